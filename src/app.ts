@@ -1,0 +1,113 @@
+/**
+ * Composes the node: configuration, store, shared services and every module's routes. Never
+ * listens: server.ts does that, and tests drive the app with app.inject().
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Config } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { AppContext } from './core/context.js';
+import { EventBus } from './core/events.js';
+import { enforcePermissions, errorReply } from './core/http.js';
+import { loggerOptions, type Logger } from './core/logger.js';
+import { createMetrics } from './core/metrics.js';
+import type { Store } from './db/database.js';
+import { directoryRoutes } from './modules/directory/directory.routes.js';
+import { authenticateToken } from './modules/directory/directory.service.js';
+import { intelRoutes } from './modules/intel/intel.routes.js';
+
+export interface BuildOptions {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  /** JSON logs at the configured level unless false (tests). */
+  logger?: false;
+}
+
+export interface Node {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** False while starting and once shutdown has begun: /readyz answers 503. */
+  setReady(ready: boolean): void;
+}
+
+/** The shared services of a node, also used by CLI commands that work on the store directly. */
+export function createContext(options: { config: Config; store: Store; logger: Logger; clock?: Clock }): AppContext {
+  return Object.freeze({
+    config: options.config,
+    store: options.store,
+    bus: new EventBus(),
+    logger: options.logger,
+    clock: options.clock ?? systemClock,
+    metrics: createMetrics(),
+  });
+}
+
+const DASHBOARD = fileURLToPath(new URL('../web/index.html', import.meta.url));
+
+export async function buildApp(options: BuildOptions): Promise<Node> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(options.config.logLevel),
+    bodyLimit: options.config.bodyLimitBytes,
+    genReqId: () => crypto.randomUUID(),
+    disableRequestLogging: false,
+  });
+  const ctx = createContext({ config: options.config, store: options.store, logger: app.log, ...(options.clock ? { clock: options.clock } : {}) });
+  let ready = false;
+
+  app.decorateRequest('principal', undefined);
+  app.setErrorHandler((error, request, reply) => errorReply(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
+  );
+  enforcePermissions(app);
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) request.principal = await authenticateToken(ctx, header.slice(7).trim());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpRequestSeconds.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Shieldwall node API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/healthz', { config: { permission: 'public' }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { permission: 'public' }, logLevel: 'warn' }, async (_request, reply) => {
+    if (!ready) return reply.status(503).send({ status: 'not ready' });
+    try {
+      await sql`select 1`.execute(ctx.store.db);
+    } catch (error) {
+      return reply.status(503).send({ status: 'store unreachable', detail: (error as Error).message });
+    }
+    return { status: 'ready', store: ctx.store.dialect };
+  });
+  app.get('/metrics', { config: { permission: 'public' }, logLevel: 'warn' }, async (_request, reply) =>
+    reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+  );
+  const dashboard = readFileSync(DASHBOARD, 'utf8');
+  app.get('/', { config: { permission: 'public' } }, async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+      .send(dashboard),
+  );
+
+  await app.register(intelRoutes(ctx));
+  await app.register(directoryRoutes(ctx));
+
+  return { app, ctx, setReady: (value) => (ready = value) };
+}

@@ -1,0 +1,27 @@
+/** The shieldwall command: one sub-command per file in this folder. */
+import { Command } from 'commander';
+import { ConfigError, describeSettings } from '../config/config.js';
+import { registerDemo } from './demo.js';
+import { registerIngest } from './ingest.js';
+import { registerServe } from './serve.js';
+import { registerTokens } from './tokens.js';
+
+const program = new Command();
+program
+  .name('shieldwall')
+  .description('Shieldwall node: share, detect and respond together (STIX 2.1 / TAXII 2.1)')
+  .showHelpAfterError()
+  .addHelpText('after', `\nSettings (environment):\n${describeSettings().map((s) => `  ${s.env}\n      ${s.description}`).join('\n')}\n`);
+
+registerServe(program);
+registerIngest(program);
+registerDemo(program);
+registerTokens(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`shieldwall: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

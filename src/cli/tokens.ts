@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { createToken, listTokens, revokeToken } from '../modules/directory/directory.service.js';
+import type { Role } from '../policy/principal.js';
+import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
+import { withLocalStore } from './local.js';
+
+export function registerTokens(program: Command): void {
+  const tokens = program.command('tokens').description('API tokens: create, list, revoke');
+  tokens
+    .command('create')
+    .description('create an API token; it is printed once and only its hash is stored')
+    .requiredOption('--name <name>', 'what the token is for')
+    .option('--role <role>', 'node-admin, analyst or auditor', 'analyst')
+    .option('--member <code>', 'member the token acts for')
+    .option('--expires <timestamp>', 'expiry, e.g. 2027-01-01T00:00:00Z')
+    .action(async (options: { name: string; role: string; member?: string; expires?: string }) => {
+      if (options.expires !== undefined && Number.isNaN(Date.parse(options.expires))) {
+        throw new Error(`--expires '${options.expires}' is not a timestamp: use e.g. 2027-01-01T00:00:00Z`);
+      }
+      const created = await withLocalStore((ctx) =>
+        createToken(ctx, SYSTEM_PRINCIPAL, {
+          name: options.name,
+          role: options.role as Role,
+          memberCode: options.member ?? null,
+          expiresAt: options.expires ? new Date(options.expires).toISOString() : null,
+        }),
+      );
+      process.stdout.write(`${created.token}\n`);
+      process.stderr.write(`token ${created.id} (${created.role}) created; store it now, it cannot be shown again\n`);
+    });
+  tokens
+    .command('list')
+    .description('list tokens (never their values)')
+    .action(async () => {
+      for (const t of await withLocalStore((ctx) => listTokens(ctx))) process.stdout.write(`${JSON.stringify(t)}\n`);
+    });
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token by id')
+    .action(async (id: string) => {
+      await withLocalStore((ctx) => revokeToken(ctx, Number(id)));
+      process.stderr.write(`token ${id} revoked\n`);
+    });
+}

@@ -1,0 +1,197 @@
+/**
+ * Typed node configuration. Each setting has a name, a description, a default and a parser
+ * that either returns the value or says what is wrong. Values come from the environment
+ * (SHIELDWALL_*) and, when SHIELDWALL_CONFIG names a JSON file, from that file (environment
+ * wins). The result is validated once at start and frozen.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly demo: boolean;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly maxObjectBytes: number;
+  readonly ingestBatchSize: number;
+  readonly bootstrapToken: string | undefined;
+  readonly shutdownTimeoutMs: number;
+}
+
+type Parser<T> = (raw: string) => { value: T } | { error: string };
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  description: string;
+  default: (partial: Partial<Config>) => Config[K];
+  parse: Parser<Config[K]>;
+}
+
+const integer = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^\d+$/.test(raw.trim())) return { error: `expected a whole number from ${min} to ${max}, got '${raw}'` };
+  const value = Number(raw);
+  if (value < min || value > max) return { error: `expected a whole number from ${min} to ${max}, got ${value}` };
+  return { value };
+};
+
+const bytes = (min: number, max: number): Parser<number> => (raw) => {
+  const match = /^\s*(\d+)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?\s*$/i.exec(raw);
+  if (!match) return { error: `expected a size such as 1048576, 512kb or 64mb, got '${raw}'` };
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
+  const value = Number(match[1]) * factor;
+  if (value < min || value > max) return { error: `expected a size from ${min} to ${max} bytes, got ${value}` };
+  return { value };
+};
+
+const boolean: Parser<boolean> = (raw) => {
+  const normalised = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalised)) return { value: true };
+  if (['0', 'false', 'no', 'off'].includes(normalised)) return { value: false };
+  return { error: `expected 0 or 1 (or true/false), got '${raw}'` };
+};
+
+const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { value: raw.trim() });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const databaseUrl: Parser<string> = (raw) => {
+  const value = raw.trim();
+  if (/^postgres(ql)?:\/\//.test(value) || /^sqlite:/.test(value)) return { value };
+  return { error: `expected postgres://user@host:port/database or sqlite:/path/to/file.db, got '${value}'` };
+};
+
+const SETTINGS: { [K in keyof Config]: Setting<K> } = {
+  host: { key: 'host', env: 'SHIELDWALL_HOST', description: 'Address the HTTP server listens on.', default: () => '127.0.0.1', parse: nonEmpty },
+  port: { key: 'port', env: 'SHIELDWALL_PORT', description: 'TCP port of the HTTP server (0 picks a free port).', default: () => 8080, parse: integer(0, 65535) },
+  dataDir: {
+    key: 'dataDir',
+    env: 'SHIELDWALL_DATA_DIR',
+    description: 'Directory for the embedded SQLite store and other node files.',
+    default: () => path.resolve('data'),
+    parse: (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { value: path.resolve(raw.trim()) }),
+  },
+  databaseUrl: {
+    key: 'databaseUrl',
+    env: 'SHIELDWALL_DATABASE_URL',
+    description: 'Store: sqlite:/path/file.db (default: sqlite file in the data directory) or postgres://... for PostgreSQL.',
+    default: (partial) => `sqlite:${path.join(partial.dataDir ?? path.resolve('data'), 'shieldwall.db')}`,
+    parse: databaseUrl,
+  },
+  demo: {
+    key: 'demo',
+    env: 'SHIELDWALL_DEMO',
+    description: 'Seed the synthetic demo alliance when the store is empty at start (1) or never (0).',
+    default: () => true,
+    parse: boolean,
+  },
+  logLevel: {
+    key: 'logLevel',
+    env: 'SHIELDWALL_LOG_LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    default: () => 'info',
+    parse: (raw) => (LOG_LEVELS.includes(raw.trim()) ? { value: raw.trim() } : { error: `expected one of ${LOG_LEVELS.join(', ')}, got '${raw}'` }),
+  },
+  bodyLimitBytes: {
+    key: 'bodyLimitBytes',
+    env: 'SHIELDWALL_BODY_LIMIT',
+    description: 'Largest request body accepted by POST /api/v1/bundles; larger uploads get 413 (use the CLI or TAXII).',
+    default: () => 64 * 1024 * 1024,
+    parse: bytes(1024, 4 * 1024 ** 3),
+  },
+  maxObjectBytes: {
+    key: 'maxObjectBytes',
+    env: 'SHIELDWALL_MAX_OBJECT_BYTES',
+    description: 'Largest single STIX object accepted; larger objects are rejected and the rest of the bundle goes on.',
+    default: () => 8 * 1024 * 1024,
+    parse: bytes(1024, 1024 ** 3),
+  },
+  ingestBatchSize: {
+    key: 'ingestBatchSize',
+    env: 'SHIELDWALL_INGEST_BATCH',
+    description: 'Objects written per ingest transaction.',
+    default: () => 2000,
+    parse: integer(1, 50000),
+  },
+  bootstrapToken: {
+    key: 'bootstrapToken',
+    env: 'SHIELDWALL_BOOTSTRAP_TOKEN',
+    description: 'At start, create a node-admin API token with this value if none has it (at least 32 characters).',
+    default: () => undefined,
+    parse: (raw) => (raw.length < 32 ? { error: `must be at least 32 characters long (got ${raw.length}); generate one with: openssl rand -hex 32` } : { value: raw }),
+  },
+  shutdownTimeoutMs: {
+    key: 'shutdownTimeoutMs',
+    env: 'SHIELDWALL_SHUTDOWN_TIMEOUT_MS',
+    description: 'How long a graceful shutdown waits for in-flight requests before closing anyway.',
+    default: () => 30000,
+    parse: integer(0, 600000),
+  },
+};
+
+/** Read by CLI commands that talk to a running node, not by the node itself. */
+export const CLIENT_VARIABLES = ['SHIELDWALL_URL', 'SHIELDWALL_TOKEN'] as const;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function describeSettings(): Array<{ env: string; description: string }> {
+  return Object.values(SETTINGS).map((s) => ({ env: s.env, description: s.description }));
+}
+
+function readConfigFile(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`SHIELDWALL_CONFIG: cannot read ${file}: ${(error as Error).message}`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`SHIELDWALL_CONFIG: ${file} must hold a JSON object of SHIELDWALL_* settings`]);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) out[key] = String(value);
+  return out;
+}
+
+/**
+ * Loads and validates the configuration. Throws ConfigError listing every bad setting by name.
+ * `overrides` (tests, CLI flags) take precedence over the environment.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const file = env.SHIELDWALL_CONFIG ? readConfigFile(env.SHIELDWALL_CONFIG) : {};
+  const problems: string[] = [];
+  const partial: Partial<Record<keyof Config, unknown>> = {};
+  const known = new Set([...Object.values(SETTINGS).map((s) => s.env), ...CLIENT_VARIABLES]);
+  for (const name of [...Object.keys(env), ...Object.keys(file)]) {
+    if (name.startsWith('SHIELDWALL_') && name !== 'SHIELDWALL_CONFIG' && !known.has(name)) {
+      problems.push(`${name}: unknown setting; known settings are ${[...known].join(', ')}`);
+    }
+  }
+  for (const setting of Object.values(SETTINGS) as Array<Setting<keyof Config>>) {
+    if (setting.key in overrides) {
+      partial[setting.key] = overrides[setting.key];
+      continue;
+    }
+    const raw = env[setting.env] ?? file[setting.env];
+    if (raw === undefined || raw === '') {
+      partial[setting.key] = setting.default(partial as Partial<Config>);
+      continue;
+    }
+    const parsed = setting.parse(raw);
+    if ('error' in parsed) problems.push(`${setting.env}: ${parsed.error} (${setting.description})`);
+    else partial[setting.key] = parsed.value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(partial as Config);
+}

@@ -1,0 +1,16 @@
+import type { Config } from '../config/config.js';
+import type { Store } from '../db/database.js';
+import type { Clock } from './clock.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** What every use case receives: the node's configuration and shared services. */
+export interface AppContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+}

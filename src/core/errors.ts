@@ -1,0 +1,47 @@
+/**
+ * The error catalogue: every error a client can meet has a stable code, an HTTP status and a
+ * message template. Routes throw these; one mapper (http-errors.ts) turns them into the JSON
+ * envelope. Anything not from the catalogue is answered as a masked 500.
+ */
+export interface ErrorDefinition {
+  readonly code: string;
+  readonly status: number;
+  readonly description: string;
+}
+
+export class ShieldwallError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(definition: ErrorDefinition, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ShieldwallError';
+    this.code = definition.code;
+    this.status = definition.status;
+    this.details = details;
+  }
+}
+
+function define(code: string, status: number, description: string): ErrorDefinition {
+  return Object.freeze({ code, status, description });
+}
+
+export const ERRORS = Object.freeze({
+  BAD_REQUEST: define('SW_BAD_REQUEST', 400, 'The request is malformed: a parameter or the body does not match what the route expects.'),
+  INVALID_CURSOR: define('SW_INVALID_CURSOR', 400, 'The paging cursor is not one this node issued; restart paging without a cursor.'),
+  UNAUTHENTICATED: define('SW_UNAUTHENTICATED', 401, 'No valid credentials were presented: send an API token as "Authorization: Bearer <token>".'),
+  FORBIDDEN: define('SW_FORBIDDEN', 403, 'The credentials are valid but do not grant this action.'),
+  NOT_FOUND: define('SW_NOT_FOUND', 404, 'The resource does not exist or is not visible to the caller.'),
+  UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),
+  PAYLOAD_TOO_LARGE: define('SW_PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the configured limit.'),
+  INVALID_BUNDLE: define('SW_INVALID_BUNDLE', 422, 'The body is not a STIX bundle, a JSON array of STIX objects or NDJSON of STIX objects.'),
+  NOT_READY: define('SW_NOT_READY', 503, 'The node is starting or shutting down.'),
+  INTERNAL: define('SW_INTERNAL', 500, 'An unexpected error occurred; it has been logged with the request id.'),
+});
+
+export type ErrorName = keyof typeof ERRORS;
+
+export function shieldwallError(name: ErrorName, message: string, details?: unknown): ShieldwallError {
+  return new ShieldwallError(ERRORS[name], message, details);
+}

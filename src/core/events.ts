@@ -1,0 +1,24 @@
+import { EventEmitter } from 'node:events';
+
+/** The events modules publish after their transaction commits. */
+export interface EventMap {
+  'intel.added': { objects: Array<{ id: string; type: string; seq: number }> };
+}
+
+/** A small typed in-process event bus; several processes on PostgreSQL fan out via LISTEN/NOTIFY. */
+export class EventBus {
+  readonly #emitter = new EventEmitter();
+
+  constructor() {
+    this.#emitter.setMaxListeners(100);
+  }
+
+  publish<K extends keyof EventMap>(name: K, payload: EventMap[K]): void {
+    this.#emitter.emit(name, payload);
+  }
+
+  subscribe<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): () => void {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
+  }
+}

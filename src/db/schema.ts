@@ -1,0 +1,64 @@
+/** The tables as Kysely sees them. */
+import type { ColumnType, Generated } from 'kysely';
+
+/** Integers that PostgreSQL returns as strings for bigint are converted by the driver set-up. */
+export interface StixObjectsTable {
+  /** date_added in microseconds since the epoch: unique and strictly increasing per node. */
+  seq: number;
+  id: string;
+  type: string;
+  spec_version: string | null;
+  created: string | null;
+  modified: string | null;
+  /** modified (or created) normalised to a fixed width so that versions compare as strings. */
+  version: string;
+  revoked: number;
+  created_by_ref: string | null;
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+  body: string;
+}
+
+export interface StixCurrentTable {
+  id: string;
+  seq: number;
+  version: string;
+  type: string;
+  modified: string | null;
+  revoked: number;
+  created_by_ref: string | null;
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+  /** name, value or pattern: what the simple text search looks at. */
+  label: string | null;
+}
+
+export interface MembersTable {
+  code: string;
+  name: string;
+  kind: string;
+  country: string | null;
+  identity_id: string | null;
+  created_at: ColumnType<string, string, never>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  role: string;
+  member_code: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface Database {
+  stix_objects: StixObjectsTable;
+  stix_current: StixCurrentTable;
+  members: MembersTable;
+  api_tokens: ApiTokensTable;
+}

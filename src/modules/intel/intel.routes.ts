@@ -1,0 +1,108 @@
+/** Thin HTTP layer of the intel module: parse -> service -> present. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery } from './intel.schema.js';
+import * as service from './intel.service.js';
+import type { Static } from '@sinclair/typebox';
+
+/** Media types POST /api/v1/bundles accepts; the body is streamed, never buffered whole. */
+const STIX_BODY = /^application\/(json|stix\+json|taxii\+json|x-ndjson|ndjson|jsonl|x-jsonlines)\s*(;.*)?$/i;
+
+class BodyTooLarge extends Error {}
+
+async function* limited(body: Readable, limit: number): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    total += bytes.length;
+    if (total > limit) throw new BodyTooLarge();
+    yield bytes;
+  }
+}
+
+export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(STIX_BODY, (_request, payload, done) => done(null, payload));
+
+    app.post<{ Querystring: Static<typeof BundleQuery> }>(
+      '/api/v1/bundles',
+      {
+        config: { permission: 'intel:write' },
+        bodyLimit: ctx.config.bodyLimitBytes,
+        schema: {
+          summary: 'Ingest a STIX bundle, a JSON array of STIX objects, or NDJSON (streamed)',
+          querystring: BundleQuery,
+        },
+      },
+      async (request, reply) => {
+        const limit = ctx.config.bodyLimitBytes;
+        const hint = `the limit is ${limit} bytes (SHIELDWALL_BODY_LIMIT); send large files with "shieldwall ingest FILE --url ... --token ..." (it splits them) or over TAXII`;
+        const declared = Number(request.headers['content-length'] ?? '0');
+        if (declared > limit) throw shieldwallError('PAYLOAD_TOO_LARGE', `request body of ${declared} bytes is too large: ${hint}`);
+        const body = request.body as Readable | undefined;
+        if (!body || typeof (body as { on?: unknown }).on !== 'function') {
+          throw shieldwallError('UNSUPPORTED_MEDIA_TYPE', 'send the bundle with Content-Type application/json, application/stix+json or application/x-ndjson');
+        }
+        const which = request.query.outcomes ?? 'all';
+        const outcomes: service.ObjectOutcome[] = [];
+        let summary: service.IngestSummary;
+        try {
+          summary = await service.ingestStream(ctx, request.principal!, limited(body, limit), {
+            onOutcome: (o) => {
+              if (which === 'all' || (which === 'rejected' && o.status === 'rejected')) outcomes.push(o);
+            },
+          });
+        } catch (error) {
+          if (error instanceof BodyTooLarge) {
+            const accepted = outcomes.filter((o) => o.status === 'accepted').length;
+            throw shieldwallError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes; the ${accepted} objects accepted before the limit stay accepted: ${hint}`, { objects: outcomes });
+          }
+          throw error;
+        }
+        if (summary.objects === 0 && summary.streamErrors.length > 0) {
+          throw shieldwallError('INVALID_BUNDLE', summary.streamErrors.join('; '), { summary });
+        }
+        return reply.status(200).send({ summary, ...(which === 'none' ? {} : { objects: outcomes }) });
+      },
+    );
+
+    app.get<{ Params: Static<typeof ObjectIdParams>; Querystring: Static<typeof ObjectGetQuery> }>(
+      '/api/v1/objects/:id',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'Get the newest version of a STIX object, or every version', params: ObjectIdParams, querystring: ObjectGetQuery },
+      },
+      async (request) => {
+        const { id } = request.params;
+        if (request.query.versions === 'all') return { id, versions: await service.getVersions(ctx, request.principal!, id) };
+        return service.getObject(ctx, request.principal!, id);
+      },
+    );
+
+    app.get<{ Querystring: ObjectListQuery }>(
+      '/api/v1/objects',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'List newest versions in the order they were added, with cursor paging', querystring: ObjectListQuery },
+      },
+      async (request) => {
+        const q = request.query;
+        const page = await service.listObjects(ctx, request.principal!, {
+          ...(q.type ? { types: q.type.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(q.q ? { q: q.q } : {}),
+          ...(q.modified_after ? { modifiedAfter: q.modified_after } : {}),
+          ...(q.limit ? { limit: q.limit } : {}),
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        });
+        return { objects: page.objects, ...(page.next ? { next: page.next } : {}) };
+      },
+    );
+
+    app.get('/api/v1/stats', { config: { permission: 'intel:read' }, schema: { summary: 'Counts of current objects by type' } }, async () =>
+      service.intelStats(ctx),
+    );
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Handling markings: TLP 2.0 (and TLP 1.0 read as its 2.0 equivalent), the classification
+ * scheme, and releasability. Pure: no I/O.
+ *
+ * TLP marking-definition ids: STIX 2.1 spec section 7.2.1.4 (TLP 1.0) and the OASIS TLP 2.0
+ * extension (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d).
+ */
+import type { StixObject } from '../stix/types.js';
+
+export const TLP_LEVELS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
+export type Tlp = (typeof TLP_LEVELS)[number];
+
+export const TLP2_MARKING_IDS: Readonly<Record<Tlp, string>> = Object.freeze({
+  clear: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487',
+  green: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb',
+  amber: 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421',
+  'amber+strict': 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003',
+  red: 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1',
+});
+
+export const TLP1_MARKING_IDS: Readonly<Record<'white' | 'green' | 'amber' | 'red', string>> = Object.freeze({
+  white: 'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9',
+  green: 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da',
+  amber: 'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82',
+  red: 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed',
+});
+
+export const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
+
+const TLP_BY_MARKING_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
+  ...Object.entries(TLP2_MARKING_IDS).map(([tlp, id]) => [id, tlp as Tlp] as const),
+  [TLP1_MARKING_IDS.white, 'clear'],
+  [TLP1_MARKING_IDS.green, 'green'],
+  [TLP1_MARKING_IDS.amber, 'amber'],
+  [TLP1_MARKING_IDS.red, 'red'],
+]);
+
+/** The TLP a marking-definition id stands for, TLP 1.0 WHITE read as CLEAR. */
+export function tlpOfMarkingId(id: string): Tlp | undefined {
+  return TLP_BY_MARKING_ID.get(id);
+}
+
+/**
+ * Shieldwall's handling marking: a marking-definition carrying classification and
+ * releasability under this property extension, so both travel with the object to other nodes.
+ */
+export const HANDLING_EXTENSION_ID = 'extension-definition--dd929f27-2f1e-426f-b5ef-e61a3bae9927';
+
+export const DEFAULT_CLASSIFICATIONS = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'] as const;
+
+export interface HandlingMarking {
+  /** Index into the node's ordered classification scheme. */
+  classification?: number;
+  /** Member codes (ISO 3166-1 alpha-3 for nations) and group names (ALLIANCE, PARTNERS, ...). */
+  releasableTo?: string[];
+}
+
+/** The columns every stored object version carries so that reads can pre-filter in SQL. */
+export interface MarkingColumns {
+  tlp: Tlp | null;
+  classification: number | null;
+  /** Releasability as ',A,B,' so that a code is found with LIKE '%,A,%'; null when unrestricted. */
+  releasability: string | null;
+}
+
+export function isObjectRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the handling extension of a marking-definition, if it carries one. */
+export function handlingOfMarkingDefinition(
+  definition: StixObject,
+  scheme: readonly string[] = DEFAULT_CLASSIFICATIONS,
+): HandlingMarking | undefined {
+  const extensions = definition.extensions;
+  if (!isObjectRecord(extensions)) return undefined;
+  const handling = extensions[HANDLING_EXTENSION_ID];
+  if (!isObjectRecord(handling)) return undefined;
+  const result: HandlingMarking = {};
+  if (typeof handling.classification === 'string') {
+    const level = scheme.indexOf(handling.classification.toUpperCase());
+    if (level >= 0) result.classification = level;
+  }
+  if (Array.isArray(handling.releasable_to)) {
+    result.releasableTo = handling.releasable_to.filter((code): code is string => typeof code === 'string');
+  }
+  return result;
+}
+
+/** Builds a handling marking-definition object (used by the demo data and by tooling). */
+export function handlingMarkingDefinition(options: {
+  id: string;
+  created: string;
+  classification: string;
+  releasableTo: string[];
+  createdByRef?: string;
+}): StixObject {
+  const name = `${options.classification} REL TO ${options.releasableTo.join(', ')}`;
+  return {
+    type: 'marking-definition',
+    spec_version: '2.1',
+    id: options.id,
+    created: options.created,
+    ...(options.createdByRef ? { created_by_ref: options.createdByRef } : {}),
+    name,
+    extensions: {
+      [HANDLING_EXTENSION_ID]: {
+        extension_type: 'property-extension',
+        classification: options.classification,
+        releasable_to: options.releasableTo,
+      },
+    },
+  };
+}
+
+/**
+ * Computes the marking columns of an object from its object_marking_refs. When several
+ * markings apply, the most restrictive wins: highest TLP, highest classification, and the
+ * intersection of releasability lists.
+ */
+export function markingColumns(
+  object: StixObject,
+  handlingById: ReadonlyMap<string, HandlingMarking>,
+): MarkingColumns {
+  let tlpRank = -1;
+  let classification: number | null = null;
+  let releasable: string[] | null = null;
+  const refs = object.object_marking_refs;
+  if (Array.isArray(refs)) {
+    for (const ref of refs) {
+      if (typeof ref !== 'string') continue;
+      const tlp = TLP_BY_MARKING_ID.get(ref);
+      if (tlp !== undefined) {
+        const rank = TLP_LEVELS.indexOf(tlp);
+        if (rank > tlpRank) tlpRank = rank;
+        continue;
+      }
+      const handling = handlingById.get(ref);
+      if (!handling) continue;
+      if (handling.classification !== undefined && (classification === null || handling.classification > classification)) {
+        classification = handling.classification;
+      }
+      if (handling.releasableTo) {
+        releasable = releasable === null ? [...handling.releasableTo] : releasable.filter((code) => handling.releasableTo!.includes(code));
+      }
+    }
+  }
+  return {
+    tlp: tlpRank >= 0 ? TLP_LEVELS[tlpRank]! : null,
+    classification,
+    releasability: releasable === null ? null : `,${releasable.join(',')},`,
+  };
+}

@@ -1,0 +1,70 @@
+/** Starts a node: store, migrations, bootstrap, optional demo seeding, HTTP, graceful shutdown. */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { buildApp, type Node } from './app.js';
+import type { Config } from './config/config.js';
+import { openStore } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createToken, ensureBootstrapToken } from './modules/directory/directory.service.js';
+import { seedDemo, storeIsEmpty } from './modules/demo/demo.service.js';
+import { SYSTEM_PRINCIPAL } from './policy/principal.js';
+
+export interface RunningNode extends Node {
+  url: string;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startNode(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningNode> {
+  const store = openStore(config.databaseUrl);
+  const node = await buildApp({ config, store });
+  const { app, ctx } = node;
+  const log = ctx.logger;
+  const applied = await migrateToLatest(store);
+  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  if (config.bootstrapToken && (await ensureBootstrapToken(ctx, config.bootstrapToken))) log.info('bootstrap node-admin token created');
+
+  if (config.demo && (await storeIsEmpty(ctx))) {
+    log.info('empty store: seeding the synthetic demo alliance (set SHIELDWALL_DEMO=0 to skip)');
+    const seeded = await seedDemo(ctx);
+    log.info({ members: seeded.members, accepted: seeded.intel.accepted, rejected: seeded.intel.rejected }, 'demo alliance seeded');
+    const demoToken = await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'demo', role: 'node-admin' });
+    // The token goes to the terminal and a private file, never into the logs.
+    mkdirSync(config.dataDir, { recursive: true });
+    const tokenFile = path.join(config.dataDir, 'demo-token.txt');
+    writeFileSync(tokenFile, `${demoToken.token}\n`, { mode: 0o600 });
+    process.stderr.write(`\nDemo node-admin API token (also in ${tokenFile}):\n  ${demoToken.token}\n\n`);
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  node.setReady(true);
+  log.info({ url, store: store.location }, 'Shieldwall node listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop') => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down: finishing in-flight requests');
+      node.setReady(false);
+      const timer = setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; closing anyway');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      await app.close();
+      await store.close();
+      clearTimeout(timer);
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  if (options.handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void stop(signal).then(() => process.exit(0));
+      });
+    }
+  }
+  return { ...node, url, stop };
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { StixStreamReader, type StreamEntry } from './stream-reader.js';
+
+async function* chunked(text: string | Buffer, size: number): AsyncGenerator<Uint8Array> {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function read(text: string | Buffer, size = 7, maxObjectBytes = 1 << 20): Promise<{ entries: StreamEntry[]; reader: StixStreamReader }> {
+  const reader = new StixStreamReader({ maxObjectBytes });
+  const entries: StreamEntry[] = [];
+  for await (const e of reader.entries(chunked(text, size))) entries.push(e);
+  return { entries, reader };
+}
+
+const objects = (entries: StreamEntry[]) => entries.filter((e) => e.kind === 'object').map((e) => JSON.parse((e as { text: string }).text) as unknown);
+
+describe('StixStreamReader', () => {
+  const tricky = [
+    { type: 'indicator', id: 'indicator--1', pattern: "[file:name = '}{][\\\"']", description: 'braces } ] [ { and "quotes" and \\ backslashes' },
+    { type: 'note', id: 'note--2', content: 'ünïcødé ✓ 🛡️', object_refs: ['a', 'b'], nested: { deep: [[{ x: '}' }]] } },
+  ];
+
+  it('cuts a bundle into its objects whatever the chunk size', async () => {
+    const text = JSON.stringify({ type: 'bundle', id: 'bundle--x', spec_version: '2.0', objects: tricky }, null, 2);
+    for (const size of [1, 2, 3, 7, 64, 100000]) {
+      const { entries, reader } = await read(text, size);
+      assert.deepEqual(objects(entries), tricky, `chunk size ${size}`);
+      assert.equal(reader.header.format, 'bundle');
+      assert.equal(reader.header.specVersion, '2.0');
+      assert.equal(reader.header.bundleId, 'bundle--x');
+      assert.equal(reader.bytesRead, Buffer.byteLength(text));
+    }
+  });
+
+  it('reports byte offsets of each object', async () => {
+    const text = `{"type":"bundle","objects":[{"a":1}, {"b":2}]}`;
+    const { entries } = await read(text, 5);
+    assert.deepEqual(entries.map((e) => e.offset), [text.indexOf('{"a"'), text.indexOf('{"b"')]);
+    assert.deepEqual(entries.map((e) => (e.kind === 'object' ? e.index : -1)), [0, 1]);
+  });
+
+  it('reads the bundle header when it comes after the objects', async () => {
+    const { entries, reader } = await read(`{"objects":[{"a":1}],"spec_version":"2.1","type":"bundle"}`);
+    assert.equal(entries.length, 1);
+    assert.equal(reader.header.specVersion, '2.1');
+  });
+
+  it('reads a JSON array of objects and concatenated bundles', async () => {
+    assert.deepEqual(objects((await read(JSON.stringify(tricky))).entries), tricky);
+    const two = `{"type":"bundle","objects":[{"a":1}]} {"type":"bundle","objects":[{"b":2}]}`;
+    assert.deepEqual(objects((await read(two)).entries), [{ a: 1 }, { b: 2 }]);
+  });
+
+  it('reads NDJSON with line numbers, skipping blank lines', async () => {
+    const text = `${JSON.stringify(tricky[0])}\n\n${JSON.stringify(tricky[1])}\r\n{"broken": \n`;
+    const { entries, reader } = await read(text, 3);
+    assert.equal(reader.header.format, 'ndjson');
+    assert.equal(entries.length, 3);
+    assert.deepEqual(objects(entries.slice(0, 2)), tricky);
+    assert.deepEqual(entries.map((e) => e.line), [1, 3, 4]);
+    assert.equal(entries[2]!.kind, 'object'); // the broken line is handed on; JSON.parse rejects it
+  });
+
+  it('hands on a lone object', async () => {
+    const { entries, reader } = await read(JSON.stringify(tricky[0]));
+    assert.deepEqual(objects(entries), [tricky[0]]);
+    assert.equal(reader.header.format, 'object');
+  });
+
+  it('reports elements that are not objects and goes on', async () => {
+    const { entries } = await read(`{"type":"bundle","objects":[{"a":1}, 42, "x", [1], {"b":2}]}`, 4);
+    assert.deepEqual(objects(entries), [{ a: 1 }, { b: 2 }]);
+    const errors = entries.filter((e) => e.kind === 'error');
+    assert.equal(errors.length, 3);
+    for (const e of errors) assert.match((e as { message: string }).message, /not a STIX object|must be a STIX object/);
+    assert.deepEqual(entries.map((e) => e.index), [0, 1, 2, 3, 4]);
+  });
+
+  it('rejects an oversized object without holding it and goes on', async () => {
+    const big = { type: 'note', content: 'x'.repeat(5000) };
+    const { entries } = await read(JSON.stringify({ type: 'bundle', objects: [{ a: 1 }, big, { b: 2 }] }), 100, 1000);
+    assert.deepEqual(objects(entries), [{ a: 1 }, { b: 2 }]);
+    const error = entries.find((e) => e.kind === 'error');
+    assert.ok(error && error.kind === 'error');
+    assert.match(error.message, /larger than the limit of 1000 bytes/);
+    assert.equal(error.index, 1);
+  });
+
+  it('reports truncated input after every complete object', async () => {
+    const { entries } = await read(`{"type":"bundle","objects":[{"a":1},{"b":`);
+    assert.deepEqual(objects(entries), [{ a: 1 }]);
+    const last = entries.at(-1)!;
+    assert.equal(last.kind, 'error');
+    assert.match((last as { message: string }).message, /unexpected end of input.*truncated/);
+  });
+
+  it('refuses content that is not JSON at all', async () => {
+    const { entries } = await read('hello world');
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.kind, 'error');
+    assert.match((entries[0] as { message: string }).message, /expected a STIX bundle/);
+  });
+
+  it('recovers every object of random bundles under random chunking', async () => {
+    const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(jsonObject, { maxLength: 12 }), fc.integer({ min: 1, max: 50 }), fc.boolean(), async (list, size, pretty) => {
+        const text = JSON.stringify({ type: 'bundle', objects: list }, null, pretty ? 1 : 0);
+        const { entries } = await read(text, size);
+        assert.deepEqual(objects(entries), JSON.parse(JSON.stringify(list)));
+        assert.equal(entries.filter((e) => e.kind === 'error').length, 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

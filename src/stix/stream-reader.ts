@@ -1,0 +1,435 @@
+/**
+ * Streaming reader for STIX content: a bundle (`{"type":"bundle","objects":[...]}`), a JSON
+ * array of objects, several concatenated bundles, or NDJSON (one object per line). It never
+ * holds more than one object's bytes: it scans the bytes, cuts out each object's text, and
+ * hands it on with its byte offset. Pure: it reads from whatever async iterable it is given.
+ */
+
+export interface StreamHeader {
+  format: 'bundle' | 'array' | 'ndjson' | 'object' | 'empty' | undefined;
+  /** spec_version declared by the (last) bundle, if any: '2.0' bundles carry one. */
+  specVersion: string | undefined;
+  bundleId: string | undefined;
+}
+
+export type StreamEntry =
+  | { kind: 'object'; index: number; offset: number; line: number | undefined; text: string }
+  | { kind: 'error'; index: number | undefined; offset: number; line: number | undefined; message: string };
+
+export interface StreamReaderOptions {
+  maxObjectBytes: number;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Where the scanner stands relative to the document's structure. */
+const enum Where {
+  /** Between top-level values. */
+  Top,
+  /** Inside a top-level object whose keys are being read (a bundle or a lone object). */
+  TopObject,
+  /** Inside an array whose elements are STIX objects (a bundle's objects, or a top-level array). */
+  ObjectList,
+  /** Inside a value we skip (a bundle property other than objects). */
+  Skip,
+}
+
+function displayByte(c: number): string {
+  return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+export class StixStreamReader {
+  readonly header: StreamHeader = { format: undefined, specVersion: undefined, bundleId: undefined };
+  readonly #maxObjectBytes: number;
+  /** Bytes of the stream read so far. */
+  bytesRead = 0;
+
+  constructor(options: StreamReaderOptions) {
+    this.#maxObjectBytes = options.maxObjectBytes;
+  }
+
+  /** Yields every object (as text) and every structural error, in stream order. */
+  async *entries(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEntry> {
+    const iterator = chunks[Symbol.asyncIterator]();
+    // Decide between NDJSON and a JSON document from the first line.
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let newlineAt = -1;
+    let done = false;
+    while (newlineAt < 0 && headBytes <= this.#maxObjectBytes) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      const at = chunk.indexOf(NEWLINE);
+      if (at >= 0) newlineAt = headBytes + at;
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+    const rest: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (done ? Promise.resolve({ done: true, value: undefined }) : iterator.next()),
+      }),
+    };
+    const all = (async function* () {
+      for (const chunk of head) yield chunk;
+      yield* rest;
+    })();
+    const firstBytes = Buffer.concat(head);
+    if (this.#looksLikeNdjson(firstBytes, newlineAt)) {
+      this.header.format = 'ndjson';
+      yield* this.#ndjson(all);
+    } else {
+      yield* this.#document(all);
+    }
+  }
+
+  #looksLikeNdjson(first: Buffer, newlineAt: number): boolean {
+    const end = newlineAt >= 0 ? newlineAt : first.length;
+    const line = first.toString('utf8', 0, end).trim();
+    if (!line.startsWith('{') || !line.endsWith('}')) return false;
+    if (newlineAt < 0) return false; // a single line without a newline is a document
+    try {
+      const value: unknown = JSON.parse(line);
+      return typeof value === 'object' && value !== null && (value as { type?: unknown }).type !== 'bundle';
+    } catch {
+      return false;
+    }
+  }
+
+  async *#ndjson(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEntry> {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let oversized = false;
+    let lineStart = 0;
+    let line = 1;
+    let index = 0;
+    const self = this;
+    function* finish(end: number): Generator<StreamEntry> {
+      if (oversized) {
+        yield { kind: 'error', index, offset: lineStart, line, message: `object on line ${line} is larger than the limit of ${self.#maxObjectBytes} bytes` };
+        index++;
+      } else {
+        const text = (pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)).toString('utf8').trim();
+        if (text.length > 0) {
+          yield { kind: 'object', index, offset: lineStart, line, text };
+          index++;
+        }
+      }
+      pending = [];
+      pendingBytes = 0;
+      oversized = false;
+      lineStart = end + 1;
+      line++;
+    }
+    for await (const raw of chunks) {
+      const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const base = this.bytesRead;
+      let from = 0;
+      for (;;) {
+        const at = chunk.indexOf(NEWLINE, from);
+        const end = at < 0 ? chunk.length : at;
+        if (!oversized) {
+          pendingBytes += end - from;
+          if (pendingBytes > this.#maxObjectBytes) {
+            oversized = true;
+            pending = [];
+          } else if (end > from) pending.push(chunk.subarray(from, end));
+        }
+        if (at < 0) break;
+        yield* finish(base + at);
+        from = at + 1;
+      }
+      this.bytesRead += chunk.length;
+    }
+    if (pendingBytes > 0 || oversized) yield* finish(this.bytesRead);
+  }
+
+  async *#document(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEntry> {
+    const max = this.#maxObjectBytes;
+    let where: Where = Where.Top;
+    let depth = 0;
+    let inString = false;
+    let escape = false;
+    /** Depth at which ObjectList elements sit (their opening brace takes depth to this). */
+    let elementDepth = -1;
+    /** Depth of the top-level object whose keys we read. */
+    let capturing = false;
+    let captureStart = 0;
+    let captureParts: Buffer[] = [];
+    let captureBytes = 0;
+    let captureOversized = false;
+    let captureOffset = 0;
+    let index = 0;
+    // Key tracking inside a top-level object.
+    let expectKey = false;
+    let keyStart = -1;
+    let keyParts: Buffer[] = [];
+    let currentKey: string | undefined;
+    let valueStringStart = -1;
+    let valueStringParts: Buffer[] = [];
+    let topObjectOffset = 0;
+    let topObjectHadObjects = false;
+    let skipDepth = 0;
+    let errorCount = 0;
+
+    for await (const raw of chunks) {
+      const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const base = this.bytesRead;
+      const length = chunk.length;
+      if (capturing) captureStart = 0;
+      if (keyStart >= 0) keyStart = 0;
+      if (valueStringStart >= 0) valueStringStart = 0;
+      for (let i = 0; i < length; i++) {
+        const c = chunk[i]!;
+        if (inString) {
+          if (escape) escape = false;
+          else if (c === BACKSLASH) escape = true;
+          else if (c === QUOTE) {
+            inString = false;
+            if (keyStart >= 0) {
+              keyParts.push(chunk.subarray(keyStart, i));
+              currentKey = Buffer.concat(keyParts).toString('utf8');
+              keyParts = [];
+              keyStart = -1;
+            } else if (valueStringStart >= 0) {
+              valueStringParts.push(chunk.subarray(valueStringStart, i + 1));
+              const text = Buffer.concat(valueStringParts).toString('utf8');
+              valueStringParts = [];
+              valueStringStart = -1;
+              this.#headerValue(currentKey, text);
+            }
+          }
+          continue;
+        }
+        if (isSpace(c)) continue;
+        switch (where) {
+          case Where.Top: {
+            if (c === OPEN_BRACE) {
+              where = Where.TopObject;
+              depth = 1;
+              expectKey = true;
+              topObjectOffset = base + i;
+              topObjectHadObjects = false;
+              currentKey = undefined;
+              // Capture the whole top-level object too, in case it is a lone STIX object.
+              capturing = true;
+              captureStart = i;
+              captureParts = [];
+              captureBytes = 0;
+              captureOversized = false;
+              captureOffset = base + i;
+            } else if (c === OPEN_BRACKET) {
+              where = Where.ObjectList;
+              this.header.format ??= 'array';
+              depth = 1;
+              elementDepth = 2;
+            } else {
+              errorCount++;
+              yield { kind: 'error', index: undefined, offset: base + i, line: undefined, message: `unexpected ${displayByte(c)} at byte ${base + i}: expected a STIX bundle '{', a JSON array '[' or NDJSON` };
+              this.bytesRead = base + length;
+              return;
+            }
+            continue;
+          }
+          case Where.TopObject: {
+            if (c === QUOTE) {
+              inString = true;
+              if (depth === 1) {
+                if (expectKey) keyStart = i + 1;
+                else valueStringStart = i;
+              }
+              continue;
+            }
+            if (c === COLON && depth === 1) {
+              expectKey = false;
+              if (currentKey === 'objects') {
+                // Next significant byte must open the array of objects.
+                where = Where.Skip;
+                skipDepth = -1;
+              }
+              continue;
+            }
+            if (c === COMMA && depth === 1) {
+              expectKey = true;
+              currentKey = undefined;
+              continue;
+            }
+            if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+              depth++;
+              continue;
+            }
+            if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+              depth--;
+              if (depth === 0) {
+                where = Where.Top;
+                if (capturing) {
+                  capturing = false;
+                  if (!topObjectHadObjects) {
+                    // A lone object rather than a bundle: hand it on as one.
+                    this.header.format ??= 'object';
+                    const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index);
+                    index++;
+                    yield entry;
+                  }
+                }
+                captureParts = [];
+              }
+              continue;
+            }
+            continue;
+          }
+          case Where.Skip: {
+            // Only reached right after "objects": expecting '['.
+            if (skipDepth === -1) {
+              if (c === OPEN_BRACKET) {
+                where = Where.ObjectList;
+                this.header.format = 'bundle';
+                topObjectHadObjects = true;
+                capturing = false;
+                captureParts = [];
+                depth = 2;
+                elementDepth = 3;
+              } else {
+                yield { kind: 'error', index: undefined, offset: base + i, line: undefined, message: `"objects" at byte ${base + i} must be an array of STIX objects` };
+                this.bytesRead = base + length;
+                return;
+              }
+            }
+            continue;
+          }
+          case Where.ObjectList: {
+            if (c === QUOTE) {
+              inString = true;
+              if (depth === elementDepth - 1) {
+                yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} is a string, not a STIX object` };
+                index++;
+              }
+              continue;
+            }
+            if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+              depth++;
+              if (depth === elementDepth && c === OPEN_BRACE) {
+                capturing = true;
+                captureStart = i;
+                captureParts = [];
+                captureBytes = 0;
+                captureOversized = false;
+                captureOffset = base + i;
+              } else if (depth === elementDepth) {
+                yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} is an array, not a STIX object` };
+                index++;
+              }
+              continue;
+            }
+            if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+              if (depth === elementDepth && capturing) {
+                capturing = false;
+                const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index);
+                index++;
+                captureParts = [];
+                depth--;
+                yield entry;
+                continue;
+              }
+              depth--;
+              if (depth === elementDepth - 2) {
+                // The array closed.
+                if (elementDepth === 2) {
+                  where = Where.Top;
+                  depth = 0;
+                } else {
+                  where = Where.TopObject;
+                  expectKey = false;
+                }
+              }
+              continue;
+            }
+            if (depth === elementDepth - 1 && c !== COMMA) {
+              yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} starts with ${displayByte(c)}: every element must be a STIX object` };
+              index++;
+              // Skip the scalar: resume at the next comma or the end of the list.
+              while (i + 1 < length && chunk[i + 1] !== COMMA && chunk[i + 1] !== CLOSE_BRACKET) i++;
+            }
+            continue;
+          }
+        }
+      }
+      // Carry partial captures across the chunk boundary.
+      if (capturing && !captureOversized) {
+        const part = chunk.subarray(captureStart, length);
+        captureBytes += part.length;
+        if (captureBytes > max) {
+          captureOversized = true;
+          captureParts = [];
+        } else captureParts.push(part);
+      }
+      if (keyStart >= 0) keyParts.push(chunk.subarray(keyStart, length));
+      if (valueStringStart >= 0) {
+        valueStringParts.push(chunk.subarray(valueStringStart, length));
+        if (valueStringParts.reduce((n, p) => n + p.length, 0) > 4096) {
+          valueStringParts = [];
+          valueStringStart = -1;
+        }
+      }
+      this.bytesRead = base + length;
+    }
+    if (where !== Where.Top || inString) {
+      const what = capturing ? `object ${index} starting at byte ${captureOffset}` : `the document starting at byte ${topObjectOffset}`;
+      yield {
+        kind: 'error',
+        index: capturing ? index : undefined,
+        offset: this.bytesRead,
+        line: undefined,
+        message: `unexpected end of input at byte ${this.bytesRead}: ${what} is not closed; the content is truncated (every complete object before it was processed)`,
+      };
+    } else if (this.header.format === undefined && errorCount === 0) {
+      this.header.format = index === 0 ? 'empty' : this.header.format;
+    }
+  }
+
+  #headerValue(key: string | undefined, text: string): void {
+    if (key === undefined) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof value !== 'string') return;
+    if (key === 'spec_version') this.header.specVersion = value;
+    else if (key === 'id') this.header.bundleId = value;
+  }
+
+  #finishCapture(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    parts: Buffer[],
+    bytesBefore: number,
+    oversized: boolean,
+    offset: number,
+    index: number,
+  ): StreamEntry {
+    const total = bytesBefore + (end - start);
+    if (oversized || total > this.#maxObjectBytes) {
+      return { kind: 'error', index, offset, line: undefined, message: `object ${index} at byte ${offset} is ${total} bytes, larger than the limit of ${this.#maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
+    }
+    const text = parts.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...parts, chunk.subarray(start, end)]).toString('utf8');
+    return { kind: 'object', index, offset, line: undefined, text };
+  }
+}
