@@ -53,7 +53,6 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     logger: options.logger === false ? false : loggerOptions(options.config.logLevel),
     bodyLimit: options.config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
-    disableRequestLogging: false,
   });
   const ctx = createContext({ config: options.config, store: options.store, logger: app.log, ...(options.clock ? { clock: options.clock } : {}) });
   let ready = false;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('has sane defaults: loopback, 8080, SQLite under the data directory, demo on', () => {
+    const config = loadConfig({});
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.demo, true);
+    assert.equal(config.databaseUrl, `sqlite:${path.resolve('data', 'shieldwall.db')}`);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads SHIELDWALL_* variables, with units for sizes', () => {
+    const config = loadConfig({
+      SHIELDWALL_HOST: '0.0.0.0',
+      SHIELDWALL_PORT: '9443',
+      SHIELDWALL_DATA_DIR: '/var/lib/shieldwall',
+      SHIELDWALL_DEMO: '0',
+      SHIELDWALL_BODY_LIMIT: '16mb',
+      SHIELDWALL_DATABASE_URL: 'postgres://shieldwall@db:5432/shieldwall',
+    });
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.port, 9443);
+    assert.equal(config.demo, false);
+    assert.equal(config.bodyLimitBytes, 16 * 1024 * 1024);
+    assert.equal(config.databaseUrl, 'postgres://shieldwall@db:5432/shieldwall');
+    assert.equal(loadConfig({ SHIELDWALL_DATA_DIR: '/srv/sw' }).databaseUrl, 'sqlite:/srv/sw/shieldwall.db');
+  });
+
+  it('names every bad setting, and unknown ones', () => {
+    try {
+      loadConfig({ SHIELDWALL_PORT: '70000', SHIELDWALL_DEMO: 'maybe', SHIELDWALL_DATABASE_URL: 'mysql://x', SHIELDWALL_PORTT: '1' });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const text = error.problems.join('\n');
+      assert.match(text, /SHIELDWALL_PORT: expected a whole number from 0 to 65535, got 70000/);
+      assert.match(text, /SHIELDWALL_DEMO: expected 0 or 1/);
+      assert.match(text, /SHIELDWALL_DATABASE_URL: expected postgres:\/\//);
+      assert.match(text, /SHIELDWALL_PORTT: unknown setting/);
+      assert.equal(error.problems.length, 4);
+    }
+  });
+
+  it('reads a JSON file named by SHIELDWALL_CONFIG; the environment wins', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sw-config-'));
+    const file = path.join(dir, 'node.json');
+    writeFileSync(file, JSON.stringify({ SHIELDWALL_PORT: 8443, SHIELDWALL_HOST: '::1' }));
+    const config = loadConfig({ SHIELDWALL_CONFIG: file, SHIELDWALL_HOST: '127.0.0.2' });
+    assert.equal(config.port, 8443);
+    assert.equal(config.host, '127.0.0.2');
+    writeFileSync(file, '{not json');
+    assert.throws(() => loadConfig({ SHIELDWALL_CONFIG: file }), /SHIELDWALL_CONFIG: cannot read/);
+  });
+});

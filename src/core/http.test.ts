@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { enforcePermissions } from './http.js';
+
+describe('permission map', () => {
+  it('refuses to register a route that names no permission', async () => {
+    const app = Fastify();
+    enforcePermissions(app);
+    app.get('/open', async () => 'x');
+    await assert.rejects(async () => app.ready(), /names no permission/);
+  });
+});

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { bundle, indicator, ipv4, malware } from '../../../test/support/factories.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { ATTACK_ICS } from '../../../test/support/paths.js';
+import type { StixObject } from '../../stix/types.js';
+
+interface Outcome {
+  index: number;
+  status: string;
+  id?: string;
+  offset?: number;
+  line?: number;
+  errors?: Array<{ rule: string; message: string; path: string }>;
+}
+interface IngestAnswer {
+  summary: { accepted: number; duplicate: number; rejected: number; objects: number };
+  objects: Outcome[];
+}
+
+for (const dialect of DIALECTS) {
+  describe(`intel store and API (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
+    let node: TestNode;
+    const auth = () => ({ authorization: `Bearer ${node.tokens.analyst}` });
+    const post = async (payload: string, contentType = 'application/json', query = '') => {
+      const response = await node.app.inject({ method: 'POST', url: `/api/v1/bundles${query}`, payload, headers: { ...auth(), 'content-type': contentType } });
+      return { status: response.statusCode, body: response.json() as IngestAnswer & { error?: { code: string; message: string } } };
+    };
+    const get = async (url: string, token = node.tokens.analyst) => {
+      const response = await node.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+    };
+
+    before(async () => {
+      node = await createTestNode(dialect);
+    });
+    after(async () => {
+      await node?.close();
+    });
+
+    it('stores a bundle and answers each object with its outcome', async () => {
+      const a = indicator();
+      const m = malware();
+      const { status, body } = await post(bundle([a, m]));
+      assert.equal(status, 200);
+      assert.deepEqual(body.summary.accepted, 2);
+      assert.deepEqual(body.objects.map((o) => [o.index, o.status, o.id]), [[0, 'accepted', a.id], [1, 'accepted', m.id]]);
+      assert.deepEqual((await get(`/api/v1/objects/${a.id}`)).body, a);
+    });
+
+    it('reports re-ingesting the same version as a duplicate and stores it once', async () => {
+      const a = indicator();
+      await post(bundle([a]));
+      const { body } = await post(bundle([a, a]));
+      assert.deepEqual(body.objects.map((o) => o.status), ['duplicate', 'duplicate']);
+      const versions = await get(`/api/v1/objects/${a.id}?versions=all`);
+      assert.equal((versions.body.versions as unknown[]).length, 1);
+    });
+
+    it('serves the newest version, keeps every version, and keeps revoked objects readable', async () => {
+      const v1 = indicator({ modified: '2024-03-01T10:00:00.000Z' });
+      const v3 = { ...v1, modified: '2024-03-03T10:00:00.000Z', name: 'third' };
+      const v2 = { ...v1, modified: '2024-03-02T10:00:00.5001Z', name: 'second' };
+      // Out of order on purpose: an older version arriving late must not supersede.
+      await post(bundle([v1, v3]));
+      await post(bundle([v2]));
+      assert.equal((await get(`/api/v1/objects/${v1.id}`)).body.name, 'third');
+      const all = await get(`/api/v1/objects/${v1.id}?versions=all`);
+      assert.deepEqual((all.body.versions as StixObject[]).map((v) => v.modified), [v1.modified, v2.modified, v3.modified]);
+      const revoked = { ...v1, modified: '2024-03-04T10:00:00.000Z', revoked: true };
+      await post(bundle([revoked]));
+      const current = await get(`/api/v1/objects/${v1.id}`);
+      assert.equal(current.status, 200);
+      assert.equal(current.body.revoked, true);
+    });
+
+    it('dedupes observables by id', async () => {
+      const sco = ipv4('203.0.113.9');
+      const { body } = await post(bundle([sco, { ...sco }]));
+      assert.deepEqual(body.objects.map((o) => o.status), ['accepted', 'duplicate']);
+    });
+
+    it('rejects bad objects with a clear reason and stores the rest', async () => {
+      const good = indicator();
+      const text = `{"type":"bundle","id":"bundle--6b0f7ad4-6d5f-4bd7-9d8f-2a9c1d7e1a11","objects":[{"type":"indicator","id":"x" "broken"},${JSON.stringify(good)},{"type":"nonsense-type!","id":"nope"},${JSON.stringify(
+        indicator({ pattern: "[ipv4-addr:value = '1.2.3.4'" }),
+      )},${JSON.stringify(indicator({ modified: '2020-01-01T00:00:00.000Z' }))}]}`;
+      const { status, body } = await post(text);
+      assert.equal(status, 200);
+      assert.deepEqual(body.objects.map((o) => o.status), ['rejected', 'accepted', 'rejected', 'rejected', 'rejected']);
+      const [json, , type, pattern, order] = body.objects;
+      assert.equal(json!.errors![0]!.rule, 'json-syntax');
+      assert.match(json!.errors![0]!.message, /at byte \d+/);
+      assert.equal(json!.offset, text.indexOf('{"type":"indicator","id":"x"'));
+      assert.ok(type!.errors!.length > 0);
+      assert.ok(pattern!.errors!.some((e) => e.rule === 'pattern-syntax'), JSON.stringify(pattern!.errors));
+      assert.ok(order!.errors!.some((e) => e.path.includes('modified')), JSON.stringify(order!.errors));
+      assert.equal((await get(`/api/v1/objects/${good.id}`)).status, 200);
+    });
+
+    it('accepts NDJSON with line numbers in outcomes', async () => {
+      const a = indicator();
+      const text = `${JSON.stringify(a)}\n{oops}\n`;
+      const { body } = await post(text, 'application/x-ndjson');
+      assert.deepEqual(body.objects.map((o) => [o.status, o.line]), [['accepted', 1], ['rejected', 2]]);
+    });
+
+    it('upgrades STIX 2.0 content and says what changed', async () => {
+      const old = { type: 'indicator', id: `indicator--${crypto.randomUUID()}`, created: '2017-01-01T00:00:00.000Z', modified: '2017-01-01T00:00:00.000Z', labels: ['malicious-activity'], pattern: "[domain-name:value = 'evil.example']", valid_from: '2017-01-01T00:00:00Z' };
+      const { body } = await post(bundle([old], { spec_version: '2.0' }), 'application/json', '?outcomes=all');
+      assert.equal(body.objects[0]!.status, 'accepted');
+      assert.ok(((body.objects[0] as { upgraded?: string[] }).upgraded ?? []).length > 0);
+      const stored = (await get(`/api/v1/objects/${old.id}`)).body;
+      assert.equal(stored.spec_version, '2.1');
+      assert.equal(stored.pattern_type, 'stix');
+    });
+
+    it('answers 413 with a hint when the body is over the limit', async () => {
+      const small = await createTestNode(dialect, { bodyLimitBytes: 64 * 1024 });
+      try {
+        const many = Array.from({ length: 400 }, () => indicator({ description: 'x'.repeat(300) }));
+        const response = await small.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(many), headers: { authorization: `Bearer ${small.tokens.analyst}`, 'content-type': 'application/json' } });
+        assert.equal(response.statusCode, 413);
+        assert.match((response.json() as { error: { message: string } }).error.message, /shieldwall ingest/);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('answers 422 for a body that is not STIX content', async () => {
+      const { status, body } = await post('"just a string"');
+      assert.equal(status, 422);
+      assert.equal(body.error!.code, 'SW_INVALID_BUNDLE');
+    });
+
+    it('pages through a type with a stable cursor, filters by text and modification time', async () => {
+      const marker = `pager-${crypto.randomUUID().slice(0, 8)}`;
+      const batch = Array.from({ length: 25 }, (_, i) =>
+        malware({ name: `${marker} ${i}`, modified: `2024-05-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00.000Z` }),
+      );
+      await post(bundle(batch));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await get(`/api/v1/objects?type=malware&q=${marker}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200);
+        for (const o of page.body.objects as StixObject[]) seen.push(o.id);
+        cursor = page.body.next as string | undefined;
+      } while (cursor);
+      assert.deepEqual(seen, batch.map((o) => o.id));
+      const recent = await get(`/api/v1/objects?type=malware&q=${marker.toUpperCase()}&modified_after=2024-05-20T00:00:00Z&limit=100`);
+      assert.equal((recent.body.objects as StixObject[]).length, batch.filter((o) => o.modified! > '2024-05-20T00:00:00Z').length);
+    });
+
+    it('answers bad requests with 400 and unknown objects with 404', async () => {
+      assert.equal((await get('/api/v1/objects/not-an-id')).status, 400);
+      assert.equal((await get('/api/v1/objects?cursor=bogus')).status, 400);
+      assert.equal((await get('/api/v1/objects?limit=0')).status, 400);
+      assert.equal((await get('/api/v1/objects?modified_after=yesterday')).status, 400);
+      assert.equal((await get(`/api/v1/objects/indicator--${crypto.randomUUID()}`)).status, 404);
+    });
+
+    it('requires a token, and the right role to write', async () => {
+      const anonymous = await node.app.inject({ method: 'GET', url: '/api/v1/objects' });
+      assert.equal(anonymous.statusCode, 401);
+      assert.match(anonymous.headers['www-authenticate'] as string, /Bearer/);
+      assert.equal((await get('/api/v1/objects', 'sw_not_a_real_token')).status, 401);
+      const write = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle([indicator()]), headers: { authorization: `Bearer ${node.tokens.auditor}`, 'content-type': 'application/json' } });
+      assert.equal(write.statusCode, 403);
+    });
+
+    it('gives back every object of the ATT&CK for ICS corpus equal as a JSON value', async () => {
+      const corpus = JSON.parse(readFileSync(ATTACK_ICS, 'utf8')) as { objects: StixObject[] };
+      await checkCorpus(node, corpus.objects);
+    });
+  });
+}
+
+async function checkCorpus(node: TestNode, objects: StixObject[]): Promise<void> {
+  const headers = { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' };
+  const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles?outcomes=rejected', payload: readFileSync(ATTACK_ICS), headers });
+  assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+  const answer = response.json() as IngestAnswer;
+  assert.deepEqual(answer.objects, [], 'no object of the corpus is rejected');
+  assert.equal(answer.summary.accepted, objects.length);
+  for (const original of objects) {
+    const got = await node.app.inject({ method: 'GET', url: `/api/v1/objects/${original.id}`, headers });
+    assert.equal(got.statusCode, 200);
+    assert.deepEqual(got.json(), original);
+  }
+}
