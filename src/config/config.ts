@@ -114,7 +114,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     key: 'ingestBatchSize',
     env: 'SHIELDWALL_INGEST_BATCH',
     description: 'Objects written per ingest transaction.',
-    default: () => 2000,
+    default: () => 10000,
     parse: integer(1, 50000),
   },
   bootstrapToken: {

@@ -12,20 +12,8 @@ export interface StixObjectsTable {
   modified: string | null;
   /** modified (or created) normalised to a fixed width so that versions compare as strings. */
   version: string;
-  revoked: number;
-  created_by_ref: string | null;
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  body: string;
-}
-
-export interface StixCurrentTable {
-  id: string;
-  seq: number;
-  version: string;
-  type: string;
-  modified: string | null;
+  /** 1 on the newest version of each id, 0 on the older ones. */
+  is_current: number;
   revoked: number;
   created_by_ref: string | null;
   tlp: string | null;
@@ -33,6 +21,7 @@ export interface StixCurrentTable {
   releasability: string | null;
   /** name, value or pattern: what the simple text search looks at. */
   label: string | null;
+  body: string;
 }
 
 export interface MembersTable {
@@ -58,7 +47,6 @@ export interface ApiTokensTable {
 
 export interface Database {
   stix_objects: StixObjectsTable;
-  stix_current: StixCurrentTable;
   members: MembersTable;
   api_tokens: ApiTokensTable;
 }

@@ -2,8 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
 
 /**
- * The intel store: every STIX object version is an immutable row of stix_objects; stix_current
- * points at the newest version per id and carries the columns that listing filters on.
+ * The intel store: every STIX object version is an immutable row of stix_objects; exactly one
+ * row per id (its newest version) has is_current = 1, and partial indexes over those rows serve
+ * listings. See docs/decisions/0001-object-store.md.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const big = dialect === 'postgres' ? 'bigint' : 'integer';
@@ -16,33 +17,20 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('created', 'text')
     .addColumn('modified', 'text')
     .addColumn('version', 'text', (c) => c.notNull())
+    .addColumn('is_current', 'integer', (c) => c.notNull())
     .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_by_ref', 'text')
     .addColumn('tlp', 'text')
     .addColumn('classification', 'integer')
     .addColumn('releasability', 'text')
+    .addColumn('label', 'text')
     .addColumn('body', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('stix_objects_id_version').on('stix_objects').columns(['id', 'version']).unique().execute();
-
-  let current = db.schema
-    .createTable('stix_current')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('seq', big, (c) => c.notNull())
-    .addColumn('version', 'text', (c) => c.notNull())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('modified', 'text')
-    .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_by_ref', 'text')
-    .addColumn('tlp', 'text')
-    .addColumn('classification', 'integer')
-    .addColumn('releasability', 'text')
-    .addColumn('label', 'text');
-  if (dialect === 'sqlite') current = current.modifyEnd(sql`without rowid`);
-  await current.execute();
-  await db.schema.createIndex('stix_current_seq').on('stix_current').column('seq').unique().execute();
-  await db.schema.createIndex('stix_current_type_seq').on('stix_current').columns(['type', 'seq']).execute();
-  await db.schema.createIndex('stix_current_markings').on('stix_current').columns(['tlp', 'classification']).execute();
+  // Listings read current rows in date_added order, optionally of some types: both indexes only
+  // ever append, since seq grows.
+  await db.schema.createIndex('stix_objects_current_type_seq').on('stix_objects').columns(['type', 'seq']).where(sql.ref('is_current'), '=', 1).execute();
+  await db.schema.createIndex('stix_objects_current_seq').on('stix_objects').column('seq').where(sql.ref('is_current'), '=', 1).execute();
 
   await db.schema
     .createTable('members')
