@@ -42,7 +42,6 @@ for (const dialect of DIALECTS) {
       const sent = new Map<string, StixObject>();
       const accepted = new Set<string>();
       const headers = { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' };
-      let killedAfter = 0;
       // Keep two uploads in flight so that the kill lands during writes.
       const upload = async (): Promise<void> => {
         for (;;) {
@@ -64,7 +63,7 @@ for (const dialect of DIALECTS) {
       };
       const uploads = [upload(), upload()];
       while (accepted.size < 6000) await new Promise((r) => setTimeout(r, 20));
-      killedAfter = accepted.size;
+      const killedAfter = accepted.size;
       node.child.kill('SIGKILL');
       await node.exited;
       await Promise.all(uploads);

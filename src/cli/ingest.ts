@@ -24,7 +24,7 @@ function openSource(file: string): { chunks: AsyncIterable<Uint8Array>; size: nu
   try {
     size = statSync(file).size;
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
   }
   return { chunks: createReadStream(file, { highWaterMark: 1024 * 1024 }), size };
 }

@@ -64,7 +64,7 @@ export function enforcePermissions(app: FastifyInstance): void {
   });
   app.addHook('preHandler', async (request) => {
     const permission = request.routeOptions.config.permission;
-    if (permission === 'public') return;
+    if (permission === 'public' || request.is404) return;
     if (!permission) throw shieldwallError('FORBIDDEN', 'this route is not open to anyone');
     if (!request.principal) throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
     if (!hasPermission(request.principal, permission)) {

@@ -118,10 +118,10 @@ export class StixStreamReader {
     let lineStart = 0;
     let line = 1;
     let index = 0;
-    const self = this;
+    const maxObjectBytes = this.#maxObjectBytes;
     function* finish(end: number): Generator<StreamEntry> {
       if (oversized) {
-        yield { kind: 'error', index, offset: lineStart, line, message: `object on line ${line} is larger than the limit of ${self.#maxObjectBytes} bytes` };
+        yield { kind: 'error', index, offset: lineStart, line, message: `object on line ${line} is larger than the limit of ${maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
         index++;
       } else {
         const text = (pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)).toString('utf8').trim();
@@ -185,7 +185,7 @@ export class StixStreamReader {
     let topObjectOffset = 0;
     let topObjectHadObjects = false;
     let skipDepth = 0;
-    let errorCount = 0;
+    let skippingScalar = false;
 
     for await (const raw of chunks) {
       const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -235,11 +235,11 @@ export class StixStreamReader {
               captureOffset = base + i;
             } else if (c === OPEN_BRACKET) {
               where = Where.ObjectList;
+              skippingScalar = false;
               this.header.format ??= 'array';
               depth = 1;
               elementDepth = 2;
             } else {
-              errorCount++;
               yield { kind: 'error', index: undefined, offset: base + i, line: undefined, message: `unexpected ${displayByte(c)} at byte ${base + i}: expected a STIX bundle '{', a JSON array '[' or NDJSON` };
               this.bytesRead = base + length;
               return;
@@ -298,6 +298,7 @@ export class StixStreamReader {
             if (skipDepth === -1) {
               if (c === OPEN_BRACKET) {
                 where = Where.ObjectList;
+                skippingScalar = false;
                 this.header.format = 'bundle';
                 topObjectHadObjects = true;
                 capturing = false;
@@ -359,11 +360,15 @@ export class StixStreamReader {
               }
               continue;
             }
-            if (depth === elementDepth - 1 && c !== COMMA) {
-              yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} starts with ${displayByte(c)}: every element must be a STIX object` };
-              index++;
-              // Skip the scalar: resume at the next comma or the end of the list.
-              while (i + 1 < length && chunk[i + 1] !== COMMA && chunk[i + 1] !== CLOSE_BRACKET) i++;
+            if (depth === elementDepth - 1) {
+              if (c === COMMA) skippingScalar = false;
+              else if (!skippingScalar) {
+                // A number, true, false or null where an object belongs: report it once, then
+                // skip its remaining bytes (even across chunks) up to the next comma.
+                yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} starts with ${displayByte(c)}: every element must be a STIX object` };
+                index++;
+                skippingScalar = true;
+              }
             }
             continue;
           }
@@ -397,8 +402,8 @@ export class StixStreamReader {
         line: undefined,
         message: `unexpected end of input at byte ${this.bytesRead}: ${what} is not closed; the content is truncated (every complete object before it was processed)`,
       };
-    } else if (this.header.format === undefined && errorCount === 0) {
-      this.header.format = index === 0 ? 'empty' : this.header.format;
+    } else if (this.header.format === undefined && index === 0) {
+      this.header.format = 'empty';
     }
   }
 

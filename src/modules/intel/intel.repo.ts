@@ -1,23 +1,30 @@
 /** The only SQL of the intel module: object versions and the current-version index. */
 import { sql } from 'kysely';
 import { writeTransaction, type Store } from '../../db/database.js';
-import type { StixCurrentTable, StixObjectsTable } from '../../db/schema.js';
+import type { StixObjectsTable } from '../../db/schema.js';
 
-export type NewVersion = Omit<StixObjectsTable, 'seq'> & { label: string | null };
+export type NewVersion = Omit<StixObjectsTable, 'seq' | 'is_current'>;
 
 export interface StoredVersion {
   seq: number;
   body: string;
 }
 
-/** Rows per INSERT statement: well under SQLite's 32,766 bound variables at 13 columns. */
-const ROWS_PER_STATEMENT = 500;
+/** Rows per INSERT statement: under SQLite's 32,766 bound variables at 15 columns. */
+const ROWS_PER_STATEMENT = 1000;
+/** Ids per IN (...) lookup. */
+const IDS_PER_LOOKUP = 5000;
 
 export interface InsertResult {
   /** seq of each row in input order, or null where (id, version) was already stored. */
   seqs: Array<number | null>;
 }
 
+/**
+ * Writes a batch of versions in one transaction under the store's writer lock. Each row gets
+ * the next date_added seq; the newest version per id becomes current unless a newer one is
+ * stored already (an older version arriving late is kept but does not supersede).
+ */
 export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number): Promise<InsertResult> {
   return writeTransaction(store, async (trx) => {
     const { max } = await trx
@@ -25,78 +32,57 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
       .select((eb) => eb.fn.max('seq').as('max'))
       .executeTakeFirstOrThrow();
     let next = Math.max(nowMicros, Number(max ?? 0) + 1);
+
+    // The current version of every id in the batch that is stored already.
+    const ids = [...new Set(rows.map((r) => r.id))];
+    const stored = new Map<string, { seq: number; version: string }>();
+    for (let start = 0; start < ids.length; start += IDS_PER_LOOKUP) {
+      const found = await trx
+        .selectFrom('stix_objects')
+        .select(['id', 'seq', 'version'])
+        .where('id', 'in', ids.slice(start, start + IDS_PER_LOOKUP))
+        .where('is_current', '=', 1)
+        .execute();
+      for (const f of found) stored.set(f.id, { seq: Number(f.seq), version: f.version });
+    }
+    // Which row of the batch will be current for its id, if any.
+    const newest = new Map<string, number>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const held = newest.get(row.id);
+      const best = held === undefined ? stored.get(row.id)?.version : rows[held]!.version;
+      if (best === undefined || row.version > best) newest.set(row.id, i);
+    }
     const withSeq: StixObjectsTable[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const { label: _label, ...row } = rows[i]!;
-      withSeq[i] = { ...row, seq: next++ };
+      const row = rows[i]!;
+      withSeq[i] = { ...row, seq: next++, is_current: newest.get(row.id) === i ? 1 : 0 };
+    }
+    // Rows that supersede a stored current version demote it first, so one row per id is current.
+    const demote: number[] = [];
+    for (const [id, index] of newest) {
+      const previous = stored.get(id);
+      if (previous && withSeq[index]!.is_current === 1) demote.push(previous.seq);
+    }
+    for (let start = 0; start < demote.length; start += IDS_PER_LOOKUP) {
+      await trx.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + IDS_PER_LOOKUP)).execute();
     }
     const inserted = new Set<number>();
     for (let start = 0; start < withSeq.length; start += ROWS_PER_STATEMENT) {
-      const slice = withSeq.slice(start, start + ROWS_PER_STATEMENT);
       const returned = await trx
         .insertInto('stix_objects')
-        .values(slice)
+        .values(withSeq.slice(start, start + ROWS_PER_STATEMENT))
         .onConflict((oc) => oc.columns(['id', 'version']).doNothing())
         .returning('seq')
         .execute();
       for (const r of returned) inserted.add(Number(r.seq));
-    }
-    // The newest accepted version per id moves into stix_current, unless a newer one is there.
-    const newest = new Map<string, StixCurrentTable>();
-    for (let i = 0; i < withSeq.length; i++) {
-      const row = withSeq[i]!;
-      if (!inserted.has(row.seq)) continue;
-      const held = newest.get(row.id);
-      if (held && held.version >= row.version) continue;
-      newest.set(row.id, {
-        id: row.id,
-        seq: row.seq,
-        version: row.version,
-        type: row.type,
-        modified: row.modified,
-        revoked: row.revoked,
-        created_by_ref: row.created_by_ref,
-        tlp: row.tlp,
-        classification: row.classification,
-        releasability: row.releasability,
-        label: rows[i]!.label,
-      });
-    }
-    const current = [...newest.values()];
-    for (let start = 0; start < current.length; start += ROWS_PER_STATEMENT) {
-      await trx
-        .insertInto('stix_current')
-        .values(current.slice(start, start + ROWS_PER_STATEMENT))
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet((eb) => ({
-              seq: eb.ref('excluded.seq'),
-              version: eb.ref('excluded.version'),
-              type: eb.ref('excluded.type'),
-              modified: eb.ref('excluded.modified'),
-              revoked: eb.ref('excluded.revoked'),
-              created_by_ref: eb.ref('excluded.created_by_ref'),
-              tlp: eb.ref('excluded.tlp'),
-              classification: eb.ref('excluded.classification'),
-              releasability: eb.ref('excluded.releasability'),
-              label: eb.ref('excluded.label'),
-            }))
-            .whereRef('excluded.version', '>', 'stix_current.version'),
-        )
-        .execute();
     }
     return { seqs: withSeq.map((row) => (inserted.has(row.seq) ? row.seq : null)) };
   });
 }
 
 export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
-  return store.db
-    .selectFrom('stix_current as c')
-    .innerJoin('stix_objects as o', 'o.seq', 'c.seq')
-    .select(['o.seq', 'o.body'])
-    .where('c.id', '=', id)
-    .executeTakeFirst();
+  return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id', '=', id).where('is_current', '=', 1).executeTakeFirst();
 }
 
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
@@ -114,25 +100,21 @@ export interface ListFilter {
 }
 
 export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
-  let query = store.db
-    .selectFrom('stix_current as c')
-    .innerJoin('stix_objects as o', 'o.seq', 'c.seq')
-    .select(['c.seq', 'o.body'])
-    .orderBy('c.seq')
-    .limit(filter.limit);
-  if (filter.types && filter.types.length > 0) query = query.where('c.type', 'in', filter.types);
-  if (filter.versionAfter !== undefined) query = query.where('c.version', '>', filter.versionAfter);
-  if (filter.afterSeq !== undefined) query = query.where('c.seq', '>', filter.afterSeq);
+  let query = store.db.selectFrom('stix_objects').select(['seq', 'body']).where('is_current', '=', 1).orderBy('seq').limit(filter.limit);
+  if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+  if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
+  if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
   if (filter.text) {
     const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    query = query.where(sql<boolean>`lower(c.label) like ${pattern} escape '\\'`);
+    query = query.where(sql<boolean>`lower(label) like ${pattern} escape '\\'`);
   }
   return query.execute();
 }
 
 export async function countCurrentByType(store: Store): Promise<Array<{ type: string; count: number }>> {
   const rows = await store.db
-    .selectFrom('stix_current')
+    .selectFrom('stix_objects')
+    .where('is_current', '=', 1)
     .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('type')
     .orderBy('type')
@@ -147,11 +129,6 @@ export async function countVersions(store: Store): Promise<number> {
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
 export async function currentMarkingDefinitions(store: Store): Promise<string[]> {
-  const rows = await store.db
-    .selectFrom('stix_current as c')
-    .innerJoin('stix_objects as o', 'o.seq', 'c.seq')
-    .select('o.body')
-    .where('c.type', '=', 'marking-definition')
-    .execute();
+  const rows = await store.db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
   return rows.map((r) => r.body);
 }

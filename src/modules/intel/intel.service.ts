@@ -179,7 +179,8 @@ async function runPipeline(
       }
     } else value = entry.value;
 
-    const result = validateObject(value, { specVersion: header()?.specVersion === '2.0' ? '2.0' : '2.1', maxObjectBytes });
+    const declared = header()?.specVersion;
+    const result = validateObject(value, { ...(declared === '2.0' || declared === '2.1' ? { specVersion: declared } : {}), maxObjectBytes });
     if (!result.ok) {
       const partial = typeof value === 'object' && value !== null ? (value as { id?: unknown; type?: unknown }) : {};
       await enqueue({
