@@ -59,6 +59,7 @@ async function pipeline(store: Store, label: string): Promise<IngestSummary> {
   const ctx = createContext({ config, store, logger: createLogger('silent') });
   let lastLog = Date.now();
   const summary = await ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(bundlePath, { highWaterMark: 1024 * 1024 }), {
+    parallel: true,
     onProgress: (p) => {
       if (Date.now() - lastLog > 5000) {
         lastLog = Date.now();

@@ -14,6 +14,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** The underlying SQLite connection, for the bulk-insert fast path (bulk.ts) only. */
+  readonly sqlite?: SqliteDatabase.Database;
   /** Human-readable location without credentials, for logs. */
   readonly location: string;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ function openSqlite(file: string): Store {
   return {
     db,
     dialect: 'sqlite',
+    sqlite: database,
     location: `sqlite:${file}`,
     close: () => db.destroy(),
   };

@@ -46,6 +46,29 @@ const enum Where {
   Skip,
 }
 
+/**
+ * Index of the quote that closes a string whose content starts at `from` (no escape pending
+ * there), or -1 when the string goes on past the chunk. A quote preceded by an odd number of
+ * backslashes is escaped.
+ */
+function closingQuote(chunk: Buffer, from: number, length: number): number {
+  let at = chunk.indexOf(QUOTE, from);
+  while (at >= 0 && at < length) {
+    let backslashes = 0;
+    for (let b = at - 1; b >= from && chunk[b] === BACKSLASH; b--) backslashes++;
+    if ((backslashes & 1) === 0) return at;
+    at = chunk.indexOf(QUOTE, at + 1);
+  }
+  return -1;
+}
+
+/** Whether the chunk ends inside an escape sequence (an odd run of backslashes). */
+function endsInOpenEscape(chunk: Buffer, from: number, length: number): boolean {
+  let backslashes = 0;
+  for (let b = length - 1; b >= from && chunk[b] === BACKSLASH; b--) backslashes++;
+  return (backslashes & 1) === 1;
+}
+
 function displayByte(c: number): string {
   return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
@@ -197,22 +220,30 @@ export class StixStreamReader {
       for (let i = 0; i < length; i++) {
         const c = chunk[i]!;
         if (inString) {
-          if (escape) escape = false;
-          else if (c === BACKSLASH) escape = true;
-          else if (c === QUOTE) {
-            inString = false;
-            if (keyStart >= 0) {
-              keyParts.push(chunk.subarray(keyStart, i));
-              currentKey = Buffer.concat(keyParts).toString('utf8');
-              keyParts = [];
-              keyStart = -1;
-            } else if (valueStringStart >= 0) {
-              valueStringParts.push(chunk.subarray(valueStringStart, i + 1));
-              const text = Buffer.concat(valueStringParts).toString('utf8');
-              valueStringParts = [];
-              valueStringStart = -1;
-              this.#headerValue(currentKey, text);
-            }
+          if (escape) {
+            escape = false;
+            continue;
+          }
+          // Jump to the closing quote: most of a STIX object's bytes are inside strings.
+          const end = closingQuote(chunk, i, length);
+          if (end < 0) {
+            escape = endsInOpenEscape(chunk, i, length);
+            i = length;
+            continue;
+          }
+          i = end;
+          inString = false;
+          if (keyStart >= 0) {
+            keyParts.push(chunk.subarray(keyStart, i));
+            currentKey = Buffer.concat(keyParts).toString('utf8');
+            keyParts = [];
+            keyStart = -1;
+          } else if (valueStringStart >= 0) {
+            valueStringParts.push(chunk.subarray(valueStringStart, i + 1));
+            const text = Buffer.concat(valueStringParts).toString('utf8');
+            valueStringParts = [];
+            valueStringStart = -1;
+            this.#headerValue(currentKey, text);
           }
           continue;
         }

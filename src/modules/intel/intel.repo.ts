@@ -1,18 +1,16 @@
 /** The only SQL of the intel module: object versions and the current-version index. */
 import { sql } from 'kysely';
 import { writeTransaction, type Store } from '../../db/database.js';
-import type { StixObjectsTable } from '../../db/schema.js';
+import { insertSkippingConflicts, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
+import { ROW_ID, ROW_VERSION, type NewVersion } from './intel.rows.js';
 
-export type NewVersion = Omit<StixObjectsTable, 'seq' | 'is_current'>;
 
 export interface StoredVersion {
   seq: number;
   body: string;
 }
 
-/** Rows per INSERT statement: under SQLite's 32,766 bound variables at 15 columns. */
-const ROWS_PER_STATEMENT = 1000;
-/** Ids per IN (...) lookup. */
+/** Seqs per UPDATE ... IN (...) statement. */
 const IDS_PER_LOOKUP = 5000;
 
 export interface InsertResult {
@@ -34,52 +32,71 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
     let next = Math.max(nowMicros, Number(max ?? 0) + 1);
 
     // The current version of every id in the batch that is stored already.
-    const ids = [...new Set(rows.map((r) => r.id))];
+    const ids = [...new Set(rows.map((r) => r[ROW_ID]))];
     const stored = new Map<string, { seq: number; version: string }>();
-    for (let start = 0; start < ids.length; start += IDS_PER_LOOKUP) {
-      const found = await trx
-        .selectFrom('stix_objects')
-        .select(['id', 'seq', 'version'])
-        .where('id', 'in', ids.slice(start, start + IDS_PER_LOOKUP))
-        .where('is_current', '=', 1)
-        .execute();
-      for (const f of found) stored.set(f.id, { seq: Number(f.seq), version: f.version });
+    for (const found of await selectByKeys<{ id: string; seq: number; version: string }>(store, trx, CURRENT_BY_ID, ids)) {
+      stored.set(found.id, { seq: Number(found.seq), version: found.version });
     }
     // Which row of the batch will be current for its id, if any.
     const newest = new Map<string, number>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const held = newest.get(row.id);
-      const best = held === undefined ? stored.get(row.id)?.version : rows[held]!.version;
-      if (best === undefined || row.version > best) newest.set(row.id, i);
+      const held = newest.get(row[ROW_ID]);
+      const best = held === undefined ? stored.get(row[ROW_ID])?.version : rows[held]![ROW_VERSION];
+      if (best === undefined || row[ROW_VERSION] > best) newest.set(row[ROW_ID], i);
     }
-    const withSeq: StixObjectsTable[] = new Array(rows.length);
+    const seqs: number[] = new Array(rows.length);
+    const current: number[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      withSeq[i] = { ...row, seq: next++, is_current: newest.get(row.id) === i ? 1 : 0 };
+      seqs[i] = next++;
+      current[i] = newest.get(rows[i]![ROW_ID]) === i ? 1 : 0;
     }
     // Rows that supersede a stored current version demote it first, so one row per id is current.
     const demote: number[] = [];
     for (const [id, index] of newest) {
       const previous = stored.get(id);
-      if (previous && withSeq[index]!.is_current === 1) demote.push(previous.seq);
+      if (previous && current[index] === 1) demote.push(previous.seq);
     }
     for (let start = 0; start < demote.length; start += IDS_PER_LOOKUP) {
       await trx.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + IDS_PER_LOOKUP)).execute();
     }
-    const inserted = new Set<number>();
-    for (let start = 0; start < withSeq.length; start += ROWS_PER_STATEMENT) {
-      const returned = await trx
-        .insertInto('stix_objects')
-        .values(withSeq.slice(start, start + ROWS_PER_STATEMENT))
-        .onConflict((oc) => oc.columns(['id', 'version']).doNothing())
-        .returning('seq')
-        .execute();
-      for (const r of returned) inserted.add(Number(r.seq));
-    }
-    return { seqs: withSeq.map((row) => (inserted.has(row.seq) ? row.seq : null)) };
+    const values = rows.map((row, i) => [seqs[i], current[i], ...row]);
+    const inserted = await insertSkippingConflicts(store, trx, OBJECT_VERSIONS, values);
+    return { seqs: seqs.map((seq) => (inserted.has(seq) ? seq : null)) };
   });
 }
+
+/** Column order of the bulk insert into stix_objects. */
+const OBJECT_VERSIONS: BulkTable = {
+  table: 'stix_objects',
+  columns: [
+    { name: 'seq', pgType: 'int8' },
+    { name: 'is_current', pgType: 'int4' },
+    { name: 'id', pgType: 'text' },
+    { name: 'type', pgType: 'text' },
+    { name: 'spec_version', pgType: 'text' },
+    { name: 'created', pgType: 'text' },
+    { name: 'modified', pgType: 'text' },
+    { name: 'version', pgType: 'text' },
+    { name: 'revoked', pgType: 'int4' },
+    { name: 'created_by_ref', pgType: 'text' },
+    { name: 'tlp', pgType: 'text' },
+    { name: 'classification', pgType: 'int4' },
+    { name: 'releasability', pgType: 'text' },
+    { name: 'label', pgType: 'text' },
+    { name: 'body', pgType: 'text' },
+  ],
+  conflict: ['id', 'version'],
+  key: 0,
+};
+
+/** The current version of an id, looked up for a whole batch at once. */
+const CURRENT_BY_ID: KeyLookup = {
+  table: 'stix_objects',
+  key: 'id',
+  columns: ['id', 'seq', 'version'],
+  where: { column: 'is_current', equals: 1 },
+};
 
 export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
   return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id', '=', id).where('is_current', '=', 1).executeTakeFirst();

@@ -6,27 +6,14 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, type HandlingMarking } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import { StixStreamReader, type StreamEntry, type StreamHeader } from '../../stix/stream-reader.js';
+import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
-import { validateObject, type StixIssue } from '../../stix/validate.js';
+import { prepareInWorker, type ParallelState } from './intel.parallel.js';
+import { prepareEntry, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
-import { toRow, versionKey } from './intel.rows.js';
+import { ROW_ID, ROW_TYPE, versionKey, type NewVersion } from './intel.rows.js';
 
-export type OutcomeStatus = 'accepted' | 'duplicate' | 'rejected';
-
-export interface ObjectOutcome {
-  index: number;
-  status: OutcomeStatus;
-  id?: string;
-  type?: string;
-  /** Byte offset of the object in the stream (not set for objects handed over as values). */
-  offset?: number;
-  /** Line number for NDJSON input. */
-  line?: number;
-  errors?: StixIssue[];
-  warnings?: StixIssue[];
-  upgraded?: string[];
-}
+export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
 
 export interface IngestProgress {
   objects: number;
@@ -52,7 +39,7 @@ export interface IngestOptions {
   batchSize?: number;
 }
 
-type PipelineEntry = StreamEntry | { kind: 'value'; index: number; value: unknown };
+const YIELD_EVERY = 256;
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
 const handlingCache = new WeakMap<object, Map<string, HandlingMarking>>();
@@ -75,55 +62,35 @@ function microsNow(ctx: AppContext): number {
   return ctx.clock.now().getTime() * 1000;
 }
 
-const POSITION = /at position (\d+)/;
-
-function jsonErrorIssue(error: unknown, text: string, entry: { index: number; offset: number; line: number | undefined }): StixIssue {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = POSITION.exec(message);
-  const where = match ? entry.offset + Buffer.byteLength(text.slice(0, Number(match[1]))) : entry.offset;
-  const place = entry.line !== undefined ? `line ${entry.line}` : `byte ${where}`;
-  return {
-    path: '$',
-    rule: 'json-syntax',
-    message: `invalid JSON in object ${entry.index} at ${place}: ${message.replace(/^Unexpected/, 'unexpected')}; fix the JSON syntax (a JSON linter shows the exact spot)`,
-  };
-}
-
-interface Pending {
-  outcome: ObjectOutcome;
-  row: repo.NewVersion | undefined;
-}
-
 /**
  * The one ingest pipeline behind the CLI, the REST API, the demo seeding and (later) TAXII and
- * federation. An object is reported accepted only once its batch has committed.
+ * federation: prepared objects (parsed, validated, with rows) are written in batches, one batch
+ * writing while the next is prepared. An object is reported accepted once its batch committed.
  */
 async function runPipeline(
   ctx: AppContext,
   _actor: Principal,
-  entries: AsyncIterable<PipelineEntry>,
+  prepared: AsyncIterable<Prepared>,
   header: () => StreamHeader | undefined,
   bytesRead: () => number,
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const batchSize = options.batchSize ?? ctx.config.ingestBatchSize;
-  const handling = await handlingTable(ctx);
   const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
   const streamErrors: string[] = [];
   let upgraded = 0;
-  let batch: Pending[] = [];
+  let batch: PreparedObject[] = [];
   let inFlight: Promise<void> | undefined;
 
   const report = (outcome: ObjectOutcome) => {
     progress[outcome.status]++;
     progress.objects++;
-    ctx.metrics.ingestObjects.inc({ outcome: outcome.status });
     options.onOutcome?.(outcome);
   };
 
-  const flush = async (pending: Pending[]) => {
-    const rows: repo.NewVersion[] = [];
+  const flush = async (pending: PreparedObject[]) => {
+    const rows: NewVersion[] = [];
     for (const p of pending) if (p.row) rows.push(p.row);
     const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx)) : { seqs: [] };
     const added: Array<{ id: string; type: string; seq: number }> = [];
@@ -132,89 +99,40 @@ async function runPipeline(
       if (p.row) {
         const seq = seqs[r++];
         if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
-        else added.push({ id: p.row.id, type: p.row.type, seq });
+        else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });
       }
       report(p.outcome);
     }
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const p of pending) counts[p.outcome.status]++;
+    for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
     progress.bytes = bytesRead();
     options.onProgress?.({ ...progress });
     if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
   };
 
-  const enqueue = async (pending: Pending) => {
-    batch.push(pending);
+  let sinceYield = 0;
+  for await (const item of prepared) {
+    // Objects cut from an already-read chunk arrive as microtasks only; giving the event loop a
+    // turn now and then lets the database's replies for the batch being written come in.
+    if (++sinceYield === YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if ('streamError' in item) {
+      streamErrors.push(item.streamError);
+      continue;
+    }
+    if (item.outcome.upgraded) upgraded++;
+    batch.push(item);
     if (batch.length >= batchSize) {
       const full = batch;
       batch = [];
-      // One batch may be writing while the next is parsed; the next write waits for it.
       if (inFlight) await inFlight;
       inFlight = flush(full);
       // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
       inFlight.catch(() => undefined);
     }
-  };
-
-  const maxObjectBytes = ctx.config.maxObjectBytes;
-  for await (const entry of entries) {
-    if (entry.kind === 'error') {
-      if (entry.index === undefined) {
-        streamErrors.push(entry.message);
-        continue;
-      }
-      await enqueue({
-        outcome: { index: entry.index, status: 'rejected', offset: entry.offset, ...(entry.line !== undefined ? { line: entry.line } : {}), errors: [{ path: '$', rule: entry.message.includes('larger than the limit') ? 'object-size' : 'structure', message: entry.message }] },
-        row: undefined,
-      });
-      continue;
-    }
-    let value: unknown;
-    let position: { offset?: number; line?: number } = {};
-    if (entry.kind === 'object') {
-      position = { offset: entry.offset, ...(entry.line !== undefined ? { line: entry.line } : {}) };
-      try {
-        value = JSON.parse(entry.text);
-      } catch (error) {
-        await enqueue({ outcome: { index: entry.index, status: 'rejected', ...position, errors: [jsonErrorIssue(error, entry.text, entry)] }, row: undefined });
-        continue;
-      }
-    } else value = entry.value;
-
-    const declared = header()?.specVersion;
-    const result = validateObject(value, { ...(declared === '2.0' || declared === '2.1' ? { specVersion: declared } : {}), maxObjectBytes });
-    if (!result.ok) {
-      const partial = typeof value === 'object' && value !== null ? (value as { id?: unknown; type?: unknown }) : {};
-      await enqueue({
-        outcome: {
-          index: entry.index,
-          status: 'rejected',
-          ...(typeof partial.id === 'string' ? { id: partial.id } : {}),
-          ...(typeof partial.type === 'string' ? { type: partial.type } : {}),
-          ...position,
-          errors: result.errors,
-        },
-        row: undefined,
-      });
-      continue;
-    }
-    const object = result.object;
-    if (object.type === 'marking-definition') {
-      const marking = handlingOfMarkingDefinition(object);
-      if (marking) handling.set(object.id, marking);
-    }
-    if (result.upgraded.length > 0) upgraded++;
-    const body = entry.kind === 'object' && result.upgraded.length === 0 && result.object === value ? compactBody(entry.text, object) : JSON.stringify(object);
-    await enqueue({
-      outcome: {
-        index: entry.index,
-        status: 'accepted',
-        id: object.id,
-        type: object.type,
-        ...position,
-        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
-        ...(result.upgraded.length > 0 ? { upgraded: result.upgraded } : {}),
-      },
-      row: toRow(object, body, handling),
-    });
   }
   if (inFlight) await inFlight;
   if (batch.length > 0) await flush(batch);
@@ -231,17 +149,38 @@ async function runPipeline(
   };
 }
 
-/** The stored body: the object's JSON without insignificant white space. */
-function compactBody(text: string, object: StixObject): string {
-  // Text straight from a compact producer is stored as it came; anything else is re-serialised.
-  return text.includes('\n') || text.includes('  ') ? JSON.stringify(object) : text;
+async function* prepareHere(
+  entries: AsyncIterable<PipelineEntry>,
+  header: () => StreamHeader | undefined,
+  handling: Map<string, HandlingMarking>,
+  maxObjectBytes: number,
+): AsyncGenerator<Prepared> {
+  for await (const entry of entries) yield prepareEntry(entry, header(), handling, maxObjectBytes);
 }
 
-/** Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. */
-export async function ingestStream(ctx: AppContext, actor: Principal, chunks: AsyncIterable<Uint8Array>, options: IngestOptions = {}): Promise<IngestSummary> {
-  const reader = new StixStreamReader({ maxObjectBytes: ctx.config.maxObjectBytes });
-  return runPipeline(ctx, actor, reader.entries(chunks), () => reader.header, () => reader.bytesRead, options);
+/**
+ * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
+ * parsing and validation run in a worker thread while this thread writes (for large inputs).
+ */
+export async function ingestStream(
+  ctx: AppContext,
+  actor: Principal,
+  chunks: AsyncIterable<Uint8Array>,
+  options: IngestOptions & { parallel?: boolean } = {},
+): Promise<IngestSummary> {
+  const handling = await handlingTable(ctx);
+  const maxObjectBytes = ctx.config.maxObjectBytes;
+  if (options.parallel) {
+    const state: ParallelState = { header: undefined, bytesRead: 0 };
+    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, state), () => state.header, () => state.bytesRead, options);
+  }
+  const reader = new StixStreamReader({ maxObjectBytes });
+  const header = () => reader.header;
+  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes), header, () => reader.bytesRead, options);
 }
+
+/** Inputs at least this large are worth a worker thread's start-up. */
+export const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
 
 /** Ingests objects already in memory (demo seeding, federation). */
 export async function ingestObjects(ctx: AppContext, actor: Principal, objects: Iterable<unknown> | AsyncIterable<unknown>, options: IngestOptions = {}): Promise<IngestSummary> {
@@ -249,7 +188,8 @@ export async function ingestObjects(ctx: AppContext, actor: Principal, objects: 
     let index = 0;
     for await (const value of objects) yield { kind: 'value', index: index++, value };
   }
-  return runPipeline(ctx, actor, entries(), () => undefined, () => 0, options);
+  const handling = await handlingTable(ctx);
+  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes), () => undefined, () => 0, options);
 }
 
 export interface ObjectPage {

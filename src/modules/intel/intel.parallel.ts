@@ -1,0 +1,139 @@
+/**
+ * Runs the CPU half of ingest (intel.prepare.ts) in a worker thread for large streams. The
+ * parent reads the source and forwards its chunks (a bounded number ahead), and receives
+ * prepared objects in order.
+ */
+import { Worker } from 'node:worker_threads';
+import type { HandlingMarking } from '../../policy/markings.js';
+import type { StreamHeader } from '../../stix/stream-reader.js';
+import type { Prepared } from './intel.prepare.js';
+
+export interface WorkerInit {
+  handling: Array<[string, HandlingMarking]>;
+  maxObjectBytes: number;
+  batchSize: number;
+}
+
+export type ToWorker = { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' };
+
+export type FromWorker =
+  | { kind: 'consumed' }
+  | { kind: 'batch'; items: Prepared[]; header: StreamHeader; bytesRead: number }
+  | { kind: 'end'; header: StreamHeader; bytesRead: number }
+  | { kind: 'failed'; message: string };
+
+/** Chunks forwarded but not yet taken by the worker's reader; bounds memory. */
+const CHUNKS_AHEAD = 4;
+/** Prepared objects per message from the worker. */
+const ITEMS_PER_MESSAGE = 1000;
+
+const WORKER_ENTRY = new URL('./intel.worker.ts', import.meta.url).href;
+const runsTypeScript = WORKER_ENTRY.endsWith('.ts');
+
+// Under a TypeScript loader the worker registers it first; compiled code starts it directly.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.entry); });
+`;
+
+/** The parent's node flags without its TypeScript loader, which the bootstrap registers itself. */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if ((flag === '--import' || flag === '--loader' || flag === '--require') && argv[i + 1]?.includes('tsx')) {
+      i++;
+      continue;
+    }
+    if (/^--(import|loader|require)=.*tsx/.test(flag)) continue;
+    out.push(flag);
+  }
+  return out;
+}
+
+function startWorker(init: WorkerInit): Worker {
+  const workerData = { ...init, entry: WORKER_ENTRY };
+  return runsTypeScript
+    ? new Worker(BOOTSTRAP, { eval: true, workerData, execArgv: workerExecArgv() })
+    : new Worker(new URL(WORKER_ENTRY), { workerData });
+}
+
+export interface ParallelState {
+  header: StreamHeader | undefined;
+  bytesRead: number;
+}
+
+/** Prepared objects of the stream, in order, computed in a worker thread. */
+export async function* prepareInWorker(
+  source: AsyncIterable<Uint8Array>,
+  handling: Map<string, HandlingMarking>,
+  maxObjectBytes: number,
+  state: ParallelState,
+): AsyncGenerator<Prepared> {
+  const worker = startWorker({ handling: [...handling], maxObjectBytes, batchSize: ITEMS_PER_MESSAGE });
+  const inbox: FromWorker[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  let ahead = 0;
+  let canSend: (() => void) | undefined;
+  worker.on('message', (message: FromWorker) => {
+    if (message.kind === 'consumed') {
+      ahead--;
+      canSend?.();
+      return;
+    }
+    inbox.push(message);
+    wake?.();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    wake?.();
+    canSend?.();
+  });
+  worker.on('exit', (code) => {
+    if (code !== 0) failure ??= new Error(`ingest worker exited with code ${code}`);
+    wake?.();
+    canSend?.();
+  });
+
+  // Feed the worker, never more than CHUNKS_AHEAD chunks ahead of its reader.
+  const feeding = (async () => {
+    for await (const chunk of source) {
+      while (ahead >= CHUNKS_AHEAD && !failure) await new Promise<void>((resolve) => (canSend = resolve));
+      canSend = undefined;
+      if (failure) return;
+      ahead++;
+      worker.postMessage({ kind: 'chunk', chunk } satisfies ToWorker);
+    }
+    worker.postMessage({ kind: 'end' } satisfies ToWorker);
+  })();
+  feeding.catch((error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error));
+    wake?.();
+  });
+
+  try {
+    for (;;) {
+      if (inbox.length === 0) {
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      const message = inbox.shift()!;
+      if (message.kind === 'failed') throw new Error(`ingest worker failed: ${message.message}`);
+      if (message.kind === 'consumed') continue;
+      state.header = message.header;
+      state.bytesRead = message.bytesRead;
+      if (message.kind === 'end') return;
+      for (const item of message.items) {
+        if ('handling' in item && item.handling) handling.set(item.handling[0], item.handling[1]);
+        yield item;
+      }
+    }
+  } finally {
+    await worker.terminate();
+    await feeding.catch(() => undefined);
+  }
+}
