@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     objects: { type: 'string', default: '1000000' },
     'no-postgres': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    batch: { type: 'string' },
     postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -55,7 +56,7 @@ async function baseline(): Promise<number> {
 
 async function pipeline(store: Store, label: string): Promise<IngestSummary> {
   await migrateToLatest(store);
-  const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent' });
+  const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent', ...(args.batch ? { ingestBatchSize: Number(args.batch) } : {}) });
   const ctx = createContext({ config, store, logger: createLogger('silent') });
   let lastLog = Date.now();
   const summary = await ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(bundlePath, { highWaterMark: 1024 * 1024 }), {

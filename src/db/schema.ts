@@ -5,6 +5,8 @@ import type { ColumnType, Generated } from 'kysely';
 export interface StixObjectsTable {
   /** date_added in microseconds since the epoch: unique and strictly increasing per node. */
   seq: number;
+  /** idHash(id): what lookups by id use (see modules/intel/intel.rows.ts). */
+  id_hash: number;
   id: string;
   type: string;
   spec_version: string | null;

@@ -1,8 +1,8 @@
 /** The only SQL of the intel module: object versions and the current-version index. */
 import { sql } from 'kysely';
 import { writeTransaction, type Store } from '../../db/database.js';
-import { insertSkippingConflicts, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
-import { ROW_ID, ROW_VERSION, type NewVersion } from './intel.rows.js';
+import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
+import { idHash, ROW_ID, ROW_ID_HASH, ROW_VERSION, type NewVersion } from './intel.rows.js';
 
 
 export interface StoredVersion {
@@ -11,7 +11,7 @@ export interface StoredVersion {
 }
 
 /** Seqs per UPDATE ... IN (...) statement. */
-const IDS_PER_LOOKUP = 5000;
+const SEQS_PER_UPDATE = 5000;
 
 export interface InsertResult {
   /** seq of each row in input order, or null where (id, version) was already stored. */
@@ -19,9 +19,11 @@ export interface InsertResult {
 }
 
 /**
- * Writes a batch of versions in one transaction under the store's writer lock. Each row gets
- * the next date_added seq; the newest version per id becomes current unless a newer one is
- * stored already (an older version arriving late is kept but does not supersede).
+ * Writes a batch of versions in one transaction under the store's writer lock, which makes the
+ * duplicate check below safe: each row gets the next date_added seq; a version already stored
+ * (or earlier in the batch) is a duplicate and not written; the newest version per id becomes
+ * current unless a newer one is stored already (an older version arriving late is kept but does
+ * not supersede).
  */
 export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number): Promise<InsertResult> {
   return writeTransaction(store, async (trx) => {
@@ -31,47 +33,60 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
       .executeTakeFirstOrThrow();
     let next = Math.max(nowMicros, Number(max ?? 0) + 1);
 
-    // The current version of every id in the batch that is stored already.
-    const ids = [...new Set(rows.map((r) => r[ROW_ID]))];
-    const stored = new Map<string, { seq: number; version: string }>();
-    for (const found of await selectByKeys<{ id: string; seq: number; version: string }>(store, trx, CURRENT_BY_ID, ids)) {
-      stored.set(found.id, { seq: Number(found.seq), version: found.version });
+    // Every stored version of the ids in the batch (and of ids that share their hash).
+    const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
+    const versions = new Map<string, Set<string>>();
+    const current = new Map<string, { seq: number; version: string }>();
+    for (const found of await selectByKeys<{ id: string; seq: number; version: string; is_current: number }>(store, trx, VERSIONS_BY_HASH, hashes)) {
+      let known = versions.get(found.id);
+      if (!known) versions.set(found.id, (known = new Set()));
+      known.add(found.version);
+      if (found.is_current === 1) current.set(found.id, { seq: Number(found.seq), version: found.version });
     }
-    // Which row of the batch will be current for its id, if any.
+    // Duplicates, and which new row becomes current for its id.
+    const seqs: Array<number | null> = new Array(rows.length);
     const newest = new Map<string, number>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const held = newest.get(row[ROW_ID]);
-      const best = held === undefined ? stored.get(row[ROW_ID])?.version : rows[held]![ROW_VERSION];
-      if (best === undefined || row[ROW_VERSION] > best) newest.set(row[ROW_ID], i);
-    }
-    const seqs: number[] = new Array(rows.length);
-    const current: number[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
+      const id = row[ROW_ID];
+      let known = versions.get(id);
+      if (known?.has(row[ROW_VERSION])) {
+        seqs[i] = null;
+        continue;
+      }
+      if (!known) versions.set(id, (known = new Set()));
+      known.add(row[ROW_VERSION]);
       seqs[i] = next++;
-      current[i] = newest.get(rows[i]![ROW_ID]) === i ? 1 : 0;
+      const held = newest.get(id);
+      const best = held === undefined ? current.get(id)?.version : rows[held]![ROW_VERSION];
+      if (best === undefined || row[ROW_VERSION] > best) newest.set(id, i);
     }
-    // Rows that supersede a stored current version demote it first, so one row per id is current.
+    // A new current version demotes the stored one, so that one row per id is current.
     const demote: number[] = [];
-    for (const [id, index] of newest) {
-      const previous = stored.get(id);
-      if (previous && current[index] === 1) demote.push(previous.seq);
+    for (const id of newest.keys()) {
+      const previous = current.get(id);
+      if (previous) demote.push(previous.seq);
     }
-    for (let start = 0; start < demote.length; start += IDS_PER_LOOKUP) {
-      await trx.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + IDS_PER_LOOKUP)).execute();
+    for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
+      await trx.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
     }
-    const values = rows.map((row, i) => [seqs[i], current[i], ...row]);
-    const inserted = await insertSkippingConflicts(store, trx, OBJECT_VERSIONS, values);
-    return { seqs: seqs.map((seq) => (inserted.has(seq) ? seq : null)) };
+    const values: unknown[][] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const seq = seqs[i];
+      if (seq !== null && seq !== undefined) values.push([seq, newest.get(rows[i]![ROW_ID]) === i ? 1 : 0, ...rows[i]!]);
+    }
+    await insertRows(store, trx, OBJECT_VERSIONS, values);
+    return { seqs };
   });
 }
 
-/** Column order of the bulk insert into stix_objects. */
+/** Column order of the bulk insert into stix_objects: seq, is_current, then a NewVersion. */
 const OBJECT_VERSIONS: BulkTable = {
   table: 'stix_objects',
   columns: [
     { name: 'seq', pgType: 'int8' },
     { name: 'is_current', pgType: 'int4' },
+    { name: 'id_hash', pgType: 'int8' },
     { name: 'id', pgType: 'text' },
     { name: 'type', pgType: 'text' },
     { name: 'spec_version', pgType: 'text' },
@@ -86,24 +101,26 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'label', pgType: 'text' },
     { name: 'body', pgType: 'text' },
   ],
-  conflict: ['id', 'version'],
-  key: 0,
 };
 
-/** The current version of an id, looked up for a whole batch at once. */
-const CURRENT_BY_ID: KeyLookup = {
+const VERSIONS_BY_HASH: KeyLookup = {
   table: 'stix_objects',
-  key: 'id',
-  columns: ['id', 'seq', 'version'],
-  where: { column: 'is_current', equals: 1 },
+  key: { name: 'id_hash', pgType: 'int8' },
+  columns: ['id', 'seq', 'version', 'is_current'],
 };
 
 export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
-  return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id', '=', id).where('is_current', '=', 1).executeTakeFirst();
+  return store.db
+    .selectFrom('stix_objects')
+    .select(['seq', 'body'])
+    .where('id_hash', '=', idHash(id))
+    .where('id', '=', id)
+    .where('is_current', '=', 1)
+    .executeTakeFirst();
 }
 
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
-  return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id', '=', id).orderBy('version').execute();
+  return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }
 
 export interface ListFilter {
