@@ -52,7 +52,14 @@ export async function startNode(config: Config, options: { handleSignals?: boole
         process.exit(1);
       }, config.shutdownTimeoutMs);
       timer.unref();
-      await app.close();
+      // Keep-alive connections go idle as their last response is sent; close them as they do,
+      // or the server would wait for the clients to hang up.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reaper);
+      }
       await store.close();
       clearTimeout(timer);
       log.info('stopped');

@@ -4,7 +4,7 @@
  */
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { ingestStream, type IngestSummary, type ObjectOutcome } from '../modules/intel/intel.service.js';
+import { ingestStream, PARALLEL_THRESHOLD_BYTES, type IngestSummary, type ObjectOutcome } from '../modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { ingestRemote } from './ingest-remote.js';
 import { withLocalStore } from './local.js';
@@ -77,6 +77,8 @@ export function registerIngest(program: Command): void {
         } else {
           summary = await withLocalStore((ctx) =>
             ingestStream(ctx, SYSTEM_PRINCIPAL, chunks, {
+              // Standard input may be large; a file is when its size says so.
+              parallel: size === undefined || size >= PARALLEL_THRESHOLD_BYTES,
               onOutcome,
               onProgress: (p) => progress.update(p.objects, p.bytes),
               ...(options.batch ? { batchSize: Number(options.batch) } : {}),

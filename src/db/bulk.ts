@@ -1,19 +1,21 @@
 /**
- * Bulk statements for the hot ingest path. Kysely builds one multi-row statement per batch,
- * which costs more than the insert itself at tens of thousands of rows a second; these keep
- * one prepared statement per spec on SQLite (one row per call: microseconds) and send one
- * array per column on PostgreSQL (INSERT ... SELECT FROM unnest(...), = any($1)).
+ * Bulk statements for the hot ingest path, inside a write transaction. Kysely builds one
+ * multi-row statement per batch, which costs more than the insert itself at tens of thousands
+ * of rows a second; instead SQLite runs one prepared statement per row (microseconds each) and
+ * PostgreSQL receives rows through COPY and keys as one array (= any($1)).
  */
-import { sql, type Transaction } from 'kysely';
+import { once } from 'node:events';
+import { sql } from 'kysely';
 import type { Statement } from 'better-sqlite3';
-import type { Store } from './database.js';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { WriteTx } from './database.js';
 import type { Database } from './schema.js';
 
 type PgType = 'text' | 'int8' | 'int4';
 
 export interface BulkColumn {
   readonly name: string;
-  /** The PostgreSQL array element type of the column. */
+  /** The PostgreSQL type of the column. */
   readonly pgType: PgType;
 }
 
@@ -30,19 +32,19 @@ export interface KeyLookup {
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
-/** Rows per PostgreSQL statement: bounded so one batch never builds a huge message. */
-const PG_ROWS_PER_STATEMENT = 5000;
 const PG_KEYS_PER_STATEMENT = 10000;
+/** COPY data is sent in pieces of about this many characters. */
+const COPY_PIECE = 1 << 20;
 const statements = new WeakMap<object, Map<object, Statement>>();
 
 function plainNames(names: readonly string[]): void {
   for (const name of names) if (!NAME.test(name)) throw new Error(`bulk: '${name}' is not a plain SQL name`);
 }
 
-/** One prepared statement per store and spec, prepared on first use. */
-function sqliteStatement(store: Store, spec: object, text: () => string): Statement {
-  const handle = store.sqlite;
-  if (!handle) throw new Error('bulk: store has no SQLite handle');
+/** One prepared statement per connection and spec, prepared on first use. */
+function sqliteStatement(tx: WriteTx, spec: object, text: () => string): Statement {
+  const handle = tx.sqlite;
+  if (!handle) throw new Error('bulk: write transaction without its SQLite handle');
   let bySpec = statements.get(handle);
   if (!bySpec) statements.set(handle, (bySpec = new Map()));
   let statement = bySpec.get(spec);
@@ -53,43 +55,64 @@ function sqliteStatement(store: Store, spec: object, text: () => string): Statem
   return statement;
 }
 
+const NEEDS_ESCAPE = /[\\\n\r\t\0]/;
+const COPY_ESCAPES = /[\\\n\r\t\0]/g;
+// PostgreSQL text cannot hold NUL at all: it becomes U+FFFD (JSON bodies never contain a raw one).
+const COPY_ESCAPE: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\uFFFD' };
+
+/** A value in COPY's text format. */
+function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') return String(value);
+  const text = String(value);
+  return NEEDS_ESCAPE.test(text) ? text.replace(COPY_ESCAPES, (c) => COPY_ESCAPE[c]!) : text;
+}
+
 /** Inserts rows (arrays in column order) inside the caller's write transaction. */
-export async function insertRows(store: Store, trx: Transaction<Database>, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+export async function insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
   if (rows.length === 0) return;
   plainNames([spec.table, ...spec.columns.map((c) => c.name)]);
-  if (store.dialect === 'sqlite') {
-    // Runs on the connection the caller's transaction holds (better-sqlite3 has one).
-    const statement = sqliteStatement(store, spec, () => {
-      const columns = spec.columns.map((c) => c.name).join(', ');
-      return `insert into ${spec.table} (${columns}) values (${spec.columns.map(() => '?').join(', ')})`;
-    });
+  const columns = spec.columns.map((c) => c.name).join(', ');
+  if (tx.dialect === 'sqlite') {
+    const statement = sqliteStatement(tx, spec, () => `insert into ${spec.table} (${columns}) values (${spec.columns.map(() => '?').join(', ')})`);
     for (const row of rows) statement.run(...row);
     return;
   }
-  const columns = sql.join(spec.columns.map((c) => sql.ref(c.name)));
-  for (let start = 0; start < rows.length; start += PG_ROWS_PER_STATEMENT) {
-    const slice = rows.slice(start, start + PG_ROWS_PER_STATEMENT);
-    const arrays = spec.columns.map((column, c) => sql`${slice.map((row) => row[c])}::${sql.raw(column.pgType)}[]`);
-    await sql`insert into ${sql.table(spec.table)} (${columns}) select * from unnest(${sql.join(arrays)})`.execute(trx);
+  if (!tx.pg) throw new Error('bulk: write transaction without its PostgreSQL client');
+  const stream = tx.pg.query(copyFrom(`copy ${spec.table} (${columns}) from stdin`));
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let piece = '';
+  for (const row of rows) {
+    for (let c = 0; c < row.length; c++) piece += (c === 0 ? '' : '\t') + copyField(row[c]);
+    piece += '\n';
+    if (piece.length >= COPY_PIECE) {
+      if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), done]);
+      piece = '';
+    }
   }
+  stream.end(piece);
+  await done;
 }
 
 /**
  * Rows whose key is one of `keys`: one prepared point lookup per key on SQLite, one
  * `= any($1)` query per 10,000 keys on PostgreSQL.
  */
-export async function selectByKeys<R>(store: Store, trx: Transaction<Database>, spec: KeyLookup, keys: readonly unknown[]): Promise<R[]> {
+export async function selectByKeys<R>(tx: WriteTx, spec: KeyLookup, keys: readonly unknown[]): Promise<R[]> {
   const out: R[] = [];
   if (keys.length === 0) return out;
   plainNames([spec.table, spec.key.name, ...spec.columns]);
-  if (store.dialect === 'sqlite') {
-    const statement = sqliteStatement(store, spec, () => `select ${spec.columns.join(', ')} from ${spec.table} where ${spec.key.name} = ?`);
+  if (tx.dialect === 'sqlite') {
+    const statement = sqliteStatement(tx, spec, () => `select ${spec.columns.join(', ')} from ${spec.table} where ${spec.key.name} = ?`);
     for (const key of keys) for (const row of statement.all(key)) out.push(row as R);
     return out;
   }
   for (let start = 0; start < keys.length; start += PG_KEYS_PER_STATEMENT) {
     const result = await sql<R>`select ${sql.join(spec.columns.map((c) => sql.ref(c)))} from ${sql.table(spec.table)}
-      where ${sql.ref(spec.key.name)} = any(${keys.slice(start, start + PG_KEYS_PER_STATEMENT)}::${sql.raw(spec.key.pgType)}[])`.execute(trx);
+      where ${sql.ref(spec.key.name)} = any(${keys.slice(start, start + PG_KEYS_PER_STATEMENT)}::${sql.raw(spec.key.pgType)}[])`.execute(tx.db);
     out.push(...result.rows);
   }
   return out;

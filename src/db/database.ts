@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -14,8 +14,10 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
-  /** The underlying SQLite connection, for the bulk-insert fast path (bulk.ts) only. */
+  /** The underlying SQLite connection, for write transactions and bulk.ts only. */
   readonly sqlite?: SqliteDatabase.Database;
+  /** The PostgreSQL pool, for write transactions only. */
+  readonly pgPool?: pg.Pool;
   /** Human-readable location without credentials, for logs. */
   readonly location: string;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ function openPostgres(url: string, options: OpenOptions): Store {
   return {
     db,
     dialect: 'postgres',
+    pgPool: pool,
     location: redactUrl(url),
     close: () => db.destroy(),
   };
@@ -88,23 +91,50 @@ function openPostgres(url: string, options: OpenOptions): Store {
 /** Advisory lock key that serialises writers of the intel store on PostgreSQL. */
 const WRITE_LOCK_KEY = 727_001;
 
+/** What a write transaction's body works with: Kysely on the transaction, and the raw handle. */
+export interface WriteTx {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly sqlite?: SqliteDatabase.Database;
+  readonly pg?: pg.PoolClient;
+}
+
+/** A Kysely pool that hands out the one client a transaction holds. */
+function singleClientPool(client: pg.PoolClient): PostgresPool {
+  return {
+    connect: async () => ({ query: client.query.bind(client) as pg.PoolClient['query'], release: () => undefined }),
+    end: async () => undefined,
+  };
+}
+
 /**
  * Runs fn in a write transaction that holds the store's single writer lock from its first
  * statement: BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. Writers in
- * order means date_added sequence values commit in order, so paging by it never skips a row.
+ * order means date_added sequence values commit in order, so paging by it never skips a row,
+ * and checks made inside the transaction (such as duplicate versions) stay true until commit.
  */
-export async function writeTransaction<T>(store: Store, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
   if (store.dialect === 'postgres') {
-    return store.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
-      return fn(trx);
-    });
+    if (!store.pgPool) throw new Error('PostgreSQL store without a pool');
+    const client = await store.pgPool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+      const result = await fn({ db, dialect: 'postgres', pg: client });
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
   return store.db.connection().execute(async (connection) => {
     await sql`begin immediate`.execute(connection);
     try {
-      // The connection is already inside our transaction; Kysely's Transaction type is only a view.
-      const result = await fn(connection as unknown as Transaction<Database>);
+      const result = await fn({ db: connection, dialect: 'sqlite', ...(store.sqlite ? { sqlite: store.sqlite } : {}) });
       await sql`commit`.execute(connection);
       return result;
     } catch (error) {

@@ -26,8 +26,8 @@ export interface InsertResult {
  * not supersede).
  */
 export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number): Promise<InsertResult> {
-  return writeTransaction(store, async (trx) => {
-    const { max } = await trx
+  return writeTransaction(store, async (tx) => {
+    const { max } = await tx.db
       .selectFrom('stix_objects')
       .select((eb) => eb.fn.max('seq').as('max'))
       .executeTakeFirstOrThrow();
@@ -37,7 +37,7 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
     const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
     const versions = new Map<string, Set<string>>();
     const current = new Map<string, { seq: number; version: string }>();
-    for (const found of await selectByKeys<{ id: string; seq: number; version: string; is_current: number }>(store, trx, VERSIONS_BY_HASH, hashes)) {
+    for (const found of await selectByKeys<{ id: string; seq: number; version: string; is_current: number }>(tx, VERSIONS_BY_HASH, hashes)) {
       let known = versions.get(found.id);
       if (!known) versions.set(found.id, (known = new Set()));
       known.add(found.version);
@@ -68,14 +68,14 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
       if (previous) demote.push(previous.seq);
     }
     for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
-      await trx.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
+      await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
     }
     const values: unknown[][] = [];
     for (let i = 0; i < rows.length; i++) {
       const seq = seqs[i];
       if (seq !== null && seq !== undefined) values.push([seq, newest.get(rows[i]![ROW_ID]) === i ? 1 : 0, ...rows[i]!]);
     }
-    await insertRows(store, trx, OBJECT_VERSIONS, values);
+    await insertRows(tx, OBJECT_VERSIONS, values);
     return { seqs };
   });
 }

@@ -76,6 +76,15 @@ for (const dialect of DIALECTS) {
       assert.equal(current.body.revoked, true);
     });
 
+    it('keeps tabs, newlines, backslashes and non-ASCII text intact', async () => {
+      const odd = malware({ name: 'tab\there\nnew line \\ back\\slash \u00e9\u4e2d\ud83d\udee1', description: 'a\r\nb' });
+      const { body } = await post(bundle([odd]));
+      assert.equal(body.objects[0]!.status, 'accepted');
+      assert.deepEqual((await get(`/api/v1/objects/${odd.id}`)).body, odd);
+      const found = await get(`/api/v1/objects?type=malware&q=${encodeURIComponent('back\\slash')}`);
+      assert.deepEqual((found.body.objects as StixObject[]).map((o) => o.id), [odd.id]);
+    });
+
     it('dedupes observables by id', async () => {
       const sco = ipv4('203.0.113.9');
       const { body } = await post(bundle([sco, { ...sco }]));
