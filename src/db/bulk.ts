@@ -75,7 +75,7 @@ export async function insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArr
   const columns = spec.columns.map((c) => c.name).join(', ');
   if (tx.dialect === 'sqlite') {
     const statement = sqliteStatement(tx, spec, () => `insert into ${spec.table} (${columns}) values (${spec.columns.map(() => '?').join(', ')})`);
-    for (const row of rows) statement.run(...row);
+    for (const row of rows) statement.run(row);
     return;
   }
   if (!tx.pg) throw new Error('bulk: write transaction without its PostgreSQL client');

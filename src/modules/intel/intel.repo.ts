@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { writeTransaction, type Store } from '../../db/database.js';
 import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
-import { idHash, ROW_ID, ROW_ID_HASH, ROW_VERSION, type NewVersion } from './intel.rows.js';
+import { idHash, ROW_ID, ROW_ID_HASH, ROW_IS_CURRENT, ROW_SEQ, ROW_VERSION, type NewVersion } from './intel.rows.js';
 
 
 export interface StoredVersion {
@@ -70,17 +70,21 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
     for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
       await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
     }
-    const values: unknown[][] = [];
+    const values: NewVersion[] = [];
     for (let i = 0; i < rows.length; i++) {
       const seq = seqs[i];
-      if (seq !== null && seq !== undefined) values.push([seq, newest.get(rows[i]![ROW_ID]) === i ? 1 : 0, ...rows[i]!]);
+      if (seq === null || seq === undefined) continue;
+      const row = rows[i]!;
+      row[ROW_SEQ] = seq;
+      row[ROW_IS_CURRENT] = newest.get(row[ROW_ID]) === i ? 1 : 0;
+      values.push(row);
     }
     await insertRows(tx, OBJECT_VERSIONS, values);
     return { seqs };
   });
 }
 
-/** Column order of the bulk insert into stix_objects: seq, is_current, then a NewVersion. */
+/** Column order of the bulk insert into stix_objects: that of NewVersion. */
 const OBJECT_VERSIONS: BulkTable = {
   table: 'stix_objects',
   columns: [

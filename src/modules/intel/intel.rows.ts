@@ -26,9 +26,13 @@ function searchLabel(object: StixObject): string | null {
 
 /**
  * A new object version as the store writes it: a tuple in the column order of the bulk insert
- * (cheap to pass between threads and to bind). Use the ROW_* indexes to read it.
+ * (cheap to pass between threads, and bound as it is, without copying). Use the ROW_* indexes to read it.
  */
 export type NewVersion = [
+  /** Set by the store when it writes the row (0 until then). */
+  seq: number,
+  /** Set by the store when it writes the row. */
+  isCurrent: number,
   idHash: number,
   id: string,
   type: string,
@@ -44,10 +48,12 @@ export type NewVersion = [
   label: string | null,
   body: string,
 ];
-export const ROW_ID_HASH = 0;
-export const ROW_ID = 1;
-export const ROW_TYPE = 2;
-export const ROW_VERSION = 6;
+export const ROW_SEQ = 0;
+export const ROW_IS_CURRENT = 1;
+export const ROW_ID_HASH = 2;
+export const ROW_ID = 3;
+export const ROW_TYPE = 4;
+export const ROW_VERSION = 8;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -75,6 +81,8 @@ export function toRow(object: StixObject, body: string, handlingById: ReadonlyMa
   const modified = typeof object.modified === 'string' ? object.modified : null;
   const created = typeof object.created === 'string' ? object.created : null;
   return [
+    0,
+    0,
     idHash(object.id),
     object.id,
     object.type,
