@@ -56,7 +56,7 @@ function openSqlite(file: string): Store {
   database.pragma('wal_autocheckpoint = 8192');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  database.pragma('cache_size = -262144');
+  database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
