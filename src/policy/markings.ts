@@ -35,6 +35,18 @@ const TLP_BY_MARKING_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   [TLP1_MARKING_IDS.red, 'red'],
 ]);
 
+/** The OASIS TLP 2.0 marking-definition object of a level, as published with the extension. */
+export function tlpMarkingDefinition(level: Tlp): StixObject {
+  return {
+    type: 'marking-definition',
+    spec_version: '2.1',
+    id: TLP2_MARKING_IDS[level],
+    created: '2022-10-01T00:00:00.000Z',
+    name: `TLP:${level.toUpperCase()}`,
+    extensions: { [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: level } },
+  };
+}
+
 /** The TLP a marking-definition id stands for, TLP 1.0 WHITE read as CLEAR. */
 export function tlpOfMarkingId(id: string): Tlp | undefined {
   return TLP_BY_MARKING_ID.get(id);

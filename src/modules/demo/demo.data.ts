@@ -8,14 +8,16 @@ import { computeScoId } from '../../stix/sco-id.js';
 import type { StixObject } from '../../stix/types.js';
 import {
   HANDLING_EXTENSION_ID,
-  TLP2_EXTENSION_ID,
+  tlpMarkingDefinition,
   TLP2_MARKING_IDS,
   TLP_LEVELS,
   handlingMarkingDefinition,
   type Tlp,
 } from '../../policy/markings.js';
 
-export type MemberKind = 'ally' | 'partner' | 'international-organisation' | 'industry';
+import type { MemberKind } from '../directory/directory.service.js';
+
+export type { MemberKind };
 
 export interface DemoMember {
   code: string;
@@ -678,16 +680,7 @@ class DemoBuilder {
     const referenceTime = this.now - 900 * DAY;
     const clear = TLP2_MARKING_IDS.clear;
     for (const level of TLP_LEVELS) {
-      this.head.push({
-        type: 'marking-definition',
-        spec_version: '2.1',
-        id: TLP2_MARKING_IDS[level],
-        created: '2022-10-01T00:00:00.000Z',
-        name: `TLP:${level.toUpperCase()}`,
-        extensions: {
-          [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: level },
-        },
-      });
+      this.head.push(tlpMarkingDefinition(level));
     }
 
     for (const spec of memberSpecs()) {
