@@ -78,13 +78,13 @@ async function main(): Promise<void> {
   log(`  ${mb(generated.bytes)} MB`);
 
   const parseRate = await baseline();
-  log(`baseline (cut + JSON.parse): ${Math.round(parseRate)} objects/s`);
+  log(`baseline (cut + JSON.parse): ${Math.round(parseRate)} objects/s, peak RSS so far ${mb(peakRss)} MB`);
 
   const sqliteFile = path.join(workDir, 'bench.db');
   const sqlite = openStore(`sqlite:${sqliteFile}`);
   const sqliteSummary = await pipeline(sqlite, 'sqlite');
   await sqlite.close();
-  log(`sqlite: ${Math.round(sqliteSummary.objectsPerSecond)} objects/s (${sqliteSummary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB`);
+  log(`sqlite: ${Math.round(sqliteSummary.objectsPerSecond)} objects/s (${sqliteSummary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
 
   let postgresRate: number | null = null;
   if (!args['no-postgres']) {
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       const summary = await pipeline(store, 'postgres');
       await store.close();
       postgresRate = summary.objectsPerSecond;
-      log(`postgres: ${Math.round(postgresRate)} objects/s (${summary.seconds.toFixed(1)} s)`);
+      log(`postgres: ${Math.round(postgresRate)} objects/s (${summary.seconds.toFixed(1)} s), peak RSS so far ${mb(peakRss)} MB`);
     } finally {
       if (!args.keep) await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();

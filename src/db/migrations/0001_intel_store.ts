@@ -31,10 +31,11 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   // the size of one over the id text, which keeps bulk ingest fast at millions of rows. Ids that
   // share a hash are told apart by comparing the id itself.
   await db.schema.createIndex('stix_objects_id_hash').on('stix_objects').column('id_hash').execute();
-  // Listings read current rows in date_added order, optionally of some types: both indexes only
-  // ever append, since seq grows.
+  // Listings of some types read current rows in date_added order through this index, which only
+  // ever appends since seq grows. Listings of all types walk the primary key (seq) and skip the
+  // few superseded rows: a second partial index over seq cost PostgreSQL a sixth of its ingest
+  // rate for no gain (docs/BENCHMARKS.md).
   await db.schema.createIndex('stix_objects_current_type_seq').on('stix_objects').columns(['type', 'seq']).where(sql.ref('is_current'), '=', 1).execute();
-  await db.schema.createIndex('stix_objects_current_seq').on('stix_objects').column('seq').where(sql.ref('is_current'), '=', 1).execute();
 
   await db.schema
     .createTable('members')
