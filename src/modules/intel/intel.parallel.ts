@@ -24,6 +24,12 @@ export type FromWorker =
 
 /** Chunks forwarded but not yet taken by the worker's reader; bounds memory. */
 const CHUNKS_AHEAD = 4;
+/**
+ * Prepared objects received but not yet taken by the writer. When the store is the slower side
+ * the worker is not fed until the writer catches up, so memory stays flat however large the
+ * input.
+ */
+const ITEMS_AHEAD = 20000;
 /** Prepared objects per message from the worker. */
 const ITEMS_PER_MESSAGE = 1000;
 
@@ -61,6 +67,7 @@ export async function* prepareInWorker(
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   let ahead = 0;
+  let itemsWaiting = 0;
   let canSend: (() => void) | undefined;
   worker.on('message', (message: FromWorker) => {
     if (message.kind === 'consumed') {
@@ -68,6 +75,7 @@ export async function* prepareInWorker(
       canSend?.();
       return;
     }
+    if (message.kind === 'batch') itemsWaiting += message.items.length;
     inbox.push(message);
     wake?.();
   });
@@ -85,7 +93,7 @@ export async function* prepareInWorker(
   // Feed the worker, never more than CHUNKS_AHEAD chunks ahead of its reader.
   const feeding = (async () => {
     for await (const chunk of source) {
-      while (ahead >= CHUNKS_AHEAD && !failure) await new Promise<void>((resolve) => (canSend = resolve));
+      while ((ahead >= CHUNKS_AHEAD || itemsWaiting >= ITEMS_AHEAD) && !failure) await new Promise<void>((resolve) => (canSend = resolve));
       canSend = undefined;
       if (failure) return;
       ahead++;
@@ -112,6 +120,8 @@ export async function* prepareInWorker(
       state.header = message.header;
       state.bytesRead = message.bytesRead;
       if (message.kind === 'end') return;
+      itemsWaiting -= message.items.length;
+      canSend?.();
       for (const item of message.items) {
         if ('handling' in item && item.handling) handling.set(item.handling[0], item.handling[1]);
         yield item;

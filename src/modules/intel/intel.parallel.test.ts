@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createContext } from '../../app.js';
+import { loadConfig } from '../../config/config.js';
+import type { AppContext } from '../../core/context.js';
+import { createLogger } from '../../core/logger.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { indicator, malware } from '../../../test/support/factories.js';
+import { ingestStream, type ObjectOutcome } from './intel.service.js';
+
+async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ingest in a worker thread (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+    let here: TestStore;
+    let there: TestStore;
+    const context = (store: TestStore): AppContext =>
+      createContext({ config: loadConfig({}, { databaseUrl: store.url, demo: false, logLevel: 'silent', ingestBatchSize: 500 }), store: store.store, logger: createLogger('silent') });
+    before(async () => {
+      here = await createTestStore(dialect);
+      there = await createTestStore(dialect);
+    });
+    after(async () => {
+      await here.cleanup();
+      await there.cleanup();
+    });
+
+    it('gives the same outcomes and stores the same objects as the in-thread pipeline', async () => {
+      const objects: unknown[] = [];
+      for (let i = 0; i < 3000; i++) {
+        if (i % 97 === 0) objects.push({ type: 'indicator', id: 'broken' });
+        else if (i % 101 === 0) objects.push(objects[i - 1]);
+        else objects.push(i % 3 === 0 ? malware() : indicator());
+      }
+      const text = `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')},"oops"]}`;
+      const run = async (store: TestStore, parallel: boolean) => {
+        const outcomes: ObjectOutcome[] = [];
+        const summary = await ingestStream(context(store), SYSTEM_PRINCIPAL, chunks(text, 4096), { parallel, onOutcome: (o) => outcomes.push(o) });
+        return { summary, outcomes };
+      };
+      const inThread = await run(here, false);
+      const inWorker = await run(there, true);
+      assert.deepEqual(inWorker.outcomes, inThread.outcomes);
+      assert.equal(inWorker.summary.accepted, inThread.summary.accepted);
+      assert.ok(inWorker.summary.rejected >= 31 && inWorker.summary.duplicate >= 29, JSON.stringify(inWorker.summary));
+      assert.equal(inWorker.summary.bytes, Buffer.byteLength(text));
+      const ids = async (store: TestStore) => (await store.store.db.selectFrom('stix_objects').select('body').orderBy('seq').execute()).map((r) => r.body);
+      assert.deepEqual(await ids(there), await ids(here));
+    });
+  });
+}
