@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --objects N] [--no-postgres] [--keep]
+ * npm run bench:ingest [-- --objects N] [--no-postgres] [--no-sqlite] [--batch N] [--keep]
  *
  * Generates a synthetic bundle of mixed STIX objects, then measures in the same run:
  *  - the baseline: cutting the same file into objects and JSON.parse of each, nothing else;
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     objects: { type: 'string', default: '1000000' },
     'no-postgres': { type: 'boolean', default: false },
+    'no-sqlite': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     batch: { type: 'string' },
     postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
@@ -80,11 +81,15 @@ async function main(): Promise<void> {
   const parseRate = await baseline();
   log(`baseline (cut + JSON.parse): ${Math.round(parseRate)} objects/s, peak RSS so far ${mb(peakRss)} MB`);
 
-  const sqliteFile = path.join(workDir, 'bench.db');
-  const sqlite = openStore(`sqlite:${sqliteFile}`);
-  const sqliteSummary = await pipeline(sqlite, 'sqlite');
-  await sqlite.close();
-  log(`sqlite: ${Math.round(sqliteSummary.objectsPerSecond)} objects/s (${sqliteSummary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
+  let sqliteRate: number | null = null;
+  if (!args['no-sqlite']) {
+    const sqliteFile = path.join(workDir, 'bench.db');
+    const sqlite = openStore(`sqlite:${sqliteFile}`);
+    const summary = await pipeline(sqlite, 'sqlite');
+    await sqlite.close();
+    sqliteRate = summary.objectsPerSecond;
+    log(`sqlite: ${Math.round(sqliteRate)} objects/s (${summary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
+  }
 
   let postgresRate: number | null = null;
   if (!args['no-postgres']) {
@@ -111,11 +116,12 @@ async function main(): Promise<void> {
   const ratio = (rate: number | null) => (rate === null ? 'n/a' : (rate / parseRate).toFixed(3));
   log('');
   log(`| objects | SQLite objects/s | PostgreSQL objects/s | JSON.parse objects/s | SQLite / JSON.parse | PostgreSQL / JSON.parse | peak RSS MB |`);
-  log(`| ${count} | ${Math.round(sqliteSummary.objectsPerSecond)} | ${postgresRate === null ? 'n/a' : Math.round(postgresRate)} | ${Math.round(parseRate)} | ${ratio(sqliteSummary.objectsPerSecond)} | ${ratio(postgresRate)} | ${mb(peakRss)} |`);
+  const rounded = (rate: number | null) => (rate === null ? 'n/a' : Math.round(rate));
+  log(`| ${count} | ${rounded(sqliteRate)} | ${rounded(postgresRate)} | ${Math.round(parseRate)} | ${ratio(sqliteRate)} | ${ratio(postgresRate)} | ${mb(peakRss)} |`);
   process.stdout.write(
     `${JSON.stringify({
       objects: count,
-      sqlite_objects_per_s: Math.round(sqliteSummary.objectsPerSecond),
+      sqlite_objects_per_s: sqliteRate === null ? null : Math.round(sqliteRate),
       postgres_objects_per_s: postgresRate === null ? null : Math.round(postgresRate),
       json_parse_objects_per_s: Math.round(parseRate),
       peak_rss_mb: mb(peakRss),
