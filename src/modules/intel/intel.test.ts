@@ -138,6 +138,12 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('answers 415 for a body that is not JSON or NDJSON', async () => {
+      const { status, body } = await post(bundle([indicator()]), 'text/plain');
+      assert.equal(status, 415);
+      assert.equal(body.error!.code, 'SW_UNSUPPORTED_MEDIA_TYPE');
+    });
+
     it('answers 422 for a body that is not STIX content', async () => {
       const { status, body } = await post('"just a string"');
       assert.equal(status, 422);

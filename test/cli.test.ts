@@ -1,0 +1,92 @@
+/** The shieldwall command as a user runs it: ingest (local and into a running node), tokens. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { bundle, indicator, malware } from './support/factories.js';
+import { BIN, startNodeProcess } from './support/process.js';
+import { REPO_ROOT } from './support/paths.js';
+
+function cli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+describe('shieldwall CLI', { timeout: 120_000 }, () => {
+  let dir: string;
+  let file: string;
+  const good = [indicator(), malware(), indicator()];
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-cli-'));
+    file = path.join(dir, 'feed.json');
+    writeFileSync(file, bundle([...good, { type: 'indicator', id: 'nope' }]));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingests a file into the store, prints a JSON summary, writes outcomes, and exits 3 when some objects were rejected', async () => {
+    const env = { SHIELDWALL_DATA_DIR: path.join(dir, 'local') };
+    const outcomes = path.join(dir, 'outcomes.ndjson');
+    const first = await cli(['ingest', file, '--outcomes', outcomes], env);
+    assert.equal(first.code, 3, first.stderr);
+    const summary = JSON.parse(first.stdout) as { accepted: number; rejected: number; firstRejected: Array<{ index: number }> };
+    assert.equal(summary.accepted, 3);
+    assert.equal(summary.rejected, 1);
+    assert.equal(summary.firstRejected[0]!.index, 3);
+    const lines = readFileSync(outcomes, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+    assert.deepEqual(lines.map((l) => l.status), ['accepted', 'accepted', 'accepted', 'rejected']);
+
+    const again = await cli(['ingest', '-'], env, good.map((o) => JSON.stringify(o)).join('\n') + '\n');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 3);
+  });
+
+  it('says what is wrong with a missing file', async () => {
+    const result = await cli(['ingest', path.join(dir, 'missing.json')], { SHIELDWALL_DATA_DIR: path.join(dir, 'local') });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cannot read .*missing\.json: no such file/);
+  });
+
+  it('feeds a running node through its API in chunks', async () => {
+    const node = await startNodeProcess({ SHIELDWALL_DATA_DIR: path.join(dir, 'remote') });
+    try {
+      const result = await cli(['ingest', file, '--url', node.url, '--token', node.token, '--chunk-objects', '2'], {});
+      assert.equal(result.code, 3, result.stderr);
+      const summary = JSON.parse(result.stdout) as { accepted: number; rejected: number };
+      assert.deepEqual([summary.accepted, summary.rejected], [3, 1]);
+      for (const o of good) {
+        const got = await request(`${node.url}/api/v1/objects/${o.id}`, { headers: { authorization: `Bearer ${node.token}` } });
+        assert.deepEqual(await got.body.json(), o);
+      }
+      const denied = await cli(['ingest', file, '--url', node.url, '--token', 'sw_wrong'], {});
+      assert.equal(denied.code, 1);
+      assert.match(denied.stderr, /401/);
+    } finally {
+      node.child.kill('SIGTERM');
+      await node.exited;
+    }
+  });
+
+  it('creates tokens shown once and lists them without their values', async () => {
+    const env = { SHIELDWALL_DATA_DIR: path.join(dir, 'tokens') };
+    const created = await cli(['tokens', 'create', '--name', 'soc', '--role', 'analyst'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    assert.match(token, /^sw_[A-Za-z0-9_-]{43}$/);
+    const listed = await cli(['tokens', 'list'], env);
+    assert.ok(!listed.stdout.includes(token));
+    assert.match(listed.stdout, /"name":"soc"/);
+    const bad = await cli(['tokens', 'create', '--name', 'x', '--role', 'emperor'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unknown role 'emperor'/);
+  });
+});
