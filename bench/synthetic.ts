@@ -14,7 +14,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { StixObject } from '../src/stix/types.js';
 import {
-  TLP2_EXTENSION_ID,
+  tlpMarkingDefinition,
   TLP2_MARKING_IDS,
   TLP_LEVELS,
   HANDLING_EXTENSION_ID,
@@ -184,16 +184,7 @@ class SyntheticSource {
   head(poolSize: number): StixObject[] {
     const created = new Date(EPOCH - 800 * DAY).toISOString();
     const out: StixObject[] = [];
-    for (const level of TLP_LEVELS) {
-      out.push({
-        type: 'marking-definition',
-        spec_version: '2.1',
-        id: TLP2_MARKING_IDS[level],
-        created: '2022-10-01T00:00:00.000Z',
-        name: `TLP:${level.toUpperCase()}`,
-        extensions: { [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: level } },
-      });
-    }
+    for (const level of TLP_LEVELS) out.push(tlpMarkingDefinition(level));
     const identityCount = Math.max(1, Math.round(poolSize * 0.1));
     const intrusionCount = Math.max(1, Math.round(poolSize * 0.3));
     const malwareCount = Math.max(1, poolSize - identityCount - intrusionCount);
