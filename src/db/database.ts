@@ -120,6 +120,10 @@ export async function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Pro
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      // Every read in a write transaction is a key lookup. During a bulk load the table's
+      // statistics lag far behind its size, and the planner would scan the whole table for
+      // each batch's lookup (measured: 0.2 s a batch at a million rows) unless told not to.
+      await client.query('set local enable_seqscan = off');
       const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
       const result = await fn({ db, dialect: 'postgres', pg: client });
       await client.query('commit');
