@@ -58,6 +58,10 @@ function openSqlite(file: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
+  // Reads through memory-mapped I/O: the duplicate lookups and the checkpoints of bulk ingest
+  // stop copying every page through read() (measured: SQLite ingest at 1M objects went from
+  // about 32,000 to 42,000-49,000 objects/s). SQLite caps it at its compile-time maximum.
+  database.pragma('mmap_size = 4294967296');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     db,
