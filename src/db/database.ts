@@ -59,8 +59,9 @@ function openSqlite(file: string): Store {
   database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
   // Reads through memory-mapped I/O: the duplicate lookups and the checkpoints of bulk ingest
-  // stop copying every page through read() (measured: SQLite ingest at 1M objects went from
-  // about 32,000 to 42,000-49,000 objects/s). SQLite caps it at its compile-time maximum.
+  // stop copying every page through read(). On this project's noisy machines four runs at 1M
+  // objects gave 33,000-49,000 objects/s against 27,000-35,000 without it (BENCHMARKS.md).
+  // SQLite caps the size at its compile-time maximum (2 GiB here).
   database.pragma('mmap_size = 4294967296');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
