@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { HandlingMarking } from '../../policy/markings.js';
 import type { StreamHeader } from '../../stix/stream-reader.js';
+import { unpackBatch, type PackedBatch } from './intel.pack.js';
 import type { Prepared } from './intel.prepare.js';
 
 export interface WorkerInit {
@@ -18,7 +19,7 @@ export type ToWorker = { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' };
 
 export type FromWorker =
   | { kind: 'consumed' }
-  | { kind: 'batch'; items: Prepared[]; header: StreamHeader; bytesRead: number }
+  | { kind: 'batch'; packed: PackedBatch; header: StreamHeader; bytesRead: number }
   | { kind: 'end'; header: StreamHeader; bytesRead: number }
   | { kind: 'failed'; message: string };
 
@@ -75,7 +76,7 @@ export async function* prepareInWorker(
       canSend?.();
       return;
     }
-    if (message.kind === 'batch') itemsWaiting += message.items.length;
+    if (message.kind === 'batch') itemsWaiting += message.packed.count;
     inbox.push(message);
     wake?.();
   });
@@ -120,9 +121,9 @@ export async function* prepareInWorker(
       state.header = message.header;
       state.bytesRead = message.bytesRead;
       if (message.kind === 'end') return;
-      itemsWaiting -= message.items.length;
+      itemsWaiting -= message.packed.count;
       canSend?.();
-      for (const item of message.items) {
+      for (const item of unpackBatch(message.packed)) {
         if ('handling' in item && item.handling) handling.set(item.handling[0], item.handling[1]);
         yield item;
       }

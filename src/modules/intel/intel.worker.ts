@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HandlingMarking } from '../../policy/markings.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
+import { packBatch } from './intel.pack.js';
 import { prepareEntry, type Prepared } from './intel.prepare.js';
 import type { FromWorker, ToWorker, WorkerInit } from './intel.parallel.js';
 
@@ -37,7 +38,7 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
 async function run(): Promise<void> {
   let batch: Prepared[] = [];
   const send = () => {
-    port!.postMessage({ kind: 'batch', items: batch, header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
+    port!.postMessage({ kind: 'batch', packed: packBatch(batch), header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
     batch = [];
   };
   for await (const entry of reader.entries(chunks())) {

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { deserialize, serialize } from 'node:v8';
+import { describe, it } from 'node:test';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS, type HandlingMarking } from '../../policy/markings.js';
+import { indicator, ipv4, malware } from '../../../test/support/factories.js';
+import { packBatch, unpackBatch, type PackedBatch } from './intel.pack.js';
+import { prepareEntry, type Prepared } from './intel.prepare.js';
+
+/** Prepared objects as the worker makes them, from NDJSON-like lines of text. */
+function prepare(values: unknown[], ndjson: boolean): Prepared[] {
+  const handling = new Map<string, HandlingMarking>();
+  let offset = 0;
+  return values.map((value, index) => {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const entry = { kind: 'object' as const, index, offset, text, line: ndjson ? index + 1 : undefined };
+    offset += Buffer.byteLength(text) + 1;
+    return prepareEntry(entry, undefined, handling, 1 << 20);
+  });
+}
+
+describe('packed batches between ingest threads', () => {
+  const values: unknown[] = [
+    indicator(),
+    malware({ object_marking_refs: [TLP2_MARKING_IDS.amber], created_by_ref: 'identity--8c6af861-7b20-41ef-9b59-6344fd872a8f' }),
+    handlingMarkingDefinition({ id: 'marking-definition--0b5a9c8e-4a35-4d84-9f9b-2a8f1c7e6d51', created: '2026-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: ['DE', 'FR'] }),
+    ipv4('198.51.100.7'),
+    '{"type": "indicator", broken',
+    { type: 'malware', id: 'malware--not-a-uuid' },
+    indicator({ name: 'ünïcödé ✓ 𝔘' }),
+    { ...indicator(), spec_version: undefined },
+  ];
+
+  for (const ndjson of [false, true]) {
+    it(`comes back equal to what was packed (${ndjson ? 'NDJSON lines' : 'byte offsets'})`, () => {
+      const items = prepare(values, ndjson);
+      assert.ok(items.some((i) => 'outcome' in i && i.outcome.status === 'rejected'), 'the sample has rejected objects');
+      const packed = packBatch(items);
+      assert.ok(packed.others.length < items.length, 'the common case is packed');
+      const back = unpackBatch(deserialize(serialize(packed)) as PackedBatch);
+      assert.deepEqual(back, items);
+    });
+  }
+
+  it('keeps an empty batch empty', () => {
+    assert.deepEqual(unpackBatch(packBatch([])), []);
+  });
+});
