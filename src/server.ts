@@ -6,7 +6,7 @@ import type { Config } from './config/config.js';
 import { openStore } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createToken, ensureBootstrapToken } from './modules/directory/directory.service.js';
-import { seedDemo, storeIsEmpty } from './modules/demo/demo.service.js';
+import { DEMO_USERS, seedDemo, storeIsEmpty } from './modules/demo/demo.service.js';
 import { SYSTEM_PRINCIPAL } from './policy/principal.js';
 
 export interface RunningNode extends Node {
@@ -27,12 +27,12 @@ export async function startNode(config: Config, options: { handleSignals?: boole
     log.info('empty store: seeding the synthetic demo alliance (set SHIELDWALL_DEMO=0 to skip)');
     const seeded = await seedDemo(ctx);
     log.info({ members: seeded.members, accepted: seeded.intel.accepted, rejected: seeded.intel.rejected }, 'demo alliance seeded');
-    const demoToken = await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'demo', role: 'node-admin' });
+    const demoToken = await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'demo', user: DEMO_USERS[0]!.name });
     // The token goes to the terminal and a private file, never into the logs.
     mkdirSync(config.dataDir, { recursive: true });
     const tokenFile = path.join(config.dataDir, 'demo-token.txt');
     writeFileSync(tokenFile, `${demoToken.token}\n`, { mode: 0o600 });
-    process.stderr.write(`\nDemo node-admin API token (also in ${tokenFile}):\n  ${demoToken.token}\n\n`);
+    process.stderr.write(`\nDemo API token of ${DEMO_USERS[0]!.name}, an alliance coordinator cleared to SECRET (also in ${tokenFile}):\n  ${demoToken.token}\n\n`);
   }
 
   await app.listen({ host: config.host, port: config.port });

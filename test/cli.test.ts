@@ -57,15 +57,24 @@ describe('shieldwall CLI', { timeout: 120_000 }, () => {
   });
 
   it('feeds a running node through its API in chunks', async () => {
-    const node = await startNodeProcess({ SHIELDWALL_DATA_DIR: path.join(dir, 'remote') });
+    // Intelligence is read by users of a member: an analyst of an ally, made before the node starts.
+    const remote = { SHIELDWALL_DATA_DIR: path.join(dir, 'remote') };
+    assert.equal((await cli(['members', 'add', '--code', 'DEU', '--name', 'Germany', '--kind', 'ally'], remote)).code, 0);
+    assert.equal((await cli(['users', 'create', '--name', 'ana', '--member', 'DEU', '--roles', 'analyst', '--clearance', 'SECRET'], remote)).code, 0);
+    const analyst = (await cli(['tokens', 'create', '--name', 'ana', '--user', 'ana'], remote)).stdout.trim();
+    const node = await startNodeProcess(remote);
     try {
-      const result = await cli(['ingest', file, '--url', node.url, '--token', node.token, '--chunk-objects', '2'], {});
+      const result = await cli(['ingest', file, '--url', node.url, '--token', analyst, '--chunk-objects', '2'], {});
       assert.equal(result.code, 3, result.stderr);
       const summary = JSON.parse(result.stdout) as { accepted: number; rejected: number };
       assert.deepEqual([summary.accepted, summary.rejected], [3, 1]);
       for (const o of good) {
-        const got = await request(`${node.url}/api/v1/objects/${o.id}`, { headers: { authorization: `Bearer ${node.token}` } });
+        const got = await request(`${node.url}/api/v1/objects/${o.id}`, { headers: { authorization: `Bearer ${analyst}` } });
         assert.deepEqual(await got.body.json(), o);
+        // The node's administrator has no member and no clearance: it administers, it does not read.
+        const admin = await request(`${node.url}/api/v1/objects/${o.id}`, { headers: { authorization: `Bearer ${node.token}` } });
+        assert.equal(admin.statusCode, 404);
+        await admin.body.dump();
       }
       const denied = await cli(['ingest', file, '--url', node.url, '--token', 'sw_wrong'], {});
       assert.equal(denied.code, 1);
@@ -78,15 +87,19 @@ describe('shieldwall CLI', { timeout: 120_000 }, () => {
 
   it('creates tokens shown once and lists them without their values', async () => {
     const env = { SHIELDWALL_DATA_DIR: path.join(dir, 'tokens') };
-    const created = await cli(['tokens', 'create', '--name', 'soc', '--role', 'analyst'], env);
+    assert.equal((await cli(['users', 'create', '--name', 'soc', '--roles', 'analyst'], env)).code, 0);
+    const created = await cli(['tokens', 'create', '--name', 'soc', '--user', 'soc'], env);
     assert.equal(created.code, 0, created.stderr);
     const token = created.stdout.trim();
     assert.match(token, /^sw_[A-Za-z0-9_-]{43}$/);
     const listed = await cli(['tokens', 'list'], env);
     assert.ok(!listed.stdout.includes(token));
     assert.match(listed.stdout, /"name":"soc"/);
-    const bad = await cli(['tokens', 'create', '--name', 'x', '--role', 'emperor'], env);
+    const bad = await cli(['users', 'create', '--name', 'x', '--roles', 'emperor'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /unknown role 'emperor'/);
+    const nobody = await cli(['tokens', 'create', '--name', 'x', '--user', 'ghost'], env);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /no user named 'ghost'/);
   });
 });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
 import { registerDemo } from './demo.js';
+import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
@@ -16,6 +17,7 @@ program
 registerServe(program);
 registerIngest(program);
 registerDemo(program);
+registerDirectory(program);
 registerTokens(program);
 
 try {

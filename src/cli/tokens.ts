@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createToken, listTokens, revokeToken } from '../modules/directory/directory.service.js';
-import type { Role } from '../policy/principal.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
 
@@ -10,23 +9,21 @@ export function registerTokens(program: Command): void {
     .command('create')
     .description('create an API token; it is printed once and only its hash is stored')
     .requiredOption('--name <name>', 'what the token is for')
-    .option('--role <role>', 'node-admin, analyst or auditor', 'analyst')
-    .option('--member <code>', 'member the token acts for')
+    .requiredOption('--user <name>', 'the user the token acts for (its roles, clearance and member)')
     .option('--expires <timestamp>', 'expiry, e.g. 2027-01-01T00:00:00Z')
-    .action(async (options: { name: string; role: string; member?: string; expires?: string }) => {
+    .action(async (options: { name: string; user: string; expires?: string }) => {
       if (options.expires !== undefined && Number.isNaN(Date.parse(options.expires))) {
         throw new Error(`--expires '${options.expires}' is not a timestamp: use e.g. 2027-01-01T00:00:00Z`);
       }
       const created = await withLocalStore((ctx) =>
         createToken(ctx, SYSTEM_PRINCIPAL, {
           name: options.name,
-          role: options.role as Role,
-          memberCode: options.member ?? null,
+          user: options.user,
           expiresAt: options.expires ? new Date(options.expires).toISOString() : null,
         }),
       );
       process.stdout.write(`${created.token}\n`);
-      process.stderr.write(`token ${created.id} (${created.role}) created; store it now, it cannot be shown again\n`);
+      process.stderr.write(`token ${created.id} for user ${created.user} created; store it now, it cannot be shown again\n`);
     });
   tokens
     .command('list')

@@ -18,6 +18,8 @@ export interface Config {
   readonly maxObjectBytes: number;
   readonly ingestBatchSize: number;
   readonly bootstrapToken: string | undefined;
+  /** Releasability given to objects that carry no handling marking (TLP:CLEAR ones excepted). */
+  readonly defaultReleasability: readonly string[];
   readonly shutdownTimeoutMs: number;
 }
 
@@ -123,6 +125,18 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'At start, create a node-admin API token with this value if none has it (at least 32 characters).',
     default: () => undefined,
     parse: (raw) => (raw.length < 32 ? { error: `must be at least 32 characters long (got ${raw.length}); generate one with: openssl rand -hex 32` } : { value: raw }),
+  },
+  defaultReleasability: {
+    key: 'defaultReleasability',
+    env: 'SHIELDWALL_DEFAULT_RELEASABILITY',
+    description: 'Comma-separated member codes and groups that objects without a handling marking are releasable to (TLP:CLEAR objects go to every user).',
+    default: () => ['ALLIANCE'],
+    parse: (raw) => {
+      const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      const bad = entries.find((e) => !/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(e));
+      if (entries.length === 0) return { error: 'expected at least one member code or group, e.g. ALLIANCE' };
+      return bad ? { error: `'${bad}' is not a member code or group name (upper-case letters, digits, '-' and '_')` } : { value: entries };
+    },
   },
   shutdownTimeoutMs: {
     key: 'shutdownTimeoutMs',

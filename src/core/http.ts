@@ -68,7 +68,7 @@ export function enforcePermissions(app: FastifyInstance): void {
     if (!permission) throw shieldwallError('FORBIDDEN', 'this route is not open to anyone');
     if (!request.principal) throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
     if (!hasPermission(request.principal, permission)) {
-      throw shieldwallError('FORBIDDEN', `role '${request.principal.role}' lacks permission '${permission}'`);
+      throw shieldwallError('FORBIDDEN', `roles ${request.principal.roles.join(', ') || '(none)'} lack permission '${permission}'`);
     }
   });
 }

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName, Store } from './database.js';
 import * as m0001 from './migrations/0001_intel_store.js';
+import * as m0002 from './migrations/0002_need_to_know.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -9,6 +10,7 @@ interface NumberedMigration {
 /** Numbered migrations, applied in name order; a new one is a new file and a line here. */
 const MIGRATIONS: Record<string, NumberedMigration> = {
   '0001_intel_store': m0001,
+  '0002_need_to_know': m0002,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -24,6 +24,8 @@ export interface StixObjectsTable {
   /** name, value or pattern: what the simple text search looks at. */
   label: string | null;
   body: string;
+  /** The access set (marking columns and originator) of the row; see access_sets. */
+  access_key: number | null;
 }
 
 export interface MembersTable {
@@ -32,6 +34,8 @@ export interface MembersTable {
   kind: string;
   country: string | null;
   identity_id: string | null;
+  /** Points of contact, as a JSON array. */
+  contacts: ColumnType<string, string | undefined, string>;
   created_at: ColumnType<string, string, never>;
 }
 
@@ -45,10 +49,52 @@ export interface ApiTokensTable {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** The user the token acts for; tokens made before users existed act with their own role. */
+  user_name: string | null;
+}
+
+export interface UsersTable {
+  name: string;
+  member_code: string | null;
+  clearance: number;
+  /** Roles as ',analyst,auditor,'. */
+  roles: string;
+  password_hash: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface MemberGroupsTable {
+  name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface MemberGroupMembersTable {
+  group_name: string;
+  member_code: string;
+}
+
+export interface AccessSetsTable {
+  key: number;
+  tlp: string | null;
+  classification: number;
+  releasability: string;
+  created_by_ref: string | null;
+}
+
+export interface PendingMarkingsTable {
+  marking_ref: string;
+  seq: number;
 }
 
 export interface Database {
   stix_objects: StixObjectsTable;
   members: MembersTable;
   api_tokens: ApiTokensTable;
+  users: UsersTable;
+  member_groups: MemberGroupsTable;
+  member_group_members: MemberGroupMembersTable;
+  access_sets: AccessSetsTable;
+  pending_markings: PendingMarkingsTable;
 }

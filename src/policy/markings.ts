@@ -60,6 +60,17 @@ export const HANDLING_EXTENSION_ID = 'extension-definition--dd929f27-2f1e-426f-b
 
 export const DEFAULT_CLASSIFICATIONS = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'] as const;
 
+/**
+ * The classification given to an object whose markings the node cannot resolve (a marking
+ * reference it has never seen, or a classification outside the scheme): above every clearance,
+ * so nobody reads it until the marking is known.
+ */
+export const UNRESOLVED_CLASSIFICATION = 1000;
+/** Releasability entry meaning every authenticated user (TLP:CLEAR without a handling marking). */
+export const EVERYONE = '*';
+/** Releasability entries naming one user (TLP:RED recipients) start with this. */
+export const USER_PREFIX = '@';
+
 export interface HandlingMarking {
   /** Index into the node's ordered classification scheme. */
   classification?: number;
@@ -70,10 +81,24 @@ export interface HandlingMarking {
 /** The columns every stored object version carries so that reads can pre-filter in SQL. */
 export interface MarkingColumns {
   tlp: Tlp | null;
-  classification: number | null;
-  /** Releasability as ',A,B,' so that a code is found with LIKE '%,A,%'; null when unrestricted. */
-  releasability: string | null;
+  /** Index into the classification scheme; 0 without a handling marking. */
+  classification: number;
+  /** Releasability as ',A,B,': member codes, group names, '@user' recipients or '*'. */
+  releasability: string;
+  /** Marking references the node does not know (the object is unreadable while any remain). */
+  unresolved: string[];
 }
+
+/** What applies to objects that carry no handling marking of their own. */
+export interface MarkingDefaults {
+  /** Releasability of objects without a handling marking (TLP:CLEAR ones excepted). */
+  releasability: readonly string[];
+}
+
+export const DEFAULT_MARKING_DEFAULTS: MarkingDefaults = Object.freeze({ releasability: Object.freeze(['ALLIANCE']) });
+
+/** Known marking-definitions: handling ones with their content, any other kind as {}. */
+export type MarkingTable = ReadonlyMap<string, HandlingMarking>;
 
 export function isObjectRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,9 +114,10 @@ export function handlingOfMarkingDefinition(
   const handling = extensions[HANDLING_EXTENSION_ID];
   if (!isObjectRecord(handling)) return undefined;
   const result: HandlingMarking = {};
-  if (typeof handling.classification === 'string') {
-    const level = scheme.indexOf(handling.classification.toUpperCase());
-    if (level >= 0) result.classification = level;
+  if (handling.classification !== undefined) {
+    // A level outside the scheme cannot be compared with a clearance: fail closed.
+    const level = typeof handling.classification === 'string' ? scheme.indexOf(handling.classification.toUpperCase()) : -1;
+    result.classification = level >= 0 ? level : UNRESOLVED_CLASSIFICATION;
   }
   if (Array.isArray(handling.releasable_to)) {
     result.releasableTo = handling.releasable_to.filter((code): code is string => typeof code === 'string');
@@ -128,15 +154,15 @@ export function handlingMarkingDefinition(options: {
 /**
  * Computes the marking columns of an object from its object_marking_refs. When several
  * markings apply, the most restrictive wins: highest TLP, highest classification, and the
- * intersection of releasability lists.
+ * intersection of releasability lists. A reference to a marking-definition the table does not
+ * hold leaves the object unresolved: unreadable (UNRESOLVED_CLASSIFICATION, empty
+ * releasability) until that definition arrives.
  */
-export function markingColumns(
-  object: StixObject,
-  handlingById: ReadonlyMap<string, HandlingMarking>,
-): MarkingColumns {
+export function markingColumns(object: StixObject, table: MarkingTable, defaults: MarkingDefaults = DEFAULT_MARKING_DEFAULTS): MarkingColumns {
   let tlpRank = -1;
   let classification: number | null = null;
   let releasable: string[] | null = null;
+  const unresolved: string[] = [];
   const refs = object.object_marking_refs;
   if (Array.isArray(refs)) {
     for (const ref of refs) {
@@ -147,19 +173,29 @@ export function markingColumns(
         if (rank > tlpRank) tlpRank = rank;
         continue;
       }
-      const handling = handlingById.get(ref);
-      if (!handling) continue;
+      const handling = table.get(ref);
+      if (!handling) {
+        unresolved.push(ref);
+        continue;
+      }
       if (handling.classification !== undefined && (classification === null || handling.classification > classification)) {
         classification = handling.classification;
       }
       if (handling.releasableTo) {
-        releasable = releasable === null ? [...handling.releasableTo] : releasable.filter((code) => handling.releasableTo!.includes(code));
+        const next = handling.releasableTo;
+        if (releasable === null) releasable = [...next];
+        else if (releasable.includes(EVERYONE)) releasable = [...next];
+        else if (!next.includes(EVERYONE)) releasable = releasable.filter((entry) => next.includes(entry));
       }
     }
   }
-  return {
-    tlp: tlpRank >= 0 ? TLP_LEVELS[tlpRank]! : null,
-    classification,
-    releasability: releasable === null ? null : `,${releasable.join(',')},`,
-  };
+  const tlp = tlpRank >= 0 ? TLP_LEVELS[tlpRank]! : null;
+  if (unresolved.length > 0) return { tlp, classification: UNRESOLVED_CLASSIFICATION, releasability: ',', unresolved };
+  const list = releasable ?? (tlp === 'clear' ? [EVERYONE] : [...defaults.releasability]);
+  return { tlp, classification: classification ?? 0, releasability: `,${list.join(',')},`, unresolved };
+}
+
+/** The entries of a stored releasability column. */
+export function releasabilityEntries(column: string): string[] {
+  return column.split(',').filter((entry) => entry !== '');
 }

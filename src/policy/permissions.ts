@@ -1,19 +1,36 @@
 /**
- * The permission map: every route names one permission, and a role grants a fixed set of them.
- * Deny by default: a route that names none is refused (and a test fails on it).
+ * The permission map: every route names one permission, and each role grants a fixed set of
+ * them; a principal holds the union of its roles'. Deny by default: a route that names none is
+ * refused (and a test fails on it). What a permission lets one read is further limited, object
+ * by object, by the need-to-know rule (rule.ts).
  */
 import type { Principal, Role } from './principal.js';
 
-export const PERMISSIONS = ['public', 'intel:read', 'intel:write', 'directory:read', 'node:read'] as const;
+export const PERMISSIONS = [
+  'public',
+  'intel:read',
+  'intel:write',
+  'directory:read',
+  'directory:write',
+  'node:read',
+  'audit:read',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
-  'node-admin': new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'node:read']),
   analyst: new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
-  auditor: new Set<Permission>(['intel:read', 'directory:read', 'node:read']),
+  'incident-handler': new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
+  coordinator: new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
+  'political-delegate': new Set<Permission>(['intel:read', 'directory:read']),
+  'member-admin': new Set<Permission>(['intel:read', 'directory:read', 'directory:write']),
+  'node-admin': new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'directory:write', 'node:read']),
+  auditor: new Set<Permission>(['intel:read', 'directory:read', 'node:read', 'audit:read']),
 });
 
-export const ROLES = Object.keys(ROLE_PERMISSIONS) as Role[];
+/** The permissions of a role, for documentation and the tests. */
+export function permissionsOf(role: Role): ReadonlySet<Permission> {
+  return ROLE_PERMISSIONS[role];
+}
 
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
@@ -22,5 +39,5 @@ export function isPermission(value: unknown): value is Permission {
 export function hasPermission(principal: Principal | undefined, permission: Permission): boolean {
   if (permission === 'public') return true;
   if (!principal) return false;
-  return ROLE_PERMISSIONS[principal.role]?.has(permission) ?? false;
+  return principal.roles.some((role) => ROLE_PERMISSIONS[role]?.has(permission) ?? false);
 }

@@ -2,9 +2,12 @@
 import { buildApp, type Node } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { DialectName } from '../../src/db/database.js';
-import { createToken } from '../../src/modules/directory/directory.service.js';
-import { SYSTEM_PRINCIPAL, type Role } from '../../src/policy/principal.js';
+import { createToken, createUser, upsertMembers } from '../../src/modules/directory/directory.service.js';
+import { ROLES, SYSTEM_PRINCIPAL, type Role } from '../../src/policy/principal.js';
 import { createTestStore, type TestStore } from './dialects.js';
+
+export const TEST_MEMBER = 'TST';
+export const TEST_MEMBER_IDENTITY = 'identity--5f0c3a35-0b5c-4b7e-9d0e-8a1c2b3d4e5f';
 
 export interface TestNode extends Node {
   testStore: TestStore;
@@ -17,9 +20,12 @@ export async function createTestNode(dialect: DialectName, overrides: Partial<Co
   const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent', ...overrides });
   const node = await buildApp({ config, store: testStore.store, logger: false });
   node.setReady(true);
+  // One ally member; a user of it per role, cleared to the top of the scheme.
+  await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: TEST_MEMBER, name: 'Test member', kind: 'ally', country: null, identityId: TEST_MEMBER_IDENTITY }]);
   const tokens = {} as Record<Role, string>;
-  for (const role of ['node-admin', 'analyst', 'auditor'] as const) {
-    tokens[role] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: `test-${role}`, role })).token;
+  for (const role of ROLES) {
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: `test-${role}`, member: TEST_MEMBER, clearance: 4, roles: [role] });
+    tokens[role] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: `test-${role}`, user: `test-${role}` })).token;
   }
   return {
     ...node,

@@ -1,9 +1,21 @@
 /** Seeds the synthetic demo alliance through the same services real data goes through. */
 import type { AppContext } from '../../core/context.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
-import { countMembers, upsertMembers } from '../directory/directory.service.js';
+import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
-import { demoAlliance } from './demo.data.js';
+import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
+
+/**
+ * Demo users, one per level of the alliance: the dashboard's demo token acts for the first (an
+ * alliance coordinator at the incident response capability, cleared to SECRET).
+ */
+export const DEMO_USERS: readonly User[] = [
+  { name: 'demo.coordinator', member: DEMO_ALLIANCE_CODE, clearance: 3, roles: ['coordinator', 'analyst'] },
+  { name: 'demo.analyst.de', member: 'DEU', clearance: 2, roles: ['analyst', 'incident-handler'] },
+  { name: 'demo.delegate.fr', member: 'FRA', clearance: 3, roles: ['political-delegate'] },
+  { name: 'demo.industry', member: 'IND-QUILLFEATHER', clearance: 0, roles: ['analyst'] },
+  { name: 'demo.auditor', member: DEMO_ALLIANCE_CODE, clearance: 4, roles: ['auditor'] },
+];
 
 export interface DemoSeedResult {
   members: number;
@@ -17,6 +29,10 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
     SYSTEM_PRINCIPAL,
     alliance.members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identityId: m.identityId })),
   );
+  // The alliance's own incident response capability receives what is released to the alliance.
+  await addToGroup(ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'All Allies, and the alliance bodies added to it', [DEMO_ALLIANCE_CODE]);
+  const codes = new Set(alliance.members.map((m) => m.code));
+  for (const user of DEMO_USERS) if (user.member === null || codes.has(user.member)) await createUser(ctx, SYSTEM_PRINCIPAL, user);
   const intel = await ingestObjects(ctx, SYSTEM_PRINCIPAL, alliance.objects);
   return { members: alliance.members.length, intel };
 }

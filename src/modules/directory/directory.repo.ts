@@ -1,6 +1,6 @@
 /** The only SQL of the directory module: members and API tokens. */
 import type { Store } from '../../db/database.js';
-import type { ApiTokensTable, MembersTable } from '../../db/schema.js';
+import type { ApiTokensTable, MemberGroupsTable, MembersTable, UsersTable } from '../../db/schema.js';
 import type { Insertable, Selectable } from 'kysely';
 
 export type MemberRow = Selectable<MembersTable>;
@@ -51,4 +51,47 @@ export async function listTokens(store: Store): Promise<TokenRow[]> {
 export async function revokeToken(store: Store, id: number, at: string): Promise<number> {
   const result = await store.db.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+export type UserRow = Selectable<UsersTable>;
+
+export async function insertUser(store: Store, user: Insertable<UsersTable>): Promise<void> {
+  await store.db.insertInto('users').values(user).execute();
+}
+
+export async function findUser(store: Store, name: string): Promise<UserRow | undefined> {
+  return store.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listUsers(store: Store): Promise<UserRow[]> {
+  return store.db.selectFrom('users').selectAll().orderBy('name').execute();
+}
+
+export async function findMember(store: Store, code: string): Promise<MemberRow | undefined> {
+  return store.db.selectFrom('members').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export async function namedGroupsOf(store: Store, memberCode: string): Promise<string[]> {
+  const rows = await store.db.selectFrom('member_group_members').select('group_name').where('member_code', '=', memberCode).execute();
+  return rows.map((r) => r.group_name);
+}
+
+export async function upsertGroup(store: Store, group: Insertable<MemberGroupsTable>, members: string[]): Promise<void> {
+  await store.db
+    .insertInto('member_groups')
+    .values(group)
+    .onConflict((oc) => oc.column('name').doUpdateSet({ description: group.description }))
+    .execute();
+  if (members.length > 0) {
+    await store.db
+      .insertInto('member_group_members')
+      .values(members.map((member_code) => ({ group_name: group.name, member_code })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+export async function memberIdentities(store: Store): Promise<Array<{ code: string; identity_id: string }>> {
+  const rows = await store.db.selectFrom('members').select(['code', 'identity_id']).where('identity_id', 'is not', null).execute();
+  return rows.map((r) => ({ code: r.code, identity_id: r.identity_id! }));
 }

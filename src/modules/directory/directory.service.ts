@@ -2,11 +2,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { ROLES } from '../../policy/permissions.js';
-import type { Principal, Role } from '../../policy/principal.js';
+import { isRole, memberGroups, ROLES, type MemberKind, type Principal, type Role } from '../../policy/principal.js';
 import * as repo from './directory.repo.js';
 
-export type MemberKind = 'ally' | 'partner' | 'international-organisation' | 'industry';
+export type { MemberKind } from '../../policy/principal.js';
 
 export interface Member {
   code: string;
@@ -44,42 +43,116 @@ export function hashToken(token: string): string {
 export interface CreatedToken {
   id: number;
   name: string;
-  role: Role;
+  user: string;
   /** Shown once; only its hash is stored. */
   token: string;
 }
 
+export interface User {
+  name: string;
+  member: string | null;
+  clearance: number;
+  roles: Role[];
+}
+
+const USER_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
+
+/** Creates a user of a member (or of the node itself, with member null). */
+export async function createUser(ctx: AppContext, _actor: Principal, input: User & { passwordHash?: string | null }): Promise<User> {
+  if (!USER_NAME.test(input.name)) throw shieldwallError('BAD_REQUEST', `user name '${input.name}' is not valid: use 1 to 64 lower-case letters, digits, '.', '_', '@' or '-'`);
+  const bad = input.roles.find((r) => !isRole(r));
+  if (bad !== undefined || input.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
+  if (!Number.isInteger(input.clearance) || input.clearance < 0) throw shieldwallError('BAD_REQUEST', `clearance must be a classification level index (0 = lowest), got ${input.clearance}`);
+  if (input.member !== null && !(await repo.findMember(ctx.store, input.member))) throw shieldwallError('NOT_FOUND', `no member with code '${input.member}'; list them with: shieldwall members list`);
+  if (await repo.findUser(ctx.store, input.name)) throw shieldwallError('CONFLICT', `a user named '${input.name}' exists already`);
+  await repo.insertUser(ctx.store, {
+    name: input.name,
+    member_code: input.member,
+    clearance: input.clearance,
+    roles: `,${input.roles.join(',')},`,
+    password_hash: input.passwordHash ?? null,
+    created_at: ctx.clock.now().toISOString(),
+    disabled_at: null,
+  });
+  return { name: input.name, member: input.member, clearance: input.clearance, roles: [...input.roles] };
+}
+
+export async function findUser(ctx: AppContext, name: string): Promise<User | undefined> {
+  const row = await repo.findUser(ctx.store, name);
+  return row ? presentUser(row) : undefined;
+}
+
+function presentUser(row: repo.UserRow): User {
+  return { name: row.name, member: row.member_code, clearance: row.clearance, roles: row.roles.split(',').filter(isRole) };
+}
+
+export async function listUsers(ctx: AppContext): Promise<User[]> {
+  return (await repo.listUsers(ctx.store)).map(presentUser);
+}
+
+/** Adds members to a named group (created if new); built-in group names can be extended too. */
+export async function addToGroup(ctx: AppContext, _actor: Principal, group: string, description: string, members: string[]): Promise<void> {
+  if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(group)) throw shieldwallError('BAD_REQUEST', `group name '${group}' is not valid: use upper-case letters, digits, '-' and '_'`);
+  await repo.upsertGroup(ctx.store, { name: group, description, created_at: ctx.clock.now().toISOString() }, members);
+}
+
+/** Member codes by STIX identity id: who originated an object. */
+export async function memberIdentities(ctx: AppContext): Promise<Map<string, string>> {
+  return new Map((await repo.memberIdentities(ctx.store)).map((m) => [m.identity_id, m.code]));
+}
+
+/** The principal a user acts as: its roles, clearance, member and the member's groups. */
+export async function principalOfUser(ctx: AppContext, name: string, kind: Principal['kind'] = 'user', display = name): Promise<Principal | undefined> {
+  const row = await repo.findUser(ctx.store, name);
+  if (!row || row.disabled_at !== null) return undefined;
+  const user = presentUser(row);
+  let member: Principal['member'] = null;
+  if (user.member !== null) {
+    const m = await repo.findMember(ctx.store, user.member);
+    if (!m) return undefined;
+    member = { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store, m.code)) };
+  }
+  return { kind, name: display, userName: user.name, roles: user.roles, member, clearance: user.clearance };
+}
+
+/** The user behind the bootstrap token: administers the node, reads no intelligence. */
+export const BOOTSTRAP_USER = 'admin';
+
 export async function createToken(
   ctx: AppContext,
   _actor: Principal,
-  input: { name: string; role: Role; memberCode?: string | null; expiresAt?: string | null; value?: string },
+  input: { name: string; user: string; expiresAt?: string | null; value?: string },
 ): Promise<CreatedToken> {
-  if (!ROLES.includes(input.role)) throw shieldwallError('BAD_REQUEST', `unknown role '${input.role}': use one of ${ROLES.join(', ')}`);
+  const user = await repo.findUser(ctx.store, input.user);
+  if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
   const token = input.value ?? `sw_${randomBytes(32).toString('base64url')}`;
   const id = await repo.insertToken(ctx.store, {
     name: input.name,
     token_hash: hashToken(token),
-    role: input.role,
-    member_code: input.memberCode ?? null,
+    role: 'user',
+    member_code: user.member_code,
+    user_name: user.name,
     created_at: ctx.clock.now().toISOString(),
     expires_at: input.expiresAt ?? null,
     revoked_at: null,
     last_used_at: null,
   });
-  return { id, name: input.name, role: input.role, token };
+  return { id, name: input.name, user: user.name, token };
 }
 
-/** Creates the configured bootstrap token unless a token with that value exists already. */
+/** Creates the configured bootstrap token (and its node-admin user) unless it exists already. */
 export async function ensureBootstrapToken(ctx: AppContext, value: string): Promise<boolean> {
   if (await repo.findTokenByHash(ctx.store, hashToken(value))) return false;
-  await createToken(ctx, { kind: 'system', name: 'system', role: 'node-admin', memberCode: null }, { name: 'bootstrap', role: 'node-admin', value });
+  const system: Principal = { kind: 'system', name: 'system', userName: null, roles: ['node-admin'], member: null, clearance: Number.MAX_SAFE_INTEGER };
+  if (!(await repo.findUser(ctx.store, BOOTSTRAP_USER))) await createUser(ctx, system, { name: BOOTSTRAP_USER, member: null, clearance: 0, roles: ['node-admin'] });
+  await createToken(ctx, system, { name: 'bootstrap', user: BOOTSTRAP_USER, value });
   return true;
 }
 
 export interface TokenInfo {
   id: number;
   name: string;
-  role: string;
+  user: string | null;
   memberCode: string | null;
   createdAt: string;
   expiresAt: string | null;
@@ -91,7 +164,7 @@ export async function listTokens(ctx: AppContext): Promise<TokenInfo[]> {
   return (await repo.listTokens(ctx.store)).map((t) => ({
     id: t.id,
     name: t.name,
-    role: t.role,
+    user: t.user_name,
     memberCode: t.member_code,
     createdAt: t.created_at,
     expiresAt: t.expires_at,
@@ -120,5 +193,6 @@ export async function authenticateToken(ctx: AppContext, token: string): Promise
     lastTouched.set(row.id, now.getTime());
     await repo.touchToken(ctx.store, row.id, now.toISOString());
   }
-  return { kind: 'token', name: row.name, role: row.role as Role, memberCode: row.member_code };
+  if (row.user_name === null) return undefined;
+  return principalOfUser(ctx, row.user_name, 'token', row.name);
 }

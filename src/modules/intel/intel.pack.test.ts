@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { deserialize, serialize } from 'node:v8';
 import { describe, it } from 'node:test';
-import { handlingMarkingDefinition, TLP2_MARKING_IDS, type HandlingMarking } from '../../policy/markings.js';
+import { DEFAULT_MARKING_DEFAULTS, handlingMarkingDefinition, TLP2_MARKING_IDS, type HandlingMarking } from '../../policy/markings.js';
 import { indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { packBatch, unpackBatch, type PackedBatch } from './intel.pack.js';
 import { prepareEntry, type Prepared } from './intel.prepare.js';
@@ -14,7 +14,7 @@ function prepare(values: unknown[], ndjson: boolean): Prepared[] {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const entry = { kind: 'object' as const, index, offset, text, line: ndjson ? index + 1 : undefined };
     offset += Buffer.byteLength(text) + 1;
-    return prepareEntry(entry, undefined, handling, 1 << 20);
+    return prepareEntry(entry, undefined, handling, 1 << 20, DEFAULT_MARKING_DEFAULTS);
   });
 }
 

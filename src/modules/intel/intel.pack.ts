@@ -26,10 +26,14 @@ export interface PackedBatch {
 
 // Row positions (see NewVersion) of the string and number fields.
 const ROW_STRINGS = [3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15] as const;
-const ROW_NUMBERS = [0, 1, 2, 9, 12] as const;
+const ROW_NUMBERS = [0, 1, 2, 9, 12, 16] as const;
 const STRING_FIELDS = ROW_STRINGS.length;
+const ROW_WIDTH = ROW_STRINGS.length + ROW_NUMBERS.length;
 /** The row's numbers, then the outcome's index, offset and line. */
 const NUMBER_FIELDS = ROW_NUMBERS.length + 3;
+const OUTCOME_INDEX = ROW_NUMBERS.length;
+const OUTCOME_OFFSET = ROW_NUMBERS.length + 1;
+const OUTCOME_LINE = ROW_NUMBERS.length + 2;
 
 function packable(item: Prepared): item is PreparedObject & { row: NewVersion } {
   if ('streamError' in item || !item.row || item.handling) return false;
@@ -57,9 +61,9 @@ export function packBatch(items: readonly Prepared[]): PackedBatch {
     }
     const n = packed * NUMBER_FIELDS;
     for (let f = 0; f < ROW_NUMBERS.length; f++) numbers[n + f] = (row[ROW_NUMBERS[f]!] as number | null) ?? NaN;
-    numbers[n + 5] = item.outcome.index;
-    numbers[n + 6] = item.outcome.offset ?? NaN;
-    numbers[n + 7] = item.outcome.line ?? NaN;
+    numbers[n + OUTCOME_INDEX] = item.outcome.index;
+    numbers[n + OUTCOME_OFFSET] = item.outcome.offset ?? NaN;
+    numbers[n + OUTCOME_LINE] = item.outcome.line ?? NaN;
     packed++;
   }
   return { text: texts.join(''), lengths, numbers, others, count: items.length };
@@ -78,7 +82,7 @@ export function unpackBatch(batch: PackedBatch): Prepared[] {
       other++;
       continue;
     }
-    const row = new Array<string | number | null>(16);
+    const row = new Array<string | number | null>(ROW_WIDTH);
     for (let f = 0; f < STRING_FIELDS; f++) {
       const length = lengths[packed * STRING_FIELDS + f]!;
       if (length < 0) row[ROW_STRINGS[f]!] = null;
@@ -94,11 +98,11 @@ export function unpackBatch(batch: PackedBatch): Prepared[] {
     }
     const id = row[3] as string;
     const type = row[4] as string;
-    const offset = numbers[n + 6]!;
-    const line = numbers[n + 7]!;
+    const offset = numbers[n + OUTCOME_OFFSET]!;
+    const line = numbers[n + OUTCOME_LINE]!;
     out[i] = {
       outcome: {
-        index: numbers[n + 5]!,
+        index: numbers[n + OUTCOME_INDEX]!,
         status: 'accepted',
         id,
         type,

@@ -4,13 +4,14 @@
  * prepared objects in order.
  */
 import { Worker } from 'node:worker_threads';
-import type { HandlingMarking } from '../../policy/markings.js';
+import type { HandlingMarking, MarkingDefaults } from '../../policy/markings.js';
 import type { StreamHeader } from '../../stix/stream-reader.js';
 import { unpackBatch, type PackedBatch } from './intel.pack.js';
 import type { Prepared } from './intel.prepare.js';
 
 export interface WorkerInit {
   handling: Array<[string, HandlingMarking]>;
+  defaults: MarkingDefaults;
   maxObjectBytes: number;
   batchSize: number;
 }
@@ -61,9 +62,10 @@ export async function* prepareInWorker(
   source: AsyncIterable<Uint8Array>,
   handling: Map<string, HandlingMarking>,
   maxObjectBytes: number,
+  defaults: MarkingDefaults,
   state: ParallelState,
 ): AsyncGenerator<Prepared> {
-  const worker = startWorker({ handling: [...handling], maxObjectBytes, batchSize: ITEMS_PER_MESSAGE });
+  const worker = startWorker({ handling: [...handling], defaults: { releasability: [...defaults.releasability] }, maxObjectBytes, batchSize: ITEMS_PER_MESSAGE });
   const inbox: FromWorker[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;

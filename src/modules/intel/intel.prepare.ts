@@ -2,7 +2,7 @@
  * The CPU half of the ingest pipeline: parse, validate, upgrade, marking columns, row. No I/O,
  * so that it runs in the calling thread or in an ingest worker thread (intel.worker.ts).
  */
-import { handlingOfMarkingDefinition, type HandlingMarking } from '../../policy/markings.js';
+import { handlingOfMarkingDefinition, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
 import type { StreamEntry, StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject, type StixIssue } from '../../stix/validate.js';
@@ -61,6 +61,7 @@ export function prepareEntry(
   header: StreamHeader | undefined,
   handling: Map<string, HandlingMarking>,
   maxObjectBytes: number,
+  defaults: MarkingDefaults,
 ): Prepared {
   if (entry.kind === 'error') {
     if (entry.index === undefined) return { streamError: entry.message };
@@ -109,15 +110,15 @@ export function prepareEntry(
   const object = result.object;
   let defined: [string, HandlingMarking] | undefined;
   if (object.type === 'marking-definition') {
-    const marking = handlingOfMarkingDefinition(object);
-    if (marking) {
-      handling.set(object.id, marking);
-      defined = [object.id, marking];
-    }
+    // Every marking-definition becomes known (statements and others as {}), so that objects
+    // referring to it are not held back as unresolved.
+    const marking = handlingOfMarkingDefinition(object) ?? {};
+    handling.set(object.id, marking);
+    defined = [object.id, marking];
   }
   const body = entry.kind === 'object' && result.upgraded.length === 0 && result.object === value ? compactBody(entry.text, object) : JSON.stringify(object);
   const outcome: ObjectOutcome = { index: entry.index, status: 'accepted', id: object.id, type: object.type, ...position };
   if (result.warnings.length > 0) outcome.warnings = result.warnings;
   if (result.upgraded.length > 0) outcome.upgraded = result.upgraded;
-  return { outcome, row: toRow(object, body, handling), ...(defined ? { handling: defined } : {}) };
+  return { outcome, row: toRow(object, body, handling, defaults), ...(defined ? { handling: defined } : {}) };
 }

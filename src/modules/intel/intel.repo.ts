@@ -1,14 +1,93 @@
 /** The only SQL of the intel module: object versions and the current-version index. */
 import { sql } from 'kysely';
-import { writeTransaction, type Store } from '../../db/database.js';
+import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
-import { idHash, ROW_ID, ROW_ID_HASH, ROW_IS_CURRENT, ROW_SEQ, ROW_VERSION, type NewVersion } from './intel.rows.js';
+import type { MarkingColumns } from '../../policy/markings.js';
+import { UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
+import {
+  idHash,
+  ROW_ACCESS_KEY,
+  ROW_CLASSIFICATION,
+  ROW_CREATED_BY_REF,
+  ROW_ID,
+  ROW_ID_HASH,
+  ROW_IS_CURRENT,
+  ROW_RELEASABILITY,
+  ROW_SEQ,
+  ROW_TLP,
+  ROW_VERSION,
+  type NewVersion,
+} from './intel.rows.js';
+
+/** What the store asks of the policy side while writing (the repo holds no marking rules). */
+export interface MarkingHooks {
+  /** The marking references of a row that the node does not know yet. */
+  unresolvedRefs(row: NewVersion): string[];
+  /** The marking columns of a stored body, with the markings known now. */
+  recompute(body: string): MarkingColumns;
+}
+
+type AccessTuple = { tlp: string | null; classification: number; releasability: string; created_by_ref: string | null };
+
+/** Access-set keys by their tuple, per store: a key never changes meaning once given. */
+const accessKeys = new WeakMap<object, Map<string, number>>();
+
+function tupleKey(t: AccessTuple): string {
+  return JSON.stringify([t.tlp, t.classification, t.releasability, t.created_by_ref]);
+}
+
+/** The access-set key of each tuple, creating sets not seen before (under the writer lock). */
+async function accessKeysOf(store: Store, tx: WriteTx, tuples: AccessTuple[]): Promise<number[]> {
+  let known = accessKeys.get(store);
+  if (!known) accessKeys.set(store, (known = new Map()));
+  const out: number[] = new Array(tuples.length);
+  for (let i = 0; i < tuples.length; i++) {
+    const tuple = tuples[i]!;
+    const key = tupleKey(tuple);
+    let found = known.get(key);
+    if (found === undefined) {
+      // Another process may have created it: look first, then create.
+      const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability', 'created_by_ref']).execute();
+      for (const r of rows) known.set(tupleKey(r), Number(r.key));
+      found = known.get(key);
+      if (found === undefined) {
+        const max = rows.reduce((m, r) => Math.max(m, Number(r.key)), 0);
+        found = max + 1;
+        await tx.db.insertInto('access_sets').values({ key: found, ...tuple }).execute();
+        known.set(key, found);
+      }
+    }
+    out[i] = found;
+  }
+  return out;
+}
+
+function tupleOfRow(row: NewVersion): AccessTuple {
+  return {
+    tlp: row[ROW_TLP],
+    classification: row[ROW_CLASSIFICATION] ?? UNRESOLVED_CLASSIFICATION,
+    releasability: row[ROW_RELEASABILITY] ?? ',',
+    created_by_ref: row[ROW_CREATED_BY_REF],
+  };
+}
+
+/** Every access set, for the policy to decide which a reader may read. */
+export async function listAccessSets(store: Store): Promise<Array<AccessTuple & { key: number }>> {
+  const rows = await store.db.selectFrom('access_sets').selectAll().orderBy('key').execute();
+  return rows.map((r) => ({ ...r, key: Number(r.key) }));
+}
 
 
 export interface StoredVersion {
   seq: number;
   body: string;
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+  created_by_ref: string | null;
 }
+
+const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref'] as const;
 
 /** Seqs per UPDATE ... IN (...) statement. */
 const SEQS_PER_UPDATE = 5000;
@@ -25,7 +104,7 @@ export interface InsertResult {
  * current unless a newer one is stored already (an older version arriving late is kept but does
  * not supersede).
  */
-export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number): Promise<InsertResult> {
+export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number, hooks?: MarkingHooks, definedMarkings: string[] = []): Promise<InsertResult> {
   return writeTransaction(store, async (tx) => {
     const { max } = await tx.db
       .selectFrom('stix_objects')
@@ -79,7 +158,10 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
       row[ROW_IS_CURRENT] = newest.get(row[ROW_ID]) === i ? 1 : 0;
       values.push(row);
     }
+    const keys = await accessKeysOf(store, tx, values.map(tupleOfRow));
+    for (let i = 0; i < values.length; i++) values[i]![ROW_ACCESS_KEY] = keys[i]!;
     await insertRows(tx, OBJECT_VERSIONS, values);
+    if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
     return { seqs };
   });
 }
@@ -104,8 +186,39 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'releasability', pgType: 'text' },
     { name: 'label', pgType: 'text' },
     { name: 'body', pgType: 'text' },
+    { name: 'access_key', pgType: 'int8' },
   ],
 };
+
+/**
+ * Objects written with marking references the node does not know are recorded as pending;
+ * when marking-definitions arrive, the objects waiting for them get their marking columns
+ * (and access set) recomputed. Until then they are readable by nobody.
+ */
+async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[]): Promise<void> {
+  const pending: Array<{ marking_ref: string; seq: number }> = [];
+  for (const row of written) {
+    if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
+    for (const ref of new Set(hooks.unresolvedRefs(row))) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
+  }
+  if (pending.length > 0) await tx.db.insertInto('pending_markings').values(pending).onConflict((oc) => oc.doNothing()).execute();
+  if (defined.length === 0) return;
+  const waiting = await tx.db.selectFrom('pending_markings').select('seq').distinct().where('marking_ref', 'in', defined).execute();
+  if (waiting.length === 0) return;
+  await tx.db.deleteFrom('pending_markings').where('marking_ref', 'in', defined).execute();
+  const seqs = waiting.map((w) => Number(w.seq));
+  const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body', 'created_by_ref']).where('seq', 'in', seqs).execute();
+  for (const stored of bodies) {
+    const columns = hooks.recompute(stored.body);
+    if (columns.unresolved.length > 0) continue; // still waiting for another definition
+    const [key] = await accessKeysOf(store, tx, [{ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, created_by_ref: stored.created_by_ref }]);
+    await tx.db
+      .updateTable('stix_objects')
+      .set({ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, access_key: key! })
+      .where('seq', '=', Number(stored.seq))
+      .execute();
+  }
+}
 
 const VERSIONS_BY_HASH: KeyLookup = {
   table: 'stix_objects',
@@ -116,7 +229,7 @@ const VERSIONS_BY_HASH: KeyLookup = {
 export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
   return store.db
     .selectFrom('stix_objects')
-    .select(['seq', 'body'])
+    .select(STORED)
     .where('id_hash', '=', idHash(id))
     .where('id', '=', id)
     .where('is_current', '=', 1)
@@ -124,7 +237,7 @@ export async function findCurrent(store: Store, id: string): Promise<StoredVersi
 }
 
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
-  return store.db.selectFrom('stix_objects').select(['seq', 'body']).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
+  return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }
 
 export interface ListFilter {
@@ -134,25 +247,60 @@ export interface ListFilter {
   /** Normalised version (see versionKey): only objects modified after it. */
   versionAfter?: string;
   afterSeq?: number;
+  /** Only rows of these access sets (what the reader may read, decided by the policy). */
+  accessKeys: number[];
   limit: number;
 }
 
-export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
-  let query = store.db.selectFrom('stix_objects').select(['seq', 'body']).where('is_current', '=', 1).orderBy('seq').limit(filter.limit);
-  if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
-  if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
-  if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
-  if (filter.text) {
-    const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    query = query.where(sql<boolean>`lower(label) like ${pattern} escape '\\'`);
-  }
-  return query.execute();
+/** Up to this many readable access sets are paged one index range each, merged by seq. */
+const KEYS_PER_RANGE_SCAN = 48;
+
+function filtered<QB extends { where: (...args: never[]) => QB }>(query: QB, filter: ListFilter): QB {
+  let q = query as unknown as {
+    where: (column: string, op: string, value: unknown) => typeof q;
+  } & QB;
+  if (filter.types && filter.types.length > 0) q = q.where('type', 'in', filter.types) as typeof q;
+  if (filter.versionAfter !== undefined) q = q.where('version', '>', filter.versionAfter) as typeof q;
+  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq) as typeof q;
+  return q;
 }
 
-export async function countCurrentByType(store: Store): Promise<Array<{ type: string; count: number }>> {
+/**
+ * Current rows of the readable access sets, in date_added order. Few readable sets: one range
+ * of the (access_key, seq) index per set, merged (fast however small a share of the store they
+ * hold). Many: one walk of the primary key, where most rows are readable anyway.
+ */
+export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
+  if (filter.accessKeys.length === 0) return [];
+  const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  const base = () => {
+    let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1);
+    query = filtered(query, filter);
+    if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);
+    return query;
+  };
+  if (filter.accessKeys.length <= KEYS_PER_RANGE_SCAN) {
+    const seqs: number[] = [];
+    for (const key of filter.accessKeys) {
+      const rows = await base().select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit).execute();
+      for (const r of rows) seqs.push(Number(r.seq));
+    }
+    seqs.sort((a, b) => a - b);
+    const page = seqs.slice(0, filter.limit);
+    if (page.length === 0) return [];
+    return store.db.selectFrom('stix_objects').select(STORED).where('seq', 'in', page).orderBy('seq').execute();
+  }
+  // The key list is a filter here, not an index lookup: '+' keeps SQLite on the primary key.
+  const keyColumn = store.dialect === 'sqlite' ? sql<number>`+access_key` : sql<number>`access_key`;
+  return base().select(STORED).where(keyColumn, 'in', filter.accessKeys).orderBy('seq').limit(filter.limit).execute();
+}
+
+export async function countCurrentByType(store: Store, accessKeys: number[]): Promise<Array<{ type: string; count: number }>> {
+  if (accessKeys.length === 0) return [];
   const rows = await store.db
     .selectFrom('stix_objects')
     .where('is_current', '=', 1)
+    .where('access_key', 'in', accessKeys)
     .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('type')
     .orderBy('type')
@@ -160,8 +308,9 @@ export async function countCurrentByType(store: Store): Promise<Array<{ type: st
   return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
 }
 
-export async function countVersions(store: Store): Promise<number> {
-  const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+export async function countVersions(store: Store, accessKeys: number[]): Promise<number> {
+  if (accessKeys.length === 0) return 0;
+  const row = await store.db.selectFrom('stix_objects').where('access_key', 'in', accessKeys).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

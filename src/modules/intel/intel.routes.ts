@@ -102,8 +102,8 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get('/api/v1/stats', { config: { permission: 'intel:read' }, schema: { summary: 'Counts of current objects by type' } }, async () =>
-      service.intelStats(ctx),
+    app.get('/api/v1/stats', { config: { permission: 'intel:read' }, schema: { summary: 'Counts of the current objects the caller may read, by type' } }, async (request) =>
+      service.intelStats(ctx, request.principal!),
     );
   };
 }

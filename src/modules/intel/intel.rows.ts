@@ -1,5 +1,5 @@
 /** From a validated STIX object to the row the store keeps. Pure. */
-import { markingColumns, type HandlingMarking } from '../../policy/markings.js';
+import { markingColumns, type MarkingDefaults, type MarkingTable } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
@@ -47,6 +47,8 @@ export type NewVersion = [
   releasability: string | null,
   label: string | null,
   body: string,
+  /** Set by the store when it writes the row: the key of its access set (0 until then). */
+  accessKey: number,
 ];
 export const ROW_SEQ = 0;
 export const ROW_IS_CURRENT = 1;
@@ -54,6 +56,12 @@ export const ROW_ID_HASH = 2;
 export const ROW_ID = 3;
 export const ROW_TYPE = 4;
 export const ROW_VERSION = 8;
+export const ROW_CREATED_BY_REF = 10;
+export const ROW_TLP = 11;
+export const ROW_CLASSIFICATION = 12;
+export const ROW_RELEASABILITY = 13;
+export const ROW_BODY = 15;
+export const ROW_ACCESS_KEY = 16;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -76,8 +84,8 @@ export function idHash(id: string): number {
   return (b & 0x1fffff) * 0x100000000 + (a >>> 0);
 }
 
-export function toRow(object: StixObject, body: string, handlingById: ReadonlyMap<string, HandlingMarking>): NewVersion {
-  const markings = markingColumns(object, handlingById);
+export function toRow(object: StixObject, body: string, table: MarkingTable, defaults: MarkingDefaults): NewVersion {
+  const markings = markingColumns(object, table, defaults);
   const modified = typeof object.modified === 'string' ? object.modified : null;
   const created = typeof object.created === 'string' ? object.created : null;
   return [
@@ -97,5 +105,6 @@ export function toRow(object: StixObject, body: string, handlingById: ReadonlyMa
     markings.releasability,
     searchLabel(object),
     body,
+    0,
   ];
 }

@@ -4,14 +4,26 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { handlingOfMarkingDefinition, type HandlingMarking } from '../../policy/markings.js';
+import { handlingOfMarkingDefinition, markingColumns, tlpOfMarkingId, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
+import { accessOfColumns, canRead, canWrite, redact } from '../../policy/rule.js';
+import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { prepareInWorker, type ParallelState } from './intel.parallel.js';
 import { prepareEntry, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
-import { ROW_ID, ROW_TYPE, versionKey, type NewVersion } from './intel.rows.js';
+import {
+  ROW_BODY,
+  ROW_CLASSIFICATION,
+  ROW_CREATED_BY_REF,
+  ROW_ID,
+  ROW_RELEASABILITY,
+  ROW_TLP,
+  ROW_TYPE,
+  versionKey,
+  type NewVersion,
+} from './intel.rows.js';
 
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
 
@@ -50,12 +62,15 @@ async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarki
     table = new Map();
     for (const body of await repo.currentMarkingDefinitions(ctx.store)) {
       const definition = JSON.parse(body) as StixObject;
-      const handling = handlingOfMarkingDefinition(definition);
-      if (handling) table.set(definition.id, handling);
+      table.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
     }
     handlingCache.set(ctx.store, table);
   }
   return table;
+}
+
+function markingDefaults(ctx: AppContext): MarkingDefaults {
+  return { releasability: ctx.config.defaultReleasability };
 }
 
 function microsNow(ctx: AppContext): number {
@@ -69,7 +84,7 @@ function microsNow(ctx: AppContext): number {
  */
 async function runPipeline(
   ctx: AppContext,
-  _actor: Principal,
+  actor: Principal,
   prepared: AsyncIterable<Prepared>,
   header: () => StreamHeader | undefined,
   bytesRead: () => number,
@@ -89,10 +104,41 @@ async function runPipeline(
     options.onOutcome?.(outcome);
   };
 
+  const identityOwners = actor.kind === 'system' ? new Map<string, string>() : await directory.memberIdentities(ctx);
+  const table = await handlingTable(ctx);
+  const hooks: repo.MarkingHooks = {
+    unresolvedRefs: (row) => unresolvedRefs(JSON.parse(row[ROW_BODY]) as StixObject, table),
+    recompute: (body) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx)),
+  };
+
   const flush = async (pending: PreparedObject[]) => {
     const rows: NewVersion[] = [];
-    for (const p of pending) if (p.row) rows.push(p.row);
-    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx)) : { seqs: [] };
+    const defined: string[] = [];
+    for (const p of pending) {
+      if (!p.row) continue;
+      // Markings defined later in the stream than the object (but before its batch is
+      // written) are known by now.
+      if (p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION) {
+        const columns = hooks.recompute(p.row[ROW_BODY]);
+        p.row[ROW_TLP] = columns.tlp;
+        p.row[ROW_CLASSIFICATION] = columns.classification;
+        p.row[ROW_RELEASABILITY] = columns.releasability;
+      }
+      // An object whose markings are not resolved yet is held to its originator only: its level
+      // is unknown until the marking-definition arrives (and nobody reads it until then).
+      const classification = p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : p.row[ROW_CLASSIFICATION];
+      const access = accessOfColumns({ tlp: p.row[ROW_TLP], classification, releasability: p.row[ROW_RELEASABILITY], created_by_ref: p.row[ROW_CREATED_BY_REF] });
+      const denial = canWrite(actor, access, identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null);
+      if (denial) {
+        p.outcome.status = 'rejected';
+        p.outcome.errors = [{ path: denial.rule === 'foreign-originator' ? '$.created_by_ref' : '$.object_marking_refs', rule: denial.rule, message: denial.message }];
+        p.row = undefined;
+        continue;
+      }
+      if (p.row[ROW_TYPE] === 'marking-definition') defined.push(p.row[ROW_ID]);
+      rows.push(p.row);
+    }
+    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), hooks, defined) : { seqs: [] };
     const added: Array<{ id: string; type: string; seq: number }> = [];
     let r = 0;
     for (const p of pending) {
@@ -154,8 +200,15 @@ async function* prepareHere(
   header: () => StreamHeader | undefined,
   handling: Map<string, HandlingMarking>,
   maxObjectBytes: number,
+  defaults: MarkingDefaults,
 ): AsyncGenerator<Prepared> {
-  for await (const entry of entries) yield prepareEntry(entry, header(), handling, maxObjectBytes);
+  for await (const entry of entries) yield prepareEntry(entry, header(), handling, maxObjectBytes, defaults);
+}
+
+/** Marking references of an object that are neither TLP nor a marking-definition the node has. */
+function unresolvedRefs(object: StixObject, table: ReadonlyMap<string, HandlingMarking>): string[] {
+  const refs = Array.isArray(object.object_marking_refs) ? object.object_marking_refs : [];
+  return refs.filter((ref): ref is string => typeof ref === 'string' && tlpOfMarkingId(ref) === undefined && !table.has(ref));
 }
 
 /**
@@ -172,11 +225,11 @@ export async function ingestStream(
   const maxObjectBytes = ctx.config.maxObjectBytes;
   if (options.parallel) {
     const state: ParallelState = { header: undefined, bytesRead: 0 };
-    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, state), () => state.header, () => state.bytesRead, options);
+    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state), () => state.header, () => state.bytesRead, options);
   }
   const reader = new StixStreamReader({ maxObjectBytes });
   const header = () => reader.header;
-  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes), header, () => reader.bytesRead, options);
+  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx)), header, () => reader.bytesRead, options);
 }
 
 /** Inputs at least this large are worth a worker thread's start-up. */
@@ -189,7 +242,7 @@ export async function ingestObjects(ctx: AppContext, actor: Principal, objects: 
     for await (const value of objects) yield { kind: 'value', index: index++, value };
   }
   const handling = await handlingTable(ctx);
-  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes), () => undefined, () => 0, options);
+  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes, markingDefaults(ctx)), () => undefined, () => 0, options);
 }
 
 export interface ObjectPage {
@@ -203,18 +256,41 @@ function parseBody(body: string): StixObject {
   return JSON.parse(body) as StixObject;
 }
 
-export async function getObject(ctx: AppContext, _actor: Principal, id: string): Promise<StixObject> {
-  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
-  const found = await repo.findCurrent(ctx.store, id);
-  if (!found) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
-  return parseBody(found.body);
+/**
+ * The object as the actor may see it, or undefined: need-to-know (canRead) on the stored
+ * marking columns, then redaction of granular markings. Every read of an object body goes
+ * through here.
+ */
+async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion): Promise<StixObject | undefined> {
+  const access = accessOfColumns(row);
+  if (!canRead(actor, access)) return undefined;
+  return redact(actor, parseBody(row.body), access, await handlingTable(ctx));
 }
 
-export async function getVersions(ctx: AppContext, _actor: Principal, id: string): Promise<StixObject[]> {
+export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
+  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
+  const found = await repo.findCurrent(ctx.store, id);
+  const object = found && (await visible(ctx, actor, found));
+  // An object the actor may not read is answered exactly like one that does not exist.
+  if (!object) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  return object;
+}
+
+export async function getVersions(ctx: AppContext, actor: Principal, id: string): Promise<StixObject[]> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
-  const versions = await repo.findVersions(ctx.store, id);
-  if (versions.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
-  return versions.map((v) => parseBody(v.body));
+  const out: StixObject[] = [];
+  for (const version of await repo.findVersions(ctx.store, id)) {
+    const object = await visible(ctx, actor, version);
+    if (object) out.push(object);
+  }
+  if (out.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  return out;
+}
+
+/** The access sets the actor may read: the policy decides on each set's columns. */
+async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<number[]> {
+  const sets = await repo.listAccessSets(ctx.store);
+  return sets.filter((set) => canRead(actor, accessOfColumns(set))).map((set) => set.key);
 }
 
 export interface ListInput {
@@ -239,7 +315,7 @@ function decodeCursor(cursor: string): number {
 const TIMESTAMP_INPUT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** Lists current versions in the order they were added; the cursor never skips an object. */
-export async function listObjects(ctx: AppContext, _actor: Principal, input: ListInput): Promise<ObjectPage> {
+export async function listObjects(ctx: AppContext, actor: Principal, input: ListInput): Promise<ObjectPage> {
   const limit = input.limit ?? 100;
   if (input.modifiedAfter !== undefined && !TIMESTAMP_INPUT.test(input.modifiedAfter)) {
     throw shieldwallError('BAD_REQUEST', `modified_after '${input.modifiedAfter}' is not a STIX timestamp: use e.g. 2024-05-01T00:00:00.000Z`);
@@ -249,17 +325,23 @@ export async function listObjects(ctx: AppContext, _actor: Principal, input: Lis
     ...(input.q ? { text: input.q } : {}),
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
     ...(input.cursor ? { afterSeq: decodeCursor(input.cursor) } : {}),
+    accessKeys: await readableAccessKeys(ctx, actor),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return {
-    objects: page.map((r) => parseBody(r.body)),
-    next: rows.length > limit && last ? encodeCursor(last.seq) : undefined,
-  };
+  const objects: StixObject[] = [];
+  // The SQL pre-filter chose the rows; the rule is still applied to each one.
+  for (const row of page) {
+    const object = await visible(ctx, actor, row);
+    if (object) objects.push(object);
+  }
+  return { objects, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
 }
 
-export async function intelStats(ctx: AppContext): Promise<{ byType: Array<{ type: string; count: number }>; versions: number }> {
-  const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store), repo.countVersions(ctx.store)]);
+/** Counts of what the actor may read (counts of the rest would tell what exists). */
+export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ byType: Array<{ type: string; count: number }>; versions: number }> {
+  const keys = await readableAccessKeys(ctx, actor);
+  const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys), repo.countVersions(ctx.store, keys)]);
   return { byType, versions };
 }

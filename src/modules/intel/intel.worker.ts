@@ -42,7 +42,7 @@ async function run(): Promise<void> {
     batch = [];
   };
   for await (const entry of reader.entries(chunks())) {
-    batch.push(prepareEntry(entry, reader.header, handling, init.maxObjectBytes));
+    batch.push(prepareEntry(entry, reader.header, handling, init.maxObjectBytes, init.defaults));
     if (batch.length >= init.batchSize) send();
   }
   send();

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { addToGroup, createUser, listMembers, listUsers, upsertMembers } from '../modules/directory/directory.service.js';
+import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
+import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
+import { withLocalStore } from './local.js';
+
+/** A clearance given by name (SECRET) or level index (3). */
+function clearanceLevel(value: string): number {
+  const byName = DEFAULT_CLASSIFICATIONS.indexOf(value.toUpperCase() as (typeof DEFAULT_CLASSIFICATIONS)[number]);
+  if (byName >= 0) return byName;
+  if (/^\d+$/.test(value) && Number(value) < DEFAULT_CLASSIFICATIONS.length) return Number(value);
+  throw new Error(`--clearance '${value}' is not a level: use one of ${DEFAULT_CLASSIFICATIONS.join(', ')} (or 0 to ${DEFAULT_CLASSIFICATIONS.length - 1})`);
+}
+
+export function registerDirectory(program: Command): void {
+  const members = program.command('members').description('members of the node: list, add, group');
+  members
+    .command('list')
+    .description('list members as JSON lines')
+    .action(async () => {
+      for (const m of await withLocalStore((ctx) => listMembers(ctx, SYSTEM_PRINCIPAL))) process.stdout.write(`${JSON.stringify(m)}\n`);
+    });
+  members
+    .command('add')
+    .description('add or update a member')
+    .requiredOption('--code <code>', 'member code, e.g. DEU or CERT-EU')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--kind <kind>', MEMBER_KINDS.join(', '))
+    .option('--country <iso>', 'ISO 3166-1 alpha-2 country code')
+    .option('--identity <id>', 'STIX identity id the member signs its objects with (created_by_ref)')
+    .action(async (o: { code: string; name: string; kind: string; country?: string; identity?: string }) => {
+      if (!(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new Error(`--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
+      await withLocalStore((ctx) =>
+        upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: o.code, name: o.name, kind: o.kind as MemberKind, country: o.country ?? null, identityId: o.identity ?? null }]),
+      );
+      process.stderr.write(`member ${o.code} saved\n`);
+    });
+  members
+    .command('group <group> <codes...>')
+    .description('add members to a named group (ALLIANCE, PARTNERS and INDUSTRY hold members of their kind already)')
+    .option('--description <text>', 'what the group is', '')
+    .action(async (group: string, codes: string[], o: { description: string }) => {
+      await withLocalStore((ctx) => addToGroup(ctx, SYSTEM_PRINCIPAL, group, o.description, codes));
+      process.stderr.write(`group ${group}: added ${codes.join(', ')}\n`);
+    });
+
+  const users = program.command('users').description('users of the node: list, create');
+  users
+    .command('list')
+    .description('list users as JSON lines')
+    .action(async () => {
+      for (const u of await withLocalStore((ctx) => listUsers(ctx))) process.stdout.write(`${JSON.stringify(u)}\n`);
+    });
+  users
+    .command('create')
+    .description('create a user of a member')
+    .requiredOption('--name <name>', 'user name')
+    .option('--member <code>', 'the member the user belongs to (none: a node user, who reads only TLP:CLEAR)')
+    .requiredOption('--roles <roles>', `comma-separated: ${ROLES.join(', ')}`)
+    .option('--clearance <level>', `${DEFAULT_CLASSIFICATIONS.join(', ')}`, 'UNCLASSIFIED')
+    .action(async (o: { name: string; member?: string; roles: string; clearance: string }) => {
+      const roles = o.roles.split(',').map((r) => r.trim());
+      const bad = roles.find((r) => !isRole(r));
+      if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
+      const user = await withLocalStore((ctx) =>
+        createUser(ctx, SYSTEM_PRINCIPAL, { name: o.name, member: o.member ?? null, clearance: clearanceLevel(o.clearance), roles: roles as Role[] }),
+      );
+      process.stdout.write(`${JSON.stringify(user)}\n`);
+    });
+}

@@ -1,0 +1,71 @@
+import { sql, type Kysely } from 'kysely';
+import type { DialectName } from '../database.js';
+
+/**
+ * Need-to-know: users and groups of the directory, and the access sets through which listings
+ * pre-filter in SQL. Every distinct combination of an object's marking columns and originator
+ * is one access set; each current row carries its set's key, indexed with seq, so a reader's
+ * readable sets (decided by the policy module, not SQL) page in date_added order however few
+ * of the store's objects they hold. See docs/POLICY.md.
+ */
+export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const big = dialect === 'postgres' ? 'bigint' : 'integer';
+  await db.schema
+    .createTable('users')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('member_code', 'text')
+    .addColumn('clearance', 'integer', (c) => c.notNull())
+    .addColumn('roles', 'text', (c) => c.notNull())
+    .addColumn('password_hash', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('disabled_at', 'text')
+    .execute();
+  await db.schema
+    .createTable('member_groups')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('member_group_members')
+    .addColumn('group_name', 'text', (c) => c.notNull())
+    .addColumn('member_code', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('member_group_members_pk', ['group_name', 'member_code'])
+    .execute();
+  await db.schema.alterTable('members').addColumn('contacts', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema.alterTable('api_tokens').addColumn('user_name', 'text').execute();
+
+  await db.schema
+    .createTable('access_sets')
+    .addColumn('key', 'integer', (c) => c.primaryKey())
+    .addColumn('tlp', 'text')
+    .addColumn('classification', 'integer', (c) => c.notNull())
+    .addColumn('releasability', 'text', (c) => c.notNull())
+    .addColumn('created_by_ref', 'text')
+    .execute();
+  await db.schema.alterTable('stix_objects').addColumn('access_key', 'integer').execute();
+  // Rows stored before this migration: no handling marking was known to be missing, so they
+  // get the level and releasability of unmarked objects (UNCLASSIFIED, ALLIANCE).
+  await sql`update stix_objects set classification = coalesce(classification, 0), releasability = coalesce(releasability, ',ALLIANCE,')`.execute(db);
+  await sql`insert into access_sets (key, tlp, classification, releasability, created_by_ref)
+    select row_number() over (order by tlp, classification, releasability, created_by_ref), tlp, classification, releasability, created_by_ref
+    from (select distinct tlp, classification, releasability, created_by_ref from stix_objects) t`.execute(db);
+  const same = dialect === 'postgres' ? sql.raw('is not distinct from') : sql.raw('is');
+  await sql`update stix_objects set access_key = (select a.key from access_sets a where a.tlp ${same} stix_objects.tlp
+    and a.classification = stix_objects.classification and a.releasability = stix_objects.releasability
+    and a.created_by_ref ${same} stix_objects.created_by_ref)`.execute(db);
+  // Current rows by access set in date_added order: appended to as seq grows.
+  await db.schema
+    .createIndex('stix_objects_current_access_seq')
+    .on('stix_objects')
+    .columns(['access_key', 'seq'])
+    .where(sql.ref('is_current'), '=', 1)
+    .execute();
+  // Objects that reference a marking-definition the node has not seen yet; resolved when it arrives.
+  await db.schema
+    .createTable('pending_markings')
+    .addColumn('marking_ref', 'text', (c) => c.notNull())
+    .addColumn('seq', big, (c) => c.notNull())
+    .addPrimaryKeyConstraint('pending_markings_pk', ['marking_ref', 'seq'])
+    .execute();
+}

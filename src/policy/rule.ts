@@ -1,0 +1,173 @@
+/**
+ * The need-to-know rule: who may read and write which object. Pure functions, the only place
+ * access to intelligence is decided; every read path (REST, TAXII, search, export, live feed,
+ * federation) calls canRead on every object and redact on what it returns. docs/POLICY.md
+ * states the same rule as a table.
+ */
+import type { StixObject } from '../stix/types.js';
+import { EVERYONE, isObjectRecord, releasabilityEntries, tlpOfMarkingId, USER_PREFIX, type MarkingTable, type Tlp } from './markings.js';
+import type { Principal } from './principal.js';
+
+/** What the rule needs to know about an object: its stored marking columns and originator. */
+export interface ObjectAccess {
+  tlp: Tlp | null;
+  classification: number;
+  /** Releasability entries (member codes, group names, '@user', '*'). */
+  releasability: readonly string[];
+  createdByRef: string | null;
+}
+
+export function accessOfColumns(columns: { tlp: string | null; classification: number | null; releasability: string | null; created_by_ref: string | null }): ObjectAccess {
+  return {
+    tlp: columns.tlp as Tlp | null,
+    // Rows stored before markings were enforced may lack the columns: read them as unresolved.
+    classification: columns.classification ?? Number.MAX_SAFE_INTEGER,
+    releasability: columns.releasability === null ? [] : releasabilityEntries(columns.releasability),
+    createdByRef: columns.created_by_ref,
+  };
+}
+
+/** True when the principal's member created the object (its identity is the created_by_ref). */
+export function isOriginator(principal: Principal, access: Pick<ObjectAccess, 'createdByRef'>): boolean {
+  const identity = principal.member?.identityId;
+  return identity !== undefined && identity !== null && access.createdByRef === identity;
+}
+
+/**
+ * May this principal read this object?
+ * 1. Clearance: the principal's clearance is at least the object's classification (always,
+ *    also for the originator; unresolved markings are above every clearance).
+ * 2. The originating member always reads its own (within its clearance).
+ * 3. Releasability: '*', the principal's member code or one of its member's groups is listed.
+ * 4. TLP: CLEAR, GREEN, AMBER (and no TLP) need nothing more; AMBER+STRICT needs the member
+ *    named by its code (a group is not enough); RED needs the user named ('@' + user name).
+ */
+export function canRead(principal: Principal, access: ObjectAccess): boolean {
+  if (access.classification > principal.clearance) return false;
+  if (isOriginator(principal, access)) return true;
+  const member = principal.member;
+  const listed = access.releasability;
+  const memberNamed = member !== null && listed.includes(member.code);
+  const released = memberNamed || listed.includes(EVERYONE) || (member !== null && member.groups.some((group) => listed.includes(group)));
+  if (!released) return false;
+  switch (access.tlp) {
+    case 'amber+strict':
+      return memberNamed;
+    case 'red':
+      return principal.userName !== null && listed.includes(USER_PREFIX + principal.userName);
+    default:
+      return true;
+  }
+}
+
+export type WriteDenial = { rule: 'above-clearance' | 'foreign-originator'; message: string };
+
+/**
+ * May this principal store an object with these markings? Nobody marks above their own
+ * clearance, and nobody writes in the name of another member of this node (created_by_ref set
+ * to that member's identity). Objects created by identities outside the node (feeds, partners'
+ * platforms) may be relayed. The node itself (system principal) is not limited.
+ */
+export function canWrite(principal: Principal, access: ObjectAccess, originatorMember: string | null): WriteDenial | undefined {
+  if (principal.kind === 'system') return undefined;
+  if (access.classification > principal.clearance) {
+    return { rule: 'above-clearance', message: `the object is marked above your clearance; mark it at or below your clearance level (${principal.clearance})` };
+  }
+  if (originatorMember !== null && originatorMember !== principal.member?.code) {
+    return {
+      rule: 'foreign-originator',
+      message: `created_by_ref is the identity of member ${originatorMember}; only that member's users may write in its name`,
+    };
+  }
+  return undefined;
+}
+
+/** The access of a single marking applied to part of an object, under the object's own. */
+function granularAccess(base: ObjectAccess, markingRef: string, table: MarkingTable): ObjectAccess | undefined {
+  const tlp = tlpOfMarkingId(markingRef);
+  if (tlp !== undefined) return { ...base, tlp: stricterTlp(base.tlp, tlp) };
+  const handling = table.get(markingRef);
+  if (!handling) return undefined;
+  return {
+    ...base,
+    classification: Math.max(base.classification, handling.classification ?? 0),
+    releasability: handling.releasableTo ? intersectReleasability(base.releasability, handling.releasableTo) : base.releasability,
+  };
+}
+
+/** Both lists apply: their intersection, where '*' (everyone) stands for the other list. */
+export function intersectReleasability(a: readonly string[], b: readonly string[]): string[] {
+  if (a.includes(EVERYONE)) return [...b];
+  if (b.includes(EVERYONE)) return [...a];
+  return a.filter((entry) => b.includes(entry));
+}
+
+const TLP_ORDER: readonly Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
+function stricterTlp(a: Tlp | null, b: Tlp): Tlp {
+  return a === null || TLP_ORDER.indexOf(b) > TLP_ORDER.indexOf(a) ? b : a;
+}
+
+type Step = string | number;
+
+/** 'external_references.[0].url' -> ['external_references', 0, 'url']; undefined if malformed. */
+function parseSelector(selector: string): Step[] | undefined {
+  const steps: Step[] = [];
+  for (const part of selector.split('.')) {
+    const index = /^\[(\d+)\]$/.exec(part);
+    if (index) steps.push(Number(index[1]));
+    else if (part === '' || part.includes('[')) return undefined;
+    else steps.push(part);
+  }
+  return steps.length > 0 ? steps : undefined;
+}
+
+const REMOVED = Symbol('redacted');
+
+/**
+ * The object as this principal may see it: each property selected by a granular marking the
+ * principal may not read (or whose marking the node does not know) is removed, and the
+ * selectors removed are listed in x_shieldwall_redacted. Call only on objects canRead allowed.
+ * Returns the object itself when nothing is removed.
+ */
+export function redact(principal: Principal, object: StixObject, access: ObjectAccess, table: MarkingTable): StixObject {
+  const granular = object.granular_markings;
+  if (!Array.isArray(granular) || granular.length === 0) return object;
+  const hidden: string[] = [];
+  for (const marking of granular) {
+    if (!isObjectRecord(marking) || !Array.isArray(marking.selectors)) continue;
+    const ref = typeof marking.marking_ref === 'string' ? marking.marking_ref : undefined;
+    // Language-only granular markings (lang without marking_ref) restrict nothing.
+    if (ref === undefined) continue;
+    const effective = granularAccess(access, ref, table);
+    if (effective && canRead(principal, effective)) continue;
+    for (const selector of marking.selectors) if (typeof selector === 'string') hidden.push(selector);
+  }
+  if (hidden.length === 0) return object;
+  const copy = structuredClone(object) as Record<string, unknown>;
+  const touchedLists = new Set<unknown[]>();
+  const removed: string[] = [];
+  for (const selector of hidden) {
+    const steps = parseSelector(selector);
+    if (!steps) continue;
+    let parent: unknown = copy;
+    for (const step of steps.slice(0, -1)) parent = (parent as Record<string | number, unknown> | undefined)?.[step];
+    const last = steps[steps.length - 1]!;
+    if (Array.isArray(parent) && typeof last === 'number' && last < parent.length) {
+      parent[last] = REMOVED;
+      touchedLists.add(parent);
+      removed.push(selector);
+    } else if (isObjectRecord(parent) && typeof last === 'string' && last in parent) {
+      delete parent[last];
+      removed.push(selector);
+    }
+  }
+  // List elements are removed last, so that the indexes of other selectors stay valid.
+  for (const list of touchedLists) {
+    const kept = list.filter((item) => item !== REMOVED);
+    list.length = 0;
+    list.push(...kept);
+  }
+  if (removed.length === 0) return object;
+  copy.x_shieldwall_redacted = [...new Set(removed)].sort();
+  return copy as StixObject;
+}
