@@ -5,7 +5,7 @@
  * states the same rule as a table.
  */
 import type { StixObject } from '../stix/types.js';
-import { EVERYONE, isObjectRecord, releasabilityEntries, tlpOfMarkingId, USER_PREFIX, type MarkingTable, type Tlp } from './markings.js';
+import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
 import type { Principal } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
@@ -82,31 +82,6 @@ export function canWrite(principal: Principal, access: ObjectAccess, originatorM
   return undefined;
 }
 
-/** The access of a single marking applied to part of an object, under the object's own. */
-function granularAccess(base: ObjectAccess, markingRef: string, table: MarkingTable): ObjectAccess | undefined {
-  const tlp = tlpOfMarkingId(markingRef);
-  if (tlp !== undefined) return { ...base, tlp: stricterTlp(base.tlp, tlp) };
-  const handling = table.get(markingRef);
-  if (!handling) return undefined;
-  return {
-    ...base,
-    classification: Math.max(base.classification, handling.classification ?? 0),
-    releasability: handling.releasableTo ? intersectReleasability(base.releasability, handling.releasableTo) : base.releasability,
-  };
-}
-
-/** Both lists apply: their intersection, where '*' (everyone) stands for the other list. */
-export function intersectReleasability(a: readonly string[], b: readonly string[]): string[] {
-  if (a.includes(EVERYONE)) return [...b];
-  if (b.includes(EVERYONE)) return [...a];
-  return a.filter((entry) => b.includes(entry));
-}
-
-const TLP_ORDER: readonly Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
-function stricterTlp(a: Tlp | null, b: Tlp): Tlp {
-  return a === null || TLP_ORDER.indexOf(b) > TLP_ORDER.indexOf(a) ? b : a;
-}
-
 type Step = string | number;
 
 /** 'external_references.[0].url' -> ['external_references', 0, 'url']; undefined if malformed. */
@@ -129,7 +104,7 @@ const REMOVED = Symbol('redacted');
  * selectors removed are listed in x_shieldwall_redacted. Call only on objects canRead allowed.
  * Returns the object itself when nothing is removed.
  */
-export function redact(principal: Principal, object: StixObject, access: ObjectAccess, table: MarkingTable): StixObject {
+export function redact(principal: Principal, object: StixObject, table: MarkingTable, defaults: MarkingDefaults): StixObject {
   const granular = object.granular_markings;
   if (!Array.isArray(granular) || granular.length === 0) return object;
   const hidden: string[] = [];
@@ -138,8 +113,11 @@ export function redact(principal: Principal, object: StixObject, access: ObjectA
     const ref = typeof marking.marking_ref === 'string' ? marking.marking_ref : undefined;
     // Language-only granular markings (lang without marking_ref) restrict nothing.
     if (ref === undefined) continue;
-    const effective = granularAccess(access, ref, table);
-    if (effective && canRead(principal, effective)) continue;
+    // A granular marking restricts its properties as if it were one more object marking.
+    const refs = Array.isArray(object.object_marking_refs) ? object.object_marking_refs : [];
+    const columns = markingColumns({ ...object, object_marking_refs: [...refs, ref] }, table, defaults);
+    const effective = accessOfColumns({ ...columns, created_by_ref: typeof object.created_by_ref === 'string' ? object.created_by_ref : null });
+    if (canRead(principal, effective)) continue;
     for (const selector of marking.selectors) if (typeof selector === 'string') hidden.push(selector);
   }
   if (hidden.length === 0) return object;

@@ -21,8 +21,8 @@ import {
 
 /** What the store asks of the policy side while writing (the repo holds no marking rules). */
 export interface MarkingHooks {
-  /** The marking references of a row that the node does not know yet. */
-  unresolvedRefs(row: NewVersion): string[];
+  /** The marking references each row (by position) does not resolve yet, decided by the caller. */
+  unresolved: ReadonlyMap<NewVersion, readonly string[]>;
   /** The marking columns of a stored body, with the markings known now. */
   recompute(body: string): MarkingColumns;
 }
@@ -199,7 +199,7 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
-    for (const ref of new Set(hooks.unresolvedRefs(row))) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
+    for (const ref of new Set(hooks.unresolved.get(row) ?? [])) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
   if (pending.length > 0) await tx.db.insertInto('pending_markings').values(pending).onConflict((oc) => oc.doNothing()).execute();
   if (defined.length === 0) return;

@@ -4,7 +4,7 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { handlingOfMarkingDefinition, markingColumns, tlpOfMarkingId, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
+import { handlingOfMarkingDefinition, markingColumns, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
 import { accessOfColumns, canRead, canWrite, redact } from '../../policy/rule.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
@@ -106,23 +106,24 @@ async function runPipeline(
 
   const identityOwners = actor.kind === 'system' ? new Map<string, string>() : await directory.memberIdentities(ctx);
   const table = await handlingTable(ctx);
-  const hooks: repo.MarkingHooks = {
-    unresolvedRefs: (row) => unresolvedRefs(JSON.parse(row[ROW_BODY]) as StixObject, table),
-    recompute: (body) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx)),
-  };
+  const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx));
 
   const flush = async (pending: PreparedObject[]) => {
     const rows: NewVersion[] = [];
     const defined: string[] = [];
+    // Decided now, before anything is awaited: preparing goes on while this batch is written, and
+    // marking-definitions read meanwhile belong to later batches.
+    const unresolved = new Map<NewVersion, string[]>();
     for (const p of pending) {
       if (!p.row) continue;
       // Markings defined later in the stream than the object (but before its batch is
       // written) are known by now.
       if (p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION) {
-        const columns = hooks.recompute(p.row[ROW_BODY]);
+        const columns = recompute(p.row[ROW_BODY]);
         p.row[ROW_TLP] = columns.tlp;
         p.row[ROW_CLASSIFICATION] = columns.classification;
         p.row[ROW_RELEASABILITY] = columns.releasability;
+        if (columns.unresolved.length > 0) unresolved.set(p.row, columns.unresolved);
       }
       // An object whose markings are not resolved yet is held to its originator only: its level
       // is unknown until the marking-definition arrives (and nobody reads it until then).
@@ -138,7 +139,7 @@ async function runPipeline(
       if (p.row[ROW_TYPE] === 'marking-definition') defined.push(p.row[ROW_ID]);
       rows.push(p.row);
     }
-    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), hooks, defined) : { seqs: [] };
+    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined) : { seqs: [] };
     const added: Array<{ id: string; type: string; seq: number }> = [];
     let r = 0;
     for (const p of pending) {
@@ -205,11 +206,6 @@ async function* prepareHere(
   for await (const entry of entries) yield prepareEntry(entry, header(), handling, maxObjectBytes, defaults);
 }
 
-/** Marking references of an object that are neither TLP nor a marking-definition the node has. */
-function unresolvedRefs(object: StixObject, table: ReadonlyMap<string, HandlingMarking>): string[] {
-  const refs = Array.isArray(object.object_marking_refs) ? object.object_marking_refs : [];
-  return refs.filter((ref): ref is string => typeof ref === 'string' && tlpOfMarkingId(ref) === undefined && !table.has(ref));
-}
 
 /**
  * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
@@ -264,7 +260,7 @@ function parseBody(body: string): StixObject {
 async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion): Promise<StixObject | undefined> {
   const access = accessOfColumns(row);
   if (!canRead(actor, access)) return undefined;
-  return redact(actor, parseBody(row.body), access, await handlingTable(ctx));
+  return redact(actor, parseBody(row.body), await handlingTable(ctx), markingDefaults(ctx));
 }
 
 export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
