@@ -26,6 +26,8 @@ export interface StixObjectsTable {
   body: string;
   /** The access set (marking columns and originator) of the row; see access_sets. */
   access_key: number | null;
+  /** The member of the node whose identity is created_by_ref, if any. */
+  origin_member: string | null;
 }
 
 export interface MembersTable {
@@ -80,7 +82,6 @@ export interface AccessSetsTable {
   tlp: string | null;
   classification: number;
   releasability: string;
-  created_by_ref: string | null;
 }
 
 export interface PendingMarkingsTable {

@@ -3,10 +3,10 @@ import type { DialectName } from '../database.js';
 
 /**
  * Need-to-know: users and groups of the directory, and the access sets through which listings
- * pre-filter in SQL. Every distinct combination of an object's marking columns and originator
- * is one access set; each current row carries its set's key, indexed with seq, so a reader's
- * readable sets (decided by the policy module, not SQL) page in date_added order however few
- * of the store's objects they hold. See docs/POLICY.md.
+ * pre-filter in SQL. Every distinct combination of an object's marking columns is one access
+ * set; each current row carries its set's key and its originating member, each indexed with
+ * seq, so what a reader may read (decided by the policy module, not SQL) pages in date_added
+ * order however small a share of the store it is. See docs/POLICY.md.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const big = dialect === 'postgres' ? 'bigint' : 'integer';
@@ -41,25 +41,33 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('tlp', 'text')
     .addColumn('classification', 'integer', (c) => c.notNull())
     .addColumn('releasability', 'text', (c) => c.notNull())
-    .addColumn('created_by_ref', 'text')
     .execute();
   await db.schema.alterTable('stix_objects').addColumn('access_key', 'integer').execute();
+  // The member whose identity created the object (created_by_ref), when it is one of the node's.
+  await db.schema.alterTable('stix_objects').addColumn('origin_member', 'text').execute();
   // Rows stored before this migration: no handling marking was known to be missing, so they
   // get the level and releasability of unmarked objects (UNCLASSIFIED, ALLIANCE).
   await sql`update stix_objects set classification = coalesce(classification, 0), releasability = coalesce(releasability, ',ALLIANCE,')`.execute(db);
-  await sql`insert into access_sets (key, tlp, classification, releasability, created_by_ref)
-    select row_number() over (order by tlp, classification, releasability, created_by_ref), tlp, classification, releasability, created_by_ref
-    from (select distinct tlp, classification, releasability, created_by_ref from stix_objects) t`.execute(db);
+  await sql`insert into access_sets (key, tlp, classification, releasability)
+    select row_number() over (order by tlp, classification, releasability), tlp, classification, releasability
+    from (select distinct tlp, classification, releasability from stix_objects) t`.execute(db);
   const same = dialect === 'postgres' ? sql.raw('is not distinct from') : sql.raw('is');
   await sql`update stix_objects set access_key = (select a.key from access_sets a where a.tlp ${same} stix_objects.tlp
-    and a.classification = stix_objects.classification and a.releasability = stix_objects.releasability
-    and a.created_by_ref ${same} stix_objects.created_by_ref)`.execute(db);
+    and a.classification = stix_objects.classification and a.releasability = stix_objects.releasability)`.execute(db);
+  await sql`update stix_objects set origin_member = (select m.code from members m where m.identity_id = stix_objects.created_by_ref)`.execute(db);
   // Current rows by access set in date_added order: appended to as seq grows.
   await db.schema
     .createIndex('stix_objects_current_access_seq')
     .on('stix_objects')
     .columns(['access_key', 'seq'])
     .where(sql.ref('is_current'), '=', 1)
+    .execute();
+  // Current rows of each originating member in date_added order: the originator reads its own.
+  await db.schema
+    .createIndex('stix_objects_current_origin_seq')
+    .on('stix_objects')
+    .columns(['origin_member', 'seq'])
+    .where(sql<boolean>`is_current = 1 and origin_member is not null`)
     .execute();
   // Objects that reference a marking-definition the node has not seen yet; resolved when it arrives.
   await db.schema

@@ -1,5 +1,6 @@
 /** The only SQL of the intel module: object versions and the current-version index. */
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
 import type { MarkingColumns } from '../../policy/markings.js';
@@ -8,7 +9,6 @@ import {
   idHash,
   ROW_ACCESS_KEY,
   ROW_CLASSIFICATION,
-  ROW_CREATED_BY_REF,
   ROW_ID,
   ROW_ID_HASH,
   ROW_IS_CURRENT,
@@ -27,13 +27,14 @@ export interface MarkingHooks {
   recompute(body: string): MarkingColumns;
 }
 
-type AccessTuple = { tlp: string | null; classification: number; releasability: string; created_by_ref: string | null };
+type AccessTuple = { tlp: string | null; classification: number; releasability: string };
 
 /** Access-set keys by their tuple, per store: a key never changes meaning once given. */
 const accessKeys = new WeakMap<object, Map<string, number>>();
 
+/** Unit separators cannot occur in any of the fields (validated ids, codes and levels). */
 function tupleKey(t: AccessTuple): string {
-  return JSON.stringify([t.tlp, t.classification, t.releasability, t.created_by_ref]);
+  return `${t.tlp ?? ''}\u001f${t.classification}\u001f${t.releasability}`;
 }
 
 /** The access-set key of each tuple, creating sets not seen before (under the writer lock). */
@@ -47,7 +48,7 @@ async function accessKeysOf(store: Store, tx: WriteTx, tuples: AccessTuple[]): P
     let found = known.get(key);
     if (found === undefined) {
       // Another process may have created it: look first, then create.
-      const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability', 'created_by_ref']).execute();
+      const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).execute();
       for (const r of rows) known.set(tupleKey(r), Number(r.key));
       found = known.get(key);
       if (found === undefined) {
@@ -67,13 +68,12 @@ function tupleOfRow(row: NewVersion): AccessTuple {
     tlp: row[ROW_TLP],
     classification: row[ROW_CLASSIFICATION] ?? UNRESOLVED_CLASSIFICATION,
     releasability: row[ROW_RELEASABILITY] ?? ',',
-    created_by_ref: row[ROW_CREATED_BY_REF],
   };
 }
 
-/** Every access set, for the policy to decide which a reader may read. */
-export async function listAccessSets(store: Store): Promise<Array<AccessTuple & { key: number }>> {
-  const rows = await store.db.selectFrom('access_sets').selectAll().orderBy('key').execute();
+/** The access sets made after `afterKey`, for the policy to decide which a reader may read. */
+export async function listAccessSets(store: Store, afterKey = 0): Promise<Array<AccessTuple & { key: number }>> {
+  const rows = await store.db.selectFrom('access_sets').selectAll().where('key', '>', afterKey).orderBy('key').execute();
   return rows.map((r) => ({ ...r, key: Number(r.key) }));
 }
 
@@ -85,9 +85,11 @@ export interface StoredVersion {
   classification: number | null;
   releasability: string | null;
   created_by_ref: string | null;
+  access_key: number | null;
+  origin_member: string | null;
 }
 
-const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref'] as const;
+const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref', 'access_key', 'origin_member'] as const;
 
 /** Seqs per UPDATE ... IN (...) statement. */
 const SEQS_PER_UPDATE = 5000;
@@ -187,6 +189,7 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'label', pgType: 'text' },
     { name: 'body', pgType: 'text' },
     { name: 'access_key', pgType: 'int8' },
+    { name: 'origin_member', pgType: 'text' },
   ],
 };
 
@@ -207,11 +210,11 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   if (waiting.length === 0) return;
   await tx.db.deleteFrom('pending_markings').where('marking_ref', 'in', defined).execute();
   const seqs = waiting.map((w) => Number(w.seq));
-  const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body', 'created_by_ref']).where('seq', 'in', seqs).execute();
+  const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body']).where('seq', 'in', seqs).execute();
   for (const stored of bodies) {
     const columns = hooks.recompute(stored.body);
     if (columns.unresolved.length > 0) continue; // still waiting for another definition
-    const [key] = await accessKeysOf(store, tx, [{ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, created_by_ref: stored.created_by_ref }]);
+    const [key] = await accessKeysOf(store, tx, [{ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability }]);
     await tx.db
       .updateTable('stix_objects')
       .set({ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, access_key: key! })
@@ -247,60 +250,97 @@ export interface ListFilter {
   /** Normalised version (see versionKey): only objects modified after it. */
   versionAfter?: string;
   afterSeq?: number;
-  /** Only rows of these access sets (what the reader may read, decided by the policy). */
+  /** Rows of these access sets may be readable (the policy decided, on each set's markings). */
   accessKeys: number[];
+  /** How many access sets there are in all. */
+  accessSetCount: number;
+  /** Rows this member originated may be readable too (the originator reads its own). */
+  originMember: string | null;
   limit: number;
-}
-
-/** Up to this many readable access sets are paged one index range each, merged by seq. */
-const KEYS_PER_RANGE_SCAN = 48;
-
-function filtered<QB extends { where: (...args: never[]) => QB }>(query: QB, filter: ListFilter): QB {
-  let q = query as unknown as {
-    where: (column: string, op: string, value: unknown) => typeof q;
-  } & QB;
-  if (filter.types && filter.types.length > 0) q = q.where('type', 'in', filter.types) as typeof q;
-  if (filter.versionAfter !== undefined) q = q.where('version', '>', filter.versionAfter) as typeof q;
-  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq) as typeof q;
-  return q;
+  /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
+  strategy?: 'ranges' | 'walk';
 }
 
 /**
- * Current rows of the readable access sets, in date_added order. Few readable sets: one range
- * of the (access_key, seq) index per set, merged (fast however small a share of the store they
- * hold). Many: one walk of the primary key, where most rows are readable anyway.
+ * Readable access sets are paged one index range each (merged by seq) while they are at most
+ * this share of all sets, and at most RANGE_SCAN_MAX_KEYS; beyond, most of the store is
+ * readable and one walk in date_added order finds a page sooner.
+ */
+const RANGE_SCAN_MAX_SHARE = 0.25;
+const RANGE_SCAN_MAX_KEYS = 500;
+/** Rows read per step of the walk in date_added order. */
+const WALK_CHUNK = 1000;
+
+/**
+ * Candidate rows for a page, in date_added order: current rows of the readable access sets and
+ * of the reader's own member. The caller applies the rule to each. A small share of the sets:
+ * one range of the (access_key, seq) index per set plus the (origin_member, seq) range, merged,
+ * which is fast however small a share of the store they hold. Most sets: a walk in date_added
+ * order, keeping what matches.
  */
 export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
-  if (filter.accessKeys.length === 0) return [];
+  if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
   const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
-  const base = () => {
+  const base = (afterSeq: number | undefined) => {
     let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1);
-    query = filtered(query, filter);
+    if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+    if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
+    if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
     if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);
     return query;
   };
-  if (filter.accessKeys.length <= KEYS_PER_RANGE_SCAN) {
+  const ranges = filter.accessKeys.length <= RANGE_SCAN_MAX_KEYS && filter.accessKeys.length <= filter.accessSetCount * RANGE_SCAN_MAX_SHARE;
+  if (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges)) {
     const seqs: number[] = [];
     for (const key of filter.accessKeys) {
-      const rows = await base().select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit).execute();
+      const rows = await base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit).execute();
       for (const r of rows) seqs.push(Number(r.seq));
     }
-    seqs.sort((a, b) => a - b);
-    const page = seqs.slice(0, filter.limit);
+    if (filter.originMember !== null) {
+      const own = await base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit).execute();
+      for (const r of own) seqs.push(Number(r.seq));
+    }
+    const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
     if (page.length === 0) return [];
     return store.db.selectFrom('stix_objects').select(STORED).where('seq', 'in', page).orderBy('seq').execute();
   }
-  // The key list is a filter here, not an index lookup: '+' keeps SQLite on the primary key.
-  const keyColumn = store.dialect === 'sqlite' ? sql<number>`+access_key` : sql<number>`access_key`;
-  return base().select(STORED).where(keyColumn, 'in', filter.accessKeys).orderBy('seq').limit(filter.limit).execute();
+  const readable = new Set(filter.accessKeys);
+  const out: StoredVersion[] = [];
+  let after = filter.afterSeq;
+  for (;;) {
+    const chunk = await base(after).select(STORED).orderBy('seq').limit(WALK_CHUNK).execute();
+    for (const row of chunk) {
+      if ((row.access_key !== null && readable.has(Number(row.access_key))) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
+        out.push(row);
+        if (out.length === filter.limit) return out;
+      }
+    }
+    if (chunk.length < WALK_CHUNK) return out;
+    after = Number(chunk[chunk.length - 1]!.seq);
+  }
 }
 
-export async function countCurrentByType(store: Store, accessKeys: number[]): Promise<Array<{ type: string; count: number }>> {
-  if (accessKeys.length === 0) return [];
+/** The reader's own member and clearance: its own objects count too, within its clearance. */
+export interface OwnRows {
+  member: string;
+  clearance: number;
+}
+
+function readableWhere(accessKeys: number[], own: OwnRows | undefined) {
+  return (eb: ExpressionBuilder<Database, 'stix_objects'>) => {
+    const terms = [];
+    if (accessKeys.length > 0) terms.push(eb('access_key', 'in', accessKeys));
+    if (own) terms.push(eb.and([eb('origin_member', '=', own.member), eb('classification', '<=', own.clearance)]));
+    return eb.or(terms);
+  };
+}
+
+export async function countCurrentByType(store: Store, accessKeys: number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
+  if (accessKeys.length === 0 && !own) return [];
   const rows = await store.db
     .selectFrom('stix_objects')
     .where('is_current', '=', 1)
-    .where('access_key', 'in', accessKeys)
+    .where(readableWhere(accessKeys, own))
     .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('type')
     .orderBy('type')
@@ -308,9 +348,9 @@ export async function countCurrentByType(store: Store, accessKeys: number[]): Pr
   return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
 }
 
-export async function countVersions(store: Store, accessKeys: number[]): Promise<number> {
-  if (accessKeys.length === 0) return 0;
-  const row = await store.db.selectFrom('stix_objects').where('access_key', 'in', accessKeys).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+export async function countVersions(store: Store, accessKeys: number[], own?: OwnRows): Promise<number> {
+  if (accessKeys.length === 0 && !own) return 0;
+  const row = await store.db.selectFrom('stix_objects').where(readableWhere(accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -49,6 +49,8 @@ export type NewVersion = [
   body: string,
   /** Set by the store when it writes the row: the key of its access set (0 until then). */
   accessKey: number,
+  /** Set by the writer: the node's member whose identity is created_by_ref, if any. */
+  originMember: string | null,
 ];
 export const ROW_SEQ = 0;
 export const ROW_IS_CURRENT = 1;
@@ -62,6 +64,7 @@ export const ROW_CLASSIFICATION = 12;
 export const ROW_RELEASABILITY = 13;
 export const ROW_BODY = 15;
 export const ROW_ACCESS_KEY = 16;
+export const ROW_ORIGIN_MEMBER = 17;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -106,5 +109,6 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
     searchLabel(object),
     body,
     0,
+    null,
   ];
 }

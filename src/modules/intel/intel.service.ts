@@ -5,7 +5,7 @@
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, markingColumns, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
-import { accessOfColumns, canRead, canWrite, redact } from '../../policy/rule.js';
+import { accessOfColumns, canRead, canWrite, redact, type ObjectAccess } from '../../policy/rule.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
@@ -18,6 +18,7 @@ import {
   ROW_CLASSIFICATION,
   ROW_CREATED_BY_REF,
   ROW_ID,
+  ROW_ORIGIN_MEMBER,
   ROW_RELEASABILITY,
   ROW_TLP,
   ROW_TYPE,
@@ -104,7 +105,7 @@ async function runPipeline(
     options.onOutcome?.(outcome);
   };
 
-  const identityOwners = actor.kind === 'system' ? new Map<string, string>() : await directory.memberIdentities(ctx);
+  const identityOwners = await directory.memberIdentities(ctx);
   const table = await handlingTable(ctx);
   const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx));
 
@@ -125,17 +126,22 @@ async function runPipeline(
         p.row[ROW_RELEASABILITY] = columns.releasability;
         if (columns.unresolved.length > 0) unresolved.set(p.row, columns.unresolved);
       }
-      // An object whose markings are not resolved yet is held to its originator only: its level
-      // is unknown until the marking-definition arrives (and nobody reads it until then).
-      const classification = p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : p.row[ROW_CLASSIFICATION];
-      const access = accessOfColumns({ tlp: p.row[ROW_TLP], classification, releasability: p.row[ROW_RELEASABILITY], created_by_ref: p.row[ROW_CREATED_BY_REF] });
-      const denial = canWrite(actor, access, identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null);
-      if (denial) {
-        p.outcome.status = 'rejected';
-        p.outcome.errors = [{ path: denial.rule === 'foreign-originator' ? '$.created_by_ref' : '$.object_marking_refs', rule: denial.rule, message: denial.message }];
-        p.row = undefined;
-        continue;
+      // The node itself writes anything; anyone else within their clearance and in their own
+      // member's name. An object whose markings are not resolved yet is checked on its
+      // originator only (its level is unknown until the marking-definition arrives, and nobody
+      // reads it until then).
+      if (actor.kind !== 'system') {
+        const classification = p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : p.row[ROW_CLASSIFICATION];
+        const access = accessOfColumns({ tlp: p.row[ROW_TLP], classification, releasability: p.row[ROW_RELEASABILITY], created_by_ref: p.row[ROW_CREATED_BY_REF] });
+        const denial = canWrite(actor, access, identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null);
+        if (denial) {
+          p.outcome.status = 'rejected';
+          p.outcome.errors = [{ path: denial.rule === 'foreign-originator' ? '$.created_by_ref' : '$.object_marking_refs', rule: denial.rule, message: denial.message }];
+          p.row = undefined;
+          continue;
+        }
       }
+      p.row[ROW_ORIGIN_MEMBER] = identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null;
       if (p.row[ROW_TYPE] === 'marking-definition') defined.push(p.row[ROW_ID]);
       rows.push(p.row);
     }
@@ -283,13 +289,23 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
   return out;
 }
 
-/** The access sets the actor may read: the policy decides on each set's columns. */
-async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<number[]> {
-  const sets = await repo.listAccessSets(ctx.store);
-  return sets.filter((set) => canRead(actor, accessOfColumns(set))).map((set) => set.key);
+/** Access sets by store: they only ever grow, and a set never changes once made. */
+const accessSetCache = new WeakMap<object, Array<{ key: number; access: ObjectAccess }>>();
+
+/** The access sets the actor may read (the policy decides on each set), and how many there are. */
+async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<{ keys: number[]; total: number }> {
+  let sets = accessSetCache.get(ctx.store);
+  if (!sets) accessSetCache.set(ctx.store, (sets = []));
+  const newer = await repo.listAccessSets(ctx.store, sets.length > 0 ? sets[sets.length - 1]!.key : 0);
+  for (const set of newer) sets.push({ key: set.key, access: accessOfColumns({ ...set, created_by_ref: null }) });
+  const keys: number[] = [];
+  for (const set of sets) if (canRead(actor, set.access)) keys.push(set.key);
+  return { keys, total: sets.length };
 }
 
 export interface ListInput {
+  /** For tests: force one way of paging through the store (see repo.listCurrent). */
+  strategy?: 'ranges' | 'walk';
   types?: string[];
   q?: string;
   modifiedAfter?: string;
@@ -321,7 +337,9 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.q ? { text: input.q } : {}),
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
     ...(input.cursor ? { afterSeq: decodeCursor(input.cursor) } : {}),
-    accessKeys: await readableAccessKeys(ctx, actor),
+    ...(await readableAccessKeys(ctx, actor).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
+    originMember: actor.member?.code ?? null,
+    ...(input.strategy ? { strategy: input.strategy } : {}),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
@@ -337,7 +355,8 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
 
 /** Counts of what the actor may read (counts of the rest would tell what exists). */
 export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ byType: Array<{ type: string; count: number }>; versions: number }> {
-  const keys = await readableAccessKeys(ctx, actor);
-  const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys), repo.countVersions(ctx.store, keys)]);
+  const { keys } = await readableAccessKeys(ctx, actor);
+  const own = actor.member ? { member: actor.member.code, clearance: actor.clearance } : undefined;
+  const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys, own), repo.countVersions(ctx.store, keys, own)]);
   return { byType, versions };
 }
