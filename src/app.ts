@@ -16,6 +16,7 @@ import { loggerOptions, type Logger } from './core/logger.js';
 import { createMetrics } from './core/metrics.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
+import * as audit from './modules/audit/audit.service.js';
 import { authenticateToken } from './modules/directory/directory.service.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 
@@ -62,7 +63,12 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
   );
-  enforcePermissions(app);
+  // Every refusal is on record (who, which route, why; never the credentials themselves).
+  enforcePermissions(app, (request, status, reason) =>
+    audit.record(ctx, request.principal, [
+      { action: status === 401 ? 'auth.unauthenticated' : 'auth.forbidden', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { reason, ip: request.ip } },
+    ]),
+  );
 
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;

@@ -1,5 +1,6 @@
 /** The shieldwall command as a user runs it: ingest (local and into a running node), tokens. */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,5 +102,19 @@ describe('shieldwall CLI', { timeout: 120_000 }, () => {
     const nobody = await cli(['tokens', 'create', '--name', 'x', '--user', 'ghost'], env);
     assert.equal(nobody.code, 1);
     assert.match(nobody.stderr, /no user named 'ghost'/);
+
+    // Both changes are on the audit log, which verifies, exports, and catches tampering.
+    const intact = await cli(['audit', 'verify'], env);
+    assert.equal(intact.code, 0, intact.stderr);
+    assert.deepEqual(JSON.parse(intact.stdout), { ok: true, entries: 2 });
+    const exported = await cli(['audit', 'export'], env);
+    const actions = exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
+    assert.deepEqual(actions, ['directory.user.create', 'directory.token.create']);
+    const db = new Database(path.join(dir, 'tokens', 'shieldwall.db'));
+    db.prepare("update audit_log set actor = 'user:nobody' where seq = 1").run();
+    db.close();
+    const broken = await cli(['audit', 'verify'], env);
+    assert.equal(broken.code, 4);
+    assert.match(broken.stderr, /broken at entry 1: .*altered/);
   });
 });

@@ -1,6 +1,7 @@
 /** The shieldwall command: one sub-command per file in this folder. */
 import { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
+import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
@@ -18,6 +19,7 @@ registerServe(program);
 registerIngest(program);
 registerDemo(program);
 registerDirectory(program);
+registerAudit(program);
 registerTokens(program);
 
 try {

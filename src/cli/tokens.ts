@@ -35,7 +35,7 @@ export function registerTokens(program: Command): void {
     .command('revoke <id>')
     .description('revoke a token by id')
     .action(async (id: string) => {
-      await withLocalStore((ctx) => revokeToken(ctx, Number(id)));
+      await withLocalStore((ctx) => revokeToken(ctx, SYSTEM_PRINCIPAL, Number(id)));
       process.stderr.write(`token ${id} revoked\n`);
     });
 }

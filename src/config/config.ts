@@ -4,6 +4,7 @@
  * (SHIELDWALL_*) and, when SHIELDWALL_CONFIG names a JSON file, from that file (environment
  * wins). The result is validated once at start and frozen.
  */
+import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   /** Releasability given to objects that carry no handling marking (TLP:CLEAR ones excepted). */
   readonly defaultReleasability: readonly string[];
+  /** Reads of objects classified at or above this level (index) are audited. */
+  readonly auditReadLevel: number;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -136,6 +139,16 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
       const bad = entries.find((e) => !/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(e));
       if (entries.length === 0) return { error: 'expected at least one member code or group, e.g. ALLIANCE' };
       return bad ? { error: `'${bad}' is not a member code or group name (upper-case letters, digits, '-' and '_')` } : { value: entries };
+    },
+  },
+  auditReadLevel: {
+    key: 'auditReadLevel',
+    env: 'SHIELDWALL_AUDIT_READ_LEVEL',
+    description: `Classification from which every read of an object is written to the audit log: ${DEFAULT_CLASSIFICATIONS.join(', ')}.`,
+    default: () => DEFAULT_CLASSIFICATIONS.indexOf('CONFIDENTIAL'),
+    parse: (raw) => {
+      const level = DEFAULT_CLASSIFICATIONS.indexOf(raw.trim().toUpperCase() as (typeof DEFAULT_CLASSIFICATIONS)[number]);
+      return level >= 0 ? { value: level } : { error: `expected one of ${DEFAULT_CLASSIFICATIONS.join(', ')}, got '${raw}'` };
     },
   },
   shutdownTimeoutMs: {

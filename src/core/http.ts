@@ -55,7 +55,7 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
  * Refuses to register a route that names no permission, and checks the permission on every
  * request before its handler runs.
  */
-export function enforcePermissions(app: FastifyInstance): void {
+export function enforcePermissions(app: FastifyInstance, onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>): void {
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     if (!isPermission(permission)) {
@@ -66,8 +66,12 @@ export function enforcePermissions(app: FastifyInstance): void {
     const permission = request.routeOptions.config.permission;
     if (permission === 'public' || request.is404) return;
     if (!permission) throw shieldwallError('FORBIDDEN', 'this route is not open to anyone');
-    if (!request.principal) throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
+    if (!request.principal) {
+      await onDenied?.(request, 401, request.headers.authorization ? 'unknown, expired or revoked credentials' : 'no credentials');
+      throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
+    }
     if (!hasPermission(request.principal, permission)) {
+      await onDenied?.(request, 403, `lacks permission '${permission}'`);
       throw shieldwallError('FORBIDDEN', `roles ${request.principal.roles.join(', ') || '(none)'} lack permission '${permission}'`);
     }
   });

@@ -89,7 +89,21 @@ export interface PendingMarkingsTable {
   seq: number;
 }
 
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  /** user:<name>, token:<name>, system:system or anonymous. */
+  actor: string;
+  action: string;
+  subject: string;
+  /** Canonical JSON (sorted keys). */
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
+  audit_log: AuditLogTable;
   stix_objects: StixObjectsTable;
   members: MembersTable;
   api_tokens: ApiTokensTable;

@@ -69,6 +69,18 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(['origin_member', 'seq'])
     .where(sql<boolean>`is_current = 1 and origin_member is not null`)
     .execute();
+  // The hash-chained audit log (modules/audit): appended to, never updated.
+  await db.schema
+    .createTable('audit_log')
+    .addColumn('seq', big, (c) => c.primaryKey())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('detail', 'text', (c) => c.notNull())
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute();
   // Objects that reference a marking-definition the node has not seen yet; resolved when it arrives.
   await db.schema
     .createTable('pending_markings')

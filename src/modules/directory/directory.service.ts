@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isRole, memberGroups, ROLES, type MemberKind, type Principal, type Role } from '../../policy/principal.js';
+import { writeTransaction, type WriteTx } from '../../db/database.js';
+import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
 
 export type { MemberKind } from '../../policy/principal.js';
@@ -20,18 +22,29 @@ function present(row: repo.MemberRow): Member {
 }
 
 export async function listMembers(ctx: AppContext, _actor: Principal): Promise<Member[]> {
-  return (await repo.listMembers(ctx.store)).map(present);
+  return (await repo.listMembers(ctx.store.db)).map(present);
 }
 
 export async function countMembers(ctx: AppContext): Promise<number> {
-  return repo.countMembers(ctx.store);
+  return repo.countMembers(ctx.store.db);
 }
 
-export async function upsertMembers(ctx: AppContext, _actor: Principal, members: Member[]): Promise<void> {
+/** Runs a directory change and its audit record in one write transaction. */
+async function audited<T>(ctx: AppContext, actor: Principal, event: audit.AuditEvent, change: (db: WriteTx['db']) => Promise<T>): Promise<T> {
+  return writeTransaction(ctx.store, async (tx) => {
+    const result = await change(tx.db);
+    await audit.recordInTransaction(ctx, tx, actor, [event]);
+    return result;
+  });
+}
+
+export async function upsertMembers(ctx: AppContext, actor: Principal, members: Member[]): Promise<void> {
   const now = ctx.clock.now().toISOString();
-  await repo.upsertMembers(
-    ctx.store,
-    members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identity_id: m.identityId, created_at: now })),
+  await audited(ctx, actor, { action: 'directory.members.save', subject: members.map((m) => m.code).join(','), detail: { members: members.length } }, (db) =>
+    repo.upsertMembers(
+      db,
+      members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identity_id: m.identityId, created_at: now })),
+    ),
   );
 }
 
@@ -58,14 +71,15 @@ export interface User {
 const USER_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
 /** Creates a user of a member (or of the node itself, with member null). */
-export async function createUser(ctx: AppContext, _actor: Principal, input: User & { passwordHash?: string | null }): Promise<User> {
+export async function createUser(ctx: AppContext, actor: Principal, input: User & { passwordHash?: string | null }): Promise<User> {
   if (!USER_NAME.test(input.name)) throw shieldwallError('BAD_REQUEST', `user name '${input.name}' is not valid: use 1 to 64 lower-case letters, digits, '.', '_', '@' or '-'`);
   const bad = input.roles.find((r) => !isRole(r));
   if (bad !== undefined || input.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
   if (!Number.isInteger(input.clearance) || input.clearance < 0) throw shieldwallError('BAD_REQUEST', `clearance must be a classification level index (0 = lowest), got ${input.clearance}`);
-  if (input.member !== null && !(await repo.findMember(ctx.store, input.member))) throw shieldwallError('NOT_FOUND', `no member with code '${input.member}'; list them with: shieldwall members list`);
-  if (await repo.findUser(ctx.store, input.name)) throw shieldwallError('CONFLICT', `a user named '${input.name}' exists already`);
-  await repo.insertUser(ctx.store, {
+  if (input.member !== null && !(await repo.findMember(ctx.store.db, input.member))) throw shieldwallError('NOT_FOUND', `no member with code '${input.member}'; list them with: shieldwall members list`);
+  if (await repo.findUser(ctx.store.db, input.name)) throw shieldwallError('CONFLICT', `a user named '${input.name}' exists already`);
+  const event = { action: 'directory.user.create', subject: input.name, detail: { member: input.member, clearance: input.clearance, roles: input.roles } };
+  await audited(ctx, actor, event, (db) => repo.insertUser(db, {
     name: input.name,
     member_code: input.member,
     clearance: input.clearance,
@@ -73,12 +87,12 @@ export async function createUser(ctx: AppContext, _actor: Principal, input: User
     password_hash: input.passwordHash ?? null,
     created_at: ctx.clock.now().toISOString(),
     disabled_at: null,
-  });
+  }));
   return { name: input.name, member: input.member, clearance: input.clearance, roles: [...input.roles] };
 }
 
 export async function findUser(ctx: AppContext, name: string): Promise<User | undefined> {
-  const row = await repo.findUser(ctx.store, name);
+  const row = await repo.findUser(ctx.store.db, name);
   return row ? presentUser(row) : undefined;
 }
 
@@ -87,30 +101,32 @@ function presentUser(row: repo.UserRow): User {
 }
 
 export async function listUsers(ctx: AppContext): Promise<User[]> {
-  return (await repo.listUsers(ctx.store)).map(presentUser);
+  return (await repo.listUsers(ctx.store.db)).map(presentUser);
 }
 
 /** Adds members to a named group (created if new); built-in group names can be extended too. */
-export async function addToGroup(ctx: AppContext, _actor: Principal, group: string, description: string, members: string[]): Promise<void> {
+export async function addToGroup(ctx: AppContext, actor: Principal, group: string, description: string, members: string[]): Promise<void> {
   if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(group)) throw shieldwallError('BAD_REQUEST', `group name '${group}' is not valid: use upper-case letters, digits, '-' and '_'`);
-  await repo.upsertGroup(ctx.store, { name: group, description, created_at: ctx.clock.now().toISOString() }, members);
+  await audited(ctx, actor, { action: 'directory.group.add', subject: group, detail: { members } }, (db) =>
+    repo.upsertGroup(db, { name: group, description, created_at: ctx.clock.now().toISOString() }, members),
+  );
 }
 
 /** Member codes by STIX identity id: who originated an object. */
 export async function memberIdentities(ctx: AppContext): Promise<Map<string, string>> {
-  return new Map((await repo.memberIdentities(ctx.store)).map((m) => [m.identity_id, m.code]));
+  return new Map((await repo.memberIdentities(ctx.store.db)).map((m) => [m.identity_id, m.code]));
 }
 
 /** The principal a user acts as: its roles, clearance, member and the member's groups. */
 export async function principalOfUser(ctx: AppContext, name: string, kind: Principal['kind'] = 'user', display = name): Promise<Principal | undefined> {
-  const row = await repo.findUser(ctx.store, name);
+  const row = await repo.findUser(ctx.store.db, name);
   if (!row || row.disabled_at !== null) return undefined;
   const user = presentUser(row);
   let member: Principal['member'] = null;
   if (user.member !== null) {
-    const m = await repo.findMember(ctx.store, user.member);
+    const m = await repo.findMember(ctx.store.db, user.member);
     if (!m) return undefined;
-    member = { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store, m.code)) };
+    member = { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store.db, m.code)) };
   }
   return { kind, name: display, userName: user.name, roles: user.roles, member, clearance: user.clearance };
 }
@@ -120,13 +136,14 @@ export const BOOTSTRAP_USER = 'admin';
 
 export async function createToken(
   ctx: AppContext,
-  _actor: Principal,
+  actor: Principal,
   input: { name: string; user: string; expiresAt?: string | null; value?: string },
 ): Promise<CreatedToken> {
-  const user = await repo.findUser(ctx.store, input.user);
+  const user = await repo.findUser(ctx.store.db, input.user);
   if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
   const token = input.value ?? `sw_${randomBytes(32).toString('base64url')}`;
-  const id = await repo.insertToken(ctx.store, {
+  const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, expires_at: input.expiresAt ?? null } };
+  const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, {
     name: input.name,
     token_hash: hashToken(token),
     role: 'user',
@@ -136,15 +153,15 @@ export async function createToken(
     expires_at: input.expiresAt ?? null,
     revoked_at: null,
     last_used_at: null,
-  });
+  }));
   return { id, name: input.name, user: user.name, token };
 }
 
 /** Creates the configured bootstrap token (and its node-admin user) unless it exists already. */
 export async function ensureBootstrapToken(ctx: AppContext, value: string): Promise<boolean> {
-  if (await repo.findTokenByHash(ctx.store, hashToken(value))) return false;
+  if (await repo.findTokenByHash(ctx.store.db, hashToken(value))) return false;
   const system: Principal = { kind: 'system', name: 'system', userName: null, roles: ['node-admin'], member: null, clearance: Number.MAX_SAFE_INTEGER };
-  if (!(await repo.findUser(ctx.store, BOOTSTRAP_USER))) await createUser(ctx, system, { name: BOOTSTRAP_USER, member: null, clearance: 0, roles: ['node-admin'] });
+  if (!(await repo.findUser(ctx.store.db, BOOTSTRAP_USER))) await createUser(ctx, system, { name: BOOTSTRAP_USER, member: null, clearance: 0, roles: ['node-admin'] });
   await createToken(ctx, system, { name: 'bootstrap', user: BOOTSTRAP_USER, value });
   return true;
 }
@@ -161,7 +178,7 @@ export interface TokenInfo {
 }
 
 export async function listTokens(ctx: AppContext): Promise<TokenInfo[]> {
-  return (await repo.listTokens(ctx.store)).map((t) => ({
+  return (await repo.listTokens(ctx.store.db)).map((t) => ({
     id: t.id,
     name: t.name,
     user: t.user_name,
@@ -173,9 +190,11 @@ export async function listTokens(ctx: AppContext): Promise<TokenInfo[]> {
   }));
 }
 
-export async function revokeToken(ctx: AppContext, id: number): Promise<void> {
-  const changed = await repo.revokeToken(ctx.store, id, ctx.clock.now().toISOString());
-  if (changed === 0) throw shieldwallError('NOT_FOUND', `no active token with id ${id}`);
+export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {
+  await audited(ctx, actor, { action: 'directory.token.revoke', subject: String(id) }, async (db) => {
+    // Thrown inside the transaction: nothing is recorded for a token that was not revoked.
+    if ((await repo.revokeToken(db, id, ctx.clock.now().toISOString())) === 0) throw shieldwallError('NOT_FOUND', `no active token with id ${id}`);
+  });
 }
 
 /** Last-used times are written at most once a minute per token, not on every request. */
@@ -184,14 +203,14 @@ const lastTouched = new Map<number, number>();
 
 /** Resolves a bearer token to its principal; undefined for unknown, expired or revoked tokens. */
 export async function authenticateToken(ctx: AppContext, token: string): Promise<Principal | undefined> {
-  const row = await repo.findTokenByHash(ctx.store, hashToken(token));
+  const row = await repo.findTokenByHash(ctx.store.db, hashToken(token));
   if (!row || row.revoked_at !== null) return undefined;
   const now = ctx.clock.now();
   if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return undefined;
   const last = lastTouched.get(row.id) ?? 0;
   if (now.getTime() - last >= TOUCH_INTERVAL_MS) {
     lastTouched.set(row.id, now.getTime());
-    await repo.touchToken(ctx.store, row.id, now.toISOString());
+    await repo.touchToken(ctx.store.db, row.id, now.toISOString());
   }
   if (row.user_name === null) return undefined;
   return principalOfUser(ctx, row.user_name, 'token', row.name);

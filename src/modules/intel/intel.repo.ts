@@ -106,7 +106,15 @@ export interface InsertResult {
  * current unless a newer one is stored already (an older version arriving late is kept but does
  * not supersede).
  */
-export async function insertVersions(store: Store, rows: NewVersion[], nowMicros: number, hooks?: MarkingHooks, definedMarkings: string[] = []): Promise<InsertResult> {
+export async function insertVersions(
+  store: Store,
+  rows: NewVersion[],
+  nowMicros: number,
+  hooks?: MarkingHooks,
+  definedMarkings: string[] = [],
+  /** Runs last in the same transaction with the rows written (the audit record). */
+  onWritten?: (tx: WriteTx, written: readonly NewVersion[]) => Promise<void>,
+): Promise<InsertResult> {
   return writeTransaction(store, async (tx) => {
     const { max } = await tx.db
       .selectFrom('stix_objects')
@@ -164,6 +172,7 @@ export async function insertVersions(store: Store, rows: NewVersion[], nowMicros
     for (let i = 0; i < values.length; i++) values[i]![ROW_ACCESS_KEY] = keys[i]!;
     await insertRows(tx, OBJECT_VERSIONS, values);
     if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
+    if (onWritten && values.length > 0) await onWritten(tx, values);
     return { seqs };
   });
 }

@@ -2,10 +2,12 @@
  * Intel use cases: the ingest pipeline (stream -> parse -> validate -> markings -> batched
  * transactional writes -> outcomes) and the reads of the object store.
  */
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, markingColumns, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
 import { accessOfColumns, canRead, canWrite, redact, type ObjectAccess } from '../../policy/rule.js';
+import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
@@ -20,6 +22,7 @@ import {
   ROW_ID,
   ROW_ORIGIN_MEMBER,
   ROW_RELEASABILITY,
+  ROW_SEQ,
   ROW_TLP,
   ROW_TYPE,
   versionKey,
@@ -68,6 +71,17 @@ async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarki
     handlingCache.set(ctx.store, table);
   }
   return table;
+}
+
+/** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */
+function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
+  const digest = createHash('sha256');
+  for (const row of written) digest.update(row[ROW_ID]).update('\n');
+  return {
+    action: 'intel.ingest',
+    subject: `${written.length} object versions`,
+    detail: { versions: written.length, first_seq: written[0]![ROW_SEQ], last_seq: written[written.length - 1]![ROW_SEQ], ids_sha256: digest.digest('hex') },
+  };
 }
 
 function markingDefaults(ctx: AppContext): MarkingDefaults {
@@ -145,7 +159,9 @@ async function runPipeline(
       if (p.row[ROW_TYPE] === 'marking-definition') defined.push(p.row[ROW_ID]);
       rows.push(p.row);
     }
-    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined) : { seqs: [] };
+    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, (tx, written) =>
+            audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]),
+          ) : { seqs: [] };
     const added: Array<{ id: string; type: string; seq: number }> = [];
     let r = 0;
     for (const p of pending) {
@@ -263,29 +279,44 @@ function parseBody(body: string): StixObject {
  * marking columns, then redaction of granular markings. Every read of an object body goes
  * through here.
  */
-async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion): Promise<StixObject | undefined> {
+async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited?: string[]): Promise<StixObject | undefined> {
   const access = accessOfColumns(row);
   if (!canRead(actor, access)) return undefined;
-  return redact(actor, parseBody(row.body), await handlingTable(ctx), markingDefaults(ctx));
+  const object = redact(actor, parseBody(row.body), await handlingTable(ctx), markingDefaults(ctx));
+  if (audited && access.classification >= ctx.config.auditReadLevel) audited.push(object.id);
+  return object;
+}
+
+/** Records the reads of highly classified objects one request made (one audit entry). */
+async function auditReads(ctx: AppContext, actor: Principal, ids: string[], how: string): Promise<void> {
+  if (ids.length > 0) await audit.record(ctx, actor, [{ action: 'intel.read', subject: how, detail: { ids: [...new Set(ids)] } }]);
 }
 
 export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
   const found = await repo.findCurrent(ctx.store, id);
-  const object = found && (await visible(ctx, actor, found));
-  // An object the actor may not read is answered exactly like one that does not exist.
+  const reads: string[] = [];
+  const object = found && (await visible(ctx, actor, found, reads));
+  // An object the actor may not read is answered exactly like one that does not exist (and the
+  // attempt is on record).
+  if (found && !object) await audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id }]);
   if (!object) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  await auditReads(ctx, actor, reads, `object ${id}`);
   return object;
 }
 
 export async function getVersions(ctx: AppContext, actor: Principal, id: string): Promise<StixObject[]> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
   const out: StixObject[] = [];
-  for (const version of await repo.findVersions(ctx.store, id)) {
-    const object = await visible(ctx, actor, version);
+  const reads: string[] = [];
+  const versions = await repo.findVersions(ctx.store, id);
+  for (const version of versions) {
+    const object = await visible(ctx, actor, version, reads);
     if (object) out.push(object);
   }
+  if (out.length < versions.length) await audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id, detail: { versions: versions.length - out.length } }]);
   if (out.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  await auditReads(ctx, actor, reads, `versions of ${id}`);
   return out;
 }
 
@@ -345,11 +376,13 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const objects: StixObject[] = [];
+  const reads: string[] = [];
   // The SQL pre-filter chose the rows; the rule is still applied to each one.
   for (const row of page) {
-    const object = await visible(ctx, actor, row);
+    const object = await visible(ctx, actor, row, reads);
     if (object) objects.push(object);
   }
+  await auditReads(ctx, actor, reads, 'listing');
   return { objects, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
 }
 
