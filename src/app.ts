@@ -33,6 +33,8 @@ export interface Node {
   ctx: AppContext;
   /** False while starting and once shutdown has begun: /readyz answers 503. */
   setReady(ready: boolean): void;
+  /** Every route with the permission it names (for the tests that walk them all). */
+  routes: ReadonlyArray<{ method: string; url: string; permission: string }>;
 }
 
 /** The shared services of a node, also used by CLI commands that work on the store directly. */
@@ -57,6 +59,10 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   });
   const ctx = createContext({ config: options.config, store: options.store, logger: app.log, ...(options.clock ? { clock: options.clock } : {}) });
   let ready = false;
+  const routes: Array<{ method: string; url: string; permission: string }> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, permission: String(route.config?.permission) });
+  });
 
   app.decorateRequest('principal', undefined);
   app.setErrorHandler((error, request, reply) => errorReply(error, request, reply));
@@ -114,5 +120,5 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   await app.register(intelRoutes(ctx));
   await app.register(directoryRoutes(ctx));
 
-  return { app, ctx, setReady: (value) => (ready = value) };
+  return { app, ctx, routes, setReady: (value) => (ready = value) };
 }

@@ -42,8 +42,15 @@ async function accessKeysOf(store: Store, tx: WriteTx, tuples: AccessTuple[]): P
   let known = accessKeys.get(store);
   if (!known) accessKeys.set(store, (known = new Map()));
   const out: number[] = new Array(tuples.length);
+  // Rows of a batch mostly repeat the tuple of the row before: compare before building a key.
+  let previous: AccessTuple | undefined;
+  let previousKey = 0;
   for (let i = 0; i < tuples.length; i++) {
     const tuple = tuples[i]!;
+    if (previous && previous.tlp === tuple.tlp && previous.classification === tuple.classification && previous.releasability === tuple.releasability) {
+      out[i] = previousKey;
+      continue;
+    }
     const key = tupleKey(tuple);
     let found = known.get(key);
     if (found === undefined) {
@@ -59,6 +66,8 @@ async function accessKeysOf(store: Store, tx: WriteTx, tuples: AccessTuple[]): P
       }
     }
     out[i] = found;
+    previous = tuple;
+    previousKey = found;
   }
   return out;
 }

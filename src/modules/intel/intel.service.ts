@@ -75,8 +75,9 @@ async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarki
 
 /** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */
 function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
-  const digest = createHash('sha256');
-  for (const row of written) digest.update(row[ROW_ID]).update('\n');
+  const ids = new Array<string>(written.length);
+  for (let i = 0; i < written.length; i++) ids[i] = written[i]![ROW_ID];
+  const digest = createHash('sha256').update(ids.join('\n'));
   return {
     action: 'intel.ingest',
     subject: `${written.length} object versions`,
