@@ -200,3 +200,33 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`need-to-know on writes (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: 'identity--0a1b2c3d-0000-4000-8000-000000000001' }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'low', member: 'TST', clearance: 1, roles: ['analyst'] });
+    });
+    after(async () => node?.close());
+
+    it('rejects objects marked above the writer\'s clearance or signed as another member, keeps the rest', async () => {
+      const token = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'low', user: 'low' })).token;
+      const secret = handlingMarkingDefinition({ id: 'marking-definition--0a1b2c3d-0000-4000-8000-000000000002', created: '2024-01-01T00:00:00.000Z', classification: 'SECRET', releasableTo: ['ALLIANCE'] });
+      const objects = [secret, indicator({ object_marking_refs: [secret.id] }), indicator({ created_by_ref: 'identity--0a1b2c3d-0000-4000-8000-000000000001' }), indicator()];
+      const response = await node.app.inject({
+        method: 'POST',
+        url: '/api/v1/bundles?outcomes=all',
+        payload: JSON.stringify({ type: 'bundle', id: 'bundle--0a1b2c3d-0000-4000-8000-000000000003', objects }),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const answer = response.json() as { objects: Array<{ status: string; errors?: Array<{ rule: string; path: string }> }> };
+      assert.deepEqual(answer.objects.map((o) => o.status), ['accepted', 'rejected', 'rejected', 'accepted']);
+      assert.equal(answer.objects[1]!.errors![0]!.rule, 'above-clearance');
+      assert.equal(answer.objects[2]!.errors![0]!.rule, 'foreign-originator');
+      assert.equal(answer.objects[2]!.errors![0]!.path, '$.created_by_ref');
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StixObject } from '../stix/types.js';
+import { DEFAULT_MARKING_DEFAULTS, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
+import type { Principal } from './principal.js';
+import { canRead, canWrite, redact, type ObjectAccess } from './rule.js';
+
+const DE = 'identity--11111111-1111-4111-8111-111111111111';
+const FR = 'identity--22222222-2222-4222-8222-222222222222';
+
+function user(overrides: Partial<Principal> & { code?: string; memberKind?: 'ally' | 'partner' | 'industry' | 'international-organisation'; groups?: string[] } = {}): Principal {
+  const code = overrides.code ?? 'DEU';
+  return {
+    kind: 'user',
+    name: 'u',
+    userName: overrides.userName ?? 'alice',
+    roles: ['analyst'],
+    member: overrides.member === null ? null : { code, kind: overrides.memberKind ?? 'ally', identityId: code === 'DEU' ? DE : FR, groups: overrides.groups ?? ['ALLIANCE'] },
+    clearance: overrides.clearance ?? 2,
+  };
+}
+
+function access(overrides: Partial<ObjectAccess> = {}): ObjectAccess {
+  return { tlp: 'amber', classification: 0, releasability: ['ALLIANCE'], createdByRef: FR, ...overrides };
+}
+
+describe('canRead: the rows of docs/POLICY.md', () => {
+  it('1. clearance below the classification denies everyone, the originator too', () => {
+    assert.equal(canRead(user({ clearance: 1 }), access({ classification: 2 })), false);
+    assert.equal(canRead(user({ clearance: 1 }), access({ classification: 2, createdByRef: DE })), false);
+    assert.equal(canRead(user({ clearance: 2 }), access({ classification: 2 })), true);
+  });
+  it('2. the originating member reads its own whatever its TLP and releasability', () => {
+    assert.equal(canRead(user(), access({ tlp: 'red', releasability: [], createdByRef: DE })), true);
+    assert.equal(canRead(user(), access({ tlp: 'red', releasability: [] })), false);
+  });
+  it('3. releasability: member code, a group of the member, or everyone', () => {
+    assert.equal(canRead(user(), access({ releasability: ['DEU'] })), true);
+    assert.equal(canRead(user(), access({ releasability: ['FRA'] })), false);
+    assert.equal(canRead(user({ groups: ['PARTNERS'], memberKind: 'partner' }), access({ releasability: ['ALLIANCE'] })), false);
+    assert.equal(canRead(user({ groups: ['PARTNERS'], memberKind: 'partner' }), access({ tlp: 'green', releasability: ['ALLIANCE', 'PARTNERS'] })), true);
+    assert.equal(canRead(user({ member: null }), access({ tlp: 'clear', releasability: ['*'] })), true);
+    assert.equal(canRead(user({ member: null }), access({ tlp: 'clear', releasability: ['ALLIANCE'] })), false);
+  });
+  it('5. AMBER+STRICT needs the member named by its code, a group is not enough', () => {
+    assert.equal(canRead(user(), access({ tlp: 'amber+strict', releasability: ['ALLIANCE'] })), false);
+    assert.equal(canRead(user(), access({ tlp: 'amber+strict', releasability: ['DEU'] })), true);
+  });
+  it('6. RED needs the user named', () => {
+    assert.equal(canRead(user(), access({ tlp: 'red', releasability: ['DEU'] })), false);
+    assert.equal(canRead(user(), access({ tlp: 'red', releasability: ['DEU', '@alice'] })), true);
+    assert.equal(canRead(user({ userName: 'bob' }), access({ tlp: 'red', releasability: ['DEU', '@alice'] })), false);
+  });
+});
+
+describe('canWrite', () => {
+  it('refuses marking above one\'s own clearance', () => {
+    assert.equal(canWrite(user({ clearance: 1 }), access({ classification: 2 }), null)?.rule, 'above-clearance');
+    assert.equal(canWrite(user({ clearance: 2 }), access({ classification: 2 }), null), undefined);
+  });
+  it('refuses writing in the name of another member of the node, allows relaying outsiders', () => {
+    assert.equal(canWrite(user(), access(), 'FRA')?.rule, 'foreign-originator');
+    assert.equal(canWrite(user(), access(), 'DEU'), undefined);
+    assert.equal(canWrite(user(), access(), null), undefined);
+  });
+});
+
+describe('redact', () => {
+  const secret = 'marking-definition--33333333-3333-4333-8333-333333333333';
+  const table = new Map<string, HandlingMarking>([[secret, { classification: 3, releasableTo: ['DEU'] }]]);
+  const object: StixObject = {
+    type: 'report',
+    spec_version: '2.1',
+    id: 'report--44444444-4444-4444-8444-444444444444',
+    created: '2024-01-01T00:00:00.000Z',
+    modified: '2024-01-01T00:00:00.000Z',
+    name: 'r',
+    description: 'the secret part',
+    published: '2024-01-01T00:00:00.000Z',
+    object_refs: ['indicator--55555555-5555-4555-8555-555555555555', 'indicator--66666666-6666-4666-8666-666666666666', 'indicator--77777777-7777-4777-8777-777777777777'],
+    granular_markings: [
+      { marking_ref: secret, selectors: ['description', 'object_refs.[0]', 'object_refs.[2]'] },
+      { marking_ref: TLP2_MARKING_IDS.clear, selectors: ['name'] },
+    ],
+  };
+  it('removes what a granular marking hides from this user, list elements included', () => {
+    const seen = redact(user({ clearance: 2 }), object, table, DEFAULT_MARKING_DEFAULTS);
+    assert.equal(seen.description, undefined);
+    assert.deepEqual(seen.object_refs, ['indicator--66666666-6666-4666-8666-666666666666']);
+    assert.deepEqual(seen.x_shieldwall_redacted, ['description', 'object_refs.[0]', 'object_refs.[2]']);
+    assert.equal(object.description, 'the secret part', 'the stored object is not changed');
+  });
+  it('leaves the object whole for a user cleared and released for every part', () => {
+    assert.equal(redact(user({ clearance: 3 }), object, table, DEFAULT_MARKING_DEFAULTS), object);
+  });
+  it('hides properties under a marking the node does not know', () => {
+    const unknown = { ...object, granular_markings: [{ marking_ref: 'marking-definition--88888888-8888-4888-8888-888888888888', selectors: ['name'] }] };
+    assert.equal(redact(user({ clearance: 4 }), unknown, table, DEFAULT_MARKING_DEFAULTS).name, undefined);
+  });
+});
