@@ -35,6 +35,39 @@ const TLP_BY_MARKING_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   [TLP1_MARKING_IDS.red, 'red'],
 ]);
 
+/**
+ * PAP (Permissible Actions Protocol): what recipients may do with information (CLEAR: anything;
+ * GREEN: active actions such as blocking; AMBER: passive cross-checks only; RED: nothing that
+ * could tip off the adversary). It does not decide who reads, so it is not part of canRead; it
+ * travels with the object for the tools that act on it. Marking-definition ids of the OASIS PAP
+ * extension (extension-definition--f8d78575-edfd-406e-8e84-6162a8450f5b); WHITE reads as CLEAR.
+ */
+export const PAP_LEVELS = ['clear', 'green', 'amber', 'red'] as const;
+export type Pap = (typeof PAP_LEVELS)[number];
+export const PAP_EXTENSION_ID = 'extension-definition--f8d78575-edfd-406e-8e84-6162a8450f5b';
+const PAP_BY_MARKING_ID: ReadonlyMap<string, Pap> = new Map<string, Pap>([
+  ['marking-definition--ad15a0cd-55b6-4588-a14c-a66105329b92', 'clear'],
+  ['marking-definition--a3bea94c-b469-41dc-9cfe-d6e7daba7730', 'clear'],
+  ['marking-definition--c43594d1-4b11-4c59-93ab-1c9b14d53ce9', 'green'],
+  ['marking-definition--60f8932b-e51e-4458-b265-a2e8be9a80ab', 'amber'],
+  ['marking-definition--740d36e5-7714-4c30-961a-3ae632ceee0e', 'red'],
+]);
+
+/** The PAP level a marking-definition id stands for (WHITE read as CLEAR). */
+export function papOfMarkingId(id: string): Pap | undefined {
+  return PAP_BY_MARKING_ID.get(id);
+}
+
+/** The most restrictive PAP among an object's markings, if any. */
+export function papOf(object: StixObject): Pap | undefined {
+  let rank = -1;
+  for (const ref of Array.isArray(object.object_marking_refs) ? object.object_marking_refs : []) {
+    const pap = typeof ref === 'string' ? PAP_BY_MARKING_ID.get(ref) : undefined;
+    if (pap !== undefined) rank = Math.max(rank, PAP_LEVELS.indexOf(pap));
+  }
+  return rank >= 0 ? PAP_LEVELS[rank] : undefined;
+}
+
 /** The OASIS TLP 2.0 marking-definition object of a level, as published with the extension. */
 export function tlpMarkingDefinition(level: Tlp): StixObject {
   return {
@@ -173,6 +206,7 @@ export function markingColumns(object: StixObject, table: MarkingTable, defaults
         if (rank > tlpRank) tlpRank = rank;
         continue;
       }
+      if (PAP_BY_MARKING_ID.has(ref)) continue;
       const handling = table.get(ref);
       if (!handling) {
         unresolved.push(ref);

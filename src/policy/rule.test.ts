@@ -98,3 +98,14 @@ describe('redact', () => {
     assert.equal(redact(user({ clearance: 4 }), unknown, table, DEFAULT_MARKING_DEFAULTS).name, undefined);
   });
 });
+
+describe('PAP', () => {
+  it('is known without its definition and does not restrict reading', async () => {
+    const { markingColumns, papOf } = await import('./markings.js');
+    const object = { type: 'indicator', id: 'indicator--99999999-9999-4999-8999-999999999999', object_marking_refs: ['marking-definition--740d36e5-7714-4c30-961a-3ae632ceee0e', 'marking-definition--c43594d1-4b11-4c59-93ab-1c9b14d53ce9'] } as StixObject;
+    const columns = markingColumns(object, new Map(), DEFAULT_MARKING_DEFAULTS);
+    assert.deepEqual(columns.unresolved, []);
+    assert.equal(columns.classification, 0);
+    assert.equal(papOf(object), 'red');
+  });
+});
