@@ -69,6 +69,10 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
   );
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) request.principal = await authenticateToken(ctx, header.slice(7).trim());
+  });
   // Every refusal is on record (who, which route, why; never the credentials themselves).
   enforcePermissions(app, (request, status, reason) =>
     audit.record(ctx, request.principal, [
@@ -76,10 +80,6 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     ]),
   );
 
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) request.principal = await authenticateToken(ctx, header.slice(7).trim());
-  });
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpRequestSeconds.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -49,7 +49,7 @@ export function registerDirectory(program: Command): void {
     .command('list')
     .description('list users as JSON lines')
     .action(async () => {
-      for (const u of await withLocalStore((ctx) => listUsers(ctx))) process.stdout.write(`${JSON.stringify(u)}\n`);
+      for (const u of await withLocalStore((ctx) => listUsers(ctx, SYSTEM_PRINCIPAL))) process.stdout.write(`${JSON.stringify(u)}\n`);
     });
   users
     .command('create')

@@ -29,7 +29,7 @@ export function registerTokens(program: Command): void {
     .command('list')
     .description('list tokens (never their values)')
     .action(async () => {
-      for (const t of await withLocalStore((ctx) => listTokens(ctx))) process.stdout.write(`${JSON.stringify(t)}\n`);
+      for (const t of await withLocalStore((ctx) => listTokens(ctx, SYSTEM_PRINCIPAL))) process.stdout.write(`${JSON.stringify(t)}\n`);
     });
   tokens
     .command('revoke <id>')

@@ -53,7 +53,7 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
 
 /**
  * Refuses to register a route that names no permission, and checks the permission on every
- * request before its handler runs.
+ * request as it arrives. Register it after the hook that authenticates (sets request.principal).
  */
 export function enforcePermissions(app: FastifyInstance, onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>): void {
   app.addHook('onRoute', (route) => {
@@ -62,7 +62,9 @@ export function enforcePermissions(app: FastifyInstance, onDenied?: (request: Fa
       throw new Error(`route ${String(route.method)} ${route.url} names no permission: add config: { permission } (see src/policy/permissions.ts)`);
     }
   });
-  app.addHook('preHandler', async (request) => {
+  // Checked as the request arrives, before its body is read or validated: who may not call a
+  // route learns nothing about what it accepts.
+  app.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config.permission;
     if (permission === 'public' || request.is404) return;
     if (!permission) throw shieldwallError('FORBIDDEN', 'this route is not open to anyone');

@@ -6,7 +6,7 @@
  */
 import type { StixObject } from '../stix/types.js';
 import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
-import type { Principal } from './principal.js';
+import type { Principal, Role } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
 export interface ObjectAccess {
@@ -148,4 +148,23 @@ export function redact(principal: Principal, object: StixObject, table: MarkingT
   if (removed.length === 0) return object;
   copy.x_shieldwall_redacted = [...new Set(removed)].sort();
   return copy as StixObject;
+}
+
+/**
+ * May this principal administer (write the directory entries of) this member: its contacts,
+ * users and tokens? A node administrator administers every member and the node's own users
+ * (member null); a member administrator only its own member. Nobody grants more than they hold:
+ * see canGrant.
+ */
+export function canAdminister(principal: Principal, memberCode: string | null): boolean {
+  if (principal.kind === 'system' || principal.roles.includes('node-admin')) return true;
+  return principal.roles.includes('member-admin') && memberCode !== null && principal.member?.code === memberCode;
+}
+
+/** May this principal give a user this clearance and these roles? Never above its own. */
+export function canGrant(principal: Principal, clearance: number, roles: readonly Role[]): string | undefined {
+  if (principal.kind === 'system' || principal.roles.includes('node-admin')) return undefined;
+  if (clearance > principal.clearance) return `clearance ${clearance} is above your own (${principal.clearance})`;
+  const beyond = roles.find((role) => role === 'node-admin' || role === 'auditor');
+  return beyond ? `only a node administrator grants the role '${beyond}'` : undefined;
 }

@@ -16,6 +16,7 @@ export async function upsertMembers(db: Kysely<Database>, members: Insertable<Me
         kind: eb.ref('excluded.kind'),
         country: eb.ref('excluded.country'),
         identity_id: eb.ref('excluded.identity_id'),
+        contacts: eb.ref('excluded.contacts'),
       })),
     )
     .execute();
@@ -93,4 +94,15 @@ export async function upsertGroup(db: Kysely<Database>, group: Insertable<Member
 export async function memberIdentities(db: Kysely<Database>): Promise<Array<{ code: string; identity_id: string }>> {
   const rows = await db.selectFrom('members').select(['code', 'identity_id']).where('identity_id', 'is not', null).execute();
   return rows.map((r) => ({ code: r.code, identity_id: r.identity_id! }));
+}
+
+/** Named groups of each member. */
+export async function groupMemberships(db: Kysely<Database>): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const row of await db.selectFrom('member_group_members').selectAll().orderBy('group_name').execute()) {
+    const list = out.get(row.member_code) ?? [];
+    list.push(row.group_name);
+    out.set(row.member_code, list);
+  }
+  return out;
 }

@@ -1,15 +1,10 @@
-import { Type } from '@sinclair/typebox';
+/** The directory over HTTP: members and their points of contact, groups, users, tokens. */
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
+import type { MemberKind, Role } from '../../policy/principal.js';
+import { GroupBody, MemberBody, MemberCodeParams, MemberSchema, TokenBody, UserBody, UserSchema } from './directory.schema.js';
 import * as service from './directory.service.js';
-
-const MemberSchema = Type.Object({
-  code: Type.String(),
-  name: Type.String(),
-  kind: Type.Union([Type.Literal('ally'), Type.Literal('partner'), Type.Literal('international-organisation'), Type.Literal('industry')]),
-  country: Type.Union([Type.String(), Type.Null()]),
-  identityId: Type.Union([Type.String(), Type.Null()]),
-});
 
 export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -17,9 +12,89 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       '/api/v1/members',
       {
         config: { permission: 'directory:read' },
-        schema: { summary: 'List the members hosted or known by this node', response: { 200: Type.Object({ members: Type.Array(MemberSchema) }) } },
+        schema: { summary: 'List the members of this node, their groups and points of contact', response: { 200: Type.Object({ members: Type.Array(MemberSchema) }) } },
       },
       async (request) => ({ members: await service.listMembers(ctx, request.principal!) }),
+    );
+
+    app.put<{ Params: Static<typeof MemberCodeParams>; Body: MemberBody }>(
+      '/api/v1/members/:code',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Add or change a member (node administrators); its points of contact (its member administrators)', params: MemberCodeParams, body: MemberBody, response: { 200: MemberSchema } },
+      },
+      async (request) => {
+        const b = request.body;
+        return service.saveMember(ctx, request.principal!, request.params.code, {
+          name: b.name,
+          kind: b.kind as MemberKind,
+          ...(b.country !== undefined ? { country: b.country } : {}),
+          ...(b.identity_id !== undefined ? { identityId: b.identity_id } : {}),
+          ...(b.contacts ? { contacts: b.contacts } : {}),
+        });
+      },
+    );
+
+    app.put<{ Params: { name: string }; Body: Static<typeof GroupBody> }>(
+      '/api/v1/groups/:name',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Add members to a named group (node administrators)', params: Type.Object({ name: Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }) }), body: GroupBody },
+      },
+      async (request, reply) => {
+        await service.addToGroup(ctx, request.principal!, request.params.name, request.body.description, request.body.members);
+        return reply.status(204).send();
+      },
+    );
+
+    app.get(
+      '/api/v1/me',
+      { config: { permission: 'directory:read' }, schema: { summary: 'Who the credentials act as: user, member, groups, clearance, roles' } },
+      async (request) => {
+        const p = request.principal!;
+        return { user: p.userName, kind: p.kind, member: p.member, clearance: p.clearance, roles: p.roles };
+      },
+    );
+
+    app.get(
+      '/api/v1/users',
+      { config: { permission: 'directory:read' }, schema: { summary: 'Users the caller administers (and the caller)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }) } } },
+      async (request) => ({ users: await service.listUsers(ctx, request.principal!) }),
+    );
+
+    app.post<{ Body: UserBody }>(
+      '/api/v1/users',
+      { config: { permission: 'directory:write' }, schema: { summary: 'Create a user of a member the caller administers', body: UserBody, response: { 201: UserSchema } } },
+      async (request, reply) => {
+        const b = request.body;
+        const user = await service.createUser(ctx, request.principal!, { name: b.name, member: b.member, clearance: b.clearance, roles: b.roles as Role[], ...(b.password !== undefined ? { password: b.password } : {}) });
+        return reply.status(201).send(user);
+      },
+    );
+
+    app.get(
+      '/api/v1/tokens',
+      { config: { permission: 'directory:write' }, schema: { summary: 'Tokens of the users the caller administers (never their values)' } },
+      async (request) => ({ tokens: await service.listTokens(ctx, request.principal!) }),
+    );
+
+    app.post<{ Body: Static<typeof TokenBody> }>(
+      '/api/v1/tokens',
+      { config: { permission: 'directory:write' }, schema: { summary: 'Create an API token for a user; its value is in this answer only', body: TokenBody } },
+      async (request, reply) => {
+        const b = request.body;
+        const created = await service.createToken(ctx, request.principal!, { name: b.name, user: b.user, ...(b.expires_at ? { expiresAt: new Date(b.expires_at).toISOString() } : {}) });
+        return reply.status(201).send(created);
+      },
+    );
+
+    app.delete<{ Params: { id: number } }>(
+      '/api/v1/tokens/:id',
+      { config: { permission: 'directory:write' }, schema: { summary: 'Revoke a token', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+      async (request, reply) => {
+        await service.revokeToken(ctx, request.principal!, request.params.id);
+        return reply.status(204).send();
+      },
     );
   };
 }

@@ -1,11 +1,13 @@
 /** Directory use cases: members and API tokens (the full directory grows with need-to-know). */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isRole, memberGroups, ROLES, type MemberKind, type Principal, type Role } from '../../policy/principal.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
+import { canAdminister, canGrant } from '../../policy/rule.js';
 import * as repo from './directory.repo.js';
+import type { Contact } from './directory.schema.js';
 
 export type { MemberKind } from '../../policy/principal.js';
 
@@ -15,14 +17,49 @@ export interface Member {
   kind: MemberKind;
   country: string | null;
   identityId: string | null;
+  /** Points of contact; kept as they are when omitted on save. */
+  contacts?: Contact[];
 }
 
-function present(row: repo.MemberRow): Member {
-  return { code: row.code, name: row.name, kind: row.kind as MemberKind, country: row.country, identityId: row.identity_id };
+export interface MemberView extends Required<Member> {
+  groups: string[];
 }
 
-export async function listMembers(ctx: AppContext, _actor: Principal): Promise<Member[]> {
-  return (await repo.listMembers(ctx.store.db)).map(present);
+function present(row: repo.MemberRow, named: string[]): MemberView {
+  return {
+    code: row.code,
+    name: row.name,
+    kind: row.kind as MemberKind,
+    country: row.country,
+    identityId: row.identity_id,
+    groups: memberGroups(row.kind as MemberKind, named),
+    contacts: JSON.parse(row.contacts) as Contact[],
+  };
+}
+
+export async function listMembers(ctx: AppContext, _actor: Principal): Promise<MemberView[]> {
+  const groups = await repo.groupMemberships(ctx.store.db);
+  return (await repo.listMembers(ctx.store.db)).map((row) => present(row, groups.get(row.code) ?? []));
+}
+
+/** Saves one member (node administrators), or its points of contact only (its member administrators). */
+export async function saveMember(
+  ctx: AppContext,
+  actor: Principal,
+  code: string,
+  given: Omit<Member, 'code' | 'country' | 'identityId'> & { country?: string | null; identityId?: string | null },
+): Promise<MemberView> {
+  const existing = await repo.findMember(ctx.store.db, code);
+  // What is not given is kept.
+  const input = { ...given, country: given.country === undefined ? (existing?.country ?? null) : given.country, identityId: given.identityId === undefined ? (existing?.identity_id ?? null) : given.identityId };
+  if (!canAdminister(actor, code)) throw shieldwallError('FORBIDDEN', `you do not administer member ${code}`);
+  if (!actor.roles.includes('node-admin') && actor.kind !== 'system') {
+    if (!existing) throw shieldwallError('FORBIDDEN', 'only a node administrator adds members');
+    const changed = existing.name !== input.name || existing.kind !== input.kind || existing.country !== input.country || existing.identity_id !== input.identityId;
+    if (changed) throw shieldwallError('FORBIDDEN', "a member administrator changes its member's points of contact only; ask a node administrator for the rest");
+  }
+  await upsertMembers(ctx, actor, [{ code, ...input }]);
+  return (await listMembers(ctx, actor)).find((m) => m.code === code)!;
 }
 
 export async function countMembers(ctx: AppContext): Promise<number> {
@@ -40,12 +77,44 @@ async function audited<T>(ctx: AppContext, actor: Principal, event: audit.AuditE
 
 export async function upsertMembers(ctx: AppContext, actor: Principal, members: Member[]): Promise<void> {
   const now = ctx.clock.now().toISOString();
-  await audited(ctx, actor, { action: 'directory.members.save', subject: members.map((m) => m.code).join(','), detail: { members: members.length } }, (db) =>
-    repo.upsertMembers(
+  await audited(ctx, actor, { action: 'directory.members.save', subject: members.map((m) => m.code).join(','), detail: { members: members.length } }, async (db) => {
+    // Saving a member without its contacts keeps the contacts it has.
+    const kept = new Map((await repo.listMembers(db)).map((row) => [row.code, row.contacts]));
+    await repo.upsertMembers(
       db,
-      members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identity_id: m.identityId, created_at: now })),
-    ),
-  );
+      members.map((m) => ({
+        code: m.code,
+        name: m.name,
+        kind: m.kind,
+        country: m.country,
+        identity_id: m.identityId,
+        created_at: now,
+        contacts: m.contacts ? JSON.stringify(m.contacts) : (kept.get(m.code) ?? '[]'),
+      })),
+    );
+  });
+}
+
+/** scrypt cost (N = 2^15, r = 8, p = 1: about 32 MiB and tens of ms per hash; OWASP's minimum is 2^17 with p = 1 at 128 MiB, or this with more rounds of p). */
+const SCRYPT: ScryptOptions & { N: number; r: number; p: number } = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))));
+}
+
+/** A password as stored: scrypt$N$r$p$salt$key (base64url), never the password itself. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
+  return timingSafeEqual(actual, expected);
 }
 
 /** Tokens carry 256 random bits, so one SHA-256 is a sound hash at rest (no stretching needed). */
@@ -71,20 +140,24 @@ export interface User {
 const USER_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
 /** Creates a user of a member (or of the node itself, with member null). */
-export async function createUser(ctx: AppContext, actor: Principal, input: User & { passwordHash?: string | null }): Promise<User> {
+export async function createUser(ctx: AppContext, actor: Principal, input: User & { password?: string }): Promise<User> {
+  if (!canAdminister(actor, input.member)) throw shieldwallError('FORBIDDEN', input.member === null ? 'only a node administrator creates node users' : `you do not administer member ${input.member}`);
+  const beyond = canGrant(actor, input.clearance, input.roles);
+  if (beyond) throw shieldwallError('FORBIDDEN', beyond);
   if (!USER_NAME.test(input.name)) throw shieldwallError('BAD_REQUEST', `user name '${input.name}' is not valid: use 1 to 64 lower-case letters, digits, '.', '_', '@' or '-'`);
   const bad = input.roles.find((r) => !isRole(r));
   if (bad !== undefined || input.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
   if (!Number.isInteger(input.clearance) || input.clearance < 0) throw shieldwallError('BAD_REQUEST', `clearance must be a classification level index (0 = lowest), got ${input.clearance}`);
   if (input.member !== null && !(await repo.findMember(ctx.store.db, input.member))) throw shieldwallError('NOT_FOUND', `no member with code '${input.member}'; list them with: shieldwall members list`);
   if (await repo.findUser(ctx.store.db, input.name)) throw shieldwallError('CONFLICT', `a user named '${input.name}' exists already`);
+  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   const event = { action: 'directory.user.create', subject: input.name, detail: { member: input.member, clearance: input.clearance, roles: input.roles } };
   await audited(ctx, actor, event, (db) => repo.insertUser(db, {
     name: input.name,
     member_code: input.member,
     clearance: input.clearance,
     roles: `,${input.roles.join(',')},`,
-    password_hash: input.passwordHash ?? null,
+    password_hash: passwordHash,
     created_at: ctx.clock.now().toISOString(),
     disabled_at: null,
   }));
@@ -100,12 +173,14 @@ function presentUser(row: repo.UserRow): User {
   return { name: row.name, member: row.member_code, clearance: row.clearance, roles: row.roles.split(',').filter(isRole) };
 }
 
-export async function listUsers(ctx: AppContext): Promise<User[]> {
-  return (await repo.listUsers(ctx.store.db)).map(presentUser);
+/** Users the actor administers: all for a node administrator, its member's for a member administrator. */
+export async function listUsers(ctx: AppContext, actor: Principal): Promise<User[]> {
+  return (await repo.listUsers(ctx.store.db)).map(presentUser).filter((u) => canAdminister(actor, u.member) || u.name === actor.userName);
 }
 
 /** Adds members to a named group (created if new); built-in group names can be extended too. */
 export async function addToGroup(ctx: AppContext, actor: Principal, group: string, description: string, members: string[]): Promise<void> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator changes groups');
   if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(group)) throw shieldwallError('BAD_REQUEST', `group name '${group}' is not valid: use upper-case letters, digits, '-' and '_'`);
   await audited(ctx, actor, { action: 'directory.group.add', subject: group, detail: { members } }, (db) =>
     repo.upsertGroup(db, { name: group, description, created_at: ctx.clock.now().toISOString() }, members),
@@ -141,6 +216,7 @@ export async function createToken(
 ): Promise<CreatedToken> {
   const user = await repo.findUser(ctx.store.db, input.user);
   if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
+  if (!canAdminister(actor, user.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer the user '${input.user}'`);
   const token = input.value ?? `sw_${randomBytes(32).toString('base64url')}`;
   const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, expires_at: input.expiresAt ?? null } };
   const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, {
@@ -177,8 +253,9 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
-export async function listTokens(ctx: AppContext): Promise<TokenInfo[]> {
-  return (await repo.listTokens(ctx.store.db)).map((t) => ({
+export async function listTokens(ctx: AppContext, actor: Principal): Promise<TokenInfo[]> {
+  const rows = (await repo.listTokens(ctx.store.db)).filter((t) => canAdminister(actor, t.member_code));
+  return rows.map((t) => ({
     id: t.id,
     name: t.name,
     user: t.user_name,
@@ -191,6 +268,8 @@ export async function listTokens(ctx: AppContext): Promise<TokenInfo[]> {
 }
 
 export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {
+  const token = (await repo.listTokens(ctx.store.db)).find((t) => t.id === id);
+  if (token && !canAdminister(actor, token.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer token ${id}`);
   await audited(ctx, actor, { action: 'directory.token.revoke', subject: String(id) }, async (db) => {
     // Thrown inside the transaction: nothing is recorded for a token that was not revoked.
     if ((await repo.revokeToken(db, id, ctx.clock.now().toISOString())) === 0) throw shieldwallError('NOT_FOUND', `no active token with id ${id}`);
