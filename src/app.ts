@@ -2,8 +2,10 @@
  * Composes the node: configuration, store, shared services and every module's routes. Never
  * listens: server.ts does that, and tests drive the app with app.inject().
  */
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -11,6 +13,7 @@ import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
+import { shieldwallError } from './core/errors.js';
 import { enforcePermissions, errorReply } from './core/http.js';
 import { loggerOptions, type Logger } from './core/logger.js';
 import { createMetrics } from './core/metrics.js';
@@ -18,6 +21,7 @@ import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
 import { authenticateToken } from './modules/directory/directory.service.js';
+import { CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 
 export interface BuildOptions {
@@ -49,6 +53,14 @@ export function createContext(options: { config: Config; store: Store; logger: L
   });
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 const DASHBOARD = fileURLToPath(new URL('../web/index.html', import.meta.url));
 
 export async function buildApp(options: BuildOptions): Promise<Node> {
@@ -69,9 +81,28 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
   );
+  await app.register(cookie);
+  app.decorateRequest('csrfToken', undefined);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) request.principal = await authenticateToken(ctx, header.slice(7).trim());
+    if (header?.startsWith('Bearer ')) {
+      request.principal = await authenticateToken(ctx, header.slice(7).trim());
+      return;
+    }
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (!sessionId) return;
+    const session = await sessionPrincipal(ctx, sessionId);
+    if (!session) return;
+    request.principal = session.principal;
+    request.csrfToken = session.csrfToken;
+    // A cookie rides along with any request the browser makes, a forged one included: writes
+    // must also show the token that only the dashboard's own page has read.
+    if (!SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
+        throw shieldwallError('CSRF', `send the session's CSRF token in the ${CSRF_HEADER} header with every write (the sign-in answer holds it)`);
+      }
+    }
   });
   // Every refusal is on record (who, which route, why; never the credentials themselves).
   enforcePermissions(app, (request, status, reason) =>

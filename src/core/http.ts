@@ -14,6 +14,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** Set when the principal came from a sign-in cookie: writes must carry this token. */
+    csrfToken: string | undefined;
   }
 }
 

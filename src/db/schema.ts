@@ -102,7 +102,16 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
+  sessions: SessionsTable;
   audit_log: AuditLogTable;
   stix_objects: StixObjectsTable;
   members: MembersTable;

@@ -69,6 +69,15 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(['origin_member', 'seq'])
     .where(sql<boolean>`is_current = 1 and origin_member is not null`)
     .execute();
+  // Dashboard sign-in sessions: only a hash of the cookie value is kept.
+  await db.schema
+    .createTable('sessions')
+    .addColumn('id_hash', 'text', (c) => c.primaryKey())
+    .addColumn('user_name', 'text', (c) => c.notNull())
+    .addColumn('csrf_token', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .execute();
   // The hash-chained audit log (modules/audit): appended to, never updated.
   await db.schema
     .createTable('audit_log')

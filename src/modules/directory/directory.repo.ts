@@ -1,5 +1,5 @@
 /** The only SQL of the directory module: members and API tokens. */
-import type { ApiTokensTable, Database, MemberGroupsTable, MembersTable, UsersTable } from '../../db/schema.js';
+import type { ApiTokensTable, Database, MemberGroupsTable, MembersTable, SessionsTable, UsersTable } from '../../db/schema.js';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 
 export type MemberRow = Selectable<MembersTable>;
@@ -105,4 +105,16 @@ export async function groupMemberships(db: Kysely<Database>): Promise<Map<string
     out.set(row.member_code, list);
   }
   return out;
+}
+
+export async function insertSession(db: Kysely<Database>, session: Insertable<SessionsTable>): Promise<void> {
+  await db.insertInto('sessions').values(session).execute();
+}
+
+export async function findSession(db: Kysely<Database>, idHash: string): Promise<Selectable<SessionsTable> | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+}
+
+export async function deleteSession(db: Kysely<Database>, idHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
 }

@@ -5,6 +5,7 @@ import type { AppContext } from '../../core/context.js';
 import type { MemberKind, Role } from '../../policy/principal.js';
 import { GroupBody, MemberBody, MemberCodeParams, MemberSchema, TokenBody, UserBody, UserSchema } from './directory.schema.js';
 import * as service from './directory.service.js';
+import * as sessions from './directory.sessions.js';
 
 export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -43,6 +44,45 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request, reply) => {
         await service.addToGroup(ctx, request.principal!, request.params.name, request.body.description, request.body.members);
+        return reply.status(204).send();
+      },
+    );
+
+    app.post<{ Body: { user: string; password: string } }>(
+      '/api/v1/session',
+      {
+        config: { permission: 'public' },
+        schema: {
+          summary: 'Sign in with a user name and password: sets an httpOnly session cookie and returns the CSRF token writes must carry',
+          body: Type.Object({ user: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        },
+      },
+      async (request, reply) => {
+        try {
+          const session = await sessions.signIn(ctx, { user: request.body.user, password: request.body.password, ip: request.ip });
+          reply.setCookie(sessions.SESSION_COOKIE, session.id, {
+            httpOnly: true,
+            sameSite: 'strict',
+            secure: request.protocol === 'https',
+            path: '/',
+            expires: new Date(session.expiresAt),
+          });
+          return { user: session.user, csrf_token: session.csrfToken, expires_at: session.expiresAt };
+        } catch (error) {
+          const retry = (error as { details?: { retry_after_seconds?: number } }).details?.retry_after_seconds;
+          if (retry !== undefined) reply.header('retry-after', String(retry));
+          throw error;
+        }
+      },
+    );
+
+    app.delete(
+      '/api/v1/session',
+      { config: { permission: 'public' }, schema: { summary: 'Sign out: ends the session of the cookie sent' } },
+      async (request, reply) => {
+        const id = request.cookies[sessions.SESSION_COOKIE];
+        if (id) await sessions.signOut(ctx, id);
+        reply.clearCookie(sessions.SESSION_COOKIE, { path: '/' });
         return reply.status(204).send();
       },
     );

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { entries } from '../audit/audit.service.js';
+import { createUser } from './directory.service.js';
+import { LoginThrottle } from './directory.sessions.js';
+
+describe('dashboard sign-in', () => {
+  let node: TestNode;
+  before(async () => {
+    node = await createTestNode('sqlite');
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ana', member: TEST_MEMBER, clearance: 2, roles: ['analyst'], password: 'a long enough password' });
+  });
+  after(async () => node?.close());
+
+  const signIn = (user: string, password: string, ip = '203.0.113.7') =>
+    node.app.inject({ method: 'POST', url: '/api/v1/session', payload: { user, password }, remoteAddress: ip });
+
+  it('sets an httpOnly, SameSite=Strict cookie and guards writes with a CSRF token', async () => {
+    const response = await signIn('ana', 'a long enough password');
+    assert.equal(response.statusCode, 200, response.body);
+    const setCookie = String(response.headers['set-cookie']);
+    assert.match(setCookie, /^sw_session=[A-Za-z0-9_-]{43};/);
+    assert.match(setCookie, /HttpOnly/);
+    assert.match(setCookie, /SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    const { csrf_token } = response.json() as { csrf_token: string };
+
+    const me = await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });
+    assert.equal(me.json().user, 'ana');
+    const forged = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: '[]', headers: { cookie, 'content-type': 'application/json' } });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(forged.json().error.code, 'SW_CSRF');
+    const wrong = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: '[]', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': 'x'.repeat(43) } });
+    assert.equal(wrong.statusCode, 403);
+    const real = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: '[]', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf_token } });
+    assert.notEqual(real.statusCode, 403, real.body);
+
+    const out = await node.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie, 'x-csrf-token': csrf_token } });
+    assert.equal(out.statusCode, 204);
+    assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode, 401);
+  });
+
+  it('answers a wrong password and an unknown user alike, and throttles after five failures', async () => {
+    const wrong = await signIn('ana', 'not the password', '198.51.100.1');
+    const unknown = await signIn('nobody', 'not the password', '198.51.100.2');
+    assert.equal(wrong.statusCode, 401);
+    assert.equal(unknown.statusCode, 401);
+    assert.equal(wrong.json().error.message, unknown.json().error.message);
+    for (let i = 0; i < 4; i++) assert.equal((await signIn('ana', 'guess', `198.51.100.${10 + i}`)).statusCode, 401);
+    const locked = await signIn('ana', 'a long enough password', '198.51.100.99');
+    assert.equal(locked.statusCode, 429);
+    assert.ok(Number(locked.headers['retry-after']) >= 1);
+    const log = [];
+    for await (const e of entries(node.ctx)) log.push(e.action);
+    for (const action of ['auth.login', 'auth.login.failed', 'auth.login.throttled']) assert.ok(log.includes(action), action);
+  });
+});
+
+describe('LoginThrottle', () => {
+  it('locks after five failures, doubling, and forgets after an hour', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 4; i++) t.fail('k', 0);
+    assert.equal(t.wait('k', 0), 0);
+    t.fail('k', 0);
+    assert.equal(t.wait('k', 0), 60_000);
+    t.fail('k', 0);
+    assert.equal(t.wait('k', 0), 120_000);
+    assert.equal(t.wait('k', 3600_001), 0);
+    t.fail('j', 0);
+    t.succeed('j');
+    assert.equal(t.wait('j', 0), 0);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Dashboard sign-in: a user name and password give a session, carried by an httpOnly,
+ * SameSite=Strict cookie; writes made with it need the session's CSRF token in a header.
+ * Failed sign-ins are throttled per user name and per address.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Principal } from '../../policy/principal.js';
+import * as audit from '../audit/audit.service.js';
+import * as repo from './directory.repo.js';
+import { hashToken, principalOfUser, verifyPassword } from './directory.service.js';
+
+export const SESSION_COOKIE = 'sw_session';
+export const CSRF_HEADER = 'x-csrf-token';
+/** Sessions last a working day. */
+export const SESSION_TTL_MS = 8 * 3600 * 1000;
+
+/** Failures allowed before a lock; each failure beyond doubles the lock, up to an hour. */
+const FREE_FAILURES = 5;
+const FIRST_LOCK_MS = 60_000;
+const MAX_LOCK_MS = 3600_000;
+const FORGET_AFTER_MS = 3600_000;
+
+/** Counts failures per key (user name, address) in this process. */
+export class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; last: number; lockedUntil: number }>();
+
+  /** Milliseconds until the key may try again (0: now). */
+  wait(key: string, now: number): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    if (now - entry.last > FORGET_AFTER_MS) {
+      this.failures.delete(key);
+      return 0;
+    }
+    return Math.max(0, entry.lockedUntil - now);
+  }
+
+  fail(key: string, now: number): void {
+    const entry = this.failures.get(key) ?? { count: 0, last: now, lockedUntil: 0 };
+    entry.count++;
+    entry.last = now;
+    if (entry.count >= FREE_FAILURES) entry.lockedUntil = now + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (entry.count - FREE_FAILURES));
+    this.failures.set(key, entry);
+    // Bounded memory under a spray of names: the oldest entries go first.
+    if (this.failures.size > 100_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+const throttles = new WeakMap<object, LoginThrottle>();
+function throttleOf(ctx: AppContext): LoginThrottle {
+  let t = throttles.get(ctx);
+  if (!t) throttles.set(ctx, (t = new LoginThrottle()));
+  return t;
+}
+
+export interface Session {
+  /** The cookie value: shown to the browser once, stored only as a hash. */
+  id: string;
+  csrfToken: string;
+  user: string;
+  expiresAt: string;
+}
+
+export async function signIn(ctx: AppContext, input: { user: string; password: string; ip: string }): Promise<Session> {
+  const now = ctx.clock.now().getTime();
+  const throttle = throttleOf(ctx);
+  const keys = [`user:${input.user}`, `ip:${input.ip}`];
+  const wait = Math.max(...keys.map((k) => throttle.wait(k, now)));
+  if (wait > 0) {
+    await audit.record(ctx, undefined, [{ action: 'auth.login.throttled', subject: input.user, detail: { ip: input.ip } }]);
+    throw shieldwallError('TOO_MANY_REQUESTS', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, { retry_after_seconds: Math.ceil(wait / 1000) });
+  }
+  const row = await repo.findUser(ctx.store.db, input.user);
+  // The same work and the same answer whether the user exists or not.
+  const ok = row?.password_hash ? await verifyPassword(input.password, row.password_hash) : (await verifyPassword(input.password, DUMMY_HASH), false);
+  if (!ok || !row || row.disabled_at !== null) {
+    for (const k of keys) throttle.fail(k, now);
+    await audit.record(ctx, undefined, [{ action: 'auth.login.failed', subject: input.user, detail: { ip: input.ip } }]);
+    throw shieldwallError('UNAUTHENTICATED', 'wrong user name or password');
+  }
+  for (const k of keys) throttle.succeed(k);
+  const id = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
+  await repo.insertSession(ctx.store.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: new Date(now).toISOString(), expires_at: expiresAt });
+  await audit.record(ctx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
+  return { id, csrfToken, user: row.name, expiresAt };
+}
+
+/** A fixed hash to verify against when the user does not exist (scrypt of a random password). */
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$Gk0yHd6o8m3YwV3U7wq6s2J3Cq3lW1m4cW3m8q0n5kU';
+
+export interface SessionPrincipal {
+  principal: Principal;
+  csrfToken: string;
+}
+
+export async function sessionPrincipal(ctx: AppContext, cookieValue: string): Promise<SessionPrincipal | undefined> {
+  const session = await repo.findSession(ctx.store.db, hashToken(cookieValue));
+  if (!session || Date.parse(session.expires_at) <= ctx.clock.now().getTime()) return undefined;
+  const principal = await principalOfUser(ctx, session.user_name, 'user');
+  return principal ? { principal, csrfToken: session.csrf_token } : undefined;
+}
+
+export async function signOut(ctx: AppContext, cookieValue: string): Promise<void> {
+  await repo.deleteSession(ctx.store.db, hashToken(cookieValue));
+}
