@@ -32,7 +32,9 @@ export async function startNode(config: Config, options: { handleSignals?: boole
     mkdirSync(config.dataDir, { recursive: true });
     const tokenFile = path.join(config.dataDir, 'demo-token.txt');
     writeFileSync(tokenFile, `${demoToken.token}\n`, { mode: 0o600 });
-    process.stderr.write(`\nDemo API token of ${DEMO_USERS[0]!.name}, an alliance coordinator cleared to SECRET (also in ${tokenFile}):\n  ${demoToken.token}\n\n`);
+    const signInFile = path.join(config.dataDir, 'demo-sign-in.txt');
+    writeFileSync(signInFile, `user: ${DEMO_USERS[0]!.name}\npassword: ${seeded.password}\n`, { mode: 0o600 });
+    process.stderr.write(`\nDemo API token of ${DEMO_USERS[0]!.name}, an alliance coordinator cleared to SECRET (also in ${tokenFile}):\n  ${demoToken.token}\nDashboard sign-in (also in ${signInFile}): user ${DEMO_USERS[0]!.name}, password ${seeded.password}\n\n`);
   }
 
   await app.listen({ host: config.host, port: config.port });

@@ -1,4 +1,5 @@
 /** Seeds the synthetic demo alliance through the same services real data goes through. */
+import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
@@ -20,6 +21,8 @@ export const DEMO_USERS: readonly User[] = [
 export interface DemoSeedResult {
   members: number;
   intel: IngestSummary;
+  /** A random password given to the first demo user, for the dashboard; shown once. */
+  password: string;
 }
 
 export async function seedDemo(ctx: AppContext, options: { seed?: number } = {}): Promise<DemoSeedResult> {
@@ -32,9 +35,12 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
   // The alliance's own incident response capability receives what is released to the alliance.
   await addToGroup(ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'All Allies, and the alliance bodies added to it', [DEMO_ALLIANCE_CODE]);
   const codes = new Set(alliance.members.map((m) => m.code));
-  for (const user of DEMO_USERS) if (user.member === null || codes.has(user.member)) await createUser(ctx, SYSTEM_PRINCIPAL, user);
+  const password = randomBytes(12).toString('base64url');
+  for (const [i, user] of DEMO_USERS.entries()) {
+    if (user.member === null || codes.has(user.member)) await createUser(ctx, SYSTEM_PRINCIPAL, { ...user, ...(i === 0 ? { password } : {}) });
+  }
   const intel = await ingestObjects(ctx, SYSTEM_PRINCIPAL, alliance.objects);
-  return { members: alliance.members.length, intel };
+  return { members: alliance.members.length, intel, password };
 }
 
 /** A store is empty when it hosts no member yet: the demo is seeded only then. */
