@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -20,7 +21,8 @@ import { createMetrics } from './core/metrics.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
-import { authenticateToken } from './modules/directory/directory.service.js';
+import { authenticateToken, principalOfUser } from './modules/directory/directory.service.js';
+import { commonNameOf } from './core/pki.js';
 import { CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 
@@ -30,6 +32,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** JSON logs at the configured level unless false (tests). */
   logger?: false;
+  /** Serve HTTPS with these PEM contents; with ca, client certificates are requested. */
+  https?: { cert: string; key: string; ca?: string };
 }
 
 export interface Node {
@@ -68,7 +72,10 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     logger: options.logger === false ? false : loggerOptions(options.config.logLevel),
     bodyLimit: options.config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
-  });
+    // Client certificates are asked for, not required: tokens and sign-in still work over HTTPS,
+    // and a presented certificate that does not verify is refused below.
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...(options.https.ca ? { ca: options.https.ca, requestCert: true, rejectUnauthorized: false } : {}) } } : {}),
+  }) as unknown as FastifyInstance;
   const ctx = createContext({ config: options.config, store: options.store, logger: app.log, ...(options.clock ? { clock: options.clock } : {}) });
   let ready = false;
   const routes: Array<{ method: string; url: string; permission: string }> = [];
@@ -88,6 +95,19 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     if (header?.startsWith('Bearer ')) {
       request.principal = await authenticateToken(ctx, header.slice(7).trim());
       return;
+    }
+    const socket = request.raw.socket as TLSSocket;
+    if (socket.encrypted && options.https?.ca) {
+      const certificate = socket.getPeerCertificate();
+      if (certificate && Object.keys(certificate).length > 0) {
+        const name = commonNameOf(certificate.subject as unknown as Record<string, string>);
+        if (!socket.authorized || !name) {
+          throw shieldwallError('UNAUTHENTICATED', `the client certificate was refused: ${String(socket.authorizationError ?? 'it names no user (CN)')}`);
+        }
+        request.principal = await principalOfUser(ctx, name, 'user', `certificate ${name}`);
+        if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user of this node`);
+        return;
+      }
     }
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId) return;

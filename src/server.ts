@@ -1,5 +1,5 @@
 /** Starts a node: store, migrations, bootstrap, optional demo seeding, HTTP, graceful shutdown. */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildApp, type Node } from './app.js';
 import type { Config } from './config/config.js';
@@ -16,7 +16,11 @@ export interface RunningNode extends Node {
 
 export async function startNode(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningNode> {
   const store = openStore(config.databaseUrl);
-  const node = await buildApp({ config, store });
+  const https =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ...(config.tlsClientCa ? { ca: readFileSync(config.tlsClientCa, 'utf8') } : {}) }
+      : undefined;
+  const node = await buildApp({ config, store, ...(https ? { https } : {}) });
   const { app, ctx } = node;
   const log = ctx.logger;
   const applied = await migrateToLatest(store);
@@ -40,7 +44,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   node.setReady(true);
   log.info({ url, store: store.location }, 'Shieldwall node listening');
 

@@ -1,27 +1,15 @@
 /** The shieldwall command as a user runs it: ingest (local and into a running node), tokens. */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { bundle, indicator, malware } from './support/factories.js';
-import { BIN, startNodeProcess } from './support/process.js';
-import { REPO_ROOT } from './support/paths.js';
+import { runCli, startNodeProcess } from './support/process.js';
 
-function cli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = runCli;
 
 describe('shieldwall CLI', { timeout: 120_000 }, () => {
   let dir: string;

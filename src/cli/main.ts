@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
 import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
+import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
 import { registerServe } from './serve.js';
@@ -20,6 +21,7 @@ registerIngest(program);
 registerDemo(program);
 registerDirectory(program);
 registerAudit(program);
+registerPki(program);
 registerTokens(program);
 
 try {

@@ -23,6 +23,11 @@ export interface Config {
   readonly defaultReleasability: readonly string[];
   /** Reads of objects classified at or above this level (index) are audited. */
   readonly auditReadLevel: number;
+  /** PEM certificate and key files: the node serves HTTPS when both are set. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  /** PEM file of the CA(s) whose client certificates authenticate users and peer nodes. */
+  readonly tlsClientCa: string | undefined;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -51,6 +56,16 @@ const bytes = (min: number, max: number): Parser<number> => (raw) => {
   const value = Number(match[1]) * factor;
   if (value < min || value > max) return { error: `expected a size from ${min} to ${max} bytes, got ${value}` };
   return { value };
+};
+
+const readableFile = (what: string): Parser<string | undefined> => (raw) => {
+  const file = path.resolve(raw.trim());
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.includes('-----BEGIN') ? { value: file } : { error: `${file} is not a PEM ${what} (no -----BEGIN line)` };
+  } catch (error) {
+    return { error: `cannot read the ${what} file ${file}: ${(error as Error).message}` };
+  }
 };
 
 const boolean: Parser<boolean> = (raw) => {
@@ -151,6 +166,27 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
       return level >= 0 ? { value: level } : { error: `expected one of ${DEFAULT_CLASSIFICATIONS.join(', ')}, got '${raw}'` };
     },
   },
+  tlsCert: {
+    key: 'tlsCert',
+    env: 'SHIELDWALL_TLS_CERT',
+    description: 'PEM certificate file (chain) of the node: with SHIELDWALL_TLS_KEY the node serves HTTPS. `shieldwall pki` makes one for trials.',
+    default: () => undefined,
+    parse: readableFile('certificate'),
+  },
+  tlsKey: {
+    key: 'tlsKey',
+    env: 'SHIELDWALL_TLS_KEY',
+    description: 'PEM private key file of the node certificate.',
+    default: () => undefined,
+    parse: readableFile('private key'),
+  },
+  tlsClientCa: {
+    key: 'tlsClientCa',
+    env: 'SHIELDWALL_TLS_CLIENT_CA',
+    description: 'PEM file of the CA(s) whose client certificates are accepted (mutual TLS): the certificate common name is the user name.',
+    default: () => undefined,
+    parse: readableFile('CA certificate'),
+  },
   shutdownTimeoutMs: {
     key: 'shutdownTimeoutMs',
     env: 'SHIELDWALL_SHUTDOWN_TIMEOUT_MS',
@@ -218,6 +254,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const parsed = setting.parse(raw);
     if ('error' in parsed) problems.push(`${setting.env}: ${parsed.error} (${setting.description})`);
     else partial[setting.key] = parsed.value;
+  }
+  if ((partial.tlsCert === undefined) !== (partial.tlsKey === undefined)) {
+    problems.push('SHIELDWALL_TLS_CERT and SHIELDWALL_TLS_KEY: set both to serve HTTPS, or neither');
+  }
+  if (partial.tlsClientCa !== undefined && partial.tlsCert === undefined) {
+    problems.push('SHIELDWALL_TLS_CLIENT_CA: client certificates need HTTPS; set SHIELDWALL_TLS_CERT and SHIELDWALL_TLS_KEY too');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(partial as Config);

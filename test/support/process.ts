@@ -32,7 +32,7 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start within 30 s:\n${output}`)), 30000);
     const check = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -45,4 +45,17 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
     });
   });
   return { child, url, token, output: () => output, exited };
+}
+
+/** Runs one CLI command to its end: exit code and what it printed. */
+export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin!.end(stdin ?? '');
+  });
 }

@@ -1,0 +1,74 @@
+/** Mutual TLS end to end: shieldwall pki makes the certificates, a real node serves HTTPS. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Agent, request } from 'undici';
+import { createCa, issue } from '../src/core/pki.js';
+import { runCli, startNodeProcess, type NodeProcess } from './support/process.js';
+
+describe('mutual TLS', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-mtls-'));
+  const env = { SHIELDWALL_DATA_DIR: dir };
+  const pki = path.join(dir, 'pki');
+  let node: NodeProcess;
+  const read = (name: string) => readFileSync(path.join(pki, name), 'utf8');
+  const agent = (cert?: { cert: string; key: string }) => new Agent({ connect: { ca: read('ca.crt'), ...(cert ?? {}) } });
+
+  before(async () => {
+    for (const args of [
+      ['pki', 'init'],
+      ['pki', 'node', 'localhost'],
+      ['pki', 'user', 'ana'],
+      ['pki', 'user', 'ghost'],
+      ['members', 'add', '--code', 'DEU', '--name', 'Germany', '--kind', 'ally'],
+      ['users', 'create', '--name', 'ana', '--member', 'DEU', '--roles', 'analyst', '--clearance', 'SECRET'],
+    ]) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    }
+    node = await startNodeProcess({ ...env, SHIELDWALL_TLS_CERT: path.join(pki, 'node.crt'), SHIELDWALL_TLS_KEY: path.join(pki, 'node.key'), SHIELDWALL_TLS_CLIENT_CA: path.join(pki, 'ca.crt') });
+  });
+  after(async () => {
+    node?.child.kill('SIGTERM');
+    await node?.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const me = async (dispatcher: Agent, headers: Record<string, string> = {}) => {
+    const url = node.url.replace('127.0.0.1', 'localhost');
+    const response = await request(`${url}/api/v1/me`, { dispatcher, headers });
+    return { status: response.statusCode, body: (await response.body.json()) as { user?: string; member?: { code: string }; error?: { message: string } } };
+  };
+
+  it('serves HTTPS and maps a client certificate to its user', async () => {
+    assert.match(node.url, /^https:\/\//);
+    const answer = await me(agent({ cert: read('ana.crt'), key: read('ana.key') }));
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.user, 'ana');
+    assert.equal(answer.body.member?.code, 'DEU');
+  });
+
+  it('refuses a certificate of no user, and one from another CA', async () => {
+    const ghost = await me(agent({ cert: read('ghost.crt'), key: read('ghost.key') }));
+    assert.equal(ghost.status, 401);
+    assert.match(ghost.body.error!.message, /'ghost', who is no active user/);
+    const rogueCa = await createCa('Rogue CA');
+    const rogue = await issue(rogueCa, { commonName: 'ana', usage: 'client' });
+    const refused = await me(agent({ cert: rogue.certPem, key: rogue.keyPem }));
+    assert.equal(refused.status, 401);
+    assert.match(refused.body.error!.message, /client certificate was refused/);
+  });
+
+  it('still takes tokens over HTTPS, and nothing without credentials', async () => {
+    assert.equal((await me(agent(), { authorization: `Bearer ${node.token}` })).status, 200);
+    assert.equal((await me(agent())).status, 401);
+  });
+
+  it('stops with a message naming the setting when the key is missing', async () => {
+    const result = await runCli(['serve'], { ...env, SHIELDWALL_PORT: '0', SHIELDWALL_TLS_CERT: path.join(pki, 'node.crt') });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /SHIELDWALL_TLS_CERT and SHIELDWALL_TLS_KEY: set both/);
+  });
+});
