@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
+import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { MemberKind, Role } from '../../policy/principal.js';
 import { GroupBody, MemberBody, MemberCodeParams, MemberSchema, TokenBody, UserBody, UserSchema } from './directory.schema.js';
 import * as service from './directory.service.js';
@@ -92,7 +93,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       { config: { permission: 'directory:read' }, schema: { summary: 'Who the credentials act as: user, member, groups, clearance, roles' } },
       async (request) => {
         const p = request.principal!;
-        return { user: p.userName, kind: p.kind, member: p.member, clearance: p.clearance, roles: p.roles };
+        return { user: p.userName, kind: p.kind, member: p.member, clearance: p.clearance, clearance_name: DEFAULT_CLASSIFICATIONS[p.clearance] ?? null, roles: p.roles };
       },
     );
 
