@@ -21,7 +21,7 @@ import { createMetrics } from './core/metrics.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
-import { authenticateToken, principalOfUser } from './modules/directory/directory.service.js';
+import { authenticateToken, principalOfCertificate } from './modules/directory/directory.service.js';
 import { commonNameOf } from './core/pki.js';
 import { CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
@@ -104,8 +104,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
         if (!socket.authorized || !name) {
           throw shieldwallError('UNAUTHENTICATED', `the client certificate was refused: ${String(socket.authorizationError ?? 'it names no user (CN)')}`);
         }
-        request.principal = await principalOfUser(ctx, name, 'user', `certificate ${name}`);
-        if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user of this node`);
+        request.principal = await principalOfCertificate(ctx, name);
+        if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user or peer node of this node`);
         return;
       }
     }

@@ -24,6 +24,9 @@ describe('mutual TLS', { timeout: 120_000 }, () => {
       ['pki', 'user', 'ghost'],
       ['members', 'add', '--code', 'DEU', '--name', 'Germany', '--kind', 'ally'],
       ['users', 'create', '--name', 'ana', '--member', 'DEU', '--roles', 'analyst', '--clearance', 'SECRET'],
+      ['members', 'add', '--code', 'FRA', '--name', 'France', '--kind', 'ally'],
+      ['peers', 'add', '--name', 'fra-node', '--member', 'FRA', '--clearance', 'RESTRICTED'],
+      ['pki', 'peer', 'fra-node'],
     ]) {
       const result = await runCli(args, env);
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -39,7 +42,7 @@ describe('mutual TLS', { timeout: 120_000 }, () => {
   const me = async (dispatcher: Agent, headers: Record<string, string> = {}) => {
     const url = node.url.replace('127.0.0.1', 'localhost');
     const response = await request(`${url}/api/v1/me`, { dispatcher, headers });
-    return { status: response.statusCode, body: (await response.body.json()) as { user?: string; member?: { code: string }; error?: { message: string } } };
+    return { status: response.statusCode, body: (await response.body.json()) as { user?: string; kind?: string; clearance?: number; member?: { code: string }; error?: { message: string } } };
   };
 
   it('serves HTTPS and maps a client certificate to its user', async () => {
@@ -48,6 +51,15 @@ describe('mutual TLS', { timeout: 120_000 }, () => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body.user, 'ana');
     assert.equal(answer.body.member?.code, 'DEU');
+  });
+
+  it('maps a registered peer node\'s certificate to the peer, acting for its member', async () => {
+    const answer = await me(agent({ cert: read('fra-node.crt'), key: read('fra-node.key') }));
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.kind, 'peer');
+    assert.equal(answer.body.user, null);
+    assert.equal(answer.body.member?.code, 'FRA');
+    assert.equal(answer.body.clearance, 1);
   });
 
   it('refuses a certificate of no user, and one from another CA', async () => {

@@ -49,7 +49,8 @@ export function registerPki(program: Command): void {
     });
   pki
     .command('user <name>')
-    .description("issue a client certificate whose common name is a user's name (<name>.crt, <name>.key)")
+    .alias('peer')
+    .description("issue a client certificate whose common name is a user's or peer node's name (<name>.crt, <name>.key)")
     .option('--dir <dir>', 'where the CA is (default: <data dir>/pki)')
     .option('--days <days>', 'validity in days', '365')
     .action(async (name: string, o: { dir?: string; days: string }) => {

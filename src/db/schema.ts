@@ -110,7 +110,18 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface PeersTable {
+  name: string;
+  certificate_cn: string;
+  member_code: string;
+  clearance: number;
+  roles: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
 export interface Database {
+  peers: PeersTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   stix_objects: StixObjectsTable;

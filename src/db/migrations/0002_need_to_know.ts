@@ -69,6 +69,18 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(['origin_member', 'seq'])
     .where(sql<boolean>`is_current = 1 and origin_member is not null`)
     .execute();
+  // Peer nodes: other Shieldwall nodes (or TAXII systems) that authenticate with a client
+  // certificate; each acts for one member, within a clearance and roles.
+  await db.schema
+    .createTable('peers')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('certificate_cn', 'text', (c) => c.notNull().unique())
+    .addColumn('member_code', 'text', (c) => c.notNull())
+    .addColumn('clearance', 'integer', (c) => c.notNull())
+    .addColumn('roles', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('disabled_at', 'text')
+    .execute();
   // Dashboard sign-in sessions: only a hash of the cookie value is kept.
   await db.schema
     .createTable('sessions')

@@ -1,5 +1,5 @@
 /** The only SQL of the directory module: members and API tokens. */
-import type { ApiTokensTable, Database, MemberGroupsTable, MembersTable, SessionsTable, UsersTable } from '../../db/schema.js';
+import type { ApiTokensTable, Database, MemberGroupsTable, MembersTable, PeersTable, SessionsTable, UsersTable } from '../../db/schema.js';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 
 export type MemberRow = Selectable<MembersTable>;
@@ -117,4 +117,16 @@ export async function findSession(db: Kysely<Database>, idHash: string): Promise
 
 export async function deleteSession(db: Kysely<Database>, idHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+}
+
+export async function insertPeer(db: Kysely<Database>, peer: Insertable<PeersTable>): Promise<void> {
+  await db.insertInto('peers').values(peer).execute();
+}
+
+export async function findPeerByCertificate(db: Kysely<Database>, cn: string): Promise<Selectable<PeersTable> | undefined> {
+  return db.selectFrom('peers').selectAll().where('certificate_cn', '=', cn).executeTakeFirst();
+}
+
+export async function listPeers(db: Kysely<Database>): Promise<Array<Selectable<PeersTable>>> {
+  return db.selectFrom('peers').selectAll().orderBy('name').execute();
 }

@@ -206,6 +206,64 @@ export async function principalOfUser(ctx: AppContext, name: string, kind: Princ
   return { kind, name: display, userName: user.name, roles: user.roles, member, clearance: user.clearance };
 }
 
+export interface Peer {
+  /** The peer node's name, e.g. deu-node. */
+  name: string;
+  /** The common name of its client certificate. */
+  certificateCn: string;
+  /** The member it acts for. */
+  member: string;
+  clearance: number;
+  roles: Role[];
+}
+
+/** Registers a peer node (node administrators): its certificate will act for its member. */
+export async function createPeer(ctx: AppContext, actor: Principal, peer: Peer): Promise<Peer> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator registers peer nodes');
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(peer.name)) throw shieldwallError('BAD_REQUEST', `peer name '${peer.name}' is not valid: use lower-case letters, digits, '.', '_' and '-'`);
+  if (!(await repo.findMember(ctx.store.db, peer.member))) throw shieldwallError('NOT_FOUND', `no member with code '${peer.member}'`);
+  const bad = peer.roles.find((r) => !isRole(r));
+  if (bad !== undefined || peer.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
+  if (await repo.findPeerByCertificate(ctx.store.db, peer.certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${peer.certificateCn}' exists already`);
+  const event = { action: 'directory.peer.create', subject: peer.name, detail: { member: peer.member, certificate_cn: peer.certificateCn, clearance: peer.clearance, roles: peer.roles } };
+  await audited(ctx, actor, event, (db) =>
+    repo.insertPeer(db, {
+      name: peer.name,
+      certificate_cn: peer.certificateCn,
+      member_code: peer.member,
+      clearance: peer.clearance,
+      roles: `,${peer.roles.join(',')},`,
+      created_at: ctx.clock.now().toISOString(),
+      disabled_at: null,
+    }),
+  );
+  return peer;
+}
+
+export async function listPeers(ctx: AppContext): Promise<Peer[]> {
+  return (await repo.listPeers(ctx.store.db)).map((p) => ({ name: p.name, certificateCn: p.certificate_cn, member: p.member_code, clearance: p.clearance, roles: p.roles.split(',').filter(isRole) }));
+}
+
+/**
+ * The principal a client certificate acts as: a registered peer node with that certificate
+ * name first, else the user of that name.
+ */
+export async function principalOfCertificate(ctx: AppContext, cn: string): Promise<Principal | undefined> {
+  const peer = await repo.findPeerByCertificate(ctx.store.db, cn);
+  if (!peer) return principalOfUser(ctx, cn, 'user', `certificate ${cn}`);
+  if (peer.disabled_at !== null) return undefined;
+  const m = await repo.findMember(ctx.store.db, peer.member_code);
+  if (!m) return undefined;
+  return {
+    kind: 'peer',
+    name: peer.name,
+    userName: null,
+    roles: peer.roles.split(',').filter(isRole),
+    member: { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store.db, m.code)) },
+    clearance: peer.clearance,
+  };
+}
+
 /** The user behind the bootstrap token: administers the node, reads no intelligence. */
 export const BOOTSTRAP_USER = 'admin';
 
