@@ -130,3 +130,8 @@ export async function findPeerByCertificate(db: Kysely<Database>, cn: string): P
 export async function listPeers(db: Kysely<Database>): Promise<Array<Selectable<PeersTable>>> {
   return db.selectFrom('peers').selectAll().orderBy('name').execute();
 }
+
+/** Sessions past their expiry are removed as new ones begin. */
+export async function deleteExpiredSessions(db: Kysely<Database>, now: string): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}

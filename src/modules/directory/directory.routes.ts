@@ -82,7 +82,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       { config: { permission: 'public' }, schema: { summary: 'Sign out: ends the session of the cookie sent' } },
       async (request, reply) => {
         const id = request.cookies[sessions.SESSION_COOKIE];
-        if (id) await sessions.signOut(ctx, id);
+        if (id) await sessions.signOut(ctx, request.principal, id);
         reply.clearCookie(sessions.SESSION_COOKIE, { path: '/' });
         return reply.status(204).send();
       },

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
+import { writeTransaction } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
 import { hashToken, principalOfUser, verifyPassword } from './directory.service.js';
@@ -88,8 +89,12 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
-  await repo.insertSession(ctx.store.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: new Date(now).toISOString(), expires_at: expiresAt });
-  await audit.record(ctx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
+  // The session and its audit record commit together.
+  await writeTransaction(ctx.store, async (tx) => {
+    await repo.deleteExpiredSessions(tx.db, new Date(now).toISOString());
+    await repo.insertSession(tx.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: new Date(now).toISOString(), expires_at: expiresAt });
+    await audit.recordInTransaction(ctx, tx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
+  });
   return { id, csrfToken, user: row.name, expiresAt };
 }
 
@@ -108,6 +113,9 @@ export async function sessionPrincipal(ctx: AppContext, cookieValue: string): Pr
   return principal ? { principal, csrfToken: session.csrf_token } : undefined;
 }
 
-export async function signOut(ctx: AppContext, cookieValue: string): Promise<void> {
-  await repo.deleteSession(ctx.store.db, hashToken(cookieValue));
+export async function signOut(ctx: AppContext, actor: Principal | undefined, cookieValue: string): Promise<void> {
+  await writeTransaction(ctx.store, async (tx) => {
+    await repo.deleteSession(tx.db, hashToken(cookieValue));
+    await audit.recordInTransaction(ctx, tx, actor, [{ action: 'auth.logout', subject: actor?.userName ?? 'unknown session' }]);
+  });
 }
