@@ -90,24 +90,31 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   );
   await app.register(cookie);
   app.decorateRequest('csrfToken', undefined);
+  // Who is calling: a client certificate (mutual TLS) is checked first, so that one that does
+  // not verify is refused whatever else the request carries; then a bearer token (it wins over
+  // a verified certificate: a peer's process may act for one of its users), the certificate,
+  // and last the dashboard's session cookie.
   app.addHook('onRequest', async (request) => {
+    let certificateName: string | undefined;
+    const socket = request.raw.socket as TLSSocket;
+    if (socket.encrypted && options.https?.ca) {
+      const certificate = socket.getPeerCertificate();
+      if (certificate && Object.keys(certificate).length > 0) {
+        certificateName = commonNameOf(certificate.subject as unknown as Record<string, string>);
+        if (!socket.authorized || !certificateName) {
+          throw shieldwallError('UNAUTHENTICATED', `the client certificate was refused: ${String(socket.authorizationError ?? 'it names no user (CN)')}`);
+        }
+      }
+    }
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       request.principal = await authenticateToken(ctx, header.slice(7).trim());
       return;
     }
-    const socket = request.raw.socket as TLSSocket;
-    if (socket.encrypted && options.https?.ca) {
-      const certificate = socket.getPeerCertificate();
-      if (certificate && Object.keys(certificate).length > 0) {
-        const name = commonNameOf(certificate.subject as unknown as Record<string, string>);
-        if (!socket.authorized || !name) {
-          throw shieldwallError('UNAUTHENTICATED', `the client certificate was refused: ${String(socket.authorizationError ?? 'it names no user (CN)')}`);
-        }
-        request.principal = await principalOfCertificate(ctx, name);
-        if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user or peer node of this node`);
-        return;
-      }
+    if (certificateName !== undefined) {
+      request.principal = await principalOfCertificate(ctx, certificateName);
+      if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${certificateName}', who is no active user or peer node of this node`);
+      return;
     }
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId) return;

@@ -71,6 +71,9 @@ describe('mutual TLS', { timeout: 120_000 }, () => {
     const refused = await me(agent({ cert: rogue.certPem, key: rogue.keyPem }));
     assert.equal(refused.status, 401);
     assert.match(refused.body.error!.message, /client certificate was refused/);
+    // A valid token does not make a forged certificate acceptable.
+    const withToken = await me(agent({ cert: rogue.certPem, key: rogue.keyPem }), { authorization: `Bearer ${node.token}` });
+    assert.equal(withToken.status, 401);
   });
 
   it('still takes tokens over HTTPS, and nothing without credentials', async () => {
