@@ -225,9 +225,15 @@ export function markingColumns(object: StixObject, table: MarkingTable, defaults
   }
   const tlp = tlpRank >= 0 ? TLP_LEVELS[tlpRank]! : null;
   if (unresolved.length > 0) return { tlp, classification: UNRESOLVED_CLASSIFICATION, releasability: ',', unresolved };
-  const list = releasable ?? (tlp === 'clear' ? [EVERYONE] : [...defaults.releasability]);
+  const list = releasable ?? (tlp === 'clear' || (tlp === null && VOCABULARY_TYPES.has(object.type)) ? [EVERYONE] : [...defaults.releasability]);
   return { tlp, classification: classification ?? 0, releasability: `,${list.join(',')},`, unresolved };
 }
+
+/**
+ * Objects that define the handling vocabulary itself: a reader needs them to understand the
+ * markings of what it receives, so unmarked ones go to every authenticated user.
+ */
+const VOCABULARY_TYPES: ReadonlySet<string> = new Set(['marking-definition', 'extension-definition']);
 
 /** The entries of a stored releasability column. */
 export function releasabilityEntries(column: string): string[] {

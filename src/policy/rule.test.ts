@@ -109,3 +109,15 @@ describe('PAP', () => {
     assert.equal(papOf(object), 'red');
   });
 });
+
+describe('markings of the handling vocabulary', () => {
+  it('unmarked marking and extension definitions go to every user; marked ones follow their markings', async () => {
+    const { markingColumns } = await import('./markings.js');
+    const definition = { type: 'marking-definition', id: 'marking-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } as StixObject;
+    assert.equal(markingColumns(definition, new Map(), DEFAULT_MARKING_DEFAULTS).releasability, ',*,');
+    const marked = { ...definition, object_marking_refs: [TLP2_MARKING_IDS.amber] } as StixObject;
+    assert.equal(markingColumns(marked, new Map(), DEFAULT_MARKING_DEFAULTS).releasability, ',ALLIANCE,');
+    const indicator = { type: 'indicator', id: 'indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } as StixObject;
+    assert.equal(markingColumns(indicator, new Map(), DEFAULT_MARKING_DEFAULTS).releasability, ',ALLIANCE,');
+  });
+});
