@@ -25,6 +25,7 @@ import { authenticateToken, principalOfCertificate } from './modules/directory/d
 import { commonNameOf } from './core/pki.js';
 import { CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
+import { taxiiRoutes } from './modules/taxii/taxii.routes.js';
 
 export interface BuildOptions {
   config: Config;
@@ -177,6 +178,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
 
   await app.register(intelRoutes(ctx));
   await app.register(directoryRoutes(ctx));
+  await app.register(taxiiRoutes(ctx), { prefix: '/taxii2' });
 
   return { app, ctx, routes, setReady: (value) => (ready = value) };
 }

@@ -35,6 +35,7 @@ export const ERRORS = Object.freeze({
   NOT_FOUND: define('SW_NOT_FOUND', 404, 'The resource does not exist or is not visible to the caller.'),
   CSRF: define('SW_CSRF', 403, 'A write made with a sign-in cookie lacks the session\'s CSRF token (header X-CSRF-Token).'),
   TOO_MANY_REQUESTS: define('SW_TOO_MANY_REQUESTS', 429, 'Too many attempts (sign-in); wait the time the message says.'),
+  NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),
   CONFLICT: define('SW_CONFLICT', 409, 'The resource exists already or the change conflicts with its current state.'),
   UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),
   PAYLOAD_TOO_LARGE: define('SW_PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the configured limit.'),

@@ -263,6 +263,7 @@ export async function findVersions(store: Store, id: string): Promise<StoredVers
 
 export interface ListFilter {
   types?: string[];
+  ids?: string[];
   /** Case-insensitive substring of the name, value or pattern. */
   text?: string;
   /** Normalised version (see versionKey): only objects modified after it. */
@@ -302,6 +303,7 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Sto
   const base = (afterSeq: number | undefined) => {
     let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1);
     if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+    if (filter.ids && filter.ids.length > 0) query = query.where('id_hash', 'in', filter.ids.map(idHash)).where('id', 'in', filter.ids);
     if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
     if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
     if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);

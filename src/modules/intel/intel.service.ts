@@ -266,6 +266,8 @@ export async function ingestObjects(ctx: AppContext, actor: Principal, objects: 
 
 export interface ObjectPage {
   objects: StixObject[];
+  /** date_added of each object, in microseconds since the epoch (its seq). */
+  dateAdded: number[];
   next: string | undefined;
 }
 
@@ -336,6 +338,10 @@ async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<{ 
 }
 
 export interface ListInput {
+  /** Only these ids. */
+  ids?: string[];
+  /** Only objects added after this instant, in microseconds since the epoch. */
+  addedAfterMicros?: number;
   /** For tests: force one way of paging through the store (see repo.listCurrent). */
   strategy?: 'ranges' | 'walk';
   types?: string[];
@@ -368,7 +374,8 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.types ? { types: input.types } : {}),
     ...(input.q ? { text: input.q } : {}),
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
-    ...(input.cursor ? { afterSeq: decodeCursor(input.cursor) } : {}),
+    ...(input.ids ? { ids: input.ids } : {}),
+    ...(input.cursor || input.addedAfterMicros !== undefined ? { afterSeq: Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) } : {}),
     ...(await readableAccessKeys(ctx, actor).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
     originMember: actor.member?.code ?? null,
     ...(input.strategy ? { strategy: input.strategy } : {}),
@@ -377,14 +384,17 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const objects: StixObject[] = [];
+  const dateAdded: number[] = [];
   const reads: string[] = [];
   // The SQL pre-filter chose the rows; the rule is still applied to each one.
   for (const row of page) {
     const object = await visible(ctx, actor, row, reads);
-    if (object) objects.push(object);
+    if (!object) continue;
+    objects.push(object);
+    dateAdded.push(Number(row.seq));
   }
   await auditReads(ctx, actor, reads, 'listing');
-  return { objects, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
+  return { objects, dateAdded, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
 }
 
 /** Counts of what the actor may read (counts of the rest would tell what exists). */

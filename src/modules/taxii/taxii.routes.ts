@@ -1,0 +1,133 @@
+/**
+ * The TAXII 2.1 server: its own Fastify plugin with its own media types and error envelope
+ * (the TAXII error message), mounted at /taxii2/. Transport only: rules live in the services.
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import { ShieldwallError, shieldwallError } from '../../core/errors.js';
+import * as service from './taxii.service.js';
+
+/** Does the Accept header allow the TAXII 2.1 media type (bare application/taxii+json included)? */
+function acceptsTaxii(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim());
+    const version = params.find((p) => /^version\s*=/i.test(p));
+    if (type === '*/*' || type === 'application/*') return true;
+    if (type?.toLowerCase() !== 'application/taxii+json') return false;
+    return version === undefined || /^version\s*=\s*2\.1$/i.test(version);
+  });
+}
+
+/** The TAXII error message resource (section 3.6.1 of TAXII 2.1). */
+function errorMessage(status: number, title: string, description: string, requestId: string): Record<string, string> {
+  return { title, description, error_id: requestId, http_status: String(status) };
+}
+
+function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let status = 500;
+  let title = 'Internal error';
+  let description = `quote request id ${String(request.id)} to the node operator`;
+  if (error instanceof ShieldwallError) {
+    status = error.status;
+    title = error.code;
+    description = error.message;
+  } else {
+    const e = error as FastifyError;
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      status = e.statusCode;
+      title = e.code ?? 'Bad request';
+      description = e.message;
+    } else request.log.error({ err: error }, 'unhandled error');
+  }
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="shieldwall", Basic realm="shieldwall", charset="UTF-8"');
+  return reply.status(status).type(service.TAXII_MEDIA_TYPE).send(errorMessage(status, title, description, String(request.id)));
+}
+
+const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+
+type ObjectsQuerystring = { added_after?: string; limit?: string; next?: string; 'match[id]'?: string; 'match[type]'?: string; 'match[version]'?: string; 'match[spec_version]'?: string };
+
+export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.setErrorHandler((error, request, reply) => taxiiError(error, request, reply));
+    app.setNotFoundHandler((request, reply) => taxiiError(shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`), request, reply));
+    // Every TAXII answer is a TAXII resource: a client that cannot take one learns it up front.
+    app.addHook('preHandler', async (request) => {
+      if (!acceptsTaxii(request.headers.accept)) {
+        throw shieldwallError('NOT_ACCEPTABLE', `send Accept: ${service.TAXII_MEDIA_TYPE} (or application/taxii+json)`);
+      }
+    });
+    // Exactly this Content-Type, version parameter included and nothing added (section 3.1).
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('content-type', service.TAXII_MEDIA_TYPE);
+      return payload;
+    });
+
+    const read = { config: { permission: 'intel:read' as const }, schema: { hide: true } };
+
+    app.get('/', read, async (request) => ({
+      title: 'Shieldwall node',
+      description: 'TAXII 2.1 server of a Shieldwall node: allied threat intelligence under need-to-know.',
+      default: `${request.protocol}://${request.host}/taxii2/${service.API_ROOT}/`,
+      api_roots: [`${request.protocol}://${request.host}/taxii2/${service.API_ROOT}/`],
+    }));
+
+    app.get(`/${service.API_ROOT}/`, read, async () => ({
+      title: 'Shieldwall intelligence',
+      versions: [service.TAXII_MEDIA_TYPE],
+      max_content_length: ctx.config.bodyLimitBytes,
+    }));
+
+    app.get(`/${service.API_ROOT}/collections/`, read, async (request) => ({ collections: service.listCollections(request.principal!) }));
+
+    app.get<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/`, read, async (request) =>
+      service.findCollection(request.principal!, request.params.collection),
+    );
+
+    const objects = async (request: FastifyRequest<{ Params: { collection: string; object?: string }; Querystring: ObjectsQuerystring }>, reply: FastifyReply, manifest: boolean) => {
+      const q = request.query;
+      const version = q['match[version]'] ?? 'last';
+      if (version !== 'last') throw shieldwallError('BAD_REQUEST', `match[version]=${version} is not served yet: only 'last' (the default)`);
+      if (q['match[spec_version]'] !== undefined && !list(q['match[spec_version]'])!.includes('2.1')) return reply.send({});
+      let limit: number | undefined;
+      if (q.limit !== undefined) {
+        if (!/^[1-9]\d{0,8}$/.test(q.limit)) throw shieldwallError('BAD_REQUEST', `limit '${q.limit}' is not a positive whole number`);
+        limit = Number(q.limit);
+      }
+      const ids = request.params.object ? [request.params.object] : list(q['match[id]']);
+      const page = await service.getObjects(ctx, request.principal!, request.params.collection, {
+        ...(q.added_after ? { addedAfter: q.added_after } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(q.next ? { next: q.next } : {}),
+        ...(ids ? { ids } : {}),
+        ...(q['match[type]'] ? { types: list(q['match[type]'])! } : {}),
+      });
+      if (request.params.object && page.objects.length === 0) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
+      if (page.dateAdded.length > 0) {
+        reply.header('x-taxii-date-added-first', service.taxiiTimestamp(page.dateAdded[0]!));
+        reply.header('x-taxii-date-added-last', service.taxiiTimestamp(page.dateAdded[page.dateAdded.length - 1]!));
+      }
+      const more = page.next !== undefined;
+      // Empty lists are not sent (section 1.7.2): an empty page is {} unless more follows.
+      const paging = more ? { more, next: page.next } : {};
+      if (page.objects.length === 0) return reply.send(paging);
+      if (!manifest) return reply.send({ ...paging, objects: page.objects });
+      return reply.send({
+        ...paging,
+        objects: page.objects.map((o, i) => ({
+          id: o.id,
+          date_added: service.taxiiTimestamp(page.dateAdded[i]!),
+          version: typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : service.taxiiTimestamp(page.dateAdded[i]!),
+          media_type: service.STIX_MEDIA_TYPE,
+        })),
+      });
+    };
+
+    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/`, read, (request, reply) => objects(request, reply, false));
+    app.get<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/:object/`, read, (request, reply) =>
+      objects(request, reply, false),
+    );
+    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, true));
+  };
+}

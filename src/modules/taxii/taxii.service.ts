@@ -1,0 +1,101 @@
+/**
+ * TAXII 2.1 use cases over the intel store: discovery, the API root, collections (configured
+ * views) and paged reads. Everything a collection returns comes from the intel service, so it
+ * has passed the need-to-know rule and redaction.
+ */
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { hasPermission } from '../../policy/permissions.js';
+import type { Principal } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
+import * as intel from '../intel/intel.service.js';
+
+export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
+export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
+/** The node's one API root, under /taxii2/. */
+export const API_ROOT = 'intel';
+/** Objects per page unless the client asks for fewer. */
+export const DEFAULT_PAGE = 1000;
+export const MAX_PAGE = 10000;
+
+export interface Collection {
+  id: string;
+  title: string;
+  description: string;
+  alias: string;
+  can_read: boolean;
+  can_write: boolean;
+  media_types: string[];
+}
+
+/** The collections of the node: for now one view of all the intelligence the caller may read. */
+const COLLECTIONS = [
+  {
+    id: '6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e10',
+    alias: 'intel',
+    title: 'Intelligence you may read',
+    description: 'The newest version of every object of this node that your member, groups and clearance entitle you to, in the order added.',
+  },
+] as const;
+
+export function listCollections(actor: Principal): Collection[] {
+  return COLLECTIONS.map((c) => ({
+    ...c,
+    can_read: hasPermission(actor, 'intel:read'),
+    can_write: hasPermission(actor, 'intel:write'),
+    media_types: [STIX_MEDIA_TYPE],
+  }));
+}
+
+/** The collection by id or alias, or a 404 (also for a collection the caller may not read). */
+export function findCollection(actor: Principal, idOrAlias: string): Collection {
+  const found = listCollections(actor).find((c) => c.id === idOrAlias || c.alias === idOrAlias);
+  if (!found || !found.can_read) throw shieldwallError('NOT_FOUND', `no collection '${idOrAlias}' on this API root`);
+  return found;
+}
+
+/** A TAXII timestamp of a date_added seq: microsecond precision, as TAXII asks for date_added. */
+export function taxiiTimestamp(micros: number): string {
+  const millis = Math.floor(micros / 1000);
+  return `${new Date(millis).toISOString().slice(0, 19)}.${String(micros % 1_000_000).padStart(6, '0')}Z`;
+}
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/** Microseconds since the epoch of a STIX/TAXII timestamp (finer digits are cut). */
+export function parseTimestamp(value: string, parameter: string): number {
+  const match = TIMESTAMP.exec(value);
+  const seconds = match ? Date.parse(`${match[1]}Z`) : Number.NaN;
+  if (!match || Number.isNaN(seconds)) {
+    throw shieldwallError('BAD_REQUEST', `${parameter} '${value}' is not a timestamp: use e.g. 2024-05-01T00:00:00.000000Z`);
+  }
+  return seconds * 1000 + Number((match[2] ?? '').padEnd(6, '0').slice(0, 6));
+}
+
+export interface ObjectsQuery {
+  addedAfter?: string;
+  limit?: number;
+  next?: string;
+  ids?: string[];
+  types?: string[];
+}
+
+export interface ObjectsPage {
+  objects: StixObject[];
+  dateAdded: number[];
+  next: string | undefined;
+}
+
+/** One page of the newest versions in a collection, in date_added order. */
+export async function getObjects(ctx: AppContext, actor: Principal, collection: string, query: ObjectsQuery): Promise<ObjectsPage> {
+  findCollection(actor, collection);
+  const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
+  const page = await intel.listObjects(ctx, actor, {
+    limit,
+    ...(query.next ? { cursor: query.next } : {}),
+    ...(query.addedAfter ? { addedAfterMicros: parseTimestamp(query.addedAfter, 'added_after') } : {}),
+    ...(query.ids ? { ids: query.ids } : {}),
+    ...(query.types ? { types: query.types } : {}),
+  });
+  return { objects: page.objects, dateAdded: page.dateAdded, next: page.next };
+}

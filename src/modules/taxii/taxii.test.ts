@@ -1,0 +1,117 @@
+/**
+ * The TAXII 2.1 server, read side. Each test names the section of TAXII 2.1 (OASIS Standard,
+ * 10 June 2021) whose requirement it checks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { indicator, malware } from '../../../test/support/factories.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
+import type { StixObject } from '../../stix/types.js';
+import { ingestObjects } from '../intel/intel.service.js';
+import { TAXII_MEDIA_TYPE } from './taxii.service.js';
+
+const ACCEPT = { accept: TAXII_MEDIA_TYPE };
+
+for (const dialect of DIALECTS) {
+  describe(`TAXII 2.1 server (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+    let node: TestNode;
+    let auth: Record<string, string>;
+    const objects: StixObject[] = [];
+    const hidden = indicator({ object_marking_refs: [TLP2_MARKING_IDS.red] });
+    before(async () => {
+      node = await createTestNode(dialect);
+      auth = { ...ACCEPT, authorization: `Bearer ${node.tokens.analyst}` };
+      for (let i = 0; i < 25; i++) objects.push(i % 5 === 0 ? malware() : indicator());
+      const secret = handlingMarkingDefinition({ id: 'marking-definition--7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9', created: '2024-01-01T00:00:00.000Z', classification: 'SECRET', releasableTo: ['FRA'] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [...objects.slice(0, 10), hidden, secret, indicator({ object_marking_refs: [secret.id] }), ...objects.slice(10)], { batchSize: 7 });
+    });
+    after(async () => node?.close());
+    const get = (url: string, headers = auth) => node.app.inject({ method: 'GET', url, headers });
+    const collection = '/taxii2/intel/collections/6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e10';
+
+    it('1.6 / 3.1: answers in application/taxii+json;version=2.1 and refuses an Accept it cannot meet (406)', async () => {
+      const ok = await get('/taxii2/');
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['content-type'], TAXII_MEDIA_TYPE);
+      assert.equal((await get('/taxii2/', { ...auth, accept: 'application/taxii+json' })).statusCode, 200);
+      const refused = await get('/taxii2/', { ...auth, accept: 'application/xml' });
+      assert.equal(refused.statusCode, 406);
+      assert.equal(refused.json().http_status, '406');
+      assert.equal((await get('/taxii2/', { ...auth, accept: 'application/taxii+json;version=2.0' })).statusCode, 406);
+    });
+
+    it('3.6.1 / 1.6.8: errors are TAXII error messages; 401 carries WWW-Authenticate', async () => {
+      const anonymous = await get('/taxii2/', ACCEPT);
+      assert.equal(anonymous.statusCode, 401);
+      assert.ok(anonymous.headers['www-authenticate']);
+      const body = anonymous.json() as { title: string; http_status: string };
+      assert.equal(typeof body.title, 'string');
+      assert.equal(body.http_status, '401');
+      assert.equal(anonymous.headers['content-type'], TAXII_MEDIA_TYPE);
+    });
+
+    it('4.1 / 4.2: discovery names the API root, which lists TAXII 2.1 and its max_content_length', async () => {
+      const discovery = (await get('/taxii2/')).json() as { api_roots: string[]; title: string };
+      assert.equal(discovery.api_roots.length, 1);
+      assert.match(discovery.api_roots[0]!, /\/taxii2\/intel\/$/);
+      const root = (await get('/taxii2/intel/')).json() as { versions: string[]; max_content_length: number };
+      assert.deepEqual(root.versions, [TAXII_MEDIA_TYPE]);
+      assert.ok(root.max_content_length > 0);
+    });
+
+    it('5.1 / 5.2: collections list can_read, can_write and media types; an unknown one is 404', async () => {
+      const { collections } = (await get('/taxii2/intel/collections/')).json() as { collections: Array<{ id: string; can_read: boolean; can_write: boolean; media_types: string[] }> };
+      assert.equal(collections[0]!.can_read, true);
+      assert.equal(collections[0]!.can_write, true);
+      assert.deepEqual(collections[0]!.media_types, ['application/stix+json;version=2.1']);
+      const delegate = { ...ACCEPT, authorization: `Bearer ${node.tokens['political-delegate']}` };
+      assert.equal(((await get('/taxii2/intel/collections/', delegate)).json() as { collections: Array<{ can_write: boolean }> }).collections[0]!.can_write, false);
+      assert.equal((await get('/taxii2/intel/collections/00000000-0000-4000-8000-000000000000/')).statusCode, 404);
+    });
+
+    it('3.4 / 5.3: pages with limit, more and next, never skipping or repeating, with the date-added headers', async () => {
+      const seen: string[] = [];
+      let next: string | undefined;
+      let pages = 0;
+      do {
+        const response = await get(`${collection}/objects/?limit=4&match[type]=indicator,malware${next ? `&next=${next}` : ''}`);
+        assert.equal(response.statusCode, 200, response.body);
+        const envelope = response.json() as { more: boolean; next?: string; objects?: StixObject[] };
+        const first = response.headers['x-taxii-date-added-first'] as string;
+        const last = response.headers['x-taxii-date-added-last'] as string;
+        assert.match(first, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'microsecond precision');
+        assert.ok(first <= last);
+        seen.push(...(envelope.objects ?? []).map((o) => o.id));
+        assert.equal(envelope.more ?? false, envelope.next !== undefined);
+        next = envelope.next;
+        pages++;
+      } while (next);
+      assert.deepEqual(seen, objects.map((o) => o.id), 'every readable object once, in the order added');
+      assert.ok(pages >= 7);
+      assert.ok(!seen.includes(hidden.id), 'what the caller may not read is not in the collection');
+    });
+
+    it('5.3: added_after returns only what was added after; match[id] selects ids', async () => {
+      const all = await get(`${collection}/objects/?match[type]=indicator,malware`);
+      const cut = all.headers['x-taxii-date-added-first'] as string;
+      const later = (await get(`${collection}/objects/?match[type]=indicator,malware&added_after=${cut}`)).json() as { objects: StixObject[] };
+      assert.equal(later.objects.length, objects.length - 1);
+      const picked = (await get(`${collection}/objects/?match[id]=${objects[3]!.id},${objects[7]!.id}`)).json() as { objects: StixObject[] };
+      assert.deepEqual(picked.objects.map((o) => o.id), [objects[3]!.id, objects[7]!.id]);
+      assert.equal((await get(`${collection}/objects/?added_after=yesterday`)).statusCode, 400);
+    });
+
+    it('5.5 / 5.6: an object by id, 404 for one the caller may not read; manifests list date_added and version', async () => {
+      const one = (await get(`${collection}/objects/${objects[2]!.id}/`)).json() as { objects: StixObject[] };
+      assert.deepEqual(one.objects, [objects[2]]);
+      assert.equal((await get(`${collection}/objects/${hidden.id}/`)).statusCode, 404);
+      const manifest = (await get(`${collection}/manifest/?match[type]=malware`)).json() as { objects: Array<{ id: string; date_added: string; version: string; media_type: string }> };
+      assert.deepEqual(manifest.objects.map((m) => m.id), objects.filter((o) => o.type === 'malware').map((o) => o.id));
+      assert.equal(manifest.objects[0]!.version, objects[0]!.modified);
+      assert.equal(manifest.objects[0]!.media_type, 'application/stix+json;version=2.1');
+    });
+  });
+}
