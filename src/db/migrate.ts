@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { DialectName, Store } from './database.js';
 import * as m0001 from './migrations/0001_intel_store.js';
 import * as m0002 from './migrations/0002_need_to_know.js';
+import * as m0003 from './migrations/0003_taxii.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -11,6 +12,7 @@ interface NumberedMigration {
 const MIGRATIONS: Record<string, NumberedMigration> = {
   '0001_intel_store': m0001,
   '0002_need_to_know': m0002,
+  '0003_taxii': m0003,
 };
 
 class StaticProvider implements MigrationProvider {

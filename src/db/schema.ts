@@ -120,7 +120,16 @@ export interface PeersTable {
   disabled_at: string | null;
 }
 
+export interface TaxiiStatusTable {
+  id: string;
+  /** The principal that made the request (only it reads the status). */
+  owner: string;
+  created_at: string;
+  body: string;
+}
+
 export interface Database {
+  taxii_status: TaxiiStatusTable;
   peers: PeersTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;

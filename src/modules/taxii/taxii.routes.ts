@@ -65,6 +65,23 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     const read = { config: { permission: 'intel:read' as const }, schema: { hide: true } };
+    const write = { config: { permission: 'intel:write' as const }, schema: { hide: true } };
+
+    // Add Objects takes the TAXII media type only (bare or with version=2.1): anything else is 415.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(/^application\/taxii\+json/i, { parseAs: 'string', bodyLimit: ctx.config.bodyLimitBytes }, (request, body, done) => {
+      const type = String(request.headers['content-type'] ?? '');
+      const version = /;\s*version\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
+      if (version !== undefined && version !== '2.1') {
+        done(shieldwallError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not served: send ${service.TAXII_MEDIA_TYPE}`), undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(shieldwallError('BAD_REQUEST', `the body is not JSON: ${(error as Error).message}`), undefined);
+      }
+    });
 
     app.get('/', read, async (request) => ({
       title: 'Shieldwall node',
@@ -128,6 +145,12 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/:object/`, read, (request, reply) =>
       objects(request, reply, false),
     );
+    app.post<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/objects/`, write, async (request, reply) =>
+      reply.status(202).send(await service.addObjects(ctx, request.principal!, request.params.collection, request.body)),
+    );
+
+    app.get<{ Params: { status: string } }>(`/${service.API_ROOT}/status/:status/`, read, async (request) => service.getStatus(ctx, request.principal!, request.params.status));
+
     app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, true));
   };
 }

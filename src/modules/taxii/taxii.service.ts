@@ -8,7 +8,10 @@ import { shieldwallError } from '../../core/errors.js';
 import { hasPermission } from '../../policy/permissions.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
+import { randomUUID } from 'node:crypto';
+import { isObjectRecord } from '../../policy/markings.js';
 import * as intel from '../intel/intel.service.js';
+import * as repo from './taxii.repo.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
@@ -98,4 +101,85 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.types ? { types: query.types } : {}),
   });
   return { objects: page.objects, dateAdded: page.dateAdded, next: page.next };
+}
+
+/** Status resources are kept for a week (TAXII asks for at least 24 hours). */
+const STATUS_KEEP_MS = 7 * 86_400_000;
+
+export interface StatusDetail {
+  id: string;
+  version: string;
+  message?: string;
+}
+
+export interface Status {
+  id: string;
+  status: 'complete' | 'pending';
+  request_timestamp: string;
+  total_count: number;
+  success_count: number;
+  successes?: StatusDetail[];
+  failure_count: number;
+  failures?: StatusDetail[];
+  pending_count: number;
+}
+
+function ownerOf(actor: Principal): string {
+  return `${actor.kind}:${actor.userName ?? actor.name}`;
+}
+
+function versionOf(value: unknown): string {
+  if (!isObjectRecord(value)) return '';
+  const v = value.modified ?? value.created;
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Add Objects: the envelope's objects go through the node's one ingest pipeline as the caller
+ * (validation, markings, need-to-know on writes, audit). Objects stored now or already stored
+ * are successes (a duplicate is not an error); the rest are failures with the reason.
+ */
+export async function addObjects(ctx: AppContext, actor: Principal, collection: string, envelope: unknown): Promise<Status> {
+  const target = findCollection(actor, collection);
+  if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not add objects to collection ${target.alias}`);
+  if (!isObjectRecord(envelope) || !Array.isArray(envelope.objects)) {
+    throw shieldwallError('INVALID_BUNDLE', 'the body must be a TAXII envelope: {"objects": [ ...STIX objects... ]}');
+  }
+  const objects = envelope.objects as unknown[];
+  const requested = ctx.clock.now();
+  const successes: StatusDetail[] = [];
+  const failures: StatusDetail[] = [];
+  await intel.ingestObjects(ctx, actor, objects, {
+    onOutcome: (outcome) => {
+      const sent = objects[outcome.index];
+      const id = outcome.id ?? (isObjectRecord(sent) && typeof sent.id === 'string' ? sent.id : `(object ${outcome.index})`);
+      const detail = { id, version: versionOf(sent) };
+      if (outcome.status === 'rejected') failures.push({ ...detail, message: (outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected' });
+      else successes.push(outcome.status === 'duplicate' ? { ...detail, message: 'already stored' } : detail);
+    },
+  });
+  const status: Status = {
+    id: randomUUID(),
+    status: 'complete',
+    request_timestamp: taxiiTimestamp(requested.getTime() * 1000),
+    total_count: objects.length,
+    success_count: successes.length,
+    ...(successes.length > 0 ? { successes } : {}),
+    failure_count: failures.length,
+    ...(failures.length > 0 ? { failures } : {}),
+    pending_count: 0,
+  };
+  await repo.insertStatus(
+    ctx.store,
+    { id: status.id, owner: ownerOf(actor), created_at: requested.toISOString(), body: JSON.stringify(status) },
+    new Date(requested.getTime() - STATUS_KEEP_MS).toISOString(),
+  );
+  return status;
+}
+
+/** A status resource, for the principal that made the request only. */
+export async function getStatus(ctx: AppContext, actor: Principal, id: string): Promise<Status> {
+  const found = await repo.findStatus(ctx.store, id);
+  if (!found || found.owner !== ownerOf(actor)) throw shieldwallError('NOT_FOUND', `no status ${id} (statuses are kept for 7 days, for the requester only)`);
+  return JSON.parse(found.body) as Status;
 }

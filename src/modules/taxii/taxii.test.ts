@@ -113,5 +113,34 @@ for (const dialect of DIALECTS) {
       assert.equal(manifest.objects[0]!.version, objects[0]!.modified);
       assert.equal(manifest.objects[0]!.media_type, 'application/stix+json;version=2.1');
     });
+
+    it('5.4 / 4.3: Add Objects answers 202 with a status; duplicates are successes, bad objects failures', async () => {
+      const fresh = [indicator(), malware()];
+      const payload = JSON.stringify({ objects: [...fresh, objects[0], { type: 'indicator', id: 'indicator--not-valid' }] });
+      const posted = await node.app.inject({ method: 'POST', url: `${collection}/objects/`, payload, headers: { ...auth, 'content-type': TAXII_MEDIA_TYPE } });
+      assert.equal(posted.statusCode, 202, posted.body);
+      const status = posted.json() as { id: string; status: string; total_count: number; success_count: number; failure_count: number; pending_count: number; successes: Array<{ id: string; version: string }>; failures: Array<{ id: string; message: string }> };
+      assert.equal(status.status, 'complete');
+      assert.deepEqual([status.total_count, status.success_count, status.failure_count, status.pending_count], [4, 3, 1, 0]);
+      assert.deepEqual(status.successes.map((d) => d.id), [fresh[0]!.id, fresh[1]!.id, objects[0]!.id]);
+      assert.equal(status.successes[0]!.version, fresh[0]!.modified);
+      assert.equal(status.failures[0]!.id, 'indicator--not-valid');
+      const again = await get(`/taxii2/intel/status/${status.id}/`);
+      assert.deepEqual(again.json(), status);
+      const other = { ...ACCEPT, authorization: `Bearer ${node.tokens.coordinator}` };
+      assert.equal((await get(`/taxii2/intel/status/${status.id}/`, other)).statusCode, 404, 'a status is its requester\'s');
+      const stored = (await get(`${collection}/objects/${fresh[1]!.id}/`)).json() as { objects: StixObject[] };
+      assert.deepEqual(stored.objects, [fresh[1]]);
+    });
+
+    it('5.4: Add Objects refuses other media types (415), non-envelopes (422) and readers without write (403)', async () => {
+      const post = (payload: string, headers: Record<string, string>) => node.app.inject({ method: 'POST', url: `${collection}/objects/`, payload, headers });
+      assert.equal((await post('{"objects":[]}', { ...auth, 'content-type': 'application/json' })).statusCode, 415);
+      assert.equal((await post('{"objects":[]}', { ...auth, 'content-type': 'application/taxii+json;version=2.0' })).statusCode, 415);
+      assert.equal((await post('[]', { ...auth, 'content-type': 'application/taxii+json' })).statusCode, 422);
+      assert.equal((await post('{"objects":', { ...auth, 'content-type': TAXII_MEDIA_TYPE })).statusCode, 400);
+      const delegate = { ...ACCEPT, authorization: `Bearer ${node.tokens['political-delegate']}`, 'content-type': TAXII_MEDIA_TYPE };
+      assert.equal((await post('{"objects":[]}', delegate)).statusCode, 403);
+    });
   });
 }

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+
+/** TAXII 2.1 status resources of Add Objects requests, kept for at least 24 hours. */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('taxii_status')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('owner', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('taxii_status_created').on('taxii_status').column('created_at').execute();
+}
