@@ -278,6 +278,11 @@ export interface ListFilter {
   limit: number;
   /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
   strategy?: 'ranges' | 'walk';
+  /**
+   * Which versions of each object (TAXII match[version]): the newest ('last', the default), the
+   * oldest ('first'), every one ('all'), or the versions with these normalised keys.
+   */
+  versions?: { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
 }
 
 /**
@@ -300,8 +305,21 @@ const WALK_CHUNK = 1000;
 export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
   if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
   const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  const v = filter.versions;
+  const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
   const base = (afterSeq: number | undefined) => {
-    let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1);
+    let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
+    if (!currentOnly && v && !v.all) {
+      query = query.where((eb) =>
+        eb.or([
+          ...(v.last ? [eb('is_current', '=', 1)] : []),
+          ...(v.first
+            ? [eb('version', '=', (sub) => sub.selectFrom('stix_objects as earlier').select((e) => e.fn.min('earlier.version').as('v')).whereRef('earlier.id_hash', '=', 'stix_objects.id_hash').whereRef('earlier.id', '=', 'stix_objects.id'))]
+            : []),
+          ...((v.exact ?? []).length > 0 ? [eb('version', 'in', v.exact!)] : []),
+        ]),
+      );
+    }
     if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
     if (filter.ids && filter.ids.length > 0) query = query.where('id_hash', 'in', filter.ids.map(idHash)).where('id', 'in', filter.ids);
     if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
@@ -310,7 +328,8 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Sto
     return query;
   };
   const ranges = filter.accessKeys.length <= RANGE_SCAN_MAX_KEYS && filter.accessKeys.length <= filter.accessSetCount * RANGE_SCAN_MAX_SHARE;
-  if (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges)) {
+  // The index ranges hold current rows only; other versions are found by the walk.
+  if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
     const seqs: number[] = [];
     for (const key of filter.accessKeys) {
       const rows = await base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit).execute();

@@ -338,6 +338,8 @@ async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<{ 
 }
 
 export interface ListInput {
+  /** Which versions of each object (see repo.ListFilter.versions); the newest by default. */
+  versions?: { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
   /** Only these ids. */
   ids?: string[];
   /** Only objects added after this instant, in microseconds since the epoch. */
@@ -379,6 +381,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(await readableAccessKeys(ctx, actor).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
     originMember: actor.member?.code ?? null,
     ...(input.strategy ? { strategy: input.strategy } : {}),
+    ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);

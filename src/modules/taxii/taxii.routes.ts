@@ -102,10 +102,13 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       service.findCollection(request.principal!, request.params.collection),
     );
 
-    const objects = async (request: FastifyRequest<{ Params: { collection: string; object?: string }; Querystring: ObjectsQuerystring }>, reply: FastifyReply, manifest: boolean) => {
+    const objects = async (
+      request: FastifyRequest<{ Params: { collection: string; object?: string }; Querystring: ObjectsQuerystring }>,
+      reply: FastifyReply,
+      mode: 'objects' | 'manifest' | 'versions',
+    ) => {
       const q = request.query;
-      const version = q['match[version]'] ?? 'last';
-      if (version !== 'last') throw shieldwallError('BAD_REQUEST', `match[version]=${version} is not served yet: only 'last' (the default)`);
+      const versions = service.parseVersionMatch(mode === 'versions' ? 'all' : q['match[version]']);
       if (q['match[spec_version]'] !== undefined && !list(q['match[spec_version]'])!.includes('2.1')) return reply.send({});
       let limit: number | undefined;
       if (q.limit !== undefined) {
@@ -119,6 +122,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         ...(q.next ? { next: q.next } : {}),
         ...(ids ? { ids } : {}),
         ...(q['match[type]'] ? { types: list(q['match[type]'])! } : {}),
+        versions,
       });
       if (request.params.object && page.objects.length === 0) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
       if (page.dateAdded.length > 0) {
@@ -129,21 +133,25 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       // Empty lists are not sent (section 1.7.2): an empty page is {} unless more follows.
       const paging = more ? { more, next: page.next } : {};
       if (page.objects.length === 0) return reply.send(paging);
-      if (!manifest) return reply.send({ ...paging, objects: page.objects });
+      if (mode === 'objects') return reply.send({ ...paging, objects: page.objects });
+      if (mode === 'versions') return reply.send({ ...(more ? { more } : {}), versions: page.objects.map((o, i) => service.taxiiVersion(o, page.dateAdded[i]!)) });
       return reply.send({
         ...paging,
         objects: page.objects.map((o, i) => ({
           id: o.id,
           date_added: service.taxiiTimestamp(page.dateAdded[i]!),
-          version: typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : service.taxiiTimestamp(page.dateAdded[i]!),
+          version: service.taxiiVersion(o, page.dateAdded[i]!),
           media_type: service.STIX_MEDIA_TYPE,
         })),
       });
     };
 
-    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/`, read, (request, reply) => objects(request, reply, false));
+    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/`, read, (request, reply) => objects(request, reply, 'objects'));
     app.get<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/:object/`, read, (request, reply) =>
-      objects(request, reply, false),
+      objects(request, reply, 'objects'),
+    );
+    app.get<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/:object/versions/`, read, (request, reply) =>
+      objects(request, reply, 'versions'),
     );
     app.post<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/objects/`, write, async (request, reply) =>
       reply.status(202).send(await service.addObjects(ctx, request.principal!, request.params.collection, request.body)),
@@ -151,6 +159,6 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get<{ Params: { status: string } }>(`/${service.API_ROOT}/status/:status/`, read, async (request) => service.getStatus(ctx, request.principal!, request.params.status));
 
-    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, true));
+    app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, 'manifest'));
   };
 }

@@ -75,7 +75,27 @@ export function parseTimestamp(value: string, parameter: string): number {
   return seconds * 1000 + Number((match[2] ?? '').padEnd(6, '0').slice(0, 6));
 }
 
+export type VersionMatch = { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
+
+const STIX_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** match[version] (section 3.4.1): last, first, all (alone), or STIX timestamps; none twice. */
+export function parseVersionMatch(value: string | undefined): VersionMatch {
+  if (value === undefined) return { last: true };
+  const values = value.split(',');
+  if (new Set(values).size !== values.length) throw shieldwallError('BAD_REQUEST', `match[version] names a value twice: '${value}'`);
+  if (values.includes('all') && values.length > 1) throw shieldwallError('BAD_REQUEST', "match[version]=all cannot be combined with other values");
+  const match: VersionMatch = {};
+  for (const v of values) {
+    if (v === 'last' || v === 'first' || v === 'all') match[v] = true;
+    else if (STIX_TIMESTAMP.test(v)) (match.exact ??= []).push(v);
+    else throw shieldwallError('BAD_REQUEST', `match[version] value '${v}' is not last, first, all or a STIX timestamp`);
+  }
+  return match;
+}
+
 export interface ObjectsQuery {
+  versions?: VersionMatch;
   addedAfter?: string;
   limit?: number;
   next?: string;
@@ -99,6 +119,7 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.addedAfter ? { addedAfterMicros: parseTimestamp(query.addedAfter, 'added_after') } : {}),
     ...(query.ids ? { ids: query.ids } : {}),
     ...(query.types ? { types: query.types } : {}),
+    ...(query.versions ? { versions: query.versions } : {}),
   });
   return { objects: page.objects, dateAdded: page.dateAdded, next: page.next };
 }
@@ -126,6 +147,11 @@ export interface Status {
 
 function ownerOf(actor: Principal): string {
   return `${actor.kind}:${actor.userName ?? actor.name}`;
+}
+
+/** The TAXII version of an object: modified, else created, else when it was added. */
+export function taxiiVersion(object: StixObject, dateAdded: number): string {
+  return typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : taxiiTimestamp(dateAdded);
 }
 
 function versionOf(value: unknown): string {

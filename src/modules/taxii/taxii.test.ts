@@ -142,5 +142,28 @@ for (const dialect of DIALECTS) {
       const delegate = { ...ACCEPT, authorization: `Bearer ${node.tokens['political-delegate']}`, 'content-type': TAXII_MEDIA_TYPE };
       assert.equal((await post('{"objects":[]}', delegate)).statusCode, 403);
     });
+
+    it('3.4.1 / 5.6 / 5.8: match[version] selects last, first, all or exact versions; versions lists them', async () => {
+      const base = indicator();
+      const at = (t: string) => ({ ...base, modified: t });
+      const [t1, t2, t3] = ['2024-03-01T10:00:00.000Z', '2024-04-01T10:00:00.000Z', '2024-05-01T10:00:00.000Z'];
+      // The oldest version arrives last: first is decided by version, not by arrival.
+      for (const version of [t2, t3, t1]) await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [at(version!)]);
+      const versionsOf = async (match?: string) => {
+        const response = await get(`${collection}/objects/${base.id}/${match ? `?match[version]=${match}` : ''}`);
+        assert.equal(response.statusCode, 200, response.body);
+        return (response.json() as { objects: StixObject[] }).objects.map((o) => o.modified);
+      };
+      assert.deepEqual(await versionsOf(), [t3]);
+      assert.deepEqual(await versionsOf('last'), [t3]);
+      assert.deepEqual(await versionsOf('first'), [t1]);
+      assert.deepEqual(await versionsOf('all'), [t2, t3, t1], 'in the order added');
+      assert.deepEqual(await versionsOf(t2), [t2]);
+      assert.deepEqual(await versionsOf(`first,${t3}`), [t3, t1]);
+      const listed = (await get(`${collection}/objects/${base.id}/versions/`)).json() as { versions: string[] };
+      assert.deepEqual(listed.versions, [t2, t3, t1]);
+      for (const bad of ['all,last', 'last,last', 'newest', '2024-13-01']) assert.equal((await get(`${collection}/objects/${base.id}/?match[version]=${bad}`)).statusCode, 400, bad);
+      assert.equal((await get(`${collection}/objects/${hidden.id}/versions/`)).statusCode, 404);
+    });
   });
 }
