@@ -23,7 +23,7 @@ import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
 import { authenticateToken, principalOfCertificate } from './modules/directory/directory.service.js';
 import { commonNameOf } from './core/pki.js';
-import { CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
+import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 import { taxiiRoutes } from './modules/taxii/taxii.routes.js';
 
@@ -110,6 +110,10 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       request.principal = await authenticateToken(ctx, header.slice(7).trim());
+      return;
+    }
+    if (header?.startsWith('Basic ')) {
+      request.principal = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
       return;
     }
     if (certificateName !== undefined) {

@@ -58,6 +58,28 @@ describe('dashboard sign-in', () => {
   });
 });
 
+describe('HTTP Basic', () => {
+  let node: TestNode;
+  before(async () => {
+    node = await createTestNode('sqlite');
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed', member: TEST_MEMBER, clearance: 1, roles: ['analyst'], password: 'a long enough password' });
+  });
+  after(async () => node?.close());
+  const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const me = (headers: Record<string, string>) => node.app.inject({ method: 'GET', url: '/api/v1/me', headers });
+
+  it('takes the user\'s password or one of the user\'s tokens, and nothing else', async () => {
+    assert.equal((await me(basic('feed', 'a long enough password'))).json().user, 'feed');
+    assert.equal((await me(basic('feed', 'a long enough password'))).statusCode, 200, 'verified again from the short cache');
+    assert.equal((await me(basic('feed', 'wrong'))).statusCode, 401);
+    const { createToken } = await import('./directory.service.js');
+    const token = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed', user: 'feed' })).token;
+    assert.equal((await me(basic('feed', token))).json().user, 'feed');
+    assert.equal((await me(basic('test-analyst', token))).statusCode, 401, 'a token is its own user\'s');
+    assert.equal((await me({ authorization: 'Basic !!!' })).statusCode, 401);
+  });
+});
+
 describe('LoginThrottle', () => {
   it('locks after five failures, doubling, and forgets after an hour', () => {
     const t = new LoginThrottle();

@@ -10,7 +10,7 @@ import type { Principal } from '../../policy/principal.js';
 import { writeTransaction } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
-import { hashToken, principalOfUser, verifyPassword } from './directory.service.js';
+import { authenticateToken, hashToken, principalOfUser, verifyPassword } from './directory.service.js';
 
 export const SESSION_COOKIE = 'sw_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -68,7 +68,8 @@ export interface Session {
   expiresAt: string;
 }
 
-export async function signIn(ctx: AppContext, input: { user: string; password: string; ip: string }): Promise<Session> {
+/** Checks a user name and password, throttled and audited like every sign-in; the user's row. */
+async function checkPassword(ctx: AppContext, input: { user: string; password: string; ip: string }): Promise<repo.UserRow> {
   const now = ctx.clock.now().getTime();
   const throttle = throttleOf(ctx);
   const keys = [`user:${input.user}`, `ip:${input.ip}`];
@@ -86,6 +87,12 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
     throw shieldwallError('UNAUTHENTICATED', 'wrong user name or password');
   }
   for (const k of keys) throttle.succeed(k);
+  return row;
+}
+
+export async function signIn(ctx: AppContext, input: { user: string; password: string; ip: string }): Promise<Session> {
+  const now = ctx.clock.now().getTime();
+  const row = await checkPassword(ctx, input);
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
@@ -96,6 +103,39 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
     await audit.recordInTransaction(ctx, tx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
   });
   return { id, csrfToken, user: row.name, expiresAt };
+}
+
+/** Basic credentials recently verified, by a hash of them: scrypt runs once per five minutes, not per request. */
+const BASIC_CACHE_MS = 5 * 60_000;
+const basicVerified = new WeakMap<object, Map<string, number>>();
+
+/**
+ * The principal of HTTP Basic credentials (TAXII clients): the password is the user's own
+ * (scrypt, throttled and audited like a sign-in) or one of the user's API tokens. A changed
+ * password or a revoked token stops working within five minutes at most for the first, at once
+ * for the second.
+ */
+export async function basicPrincipal(ctx: AppContext, header: string, ip: string): Promise<Principal | undefined> {
+  const decoded = Buffer.from(header, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) return undefined;
+  const user = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  if (password.startsWith('sw_')) {
+    const principal = await authenticateToken(ctx, password);
+    return principal && principal.userName === user ? principal : undefined;
+  }
+  let cache = basicVerified.get(ctx);
+  if (!cache) basicVerified.set(ctx, (cache = new Map()));
+  const key = hashToken(`${user}\u0000${password}`);
+  const now = ctx.clock.now().getTime();
+  const verifiedAt = cache.get(key);
+  if (verifiedAt === undefined || now - verifiedAt > BASIC_CACHE_MS) {
+    await checkPassword(ctx, { user, password, ip });
+    cache.set(key, now);
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+  }
+  return principalOfUser(ctx, user, 'user');
 }
 
 /** A fixed hash to verify against when the user does not exist (scrypt of a random password). */
