@@ -168,3 +168,13 @@ export function canGrant(principal: Principal, clearance: number, roles: readonl
   const beyond = roles.find((role) => role === 'node-admin' || role === 'auditor');
   return beyond ? `only a node administrator grants the role '${beyond}'` : undefined;
 }
+
+/**
+ * May this principal delete this object version from the node? Its originating member may
+ * (within its clearance: it must be able to read it), and a node administrator may remove
+ * anything it can read. Deleting is refused to everyone else even when they may read it.
+ */
+export function canDelete(principal: Principal, access: ObjectAccess): boolean {
+  if (!canRead(principal, access)) return false;
+  return principal.kind === 'system' || principal.roles.includes('node-admin') || isOriginator(principal, access);
+}

@@ -398,3 +398,26 @@ export async function currentMarkingDefinitions(store: Store): Promise<string[]>
   const rows = await store.db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
   return rows.map((r) => r.body);
 }
+
+/**
+ * Deletes the given versions (by seq) of one object in a write transaction; if the current
+ * version goes, the newest remaining one becomes current. onDeleted runs last in the same
+ * transaction (the audit record).
+ */
+export async function deleteVersions(store: Store, id: string, seqs: number[], onDeleted: (tx: WriteTx) => Promise<void>): Promise<void> {
+  await writeTransaction(store, async (tx) => {
+    await tx.db.deleteFrom('stix_objects').where('seq', 'in', seqs).execute();
+    const remaining = await tx.db
+      .selectFrom('stix_objects')
+      .select(['seq', 'is_current', 'version'])
+      .where('id_hash', '=', idHash(id))
+      .where('id', '=', id)
+      .orderBy('version', 'desc')
+      .orderBy('seq', 'desc')
+      .execute();
+    if (remaining.length > 0 && !remaining.some((r) => r.is_current === 1)) {
+      await tx.db.updateTable('stix_objects').set({ is_current: 1 }).where('seq', '=', Number(remaining[0]!.seq)).execute();
+    }
+    await onDeleted(tx);
+  });
+}

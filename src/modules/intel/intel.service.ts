@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, markingColumns, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
-import { accessOfColumns, canRead, canWrite, redact, type ObjectAccess } from '../../policy/rule.js';
+import { accessOfColumns, canDelete, canRead, canWrite, redact, type ObjectAccess } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
@@ -406,4 +406,30 @@ export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ b
   const own = actor.member ? { member: actor.member.code, clearance: actor.clearance } : undefined;
   const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys, own), repo.countVersions(ctx.store, keys, own)]);
   return { byType, versions };
+}
+
+/**
+ * Deletes versions of an object (TAXII Delete an Object): all of them, or those whose versions
+ * match. Versions the actor may not read are left alone and not mentioned; if it may read some
+ * but delete none, the answer is 403, if it may read none, 404.
+ */
+export async function deleteObject(ctx: AppContext, actor: Principal, id: string, versions: ListInput['versions'] = { all: true }): Promise<number> {
+  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
+  const stored = await repo.findVersions(ctx.store, id);
+  const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)));
+  const selected = readable.filter((row, i) => {
+    if (versions.all) return true;
+    const object = JSON.parse(row.body) as StixObject;
+    const version = versionKey(typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined);
+    const newest = i === readable.length - 1;
+    return (versions.last === true && newest) || (versions.first === true && i === 0) || (versions.exact ?? []).some((t) => versionKey(t) === version);
+  });
+  if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
+  if (!selected.every((row) => canDelete(actor, accessOfColumns(row)))) {
+    throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
+  }
+  await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>
+    audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
+  );
+  return selected.length;
 }

@@ -157,6 +157,16 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       reply.status(202).send(await service.addObjects(ctx, request.principal!, request.params.collection, request.body)),
     );
 
+    // Delete an Object (section 5.7): every version unless match[version] names some; 200, no body.
+    app.delete<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(
+      `/${service.API_ROOT}/collections/:collection/objects/:object/`,
+      write,
+      async (request, reply) => {
+        await service.deleteObject(ctx, request.principal!, request.params.collection, request.params.object, request.query['match[version]']);
+        return reply.status(200).send();
+      },
+    );
+
     app.get<{ Params: { status: string } }>(`/${service.API_ROOT}/status/:status/`, read, async (request) => service.getStatus(ctx, request.principal!, request.params.status));
 
     app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, 'manifest'));

@@ -209,3 +209,10 @@ export async function getStatus(ctx: AppContext, actor: Principal, id: string): 
   if (!found || found.owner !== ownerOf(actor)) throw shieldwallError('NOT_FOUND', `no status ${id} (statuses are kept for 7 days, for the requester only)`);
   return JSON.parse(found.body) as Status;
 }
+
+/** Delete an Object: all its versions, or those match[version] names (need-to-know decides who may). */
+export async function deleteObject(ctx: AppContext, actor: Principal, collection: string, id: string, versionMatch: string | undefined): Promise<void> {
+  const target = findCollection(actor, collection);
+  if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not delete from collection ${target.alias}`);
+  await intel.deleteObject(ctx, actor, id, versionMatch === undefined ? { all: true } : parseVersionMatch(versionMatch));
+}

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
@@ -164,6 +164,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(listed.versions, [t2, t3, t1]);
       for (const bad of ['all,last', 'last,last', 'newest', '2024-13-01']) assert.equal((await get(`${collection}/objects/${base.id}/?match[version]=${bad}`)).statusCode, 400, bad);
       assert.equal((await get(`${collection}/objects/${hidden.id}/versions/`)).statusCode, 404);
+    });
+
+    it('5.7: Delete an Object removes it (then 404); only its creator or a node administrator may', async () => {
+      const own = indicator({ created_by_ref: TEST_MEMBER_IDENTITY });
+      const foreign = indicator();
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [own, foreign]);
+      const del = (id: string, token: string) => node.app.inject({ method: 'DELETE', url: `${collection}/objects/${id}/`, headers: { ...ACCEPT, authorization: `Bearer ${token}` } });
+      assert.equal((await del(foreign.id, node.tokens.analyst)).statusCode, 403, 'readable but not theirs');
+      assert.equal((await del(own.id, node.tokens['political-delegate'])).statusCode, 403, 'no write permission');
+      assert.equal((await del(hidden.id, node.tokens['node-admin'])).statusCode, 404, 'not readable: as if absent');
+      const deleted = await del(own.id, node.tokens.analyst);
+      assert.equal(deleted.statusCode, 200, deleted.body);
+      assert.equal((await get(`${collection}/objects/${own.id}/`)).statusCode, 404);
+      assert.equal((await del(foreign.id, node.tokens['node-admin'])).statusCode, 200);
+      const manifest = (await get(`${collection}/manifest/?match[id]=${own.id},${foreign.id}`)).json() as { objects?: unknown[] };
+      assert.equal(manifest.objects, undefined);
+
+      // One version: the one before becomes the newest.
+      const older = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, modified: '2024-03-01T10:00:00.000Z' });
+      const newer = { ...older, modified: '2024-06-01T10:00:00.000Z' };
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [older, newer]);
+      const one = await node.app.inject({ method: 'DELETE', url: `${collection}/objects/${older.id}/?match[version]=last`, headers: { ...ACCEPT, authorization: `Bearer ${node.tokens.analyst}` } });
+      assert.equal(one.statusCode, 200, one.body);
+      assert.deepEqual(((await get(`${collection}/objects/${older.id}/`)).json() as { objects: StixObject[] }).objects, [older]);
     });
   });
 }
