@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
 import { registerAudit } from './audit.js';
+import { registerCollections } from './collections.js';
 import { registerDemo } from './demo.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
@@ -22,6 +23,7 @@ registerDemo(program);
 registerDirectory(program);
 registerAudit(program);
 registerPki(program);
+registerCollections(program);
 registerTokens(program);
 
 try {

@@ -128,7 +128,18 @@ export interface TaxiiStatusTable {
   body: string;
 }
 
+export interface TaxiiCollectionsTable {
+  id: string;
+  alias: string;
+  title: string;
+  description: string;
+  /** Releasability entries the view keeps, as ',A,B,'; null keeps everything. */
+  audience: string | null;
+  created_at: string;
+}
+
 export interface Database {
+  taxii_collections: TaxiiCollectionsTable;
   taxii_status: TaxiiStatusTable;
   peers: PeersTable;
   sessions: SessionsTable;

@@ -327,17 +327,19 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
 const accessSetCache = new WeakMap<object, Array<{ key: number; access: ObjectAccess }>>();
 
 /** The access sets the actor may read (the policy decides on each set), and how many there are. */
-async function readableAccessKeys(ctx: AppContext, actor: Principal): Promise<{ keys: number[]; total: number }> {
+async function readableAccessKeys(ctx: AppContext, actor: Principal, within?: (access: ObjectAccess) => boolean): Promise<{ keys: number[]; total: number }> {
   let sets = accessSetCache.get(ctx.store);
   if (!sets) accessSetCache.set(ctx.store, (sets = []));
   const newer = await repo.listAccessSets(ctx.store, sets.length > 0 ? sets[sets.length - 1]!.key : 0);
   for (const set of newer) sets.push({ key: set.key, access: accessOfColumns({ ...set, created_by_ref: null }) });
   const keys: number[] = [];
-  for (const set of sets) if (canRead(actor, set.access)) keys.push(set.key);
+  for (const set of sets) if (canRead(actor, set.access) && (!within || within(set.access))) keys.push(set.key);
   return { keys, total: sets.length };
 }
 
 export interface ListInput {
+  /** Only objects whose markings this accepts (a TAXII collection's view), besides need-to-know. */
+  within?: (access: ObjectAccess) => boolean;
   /** Which versions of each object (see repo.ListFilter.versions); the newest by default. */
   versions?: { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
   /** Only these ids. */
@@ -378,7 +380,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
     ...(input.ids ? { ids: input.ids } : {}),
     ...(input.cursor || input.addedAfterMicros !== undefined ? { afterSeq: Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) } : {}),
-    ...(await readableAccessKeys(ctx, actor).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
+    ...(await readableAccessKeys(ctx, actor, input.within).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
     originMember: actor.member?.code ?? null,
     ...(input.strategy ? { strategy: input.strategy } : {}),
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
@@ -391,6 +393,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   const reads: string[] = [];
   // The SQL pre-filter chose the rows; the rule is still applied to each one.
   for (const row of page) {
+    if (input.within && !input.within(accessOfColumns(row))) continue;
     const object = await visible(ctx, actor, row, reads);
     if (!object) continue;
     objects.push(object);

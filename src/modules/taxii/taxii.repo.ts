@@ -12,3 +12,11 @@ export async function insertStatus(store: Store, row: { id: string; owner: strin
 export async function findStatus(store: Store, id: string): Promise<{ owner: string; body: string } | undefined> {
   return store.db.selectFrom('taxii_status').select(['owner', 'body']).where('id', '=', id).executeTakeFirst();
 }
+
+export async function listCollections(store: Store): Promise<Array<{ id: string; alias: string; title: string; description: string; audience: string | null }>> {
+  return store.db.selectFrom('taxii_collections').select(['id', 'alias', 'title', 'description', 'audience']).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function insertCollection(store: Store, row: { id: string; alias: string; title: string; description: string; audience: string | null; created_at: string }): Promise<void> {
+  await store.db.insertInto('taxii_collections').values(row).execute();
+}

@@ -96,11 +96,12 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       max_content_length: ctx.config.bodyLimitBytes,
     }));
 
-    app.get(`/${service.API_ROOT}/collections/`, read, async (request) => ({ collections: service.listCollections(request.principal!) }));
+    app.get(`/${service.API_ROOT}/collections/`, read, async (request) => ({ collections: await service.listCollections(ctx, request.principal!) }));
 
-    app.get<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/`, read, async (request) =>
-      service.findCollection(request.principal!, request.params.collection),
-    );
+    app.get<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/`, read, async (request) => {
+      const { within: _view, ...collection } = await service.findCollection(ctx, request.principal!, request.params.collection);
+      return collection;
+    });
 
     const objects = async (
       request: FastifyRequest<{ Params: { collection: string; object?: string }; Querystring: ObjectsQuerystring }>,

@@ -9,7 +9,8 @@ import { hasPermission } from '../../policy/permissions.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { randomUUID } from 'node:crypto';
-import { isObjectRecord } from '../../policy/markings.js';
+import { EVERYONE, isObjectRecord } from '../../policy/markings.js';
+import type { ObjectAccess } from '../../policy/rule.js';
 import * as intel from '../intel/intel.service.js';
 import * as repo from './taxii.repo.js';
 
@@ -31,30 +32,62 @@ export interface Collection {
   media_types: string[];
 }
 
-/** The collections of the node: for now one view of all the intelligence the caller may read. */
-const COLLECTIONS = [
-  {
-    id: '6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e10',
-    alias: 'intel',
-    title: 'Intelligence you may read',
-    description: 'The newest version of every object of this node that your member, groups and clearance entitle you to, in the order added.',
-  },
-] as const;
+/** The built-in collection: everything the caller may read. */
+const ALL_INTEL = {
+  id: '6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e10',
+  alias: 'intel',
+  title: 'Intelligence you may read',
+  description: 'The newest version of every object of this node that your member, groups and clearance entitle you to, in the order added.',
+  audience: null as string[] | null,
+};
 
-export function listCollections(actor: Principal): Collection[] {
-  return COLLECTIONS.map((c) => ({
-    ...c,
+type CollectionDefinition = typeof ALL_INTEL;
+
+async function definitions(ctx: AppContext): Promise<CollectionDefinition[]> {
+  const configured = await repo.listCollections(ctx.store);
+  return [ALL_INTEL, ...configured.map((c) => ({ ...c, audience: c.audience === null ? null : c.audience.split(',').filter((e) => e !== '') }))];
+}
+
+function present(actor: Principal, c: CollectionDefinition): Collection {
+  return {
+    id: c.id,
+    title: c.title,
+    description: c.description,
+    alias: c.alias,
     can_read: hasPermission(actor, 'intel:read'),
     can_write: hasPermission(actor, 'intel:write'),
     media_types: [STIX_MEDIA_TYPE],
-  }));
+  };
+}
+
+export async function listCollections(ctx: AppContext, actor: Principal): Promise<Collection[]> {
+  return (await definitions(ctx)).map((c) => present(actor, c));
 }
 
 /** The collection by id or alias, or a 404 (also for a collection the caller may not read). */
-export function findCollection(actor: Principal, idOrAlias: string): Collection {
-  const found = listCollections(actor).find((c) => c.id === idOrAlias || c.alias === idOrAlias);
-  if (!found || !found.can_read) throw shieldwallError('NOT_FOUND', `no collection '${idOrAlias}' on this API root`);
-  return found;
+export async function findCollection(ctx: AppContext, actor: Principal, idOrAlias: string): Promise<Collection & { within?: (access: ObjectAccess) => boolean }> {
+  const found = (await definitions(ctx)).find((c) => c.id === idOrAlias || c.alias === idOrAlias);
+  const collection = found && present(actor, found);
+  if (!found || !collection?.can_read) throw shieldwallError('NOT_FOUND', `no collection '${idOrAlias}' on this API root`);
+  const audience = found.audience;
+  // A view keeps the objects released to everyone or to one of its audience entries.
+  return audience === null ? collection : { ...collection, within: (access) => access.releasability.some((e) => e === EVERYONE || audience.includes(e)) };
+}
+
+/** Adds a collection: a view of the objects released to its audience (node administrators). */
+export async function createCollection(
+  ctx: AppContext,
+  actor: Principal,
+  input: { alias: string; title: string; description?: string; audience: string[] | null },
+): Promise<Collection> {
+  if (!hasPermission(actor, 'directory:write') || !actor.roles.includes('node-admin')) {
+    if (actor.kind !== 'system') throw shieldwallError('FORBIDDEN', 'only a node administrator adds collections');
+  }
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.alias)) throw shieldwallError('BAD_REQUEST', `alias '${input.alias}' is not valid: lower-case letters, digits and '-'`);
+  if ((await definitions(ctx)).some((c) => c.alias === input.alias)) throw shieldwallError('CONFLICT', `a collection with alias '${input.alias}' exists already`);
+  const definition = { id: randomUUID(), alias: input.alias, title: input.title, description: input.description ?? '', audience: input.audience };
+  await repo.insertCollection(ctx.store, { ...definition, audience: input.audience === null ? null : `,${input.audience.join(',')},`, created_at: ctx.clock.now().toISOString() });
+  return present(actor, definition);
 }
 
 /** A TAXII timestamp of a date_added seq: microsecond precision, as TAXII asks for date_added. */
@@ -111,7 +144,7 @@ export interface ObjectsPage {
 
 /** One page of the newest versions in a collection, in date_added order. */
 export async function getObjects(ctx: AppContext, actor: Principal, collection: string, query: ObjectsQuery): Promise<ObjectsPage> {
-  findCollection(actor, collection);
+  const view = await findCollection(ctx, actor, collection);
   const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
   const page = await intel.listObjects(ctx, actor, {
     limit,
@@ -120,6 +153,7 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.ids ? { ids: query.ids } : {}),
     ...(query.types ? { types: query.types } : {}),
     ...(query.versions ? { versions: query.versions } : {}),
+    ...(view.within ? { within: view.within } : {}),
   });
   return { objects: page.objects, dateAdded: page.dateAdded, next: page.next };
 }
@@ -166,7 +200,7 @@ function versionOf(value: unknown): string {
  * are successes (a duplicate is not an error); the rest are failures with the reason.
  */
 export async function addObjects(ctx: AppContext, actor: Principal, collection: string, envelope: unknown): Promise<Status> {
-  const target = findCollection(actor, collection);
+  const target = await findCollection(ctx, actor, collection);
   if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not add objects to collection ${target.alias}`);
   if (!isObjectRecord(envelope) || !Array.isArray(envelope.objects)) {
     throw shieldwallError('INVALID_BUNDLE', 'the body must be a TAXII envelope: {"objects": [ ...STIX objects... ]}');
@@ -212,7 +246,7 @@ export async function getStatus(ctx: AppContext, actor: Principal, id: string): 
 
 /** Delete an Object: all its versions, or those match[version] names (need-to-know decides who may). */
 export async function deleteObject(ctx: AppContext, actor: Principal, collection: string, id: string, versionMatch: string | undefined): Promise<void> {
-  const target = findCollection(actor, collection);
+  const target = await findCollection(ctx, actor, collection);
   if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not delete from collection ${target.alias}`);
   await intel.deleteObject(ctx, actor, id, versionMatch === undefined ? { all: true } : parseVersionMatch(versionMatch));
 }

@@ -11,7 +11,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 import { ingestObjects } from '../intel/intel.service.js';
-import { TAXII_MEDIA_TYPE } from './taxii.service.js';
+import { createCollection, TAXII_MEDIA_TYPE } from './taxii.service.js';
 
 const ACCEPT = { accept: TAXII_MEDIA_TYPE };
 
@@ -188,6 +188,19 @@ for (const dialect of DIALECTS) {
       const one = await node.app.inject({ method: 'DELETE', url: `${collection}/objects/${older.id}/?match[version]=last`, headers: { ...ACCEPT, authorization: `Bearer ${node.tokens.analyst}` } });
       assert.equal(one.statusCode, 200, one.body);
       assert.deepEqual(((await get(`${collection}/objects/${older.id}/`)).json() as { objects: StixObject[] }).objects, [older]);
+    });
+
+    it('5.1: a configured collection is a view of what is released to its audience', async () => {
+      const partners = handlingMarkingDefinition({ id: 'marking-definition--1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['ALLIANCE', 'PARTNERS'] });
+      const shared = indicator({ object_marking_refs: [partners.id] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [partners, shared]);
+      const view = await createCollection(node.ctx, SYSTEM_PRINCIPAL, { alias: 'partners', title: 'Released to partners', audience: ['PARTNERS'] });
+      const listed = (await get('/taxii2/intel/collections/')).json() as { collections: Array<{ alias: string }> };
+      assert.deepEqual(listed.collections.map((c) => c.alias), ['intel', 'partners']);
+      const seen = (await get(`/taxii2/intel/collections/${view.id}/objects/?match[type]=indicator`)).json() as { objects: StixObject[] };
+      assert.deepEqual(seen.objects.map((o) => o.id), [shared.id], 'only what is released to partners');
+      assert.equal((await get(`/taxii2/intel/collections/partners/objects/${objects[1]!.id}/`)).statusCode, 404);
+      await assert.rejects(createCollection(node.ctx, SYSTEM_PRINCIPAL, { alias: 'partners', title: 'again', audience: null }), /exists already/);
     });
   });
 }
