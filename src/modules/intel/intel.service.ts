@@ -416,10 +416,16 @@ export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ b
  * match. Versions the actor may not read are left alone and not mentioned; if it may read some
  * but delete none, the answer is 403, if it may read none, 404.
  */
-export async function deleteObject(ctx: AppContext, actor: Principal, id: string, versions: ListInput['versions'] = { all: true }): Promise<number> {
+export async function deleteObject(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  versions: ListInput['versions'] = { all: true },
+  within?: ListInput['within'],
+): Promise<number> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
   const stored = await repo.findVersions(ctx.store, id);
-  const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)));
+  const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)) && (!within || within(accessOfColumns(row))));
   const selected = readable.filter((row, i) => {
     if (versions.all) return true;
     const object = JSON.parse(row.body) as StixObject;

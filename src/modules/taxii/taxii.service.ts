@@ -248,5 +248,5 @@ export async function getStatus(ctx: AppContext, actor: Principal, id: string): 
 export async function deleteObject(ctx: AppContext, actor: Principal, collection: string, id: string, versionMatch: string | undefined): Promise<void> {
   const target = await findCollection(ctx, actor, collection);
   if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not delete from collection ${target.alias}`);
-  await intel.deleteObject(ctx, actor, id, versionMatch === undefined ? { all: true } : parseVersionMatch(versionMatch));
+  await intel.deleteObject(ctx, actor, id, versionMatch === undefined ? { all: true } : parseVersionMatch(versionMatch), target.within);
 }

@@ -200,6 +200,8 @@ for (const dialect of DIALECTS) {
       const seen = (await get(`/taxii2/intel/collections/${view.id}/objects/?match[type]=indicator`)).json() as { objects: StixObject[] };
       assert.deepEqual(seen.objects.map((o) => o.id), [shared.id], 'only what is released to partners');
       assert.equal((await get(`/taxii2/intel/collections/partners/objects/${objects[1]!.id}/`)).statusCode, 404);
+      const outside = await node.app.inject({ method: 'DELETE', url: `/taxii2/intel/collections/partners/objects/${objects[1]!.id}/`, headers: { ...ACCEPT, authorization: `Bearer ${node.tokens['node-admin']}` } });
+      assert.equal(outside.statusCode, 404, 'not in this view: not deleted through it');
       await assert.rejects(createCollection(node.ctx, SYSTEM_PRINCIPAL, { alias: 'partners', title: 'again', audience: null }), /exists already/);
     });
   });
