@@ -109,6 +109,10 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       mode: 'objects' | 'manifest' | 'versions',
     ) => {
       const q = request.query;
+      // Each filter at most once (section 3.4): a repeated one arrives as a list and is malformed.
+      for (const [name, value] of Object.entries(q as Record<string, unknown>)) {
+        if (typeof value !== 'string') throw shieldwallError('BAD_REQUEST', `${name} is given more than once; give it once, with values separated by commas`);
+      }
       const versions = service.parseVersionMatch(mode === 'versions' ? 'all' : q['match[version]']);
       if (q['match[spec_version]'] !== undefined && !list(q['match[spec_version]'])!.includes('2.1')) return reply.send({});
       let limit: number | undefined;

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
@@ -102,6 +103,10 @@ for (const dialect of DIALECTS) {
       const picked = (await get(`${collection}/objects/?match[id]=${objects[3]!.id},${objects[7]!.id}`)).json() as { objects: StixObject[] };
       assert.deepEqual(picked.objects.map((o) => o.id), [objects[3]!.id, objects[7]!.id]);
       assert.equal((await get(`${collection}/objects/?added_after=yesterday`)).statusCode, 400);
+      const repeated = await get(`${collection}/objects/?match[type]=indicator&match[type]=malware`);
+      assert.equal(repeated.statusCode, 400, 'a filter given twice is malformed (3.4)');
+      assert.match(repeated.json().description, /more than once/);
+      assert.equal(((await get(`${collection}/objects/?match[type]=grouping`)).json() as { objects?: unknown[] }).objects, undefined, 'a type with no objects is an empty result, not an error');
     });
 
     it('5.5 / 5.6: an object by id, 404 for one the caller may not read; manifests list date_added and version', async () => {
@@ -203,6 +208,21 @@ for (const dialect of DIALECTS) {
       const outside = await node.app.inject({ method: 'DELETE', url: `/taxii2/intel/collections/partners/objects/${objects[1]!.id}/`, headers: { ...ACCEPT, authorization: `Bearer ${node.tokens['node-admin']}` } });
       assert.equal(outside.statusCode, 404, 'not in this view: not deleted through it');
       await assert.rejects(createCollection(node.ctx, SYSTEM_PRINCIPAL, { alias: 'partners', title: 'again', audience: null }), /exists already/);
+    });
+
+    it('3.4: malformed or strange filters get a 4xx, never a crash', async () => {
+      const names = ['added_after', 'limit', 'next', 'match[id]', 'match[type]', 'match[version]', 'match[spec_version]', 'other'];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...names), fc.string({ maxLength: 40 })), { maxLength: 4 }), async (params) => {
+          const query = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+          for (const path of ['objects/', 'manifest/', `objects/${objects[0]!.id}/`, `objects/${objects[0]!.id}/versions/`]) {
+            const response = await get(`${collection}/${path}?${query}`);
+            assert.ok([200, 400, 404].includes(response.statusCode), `${path}?${query}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+            assert.equal(response.headers['content-type'], TAXII_MEDIA_TYPE);
+          }
+        }),
+        { numRuns: dialect === 'sqlite' ? 150 : 40, seed: 20261122 },
+      );
     });
   });
 }
