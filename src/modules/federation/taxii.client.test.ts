@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { indicator } from '../../../test/support/factories.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
+import { ingestObjects } from '../intel/intel.service.js';
+import { TaxiiClient, TaxiiClientError } from './taxii.client.js';
+
+describe('TAXII client against a Shieldwall node', { timeout: 60_000 }, () => {
+  let node: TestNode;
+  let apiRoot: string;
+  const objects: StixObject[] = Array.from({ length: 11 }, () => indicator());
+  before(async () => {
+    node = await createTestNode('sqlite');
+    await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, objects);
+    await node.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = node.app.server.address() as { port: number };
+    apiRoot = `http://127.0.0.1:${address.port}/taxii2/intel/`;
+  });
+  after(async () => node?.close());
+
+  it('pages a collection to the end, and resumes from where a page ended', async () => {
+    const client = new TaxiiClient({ apiRoot, token: node.tokens.analyst });
+    try {
+      assert.deepEqual((await client.apiRootInfo()).versions, ['application/taxii+json;version=2.1']);
+      const [collection] = await client.collections();
+      const pages = [];
+      for await (const page of client.objects(collection!.id, { limit: 4 })) pages.push(page);
+      assert.deepEqual(pages.map((p) => p.objects.length), [4, 4, 3]);
+      assert.deepEqual(pages.flatMap((p) => p.objects.map((o) => o.id)), objects.map((o) => o.id));
+      // A restart that stored the first page's end gets the rest and nothing twice.
+      const rest = [];
+      for await (const page of client.objects(collection!.id, { addedAfter: pages[0]!.dateAddedLast!, limit: 100 })) rest.push(...page.objects.map((o) => o.id));
+      assert.deepEqual(rest, objects.slice(4).map((o) => o.id));
+      const fresh = indicator();
+      const status = await client.addObjects(collection!.id, [fresh, objects[0]]);
+      assert.deepEqual([status.success_count, status.failure_count], [2, 0]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('turns a refusal into an error naming the status and the server\'s message', async () => {
+    const client = new TaxiiClient({ apiRoot, token: 'sw_not-a-token' });
+    try {
+      await assert.rejects(client.collections(), (error: unknown) => error instanceof TaxiiClientError && error.status === 401 && /SW_UNAUTHENTICATED/.test(error.message));
+    } finally {
+      await client.close();
+    }
+  });
+});
