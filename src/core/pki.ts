@@ -58,7 +58,7 @@ export async function createCa(commonName: string): Promise<Issued> {
 
 export interface LeafRequest {
   commonName: string;
-  /** server: a node's HTTPS certificate; client: a user's or peer node's certificate. */
+  /** server: a node's certificate (HTTPS, and as a client to its peers); client: a user's certificate. */
   usage: 'server' | 'client';
   dnsNames?: string[];
   ips?: string[];
@@ -84,7 +84,8 @@ export async function issue(ca: Issued, request: LeafRequest): Promise<Issued> {
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-      new x509.ExtendedKeyUsageExtension([request.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      // A node's certificate also authenticates it to the peers it pulls from and pushes to.
+      new x509.ExtendedKeyUsageExtension(request.usage === 'server' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth]),
       ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
