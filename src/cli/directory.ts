@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { addToGroup, createPeer, createUser, listMembers, listPeers, listUsers, upsertMembers } from '../modules/directory/directory.service.js';
-import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
+import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
 
 /** A clearance given by name (SECRET) or level index (3). */
 function clearanceLevel(value: string): number {
-  const byName = DEFAULT_CLASSIFICATIONS.indexOf(value.toUpperCase() as (typeof DEFAULT_CLASSIFICATIONS)[number]);
-  if (byName >= 0) return byName;
+  const byName = classificationLevel(value);
+  if (byName !== undefined) return byName;
   if (/^\d+$/.test(value) && Number(value) < DEFAULT_CLASSIFICATIONS.length) return Number(value);
   throw new Error(`--clearance '${value}' is not a level: use one of ${DEFAULT_CLASSIFICATIONS.join(', ')} (or 0 to ${DEFAULT_CLASSIFICATIONS.length - 1})`);
 }

@@ -4,7 +4,7 @@
  * (SHIELDWALL_*) and, when SHIELDWALL_CONFIG names a JSON file, from that file (environment
  * wins). The result is validated once at start and frozen.
  */
-import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
+import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -160,10 +160,10 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     key: 'auditReadLevel',
     env: 'SHIELDWALL_AUDIT_READ_LEVEL',
     description: `Classification from which every read of an object is written to the audit log: ${DEFAULT_CLASSIFICATIONS.join(', ')}.`,
-    default: () => DEFAULT_CLASSIFICATIONS.indexOf('CONFIDENTIAL'),
+    default: () => classificationLevel('CONFIDENTIAL')!,
     parse: (raw) => {
-      const level = DEFAULT_CLASSIFICATIONS.indexOf(raw.trim().toUpperCase() as (typeof DEFAULT_CLASSIFICATIONS)[number]);
-      return level >= 0 ? { value: level } : { error: `expected one of ${DEFAULT_CLASSIFICATIONS.join(', ')}, got '${raw}'` };
+      const level = classificationLevel(raw);
+      return level !== undefined ? { value: level } : { error: `expected one of ${DEFAULT_CLASSIFICATIONS.join(', ')}, got '${raw}'` };
     },
   },
   tlsCert: {

@@ -104,6 +104,12 @@ export const EVERYONE = '*';
 /** Releasability entries naming one user (TLP:RED recipients) start with this. */
 export const USER_PREFIX = '@';
 
+/** The level of a classification name in the default scheme (case-insensitive), or undefined. */
+export function classificationLevel(name: string): number | undefined {
+  const level = (DEFAULT_CLASSIFICATIONS as readonly string[]).indexOf(name.trim().toUpperCase());
+  return level >= 0 ? level : undefined;
+}
+
 export interface HandlingMarking {
   /** Index into the node's ordered classification scheme. */
   classification?: number;

@@ -11,6 +11,7 @@ import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
+import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { prepareInWorker, type ParallelState } from './intel.parallel.js';
 import { prepareEntry, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
@@ -366,12 +367,11 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-const TIMESTAMP_INPUT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** Lists current versions in the order they were added; the cursor never skips an object. */
 export async function listObjects(ctx: AppContext, actor: Principal, input: ListInput): Promise<ObjectPage> {
   const limit = input.limit ?? 100;
-  if (input.modifiedAfter !== undefined && !TIMESTAMP_INPUT.test(input.modifiedAfter)) {
+  if (input.modifiedAfter !== undefined && !isTimestamp(input.modifiedAfter)) {
     throw shieldwallError('BAD_REQUEST', `modified_after '${input.modifiedAfter}' is not a STIX timestamp: use e.g. 2024-05-01T00:00:00.000Z`);
   }
   const rows = await repo.listCurrent(ctx.store, {

@@ -7,6 +7,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { hasPermission } from '../../policy/permissions.js';
 import type { Principal } from '../../policy/principal.js';
+import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { randomUUID } from 'node:crypto';
 import { EVERYONE, isObjectRecord } from '../../policy/markings.js';
@@ -96,21 +97,14 @@ export function taxiiTimestamp(micros: number): string {
   return `${new Date(millis).toISOString().slice(0, 19)}.${String(micros % 1_000_000).padStart(6, '0')}Z`;
 }
 
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
-
 /** Microseconds since the epoch of a STIX/TAXII timestamp (finer digits are cut). */
 export function parseTimestamp(value: string, parameter: string): number {
-  const match = TIMESTAMP.exec(value);
-  const seconds = match ? Date.parse(`${match[1]}Z`) : Number.NaN;
-  if (!match || Number.isNaN(seconds)) {
-    throw shieldwallError('BAD_REQUEST', `${parameter} '${value}' is not a timestamp: use e.g. 2024-05-01T00:00:00.000000Z`);
-  }
-  return seconds * 1000 + Number((match[2] ?? '').padEnd(6, '0').slice(0, 6));
+  if (!isTimestamp(value)) throw shieldwallError('BAD_REQUEST', `${parameter} '${value}' is not a timestamp: use e.g. 2024-05-01T00:00:00.000000Z`);
+  const fraction = value.length > 20 ? value.slice(20, -1) : '';
+  return Date.parse(`${value.slice(0, 19)}Z`) * 1000 + Number(fraction.padEnd(6, '0').slice(0, 6));
 }
 
 export type VersionMatch = { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
-
-const STIX_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** match[version] (section 3.4.1): last, first, all (alone), or STIX timestamps; none twice. */
 export function parseVersionMatch(value: string | undefined): VersionMatch {
@@ -121,7 +115,7 @@ export function parseVersionMatch(value: string | undefined): VersionMatch {
   const match: VersionMatch = {};
   for (const v of values) {
     if (v === 'last' || v === 'first' || v === 'all') match[v] = true;
-    else if (STIX_TIMESTAMP.test(v)) (match.exact ??= []).push(v);
+    else if (isTimestamp(v)) (match.exact ??= []).push(v);
     else throw shieldwallError('BAD_REQUEST', `match[version] value '${v}' is not last, first, all or a STIX timestamp`);
   }
   return match;
