@@ -26,6 +26,8 @@ import { commonNameOf } from './core/pki.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 import { taxiiRoutes } from './modules/taxii/taxii.routes.js';
+import { federationRoutes } from './modules/federation/federation.routes.js';
+import { FederationScheduler } from './modules/federation/federation.scheduler.js';
 
 export interface BuildOptions {
   config: Config;
@@ -44,6 +46,8 @@ export interface Node {
   setReady(ready: boolean): void;
   /** Every route with the permission it names (for the tests that walk them all). */
   routes: ReadonlyArray<{ method: string; url: string; permission: string }>;
+  /** Sync with peer nodes: started by the server when SHIELDWALL_FEDERATION is on. */
+  federation: FederationScheduler;
 }
 
 /** The shared services of a node, also used by CLI commands that work on the store directly. */
@@ -107,12 +111,14 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
         }
       }
     }
+    // Authentication schemes are case-insensitive (RFC 9110 section 11.1): some clients send 'basic'.
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) {
+    const scheme = header?.slice(0, header.indexOf(' ')).toLowerCase();
+    if (header && scheme === 'bearer') {
       request.principal = await authenticateToken(ctx, header.slice(7).trim());
       return;
     }
-    if (header?.startsWith('Basic ')) {
+    if (header && scheme === 'basic') {
       request.principal = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
       return;
     }
@@ -183,6 +189,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   await app.register(intelRoutes(ctx));
   await app.register(directoryRoutes(ctx));
   await app.register(taxiiRoutes(ctx), { prefix: '/taxii2' });
+  const federation = new FederationScheduler(ctx);
+  await app.register(federationRoutes(ctx, () => void federation.refresh().catch((error) => ctx.logger.error({ err: error }, 'reading the peers failed'))));
 
-  return { app, ctx, routes, setReady: (value) => (ready = value) };
+  return { app, ctx, routes, federation, setReady: (value) => (ready = value) };
 }

@@ -47,12 +47,14 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   node.setReady(true);
   log.info({ url, store: store.location }, 'Shieldwall node listening');
+  if (config.federation) await node.federation.start();
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') => {
     stopping ??= (async () => {
       log.info({ reason }, 'shutting down: finishing in-flight requests');
       node.setReady(false);
+      await node.federation.stop().catch((error: unknown) => log.error({ err: error }, 'stopping federation failed'));
       const timer = setTimeout(() => {
         log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; closing anyway');
         process.exit(1);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { addToGroup, createPeer, createUser, listMembers, listPeers, listUsers, upsertMembers } from '../modules/directory/directory.service.js';
+import { addToGroup, createUser, listMembers, listUsers, upsertMembers } from '../modules/directory/directory.service.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
 
 /** A clearance given by name (SECRET) or level index (3). */
-function clearanceLevel(value: string): number {
+export function clearanceLevel(value: string): number {
   const byName = classificationLevel(value);
   if (byName !== undefined) return byName;
   if (/^\d+$/.test(value) && Number(value) < DEFAULT_CLASSIFICATIONS.length) return Number(value);
@@ -66,30 +66,5 @@ export function registerDirectory(program: Command): void {
         createUser(ctx, SYSTEM_PRINCIPAL, { name: o.name, member: o.member ?? null, clearance: clearanceLevel(o.clearance), roles: roles as Role[] }),
       );
       process.stdout.write(`${JSON.stringify(user)}\n`);
-    });
-
-  const peers = program.command('peers').description('peer nodes that authenticate with a client certificate: list, add');
-  peers
-    .command('list')
-    .description('list peer nodes as JSON lines')
-    .action(async () => {
-      for (const p of await withLocalStore((ctx) => listPeers(ctx))) process.stdout.write(`${JSON.stringify(p)}\n`);
-    });
-  peers
-    .command('add')
-    .description('register a peer node: requests with its client certificate act for its member')
-    .requiredOption('--name <name>', 'peer node name, e.g. fra-node')
-    .requiredOption('--member <code>', 'the member the peer acts for')
-    .option('--certificate-cn <cn>', 'common name of its client certificate (default: the name)')
-    .option('--roles <roles>', `comma-separated: ${ROLES.join(', ')}`, 'analyst')
-    .option('--clearance <level>', `${DEFAULT_CLASSIFICATIONS.join(', ')}`, 'UNCLASSIFIED')
-    .action(async (o: { name: string; member: string; certificateCn?: string; roles: string; clearance: string }) => {
-      const roles = o.roles.split(',').map((r) => r.trim());
-      const bad = roles.find((r) => !isRole(r));
-      if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
-      const peer = await withLocalStore((ctx) =>
-        createPeer(ctx, SYSTEM_PRINCIPAL, { name: o.name, certificateCn: o.certificateCn ?? o.name, member: o.member, clearance: clearanceLevel(o.clearance), roles: roles as Role[] }),
-      );
-      process.stdout.write(`${JSON.stringify(peer)}\n`);
     });
 }

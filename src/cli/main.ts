@@ -7,6 +7,7 @@ import { registerDemo } from './demo.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
+import { registerPeers } from './peers.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
 
@@ -21,6 +22,7 @@ registerServe(program);
 registerIngest(program);
 registerDemo(program);
 registerDirectory(program);
+registerPeers(program);
 registerAudit(program);
 registerPki(program);
 registerCollections(program);

@@ -29,6 +29,10 @@ export interface Config {
   /** PEM file of the CA(s) whose client certificates authenticate users and peer nodes. */
   readonly tlsClientCa: string | undefined;
   readonly shutdownTimeoutMs: number;
+  /** Sync with peer nodes that have a TAXII URL (pull on their interval, push on new intelligence). */
+  readonly federation: boolean;
+  /** File holding the key that seals peer credentials at rest (made on first use). */
+  readonly secretKeyFile: string;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -193,6 +197,20 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'How long a graceful shutdown waits for in-flight requests before closing anyway.',
     default: () => 30000,
     parse: integer(0, 600000),
+  },
+  federation: {
+    key: 'federation',
+    env: 'SHIELDWALL_FEDERATION',
+    description: 'Sync with the peer nodes that have a TAXII URL (1), or leave it to `shieldwall peers sync` (0). With several processes on one PostgreSQL, set 1 on one of them.',
+    default: () => true,
+    parse: boolean,
+  },
+  secretKeyFile: {
+    key: 'secretKeyFile',
+    env: 'SHIELDWALL_SECRET_KEY_FILE',
+    description: 'File of the key that seals peer credentials (tokens, passwords) in the store; made with mode 0600 on first use.',
+    default: (partial) => path.join(partial.dataDir ?? path.resolve('data'), 'secret.key'),
+    parse: nonEmpty,
   },
 };
 

@@ -40,6 +40,7 @@ export const ERRORS = Object.freeze({
   UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),
   PAYLOAD_TOO_LARGE: define('SW_PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the configured limit.'),
   INVALID_BUNDLE: define('SW_INVALID_BUNDLE', 422, 'The body is not a STIX bundle, a JSON array of STIX objects or NDJSON of STIX objects.'),
+  PEER_FAILED: define('SW_PEER_FAILED', 502, 'A peer node could not be reached or answered with an error; the message says which and why, and the peer\'s status keeps it.'),
   NOT_READY: define('SW_NOT_READY', 503, 'The node is starting or shutting down.'),
   INTERNAL: define('SW_INTERNAL', 500, 'An unexpected error occurred; it has been logged with the request id.'),
 });

@@ -3,6 +3,7 @@ import type { DialectName, Store } from './database.js';
 import * as m0001 from './migrations/0001_intel_store.js';
 import * as m0002 from './migrations/0002_need_to_know.js';
 import * as m0003 from './migrations/0003_taxii.js';
+import * as m0004 from './migrations/0004_federation.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0001_intel_store': m0001,
   '0002_need_to_know': m0002,
   '0003_taxii': m0003,
+  '0004_federation': m0004,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -66,6 +66,27 @@ export interface UsersTable {
   disabled_at: string | null;
 }
 
+export interface FederationStateTable {
+  peer: string;
+  pull_cursor: string | null;
+  push_cursor: Generated<number>;
+  pulled: Generated<number>;
+  pushed: Generated<number>;
+  refused: Generated<number>;
+  last_pull_at: string | null;
+  last_push_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  failures: Generated<number>;
+}
+
+export interface FederationProvenanceTable {
+  object_id: string;
+  version: string;
+  peer: string;
+  received_at: string;
+}
+
 export interface MemberGroupsTable {
   name: string;
   description: string;
@@ -118,6 +139,16 @@ export interface PeersTable {
   roles: string;
   created_at: string;
   disabled_at: string | null;
+  members: string | null;
+  url: string | null;
+  pull_collection: string | null;
+  push_collection: string | null;
+  direction: Generated<string>;
+  interval_s: Generated<number>;
+  auth: Generated<string>;
+  username: string | null;
+  secret: string | null;
+  ca_file: string | null;
 }
 
 export interface TaxiiStatusTable {
@@ -142,6 +173,8 @@ export interface Database {
   taxii_collections: TaxiiCollectionsTable;
   taxii_status: TaxiiStatusTable;
   peers: PeersTable;
+  federation_state: FederationStateTable;
+  federation_provenance: FederationProvenanceTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   stix_objects: StixObjectsTable;

@@ -25,6 +25,8 @@ export interface Principal {
   readonly userName: string | null;
   readonly roles: readonly Role[];
   readonly member: MemberOfPrincipal | null;
+  /** A peer node: all the members it stands for (member is the first of them). */
+  readonly represents?: readonly MemberOfPrincipal[];
   /** Index into the classification scheme: reads and marks up to this level. */
   readonly clearance: number;
 }

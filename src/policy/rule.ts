@@ -6,7 +6,7 @@
  */
 import type { StixObject } from '../stix/types.js';
 import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
-import type { Principal, Role } from './principal.js';
+import type { MemberOfPrincipal, Principal, Role } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
 export interface ObjectAccess {
@@ -33,6 +33,11 @@ export function isOriginator(principal: Principal, access: Pick<ObjectAccess, 'c
   return identity !== undefined && identity !== null && access.createdByRef === identity;
 }
 
+/** Is the object released to this member: '*', its code or one of its groups is listed? */
+function releasedTo(member: MemberOfPrincipal, listed: readonly string[]): boolean {
+  return listed.includes(EVERYONE) || listed.includes(member.code) || member.groups.some((group) => listed.includes(group));
+}
+
 /**
  * May this principal read this object?
  * 1. Clearance: the principal's clearance is at least the object's classification (always,
@@ -41,23 +46,35 @@ export function isOriginator(principal: Principal, access: Pick<ObjectAccess, 'c
  * 3. Releasability: '*', the principal's member code or one of its member's groups is listed.
  * 4. TLP: CLEAR, GREEN, AMBER (and no TLP) need nothing more; AMBER+STRICT needs the member
  *    named by its code (a group is not enough); RED needs the user named ('@' + user name).
+ * A peer node reads for the members it stands for (see peerCanRead).
  */
 export function canRead(principal: Principal, access: ObjectAccess): boolean {
   if (access.classification > principal.clearance) return false;
+  if (principal.kind === 'peer') return peerCanRead(principal, access);
   if (isOriginator(principal, access)) return true;
   const member = principal.member;
   const listed = access.releasability;
-  const memberNamed = member !== null && listed.includes(member.code);
-  const released = memberNamed || listed.includes(EVERYONE) || (member !== null && member.groups.some((group) => listed.includes(group)));
-  if (!released) return false;
+  if (member === null ? !listed.includes(EVERYONE) : !releasedTo(member, listed)) return false;
   switch (access.tlp) {
     case 'amber+strict':
-      return memberNamed;
+      return member !== null && listed.includes(member.code);
     case 'red':
       return principal.userName !== null && listed.includes(USER_PREFIX + principal.userName);
     default:
       return true;
   }
+}
+
+/**
+ * What a peer node may receive (federation pull or push): never TLP:RED or TLP:AMBER+STRICT,
+ * which stay on the node where they were given and are read there by the people and the member
+ * they name; otherwise what one of the members the peer stands for may read (its originator's
+ * own objects included), up to the clearance granted to the peer.
+ */
+function peerCanRead(principal: Principal, access: ObjectAccess): boolean {
+  if (access.tlp === 'red' || access.tlp === 'amber+strict') return false;
+  const members = principal.represents ?? (principal.member ? [principal.member] : []);
+  return members.some((member) => (member.identityId !== null && member.identityId === access.createdByRef) || releasedTo(member, access.releasability));
 }
 
 export type WriteDenial = { rule: 'above-clearance' | 'foreign-originator'; message: string };
@@ -66,14 +83,17 @@ export type WriteDenial = { rule: 'above-clearance' | 'foreign-originator'; mess
  * May this principal store an object with these markings? Nobody marks above their own
  * clearance, and nobody writes in the name of another member of this node (created_by_ref set
  * to that member's identity). Objects created by identities outside the node (feeds, partners'
- * platforms) may be relayed. The node itself (system principal) is not limited.
+ * platforms) may be relayed, and peer nodes relay members' objects between nodes. The node
+ * itself (system principal) is not limited.
  */
 export function canWrite(principal: Principal, access: ObjectAccess, originatorMember: string | null): WriteDenial | undefined {
   if (principal.kind === 'system') return undefined;
   if (access.classification > principal.clearance) {
     return { rule: 'above-clearance', message: `the object is marked above your clearance; mark it at or below your clearance level (${principal.clearance})` };
   }
-  if (originatorMember !== null && originatorMember !== principal.member?.code) {
+  // A peer node relays what members wrote on their own nodes; provenance records which peer
+  // delivered it.
+  if (originatorMember !== null && principal.kind !== 'peer' && originatorMember !== principal.member?.code) {
     return {
       rule: 'foreign-originator',
       message: `created_by_ref is the identity of member ${originatorMember}; only that member's users may write in its name`,

@@ -15,10 +15,10 @@ export interface TestNode extends Node {
   close(): Promise<void>;
 }
 
-export async function createTestNode(dialect: DialectName, overrides: Partial<Config> = {}): Promise<TestNode> {
+export async function createTestNode(dialect: DialectName, overrides: Partial<Config> = {}, https?: { cert: string; key: string; ca?: string }): Promise<TestNode> {
   const testStore = await createTestStore(dialect);
   const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent', ...overrides });
-  const node = await buildApp({ config, store: testStore.store, logger: false });
+  const node = await buildApp({ config, store: testStore.store, logger: false, ...(https ? { https } : {}) });
   node.setReady(true);
   // One ally member; a user of it per role, cleared to the top of the scheme.
   await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: TEST_MEMBER, name: 'Test member', kind: 'ally', country: null, identityId: TEST_MEMBER_IDENTITY }]);

@@ -123,6 +123,12 @@ export async function insertPeer(db: Kysely<Database>, peer: Insertable<PeersTab
   await db.insertInto('peers').values(peer).execute();
 }
 
+export type PeerRow = Selectable<PeersTable>;
+
+export async function findPeer(db: Kysely<Database>, name: string): Promise<PeerRow | undefined> {
+  return db.selectFrom('peers').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
 export async function findPeerByCertificate(db: Kysely<Database>, cn: string): Promise<Selectable<PeersTable> | undefined> {
   return db.selectFrom('peers').selectAll().where('certificate_cn', '=', cn).executeTakeFirst();
 }

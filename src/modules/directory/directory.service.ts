@@ -2,7 +2,8 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { isRole, memberGroups, ROLES, type MemberKind, type Principal, type Role } from '../../policy/principal.js';
+import { isRole, memberGroups, ROLES, type MemberKind, type MemberOfPrincipal, type Principal, type Role } from '../../policy/principal.js';
+import { nodeKey, seal, unseal } from '../../core/secrets.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
 import { canAdminister, canGrant } from '../../policy/rule.js';
@@ -206,42 +207,162 @@ export async function principalOfUser(ctx: AppContext, name: string, kind: Princ
   return { kind, name: display, userName: user.name, roles: user.roles, member, clearance: user.clearance };
 }
 
+export const PEER_DIRECTIONS = ['none', 'pull', 'push', 'both'] as const;
+export type PeerDirection = (typeof PEER_DIRECTIONS)[number];
+export const PEER_AUTH = ['mtls', 'token', 'basic', 'none'] as const;
+export type PeerAuth = (typeof PEER_AUTH)[number];
+
 export interface Peer {
   /** The peer node's name, e.g. deu-node. */
   name: string;
   /** The common name of its client certificate. */
   certificateCn: string;
-  /** The member it acts for. */
-  member: string;
+  /** The members it stands for (the first is its principal's member). */
+  members: string[];
   clearance: number;
   roles: Role[];
+  /** Its TAXII 2.1 API root, when this node pulls from or pushes to it. */
+  url: string | null;
+  /** Remote collection (id or alias) pulled from, and pushed to. */
+  pullCollection: string | null;
+  pushCollection: string | null;
+  direction: PeerDirection;
+  intervalSeconds: number;
+  /** How this node authenticates to it: its node certificate, a token, a user and password. */
+  auth: PeerAuth;
+  username: string | null;
+  /** Whether a token or password is sealed in the store (never shown). */
+  hasSecret: boolean;
+  /** PEM file of the CA that signed the peer's server certificate (default: the node's client CA). */
+  caFile: string | null;
 }
 
-/** Registers a peer node (node administrators): its certificate will act for its member. */
-export async function createPeer(ctx: AppContext, actor: Principal, peer: Peer): Promise<Peer> {
-  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator registers peer nodes');
+export type PeerInput = Pick<Peer, 'name' | 'members' | 'clearance' | 'roles'> &
+  Partial<Omit<Peer, 'name' | 'members' | 'clearance' | 'roles' | 'hasSecret'>> & {
+    /** A token or password for the peer: sealed with the node key before it is stored. */
+    secret?: string;
+  };
+
+/** What federation needs to reach a peer: the peer and its credential, unsealed. */
+export interface PeerLink extends Peer {
+  secret: string | null;
+}
+
+function presentPeer(p: repo.PeerRow): Peer {
+  return {
+    name: p.name,
+    certificateCn: p.certificate_cn,
+    members: p.members === null ? [p.member_code] : p.members.split(',').filter((m) => m !== ''),
+    clearance: p.clearance,
+    roles: p.roles.split(',').filter(isRole),
+    url: p.url,
+    pullCollection: p.pull_collection,
+    pushCollection: p.push_collection,
+    direction: (PEER_DIRECTIONS as readonly string[]).includes(p.direction) ? (p.direction as PeerDirection) : 'none',
+    intervalSeconds: p.interval_s,
+    auth: (PEER_AUTH as readonly string[]).includes(p.auth) ? (p.auth as PeerAuth) : 'mtls',
+    username: p.username,
+    hasSecret: p.secret !== null,
+    caFile: p.ca_file,
+  };
+}
+
+/** Checks a peer definition; throws a BAD_REQUEST naming the field and the fix. */
+function checkPeer(peer: PeerInput): void {
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(peer.name)) throw shieldwallError('BAD_REQUEST', `peer name '${peer.name}' is not valid: use lower-case letters, digits, '.', '_' and '-'`);
-  if (!(await repo.findMember(ctx.store.db, peer.member))) throw shieldwallError('NOT_FOUND', `no member with code '${peer.member}'`);
+  if (peer.members.length === 0) throw shieldwallError('BAD_REQUEST', 'a peer stands for at least one member: give --member CODE');
   const bad = peer.roles.find((r) => !isRole(r));
   if (bad !== undefined || peer.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
-  if (await repo.findPeerByCertificate(ctx.store.db, peer.certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${peer.certificateCn}' exists already`);
-  const event = { action: 'directory.peer.create', subject: peer.name, detail: { member: peer.member, certificate_cn: peer.certificateCn, clearance: peer.clearance, roles: peer.roles } };
-  await audited(ctx, actor, event, (db) =>
-    repo.insertPeer(db, {
-      name: peer.name,
-      certificate_cn: peer.certificateCn,
-      member_code: peer.member,
-      clearance: peer.clearance,
-      roles: `,${peer.roles.join(',')},`,
-      created_at: ctx.clock.now().toISOString(),
-      disabled_at: null,
-    }),
-  );
-  return peer;
+  const direction = peer.direction ?? (peer.url ? 'both' : 'none');
+  if (!(PEER_DIRECTIONS as readonly string[]).includes(direction)) throw shieldwallError('BAD_REQUEST', `direction '${direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
+  if (peer.auth !== undefined && !(PEER_AUTH as readonly string[]).includes(peer.auth)) throw shieldwallError('BAD_REQUEST', `auth '${peer.auth}' is not one of ${PEER_AUTH.join(', ')}`);
+  if (peer.url) {
+    let url: URL;
+    try {
+      url = new URL(peer.url);
+    } catch {
+      throw shieldwallError('BAD_REQUEST', `url '${peer.url}' is not a URL: give the peer's TAXII API root, e.g. https://deu.example:8443/taxii2/intel/`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw shieldwallError('BAD_REQUEST', `url '${peer.url}' is not http(s)`);
+    if (url.username || url.password) throw shieldwallError('BAD_REQUEST', 'put credentials in --token-file or --password-file, not in the url');
+  } else if (direction !== 'none') throw shieldwallError('BAD_REQUEST', `direction ${direction} needs the peer's TAXII API root: give --url`);
+  if (peer.intervalSeconds !== undefined && !(Number.isInteger(peer.intervalSeconds) && peer.intervalSeconds >= 1 && peer.intervalSeconds <= 86_400)) {
+    throw shieldwallError('BAD_REQUEST', `interval ${peer.intervalSeconds} is not a whole number of seconds from 1 to 86400`);
+  }
+  if ((peer.auth === 'token' || peer.auth === 'basic') && !peer.secret) throw shieldwallError('BAD_REQUEST', `auth ${peer.auth} needs the ${peer.auth === 'token' ? 'token' : 'password'}: give --${peer.auth === 'token' ? 'token' : 'password'}-file`);
+  if (peer.auth === 'basic' && !peer.username) throw shieldwallError('BAD_REQUEST', 'auth basic needs --username');
+}
+
+/**
+ * Registers a peer node (node administrators): its certificate acts for its members, and, with
+ * a URL, this node pulls from and pushes to its TAXII server.
+ */
+export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerInput): Promise<Peer> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator registers peer nodes');
+  checkPeer(peer);
+  for (const code of peer.members) if (!(await repo.findMember(ctx.store.db, code))) throw shieldwallError('NOT_FOUND', `no member with code '${code}'; add it first with: shieldwall members add`);
+  const certificateCn = peer.certificateCn ?? peer.name;
+  if (await repo.findPeer(ctx.store.db, peer.name)) throw shieldwallError('CONFLICT', `a peer named '${peer.name}' exists already`);
+  if (await repo.findPeerByCertificate(ctx.store.db, certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${certificateCn}' exists already`);
+  const direction = peer.direction ?? (peer.url ? 'both' : 'none');
+  const row = {
+    name: peer.name,
+    certificate_cn: certificateCn,
+    member_code: peer.members[0]!,
+    members: `,${peer.members.join(',')},`,
+    clearance: peer.clearance,
+    roles: `,${peer.roles.join(',')},`,
+    created_at: ctx.clock.now().toISOString(),
+    disabled_at: null,
+    url: peer.url ?? null,
+    pull_collection: peer.pullCollection ?? (peer.url ? 'intel' : null),
+    push_collection: peer.pushCollection ?? peer.pullCollection ?? (peer.url ? 'intel' : null),
+    direction,
+    interval_s: peer.intervalSeconds ?? 60,
+    auth: peer.auth ?? 'mtls',
+    username: peer.username ?? null,
+    secret: peer.secret ? seal(nodeKey(ctx.config.secretKeyFile), peer.secret) : null,
+    ca_file: peer.caFile ?? null,
+  };
+  const { secret: _sealed, ...shown } = row;
+  const event = { action: 'directory.peer.create', subject: peer.name, detail: { ...shown, has_secret: row.secret !== null } };
+  await audited(ctx, actor, event, (db) => repo.insertPeer(db, row));
+  return presentPeer(row as repo.PeerRow);
 }
 
 export async function listPeers(ctx: AppContext): Promise<Peer[]> {
-  return (await repo.listPeers(ctx.store.db)).map((p) => ({ name: p.name, certificateCn: p.certificate_cn, member: p.member_code, clearance: p.clearance, roles: p.roles.split(',').filter(isRole) }));
+  return (await repo.listPeers(ctx.store.db)).map(presentPeer);
+}
+
+/** The peer with its credential unsealed, for the federation module only. */
+export async function peerLink(ctx: AppContext, name: string): Promise<PeerLink | undefined> {
+  const row = await repo.findPeer(ctx.store.db, name);
+  if (!row || row.disabled_at !== null) return undefined;
+  return { ...presentPeer(row), secret: row.secret === null ? null : unseal(nodeKey(ctx.config.secretKeyFile), row.secret) };
+}
+
+async function memberOfPrincipal(ctx: AppContext, code: string): Promise<MemberOfPrincipal | undefined> {
+  const m = await repo.findMember(ctx.store.db, code);
+  if (!m) return undefined;
+  return { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store.db, m.code)) };
+}
+
+/** The principal a peer node acts as: the members it stands for, its clearance and roles. */
+export async function principalOfPeer(ctx: AppContext, name: string): Promise<Principal | undefined> {
+  const row = await repo.findPeer(ctx.store.db, name);
+  return row ? peerPrincipal(ctx, row) : undefined;
+}
+
+async function peerPrincipal(ctx: AppContext, row: repo.PeerRow): Promise<Principal | undefined> {
+  if (row.disabled_at !== null) return undefined;
+  const peer = presentPeer(row);
+  const represents: MemberOfPrincipal[] = [];
+  for (const code of peer.members) {
+    const member = await memberOfPrincipal(ctx, code);
+    if (member) represents.push(member);
+  }
+  if (represents.length === 0) return undefined;
+  return { kind: 'peer', name: peer.name, userName: null, roles: peer.roles, member: represents[0]!, represents, clearance: peer.clearance };
 }
 
 /**
@@ -251,17 +372,7 @@ export async function listPeers(ctx: AppContext): Promise<Peer[]> {
 export async function principalOfCertificate(ctx: AppContext, cn: string): Promise<Principal | undefined> {
   const peer = await repo.findPeerByCertificate(ctx.store.db, cn);
   if (!peer) return principalOfUser(ctx, cn, 'user', `certificate ${cn}`);
-  if (peer.disabled_at !== null) return undefined;
-  const m = await repo.findMember(ctx.store.db, peer.member_code);
-  if (!m) return undefined;
-  return {
-    kind: 'peer',
-    name: peer.name,
-    userName: null,
-    roles: peer.roles.split(',').filter(isRole),
-    member: { code: m.code, kind: m.kind as MemberKind, identityId: m.identity_id, groups: memberGroups(m.kind as MemberKind, await repo.namedGroupsOf(ctx.store.db, m.code)) },
-    clearance: peer.clearance,
-  };
+  return peerPrincipal(ctx, peer);
 }
 
 /** The user behind the bootstrap token: administers the node, reads no intelligence. */

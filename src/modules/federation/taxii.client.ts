@@ -12,8 +12,9 @@ export interface TaxiiClientOptions {
   /** The API root URL, e.g. https://deu.example/taxii2/intel/ */
   apiRoot: string;
   /** PEM: the client certificate and key this node presents, and the CA its peers' certificates chain to. */
-  tls?: { cert: string; key: string; ca?: string };
+  tls?: { cert?: string; key?: string; ca?: string };
   token?: string;
+  basic?: { username: string; password: string };
   /** Milliseconds to wait for headers and for each part of a body. */
   timeoutMs?: number;
 }
@@ -54,8 +55,19 @@ export class TaxiiClient {
   constructor(options: TaxiiClientOptions) {
     this.root = options.apiRoot.endsWith('/') ? options.apiRoot : `${options.apiRoot}/`;
     const timeout = options.timeoutMs ?? 30_000;
-    this.dispatcher = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connect: options.tls ? { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } : {} });
-    this.headers = { accept: TAXII_MEDIA_TYPE, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+    const tls = options.tls ?? {};
+    this.dispatcher = new Agent({
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connectTimeout: Math.min(timeout, 10_000),
+      connect: { ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), ...(tls.ca ? { ca: tls.ca } : {}) },
+    });
+    const authorization = options.token
+      ? `Bearer ${options.token}`
+      : options.basic
+        ? `Basic ${Buffer.from(`${options.basic.username}:${options.basic.password}`).toString('base64')}`
+        : undefined;
+    this.headers = { accept: TAXII_MEDIA_TYPE, ...(authorization ? { authorization } : {}) };
   }
 
   private async call<T>(path: string, init: { method?: 'GET' | 'POST'; body?: string } = {}): Promise<{ body: T; headers: Record<string, string | string[] | undefined> }> {
@@ -97,21 +109,32 @@ export class TaxiiClient {
    */
   async *objects(collection: string, options: { addedAfter?: string; limit?: number } = {}): AsyncGenerator<ObjectsPage> {
     const limit = options.limit ?? 1000;
-    let addedAfter = options.addedAfter;
-    let next: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({ limit: String(limit) });
-      if (next) query.set('next', next);
-      if (addedAfter) query.set('added_after', addedAfter);
-      const { body, headers } = await this.call<{ more?: boolean; next?: string; objects?: StixObject[] }>(`collections/${encodeURIComponent(collection)}/objects/?${query}`);
+    const fetchPage = async (query: { next?: string; addedAfter?: string }) => {
+      const params = new URLSearchParams({ limit: String(limit) });
+      if (query.next) params.set('next', query.next);
+      if (query.addedAfter) params.set('added_after', query.addedAfter);
+      const { body, headers } = await this.call<{ more?: boolean; next?: string; objects?: StixObject[] }>(`collections/${encodeURIComponent(collection)}/objects/?${params}`);
       const dateAddedLast = headers['x-taxii-date-added-last'] as string | undefined;
-      yield { objects: body.objects ?? [], dateAddedLast };
-      if (!body.more) return;
-      if (body.next) next = body.next;
-      else if (dateAddedLast) {
-        next = undefined;
-        addedAfter = dateAddedLast;
-      } else throw new TaxiiClientError(200, this.root, 'the server says more objects follow but gives neither next nor X-TAXII-Date-Added-Last');
+      let following: { next?: string; addedAfter?: string } | undefined;
+      if (body.more) {
+        if (body.next) following = { next: body.next, ...(query.addedAfter ? { addedAfter: query.addedAfter } : {}) };
+        else if (dateAddedLast) following = { addedAfter: dateAddedLast };
+        else throw new TaxiiClientError(200, this.root, 'the server says more objects follow but gives neither next nor X-TAXII-Date-Added-Last');
+      }
+      return { page: { objects: body.objects ?? [], dateAddedLast }, following };
+    };
+    // The next page is on its way while the caller handles this one.
+    let pending = fetchPage(options.addedAfter ? { addedAfter: options.addedAfter } : {});
+    try {
+      for (;;) {
+        const { page, following } = await pending;
+        if (following) pending = fetchPage(following);
+        yield page;
+        if (!following) return;
+      }
+    } finally {
+      // A caller that stops early leaves no request failing unobserved.
+      pending.catch(() => undefined);
     }
   }
 

@@ -270,6 +270,8 @@ export interface ObjectPage {
   /** date_added of each object, in microseconds since the epoch (its seq). */
   dateAdded: number[];
   next: string | undefined;
+  /** The date_added (seq) of the last stored version this page looked at, readable or not. */
+  lastSeq: number | undefined;
 }
 
 const STIX_ID = /^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -400,7 +402,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     dateAdded.push(Number(row.seq));
   }
   await auditReads(ctx, actor, reads, 'listing');
-  return { objects, dateAdded, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
+  return { objects, dateAdded, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined, lastSeq: last ? Number(last.seq) : undefined };
 }
 
 /** Counts of what the actor may read (counts of the rest would tell what exists). */

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { EVERYONE, isObjectRecord } from '../../policy/markings.js';
 import type { ObjectAccess } from '../../policy/rule.js';
 import * as intel from '../intel/intel.service.js';
+import * as federation from '../federation/federation.service.js';
 import * as repo from './taxii.repo.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
@@ -182,11 +183,6 @@ export function taxiiVersion(object: StixObject, dateAdded: number): string {
   return typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : taxiiTimestamp(dateAdded);
 }
 
-function versionOf(value: unknown): string {
-  if (!isObjectRecord(value)) return '';
-  const v = value.modified ?? value.created;
-  return typeof v === 'string' ? v : '';
-}
 
 /**
  * Add Objects: the envelope's objects go through the node's one ingest pipeline as the caller
@@ -203,15 +199,21 @@ export async function addObjects(ctx: AppContext, actor: Principal, collection: 
   const requested = ctx.clock.now();
   const successes: StatusDetail[] = [];
   const failures: StatusDetail[] = [];
+  const received: Array<{ id: string; version: string }> = [];
   await intel.ingestObjects(ctx, actor, objects, {
     onOutcome: (outcome) => {
       const sent = objects[outcome.index];
       const id = outcome.id ?? (isObjectRecord(sent) && typeof sent.id === 'string' ? sent.id : `(object ${outcome.index})`);
-      const detail = { id, version: versionOf(sent) };
+      const detail = { id, version: federation.versionOf(sent) };
       if (outcome.status === 'rejected') failures.push({ ...detail, message: (outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected' });
-      else successes.push(outcome.status === 'duplicate' ? { ...detail, message: 'already stored' } : detail);
+      else {
+        successes.push(outcome.status === 'duplicate' ? { ...detail, message: 'already stored' } : detail);
+        if (outcome.id) received.push({ id: outcome.id, version: detail.version });
+      }
     },
   });
+  // What a peer node pushed is on record as delivered by it: provenance, and never sent back.
+  if (actor.kind === 'peer') await federation.recordReceipts(ctx, actor.name, received);
   const status: Status = {
     id: randomUUID(),
     status: 'complete',

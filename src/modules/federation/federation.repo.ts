@@ -1,0 +1,88 @@
+/** The only SQL of the federation module: sync state per peer and provenance of received versions. */
+import type { Selectable } from 'kysely';
+import type { Store } from '../../db/database.js';
+import type { FederationStateTable } from '../../db/schema.js';
+
+export type StateRow = Selectable<FederationStateTable>;
+
+export async function getState(store: Store, peer: string): Promise<StateRow | undefined> {
+  return store.db.selectFrom('federation_state').selectAll().where('peer', '=', peer).executeTakeFirst();
+}
+
+export async function listStates(store: Store): Promise<StateRow[]> {
+  return store.db.selectFrom('federation_state').selectAll().orderBy('peer').execute();
+}
+
+export interface StateChange {
+  pullCursor?: string;
+  pushCursor?: number;
+  pulled?: number;
+  pushed?: number;
+  refused?: number;
+  lastPullAt?: string;
+  lastPushAt?: string;
+  /** An error to record (failures counts up), or null to record a success (failures back to 0). */
+  error?: { message: string; at: string } | null;
+}
+
+/** Applies a change to a peer's state, creating the row on first use. */
+export async function changeState(store: Store, peer: string, change: StateChange): Promise<void> {
+  await store.db.insertInto('federation_state').values({ peer }).onConflict((oc) => oc.column('peer').doNothing()).execute();
+  await store.db
+    .updateTable('federation_state')
+    .set((eb) => ({
+      ...(change.pullCursor !== undefined ? { pull_cursor: change.pullCursor } : {}),
+      ...(change.pushCursor !== undefined ? { push_cursor: change.pushCursor } : {}),
+      ...(change.pulled ? { pulled: eb('pulled', '+', change.pulled) } : {}),
+      ...(change.pushed ? { pushed: eb('pushed', '+', change.pushed) } : {}),
+      ...(change.refused ? { refused: eb('refused', '+', change.refused) } : {}),
+      ...(change.lastPullAt !== undefined ? { last_pull_at: change.lastPullAt } : {}),
+      ...(change.lastPushAt !== undefined ? { last_push_at: change.lastPushAt } : {}),
+      ...(change.error === null ? { failures: 0 } : {}),
+      ...(change.error ? { last_error: change.error.message, last_error_at: change.error.at, failures: eb('failures', '+', 1) } : {}),
+    }))
+    .where('peer', '=', peer)
+    .execute();
+}
+
+export interface Receipt {
+  object_id: string;
+  version: string;
+  peer: string;
+  received_at: string;
+}
+
+const CHUNK = 500;
+
+/** Records which peer delivered which versions (a repeat delivery is recorded once). */
+export async function recordReceipts(store: Store, receipts: readonly Receipt[]): Promise<void> {
+  if (receipts.length === 0) return;
+  await store.db.transaction().execute(async (tx) => {
+    for (let i = 0; i < receipts.length; i += CHUNK) {
+      await tx
+        .insertInto('federation_provenance')
+        .values(receipts.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['object_id', 'version', 'peer']).doNothing())
+        .execute();
+    }
+  });
+}
+
+/** Of these object ids, the versions the peer delivered, as 'id|version'. */
+export async function deliveredBy(store: Store, peer: string, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await store.db
+      .selectFrom('federation_provenance')
+      .select(['object_id', 'version'])
+      .where('peer', '=', peer)
+      .where('object_id', 'in', ids.slice(i, i + CHUNK))
+      .execute();
+    for (const row of rows) out.add(`${row.object_id}|${row.version}`);
+  }
+  return out;
+}
+
+export async function receiptsOf(store: Store, id: string): Promise<Receipt[]> {
+  return store.db.selectFrom('federation_provenance').selectAll().where('object_id', '=', id).orderBy('received_at').orderBy('peer').execute();
+}

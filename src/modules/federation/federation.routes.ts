@@ -1,0 +1,118 @@
+/** Federation over HTTP: peers, their sync state, a sync on demand, and provenance of objects. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Role } from '../../policy/principal.js';
+import * as directory from '../directory/directory.service.js';
+import { PeerBody, PeerSchema, PeerStatusSchema, ProvenanceSchema, SyncResultSchema } from './federation.schema.js';
+import * as service from './federation.service.js';
+
+function presentPeer(p: directory.Peer) {
+  return {
+    name: p.name,
+    certificate_cn: p.certificateCn,
+    members: p.members,
+    clearance: p.clearance,
+    roles: p.roles,
+    url: p.url,
+    pull_collection: p.pullCollection,
+    push_collection: p.pushCollection,
+    direction: p.direction,
+    interval_s: p.intervalSeconds,
+    auth: p.auth,
+    username: p.username,
+    has_secret: p.hasSecret,
+    ca_file: p.caFile,
+  };
+}
+
+function presentStatus(s: service.PeerStatus) {
+  return {
+    ...presentPeer(s),
+    pull_cursor: s.pullCursor,
+    push_cursor: s.pushCursor,
+    pulled: s.pulled,
+    pushed: s.pushed,
+    refused: s.refused,
+    last_pull_at: s.lastPullAt,
+    last_push_at: s.lastPushAt,
+    last_error: s.lastError,
+    last_error_at: s.lastErrorAt,
+    failures: s.failures,
+  };
+}
+
+const PeerName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }) });
+
+export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = () => undefined): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      '/api/v1/peers',
+      { config: { permission: 'node:read' }, schema: { summary: 'List peer nodes with their sync state (cursors, counts, last error)', response: { 200: Type.Object({ peers: Type.Array(PeerStatusSchema) }) } } },
+      async (request) => ({ peers: (await service.peerStatus(ctx, request.principal!)).map(presentStatus) }),
+    );
+
+    app.get<{ Params: { name: string } }>(
+      '/api/v1/peers/:name',
+      { config: { permission: 'node:read' }, schema: { summary: 'One peer node and its sync state', params: PeerName, response: { 200: PeerStatusSchema } } },
+      async (request) => presentStatus((await service.peerStatus(ctx, request.principal!, request.params.name))[0]!),
+    );
+
+    app.post<{ Body: PeerBody }>(
+      '/api/v1/peers',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Register a peer node (node administrators): the members it stands for, and optionally its TAXII server to pull from and push to', body: PeerBody, response: { 201: PeerSchema } },
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const peer = await directory.createPeer(ctx, request.principal!, {
+          name: b.name,
+          members: b.members,
+          clearance: b.clearance,
+          roles: b.roles as Role[],
+          ...(b.certificate_cn !== undefined ? { certificateCn: b.certificate_cn } : {}),
+          ...(b.url !== undefined ? { url: b.url } : {}),
+          ...(b.pull_collection !== undefined ? { pullCollection: b.pull_collection } : {}),
+          ...(b.push_collection !== undefined ? { pushCollection: b.push_collection } : {}),
+          ...(b.direction !== undefined ? { direction: b.direction as directory.PeerDirection } : {}),
+          ...(b.interval_s !== undefined ? { intervalSeconds: b.interval_s } : {}),
+          ...(b.auth !== undefined ? { auth: b.auth as directory.PeerAuth } : {}),
+          ...(b.username !== undefined ? { username: b.username } : {}),
+          ...(b.secret !== undefined ? { secret: b.secret } : {}),
+          ...(b.ca_file !== undefined ? { caFile: b.ca_file } : {}),
+        });
+        onPeersChanged();
+        return reply.status(201).send(presentPeer(peer));
+      },
+    );
+
+    app.post<{ Params: { name: string }; Querystring: { direction?: 'pull' | 'push' } }>(
+      '/api/v1/peers/:name/sync',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          summary: 'Pull from and/or push to a peer now (node administrators); 502 when the peer fails',
+          params: PeerName,
+          querystring: Type.Object({ direction: Type.Optional(Type.Union([Type.Literal('pull'), Type.Literal('push')])) }, { additionalProperties: false }),
+          response: { 200: SyncResultSchema },
+        },
+      },
+      async (request) => {
+        const result = await service.syncPeer(ctx, request.principal!, request.params.name, request.query.direction);
+        if (result.error) throw shieldwallError('PEER_FAILED', `sync with peer ${result.peer} failed: ${result.error}`, result);
+        return result;
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/objects/:id/provenance',
+      { config: { permission: 'intel:read' }, schema: { summary: 'Which peer nodes delivered the versions of an object (for those who may read it)', params: Type.Object({ id: Type.String({ maxLength: 300 }) }), response: { 200: ProvenanceSchema } } },
+      async (request) => ({
+        id: request.params.id,
+        receipts: (await service.provenance(ctx, request.principal!, request.params.id)).map((r) => ({ version: r.version, peer: r.peer, received_at: r.receivedAt })),
+      }),
+    );
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Federation use cases: pull from and push to peer nodes over TAXII 2.1, with cursors kept in
+ * the store (a restart resumes), provenance per received version (nothing goes back to the
+ * peer it came from), and the need-to-know rule deciding, with the peer as principal, what
+ * leaves this node. Scheduling lives in federation.scheduler.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { isObjectRecord } from '../../policy/markings.js';
+import type { Principal } from '../../policy/principal.js';
+import { canAdminister } from '../../policy/rule.js';
+import { hasPermission } from '../../policy/permissions.js';
+import type { StixObject } from '../../stix/types.js';
+import * as audit from '../audit/audit.service.js';
+import * as directory from '../directory/directory.service.js';
+import * as intel from '../intel/intel.service.js';
+import * as repo from './federation.repo.js';
+import { TaxiiClient } from './taxii.client.js';
+
+/** Objects asked for per page when pulling, and sent per Add Objects request when pushing. */
+export const PULL_PAGE = 2000;
+export const PUSH_BATCH = 1000;
+
+/** The version a receipt is recorded under: what TAXII calls the version of an object. */
+export function versionOf(object: unknown): string {
+  if (!isObjectRecord(object)) return '';
+  const v = object.modified ?? object.created;
+  return typeof v === 'string' ? v : '';
+}
+
+/** TAXII clients by store and peer, reused while the peer's settings stay the same (keep-alive). */
+const clients = new WeakMap<object, Map<string, { signature: string; client: TaxiiClient }>>();
+
+function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
+  if (!link.url) throw shieldwallError('BAD_REQUEST', `peer ${link.name} has no TAXII URL: add it again with --url`);
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the ${what} ${file} for peer ${link.name}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const caFile = link.caFile ?? ctx.config.tlsClientCa;
+  const signature = createHash('sha256').update(JSON.stringify([link.url, link.auth, link.username, link.secret, caFile, ctx.config.tlsCert, ctx.config.tlsKey])).digest('hex');
+  let byPeer = clients.get(ctx.store);
+  if (!byPeer) clients.set(ctx.store, (byPeer = new Map()));
+  const cached = byPeer.get(link.name);
+  if (cached?.signature === signature) return cached.client;
+  if (cached) void cached.client.close().catch(() => undefined);
+  const tls: { cert?: string; key?: string; ca?: string } = caFile ? { ca: read(caFile, 'CA file') } : {};
+  if (link.auth === 'mtls') {
+    if (!ctx.config.tlsCert || !ctx.config.tlsKey) {
+      throw new Error(`peer ${link.name} authenticates this node by its certificate, but the node has none: set SHIELDWALL_TLS_CERT and SHIELDWALL_TLS_KEY (shieldwall pki node makes a pair for trials)`);
+    }
+    tls.cert = read(ctx.config.tlsCert, 'node certificate');
+    tls.key = read(ctx.config.tlsKey, 'node key');
+  }
+  const client = new TaxiiClient({
+    apiRoot: link.url,
+    tls,
+    ...(link.auth === 'token' && link.secret ? { token: link.secret } : {}),
+    ...(link.auth === 'basic' && link.secret && link.username ? { basic: { username: link.username, password: link.secret } } : {}),
+  });
+  byPeer.set(link.name, { signature, client });
+  return client;
+}
+
+/** Closes the connections kept to peers (at shutdown). */
+export async function closeClients(ctx: AppContext): Promise<void> {
+  const byPeer = clients.get(ctx.store);
+  if (!byPeer) return;
+  clients.delete(ctx.store);
+  await Promise.all([...byPeer.values()].map((c) => c.client.close().catch(() => undefined)));
+}
+
+async function linkAndPrincipal(ctx: AppContext, name: string): Promise<{ link: directory.PeerLink; principal: Principal }> {
+  const link = await directory.peerLink(ctx, name);
+  const principal = link && (await directory.principalOfPeer(ctx, name));
+  if (!link || !principal) throw shieldwallError('NOT_FOUND', `no enabled peer named '${name}' (shieldwall peers list shows them)`);
+  return { link, principal };
+}
+
+/** Only one pull and one push per peer at a time in this process; a second caller waits its turn. */
+const running = new Map<string, Promise<unknown>>();
+
+async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  for (let current = running.get(key); current; current = running.get(key)) await current.catch(() => undefined);
+  const work = fn();
+  running.set(key, work);
+  try {
+    return await work;
+  } finally {
+    if (running.get(key) === work) running.delete(key);
+  }
+}
+
+/** Records that a peer delivered these versions (pulled from it, or pushed by it to this node). */
+export async function recordReceipts(ctx: AppContext, peer: string, objects: ReadonlyArray<{ id: string; version: string }>): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await repo.recordReceipts(ctx.store, objects.map((o) => ({ object_id: o.id, version: o.version, peer, received_at: at })));
+}
+
+export interface PullResult {
+  pages: number;
+  objects: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  /** The first few reasons objects were refused, for the operator. */
+  rejections: string[];
+}
+
+/**
+ * Pulls what the peer has added since the stored cursor, page by page: each page is ingested
+ * as the peer (validation, markings, need-to-know on writes, audit), its receipts recorded, and
+ * then the cursor moved to the page's X-TAXII-Date-Added-Last. A restart resumes there.
+ */
+export async function pull(ctx: AppContext, name: string, options: { onPage?: (result: PullResult) => void } = {}): Promise<PullResult> {
+  return exclusive(`${name}:pull`, async () => {
+    const { link, principal } = await linkAndPrincipal(ctx, name);
+    const client = clientFor(ctx, link);
+    const state = await repo.getState(ctx.store, name);
+    const result: PullResult = { pages: 0, objects: 0, accepted: 0, duplicate: 0, rejected: 0, rejections: [] };
+    for await (const page of client.objects(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: state.pull_cursor } : {}), limit: PULL_PAGE })) {
+      const receipts: Array<{ id: string; version: string }> = [];
+      const summary = await intel.ingestObjects(ctx, principal, page.objects, {
+        onOutcome: (outcome) => {
+          const object = page.objects[outcome.index];
+          if (outcome.status !== 'rejected' && outcome.id) receipts.push({ id: outcome.id, version: versionOf(object) });
+          else if (outcome.status === 'rejected' && result.rejections.length < 5) {
+            result.rejections.push(`${outcome.id ?? `object ${outcome.index}`}: ${(outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+          }
+        },
+      });
+      await recordReceipts(ctx, name, receipts);
+      result.pages++;
+      result.objects += page.objects.length;
+      result.accepted += summary.accepted;
+      result.duplicate += summary.duplicate;
+      result.rejected += summary.rejected;
+      await repo.changeState(ctx.store, name, {
+        ...(page.dateAddedLast ? { pullCursor: page.dateAddedLast } : {}),
+        pulled: summary.accepted,
+        refused: summary.rejected,
+        lastPullAt: ctx.clock.now().toISOString(),
+      });
+      options.onPage?.(result);
+    }
+    await repo.changeState(ctx.store, name, { lastPullAt: ctx.clock.now().toISOString(), error: null });
+    if (result.rejected > 0) ctx.logger.warn({ peer: name, rejected: result.rejected, first: result.rejections }, 'objects pulled from a peer were refused');
+    return result;
+  });
+}
+
+export interface PushResult {
+  objects: number;
+  accepted: number;
+  /** Objects the peer refused (e.g. marked above what it accepts from this node). */
+  refused: number;
+  /** Objects not sent because they came from this peer. */
+  echoes: number;
+  requests: number;
+}
+
+/**
+ * Pushes the newest versions added since the push cursor that the peer may receive: the
+ * intel service lists them with the peer as principal (need-to-know and redaction, as for any
+ * reader), versions the peer itself delivered are left out, and the rest go in Add Objects
+ * requests. The cursor moves after each accepted request.
+ */
+export async function push(ctx: AppContext, name: string): Promise<PushResult> {
+  return exclusive(`${name}:push`, async () => {
+    const { link, principal } = await linkAndPrincipal(ctx, name);
+    const client = clientFor(ctx, link);
+    const state = await repo.getState(ctx.store, name);
+    let cursor = Number(state?.push_cursor ?? 0);
+    const result: PushResult = { objects: 0, accepted: 0, refused: 0, echoes: 0, requests: 0 };
+    for (;;) {
+      const page = await intel.listObjects(ctx, principal, { addedAfterMicros: cursor, limit: PUSH_BATCH });
+      const delivered = await repo.deliveredBy(ctx.store, name, page.objects.map((o) => o.id));
+      const outgoing: StixObject[] = [];
+      let accepted = 0;
+      for (const object of page.objects) {
+        if (delivered.has(`${object.id}|${versionOf(object)}`)) result.echoes++;
+        else outgoing.push(object);
+      }
+      if (outgoing.length > 0) {
+        const status = await client.addObjects(link.pushCollection ?? 'intel', outgoing);
+        result.requests++;
+        result.objects += outgoing.length;
+        accepted = status.success_count;
+        result.accepted += status.success_count;
+        result.refused += status.failure_count;
+        if (status.failure_count > 0) ctx.logger.warn({ peer: name, refused: status.failure_count, first: (status.failures ?? []).slice(0, 3) }, 'a peer refused objects pushed to it');
+        await audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: outgoing.length, refused: status.failure_count, first_seq: cursor, last_seq: page.lastSeq ?? cursor } }]);
+      }
+      if (page.lastSeq !== undefined) cursor = page.lastSeq;
+      await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, lastPushAt: ctx.clock.now().toISOString() });
+      if (!page.next) break;
+    }
+    await repo.changeState(ctx.store, name, { error: null });
+    return result;
+  });
+}
+
+export async function recordFailure(ctx: AppContext, name: string, error: unknown): Promise<void> {
+  await repo.changeState(ctx.store, name, { error: { message: describe(error), at: ctx.clock.now().toISOString() } });
+}
+
+/** A failure as the operator should read it (no credentials: URLs carry none). */
+export function describe(error: unknown): string {
+  const e = error as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.code;
+  return `${e.message ?? String(error)}${cause && !(e.message ?? '').includes(cause) ? ` (${cause})` : ''}`.slice(0, 500);
+}
+
+export interface SyncResult {
+  peer: string;
+  pull?: PullResult;
+  push?: PushResult;
+  error?: string;
+}
+
+/** One sync of a peer now, in the directions it is set up for (or those asked for). */
+export async function syncPeer(ctx: AppContext, actor: Principal, name: string, only?: 'pull' | 'push'): Promise<SyncResult> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator starts a sync');
+  const { link } = await linkAndPrincipal(ctx, name);
+  const pulls = link.direction === 'pull' || link.direction === 'both';
+  const pushes = link.direction === 'push' || link.direction === 'both';
+  if (only === 'pull' ? !pulls : only === 'push' ? !pushes : !pulls && !pushes) {
+    throw shieldwallError('BAD_REQUEST', `peer ${name} is set up for direction '${link.direction}'${only ? `, not ${only}` : ''}`);
+  }
+  const result: SyncResult = { peer: name };
+  try {
+    if (pulls && only !== 'push') result.pull = await pull(ctx, name);
+    if (pushes && only !== 'pull') result.push = await push(ctx, name);
+  } catch (error) {
+    await recordFailure(ctx, name, error);
+    result.error = describe(error);
+  }
+  return result;
+}
+
+export interface PeerStatus extends directory.Peer {
+  pullCursor: string | null;
+  pushCursor: number;
+  pulled: number;
+  pushed: number;
+  refused: number;
+  lastPullAt: string | null;
+  lastPushAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  failures: number;
+}
+
+/** Peers with their sync state (node readers). */
+export async function peerStatus(ctx: AppContext, actor: Principal, name?: string): Promise<PeerStatus[]> {
+  if (!hasPermission(actor, 'node:read')) throw shieldwallError('FORBIDDEN', 'reading the peers needs the node:read permission');
+  const states = new Map((await repo.listStates(ctx.store)).map((s) => [s.peer, s]));
+  const peers = (await directory.listPeers(ctx)).filter((p) => name === undefined || p.name === name);
+  if (name !== undefined && peers.length === 0) throw shieldwallError('NOT_FOUND', `no peer named '${name}'`);
+  return peers.map((p) => {
+    const s = states.get(p.name);
+    return {
+      ...p,
+      pullCursor: s?.pull_cursor ?? null,
+      pushCursor: Number(s?.push_cursor ?? 0),
+      pulled: Number(s?.pulled ?? 0),
+      pushed: Number(s?.pushed ?? 0),
+      refused: Number(s?.refused ?? 0),
+      lastPullAt: s?.last_pull_at ?? null,
+      lastPushAt: s?.last_push_at ?? null,
+      lastError: s?.last_error ?? null,
+      lastErrorAt: s?.last_error_at ?? null,
+      failures: s?.failures ?? 0,
+    };
+  });
+}
+
+/** Which peers delivered the versions of an object, for those who may read it. */
+export async function provenance(ctx: AppContext, actor: Principal, id: string): Promise<Array<{ version: string; peer: string; receivedAt: string }>> {
+  await intel.getObject(ctx, actor, id);
+  return (await repo.receiptsOf(ctx.store, id)).map((r) => ({ version: r.version, peer: r.peer, receivedAt: r.received_at }));
+}
