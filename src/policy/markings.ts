@@ -25,6 +25,12 @@ export const TLP1_MARKING_IDS: Readonly<Record<'white' | 'green' | 'amber' | 're
   red: 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed',
 });
 
+/**
+ * OpenCTI marks TLP:AMBER+STRICT with a marking-definition of its own (there was none in TLP 1.0,
+ * and OpenCTI kept this id after TLP 2.0); objects from OpenCTI carry it.
+ */
+export const OPENCTI_AMBER_STRICT_ID = 'marking-definition--826578e1-40ad-459f-bc73-ede076f81f37';
+
 export const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
 
 const TLP_BY_MARKING_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
@@ -33,6 +39,7 @@ const TLP_BY_MARKING_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   [TLP1_MARKING_IDS.green, 'green'],
   [TLP1_MARKING_IDS.amber, 'amber'],
   [TLP1_MARKING_IDS.red, 'red'],
+  [OPENCTI_AMBER_STRICT_ID, 'amber+strict'],
 ]);
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StixObject } from '../stix/types.js';
-import { DEFAULT_MARKING_DEFAULTS, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
+import { DEFAULT_MARKING_DEFAULTS, markingColumns, OPENCTI_AMBER_STRICT_ID, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
 import type { Principal } from './principal.js';
 import { canRead, canWrite, redact, type ObjectAccess } from './rule.js';
 
@@ -53,6 +53,31 @@ describe('canRead: the rows of docs/POLICY.md', () => {
   });
 });
 
+describe('canRead: peer nodes', () => {
+  const member = (code: string, identityId: string | null, groups = ['ALLIANCE']) => ({ code, kind: 'ally' as const, identityId, groups });
+  const peer = (represents = [member('DEU', DE), member('POL', null)], clearance = 2): Principal => ({ kind: 'peer', name: 'hub', userName: null, roles: ['analyst'], member: represents[0]!, represents, clearance });
+  it('7. a peer never receives RED or AMBER+STRICT, not even released to its member or created by it', () => {
+    assert.equal(canRead(peer(), access({ tlp: 'amber+strict', releasability: ['DEU'] })), false);
+    assert.equal(canRead(peer(), access({ tlp: 'red', releasability: ['DEU', '@alice'], createdByRef: DE })), false);
+  });
+  it('7. otherwise a peer receives what one of the members it stands for may read, within its clearance', () => {
+    assert.equal(canRead(peer(), access({ tlp: 'green', releasability: ['POL'] })), true);
+    assert.equal(canRead(peer(), access({ tlp: 'green', releasability: ['FRA'] })), false);
+    assert.equal(canRead(peer(), access({ tlp: 'green', releasability: ['FRA'], createdByRef: DE })), true);
+    assert.equal(canRead(peer(), access({ tlp: 'amber', releasability: ['ALLIANCE'], classification: 3 })), false);
+    assert.equal(canRead(peer([member('IND', null, ['INDUSTRY'])]), access({ tlp: 'green', releasability: ['ALLIANCE'] })), false);
+  });
+});
+
+describe('TLP marking ids', () => {
+  it("reads OpenCTI's own TLP:AMBER+STRICT id as AMBER+STRICT", () => {
+    const object = { type: 'indicator', id: 'indicator--0b1e0d1b-5f3a-4f8e-9a51-0c8a9d1e2f3a', object_marking_refs: [OPENCTI_AMBER_STRICT_ID] } as unknown as StixObject;
+    const columns = markingColumns(object, new Map(), DEFAULT_MARKING_DEFAULTS);
+    assert.equal(columns.tlp, 'amber+strict');
+    assert.equal(columns.classification, 0);
+  });
+});
+
 describe('canWrite', () => {
   it('refuses marking above one\'s own clearance', () => {
     assert.equal(canWrite(user({ clearance: 1 }), access({ classification: 2 }), null)?.rule, 'above-clearance');
@@ -62,6 +87,11 @@ describe('canWrite', () => {
     assert.equal(canWrite(user(), access(), 'FRA')?.rule, 'foreign-originator');
     assert.equal(canWrite(user(), access(), 'DEU'), undefined);
     assert.equal(canWrite(user(), access(), null), undefined);
+  });
+  it('lets a peer node relay members\' objects, but not above its clearance', () => {
+    const peer: Principal = { ...user(), kind: 'peer', userName: null };
+    assert.equal(canWrite(peer, access(), 'FRA'), undefined);
+    assert.equal(canWrite({ ...peer, clearance: 1 }, access({ classification: 2 }), 'FRA')?.rule, 'above-clearance');
   });
 });
 
