@@ -40,11 +40,13 @@ export function registerPki(program: Command): void {
     .description('issue the HTTPS certificate of a node for a host name (node.crt, node.key)')
     .option('--dir <dir>', 'where the CA is (default: <data dir>/pki)')
     .option('--ip <ip...>', 'IP addresses to include', ['127.0.0.1'])
-    .action(async (host: string, o: { dir?: string; ip: string[] }) => {
+    .option('--out <dir>', 'where to write node.crt and node.key (default: beside the CA); the host name is also the name peers know the node by')
+    .action(async (host: string, o: { dir?: string; ip: string[]; out?: string }) => {
       const dir = pkiDir(o.dir);
-      write(dir, 'node', await issue(loadCa(dir), { commonName: host, usage: 'server', dnsNames: [host], ips: o.ip }));
+      const out = o.out ? path.resolve(o.out) : dir;
+      write(out, 'node', await issue(loadCa(dir), { commonName: host, usage: 'server', dnsNames: [host], ips: o.ip }));
       process.stderr.write(
-        `node certificate written to ${dir}/node.crt; serve with:\n  SHIELDWALL_TLS_CERT=${dir}/node.crt SHIELDWALL_TLS_KEY=${dir}/node.key SHIELDWALL_TLS_CLIENT_CA=${dir}/ca.crt shieldwall serve\n`,
+        `node certificate written to ${out}/node.crt; serve with:\n  SHIELDWALL_TLS_CERT=${out}/node.crt SHIELDWALL_TLS_KEY=${out}/node.key SHIELDWALL_TLS_CLIENT_CA=${dir}/ca.crt shieldwall serve\n`,
       );
     });
   pki

@@ -30,7 +30,11 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start within 30 s:\n${output}`)), 30000);
+    const timer = setTimeout(() => {
+      // A node that never says where it listens is not left running behind the test.
+      child.kill('SIGKILL');
+      reject(new Error(`node did not start within 30 s:\n${output}`));
+    }, 30000);
     const check = () => {
       const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
       if (match) {
