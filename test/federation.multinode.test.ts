@@ -7,174 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
-import { Agent, request } from 'undici';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import type { StixObject } from '../src/stix/types.js';
 import { indicator } from './support/factories.js';
-import { runCli, startNodeProcess, type NodeProcess } from './support/process.js';
-
-interface NodeSpec {
-  name: string;
-  member: string;
-  kind: 'ally' | 'industry';
-}
-
-const NODES: NodeSpec[] = [
-  { name: 'hub', member: 'NCIRC', kind: 'ally' },
-  { name: 'deu', member: 'DEU', kind: 'ally' },
-  { name: 'fra', member: 'FRA', kind: 'ally' },
-  { name: 'pol', member: 'POL', kind: 'ally' },
-  { name: 'ind', member: 'IND', kind: 'industry' },
-];
-const identityOf = (member: string) => `identity--${createHashUuid(member)}`;
-
-/** A stable UUID-shaped id per member code. */
-function createHashUuid(text: string): string {
-  const hex = Buffer.from(text.padEnd(16, '-')).toString('hex').slice(0, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface Running {
-  spec: NodeSpec;
-  dir: string;
-  port: number;
-  env: Record<string, string>;
-  process: NodeProcess;
-  adminToken: string;
-  userToken: string;
-}
-
-class Federation {
-  readonly root = mkdtempSync(path.join(tmpdir(), 'shieldwall-multinode-'));
-  readonly pki = path.join(this.root, 'pki');
-  readonly nodes = new Map<string, Running>();
-  agent!: Agent;
-
-  async start(): Promise<void> {
-    assert.equal((await runCli(['pki', 'init', '--dir', this.pki], { SHIELDWALL_DATA_DIR: this.root })).code, 0);
-    this.agent = new Agent({ connect: { ca: readFileSync(path.join(this.pki, 'ca.crt'), 'utf8') } });
-    await Promise.all(
-      NODES.map(async (spec) => {
-        const dir = path.join(this.root, spec.name);
-        mkdirSync(dir, { recursive: true });
-        const made = await runCli(['pki', 'node', spec.name, '--dir', this.pki, '--out', dir, '--ip', '127.0.0.1'], { SHIELDWALL_DATA_DIR: dir });
-        assert.equal(made.code, 0, made.stderr);
-        const port = await freePort();
-        const env = {
-          SHIELDWALL_DATA_DIR: dir,
-          SHIELDWALL_PORT: String(port),
-          SHIELDWALL_TLS_CERT: path.join(dir, 'node.crt'),
-          SHIELDWALL_TLS_KEY: path.join(dir, 'node.key'),
-          SHIELDWALL_TLS_CLIENT_CA: path.join(this.pki, 'ca.crt'),
-        };
-        const adminToken = randomUUID();
-        this.nodes.set(spec.name, { spec, dir, port, env, process: await startNodeProcess(env, adminToken), adminToken, userToken: '' });
-      }),
-    );
-    // Every node knows the whole alliance directory, and has a user of its own member.
-    await Promise.all(
-      [...this.nodes.values()].map(async (node) => {
-        for (const spec of NODES) {
-          await this.call(node, 'PUT', `/api/v1/members/${spec.member}`, { name: spec.member, kind: spec.kind, identity_id: identityOf(spec.member) });
-        }
-        await this.call(node, 'POST', '/api/v1/users', { name: `${node.spec.name}-analyst`, member: node.spec.member, clearance: 4, roles: ['analyst'] });
-        node.userToken = ((await this.call(node, 'POST', '/api/v1/tokens', { name: 'test', user: `${node.spec.name}-analyst` })) as { token: string }).token;
-      }),
-    );
-  }
-
-  url(name: string): string {
-    return `https://127.0.0.1:${this.nodes.get(name)!.port}`;
-  }
-
-  async call(node: Running, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, token = node.adminToken): Promise<unknown> {
-    const response = await request(`${this.url(node.spec.name)}${url}`, {
-      method,
-      dispatcher: this.agent,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.body.text();
-    assert.ok(response.statusCode < 300, `${method} ${url} on ${node.spec.name}: ${response.statusCode} ${text}`);
-    return text === '' ? undefined : JSON.parse(text);
-  }
-
-  /**
-   * On `on`, peer `peer` stands for its member (all members for the hub), with the given
-   * direction. Peers are cleared to CONFIDENTIAL, except the hub everywhere and FRA at the hub
-   * (SECRET): FRA's SECRET reports reach the hub, and go no further.
-   */
-  async link(on: string, peer: string, direction: 'push' | 'both'): Promise<void> {
-    const members = peer === 'hub' ? NODES.map((n) => n.member) : [this.nodes.get(peer)!.spec.member];
-    await this.call(this.nodes.get(on)!, 'POST', '/api/v1/peers', {
-      name: peer,
-      members,
-      clearance: peer === 'hub' || (on === 'hub' && peer === 'fra') ? 3 : 2,
-      roles: ['analyst'],
-      url: `${this.url(peer)}/taxii2/intel/`,
-      direction,
-      interval_s: 2,
-      auth: 'mtls',
-    });
-  }
-
-  async publish(on: string, objects: StixObject[]): Promise<void> {
-    const node = this.nodes.get(on)!;
-    const result = (await this.call(node, "POST", "/api/v1/bundles", { type: "bundle", id: `bundle--${randomUUID()}`, objects }, node.userToken)) as { summary: { rejected: number } };
-    assert.equal(result.summary.rejected, 0, JSON.stringify(result));
-  }
-
-  /** The indicator versions stored on a node: id -> versions (read from its SQLite file). */
-  stored(name: string): Map<string, string[]> {
-    const db = new Database(path.join(this.nodes.get(name)!.dir, 'shieldwall.db'), { readonly: true, fileMustExist: true });
-    try {
-      const rows = db.prepare("select id, json_extract(body, '$.modified') as modified from stix_objects where type = 'indicator'").all() as Array<{ id: string; modified: string }>;
-      const out = new Map<string, string[]>();
-      for (const row of rows) out.set(row.id, [...(out.get(row.id) ?? []), row.modified]);
-      return out;
-    } finally {
-      db.close();
-    }
-  }
-
-  async restart(name: string): Promise<void> {
-    const node = this.nodes.get(name)!;
-    node.process = await startNodeProcess(node.env, node.adminToken);
-  }
-
-  async kill(name: string): Promise<void> {
-    const node = this.nodes.get(name)!;
-    node.process.child.kill('SIGKILL');
-    await node.process.exited;
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(
-      [...this.nodes.values()].map(async (node) => {
-        node.process.child.kill('SIGTERM');
-        await node.process.exited;
-      }),
-    );
-    await this.agent?.close();
-    rmSync(this.root, { recursive: true, force: true });
-  }
-}
+import { FederationHarness, identityOf, NODES } from './support/federation.js';
 
 function marking(classification: string, releasableTo: string[]): StixObject {
   return handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2024-01-01T00:00:00.000Z', classification, releasableTo });
@@ -203,7 +40,7 @@ function scenario(): Array<{ on: string; objects: StixObject[]; id: string; expe
   return rows.map((r) => ({ on: r.on, objects: [...r.extra, r.object], id: r.object.id, expected: r.expected }));
 }
 
-let current: Federation | undefined;
+let current: FederationHarness | undefined;
 
 async function eventually(what: string, check: () => string | undefined, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -220,7 +57,7 @@ async function eventually(what: string, check: () => string | undefined, timeout
 }
 
 /** Undefined when every node holds exactly its expected objects (each version once). */
-function placementProblem(federation: Federation, rows: ReturnType<typeof scenario>, extra: Array<{ id: string; expected: string[]; versions?: number }> = []): string | undefined {
+function placementProblem(federation: FederationHarness, rows: ReturnType<typeof scenario>, extra: Array<{ id: string; expected: string[]; versions?: number }> = []): string | undefined {
   const all = [...rows.map((r) => ({ id: r.id, expected: r.expected, versions: 1 })), ...extra.map((e) => ({ versions: 1, ...e }))];
   for (const spec of NODES) {
     const stored = federation.stored(spec.name);
@@ -236,7 +73,7 @@ function placementProblem(federation: Federation, rows: ReturnType<typeof scenar
 
 for (const topology of ['hub-and-spoke', 'mesh'] as const) {
   describe(`five federated nodes: ${topology}`, { timeout: 240_000 }, () => {
-    const federation = new Federation();
+    const federation = new FederationHarness();
     const rows = scenario();
 
     before(async () => {

@@ -1,0 +1,272 @@
+/**
+ * npm run bench:federation [-- --objects N] [--samples N] [--keep]
+ *
+ * Federation between nodes over HTTPS with mutual TLS (certificates from `shieldwall pki`):
+ *  (a) catch-up: node B (this process) pulls N/5 objects (200,000 by default) from node A (a
+ *      separate process) through TAXII, ingesting them as it goes. Baseline in the same run:
+ *      ingesting the same objects, already in memory, straight into a fresh store.
+ *  (b) propagation: five nodes (separate processes) in hub-and-spoke; an indicator published on
+ *      a spoke, time until every entitled node (the hub and the other allied spokes) answers it
+ *      to its own user. Baseline: time until the publishing node itself answers it.
+ *  (c) TAXII read: with N objects (1,000,000 by default) on node A, one client pages through
+ *      GET objects (limit 1000, next). Baseline: JSON.parse of the same objects as NDJSON.
+ * Objects: indicators under TLP:CLEAR, GREEN or AMBER, released to the alliance (every one may
+ * go to the peer), about 600 bytes each. Last line:
+ * {"catchup_objects_per_s":…,"propagation_p95_ms":…,"taxii_read_objects_per_s":…}
+ */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createContext } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/core/logger.js';
+import { openStore } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createPeer, upsertMembers } from '../src/modules/directory/directory.service.js';
+import * as federation from '../src/modules/federation/federation.service.js';
+import { TaxiiClient } from '../src/modules/federation/taxii.client.js';
+import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import type { StixObject } from '../src/stix/types.js';
+import { FederationHarness, identityOf, NODES } from '../test/support/federation.js';
+import { runCli, startNodeProcess, type NodeProcess } from '../test/support/process.js';
+
+const { values: args } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '1000000' },
+    samples: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const total = Number(args.objects);
+if (!Number.isInteger(total) || total < 5000) throw new Error(`--objects must be a whole number of at least 5000, got '${args.objects}'`);
+const catchupCount = Math.floor(total / 5);
+const samples = args.samples !== undefined ? Number(args.samples) : Math.max(20, Math.min(100, Math.round(total / 10_000)));
+if (!Number.isInteger(samples) || samples < 5) throw new Error(`--samples must be a whole number of at least 5, got '${args.samples}'`);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const workDir = path.join(tmpdir(), `shieldwall-federation-bench-${process.pid}`);
+mkdirSync(workDir, { recursive: true });
+const pki = path.join(workDir, 'pki');
+const hex = (n: number, width = 12) => n.toString(16).padStart(width, '0');
+const TLPS = [TLP2_MARKING_IDS.green, TLP2_MARKING_IDS.amber, TLP2_MARKING_IDS.clear];
+
+/** Indicator k: deterministic, distinct, about 600 bytes. */
+function benchIndicator(k: number): StixObject {
+  const t = new Date(Date.UTC(2025, 0, 1) + k * 1000).toISOString();
+  const a = (k >> 16) & 255;
+  const b = (k >> 8) & 255;
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--00000004-0000-4000-8000-${hex(k)}`,
+    created: t,
+    modified: t,
+    name: `Command and control address ${k}`,
+    description: 'Address seen serving second-stage payloads to hosts of several members; blocks and hunts are advised.',
+    indicator_types: ['malicious-activity'],
+    pattern: `[ipv4-addr:value = '198.18.${a}.${b}'] AND [domain-name:value = 'c2-${k}.example.net']`,
+    pattern_type: 'stix',
+    valid_from: t,
+    labels: ['c2', 'benchmark'],
+    object_marking_refs: [TLPS[k % TLPS.length]!],
+  };
+}
+
+async function writeNdjson(file: string, from: number, to: number): Promise<void> {
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  for (let k = from; k < to; k++) {
+    if (!out.write(`${JSON.stringify(benchIndicator(k))}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'close');
+}
+
+async function cli(argv: string[], env: Record<string, string>): Promise<string> {
+  const result = await runCli(argv, env);
+  if (result.code !== 0) throw new Error(`shieldwall ${argv.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const nodeA = { dir: path.join(workDir, 'a'), env: {} as Record<string, string>, process: undefined as NodeProcess | undefined };
+const results: Record<string, number> = {};
+
+try {
+  // --- PKI and node A ------------------------------------------------------------------------
+  await cli(['pki', 'init', '--dir', pki], { SHIELDWALL_DATA_DIR: workDir });
+  const bDir = path.join(workDir, 'b');
+  mkdirSync(nodeA.dir, { recursive: true });
+  mkdirSync(bDir, { recursive: true });
+  await cli(['pki', 'node', 'node-a', '--dir', pki, '--out', nodeA.dir], { SHIELDWALL_DATA_DIR: nodeA.dir });
+  await cli(['pki', 'node', 'node-b', '--dir', pki, '--out', bDir], { SHIELDWALL_DATA_DIR: bDir });
+  nodeA.env = {
+    SHIELDWALL_DATA_DIR: nodeA.dir,
+    SHIELDWALL_TLS_CERT: path.join(nodeA.dir, 'node.crt'),
+    SHIELDWALL_TLS_KEY: path.join(nodeA.dir, 'node.key'),
+    SHIELDWALL_TLS_CLIENT_CA: path.join(pki, 'ca.crt'),
+    SHIELDWALL_FEDERATION: '0',
+  };
+  await cli(['members', 'add', '--code', 'NCIRC', '--name', 'Alliance hub', '--kind', 'ally'], nodeA.env);
+  await cli(['members', 'add', '--code', 'BEN', '--name', 'Bench member', '--kind', 'ally'], nodeA.env);
+  await cli(['peers', 'add', '--name', 'node-b', '--member', 'BEN', '--clearance', 'SECRET'], nodeA.env);
+  const part1 = path.join(workDir, 'part1.ndjson');
+  const part2 = path.join(workDir, 'part2.ndjson');
+  log(`writing ${catchupCount.toLocaleString('en')} + ${(total - catchupCount).toLocaleString('en')} objects`);
+  await writeNdjson(part1, 0, catchupCount);
+  await writeNdjson(part2, catchupCount, total);
+  await cli(['ingest', part1], nodeA.env);
+  nodeA.process = await startNodeProcess(nodeA.env);
+  const apiRoot = `${nodeA.process.url}/taxii2/intel/`;
+
+  // --- (a) catch-up ----------------------------------------------------------------------------
+  const contextOf = async (dir: string, tls: boolean) => {
+    const config = loadConfig({}, {
+      dataDir: dir,
+      databaseUrl: `sqlite:${path.join(dir, 'shieldwall.db')}`,
+      demo: false,
+      logLevel: 'warn',
+      secretKeyFile: path.join(dir, 'secret.key'),
+      ...(tls ? { tlsCert: path.join(dir, 'node.crt'), tlsKey: path.join(dir, 'node.key'), tlsClientCa: path.join(pki, 'ca.crt') } : {}),
+    });
+    const store = openStore(config.databaseUrl);
+    await migrateToLatest(store);
+    const ctx = createContext({ config, store, logger: createLogger('warn', 2) });
+    await upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: 'NCIRC', name: 'Alliance hub', kind: 'ally', country: null, identityId: null }]);
+    return ctx;
+  };
+  const b = await contextOf(bDir, true);
+  await createPeer(b, SYSTEM_PRINCIPAL, { name: 'node-a', members: ['NCIRC'], clearance: 3, roles: ['analyst'], url: apiRoot, direction: 'pull', auth: 'mtls' });
+  log(`(a) node B pulls ${catchupCount.toLocaleString('en')} objects from node A`);
+  let started = performance.now();
+  let lastLog = started;
+  const pulled = await federation.pull(b, 'node-a', {
+    onPage: (r) => {
+      if (performance.now() - lastLog > 5000) {
+        lastLog = performance.now();
+        log(`    ${r.objects.toLocaleString('en')} objects, ${Math.round(r.objects / ((lastLog - started) / 1000)).toLocaleString('en')}/s`);
+      }
+    },
+  });
+  const catchupSeconds = (performance.now() - started) / 1000;
+  if (pulled.accepted !== catchupCount) throw new Error(`node B stored ${pulled.accepted} of ${catchupCount} objects: ${pulled.rejections.join('; ')}`);
+  await federation.closeClients(b);
+  await b.store.close();
+  results.catchup = catchupCount / catchupSeconds;
+
+  // Baseline: the same objects, parsed, ingested straight into a fresh store.
+  const cDir = path.join(workDir, 'c');
+  mkdirSync(cDir, { recursive: true });
+  const c = await contextOf(cDir, false);
+  const objects: StixObject[] = [];
+  for await (const line of createInterface({ input: createReadStream(part1) })) objects.push(JSON.parse(line) as StixObject);
+  started = performance.now();
+  const local = await ingestObjects(c, SYSTEM_PRINCIPAL, objects);
+  results.catchupBaseline = local.accepted / ((performance.now() - started) / 1000);
+  objects.length = 0;
+  await c.store.close();
+
+  // --- (c) TAXII read with N objects stored ------------------------------------------------------
+  log(`(c) loading ${(total - catchupCount).toLocaleString('en')} more objects into node A`);
+  nodeA.process.child.kill('SIGTERM');
+  await nodeA.process.exited;
+  await cli(['ingest', part2], nodeA.env);
+  nodeA.process = await startNodeProcess(nodeA.env);
+  const reader = new TaxiiClient({
+    apiRoot: `${nodeA.process.url}/taxii2/intel/`,
+    tls: { cert: readFileSync(path.join(bDir, 'node.crt'), 'utf8'), key: readFileSync(path.join(bDir, 'node.key'), 'utf8'), ca: readFileSync(path.join(pki, 'ca.crt'), 'utf8') },
+  });
+  log(`(c) one TAXII client pages through ${total.toLocaleString('en')} objects`);
+  let read = 0;
+  started = performance.now();
+  lastLog = started;
+  for await (const page of reader.objects('intel', { limit: 1000 })) {
+    read += page.objects.length;
+    if (performance.now() - lastLog > 5000) {
+      lastLog = performance.now();
+      log(`    ${read.toLocaleString('en')} objects, ${Math.round(read / ((lastLog - started) / 1000)).toLocaleString('en')}/s`);
+    }
+  }
+  const readSeconds = (performance.now() - started) / 1000;
+  await reader.close();
+  if (read !== total) throw new Error(`the client read ${read} of ${total} objects`);
+  results.read = read / readSeconds;
+  // Baseline: JSON.parse of the same objects.
+  started = performance.now();
+  let parsed = 0;
+  for (const file of [part1, part2]) {
+    for await (const line of createInterface({ input: createReadStream(file) })) {
+      JSON.parse(line);
+      parsed++;
+    }
+  }
+  results.readBaseline = parsed / ((performance.now() - started) / 1000);
+  nodeA.process.child.kill('SIGTERM');
+  await nodeA.process.exited;
+  nodeA.process = undefined;
+
+  // --- (b) propagation over five nodes -------------------------------------------------------------
+  log(`(b) five nodes, hub-and-spoke: ${samples} indicators published on the spokes`);
+  const harness = new FederationHarness();
+  try {
+    await harness.start();
+    for (const spoke of NODES.filter((n) => n.name !== 'hub')) {
+      await harness.link('hub', spoke.name, 'push');
+      await harness.link(spoke.name, 'hub', 'both');
+    }
+    const allies = NODES.filter((n) => n.kind === 'ally').map((n) => n.name);
+    const spokes = allies.filter((n) => n !== 'hub');
+    const latencies: number[] = [];
+    const localLatencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const on = spokes[i % spokes.length]!;
+      const member = NODES.find((n) => n.name === on)!.member;
+      const object: StixObject = { ...benchIndicator(10_000_000 + i), id: `indicator--${randomUUID()}`, created_by_ref: identityOf(member), object_marking_refs: [TLP2_MARKING_IDS.green] };
+      const t0 = performance.now();
+      await harness.publish(on, [object]);
+      const arrival = await Promise.all(
+        allies.map(async (name) => {
+          while (!(await harness.readable(name, object.id))) {
+            if (performance.now() - t0 > 30_000) throw new Error(`${object.id} did not reach ${name} within 30 s`);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          return { name, ms: performance.now() - t0 };
+        }),
+      );
+      latencies.push(Math.max(...arrival.map((a) => a.ms)));
+      localLatencies.push(arrival.find((a) => a.name === on)!.ms);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    results.p50 = percentile(latencies, 50);
+    results.p95 = percentile(latencies, 95);
+    results.max = Math.max(...latencies);
+    results.localP95 = percentile(localLatencies, 95);
+  } finally {
+    await harness.stop();
+  }
+
+  const f = (n: number) => Math.round(n).toLocaleString('en');
+  log('');
+  log('| measure | goal | result | baseline (same run) | ratio |');
+  log('|---|---|---|---|---|');
+  log(`| (a) catch-up, ${catchupCount.toLocaleString('en')} objects pulled over TAXII + mTLS | >= 20,000 objects/s | ${f(results.catchup)} objects/s | ${f(results.catchupBaseline!)} objects/s (local ingest from memory) | ${(results.catchup / results.catchupBaseline!).toFixed(2)} |`);
+  log(`| (b) propagation to all entitled nodes, hub-and-spoke (${samples} samples) | p95 <= 1,000 ms | p50 ${results.p50!.toFixed(0)} ms, p95 ${results.p95!.toFixed(0)} ms, max ${results.max!.toFixed(0)} ms | p95 ${results.localP95!.toFixed(0)} ms (readable on the publishing node) | ${(results.p95! / results.localP95!).toFixed(1)} |`);
+  log(`| (c) TAXII GET objects, one client, ${total.toLocaleString('en')} stored | >= 50,000 objects/s | ${f(results.read)} objects/s | ${f(results.readBaseline!)} objects/s (JSON.parse) | ${(results.read / results.readBaseline!).toFixed(2)} |`);
+  process.stdout.write(`${JSON.stringify({ catchup_objects_per_s: Math.round(results.catchup), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read) })}\n`);
+} finally {
+  if (nodeA.process) {
+    nodeA.process.child.kill('SIGTERM');
+    await nodeA.process.exited;
+  }
+  if (!args.keep) rmSync(workDir, { recursive: true, force: true });
+  else log(`kept ${workDir}`);
+}
