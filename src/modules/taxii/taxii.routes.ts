@@ -128,8 +128,11 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         ...(ids ? { ids } : {}),
         ...(q['match[type]'] ? { types: list(q['match[type]'])! } : {}),
         versions,
+        // Objects are passed on as stored (or as redacted): not parsed and serialised again.
+        ...(mode === 'objects' ? { raw: true } : {}),
       });
-      if (request.params.object && page.objects.length === 0) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
+      const count = page.bodies?.length ?? page.objects.length;
+      if (request.params.object && count === 0) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
       if (page.dateAdded.length > 0) {
         reply.header('x-taxii-date-added-first', service.taxiiTimestamp(page.dateAdded[0]!));
         reply.header('x-taxii-date-added-last', service.taxiiTimestamp(page.dateAdded[page.dateAdded.length - 1]!));
@@ -137,8 +140,11 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       const more = page.next !== undefined;
       // Empty lists are not sent (section 1.7.2): an empty page is {} unless more follows.
       const paging = more ? { more, next: page.next } : {};
-      if (page.objects.length === 0) return reply.send(paging);
-      if (mode === 'objects') return reply.send({ ...paging, objects: page.objects });
+      if (count === 0) return reply.send(paging);
+      if (page.bodies) {
+        const head = more ? `{"more":true,"next":${JSON.stringify(page.next)},"objects":[` : '{"objects":[';
+        return reply.type(service.TAXII_MEDIA_TYPE).send(`${head}${page.bodies.join(',')}]}`);
+      }
       if (mode === 'versions') return reply.send({ ...(more ? { more } : {}), versions: page.objects.map((o, i) => service.taxiiVersion(o, page.dateAdded[i]!)) });
       return reply.send({
         ...paging,

@@ -129,10 +129,13 @@ export interface ObjectsQuery {
   next?: string;
   ids?: string[];
   types?: string[];
+  /** The objects as JSON text (ObjectsPage.bodies) rather than parsed. */
+  raw?: boolean;
 }
 
 export interface ObjectsPage {
   objects: StixObject[];
+  bodies?: string[];
   dateAdded: number[];
   next: string | undefined;
 }
@@ -149,8 +152,9 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.types ? { types: query.types } : {}),
     ...(query.versions ? { versions: query.versions } : {}),
     ...(view.within ? { within: view.within } : {}),
+    ...(query.raw ? { raw: true } : {}),
   });
-  return { objects: page.objects, dateAdded: page.dateAdded, next: page.next };
+  return { objects: page.objects, ...(page.bodies ? { bodies: page.bodies } : {}), dateAdded: page.dateAdded, next: page.next };
 }
 
 /** Status resources are kept for a week (TAXII asks for at least 24 hours). */

@@ -119,6 +119,19 @@ for (const dialect of DIALECTS) {
       assert.equal(manifest.objects[0]!.media_type, 'application/stix+json;version=2.1');
     });
 
+    it('5.3: objects come as stored, except the parts a granular marking hides from the caller', async () => {
+      const secretFra = 'marking-definition--7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9';
+      const partly = indicator({ description: 'only for FRA at SECRET', granular_markings: [{ marking_ref: secretFra, selectors: ['description'] }] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [partly]);
+      const page = (await get(`${collection}/objects/${partly.id}/`)).json() as { objects: StixObject[] };
+      const seen = page.objects[0]!;
+      assert.equal(seen.description, undefined);
+      assert.deepEqual(seen.x_shieldwall_redacted, ['description']);
+      assert.equal(seen.name, partly.name);
+      const whole = (await get(`${collection}/objects/${objects[3]!.id}/`)).body;
+      assert.equal(whole, `{"objects":[${JSON.stringify(objects[3])}]}`);
+    });
+
     it('5.4 / 4.3: Add Objects answers 202 with a status; duplicates are successes, bad objects failures', async () => {
       const fresh = [indicator(), malware()];
       const payload = JSON.stringify({ objects: [...fresh, objects[0], { type: 'indicator', id: 'indicator--not-valid' }] });
