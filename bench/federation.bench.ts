@@ -4,7 +4,7 @@
  * Federation between nodes over HTTPS with mutual TLS (certificates from `shieldwall pki`):
  *  (a) catch-up: node B (this process) pulls N/5 objects (200,000 by default) from node A (a
  *      separate process) through TAXII, ingesting them as it goes. Baseline in the same run:
- *      ingesting the same objects, already in memory, straight into a fresh store.
+ *      ingesting the same objects from a local NDJSON file into a fresh store.
  *  (b) propagation: five nodes (separate processes) in hub-and-spoke; an indicator published on
  *      a spoke, time until every entitled node (the hub and the other allied spokes) answers it
  *      to its own user. Baseline: time until the publishing node itself answers it.
@@ -29,7 +29,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createPeer, upsertMembers } from '../src/modules/directory/directory.service.js';
 import * as federation from '../src/modules/federation/federation.service.js';
 import { TaxiiClient } from '../src/modules/federation/taxii.client.js';
-import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { ingestStream } from '../src/modules/intel/intel.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
@@ -163,16 +163,13 @@ try {
   await b.store.close();
   results.catchup = catchupCount / catchupSeconds;
 
-  // Baseline: the same objects, parsed, ingested straight into a fresh store.
+  // Baseline: the same objects ingested from a local file into a fresh store (the fastest way in).
   const cDir = path.join(workDir, 'c');
   mkdirSync(cDir, { recursive: true });
   const c = await contextOf(cDir, false);
-  const objects: StixObject[] = [];
-  for await (const line of createInterface({ input: createReadStream(part1) })) objects.push(JSON.parse(line) as StixObject);
   started = performance.now();
-  const local = await ingestObjects(c, SYSTEM_PRINCIPAL, objects);
+  const local = await ingestStream(c, SYSTEM_PRINCIPAL, createReadStream(part1, { highWaterMark: 1 << 20 }), { parallel: true });
   results.catchupBaseline = local.accepted / ((performance.now() - started) / 1000);
-  objects.length = 0;
   await c.store.close();
 
   // --- (c) TAXII read with N objects stored ------------------------------------------------------
@@ -258,7 +255,7 @@ try {
   log('');
   log('| measure | goal | result | baseline (same run) | ratio |');
   log('|---|---|---|---|---|');
-  log(`| (a) catch-up, ${catchupCount.toLocaleString('en')} objects pulled over TAXII + mTLS | >= 20,000 objects/s | ${f(results.catchup)} objects/s | ${f(results.catchupBaseline!)} objects/s (local ingest from memory) | ${(results.catchup / results.catchupBaseline!).toFixed(2)} |`);
+  log(`| (a) catch-up, ${catchupCount.toLocaleString('en')} objects pulled over TAXII + mTLS | >= 20,000 objects/s | ${f(results.catchup)} objects/s | ${f(results.catchupBaseline!)} objects/s (local ingest of the same objects from a file) | ${(results.catchup / results.catchupBaseline!).toFixed(2)} |`);
   log(`| (b) propagation to all entitled nodes, hub-and-spoke (${samples} samples) | p95 <= 1,000 ms | p50 ${results.p50!.toFixed(0)} ms, p95 ${results.p95!.toFixed(0)} ms, max ${results.max!.toFixed(0)} ms | p95 ${results.localP95!.toFixed(0)} ms (readable on the publishing node) | ${(results.p95! / results.localP95!).toFixed(1)} |`);
   log(`| (c) TAXII GET objects, one client, ${total.toLocaleString('en')} stored | >= 50,000 objects/s | ${f(results.read)} objects/s | ${f(results.readBaseline!)} objects/s (JSON.parse) | ${(results.read / results.readBaseline!).toFixed(2)} |`);
   process.stdout.write(`${JSON.stringify({ catchup_objects_per_s: Math.round(results.catchup), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read) })}\n`);

@@ -112,10 +112,16 @@ export interface PullResult {
   rejections: string[];
 }
 
+/** A first page at least this large is worth parsing and validating in a worker thread. */
+const PARALLEL_PAGE_BYTES = 1 << 20;
+
 /**
- * Pulls what the peer has added since the stored cursor, page by page: each page is ingested
- * as the peer (validation, markings, need-to-know on writes, audit), its receipts recorded, and
- * then the cursor moved to the page's X-TAXII-Date-Added-Last. A restart resumes there.
+ * Pulls what the peer has added since the stored cursor. The pages, as they come, are one
+ * stream into the node's ingest pipeline (as the peer: validation, markings, need-to-know on
+ * writes, audit), parsed and validated in a worker thread when they are large while this thread
+ * writes. Each object is reported once its batch is committed; once every object of a page is,
+ * the receipts are recorded and the cursor moves to the page's X-TAXII-Date-Added-Last. A
+ * restart resumes there.
  */
 export async function pull(ctx: AppContext, name: string, options: { onPage?: (result: PullResult) => void } = {}): Promise<PullResult> {
   return exclusive(`${name}:pull`, async () => {
@@ -123,31 +129,69 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
     const client = clientFor(ctx, link);
     const state = await repo.getState(ctx.store, name);
     const result: PullResult = { pages: 0, objects: 0, accepted: 0, duplicate: 0, rejected: 0, rejections: [] };
-    for await (const page of client.objects(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: state.pull_cursor } : {}), limit: PULL_PAGE })) {
-      const receipts: Array<{ id: string; version: string }> = [];
-      const summary = await intel.ingestObjects(ctx, principal, page.objects, {
-        onOutcome: (outcome) => {
-          const object = page.objects[outcome.index];
-          if (outcome.status !== 'rejected' && outcome.id) receipts.push({ id: outcome.id, version: versionOf(object) });
-          else if (outcome.status === 'rejected' && result.rejections.length < 5) {
-            result.rejections.push(`${outcome.id ?? `object ${outcome.index}`}: ${(outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-          }
-        },
-      });
-      await recordReceipts(ctx, name, receipts);
-      result.pages++;
-      result.objects += page.objects.length;
-      result.accepted += summary.accepted;
-      result.duplicate += summary.duplicate;
-      result.rejected += summary.rejected;
-      await repo.changeState(ctx.store, name, {
-        ...(page.dateAddedLast ? { pullCursor: page.dateAddedLast } : {}),
-        pulled: summary.accepted,
-        refused: summary.rejected,
-        lastPullAt: ctx.clock.now().toISOString(),
-      });
-      options.onPage?.(result);
+    const pages = client.rawPages(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: state.pull_cursor } : {}), limit: PULL_PAGE });
+    // Where each page ends in the stream, and the cursor it moves to once stored.
+    const ends: Array<{ end: number; cursor: string | undefined }> = [];
+    let streamed = 0;
+    let lastCursor: string | undefined;
+    const first = await pages.next();
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let item = first; !item.done; item = await pages.next()) {
+        const page = item.value;
+        result.pages++;
+        if (page.dateAddedLast) lastCursor = page.dateAddedLast;
+        if (page.empty) continue;
+        streamed += page.body.length;
+        ends.push({ end: streamed, cursor: page.dateAddedLast });
+        yield page.body;
+      }
     }
+    let receipts: Array<{ id: string; version: string }> = [];
+    let done = 0;
+    let cursor: string | undefined;
+    let saved = Promise.resolve();
+    const counted = { accepted: 0, rejected: 0 };
+    const save = () => {
+      const batch = receipts;
+      const change = { ...(cursor ? { pullCursor: cursor } : {}), pulled: counted.accepted, refused: counted.rejected, lastPullAt: ctx.clock.now().toISOString() };
+      receipts = [];
+      counted.accepted = 0;
+      counted.rejected = 0;
+      saved = saved.then(async () => {
+        await recordReceipts(ctx, name, batch);
+        await repo.changeState(ctx.store, name, change);
+      });
+      // Awaited at the end; this only keeps a failure from counting as unhandled meanwhile.
+      saved.catch(() => undefined);
+    };
+    const summary = await intel.ingestStream(ctx, principal, chunks(), {
+      parallel: !first.done && first.value.body.length >= PARALLEL_PAGE_BYTES,
+      onOutcome: (outcome) => {
+        // Every object before this one is stored: so are the pages that end before it.
+        while (done < ends.length && outcome.offset !== undefined && outcome.offset >= ends[done]!.end) cursor = ends[done++]!.cursor ?? cursor;
+        if (outcome.status === 'rejected') {
+          counted.rejected++;
+          if (result.rejections.length < 5) result.rejections.push(`${outcome.id ?? `object ${outcome.index}`}: ${(outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+        } else if (outcome.id && outcome.version !== undefined) {
+          if (outcome.status === 'accepted') counted.accepted++;
+          receipts.push({ id: outcome.id, version: outcome.version });
+        }
+      },
+      onProgress: (progress) => {
+        result.objects = progress.objects;
+        save();
+        options.onPage?.(result);
+      },
+    });
+    // Everything streamed is stored: the cursor goes past the last page, even an empty one.
+    cursor = lastCursor ?? cursor;
+    save();
+    await saved;
+    result.objects = summary.objects;
+    result.accepted = summary.accepted;
+    result.duplicate = summary.duplicate;
+    result.rejected = summary.rejected;
+    if (summary.streamErrors.length > 0) throw new Error(`peer ${name} sent what is not a TAXII envelope of STIX objects: ${summary.streamErrors.slice(0, 3).join('; ')}`);
     await repo.changeState(ctx.store, name, { lastPullAt: ctx.clock.now().toISOString(), error: null });
     if (result.rejected > 0) ctx.logger.warn({ peer: name, rejected: result.rejected, first: result.rejections }, 'objects pulled from a peer were refused');
     return result;
@@ -183,7 +227,7 @@ export async function push(ctx: AppContext, name: string): Promise<PushResult> {
       const outgoing: StixObject[] = [];
       let accepted = 0;
       for (const object of page.objects) {
-        if (delivered.has(`${object.id}|${versionOf(object)}`)) result.echoes++;
+        if (delivered.has(`${object.id}|${intel.versionKey(versionOf(object) || undefined)}`)) result.echoes++;
         else outgoing.push(object);
       }
       if (outgoing.length > 0) {

@@ -47,6 +47,25 @@ export interface StatusResource {
   failures?: Array<{ id: string; version: string; message?: string }>;
 }
 
+/** One page of objects as the server sent it. */
+export interface RawPage {
+  /** The TAXII envelope, unparsed. */
+  body: Buffer;
+  /** True when the envelope holds no objects. */
+  empty: boolean;
+  dateAddedLast: string | undefined;
+}
+
+/** The title and description of a TAXII error message, or the start of whatever came instead. */
+function describeError(text: string): string {
+  try {
+    const error = JSON.parse(text) as { title?: string; description?: string };
+    return [error.title, error.description].filter(Boolean).join(': ') || text.slice(0, 300);
+  } catch {
+    return text.slice(0, 300);
+  }
+}
+
 export class TaxiiClient {
   private readonly root: string;
   private readonly dispatcher: Dispatcher;
@@ -80,16 +99,7 @@ export class TaxiiClient {
     });
     const text = await response.body.text();
     const type = String(response.headers['content-type'] ?? '');
-    if (response.statusCode >= 300) {
-      let detail = text.slice(0, 300);
-      try {
-        const error = JSON.parse(text) as { title?: string; description?: string };
-        detail = [error.title, error.description].filter(Boolean).join(': ') || detail;
-      } catch {
-        // not a TAXII error message: keep the text
-      }
-      throw new TaxiiClientError(response.statusCode, url, detail);
-    }
+    if (response.statusCode >= 300) throw new TaxiiClientError(response.statusCode, url, describeError(text));
     if (!type.startsWith('application/taxii+json')) throw new TaxiiClientError(response.statusCode, url, `answered ${type || 'no content type'}, not a TAXII resource`);
     return { body: (text === '' ? {} : JSON.parse(text)) as T, headers: response.headers };
   }
@@ -108,22 +118,50 @@ export class TaxiiClient {
    * everything again after a restart.
    */
   async *objects(collection: string, options: { addedAfter?: string; limit?: number } = {}): AsyncGenerator<ObjectsPage> {
+    for await (const page of this.rawPages(collection, options)) {
+      const envelope = (page.empty ? {} : JSON.parse(page.body.toString('utf8'))) as { objects?: StixObject[] };
+      yield { objects: envelope.objects ?? [], dateAddedLast: page.dateAddedLast };
+    }
+  }
+
+  /**
+   * The same pages as objects(), as the raw JSON text of each TAXII envelope, for a caller that
+   * hands them to a streaming parser. Paging needs only `more` and `next`: read from the head of
+   * an envelope laid out as Shieldwall's are, else from the parsed envelope.
+   */
+  async *rawPages(collection: string, options: { addedAfter?: string; limit?: number } = {}): AsyncGenerator<RawPage> {
     const limit = options.limit ?? 1000;
     const fetchPage = async (query: { next?: string; addedAfter?: string }) => {
       const params = new URLSearchParams({ limit: String(limit) });
       if (query.next) params.set('next', query.next);
       if (query.addedAfter) params.set('added_after', query.addedAfter);
-      const { body, headers } = await this.call<{ more?: boolean; next?: string; objects?: StixObject[] }>(`collections/${encodeURIComponent(collection)}/objects/?${params}`);
+      const { body, headers } = await this.callRaw(`collections/${encodeURIComponent(collection)}/objects/`, params);
       const dateAddedLast = headers['x-taxii-date-added-last'] as string | undefined;
+      const head = /^\{"more":(true|false),"next":("(?:[^"\\]|\\.)*"),"objects":\[/.exec(body.subarray(0, 2048).toString('latin1'));
+      let more: boolean;
+      let next: string | undefined;
+      let empty: boolean;
+      if (head) {
+        more = head[1] === 'true';
+        next = JSON.parse(head[2]!) as string;
+        empty = body[head[0].length] === 0x5d;
+      } else if (body.subarray(0, 12).toString('latin1') === '{"objects":[') {
+        more = false;
+        empty = body[12] === 0x5d;
+      } else {
+        const parsed = (body.length === 0 ? {} : JSON.parse(body.toString('utf8'))) as { more?: boolean; next?: string; objects?: unknown[] };
+        more = parsed.more === true;
+        next = parsed.next;
+        empty = !Array.isArray(parsed.objects) || parsed.objects.length === 0;
+      }
       let following: { next?: string; addedAfter?: string } | undefined;
-      if (body.more) {
-        if (body.next) following = { next: body.next, ...(query.addedAfter ? { addedAfter: query.addedAfter } : {}) };
+      if (more) {
+        if (next) following = { next, ...(query.addedAfter ? { addedAfter: query.addedAfter } : {}) };
         else if (dateAddedLast) following = { addedAfter: dateAddedLast };
         else throw new TaxiiClientError(200, this.root, 'the server says more objects follow but gives neither next nor X-TAXII-Date-Added-Last');
       }
-      return { page: { objects: body.objects ?? [], dateAddedLast }, following };
+      return { page: { body, empty, dateAddedLast }, following };
     };
-    // The next page is on its way while the caller handles this one.
     let pending = fetchPage(options.addedAfter ? { addedAfter: options.addedAfter } : {});
     try {
       for (;;) {
@@ -133,9 +171,18 @@ export class TaxiiClient {
         if (!following) return;
       }
     } finally {
-      // A caller that stops early leaves no request failing unobserved.
       pending.catch(() => undefined);
     }
+  }
+
+  private async callRaw(path: string, params: URLSearchParams): Promise<{ body: Buffer; headers: Record<string, string | string[] | undefined> }> {
+    const url = `${new URL(path, this.root).href}?${params}`;
+    const response = await request(url, { method: 'GET', dispatcher: this.dispatcher, headers: this.headers });
+    const body = Buffer.from(await response.body.arrayBuffer());
+    if (response.statusCode >= 300) throw new TaxiiClientError(response.statusCode, url, describeError(body.toString('utf8')));
+    const type = String(response.headers['content-type'] ?? '');
+    if (!type.startsWith('application/taxii+json')) throw new TaxiiClientError(response.statusCode, url, `answered ${type || 'no content type'}, not a TAXII resource`);
+    return { body, headers: response.headers };
   }
 
   async addObjects(collection: string, objects: unknown[]): Promise<StatusResource> {

@@ -22,6 +22,8 @@ export interface ObjectOutcome {
   errors?: StixIssue[];
   warnings?: StixIssue[];
   upgraded?: string[];
+  /** The version stored or already held (modified, nine fractional digits), once written. */
+  version?: string;
 }
 
 export type PipelineEntry = StreamEntry | { kind: 'value'; index: number; value: unknown };

@@ -26,11 +26,13 @@ import {
   ROW_SEQ,
   ROW_TLP,
   ROW_TYPE,
+  ROW_VERSION,
   versionKey,
   type NewVersion,
 } from './intel.rows.js';
 
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
+export { versionKey } from './intel.rows.js';
 
 export interface IngestProgress {
   objects: number;
@@ -168,6 +170,7 @@ async function runPipeline(
     let r = 0;
     for (const p of pending) {
       if (p.row) {
+        p.outcome.version = p.row[ROW_VERSION];
         const seq = seqs[r++];
         if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
         else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });

@@ -212,7 +212,7 @@ export async function addObjects(ctx: AppContext, actor: Principal, collection: 
       if (outcome.status === 'rejected') failures.push({ ...detail, message: (outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected' });
       else {
         successes.push(outcome.status === 'duplicate' ? { ...detail, message: 'already stored' } : detail);
-        if (outcome.id) received.push({ id: outcome.id, version: detail.version });
+        if (outcome.id && outcome.version !== undefined) received.push({ id: outcome.id, version: outcome.version });
       }
     },
   });
