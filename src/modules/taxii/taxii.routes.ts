@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
+import { hasPermission } from '../../policy/permissions.js';
 import * as service from './taxii.service.js';
 
 /** Does the Accept header allow the TAXII 2.1 media type (bare application/taxii+json included)? */
@@ -15,7 +16,8 @@ function acceptsTaxii(accept: string | undefined): boolean {
     const version = params.find((p) => /^version\s*=/i.test(p));
     if (type === '*/*' || type === 'application/*') return true;
     if (type?.toLowerCase() !== 'application/taxii+json') return false;
-    return version === undefined || /^version\s*=\s*2\.1$/i.test(version);
+    // A parameter value may be a token or a quoted string, with the same meaning (RFC 9110 5.6.6).
+    return version === undefined || /^version\s*=\s*(?:2\.1|"2\.1")$/i.test(version);
   });
 }
 
@@ -25,6 +27,11 @@ function errorMessage(status: number, title: string, description: string, reques
 }
 
 function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Delete an Object (section 5.7): a client that may neither read nor write the collection gets
+  // 404, as if the object were not there; 403 is for those who may do one of the two.
+  if (error instanceof ShieldwallError && error.status === 403 && request.method === 'DELETE' && !hasPermission(request.principal, 'intel:read') && !hasPermission(request.principal, 'intel:write')) {
+    error = shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`);
+  }
   let status = 500;
   let title = 'Internal error';
   let description = `quote request id ${String(request.id)} to the node operator`;
@@ -47,6 +54,21 @@ function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
 
 type ObjectsQuerystring = { added_after?: string; limit?: string; next?: string; 'match[id]'?: string; 'match[type]'?: string; 'match[version]'?: string; 'match[spec_version]'?: string };
+
+const FILTERS = new Set(['added_after', 'limit', 'next', 'match[id]', 'match[type]', 'match[version]', 'match[spec_version]']);
+
+/**
+ * Malformed filters are 400 (section 3.4): each at most once (a repeated one arrives as a list),
+ * and none empty (a timestamp, an integer, a cursor this node issued, or a list of at least one
+ * value). Parameters that are not TAXII filters are ignored.
+ */
+function checkFilters(query: unknown): void {
+  for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+    if (!FILTERS.has(name)) continue;
+    if (typeof value !== 'string') throw shieldwallError('BAD_REQUEST', `${name} is given more than once; give it once, with values separated by commas`);
+    if (value === '') throw shieldwallError('BAD_REQUEST', `${name} is given without a value`);
+  }
+}
 
 export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -83,11 +105,13 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       }
     });
 
-    app.get('/', read, async (request) => ({
+    app.get('/', read, async () => ({
       title: 'Shieldwall node',
       description: 'TAXII 2.1 server of a Shieldwall node: allied threat intelligence under need-to-know.',
-      default: `${request.protocol}://${request.host}/taxii2/${service.API_ROOT}/`,
-      api_roots: [`${request.protocol}://${request.host}/taxii2/${service.API_ROOT}/`],
+      // Relative URLs (section 4.1.1): right whatever scheme and host name the client used, and
+      // never built from the request's Host header.
+      default: `/taxii2/${service.API_ROOT}/`,
+      api_roots: [`/taxii2/${service.API_ROOT}/`],
     }));
 
     app.get(`/${service.API_ROOT}/`, read, async () => ({
@@ -109,15 +133,14 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       mode: 'objects' | 'manifest' | 'versions',
     ) => {
       const q = request.query;
-      // Each filter at most once (section 3.4): a repeated one arrives as a list and is malformed.
-      for (const [name, value] of Object.entries(q as Record<string, unknown>)) {
-        if (typeof value !== 'string') throw shieldwallError('BAD_REQUEST', `${name} is given more than once; give it once, with values separated by commas`);
-      }
+      checkFilters(q);
       const versions = service.parseVersionMatch(mode === 'versions' ? 'all' : q['match[version]']);
       if (q['match[spec_version]'] !== undefined && !list(q['match[spec_version]'])!.includes('2.1')) return reply.send({});
       let limit: number | undefined;
       if (q.limit !== undefined) {
-        if (!/^[1-9]\d{0,8}$/.test(q.limit)) throw shieldwallError('BAD_REQUEST', `limit '${q.limit}' is not a positive whole number`);
+        // Any positive TAXII integer (at most 2^53 - 1, section 2); above the server's own page
+        // size it is served as that size (section 3.4).
+        if (!/^[1-9]\d*$/.test(q.limit) || !Number.isSafeInteger(Number(q.limit))) throw shieldwallError('BAD_REQUEST', `limit '${q.limit}' is not a positive whole number`);
         limit = Number(q.limit);
       }
       const ids = request.params.object ? [request.params.object] : list(q['match[id]']);
@@ -132,7 +155,14 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         ...(mode === 'objects' ? { raw: true } : {}),
       });
       const count = page.bodies?.length ?? page.objects.length;
-      if (request.params.object && count === 0) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
+      if (request.params.object && count === 0) {
+        // 404 when the object (or the versions asked for) is not in the collection for the caller.
+        // When it is and only added_after or next leave nothing, the answer is an empty envelope
+        // (sections 5.6 and 5.8.1): a client polling an object must not read "deleted" there.
+        const narrowed = q.added_after !== undefined || q.next !== undefined;
+        const there = narrowed && (await service.getObjects(ctx, request.principal!, request.params.collection, { ids: [request.params.object], versions, limit: 1 })).objects.length > 0;
+        if (!there) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
+      }
       if (page.dateAdded.length > 0) {
         reply.header('x-taxii-date-added-first', service.taxiiTimestamp(page.dateAdded[0]!));
         reply.header('x-taxii-date-added-last', service.taxiiTimestamp(page.dateAdded[page.dateAdded.length - 1]!));
@@ -173,6 +203,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       `/${service.API_ROOT}/collections/:collection/objects/:object/`,
       write,
       async (request, reply) => {
+        checkFilters(request.query);
         await service.deleteObject(ctx, request.principal!, request.params.collection, request.params.object, request.query['match[version]']);
         return reply.status(200).send();
       },
