@@ -26,6 +26,8 @@ import { commonNameOf } from './core/pki.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 import { taxiiRoutes } from './modules/taxii/taxii.routes.js';
+import { detectRoutes } from './modules/detect/detect.routes.js';
+import { Detection } from './modules/detect/detect.service.js';
 import { federationRoutes } from './modules/federation/federation.routes.js';
 import { FederationScheduler } from './modules/federation/federation.scheduler.js';
 
@@ -48,6 +50,8 @@ export interface Node {
   routes: ReadonlyArray<{ method: string; url: string; permission: string }>;
   /** Sync with peer nodes: started by the server when SHIELDWALL_FEDERATION is on. */
   federation: FederationScheduler;
+  /** The detection index: built on first use, or at start by the server. */
+  detection: Detection;
 }
 
 /** The shared services of a node, also used by CLI commands that work on the store directly. */
@@ -189,8 +193,10 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   await app.register(intelRoutes(ctx));
   await app.register(directoryRoutes(ctx));
   await app.register(taxiiRoutes(ctx), { prefix: '/taxii2' });
+  const detection = new Detection(ctx);
+  await app.register(detectRoutes(ctx, detection));
   const federation = new FederationScheduler(ctx);
   await app.register(federationRoutes(ctx, () => void federation.refresh().catch((error) => ctx.logger.error({ err: error }, 'reading the peers failed'))));
 
-  return { app, ctx, routes, federation, setReady: (value) => (ready = value) };
+  return { app, ctx, routes, federation, detection, setReady: (value) => (ready = value) };
 }

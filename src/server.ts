@@ -48,6 +48,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   node.setReady(true);
   log.info({ url, store: store.location }, 'Shieldwall node listening');
   if (config.federation) await node.federation.start();
+  void node.detection.start().catch((error: unknown) => log.error({ err: error }, 'building the detection index failed'));
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') => {
@@ -55,6 +56,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
       log.info({ reason }, 'shutting down: finishing in-flight requests');
       node.setReady(false);
       await node.federation.stop().catch((error: unknown) => log.error({ err: error }, 'stopping federation failed'));
+      node.detection.stop();
       const timer = setTimeout(() => {
         log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; closing anyway');
         process.exit(1);

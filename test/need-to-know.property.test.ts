@@ -230,3 +230,60 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`need-to-know through lookup and match (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+    let node: TestNode;
+    const base = generate(dialect === 'sqlite' ? 20261126 : 20261127);
+    // Each indicator names its own address, so what a user finds tells which indicators it may know of.
+    const address = (o: number) => `10.${(o >> 16) & 255}.${(o >> 8) & 255}.${o & 255}`;
+    const world: World = { ...base, objects: base.objects.map((object, o) => ({ ...object, pattern: `[ipv4-addr:value = '${address(o)}']` })) };
+    const tokens: string[] = [];
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      const ctx = node.ctx;
+      await upsertMembers(ctx, SYSTEM_PRINCIPAL, world.members.map((m) => ({ code: m.code, name: m.code, kind: m.kind, country: null, identityId: m.identity })));
+      const named = world.members.filter((m) => m.groups.includes('NAMED')).map((m) => m.code);
+      if (named.length > 0) await addToGroup(ctx, SYSTEM_PRINCIPAL, 'NAMED', 'a named group', named);
+      for (const user of world.users) {
+        await createUser(ctx, SYSTEM_PRINCIPAL, { name: user.name, member: user.member === null ? null : world.members[user.member]!.code, clearance: user.clearance, roles: ['analyst'] });
+        tokens.push((await createToken(ctx, SYSTEM_PRINCIPAL, { name: user.name, user: user.name })).token);
+      }
+      const definitions = world.handling.map((h) => handlingMarkingDefinition({ id: h.id, created: '2024-01-01T00:00:00.000Z', classification: LEVELS[h.classification]!, releasableTo: h.releasableTo }));
+      // Half the indicators are indexed at the first build, half arrive after it (followed live).
+      await ingestObjects(ctx, SYSTEM_PRINCIPAL, [...definitions, ...world.objects.slice(0, OBJECTS / 2)], { batchSize: 200 });
+      await node.detection.ready();
+      await ingestObjects(ctx, SYSTEM_PRINCIPAL, world.objects.slice(OBJECTS / 2), { batchSize: 200 });
+      await node.detection.settled();
+    });
+    after(async () => node?.close());
+
+    it('each user finds exactly the indicators the reference model lets it read, by lookup and by matching a log', async () => {
+      let cases = 0;
+      let found = 0;
+      const values = world.objects.map((_, o) => address(o));
+      for (let u = 0; u < world.users.length; u++) {
+        const user = world.users[u]!;
+        const want = world.objects.map((object) => (expected(world, user, object) ? object.id : undefined));
+        const lookup = await node.app.inject({ method: 'POST', url: '/api/v1/lookup', payload: { values }, headers: { authorization: `Bearer ${tokens[u]}` } });
+        assert.equal(lookup.statusCode, 200, lookup.body);
+        const answers = (lookup.json() as { answers: Array<{ value: string; indicators: Array<{ id: string }> }> }).answers;
+        for (let o = 0; o < OBJECTS; o++) {
+          cases++;
+          const got = answers[o]!.indicators.map((h) => h.id);
+          assert.deepEqual(got, want[o] ? [want[o]] : [], `${user.name} looking up ${values[o]}`);
+          if (want[o]) found++;
+        }
+        const log = values.map((v, o) => JSON.stringify({ timestamp: '2026-11-01T00:00:00Z', n: o, dest_ip: v })).join('\n');
+        const match = await node.app.inject({ method: 'POST', url: '/api/v1/match?format=ndjson', payload: log, headers: { authorization: `Bearer ${tokens[u]}`, 'content-type': 'application/x-ndjson' } });
+        assert.equal(match.statusCode, 200, match.body);
+        const lines = match.body.trim().split('\n').map((l) => JSON.parse(l) as { match?: { indicator: string }; summary?: { events: number } });
+        const matched = lines.filter((l) => l.match).map((l) => l.match!.indicator).sort();
+        assert.deepEqual(matched, want.filter((id): id is string => id !== undefined).sort(), `${user.name} matching the log`);
+        assert.equal(lines.at(-1)!.summary?.events, OBJECTS);
+      }
+      assert.ok(found > cases * 0.05 && found < cases * 0.95, `${found} of ${cases} found`);
+    });
+  });
+}

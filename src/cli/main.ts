@@ -4,6 +4,7 @@ import { ConfigError, describeSettings } from '../config/config.js';
 import { registerAudit } from './audit.js';
 import { registerCollections } from './collections.js';
 import { registerDemo } from './demo.js';
+import { registerDetect } from './detect.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
@@ -20,6 +21,7 @@ program
 
 registerServe(program);
 registerIngest(program);
+registerDetect(program);
 registerDemo(program);
 registerDirectory(program);
 registerPeers(program);

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 /** The events modules publish after their transaction commits. */
 export interface EventMap {
   'intel.added': { objects: Array<{ id: string; type: string; seq: number }> };
+  /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
+  'intel.deleted': { id: string; type: string };
 }
 
 /** A small typed in-process event bus; several processes on PostgreSQL fan out via LISTEN/NOTIFY. */

@@ -247,6 +247,41 @@ const VERSIONS_BY_HASH: KeyLookup = {
   columns: ['id', 'seq', 'version', 'is_current'],
 };
 
+/** What the node's own indexes read of a row. */
+export interface CurrentRow {
+  seq: number;
+  id: string;
+  is_current: number;
+  revoked: number;
+  spec_version: string | null;
+  label: string | null;
+  body: string;
+  access_key: number | null;
+  created_by_ref: string | null;
+}
+
+const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'label', 'body', 'access_key', 'created_by_ref'] as const;
+
+/** Current rows of these types after a date_added sequence, in that order (the type index serves it). */
+export async function scanCurrent(store: Store, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
+  const rows = await store.db.selectFrom('stix_objects').select(CURRENT_ROW).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  return rows.map(numericRow);
+}
+
+export async function rowsBySeq(store: Store, seqs: number[]): Promise<CurrentRow[]> {
+  if (seqs.length === 0) return [];
+  const rows = await store.db.selectFrom('stix_objects').select(CURRENT_ROW).where('seq', 'in', seqs).orderBy('seq').execute();
+  return rows.map(numericRow);
+}
+
+function numericRow(row: CurrentRow): CurrentRow {
+  row.seq = Number(row.seq);
+  row.is_current = Number(row.is_current);
+  row.revoked = Number(row.revoked);
+  if (row.access_key !== null) row.access_key = Number(row.access_key);
+  return row;
+}
+
 export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
   return store.db
     .selectFrom('stix_objects')

@@ -348,15 +348,38 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
   return out;
 }
 
+/** A current row as the node's own indexes read it (no reader: they apply the rule per read). */
+export type CurrentRow = repo.CurrentRow;
+
+/**
+ * Current versions of some types in date_added order after `afterSeq`, for the node's own
+ * in-memory indexes (detection). Not a read path: whoever answers a reader from what it builds
+ * applies canRead to each answer (see accessSets).
+ */
+export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
+  return repo.scanCurrent(ctx.store, types, afterSeq, limit);
+}
+
+/** The rows with these date_added sequence numbers, current or not. */
+export async function rowsBySeq(ctx: AppContext, seqs: number[]): Promise<CurrentRow[]> {
+  return repo.rowsBySeq(ctx.store, seqs);
+}
+
+/** Every access set of the store with its markings, for readers of the node's own indexes. */
+export async function accessSets(ctx: AppContext): Promise<ReadonlyArray<{ key: number; access: ObjectAccess }>> {
+  let sets = accessSetCache.get(ctx.store);
+  if (!sets) accessSetCache.set(ctx.store, (sets = []));
+  const newer = await repo.listAccessSets(ctx.store, sets.length > 0 ? sets[sets.length - 1]!.key : 0);
+  for (const set of newer) sets.push({ key: set.key, access: accessOfColumns({ ...set, created_by_ref: null }) });
+  return sets;
+}
+
 /** Access sets by store: they only ever grow, and a set never changes once made. */
 const accessSetCache = new WeakMap<object, Array<{ key: number; access: ObjectAccess }>>();
 
 /** The access sets the actor may read (the policy decides on each set), and how many there are. */
 async function readableAccessKeys(ctx: AppContext, actor: Principal, within?: (access: ObjectAccess) => boolean): Promise<{ keys: number[]; total: number }> {
-  let sets = accessSetCache.get(ctx.store);
-  if (!sets) accessSetCache.set(ctx.store, (sets = []));
-  const newer = await repo.listAccessSets(ctx.store, sets.length > 0 ? sets[sets.length - 1]!.key : 0);
-  for (const set of newer) sets.push({ key: set.key, access: accessOfColumns({ ...set, created_by_ref: null }) });
+  const sets = await accessSets(ctx);
   const keys: number[] = [];
   for (const set of sets) if (canRead(actor, set.access) && (!within || within(set.access))) keys.push(set.key);
   return { keys, total: sets.length };
@@ -473,5 +496,6 @@ export async function deleteObject(
   await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>
     audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
   );
+  ctx.bus.publish('intel.deleted', { id, type: id.slice(0, id.indexOf('--')) });
   return selected.length;
 }

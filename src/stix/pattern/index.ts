@@ -51,3 +51,5 @@ function visitComparison(expr: ComparisonExpression, out: Set<string>): void {
       return;
   }
 }
+export { compilePattern, PatternWindow, MAX_SEARCH_STEPS, MAX_BOUND_OBSERVATIONS } from './evaluate.js';
+export type { Observation, PatternMatch, CompiledPattern, PatternWindowOptions } from './evaluate.js';

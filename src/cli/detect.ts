@@ -1,0 +1,181 @@
+/**
+ * shieldwall lookup VALUE... and shieldwall match FILE: on the configured store directly (as the
+ * node itself), or against a running node (--url/--token) as the token's user, whose
+ * need-to-know then decides what is found.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Detection, lookup } from '../modules/detect/detect.service.js';
+import { matchLog, parseColumns, type MatchSummary } from '../modules/detect/detect.match.js';
+import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/detect/formats.js';
+import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
+import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
+import { withLocalStore } from './local.js';
+import { createProgress } from './progress.js';
+
+interface RemoteOptions {
+  url?: string;
+  token?: string;
+}
+
+function remote(options: RemoteOptions): { url: string; token: string } | undefined {
+  const url = options.url ?? process.env.SHIELDWALL_URL;
+  const token = options.token ?? process.env.SHIELDWALL_TOKEN;
+  if (!url) return undefined;
+  if (!token) throw new Error('--url needs --token (or SHIELDWALL_TOKEN): create one with "shieldwall tokens create --name detect"');
+  return { url: url.replace(/\/+$/, ''), token };
+}
+
+async function failure(response: Response): Promise<Error> {
+  const text = await response.text();
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string } };
+    message = body.error?.message ?? text;
+  } catch {
+    // not JSON: the text is the message
+  }
+  return new Error(`the node answered ${response.status}: ${message}`);
+}
+
+export function registerDetect(program: Command): void {
+  program
+    .command('lookup <values...>')
+    .description('indicators that name each value (address, domain, URL, hash, e-mail, ...), one JSON line per value')
+    .option('--kind <kind>', 'the kind of every value (detected from each value otherwise)')
+    .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
+    .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
+    .action(async (values: string[], options: RemoteOptions & { kind?: string }) => {
+      if (options.kind !== undefined && !isObservableKind(options.kind)) throw new Error(`--kind '${options.kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...`);
+      const kind = options.kind as ObservableKind | undefined;
+      const queries = values.map((value) => ({ value, ...(kind ? { kind } : {}) }));
+      const target = remote(options);
+      let answers: unknown[];
+      if (target) {
+        const response = await fetch(`${target.url}/api/v1/lookup`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ values: queries }),
+        });
+        if (!response.ok) throw await failure(response);
+        answers = ((await response.json()) as { answers: unknown[] }).answers;
+      } else {
+        answers = await withLocalStore(async (ctx) => {
+          const detection = new Detection(ctx);
+          try {
+            return await lookup(ctx, detection, SYSTEM_PRINCIPAL, queries);
+          } finally {
+            detection.stop();
+          }
+        });
+      }
+      for (const answer of answers) process.stdout.write(`${JSON.stringify(answer)}\n`);
+      process.exitCode = answers.some((a) => (a as { indicators: unknown[] }).indicators.length > 0) ? 0 : 4;
+    });
+
+  program
+    .command('match <file>')
+    .description('match a log against the indicators (- for standard input): matches as NDJSON on standard output, a summary on standard error')
+    .option('--format <format>', `${LOG_FORMATS.join(', ')} (detected from the first lines otherwise)`)
+    .option('--columns <mapping>', "field:kind pairs for CSV or NDJSON, e.g. 'dst_ip:ipv4,3:domain'")
+    .option('--delimiter <char>', 'CSV delimiter', ',')
+    .option('--no-header', 'CSV: the first line is a record, not column names')
+    .option('--url <url>', 'match on a running node (or SHIELDWALL_URL)')
+    .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
+    .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean }) => {
+      if (options.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(options.format)) throw new Error(`--format '${options.format}' is not one of ${LOG_FORMATS.join(', ')}`);
+      const read: Omit<ReadLogOptions, 'onError' | 'onProgress'> = {
+        ...(options.format ? { format: options.format as LogFormat } : {}),
+        delimiter: options.delimiter,
+        csvHeader: options.header,
+      };
+      if (options.columns) {
+        const parsed = parseColumns(options.columns);
+        if ('error' in parsed) throw new Error(parsed.error);
+        Object.assign(read, { columns: parsed.columns });
+      }
+      let size: number | undefined;
+      if (file !== '-') {
+        try {
+          size = statSync(file).size;
+        } catch (error) {
+          throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+        }
+      }
+      const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+      const progress = createProgress('match', size);
+      const target = remote(options);
+      let summary: MatchSummary | undefined;
+      try {
+        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress));
+        else {
+          summary = await withLocalStore(async (ctx) => {
+            const detection = new Detection(ctx);
+            try {
+              return await matchLog(ctx, detection, SYSTEM_PRINCIPAL, input, read, {
+                onMatches: (matches) => {
+                  let text = '';
+                  for (const m of matches) text += `${JSON.stringify(m)}\n`;
+                  process.stdout.write(text);
+                },
+                onError: (error) => process.stderr.write(`line ${error.line} (byte ${error.offset}): ${error.message}\n`),
+                onProgress: (bytes, events) => progress.update(events, bytes),
+              });
+            } finally {
+              detection.stop();
+            }
+          });
+        }
+      } finally {
+        progress.stop();
+      }
+      process.stderr.write(`${JSON.stringify({ summary })}\n`);
+      process.exitCode = summary && summary.errors > 0 ? 3 : 0;
+    });
+}
+
+async function matchRemote(
+  target: { url: string; token: string },
+  input: AsyncIterable<Buffer | string>,
+  read: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
+  size: number | undefined,
+  progress: (events: number, bytes: number) => void,
+): Promise<MatchSummary | undefined> {
+  const query = new URLSearchParams();
+  if (read.format) query.set('format', read.format);
+  if (read.columns) query.set('columns', Object.entries(read.columns).map(([f, k]) => `${f}:${k}`).join(','));
+  if (read.delimiter) query.set('delimiter', read.delimiter);
+  if (read.csvHeader === false) query.set('header', 'false');
+  let sent = 0;
+  async function* counted() {
+    for await (const chunk of input) {
+      sent += chunk.length;
+      progress(0, sent);
+      yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    }
+  }
+  const response = await fetch(`${target.url}/api/v1/match?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/octet-stream', ...(size !== undefined ? { 'content-length': String(size) } : {}) },
+    body: ReadableStream.from(counted()),
+    duplex: 'half',
+  } as RequestInit);
+  if (!response.ok || !response.body) throw await failure(response);
+  let summary: MatchSummary | undefined;
+  let rest = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) {
+    rest += decoder.decode(chunk as Uint8Array, { stream: true });
+    let newline: number;
+    while ((newline = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      if (line === '') continue;
+      const parsed = JSON.parse(line) as { match?: unknown; error?: { line: number; offset: number; message: string }; summary?: MatchSummary };
+      if (parsed.match) process.stdout.write(`${JSON.stringify(parsed.match)}\n`);
+      else if (parsed.error) process.stderr.write(`line ${parsed.error.line} (byte ${parsed.error.offset}): ${parsed.error.message}\n`);
+      else if (parsed.summary) summary = parsed.summary;
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,312 @@
+/**
+ * The in-memory detection index: every current, unrevoked indicator with a STIX pattern, by the
+ * observable values it names. Exact values sit in one hash map (key: kind code + normalised
+ * value); address prefixes in one hash map per prefix length, probed longest first (the
+ * classic hash-per-length longest-prefix structure: at most one probe per length in use).
+ * Patterns that need more than one value to hold keep their compiled form for the evaluator.
+ *
+ * Indicators live in slots: parallel typed arrays hold what each lookup needs (access set,
+ * originator, validity, confidence), so a hit costs no object allocation. A new version of an
+ * indicator takes a new slot and the old one is marked dead; entries of dead slots are dropped
+ * when a lookup meets them, and the owner rebuilds the index when dead slots pile up.
+ */
+import { compilePattern, type CompiledPattern } from '../../stix/pattern/index.js';
+import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
+import type { Cidr, ObservableKind } from './observable.js';
+
+/** What the index needs of one stored indicator version. */
+export interface IndicatorRecord {
+  readonly id: string;
+  readonly pattern: string;
+  readonly specVersion: '2.0' | '2.1';
+  /** The access set of the row (see intel: tlp, classification, releasability). */
+  readonly accessKey: number;
+  readonly createdByRef: string | null;
+  /** valid_from / valid_until in epoch milliseconds (-Infinity / Infinity when absent). */
+  readonly validFrom: number;
+  readonly validUntil: number;
+  readonly confidence: number | undefined;
+  /** The body has granular markings: a reader may be denied the pattern itself. */
+  readonly granular: boolean;
+}
+
+export type IndexOutcome = { indexed: true; slot: number } | { indexed: false; reason: string };
+
+type Entry = number | number[];
+
+const NONE: readonly number[] = Object.freeze([]);
+
+const ALIVE = 1;
+const SIMPLE = 2;
+const GRANULAR = 4;
+
+class Column<T extends Float64Array | Uint32Array | Int8Array | Uint8Array> {
+  constructor(public data: T, private readonly make: (n: number) => T) {}
+  ensure(n: number): void {
+    if (n <= this.data.length) return;
+    const next = this.make(Math.max(n, this.data.length * 2));
+    next.set(this.data as never);
+    this.data = next;
+  }
+}
+
+function addTo(map: Map<string, Entry> | Map<number, Entry>, key: string | number, slot: number): void {
+  const m = map as Map<string | number, Entry>;
+  const found = m.get(key);
+  if (found === undefined) m.set(key, slot);
+  else if (typeof found === 'number') m.set(key, found === slot ? found : [found, slot]);
+  else if (!found.includes(slot)) found.push(slot);
+}
+
+function cidrKey6(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+export class DetectIndex {
+  readonly #ids: string[] = [];
+  readonly #slotOfId = new Map<string, number>();
+  readonly #flags = new Column(new Uint8Array(1024), (n) => new Uint8Array(n));
+  readonly #accessKey = new Column(new Uint32Array(1024), (n) => new Uint32Array(n));
+  readonly #creator = new Column(new Uint32Array(1024), (n) => new Uint32Array(n));
+  readonly #validFrom = new Column(new Float64Array(1024), (n) => new Float64Array(n));
+  readonly #validUntil = new Column(new Float64Array(1024), (n) => new Float64Array(n));
+  readonly #confidence = new Column(new Int8Array(1024), (n) => new Int8Array(n));
+  /** Interned created_by_ref values; index 0 is "none". */
+  readonly #creators: Array<string | null> = [null];
+  readonly #creatorIndex = new Map<string, number>();
+  /** Per kind: normalised value -> slots. */
+  readonly #exact = new Map<ObservableKind, Map<string, Entry>>();
+  readonly #cidr4 = new Map<number, Map<number, Entry>>();
+  readonly #cidr6 = new Map<number, Map<string, Entry>>();
+  #lengths4: number[] = [];
+  #lengths6: number[] = [];
+  readonly #patterns = new Map<number, CompiledPattern>();
+  readonly #unanchored = new Set<number>();
+  #dead = 0;
+
+  /** Live indicators. */
+  get size(): number {
+    return this.#slotOfId.size;
+  }
+
+  /** Slots whose indicator has been replaced or removed (their entries linger until met). */
+  get dead(): number {
+    return this.#dead;
+  }
+
+  /** Distinct exact values and address prefixes held. */
+  get keys(): number {
+    let n = 0;
+    for (const m of this.#exact.values()) n += m.size;
+    for (const m of this.#cidr4.values()) n += m.size;
+    for (const m of this.#cidr6.values()) n += m.size;
+    return n;
+  }
+
+  /** Patterns kept for the evaluator, and those with no value to find them by. */
+  get patterns(): { compiled: number; unanchored: number } {
+    return { compiled: this.#patterns.size, unanchored: this.#unanchored.size };
+  }
+
+  /** Adds (or replaces) the indicator. Indicators whose pattern names nothing the index can hold are refused with the reason. */
+  upsert(record: IndicatorRecord): IndexOutcome {
+    const compiled = compileIndicator(record.pattern, record.specVersion);
+    if (!compiled.ok) {
+      this.remove(record.id);
+      return { indexed: false, reason: compiled.reason };
+    }
+    return this.#place(record, compiled.indicator);
+  }
+
+  #place(record: IndicatorRecord, indicator: CompiledIndicator): IndexOutcome {
+    let evaluator: CompiledPattern | undefined;
+    if (!indicator.simple) {
+      if (!indicator.pattern) return { indexed: false, reason: 'pattern names no value' };
+      evaluator = compilePattern(indicator.pattern);
+    }
+    this.remove(record.id);
+    const slot = this.#ids.length;
+    for (const column of [this.#flags, this.#accessKey, this.#creator, this.#validFrom, this.#validUntil, this.#confidence]) column.ensure(slot + 1);
+    this.#ids.push(record.id);
+    this.#slotOfId.set(record.id, slot);
+    this.#flags.data[slot] = ALIVE | (indicator.simple ? SIMPLE : 0) | (record.granular ? GRANULAR : 0);
+    this.#accessKey.data[slot] = record.accessKey;
+    this.#creator.data[slot] = this.#intern(record.createdByRef);
+    this.#validFrom.data[slot] = record.validFrom;
+    this.#validUntil.data[slot] = record.validUntil;
+    this.#confidence.data[slot] = record.confidence ?? -1;
+    for (const mention of indicator.mentions) this.#mention(mention, slot);
+    if (evaluator) {
+      this.#patterns.set(slot, evaluator);
+      if (!indicator.anchored) this.#unanchored.add(slot);
+    }
+    return { indexed: true, slot };
+  }
+
+  #intern(creator: string | null): number {
+    if (creator === null) return 0;
+    let index = this.#creatorIndex.get(creator);
+    if (index === undefined) {
+      index = this.#creators.length;
+      this.#creators.push(creator);
+      this.#creatorIndex.set(creator, index);
+    }
+    return index;
+  }
+
+  #mention(mention: Mention, slot: number): void {
+    if ('kind' in mention) {
+      let table = this.#exact.get(mention.kind);
+      if (!table) this.#exact.set(mention.kind, (table = new Map()));
+      addTo(table, mention.value, slot);
+      return;
+    }
+    this.#addCidr(mention.cidr, slot);
+  }
+
+  #addCidr(cidr: Cidr, slot: number): void {
+    if (cidr.version === 4) {
+      let table = this.#cidr4.get(cidr.prefix);
+      if (!table) {
+        this.#cidr4.set(cidr.prefix, (table = new Map()));
+        this.#lengths4 = [...this.#cidr4.keys()].sort((a, b) => b - a);
+      }
+      addTo(table, new DataView(cidr.bytes.buffer, cidr.bytes.byteOffset, 4).getUint32(0), slot);
+    } else {
+      let table = this.#cidr6.get(cidr.prefix);
+      if (!table) {
+        this.#cidr6.set(cidr.prefix, (table = new Map()));
+        this.#lengths6 = [...this.#cidr6.keys()].sort((a, b) => b - a);
+      }
+      addTo(table, cidrKey6(cidr.bytes), slot);
+    }
+  }
+
+  /** Drops the indicator (revoked, deleted, expired for good, or replaced by a new version). */
+  remove(id: string): boolean {
+    const slot = this.#slotOfId.get(id);
+    if (slot === undefined) return false;
+    this.#slotOfId.delete(id);
+    this.#flags.data[slot]! &= ~ALIVE;
+    this.#patterns.delete(slot);
+    this.#unanchored.delete(slot);
+    this.#dead++;
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.#slotOfId.has(id);
+  }
+
+  /** Live slots of a normalised value (dead ones met on the way are dropped from the entry). */
+  exact(kind: ObservableKind, value: string): readonly number[] {
+    const table = this.#exact.get(kind);
+    return table === undefined ? NONE : this.#live(table, value);
+  }
+
+  /** Does any indicator name a value of this kind (exactly, or as an address prefix)? */
+  hasKind(kind: ObservableKind): boolean {
+    return this.#exact.has(kind) || (kind === 'ipv4' && this.#lengths4.length > 0) || (kind === 'ipv6' && this.#lengths6.length > 0);
+  }
+
+  /** Are there address prefixes of this IP version (saves parsing addresses when not)? */
+  hasPrefixes(version: 4 | 6): boolean {
+    return (version === 4 ? this.#lengths4 : this.#lengths6).length > 0;
+  }
+
+  /** Live slots whose prefix holds the IPv4 address (a 32-bit number), longest prefix first. */
+  containing4(address: number): number[] {
+    const out: number[] = [];
+    for (const length of this.#lengths4) {
+      const network = length === 0 ? 0 : ((address >>> (32 - length)) << (32 - length)) >>> 0;
+      const slots = this.#live(this.#cidr4.get(length)!, network);
+      for (const slot of slots) out.push(slot);
+    }
+    return out;
+  }
+
+  /** Live slots whose prefix holds the IPv6 address (16 bytes), longest prefix first. */
+  containing6(address: Uint8Array): number[] {
+    const out: number[] = [];
+    if (this.#lengths6.length === 0) return out;
+    const masked = new Uint8Array(16);
+    for (const length of this.#lengths6) {
+      const whole = length >> 3;
+      masked.set(address.subarray(0, whole));
+      masked.fill(0, whole);
+      if (length & 7) masked[whole] = address[whole]! & (0xff << (8 - (length & 7)));
+      for (const slot of this.#live(this.#cidr6.get(length)!, cidrKey6(masked))) out.push(slot);
+    }
+    return out;
+  }
+
+  #live<K>(map: Map<K, Entry>, key: K): readonly number[] {
+    const entry = map.get(key);
+    if (entry === undefined) return NONE;
+    const flags = this.#flags.data;
+    if (typeof entry === 'number') {
+      if (flags[entry]! & ALIVE) return [entry];
+      map.delete(key);
+      return NONE;
+    }
+    let live = true;
+    for (const slot of entry) if (!(flags[slot]! & ALIVE)) live = false;
+    if (live) return entry;
+    const kept = entry.filter((slot) => flags[slot]! & ALIVE);
+    if (kept.length === 0) map.delete(key);
+    else map.set(key, kept.length === 1 ? kept[0]! : kept);
+    return kept;
+  }
+
+  /** Slots whose pattern no value can find: the evaluator sees every event for them. */
+  unanchored(): Iterable<number> {
+    return this.#unanchored;
+  }
+
+  id(slot: number): string {
+    return this.#ids[slot]!;
+  }
+
+  slotOf(id: string): number | undefined {
+    return this.#slotOfId.get(id);
+  }
+
+  /** One value seen is a match by itself (single observation, ORs of named values). */
+  isSimple(slot: number): boolean {
+    return (this.#flags.data[slot]! & SIMPLE) !== 0;
+  }
+
+  isGranular(slot: number): boolean {
+    return (this.#flags.data[slot]! & GRANULAR) !== 0;
+  }
+
+  pattern(slot: number): CompiledPattern | undefined {
+    return this.#patterns.get(slot);
+  }
+
+  accessKey(slot: number): number {
+    return this.#accessKey.data[slot]!;
+  }
+
+  creatorIndex(slot: number): number {
+    return this.#creator.data[slot]!;
+  }
+
+  creator(slot: number): string | null {
+    return this.#creators[this.#creator.data[slot]!]!;
+  }
+
+  /** Is the indicator valid at this instant (valid_from <= t < valid_until)? */
+  validAt(slot: number, at: number): boolean {
+    return this.#validFrom.data[slot]! <= at && at < this.#validUntil.data[slot]!;
+  }
+
+  validity(slot: number): { from: number; until: number } {
+    return { from: this.#validFrom.data[slot]!, until: this.#validUntil.data[slot]! };
+  }
+
+  confidence(slot: number): number | undefined {
+    const c = this.#confidence.data[slot]!;
+    return c < 0 ? undefined : c;
+  }
+}

@@ -1,0 +1,137 @@
+/** Bulk matching of a member's log: records in, matches out as they are found, summary last. */
+import type { AppContext } from '../../core/context.js';
+import type { Principal } from '../../policy/principal.js';
+import * as intel from '../intel/intel.service.js';
+import { readLogEvents, type LogError, type ReadLogOptions } from './formats.js';
+import { isObservableKind, type ObservableKind } from './observable.js';
+import { EventMatcher, IndexReader, type Detection, type EventMatch } from './detect.service.js';
+
+/** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */
+export function parseColumns(text: string): { columns: Record<string, ObservableKind> } | { error: string } {
+  const columns: Record<string, ObservableKind> = {};
+  for (const part of text.split(',')) {
+    const at = part.lastIndexOf(':');
+    const field = part.slice(0, at).trim();
+    const kind = part.slice(at + 1).trim();
+    if (at <= 0 || field === '') return { error: `column mapping '${part}' is not field:kind (e.g. 'dst_ip:ipv4' or '3:domain')` };
+    if (!isObservableKind(kind)) return { error: `column mapping '${part}': '${kind}' is not a kind of value; use one of ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...` };
+    columns[field] = kind;
+  }
+  return { columns };
+}
+
+export interface MatchSummary {
+  events: number;
+  values: number;
+  matches: number;
+  errors: number;
+  bytes: number;
+  seconds: number;
+  indicators: number;
+}
+
+export interface MatchRun {
+  /** Called with each batch of matches, in input order. */
+  onMatches?: (matches: EventMatch[]) => void;
+  onError?: (error: LogError) => void;
+  onProgress?: (bytes: number, events: number) => void;
+}
+
+/**
+ * Matches a log as this reader. Indicators with granular markings are confirmed through the
+ * intel read path before they are reported (a marking may hide the pattern from the reader).
+ */
+export async function matchLog(
+  ctx: AppContext,
+  detection: Detection,
+  actor: Principal,
+  input: AsyncIterable<Buffer | string>,
+  options: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
+  run: MatchRun,
+): Promise<MatchSummary> {
+  const started = performance.now();
+  const reader = await IndexReader.of(ctx, detection, actor);
+  const matcher = new EventMatcher(reader, { at: ctx.clock.now().getTime() });
+  const shown = new Map<string, boolean>();
+  let errors = 0;
+  let bytes = 0;
+  const indicators = new Set<string>();
+  for await (const batch of readLogEvents(input, {
+    ...options,
+    onError: (error) => {
+      errors++;
+      run.onError?.(error);
+    },
+    onProgress: (b) => {
+      bytes = b;
+    },
+  })) {
+    let found: EventMatch[] | undefined;
+    for (const event of batch) {
+      const matches = matcher.match(event);
+      if (matches.length > 0) (found ??= []).push(...matches);
+    }
+    if (found) {
+      const unconfirmed = [...new Set(found.map((m) => m.indicator))].filter((id) => !shown.has(id) && reader.index.isGranular(reader.index.slotOf(id) ?? -1));
+      if (unconfirmed.length > 0) {
+        const page = await intel.listObjects(ctx, actor, { ids: unconfirmed, types: ['indicator'], limit: unconfirmed.length });
+        for (const id of unconfirmed) shown.set(id, false);
+        for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.set(object.id, true);
+      }
+      found = found.filter((m) => shown.get(m.indicator) !== false);
+      for (const m of found) indicators.add(m.indicator);
+      if (found.length > 0) run.onMatches?.(found);
+    }
+    run.onProgress?.(bytes, matcher.counters.events);
+  }
+  const c = matcher.counters;
+  return { events: c.events, values: c.values, matches: c.matches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size };
+}
+
+/** matchLog as NDJSON lines: {"match":…} per match, {"error":…} per bad record, {"summary":…} last. */
+export async function* matchStream(
+  ctx: AppContext,
+  detection: Detection,
+  actor: Principal,
+  input: AsyncIterable<Buffer | string>,
+  options: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
+): AsyncGenerator<string> {
+  const pending: string[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  let failure: unknown;
+  const push = (line: string) => {
+    pending.push(line);
+    wake?.();
+  };
+  const running = matchLog(ctx, detection, actor, input, options, {
+    onMatches: (matches) => {
+      let text = '';
+      for (const m of matches) text += `${JSON.stringify({ match: m })}\n`;
+      push(text);
+    },
+    onError: (error) => push(`${JSON.stringify({ error })}\n`),
+  }).then(
+    (summary) => push(`${JSON.stringify({ summary })}\n`),
+    (error: unknown) => {
+      failure = error;
+    },
+  ).finally(() => {
+    done = true;
+    wake?.();
+  });
+  for (;;) {
+    if (pending.length > 0) {
+      yield pending.splice(0).join('');
+      continue;
+    }
+    if (done) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await running;
+  if (failure !== undefined) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    yield `${JSON.stringify({ error: { line: 0, offset: 0, message: `matching stopped: ${message}` } })}\n`;
+  }
+}

@@ -1,0 +1,115 @@
+/** Detection over HTTP: IoC lookup, bulk matching of logs (streamed both ways), index status. */
+import { Readable } from 'node:stream';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { LOG_FORMATS, type LogFormat } from './formats.js';
+import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
+import * as service from './detect.service.js';
+import { matchStream, parseColumns } from './detect.match.js';
+
+const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));
+
+const LookupGet = Type.Object({
+  value: Type.String({ minLength: 1, maxLength: 8192, description: 'The value to look up: an address, domain, URL, hash, e-mail address, ...' }),
+  kind: Type.Optional(Kind),
+});
+
+const LookupPost = Type.Object({
+  values: Type.Array(Type.Union([Type.String({ minLength: 1, maxLength: 8192 }), Type.Object({ value: Type.String({ minLength: 1, maxLength: 8192 }), kind: Type.Optional(Kind) })]), {
+    maxItems: service.LOOKUP_MAX_VALUES,
+    description: `Up to ${service.LOOKUP_MAX_VALUES} values, each a string (its kind detected) or {value, kind}`,
+  }),
+});
+
+const Hit = Type.Object({
+  id: Type.String(),
+  match: Type.Union([Type.Literal('full'), Type.Literal('partial')]),
+  confidence: Type.Optional(Type.Integer()),
+  valid_from: Type.Optional(Type.String()),
+  valid_until: Type.Optional(Type.String()),
+});
+
+const Answer = Type.Object({
+  value: Type.String(),
+  kind: Type.Union([Kind, Type.Null()]),
+  normalised: Type.Union([Type.String(), Type.Null()]),
+  indicators: Type.Array(Hit),
+  error: Type.Optional(Type.String()),
+});
+
+const MatchQuery = Type.Object({
+  format: Type.Optional(Type.Union(LOG_FORMATS.map((f) => Type.Literal(f)), { description: 'Input format; detected from the first lines when absent' })),
+  columns: Type.Optional(Type.String({ maxLength: 4096, description: "CSV or NDJSON field mapping: 'field:kind,...', e.g. 'dst:ipv4,3:domain'" })),
+  delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+  header: Type.Optional(Type.Boolean({ description: 'CSV: the first line names the columns (default true)' })),
+});
+
+export function detectRoutes(ctx: AppContext, detection: service.Detection): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Querystring: Static<typeof LookupGet> }>(
+      '/api/v1/lookup',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'Indicators that name a value (exact or containing address prefix), among those the caller may read', querystring: LookupGet, response: { 200: Answer } },
+      },
+      async (request) => (await service.lookup(ctx, detection, request.principal!, [{ value: request.query.value, ...(request.query.kind ? { kind: request.query.kind } : {}) }]))[0]!,
+    );
+
+    app.post<{ Body: Static<typeof LookupPost> }>(
+      '/api/v1/lookup',
+      {
+        config: { permission: 'intel:read' },
+        bodyLimit: 8 * 1024 * 1024,
+        schema: { summary: `Look up to ${service.LOOKUP_MAX_VALUES} values at once`, body: LookupPost, response: { 200: Type.Object({ answers: Type.Array(Answer) }) } },
+      },
+      async (request) => {
+        const queries = request.body.values.map((v) => (typeof v === 'string' ? { value: v } : { value: v.value, ...(v.kind ? { kind: v.kind as ObservableKind } : {}) }));
+        return { answers: await service.lookup(ctx, detection, request.principal!, queries) };
+      },
+    );
+
+    app.get('/api/v1/detect/status', { config: { permission: 'node:read' }, schema: { summary: 'The detection index: indicators held, values, compiled patterns, last build' } }, async () => {
+      await detection.ready();
+      return detection.status();
+    });
+
+    await app.register(async (raw) => {
+      // Logs arrive as they are (any text type) and are read as a stream.
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+      raw.post<{ Querystring: Static<typeof MatchQuery> }>(
+        '/api/v1/match',
+        {
+          config: { permission: 'intel:read' },
+          bodyLimit: Number.MAX_SAFE_INTEGER,
+          schema: {
+            summary: 'Match a log (NDJSON, CSV, Zeek, Suricata EVE, plain values) against the indicators the caller may read; answers NDJSON as it reads: one line per match, bad records as error lines, a summary line last',
+            querystring: MatchQuery,
+          },
+        },
+        async (request, reply) => {
+          const body = request.body as Readable | undefined;
+          if (!body || typeof (body as { on?: unknown }).on !== 'function') throw shieldwallError('BAD_REQUEST', 'send the log as the request body');
+          const q = request.query;
+          let columns: Record<string, ObservableKind> | undefined;
+          if (q.columns !== undefined) {
+            const parsed = parseColumns(q.columns);
+            if ('error' in parsed) throw shieldwallError('BAD_REQUEST', parsed.error);
+            columns = parsed.columns;
+          }
+          await detection.ready();
+          const lines = matchStream(ctx, detection, request.principal!, body, {
+            ...(q.format ? { format: q.format as LogFormat } : {}),
+            ...(columns ? { columns } : {}),
+            ...(q.delimiter ? { delimiter: q.delimiter } : {}),
+            ...(q.header !== undefined ? { csvHeader: q.header } : {}),
+          });
+          return reply.type('application/x-ndjson').send(Readable.from(lines));
+        },
+      );
+    });
+  };
+}

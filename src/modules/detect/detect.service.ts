@@ -1,0 +1,526 @@
+/**
+ * Detection: the node's indicators in memory, kept current as intel arrives, and the questions
+ * asked of them (is this value known? which events of this log match?). Every answer passes
+ * through the policy module: a reader only ever learns of indicators it may read.
+ */
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { canRead, type ObjectAccess } from '../../policy/rule.js';
+import type { Principal } from '../../policy/principal.js';
+import { PatternWindow, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
+import * as intel from '../intel/intel.service.js';
+import { DetectIndex, type IndicatorRecord } from './detect.index.js';
+import type { EventValue, LogEvent } from './formats.js';
+import { detectKind, normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
+
+/** Rows read per query while the index is built. */
+const REBUILD_CHUNK = 5000;
+/** Rebuild in the background once this share of slots is dead (replaced or removed). */
+const DEAD_SHARE_FOR_REBUILD = 0.5;
+const DEAD_MIN_FOR_REBUILD = 50_000;
+
+const TIMESTAMP_FIELD = (name: string) => new RegExp(`"${name}":"([^"]+)"`);
+const VALID_FROM = TIMESTAMP_FIELD('valid_from');
+const VALID_UNTIL = TIMESTAMP_FIELD('valid_until');
+const PATTERN = /"pattern":"((?:[^"\\]|\\.)*)"/;
+const PATTERN_TYPE = /"pattern_type":"([^"]*)"/;
+const PATTERN_VERSION = /"pattern_version":"([^"]*)"/;
+const CONFIDENCE = /"confidence":(\d{1,3})[,}]/;
+
+/** The index's record of a stored indicator row, or why it has none. */
+export function recordOfRow(row: intel.CurrentRow): IndicatorRecord | { skip: string } {
+  if (row.revoked) return { skip: 'revoked' };
+  const body = row.body;
+  const type = PATTERN_TYPE.exec(body)?.[1] ?? 'stix';
+  if (type !== 'stix') return { skip: `pattern_type '${type}' is not evaluated (only STIX patterns are)` };
+  // The pattern as a JSON string literal, decoded alone: cheaper than parsing the whole body.
+  const literal = PATTERN.exec(body)?.[1];
+  const pattern = literal === undefined ? '' : (JSON.parse(`"${literal}"`) as string);
+  const validFrom = VALID_FROM.exec(body)?.[1];
+  const validUntil = VALID_UNTIL.exec(body)?.[1];
+  const version = PATTERN_VERSION.exec(body)?.[1] ?? row.spec_version ?? '2.1';
+  const confidence = CONFIDENCE.exec(body)?.[1];
+  return {
+    id: row.id,
+    pattern,
+    specVersion: version.startsWith('2.0') ? '2.0' : '2.1',
+    accessKey: row.access_key ?? 0,
+    createdByRef: row.created_by_ref,
+    validFrom: validFrom ? Date.parse(validFrom) : -Infinity,
+    validUntil: validUntil ? Date.parse(validUntil) : Infinity,
+    confidence: confidence === undefined ? undefined : Number(confidence),
+    granular: body.includes('"granular_markings"'),
+  };
+}
+
+export interface DetectionStatus {
+  ready: boolean;
+  indicators: number;
+  keys: number;
+  compiled_patterns: number;
+  unanchored_patterns: number;
+  dead_slots: number;
+  not_indexed: number;
+  rebuilt_at: string | null;
+  rebuild_ms: number | null;
+}
+
+/** The node's detection index and what keeps it current. */
+export class Detection {
+  #index = new DetectIndex();
+  #building: Promise<void> | undefined;
+  #rebuiltAt: Date | null = null;
+  #rebuildMs: number | null = null;
+  #notIndexed = 0;
+  /** Highest date_added sequence seen; rows after it are read when asked to catch up. */
+  #highWater = 0;
+  #queue: number[] = [];
+  #flushing: Promise<void> | undefined;
+  #unsubscribe: Array<() => void> = [];
+  /** Set while a new index is read from the store: changes wait for it, deletions are replayed on it. */
+  #deletedDuringRebuild: string[] | undefined;
+
+  constructor(private readonly ctx: AppContext) {
+    // New versions are followed from the start; before the first build they are simply read by it.
+    this.#unsubscribe.push(
+      ctx.bus.subscribe('intel.added', ({ objects }) => {
+        if (!this.#building) return;
+        const before = this.#queue.length;
+        for (const o of objects) if (o.type === 'indicator') this.#queue.push(o.seq);
+        if (this.#queue.length > before) this.#scheduleFlush();
+      }),
+      ctx.bus.subscribe('intel.deleted', ({ id, type }) => {
+        if (type !== 'indicator') return;
+        this.#index.remove(id);
+        this.#deletedDuringRebuild?.push(id);
+      }),
+    );
+  }
+
+  /** Builds the index in the background (the server calls it at start; readers wait for it). */
+  start(): Promise<void> {
+    return this.ready();
+  }
+
+  /** Stops following intel. */
+  stop(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  /** Resolves once the index is built (builds it on first use). */
+  ready(): Promise<void> {
+    this.#building ??= this.rebuild();
+    return this.#building;
+  }
+
+  get index(): DetectIndex {
+    return this.#index;
+  }
+
+  /** Builds a new index from the store, then swaps it in; changes meanwhile are applied after. */
+  async rebuild(onProgress?: (indexed: number) => void): Promise<void> {
+    const started = performance.now();
+    const next = new DetectIndex();
+    this.#deletedDuringRebuild = [];
+    let after = 0;
+    let notIndexed = 0;
+    for (;;) {
+      const rows = await intel.scanCurrent(this.ctx, ['indicator'], after, REBUILD_CHUNK);
+      for (const row of rows) {
+        const record = recordOfRow(row);
+        if ('skip' in record || !next.upsert(record).indexed) notIndexed++;
+      }
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.seq;
+      onProgress?.(next.size);
+      if (rows.length < REBUILD_CHUNK) break;
+    }
+    for (const id of this.#deletedDuringRebuild) next.remove(id);
+    this.#deletedDuringRebuild = undefined;
+    this.#index = next;
+    this.#notIndexed = notIndexed;
+    this.#highWater = Math.max(this.#highWater, after);
+    this.#rebuiltAt = this.ctx.clock.now();
+    this.#rebuildMs = performance.now() - started;
+    this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
+    // Versions that arrived while the store was read are applied again (idempotent).
+    await this.#flush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing || this.#deletedDuringRebuild) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flush())
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'updating the detection index failed'))
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#queue.length > 0) this.#scheduleFlush();
+      });
+  }
+
+  /** Applies queued new versions: current ones are indexed, revoked ones removed. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const seqs = this.#queue.splice(0, 500);
+      for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
+        this.#highWater = Math.max(this.#highWater, row.seq);
+        // A late older version does not replace the current one.
+        if (!row.is_current) continue;
+        const record = recordOfRow(row);
+        if ('skip' in record) this.#index.remove(row.id);
+        else if (!this.#index.upsert(record).indexed) this.#notIndexed++;
+      }
+    }
+    const index = this.#index;
+    if (index.dead >= DEAD_MIN_FOR_REBUILD && index.dead >= index.size * DEAD_SHARE_FOR_REBUILD && !this.#deletedDuringRebuild) {
+      void this.rebuild().catch((error: unknown) => this.ctx.logger.error({ err: error }, 'rebuilding the detection index failed'));
+    }
+  }
+
+  /** Waits until every version announced so far is in the index. */
+  async settled(): Promise<void> {
+    await this.ready();
+    while (this.#flushing || this.#queue.length > 0) {
+      if (this.#flushing) await this.#flushing;
+      else await this.#flush();
+    }
+  }
+
+  status(): DetectionStatus {
+    const index = this.#index;
+    return {
+      ready: this.#rebuiltAt !== null,
+      indicators: index.size,
+      keys: index.keys,
+      compiled_patterns: index.patterns.compiled,
+      unanchored_patterns: index.patterns.unanchored,
+      dead_slots: index.dead,
+      not_indexed: this.#notIndexed,
+      rebuilt_at: this.#rebuiltAt?.toISOString() ?? null,
+      rebuild_ms: this.#rebuildMs === null ? null : Math.round(this.#rebuildMs),
+    };
+  }
+}
+
+/**
+ * What one reader may learn of the index: canRead decided once per (access set, originator)
+ * pair and remembered, so a hit costs a map probe rather than a rule evaluation.
+ */
+export class IndexReader {
+  readonly #memo = new Map<number, boolean>();
+  readonly #sets: ReadonlyMap<number, ObjectAccess>;
+
+  constructor(
+    readonly index: DetectIndex,
+    readonly principal: Principal,
+    sets: ReadonlyArray<{ key: number; access: ObjectAccess }>,
+  ) {
+    this.#sets = new Map(sets.map((s) => [s.key, s.access]));
+  }
+
+  static async of(ctx: AppContext, detection: Detection, principal: Principal): Promise<IndexReader> {
+    await detection.ready();
+    return new IndexReader(detection.index, principal, await intel.accessSets(ctx));
+  }
+
+  /** May the reader know of the indicator in this slot? */
+  mayRead(slot: number): boolean {
+    const index = this.index;
+    const key = index.accessKey(slot) * 4_194_304 + index.creatorIndex(slot);
+    let allowed = this.#memo.get(key);
+    if (allowed === undefined) {
+      const access = this.#sets.get(index.accessKey(slot));
+      allowed = access !== undefined && canRead(this.principal, { ...access, createdByRef: index.creator(slot) });
+      this.#memo.set(key, allowed);
+    }
+    return allowed;
+  }
+}
+
+/** Hash lengths say less than their algorithm: a 64-digit value may be SHA-256 or SHA3-256. */
+const ALSO: Partial<Record<ObservableKind, readonly ObservableKind[]>> = {
+  sha256: ['sha3-256'],
+  sha512: ['sha3-512'],
+  'sha3-256': ['sha256'],
+  'sha3-512': ['sha512'],
+};
+
+/**
+ * Slots that name this value (exact keys, and address prefixes holding an address), live but
+ * not yet filtered by validity or reader. `widen`: also the kinds a bare value may be.
+ */
+export function slotsOfValue(index: DetectIndex, kind: ObservableKind, value: string, widen: boolean): { normalised: string; slots: readonly number[] } | undefined {
+  const normalised = normalise(kind, value);
+  if (normalised === undefined) return undefined;
+  let slots = index.exact(kind, normalised);
+  const more = (found: readonly number[]) => {
+    if (found.length > 0) slots = slots.length === 0 ? found : [...slots, ...found];
+  };
+  if (widen) for (const other of ALSO[kind] ?? []) more(index.exact(other, normalised));
+  if (kind === 'ipv4' && index.hasPrefixes(4)) {
+    const address = parseIPv4(normalised);
+    if (address !== undefined) more(index.containing4(address));
+  } else if (kind === 'ipv6' && index.hasPrefixes(6)) {
+    const address = parseIPv6(normalised);
+    if (address !== undefined) more(index.containing6(address));
+  }
+  return { normalised, slots };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookup
+
+export const LOOKUP_MAX_VALUES = 10_000;
+
+export interface LookupQuery {
+  value: string;
+  kind?: ObservableKind;
+}
+
+export interface IndicatorHit {
+  id: string;
+  /** 'full': the value alone matches the pattern; 'partial': the pattern names the value but needs more. */
+  match: 'full' | 'partial';
+  confidence?: number;
+  valid_from?: string;
+  valid_until?: string;
+}
+
+export interface LookupAnswer {
+  value: string;
+  kind: ObservableKind | null;
+  normalised: string | null;
+  indicators: IndicatorHit[];
+  error?: string;
+}
+
+function hitOf(index: DetectIndex, slot: number): IndicatorHit {
+  const { from, until } = index.validity(slot);
+  const confidence = index.confidence(slot);
+  return {
+    id: index.id(slot),
+    match: index.isSimple(slot) ? 'full' : 'partial',
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(Number.isFinite(from) ? { valid_from: new Date(from).toISOString() } : {}),
+    ...(Number.isFinite(until) ? { valid_until: new Date(until).toISOString() } : {}),
+  };
+}
+
+/**
+ * Indicators that name each value and that the reader may read, valid at `at`. Indicators with
+ * granular markings are confirmed through the intel read path (a marking may hide the pattern).
+ */
+export async function lookup(ctx: AppContext, detection: Detection, actor: Principal, queries: readonly LookupQuery[], at = ctx.clock.now().getTime()): Promise<LookupAnswer[]> {
+  if (queries.length > LOOKUP_MAX_VALUES) {
+    throw shieldwallError('BAD_REQUEST', `${queries.length} values in one lookup: at most ${LOOKUP_MAX_VALUES}; split the list, or use POST /api/v1/match for logs`);
+  }
+  const reader = await IndexReader.of(ctx, detection, actor);
+  const index = reader.index;
+  const answers: LookupAnswer[] = [];
+  const granular = new Set<string>();
+  for (const query of queries) {
+    const value = query.value.trim();
+    const kind = query.kind ?? detectKind(value);
+    if (kind === undefined) {
+      answers.push({ value: query.value, kind: null, normalised: null, indicators: [], error: 'the kind of this value was not recognised: give it (kind=domain, ipv4, sha256, ...)' });
+      continue;
+    }
+    const found = slotsOfValue(index, kind, value, query.kind === undefined);
+    if (!found) {
+      answers.push({ value: query.value, kind, normalised: null, indicators: [], error: `'${value}' is not a valid ${kind} value` });
+      continue;
+    }
+    const seen = new Set<number>();
+    const indicators: IndicatorHit[] = [];
+    for (const slot of found.slots) {
+      if (seen.has(slot) || !index.validAt(slot, at) || !reader.mayRead(slot)) continue;
+      seen.add(slot);
+      if (index.isGranular(slot)) granular.add(index.id(slot));
+      indicators.push(hitOf(index, slot));
+    }
+    answers.push({ value: query.value, kind, normalised: found.normalised, indicators });
+  }
+  if (granular.size > 0) {
+    const shown = await patternsShown(ctx, actor, [...granular]);
+    for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
+  }
+  return answers;
+}
+
+/** Of these indicators, those whose pattern the reader is shown (granular markings may hide it). */
+async function patternsShown(ctx: AppContext, actor: Principal, ids: string[]): Promise<Set<string>> {
+  const shown = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const page = await intel.listObjects(ctx, actor, { ids: ids.slice(i, i + 500), types: ['indicator'], limit: 500 });
+    for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.add(object.id);
+  }
+  return shown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching events
+
+export interface EventMatch {
+  line: number;
+  time?: string;
+  value?: string;
+  kind?: ObservableKind;
+  field?: string;
+  indicator: string;
+  match: 'value' | 'pattern';
+  confidence?: number;
+}
+
+const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
+  ipv4: (value) => ({ type: 'ipv4-addr', value }),
+  ipv6: (value) => ({ type: 'ipv6-addr', value }),
+  domain: (value) => ({ type: 'domain-name', value }),
+  url: (value) => ({ type: 'url', value }),
+  email: (value) => ({ type: 'email-addr', value }),
+  mutex: (name) => ({ type: 'mutex', name }),
+  'registry-key': (key) => ({ type: 'windows-registry-key', key }),
+  mac: (value) => ({ type: 'mac-addr', value }),
+  asn: (number) => ({ type: 'autonomous-system', number: Number(number) }),
+};
+
+const HASH_NAMES: Partial<Record<ObservableKind, string>> = { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256', sha512: 'SHA-512', 'sha3-256': 'SHA3-256', 'sha3-512': 'SHA3-512', ssdeep: 'SSDEEP', tlsh: 'TLSH' };
+
+/**
+ * The event as one STIX observation: one SCO per value (hashes and the file name gathered in
+ * one file), a network-traffic object joining source and destination addresses, and the HTTP
+ * User-Agent as its request header.
+ */
+export function observationOf(event: LogEvent, now: number): Observation {
+  const objects = new Map<string, Record<string, unknown>>();
+  const file: Record<string, unknown> = { type: 'file' };
+  const hashes: Record<string, string> = {};
+  let src: string | undefined;
+  let dst: string | undefined;
+  let userAgent: string | undefined;
+  for (const v of event.values) {
+    const hash = HASH_NAMES[v.kind];
+    if (hash) hashes[hash] = v.value;
+    else if (v.kind === 'file-name') file['name'] = v.value;
+    else if (v.kind === 'user-agent') userAgent = v.value;
+    const make = SCO_OF_KIND[v.kind];
+    if (!make) continue;
+    const ref = String(objects.size);
+    objects.set(ref, make(v.value));
+    if (v.kind === 'ipv4' || v.kind === 'ipv6') {
+      if (/src|orig|source|client/i.test(v.field)) src ??= ref;
+      else if (/dst|dest|resp|destination|server/i.test(v.field)) dst ??= ref;
+    }
+  }
+  if (Object.keys(hashes).length > 0) file['hashes'] = hashes;
+  if (file['hashes'] || file['name']) objects.set(String(objects.size), file);
+  if (src || dst || userAgent) {
+    objects.set(String(objects.size), {
+      type: 'network-traffic',
+      ...(src ? { src_ref: src } : {}),
+      ...(dst ? { dst_ref: dst } : {}),
+      ...(userAgent ? { extensions: { 'http-request-ext': { request_method: 'get', request_value: '/', request_header: { 'User-Agent': userAgent } } } } : {}),
+    });
+  }
+  const time = event.time ?? now;
+  return { firstObserved: time, lastObserved: time, numberObserved: 1, objects };
+}
+
+export interface MatchOptions {
+  /** Instant indicators must be valid at when an event has no time of its own (default: now). */
+  at?: number;
+}
+
+export interface MatchCounters {
+  events: number;
+  values: number;
+  matches: number;
+}
+
+/**
+ * Matches events against the index as one reader: each value is looked up (exact and address
+ * prefixes); simple patterns match on the value, others are evaluated on the event's observation
+ * and, when they span several observations, over a sliding window of the events that touch them.
+ */
+export class EventMatcher {
+  readonly counters: MatchCounters = { events: 0, values: 0, matches: 0 };
+  readonly #windows = new Map<number, PatternWindow>();
+  readonly #at: number;
+
+  constructor(
+    readonly reader: IndexReader,
+    options: MatchOptions = {},
+  ) {
+    this.#at = options.at ?? Date.now();
+  }
+
+  /** The matches of one event (an empty array for most). */
+  match(event: LogEvent): EventMatch[] {
+    const index = this.reader.index;
+    const at = event.time ?? this.#at;
+    this.counters.events++;
+    let out: EventMatch[] | undefined;
+    let touched: Set<number> | undefined;
+    const values = event.values;
+    this.counters.values += values.length;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      // Most values are of kinds no indicator names, or name nothing: decide that cheaply.
+      if (!index.hasKind(v.kind)) continue;
+      const found = slotsOfValue(index, v.kind, v.value, false);
+      if (!found || found.slots.length === 0) continue;
+      for (const slot of found.slots) {
+        if (!index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
+        if (index.isSimple(slot)) (out ??= []).push(this.#valueMatch(event, v, slot));
+        else (touched ??= new Set()).add(slot);
+      }
+    }
+    let observation: Observation | undefined;
+    const evaluate = (slot: number) => {
+      const compiled = index.pattern(slot);
+      if (!compiled) return;
+      observation ??= observationOf(event, this.#at);
+      let matched: PatternMatch | undefined;
+      if (compiled.single) matched = compiled.match([observation]);
+      else if (compiled.touches(observation)) {
+        let window = this.#windows.get(slot);
+        if (!window) this.#windows.set(slot, (window = new PatternWindow(compiled)));
+        matched = window.push(observation);
+      }
+      if (matched) (out ??= []).push(this.#patternMatch(event, slot));
+    };
+    if (touched) for (const slot of touched) evaluate(slot);
+    for (const slot of index.unanchored()) {
+      if (touched?.has(slot) || !index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
+      evaluate(slot);
+    }
+    if (out) this.counters.matches += out.length;
+    return out ?? [];
+  }
+
+  #valueMatch(event: LogEvent, v: EventValue, slot: number): EventMatch {
+    const index = this.reader.index;
+    const confidence = index.confidence(slot);
+    return {
+      line: event.line,
+      ...(event.time !== undefined ? { time: new Date(event.time).toISOString() } : {}),
+      value: v.value,
+      kind: v.kind,
+      field: v.field,
+      indicator: index.id(slot),
+      match: 'value',
+      ...(confidence !== undefined ? { confidence } : {}),
+    };
+  }
+
+  #patternMatch(event: LogEvent, slot: number): EventMatch {
+    const index = this.reader.index;
+    const confidence = index.confidence(slot);
+    return {
+      line: event.line,
+      ...(event.time !== undefined ? { time: new Date(event.time).toISOString() } : {}),
+      indicator: index.id(slot),
+      match: 'pattern',
+      ...(confidence !== undefined ? { confidence } : {}),
+    };
+  }
+}
