@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import fc from 'fast-check';
+
 import {
   compilePattern,
   parsePattern,
   PatternWindow,
   type CompiledPattern,
   type Observation,
+  type ObservationExpression,
   type SpecVersion,
 } from './index.js';
 
@@ -26,12 +29,20 @@ interface When {
   n?: number;
 }
 
+function isList<T>(v: T | readonly T[]): v is readonly T[] {
+  return Array.isArray(v);
+}
+
+function isSco(v: unknown): v is SCO {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** An observation of the given SCOs: a list (keys '0', '1', ...), one SCO, or SCOs keyed by reference. */
-function obs(objects: SCO | readonly SCO[] | Record<string, SCO>, when: When = {}): Observation {
+function obs(objects: SCO | readonly SCO[], when: When = {}): Observation {
   let entries: [string, SCO][];
-  if (Array.isArray(objects)) entries = objects.map((o: SCO, i) => [String(i), o]);
-  else if (typeof (objects as SCO).type === 'string') entries = [['0', objects as SCO]];
-  else entries = Object.entries(objects as Record<string, SCO>);
+  if (isList(objects)) entries = objects.map((o, i) => [String(i), o]);
+  else if (typeof objects.type === 'string') entries = [['0', objects]];
+  else entries = Object.entries(objects).filter((e): e is [string, SCO] => isSco(e[1]));
   const at = when.at ?? 0;
   return {
     firstObserved: T0 + at * 1000,
@@ -56,7 +67,7 @@ interface Case {
 }
 
 function c(name: string, pattern: string, observations: Observation | readonly Observation[], expect: boolean): Case {
-  return { name, pattern, observations: Array.isArray(observations) ? observations : [observations as Observation], expect };
+  return { name, pattern, observations: isList(observations) ? observations : [observations], expect };
 }
 
 function table(title: string, cases: readonly Case[]): void {
@@ -688,6 +699,139 @@ describe('compiled pattern: search stays polynomial', () => {
     const text = Array.from({ length: 12 }, () => '[person:age >= 0]').join(' AND ');
     assert.equal(compile(text).match(evenly.slice(0, 11)), undefined);
     assert.equal(compile(text).match(evenly.slice(0, 12))?.observations.length, 12);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The search against an exhaustive enumeration of assignments (small random inputs)
+
+interface Timed {
+  readonly first: number;
+  readonly last: number;
+  readonly copies: number;
+  readonly observation: Observation;
+}
+
+/** Every assignment (as a sorted list of observation positions, one entry per copy used). */
+function assignments(expr: ObservationExpression, timed: readonly Timed[]): number[][] {
+  const fits = (binding: readonly number[]): boolean => {
+    const counts = new Map<number, number>();
+    for (const i of binding) counts.set(i, (counts.get(i) ?? 0) + 1);
+    return [...counts].every(([i, n]) => n <= (timed[i]?.copies ?? 0));
+  };
+  const unique = (bindings: number[][]): number[][] => {
+    const seen = new Map<string, number[]>();
+    for (const b of bindings) {
+      const sorted = [...b].sort((x, y) => x - y);
+      seen.set(sorted.join(','), sorted);
+    }
+    return [...seen.values()];
+  };
+  const firstOf = (b: readonly number[]): number => Math.max(...b.map((i) => timed[i]?.first ?? 0));
+  const lastOf = (b: readonly number[]): number => Math.min(...b.map((i) => timed[i]?.last ?? 0));
+  const product = (lists: number[][][], ordered: boolean): number[][] => {
+    let acc: number[][][] = [[]];
+    for (const list of lists) acc = acc.flatMap((parts) => list.map((b) => [...parts, b]));
+    return acc
+      .filter((parts) => !ordered || parts.every((b, k) => k === 0 || firstOf(parts.slice(0, k).flat()) <= lastOf(b)))
+      .map((parts) => parts.flat())
+      .filter(fits);
+  };
+  switch (expr.kind) {
+    case 'observation': {
+      const leaf = compilePattern({ kind: 'pattern', expression: expr });
+      return timed.flatMap((t, i) => (leaf.touches(t.observation) ? [[i]] : []));
+    }
+    case 'observationGroup':
+      return assignments(expr.expression, timed);
+    case 'observationBinary': {
+      const lists = expr.operands.map((o) => assignments(o, timed));
+      if (expr.operator === 'OR') return unique(lists.flat());
+      return unique(product(lists, expr.operator === 'FOLLOWEDBY'));
+    }
+    case 'qualified': {
+      let bindings = assignments(expr.expression, timed);
+      for (const q of expr.qualifiers) {
+        if (q.kind === 'within') {
+          bindings = bindings.filter((b) => firstOf(b) - lastOf(b) <= q.seconds.value * 1000);
+        } else if (q.kind === 'repeats') {
+          let acc: { parts: number[]; from: number }[] = [{ parts: [], from: 0 }];
+          for (let r = 0; r < q.times.value; r++) {
+            acc = acc.flatMap(({ parts, from }) =>
+              bindings.slice(from).map((b, k) => ({ parts: [...parts, ...b], from: from + k })),
+            );
+          }
+          bindings = unique(acc.map((a) => a.parts).filter(fits));
+        } else {
+          const start = Date.parse(q.start.value);
+          const stop = Date.parse(q.stop.value);
+          bindings = bindings.filter((b) => b.every((i) => (timed[i]?.last ?? 0) >= start && (timed[i]?.first ?? 0) < stop));
+        }
+      }
+      return bindings;
+    }
+  }
+}
+
+const leafPatterns = [
+  "[person:name = 'a']",
+  "[person:name = 'b']",
+  '[person:age > 1]',
+  "[person:name = 'a' AND person:age < 2]",
+];
+
+function patternText(depth: number): fc.Arbitrary<string> {
+  const leaf = fc.constantFrom(...leafPatterns);
+  if (depth === 0) return leaf;
+  const inner = patternText(depth - 1);
+  const binary = fc
+    .tuple(fc.constantFrom('AND', 'OR', 'FOLLOWEDBY'), inner, inner)
+    .map(([op, l, r]) => `(${l}) ${op} (${r})`);
+  const qualified = fc
+    .tuple(
+      inner,
+      fc.constantFrom(
+        'WITHIN 2 SECONDS',
+        'WITHIN 5 SECONDS',
+        'REPEATS 2 TIMES',
+        'REPEATS 3 TIMES',
+        "START t'2024-03-01T12:00:02Z' STOP t'2024-03-01T12:00:07Z'",
+      ),
+    )
+    .map(([e, q]) => `(${e}) ${q}`);
+  return fc.oneof(leaf, binary, qualified);
+}
+
+const observationsArb = fc.array(
+  fc.record({
+    name: fc.constantFrom('a', 'b', 'c'),
+    age: fc.integer({ min: 0, max: 3 }),
+    at: fc.integer({ min: 0, max: 10 }),
+    span: fc.constantFrom(0, 0, 0, 3),
+    n: fc.constantFrom(1, 1, 1, 2),
+  }),
+  { maxLength: 5 },
+);
+
+describe('compiled pattern: agrees with an exhaustive enumeration of assignments', () => {
+  it('matches exactly when some assignment satisfies the pattern', () => {
+    fc.assert(
+      fc.property(patternText(3), observationsArb, (text, specs) => {
+        const parsed = parsePattern(text);
+        if (!parsed.ok) return true; // e.g. a qualifier repeated on one expression
+        const observations = specs.map((o) => obs({ type: 'person', name: o.name, age: o.age }, { at: o.at, until: o.at + o.span, n: o.n }));
+        const timed = observations.map((observation) => ({
+          first: observation.firstObserved,
+          last: observation.lastObserved,
+          copies: observation.numberObserved,
+          observation,
+        }));
+        const expected = assignments(parsed.pattern.expression, timed).length > 0;
+        const result = compilePattern(parsed.pattern).match(observations);
+        assert.equal(result !== undefined, expected, text);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 

@@ -58,11 +58,17 @@
  *   Qualifiers apply in source order, so `[a] REPEATS 2 TIMES WITHIN 5 SECONDS` is two `[a]` within
  *   5 s, while `[a] WITHIN 5 SECONDS REPEATS 2 TIMES` constrains each repetition on its own.
  *
- * Search bounds: finding an assignment is a backtracking search over observations (kept in time
- * order, repetitions tried in canonical order so equivalent assignments are not revisited, and
- * REPEATS of a single `[...]` cut as soon as too few candidates remain). A search examines at most
- * MAX_SEARCH_STEPS candidate observations; past that it stops and reports no match. Patterns whose
- * smallest assignment needs more than MAX_BOUND_OBSERVATIONS observations are not searched.
+ * Search bounds: finding an assignment is a backtracking search over observations kept in time
+ * order. Candidates for a `[...]` are scanned only inside the time range its WITHIN, FOLLOWEDBY and
+ * START/STOP constraints leave open; repetitions are tried in canonical order so equivalent
+ * assignments are not revisited; REPEATS of a single `[...]` is cut as soon as too few candidates
+ * remain (which keeps `REPEATS n TIMES WITHIN t` polynomial); and before searching, a linear
+ * relaxed test (time order and candidate counts, ignoring distinctness) rejects many patterns that
+ * cannot match, among them every FOLLOWEDBY chain that cannot be put in order. A search examines
+ * at most MAX_SEARCH_STEPS candidate observations; past that it stops and reports no match.
+ * Patterns whose smallest assignment needs more than MAX_BOUND_OBSERVATIONS observations are not
+ * searched. A PatternWindow push costs one pass over the observations it keeps when every `[...]`
+ * the pattern needs has a candidate; otherwise it costs little beyond evaluating the observation.
  */
 
 import type {
@@ -144,6 +150,10 @@ function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function isList(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v);
+}
+
 function encodingOf(propertyName: string): Encoding {
   if (propertyName.endsWith('_hex')) return 'hex';
   if (propertyName.endsWith('_bin')) return 'base64';
@@ -179,8 +189,8 @@ function selectValues(root: SCO, steps: readonly PathStep[], objects: ObjectMap)
             const target = typeof raw === 'string' ? objects.get(raw) : undefined;
             if (target !== undefined) next.push({ value: target, encoding: 'text' });
           } else if (step.name.endsWith('_refs')) {
-            if (Array.isArray(raw)) {
-              const targets = raw.map((ref: unknown) => (typeof ref === 'string' ? objects.get(ref) : undefined));
+            if (isList(raw)) {
+              const targets = raw.map((ref) => (typeof ref === 'string' ? objects.get(ref) : undefined));
               next.push({ value: targets, encoding: 'text' });
             }
           } else {
@@ -192,15 +202,15 @@ function selectValues(root: SCO, steps: readonly PathStep[], objects: ObjectMap)
       }
       case 'index':
         for (const { value, encoding } of current) {
-          if (!Array.isArray(value) || step.index < 0 || step.index >= value.length) continue;
-          const element: unknown = value[step.index];
+          if (!isList(value) || step.index < 0 || step.index >= value.length) continue;
+          const element = value[step.index];
           if (element !== undefined) next.push({ value: element, encoding });
         }
         break;
       case 'anyIndex':
         for (const { value, encoding } of current) {
-          if (!Array.isArray(value)) continue;
-          for (const element of value as readonly unknown[]) {
+          if (!isList(value)) continue;
+          for (const element of value) {
             if (element !== undefined) next.push({ value: element, encoding });
           }
         }
@@ -906,6 +916,7 @@ class Search {
       const root: Context = { minIndex: 0, minLast: -Infinity, scopes: [] };
       return this.#solve(plan, root, () => true) ? [...this.#bound] : undefined;
     } catch (e) {
+      // RangeError: the stack ran out on an assignment binding very many observations.
       if (e instanceof SearchBudgetExceeded || e instanceof RangeError) return undefined;
       throw e;
     }
