@@ -33,7 +33,7 @@ import { Detection } from '../src/modules/detect/detect.service.js';
 import { readLogEvents } from '../src/modules/detect/formats.js';
 import { ingestStream } from '../src/modules/intel/intel.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
-import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
 import { startNodeProcess } from '../test/support/process.js';
 
 const { values: args } = parseArgs({
@@ -203,6 +203,9 @@ async function main(): Promise<void> {
   const ingested = await ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(file, { highWaterMark: 1 << 20 }), { parallel: true });
   log(`ingested ${fmt(ingested.accepted)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
+  // An analyst of an ally, who may read every indicator stored (TLP CLEAR, GREEN and AMBER to the alliance).
+  const analyst: Principal = { kind: 'user', name: 'bench', userName: 'bench', roles: ['analyst'], member: { code: 'BEN', kind: 'ally', groups: ['ALLIANCE'], identityId: null }, clearance: 4 };
+
   // --- rebuild and memory --------------------------------------------------------------------
   const detection = new Detection(ctx);
   const memory = () => {
@@ -229,7 +232,7 @@ async function main(): Promise<void> {
   for await (const batch of readLogEvents(replay(chunks), { format: 'eve' })) readOnly += batch.length;
   const readS = (performance.now() - started) / 1000;
   let matched = 0;
-  const summary = await matchLog(ctx, detection, SYSTEM_PRINCIPAL, replay(chunks), { format: 'eve' }, { onMatches: (m) => (matched += m.length) });
+  const summary = await matchLog(ctx, detection, analyst, replay(chunks), { format: 'eve' }, { onMatches: (m) => (matched += m.length) });
   const matchPerS = summary.events / summary.seconds;
   log(`match: ${fmt(summary.events)} events (${(totalBytes / 1e6).toFixed(0)} MB), ${fmt(matched)} matches in ${summary.seconds.toFixed(2)} s: ${fmt(matchPerS)} events/s; reading alone ${fmt(readOnly / readS)} events/s`);
   detection.stop();

@@ -9,13 +9,27 @@ import { Detection, lookup } from '../modules/detect/detect.service.js';
 import { matchLog, parseColumns, type MatchSummary } from '../modules/detect/detect.match.js';
 import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/detect/formats.js';
 import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
-import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
+import type { AppContext } from '../core/context.js';
+import { principalOfUser } from '../modules/directory/directory.service.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
 import { createProgress } from './progress.js';
 
 interface RemoteOptions {
   url?: string;
   token?: string;
+  as?: string;
+}
+
+/**
+ * Whose need-to-know applies on the store directly: a user's (--as), or the node's own, which
+ * reads only what is released to everyone.
+ */
+async function localReader(ctx: AppContext, options: RemoteOptions): Promise<Principal> {
+  if (options.as === undefined) return SYSTEM_PRINCIPAL;
+  const principal = await principalOfUser(ctx, options.as);
+  if (!principal) throw new Error(`--as '${options.as}': no such user, or disabled (see "shieldwall users list")`);
+  return principal;
 }
 
 function remote(options: RemoteOptions): { url: string; token: string } | undefined {
@@ -43,6 +57,7 @@ export function registerDetect(program: Command): void {
     .command('lookup <values...>')
     .description('indicators that name each value (address, domain, URL, hash, e-mail, ...), one JSON line per value')
     .option('--kind <kind>', 'the kind of every value (detected from each value otherwise)')
+    .option('--as <user>', "on the store directly: find what this user may read (default: only what is released to everyone)")
     .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
     .action(async (values: string[], options: RemoteOptions & { kind?: string }) => {
@@ -63,7 +78,7 @@ export function registerDetect(program: Command): void {
         answers = await withLocalStore(async (ctx) => {
           const detection = new Detection(ctx);
           try {
-            return await lookup(ctx, detection, SYSTEM_PRINCIPAL, queries);
+            return await lookup(ctx, detection, await localReader(ctx, options), queries);
           } finally {
             detection.stop();
           }
@@ -80,6 +95,7 @@ export function registerDetect(program: Command): void {
     .option('--columns <mapping>', "field:kind pairs for CSV or NDJSON, e.g. 'dst_ip:ipv4,3:domain'")
     .option('--delimiter <char>', 'CSV delimiter', ',')
     .option('--no-header', 'CSV: the first line is a record, not column names')
+    .option('--as <user>', "on the store directly: match what this user may read (default: only what is released to everyone)")
     .option('--url <url>', 'match on a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
     .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean }) => {
@@ -112,7 +128,7 @@ export function registerDetect(program: Command): void {
           summary = await withLocalStore(async (ctx) => {
             const detection = new Detection(ctx);
             try {
-              return await matchLog(ctx, detection, SYSTEM_PRINCIPAL, input, read, {
+              return await matchLog(ctx, detection, await localReader(ctx, options), input, read, {
                 onMatches: (matches) => {
                   let text = '';
                   for (const m of matches) text += `${JSON.stringify(m)}\n`;
