@@ -115,7 +115,8 @@ function mentionsOf(kind: PathKind, text: string, subset: boolean): Mention[] {
   return value === undefined ? [] : [{ kind, value }];
 }
 
-interface ComparisonSummary {
+/** What an expression (comparison or observation) contributes to the index. */
+interface Summary {
   mentions: Mention[];
   /** Every way of satisfying the expression names a mentioned value. */
   anchored: boolean;
@@ -123,7 +124,7 @@ interface ComparisonSummary {
   simple: boolean;
 }
 
-function summariseComparison(expr: ComparisonExpression): ComparisonSummary {
+function summariseComparison(expr: ComparisonExpression): Summary {
   switch (expr.kind) {
     case 'comparisonGroup':
       return summariseComparison(expr.expression);
@@ -162,20 +163,12 @@ function summariseComparison(expr: ComparisonExpression): ComparisonSummary {
   }
 }
 
-interface ObservationSummary {
-  mentions: Mention[];
-  anchored: boolean;
-  simple: boolean;
-}
-
-function summariseObservation(expr: ObservationExpression): ObservationSummary {
+function summariseObservation(expr: ObservationExpression): Summary {
   switch (expr.kind) {
     case 'observation':
       return summariseComparison(expr.comparison);
-    case 'observationGroup': {
-      const inner = summariseObservation(expr.expression);
-      return inner;
-    }
+    case 'observationGroup':
+      return summariseObservation(expr.expression);
     case 'qualified': {
       const inner = summariseObservation(expr.expression);
       return { ...inner, simple: false };
