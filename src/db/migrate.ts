@@ -4,6 +4,8 @@ import * as m0001 from './migrations/0001_intel_store.js';
 import * as m0002 from './migrations/0002_need_to_know.js';
 import * as m0003 from './migrations/0003_taxii.js';
 import * as m0004 from './migrations/0004_federation.js';
+import * as m0005 from './migrations/0005_warning_lists.js';
+import * as m0006 from './migrations/0006_detect_context.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -15,6 +17,8 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0002_need_to_know': m0002,
   '0003_taxii': m0003,
   '0004_federation': m0004,
+  '0005_warning_lists': m0005,
+  '0006_detect_context': m0006,
 };
 
 class StaticProvider implements MigrationProvider {

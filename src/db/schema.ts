@@ -169,7 +169,41 @@ export interface TaxiiCollectionsTable {
   created_at: string;
 }
 
+export interface WarningListsTable {
+  id: string;
+  /** The owning member; null for a list of the node itself. */
+  member_code: string | null;
+  name: string;
+  description: string;
+  /** 'member' or 'alliance'. */
+  scope: string;
+  entries: number;
+  /** warning_list_revision.revision when the list last changed. */
+  revision: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface WarningListEntriesTable {
+  list_id: string;
+  kind: string;
+  /** Normalised entry: an observable value, a CIDR range or a '*.' domain suffix. */
+  value: string;
+  comment: string | null;
+  added_at: string;
+}
+
+/** One row (id 1): a counter moved by every warning-list change. */
+export interface WarningListRevisionTable {
+  id: number;
+  revision: number;
+}
+
 export interface Database {
+  warning_lists: WarningListsTable;
+  warning_list_entries: WarningListEntriesTable;
+  warning_list_revision: WarningListRevisionTable;
   taxii_collections: TaxiiCollectionsTable;
   taxii_status: TaxiiStatusTable;
   peers: PeersTable;
