@@ -14,17 +14,19 @@ export const PERMISSIONS = [
   'directory:write',
   'node:read',
   'audit:read',
+  'warninglist:read',
+  'warninglist:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
-  analyst: new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
-  'incident-handler': new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
-  coordinator: new Set<Permission>(['intel:read', 'intel:write', 'directory:read']),
+  analyst: new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'warninglist:read', 'warninglist:write']),
+  'incident-handler': new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'warninglist:read', 'warninglist:write']),
+  coordinator: new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'warninglist:read', 'warninglist:write']),
   'political-delegate': new Set<Permission>(['intel:read', 'directory:read']),
-  'member-admin': new Set<Permission>(['intel:read', 'directory:read', 'directory:write']),
-  'node-admin': new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'directory:write', 'node:read']),
-  auditor: new Set<Permission>(['intel:read', 'directory:read', 'node:read', 'audit:read']),
+  'member-admin': new Set<Permission>(['intel:read', 'directory:read', 'directory:write', 'warninglist:read', 'warninglist:write']),
+  'node-admin': new Set<Permission>(['intel:read', 'intel:write', 'directory:read', 'directory:write', 'node:read', 'warninglist:read', 'warninglist:write']),
+  auditor: new Set<Permission>(['intel:read', 'directory:read', 'node:read', 'audit:read', 'warninglist:read']),
 });
 
 /** The permissions of a role, for documentation and the tests. */
