@@ -8,12 +8,14 @@ import { LOG_FORMATS, type LogFormat } from './formats.js';
 import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
 import * as service from './detect.service.js';
 import { matchStream, parseColumns } from './detect.match.js';
+import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from './detect.sightings.js';
 
 const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));
 
 const LookupGet = Type.Object({
   value: Type.String({ minLength: 1, maxLength: 8192, description: 'The value to look up: an address, domain, URL, hash, e-mail address, ...' }),
   kind: Type.Optional(Kind),
+  context: Type.Optional(Type.Boolean({ description: 'Add markings, related objects and sightings to each indicator (default true)' })),
 });
 
 const LookupPost = Type.Object({
@@ -21,6 +23,25 @@ const LookupPost = Type.Object({
     maxItems: service.LOOKUP_MAX_VALUES,
     description: `Up to ${service.LOOKUP_MAX_VALUES} values, each a string (its kind detected) or {value, kind}`,
   }),
+  context: Type.Optional(Type.Boolean({ description: 'Add markings, related objects and sightings to each indicator (default true)' })),
+});
+
+const Related = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  name: Type.Optional(Type.String()),
+  relationship: Type.String({ description: 'relationship_type of the relationship leading to it' }),
+  via: Type.Optional(Type.String({ description: 'The related object it was reached through (attribution), when not the indicator itself' })),
+});
+
+const Sighted = Type.Object({
+  members: Type.Integer({ description: 'Distinct organisations that sighted it (where_sighted_refs), among the sightings the caller may read' }),
+  sightings: Type.Integer(),
+  count: Type.Integer({ description: 'Times seen: the sum of the sightings\' count' }),
+  first_seen: Type.Optional(Type.String()),
+  last_seen: Type.Optional(Type.String()),
+  sighted_by: Type.Array(Type.String(), { description: 'Identities of the sighting organisations (at most 50)' }),
+  truncated: Type.Optional(Type.Boolean()),
 });
 
 const Hit = Type.Object({
@@ -29,6 +50,10 @@ const Hit = Type.Object({
   confidence: Type.Optional(Type.Integer()),
   valid_from: Type.Optional(Type.String()),
   valid_until: Type.Optional(Type.String()),
+  markings: Type.Optional(Type.Object({ tlp: Type.Union([Type.String(), Type.Null()]), classification: Type.String(), releasable_to: Type.Array(Type.String()) })),
+  created_by_ref: Type.Optional(Type.String()),
+  related: Type.Optional(Type.Array(Related)),
+  sighted: Type.Optional(Sighted),
 });
 
 const Answer = Type.Object({
@@ -44,6 +69,8 @@ const MatchQuery = Type.Object({
   columns: Type.Optional(Type.String({ maxLength: 4096, description: "CSV or NDJSON field mapping: 'field:kind,...', e.g. 'dst:ipv4,3:domain'" })),
   delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
   header: Type.Optional(Type.Boolean({ description: 'CSV: the first line names the columns (default true)' })),
+  report_sightings: Type.Optional(Type.Boolean({ description: 'Store what matched as STIX sightings (one per indicator, with the matched values as observed data) under your organisation\'s identity; needs intel:write' })),
+  sighting_markings: Type.Optional(Type.String({ maxLength: 1024, description: `Markings of the reported sightings: TLP levels or marking-definition ids, comma-separated (default ${DEFAULT_SIGHTING_MARKING})` })),
 });
 
 export function detectRoutes(ctx: AppContext, detection: service.Detection): FastifyPluginAsync {
@@ -54,7 +81,8 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
         config: { permission: 'intel:read' },
         schema: { summary: 'Indicators that name a value (exact or containing address prefix), among those the caller may read', querystring: LookupGet, response: { 200: Answer } },
       },
-      async (request) => (await service.lookup(ctx, detection, request.principal!, [{ value: request.query.value, ...(request.query.kind ? { kind: request.query.kind } : {}) }]))[0]!,
+      async (request) =>
+        (await service.lookup(ctx, detection, request.principal!, [{ value: request.query.value, ...(request.query.kind ? { kind: request.query.kind } : {}) }], { context: request.query.context !== false }))[0]!,
     );
 
     app.post<{ Body: Static<typeof LookupPost> }>(
@@ -66,7 +94,7 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
       },
       async (request) => {
         const queries = request.body.values.map((v) => (typeof v === 'string' ? { value: v } : { value: v.value, ...(v.kind ? { kind: v.kind as ObservableKind } : {}) }));
-        return { answers: await service.lookup(ctx, detection, request.principal!, queries) };
+        return { answers: await service.lookup(ctx, detection, request.principal!, queries, { context: request.body.context !== false }) };
       },
     );
 
@@ -100,13 +128,19 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
             if ('error' in parsed) throw shieldwallError('BAD_REQUEST', parsed.error);
             columns = parsed.columns;
           }
+          let sightings: SightingCollector | undefined;
+          if (q.report_sightings) {
+            const markings = q.sighting_markings === undefined ? undefined : parseSightingMarkings(q.sighting_markings);
+            if (markings && 'error' in markings) throw shieldwallError('BAD_REQUEST', markings.error);
+            sightings = new SightingCollector(ctx, request.principal!, markings?.markings);
+          } else if (q.sighting_markings !== undefined) throw shieldwallError('BAD_REQUEST', 'sighting_markings is only used with report_sightings=true');
           await detection.ready();
           const lines = matchStream(ctx, detection, request.principal!, body, {
             ...(q.format ? { format: q.format as LogFormat } : {}),
             ...(columns ? { columns } : {}),
             ...(q.delimiter ? { delimiter: q.delimiter } : {}),
             ...(q.header !== undefined ? { csvHeader: q.header } : {}),
-          });
+          }, sightings ? { sightings } : {});
           return reply.type('application/x-ndjson').send(Readable.from(lines));
         },
       );

@@ -9,6 +9,8 @@ import { canRead, type ObjectAccess } from '../../policy/rule.js';
 import type { Principal } from '../../policy/principal.js';
 import { PatternWindow, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import * as intel from '../intel/intel.service.js';
+import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
+import { contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import type { EventValue, LogEvent } from './formats.js';
 import { detectKind, normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
@@ -284,6 +286,21 @@ export interface IndicatorHit {
   confidence?: number;
   valid_from?: string;
   valid_until?: string;
+  /** The indicator's handling: TLP, classification and to whom it is releasable. */
+  markings?: { tlp: string | null; classification: string; releasable_to: string[] };
+  /** The identity that created it. */
+  created_by_ref?: string;
+  /** Malware, intrusion sets, campaigns, ... it is related to (see detect.context). */
+  related?: RelatedObject[];
+  /** Who has sighted it, among the sightings the reader may read. */
+  sighted?: SightedBy;
+}
+
+export interface LookupOptions {
+  /** Instant the indicators must be valid at (default: now). */
+  at?: number;
+  /** Add markings, related objects and sightings to each hit (default true). */
+  context?: boolean;
 }
 
 export interface LookupAnswer {
@@ -310,7 +327,8 @@ function hitOf(index: DetectIndex, slot: number): IndicatorHit {
  * Indicators that name each value and that the reader may read, valid at `at`. Indicators with
  * granular markings are confirmed through the intel read path (a marking may hide the pattern).
  */
-export async function lookup(ctx: AppContext, detection: Detection, actor: Principal, queries: readonly LookupQuery[], at = ctx.clock.now().getTime()): Promise<LookupAnswer[]> {
+export async function lookup(ctx: AppContext, detection: Detection, actor: Principal, queries: readonly LookupQuery[], options: LookupOptions = {}): Promise<LookupAnswer[]> {
+  const at = options.at ?? ctx.clock.now().getTime();
   if (queries.length > LOOKUP_MAX_VALUES) {
     throw shieldwallError('BAD_REQUEST', `${queries.length} values in one lookup: at most ${LOOKUP_MAX_VALUES}; split the list, or use POST /api/v1/match for logs`);
   }
@@ -344,7 +362,30 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     const shown = await patternsShown(ctx, actor, [...granular]);
     for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
   }
+  if (options.context !== false) await addContext(ctx, actor, index, answers);
   return answers;
+}
+
+/** Markings, creator, related objects and sightings on every hit (one read of each per lookup). */
+async function addContext(ctx: AppContext, actor: Principal, index: DetectIndex, answers: LookupAnswer[]): Promise<void> {
+  const ids = [...new Set(answers.flatMap((a) => a.indicators.map((h) => h.id)))];
+  if (ids.length === 0) return;
+  const sets = new Map((await intel.accessSets(ctx)).map((s) => [s.key, s.access]));
+  const context = await contextOf(ctx, actor, ids);
+  for (const answer of answers) {
+    for (const hit of answer.indicators) {
+      const slot = index.slotOf(hit.id);
+      if (slot !== undefined) {
+        const access = sets.get(index.accessKey(slot));
+        if (access) hit.markings = { tlp: access.tlp, classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? String(access.classification), releasable_to: [...access.releasability] };
+        const creator = index.creator(slot);
+        if (creator) hit.created_by_ref = creator;
+      }
+      const known = context.get(hit.id);
+      if (known && known.related.length > 0) hit.related = known.related;
+      if (known?.sighted) hit.sighted = known.sighted;
+    }
+  }
 }
 
 /** Of these indicators, those whose pattern the reader is shown (granular markings may hide it). */

@@ -292,6 +292,23 @@ export async function findCurrent(store: Store, id: string): Promise<StoredVersi
     .executeTakeFirst();
 }
 
+/**
+ * Current relationships (by source_ref) or sightings (by sighting_of_ref) about these objects:
+ * their label is that reference (see intel.rows), one range of a partial index per object.
+ * At most `limit` rows; the caller applies the rule to each.
+ */
+export async function currentAbout(store: Store, type: 'relationship' | 'sighting', refs: string[], limit: number): Promise<StoredVersion[]> {
+  if (refs.length === 0) return [];
+  return store.db
+    .selectFrom('stix_objects')
+    .select(STORED)
+    // Literal predicates, so that SQLite proves the partial index applies (bound values would not).
+    .where(type === 'relationship' ? sql<boolean>`type = 'relationship' and is_current = 1` : sql<boolean>`type = 'sighting' and is_current = 1`)
+    .where('label', 'in', refs)
+    .limit(limit)
+    .execute();
+}
+
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }

@@ -16,7 +16,14 @@ export function versionKey(timestamp: string | undefined): string {
   return `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z`;
 }
 
+/**
+ * The row's label: for relationships and sightings, the object they are about (source_ref,
+ * sighting_of_ref), which partial indexes serve (context and "sighted by" in detection); for the
+ * rest, the name, value or pattern that the simple text search looks at.
+ */
 function searchLabel(object: StixObject): string | null {
+  const about = object.type === 'relationship' ? object['source_ref'] : object.type === 'sighting' ? object['sighting_of_ref'] : undefined;
+  if (typeof about === 'string') return about;
   for (const key of ['name', 'value', 'pattern', 'subject', 'path', 'key', 'abstract']) {
     const value = object[key];
     if (typeof value === 'string') return value.length > 512 ? value.slice(0, 512) : value;

@@ -348,6 +348,31 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
   return out;
 }
 
+/** Most relationships or sightings read about a set of objects in one call. */
+export const ABOUT_LIMIT = 20_000;
+
+/**
+ * The current relationships whose source is one of these objects, or the sightings of them, that
+ * the actor may read (redacted as for any read). `truncated`: more were stored than ABOUT_LIMIT.
+ */
+export async function objectsAbout(ctx: AppContext, actor: Principal, type: 'relationship' | 'sighting', refs: string[]): Promise<{ objects: StixObject[]; truncated: boolean }> {
+  const objects: StixObject[] = [];
+  const reads: string[] = [];
+  let left = ABOUT_LIMIT;
+  let truncated = false;
+  for (let i = 0; i < refs.length && !truncated; i += 500) {
+    const rows = await repo.currentAbout(ctx.store, type, refs.slice(i, i + 500), left + 1);
+    if (rows.length > left) truncated = true;
+    for (const row of rows.slice(0, left)) {
+      const object = await visible(ctx, actor, row, reads);
+      if (object) objects.push(object);
+    }
+    left -= Math.min(rows.length, left);
+  }
+  await auditReads(ctx, actor, reads, `${type}s about ${refs.length} objects`);
+  return { objects, truncated };
+}
+
 /** A current row as the node's own indexes read it (no reader: they apply the rule per read). */
 export type CurrentRow = repo.CurrentRow;
 

@@ -1,0 +1,178 @@
+/**
+ * Lookup context (related malware, intrusion sets, campaigns; markings) and sightings reported
+ * from a bulk match, as each member's analyst may know them.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import type { StixObject } from '../src/stix/types.js';
+import { DIALECTS, dialectSkip } from './support/dialects.js';
+import { indicator, malware } from './support/factories.js';
+import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
+
+const T0 = '2024-03-01T10:00:00.000Z';
+const DEU_IDENTITY = `identity--${randomUUID()}`;
+const DEU_ONLY = `marking-definition--${randomUUID()}`;
+const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
+const deuOnly = { object_marking_refs: [DEU_ONLY] };
+
+const relationship = (source: string, type: string, target: string, extra: Partial<StixObject> = {}): StixObject => ({
+  type: 'relationship',
+  spec_version: '2.1',
+  id: `relationship--${randomUUID()}`,
+  created: T0,
+  modified: T0,
+  relationship_type: type,
+  source_ref: source,
+  target_ref: target,
+  ...extra,
+});
+const sdo = (type: string, name: string, extra: Partial<StixObject> = {}): StixObject => ({ type, spec_version: '2.1', id: `${type}--${randomUUID()}`, created: T0, modified: T0, name, ...extra });
+
+interface Hit {
+  id: string;
+  markings?: { tlp: string | null; classification: string; releasable_to: string[] };
+  related?: Array<{ id: string; type: string; name?: string; relationship: string; via?: string }>;
+  sighted?: { members: number; sightings: number; count: number; first_seen?: string; last_seen?: string; sighted_by: string[] };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`detection context and sightings (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+    let node: TestNode;
+    let tst: string;
+    let deu: string;
+    let noIdentity: string;
+    const ind = indicator({ pattern: "[ipv4-addr:value = '198.51.100.7']", ...green });
+    const other = indicator({ pattern: "[domain-name:value = 'quiet.example']", ...green });
+    const family = malware({ name: 'BlackEnergy', ...green });
+    const hidden = malware({ name: 'Hidden family', ...green });
+    const actor = sdo('intrusion-set', 'Sandworm', green);
+    const campaign = sdo('campaign', 'Grid winter', deuOnly);
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      const ctx = node.ctx;
+      await upsertMembers(ctx, SYSTEM_PRINCIPAL, [
+        { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: DEU_IDENTITY },
+        { code: 'NOI', name: 'No identity', kind: 'ally', country: null, identityId: null },
+      ]);
+      tst = node.tokens.analyst;
+      for (const [member, name] of [['DEU', 'deu-analyst'], ['NOI', 'noi-analyst']] as const) {
+        await createUser(ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 4, roles: ['analyst'] });
+      }
+      deu = (await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'deu', user: 'deu-analyst' })).token;
+      noIdentity = (await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'noi', user: 'noi-analyst' })).token;
+      await ingestObjects(ctx, SYSTEM_PRINCIPAL, [
+        handlingMarkingDefinition({ id: DEU_ONLY, created: T0, classification: 'UNCLASSIFIED', releasableTo: ['DEU'] }),
+        ind,
+        other,
+        family,
+        hidden,
+        actor,
+        campaign,
+        relationship(ind.id, 'indicates', family.id, green),
+        relationship(family.id, 'attributed-to', actor.id, green),
+        // Only Germany may know that the indicator points at this campaign, or that the campaign exists.
+        relationship(ind.id, 'indicates', campaign.id, green),
+        // The family is readable by all, the relationship only by Germany.
+        relationship(ind.id, 'indicates', hidden.id, deuOnly),
+        // Not context: a relationship to another indicator.
+        relationship(ind.id, 'related-to', other.id, green),
+      ]);
+      await node.detection.ready();
+    });
+    after(async () => node?.close());
+
+    const lookup = async (token: string, value: string, query = ''): Promise<Hit[]> => {
+      const response = await node.app.inject({ method: 'GET', url: `/api/v1/lookup?value=${encodeURIComponent(value)}${query}`, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(response.statusCode, 200, response.body);
+      return (response.json() as { indicators: Hit[] }).indicators;
+    };
+    const match = (token: string, log: string, query: string) =>
+      node.app.inject({ method: 'POST', url: `/api/v1/match?format=ndjson${query}`, payload: log, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } });
+    const log = [
+      JSON.stringify({ timestamp: '2026-11-20T08:00:00Z', dest_ip: '198.51.100.7' }),
+      JSON.stringify({ timestamp: '2026-11-20T09:00:00Z', dest_ip: '192.0.2.1' }),
+      JSON.stringify({ timestamp: '2026-11-21T10:30:00Z', src_ip: '198.51.100.7' }),
+    ].join('\n');
+
+    it('names the related malware, its attribution and the markings, leaving out what the reader may not know', async () => {
+      const [hit] = await lookup(tst, '198.51.100.7');
+      assert.equal(hit?.id, ind.id);
+      assert.deepEqual(hit.markings, { tlp: 'green', classification: 'UNCLASSIFIED', releasable_to: ['ALLIANCE'] });
+      const related = (hit.related ?? []).map((r) => `${r.relationship} ${r.type} ${r.name}${r.via ? ` via ${r.via}` : ''}`).sort();
+      assert.deepEqual(related, [`attributed-to intrusion-set Sandworm via ${family.id}`, 'indicates malware BlackEnergy']);
+      assert.equal(hit.sighted, undefined);
+    });
+
+    it('gives a reader who may know more the campaign and the family behind a restricted relationship', async () => {
+      const [hit] = await lookup(deu, '198.51.100.7');
+      const related = (hit?.related ?? []).map((r) => r.name).sort();
+      assert.deepEqual(related, ['BlackEnergy', 'Grid winter', 'Hidden family', 'Sandworm']);
+    });
+
+    it('leaves the context out when asked to', async () => {
+      const [hit] = await lookup(deu, '198.51.100.7', '&context=false');
+      assert.equal(hit?.id, ind.id);
+      assert.equal(hit.related, undefined);
+      assert.equal(hit.markings, undefined);
+    });
+
+    it('reports sightings under the member identity with observed data, and counts who sighted what each reader may know', async () => {
+      const first = await match(tst, log, '&report_sightings=true');
+      assert.equal(first.statusCode, 200, first.body);
+      const summary = (JSON.parse(first.body.trim().split('\n').at(-1)!) as { summary: { matches: number; reported: { sightings: number; observed_data: number; rejected: number; ids: string[] } } }).summary;
+      assert.equal(summary.matches, 2);
+      assert.deepEqual({ ...summary.reported, ids: summary.reported.ids.length }, { sightings: 1, observed_data: 1, rejected: 0, ids: 1 });
+
+      const stored = await node.app.inject({ method: 'GET', url: `/api/v1/objects/${summary.reported.ids[0]}`, headers: { authorization: `Bearer ${tst}` } });
+      assert.equal(stored.statusCode, 200, stored.body);
+      const sighting = stored.json() as Record<string, unknown>;
+      assert.equal(sighting['sighting_of_ref'], ind.id);
+      assert.equal(sighting['count'], 2);
+      assert.equal(sighting['first_seen'], '2026-11-20T08:00:00.000Z');
+      assert.equal(sighting['last_seen'], '2026-11-21T10:30:00.000Z');
+      assert.equal(sighting['created_by_ref'], TEST_MEMBER_IDENTITY);
+      assert.deepEqual(sighting['where_sighted_refs'], [TEST_MEMBER_IDENTITY]);
+      assert.deepEqual(sighting['object_marking_refs'], [TLP2_MARKING_IDS.amber]);
+      const observedId = (sighting['observed_data_refs'] as string[])[0]!;
+      const observed = (await node.app.inject({ method: 'GET', url: `/api/v1/objects/${observedId}`, headers: { authorization: `Bearer ${tst}` } })).json() as Record<string, unknown>;
+      assert.equal(observed['number_observed'], 2);
+      const scoId = (observed['object_refs'] as string[])[0]!;
+      const sco = (await node.app.inject({ method: 'GET', url: `/api/v1/objects/${scoId}`, headers: { authorization: `Bearer ${tst}` } })).json() as Record<string, unknown>;
+      assert.deepEqual([sco['type'], sco['value']], ['ipv4-addr', '198.51.100.7']);
+
+      // Germany sights it too, releasable to Germany alone.
+      const second = await match(deu, log, `&report_sightings=true&sighting_markings=${DEU_ONLY}`);
+      assert.equal(second.statusCode, 200, second.body);
+
+      const [forDeu] = await lookup(deu, '198.51.100.7');
+      assert.equal(forDeu?.sighted?.members, 2);
+      assert.equal(forDeu.sighted.sightings, 2);
+      assert.equal(forDeu.sighted.count, 4);
+      assert.deepEqual(forDeu.sighted.sighted_by, [DEU_IDENTITY, TEST_MEMBER_IDENTITY].sort());
+      assert.equal(forDeu.sighted.first_seen, '2026-11-20T08:00:00.000Z');
+      // The test member may not know of Germany's sighting.
+      const [forTst] = await lookup(tst, '198.51.100.7');
+      assert.equal(forTst?.sighted?.members, 1);
+      assert.deepEqual(forTst.sighted.sighted_by, [TEST_MEMBER_IDENTITY]);
+    });
+
+    it('refuses to report without an identity, without the right to write intel, or with an unknown marking, before reading the log', async () => {
+      const none = await match(noIdentity, log, '&report_sightings=true');
+      assert.equal(none.statusCode, 400, none.body);
+      assert.match(none.json().error.message, /identity/);
+      const delegate = await match(node.tokens['political-delegate'], log, '&report_sightings=true');
+      assert.equal(delegate.statusCode, 403, delegate.body);
+      const bogus = await match(tst, log, '&report_sightings=true&sighting_markings=purple');
+      assert.equal(bogus.statusCode, 400, bogus.body);
+      assert.match(bogus.json().error.message, /purple/);
+      const stray = await match(tst, log, '&sighting_markings=green');
+      assert.equal(stray.statusCode, 400, stray.body);
+    });
+  });
+}
