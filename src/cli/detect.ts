@@ -7,6 +7,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Detection, lookup } from '../modules/detect/detect.service.js';
 import { matchLog, parseColumns, type MatchSummary } from '../modules/detect/detect.match.js';
+import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from '../modules/detect/detect.sightings.js';
 import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/detect/formats.js';
 import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
 import type { AppContext } from '../core/context.js';
@@ -60,7 +61,8 @@ export function registerDetect(program: Command): void {
     .option('--as <user>', "on the store directly: find what this user may read (default: only what is released to everyone)")
     .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
-    .action(async (values: string[], options: RemoteOptions & { kind?: string }) => {
+    .option('--no-context', 'leave out markings, related malware/intrusion sets/campaigns and sightings')
+    .action(async (values: string[], options: RemoteOptions & { kind?: string; context: boolean }) => {
       if (options.kind !== undefined && !isObservableKind(options.kind)) throw new Error(`--kind '${options.kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...`);
       const kind = options.kind as ObservableKind | undefined;
       const queries = values.map((value) => ({ value, ...(kind ? { kind } : {}) }));
@@ -70,7 +72,7 @@ export function registerDetect(program: Command): void {
         const response = await fetch(`${target.url}/api/v1/lookup`, {
           method: 'POST',
           headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ values: queries }),
+          body: JSON.stringify({ values: queries, context: options.context }),
         });
         if (!response.ok) throw await failure(response);
         answers = ((await response.json()) as { answers: unknown[] }).answers;
@@ -78,7 +80,7 @@ export function registerDetect(program: Command): void {
         answers = await withLocalStore(async (ctx) => {
           const detection = new Detection(ctx);
           try {
-            return await lookup(ctx, detection, await localReader(ctx, options), queries);
+            return await lookup(ctx, detection, await localReader(ctx, options), queries, { context: options.context });
           } finally {
             detection.stop();
           }
@@ -98,7 +100,16 @@ export function registerDetect(program: Command): void {
     .option('--as <user>', "on the store directly: match what this user may read (default: only what is released to everyone)")
     .option('--url <url>', 'match on a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
-    .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean }) => {
+    .option('--report-sightings', "store what matched as STIX sightings under your organisation's identity (with --as USER or --url), shared like any intel")
+    .option('--sighting-markings <markings>', `markings of reported sightings: TLP levels or marking-definition ids, comma-separated (default ${DEFAULT_SIGHTING_MARKING})`)
+    .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean; reportSightings?: boolean; sightingMarkings?: string }) => {
+      let markings: string[] | undefined;
+      if (options.sightingMarkings !== undefined) {
+        if (!options.reportSightings) throw new Error('--sighting-markings is only used with --report-sightings');
+        const parsed = parseSightingMarkings(options.sightingMarkings);
+        if ('error' in parsed) throw new Error(parsed.error);
+        markings = parsed.markings;
+      }
       if (options.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(options.format)) throw new Error(`--format '${options.format}' is not one of ${LOG_FORMATS.join(', ')}`);
       const read: Omit<ReadLogOptions, 'onError' | 'onProgress'> = {
         ...(options.format ? { format: options.format as LogFormat } : {}),
@@ -123,12 +134,15 @@ export function registerDetect(program: Command): void {
       const target = remote(options);
       let summary: MatchSummary | undefined;
       try {
-        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress));
+        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined);
         else {
           summary = await withLocalStore(async (ctx) => {
             const detection = new Detection(ctx);
             try {
-              return await matchLog(ctx, detection, await localReader(ctx, options), input, read, {
+              const reader = await localReader(ctx, options);
+              const sightings = options.reportSightings ? new SightingCollector(ctx, reader, markings) : undefined;
+              return await matchLog(ctx, detection, reader, input, read, {
+                ...(sightings ? { sightings } : {}),
                 onMatches: (matches) => {
                   let text = '';
                   for (const m of matches) text += `${JSON.stringify(m)}\n`;
@@ -156,8 +170,11 @@ async function matchRemote(
   read: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
   size: number | undefined,
   progress: (events: number, bytes: number) => void,
+  report?: { markings: string | undefined },
 ): Promise<MatchSummary | undefined> {
   const query = new URLSearchParams();
+  if (report) query.set('report_sightings', 'true');
+  if (report?.markings !== undefined) query.set('sighting_markings', report.markings);
   if (read.format) query.set('format', read.format);
   if (read.columns) query.set('columns', Object.entries(read.columns).map(([f, k]) => `${f}:${k}`).join(','));
   if (read.delimiter) query.set('delimiter', read.delimiter);

@@ -5,6 +5,7 @@ import * as intel from '../intel/intel.service.js';
 import { readLogEvents, type LogError, type ReadLogOptions } from './formats.js';
 import { isObservableKind, type ObservableKind } from './observable.js';
 import { EventMatcher, IndexReader, type Detection, type EventMatch } from './detect.service.js';
+import type { SightingCollector, SightingReport } from './detect.sightings.js';
 
 /** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */
 export function parseColumns(text: string): { columns: Record<string, ObservableKind> } | { error: string } {
@@ -28,6 +29,8 @@ export interface MatchSummary {
   bytes: number;
   seconds: number;
   indicators: number;
+  /** With reporting: the sightings stored. */
+  reported?: SightingReport;
 }
 
 export interface MatchRun {
@@ -35,6 +38,8 @@ export interface MatchRun {
   onMatches?: (matches: EventMatch[]) => void;
   onError?: (error: LogError) => void;
   onProgress?: (bytes: number, events: number) => void;
+  /** Report what matched as sightings (stored once the whole log is read). */
+  sightings?: SightingCollector;
 }
 
 /**
@@ -80,12 +85,16 @@ export async function matchLog(
       }
       found = found.filter((m) => shown.get(m.indicator) !== false);
       for (const m of found) indicators.add(m.indicator);
-      if (found.length > 0) run.onMatches?.(found);
+      if (found.length > 0) {
+        run.sightings?.add(found, ctx.clock.now().getTime());
+        run.onMatches?.(found);
+      }
     }
     run.onProgress?.(bytes, matcher.counters.events);
   }
   const c = matcher.counters;
-  return { events: c.events, values: c.values, matches: c.matches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size };
+  const reported = run.sightings ? await run.sightings.report() : undefined;
+  return { events: c.events, values: c.values, matches: c.matches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, ...(reported ? { reported } : {}) };
 }
 
 /** matchLog as NDJSON lines: {"match":…} per match, {"error":…} per bad record, {"summary":…} last. */
@@ -95,6 +104,7 @@ export async function* matchStream(
   actor: Principal,
   input: AsyncIterable<Buffer | string>,
   options: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
+  extra: Pick<MatchRun, 'sightings'> = {},
 ): AsyncGenerator<string> {
   const pending: string[] = [];
   let wake: (() => void) | undefined;
@@ -105,6 +115,7 @@ export async function* matchStream(
     wake?.();
   };
   const running = matchLog(ctx, detection, actor, input, options, {
+    ...extra,
     onMatches: (matches) => {
       let text = '';
       for (const m of matches) text += `${JSON.stringify({ match: m })}\n`;

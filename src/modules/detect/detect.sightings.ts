@@ -1,0 +1,183 @@
+/**
+ * Sightings reported back to the alliance: what one bulk match found, per indicator, as STIX 2.1
+ * Sightings (section 5.2) under the member's identity, with the matched values as Observed Data,
+ * stored as intel like any other (and so shared by the same rules).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { TLP2_MARKING_IDS, TLP_LEVELS, type Tlp } from '../../policy/markings.js';
+import type { Principal } from '../../policy/principal.js';
+import { hasPermission } from '../../policy/permissions.js';
+import { computeScoId } from '../../stix/sco-id.js';
+import * as intel from '../intel/intel.service.js';
+import type { EventMatch } from './detect.service.js';
+import type { ObservableKind } from './observable.js';
+
+/** Distinct matched values kept as observed data per indicator. */
+const VALUES_PER_SIGHTING = 100;
+/** The marking of reported sightings unless one is chosen: the alliance may know, each member keeps it in house. */
+export const DEFAULT_SIGHTING_MARKING: Tlp = 'amber';
+
+const MARKING_ID = /^marking-definition--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * 'amber', 'tlp:green', 'TLP:AMBER+STRICT' or a marking-definition id, comma-separated, to the
+ * marking ids the sightings carry.
+ */
+export function parseSightingMarkings(text: string): { markings: string[] } | { error: string } {
+  const markings: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const level = part.toLowerCase().replace(/^tlp:/, '');
+    if ((TLP_LEVELS as readonly string[]).includes(level)) markings.push(TLP2_MARKING_IDS[level as Tlp]);
+    else if (MARKING_ID.test(part)) markings.push(part);
+    else return { error: `sighting marking '${part}' is neither a TLP level (clear, green, amber, amber+strict, red) nor a marking-definition id` };
+  }
+  if (markings.length === 0) return { error: 'no sighting marking given: name a TLP level (e.g. amber) or marking-definition ids' };
+  return { markings };
+}
+
+const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
+  ipv4: (value) => ({ type: 'ipv4-addr', value }),
+  ipv6: (value) => ({ type: 'ipv6-addr', value }),
+  domain: (value) => ({ type: 'domain-name', value }),
+  url: (value) => ({ type: 'url', value }),
+  email: (value) => ({ type: 'email-addr', value }),
+  mutex: (name) => ({ type: 'mutex', name }),
+  'registry-key': (key) => ({ type: 'windows-registry-key', key }),
+  mac: (value) => ({ type: 'mac-addr', value }),
+  md5: (v) => ({ type: 'file', hashes: { MD5: v } }),
+  sha1: (v) => ({ type: 'file', hashes: { 'SHA-1': v } }),
+  sha256: (v) => ({ type: 'file', hashes: { 'SHA-256': v } }),
+  sha512: (v) => ({ type: 'file', hashes: { 'SHA-512': v } }),
+  'sha3-256': (v) => ({ type: 'file', hashes: { 'SHA3-256': v } }),
+  'sha3-512': (v) => ({ type: 'file', hashes: { 'SHA3-512': v } }),
+  'file-name': (name) => ({ type: 'file', name }),
+};
+
+interface Seen {
+  count: number;
+  first: number;
+  last: number;
+  values: Map<string, ObservableKind>;
+}
+
+export interface SightingReport {
+  /** Sightings stored (one per indicator matched). */
+  sightings: number;
+  observed_data: number;
+  /** Objects the store refused, with why (should be none). */
+  rejected: number;
+  errors?: string[];
+  /** Ids of the sightings stored (at most 1,000). */
+  ids: string[];
+}
+
+/** Whether the actor may report sightings, and under which identity; throws a clear error otherwise. */
+export function sightingIdentity(actor: Principal): string {
+  if (!hasPermission(actor, 'intel:write')) throw shieldwallError('FORBIDDEN', 'reporting sightings stores intel: your role does not allow writing intel (intel:write)');
+  const identity = actor.member?.identityId;
+  if (!identity) {
+    throw shieldwallError(
+      'BAD_REQUEST',
+      `sightings are reported under your organisation's STIX identity, and ${actor.member ? `member ${actor.member.code} has none` : 'you act for no member'}: an administrator sets it (shieldwall members add --code ... --identity identity--...)`,
+    );
+  }
+  return identity;
+}
+
+/** Gathers the matches of one run, then stores them as sightings. */
+export class SightingCollector {
+  readonly #seen = new Map<string, Seen>();
+  readonly #identity: string;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly actor: Principal,
+    private readonly markings: readonly string[] = [TLP2_MARKING_IDS[DEFAULT_SIGHTING_MARKING]],
+  ) {
+    this.#identity = sightingIdentity(actor);
+  }
+
+  add(matches: readonly EventMatch[], now: number): void {
+    for (const m of matches) {
+      const at = m.time !== undefined ? Date.parse(m.time) : now;
+      let seen = this.#seen.get(m.indicator);
+      if (!seen) this.#seen.set(m.indicator, (seen = { count: 0, first: at, last: at, values: new Map() }));
+      seen.count++;
+      if (at < seen.first) seen.first = at;
+      if (at > seen.last) seen.last = at;
+      if (m.value !== undefined && m.kind !== undefined && seen.values.size < VALUES_PER_SIGHTING) seen.values.set(m.value, m.kind);
+    }
+  }
+
+  get indicators(): number {
+    return this.#seen.size;
+  }
+
+  /** The STIX objects that report what was gathered: SCOs, observed data, sightings. */
+  objects(now: Date): Array<Record<string, unknown>> {
+    const stamp = now.toISOString();
+    const common = { spec_version: '2.1', object_marking_refs: [...this.markings] };
+    const out: Array<Record<string, unknown>> = [];
+    const scos = new Map<string, Record<string, unknown>>();
+    for (const [indicator, seen] of this.#seen) {
+      const refs: string[] = [];
+      for (const [value, kind] of seen.values) {
+        const make = SCO_OF_KIND[kind];
+        if (!make) continue;
+        const sco = make(value);
+        const id = computeScoId(sco);
+        if (!id) continue;
+        if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
+        refs.push(id);
+      }
+      const first = new Date(seen.first).toISOString();
+      const last = new Date(seen.last).toISOString();
+      let observed: string | undefined;
+      if (refs.length > 0) {
+        observed = `observed-data--${randomUUID()}`;
+        out.push({ type: 'observed-data', id: observed, created: stamp, modified: stamp, created_by_ref: this.#identity, first_observed: first, last_observed: last, number_observed: Math.min(seen.count, 999_999_999), object_refs: [...new Set(refs)], ...common });
+      }
+      out.push({
+        type: 'sighting',
+        id: `sighting--${randomUUID()}`,
+        created: stamp,
+        modified: stamp,
+        created_by_ref: this.#identity,
+        sighting_of_ref: indicator,
+        count: Math.min(seen.count, 999_999_999),
+        first_seen: first,
+        last_seen: last,
+        where_sighted_refs: [this.#identity],
+        ...(observed ? { observed_data_refs: [observed] } : {}),
+        ...common,
+      });
+    }
+    return [...scos.values(), ...out];
+  }
+
+  /** Stores the sightings as the actor (through the ingest pipeline: validated, marked, audited, shared). */
+  async report(): Promise<SightingReport> {
+    const objects = this.objects(this.ctx.clock.now());
+    const errors: string[] = [];
+    const ids: string[] = [];
+    let sightings = 0;
+    let observed = 0;
+    let rejected = 0;
+    if (objects.length > 0) {
+      await intel.ingestObjects(this.ctx, this.actor, objects, {
+        onOutcome: (o) => {
+          if (o.status === 'rejected') {
+            rejected++;
+            if (errors.length < 10) errors.push(`${o.id ?? `object ${o.index}`}: ${(o.errors ?? []).map((e) => e.message).join('; ')}`);
+          } else if (o.type === 'sighting') {
+            sightings++;
+            if (ids.length < 1000 && o.id) ids.push(o.id);
+          } else if (o.type === 'observed-data') observed++;
+        },
+      });
+    }
+    return { sightings, observed_data: observed, rejected, ...(errors.length > 0 ? { errors } : {}), ids };
+  }
+}
