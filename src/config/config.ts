@@ -33,6 +33,8 @@ export interface Config {
   readonly federation: boolean;
   /** File holding the key that seals peer credentials at rest (made on first use). */
   readonly secretKeyFile: string;
+  /** How often the detection index reads indicators other processes stored (0: never). */
+  readonly detectFollowMs: number;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -211,6 +213,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'File of the key that seals peer credentials (tokens, passwords) in the store; made with mode 0600 on first use.',
     default: (partial) => path.join(partial.dataDir ?? path.resolve('data'), 'secret.key'),
     parse: nonEmpty,
+  },
+  detectFollowMs: {
+    key: 'detectFollowMs',
+    env: 'SHIELDWALL_DETECT_FOLLOW_MS',
+    description: 'How often (ms) the detection index reads indicators stored by other processes on the same store (other server processes on PostgreSQL, `shieldwall ingest` on the SQLite file); 0 follows this process only.',
+    default: () => 1000,
+    parse: integer(0, 3_600_000),
   },
 };
 

@@ -65,6 +65,8 @@ export interface DetectionStatus {
   not_indexed: number;
   rebuilt_at: string | null;
   rebuild_ms: number | null;
+  /** Whether indicators stored by other processes are read too (and the last sequence read). */
+  following_store: boolean;
 }
 
 /** The node's detection index and what keeps it current. */
@@ -74,8 +76,16 @@ export class Detection {
   #rebuiltAt: Date | null = null;
   #rebuildMs: number | null = null;
   #notIndexed = 0;
-  /** Highest date_added sequence seen; rows after it are read when asked to catch up. */
-  #highWater = 0;
+  /**
+   * Every current indicator row up to this date_added sequence is in the index. Writers take the
+   * store's write lock and number rows after the highest stored, so sequence order is commit
+   * order, and reading rows above this mark finds exactly what other processes stored since.
+   */
+  #scanned = 0;
+  /** Rows above #scanned already applied from this process's own events. */
+  #appliedAbove = new Set<number>();
+  #follow: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
   #queue: number[] = [];
   #flushing: Promise<void> | undefined;
   #unsubscribe: Array<() => void> = [];
@@ -99,14 +109,58 @@ export class Detection {
     );
   }
 
-  /** Builds the index in the background (the server calls it at start; readers wait for it). */
+  /**
+   * Builds the index in the background (the server calls it at start; readers wait for it), then
+   * also follows what other processes store (config detectFollowMs).
+   */
   start(): Promise<void> {
+    const every = this.ctx.config.detectFollowMs;
+    if (every > 0 && !this.#follow) {
+      this.#follow = setInterval(() => void this.followStore(), every);
+      this.#follow.unref();
+    }
     return this.ready();
   }
 
   /** Stops following intel. */
   stop(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
+    if (this.#follow) clearInterval(this.#follow);
+    this.#follow = undefined;
+  }
+
+  /**
+   * Applies the indicator versions stored since the last read of the store, by any process
+   * (this one's own are mostly applied already, from its events). The server calls it on a timer.
+   */
+  followStore(): Promise<void> {
+    if (this.#rebuiltAt === null || this.#deletedDuringRebuild) return Promise.resolve();
+    this.#polling ??= this.#readNewRows()
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
+      .finally(() => (this.#polling = undefined));
+    return this.#polling;
+  }
+
+  async #readNewRows(): Promise<void> {
+    for (;;) {
+      const index = this.#index;
+      const rows = await intel.scanCurrent(this.ctx, ['indicator'], this.#scanned, REBUILD_CHUNK);
+      // A rebuild swapped the index meanwhile: it read these rows itself.
+      if (index !== this.#index || this.#deletedDuringRebuild) return;
+      for (const row of rows) {
+        if (!this.#appliedAbove.delete(row.seq)) this.#apply(row);
+        this.#scanned = row.seq;
+      }
+      for (const seq of this.#appliedAbove) if (seq <= this.#scanned) this.#appliedAbove.delete(seq);
+      if (rows.length < REBUILD_CHUNK) return;
+    }
+  }
+
+  /** A current row into the index: indexed, or removed when revoked or not evaluable. */
+  #apply(row: intel.CurrentRow): void {
+    const record = recordOfRow(row);
+    if ('skip' in record) this.#index.remove(row.id);
+    else if (!this.#index.upsert(record).indexed) this.#notIndexed++;
   }
 
   /** Resolves once the index is built (builds it on first use). */
@@ -141,7 +195,8 @@ export class Detection {
     this.#deletedDuringRebuild = undefined;
     this.#index = next;
     this.#notIndexed = notIndexed;
-    this.#highWater = Math.max(this.#highWater, after);
+    this.#scanned = Math.max(this.#scanned, after);
+    this.#appliedAbove = new Set();
     this.#rebuiltAt = this.ctx.clock.now();
     this.#rebuildMs = performance.now() - started;
     this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
@@ -165,12 +220,11 @@ export class Detection {
     while (this.#queue.length > 0) {
       const seqs = this.#queue.splice(0, 500);
       for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
-        this.#highWater = Math.max(this.#highWater, row.seq);
-        // A late older version does not replace the current one.
-        if (!row.is_current) continue;
-        const record = recordOfRow(row);
-        if ('skip' in record) this.#index.remove(row.id);
-        else if (!this.#index.upsert(record).indexed) this.#notIndexed++;
+        // A late older version does not replace the current one; a row read from the store already is in.
+        if (!row.is_current || row.seq <= this.#scanned || this.#appliedAbove.has(row.seq)) continue;
+        // Remembered only while the store is followed (the follower forgets them as it passes).
+        if (this.#follow) this.#appliedAbove.add(row.seq);
+        this.#apply(row);
       }
     }
     const index = this.#index;
@@ -200,6 +254,7 @@ export class Detection {
       not_indexed: this.#notIndexed,
       rebuilt_at: this.#rebuiltAt?.toISOString() ?? null,
       rebuild_ms: this.#rebuildMs === null ? null : Math.round(this.#rebuildMs),
+      following_store: this.#follow !== undefined,
     };
   }
 }

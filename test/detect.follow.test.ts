@@ -1,0 +1,79 @@
+/**
+ * Several processes on one store: the detection index of one finds the indicators another
+ * stores (a second server process on PostgreSQL, `shieldwall ingest` on the SQLite file).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createContext } from '../src/app.js';
+import type { AppContext } from '../src/core/context.js';
+import { openStore, type Store } from '../src/db/database.js';
+import { lookup } from '../src/modules/detect/detect.service.js';
+import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
+import { indicator } from './support/factories.js';
+import { createTestNode, type TestNode } from './support/node.js';
+
+const clear = { object_marking_refs: [TLP2_MARKING_IDS.clear] };
+
+for (const dialect of DIALECTS) {
+  describe(`detection follows the store (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+    let node: TestNode;
+    let other: Store;
+    let elsewhere: AppContext;
+
+    before(async () => {
+      // The timer is set far out: the test calls followStore itself, so that every step is known.
+      node = await createTestNode(dialect, { detectFollowMs: 3_600_000 });
+      other = dialect === 'sqlite' ? openStore(node.testStore.url) : openStore(POSTGRES_URL, { schema: node.testStore.schema! });
+      elsewhere = createContext({ config: node.ctx.config, store: other, logger: node.ctx.logger });
+      await node.detection.start();
+    });
+    after(async () => {
+      node?.detection.stop();
+      await other?.close();
+      await node?.close();
+    });
+
+    const found = async (value: string) => (await lookup(node.ctx, node.detection, SYSTEM_PRINCIPAL, [{ value }], { context: false }))[0]!.indicators.map((h) => h.id);
+
+    it('finds what another process stored, and drops what it revoked', async () => {
+      const first = indicator({ pattern: "[domain-name:value = 'elsewhere.example']", ...clear });
+      await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [first]);
+      assert.deepEqual(await found('elsewhere.example'), [], 'not before the store is read');
+      await node.detection.followStore();
+      assert.deepEqual(await found('elsewhere.example'), [first.id]);
+
+      await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [{ ...first, modified: '2024-03-02T00:00:00.000Z', revoked: true }]);
+      await node.detection.followStore();
+      assert.deepEqual(await found('elsewhere.example'), []);
+      assert.equal(node.detection.status().following_store, true);
+    });
+
+    it('applies each version once, whether it came by its own event or by reading the store', async () => {
+      const own = indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", ...clear });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [own]);
+      await node.detection.settled();
+      const dead = node.detection.status().dead_slots;
+      const size = node.detection.status().indicators;
+      await node.detection.followStore();
+      assert.deepEqual(await found('203.0.113.9'), [own.id]);
+      assert.equal(node.detection.status().dead_slots, dead, 'reading the store did not index the version again');
+      assert.equal(node.detection.status().indicators, size);
+
+      // Interleaved: one from elsewhere between two of its own, read in one pass.
+      const a = indicator({ pattern: "[ipv4-addr:value = '203.0.113.10']", ...clear });
+      const b = indicator({ pattern: "[ipv4-addr:value = '203.0.113.11']", ...clear });
+      const c = indicator({ pattern: "[ipv4-addr:value = '203.0.113.12']", ...clear });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [a]);
+      await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [b]);
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [c]);
+      await node.detection.settled();
+      await node.detection.followStore();
+      for (const [value, id] of [['203.0.113.10', a.id], ['203.0.113.11', b.id], ['203.0.113.12', c.id]] as const) assert.deepEqual(await found(value), [id], value);
+      assert.equal(node.detection.status().dead_slots, dead);
+      assert.equal(node.detection.status().indicators, size + 3);
+    });
+  });
+}
