@@ -1,0 +1,110 @@
+/** The only SQL of warning lists: lists, their entries, and the revision counter changes move. */
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { insertRows, type BulkTable } from '../../db/bulk.js';
+import type { WriteTx } from '../../db/database.js';
+import type { Database, WarningListEntriesTable, WarningListsTable } from '../../db/schema.js';
+
+export type ListRow = Selectable<WarningListsTable>;
+export type EntryRow = Selectable<WarningListEntriesTable>;
+export type NewEntry = Pick<EntryRow, 'kind' | 'value' | 'comment'>;
+
+/** Rows per multi-row insert: five parameters each, within every engine's limit. */
+const INSERT_BATCH = 1000;
+
+const ENTRIES: BulkTable = {
+  table: 'warning_list_entries',
+  columns: [
+    { name: 'list_id', pgType: 'text' },
+    { name: 'kind', pgType: 'text' },
+    { name: 'value', pgType: 'text' },
+    { name: 'comment', pgType: 'text' },
+    { name: 'added_at', pgType: 'text' },
+  ],
+};
+
+export async function revision(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('warning_list_revision').select('revision').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.revision ?? 0);
+}
+
+/** Moves the counter on (inside the write transaction of the change) and returns its new value. */
+export async function nextRevision(db: Kysely<Database>): Promise<number> {
+  await db.updateTable('warning_list_revision').set((eb) => ({ revision: eb('revision', '+', 1) })).where('id', '=', 1).execute();
+  return revision(db);
+}
+
+export async function listLists(db: Kysely<Database>): Promise<ListRow[]> {
+  return db.selectFrom('warning_lists').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export async function findList(db: Kysely<Database>, id: string): Promise<ListRow | undefined> {
+  return db.selectFrom('warning_lists').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findListByName(db: Kysely<Database>, memberCode: string | null, name: string): Promise<ListRow | undefined> {
+  return db
+    .selectFrom('warning_lists')
+    .selectAll()
+    .where((eb) => (memberCode === null ? eb('member_code', 'is', null) : eb('member_code', '=', memberCode)))
+    .where('name', '=', name)
+    .executeTakeFirst();
+}
+
+export async function insertList(db: Kysely<Database>, row: Insertable<WarningListsTable>): Promise<void> {
+  await db.insertInto('warning_lists').values(row).execute();
+}
+
+export async function updateList(db: Kysely<Database>, id: string, change: Updateable<WarningListsTable>): Promise<void> {
+  await db.updateTable('warning_lists').set(change).where('id', '=', id).execute();
+}
+
+export async function deleteList(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('warning_list_entries').where('list_id', '=', id).execute();
+  await db.deleteFrom('warning_lists').where('id', '=', id).execute();
+}
+
+export async function countEntries(db: Kysely<Database>, listId: string): Promise<number> {
+  const row = await db.selectFrom('warning_list_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('list_id', '=', listId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Adds entries a list may already hold (those are left as they are); returns how many were new. */
+export async function addEntries(db: Kysely<Database>, listId: string, entries: readonly NewEntry[], at: string): Promise<number> {
+  let added = 0;
+  for (let start = 0; start < entries.length; start += INSERT_BATCH) {
+    const rows = entries.slice(start, start + INSERT_BATCH).map((e) => ({ list_id: listId, kind: e.kind, value: e.value, comment: e.comment, added_at: at }));
+    const result = await db.insertInto('warning_list_entries').values(rows).onConflict((oc) => oc.columns(['list_id', 'kind', 'value']).doNothing()).executeTakeFirst();
+    added += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return added;
+}
+
+/** Entries known to be new to the list (an empty list, or after a replace): the engine's bulk path. */
+export async function insertNewEntries(tx: WriteTx, listId: string, entries: readonly NewEntry[], at: string): Promise<void> {
+  await insertRows(tx, ENTRIES, entries.map((e) => [listId, e.kind, e.value, e.comment, at]));
+}
+
+export async function deleteAllEntries(db: Kysely<Database>, listId: string): Promise<void> {
+  await db.deleteFrom('warning_list_entries').where('list_id', '=', listId).execute();
+}
+
+/** Removes an entry by its normalised value, of one kind or of any; returns how many went. */
+export async function deleteEntry(db: Kysely<Database>, listId: string, value: string, kind?: string): Promise<number> {
+  let query = db.deleteFrom('warning_list_entries').where('list_id', '=', listId).where('value', '=', value);
+  if (kind !== undefined) query = query.where('kind', '=', kind);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** A page of a list's entries in (kind, value) order, after a position. */
+export async function pageEntries(
+  db: Kysely<Database>,
+  listId: string,
+  options: { after?: { kind: string; value: string }; kind?: string; limit: number },
+): Promise<EntryRow[]> {
+  let query = db.selectFrom('warning_list_entries').selectAll().where('list_id', '=', listId);
+  if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
+  const after = options.after;
+  if (after) query = query.where((eb) => eb.or([eb('kind', '>', after.kind), eb.and([eb('kind', '=', after.kind), eb('value', '>', after.value)])]));
+  return query.orderBy('kind').orderBy('value').limit(options.limit).execute();
+}

@@ -1,0 +1,210 @@
+/** Warning lists over HTTP: lists, their entries (JSON or one value per line), and a check of one value. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
+import * as service from './warninglist.service.js';
+import { ENTRY_MAX_LENGTH } from './warninglist.suppress.js';
+
+/** Entry uploads can be whole published lists (a top-1M domains list is about 20 MiB of text). */
+const ENTRIES_BODY_LIMIT = 256 * 1024 * 1024;
+
+const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));
+
+const ListSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  scope: Type.Union(service.WARNING_LIST_SCOPES.map((s) => Type.Literal(s))),
+  member: Type.Union([Type.String(), Type.Null()], { description: 'The owning member; null for a list of the node itself' }),
+  entries: Type.Integer(),
+  created_at: Type.String(),
+  created_by: Type.String(),
+  updated_at: Type.String(),
+});
+
+const EntrySchema = Type.Object({ kind: Type.String(), value: Type.String(), comment: Type.Union([Type.String(), Type.Null()]) });
+
+const SuppressionSchema = Type.Object({ list: Type.String(), name: Type.String(), entry: Type.String() });
+
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    scope: Type.Optional(Type.Union(service.WARNING_LIST_SCOPES.map((s) => Type.Literal(s)), { description: "'member' (default): applies to your member's users; 'alliance': to everyone on the node (node administrators only)" })),
+    member: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { description: 'The owning member (default: your own; another one for node administrators only)' })),
+  },
+  { additionalProperties: false },
+);
+
+const PatchBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    scope: Type.Optional(Type.Union(service.WARNING_LIST_SCOPES.map((s) => Type.Literal(s)))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const EntryItem = Type.Union([
+  Type.String({ maxLength: ENTRY_MAX_LENGTH + 100 }),
+  Type.Object({ value: Type.String({ maxLength: ENTRY_MAX_LENGTH + 100 }), kind: Type.Optional(Kind), comment: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
+]);
+
+const EntriesJson = Type.Array(EntryItem, {
+  maxItems: service.LIST_MAX_ENTRIES,
+  description: "Values, each a string or {value, kind, comment}: an observable value, a CIDR range ('10.0.0.0/8', '2001:db8::/32') or '*.example.com' (the domain and all its subdomains)",
+});
+const EntriesText = Type.String({ description: "One value per line; blank lines and lines starting with '#' are skipped" });
+
+const EntriesQuery = Type.Object({
+  kind: Type.Optional(Kind),
+  strict: Type.Optional(Type.Boolean({ description: 'Refuse the whole upload (and change nothing) if any value is refused' })),
+});
+
+const UploadResult = Type.Object({
+  list: Type.String(),
+  received: Type.Integer(),
+  added: Type.Integer(),
+  present: Type.Integer({ description: 'Valid values the list held already, or that the upload repeated' }),
+  rejected: Type.Integer(),
+  errors: Type.Array(Type.Object({ line: Type.Optional(Type.Integer()), index: Type.Optional(Type.Integer()), value: Type.String(), message: Type.String() })),
+  errors_truncated: Type.Boolean(),
+  entries: Type.Integer(),
+});
+
+const entriesBody = { content: { 'application/json': { schema: EntriesJson }, 'text/plain': { schema: EntriesText } } };
+
+type EntriesBody = Static<typeof EntriesJson> | string;
+
+function upload(body: EntriesBody): service.EntryUpload {
+  if (typeof body === 'string') return { text: body };
+  return { items: body.map((item) => (typeof item === 'string' ? item : { value: item.value, ...(item.kind ? { kind: item.kind as ObservableKind } : {}), ...(item.comment !== undefined ? { comment: item.comment } : {}) })) };
+}
+
+export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      '/api/v1/warning-lists',
+      {
+        config: { permission: 'warninglist:read' },
+        schema: { summary: "Warning lists visible to the caller: its member's lists and the alliance lists", response: { 200: Type.Object({ warning_lists: Type.Array(ListSchema) }) } },
+      },
+      async (request) => ({ warning_lists: await service.listWarningLists(ctx, request.principal!) }),
+    );
+
+    app.post<{ Body: Static<typeof CreateBody> }>(
+      '/api/v1/warning-lists',
+      {
+        config: { permission: 'warninglist:write' },
+        schema: { summary: 'Create a warning list (add its entries with POST /api/v1/warning-lists/{id}/entries)', body: CreateBody, response: { 201: ListSchema } },
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const list = await service.createWarningList(ctx, request.principal!, {
+          name: b.name,
+          ...(b.description !== undefined ? { description: b.description } : {}),
+          ...(b.scope !== undefined ? { scope: b.scope } : {}),
+          ...(b.member !== undefined ? { member: b.member } : {}),
+        });
+        return reply.status(201).send(list);
+      },
+    );
+
+    app.get<{ Querystring: { value: string; kind?: string } }>(
+      '/api/v1/warning-lists/check',
+      {
+        config: { permission: 'warninglist:read' },
+        schema: {
+          summary: 'Would the warning lists that apply to the caller suppress a match on this value? Names the list and entry that cover it',
+          querystring: Type.Object({ value: Type.String({ minLength: 1, maxLength: ENTRY_MAX_LENGTH }), kind: Type.Optional(Kind) }),
+          response: {
+            200: Type.Object({ value: Type.String(), kind: Type.Union([Kind, Type.Null()]), normalised: Type.Union([Type.String(), Type.Null()]), suppressed: Type.Union([SuppressionSchema, Type.Null()]) }),
+          },
+        },
+      },
+      async (request) => service.checkValue(ctx, request.principal!, request.query.value, request.query.kind as ObservableKind | undefined),
+    );
+
+    app.get<{ Params: Static<typeof Params>; Querystring: { limit?: number; cursor?: string; kind?: string } }>(
+      '/api/v1/warning-lists/:id',
+      {
+        config: { permission: 'warninglist:read' },
+        schema: {
+          summary: 'A warning list and a page of its entries, in (kind, value) order',
+          params: Params,
+          querystring: Type.Object({
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: service.PAGE_MAX, default: service.PAGE_DEFAULT })),
+            cursor: Type.Optional(Type.String({ maxLength: 20_000, description: 'next_cursor of the previous page' })),
+            kind: Type.Optional(Kind),
+          }),
+          response: { 200: Type.Object({ list: ListSchema, entries: Type.Array(EntrySchema), next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last one' }) }) },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return service.getWarningList(ctx, request.principal!, request.params.id, {
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+          ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+          ...(q.kind !== undefined ? { kind: q.kind } : {}),
+        });
+      },
+    );
+
+    app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchBody> }>(
+      '/api/v1/warning-lists/:id',
+      { config: { permission: 'warninglist:write' }, schema: { summary: "Rename a warning list, change its description or scope (to or from 'alliance': node administrators only)", params: Params, body: PatchBody, response: { 200: ListSchema } } },
+      async (request) => service.updateWarningList(ctx, request.principal!, request.params.id, request.body),
+    );
+
+    app.delete<{ Params: Static<typeof Params> }>(
+      '/api/v1/warning-lists/:id',
+      { config: { permission: 'warninglist:write' }, schema: { summary: 'Delete a warning list and its entries', params: Params } },
+      async (request, reply) => {
+        await service.deleteWarningList(ctx, request.principal!, request.params.id);
+        return reply.status(204).send();
+      },
+    );
+
+    for (const [method, mode] of [['POST', 'add'], ['PUT', 'replace']] as const) {
+      app.route<{ Params: Static<typeof Params>; Querystring: Static<typeof EntriesQuery>; Body: EntriesBody }>({
+        method,
+        url: '/api/v1/warning-lists/:id/entries',
+        bodyLimit: ENTRIES_BODY_LIMIT,
+        config: { permission: 'warninglist:write' },
+        schema: {
+          summary:
+            mode === 'add'
+              ? 'Add values to a warning list: a JSON array, or text with one value per line; refused values are reported by line or position and the valid ones kept'
+              : 'Replace all entries of a warning list (an empty body empties it); refused values are reported and the valid ones kept',
+          params: Params,
+          querystring: EntriesQuery,
+          body: entriesBody,
+          response: { 200: UploadResult },
+        },
+        handler: async (request) =>
+          service.uploadEntries(ctx, request.principal!, request.params.id, upload(request.body ?? ''), {
+            mode,
+            ...(request.query.kind ? { kind: request.query.kind as ObservableKind } : {}),
+            ...(request.query.strict !== undefined ? { strict: request.query.strict } : {}),
+          }),
+      });
+    }
+
+    app.delete<{ Params: Static<typeof Params>; Querystring: { value: string; kind?: string } }>(
+      '/api/v1/warning-lists/:id/entries',
+      {
+        config: { permission: 'warninglist:write' },
+        schema: {
+          summary: 'Remove one entry, written as it was added (it is normalised the same way)',
+          params: Params,
+          querystring: Type.Object({ value: Type.String({ minLength: 1, maxLength: ENTRY_MAX_LENGTH }), kind: Type.Optional(Kind) }),
+          response: { 200: Type.Object({ removed: Type.Integer(), entries: Type.Integer() }) },
+        },
+      },
+      async (request) => service.removeEntry(ctx, request.principal!, request.params.id, request.query.value, request.query.kind as ObservableKind | undefined),
+    );
+  };
+}

@@ -1,0 +1,545 @@
+/**
+ * Warning lists: member-managed lists of values (known-good resolvers, popular domains, a
+ * member's own address ranges) that suppress detection matches. A member list applies to its
+ * member's users; an alliance list (node administrators only) to everyone on the node. The
+ * matcher asks suppressorFor(actor) once per request and reports what a list covered rather than
+ * dropping it silently. See docs/WARNING-LISTS.md.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { writeTransaction } from '../../db/database.js';
+import { hasPermission, type Permission } from '../../policy/permissions.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import * as audit from '../audit/audit.service.js';
+import { listMembers } from '../directory/directory.service.js';
+import { detectKind, normalise, type ObservableKind } from './observable.js';
+import * as repo from './warninglist.repo.js';
+import { CombinedSuppressor, NO_SUPPRESSION, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
+
+export type { Suppression, Suppressor } from './warninglist.suppress.js';
+export { parseEntry } from './warninglist.suppress.js';
+
+export const WARNING_LIST_SCOPES = ['member', 'alliance'] as const;
+export type WarningListScope = (typeof WARNING_LIST_SCOPES)[number];
+
+/** Most entries one list holds (a top-1M popular-domains list fits twice). */
+export const LIST_MAX_ENTRIES = 2_000_000;
+/** Per-value problems listed in an answer; the count covers them all. */
+export const ERRORS_REPORTED = 1000;
+export const PAGE_DEFAULT = 1000;
+export const PAGE_MAX = 10_000;
+const NAME_MAX = 200;
+const DESCRIPTION_MAX = 4000;
+const COMMENT_MAX = 1000;
+/** Entries read per query when a list is compiled. */
+const COMPILE_CHUNK = 10_000;
+
+export interface WarningList {
+  id: string;
+  name: string;
+  description: string;
+  scope: WarningListScope;
+  /** The owning member; null for a list of the node itself. */
+  member: string | null;
+  entries: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface WarningListEntry {
+  kind: string;
+  value: string;
+  comment: string | null;
+}
+
+export interface EntryInput {
+  value: string;
+  kind?: ObservableKind;
+  comment?: string;
+}
+
+export interface EntryProblem {
+  /** 1-based line of a text upload. */
+  line?: number;
+  /** 0-based position in a JSON upload. */
+  index?: number;
+  value: string;
+  message: string;
+}
+
+export interface EntryUploadResult {
+  list: string;
+  /** Values read (blank and '#' comment lines of text are not values). */
+  received: number;
+  /** Values new to the list. */
+  added: number;
+  /** Valid values the list held already, or that the upload repeated. */
+  present: number;
+  /** Values refused; the first ERRORS_REPORTED are in errors. */
+  rejected: number;
+  errors: EntryProblem[];
+  errors_truncated: boolean;
+  /** Entries of the list after the change. */
+  entries: number;
+}
+
+function present(row: repo.ListRow): WarningList {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    scope: row.scope as WarningListScope,
+    member: row.member_code,
+    entries: Number(row.entries),
+    created_at: row.created_at,
+    created_by: row.created_by,
+    updated_at: row.updated_at,
+  };
+}
+
+function actorName(actor: Principal): string {
+  return actor.userName ?? `${actor.kind}:${actor.name}`;
+}
+
+function isNodeAdmin(actor: Principal): boolean {
+  return actor.kind === 'system' || actor.roles.includes('node-admin');
+}
+
+function requirePermission(actor: Principal, permission: Permission): void {
+  if (!hasPermission(actor, permission)) throw shieldwallError('FORBIDDEN', `roles ${actor.roles.join(', ') || '(none)'} lack permission '${permission}'`);
+}
+
+/** Alliance lists are everyone's; a member list is its member's (and the node administrators'). */
+function mayRead(actor: Principal, row: repo.ListRow): boolean {
+  return row.scope === 'alliance' || isNodeAdmin(actor) || (row.member_code !== null && row.member_code === actor.member?.code);
+}
+
+function mayWrite(actor: Principal, row: repo.ListRow): boolean {
+  return isNodeAdmin(actor) || (row.scope === 'member' && row.member_code !== null && row.member_code === actor.member?.code);
+}
+
+const ALLIANCE_RULE = 'only a node administrator creates or changes alliance lists (they suppress matches for every user of the node); use a member list, or ask a node administrator';
+
+/** The list, if the actor may read it (else 404: another member's list is not disclosed). */
+async function visibleList(ctx: AppContext, actor: Principal, id: string, db = ctx.store.db): Promise<repo.ListRow> {
+  const row = await repo.findList(db, id);
+  if (!row || !mayRead(actor, row)) throw shieldwallError('NOT_FOUND', `no warning list '${id}' visible to you; list them with GET /api/v1/warning-lists`);
+  return row;
+}
+
+async function writableList(ctx: AppContext, actor: Principal, id: string, db = ctx.store.db): Promise<repo.ListRow> {
+  requirePermission(actor, 'warninglist:write');
+  const row = await visibleList(ctx, actor, id, db);
+  if (!mayWrite(actor, row)) throw shieldwallError('FORBIDDEN', row.scope === 'alliance' ? ALLIANCE_RULE : `warning list '${row.name}' belongs to member ${row.member_code ?? '(the node)'}; only its users and node administrators change it`);
+  return row;
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > NAME_MAX) throw shieldwallError('BAD_REQUEST', `name: give 1 to ${NAME_MAX} characters (got ${trimmed.length})`);
+  return trimmed;
+}
+
+function checkDescription(description: string): string {
+  if (description.length > DESCRIPTION_MAX) throw shieldwallError('BAD_REQUEST', `description: at most ${DESCRIPTION_MAX} characters (got ${description.length})`);
+  return description;
+}
+
+function checkScope(scope: string): WarningListScope {
+  if (!(WARNING_LIST_SCOPES as readonly string[]).includes(scope)) throw shieldwallError('BAD_REQUEST', `scope '${scope}' is not one of ${WARNING_LIST_SCOPES.join(', ')}`);
+  return scope as WarningListScope;
+}
+
+async function assertNameFree(db: AppContext['store']['db'], member: string | null, name: string, except?: string): Promise<void> {
+  const clash = await repo.findListByName(db, member, name);
+  if (clash && clash.id !== except) throw shieldwallError('CONFLICT', `${member === null ? 'the node' : `member ${member}`} has a warning list named '${name}' already (id ${clash.id}); pick another name or change that list`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+export async function listWarningLists(ctx: AppContext, actor: Principal): Promise<WarningList[]> {
+  requirePermission(actor, 'warninglist:read');
+  return (await repo.listLists(ctx.store.db)).filter((row) => mayRead(actor, row)).map(present);
+}
+
+export interface NewWarningList {
+  name: string;
+  description?: string;
+  scope?: string;
+  /** The owning member: the actor's own by default; another member's for node administrators only. */
+  member?: string | null;
+}
+
+export async function createWarningList(ctx: AppContext, actor: Principal, input: NewWarningList): Promise<WarningList> {
+  requirePermission(actor, 'warninglist:write');
+  const name = checkName(input.name);
+  const description = checkDescription(input.description ?? '');
+  const scope = checkScope(input.scope ?? 'member');
+  if (scope === 'alliance' && !isNodeAdmin(actor)) throw shieldwallError('FORBIDDEN', ALLIANCE_RULE);
+  const own = actor.member?.code ?? null;
+  const member = input.member === undefined ? own : input.member;
+  if (member !== own && !isNodeAdmin(actor)) throw shieldwallError('FORBIDDEN', `you act for ${own === null ? 'no member' : `member ${own}`}; only a node administrator creates lists of member ${member ?? '(the node)'}`);
+  if (scope === 'member' && member === null) throw shieldwallError('BAD_REQUEST', 'a member list belongs to a member, and none was given: give member, or create an alliance list (scope alliance)');
+  if (member !== null && member !== own && !(await listMembers(ctx, SYSTEM_PRINCIPAL)).some((m) => m.code === member)) {
+    throw shieldwallError('NOT_FOUND', `no member with code '${member}'; list them with: shieldwall members list`);
+  }
+  const id = randomUUID();
+  const at = ctx.clock.now().toISOString();
+  await writeTransaction(ctx.store, async (tx) => {
+    await assertNameFree(tx.db, member, name);
+    const revision = await repo.nextRevision(tx.db);
+    await repo.insertList(tx.db, { id, member_code: member, name, description, scope, entries: 0, revision, created_at: at, created_by: actorName(actor), updated_at: at });
+    await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.create', subject: id, detail: { name, scope, member } }]);
+  });
+  return present((await repo.findList(ctx.store.db, id))!);
+}
+
+export async function updateWarningList(ctx: AppContext, actor: Principal, id: string, change: { name?: string; description?: string; scope?: string }): Promise<WarningList> {
+  const name = change.name === undefined ? undefined : checkName(change.name);
+  const description = change.description === undefined ? undefined : checkDescription(change.description);
+  const scope = change.scope === undefined ? undefined : checkScope(change.scope);
+  await writeTransaction(ctx.store, async (tx) => {
+    const row = await writableList(ctx, actor, id, tx.db);
+    if (scope !== undefined && scope !== row.scope && !isNodeAdmin(actor)) throw shieldwallError('FORBIDDEN', ALLIANCE_RULE);
+    if (scope === 'member' && row.member_code === null) throw shieldwallError('BAD_REQUEST', 'this list belongs to no member, so it cannot become a member list');
+    if (name !== undefined && name !== row.name) await assertNameFree(tx.db, row.member_code, name, id);
+    const revision = await repo.nextRevision(tx.db);
+    await repo.updateList(tx.db, id, {
+      ...(name !== undefined ? { name } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(scope !== undefined ? { scope } : {}),
+      revision,
+      updated_at: ctx.clock.now().toISOString(),
+    });
+    await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.update', subject: id, detail: { name, description: description === undefined ? undefined : true, scope, was: { name: row.name, scope: row.scope } } }]);
+  });
+  return present((await repo.findList(ctx.store.db, id))!);
+}
+
+export async function deleteWarningList(ctx: AppContext, actor: Principal, id: string): Promise<void> {
+  await writeTransaction(ctx.store, async (tx) => {
+    const row = await writableList(ctx, actor, id, tx.db);
+    await repo.nextRevision(tx.db);
+    await repo.deleteList(tx.db, id);
+    await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.delete', subject: id, detail: { name: row.name, scope: row.scope, member: row.member_code, entries: Number(row.entries) } }]);
+  });
+}
+
+export interface EntryPage {
+  list: WarningList;
+  entries: WarningListEntry[];
+  /** Pass as cursor for the next page; null on the last one. */
+  next_cursor: string | null;
+}
+
+function encodeCursor(row: { kind: string; value: string }): string {
+  return Buffer.from(JSON.stringify([row.kind, row.value])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { kind: string; value: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return { kind: parsed[0], value: parsed[1] };
+  } catch {
+    // falls through to the error below
+  }
+  throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 40)}' is not one this node issued; start again without a cursor`);
+}
+
+/** A list and a page of its entries, in (kind, value) order. */
+export async function getWarningList(ctx: AppContext, actor: Principal, id: string, options: { limit?: number; cursor?: string; kind?: string } = {}): Promise<EntryPage> {
+  requirePermission(actor, 'warninglist:read');
+  const row = await visibleList(ctx, actor, id);
+  const limit = Math.min(Math.max(options.limit ?? PAGE_DEFAULT, 1), PAGE_MAX);
+  const rows = await repo.pageEntries(ctx.store.db, id, {
+    limit: limit + 1,
+    ...(options.cursor !== undefined ? { after: decodeCursor(options.cursor) } : {}),
+    ...(options.kind !== undefined ? { kind: options.kind } : {}),
+  });
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return {
+    list: present(row),
+    entries: page.map((e) => ({ kind: e.kind, value: e.value, comment: e.comment })),
+    next_cursor: more ? encodeCursor(page[page.length - 1]!) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+/** Uploaded values: a JSON array (strings or {value, kind, comment}) or text, one value per line. */
+export type EntryUpload = { items: ReadonlyArray<string | EntryInput> } | { text: string };
+
+interface ParsedUpload {
+  entries: repo.NewEntry[];
+  received: number;
+  repeated: number;
+  problems: EntryProblem[];
+}
+
+const shown = (value: string) => (value.length > 200 ? `${value.slice(0, 200)}...` : value);
+
+function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined): ParsedUpload {
+  const seen = new Set<string>();
+  const out: ParsedUpload = { entries: [], received: 0, repeated: 0, problems: [] };
+  const take = (value: string, entryKind: ObservableKind | undefined, comment: string | null, where: { line: number } | { index: number }) => {
+    out.received++;
+    if (comment !== null && comment.length > COMMENT_MAX) {
+      out.problems.push({ ...where, value: shown(value), message: `comment: at most ${COMMENT_MAX} characters` });
+      return;
+    }
+    const parsed = parseEntry(value, entryKind);
+    if ('error' in parsed) {
+      out.problems.push({ ...where, value: shown(value), message: parsed.error });
+      return;
+    }
+    const key = `${parsed.kind}\u0000${parsed.value}`;
+    if (seen.has(key)) {
+      out.repeated++;
+      return;
+    }
+    seen.add(key);
+    out.entries.push({ kind: parsed.kind, value: parsed.value, comment });
+  };
+  if ('text' in upload) {
+    const lines = upload.text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      take(line, kind, null, { line: i + 1 });
+    }
+  } else {
+    upload.items.forEach((item, index) => {
+      if (typeof item === 'string') take(item, kind, null, { index });
+      else take(item.value, item.kind ?? kind, item.comment ?? null, { index });
+    });
+  }
+  return out;
+}
+
+function where(problem: EntryProblem): string {
+  return problem.line !== undefined ? `line ${problem.line}` : `item ${problem.index ?? 0}`;
+}
+
+/**
+ * Adds values to a list (mode 'add') or replaces all its entries (mode 'replace'). Valid values
+ * are kept and each refused one is reported with its line or position; nothing changes when
+ * every value was refused, or when strict is set and any was.
+ */
+export async function uploadEntries(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  upload: EntryUpload,
+  options: { mode: 'add' | 'replace'; kind?: ObservableKind; strict?: boolean },
+): Promise<EntryUploadResult> {
+  await writableList(ctx, actor, id);
+  const parsed = parseUpload(upload, options.kind);
+  const rejected = parsed.problems.length;
+  if (parsed.received === 0 && options.mode === 'add') {
+    throw shieldwallError('BAD_REQUEST', "no values were sent: send a JSON array of values, or text with one value per line (blank lines and lines starting with '#' are skipped)");
+  }
+  if (rejected > 0 && (options.strict || parsed.entries.length === 0)) {
+    const first = parsed.problems[0]!;
+    throw shieldwallError(
+      'BAD_REQUEST',
+      `${rejected} of ${parsed.received} values refused${options.strict ? ' (strict)' : ''}, so nothing was changed; first, ${where(first)}: ${first.message}`,
+      { rejected, errors: parsed.problems.slice(0, ERRORS_REPORTED) },
+    );
+  }
+  const at = ctx.clock.now().toISOString();
+  const { added, entries } = await writeTransaction(ctx.store, async (tx) => {
+    const row = await writableList(ctx, actor, id, tx.db);
+    const before = Number(row.entries);
+    let added: number;
+    if (options.mode === 'replace' || before === 0) {
+      if (parsed.entries.length > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${parsed.entries.length} were sent`);
+      if (options.mode === 'replace') await repo.deleteAllEntries(tx.db, id);
+      await repo.insertNewEntries(tx, id, parsed.entries, at);
+      added = parsed.entries.length;
+    } else {
+      if (before + parsed.entries.length > LIST_MAX_ENTRIES) {
+        throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; it has ${before} and ${parsed.entries.length} more were sent: split the list, or replace its entries`);
+      }
+      added = await repo.addEntries(tx.db, id, parsed.entries, at);
+    }
+    const entries = options.mode === 'replace' ? added : before + added;
+    const revision = await repo.nextRevision(tx.db);
+    await repo.updateList(tx.db, id, { entries, revision, updated_at: at });
+    await audit.recordInTransaction(ctx, tx, actor, [
+      { action: options.mode === 'replace' ? 'detect.warninglist.entries.replace' : 'detect.warninglist.entries.add', subject: id, detail: { name: row.name, added, rejected, entries, was: before } },
+    ]);
+    return { added, entries };
+  });
+  return {
+    list: id,
+    received: parsed.received,
+    added,
+    present: parsed.received - rejected - added,
+    rejected,
+    errors: parsed.problems.slice(0, ERRORS_REPORTED),
+    errors_truncated: rejected > ERRORS_REPORTED,
+    entries,
+  };
+}
+
+/** Removes the entry written as value (normalised as on upload); 404 when the list has none. */
+export async function removeEntry(ctx: AppContext, actor: Principal, id: string, value: string, kind?: ObservableKind): Promise<{ removed: number; entries: number }> {
+  const parsed = parseEntry(value, kind);
+  // A value that no longer parses (stored by another version) is removed as written.
+  const normalised = 'error' in parsed ? value.trim() : parsed.value;
+  return writeTransaction(ctx.store, async (tx) => {
+    const row = await writableList(ctx, actor, id, tx.db);
+    const removed = await repo.deleteEntry(tx.db, id, normalised, kind);
+    if (removed === 0) {
+      throw shieldwallError('NOT_FOUND', `warning list '${row.name}' holds no entry '${shown(normalised)}'${'error' in parsed ? ` (${parsed.error})` : ''}; see its entries with GET /api/v1/warning-lists/${id}`);
+    }
+    const entries = Number(row.entries) - removed;
+    const revision = await repo.nextRevision(tx.db);
+    await repo.updateList(tx.db, id, { entries, revision, updated_at: ctx.clock.now().toISOString() });
+    await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.entries.remove', subject: id, detail: { name: row.name, value: normalised, removed } }]);
+    return { removed, entries };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suppression
+
+interface Part {
+  signature: string;
+  suppressor: Promise<Suppressor>;
+}
+
+/** Compiled lists of one node (context): the alliance's once, each member's once, shared by every request. */
+class SuppressorCache {
+  revision = -1;
+  lists: repo.ListRow[] = [];
+  alliance: Part | undefined;
+  readonly members = new Map<string, Part>();
+  readonly combined = new Map<string, { parts: readonly Suppressor[]; suppressor: Suppressor }>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  async refresh(): Promise<void> {
+    const revision = await repo.revision(this.ctx.store.db);
+    if (revision === this.revision) return;
+    const lists = await repo.listLists(this.ctx.store.db);
+    if (revision < this.revision) return;
+    this.revision = revision;
+    this.lists = lists;
+    const owners = new Set(lists.filter((l) => l.scope === 'member').map((l) => l.member_code));
+    for (const code of this.members.keys()) if (!owners.has(code)) this.members.delete(code);
+    for (const code of this.combined.keys()) if (!owners.has(code)) this.combined.delete(code);
+  }
+
+  part(current: Part | undefined, lists: repo.ListRow[], store: (part: Part | undefined) => void): Promise<Suppressor> | undefined {
+    if (lists.length === 0) {
+      store(undefined);
+      return undefined;
+    }
+    const signature = lists.map((l) => `${l.id}@${l.revision}`).join(',');
+    if (current?.signature === signature) return current.suppressor;
+    const part: Part = { signature, suppressor: compile(this.ctx, lists) };
+    part.suppressor.catch(() => store(undefined));
+    store(part);
+    return part.suppressor;
+  }
+}
+
+const caches = new WeakMap<AppContext, SuppressorCache>();
+
+async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise<Suppressor> {
+  const builder = new SuppressorBuilder();
+  let skipped = 0;
+  for (const list of lists) {
+    let after: { kind: string; value: string } | undefined;
+    for (;;) {
+      const rows = await repo.pageEntries(ctx.store.db, list.id, { limit: COMPILE_CHUNK, ...(after ? { after } : {}) });
+      for (const row of rows) if (!builder.add(list, row.kind, row.value)) skipped++;
+      if (rows.length < COMPILE_CHUNK) break;
+      const last = rows[rows.length - 1]!;
+      after = { kind: last.kind, value: last.value };
+    }
+  }
+  if (skipped > 0) ctx.logger.warn({ skipped, lists: lists.map((l) => l.id) }, 'warning-list entries this version cannot read were skipped');
+  return builder.build();
+}
+
+/**
+ * The lists that apply to this principal (its member's lists, then the alliance lists),
+ * compiled. One key lookup per call notices any change (from this process, another process or
+ * the CLI); only the changed part is compiled again.
+ */
+export async function suppressorFor(ctx: AppContext, actor: Principal): Promise<Suppressor> {
+  let cache = caches.get(ctx);
+  if (!cache) caches.set(ctx, (cache = new SuppressorCache(ctx)));
+  await cache.refresh();
+  const c = cache;
+  const code = actor.member?.code;
+  const alliance = c.part(c.alliance, c.lists.filter((l) => l.scope === 'alliance'), (p) => (c.alliance = p));
+  const member = code === undefined
+    ? undefined
+    : c.part(c.members.get(code), c.lists.filter((l) => l.scope === 'member' && l.member_code === code), (p) => (p ? c.members.set(code, p) : c.members.delete(code)));
+  const parts: Suppressor[] = [];
+  if (member) parts.push(await member);
+  if (alliance) parts.push(await alliance);
+  if (parts.length === 0) return NO_SUPPRESSION;
+  if (parts.length === 1) return parts[0]!;
+  const key = code ?? '';
+  const known = c.combined.get(key);
+  if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.suppressor;
+  const suppressor = new CombinedSuppressor(parts);
+  c.combined.set(key, { parts, suppressor });
+  return suppressor;
+}
+
+/** What the lists that apply to the actor say of one value (the check a matcher makes). */
+export async function checkValue(ctx: AppContext, actor: Principal, value: string, kind?: ObservableKind): Promise<{ value: string; kind: ObservableKind | null; normalised: string | null; suppressed: Suppression | null }> {
+  requirePermission(actor, 'warninglist:read');
+  const k = kind ?? detectKind(value.trim()) ?? null;
+  const normalised = k === null ? null : (normalise(k, value) ?? null);
+  if (k === null || normalised === null) return { value, kind: k, normalised, suppressed: null };
+  return { value, kind: k, normalised, suppressed: (await suppressorFor(ctx, actor)).check(k, normalised) ?? null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo
+
+export const DEMO_RESOLVERS_LIST = 'Public DNS resolvers';
+
+/** Well-known public DNS resolvers: contacted by every network, never a sign of compromise alone. */
+const PUBLIC_RESOLVERS: readonly EntryInput[] = [
+  { value: '8.8.8.8', comment: 'Google Public DNS' },
+  { value: '8.8.4.4', comment: 'Google Public DNS' },
+  { value: '2001:4860:4860::8888', comment: 'Google Public DNS' },
+  { value: '2001:4860:4860::8844', comment: 'Google Public DNS' },
+  { value: '1.1.1.1', comment: 'Cloudflare' },
+  { value: '1.0.0.1', comment: 'Cloudflare' },
+  { value: '2606:4700:4700::1111', comment: 'Cloudflare' },
+  { value: '2606:4700:4700::1001', comment: 'Cloudflare' },
+  { value: '9.9.9.9', comment: 'Quad9' },
+  { value: '149.112.112.112', comment: 'Quad9' },
+  { value: '2620:fe::fe', comment: 'Quad9' },
+  { value: '208.67.222.222', comment: 'OpenDNS' },
+  { value: '208.67.220.220', comment: 'OpenDNS' },
+  { value: 'dns.google', comment: 'Google Public DNS (DNS over HTTPS/TLS)' },
+  { value: '*.cloudflare-dns.com', comment: 'Cloudflare (DNS over HTTPS/TLS)' },
+  { value: 'dns.quad9.net', comment: 'Quad9 (DNS over HTTPS/TLS)' },
+];
+
+/** Seeds an alliance list of public DNS resolvers (once: kept as it is if present). */
+export async function seedDemoWarningLists(ctx: AppContext): Promise<WarningList> {
+  const existing = (await repo.listLists(ctx.store.db)).find((l) => l.scope === 'alliance' && l.name === DEMO_RESOLVERS_LIST && l.member_code === null);
+  if (existing) return present(existing);
+  const list = await createWarningList(ctx, SYSTEM_PRINCIPAL, {
+    name: DEMO_RESOLVERS_LIST,
+    description: 'Well-known public DNS resolvers: every network talks to them, so a match on one alone is noise',
+    scope: 'alliance',
+  });
+  await uploadEntries(ctx, SYSTEM_PRINCIPAL, list.id, { items: PUBLIC_RESOLVERS }, { mode: 'add', strict: true });
+  return present((await repo.findList(ctx.store.db, list.id))!);
+}

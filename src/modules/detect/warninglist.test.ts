@@ -1,0 +1,378 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { createContext } from '../../app.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import * as audit from '../audit/audit.service.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
+import { normalise, type ObservableKind } from './observable.js';
+import { seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
+import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
+
+function compiled(lists: Record<string, string[]>): Suppressor {
+  const builder = new SuppressorBuilder();
+  for (const [name, values] of Object.entries(lists)) {
+    for (const value of values) {
+      const entry = parseEntry(value);
+      assert.ok(!('error' in entry), `${value}: ${'error' in entry ? entry.error : ''}`);
+      builder.add({ id: `id-${name}`, name }, entry.kind, entry.value);
+    }
+  }
+  return builder.build();
+}
+
+/** What a matcher does: normalise the value of its kind, then ask. */
+function suppressed(s: Suppressor, kind: ObservableKind, value: string): string | undefined {
+  const n = normalise(kind, value);
+  assert.ok(n !== undefined, `${kind} ${value} normalises`);
+  const found = s.check(kind, n);
+  return found ? `${found.name}:${found.entry}` : undefined;
+}
+
+describe('warning-list entries', () => {
+  it('are normalised as the matcher sees values, with their kind detected or given', () => {
+    assert.deepEqual(parseEntry('  WWW.Example.COM. '), { kind: 'domain', value: 'www.example.com' });
+    assert.deepEqual(parseEntry('*.Example.com'), { kind: 'domain', value: '*.example.com' });
+    assert.deepEqual(parseEntry('10.1.2.3/8'), { kind: 'ipv4', value: '10.0.0.0/8' });
+    assert.deepEqual(parseEntry('10.1.2.3/32'), { kind: 'ipv4', value: '10.1.2.3' });
+    assert.deepEqual(parseEntry('2001:DB8:0:0::1/32'), { kind: 'ipv6', value: '2001:db8::/32' });
+    assert.deepEqual(parseEntry('2001:0db8::0001'), { kind: 'ipv6', value: '2001:db8::1' });
+    assert.deepEqual(parseEntry('D41D8CD98F00B204E9800998ECF8427E'), { kind: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e' });
+    assert.deepEqual(parseEntry('localhost', 'domain'), { kind: 'domain', value: 'localhost' });
+    assert.deepEqual(parseEntry('Mozilla/5.0 (X11)', 'user-agent'), { kind: 'user-agent', value: 'Mozilla/5.0 (X11)' });
+  });
+
+  it('say what is wrong with a value that is not one', () => {
+    const cases: Array<[string, ObservableKind | undefined, RegExp]> = [
+      ['', undefined, /empty/],
+      ['example.*.com', undefined, /only allowed as a leading '\*\.'/],
+      ['*.', undefined, /not a valid domain/],
+      ['10.0.0.0/33', undefined, /not an address range/],
+      ['10.0.0.0/8', 'ipv6', /IPv4 range, not ipv6/],
+      ['300.1.1.1', 'ipv4', /not a valid ipv4/],
+      ['10.0.*', 'ipv4', /CIDR notation/],
+      ['10.0.*.*', undefined, /CIDR notation/],
+      ['just-a-word', undefined, /cannot tell what kind .*give its kind/],
+      ['abc', 'sha256', /not a valid sha256/],
+    ];
+    for (const [value, kind, message] of cases) {
+      const parsed = parseEntry(value, kind);
+      assert.ok('error' in parsed, `${value} is refused`);
+      assert.match(parsed.error, message, value);
+    }
+  });
+});
+
+describe('suppression', () => {
+  it('covers exact values, and only those, for hashes and other exact kinds', () => {
+    const s = compiled({ hashes: ['d41d8cd98f00b204e9800998ecf8427e', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'] });
+    assert.equal(suppressed(s, 'md5', 'D41D8CD98F00B204E9800998ECF8427E'), 'hashes:d41d8cd98f00b204e9800998ecf8427e');
+    assert.equal(suppressed(s, 'md5', 'd41d8cd98f00b204e9800998ecf8427f'), undefined);
+    assert.equal(suppressed(s, 'ja3', 'd41d8cd98f00b204e9800998ecf8427e'), undefined, 'another kind with the same text is not covered');
+    assert.ok(suppressed(s, 'sha256', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855'));
+    assert.equal(s.entries, 2);
+  });
+
+  it('covers a domain exactly, or with *. the domain and every subdomain, at label boundaries only', () => {
+    const s = compiled({ popular: ['example.org', '*.google.com'] });
+    assert.equal(suppressed(s, 'domain', 'Example.ORG'), 'popular:example.org');
+    assert.equal(suppressed(s, 'domain', 'www.example.org'), undefined, 'an exact entry does not cover subdomains');
+    assert.equal(suppressed(s, 'domain', 'google.com'), 'popular:*.google.com');
+    assert.equal(suppressed(s, 'domain', 'MAIL.Google.com.'), 'popular:*.google.com');
+    assert.equal(suppressed(s, 'domain', 'a.b.c.google.com'), 'popular:*.google.com');
+    assert.equal(suppressed(s, 'domain', 'notgoogle.com'), undefined);
+    assert.equal(suppressed(s, 'domain', 'google.com.evil.net'), undefined);
+    assert.equal(suppressed(s, 'domain', 'com'), undefined);
+  });
+
+  it('names the most specific covering domain entry', () => {
+    const s = compiled({ broad: ['*.example.com'], narrow: ['*.cdn.example.com'], exact: ['x.cdn.example.com'] });
+    assert.equal(suppressed(s, 'domain', 'y.cdn.example.com'), 'narrow:*.cdn.example.com');
+    assert.equal(suppressed(s, 'domain', 'x.cdn.example.com'), 'exact:x.cdn.example.com');
+    assert.equal(suppressed(s, 'domain', 'www.example.com'), 'broad:*.example.com');
+  });
+
+  it("covers a URL whose host a domain or address entry covers, and a listed URL exactly", () => {
+    const s = compiled({ popular: ['*.google.com', 'example.org', '192.0.2.0/24', '2001:db8::/32', 'https://evil.test/ok'] });
+    assert.equal(suppressed(s, 'url', 'https://Drive.Google.com/file?id=1'), 'popular:*.google.com');
+    assert.equal(suppressed(s, 'url', 'http://user:pw@www.google.com:8080/a@b'), 'popular:*.google.com');
+    assert.equal(suppressed(s, 'url', 'https://example.org'), 'popular:example.org');
+    assert.equal(suppressed(s, 'url', 'https://www.example.org/'), undefined);
+    assert.equal(suppressed(s, 'url', 'http://192.0.2.77/x'), 'popular:192.0.2.0/24');
+    assert.equal(suppressed(s, 'url', 'http://[2001:db8::5]:81/x'), 'popular:2001:db8::/32');
+    assert.equal(suppressed(s, 'url', 'https://evil.test/ok'), 'popular:https://evil.test/ok');
+    assert.equal(suppressed(s, 'url', 'https://evil.test/other'), undefined);
+    assert.equal(suppressed(s, 'url', 'https://google.com.evil.test/?q=google.com'), undefined);
+    assert.equal(suppressed(s, 'url', 'https://evil.test/@www.google.com'), undefined, "an '@' in the path is not userinfo");
+  });
+
+  it('covers IPv4 and IPv6 addresses by the longest covering range', () => {
+    const s = compiled({ own: ['10.0.0.0/8', '2001:db8::/32', '::ffff:0:0/96'], resolvers: ['10.1.0.0/16', '8.8.8.8', '0.0.0.0/0'], v6: ['2001:db8:1::/48', '2001:db8:1::53'] });
+    assert.equal(suppressed(s, 'ipv4', '10.1.2.3'), 'resolvers:10.1.0.0/16');
+    assert.equal(suppressed(s, 'ipv4', '10.2.0.1'), 'own:10.0.0.0/8');
+    assert.equal(suppressed(s, 'ipv4', '8.8.8.8'), 'resolvers:8.8.8.8');
+    assert.equal(suppressed(s, 'ipv4', '255.255.255.255'), 'resolvers:0.0.0.0/0');
+    assert.equal(suppressed(s, 'ipv6', '2001:DB8:1::53'), 'v6:2001:db8:1::53');
+    assert.equal(suppressed(s, 'ipv6', '2001:db8:1:ffff::1'), 'v6:2001:db8:1::/48');
+    assert.equal(suppressed(s, 'ipv6', '2001:db8:ffff::1'), 'own:2001:db8::/32');
+    assert.equal(suppressed(s, 'ipv6', '2001:db9::1'), undefined);
+    // An IPv4-mapped address: its own IPv6 ranges first, then the IPv4 ranges.
+    assert.equal(suppressed(s, 'ipv6', '::ffff:10.1.0.9'), 'own:::ffff:0.0.0.0/96');
+    const v4only = compiled({ own: ['192.0.2.0/24'] });
+    assert.equal(suppressed(v4only, 'ipv6', '::ffff:192.0.2.9'), 'own:192.0.2.0/24');
+    assert.equal(suppressed(v4only, 'ipv4', '192.0.3.1'), undefined);
+    assert.equal(suppressed(v4only, 'ipv4', '0.0.0.0'), undefined);
+  });
+
+  it('keeps the first list that names a value', () => {
+    const s = compiled({ first: ['8.8.8.8', '*.example.com'], second: ['8.8.8.8', '*.example.com'] });
+    assert.equal(suppressed(s, 'ipv4', '8.8.8.8'), 'first:8.8.8.8');
+    assert.equal(suppressed(s, 'domain', 'a.example.com'), 'first:*.example.com');
+  });
+
+  it('finds what a brute-force scan of the entries finds, on many random addresses and names', () => {
+    const ranges = ['10.0.0.0/8', '10.128.0.0/9', '172.16.0.0/12', '192.168.1.0/24', '192.168.1.128/25', '203.0.113.7', '100.64.0.0/10'];
+    const s = compiled({ r: ranges });
+    const parsed = ranges.map((r) => {
+      const entry = parseEntry(r) as { value: string };
+      const [address, prefix] = entry.value.split('/');
+      return { value: entry.value, n: address!.split('.').reduce((x, o) => x * 256 + Number(o), 0), p: prefix === undefined ? 32 : Number(prefix) };
+    });
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let i = 0; i < 5000; i++) {
+      const octets = [[10, 172, 192, 100, 203][random() % 5]!, random() % 256, random() % 4 === 0 ? 1 : random() % 256, random() % 256];
+      const address = octets.join('.');
+      const n = octets.reduce((x, o) => x * 256 + o, 0);
+      const covering = parsed.filter((e) => Math.floor(n / 2 ** (32 - e.p)) === Math.floor(e.n / 2 ** (32 - e.p))).sort((a, b) => b.p - a.p)[0];
+      assert.equal(suppressed(s, 'ipv4', address), covering ? `r:${covering.value}` : undefined, address);
+    }
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`warning lists over HTTP (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+    let node: TestNode;
+    let fraAnalyst: string;
+    let tst: Principal;
+    let fra: Principal;
+    before(async () => {
+      node = await createTestNode(dialect);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'fra.analyst', member: 'FRA', clearance: 2, roles: ['analyst'] });
+      fraAnalyst = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'fra', user: 'fra.analyst' })).token;
+      tst = (await principalOfUser(node.ctx, 'test-analyst'))!;
+      fra = (await principalOfUser(node.ctx, 'fra.analyst'))!;
+    });
+    after(async () => node?.close());
+
+    const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token: string, payload?: unknown, contentType?: string) =>
+      node.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        ...(payload !== undefined ? { payload: payload as string } : {}),
+      });
+    const create = async (token: string, body: Record<string, unknown>) => {
+      const response = await call('POST', '/api/v1/warning-lists', token, body);
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json() as { id: string; name: string; scope: string; member: string | null; entries: number };
+    };
+    const check = async (actor: Principal, kind: ObservableKind, value: string) => (await suppressorFor(node.ctx, actor)).check(kind, normalise(kind, value)!)?.entry;
+
+    it('creates a member list, fills it from JSON and from text, pages its entries, renames and deletes it', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Own ranges', description: 'our address space' });
+      assert.equal(list.scope, 'member');
+      assert.equal(list.member, TEST_MEMBER);
+      const json = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['192.0.2.0/24', { value: '2001:DB8::/32', comment: 'v6' }, { value: 'intranet', kind: 'domain' }]);
+      assert.equal(json.statusCode, 200, json.body);
+      assert.deepEqual(json.json(), { list: list.id, received: 3, added: 3, present: 0, rejected: 0, errors: [], errors_truncated: false, entries: 3 });
+      const text = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '# office\n198.51.100.0/24\n\n192.0.2.0/24\n*.corp.example\n198.51.100.0/24\n', 'text/plain');
+      assert.equal(text.statusCode, 200, text.body);
+      assert.deepEqual((text.json() as { added: number; present: number; entries: number }), { ...(text.json() as object), added: 2, present: 2, entries: 5 });
+
+      const values: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const response = await call('GET', `/api/v1/warning-lists/${list.id}?limit=2${cursor ? `&cursor=${cursor}` : ''}`, node.tokens.analyst);
+        assert.equal(response.statusCode, 200, response.body);
+        const page = response.json() as { list: { entries: number }; entries: Array<{ kind: string; value: string; comment: string | null }>; next_cursor: string | null };
+        assert.equal(page.list.entries, 5);
+        values.push(...page.entries.map((e) => `${e.kind} ${e.value}${e.comment ? ` (${e.comment})` : ''}`));
+        cursor = page.next_cursor;
+        pages++;
+      } while (cursor);
+      assert.equal(pages, 3);
+      assert.deepEqual(values, ['domain *.corp.example', 'domain intranet', 'ipv4 192.0.2.0/24', 'ipv4 198.51.100.0/24', 'ipv6 2001:db8::/32 (v6)']);
+      const onlyV4 = (await call('GET', `/api/v1/warning-lists/${list.id}?kind=ipv4`, node.tokens.analyst)).json() as { entries: unknown[] };
+      assert.equal(onlyV4.entries.length, 2);
+
+      const removed = await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=${encodeURIComponent('192.0.2.77/24')}`, node.tokens.analyst);
+      assert.deepEqual(removed.json(), { removed: 1, entries: 4 }, 'the value is normalised as on upload');
+      const again = await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=192.0.2.0%2F24`, node.tokens.analyst);
+      assert.equal(again.statusCode, 404);
+      assert.match(again.body, /holds no entry '192\.0\.2\.0\/24'/);
+
+      const renamed = await call('PATCH', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst, { name: 'Own address ranges' });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      assert.equal((renamed.json() as { name: string }).name, 'Own address ranges');
+      const listed = (await call('GET', '/api/v1/warning-lists', node.tokens.analyst)).json() as { warning_lists: Array<{ id: string; entries: number }> };
+      assert.equal(listed.warning_lists.find((l) => l.id === list.id)?.entries, 4);
+
+      const replaced = await call('PUT', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '203.0.113.0/24\n', 'text/plain');
+      assert.equal((replaced.json() as { entries: number }).entries, 1);
+      const after = (await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).json() as { entries: Array<{ value: string }> };
+      assert.deepEqual(after.entries.map((e) => e.value), ['203.0.113.0/24']);
+
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
+      assert.equal((await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 404);
+    });
+
+    it("keeps a member's list from other members: they neither read, change nor are suppressed by it", async () => {
+      const list = await create(node.tokens.analyst, { name: 'Private resolvers' });
+      await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['10.53.0.0/16']);
+      const listed = (await call('GET', '/api/v1/warning-lists', fraAnalyst)).json() as { warning_lists: Array<{ id: string }> };
+      assert.ok(!listed.warning_lists.some((l) => l.id === list.id));
+      assert.equal((await call('GET', `/api/v1/warning-lists/${list.id}`, fraAnalyst)).statusCode, 404);
+      assert.equal((await call('PATCH', `/api/v1/warning-lists/${list.id}`, fraAnalyst, { name: 'mine now' })).statusCode, 404);
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, fraAnalyst, ['10.0.0.0/8'])).statusCode, 404);
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${list.id}/entries`, fraAnalyst, [])).statusCode, 404);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=10.53.0.0/16`, fraAnalyst)).statusCode, 404);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, fraAnalyst)).statusCode, 404);
+      assert.equal(await check(tst, 'ipv4', '10.53.1.1'), '10.53.0.0/16');
+      assert.equal(await check(fra, 'ipv4', '10.53.1.1'), undefined);
+      assert.equal(await check(SYSTEM_PRINCIPAL, 'ipv4', '10.53.1.1'), undefined);
+      // Its own member's administrator and the node's administrators may; an auditor reads only.
+      assert.equal((await call('PATCH', `/api/v1/warning-lists/${list.id}`, node.tokens['member-admin'], { description: 'DNS' })).statusCode, 200);
+      assert.equal((await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens['node-admin'])).statusCode, 200);
+      assert.equal((await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.auditor)).statusCode, 200);
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.auditor, ['10.0.0.0/8'])).statusCode, 403);
+      assert.equal((await call('GET', '/api/v1/warning-lists', node.tokens['political-delegate'])).statusCode, 403);
+    });
+
+    it('lets node administrators alone make alliance lists, which apply to every member and the node itself', async () => {
+      const refused = await call('POST', '/api/v1/warning-lists', node.tokens.analyst, { name: 'Everyone', scope: 'alliance' });
+      assert.equal(refused.statusCode, 403);
+      assert.match(refused.body, /only a node administrator/);
+      const list = await create(node.tokens['node-admin'], { name: 'Popular domains', scope: 'alliance' });
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens['node-admin'], '*.google.com\nwikipedia.org\n', 'text/plain')).statusCode, 200);
+      assert.equal((await call('GET', `/api/v1/warning-lists/${list.id}`, fraAnalyst)).statusCode, 200, 'everyone reads an alliance list');
+      const change = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, fraAnalyst, ['evil.test']);
+      assert.equal(change.statusCode, 403);
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['evil.test'])).statusCode, 403, "not even by the creator's own member's analysts");
+      for (const actor of [tst, fra, SYSTEM_PRINCIPAL]) {
+        assert.equal(await check(actor, 'domain', 'mail.google.com'), '*.google.com');
+        assert.equal(await check(actor, 'url', 'https://maps.google.com/x'), '*.google.com');
+        assert.equal(await check(actor, 'domain', 'evil.test'), undefined);
+      }
+      // A member list can become an alliance list only through a node administrator.
+      const own = await create(node.tokens.analyst, { name: 'Promote me' });
+      assert.equal((await call('PATCH', `/api/v1/warning-lists/${own.id}`, node.tokens.analyst, { scope: 'alliance' })).statusCode, 403);
+      assert.equal((await call('PATCH', `/api/v1/warning-lists/${own.id}`, node.tokens['node-admin'], { scope: 'alliance' })).statusCode, 200);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens['node-admin'])).statusCode, 204);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${own.id}`, node.tokens['node-admin'])).statusCode, 204);
+    });
+
+    it('answers bad input with a 4xx that says what and where, and keeps the valid values', async () => {
+      const badScope = await call('POST', '/api/v1/warning-lists', node.tokens.analyst, { name: 'x', scope: 'world' });
+      assert.equal(badScope.statusCode, 400);
+      assert.match(badScope.body, /scope/);
+      assert.equal((await call('POST', '/api/v1/warning-lists', node.tokens.analyst, { name: '   ' })).statusCode, 400);
+      const list = await create(node.tokens.analyst, { name: 'Typos' });
+      assert.equal((await call('POST', '/api/v1/warning-lists', node.tokens.analyst, { name: 'Typos' })).statusCode, 409);
+      await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['8.8.8.8']);
+
+      const mixed = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '1.1.1.1\nnot a value\n\n999.1.1.1\n*.cloudflare-dns.com\n', 'text/plain');
+      assert.equal(mixed.statusCode, 200, mixed.body);
+      const result = mixed.json() as { added: number; rejected: number; errors: Array<{ line: number; value: string; message: string }>; entries: number };
+      assert.equal(result.added, 2);
+      assert.equal(result.rejected, 2);
+      assert.deepEqual(result.errors.map((e) => [e.line, e.value]), [[2, 'not a value'], [4, '999.1.1.1']]);
+      assert.match(result.errors[0]!.message, /give its kind/);
+      assert.equal(result.entries, 3);
+
+      const allBad = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, [{ value: 'x', kind: 'sha1' }, 'nope']);
+      assert.equal(allBad.statusCode, 400);
+      assert.match(allBad.json().error.message, /2 of 2 values refused, so nothing was changed; first, item 0: 'x' is not a valid sha1/);
+      const strict = await call('PUT', `/api/v1/warning-lists/${list.id}/entries?strict=true`, node.tokens.analyst, ['9.9.9.9', 'nope']);
+      assert.equal(strict.statusCode, 400);
+      assert.match(strict.body, /strict/);
+      const kept = (await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).json() as { entries: Array<{ value: string }> };
+      assert.deepEqual(kept.entries.map((e) => e.value).sort(), ['*.cloudflare-dns.com', '1.1.1.1', '8.8.8.8']);
+
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '# nothing\n', 'text/plain')).statusCode, 400);
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, [{ value: '8.8.8.8', kind: 'planet' }])).statusCode, 400);
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '<x/>', 'application/xml')).statusCode, 415);
+      const cursor = await call('GET', `/api/v1/warning-lists/${list.id}?cursor=bogus`, node.tokens.analyst);
+      assert.equal(cursor.statusCode, 400);
+      assert.equal(cursor.json().error.code, 'SW_INVALID_CURSOR');
+      assert.equal((await call('GET', '/api/v1/warning-lists/no-such-list', node.tokens.analyst)).statusCode, 404);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
+    });
+
+    it('recompiles after every change, also for another process on the same store', async () => {
+      const other = createContext({ config: node.ctx.config, store: node.ctx.store, logger: node.ctx.logger });
+      const checkOther = async (value: string) => (await suppressorFor(other, tst)).check('domain', value)?.entry;
+      const list = await create(node.tokens.analyst, { name: 'Changing' });
+      const first = await suppressorFor(node.ctx, tst);
+      assert.equal(first.check('domain', 'a.example.net'), undefined);
+      assert.equal(await suppressorFor(node.ctx, tst), first, 'unchanged lists: the same compiled suppressor');
+      await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['*.example.net']);
+      assert.equal(await check(tst, 'domain', 'a.example.net'), '*.example.net');
+      assert.equal(await checkOther('a.example.net'), '*.example.net');
+      await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=*.example.net`, node.tokens.analyst);
+      assert.equal(await check(tst, 'domain', 'a.example.net'), undefined);
+      assert.equal(await checkOther('a.example.net'), undefined);
+      await call('PUT', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['example.net']);
+      assert.equal(await check(tst, 'domain', 'example.net'), 'example.net');
+      const renamed = await call('PATCH', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst, { name: 'Changed' });
+      assert.equal(renamed.statusCode, 200);
+      assert.equal((await suppressorFor(node.ctx, tst)).check('domain', 'example.net')?.name, 'Changed');
+      await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst);
+      assert.equal(await check(tst, 'domain', 'example.net'), undefined);
+      assert.equal(await checkOther('example.net'), undefined);
+    });
+
+    it('answers whether a value would be suppressed, for the caller', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Checked' });
+      await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['*.intranet.example']);
+      const mine = await call('GET', '/api/v1/warning-lists/check?value=WIKI.intranet.example', node.tokens.analyst);
+      assert.deepEqual(mine.json(), { value: 'WIKI.intranet.example', kind: 'domain', normalised: 'wiki.intranet.example', suppressed: { list: list.id, name: 'Checked', entry: '*.intranet.example' } });
+      assert.equal((await call('GET', '/api/v1/warning-lists/check?value=wiki.intranet.example', fraAnalyst)).json().suppressed, null);
+      await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst);
+    });
+
+    it('records every change in the audit log, in the transaction of the change', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Audited' });
+      await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['8.8.4.4']);
+      await call('PUT', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['8.8.8.8']);
+      await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=8.8.8.8`, node.tokens.analyst);
+      await call('PATCH', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst, { description: 'x' });
+      await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst);
+      const actions: string[] = [];
+      for await (const entry of audit.entries(node.ctx)) if (entry.subject === list.id) actions.push(`${entry.actor} ${entry.action}`);
+      assert.deepEqual(actions, [
+        'user:test-analyst detect.warninglist.create',
+        'user:test-analyst detect.warninglist.entries.add',
+        'user:test-analyst detect.warninglist.entries.replace',
+        'user:test-analyst detect.warninglist.entries.remove',
+        'user:test-analyst detect.warninglist.update',
+        'user:test-analyst detect.warninglist.delete',
+      ]);
+      assert.equal((await audit.verify(node.ctx)).ok, true);
+    });
+
+    it('seeds the demo list of public resolvers once, for everyone', async () => {
+      const seeded = await seedDemoWarningLists(node.ctx);
+      assert.equal(seeded.scope, 'alliance');
+      assert.ok(seeded.entries >= 10);
+      assert.equal((await seedDemoWarningLists(node.ctx)).id, seeded.id);
+      assert.equal(await check(fra, 'ipv4', '9.9.9.9'), '9.9.9.9');
+      assert.equal(await check(tst, 'ipv6', '2606:4700:4700::1111'), '2606:4700:4700::1111');
+      assert.equal(await check(tst, 'url', 'https://cloudflare-dns.com/dns-query'), '*.cloudflare-dns.com');
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${seeded.id}`, node.tokens['node-admin'])).statusCode, 204);
+    });
+  });
+}
