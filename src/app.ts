@@ -27,6 +27,7 @@ import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from '.
 import { intelRoutes } from './modules/intel/intel.routes.js';
 import { taxiiRoutes } from './modules/taxii/taxii.routes.js';
 import { detectRoutes } from './modules/detect/detect.routes.js';
+import { warningListRoutes } from './modules/detect/warninglist.routes.js';
 import { Detection } from './modules/detect/detect.service.js';
 import { federationRoutes } from './modules/federation/federation.routes.js';
 import { FederationScheduler } from './modules/federation/federation.scheduler.js';
@@ -195,6 +196,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   await app.register(taxiiRoutes(ctx), { prefix: '/taxii2' });
   const detection = new Detection(ctx);
   await app.register(detectRoutes(ctx, detection));
+  await app.register(warningListRoutes(ctx));
   const federation = new FederationScheduler(ctx);
   await app.register(federationRoutes(ctx, () => void federation.refresh().catch((error) => ctx.logger.error({ err: error }, 'reading the peers failed'))));
 
