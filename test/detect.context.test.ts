@@ -52,6 +52,12 @@ for (const dialect of DIALECTS) {
     const hidden = malware({ name: 'Hidden family', ...green });
     const actor = sdo('intrusion-set', 'Sandworm', green);
     const campaign = sdo('campaign', 'Grid winter', deuOnly);
+    // Four indicators naming one address: two by the test member, two by Germany (one restricted to Germany).
+    const shared = "[ipv4-addr:value = '203.0.113.50'] OR [domain-name:value = 'shared.example']";
+    const tstShared = indicator({ pattern: shared, created_by_ref: TEST_MEMBER_IDENTITY, ...green });
+    const tstAgain = indicator({ pattern: "[ipv4-addr:value = '203.0.113.50']", created_by_ref: TEST_MEMBER_IDENTITY, ...green });
+    const deuShared = indicator({ pattern: "[domain-name:value = 'shared.example']", created_by_ref: DEU_IDENTITY, ...green });
+    const deuSecret = indicator({ pattern: "[ipv4-addr:value = '203.0.113.50']", created_by_ref: DEU_IDENTITY, ...deuOnly });
 
     before(async () => {
       node = await createTestNode(dialect);
@@ -82,6 +88,10 @@ for (const dialect of DIALECTS) {
         relationship(ind.id, 'indicates', hidden.id, deuOnly),
         // Not context: a relationship to another indicator.
         relationship(ind.id, 'related-to', other.id, green),
+        tstShared,
+        tstAgain,
+        deuShared,
+        deuSecret,
       ]);
       await node.detection.ready();
     });
@@ -160,6 +170,36 @@ for (const dialect of DIALECTS) {
       const [forTst] = await lookup(tst, '198.51.100.7');
       assert.equal(forTst?.sighted?.members, 1);
       assert.deepEqual(forTst.sighted.sighted_by, [TEST_MEMBER_IDENTITY]);
+    });
+
+    it('ranks indicators by how many organisations sighted them, among the sightings the reader may know of', async () => {
+      const ranking = async (token: string, query: string) => {
+        const response = await node.app.inject({ method: 'GET', url: `/api/v1/detect/sighted?${query}`, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(response.statusCode, 200, response.body);
+        return (response.json() as { indicators: Array<{ id: string; members: number; count: number }> }).indicators;
+      };
+      assert.deepEqual((await ranking(deu, 'min_members=2')).map((e) => [e.id, e.members, e.count]), [[ind.id, 2, 4]]);
+      assert.deepEqual(await ranking(tst, 'min_members=2'), []);
+      assert.deepEqual((await ranking(tst, 'min_members=1')).map((e) => [e.id, e.members]), [[ind.id, 1]]);
+      assert.deepEqual(await ranking(deu, 'since=2026-11-22T00:00:00Z'), []);
+      const bad = await node.app.inject({ method: 'GET', url: '/api/v1/detect/sighted?since=yesterday', headers: { authorization: `Bearer ${deu}` } });
+      assert.equal(bad.statusCode, 400);
+    });
+
+    it('links indicators of other originators that name the same values, as far as the reader may know them', async () => {
+      const awareness = async (token: string, id: string) => node.app.inject({ method: 'GET', url: `/api/v1/detect/indicators/${id}`, headers: { authorization: `Bearer ${token}` } });
+      const seen = async (token: string, id: string) => {
+        const response = await awareness(token, id);
+        assert.equal(response.statusCode, 200, response.body);
+        return (response.json() as { correlated: Array<{ id: string; created_by_ref: string; shared: Array<{ kind: string; value: string }> }> }).correlated
+          .map((c) => `${c.id === deuShared.id ? 'deuShared' : c.id === deuSecret.id ? 'deuSecret' : c.id} ${c.shared.map((v) => `${v.kind}:${v.value}`).join(',')}`)
+          .sort();
+      };
+      // The test member's other indicator is the same originator: not a correlation.
+      assert.deepEqual(await seen(tst, tstShared.id), ['deuShared domain:shared.example']);
+      assert.deepEqual(await seen(deu, tstShared.id), ['deuSecret ipv4:203.0.113.50', 'deuShared domain:shared.example']);
+      assert.equal((await awareness(tst, deuSecret.id)).statusCode, 404, 'an indicator the reader may not read is not found');
+      assert.equal((await awareness(tst, family.id)).statusCode, 400);
     });
 
     it('refuses to report without an identity, without the right to write intel, or with an unknown marking, before reading the log', async () => {

@@ -7,7 +7,11 @@
 import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
+import { shieldwallError } from '../../core/errors.js';
 import * as intel from '../intel/intel.service.js';
+import { compileIndicator } from './detect.compile.js';
+import { IndexReader, type Detection } from './detect.service.js';
+import type { ObservableKind } from './observable.js';
 
 /** Object types an indicator's context names (STIX 2.1 section 4). */
 export const CONTEXT_TYPES: ReadonlySet<string> = new Set(['attack-pattern', 'campaign', 'infrastructure', 'intrusion-set', 'malware', 'threat-actor', 'tool', 'vulnerability']);
@@ -124,4 +128,110 @@ export async function contextOf(ctx: AppContext, actor: Principal, indicatorIds:
     entry.sighted = sighted;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Awareness: who else names the same values, who sighted what
+
+export interface CorrelatedIndicator {
+  id: string;
+  created_by_ref: string | null;
+  /** The values both indicators name. */
+  shared: Array<{ kind: ObservableKind; value: string }>;
+}
+
+export interface Awareness {
+  id: string;
+  created_by_ref: string | null;
+  /** Indicators of other originators naming a value this one names, that the reader may read. */
+  correlated: CorrelatedIndicator[];
+  sighted?: SightedBy;
+}
+
+/**
+ * One indicator as the alliance sees it: the other originators' indicators that name the same
+ * values (exact values; address ranges are not compared), and who sighted it.
+ */
+export async function awarenessOf(ctx: AppContext, detection: Detection, actor: Principal, id: string): Promise<Awareness> {
+  const object = await intel.getObject(ctx, actor, id);
+  if (object.type !== 'indicator') throw shieldwallError('BAD_REQUEST', `${id} is a ${object.type}: correlation and sightings are asked of indicators`);
+  const creator = object.created_by_ref ?? null;
+  const correlated = new Map<string, CorrelatedIndicator>();
+  const pattern = str(object['pattern']);
+  if (pattern !== undefined && (str(object['pattern_type']) ?? 'stix') === 'stix') {
+    const compiled = compileIndicator(pattern, (str(object['pattern_version']) ?? object.spec_version ?? '2.1').startsWith('2.0') ? '2.0' : '2.1');
+    if (compiled.ok) {
+      const reader = await IndexReader.of(ctx, detection, actor);
+      const index = reader.index;
+      for (const mention of compiled.indicator.mentions) {
+        if (!('kind' in mention)) continue;
+        for (const slot of index.exact(mention.kind, mention.value)) {
+          const other = index.id(slot);
+          if (other === id || index.creator(slot) === creator || !reader.mayRead(slot)) continue;
+          let entry = correlated.get(other);
+          if (!entry) correlated.set(other, (entry = { id: other, created_by_ref: index.creator(slot), shared: [] }));
+          entry.shared.push({ kind: mention.kind, value: mention.value });
+        }
+      }
+      // Those whose pattern a granular marking hides from the reader are left out.
+      const granular = [...correlated.keys()].filter((other) => index.isGranular(index.slotOf(other) ?? -1));
+      if (granular.length > 0) {
+        const page = await intel.listObjects(ctx, actor, { ids: granular, types: ['indicator'], limit: granular.length });
+        const shown = new Set(page.objects.filter((o) => typeof o['pattern'] === 'string').map((o) => o.id));
+        for (const other of granular) if (!shown.has(other)) correlated.delete(other);
+      }
+    }
+  }
+  const sighted = (await sightingsOf(ctx, actor, [id])).get(id);
+  return { id, created_by_ref: creator, correlated: [...correlated.values()], ...(sighted ? { sighted } : {}) };
+}
+
+export interface SightedIndicator extends SightedBy {
+  id: string;
+}
+
+/** Most sightings read for one ranking. */
+export const RANKING_SIGHTINGS_LIMIT = 200_000;
+
+/**
+ * The indicators sighted by the most organisations, among the sightings the reader may read
+ * (optionally only those last seen since an instant).
+ */
+export async function mostSighted(ctx: AppContext, actor: Principal, options: { minMembers: number; limit: number; since?: string }): Promise<{ indicators: SightedIndicator[]; sightings_read: number; truncated: boolean }> {
+  const per = new Map<string, { entry: SightedIndicator; who: Set<string> }>();
+  let cursor: string | undefined;
+  let read = 0;
+  let truncated = false;
+  do {
+    const page = await intel.listObjects(ctx, actor, { types: ['sighting'], limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const sighting of page.objects) {
+      const of = str(sighting['sighting_of_ref']);
+      if (!of?.startsWith('indicator--')) continue;
+      const first = str(sighting['first_seen']) ?? str(sighting.created);
+      const last = str(sighting['last_seen']) ?? first;
+      if (options.since !== undefined && (last === undefined || last < options.since)) continue;
+      let found = per.get(of);
+      if (!found) per.set(of, (found = { entry: { id: of, members: 0, sightings: 0, count: 0, sighted_by: [] }, who: new Set() }));
+      const where = Array.isArray(sighting['where_sighted_refs']) ? (sighting['where_sighted_refs'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+      if (where.length > 0) for (const ref of where) found.who.add(ref);
+      else if (sighting.created_by_ref) found.who.add(sighting.created_by_ref);
+      const e = found.entry;
+      e.sightings++;
+      e.count += typeof sighting['count'] === 'number' ? sighting['count'] : 1;
+      if (first && (!e.first_seen || first < e.first_seen)) e.first_seen = first;
+      if (last && (!e.last_seen || last > e.last_seen)) e.last_seen = last;
+    }
+    read += page.objects.length;
+    cursor = page.next;
+    if (cursor && read >= RANKING_SIGHTINGS_LIMIT) truncated = true;
+  } while (cursor && !truncated);
+  const ranked: SightedIndicator[] = [];
+  for (const { entry, who } of per.values()) {
+    entry.members = who.size;
+    if (entry.members < options.minMembers) continue;
+    entry.sighted_by = [...who].sort().slice(0, 50);
+    ranked.push(entry);
+  }
+  ranked.sort((a, b) => b.members - a.members || b.count - a.count || (b.last_seen ?? '').localeCompare(a.last_seen ?? '') || a.id.localeCompare(b.id));
+  return { indicators: ranked.slice(0, options.limit), sightings_read: read, truncated };
 }

@@ -7,6 +7,7 @@ import { shieldwallError } from '../../core/errors.js';
 import { LOG_FORMATS, type LogFormat } from './formats.js';
 import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
 import * as service from './detect.service.js';
+import { awarenessOf, mostSighted } from './detect.context.js';
 import { matchStream, parseColumns } from './detect.match.js';
 import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from './detect.sightings.js';
 
@@ -95,6 +96,50 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
       async (request) => {
         const queries = request.body.values.map((v) => (typeof v === 'string' ? { value: v } : { value: v.value, ...(v.kind ? { kind: v.kind as ObservableKind } : {}) }));
         return { answers: await service.lookup(ctx, detection, request.principal!, queries, { context: request.body.context !== false }) };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/detect/indicators/:id',
+      {
+        config: { permission: 'intel:read' },
+        schema: {
+          summary: 'One indicator as the alliance sees it: indicators of other originators naming the same values (correlated), and who sighted it; all among what the caller may read',
+          params: Type.Object({ id: Type.String({ maxLength: 300 }) }),
+          response: {
+            200: Type.Object({
+              id: Type.String(),
+              created_by_ref: Type.Union([Type.String(), Type.Null()]),
+              correlated: Type.Array(Type.Object({ id: Type.String(), created_by_ref: Type.Union([Type.String(), Type.Null()]), shared: Type.Array(Type.Object({ kind: Kind, value: Type.String() })) })),
+              sighted: Type.Optional(Sighted),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        await detection.ready();
+        return awarenessOf(ctx, detection, request.principal!, request.params.id);
+      },
+    );
+
+    app.get<{ Querystring: { min_members?: number; limit?: number; since?: string } }>(
+      '/api/v1/detect/sighted',
+      {
+        config: { permission: 'intel:read' },
+        schema: {
+          summary: 'Indicators sighted by the most organisations, among the sightings the caller may read',
+          querystring: Type.Object({
+            min_members: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+            since: Type.Optional(Type.String({ format: 'date-time', description: 'Only sightings last seen at or after this instant' })),
+          }),
+          response: { 200: Type.Object({ indicators: Type.Array(Type.Intersect([Type.Object({ id: Type.String() }), Sighted])), sightings_read: Type.Integer(), truncated: Type.Boolean() }) },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const since = q.since === undefined ? undefined : new Date(q.since).toISOString();
+        return mostSighted(ctx, request.principal!, { minMembers: q.min_members ?? 1, limit: q.limit ?? 50, ...(since ? { since } : {}) });
       },
     );
 
