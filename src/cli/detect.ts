@@ -62,7 +62,8 @@ export function registerDetect(program: Command): void {
     .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
     .option('--no-context', 'leave out markings, related malware/intrusion sets/campaigns and sightings')
-    .action(async (values: string[], options: RemoteOptions & { kind?: string; context: boolean }) => {
+    .option('--no-warning-lists', 'do not say which warning-list entry covers a value')
+    .action(async (values: string[], options: RemoteOptions & { kind?: string; context: boolean; warningLists: boolean }) => {
       if (options.kind !== undefined && !isObservableKind(options.kind)) throw new Error(`--kind '${options.kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...`);
       const kind = options.kind as ObservableKind | undefined;
       const queries = values.map((value) => ({ value, ...(kind ? { kind } : {}) }));
@@ -72,7 +73,7 @@ export function registerDetect(program: Command): void {
         const response = await fetch(`${target.url}/api/v1/lookup`, {
           method: 'POST',
           headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ values: queries, context: options.context }),
+          body: JSON.stringify({ values: queries, context: options.context, warning_lists: options.warningLists }),
         });
         if (!response.ok) throw await failure(response);
         answers = ((await response.json()) as { answers: unknown[] }).answers;
@@ -80,7 +81,7 @@ export function registerDetect(program: Command): void {
         answers = await withLocalStore(async (ctx) => {
           const detection = new Detection(ctx);
           try {
-            return await lookup(ctx, detection, await localReader(ctx, options), queries, { context: options.context });
+            return await lookup(ctx, detection, await localReader(ctx, options), queries, { context: options.context, warningLists: options.warningLists });
           } finally {
             detection.stop();
           }
@@ -92,7 +93,7 @@ export function registerDetect(program: Command): void {
 
   program
     .command('match <file>')
-    .description('match a log against the indicators (- for standard input): matches as NDJSON on standard output, a summary on standard error')
+    .description('match a log against the indicators (- for standard input): matches as NDJSON on standard output; matches a warning list suppressed, and a summary, on standard error')
     .option('--format <format>', `${LOG_FORMATS.join(', ')} (detected from the first lines otherwise)`)
     .option('--columns <mapping>', "field:kind pairs for CSV or NDJSON, e.g. 'dst_ip:ipv4,3:domain'")
     .option('--delimiter <char>', 'CSV delimiter', ',')
@@ -100,9 +101,10 @@ export function registerDetect(program: Command): void {
     .option('--as <user>', "on the store directly: match what this user may read (default: only what is released to everyone)")
     .option('--url <url>', 'match on a running node (or SHIELDWALL_URL)')
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
+    .option('--no-warning-lists', 'report matches on values that warning lists cover as matches too (they are reported as suppressed otherwise)')
     .option('--report-sightings', "store what matched as STIX sightings under your organisation's identity (with --as USER or --url), shared like any intel")
     .option('--sighting-markings <markings>', `markings of reported sightings: TLP levels or marking-definition ids, comma-separated (default ${DEFAULT_SIGHTING_MARKING})`)
-    .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean; reportSightings?: boolean; sightingMarkings?: string }) => {
+    .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean; reportSightings?: boolean; sightingMarkings?: string; warningLists: boolean }) => {
       let markings: string[] | undefined;
       if (options.sightingMarkings !== undefined) {
         if (!options.reportSightings) throw new Error('--sighting-markings is only used with --report-sightings');
@@ -134,7 +136,7 @@ export function registerDetect(program: Command): void {
       const target = remote(options);
       let summary: MatchSummary | undefined;
       try {
-        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined);
+        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined, options.warningLists);
         else {
           summary = await withLocalStore(async (ctx) => {
             const detection = new Detection(ctx);
@@ -143,6 +145,12 @@ export function registerDetect(program: Command): void {
               const sightings = options.reportSightings ? new SightingCollector(ctx, reader, markings) : undefined;
               return await matchLog(ctx, detection, reader, input, read, {
                 ...(sightings ? { sightings } : {}),
+                warningLists: options.warningLists,
+                onSuppressed: (suppressed) => {
+                  let text = '';
+                  for (const m of suppressed) text += `${JSON.stringify({ suppressed: m })}\n`;
+                  process.stderr.write(text);
+                },
                 onMatches: (matches) => {
                   let text = '';
                   for (const m of matches) text += `${JSON.stringify(m)}\n`;
@@ -171,8 +179,10 @@ async function matchRemote(
   size: number | undefined,
   progress: (events: number, bytes: number) => void,
   report?: { markings: string | undefined },
+  warningLists = true,
 ): Promise<MatchSummary | undefined> {
   const query = new URLSearchParams();
+  if (!warningLists) query.set('warning_lists', 'false');
   if (report) query.set('report_sightings', 'true');
   if (report?.markings !== undefined) query.set('sighting_markings', report.markings);
   if (read.format) query.set('format', read.format);
@@ -204,8 +214,9 @@ async function matchRemote(
       const line = rest.slice(0, newline);
       rest = rest.slice(newline + 1);
       if (line === '') continue;
-      const parsed = JSON.parse(line) as { match?: unknown; error?: { line: number; offset: number; message: string }; summary?: MatchSummary };
+      const parsed = JSON.parse(line) as { match?: unknown; suppressed?: unknown; error?: { line: number; offset: number; message: string }; summary?: MatchSummary };
       if (parsed.match) process.stdout.write(`${JSON.stringify(parsed.match)}\n`);
+      else if (parsed.suppressed) process.stderr.write(`${line}\n`);
       else if (parsed.error) process.stderr.write(`line ${parsed.error.line} (byte ${parsed.error.offset}): ${parsed.error.message}\n`);
       else if (parsed.summary) summary = parsed.summary;
     }

@@ -3,7 +3,8 @@ import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import * as intel from '../intel/intel.service.js';
 import { readLogEvents, type LogError, type ReadLogOptions } from './formats.js';
-import { isObservableKind, type ObservableKind } from './observable.js';
+import { isObservableKind, normalise, type ObservableKind } from './observable.js';
+import { suppressorFor, type Suppression, type Suppressor } from './warninglist.service.js';
 import { EventMatcher, IndexReader, type Detection, type EventMatch } from './detect.service.js';
 import type { SightingCollector, SightingReport } from './detect.sightings.js';
 
@@ -29,6 +30,8 @@ export interface MatchSummary {
   bytes: number;
   seconds: number;
   indicators: number;
+  /** Matches not reported because a warning list covers the value (each one reported as suppressed). */
+  suppressed: number;
   /** With reporting: the sightings stored. */
   reported?: SightingReport;
 }
@@ -40,7 +43,14 @@ export interface MatchRun {
   onProgress?: (bytes: number, events: number) => void;
   /** Report what matched as sightings (stored once the whole log is read). */
   sightings?: SightingCollector;
+  /** Apply the warning lists of the actor's member and of the alliance (default true). */
+  warningLists?: boolean;
+  /** Called with each batch of matches a warning list suppressed. */
+  onSuppressed?: (suppressed: SuppressedMatch[]) => void;
 }
+
+/** A match not reported as one: the value is on a warning list. */
+export type SuppressedMatch = EventMatch & { warning_list: Suppression };
 
 /**
  * Matches a log as this reader. Indicators with granular markings are confirmed through the
@@ -61,6 +71,9 @@ export async function matchLog(
   let errors = 0;
   let bytes = 0;
   const indicators = new Set<string>();
+  const suppressor = run.warningLists === false ? undefined : await suppressorFor(ctx, actor);
+  let reportedMatches = 0;
+  let suppressedMatches = 0;
   for await (const batch of readLogEvents(input, {
     ...options,
     onError: (error) => {
@@ -84,6 +97,15 @@ export async function matchLog(
         for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.set(object.id, true);
       }
       found = found.filter((m) => shown.get(m.indicator) !== false);
+      if (suppressor && suppressor.entries > 0) {
+        const suppressed = suppressedOf(suppressor, found);
+        if (suppressed) {
+          found = found.filter((m) => !suppressed.has(m));
+          suppressedMatches += suppressed.size;
+          run.onSuppressed?.([...suppressed.values()]);
+        }
+      }
+      reportedMatches += found.length;
       for (const m of found) indicators.add(m.indicator);
       if (found.length > 0) {
         run.sightings?.add(found, ctx.clock.now().getTime());
@@ -94,17 +116,35 @@ export async function matchLog(
   }
   const c = matcher.counters;
   const reported = run.sightings ? await run.sightings.report() : undefined;
-  return { events: c.events, values: c.values, matches: c.matches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, ...(reported ? { reported } : {}) };
+  return { events: c.events, values: c.values, matches: reportedMatches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, suppressed: suppressedMatches, ...(reported ? { reported } : {}) };
 }
 
-/** matchLog as NDJSON lines: {"match":…} per match, {"error":…} per bad record, {"summary":…} last. */
+/**
+ * The value matches whose value a warning list covers, each with the entry that covers it.
+ * Pattern matches are not suppressed: they rest on several values, not on one.
+ */
+function suppressedOf(suppressor: Suppressor, matches: readonly EventMatch[]): Map<EventMatch, SuppressedMatch> | undefined {
+  let out: Map<EventMatch, SuppressedMatch> | undefined;
+  for (const m of matches) {
+    if (m.match !== 'value' || m.kind === undefined || m.value === undefined) continue;
+    const normalised = normalise(m.kind, m.value);
+    const covered = normalised === undefined ? undefined : suppressor.check(m.kind, normalised);
+    if (covered) (out ??= new Map()).set(m, { ...m, warning_list: covered });
+  }
+  return out;
+}
+
+/**
+ * matchLog as NDJSON lines: {"match":…} per match, {"suppressed":…} per match a warning list
+ * covers, {"error":…} per bad record, {"summary":…} last.
+ */
 export async function* matchStream(
   ctx: AppContext,
   detection: Detection,
   actor: Principal,
   input: AsyncIterable<Buffer | string>,
   options: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
-  extra: Pick<MatchRun, 'sightings'> = {},
+  extra: Pick<MatchRun, 'sightings' | 'warningLists'> = {},
 ): AsyncGenerator<string> {
   const pending: string[] = [];
   let wake: (() => void) | undefined;
@@ -119,6 +159,11 @@ export async function* matchStream(
     onMatches: (matches) => {
       let text = '';
       for (const m of matches) text += `${JSON.stringify({ match: m })}\n`;
+      push(text);
+    },
+    onSuppressed: (suppressed) => {
+      let text = '';
+      for (const m of suppressed) text += `${JSON.stringify({ suppressed: m })}\n`;
       push(text);
     },
     onError: (error) => push(`${JSON.stringify({ error })}\n`),

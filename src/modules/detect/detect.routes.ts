@@ -17,6 +17,7 @@ const LookupGet = Type.Object({
   value: Type.String({ minLength: 1, maxLength: 8192, description: 'The value to look up: an address, domain, URL, hash, e-mail address, ...' }),
   kind: Type.Optional(Kind),
   context: Type.Optional(Type.Boolean({ description: 'Add markings, related objects and sightings to each indicator (default true)' })),
+  warning_lists: Type.Optional(Type.Boolean({ description: 'Apply the warning lists of your member and of the alliance (default true)' })),
 });
 
 const LookupPost = Type.Object({
@@ -25,6 +26,7 @@ const LookupPost = Type.Object({
     description: `Up to ${service.LOOKUP_MAX_VALUES} values, each a string (its kind detected) or {value, kind}`,
   }),
   context: Type.Optional(Type.Boolean({ description: 'Add markings, related objects and sightings to each indicator (default true)' })),
+  warning_lists: Type.Optional(Type.Boolean({ description: 'Apply the warning lists of your member and of the alliance (default true)' })),
 });
 
 const Related = Type.Object({
@@ -62,6 +64,7 @@ const Answer = Type.Object({
   kind: Type.Union([Kind, Type.Null()]),
   normalised: Type.Union([Type.String(), Type.Null()]),
   indicators: Type.Array(Hit),
+  suppressed: Type.Optional(Type.Object({ list: Type.String(), name: Type.String(), entry: Type.String() }, { description: 'The warning-list entry that covers the value: bulk matching reports its matches as suppressed' })),
   error: Type.Optional(Type.String()),
 });
 
@@ -71,6 +74,7 @@ const MatchQuery = Type.Object({
   delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
   header: Type.Optional(Type.Boolean({ description: 'CSV: the first line names the columns (default true)' })),
   report_sightings: Type.Optional(Type.Boolean({ description: 'Store what matched as STIX sightings (one per indicator, with the matched values as observed data) under your organisation\'s identity; needs intel:write' })),
+  warning_lists: Type.Optional(Type.Boolean({ description: 'Apply the warning lists of your member and of the alliance (default true)' })),
   sighting_markings: Type.Optional(Type.String({ maxLength: 1024, description: `Markings of the reported sightings: TLP levels or marking-definition ids, comma-separated (default ${DEFAULT_SIGHTING_MARKING})` })),
 });
 
@@ -83,7 +87,7 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
         schema: { summary: 'Indicators that name a value (exact or containing address prefix), among those the caller may read', querystring: LookupGet, response: { 200: Answer } },
       },
       async (request) =>
-        (await service.lookup(ctx, detection, request.principal!, [{ value: request.query.value, ...(request.query.kind ? { kind: request.query.kind } : {}) }], { context: request.query.context !== false }))[0]!,
+        (await service.lookup(ctx, detection, request.principal!, [{ value: request.query.value, ...(request.query.kind ? { kind: request.query.kind } : {}) }], { context: request.query.context !== false, warningLists: request.query.warning_lists !== false }))[0]!,
     );
 
     app.post<{ Body: Static<typeof LookupPost> }>(
@@ -95,7 +99,7 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
       },
       async (request) => {
         const queries = request.body.values.map((v) => (typeof v === 'string' ? { value: v } : { value: v.value, ...(v.kind ? { kind: v.kind as ObservableKind } : {}) }));
-        return { answers: await service.lookup(ctx, detection, request.principal!, queries, { context: request.body.context !== false }) };
+        return { answers: await service.lookup(ctx, detection, request.principal!, queries, { context: request.body.context !== false, warningLists: request.body.warning_lists !== false }) };
       },
     );
 
@@ -185,7 +189,7 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
             ...(columns ? { columns } : {}),
             ...(q.delimiter ? { delimiter: q.delimiter } : {}),
             ...(q.header !== undefined ? { csvHeader: q.header } : {}),
-          }, sightings ? { sightings } : {});
+          }, { ...(sightings ? { sightings } : {}), warningLists: q.warning_lists !== false });
           return reply.type('application/x-ndjson').send(Readable.from(lines));
         },
       );

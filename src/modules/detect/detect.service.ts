@@ -11,6 +11,7 @@ import { PatternWindow, type Observation, type PatternMatch } from '../../stix/p
 import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import { contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
+import { suppressorFor, type Suppression } from './warninglist.service.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import type { EventValue, LogEvent } from './formats.js';
 import { detectKind, normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
@@ -356,6 +357,8 @@ export interface LookupOptions {
   at?: number;
   /** Add markings, related objects and sightings to each hit (default true). */
   context?: boolean;
+  /** Say which warning-list entry covers each value (default true). */
+  warningLists?: boolean;
 }
 
 export interface LookupAnswer {
@@ -363,6 +366,8 @@ export interface LookupAnswer {
   kind: ObservableKind | null;
   normalised: string | null;
   indicators: IndicatorHit[];
+  /** A warning list covers the value (known good, own range, ...): its matches are suppressed in bulk matching. */
+  suppressed?: Suppression;
   error?: string;
 }
 
@@ -418,6 +423,15 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
   }
   if (options.context !== false) await addContext(ctx, actor, index, answers);
+  if (options.warningLists !== false) {
+    const suppressor = await suppressorFor(ctx, actor);
+    if (suppressor.entries > 0) {
+      for (const answer of answers) {
+        const covered = answer.kind !== null && answer.normalised !== null ? suppressor.check(answer.kind, answer.normalised) : undefined;
+        if (covered) answer.suppressed = covered;
+      }
+    }
+  }
   return answers;
 }
 
