@@ -5,6 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { awarenessOf, mostSighted } from '../modules/detect/detect.context.js';
 import { Detection, lookup } from '../modules/detect/detect.service.js';
 import { matchLog, parseColumns, type MatchSummary } from '../modules/detect/detect.match.js';
 import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from '../modules/detect/detect.sightings.js';
@@ -169,6 +170,60 @@ export function registerDetect(program: Command): void {
       }
       process.stderr.write(`${JSON.stringify({ summary })}\n`);
       process.exitCode = summary && summary.errors > 0 ? 3 : 0;
+    });
+}
+
+/** GET a JSON answer from a running node, or fail with its message. */
+async function getRemote(target: { url: string; token: string }, pathAndQuery: string): Promise<unknown> {
+  const response = await fetch(`${target.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${target.token}` } });
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+export function registerAwareness(program: Command): void {
+  program
+    .command('correlated <indicator>')
+    .description('one indicator as the alliance sees it: indicators of other originators naming the same values, and who sighted it (JSON)')
+    .option('--as <user>', 'on the store directly: as this user (default: only what is released to everyone)')
+    .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
+    .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
+    .action(async (id: string, options: RemoteOptions) => {
+      const target = remote(options);
+      const answer = target
+        ? await getRemote(target, `/api/v1/detect/indicators/${encodeURIComponent(id)}`)
+        : await withLocalStore(async (ctx) => {
+            const detection = new Detection(ctx);
+            try {
+              return await awarenessOf(ctx, detection, await localReader(ctx, options), id);
+            } finally {
+              detection.stop();
+            }
+          });
+      process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    });
+
+  program
+    .command('sighted')
+    .description('indicators ranked by how many organisations sighted them, among the sightings you may read (JSON)')
+    .option('--min-members <n>', 'only those sighted by at least this many organisations', '1')
+    .option('--limit <n>', 'how many', '50')
+    .option('--since <time>', 'only sightings last seen at or after this instant (e.g. 2026-11-01T00:00:00Z)')
+    .option('--as <user>', 'on the store directly: as this user (default: only what is released to everyone)')
+    .option('--url <url>', 'ask a running node (or SHIELDWALL_URL)')
+    .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)')
+    .action(async (options: RemoteOptions & { minMembers: string; limit: string; since?: string }) => {
+      const minMembers = Number(options.minMembers);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(minMembers) || minMembers < 1) throw new Error(`--min-members '${options.minMembers}' is not a whole number of at least 1`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error(`--limit '${options.limit}' is not a whole number from 1 to 1000`);
+      if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new Error(`--since '${options.since}' is not a date and time (e.g. 2026-11-01T00:00:00Z)`);
+      const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
+      const target = remote(options);
+      const query = new URLSearchParams({ min_members: String(minMembers), limit: String(limit), ...(since ? { since } : {}) });
+      const answer = target
+        ? await getRemote(target, `/api/v1/detect/sighted?${query}`)
+        : await withLocalStore(async (ctx) => mostSighted(ctx, await localReader(ctx, options), { minMembers, limit, ...(since ? { since } : {}) }));
+      process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     });
 }
 

@@ -4,7 +4,7 @@ import { ConfigError, describeSettings } from '../config/config.js';
 import { registerAudit } from './audit.js';
 import { registerCollections } from './collections.js';
 import { registerDemo } from './demo.js';
-import { registerDetect } from './detect.js';
+import { registerAwareness, registerDetect } from './detect.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
@@ -22,6 +22,7 @@ program
 registerServe(program);
 registerIngest(program);
 registerDetect(program);
+registerAwareness(program);
 registerDemo(program);
 registerDirectory(program);
 registerPeers(program);

@@ -1,0 +1,76 @@
+/** shieldwall lookup, match (with sightings reported), sighted and correlated, on the store directly as a user. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { bundle, indicator, malware } from './support/factories.js';
+import { runCli } from './support/process.js';
+
+const IDENTITY = `identity--${randomUUID()}`;
+const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
+
+describe('shieldwall detection commands', { timeout: 120_000 }, () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let logFile: string;
+  const hit = indicator({ pattern: "[ipv4-addr:value = '198.51.100.23']", ...green });
+  const family = malware({ name: 'Industroyer', ...green });
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-cli-detect-'));
+    env = { SHIELDWALL_DATA_DIR: path.join(dir, 'data'), SHIELDWALL_DEMO: '0' };
+    const feed = path.join(dir, 'feed.json');
+    const rel = { type: 'relationship', spec_version: '2.1', id: `relationship--${randomUUID()}`, created: hit.created, modified: hit.modified, relationship_type: 'indicates', source_ref: hit.id, target_ref: family.id, ...green };
+    writeFileSync(feed, bundle([hit, family, rel]));
+    logFile = path.join(dir, 'log.ndjson');
+    writeFileSync(logFile, `${JSON.stringify({ timestamp: '2026-11-25T12:00:00Z', dest_ip: '198.51.100.23' })}\n${JSON.stringify({ timestamp: '2026-11-25T12:05:00Z', dest_ip: '192.0.2.200' })}\n`);
+    for (const args of [
+      ['members', 'add', '--code', 'POL', '--name', 'Poland', '--kind', 'ally', '--identity', IDENTITY],
+      ['users', 'create', '--name', 'ola', '--member', 'POL', '--roles', 'analyst', '--clearance', 'SECRET'],
+      ['ingest', feed],
+    ]) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('looks values up as a user, with context, and exits 4 when nothing is known', async () => {
+    const found = await runCli(['lookup', '198.51.100.23', '--as', 'ola'], env);
+    assert.equal(found.code, 0, found.stderr);
+    const answer = JSON.parse(found.stdout) as { indicators: Array<{ id: string; related?: Array<{ name: string }> }> };
+    assert.equal(answer.indicators[0]?.id, hit.id);
+    assert.deepEqual(answer.indicators[0].related?.map((r) => r.name), ['Industroyer']);
+    const missing = await runCli(['lookup', '203.0.113.99', '--as', 'ola'], env);
+    assert.equal(missing.code, 4, missing.stderr);
+  });
+
+  it('matches a log, reports a sighting, then ranks and correlates', async () => {
+    const refused = await runCli(['match', logFile, '--report-sightings'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /identity/);
+
+    const matched = await runCli(['match', logFile, '--as', 'ola', '--report-sightings', '--sighting-markings', 'green'], env);
+    assert.equal(matched.code, 0, matched.stderr);
+    assert.deepEqual(matched.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { indicator: string }).indicator), [hit.id]);
+    const summary = (JSON.parse(matched.stderr.trim().split('\n').at(-1)!) as { summary: { events: number; reported: { sightings: number } } }).summary;
+    assert.deepEqual([summary.events, summary.reported.sightings], [2, 1]);
+
+    const sighted = await runCli(['sighted', '--as', 'ola'], env);
+    assert.equal(sighted.code, 0, sighted.stderr);
+    const ranking = JSON.parse(sighted.stdout) as { indicators: Array<{ id: string; members: number; sighted_by: string[] }> };
+    assert.deepEqual(ranking.indicators.map((e) => [e.id, e.members, e.sighted_by]), [[hit.id, 1, [IDENTITY]]]);
+
+    const correlated = await runCli(['correlated', hit.id, '--as', 'ola'], env);
+    assert.equal(correlated.code, 0, correlated.stderr);
+    const awareness = JSON.parse(correlated.stdout) as { id: string; correlated: unknown[]; sighted?: { members: number } };
+    assert.deepEqual([awareness.id, awareness.correlated.length, awareness.sighted?.members], [hit.id, 0, 1]);
+
+    const bad = await runCli(['sighted', '--as', 'ola', '--since', 'last week'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--since/);
+  });
+});
