@@ -12,6 +12,7 @@
  */
 import { compilePattern, type CompiledPattern } from '../../stix/pattern/index.js';
 import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
+import { KeyFilter, maskInto } from './detect.filter.js';
 import type { Cidr, ObservableKind } from './observable.js';
 
 /** What the index needs of one stored indicator version. */
@@ -62,7 +63,53 @@ function cidrKey6(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
+function isLatin1(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/**
+ * A flat copy of a key. Values cut from a pattern's text are often slices of it, which would
+ * keep the whole pattern text alive for as long as the key is held.
+ */
+function ownCopy(value: string): string {
+  return isLatin1(value) ? Buffer.from(value, 'latin1').toString('latin1') : value;
+}
+
+const ID_PREFIX = 'indicator--';
+
+function isLowerHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * Indicator ids as held: 'indicator--' and a lower-case UUID packed into its 16 bytes (one
+ * character each); any other id as it is, behind a NUL when it could be taken for a packed one.
+ */
+function packId(id: string): string {
+  if (id.length === ID_PREFIX.length + 36 && id.startsWith(ID_PREFIX)) {
+    let hex = '';
+    let ok = true;
+    for (let i = ID_PREFIX.length; i < id.length && ok; i++) {
+      const c = id.charCodeAt(i);
+      const at = i - ID_PREFIX.length;
+      if (at === 8 || at === 13 || at === 18 || at === 23) ok = c === 0x2d;
+      else if (isLowerHex(c)) hex += id[i];
+      else ok = false;
+    }
+    if (ok) return Buffer.from(hex, 'hex').toString('latin1');
+  }
+  return id.length === 16 || id.charCodeAt(0) === 0 ? `\u0000${id}` : id;
+}
+
+function unpackId(held: string): string {
+  if (held.length !== 16) return held.charCodeAt(0) === 0 ? held.slice(1) : held;
+  const hex = Buffer.from(held, 'latin1').toString('hex');
+  return `${ID_PREFIX}${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export class DetectIndex {
+  /** Ids as held (packId), by slot; the same strings key #slotOfId. */
   readonly #ids: string[] = [];
   readonly #slotOfId = new Map<string, number>();
   readonly #flags = new Column(new Uint8Array(1024), (n) => new Uint8Array(n));
@@ -83,6 +130,15 @@ export class DetectIndex {
   readonly #patterns = new Map<number, CompiledPattern>();
   readonly #unanchored = new Set<number>();
   #dead = 0;
+  #filter = new KeyFilter(1024);
+
+  /**
+   * A filter over every key held (exact values and prefixes), in shared memory for reader
+   * threads. A larger one replaces it as keys are added: ask again rather than keep it.
+   */
+  get filter(): KeyFilter {
+    return this.#filter;
+  }
 
   /** Live indicators. */
   get size(): number {
@@ -124,11 +180,12 @@ export class DetectIndex {
       if (!indicator.pattern) return { indexed: false, reason: 'pattern names no value' };
       evaluator = compilePattern(indicator.pattern);
     }
-    this.remove(record.id);
+    const held = packId(record.id);
+    this.#removeHeld(held);
     const slot = this.#ids.length;
     for (const column of [this.#flags, this.#accessKey, this.#creator, this.#validFrom, this.#validUntil, this.#confidence]) column.ensure(slot + 1);
-    this.#ids.push(record.id);
-    this.#slotOfId.set(record.id, slot);
+    this.#ids.push(held);
+    this.#slotOfId.set(held, slot);
     this.#flags.data[slot] = ALIVE | (indicator.simple ? SIMPLE : 0) | (record.granular ? GRANULAR : 0);
     this.#accessKey.data[slot] = record.accessKey;
     this.#creator.data[slot] = this.#intern(record.createdByRef);
@@ -136,6 +193,7 @@ export class DetectIndex {
     this.#validUntil.data[slot] = record.validUntil;
     this.#confidence.data[slot] = record.confidence ?? -1;
     for (const mention of indicator.mentions) this.#mention(mention, slot);
+    if (this.#filter.full) this.#refilter();
     if (evaluator) {
       this.#patterns.set(slot, evaluator);
       if (!indicator.anchored) this.#unanchored.add(slot);
@@ -158,7 +216,12 @@ export class DetectIndex {
     if ('kind' in mention) {
       let table = this.#exact.get(mention.kind);
       if (!table) this.#exact.set(mention.kind, (table = new Map()));
-      addTo(table, mention.value, slot);
+      if (table.has(mention.value)) {
+        addTo(table, mention.value, slot);
+      } else {
+        this.#filter.addExact(mention.kind, mention.value);
+        table.set(ownCopy(mention.value), slot);
+      }
       return;
     }
     this.#addCidr(mention.cidr, slot);
@@ -171,22 +234,45 @@ export class DetectIndex {
         this.#cidr4.set(cidr.prefix, (table = new Map()));
         this.#lengths4 = [...this.#cidr4.keys()].sort((a, b) => b - a);
       }
-      addTo(table, new DataView(cidr.bytes.buffer, cidr.bytes.byteOffset, 4).getUint32(0), slot);
+      const network = new DataView(cidr.bytes.buffer, cidr.bytes.byteOffset, 4).getUint32(0);
+      if (!table.has(network)) this.#filter.addPrefix4(cidr.prefix, network);
+      addTo(table, network, slot);
     } else {
       let table = this.#cidr6.get(cidr.prefix);
       if (!table) {
         this.#cidr6.set(cidr.prefix, (table = new Map()));
         this.#lengths6 = [...this.#cidr6.keys()].sort((a, b) => b - a);
       }
-      addTo(table, cidrKey6(cidr.bytes), slot);
+      const key = cidrKey6(cidr.bytes);
+      if (!table.has(key)) this.#filter.addPrefix6(cidr.prefix, cidr.bytes);
+      addTo(table, key, slot);
     }
+  }
+
+  /** A filter twice as large, from the keys held now. */
+  #refilter(): void {
+    const filter = new KeyFilter(this.keys * 2);
+    for (const [kind, table] of this.#exact) for (const value of table.keys()) filter.addExact(kind, value);
+    for (const [length, table] of this.#cidr4) for (const network of table.keys()) filter.addPrefix4(length, network);
+    const bytes = new Uint8Array(16);
+    for (const [length, table] of this.#cidr6) {
+      for (const key of table.keys()) {
+        bytes.set(Buffer.from(key, 'latin1'));
+        filter.addPrefix6(length, bytes);
+      }
+    }
+    this.#filter = filter;
   }
 
   /** Drops the indicator (revoked, deleted, expired for good, or replaced by a new version). */
   remove(id: string): boolean {
-    const slot = this.#slotOfId.get(id);
+    return this.#removeHeld(packId(id));
+  }
+
+  #removeHeld(held: string): boolean {
+    const slot = this.#slotOfId.get(held);
     if (slot === undefined) return false;
-    this.#slotOfId.delete(id);
+    this.#slotOfId.delete(held);
     this.#flags.data[slot]! &= ~ALIVE;
     this.#patterns.delete(slot);
     this.#unanchored.delete(slot);
@@ -195,7 +281,7 @@ export class DetectIndex {
   }
 
   has(id: string): boolean {
-    return this.#slotOfId.has(id);
+    return this.#slotOfId.has(packId(id));
   }
 
   /** Live slots of a normalised value (dead ones met on the way are dropped from the entry). */
@@ -231,10 +317,7 @@ export class DetectIndex {
     if (this.#lengths6.length === 0) return out;
     const masked = new Uint8Array(16);
     for (const length of this.#lengths6) {
-      const whole = length >> 3;
-      masked.set(address.subarray(0, whole));
-      masked.fill(0, whole);
-      if (length & 7) masked[whole] = address[whole]! & (0xff << (8 - (length & 7)));
+      maskInto(masked, address, length);
       for (const slot of this.#live(this.#cidr6.get(length)!, cidrKey6(masked))) out.push(slot);
     }
     return out;
@@ -264,11 +347,11 @@ export class DetectIndex {
   }
 
   id(slot: number): string {
-    return this.#ids[slot]!;
+    return unpackId(this.#ids[slot]!);
   }
 
   slotOf(id: string): number | undefined {
-    return this.#slotOfId.get(id);
+    return this.#slotOfId.get(packId(id));
   }
 
   /** One value seen is a match by itself (single observation, ORs of named values). */
