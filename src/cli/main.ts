@@ -5,6 +5,7 @@ import { registerAudit } from './audit.js';
 import { registerCollections } from './collections.js';
 import { registerDemo } from './demo.js';
 import { registerAwareness, registerDetect } from './detect.js';
+import { registerWarningLists } from './warninglists.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
 import { registerIngest } from './ingest.js';
@@ -22,6 +23,7 @@ program
 registerServe(program);
 registerIngest(program);
 registerDetect(program);
+registerWarningLists(program);
 registerAwareness(program);
 registerDemo(program);
 registerDirectory(program);

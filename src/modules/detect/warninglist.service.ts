@@ -34,6 +34,8 @@ const DESCRIPTION_MAX = 4000;
 const COMMENT_MAX = 1000;
 /** Entries read per query when a list is compiled. */
 const COMPILE_CHUNK = 10_000;
+/** Uploads of more values than this refresh the store's statistics of the entries afterwards. */
+const ANALYSE_AFTER = 50_000;
 
 export interface WarningList {
   id: string;
@@ -182,7 +184,7 @@ export async function createWarningList(ctx: AppContext, actor: Principal, input
   const own = actor.member?.code ?? null;
   const member = input.member === undefined ? own : input.member;
   if (member !== own && !isNodeAdmin(actor)) throw shieldwallError('FORBIDDEN', `you act for ${own === null ? 'no member' : `member ${own}`}; only a node administrator creates lists of member ${member ?? '(the node)'}`);
-  if (scope === 'member' && member === null) throw shieldwallError('BAD_REQUEST', 'a member list belongs to a member, and none was given: give member, or create an alliance list (scope alliance)');
+  if (scope === 'member' && member === null) throw shieldwallError('BAD_REQUEST', 'a member list belongs to a member, and none was given: give member (--member on the command line), or create an alliance list (scope alliance)');
   if (member !== null && member !== own && !(await listMembers(ctx, SYSTEM_PRINCIPAL)).some((m) => m.code === member)) {
     throw shieldwallError('NOT_FOUND', `no member with code '${member}'; list them with: shieldwall members list`);
   }
@@ -375,6 +377,7 @@ export async function uploadEntries(
     ]);
     return { added, entries };
   });
+  if (parsed.entries.length > ANALYSE_AFTER) await repo.analyseEntries(ctx.store.db);
   return {
     list: id,
     received: parsed.received,

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli, startNodeProcess } from '../../../test/support/process.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createContext } from '../../app.js';
@@ -376,3 +380,49 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('shieldwall warninglists', { timeout: 120_000 }, () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-warninglists-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('manages lists on the store directly and on a running node, reporting refused values with exit code 3', async () => {
+    const env = { SHIELDWALL_DATA_DIR: path.join(dir, 'node') };
+    const created = await runCli(['warninglists', 'create', 'Resolvers', '8.8.8.8', '2001:4860:4860::8888', '--scope', 'alliance'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const id = (JSON.parse(created.stdout.split('\n')[0]!) as { id: string }).id;
+    const added = await runCli(['warninglists', 'add', 'Resolvers', '--file', '-'], env, '# Quad9\n9.9.9.9\nnot a value\n*.quad9.net\n');
+    assert.equal(added.code, 3, added.stderr);
+    assert.equal((JSON.parse(added.stdout) as { added: number }).added, 2);
+    assert.match(added.stderr, /^line 3: cannot tell what kind of value 'not a value' is/m);
+    const memberless = await runCli(['warninglists', 'create', 'Own'], env);
+    assert.equal(memberless.code, 1);
+    assert.match(memberless.stderr, /--member/);
+
+    assert.equal((await runCli(['members', 'add', '--code', 'DEU', '--name', 'Germany', '--kind', 'ally'], env)).code, 0);
+    assert.equal((await runCli(['users', 'create', '--name', 'ana', '--member', 'DEU', '--roles', 'analyst'], env)).code, 0);
+    const token = (await runCli(['tokens', 'create', '--name', 'ana', '--user', 'ana'], env)).stdout.trim();
+    const node = await startNodeProcess(env);
+    try {
+      const remote = ['--url', node.url, '--token', token];
+      const own = await runCli(['warninglists', 'create', 'Own ranges', '10.0.0.0/8', ...remote], {});
+      assert.equal(own.code, 0, own.stderr);
+      assert.equal((JSON.parse(own.stdout.split('\n')[0]!) as { member: string }).member, 'DEU');
+      const refused = await runCli(['warninglists', 'add', id, '1.1.1.1', ...remote], {});
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /403: only a node administrator/);
+      const shown = await runCli(['warninglists', 'show', 'Resolvers', ...remote], {});
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.deepEqual(shown.stdout.trim().split('\n').slice(1).map((l) => (JSON.parse(l) as { value: string }).value), ['*.quad9.net', '8.8.8.8', '9.9.9.9', '2001:4860:4860::8888']);
+      assert.equal((await runCli(['warninglists', 'remove', 'Own ranges', '10.0.0.0/8', ...remote], {})).code, 0);
+      assert.equal((await runCli(['warninglists', 'delete', 'Own ranges', ...remote], {})).code, 0);
+      const listed = await runCli(['warninglists', 'list', ...remote], {});
+      assert.deepEqual(listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { name: string }).name), ['Resolvers']);
+    } finally {
+      node.child.kill('SIGTERM');
+      await node.exited;
+    }
+  });
+});
