@@ -4,6 +4,7 @@ import type { AppContext } from '../../core/context.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
+import { seedDemoWarningLists } from '../detect/warninglist.service.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
 
 /**
@@ -40,6 +41,7 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
     if (user.member === null || codes.has(user.member)) await createUser(ctx, SYSTEM_PRINCIPAL, { ...user, ...(i === 0 ? { password } : {}) });
   }
   const intel = await ingestObjects(ctx, SYSTEM_PRINCIPAL, alliance.objects);
+  await seedDemoWarningLists(ctx);
   return { members: alliance.members.length, intel, password };
 }
 
