@@ -455,18 +455,28 @@ const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 // ---------------------------------------------------------------------------------------------
 // Record readers: one per format, fed complete lines
 
-type Report = (line: number, offset: number, message: string) => void;
+export type Report = (line: number, offset: number, message: string) => void;
+
+/** Where a record reader puts the events it reads (an array, or a consumer taking them one by one). */
+export interface EventSink {
+  push(event: LogEvent): unknown;
+}
+
+/** What a record reader reads: the formats, with Zeek's two. */
+export type ReaderFormat = 'lines' | 'csv' | 'eve' | 'ndjson' | 'zeek-tsv' | 'zeek-json';
 
 interface RecordReader {
-  line(text: string, line: number, offset: number, out: LogEvent[]): void;
+  readonly format: ReaderFormat;
+  line(text: string, line: number, offset: number, out: EventSink): void;
   /** End of input: records still open are reported or emitted. */
   end(out: LogEvent[]): void;
 }
 
 class LinesReader implements RecordReader {
+  readonly format = 'lines';
   constructor(private readonly report: Report) {}
 
-  line(text: string, line: number, offset: number, out: LogEvent[]): void {
+  line(text: string, line: number, offset: number, out: EventSink): void {
     const value = trimCell(text);
     if (value.length === 0 || value.charCodeAt(0) === 0x23) return;
     const kind = detectKind(value);
@@ -484,12 +494,13 @@ type Extract = (record: Record<string, unknown>, values: EventValue[]) => void;
 
 class JsonReader implements RecordReader {
   constructor(
+    readonly format: 'eve' | 'ndjson' | 'zeek-json',
     private readonly report: Report,
     private readonly extract: Extract,
     private readonly time: (record: Record<string, unknown>) => number | undefined,
   ) {}
 
-  line(text: string, line: number, offset: number, out: LogEvent[]): void {
+  line(text: string, line: number, offset: number, out: EventSink): void {
     if (isBlank(text)) return;
     let parsed: unknown;
     try {
@@ -641,6 +652,7 @@ interface ZeekColumn {
 }
 
 class ZeekTsvReader implements RecordReader {
+  readonly format = 'zeek-tsv';
   private separator = '\t';
   private setSeparator = ',';
   private emptyField = '(empty)';
@@ -657,7 +669,7 @@ class ZeekTsvReader implements RecordReader {
     this.resolvers = new Map<string, Resolver>([...ZEEK_FIELDS, ...columns]);
   }
 
-  line(text: string, line: number, offset: number, out: LogEvent[]): void {
+  line(text: string, line: number, offset: number, out: EventSink): void {
     if (text.charCodeAt(0) === 0x23) {
       this.directive(text);
       return;
@@ -812,6 +824,7 @@ function looksLikeCsvHeader(text: string, delimiter: string): boolean {
 }
 
 class CsvReader implements RecordReader {
+  readonly format = 'csv';
   private header: readonly string[] | undefined;
   private fieldNames: string[] = [];
   private kinds: (ObservableKind | undefined)[] = [];
@@ -825,7 +838,7 @@ class CsvReader implements RecordReader {
     if (!settings.csvHeader) this.layout([]);
   }
 
-  line(text: string, line: number, offset: number, out: LogEvent[]): void {
+  line(text: string, line: number, offset: number, out: EventSink): void {
     let recordText = text;
     let recordLine = line;
     let recordOffset = offset;
@@ -917,12 +930,12 @@ function createReader(format: LogFormat, firstRecord: Record<string, unknown> | 
   switch (format) {
     case 'lines': return new LinesReader(report);
     case 'csv': return new CsvReader(report, settings);
-    case 'eve': return new JsonReader(report, eveExtractor(settings.columns), (r) => timeOf(r.timestamp));
-    case 'ndjson': return new JsonReader(report, ndjsonExtractor(settings.columns), ndjsonTime);
+    case 'eve': return new JsonReader('eve', report, eveExtractor(settings.columns), (r) => timeOf(r.timestamp));
+    case 'ndjson': return new JsonReader('ndjson', report, ndjsonExtractor(settings.columns), ndjsonTime);
     case 'zeek':
       return firstRecord === undefined
         ? new ZeekTsvReader(report, settings.columns)
-        : new JsonReader(report, zeekJsonExtractor(settings.columns), (r) => timeOf(r.ts));
+        : new JsonReader('zeek-json', report, zeekJsonExtractor(settings.columns), (r) => timeOf(r.ts));
   }
 }
 
@@ -1008,6 +1021,106 @@ class Dispatcher {
   }
 }
 
+/**
+ * The input as bytes. A string chunk ending in a high surrogate keeps it for the next chunk (its
+ * pair may start that one); one left at the end is written as UTF-8 does a lone surrogate.
+ */
+export async function* inputBytes(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let surrogate = '';
+  for await (const chunk of input) {
+    if (typeof chunk !== 'string') {
+      yield chunk;
+      continue;
+    }
+    let text = surrogate + chunk;
+    surrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      surrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    yield Buffer.from(text, 'utf8');
+  }
+  if (surrogate !== '') yield Buffer.from(surrogate, 'utf8');
+}
+
+export function oversizedLineMessage(maxLineBytes: number): string {
+  return `the line is longer than maxLineBytes (${maxLineBytes} bytes) and was skipped; raise maxLineBytes if such lines are expected`;
+}
+
+/** Checks reading options as readLogEvents does, throwing the same TypeErrors. */
+export function checkReadOptions(options: ReadLogOptions): void {
+  resolveOptions(options);
+}
+
+/** Formats whose lines can be read apart from each other, in any order, by several threads. */
+export type LineFormat = 'lines' | 'eve' | 'ndjson' | 'zeek-json';
+
+export function isLineFormat(format: ReaderFormat): format is LineFormat {
+  return format === 'lines' || format === 'eve' || format === 'ndjson' || format === 'zeek-json';
+}
+
+/**
+ * The reader readLogEvents would settle on, from the input's first lines (BOM and CR already
+ * removed, at most maxLineBytes each); undefined while these lines do not decide it.
+ */
+export function settleFormat(lines: Iterable<string>, options: ReadLogOptions = {}): ReaderFormat | undefined {
+  const settings = resolveOptions(options);
+  const ignore: Report = () => undefined;
+  const forced = settings.format;
+  if (forced !== undefined && forced !== 'zeek') return createReader(forced, undefined, settings, ignore).format;
+  let held = 0;
+  for (const text of lines) {
+    const reader = detectReader(text, settings, ignore);
+    if (reader !== undefined) return reader.format;
+    if (++held >= MAX_HELD_LINES) return 'lines';
+  }
+  return undefined;
+}
+
+/** Reads whole lines of one of the line formats, a run at a time (see readLineRun). */
+export class LineRunReader {
+  readonly #settings: Settings;
+  readonly #reader: RecordReader;
+  #report: Report = () => undefined;
+
+  constructor(format: LineFormat, options: ReadLogOptions = {}) {
+    this.#settings = resolveOptions({ ...options, format: format === 'zeek-json' ? 'zeek' : format });
+    const report: Report = (line, offset, message) => this.#report(line, offset, message);
+    this.#reader = format === 'zeek-json'
+      ? new JsonReader('zeek-json', report, zeekJsonExtractor(this.#settings.columns), (r) => timeOf(r.ts))
+      : createReader(format, undefined, this.#settings, report);
+  }
+
+  /**
+   * Reads a run of lines that starts at a line start, at byte `offset` of the input, and ends at
+   * a line end or at the end of the input. Lines are numbered from `firstLine`; errors go to
+   * `report` unprefixed. Returns the number of line feeds read.
+   */
+  read(bytes: Buffer, firstLine: number, offset: number, out: EventSink, report: Report): number {
+    this.#report = report;
+    const maxLineBytes = this.#settings.maxLineBytes;
+    const reader = this.#reader;
+    const n = bytes.length;
+    let position = 0;
+    let line = firstLine;
+    while (position < n) {
+      let end = bytes.indexOf(0x0a, position);
+      if (end < 0) end = n;
+      if (end - position > maxLineBytes) {
+        report(line, offset + position, oversizedLineMessage(maxLineBytes));
+      } else {
+        const text = bytes.toString('utf8', position, end > position && bytes[end - 1] === 0x0d ? end - 1 : end);
+        reader.line(offset + position === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, line, offset + position, out);
+      }
+      position = end + 1;
+      line++;
+    }
+    if (n === 0) return 0;
+    return bytes[n - 1] === 0x0a ? line - firstLine : line - firstLine - 1;
+  }
+}
+
 async function* read(input: AsyncIterable<Buffer | string>, settings: Settings): AsyncGenerator<LogEvent[]> {
   const report: Report = (line, offset, message) => settings.onError?.({ line, offset, message: `line ${line} (byte ${offset}): ${message}` });
   const dispatcher = new Dispatcher(settings, report);
@@ -1020,7 +1133,6 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
   let pieces: Buffer[] = []; // the current line's bytes from earlier chunks
   let pieceBytes = 0;
   let oversized = false; // the current line passed maxLineBytes: its bytes are dropped
-  let surrogate = ''; // a high surrogate ending a string chunk waits for its pair
 
   const handle = (text: string): void => {
     const decoded = lineNumber === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -1029,7 +1141,7 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
 
   const finishLine = (chunk: Buffer, from: number, to: number): void => {
     if (oversized || pieceBytes + (to - from) > maxLineBytes) {
-      report(lineNumber, lineStart, `the line is longer than maxLineBytes (${maxLineBytes} bytes) and was skipped; raise maxLineBytes if such lines are expected`);
+      report(lineNumber, lineStart, oversizedLineMessage(maxLineBytes));
     } else if (pieces.length === 0) {
       handle(chunk.toString('utf8', from, to > from && chunk[to - 1] === 0x0d ? to - 1 : to));
     } else {
@@ -1042,20 +1154,7 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
     oversized = false;
   };
 
-  for await (const chunk of input) {
-    let bytes: Buffer;
-    if (typeof chunk === 'string') {
-      let text = surrogate + chunk;
-      surrogate = '';
-      const last = text.charCodeAt(text.length - 1);
-      if (last >= 0xd800 && last <= 0xdbff) {
-        surrogate = text.slice(-1);
-        text = text.slice(0, -1);
-      }
-      bytes = Buffer.from(text, 'utf8');
-    } else {
-      bytes = chunk;
-    }
+  for await (const bytes of inputBytes(input)) {
     let position = 0;
     while (position < bytes.length) {
       const newline = bytes.indexOf(0x0a, position);
@@ -1086,12 +1185,6 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
       yield out;
       out = [];
     }
-  }
-  if (surrogate !== '') {
-    const bytes = Buffer.from(surrogate, 'utf8');
-    pieces.push(bytes);
-    pieceBytes += bytes.length;
-    settings.onProgress?.(base + bytes.length);
   }
   if (pieceBytes > 0 || oversized) finishLine(Buffer.alloc(0), 0, 0);
   dispatcher.end(out);

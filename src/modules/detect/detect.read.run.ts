@@ -1,0 +1,77 @@
+/**
+ * Reading one run of whole lines for a bulk match (see detect.read.ts): the events that may
+ * match, their values in columns. An event may match when one of its values, once normalised,
+ * may be a key of the index (the key filter says so); without a filter, every event is kept.
+ * Run on reader threads, and in the calling thread while they start.
+ */
+import { KeyFilter, kindCode } from './detect.filter.js';
+import type { RunMessage, RunResult } from './detect.read.js';
+import type { LineRunReader, LogEvent } from './formats.js';
+import { normalise } from './observable.js';
+
+function mayMatch(filter: KeyFilter, event: LogEvent): boolean {
+  for (const v of event.values) {
+    if (!filter.mayHoldKind(v.kind)) continue;
+    const normalised = normalise(v.kind, v.value);
+    if (normalised !== undefined && filter.mayName(v.kind, normalised)) return true;
+  }
+  return false;
+}
+
+/** Takes the events of a run as they are read, keeping in columns those that may match. */
+class RunSink {
+  read = 0;
+  valueCount = 0;
+  readonly lines: number[] = [];
+  readonly times: number[] = [];
+  readonly counts: number[] = [];
+  readonly kinds: number[] = [];
+  readonly fieldIds: number[] = [];
+  readonly values: string[] = [];
+  readonly fields: string[] = [];
+  readonly #fieldId = new Map<string, number>();
+
+  constructor(private readonly filter: KeyFilter | undefined) {}
+
+  // Each event is dropped or reduced to columns at once, so the parsed records die young.
+  push(event: LogEvent): void {
+    this.read++;
+    this.valueCount += event.values.length;
+    if (this.filter !== undefined && !mayMatch(this.filter, event)) return;
+    this.lines.push(event.line);
+    this.times.push(event.time ?? Number.NaN);
+    this.counts.push(event.values.length);
+    for (const value of event.values) {
+      let id = this.#fieldId.get(value.field);
+      if (id === undefined) {
+        id = this.fields.length;
+        this.fields.push(value.field);
+        this.#fieldId.set(value.field, id);
+      }
+      this.kinds.push(kindCode(value.kind));
+      this.fieldIds.push(id);
+      this.values.push(value.value);
+    }
+  }
+}
+
+export function readRun(reader: LineRunReader, message: RunMessage): RunResult {
+  const errors: Array<[number, number, string]> = [];
+  const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+  const sink = new RunSink(message.filter === null ? undefined : new KeyFilter(message.filter));
+  const newlines = reader.read(bytes, 0, message.offset, sink, (line, offset, text) => errors.push([line, offset, text]));
+  return {
+    id: message.id,
+    newlines,
+    errors,
+    read: sink.read,
+    valueCount: sink.valueCount,
+    lines: Int32Array.from(sink.lines),
+    times: Float64Array.from(sink.times),
+    counts: Int32Array.from(sink.counts),
+    kinds: Uint8Array.from(sink.kinds),
+    fieldIds: Int32Array.from(sink.fieldIds),
+    values: sink.values,
+    fields: sink.fields,
+  };
+}

@@ -1,0 +1,448 @@
+/**
+ * Reading a member's log on several threads, for bulk matching. The input is cut into runs of
+ * whole lines (about 1 MiB each); reader threads parse them, take out the observable values
+ * and, given the index's key filter, drop every event that names no value the index may hold;
+ * this thread gets the other events back, in input order, ready for the matcher. At most a few
+ * runs are in flight, so memory stays flat however long the input.
+ *
+ * Formats whose lines stand alone (EVE, NDJSON, Zeek JSON, plain lines) are read this way;
+ * CSV (a quoted field may span lines), Zeek TSV (headers change the layout) and short inputs
+ * are read in this thread by readLogEvents. Either way the events, their order, the errors and
+ * their line numbers and byte offsets are those readLogEvents gives; only `record` is left out
+ * of events read on other threads.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { KeyFilter } from './detect.filter.js';
+import { readRun } from './detect.read.run.js';
+import {
+  checkReadOptions, DEFAULT_MAX_LINE_BYTES, inputBytes, isLineFormat, LineRunReader, oversizedLineMessage, readLogEvents, settleFormat,
+  type EventValue, type LineFormat, type LogEvent, type ReadLogOptions,
+} from './formats.js';
+import { OBSERVABLE_KINDS } from './observable.js';
+
+/** Inputs shorter than this are read in this thread: starting reader threads costs more. */
+const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+/** Bytes read ahead to settle the format before giving up on reading in parallel. */
+const HEAD_LIMIT_BYTES = 16 * 1024 * 1024;
+const RUN_BYTES = 1024 * 1024;
+/** Runs in flight per reader thread: one being read, one waiting. */
+const RUNS_PER_THREAD = 2;
+const MAX_THREADS = 4;
+
+export interface EventBatch {
+  /** Events in input order: every event read, or with a key filter only those that may match. */
+  readonly events: LogEvent[];
+  /** Events read but not passed on, naming no value the filter may hold, and their values. */
+  readonly dropped: number;
+  readonly droppedValues: number;
+}
+
+export interface ReadBatchOptions extends ReadLogOptions {
+  /**
+   * The index's key filter, asked again for each run (it may be replaced as the index grows);
+   * undefined when every event must be passed on (patterns no value anchors).
+   */
+  readonly candidates?: () => KeyFilter | undefined;
+  /** Reader threads; default: the cores, at most 4. 0 reads in this thread. */
+  readonly threads?: number;
+  /** Inputs shorter than this many bytes are read in this thread (default 4 MiB). */
+  readonly parallelFrom?: number;
+  /** Bytes per run handed to a reader thread (default 1 MiB). */
+  readonly runBytes?: number;
+  /** Read runs in this thread while the reader threads start (default true). */
+  readonly readWhileStarting?: boolean;
+}
+
+/** What a reader thread is started with. */
+export interface ReaderInit {
+  readonly format: LineFormat;
+  readonly options: Pick<ReadLogOptions, 'columns' | 'maxLineBytes'>;
+  readonly entry: string;
+}
+
+export interface RunMessage {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  /** Byte offset of the run in the input. */
+  readonly offset: number;
+  readonly filter: SharedArrayBuffer | null;
+}
+
+/** A run read: events passed on in columns (lines relative to the run's first line). */
+export interface RunResult {
+  readonly id: number;
+  readonly newlines: number;
+  /** [line, offset, message] in input order. */
+  readonly errors: Array<[number, number, string]>;
+  readonly read: number;
+  readonly valueCount: number;
+  readonly lines: Int32Array;
+  /** NaN: no time. */
+  readonly times: Float64Array;
+  readonly counts: Int32Array;
+  readonly kinds: Uint8Array;
+  readonly fieldIds: Int32Array;
+  readonly values: string[];
+  readonly fields: string[];
+}
+
+export type FromReader = { kind: 'ready' } | { kind: 'run'; result: RunResult } | { kind: 'failed'; id: number; message: string };
+
+/**
+ * Events of a log in batches, as readLogEvents reads them; large inputs of the line formats
+ * are read on reader threads (see the module comment).
+ */
+export function readEventBatches(input: AsyncIterable<Buffer | string>, options: ReadBatchOptions = {}): AsyncGenerator<EventBatch> {
+  checkReadOptions(options);
+  const threads = options.threads ?? Math.min(MAX_THREADS, availableParallelism());
+  if (!Number.isInteger(threads) || threads < 0) throw new TypeError(`threads must be a whole number, not ${threads}`);
+  return batches(input, options, threads);
+}
+
+let liveThreads = 0;
+let threadRuns = 0;
+
+/** Reader threads running now, in this process (for tests: none are left behind). */
+export function readerThreads(): number {
+  return liveThreads;
+}
+
+/** Runs read on reader threads so far, in this process. */
+export function runsReadOnThreads(): number {
+  return threadRuns;
+}
+
+async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatchOptions, threads: number): AsyncGenerator<EventBatch> {
+  const source = inputBytes(input)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let ended = false;
+  let format: LineFormat | undefined;
+  const parallelFrom = options.parallelFrom ?? PARALLEL_FROM_BYTES;
+  if (threads > 0) {
+    for (;;) {
+      if (headBytes >= parallelFrom) {
+        const settled = settleFormat(headLines(head, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES), options);
+        if (settled !== undefined || headBytes >= Math.max(parallelFrom, HEAD_LIMIT_BYTES)) {
+          format = settled !== undefined && isLineFormat(settled) ? settled : undefined;
+          break;
+        }
+      }
+      const next = await source.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      // Copied: the caller may reuse its buffer once the next chunk is asked for.
+      head.push(Buffer.from(next.value));
+      headBytes += next.value.length;
+    }
+  }
+  const rest = replayThen(head, ended ? undefined : source);
+  if (format === undefined) {
+    for await (const events of readLogEvents(rest, options)) yield { events, dropped: 0, droppedValues: 0 };
+    return;
+  }
+  yield* readInParallel(rest, format, options, threads);
+}
+
+async function* replayThen(head: Buffer[], source: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
+  try {
+    while (head.length > 0) yield head.shift()!;
+    if (source === undefined) return;
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await source?.return?.();
+  }
+}
+
+/** Whole lines of the head, as readLogEvents hands them to format detection. */
+function* headLines(head: readonly Buffer[], maxLineBytes: number): Generator<string> {
+  const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
+  let position = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, position);
+    if (end < 0) return;
+    if (end - position <= maxLineBytes) {
+      const text = bytes.toString('utf8', position, end > position && bytes[end - 1] === 0x0d ? end - 1 : end);
+      yield position === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    }
+    position = end + 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cutting the input into runs of whole lines
+
+type Piece =
+  | { readonly kind: 'run'; readonly bytes: Buffer; readonly offset: number }
+  /** A line longer than maxLineBytes and than a run, dropped here: bytes offset..end. */
+  | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
+
+class RunCutter {
+  readonly pieces: Piece[] = [];
+  #acc: Buffer;
+  #used = 0;
+  /** Input offset of #acc[0]. */
+  #start = 0;
+  /** Input bytes taken so far. */
+  #position = 0;
+  #discardFrom = -1;
+
+  constructor(
+    private readonly runBytes: number,
+    private readonly maxLineBytes: number,
+  ) {
+    this.#acc = Buffer.allocUnsafeSlow(runBytes);
+  }
+
+  get position(): number {
+    return this.#position;
+  }
+
+  push(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.#discardFrom >= 0) {
+        const newline = bytes.indexOf(0x0a, at);
+        if (newline < 0) {
+          this.#position += bytes.length - at;
+          return;
+        }
+        this.#position += newline + 1 - at;
+        at = newline + 1;
+        this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
+        this.#discardFrom = -1;
+        this.#start = this.#position;
+        continue;
+      }
+      const take = Math.min(bytes.length - at, this.#acc.length - this.#used);
+      bytes.copy(this.#acc, this.#used, at, at + take);
+      this.#used += take;
+      this.#position += take;
+      at += take;
+      if (this.#used === this.#acc.length) this.#cut();
+    }
+  }
+
+  end(): void {
+    if (this.#discardFrom >= 0) {
+      this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
+      this.#discardFrom = -1;
+    } else if (this.#used > 0) {
+      this.pieces.push({ kind: 'run', bytes: this.#acc.subarray(0, this.#used), offset: this.#start });
+      this.#used = 0;
+    }
+  }
+
+  /** The buffer is full: its whole lines go out as a run, the rest starts the next buffer. */
+  #cut(): void {
+    const acc = this.#acc;
+    const last = acc.lastIndexOf(0x0a, this.#used - 1);
+    if (last >= 0) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.runBytes, this.#used - last - 1));
+      acc.copy(next, 0, last + 1, this.#used);
+      this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start });
+      this.#start += last + 1;
+      this.#used -= last + 1;
+      this.#acc = next;
+    } else if (this.#used > this.maxLineBytes) {
+      this.#discardFrom = this.#start;
+      this.#used = 0;
+    } else {
+      const larger = Buffer.allocUnsafeSlow(acc.length * 2);
+      acc.copy(larger, 0, 0, this.#used);
+      this.#acc = larger;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader threads
+
+const WORKER_ENTRY = new URL('./detect.read.worker.ts', import.meta.url);
+const runsTypeScript = WORKER_ENTRY.pathname.endsWith('.ts');
+
+// Under TypeScript the thread loads its sources through tsx's CommonJS hooks: they start in
+// a fraction of the time of its ESM loader, which would run one more thread per reader.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+require('tsx/cjs/api').require(workerData.entry, workerData.entry);
+`;
+
+interface Waiting {
+  resolve(result: RunResult): void;
+  reject(error: Error): void;
+}
+
+interface Reader {
+  readonly worker: Worker;
+  ready: boolean;
+  inFlight: number;
+}
+
+class ReaderPool {
+  readonly #readers: Reader[] = [];
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #exited: Promise<void>[] = [];
+  #failure: Error | undefined;
+  #id = 0;
+
+  constructor(threads: number, init: Omit<ReaderInit, 'entry'>) {
+    const workerData: ReaderInit = { ...init, entry: runsTypeScript ? fileURLToPath(WORKER_ENTRY) : WORKER_ENTRY.href };
+    // The parent's flags are not passed on: some (heap sizes, loaders) are invalid in a worker.
+    const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
+    for (let i = 0; i < threads; i++) {
+      const worker = runsTypeScript ? new Worker(BOOTSTRAP, { ...options, eval: true }) : new Worker(WORKER_ENTRY, options);
+      const reader: Reader = { worker, ready: false, inFlight: 0 };
+      liveThreads++;
+      this.#exited.push(new Promise<void>((resolve) => worker.once('exit', (code) => {
+        liveThreads--;
+        if (code !== 0) this.#fail(new Error(`a log reader thread stopped (exit code ${code})`));
+        resolve();
+      })));
+      worker.on('message', (message: FromReader) => {
+        if (message.kind === 'ready') {
+          reader.ready = true;
+          return;
+        }
+        const id = message.kind === 'run' ? message.result.id : message.id;
+        const waiting = this.#waiting.get(id);
+        this.#waiting.delete(id);
+        reader.inFlight--;
+        if (message.kind === 'run') {
+          threadRuns++;
+          waiting?.resolve(message.result);
+        }
+        else waiting?.reject(new Error(`reading the log failed: ${message.message}`));
+      });
+      worker.on('error', (error) => this.#fail(error));
+      this.#readers.push(reader);
+    }
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const waiting of this.#waiting.values()) waiting.reject(this.#failure);
+    this.#waiting.clear();
+  }
+
+  /** Is a thread started and ready for runs? */
+  get ready(): boolean {
+    return this.#readers.some((r) => r.ready);
+  }
+
+  /** Reads a run on the thread with the fewest runs in hand, a ready one if any (a thread takes its messages once started). */
+  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null): Promise<RunResult> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    let reader = this.#readers[0]!;
+    for (const r of this.#readers) {
+      if ((r.ready && !reader.ready) || (r.ready === reader.ready && r.inFlight < reader.inFlight)) reader = r;
+    }
+    const id = this.#id++;
+    const result = new Promise<RunResult>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    // Awaited in input order, maybe after a later run failed: not an unhandled rejection meanwhile.
+    result.catch(() => undefined);
+    reader.inFlight++;
+    // The run owns its buffer (RunCutter never reuses one that went out): moved, not copied.
+    const message: RunMessage = { id, bytes, offset, filter };
+    reader.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    for (const reader of this.#readers) void reader.worker.terminate();
+    await Promise.all(this.#exited);
+  }
+}
+
+type Pending =
+  | { readonly kind: 'run'; readonly result: Promise<RunResult>; readonly end: number }
+  | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
+
+async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat, options: ReadBatchOptions, threads: number): AsyncGenerator<EventBatch> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } });
+  const cutter = new RunCutter(options.runBytes ?? RUN_BYTES, maxLineBytes);
+  const pending: Pending[] = [];
+  const maxPending = threads * RUNS_PER_THREAD;
+  let line = 1;
+  let localReader: LineRunReader | undefined;
+  const onError = options.onError;
+  const report = (at: number, offset: number, message: string) => onError?.({ line: at, offset, message: `line ${at} (byte ${offset}): ${message}` });
+
+  /** Hands out the runs cut; true when some were read here (the threads are not ready). */
+  const send = (): boolean => {
+    let here = false;
+    for (const piece of cutter.pieces) {
+      if (piece.kind === 'oversized') {
+        pending.push(piece);
+      } else {
+        const filter = options.candidates?.()?.buffer ?? null;
+        const end = piece.offset + piece.bytes.length;
+        // While the threads start, this one reads.
+        const local = !pool.ready && options.readWhileStarting !== false;
+        here ||= local;
+        const result = !local
+          ? pool.read(piece.bytes, piece.offset, filter)
+          : Promise.resolve(readRun(localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes }), { id: -1, bytes: piece.bytes, offset: piece.offset, filter }));
+        pending.push({ kind: 'run', result, end });
+      }
+    }
+    cutter.pieces.length = 0;
+    return here;
+  };
+  // A run's outcome is taken in input order, whatever thread read it.
+  async function* settle(piece: Pending): AsyncGenerator<EventBatch> {
+    if (piece.kind === 'oversized') {
+      report(line, piece.offset, oversizedLineMessage(maxLineBytes));
+      line++;
+      options.onProgress?.(piece.end);
+      return;
+    }
+    const result = await piece.result;
+    for (const [at, offset, message] of result.errors) report(line + at, offset, message);
+    const events = eventsOf(result, line);
+    line += result.newlines;
+    options.onProgress?.(piece.end);
+    yield { events, dropped: result.read - events.length, droppedValues: result.valueCount - result.values.length };
+  }
+
+  try {
+    for await (const bytes of input) {
+      cutter.push(bytes);
+      // Reading here, let the threads' messages in: one says a thread is ready.
+      if (send()) await new Promise<void>((resolve) => setImmediate(resolve));
+      while (pending.length >= maxPending) yield* settle(pending.shift()!);
+    }
+    cutter.end();
+    send();
+    while (pending.length > 0) yield* settle(pending.shift()!);
+    options.onProgress?.(cutter.position);
+  } finally {
+    // Runs still in flight are abandoned with their threads.
+    await pool.close();
+  }
+}
+
+function eventsOf(result: RunResult, firstLine: number): LogEvent[] {
+  const n = result.lines.length;
+  const events: LogEvent[] = new Array<LogEvent>(n);
+  let v = 0;
+  for (let e = 0; e < n; e++) {
+    const count = result.counts[e]!;
+    const values: EventValue[] = new Array<EventValue>(count);
+    for (let j = 0; j < count; j++, v++) {
+      values[j] = { kind: OBSERVABLE_KINDS[result.kinds[v]!]!, value: result.values[v]!, field: result.fields[result.fieldIds[v]!]! };
+    }
+    const time = result.times[e]!;
+    events[e] = { line: firstLine + result.lines[e]!, time: Number.isNaN(time) ? undefined : time, values, record: undefined };
+  }
+  return events;
+}

@@ -1,0 +1,24 @@
+/** Log reader thread (see detect.read.ts): reads the runs it is sent, in turn. */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromReader, ReaderInit, RunMessage } from './detect.read.js';
+import { readRun } from './detect.read.run.js';
+import { LineRunReader } from './formats.js';
+
+const port = parentPort;
+if (!port) throw new Error('detect.read.worker.ts runs as a worker thread only');
+const init = workerData as ReaderInit;
+const reader = new LineRunReader(init.format, init.options);
+
+port.on('message', (message: RunMessage) => {
+  let reply: FromReader;
+  try {
+    reply = { kind: 'run', result: readRun(reader, message) };
+  } catch (error) {
+    reply = { kind: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) };
+  }
+  const transfer = reply.kind === 'run'
+    ? [reply.result.lines.buffer, reply.result.times.buffer, reply.result.counts.buffer, reply.result.kinds.buffer, reply.result.fieldIds.buffer]
+    : [];
+  port.postMessage(reply, transfer as ArrayBuffer[]);
+});
+port.postMessage({ kind: 'ready' } satisfies FromReader);
