@@ -301,14 +301,14 @@ export class DetectIndex {
   }
 
   /** Live slots whose prefix holds the IPv4 address (a 32-bit number), longest prefix first. */
-  containing4(address: number): number[] {
-    const out: number[] = [];
+  containing4(address: number): readonly number[] {
+    let out: number[] | undefined;
     for (const length of this.#lengths4) {
       const network = length === 0 ? 0 : ((address >>> (32 - length)) << (32 - length)) >>> 0;
       const slots = this.#live(this.#cidr4.get(length)!, network);
-      for (const slot of slots) out.push(slot);
+      for (const slot of slots) (out ??= []).push(slot);
     }
-    return out;
+    return out ?? NONE;
   }
 
   /** Live slots whose prefix holds the IPv6 address (16 bytes), longest prefix first. */
@@ -344,6 +344,10 @@ export class DetectIndex {
   /** Slots whose pattern no value can find: the evaluator sees every event for them. */
   unanchored(): Iterable<number> {
     return this.#unanchored;
+  }
+
+  get hasUnanchored(): boolean {
+    return this.#unanchored.size > 0;
   }
 
   id(slot: number): string {

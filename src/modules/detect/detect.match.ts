@@ -2,7 +2,8 @@
 import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import * as intel from '../intel/intel.service.js';
-import { readLogEvents, type LogError, type ReadLogOptions } from './formats.js';
+import type { LogError, ReadLogOptions } from './formats.js';
+import { readEventBatches } from './detect.read.js';
 import { isObservableKind, normalise, type ObservableKind } from './observable.js';
 import { suppressorFor, type Suppression, type Suppressor } from './warninglist.service.js';
 import { EventMatcher, IndexReader, type Detection, type EventMatch } from './detect.service.js';
@@ -74,8 +75,10 @@ export async function matchLog(
   const suppressor = run.warningLists === false ? undefined : await suppressorFor(ctx, actor);
   let reportedMatches = 0;
   let suppressedMatches = 0;
-  for await (const batch of readLogEvents(input, {
+  // Large logs are read on reader threads, which drop the events naming nothing indexed.
+  for await (const batch of readEventBatches(input, {
     ...options,
+    candidates: () => matcher.candidates(),
     onError: (error) => {
       errors++;
       run.onError?.(error);
@@ -84,8 +87,9 @@ export async function matchLog(
       bytes = b;
     },
   })) {
+    matcher.countDropped(batch.dropped, batch.droppedValues);
     let found: EventMatch[] | undefined;
-    for (const event of batch) {
+    for (const event of batch.events) {
       const matches = matcher.match(event);
       if (matches.length > 0) (found ??= []).push(...matches);
     }

@@ -12,6 +12,7 @@ import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import { contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
 import { suppressorFor, type Suppression } from './warninglist.service.js';
+import type { KeyFilter } from './detect.filter.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import type { EventValue, LogEvent } from './formats.js';
 import { detectKind, normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
@@ -310,19 +311,31 @@ const ALSO: Partial<Record<ObservableKind, readonly ObservableKind[]>> = {
 export function slotsOfValue(index: DetectIndex, kind: ObservableKind, value: string, widen: boolean): { normalised: string; slots: readonly number[] } | undefined {
   const normalised = normalise(kind, value);
   if (normalised === undefined) return undefined;
+  return { normalised, slots: slotsOfNormalised(index, kind, normalised, widen) };
+}
+
+/** slotsOfValue of a value already normalised; allocates nothing when nothing is found. */
+function slotsOfNormalised(index: DetectIndex, kind: ObservableKind, normalised: string, widen: boolean): readonly number[] {
   let slots = index.exact(kind, normalised);
-  const more = (found: readonly number[]) => {
-    if (found.length > 0) slots = slots.length === 0 ? found : [...slots, ...found];
-  };
-  if (widen) for (const other of ALSO[kind] ?? []) more(index.exact(other, normalised));
-  if (kind === 'ipv4' && index.hasPrefixes(4)) {
-    const address = parseIPv4(normalised);
-    if (address !== undefined) more(index.containing4(address));
+  if (widen) {
+    const also = ALSO[kind];
+    if (also) for (const other of also) slots = joined(slots, index.exact(other, normalised));
+  }
+  if (kind === 'ipv4') {
+    if (index.hasPrefixes(4)) {
+      const address = parseIPv4(normalised);
+      if (address !== undefined) slots = joined(slots, index.containing4(address));
+    }
   } else if (kind === 'ipv6' && index.hasPrefixes(6)) {
     const address = parseIPv6(normalised);
-    if (address !== undefined) more(index.containing6(address));
+    if (address !== undefined) slots = joined(slots, index.containing6(address));
   }
-  return { normalised, slots };
+  return slots;
+}
+
+function joined(slots: readonly number[], more: readonly number[]): readonly number[] {
+  if (more.length === 0) return slots;
+  return slots.length === 0 ? more : [...slots, ...more];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -555,12 +568,29 @@ export class EventMatcher {
   readonly counters: MatchCounters = { events: 0, values: 0, matches: 0 };
   readonly #windows = new Map<number, PatternWindow>();
   readonly #at: number;
+  /** The current event's observation, made only when a pattern needs it. */
+  #observation: Observation | undefined;
 
   constructor(
     readonly reader: IndexReader,
     options: MatchOptions = {},
   ) {
     this.#at = options.at ?? Date.now();
+  }
+
+  /**
+   * The key filter readers may drop events by before they reach match(): undefined while some
+   * pattern no value anchors must see every event.
+   */
+  candidates(): KeyFilter | undefined {
+    const index = this.reader.index;
+    return index.hasUnanchored ? undefined : index.filter;
+  }
+
+  /** Counts events dropped by the key filter (they name nothing the index holds) as matched. */
+  countDropped(events: number, values: number): void {
+    this.counters.events += events;
+    this.counters.values += values;
   }
 
   /** The matches of one event (an empty array for most). */
@@ -576,35 +606,45 @@ export class EventMatcher {
       const v = values[i]!;
       // Most values are of kinds no indicator names, or name nothing: decide that cheaply.
       if (!index.hasKind(v.kind)) continue;
-      const found = slotsOfValue(index, v.kind, v.value, false);
-      if (!found || found.slots.length === 0) continue;
-      for (const slot of found.slots) {
+      const normalised = normalise(v.kind, v.value);
+      if (normalised === undefined) continue;
+      const slots = slotsOfNormalised(index, v.kind, normalised, false);
+      for (let j = 0; j < slots.length; j++) {
+        const slot = slots[j]!;
         if (!index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
         if (index.isSimple(slot)) (out ??= []).push(this.#valueMatch(event, v, slot));
         else (touched ??= new Set()).add(slot);
       }
     }
-    let observation: Observation | undefined;
-    const evaluate = (slot: number) => {
-      const compiled = index.pattern(slot);
-      if (!compiled) return;
-      observation ??= observationOf(event, this.#at);
-      let matched: PatternMatch | undefined;
-      if (compiled.single) matched = compiled.match([observation]);
-      else if (compiled.touches(observation)) {
-        let window = this.#windows.get(slot);
-        if (!window) this.#windows.set(slot, (window = new PatternWindow(compiled)));
-        matched = window.push(observation);
-      }
-      if (matched) (out ??= []).push(this.#patternMatch(event, slot));
-    };
-    if (touched) for (const slot of touched) evaluate(slot);
+    if (touched === undefined && !index.hasUnanchored) {
+      if (out === undefined) return [];
+      this.counters.matches += out.length;
+      return out;
+    }
+    this.#observation = undefined;
+    if (touched) for (const slot of touched) out = this.#evaluate(event, slot, out);
     for (const slot of index.unanchored()) {
       if (touched?.has(slot) || !index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
-      evaluate(slot);
+      out = this.#evaluate(event, slot, out);
     }
+    this.#observation = undefined;
     if (out) this.counters.matches += out.length;
     return out ?? [];
+  }
+
+  #evaluate(event: LogEvent, slot: number, out: EventMatch[] | undefined): EventMatch[] | undefined {
+    const compiled = this.reader.index.pattern(slot);
+    if (!compiled) return out;
+    const observation = (this.#observation ??= observationOf(event, this.#at));
+    let matched: PatternMatch | undefined;
+    if (compiled.single) matched = compiled.match([observation]);
+    else if (compiled.touches(observation)) {
+      let window = this.#windows.get(slot);
+      if (!window) this.#windows.set(slot, (window = new PatternWindow(compiled)));
+      matched = window.push(observation);
+    }
+    if (matched) (out ??= []).push(this.#patternMatch(event, slot));
+    return out;
   }
 
   #valueMatch(event: LogEvent, v: EventValue, slot: number): EventMatch {
