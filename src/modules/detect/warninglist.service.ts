@@ -436,7 +436,8 @@ class SuppressorCache {
     this.lists = lists;
     const owners = new Set(lists.filter((l) => l.scope === 'member').map((l) => l.member_code));
     for (const code of this.members.keys()) if (!owners.has(code)) this.members.delete(code);
-    for (const code of this.combined.keys()) if (!owners.has(code)) this.combined.delete(code);
+    // Combinations are cheap to make again, and a stale one would keep replaced lists in memory.
+    this.combined.clear();
   }
 
   part(current: Part | undefined, lists: repo.ListRow[], store: (part: Part | undefined) => void): Promise<Suppressor> | undefined {
