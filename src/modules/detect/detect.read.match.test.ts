@@ -63,7 +63,7 @@ describe('matching a log read on threads', () => {
   it('finds the matches, in order, and counts the events and values, as reading every event here does', async () => {
     const index = indexOf(ANCHORED);
     const here = await matchAll(index, text, { threads: 0 });
-    const threads = await matchAll(index, text, { threads: 2, parallelFrom: 1, runBytes: 16_384, readWhileStarting: false });
+    const threads = await matchAll(index, text, { threads: 2, parallelFrom: 1, runBytes: 16_384, readHere: false });
     assert.ok(here.matches.some((m) => m.match === 'pattern'), 'patterns matched too');
     assert.ok(here.matches.length > 200);
     assert.deepEqual(threads.matches, here.matches);
@@ -76,7 +76,7 @@ describe('matching a log read on threads', () => {
     const matcher = new EventMatcher(new IndexReader(index, analyst, []));
     assert.equal(matcher.candidates(), undefined);
     const here = await matchAll(index, text, { threads: 0 });
-    const threads = await matchAll(index, text, { threads: 2, parallelFrom: 1, runBytes: 16_384, readWhileStarting: false });
+    const threads = await matchAll(index, text, { threads: 2, parallelFrom: 1, runBytes: 16_384, readHere: false });
     assert.deepEqual(threads.matches, here.matches);
     assert.deepEqual(threads.counters, here.counters);
   });

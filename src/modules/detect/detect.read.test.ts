@@ -37,7 +37,7 @@ async function parallel(data: Buffer | string, options: ReadBatchOptions, chunkS
 }
 
 /** Small runs and no minimum size: the input is cut into many runs, all read on two threads. */
-const ON_THREADS: ReadBatchOptions = { threads: 2, parallelFrom: 1, runBytes: 64, readWhileStarting: false };
+const ON_THREADS: ReadBatchOptions = { threads: 2, parallelFrom: 1, runBytes: 64, readHere: false };
 
 const EVE = [
   '\uFEFF{"timestamp":"2024-01-15T10:00:00.123456+0000","event_type":"dns","src_ip":"10.0.0.1","dest_ip":"192.0.2.53","dns":{"rrname":"bücher.example","rrtype":"A"}}',

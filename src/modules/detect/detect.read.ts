@@ -29,6 +29,10 @@ const HEAD_LIMIT_BYTES = 16 * 1024 * 1024;
 const RUN_BYTES = 1024 * 1024;
 /** Runs in flight per reader thread: one being read, one waiting. */
 const RUNS_PER_THREAD = 2;
+/** Runs a new thread is given smaller (halving back from a full one) while its code warms up. */
+const WARM_UP_RUNS = 4;
+/** Runs this thread may read ahead of the oldest one still on a thread. */
+const RUNS_AHEAD_HERE = 16;
 const MAX_THREADS = 4;
 
 export interface EventBatch {
@@ -45,14 +49,14 @@ export interface ReadBatchOptions extends ReadLogOptions {
    * undefined when every event must be passed on (patterns no value anchors).
    */
   readonly candidates?: () => KeyFilter | undefined;
-  /** Reader threads; default: the cores, at most 4. 0 reads in this thread. */
+  /** Reader threads beside this one; default: one less than the cores, at least 1, at most 4. 0 reads in this thread only. */
   readonly threads?: number;
   /** Inputs shorter than this many bytes are read in this thread (default 4 MiB). */
   readonly parallelFrom?: number;
   /** Bytes per run handed to a reader thread (default 1 MiB). */
   readonly runBytes?: number;
-  /** Read runs in this thread while the reader threads start (default true). */
-  readonly readWhileStarting?: boolean;
+  /** Read runs in this thread too while the reader threads start or are busy (default true). */
+  readonly readHere?: boolean;
 }
 
 /** What a reader thread is started with. */
@@ -96,7 +100,7 @@ export type FromReader = { kind: 'ready' } | { kind: 'run'; result: RunResult } 
  */
 export function readEventBatches(input: AsyncIterable<Buffer | string>, options: ReadBatchOptions = {}): AsyncGenerator<EventBatch> {
   checkReadOptions(options);
-  const threads = options.threads ?? Math.min(MAX_THREADS, availableParallelism());
+  const threads = options.threads ?? Math.max(1, Math.min(MAX_THREADS, availableParallelism() - 1));
   if (!Number.isInteger(threads) || threads < 0) throw new TypeError(`threads must be a whole number, not ${threads}`);
   return batches(input, options, threads);
 }
@@ -269,12 +273,34 @@ class RunCutter {
 const WORKER_ENTRY = new URL('./detect.read.worker.ts', import.meta.url);
 const runsTypeScript = WORKER_ENTRY.pathname.endsWith('.ts');
 
-// Under TypeScript the thread loads its sources through tsx's CommonJS hooks: they start in
-// a fraction of the time of its ESM loader, which would run one more thread per reader.
+// Under TypeScript, when the bundle cannot be made, the thread loads its sources through tsx's
+// CommonJS hooks (its ESM loader would start one more thread per reader, and slower).
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 require('tsx/cjs/api').require(workerData.entry, workerData.entry);
 `;
+
+let bundle: Promise<string | undefined> | undefined;
+
+/**
+ * Under TypeScript, the reader thread's sources bundled into one script, once per process, by
+ * esbuild (which tsx runs on): a thread then starts in tens of milliseconds instead of the
+ * hundreds tsx takes to load and transform the same files in each new thread.
+ */
+function bundledWorker(): Promise<string | undefined> {
+  bundle ??= (async () => {
+    try {
+      const esbuild = await import('esbuild');
+      const built = await esbuild.build({
+        entryPoints: [fileURLToPath(WORKER_ENTRY)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
+      });
+      return built.outputFiles[0]?.text;
+    } catch {
+      return undefined;
+    }
+  })();
+  return bundle;
+}
 
 interface Waiting {
   resolve(result: RunResult): void;
@@ -285,6 +311,8 @@ interface Reader {
   readonly worker: Worker;
   ready: boolean;
   inFlight: number;
+  /** Runs read so far: a new thread runs cold code, and is given small runs while it warms up. */
+  done: number;
 }
 
 class ReaderPool {
@@ -294,13 +322,13 @@ class ReaderPool {
   #failure: Error | undefined;
   #id = 0;
 
-  constructor(threads: number, init: Omit<ReaderInit, 'entry'>) {
+  constructor(threads: number, init: Omit<ReaderInit, 'entry'>, script: string | undefined) {
     const workerData: ReaderInit = { ...init, entry: runsTypeScript ? fileURLToPath(WORKER_ENTRY) : WORKER_ENTRY.href };
     // The parent's flags are not passed on: some (heap sizes, loaders) are invalid in a worker.
     const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
     for (let i = 0; i < threads; i++) {
-      const worker = runsTypeScript ? new Worker(BOOTSTRAP, { ...options, eval: true }) : new Worker(WORKER_ENTRY, options);
-      const reader: Reader = { worker, ready: false, inFlight: 0 };
+      const worker = !runsTypeScript ? new Worker(WORKER_ENTRY, options) : new Worker(script ?? BOOTSTRAP, { ...options, eval: true });
+      const reader: Reader = { worker, ready: false, inFlight: 0, done: 0 };
       liveThreads++;
       this.#exited.push(new Promise<void>((resolve) => worker.once('exit', (code) => {
         liveThreads--;
@@ -316,6 +344,7 @@ class ReaderPool {
         const waiting = this.#waiting.get(id);
         this.#waiting.delete(id);
         reader.inFlight--;
+        reader.done++;
         if (message.kind === 'run') {
           threadRuns++;
           waiting?.resolve(message.result);
@@ -333,18 +362,29 @@ class ReaderPool {
     this.#waiting.clear();
   }
 
-  /** Is a thread started and ready for runs? */
-  get ready(): boolean {
-    return this.#readers.some((r) => r.ready);
+  /** Has a started thread fewer runs in hand than it can take? */
+  get hasRoom(): boolean {
+    for (const r of this.#readers) if (r.ready && r.inFlight < RUNS_PER_THREAD) return true;
+    return false;
   }
 
-  /** Reads a run on the thread with the fewest runs in hand, a ready one if any (a thread takes its messages once started). */
-  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null): Promise<RunResult> {
-    if (this.#failure) return Promise.reject(this.#failure);
+  /** The thread the next run goes to: the one with the fewest runs in hand, a ready one if any (a thread takes its messages once started). */
+  #next(): Reader {
     let reader = this.#readers[0]!;
     for (const r of this.#readers) {
       if ((r.ready && !reader.ready) || (r.ready === reader.ready && r.inFlight < reader.inFlight)) reader = r;
     }
+    return reader;
+  }
+
+  /** The share of a full run the next thread should be given: 1/16, 1/8, 1/4, 1/2 for its first runs, then all. */
+  get nextShare(): number {
+    return 1 / 2 ** Math.max(0, WARM_UP_RUNS - this.#next().done);
+  }
+
+  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null): Promise<RunResult> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const reader = this.#next();
     const id = this.#id++;
     const result = new Promise<RunResult>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
     // Awaited in input order, maybe after a later run failed: not an unhandled rejection meanwhile.
@@ -363,40 +403,64 @@ class ReaderPool {
 }
 
 type Pending =
-  | { readonly kind: 'run'; readonly result: Promise<RunResult>; readonly end: number }
+  | { readonly kind: 'run'; readonly result: Promise<RunResult>; readonly end: number; done: boolean }
   | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
+
+function pendingRun(result: Promise<RunResult>, end: number, done: boolean): Pending {
+  const entry = { kind: 'run' as const, result, end, done };
+  if (!done) void result.then(() => (entry.done = true), () => (entry.done = true));
+  return entry;
+}
 
 async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat, options: ReadBatchOptions, threads: number): AsyncGenerator<EventBatch> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } });
+  const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } }, runsTypeScript ? await bundledWorker() : undefined);
   const cutter = new RunCutter(options.runBytes ?? RUN_BYTES, maxLineBytes);
   const pending: Pending[] = [];
-  const maxPending = threads * RUNS_PER_THREAD;
+  // Runs in the threads' hands, and those read here meanwhile, waiting behind them: a thread
+  // slower than this one (still warming up, or given less of the CPU) holds back little.
+  const maxPending = threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE;
   let line = 1;
   let localReader: LineRunReader | undefined;
   const onError = options.onError;
   const report = (at: number, offset: number, message: string) => onError?.({ line: at, offset, message: `line ${at} (byte ${offset}): ${message}` });
 
-  /** Hands out the runs cut; true when some were read here (the threads are not ready). */
-  const send = (): boolean => {
-    let here = false;
-    for (const piece of cutter.pieces) {
-      if (piece.kind === 'oversized') {
-        pending.push(piece);
-      } else {
-        const filter = options.candidates?.()?.buffer ?? null;
-        const end = piece.offset + piece.bytes.length;
-        // While the threads start, this one reads.
-        const local = !pool.ready && options.readWhileStarting !== false;
-        here ||= local;
-        const result = !local
-          ? pool.read(piece.bytes, piece.offset, filter)
-          : Promise.resolve(readRun(localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes }), { id: -1, bytes: piece.bytes, offset: piece.offset, filter }));
-        pending.push({ kind: 'run', result, end });
-      }
+  /**
+   * Hands a run to a thread with room for it, or reads it here when none has (the threads are
+   * starting, or busy): this thread's time is not left idle while it waits for them.
+   */
+  const dispatch = (piece: Piece): boolean => {
+    if (piece.kind === 'oversized') {
+      pending.push(piece);
+      return false;
     }
-    cutter.pieces.length = 0;
-    return here;
+    const filter = options.candidates?.()?.buffer ?? null;
+    const end = piece.offset + piece.bytes.length;
+    const here = (bytes: Buffer, offset: number) => {
+      localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes });
+      pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter })), offset + bytes.length, true));
+    };
+    if (options.readHere === false) {
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter), end, false));
+      return false;
+    }
+    if (!pool.hasRoom) {
+      here(piece.bytes, piece.offset);
+      return true;
+    }
+    // A thread warming up takes the first lines of the run; this thread reads the rest.
+    const share = pool.nextShare;
+    const cut = share < 1 ? piece.bytes.indexOf(0x0a, Math.floor(piece.bytes.length * share)) + 1 : 0;
+    if (cut <= 0 || cut >= piece.bytes.length) {
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter), end, false));
+      return false;
+    }
+    // Copied out: the part sent is moved to the thread with its whole buffer.
+    const first = Buffer.allocUnsafeSlow(cut);
+    piece.bytes.copy(first, 0, 0, cut);
+    pending.push(pendingRun(pool.read(first, piece.offset, filter), piece.offset + cut, false));
+    here(piece.bytes.subarray(cut), piece.offset + cut);
+    return true;
   };
   // A run's outcome is taken in input order, whatever thread read it.
   async function* settle(piece: Pending): AsyncGenerator<EventBatch> {
@@ -414,15 +478,23 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     yield { events, dropped: result.read - events.length, droppedValues: result.valueCount - result.values.length };
   }
 
+  async function* handOut(): AsyncGenerator<EventBatch> {
+    for (const piece of cutter.pieces) {
+      // After a run read here, the threads' messages are let in (results, a thread ready).
+      if (dispatch(piece)) await new Promise<void>((resolve) => setImmediate(resolve));
+      // Runs already read go out at once; past the window, the oldest is waited for.
+      while (pending.length > 0 && (pending.length >= maxPending || pending[0]!.kind === 'oversized' || pending[0]!.done)) yield* settle(pending.shift()!);
+    }
+    cutter.pieces.length = 0;
+  }
+
   try {
     for await (const bytes of input) {
       cutter.push(bytes);
-      // Reading here, let the threads' messages in: one says a thread is ready.
-      if (send()) await new Promise<void>((resolve) => setImmediate(resolve));
-      while (pending.length >= maxPending) yield* settle(pending.shift()!);
+      yield* handOut();
     }
     cutter.end();
-    send();
+    yield* handOut();
     while (pending.length > 0) yield* settle(pending.shift()!);
     options.onProgress?.(cutter.position);
   } finally {
