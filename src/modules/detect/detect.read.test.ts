@@ -217,6 +217,25 @@ describe('reading on threads', () => {
     assert.equal(readerThreads(), 0);
   });
 
+  it('passes on the events of a live feed as they come, reading it here', async () => {
+    let more!: () => void;
+    const gate = new Promise<void>((resolve) => (more = resolve));
+    async function* feed(): AsyncGenerator<string> {
+      yield '{"src_ip":"10.0.0.1"}\n';
+      await gate;
+      yield '{"src_ip":"10.0.0.2"}\n';
+    }
+    const batches = readEventBatches(feed(), { threads: 2 });
+    const first = await Promise.race([batches.next(), new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5000))]);
+    assert.notEqual(first, 'still waiting', 'the first event came before the feed went on');
+    assert.equal(first !== 'still waiting' && !first.done ? first.value.events[0]?.line : undefined, 1);
+    assert.equal(readerThreads(), 0);
+    more();
+    const second = await batches.next();
+    assert.equal(!second.done ? second.value.events[0]?.line : undefined, 2);
+    assert.equal((await batches.next()).done, true);
+  });
+
   it('checks its options when called', () => {
     const input = chunked('', 1);
     assert.throws(() => readEventBatches(input, { format: 'xml' as never }), TypeError);

@@ -24,6 +24,8 @@ import { OBSERVABLE_KINDS } from './observable.js';
 
 /** Inputs shorter than this are read in this thread: starting reader threads costs more. */
 const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+/** While the first bytes are gathered, an input silent this long is read in this thread (a live feed). */
+const HEAD_WAIT_MS = 250;
 /** Bytes read ahead to settle the format before giving up on reading in parallel. */
 const HEAD_LIMIT_BYTES = 16 * 1024 * 1024;
 const RUN_BYTES = 1024 * 1024;
@@ -124,6 +126,7 @@ async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatc
   let headBytes = 0;
   let ended = false;
   let format: LineFormat | undefined;
+  let waiting: Promise<IteratorResult<Buffer>> | undefined;
   const parallelFrom = options.parallelFrom ?? PARALLEL_FROM_BYTES;
   if (threads > 0) {
     for (;;) {
@@ -134,7 +137,13 @@ async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatc
           break;
         }
       }
-      const next = await source.next();
+      const asked = source.next();
+      const next = await arrivesWithin(asked, HEAD_WAIT_MS);
+      if (next === undefined) {
+        // A log that keeps us waiting (a live feed) is read here, its events passed on as they come.
+        waiting = asked;
+        break;
+      }
       if (next.done) {
         ended = true;
         break;
@@ -144,7 +153,7 @@ async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatc
       headBytes += next.value.length;
     }
   }
-  const rest = replayThen(head, ended ? undefined : source);
+  const rest = replayThen(head, ended ? undefined : source, waiting);
   if (format === undefined) {
     for await (const events of readLogEvents(rest, options)) yield { events, dropped: 0, droppedValues: 0 };
     return;
@@ -152,12 +161,24 @@ async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatc
   yield* readInParallel(rest, format, options, threads);
 }
 
-async function* replayThen(head: Buffer[], source: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
+/** The next chunk, or undefined when it takes longer than `ms` to come. */
+async function arrivesWithin<T>(next: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([next, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function* replayThen(head: Buffer[], source: AsyncIterator<Buffer> | undefined, asked?: Promise<IteratorResult<Buffer>>): AsyncGenerator<Buffer> {
   try {
     while (head.length > 0) yield head.shift()!;
     if (source === undefined) return;
     for (;;) {
-      const next = await source.next();
+      const next = await (asked ?? source.next());
+      asked = undefined;
       if (next.done) return;
       yield next.value;
     }
