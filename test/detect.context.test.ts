@@ -202,6 +202,21 @@ for (const dialect of DIALECTS) {
       assert.equal((await awareness(tst, family.id)).statusCode, 400);
     });
 
+    it('lists the values several originators name, as far as the reader may know their indicators', async () => {
+      const values = async (token: string, query = '') => {
+        const response = await node.app.inject({ method: 'GET', url: `/api/v1/detect/correlations${query}`, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(response.statusCode, 200, response.body);
+        return (response.json() as { values: Array<{ kind: string; value: string; originators: number; indicators: Array<{ id: string }> }> }).values.map((v) => `${v.kind}:${v.value} ${v.originators}/${v.indicators.length}`);
+      };
+      // The address is named twice by the test member and once by Germany, in an indicator only Germany may read.
+      assert.deepEqual(await values(tst), ['domain:shared.example 2/2']);
+      assert.deepEqual(await values(deu), ['ipv4:203.0.113.50 2/3', 'domain:shared.example 2/2']);
+      assert.deepEqual(await values(deu, '?kind=domain'), ['domain:shared.example 2/2']);
+      assert.deepEqual(await values(deu, '?min_originators=3'), []);
+      const bad = await node.app.inject({ method: 'GET', url: '/api/v1/detect/correlations?min_originators=1', headers: { authorization: `Bearer ${deu}` } });
+      assert.equal(bad.statusCode, 400);
+    });
+
     it('refuses to report without an identity, without the right to write intel, or with an unknown marking, before reading the log', async () => {
       const none = await match(noIdentity, log, '&report_sightings=true');
       assert.equal(none.statusCode, 400, none.body);

@@ -235,3 +235,56 @@ export async function mostSighted(ctx: AppContext, actor: Principal, options: { 
   ranked.sort((a, b) => b.members - a.members || b.count - a.count || (b.last_seen ?? '').localeCompare(a.last_seen ?? '') || a.id.localeCompare(b.id));
   return { indicators: ranked.slice(0, options.limit), sightings_read: read, truncated };
 }
+
+export interface CorrelatedValue {
+  kind: ObservableKind;
+  value: string;
+  /** Distinct originators (created_by_ref) of the indicators naming it. */
+  originators: number;
+  indicators: Array<{ id: string; created_by_ref: string | null }>;
+}
+
+/**
+ * The values that indicators of several originators name, as far as the reader may know them,
+ * most originators first: where members' intelligence meets.
+ */
+export async function correlatedValues(
+  ctx: AppContext,
+  detection: Detection,
+  actor: Principal,
+  options: { minOriginators: number; limit: number; kind?: ObservableKind },
+): Promise<{ values: CorrelatedValue[] }> {
+  const reader = await IndexReader.of(ctx, detection, actor);
+  const index = reader.index;
+  const found: CorrelatedValue[] = [];
+  for (const shared of index.sharedValues(options.kind)) {
+    const creators = new Set<string | null>();
+    const indicators: CorrelatedValue['indicators'] = [];
+    for (const slot of shared.slots) {
+      if (!reader.mayRead(slot)) continue;
+      const creator = index.creator(slot);
+      creators.add(creator);
+      indicators.push({ id: index.id(slot), created_by_ref: creator });
+    }
+    if (creators.size >= Math.max(2, options.minOriginators)) found.push({ kind: shared.kind, value: shared.value, originators: creators.size, indicators });
+  }
+  found.sort((a, b) => b.originators - a.originators || b.indicators.length - a.indicators.length || a.value.localeCompare(b.value));
+  // Indicators whose pattern a granular marking hides from the reader are taken out, and the counts made again.
+  const out: CorrelatedValue[] = [];
+  for (let i = 0; i < found.length && out.length < options.limit; i += options.limit) {
+    const batch = found.slice(i, i + options.limit);
+    const granular = [...new Set(batch.flatMap((v) => v.indicators.map((h) => h.id)).filter((id) => index.isGranular(index.slotOf(id) ?? -1)))];
+    const shown = new Set<string>();
+    for (let j = 0; j < granular.length; j += 500) {
+      const ids = granular.slice(j, j + 500);
+      const page = await intel.listObjects(ctx, actor, { ids, types: ['indicator'], limit: ids.length });
+      for (const o of page.objects) if (typeof o['pattern'] === 'string') shown.add(o.id);
+    }
+    for (const v of batch) {
+      const kept = v.indicators.filter((h) => !index.isGranular(index.slotOf(h.id) ?? -1) || shown.has(h.id));
+      const originators = new Set(kept.map((h) => h.created_by_ref)).size;
+      if (originators >= Math.max(2, options.minOriginators) && out.length < options.limit) out.push({ ...v, indicators: kept, originators });
+    }
+  }
+  return { values: out };
+}

@@ -290,6 +290,21 @@ export class DetectIndex {
     return table === undefined ? NONE : this.#live(table, value);
   }
 
+  /**
+   * Exact values that several live indicators name (candidates for correlation: the caller
+   * decides whose they are and who may know of them), kind by kind.
+   */
+  *sharedValues(kind?: ObservableKind): Generator<{ kind: ObservableKind; value: string; slots: readonly number[] }> {
+    for (const [k, table] of this.#exact) {
+      if (kind !== undefined && k !== kind) continue;
+      for (const [value, entry] of table) {
+        if (typeof entry === 'number') continue;
+        const slots = this.#live(table, value);
+        if (slots.length > 1) yield { kind: k, value, slots };
+      }
+    }
+  }
+
   /** Does any indicator name a value of this kind (exactly, or as an address prefix)? */
   hasKind(kind: ObservableKind): boolean {
     return this.#exact.has(kind) || (kind === 'ipv4' && this.#lengths4.length > 0) || (kind === 'ipv6' && this.#lengths6.length > 0);

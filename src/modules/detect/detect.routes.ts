@@ -7,7 +7,7 @@ import { shieldwallError } from '../../core/errors.js';
 import { LOG_FORMATS, type LogFormat } from './formats.js';
 import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
 import * as service from './detect.service.js';
-import { awarenessOf, mostSighted } from './detect.context.js';
+import { awarenessOf, correlatedValues, mostSighted } from './detect.context.js';
 import { matchStream, parseColumns } from './detect.match.js';
 import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from './detect.sightings.js';
 
@@ -144,6 +144,33 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
         const q = request.query;
         const since = q.since === undefined ? undefined : new Date(q.since).toISOString();
         return mostSighted(ctx, request.principal!, { minMembers: q.min_members ?? 1, limit: q.limit ?? 50, ...(since ? { since } : {}) });
+      },
+    );
+
+    app.get<{ Querystring: { min_originators?: number; limit?: number; kind?: string } }>(
+      '/api/v1/detect/correlations',
+      {
+        config: { permission: 'intel:read' },
+        schema: {
+          summary: 'Values that indicators of several originators name (exact values), most originators first, among the indicators the caller may read',
+          querystring: Type.Object({
+            min_originators: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000, default: 2 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+            kind: Type.Optional(Kind),
+          }),
+          response: {
+            200: Type.Object({
+              values: Type.Array(
+                Type.Object({ kind: Kind, value: Type.String(), originators: Type.Integer(), indicators: Type.Array(Type.Object({ id: Type.String(), created_by_ref: Type.Union([Type.String(), Type.Null()]) })) }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        await detection.ready();
+        const q = request.query;
+        return correlatedValues(ctx, detection, request.principal!, { minOriginators: q.min_originators ?? 2, limit: q.limit ?? 100, ...(q.kind ? { kind: q.kind as ObservableKind } : {}) });
       },
     );
 
