@@ -16,7 +16,7 @@ import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
 import { shieldwallError } from './core/errors.js';
 import { enforcePermissions, errorReply } from './core/http.js';
-import { loggerOptions, type Logger } from './core/logger.js';
+import { RequestLog, serverLogger, type Logger } from './core/logger.js';
 import { createMetrics } from './core/metrics.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
@@ -79,7 +79,7 @@ const DASHBOARD = fileURLToPath(new URL('../web/index.html', import.meta.url));
 
 export async function buildApp(options: BuildOptions): Promise<Node> {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.config.logLevel),
+    ...(options.logger === false ? { logger: false } : { loggerInstance: serverLogger(options.config.logLevel), logController: new RequestLog() }),
     bodyLimit: options.config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     // Client certificates are asked for, not required: tokens and sign-in still work over HTTPS,
