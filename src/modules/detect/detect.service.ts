@@ -266,6 +266,8 @@ export class Detection {
  * pair and remembered, so a hit costs a map probe rather than a rule evaluation.
  */
 export class IndexReader {
+  /** Sets by key, built once per snapshot of the sets (the snapshots are never changed). */
+  static readonly #byKey = new WeakMap<object, ReadonlyMap<number, ObjectAccess>>();
   readonly #memo = new Map<number, boolean>();
   readonly #sets: ReadonlyMap<number, ObjectAccess>;
 
@@ -273,13 +275,18 @@ export class IndexReader {
     readonly index: DetectIndex,
     readonly principal: Principal,
     sets: ReadonlyArray<{ key: number; access: ObjectAccess }>,
+    /** Told of a slot whose access set is not among `sets` (the slot is then unreadable). */
+    readonly onUnknownSet?: (key: number) => void,
   ) {
-    this.#sets = new Map(sets.map((s) => [s.key, s.access]));
+    let byKey = IndexReader.#byKey.get(sets);
+    if (!byKey) IndexReader.#byKey.set(sets, (byKey = new Map(sets.map((s) => [s.key, s.access]))));
+    this.#sets = byKey;
   }
 
+  /** A reader per request: the access sets come from memory unless new ones may exist (no query per lookup). */
   static async of(ctx: AppContext, detection: Detection, principal: Principal): Promise<IndexReader> {
     await detection.ready();
-    return new IndexReader(detection.index, principal, await intel.accessSets(ctx));
+    return new IndexReader(detection.index, principal, await intel.knownAccessSets(ctx), (key) => intel.accessSetUnknown(ctx, key));
   }
 
   /** May the reader know of the indicator in this slot? */
@@ -289,6 +296,7 @@ export class IndexReader {
     let allowed = this.#memo.get(key);
     if (allowed === undefined) {
       const access = this.#sets.get(index.accessKey(slot));
+      if (access === undefined) this.onUnknownSet?.(index.accessKey(slot));
       allowed = access !== undefined && canRead(this.principal, { ...access, createdByRef: index.creator(slot) });
       this.#memo.set(key, allowed);
     }
