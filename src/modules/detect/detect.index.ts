@@ -78,9 +78,13 @@ function ownCopy(value: string): string {
 
 const ID_PREFIX = 'indicator--';
 
-function isLowerHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+function lowerHexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
+
+const packed = new Array<number>(16);
 
 /**
  * Indicator ids as held: 'indicator--' and a lower-case UUID packed into its 16 bytes (one
@@ -88,16 +92,20 @@ function isLowerHex(c: number): boolean {
  */
 function packId(id: string): string {
   if (id.length === ID_PREFIX.length + 36 && id.startsWith(ID_PREFIX)) {
-    let hex = '';
-    let ok = true;
-    for (let i = ID_PREFIX.length; i < id.length && ok; i++) {
-      const c = id.charCodeAt(i);
-      const at = i - ID_PREFIX.length;
-      if (at === 8 || at === 13 || at === 18 || at === 23) ok = c === 0x2d;
-      else if (isLowerHex(c)) hex += id[i];
-      else ok = false;
+    let at = ID_PREFIX.length;
+    let byte = 0;
+    for (; byte < 16; byte++) {
+      if (at === 19 || at === 24 || at === 29 || at === 34) {
+        if (id.charCodeAt(at) !== 0x2d) break;
+        at++;
+      }
+      const high = lowerHexValue(id.charCodeAt(at));
+      const low = lowerHexValue(id.charCodeAt(at + 1));
+      if (high < 0 || low < 0) break;
+      packed[byte] = high * 16 + low;
+      at += 2;
     }
-    if (ok) return Buffer.from(hex, 'hex').toString('latin1');
+    if (byte === 16) return String.fromCharCode(...packed);
   }
   return id.length === 16 || id.charCodeAt(0) === 0 ? `\u0000${id}` : id;
 }
