@@ -43,16 +43,12 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** FNV-1a over the UTF-16 code units, mixed twice: one multiplication per character. */
 function hashString(seed: number, s: string): void {
   let a = Math.imul(seed, 0x9e3779b1) ^ 0x811c9dc5;
-  let b = seed + s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b + c, 0x5bd1e995) ^ (b >>> 13);
-  }
+  for (let i = 0; i < s.length; i++) a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
   h1 = fmix(a);
-  h2 = fmix(b ^ h1);
+  h2 = fmix(a ^ 0x5bd1e995 ^ s.length);
 }
 
 function hashV4(length: number, network: number): void {
