@@ -168,7 +168,8 @@ async function* replay(chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
 }
 
-async function drive(pool: Pool, paths: () => string, token: string, durationS: number): Promise<{ perSecond: number; p50: number; p99: number; requests: number; errors: number }> {
+/** A closed loop: `connections` requests in flight, each sent as the one before it is answered. */
+async function drive(pool: Pool, paths: () => string, token: string, durationS: number, connections: number): Promise<{ perSecond: number; p50: number; p99: number; requests: number; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + durationS * 1000;
@@ -182,7 +183,7 @@ async function drive(pool: Pool, paths: () => string, token: string, durationS: 
     }
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
@@ -243,7 +244,15 @@ async function main(): Promise<void> {
   // --- lookup under load from this process -----------------------------------------------------
   log('starting a node on the same store');
   const node = await startNodeProcess({ SHIELDWALL_DATABASE_URL: `sqlite:${dbFile}`, SHIELDWALL_DATA_DIR: workDir, SHIELDWALL_FEDERATION: '0' });
-  const pool = new Pool(node.url, { connections: 16 });
+  // The harness keeps everything the node writes and searches it again on every write; under load
+  // that cost this process, the load generator, several times the server's own work per request (357
+  // against 101 us of CPU per GET /api/v1/me, measured). The node's log is drained unread instead.
+  for (const stream of [node.child.stdout!, node.child.stderr!]) {
+    stream.removeAllListeners('data');
+    stream.resume();
+  }
+  const connections = 16;
+  const pool = new Pool(node.url, { connections });
   try {
     for (;;) {
       const response = await pool.request({ method: 'GET', path: '/api/v1/detect/status', headers: { authorization: `Bearer ${node.token}` } });
@@ -261,13 +270,13 @@ async function main(): Promise<void> {
       const value = n % 10 === 0 ? (kindOf(k) === 'ipv4' ? ipv4(k) : kindOf(k) === 'domain' ? domain(k) : digest('sha256', k, 'i')) : digest('sha256', n, 'miss');
       return `/api/v1/lookup?value=${encodeURIComponent(value)}`;
     };
-    await drive(pool, lookupPath, node.token, 2);
-    await drive(pool, () => '/api/v1/me', node.token, 2);
-    const trivial = await drive(pool, () => '/api/v1/me', node.token, seconds);
-    const lookups = await drive(pool, lookupPath, node.token, seconds);
+    await drive(pool, lookupPath, node.token, 2, connections);
+    await drive(pool, () => '/api/v1/me', node.token, 2, connections);
+    const trivial = await drive(pool, () => '/api/v1/me', node.token, seconds, connections);
+    const lookups = await drive(pool, lookupPath, node.token, seconds, connections);
     const ratio = lookups.perSecond / trivial.perSecond;
     if (lookups.errors + trivial.errors > 0) throw new Error(`${lookups.errors + trivial.errors} requests failed`);
-    log(`lookup: ${fmt(lookups.perSecond)} requests/s, p50 ${lookups.p50.toFixed(2)} ms, p99 ${lookups.p99.toFixed(2)} ms; trivial route ${fmt(trivial.perSecond)} requests/s, p99 ${trivial.p99.toFixed(2)} ms`);
+    log(`lookup over ${connections} connections: ${fmt(lookups.perSecond)} requests/s, p50 ${lookups.p50.toFixed(2)} ms, p99 ${lookups.p99.toFixed(2)} ms; trivial route ${fmt(trivial.perSecond)} requests/s, p99 ${trivial.p99.toFixed(2)} ms`);
 
     const table = [
       '| measure | goal | result | baseline (same run) | ratio |',
@@ -275,7 +284,7 @@ async function main(): Promise<void> {
       `| index rebuild, ${fmt(status.indicators)} indicators | <= 10 s | ${rebuildS.toFixed(2)} s | | |`,
       `| index memory | <= 300 bytes per indicator | ${bytesPerIndicator.toFixed(0)} bytes | | |`,
       `| bulk match, ${fmt(summary.events)} EVE events, one process | >= 250,000 events/s | ${fmt(matchPerS)} events/s (${fmt(matched)} matches) | ${fmt(readOnly / readS)} events/s (reading alone) | ${(matchPerS / (readOnly / readS)).toFixed(2)} |`,
-      `| lookup API, 16 connections from a second process | >= 0.7 of trivial, p99 <= 5 ms | ${fmt(lookups.perSecond)} requests/s, p99 ${lookups.p99.toFixed(2)} ms | ${fmt(trivial.perSecond)} requests/s, p99 ${trivial.p99.toFixed(2)} ms (GET /api/v1/me) | ${ratio.toFixed(2)} |`,
+      `| lookup API, ${connections} connections from a second process | >= 0.7 of trivial, p99 <= 5 ms | ${fmt(lookups.perSecond)} requests/s, p99 ${lookups.p99.toFixed(2)} ms | ${fmt(trivial.perSecond)} requests/s, p99 ${trivial.p99.toFixed(2)} ms (GET /api/v1/me) | ${ratio.toFixed(2)} |`,
     ];
     process.stdout.write(`\n${table.join('\n')}\n`);
     process.stdout.write(
