@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { writeTransaction } from '../../db/database.js';
+import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { hasPermission, type Permission } from '../../policy/permissions.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
@@ -190,7 +190,7 @@ export async function createWarningList(ctx: AppContext, actor: Principal, input
   }
   const id = randomUUID();
   const at = ctx.clock.now().toISOString();
-  await writeTransaction(ctx.store, async (tx) => {
+  await changeLists(ctx, async (tx) => {
     await assertNameFree(tx.db, member, name);
     const revision = await repo.nextRevision(tx.db);
     await repo.insertList(tx.db, { id, member_code: member, name, description, scope, entries: 0, revision, created_at: at, created_by: actorName(actor), updated_at: at });
@@ -203,7 +203,7 @@ export async function updateWarningList(ctx: AppContext, actor: Principal, id: s
   const name = change.name === undefined ? undefined : checkName(change.name);
   const description = change.description === undefined ? undefined : checkDescription(change.description);
   const scope = change.scope === undefined ? undefined : checkScope(change.scope);
-  await writeTransaction(ctx.store, async (tx) => {
+  await changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     if (scope !== undefined && scope !== row.scope && !isNodeAdmin(actor)) throw shieldwallError('FORBIDDEN', ALLIANCE_RULE);
     if (scope === 'member' && row.member_code === null) throw shieldwallError('BAD_REQUEST', 'this list belongs to no member, so it cannot become a member list');
@@ -222,7 +222,7 @@ export async function updateWarningList(ctx: AppContext, actor: Principal, id: s
 }
 
 export async function deleteWarningList(ctx: AppContext, actor: Principal, id: string): Promise<void> {
-  await writeTransaction(ctx.store, async (tx) => {
+  await changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     await repo.nextRevision(tx.db);
     await repo.deleteList(tx.db, id);
@@ -354,7 +354,7 @@ export async function uploadEntries(
     );
   }
   const at = ctx.clock.now().toISOString();
-  const { added, entries } = await writeTransaction(ctx.store, async (tx) => {
+  const { added, entries } = await changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     const before = Number(row.entries);
     let added: number;
@@ -395,7 +395,7 @@ export async function removeEntry(ctx: AppContext, actor: Principal, id: string,
   const parsed = parseEntry(value, kind);
   // A value that no longer parses (stored by another version) is removed as written.
   const normalised = 'error' in parsed ? value.trim() : parsed.value;
-  return writeTransaction(ctx.store, async (tx) => {
+  return changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     const removed = await repo.deleteEntry(tx.db, id, normalised, kind);
     if (removed === 0) {
@@ -418,8 +418,17 @@ interface Part {
 }
 
 /** Compiled lists of one node (context): the alliance's once, each member's once, shared by every request. */
+/**
+ * How long a check of the store's revision counter holds for changes made by other processes
+ * (a change through this process is seen at once): lookups and matches ask for the lists on
+ * every request, and the counter's query was most of a lookup's own cost.
+ */
+export const LISTS_FRESH_MS = 1000;
+
 class SuppressorCache {
   revision = -1;
+  /** When the revision counter was last read (ms, the context's clock); 0 after a change here. */
+  checkedAt = 0;
   lists: repo.ListRow[] = [];
   alliance: Part | undefined;
   readonly members = new Map<string, Part>();
@@ -428,6 +437,9 @@ class SuppressorCache {
   constructor(private readonly ctx: AppContext) {}
 
   async refresh(): Promise<void> {
+    const now = this.ctx.clock.now().getTime();
+    if (this.checkedAt !== 0 && now - this.checkedAt < LISTS_FRESH_MS) return;
+    this.checkedAt = now;
     const revision = await repo.revision(this.ctx.store.db);
     if (revision === this.revision) return;
     const lists = await repo.listLists(this.ctx.store.db);
@@ -455,6 +467,16 @@ class SuppressorCache {
 }
 
 const caches = new WeakMap<AppContext, SuppressorCache>();
+
+/** A change to the lists in one transaction; the next request through this process sees it. */
+async function changeLists<T>(ctx: AppContext, change: (tx: WriteTx) => Promise<T>): Promise<T> {
+  try {
+    return await writeTransaction(ctx.store, change);
+  } finally {
+    const cache = caches.get(ctx);
+    if (cache) cache.checkedAt = 0;
+  }
+}
 
 async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise<Suppressor> {
   const builder = new SuppressorBuilder();

@@ -7,11 +7,12 @@ import { runCli, startNodeProcess } from '../../../test/support/process.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createContext } from '../../app.js';
+import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
 import { normalise, type ObservableKind } from './observable.js';
-import { seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
+import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
@@ -316,9 +317,15 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
     });
 
-    it('recompiles after every change, also for another process on the same store', async () => {
-      const other = createContext({ config: node.ctx.config, store: node.ctx.store, logger: node.ctx.logger });
-      const checkOther = async (value: string) => (await suppressorFor(other, tst)).check('domain', value)?.entry;
+    it('recompiles after every change, also for another process on the same store (within LISTS_FRESH_MS)', async () => {
+      const clock = fixedClock(new Date('2026-11-26T12:00:00Z'));
+      const other = createContext({ config: node.ctx.config, store: node.ctx.store, logger: node.ctx.logger, clock });
+      // Another process reads the store's revision at most every LISTS_FRESH_MS: a change shows once that has passed.
+      const checkOther = async (value: string) => {
+        clock.advance(LISTS_FRESH_MS);
+        return (await suppressorFor(other, tst)).check('domain', value)?.entry;
+      };
+      const checkOtherNow = async (value: string) => (await suppressorFor(other, tst)).check('domain', value)?.entry;
       const list = await create(node.tokens.analyst, { name: 'Changing' });
       const first = await suppressorFor(node.ctx, tst);
       assert.equal(first.check('domain', 'a.example.net'), undefined);
@@ -328,6 +335,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await checkOther('a.example.net'), '*.example.net');
       await call('DELETE', `/api/v1/warning-lists/${list.id}/entries?value=*.example.net`, node.tokens.analyst);
       assert.equal(await check(tst, 'domain', 'a.example.net'), undefined);
+      assert.equal(await checkOtherNow('a.example.net'), '*.example.net', 'within the bound, the other process still has the list it read');
       assert.equal(await checkOther('a.example.net'), undefined);
       await call('PUT', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['example.net']);
       assert.equal(await check(tst, 'domain', 'example.net'), 'example.net');
