@@ -289,6 +289,11 @@ export class IndexReader {
     return new IndexReader(detection.index, principal, await intel.knownAccessSets(ctx), (key) => intel.accessSetUnknown(ctx, key));
   }
 
+  /** The markings of the indicator in this slot (its access set), when known. */
+  access(slot: number): ObjectAccess | undefined {
+    return this.#sets.get(this.index.accessKey(slot));
+  }
+
   /** May the reader know of the indicator in this slot? */
   mayRead(slot: number): boolean {
     const index = this.index;
@@ -443,7 +448,7 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     const shown = await patternsShown(ctx, actor, [...granular]);
     for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
   }
-  if (options.context !== false) await addContext(ctx, actor, index, answers);
+  if (options.context !== false) await addContext(ctx, reader, answers);
   if (options.warningLists !== false) {
     const suppressor = await suppressorFor(ctx, actor);
     if (suppressor.entries > 0) {
@@ -457,16 +462,16 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
 }
 
 /** Markings, creator, related objects and sightings on every hit (one read of each per lookup). */
-async function addContext(ctx: AppContext, actor: Principal, index: DetectIndex, answers: LookupAnswer[]): Promise<void> {
+async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[]): Promise<void> {
   const ids = [...new Set(answers.flatMap((a) => a.indicators.map((h) => h.id)))];
   if (ids.length === 0) return;
-  const sets = new Map((await intel.accessSets(ctx)).map((s) => [s.key, s.access]));
-  const context = await contextOf(ctx, actor, ids);
+  const index = reader.index;
+  const context = await contextOf(ctx, reader.principal, ids);
   for (const answer of answers) {
     for (const hit of answer.indicators) {
       const slot = index.slotOf(hit.id);
       if (slot !== undefined) {
-        const access = sets.get(index.accessKey(slot));
+        const access = reader.access(slot);
         if (access) hit.markings = { tlp: access.tlp, classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? String(access.classification), releasable_to: [...access.releasability] };
         const creator = index.creator(slot);
         if (creator) hit.created_by_ref = creator;
