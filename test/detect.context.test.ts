@@ -125,6 +125,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(related, ['BlackEnergy', 'Grid winter', 'Hidden family', 'Sandworm']);
     });
 
+    it('finds the context of relationships stored after the index was built', async () => {
+      await node.detection.contextReady();
+      assert.ok(node.detection.context.complete);
+      const [before] = await lookup(tst, 'quiet.example');
+      assert.equal(before?.id, other.id);
+      assert.equal(before.related, undefined);
+      const late = malware({ name: 'Late family', ...green });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [late, relationship(other.id, 'indicates', late.id, green)]);
+      await node.detection.settled();
+      const [after] = await lookup(tst, 'quiet.example');
+      assert.deepEqual(after?.related?.map((r) => r.name), ['Late family']);
+    });
+
     it('leaves the context out when asked to', async () => {
       const [hit] = await lookup(deu, '198.51.100.7', '&context=false');
       assert.equal(hit?.id, ind.id);

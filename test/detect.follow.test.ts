@@ -3,6 +3,7 @@
  * stores (a second server process on PostgreSQL, `shieldwall ingest` on the SQLite file).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createContext } from '../src/app.js';
 import type { AppContext } from '../src/core/context.js';
@@ -49,6 +50,19 @@ for (const dialect of DIALECTS) {
       await node.detection.followStore();
       assert.deepEqual(await found('elsewhere.example'), []);
       assert.equal(node.detection.status().following_store, true);
+    });
+
+    it('finds the context that another process stored', async () => {
+      const ind = indicator({ pattern: "[domain-name:value = 'context.example']", ...clear });
+      const family = { type: 'malware', spec_version: '2.1', id: `malware--${randomUUID()}`, created: ind.created, modified: ind.modified, name: 'Far family', is_family: true, ...clear };
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [ind, family]);
+      await node.detection.settled();
+      await node.detection.contextReady();
+      const related = async () => (await lookup(node.ctx, node.detection, SYSTEM_PRINCIPAL, [{ value: 'context.example' }]))[0]!.indicators[0]?.related?.map((r) => r.name);
+      assert.equal(await related(), undefined);
+      await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [{ type: 'relationship', spec_version: '2.1', id: `relationship--${randomUUID()}`, created: ind.created, modified: ind.modified, relationship_type: 'indicates', source_ref: ind.id, target_ref: family.id, ...clear }]);
+      await node.detection.followStore();
+      assert.deepEqual(await related(), ['Far family']);
     });
 
     it('applies each version once, whether it came by its own event or by reading the store', async () => {

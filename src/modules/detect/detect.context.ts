@@ -49,6 +49,52 @@ export interface IndicatorContext {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Bits of the context filter: 2 MiB, about 1.4% false positives with a million objects in it. */
+const FILTER_BITS = 1 << 24;
+
+/**
+ * Which objects may have context (a relationship from them, or a sighting of them): a bit
+ * filter over their ids, filled from the store and kept current with it. "No" is certain once the
+ * filter is complete, so a lookup skips the store for the many indicators nothing is said about;
+ * "maybe" (and every answer before the filter is complete) asks the store.
+ */
+export class ContextFilter {
+  readonly #bits = new Int32Array(FILTER_BITS >>> 5);
+  #complete = false;
+
+  add(id: string): void {
+    const [a, b] = ContextFilter.#hashes(id);
+    this.#bits[a >>> 5]! |= 1 << (a & 31);
+    this.#bits[b >>> 5]! |= 1 << (b & 31);
+  }
+
+  /** Every object about which something was stored has been added. */
+  markComplete(): void {
+    this.#complete = true;
+  }
+
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  mayHave(id: string): boolean {
+    if (!this.#complete) return true;
+    const [a, b] = ContextFilter.#hashes(id);
+    return (this.#bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.#bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+
+  static #hashes(id: string): [number, number] {
+    // FNV-1a, and a second hash derived from it (Kirsch-Mitzenmacher).
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    const g = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 1;
+    return [(h >>> 0) & (FILTER_BITS - 1), ((h + g) >>> 0) & (FILTER_BITS - 1)];
+  }
+}
+
+/** The types whose rows say something about another object (their label is that object). */
+export const CONTEXT_ROW_TYPES = ['relationship', 'sighting'];
 const typeOfId = (id: string): string => id.slice(0, id.indexOf('--'));
 
 /** Sightings of these objects that the reader may read, per object. */
@@ -83,8 +129,9 @@ export async function sightingsOf(ctx: AppContext, actor: Principal, ids: string
 }
 
 /** Context of each indicator (related objects and sightings) as the reader may know it. */
-export async function contextOf(ctx: AppContext, actor: Principal, indicatorIds: string[]): Promise<Map<string, IndicatorContext>> {
+export async function contextOf(ctx: AppContext, actor: Principal, ids: string[], filter?: ContextFilter): Promise<Map<string, IndicatorContext>> {
   const out = new Map<string, IndicatorContext>();
+  const indicatorIds = filter ? ids.filter((id) => filter.mayHave(id)) : ids;
   if (indicatorIds.length === 0) return out;
   const first = (await intel.objectsAbout(ctx, actor, 'relationship', indicatorIds)).objects.filter((r) => CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   const hopIds = [...new Set(first.map((r) => r['target_ref'] as string))];

@@ -10,7 +10,7 @@ import type { Principal } from '../../policy/principal.js';
 import { PatternWindow, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
-import { contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
+import { CONTEXT_ROW_TYPES, ContextFilter, contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
 import { suppressorFor, type Suppression } from './warninglist.service.js';
 import type { KeyFilter } from './detect.filter.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
@@ -87,6 +87,11 @@ export class Detection {
   /** Rows above #scanned already applied from this process's own events. */
   #appliedAbove = new Set<number>();
   #follow: NodeJS.Timeout | undefined;
+  /** Objects relationships or sightings may be about (lookups read context only for those). */
+  readonly context = new ContextFilter();
+  /** Relationship and sighting rows up to this sequence are in the context filter. */
+  #contextScanned = 0;
+  #contextFilling: Promise<void> | undefined;
   #polling: Promise<void> | undefined;
   #queue: number[] = [];
   #flushing: Promise<void> | undefined;
@@ -100,7 +105,7 @@ export class Detection {
       ctx.bus.subscribe('intel.added', ({ objects }) => {
         if (!this.#building) return;
         const before = this.#queue.length;
-        for (const o of objects) if (o.type === 'indicator') this.#queue.push(o.seq);
+        for (const o of objects) if (o.type === 'indicator' || o.type === 'relationship' || o.type === 'sighting') this.#queue.push(o.seq);
         if (this.#queue.length > before) this.#scheduleFlush();
       }),
       ctx.bus.subscribe('intel.deleted', ({ id, type }) => {
@@ -137,7 +142,8 @@ export class Detection {
    */
   followStore(): Promise<void> {
     if (this.#rebuiltAt === null || this.#deletedDuringRebuild) return Promise.resolve();
-    this.#polling ??= this.#readNewRows()
+    this.#polling ??= Promise.all([this.#readNewRows(), this.context.complete ? this.#readContextRows() : undefined])
+      .then(() => undefined)
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
       .finally(() => (this.#polling = undefined));
     return this.#polling;
@@ -156,6 +162,35 @@ export class Detection {
       for (const seq of this.#appliedAbove) if (seq <= this.#scanned) this.#appliedAbove.delete(seq);
       if (rows.length < REBUILD_CHUNK) return;
     }
+  }
+
+  /** Adds what relationships and sightings stored after the last read are about to the context filter. */
+  async #readContextRows(): Promise<void> {
+    for (;;) {
+      const rows = await intel.scanLabels(this.ctx, CONTEXT_ROW_TYPES, this.#contextScanned, REBUILD_CHUNK * 4);
+      for (const row of rows) {
+        if (row.label !== null) this.context.add(row.label);
+        this.#contextScanned = row.seq;
+      }
+      if (rows.length < REBUILD_CHUNK * 4) return;
+    }
+  }
+
+  /** Fills the context filter from the store once, after the first build (lookups ask the store meanwhile). */
+  #fillContext(): void {
+    this.#contextFilling ??= this.#readContextRows()
+      .then(() => this.context.markComplete())
+      .catch((error: unknown) => {
+        this.#contextFilling = undefined;
+        this.ctx.logger.error({ err: error }, 'reading relationships and sightings for the detection context failed');
+      });
+  }
+
+  /** Resolves once the context filter is complete (tests; lookups never wait for it). */
+  async contextReady(): Promise<void> {
+    await this.ready();
+    this.#fillContext();
+    await this.#contextFilling;
   }
 
   /** A current row into the index: indexed, or removed when revoked or not evaluable. */
@@ -202,6 +237,7 @@ export class Detection {
     this.#rebuiltAt = this.ctx.clock.now();
     this.#rebuildMs = performance.now() - started;
     this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
+    this.#fillContext();
     // Versions that arrived while the store was read are applied again (idempotent).
     await this.#flush();
   }
@@ -222,6 +258,10 @@ export class Detection {
     while (this.#queue.length > 0) {
       const seqs = this.#queue.splice(0, 500);
       for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
+        if (!row.id.startsWith('indicator--')) {
+          if (row.label !== null) this.context.add(row.label);
+          continue;
+        }
         // A late older version does not replace the current one; a row read from the store already is in.
         if (!row.is_current || row.seq <= this.#scanned || this.#appliedAbove.has(row.seq)) continue;
         // Remembered only while the store is followed (the follower forgets them as it passes).
@@ -448,7 +488,7 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     const shown = await patternsShown(ctx, actor, [...granular]);
     for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
   }
-  if (options.context !== false) await addContext(ctx, reader, answers);
+  if (options.context !== false) await addContext(ctx, reader, answers, detection.context);
   if (options.warningLists !== false) {
     const suppressor = await suppressorFor(ctx, actor);
     if (suppressor.entries > 0) {
@@ -462,11 +502,11 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
 }
 
 /** Markings, creator, related objects and sightings on every hit (one read of each per lookup). */
-async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[]): Promise<void> {
+async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[], filter: ContextFilter): Promise<void> {
   const ids = [...new Set(answers.flatMap((a) => a.indicators.map((h) => h.id)))];
   if (ids.length === 0) return;
   const index = reader.index;
-  const context = await contextOf(ctx, reader.principal, ids);
+  const context = await contextOf(ctx, reader.principal, ids, filter);
   for (const answer of answers) {
     for (const hit of answer.indicators) {
       const slot = index.slotOf(hit.id);

@@ -330,6 +330,16 @@ const ABOUT_SELECT = `select ${STORED.join(', ')} from stix_objects`;
 /** Prepared statements of currentAbout, by database and (type, number of refs: at most 500 each). */
 const aboutStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
 
+/**
+ * Labels of current rows of these types after a date_added sequence, in that order: for
+ * relationships and sightings, the object each is about (detection keeps a filter of them).
+ */
+export async function scanLabels(store: Store, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; label: string | null }>> {
+  const rows = await store.db.selectFrom('stix_objects').select(['seq', 'label']).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  for (const row of rows) row.seq = Number(row.seq);
+  return rows;
+}
+
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }

@@ -385,6 +385,11 @@ export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: nu
   return repo.scanCurrent(ctx.store, types, afterSeq, limit);
 }
 
+/** Labels of current rows of these types after `afterSeq` (for the node's own indexes; see scanCurrent). */
+export async function scanLabels(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; label: string | null }>> {
+  return repo.scanLabels(ctx.store, types, afterSeq, limit);
+}
+
 /** The rows with these date_added sequence numbers, current or not. */
 export async function rowsBySeq(ctx: AppContext, seqs: number[]): Promise<CurrentRow[]> {
   return repo.rowsBySeq(ctx.store, seqs);
