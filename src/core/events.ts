@@ -7,7 +7,11 @@ export interface EventMap {
   'intel.deleted': { id: string; type: string };
 }
 
-/** A small typed in-process event bus; several processes on PostgreSQL fan out via LISTEN/NOTIFY. */
+/**
+ * A small typed in-process event bus. It does not cross processes: what another process on the
+ * same store writes is found by reading the store (the detection index follows it by sequence,
+ * see Detection.followStore; federation pushes from the store by cursor).
+ */
 export class EventBus {
   readonly #emitter = new EventEmitter();
 
