@@ -56,7 +56,10 @@ describe('shieldwall detection commands', { timeout: 120_000 }, () => {
     const matched = await runCli(['match', logFile, '--as', 'ola', '--report-sightings', '--sighting-markings', 'green'], env);
     assert.equal(matched.code, 0, matched.stderr);
     assert.deepEqual(matched.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { indicator: string }).indicator), [hit.id]);
-    const summary = (JSON.parse(matched.stderr.trim().split('\n').at(-1)!) as { summary: { events: number; reported: { sightings: number } } }).summary;
+    // Standard error holds the summary line (and may hold log lines of the node's own).
+    const summaryLine = matched.stderr.split('\n').find((l) => l.startsWith('{"summary"'));
+    assert.ok(summaryLine, matched.stderr);
+    const summary = (JSON.parse(summaryLine) as { summary: { events: number; reported: { sightings: number } } }).summary;
     assert.deepEqual([summary.events, summary.reported.sightings], [2, 1]);
 
     const sighted = await runCli(['sighted', '--as', 'ola'], env);
