@@ -41,8 +41,8 @@ for (const dialect of DIALECTS) {
     }
     const me = (token: string) => node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
 
-    it('answers a request with a token it verified already without asking the store', async (t) => {
-      if (dialect !== 'sqlite') return t.skip('the statements are counted on the SQLite connection');
+    // The statements are counted on the SQLite connection (the same code path serves both dialects).
+    if (dialect === 'sqlite') it('answers a request with a token it verified already without asking the store', async (t) => {
       const { token } = await analyst();
       assert.equal((await me(token)).statusCode, 200);
       const statements: string[] = [];
