@@ -191,7 +191,7 @@ export class DetectIndex {
     const held = packId(record.id);
     this.#removeHeld(held);
     const slot = this.#ids.length;
-    for (const column of [this.#flags, this.#accessKey, this.#creator, this.#validFrom, this.#validUntil, this.#confidence]) column.ensure(slot + 1);
+    if (slot >= this.#flags.data.length) this.#grow(slot + 1);
     this.#ids.push(held);
     this.#slotOfId.set(held, slot);
     this.#flags.data[slot] = ALIVE | (indicator.simple ? SIMPLE : 0) | (record.granular ? GRANULAR : 0);
@@ -207,6 +207,10 @@ export class DetectIndex {
       if (!indicator.anchored) this.#unanchored.add(slot);
     }
     return { indexed: true, slot };
+  }
+
+  #grow(slots: number): void {
+    for (const column of [this.#flags, this.#accessKey, this.#creator, this.#validFrom, this.#validUntil, this.#confidence]) column.ensure(slots);
   }
 
   #intern(creator: string | null): number {

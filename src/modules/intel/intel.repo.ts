@@ -262,9 +262,12 @@ export interface CurrentRow {
 
 const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'label', 'body', 'access_key', 'created_by_ref'] as const;
 
+/** CURRENT_ROW but is_current, which the condition of scanCurrent already fixes (one column fewer to read per row). */
+const SCANNED_ROW = CURRENT_ROW.filter((column) => column !== 'is_current');
+
 /** Current rows of these types after a date_added sequence, in that order (the type index serves it). */
 export async function scanCurrent(store: Store, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
-  const rows = await store.db.selectFrom('stix_objects').select(CURRENT_ROW).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  const rows = await store.db.selectFrom('stix_objects').select([...SCANNED_ROW, sql<number>`1`.as('is_current')]).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   return rows.map(numericRow);
 }
 
