@@ -265,8 +265,38 @@ const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'labe
 /** CURRENT_ROW but is_current, which the condition of scanCurrent already fixes (one column fewer to read per row). */
 const SCANNED_ROW = CURRENT_ROW.filter((column) => column !== 'is_current');
 
+/** A row of scanCurrent's SQLite statement, columns in SCANNED_ROW's order. */
+type ScannedColumns = [seq: number, id: string, revoked: number, specVersion: string | null, label: string | null, body: string, accessKey: number | null, createdByRef: string | null];
+
+/**
+ * scanCurrent's prepared statements on SQLite, by database and number of types. They return
+ * arrays: better-sqlite3 builds a row object column by column, which was 40% of reading a
+ * million indicator rows (2.6 s against 1.5 s as arrays, measured).
+ */
+const scanStatements = new WeakMap<object, Map<number, { all(...values: unknown[]): unknown[] }>>();
+
 /** Current rows of these types after a date_added sequence, in that order (the type index serves it). */
 export async function scanCurrent(store: Store, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
+  const sqlite = store.sqlite;
+  if (sqlite) {
+    let statements = scanStatements.get(sqlite);
+    if (!statements) scanStatements.set(sqlite, (statements = new Map()));
+    let statement = statements.get(types.length);
+    if (!statement) {
+      const sqlText = `select ${SCANNED_ROW.join(', ')} from stix_objects where is_current = 1 and type in (${types.map(() => '?').join(', ')}) and seq > ? order by seq limit ?`;
+      statement = sqlite.prepare(sqlText).raw(true);
+      statements.set(types.length, statement);
+    }
+    const prepared = statement;
+    // Through the query builder's connection, so that the read waits for a write transaction in progress, as queries do.
+    const rows = await store.db.connection().execute(() => Promise.resolve(prepared.all(...types, afterSeq, limit) as ScannedColumns[]));
+    const out = new Array<CurrentRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, id, revoked, specVersion, label, body, accessKey, createdByRef] = rows[i]!;
+      out[i] = { seq: Number(seq), id, is_current: 1, revoked: Number(revoked), spec_version: specVersion, label, body, access_key: accessKey === null ? null : Number(accessKey), created_by_ref: createdByRef };
+    }
+    return out;
+  }
   const rows = await store.db.selectFrom('stix_objects').select([...SCANNED_ROW, sql<number>`1`.as('is_current')]).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   return rows.map(numericRow);
 }
