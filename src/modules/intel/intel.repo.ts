@@ -343,7 +343,9 @@ export async function currentAbout(store: Store, type: 'relationship' | 'sightin
       statement = store.sqlite.prepare(`${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label in (${refs.map(() => '?').join(', ')}) limit ?`);
       statements.set(key, statement);
     }
-    return statement.all(...refs, limit) as StoredVersion[];
+    const prepared = statement;
+    // Through the query builder's connection, so that the read waits for a write transaction in progress.
+    return store.db.connection().execute(() => Promise.resolve(prepared.all(...refs, limit) as StoredVersion[]));
   }
   if (store.pgPool) {
     const { rows } = await store.pgPool.query<StoredVersion>({ name: `current_about_${type}`, text: `${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label = any($1::text[]) limit $2`, values: [refs, limit] });
