@@ -138,14 +138,19 @@ export class DetectIndex {
   readonly #patterns = new Map<number, CompiledPattern>();
   readonly #unanchored = new Set<number>();
   #dead = 0;
-  #filter = new KeyFilter(1024);
+  /**
+   * Made on first use from the keys held then, and kept current after: an index built from the
+   * store gets its filter at its final size at once (the doublings on the way, each adding every
+   * key again, cost a tenth of a rebuild at a million indicators).
+   */
+  #filter: KeyFilter | undefined;
 
   /**
    * A filter over every key held (exact values and prefixes), in shared memory for reader
    * threads. A larger one replaces it as keys are added: ask again rather than keep it.
    */
   get filter(): KeyFilter {
-    return this.#filter;
+    return this.#filter ?? this.#refilter();
   }
 
   /** Live indicators. */
@@ -201,7 +206,7 @@ export class DetectIndex {
     this.#validUntil.data[slot] = record.validUntil;
     this.#confidence.data[slot] = record.confidence ?? -1;
     for (const mention of indicator.mentions) this.#mention(mention, slot);
-    if (this.#filter.full) this.#refilter();
+    if (this.#filter?.full) this.#refilter();
     if (evaluator) {
       this.#patterns.set(slot, evaluator);
       if (!indicator.anchored) this.#unanchored.add(slot);
@@ -231,8 +236,9 @@ export class DetectIndex {
       if (table.has(mention.value)) {
         addTo(table, mention.value, slot);
       } else {
-        this.#filter.addExact(mention.kind, mention.value);
-        table.set(ownCopy(mention.value), slot);
+        const value = ownCopy(mention.value);
+        this.#filter?.addExact(mention.kind, value);
+        table.set(value, slot);
       }
       return;
     }
@@ -247,7 +253,7 @@ export class DetectIndex {
         this.#lengths4 = [...this.#cidr4.keys()].sort((a, b) => b - a);
       }
       const network = new DataView(cidr.bytes.buffer, cidr.bytes.byteOffset, 4).getUint32(0);
-      if (!table.has(network)) this.#filter.addPrefix4(cidr.prefix, network);
+      if (!table.has(network)) this.#filter?.addPrefix4(cidr.prefix, network);
       addTo(table, network, slot);
     } else {
       let table = this.#cidr6.get(cidr.prefix);
@@ -256,13 +262,13 @@ export class DetectIndex {
         this.#lengths6 = [...this.#cidr6.keys()].sort((a, b) => b - a);
       }
       const key = cidrKey6(cidr.bytes);
-      if (!table.has(key)) this.#filter.addPrefix6(cidr.prefix, cidr.bytes);
+      if (!table.has(key)) this.#filter?.addPrefix6(cidr.prefix, cidr.bytes);
       addTo(table, key, slot);
     }
   }
 
-  /** A filter twice as large, from the keys held now. */
-  #refilter(): void {
+  /** A filter for twice the keys held now, from them. */
+  #refilter(): KeyFilter {
     const filter = new KeyFilter(this.keys * 2);
     for (const [kind, table] of this.#exact) for (const value of table.keys()) filter.addExact(kind, value);
     for (const [length, table] of this.#cidr4) for (const network of table.keys()) filter.addPrefix4(length, network);
@@ -273,7 +279,7 @@ export class DetectIndex {
         filter.addPrefix6(length, bytes);
       }
     }
-    this.#filter = filter;
+    return (this.#filter = filter);
   }
 
   /** Drops the indicator (revoked, deleted, expired for good, or replaced by a new version). */

@@ -302,6 +302,8 @@ export class Detection {
       if (rows.length < REBUILD_CHUNK) break;
     }
     for (const id of this.#deletedDuringRebuild) next.remove(id);
+    // Made now, at its final size, rather than by the first bulk match.
+    void next.filter;
     this.#deletedDuringRebuild = undefined;
     this.#index = next;
     this.#notIndexed = notIndexed;
