@@ -63,17 +63,18 @@ function cidrKey6(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-function isLatin1(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
-  return true;
-}
+const NOT_LATIN1 = /[\u0100-\uffff]/;
+/** Where ownCopy copies keys through: a Buffer per key cost twice as much (allocation and all). */
+const copyBuffer = Buffer.allocUnsafe(4096);
 
 /**
  * A flat copy of a key. Values cut from a pattern's text are often slices of it, which would
  * keep the whole pattern text alive for as long as the key is held.
  */
 function ownCopy(value: string): string {
-  return isLatin1(value) ? Buffer.from(value, 'latin1').toString('latin1') : value;
+  if (NOT_LATIN1.test(value)) return value;
+  if (value.length > copyBuffer.length) return Buffer.from(value, 'latin1').toString('latin1');
+  return copyBuffer.toString('latin1', 0, copyBuffer.write(value, 0, 'latin1'));
 }
 
 const ID_PREFIX = 'indicator--';
