@@ -138,6 +138,17 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(after?.related?.map((r) => r.name), ['Late family']);
     });
 
+    it('gives the key a value was looked up by only when it differs from the value as given', async () => {
+      const response = await node.app.inject({ method: 'POST', url: '/api/v1/lookup', payload: { values: ['Quiet.EXAMPLE', 'quiet.example', 'not a value'], context: false }, headers: { authorization: `Bearer ${tst}` } });
+      assert.equal(response.statusCode, 200, response.body);
+      const answers = (response.json() as { answers: Array<{ kind: string | null; normalised?: string; indicators: Array<{ id: string }> }> }).answers;
+      assert.deepEqual(answers.map((a) => [a.kind, a.normalised ?? null, a.indicators.map((h) => h.id)]), [
+        ['domain', 'quiet.example', [other.id]],
+        ['domain', null, [other.id]],
+        [null, null, []],
+      ]);
+    });
+
     it('leaves the context out when asked to', async () => {
       const [hit] = await lookup(deu, '198.51.100.7', '&context=false');
       assert.equal(hit?.id, ind.id);

@@ -62,7 +62,7 @@ const Hit = Type.Object({
 const Answer = Type.Object({
   value: Type.String(),
   kind: Type.Union([Kind, Type.Null()]),
-  normalised: Type.Union([Type.String(), Type.Null()]),
+  normalised: Type.Optional(Type.String({ description: 'The key the value was looked up by (see docs/DETECT-FORMATS.md), when it differs from the value as given' })),
   indicators: Type.Array(Hit),
   suppressed: Type.Optional(Type.Object({ list: Type.String(), name: Type.String(), entry: Type.String() }, { description: 'The warning-list entry that covers the value: bulk matching reports its matches as suppressed' })),
   error: Type.Optional(Type.String()),

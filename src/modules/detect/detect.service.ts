@@ -505,7 +505,8 @@ export interface LookupOptions {
 export interface LookupAnswer {
   value: string;
   kind: ObservableKind | null;
-  normalised: string | null;
+  /** The key the value was looked up by, when it differs from the value as given (case, form). */
+  normalised?: string;
   indicators: IndicatorHit[];
   /** A warning list covers the value (known good, own range, ...): its matches are suppressed in bulk matching. */
   suppressed?: Suppression;
@@ -536,17 +537,21 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
   const reader = await IndexReader.of(ctx, detection, actor);
   const index = reader.index;
   const answers: LookupAnswer[] = [];
+  /** Each answer's key, for the warning lists. */
+  const keys: Array<string | undefined> = [];
   const granular = new Set<string>();
   for (const query of queries) {
     const value = query.value.trim();
     const kind = query.kind ?? detectKind(value);
     if (kind === undefined) {
-      answers.push({ value: query.value, kind: null, normalised: null, indicators: [], error: 'the kind of this value was not recognised: give it (kind=domain, ipv4, sha256, ...)' });
+      answers.push({ value: query.value, kind: null, indicators: [], error: 'the kind of this value was not recognised: give it (kind=domain, ipv4, sha256, ...)' });
+      keys.push(undefined);
       continue;
     }
     const found = slotsOfValue(index, kind, value, query.kind === undefined);
     if (!found) {
-      answers.push({ value: query.value, kind, normalised: null, indicators: [], error: `'${value}' is not a valid ${kind} value` });
+      answers.push({ value: query.value, kind, indicators: [], error: `'${value}' is not a valid ${kind} value` });
+      keys.push(undefined);
       continue;
     }
     const seen = new Set<number>();
@@ -557,7 +562,9 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
       if (index.isGranular(slot)) granular.add(index.id(slot));
       indicators.push(hitOf(index, slot));
     }
-    answers.push({ value: query.value, kind, normalised: found.normalised, indicators });
+    // Repeating a value as given would be most of a miss's answer (a hash, twice).
+    answers.push({ value: query.value, kind, ...(found.normalised !== query.value ? { normalised: found.normalised } : {}), indicators });
+    keys.push(found.normalised);
   }
   if (granular.size > 0) {
     const shown = await patternsShown(ctx, actor, [...granular]);
@@ -567,10 +574,11 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
   if (options.warningLists !== false) {
     const suppressor = await suppressorFor(ctx, actor);
     if (suppressor.entries > 0) {
-      for (const answer of answers) {
-        const covered = answer.kind !== null && answer.normalised !== null ? suppressor.check(answer.kind, answer.normalised) : undefined;
+      answers.forEach((answer, i) => {
+        const key = keys[i];
+        const covered = answer.kind !== null && key !== undefined ? suppressor.check(answer.kind, key) : undefined;
         if (covered) answer.suppressed = covered;
-      }
+      });
     }
   }
   return answers;
