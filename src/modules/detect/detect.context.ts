@@ -97,6 +97,26 @@ export class ContextFilter {
 export const CONTEXT_ROW_TYPES = ['relationship', 'sighting'];
 const typeOfId = (id: string): string => id.slice(0, id.indexOf('--'));
 
+/** When a sighting says it was seen: first_seen (else created) and last_seen (else first). */
+function seenOf(sighting: StixObject): { first: string | undefined; last: string | undefined } {
+  const first = str(sighting['first_seen']) ?? str(sighting.created);
+  return { first, last: str(sighting['last_seen']) ?? first };
+}
+
+/**
+ * Adds one sighting to an indicator's figures: its sighting organisations (where_sighted_refs,
+ * else its creator) to `who`, its count, and the span seen.
+ */
+function tally(entry: SightedBy, who: Set<string>, sighting: StixObject, seen: { first: string | undefined; last: string | undefined }): void {
+  const where = Array.isArray(sighting['where_sighted_refs']) ? (sighting['where_sighted_refs'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+  if (where.length > 0) for (const ref of where) who.add(ref);
+  else if (sighting.created_by_ref) who.add(sighting.created_by_ref);
+  entry.sightings++;
+  entry.count += typeof sighting['count'] === 'number' ? sighting['count'] : 1;
+  if (seen.first && (!entry.first_seen || seen.first < entry.first_seen)) entry.first_seen = seen.first;
+  if (seen.last && (!entry.last_seen || seen.last > entry.last_seen)) entry.last_seen = seen.last;
+}
+
 /** Sightings of these objects that the reader may read, per object. */
 export async function sightingsOf(ctx: AppContext, actor: Principal, ids: string[]): Promise<Map<string, SightedBy>> {
   const out = new Map<string, SightedBy>();
@@ -110,15 +130,7 @@ export async function sightingsOf(ctx: AppContext, actor: Principal, ids: string
     if (!entry) out.set(of, (entry = { members: 0, sightings: 0, count: 0, sighted_by: [], ...(truncated ? { truncated } : {}) }));
     let who = sighters.get(of);
     if (!who) sighters.set(of, (who = new Set()));
-    const where = Array.isArray(sighting['where_sighted_refs']) ? (sighting['where_sighted_refs'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
-    if (where.length > 0) for (const ref of where) who.add(ref);
-    else if (sighting.created_by_ref) who.add(sighting.created_by_ref);
-    entry.sightings++;
-    entry.count += typeof sighting['count'] === 'number' ? sighting['count'] : 1;
-    const first = str(sighting['first_seen']) ?? str(sighting.created);
-    const last = str(sighting['last_seen']) ?? first;
-    if (first && (!entry.first_seen || first < entry.first_seen)) entry.first_seen = first;
-    if (last && (!entry.last_seen || last > entry.last_seen)) entry.last_seen = last;
+    tally(entry, who, sighting, seenOf(sighting));
   }
   for (const [id, entry] of out) {
     const who = [...(sighters.get(id) ?? [])].sort();
@@ -254,19 +266,11 @@ export async function mostSighted(ctx: AppContext, actor: Principal, options: { 
     for (const sighting of page.objects) {
       const of = str(sighting['sighting_of_ref']);
       if (!of?.startsWith('indicator--')) continue;
-      const first = str(sighting['first_seen']) ?? str(sighting.created);
-      const last = str(sighting['last_seen']) ?? first;
-      if (options.since !== undefined && (last === undefined || last < options.since)) continue;
+      const seen = seenOf(sighting);
+      if (options.since !== undefined && (seen.last === undefined || seen.last < options.since)) continue;
       let found = per.get(of);
       if (!found) per.set(of, (found = { entry: { id: of, members: 0, sightings: 0, count: 0, sighted_by: [] }, who: new Set() }));
-      const where = Array.isArray(sighting['where_sighted_refs']) ? (sighting['where_sighted_refs'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
-      if (where.length > 0) for (const ref of where) found.who.add(ref);
-      else if (sighting.created_by_ref) found.who.add(sighting.created_by_ref);
-      const e = found.entry;
-      e.sightings++;
-      e.count += typeof sighting['count'] === 'number' ? sighting['count'] : 1;
-      if (first && (!e.first_seen || first < e.first_seen)) e.first_seen = first;
-      if (last && (!e.last_seen || last > e.last_seen)) e.last_seen = last;
+      tally(found.entry, found.who, sighting, seen);
     }
     read += page.objects.length;
     cursor = page.next;
