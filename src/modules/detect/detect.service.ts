@@ -644,6 +644,14 @@ const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<stri
 
 const HASH_NAMES: Partial<Record<ObservableKind, string>> = { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256', sha512: 'SHA-512', 'sha3-256': 'SHA3-256', 'sha3-512': 'SHA3-512', ssdeep: 'SSDEEP', tlsh: 'TLSH' };
 
+/** The SCO one value of this kind stands for (a hash or a file name as a file), if STIX has one. */
+export function scoOfValue(kind: ObservableKind, value: string): Record<string, unknown> | undefined {
+  const hash = HASH_NAMES[kind];
+  if (hash) return { type: 'file', hashes: { [hash]: value } };
+  if (kind === 'file-name') return { type: 'file', name: value };
+  return SCO_OF_KIND[kind]?.(value);
+}
+
 /**
  * The event as one STIX observation: one SCO per value (hashes and the file name gathered in
  * one file), a network-traffic object joining source and destination addresses, and the HTTP

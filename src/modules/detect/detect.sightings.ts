@@ -11,7 +11,7 @@ import type { Principal } from '../../policy/principal.js';
 import { hasPermission } from '../../policy/permissions.js';
 import { computeScoId } from '../../stix/sco-id.js';
 import * as intel from '../intel/intel.service.js';
-import type { EventMatch } from './detect.service.js';
+import { scoOfValue, type EventMatch } from './detect.service.js';
 import type { ObservableKind } from './observable.js';
 
 /** Distinct matched values kept as observed data per indicator. */
@@ -36,24 +36,6 @@ export function parseSightingMarkings(text: string): { markings: string[] } | { 
   if (markings.length === 0) return { error: 'no sighting marking given: name a TLP level (e.g. amber) or marking-definition ids' };
   return { markings };
 }
-
-const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
-  ipv4: (value) => ({ type: 'ipv4-addr', value }),
-  ipv6: (value) => ({ type: 'ipv6-addr', value }),
-  domain: (value) => ({ type: 'domain-name', value }),
-  url: (value) => ({ type: 'url', value }),
-  email: (value) => ({ type: 'email-addr', value }),
-  mutex: (name) => ({ type: 'mutex', name }),
-  'registry-key': (key) => ({ type: 'windows-registry-key', key }),
-  mac: (value) => ({ type: 'mac-addr', value }),
-  md5: (v) => ({ type: 'file', hashes: { MD5: v } }),
-  sha1: (v) => ({ type: 'file', hashes: { 'SHA-1': v } }),
-  sha256: (v) => ({ type: 'file', hashes: { 'SHA-256': v } }),
-  sha512: (v) => ({ type: 'file', hashes: { 'SHA-512': v } }),
-  'sha3-256': (v) => ({ type: 'file', hashes: { 'SHA3-256': v } }),
-  'sha3-512': (v) => ({ type: 'file', hashes: { 'SHA3-512': v } }),
-  'file-name': (name) => ({ type: 'file', name }),
-};
 
 interface Seen {
   count: number;
@@ -124,10 +106,8 @@ export class SightingCollector {
     for (const [indicator, seen] of this.#seen) {
       const refs: string[] = [];
       for (const [value, kind] of seen.values) {
-        const make = SCO_OF_KIND[kind];
-        if (!make) continue;
-        const sco = make(value);
-        const id = computeScoId(sco);
+        const sco = scoOfValue(kind, value);
+        const id = sco && computeScoId(sco);
         if (!id) continue;
         if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
         refs.push(id);
