@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_taxii.js';
 import * as m0004 from './migrations/0004_federation.js';
 import * as m0005 from './migrations/0005_warning_lists.js';
 import * as m0006 from './migrations/0006_detect_context.js';
+import * as m0007 from './migrations/0007_ownership.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0004_federation': m0004,
   '0005_warning_lists': m0005,
   '0006_detect_context': m0006,
+  '0007_ownership': m0007,
 };
 
 class StaticProvider implements MigrationProvider {

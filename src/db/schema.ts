@@ -28,6 +28,8 @@ export interface StixObjectsTable {
   access_key: number | null;
   /** The member of the node whose identity is created_by_ref, if any. */
   origin_member: string | null;
+  /** Who wrote the version: 'member:CODE', 'peer:NAME' or 'node'; null on rows from before it was kept. */
+  submitter: string | null;
 }
 
 export interface MembersTable {

@@ -144,7 +144,16 @@ export interface MarkingDefaults {
 export const DEFAULT_MARKING_DEFAULTS: MarkingDefaults = Object.freeze({ releasability: Object.freeze(['ALLIANCE']) });
 
 /** Known marking-definitions: handling ones with their content, any other kind as {}. */
-export type MarkingTable = ReadonlyMap<string, HandlingMarking>;
+export type MarkingTable = Pick<ReadonlyMap<string, HandlingMarking>, 'get' | 'has'>;
+
+/**
+ * The node's table with definitions read further up the same stream and not stored yet: the
+ * node's own definition of an id always wins (a marking-definition never changes once accepted,
+ * STIX 2.1 section 7.2.1), the stream's count only for ids the node does not know.
+ */
+export function layeredMarkings(node: MarkingTable, stream: MarkingTable): MarkingTable {
+  return { get: (id) => node.get(id) ?? stream.get(id), has: (id) => node.has(id) || stream.has(id) };
+}
 
 export function isObjectRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

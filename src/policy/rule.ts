@@ -102,6 +102,58 @@ export function canWrite(principal: Principal, access: ObjectAccess, originatorM
   return undefined;
 }
 
+/**
+ * Who wrote an object version, as the store keeps it: a user of a member ('member:CODE'), a peer
+ * node ('peer:NAME'), or the node itself and its administrators without a member ('node').
+ */
+export function submitterOf(principal: Principal): string {
+  if (principal.kind === 'peer') return `peer:${principal.name}`;
+  if (principal.kind !== 'system' && principal.member) return `member:${principal.member.code}`;
+  return 'node';
+}
+
+/** What the store knows of an object's originator: enough to decide who may version it. */
+export interface Ownership {
+  /** created_by_ref of the stored object. */
+  createdByRef: string | null;
+  /** The node's member whose identity created_by_ref is, if any. */
+  originMember: string | null;
+  /** Who wrote the stored object (submitterOf); null for rows from before this was kept. */
+  submitter: string | null;
+}
+
+export type VersionDenial = { rule: 'foreign-version'; message: string };
+
+/**
+ * Does this principal stand for the object's creator? STIX 2.1 section 3.6: only the object
+ * creator creates new versions of an object or revokes it. The creator is the member whose
+ * identity is its created_by_ref (a peer stands for the members it represents); for an object
+ * whose created_by_ref is not a member of this node (a feed, a partner platform, or none), the
+ * member or peer that first delivered it to this node. The node itself stands for everyone.
+ */
+export function isCreator(principal: Principal, ownership: Ownership): boolean {
+  if (principal.kind === 'system') return true;
+  if (ownership.originMember !== null) {
+    if (principal.kind === 'peer') return (principal.represents ?? (principal.member ? [principal.member] : [])).some((member) => member.code === ownership.originMember);
+    return principal.member?.code === ownership.originMember;
+  }
+  return ownership.submitter !== null && ownership.submitter === submitterOf(principal);
+}
+
+/**
+ * May this principal add a version (a new modified, a revocation) of a stored object? Only its
+ * creator (isCreator), and only under the same created_by_ref. The answer does not depend on
+ * whether the principal may read the stored object: otherwise it would tell what exists.
+ */
+export function canVersion(principal: Principal, ownership: Ownership, incomingCreatedByRef: string | null): VersionDenial | undefined {
+  if (principal.kind === 'system') return undefined;
+  if (incomingCreatedByRef === ownership.createdByRef && isCreator(principal, ownership)) return undefined;
+  return {
+    rule: 'foreign-version',
+    message: 'only the creator of an object versions or revokes it (STIX 2.1 section 3.6); to say something of another member\'s object, create an object of your own with a new id (e.g. a note, an opinion or a derived-from relationship)',
+  };
+}
+
 type Step = string | number;
 
 /** 'external_references.[0].url' -> ['external_references', 0, 'url']; undefined if malformed. */
@@ -194,7 +246,7 @@ export function canGrant(principal: Principal, clearance: number, roles: readonl
  * (within its clearance: it must be able to read it), and a node administrator may remove
  * anything it can read. Deleting is refused to everyone else even when they may read it.
  */
-export function canDelete(principal: Principal, access: ObjectAccess): boolean {
+export function canDelete(principal: Principal, access: ObjectAccess, ownership?: Ownership): boolean {
   if (!canRead(principal, access)) return false;
-  return principal.kind === 'system' || principal.roles.includes('node-admin') || isOriginator(principal, access);
+  return principal.kind === 'system' || principal.roles.includes('node-admin') || isOriginator(principal, access) || (ownership !== undefined && isCreator(principal, ownership));
 }

@@ -125,10 +125,7 @@ export async function* prepareInWorker(
       if (message.kind === 'end') return;
       itemsWaiting -= message.packed.count;
       canSend?.();
-      for (const item of unpackBatch(message.packed)) {
-        if ('handling' in item && item.handling) handling.set(item.handling[0], item.handling[1]);
-        yield item;
-      }
+      for (const item of unpackBatch(message.packed)) yield item;
     }
   } finally {
     await worker.terminate();

@@ -2,7 +2,7 @@
  * The CPU half of the ingest pipeline: parse, validate, upgrade, marking columns, row. No I/O,
  * so that it runs in the calling thread or in an ingest worker thread (intel.worker.ts).
  */
-import { handlingOfMarkingDefinition, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
+import { handlingOfMarkingDefinition, layeredMarkings, type HandlingMarking, type MarkingDefaults, type MarkingTable } from '../../policy/markings.js';
 import type { StreamEntry, StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject, type StixIssue } from '../../stix/validate.js';
@@ -58,10 +58,16 @@ function compactBody(text: string, object: StixObject): string {
   return text.includes('\n') || text.includes('  ') ? JSON.stringify(object) : text;
 }
 
+/**
+ * Prepares one entry. `handling` is read, never changed: a marking-definition met here is only
+ * returned (PreparedObject.handling); the writer decides whether it is accepted, and only then
+ * does it reach the node's table. The caller keeps the stream's own definitions (see
+ * layeredMarkings) so that later objects of the same stream resolve against them meanwhile.
+ */
 export function prepareEntry(
   entry: PipelineEntry,
   header: StreamHeader | undefined,
-  handling: Map<string, HandlingMarking>,
+  handling: MarkingTable,
   maxObjectBytes: number,
   defaults: MarkingDefaults,
 ): Prepared {
@@ -112,15 +118,40 @@ export function prepareEntry(
   const object = result.object;
   let defined: [string, HandlingMarking] | undefined;
   if (object.type === 'marking-definition') {
-    // Every marking-definition becomes known (statements and others as {}), so that objects
-    // referring to it are not held back as unresolved.
-    const marking = handlingOfMarkingDefinition(object) ?? {};
-    handling.set(object.id, marking);
-    defined = [object.id, marking];
+    // Every marking-definition is a candidate (statements and others as {}), so that objects
+    // referring to it are not held back as unresolved once it is accepted.
+    defined = [object.id, handlingOfMarkingDefinition(object) ?? {}];
   }
   const body = entry.kind === 'object' && result.upgraded.length === 0 && result.object === value ? compactBody(entry.text, object) : JSON.stringify(object);
   const outcome: ObjectOutcome = { index: entry.index, status: 'accepted', id: object.id, type: object.type, ...position };
   if (result.warnings.length > 0) outcome.warnings = result.warnings;
   if (result.upgraded.length > 0) outcome.upgraded = result.upgraded;
   return { outcome, row: toRow(object, body, handling, defaults), ...(defined ? { handling: defined } : {}) };
+}
+
+/**
+ * Prepares the entries of one stream in order, keeping the marking-definitions met so far (and
+ * not known to the node) for the objects after them.
+ */
+export class StreamPreparer {
+  private readonly streamDefinitions = new Map<string, HandlingMarking>();
+  private readonly table: MarkingTable;
+
+  constructor(
+    private readonly node: MarkingTable,
+    private readonly maxObjectBytes: number,
+    private readonly defaults: MarkingDefaults,
+  ) {
+    this.table = layeredMarkings(node, this.streamDefinitions);
+  }
+
+  prepare(entry: PipelineEntry, header: StreamHeader | undefined): Prepared {
+    const prepared = prepareEntry(entry, header, this.table, this.maxObjectBytes, this.defaults);
+    if ('handling' in prepared && prepared.handling) {
+      const [id, marking] = prepared.handling;
+      // The first definition of an id in the stream stands, as in the store.
+      if (!this.node.has(id) && !this.streamDefinitions.has(id)) this.streamDefinitions.set(id, marking);
+    }
+    return prepared;
+  }
 }

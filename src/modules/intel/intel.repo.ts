@@ -15,6 +15,7 @@ import {
   ROW_RELEASABILITY,
   ROW_SEQ,
   ROW_TLP,
+  ROW_TYPE,
   ROW_VERSION,
   type NewVersion,
 } from './intel.rows.js';
@@ -96,16 +97,52 @@ export interface StoredVersion {
   created_by_ref: string | null;
   access_key: number | null;
   origin_member: string | null;
+  submitter: string | null;
 }
 
-const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref', 'access_key', 'origin_member'] as const;
+const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref', 'access_key', 'origin_member', 'submitter'] as const;
 
 /** Seqs per UPDATE ... IN (...) statement. */
 const SEQS_PER_UPDATE = 5000;
 
+/** A stored current row of an id, as the writer decides on a new version of it. */
+export interface StoredCurrent {
+  seq: number;
+  version: string;
+  revoked: number;
+  created_by_ref: string | null;
+  origin_member: string | null;
+  submitter: string | null;
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+}
+
+/** What the store holds of one id when a batch naming it is written (read under the writer lock). */
+export interface StoredOfId {
+  /** Every stored version key. */
+  versions: Set<string>;
+  /** The current row; several only for an observable held in copies under different markings. */
+  current: StoredCurrent[];
+  /** For a marking-definition: the body stored first (a definition never changes). */
+  markingBody?: string;
+}
+
+/**
+ * The writer's decision on one row, made under the writer lock with what is stored of its id:
+ * undefined to store it as usual (or report a duplicate), 'copy' to store it as one more current
+ * copy of an observable beside copies the writer may not read, or a refusal.
+ */
+export type Verdict = undefined | 'copy' | { rule: string; message: string };
+
+/** Decides on each row of a batch (by position), inside the batch's write transaction. */
+export type DecideRows = (tx: WriteTx, rows: readonly NewVersion[], stored: ReadonlyMap<string, StoredOfId>) => Promise<Verdict[]>;
+
 export interface InsertResult {
-  /** seq of each row in input order, or null where (id, version) was already stored. */
+  /** seq of each row in input order, or null where (id, version) was already stored or the row was refused. */
   seqs: Array<number | null>;
+  /** Rows refused by the decision, by position. */
+  refused: Map<number, { rule: string; message: string }>;
 }
 
 /**
@@ -113,7 +150,7 @@ export interface InsertResult {
  * duplicate check below safe: each row gets the next date_added seq; a version already stored
  * (or earlier in the batch) is a duplicate and not written; the newest version per id becomes
  * current unless a newer one is stored already (an older version arriving late is kept but does
- * not supersede).
+ * not supersede). `decide` sees what is stored of each id first and may refuse rows.
  */
 export async function insertVersions(
   store: Store,
@@ -123,6 +160,7 @@ export async function insertVersions(
   definedMarkings: string[] = [],
   /** Runs last in the same transaction with the rows written (the audit record). */
   onWritten?: (tx: WriteTx, written: readonly NewVersion[]) => Promise<void>,
+  decide?: DecideRows,
 ): Promise<InsertResult> {
   return writeTransaction(store, async (tx) => {
     const { max } = await tx.db
@@ -133,38 +171,71 @@ export async function insertVersions(
 
     // Every stored version of the ids in the batch (and of ids that share their hash).
     const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
-    const versions = new Map<string, Set<string>>();
-    const current = new Map<string, { seq: number; version: string }>();
-    for (const found of await selectByKeys<{ id: string; seq: number; version: string; is_current: number }>(tx, VERSIONS_BY_HASH, hashes)) {
-      let known = versions.get(found.id);
-      if (!known) versions.set(found.id, (known = new Set()));
-      known.add(found.version);
-      if (found.is_current === 1) current.set(found.id, { seq: Number(found.seq), version: found.version });
+    const stored = new Map<string, StoredOfId>();
+    for (const found of await selectByKeys<StoredCurrent & { id: string; is_current: number }>(tx, VERSIONS_BY_HASH, hashes)) {
+      let known = stored.get(found.id);
+      if (!known) stored.set(found.id, (known = { versions: new Set(), current: [] }));
+      known.versions.add(found.version);
+      if (Number(found.is_current) === 1) {
+        known.current.push({
+          seq: Number(found.seq),
+          version: found.version,
+          revoked: Number(found.revoked),
+          created_by_ref: found.created_by_ref,
+          origin_member: found.origin_member,
+          submitter: found.submitter,
+          tlp: found.tlp,
+          classification: found.classification === null ? null : Number(found.classification),
+          releasability: found.releasability,
+        });
+      }
     }
+    const markingIds = [...new Set(rows.filter((r) => r[ROW_TYPE] === 'marking-definition' && stored.has(r[ROW_ID])).map((r) => r[ROW_ID]))];
+    if (markingIds.length > 0) {
+      const bodies = await tx.db.selectFrom('stix_objects').select(['id', 'body']).where('id', 'in', markingIds).orderBy('seq').execute();
+      for (const { id, body } of bodies) {
+        const known = stored.get(id)!;
+        known.markingBody ??= body;
+      }
+    }
+    const verdicts = decide ? await decide(tx, rows, stored) : [];
+    const refused = new Map<number, { rule: string; message: string }>();
     // Duplicates, and which new row becomes current for its id.
     const seqs: Array<number | null> = new Array(rows.length);
+    const copies = new Set<number>();
     const newest = new Map<string, number>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const id = row[ROW_ID];
-      let known = versions.get(id);
-      if (known?.has(row[ROW_VERSION])) {
+      const verdict = verdicts[i];
+      if (verdict !== undefined && verdict !== 'copy') {
+        refused.set(i, verdict);
         seqs[i] = null;
         continue;
       }
-      if (!known) versions.set(id, (known = new Set()));
-      known.add(row[ROW_VERSION]);
+      let known = stored.get(id);
+      if (verdict === 'copy') {
+        // One more current copy beside the stored ones: nothing is demoted.
+        if (!known) stored.set(id, (known = { versions: new Set(), current: [] }));
+        known.versions.add(row[ROW_VERSION]);
+        copies.add(i);
+        seqs[i] = next++;
+        continue;
+      }
+      if (known?.versions.has(row[ROW_VERSION])) {
+        seqs[i] = null;
+        continue;
+      }
+      if (!known) stored.set(id, (known = { versions: new Set(), current: [] }));
+      known.versions.add(row[ROW_VERSION]);
       seqs[i] = next++;
       const held = newest.get(id);
-      const best = held === undefined ? current.get(id)?.version : rows[held]![ROW_VERSION];
+      const best = held === undefined ? newestOf(known.current)?.version : rows[held]![ROW_VERSION];
       if (best === undefined || row[ROW_VERSION] > best) newest.set(id, i);
     }
-    // A new current version demotes the stored one, so that one row per id is current.
+    // A new current version demotes the stored ones, so that one row per id is current.
     const demote: number[] = [];
-    for (const id of newest.keys()) {
-      const previous = current.get(id);
-      if (previous) demote.push(previous.seq);
-    }
+    for (const id of newest.keys()) for (const previous of stored.get(id)?.current ?? []) demote.push(previous.seq);
     for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
       await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
     }
@@ -174,7 +245,7 @@ export async function insertVersions(
       if (seq === null || seq === undefined) continue;
       const row = rows[i]!;
       row[ROW_SEQ] = seq;
-      row[ROW_IS_CURRENT] = newest.get(row[ROW_ID]) === i ? 1 : 0;
+      row[ROW_IS_CURRENT] = copies.has(i) || newest.get(row[ROW_ID]) === i ? 1 : 0;
       values.push(row);
     }
     const keys = await accessKeysOf(store, tx, values.map(tupleOfRow));
@@ -182,8 +253,29 @@ export async function insertVersions(
     await insertRows(tx, OBJECT_VERSIONS, values);
     if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
     if (onWritten && values.length > 0) await onWritten(tx, values);
-    return { seqs };
+    return { seqs, refused };
   });
+}
+
+function newestOf(current: readonly StoredCurrent[]): StoredCurrent | undefined {
+  let best: StoredCurrent | undefined;
+  for (const row of current) if (!best || row.version > best.version) best = row;
+  return best;
+}
+
+/**
+ * Who originated the objects stored and waiting for these marking-definitions (see
+ * trackPendingMarkings): their creator's member and who wrote them.
+ */
+export async function pendingWaiters(tx: WriteTx, refs: string[]): Promise<Array<{ marking_ref: string; origin_member: string | null; submitter: string | null }>> {
+  if (refs.length === 0) return [];
+  return tx.db
+    .selectFrom('pending_markings')
+    .innerJoin('stix_objects', 'stix_objects.seq', 'pending_markings.seq')
+    .select(['pending_markings.marking_ref', 'stix_objects.origin_member', 'stix_objects.submitter'])
+    .where('pending_markings.marking_ref', 'in', refs)
+    .distinct()
+    .execute();
 }
 
 /** Column order of the bulk insert into stix_objects: that of NewVersion. */
@@ -208,6 +300,7 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'body', pgType: 'text' },
     { name: 'access_key', pgType: 'int8' },
     { name: 'origin_member', pgType: 'text' },
+    { name: 'submitter', pgType: 'text' },
   ],
 };
 
@@ -244,7 +337,7 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
 const VERSIONS_BY_HASH: KeyLookup = {
   table: 'stix_objects',
   key: { name: 'id_hash', pgType: 'int8' },
-  columns: ['id', 'seq', 'version', 'is_current'],
+  columns: ['id', 'seq', 'version', 'is_current', 'revoked', 'created_by_ref', 'origin_member', 'submitter', 'tlp', 'classification', 'releasability'],
 };
 
 /** What the node's own indexes read of a row. */
@@ -315,14 +408,16 @@ function numericRow(row: CurrentRow): CurrentRow {
   return row;
 }
 
-export async function findCurrent(store: Store, id: string): Promise<StoredVersion | undefined> {
+/** The current row of an id (several for an observable held in copies under different markings). */
+export async function findCurrent(store: Store, id: string): Promise<StoredVersion[]> {
   return store.db
     .selectFrom('stix_objects')
     .select(STORED)
     .where('id_hash', '=', idHash(id))
     .where('id', '=', id)
     .where('is_current', '=', 1)
-    .executeTakeFirst();
+    .orderBy('seq')
+    .execute();
 }
 
 /**

@@ -58,6 +58,8 @@ export type NewVersion = [
   accessKey: number,
   /** Set by the writer: the node's member whose identity is created_by_ref, if any. */
   originMember: string | null,
+  /** Set by the writer: who wrote the version ('member:CODE', 'peer:NAME' or 'node'). */
+  submitter: string | null,
 ];
 export const ROW_SEQ = 0;
 export const ROW_IS_CURRENT = 1;
@@ -72,6 +74,7 @@ export const ROW_RELEASABILITY = 13;
 export const ROW_BODY = 15;
 export const ROW_ACCESS_KEY = 16;
 export const ROW_ORIGIN_MEMBER = 17;
+export const ROW_SUBMITTER = 18;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -116,6 +119,7 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
     searchLabel(object),
     body,
     0,
+    null,
     null,
   ];
 }

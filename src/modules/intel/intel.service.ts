@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { handlingOfMarkingDefinition, markingColumns, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
-import { accessOfColumns, canDelete, canRead, canWrite, redact, type ObjectAccess } from '../../policy/rule.js';
+import { handlingOfMarkingDefinition, markingColumns, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
+import { accessOfColumns, canDelete, canRead, redact, submitterOf, type ObjectAccess } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
@@ -14,17 +14,15 @@ import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { prepareInWorker, type ParallelState } from './intel.parallel.js';
-import { prepareEntry, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
+import { DENIAL_PATHS, decideRows } from './intel.decide.js';
+import { StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
 import {
-  ROW_BODY,
-  ROW_CLASSIFICATION,
   ROW_CREATED_BY_REF,
   ROW_ID,
   ROW_ORIGIN_MEMBER,
-  ROW_RELEASABILITY,
+  ROW_SUBMITTER,
   ROW_SEQ,
-  ROW_TLP,
   ROW_TYPE,
   ROW_VERSION,
   versionKey,
@@ -126,57 +124,55 @@ async function runPipeline(
   const identityOwners = await directory.memberIdentities(ctx);
   const table = await handlingTable(ctx);
   const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx));
+  const submitter = submitterOf(actor);
+  // Definitions of this stream the store refused: objects prepared against them are recomputed.
+  const refusedDefinitions = new Set<string>();
 
   const flush = async (pending: PreparedObject[]) => {
     const rows: NewVersion[] = [];
-    const defined: string[] = [];
-    // Decided now, before anything is awaited: preparing goes on while this batch is written, and
-    // marking-definitions read meanwhile belong to later batches.
-    const unresolved = new Map<NewVersion, string[]>();
+    const owners: PreparedObject[] = [];
     for (const p of pending) {
       if (!p.row) continue;
-      // Markings defined later in the stream than the object (but before its batch is
-      // written) are known by now.
-      if (p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION) {
-        const columns = recompute(p.row[ROW_BODY]);
-        p.row[ROW_TLP] = columns.tlp;
-        p.row[ROW_CLASSIFICATION] = columns.classification;
-        p.row[ROW_RELEASABILITY] = columns.releasability;
-        if (columns.unresolved.length > 0) unresolved.set(p.row, columns.unresolved);
-      }
-      // The node itself writes anything; anyone else within their clearance and in their own
-      // member's name. An object whose markings are not resolved yet is checked on its
-      // originator only (its level is unknown until the marking-definition arrives, and nobody
-      // reads it until then).
-      if (actor.kind !== 'system') {
-        const classification = p.row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : p.row[ROW_CLASSIFICATION];
-        const access = accessOfColumns({ tlp: p.row[ROW_TLP], classification, releasability: p.row[ROW_RELEASABILITY], created_by_ref: p.row[ROW_CREATED_BY_REF] });
-        const denial = canWrite(actor, access, identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null);
-        if (denial) {
-          p.outcome.status = 'rejected';
-          p.outcome.errors = [{ path: denial.rule === 'foreign-originator' ? '$.created_by_ref' : '$.object_marking_refs', rule: denial.rule, message: denial.message }];
-          p.row = undefined;
-          continue;
-        }
-      }
       p.row[ROW_ORIGIN_MEMBER] = identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null;
-      if (p.row[ROW_TYPE] === 'marking-definition') defined.push(p.row[ROW_ID]);
+      p.row[ROW_SUBMITTER] = submitter;
       rows.push(p.row);
+      owners.push(p);
     }
-    const { seqs } = rows.length > 0 ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, (tx, written) =>
-            audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]),
-          ) : { seqs: [] };
-    const added: Array<{ id: string; type: string; seq: number }> = [];
-    let r = 0;
-    for (const p of pending) {
-      if (p.row) {
-        p.outcome.version = p.row[ROW_VERSION];
-        const seq = seqs[r++];
-        if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
-        else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });
+    const unresolved = new Map<NewVersion, string[]>();
+    const defined: string[] = [];
+    const addedToTable: string[] = [];
+    const decide: repo.DecideRows = (tx, batch, stored) =>
+      decideRows(ctx, actor, tx, batch, stored, { table, identityOwners, refusedDefinitions, unresolved, defined, addedToTable, recompute });
+    let result: repo.InsertResult;
+    try {
+      result = rows.length > 0
+        ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, (tx, written) => audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]), decide)
+        : { seqs: [], refused: new Map() };
+    } catch (error) {
+      // Nothing of the batch was stored: neither are its definitions.
+      for (const id of addedToTable) table.delete(id);
+      throw error;
+    }
+    const { seqs, refused } = result;
+    for (let r = 0; r < owners.length; r++) {
+      const p = owners[r]!;
+      const denial = refused.get(r);
+      if (denial) {
+        p.outcome.status = 'rejected';
+        p.outcome.errors = [{ path: DENIAL_PATHS[denial.rule] ?? '$', rule: denial.rule, message: denial.message }];
+        p.row = undefined;
       }
-      report(p.outcome);
     }
+    const added: Array<{ id: string; type: string; seq: number }> = [];
+    for (let r = 0; r < owners.length; r++) {
+      const p = owners[r]!;
+      if (!p.row) continue;
+      p.outcome.version = p.row[ROW_VERSION];
+      const seq = seqs[r];
+      if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
+      else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });
+    }
+    for (const p of pending) report(p.outcome);
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const p of pending) counts[p.outcome.status]++;
     for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
@@ -230,7 +226,8 @@ async function* prepareHere(
   maxObjectBytes: number,
   defaults: MarkingDefaults,
 ): AsyncGenerator<Prepared> {
-  for await (const entry of entries) yield prepareEntry(entry, header(), handling, maxObjectBytes, defaults);
+  const preparer = new StreamPreparer(handling, maxObjectBytes, defaults);
+  for await (const entry of entries) yield preparer.prepare(entry, header());
 }
 
 
@@ -299,6 +296,11 @@ async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersio
   return object;
 }
 
+/** Puts a refused read on record without making the answer wait for the write. */
+function deniedRead(ctx: AppContext, actor: Principal, id: string, detail?: Record<string, unknown>): void {
+  audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id, ...(detail ? { detail } : {}) }]).catch((error: unknown) => ctx.logger.error({ err: error }, 'could not audit a refused read'));
+}
+
 /** Records the reads of highly classified objects one request made (one audit entry). */
 /**
  * Like visible, as JSON text: the stored body itself unless a granular marking may hide a part
@@ -324,10 +326,12 @@ export async function getObject(ctx: AppContext, actor: Principal, id: string): 
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
   const found = await repo.findCurrent(ctx.store, id);
   const reads: string[] = [];
-  const object = found && (await visible(ctx, actor, found, reads));
-  // An object the actor may not read is answered exactly like one that does not exist (and the
-  // attempt is on record).
-  if (found && !object) await audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id }]);
+  let object: StixObject | undefined;
+  // An observable may be held in copies under different markings: the first one the actor may read.
+  for (let i = 0; i < found.length && !object; i++) object = await visible(ctx, actor, found[i]!, reads);
+  // An object the actor may not read is answered exactly like one that does not exist, and as
+  // fast: the attempt is put on record without the answer waiting for it.
+  if (found.length > 0 && !object) deniedRead(ctx, actor, id);
   if (!object) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
   await auditReads(ctx, actor, reads, `object ${id}`);
   return object;
@@ -342,7 +346,7 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
     const object = await visible(ctx, actor, version, reads);
     if (object) out.push(object);
   }
-  if (out.length < versions.length) await audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id, detail: { versions: versions.length - out.length } }]);
+  if (out.length < versions.length) deniedRead(ctx, actor, id, { versions: versions.length - out.length });
   if (out.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
   await auditReads(ctx, actor, reads, `versions of ${id}`);
   return out;
@@ -576,7 +580,7 @@ export async function deleteObject(
     return (versions.last === true && newest) || (versions.first === true && i === 0) || (versions.exact ?? []).some((t) => versionKey(t) === version);
   });
   if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
-  if (!selected.every((row) => canDelete(actor, accessOfColumns(row)))) {
+  if (!selected.every((row) => canDelete(actor, accessOfColumns(row), { createdByRef: row.created_by_ref, originMember: row.origin_member, submitter: row.submitter }))) {
     throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
   }
   await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>

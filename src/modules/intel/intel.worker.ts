@@ -7,13 +7,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { HandlingMarking } from '../../policy/markings.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
 import { packBatch } from './intel.pack.js';
-import { prepareEntry, type Prepared } from './intel.prepare.js';
+import { StreamPreparer, type Prepared } from './intel.prepare.js';
 import type { FromWorker, ToWorker, WorkerInit } from './intel.parallel.js';
 
 const port = parentPort;
 if (!port) throw new Error('intel.worker.ts runs as a worker thread only');
 const init = workerData as WorkerInit;
-const handling = new Map<string, HandlingMarking>(init.handling);
+const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults);
 const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes });
 
 // Chunks arrive as messages; the reader pulls them through this queue.
@@ -42,7 +42,7 @@ async function run(): Promise<void> {
     batch = [];
   };
   for await (const entry of reader.entries(chunks())) {
-    batch.push(prepareEntry(entry, reader.header, handling, init.maxObjectBytes, init.defaults));
+    batch.push(preparer.prepare(entry, reader.header));
     if (batch.length >= init.batchSize) send();
   }
   send();

@@ -1,0 +1,205 @@
+/**
+ * The writer's decisions on a batch of new object versions, made inside the batch's write
+ * transaction with what the store holds of each id (so that two writers never decide on the same
+ * id at once): need-to-know on what is written (canWrite), marking-definitions that never change
+ * once accepted, versions and revocations by the creator only (canVersion), and observables held
+ * once per set of markings. Every rule comes from src/policy; this file only applies them.
+ */
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import type { WriteTx } from '../../db/database.js';
+import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns } from '../../policy/markings.js';
+import type { Principal } from '../../policy/principal.js';
+import { accessOfColumns, canRead, canVersion, canWrite, isCreator, type Ownership } from '../../policy/rule.js';
+import { canonicalJson } from '../../stix/sco-id.js';
+import type { StixObject } from '../../stix/types.js';
+import * as audit from '../audit/audit.service.js';
+import * as repo from './intel.repo.js';
+import {
+  ROW_BODY,
+  ROW_CLASSIFICATION,
+  ROW_CREATED_BY_REF,
+  ROW_ID,
+  ROW_ORIGIN_MEMBER,
+  ROW_RELEASABILITY,
+  ROW_TLP,
+  ROW_TYPE,
+  ROW_VERSION,
+  type NewVersion,
+} from './intel.rows.js';
+
+/** Where in the object each refusal points. */
+export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
+  'above-clearance': '$.object_marking_refs',
+  'foreign-originator': '$.created_by_ref',
+  'foreign-version': '$.id',
+  'revoked-object': '$.id',
+  'marking-redefined': '$',
+  'foreign-marking': '$.id',
+});
+
+export interface DecideState {
+  /** The node's marking table: accepted definitions are added here, inside the transaction. */
+  table: Map<string, HandlingMarking>;
+  identityOwners: ReadonlyMap<string, string>;
+  /** Definitions of the stream the store refused (kept across the stream's batches). */
+  refusedDefinitions: Set<string>;
+  /** Filled here: marking references each written row does not resolve yet. */
+  unresolved: Map<NewVersion, string[]>;
+  /** Filled here: the marking-definitions the batch adds. */
+  defined: string[];
+  /** Filled here: ids added to the table, removed again if the transaction fails. */
+  addedToTable: string[];
+  recompute(body: string): MarkingColumns;
+}
+
+/** Most refused ids named in the audit record of one batch. */
+const AUDITED_IDS = 20;
+
+function sameDefinition(stored: string, offered: string): boolean {
+  if (stored === offered) return true;
+  try {
+    return canonicalJson(JSON.parse(stored)) === canonicalJson(JSON.parse(offered));
+  } catch {
+    return false;
+  }
+}
+
+function ownershipOf(current: repo.StoredCurrent): Ownership {
+  return { createdByRef: current.created_by_ref, originMember: current.origin_member, submitter: current.submitter };
+}
+
+function mentionsAny(body: string, ids: ReadonlySet<string>): boolean {
+  // A body that spells a reference with escapes is recomputed in any case.
+  if (body.includes('\\')) return true;
+  for (const id of ids) if (body.includes(id)) return true;
+  return false;
+}
+
+export async function decideRows(
+  ctx: AppContext,
+  actor: Principal,
+  tx: WriteTx,
+  rows: readonly NewVersion[],
+  stored: ReadonlyMap<string, repo.StoredOfId>,
+  state: DecideState,
+): Promise<repo.Verdict[]> {
+  const verdicts: repo.Verdict[] = new Array(rows.length);
+  const events: audit.AuditEvent[] = [];
+
+  // 1. Marking-definitions: the first accepted definition of an id stands (STIX 2.1 section
+  //    7.2.1: marking definitions cannot be versioned). Decided first, so that the objects of the
+  //    batch are marked with what is accepted, never with what was merely offered.
+  const offered = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row[ROW_TYPE] !== 'marking-definition') continue;
+    const id = row[ROW_ID];
+    const known = stored.get(id);
+    const earlier = offered.get(id);
+    const first = known?.markingBody ?? (earlier !== undefined ? rows[earlier]![ROW_BODY] : undefined);
+    if (first !== undefined) {
+      if (!sameDefinition(first, row[ROW_BODY])) {
+        verdicts[i] = { rule: 'marking-redefined', message: `marking-definition ${id} is defined already, differently; a marking-definition never changes once accepted (STIX 2.1 section 7.2.1): define a new one with a new id and mark objects with it` };
+        state.refusedDefinitions.add(id);
+      }
+      continue;
+    }
+    offered.set(id, i);
+  }
+  if (offered.size > 0) {
+    // Only the member whose objects wait for an id defines it (or a node administrator, on record).
+    const waiters = await repo.pendingWaiters(tx, [...offered.keys()]);
+    const foreign = new Map<string, Array<string | null>>();
+    for (const waiter of waiters) {
+      if (isCreator(actor, { createdByRef: null, originMember: waiter.origin_member, submitter: waiter.origin_member === null ? waiter.submitter : null })) continue;
+      let owners = foreign.get(waiter.marking_ref);
+      if (!owners) foreign.set(waiter.marking_ref, (owners = []));
+      owners.push(waiter.origin_member ?? waiter.submitter);
+    }
+    for (const [id, i] of offered) {
+      const owners = foreign.get(id);
+      if (owners && verdicts[i] === undefined) {
+        if (actor.roles.includes('node-admin') && actor.kind !== 'peer') {
+          events.push({ action: 'intel.marking.define-for-others', subject: id, detail: { waiting_for_it: [...new Set(owners)] } });
+        } else {
+          verdicts[i] = { rule: 'foreign-marking', message: `objects of another member wait for marking-definition ${id}; only that member (or a node administrator) defines it` };
+          state.refusedDefinitions.add(id);
+          offered.delete(id);
+          continue;
+        }
+      }
+    }
+  }
+
+  // Accepted definitions reach the node's table now, inside the transaction that stores them.
+  for (const [id, i] of offered) {
+    if (verdicts[i] !== undefined || state.table.has(id)) continue;
+    state.table.set(id, handlingOfMarkingDefinition(JSON.parse(rows[i]![ROW_BODY]) as StixObject) ?? {});
+    state.addedToTable.push(id);
+    state.defined.push(id);
+  }
+  // 2. Every other decision, row by row.
+  for (let i = 0; i < rows.length; i++) {
+    if (verdicts[i] !== undefined) continue;
+    const row = rows[i]!;
+    // Markings left unresolved when prepared, or prepared against a definition refused since.
+    if (row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION || (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions))) {
+      const columns = state.recompute(row[ROW_BODY]);
+      row[ROW_TLP] = columns.tlp;
+      row[ROW_CLASSIFICATION] = columns.classification;
+      row[ROW_RELEASABILITY] = columns.releasability;
+      if (columns.unresolved.length > 0) state.unresolved.set(row, columns.unresolved);
+    }
+    if (actor.kind === 'system') continue;
+    // An object whose markings are not resolved yet is checked on its originator only (its level
+    // is unknown until the definition arrives, and nobody reads it until then).
+    const classification = row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : row[ROW_CLASSIFICATION];
+    const access = accessOfColumns({ tlp: row[ROW_TLP], classification, releasability: row[ROW_RELEASABILITY], created_by_ref: row[ROW_CREATED_BY_REF] });
+    const denial = canWrite(actor, access, row[ROW_ORIGIN_MEMBER]);
+    if (denial) {
+      verdicts[i] = denial;
+      continue;
+    }
+    const known = stored.get(row[ROW_ID]);
+    if (!known || known.current.length === 0 || row[ROW_TYPE] === 'marking-definition') continue;
+    const readable = known.current.some((current) => canRead(actor, accessOfColumns(current)));
+    if (row[ROW_VERSION] === '') {
+      // An observable (STIX 2.1 section 3.6: not versioned; its id derives from its value). One
+      // the writer may not read is kept as one more copy under the writer's markings: the
+      // answer is the same as for a value the node does not hold, and nothing sent is dropped.
+      if (!readable) verdicts[i] = 'copy';
+      continue;
+    }
+    let newest = known.current[0]!;
+    for (const current of known.current) if (current.version > newest.version) newest = current;
+    const versionDenial = canVersion(actor, ownershipOf(newest), row[ROW_CREATED_BY_REF]);
+    if (versionDenial) {
+      // Sending again a version one may read is harmless; anything else is refused alike,
+      // whether or not the writer may read what is stored.
+      if (!(readable && known.versions.has(row[ROW_VERSION]))) verdicts[i] = versionDenial;
+      continue;
+    }
+    if (newest.revoked === 1 && row[ROW_VERSION] > newest.version) {
+      verdicts[i] = { rule: 'revoked-object', message: `${row[ROW_ID]} is revoked; revocation is permanent and no later version may be created (STIX 2.1 section 3.6)` };
+    }
+  }
+
+  const refusals = new Map<string, string[]>();
+  for (let i = 0; i < rows.length; i++) {
+    const verdict = verdicts[i];
+    if (verdict === undefined || verdict === 'copy') continue;
+    let ids = refusals.get(verdict.rule);
+    if (!ids) refusals.set(verdict.rule, (ids = []));
+    ids.push(rows[i]![ROW_ID]);
+  }
+  for (const [rule, ids] of refusals) {
+    events.push({
+      action: 'intel.write.denied',
+      subject: `${ids.length} object versions (${rule})`,
+      detail: { rule, versions: ids.length, ids: ids.slice(0, AUDITED_IDS), ids_sha256: createHash('sha256').update(ids.join('\n')).digest('hex') },
+    });
+  }
+  if (events.length > 0) await audit.recordInTransaction(ctx, tx, actor, events);
+  return verdicts;
+}

@@ -1,0 +1,284 @@
+/**
+ * Trust in what is shared: only the creator of an object versions, revokes or deletes it
+ * (STIX 2.1 section 3.6), a marking-definition never changes once accepted (section 7.2.1), and
+ * the answers to a write do not tell what the node holds. Every case goes through the HTTP API
+ * (REST and TAXII) or the pipeline as a peer, as a hostile member would.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { bundle, indicator, malware } from '../../../test/support/factories.js';
+import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
+import { entries } from '../audit/audit.service.js';
+import { createPeer, createToken, createUser, principalOfPeer, upsertMembers } from '../directory/directory.service.js';
+import { createCollection, TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
+import { ingestObjects } from './intel.service.js';
+
+interface Outcome {
+  status: string;
+  id?: string;
+  errors?: Array<{ rule: string; path: string; message: string }>;
+}
+
+const OTHER = 'OTH';
+const OTHER_IDENTITY = 'identity--0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
+const FEED_IDENTITY = 'identity--7a7a7a7a-1b1b-4c4c-8d8d-2e2e2e2e2e2e';
+const T1 = '2024-03-02T10:00:00.000Z';
+const T2 = '2024-03-03T10:00:00.000Z';
+
+let uuidCounter = 0;
+/** A fresh marking-definition id (valid UUIDv4 form). */
+function markingId(): string {
+  uuidCounter++;
+  return `marking-definition--${uuidCounter.toString(16).padStart(8, '0')}-1111-4222-8333-${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ownership of what is shared (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+    let node: TestNode;
+    /** Tokens: the test member's analyst (TOP SECRET), another ally's analyst (UNCLASSIFIED) and node admin. */
+    let owner: string;
+    let intruder: string;
+    let intruderSecret: string;
+    let nodeAdmin: string;
+    const collection = () => `/taxii2/intel/collections/${collectionId}/objects/`;
+    let collectionId = '';
+
+    const post = async (token: string, objects: unknown[]) => {
+      const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(objects), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      assert.equal(response.statusCode, 200, response.body);
+      return (response.json() as { objects: Outcome[] }).objects;
+    };
+    const get = async (token: string, id: string, query = '') => node.app.inject({ method: 'GET', url: `/api/v1/objects/${id}${query}`, headers: { authorization: `Bearer ${token}` } });
+    const read = async (token: string, id: string) => {
+      const response = await get(token, id);
+      return response.statusCode === 200 ? (response.json() as StixObject) : undefined;
+    };
+    const outcomes = (list: Outcome[]) => list.map((o) => (o.status === 'rejected' ? `rejected:${o.errors?.[0]?.rule}` : o.status));
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      owner = node.tokens.analyst;
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'root-admin', member: null, clearance: 4, roles: ['node-admin'] });
+      nodeAdmin = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'root-admin', user: 'root-admin' })).token;
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: OTHER, name: 'Other ally', kind: 'ally', country: null, identityId: OTHER_IDENTITY }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'oth-analyst', member: OTHER, clearance: 0, roles: ['analyst'] });
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'oth-secret', member: OTHER, clearance: 4, roles: ['analyst'] });
+      intruder = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'oth', user: 'oth-analyst' })).token;
+      intruderSecret = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'oth-secret', user: 'oth-secret' })).token;
+      collectionId = (await createCollection(node.ctx, SYSTEM_PRINCIPAL, { alias: 'shared', title: 'Shared', audience: null })).id;
+    });
+    after(async () => node?.close());
+
+    describe('marking-definitions (STIX 2.1 section 7.2.1: they cannot be versioned)', () => {
+      it('refuses another definition of a known id, keeps the first, and its objects stay as marked', async () => {
+        const secret = handlingMarkingDefinition({ id: markingId(), created: '2024-01-01T00:00:00.000Z', classification: 'SECRET', releasableTo: [TEST_MEMBER], createdByRef: TEST_MEMBER_IDENTITY });
+        const before = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [secret.id] });
+        assert.deepEqual(outcomes(await post(owner, [secret, before])), ['accepted', 'accepted']);
+        // The downgrade: same id and created, UNCLASSIFIED and releasable to all.
+        const downgrade = handlingMarkingDefinition({ id: secret.id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
+        assert.deepEqual(outcomes(await post(intruder, [downgrade])), ['rejected:marking-redefined']);
+        // Under another created (a "version") and alongside an object the intruder may write.
+        const later = { ...downgrade, created: '2025-01-01T00:00:00.000Z' };
+        const mine = indicator({ created_by_ref: OTHER_IDENTITY, object_marking_refs: [secret.id] });
+        assert.deepEqual(outcomes(await post(intruder, [later, mine])), ['rejected:marking-redefined', 'rejected:above-clearance']);
+        // Whoever sends it: the owner and the node too.
+        assert.deepEqual(outcomes(await post(owner, [later])), ['rejected:marking-redefined']);
+        const afterwards = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [secret.id] });
+        await post(owner, [afterwards]);
+        assert.equal(await read(intruder, before.id), undefined);
+        assert.equal(await read(intruder, afterwards.id), undefined);
+        assert.equal(await read(intruderSecret, afterwards.id), undefined, 'releasable to the test member only');
+        assert.equal((await read(owner, afterwards.id))?.id, afterwards.id);
+        const stored = await read(owner, secret.id);
+        assert.deepEqual(stored, secret);
+        // On record.
+        const denied = [];
+        for await (const entry of entries(node.ctx)) if (entry.action === 'intel.write.denied' && (entry.detail as { rule?: string }).rule === 'marking-redefined') denied.push(entry);
+        assert.ok(denied.length >= 3);
+      });
+
+      it('applies no definition whose object was refused, nor a second definition of one id in one stream', async () => {
+        const id = markingId();
+        const first = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'CONFIDENTIAL', releasableTo: [TEST_MEMBER] });
+        const second = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
+        const marked = indicator({ object_marking_refs: [id] });
+        assert.deepEqual(outcomes(await post(owner, [first, second, marked])), ['accepted', 'rejected:marking-redefined', 'accepted']);
+        assert.equal(await read(intruder, marked.id), undefined);
+        // A definition carried by a refused object (above the writer's clearance) is not applied.
+        const topSecret = markingId();
+        const high = handlingMarkingDefinition({ id: topSecret, created: '2024-01-01T00:00:00.000Z', classification: 'TOP SECRET', releasableTo: ['*'], createdByRef: TEST_MEMBER_IDENTITY });
+        const highMarked = { ...high, object_marking_refs: [topSecret] };
+        const result = await post(intruder, [highMarked]);
+        assert.equal(result[0]!.status, 'rejected');
+        const unresolvedBefore = indicator({ object_marking_refs: [topSecret] });
+        await post(owner, [unresolvedBefore]);
+        assert.equal(await read(owner, unresolvedBefore.id), undefined, 'still unresolved: nobody reads it');
+      });
+
+      it('lets only the member whose objects wait for an id define it (a node administrator on record)', async () => {
+        const id = markingId();
+        const waiting = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [id] });
+        assert.deepEqual(outcomes(await post(owner, [waiting])), ['accepted']);
+        assert.equal(await read(owner, waiting.id), undefined, 'unresolved until defined');
+        const open = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
+        assert.deepEqual(outcomes(await post(intruder, [open])), ['rejected:foreign-marking']);
+        assert.equal(await read(intruder, waiting.id), undefined);
+        const real = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: [TEST_MEMBER] });
+        assert.deepEqual(outcomes(await post(owner, [real])), ['accepted']);
+        assert.equal((await read(owner, waiting.id))?.id, waiting.id);
+        assert.equal(await read(intruderSecret, waiting.id), undefined);
+
+        const other = markingId();
+        const waitingToo = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [other] });
+        await post(owner, [waitingToo]);
+        const byAdmin = handlingMarkingDefinition({ id: other, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: [TEST_MEMBER] });
+        assert.deepEqual(outcomes(await post(nodeAdmin, [byAdmin])), ['accepted']);
+        let recorded = false;
+        for await (const entry of entries(node.ctx)) if (entry.action === 'intel.marking.define-for-others' && entry.subject === other) recorded = true;
+        assert.ok(recorded, 'a node administrator defining for a member is on record');
+      });
+
+      it('refuses a peer that redefines a marking', async () => {
+        const secret = handlingMarkingDefinition({ id: markingId(), created: '2024-01-01T00:00:00.000Z', classification: 'SECRET', releasableTo: [TEST_MEMBER] });
+        await post(owner, [secret]);
+        await createPeer(node.ctx, SYSTEM_PRINCIPAL, { name: `peer-${dialect}-m`, members: [OTHER], clearance: 4, roles: ['analyst'] } as Parameters<typeof createPeer>[2]);
+        const peer = (await principalOfPeer(node.ctx, `peer-${dialect}-m`))!;
+        const seen: Outcome[] = [];
+        await ingestObjects(node.ctx, peer, [{ ...secret, extensions: handlingMarkingDefinition({ id: secret.id, created: secret.created as string, classification: 'UNCLASSIFIED', releasableTo: ['*'] }).extensions }], { onOutcome: (o) => seen.push(o) });
+        assert.deepEqual(outcomes(seen), ['rejected:marking-redefined']);
+        assert.deepEqual(await read(owner, secret.id), secret);
+      });
+    });
+
+    describe('versions and revocations (STIX 2.1 section 3.6: only the object creator)', () => {
+      it('refuses another member\'s new version, revocation or re-attribution, readable or not, with one answer', async () => {
+        const shared = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+        const hidden = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.red] });
+        await post(owner, [shared, hidden]);
+        assert.equal((await read(intruder, shared.id))?.id, shared.id);
+        assert.equal(await read(intruder, hidden.id), undefined);
+        const attempts = (target: StixObject) => [
+          { ...target, modified: T1, pattern: "[ipv4-addr:value = '203.0.113.1']" },
+          { ...target, modified: T1, revoked: true },
+          { ...target, modified: T2, created_by_ref: OTHER_IDENTITY, name: 'mine now' },
+          { ...target, modified: T2, object_marking_refs: [TLP2_MARKING_IDS.clear] },
+        ].map((o) => (o.created_by_ref === TEST_MEMBER_IDENTITY ? { ...o, created_by_ref: undefined } : o));
+        const onReadable = await post(intruder, attempts(shared));
+        const onHidden = await post(intruder, attempts(hidden));
+        assert.deepEqual(outcomes(onReadable), Array(4).fill('rejected:foreign-version'));
+        assert.deepEqual(outcomes(onHidden), outcomes(onReadable), 'the same answer whether or not the writer may read the object');
+        assert.deepEqual(
+          onHidden.map((o) => o.errors?.[0]?.message),
+          onReadable.map((o) => o.errors?.[0]?.message),
+        );
+        assert.deepEqual(await read(owner, shared.id), shared);
+        assert.deepEqual(await read(owner, hidden.id), hidden);
+        // Through TAXII too.
+        const taxii = await node.app.inject({
+          method: 'POST',
+          url: collection(),
+          payload: JSON.stringify({ objects: attempts(shared) }),
+          headers: { authorization: `Bearer ${intruder}`, 'content-type': TAXII_MEDIA_TYPE, accept: TAXII_MEDIA_TYPE },
+        });
+        assert.equal(taxii.statusCode, 202, taxii.body);
+        const status = taxii.json() as { failure_count: number; success_count: number };
+        assert.equal(status.success_count, 0);
+        assert.equal(status.failure_count, 4);
+        assert.deepEqual(await read(owner, shared.id), shared);
+        // Sending again a version one may read is harmless; a version of it is not.
+        const feed = malware({ created_by_ref: FEED_IDENTITY });
+        await post(owner, [feed]);
+        assert.deepEqual(outcomes(await post(intruder, [feed, { ...feed, modified: T1, name: 'renamed' }])), ['duplicate', 'rejected:foreign-version']);
+      });
+
+      it('lets the creator version and revoke, and nobody version a revoked object', async () => {
+        const mine = indicator({ created_by_ref: TEST_MEMBER_IDENTITY });
+        await post(owner, [mine]);
+        const updated = { ...mine, modified: T1, name: 'updated' };
+        const revoked = { ...mine, modified: T2, revoked: true };
+        assert.deepEqual(outcomes(await post(owner, [updated, revoked])), ['accepted', 'accepted']);
+        assert.equal((await read(owner, mine.id))?.revoked, true);
+        const revived = { ...mine, modified: '2024-03-04T10:00:00.000Z', revoked: false };
+        assert.deepEqual(outcomes(await post(owner, [revived])), ['rejected:revoked-object']);
+        assert.equal((await read(owner, mine.id))?.revoked, true);
+      });
+
+      it('gives an object without a member\'s identity to the member that delivered it', async () => {
+        const relayed = malware({ created_by_ref: FEED_IDENTITY });
+        const anonymous = malware();
+        assert.deepEqual(outcomes(await post(intruderSecret, [relayed, anonymous])), ['accepted', 'accepted']);
+        assert.deepEqual(outcomes(await post(owner, [{ ...relayed, modified: T1, name: 'x' }, { ...anonymous, modified: T1, name: 'x' }])), ['rejected:foreign-version', 'rejected:foreign-version']);
+        assert.deepEqual(outcomes(await post(intruder, [{ ...relayed, modified: T1, name: 'feed update' }])), ['accepted'], 'any user of the delivering member');
+        assert.equal((await read(owner, relayed.id))?.name, 'feed update');
+      });
+
+      it('lets a peer version only what the members it stands for created', async () => {
+        await createPeer(node.ctx, SYSTEM_PRINCIPAL, { name: `peer-${dialect}-v`, members: [OTHER], clearance: 4, roles: ['analyst'] } as Parameters<typeof createPeer>[2]);
+        const peer = (await principalOfPeer(node.ctx, `peer-${dialect}-v`))!;
+        const ours = indicator({ created_by_ref: TEST_MEMBER_IDENTITY });
+        const theirs = indicator({ created_by_ref: OTHER_IDENTITY });
+        await post(owner, [ours]);
+        await post(intruder, [theirs]);
+        const seen: Outcome[] = [];
+        await ingestObjects(node.ctx, peer, [{ ...ours, modified: T1, revoked: true }, { ...theirs, modified: T1, revoked: true }], { onOutcome: (o) => seen.push(o) });
+        assert.deepEqual(outcomes(seen), ['rejected:foreign-version', 'accepted']);
+        assert.equal((await read(owner, ours.id))?.revoked, undefined);
+      });
+
+      it('deletes (TAXII) only for the creator, also for an object without a member\'s identity', async () => {
+        const relayed = malware({ created_by_ref: FEED_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+        await post(intruder, [relayed]);
+        const remove = (token: string) => node.app.inject({ method: 'DELETE', url: `${collection()}${relayed.id}/`, headers: { authorization: `Bearer ${token}`, accept: TAXII_MEDIA_TYPE } });
+        assert.equal((await remove(owner)).statusCode, 403);
+        assert.equal((await read(owner, relayed.id))?.id, relayed.id);
+        assert.equal((await remove(intruderSecret)).statusCode, 200);
+        assert.equal(await read(owner, relayed.id), undefined);
+      });
+    });
+
+    describe('no existence oracle', () => {
+      it('answers an observable the writer may not read exactly as one the node does not hold, and keeps it', async () => {
+        const secret = handlingMarkingDefinition({ id: markingId(), created: '2024-01-01T00:00:00.000Z', classification: 'SECRET', releasableTo: [TEST_MEMBER] });
+        const held = { type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--1d6b1c1a-7f0e-5d41-9e3c-0a0b0c0d0e01', value: '192.0.2.77', object_marking_refs: [secret.id] };
+        await post(owner, [secret, held]);
+        const absent = { type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--1d6b1c1a-7f0e-5d41-9e3c-0a0b0c0d0e02', value: '192.0.2.78' };
+        const probe = { type: 'ipv4-addr', spec_version: '2.1', id: held.id, value: held.value };
+        const answers = await post(intruder, [absent, probe]);
+        assert.deepEqual(outcomes(answers), ['accepted', 'accepted']);
+        // The writer reads what it sent; the holder's copy stays as it was marked.
+        assert.deepEqual(await read(intruder, held.id), probe);
+        assert.deepEqual(await read(owner, held.id), held);
+        // A second time: a duplicate for both, as for anything one may read.
+        assert.deepEqual(outcomes(await post(intruder, [absent, probe])), ['duplicate', 'duplicate']);
+      });
+
+      it('answers a denied read as fast as an absent id', async () => {
+        const hidden = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.red] });
+        await post(owner, [hidden]);
+        const absent = indicator().id;
+        const time = async (id: string) => {
+          const started = process.hrtime.bigint();
+          const response = await get(intruder, id);
+          assert.equal(response.statusCode, 404);
+          return Number(process.hrtime.bigint() - started) / 1e6;
+        };
+        // Alternating, so that the machine's load falls on both alike; medians compared.
+        const denied: number[] = [];
+        const missing: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          denied.push(await time(hidden.id));
+          missing.push(await time(absent));
+        }
+        const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+        // The refused read waited for an audit write before (about three times as slow).
+        assert.ok(median(denied) < median(missing) * 1.25 + 0.1, `denied ${median(denied).toFixed(2)} ms against absent ${median(missing).toFixed(2)} ms`);
+        const bodies = [(await get(intruder, hidden.id)).json() as { error: { message: string } }, (await get(intruder, absent)).json() as { error: { message: string } }];
+        assert.deepEqual(bodies.map((b) => b.error.message.replace(/indicator--[0-9a-f-]+/, 'ID')), ['no object with id ID', 'no object with id ID']);
+      });
+    });
+  });
+}
