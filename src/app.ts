@@ -154,6 +154,12 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     ]),
   );
 
+  // No answer is for a cache to keep: they carry intel and who may read it, and after a
+  // sign-out neither the back button nor a shared cache may show them again.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpRequestSeconds.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
