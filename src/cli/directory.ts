@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addToGroup, createUser, listMembers, listUsers, upsertMembers } from '../modules/directory/directory.service.js';
+import { addToGroup, createMember, createUser, listMembers, listUsers, updateMember, type MemberChanges } from '../modules/directory/directory.service.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
@@ -13,7 +13,7 @@ export function clearanceLevel(value: string): number {
 }
 
 export function registerDirectory(program: Command): void {
-  const members = program.command('members').description('members of the node: list, add, group');
+  const members = program.command('members').description('members of the node: list, add, update, group');
   members
     .command('list')
     .description('list members as JSON lines')
@@ -22,7 +22,7 @@ export function registerDirectory(program: Command): void {
     });
   members
     .command('add')
-    .description('add or update a member')
+    .description('add a member (a code that exists is refused: change it with members update)')
     .requiredOption('--code <code>', 'member code, e.g. DEU or CERT-EU')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--kind <kind>', MEMBER_KINDS.join(', '))
@@ -31,15 +31,35 @@ export function registerDirectory(program: Command): void {
     .action(async (o: { code: string; name: string; kind: string; country?: string; identity?: string }) => {
       if (!(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new Error(`--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
       await withLocalStore((ctx) =>
-        upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: o.code, name: o.name, kind: o.kind as MemberKind, country: o.country ?? null, identityId: o.identity ?? null }]),
+        createMember(ctx, SYSTEM_PRINCIPAL, { code: o.code, name: o.name, kind: o.kind as MemberKind, country: o.country ?? null, identityId: o.identity ?? null }),
       );
-      process.stderr.write(`member ${o.code} saved\n`);
+      process.stderr.write(`member ${o.code} added\n`);
+    });
+  members
+    .command('update <code>')
+    .description('change the named fields of a member and keep the rest')
+    .option('--name <name>', 'display name')
+    .option('--kind <kind>', MEMBER_KINDS.join(', '))
+    .option('--country <iso>', "ISO 3166-1 alpha-2 country code ('none' removes it)")
+    .option('--identity <id>', "STIX identity id the member signs its objects with ('none' removes the link: its objects can then be written by anyone)")
+    .action(async (code: string, o: { name?: string; kind?: string; country?: string; identity?: string }) => {
+      if (o.kind !== undefined && !(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new Error(`--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
+      const orNull = (value: string) => (value === 'none' ? null : value);
+      const changes: MemberChanges = {
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.kind !== undefined ? { kind: o.kind as MemberKind } : {}),
+        ...(o.country !== undefined ? { country: orNull(o.country) } : {}),
+        ...(o.identity !== undefined ? { identityId: orNull(o.identity) } : {}),
+      };
+      if (Object.keys(changes).length === 0) throw new Error('name at least one field to change: --name, --kind, --country or --identity');
+      const member = await withLocalStore((ctx) => updateMember(ctx, SYSTEM_PRINCIPAL, code, changes));
+      process.stdout.write(`${JSON.stringify(member)}\n`);
     });
   members
     .command('group <group> <codes...>')
     .description('add members to a named group (ALLIANCE, PARTNERS and INDUSTRY hold members of their kind already)')
-    .option('--description <text>', 'what the group is', '')
-    .action(async (group: string, codes: string[], o: { description: string }) => {
+    .option('--description <text>', 'what the group is (kept as it is when omitted)')
+    .action(async (group: string, codes: string[], o: { description?: string }) => {
       await withLocalStore((ctx) => addToGroup(ctx, SYSTEM_PRINCIPAL, group, o.description, codes));
       process.stderr.write(`group ${group}: added ${codes.join(', ')}\n`);
     });

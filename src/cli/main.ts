@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
 import { registerAudit } from './audit.js';
 import { registerCollections } from './collections.js';
+import { registerCredentials } from './credentials.js';
 import { registerDemo } from './demo.js';
 import { registerAwareness, registerDetect } from './detect.js';
 import { registerWarningLists } from './warninglists.js';
@@ -32,6 +33,7 @@ registerAudit(program);
 registerPki(program);
 registerCollections(program);
 registerTokens(program);
+registerCredentials(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,7 +23,8 @@ export function registerTokens(program: Command): void {
         }),
       );
       process.stdout.write(`${created.token}\n`);
-      process.stderr.write(`token ${created.id} for user ${created.user} created; store it now, it cannot be shown again\n`);
+      if (created.status === 'pending') process.stderr.write(`token ${created.id} for user ${created.user} created but not yet usable: ${created.message ?? ''}\n`);
+      else process.stderr.write(`token ${created.id} for user ${created.user} created; store it now, it cannot be shown again\n`);
     });
   tokens
     .command('list')

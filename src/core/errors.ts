@@ -33,6 +33,7 @@ export const ERRORS = Object.freeze({
   UNAUTHENTICATED: define('SW_UNAUTHENTICATED', 401, 'No valid credentials were presented: send an API token as "Authorization: Bearer <token>".'),
   FORBIDDEN: define('SW_FORBIDDEN', 403, 'The credentials are valid but do not grant this action.'),
   NOT_FOUND: define('SW_NOT_FOUND', 404, 'The resource does not exist or is not visible to the caller.'),
+  SECOND_PERSON_REQUIRED: define('SW_SECOND_PERSON_REQUIRED', 403, 'The action lets an administrator act as a user beyond its own reach: a second node administrator, or the user, must approve it.'),
   CSRF: define('SW_CSRF', 403, 'A write made with a sign-in cookie lacks the session\'s CSRF token (header X-CSRF-Token).'),
   TOO_MANY_REQUESTS: define('SW_TOO_MANY_REQUESTS', 429, 'Too many attempts (sign-in); wait the time the message says.'),
   NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),

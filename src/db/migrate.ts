@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_federation.js';
 import * as m0005 from './migrations/0005_warning_lists.js';
 import * as m0006 from './migrations/0006_detect_context.js';
 import * as m0007 from './migrations/0007_ownership.js';
+import * as m0008 from './migrations/0008_credential_requests.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0005_warning_lists': m0005,
   '0006_detect_context': m0006,
   '0007_ownership': m0007,
+  '0008_credential_requests': m0008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -55,6 +55,8 @@ export interface ApiTokensTable {
   last_used_at: string | null;
   /** The user the token acts for; tokens made before users existed act with their own role. */
   user_name: string | null;
+  /** The credential request the token waits for (two-person rule); it works only once that is approved. */
+  awaiting_request: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UsersTable {
@@ -123,6 +125,23 @@ export interface AuditLogTable {
   detail: string;
   prev_hash: string;
   hash: string;
+}
+
+/** A node administrator's credential for a user beyond its reach, waiting for a second person. */
+export interface CredentialRequestsTable {
+  id: Generated<number>;
+  kind: string;
+  user_name: string;
+  requested_by: string;
+  reason: string;
+  token_id: number | null;
+  token_name: string | null;
+  token_expires_at: string | null;
+  password_hash: string | null;
+  status: string;
+  created_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
 }
 
 export interface SessionsTable {
@@ -212,6 +231,7 @@ export interface Database {
   federation_state: FederationStateTable;
   federation_provenance: FederationProvenanceTable;
   sessions: SessionsTable;
+  credential_requests: CredentialRequestsTable;
   audit_log: AuditLogTable;
   stix_objects: StixObjectsTable;
   members: MembersTable;

@@ -6,6 +6,7 @@
  */
 import type { StixObject } from '../stix/types.js';
 import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
+import { permissionsOf } from './permissions.js';
 import type { MemberOfPrincipal, Principal, Role } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
@@ -239,6 +240,41 @@ export function canGrant(principal: Principal, clearance: number, roles: readonl
   if (clearance > principal.clearance) return `clearance ${clearance} is above your own (${principal.clearance})`;
   const beyond = roles.find((role) => role === 'node-admin' || role === 'auditor');
   return beyond ? `only a node administrator grants the role '${beyond}'` : undefined;
+}
+
+/** The user a credential (API token, password) would let its holder act as. */
+export interface CredentialHolder {
+  readonly name: string;
+  readonly member: string | null;
+  readonly clearance: number;
+  readonly roles: readonly Role[];
+}
+
+export type CredentialDecision =
+  | { readonly outcome: 'issue' }
+  | { readonly outcome: 'second-person'; readonly reason: string }
+  | { readonly outcome: 'refuse'; readonly reason: string };
+
+/**
+ * May this principal give a credential for this user (and so act as it) by itself? Its own,
+ * always. A member administrator, for the users of its member it could have created (canGrant);
+ * never others. A node administrator, for users who read and may do no more than it does (no
+ * other member, no higher clearance, no permission its roles lack); for any other user only
+ * with a second node administrator's approval or the user's consent (the two-person rule). The
+ * node itself (the local command line) is not limited.
+ */
+export function credentialDecision(principal: Principal, user: CredentialHolder): CredentialDecision {
+  if (principal.kind === 'system' || (principal.userName !== null && principal.userName === user.name)) return { outcome: 'issue' };
+  if (!canAdminister(principal, user.member)) return { outcome: 'refuse', reason: `you do not administer the user '${user.name}'` };
+  if (!principal.roles.includes('node-admin')) {
+    const beyond = canGrant(principal, user.clearance, user.roles);
+    return beyond ? { outcome: 'refuse', reason: `the user '${user.name}' holds more than you may grant (${beyond}); a node administrator issues its credentials` } : { outcome: 'issue' };
+  }
+  if (user.member !== null && user.member !== principal.member?.code) return { outcome: 'second-person', reason: `'${user.name}' is a user of member ${user.member}, whose intelligence you do not read` };
+  if (user.clearance > principal.clearance) return { outcome: 'second-person', reason: `'${user.name}' is cleared to level ${user.clearance}, above your own (${principal.clearance})` };
+  const held = new Set(principal.roles.flatMap((role) => [...permissionsOf(role)]));
+  const role = user.roles.find((r) => [...permissionsOf(r)].some((permission) => !held.has(permission)));
+  return role ? { outcome: 'second-person', reason: `'${user.name}' holds the role ${role}, which grants what your roles do not` } : { outcome: 'issue' };
 }
 
 /**

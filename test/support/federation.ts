@@ -86,10 +86,14 @@ export class FederationHarness {
     await Promise.all(
       [...this.nodes.values()].map(async (node) => {
         for (const spec of NODES) {
-          await this.call(node, 'PUT', `/api/v1/members/${spec.member}`, { name: spec.member, kind: spec.kind, identity_id: identityOf(spec.member) });
+          await this.call(node, 'POST', '/api/v1/members', { code: spec.member, name: spec.member, kind: spec.kind, identity_id: identityOf(spec.member) });
         }
         await this.call(node, 'POST', '/api/v1/users', { name: `${node.spec.name}-analyst`, member: node.spec.member, clearance: 4, roles: ['analyst'] });
-        node.userToken = ((await this.call(node, 'POST', '/api/v1/tokens', { name: 'test', user: `${node.spec.name}-analyst` })) as { token: string }).token;
+        // The bootstrap administrator reads no member's intelligence: a token acting for the
+        // member's analyst comes from the operator's command line on the node (two-person rule).
+        const issued = await runCli(['tokens', 'create', '--name', 'test', '--user', `${node.spec.name}-analyst`], { SHIELDWALL_DATA_DIR: node.dir });
+        assert.equal(issued.code, 0, issued.stderr);
+        node.userToken = issued.stdout.trim();
       }),
     );
   }

@@ -1,6 +1,6 @@
 /** The only SQL of the directory module: members and API tokens. */
-import type { ApiTokensTable, Database, MemberGroupsTable, MembersTable, PeersTable, SessionsTable, UsersTable } from '../../db/schema.js';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ApiTokensTable, CredentialRequestsTable, Database, MemberGroupsTable, MembersTable, PeersTable, SessionsTable, UsersTable } from '../../db/schema.js';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 
 export type MemberRow = Selectable<MembersTable>;
 export type TokenRow = Selectable<ApiTokensTable>;
@@ -20,6 +20,20 @@ export async function upsertMembers(db: Kysely<Database>, members: Insertable<Me
       })),
     )
     .execute();
+}
+
+export async function insertMember(db: Kysely<Database>, member: Insertable<MembersTable>): Promise<void> {
+  await db.insertInto('members').values(member).execute();
+}
+
+/** Sets the given columns of one member; the others stay as they are. */
+export async function updateMember(db: Kysely<Database>, code: string, changes: Updateable<MembersTable>): Promise<void> {
+  await db.updateTable('members').set(changes).where('code', '=', code).execute();
+}
+
+/** Another member than `code` holding this STIX identity, if any. */
+export async function memberWithIdentity(db: Kysely<Database>, identityId: string, code: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('members').selectAll().where('identity_id', '=', identityId).where('code', '!=', code).executeTakeFirst();
 }
 
 export async function listMembers(db: Kysely<Database>): Promise<MemberRow[]> {
@@ -76,11 +90,13 @@ export async function namedGroupsOf(db: Kysely<Database>, memberCode: string): P
   return rows.map((r) => r.group_name);
 }
 
-export async function upsertGroup(db: Kysely<Database>, group: Insertable<MemberGroupsTable>, members: string[]): Promise<void> {
+/** Adds members to a group, made if new; its description changes only when one is given. */
+export async function upsertGroup(db: Kysely<Database>, group: Omit<Insertable<MemberGroupsTable>, 'description'> & { description: string | undefined }, members: string[]): Promise<void> {
+  const description = group.description;
   await db
     .insertInto('member_groups')
-    .values(group)
-    .onConflict((oc) => oc.column('name').doUpdateSet({ description: group.description }))
+    .values({ ...group, description: description ?? '' })
+    .onConflict((oc) => (description === undefined ? oc.column('name').doNothing() : oc.column('name').doUpdateSet({ description })))
     .execute();
   if (members.length > 0) {
     await db
@@ -135,6 +151,45 @@ export async function findPeerByCertificate(db: Kysely<Database>, cn: string): P
 
 export async function listPeers(db: Kysely<Database>): Promise<Array<Selectable<PeersTable>>> {
   return db.selectFrom('peers').selectAll().orderBy('name').execute();
+}
+
+export async function setPassword(db: Kysely<Database>, user: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('name', '=', user).execute();
+}
+
+/** Ends every session of a user (its password changed). */
+export async function deleteSessionsOf(db: Kysely<Database>, user: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_name', '=', user).execute();
+}
+
+export type CredentialRequestRow = Selectable<CredentialRequestsTable>;
+
+export async function insertCredentialRequest(db: Kysely<Database>, request: Insertable<CredentialRequestsTable>): Promise<number> {
+  const row = await db.insertInto('credential_requests').values(request).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function findCredentialRequest(db: Kysely<Database>, id: number): Promise<CredentialRequestRow | undefined> {
+  return db.selectFrom('credential_requests').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listCredentialRequests(db: Kysely<Database>): Promise<CredentialRequestRow[]> {
+  return db.selectFrom('credential_requests').selectAll().orderBy('id', 'desc').execute();
+}
+
+export async function setRequestToken(db: Kysely<Database>, requestId: number, tokenId: number): Promise<void> {
+  await db.updateTable('credential_requests').set({ token_id: tokenId }).where('id', '=', requestId).execute();
+}
+
+/** The token of an approved request starts to work. */
+export async function releaseToken(db: Kysely<Database>, tokenId: number): Promise<void> {
+  await db.updateTable('api_tokens').set({ awaiting_request: null }).where('id', '=', tokenId).execute();
+}
+
+/** Records the decision on a pending request; 0 when it was no longer pending. */
+export async function decideCredentialRequest(db: Kysely<Database>, id: number, decision: { status: string; decided_by: string; decided_at: string }): Promise<number> {
+  const result = await db.updateTable('credential_requests').set(decision).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Sessions past their expiry are removed as new ones begin. */

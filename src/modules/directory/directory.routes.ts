@@ -4,7 +4,23 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { MemberKind, Role } from '../../policy/principal.js';
-import { GroupBody, MemberBody, MemberCodeParams, MemberSchema, TokenBody, UserBody, UserSchema } from './directory.schema.js';
+import {
+  CreatedTokenSchema,
+  CredentialRequestParams,
+  CredentialRequestSchema,
+  GroupBody,
+  MemberBody,
+  MemberCodeParams,
+  MemberCreateBody,
+  MemberPatchBody,
+  MemberSchema,
+  PasswordBody,
+  PendingCredentialSchema,
+  PendingTokenSchema,
+  TokenBody,
+  UserBody,
+  UserSchema,
+} from './directory.schema.js';
 import * as service from './directory.service.js';
 import * as sessions from './directory.sessions.js';
 
@@ -19,11 +35,49 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       async (request) => ({ members: await service.listMembers(ctx, request.principal!) }),
     );
 
+    app.post<{ Body: MemberCreateBody }>(
+      '/api/v1/members',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Add a member (node administrators); 409 when its code exists (change it with PATCH)', body: MemberCreateBody, response: { 201: MemberSchema } },
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const member = await service.createMember(ctx, request.principal!, {
+          code: b.code,
+          name: b.name,
+          kind: b.kind as MemberKind,
+          country: b.country ?? null,
+          identityId: b.identity_id ?? null,
+          ...(b.contacts ? { contacts: b.contacts } : {}),
+        });
+        return reply.status(201).send(member);
+      },
+    );
+
+    app.patch<{ Params: Static<typeof MemberCodeParams>; Body: MemberPatchBody }>(
+      '/api/v1/members/:code',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Change the named fields of a member and keep the rest (node administrators); its points of contact (its member administrators)', params: MemberCodeParams, body: MemberPatchBody, response: { 200: MemberSchema } },
+      },
+      async (request) => {
+        const b = request.body;
+        return service.updateMember(ctx, request.principal!, request.params.code, {
+          ...(b.name !== undefined ? { name: b.name } : {}),
+          ...(b.kind !== undefined ? { kind: b.kind as MemberKind } : {}),
+          ...(b.country !== undefined ? { country: b.country } : {}),
+          ...(b.identity_id !== undefined ? { identityId: b.identity_id } : {}),
+          ...(b.contacts !== undefined ? { contacts: b.contacts } : {}),
+        });
+      },
+    );
+
     app.put<{ Params: Static<typeof MemberCodeParams>; Body: MemberBody }>(
       '/api/v1/members/:code',
       {
         config: { permission: 'directory:write' },
-        schema: { summary: 'Add or change a member (node administrators); its points of contact (its member administrators)', params: MemberCodeParams, body: MemberBody, response: { 200: MemberSchema } },
+        schema: { summary: 'Replace an existing member (node administrators; 404 for a new code: add it with POST); its points of contact (its member administrators)', params: MemberCodeParams, body: MemberBody, response: { 200: MemberSchema } },
       },
       async (request) => {
         const b = request.body;
@@ -41,7 +95,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       '/api/v1/groups/:name',
       {
         config: { permission: 'directory:write' },
-        schema: { summary: 'Add members to a named group (node administrators)', params: Type.Object({ name: Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }) }), body: GroupBody },
+        schema: { summary: 'Add members to a named group, made if new (node administrators); its description changes only when given', params: Type.Object({ name: Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }) }), body: GroupBody },
       },
       async (request, reply) => {
         await service.addToGroup(ctx, request.principal!, request.params.name, request.body.description, request.body.members);
@@ -113,6 +167,54 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
+    app.put<{ Params: { name: string }; Body: Static<typeof PasswordBody> }>(
+      '/api/v1/users/:name/password',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          summary: "Set a user's dashboard password: 204 when set; 202 when a second node administrator or the user must approve it first (two-person rule)",
+          params: Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,63}$' }) }),
+          body: PasswordBody,
+          response: { 202: PendingCredentialSchema },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await service.setUserPassword(ctx, request.principal!, request.params.name, request.body.password);
+        return outcome.status === 'set' ? reply.status(204).send() : reply.status(202).send(outcome);
+      },
+    );
+
+    app.get<{ Querystring: { status?: service.CredentialRequestStatus } }>(
+      '/api/v1/credential-requests',
+      {
+        config: { permission: 'directory:read' },
+        schema: {
+          summary: 'Credential requests waiting for a second person (two-person rule), and those decided: all for node administrators, else those naming the caller',
+          querystring: Type.Object({ status: Type.Optional(Type.Union(service.CREDENTIAL_REQUEST_STATUSES.map((s) => Type.Literal(s)))) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ requests: Type.Array(CredentialRequestSchema) }) },
+        },
+      },
+      async (request) => ({ requests: await service.listCredentialRequests(ctx, request.principal!, request.query.status) }),
+    );
+
+    app.post<{ Params: Static<typeof CredentialRequestParams> }>(
+      '/api/v1/credential-requests/:id/approve',
+      {
+        config: { permission: 'directory:read' },
+        schema: { summary: 'Approve a credential request: a node administrator other than the one who asked, or the user it names (consent)', params: CredentialRequestParams, response: { 200: CredentialRequestSchema } },
+      },
+      async (request) => service.approveCredentialRequest(ctx, request.principal!, request.params.id),
+    );
+
+    app.post<{ Params: Static<typeof CredentialRequestParams> }>(
+      '/api/v1/credential-requests/:id/decline',
+      {
+        config: { permission: 'directory:read' },
+        schema: { summary: 'Decline a credential request (any node administrator, or the user it names); its token never works', params: CredentialRequestParams, response: { 200: CredentialRequestSchema } },
+      },
+      async (request) => service.declineCredentialRequest(ctx, request.principal!, request.params.id),
+    );
+
     app.get(
       '/api/v1/tokens',
       { config: { permission: 'directory:write' }, schema: { summary: 'Tokens of the users the caller administers (never their values)' } },
@@ -121,11 +223,18 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post<{ Body: Static<typeof TokenBody> }>(
       '/api/v1/tokens',
-      { config: { permission: 'directory:write' }, schema: { summary: 'Create an API token for a user; its value is in this answer only', body: TokenBody } },
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          summary: 'Create an API token for a user; its value is in this answer only. 201: it works now; 202: it works once a second node administrator or the user approves its request (two-person rule)',
+          body: TokenBody,
+          response: { 201: CreatedTokenSchema, 202: PendingTokenSchema },
+        },
+      },
       async (request, reply) => {
         const b = request.body;
         const created = await service.createToken(ctx, request.principal!, { name: b.name, user: b.user, ...(b.expires_at ? { expiresAt: new Date(b.expires_at).toISOString() } : {}) });
-        return reply.status(201).send(created);
+        return reply.status(created.status === 'pending' ? 202 : 201).send(created);
       },
     );
 

@@ -39,8 +39,19 @@ export const MemberBody = Type.Object(
 );
 export type MemberBody = Static<typeof MemberBody>;
 
+/** A new member: POST /api/v1/members (a code that exists is refused). */
+export const MemberCreateBody = Type.Composite([Type.Object({ code: MemberCodeParams.properties.code }), MemberBody], { additionalProperties: false });
+export type MemberCreateBody = Static<typeof MemberCreateBody>;
+
+/** The fields of a member to change, and only those: PATCH /api/v1/members/{code}. */
+export const MemberPatchBody = Type.Partial(MemberBody, { additionalProperties: false, minProperties: 1 });
+export type MemberPatchBody = Static<typeof MemberPatchBody>;
+
 export const GroupBody = Type.Object(
-  { description: Type.String({ maxLength: 500 }), members: Type.Array(Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }), { maxItems: 500 }) },
+  {
+    description: Type.Optional(Type.String({ maxLength: 500, description: 'kept as it is when omitted' })),
+    members: Type.Array(Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }), { maxItems: 500 }),
+  },
   { additionalProperties: false },
 );
 
@@ -71,3 +82,44 @@ export const TokenBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const PasswordBody = Type.Object(
+  { password: Type.String({ minLength: 12, maxLength: 1024, description: 'for dashboard sign-in; at least 12 characters' }) },
+  { additionalProperties: false },
+);
+
+export const CredentialRequestSchema = Type.Object({
+  id: Type.Integer(),
+  kind: literalUnion(['token', 'password'] as const),
+  user: Type.String(),
+  requestedBy: Type.String(),
+  reason: Type.String(),
+  tokenId: Type.Union([Type.Integer(), Type.Null()]),
+  tokenName: Type.Union([Type.String(), Type.Null()]),
+  tokenExpiresAt: Type.Union([Type.String(), Type.Null()]),
+  status: literalUnion(['pending', 'approved', 'declined', 'lapsed'] as const),
+  createdAt: Type.String(),
+  lapsesAt: Type.String(),
+  decidedBy: Type.Union([Type.String(), Type.Null()]),
+  decidedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** What a request that needs a second person answers (202). */
+export const PendingCredentialSchema = Type.Object({
+  status: Type.Literal('pending'),
+  request: CredentialRequestSchema,
+  message: Type.String(),
+});
+
+export const CreatedTokenSchema = Type.Object({
+  status: literalUnion(['issued', 'pending'] as const),
+  id: Type.Integer(),
+  name: Type.String(),
+  user: Type.String(),
+  token: Type.String({ description: 'shown once; with status pending it works once the request is approved' }),
+});
+
+export const CredentialRequestParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** A token that works once a second person approves its request (202). */
+export const PendingTokenSchema = Type.Composite([Type.Omit(CreatedTokenSchema, ['status']), PendingCredentialSchema]);

@@ -6,7 +6,7 @@ import { isRole, memberGroups, ROLES, type MemberKind, type MemberOfPrincipal, t
 import { nodeKey, seal, unseal } from '../../core/secrets.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
-import { canAdminister, canGrant } from '../../policy/rule.js';
+import { canAdminister, canGrant, credentialDecision } from '../../policy/rule.js';
 import * as repo from './directory.repo.js';
 import type { Contact } from './directory.schema.js';
 
@@ -43,24 +43,108 @@ export async function listMembers(ctx: AppContext, _actor: Principal): Promise<M
   return (await repo.listMembers(ctx.store.db)).map((row) => present(row, groups.get(row.code) ?? []));
 }
 
-/** Saves one member (node administrators), or its points of contact only (its member administrators). */
+const MEMBER_CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+
+const noMember = (code: string) => `no member with code '${code}'; add it with POST /api/v1/members (on the node: shieldwall members add --code ${code} ...)`;
+
+function isNodeAdministrator(actor: Principal): boolean {
+  return actor.kind === 'system' || actor.roles.includes('node-admin');
+}
+
+/** The member shown to the actor after a change. */
+async function memberView(ctx: AppContext, actor: Principal, code: string): Promise<MemberView> {
+  const found = (await listMembers(ctx, actor)).find((m) => m.code === code);
+  if (!found) throw shieldwallError('NOT_FOUND', noMember(code));
+  return found;
+}
+
+/** Refuses a STIX identity another member holds: its users would write in that member's name. */
+async function checkIdentityFree(db: WriteTx['db'], code: string, identityId: string | null | undefined): Promise<void> {
+  if (identityId === undefined || identityId === null) return;
+  const holder = await repo.memberWithIdentity(db, identityId, code);
+  if (holder) throw shieldwallError('CONFLICT', `member ${holder.code} signs with ${identityId} already; a member's identity is its own, or its users could write in ${holder.code}'s name`);
+}
+
+/** Adds a member (node administrators). A code that exists is refused, never overwritten. */
+export async function createMember(ctx: AppContext, actor: Principal, member: Member): Promise<MemberView> {
+  if (!isNodeAdministrator(actor)) throw shieldwallError('FORBIDDEN', 'only a node administrator adds members');
+  if (!MEMBER_CODE.test(member.code)) throw shieldwallError('BAD_REQUEST', `member code '${member.code}' is not valid: use upper-case letters, digits, '-' and '_' (e.g. DEU, CERT-EU)`);
+  const event = { action: 'directory.member.create', subject: member.code, detail: { name: member.name, kind: member.kind, country: member.country, identity_id: member.identityId } };
+  await audited(ctx, actor, event, async (db) => {
+    if (await repo.findMember(db, member.code)) {
+      throw shieldwallError('CONFLICT', `member ${member.code} exists already; change named fields with PATCH /api/v1/members/${member.code} (on the node: shieldwall members update ${member.code} --name ...)`);
+    }
+    await checkIdentityFree(db, member.code, member.identityId);
+    await repo.insertMember(db, {
+      code: member.code,
+      name: member.name,
+      kind: member.kind,
+      country: member.country,
+      identity_id: member.identityId,
+      created_at: ctx.clock.now().toISOString(),
+      contacts: JSON.stringify(member.contacts ?? []),
+    });
+  });
+  return memberView(ctx, actor, member.code);
+}
+
+/** What may change of a member: only the fields given change. */
+export type MemberChanges = Partial<Omit<Member, 'code'>>;
+
+/**
+ * Changes the named fields of a member and keeps the rest: node administrators any field, a
+ * member's administrators its points of contact only.
+ */
+export async function updateMember(ctx: AppContext, actor: Principal, code: string, changes: MemberChanges): Promise<MemberView> {
+  if (!canAdminister(actor, code)) throw shieldwallError('FORBIDDEN', `you do not administer member ${code}`);
+  const named = (Object.keys(changes) as Array<keyof MemberChanges>).filter((field) => changes[field] !== undefined);
+  if (named.length === 0) throw shieldwallError('BAD_REQUEST', 'name at least one field to change: name, kind, country, identity or contacts');
+  if (!isNodeAdministrator(actor) && named.some((field) => field !== 'contacts')) {
+    throw shieldwallError('FORBIDDEN', "a member administrator changes its member's points of contact only; ask a node administrator for the rest");
+  }
+  const event = { action: 'directory.member.update', subject: code, detail: { fields: named, ...(changes.identityId !== undefined ? { identity_id: changes.identityId } : {}), ...(changes.kind !== undefined ? { kind: changes.kind } : {}) } };
+  await audited(ctx, actor, event, async (db) => {
+    if (!(await repo.findMember(db, code))) throw shieldwallError('NOT_FOUND', noMember(code));
+    await checkIdentityFree(db, code, changes.identityId);
+    await repo.updateMember(db, code, {
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
+      ...(changes.country !== undefined ? { country: changes.country } : {}),
+      ...(changes.identityId !== undefined ? { identity_id: changes.identityId } : {}),
+      ...(changes.contacts !== undefined ? { contacts: JSON.stringify(changes.contacts) } : {}),
+    });
+  });
+  return memberView(ctx, actor, code);
+}
+
+/**
+ * Replaces an existing member (PUT): name and kind as given, country, identity and points of
+ * contact kept when omitted; its member administrators may change its points of contact only.
+ * It never adds a member (createMember does), so that a code typed twice overwrites nothing.
+ */
 export async function saveMember(
   ctx: AppContext,
   actor: Principal,
   code: string,
   given: Omit<Member, 'code' | 'country' | 'identityId'> & { country?: string | null; identityId?: string | null },
 ): Promise<MemberView> {
-  const existing = await repo.findMember(ctx.store.db, code);
-  // What is not given is kept.
-  const input = { ...given, country: given.country === undefined ? (existing?.country ?? null) : given.country, identityId: given.identityId === undefined ? (existing?.identity_id ?? null) : given.identityId };
   if (!canAdminister(actor, code)) throw shieldwallError('FORBIDDEN', `you do not administer member ${code}`);
-  if (!actor.roles.includes('node-admin') && actor.kind !== 'system') {
-    if (!existing) throw shieldwallError('FORBIDDEN', 'only a node administrator adds members');
-    const changed = existing.name !== input.name || existing.kind !== input.kind || existing.country !== input.country || existing.identity_id !== input.identityId;
+  const existing = await repo.findMember(ctx.store.db, code);
+  if (!existing) throw shieldwallError('NOT_FOUND', noMember(code));
+  const changes: MemberChanges = {
+    name: given.name,
+    kind: given.kind,
+    ...(given.country !== undefined ? { country: given.country } : {}),
+    ...(given.identityId !== undefined ? { identityId: given.identityId } : {}),
+    ...(given.contacts !== undefined ? { contacts: given.contacts } : {}),
+  };
+  if (!isNodeAdministrator(actor)) {
+    const changed = existing.name !== given.name || existing.kind !== given.kind || (given.country !== undefined && existing.country !== given.country) || (given.identityId !== undefined && existing.identity_id !== given.identityId);
     if (changed) throw shieldwallError('FORBIDDEN', "a member administrator changes its member's points of contact only; ask a node administrator for the rest");
+    if (given.contacts === undefined) return memberView(ctx, actor, code);
+    return updateMember(ctx, actor, code, { contacts: given.contacts });
   }
-  await upsertMembers(ctx, actor, [{ code, ...input }]);
-  return (await listMembers(ctx, actor)).find((m) => m.code === code)!;
+  return updateMember(ctx, actor, code, changes);
 }
 
 export async function countMembers(ctx: AppContext): Promise<number> {
@@ -72,11 +156,11 @@ export async function countMembers(ctx: AppContext): Promise<number> {
  * members, groups, tokens and peers passes here, so credentials remembered by this process are
  * forgotten as the change commits.
  */
-async function audited<T>(ctx: AppContext, actor: Principal, event: audit.AuditEvent, change: (db: WriteTx['db']) => Promise<T>): Promise<T> {
+async function audited<T>(ctx: AppContext, actor: Principal, event: audit.AuditEvent | ((result: T) => audit.AuditEvent[]), change: (db: WriteTx['db']) => Promise<T>): Promise<T> {
   try {
     return await writeTransaction(ctx.store, async (tx) => {
       const result = await change(tx.db);
-      await audit.recordInTransaction(ctx, tx, actor, [event]);
+      await audit.recordInTransaction(ctx, tx, actor, typeof event === 'function' ? event(result) : [event]);
       return result;
     });
   } finally {
@@ -84,6 +168,10 @@ async function audited<T>(ctx: AppContext, actor: Principal, event: audit.AuditE
   }
 }
 
+/**
+ * Saves members whether they exist or not: for seeding by the node itself (the demo, tests).
+ * People add members with createMember and change them with updateMember.
+ */
 export async function upsertMembers(ctx: AppContext, actor: Principal, members: Member[]): Promise<void> {
   const now = ctx.clock.now().toISOString();
   await audited(ctx, actor, { action: 'directory.members.save', subject: members.map((m) => m.code).join(','), detail: { members: members.length } }, async (db) => {
@@ -132,11 +220,17 @@ export function hashToken(token: string): string {
 }
 
 export interface CreatedToken {
+  /** issued: the token works now; pending: once its credential request is approved. */
+  status: 'issued' | 'pending';
   id: number;
   name: string;
   user: string;
   /** Shown once; only its hash is stored. */
   token: string;
+  /** The request a second person approves (pending only). */
+  request?: CredentialRequest;
+  /** What to do next (pending only). */
+  message?: string;
 }
 
 export interface User {
@@ -153,6 +247,17 @@ export async function createUser(ctx: AppContext, actor: Principal, input: User 
   if (!canAdminister(actor, input.member)) throw shieldwallError('FORBIDDEN', input.member === null ? 'only a node administrator creates node users' : `you do not administer member ${input.member}`);
   const beyond = canGrant(actor, input.clearance, input.roles);
   if (beyond) throw shieldwallError('FORBIDDEN', beyond);
+  if (input.password !== undefined) {
+    // A password chosen for a user beyond the actor's reach would let it act as that user.
+    const decision = credentialDecision(actor, input);
+    if (decision.outcome !== 'issue') {
+      await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: input.name, detail: { kind: 'password', reason: decision.reason } }]);
+      throw shieldwallError(
+        decision.outcome === 'second-person' ? 'SECOND_PERSON_REQUIRED' : 'FORBIDDEN',
+        `${decision.reason}: create the user without a password, then ask for one with PUT /api/v1/users/${input.name}/password; a second node administrator or the user approves it`,
+      );
+    }
+  }
   if (!USER_NAME.test(input.name)) throw shieldwallError('BAD_REQUEST', `user name '${input.name}' is not valid: use 1 to 64 lower-case letters, digits, '.', '_', '@' or '-'`);
   const bad = input.roles.find((r) => !isRole(r));
   if (bad !== undefined || input.roles.length === 0) throw shieldwallError('BAD_REQUEST', `unknown role '${bad ?? ''}': use one or more of ${ROLES.join(', ')}`);
@@ -187,8 +292,11 @@ export async function listUsers(ctx: AppContext, actor: Principal): Promise<User
   return (await repo.listUsers(ctx.store.db)).map(presentUser).filter((u) => canAdminister(actor, u.member) || u.name === actor.userName);
 }
 
-/** Adds members to a named group (created if new); built-in group names can be extended too. */
-export async function addToGroup(ctx: AppContext, actor: Principal, group: string, description: string, members: string[]): Promise<void> {
+/**
+ * Adds members to a named group (created if new); built-in group names can be extended too. The
+ * group's description changes only when one is given.
+ */
+export async function addToGroup(ctx: AppContext, actor: Principal, group: string, description: string | undefined, members: string[]): Promise<void> {
   if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator changes groups');
   if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(group)) throw shieldwallError('BAD_REQUEST', `group name '${group}' is not valid: use upper-case letters, digits, '-' and '_'`);
   await audited(ctx, actor, { action: 'directory.group.add', subject: group, detail: { members } }, (db) =>
@@ -387,6 +495,8 @@ export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerIn
   const certificateCn = peer.certificateCn ?? peer.name;
   if (await repo.findPeer(ctx.store.db, peer.name)) throw shieldwallError('CONFLICT', `a peer named '${peer.name}' exists already`);
   if (await repo.findPeerByCertificate(ctx.store.db, certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${certificateCn}' exists already`);
+  // A certificate names a peer before a user: the user's certificate would act for the peer's members.
+  if (await repo.findUser(ctx.store.db, certificateCn)) throw shieldwallError('CONFLICT', `'${certificateCn}' is a user's name: its certificate would act as this peer; give the peer a certificate name of its own (certificate_cn, --certificate-cn)`);
   const direction = peer.direction ?? (peer.url ? 'both' : 'none');
   const row = {
     name: peer.name,
@@ -461,6 +571,17 @@ export async function principalOfCertificate(ctx: AppContext, cn: string): Promi
 /** The user behind the bootstrap token: administers the node, reads no intelligence. */
 export const BOOTSTRAP_USER = 'admin';
 
+/** Records a refused credential and throws the refusal. */
+async function refuseCredential(ctx: AppContext, actor: Principal, kind: CredentialKind, user: string, reason: string): Promise<never> {
+  await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: user, detail: { kind, reason } }]);
+  throw shieldwallError('FORBIDDEN', reason);
+}
+
+/**
+ * Issues an API token for a user when the actor may act as that user by itself
+ * (policy credentialDecision); when a node administrator needs a second person, the token is
+ * made and shown now but works only once its credential request is approved.
+ */
 export async function createToken(
   ctx: AppContext,
   actor: Principal,
@@ -468,10 +589,10 @@ export async function createToken(
 ): Promise<CreatedToken> {
   const user = await repo.findUser(ctx.store.db, input.user);
   if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
-  if (!canAdminister(actor, user.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer the user '${input.user}'`);
+  const decision = credentialDecision(actor, presentUser(user));
+  if (decision.outcome === 'refuse') return refuseCredential(ctx, actor, 'token', user.name, decision.reason);
   const token = input.value ?? `sw_${randomBytes(32).toString('base64url')}`;
-  const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, expires_at: input.expiresAt ?? null } };
-  const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, {
+  const row = {
     name: input.name,
     token_hash: hashToken(token),
     role: 'user',
@@ -481,8 +602,196 @@ export async function createToken(
     expires_at: input.expiresAt ?? null,
     revoked_at: null,
     last_used_at: null,
-  }));
-  return { id, name: input.name, user: user.name, token };
+  };
+  if (decision.outcome === 'second-person') {
+    // The token is stored now, and refused until a second person approves its request.
+    const request = await requestCredential(ctx, actor, decision.reason, { kind: 'token', user_name: user.name, token_name: input.name, token_expires_at: input.expiresAt ?? null, password_hash: null }, async (db, requestId) => {
+      const tokenId = await repo.insertToken(db, { ...row, awaiting_request: requestId });
+      await repo.setRequestToken(db, requestId, tokenId);
+      return tokenId;
+    });
+    return { status: 'pending', id: request.tokenId!, name: input.name, user: user.name, token, request, message: pendingMessage(request, 'this token works') };
+  }
+  const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, member: user.member_code, expires_at: input.expiresAt ?? null } };
+  const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, row));
+  return { status: 'issued', id, name: input.name, user: user.name, token };
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+/**
+ * Sets a user's dashboard password, under the same rule as its tokens (credentialDecision): at
+ * once, or, for a node administrator acting on a user beyond its reach, once a second person
+ * approves. A password set ends the user's sessions.
+ */
+export async function setUserPassword(ctx: AppContext, actor: Principal, name: string, password: string): Promise<{ status: 'set' } | { status: 'pending'; request: CredentialRequest; message: string }> {
+  const user = await repo.findUser(ctx.store.db, name);
+  if (!user) throw shieldwallError('NOT_FOUND', `no user named '${name}'`);
+  if (password.length < MIN_PASSWORD_LENGTH) throw shieldwallError('BAD_REQUEST', `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  const decision = credentialDecision(actor, presentUser(user));
+  if (decision.outcome === 'refuse') return refuseCredential(ctx, actor, 'password', user.name, decision.reason);
+  const passwordHash = await hashPassword(password);
+  if (decision.outcome === 'second-person') {
+    const request = await requestCredential(ctx, actor, decision.reason, { kind: 'password', user_name: user.name, token_name: null, token_expires_at: null, password_hash: passwordHash });
+    return { status: 'pending', request, message: pendingMessage(request, 'this password is set') };
+  }
+  await audited(ctx, actor, { action: 'directory.user.password', subject: user.name }, async (db) => {
+    await repo.setPassword(db, user.name, passwordHash);
+    await repo.deleteSessionsOf(db, user.name);
+  });
+  return { status: 'set' };
+}
+
+export const CREDENTIAL_KINDS = ['token', 'password'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export const CREDENTIAL_REQUEST_STATUSES = ['pending', 'approved', 'declined', 'lapsed'] as const;
+export type CredentialRequestStatus = (typeof CREDENTIAL_REQUEST_STATUSES)[number];
+
+/** A pending request lapses after a day: approval is a decision of now, not of last week. */
+export const CREDENTIAL_REQUEST_TTL_MS = 24 * 3600_000;
+
+/** A node administrator's token or password for a user beyond its reach (the two-person rule). */
+export interface CredentialRequest {
+  id: number;
+  kind: CredentialKind;
+  user: string;
+  requestedBy: string;
+  /** Why a second person is needed. */
+  reason: string;
+  /** The token waiting (kind token): its id, name and expiry. */
+  tokenId: number | null;
+  tokenName: string | null;
+  tokenExpiresAt: string | null;
+  status: CredentialRequestStatus;
+  createdAt: string;
+  lapsesAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+function presentRequest(row: repo.CredentialRequestRow, now: number): CredentialRequest {
+  const lapsesAt = Date.parse(row.created_at) + CREDENTIAL_REQUEST_TTL_MS;
+  const status = row.status === 'pending' && now >= lapsesAt ? 'lapsed' : (row.status as CredentialRequestStatus);
+  return {
+    id: Number(row.id),
+    kind: row.kind as CredentialKind,
+    user: row.user_name,
+    requestedBy: row.requested_by,
+    reason: row.reason,
+    tokenId: row.token_id === null ? null : Number(row.token_id),
+    tokenName: row.token_name,
+    tokenExpiresAt: row.token_expires_at,
+    status,
+    createdAt: row.created_at,
+    lapsesAt: new Date(lapsesAt).toISOString(),
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+  };
+}
+
+/** Who an actor is in a request: its user name, or its kind and name for a peer or the node. */
+function actorId(actor: Principal): string {
+  return actor.userName ?? `${actor.kind}:${actor.name}`;
+}
+
+function pendingMessage(request: CredentialRequest, what: string): string {
+  return (
+    `two-person rule: ${request.reason}. A second node administrator (not ${request.requestedBy}) or the user ${request.user} must approve request ${request.id} before ${what}: ` +
+    `POST /api/v1/credential-requests/${request.id}/approve (on the node: shieldwall credentials approve ${request.id}); it lapses at ${request.lapsesAt}`
+  );
+}
+
+async function requestCredential(
+  ctx: AppContext,
+  actor: Principal,
+  reason: string,
+  fields: Pick<repo.CredentialRequestRow, 'kind' | 'user_name' | 'token_name' | 'token_expires_at' | 'password_hash'>,
+  /** Stores what waits for the request (a token) in the same transaction; its id. */
+  withRequest?: (db: WriteTx['db'], requestId: number) => Promise<number>,
+): Promise<CredentialRequest> {
+  const createdAt = ctx.clock.now().toISOString();
+  const row = { ...fields, reason, token_id: null, requested_by: actorId(actor), status: 'pending', created_at: createdAt, decided_by: null, decided_at: null };
+  const made = await audited(
+    ctx,
+    actor,
+    ({ id, tokenId }: { id: number; tokenId: number | null }) => [
+      { action: 'directory.credential.request', subject: fields.user_name, detail: { request: id, kind: fields.kind, reason, token: tokenId, token_name: fields.token_name, expires_at: fields.token_expires_at } },
+    ],
+    async (db) => {
+      const id = await repo.insertCredentialRequest(db, row);
+      return { id, tokenId: withRequest ? await withRequest(db, id) : null };
+    },
+  );
+  return presentRequest({ ...row, id: made.id, token_id: made.tokenId }, Date.parse(createdAt));
+}
+
+/** Requests the actor may see: all for node administrators, else those it made or that name it. */
+export async function listCredentialRequests(ctx: AppContext, actor: Principal, status?: CredentialRequestStatus): Promise<CredentialRequest[]> {
+  const now = ctx.clock.now().getTime();
+  return (await repo.listCredentialRequests(ctx.store.db))
+    .filter((row) => isNodeAdministrator(actor) || row.user_name === actor.userName || row.requested_by === actor.userName)
+    .map((row) => presentRequest(row, now))
+    .filter((request) => status === undefined || request.status === status);
+}
+
+/** A pending request the actor may decide on, or the error that says why not. */
+async function pendingRequest(ctx: AppContext, actor: Principal, id: number, decision: 'approve' | 'decline'): Promise<CredentialRequest> {
+  const row = await repo.findCredentialRequest(ctx.store.db, id);
+  if (!row) throw shieldwallError('NOT_FOUND', `no credential request ${id}; list them with GET /api/v1/credential-requests`);
+  const request = presentRequest(row, ctx.clock.now().getTime());
+  const consent = actor.userName !== null && actor.userName === request.user;
+  if (actor.kind !== 'system' && !consent) {
+    if (decision === 'approve' && actorId(actor) === request.requestedBy) {
+      await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: request.user, detail: { request: id, kind: request.kind, reason: 'own request' } }]);
+      throw shieldwallError('SECOND_PERSON_REQUIRED', `you made request ${id}; a second node administrator or the user ${request.user} approves it`);
+    }
+    if (!actor.roles.includes('node-admin') || actor.userName === null) {
+      await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: request.user, detail: { request: id, kind: request.kind, reason: `not a node administrator, nor the user (${decision})` } }]);
+      throw shieldwallError('FORBIDDEN', `only a node administrator other than the one who asked, or the user the request names, may ${decision} request ${id}`);
+    }
+  }
+  if (request.status === 'lapsed') throw shieldwallError('CONFLICT', `request ${id} lapsed at ${request.lapsesAt} without a decision; ask again`);
+  if (request.status !== 'pending') throw shieldwallError('CONFLICT', `request ${id} was ${request.status} already, by ${request.decidedBy ?? 'unknown'} at ${request.decidedAt ?? 'unknown'}`);
+  return request;
+}
+
+/**
+ * Approves a pending request: a second node administrator (not the one who asked), the user
+ * it names (consent), or the node itself (local command line). The token starts to work, or
+ * the password is set, in the same transaction as the decision and its audit records.
+ */
+export async function approveCredentialRequest(ctx: AppContext, actor: Principal, id: number): Promise<CredentialRequest> {
+  const request = await pendingRequest(ctx, actor, id, 'approve');
+  const now = ctx.clock.now().toISOString();
+  const consent = actor.userName === request.user;
+  const events: audit.AuditEvent[] = [{ action: 'directory.credential.approve', subject: request.user, detail: { request: id, kind: request.kind, requested_by: request.requestedBy, consent } }];
+  await audited(ctx, actor, () => events, async (db) => {
+    const row = await repo.findCredentialRequest(db, id);
+    const user = await repo.findUser(db, request.user);
+    if (!row || !user) throw shieldwallError('CONFLICT', `the user ${request.user} of request ${id} no longer exists`);
+    if ((await repo.decideCredentialRequest(db, id, { status: 'approved', decided_by: actorId(actor), decided_at: now })) === 0) throw shieldwallError('CONFLICT', `request ${id} was decided a moment ago; list it again`);
+    if (row.kind === 'token' && row.token_id !== null) {
+      await repo.releaseToken(db, Number(row.token_id));
+      events.push({ action: 'directory.token.create', subject: row.token_name ?? String(row.token_id), detail: { request: id, token: Number(row.token_id), user: user.name, member: user.member_code, requested_by: row.requested_by, expires_at: row.token_expires_at } });
+    } else if (row.kind === 'password' && row.password_hash !== null) {
+      await repo.setPassword(db, user.name, row.password_hash);
+      await repo.deleteSessionsOf(db, user.name);
+      events.push({ action: 'directory.user.password', subject: user.name, detail: { request: id, requested_by: row.requested_by } });
+    }
+  });
+  return { ...request, status: 'approved', decidedBy: actorId(actor), decidedAt: now };
+}
+
+/** Declines a pending request: any node administrator (the one who asked withdraws it), or the user it names. */
+export async function declineCredentialRequest(ctx: AppContext, actor: Principal, id: number): Promise<CredentialRequest> {
+  const request = await pendingRequest(ctx, actor, id, 'decline');
+  const now = ctx.clock.now().toISOString();
+  await audited(ctx, actor, { action: 'directory.credential.decline', subject: request.user, detail: { request: id, kind: request.kind, requested_by: request.requestedBy } }, async (db) => {
+    if ((await repo.decideCredentialRequest(db, id, { status: 'declined', decided_by: actorId(actor), decided_at: now })) === 0) throw shieldwallError('CONFLICT', `request ${id} was decided a moment ago; list it again`);
+    // The token made for it never works.
+    if (request.tokenId !== null) await repo.revokeToken(db, request.tokenId, now);
+  });
+  return { ...request, status: 'declined', decidedBy: actorId(actor), decidedAt: now };
 }
 
 /** Creates the configured bootstrap token (and its node-admin user) unless it exists already. */
@@ -503,6 +812,8 @@ export interface TokenInfo {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The credential request it waits for; it works only once that is approved. */
+  awaitingRequest: number | null;
 }
 
 export async function listTokens(ctx: AppContext, actor: Principal): Promise<TokenInfo[]> {
@@ -516,6 +827,7 @@ export async function listTokens(ctx: AppContext, actor: Principal): Promise<Tok
     expiresAt: t.expires_at,
     revokedAt: t.revoked_at,
     lastUsedAt: t.last_used_at,
+    awaitingRequest: t.awaiting_request === null ? null : Number(t.awaiting_request),
   }));
 }
 
@@ -542,7 +854,7 @@ export async function authenticateToken(ctx: AppContext, token: string): Promise
   const hash = hashToken(token);
   const grant = await credentials.tokens.get(hash, now, async () => {
     const row = await repo.findTokenByHash(ctx.store.db, hash);
-    if (!row || row.revoked_at !== null) return undefined;
+    if (!row || row.revoked_at !== null || row.awaiting_request !== null) return undefined;
     return { id: row.id, name: row.name, userName: row.user_name, expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at) };
   });
   if (!grant || (grant.expiresAt !== null && grant.expiresAt <= now)) return undefined;

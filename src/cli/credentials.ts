@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { approveCredentialRequest, CREDENTIAL_REQUEST_STATUSES, declineCredentialRequest, listCredentialRequests, type CredentialRequestStatus } from '../modules/directory/directory.service.js';
+import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
+import { withLocalStore } from './local.js';
+
+function requestId(value: string): number {
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new Error(`'${value}' is not a request id: list them with shieldwall credentials list`);
+  return Number(value);
+}
+
+/**
+ * Credential requests of the two-person rule, decided by the node's operator on the node's
+ * machine: the local command line acts as the node itself, so its decisions stand in for a
+ * second node administrator, and are on the audit log as the node's.
+ */
+export function registerCredentials(program: Command): void {
+  const credentials = program.command('credentials').description("node administrators' tokens and passwords for users beyond their reach, waiting for a second person: list, approve, decline");
+  credentials
+    .command('list')
+    .description('credential requests as JSON lines, newest first')
+    .option('--status <status>', CREDENTIAL_REQUEST_STATUSES.join(', '))
+    .action(async (o: { status?: string }) => {
+      if (o.status !== undefined && !(CREDENTIAL_REQUEST_STATUSES as readonly string[]).includes(o.status)) throw new Error(`--status '${o.status}' is not one of ${CREDENTIAL_REQUEST_STATUSES.join(', ')}`);
+      for (const r of await withLocalStore((ctx) => listCredentialRequests(ctx, SYSTEM_PRINCIPAL, o.status as CredentialRequestStatus | undefined))) process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+  credentials
+    .command('approve <id>')
+    .description('approve a request: its token starts to work, or its password is set')
+    .action(async (id: string) => {
+      const request = await withLocalStore((ctx) => approveCredentialRequest(ctx, SYSTEM_PRINCIPAL, requestId(id)));
+      process.stderr.write(`request ${request.id} approved: ${request.kind === 'token' ? `token ${request.tokenId} of ${request.user} works now` : `password of ${request.user} set`}\n`);
+    });
+  credentials
+    .command('decline <id>')
+    .description('decline a request: its token never works, its password is not set')
+    .action(async (id: string) => {
+      const request = await withLocalStore((ctx) => declineCredentialRequest(ctx, SYSTEM_PRINCIPAL, requestId(id)));
+      process.stderr.write(`request ${request.id} declined\n`);
+    });
+}

@@ -1,0 +1,266 @@
+/**
+ * Administrators' powers as docs/POLICY.md states them: a member administrator issues
+ * credentials only for users it could have created; a node administrator acts as a user of a
+ * member only with a second node administrator's approval or the user's consent; adding never
+ * overwrites what exists.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { buildApp, type Node } from '../../app.js';
+import { loadConfig } from '../../config/config.js';
+import { fixedClock } from '../../core/clock.js';
+import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
+import * as audit from '../audit/audit.service.js';
+import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, upsertMembers } from './directory.service.js';
+
+const FRA_IDENTITY = 'identity--0b7c2f4e-3a51-4c6d-9e8f-1a2b3c4d5e6f';
+
+for (const dialect of DIALECTS) {
+  describe(`administrators' powers (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+    let node: TestNode;
+    /** Tokens by user name, made by the node itself. */
+    const tokens: Record<string, string> = {};
+
+    async function user(name: string, member: string | null, clearance: number, roles: Role[]): Promise<void> {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance, roles });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: FRA_IDENTITY }]);
+      // Two node administrators of the node itself: no member, no clearance (they read only TLP:CLEAR).
+      await user('root', null, 0, ['node-admin']);
+      await user('root2', null, 0, ['node-admin']);
+      await user('tst.ma', TEST_MEMBER, 2, ['member-admin']);
+      await user('tst.ma0', TEST_MEMBER, 0, ['member-admin']);
+      await user('tst.secret', TEST_MEMBER, 3, ['analyst']);
+      await user('tst.auditor', TEST_MEMBER, 4, ['auditor']);
+      await user('tst.auditor0', TEST_MEMBER, 0, ['auditor']);
+      await user('fr.analyst', 'FRA', 3, ['analyst']);
+    });
+    after(async () => node?.close());
+
+    const call = (method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE', url: string, token: string, payload?: unknown) =>
+      node.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const me = async (token: string) => (await call('GET', '/api/v1/me', token)).statusCode;
+    const signIn = (name: string, password: string) => node.app.inject({ method: 'POST', url: '/api/v1/session', payload: { user: name, password }, remoteAddress: `198.51.100.${Math.floor(Math.random() * 250) + 1}` });
+    const actions = async (): Promise<Array<{ action: string; actor: string; subject: string; detail?: Record<string, unknown> }>> => {
+      const out = [];
+      for await (const entry of audit.entries(node.ctx)) out.push(entry);
+      return out;
+    };
+
+    it('refuses a member administrator a token for a user cleared above itself (a CONFIDENTIAL admin for a SECRET analyst)', async () => {
+      const response = await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'borrowed', user: 'tst.secret' });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().error.code, 'SW_FORBIDDEN');
+      assert.match(response.json().error.message, /clearance/);
+      const listed = (await call('GET', '/api/v1/tokens', tokens['tst.ma']!)).json() as { tokens: Array<{ name: string }> };
+      assert.ok(!listed.tokens.some((t) => t.name === 'borrowed'));
+      assert.ok((await actions()).some((e) => e.action === 'directory.credential.denied' && e.actor === 'user:tst.ma' && e.subject === 'tst.secret'));
+    });
+
+    it('refuses a member administrator a token for an auditor, a role it cannot grant, even at its own clearance', async () => {
+      const response = await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'borrowed', user: 'tst.auditor0' });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.match(response.json().error.message, /auditor/);
+      const topSecret = await call('POST', '/api/v1/tokens', tokens['tst.ma0']!, { name: 'borrowed', user: 'tst.auditor' });
+      assert.equal(topSecret.statusCode, 403, topSecret.body);
+      // The node administrator of the test member is a user of it too: no member administrator acts as it.
+      assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'borrowed', user: 'test-node-admin' })).statusCode, 403);
+    });
+
+    it('still lets a member administrator issue tokens for the users it could have created', async () => {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'tst.confidential', member: TEST_MEMBER, clearance: 2, roles: ['analyst', 'incident-handler'] });
+      const response = await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'soc', user: 'tst.confidential' });
+      assert.equal(response.statusCode, 201, response.body);
+      assert.equal(await me(response.json().token), 200);
+    });
+
+    it("makes a node administrator's token for a user of a member wait for a second node administrator", async () => {
+      const asked = await call('POST', '/api/v1/tokens', tokens.root!, { name: 'support', user: 'fr.analyst' });
+      assert.equal(asked.statusCode, 202, asked.body);
+      const body = asked.json() as { status: string; token: string; request: { id: number; status: string; user: string; requestedBy: string }; message: string };
+      assert.equal(body.status, 'pending');
+      assert.deepEqual([body.request.status, body.request.user, body.request.requestedBy], ['pending', 'fr.analyst', 'root']);
+      assert.match(body.message, new RegExp(`POST /api/v1/credential-requests/${body.request.id}/approve`));
+      assert.equal(await me(body.token), 401, 'not usable before approval');
+
+      const own = await call('POST', `/api/v1/credential-requests/${body.request.id}/approve`, tokens.root!);
+      assert.equal(own.statusCode, 403, own.body);
+      assert.equal(own.json().error.code, 'SW_SECOND_PERSON_REQUIRED');
+      assert.equal((await call('POST', `/api/v1/credential-requests/${body.request.id}/approve`, tokens['tst.ma']!)).statusCode, 403, 'a member administrator is not a second node administrator');
+      assert.equal(await me(body.token), 401);
+
+      const approved = await call('POST', `/api/v1/credential-requests/${body.request.id}/approve`, tokens.root2!);
+      assert.equal(approved.statusCode, 200, approved.body);
+      assert.equal(approved.json().status, 'approved');
+      assert.equal(approved.json().decidedBy, 'root2');
+      assert.equal((await call('GET', '/api/v1/me', body.token)).json().user, 'fr.analyst');
+      assert.equal((await call('POST', `/api/v1/credential-requests/${body.request.id}/approve`, tokens.root2!)).statusCode, 409, 'decided once');
+
+      const trail = (await actions()).filter((e) => String(e.detail?.request) === String(body.request.id));
+      assert.deepEqual(trail.map((e) => [e.action, e.actor]), [
+        ['directory.credential.request', 'user:root'],
+        ['directory.credential.denied', 'user:root'],
+        ['directory.credential.denied', 'user:tst.ma'],
+        ['directory.credential.approve', 'user:root2'],
+        ['directory.token.create', 'user:root2'],
+      ]);
+    });
+
+    it('lets the user itself consent instead of a second node administrator, and no one else', async () => {
+      const asked = (await call('POST', '/api/v1/tokens', tokens.root!, { name: 'support', user: 'fr.analyst' })).json() as { token: string; request: { id: number } };
+      assert.equal((await call('POST', `/api/v1/credential-requests/${asked.request.id}/approve`, tokens['tst.secret']!)).statusCode, 403);
+      const consent = await call('POST', `/api/v1/credential-requests/${asked.request.id}/approve`, tokens['fr.analyst']!);
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.equal(await me(asked.token), 200);
+    });
+
+    it('never issues a token a second node administrator declined', async () => {
+      const asked = (await call('POST', '/api/v1/tokens', tokens.root!, { name: 'support', user: 'fr.analyst' })).json() as { token: string; request: { id: number } };
+      const pending = (await call('GET', '/api/v1/credential-requests?status=pending', tokens.root2!)).json() as { requests: Array<{ id: number }> };
+      assert.ok(pending.requests.some((r) => r.id === asked.request.id));
+      const declined = await call('POST', `/api/v1/credential-requests/${asked.request.id}/decline`, tokens.root2!);
+      assert.equal(declined.statusCode, 200, declined.body);
+      assert.equal(declined.json().status, 'declined');
+      assert.equal((await call('POST', `/api/v1/credential-requests/${asked.request.id}/approve`, tokens['fr.analyst']!)).statusCode, 409);
+      assert.equal(await me(asked.token), 401);
+    });
+
+    it('lets a node administrator issue a token for a node user who reads no more than it does, at once', async () => {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ops', member: null, clearance: 0, roles: ['node-admin'] });
+      const response = await call('POST', '/api/v1/tokens', tokens.root!, { name: 'ops', user: 'ops' });
+      assert.equal(response.statusCode, 201, response.body);
+      assert.equal(await me(response.json().token), 200);
+      // A node user cleared above the administrator reads more than it: that needs a second person.
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ops.secret', member: null, clearance: 3, roles: ['analyst'] });
+      assert.equal((await call('POST', '/api/v1/tokens', tokens.root!, { name: 'ops', user: 'ops.secret' })).statusCode, 202);
+    });
+
+    it("refuses a node administrator a password it chooses for a new user of a member", async () => {
+      const response = await call('POST', '/api/v1/users', tokens.root!, { name: 'fr.new', member: 'FRA', clearance: 3, roles: ['analyst'], password: 'chosen by the node admin' });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().error.code, 'SW_SECOND_PERSON_REQUIRED');
+      assert.equal((await signIn('fr.new', 'chosen by the node admin')).statusCode, 401);
+      // Without a password the user is made; its credentials come through the two-person rule.
+      assert.equal((await call('POST', '/api/v1/users', tokens.root!, { name: 'fr.new', member: 'FRA', clearance: 3, roles: ['analyst'] })).statusCode, 201);
+    });
+
+    it("sets a member user's password only with a second node administrator's approval", async () => {
+      const asked = await call('PUT', '/api/v1/users/fr.analyst/password', tokens.root!, { password: 'set by the node admin' });
+      assert.equal(asked.statusCode, 202, asked.body);
+      const id = (asked.json() as { request: { id: number; kind: string } }).request.id;
+      assert.equal(asked.json().request.kind, 'password');
+      assert.equal((await signIn('fr.analyst', 'set by the node admin')).statusCode, 401, 'not before approval');
+      assert.equal((await call('POST', `/api/v1/credential-requests/${id}/approve`, tokens.root!)).statusCode, 403);
+      assert.equal((await call('POST', `/api/v1/credential-requests/${id}/approve`, tokens.root2!)).statusCode, 200);
+      assert.equal((await signIn('fr.analyst', 'set by the node admin')).statusCode, 200);
+    });
+
+    it('lets a member administrator set passwords only of the users it could have created', async () => {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'tst.pw', member: TEST_MEMBER, clearance: 1, roles: ['analyst'] });
+      const ok = await call('PUT', '/api/v1/users/tst.pw/password', tokens['tst.ma']!, { password: 'a member admin password' });
+      assert.equal(ok.statusCode, 204, ok.body);
+      assert.equal((await signIn('tst.pw', 'a member admin password')).statusCode, 200);
+      const above = await call('PUT', '/api/v1/users/tst.secret/password', tokens['tst.ma']!, { password: 'a member admin password' });
+      assert.equal(above.statusCode, 403, above.body);
+      assert.equal((await signIn('tst.secret', 'a member admin password')).statusCode, 401);
+      assert.equal((await call('PUT', '/api/v1/users/fr.analyst/password', tokens['tst.ma']!, { password: 'a member admin password' })).statusCode, 403);
+    });
+
+    it('refuses to add a member whose code exists, and keeps it as it was', async () => {
+      const response = await call('POST', '/api/v1/members', tokens.root!, { code: TEST_MEMBER, name: 'Impostor', kind: 'partner' });
+      assert.equal(response.statusCode, 409, response.body);
+      assert.match(response.json().error.message, /PATCH \/api\/v1\/members\/TST/);
+      const members = (await call('GET', '/api/v1/members', tokens.root!)).json() as { members: Array<{ code: string; name: string; kind: string; identityId: string | null }> };
+      const tst = members.members.find((m) => m.code === TEST_MEMBER)!;
+      assert.deepEqual([tst.name, tst.kind, tst.identityId], ['Test member', 'ally', TEST_MEMBER_IDENTITY]);
+      const added = await call('POST', '/api/v1/members', tokens.root!, { code: 'ITA', name: 'Italy', kind: 'ally', country: 'IT' });
+      assert.equal(added.statusCode, 201, added.body);
+    });
+
+    it('no longer adds a member through PUT, which replaces an existing one only', async () => {
+      const response = await call('PUT', '/api/v1/members/ESP', tokens.root!, { name: 'Spain', kind: 'ally' });
+      assert.equal(response.statusCode, 404, response.body);
+      assert.match(response.json().error.message, /POST \/api\/v1\/members/);
+    });
+
+    it('changes only the fields named when a member is updated', async () => {
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: 'identity--1c9e4b7a-5d2f-4e3a-8b6c-7d8e9f0a1b2c' }]);
+      const response = await call('PATCH', '/api/v1/members/NLD', tokens.root!, { name: 'Kingdom of the Netherlands' });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.deepEqual(
+        (({ name, kind, country, identityId }) => ({ name, kind, country, identityId }))(response.json() as { name: string; kind: string; country: string; identityId: string }),
+        { name: 'Kingdom of the Netherlands', kind: 'ally', country: 'NL', identityId: 'identity--1c9e4b7a-5d2f-4e3a-8b6c-7d8e9f0a1b2c' },
+      );
+      assert.equal((await call('PATCH', '/api/v1/members/NOPE', tokens.root!, { name: 'x' })).statusCode, 404);
+      // A member administrator names its points of contact only.
+      assert.equal((await call('PATCH', `/api/v1/members/${TEST_MEMBER}`, tokens['tst.ma']!, { kind: 'partner' })).statusCode, 403);
+    });
+
+    it("refuses to give a member another member's identity, which would let it write in that member's name", async () => {
+      const added = await call('POST', '/api/v1/members', tokens.root!, { code: 'BEL', name: 'Belgium', kind: 'ally', identity_id: FRA_IDENTITY });
+      assert.equal(added.statusCode, 409, added.body);
+      assert.equal((await call('POST', '/api/v1/members', tokens.root!, { code: 'BEL', name: 'Belgium', kind: 'ally' })).statusCode, 201);
+      assert.equal((await call('PATCH', '/api/v1/members/BEL', tokens.root!, { identity_id: TEST_MEMBER_IDENTITY })).statusCode, 409);
+      assert.equal((await call('PUT', '/api/v1/members/BEL', tokens.root!, { name: 'Belgium', kind: 'ally', identity_id: FRA_IDENTITY })).statusCode, 409);
+      const bel = ((await call('GET', '/api/v1/members', tokens.root!)).json() as { members: Array<{ code: string; identityId: string | null }> }).members.find((m) => m.code === 'BEL');
+      assert.equal(bel?.identityId, null);
+    });
+
+    it("keeps a group's description when members are added to it without one", async () => {
+      assert.equal((await call('PUT', '/api/v1/groups/NORDIC', tokens.root!, { description: 'Nordic members', members: [TEST_MEMBER] })).statusCode, 204);
+      assert.equal((await call('PUT', '/api/v1/groups/NORDIC', tokens.root!, { members: ['FRA'] })).statusCode, 204);
+      const row = await node.testStore.store.db.selectFrom('member_groups').select('description').where('name', '=', 'NORDIC').executeTakeFirstOrThrow();
+      assert.equal(row.description, 'Nordic members');
+    });
+
+    it("refuses a peer whose certificate name is a user's: the user's certificate would act as the peer", async () => {
+      const response = await call('POST', '/api/v1/peers', tokens.root!, { name: 'fra-node', members: ['FRA'], clearance: 3, roles: ['analyst'], certificate_cn: 'root' });
+      assert.equal(response.statusCode, 409, response.body);
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`credential requests lapse (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
+    let testStore: TestStore;
+    let node: Node;
+    let dir: string;
+    const clock = fixedClock(new Date('2026-03-01T08:00:00.000Z'));
+
+    before(async () => {
+      testStore = await createTestStore(dialect);
+      dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-lapse-'));
+      node = await buildApp({ config: loadConfig({}, { databaseUrl: testStore.url, dataDir: dir, demo: false, logLevel: 'silent' }), store: testStore.store, clock, logger: false });
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'fr.analyst', member: 'FRA', clearance: 3, roles: ['analyst'] });
+      for (const name of ['root', 'root2']) await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: null, clearance: 0, roles: ['node-admin'] });
+    });
+    after(async () => {
+      await node?.app.close();
+      await testStore?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses to approve a request a day after it was made: approval is a decision of now', async () => {
+      const root = (await principalOfUser(node.ctx, 'root'))!;
+      const asked = await createToken(node.ctx, root, { name: 'support', user: 'fr.analyst' });
+      clock.advance(CREDENTIAL_REQUEST_TTL_MS);
+      const root2 = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'root2', user: 'root2' })).token;
+      const late = await node.app.inject({ method: 'POST', url: `/api/v1/credential-requests/${asked.request!.id}/approve`, headers: { authorization: `Bearer ${root2}` } });
+      assert.equal(late.statusCode, 409, late.body);
+      assert.match(late.json().error.message, /lapsed/);
+      const listed = await node.app.inject({ method: 'GET', url: '/api/v1/credential-requests?status=lapsed', headers: { authorization: `Bearer ${root2}` } });
+      assert.deepEqual((listed.json() as { requests: Array<{ id: number }> }).requests.map((r) => r.id), [asked.request!.id]);
+      assert.equal(await authenticateToken(node.ctx, asked.token), undefined);
+    });
+  });
+}
