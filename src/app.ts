@@ -8,16 +8,17 @@ import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
-import { shieldwallError } from './core/errors.js';
+import { ShieldwallError, shieldwallError } from './core/errors.js';
 import { enforcePermissions, errorReply } from './core/http.js';
 import { RequestLog, serverLogger, type Logger } from './core/logger.js';
 import { createMetrics } from './core/metrics.js';
+import { UnauthenticatedLimit } from './core/ratelimit.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
@@ -104,7 +105,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   // not verify is refused whatever else the request carries; then a bearer token (it wins over
   // a verified certificate: a peer's process may act for one of its users), the certificate,
   // and last the dashboard's session cookie.
-  app.addHook('onRequest', async (request) => {
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
     let certificateName: string | undefined;
     const socket = request.raw.socket as TLSSocket;
     if (socket.encrypted && options.https?.ca) {
@@ -146,13 +147,39 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
         throw shieldwallError('CSRF', `send the session's CSRF token in the ${CSRF_HEADER} header with every write (the sign-in answer holds it)`);
       }
     }
+  };
+  // Requests without valid credentials are limited per address (authenticated ones never are), so
+  // that bad tokens cannot take the node's time; probes stay open to the orchestrator.
+  const unauthenticatedLimit = new UnauthenticatedLimit({ limit: options.config.rateLimitUnauthenticated, windowMs: options.config.rateLimitWindowMs, clock: ctx.clock, registry: ctx.metrics.registry });
+  const limitUnauthenticated = (request: FastifyRequest, reply: FastifyReply): void => {
+    if (request.routeOptions.url === '/healthz' || request.routeOptions.url === '/readyz') return;
+    const wait = unauthenticatedLimit.take(request.ip);
+    if (wait === 0) return;
+    audit.recordRefusal(ctx, undefined, request.ip, { action: 'auth.rate_limited', subject: `${request.method} ${request.routeOptions.url ?? request.url}` });
+    reply.header('Retry-After', String(wait));
+    throw shieldwallError(
+      'RATE_LIMITED',
+      `too many unauthenticated requests from ${request.ip}: at most ${options.config.rateLimitUnauthenticated} in ${options.config.rateLimitWindowMs / 1000} s; retry in ${wait} s, or send valid credentials`,
+      { retry_after_seconds: wait },
+    );
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await authenticate(request);
+    } catch (error) {
+      // Credentials that failed count against the address like none at all.
+      if (error instanceof ShieldwallError && error.status === 401) limitUnauthenticated(request, reply);
+      throw error;
+    }
+    if (!request.principal) limitUnauthenticated(request, reply);
   });
-  // Every refusal is on record (who, which route, why; never the credentials themselves).
-  enforcePermissions(app, (request, status, reason) =>
-    audit.record(ctx, request.principal, [
-      { action: status === 401 ? 'auth.unauthenticated' : 'auth.forbidden', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { reason, ip: request.ip } },
-    ]),
+  // Every refusal is on record (who, which route, why; never the credentials themselves), counted
+  // per address and written once per interval (audit.recordRefusal).
+  enforcePermissions(app, async (request, status, reason) =>
+    audit.recordRefusal(ctx, request.principal, request.ip, { action: status === 401 ? 'auth.unauthenticated' : 'auth.forbidden', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { reason } }),
   );
+  // Counted refusals and the last checkpoint are written before the store is closed.
+  app.addHook('onClose', async () => audit.closeAudit(ctx));
 
   // No answer is for a cache to keep: they carry intel and who may read it, and after a
   // sign-out neither the back button nor a shared cache may show them again.

@@ -5,6 +5,7 @@ import { buildApp, type Node } from './app.js';
 import type { Config } from './config/config.js';
 import { openStore } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { checkpoint } from './modules/audit/audit.service.js';
 import { createToken, ensureBootstrapToken } from './modules/directory/directory.service.js';
 import { DEMO_USERS, seedDemo, storeIsEmpty } from './modules/demo/demo.service.js';
 import { SYSTEM_PRINCIPAL } from './policy/principal.js';
@@ -25,6 +26,8 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   const log = ctx.logger;
   const applied = await migrateToLatest(store);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  // Makes the audit key on first start and anchors the log as it stands (where MACs begin).
+  await checkpoint(ctx);
   if (config.bootstrapToken && (await ensureBootstrapToken(ctx, config.bootstrapToken))) log.info('bootstrap node-admin token created');
 
   if (config.demo && (await storeIsEmpty(ctx))) {

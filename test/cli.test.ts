@@ -94,7 +94,8 @@ describe('shieldwall CLI', { timeout: 120_000 }, () => {
     // Both changes are on the audit log, which verifies, exports, and catches tampering.
     const intact = await cli(['audit', 'verify'], env);
     assert.equal(intact.code, 0, intact.stderr);
-    assert.deepEqual(JSON.parse(intact.stdout), { ok: true, entries: 2 });
+    const verified = JSON.parse(intact.stdout) as { ok: boolean; entries: number };
+    assert.deepEqual([verified.ok, verified.entries], [true, 2]);
     const exported = await cli(['audit', 'export'], env);
     const actions = exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
     assert.deepEqual(actions, ['directory.user.create', 'directory.token.create']);

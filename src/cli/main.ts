@@ -9,6 +9,7 @@ import { registerAwareness, registerDetect } from './detect.js';
 import { registerWarningLists } from './warninglists.js';
 import { registerPki } from './pki.js';
 import { registerDirectory } from './directory.js';
+import { actingFor } from './local.js';
 import { registerIngest } from './ingest.js';
 import { registerPeers } from './peers.js';
 import { registerServe } from './serve.js';
@@ -19,7 +20,16 @@ program
   .name('shieldwall')
   .description('Shieldwall node: share, detect and respond together (STIX 2.1 / TAXII 2.1)')
   .showHelpAfterError()
+  .option('--as <user>', 'the user you act for, recorded in the audit log with your OS user (commands on the store directly); commands that read or write as a user act as this one')
   .addHelpText('after', `\nSettings (environment):\n${describeSettings().map((s) => `  ${s.env}\n      ${s.description}`).join('\n')}\n`);
+
+// --as is one option wherever it is written: before the command name or after it, where some
+// commands act as that user on the store directly.
+program.hook('preAction', (_program, command) => {
+  const as = program.opts<{ as?: string }>().as;
+  if (as !== undefined && command.options.some((o) => o.attributeName() === 'as')) command.setOptionValue('as', as);
+  actingFor(as);
+});
 
 registerServe(program);
 registerIngest(program);

@@ -47,6 +47,18 @@ describe('config', () => {
     }
   });
 
+  it('puts the audit key and checkpoints in the data directory, and checks where checkpoints are sent', () => {
+    const config = loadConfig({ SHIELDWALL_DATA_DIR: '/srv/sw' });
+    assert.equal(config.auditKeyFile, '/srv/sw/audit.key');
+    assert.equal(config.auditCheckpointFile, '/srv/sw/audit-checkpoints.log');
+    assert.equal(config.auditCheckpointExport, undefined);
+    for (const target of ['udp://127.0.0.1:514', 'tcp://[::1]:6514', 'file:/mnt/archive/checkpoints.log', 'exec:logger -t shieldwall']) {
+      assert.equal(loadConfig({ SHIELDWALL_AUDIT_CHECKPOINT_EXPORT: target }).auditCheckpointExport, target);
+    }
+    assert.throws(() => loadConfig({ SHIELDWALL_AUDIT_CHECKPOINT_EXPORT: 'syslog' }), /SHIELDWALL_AUDIT_CHECKPOINT_EXPORT: expected udp:\/\/host:port/);
+    assert.throws(() => loadConfig({ SHIELDWALL_RATE_LIMIT_WINDOW_MS: '10' }), /SHIELDWALL_RATE_LIMIT_WINDOW_MS: expected a whole number from 100/);
+  });
+
   it('reads a JSON file named by SHIELDWALL_CONFIG; the environment wins', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sw-config-'));
     const file = path.join(dir, 'node.json');

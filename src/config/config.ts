@@ -35,6 +35,21 @@ export interface Config {
   readonly secretKeyFile: string;
   /** How often the detection index reads indicators other processes stored (0: never). */
   readonly detectFollowMs: number;
+  /** File of the node's audit key: MACs of audit entries, signatures of checkpoints (made on first use). */
+  readonly auditKeyFile: string;
+  /** Append-only file of signed checkpoints of the audit log's head. */
+  readonly auditCheckpointFile: string;
+  /** Least time between two checkpoints (ms); 0 writes one after every commit. */
+  readonly auditCheckpointMs: number;
+  /** Where each checkpoint is also sent: udp://host:port or tcp://host:port (syslog), file:/path, exec:command. */
+  readonly auditCheckpointExport: string | undefined;
+  /** Refused requests are written once per source and action per this interval (ms). */
+  readonly auditRefusalIntervalMs: number;
+  /** Sources whose refusals are counted apart; beyond it they share one overflow record. */
+  readonly auditRefusalSources: number;
+  /** Unauthenticated requests one address may make per window (0: no limit). */
+  readonly rateLimitUnauthenticated: number;
+  readonly rateLimitWindowMs: number;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -82,6 +97,13 @@ const boolean: Parser<boolean> = (raw) => {
 };
 
 const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { value: raw.trim() });
+
+const checkpointExport: Parser<string | undefined> = (raw) => {
+  const value = raw.trim();
+  if (/^(udp|tcp):\/\/[^/:]+:\d{1,5}$/.test(value) || /^(udp|tcp):\/\/\[[0-9a-f:.]+\]:\d{1,5}$/i.test(value)) return { value };
+  if (/^file:.+/.test(value) || /^exec:.+/.test(value)) return { value };
+  return { error: `expected udp://host:port or tcp://host:port (syslog), file:/path/to/file or exec:command, got '${value}'` };
+};
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -220,6 +242,62 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'How often (ms) the detection index reads indicators stored by other processes on the same store (other server processes on PostgreSQL, `shieldwall ingest` on the SQLite file); 0 follows this process only.',
     default: () => 1000,
     parse: integer(0, 3_600_000),
+  },
+  auditKeyFile: {
+    key: 'auditKeyFile',
+    env: 'SHIELDWALL_AUDIT_KEY_FILE',
+    description: 'File of the audit key: every audit entry carries a MAC under it and every checkpoint is signed with a key made from it; made with mode 0600 on first use. Keep a copy apart from the store.',
+    default: (partial) => path.join(partial.dataDir ?? path.resolve('data'), 'audit.key'),
+    parse: (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { value: path.resolve(raw.trim()) }),
+  },
+  auditCheckpointFile: {
+    key: 'auditCheckpointFile',
+    env: 'SHIELDWALL_AUDIT_CHECKPOINT_FILE',
+    description: 'Append-only file of signed checkpoints of the audit log (its newest entry, MAC and length): `shieldwall audit verify` holds the log against the newest.',
+    default: (partial) => path.join(partial.dataDir ?? path.resolve('data'), 'audit-checkpoints.log'),
+    parse: (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { value: path.resolve(raw.trim()) }),
+  },
+  auditCheckpointMs: {
+    key: 'auditCheckpointMs',
+    env: 'SHIELDWALL_AUDIT_CHECKPOINT_MS',
+    description: 'Least time (ms) between two audit checkpoints: one is written after a commit that added entries, at most this often (0: after every such commit). Entries newer than the last checkpoint can be removed unnoticed.',
+    default: () => 1000,
+    parse: integer(0, 3_600_000),
+  },
+  auditCheckpointExport: {
+    key: 'auditCheckpointExport',
+    env: 'SHIELDWALL_AUDIT_CHECKPOINT_EXPORT',
+    description: 'Also send each audit checkpoint to: udp://host:port or tcp://host:port (syslog, RFC 5424), file:/path (appended), or exec:command (run with the checkpoint on standard input).',
+    default: () => undefined,
+    parse: checkpointExport,
+  },
+  auditRefusalIntervalMs: {
+    key: 'auditRefusalIntervalMs',
+    env: 'SHIELDWALL_AUDIT_REFUSAL_INTERVAL_MS',
+    description: 'Refused requests (401, 403, reads denied) are counted per source and written as one audit entry per source and kind every this many ms, and at shutdown.',
+    default: () => 10_000,
+    parse: integer(0, 3_600_000),
+  },
+  auditRefusalSources: {
+    key: 'auditRefusalSources',
+    env: 'SHIELDWALL_AUDIT_REFUSAL_SOURCES',
+    description: 'Sources (address, actor and kind of refusal) counted apart in one interval; refusals from further sources are counted in one overflow entry.',
+    default: () => 1000,
+    parse: integer(1, 1_000_000),
+  },
+  rateLimitUnauthenticated: {
+    key: 'rateLimitUnauthenticated',
+    env: 'SHIELDWALL_RATE_LIMIT_UNAUTHENTICATED',
+    description: 'Requests without valid credentials that one address (an IPv6 /64) may make per window; more are answered 429 (0: no limit). Authenticated requests are not counted.',
+    default: () => 300,
+    parse: integer(0, 10_000_000),
+  },
+  rateLimitWindowMs: {
+    key: 'rateLimitWindowMs',
+    env: 'SHIELDWALL_RATE_LIMIT_WINDOW_MS',
+    description: 'Length (ms) of the window of SHIELDWALL_RATE_LIMIT_UNAUTHENTICATED.',
+    default: () => 60_000,
+    parse: integer(100, 86_400_000),
   },
 };
 

@@ -36,6 +36,7 @@ export const ERRORS = Object.freeze({
   SECOND_PERSON_REQUIRED: define('SW_SECOND_PERSON_REQUIRED', 403, 'The action lets an administrator act as a user beyond its own reach: a second node administrator, or the user, must approve it.'),
   CSRF: define('SW_CSRF', 403, 'A write made with a sign-in cookie lacks the session\'s CSRF token (header X-CSRF-Token).'),
   TOO_MANY_REQUESTS: define('SW_TOO_MANY_REQUESTS', 429, 'Too many attempts (sign-in); wait the time the message says.'),
+  RATE_LIMITED: define('SW_RATE_LIMITED', 429, 'Too many requests without valid credentials from one address; wait the time the message says, or authenticate.'),
   NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),
   CONFLICT: define('SW_CONFLICT', 409, 'The resource exists already or the change conflicts with its current state.'),
   UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),

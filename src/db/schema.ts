@@ -125,6 +125,8 @@ export interface AuditLogTable {
   detail: string;
   prev_hash: string;
   hash: string;
+  /** HMAC-SHA256 under the audit key over the previous MAC and this hash; null before the key existed. */
+  mac: string | null;
 }
 
 /** A node administrator's credential for a user beyond its reach, waiting for a second person. */

@@ -1,4 +1,7 @@
 /** Builds a node on a test store, with a token per role, for app.inject() tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buildApp, type Node } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { DialectName } from '../../src/db/database.js';
@@ -17,7 +20,9 @@ export interface TestNode extends Node {
 
 export async function createTestNode(dialect: DialectName, overrides: Partial<Config> = {}, https?: { cert: string; key: string; ca?: string }): Promise<TestNode> {
   const testStore = await createTestStore(dialect);
-  const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent', ...overrides });
+  // Node files (audit key and checkpoints, sealing key) of each test node apart from every other's.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-node-'));
+  const config = loadConfig({}, { dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent', ...overrides });
   const node = await buildApp({ config, store: testStore.store, logger: false, ...(https ? { https } : {}) });
   node.setReady(true);
   // One ally member; a user of it per role, cleared to the top of the scheme.
@@ -34,6 +39,7 @@ export async function createTestNode(dialect: DialectName, overrides: Partial<Co
     close: async () => {
       await node.app.close();
       await testStore.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

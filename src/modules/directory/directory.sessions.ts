@@ -75,7 +75,7 @@ async function checkPassword(ctx: AppContext, input: { user: string; password: s
   const keys = [`user:${input.user}`, `ip:${input.ip}`];
   const wait = Math.max(...keys.map((k) => throttle.wait(k, now)));
   if (wait > 0) {
-    await audit.record(ctx, undefined, [{ action: 'auth.login.throttled', subject: input.user, detail: { ip: input.ip } }]);
+    audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.throttled', subject: input.user });
     throw shieldwallError('TOO_MANY_REQUESTS', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, { retry_after_seconds: Math.ceil(wait / 1000) });
   }
   const row = await repo.findUser(ctx.store.db, input.user);
@@ -83,7 +83,7 @@ async function checkPassword(ctx: AppContext, input: { user: string; password: s
   const ok = row?.password_hash ? await verifyPassword(input.password, row.password_hash) : (await verifyPassword(input.password, DUMMY_HASH), false);
   if (!ok || !row || row.disabled_at !== null) {
     for (const k of keys) throttle.fail(k, now);
-    await audit.record(ctx, undefined, [{ action: 'auth.login.failed', subject: input.user, detail: { ip: input.ip } }]);
+    audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.failed', subject: input.user });
     throw shieldwallError('UNAUTHENTICATED', 'wrong user name or password');
   }
   for (const k of keys) throttle.succeed(k);
