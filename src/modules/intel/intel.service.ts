@@ -296,9 +296,13 @@ async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersio
   return object;
 }
 
-/** Puts a refused read on record without making the answer wait for the write. */
+/**
+ * Puts a refused read on record without a write of its own: counted with the reader's other
+ * refusals and written once per interval, so that a denied read costs what an absent id costs
+ * (and a flood of probes no write each).
+ */
 function deniedRead(ctx: AppContext, actor: Principal, id: string, detail?: Record<string, unknown>): void {
-  audit.record(ctx, actor, [{ action: 'intel.read.denied', subject: id, ...(detail ? { detail } : {}) }]).catch((error: unknown) => ctx.logger.error({ err: error }, 'could not audit a refused read'));
+  audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'intel.read.denied', subject: id, ...(detail ? { detail } : {}) });
 }
 
 /** Records the reads of highly classified objects one request made (one audit entry). */
