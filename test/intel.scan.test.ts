@@ -24,7 +24,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       testStore = await createTestStore(dialect);
-      const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
+      const config = loadConfig({}, { dataDir: testStore.dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
       ctx = createContext({ config, store: testStore.store, logger: createLogger('silent', 2) });
       const objects = [
         first,

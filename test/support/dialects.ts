@@ -48,10 +48,13 @@ export interface TestStore {
   url: string;
   /** For PostgreSQL, the schema the store lives in. */
   schema: string | undefined;
+  /** A data directory of the test's own (keys, checkpoints), removed by cleanup. */
+  dataDir: string;
   cleanup(): Promise<void>;
 }
 
 export async function createTestStore(dialect: DialectName): Promise<TestStore> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-data-'));
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-test-'));
     const url = `sqlite:${path.join(dir, 'store.db')}`;
@@ -61,9 +64,11 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
       store,
       url,
       schema: undefined,
+      dataDir,
       cleanup: async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
       },
     };
   }
@@ -78,8 +83,10 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
     store,
     url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
     schema,
+    dataDir,
     cleanup: async () => {
       await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);

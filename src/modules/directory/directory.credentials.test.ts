@@ -22,7 +22,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       testStore = await createTestStore(dialect);
-      const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
+      const config = loadConfig({}, { dataDir: testStore.dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
       node = await buildApp({ config, store: testStore.store, clock, logger: false });
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: MEMBER, name: 'Credential test member', kind: 'ally', country: null, identityId: null }]);
     });

@@ -19,7 +19,7 @@ for (const dialect of DIALECTS) {
     let here: TestStore;
     let there: TestStore;
     const context = (store: TestStore): AppContext =>
-      createContext({ config: loadConfig({}, { databaseUrl: store.url, demo: false, logLevel: 'silent', ingestBatchSize: 500 }), store: store.store, logger: createLogger('silent') });
+      createContext({ config: loadConfig({}, { dataDir: store.dataDir, databaseUrl: store.url, demo: false, logLevel: 'silent', ingestBatchSize: 500 }), store: store.store, logger: createLogger('silent') });
     before(async () => {
       here = await createTestStore(dialect);
       there = await createTestStore(dialect);

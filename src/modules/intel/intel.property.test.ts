@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
     let ctx: AppContext;
     before(async () => {
       testStore = await createTestStore(dialect);
-      const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent', ingestBatchSize: 7 });
+      const config = loadConfig({}, { dataDir: testStore.dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent', ingestBatchSize: 7 });
       ctx = createContext({ config, store: testStore.store, logger: createLogger('silent') });
     });
     after(() => testStore.cleanup());
