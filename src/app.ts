@@ -144,6 +144,14 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     if (!SAFE_METHODS.has(request.method)) {
       const sent = request.headers[CSRF_HEADER];
       if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
+        // Signing in or out with a session whose token the page lost (its storage was cleared,
+        // not the cookie): the request goes on as unauthenticated, so that a sign-in replaces the
+        // session and a sign-out ends it. The SameSite=Strict cookie is never sent by other sites.
+        if (request.routeOptions.url === '/api/v1/session') {
+          request.principal = undefined;
+          request.csrfToken = undefined;
+          return;
+        }
         throw shieldwallError('CSRF', `send the session's CSRF token in the ${CSRF_HEADER} header with every write (the sign-in answer holds it)`);
       }
     }

@@ -115,6 +115,9 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         try {
           const session = await sessions.signIn(ctx, { user: request.body.user, password: request.body.password, ip: request.ip });
+          // A new sign-in ends the session the browser held before, whoever it was.
+          const previous = request.cookies[sessions.SESSION_COOKIE];
+          if (previous) await sessions.signOut(ctx, request.principal, previous);
           reply.setCookie(sessions.SESSION_COOKIE, session.id, {
             httpOnly: true,
             sameSite: 'strict',

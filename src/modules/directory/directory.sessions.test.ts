@@ -42,6 +42,24 @@ describe('dashboard sign-in', () => {
     assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode, 401);
   });
 
+  it('signs in and out with a session whose CSRF token the page lost, and a new sign-in ends the old session', async () => {
+    const first = await signIn('ana', 'a long enough password');
+    const stale = String(first.headers['set-cookie']).split(';')[0]!;
+    // The page's storage was cleared but not the cookie: neither sign-in nor sign-out may be stuck.
+    const again = await node.app.inject({ method: 'POST', url: '/api/v1/session', payload: { user: 'ana', password: 'a long enough password' }, headers: { cookie: stale }, remoteAddress: '203.0.113.7' });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: stale } })).statusCode, 401, 'the old session ended');
+    const fresh = String(again.headers['set-cookie']).split(';')[0]!;
+    assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: fresh } })).json().user, 'ana');
+    const out = await node.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: fresh } });
+    assert.equal(out.statusCode, 204, out.body);
+    assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: fresh } })).statusCode, 401);
+    // Any other write with the cookie and no token is still refused.
+    const third = String((await signIn('ana', 'a long enough password')).headers['set-cookie']).split(';')[0]!;
+    const forged = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: '[]', headers: { cookie: third, 'content-type': 'application/json' } });
+    assert.equal(forged.json().error.code, 'SW_CSRF');
+  });
+
   it('answers a wrong password and an unknown user alike, and throttles after five failures', async () => {
     const wrong = await signIn('ana', 'not the password', '198.51.100.1');
     const unknown = await signIn('nobody', 'not the password', '198.51.100.2');
