@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { StixObject } from '../stix/types.js';
 import { DEFAULT_MARKING_DEFAULTS, markingColumns, OPENCTI_AMBER_STRICT_ID, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
 import type { Principal } from './principal.js';
-import { canRead, canWrite, redact, type ObjectAccess } from './rule.js';
+import { canRead, canReadVersion, canWrite, redact, type ObjectAccess } from './rule.js';
 
 const DE = 'identity--11111111-1111-4111-8111-111111111111';
 const FR = 'identity--22222222-2222-4222-8222-222222222222';
@@ -114,7 +114,7 @@ describe('redact', () => {
     ],
   };
   it('removes what a granular marking hides from this user, list elements included', () => {
-    const seen = redact(user({ clearance: 2 }), object, table, DEFAULT_MARKING_DEFAULTS);
+    const seen = redact(user({ clearance: 2 }), object, table, DEFAULT_MARKING_DEFAULTS)!;
     assert.equal(seen.description, undefined);
     assert.deepEqual(seen.object_refs, ['indicator--66666666-6666-4666-8666-666666666666']);
     assert.deepEqual(seen.x_shieldwall_redacted, ['description', 'object_refs.[0]', 'object_refs.[2]']);
@@ -125,7 +125,20 @@ describe('redact', () => {
   });
   it('hides properties under a marking the node does not know', () => {
     const unknown = { ...object, granular_markings: [{ marking_ref: 'marking-definition--88888888-8888-4888-8888-888888888888', selectors: ['name'] }] };
-    assert.equal(redact(user({ clearance: 4 }), unknown, table, DEFAULT_MARKING_DEFAULTS).name, undefined);
+    assert.equal(redact(user({ clearance: 4 }), unknown, table, DEFAULT_MARKING_DEFAULTS)!.name, undefined);
+  });
+});
+
+describe('canReadVersion', () => {
+  it('reads an older version only with the current one, unless the member created it (STIX 2.1 section 3.6)', () => {
+    const green = access({ tlp: 'green' });
+    const red = access({ tlp: 'red', releasability: [] });
+    assert.equal(canReadVersion(user(), green, [green]), true);
+    assert.equal(canReadVersion(user(), green, [red]), false, 'an object re-marked stricter is not read through its older versions');
+    assert.equal(canReadVersion(user(), red, [green]), false);
+    assert.equal(canReadVersion(user(), green, [red, green]), true, 'one readable current copy of an observable is enough');
+    assert.equal(canReadVersion(user(), access({ tlp: 'green', createdByRef: DE }), [access({ tlp: 'red', releasability: [], createdByRef: DE, classification: 4 })]), true, 'the originator reads its own');
+    assert.equal(canReadVersion(user({ clearance: 1 }), access({ classification: 2, createdByRef: DE }), []), false, 'within its clearance');
   });
 });
 

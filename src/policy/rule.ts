@@ -78,6 +78,17 @@ function peerCanRead(principal: Principal, access: ObjectAccess): boolean {
   return members.some((member) => (member.identityId !== null && member.identityId === access.createdByRef) || releasedTo(member, access.releasability));
 }
 
+/**
+ * May this principal read an older version of an object, given the markings of its current
+ * version (of each current copy, for an observable held in several)? Only when it may read both:
+ * an object re-marked stricter is not read through its older, less strictly marked versions. Its
+ * originating member still reads its own older versions (within its clearance).
+ */
+export function canReadVersion(principal: Principal, version: ObjectAccess, current: readonly ObjectAccess[]): boolean {
+  if (!canRead(principal, version)) return false;
+  return isOriginator(principal, version) || current.some((access) => canRead(principal, access));
+}
+
 export type WriteDenial = { rule: 'above-clearance' | 'foreign-originator'; message: string };
 
 /**
@@ -171,13 +182,102 @@ function parseSelector(selector: string): Step[] | undefined {
 
 const REMOVED = Symbol('redacted');
 
+/** Properties whose content is never removed alone: the object is withheld instead (see redact). */
+const NEVER_PARTLY = new Set(['id', 'type', 'object_marking_refs', 'granular_markings']);
+
+type Container = Record<string, unknown> | unknown[];
+
+function isContainer(value: unknown): value is Container {
+  return typeof value === 'object' && value !== null;
+}
+
 /**
- * The object as this principal may see it: each property selected by a granular marking the
- * principal may not read (or whose marking the node does not know) is removed, and the
- * selectors removed are listed in x_shieldwall_redacted. Call only on objects canRead allowed.
- * Returns the object itself when nothing is removed.
+ * Marks the content a selector selects as removed; false when the selector does not resolve
+ * (content under content already removed resolves: it is gone with it).
  */
-export function redact(principal: Principal, object: StixObject, table: MarkingTable, defaults: MarkingDefaults): StixObject {
+function markRemoved(root: Record<string, unknown>, steps: readonly Step[]): boolean {
+  let parent: unknown = root;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    let child: unknown;
+    if (Array.isArray(parent) && typeof step === 'number' && step < parent.length) child = parent[step];
+    else if (isObjectRecord(parent) && typeof step === 'string' && Object.hasOwn(parent, step)) child = parent[step];
+    else return false;
+    if (child === REMOVED) return true;
+    if (i === steps.length - 1) (parent as Record<string | number, unknown>)[step] = REMOVED;
+    parent = child;
+  }
+  return true;
+}
+
+/** Marks containers left empty by removals as removed themselves; true when `node` is now empty. */
+function markEmptied(node: Container): boolean {
+  const keys = Array.isArray(node) ? node.keys() : Object.keys(node);
+  let count = 0;
+  let removed = 0;
+  for (const key of keys) {
+    count++;
+    const child = (node as Record<string | number, unknown>)[key];
+    if (child === REMOVED) removed++;
+    else if (isContainer(child) && markEmptied(child)) {
+      (node as Record<string | number, unknown>)[key] = REMOVED;
+      removed++;
+    }
+  }
+  return removed > 0 && removed === count;
+}
+
+/** The selector as it reads once removed content is gone (list indexes shift), or undefined if it selects removed content. */
+function remapSelector(root: Record<string, unknown>, steps: readonly Step[]): string | undefined {
+  const out: string[] = [];
+  let node: unknown = root;
+  for (const step of steps) {
+    if (Array.isArray(node) && typeof step === 'number' && step < node.length) {
+      let index = 0;
+      for (let i = 0; i < step; i++) if (node[i] !== REMOVED) index++;
+      out.push(`[${index}]`);
+      node = node[step];
+    } else if (isObjectRecord(node) && typeof step === 'string' && Object.hasOwn(node, step)) {
+      out.push(step);
+      node = node[step];
+    } else return undefined;
+    if (node === REMOVED) return undefined;
+  }
+  return out.join('.');
+}
+
+/** Drops what was marked removed. */
+function compact(node: Container): void {
+  if (Array.isArray(node)) {
+    const kept = node.filter((item) => item !== REMOVED);
+    node.length = 0;
+    node.push(...kept);
+    for (const item of node) if (isContainer(item)) compact(item);
+    return;
+  }
+  for (const key of Object.keys(node)) {
+    const child = node[key];
+    if (child === REMOVED) delete node[key];
+    else if (isContainer(child)) compact(child);
+  }
+}
+
+/**
+ * The object as this principal may see it, or undefined when it cannot be shown at all.
+ *
+ * Each property selected by a granular marking the principal may not read (or whose marking the
+ * node does not know) is removed, and the selectors removed are listed in x_shieldwall_redacted
+ * (STIX 2.1 section 7.2.3). What is left stays valid STIX: lists and dictionaries emptied by the
+ * removal go too, the granular markings keep only selectors of content still present (list
+ * indexes renumbered), and markings left without selectors go.
+ *
+ * Undefined (withheld, as if unreadable) when a hidden selector names the object's id, type or
+ * markings, or does not resolve, or when `valid` says what is left is not a valid STIX object
+ * (a property its type requires was hidden, such as an indicator's pattern).
+ *
+ * Call only on objects canRead allowed. Returns the object itself when nothing is removed.
+ */
+export function redact(principal: Principal, object: StixObject, table: MarkingTable, defaults: MarkingDefaults, valid?: (object: StixObject) => boolean): StixObject | undefined {
   const granular = object.granular_markings;
   if (!Array.isArray(granular) || granular.length === 0) return object;
   const hidden: string[] = [];
@@ -195,32 +295,29 @@ export function redact(principal: Principal, object: StixObject, table: MarkingT
   }
   if (hidden.length === 0) return object;
   const copy = structuredClone(object) as Record<string, unknown>;
-  const touchedLists = new Set<unknown[]>();
-  const removed: string[] = [];
   for (const selector of hidden) {
     const steps = parseSelector(selector);
-    if (!steps) continue;
-    let parent: unknown = copy;
-    for (const step of steps.slice(0, -1)) parent = (parent as Record<string | number, unknown> | undefined)?.[step];
-    const last = steps[steps.length - 1]!;
-    if (Array.isArray(parent) && typeof last === 'number' && last < parent.length) {
-      parent[last] = REMOVED;
-      touchedLists.add(parent);
-      removed.push(selector);
-    } else if (isObjectRecord(parent) && typeof last === 'string' && last in parent) {
-      delete parent[last];
-      removed.push(selector);
+    // What cannot be found cannot be removed: nothing is shown rather than something hidden.
+    if (!steps || NEVER_PARTLY.has(String(steps[0])) || !markRemoved(copy, steps)) return undefined;
+  }
+  markEmptied(copy);
+  const markings: Array<Record<string, unknown>> = [];
+  for (const marking of copy.granular_markings as unknown[]) {
+    if (!isObjectRecord(marking) || !Array.isArray(marking.selectors)) continue;
+    const selectors: string[] = [];
+    for (const selector of marking.selectors) {
+      const steps = typeof selector === 'string' ? parseSelector(selector) : undefined;
+      const remapped = steps && remapSelector(copy, steps);
+      if (remapped !== undefined) selectors.push(remapped);
     }
+    if (selectors.length > 0) markings.push({ ...marking, selectors });
   }
-  // List elements are removed last, so that the indexes of other selectors stay valid.
-  for (const list of touchedLists) {
-    const kept = list.filter((item) => item !== REMOVED);
-    list.length = 0;
-    list.push(...kept);
-  }
-  if (removed.length === 0) return object;
-  copy.x_shieldwall_redacted = [...new Set(removed)].sort();
-  return copy as StixObject;
+  compact(copy);
+  if (markings.length > 0) copy.granular_markings = markings;
+  else delete copy.granular_markings;
+  copy.x_shieldwall_redacted = [...new Set(hidden)].sort();
+  const seen = copy as StixObject;
+  return valid === undefined || valid(seen) ? seen : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { StixObject } from '../../stix/types.js';
 import { shieldwallError } from '../../core/errors.js';
 import * as intel from '../intel/intel.service.js';
 import { compileIndicator } from './detect.compile.js';
-import { IndexReader, type Detection } from './detect.service.js';
+import { IndexReader, shownIndicators, type Detection } from './detect.service.js';
 import type { ObservableKind } from './observable.js';
 
 /** Object types an indicator's context names (STIX 2.1 section 4). */
@@ -226,19 +226,25 @@ export async function awarenessOf(ctx: AppContext, detection: Detection, actor: 
         if (!('kind' in mention)) continue;
         for (const slot of index.exact(mention.kind, mention.value)) {
           const other = index.id(slot);
-          if (other === id || index.creator(slot) === creator || !reader.mayRead(slot)) continue;
+          if (other === id || !reader.mayRead(slot)) continue;
           let entry = correlated.get(other);
           if (!entry) correlated.set(other, (entry = { id: other, created_by_ref: index.creator(slot), shared: [] }));
           entry.shared.push({ kind: mention.kind, value: mention.value });
         }
       }
-      // Those whose pattern a granular marking hides from the reader are left out.
+      // Those with granular markings as the reader sees them: left out when their pattern is
+      // hidden, and with the creator the reader sees (none when it is hidden).
       const granular = [...correlated.keys()].filter((other) => index.isGranular(index.slotOf(other) ?? -1));
       if (granular.length > 0) {
-        const page = await intel.listObjects(ctx, actor, { ids: granular, types: ['indicator'], limit: granular.length });
-        const shown = new Set(page.objects.filter((o) => typeof o['pattern'] === 'string').map((o) => o.id));
-        for (const other of granular) if (!shown.has(other)) correlated.delete(other);
+        const shown = await shownIndicators(ctx, actor, granular);
+        for (const other of granular) {
+          const seen = shown.get(other);
+          if (seen) correlated.get(other)!.created_by_ref = seen.created_by_ref ?? null;
+          else correlated.delete(other);
+        }
       }
+      // Other originators, as far as the reader can tell.
+      for (const [other, entry] of correlated) if (entry.created_by_ref === creator) correlated.delete(other);
     }
   }
   const sighted = (await sightingsOf(ctx, actor, [id])).get(id);
@@ -284,8 +290,20 @@ export async function mostSighted(ctx: AppContext, actor: Principal, options: { 
     ranked.push(entry);
   }
   ranked.sort((a, b) => b.members - a.members || b.count - a.count || (b.last_seen ?? '').localeCompare(a.last_seen ?? '') || a.id.localeCompare(b.id));
-  return { indicators: ranked.slice(0, options.limit), sightings_read: read, truncated };
+  // A readable sighting does not make its indicator readable: only indicators the reader may read are named.
+  const indicators: SightedIndicator[] = [];
+  for (let i = 0; i < ranked.length && indicators.length < options.limit; i += RANKING_READ_CHUNK) {
+    const batch = ranked.slice(i, i + RANKING_READ_CHUNK);
+    const page = await intel.listObjects(ctx, actor, { ids: batch.map((e) => e.id), types: ['indicator'], limit: batch.length, raw: true });
+    const readable = new Set<string>();
+    for (const body of page.bodies ?? []) readable.add((JSON.parse(body) as StixObject).id);
+    for (const entry of batch) if (readable.has(entry.id) && indicators.length < options.limit) indicators.push(entry);
+  }
+  return { indicators, sightings_read: read, truncated };
 }
+
+/** Ranked indicators checked for readability per read. */
+const RANKING_READ_CHUNK = 500;
 
 export interface CorrelatedValue {
   kind: ObservableKind;
@@ -310,32 +328,39 @@ export async function correlatedValues(
   const found: CorrelatedValue[] = [];
   for (const shared of index.sharedValues(options.kind)) {
     const creators = new Set<string | null>();
+    // Those with granular markings count as originators of their own until read (below): the
+    // creator the reader sees of them may differ from the index's.
+    let granular = 0;
     const indicators: CorrelatedValue['indicators'] = [];
     for (const slot of shared.slots) {
       if (!reader.mayRead(slot)) continue;
       const creator = index.creator(slot);
-      creators.add(creator);
+      if (index.isGranular(slot)) granular++;
+      else creators.add(creator);
       indicators.push({ id: index.id(slot), created_by_ref: creator });
     }
-    if (creators.size >= Math.max(2, options.minOriginators)) found.push({ kind: shared.kind, value: shared.value, originators: creators.size, indicators });
+    const originators = creators.size + granular;
+    if (originators >= Math.max(2, options.minOriginators)) found.push({ kind: shared.kind, value: shared.value, originators, indicators });
   }
   found.sort((a, b) => b.originators - a.originators || b.indicators.length - a.indicators.length || a.value.localeCompare(b.value));
-  // Indicators whose pattern a granular marking hides from the reader are taken out, and the counts made again.
+  // Indicators whose pattern a granular marking hides from the reader are taken out, and the
+  // counts made again with the creators the reader sees.
   const out: CorrelatedValue[] = [];
   for (let i = 0; i < found.length && out.length < options.limit; i += options.limit) {
     const batch = found.slice(i, i + options.limit);
     const granular = [...new Set(batch.flatMap((v) => v.indicators.map((h) => h.id)).filter((id) => index.isGranular(index.slotOf(id) ?? -1)))];
-    const shown = new Set<string>();
-    for (let j = 0; j < granular.length; j += 500) {
-      const ids = granular.slice(j, j + 500);
-      const page = await intel.listObjects(ctx, actor, { ids, types: ['indicator'], limit: ids.length });
-      for (const o of page.objects) if (typeof o['pattern'] === 'string') shown.add(o.id);
-    }
+    const shown = await shownIndicators(ctx, actor, granular);
     for (const v of batch) {
-      const kept = v.indicators.filter((h) => !index.isGranular(index.slotOf(h.id) ?? -1) || shown.has(h.id));
+      // Those with granular markings carry the creator the reader sees (none when it is hidden).
+      const kept = v.indicators.flatMap((h) => {
+        if (!index.isGranular(index.slotOf(h.id) ?? -1)) return [h];
+        const seen = shown.get(h.id);
+        return seen ? [{ id: h.id, created_by_ref: seen.created_by_ref ?? null }] : [];
+      });
       const originators = new Set(kept.map((h) => h.created_by_ref)).size;
       if (originators >= Math.max(2, options.minOriginators) && out.length < options.limit) out.push({ ...v, indicators: kept, originators });
     }
   }
+  out.sort((a, b) => b.originators - a.originators || b.indicators.length - a.indicators.length || a.value.localeCompare(b.value));
   return { values: out };
 }

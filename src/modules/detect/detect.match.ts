@@ -1,12 +1,12 @@
 /** Bulk matching of a member's log: records in, matches out as they are found, summary last. */
 import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
-import * as intel from '../intel/intel.service.js';
+import type { StixObject } from '../../stix/types.js';
 import type { LogError, ReadLogOptions } from './formats.js';
 import { readEventBatches } from './detect.read.js';
 import { isObservableKind, normalise, type ObservableKind } from './observable.js';
 import { suppressorFor, type Suppression, type Suppressor } from './warninglist.service.js';
-import { EventMatcher, IndexReader, type Detection, type EventMatch } from './detect.service.js';
+import { confidenceAsSeen, EventMatcher, IndexReader, shownIndicators, validAsSeen, type Detection, type EventMatch } from './detect.service.js';
 import type { SightingCollector, SightingReport } from './detect.sightings.js';
 
 /** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */
@@ -54,8 +54,9 @@ export interface MatchRun {
 export type SuppressedMatch = EventMatch & { warning_list: Suppression };
 
 /**
- * Matches a log as this reader. Indicators with granular markings are confirmed through the
- * intel read path before they are reported (a marking may hide the pattern from the reader).
+ * Matches a log as this reader. Indicators with granular markings are read through the intel
+ * read path before their matches are reported: a marking may hide the pattern (nothing is
+ * reported), or the confidence or validity (judged on what the reader sees).
  */
 export async function matchLog(
   ctx: AppContext,
@@ -67,8 +68,10 @@ export async function matchLog(
 ): Promise<MatchSummary> {
   const started = performance.now();
   const reader = await IndexReader.of(ctx, detection, actor);
-  const matcher = new EventMatcher(reader, { at: ctx.clock.now().getTime() });
-  const shown = new Map<string, boolean>();
+  const now = ctx.clock.now().getTime();
+  const matcher = new EventMatcher(reader, { at: now });
+  /** Indicators with granular markings as the reader sees them (null: not shown to it). */
+  const shown = new Map<string, StixObject | null>();
   let errors = 0;
   let bytes = 0;
   const indicators = new Set<string>();
@@ -96,11 +99,10 @@ export async function matchLog(
     if (found) {
       const unconfirmed = [...new Set(found.map((m) => m.indicator))].filter((id) => !shown.has(id) && reader.index.isGranular(reader.index.slotOf(id) ?? -1));
       if (unconfirmed.length > 0) {
-        const page = await intel.listObjects(ctx, actor, { ids: unconfirmed, types: ['indicator'], limit: unconfirmed.length });
-        for (const id of unconfirmed) shown.set(id, false);
-        for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.set(object.id, true);
+        const seen = await shownIndicators(ctx, actor, unconfirmed);
+        for (const id of unconfirmed) shown.set(id, seen.get(id) ?? null);
       }
-      found = found.filter((m) => shown.get(m.indicator) !== false);
+      if (shown.size > 0) found = found.flatMap((m) => asSeen(m, shown.get(m.indicator), now));
       if (suppressor && suppressor.entries > 0) {
         const suppressed = suppressedOf(suppressor, found);
         if (suppressed) {
@@ -121,6 +123,19 @@ export async function matchLog(
   const c = matcher.counters;
   const reported = run.sightings ? await run.sightings.report() : undefined;
   return { events: c.events, values: c.values, matches: reportedMatches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, suppressed: suppressedMatches, ...(reported ? { reported } : {}) };
+}
+
+/**
+ * A match as the reader may be told of it: as it is for an indicator without granular markings
+ * (`seen` undefined); for one with them, only while the indicator as the reader sees it is valid
+ * at the event's time, with its confidence as seen.
+ */
+function asSeen(m: EventMatch, seen: StixObject | null | undefined, now: number): EventMatch[] {
+  if (seen === undefined) return [m];
+  if (seen === null || !validAsSeen(seen, m.time !== undefined ? Date.parse(m.time) : now)) return [];
+  const { confidence: _indexed, ...rest } = m;
+  const confidence = confidenceAsSeen(seen);
+  return [confidence === undefined ? rest : { ...rest, confidence }];
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { canRead, type ObjectAccess } from '../../policy/rule.js';
 import type { Principal } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
 import { PatternWindow, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
@@ -126,7 +127,8 @@ export function recordOfRow(row: intel.CurrentRow): IndicatorRecord | { skip: st
     validFrom: validFrom ? timeOf(validFrom) : -Infinity,
     validUntil: validUntil ? timeOf(validUntil) : Infinity,
     confidence: confidence === undefined ? undefined : Number(confidence),
-    granular: quotedName(body, GRANULAR, 1) >= 0,
+    // Stored bodies are canonical JSON (intel.prepare); one with a \u escape, stored before, may spell the key otherwise.
+    granular: quotedName(body, GRANULAR, 1) >= 0 || body.includes('\\u'),
   };
 }
 
@@ -513,6 +515,47 @@ export interface LookupAnswer {
   error?: string;
 }
 
+/**
+ * Indicators with granular markings as the reader may see them: redacted by the policy, read
+ * through the intel read path. One the reader is not shown (unreadable, or withheld because a
+ * marking hides what STIX requires of it, its pattern among them) is absent.
+ */
+export async function shownIndicators(ctx: AppContext, actor: Principal, ids: readonly string[]): Promise<Map<string, StixObject>> {
+  const shown = new Map<string, StixObject>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const page = await intel.listObjects(ctx, actor, { ids: chunk, types: ['indicator'], limit: chunk.length });
+    for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.set(object.id, object);
+  }
+  return shown;
+}
+
+const timeOfProperty = (object: StixObject, name: string): number | undefined => (typeof object[name] === 'string' ? Date.parse(object[name]) : undefined);
+
+/** Is the indicator, as the reader sees it, valid at this instant (valid_from inclusive, valid_until exclusive, as the index)? */
+export function validAsSeen(object: StixObject, at: number): boolean {
+  return at >= (timeOfProperty(object, 'valid_from') ?? -Infinity) && at < (timeOfProperty(object, 'valid_until') ?? Infinity);
+}
+
+/** An indicator's confidence as the reader sees it. */
+export function confidenceAsSeen(object: StixObject): number | undefined {
+  return typeof object.confidence === 'number' ? object.confidence : undefined;
+}
+
+/** A hit on an indicator with granular markings: what it says comes from the object as the reader sees it, not from the index. */
+function hitAsSeen(object: StixObject, match: IndicatorHit['match']): IndicatorHit {
+  const confidence = confidenceAsSeen(object);
+  const from = timeOfProperty(object, 'valid_from');
+  const until = timeOfProperty(object, 'valid_until');
+  return {
+    id: object.id,
+    match,
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(from !== undefined && Number.isFinite(from) ? { valid_from: new Date(from).toISOString() } : {}),
+    ...(until !== undefined && Number.isFinite(until) ? { valid_until: new Date(until).toISOString() } : {}),
+  };
+}
+
 function hitOf(index: DetectIndex, slot: number): IndicatorHit {
   const { from, until } = index.validity(slot);
   const confidence = index.confidence(slot);
@@ -527,7 +570,9 @@ function hitOf(index: DetectIndex, slot: number): IndicatorHit {
 
 /**
  * Indicators that name each value and that the reader may read, valid at `at`. Indicators with
- * granular markings are confirmed through the intel read path (a marking may hide the pattern).
+ * granular markings are read through the intel read path: a marking may hide the pattern (the
+ * indicator is then not named) or what a hit says of it (confidence, validity, creator), which
+ * then comes from the object as the reader sees it.
  */
 export async function lookup(ctx: AppContext, detection: Detection, actor: Principal, queries: readonly LookupQuery[], options: LookupOptions = {}): Promise<LookupAnswer[]> {
   const at = options.at ?? ctx.clock.now().getTime();
@@ -557,7 +602,8 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     const seen = new Set<number>();
     const indicators: IndicatorHit[] = [];
     for (const slot of found.slots) {
-      if (seen.has(slot) || !index.validAt(slot, at) || !reader.mayRead(slot)) continue;
+      // The validity of one with granular markings is judged on what the reader sees of it, below.
+      if (seen.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !reader.mayRead(slot)) continue;
       seen.add(slot);
       if (index.isGranular(slot)) granular.add(index.id(slot));
       indicators.push(hitOf(index, slot));
@@ -566,11 +612,21 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
     answers.push({ value: query.value, kind, ...(found.normalised !== query.value ? { normalised: found.normalised } : {}), indicators });
     keys.push(found.normalised);
   }
-  if (granular.size > 0) {
-    const shown = await patternsShown(ctx, actor, [...granular]);
-    for (const answer of answers) answer.indicators = answer.indicators.filter((hit) => !granular.has(hit.id) || shown.has(hit.id));
+  const shown = granular.size > 0 ? await shownIndicators(ctx, actor, [...granular]) : undefined;
+  if (shown) {
+    for (const answer of answers) {
+      const hits: IndicatorHit[] = [];
+      for (const hit of answer.indicators) {
+        if (!granular.has(hit.id)) hits.push(hit);
+        else {
+          const object = shown.get(hit.id);
+          if (object && validAsSeen(object, at)) hits.push(hitAsSeen(object, hit.match));
+        }
+      }
+      answer.indicators = hits;
+    }
   }
-  if (options.context !== false) await addContext(ctx, reader, answers, detection.context);
+  if (options.context !== false) await addContext(ctx, reader, answers, detection.context, shown);
   if (options.warningLists !== false) {
     const suppressor = await suppressorFor(ctx, actor);
     if (suppressor.entries > 0) {
@@ -584,8 +640,11 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
   return answers;
 }
 
-/** Markings, creator, related objects and sightings on every hit (one read of each per lookup). */
-async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[], filter: ContextFilter): Promise<void> {
+/**
+ * Markings, creator, related objects and sightings on every hit (one read of each per lookup).
+ * `shown`: the indicators with granular markings as the reader sees them.
+ */
+async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[], filter: ContextFilter, shown: ReadonlyMap<string, StixObject> | undefined): Promise<void> {
   const ids = [...new Set(answers.flatMap((a) => a.indicators.map((h) => h.id)))];
   if (ids.length === 0) return;
   const index = reader.index;
@@ -596,7 +655,8 @@ async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupA
       if (slot !== undefined) {
         const access = reader.access(slot);
         if (access) hit.markings = { tlp: access.tlp, classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? String(access.classification), releasable_to: [...access.releasability] };
-        const creator = index.creator(slot);
+        const seen = shown?.get(hit.id);
+        const creator = seen ? seen.created_by_ref : index.creator(slot);
         if (creator) hit.created_by_ref = creator;
       }
       const known = context.get(hit.id);
@@ -604,16 +664,6 @@ async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupA
       if (known?.sighted) hit.sighted = known.sighted;
     }
   }
-}
-
-/** Of these indicators, those whose pattern the reader is shown (granular markings may hide it). */
-async function patternsShown(ctx: AppContext, actor: Principal, ids: string[]): Promise<Set<string>> {
-  const shown = new Set<string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const page = await intel.listObjects(ctx, actor, { ids: ids.slice(i, i + 500), types: ['indicator'], limit: 500 });
-    for (const object of page.objects) if (typeof object['pattern'] === 'string') shown.add(object.id);
-  }
-  return shown;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -755,7 +805,8 @@ export class EventMatcher {
       const slots = slotsOfNormalised(index, v.kind, normalised, false);
       for (let j = 0; j < slots.length; j++) {
         const slot = slots[j]!;
-        if (!index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
+        // An indicator with granular markings is judged valid on what the reader sees of it (matchLog).
+        if ((!index.validAt(slot, at) && !index.isGranular(slot)) || !this.reader.mayRead(slot)) continue;
         if (index.isSimple(slot)) (out ??= []).push(this.#valueMatch(event, v, slot));
         else (touched ??= new Set()).add(slot);
       }
@@ -768,7 +819,7 @@ export class EventMatcher {
     this.#observation = undefined;
     if (touched) for (const slot of touched) out = this.#evaluate(event, slot, out);
     for (const slot of index.unanchored()) {
-      if (touched?.has(slot) || !index.validAt(slot, at) || !this.reader.mayRead(slot)) continue;
+      if (touched?.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !this.reader.mayRead(slot)) continue;
       out = this.#evaluate(event, slot, out);
     }
     this.#observation = undefined;

@@ -53,9 +53,14 @@ function jsonErrorIssue(error: unknown, text: string, entry: { index: number; of
   };
 }
 
-/** The stored body: text from a compact producer as it came, anything else re-serialised. */
+/**
+ * The stored body: text from a compact producer as it came, anything else re-serialised. Text
+ * with a \u escape is re-serialised too: "granular\u005fmarkings" is the key granular_markings,
+ * and whoever looks for a key in stored text (redaction, the detection index) must find it as
+ * written. JSON.stringify writes no escape in a key STIX allows.
+ */
 function compactBody(text: string, object: StixObject): string {
-  return text.includes('\n') || text.includes('  ') ? JSON.stringify(object) : text;
+  return text.includes('\n') || text.includes('  ') || text.includes('\\u') ? JSON.stringify(object) : text;
 }
 
 /**

@@ -508,6 +508,11 @@ const RANGE_SCAN_MAX_KEYS = 500;
 /** Rows read per step of the walk in date_added order. */
 const WALK_CHUNK = 1000;
 
+/** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
+export type ListedVersion = StoredVersion & { id: string; is_current: number };
+
+const LISTED = [...STORED, 'id', 'is_current'] as const;
+
 /**
  * Candidate rows for a page, in date_added order: current rows of the readable access sets and
  * of the reader's own member. The caller applies the rule to each. A small share of the sets:
@@ -515,7 +520,7 @@ const WALK_CHUNK = 1000;
  * which is fast however small a share of the store they hold. Most sets: a walk in date_added
  * order, keeping what matches.
  */
-export async function listCurrent(store: Store, filter: ListFilter): Promise<StoredVersion[]> {
+export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
   if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
   const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   const v = filter.versions;
@@ -554,13 +559,13 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Sto
     }
     const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
     if (page.length === 0) return [];
-    return store.db.selectFrom('stix_objects').select(STORED).where('seq', 'in', page).orderBy('seq').execute();
+    return store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq').execute();
   }
   const readable = new Set(filter.accessKeys);
-  const out: StoredVersion[] = [];
+  const out: ListedVersion[] = [];
   let after = filter.afterSeq;
   for (;;) {
-    const chunk = await base(after).select(STORED).orderBy('seq').limit(WALK_CHUNK).execute();
+    const chunk = await base(after).select(LISTED).orderBy('seq').limit(WALK_CHUNK).execute();
     for (const row of chunk) {
       if ((row.access_key !== null && readable.has(Number(row.access_key))) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
         out.push(row);
@@ -570,6 +575,18 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Sto
     if (chunk.length < WALK_CHUNK) return out;
     after = Number(chunk[chunk.length - 1]!.seq);
   }
+}
+
+/** The marking columns of the current rows of these ids (several for an observable held in copies). */
+export async function currentMarkings(store: Store, ids: readonly string[]): Promise<Array<{ id: string; tlp: string | null; classification: number | null; releasability: string | null; created_by_ref: string | null }>> {
+  if (ids.length === 0) return [];
+  return store.db
+    .selectFrom('stix_objects')
+    .select(['id', 'tlp', 'classification', 'releasability', 'created_by_ref'])
+    .where('id_hash', 'in', ids.map(idHash))
+    .where('id', 'in', ids)
+    .where('is_current', '=', 1)
+    .execute();
 }
 
 /** The reader's own member and clearance: its own objects count too, within its clearance. */

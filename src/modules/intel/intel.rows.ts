@@ -21,7 +21,7 @@ export function versionKey(timestamp: string | undefined): string {
  * sighting_of_ref), which partial indexes serve (context and "sighted by" in detection); for the
  * rest, the name, value or pattern that the simple text search looks at.
  */
-function searchLabel(object: StixObject): string | null {
+export function searchLabel(object: StixObject): string | null {
   const about = object.type === 'relationship' ? object['source_ref'] : object.type === 'sighting' ? object['sighting_of_ref'] : undefined;
   if (typeof about === 'string') return about;
   for (const key of ['name', 'value', 'pattern', 'subject', 'path', 'key', 'abstract']) {

@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, markingColumns, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
-import { accessOfColumns, canDelete, canRead, redact, submitterOf, type ObjectAccess } from '../../policy/rule.js';
+import { accessOfColumns, canDelete, canRead, canReadVersion, redact, submitterOf, type ObjectAccess } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import type { Principal } from '../../policy/principal.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
+import { validateObject } from '../../stix/validate.js';
 import { prepareInWorker, type ParallelState } from './intel.parallel.js';
 import { DENIAL_PATHS, decideRows } from './intel.decide.js';
 import { StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
@@ -25,6 +26,7 @@ import {
   ROW_SEQ,
   ROW_TYPE,
   ROW_VERSION,
+  searchLabel,
   versionKey,
   type NewVersion,
 } from './intel.rows.js';
@@ -273,7 +275,11 @@ export interface ObjectPage {
   /** date_added of each object, in microseconds since the epoch (its seq). */
   dateAdded: number[];
   next: string | undefined;
-  /** The date_added (seq) of the last stored version this page looked at, readable or not. */
+  /**
+   * The date_added (seq) up to which this page covers the store: its last object when more
+   * follows, else the last stored version looked at, readable or not. For the node's own cursors
+   * (federation push); never shown to a reader.
+   */
   lastSeq: number | undefined;
 }
 
@@ -283,17 +289,50 @@ function parseBody(body: string): StixObject {
   return JSON.parse(body) as StixObject;
 }
 
+/** Redaction keeps objects valid STIX: what would not be is withheld (see policy redact). */
+const isValidStix = (object: StixObject): boolean => validateObject(object).ok;
+
 /**
- * The object as the actor may see it, or undefined: need-to-know (canRead) on the stored
- * marking columns, then redaction of granular markings. Every read of an object body goes
- * through here.
+ * Whether a stored body may hold granular markings. Bodies are stored canonical (see
+ * intel.prepare), so the key is found as written; a body with a \u escape (stored before that)
+ * is parsed to be sure.
  */
-async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited?: string[]): Promise<StixObject | undefined> {
+function mayHaveGranularMarkings(body: string): boolean {
+  return body.includes('"granular_markings"') || body.includes('\\u');
+}
+
+interface Visible {
+  /** The object as the actor may see it; undefined when only the text was asked for and it is the stored body. */
+  object: StixObject | undefined;
+  /** Its JSON text, when asked for. */
+  text: string | undefined;
+  /** Granular markings removed something (the object is then given). */
+  redacted: boolean;
+}
+
+/**
+ * The row as the actor may see it, or undefined: need-to-know (canRead) on the stored marking
+ * columns, then redaction of granular markings (which may withhold the object). Every read of
+ * an object body goes through here. `asText`: the JSON text is wanted, and the body is passed on
+ * as stored unless a granular marking may hide a part of it (saves parsing and serialising
+ * every object of a page that is passed on as it is: TAXII, export).
+ */
+async function visibleRow(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited: string[] | undefined, asText: boolean): Promise<Visible | undefined> {
   const access = accessOfColumns(row);
   if (!canRead(actor, access)) return undefined;
-  const object = redact(actor, parseBody(row.body), await handlingTable(ctx), markingDefaults(ctx));
-  if (audited && access.classification >= ctx.config.auditReadLevel) audited.push(object.id);
-  return object;
+  const audit = audited !== undefined && access.classification >= ctx.config.auditReadLevel;
+  if (asText && !audit && !mayHaveGranularMarkings(row.body)) return { object: undefined, text: row.body, redacted: false };
+  const parsed = parseBody(row.body);
+  const object = redact(actor, parsed, await handlingTable(ctx), markingDefaults(ctx), isValidStix);
+  if (!object) return undefined;
+  if (audit) audited.push(object.id);
+  const redacted = object !== parsed;
+  return { object, text: asText ? (redacted ? JSON.stringify(object) : row.body) : undefined, redacted };
+}
+
+/** The object as the actor may see it, or undefined (see visibleRow). */
+async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited?: string[]): Promise<StixObject | undefined> {
+  return (await visibleRow(ctx, actor, row, audited, false))?.object;
 }
 
 /**
@@ -306,22 +345,6 @@ function deniedRead(ctx: AppContext, actor: Principal, id: string, detail?: Reco
 }
 
 /** Records the reads of highly classified objects one request made (one audit entry). */
-/**
- * Like visible, as JSON text: the stored body itself unless a granular marking may hide a part
- * of it (then the redacted object, serialised). Saves parsing and serialising every object of a
- * page that is passed on as it is (TAXII, export).
- */
-async function visibleText(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited: string[]): Promise<string | undefined> {
-  const access = accessOfColumns(row);
-  if (!canRead(actor, access)) return undefined;
-  const audit = access.classification >= ctx.config.auditReadLevel;
-  if (!audit && !row.body.includes('"granular_markings"')) return row.body;
-  const parsed = parseBody(row.body);
-  if (audit) audited.push(parsed.id);
-  const object = redact(actor, parsed, await handlingTable(ctx), markingDefaults(ctx));
-  return object === parsed ? row.body : JSON.stringify(object);
-}
-
 async function auditReads(ctx: AppContext, actor: Principal, ids: string[], how: string): Promise<void> {
   if (ids.length > 0) await audit.record(ctx, actor, [{ action: 'intel.read', subject: how, detail: { ids: [...new Set(ids)] } }]);
 }
@@ -346,7 +369,9 @@ export async function getVersions(ctx: AppContext, actor: Principal, id: string)
   const out: StixObject[] = [];
   const reads: string[] = [];
   const versions = await repo.findVersions(ctx.store, id);
+  const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
   for (const version of versions) {
+    if (!canReadVersion(actor, accessOfColumns(version), current)) continue;
     const object = await visible(ctx, actor, version, reads);
     if (object) out.push(object);
   }
@@ -511,46 +536,96 @@ function decodeCursor(cursor: string): number {
 }
 
 
-/** Lists current versions in the order they were added; the cursor never skips an object. */
+/** Does the object, as the reader sees it, still hold the text searched for (as listCurrent compares labels)? */
+function stillMatches(object: StixObject, q: string): boolean {
+  return (searchLabel(object) ?? '').toLowerCase().includes(q.toLowerCase());
+}
+
+/** Ids looked up per query of the current markings of older versions. */
+const CURRENT_MARKINGS_CHUNK = 500;
+
+/** The markings of the current rows of the ids of these older versions, by id. */
+async function currentMarkingsOf(ctx: AppContext, rows: readonly repo.ListedVersion[]): Promise<Map<string, ObjectAccess[]>> {
+  const out = new Map<string, ObjectAccess[]>();
+  const ids = [...new Set(rows.filter((row) => Number(row.is_current) !== 1).map((row) => row.id))];
+  for (let i = 0; i < ids.length; i += CURRENT_MARKINGS_CHUNK) {
+    for (const current of await repo.currentMarkings(ctx.store, ids.slice(i, i + CURRENT_MARKINGS_CHUNK))) {
+      let list = out.get(current.id);
+      if (!list) out.set(current.id, (list = []));
+      list.push(accessOfColumns(current));
+    }
+  }
+  return out;
+}
+
+/**
+ * Lists current versions in the order they were added; the cursor never skips an object. Rows
+ * the rule or redaction leaves out are skipped by reading further: a page is short or comes with
+ * no next cursor only at the end, and a cursor names an object the reader received, so that no
+ * page tells how many unreadable objects there are or when they were added.
+ */
 export async function listObjects(ctx: AppContext, actor: Principal, input: ListInput): Promise<ObjectPage> {
   const limit = input.limit ?? 100;
   if (input.modifiedAfter !== undefined && !isTimestamp(input.modifiedAfter)) {
     throw shieldwallError('BAD_REQUEST', `modified_after '${input.modifiedAfter}' is not a STIX timestamp: use e.g. 2024-05-01T00:00:00.000Z`);
   }
-  const rows = await repo.listCurrent(ctx.store, {
+  const { keys, total } = await readableAccessKeys(ctx, actor, input.within);
+  const filter = {
     ...(input.types ? { types: input.types } : {}),
     ...(input.q ? { text: input.q } : {}),
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
     ...(input.ids ? { ids: input.ids } : {}),
-    ...(input.cursor || input.addedAfterMicros !== undefined ? { afterSeq: Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) } : {}),
-    ...(await readableAccessKeys(ctx, actor, input.within).then(({ keys, total }) => ({ accessKeys: keys, accessSetCount: total }))),
+    accessKeys: keys,
+    accessSetCount: total,
     originMember: actor.member?.code ?? null,
     ...(input.strategy ? { strategy: input.strategy } : {}),
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
     limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  };
+  let after = input.cursor || input.addedAfterMicros !== undefined ? Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) : undefined;
   const objects: StixObject[] = [];
   const bodies: string[] = [];
   const dateAdded: number[] = [];
   const reads: string[] = [];
-  // The SQL pre-filter chose the rows; the rule is still applied to each one.
-  for (const row of page) {
-    if (input.within && !input.within(accessOfColumns(row))) continue;
-    if (input.raw) {
-      const text = await visibleText(ctx, actor, row, reads);
-      if (text === undefined) continue;
-      bodies.push(text);
-    } else {
-      const object = await visible(ctx, actor, row, reads);
-      if (!object) continue;
-      objects.push(object);
+  let more = false;
+  /** The last row looked at, readable or not. */
+  let lookedAt: number | undefined;
+  for (;;) {
+    const rows = await repo.listCurrent(ctx.store, { ...filter, ...(after !== undefined ? { afterSeq: after } : {}) });
+    const current = input.versions ? await currentMarkingsOf(ctx, rows) : undefined;
+    for (const row of rows) {
+      const full = dateAdded.length === limit;
+      // The SQL pre-filter chose the rows; the rule is still applied to each one.
+      const access = accessOfColumns(row);
+      if (input.within && !input.within(access)) continue;
+      if (current && Number(row.is_current) !== 1 && !canReadVersion(actor, access, current.get(row.id) ?? [])) continue;
+      // Past a full page, one more object the reader may see only says that there is more (it is not read).
+      const seen = await visibleRow(ctx, actor, row, full ? undefined : reads, input.raw === true);
+      if (!seen) continue;
+      // What a granular marking hides is not searched: the text must be in what the reader sees.
+      if (input.q && seen.redacted && !stillMatches(seen.object!, input.q)) continue;
+      if (full) {
+        more = true;
+        break;
+      }
+      if (input.raw) bodies.push(seen.text!);
+      else objects.push(seen.object!);
+      dateAdded.push(Number(row.seq));
     }
-    dateAdded.push(Number(row.seq));
+    if (rows.length > 0) lookedAt = Number(rows[rows.length - 1]!.seq);
+    if (more || rows.length <= limit) break;
+    after = lookedAt;
   }
   await auditReads(ctx, actor, reads, 'listing');
-  return { objects, ...(input.raw ? { bodies } : {}), dateAdded, next: rows.length > limit && last ? encodeCursor(last.seq) : undefined, lastSeq: last ? Number(last.seq) : undefined };
+  const last = dateAdded[dateAdded.length - 1];
+  return {
+    objects,
+    ...(input.raw ? { bodies } : {}),
+    dateAdded,
+    next: more && last !== undefined ? encodeCursor(last) : undefined,
+    // The last page of a listing covers the unreadable rows after its last object too.
+    lastSeq: more ? last : lookedAt,
+  };
 }
 
 /** Counts of what the actor may read (counts of the rest would tell what exists). */
