@@ -2,7 +2,9 @@
  * The proof of need-to-know: random members, users and marked objects; every user lists the
  * store through the real HTTP API, and what comes back must equal what a deliberately simple
  * reference model of the rule allows, computed from the raw objects (not the stored columns,
- * access sets or SQL). Zero leaks and zero wrongful denials, on both dialects.
+ * access sets or SQL). Zero leaks and zero wrongful denials, on both dialects, in every answer
+ * shape: objects, listings, search, versions, TAXII, lookup, match and correlation, property by
+ * property (granular markings, STIX 2.1 section 7.2.3).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +14,7 @@ import { ingestObjects, listObjects } from '../src/modules/intel/intel.service.j
 import { handlingMarkingDefinition, TLP1_MARKING_IDS, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL, type MemberKind } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
+import { TAXII_MEDIA_TYPE } from '../src/modules/taxii/taxii.service.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
@@ -38,8 +41,20 @@ interface World {
   members: Array<{ code: string; kind: MemberKind; identity: string; groups: string[] }>;
   users: Array<{ name: string; member: number | null; clearance: number }>;
   handling: Array<{ id: string; classification: number; releasableTo: string[] }>;
+  /** The current version of each object. */
   objects: StixObject[];
+  /** An older version of some objects, marked on its own, by id. */
+  older: Map<string, StixObject>;
 }
+
+/** Words the objects' names carry, for ?q= searches. */
+const WORDS = ['alpha', 'bravo', 'charlie'];
+/** valid_until of some indicators: long past, or far ahead. */
+const PAST = '2024-06-01T00:00:00.000Z';
+const FUTURE = '2099-01-01T00:00:00.000Z';
+/** Properties a granular marking may select; pattern and valid_from are required of an indicator (STIX 2.1 section 4.7). */
+const SELECTABLE = ['description', 'name', 'confidence', 'labels', 'valid_until', 'created_by_ref', 'pattern', 'valid_from'];
+const REQUIRED = new Set(['pattern', 'pattern_type', 'valid_from']);
 
 const uuid = (n: number, salt: number) => `${(0x10000000 + salt).toString(16)}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
@@ -63,22 +78,43 @@ function generate(seed: number): World {
   const handling = Array.from({ length: 10 }, (_, h) => ({ id: `marking-definition--${uuid(h, 2)}`, classification: pick(LEVELS.length), releasableTo: entries() }));
   const tlps = Object.keys(TLP_IDS);
   const origins = [...members.map((m) => m.identity), `identity--${uuid(99, 3)}`, undefined];
-  const objects = Array.from({ length: OBJECTS }, (_, o) => {
+  const markingRefs = () => {
     const refs: string[] = [];
     if (pick(6) !== 0) refs.push(tlps[pick(tlps.length)]!);
     const handlingCount = pick(3);
     for (let k = 0; k < handlingCount; k++) refs.push(handling[pick(handling.length)]!.id);
+    return refs.length > 0 ? { object_marking_refs: [...new Set(refs)] } : {};
+  };
+  const objects = Array.from({ length: OBJECTS }, (_, o) => {
     const origin = origins[pick(origins.length)];
-    const granular = pick(4) === 0 ? [{ marking_ref: pick(2) === 0 ? tlps[pick(tlps.length)]! : handling[pick(handling.length)]!.id, selectors: ['description'] }] : undefined;
-    return indicator({
+    const validUntil = [undefined, PAST, FUTURE][pick(3)];
+    const object = indicator({
       id: `indicator--${uuid(o, 4)}`,
+      ...(o % 6 === 0 ? { modified: '2024-04-01T00:00:00.000Z' } : {}),
+      name: `indicator ${o} ${WORDS[pick(WORDS.length)]!}`,
       description: `object ${o}`,
-      ...(refs.length > 0 ? { object_marking_refs: [...new Set(refs)] } : {}),
+      confidence: pick(101),
+      ...(pick(2) === 0 ? { labels: [`label-${o}`, 'shared-label'] } : {}),
+      ...(validUntil ? { valid_until: validUntil } : {}),
+      ...markingRefs(),
       ...(origin ? { created_by_ref: origin } : {}),
-      ...(granular ? { granular_markings: granular } : {}),
     });
+    if (pick(3) === 0) {
+      const present = SELECTABLE.filter((key) => key in object);
+      object.granular_markings = Array.from({ length: 1 + pick(2) }, () => ({
+        marking_ref: pick(2) === 0 ? tlps[pick(tlps.length)]! : handling[pick(handling.length)]!.id,
+        selectors: [...new Set([present[pick(present.length)]!, present[pick(present.length)]!])],
+      }));
+    }
+    return object;
   });
-  return { members, users, handling, objects };
+  // Every sixth object has an older version, marked on its own (an object re-marked later).
+  const older = new Map<string, StixObject>();
+  for (const object of objects.filter((_, o) => o % 6 === 0)) {
+    const { object_marking_refs: _refs, granular_markings: _granular, ...rest } = object;
+    older.set(object.id, { ...rest, modified: object.created, description: `older ${object.id}`, ...markingRefs() } as StixObject);
+  }
+  return { members, users, handling, objects, older };
 }
 
 /** The reference model: the rule of docs/POLICY.md, read straight off the raw object. */
@@ -105,16 +141,51 @@ function referenceMayRead(world: World, user: World['users'][number], refs: read
   return true;
 }
 
-/** What the user should receive of an object: nothing, or the object with what it may not see removed. */
+const mayReadObject = (world: World, user: World['users'][number], object: StixObject) =>
+  referenceMayRead(world, user, (object.object_marking_refs as string[] | undefined) ?? [], object.created_by_ref as string | undefined);
+
+/**
+ * What the user should receive of an object: nothing, or the object with the properties a
+ * granular marking hides from it removed (and listed), the granular markings keeping only
+ * selectors of what is left; nothing either when what a marking hides is required.
+ */
 function expected(world: World, user: World['users'][number], object: StixObject): StixObject | undefined {
   const refs = (object.object_marking_refs as string[] | undefined) ?? [];
   const origin = object.created_by_ref as string | undefined;
   if (!referenceMayRead(world, user, refs, origin)) return undefined;
-  const granular = object.granular_markings as Array<{ marking_ref: string }> | undefined;
-  if (!granular) return object;
-  if (referenceMayRead(world, user, [...refs, granular[0]!.marking_ref], origin)) return object;
-  const { description: _hidden, ...rest } = object;
-  return { ...rest, x_shieldwall_redacted: ['description'] } as StixObject;
+  const granular = (object.granular_markings ?? []) as Array<{ marking_ref: string; selectors: string[] }>;
+  const hidden = new Set(granular.filter((m) => !referenceMayRead(world, user, [...refs, m.marking_ref], origin)).flatMap((m) => m.selectors));
+  if (hidden.size === 0) return object;
+  if ([...hidden].some((key) => REQUIRED.has(key))) return undefined;
+  const seen: Record<string, unknown> = { ...object };
+  for (const key of hidden) delete seen[key];
+  const kept = granular.map((m) => ({ ...m, selectors: m.selectors.filter((key) => !hidden.has(key)) })).filter((m) => m.selectors.length > 0);
+  if (kept.length > 0) seen['granular_markings'] = kept;
+  else delete seen['granular_markings'];
+  seen['x_shieldwall_redacted'] = [...hidden].sort();
+  return seen as StixObject;
+}
+
+/**
+ * Every version of an object the user should receive, oldest first: each as expected() has it,
+ * an older one only while the user may read the current version too or its member created it.
+ */
+function expectedVersions(world: World, user: World['users'][number], current: StixObject): StixObject[] {
+  const out: StixObject[] = [];
+  const older = world.older.get(current.id);
+  const member = user.member === null ? null : world.members[user.member]!;
+  if (older) {
+    const seen = expected(world, user, older);
+    if (seen && (mayReadObject(world, user, current) || (member !== null && older.created_by_ref === member.identity))) out.push(seen);
+  }
+  const seen = expected(world, user, current);
+  if (seen) out.push(seen);
+  return out;
+}
+
+/** Valid at this instant, as the object says (valid_from inclusive, valid_until exclusive)? */
+function validAt(object: StixObject, at: number): boolean {
+  return Date.parse(object['valid_from'] as string) <= at && (typeof object['valid_until'] !== 'string' || at < Date.parse(object['valid_until']));
 }
 
 for (const dialect of DIALECTS) {
@@ -141,8 +212,15 @@ for (const dialect of DIALECTS) {
         handlingMarkingDefinition({ id: h.id, created: '2024-01-01T00:00:00.000Z', classification: LEVELS[h.classification]!, releasableTo: h.releasableTo }),
       );
       // Half the objects arrive before the marking-definitions they use: held back, then resolved.
-      const summary = await ingestObjects(ctx, SYSTEM_PRINCIPAL, [...world.objects.slice(0, OBJECTS / 2), ...definitions, ...world.objects.slice(OBJECTS / 2)], { batchSize: 200 });
-      assert.equal(summary.accepted, OBJECTS + definitions.length);
+      // Older versions arrive before and after the current ones.
+      const older = [...world.older.values()];
+      const summary = await ingestObjects(
+        ctx,
+        SYSTEM_PRINCIPAL,
+        [...older.slice(0, older.length / 2), ...world.objects.slice(0, OBJECTS / 2), ...definitions, ...world.objects.slice(OBJECTS / 2), ...older.slice(older.length / 2)],
+        { batchSize: 200 },
+      );
+      assert.equal(summary.accepted, OBJECTS + older.length + definitions.length);
     });
     after(async () => node?.close());
 
@@ -163,6 +241,8 @@ for (const dialect of DIALECTS) {
           const page = response.json() as { objects: StixObject[]; next?: string };
           for (const o of page.objects) got.set(o.id, o);
           cursor = page.next;
+          // A page says nothing of what the user may not read: only the last one is short.
+          if (cursor) assert.equal(page.objects.length, 250, `${user.name}: a short page with a next cursor`);
         } while (cursor);
         for (const object of world.objects) {
           cases++;
@@ -176,6 +256,47 @@ for (const dialect of DIALECTS) {
           const want = expected(world, user, object);
           assert.equal(one.statusCode, want ? 200 : 404);
           if (want) assert.deepEqual(one.json(), want);
+        }
+        // ?q= finds text only in what the user sees of an object.
+        for (const word of WORDS) {
+          const found: string[] = [];
+          let next: string | undefined;
+          do {
+            const page = (await node.app.inject({ method: 'GET', url: `/api/v1/objects?type=indicator&q=${word}&limit=500${next ? `&cursor=${next}` : ''}`, headers: { authorization: `Bearer ${tokens[u]}` } })).json() as { objects: StixObject[]; next?: string };
+            found.push(...page.objects.map((o) => o.id));
+            next = page.next;
+          } while (next);
+          const want = world.objects.filter((o) => String(expected(world, user, o)?.name ?? '').includes(word)).map((o) => o.id);
+          assert.deepEqual(found, want, `${user.name} searching ${word}`);
+        }
+        // Every version, one object at a time (REST) and all at once (TAXII match[version]=all).
+        for (const object of world.objects.filter((o) => world.older.has(o.id))) {
+          cases++;
+          const want = expectedVersions(world, user, object);
+          const versions = await node.app.inject({ method: 'GET', url: `/api/v1/objects/${object.id}?versions=all`, headers: { authorization: `Bearer ${tokens[u]}` } });
+          assert.equal(versions.statusCode, want.length > 0 ? 200 : 404, `${user.name} on the versions of ${object.id}`);
+          if (want.length > 0) assert.deepEqual((versions.json() as { versions: StixObject[] }).versions, want, `${user.name} on the versions of ${object.id}`);
+        }
+        for (const versions of ['last', 'all']) {
+          const taxii = new Map<string, StixObject[]>();
+          let next: string | undefined;
+          do {
+            const response = await node.app.inject({
+              method: 'GET',
+              url: `/taxii2/intel/collections/intel/objects/?match[type]=indicator&match[version]=${versions}&limit=300${next ? `&next=${next}` : ''}`,
+              headers: { authorization: `Bearer ${tokens[u]}`, accept: TAXII_MEDIA_TYPE },
+            });
+            assert.equal(response.statusCode, 200, response.body);
+            const page = response.json() as { objects?: StixObject[]; more?: boolean; next?: string };
+            for (const o of page.objects ?? []) taxii.set(o.id, [...(taxii.get(o.id) ?? []), o]);
+            next = page.more ? page.next : undefined;
+            if (next) assert.equal(page.objects?.length, 300, `${user.name}: a short TAXII page with more`);
+          } while (next);
+          for (const object of world.objects) {
+            const want = versions === 'all' ? expectedVersions(world, user, object) : [expected(world, user, object)].filter((o): o is StixObject => o !== undefined);
+            const got = (taxii.get(object.id) ?? []).sort((a, b) => String(a.modified).localeCompare(String(b.modified)));
+            assert.deepEqual(got, want, `${user.name} on ${object.id} through TAXII (match[version]=${versions})`);
+          }
         }
       }
       // Both ways of paging the store give the same pages (the HTTP listing used one of them).
@@ -235,9 +356,11 @@ for (const dialect of DIALECTS) {
   describe(`need-to-know through lookup and match (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
     let node: TestNode;
     const base = generate(dialect === 'sqlite' ? 20261126 : 20261127);
-    // Each indicator names its own address, so what a user finds tells which indicators it may know of.
-    const address = (o: number) => `10.${(o >> 16) & 255}.${(o >> 8) & 255}.${o & 255}`;
-    const world: World = { ...base, objects: base.objects.map((object, o) => ({ ...object, pattern: `[ipv4-addr:value = '${address(o)}']` })) };
+    // Each pair of indicators names an address of its own, so what a user finds tells which
+    // indicators it may know of, and the two correlate.
+    const address = (pair: number) => `10.${(pair >> 16) & 255}.${(pair >> 8) & 255}.${pair & 255}`;
+    const world: World = { ...base, objects: base.objects.map((object, o) => ({ ...object, pattern: `[ipv4-addr:value = '${address(o >> 1)}']` })) };
+    const pairs = OBJECTS / 2;
     const tokens: string[] = [];
 
     before(async () => {
@@ -259,29 +382,74 @@ for (const dialect of DIALECTS) {
     });
     after(async () => node?.close());
 
-    it('each user finds exactly the indicators the reference model lets it read, by lookup and by matching a log', async () => {
+    it('each user finds exactly the indicators the reference model lets it read, and what it may see of them, by lookup, by matching a log and by correlation', async () => {
       let cases = 0;
       let found = 0;
-      const values = world.objects.map((_, o) => address(o));
+      const values = Array.from({ length: pairs }, (_, pair) => address(pair));
+      const eventTime = Date.parse('2026-11-01T00:00:00Z');
+      const byId = new Map(world.objects.map((o) => [o.id, o]));
       for (let u = 0; u < world.users.length; u++) {
         const user = world.users[u]!;
-        const want = world.objects.map((object) => (expected(world, user, object) ? object.id : undefined));
+        const seen = new Map(world.objects.map((object) => [object.id, expected(world, user, object)]));
+        const pairOf = (pair: number) => [world.objects[2 * pair]!, world.objects[2 * pair + 1]!].map((o) => seen.get(o.id)).filter((o): o is StixObject => o !== undefined);
+        const say = (object: StixObject) => `${user.name} on ${object.id} (${JSON.stringify(byId.get(object.id)!.granular_markings ?? [])})`;
+
+        // Lookup: the indicators valid now as the user sees them, each with what it may see of them.
         const lookup = await node.app.inject({ method: 'POST', url: '/api/v1/lookup', payload: { values }, headers: { authorization: `Bearer ${tokens[u]}` } });
         assert.equal(lookup.statusCode, 200, lookup.body);
-        const answers = (lookup.json() as { answers: Array<{ value: string; indicators: Array<{ id: string }> }> }).answers;
-        for (let o = 0; o < OBJECTS; o++) {
-          cases++;
-          const got = answers[o]!.indicators.map((h) => h.id);
-          assert.deepEqual(got, want[o] ? [want[o]] : [], `${user.name} looking up ${values[o]}`);
-          if (want[o]) found++;
+        const answers = (lookup.json() as { answers: Array<{ value: string; indicators: Array<Record<string, unknown>> }> }).answers;
+        const now = Date.now();
+        for (let pair = 0; pair < pairs; pair++) {
+          cases += 2;
+          const want = pairOf(pair).filter((o) => validAt(o, now));
+          const hits = answers[pair]!.indicators;
+          assert.deepEqual(hits.map((h) => h['id']).sort(), want.map((o) => o.id).sort(), `${user.name} looking up ${values[pair]}`);
+          found += want.length;
+          for (const object of want) {
+            const hit = hits.find((h) => h['id'] === object.id)!;
+            for (const key of ['confidence', 'valid_from', 'valid_until', 'created_by_ref']) assert.equal(hit[key], object[key], `${say(object)}: ${key} in a lookup`);
+          }
         }
-        const log = values.map((v, o) => JSON.stringify({ timestamp: '2026-11-01T00:00:00Z', n: o, dest_ip: v })).join('\n');
+
+        // Matching: the indicators valid at the events' time as the user sees them, with their confidence as seen.
+        const log = values.map((v, n) => JSON.stringify({ timestamp: '2026-11-01T00:00:00Z', n, dest_ip: v })).join('\n');
         const match = await node.app.inject({ method: 'POST', url: '/api/v1/match?format=ndjson', payload: log, headers: { authorization: `Bearer ${tokens[u]}`, 'content-type': 'application/x-ndjson' } });
         assert.equal(match.statusCode, 200, match.body);
-        const lines = match.body.trim().split('\n').map((l) => JSON.parse(l) as { match?: { indicator: string }; summary?: { events: number } });
-        const matched = lines.filter((l) => l.match).map((l) => l.match!.indicator).sort();
-        assert.deepEqual(matched, want.filter((id): id is string => id !== undefined).sort(), `${user.name} matching the log`);
-        assert.equal(lines.at(-1)!.summary?.events, OBJECTS);
+        const lines = match.body.trim().split('\n').map((l) => JSON.parse(l) as { match?: { indicator: string; confidence?: number }; summary?: { events: number } });
+        const matches = lines.filter((l) => l.match).map((l) => l.match!);
+        const wantMatched = Array.from({ length: pairs }, (_, pair) => pairOf(pair).filter((o) => validAt(o, eventTime))).flat();
+        assert.deepEqual(matches.map((m) => m.indicator).sort(), wantMatched.map((o) => o.id).sort(), `${user.name} matching the log`);
+        for (const m of matches) assert.equal(m.confidence, seen.get(m.indicator)!.confidence, `${say(seen.get(m.indicator)!)}: confidence in a match`);
+        assert.equal(lines.at(-1)!.summary?.events, pairs);
+
+        // Correlation: the values that indicators of several originators name, as far as the user can tell who created them.
+        const correlations = await node.app.inject({ method: 'GET', url: '/api/v1/detect/correlations?limit=1000', headers: { authorization: `Bearer ${tokens[u]}` } });
+        assert.equal(correlations.statusCode, 200, correlations.body);
+        const got = new Map((correlations.json() as { values: Array<{ value: string; originators: number; indicators: Array<{ id: string; created_by_ref: string | null }> }> }).values.map((v) => [v.value, v]));
+        const byIdOrder = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+        for (let pair = 0; pair < pairs; pair++) {
+          const indicators = pairOf(pair).map((o) => ({ id: o.id, created_by_ref: o.created_by_ref ?? null }));
+          const originators = new Set(indicators.map((i) => i.created_by_ref)).size;
+          const value = got.get(values[pair]!);
+          if (originators < 2) assert.equal(value, undefined, `${user.name}: ${values[pair]} correlated`);
+          else {
+            assert.ok(value, `${user.name}: ${values[pair]} not correlated`);
+            assert.equal(value.originators, originators);
+            assert.deepEqual([...value.indicators].sort(byIdOrder), indicators.sort(byIdOrder), `${user.name}: the indicators naming ${values[pair]}`);
+          }
+        }
+        // One indicator's correlations (the first pairs, for time).
+        for (let o = 0; o < 60; o++) {
+          const object = world.objects[o]!;
+          const mine = seen.get(object.id);
+          const awareness = await node.app.inject({ method: 'GET', url: `/api/v1/detect/indicators/${object.id}`, headers: { authorization: `Bearer ${tokens[u]}` } });
+          assert.equal(awareness.statusCode, mine ? 200 : 404, `${user.name} on the correlations of ${object.id}`);
+          if (!mine) continue;
+          const partner = seen.get(world.objects[o ^ 1]!.id);
+          const creator = mine.created_by_ref ?? null;
+          const want = partner && (partner.created_by_ref ?? null) !== creator ? [{ id: partner.id, created_by_ref: partner.created_by_ref ?? null, shared: [{ kind: 'ipv4', value: address(o >> 1) }] }] : [];
+          assert.deepEqual(awareness.json(), { id: object.id, created_by_ref: creator, correlated: want }, `${say(mine)}: its correlations`);
+        }
       }
       assert.ok(found > cases * 0.05 && found < cases * 0.95, `${found} of ${cases} found`);
     });
