@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_detect_context.js';
 import * as m0007 from './migrations/0007_ownership.js';
 import * as m0008 from './migrations/0008_credential_requests.js';
 import * as m0009 from './migrations/0009_audit_mac.js';
+import * as m0010 from './migrations/0010_federation_peers.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0007_ownership': m0007,
   '0008_credential_requests': m0008,
   '0009_audit_mac': m0009,
+  '0010_federation_peers': m0010,
 };
 
 class StaticProvider implements MigrationProvider {

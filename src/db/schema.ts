@@ -82,6 +82,11 @@ export interface FederationStateTable {
   last_error: string | null;
   last_error_at: string | null;
   failures: Generated<number>;
+  /** When the last pull and push ended in success. */
+  pull_ok_at: string | null;
+  push_ok_at: string | null;
+  /** Failed attempts ever (failures: those in a row). */
+  errors: Generated<number>;
 }
 
 export interface FederationProvenanceTable {
@@ -172,6 +177,8 @@ export interface PeersTable {
   username: string | null;
   secret: string | null;
   ca_file: string | null;
+  /** Seconds a peer may take to answer one page (headers, then each part of the body). */
+  page_timeout_s: Generated<number>;
 }
 
 export interface TaxiiStatusTable {
