@@ -100,9 +100,10 @@ export interface ComparisonGroup {
   readonly expression: ComparisonExpression;
 }
 
-/** `EXISTS object-path` (STIX 2.1 only). */
+/** `EXISTS object-path`, or `NOT EXISTS object-path` when negated (STIX 2.1 only). */
 export interface ExistsTest {
   readonly kind: 'exists';
+  readonly negated: boolean;
   readonly path: ObjectPath;
 }
 

@@ -31,7 +31,8 @@
  *   Incompatible operands make every operator false except `!=`, which is true.
  * - `NOT` negates the whole comparison expression ("the resultant Comparison Expression is
  *   logically negated"): `a:b[*] NOT = 22` holds when no element equals 22. It is applied only to
- *   a present value (see above).
+ *   a present value (see above). `NOT EXISTS a:b` holds on an object of type `a` where the path
+ *   selects nothing (it is the one test an absent value makes true).
  * - LIKE: `%` any run of characters, `_` exactly one code point, anchored at both ends,
  *   case-sensitive; there is no escape character (SQL LIKE without an ESCAPE clause), so
  *   `'C:\\Windows\\%'` means what it says. LIKE and MATCHES compare NFC-normalised text.
@@ -637,7 +638,9 @@ function compileComparison(expr: ComparisonExpression, types: Set<string>): Obje
     case 'exists': {
       const { objectType, steps } = expr.path;
       types.add(objectType);
-      return (root, objects) => root.type === objectType && selectValues(root, steps, objects).length > 0;
+      // NOT EXISTS is the negation on an object of the named type: the property is absent there.
+      const negated = expr.negated;
+      return (root, objects) => root.type === objectType && selectValues(root, steps, objects).length > 0 !== negated;
     }
     case 'comparison': {
       const { objectType, steps } = expr.path;

@@ -65,7 +65,7 @@ export function formatComparison(expr: ComparisonExpression): string {
       return `${formatObjectPath(expr.path)} ${op} ${value}`;
     }
     case 'exists':
-      return `EXISTS ${formatObjectPath(expr.path)}`;
+      return `${expr.negated ? 'NOT ' : ''}EXISTS ${formatObjectPath(expr.path)}`;
     case 'comparisonGroup':
       return `(${formatComparison(expr.expression)})`;
     case 'comparisonBinary': {

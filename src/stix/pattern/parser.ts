@@ -12,7 +12,7 @@
  *   qualifier      := 'WITHIN' number 'SECONDS' | 'REPEATS' int 'TIMES' | 'START' ts 'STOP' ts
  *   cmpOr          := cmpAnd ('OR' cmpAnd)*
  *   cmpAnd         := propTest ('AND' propTest)*
- *   propTest       := '(' cmpOr ')' | 'EXISTS' path | path 'NOT'? operator value
+ *   propTest       := '(' cmpOr ')' | 'NOT'? 'EXISTS' path | path 'NOT'? operator value
  *
  * The lexer is pulled one token at a time by the parser; tokens live in parser fields, not
  * objects. Failures unwind with a private throwable that parsePattern turns into a result.
@@ -28,10 +28,12 @@
  *     string that is a well-formed hash for a known algorithm (MD5, SHA-256, ssdeep, ...);
  *   - STIX 2.1: a qualifier type (WITHIN, REPEATS, START/STOP) may appear once directly on a
  *     bracketed observation; a parenthesized group may be qualified again;
- *   - REPEATS takes an integer >= 1, WITHIN a number > 0; STOP must be later than START;
+ *   - REPEATS takes an integer >= 1, WITHIN a number > 0 (9.5.1);
  *   - START/STOP bounds are t'...' literals in 2.1; 2.0 also accepts plain strings, whose
- *     content must be a timestamp;
- *   - EXISTS exists only in 2.1.
+ *     content must be a timestamp. START may be at or after STOP: 9.5.1 forbids no order, such
+ *     a qualifier admits no observation;
+ *   - the values of an IN set are of one type (9.6.1, "constants of homogeneous data type");
+ *   - EXISTS (and NOT EXISTS) exists only in 2.1.
  */
 
 import type {
@@ -54,7 +56,7 @@ import type {
   TimestampLiteral,
 } from './ast.js';
 import { hashFormatFor, isValidHash, type HashFormat } from './hashes.js';
-import { compareTimestamps, timestampProblem } from './timestamp.js';
+import { timestampProblem } from './timestamp.js';
 
 export interface PatternSyntaxError {
   message: string;
@@ -834,11 +836,7 @@ class Parser {
       this.fail(this.start, `expected STOP after the START timestamp, found ${this.found()}`);
     }
     this.next();
-    const stopAt = this.start;
     const stop = this.parseTimeBound('STOP');
-    if (compareTimestamps(start.value, stop.value) >= 0) {
-      this.fail(stopAt, `STOP ${stop.value} must be later than START ${start.value}`);
-    }
     return { kind: 'startStop', start, stop };
   }
 
@@ -914,12 +912,32 @@ class Parser {
       }
       case T_EXISTS:
         this.next();
-        return { kind: 'exists', path: this.parseObjectPath() };
-      default: {
-        const what = this.v21 ? "an object path (e.g. file:name), EXISTS or '('" : "an object path (e.g. file:name) or '('";
-        this.fail(this.start, `expected a comparison: ${what}, found ${this.found()}`);
-      }
+        return { kind: 'exists', negated: false, path: this.parseObjectPath() };
+      case T_NOT:
+        if (this.v21) {
+          this.next();
+          if (this.kind !== T_EXISTS) {
+            this.fail(
+              this.start,
+              `expected EXISTS after NOT, found ${this.found()} (NOT before a path only negates EXISTS; write the other negations as file:name NOT = 'a')`,
+            );
+          }
+          this.next();
+          return { kind: 'exists', negated: true, path: this.parseObjectPath() };
+        }
+        if (this.src.startsWith('EXISTS', this.end + countSpaces(this.src, this.end))) {
+          this.fail(this.start, 'NOT EXISTS is only available in STIX 2.1 patterns (EXISTS is only available in STIX 2.1)');
+        }
+        this.failExpectedComparison();
+        break;
+      default:
+        this.failExpectedComparison();
     }
+  }
+
+  private failExpectedComparison(): never {
+    const what = this.v21 ? "an object path (e.g. file:name), EXISTS or '('" : "an object path (e.g. file:name) or '('";
+    this.fail(this.start, `expected a comparison: ${what}, found ${this.found()}`);
   }
 
   private parseComparison(): Comparison {
@@ -1151,6 +1169,13 @@ class Parser {
       const at = this.start;
       const value = this.parsePrimitiveLiteral();
       if (hashRule !== undefined) this.checkHash(hashRule, value, at);
+      const first = values[0];
+      if (first !== undefined && first.kind !== value.kind) {
+        this.fail(
+          at,
+          `IN set mixes types: ${literalKindName(first)} and ${literalKindName(value)}; all values of a set must be of one type (STIX 2.1 section 9.6.1)`,
+        );
+      }
       values.push(value);
       if (this.kind === T_COMMA) {
         this.next();
@@ -1163,6 +1188,32 @@ class Parser {
       this.fail(this.start, `expected ',' or ')' in the set opened at ${this.where(open)}, found ${this.found()}`);
     }
   }
+}
+
+function literalKindName(lit: PrimitiveLiteral): string {
+  switch (lit.kind) {
+    case 'string':
+      return 'a string';
+    case 'integer':
+      return 'an integer';
+    case 'float':
+      return 'a float';
+    case 'boolean':
+      return 'a boolean';
+    case 'hex':
+      return 'a hex literal';
+    case 'binary':
+      return 'a binary literal';
+    case 'timestamp':
+      return 'a timestamp literal';
+  }
+}
+
+/** Number of whitespace characters (ASCII) from offset on. */
+function countSpaces(src: string, offset: number): number {
+  let n = 0;
+  while (offset + n < src.length && /\s/.test(src[offset + n] ?? '')) n++;
+  return n;
 }
 
 function hasNonZeroDigit(text: string): boolean {
