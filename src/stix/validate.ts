@@ -7,6 +7,7 @@
  * vocabulary value outside the suggested list) is a warning.
  */
 import { parsePattern } from './pattern/index.js';
+import { patternRegexIssues } from './pattern/regex.js';
 import { computeScoId, ID_CONTRIBUTING_PROPERTIES } from './sco-id.js';
 import { compareTimestamps, timestampFractionDigits, timestampProblem } from './timestamp.js';
 import { META_TYPES, SCO_TYPES, SDO_TYPES, SRO_TYPES, stixCategory } from './types.js';
@@ -1077,6 +1078,10 @@ function checkPattern(c: Context, o: Json): void {
   if (!result.ok) {
     const { message, line, column } = result.error;
     c.error('$.pattern', 'pattern-syntax', `The STIX pattern is invalid at line ${line}, column ${column}: ${message}. Fix the pattern (section 9) or, if it is not a STIX pattern, set pattern_type to its language.`);
+    return;
+  }
+  for (const { regex, problem } of patternRegexIssues(result.pattern)) {
+    c.error('$.pattern', 'pattern-syntax', `The STIX pattern's MATCHES ${JSON.stringify(regex)} cannot be evaluated: ${problem} (section 9.6).`);
   }
 }
 

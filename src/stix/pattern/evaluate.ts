@@ -35,15 +35,13 @@
  *   selects nothing (it is the one test an absent value makes true).
  * - LIKE: `%` any run of characters, `_` exactly one code point, anchored at both ends,
  *   case-sensitive; there is no escape character (SQL LIKE without an ESCAPE clause), so
- *   `'C:\\Windows\\%'` means what it says. LIKE and MATCHES compare NFC-normalised text.
- * - MATCHES: PCRE syntax run on the JavaScript RegExp engine with the `u` flag, searching (not
- *   anchored). Translated: a leading `(?i)`, `(?m)`, `(?s)` group; `\A`, `\z`, `\Z`; `$` (end, or
- *   before a final newline, as in PCRE); `.` (any character but `\n`, as in PCRE); `\Q...\E`;
- *   `\x{hhhh}`; `(?P<name>...)` and `(?P=name)`; escaped punctuation; braces and `]` that PCRE
- *   reads as literals. Not supported (the comparison
- *   is then false, NOT included): possessive quantifiers, atomic groups, `(?x)`, recursion,
- *   conditionals, `\h`, `\R`, `\K`, and other PCRE-only escapes. Case-insensitive matching folds
- *   case the Unicode way. Binary properties are matched as a string of code points U+0000-U+00FF.
+ *   `'C:\\Windows\\%'` means what it says. LIKE and MATCHES compare NFC-normalised text, and
+ *   the decoded bytes of binary properties (`_bin`, `_hex`) as code points U+0000-U+00FF.
+ * - MATCHES: PCRE syntax run on RE2 (linear time), searching (not anchored), with the DOTALL
+ *   option as section 9.6 requires. Constructs RE2 cannot run (backreferences, lookaround,
+ *   atomic groups, possessive quantifiers, recursion, conditionals, `(?x)`, `\h`, `\R`, `\K`)
+ *   make the comparison false, NOT included; ingest refuses them (`regexProblem`). Values longer
+ *   than MAX_COMPARED_LENGTH are not compared (false, NOT included). See regex.ts.
  * - ISSUBSET / ISSUPERSET: IPv4 and IPv6 addresses and CIDR blocks (an address is a /32 or /128);
  *   IPv4 lives inside IPv6 as IPv4-mapped (`::ffff:a.b.c.d`), so `'::ffff:10.0.0.1'` is in
  *   `'10.0.0.0/8'` and `'::/0'` contains every address.
@@ -86,6 +84,7 @@ import type {
   TimestampLiteral,
 } from './ast.js';
 import { compareTimestamps, timestampProblem } from './timestamp.js';
+import { compileLike, compileMatches, MAX_COMPARED_LENGTH, type TextMatcher } from './regex.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -352,123 +351,31 @@ function compareValue(pv: PathValue, c: Constant): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// LIKE and MATCHES
+// LIKE and MATCHES (src/stix/pattern/regex.ts): text is compared NFC-normalised; binary
+// properties (`_bin`, `_hex`) as their decoded bytes, one code point U+0000-U+00FF per byte.
 
-const REGEX_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
-
-function escapeRegExpChar(ch: string): string {
-  return REGEX_SYNTAX.has(ch) ? `\\${ch}` : ch;
+/** The text LIKE and MATCHES compare for a value; undefined when it is no string or too long to compare. */
+function comparedText(pv: PathValue): string | undefined {
+  if (typeof pv.value !== 'string') return undefined;
+  if (pv.encoding === 'text') {
+    return pv.value.length > MAX_COMPARED_LENGTH ? undefined : pv.value.normalize('NFC');
+  }
+  // Hex and base64 text are longer than the bytes they hold.
+  if (pv.value.length > 2 * MAX_COMPARED_LENGTH) return undefined;
+  const bytes = decodeBytes(pv.value, pv.encoding);
+  return bytes === undefined || bytes.length > MAX_COMPARED_LENGTH ? undefined : bytesAsText(bytes);
 }
 
-function likeToRegExp(pattern: string): RegExp {
-  let source = '^';
-  for (const ch of pattern.normalize('NFC')) {
-    if (ch === '%') source += '.*';
-    else if (ch === '_') source += '.';
-    else source += escapeRegExpChar(ch);
-  }
-  return new RegExp(`${source}$`, 'su');
+function withinComparedLength(pv: PathValue): boolean {
+  if (typeof pv.value !== 'string') return true;
+  return pv.value.length <= (pv.encoding === 'text' ? MAX_COMPARED_LENGTH : 2 * MAX_COMPARED_LENGTH);
 }
 
-const END_OF_INPUT = '(?![\\s\\S])';
-const START_OF_INPUT = '(?<![\\s\\S])';
-
-/** PCRE pattern text as a JavaScript RegExp (see the module comment for what is translated). */
-function pcreToRegExp(pattern: string): RegExp | undefined {
-  let src = pattern.normalize('NFC');
-  const flags = new Set(['u']);
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(src);
-  if (inline !== null) {
-    for (const f of inline[1] ?? '') {
-      if (f !== 'i' && f !== 'm' && f !== 's') return undefined;
-      flags.add(f);
-    }
-    src = src.slice(inline[0].length);
-  }
-  const multiline = flags.has('m');
-  const dotAll = flags.has('s');
-  let out = '';
-  let inClass = false;
-  let classStart = -1;
-  const chars = [...src];
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] ?? '';
-    if (ch === '\\') {
-      const next = chars[i + 1];
-      if (next === undefined) return undefined;
-      i++;
-      if (next === 'Q') {
-        let j = i + 1;
-        while (j < chars.length && !(chars[j] === '\\' && chars[j + 1] === 'E')) {
-          out += escapeRegExpChar(chars[j] ?? '');
-          j++;
-        }
-        i = j < chars.length ? j + 1 : j;
-        continue;
-      }
-      if (!inClass && next === 'A') out += START_OF_INPUT;
-      else if (!inClass && next === 'z') out += END_OF_INPUT;
-      else if (!inClass && next === 'Z') out += `(?=\\n?${END_OF_INPUT})`;
-      else if (next === 'x' && chars[i + 1] === '{') {
-        const close = chars.indexOf('}', i + 2);
-        if (close < 0) return undefined;
-        out += `\\u{${chars.slice(i + 2, close).join('')}}`;
-        i = close;
-      } else if ((next === 'p' || next === 'P') && chars[i + 1] === '{') {
-        const close = chars.indexOf('}', i + 2);
-        if (close < 0) return undefined;
-        out += `\\${chars.slice(i, close + 1).join('')}`;
-        i = close;
-      } else if (/^[A-Za-z0-9]$/.test(next)) out += `\\${next}`;
-      else if (REGEX_SYNTAX.has(next) || (inClass && next === '-')) out += `\\${next}`;
-      else out += next;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']' && i > classStart) inClass = false;
-      out += ch === ']' && i === classStart ? '\\]' : ch;
-      if (ch === '^' && i === classStart) classStart = i + 1;
-      continue;
-    }
-    if (ch === '[') {
-      inClass = true;
-      classStart = i + 1;
-      out += ch;
-    } else if (ch === '{') {
-      // PCRE reads a brace that does not start a quantifier as a literal; the u flag rejects it.
-      const quantifier = /^\{\d+(?:,\d*)?\}/.exec(chars.slice(i, i + 24).join(''));
-      if (quantifier === null) out += '\\{';
-      else {
-        out += quantifier[0];
-        i += quantifier[0].length - 1;
-      }
-    } else if (ch === '}' || ch === ']') {
-      out += `\\${ch}`;
-    } else if (ch === '(' && chars[i + 1] === '?' && chars[i + 2] === 'P') {
-      if (chars[i + 3] === '<') {
-        out += '(?<';
-        i += 3;
-      } else if (chars[i + 3] === '=') {
-        const close = chars.indexOf(')', i + 4);
-        if (close < 0) return undefined;
-        out += `\\k<${chars.slice(i + 4, close).join('')}>`;
-        i = close;
-      } else {
-        return undefined;
-      }
-    } else if (ch === '$' && !multiline) {
-      out += `(?=\\n?${END_OF_INPUT})`;
-    } else if (ch === '.' && !dotAll) {
-      out += '[^\\n]';
-    } else {
-      out += ch;
-    }
-  }
-  try {
-    return new RegExp(out, [...flags].join(''));
-  } catch {
-    return undefined;
-  }
+function textTest(matcher: TextMatcher): ValueTest {
+  return (pv) => {
+    const text = comparedText(pv);
+    return text !== undefined && matcher(text);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,19 +491,11 @@ function valueTest(cmp: Comparison): ValueTest | undefined {
       const cs = cmp.value.values.map(constantOf);
       return (pv) => cs.some((c) => compareValue(pv, c) === 0);
     }
-    case 'LIKE': {
-      const re = likeToRegExp(cmp.value.value);
-      return (pv) => typeof pv.value === 'string' && pv.encoding === 'text' && re.test(pv.value.normalize('NFC'));
-    }
+    case 'LIKE':
+      return textTest(compileLike(cmp.value.value));
     case 'MATCHES': {
-      const re = pcreToRegExp(cmp.value.value);
-      if (re === undefined) return undefined;
-      return (pv) => {
-        if (typeof pv.value !== 'string') return false;
-        if (pv.encoding === 'text') return re.test(pv.value.normalize('NFC'));
-        const bytes = decodeBytes(pv.value, pv.encoding);
-        return bytes !== undefined && re.test(bytesAsText(bytes));
-      };
+      const matcher = compileMatches(cmp.value.value);
+      return matcher === undefined ? undefined : textTest(matcher);
     }
     case 'ISSUBSET':
     case 'ISSUPERSET': {
@@ -649,9 +548,12 @@ function compileComparison(expr: ComparisonExpression, types: Set<string>): Obje
       // A pattern MATCHES constant the regex engine cannot run can never be decided: false.
       if (test === undefined) return () => false;
       const negated = expr.negated;
+      const bounded = expr.operator === 'LIKE' || expr.operator === 'MATCHES';
       return (root, objects) => {
         if (root.type !== objectType) return false;
-        const values = selectValues(root, steps, objects);
+        const selected = selectValues(root, steps, objects);
+        // A value too long to compare is left undecided, like an absent one (NOT included).
+        const values = bounded ? selected.filter(withinComparedLength) : selected;
         if (values.length === 0) return false;
         return values.some(test) !== negated;
       };
