@@ -15,9 +15,10 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
 import { ShieldwallError, shieldwallError } from './core/errors.js';
-import { enforcePermissions, errorReply } from './core/http.js';
+import { clientErrorReply, enforcePermissions, errorReply, refuseNulInQuery, STORE_RETRY_AFTER_SECONDS } from './core/http.js';
+import { isStoreUnavailable } from './core/store-errors.js';
 import { RequestLog, serverLogger, type Logger } from './core/logger.js';
-import { createMetrics } from './core/metrics.js';
+import { createMetrics, observeGauge, observeStorePool } from './core/metrics.js';
 import { UnauthenticatedLimit } from './core/ratelimit.js';
 import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
@@ -68,6 +69,22 @@ export function createContext(options: { config: Config; store: Store; logger: L
   });
 }
 
+/** Logs and counts the store's losses and recoveries (once per context). */
+function watchStoreHealth(ctx: AppContext): void {
+  ctx.store.health.subscribe((event) => {
+    if (event.kind === 'lost') {
+      ctx.metrics.storeAvailable.set(0);
+      ctx.logger.error({ err: event.error, store: ctx.store.location }, 'store connection lost: /readyz answers 503 while reconnecting');
+    } else if (event.kind === 'retry-failed') {
+      ctx.logger.warn({ err: event.error, attempt: event.attempt, nextInMs: event.nextInMs }, 'store still unreachable; retrying');
+    } else {
+      ctx.metrics.storeAvailable.set(1);
+      ctx.metrics.storeReconnects.inc();
+      ctx.logger.info({ attempts: event.attempts, downMs: event.downMs }, 'store reachable again');
+    }
+  });
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function safeEqual(a: string, b: string): boolean {
@@ -83,6 +100,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     ...(options.logger === false ? { logger: false } : { loggerInstance: serverLogger(options.config.logLevel), logController: new RequestLog() }),
     bodyLimit: options.config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
+    // A URL or headers over Node's limit (431) and unparseable requests answer in the envelope.
+    clientErrorHandler: clientErrorReply,
     // Client certificates are asked for, not required: tokens and sign-in still work over HTTPS,
     // and a presented certificate that does not verify is refused below.
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...(options.https.ca ? { ca: options.https.ca, requestCert: true, rejectUnauthorized: false } : {}) } } : {}),
@@ -95,7 +114,12 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   });
 
   app.decorateRequest('principal', undefined);
-  app.setErrorHandler((error, request, reply) => errorReply(error, request, reply));
+  app.setErrorHandler((error, request, reply) => {
+    if (isStoreUnavailable(error)) ctx.store.health.lost(error);
+    return errorReply(error, request, reply);
+  });
+  watchStoreHealth(ctx);
+  if (ctx.store.pgPool) observeStorePool(ctx.metrics, ctx.store.pgPool);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
   );
@@ -195,6 +219,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  app.addHook('preValidation', async (request) => refuseNulInQuery(request));
+
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpRequestSeconds.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
@@ -212,12 +238,21 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   app.get('/healthz', { config: { permission: 'public' }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  // Not ready answers in the error envelope (SW_NOT_READY), with what is wrong in details.status.
   app.get('/readyz', { config: { permission: 'public' }, logLevel: 'warn' }, async (_request, reply) => {
-    if (!ready) return reply.status(503).send({ status: 'not ready' });
+    const notReady = (status: string, message: string, detail?: string) => {
+      reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      return shieldwallError('NOT_READY', message, { status, store: ctx.store.dialect, ...(detail ? { detail } : {}) });
+    };
+    if (!ready) throw notReady('not ready', 'the node is starting or shutting down');
+    if (!ctx.store.health.available) {
+      throw notReady('store unreachable', 'the store cannot be reached; the node is reconnecting with backoff', String((ctx.store.health.lastError as Error | undefined)?.message ?? ''));
+    }
     try {
       await sql`select 1`.execute(ctx.store.db);
     } catch (error) {
-      return reply.status(503).send({ status: 'store unreachable', detail: (error as Error).message });
+      if (isStoreUnavailable(error)) ctx.store.health.lost(error);
+      throw notReady('store unreachable', 'the store does not answer', (error as Error).message);
     }
     return { status: 'ready', store: ctx.store.dialect };
   });
@@ -236,6 +271,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   await app.register(directoryRoutes(ctx));
   await app.register(taxiiRoutes(ctx), { prefix: '/taxii2' });
   const detection = new Detection(ctx);
+  observeGauge(ctx.metrics, 'shieldwall_detect_indicators', 'Indicators in the detection index (0 until it is built).', () => detection.status().indicators);
   await app.register(detectRoutes(ctx, detection));
   await app.register(warningListRoutes(ctx));
   const federation = new FederationScheduler(ctx);

@@ -16,7 +16,7 @@ export interface RunningNode extends Node {
 }
 
 export async function startNode(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningNode> {
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, { reconnectMinMs: config.storeReconnectMinMs, reconnectMaxMs: config.storeReconnectMaxMs });
   const https =
     config.tlsCert && config.tlsKey
       ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ...(config.tlsClientCa ? { ca: readFileSync(config.tlsClientCa, 'utf8') } : {}) }

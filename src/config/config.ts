@@ -17,6 +17,11 @@ export interface Config {
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly maxObjectBytes: number;
+  /** Deepest nesting of objects and arrays accepted in one STIX object. */
+  readonly maxObjectDepth: number;
+  /** First and longest wait (ms) between attempts to reach a PostgreSQL store that was lost. */
+  readonly storeReconnectMinMs: number;
+  readonly storeReconnectMaxMs: number;
   readonly ingestBatchSize: number;
   readonly bootstrapToken: string | undefined;
   /** Releasability given to objects that carry no handling marking (TLP:CLEAR ones excepted). */
@@ -157,6 +162,27 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Largest single STIX object accepted; larger objects are rejected and the rest of the bundle goes on.',
     default: () => 8 * 1024 * 1024,
     parse: bytes(1024, 1024 ** 3),
+  },
+  maxObjectDepth: {
+    key: 'maxObjectDepth',
+    env: 'SHIELDWALL_MAX_OBJECT_DEPTH',
+    description: 'Deepest nesting of JSON objects and arrays accepted in one STIX object (the object itself is depth 1); deeper objects are rejected with the path where the limit was passed, and the rest of the bundle goes on.',
+    default: () => 64,
+    parse: integer(2, 10_000),
+  },
+  storeReconnectMinMs: {
+    key: 'storeReconnectMinMs',
+    env: 'SHIELDWALL_STORE_RECONNECT_MIN_MS',
+    description: 'After a PostgreSQL connection is lost, wait this long (ms) before the first attempt to reach the store again; the wait doubles after each failed attempt.',
+    default: () => 250,
+    parse: integer(1, 600_000),
+  },
+  storeReconnectMaxMs: {
+    key: 'storeReconnectMaxMs',
+    env: 'SHIELDWALL_STORE_RECONNECT_MAX_MS',
+    description: 'Longest wait (ms) between two attempts to reach a lost PostgreSQL store.',
+    default: () => 30_000,
+    parse: integer(1, 3_600_000),
   },
   ingestBatchSize: {
     key: 'ingestBatchSize',
@@ -365,6 +391,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (partial.tlsClientCa !== undefined && partial.tlsCert === undefined) {
     problems.push('SHIELDWALL_TLS_CLIENT_CA: client certificates need HTTPS; set SHIELDWALL_TLS_CERT and SHIELDWALL_TLS_KEY too');
+  }
+  if (typeof partial.storeReconnectMinMs === 'number' && typeof partial.storeReconnectMaxMs === 'number' && partial.storeReconnectMinMs > partial.storeReconnectMaxMs) {
+    problems.push(`SHIELDWALL_STORE_RECONNECT_MIN_MS (${partial.storeReconnectMinMs}) must not exceed SHIELDWALL_STORE_RECONNECT_MAX_MS (${partial.storeReconnectMaxMs})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(partial as Config);

@@ -2,10 +2,14 @@
  * HTTP plumbing shared by every module: the one error mapper (one JSON envelope, unknown errors
  * masked as 500) and the deny-by-default permission check.
  */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission, isPermission, type Permission } from '../policy/permissions.js';
 import type { Principal } from '../policy/principal.js';
 import { ERRORS, ShieldwallError, shieldwallError } from './errors.js';
+import { storeErrorOf } from './store-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,9 +31,18 @@ function envelope(request: FastifyRequest, code: string, message: string, detail
   return { error: { code, message, ...(details !== undefined ? { details } : {}), request_id: String(request.id) } };
 }
 
+/** Seconds a client is asked to wait before retrying after the store was unreachable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 export function errorReply(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const fromStore = storeErrorOf(error);
+  if (fromStore) {
+    request.log.warn({ err: error }, 'store error answered as %d', fromStore.status);
+    error = fromStore;
+  }
   if (error instanceof ShieldwallError) {
     if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="shieldwall"');
+    if (error.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     return reply.status(error.status).send(envelope(request, error.code, error.message, error.details));
   }
   const fastifyError = error as FastifyError;
@@ -79,4 +92,39 @@ export function enforcePermissions(app: FastifyInstance, onDenied?: (request: Fa
       throw shieldwallError('FORBIDDEN', `roles ${request.principal.roles.join(', ') || '(none)'} lack permission '${permission}'`);
     }
   });
+}
+
+/**
+ * Errors Node's HTTP parser meets before a request exists (Fastify's clientErrorHandler): a URL
+ * and headers over the size limit answer 431, anything else unparseable 400, in the envelope.
+ */
+export function clientErrorReply(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const requestId = randomUUID();
+  const [status, definition, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, ERRORS.HEADERS_TOO_LARGE, 'the URL and headers exceed 16 KiB: shorten the URL (page with cursor, send long filters in a body) or the headers']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, ERRORS.BAD_REQUEST, 'the request was not received in time; send it again']
+        : [400, ERRORS.BAD_REQUEST, `the request is not valid HTTP (${error.code ?? error.message}); check the request line and headers`];
+  const body = JSON.stringify({ error: { code: definition.code, message, request_id: requestId } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Query strings may not carry NUL (%00): no parameter has a use for it and PostgreSQL cannot
+ * compare text holding it. Refused as 400 on both engines, naming the parameter.
+ */
+export function refuseNulInQuery(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (!query || typeof query !== 'object') return;
+  for (const [name, value] of Object.entries(query)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+      const shown = name.split('\u0000').join('%00');
+      throw shieldwallError('BAD_REQUEST', `query parameter '${shown}' holds a NUL character (%00): remove it`, [{ path: `querystring.${shown}`, message: 'must not contain NUL (%00)' }]);
+    }
+  }
 }

@@ -1,15 +1,37 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** One registry per app instance, so that several apps in one process (tests) do not collide. */
+/**
+ * The node's Prometheus metrics, one registry per app instance so that several apps in one
+ * process (tests) do not collide. To add one: a field here (grouped by capability), its
+ * construction in createMetrics with `registers: [registry]`, and a row in the metrics table of
+ * docs/OPERATIONS.md (metrics.test.ts fails on a metric missing there). Values that are state
+ * rather than events (sizes, queue depths) are gauges the owner sets, or a `collect` callback
+ * given with `observe*` below once the owner exists.
+ */
 export interface Metrics {
   readonly registry: Registry;
   readonly ingestObjects: Counter<'outcome'>;
   readonly httpRequestSeconds: Histogram<'method' | 'route' | 'status'>;
+  /** 1 while the store answers, 0 from a lost connection until a probe answers again. */
+  readonly storeAvailable: Gauge;
+  /** Times the store was reached again after a loss. */
+  readonly storeReconnects: Counter;
+  /** Audit entries written, by kind (change, refusals, read). */
+  readonly auditWrites: Counter<'kind'>;
+  /** Sign-ins refused, by reason. */
+  readonly signInRefusals: Counter<'reason'>;
+  /** Log events matched against the detection index (bulk match), and the matches found. */
+  readonly detectEvents: Counter;
+  readonly detectMatches: Counter;
+  /** Bulk match requests waiting for their turn. */
+  readonly detectMatchQueue: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'shieldwall_' });
+  const storeAvailable = new Gauge({ name: 'shieldwall_store_available', help: '1 while the store answers; 0 from a lost connection until it answers again.', registers: [registry] });
+  storeAvailable.set(1);
   return {
     registry,
     ingestObjects: new Counter({
@@ -25,5 +47,38 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: [registry],
     }),
+    storeAvailable,
+    storeReconnects: new Counter({ name: 'shieldwall_store_reconnects_total', help: 'Times the store was reached again after its connection was lost.', registers: [registry] }),
+    auditWrites: new Counter({ name: 'shieldwall_audit_writes_total', help: 'Audit log entries written, by kind.', labelNames: ['kind'], registers: [registry] }),
+    signInRefusals: new Counter({ name: 'shieldwall_sign_in_refusals_total', help: 'Sign-ins refused, by reason.', labelNames: ['reason'], registers: [registry] }),
+    detectEvents: new Counter({ name: 'shieldwall_detect_events_total', help: 'Log events matched against the detection index.', registers: [registry] }),
+    detectMatches: new Counter({ name: 'shieldwall_detect_matches_total', help: 'Matches of log events with indicators.', registers: [registry] }),
+    detectMatchQueue: new Gauge({ name: 'shieldwall_detect_match_queue', help: 'Bulk match requests waiting for their turn.', registers: [registry] }),
   };
+}
+
+/** PostgreSQL pool state, read as /metrics is scraped. */
+export interface PoolState {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+/** Gauges of the store's connection pool (PostgreSQL; SQLite has one connection and no pool). */
+export function observeStorePool(metrics: Metrics, pool: PoolState): void {
+  observeGauge(metrics, 'shieldwall_store_pool_connections', 'Connections the PostgreSQL pool holds (in use and idle).', () => pool.totalCount);
+  observeGauge(metrics, 'shieldwall_store_pool_idle', 'Idle connections of the PostgreSQL pool.', () => pool.idleCount);
+  observeGauge(metrics, 'shieldwall_store_pool_waiting', 'Queries waiting for a connection of the PostgreSQL pool.', () => pool.waitingCount);
+}
+
+/** A gauge whose value is read from its owner as /metrics is scraped. */
+export function observeGauge(metrics: Metrics, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [metrics.registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { isStoreUnavailable } from '../core/store-errors.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -20,6 +21,8 @@ export interface Store {
   readonly pgPool?: pg.Pool;
   /** Human-readable location without credentials, for logs. */
   readonly location: string;
+  /** Whether the store can be reached; lost connections are reported to it (see StoreHealth). */
+  readonly health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,105 @@ export interface OpenOptions {
   /** PostgreSQL schema to use (created if missing); tests use one per run. */
   schema?: string;
   poolSize?: number;
+  /** First and longest wait (ms) between attempts to reach a PostgreSQL store that was lost. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/** What the store's health reports to whoever listens (the node logs it and counts it). */
+export type StoreHealthEvent =
+  | { kind: 'lost'; error: unknown }
+  | { kind: 'retry-failed'; error: unknown; attempt: number; nextInMs: number }
+  | { kind: 'restored'; attempts: number; downMs: number };
+
+/**
+ * Whether the store can be reached. PostgreSQL connections can be cut under the node (a restart,
+ * a failover, pg_terminate_backend): the pool then drops them and makes new ones on demand. This
+ * keeps the node's view of it: on the first sign of loss it reports 'lost', then probes with
+ * `select 1` after a backoff (doubling from reconnectMinMs to reconnectMaxMs) until one answers,
+ * and reports 'restored'. /readyz answers 503 meanwhile. SQLite is always available.
+ */
+export class StoreHealth {
+  #available = true;
+  #lastError: unknown;
+  #reconnects = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  readonly #listeners = new Set<(event: StoreHealthEvent) => void>();
+
+  constructor(
+    private readonly probe: (() => Promise<void>) | undefined,
+    private readonly minMs = 250,
+    private readonly maxMs = 30_000,
+  ) {}
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  /** The error that made the store unavailable, while it is. */
+  get lastError(): unknown {
+    return this.#available ? undefined : this.#lastError;
+  }
+
+  /** Times the store was reached again after being lost. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  subscribe(listener: (event: StoreHealthEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A connection broke or could not be made: the store is unavailable until a probe answers. */
+  lost(error: unknown): void {
+    this.#lastError = error;
+    if (!this.#available || !this.probe || this.#closed) return;
+    this.#available = false;
+    const since = Date.now();
+    this.#emit({ kind: 'lost', error });
+    let attempt = 0;
+    let delay = this.minMs;
+    const retry = () => {
+      this.#timer = setTimeout(() => {
+        attempt++;
+        this.probe!().then(
+          () => {
+            if (this.#closed) return;
+            this.#available = true;
+            this.#reconnects++;
+            this.#timer = undefined;
+            this.#emit({ kind: 'restored', attempts: attempt, downMs: Date.now() - since });
+          },
+          (failure: unknown) => {
+            if (this.#closed) return;
+            this.#lastError = failure;
+            delay = Math.min(delay * 2, this.maxMs);
+            this.#emit({ kind: 'retry-failed', error: failure, attempt, nextInMs: delay });
+            retry();
+          },
+        );
+      }, delay);
+      this.#timer.unref();
+    };
+    retry();
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #emit(event: StoreHealthEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not stop the others nor the reconnection.
+      }
+    }
+  }
 }
 
 const INT8_OID = 20;
@@ -69,6 +171,7 @@ function openSqlite(file: string): Store {
     dialect: 'sqlite',
     sqlite: database,
     location: `sqlite:${file}`,
+    health: new StoreHealth(undefined),
     close: () => db.destroy(),
   };
 }
@@ -77,19 +180,39 @@ function openPostgres(url: string, options: OpenOptions): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // Named in pg_stat_activity unless the URL names it otherwise (?application_name=...).
+    application_name: 'shieldwall',
+    // A store that does not answer fails the request (503) rather than holding it forever.
+    connectionTimeoutMillis: 10_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  const health = new StoreHealth(
+    async () => {
+      await pool.query('select 1');
+    },
+    options.reconnectMinMs,
+    options.reconnectMaxMs,
+  );
+  // Without these a connection cut by the server (restart, failover, pg_terminate_backend) is an
+  // 'error' event nobody listens to, and Node ends the process. Idle connections report through
+  // the pool, connections in use through their client; the pool drops both and makes new ones.
+  pool.on('error', (error) => health.lost(error));
+  pool.on('connect', (client) => client.on('error', (error) => health.lost(error)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     dialect: 'postgres',
     pgPool: pool,
     location: redactUrl(url),
-    close: () => db.destroy(),
+    health,
+    close: async () => {
+      health.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -121,7 +244,14 @@ function singleClientPool(client: pg.PoolClient): PostgresPool {
 export async function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
   if (store.dialect === 'postgres') {
     if (!store.pgPool) throw new Error('PostgreSQL store without a pool');
-    const client = await store.pgPool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await store.pgPool.connect();
+    } catch (error) {
+      if (isStoreUnavailable(error)) store.health.lost(error);
+      throw error;
+    }
+    let broken = false;
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
@@ -135,9 +265,14 @@ export async function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Pro
       return result;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
+      if (isStoreUnavailable(error)) {
+        broken = true;
+        store.health.lost(error);
+      }
       throw error;
     } finally {
-      client.release();
+      // A connection that broke is destroyed, never handed to the next writer.
+      client.release(broken);
     }
   }
   return store.db.connection().execute(async (connection) => {

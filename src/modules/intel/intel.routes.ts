@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { storeErrorOf } from '../../core/store-errors.js';
 import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery } from './intel.schema.js';
 import * as service from './intel.service.js';
 import type { Static } from '@sinclair/typebox';
@@ -61,7 +62,9 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
             const accepted = outcomes.filter((o) => o.status === 'accepted').length;
             throw shieldwallError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes; the ${accepted} objects accepted before the limit stay accepted: ${hint}`, { objects: outcomes });
           }
-          throw error;
+          // The store failed (disk full, connection lost): outcomes reported so far were committed.
+          const accepted = outcomes.filter((o) => o.status === 'accepted').length;
+          throw storeErrorOf(error, { accepted, details: { objects: outcomes } }) ?? error;
         }
         if (summary.objects === 0 && summary.streamErrors.length > 0) {
           throw shieldwallError('INVALID_BUNDLE', summary.streamErrors.join('; '), { summary });

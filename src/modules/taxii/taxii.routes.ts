@@ -5,6 +5,8 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
+import { storeErrorOf } from '../../core/store-errors.js';
 import { hasPermission } from '../../policy/permissions.js';
 import * as service from './taxii.service.js';
 
@@ -31,6 +33,12 @@ function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply
   // 404, as if the object were not there; 403 is for those who may do one of the two.
   if (error instanceof ShieldwallError && error.status === 403 && request.method === 'DELETE' && !hasPermission(request.principal, 'intel:read') && !hasPermission(request.principal, 'intel:write')) {
     error = shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`);
+  }
+  const fromStore = storeErrorOf(error);
+  if (fromStore) {
+    request.log.warn({ err: error }, 'store error answered as %d', fromStore.status);
+    if (fromStore.status === 503) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    error = fromStore;
   }
   let status = 500;
   let title = 'Internal error';
