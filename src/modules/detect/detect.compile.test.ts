@@ -13,6 +13,26 @@ function assertSame(text: string, specVersion: '2.0' | '2.1'): void {
   assert.deepStrictEqual(compileIndicator(text, specVersion), compileParsed(text, specVersion), text);
 }
 
+describe('HTTP header paths (STIX 2.1 6.12.2: request_header values are lists of strings)', () => {
+  it("indexes ...request_header.'User-Agent'[*] = '...' by its user agent, as a simple indicator", () => {
+    const agent = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) QuillAgent/7.5';
+    for (const header of ["'User-Agent'", "'user-agent'"]) {
+      const result = compileIndicator(`[network-traffic:extensions.'http-request-ext'.request_header.${header}[*] = ${quoted(agent)}]`);
+      assert.ok(result.ok);
+      assert.deepStrictEqual(result.indicator, { mentions: [{ kind: 'user-agent', value: agent }], simple: true, anchored: true });
+    }
+  });
+
+  it('names nothing through [*] on other paths or with an index', () => {
+    for (const text of ["[network-traffic:extensions.'http-request-ext'.request_header.'Host'[*] = 'a']", "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'[0] = 'a']", "[ipv4-addr:value[*] = '10.0.0.1']"]) {
+      const result = compileIndicator(text);
+      assert.ok(result.ok, text);
+      assert.deepStrictEqual(result.indicator.mentions, [], text);
+      assert.equal(result.indicator.anchored, false, text);
+    }
+  });
+});
+
 describe('compiling an indicator without the full parser', () => {
   const common: Array<[string, object]> = [
     [`[file:hashes.'SHA-256' = '${SHA256}']`, { mentions: [{ kind: 'sha256', value: SHA256 }] }],

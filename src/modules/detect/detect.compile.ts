@@ -31,7 +31,14 @@ export type PathKind = ObservableKind | 'ip';
 
 export function kindOfPath(path: ObjectPath): PathKind | undefined {
   const names = propertyNames(path);
-  return names && kindOfNames(path.objectType, names);
+  if (names) return kindOfNames(path.objectType, names);
+  // HTTP header values are lists of strings (STIX 2.1 6.12.2): `...request_header.'User-Agent'[*]`
+  // names each of them.
+  const steps = path.steps;
+  if (steps.length < 2 || steps[steps.length - 1]?.kind !== 'anyIndex') return undefined;
+  const listNames = propertyNames({ objectType: path.objectType, steps: steps.slice(0, -1) });
+  const kind = listNames && kindOfNames(path.objectType, listNames);
+  return kind === 'user-agent' ? kind : undefined;
 }
 
 function kindOfNames(objectType: string, names: readonly string[]): PathKind | undefined {

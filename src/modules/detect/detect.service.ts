@@ -735,7 +735,9 @@ export function observationOf(event: LogEvent, now: number): Observation {
       type: 'network-traffic',
       ...(src ? { src_ref: src } : {}),
       ...(dst ? { dst_ref: dst } : {}),
-      ...(userAgent ? { extensions: { 'http-request-ext': { request_method: 'get', request_value: '/', request_header: { 'User-Agent': userAgent } } } } : {}),
+      // Header values are lists of strings (STIX 2.1 6.12.2): patterns name them as 'User-Agent'[*].
+      // The method and request line are not in the event's values, so they are left out.
+      ...(userAgent ? { extensions: { 'http-request-ext': { request_header: { 'User-Agent': [userAgent] } } } } : {}),
     });
   }
   const time = event.time ?? now;
