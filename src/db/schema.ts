@@ -30,6 +30,18 @@ export interface StixObjectsTable {
   origin_member: string | null;
   /** Who wrote the version: 'member:CODE', 'peer:NAME' or 'node'; null on rows from before it was kept. */
   submitter: string | null;
+  /** What a relationship (source_ref) or sighting (sighting_of_ref) is about; null on other types. */
+  about_ref: string | null;
+  /** An indicator's properties as parsed at ingest (migration 0011); null on other types. */
+  pattern: string | null;
+  pattern_type: string | null;
+  pattern_version: string | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  /** An integer 0-100, or null. */
+  confidence: number | null;
+  /** 1 when the indicator has granular_markings. */
+  granular: number | null;
 }
 
 export interface MembersTable {

@@ -93,7 +93,7 @@ export class ContextFilter {
   }
 }
 
-/** The types whose rows say something about another object (their label is that object). */
+/** The types whose rows say something about another object (their about_ref is that object). */
 export const CONTEXT_ROW_TYPES = ['relationship', 'sighting'];
 const typeOfId = (id: string): string => id.slice(0, id.indexOf('--'));
 

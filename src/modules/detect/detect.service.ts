@@ -24,75 +24,6 @@ const REBUILD_CHUNK = 5000;
 const DEAD_SHARE_FOR_REBUILD = 0.5;
 const DEAD_MIN_FOR_REBUILD = 50_000;
 
-// Fields are found in the body's text, as the first match of /"name":"([^"]*)"/ would find them.
-// Each name is searched without its opening quote, which is then checked: a search starting with
-// a character as frequent as '"' costs more than a regular expression, and one without it less.
-const VALID_FROM = 'valid_from":"';
-const VALID_UNTIL = 'valid_until":"';
-const PATTERN = 'pattern":"';
-const PATTERN_TYPE = 'pattern_type":"';
-const PATTERN_VERSION = 'pattern_version":"';
-const CONFIDENCE = 'confidence":';
-const GRANULAR = 'granular_markings"';
-
-const QUOTE = 0x22;
-
-/** Where `"` + name occurs first at or after `from` (the position of the name), or -1. */
-function quotedName(body: string, name: string, from: number): number {
-  for (let at = body.indexOf(name, from); at >= 0; at = body.indexOf(name, at + 1)) {
-    if (body.charCodeAt(at - 1) === QUOTE) return at;
-  }
-  return -1;
-}
-
-/** The text of the first `"field":"text"` in the body, up to the next quote (and not empty when `nonEmpty`). */
-function stringField(body: string, field: string, nonEmpty: boolean): string | undefined {
-  for (let at = quotedName(body, field, 1); at >= 0; at = quotedName(body, field, at + 1)) {
-    const start = at + field.length;
-    const end = body.indexOf('"', start);
-    // No quote after this one: none after a later one either.
-    if (end < 0) return undefined;
-    if (end > start || !nonEmpty) return body.slice(start, end);
-  }
-  return undefined;
-}
-
-/** The first `"pattern":"…"` with its JSON escapes (a backslash and any character but a line terminator), still escaped. */
-function patternLiteral(body: string): string | undefined {
-  const n = body.length;
-  for (let at = quotedName(body, PATTERN, 1); at >= 0; at = quotedName(body, PATTERN, at + 1)) {
-    const start = at + PATTERN.length;
-    for (let i = start; i < n; ) {
-      const c = body.charCodeAt(i);
-      if (c === QUOTE) return body.slice(start, i);
-      if (c !== 0x5c) {
-        i++;
-        continue;
-      }
-      const escaped = body.charCodeAt(i + 1);
-      if (i + 1 >= n || escaped === 0x0a || escaped === 0x0d || escaped === 0x2028 || escaped === 0x2029) break;
-      i += 2;
-    }
-  }
-  return undefined;
-}
-
-/** The first `"confidence":` followed by one to three digits and ',' or '}'. */
-function confidenceField(body: string): string | undefined {
-  for (let at = quotedName(body, CONFIDENCE, 1); at >= 0; at = quotedName(body, CONFIDENCE, at + 1)) {
-    const start = at + CONFIDENCE.length;
-    let end = start;
-    while (end < start + 3) {
-      const c = body.charCodeAt(end);
-      if (c < 0x30 || c > 0x39) break;
-      end++;
-    }
-    const after = body.charCodeAt(end);
-    if (end > start && (after === 0x2c || after === 0x7d)) return body.slice(start, end);
-  }
-  return undefined;
-}
-
 // Rows in a row often share valid_from (one feed's batch): the last one parsed is kept.
 let lastTimestamp = '';
 let lastTime = Number.NaN;
@@ -105,30 +36,25 @@ function timeOf(timestamp: string): number {
   return lastTime;
 }
 
-/** The index's record of a stored indicator row, or why it has none. */
+/**
+ * The index's record of a stored indicator row, or why it has none: read from the columns filled
+ * at ingest from the parsed object (intel.rows indicatorColumns), never from the body's text.
+ */
 export function recordOfRow(row: intel.CurrentRow): IndicatorRecord | { skip: string } {
   if (row.revoked) return { skip: 'revoked' };
-  const body = row.body;
-  const type = stringField(body, PATTERN_TYPE, false) ?? 'stix';
+  const type = row.pattern_type ?? 'stix';
   if (type !== 'stix') return { skip: `pattern_type '${type}' is not evaluated (only STIX patterns are)` };
-  // The pattern as a JSON string literal, decoded alone: cheaper than parsing the whole body.
-  const literal = patternLiteral(body);
-  const pattern = literal === undefined ? '' : (JSON.parse(`"${literal}"`) as string);
-  const validFrom = stringField(body, VALID_FROM, true);
-  const validUntil = stringField(body, VALID_UNTIL, true);
-  const version = stringField(body, PATTERN_VERSION, false) ?? row.spec_version ?? '2.1';
-  const confidence = confidenceField(body);
+  const version = row.pattern_version ?? row.spec_version ?? '2.1';
   return {
     id: row.id,
-    pattern,
+    pattern: row.pattern ?? '',
     specVersion: version.startsWith('2.0') ? '2.0' : '2.1',
     accessKey: row.access_key ?? 0,
     createdByRef: row.created_by_ref,
-    validFrom: validFrom ? timeOf(validFrom) : -Infinity,
-    validUntil: validUntil ? timeOf(validUntil) : Infinity,
-    confidence: confidence === undefined ? undefined : Number(confidence),
-    // Stored bodies are canonical JSON (intel.prepare); one with a \u escape, stored before, may spell the key otherwise.
-    granular: quotedName(body, GRANULAR, 1) >= 0 || body.includes('\\u'),
+    validFrom: row.valid_from ? timeOf(row.valid_from) : -Infinity,
+    validUntil: row.valid_until ? timeOf(row.valid_until) : Infinity,
+    confidence: row.confidence ?? undefined,
+    granular: row.granular === 1,
   };
 }
 
@@ -242,9 +168,9 @@ export class Detection {
   /** Adds what relationships and sightings stored after the last read are about to the context filter. */
   async #readContextRows(): Promise<void> {
     for (;;) {
-      const rows = await intel.scanLabels(this.ctx, CONTEXT_ROW_TYPES, this.#contextScanned, REBUILD_CHUNK * 4);
+      const rows = await intel.scanAbout(this.ctx, CONTEXT_ROW_TYPES, this.#contextScanned, REBUILD_CHUNK * 4);
       for (const row of rows) {
-        if (row.label !== null) this.context.add(row.label);
+        if (row.about_ref !== null) this.context.add(row.about_ref);
         this.#contextScanned = row.seq;
       }
       if (rows.length < REBUILD_CHUNK * 4) return;
@@ -336,7 +262,7 @@ export class Detection {
       const seqs = this.#queue.splice(0, 500);
       for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
         if (!row.id.startsWith('indicator--')) {
-          if (row.label !== null) this.context.add(row.label);
+          if (row.about_ref !== null) this.context.add(row.about_ref);
           continue;
         }
         // A late older version does not replace the current one; a row read from the store already is in.

@@ -28,6 +28,8 @@ describe('packed batches between ingest threads', () => {
     { type: 'malware', id: 'malware--not-a-uuid' },
     indicator({ name: 'ünïcödé ✓ 𝔘' }),
     { ...indicator(), spec_version: undefined },
+    indicator({ confidence: 85, valid_until: '2030-01-01T00:00:00Z', pattern_version: '2.1' }),
+    { type: 'relationship', spec_version: '2.1', id: 'relationship--2f8a1d5e-0c4b-4f1e-9a3d-6b7c8d9e0f12', created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z', relationship_type: 'indicates', source_ref: 'indicator--2f8a1d5e-0c4b-4f1e-9a3d-6b7c8d9e0f13', target_ref: 'malware--2f8a1d5e-0c4b-4f1e-9a3d-6b7c8d9e0f14' },
   ];
 
   for (const ndjson of [false, true]) {

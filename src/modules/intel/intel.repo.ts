@@ -301,6 +301,14 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'access_key', pgType: 'int8' },
     { name: 'origin_member', pgType: 'text' },
     { name: 'submitter', pgType: 'text' },
+    { name: 'about_ref', pgType: 'text' },
+    { name: 'pattern', pgType: 'text' },
+    { name: 'pattern_type', pgType: 'text' },
+    { name: 'pattern_version', pgType: 'text' },
+    { name: 'valid_from', pgType: 'text' },
+    { name: 'valid_until', pgType: 'text' },
+    { name: 'confidence', pgType: 'int4' },
+    { name: 'granular', pgType: 'int4' },
   ],
 };
 
@@ -340,26 +348,52 @@ const VERSIONS_BY_HASH: KeyLookup = {
   columns: ['id', 'seq', 'version', 'is_current', 'revoked', 'created_by_ref', 'origin_member', 'submitter', 'tlp', 'classification', 'releasability'],
 };
 
-/** What the node's own indexes read of a row. */
+/**
+ * What the node's own indexes read of a row: columns filled at ingest from the parsed object
+ * (see intel.rows), never its body.
+ */
 export interface CurrentRow {
   seq: number;
   id: string;
   is_current: number;
   revoked: number;
   spec_version: string | null;
-  label: string | null;
-  body: string;
   access_key: number | null;
   created_by_ref: string | null;
+  /** What a relationship or sighting is about. */
+  about_ref: string | null;
+  // An indicator's (see IndicatorColumns), null on other types.
+  pattern: string | null;
+  pattern_type: string | null;
+  pattern_version: string | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  confidence: number | null;
+  granular: number | null;
 }
 
-const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'label', 'body', 'access_key', 'created_by_ref'] as const;
+const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'access_key', 'created_by_ref', 'about_ref', 'pattern', 'pattern_type', 'pattern_version', 'valid_from', 'valid_until', 'confidence', 'granular'] as const;
 
 /** CURRENT_ROW but is_current, which the condition of scanCurrent already fixes (one column fewer to read per row). */
 const SCANNED_ROW = CURRENT_ROW.filter((column) => column !== 'is_current');
 
 /** A row of scanCurrent's SQLite statement, columns in SCANNED_ROW's order. */
-type ScannedColumns = [seq: number, id: string, revoked: number, specVersion: string | null, label: string | null, body: string, accessKey: number | null, createdByRef: string | null];
+type ScannedColumns = [
+  seq: number,
+  id: string,
+  revoked: number,
+  specVersion: string | null,
+  accessKey: number | null,
+  createdByRef: string | null,
+  aboutRef: string | null,
+  pattern: string | null,
+  patternType: string | null,
+  patternVersion: string | null,
+  validFrom: string | null,
+  validUntil: string | null,
+  confidence: number | null,
+  granular: number | null,
+];
 
 /**
  * scanCurrent's prepared statements on SQLite, by database and number of types. They return
@@ -385,8 +419,24 @@ export async function scanCurrent(store: Store, types: string[], afterSeq: numbe
     const rows = await store.db.connection().execute(() => Promise.resolve(prepared.all(...types, afterSeq, limit) as ScannedColumns[]));
     const out = new Array<CurrentRow>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [seq, id, revoked, specVersion, label, body, accessKey, createdByRef] = rows[i]!;
-      out[i] = { seq: Number(seq), id, is_current: 1, revoked: Number(revoked), spec_version: specVersion, label, body, access_key: accessKey === null ? null : Number(accessKey), created_by_ref: createdByRef };
+      const [seq, id, revoked, specVersion, accessKey, createdByRef, aboutRef, pattern, patternType, patternVersion, validFrom, validUntil, confidence, granular] = rows[i]!;
+      out[i] = {
+        seq: Number(seq),
+        id,
+        is_current: 1,
+        revoked: Number(revoked),
+        spec_version: specVersion,
+        access_key: accessKey === null ? null : Number(accessKey),
+        created_by_ref: createdByRef,
+        about_ref: aboutRef,
+        pattern,
+        pattern_type: patternType,
+        pattern_version: patternVersion,
+        valid_from: validFrom,
+        valid_until: validUntil,
+        confidence: confidence === null ? null : Number(confidence),
+        granular: granular === null ? null : Number(granular),
+      };
     }
     return out;
   }
@@ -405,6 +455,8 @@ function numericRow(row: CurrentRow): CurrentRow {
   row.is_current = Number(row.is_current);
   row.revoked = Number(row.revoked);
   if (row.access_key !== null) row.access_key = Number(row.access_key);
+  if (row.confidence !== null) row.confidence = Number(row.confidence);
+  if (row.granular !== null) row.granular = Number(row.granular);
   return row;
 }
 
@@ -422,7 +474,7 @@ export async function findCurrent(store: Store, id: string): Promise<StoredVersi
 
 /**
  * Current relationships (by source_ref) or sightings (by sighting_of_ref) about these objects:
- * their label is that reference (see intel.rows), one range of a partial index per object.
+ * their about_ref is that reference (see intel.rows), one range of a partial index per object.
  * At most `limit` rows; the caller applies the rule to each.
  */
 export async function currentAbout(store: Store, type: 'relationship' | 'sighting', refs: string[], limit: number): Promise<StoredVersion[]> {
@@ -435,7 +487,7 @@ export async function currentAbout(store: Store, type: 'relationship' | 'sightin
     const key = `${type} ${refs.length}`;
     let statement = statements.get(key);
     if (!statement) {
-      statement = store.sqlite.prepare(`${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label in (${refs.map(() => '?').join(', ')}) limit ?`);
+      statement = store.sqlite.prepare(`${ABOUT_SELECT} where type = '${type}' and is_current = 1 and about_ref in (${refs.map(() => '?').join(', ')}) limit ?`);
       statements.set(key, statement);
     }
     const prepared = statement;
@@ -443,29 +495,29 @@ export async function currentAbout(store: Store, type: 'relationship' | 'sightin
     return store.db.connection().execute(() => Promise.resolve(prepared.all(...refs, limit) as StoredVersion[]));
   }
   if (store.pgPool) {
-    const { rows } = await store.pgPool.query<StoredVersion>({ name: `current_about_${type}`, text: `${ABOUT_SELECT} where type = '${type}' and is_current = 1 and label = any($1::text[]) limit $2`, values: [refs, limit] });
+    const { rows } = await store.pgPool.query<StoredVersion>({ name: `current_about_${type}`, text: `${ABOUT_SELECT} where type = '${type}' and is_current = 1 and about_ref = any($1::text[]) limit $2`, values: [refs, limit] });
     return rows;
   }
   return store.db
     .selectFrom('stix_objects')
     .select(STORED)
     .where(type === 'relationship' ? sql<boolean>`type = 'relationship' and is_current = 1` : sql<boolean>`type = 'sighting' and is_current = 1`)
-    .where('label', 'in', refs)
+    .where('about_ref', 'in', refs)
     .limit(limit)
     .execute();
 }
 
-// Literal type predicates, so that SQLite proves the partial indexes of migration 0006 apply (bound values would not).
+// Literal type predicates, so that SQLite proves the partial indexes of migration 0011 apply (bound values would not).
 const ABOUT_SELECT = `select ${STORED.join(', ')} from stix_objects`;
 /** Prepared statements of currentAbout, by database and (type, number of refs: at most 500 each). */
 const aboutStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
 
 /**
- * Labels of current rows of these types after a date_added sequence, in that order: for
- * relationships and sightings, the object each is about (detection keeps a filter of them).
+ * What current rows of these types after a date_added sequence are about (about_ref), in that
+ * order: detection keeps a filter of the objects relationships and sightings are about.
  */
-export async function scanLabels(store: Store, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; label: string | null }>> {
-  const rows = await store.db.selectFrom('stix_objects').select(['seq', 'label']).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+export async function scanAbout(store: Store, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; about_ref: string | null }>> {
+  const rows = await store.db.selectFrom('stix_objects').select(['seq', 'about_ref']).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   for (const row of rows) row.seq = Number(row.seq);
   return rows;
 }

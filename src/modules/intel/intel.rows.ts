@@ -17,18 +17,58 @@ export function versionKey(timestamp: string | undefined): string {
 }
 
 /**
- * The row's label: for relationships and sightings, the object they are about (source_ref,
- * sighting_of_ref), which partial indexes serve (context and "sighted by" in detection); for the
- * rest, the name, value or pattern that the simple text search looks at.
+ * The row's label: the name, value or pattern that the simple text search looks at (what a
+ * relationship or sighting is about is its about_ref, not its label).
  */
 export function searchLabel(object: StixObject): string | null {
-  const about = object.type === 'relationship' ? object['source_ref'] : object.type === 'sighting' ? object['sighting_of_ref'] : undefined;
-  if (typeof about === 'string') return about;
-  for (const key of ['name', 'value', 'pattern', 'subject', 'path', 'key', 'abstract']) {
+  for (const key of LABEL_KEYS) {
     const value = object[key];
-    if (typeof value === 'string') return value.length > 512 ? value.slice(0, 512) : value;
+    if (typeof value === 'string') return value.length > LABEL_MAX ? value.slice(0, LABEL_MAX) : value;
   }
   return null;
+}
+
+/** The properties a label is taken from, the first that is a string (migration 0011 repeats this in SQL). */
+export const LABEL_KEYS = ['name', 'value', 'pattern', 'subject', 'path', 'key', 'abstract'] as const;
+export const LABEL_MAX = 512;
+
+/** What a relationship (source_ref) or a sighting (sighting_of_ref) is about: detection's context. */
+export function aboutRef(object: StixObject): string | null {
+  const about = object.type === 'relationship' ? object['source_ref'] : object.type === 'sighting' ? object['sighting_of_ref'] : undefined;
+  return typeof about === 'string' ? about : null;
+}
+
+/**
+ * What detection reads of an indicator, taken from the object's own top-level properties (never
+ * from an extension or a reference that happens to hold a property of the same name); null on
+ * other types. Migration 0011 fills the same columns for rows stored before, in SQL: keep both alike.
+ */
+export interface IndicatorColumns {
+  pattern: string | null;
+  patternType: string | null;
+  patternVersion: string | null;
+  validFrom: string | null;
+  validUntil: string | null;
+  /** An integer 0-100 (STIX 2.1 section 3.2), else null. */
+  confidence: number | null;
+  /** 1 when the object has granular_markings (a reader may be denied the pattern itself), else 0. */
+  granular: number;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+export function indicatorColumns(object: StixObject): IndicatorColumns | null {
+  if (object.type !== 'indicator') return null;
+  const confidence = object['confidence'];
+  return {
+    pattern: text(object['pattern']),
+    patternType: text(object['pattern_type']),
+    patternVersion: text(object['pattern_version']),
+    validFrom: text(object['valid_from']),
+    validUntil: text(object['valid_until']),
+    confidence: typeof confidence === 'number' && Number.isInteger(confidence) && confidence >= 0 && confidence <= 100 ? confidence : null,
+    granular: object['granular_markings'] !== undefined ? 1 : 0,
+  };
 }
 
 /**
@@ -60,6 +100,15 @@ export type NewVersion = [
   originMember: string | null,
   /** Set by the writer: who wrote the version ('member:CODE', 'peer:NAME' or 'node'). */
   submitter: string | null,
+  aboutRef: string | null,
+  // An indicator's columns (see IndicatorColumns), null on other types.
+  pattern: string | null,
+  patternType: string | null,
+  patternVersion: string | null,
+  validFrom: string | null,
+  validUntil: string | null,
+  confidence: number | null,
+  granular: number | null,
 ];
 export const ROW_SEQ = 0;
 export const ROW_IS_CURRENT = 1;
@@ -75,6 +124,8 @@ export const ROW_BODY = 15;
 export const ROW_ACCESS_KEY = 16;
 export const ROW_ORIGIN_MEMBER = 17;
 export const ROW_SUBMITTER = 18;
+export const ROW_ABOUT_REF = 19;
+export const ROW_PATTERN = 20;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -101,6 +152,7 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
   const markings = markingColumns(object, table, defaults);
   const modified = typeof object.modified === 'string' ? object.modified : null;
   const created = typeof object.created === 'string' ? object.created : null;
+  const indicator = indicatorColumns(object);
   return [
     0,
     0,
@@ -121,5 +173,13 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
     0,
     null,
     null,
+    aboutRef(object),
+    indicator?.pattern ?? null,
+    indicator?.patternType ?? null,
+    indicator?.patternVersion ?? null,
+    indicator?.validFrom ?? null,
+    indicator?.validUntil ?? null,
+    indicator?.confidence ?? null,
+    indicator?.granular ?? null,
   ];
 }

@@ -418,9 +418,9 @@ export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: nu
   return repo.scanCurrent(ctx.store, types, afterSeq, limit);
 }
 
-/** Labels of current rows of these types after `afterSeq` (for the node's own indexes; see scanCurrent). */
-export async function scanLabels(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; label: string | null }>> {
-  return repo.scanLabels(ctx.store, types, afterSeq, limit);
+/** What current rows of these types after `afterSeq` are about (for the node's own indexes; see scanCurrent). */
+export async function scanAbout(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; about_ref: string | null }>> {
+  return repo.scanAbout(ctx.store, types, afterSeq, limit);
 }
 
 /** The rows with these date_added sequence numbers, current or not. */
