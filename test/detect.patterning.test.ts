@@ -1,7 +1,8 @@
 /**
  * STIX patterning through detection, end to end: HTTP request headers are lists (STIX 2.1
  * 6.12.2), so the demo's `...request_header.'User-Agent'[*] = '...'` indicators are found by
- * lookup and by bulk matching.
+ * lookup and by bulk matching; a sighting of a pattern over several events takes its first_seen
+ * from the first of them and carries the observed data docs/DETECT.md promises.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -92,7 +93,7 @@ for (const dialect of DIALECTS) {
       });
       const summary = await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [compound]);
       assert.equal(summary.rejected, 0, JSON.stringify(summary));
-      await node.detection.ready();
+      await node.detection.settled();
       const log = [
         eve('2026-11-20T08:00:00Z', { src_ip: '10.0.0.2', dest_ip: '203.0.113.80', http: { http_user_agent: 'Compound/1.0' } }),
         eve('2026-11-20T08:00:01Z', { src_ip: '10.0.0.2', dest_ip: '203.0.113.81', http: { http_user_agent: 'Compound/1.0' } }),
@@ -100,6 +101,45 @@ for (const dialect of DIALECTS) {
       const lines = await match(node.tokens.analyst, log, '&warning_lists=false');
       const hits = lines.filter((l) => l.match?.indicator === compound.id);
       assert.deepEqual(hits.map((l) => l.match!.time), ['2026-11-20T08:00:01.000Z'], 'the second event only: its destination is the one named');
+    });
+
+    it('reports a pattern-match sighting with first_seen from the first event and its observed data', async () => {
+      const sequence = indicator({
+        pattern: "[domain-name:value = 'stage-one.example'] FOLLOWEDBY [ipv4-addr:value = '198.51.100.99']",
+        ...green,
+      });
+      const summary = await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [sequence]);
+      assert.equal(summary.rejected, 0, JSON.stringify(summary));
+      await node.detection.settled();
+      const log = [
+        eve('2026-11-20T08:00:00Z', { src_ip: '10.0.0.9', http: { hostname: 'stage-one.example' } }),
+        eve('2026-11-20T08:05:00Z', { src_ip: '10.0.0.9', dest_ip: '198.51.100.99' }),
+      ].join('\n');
+      const lines = await match(node.tokens.analyst, log, '&warning_lists=false&report_sightings=true');
+      assert.equal(lines.filter((l) => l.match?.indicator === sequence.id).length, 1);
+      const reported = lines.at(-1)!.summary!.reported!;
+      assert.equal(reported.rejected, 0);
+      let sighting: Record<string, unknown> | undefined;
+      for (const id of reported.ids) {
+        const object = (await node.app.inject({ method: 'GET', url: `/api/v1/objects/${id}`, headers: auth(node.tokens.analyst) })).json() as Record<string, unknown>;
+        if (object['sighting_of_ref'] === sequence.id) sighting = object;
+      }
+      assert.ok(sighting, 'a sighting of the pattern indicator');
+      // STIX 2.1 5.2: first_seen is the beginning of the time window the sighting was observed.
+      assert.equal(sighting['first_seen'], '2026-11-20T08:00:00.000Z');
+      assert.equal(sighting['last_seen'], '2026-11-20T08:05:00.000Z');
+      const observedRefs = sighting['observed_data_refs'] as string[] | undefined;
+      assert.equal(observedRefs?.length, 1, 'observed data of the match');
+      const observed = (await node.app.inject({ method: 'GET', url: `/api/v1/objects/${observedRefs[0]}`, headers: auth(node.tokens.analyst) })).json() as Record<string, unknown>;
+      assert.equal(observed['first_observed'], '2026-11-20T08:00:00.000Z');
+      assert.equal(observed['last_observed'], '2026-11-20T08:05:00.000Z');
+      const values: string[] = [];
+      for (const ref of observed['object_refs'] as string[]) {
+        const sco = (await node.app.inject({ method: 'GET', url: `/api/v1/objects/${ref}`, headers: auth(node.tokens.analyst) })).json() as Record<string, unknown>;
+        values.push(`${String(sco['type'])} ${String(sco['value'])}`);
+      }
+      assert.ok(values.includes('domain-name stage-one.example'), values.join(', '));
+      assert.ok(values.includes('ipv4-addr 198.51.100.99'), values.join(', '));
     });
   });
 }

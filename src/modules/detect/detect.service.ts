@@ -8,7 +8,7 @@ import { shieldwallError } from '../../core/errors.js';
 import { canRead, type ObjectAccess } from '../../policy/rule.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
-import { PatternWindow, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
+import { PatternWindow, type CompiledPattern, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import { CONTEXT_ROW_TYPES, ContextFilter, contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
@@ -604,6 +604,36 @@ export interface EventMatch {
   indicator: string;
   match: 'value' | 'pattern';
   confidence?: number;
+  /** A pattern match: when the earliest event it binds happened (`time` is the event that completed it). */
+  first_time?: string;
+  /**
+   * A pattern match: the SCOs of the events it binds that satisfy a comparison of the pattern on
+   * their own (what a reported sighting names as observed data), at most OBSERVED_PER_MATCH.
+   */
+  observed?: Array<Record<string, unknown>>;
+}
+
+/** SCOs a pattern match names as observed. */
+export const OBSERVED_PER_MATCH = 100;
+
+/**
+ * The SCOs of the observations a pattern match binds that satisfy one `[...]` of it alone. An
+ * address the pattern does not name (the member's own host, say) is left out: it would be shared
+ * with the sighting. Network traffic is left out too: it is only a join of the addresses here.
+ */
+function observedScos(compiled: CompiledPattern, observations: readonly Observation[]): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const seen = new Set<string>();
+  for (const observation of observations) {
+    for (const [ref, sco] of observation.objects) {
+      if (sco['type'] === 'network-traffic' || out.length >= OBSERVED_PER_MATCH) continue;
+      const key = JSON.stringify(sco);
+      if (seen.has(key) || !compiled.touches({ ...observation, objects: new Map([[ref, sco]]) })) continue;
+      seen.add(key);
+      out.push({ ...sco });
+    }
+  }
+  return out;
 }
 
 const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
@@ -766,7 +796,7 @@ export class EventMatcher {
       if (!window) this.#windows.set(slot, (window = new PatternWindow(compiled)));
       matched = window.push(observation);
     }
-    if (matched) (out ??= []).push(this.#patternMatch(event, slot));
+    if (matched) (out ??= []).push(this.#patternMatch(event, slot, matched, compiled));
     return out;
   }
 
@@ -785,15 +815,20 @@ export class EventMatcher {
     };
   }
 
-  #patternMatch(event: LogEvent, slot: number): EventMatch {
+  #patternMatch(event: LogEvent, slot: number, matched: PatternMatch, compiled: CompiledPattern): EventMatch {
     const index = this.reader.index;
     const confidence = index.confidence(slot);
+    let first = Infinity;
+    for (const o of matched.observations) first = Math.min(first, o.firstObserved);
+    const observed = observedScos(compiled, matched.observations);
     return {
       line: event.line,
       ...(event.time !== undefined ? { time: new Date(event.time).toISOString() } : {}),
+      ...(event.time !== undefined && Number.isFinite(first) ? { first_time: new Date(Math.min(first, event.time)).toISOString() } : {}),
       indicator: index.id(slot),
       match: 'pattern',
       ...(confidence !== undefined ? { confidence } : {}),
+      ...(observed.length > 0 ? { observed } : {}),
     };
   }
 }

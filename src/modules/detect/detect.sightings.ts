@@ -42,6 +42,8 @@ interface Seen {
   first: number;
   last: number;
   values: Map<string, ObservableKind>;
+  /** SCOs named by pattern matches, by deterministic id. */
+  scos: Map<string, Record<string, unknown>>;
 }
 
 export interface SightingReport {
@@ -84,12 +86,19 @@ export class SightingCollector {
   add(matches: readonly EventMatch[], now: number): void {
     for (const m of matches) {
       const at = m.time !== undefined ? Date.parse(m.time) : now;
+      // A pattern match binds several events: it was seen from the first of them on.
+      const from = m.first_time !== undefined ? Math.min(Date.parse(m.first_time), at) : at;
       let seen = this.#seen.get(m.indicator);
-      if (!seen) this.#seen.set(m.indicator, (seen = { count: 0, first: at, last: at, values: new Map() }));
+      if (!seen) this.#seen.set(m.indicator, (seen = { count: 0, first: from, last: at, values: new Map(), scos: new Map() }));
       seen.count++;
-      if (at < seen.first) seen.first = at;
+      if (from < seen.first) seen.first = from;
       if (at > seen.last) seen.last = at;
-      if (m.value !== undefined && m.kind !== undefined && seen.values.size < VALUES_PER_SIGHTING) seen.values.set(m.value, m.kind);
+      if (m.value !== undefined && m.kind !== undefined && seen.values.size + seen.scos.size < VALUES_PER_SIGHTING) seen.values.set(m.value, m.kind);
+      for (const sco of m.observed ?? []) {
+        if (seen.values.size + seen.scos.size >= VALUES_PER_SIGHTING) break;
+        const id = computeScoId(sco);
+        if (id) seen.scos.set(id, sco);
+      }
     }
   }
 
@@ -109,6 +118,10 @@ export class SightingCollector {
         const sco = scoOfValue(kind, value);
         const id = sco && computeScoId(sco);
         if (!id) continue;
+        if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
+        refs.push(id);
+      }
+      for (const [id, sco] of seen.scos) {
         if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
         refs.push(id);
       }
