@@ -127,6 +127,152 @@ describe('upgradeToStix21', () => {
   });
 });
 
+describe('upgradeToStix21: 2.0 cyber-observable properties in an observed-data container', () => {
+  const observed = (objects: Record<string, Obj>): Obj => ({
+    type: 'observed-data',
+    id: 'observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf',
+    created: '2016-04-06T19:58:16.000Z',
+    modified: '2016-04-06T19:58:16.000Z',
+    first_observed: '2015-12-21T19:00:00Z',
+    last_observed: '2015-12-21T19:00:00Z',
+    number_observed: 1,
+    objects,
+  });
+  const id = 'observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf';
+  const upgradedObjects = (objects: Record<string, Obj>) => {
+    const input = observed(objects);
+    const before = structuredClone(input);
+    const result = upgradeToStix21(input);
+    assert.deepEqual(input, before, 'the input is not modified');
+    return { objects: result.object['objects'] as Record<string, Obj>, changes: result.changes.filter((c) => !c.includes("kept the 2.0 'objects'") && !c.includes('spec_version')) };
+  };
+
+  it('renames file and directory created/modified/accessed to ctime/mtime/atime (6.3, 6.7)', () => {
+    const { objects, changes } = upgradedObjects({
+      '0': { type: 'directory', path: 'C:\\Windows', created: '2016-01-01T00:00:00Z', modified: '2016-01-02T00:00:00Z', accessed: '2016-01-03T00:00:00Z' },
+      '1': { type: 'file', name: 'a.exe', created: '2016-02-01T00:00:00Z', modified: '2016-02-02T00:00:00Z', accessed: '2016-02-03T00:00:00Z', parent_directory_ref: '0' },
+    });
+    assert.deepEqual(objects['0'], { type: 'directory', path: 'C:\\Windows', ctime: '2016-01-01T00:00:00Z', mtime: '2016-01-02T00:00:00Z', atime: '2016-01-03T00:00:00Z' });
+    assert.deepEqual(objects['1'], { type: 'file', name: 'a.exe', ctime: '2016-02-01T00:00:00Z', mtime: '2016-02-02T00:00:00Z', atime: '2016-02-03T00:00:00Z', parent_directory_ref: '0' });
+    assert.deepEqual(changes, [
+      `${id}: objects['0'] (directory): renamed created to ctime (2.1 section 6.3)`,
+      `${id}: objects['0'] (directory): renamed modified to mtime (2.1 section 6.3)`,
+      `${id}: objects['0'] (directory): renamed accessed to atime (2.1 section 6.3)`,
+      `${id}: objects['1'] (file): renamed created to ctime (2.1 section 6.7)`,
+      `${id}: objects['1'] (file): renamed modified to mtime (2.1 section 6.7)`,
+      `${id}: objects['1'] (file): renamed accessed to atime (2.1 section 6.7)`,
+    ]);
+  });
+
+  it("moves a file's encryption_algorithm and decryption_key to its content artifact (6.1, 6.7)", () => {
+    const { objects, changes } = upgradedObjects({
+      '0': { type: 'file', name: 'sample.zip', is_encrypted: true, encryption_algorithm: 'mime-type-indicated', decryption_key: 'infected', content_ref: '1' },
+      '1': { type: 'artifact', mime_type: 'application/zip', payload_bin: 'UEsDBA==' },
+    });
+    assert.deepEqual(objects['0'], { type: 'file', name: 'sample.zip', content_ref: '1' });
+    assert.deepEqual(objects['1'], { type: 'artifact', mime_type: 'application/zip', payload_bin: 'UEsDBA==', encryption_algorithm: 'mime-type-indicated', decryption_key: 'infected' });
+    assert.deepEqual(changes, [
+      `${id}: objects['0'] (file): moved encryption_algorithm to its content artifact objects['1'] (2.1 section 6.1: encryption is a property of the artifact)`,
+      `${id}: objects['0'] (file): moved decryption_key to its content artifact objects['1'] (2.1 section 6.1: encryption is a property of the artifact)`,
+      `${id}: objects['0'] (file): removed is_encrypted (2.1 section 6.7 has no is_encrypted; the artifact's encryption_algorithm says it)`,
+    ]);
+  });
+
+  it('keeps file encryption properties 2.1 cannot hold as x_stix20_ custom properties, and says so', () => {
+    const { objects, changes } = upgradedObjects({
+      '0': { type: 'file', name: 'secret.bin', is_encrypted: true, encryption_algorithm: 'AES128-CBC', decryption_key: 'k' },
+    });
+    assert.deepEqual(objects['0'], { type: 'file', name: 'secret.bin', x_stix20_is_encrypted: true, x_stix20_encryption_algorithm: 'AES128-CBC', x_stix20_decryption_key: 'k' });
+    assert.equal(changes.length, 3);
+    assert.match(changes[0] ?? '', /objects\['0'\] \(file\): kept is_encrypted as x_stix20_is_encrypted \(2\.1 section 6\.7 has no is_encrypted/);
+  });
+
+  it('renames process, registry key, user account and windows-process-ext properties (6.13, 6.16, 6.17)', () => {
+    const { objects, changes } = upgradedObjects({
+      '0': { type: 'file', name: 'cmd.exe' },
+      '1': {
+        type: 'process',
+        pid: 1,
+        name: 'cmd.exe',
+        arguments: ['/c', 'dir'],
+        created: '2016-01-20T14:11:25.55Z',
+        binary_ref: '0',
+        extensions: { 'windows-process-ext': { window_title: 'Console', aslr_enabled: true } },
+      },
+      '2': { type: 'windows-registry-key', key: 'HKEY_LOCAL_MACHINE\\System', modified: '2016-01-20T14:11:25Z' },
+      '3': { type: 'user-account', user_id: '1001', password_last_changed: '2016-01-20T14:27:43Z' },
+    });
+    assert.deepEqual(objects['1'], {
+      type: 'process',
+      pid: 1,
+      x_stix20_name: 'cmd.exe',
+      x_stix20_arguments: ['/c', 'dir'],
+      created_time: '2016-01-20T14:11:25.55Z',
+      image_ref: '0',
+      extensions: { 'windows-process-ext': { windows_title: 'Console', aslr_enabled: true } },
+    });
+    assert.deepEqual(objects['2'], { type: 'windows-registry-key', key: 'HKEY_LOCAL_MACHINE\\System', modified_time: '2016-01-20T14:11:25Z' });
+    assert.deepEqual(objects['3'], { type: 'user-account', user_id: '1001', credential_last_changed: '2016-01-20T14:27:43Z' });
+    assert.deepEqual(changes, [
+      `${id}: objects['1'] (process): kept name as x_stix20_name (2.1 section 6.13 has no name; the image file's name says it)`,
+      `${id}: objects['1'] (process): kept arguments as x_stix20_arguments (2.1 section 6.13 has no arguments; command_line holds the whole command)`,
+      `${id}: objects['1'] (process): renamed created to created_time (2.1 section 6.13)`,
+      `${id}: objects['1'] (process): renamed binary_ref to image_ref (2.1 section 6.13)`,
+      `${id}: objects['1'] (process): renamed extensions.windows-process-ext.window_title to windows_title (2.1 section 6.13.2)`,
+      `${id}: objects['2'] (windows-registry-key): renamed modified to modified_time (2.1 section 6.17)`,
+      `${id}: objects['3'] (user-account): renamed password_last_changed to credential_last_changed (2.1 section 6.16)`,
+    ]);
+  });
+
+  it('keeps extension properties 2.1 dropped (raster image compression, archive version, socket protocol family)', () => {
+    const { objects, changes } = upgradedObjects({
+      '0': { type: 'file', name: 'a.png', extensions: { 'raster-image-ext': { image_height: 10, image_compression_algorithm: 'JPEG' }, 'archive-ext': { contains_refs: ['1'], version: '5.0' } } },
+      '1': { type: 'file', name: 'b.txt' },
+      '2': { type: 'network-traffic', protocols: ['tcp'], extensions: { 'socket-ext': { address_family: 'AF_INET', protocol_family: 'PF_INET' } } },
+    });
+    assert.deepEqual(objects['0']!['extensions'], { 'raster-image-ext': { image_height: 10, x_stix20_image_compression_algorithm: 'JPEG' }, 'archive-ext': { contains_refs: ['1'], x_stix20_version: '5.0' } });
+    assert.deepEqual(objects['2']!['extensions'], { 'socket-ext': { address_family: 'AF_INET', x_stix20_protocol_family: 'PF_INET' } });
+    assert.equal(changes.length, 3);
+    assert.match(changes[2] ?? '', /objects\['2'\] \(network-traffic\): kept extensions.socket-ext.protocol_family as x_stix20_protocol_family \(2\.1 section 6\.12\.4/);
+  });
+
+  it('leaves 2.1-compatible objects alone: email is_multipart and body_multipart are 2.1 properties too (6.6)', () => {
+    const email = { type: 'email-message', is_multipart: true, body_multipart: [{ content_type: 'text/plain', body: 'hi' }] };
+    const { objects, changes } = upgradedObjects({ '0': email, '1': { type: 'ipv4-addr', value: '198.51.100.3' } });
+    assert.deepEqual(objects, { '0': email, '1': { type: 'ipv4-addr', value: '198.51.100.3' } });
+    assert.deepEqual(changes, []);
+  });
+
+  it('reports the container changes in the validation outcome', () => {
+    const result = ok(validateObject(observed({ '0': { type: 'file', name: 'a', created: '2016-01-01T00:00:00Z' } }), { specVersion: '2.0' }));
+    assert.ok(result.upgraded.some((c) => c.includes("objects['0'] (file): renamed created to ctime")), result.upgraded.join('\n'));
+    assert.equal((result.object['objects'] as Record<string, Obj>)['0']!['ctime'], '2016-01-01T00:00:00Z');
+  });
+});
+
+describe('upgradeToStix21: 2.0 START/STOP patterns (9.5.1: the bounds are timestamp literals)', () => {
+  it("rewrites START '...' STOP '...' to START t'...' STOP t'...' and says so", () => {
+    const pattern = "[file:name = 'START \\'x\\''] START '2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z' OR ([a:b = 1] START\n'2016-01-01T00:00:00Z'   STOP '2016-02-01T00:00:00Z')";
+    const { object, changes } = upgradeToStix21({ ...indicator20, pattern });
+    assert.equal(
+      object['pattern'],
+      "[file:name = 'START \\'x\\''] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z' OR ([a:b = 1] START\nt'2016-01-01T00:00:00Z'   STOP t'2016-02-01T00:00:00Z')",
+    );
+    assert.ok(changes.includes(`${String(indicator20['id'])}: wrote the 4 START/STOP timestamps of the pattern as timestamp literals t'...' (STIX 2.1 section 9.5.1)`), changes.join('\n'));
+    ok(validateObject({ ...indicator20, pattern }, { specVersion: '2.0' }));
+    const result = ok(validateObject({ ...indicator20, pattern }, { specVersion: '2.0' }));
+    assert.equal(String(result.object['pattern']).includes("START t'2016-06-01T00:00:00Z'"), true);
+  });
+
+  it('leaves patterns without plain-string bounds, and patterns that do not parse, unchanged', () => {
+    for (const pattern of ["[file:name = 'x'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'", "[file:name = 'START \\'2016\\'']", "[file:name = 'x'] START '2016-06-01' STOP"]) {
+      const { object, changes } = upgradeToStix21({ ...indicator20, pattern });
+      assert.equal(object['pattern'], pattern);
+      assert.ok(!changes.some((c) => c.includes('START/STOP')), pattern);
+    }
+  });
+});
+
 describe('validateObject on STIX 2.0 content', () => {
   it('upgrades objects of a bundle declaring 2.0 and reports the changes', () => {
     const result = ok(validateObject(indicator20, { specVersion: '2.0' }));
