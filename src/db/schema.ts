@@ -99,6 +99,8 @@ export interface FederationStateTable {
   push_ok_at: string | null;
   /** Failed attempts ever (failures: those in a row). */
   errors: Generated<number>;
+  /** Of refused, those the peer refused when this node pushed to it. */
+  push_refused: Generated<number>;
 }
 
 export interface FederationProvenanceTable {

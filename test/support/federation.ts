@@ -182,3 +182,140 @@ export class FederationHarness {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** One object version as a fake TAXII server holds it. */
+export interface FakeEntry {
+  object: StixObject;
+  /** When the server says it was added (RFC 3339, any precision). */
+  dateAdded: string;
+}
+
+/** A timestamp as a string that compares in time order: nine fractional digits, UTC. */
+function sortable(timestamp: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(timestamp);
+  if (!m) throw new Error(`fake TAXII server: '${timestamp}' is not a timestamp`);
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+
+/**
+ * A third-party TAXII 2.1 server for tests (node:http): one collection, pages of at most
+ * `pageSize` objects sorted by date_added, `next` tokens, X-TAXII-Date-Added-First/Last,
+ * `added_after` strictly after, `match[version]` (default: the last version of each id, as
+ * TAXII 2.1 section 3.4.1 says). Tests can delay answers, break a connection mid-page after
+ * a number of objects, and answer Add Objects with refusals or a failure.
+ */
+export class FakeTaxiiPeer {
+  readonly entries: FakeEntry[] = [];
+  readonly requests: Array<{ method: string; url: URL }> = [];
+  /** Objects received by Add Objects. */
+  readonly received: StixObject[] = [];
+  pageSize = 100;
+  /** Milliseconds to wait before answering a Get Objects request. */
+  delayMs = 0;
+  /** Break the connection once this many objects have been sent in all (then forget it). */
+  breakAfter: number | undefined;
+  /** Ids refused by Add Objects (reported as failures in its status). */
+  refuse = new Set<string>();
+  /** Add Objects requests answered 500 from this request number on (1-based). */
+  failAddFrom: number | undefined;
+  private sent = 0;
+  private adds = 0;
+  private readonly cursors = new Map<string, { list: FakeEntry[]; offset: number }>();
+  private server: import('node:http').Server | undefined;
+  apiRoot = '';
+
+  async start(): Promise<void> {
+    const { createServer: createHttpServer } = await import('node:http');
+    this.server = createHttpServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.apiRoot = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/taxii2/feed/`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The Get Objects requests received, as their query parameters. */
+  objectQueries(): URLSearchParams[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.url.pathname.endsWith('/objects/')).map((r) => r.url.searchParams);
+  }
+
+  private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push({ method: req.method ?? 'GET', url });
+    const taxii = { 'content-type': 'application/taxii+json;version=2.1' };
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      this.adds++;
+      if (this.failAddFrom !== undefined && this.adds >= this.failAddFrom) {
+        res.writeHead(500, taxii).end(JSON.stringify({ title: 'storage unavailable' }));
+        return;
+      }
+      const objects = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { objects: StixObject[] }).objects;
+      const failures = objects.filter((o) => this.refuse.has(o.id)).map((o) => ({ id: o.id, version: String(o.modified ?? ''), message: 'refused by policy' }));
+      this.received.push(...objects.filter((o) => !this.refuse.has(o.id)));
+      const status = { id: randomUUID(), status: 'complete', total_count: objects.length, success_count: objects.length - failures.length, failure_count: failures.length, pending_count: 0, ...(failures.length ? { failures } : {}) };
+      res.writeHead(202, taxii).end(JSON.stringify(status));
+      return;
+    }
+    if (!url.pathname.endsWith('/objects/')) {
+      res.writeHead(404, taxii).end(JSON.stringify({ title: 'not found' }));
+      return;
+    }
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? this.pageSize), this.pageSize);
+    const next = url.searchParams.get('next');
+    let cursor = next ? this.cursors.get(next) : undefined;
+    if (next && !cursor) {
+      res.writeHead(400, taxii).end(JSON.stringify({ title: 'unknown next' }));
+      return;
+    }
+    if (!cursor) {
+      const after = url.searchParams.get('added_after');
+      const versions = url.searchParams.get('match[version]') ?? 'last';
+      let list = this.entries.filter((e) => after === null || sortable(e.dateAdded) > sortable(after));
+      if (versions !== 'all') {
+        const chosen = new Map<string, FakeEntry>();
+        for (const e of list) {
+          const held = chosen.get(e.object.id);
+          const newer = !held || String(e.object.modified) > String(held.object.modified);
+          if (versions === 'first' ? !held : newer) chosen.set(e.object.id, e);
+        }
+        list = list.filter((e) => chosen.get(e.object.id) === e);
+      }
+      list = list.map((e, i) => ({ e, i })).sort((x, y) => (sortable(x.e.dateAdded) < sortable(y.e.dateAdded) ? -1 : sortable(x.e.dateAdded) > sortable(y.e.dateAdded) ? 1 : x.i - y.i)).map((x) => x.e);
+      cursor = { list, offset: 0 };
+    }
+    const page = cursor.list.slice(cursor.offset, cursor.offset + limit);
+    const more = cursor.offset + page.length < cursor.list.length;
+    let token: string | undefined;
+    if (more) {
+      token = randomUUID();
+      this.cursors.set(token, { list: cursor.list, offset: cursor.offset + page.length });
+    }
+    const headers = {
+      ...taxii,
+      ...(page.length ? { 'x-taxii-date-added-first': page[0]!.dateAdded, 'x-taxii-date-added-last': page[page.length - 1]!.dateAdded } : {}),
+    };
+    if (page.length === 0) {
+      res.writeHead(200, taxii).end('{}');
+      return;
+    }
+    const head = `{"more":${more},${token ? `"next":"${token}",` : ''}"objects":[`;
+    const texts = page.map((e) => JSON.stringify(e.object));
+    if (this.breakAfter !== undefined && this.sent + page.length > this.breakAfter) {
+      const part = texts.slice(0, this.breakAfter - this.sent);
+      this.breakAfter = undefined;
+      res.writeHead(200, headers);
+      res.write(head + part.join(','));
+      // Gone mid-answer, as a killed server or a broken link leaves it.
+      setTimeout(() => res.socket?.destroy(), 50);
+      return;
+    }
+    this.sent += page.length;
+    res.writeHead(200, headers).end(`${head}${texts.join(',')}]}`);
+  }
+}

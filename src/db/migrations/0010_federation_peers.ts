@@ -11,4 +11,6 @@ export async function up(db: Kysely<unknown>, _dialect: DialectName): Promise<vo
   await db.schema.alterTable('federation_state').addColumn('pull_ok_at', 'text').execute();
   await db.schema.alterTable('federation_state').addColumn('push_ok_at', 'text').execute();
   await db.schema.alterTable('federation_state').addColumn('errors', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  // Of refused (both directions), those the peer refused when this node pushed to it.
+  await db.schema.alterTable('federation_state').addColumn('push_refused', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
 }

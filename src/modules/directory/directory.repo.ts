@@ -153,6 +153,14 @@ export async function listPeers(db: Kysely<Database>): Promise<Array<Selectable<
   return db.selectFrom('peers').selectAll().orderBy('name').execute();
 }
 
+export async function updatePeer(db: Kysely<Database>, name: string, changes: Updateable<PeersTable>): Promise<void> {
+  await db.updateTable('peers').set(changes).where('name', '=', name).execute();
+}
+
+export async function deletePeer(db: Kysely<Database>, name: string): Promise<void> {
+  await db.deleteFrom('peers').where('name', '=', name).execute();
+}
+
 export async function setPassword(db: Kysely<Database>, user: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('name', '=', user).execute();
 }

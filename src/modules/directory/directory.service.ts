@@ -426,10 +426,15 @@ export interface Peer {
   hasSecret: boolean;
   /** PEM file of the CA that signed the peer's server certificate (default: the node's client CA). */
   caFile: string | null;
+  /** Seconds the peer may take to answer one page (headers, then each part of the body). */
+  pageTimeoutSeconds: number;
+  /** A disabled peer is neither synced nor let in by its certificate; its records stay. */
+  disabled: boolean;
+  createdAt: string;
 }
 
 export type PeerInput = Pick<Peer, 'name' | 'members' | 'clearance' | 'roles'> &
-  Partial<Omit<Peer, 'name' | 'members' | 'clearance' | 'roles' | 'hasSecret'>> & {
+  Partial<Omit<Peer, 'name' | 'members' | 'clearance' | 'roles' | 'hasSecret' | 'disabled' | 'createdAt'>> & {
     /** A token or password for the peer: sealed with the node key before it is stored. */
     secret?: string;
   };
@@ -455,8 +460,14 @@ function presentPeer(p: repo.PeerRow): Peer {
     username: p.username,
     hasSecret: p.secret !== null,
     caFile: p.ca_file,
+    pageTimeoutSeconds: p.page_timeout_s,
+    disabled: p.disabled_at !== null,
+    createdAt: p.created_at,
   };
 }
+
+/** The longest a peer may be given to answer one page: an hour. */
+export const MAX_PAGE_TIMEOUT_S = 3600;
 
 /** Checks a peer definition; throws a BAD_REQUEST naming the field and the fix. */
 function checkPeer(peer: PeerInput): void {
@@ -479,6 +490,9 @@ function checkPeer(peer: PeerInput): void {
   } else if (direction !== 'none') throw shieldwallError('BAD_REQUEST', `direction ${direction} needs the peer's TAXII API root: give --url`);
   if (peer.intervalSeconds !== undefined && !(Number.isInteger(peer.intervalSeconds) && peer.intervalSeconds >= 1 && peer.intervalSeconds <= 86_400)) {
     throw shieldwallError('BAD_REQUEST', `interval ${peer.intervalSeconds} is not a whole number of seconds from 1 to 86400`);
+  }
+  if (peer.pageTimeoutSeconds !== undefined && !(Number.isInteger(peer.pageTimeoutSeconds) && peer.pageTimeoutSeconds >= 1 && peer.pageTimeoutSeconds <= MAX_PAGE_TIMEOUT_S)) {
+    throw shieldwallError('BAD_REQUEST', `page_timeout_s ${peer.pageTimeoutSeconds} is not a whole number of seconds from 1 to ${MAX_PAGE_TIMEOUT_S} (--page-timeout)`);
   }
   if ((peer.auth === 'token' || peer.auth === 'basic') && !peer.secret) throw shieldwallError('BAD_REQUEST', `auth ${peer.auth} needs the ${peer.auth === 'token' ? 'token' : 'password'}: give --${peer.auth === 'token' ? 'token' : 'password'}-file`);
   if (peer.auth === 'basic' && !peer.username) throw shieldwallError('BAD_REQUEST', 'auth basic needs --username');
@@ -516,11 +530,111 @@ export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerIn
     username: peer.username ?? null,
     secret: peer.secret ? seal(nodeKey(ctx.config.secretKeyFile), peer.secret) : null,
     ca_file: peer.caFile ?? null,
+    page_timeout_s: peer.pageTimeoutSeconds ?? 30,
   };
   const { secret: _sealed, ...shown } = row;
   const event = { action: 'directory.peer.create', subject: peer.name, detail: { ...shown, has_secret: row.secret !== null } };
   await audited(ctx, actor, event, (db) => repo.insertPeer(db, row));
   return presentPeer(row as repo.PeerRow);
+}
+
+/** Changes to a peer: null clears an optional setting (url, username, ca_file, secret). */
+export type PeerChanges = Partial<Pick<PeerInput, 'members' | 'clearance' | 'roles' | 'certificateCn' | 'pullCollection' | 'pushCollection' | 'direction' | 'intervalSeconds' | 'auth' | 'pageTimeoutSeconds'>> & {
+  url?: string | null;
+  username?: string | null;
+  caFile?: string | null;
+  secret?: string | null;
+};
+
+async function existingPeer(ctx: AppContext, name: string): Promise<repo.PeerRow> {
+  const row = await repo.findPeer(ctx.store.db, name);
+  if (!row) throw shieldwallError('NOT_FOUND', `no peer named '${name}' (shieldwall peers list shows them)`);
+  return row;
+}
+
+/**
+ * Changes a peer's settings (node administrators): what is not given stays. Checked as a new
+ * peer would be; the cursors and counts stay (remove and add the peer to start again).
+ */
+export async function updatePeer(ctx: AppContext, actor: Principal, name: string, changes: PeerChanges): Promise<Peer> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator changes peer nodes');
+  const row = await existingPeer(ctx, name);
+  const current = presentPeer(row);
+  const pick = <T>(given: T | undefined, kept: T): T => (given === undefined ? kept : given);
+  const merged = {
+    name,
+    members: pick(changes.members, current.members),
+    clearance: pick(changes.clearance, current.clearance),
+    roles: pick(changes.roles, current.roles),
+    certificateCn: pick(changes.certificateCn, current.certificateCn),
+    url: pick(changes.url, current.url),
+    pullCollection: pick(changes.pullCollection, current.pullCollection),
+    pushCollection: pick(changes.pushCollection, current.pushCollection),
+    direction: pick(changes.direction, current.direction),
+    intervalSeconds: pick(changes.intervalSeconds, current.intervalSeconds),
+    auth: pick(changes.auth, current.auth),
+    username: pick(changes.username, current.username),
+    caFile: pick(changes.caFile, current.caFile),
+    pageTimeoutSeconds: pick(changes.pageTimeoutSeconds, current.pageTimeoutSeconds),
+  };
+  const keepsSecret = changes.secret === undefined && row.secret !== null;
+  checkPeer({
+    ...merged,
+    url: merged.url ?? undefined,
+    username: merged.username ?? undefined,
+    // The sealed secret stays when none is given: it satisfies the check as it is.
+    ...(changes.secret ? { secret: changes.secret } : keepsSecret ? { secret: 'kept' } : {}),
+  });
+  for (const code of merged.members) if (!(await repo.findMember(ctx.store.db, code))) throw shieldwallError('NOT_FOUND', `no member with code '${code}'; add it first with: shieldwall members add`);
+  if (merged.certificateCn !== current.certificateCn) {
+    if (await repo.findPeerByCertificate(ctx.store.db, merged.certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${merged.certificateCn}' exists already`);
+    if (await repo.findUser(ctx.store.db, merged.certificateCn)) throw shieldwallError('CONFLICT', `'${merged.certificateCn}' is a user's name: its certificate would act as this peer; give the peer a certificate name of its own`);
+  }
+  const update = {
+    certificate_cn: merged.certificateCn,
+    member_code: merged.members[0]!,
+    members: `,${merged.members.join(',')},`,
+    clearance: merged.clearance,
+    roles: `,${merged.roles.join(',')},`,
+    url: merged.url,
+    pull_collection: merged.pullCollection ?? (merged.url ? 'intel' : null),
+    push_collection: merged.pushCollection ?? merged.pullCollection ?? (merged.url ? 'intel' : null),
+    direction: merged.direction,
+    interval_s: merged.intervalSeconds,
+    auth: merged.auth,
+    username: merged.username,
+    ca_file: merged.caFile,
+    page_timeout_s: merged.pageTimeoutSeconds,
+    ...(changes.secret !== undefined ? { secret: changes.secret === null ? null : seal(nodeKey(ctx.config.secretKeyFile), changes.secret) } : {}),
+  };
+  const { secret: _sealed, ...shown } = update;
+  const changed = Object.keys(changes).filter((k) => changes[k as keyof PeerChanges] !== undefined);
+  await audited(ctx, actor, { action: 'directory.peer.update', subject: name, detail: { changed, ...shown, ...(changes.secret !== undefined ? { secret_changed: true } : {}) } }, (db) => repo.updatePeer(db, name, update));
+  return presentPeer({ ...row, ...update, secret: update.secret === undefined ? row.secret : update.secret });
+}
+
+/**
+ * Disables or enables a peer (node administrators). A disabled peer is not synced, and its
+ * certificate is refused; its settings, cursors and provenance stay.
+ */
+export async function setPeerDisabled(ctx: AppContext, actor: Principal, name: string, disabled: boolean): Promise<Peer> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', `only a node administrator ${disabled ? 'disables' : 'enables'} peer nodes`);
+  const row = await existingPeer(ctx, name);
+  const disabledAt = disabled ? (row.disabled_at ?? ctx.clock.now().toISOString()) : null;
+  await audited(ctx, actor, { action: disabled ? 'directory.peer.disable' : 'directory.peer.enable', subject: name, detail: { was_disabled: row.disabled_at !== null } }, (db) => repo.updatePeer(db, name, { disabled_at: disabledAt }));
+  return presentPeer({ ...row, disabled_at: disabledAt });
+}
+
+/**
+ * Removes a peer (node administrators): its certificate no longer acts for anyone. What it
+ * delivered stays on the node, with the provenance records that say so.
+ */
+export async function removePeer(ctx: AppContext, actor: Principal, name: string): Promise<Peer> {
+  if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', 'only a node administrator removes peer nodes');
+  const row = await existingPeer(ctx, name);
+  const { secret: _sealed, ...shown } = row;
+  await audited(ctx, actor, { action: 'directory.peer.delete', subject: name, detail: { ...shown, has_secret: row.secret !== null } }, (db) => repo.deletePeer(db, name));
+  return presentPeer(row);
 }
 
 export async function listPeers(ctx: AppContext): Promise<Peer[]> {

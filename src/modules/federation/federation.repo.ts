@@ -19,8 +19,12 @@ export interface StateChange {
   pulled?: number;
   pushed?: number;
   refused?: number;
+  /** Of refused, those the peer refused when this node pushed to it. */
+  pushRefused?: number;
   lastPullAt?: string;
   lastPushAt?: string;
+  pullOkAt?: string;
+  pushOkAt?: string;
   /** An error to record (failures counts up), or null to record a success (failures back to 0). */
   error?: { message: string; at: string } | null;
 }
@@ -36,13 +40,21 @@ export async function changeState(store: Store, peer: string, change: StateChang
       ...(change.pulled ? { pulled: eb('pulled', '+', change.pulled) } : {}),
       ...(change.pushed ? { pushed: eb('pushed', '+', change.pushed) } : {}),
       ...(change.refused ? { refused: eb('refused', '+', change.refused) } : {}),
+      ...(change.pushRefused ? { push_refused: eb('push_refused', '+', change.pushRefused) } : {}),
+      ...(change.pullOkAt !== undefined ? { pull_ok_at: change.pullOkAt } : {}),
+      ...(change.pushOkAt !== undefined ? { push_ok_at: change.pushOkAt } : {}),
       ...(change.lastPullAt !== undefined ? { last_pull_at: change.lastPullAt } : {}),
       ...(change.lastPushAt !== undefined ? { last_push_at: change.lastPushAt } : {}),
       ...(change.error === null ? { failures: 0 } : {}),
-      ...(change.error ? { last_error: change.error.message, last_error_at: change.error.at, failures: eb('failures', '+', 1) } : {}),
+      ...(change.error ? { last_error: change.error.message, last_error_at: change.error.at, failures: eb('failures', '+', 1), errors: eb('errors', '+', 1) } : {}),
     }))
     .where('peer', '=', peer)
     .execute();
+}
+
+/** Forgets a removed peer's cursors and counts (its provenance records stay). */
+export async function deleteState(store: Store, peer: string): Promise<void> {
+  await store.db.deleteFrom('federation_state').where('peer', '=', peer).execute();
 }
 
 export interface Receipt {

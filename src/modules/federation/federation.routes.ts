@@ -5,7 +5,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Role } from '../../policy/principal.js';
 import * as directory from '../directory/directory.service.js';
-import { PeerBody, PeerSchema, PeerStatusSchema, ProvenanceSchema, SyncResultSchema } from './federation.schema.js';
+import { PeerBody, PeerPatchBody, PeerSchema, PeerStatusSchema, ProvenanceSchema, SyncResultSchema } from './federation.schema.js';
 import * as service from './federation.service.js';
 
 function presentPeer(p: directory.Peer) {
@@ -24,6 +24,8 @@ function presentPeer(p: directory.Peer) {
     username: p.username,
     has_secret: p.hasSecret,
     ca_file: p.caFile,
+    page_timeout_s: p.pageTimeoutSeconds,
+    disabled: p.disabled,
   };
 }
 
@@ -35,11 +37,15 @@ function presentStatus(s: service.PeerStatus) {
     pulled: s.pulled,
     pushed: s.pushed,
     refused: s.refused,
+    push_refused: s.pushRefused,
     last_pull_at: s.lastPullAt,
     last_push_at: s.lastPushAt,
+    pull_ok_at: s.pullOkAt,
+    push_ok_at: s.pushOkAt,
     last_error: s.lastError,
     last_error_at: s.lastErrorAt,
     failures: s.failures,
+    errors: s.errors,
   };
 }
 
@@ -47,6 +53,7 @@ const PeerName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-
 
 export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = () => undefined): FastifyPluginAsync {
   return async (app) => {
+    service.registerMetrics(ctx);
     app.get(
       '/api/v1/peers',
       { config: { permission: 'node:read' }, schema: { summary: 'List peer nodes with their sync state (cursors, counts, last error)', response: { 200: Type.Object({ peers: Type.Array(PeerStatusSchema) }) } } },
@@ -82,9 +89,71 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
           ...(b.username !== undefined ? { username: b.username } : {}),
           ...(b.secret !== undefined ? { secret: b.secret } : {}),
           ...(b.ca_file !== undefined ? { caFile: b.ca_file } : {}),
+          ...(b.page_timeout_s !== undefined ? { pageTimeoutSeconds: b.page_timeout_s } : {}),
         });
         onPeersChanged();
         return reply.status(201).send(presentPeer(peer));
+      },
+    );
+
+    app.patch<{ Params: { name: string }; Body: PeerPatchBody }>(
+      '/api/v1/peers/:name',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Change a peer node (node administrators): what is not given stays; null clears url, username, ca_file or secret', params: PeerName, body: PeerPatchBody, response: { 200: PeerSchema } },
+      },
+      async (request) => {
+        const b = request.body;
+        const peer = await service.updatePeer(ctx, request.principal!, request.params.name, {
+          ...(b.members !== undefined ? { members: b.members } : {}),
+          ...(b.clearance !== undefined ? { clearance: b.clearance } : {}),
+          ...(b.roles !== undefined ? { roles: b.roles as Role[] } : {}),
+          ...(b.certificate_cn !== undefined ? { certificateCn: b.certificate_cn } : {}),
+          ...(b.url !== undefined ? { url: b.url } : {}),
+          ...(b.pull_collection !== undefined ? { pullCollection: b.pull_collection } : {}),
+          ...(b.push_collection !== undefined ? { pushCollection: b.push_collection } : {}),
+          ...(b.direction !== undefined ? { direction: b.direction as directory.PeerDirection } : {}),
+          ...(b.interval_s !== undefined ? { intervalSeconds: b.interval_s } : {}),
+          ...(b.auth !== undefined ? { auth: b.auth as directory.PeerAuth } : {}),
+          ...(b.username !== undefined ? { username: b.username } : {}),
+          ...(b.secret !== undefined ? { secret: b.secret } : {}),
+          ...(b.ca_file !== undefined ? { caFile: b.ca_file } : {}),
+          ...(b.page_timeout_s !== undefined ? { pageTimeoutSeconds: b.page_timeout_s } : {}),
+        });
+        onPeersChanged();
+        return presentPeer(peer);
+      },
+    );
+
+    for (const action of ['disable', 'enable'] as const) {
+      app.post<{ Params: { name: string } }>(
+        `/api/v1/peers/:name/${action}`,
+        {
+          config: { permission: 'directory:write' },
+          schema: {
+            summary: action === 'disable' ? 'Disable a peer node (node administrators): no sync, its certificate refused; settings, cursors and provenance stay' : 'Enable a disabled peer node again (node administrators)',
+            params: PeerName,
+            response: { 200: PeerSchema },
+          },
+        },
+        async (request) => {
+          const peer = await service.setPeerDisabled(ctx, request.principal!, request.params.name, action === 'disable');
+          onPeersChanged();
+          return presentPeer(peer);
+        },
+      );
+    }
+
+    app.delete<{ Params: { name: string } }>(
+      '/api/v1/peers/:name',
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Remove a peer node (node administrators) with its cursors; what it delivered and the provenance records stay', params: PeerName, response: { 204: Type.Null() } },
+      },
+      async (request, reply) => {
+        await service.removePeer(ctx, request.principal!, request.params.name);
+        onPeersChanged();
+        return reply.status(204).send();
       },
     );
 

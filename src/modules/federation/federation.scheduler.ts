@@ -1,11 +1,10 @@
 /**
- * Runs federation in a serving node: every peer with a TAXII URL is pulled on its interval and
+ * Runs federation in a serving node: every enabled peer with a TAXII URL is pulled on its interval and
  * pushed to on its interval and within moments of new intelligence (intel.added). Each peer and
  * direction has its own loop, so a dead or slow peer delays nobody else; failures back off
  * exponentially (1 s doubling to 5 min, with jitter) and are recorded in the peer's state.
  */
 import type { AppContext } from '../../core/context.js';
-import * as directory from '../directory/directory.service.js';
 import * as service from './federation.service.js';
 
 /** How long a push waits after new intelligence, to send what arrives together in one request. */
@@ -101,8 +100,7 @@ export class FederationScheduler {
   async refresh(): Promise<void> {
     if (!this.started) return;
     const wanted = new Map<string, { peer: string; kind: 'pull' | 'push'; intervalMs: number }>();
-    for (const peer of await directory.listPeers(this.ctx)) {
-      if (!peer.url) continue;
+    for (const peer of await service.scheduledPeers(this.ctx)) {
       const intervalMs = peer.intervalSeconds * 1000;
       if (peer.direction === 'pull' || peer.direction === 'both') wanted.set(`${peer.name}:pull`, { peer: peer.name, kind: 'pull', intervalMs });
       if (peer.direction === 'push' || peer.direction === 'both') wanted.set(`${peer.name}:push`, { peer: peer.name, kind: 'push', intervalMs });

@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PEER_AUTH, PEER_DIRECTIONS } from '../directory/directory.service.js';
+import { MAX_PAGE_TIMEOUT_S, PEER_AUTH, PEER_DIRECTIONS } from '../directory/directory.service.js';
 import { ROLES } from '../../policy/principal.js';
 
 const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const MemberCode = Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' });
+
+const PageTimeout = Type.Integer({ minimum: 1, maximum: MAX_PAGE_TIMEOUT_S, description: 'seconds the peer may take to answer one page (headers, then each part of the body); default 30' });
 
 export const PeerSchema = Type.Object({
   name: Type.String(),
@@ -21,6 +23,8 @@ export const PeerSchema = Type.Object({
   username: nullable(Type.String()),
   has_secret: Type.Boolean(),
   ca_file: nullable(Type.String()),
+  page_timeout_s: Type.Integer(),
+  disabled: Type.Boolean(),
 });
 
 export const PeerStatusSchema = Type.Intersect([
@@ -31,11 +35,15 @@ export const PeerStatusSchema = Type.Intersect([
     pulled: Type.Number(),
     pushed: Type.Number(),
     refused: Type.Number(),
+    push_refused: Type.Number(),
     last_pull_at: nullable(Type.String()),
     last_push_at: nullable(Type.String()),
+    pull_ok_at: nullable(Type.String()),
+    push_ok_at: nullable(Type.String()),
     last_error: nullable(Type.String()),
     last_error_at: nullable(Type.String()),
     failures: Type.Integer(),
+    errors: Type.Number(),
   }),
 ]);
 
@@ -55,10 +63,33 @@ export const PeerBody = Type.Object(
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     secret: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'token or password this node presents to the peer; stored sealed, never shown' })),
     ca_file: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    page_timeout_s: Type.Optional(PageTimeout),
   },
   { additionalProperties: false },
 );
 export type PeerBody = Static<typeof PeerBody>;
+
+/** Changes to a peer: what is not given stays; null clears url, username, ca_file or secret. */
+export const PeerPatchBody = Type.Object(
+  {
+    members: Type.Optional(Type.Array(MemberCode, { minItems: 1, maxItems: 100, uniqueItems: true })),
+    certificate_cn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    clearance: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
+    roles: Type.Optional(Type.Array(literalUnion(ROLES), { minItems: 1, uniqueItems: true })),
+    url: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    pull_collection: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    push_collection: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    direction: Type.Optional(literalUnion(PEER_DIRECTIONS)),
+    interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+    auth: Type.Optional(literalUnion(PEER_AUTH)),
+    username: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    secret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
+    ca_file: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])),
+    page_timeout_s: Type.Optional(PageTimeout),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PeerPatchBody = Static<typeof PeerPatchBody>;
 
 const Counts = { objects: Type.Number(), accepted: Type.Number() };
 export const SyncResultSchema = Type.Object({

@@ -5,11 +5,12 @@
  * leaves this node. Scheduling lives in federation.scheduler.ts.
  */
 import { readFileSync } from 'node:fs';
+import { Counter, Gauge } from 'prom-client';
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
-import type { Principal } from '../../policy/principal.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { canAdminister } from '../../policy/rule.js';
 import { hasPermission } from '../../policy/permissions.js';
 import type { StixObject } from '../../stix/types.js';
@@ -17,7 +18,7 @@ import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import * as repo from './federation.repo.js';
-import { TaxiiClient } from './taxii.client.js';
+import { justBefore, TaxiiClient } from './taxii.client.js';
 
 /** Objects asked for per page when pulling, and sent per Add Objects request when pushing. */
 export const PULL_PAGE = 2000;
@@ -43,7 +44,7 @@ function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
     }
   };
   const caFile = link.caFile ?? ctx.config.tlsClientCa;
-  const signature = createHash('sha256').update(JSON.stringify([link.url, link.auth, link.username, link.secret, caFile, ctx.config.tlsCert, ctx.config.tlsKey])).digest('hex');
+  const signature = createHash('sha256').update(JSON.stringify([link.url, link.auth, link.username, link.secret, caFile, ctx.config.tlsCert, ctx.config.tlsKey, link.pageTimeoutSeconds])).digest('hex');
   let byPeer = clients.get(ctx.store);
   if (!byPeer) clients.set(ctx.store, (byPeer = new Map()));
   const cached = byPeer.get(link.name);
@@ -60,6 +61,7 @@ function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
   const client = new TaxiiClient({
     apiRoot: link.url,
     tls,
+    timeoutMs: link.pageTimeoutSeconds * 1000,
     ...(link.auth === 'token' && link.secret ? { token: link.secret } : {}),
     ...(link.auth === 'basic' && link.secret && link.username ? { basic: { username: link.username, password: link.secret } } : {}),
   });
@@ -76,6 +78,8 @@ export async function closeClients(ctx: AppContext): Promise<void> {
 }
 
 async function linkAndPrincipal(ctx: AppContext, name: string): Promise<{ link: directory.PeerLink; principal: Principal }> {
+  const peer = (await directory.listPeers(ctx)).find((p) => p.name === name);
+  if (peer?.disabled) throw shieldwallError('CONFLICT', `peer '${name}' is disabled: enable it first (shieldwall peers enable ${name}, POST /api/v1/peers/${name}/enable)`);
   const link = await directory.peerLink(ctx, name);
   const principal = link && (await directory.principalOfPeer(ctx, name));
   if (!link || !principal) throw shieldwallError('NOT_FOUND', `no enabled peer named '${name}' (shieldwall peers list shows them)`);
@@ -129,21 +133,34 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
     const client = clientFor(ctx, link);
     const state = await repo.getState(ctx.store, name);
     const result: PullResult = { pages: 0, objects: 0, accepted: 0, duplicate: 0, rejected: 0, rejections: [] };
-    const pages = client.rawPages(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: state.pull_cursor } : {}), limit: PULL_PAGE });
+    // From just before the cursor: the objects added at the cursor's very instant come again (a
+    // group sharing one date_added may go on past the page that ended there); they are
+    // duplicates, counted and not stored twice. Every version, so that older ones arrive too.
+    const pages = client.rawPages(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: justBefore(state.pull_cursor) } : {}), limit: PULL_PAGE, versions: 'all' });
     // Where each page ends in the stream, and the cursor it moves to once stored.
     const ends: Array<{ end: number; cursor: string | undefined }> = [];
     let streamed = 0;
     let lastCursor: string | undefined;
+    // A page that fails to arrive ends the stream there: what came before it is stored, and
+    // the cursor moves past it, before the failure is reported.
+    let broken: unknown;
     const first = await pages.next();
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let item = first; !item.done; item = await pages.next()) {
+      for (let item = first; !item.done; ) {
         const page = item.value;
         result.pages++;
         if (page.dateAddedLast) lastCursor = page.dateAddedLast;
-        if (page.empty) continue;
-        streamed += page.body.length;
-        ends.push({ end: streamed, cursor: page.dateAddedLast });
-        yield page.body;
+        if (!page.empty) {
+          streamed += page.body.length;
+          ends.push({ end: streamed, cursor: page.dateAddedLast });
+          yield page.body;
+        }
+        try {
+          item = await pages.next();
+        } catch (error) {
+          broken = error;
+          return;
+        }
       }
     }
     let receipts: Array<{ id: string; version: string }> = [];
@@ -187,12 +204,14 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
     cursor = lastCursor ?? cursor;
     save();
     await saved;
+    if (broken !== undefined) throw broken;
     result.objects = summary.objects;
     result.accepted = summary.accepted;
     result.duplicate = summary.duplicate;
     result.rejected = summary.rejected;
     if (summary.streamErrors.length > 0) throw new Error(`peer ${name} sent what is not a TAXII envelope of STIX objects: ${summary.streamErrors.slice(0, 3).join('; ')}`);
-    await repo.changeState(ctx.store, name, { lastPullAt: ctx.clock.now().toISOString(), error: null });
+    const now = ctx.clock.now().toISOString();
+    await repo.changeState(ctx.store, name, { lastPullAt: now, pullOkAt: now, error: null });
     if (result.rejected > 0) ctx.logger.warn({ peer: name, rejected: result.rejected, first: result.rejections }, 'objects pulled from a peer were refused');
     return result;
   });
@@ -226,6 +245,7 @@ export async function push(ctx: AppContext, name: string): Promise<PushResult> {
       const delivered = await repo.deliveredBy(ctx.store, name, page.objects.map((o) => o.id));
       const outgoing: StixObject[] = [];
       let accepted = 0;
+      let refused = 0;
       for (const object of page.objects) {
         if (delivered.has(`${object.id}|${intel.versionKey(versionOf(object) || undefined)}`)) result.echoes++;
         else outgoing.push(object);
@@ -235,16 +255,17 @@ export async function push(ctx: AppContext, name: string): Promise<PushResult> {
         result.requests++;
         result.objects += outgoing.length;
         accepted = status.success_count;
+        refused = status.failure_count;
         result.accepted += status.success_count;
         result.refused += status.failure_count;
         if (status.failure_count > 0) ctx.logger.warn({ peer: name, refused: status.failure_count, first: (status.failures ?? []).slice(0, 3) }, 'a peer refused objects pushed to it');
         await audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: outgoing.length, refused: status.failure_count, first_seq: cursor, last_seq: page.lastSeq ?? cursor } }]);
       }
       if (page.lastSeq !== undefined) cursor = page.lastSeq;
-      await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, lastPushAt: ctx.clock.now().toISOString() });
+      await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, refused: refused, pushRefused: refused, lastPushAt: ctx.clock.now().toISOString() });
       if (!page.next) break;
     }
-    await repo.changeState(ctx.store, name, { error: null });
+    await repo.changeState(ctx.store, name, { pushOkAt: ctx.clock.now().toISOString(), error: null });
     return result;
   });
 }
@@ -292,12 +313,20 @@ export interface PeerStatus extends directory.Peer {
   pushCursor: number;
   pulled: number;
   pushed: number;
+  /** Objects refused in both directions: by this node when pulled or pushed to it, and by the peer when pushed to it. */
   refused: number;
+  /** Of refused, those the peer refused when this node pushed to it. */
+  pushRefused: number;
   lastPullAt: string | null;
   lastPushAt: string | null;
+  /** When the last pull and push ended in success. */
+  pullOkAt: string | null;
+  pushOkAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
+  /** Failed attempts in a row (0 after a success), and ever. */
   failures: number;
+  errors: number;
 }
 
 /** Peers with their sync state (node readers). */
@@ -315,12 +344,145 @@ export async function peerStatus(ctx: AppContext, actor: Principal, name?: strin
       pulled: Number(s?.pulled ?? 0),
       pushed: Number(s?.pushed ?? 0),
       refused: Number(s?.refused ?? 0),
+      pushRefused: Number(s?.push_refused ?? 0),
       lastPullAt: s?.last_pull_at ?? null,
       lastPushAt: s?.last_push_at ?? null,
+      pullOkAt: s?.pull_ok_at ?? null,
+      pushOkAt: s?.push_ok_at ?? null,
       lastError: s?.last_error ?? null,
       lastErrorAt: s?.last_error_at ?? null,
       failures: s?.failures ?? 0,
+      errors: Number(s?.errors ?? 0),
     };
+  });
+}
+
+/** The peers the scheduler syncs: those with a TAXII URL, a direction, and not disabled. */
+export async function scheduledPeers(ctx: AppContext): Promise<directory.Peer[]> {
+  return (await directory.listPeers(ctx)).filter((p) => p.url !== null && p.direction !== 'none' && !p.disabled);
+}
+
+/** Changes a peer's settings (node administrators, audited); its cursors and counts stay. */
+export async function updatePeer(ctx: AppContext, actor: Principal, name: string, changes: directory.PeerChanges): Promise<directory.Peer> {
+  const peer = await directory.updatePeer(ctx, actor, name, changes);
+  // The connection is made again with the new settings when next used.
+  const cached = clients.get(ctx.store)?.get(name);
+  if (cached) {
+    clients.get(ctx.store)!.delete(name);
+    void cached.client.close().catch(() => undefined);
+  }
+  return peer;
+}
+
+/** Disables or enables a peer (node administrators, audited). */
+export async function setPeerDisabled(ctx: AppContext, actor: Principal, name: string, disabled: boolean): Promise<directory.Peer> {
+  return directory.setPeerDisabled(ctx, actor, name, disabled);
+}
+
+/**
+ * Removes a peer (node administrators, audited) with its cursors and counts; the objects it
+ * delivered and their provenance records stay.
+ */
+export async function removePeer(ctx: AppContext, actor: Principal, name: string): Promise<void> {
+  await directory.removePeer(ctx, actor, name);
+  await repo.deleteState(ctx.store, name);
+  const cached = clients.get(ctx.store)?.get(name);
+  if (cached) {
+    clients.get(ctx.store)!.delete(name);
+    void cached.client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Per-peer figures for /metrics, read from the store when scraped (the state is shared by
+ * every process of a node and outlives restarts): objects in and out, refusals, failed
+ * attempts, when each direction last ended in success, and how long ago that was (the lag).
+ */
+export function registerMetrics(ctx: AppContext): void {
+  const registry = ctx.metrics.registry;
+  if (registry.getSingleMetric('shieldwall_federation_objects_total')) return;
+  let snapshot: { at: number; rows: Promise<PeerStatus[]> } | undefined;
+  const statuses = () => {
+    if (!snapshot || Date.now() - snapshot.at > 1000) snapshot = { at: Date.now(), rows: peerStatus(ctx, SYSTEM_PRINCIPAL) };
+    return snapshot.rows;
+  };
+  const directions = (p: PeerStatus) => [...(p.direction === 'pull' || p.direction === 'both' ? (['pull'] as const) : []), ...(p.direction === 'push' || p.direction === 'both' ? (['push'] as const) : [])];
+  const seconds = (iso: string) => Date.parse(iso) / 1000;
+  new Counter({
+    name: 'shieldwall_federation_objects_total',
+    help: 'STIX object versions a peer delivered to this node (in) and accepted from it (out).',
+    labelNames: ['peer', 'direction'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await statuses()) {
+        this.inc({ peer: p.name, direction: 'in' }, p.pulled);
+        this.inc({ peer: p.name, direction: 'out' }, p.pushed);
+      }
+    },
+  });
+  new Counter({
+    name: 'shieldwall_federation_refused_total',
+    help: 'Objects refused: by this node when a peer delivered them (in), by the peer when pushed to it (out).',
+    labelNames: ['peer', 'direction'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await statuses()) {
+        this.inc({ peer: p.name, direction: 'in' }, Math.max(0, p.refused - p.pushRefused));
+        this.inc({ peer: p.name, direction: 'out' }, p.pushRefused);
+      }
+    },
+  });
+  new Counter({
+    name: 'shieldwall_federation_errors_total',
+    help: 'Pulls and pushes with a peer that failed (connection, timeout, answer).',
+    labelNames: ['peer'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await statuses()) this.inc({ peer: p.name }, p.errors);
+    },
+  });
+  new Gauge({
+    name: 'shieldwall_federation_failures_in_a_row',
+    help: 'Failed attempts with a peer since its last success.',
+    labelNames: ['peer'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await statuses()) this.set({ peer: p.name }, p.failures);
+    },
+  });
+  new Gauge({
+    name: 'shieldwall_federation_last_success_timestamp_seconds',
+    help: 'When the last pull from or push to a peer ended in success (Unix time).',
+    labelNames: ['peer', 'direction'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await statuses()) {
+        if (p.pullOkAt) this.set({ peer: p.name, direction: 'pull' }, seconds(p.pullOkAt));
+        if (p.pushOkAt) this.set({ peer: p.name, direction: 'push' }, seconds(p.pushOkAt));
+      }
+    },
+  });
+  new Gauge({
+    name: 'shieldwall_federation_lag_seconds',
+    help: 'Seconds since this node was last in step with an enabled peer in a direction (the end of its last successful pull or push; since the peer was added when none has succeeded).',
+    labelNames: ['peer', 'direction'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const now = ctx.clock.now().getTime() / 1000;
+      for (const p of await statuses()) {
+        if (p.disabled || p.url === null) continue;
+        for (const direction of directions(p)) {
+          const ok = direction === 'pull' ? p.pullOkAt : p.pushOkAt;
+          this.set({ peer: p.name, direction }, Math.max(0, now - seconds(ok ?? p.createdAt)));
+        }
+      }
+    },
   });
 }
 

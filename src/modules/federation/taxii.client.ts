@@ -19,6 +19,9 @@ export interface TaxiiClientOptions {
   timeoutMs?: number;
 }
 
+/** Which versions of each object to ask for (TAXII 2.1 section 3.4.1, match[version]). */
+export type VersionMatch = 'all' | 'last' | 'first';
+
 /** A TAXII server answered with an error (or not with TAXII at all). */
 export class TaxiiClientError extends Error {
   constructor(
@@ -66,14 +69,36 @@ function describeError(text: string): string {
   }
 }
 
+/**
+ * A timestamp just before the one given (one microsecond, at microsecond precision): as
+ * `added_after`, which is strictly after, it asks again for every object added at that very
+ * instant. A server may add many objects at one date_added, and a page may end inside such a
+ * group: resuming strictly after it would skip the rest of the group.
+ */
+export function justBefore(timestamp: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(timestamp.trim());
+  const whole = m ? Date.parse(`${m[1]}${m[3]}`) : Number.NaN;
+  if (!m || Number.isNaN(whole)) throw new TaxiiClientError(200, '', `X-TAXII-Date-Added-Last '${timestamp}' is not an RFC 3339 timestamp`);
+  // Microseconds since the epoch, exactly (a double would round them).
+  const micros = BigInt(whole) * 1000n + BigInt((m[2] ?? '').padEnd(6, '0').slice(0, 6)) - 1n;
+  const seconds = micros / 1_000_000n;
+  const fraction = micros % 1_000_000n;
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.toString().padStart(6, '0')}Z`;
+}
+
+/** The undici error codes of an answer that did not come in time. */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
 export class TaxiiClient {
   private readonly root: string;
+  private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly headers: Record<string, string>;
 
   constructor(options: TaxiiClientOptions) {
     this.root = options.apiRoot.endsWith('/') ? options.apiRoot : `${options.apiRoot}/`;
     const timeout = options.timeoutMs ?? 30_000;
+    this.timeoutMs = timeout;
     const tls = options.tls ?? {};
     this.dispatcher = new Agent({
       headersTimeout: timeout,
@@ -117,7 +142,7 @@ export class TaxiiClient {
    * carries where to resume, so a caller that stores it after handling the page never fetches
    * everything again after a restart.
    */
-  async *objects(collection: string, options: { addedAfter?: string; limit?: number } = {}): AsyncGenerator<ObjectsPage> {
+  async *objects(collection: string, options: { addedAfter?: string; limit?: number; versions?: VersionMatch } = {}): AsyncGenerator<ObjectsPage> {
     for await (const page of this.rawPages(collection, options)) {
       const envelope = (page.empty ? {} : JSON.parse(page.body.toString('utf8'))) as { objects?: StixObject[] };
       yield { objects: envelope.objects ?? [], dateAddedLast: page.dateAddedLast };
@@ -129,12 +154,13 @@ export class TaxiiClient {
    * hands them to a streaming parser. Paging needs only `more` and `next`: read from the head of
    * an envelope laid out as Shieldwall's are, else from the parsed envelope.
    */
-  async *rawPages(collection: string, options: { addedAfter?: string; limit?: number } = {}): AsyncGenerator<RawPage> {
+  async *rawPages(collection: string, options: { addedAfter?: string; limit?: number; versions?: VersionMatch } = {}): AsyncGenerator<RawPage> {
     const limit = options.limit ?? 1000;
     const fetchPage = async (query: { next?: string; addedAfter?: string }) => {
       const params = new URLSearchParams({ limit: String(limit) });
       if (query.next) params.set('next', query.next);
       if (query.addedAfter) params.set('added_after', query.addedAfter);
+      if (options.versions) params.set('match[version]', options.versions);
       const { body, headers } = await this.callRaw(`collections/${encodeURIComponent(collection)}/objects/`, params);
       const dateAddedLast = headers['x-taxii-date-added-last'] as string | undefined;
       const head = /^\{"more":(true|false),"next":("(?:[^"\\]|\\.)*"),"objects":\[/.exec(body.subarray(0, 2048).toString('latin1'));
@@ -157,8 +183,17 @@ export class TaxiiClient {
       let following: { next?: string; addedAfter?: string } | undefined;
       if (more) {
         if (next) following = { next, ...(query.addedAfter ? { addedAfter: query.addedAfter } : {}) };
-        else if (dateAddedLast) following = { addedAfter: dateAddedLast };
-        else throw new TaxiiClientError(200, this.root, 'the server says more objects follow but gives neither next nor X-TAXII-Date-Added-Last');
+        else if (dateAddedLast) {
+          // Paged by added_after alone: ask again from just before the page's last date_added, so
+          // that the rest of a group sharing it is not skipped (what came twice is a duplicate).
+          // A page that ends where it began gets no further: more objects share one date_added
+          // than one page holds, and this server cannot be paged without skipping some.
+          const resume = justBefore(dateAddedLast);
+          if (resume === query.addedAfter) {
+            throw new TaxiiClientError(200, this.root, `more than one page of objects share date_added ${dateAddedLast}, and the server gives no next: it cannot be paged without skipping objects; ask its operator to support next, or raise its page size`);
+          }
+          following = { addedAfter: resume };
+        } else throw new TaxiiClientError(200, this.root, 'the server says more objects follow but gives neither next nor X-TAXII-Date-Added-Last');
       }
       return { page: { body, empty, dateAddedLast }, following };
     };
@@ -177,8 +212,18 @@ export class TaxiiClient {
 
   private async callRaw(path: string, params: URLSearchParams): Promise<{ body: Buffer; headers: Record<string, string | string[] | undefined> }> {
     const url = `${new URL(path, this.root).href}?${params}`;
-    const response = await request(url, { method: 'GET', dispatcher: this.dispatcher, headers: this.headers });
-    const body = Buffer.from(await response.body.arrayBuffer());
+    let response: Dispatcher.ResponseData;
+    let body: Buffer;
+    try {
+      response = await request(url, { method: 'GET', dispatcher: this.dispatcher, headers: this.headers });
+      body = Buffer.from(await response.body.arrayBuffer());
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code && TIMEOUT_CODES.has(code)) {
+        throw new Error(`${url} sent no answer within the peer's page timeout of ${this.timeoutMs / 1000} s (${code}): raise it with shieldwall peers edit NAME --page-timeout SECONDS`, { cause: error });
+      }
+      throw error;
+    }
     if (response.statusCode >= 300) throw new TaxiiClientError(response.statusCode, url, describeError(body.toString('utf8')));
     const type = String(response.headers['content-type'] ?? '');
     if (!type.startsWith('application/taxii+json')) throw new TaxiiClientError(response.statusCode, url, `answered ${type || 'no content type'}, not a TAXII resource`);

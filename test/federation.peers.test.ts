@@ -1,0 +1,233 @@
+/**
+ * Federation with a third-party TAXII 2.1 server (a fake one, in this process): pulls that lose
+ * nothing when many objects share one date_added and the pull breaks off, every version of an
+ * object, a per-peer page timeout, push refusals and cursors as FEDERATION.md says, per-peer
+ * metrics, and peers edited, disabled, enabled and removed by node administrators.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as audit from '../src/modules/audit/audit.service.js';
+import { createPeer, upsertMembers } from '../src/modules/directory/directory.service.js';
+import * as federation from '../src/modules/federation/federation.service.js';
+import * as intel from '../src/modules/intel/intel.service.js';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { DIALECTS, dialectSkip } from './support/dialects.js';
+import { indicator } from './support/factories.js';
+import { FakeTaxiiPeer } from './support/federation.js';
+import { createTestNode, TEST_MEMBER, type TestNode } from './support/node.js';
+
+const FRA = { code: 'FRA', name: 'France', kind: 'ally' as const, country: 'FR', identityId: null };
+
+for (const dialect of DIALECTS) {
+  describe(`federation with a third-party TAXII server (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+    let node: TestNode;
+    const fakes: FakeTaxiiPeer[] = [];
+    const admin = () => ({ authorization: `Bearer ${node.tokens['node-admin']}` });
+
+    /** A fake peer, and the peer that pulls from (or pushes to) it on this node. */
+    const peerOn = async (name: string, direction: 'pull' | 'push', extra: Record<string, unknown> = {}) => {
+      const fake = new FakeTaxiiPeer();
+      await fake.start();
+      fakes.push(fake);
+      const created = await node.app.inject({
+        method: 'POST',
+        url: '/api/v1/peers',
+        headers: admin(),
+        payload: { name, members: [TEST_MEMBER], clearance: 0, roles: ['analyst'], url: fake.apiRoot, pull_collection: 'c1', direction, auth: 'none', ...extra },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      return fake;
+    };
+    const storedCount = async (ids: string[]) => {
+      let n = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await node.ctx.store.db.selectFrom('stix_objects').select('id').distinct().where('id', 'in', ids.slice(i, i + 500)).execute();
+        n += rows.length;
+      }
+      return n;
+    };
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [FRA]);
+    });
+    after(async () => {
+      await federation.closeClients(node.ctx);
+      await Promise.all(fakes.map((f) => f.stop()));
+      await node?.close();
+    });
+
+    it('a pull broken off inside a group sharing one date_added resumes and loses none of it', async () => {
+      const fake = await peerOn('same-date', 'pull');
+      const dateAdded = '2025-03-01T10:00:00.000Z';
+      const objects = Array.from({ length: 1200 }, (_, i) => indicator({ name: `same date ${i}`, object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      fake.entries.push(...objects.map((object) => ({ object, dateAdded })));
+      fake.pageSize = 50;
+      fake.breakAfter = 150;
+      await assert.rejects(federation.pull(node.ctx, 'same-date'));
+      const before = await storedCount(objects.map((o) => o.id));
+      assert.ok(before >= 100 && before < 1200, `stored before the break: ${before}`);
+      const [state] = await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'same-date');
+      assert.ok(state!.pullCursor, 'the cursor moved with the pages stored before the break');
+      // The node comes back: new connections, the cursor from the store.
+      await federation.closeClients(node.ctx);
+      const resumed = await federation.pull(node.ctx, 'same-date');
+      assert.equal(resumed.rejected, 0, resumed.rejections.join('; '));
+      assert.equal(await storedCount(objects.map((o) => o.id)), 1200, 'every object of the group is on the node');
+      assert.equal(resumed.accepted, 1200 - before);
+      // What was stored before the break came again and was counted a duplicate, not stored twice.
+      assert.equal(resumed.duplicate, before);
+      const versions = await node.ctx.store.db.selectFrom('stix_objects').select('id').where('id', '=', objects[0]!.id).execute();
+      assert.equal(versions.length, 1);
+      // A later addition with the same date_added (a server with coarse timestamps) still arrives.
+      const late = indicator({ name: 'late, same date', object_marking_refs: [TLP2_MARKING_IDS.clear] });
+      fake.entries.push({ object: late, dateAdded });
+      const again = await federation.pull(node.ctx, 'same-date');
+      assert.equal(again.accepted, 1);
+      assert.equal(await storedCount([late.id]), 1);
+    });
+
+    it('pulls every version of an object (match[version]=all), not only the last', async () => {
+      const fake = await peerOn('all-versions', 'pull');
+      const v1 = indicator({ name: 'first version', object_marking_refs: [TLP2_MARKING_IDS.clear], modified: '2025-01-01T00:00:00.000Z' });
+      const v2 = { ...v1, name: 'second version', modified: '2025-02-01T00:00:00.000Z' };
+      const v3 = { ...v1, name: 'third version', modified: '2025-03-01T00:00:00.000Z' };
+      fake.entries.push({ object: v1, dateAdded: '2025-01-01T00:00:00.100Z' }, { object: v2, dateAdded: '2025-02-01T00:00:00.100Z' }, { object: v3, dateAdded: '2025-03-01T00:00:00.100Z' });
+      const result = await federation.pull(node.ctx, 'all-versions');
+      assert.equal(result.rejected, 0, result.rejections.join('; '));
+      assert.ok(fake.objectQueries().every((q) => q.get('match[version]') === 'all'), 'every Get Objects request asks for all versions');
+      const versions = await intel.getVersions(node.ctx, SYSTEM_PRINCIPAL, v1.id);
+      assert.deepEqual(versions.map((v) => v.name).sort(), ['first version', 'second version', 'third version']);
+    });
+
+    it('waits for a slow first page as long as the peer setting says, and no longer', async () => {
+      const fake = await peerOn('slow', 'pull', { page_timeout_s: 1 });
+      fake.entries.push({ object: indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }), dateAdded: '2025-01-01T00:00:00Z' });
+      fake.delayMs = 2500;
+      const shown = await node.app.inject({ method: 'GET', url: '/api/v1/peers/slow', headers: admin() });
+      assert.equal(shown.json().page_timeout_s, 1);
+      const failed = await node.app.inject({ method: 'POST', url: '/api/v1/peers/slow/sync', headers: admin() });
+      assert.equal(failed.statusCode, 502, failed.body);
+      assert.match(failed.json().error.message, /timeout|timed out/i);
+      const edited = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/slow', headers: admin(), payload: { page_timeout_s: 120 } });
+      assert.equal(edited.statusCode, 200, edited.body);
+      const synced = await node.app.inject({ method: 'POST', url: '/api/v1/peers/slow/sync', headers: admin() });
+      assert.equal(synced.statusCode, 200, synced.body);
+      assert.equal(synced.json().pull.accepted, 1);
+      const bad = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/slow', headers: admin(), payload: { page_timeout_s: 0 } });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().error.message, /page_timeout_s/);
+    });
+
+    it('counts the objects a peer refuses in its refused, and moves the push cursor per request', async () => {
+      const fake = await peerOn('refuser', 'push');
+      // Everything readable to the peer on this node so far, then 1,200 more: at least two requests.
+      const fresh = Array.from({ length: 1200 }, (_, i) => indicator({ name: `to push ${i}`, object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      await intel.ingestObjects(node.ctx, SYSTEM_PRINCIPAL, fresh);
+      fake.refuse = new Set([fresh[0]!.id, fresh[1]!.id, fresh[1199]!.id]);
+      fake.failAddFrom = 2;
+      await assert.rejects(federation.push(node.ctx, 'refuser'), /500/);
+      const [afterFirst] = await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'refuser');
+      assert.equal(fake.received.length + afterFirst!.refused, federation.PUSH_BATCH, 'one request went through');
+      assert.ok(afterFirst!.pushCursor > 0, 'the cursor moved past the accepted request');
+      const sentFirst = fake.received.length + afterFirst!.refused;
+      fake.failAddFrom = undefined;
+      const rest = await federation.push(node.ctx, 'refuser');
+      const [done] = await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'refuser');
+      const ids = fake.received.map((o) => o.id);
+      assert.equal(new Set(ids).size, ids.length, 'nothing sent twice');
+      assert.ok(fresh.slice(2, 1199).every((o) => ids.includes(o.id)), 'every object the peer accepts arrived');
+      assert.equal(done!.refused, 3, 'refusals are counted in the state');
+      assert.equal(rest.objects + sentFirst, ids.length + 3);
+      assert.equal(done!.pushed, ids.length);
+    });
+
+    it('exposes per-peer figures on /metrics', async () => {
+      const source = await peerOn('metered-in', 'pull');
+      for (const at of ['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z']) source.entries.push({ object: indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }), dateAdded: at });
+      assert.equal((await node.app.inject({ method: 'POST', url: '/api/v1/peers/metered-in/sync', headers: admin() })).statusCode, 200);
+      const sink = await peerOn('metered-out', 'push');
+      const mine = Array.from({ length: 3 }, () => indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      await intel.ingestObjects(node.ctx, SYSTEM_PRINCIPAL, mine);
+      sink.failAddFrom = 1;
+      assert.equal((await node.app.inject({ method: 'POST', url: '/api/v1/peers/metered-out/sync', headers: admin() })).statusCode, 502);
+      sink.failAddFrom = undefined;
+      sink.refuse = new Set([mine[0]!.id]);
+      assert.equal((await node.app.inject({ method: 'POST', url: '/api/v1/peers/metered-out/sync', headers: admin() })).statusCode, 200);
+      const metrics = await node.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(metrics.statusCode, 200);
+      const value = (name: string, labels: string) => {
+        const line = metrics.body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+        assert.ok(line, `${name}{${labels}} in /metrics`);
+        return Number(line.split(' ').pop());
+      };
+      assert.equal(value('shieldwall_federation_objects_total', 'peer="metered-in",direction="in"'), 2);
+      assert.equal(value('shieldwall_federation_refused_total', 'peer="metered-out",direction="out"'), 1);
+      assert.equal(value('shieldwall_federation_refused_total', 'peer="metered-out",direction="in"'), 0);
+      assert.equal(value('shieldwall_federation_objects_total', 'peer="metered-out",direction="out"'), sink.received.length);
+      assert.ok(sink.received.length >= 2);
+      assert.equal(value('shieldwall_federation_errors_total', 'peer="metered-out"'), 1);
+      assert.equal(value('shieldwall_federation_errors_total', 'peer="metered-in"'), 0);
+      assert.equal(value('shieldwall_federation_failures_in_a_row', 'peer="metered-out"'), 0);
+      const last = value('shieldwall_federation_last_success_timestamp_seconds', 'peer="metered-in",direction="pull"');
+      assert.ok(Math.abs(last - Date.now() / 1000) < 600, `last success ${last}`);
+      const lag = value('shieldwall_federation_lag_seconds', 'peer="metered-out",direction="push"');
+      assert.ok(lag >= 0 && lag < 600, `lag ${lag}`);
+    });
+
+    it('node administrators edit, disable, enable and remove peers; provenance stays', async () => {
+      const fake = await peerOn('editable', 'pull');
+      fake.entries.push({ object: indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }), dateAdded: '2025-01-01T00:00:00Z' });
+      await federation.pull(node.ctx, 'editable');
+      const analyst = { authorization: `Bearer ${node.tokens.analyst}` };
+      for (const [method, url] of [['PATCH', '/api/v1/peers/editable'], ['POST', '/api/v1/peers/editable/disable'], ['POST', '/api/v1/peers/editable/enable'], ['DELETE', '/api/v1/peers/editable']] as const) {
+        const refused = await node.app.inject({ method, url, headers: analyst, ...(method === 'PATCH' ? { payload: { interval_s: 5 } } : {}) });
+        assert.equal(refused.statusCode, 403, `${method} ${url}: ${refused.body}`);
+      }
+      const missing = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/nobody', headers: admin(), payload: { interval_s: 5 } });
+      assert.equal(missing.statusCode, 404);
+      const edited = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/editable', headers: admin(), payload: { interval_s: 5, members: ['FRA', TEST_MEMBER] } });
+      assert.equal(edited.statusCode, 200, edited.body);
+      assert.deepEqual([edited.json().interval_s, edited.json().members], [5, ['FRA', TEST_MEMBER]]);
+      const badMember = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/editable', headers: admin(), payload: { members: ['XXX'] } });
+      assert.equal(badMember.statusCode, 404);
+      assert.match(badMember.json().error.message, /XXX/);
+      const noUrl = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/editable', headers: admin(), payload: { url: null } });
+      assert.equal(noUrl.statusCode, 400);
+      assert.match(noUrl.json().error.message, /direction/);
+
+      const disabled = await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/disable', headers: admin() });
+      assert.equal(disabled.statusCode, 200, disabled.body);
+      assert.equal(disabled.json().disabled, true);
+      const blocked = await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/sync', headers: admin() });
+      assert.equal(blocked.statusCode, 409, blocked.body);
+      assert.match(blocked.json().error.message, /enable/);
+      const enabled = await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/enable', headers: admin() });
+      assert.equal(enabled.json().disabled, false);
+      assert.equal((await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/sync', headers: admin() })).statusCode, 200);
+
+      const delivered = (await node.ctx.store.db.selectFrom('federation_provenance').select('object_id').where('peer', '=', 'editable').execute()).length;
+      assert.ok(delivered > 0);
+      const removed = await node.app.inject({ method: 'DELETE', url: '/api/v1/peers/editable', headers: admin() });
+      assert.equal(removed.statusCode, 204, removed.body);
+      assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/peers/editable', headers: admin() })).statusCode, 404);
+      assert.equal((await node.ctx.store.db.selectFrom('federation_provenance').select('object_id').where('peer', '=', 'editable').execute()).length, delivered, 'provenance is kept');
+      assert.equal((await node.app.inject({ method: 'DELETE', url: '/api/v1/peers/editable', headers: admin() })).statusCode, 404);
+
+      const actions: string[] = [];
+      for await (const entry of audit.entries(node.ctx)) if (entry.subject === 'editable') actions.push(entry.action);
+      for (const action of ['directory.peer.update', 'directory.peer.disable', 'directory.peer.enable', 'directory.peer.delete']) assert.ok(actions.includes(action), `${action} is audited: ${actions.join(', ')}`);
+    });
+
+    it('the scheduler leaves a disabled peer alone', async () => {
+      await peerOn('awake', 'pull');
+      await createPeer(node.ctx, SYSTEM_PRINCIPAL, { name: 'asleep', members: ['FRA'], clearance: 0, roles: ['analyst'], url: 'http://127.0.0.1:1/taxii2/x/', direction: 'pull', auth: 'none' });
+      const disabled = await node.app.inject({ method: 'POST', url: '/api/v1/peers/asleep/disable', headers: admin() });
+      assert.equal(disabled.statusCode, 200, disabled.body);
+      const scheduled = (await federation.scheduledPeers(node.ctx)).map((p) => p.name);
+      assert.ok(!scheduled.includes('asleep'), scheduled.join(', '));
+      assert.ok(scheduled.includes('awake'));
+    });
+  });
+}
