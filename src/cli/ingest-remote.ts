@@ -25,7 +25,9 @@ interface RemoteAnswer {
 
 export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: RemoteOptions): Promise<IngestSummary> {
   const started = Date.now();
-  const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024 });
+  // The node judges depth by its own limit; bytes that are not UTF-8 are refused here already,
+  // with their offset in the file rather than in the bundles sent.
+  const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER });
   const endpoint = new URL('/api/v1/bundles?outcomes=all', options.url);
   const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
   const streamErrors: string[] = [];
@@ -66,7 +68,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   for await (const entry of reader.entries(chunks)) {
     if (entry.kind === 'error') {
       if (entry.index === undefined) streamErrors.push(entry.message);
-      else record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: '$', rule: 'structure', message: entry.message }] });
+      else record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: entry.path ?? '$', rule: entry.rule ?? 'structure', message: entry.message }] });
       continue;
     }
     try {

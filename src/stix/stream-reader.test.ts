@@ -117,3 +117,36 @@ describe('StixStreamReader', () => {
     );
   });
 });
+
+describe('StixStreamReader limits', () => {
+  const deep = (levels: number) => `{"type":"note","id":"note--1","x":${'{"a":'.repeat(levels - 2)}{}${'}'.repeat(levels - 2)}}`;
+
+  it('rejects an object deeper than maxDepth with its path, whatever the chunk size, and goes on', async () => {
+    const text = `{"type":"bundle","objects":[${deep(10)},{"type":"note","id":"note--2"},${deep(9)}]}`;
+    for (const size of [1, 3, 7, 64, 100000]) {
+      const reader = new StixStreamReader({ maxObjectBytes: 1 << 20, maxDepth: 9 });
+      const entries: StreamEntry[] = [];
+      for await (const e of reader.entries(chunked(text, size))) entries.push(e);
+      assert.deepEqual(entries.map((e) => e.kind), ['error', 'object', 'object'], `chunk size ${size}`);
+      const error = entries[0] as Extract<StreamEntry, { kind: 'error' }>;
+      assert.equal(error.rule, 'object-depth');
+      assert.equal(error.path, '$.x.a.a.a.a.a.a.a.a');
+      assert.match(error.message, /limit of 9 levels: level 10/);
+    }
+  });
+
+  it('rejects bytes that are not UTF-8 with their stream offset; characters split by chunks are fine', async () => {
+    const head = Buffer.from('[{"type":"note","id":"note--1","content":"caf');
+    const text = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from('"},{"type":"note","id":"note--2","content":"café ✓"}]')]);
+    for (const size of [1, 2, 5, 100000]) {
+      const { entries } = await read(text, size);
+      assert.deepEqual(entries.map((e) => e.kind), ['error', 'object'], `chunk size ${size}`);
+      assert.match((entries[0] as { message: string }).message, new RegExp(`invalid UTF-8 at byte ${head.length} \\(0xe9\\)`));
+      assert.deepEqual(objects(entries), [{ type: 'note', id: 'note--2', content: 'café ✓' }]);
+    }
+    const ndjson = Buffer.concat([Buffer.from('{"type":"note","id":"note--1"}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]);
+    const { entries } = await read(ndjson, 4);
+    assert.equal(entries[1]!.kind, 'error');
+    assert.match((entries[1] as { message: string }).message, /object on line 2: invalid UTF-8 at byte 37 \(0xff\)/);
+  });
+});

@@ -4,6 +4,7 @@
  * holds more than one object's bytes: it scans the bytes, cuts out each object's text, and
  * hands it on with its byte offset. Pure: it reads from whatever async iterable it is given.
  */
+import { decodeUtf8, DEFAULT_MAX_OBJECT_DEPTH, depthMessage, invalidUtf8Offset, textDepthProblem } from './depth.js';
 
 export interface StreamHeader {
   format: 'bundle' | 'array' | 'ndjson' | 'object' | 'empty' | undefined;
@@ -14,10 +15,22 @@ export interface StreamHeader {
 
 export type StreamEntry =
   | { kind: 'object'; index: number; offset: number; line: number | undefined; text: string }
-  | { kind: 'error'; index: number | undefined; offset: number; line: number | undefined; message: string };
+  | {
+      kind: 'error';
+      index: number | undefined;
+      offset: number;
+      line: number | undefined;
+      message: string;
+      /** What was wrong with the object, for its rejection: see the rules in docs/STIX.md. */
+      rule?: 'object-size' | 'object-depth' | 'utf8';
+      /** Where in the object, when known (JSONPath-like). */
+      path?: string;
+    };
 
 export interface StreamReaderOptions {
   maxObjectBytes: number;
+  /** Deepest nesting of objects and arrays in one object (the object itself is 1). */
+  maxDepth?: number;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -80,6 +93,27 @@ function endsInOpenEscape(chunk: Buffer, from: number, length: number): boolean 
   return (backslashes & 1) === 1;
 }
 
+type ObjectProblem = { rule: 'object-depth' | 'utf8'; message: string; path?: string };
+
+/**
+ * An object's text, or what makes its bytes unfit to parse: invalid UTF-8 (with the stream
+ * offset of the first bad byte; never replaced by U+FFFD) or nesting deeper than maxDepth (with
+ * the path; not measured when maxDepth is undefined).
+ */
+function objectText(bytes: Buffer, offset: number, maxDepth: number | undefined, what: string): { text: string } | ObjectProblem {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) {
+    const bad = invalidUtf8Offset(bytes) ?? 0;
+    return {
+      rule: 'utf8',
+      message: `${what}: invalid UTF-8 at byte ${offset + bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')}); STIX content is UTF-8 (RFC 8259 section 8.1): re-encode the file (e.g. iconv -f latin1 -t utf-8) and send it again`,
+    };
+  }
+  const deep = maxDepth === undefined ? undefined : textDepthProblem(bytes, maxDepth);
+  if (!deep) return { text };
+  return { rule: 'object-depth', path: deep.path, message: `${what}: ${depthMessage({ ...deep, offset: offset + deep.offset! }, maxDepth!).replace(' of the object)', ' of the stream)')}` };
+}
+
 function displayByte(c: number): string {
   return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
@@ -87,11 +121,13 @@ function displayByte(c: number): string {
 export class StixStreamReader {
   readonly header: StreamHeader = { format: undefined, specVersion: undefined, bundleId: undefined };
   readonly #maxObjectBytes: number;
+  readonly #maxDepth: number;
   /** Bytes of the stream read so far. */
   bytesRead = 0;
 
   constructor(options: StreamReaderOptions) {
     this.#maxObjectBytes = options.maxObjectBytes;
+    this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_OBJECT_DEPTH;
   }
 
   /** Yields every object (as text) and every structural error, in stream order. */
@@ -153,15 +189,23 @@ export class StixStreamReader {
     let line = 1;
     let index = 0;
     const maxObjectBytes = this.#maxObjectBytes;
+    const maxDepth = this.#maxDepth;
     function* finish(end: number): Generator<StreamEntry> {
       if (oversized) {
-        yield { kind: 'error', index, offset: lineStart, line, message: `object on line ${line} is larger than the limit of ${maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
+        yield { kind: 'error', index, offset: lineStart, line, rule: 'object-size', message: `object on line ${line} is larger than the limit of ${maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
         index++;
       } else {
-        const text = (pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)).toString('utf8').trim();
-        if (text.length > 0) {
-          yield { kind: 'object', index, offset: lineStart, line, text };
+        const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        const read = objectText(bytes, lineStart, maxDepth, `object on line ${line}`);
+        if (!('text' in read)) {
+          yield { kind: 'error', index, offset: lineStart, line, ...read };
           index++;
+        } else {
+          const text = read.text.trim();
+          if (text.length > 0) {
+            yield { kind: 'object', index, offset: lineStart, line, text };
+            index++;
+          }
         }
       }
       pending = [];
@@ -208,6 +252,9 @@ export class StixStreamReader {
     let captureBytes = 0;
     let captureOversized = false;
     let captureOffset = 0;
+    /** The object being captured nests deeper than the limit (its path is found at its end). */
+    let captureTooDeep = false;
+    const maxDepth = this.#maxDepth;
     let index = 0;
     // Key tracking inside a top-level object.
     let expectKey = false;
@@ -274,6 +321,7 @@ export class StixStreamReader {
               captureParts = [];
               captureBytes = 0;
               captureOversized = false;
+              captureTooDeep = false;
               captureOffset = base + i;
             } else if (c === OPEN_BRACKET) {
               where = Where.ObjectList;
@@ -312,7 +360,7 @@ export class StixStreamReader {
               continue;
             }
             if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-              depth++;
+              if (++depth > maxDepth) captureTooDeep = true;
               continue;
             }
             if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
@@ -324,7 +372,7 @@ export class StixStreamReader {
                   if (!topObjectHadObjects) {
                     // A lone object rather than a bundle: hand it on as one.
                     this.header.format ??= 'object';
-                    const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index);
+                    const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index, captureTooDeep);
                     index++;
                     yield entry;
                   }
@@ -372,7 +420,10 @@ export class StixStreamReader {
                 captureParts = [];
                 captureBytes = 0;
                 captureOversized = false;
+                captureTooDeep = false;
                 captureOffset = base + i;
+              } else if (depth - elementDepth >= maxDepth) {
+                captureTooDeep = true;
               } else if (depth === elementDepth) {
                 yield { kind: 'error', index, offset: base + i, line: undefined, message: `element ${index} at byte ${base + i} is an array, not a STIX object` };
                 index++;
@@ -382,7 +433,7 @@ export class StixStreamReader {
             if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
               if (depth === elementDepth && capturing) {
                 capturing = false;
-                const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index);
+                const entry = this.#finishCapture(chunk, captureStart, i + 1, captureParts, captureBytes, captureOversized, captureOffset, index, captureTooDeep);
                 index++;
                 captureParts = [];
                 depth--;
@@ -471,12 +522,16 @@ export class StixStreamReader {
     oversized: boolean,
     offset: number,
     index: number,
+    tooDeep: boolean,
   ): StreamEntry {
     const total = bytesBefore + (end - start);
     if (oversized || total > this.#maxObjectBytes) {
-      return { kind: 'error', index, offset, line: undefined, message: `object ${index} at byte ${offset} is ${total} bytes, larger than the limit of ${this.#maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
+      return { kind: 'error', index, offset, line: undefined, rule: 'object-size', message: `object ${index} at byte ${offset} is ${total} bytes, larger than the limit of ${this.#maxObjectBytes} bytes; split it or raise SHIELDWALL_MAX_OBJECT_BYTES` };
     }
-    const text = parts.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...parts, chunk.subarray(start, end)]).toString('utf8');
-    return { kind: 'object', index, offset, line: undefined, text };
+    const bytes = parts.length === 0 ? chunk.subarray(start, end) : Buffer.concat([...parts, chunk.subarray(start, end)]);
+    // Depth is only measured again (for the path) when the scan above found it passed.
+    const read = objectText(bytes, offset, tooDeep ? this.#maxDepth : undefined, `object ${index} at byte ${offset}`);
+    if (!('text' in read)) return { kind: 'error', index, offset, line: undefined, ...read };
+    return { kind: 'object', index, offset, line: undefined, text: read.text };
   }
 }

@@ -13,6 +13,7 @@ export interface WorkerInit {
   handling: Array<[string, HandlingMarking]>;
   defaults: MarkingDefaults;
   maxObjectBytes: number;
+  maxDepth: number;
   batchSize: number;
 }
 
@@ -64,8 +65,9 @@ export async function* prepareInWorker(
   maxObjectBytes: number,
   defaults: MarkingDefaults,
   state: ParallelState,
+  maxDepth: number,
 ): AsyncGenerator<Prepared> {
-  const worker = startWorker({ handling: [...handling], defaults: { releasability: [...defaults.releasability] }, maxObjectBytes, batchSize: ITEMS_PER_MESSAGE });
+  const worker = startWorker({ handling: [...handling], defaults: { releasability: [...defaults.releasability] }, maxObjectBytes, maxDepth, batchSize: ITEMS_PER_MESSAGE });
   const inbox: FromWorker[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;

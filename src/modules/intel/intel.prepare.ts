@@ -3,6 +3,7 @@
  * so that it runs in the calling thread or in an ingest worker thread (intel.worker.ts).
  */
 import { handlingOfMarkingDefinition, layeredMarkings, type HandlingMarking, type MarkingDefaults, type MarkingTable } from '../../policy/markings.js';
+import { DEFAULT_MAX_OBJECT_DEPTH, depthMessage, valueDepthProblem } from '../../stix/depth.js';
 import type { StreamEntry, StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject, type StixIssue } from '../../stix/validate.js';
@@ -75,6 +76,7 @@ export function prepareEntry(
   handling: MarkingTable,
   maxObjectBytes: number,
   defaults: MarkingDefaults,
+  maxDepth = DEFAULT_MAX_OBJECT_DEPTH,
 ): Prepared {
   if (entry.kind === 'error') {
     if (entry.index === undefined) return { streamError: entry.message };
@@ -84,10 +86,28 @@ export function prepareEntry(
         status: 'rejected',
         offset: entry.offset,
         ...(entry.line !== undefined ? { line: entry.line } : {}),
-        errors: [{ path: '$', rule: entry.message.includes('larger than the limit') ? 'object-size' : 'structure', message: entry.message }],
+        errors: [{ path: entry.path ?? '$', rule: entry.rule ?? 'structure', message: entry.message }],
       },
       row: undefined,
     };
+  }
+  // Objects handed over parsed (TAXII, federation) are held to the depth limit here, before the
+  // validator walks them; streamed ones were by the reader, before they were parsed.
+  if (entry.kind === 'value') {
+    const deep = valueDepthProblem(entry.value, maxDepth);
+    if (deep) {
+      const partial = typeof entry.value === 'object' && entry.value !== null ? (entry.value as { id?: unknown; type?: unknown }) : {};
+      return {
+        outcome: {
+          index: entry.index,
+          status: 'rejected',
+          ...(typeof partial.id === 'string' ? { id: partial.id } : {}),
+          ...(typeof partial.type === 'string' ? { type: partial.type } : {}),
+          errors: [{ path: deep.path, rule: 'object-depth', message: depthMessage(deep, maxDepth) }],
+        },
+        row: undefined,
+      };
+    }
   }
   let value: unknown;
   let position: { offset?: number; line?: number } = {};
@@ -146,12 +166,13 @@ export class StreamPreparer {
     private readonly node: MarkingTable,
     private readonly maxObjectBytes: number,
     private readonly defaults: MarkingDefaults,
+    private readonly maxDepth = DEFAULT_MAX_OBJECT_DEPTH,
   ) {
     this.table = layeredMarkings(node, this.streamDefinitions);
   }
 
   prepare(entry: PipelineEntry, header: StreamHeader | undefined): Prepared {
-    const prepared = prepareEntry(entry, header, this.table, this.maxObjectBytes, this.defaults);
+    const prepared = prepareEntry(entry, header, this.table, this.maxObjectBytes, this.defaults, this.maxDepth);
     if ('handling' in prepared && prepared.handling) {
       const [id, marking] = prepared.handling;
       // The first definition of an id in the stream stands, as in the store.

@@ -227,8 +227,9 @@ async function* prepareHere(
   handling: Map<string, HandlingMarking>,
   maxObjectBytes: number,
   defaults: MarkingDefaults,
+  maxDepth: number,
 ): AsyncGenerator<Prepared> {
-  const preparer = new StreamPreparer(handling, maxObjectBytes, defaults);
+  const preparer = new StreamPreparer(handling, maxObjectBytes, defaults, maxDepth);
   for await (const entry of entries) yield preparer.prepare(entry, header());
 }
 
@@ -247,11 +248,11 @@ export async function ingestStream(
   const maxObjectBytes = ctx.config.maxObjectBytes;
   if (options.parallel) {
     const state: ParallelState = { header: undefined, bytesRead: 0 };
-    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state), () => state.header, () => state.bytesRead, options);
+    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, ctx.config.maxObjectDepth), () => state.header, () => state.bytesRead, options);
   }
-  const reader = new StixStreamReader({ maxObjectBytes });
+  const reader = new StixStreamReader({ maxObjectBytes, maxDepth: ctx.config.maxObjectDepth });
   const header = () => reader.header;
-  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx)), header, () => reader.bytesRead, options);
+  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), header, () => reader.bytesRead, options);
 }
 
 /** Inputs at least this large are worth a worker thread's start-up. */
@@ -264,7 +265,7 @@ export async function ingestObjects(ctx: AppContext, actor: Principal, objects: 
     for await (const value of objects) yield { kind: 'value', index: index++, value };
   }
   const handling = await handlingTable(ctx);
-  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes, markingDefaults(ctx)), () => undefined, () => 0, options);
+  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), () => undefined, () => 0, options);
 }
 
 export interface ObjectPage {

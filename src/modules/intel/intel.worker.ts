@@ -13,8 +13,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './intel.parallel.js';
 const port = parentPort;
 if (!port) throw new Error('intel.worker.ts runs as a worker thread only');
 const init = workerData as WorkerInit;
-const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults);
-const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes });
+const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults, init.maxDepth);
+const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes, maxDepth: init.maxDepth });
 
 // Chunks arrive as messages; the reader pulls them through this queue.
 const queue: Array<Uint8Array | null> = [];
