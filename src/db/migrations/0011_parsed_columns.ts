@@ -11,8 +11,9 @@ import type { DialectName } from '../database.js';
  *   migration 0006 kept in label; label goes back to the text searched (name, value, ...),
  *   and 0006's partial indexes move to about_ref.
  * Rows already stored are filled here from their parsed bodies (top-level properties only, as
- * ingest does). A body SQLite cannot parse (nested beyond its JSON depth limit of 1000) leaves
- * its columns null: such an indicator is not indexed until it is stored again.
+ * ingest does), in SQL; the few bodies the database's JSON cannot read (nested beyond SQLite's
+ * depth limit of 1000, or a \u0000 escape or a lone surrogate, which PostgreSQL's jsonb refuses)
+ * are parsed here with JSON.parse instead, so that no stored row stops the migration.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const text = ['about_ref', 'pattern', 'pattern_type', 'pattern_version', 'valid_from', 'valid_until'];
@@ -38,7 +39,8 @@ const LABEL_MAX = 512;
  */
 export async function fillParsedColumns(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   if (dialect === 'postgres') {
-    // One parse per row (body::jsonb), read by every column.
+    // One parse per row, read by every column; a body jsonb refuses gives null (filled below).
+    await sql`create function pg_temp.shieldwall_jsonb(body text) returns jsonb language plpgsql immutable as $$ begin return body::jsonb; exception when others then return null; end $$`.execute(db);
     const str = (name: string): RawBuilder<unknown> => sql`case when jsonb_typeof(j -> ${sql.lit(name)}) = 'string' then j ->> ${sql.lit(name)} end`;
     const label = sql.join(
       LABEL_KEYS.map((name) => sql`case when jsonb_typeof(j -> ${sql.lit(name)}) = 'string' then left(j ->> ${sql.lit(name)}, ${sql.lit(LABEL_MAX)}) end`),
@@ -48,11 +50,13 @@ export async function fillParsedColumns(db: Kysely<unknown>, dialect: DialectNam
     await sql`update stix_objects s set pattern = ${str('pattern')}, pattern_type = ${str('pattern_type')}, pattern_version = ${str('pattern_version')},
       valid_from = ${str('valid_from')}, valid_until = ${str('valid_until')}, confidence = ${confidence},
       granular = case when j -> 'granular_markings' is null then 0 else 1 end
-      from (select seq, body::jsonb as j from stix_objects where type = 'indicator') parsed where s.seq = parsed.seq`.execute(db);
+      from (select seq, pg_temp.shieldwall_jsonb(body) as j from stix_objects where type = 'indicator') parsed where s.seq = parsed.seq and j is not null`.execute(db);
     await sql`update stix_objects s set about_ref = case when jsonb_typeof(j -> 'source_ref') = 'string' then j ->> 'source_ref' end, label = coalesce(${label})
-      from (select seq, body::jsonb as j from stix_objects where type = 'relationship') parsed where s.seq = parsed.seq`.execute(db);
+      from (select seq, pg_temp.shieldwall_jsonb(body) as j from stix_objects where type = 'relationship') parsed where s.seq = parsed.seq and j is not null`.execute(db);
     await sql`update stix_objects s set about_ref = case when jsonb_typeof(j -> 'sighting_of_ref') = 'string' then j ->> 'sighting_of_ref' end, label = coalesce(${label})
-      from (select seq, body::jsonb as j from stix_objects where type = 'sighting') parsed where s.seq = parsed.seq`.execute(db);
+      from (select seq, pg_temp.shieldwall_jsonb(body) as j from stix_objects where type = 'sighting') parsed where s.seq = parsed.seq and j is not null`.execute(db);
+    await sql`drop function pg_temp.shieldwall_jsonb(text)`.execute(db);
+    await fillUnread(db);
     return;
   }
   const path = (name: string) => sql.lit(`$.${name}`);
@@ -69,4 +73,45 @@ export async function fillParsedColumns(db: Kysely<unknown>, dialect: DialectNam
     where type = 'indicator' and json_valid(body)`.execute(db);
   await sql`update stix_objects set about_ref = ${str('source_ref')}, label = coalesce(${label}) where type = 'relationship' and json_valid(body)`.execute(db);
   await sql`update stix_objects set about_ref = ${str('sighting_of_ref')}, label = coalesce(${label}) where type = 'sighting' and json_valid(body)`.execute(db);
+  await fillUnread(db);
+}
+
+interface UnreadRow {
+  seq: number | string;
+  type: string;
+  body: string;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * The rows the SQL above could not parse (an indicator's granular is never null once filled, a
+ * valid relationship's or sighting's about_ref neither): parsed here, one update each. A body
+ * that is not JSON at all keeps null columns (its indicator is not indexed, as before).
+ */
+async function fillUnread(db: Kysely<unknown>): Promise<void> {
+  const { rows } = await sql<UnreadRow>`select seq, type, body from stix_objects where (type = 'indicator' and granular is null) or (type in ('relationship', 'sighting') and about_ref is null)`.execute(db);
+  for (const row of rows) {
+    let object: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(row.body);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) continue;
+      object = parsed as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const seq = Number(row.seq);
+    if (row.type === 'indicator') {
+      const confidence = object['confidence'];
+      await sql`update stix_objects set pattern = ${text(object['pattern'])}, pattern_type = ${text(object['pattern_type'])}, pattern_version = ${text(object['pattern_version'])},
+        valid_from = ${text(object['valid_from'])}, valid_until = ${text(object['valid_until'])},
+        confidence = ${typeof confidence === 'number' && Number.isInteger(confidence) && confidence >= 0 && confidence <= 100 ? confidence : null},
+        granular = ${object['granular_markings'] !== undefined ? 1 : 0} where seq = ${seq}`.execute(db);
+      continue;
+    }
+    const about = text(object[row.type === 'relationship' ? 'source_ref' : 'sighting_of_ref']);
+    const label = LABEL_KEYS.map((key) => text(object[key])).find((value) => value !== null) ?? null;
+    if (about === null && label === null) continue;
+    await sql`update stix_objects set about_ref = ${about}, label = ${label === null ? null : label.slice(0, LABEL_MAX)} where seq = ${seq}`.execute(db);
+  }
 }
