@@ -5,17 +5,23 @@
  * metrics, and peers edited, disabled, enabled and removed by node administrators.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildApp, type Node } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
 import * as audit from '../src/modules/audit/audit.service.js';
 import { createPeer, upsertMembers } from '../src/modules/directory/directory.service.js';
 import * as federation from '../src/modules/federation/federation.service.js';
 import * as intel from '../src/modules/intel/intel.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
-import { DIALECTS, dialectSkip } from './support/dialects.js';
+import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { FakeTaxiiPeer } from './support/federation.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from './support/node.js';
+import { runCli } from './support/process.js';
 
 const FRA = { code: 'FRA', name: 'France', kind: 'ally' as const, country: 'FR', identityId: null };
 
@@ -228,6 +234,68 @@ for (const dialect of DIALECTS) {
       const scheduled = (await federation.scheduledPeers(node.ctx)).map((p) => p.name);
       assert.ok(!scheduled.includes('asleep'), scheduled.join(', '));
       assert.ok(scheduled.includes('awake'));
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`shieldwall peers edit, disable, enable, remove (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+    let testStore: TestStore;
+    let node: Node;
+    let dir: string;
+    let env: Record<string, string>;
+    const cli = (...args: string[]) => runCli(args, env);
+
+    before(async () => {
+      testStore = await createTestStore(dialect);
+      dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-cli-peers-'));
+      env = { SHIELDWALL_DATA_DIR: dir, SHIELDWALL_DATABASE_URL: testStore.url, SHIELDWALL_DEMO: '0' };
+      node = await buildApp({ config: loadConfig({}, { databaseUrl: testStore.url, dataDir: dir, demo: false, logLevel: 'silent' }), store: testStore.store, logger: false });
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [FRA]);
+      const added = await cli('peers', 'add', '--name', 'fra-node', '--member', 'FRA', '--url', 'https://fra.example:8443/taxii2/intel/', '--auth', 'none', '--page-timeout', '120');
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(JSON.parse(added.stdout).pageTimeoutSeconds, 120);
+    });
+    after(async () => {
+      await node?.app.close();
+      await testStore?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('edits, disables, enables and removes a peer, each audited, with clear refusals', async () => {
+      const edited = await cli('peers', 'edit', 'fra-node', '--interval', '300', '--page-timeout', '600', '--direction', 'pull');
+      assert.equal(edited.code, 0, edited.stderr);
+      assert.deepEqual([JSON.parse(edited.stdout).intervalSeconds, JSON.parse(edited.stdout).pageTimeoutSeconds, JSON.parse(edited.stdout).direction], [300, 600, 'pull']);
+      const bad = await cli('peers', 'edit', 'fra-node', '--page-timeout', '0');
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /--page-timeout '0'/);
+      const nothing = await cli('peers', 'edit', 'fra-node');
+      assert.notEqual(nothing.code, 0);
+      assert.match(nothing.stderr, /nothing to change/);
+      const missing = await cli('peers', 'edit', 'nobody', '--interval', '5');
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /no peer named 'nobody'/);
+
+      const disabled = await cli('peers', 'disable', 'fra-node');
+      assert.equal(disabled.code, 0, disabled.stderr);
+      assert.equal(JSON.parse(disabled.stdout).disabled, true);
+      const sync = await cli('peers', 'sync', 'fra-node');
+      assert.notEqual(sync.code, 0);
+      assert.match(sync.stderr, /disabled: enable it/);
+      const enabled = await cli('peers', 'enable', 'fra-node');
+      assert.equal(JSON.parse(enabled.stdout).disabled, false);
+
+      await node.ctx.store.db.insertInto('federation_provenance').values({ object_id: 'indicator--6b0d3a7c-1b3e-4f5a-9c8d-7e6f5a4b3c2d', version: '2025-01-01T00:00:00.000000000Z', peer: 'fra-node', received_at: '2025-01-01T00:00:00.000Z' }).execute();
+      const removed = await cli('peers', 'remove', 'fra-node');
+      assert.equal(removed.code, 0, removed.stderr);
+      const listed = await cli('peers', 'list');
+      assert.doesNotMatch(listed.stdout, /fra-node/);
+      const kept = await node.ctx.store.db.selectFrom('federation_provenance').select('object_id').where('peer', '=', 'fra-node').execute();
+      assert.equal(kept.length, 1, 'the provenance records stay');
+
+      const actions: string[] = [];
+      for await (const entry of audit.entries(node.ctx)) if (entry.subject === 'fra-node') actions.push(entry.action);
+      assert.deepEqual(actions, ['directory.peer.create', 'directory.peer.update', 'directory.peer.disable', 'directory.peer.enable', 'directory.peer.delete']);
     });
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createPeer, PEER_AUTH, PEER_DIRECTIONS, type PeerAuth, type PeerDirection } from '../modules/directory/directory.service.js';
+import { createPeer, MAX_PAGE_TIMEOUT_S, PEER_AUTH, PEER_DIRECTIONS, type PeerAuth, type PeerChanges, type PeerDirection } from '../modules/directory/directory.service.js';
 import * as federation from '../modules/federation/federation.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, ROLES, SYSTEM_PRINCIPAL, type Role } from '../policy/principal.js';
@@ -36,16 +36,30 @@ interface AddOptions {
   username?: string;
   passwordFile?: string;
   caFile?: string;
+  pageTimeout?: string;
+}
+
+/** Whole seconds from an option, or a clear refusal naming it. */
+function seconds(value: string, option: string, max: number): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > max) throw new Error(`${option} '${value}' is not a whole number of seconds from 1 to ${max}`);
+  return Number(value);
+}
+
+function rolesFrom(text: string): Role[] {
+  const roles = text.split(',').map((r) => r.trim());
+  const bad = roles.find((r) => !isRole(r));
+  if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
+  return roles as Role[];
 }
 
 export function registerPeers(program: Command): void {
-  const peers = program.command('peers').description('peer nodes: list, add, sync, status (federation over TAXII 2.1)');
+  const peers = program.command('peers').description('peer nodes: list, add, edit, disable, enable, remove, sync, status (federation over TAXII 2.1)');
   peers
     .command('list')
     .description('list peer nodes as JSON lines (credentials never shown)')
     .action(async () => {
       for (const p of await withLocalStore((ctx) => federation.peerStatus(ctx, SYSTEM_PRINCIPAL))) {
-        const { pullCursor: _c, pushCursor: _p, pulled: _a, pushed: _b, refused: _r, lastPullAt: _l, lastPushAt: _m, lastError: _e, lastErrorAt: _t, failures: _f, ...peer } = p;
+        const { pullCursor: _c, pushCursor: _p, pulled: _a, pushed: _b, refused: _r, pushRefused: _pr, lastPullAt: _l, lastPushAt: _m, pullOkAt: _po, pushOkAt: _so, lastError: _e, lastErrorAt: _t, failures: _f, errors: _x, ...peer } = p;
         process.stdout.write(`${JSON.stringify(peer)}\n`);
       }
     });
@@ -67,34 +81,92 @@ export function registerPeers(program: Command): void {
     .option('--username <user>', 'user name for --auth basic')
     .option('--password-file <file>', 'file holding the password for --auth basic (stored sealed)')
     .option('--ca-file <file>', "PEM of the CA that signed the peer's server certificate (default: SHIELDWALL_TLS_CLIENT_CA)")
+    .option('--page-timeout <seconds>', `seconds the peer may take to answer one page, 1 to ${MAX_PAGE_TIMEOUT_S} (default 30; slow servers need minutes for a first page)`)
     .action(async (o: AddOptions) => {
-      const roles = o.roles.split(',').map((r) => r.trim());
-      const bad = roles.find((r) => !isRole(r));
-      if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
+      const roles = rolesFrom(o.roles);
       const auth = o.auth ?? (o.tokenFile ? 'token' : o.passwordFile ? 'basic' : 'mtls');
       if (!(PEER_AUTH as readonly string[]).includes(auth)) throw new Error(`--auth '${auth}' is not one of ${PEER_AUTH.join(', ')}`);
       if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new Error(`--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
-      if (o.interval !== undefined && !/^\d{1,5}$/.test(o.interval)) throw new Error(`--interval '${o.interval}' is not a whole number of seconds`);
       const secret = auth === 'token' && o.tokenFile ? secretFrom(o.tokenFile, 'token') : auth === 'basic' && o.passwordFile ? secretFrom(o.passwordFile, 'password') : undefined;
       const peer = await withLocalStore((ctx) =>
         createPeer(ctx, SYSTEM_PRINCIPAL, {
           name: o.name,
           members: o.member.split(',').map((m) => m.trim()).filter((m) => m !== ''),
           clearance: clearanceLevel(o.clearance),
-          roles: roles as Role[],
+          roles,
           auth: auth as PeerAuth,
           ...(o.certificateCn !== undefined ? { certificateCn: o.certificateCn } : {}),
           ...(o.url !== undefined ? { url: o.url } : {}),
           ...(o.collection !== undefined ? { pullCollection: o.collection } : {}),
           ...(o.pushCollection !== undefined ? { pushCollection: o.pushCollection } : {}),
           ...(o.direction !== undefined ? { direction: o.direction as PeerDirection } : {}),
-          ...(o.interval !== undefined ? { intervalSeconds: Number(o.interval) } : {}),
+          ...(o.interval !== undefined ? { intervalSeconds: seconds(o.interval, '--interval', 86_400) } : {}),
           ...(o.username !== undefined ? { username: o.username } : {}),
           ...(secret !== undefined ? { secret } : {}),
           ...(o.caFile !== undefined ? { caFile: o.caFile } : {}),
+          ...(o.pageTimeout !== undefined ? { pageTimeoutSeconds: seconds(o.pageTimeout, '--page-timeout', MAX_PAGE_TIMEOUT_S) } : {}),
         }),
       );
       process.stdout.write(`${JSON.stringify(peer)}\n`);
+    });
+  peers
+    .command('edit <name>')
+    .description('change a peer node: only the options given change; its cursors and counts stay (audited)')
+    .option('--member <codes>', 'the member(s) the peer stands for, comma-separated')
+    .option('--certificate-cn <cn>', 'common name of its client certificate')
+    .option('--roles <roles>', `comma-separated: ${ROLES.join(', ')}`)
+    .option('--clearance <level>', `highest classification it reads and writes: ${DEFAULT_CLASSIFICATIONS.join(', ')}`)
+    .option('--url <url>', "the peer's TAXII 2.1 API root")
+    .option('--collection <id>', 'remote collection to pull from')
+    .option('--push-collection <id>', 'remote collection to push to')
+    .option('--direction <direction>', PEER_DIRECTIONS.join(', '))
+    .option('--interval <seconds>', 'seconds between syncs')
+    .option('--auth <how>', PEER_AUTH.join(', '))
+    .option('--token-file <file>', 'file holding a new bearer token (stored sealed)')
+    .option('--username <user>', 'user name for --auth basic')
+    .option('--password-file <file>', 'file holding a new password (stored sealed)')
+    .option('--ca-file <file>', "PEM of the CA that signed the peer's server certificate")
+    .option('--page-timeout <seconds>', `seconds the peer may take to answer one page, 1 to ${MAX_PAGE_TIMEOUT_S}`)
+    .action(async (name: string, o: Omit<AddOptions, 'name' | 'member' | 'roles' | 'clearance'> & { member?: string; roles?: string; clearance?: string }) => {
+      if (o.auth !== undefined && !(PEER_AUTH as readonly string[]).includes(o.auth)) throw new Error(`--auth '${o.auth}' is not one of ${PEER_AUTH.join(', ')}`);
+      if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new Error(`--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
+      if (o.tokenFile && o.passwordFile) throw new Error('give --token-file or --password-file, not both');
+      const secret = o.tokenFile ? secretFrom(o.tokenFile, 'token') : o.passwordFile ? secretFrom(o.passwordFile, 'password') : undefined;
+      const changes: PeerChanges = {
+        ...(o.member !== undefined ? { members: o.member.split(',').map((m) => m.trim()).filter((m) => m !== '') } : {}),
+        ...(o.certificateCn !== undefined ? { certificateCn: o.certificateCn } : {}),
+        ...(o.roles !== undefined ? { roles: rolesFrom(o.roles) } : {}),
+        ...(o.clearance !== undefined ? { clearance: clearanceLevel(o.clearance) } : {}),
+        ...(o.url !== undefined ? { url: o.url } : {}),
+        ...(o.collection !== undefined ? { pullCollection: o.collection } : {}),
+        ...(o.pushCollection !== undefined ? { pushCollection: o.pushCollection } : {}),
+        ...(o.direction !== undefined ? { direction: o.direction as PeerDirection } : {}),
+        ...(o.interval !== undefined ? { intervalSeconds: seconds(o.interval, '--interval', 86_400) } : {}),
+        ...(o.auth !== undefined ? { auth: o.auth as PeerAuth } : {}),
+        ...(o.username !== undefined ? { username: o.username } : {}),
+        ...(secret !== undefined ? { secret } : {}),
+        ...(o.caFile !== undefined ? { caFile: o.caFile } : {}),
+        ...(o.pageTimeout !== undefined ? { pageTimeoutSeconds: seconds(o.pageTimeout, '--page-timeout', MAX_PAGE_TIMEOUT_S) } : {}),
+      };
+      if (Object.keys(changes).length === 0) throw new Error(`nothing to change: give at least one option (shieldwall peers edit --help lists them)`);
+      const peer = await withLocalStore((ctx) => federation.updatePeer(ctx, SYSTEM_PRINCIPAL, name, changes));
+      process.stdout.write(`${JSON.stringify(peer)}\n`);
+    });
+  for (const action of ['disable', 'enable'] as const) {
+    peers
+      .command(`${action} <name>`)
+      .description(action === 'disable' ? 'stop syncing with a peer and refuse its certificate; settings, cursors and provenance stay (audited)' : 'sync with a disabled peer again and accept its certificate (audited)')
+      .action(async (name: string) => {
+        const peer = await withLocalStore((ctx) => federation.setPeerDisabled(ctx, SYSTEM_PRINCIPAL, name, action === 'disable'));
+        process.stdout.write(`${JSON.stringify(peer)}\n`);
+      });
+  }
+  peers
+    .command('remove <name>')
+    .description('remove a peer with its cursors; what it delivered and the provenance records stay (audited)')
+    .action(async (name: string) => {
+      await withLocalStore((ctx) => federation.removePeer(ctx, SYSTEM_PRINCIPAL, name));
+      process.stdout.write(`${JSON.stringify({ removed: name })}\n`);
     });
   peers
     .command('sync <name>')
@@ -116,7 +188,7 @@ export function registerPeers(program: Command): void {
     .action(async (name: string | undefined) => {
       for (const p of await withLocalStore((ctx) => federation.peerStatus(ctx, SYSTEM_PRINCIPAL, name))) {
         process.stdout.write(
-          `${JSON.stringify({ name: p.name, url: p.url, direction: p.direction, pullCursor: p.pullCursor, pushCursor: p.pushCursor, pulled: p.pulled, pushed: p.pushed, refused: p.refused, lastPullAt: p.lastPullAt, lastPushAt: p.lastPushAt, lastError: p.lastError, lastErrorAt: p.lastErrorAt, failures: p.failures })}\n`,
+          `${JSON.stringify({ name: p.name, url: p.url, direction: p.direction, disabled: p.disabled, pageTimeoutSeconds: p.pageTimeoutSeconds, pullCursor: p.pullCursor, pushCursor: p.pushCursor, pulled: p.pulled, pushed: p.pushed, refused: p.refused, pushRefused: p.pushRefused, lastPullAt: p.lastPullAt, lastPushAt: p.lastPushAt, pullOkAt: p.pullOkAt, pushOkAt: p.pushOkAt, lastError: p.lastError, lastErrorAt: p.lastErrorAt, failures: p.failures, errors: p.errors })}\n`,
         );
       }
     });
