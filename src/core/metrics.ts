@@ -16,15 +16,10 @@ export interface Metrics {
   readonly storeAvailable: Gauge;
   /** Times the store was reached again after a loss. */
   readonly storeReconnects: Counter;
-  /** Audit entries written, by kind (change, refusals, read). */
-  readonly auditWrites: Counter<'kind'>;
+  /** Audit entries written, by area (the first part of the action: intel, directory, auth, ...). */
+  readonly auditWrites: Counter<'area'>;
   /** Sign-ins refused, by reason. */
   readonly signInRefusals: Counter<'reason'>;
-  /** Log events matched against the detection index (bulk match), and the matches found. */
-  readonly detectEvents: Counter;
-  readonly detectMatches: Counter;
-  /** Bulk match requests waiting for their turn. */
-  readonly detectMatchQueue: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -49,11 +44,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     storeAvailable,
     storeReconnects: new Counter({ name: 'shieldwall_store_reconnects_total', help: 'Times the store was reached again after its connection was lost.', registers: [registry] }),
-    auditWrites: new Counter({ name: 'shieldwall_audit_writes_total', help: 'Audit log entries written, by kind.', labelNames: ['kind'], registers: [registry] }),
+    auditWrites: new Counter({ name: 'shieldwall_audit_writes_total', help: 'Audit log entries written, by area of the action (intel, directory, auth, ...).', labelNames: ['area'], registers: [registry] }),
     signInRefusals: new Counter({ name: 'shieldwall_sign_in_refusals_total', help: 'Sign-ins refused, by reason.', labelNames: ['reason'], registers: [registry] }),
-    detectEvents: new Counter({ name: 'shieldwall_detect_events_total', help: 'Log events matched against the detection index.', registers: [registry] }),
-    detectMatches: new Counter({ name: 'shieldwall_detect_matches_total', help: 'Matches of log events with indicators.', registers: [registry] }),
-    detectMatchQueue: new Gauge({ name: 'shieldwall_detect_match_queue', help: 'Bulk match requests waiting for their turn.', registers: [registry] }),
   };
 }
 

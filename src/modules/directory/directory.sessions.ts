@@ -76,6 +76,7 @@ async function checkPassword(ctx: AppContext, input: { user: string; password: s
   const wait = Math.max(...keys.map((k) => throttle.wait(k, now)));
   if (wait > 0) {
     audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.throttled', subject: input.user });
+    ctx.metrics.signInRefusals.inc({ reason: 'throttled' });
     throw shieldwallError('TOO_MANY_REQUESTS', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, { retry_after_seconds: Math.ceil(wait / 1000) });
   }
   const row = await repo.findUser(ctx.store.db, input.user);
@@ -84,6 +85,7 @@ async function checkPassword(ctx: AppContext, input: { user: string; password: s
   if (!ok || !row || row.disabled_at !== null) {
     for (const k of keys) throttle.fail(k, now);
     audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.failed', subject: input.user });
+    ctx.metrics.signInRefusals.inc({ reason: row && ok ? 'disabled' : 'wrong_credentials' });
     throw shieldwallError('UNAUTHENTICATED', 'wrong user name or password');
   }
   for (const k of keys) throttle.succeed(k);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, dialectSkip } from '../../test/support/dialects.js';
+import { indicator, bundle } from '../../test/support/factories.js';
+import { createTestNode, type TestNode } from '../../test/support/node.js';
+import { REPO_ROOT } from '../../test/support/paths.js';
+
+/** Value of a sample in Prometheus text, summed over the label sets that match. */
+function sample(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const [key, value] = [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)];
+    if (key !== name && !key.startsWith(`${name}{`)) continue;
+    if (labels && !key.includes(labels)) continue;
+    sum += Number(value);
+  }
+  return sum;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`metrics operators need (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect);
+    });
+    after(async () => node.close());
+    const scrape = async () => (await node.app.inject({ method: 'GET', url: '/metrics' })).body;
+
+    it('documents every metric the node registers in docs/OPERATIONS.md', async () => {
+      const doc = readFileSync(`${REPO_ROOT}/docs/OPERATIONS.md`, 'utf8');
+      await scrape();
+      const names = (await node.ctx.metrics.registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => !/^shieldwall_(process_|nodejs_)/.test(n));
+      const missing = names.filter((n) => !doc.includes(`| \`${n}\` |`));
+      assert.deepEqual(missing, [], 'add a row to the metrics table of docs/OPERATIONS.md');
+      for (const n of ['shieldwall_store_available', 'shieldwall_audit_writes_total', 'shieldwall_sign_in_refusals_total', 'shieldwall_detect_indicators']) assert.ok(names.includes(n), n);
+      if (dialect === 'postgres') assert.ok(names.includes('shieldwall_store_pool_connections'));
+    });
+
+    it('counts audit writes, sign-in refusals, the store pool and indexed indicators', async () => {
+      const before = await scrape();
+      const ingest = await node.app.inject({
+        method: 'POST',
+        url: '/api/v1/bundles',
+        headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' },
+        payload: bundle([indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']" })]),
+      });
+      assert.equal(ingest.statusCode, 200);
+      const refused = await node.app.inject({ method: 'POST', url: '/api/v1/session', payload: { user: 'test-analyst', password: 'not the password' } });
+      assert.equal(refused.statusCode, 401);
+      await node.detection.ready();
+      const later = await scrape();
+      assert.equal(sample(later, 'shieldwall_audit_writes_total', 'area="intel"') - sample(before, 'shieldwall_audit_writes_total', 'area="intel"'), 1);
+      assert.equal(sample(later, 'shieldwall_sign_in_refusals_total', 'reason="wrong_credentials"') - sample(before, 'shieldwall_sign_in_refusals_total', 'reason="wrong_credentials"'), 1);
+      assert.ok(sample(later, 'shieldwall_detect_indicators') >= 1);
+      assert.equal(sample(later, 'shieldwall_store_available'), 1);
+      if (dialect === 'postgres') {
+        assert.ok(sample(later, 'shieldwall_store_pool_connections') >= 1);
+        assert.match(later, /^shieldwall_store_pool_waiting \d+$/m);
+        assert.match(later, /^shieldwall_store_pool_idle \d+$/m);
+      }
+    });
+  });
+}
