@@ -94,6 +94,24 @@ for (const dialect of DIALECTS) {
       assert.equal(await storedCount([late.id]), 1);
     });
 
+    it('pages a server that gives no next by added_after without skipping a group, and refuses one it cannot page', async () => {
+      const fake = await peerOn('no-next', 'pull');
+      fake.noNext = true;
+      fake.pageSize = 50;
+      // Three groups of 40 sharing a date_added each: every page but the last ends inside a group.
+      const objects = Array.from({ length: 120 }, (_, i) => indicator({ name: `group ${Math.floor(i / 40)}`, object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      fake.entries.push(...objects.map((object, i) => ({ object, dateAdded: `2025-04-0${1 + Math.floor(i / 40)}T00:00:00.000Z` })));
+      const result = await federation.pull(node.ctx, 'no-next');
+      assert.equal(result.rejected, 0, result.rejections.join('; '));
+      assert.equal(await storedCount(objects.map((o) => o.id)), 120);
+      // 60 objects at one instant, pages of 50 and no next: no way on without skipping ten.
+      const stuck = await peerOn('no-next-stuck', 'pull');
+      stuck.noNext = true;
+      stuck.pageSize = 50;
+      stuck.entries.push(...Array.from({ length: 60 }, () => ({ object: indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }), dateAdded: '2025-05-01T00:00:00.000Z' })));
+      await assert.rejects(federation.pull(node.ctx, 'no-next-stuck'), /share date_added 2025-05-01T00:00:00.000Z.*without skipping/);
+    });
+
     it('pulls every version of an object (match[version]=all), not only the last', async () => {
       const fake = await peerOn('all-versions', 'pull');
       const v1 = indicator({ name: 'first version', object_marking_refs: [TLP2_MARKING_IDS.clear], modified: '2025-01-01T00:00:00.000Z' });

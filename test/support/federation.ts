@@ -216,6 +216,8 @@ export class FakeTaxiiPeer {
   breakAfter: number | undefined;
   /** Ids refused by Add Objects (reported as failures in its status). */
   refuse = new Set<string>();
+  /** Page by added_after alone: `more` without `next` (a server TAXII lets do so). */
+  noNext = false;
   /** Add Objects requests answered 500 from this request number on (1-based). */
   failAddFrom: number | undefined;
   private sent = 0;
@@ -292,7 +294,7 @@ export class FakeTaxiiPeer {
     const page = cursor.list.slice(cursor.offset, cursor.offset + limit);
     const more = cursor.offset + page.length < cursor.list.length;
     let token: string | undefined;
-    if (more) {
+    if (more && !this.noNext) {
       token = randomUUID();
       this.cursors.set(token, { list: cursor.list, offset: cursor.offset + page.length });
     }

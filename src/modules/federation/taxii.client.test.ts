@@ -5,7 +5,7 @@ import { indicator } from '../../../test/support/factories.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { ingestObjects } from '../intel/intel.service.js';
-import { TaxiiClient, TaxiiClientError } from './taxii.client.js';
+import { justBefore, TaxiiClient, TaxiiClientError } from './taxii.client.js';
 
 describe('TAXII client against a Shieldwall node', { timeout: 60_000 }, () => {
   let node: TestNode;
@@ -48,5 +48,20 @@ describe('TAXII client against a Shieldwall node', { timeout: 60_000 }, () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('justBefore: the added_after that reads a date_added group again', () => {
+  it('is one microsecond earlier, at any precision given, across a second and a day', () => {
+    assert.equal(justBefore('2025-03-01T10:00:00.000Z'), '2025-03-01T09:59:59.999999Z');
+    assert.equal(justBefore('2025-03-01T10:00:00Z'), '2025-03-01T09:59:59.999999Z');
+    assert.equal(justBefore('2025-03-01T10:00:00.123456Z'), '2025-03-01T10:00:00.123455Z');
+    // Nine digits: anything at that instant or after it is still after the answer.
+    assert.equal(justBefore('2025-03-01T10:00:00.123456789Z'), '2025-03-01T10:00:00.123455Z');
+    assert.equal(justBefore('2025-01-01T00:00:00.000000Z'), '2024-12-31T23:59:59.999999Z');
+    assert.equal(justBefore('2025-03-01T12:00:00.5+02:00'), '2025-03-01T10:00:00.499999Z');
+  });
+  it('refuses what is not a timestamp, saying so', () => {
+    assert.throws(() => justBefore('yesterday'), /'yesterday' is not an RFC 3339 timestamp/);
   });
 });
