@@ -144,5 +144,15 @@ describe('error catalogue in the store', () => {
     assert.equal(storeErrorOf(new Error('Connection terminated unexpectedly'))?.status, 503);
     assert.equal(storeErrorOf(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }))?.status, 400);
     assert.equal(storeErrorOf(new Error('something else')), undefined);
+    // An overloaded pool answers 503 but does not make the store count as lost.
+    const { StoreHealth } = await import('../src/db/database.js');
+    const overload = new Error('timeout exceeded when trying to connect');
+    assert.equal(storeErrorOf(overload)?.status, 503);
+    const health = new StoreHealth(async () => undefined);
+    health.lost(overload);
+    assert.equal(health.available, true);
+    health.lost(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+    assert.equal(health.available, false);
+    health.close();
   });
 });

@@ -33,6 +33,14 @@ export function isStoreUnavailable(error: unknown): boolean {
   return DRIVER_MESSAGES.test(messageOf(error));
 }
 
+/**
+ * Every pooled connection stayed busy for the whole connection timeout: the store answers, but
+ * the node is overloaded. Answered 503 like a lost store, yet not a sign that the store is gone.
+ */
+export function isPoolWaitTimeout(error: unknown): boolean {
+  return /^timeout exceeded when trying to connect/.test(messageOf(error));
+}
+
 /** The store's disk is full: SQLITE_FULL, PostgreSQL's disk_full (53100), ENOSPC. */
 export function isStoreFull(error: unknown): boolean {
   const code = codeOf(error);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
-import { isStoreUnavailable } from '../core/store-errors.js';
+import { isPoolWaitTimeout, isStoreUnavailable } from '../core/store-errors.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -83,6 +83,8 @@ export class StoreHealth {
 
   /** A connection broke or could not be made: the store is unavailable until a probe answers. */
   lost(error: unknown): void {
+    // A wait for a busy pool is overload, not loss: /readyz must not flap under load.
+    if (isPoolWaitTimeout(error)) return;
     this.#lastError = error;
     if (!this.#available || !this.probe || this.#closed) return;
     this.#available = false;
@@ -182,8 +184,9 @@ function openPostgres(url: string, options: OpenOptions): Store {
     max: options.poolSize ?? 10,
     // Named in pg_stat_activity unless the URL names it otherwise (?application_name=...).
     application_name: 'shieldwall',
-    // A store that does not answer fails the request (503) rather than holding it forever.
-    connectionTimeoutMillis: 10_000,
+    // A store that does not answer (or a pool busy that long) fails the request with 503 rather
+    // than holding it forever.
+    connectionTimeoutMillis: 30_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
