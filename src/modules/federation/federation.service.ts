@@ -124,8 +124,8 @@ const PARALLEL_PAGE_BYTES = 1 << 20;
  * stream into the node's ingest pipeline (as the peer: validation, markings, need-to-know on
  * writes, audit), parsed and validated in a worker thread when they are large while this thread
  * writes. Each object is reported once its batch is committed; once every object of a page is,
- * the receipts are recorded and the cursor moves to the page's X-TAXII-Date-Added-Last. A
- * restart resumes there.
+ * the receipts are recorded and the cursor moves to the page's X-TAXII-Date-Added-Last. The
+ * next pull, after a restart too, resumes from just before it.
  */
 export async function pull(ctx: AppContext, name: string, options: { onPage?: (result: PullResult) => void } = {}): Promise<PullResult> {
   return exclusive(`${name}:pull`, async () => {
