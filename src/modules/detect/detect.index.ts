@@ -27,7 +27,7 @@ export interface IndicatorRecord {
   readonly validFrom: number;
   readonly validUntil: number;
   readonly confidence: number | undefined;
-  /** The body has granular markings: a reader may be denied the pattern itself. */
+  /** The indicator has granular_markings (its granular column): a reader may be denied the pattern itself. */
   readonly granular: boolean;
 }
 
