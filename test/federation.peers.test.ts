@@ -5,6 +5,7 @@
  * metrics, and peers edited, disabled, enabled and removed by node administrators.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,8 @@ import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './suppor
 import { indicator } from './support/factories.js';
 import { FakeTaxiiPeer } from './support/federation.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from './support/node.js';
-import { runCli } from './support/process.js';
+import { REPO_ROOT } from './support/paths.js';
+import { BIN, runCli } from './support/process.js';
 
 const FRA = { code: 'FRA', name: 'France', kind: 'ally' as const, country: 'FR', identityId: null };
 
@@ -314,6 +316,61 @@ for (const dialect of DIALECTS) {
       const actions: string[] = [];
       for await (const entry of audit.entries(node.ctx)) if (entry.subject === 'fra-node') actions.push(entry.action);
       assert.deepEqual(actions, ['directory.peer.create', 'directory.peer.update', 'directory.peer.disable', 'directory.peer.enable', 'directory.peer.delete']);
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`a node killed mid-pull (${dialect})`, { skip: await dialectSkip(dialect), timeout: 180_000 }, () => {
+    let testStore: TestStore;
+    let node: Node;
+    let dir: string;
+    let env: Record<string, string>;
+    const fake = new FakeTaxiiPeer();
+
+    before(async () => {
+      testStore = await createTestStore(dialect);
+      dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-kill-'));
+      // Batches of 50 objects: pages are committed as they come, as large pages are.
+      env = { SHIELDWALL_DATA_DIR: dir, SHIELDWALL_DATABASE_URL: testStore.url, SHIELDWALL_DEMO: '0', SHIELDWALL_INGEST_BATCH: '50' };
+      node = await buildApp({ config: loadConfig({}, { databaseUrl: testStore.url, dataDir: dir, demo: false, logLevel: 'silent' }), store: testStore.store, logger: false });
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [FRA]);
+      await fake.start();
+    });
+    after(async () => {
+      await fake.stop();
+      await node?.app.close();
+      await testStore?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('after a SIGKILL inside a group of 1,200 sharing one date_added, the next pull brings every one', async () => {
+      const objects = Array.from({ length: 1200 }, (_, i) => indicator({ name: `killed ${i}`, object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      fake.entries.push(...objects.map((object) => ({ object, dateAdded: '2025-06-01T08:00:00.000Z' })));
+      fake.pageSize = 50;
+      fake.hangAfter = 150;
+      const added = await runCli(['peers', 'add', '--name', 'killed', '--member', 'FRA', '--url', fake.apiRoot, '--collection', 'c1', '--direction', 'pull', '--auth', 'none'], env);
+      assert.equal(added.code, 0, added.stderr);
+      const stored = async () =>
+        (await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'indicator').executeTakeFirstOrThrow()).n;
+      const child = spawn(process.execPath, [BIN, 'peers', 'sync', 'killed', '--pull'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // Killed once three pages are stored and the cursor has moved, while it waits for the fourth.
+      const until = Date.now() + 120_000;
+      for (;;) {
+        const state = await node.ctx.store.db.selectFrom('federation_state').select('pull_cursor').where('peer', '=', 'killed').executeTakeFirst();
+        if (state?.pull_cursor && Number(await stored()) >= 150) break;
+        assert.ok(Date.now() < until, `the pull did not store 150 objects in time (stored ${await stored()})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      assert.equal(Number(await stored()), 150);
+      fake.hangAfter = undefined;
+      const resumed = await runCli(['peers', 'sync', 'killed', '--pull'], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(JSON.parse(resumed.stdout).pull.duplicate, 150);
+      assert.equal(Number(await stored()), 1200);
     });
   });
 }

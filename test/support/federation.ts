@@ -216,6 +216,8 @@ export class FakeTaxiiPeer {
   breakAfter: number | undefined;
   /** Ids refused by Add Objects (reported as failures in its status). */
   refuse = new Set<string>();
+  /** Once this many objects have been sent, Get Objects requests get no answer at all. */
+  hangAfter: number | undefined;
   /** Page by added_after alone: `more` without `next` (a server TAXII lets do so). */
   noNext = false;
   /** Add Objects requests answered 500 from this request number on (1-based). */
@@ -267,6 +269,7 @@ export class FakeTaxiiPeer {
       res.writeHead(404, taxii).end(JSON.stringify({ title: 'not found' }));
       return;
     }
+    if (this.hangAfter !== undefined && this.sent >= this.hangAfter) return;
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const limit = Math.min(Number(url.searchParams.get('limit') ?? this.pageSize), this.pageSize);
     const next = url.searchParams.get('next');
