@@ -40,6 +40,9 @@ export interface Config {
   readonly secretKeyFile: string;
   /** How often the detection index reads indicators other processes stored (0: never). */
   readonly detectFollowMs: number;
+  /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
+  readonly detectMatchRunning: number;
+  readonly detectMatchQueued: number;
   /** File of the node's audit key: MACs of audit entries, signatures of checkpoints (made on first use). */
   readonly auditKeyFile: string;
   /** Append-only file of signed checkpoints of the audit log's head. */
@@ -268,6 +271,20 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'How often (ms) the detection index reads indicators stored by other processes on the same store (other server processes on PostgreSQL, `shieldwall ingest` on the SQLite file); 0 follows this process only.',
     default: () => 1000,
     parse: integer(0, 3_600_000),
+  },
+  detectMatchRunning: {
+    key: 'detectMatchRunning',
+    env: 'SHIELDWALL_DETECT_MATCH_RUNNING',
+    description: 'Bulk matches (POST /api/v1/match) run at once; each reads on its own threads. More wait their turn, the user with the fewest running first.',
+    default: () => 2,
+    parse: integer(1, 64),
+  },
+  detectMatchQueued: {
+    key: 'detectMatchQueued',
+    env: 'SHIELDWALL_DETECT_MATCH_QUEUED',
+    description: 'Bulk matches that may wait for their turn; past that, a new one is refused with 503 SW_MATCH_BUSY and Retry-After.',
+    default: () => 8,
+    parse: integer(0, 10_000),
   },
   auditKeyFile: {
     key: 'auditKeyFile',

@@ -45,6 +45,7 @@ export const ERRORS = Object.freeze({
   PEER_FAILED: define('SW_PEER_FAILED', 502, 'A peer node could not be reached or answered with an error; the message says which and why, and the peer\'s status keeps it.'),
   NOT_READY: define('SW_NOT_READY', 503, 'The node is starting or shutting down.'),
   STORE_UNAVAILABLE: define('SW_STORE_UNAVAILABLE', 503, 'The store cannot be reached (connection lost, database restarting or failing over); the node reconnects by itself: retry after Retry-After.'),
+  MATCH_BUSY: define('SW_MATCH_BUSY', 503, 'Too many bulk matches are running and waiting on this node; send the log again after Retry-After.'),
   STORAGE_FULL: define('SW_STORAGE_FULL', 507, 'The store has no disk space left for the write; nothing of it was stored and what was accepted before is kept.'),
   HEADERS_TOO_LARGE: define('SW_HEADERS_TOO_LARGE', 431, 'The request line (URL) and headers together exceed the server limit.'),
   INTERNAL: define('SW_INTERNAL', 500, 'An unexpected error occurred; it has been logged with the request id.'),

@@ -10,7 +10,7 @@
  * indicator takes a new slot and the old one is marked dead; entries of dead slots are dropped
  * when a lookup meets them, and the owner rebuilds the index when dead slots pile up.
  */
-import { compilePattern, type CompiledPattern } from '../../stix/pattern/index.js';
+import { compilePattern, type CompiledPattern, type Pattern } from '../../stix/pattern/index.js';
 import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
 import { KeyFilter, maskInto } from './detect.filter.js';
 import type { Cidr, ObservableKind } from './observable.js';
@@ -36,6 +36,9 @@ export type IndexOutcome = { indexed: true; slot: number } | { indexed: false; r
 type Entry = number | number[];
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/** Numbers the unanchored pattern sets of every index in the process, so that none repeats. */
+let unanchoredVersions = 0;
 
 const ALIVE = 1;
 const SIMPLE = 2;
@@ -137,7 +140,9 @@ export class DetectIndex {
   #lengths4: number[] = [];
   #lengths6: number[] = [];
   readonly #patterns = new Map<number, CompiledPattern>();
-  readonly #unanchored = new Set<number>();
+  /** Slots whose pattern no value anchors, with the parsed pattern (reader threads evaluate it). */
+  readonly #unanchored = new Map<number, Pattern>();
+  #unanchoredVersion = 0;
   #dead = 0;
   /**
    * Made on first use from the keys held then, and kept current after: an index built from the
@@ -210,7 +215,10 @@ export class DetectIndex {
     if (this.#filter?.full) this.#refilter();
     if (evaluator) {
       this.#patterns.set(slot, evaluator);
-      if (!indicator.anchored) this.#unanchored.add(slot);
+      if (!indicator.anchored && indicator.pattern) {
+        this.#unanchored.set(slot, indicator.pattern);
+        this.#unanchoredVersion = ++unanchoredVersions;
+      }
     }
     return { indexed: true, slot };
   }
@@ -294,7 +302,7 @@ export class DetectIndex {
     this.#slotOfId.delete(held);
     this.#flags.data[slot]! &= ~ALIVE;
     this.#patterns.delete(slot);
-    this.#unanchored.delete(slot);
+    if (this.#unanchored.delete(slot)) this.#unanchoredVersion = ++unanchoredVersions;
     this.#dead++;
     return true;
   }
@@ -377,7 +385,12 @@ export class DetectIndex {
 
   /** Slots whose pattern no value can find: the evaluator sees every event for them. */
   unanchored(): Iterable<number> {
-    return this.#unanchored;
+    return this.#unanchored.keys();
+  }
+
+  /** The unanchored slots with their parsed patterns, and a number that changes whenever they do. */
+  unanchoredPatterns(): { readonly version: number; readonly patterns: ReadonlyMap<number, Pattern> } {
+    return { version: this.#unanchoredVersion, patterns: this.#unanchored };
   }
 
   get hasUnanchored(): boolean {

@@ -50,6 +50,16 @@ export interface MatchRun {
   onSuppressed?: (suppressed: SuppressedMatch[]) => void;
 }
 
+/** With patterns no value anchors, inputs from this size are read and evaluated on reader threads. */
+const UNANCHORED_PARALLEL_FROM = 1024 * 1024;
+
+/** Longest stretch of matching work on this thread before other requests are let in. */
+const SLICE_MS = 10;
+
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A match not reported as one: the value is on a warning list. */
 export type SuppressedMatch = EventMatch & { warning_list: Suppression };
 
@@ -77,11 +87,17 @@ export async function matchLog(
   const indicators = new Set<string>();
   const suppressor = run.warningLists === false ? undefined : await suppressorFor(ctx, actor);
   let reportedMatches = 0;
+  let slice = performance.now();
   let suppressedMatches = 0;
   // Large logs are read on reader threads, which drop the events naming nothing indexed.
   for await (const batch of readEventBatches(input, {
     ...options,
-    candidates: () => matcher.candidates(),
+    // Readers evaluate the patterns no value anchors, so the key filter stays on for them too.
+    candidates: () => matcher.candidates(true),
+    unanchored: () => matcher.unanchoredPatterns(),
+    // With such patterns a run costs more to read: left to the threads, this one stays free.
+    // Inputs from 1 MiB go to the threads then (4 MiB otherwise).
+    ...(reader.index.hasUnanchored ? { readHere: false, parallelFrom: UNANCHORED_PARALLEL_FROM } : {}),
     onError: (error) => {
       errors++;
       run.onError?.(error);
@@ -92,9 +108,16 @@ export async function matchLog(
   })) {
     matcher.countDropped(batch.dropped, batch.droppedValues);
     let found: EventMatch[] | undefined;
-    for (const event of batch.events) {
-      const matches = matcher.match(event);
+    const events = batch.events;
+    const touched = batch.unanchored;
+    for (let i = 0; i < events.length; i++) {
+      const matches = matcher.match(events[i]!, touched?.[i]);
       if (matches.length > 0) (found ??= []).push(...matches);
+      // Other requests get the thread at least every SLICE_MS, however long the log.
+      if ((i & 255) === 255 && performance.now() - slice > SLICE_MS) {
+        await yieldToOthers();
+        slice = performance.now();
+      }
     }
     if (found) {
       const unconfirmed = [...new Set(found.map((m) => m.indicator))].filter((id) => !shown.has(id) && reader.index.isGranular(reader.index.slotOf(id) ?? -1));
@@ -119,6 +142,10 @@ export async function matchLog(
       }
     }
     run.onProgress?.(bytes, matcher.counters.events);
+    if (performance.now() - slice > SLICE_MS) {
+      await yieldToOthers();
+      slice = performance.now();
+    }
   }
   const c = matcher.counters;
   const reported = run.sightings ? await run.sightings.report() : undefined;

@@ -1,13 +1,32 @@
 /**
  * Reading one run of whole lines for a bulk match (see detect.read.ts): the events that may
  * match, their values in columns. An event may match when one of its values, once normalised,
- * may be a key of the index (the key filter says so); without a filter, every event is kept.
+ * may be a key of the index (the key filter says so), or when it touches one of the patterns no
+ * value anchors (given the set, evaluated here); without a filter, every event is kept.
  * Run on reader threads, and in the calling thread while they start.
  */
 import { KeyFilter, kindCode } from './detect.filter.js';
 import type { RunMessage, RunResult } from './detect.read.js';
 import type { LineRunReader, LogEvent } from './formats.js';
 import { normalise } from './observable.js';
+import { UnanchoredSet } from './detect.unanchored.js';
+
+/** Unanchored pattern sets compiled in this thread, by version: the last few requests' sets. */
+const compiledSets = new Map<number, UnanchoredSet>();
+const KEPT_SETS = 4;
+
+function unanchoredSetOf(message: RunMessage): UnanchoredSet | undefined {
+  const sent = message.unanchored;
+  if (sent === null) return undefined;
+  let set = compiledSets.get(sent.version);
+  if (set === undefined) {
+    if (sent.slots === undefined || sent.patterns === undefined) throw new Error(`unanchored pattern set ${sent.version} was never sent to this thread`);
+    set = new UnanchoredSet({ version: sent.version, slots: sent.slots, patterns: sent.patterns });
+    if (compiledSets.size >= KEPT_SETS) compiledSets.delete(compiledSets.keys().next().value!);
+    compiledSets.set(sent.version, set);
+  }
+  return set;
+}
 
 function mayMatch(filter: KeyFilter, event: LogEvent): boolean {
   for (const v of event.values) {
@@ -27,17 +46,29 @@ class RunSink {
   readonly counts: number[] = [];
   readonly kinds: number[] = [];
   readonly fieldIds: number[] = [];
+  /** Per event kept, how many unanchored patterns it touches, and their slots (with a set only). */
+  readonly touchCounts: number[] = [];
+  readonly touchSlots: number[] = [];
   readonly values: string[] = [];
   readonly fields: string[] = [];
   readonly #fieldId = new Map<string, number>();
 
-  constructor(private readonly filter: KeyFilter | undefined) {}
+  constructor(
+    private readonly filter: KeyFilter | undefined,
+    private readonly unanchored: UnanchoredSet | undefined,
+  ) {}
 
   // Each event is dropped or reduced to columns at once, so the parsed records die young.
   push(event: LogEvent): void {
     this.read++;
     this.valueCount += event.values.length;
-    if (this.filter !== undefined && !mayMatch(this.filter, event)) return;
+    // Patterns no value anchors are evaluated here, so that the key filter can stay on.
+    const touched = this.unanchored?.touched(event, 0);
+    if (this.filter !== undefined && !mayMatch(this.filter, event) && !(touched !== undefined && touched.length > 0)) return;
+    if (touched !== undefined) {
+      this.touchCounts.push(touched.length);
+      for (const slot of touched) this.touchSlots.push(slot);
+    }
     this.lines.push(event.line);
     this.times.push(event.time ?? Number.NaN);
     this.counts.push(event.values.length);
@@ -58,7 +89,7 @@ class RunSink {
 export function readRun(reader: LineRunReader, message: RunMessage): RunResult {
   const errors: Array<[number, number, string]> = [];
   const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
-  const sink = new RunSink(message.filter === null ? undefined : new KeyFilter(message.filter));
+  const sink = new RunSink(message.filter === null ? undefined : new KeyFilter(message.filter), unanchoredSetOf(message));
   const newlines = reader.read(bytes, 0, message.offset, sink, (line, offset, text) => errors.push([line, offset, text]));
   return {
     id: message.id,
@@ -71,6 +102,8 @@ export function readRun(reader: LineRunReader, message: RunMessage): RunResult {
     counts: Int32Array.from(sink.counts),
     kinds: Uint8Array.from(sink.kinds),
     fieldIds: Int32Array.from(sink.fieldIds),
+    touchCounts: Int32Array.from(sink.touchCounts),
+    touchSlots: Int32Array.from(sink.touchSlots),
     values: sink.values,
     fields: sink.fields,
   };

@@ -21,6 +21,8 @@ import {
   type EventValue, type LineFormat, type LogEvent, type ReadLogOptions,
 } from './formats.js';
 import { OBSERVABLE_KINDS } from './observable.js';
+import type { UnanchoredPatterns } from './detect.unanchored.js';
+import type { Pattern } from '../../stix/pattern/index.js';
 
 /** Inputs shorter than this are read in this thread: starting reader threads costs more. */
 const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
@@ -43,6 +45,11 @@ export interface EventBatch {
   /** Events read but not passed on, naming no value the filter may hold, and their values. */
   readonly dropped: number;
   readonly droppedValues: number;
+  /**
+   * Per event, the slots of the unanchored patterns it touches, when the reader evaluated them
+   * (given `unanchored`); undefined when the batch was read without them.
+   */
+  readonly unanchored?: readonly (readonly number[])[];
 }
 
 export interface ReadBatchOptions extends ReadLogOptions {
@@ -51,6 +58,11 @@ export interface ReadBatchOptions extends ReadLogOptions {
    * undefined when every event must be passed on (patterns no value anchors).
    */
   readonly candidates?: () => KeyFilter | undefined;
+  /**
+   * The patterns no value anchors, asked again for each run: readers evaluate them on every
+   * event and keep those that touch one, with the key filter on (see EventBatch.unanchored).
+   */
+  readonly unanchored?: () => UnanchoredPatterns | undefined;
   /** Reader threads beside this one; default: one less than the cores, at least 1, at most 4. 0 reads in this thread only. */
   readonly threads?: number;
   /** Inputs shorter than this many bytes are read in this thread (default 4 MiB). */
@@ -74,6 +86,8 @@ export interface RunMessage {
   /** Byte offset of the run in the input. */
   readonly offset: number;
   readonly filter: SharedArrayBuffer | null;
+  /** The unanchored patterns to evaluate: in full the first time a thread meets a version, then by version. */
+  readonly unanchored: { readonly version: number; readonly slots?: readonly number[]; readonly patterns?: readonly Pattern[] } | null;
 }
 
 /** A run read: events passed on in columns (lines relative to the run's first line). */
@@ -90,6 +104,9 @@ export interface RunResult {
   readonly counts: Int32Array;
   readonly kinds: Uint8Array;
   readonly fieldIds: Int32Array;
+  /** Per event passed on, the unanchored patterns it touches (empty without a set), their slots flat. */
+  readonly touchCounts: Int32Array;
+  readonly touchSlots: Int32Array;
   readonly values: string[];
   readonly fields: string[];
 }
@@ -334,6 +351,8 @@ interface Reader {
   inFlight: number;
   /** Runs read so far: a new thread runs cold code, and is given small runs while it warms up. */
   done: number;
+  /** The unanchored pattern set the thread was last sent in full. */
+  unanchoredVersion: number;
 }
 
 class ReaderPool {
@@ -349,7 +368,7 @@ class ReaderPool {
     const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
     for (let i = 0; i < threads; i++) {
       const worker = !runsTypeScript ? new Worker(WORKER_ENTRY, options) : new Worker(script ?? BOOTSTRAP, { ...options, eval: true });
-      const reader: Reader = { worker, ready: false, inFlight: 0, done: 0 };
+      const reader: Reader = { worker, ready: false, inFlight: 0, done: 0, unanchoredVersion: -1 };
       liveThreads++;
       this.#exited.push(new Promise<void>((resolve) => worker.once('exit', (code) => {
         liveThreads--;
@@ -403,7 +422,7 @@ class ReaderPool {
     return 1 / 2 ** Math.max(0, WARM_UP_RUNS - this.#next().done);
   }
 
-  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null): Promise<RunResult> {
+  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null, unanchored: UnanchoredPatterns | undefined): Promise<RunResult> {
     if (this.#failure) return Promise.reject(this.#failure);
     const reader = this.#next();
     const id = this.#id++;
@@ -412,7 +431,12 @@ class ReaderPool {
     result.catch(() => undefined);
     reader.inFlight++;
     // The run owns its buffer (RunCutter never reuses one that went out): moved, not copied.
-    const message: RunMessage = { id, bytes, offset, filter };
+    let sent: RunMessage['unanchored'] = null;
+    if (unanchored !== undefined) {
+      sent = reader.unanchoredVersion === unanchored.version ? { version: unanchored.version } : unanchored;
+      reader.unanchoredVersion = unanchored.version;
+    }
+    const message: RunMessage = { id, bytes, offset, filter, unanchored: sent };
     reader.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
     return result;
   }
@@ -456,13 +480,14 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
       return false;
     }
     const filter = options.candidates?.()?.buffer ?? null;
+    const unanchored = options.unanchored?.();
     const end = piece.offset + piece.bytes.length;
     const here = (bytes: Buffer, offset: number) => {
       localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes });
-      pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter })), offset + bytes.length, true));
+      pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter, unanchored: unanchored ?? null })), offset + bytes.length, true));
     };
     if (options.readHere === false) {
-      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter), end, false));
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), end, false));
       return false;
     }
     if (!pool.hasRoom) {
@@ -473,13 +498,13 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const share = pool.nextShare;
     const cut = share < 1 ? piece.bytes.indexOf(0x0a, Math.floor(piece.bytes.length * share)) + 1 : 0;
     if (cut <= 0 || cut >= piece.bytes.length) {
-      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter), end, false));
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), end, false));
       return false;
     }
     // Copied out: the part sent is moved to the thread with its whole buffer.
     const first = Buffer.allocUnsafeSlow(cut);
     piece.bytes.copy(first, 0, 0, cut);
-    pending.push(pendingRun(pool.read(first, piece.offset, filter), piece.offset + cut, false));
+    pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset + cut, false));
     here(piece.bytes.subarray(cut), piece.offset + cut);
     return true;
   };
@@ -496,7 +521,8 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const events = eventsOf(result, line);
     line += result.newlines;
     options.onProgress?.(piece.end);
-    yield { events, dropped: result.read - events.length, droppedValues: result.valueCount - result.values.length };
+    const unanchored = options.unanchored === undefined ? undefined : touchesOf(result);
+    yield { events, dropped: result.read - events.length, droppedValues: result.valueCount - result.values.length, ...(unanchored ? { unanchored } : {}) };
   }
 
   async function* handOut(): AsyncGenerator<EventBatch> {
@@ -522,6 +548,22 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     // Runs still in flight are abandoned with their threads.
     await pool.close();
   }
+}
+
+const NO_SLOTS: readonly number[] = Object.freeze([]);
+
+/** Per event passed on, the unanchored patterns it touches; undefined when the run was read without a set. */
+function touchesOf(result: RunResult): (readonly number[])[] | undefined {
+  const n = result.lines.length;
+  if (result.touchCounts.length !== n) return undefined;
+  const out = new Array<readonly number[]>(n);
+  let at = 0;
+  for (let e = 0; e < n; e++) {
+    const count = result.touchCounts[e]!;
+    out[e] = count === 0 ? NO_SLOTS : Array.from(result.touchSlots.subarray(at, at + count));
+    at += count;
+  }
+  return out;
 }
 
 function eventsOf(result: RunResult, firstLine: number): LogEvent[] {

@@ -17,7 +17,7 @@ port.on('message', (message: RunMessage) => {
     reply = { kind: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) };
   }
   const transfer = reply.kind === 'run'
-    ? [reply.result.lines.buffer, reply.result.times.buffer, reply.result.counts.buffer, reply.result.kinds.buffer, reply.result.fieldIds.buffer]
+    ? [reply.result.lines.buffer, reply.result.times.buffer, reply.result.counts.buffer, reply.result.kinds.buffer, reply.result.fieldIds.buffer, reply.result.touchCounts.buffer, reply.result.touchSlots.buffer]
     : [];
   port.postMessage(reply, transfer as ArrayBuffer[]);
 });

@@ -9,6 +9,7 @@ import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
 import * as service from './detect.service.js';
 import { awarenessOf, correlatedValues, mostSighted } from './detect.context.js';
 import { matchStream, parseColumns } from './detect.match.js';
+import { MATCH_RETRY_AFTER_SECONDS, MatchScheduler } from './detect.schedule.js';
 import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from './detect.sightings.js';
 
 const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));
@@ -79,6 +80,7 @@ const MatchQuery = Type.Object({
 });
 
 export function detectRoutes(ctx: AppContext, detection: service.Detection): FastifyPluginAsync {
+  const scheduler = new MatchScheduler({ running: ctx.config.detectMatchRunning, queued: ctx.config.detectMatchQueued });
   return async (app) => {
     app.get<{ Querystring: Static<typeof LookupGet> }>(
       '/api/v1/lookup',
@@ -211,15 +213,32 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
             sightings = new SightingCollector(ctx, request.principal!, markings?.markings);
           } else if (q.sighting_markings !== undefined) throw shieldwallError('BAD_REQUEST', 'sighting_markings is only used with report_sightings=true');
           await detection.ready();
+          let done: () => void;
+          try {
+            done = await scheduler.enter(request.principal!.name);
+          } catch (error) {
+            reply.header('Retry-After', String(MATCH_RETRY_AFTER_SECONDS));
+            throw error;
+          }
+          // The turn ends with the answer, or with the connection if the client goes first.
+          reply.raw.once('close', done);
           const lines = matchStream(ctx, detection, request.principal!, body, {
             ...(q.format ? { format: q.format as LogFormat } : {}),
             ...(columns ? { columns } : {}),
             ...(q.delimiter ? { delimiter: q.delimiter } : {}),
             ...(q.header !== undefined ? { csvHeader: q.header } : {}),
           }, { ...(sightings ? { sightings } : {}), warningLists: q.warning_lists !== false });
-          return reply.type('application/x-ndjson').send(Readable.from(lines));
+          return reply.type('application/x-ndjson').send(Readable.from(untilDone(lines, done)));
         },
       );
     });
   };
+}
+
+async function* untilDone(lines: AsyncGenerator<string>, done: () => void): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } finally {
+    done();
+  }
 }

@@ -16,6 +16,8 @@ import { suppressorFor, type Suppression } from './warninglist.service.js';
 import type { KeyFilter } from './detect.filter.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import type { EventValue, LogEvent } from './formats.js';
+import { observationOf } from './detect.observation.js';
+import { UnanchoredSet, type UnanchoredPatterns } from './detect.unanchored.js';
 import { detectKind, normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
 
 /** Rows read per query while the index is built. */
@@ -636,69 +638,7 @@ function observedScos(compiled: CompiledPattern, observations: readonly Observat
   return out;
 }
 
-const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
-  ipv4: (value) => ({ type: 'ipv4-addr', value }),
-  ipv6: (value) => ({ type: 'ipv6-addr', value }),
-  domain: (value) => ({ type: 'domain-name', value }),
-  url: (value) => ({ type: 'url', value }),
-  email: (value) => ({ type: 'email-addr', value }),
-  mutex: (name) => ({ type: 'mutex', name }),
-  'registry-key': (key) => ({ type: 'windows-registry-key', key }),
-  mac: (value) => ({ type: 'mac-addr', value }),
-  asn: (number) => ({ type: 'autonomous-system', number: Number(number) }),
-};
-
-const HASH_NAMES: Partial<Record<ObservableKind, string>> = { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256', sha512: 'SHA-512', 'sha3-256': 'SHA3-256', 'sha3-512': 'SHA3-512', ssdeep: 'SSDEEP', tlsh: 'TLSH' };
-
-/** The SCO one value of this kind stands for (a hash or a file name as a file), if STIX has one. */
-export function scoOfValue(kind: ObservableKind, value: string): Record<string, unknown> | undefined {
-  const hash = HASH_NAMES[kind];
-  if (hash) return { type: 'file', hashes: { [hash]: value } };
-  if (kind === 'file-name') return { type: 'file', name: value };
-  return SCO_OF_KIND[kind]?.(value);
-}
-
-/**
- * The event as one STIX observation: one SCO per value (hashes and the file name gathered in
- * one file), a network-traffic object joining source and destination addresses, and the HTTP
- * User-Agent as its request header.
- */
-export function observationOf(event: LogEvent, now: number): Observation {
-  const objects = new Map<string, Record<string, unknown>>();
-  const file: Record<string, unknown> = { type: 'file' };
-  const hashes: Record<string, string> = {};
-  let src: string | undefined;
-  let dst: string | undefined;
-  let userAgent: string | undefined;
-  for (const v of event.values) {
-    const hash = HASH_NAMES[v.kind];
-    if (hash) hashes[hash] = v.value;
-    else if (v.kind === 'file-name') file['name'] = v.value;
-    else if (v.kind === 'user-agent') userAgent = v.value;
-    const make = SCO_OF_KIND[v.kind];
-    if (!make) continue;
-    const ref = String(objects.size);
-    objects.set(ref, make(v.value));
-    if (v.kind === 'ipv4' || v.kind === 'ipv6') {
-      if (/src|orig|source|client/i.test(v.field)) src ??= ref;
-      else if (/dst|dest|resp|destination|server/i.test(v.field)) dst ??= ref;
-    }
-  }
-  if (Object.keys(hashes).length > 0) file['hashes'] = hashes;
-  if (file['hashes'] || file['name']) objects.set(String(objects.size), file);
-  if (src || dst || userAgent) {
-    objects.set(String(objects.size), {
-      type: 'network-traffic',
-      ...(src ? { src_ref: src } : {}),
-      ...(dst ? { dst_ref: dst } : {}),
-      // Header values are lists of strings (STIX 2.1 6.12.2): patterns name them as 'User-Agent'[*].
-      // The method and request line are not in the event's values, so they are left out.
-      ...(userAgent ? { extensions: { 'http-request-ext': { request_header: { 'User-Agent': [userAgent] } } } } : {}),
-    });
-  }
-  const time = event.time ?? now;
-  return { firstObserved: time, lastObserved: time, numberObserved: 1, objects };
-}
+export { observationOf, scoOfValue } from './detect.observation.js';
 
 export interface MatchOptions {
   /** Instant indicators must be valid at when an event has no time of its own (default: now). */
@@ -716,6 +656,12 @@ export interface MatchCounters {
  * prefixes); simple patterns match on the value, others are evaluated on the event's observation
  * and, when they span several observations, over a sliding window of the events that touch them.
  */
+const NO_SLOTS: readonly number[] = Object.freeze([]);
+const NO_UNANCHORED: UnanchoredPatterns = Object.freeze({ version: -1, slots: [], patterns: [] });
+/** The unanchored patterns of the index last asked, as sent to reader threads, and as a set here. */
+let latestUnanchored: UnanchoredPatterns | undefined;
+let latestUnanchoredSet: UnanchoredSet | undefined;
+
 export class EventMatcher {
   readonly counters: MatchCounters = { events: 0, values: 0, matches: 0 };
   readonly #windows = new Map<number, PatternWindow>();
@@ -731,12 +677,33 @@ export class EventMatcher {
   }
 
   /**
-   * The key filter readers may drop events by before they reach match(): undefined while some
-   * pattern no value anchors must see every event.
+   * The key filter readers may drop events by before they reach match(). With patterns no value
+   * anchors, readers that evaluate them (given `unanchoredPatterns()`) keep the events that touch
+   * one; without `withUnanchored`, every event must reach match() (undefined).
    */
-  candidates(): KeyFilter | undefined {
+  candidates(withUnanchored = false): KeyFilter | undefined {
     const index = this.reader.index;
-    return index.hasUnanchored ? undefined : index.filter;
+    return index.hasUnanchored && !withUnanchored ? undefined : index.filter;
+  }
+
+  /** The patterns no value anchors, for reader threads to evaluate (undefined: there are none). */
+  unanchoredPatterns(): UnanchoredPatterns | undefined {
+    const { version, patterns } = this.reader.index.unanchoredPatterns();
+    if (patterns.size === 0) return undefined;
+    // Shared by every request while the index does not change (versions are never reused).
+    if (latestUnanchored?.version !== version) {
+      latestUnanchored = { version, slots: [...patterns.keys()], patterns: [...patterns.values()] };
+    }
+    return latestUnanchored;
+  }
+
+  #unanchoredSet(): UnanchoredSet {
+    const set = this.unanchoredPatterns() ?? NO_UNANCHORED;
+    if (latestUnanchoredSet?.version !== set.version) {
+      const index = this.reader.index;
+      latestUnanchoredSet = new UnanchoredSet(set, set.slots.map((slot) => index.pattern(slot)));
+    }
+    return latestUnanchoredSet;
   }
 
   /** Counts events dropped by the key filter (they name nothing the index holds) as matched. */
@@ -745,8 +712,11 @@ export class EventMatcher {
     this.counters.values += values;
   }
 
-  /** The matches of one event (an empty array for most). */
-  match(event: LogEvent): EventMatch[] {
+  /**
+   * The matches of one event (an empty array for most). `unanchored`: the unanchored patterns
+   * the event touches, when a reader thread found them; found here otherwise.
+   */
+  match(event: LogEvent, unanchored?: readonly number[]): EventMatch[] {
     const index = this.reader.index;
     const at = event.time ?? this.#at;
     this.counters.events++;
@@ -769,14 +739,15 @@ export class EventMatcher {
         else (touched ??= new Set()).add(slot);
       }
     }
-    if (touched === undefined && !index.hasUnanchored) {
+    const unanchoredTouched = !index.hasUnanchored ? NO_SLOTS : (unanchored ?? this.#unanchoredSet().touched(event, at));
+    if (touched === undefined && unanchoredTouched.length === 0) {
       if (out === undefined) return [];
       this.counters.matches += out.length;
       return out;
     }
     this.#observation = undefined;
     if (touched) for (const slot of touched) out = this.#evaluate(event, slot, out);
-    for (const slot of index.unanchored()) {
+    for (const slot of unanchoredTouched) {
       if (touched?.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !this.reader.mayRead(slot)) continue;
       out = this.#evaluate(event, slot, out);
     }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Principal } from '../../policy/principal.js';
+import { compilePattern, parsePattern, type Pattern } from '../../stix/pattern/index.js';
+import { DetectIndex, type IndicatorRecord } from './detect.index.js';
+import { observationOf } from './detect.observation.js';
+import { readEventBatches, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
+import { EventMatcher, IndexReader, type EventMatch } from './detect.service.js';
+import { UnanchoredSet } from './detect.unanchored.js';
+import type { LogEvent } from './formats.js';
+import type { ObservableKind } from './observable.js';
+
+const analyst: Principal = { kind: 'user', name: 'a', userName: 'a', roles: ['analyst'], member: { code: 'AAA', kind: 'ally', groups: ['ALLIANCE'], identityId: null }, clearance: 4 };
+
+function parsed(text: string): Pattern {
+  const result = parsePattern(text);
+  assert.ok(result.ok, text);
+  return result.pattern;
+}
+
+// Shapes of patterns no value anchors: literals the set files them under, and none.
+const UNANCHORED = [
+  "[url:value LIKE '%/gate-7.php']",
+  "[url:value MATCHES '/panel/[a-z]+\\\\.php$']",
+  "[domain-name:value MATCHES '^xn--\\\\w+\\\\.example$']",
+  "[file:name LIKE 'invoice\\\\_%.exe']",
+  "[file:name MATCHES '(?i)^INVOICE']",
+  "[domain-name:value LIKE 'a%' OR url:value LIKE '%b']",
+  "[ipv4-addr:value != '10.0.0.1']",
+  "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'[*] LIKE '%curl/7%']",
+  "[process:name LIKE '%evil%']",
+  "[url:value LIKE '%/gate-7.php'] FOLLOWEDBY [file:name LIKE 'drop%'] WITHIN 60 SECONDS",
+  "[domain-name:value NOT LIKE '%.example']",
+  "[file:name = 'x' OR file:name LIKE '%report%']",
+];
+
+const KINDS: readonly ObservableKind[] = ['ipv4', 'domain', 'url', 'file-name', 'sha256', 'user-agent'];
+const WORDS = ['gate-7.php', 'panel/ab.php', 'xn--abc.example', 'invoice_1.exe', 'INVOICE.pdf', 'a', 'b', 'curl/7.1', 'drop.exe', 'report', 'x', '10.0.0.1', 'ok.example', '/x/'];
+
+const eventArb = fc.array(
+  fc.record({ kind: fc.constantFrom(...KINDS), value: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 }).map((w) => w.join('')) }),
+  { minLength: 1, maxLength: 4 },
+).map((values): LogEvent => ({ line: 1, time: 0, values: values.map((v, i) => ({ ...v, field: i === 0 ? 'dest_ip' : `f${i}` })), record: undefined }));
+
+describe('the unanchored set finds exactly the patterns an event touches', () => {
+  const patterns = UNANCHORED.map(parsed);
+  const slots = patterns.map((_, i) => 100 + i);
+  const set = new UnanchoredSet({ version: 1, slots, patterns });
+  const compiled = patterns.map((p) => compilePattern(p));
+
+  it('agrees with evaluating every pattern on every event (property)', () => {
+    fc.assert(fc.property(eventArb, (event) => {
+      const observation = observationOf(event, 0);
+      const expected = slots.filter((_, i) => compiled[i]!.touches(observation));
+      assert.deepEqual([...set.touched(event, 0)].sort(), expected.sort());
+    }), { numRuns: 3000 });
+  });
+
+  it('evaluates no pattern for an event that names none of their literals or types', () => {
+    const event: LogEvent = { line: 1, time: 0, values: [{ kind: 'sha256', value: 'f'.repeat(64), field: 'sha256' }], record: undefined };
+    assert.deepEqual(set.touched(event, 0), []);
+  });
+});
+
+function record(id: string, pattern: string): IndicatorRecord {
+  return { id: `indicator--${id}`, pattern, specVersion: '2.1', accessKey: 1, createdByRef: null, validFrom: -Infinity, validUntil: Infinity, confidence: 60, granular: false };
+}
+
+/** EVE http records; one in fifty has a URL an unanchored pattern names, one in a hundred a domain an anchored one names. */
+function eveLog(events: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < events; i++) {
+    const ts = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    const host = i % 100 === 7 ? 'evil.example' : `h${i}.example`;
+    const path = i % 50 === 3 ? `/gate-7.php` : `/p/${i}.html`;
+    lines.push(`{"timestamp":"${ts}","event_type":"http","src_ip":"10.2.0.1","dest_ip":"192.0.2.${i & 255}","http":{"hostname":"${host}","url":"${path}","http_user_agent":"ua-${i % 13}"}}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function* chunked(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
+interface Outcome {
+  matches: EventMatch[];
+  counters: EventMatcher['counters'];
+  passedOn: number;
+}
+
+async function matchAll(index: DetectIndex, text: string, options: ReadBatchOptions, onThreads: boolean): Promise<Outcome> {
+  const matcher = new EventMatcher(new IndexReader(index, analyst, [{ key: 1, access: { tlp: 'green', classification: 0, releasability: ['ALLIANCE'], createdByRef: null } }]), { at: Date.UTC(2026, 5, 1) });
+  const matches: EventMatch[] = [];
+  let passedOn = 0;
+  const read = onThreads
+    ? readEventBatches(chunked(text, 10_000), { format: 'eve', ...options, candidates: () => matcher.candidates(true), unanchored: () => matcher.unanchoredPatterns() })
+    : readEventBatches(chunked(text, 10_000), { format: 'eve', ...options, candidates: () => matcher.candidates() });
+  for await (const batch of read) {
+    matcher.countDropped(batch.dropped, batch.droppedValues);
+    passedOn += batch.events.length;
+    batch.events.forEach((event, i) => matches.push(...matcher.match(event, batch.unanchored?.[i])));
+  }
+  return { matches, counters: matcher.counters, passedOn };
+}
+
+describe('patterns no value anchors are evaluated on the reader threads', () => {
+  const text = eveLog(5000);
+  const index = new DetectIndex();
+  const patterns = ["[domain-name:value = 'evil.example']", "[url:value LIKE '%/gate-7.php']", "[url:value MATCHES 'gate-\\\\d\\\\.php$'] FOLLOWEDBY [domain-name:value LIKE 'evil.%'] WITHIN 600 SECONDS", "[ipv4-addr:value = '192.0.2.1' OR url:value LIKE '%never%']"];
+  patterns.forEach((p, i) => assert.ok(index.upsert(record(String(i), p)).indexed, p));
+  assert.ok(index.hasUnanchored);
+
+  it('keeps the key filter on: only events that name a key or touch a pattern reach this thread, with the same matches', async () => {
+    const here = await matchAll(index, text, { threads: 0 }, false);
+    const before = runsReadOnThreads();
+    const threads = await matchAll(index, text, { threads: 2, parallelFrom: 1, runBytes: 16_384, readHere: false }, true);
+    assert.ok(runsReadOnThreads() > before, 'runs were read on threads');
+    assert.equal(here.passedOn, 5000, 'read here, every event is passed on');
+    assert.ok(threads.passedOn < 500, `only candidate events are passed on from the threads (${threads.passedOn})`);
+    assert.ok(here.matches.filter((m) => m.match === 'pattern').length >= 100);
+    assert.deepEqual(threads.matches, here.matches);
+    assert.deepEqual(threads.counters, here.counters);
+  });
+
+  it('gives the threads a new set when the index changes, by version', async () => {
+    const matcher = new EventMatcher(new IndexReader(index, analyst, []));
+    const first = matcher.unanchoredPatterns();
+    assert.ok(first);
+    assert.equal(matcher.unanchoredPatterns(), first, 'unchanged index: the same set');
+    index.upsert(record('late', "[url:value LIKE '%late%']"));
+    const second = matcher.unanchoredPatterns();
+    assert.ok(second && second.version !== first.version && second.slots.length === first.slots.length + 1);
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * Patterns no value anchors (`[url:value LIKE '%/gate.php']`, `[file:name MATCHES '^inv_\d+']`,
+ * `[ipv4-addr:value != '10.0.0.1']`): the key filter cannot find the events they need, so every
+ * event is a candidate. This set narrows that cheaply before any pattern is evaluated:
+ *
+ * - by object type: an event's observation holds only the SCO types its values make
+ *   (detect.observation.ts); a pattern none of whose types it holds cannot be touched;
+ * - by a required literal: a LIKE constant, or the literal run a MATCHES expression cannot do
+ *   without, must occur in some value of the event. Each such pattern is filed under one
+ *   three-character piece of its literal; an event's values are scanned once for the pieces.
+ *
+ * The candidates left are evaluated (`touches`, one observation against the pattern's leaves).
+ * Pure: used on the log reader threads and on the main thread alike.
+ */
+import { compilePattern, type CompiledPattern, type ComparisonExpression, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
+import { MAX_COMPARED_LENGTH } from '../../stix/pattern/regex.js';
+import { observationOf } from './detect.observation.js';
+import type { LogEvent } from './formats.js';
+import type { ObservableKind } from './observable.js';
+
+/** The unanchored patterns of an index at one moment, as sent to reader threads. */
+export interface UnanchoredPatterns {
+  /** Changes whenever the set does. */
+  readonly version: number;
+  readonly slots: readonly number[];
+  readonly patterns: readonly Pattern[];
+}
+
+/** The SCO types an event's observation holds, per kind of value (detect.observation.ts). */
+const TYPES_OF_KIND: Partial<Record<ObservableKind, readonly string[]>> = {
+  ipv4: ['ipv4-addr', 'network-traffic'],
+  ipv6: ['ipv6-addr', 'network-traffic'],
+  domain: ['domain-name'],
+  url: ['url'],
+  email: ['email-addr'],
+  mutex: ['mutex'],
+  'registry-key': ['windows-registry-key'],
+  mac: ['mac-addr'],
+  asn: ['autonomous-system'],
+  md5: ['file'],
+  sha1: ['file'],
+  sha256: ['file'],
+  sha512: ['file'],
+  'sha3-256': ['file'],
+  'sha3-512': ['file'],
+  ssdeep: ['file'],
+  tlsh: ['file'],
+  'file-name': ['file'],
+  'user-agent': ['network-traffic'],
+};
+
+const PIECE = 3;
+
+/** Three UTF-16 units as a small integer (10 bits each; collisions only add candidates). */
+function pieceCode(text: string, at: number): number {
+  return ((text.charCodeAt(at) & 0x3ff) << 20) | ((text.charCodeAt(at + 1) & 0x3ff) << 10) | (text.charCodeAt(at + 2) & 0x3ff);
+}
+
+const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
+
+/** The literal runs a MATCHES expression needs (each of them), when it is plain enough to tell. */
+function regexLiterals(regex: string): string[] {
+  // Alternation, inline options (case folding) and \Q..\E: give up rather than guess.
+  if (regex.includes('|') || regex.includes('(?') || regex.includes('\\Q')) return [];
+  const runs: string[] = [];
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run !== '') runs.push(run);
+    run = '';
+  };
+  for (let i = 0; i < regex.length; i++) {
+    const ch = regex[i]!;
+    let literal: string | undefined;
+    let width = 1;
+    if (ch === '\\') {
+      const next = regex[i + 1] ?? '';
+      if (/^[^A-Za-z0-9]$/.test(next)) literal = next;
+      width = 2;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '[') {
+      // Skip the class: it is no literal.
+      let j = i + 1;
+      if (regex[j] === '^') j++;
+      if (regex[j] === ']') j++;
+      while (j < regex.length && regex[j] !== ']') j += regex[j] === '\\' ? 2 : 1;
+      width = j - i + 1;
+    } else if (!'.^$*+?{}'.includes(ch)) literal = ch;
+    const after = regex[i + width];
+    const optional = after === '?' || after === '*' || after === '{';
+    if (literal !== undefined && depth === 0 && !optional) {
+      run += literal;
+      if (after === '+') end();
+    } else end();
+    i += width - 1;
+  }
+  end();
+  return runs;
+}
+
+/** Literals some value must contain (every one of them) for the comparison to hold; [] when none is known. */
+function comparisonLiterals(expr: ComparisonExpression): string[] {
+  switch (expr.kind) {
+    case 'exists':
+      return [];
+    case 'comparisonGroup':
+      return comparisonLiterals(expr.expression);
+    case 'comparisonBinary':
+      // AND: every operand's literals are needed; OR: none of one operand stands for the others.
+      return expr.operator === 'AND' ? expr.operands.flatMap(comparisonLiterals) : [];
+    case 'comparison': {
+      if (expr.negated) return [];
+      const last = expr.path.steps[expr.path.steps.length - 1];
+      if (last?.kind === 'property' && (last.name.endsWith('_bin') || last.name.endsWith('_hex'))) return [];
+      let literals: string[] = [];
+      if (expr.operator === 'LIKE') literals = expr.value.value.normalize('NFC').split(/[%_]/);
+      else if (expr.operator === 'MATCHES') literals = regexLiterals(expr.value.value.normalize('NFC'));
+      else if (expr.operator === '=' && expr.value.kind === 'string') literals = [expr.value.value];
+      // Only printable ASCII: NFC never turns a value without it into one with it, nor back.
+      return literals.filter((l) => l.length >= PIECE && l.length <= MAX_COMPARED_LENGTH && ASCII_PRINTABLE.test(l));
+    }
+  }
+}
+
+/** Per `[...]` of the pattern, the literals it needs; undefined when some `[...]` needs none. */
+function patternLiterals(expr: ObservationExpression, out: string[][]): boolean {
+  switch (expr.kind) {
+    case 'observation': {
+      const literals = comparisonLiterals(expr.comparison);
+      if (literals.length === 0) return false;
+      out.push(literals);
+      return true;
+    }
+    case 'observationGroup':
+    case 'qualified':
+      return patternLiterals(expr.expression, out);
+    case 'observationBinary':
+      return expr.operands.every((operand) => patternLiterals(operand, out));
+  }
+}
+
+function patternTypes(expr: ObservationExpression | ComparisonExpression, out: Set<string>): void {
+  switch (expr.kind) {
+    case 'observation':
+      patternTypes(expr.comparison, out);
+      return;
+    case 'observationGroup':
+    case 'qualified':
+    case 'comparisonGroup':
+      patternTypes(expr.expression, out);
+      return;
+    case 'observationBinary':
+    case 'comparisonBinary':
+      for (const operand of expr.operands) patternTypes(operand, out);
+      return;
+    case 'comparison':
+    case 'exists':
+      out.add(expr.path.objectType);
+      return;
+  }
+}
+
+function comparedText(value: string): string {
+  return ASCII_PRINTABLE.test(value) ? value : value.normalize('NFC');
+}
+
+/** An index over a set of unanchored patterns: which of them an event may touch. */
+export class UnanchoredSet {
+  readonly version: number;
+  readonly size: number;
+  readonly #slots: readonly number[];
+  readonly #compiled: CompiledPattern[];
+  /** Three-character piece -> patterns (by position) filed under it. */
+  readonly #byPiece = new Map<number, number[]>();
+  /** SCO type -> patterns with no literal, evaluated whenever an event holds the type. */
+  readonly #byType = new Map<string, number[]>();
+  /** Per pattern, the types it names: a pattern found by a piece is evaluated only if the event holds one. */
+  readonly #types: ReadonlySet<string>[];
+  /** Per pattern filed by pieces, per [...], the literals it needs: checked before evaluating. */
+  readonly #literals: (string[][] | undefined)[] = [];
+  /** Visit marks, so that a pattern found twice for one event is evaluated once. */
+  readonly #seen: Uint32Array;
+  #mark = 0;
+
+  /** `compiled`: the patterns compiled already (the index's), in the order of `set.patterns`. */
+  constructor(set: UnanchoredPatterns, compiled?: readonly (CompiledPattern | undefined)[]) {
+    this.version = set.version;
+    this.#slots = set.slots;
+    this.size = set.slots.length;
+    this.#compiled = set.patterns.map((p, i) => compiled?.[i] ?? compilePattern(p));
+    this.#types = [];
+    this.#seen = new Uint32Array(set.slots.length);
+    set.patterns.forEach((pattern, i) => {
+      const types = new Set<string>();
+      patternTypes(pattern.expression, types);
+      this.#types.push(types);
+      const leaves: string[][] = [];
+      if (patternLiterals(pattern.expression, leaves)) {
+        this.#literals[i] = leaves;
+        // Per [...], one piece of one of its literals: the one fewest patterns are filed under
+        // so far, so that pieces common in logs ('.co', 'htt') do not gather many.
+        for (const literals of leaves) {
+          let best: number | undefined;
+          for (const literal of literals) {
+            for (let at = 0; at + PIECE <= literal.length; at++) {
+              const code = pieceCode(literal, at);
+              if (best === undefined || (this.#byPiece.get(code)?.length ?? 0) < (this.#byPiece.get(best)?.length ?? 0)) best = code;
+            }
+          }
+          const list = this.#byPiece.get(best!);
+          if (list === undefined) this.#byPiece.set(best!, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
+        }
+        return;
+      }
+      for (const type of types) {
+        const list = this.#byType.get(type);
+        if (list) list.push(i);
+        else this.#byType.set(type, [i]);
+      }
+    });
+  }
+
+  #holdsType(i: number, types: ReadonlySet<string>): boolean {
+    for (const type of this.#types[i]!) if (types.has(type)) return true;
+    return false;
+  }
+
+  /** Whether some [...] of the pattern finds every literal it needs in the event's values. */
+  #holdsLiterals(i: number, event: LogEvent): boolean {
+    const leaves = this.#literals[i];
+    if (leaves === undefined) return true;
+    return leaves.some((literals) => literals.every((literal) => event.values.some((v) => v.value.length <= MAX_COMPARED_LENGTH && comparedText(v.value).includes(literal))));
+  }
+
+  /** The slots of the patterns the event touches (satisfies one `[...]` of); empty for most events. */
+  touched(event: LogEvent, now: number): number[] {
+    if (this.size === 0) return [];
+    const mark = (this.#mark = (this.#mark + 1) >>> 0 || 1);
+    const types = new Set<string>();
+    for (const v of event.values) {
+      const t = TYPES_OF_KIND[v.kind];
+      if (t) for (const type of t) types.add(type);
+    }
+    let candidates: number[] | undefined;
+    for (const type of types) {
+      const list = this.#byType.get(type);
+      if (!list) continue;
+      for (const i of list) {
+        if (this.#seen[i] === mark) continue;
+        this.#seen[i] = mark;
+        (candidates ??= []).push(i);
+      }
+    }
+    if (this.#byPiece.size > 0) {
+      for (const v of event.values) {
+        // LIKE and MATCHES do not compare longer values, and no literal kept is that long.
+        if (v.value.length > MAX_COMPARED_LENGTH) continue;
+        const text = comparedText(v.value);
+        for (let at = 0; at + PIECE <= text.length; at++) {
+          const list = this.#byPiece.get(pieceCode(text, at));
+          if (!list) continue;
+          for (const i of list) {
+            if (this.#seen[i] === mark) continue;
+            this.#seen[i] = mark;
+            if (this.#holdsType(i, types) && this.#holdsLiterals(i, event)) (candidates ??= []).push(i);
+          }
+        }
+      }
+    }
+    if (candidates === undefined) return [];
+    const observation = observationOf(event, now);
+    const out: number[] = [];
+    for (const i of candidates) if (this.#compiled[i]!.touches(observation)) out.push(this.#slots[i]!);
+    return out;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * No pattern, log or bulk match stalls the node for the others (issue 13, points 1 and 2):
+ * catastrophic LIKE/MATCHES patterns and 1 MB lines at lookup and match while /healthz answers;
+ * a 25 MB match against patterns no value anchors while another user's /api/v1/me answers; and
+ * the match queue refusing with 503 + Retry-After in the error envelope when full.
+ * Measured through a real listening node (the requests run side by side on its event loop).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PassThrough, Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { indicator } from './support/factories.js';
+import { createTestNode, type TestNode } from './support/node.js';
+
+// STIX 2.1 section 9.6: LIKE and MATCHES. Each is catastrophic for a backtracking engine.
+const CATASTROPHIC = [
+  "[url:value MATCHES '(a+)+b']",
+  "[url:value MATCHES '(a|a)*b']",
+  "[domain-name:value MATCHES '^(a*)*b$']",
+  "[url:value LIKE '%a%a%a%a%a%a%b']",
+  "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'[*] MATCHES '^(\\\\w+\\\\s?)*;$']",
+];
+
+/** 139 patterns no value anchors, as the demo data has, with one value each that matches. */
+const UNANCHORED = Array.from({ length: 139 }, (_, i) => (i % 2 === 0 ? `[url:value LIKE '%/gate-${i}.php']` : `[domain-name:value MATCHES '^cdn-${i}\\\\.[a-z]+\\\\.example$']`));
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** EVE http events, about `bytes` long; one in 500 names an unanchored pattern's value. */
+function* eveLines(bytes: number): Generator<string> {
+  let written = 0;
+  for (let i = 0; written < bytes; i++) {
+    const ts = new Date(Date.UTC(2026, 0, 1) + i * 10).toISOString();
+    const k = (i >> 1) % 139;
+    const hit = i % 500 === 0;
+    const host = hit && k % 2 === 1 ? `cdn-${k}.abc.example` : `h${i % 9973}.example`;
+    const path = hit && k % 2 === 0 ? `/gate-${k}.php` : `/p/${i % 7919}/index.html`;
+    const line = `{"timestamp":"${ts}","event_type":"http","src_ip":"10.2.${(i >> 8) & 255}.${i & 255}","dest_ip":"192.0.2.${i & 255}","http":{"hostname":"${host}","url":"${path}","http_user_agent":"Mozilla/5.0 (X11; Linux x86_64) agent-${i % 31}","http_method":"GET","status":200,"length":${i % 5000}}}\n`;
+    written += line.length;
+    yield line;
+  }
+}
+
+function logStream(bytes: number): Readable {
+  return Readable.from((function* () {
+    let chunk = '';
+    for (const line of eveLines(bytes)) {
+      chunk += line;
+      if (chunk.length >= 64 * 1024) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  })());
+}
+
+describe('no pattern, log or bulk match stalls the node', { timeout: 600_000 }, () => {
+  let node: TestNode;
+  let pool: Pool;
+  let base: string;
+
+  before(async () => {
+    node = await createTestNode('sqlite', { detectMatchRunning: 2, detectMatchQueued: 1 });
+    await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [...CATASTROPHIC, ...UNANCHORED, "[domain-name:value = 'anchored.example']"].map((pattern) => indicator({ pattern })));
+    await node.detection.ready();
+    assert.ok(node.detection.status().unanchored_patterns >= CATASTROPHIC.length + UNANCHORED.length);
+    base = await node.app.listen({ host: '127.0.0.1', port: 0 });
+    pool = new Pool(base, { connections: 8, bodyTimeout: 600_000, headersTimeout: 600_000 });
+  });
+  after(async () => {
+    await pool.close();
+    await node.close();
+  });
+
+  async function timed(path: string, token?: string): Promise<number> {
+    const started = performance.now();
+    const answer = await pool.request({ method: 'GET', path, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    await answer.body.dump();
+    assert.equal(answer.statusCode, 200, path);
+    return performance.now() - started;
+  }
+
+  /** Samples `path` one request after the other until `work` settles; its latencies. */
+  async function sampleWhile(work: Promise<unknown>, path: string, token?: string): Promise<number[]> {
+    let finished = false;
+    const running = work.finally(() => (finished = true));
+    const samples: number[] = [];
+    while (!finished && samples.length < 5000) {
+      samples.push(await timed(path, token));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await running;
+    return samples;
+  }
+
+  async function match(token: string, body: Readable | string, query = 'format=eve'): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+    const answer = await pool.request({ method: 'POST', path: `/api/v1/match?${query}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
+    return { status: answer.statusCode, text: await answer.body.text(), headers: answer.headers };
+  }
+
+  it('answers /healthz in < 100 ms while catastrophic patterns meet 1 MB lines at lookup and match (9.6)', async () => {
+    const token = node.tokens.analyst;
+    const megabyte = 'a'.repeat(1024 * 1024);
+    const lines = [
+      `{"timestamp":"2026-01-01T00:00:00Z","event_type":"http","http":{"hostname":"x.example","url":"/${megabyte}","http_user_agent":"${'w '.repeat(300_000)}!"}}`,
+      `{"timestamp":"2026-01-01T00:00:01Z","event_type":"dns","dns":{"rrname":"${'a'.repeat(60)}.example"}}`,
+      `{"timestamp":"2026-01-01T00:00:02Z","event_type":"http","http":{"hostname":"y.example","url":"/${'a'.repeat(60_000)}","http_user_agent":"${'word '.repeat(12_000)}!"}}`,
+    ];
+    const body = `${Array.from({ length: 6 }, (_, i) => lines[i % lines.length]).join('\n')}\n`;
+    const work = (async () => {
+      const matched = await match(token, body);
+      assert.equal(matched.status, 200);
+      assert.match(matched.text, /"summary":\{"events":6/);
+      const lookup = (values: unknown[]) => pool.request({
+        method: 'POST', path: '/api/v1/lookup', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ values }),
+      });
+      // A lookup value is at most 8 KiB: a 1 MB one is refused in the envelope, at once.
+      const tooLong = await lookup([`http://x.example/${megabyte}`]);
+      assert.equal(tooLong.statusCode, 400);
+      assert.equal(((await tooLong.body.json()) as { error: { code: string } }).error.code, 'SW_BAD_REQUEST');
+      const longest = await lookup([`http://x.example/${'a'.repeat(8000)}`, { value: `${'a'.repeat(8000)}.example`, kind: 'domain' }, `${'a'.repeat(70)}!`]);
+      assert.equal(longest.statusCode, 200);
+      await longest.body.dump();
+    })();
+    const samples = await sampleWhile(work, '/healthz');
+    assert.ok(samples.length >= 3, `sampled ${samples.length} times`);
+    const worst = Math.max(...samples);
+    assert.ok(worst < 100, `/healthz took up to ${worst.toFixed(1)} ms (${samples.length} samples)`);
+  });
+
+  it("keeps another user's GET /api/v1/me under 200 ms p99 during a 25 MB match with 139+ unanchored patterns", async () => {
+    const other = node.tokens.auditor;
+    // Baseline in the same run: the same requests with nothing else running.
+    const idle: number[] = [];
+    for (let i = 0; i < 50; i++) idle.push(await timed('/api/v1/me', other));
+    const started = performance.now();
+    const work = match(node.tokens.analyst, logStream(25 * 1024 * 1024));
+    const samples = await sampleWhile(work, '/api/v1/me', other);
+    const seconds = (performance.now() - started) / 1000;
+    const result = await work;
+    assert.equal(result.status, 200);
+    const summary = JSON.parse(result.text.trim().split('\n').pop()!) as { summary: { events: number; matches: number; bytes: number } };
+    assert.ok(summary.summary.bytes >= 25 * 1024 * 1024, 'the whole log was read');
+    assert.ok(summary.summary.matches > 100, `unanchored patterns matched (${summary.summary.matches})`);
+    const p99 = percentile(samples, 99);
+    const message = `p99 ${p99.toFixed(1)} ms over ${samples.length} requests in ${seconds.toFixed(1)} s (${Math.round(summary.summary.events / seconds)} events/s); idle p99 ${percentile(idle, 99).toFixed(1)} ms`;
+    process.stderr.write(`${message}\n`);
+    assert.ok(samples.length >= 20, message);
+    assert.ok(p99 < 200, message);
+  });
+
+  it('refuses a match past the queue with 503, Retry-After and SW_MATCH_BUSY, before reading its log', async () => {
+    // Two running (SHIELDWALL_DETECT_MATCH_RUNNING=2) and one waiting (queued=1) fill the node.
+    const feeds = [new PassThrough(), new PassThrough(), new PassThrough()];
+    // The client sends the request with its first bytes; the rest of the log never comes until the end.
+    for (const feed of feeds) feed.write('{"timestamp":"2026-01-01T00:00:00Z","event_type":"dns","dns":{"rrname":"first.example"}}\n');
+    const held = feeds.map((feed) => match(node.tokens.analyst, feed));
+    for (let i = 0; i < 200; i++) {
+      const refused = await match(node.tokens['incident-handler'], '198.51.100.7\n', 'format=lines');
+      if (refused.status === 503) {
+        assert.ok(Number(refused.headers['retry-after']) > 0);
+        const envelope = JSON.parse(refused.text) as { error: { code: string; message: string } };
+        assert.equal(envelope.error.code, 'SW_MATCH_BUSY');
+        assert.match(envelope.error.message, /send the log again/);
+        break;
+      }
+      assert.equal(refused.status, 200);
+      assert.ok(i < 199, 'never refused');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const feed of feeds) feed.end('{"timestamp":"2026-01-01T00:00:01Z","event_type":"dns","dns":{"rrname":"anchored.example"}}\n');
+    const answers = await Promise.all(held);
+    for (const answer of answers) assert.equal(answer.status, 200);
+    // The queue has room again.
+    assert.equal((await match(node.tokens['incident-handler'], 'anchored.example\n', 'format=lines')).status, 200);
+  });
+});
