@@ -120,5 +120,24 @@ for (const dialect of DIALECTS) {
       assert.equal(broken.statusCode, 400);
       assert.equal((broken.json() as { http_status: string }).http_status, '400');
     });
+
+    it('TAXII add: bytes that are not UTF-8 answer 400 in the TAXII envelope with their offset', async () => {
+      const collections = await node.app.inject({ method: 'GET', url: '/taxii2/intel/collections/', headers: { ...auth, accept: 'application/taxii+json;version=2.1' } });
+      const collection = (collections.json() as { collections: Array<{ id: string; can_write: boolean }> }).collections.find((c) => c.can_write)!;
+      const bad = indicator({ name: 'caf_' });
+      const [head, tail] = `{"objects":[${JSON.stringify(bad)}]}`.split('caf_') as [string, string];
+      const payload = Buffer.concat([Buffer.from(`${head}caf`), Buffer.from([0xe9]), Buffer.from(tail)]);
+      const answer = await node.app.inject({
+        method: 'POST',
+        url: `/taxii2/intel/collections/${collection.id}/objects/`,
+        headers: { ...auth, accept: 'application/taxii+json;version=2.1', 'content-type': 'application/taxii+json;version=2.1' },
+        payload,
+      });
+      assert.equal(answer.statusCode, 400, answer.body.slice(0, 300));
+      const error = answer.json() as { http_status: string; description: string };
+      assert.equal(error.http_status, '400');
+      assert.match(error.description, new RegExp(`invalid byte 0xe9 at byte ${Buffer.byteLength(`${head}caf`)}`));
+      assert.equal((await node.app.inject({ method: 'GET', url: `/api/v1/objects/${bad.id}`, headers: auth })).statusCode, 404);
+    });
   });
 }

@@ -8,6 +8,7 @@ import { ShieldwallError, shieldwallError } from '../../core/errors.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
 import { hasPermission } from '../../policy/permissions.js';
+import { decodeUtf8, invalidUtf8Offset } from '../../stix/depth.js';
 import * as service from './taxii.service.js';
 
 /** Does the Accept header allow the TAXII 2.1 media type (bare application/taxii+json included)? */
@@ -99,15 +100,22 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
 
     // Add Objects takes the TAXII media type only (bare or with version=2.1): anything else is 415.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(/^application\/taxii\+json/i, { parseAs: 'string', bodyLimit: ctx.config.bodyLimitBytes }, (request, body, done) => {
+    app.addContentTypeParser(/^application\/taxii\+json/i, { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimitBytes }, (request, raw, done) => {
       const type = String(request.headers['content-type'] ?? '');
       const version = /;\s*version\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
       if (version !== undefined && version !== '2.1') {
         done(shieldwallError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not served: send ${service.TAXII_MEDIA_TYPE}`), undefined);
         return;
       }
+      // Bytes that are not UTF-8 are refused with their offset, never replaced by U+FFFD.
+      const body = decodeUtf8(raw as Buffer);
+      if (body === undefined) {
+        const at = invalidUtf8Offset(raw as Buffer) ?? 0;
+        done(shieldwallError('BAD_REQUEST', `the body is not UTF-8: invalid byte 0x${(raw as Buffer)[at]!.toString(16).padStart(2, '0')} at byte ${at}; TAXII content is UTF-8 JSON (RFC 8259 section 8.1): re-encode it and send it again`), undefined);
+        return;
+      }
       try {
-        done(null, JSON.parse(body as string));
+        done(null, JSON.parse(body));
       } catch (error) {
         done(shieldwallError('BAD_REQUEST', `the body is not JSON: ${(error as Error).message}`), undefined);
       }
