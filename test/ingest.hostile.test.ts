@@ -26,6 +26,33 @@ function nested(levels: number): string {
   return `${object.slice(0, -1)},"x_deep":${inner}}`;
 }
 
+describe('hostile input at ingest: the depth limit is a setting', () => {
+  it('holds objects to SHIELDWALL_MAX_OBJECT_DEPTH as configured, in streams and TAXII values', async () => {
+    const node = await createTestNode('sqlite', { maxObjectDepth: 5 });
+    try {
+      const auth = { authorization: `Bearer ${node.tokens.analyst}` };
+      const answer = await node.app.inject({ method: 'POST', url: '/api/v1/bundles?outcomes=all', headers: { ...auth, 'content-type': 'application/json' }, payload: `[${nested(5)},${nested(6)}]` });
+      const outcomes = (answer.json() as { objects: Outcome[] }).objects;
+      assert.deepEqual(outcomes.map((o) => o.status), ['accepted', 'rejected']);
+      assert.match(outcomes[1]!.errors![0]!.message, /limit of 5 levels: level 6/);
+      const collections = await node.app.inject({ method: 'GET', url: '/taxii2/intel/collections/', headers: { ...auth, accept: 'application/taxii+json;version=2.1' } });
+      const collection = (collections.json() as { collections: Array<{ id: string; can_write: boolean }> }).collections.find((c) => c.can_write)!;
+      const taxii = await node.app.inject({
+        method: 'POST',
+        url: `/taxii2/intel/collections/${collection.id}/objects/`,
+        headers: { ...auth, accept: 'application/taxii+json;version=2.1', 'content-type': 'application/taxii+json;version=2.1' },
+        payload: `{"objects":[${nested(5)},${nested(6)}]}`,
+      });
+      const status = taxii.json() as { success_count: number; failure_count: number; failures: Array<{ message: string }> };
+      assert.equal(status.success_count, 1);
+      assert.equal(status.failure_count, 1);
+      assert.match(status.failures[0]!.message, /limit of 5 levels: level 6 is reached at \$\.x_deep\.x_deep\.x_deep\.x_deep/);
+    } finally {
+      await node.close();
+    }
+  });
+});
+
 for (const dialect of DIALECTS) {
   describe(`hostile input at ingest (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
     let node: TestNode;

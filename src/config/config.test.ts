@@ -59,6 +59,16 @@ describe('config', () => {
     assert.throws(() => loadConfig({ SHIELDWALL_RATE_LIMIT_WINDOW_MS: '10' }), /SHIELDWALL_RATE_LIMIT_WINDOW_MS: expected a whole number from 100/);
   });
 
+  it('reads the object depth limit and the store reconnection backoff, and refuses bad ones', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.maxObjectDepth, 64);
+    assert.equal(defaults.storeReconnectMinMs, 250);
+    assert.equal(defaults.storeReconnectMaxMs, 30000);
+    assert.equal(loadConfig({ SHIELDWALL_MAX_OBJECT_DEPTH: '128' }).maxObjectDepth, 128);
+    assert.throws(() => loadConfig({ SHIELDWALL_MAX_OBJECT_DEPTH: '1' }), /SHIELDWALL_MAX_OBJECT_DEPTH: expected a whole number from 2/);
+    assert.throws(() => loadConfig({ SHIELDWALL_STORE_RECONNECT_MIN_MS: '5000', SHIELDWALL_STORE_RECONNECT_MAX_MS: '1000' }), /SHIELDWALL_STORE_RECONNECT_MIN_MS \(5000\) must not exceed SHIELDWALL_STORE_RECONNECT_MAX_MS \(1000\)/);
+  });
+
   it('reads a JSON file named by SHIELDWALL_CONFIG; the environment wins', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sw-config-'));
     const file = path.join(dir, 'node.json');
