@@ -132,6 +132,38 @@ for (const dialect of DIALECTS) {
       const later = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' }, payload: bundle([indicator()]) });
       assert.equal(later.statusCode, 200, later.body);
     });
+
+    it('answers a full disk on TAXII add with 507 in the TAXII envelope', async () => {
+      const taxiiHeaders = { authorization: `Bearer ${node.tokens.analyst}`, accept: 'application/taxii+json;version=2.1', 'content-type': 'application/taxii+json;version=2.1' };
+      const collections = await node.app.inject({ method: 'GET', url: '/taxii2/intel/collections/', headers: taxiiHeaders });
+      const collection = (collections.json() as { collections: Array<{ id: string; can_write: boolean }> }).collections.find((c) => c.can_write)!;
+      let restore: () => Promise<void>;
+      if (dialect === 'sqlite') {
+        const sqlite = node.testStore.store.sqlite!;
+        sqlite.pragma(`max_page_count = ${Number(sqlite.pragma('page_count', { simple: true }))}`);
+        restore = async () => void sqlite.pragma('max_page_count = 4294967294');
+      } else {
+        const admin = new pg.Client({ connectionString: POSTGRES_URL });
+        await admin.connect();
+        const schema = node.testStore.schema!;
+        await admin.query(`create function ${schema}.disk_full_now() returns trigger language plpgsql as $$ begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`);
+        await admin.query(`create trigger disk_full_now before insert on ${schema}.stix_objects for each row execute function ${schema}.disk_full_now()`);
+        restore = async () => {
+          await admin.query(`drop trigger disk_full_now on ${schema}.stix_objects`);
+          await admin.end();
+        };
+      }
+      let answer;
+      try {
+        answer = await node.app.inject({ method: 'POST', url: `/taxii2/intel/collections/${collection.id}/objects/`, headers: taxiiHeaders, payload: JSON.stringify({ objects: Array.from({ length: 50 }, () => indicator({ description: 'y'.repeat(4000) })) }) });
+      } finally {
+        await restore();
+      }
+      assert.equal(answer.statusCode, 507, answer.body);
+      const error = answer.json() as { http_status: string; title: string };
+      assert.equal(error.http_status, '507');
+      assert.equal(error.title, 'SW_STORAGE_FULL');
+    });
   });
 }
 
