@@ -49,11 +49,35 @@ const TYPES_OF_KIND: Partial<Record<ObservableKind, readonly string[]>> = {
   'user-agent': ['network-traffic'],
 };
 
+/** Each SCO type an event can hold, as one bit. */
+const TYPE_BIT = new Map<string, number>();
+for (const types of Object.values(TYPES_OF_KIND)) for (const type of types) if (!TYPE_BIT.has(type)) TYPE_BIT.set(type, 1 << TYPE_BIT.size);
+const TYPE_MASK_OF_KIND = new Map<string, number>(Object.entries(TYPES_OF_KIND).map(([kind, types]) => [kind, types.reduce((m, t) => m | TYPE_BIT.get(t)!, 0)]));
+
 const PIECE = 3;
 
 /** Three UTF-16 units as a small integer (10 bits each; collisions only add candidates). */
 function pieceCode(text: string, at: number): number {
   return ((text.charCodeAt(at) & 0x3ff) << 20) | ((text.charCodeAt(at + 1) & 0x3ff) << 10) | (text.charCodeAt(at + 2) & 0x3ff);
+}
+
+const PIECE_BITS = 1 << 20;
+
+function pieceBit(code: number): number {
+  return Math.imul(code, 0x9e3779b1) >>> 12;
+}
+
+/** Pieces that most log values contain (scheme, www, common endings): filed under only when nothing else is there. */
+const COMMON_PIECES = new Set(['htt', 'ttp', 'tps', 'tp:', 'ps:', 'p:/', '://', 'www', 'ww.', '.co', 'com', 'om/', '.ne', 'net', '.or', 'org', 'php', '.ph', 'htm', 'tml', '.ht', 'exa', 'xam', 'amp', 'mpl', 'ple', 'le.', 'ind', 'nde', 'dex', 'ex.', 'Moz', 'ozi', 'zil', 'ill', 'lla']);
+
+/** How common the piece of `literal` at `at` is likely to be in logs (lower is rarer). */
+function pieceCommonness(literal: string, at: number): number {
+  const piece = literal.slice(at, at + PIECE);
+  if (COMMON_PIECES.has(piece)) return 1_000_000;
+  // Digits and punctuation other than . / - are rarer in logs than lower-case letters.
+  let cost = 0.9;
+  for (const ch of piece) if (/[0-9A-Z_~=&%@]/.test(ch)) cost -= 0.3;
+  return cost;
 }
 
 const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
@@ -173,12 +197,14 @@ export class UnanchoredSet {
   readonly #compiled: CompiledPattern[];
   /** Three-character piece -> patterns (by position) filed under it. */
   readonly #byPiece = new Map<number, number[]>();
-  /** SCO type -> patterns with no literal, evaluated whenever an event holds the type. */
-  readonly #byType = new Map<string, number[]>();
-  /** Per pattern, the types it names: a pattern found by a piece is evaluated only if the event holds one. */
-  readonly #types: ReadonlySet<string>[];
+  /** Patterns with no literal, evaluated whenever an event holds one of their types (#typeMasks). */
+  readonly #byType: number[] = [];
+  /** Per pattern, the types it names that an event can hold, as bits (0: it can never be touched). */
+  readonly #typeMasks: Uint32Array;
   /** Per pattern filed by pieces, per [...], the literals it needs: checked before evaluating. */
   readonly #literals: (string[][] | undefined)[] = [];
+  /** One bit per hashed piece filed: most positions of a value are dismissed by one array read. */
+  readonly #pieceBits = new Uint32Array(PIECE_BITS / 32);
   /** Visit marks, so that a pattern found twice for one event is evaluated once. */
   readonly #seen: Uint32Array;
   #mark = 0;
@@ -189,12 +215,16 @@ export class UnanchoredSet {
     this.#slots = set.slots;
     this.size = set.slots.length;
     this.#compiled = set.patterns.map((p, i) => compiled?.[i] ?? compilePattern(p));
-    this.#types = [];
+    this.#typeMasks = new Uint32Array(set.slots.length);
     this.#seen = new Uint32Array(set.slots.length);
     set.patterns.forEach((pattern, i) => {
       const types = new Set<string>();
       patternTypes(pattern.expression, types);
-      this.#types.push(types);
+      let mask = 0;
+      for (const type of types) mask |= TYPE_BIT.get(type) ?? 0;
+      this.#typeMasks[i] = mask;
+      // No event makes an object of its types: it can never be touched.
+      if (mask === 0) return;
       const leaves: string[][] = [];
       if (patternLiterals(pattern.expression, leaves)) {
         this.#literals[i] = leaves;
@@ -202,29 +232,27 @@ export class UnanchoredSet {
         // so far, so that pieces common in logs ('.co', 'htt') do not gather many.
         for (const literals of leaves) {
           let best: number | undefined;
+          let bestCost = Infinity;
           for (const literal of literals) {
             for (let at = 0; at + PIECE <= literal.length; at++) {
               const code = pieceCode(literal, at);
-              if (best === undefined || (this.#byPiece.get(code)?.length ?? 0) < (this.#byPiece.get(best)?.length ?? 0)) best = code;
+              const cost = (this.#byPiece.get(code)?.length ?? 0) + pieceCommonness(literal, at);
+              if (cost < bestCost) {
+                best = code;
+                bestCost = cost;
+              }
             }
           }
+          const bit = pieceBit(best!);
+          this.#pieceBits[bit >>> 5]! |= 1 << (bit & 31);
           const list = this.#byPiece.get(best!);
           if (list === undefined) this.#byPiece.set(best!, [i]);
           else if (list[list.length - 1] !== i) list.push(i);
         }
         return;
       }
-      for (const type of types) {
-        const list = this.#byType.get(type);
-        if (list) list.push(i);
-        else this.#byType.set(type, [i]);
-      }
+      this.#byType.push(i);
     });
-  }
-
-  #holdsType(i: number, types: ReadonlySet<string>): boolean {
-    for (const type of this.#types[i]!) if (types.has(type)) return true;
-    return false;
   }
 
   /** Whether some [...] of the pattern finds every literal it needs in the event's values. */
@@ -238,33 +266,32 @@ export class UnanchoredSet {
   touched(event: LogEvent, now: number): number[] {
     if (this.size === 0) return [];
     const mark = (this.#mark = (this.#mark + 1) >>> 0 || 1);
-    const types = new Set<string>();
-    for (const v of event.values) {
-      const t = TYPES_OF_KIND[v.kind];
-      if (t) for (const type of t) types.add(type);
-    }
+    let types = 0;
+    for (const v of event.values) types |= TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
+    if (types === 0) return [];
+    const masks = this.#typeMasks;
     let candidates: number[] | undefined;
-    for (const type of types) {
-      const list = this.#byType.get(type);
-      if (!list) continue;
-      for (const i of list) {
-        if (this.#seen[i] === mark) continue;
-        this.#seen[i] = mark;
-        (candidates ??= []).push(i);
-      }
+    for (const i of this.#byType) {
+      if ((masks[i]! & types) === 0) continue;
+      this.#seen[i] = mark;
+      (candidates ??= []).push(i);
     }
     if (this.#byPiece.size > 0) {
       for (const v of event.values) {
         // LIKE and MATCHES do not compare longer values, and no literal kept is that long.
         if (v.value.length > MAX_COMPARED_LENGTH) continue;
         const text = comparedText(v.value);
+        const bits = this.#pieceBits;
         for (let at = 0; at + PIECE <= text.length; at++) {
-          const list = this.#byPiece.get(pieceCode(text, at));
+          const code = pieceCode(text, at);
+          const bit = pieceBit(code);
+          if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+          const list = this.#byPiece.get(code);
           if (!list) continue;
           for (const i of list) {
             if (this.#seen[i] === mark) continue;
             this.#seen[i] = mark;
-            if (this.#holdsType(i, types) && this.#holdsLiterals(i, event)) (candidates ??= []).push(i);
+            if ((masks[i]! & types) !== 0 && this.#holdsLiterals(i, event)) (candidates ??= []).push(i);
           }
         }
       }
