@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
       const names = (await node.ctx.metrics.registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => !/^shieldwall_(process_|nodejs_)/.test(n));
       const missing = names.filter((n) => !doc.includes(`| \`${n}\` |`));
       assert.deepEqual(missing, [], 'add a row to the metrics table of docs/OPERATIONS.md');
-      for (const n of ['shieldwall_store_available', 'shieldwall_audit_writes_total', 'shieldwall_sign_in_refusals_total', 'shieldwall_detect_indicators']) assert.ok(names.includes(n), n);
+      for (const n of ['shieldwall_store_available', 'shieldwall_audit_writes_total', 'shieldwall_sign_in_refusals_total', 'shieldwall_detect_indicators', 'shieldwall_detect_events_total', 'shieldwall_detect_match_queue']) assert.ok(names.includes(n), n);
       if (dialect === 'postgres') assert.ok(names.includes('shieldwall_store_pool_connections'));
     });
 
@@ -54,6 +54,13 @@ for (const dialect of DIALECTS) {
       assert.equal(sample(later, 'shieldwall_audit_writes_total', 'area="intel"') - sample(before, 'shieldwall_audit_writes_total', 'area="intel"'), 1);
       assert.equal(sample(later, 'shieldwall_sign_in_refusals_total', 'reason="wrong_credentials"') - sample(before, 'shieldwall_sign_in_refusals_total', 'reason="wrong_credentials"'), 1);
       assert.ok(sample(later, 'shieldwall_detect_indicators') >= 1);
+      const match = await node.app.inject({ method: 'POST', url: '/api/v1/match?format=lines', payload: '203.0.113.9\n198.51.100.200\n203.0.113.9\n', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain' } });
+      assert.equal(match.statusCode, 200, match.body);
+      const afterMatch = await scrape();
+      assert.equal(sample(afterMatch, 'shieldwall_detect_events_total') - sample(later, 'shieldwall_detect_events_total'), 3);
+      assert.equal(sample(afterMatch, 'shieldwall_detect_matches_total') - sample(later, 'shieldwall_detect_matches_total'), 2);
+      assert.match(afterMatch, /^shieldwall_detect_match_queue 0$/m);
+      assert.match(afterMatch, /^shieldwall_detect_match_running 0$/m);
       assert.equal(sample(later, 'shieldwall_store_available'), 1);
       if (dialect === 'postgres') {
         assert.ok(sample(later, 'shieldwall_store_pool_connections') >= 1);

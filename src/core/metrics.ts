@@ -20,6 +20,9 @@ export interface Metrics {
   readonly auditWrites: Counter<'area'>;
   /** Sign-ins refused, by reason. */
   readonly signInRefusals: Counter<'reason'>;
+  /** Log events read by bulk matches, and the matches reported to their readers. */
+  readonly detectEvents: Counter;
+  readonly detectMatches: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -46,6 +49,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     storeReconnects: new Counter({ name: 'shieldwall_store_reconnects_total', help: 'Times the store was reached again after its connection was lost.', registers: [registry] }),
     auditWrites: new Counter({ name: 'shieldwall_audit_writes_total', help: 'Audit log entries written, by area of the action (intel, directory, auth, ...).', labelNames: ['area'], registers: [registry] }),
     signInRefusals: new Counter({ name: 'shieldwall_sign_in_refusals_total', help: 'Sign-ins refused, by reason.', labelNames: ['reason'], registers: [registry] }),
+    detectEvents: new Counter({ name: 'shieldwall_detect_events_total', help: 'Log events read by bulk matches.', registers: [registry] }),
+    detectMatches: new Counter({ name: 'shieldwall_detect_matches_total', help: 'Matches of log events with indicators reported by bulk matches.', registers: [registry] }),
   };
 }
 

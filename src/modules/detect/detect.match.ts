@@ -148,6 +148,8 @@ export async function matchLog(
     }
   }
   const c = matcher.counters;
+  ctx.metrics.detectEvents.inc(c.events);
+  ctx.metrics.detectMatches.inc(reportedMatches);
   const reported = run.sightings ? await run.sightings.report() : undefined;
   return { events: c.events, values: c.values, matches: reportedMatches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, suppressed: suppressedMatches, ...(reported ? { reported } : {}) };
 }

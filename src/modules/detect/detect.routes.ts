@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { observeGauge } from '../../core/metrics.js';
 import { LOG_FORMATS, type LogFormat } from './formats.js';
 import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
 import * as service from './detect.service.js';
@@ -81,6 +82,8 @@ const MatchQuery = Type.Object({
 
 export function detectRoutes(ctx: AppContext, detection: service.Detection): FastifyPluginAsync {
   const scheduler = new MatchScheduler({ running: ctx.config.detectMatchRunning, queued: ctx.config.detectMatchQueued });
+  observeGauge(ctx.metrics, 'shieldwall_detect_match_queue', 'Bulk matches waiting for their turn.', () => scheduler.state.queued);
+  observeGauge(ctx.metrics, 'shieldwall_detect_match_running', 'Bulk matches running.', () => scheduler.state.running);
   return async (app) => {
     app.get<{ Querystring: Static<typeof LookupGet> }>(
       '/api/v1/lookup',
