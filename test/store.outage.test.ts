@@ -97,7 +97,12 @@ describe('PostgreSQL outage: every backend of the node terminated (postgres only
     const load = [guarded(upload), guarded(read), guarded(read)];
 
     // Terminate while the ingest is writing.
-    while (accepted.size < 2000) await sleep(20);
+    const started = Date.now();
+    while (accepted.size < 2000) {
+      assert.deepEqual(bad, [], 'the load runs cleanly before the outage');
+      assert.ok(Date.now() - started < 120_000, `only ${accepted.size} objects accepted in 120 s`);
+      await sleep(20);
+    }
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
     // The node's own backends only (by the application_name its URL sets), chosen before any is ended.
