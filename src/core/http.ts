@@ -99,7 +99,11 @@ export function enforcePermissions(app: FastifyInstance, onDenied?: (request: Fa
  * and headers over the size limit answer 431, anything else unparseable 400, in the envelope.
  */
 export function clientErrorReply(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy(error);
+    return;
+  }
   const requestId = randomUUID();
   const [status, definition, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
