@@ -2,8 +2,9 @@
  * npm run bench:detect [-- --indicators N] [--events N] [--seconds S] [--keep]
  *
  * Detection with N indicators stored (1,000,000 by default): 40% SHA-256, 10% MD5, 20% IPv4
- * (one in twenty a /24 prefix), 20% domains, 10% URLs, and one in a thousand a two-value
- * pattern (a file by hash AND name) for the evaluator.
+ * (one in twenty a /24 prefix), 20% domains, 5% URLs, 5% patterns no value anchors (URL LIKE,
+ * domain MATCHES: evaluated on the reader threads, every event a candidate), and one in a
+ * thousand a two-value pattern (a file by hash AND name) for the evaluator.
  *  - rebuild: the index built from the store (goal <= 10 s at 1M), and its memory per indicator
  *    (heap plus typed arrays after a full GC, before against after; goal <= 300 bytes).
  *  - match: 1M Suricata EVE events (dns, http, fileinfo, flow: hashes, addresses, domains, URLs),
@@ -65,7 +66,7 @@ const ipv4 = (k: number) => `${11 + ((k >>> 24) & 0x3f)}.${(k >>> 16) & 255}.${(
 const domain = (k: number, salt = 'i') => `${salt}${k.toString(36)}.example-${k % 97}.com`;
 const url = (k: number, salt = 'i') => `http://${domain(k, salt)}/path/${k}/load.php`;
 
-type Kind = 'sha256' | 'md5' | 'ipv4' | 'cidr' | 'domain' | 'url' | 'pair';
+type Kind = 'sha256' | 'md5' | 'ipv4' | 'cidr' | 'domain' | 'url' | 'pair' | 'unanchored';
 function kindOf(k: number): Kind {
   if (k % 1000 === 999) return 'pair';
   const r = k % 20;
@@ -74,7 +75,7 @@ function kindOf(k: number): Kind {
   if (r < 13) return 'ipv4';
   if (r === 13) return Math.floor(k / 20) % 20 === 0 ? 'cidr' : 'ipv4';
   if (r < 18) return 'domain';
-  return 'url';
+  return r === 18 ? 'url' : 'unanchored';
 }
 
 function patternOf(k: number): string {
@@ -93,8 +94,13 @@ function patternOf(k: number): string {
       return `[url:value = '${url(k)}']`;
     case 'pair':
       return `[file:hashes.'SHA-256' = '${digest('sha256', k, 'i')}' AND file:name = 'dropper${k}.exe']`;
+    case 'unanchored':
+      return k % 40 === 19 ? `[domain-name:value MATCHES '^cdn-${k.toString(36)}\\\\.[a-z0-9]+\\\\.example\\\\.net$']` : `[url:value LIKE 'http://%/${unanchoredPath(k)}']`;
   }
 }
+
+/** The path an unanchored indicator's LIKE pattern ends with. */
+const unanchoredPath = (k: number) => `gate/${k.toString(36)}/panel.php`;
 
 const TLPS = [TLP2_MARKING_IDS.green, TLP2_MARKING_IDS.amber, TLP2_MARKING_IDS.clear];
 
@@ -121,7 +127,7 @@ async function writeIndicators(file: string): Promise<void> {
   await once(out, 'finish');
 }
 
-const EVENT_OF_KIND: Record<Kind, number> = { domain: 0, ipv4: 1, cidr: 1, url: 2, sha256: 3, md5: 3, pair: 3 };
+const EVENT_OF_KIND: Record<Kind, number> = { domain: 0, ipv4: 1, cidr: 1, url: 2, sha256: 3, md5: 3, pair: 3, unanchored: 0 };
 
 /** One EVE record; `hit` ones name indicator k's value, the others values no indicator names. */
 function eveEvent(i: number, hit: boolean): string {
@@ -129,9 +135,9 @@ function eveEvent(i: number, hit: boolean): string {
   const k = (i * 7919) % count;
   const kind = kindOf(k);
   const src = `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
-  switch (hit ? EVENT_OF_KIND[kind] : i % 4) {
+  switch (hit ? (kind === 'unanchored' && k % 40 !== 19 ? 2 : EVENT_OF_KIND[kind]) : i % 4) {
     case 0: {
-      const rrname = hit ? domain(k) : domain(i, 'e');
+      const rrname = hit ? (kind === 'unanchored' ? `cdn-${k.toString(36)}.x1.example.net` : domain(k)) : domain(i, 'e');
       return `{"timestamp":"${ts}","flow_id":${i},"event_type":"dns","src_ip":"${src}","src_port":53533,"dest_ip":"192.0.2.53","dest_port":53,"proto":"UDP","dns":{"type":"query","id":${i & 0xffff},"rrname":"${rrname}","rrtype":"A"}}`;
     }
     case 1: {
@@ -139,7 +145,7 @@ function eveEvent(i: number, hit: boolean): string {
       return `{"timestamp":"${ts}","flow_id":${i},"event_type":"flow","src_ip":"${src}","src_port":49152,"dest_ip":"${dest}","dest_port":443,"proto":"TCP","flow":{"pkts_toserver":12,"pkts_toclient":10,"bytes_toserver":1402,"bytes_toclient":5120}}`;
     }
     case 2: {
-      const u = new URL(hit ? url(k) : url(i, 'e'));
+      const u = new URL(hit ? (kind === 'unanchored' ? `http://${domain(i, 'e')}/${unanchoredPath(k)}` : url(k)) : url(i, 'e'));
       return `{"timestamp":"${ts}","flow_id":${i},"event_type":"http","src_ip":"${src}","src_port":49153,"dest_ip":"203.0.113.80","dest_port":80,"proto":"TCP","http":{"hostname":"${u.hostname}","url":"${u.pathname}","http_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)","http_method":"GET","status":200,"length":512}}`;
     }
     default: {

@@ -194,7 +194,9 @@ export class UnanchoredSet {
   readonly version: number;
   readonly size: number;
   readonly #slots: readonly number[];
-  readonly #compiled: CompiledPattern[];
+  readonly #patterns: readonly Pattern[];
+  /** Compiled when first needed: most patterns are never a candidate on a given log. */
+  readonly #compiled: (CompiledPattern | undefined)[];
   /** Three-character piece -> patterns (by position) filed under it. */
   readonly #byPiece = new Map<number, number[]>();
   /** Patterns with no literal, evaluated whenever an event holds one of their types (#typeMasks). */
@@ -214,7 +216,8 @@ export class UnanchoredSet {
     this.version = set.version;
     this.#slots = set.slots;
     this.size = set.slots.length;
-    this.#compiled = set.patterns.map((p, i) => compiled?.[i] ?? compilePattern(p));
+    this.#patterns = set.patterns;
+    this.#compiled = compiled ? [...compiled] : new Array<CompiledPattern | undefined>(set.patterns.length);
     this.#typeMasks = new Uint32Array(set.slots.length);
     this.#seen = new Uint32Array(set.slots.length);
     set.patterns.forEach((pattern, i) => {
@@ -299,7 +302,10 @@ export class UnanchoredSet {
     if (candidates === undefined) return [];
     const observation = observationOf(event, now);
     const out: number[] = [];
-    for (const i of candidates) if (this.#compiled[i]!.touches(observation)) out.push(this.#slots[i]!);
+    for (const i of candidates) {
+      const pattern = (this.#compiled[i] ??= compilePattern(this.#patterns[i]!));
+      if (pattern.touches(observation)) out.push(this.#slots[i]!);
+    }
     return out;
   }
 }
