@@ -205,6 +205,8 @@ export class UnanchoredSet {
   readonly #typeMasks: Uint32Array;
   /** Per pattern filed by pieces, per [...], the literals it needs: checked before evaluating. */
   readonly #literals: (string[][] | undefined)[] = [];
+  /** The types of the patterns filed by pieces: values of kinds that make none of them are not scanned. */
+  #pieceTypes = 0;
   /** One bit per hashed piece filed: most positions of a value are dismissed by one array read. */
   readonly #pieceBits = new Uint32Array(PIECE_BITS / 32);
   /** Visit marks, so that a pattern found twice for one event is evaluated once. */
@@ -231,6 +233,7 @@ export class UnanchoredSet {
       const leaves: string[][] = [];
       if (patternLiterals(pattern.expression, leaves)) {
         this.#literals[i] = leaves;
+        this.#pieceTypes |= mask;
         // Per [...], one piece of one of its literals: the one fewest patterns are filed under
         // so far, so that pieces common in logs ('.co', 'htt') do not gather many.
         for (const literals of leaves) {
@@ -279,10 +282,11 @@ export class UnanchoredSet {
       this.#seen[i] = mark;
       (candidates ??= []).push(i);
     }
-    if (this.#byPiece.size > 0) {
+    if (this.#byPiece.size > 0 && (types & this.#pieceTypes) !== 0) {
       for (const v of event.values) {
-        // LIKE and MATCHES do not compare longer values, and no literal kept is that long.
-        if (v.value.length > MAX_COMPARED_LENGTH) continue;
+        // LIKE and MATCHES do not compare longer values, and no literal kept is that long. A
+        // value reaches only objects of the types its kind makes (with their references).
+        if (v.value.length > MAX_COMPARED_LENGTH || ((TYPE_MASK_OF_KIND.get(v.kind) ?? 0) & this.#pieceTypes) === 0) continue;
         const text = comparedText(v.value);
         const bits = this.#pieceBits;
         for (let at = 0; at + PIECE <= text.length; at++) {
