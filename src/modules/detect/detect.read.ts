@@ -71,6 +71,11 @@ export interface ReadBatchOptions extends ReadLogOptions {
   readonly runBytes?: number;
   /** Read runs in this thread too while the reader threads start or are busy (default true). */
   readonly readHere?: boolean;
+  /**
+   * Most bytes read in this thread at a time, others' requests let in between (default: a whole
+   * run). Small slices keep this thread free for them while it helps the reader threads.
+   */
+  readonly hereSliceBytes?: number;
 }
 
 /** What a reader thread is started with. */
@@ -474,7 +479,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
    * Hands a run to a thread with room for it, or reads it here when none has (the threads are
    * starting, or busy): this thread's time is not left idle while it waits for them.
    */
-  const dispatch = (piece: Piece): boolean => {
+  const dispatch = (piece: Piece, at: number): boolean => {
     if (piece.kind === 'oversized') {
       pending.push(piece);
       return false;
@@ -491,7 +496,15 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
       return false;
     }
     if (!pool.hasRoom) {
-      here(piece.bytes, piece.offset);
+      const slice = options.hereSliceBytes;
+      const cut = slice !== undefined && piece.bytes.length > slice ? piece.bytes.indexOf(0x0a, slice) + 1 : 0;
+      if (cut <= 0 || cut >= piece.bytes.length) {
+        here(piece.bytes, piece.offset);
+        return true;
+      }
+      // The first lines here; the rest goes next, to a thread if one has room by then.
+      here(piece.bytes.subarray(0, cut), piece.offset);
+      cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: piece.bytes.subarray(cut), offset: piece.offset + cut });
       return true;
     }
     // A thread warming up takes the first lines of the run; this thread reads the rest.
@@ -526,9 +539,10 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
   }
 
   async function* handOut(): AsyncGenerator<EventBatch> {
-    for (const piece of cutter.pieces) {
+    for (let at = 0; at < cutter.pieces.length; at++) {
+      const piece = cutter.pieces[at]!;
       // After a run read here, the threads' messages are let in (results, a thread ready).
-      if (dispatch(piece)) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (dispatch(piece, at)) await new Promise<void>((resolve) => setImmediate(resolve));
       // Runs already read go out at once; past the window, the oldest is waited for.
       while (pending.length > 0 && (pending.length >= maxPending || pending[0]!.kind === 'oversized' || pending[0]!.done)) yield* settle(pending.shift()!);
     }

@@ -121,6 +121,10 @@ describe('patterns no value anchors are evaluated on the reader threads', () => 
     assert.ok(here.matches.filter((m) => m.match === 'pattern').length >= 100);
     assert.deepEqual(threads.matches, here.matches);
     assert.deepEqual(threads.counters, here.counters);
+    // This thread helping in small slices while the threads are busy: the same outcome.
+    const sliced = await matchAll(index, text, { threads: 1, parallelFrom: 1, runBytes: 16_384, hereSliceBytes: 2048 }, true);
+    assert.deepEqual(sliced.matches, here.matches);
+    assert.deepEqual(sliced.counters, here.counters);
   });
 
   it('gives the threads a new set when the index changes, by version', async () => {
