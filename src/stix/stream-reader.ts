@@ -4,7 +4,21 @@
  * holds more than one object's bytes: it scans the bytes, cuts out each object's text, and
  * hands it on with its byte offset. Pure: it reads from whatever async iterable it is given.
  */
-import { decodeUtf8, DEFAULT_MAX_OBJECT_DEPTH, depthMessage, invalidUtf8Offset, textDepthProblem } from './depth.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  decodeUtf8,
+  DEFAULT_MAX_OBJECT_DEPTH,
+  depthMessage,
+  invalidUtf8Offset,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  textDepthProblem,
+} from './depth.js';
 
 export interface StreamHeader {
   format: 'bundle' | 'array' | 'ndjson' | 'object' | 'empty' | undefined;
@@ -33,14 +47,6 @@ export interface StreamReaderOptions {
   maxDepth?: number;
 }
 
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
 function isSpace(c: number): boolean {
