@@ -24,7 +24,7 @@ import type { Store } from './db/database.js';
 import { directoryRoutes } from './modules/directory/directory.routes.js';
 import * as audit from './modules/audit/audit.service.js';
 import { authenticateToken, principalOfCertificate } from './modules/directory/directory.service.js';
-import { commonNameOf } from './core/pki.js';
+import { commonNameOf } from './core/certificates.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './modules/directory/directory.sessions.js';
 import { intelRoutes } from './modules/intel/intel.routes.js';
 import { taxiiRoutes } from './modules/taxii/taxii.routes.js';

@@ -5,17 +5,31 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { awarenessOf, mostSighted } from '../modules/detect/detect.context.js';
-import { Detection, lookup } from '../modules/detect/detect.service.js';
-import { matchLog, parseColumns, type MatchSummary } from '../modules/detect/detect.match.js';
-import { DEFAULT_SIGHTING_MARKING, SightingCollector, parseSightingMarkings } from '../modules/detect/detect.sightings.js';
+import type { MatchSummary } from '../modules/detect/detect.match.js';
+import { DEFAULT_SIGHTING_MARKING, parseSightingMarkings } from '../modules/detect/sighting-markings.js';
 import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/detect/formats.js';
 import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
 import type { AppContext } from '../core/context.js';
-import { principalOfUser } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
-import { withLocalStore } from './local.js';
 import { createProgress } from './progress.js';
+
+async function storeModules() {
+  return {
+    ...(await import('../modules/detect/detect.service.js')),
+    ...(await import('../modules/detect/detect.context.js')),
+    ...(await import('../modules/detect/detect.match.js')),
+    ...(await import('../modules/detect/detect.sightings.js')),
+  };
+}
+
+/**
+ * Runs fn on the configured store directly. What that needs (the store, the detection index) is
+ * loaded only then: asking a running node (--url) needs none of it.
+ */
+async function onStore<T>(fn: (ctx: AppContext, modules: Awaited<ReturnType<typeof storeModules>>) => Promise<T>): Promise<T> {
+  const [{ withLocalStore }, modules] = await Promise.all([import('./local.js'), storeModules()]);
+  return withLocalStore((ctx) => fn(ctx, modules));
+}
 
 interface RemoteOptions {
   url?: string;
@@ -29,6 +43,7 @@ interface RemoteOptions {
  */
 async function localReader(ctx: AppContext, options: RemoteOptions): Promise<Principal> {
   if (options.as === undefined) return SYSTEM_PRINCIPAL;
+  const { principalOfUser } = await import('../modules/directory/directory.service.js');
   const principal = await principalOfUser(ctx, options.as);
   if (!principal) throw new Error(`--as '${options.as}': no such user, or disabled (see "shieldwall users list")`);
   return principal;
@@ -79,7 +94,7 @@ export function registerDetect(program: Command): void {
         if (!response.ok) throw await failure(response);
         answers = ((await response.json()) as { answers: unknown[] }).answers;
       } else {
-        answers = await withLocalStore(async (ctx) => {
+        answers = await onStore(async (ctx, { Detection, lookup }) => {
           const detection = new Detection(ctx);
           try {
             return await lookup(ctx, detection, await localReader(ctx, options), queries, { context: options.context, warningLists: options.warningLists });
@@ -120,6 +135,7 @@ export function registerDetect(program: Command): void {
         csvHeader: options.header,
       };
       if (options.columns) {
+        const { parseColumns } = await import('../modules/detect/detect.match.js');
         const parsed = parseColumns(options.columns);
         if ('error' in parsed) throw new Error(parsed.error);
         Object.assign(read, { columns: parsed.columns });
@@ -139,7 +155,7 @@ export function registerDetect(program: Command): void {
       try {
         if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined, options.warningLists);
         else {
-          summary = await withLocalStore(async (ctx) => {
+          summary = await onStore(async (ctx, { Detection, SightingCollector, matchLog }) => {
             const detection = new Detection(ctx);
             try {
               const reader = await localReader(ctx, options);
@@ -191,7 +207,7 @@ export function registerAwareness(program: Command): void {
       const target = remote(options);
       const answer = target
         ? await getRemote(target, `/api/v1/detect/indicators/${encodeURIComponent(id)}`)
-        : await withLocalStore(async (ctx) => {
+        : await onStore(async (ctx, { Detection, awarenessOf }) => {
             const detection = new Detection(ctx);
             try {
               return await awarenessOf(ctx, detection, await localReader(ctx, options), id);
@@ -222,7 +238,7 @@ export function registerAwareness(program: Command): void {
       const query = new URLSearchParams({ min_members: String(minMembers), limit: String(limit), ...(since ? { since } : {}) });
       const answer = target
         ? await getRemote(target, `/api/v1/detect/sighted?${query}`)
-        : await withLocalStore(async (ctx) => mostSighted(ctx, await localReader(ctx, options), { minMembers, limit, ...(since ? { since } : {}) }));
+        : await onStore(async (ctx, { mostSighted }) => mostSighted(ctx, await localReader(ctx, options), { minMembers, limit, ...(since ? { since } : {}) }));
       process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     });
 }

@@ -1,19 +1,7 @@
-/** The shieldwall command: one sub-command per file in this folder. */
-import { Command } from 'commander';
+/** The shieldwall command: one sub-command per file in this folder, loaded only when it runs. */
+import { Command, Help } from 'commander';
 import { ConfigError, describeSettings } from '../config/config.js';
-import { registerAudit } from './audit.js';
-import { registerCollections } from './collections.js';
-import { registerCredentials } from './credentials.js';
-import { registerDemo } from './demo.js';
-import { registerAwareness, registerDetect } from './detect.js';
-import { registerWarningLists } from './warninglists.js';
-import { registerPki } from './pki.js';
-import { registerDirectory } from './directory.js';
-import { actingFor } from './local.js';
-import { registerIngest } from './ingest.js';
-import { registerPeers } from './peers.js';
-import { registerServe } from './serve.js';
-import { registerTokens } from './tokens.js';
+import { COMMANDS, commandOf } from './commands.js';
 
 const program = new Command();
 program
@@ -21,29 +9,27 @@ program
   .description('Shieldwall node: share, detect and respond together (STIX 2.1 / TAXII 2.1)')
   .showHelpAfterError()
   .option('--as <user>', 'the user you act for, recorded in the audit log with your OS user (commands on the store directly); commands that read or write as a user act as this one')
-  .addHelpText('after', `\nSettings (environment):\n${describeSettings().map((s) => `  ${s.env}\n      ${s.description}`).join('\n')}\n`);
+  .addHelpText('after', () => `\nSettings (environment):\n${describeSettings().map((s) => `  ${s.env}\n      ${s.description}`).join('\n')}\n`);
 
 // --as is one option wherever it is written: before the command name or after it, where some
 // commands act as that user on the store directly.
-program.hook('preAction', (_program, command) => {
+program.hook('preAction', async (_program, command) => {
   const as = program.opts<{ as?: string }>().as;
-  if (as !== undefined && command.options.some((o) => o.attributeName() === 'as')) command.setOptionValue('as', as);
-  actingFor(as);
+  if (as === undefined) return;
+  if (command.options.some((o) => o.attributeName() === 'as')) command.setOptionValue('as', as);
+  (await import('./local.js')).actingFor(as);
 });
 
-registerServe(program);
-registerIngest(program);
-registerDetect(program);
-registerWarningLists(program);
-registerAwareness(program);
-registerDemo(program);
-registerDirectory(program);
-registerPeers(program);
-registerAudit(program);
-registerPki(program);
-registerCollections(program);
-registerTokens(program);
-registerCredentials(program);
+const chosen = commandOf(process.argv.slice(2));
+if (chosen) {
+  (await chosen.load())(program);
+} else {
+  // No command named (help, or a word that is none): every command is listed, none is loaded.
+  const terms = new Map(COMMANDS.map((c) => [c.name, c.term]));
+  const help = new Help();
+  for (const c of COMMANDS) program.command(c.name).description(c.description);
+  program.configureHelp({ subcommandTerm: (command) => terms.get(command.name()) ?? help.subcommandTerm(command) });
+}
 
 try {
   await program.parseAsync(process.argv);

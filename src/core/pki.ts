@@ -92,9 +92,3 @@ export async function issue(ca: Issued, request: LeafRequest): Promise<Issued> {
   });
   return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
 }
-
-/** The common name of a certificate subject (as Node's TLS socket reports it). */
-export function commonNameOf(subject: Record<string, string | string[]> | undefined): string | undefined {
-  const cn = subject?.CN;
-  return Array.isArray(cn) ? cn[0] : cn;
-}
