@@ -20,7 +20,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { ingestStream, type IngestSummary } from '../src/modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { StixStreamReader } from '../src/stix/stream-reader.js';
-import { writeSyntheticBundle } from './synthetic.js';
+import { writeSyntheticBundle } from '../src/modules/demo/synthetic.js';
 
 const { values: args } = parseArgs({
   options: {

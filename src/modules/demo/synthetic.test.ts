@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StixObject } from '../src/stix/types.js';
-import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
-import { computeScoId } from '../src/stix/sco-id.js';
-import { validateObject } from '../src/stix/validate.js';
+import type { StixObject } from '../../stix/types.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { computeScoId } from '../../stix/sco-id.js';
+import { validateObject } from '../../stix/validate.js';
 import { SYNTHETIC_MIX, syntheticObjects, writeSyntheticBundle } from './synthetic.js';
 
 const SCO_TYPES = new Set(['ipv4-addr', 'domain-name', 'url', 'file', 'email-addr']);

@@ -1,6 +1,7 @@
 /**
- * Synthetic STIX 2.1 data for the ingest benchmark: a deterministic stream of objects with
- * realistic sizes and a realistic mix, written as a bundle or as NDJSON with flat memory.
+ * Synthetic STIX 2.1 intel, the benchmarks' data and `shieldwall generate`'s sample feed: a
+ * deterministic stream of objects with realistic sizes and a realistic mix, written as a bundle
+ * or as NDJSON with flat memory (never more than a chunk of text held, whatever the count).
  *
  * Mix (of the objects after the head): about 60% indicators, 20% observables, 12%
  * relationships, 5% sightings; the head is a handful of marking definitions and a few hundred
@@ -12,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { StixObject } from '../src/stix/types.js';
+import type { Writable } from 'node:stream';
+import type { StixObject } from '../../stix/types.js';
 import {
   tlpMarkingDefinition,
   TLP2_MARKING_IDS,
@@ -20,9 +22,9 @@ import {
   HANDLING_EXTENSION_ID,
   handlingMarkingDefinition,
   type Tlp,
-} from '../src/policy/markings.js';
-import { SCO_ID_NAMESPACE } from '../src/stix/sco-id.js';
-import { createRng, hex32, type Rng } from '../src/modules/demo/demo.data.js';
+} from '../../policy/markings.js';
+import { SCO_ID_NAMESPACE } from '../../stix/sco-id.js';
+import { createRng, hex32, type Rng } from './demo.data.js';
 
 export const SYNTHETIC_DEFAULT_SEED = 1;
 /** Target shares of the objects after the head. */
@@ -457,33 +459,42 @@ export function* syntheticObjects(count: number, seed: number = SYNTHETIC_DEFAUL
   }
 }
 
+export type SyntheticFormat = 'bundle' | 'ndjson';
+export const SYNTHETIC_FORMATS: readonly SyntheticFormat[] = ['bundle', 'ndjson'];
+
+export interface SyntheticWriteOptions {
+  seed?: number;
+  format?: SyntheticFormat;
+  /** Called every 10,000 objects and once at the end with the number written so far. */
+  onProgress?: (written: number) => void;
+}
+
 /**
- * Writes `count` synthetic objects to `path` as a STIX bundle (default) or NDJSON, through a
- * buffered stream that honours backpressure. Resolves with the number of bytes written.
+ * Writes `count` synthetic objects to `out` as a STIX bundle (default) or NDJSON, in chunks of
+ * about 1 MiB that honour backpressure; `out` is left open. Resolves with the bytes written.
+ * Rejects with the stream's error (a closed pipe, a full disk) as soon as it occurs.
  */
-export async function writeSyntheticBundle(
-  path: string,
-  count: number,
-  options: { seed?: number; format?: 'bundle' | 'ndjson'; onProgress?: (written: number) => void } = {},
-): Promise<{ bytes: number }> {
+export async function writeSynthetic(out: Writable, count: number, options: SyntheticWriteOptions = {}): Promise<{ bytes: number }> {
   const seed = options.seed ?? SYNTHETIC_DEFAULT_SEED;
   const format = options.format ?? 'bundle';
   const objects = syntheticObjects(count, seed);
-  const stream = createWriteStream(path, { highWaterMark: CHUNK_CHARS });
   let failure: unknown;
-  stream.on('error', (error) => {
+  const onError = (error: unknown) => {
     failure ??= error;
-  });
-  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  };
+  out.on('error', onError);
+  const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
 
+  let bytes = 0;
   let buffer = '';
   const flush = async (): Promise<void> => {
     if (failure !== undefined) throw failure;
-    const ok = stream.write(buffer);
+    bytes += Buffer.byteLength(buffer);
+    const ok = out.write(buffer);
     buffer = '';
-    if (!ok) await Promise.race([once(stream, 'drain'), closed]);
+    if (!ok) await Promise.race([once(out, 'drain'), closed]);
     if (failure !== undefined) throw failure;
-    if (stream.destroyed) throw new Error(`writeSyntheticBundle: stream to ${path} closed early`);
+    if (out.destroyed) throw new Error('the output closed before every object was written');
   };
 
   let written = 0;
@@ -507,13 +518,29 @@ export async function writeSyntheticBundle(
       }
     }
     if (buffer.length > 0) await flush();
+  } finally {
+    out.off('error', onError);
+  }
+  if (options.onProgress && reported !== written) options.onProgress(written);
+  return { bytes };
+}
+
+/** writeSynthetic into a new file at `path`, closed when done. */
+export async function writeSyntheticBundle(path: string, count: number, options: SyntheticWriteOptions = {}): Promise<{ bytes: number }> {
+  const stream = createWriteStream(path, { highWaterMark: CHUNK_CHARS });
+  let failure: unknown;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  try {
+    await writeSynthetic(stream, count, options);
     stream.end();
     await closed;
     if (failure !== undefined) throw failure;
   } catch (error) {
     stream.destroy();
-    throw error;
+    throw failure ?? error;
   }
-  if (options.onProgress && reported !== written) options.onProgress(written);
   return { bytes: stream.bytesWritten };
 }
