@@ -1,5 +1,5 @@
 /** Runs a real node as a child process (bin/shieldwall.js serve) for lifecycle and crash tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
@@ -15,7 +15,20 @@ export interface NodeProcess {
 
 export const BIN = path.join(REPO_ROOT, 'bin/shieldwall.js');
 
+let built = false;
+
+/**
+ * The CLI runs the compiled dist/: compiled here once per test process when a source is newer
+ * than its output (npm test compiles before it starts; this covers a test file run alone).
+ */
+function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.js'), '--if-stale'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  built = true;
+}
+
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
+  ensureBuilt();
   return spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -53,6 +66,7 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
 
 /** Runs one CLI command to its end: exit code and what it printed. */
 export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  ensureBuilt();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -313,8 +313,10 @@ class RunCutter {
 // ---------------------------------------------------------------------------------------------
 // Reader threads
 
-const WORKER_ENTRY = new URL('./detect.read.worker.ts', import.meta.url);
-const runsTypeScript = WORKER_ENTRY.pathname.endsWith('.ts');
+// This module runs as TypeScript under tsx (tests, benchmarks) and as JavaScript from dist/; the
+// reader thread's module is its sibling in the same form.
+const runsTypeScript = import.meta.url.endsWith('.ts');
+const WORKER_ENTRY = new URL(runsTypeScript ? './detect.read.worker.ts' : './detect.read.worker.js', import.meta.url);
 
 // Under TypeScript, when the bundle cannot be made, the thread loads its sources through tsx's
 // CommonJS hooks (its ESM loader would start one more thread per reader, and slower).

@@ -36,8 +36,10 @@ const ITEMS_AHEAD = 20000;
 /** Prepared objects per message from the worker. */
 const ITEMS_PER_MESSAGE = 1000;
 
-const WORKER_ENTRY = new URL('./intel.worker.ts', import.meta.url).href;
-const runsTypeScript = WORKER_ENTRY.endsWith('.ts');
+// This module runs as TypeScript under tsx (tests, benchmarks) and as JavaScript from dist/; the
+// worker is its sibling in the same form.
+const runsTypeScript = import.meta.url.endsWith('.ts');
+const WORKER_ENTRY = new URL(runsTypeScript ? './intel.worker.ts' : './intel.worker.js', import.meta.url).href;
 
 // Under a TypeScript loader the worker registers it first; compiled code starts it directly.
 const BOOTSTRAP = `

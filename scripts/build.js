@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * npm run build: src/ compiled to dist/, one JavaScript module per TypeScript module in the same
+ * layout (dist/cli/main.js, dist/modules/intel/intel.worker.js, ...), by esbuild. Types are
+ * checked apart (npm run typecheck): esbuild only removes them.
+ *
+ * Only files whose output changed are written, each atomically (a temporary file renamed over
+ * it), so a build while nodes or tests run from dist/ never shows them a half-written module.
+ *
+ *   node scripts/build.js             build
+ *   node scripts/build.js --if-stale  build only when a source is newer than its output
+ */
+import { Buffer } from 'node:buffer';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = path.join(ROOT, 'src');
+const DIST = path.join(ROOT, 'dist');
+
+/** The TypeScript modules of the program: every .ts under src/ but tests and declarations. */
+function sources(dir = SRC, found = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) sources(file, found);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) found.push(file);
+  }
+  return found;
+}
+
+function outputOf(source) {
+  return path.join(DIST, path.relative(SRC, source)).replace(/\.ts$/, '.js');
+}
+
+function mtime(file) {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A source newer than its output (or without one), if any. */
+export function staleSource() {
+  for (const source of sources()) {
+    const built = mtime(outputOf(source));
+    if (built === undefined || built < mtime(source)) return source;
+  }
+  return undefined;
+}
+
+function writeIfChanged(file, contents) {
+  let current;
+  try {
+    current = readFileSync(file);
+  } catch {
+    current = undefined;
+  }
+  if (current !== undefined && Buffer.compare(current, contents) === 0) {
+    // Same output (the source changed in its types or comments only): now current.
+    const now = new Date();
+    utimesSync(file, now, now);
+    return false;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
+  return true;
+}
+
+/** Outputs of sources that are gone, so dist/ holds nothing that src/ no longer has. */
+function removeStray(expected, dir = DIST) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) removeStray(expected, file);
+    else if (!expected.has(file) && !entry.name.endsWith('.tmp')) rmSync(file, { force: true });
+  }
+}
+
+export async function build() {
+  const started = performance.now();
+  const { build: esbuild } = await import('esbuild');
+  const entryPoints = sources();
+  const result = await esbuild({
+    entryPoints,
+    outdir: DIST,
+    outbase: SRC,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    write: false,
+    logLevel: 'warning',
+  });
+  let written = 0;
+  for (const output of result.outputFiles) if (writeIfChanged(output.path, Buffer.from(output.contents))) written++;
+  removeStray(new Set(result.outputFiles.map((o) => o.path)));
+  return { modules: entryPoints.length, written, ms: Math.round(performance.now() - started) };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const ifStale = process.argv.includes('--if-stale');
+  if (!ifStale || staleSource() !== undefined) {
+    try {
+      const { modules, written, ms } = await build();
+      process.stderr.write(`dist/: ${modules} modules compiled, ${written} files written (${ms} ms)\n`);
+    } catch (error) {
+      process.stderr.write(`build failed: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
