@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import fc from 'fast-check';
 
+import { SHARED_CONFORMANCE } from '../../../test/support/paths.js';
 import {
   MAX_NESTING_DEPTH,
   formatPattern,
@@ -19,10 +19,13 @@ import {
 } from './index.js';
 
 // ---------------------------------------------------------------------------------------------
-// Conformance data (OASIS cti-pattern-validator cases), read from ../shared beside the repo.
+// Conformance data (OASIS cti-pattern-validator cases), read from ../shared beside the repo:
+// its terms keep it out of the repository. Without it the tests that need it are skipped with
+// the reason, except under CI=true, where they fail.
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const conformanceDir = path.resolve(repoRoot, '../shared/conformance/stix2-patterns');
+const conformanceDir = path.join(SHARED_CONFORMANCE, 'stix2-patterns');
+const conformanceMissing = existsSync(conformanceDir) ? false : `the OASIS pattern cases are not at ${conformanceDir} (kept beside the repository, in ../shared/conformance)`;
+if (conformanceMissing && process.env.CI === 'true') throw new Error(`${conformanceMissing} (CI=true: the conformance tests are mandatory)`);
 
 interface ConformanceCase {
   pattern: string;
@@ -57,8 +60,8 @@ function loadCases(file: string): ConformanceCase[] {
   });
 }
 
-const validCases = loadCases('patterns-valid.json');
-const invalidCases = loadCases('patterns-invalid.json');
+const validCases = conformanceMissing ? [] : loadCases('patterns-valid.json');
+const invalidCases = conformanceMissing ? [] : loadCases('patterns-invalid.json');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -115,27 +118,26 @@ const eq = (objectType: string, name: string, value: number) =>
 
 // ---------------------------------------------------------------------------------------------
 
-describe('stix2-patterns conformance (OASIS reference validator cases)', () => {
-  const counts: string[] = [];
+describe('stix2-patterns conformance (OASIS reference validator cases)', { skip: conformanceMissing }, () => {
   const by = (cases: ConformanceCase[], version: SpecVersion) => cases.filter((c) => c.version === version);
 
   for (const version of ['2.1', '2.0'] as const) {
-    it(`accepts every valid STIX ${version} case`, () => {
+    it(`accepts every valid STIX ${version} case`, (t) => {
       const cases = by(validCases, version);
       assert.ok(cases.length > 0);
       const rejected = cases
         .map((c) => ({ c, r: parsePattern(c.pattern, { specVersion: version }) }))
         .filter(({ r }) => !r.ok)
         .map(({ c, r }) => `${c.pattern}  ->  ${r.ok ? '' : r.error.message}`);
-      counts.push(`${version} valid ${cases.length - rejected.length}/${cases.length} accepted`);
+      t.diagnostic(`${version} valid: ${cases.length - rejected.length}/${cases.length} accepted`);
       assert.deepStrictEqual(rejected, []);
     });
 
-    it(`rejects every invalid STIX ${version} case`, () => {
+    it(`rejects every invalid STIX ${version} case`, (t) => {
       const cases = by(invalidCases, version);
       assert.ok(cases.length > 0);
       const accepted = cases.filter((c) => parsePattern(c.pattern, { specVersion: version }).ok).map((c) => c.pattern);
-      counts.push(`${version} invalid ${cases.length - accepted.length}/${cases.length} rejected`);
+      t.diagnostic(`${version} invalid: ${cases.length - accepted.length}/${cases.length} rejected`);
       assert.deepStrictEqual(accepted, []);
     });
   }
@@ -185,10 +187,6 @@ describe('stix2-patterns conformance (OASIS reference validator cases)', () => {
 
   it('round-trips every valid case through formatPattern', () => {
     for (const c of validCases) assertRoundTrip(c.pattern, c.version);
-  });
-
-  it('prints the counts', () => {
-    console.log(`stix2-patterns conformance: ${counts.join(', ')}`);
   });
 });
 
@@ -687,7 +685,7 @@ describe('robustness (property-based)', () => {
     );
   });
 
-  it('never throws on mutations of valid patterns, and round-trips whatever it accepts', () => {
+  it('never throws on mutations of valid patterns, and round-trips whatever it accepts', { skip: conformanceMissing }, () => {
     const edit = fc.record({
       at: fc.nat(),
       remove: fc.nat({ max: 6 }),
@@ -704,25 +702,5 @@ describe('robustness (property-based)', () => {
       }),
       { numRuns: 2500 },
     );
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-
-describe('performance', () => {
-  it('measures the parse rate of typical indicator patterns', () => {
-    const patterns = [`[file:hashes.'SHA-256' = '${SHA256}']`, "[ipv4-addr:value = '198.51.100.0/24']"];
-    const rates: string[] = [];
-    for (const text of patterns) {
-      for (let i = 0; i < 20_000; i++) parsePattern(text);
-      const n = 200_000;
-      const t0 = process.hrtime.bigint();
-      let ok = 0;
-      for (let i = 0; i < n; i++) if (parsePattern(text).ok) ok++;
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      assert.equal(ok, n);
-      rates.push(`${text.slice(0, 30)}...: ${Math.round(n / seconds).toLocaleString('en')} parses/s`);
-    }
-    console.log(`stix pattern parse rate: ${rates.join('; ')}`);
   });
 });
