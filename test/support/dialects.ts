@@ -1,7 +1,12 @@
 /**
  * Every store test runs once per dialect from this one list. PostgreSQL tests use a schema of
- * their own, dropped afterwards. Without PostgreSQL they are skipped, except under CI=true,
- * where they fail.
+ * their own, dropped afterwards.
+ *
+ * Which PostgreSQL: SHIELDWALL_TEST_PG=<url> (a database that exists; each test creates its
+ * own schema in it). Without it, the local postgres://postgres@127.0.0.1:5432/test when it
+ * answers; when it does not, the PostgreSQL tests are skipped, each with the reason.
+ * SHIELDWALL_TEST_PG=none skips them on purpose. Under CI=true the choice must be explicit and
+ * the server must answer: SHIELDWALL_TEST_PG unset, `none` or unreachable fails the tests.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,23 +15,31 @@ import path from 'node:path';
 import pg from 'pg';
 import { openStore, type DialectName, type Store } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { limit } from './wait.js';
 
 export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+const selected = process.env.SHIELDWALL_TEST_PG?.trim() || undefined;
+const CI = process.env.CI === 'true';
+
+export const POSTGRES_URL = selected === undefined || selected === 'none' ? LOCAL_POSTGRES : selected;
 
 let reachable: Promise<string | undefined> | undefined;
 
-/** undefined when PostgreSQL answers, else the reason it does not. */
+/** undefined when the selected PostgreSQL answers, else the reason the tests cannot use it. */
 export function postgresProblem(): Promise<string | undefined> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    if (selected === 'none') return 'SHIELDWALL_TEST_PG=none: PostgreSQL tests not selected';
+    if (selected === undefined && CI) return 'SHIELDWALL_TEST_PG is not set: under CI=true name the PostgreSQL server to test against (SHIELDWALL_TEST_PG=postgres://user@host:5432/db)';
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: limit(30_000) });
     try {
       await client.connect();
       await client.query('select 1');
       return undefined;
     } catch (error) {
-      return `PostgreSQL at ${POSTGRES_URL} is unreachable: ${(error as Error).message}`;
+      const how = selected === undefined ? 'the default local server; set SHIELDWALL_TEST_PG=<url> to use another' : 'SHIELDWALL_TEST_PG';
+      return `PostgreSQL at ${redactPassword(POSTGRES_URL)} (${how}) is unreachable: ${(error as Error).message}`;
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -34,12 +47,22 @@ export function postgresProblem(): Promise<string | undefined> {
   return reachable;
 }
 
-/** Options for node:test's describe: skip PostgreSQL when absent, unless CI demands it. */
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Options for node:test's describe: skip PostgreSQL (with the reason) when absent, unless CI demands it. */
 export async function dialectSkip(dialect: DialectName): Promise<string | false> {
   if (dialect !== 'postgres') return false;
   const problem = await postgresProblem();
   if (!problem) return false;
-  if (process.env.CI === 'true') throw new Error(`${problem} (CI=true: the PostgreSQL tests are mandatory)`);
+  if (CI) throw new Error(`${problem} (CI=true: the PostgreSQL tests are mandatory)`);
   return problem;
 }
 
