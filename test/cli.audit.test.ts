@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { openStore } from '../src/db/database.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './support/dialects.js';
 import { runCli } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 interface Exported {
   seq: number;
@@ -46,7 +47,7 @@ async function addMember(env: Record<string, string>, code = 'DEU', args: string
 }
 
 for (const dialect of DIALECTS) {
-  describe(`shieldwall audit on the store directly (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`shieldwall audit on the store directly (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     it("records local writes with the operator's OS user, and the user named with --as", async () => {
       const local = await localNode(dialect);
       try {

@@ -8,11 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { bundle, indicator, malware } from './support/factories.js';
 import { runCli } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const IDENTITY = `identity--${randomUUID()}`;
 const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
 
-describe('shieldwall detection commands', { timeout: 120_000 }, () => {
+describe('shieldwall detection commands', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let env: Record<string, string>;
   let logFile: string;

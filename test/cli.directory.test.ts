@@ -11,11 +11,12 @@ import { authenticateToken, createToken, createUser, principalOfUser } from '../
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './support/dialects.js';
 import { runCli } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const IDENTITY = 'identity--7a1d3c5e-9b2f-4d6a-8c0e-2f4a6b8d0c1e';
 
 for (const dialect of DIALECTS) {
-  describe(`shieldwall members, tokens and credentials (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`shieldwall members, tokens and credentials (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let node: Node;
     let dir: string;

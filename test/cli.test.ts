@@ -8,10 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { bundle, indicator, malware } from './support/factories.js';
 import { runCli, startNodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const cli = runCli;
 
-describe('shieldwall CLI', { timeout: 120_000 }, () => {
+describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let file: string;
   const good = [indicator(), malware(), indicator()];

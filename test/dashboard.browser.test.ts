@@ -12,6 +12,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const TLP_AMBER = ['marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421', 'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82', 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003'];
 const TLP_RED = ['marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1', 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed'];
@@ -86,7 +87,7 @@ async function assertForgotten(page: Page, needles: readonly string[], when: str
   assert.deepEqual(held.slice(0, 10), [], `${when}: ${held.length} of ${needles.length} things fetched while signed in are still in the page's memory`);
 }
 
-describe('dashboard in a browser', { timeout: 90_000 }, () => {
+describe('dashboard in a browser', { timeout: SUITE_LIMIT_MS }, () => {
   /** Chromium, or why there is none (the tests are then skipped; under CI=true, before fails). */
   let browser: Browser | string = 'not launched';
   let dir: string;

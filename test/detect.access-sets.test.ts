@@ -15,9 +15,10 @@ import { principalOfUser } from '../src/modules/directory/directory.service.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 for (const dialect of DIALECTS) {
-  describe(`lookup and the access sets (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`lookup and the access sets (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let other: Store;
     let elsewhere: AppContext;

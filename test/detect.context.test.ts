@@ -13,6 +13,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator, malware } from './support/factories.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const T0 = '2024-03-01T10:00:00.000Z';
 const DEU_IDENTITY = `identity--${randomUUID()}`;
@@ -41,7 +42,7 @@ interface Hit {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`detection context and sightings (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`detection context and sightings (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let tst: string;
     let deu: string;

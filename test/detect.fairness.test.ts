@@ -13,6 +13,7 @@ import { ingestObjects } from '../src/modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 // STIX 2.1 section 9.6: LIKE and MATCHES. Each is catastrophic for a backtracking engine.
 const CATASTROPHIC = [
@@ -60,7 +61,7 @@ function logStream(bytes: number): Readable {
   })());
 }
 
-describe('no pattern, log or bulk match stalls the node', { timeout: 600_000 }, () => {
+describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
   let pool: Pool;
   let base: string;

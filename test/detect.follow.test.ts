@@ -15,11 +15,12 @@ import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const clear = { object_marking_refs: [TLP2_MARKING_IDS.clear] };
 
 for (const dialect of DIALECTS) {
-  describe(`detection follows the store (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`detection follows the store (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let other: Store;
     let elsewhere: AppContext;

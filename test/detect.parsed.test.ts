@@ -15,6 +15,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator, malware } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const T0 = '2024-03-01T10:00:00.000Z';
 const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
@@ -40,7 +41,7 @@ interface Hit {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`detection reads the parsed object (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`detection reads the parsed object (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
 
     before(async () => {

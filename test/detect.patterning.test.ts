@@ -16,6 +16,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
 const UA_PATTERN = /^\[network-traffic:extensions\.'http-request-ext'\.request_header\.'User-Agent'\[\*\] = '((?:[^'\\]|\\.)*)'\]$/;
@@ -28,7 +29,7 @@ interface Line {
 const eve = (time: string, fields: Record<string, unknown>) => JSON.stringify({ timestamp: time, event_type: 'http', ...fields });
 
 for (const dialect of DIALECTS) {
-  describe(`patterning in detection (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`patterning in detection (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let coordinator: string;
     const seed = 7;

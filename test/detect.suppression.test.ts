@@ -12,6 +12,7 @@ import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const green = { object_marking_refs: [TLP2_MARKING_IDS.green] };
 
@@ -22,7 +23,7 @@ interface Line {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`warning lists in detection (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`warning lists in detection (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let other: string;
     let listId: string;

@@ -13,9 +13,10 @@ import type { StixObject } from '../src/stix/types.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './support/dialects.js';
 import { bundle, indicator } from './support/factories.js';
 import { startNodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 for (const dialect of DIALECTS) {
-  describe(`durability under SIGKILL (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`durability under SIGKILL (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let dir: string;
     let testStore: TestStore | undefined;
     let env: Record<string, string>;

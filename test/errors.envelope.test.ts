@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { bundle, indicator } from './support/factories.js';
 import { DIALECTS, dialectSkip, POSTGRES_URL } from './support/dialects.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 interface Envelope {
   error: { code: string; message: string; request_id: string; details?: unknown };
@@ -43,7 +44,7 @@ function rawRequest(app: FastifyInstance, head: string): Promise<{ status: numbe
 }
 
 for (const dialect of DIALECTS) {
-  describe(`error envelope for bad input and a failing store (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`error envelope for bad input and a failing store (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     before(async () => {
       node = await createTestNode(dialect, { ingestBatchSize: 5 });

@@ -12,6 +12,7 @@ import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/marki
 import type { StixObject } from '../src/stix/types.js';
 import { indicator } from './support/factories.js';
 import { FederationHarness, identityOf, NODES } from './support/federation.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 function marking(classification: string, releasableTo: string[]): StixObject {
   return handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2024-01-01T00:00:00.000Z', classification, releasableTo });
@@ -72,7 +73,7 @@ function placementProblem(federation: FederationHarness, rows: ReturnType<typeof
 }
 
 for (const topology of ['hub-and-spoke', 'mesh'] as const) {
-  describe(`five federated nodes: ${topology}`, { timeout: 240_000 }, () => {
+  describe(`five federated nodes: ${topology}`, { timeout: SUITE_LIMIT_MS }, () => {
     const federation = new FederationHarness();
     const rows = scenario();
 

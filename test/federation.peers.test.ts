@@ -24,11 +24,12 @@ import { FakeTaxiiPeer } from './support/federation.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from './support/node.js';
 import { REPO_ROOT } from './support/paths.js';
 import { BIN, runCli } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const FRA = { code: 'FRA', name: 'France', kind: 'ally' as const, country: 'FR', identityId: null };
 
 for (const dialect of DIALECTS) {
-  describe(`federation with a third-party TAXII server (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`federation with a third-party TAXII server (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     const fakes: FakeTaxiiPeer[] = [];
     const admin = () => ({ authorization: `Bearer ${node.tokens['node-admin']}` });
@@ -259,7 +260,7 @@ for (const dialect of DIALECTS) {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`shieldwall peers edit, disable, enable, remove (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`shieldwall peers edit, disable, enable, remove (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let node: Node;
     let dir: string;
@@ -321,7 +322,7 @@ for (const dialect of DIALECTS) {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`a node killed mid-pull (${dialect})`, { skip: await dialectSkip(dialect), timeout: 180_000 }, () => {
+  describe(`a node killed mid-pull (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let node: Node;
     let dir: string;

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { indicator } from './support/factories.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 interface Outcome {
   index: number;
@@ -54,7 +55,7 @@ describe('hostile input at ingest: the depth limit is a setting', () => {
 });
 
 for (const dialect of DIALECTS) {
-  describe(`hostile input at ingest (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`hostile input at ingest (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let auth: Record<string, string>;
     before(async () => {

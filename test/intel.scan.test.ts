@@ -15,9 +15,10 @@ import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from './support/dialects.js';
 import { indicator } from './support/factories.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 for (const dialect of DIALECTS) {
-  describe(`scanning current rows (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`scanning current rows (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let ctx: AppContext;
     const first = indicator({ object_marking_refs: [TLP2_MARKING_IDS.green] });

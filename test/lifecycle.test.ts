@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { bundle, indicator } from './support/factories.js';
 import { spawnCli, startNodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnCli(args, env);
@@ -18,7 +19,7 @@ async function run(args: string[], env: Record<string, string>): Promise<{ code:
   return { code, stdout, stderr };
 }
 
-describe('node process', { timeout: 120_000 }, () => {
+describe('node process', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-lifecycle-'));

@@ -16,6 +16,7 @@ import { ingestStream } from '../src/modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from './support/dialects.js';
 import { indicator, malware } from './support/factories.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const T0 = '2024-03-01T10:00:00.000Z';
 const EXTENSION = 'extension-definition--a932fcc6-e032-476c-826f-cb970a5a1ade';
@@ -23,7 +24,7 @@ const COLUMNS = ['id', 'label', 'about_ref', 'pattern', 'pattern_type', 'pattern
 type Columns = Record<(typeof COLUMNS)[number], unknown>;
 
 for (const dialect of DIALECTS) {
-  describe(`migration 0011 fills parsed columns as ingest does (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`migration 0011 fills parsed columns as ingest does (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let ctx: AppContext;
     const family = malware({ name: 'x'.repeat(600) });

@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { createCa, issue } from '../src/core/pki.js';
 import { runCli, startNodeProcess, type NodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
-describe('mutual TLS', { timeout: 120_000 }, () => {
+describe('mutual TLS', { timeout: SUITE_LIMIT_MS }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-mtls-'));
   const env = { SHIELDWALL_DATA_DIR: dir };
   const pki = path.join(dir, 'pki');

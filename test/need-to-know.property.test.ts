@@ -18,6 +18,7 @@ import { TAXII_MEDIA_TYPE } from '../src/modules/taxii/taxii.service.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const OBJECTS = 1300;
 const USERS = 8;
@@ -189,7 +190,7 @@ function validAt(object: StixObject, at: number): boolean {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`need-to-know through the HTTP API (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`need-to-know through the HTTP API (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     const world = generate(dialect === 'sqlite' ? 20261122 : 20261123);
     const tokens: string[] = [];
@@ -323,7 +324,7 @@ for (const dialect of DIALECTS) {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`need-to-know on writes (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`need-to-know on writes (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     before(async () => {
       node = await createTestNode(dialect);
@@ -353,7 +354,7 @@ for (const dialect of DIALECTS) {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`need-to-know through lookup and match (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`need-to-know through lookup and match (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     const base = generate(dialect === 'sqlite' ? 20261126 : 20261127);
     // Each pair of indicators names an address of its own, so what a user finds tells which

@@ -19,6 +19,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { bundle, indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const MEMBERS = ['PA', 'PB', 'PC'] as const;
 type Member = (typeof MEMBERS)[number];
@@ -52,7 +53,7 @@ interface Known {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`ownership under random writes (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`ownership under random writes (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     const tokens = {} as Record<Member, string>;
     let peer: Principal;

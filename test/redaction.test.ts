@@ -17,6 +17,7 @@ import { validateObject } from '../src/stix/validate.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator, malware } from './support/factories.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const T0 = '2024-03-01T10:00:00.000Z';
 const RED = TLP2_MARKING_IDS.red;
@@ -52,7 +53,7 @@ const relationship = (source: string, target: string): StixObject => ({
 });
 
 for (const dialect of DIALECTS) {
-  describe(`redaction without holes (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`redaction without holes (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let analyst: string;
     let low: string;

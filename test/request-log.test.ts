@@ -7,8 +7,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
-describe('request log', { timeout: 60_000 }, () => {
+describe('request log', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let node: NodeProcess;
 

@@ -20,10 +20,11 @@ import { openStore } from '../src/db/database.js';
 import { createTestStore, dialectSkip, POSTGRES_URL, type TestStore } from './support/dialects.js';
 import { bundle, indicator } from './support/factories.js';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('PostgreSQL outage: every backend of the node terminated (postgres only)', { skip: await dialectSkip('postgres'), timeout: 240_000 }, () => {
+describe('PostgreSQL outage: every backend of the node terminated (postgres only)', { skip: await dialectSkip('postgres'), timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let testStore: TestStore;
   let node: NodeProcess | undefined;

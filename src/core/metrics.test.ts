@@ -5,6 +5,7 @@ import { DIALECTS, dialectSkip } from '../../test/support/dialects.js';
 import { indicator, bundle } from '../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../test/support/node.js';
 import { REPO_ROOT } from '../../test/support/paths.js';
+import { SUITE_LIMIT_MS } from '../../test/support/wait.js';
 
 /** Value of a sample in Prometheus text, summed over the label sets that match. */
 function sample(text: string, name: string, labels = ''): number {
@@ -20,7 +21,7 @@ function sample(text: string, name: string, labels = ''): number {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`metrics operators need (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`metrics operators need (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     before(async () => {
       node = await createTestNode(dialect);

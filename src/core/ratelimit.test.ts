@@ -1,23 +1,28 @@
 /** Unauthenticated requests are limited per source address; authenticated ones are not. */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createTestNode, type TestNode } from '../../test/support/node.js';
 import { entries } from '../modules/audit/audit.service.js';
+import { fixedClock } from './clock.js';
+import { SUITE_LIMIT_MS } from '../../test/support/wait.js';
 
-describe('rate limit of unauthenticated requests', { timeout: 30_000 }, () => {
+describe('rate limit of unauthenticated requests', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
   const WINDOW_MS = 1000;
+  // The node's own clock, moved by the test: a window ends when the test says, not when a slow
+  // machine happens to get there.
+  const clock = fixedClock(new Date('2026-03-01T10:00:00.000Z'));
   before(async () => {
-    node = await createTestNode('sqlite', { rateLimitUnauthenticated: 5, rateLimitWindowMs: WINDOW_MS });
+    // Refusals reach the audit log when the node closes (not on an interval a slow run could cross).
+    node = await createTestNode('sqlite', { rateLimitUnauthenticated: 5, rateLimitWindowMs: WINDOW_MS, auditRefusalIntervalMs: 3_600_000 }, undefined, clock);
   });
   after(async () => node?.close());
 
   const get = (ip: string, headers: Record<string, string> = {}) => node.app.inject({ method: 'GET', url: '/api/v1/objects', headers, remoteAddress: ip });
 
   it('answers 429 with Retry-After once a source has used up its window, whatever token it sends', async () => {
-    // Start at the beginning of a window, so that it does not end halfway through the test.
-    await sleep(WINDOW_MS - (Date.now() % WINDOW_MS) + 10);
+    // At the start of a window (the clock stands still until the test moves it).
+    clock.advance(WINDOW_MS - (clock.now().getTime() % WINDOW_MS));
     for (let i = 0; i < 5; i++) assert.equal((await get('192.0.2.1')).statusCode, 401, `request ${i + 1}`);
     const limited = await get('192.0.2.1');
     assert.equal(limited.statusCode, 429);
@@ -34,7 +39,9 @@ describe('rate limit of unauthenticated requests', { timeout: 30_000 }, () => {
     const metrics = await node.ctx.metrics.registry.metrics();
     assert.match(metrics, /shieldwall_http_rate_limited_total 3/);
 
-    await sleep(WINDOW_MS + 10);
+    clock.advance(WINDOW_MS - 1);
+    assert.equal((await get('192.0.2.1')).statusCode, 429, 'the same window, still refused');
+    clock.advance(1);
     assert.equal((await get('192.0.2.1')).statusCode, 401, 'a new window, a new allowance');
   });
 
@@ -44,7 +51,7 @@ describe('rate limit of unauthenticated requests', { timeout: 30_000 }, () => {
     for await (const e of entries(node.ctx)) if (e.action === 'auth.rate_limited') limited.push(e);
     assert.equal(limited.length, 1);
     assert.equal(limited[0]!.detail?.source, '192.0.2.1');
-    assert.equal(limited[0]!.detail?.count, 3);
+    assert.equal(limited[0]!.detail?.count, 4);
   });
 });
 

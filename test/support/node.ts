@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp, type Node } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import type { Clock } from '../../src/core/clock.js';
 import type { DialectName } from '../../src/db/database.js';
 import { createToken, createUser, upsertMembers } from '../../src/modules/directory/directory.service.js';
 import { ROLES, SYSTEM_PRINCIPAL, type Role } from '../../src/policy/principal.js';
@@ -18,12 +19,13 @@ export interface TestNode extends Node {
   close(): Promise<void>;
 }
 
-export async function createTestNode(dialect: DialectName, overrides: Partial<Config> = {}, https?: { cert: string; key: string; ca?: string }): Promise<TestNode> {
+/** `clock`: what "now" is for the node (default the system's), for tests of windows and expiry. */
+export async function createTestNode(dialect: DialectName, overrides: Partial<Config> = {}, https?: { cert: string; key: string; ca?: string }, clock?: Clock): Promise<TestNode> {
   const testStore = await createTestStore(dialect);
   // Node files (audit key and checkpoints, sealing key) of each test node apart from every other's.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-node-'));
   const config = loadConfig({}, { dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent', ...overrides });
-  const node = await buildApp({ config, store: testStore.store, logger: false, ...(https ? { https } : {}) });
+  const node = await buildApp({ config, store: testStore.store, logger: false, ...(https ? { https } : {}), ...(clock ? { clock } : {}) });
   node.setReady(true);
   // One ally member; a user of it per role, cleared to the top of the scheme.
   await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: TEST_MEMBER, name: 'Test member', kind: 'ally', country: null, identityId: TEST_MEMBER_IDENTITY }]);

@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
+import { lastLines, limit } from './wait.js';
 
 export interface NodeProcess {
   child: ChildProcess;
@@ -27,6 +28,10 @@ function ensureBuilt(): void {
   built = true;
 }
 
+/** How long a node may take to say where it listens, and a CLI command to finish (outer bounds). */
+export const START_LIMIT_MS = limit(180_000);
+export const CLI_LIMIT_MS = limit(180_000);
+
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
   ensureBuilt();
   return spawn(process.execPath, [BIN, ...args], {
@@ -36,6 +41,11 @@ export function spawnCli(args: string[], env: Record<string, string>): ChildProc
   });
 }
 
+/**
+ * Starts `shieldwall serve` and waits until it logs the URL it listens on (readiness, not a
+ * fixed delay). A node that exits first, or says nothing of the kind within START_LIMIT_MS, is
+ * killed and the failure quotes its last log lines.
+ */
 export async function startNodeProcess(env: Record<string, string>, token = randomBytes(32).toString('hex')): Promise<NodeProcess> {
   const child = spawnCli(['serve'], { SHIELDWALL_PORT: '0', SHIELDWALL_DEMO: '0', SHIELDWALL_BOOTSTRAP_TOKEN: token, ...env });
   let output = '';
@@ -46,8 +56,8 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
     const timer = setTimeout(() => {
       // A node that never says where it listens is not left running behind the test.
       child.kill('SIGKILL');
-      reject(new Error(`node did not start within 30 s:\n${output}`));
-    }, 30000);
+      reject(new Error(`node did not log where it listens within ${Math.round(START_LIMIT_MS / 1000)} s:\n${lastLines(output)}`));
+    }, START_LIMIT_MS);
     const check = () => {
       const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
       if (match) {
@@ -56,24 +66,37 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
       }
     };
     child.stdout!.on('data', check);
-    void exited.then(() => {
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`node exited before listening:\n${output}`));
+      reject(new Error(`node exited (${signal ?? `code ${code}`}) before listening:\n${lastLines(output)}`));
     });
   });
   return { child, url, token, output: () => output, exited };
 }
 
-/** Runs one CLI command to its end: exit code and what it printed. */
+/**
+ * Runs one CLI command to its end: exit code and what it printed. A command still running after
+ * CLI_LIMIT_MS is killed, and the failure quotes what it printed.
+ */
 export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   ensureBuilt();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`shieldwall ${args.join(' ')}: still running after ${Math.round(CLI_LIMIT_MS / 1000)} s\nstdout:\n${lastLines(stdout)}\nstderr:\n${lastLines(stderr)}`));
+    }, CLI_LIMIT_MS);
+    // 'close', not 'exit': only then has everything the command printed been read.
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    // A command that exits before reading its input closes the pipe: not a failure of the test.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(stdin ?? '');
   });
 }

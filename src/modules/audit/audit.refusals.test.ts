@@ -6,6 +6,7 @@ import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { closeAudit, entries, recordRefusal, verify, type AuditEntry } from './audit.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function logAfter(node: TestNode, seq: number): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -22,7 +23,7 @@ async function headSeq(node: TestNode): Promise<number> {
 const sourceOf = (e: AuditEntry) => String(e.detail?.source ?? e.detail?.ip);
 
 for (const dialect of DIALECTS) {
-  describe(`refused requests in the audit log (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`refused requests in the audit log (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     it('writes one record per source and kind of refusal for a flood of refused requests, with their count', async () => {
       const node = await createTestNode(dialect);
       try {

@@ -17,6 +17,7 @@ import { createLogger } from '../../core/logger.js';
 import { handlingMarkingDefinition } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { closeAudit, entries, entryHash, GENESIS, record, verify, type AuditEntry } from './audit.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function all(node: TestNode): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -50,7 +51,7 @@ async function rehashFrom(node: TestNode, fromSeq: number): Promise<void> {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`audit log (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`audit log (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     before(async () => {
       node = await createTestNode(dialect);
@@ -115,7 +116,7 @@ for (const dialect of DIALECTS) {
     });
   });
 
-  describe(`audit log anchored by the node key (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`audit log anchored by the node key (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     it('detects the removal of the newest entries, though the chain left is whole', async () => {
       const node = await busyNode(dialect);
       try {
@@ -245,7 +246,7 @@ for (const dialect of DIALECTS) {
   });
 }
 
-describe('audit checkpoints outside the store', { timeout: 60_000 }, () => {
+describe('audit checkpoints outside the store', { timeout: SUITE_LIMIT_MS }, () => {
   const head = async (node: TestNode) => (await verify(node.ctx)).entries;
 
   it('sends each checkpoint to syslog over UDP and TCP, to a file and to a command', async () => {

@@ -14,6 +14,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import { normalise, type ObservableKind } from './observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
   const builder = new SuppressorBuilder();
@@ -157,7 +158,7 @@ describe('suppression', () => {
 });
 
 for (const dialect of DIALECTS) {
-  describe(`warning lists over HTTP (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`warning lists over HTTP (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let fraAnalyst: string;
     let tst: Principal;
@@ -389,7 +390,7 @@ for (const dialect of DIALECTS) {
   });
 }
 
-describe('shieldwall warninglists', { timeout: 120_000 }, () => {
+describe('shieldwall warninglists', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-warninglists-'));

@@ -17,11 +17,12 @@ import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, upsertMembers } from './directory.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 const FRA_IDENTITY = 'identity--0b7c2f4e-3a51-4c6d-9e8f-1a2b3c4d5e6f';
 
 for (const dialect of DIALECTS) {
-  describe(`administrators' powers (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`administrators' powers (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     /** Tokens by user name, made by the node itself. */
     const tokens: Record<string, string> = {};

@@ -4,9 +4,10 @@ import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/suppor
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createToken, createUser, hashPassword, upsertMembers, verifyPassword } from './directory.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 for (const dialect of DIALECTS) {
-  describe(`directory over HTTP (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`directory over HTTP (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let memberAdmin: string;
     before(async () => {

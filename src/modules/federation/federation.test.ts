@@ -20,6 +20,7 @@ import { createPeer, upsertMembers } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import * as federation from './federation.service.js';
 import { FederationScheduler } from './federation.scheduler.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 const DEU_IDENTITY = 'identity--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const MEMBERS = [
@@ -40,7 +41,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 for (const dialect of DIALECTS) {
-  describe(`federation (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`federation (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-federation-'));
     let a: TestNode;
     let b: TestNode;

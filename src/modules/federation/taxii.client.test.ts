@@ -6,8 +6,9 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { ingestObjects } from '../intel/intel.service.js';
 import { justBefore, TaxiiClient, TaxiiClientError } from './taxii.client.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
-describe('TAXII client against a Shieldwall node', { timeout: 60_000 }, () => {
+describe('TAXII client against a Shieldwall node', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
   let apiRoot: string;
   const objects: StixObject[] = Array.from({ length: 11 }, () => indicator());

@@ -16,6 +16,7 @@ import { entries } from '../audit/audit.service.js';
 import { createPeer, createToken, createUser, principalOfPeer, upsertMembers } from '../directory/directory.service.js';
 import { createCollection, TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
 import { ingestObjects } from './intel.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 interface Outcome {
   status: string;
@@ -37,7 +38,7 @@ function markingId(): string {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`ownership of what is shared (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`ownership of what is shared (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     /** Tokens: the test member's analyst (TOP SECRET), another ally's analyst (UNCLASSIFIED) and node admin. */
     let owner: string;

@@ -8,6 +8,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { ingestStream, type ObjectOutcome } from './intel.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);
@@ -15,7 +16,7 @@ async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`ingest in a worker thread (${dialect})`, { skip: await dialectSkip(dialect), timeout: 120_000 }, () => {
+  describe(`ingest in a worker thread (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let here: TestStore;
     let there: TestStore;
     const context = (store: TestStore): AppContext =>

@@ -13,6 +13,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { DIALECTS, dialectSkip, createTestStore, type TestStore } from '../../../test/support/dialects.js';
 import { indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { ingestStream, type ObjectOutcome } from './intel.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function* once(bytes: Buffer, chunk: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
@@ -40,7 +41,7 @@ const objectMutation = fc.oneof(
 const byteEdit = fc.record({ at: fc.nat(), kind: fc.constantFrom('replace', 'delete', 'insert'), text: fc.string({ minLength: 1, maxLength: 4 }) });
 
 for (const dialect of DIALECTS) {
-  describe(`ingest under random and mutated input (${dialect})`, { skip: await dialectSkip(dialect), timeout: 300_000 }, () => {
+  describe(`ingest under random and mutated input (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let testStore: TestStore;
     let ctx: AppContext;
     before(async () => {

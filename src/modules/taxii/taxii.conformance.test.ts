@@ -19,6 +19,7 @@ import type { StixObject } from '../../stix/types.js';
 import { createToken, createUser, revokeToken } from '../directory/directory.service.js';
 import { ingestObjects } from '../intel/intel.service.js';
 import { createCollection, TAXII_MEDIA_TYPE, type Collection } from './taxii.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 type Headers = Record<string, string>;
 type Envelope = { more?: boolean; next?: string; objects?: StixObject[] };
@@ -75,7 +76,7 @@ function assertErrorMessage(response: { statusCode: number; headers: Record<stri
 }
 
 for (const dialect of DIALECTS) {
-  describe(`TAXII 2.1 conformance (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`TAXII 2.1 conformance (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let ca: string;
     let auth: Headers;

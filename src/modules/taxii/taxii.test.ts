@@ -13,11 +13,12 @@ import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markin
 import type { StixObject } from '../../stix/types.js';
 import { ingestObjects } from '../intel/intel.service.js';
 import { createCollection, TAXII_MEDIA_TYPE } from './taxii.service.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 const ACCEPT = { accept: TAXII_MEDIA_TYPE };
 
 for (const dialect of DIALECTS) {
-  describe(`TAXII 2.1 server (${dialect})`, { skip: await dialectSkip(dialect), timeout: 60_000 }, () => {
+  describe(`TAXII 2.1 server (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let auth: Record<string, string>;
     const objects: StixObject[] = [];

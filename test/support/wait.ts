@@ -1,0 +1,80 @@
+/**
+ * Waiting in tests: on readiness (a condition checked again and again: a log line, a port that
+ * answers, a status), never on the clock alone. A limit is only an outer bound against a hang,
+ * generous enough for a 2-core machine under load; when it is reached, the failure says what was
+ * awaited, what was last seen, and (for processes) their last log lines.
+ *
+ * SHIELDWALL_TEST_LIMIT_SCALE multiplies every limit (a slower machine: 2, 4, ...).
+ */
+
+const scale = Number(process.env.SHIELDWALL_TEST_LIMIT_SCALE ?? '1');
+if (!(scale > 0)) throw new Error(`SHIELDWALL_TEST_LIMIT_SCALE: expected a number above 0, got '${process.env.SHIELDWALL_TEST_LIMIT_SCALE}'`);
+
+/** A limit of `ms` milliseconds, as scaled for this machine. */
+export function limit(ms: number): number {
+  return Math.round(ms * scale);
+}
+
+/** How long a wait on readiness may take by default before it fails: three minutes. */
+export const WAIT_LIMIT_MS = limit(180_000);
+
+export interface WaitOptions {
+  /** The outer bound (default WAIT_LIMIT_MS). */
+  limitMs?: number;
+  /** Time between two checks (default 50 ms). */
+  everyMs?: number;
+  /** More to say when the limit is reached (e.g. a process's last log lines). */
+  context?: () => string;
+}
+
+/**
+ * Checks `problem` until it returns undefined (nothing left to wait for). It returns what is
+ * still missing, in words, which the failure message quotes.
+ */
+export async function until(what: string, problem: () => string | undefined | Promise<string | undefined>, options: WaitOptions = {}): Promise<void> {
+  const limitMs = options.limitMs ?? WAIT_LIMIT_MS;
+  const started = Date.now();
+  for (;;) {
+    const missing = await problem();
+    if (missing === undefined) return;
+    if (Date.now() - started > limitMs) {
+      const context = options.context?.();
+      throw new Error(`${what}: still waiting after ${Math.round(limitMs / 1000)} s: ${missing}${context ? `\n${context}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 50));
+  }
+}
+
+/** Checks `ready` until it is true; see until(). */
+export function waitFor(what: string, ready: () => boolean | Promise<boolean>, options: WaitOptions = {}): Promise<void> {
+  return until(what, async () => ((await ready()) ? undefined : 'not yet'), options);
+}
+
+/** The last `count` lines of a process's output, for a failure message. */
+export function lastLines(output: string, count = 40): string {
+  const lines = output.trimEnd().split('\n');
+  return `${lines.length > count ? `(last ${count} of ${lines.length} lines)\n` : ''}${lines.slice(-count).join('\n')}`;
+}
+
+/**
+ * The share of one CPU core this thread gets right now (1: a whole core; 0.2 on a 2-core
+ * machine with ten busy processes), measured by a busy loop of `ms` milliseconds. Latency
+ * bounds meant for a quiet machine are divided by it: a request needs the same CPU time on a
+ * busy machine, spread over more wall-clock time.
+ */
+export function cpuShare(ms = 200): number {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let spin = 0;
+  while (performance.now() - started < ms) spin++;
+  const used = process.cpuUsage(cpu);
+  const wall = performance.now() - started;
+  return spin > 0 ? Math.min(1, (used.user + used.system) / 1000 / wall) : 1;
+}
+
+/**
+ * The outer bound of a test suite (describe): ten minutes, several times what the slowest suite
+ * takes on a 2-core machine under load. Only a guard against a hang: every wait inside is on
+ * readiness, with its own limit and diagnostics.
+ */
+export const SUITE_LIMIT_MS = limit(10 * 60_000);
