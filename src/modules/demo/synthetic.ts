@@ -19,7 +19,6 @@ import {
   tlpMarkingDefinition,
   TLP2_MARKING_IDS,
   TLP_LEVELS,
-  HANDLING_EXTENSION_ID,
   handlingMarkingDefinition,
   type Tlp,
 } from '../../policy/markings.js';
@@ -182,7 +181,7 @@ class SyntheticSource {
     return this.identities[this.rng.int(this.identities.length)]!;
   }
 
-  /** Marking definitions, identities, the handling extension, malware and intrusion sets. */
+  /** Marking definitions, identities, malware and intrusion sets. */
   head(poolSize: number): StixObject[] {
     const created = new Date(EPOCH - 800 * DAY).toISOString();
     const out: StixObject[] = [];
@@ -206,20 +205,10 @@ class SyntheticSource {
         object_marking_refs: [TLP2_MARKING_IDS.clear],
       });
     }
+    // The handling extension's definition is not emitted: whoever first defines its id owns it,
+    // so a feed defining it again would be refused by a node that holds it (the demo's, any
+    // node's that federates), and the handling marking-definitions are valid without it.
     const owner = this.identities[0]!;
-    out.push({
-      type: 'extension-definition',
-      spec_version: '2.1',
-      id: HANDLING_EXTENSION_ID,
-      created_by_ref: owner,
-      created,
-      modified: created,
-      name: 'Shieldwall handling marking',
-      schema: 'https://shieldwall.example/extensions/handling/v1',
-      version: '1.0.0',
-      extension_types: ['property-extension'],
-      object_marking_refs: [TLP2_MARKING_IDS.clear],
-    });
     for (const [classification, releasableTo] of [
       ['RESTRICTED', ['ALLIANCE']],
       ['UNCLASSIFIED', ['ALLIANCE', 'PARTNERS']],
