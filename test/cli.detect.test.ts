@@ -74,7 +74,7 @@ describe('shieldwall detection commands', { timeout: SUITE_LIMIT_MS }, () => {
     assert.deepEqual([awareness.id, awareness.correlated.length, awareness.sighted?.members], [hit.id, 0, 1]);
 
     const bad = await runCli(['sighted', '--as', 'ola', '--since', 'last week'], env);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--since/);
   });
 });

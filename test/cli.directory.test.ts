@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /no member with code 'XXX'.*members add/);
       const nothing = await cli('members', 'update', 'DEU');
-      assert.equal(nothing.code, 1);
+      assert.equal(nothing.code, 2);
       assert.match(nothing.stderr, /name at least one field/);
     });
 

@@ -40,9 +40,9 @@ describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
     assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 3);
   });
 
-  it('says what is wrong with a missing file', async () => {
+  it('says what is wrong with a missing file, exit status 5', async () => {
     const result = await cli(['ingest', path.join(dir, 'missing.json')], { SHIELDWALL_DATA_DIR: path.join(dir, 'local') });
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 5);
     assert.match(result.stderr, /cannot read .*missing\.json: no such file/);
   });
 
@@ -67,8 +67,8 @@ describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
         await admin.body.dump();
       }
       const denied = await cli(['ingest', file, '--url', node.url, '--token', 'sw_wrong'], {});
-      assert.equal(denied.code, 1);
-      assert.match(denied.stderr, /401/);
+      assert.equal(denied.code, 9);
+      assert.match(denied.stderr, /token refused/);
     } finally {
       node.child.kill('SIGTERM');
       await node.exited;
@@ -86,7 +86,7 @@ describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
     assert.ok(!listed.stdout.includes(token));
     assert.match(listed.stdout, /"name":"soc"/);
     const bad = await cli(['users', 'create', '--name', 'x', '--roles', 'emperor'], env);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown role 'emperor'/);
     const nobody = await cli(['tokens', 'create', '--name', 'x', '--user', 'ghost'], env);
     assert.equal(nobody.code, 1);

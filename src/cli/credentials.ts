@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { approveCredentialRequest, CREDENTIAL_REQUEST_STATUSES, declineCredentialRequest, listCredentialRequests, type CredentialRequestStatus } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
+import { CliError, EXIT } from './failures.js';
 
 function requestId(value: string): number {
-  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new Error(`'${value}' is not a request id: list them with shieldwall credentials list`);
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new CliError(EXIT.usage, `'${value}' is not a request id: list them with shieldwall credentials list`);
   return Number(value);
 }
 
@@ -20,7 +21,7 @@ export function registerCredentials(program: Command): void {
     .description('credential requests as JSON lines, newest first')
     .option('--status <status>', CREDENTIAL_REQUEST_STATUSES.join(', '))
     .action(async (o: { status?: string }) => {
-      if (o.status !== undefined && !(CREDENTIAL_REQUEST_STATUSES as readonly string[]).includes(o.status)) throw new Error(`--status '${o.status}' is not one of ${CREDENTIAL_REQUEST_STATUSES.join(', ')}`);
+      if (o.status !== undefined && !(CREDENTIAL_REQUEST_STATUSES as readonly string[]).includes(o.status)) throw new CliError(EXIT.usage, `--status '${o.status}' is not one of ${CREDENTIAL_REQUEST_STATUSES.join(', ')}`);
       for (const r of await withLocalStore((ctx) => listCredentialRequests(ctx, SYSTEM_PRINCIPAL, o.status as CredentialRequestStatus | undefined))) process.stdout.write(`${JSON.stringify(r)}\n`);
     });
   credentials

@@ -11,6 +11,8 @@ import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/det
 import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
 import type { AppContext } from '../core/context.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
+import { CliError, EXIT } from './failures.js';
+import { callNode, networkFailure, nodeJson, nodeTarget, notShieldwall, type NodeTarget } from './node-client.js';
 import { createProgress } from './progress.js';
 
 async function storeModules() {
@@ -49,24 +51,8 @@ async function localReader(ctx: AppContext, options: RemoteOptions): Promise<Pri
   return principal;
 }
 
-function remote(options: RemoteOptions): { url: string; token: string } | undefined {
-  const url = options.url ?? process.env.SHIELDWALL_URL;
-  const token = options.token ?? process.env.SHIELDWALL_TOKEN;
-  if (!url) return undefined;
-  if (!token) throw new Error('--url needs --token (or SHIELDWALL_TOKEN): create one with "shieldwall tokens create --name detect"');
-  return { url: url.replace(/\/+$/, ''), token };
-}
-
-async function failure(response: Response): Promise<Error> {
-  const text = await response.text();
-  let message = text;
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string } };
-    message = body.error?.message ?? text;
-  } catch {
-    // not JSON: the text is the message
-  }
-  return new Error(`the node answered ${response.status}: ${message}`);
+function remote(options: RemoteOptions): NodeTarget | undefined {
+  return nodeTarget(options, 'detect');
 }
 
 export function registerDetect(program: Command): void {
@@ -80,19 +66,19 @@ export function registerDetect(program: Command): void {
     .option('--no-context', 'leave out markings, related malware/intrusion sets/campaigns and sightings')
     .option('--no-warning-lists', 'do not say which warning-list entry covers a value')
     .action(async (values: string[], options: RemoteOptions & { kind?: string; context: boolean; warningLists: boolean }) => {
-      if (options.kind !== undefined && !isObservableKind(options.kind)) throw new Error(`--kind '${options.kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...`);
+      if (options.kind !== undefined && !isObservableKind(options.kind)) throw new CliError(EXIT.usage, `--kind '${options.kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...`);
       const kind = options.kind as ObservableKind | undefined;
       const queries = values.map((value) => ({ value, ...(kind ? { kind } : {}) }));
       const target = remote(options);
       let answers: unknown[];
       if (target) {
-        const response = await fetch(`${target.url}/api/v1/lookup`, {
+        const answer = await nodeJson<{ answers?: unknown }>(target, '/api/v1/lookup', {
           method: 'POST',
-          headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ values: queries, context: options.context, warning_lists: options.warningLists }),
         });
-        if (!response.ok) throw await failure(response);
-        answers = ((await response.json()) as { answers: unknown[] }).answers;
+        if (!Array.isArray(answer.answers)) throw notShieldwall(target.url, 'its answer to POST /api/v1/lookup holds no answers');
+        answers = answer.answers;
       } else {
         answers = await onStore(async (ctx, { Detection, lookup }) => {
           const detection = new Detection(ctx);
@@ -104,7 +90,7 @@ export function registerDetect(program: Command): void {
         });
       }
       for (const answer of answers) process.stdout.write(`${JSON.stringify(answer)}\n`);
-      process.exitCode = answers.some((a) => (a as { indicators: unknown[] }).indicators.length > 0) ? 0 : 4;
+      process.exitCode = answers.some((a) => (a as { indicators: unknown[] }).indicators.length > 0) ? EXIT.ok : EXIT.notFound;
     });
 
   program
@@ -123,12 +109,12 @@ export function registerDetect(program: Command): void {
     .action(async (file: string, options: RemoteOptions & { format?: string; columns?: string; delimiter: string; header: boolean; reportSightings?: boolean; sightingMarkings?: string; warningLists: boolean }) => {
       let markings: string[] | undefined;
       if (options.sightingMarkings !== undefined) {
-        if (!options.reportSightings) throw new Error('--sighting-markings is only used with --report-sightings');
+        if (!options.reportSightings) throw new CliError(EXIT.usage, '--sighting-markings is only used with --report-sightings');
         const parsed = parseSightingMarkings(options.sightingMarkings);
-        if ('error' in parsed) throw new Error(parsed.error);
+        if ('error' in parsed) throw new CliError(EXIT.usage, parsed.error);
         markings = parsed.markings;
       }
-      if (options.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(options.format)) throw new Error(`--format '${options.format}' is not one of ${LOG_FORMATS.join(', ')}`);
+      if (options.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(options.format)) throw new CliError(EXIT.usage, `--format '${options.format}' is not one of ${LOG_FORMATS.join(', ')}`);
       const read: Omit<ReadLogOptions, 'onError' | 'onProgress'> = {
         ...(options.format ? { format: options.format as LogFormat } : {}),
         delimiter: options.delimiter,
@@ -137,7 +123,7 @@ export function registerDetect(program: Command): void {
       if (options.columns) {
         const { parseColumns } = await import('../modules/detect/detect.match.js');
         const parsed = parseColumns(options.columns);
-        if ('error' in parsed) throw new Error(parsed.error);
+        if ('error' in parsed) throw new CliError(EXIT.usage, parsed.error);
         Object.assign(read, { columns: parsed.columns });
       }
       let size: number | undefined;
@@ -145,7 +131,7 @@ export function registerDetect(program: Command): void {
         try {
           size = statSync(file).size;
         } catch (error) {
-          throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+          throw new CliError(EXIT.input, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
         }
       }
       const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
@@ -185,15 +171,13 @@ export function registerDetect(program: Command): void {
         progress.stop();
       }
       process.stderr.write(`${JSON.stringify({ summary })}\n`);
-      process.exitCode = summary && summary.errors > 0 ? 3 : 0;
+      process.exitCode = summary && summary.errors > 0 ? EXIT.partial : EXIT.ok;
     });
 }
 
-/** GET a JSON answer from a running node, or fail with its message. */
-async function getRemote(target: { url: string; token: string }, pathAndQuery: string): Promise<unknown> {
-  const response = await fetch(`${target.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${target.token}` } });
-  if (!response.ok) throw await failure(response);
-  return response.json();
+/** GET a JSON answer from a running node, or fail with what went wrong. */
+async function getRemote(target: NodeTarget, pathAndQuery: string): Promise<unknown> {
+  return nodeJson(target, pathAndQuery);
 }
 
 export function registerAwareness(program: Command): void {
@@ -230,9 +214,9 @@ export function registerAwareness(program: Command): void {
     .action(async (options: RemoteOptions & { minMembers: string; limit: string; since?: string }) => {
       const minMembers = Number(options.minMembers);
       const limit = Number(options.limit);
-      if (!Number.isInteger(minMembers) || minMembers < 1) throw new Error(`--min-members '${options.minMembers}' is not a whole number of at least 1`);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error(`--limit '${options.limit}' is not a whole number from 1 to 1000`);
-      if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new Error(`--since '${options.since}' is not a date and time (e.g. 2026-11-01T00:00:00Z)`);
+      if (!Number.isInteger(minMembers) || minMembers < 1) throw new CliError(EXIT.usage, `--min-members '${options.minMembers}' is not a whole number of at least 1`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(EXIT.usage, `--limit '${options.limit}' is not a whole number from 1 to 1000`);
+      if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new CliError(EXIT.usage, `--since '${options.since}' is not a date and time (e.g. 2026-11-01T00:00:00Z)`);
       const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
       const target = remote(options);
       const query = new URLSearchParams({ min_members: String(minMembers), limit: String(limit), ...(since ? { since } : {}) });
@@ -244,7 +228,7 @@ export function registerAwareness(program: Command): void {
 }
 
 async function matchRemote(
-  target: { url: string; token: string },
+  target: NodeTarget,
   input: AsyncIterable<Buffer | string>,
   read: Omit<ReadLogOptions, 'onError' | 'onProgress'>,
   size: number | undefined,
@@ -268,18 +252,31 @@ async function matchRemote(
       yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     }
   }
-  const response = await fetch(`${target.url}/api/v1/match?${query}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/octet-stream', ...(size !== undefined ? { 'content-length': String(size) } : {}) },
-    body: ReadableStream.from(counted()),
-    duplex: 'half',
-  } as RequestInit);
-  if (!response.ok || !response.body) throw await failure(response);
+  const response = await callNode(
+    target,
+    `/api/v1/match?${query}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...(size !== undefined ? { 'content-length': String(size) } : {}) },
+      body: ReadableStream.from(counted()),
+      duplex: 'half',
+    },
+    /^application\/(x-)?ndjson/i,
+  );
+  if (!response.body) throw notShieldwall(target.url, 'its answer to POST /api/v1/match has no body');
   let summary: MatchSummary | undefined;
   let rest = '';
   const decoder = new TextDecoder();
-  for await (const chunk of response.body) {
-    rest += decoder.decode(chunk as Uint8Array, { stream: true });
+  const body = response.body;
+  async function* received() {
+    try {
+      for await (const chunk of body) yield chunk as Uint8Array;
+    } catch (error) {
+      throw await networkFailure(error, target.url);
+    }
+  }
+  for await (const chunk of received()) {
+    rest += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = rest.indexOf('\n')) >= 0) {
       const line = rest.slice(0, newline);

@@ -3,13 +3,14 @@ import { addToGroup, createMember, createUser, listMembers, listUsers, updateMem
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
+import { CliError, EXIT } from './failures.js';
 
 /** A clearance given by name (SECRET) or level index (3). */
 export function clearanceLevel(value: string): number {
   const byName = classificationLevel(value);
   if (byName !== undefined) return byName;
   if (/^\d+$/.test(value) && Number(value) < DEFAULT_CLASSIFICATIONS.length) return Number(value);
-  throw new Error(`--clearance '${value}' is not a level: use one of ${DEFAULT_CLASSIFICATIONS.join(', ')} (or 0 to ${DEFAULT_CLASSIFICATIONS.length - 1})`);
+  throw new CliError(EXIT.usage, `--clearance '${value}' is not a level: use one of ${DEFAULT_CLASSIFICATIONS.join(', ')} (or 0 to ${DEFAULT_CLASSIFICATIONS.length - 1})`);
 }
 
 export function registerDirectory(program: Command): void {
@@ -29,7 +30,7 @@ export function registerDirectory(program: Command): void {
     .option('--country <iso>', 'ISO 3166-1 alpha-2 country code')
     .option('--identity <id>', 'STIX identity id the member signs its objects with (created_by_ref)')
     .action(async (o: { code: string; name: string; kind: string; country?: string; identity?: string }) => {
-      if (!(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new Error(`--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
+      if (!(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new CliError(EXIT.usage, `--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
       await withLocalStore((ctx) =>
         createMember(ctx, SYSTEM_PRINCIPAL, { code: o.code, name: o.name, kind: o.kind as MemberKind, country: o.country ?? null, identityId: o.identity ?? null }),
       );
@@ -43,7 +44,7 @@ export function registerDirectory(program: Command): void {
     .option('--country <iso>', "ISO 3166-1 alpha-2 country code ('none' removes it)")
     .option('--identity <id>', "STIX identity id the member signs its objects with ('none' removes the link: its objects can then be written by anyone)")
     .action(async (code: string, o: { name?: string; kind?: string; country?: string; identity?: string }) => {
-      if (o.kind !== undefined && !(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new Error(`--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
+      if (o.kind !== undefined && !(MEMBER_KINDS as readonly string[]).includes(o.kind)) throw new CliError(EXIT.usage, `--kind '${o.kind}' is not one of ${MEMBER_KINDS.join(', ')}`);
       const orNull = (value: string) => (value === 'none' ? null : value);
       const changes: MemberChanges = {
         ...(o.name !== undefined ? { name: o.name } : {}),
@@ -51,7 +52,7 @@ export function registerDirectory(program: Command): void {
         ...(o.country !== undefined ? { country: orNull(o.country) } : {}),
         ...(o.identity !== undefined ? { identityId: orNull(o.identity) } : {}),
       };
-      if (Object.keys(changes).length === 0) throw new Error('name at least one field to change: --name, --kind, --country or --identity');
+      if (Object.keys(changes).length === 0) throw new CliError(EXIT.usage, 'name at least one field to change: --name, --kind, --country or --identity');
       const member = await withLocalStore((ctx) => updateMember(ctx, SYSTEM_PRINCIPAL, code, changes));
       process.stdout.write(`${JSON.stringify(member)}\n`);
     });
@@ -81,7 +82,7 @@ export function registerDirectory(program: Command): void {
     .action(async (o: { name: string; member?: string; roles: string; clearance: string }) => {
       const roles = o.roles.split(',').map((r) => r.trim());
       const bad = roles.find((r) => !isRole(r));
-      if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
+      if (bad !== undefined) throw new CliError(EXIT.usage, `unknown role '${bad}': use ${ROLES.join(', ')}`);
       const user = await withLocalStore((ctx) =>
         createUser(ctx, SYSTEM_PRINCIPAL, { name: o.name, member: o.member ?? null, clearance: clearanceLevel(o.clearance), roles: roles as Role[] }),
       );

@@ -2,95 +2,254 @@
  * Feeds a running node: the file is read with the same streaming reader, cut into bundles of a
  * few thousand objects, and each is POSTed to /api/v1/bundles, so no upload exceeds the body
  * limit however large the file.
+ *
+ * A cut-off (the node stops, the network fails) ends the command with how many objects the node
+ * confirmed. `resume` then sends only what the node does not hold yet: before each bundle, the
+ * node's TAXII manifest is asked which of its ids and versions it holds. That is exact whatever
+ * order the node committed in, and costs a small request per 200 objects instead of uploading
+ * and validating them again. An object the token's user may not read is not reported as held:
+ * it is sent again and the node answers "duplicate", so nothing is skipped that is not held.
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import type { IngestProgress, IngestSummary, ObjectOutcome } from '../modules/intel/intel.service.js';
+import { versionKey } from '../modules/intel/intel.rows.js';
 import { StixStreamReader } from '../stix/stream-reader.js';
+import { CliError, EXIT } from './failures.js';
+import { answerFailure, networkFailure, notShieldwall, type NodeTarget } from './node-client.js';
 
-export interface RemoteOptions {
-  url: string;
-  token: string;
+export interface RemoteOptions extends NodeTarget {
   chunkObjects: number;
   maxObjectBytes?: number;
+  /** Skip the objects the node holds already (asked before each bundle is sent). */
+  resume?: boolean;
   onOutcome: (o: ObjectOutcome) => void;
   onProgress: (p: IngestProgress) => void;
+}
+
+export interface RemoteSummary extends IngestSummary {
+  /** With resume: objects not sent because the node holds them (counted as duplicates too). */
+  held: number;
+}
+
+/** The ingest stopped part way: the summary says what the node confirmed before. */
+export class IngestCutOff extends CliError {
+  constructor(
+    message: string,
+    readonly summary: RemoteSummary,
+    cause: unknown,
+  ) {
+    super(EXIT.interrupted, message, { cause });
+    this.name = 'IngestCutOff';
+  }
 }
 
 interface RemoteAnswer {
   summary?: { upgraded?: number };
   objects?: ObjectOutcome[];
-  error?: { message: string };
+  error?: { details?: { objects?: ObjectOutcome[] } };
 }
 
-export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: RemoteOptions): Promise<IngestSummary> {
+interface Pending {
+  text: string;
+  index: number;
+  offset: number;
+  line: number | undefined;
+  id: string | undefined;
+  /** modified, else created, as a version key; undefined for objects without either (SCOs). */
+  version: string | undefined;
+}
+
+/** Ids per manifest request: about 10 KB of URL, well inside the node's 16 KiB header limit. */
+const IDS_PER_QUERY = 200;
+const QUERIES_AT_ONCE = 4;
+
+function versionOf(object: Record<string, unknown>): string | undefined {
+  const stamp = typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined;
+  return stamp === undefined ? undefined : versionKey(stamp);
+}
+
+/** The (id, version) pairs among `ids` that the node holds and the token's user may read. */
+async function heldVersions(target: NodeTarget, ids: string[]): Promise<Map<string, Set<string>>> {
+  const held = new Map<string, Set<string>>();
+  const query = async (group: string[]) => {
+    let next: string | undefined;
+    do {
+      // Ids are [a-z0-9-]: the comma-separated list needs no escaping.
+      const path = `/taxii2/intel/collections/intel/manifest/?match%5Bid%5D=${group.join(',')}&match%5Bversion%5D=all&limit=10000${next ? `&next=${encodeURIComponent(next)}` : ''}`;
+      let status: number;
+      let text: string;
+      try {
+        const response = await request(`${target.url}${path}`, { headers: { authorization: `Bearer ${target.token}`, accept: 'application/taxii+json;version=2.1' } });
+        status = response.statusCode;
+        text = await response.body.text();
+      } catch (error) {
+        throw await networkFailure(error, target.url);
+      }
+      if (status !== 200) {
+        const failure = answerFailure(status, text, target.url);
+        if (failure.status === EXIT.forbidden) throw new CliError(EXIT.forbidden, `--resume asks the node what it holds, which needs a token that may read intelligence (intel:read): ${failure.message}`);
+        throw failure;
+      }
+      let page: { more?: boolean; next?: string; objects?: Array<{ id?: unknown; version?: unknown }> };
+      try {
+        page = JSON.parse(text) as typeof page;
+      } catch {
+        throw notShieldwall(target.url, 'its TAXII manifest is not JSON');
+      }
+      for (const entry of page.objects ?? []) {
+        if (typeof entry.id !== 'string' || typeof entry.version !== 'string') continue;
+        let versions = held.get(entry.id);
+        if (!versions) held.set(entry.id, (versions = new Set()));
+        versions.add(versionKey(entry.version));
+      }
+      next = page.more && typeof page.next === 'string' ? page.next : undefined;
+    } while (next !== undefined);
+  };
+  const unique = [...new Set(ids)];
+  const groups: string[][] = [];
+  for (let i = 0; i < unique.length; i += IDS_PER_QUERY) groups.push(unique.slice(i, i + IDS_PER_QUERY));
+  for (let i = 0; i < groups.length; i += QUERIES_AT_ONCE) await Promise.all(groups.slice(i, i + QUERIES_AT_ONCE).map(query));
+  return held;
+}
+
+const STIX_ID = /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: RemoteOptions): Promise<RemoteSummary> {
   const started = Date.now();
   // The node judges depth by its own limit; bytes that are not UTF-8 are refused here already,
   // with their offset in the file rather than in the bundles sent.
   const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER });
-  const endpoint = new URL('/api/v1/bundles?outcomes=all', options.url);
+  const endpoint = `${options.url}/api/v1/bundles?outcomes=all`;
   const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
   const streamErrors: string[] = [];
   let upgraded = 0;
-  let texts: string[] = [];
-  let indexes: Array<{ index: number; offset: number; line: number | undefined }> = [];
+  let held = 0;
+  /** Whether the node has taken part yet: a failure before is the failure alone, not a cut-off. */
+  let answered = false;
+  let pending: Pending[] = [];
 
   const record = (o: ObjectOutcome) => {
     progress[o.status]++;
     progress.objects++;
     options.onOutcome(o);
   };
-
-  const send = async () => {
-    if (texts.length === 0) return;
-    const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
-    const body = `{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[${texts.join(',')}]}`;
-    const response = await request(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-      body,
-    });
-    const answer = (await response.body.json()) as RemoteAnswer;
-    if (response.statusCode !== 200) {
-      throw new Error(`node answered ${response.statusCode}: ${answer.error?.message ?? 'no message'}; ${progress.accepted} objects were accepted before this`);
-    }
-    upgraded += answer.summary?.upgraded ?? 0;
-    for (const o of answer.objects ?? []) {
-      const source = indexes[o.index];
+  const summary = (): RemoteSummary => {
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      ...progress,
+      bytes: reader.bytesRead,
+      format: reader.header.format,
+      specVersion: reader.header.specVersion,
+      upgraded,
+      seconds,
+      objectsPerSecond: seconds > 0 ? progress.objects / seconds : progress.objects,
+      streamErrors,
+      held,
+    };
+  };
+  /** The outcomes the node reports for the bundle sent, in the file's numbering. */
+  const recordAnswered = (sent: Pending[], outcomes: ObjectOutcome[]) => {
+    for (const o of outcomes) {
+      const source = sent[o.index];
       record({ ...o, index: source?.index ?? o.index, ...(source ? { offset: source.offset } : {}), ...(source?.line !== undefined ? { line: source.line } : {}) });
     }
-    texts = [];
-    indexes = [];
+  };
+
+  const skipHeld = async (batch: Pending[]): Promise<Pending[]> => {
+    const ids = batch.map((p) => p.id).filter((id): id is string => id !== undefined);
+    if (ids.length === 0) return batch;
+    const versions = await heldVersions(options, ids);
+    answered = true;
+    const rest: Pending[] = [];
+    for (const p of batch) {
+      const known = p.id === undefined ? undefined : versions.get(p.id);
+      if (known && (p.version === undefined || known.has(p.version))) {
+        held++;
+        record({ index: p.index, status: 'duplicate', id: p.id!, offset: p.offset, ...(p.line !== undefined ? { line: p.line } : {}), ...(p.version !== undefined ? { version: p.version } : {}) });
+      } else rest.push(p);
+    }
+    return rest;
+  };
+
+  const send = async () => {
+    if (pending.length === 0) return;
+    let batch = pending;
+    pending = [];
+    if (options.resume) batch = await skipHeld(batch);
+    if (batch.length > 0) {
+      const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
+      let body = `{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[`;
+      for (let i = 0; i < batch.length; i++) body += i === 0 ? batch[i]!.text : `,${batch[i]!.text}`;
+      body += ']}';
+      let status: number;
+      let text: string;
+      let retryAfter: string | undefined;
+      try {
+        const response = await request(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+          body,
+        });
+        status = response.statusCode;
+        const header = response.headers['retry-after'];
+        retryAfter = Array.isArray(header) ? header[0] : header;
+        text = await response.body.text();
+      } catch (error) {
+        throw await networkFailure(error, options.url);
+      }
+      let answer: RemoteAnswer;
+      try {
+        answer = JSON.parse(text) as RemoteAnswer;
+      } catch {
+        if (status === 200) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles is not JSON');
+        throw answerFailure(status, text, options.url, retryAfter);
+      }
+      if (status !== 200) {
+        // A store failure or the body limit: what the node accepted before it stays accepted.
+        const decided = answer.error?.details?.objects ?? [];
+        if (decided.length > 0) answered = true;
+        recordAnswered(batch, decided);
+        throw answerFailure(status, text, options.url, retryAfter);
+      }
+      if (!Array.isArray(answer.objects)) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
+      answered = true;
+      upgraded += answer.summary?.upgraded ?? 0;
+      recordAnswered(batch, answer.objects);
+    }
     progress.bytes = reader.bytesRead;
     options.onProgress({ ...progress });
   };
 
-  for await (const entry of reader.entries(chunks)) {
-    if (entry.kind === 'error') {
-      if (entry.index === undefined) streamErrors.push(entry.message);
-      else record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: entry.path ?? '$', rule: entry.rule ?? 'structure', message: entry.message }] });
-      continue;
+  try {
+    for await (const entry of reader.entries(chunks)) {
+      if (entry.kind === 'error') {
+        if (entry.index === undefined) streamErrors.push(entry.message);
+        else record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: entry.path ?? '$', rule: entry.rule ?? 'structure', message: entry.message }] });
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(entry.text);
+      } catch (error) {
+        record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: '$', rule: 'json-syntax', message: `invalid JSON in object ${entry.index} at byte ${entry.offset}: ${(error as Error).message}` }] });
+        continue;
+      }
+      const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+      const id = object && typeof object.id === 'string' && STIX_ID.test(object.id) ? object.id : undefined;
+      pending.push({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version: object ? versionOf(object) : undefined });
+      if (pending.length >= options.chunkObjects) await send();
     }
-    try {
-      JSON.parse(entry.text);
-    } catch (error) {
-      record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: '$', rule: 'json-syntax', message: `invalid JSON in object ${entry.index} at byte ${entry.offset}: ${(error as Error).message}` }] });
-      continue;
-    }
-    texts.push(entry.text);
-    indexes.push({ index: entry.index, offset: entry.offset, line: entry.line });
-    if (texts.length >= options.chunkObjects) await send();
+    await send();
+  } catch (error) {
+    const sofar = summary();
+    if (!answered || !(error instanceof CliError)) throw error;
+    const committed = sofar.accepted + sofar.duplicate;
+    throw new IngestCutOff(
+      `ingest cut off after ${committed.toLocaleString('en')} objects committed (${sofar.rejected.toLocaleString('en')} rejected; ${sofar.bytes.toLocaleString('en')} bytes read): ${error.message.replace(/^shieldwall: /, '')}. When that is fixed, run the same command with --resume: it sends only what the node does not hold yet`,
+      sofar,
+      error,
+    );
   }
-  await send();
-  const seconds = (Date.now() - started) / 1000;
-  return {
-    ...progress,
-    bytes: reader.bytesRead,
-    format: reader.header.format,
-    specVersion: reader.header.specVersion,
-    upgraded,
-    seconds,
-    objectsPerSecond: seconds > 0 ? progress.objects / seconds : progress.objects,
-    streamErrors,
-  };
+  return summary();
 }

@@ -6,6 +6,7 @@ import { DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, ROLES, SYSTEM_PRINCIPAL, type Role } from '../policy/principal.js';
 import { clearanceLevel } from './directory.js';
 import { withLocalStore } from './local.js';
+import { CliError, EXIT } from './failures.js';
 
 /** A secret from a file: its first line, so that a trailing newline is no part of it. */
 function secretFrom(file: string, what: string): string {
@@ -13,10 +14,10 @@ function secretFrom(file: string, what: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the ${what} file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new CliError(EXIT.input, `cannot read the ${what} file ${file}: ${(error as Error).message}`, { cause: error });
   }
   const secret = text.split(/\r?\n/)[0]!.trim();
-  if (secret === '') throw new Error(`the ${what} file ${file} is empty`);
+  if (secret === '') throw new CliError(EXIT.input, `the ${what} file ${file} is empty`);
   return secret;
 }
 
@@ -41,14 +42,14 @@ interface AddOptions {
 
 /** Whole seconds from an option, or a clear refusal naming it. */
 function seconds(value: string, option: string, max: number): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > max) throw new Error(`${option} '${value}' is not a whole number of seconds from 1 to ${max}`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > max) throw new CliError(EXIT.usage, `${option} '${value}' is not a whole number of seconds from 1 to ${max}`);
   return Number(value);
 }
 
 function rolesFrom(text: string): Role[] {
   const roles = text.split(',').map((r) => r.trim());
   const bad = roles.find((r) => !isRole(r));
-  if (bad !== undefined) throw new Error(`unknown role '${bad}': use ${ROLES.join(', ')}`);
+  if (bad !== undefined) throw new CliError(EXIT.usage, `unknown role '${bad}': use ${ROLES.join(', ')}`);
   return roles as Role[];
 }
 
@@ -85,8 +86,8 @@ export function registerPeers(program: Command): void {
     .action(async (o: AddOptions) => {
       const roles = rolesFrom(o.roles);
       const auth = o.auth ?? (o.tokenFile ? 'token' : o.passwordFile ? 'basic' : 'mtls');
-      if (!(PEER_AUTH as readonly string[]).includes(auth)) throw new Error(`--auth '${auth}' is not one of ${PEER_AUTH.join(', ')}`);
-      if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new Error(`--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
+      if (!(PEER_AUTH as readonly string[]).includes(auth)) throw new CliError(EXIT.usage, `--auth '${auth}' is not one of ${PEER_AUTH.join(', ')}`);
+      if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new CliError(EXIT.usage, `--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
       const secret = auth === 'token' && o.tokenFile ? secretFrom(o.tokenFile, 'token') : auth === 'basic' && o.passwordFile ? secretFrom(o.passwordFile, 'password') : undefined;
       const peer = await withLocalStore((ctx) =>
         createPeer(ctx, SYSTEM_PRINCIPAL, {
@@ -128,9 +129,9 @@ export function registerPeers(program: Command): void {
     .option('--ca-file <file>', "PEM of the CA that signed the peer's server certificate")
     .option('--page-timeout <seconds>', `seconds the peer may take to answer one page, 1 to ${MAX_PAGE_TIMEOUT_S}`)
     .action(async (name: string, o: Omit<AddOptions, 'name' | 'member' | 'roles' | 'clearance'> & { member?: string; roles?: string; clearance?: string }) => {
-      if (o.auth !== undefined && !(PEER_AUTH as readonly string[]).includes(o.auth)) throw new Error(`--auth '${o.auth}' is not one of ${PEER_AUTH.join(', ')}`);
-      if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new Error(`--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
-      if (o.tokenFile && o.passwordFile) throw new Error('give --token-file or --password-file, not both');
+      if (o.auth !== undefined && !(PEER_AUTH as readonly string[]).includes(o.auth)) throw new CliError(EXIT.usage, `--auth '${o.auth}' is not one of ${PEER_AUTH.join(', ')}`);
+      if (o.direction !== undefined && !(PEER_DIRECTIONS as readonly string[]).includes(o.direction)) throw new CliError(EXIT.usage, `--direction '${o.direction}' is not one of ${PEER_DIRECTIONS.join(', ')}`);
+      if (o.tokenFile && o.passwordFile) throw new CliError(EXIT.usage, 'give --token-file or --password-file, not both');
       const secret = o.tokenFile ? secretFrom(o.tokenFile, 'token') : o.passwordFile ? secretFrom(o.passwordFile, 'password') : undefined;
       const changes: PeerChanges = {
         ...(o.member !== undefined ? { members: o.member.split(',').map((m) => m.trim()).filter((m) => m !== '') } : {}),
@@ -148,7 +149,7 @@ export function registerPeers(program: Command): void {
         ...(o.caFile !== undefined ? { caFile: o.caFile } : {}),
         ...(o.pageTimeout !== undefined ? { pageTimeoutSeconds: seconds(o.pageTimeout, '--page-timeout', MAX_PAGE_TIMEOUT_S) } : {}),
       };
-      if (Object.keys(changes).length === 0) throw new Error(`nothing to change: give at least one option (shieldwall peers edit --help lists them)`);
+      if (Object.keys(changes).length === 0) throw new CliError(EXIT.usage, `nothing to change: give at least one option (shieldwall peers edit --help lists them)`);
       const peer = await withLocalStore((ctx) => federation.updatePeer(ctx, SYSTEM_PRINCIPAL, name, changes));
       process.stdout.write(`${JSON.stringify(peer)}\n`);
     });
@@ -174,12 +175,12 @@ export function registerPeers(program: Command): void {
     .option('--pull', 'only pull')
     .option('--push', 'only push')
     .action(async (name: string, o: { pull?: boolean; push?: boolean }) => {
-      if (o.pull && o.push) throw new Error('give --pull or --push, not both (neither: what the peer is set up for)');
+      if (o.pull && o.push) throw new CliError(EXIT.usage, 'give --pull or --push, not both (neither: what the peer is set up for)');
       const result = await withLocalStore((ctx) => federation.syncPeer(ctx, SYSTEM_PRINCIPAL, name, o.pull ? 'pull' : o.push ? 'push' : undefined));
       process.stdout.write(`${JSON.stringify(result)}\n`);
       if (result.error) {
         process.stderr.write(`sync with ${name} failed: ${result.error}\n`);
-        process.exitCode = 3;
+        process.exitCode = EXIT.partial;
       }
     });
   peers

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { createCa, issue, type Issued } from '../core/pki.js';
+import { CliError, EXIT } from './failures.js';
 
 /** Where `shieldwall pki` keeps its files: <data dir>/pki unless --dir says otherwise. */
 function pkiDir(dir: string | undefined): string {
@@ -56,7 +57,7 @@ export function registerPki(program: Command): void {
     .option('--dir <dir>', 'where the CA is (default: <data dir>/pki)')
     .option('--days <days>', 'validity in days', '365')
     .action(async (name: string, o: { dir?: string; days: string }) => {
-      if (!/^[a-z0-9][a-z0-9._@-]{0,63}$/.test(name)) throw new Error(`'${name}' is not a user name`);
+      if (!/^[a-z0-9][a-z0-9._@-]{0,63}$/.test(name)) throw new CliError(EXIT.usage, `'${name}' is not a user name`);
       const dir = pkiDir(o.dir);
       write(dir, name, await issue(loadCa(dir), { commonName: name, usage: 'client', days: Number(o.days) }));
       process.stderr.write(`client certificate written to ${dir}/${name}.crt; try:\n  curl --cacert ${dir}/ca.crt --cert ${dir}/${name}.crt --key ${dir}/${name}.key https://127.0.0.1:8080/api/v1/me\n`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createToken, listTokens, revokeToken } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
+import { CliError, EXIT } from './failures.js';
 
 export function registerTokens(program: Command): void {
   const tokens = program.command('tokens').description('API tokens: create, list, revoke');
@@ -13,7 +14,7 @@ export function registerTokens(program: Command): void {
     .option('--expires <timestamp>', 'expiry, e.g. 2027-01-01T00:00:00Z')
     .action(async (options: { name: string; user: string; expires?: string }) => {
       if (options.expires !== undefined && Number.isNaN(Date.parse(options.expires))) {
-        throw new Error(`--expires '${options.expires}' is not a timestamp: use e.g. 2027-01-01T00:00:00Z`);
+        throw new CliError(EXIT.usage, `--expires '${options.expires}' is not a timestamp: use e.g. 2027-01-01T00:00:00Z`);
       }
       const created = await withLocalStore((ctx) =>
         createToken(ctx, SYSTEM_PRINCIPAL, {

@@ -11,6 +11,8 @@ import { isObservableKind, type ObservableKind } from '../modules/detect/observa
 import * as service from '../modules/detect/warninglist.service.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
+import { CliError, EXIT } from './failures.js';
+import { callNode, nodeTarget, notShieldwall, type NodeTarget } from './node-client.js';
 
 interface TargetOptions {
   url?: string;
@@ -45,28 +47,21 @@ function local(ctx: AppContext, actor: Principal): Backend {
   };
 }
 
-function remote(url: string, token: string): Backend {
-  const base = `${url.replace(/\/+$/, '')}/api/v1/warning-lists`;
+function remote(target: NodeTarget): Backend {
+  const base = '/api/v1/warning-lists';
   async function call<T>(method: string, path: string, body?: { json: unknown } | { text: string }): Promise<T> {
-    const response = await fetch(`${base}${path}`, {
+    const response = await callNode(target, `${base}${path}`, {
       method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { 'content-type': 'json' in body ? 'application/json' : 'text/plain; charset=utf-8' } : {}),
-      },
+      headers: body ? { 'content-type': 'json' in body ? 'application/json' : 'text/plain; charset=utf-8' } : {},
       ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.text } : {}),
-    });
+    }, /^(application\/json|$)/i);
     const text = await response.text();
-    if (!response.ok) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-      } catch {
-        // not JSON: the text is the message
-      }
-      throw new Error(`the node answered ${response.status}: ${message}`);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notShieldwall(target.url, `its answer to ${method} ${base}${path.split('?')[0]} is not JSON`);
     }
-    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
   const query = (params: Record<string, string | number | boolean | undefined>) => {
     const q = new URLSearchParams();
@@ -87,12 +82,8 @@ function remote(url: string, token: string): Backend {
 
 /** Runs fn against a running node (--url) or the store directly (as the node, or --as a user). */
 async function withBackend<T>(options: TargetOptions, fn: (backend: Backend) => Promise<T>): Promise<T> {
-  const url = options.url ?? process.env.SHIELDWALL_URL;
-  if (url) {
-    const token = options.token ?? process.env.SHIELDWALL_TOKEN;
-    if (!token) throw new Error('--url needs --token (or SHIELDWALL_TOKEN): create one with "shieldwall tokens create --name lists"');
-    return fn(remote(url, token));
-  }
+  const target = nodeTarget(options, 'lists');
+  if (target) return fn(remote(target));
   return withLocalStore(async (ctx) => {
     let actor = SYSTEM_PRINCIPAL;
     if (options.as !== undefined) {
@@ -116,18 +107,18 @@ async function resolve(backend: Backend, list: string): Promise<string> {
 
 function kindOption(kind: string | undefined): ObservableKind | undefined {
   if (kind === undefined) return undefined;
-  if (!isObservableKind(kind)) throw new Error(`--kind '${kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, user-agent, ...`);
+  if (!isObservableKind(kind)) throw new CliError(EXIT.usage, `--kind '${kind}' is not a kind of value: use ipv4, ipv6, domain, url, email, md5, sha1, sha256, user-agent, ...`);
   return kind;
 }
 
 /** Values from the command line, or a file (- for standard input) with one value per line. */
 function uploadOf(values: string[], file: string | undefined): service.EntryUpload | undefined {
   if (file !== undefined) {
-    if (values.length > 0) throw new Error('give values or --file, not both');
+    if (values.length > 0) throw new CliError(EXIT.usage, 'give values or --file, not both');
     try {
       return { text: readFileSync(file === '-' ? 0 : file, 'utf8') };
     } catch (error) {
-      throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+      throw new CliError(EXIT.input, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
     }
   }
   return values.length > 0 ? { items: values } : undefined;
@@ -138,7 +129,7 @@ function printUpload(result: service.EntryUploadResult): void {
   for (const e of result.errors) process.stderr.write(`${e.line !== undefined ? `line ${e.line}` : `value ${(e.index ?? 0) + 1}`}: ${e.message}\n`);
   if (result.errors_truncated) process.stderr.write(`... and ${result.rejected - result.errors.length} more refused values\n`);
   // As ingest: 3 when some values were refused (the valid ones were kept).
-  if (result.rejected > 0) process.exitCode = 3;
+  if (result.rejected > 0) process.exitCode = EXIT.partial;
 }
 
 const remoteOptions = (command: Command): Command =>
@@ -187,7 +178,7 @@ export function registerWarningLists(program: Command): void {
   ).action(async (list: string, values: string[], options: TargetOptions & UploadOptions & { replace?: boolean }) => {
     const kind = kindOption(options.kind);
     const upload = uploadOf(values, options.file);
-    if (!upload && !options.replace) throw new Error('give values, or --file with one value per line');
+    if (!upload && !options.replace) throw new CliError(EXIT.usage, 'give values, or --file with one value per line');
     await withBackend(options, async (b) =>
       printUpload(await b.upload(await resolve(b, list), upload ?? { items: [] }, { mode: options.replace ? 'replace' : 'add', ...(kind ? { kind } : {}), ...(options.strict ? { strict: true } : {}) })),
     );
@@ -214,7 +205,7 @@ export function registerWarningLists(program: Command): void {
       .command('show <list>')
       .description('a list (first line) and its entries (one JSON line each)')
       .option('--limit <n>', 'entries to show (all by default)', (v) => {
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`--limit '${v}' is not a positive number`);
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliError(EXIT.usage, `--limit '${v}' is not a positive number`);
         return Number(v);
       }),
   ).action(async (list: string, options: TargetOptions & { limit?: number }) => {

@@ -420,8 +420,8 @@ describe('shieldwall warninglists', { timeout: SUITE_LIMIT_MS }, () => {
       assert.equal(own.code, 0, own.stderr);
       assert.equal((JSON.parse(own.stdout.split('\n')[0]!) as { member: string }).member, 'DEU');
       const refused = await runCli(['warninglists', 'add', id, '1.1.1.1', ...remote], {});
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /403: only a node administrator/);
+      assert.equal(refused.code, 10);
+      assert.match(refused.stderr, /403 SW_FORBIDDEN: only a node administrator/);
       const shown = await runCli(['warninglists', 'show', 'Resolvers', ...remote], {});
       assert.equal(shown.code, 0, shown.stderr);
       assert.deepEqual(shown.stdout.trim().split('\n').slice(1).map((l) => (JSON.parse(l) as { value: string }).value), ['*.quad9.net', '8.8.8.8', '9.9.9.9', '2001:4860:4860::8888']);
