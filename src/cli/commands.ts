@@ -31,6 +31,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./ingest.js')).registerIngest,
   },
   {
+    name: 'generate',
+    term: 'generate [options]',
+    description: "write synthetic STIX 2.1 intel (the benchmarks' mix: indicators, observables, relationships, sightings) to standard output",
+    load: async () => (await import('./generate.js')).registerGenerate,
+  },
+  {
     name: 'lookup',
     term: 'lookup [options] <values...>',
     description: 'indicators that name each value (address, domain, URL, hash, e-mail, ...), one JSON line per value',
