@@ -1,5 +1,6 @@
 /** Progress display for long CLI work: a bar on a terminal, nothing otherwise. */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 
 export interface Progress {
   update(objects: number, bytes: number): void;
@@ -20,6 +21,9 @@ function formatRate(value: number): string {
  */
 export function createProgress(label: string, totalBytes: number | undefined, options: { totalObjects?: number } = {}): Progress {
   if (!process.stderr.isTTY) return { update: () => undefined, finish: () => undefined, stop: () => undefined };
+  // Loaded for a terminal only: about 20 ms of CPU at start that a piped run (or a command that
+  // shows no progress) does without.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const started = Date.now();
   const total = options.totalObjects ?? totalBytes;
   const bar = new cliProgress.SingleBar(
