@@ -557,8 +557,8 @@ export interface ListFilter {
  */
 const RANGE_SCAN_MAX_SHARE = 0.25;
 const RANGE_SCAN_MAX_KEYS = 500;
-/** Rows read per step of the walk in date_added order. */
-const WALK_CHUNK = 1000;
+/** At most this many rows read per step of the walk in date_added order. */
+const WALK_CHUNK_MAX = 5000;
 
 /** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
 export type ListedVersion = StoredVersion & { id: string; is_current: number };
@@ -602,32 +602,105 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
     const seqs: number[] = [];
     for (const key of filter.accessKeys) {
-      const rows = await base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit).execute();
-      for (const r of rows) seqs.push(Number(r.seq));
+      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit))) seqs.push(seq);
     }
     if (filter.originMember !== null) {
-      const own = await base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit).execute();
-      for (const r of own) seqs.push(Number(r.seq));
+      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit))) seqs.push(seq);
     }
     const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
     if (page.length === 0) return [];
-    return store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq').execute();
+    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq'));
   }
   const readable = new Set(filter.accessKeys);
   const out: ListedVersion[] = [];
   let after = filter.afterSeq;
+  // Each step reads about as many rows as the page still needs at the share found readable so
+  // far (first guessed from the share of readable sets): a reader of everything reads its page
+  // in one step of `limit` rows, not a fixed chunk of which most is thrown away.
+  let looked = 0;
+  let share = filter.accessSetCount > 0 ? Math.min(1, filter.accessKeys.length / filter.accessSetCount) : 1;
   for (;;) {
-    const chunk = await base(after).select(LISTED).orderBy('seq').limit(WALK_CHUNK).execute();
+    const need = filter.limit - out.length;
+    const size = Math.min(WALK_CHUNK_MAX, Math.max(need, Math.ceil(need / Math.max(share, 1 / 64))));
+    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq').limit(size));
     for (const row of chunk) {
-      if ((row.access_key !== null && readable.has(Number(row.access_key))) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
+      if ((row.access_key !== null && readable.has(row.access_key)) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
         out.push(row);
         if (out.length === filter.limit) return out;
       }
     }
-    if (chunk.length < WALK_CHUNK) return out;
-    after = Number(chunk[chunk.length - 1]!.seq);
+    if (chunk.length < size) return out;
+    after = chunk[chunk.length - 1]!.seq;
+    looked += chunk.length;
+    share = out.length / looked;
   }
 }
+
+/** Prepared statements of listings on SQLite, by database and SQL text: a listing's shape recurs page after page. */
+const listStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
+/** Shapes kept per database (they vary with the number of ids, types and sets asked for). */
+const LIST_STATEMENTS_KEPT = 64;
+
+interface ListingQuery<R> {
+  compile(): { sql: string; parameters: readonly unknown[] };
+  execute(): Promise<R[]>;
+}
+
+/**
+ * Runs a listing query on SQLite through a prepared statement kept by its text, so that page
+ * after page does not prepare it again, on the query builder's connection so that it waits for
+ * a write transaction in progress, as queries do. Rows come as arrays of columns (see
+ * scanStatements), or as the first column's values (pluck).
+ */
+async function sqliteListing(store: Store, sqlite: NonNullable<Store['sqlite']>, query: ListingQuery<unknown>, shape: 'raw' | 'pluck'): Promise<unknown[]> {
+  const { sql: text, parameters } = query.compile();
+  let statements = listStatements.get(sqlite);
+  if (!statements) listStatements.set(sqlite, (statements = new Map()));
+  const key = `${shape} ${text}`;
+  let statement = statements.get(key);
+  if (!statement) {
+    if (statements.size >= LIST_STATEMENTS_KEPT) statements.clear();
+    const prepared = sqlite.prepare(text);
+    statement = shape === 'raw' ? prepared.raw(true) : prepared.pluck(true);
+    statements.set(key, statement);
+  }
+  const ready = statement;
+  return store.db.connection().execute(() => Promise.resolve(ready.all(...parameters)));
+}
+
+/** The seqs a listing query selects. */
+async function seqsOf(store: Store, query: ListingQuery<{ seq: number }>): Promise<number[]> {
+  if (!store.sqlite) return (await query.execute()).map((row) => Number(row.seq));
+  return (await sqliteListing(store, store.sqlite, query, 'pluck')) as number[];
+}
+
+/** The rows a listing query selects (the LISTED columns, in that order). */
+async function listedRows(store: Store, query: ListingQuery<ListedVersion>): Promise<ListedVersion[]> {
+  // PostgreSQL answers bigint columns as strings.
+  if (!store.sqlite) return (await query.execute()).map((row) => ({ ...row, seq: Number(row.seq), access_key: row.access_key === null ? null : Number(row.access_key) }));
+  const rows = (await sqliteListing(store, store.sqlite, query, 'raw')) as ListedColumns[];
+  const out = new Array<ListedVersion>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [seq, body, tlp, classification, releasability, createdByRef, accessKey, originMember, submitter, id, isCurrent] = rows[i]!;
+    out[i] = { seq, body, tlp, classification, releasability, created_by_ref: createdByRef, access_key: accessKey, origin_member: originMember, submitter, id, is_current: isCurrent };
+  }
+  return out;
+}
+
+/** A row of a listing's SQLite statement, columns in LISTED's order (arrays: see scanStatements). */
+type ListedColumns = [
+  seq: number,
+  body: string,
+  tlp: string | null,
+  classification: number | null,
+  releasability: string | null,
+  createdByRef: string | null,
+  accessKey: number | null,
+  originMember: string | null,
+  submitter: string | null,
+  id: string,
+  isCurrent: number,
+];
 
 /** The marking columns of the current rows of these ids (several for an observable held in copies). */
 export async function currentMarkings(store: Store, ids: readonly string[]): Promise<Array<{ id: string; tlp: string | null; classification: number | null; releasability: string | null; created_by_ref: string | null }>> {
