@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Command, Help } from 'commander';
+import { runCli } from '../../test/support/process.js';
 import { COMMANDS, commandOf } from './commands.js';
 
 describe('the command registry', () => {
@@ -27,5 +32,46 @@ describe('the command registry', () => {
     assert.equal(commandOf(['--help']), undefined);
     assert.equal(commandOf([]), undefined);
     assert.equal(commandOf(['nonsense', 'serve']), undefined);
+  });
+});
+
+describe('what a command loads', () => {
+  // A module hook that names every module the command resolves, on standard error.
+  let dir: string;
+  let env: Record<string, string>;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-loads-'));
+    writeFileSync(path.join(dir, 'hooks.mjs'), 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n');
+    writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+    env = { NODE_OPTIONS: `--import=${pathToFileURL(path.join(dir, 'register.mjs')).href}` };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const loaded = (stderr: string) => [...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!);
+  // The store, the server, the detection index, the PKI: hundreds of milliseconds to load.
+  const HEAVY = /\/node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pg-copy-streams|pino|prom-client|@peculiar|reflect-metadata|undici|re2js)\/|\/dist\/(app|server)\.js$|\/dist\/(db|modules\/intel)\//;
+
+  it('--help loads none of the store, the server or the PKI, and still lists every command', async () => {
+    const result = await runCli(['--help'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const modules = loaded(result.stderr);
+    assert.ok(modules.some((m) => m.endsWith('/dist/cli/main.js')), `the hook saw no module: ${result.stderr.slice(0, 500)}`);
+    assert.deepEqual(modules.filter((m) => HEAVY.test(m)), []);
+    for (const entry of COMMANDS) assert.match(result.stdout, new RegExp(`^  ${entry.name}\\b`, 'm'));
+  });
+
+  it('lookup on a running node (--url) loads none of them either', async () => {
+    // Nothing listens there: what matters is what was loaded before the request.
+    const result = await runCli(['lookup', '192.0.2.1', '--url', 'http://127.0.0.1:9', '--token', 'x'.repeat(64)], env);
+    assert.notEqual(result.code, 0);
+    const modules = loaded(result.stderr);
+    assert.ok(modules.some((m) => m.endsWith('/dist/cli/detect.js')), `lookup's module was not loaded: ${result.stderr.slice(0, 500)}`);
+    assert.deepEqual(modules.filter((m) => HEAVY.test(m)), []);
+  });
+
+  it('pki loads the development PKI, which the node itself does without', async () => {
+    const result = await runCli(['pki', 'init', '--dir', path.join(dir, 'pki')], { ...env, SHIELDWALL_DATA_DIR: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(loaded(result.stderr).some((m) => m.includes('/node_modules/@peculiar/x509/')));
   });
 });
