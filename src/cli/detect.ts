@@ -133,14 +133,17 @@ export function registerDetect(program: Command): void {
         } catch (error) {
           throw new CliError(EXIT.input, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
         }
+        if (size === 0) throw new CliError(EXIT.input, `${file} is empty: nothing to match (give a log: NDJSON, CSV, Zeek, Suricata EVE or one value per line)`);
       }
       const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
       const progress = createProgress('match', size);
       const target = remote(options);
       let summary: MatchSummary | undefined;
       try {
-        if (target) summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined, options.warningLists);
-        else {
+        if (target) {
+          summary = await matchRemote(target, input, read, size, progress.update.bind(progress), options.reportSightings ? { markings: options.sightingMarkings } : undefined, options.warningLists);
+          if (!summary) throw new CliError(EXIT.nodeFailed, `the node at ${target.url} ended its answer before the summary: the matches printed may be incomplete (check its log, then match again)`);
+        } else {
           summary = await onStore(async (ctx, { Detection, SightingCollector, matchLog }) => {
             const detection = new Detection(ctx);
             try {
@@ -167,6 +170,7 @@ export function registerDetect(program: Command): void {
             }
           });
         }
+        progress.finish(summary.events);
       } finally {
         progress.stop();
       }
@@ -255,22 +259,15 @@ async function matchRemote(
   const response = await callNode(
     target,
     `/api/v1/match?${query}`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', ...(size !== undefined ? { 'content-length': String(size) } : {}) },
-      body: ReadableStream.from(counted()),
-      duplex: 'half',
-    },
+    { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...(size !== undefined ? { 'content-length': String(size) } : {}) }, body: counted() },
     /^application\/(x-)?ndjson/i,
   );
-  if (!response.body) throw notShieldwall(target.url, 'its answer to POST /api/v1/match has no body');
   let summary: MatchSummary | undefined;
   let rest = '';
   const decoder = new TextDecoder();
-  const body = response.body;
   async function* received() {
     try {
-      for await (const chunk of body) yield chunk as Uint8Array;
+      for await (const chunk of response.body) yield chunk;
     } catch (error) {
       throw await networkFailure(error, target.url);
     }

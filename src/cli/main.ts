@@ -13,7 +13,7 @@ program
   .name('shieldwall')
   .description('Shieldwall node: share, detect and respond together (STIX 2.1 / TAXII 2.1)')
   .version(version, '-V, --version', 'print the version')
-  .showHelpAfterError()
+  .showHelpAfterError('(add --help for usage)')
   // Usage errors exit with their own status (2), not commander's 1.
   .exitOverride()
   .option('--as <user>', 'the user you act for, recorded in the audit log with your OS user (commands on the store directly); commands that read or write as a user act as this one')

@@ -6,6 +6,7 @@
  */
 import { connect as tlsConnect } from 'node:tls';
 import { CliError, EXIT, type ExitStatus } from './failures.js';
+import { send, type Answer, type SendInit } from './http.js';
 
 export interface NodeTarget {
   /** scheme://host[:port][/path], without a trailing slash. */
@@ -191,6 +192,11 @@ export function answerFailure(httpStatus: number, body: string, base: string, re
   if (httpStatus === 401) {
     return new CliError(EXIT.tokenRefused, `token refused by the node at ${base}: it is unknown, expired or revoked (check --token or SHIELDWALL_TOKEN; "shieldwall tokens list" on the node shows its tokens, "shieldwall tokens create" makes one)`);
   }
+  if (httpStatus === 404 && known.code === 'SW_NOT_FOUND' && known.message.startsWith('no route')) {
+    const url = new URL(base);
+    if (url.pathname !== '/' && url.pathname !== '') return new CliError(EXIT.usage, `the node at ${url.origin} has no route under ${url.pathname}: give --url as the node's address, without a path (${url.origin})`);
+    return new CliError(EXIT.failed, `the node at ${base} does not offer this (${known.message.split(';')[0]}): is it an older version of Shieldwall?`);
+  }
   if (httpStatus === 403) return new CliError(EXIT.forbidden, `the node answered 403 ${known.code}: ${known.message} (use a token of a user whose role allows it)`);
   const retry = known.retryAfter ?? (retryAfterHeader ? Number(retryAfterHeader) : undefined);
   const advice = httpStatus >= 500 || httpStatus === 429 ? (retry !== undefined && Number.isFinite(retry) ? `; try again in ${retry} s` : '; try again later, or ask its operator') : '';
@@ -212,16 +218,13 @@ export function notShieldwall(base: string, what: string): CliError {
 }
 
 /**
- * fetch() against a node, with every failure translated: the answer is returned only when it is
+ * One request to a node, with every failure translated: the answer is returned only when it is
  * a 2xx whose media type is `expect` (JSON unless said otherwise).
  */
-export async function callNode(target: NodeTarget, pathAndQuery: string, init: RequestInit & { duplex?: 'half' } = {}, expect: RegExp = /^application\/(json|taxii\+json)/i): Promise<Response> {
-  let response: Response;
+export async function callNode(target: NodeTarget, pathAndQuery: string, init: SendInit = {}, expect: RegExp = /^application\/(json|taxii\+json)/i): Promise<Answer> {
+  let response: Answer;
   try {
-    response = await fetch(`${target.url}${pathAndQuery}`, {
-      ...init,
-      headers: { authorization: `Bearer ${target.token}`, ...(init.headers as Record<string, string> | undefined) },
-    } as RequestInit);
+    response = await send(`${target.url}${pathAndQuery}`, { ...init, headers: { authorization: `Bearer ${target.token}`, ...init.headers } });
   } catch (error) {
     throw await networkFailure(error, target.url);
   }
@@ -243,7 +246,7 @@ export async function callNode(target: NodeTarget, pathAndQuery: string, init: R
 }
 
 /** callNode for a JSON answer, parsed. */
-export async function nodeJson<T>(target: NodeTarget, pathAndQuery: string, init: RequestInit = {}): Promise<T> {
+export async function nodeJson<T>(target: NodeTarget, pathAndQuery: string, init: SendInit = {}): Promise<T> {
   const response = await callNode(target, pathAndQuery, init);
   let text: string;
   try {
