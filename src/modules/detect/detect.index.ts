@@ -3,16 +3,19 @@
  * observable values it names. Exact values sit in one hash map (key: kind code + normalised
  * value); address prefixes in one hash map per prefix length, probed longest first (the
  * classic hash-per-length longest-prefix structure: at most one probe per length in use).
- * Patterns that need more than one value to hold keep their compiled form for the evaluator.
+ * Patterns that need more than one value to hold keep their text, compiled for the evaluator
+ * when first needed (most are never needed on a given log; a compiled MATCHES costs tens of
+ * kilobytes and hundreds of microseconds to make).
  *
  * Indicators live in slots: parallel typed arrays hold what each lookup needs (access set,
  * originator, validity, confidence), so a hit costs no object allocation. A new version of an
  * indicator takes a new slot and the old one is marked dead; entries of dead slots are dropped
  * when a lookup meets them, and the owner rebuilds the index when dead slots pile up.
  */
-import { compilePattern, type CompiledPattern, type Pattern } from '../../stix/pattern/index.js';
+import { compilePattern, parsePattern, type CompiledPattern } from '../../stix/pattern/index.js';
 import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
 import { KeyFilter, maskInto } from './detect.filter.js';
+import { describeUnanchored, type UnanchoredPattern } from './detect.unanchored.js';
 import type { Cidr, ObservableKind } from './observable.js';
 
 /** What the index needs of one stored indicator version. */
@@ -43,6 +46,8 @@ let unanchoredVersions = 0;
 const ALIVE = 1;
 const SIMPLE = 2;
 const GRANULAR = 4;
+/** The pattern is read as STIX 2.0 (its text is compiled when first needed). */
+const SPEC_20 = 8;
 
 class Column<T extends Float64Array | Uint32Array | Int8Array | Uint8Array> {
   constructor(public data: T, private readonly make: (n: number) => T) {}
@@ -139,9 +144,12 @@ export class DetectIndex {
   readonly #cidr6 = new Map<number, Map<string, Entry>>();
   #lengths4: number[] = [];
   #lengths6: number[] = [];
-  readonly #patterns = new Map<number, CompiledPattern>();
-  /** Slots whose pattern no value anchors, with the parsed pattern (reader threads evaluate it). */
-  readonly #unanchored = new Map<number, Pattern>();
+  /** Slots whose pattern is kept for the evaluator, with its text. */
+  readonly #sources = new Map<number, string>();
+  /** Those compiled so far (when first needed). */
+  readonly #compiled = new Map<number, CompiledPattern>();
+  /** Slots whose pattern no value anchors, with what reader threads need to evaluate it. */
+  readonly #unanchored = new Map<number, UnanchoredPattern>();
   #unanchoredVersion = 0;
   #dead = 0;
   /**
@@ -178,9 +186,9 @@ export class DetectIndex {
     return n;
   }
 
-  /** Patterns kept for the evaluator, and those with no value to find them by. */
-  get patterns(): { compiled: number; unanchored: number } {
-    return { compiled: this.#patterns.size, unanchored: this.#unanchored.size };
+  /** Patterns kept for the evaluator, those with no value to find them by, and those compiled so far. */
+  get patterns(): { compiled: number; unanchored: number; compiledNow: number } {
+    return { compiled: this.#sources.size, unanchored: this.#unanchored.size, compiledNow: this.#compiled.size };
   }
 
   /** Adds (or replaces) the indicator. Indicators whose pattern names nothing the index can hold are refused with the reason. */
@@ -194,18 +202,14 @@ export class DetectIndex {
   }
 
   #place(record: IndicatorRecord, indicator: CompiledIndicator): IndexOutcome {
-    let evaluator: CompiledPattern | undefined;
-    if (!indicator.simple) {
-      if (!indicator.pattern) return { indexed: false, reason: 'pattern names no value' };
-      evaluator = compilePattern(indicator.pattern);
-    }
+    if (!indicator.simple && !indicator.pattern) return { indexed: false, reason: 'pattern names no value' };
     const held = packId(record.id);
     this.#removeHeld(held);
     const slot = this.#ids.length;
     if (slot >= this.#flags.data.length) this.#grow(slot + 1);
     this.#ids.push(held);
     this.#slotOfId.set(held, slot);
-    this.#flags.data[slot] = ALIVE | (indicator.simple ? SIMPLE : 0) | (record.granular ? GRANULAR : 0);
+    this.#flags.data[slot] = ALIVE | (indicator.simple ? SIMPLE : 0) | (record.granular ? GRANULAR : 0) | (record.specVersion === '2.0' ? SPEC_20 : 0);
     this.#accessKey.data[slot] = record.accessKey;
     this.#creator.data[slot] = this.#intern(record.createdByRef);
     this.#validFrom.data[slot] = record.validFrom;
@@ -213,10 +217,10 @@ export class DetectIndex {
     this.#confidence.data[slot] = record.confidence ?? -1;
     for (const mention of indicator.mentions) this.#mention(mention, slot);
     if (this.#filter?.full) this.#refilter();
-    if (evaluator) {
-      this.#patterns.set(slot, evaluator);
-      if (!indicator.anchored && indicator.pattern) {
-        this.#unanchored.set(slot, indicator.pattern);
+    if (!indicator.simple && indicator.pattern) {
+      this.#sources.set(slot, record.pattern);
+      if (!indicator.anchored) {
+        this.#unanchored.set(slot, describeUnanchored(indicator.pattern, record.pattern, record.specVersion));
         this.#unanchoredVersion = ++unanchoredVersions;
       }
     }
@@ -301,7 +305,8 @@ export class DetectIndex {
     if (slot === undefined) return false;
     this.#slotOfId.delete(held);
     this.#flags.data[slot]! &= ~ALIVE;
-    this.#patterns.delete(slot);
+    this.#sources.delete(slot);
+    this.#compiled.delete(slot);
     if (this.#unanchored.delete(slot)) this.#unanchoredVersion = ++unanchoredVersions;
     this.#dead++;
     return true;
@@ -388,8 +393,8 @@ export class DetectIndex {
     return this.#unanchored.keys();
   }
 
-  /** The unanchored slots with their parsed patterns, and a number that changes whenever they do. */
-  unanchoredPatterns(): { readonly version: number; readonly patterns: ReadonlyMap<number, Pattern> } {
+  /** The unanchored slots with what evaluating them needs, and a number that changes whenever they do. */
+  unanchoredPatterns(): { readonly version: number; readonly patterns: ReadonlyMap<number, UnanchoredPattern> } {
     return { version: this.#unanchoredVersion, patterns: this.#unanchored };
   }
 
@@ -414,8 +419,18 @@ export class DetectIndex {
     return (this.#flags.data[slot]! & GRANULAR) !== 0;
   }
 
+  /** The slot's pattern compiled for the evaluator (compiled now when first asked); undefined for a simple one. */
   pattern(slot: number): CompiledPattern | undefined {
-    return this.#patterns.get(slot);
+    let compiled = this.#compiled.get(slot);
+    if (compiled !== undefined) return compiled;
+    const source = this.#sources.get(slot);
+    if (source === undefined) return undefined;
+    // It parsed when it was indexed.
+    const parsed = parsePattern(source, { specVersion: (this.#flags.data[slot]! & SPEC_20) !== 0 ? '2.0' : '2.1' });
+    if (!parsed.ok) return undefined;
+    compiled = compilePattern(parsed.pattern);
+    this.#compiled.set(slot, compiled);
+    return compiled;
   }
 
   accessKey(slot: number): number {

@@ -21,8 +21,7 @@ import {
   type EventValue, type LineFormat, type LogEvent, type ReadLogOptions,
 } from './formats.js';
 import { OBSERVABLE_KINDS } from './observable.js';
-import type { UnanchoredPatterns } from './detect.unanchored.js';
-import type { Pattern } from '../../stix/pattern/index.js';
+import type { UnanchoredPattern, UnanchoredPatterns } from './detect.unanchored.js';
 
 /** Inputs shorter than this are read in this thread: starting reader threads costs more. */
 const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
@@ -92,7 +91,7 @@ export interface RunMessage {
   readonly offset: number;
   readonly filter: SharedArrayBuffer | null;
   /** The unanchored patterns to evaluate: in full the first time a thread meets a version, then by version. */
-  readonly unanchored: { readonly version: number; readonly slots?: readonly number[]; readonly patterns?: readonly Pattern[] } | null;
+  readonly unanchored: { readonly version: number; readonly slots?: readonly number[]; readonly patterns?: readonly UnanchoredPattern[] } | null;
 }
 
 /** A run read: events passed on in columns (lines relative to the run's first line). */

@@ -700,8 +700,9 @@ export class EventMatcher {
   #unanchoredSet(): UnanchoredSet {
     const set = this.unanchoredPatterns() ?? NO_UNANCHORED;
     if (latestUnanchoredSet?.version !== set.version) {
+      // Compiled by the index, when first a candidate, and kept there for every request.
       const index = this.reader.index;
-      latestUnanchoredSet = new UnanchoredSet(set, set.slots.map((slot) => index.pattern(slot)));
+      latestUnanchoredSet = new UnanchoredSet(set, (i) => index.pattern(set.slots[i]!));
     }
     return latestUnanchoredSet;
   }

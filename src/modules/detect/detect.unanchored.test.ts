@@ -7,7 +7,7 @@ import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { observationOf } from './detect.observation.js';
 import { readEventBatches, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
 import { EventMatcher, IndexReader, type EventMatch } from './detect.service.js';
-import { UnanchoredSet } from './detect.unanchored.js';
+import { describeUnanchored, UnanchoredSet } from './detect.unanchored.js';
 import type { LogEvent } from './formats.js';
 import type { ObservableKind } from './observable.js';
 
@@ -46,7 +46,7 @@ const eventArb = fc.array(
 describe('the unanchored set finds exactly the patterns an event touches', () => {
   const patterns = UNANCHORED.map(parsed);
   const slots = patterns.map((_, i) => 100 + i);
-  const set = new UnanchoredSet({ version: 1, slots, patterns });
+  const set = new UnanchoredSet({ version: 1, slots, patterns: patterns.map((p, i) => describeUnanchored(p, UNANCHORED[i]!, '2.1')) });
   const compiled = patterns.map((p) => compilePattern(p));
 
   it('agrees with evaluating every pattern on every event (property)', () => {
@@ -55,6 +55,43 @@ describe('the unanchored set finds exactly the patterns an event touches', () =>
       const expected = slots.filter((_, i) => compiled[i]!.touches(observation));
       assert.deepEqual([...set.touched(event, 0)].sort(), expected.sort());
     }), { numRuns: 3000 });
+  });
+
+  it('agrees with evaluating every pattern when literals of every length share their grams (property)', () => {
+    // Literals and values over a tiny alphabet: grams repeat across literals and inside values,
+    // every gram length is in use, and a literal often starts where another one's gram matched.
+    const piece = fc.constantFrom('ab', 'ba', 'a', 'b', '.', '/', 'abab');
+    const literal = fc.array(piece, { minLength: 2, maxLength: 6 }).map((p) => p.join(''));
+    const shape = fc.tuple(literal, literal, fc.constantFrom('LIKE-start', 'LIKE-end', 'LIKE-both', 'MATCHES'), fc.constantFrom('url', 'domain-name'));
+    fc.assert(fc.property(fc.array(shape, { minLength: 1, maxLength: 12 }), fc.array(fc.record({ kind: fc.constantFrom<ObservableKind>('url', 'domain', 'ipv4'), value: fc.array(piece, { maxLength: 14 }).map((p) => p.join('')) }), { minLength: 1, maxLength: 3 }), (shapes, values) => {
+      const texts = shapes.map(([a, b, how, type]) => {
+        const path = type === 'url' ? 'url:value' : 'domain-name:value';
+        if (how === 'MATCHES') return `[${path} MATCHES '${a.replace(/\./g, '\\\\.')}[0-9]*${b.replace(/\./g, '\\\\.')}']`;
+        return `[${path} LIKE '${how === 'LIKE-end' ? '%' : ''}${a}%${b}${how === 'LIKE-start' ? '%' : ''}']`;
+      });
+      const patterns = texts.map(parsed);
+      const slotsHere = patterns.map((_, i) => i);
+      const setHere = new UnanchoredSet({ version: 2, slots: slotsHere, patterns: patterns.map((p, i) => describeUnanchored(p, texts[i]!, '2.1')) });
+      const event: LogEvent = { line: 1, time: 0, values: values.map((v, i) => ({ ...v, field: `f${i}` })), record: undefined };
+      const observation = observationOf(event, 0);
+      const expected = slotsHere.filter((i) => compilePattern(patterns[i]!).touches(observation));
+      assert.deepEqual([...setHere.touched(event, 0)].sort((x, y) => x - y), expected, texts.join(' '));
+    }), { numRuns: 3000 });
+  });
+
+  it('compiles a pattern only when an event is a candidate for it', () => {
+    const texts = ["[url:value LIKE '%/first-gate.php']", "[url:value MATCHES 'second-gate\\\\.php$']"];
+    let compiledNow = 0;
+    const lazy = new UnanchoredSet({ version: 3, slots: [1, 2], patterns: texts.map((t) => describeUnanchored(parsed(t), t, '2.1')) }, (i) => {
+      compiledNow++;
+      return compilePattern(parsed(texts[i]!));
+    });
+    const url = (u: string): LogEvent => ({ line: 1, time: 0, values: [{ kind: 'url', value: u, field: 'url' }], record: undefined });
+    assert.deepEqual(lazy.touched(url('http://a.example/index.html'), 0), []);
+    assert.equal(compiledNow, 0);
+    assert.deepEqual(lazy.touched(url('http://a.example/second-gate.php'), 0), [2]);
+    assert.deepEqual(lazy.touched(url('http://b.example/second-gate.php'), 0), [2]);
+    assert.equal(compiledNow, 1, 'compiled once, for the first event that was a candidate');
   });
 
   it('evaluates no pattern for an event that names none of their literals or types', () => {

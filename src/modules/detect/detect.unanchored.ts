@@ -6,24 +6,40 @@
  * - by object type: an event's observation holds only the SCO types its values make
  *   (detect.observation.ts); a pattern none of whose types it holds cannot be touched;
  * - by a required literal: a LIKE constant, or the literal run a MATCHES expression cannot do
- *   without, must occur in some value of the event. Each such pattern is filed under one
- *   three-character piece of its literal; an event's values are scanned once for the pieces.
+ *   without, must occur in some value of the event. Per `[...]`, one such literal is filed under
+ *   one gram of it (8 characters, or 4 or 3: the one the fewest of the set's literals share); an
+ *   event's values are scanned once with a rolling hash of each gram length in use, a bit
+ *   table dismisses almost every position, and a position that passes is checked by comparing
+ *   the literal itself there.
  *
  * The candidates left are evaluated (`touches`, one observation against the pattern's leaves).
+ * Patterns are kept as text with what the filter needs, and compiled when first a candidate:
+ * most are never one on a given log, and a compiled MATCHES costs tens of kilobytes.
  * Pure: used on the log reader threads and on the main thread alike.
  */
-import { compilePattern, type CompiledPattern, type ComparisonExpression, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
+import { compilePattern, parsePattern, type CompiledPattern, type ComparisonExpression, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
 import { MAX_COMPARED_LENGTH } from '../../stix/pattern/regex.js';
 import { observationOf } from './detect.observation.js';
 import type { LogEvent } from './formats.js';
 import type { ObservableKind } from './observable.js';
+
+/** What the filter needs of one unanchored pattern, and its text: as the index keeps it and reader threads are sent it. */
+export interface UnanchoredPattern {
+  /** The pattern's text, compiled where and when it is first a candidate. */
+  readonly source: string;
+  readonly specVersion: '2.0' | '2.1';
+  /** The SCO types it names that an event can hold, as bits (0: no event can touch it). */
+  readonly types: number;
+  /** Per `[...]`, the literals it needs (each of them); undefined when some `[...]` needs none. */
+  readonly literals: ReadonlyArray<readonly string[]> | undefined;
+}
 
 /** The unanchored patterns of an index at one moment, as sent to reader threads. */
 export interface UnanchoredPatterns {
   /** Changes whenever the set does. */
   readonly version: number;
   readonly slots: readonly number[];
-  readonly patterns: readonly Pattern[];
+  readonly patterns: readonly UnanchoredPattern[];
 }
 
 /** The SCO types an event's observation holds, per kind of value (detect.observation.ts). */
@@ -54,30 +70,50 @@ const TYPE_BIT = new Map<string, number>();
 for (const types of Object.values(TYPES_OF_KIND)) for (const type of types) if (!TYPE_BIT.has(type)) TYPE_BIT.set(type, 1 << TYPE_BIT.size);
 const TYPE_MASK_OF_KIND = new Map<string, number>(Object.entries(TYPES_OF_KIND).map(([kind, types]) => [kind, types.reduce((m, t) => m | TYPE_BIT.get(t)!, 0)]));
 
-const PIECE = 3;
+/** Shortest literal worth filing; longest gram a literal is filed under. */
+const MIN_LITERAL = 3;
+const MAX_GRAM = 8;
 
-/** Three UTF-16 units as a small integer (10 bits each; collisions only add candidates). */
-function pieceCode(text: string, at: number): number {
-  return ((text.charCodeAt(at) & 0x3ff) << 20) | ((text.charCodeAt(at + 1) & 0x3ff) << 10) | (text.charCodeAt(at + 2) & 0x3ff);
+/**
+ * The gram length a literal is filed by: 8 when it is that long, else 4, else 3. Each length in
+ * use costs one more pass over each value, so only these three are used.
+ */
+function gramLength(literal: string): number {
+  return literal.length >= MAX_GRAM ? MAX_GRAM : literal.length >= 4 ? 4 : 3;
+}
+/** Multiplier of the rolling hash (mod 2^32). */
+const BASE = 0x01000193;
+
+/** Pieces that most log values contain (scheme, www, common endings): a gram holding them is avoided. */
+const COMMON_PIECES = new Set(['htt', 'ttp', 'tps', 'tp:', 'ps:', 'p:/', '://', 'www', 'ww.', '.co', 'com', 'om/', '.ne', 'net', '.or', 'org', 'php', '.ph', 'htm', 'tml', '.ht', 'exa', 'xam', 'amp', 'mpl', 'ple', 'le.', 'ind', 'nde', 'dex', 'ex.', 'Moz', 'ozi', 'zil', 'ill', 'lla']
+  .map((piece) => (piece.charCodeAt(0) << 16) | (piece.charCodeAt(1) << 8) | piece.charCodeAt(2)));
+
+/** Digits, capitals and the rarer punctuation: less common in log values than lower-case letters. */
+function isRareCharacter(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x7e || c === 0x3d || c === 0x26 || c === 0x25 || c === 0x40;
 }
 
-const PIECE_BITS = 1 << 20;
-
-function pieceBit(code: number): number {
-  return Math.imul(code, 0x9e3779b1) >>> 12;
-}
-
-/** Pieces that most log values contain (scheme, www, common endings): filed under only when nothing else is there. */
-const COMMON_PIECES = new Set(['htt', 'ttp', 'tps', 'tp:', 'ps:', 'p:/', '://', 'www', 'ww.', '.co', 'com', 'om/', '.ne', 'net', '.or', 'org', 'php', '.ph', 'htm', 'tml', '.ht', 'exa', 'xam', 'amp', 'mpl', 'ple', 'le.', 'ind', 'nde', 'dex', 'ex.', 'Moz', 'ozi', 'zil', 'ill', 'lla']);
-
-/** How common the piece of `literal` at `at` is likely to be in logs (lower is rarer). */
-function pieceCommonness(literal: string, at: number): number {
-  const piece = literal.slice(at, at + PIECE);
-  if (COMMON_PIECES.has(piece)) return 1_000_000;
-  // Digits and punctuation other than . / - are rarer in logs than lower-case letters.
-  let cost = 0.9;
-  for (const ch of piece) if (/[0-9A-Z_~=&%@]/.test(ch)) cost -= 0.3;
+/** How common a gram of a (printable ASCII) literal is likely to be in logs, lower is rarer: common pieces in it count against it, rare characters for it. */
+function gramCommonness(literal: string, at: number, length: number): number {
+  let cost = 0;
+  for (let i = at; i + 3 <= at + length; i++) {
+    if (COMMON_PIECES.has((literal.charCodeAt(i) << 16) | (literal.charCodeAt(i + 1) << 8) | literal.charCodeAt(i + 2))) cost += 1;
+  }
+  for (let i = at; i < at + length; i++) if (isRareCharacter(literal.charCodeAt(i))) cost -= 0.05;
   return cost;
+}
+
+function gramHash(text: string, at: number, length: number): number {
+  let h = 0;
+  for (let i = at; i < at + length; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** BASE^(length-1) mod 2^32: what the character leaving a rolling window weighed. */
+function leavingWeight(length: number): number {
+  let w = 1;
+  for (let i = 1; i < length; i++) w = Math.imul(w, BASE);
+  return w;
 }
 
 const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
@@ -142,12 +178,12 @@ function comparisonLiterals(expr: ComparisonExpression): string[] {
       else if (expr.operator === 'MATCHES') literals = regexLiterals(expr.value.value.normalize('NFC'));
       else if (expr.operator === '=' && expr.value.kind === 'string') literals = [expr.value.value];
       // Only printable ASCII: NFC never turns a value without it into one with it, nor back.
-      return literals.filter((l) => l.length >= PIECE && l.length <= MAX_COMPARED_LENGTH && ASCII_PRINTABLE.test(l));
+      return literals.filter((l) => l.length >= MIN_LITERAL && l.length <= MAX_COMPARED_LENGTH && ASCII_PRINTABLE.test(l));
     }
   }
 }
 
-/** Per `[...]` of the pattern, the literals it needs; undefined when some `[...]` needs none. */
+/** Per `[...]` of the pattern, the literals it needs; false when some `[...]` needs none. */
 function patternLiterals(expr: ObservationExpression, out: string[][]): boolean {
   switch (expr.kind) {
     case 'observation': {
@@ -185,8 +221,56 @@ function patternTypes(expr: ObservationExpression | ComparisonExpression, out: S
   }
 }
 
+/** What the set needs of a parsed unanchored pattern (the parsed form itself is not kept). */
+export function describeUnanchored(pattern: Pattern, source: string, specVersion: '2.0' | '2.1'): UnanchoredPattern {
+  const names = new Set<string>();
+  patternTypes(pattern.expression, names);
+  let types = 0;
+  for (const type of names) types |= TYPE_BIT.get(type) ?? 0;
+  const leaves: string[][] = [];
+  const literals = types !== 0 && patternLiterals(pattern.expression, leaves) ? leaves : undefined;
+  return { source, specVersion, types, literals };
+}
+
+/** Compiles a pattern the set was given as text (parsed once already, when it was indexed). */
+function compileSource(pattern: UnanchoredPattern): CompiledPattern | undefined {
+  const parsed = parsePattern(pattern.source, { specVersion: pattern.specVersion });
+  return parsed.ok ? compilePattern(parsed.pattern) : undefined;
+}
+
+/** The text LIKE and MATCHES compare of a value: as it is when ASCII, else in NFC. */
 function comparedText(value: string): string {
-  return ASCII_PRINTABLE.test(value) ? value : value.normalize('NFC');
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return value.normalize('NFC');
+  return value;
+}
+
+/** Literals of one gram length, filed by the rolling hash of their chosen gram. */
+class GramTable {
+  /** One bit per hashed gram filed: most positions of a value are dismissed by one array read. */
+  readonly bits: Int32Array;
+  readonly shift: number;
+  readonly leaving: number;
+  /** Gram hash -> [pattern, literal, offset of the gram in the literal] triples. */
+  readonly entries = new Map<number, number[]>();
+  /** The types of the patterns filed here: values of kinds that make none of them are not scanned. */
+  types = 0;
+
+  constructor(readonly length: number, filed: number) {
+    let log2 = 10;
+    while (log2 < 23 && 1 << log2 < filed * 32) log2++;
+    this.bits = new Int32Array((1 << log2) >>> 5);
+    this.shift = 32 - log2;
+    this.leaving = leavingWeight(length);
+  }
+
+  file(hash: number, pattern: number, literal: number, offset: number, types: number): void {
+    const bit = Math.imul(hash, 0x9e3779b1) >>> this.shift;
+    this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    const list = this.entries.get(hash);
+    if (list === undefined) this.entries.set(hash, [pattern, literal, offset]);
+    else list.push(pattern, literal, offset);
+    this.types |= types;
+  }
 }
 
 /** An index over a set of unanchored patterns: which of them an event may touch. */
@@ -194,76 +278,120 @@ export class UnanchoredSet {
   readonly version: number;
   readonly size: number;
   readonly #slots: readonly number[];
-  readonly #patterns: readonly Pattern[];
+  readonly #patterns: readonly UnanchoredPattern[];
   /** Compiled when first needed: most patterns are never a candidate on a given log. */
   readonly #compiled: (CompiledPattern | undefined)[];
-  /** Three-character piece -> patterns (by position) filed under it. */
-  readonly #byPiece = new Map<number, number[]>();
-  /** Patterns with no literal, evaluated whenever an event holds one of their types (#typeMasks). */
+  readonly #compile: ((i: number) => CompiledPattern | undefined) | undefined;
+  /** Literals filed, by number (the triples of the gram tables name them so). */
+  readonly #literalTexts: string[] = [];
+  /** Gram tables in use, shortest gram first. */
+  readonly #tables: GramTable[] = [];
+  /** The types of every pattern filed by a literal. */
+  #tableTypes = 0;
+  /** Patterns with no literal, evaluated whenever an event holds one of their types. */
   readonly #byType: number[] = [];
-  /** Per pattern, the types it names that an event can hold, as bits (0: it can never be touched). */
-  readonly #typeMasks: Uint32Array;
-  /** Per pattern filed by pieces, per [...], the literals it needs: checked before evaluating. */
-  readonly #literals: (string[][] | undefined)[] = [];
-  /** The types of the patterns filed by pieces: values of kinds that make none of them are not scanned. */
-  #pieceTypes = 0;
-  /** One bit per hashed piece filed: most positions of a value are dismissed by one array read. */
-  readonly #pieceBits = new Uint32Array(PIECE_BITS / 32);
   /** Visit marks, so that a pattern found twice for one event is evaluated once. */
   readonly #seen: Uint32Array;
   #mark = 0;
 
-  /** `compiled`: the patterns compiled already (the index's), in the order of `set.patterns`. */
-  constructor(set: UnanchoredPatterns, compiled?: readonly (CompiledPattern | undefined)[]) {
+  /**
+   * `compiled`: where the caller keeps the patterns compiled already (the index's, by position in
+   * `set.patterns`); without it the set compiles them itself, when first a candidate.
+   */
+  constructor(set: UnanchoredPatterns, compiled?: (i: number) => CompiledPattern | undefined) {
     this.version = set.version;
     this.#slots = set.slots;
     this.size = set.slots.length;
     this.#patterns = set.patterns;
-    this.#compiled = compiled ? [...compiled] : new Array<CompiledPattern | undefined>(set.patterns.length);
-    this.#typeMasks = new Uint32Array(set.slots.length);
+    this.#compile = compiled;
+    this.#compiled = new Array<CompiledPattern | undefined>(set.patterns.length);
     this.#seen = new Uint32Array(set.slots.length);
-    set.patterns.forEach((pattern, i) => {
-      const types = new Set<string>();
-      patternTypes(pattern.expression, types);
-      let mask = 0;
-      for (const type of types) mask |= TYPE_BIT.get(type) ?? 0;
-      this.#typeMasks[i] = mask;
-      // No event makes an object of its types: it can never be touched.
-      if (mask === 0) return;
-      const leaves: string[][] = [];
-      if (patternLiterals(pattern.expression, leaves)) {
-        this.#literals[i] = leaves;
-        this.#pieceTypes |= mask;
-        // Per [...], one piece of one of its literals: the one fewest patterns are filed under
-        // so far, so that pieces common in logs ('.co', 'htt') do not gather many.
-        for (const literals of leaves) {
-          let best: number | undefined;
-          let bestCost = Infinity;
-          for (const literal of literals) {
-            for (let at = 0; at + PIECE <= literal.length; at++) {
-              const code = pieceCode(literal, at);
-              const cost = (this.#byPiece.get(code)?.length ?? 0) + pieceCommonness(literal, at);
-              if (cost < bestCost) {
-                best = code;
-                bestCost = cost;
-              }
-            }
+    this.#fileAll();
+  }
+
+  /**
+   * Files every [...] of a pattern with literals under one gram of one of its literals (see
+   * gramLength): the gram the fewest of the set's literals contain, then the longest, then the
+   * one least likely in logs. A pattern shares its common
+   * parts ('/panel.php', '.example.net') with many others, and those are never chosen while a
+   * rarer part exists. A pattern with a [...] that needs no literal is evaluated by type alone.
+   */
+  #fileAll(): void {
+    // How many literals of the set hold each gram, by its hash (a collision only makes a gram
+    // look more shared than it is).
+    const shared = new Map<number, number>();
+    for (const pattern of this.#patterns) {
+      if (pattern.types === 0 || pattern.literals === undefined) continue;
+      for (const literals of pattern.literals) {
+        for (const literal of literals) {
+          const length = gramLength(literal);
+          const leaving = leavingWeight(length);
+          let h = gramHash(literal, 0, length);
+          for (let at = 0; ; at++) {
+            shared.set(h, (shared.get(h) ?? 0) + 1);
+            if (at + length >= literal.length) break;
+            h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
           }
-          const bit = pieceBit(best!);
-          this.#pieceBits[bit >>> 5]! |= 1 << (bit & 31);
-          const list = this.#byPiece.get(best!);
-          if (list === undefined) this.#byPiece.set(best!, [i]);
-          else if (list[list.length - 1] !== i) list.push(i);
         }
+      }
+    }
+    const chosen: Array<{ pattern: number; literal: string; at: number; length: number; hash: number }> = [];
+    this.#patterns.forEach((pattern, i) => {
+      if (pattern.types === 0) return;
+      if (pattern.literals === undefined) {
+        this.#byType.push(i);
         return;
       }
-      this.#byType.push(i);
+      for (const literals of pattern.literals) {
+        let best: { pattern: number; literal: string; at: number; length: number; hash: number } | undefined;
+        let bestCost = Infinity;
+        for (const literal of literals) {
+          const length = gramLength(literal);
+          const leaving = leavingWeight(length);
+          let h = gramHash(literal, 0, length);
+          for (let at = 0; ; at++) {
+            // Shared first; the length and commonness (a few units at most) between grams shared alike.
+            const cost = shared.get(h)! * 8 + (MAX_GRAM - length) + gramCommonness(literal, at, length);
+            if (cost < bestCost) {
+              best = { pattern: i, literal, at, length, hash: h };
+              bestCost = cost;
+            }
+            if (at + length >= literal.length) break;
+            h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
+          }
+        }
+        chosen.push(best!);
+      }
     });
+    const perLength = new Map<number, number>();
+    for (const { length } of chosen) perLength.set(length, (perLength.get(length) ?? 0) + 1);
+    const tables = new Map<number, GramTable>();
+    for (const [length, filed] of [...perLength].sort((a, b) => a[0] - b[0])) {
+      const table = new GramTable(length, filed);
+      tables.set(length, table);
+      this.#tables.push(table);
+    }
+    for (const { pattern, literal, at, length, hash } of chosen) {
+      const id = this.#literalTexts.length;
+      this.#literalTexts.push(literal);
+      const types = this.#patterns[pattern]!.types;
+      tables.get(length)!.file(hash, pattern, id, at, types);
+      this.#tableTypes |= types;
+    }
+  }
+
+  #pattern(i: number): CompiledPattern | undefined {
+    let compiled = this.#compiled[i];
+    if (compiled === undefined) {
+      compiled = this.#compile ? this.#compile(i) : compileSource(this.#patterns[i]!);
+      this.#compiled[i] = compiled;
+    }
+    return compiled;
   }
 
   /** Whether some [...] of the pattern finds every literal it needs in the event's values. */
   #holdsLiterals(i: number, event: LogEvent): boolean {
-    const leaves = this.#literals[i];
+    const leaves = this.#patterns[i]!.literals;
     if (leaves === undefined) return true;
     return leaves.some((literals) => literals.every((literal) => event.values.some((v) => v.value.length <= MAX_COMPARED_LENGTH && comparedText(v.value).includes(literal))));
   }
@@ -272,33 +400,33 @@ export class UnanchoredSet {
   touched(event: LogEvent, now: number): number[] {
     if (this.size === 0) return [];
     const mark = (this.#mark = (this.#mark + 1) >>> 0 || 1);
+    const seen = this.#seen;
+    const patterns = this.#patterns;
     let types = 0;
     for (const v of event.values) types |= TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
     if (types === 0) return [];
-    const masks = this.#typeMasks;
     let candidates: number[] | undefined;
     for (const i of this.#byType) {
-      if ((masks[i]! & types) === 0) continue;
-      this.#seen[i] = mark;
+      if ((patterns[i]!.types & types) === 0) continue;
+      seen[i] = mark;
       (candidates ??= []).push(i);
     }
-    if (this.#byPiece.size > 0 && (types & this.#pieceTypes) !== 0) {
+    if ((types & this.#tableTypes) !== 0) {
       for (const v of event.values) {
         // LIKE and MATCHES do not compare longer values, and no literal kept is that long. A
         // value reaches only objects of the types its kind makes (with their references).
-        if (v.value.length > MAX_COMPARED_LENGTH || ((TYPE_MASK_OF_KIND.get(v.kind) ?? 0) & this.#pieceTypes) === 0) continue;
+        const kindTypes = TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
+        if ((kindTypes & this.#tableTypes) === 0 || v.value.length > MAX_COMPARED_LENGTH) continue;
         const text = comparedText(v.value);
-        const bits = this.#pieceBits;
-        for (let at = 0; at + PIECE <= text.length; at++) {
-          const code = pieceCode(text, at);
-          const bit = pieceBit(code);
-          if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
-          const list = this.#byPiece.get(code);
-          if (!list) continue;
-          for (const i of list) {
-            if (this.#seen[i] === mark) continue;
-            this.#seen[i] = mark;
-            if ((masks[i]! & types) !== 0 && this.#holdsLiterals(i, event)) (candidates ??= []).push(i);
+        for (const table of this.#tables) {
+          if ((kindTypes & table.types) === 0 || text.length < table.length) continue;
+          const { bits, shift, leaving, length } = table;
+          let h = gramHash(text, 0, length);
+          for (let at = 0; ; at++) {
+            const bit = Math.imul(h, 0x9e3779b1) >>> shift;
+            if ((bits[bit >>> 5]! & (1 << (bit & 31))) !== 0) candidates = this.#verify(table, h, text, at, types, event, mark, candidates);
+            if (at + length >= text.length) break;
+            h = (Math.imul(h - Math.imul(text.charCodeAt(at), leaving), BASE) + text.charCodeAt(at + length)) | 0;
           }
         }
       }
@@ -307,9 +435,23 @@ export class UnanchoredSet {
     const observation = observationOf(event, now);
     const out: number[] = [];
     for (const i of candidates) {
-      const pattern = (this.#compiled[i] ??= compilePattern(this.#patterns[i]!));
-      if (pattern.touches(observation)) out.push(this.#slots[i]!);
+      if (this.#pattern(i)?.touches(observation)) out.push(this.#slots[i]!);
     }
     return out;
+  }
+
+  /** A gram of the value at `at` passed the bit table: the patterns whose literal is there are candidates. */
+  #verify(table: GramTable, hash: number, text: string, at: number, types: number, event: LogEvent, mark: number, candidates: number[] | undefined): number[] | undefined {
+    const list = table.entries.get(hash);
+    if (list === undefined) return candidates;
+    for (let e = 0; e < list.length; e += 3) {
+      const i = list[e]!;
+      if (this.#seen[i] === mark || (this.#patterns[i]!.types & types) === 0) continue;
+      const start = at - list[e + 2]!;
+      if (start < 0 || !text.startsWith(this.#literalTexts[list[e + 1]!]!, start)) continue;
+      this.#seen[i] = mark;
+      if (this.#holdsLiterals(i, event)) (candidates ??= []).push(i);
+    }
+    return candidates;
   }
 }
