@@ -72,6 +72,11 @@ export interface DetectionStatus {
   rebuild_ms: number | null;
   /** Whether indicators stored by other processes are read too (and the last sequence read). */
   following_store: boolean;
+  /**
+   * Whether every stored relationship and sighting is in the context filter: until then a lookup
+   * reads the context of every indicator it names from the store.
+   */
+  context_ready: boolean;
 }
 
 /** The node's detection index and what keeps it current. */
@@ -302,6 +307,7 @@ export class Detection {
       rebuilt_at: this.#rebuiltAt?.toISOString() ?? null,
       rebuild_ms: this.#rebuildMs === null ? null : Math.round(this.#rebuildMs),
       following_store: this.#follow !== undefined,
+      context_ready: this.context.complete,
     };
   }
 }
