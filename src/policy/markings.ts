@@ -257,7 +257,21 @@ export function markingColumns(object: StixObject, table: MarkingTable, defaults
  */
 const VOCABULARY_TYPES: ReadonlySet<string> = new Set(['marking-definition', 'extension-definition']);
 
-/** The entries of a stored releasability column. */
-export function releasabilityEntries(column: string): string[] {
-  return column.split(',').filter((entry) => entry !== '');
+/**
+ * Parsed releasability columns. A store holds few distinct ones (one per access set) and every
+ * row a read looks at is decided on its own: each is split once, not once per row.
+ */
+const parsedReleasability = new Map<string, readonly string[]>();
+/** Distinct columns kept; past it the cache starts again (a column is only ever re-parsed). */
+const PARSED_RELEASABILITY_KEPT = 4096;
+
+/** The entries of a stored releasability column (shared and frozen: never change them). */
+export function releasabilityEntries(column: string): readonly string[] {
+  let entries = parsedReleasability.get(column);
+  if (entries === undefined) {
+    if (parsedReleasability.size >= PARSED_RELEASABILITY_KEPT) parsedReleasability.clear();
+    entries = Object.freeze(column.split(',').filter((entry) => entry !== ''));
+    parsedReleasability.set(column, entries);
+  }
+  return entries;
 }

@@ -60,6 +60,37 @@ function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply
   return reply.status(status).type(service.TAXII_MEDIA_TYPE).send(errorMessage(status, title, description, String(request.id)));
 }
 
+/**
+ * A TAXII envelope of objects as JSON text, in UTF-8: the head, the bodies separated by commas,
+ * then `]}`. Each body is encoded once, straight into the one buffer sent: a joined string would
+ * be copied once to join it, read once more for its Content-Length and encoded on the socket.
+ */
+export function envelopeBytes(head: string, bodies: readonly string[]): Buffer {
+  // A string has no fewer UTF-8 bytes than UTF-16 code units, and as many when it is ASCII, as
+  // STIX bodies mostly are: the buffer grows only for text beyond ASCII.
+  let units = Buffer.byteLength(head) + bodies.length + 2;
+  for (const body of bodies) units += body.length;
+  let out = Buffer.allocUnsafe(units);
+  let at = out.write(head, 0, 'utf8');
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i]!;
+    // Room for the body at 3 bytes per code unit, a comma and the closing `]}`: a write never cuts it.
+    if (out.length - at < body.length * 3 + 3) {
+      const bytes = Buffer.byteLength(body) + 3;
+      if (out.length - at < bytes) {
+        const larger = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes + units));
+        out.copy(larger, 0, 0, at);
+        out = larger;
+      }
+    }
+    if (i > 0) out[at++] = 0x2c;
+    at += out.write(body, at, 'utf8');
+  }
+  out[at++] = 0x5d;
+  out[at++] = 0x7d;
+  return out.subarray(0, at);
+}
+
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
 
 type ObjectsQuerystring = { added_after?: string; limit?: string; next?: string; 'match[id]'?: string; 'match[type]'?: string; 'match[version]'?: string; 'match[spec_version]'?: string };
@@ -189,7 +220,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       if (count === 0) return reply.send(paging);
       if (page.bodies) {
         const head = more ? `{"more":true,"next":${JSON.stringify(page.next)},"objects":[` : '{"objects":[';
-        return reply.type(service.TAXII_MEDIA_TYPE).send(`${head}${page.bodies.join(',')}]}`);
+        return reply.type(service.TAXII_MEDIA_TYPE).send(envelopeBytes(head, page.bodies));
       }
       if (mode === 'versions') return reply.send({ ...(more ? { more } : {}), versions: page.objects.map((o, i) => service.taxiiVersion(o, page.dateAdded[i]!)) });
       return reply.send({

@@ -12,6 +12,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 import { ingestObjects } from '../intel/intel.service.js';
+import { envelopeBytes } from './taxii.routes.js';
 import { createCollection, TAXII_MEDIA_TYPE } from './taxii.service.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
@@ -240,3 +241,17 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('TAXII envelope of stored bodies', () => {
+  it('is the UTF-8 of the head, the bodies joined by commas and ]}, whatever their text', () => {
+    const text = fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 100 }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.array(text, { maxLength: 40 }), (head, bodies) => {
+        const sent = envelopeBytes(head, bodies);
+        const joined = Buffer.from(`${head}${bodies.join(',')}]}`, 'utf8');
+        assert.ok(sent.equals(joined), `${sent.length} bytes sent for ${joined.length} bytes of envelope`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
