@@ -197,16 +197,20 @@ export class TaxiiClient {
       }
       return { page: { body, empty, dateAddedLast }, following };
     };
-    let pending = fetchPage(options.addedAfter ? { addedAfter: options.addedAfter } : {});
-    try {
-      for (;;) {
-        const { page, following } = await pending;
-        if (following) pending = fetchPage(following);
-        yield page;
-        if (!following) return;
-      }
-    } finally {
-      pending.catch(() => undefined);
+    // The next page is fetched while the caller handles this one. Its failure is the caller's to
+    // meet at the next step; until then it is marked handled, or a page that fails before the
+    // caller asks for it would be an unhandled rejection (which ends a Node process).
+    const ahead = (query: { next?: string; addedAfter?: string }) => {
+      const fetching = fetchPage(query);
+      fetching.catch(() => undefined);
+      return fetching;
+    };
+    let pending = ahead(options.addedAfter ? { addedAfter: options.addedAfter } : {});
+    for (;;) {
+      const { page, following } = await pending;
+      if (following) pending = ahead(following);
+      yield page;
+      if (!following) return;
     }
   }
 
