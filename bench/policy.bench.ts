@@ -1,14 +1,24 @@
 /**
  * npm run bench:policy [-- --objects N] [--requests N] [--keep]
  *
- * How fast a user who may read a small share of a large store pages through it. Fills a new
+ * How fast users who may read a small share of a large store page through it. Fills a new
  * SQLite store with N indicators (default 1,000,000) from 100 members and 50 outside sources,
- * each under a handling marking releasable to one member; then, through the HTTP API, measures
- * the latency of listing 100 objects (page after page with the cursor) for:
- *  - the reader: a user of one member, who may read about 1% of the store;
- *  - the baseline, in the same run: a user who may read everything (the same query shape
- *    without the need-to-know filter doing any work).
- * Last line: {"objects":N,"readable_fraction":…,"list_p95_ms":…}
+ * each under TLP:AMBER and one of 200 handling markings released to one or two members; then
+ * measures the latency of listing 100 objects (page after page with the cursor) for:
+ *  - narrow readers: users of members who may each read about 1% of the store, chosen so that
+ *    no two of them are released the same marking (no page of one holds an object of another);
+ *  - read-all: a user who may read everything (the in-run baseline).
+ * Every page is read once: no warm-up over measured pages, no counting pass before measuring,
+ * no paging round again from the start; the reader's and the read-all pages alternate, so that
+ * both meet the same load. Three passes, each on pages not read before:
+ *  1. through the HTTP API (GET /api/v1/objects), each user with the query strategy the node
+ *     chooses: index ranges per readable access set for a narrow reader, one walk in date_added
+ *     order for read-all (see intel.repo listCurrent). The goal: reader p95 <= 50 ms at 1M.
+ *  2. like with like: the listing the route calls (intel listObjects and the JSON of its page),
+ *     both users by index ranges;
+ *  3. the same, both users by the walk.
+ * The readable share is counted afterwards (GET /api/v1/stats). Last line: every figure, e.g.
+ * {"objects":N,"readable_fraction":…,"list_p95_ms":…,…}
  */
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -19,10 +29,10 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { addToGroup, createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
-import { ingestStream } from '../src/modules/intel/intel.service.js';
+import { addToGroup, createToken, createUser, principalOfUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { ingestStream, listObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
-import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -86,6 +96,109 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** The markings released to member m. */
+const markingsOf = (m: number) => Array.from({ length: MARKINGS }, (_, k) => k).filter((k) => releasedTo(k).includes(memberCode(m)));
+
+/** Members no two of which are released the same marking, from M042 on. */
+function disjointMembers(): number[] {
+  const covered = new Set<number>();
+  const chosen: number[] = [];
+  for (let i = 0; i < MEMBERS; i++) {
+    const m = (42 + i) % MEMBERS;
+    const markings = markingsOf(m);
+    if (markings.some((k) => covered.has(k))) continue;
+    for (const k of markings) covered.add(k);
+    chosen.push(m);
+  }
+  return chosen;
+}
+
+type Node = Awaited<ReturnType<typeof buildApp>>;
+interface User {
+  name: string;
+  token: string;
+  principal: Principal;
+}
+/** One page of a listing: how long it took and the cursor of the next, if any. */
+type PageRead = (user: User, cursor: string | undefined) => Promise<{ ms: number; next: string | undefined }>;
+
+/** A user's listing read on from where it stopped, never from the start again. */
+class Listing {
+  #users: User[];
+  #cursor: string | undefined;
+  /** The users whose pages were read. */
+  readonly readFrom: User[] = [];
+  constructor(users: User[]) {
+    this.#users = [...users];
+  }
+  /** Reads the next page not read yet (the next user's first page when one's listing ends); undefined when none is left. */
+  async read(page: PageRead): Promise<number | undefined> {
+    const user = this.#users[0];
+    if (!user) return undefined;
+    if (this.#cursor === undefined) this.readFrom.push(user);
+    const { ms, next } = await page(user, this.#cursor);
+    this.#cursor = next;
+    if (!next) this.#users.shift();
+    return ms;
+  }
+  get exhausted(): boolean {
+    return this.#users.length === 0;
+  }
+}
+
+function httpPage(node: Node): PageRead {
+  return async (user, cursor) => {
+    const t0 = performance.now();
+    const response = await node.app.inject({ method: 'GET', url: `/api/v1/objects?limit=100${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${user.token}` } });
+    const ms = performance.now() - t0;
+    if (response.statusCode !== 200) throw new Error(`listing as ${user.name} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
+    const page = response.json() as { objects: unknown[]; next?: string };
+    if (page.objects.length !== 100 && page.next) throw new Error(`a page of ${user.name} held ${page.objects.length} objects`);
+    return { ms, next: page.next };
+  };
+}
+
+/** What the listing route does after authentication: listObjects and the JSON of its answer, with the strategy forced. */
+function servicePage(node: Node, strategy: 'ranges' | 'walk'): PageRead {
+  return async (user, cursor) => {
+    const t0 = performance.now();
+    const page = await listObjects(node.ctx, user.principal, { limit: 100, strategy, ...(cursor ? { cursor } : {}) });
+    JSON.stringify({ objects: page.objects, ...(page.next ? { next: page.next } : {}) });
+    const ms = performance.now() - t0;
+    if (page.objects.length !== 100 && page.next) throw new Error(`a page of ${user.name} held ${page.objects.length} objects`);
+    return { ms, next: page.next };
+  };
+}
+
+interface Pass {
+  pages: number;
+  readerP50: number;
+  readerP95: number;
+  readAllP50: number;
+  readAllP95: number;
+}
+
+/** Up to `requests` pages of each listing, alternating, each page read once. */
+async function measurePass(readers: Listing, readAll: Listing, page: PageRead): Promise<Pass> {
+  const readerTimes: number[] = [];
+  const readAllTimes: number[] = [];
+  while (readerTimes.length < requests && !readers.exhausted && !readAll.exhausted) {
+    const r = await readers.read(page);
+    const a = await readAll.read(page);
+    if (r !== undefined) readerTimes.push(r);
+    if (a !== undefined) readAllTimes.push(a);
+  }
+  readerTimes.sort((x, y) => x - y);
+  readAllTimes.sort((x, y) => x - y);
+  return {
+    pages: Math.min(readerTimes.length, readAllTimes.length),
+    readerP50: percentile(readerTimes, 50),
+    readerP95: percentile(readerTimes, 95),
+    readAllP50: percentile(readAllTimes, 50),
+    readAllP95: percentile(readAllTimes, 95),
+  };
+}
+
 async function main(): Promise<void> {
   const file = path.join(workDir, 'objects.ndjson');
   log(`generating ${count} marked objects into ${file}`);
@@ -105,60 +218,69 @@ async function main(): Promise<void> {
   const summary = await ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(file, { highWaterMark: 1 << 20 }), { parallel: true });
   log(`ingested ${summary.accepted} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  // The reader: a user of member M042. The baseline: a user of a member every marking is also
-  // released to (a group holding all members), cleared to the top.
-  await createUser(ctx, SYSTEM_PRINCIPAL, { name: 'reader', member: memberCode(42), clearance: 4, roles: ['analyst'] });
-  const reader = (await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'reader', user: 'reader' })).token;
-  await upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: 'ALL', name: 'Reads all', kind: 'ally', country: null, identityId: null }]);
-  // Every marking is released to some of M000..M099: a group named after each code, holding
-  // 'ALL', releases everything to the baseline user's member.
-  for (let m = 0; m < MEMBERS; m++) await addToGroup(ctx, SYSTEM_PRINCIPAL, memberCode(m), 'bench', ['ALL']);
-  await createUser(ctx, SYSTEM_PRINCIPAL, { name: 'everything', member: 'ALL', clearance: 4, roles: ['analyst'] });
-  const everything = (await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'everything', user: 'everything' })).token;
-
-  const readable = await countReadable(node, reader);
-  const fraction = readable / summary.accepted;
-  log(`the reader may read ${readable} of ${summary.accepted} objects (${(fraction * 100).toFixed(2)}%)`);
-
-  const measure = async (token: string) => {
-    const times: number[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < requests; i++) {
-      const t0 = process.hrtime.bigint();
-      const response = await node.app.inject({ method: 'GET', url: `/api/v1/objects?limit=100${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${token}` } });
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (response.statusCode !== 200) throw new Error(`listing answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
-      const page = response.json() as { objects: unknown[]; next?: string };
-      if (page.objects.length !== 100 && page.next) throw new Error(`a page held ${page.objects.length} objects`);
-      cursor = page.next;
-    }
-    return times.sort((a, b) => a - b);
+  const user = async (name: string, member: string): Promise<User> => {
+    await createUser(ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 4, roles: ['analyst'] });
+    return { name, token: (await createToken(ctx, SYSTEM_PRINCIPAL, { name, user: name })).token, principal: (await principalOfUser(ctx, name))! };
   };
-  await measure(reader); // warm-up
-  const baseTimes = await measure(everything);
-  const readerTimes = await measure(reader);
-  const p95 = percentile(readerTimes, 95);
-  const baseP95 = percentile(baseTimes, 95);
+  // Narrow readers: one user of each member of a set no two of which share a marking.
+  const readers: User[] = [];
+  for (const m of disjointMembers()) readers.push(await user(`reader-${memberCode(m).toLowerCase()}`, memberCode(m)));
+  // Read-all: a user of a member every marking is also released to: a group named after each
+  // member code, holding 'ALL', releases everything to it; cleared to the top.
+  await upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: 'ALL', name: 'Reads all', kind: 'ally', country: null, identityId: null }]);
+  for (let m = 0; m < MEMBERS; m++) await addToGroup(ctx, SYSTEM_PRINCIPAL, memberCode(m), 'bench', ['ALL']);
+  const everything = await user('everything', 'ALL');
+
+  // The passes read on where the one before stopped: no page is read twice.
+  const readerListing = new Listing(readers);
+  const readAllListing = new Listing([everything]);
+  const passes: Array<[string, Pass]> = [];
+  for (const [label, page] of [
+    ['HTTP API, strategy the node chooses', httpPage(node)],
+    ['listing service, both by index ranges', servicePage(node, 'ranges')],
+    ['listing service, both by the walk', servicePage(node, 'walk')],
+  ] as const) {
+    const pass = await measurePass(readerListing, readAllListing, page);
+    if (pass.pages < 10) throw new Error(`only ${pass.pages} pages were left unread for '${label}': give more --objects or fewer --requests`);
+    passes.push([label, pass]);
+    log(`${label}: ${pass.pages} pages each`);
+  }
+
+  // Counted after measuring, so that counting reads no page before it is measured.
+  const fractions: number[] = [];
+  for (const reader of readerListing.readFrom) {
+    const response = await node.app.inject({ method: 'GET', url: '/api/v1/stats', headers: { authorization: `Bearer ${reader.token}` } });
+    const stats = response.json() as { byType: Array<{ count: number }> };
+    fractions.push(stats.byType.reduce((n, t) => n + t.count, 0) / summary.accepted);
+  }
+  const fraction = fractions.reduce((a, b) => a + b, 0) / fractions.length;
+
+  const ms = (n: number) => n.toFixed(1);
   log('');
-  log('| objects | readable | reader p50 ms | reader p95 ms | read-all p95 ms (baseline) | reader / baseline |');
-  log(`| ${summary.accepted} | ${(fraction * 100).toFixed(2)}% | ${percentile(readerTimes, 50).toFixed(1)} | ${p95.toFixed(1)} | ${baseP95.toFixed(1)} | ${(p95 / baseP95).toFixed(2)} |`);
+  log(`${summary.accepted.toLocaleString('en')} objects; ${readerListing.readFrom.length} narrow readers paged, who may each read ${(fraction * 100).toFixed(2)}% of them on average`);
+  log('');
+  log('| how | pages each | reader p50 ms | reader p95 ms | read-all p50 ms | read-all p95 ms | reader / read-all (p95) |');
+  log('|---|---|---|---|---|---|---|');
+  for (const [label, p] of passes) log(`| ${label} | ${p.pages} | ${ms(p.readerP50)} | ${ms(p.readerP95)} | ${ms(p.readAllP50)} | ${ms(p.readAllP95)} | ${(p.readerP95 / p.readAllP95).toFixed(2)} |`);
   await node.app.close();
   await store.close();
   if (!args.keep) rmSync(workDir, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify({ objects: summary.accepted, readable_fraction: Number(fraction.toFixed(4)), list_p95_ms: Number(p95.toFixed(2)) })}\n`);
-}
-
-/** Pages through everything the user may read, to count it. */
-async function countReadable(node: Awaited<ReturnType<typeof buildApp>>, token: string): Promise<number> {
-  let n = 0;
-  let cursor: string | undefined;
-  do {
-    const response = await node.app.inject({ method: 'GET', url: `/api/v1/objects?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${token}` } });
-    const page = response.json() as { objects: unknown[]; next?: string };
-    n += page.objects.length;
-    cursor = page.next;
-  } while (cursor);
-  return n;
+  const [http, ranges, walk] = passes.map(([, p]) => p) as [Pass, Pass, Pass];
+  const round = (n: number) => Number(n.toFixed(2));
+  process.stdout.write(
+    `${JSON.stringify({
+      objects: summary.accepted,
+      readable_fraction: Number(fraction.toFixed(4)),
+      list_p95_ms: round(http.readerP95),
+      list_p50_ms: round(http.readerP50),
+      read_all_p95_ms: round(http.readAllP95),
+      ranges_reader_p95_ms: round(ranges.readerP95),
+      ranges_read_all_p95_ms: round(ranges.readAllP95),
+      walk_reader_p95_ms: round(walk.readerP95),
+      walk_read_all_p95_ms: round(walk.readAllP95),
+      pages: http.pages,
+    })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {
