@@ -13,7 +13,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from './support/dialects.js';
 import { bundle, indicator } from './support/factories.js';
 import { startNodeProcess } from './support/process.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { lastLines, SUITE_LIMIT_MS, until } from './support/wait.js';
 
 for (const dialect of DIALECTS) {
   describe(`durability under SIGKILL (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
@@ -62,8 +62,11 @@ for (const dialect of DIALECTS) {
           for (const o of body.objects) if (o.status === 'accepted') accepted.add(o.id);
         }
       };
-      const uploads = [upload(), upload()];
-      while (accepted.size < 6000) await new Promise((r) => setTimeout(r, 20));
+      let uploading = 2;
+      const uploads = [upload(), upload()].map((u) => u.finally(() => uploading--));
+      await until('6,000 objects accepted before the kill', () => (accepted.size >= 6000 ? undefined : uploading === 0 ? `the uploads stopped at ${accepted.size}` : `${accepted.size} so far`), {
+        context: () => lastLines(node.output()),
+      });
       const killedAfter = accepted.size;
       node.child.kill('SIGKILL');
       await node.exited;

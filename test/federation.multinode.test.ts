@@ -12,7 +12,7 @@ import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/marki
 import type { StixObject } from '../src/stix/types.js';
 import { indicator } from './support/factories.js';
 import { FederationHarness, identityOf, NODES } from './support/federation.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { SUITE_LIMIT_MS, until } from './support/wait.js';
 
 function marking(classification: string, releasableTo: string[]): StixObject {
   return handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2024-01-01T00:00:00.000Z', classification, releasableTo });
@@ -41,44 +41,31 @@ function scenario(): Array<{ on: string; objects: StixObject[]; id: string; expe
   return rows.map((r) => ({ on: r.on, objects: [...r.extra, r.object], id: r.object.id, expected: r.expected }));
 }
 
-let current: FederationHarness | undefined;
-
-async function eventually(what: string, check: () => string | undefined, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let problem = check();
-  while (problem !== undefined) {
-    if (Date.now() > until) {
-      // What the nodes said, to tell why.
-      const logs = current ? [...current.nodes.values()].map((n) => `--- ${n.spec.name}\n${n.process.output().split('\n').filter((l) => !l.includes('"level":30')).slice(-15).join('\n')}`).join('\n') : '';
-      throw new Error(`${what}: ${problem}\n${logs}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    problem = check();
-  }
+/** Waits until `problem` says nothing is missing; on failure, what the nodes last said. */
+function eventually(federation: FederationHarness, what: string, problem: () => string | undefined): Promise<void> {
+  return until(what, problem, { context: () => federation.lastLogLines() });
 }
 
-/** Undefined when every node holds exactly its expected objects (each version once). */
-function placementProblem(federation: FederationHarness, rows: ReturnType<typeof scenario>, extra: Array<{ id: string; expected: string[]; versions?: number }> = []): string | undefined {
-  const all = [...rows.map((r) => ({ id: r.id, expected: r.expected, versions: 1 })), ...extra.map((e) => ({ versions: 1, ...e }))];
+/** Undefined when every node holds exactly its expected objects, and no node any version twice. */
+function placementProblem(federation: FederationHarness, rows: Array<{ id: string; expected: string[]; versions?: number }>): string | undefined {
   for (const spec of NODES) {
     const stored = federation.stored(spec.name);
-    for (const row of all) {
+    for (const [id, versions] of stored) if (new Set(versions).size !== versions.length) return `${spec.name} holds a version of ${id} twice`;
+    for (const row of rows) {
       const versions = stored.get(row.id) ?? [];
       const want = row.expected.includes(spec.name) ? (row.versions ?? 1) : 0;
       if (versions.length !== want) return `${spec.name} holds ${versions.length} version(s) of ${row.id}, expected ${want}`;
-      if (new Set(versions).size !== versions.length) return `${spec.name} holds a version of ${row.id} twice`;
     }
   }
   return undefined;
 }
 
 for (const topology of ['hub-and-spoke', 'mesh'] as const) {
+  // Each test publishes what it checks: either runs alone (--test-name-pattern) or in any order.
   describe(`five federated nodes: ${topology}`, { timeout: SUITE_LIMIT_MS }, () => {
     const federation = new FederationHarness();
-    const rows = scenario();
 
     before(async () => {
-      current = federation;
       await federation.start();
       if (topology === 'hub-and-spoke') {
         for (const spoke of NODES.filter((n) => n.name !== 'hub')) {
@@ -94,39 +81,42 @@ for (const topology of ['hub-and-spoke', 'mesh'] as const) {
     });
 
     it('delivers each object to exactly the nodes whose members may read it, once', async () => {
+      const rows = scenario();
       for (const row of rows) await federation.publish(row.on, row.objects);
-      await eventually('placement', () => placementProblem(federation, rows));
-      // Nothing more arrives later (another sync round).
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await eventually(federation, 'placement', () => placementProblem(federation, rows));
+      // Nothing more arrives later: every peer of every node completes a whole sync round.
+      await federation.syncRound();
       assert.equal(placementProblem(federation, rows), undefined);
     });
 
     it('lets a node killed and restarted catch up, and propagates a revocation', async () => {
+      const original = indicator({ created_by_ref: identityOf('DEU'), name: 'clear, to be revoked', object_marking_refs: [TLP2_MARKING_IDS.clear] });
+      const everywhere = NODES.map((n) => n.name);
+      await federation.publish('deu', [original]);
+      await eventually(federation, 'the clear object everywhere', () => placementProblem(federation, [{ id: original.id, expected: everywhere }]));
       await federation.kill('fra');
       const late = indicator({ created_by_ref: identityOf('DEU'), name: 'while FRA was down', object_marking_refs: [TLP2_MARKING_IDS.green] });
       await federation.publish('deu', [late]);
-      const clear = rows[1]!;
-      const original = clear.objects[clear.objects.length - 1]!;
       await federation.publish('deu', [{ ...original, modified: '2025-01-01T00:00:00.000Z', revoked: true }]);
-      const extra = [{ id: late.id, expected: ['deu', 'hub', 'fra', 'pol'] }];
       // While FRA is down, everyone else has both; FRA has neither.
-      await eventually('the others, with FRA down', () => {
+      await eventually(federation, 'the others, with FRA down', () => {
         for (const name of ['deu', 'hub', 'pol']) {
           if (!federation.stored(name).has(late.id)) return `${name} lacks the late object`;
-          if ((federation.stored(name).get(clear.id) ?? []).length !== 2) return `${name} lacks the revocation`;
+          if ((federation.stored(name).get(original.id) ?? []).length !== 2) return `${name} lacks the revocation`;
         }
         return undefined;
       });
       assert.equal(federation.stored('fra').has(late.id), false);
+      assert.equal((federation.stored('fra').get(original.id) ?? []).length, 1);
       await federation.restart('fra');
-      await eventually('FRA catching up', () =>
-        placementProblem(
-          federation,
-          rows.filter((r) => r.id !== clear.id),
-          [...extra, { id: clear.id, expected: clear.expected, versions: 2 }],
-        ),
+      await eventually(federation, 'FRA catching up', () =>
+        placementProblem(federation, [
+          { id: late.id, expected: ['deu', 'hub', 'fra', 'pol'] },
+          { id: original.id, expected: everywhere, versions: 2 },
+        ]),
       );
-      const revoked = (await federation.call(federation.nodes.get('fra')!, 'GET', `/api/v1/objects/${clear.id}`, undefined, federation.nodes.get('fra')!.userToken)) as { revoked?: boolean };
+      const fra = federation.nodes.get('fra')!;
+      const revoked = (await federation.call(fra, 'GET', `/api/v1/objects/${original.id}`, undefined, fra.userToken)) as { revoked?: boolean };
       assert.equal(revoked.revoked, true);
     });
   });

@@ -24,7 +24,7 @@ import { FakeTaxiiPeer } from './support/federation.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from './support/node.js';
 import { REPO_ROOT } from './support/paths.js';
 import { BIN, runCli } from './support/process.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { lastLines, SUITE_LIMIT_MS, until } from './support/wait.js';
 
 const FRA = { code: 'FRA', name: 'France', kind: 'ally' as const, country: 'FR', identityId: null };
 
@@ -354,16 +354,19 @@ for (const dialect of DIALECTS) {
       assert.equal(added.code, 0, added.stderr);
       const stored = async () =>
         (await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'indicator').executeTakeFirstOrThrow()).n;
-      const child = spawn(process.execPath, [BIN, 'peers', 'sync', 'killed', '--pull'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const child = spawn(process.execPath, [BIN, 'peers', 'sync', 'killed', '--pull'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      let gone = false;
+      const exited = new Promise((resolve) => child.on('exit', resolve)).finally(() => (gone = true));
       // Killed once three pages are stored and the cursor has moved, while it waits for the fourth.
-      const until = Date.now() + 120_000;
-      for (;;) {
+      await until('the pull to store 150 objects and move its cursor', async () => {
         const state = await node.ctx.store.db.selectFrom('federation_state').select('pull_cursor').where('peer', '=', 'killed').executeTakeFirst();
-        if (state?.pull_cursor && Number(await stored()) >= 150) break;
-        assert.ok(Date.now() < until, `the pull did not store 150 objects in time (stored ${await stored()})`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        const count = Number(await stored());
+        if (state?.pull_cursor && count >= 150) return undefined;
+        return `${gone ? 'the sync exited; ' : ''}stored ${count}, cursor ${state?.pull_cursor ?? 'none'}`;
+      }, { context: () => lastLines(output) });
       child.kill('SIGKILL');
       await exited;
       assert.equal(Number(await stored()), 150);

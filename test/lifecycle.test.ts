@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { bundle, indicator } from './support/factories.js';
 import { spawnCli, startNodeProcess } from './support/process.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { lastLines, SUITE_LIMIT_MS, waitFor } from './support/wait.js';
 
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnCli(args, env);
@@ -15,7 +15,8 @@ async function run(args: string[], env: Record<string, string>): Promise<{ code:
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': only then has everything the process printed been read.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stdout, stderr };
 }
 
@@ -38,7 +39,8 @@ describe('node process', { timeout: SUITE_LIMIT_MS }, () => {
   });
 
   it('answers probes and metrics, logs JSON without secrets, and finishes in-flight writes on SIGTERM', async () => {
-    const node = await startNodeProcess({ SHIELDWALL_DATA_DIR: path.join(dir, 'graceful') });
+    // Debug level: the node logs each request as it arrives, which tells when one is in flight.
+    const node = await startNodeProcess({ SHIELDWALL_DATA_DIR: path.join(dir, 'graceful'), SHIELDWALL_LOG_LEVEL: 'debug' });
     const health = await request(`${node.url}/healthz`);
     assert.equal(health.statusCode, 200);
     await health.body.dump();
@@ -51,7 +53,8 @@ describe('node process', { timeout: SUITE_LIMIT_MS }, () => {
       headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
       body: bundle(objects),
     });
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the node has the request (not after a guess at how long that takes).
+    await waitFor('the node to receive the upload', () => /"incoming request".*\/api\/v1\/bundles|\/api\/v1\/bundles.*"incoming request"/.test(node.output()), { context: () => lastLines(node.output()) });
     node.child.kill('SIGTERM');
     const answer = await inFlight;
     assert.equal(answer.statusCode, 200);

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import type { StixObject } from '../../src/stix/types.js';
 import { runCli, startNodeProcess, type NodeProcess } from './process.js';
+import { lastLines, until } from './wait.js';
 
 export interface NodeSpec {
   name: string;
@@ -131,6 +132,40 @@ export class FederationHarness {
       interval_s: 2,
       auth: 'mtls',
     });
+  }
+
+  /** The last log lines of every node (request lines left out), for a failure message. */
+  lastLogLines(count = 15): string {
+    return [...this.nodes.values()]
+      .map((node) => `--- ${node.spec.name}\n${lastLines(node.process.output().split('\n').filter((line) => !line.includes('"level":30')).join('\n'), count)}`)
+      .join('\n');
+  }
+
+  /**
+   * Waits until every peer of every node has completed a whole sync round (pull, push or both,
+   * as linked) that began after this call: twice past a moment, so that no round counted was
+   * already under way before it.
+   */
+  async syncRound(): Promise<void> {
+    for (let pass = 0; pass < 2; pass++) {
+      const since = Date.now();
+      await until(
+        `a sync round of every peer after ${new Date(since).toISOString()}`,
+        async () => {
+          for (const node of this.nodes.values()) {
+            const { peers } = (await this.call(node, 'GET', '/api/v1/peers')) as { peers: Array<{ name: string; direction: string; pull_ok_at: string | null; push_ok_at: string | null; last_error: string | null }> };
+            for (const peer of peers) {
+              for (const [direction, at] of [['pull', peer.pull_ok_at], ['push', peer.push_ok_at]] as const) {
+                if (peer.direction !== direction && peer.direction !== 'both') continue;
+                if (at === null || Date.parse(at) <= since) return `${node.spec.name}: the ${direction} with ${peer.name} last completed ${at ?? 'never'}${peer.last_error ? ` (last error: ${peer.last_error})` : ''}`;
+              }
+            }
+          }
+          return undefined;
+        },
+        { everyMs: 200, context: () => this.lastLogLines() },
+      );
+    }
   }
 
   /** Whether the node's own user reads the object (GET answers 200) — the node has it and may show it. */

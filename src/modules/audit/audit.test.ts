@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
@@ -17,7 +16,7 @@ import { createLogger } from '../../core/logger.js';
 import { handlingMarkingDefinition } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { closeAudit, entries, entryHash, GENESIS, record, verify, type AuditEntry } from './audit.service.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 
 async function all(node: TestNode): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -275,10 +274,14 @@ describe('audit checkpoints outside the store', { timeout: SUITE_LIMIT_MS }, () 
           const seq = await head(node);
           await closeAudit(node.ctx);
           if (kind === 'udp') {
-            for (let i = 0; i < 50 && datagrams.length === 0; i++) await sleep(10);
+            await waitFor('the checkpoint over UDP', () => datagrams.length > 0);
             received[kind] = datagrams[0] ?? '';
           } else if (kind === 'tcp') {
-            for (let i = 0; i < 50 && stream === ''; i++) await sleep(10);
+            // RFC 6587 octet counting: whole once the count's bytes are in.
+            await waitFor('the checkpoint over TCP', () => {
+              const count = /^(\d+) /.exec(stream);
+              return count !== null && Buffer.byteLength(stream) >= count[0].length + Number(count[1]);
+            });
             received[kind] = stream;
           } else {
             received[kind] = readFileSync(path.join(dir, kind === 'file' ? 'copy.log' : 'piped.log'), 'utf8');

@@ -20,7 +20,7 @@ import { createPeer, upsertMembers } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import * as federation from './federation.service.js';
 import { FederationScheduler } from './federation.scheduler.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 
 const DEU_IDENTITY = 'identity--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const MEMBERS = [
@@ -30,14 +30,6 @@ const MEMBERS = [
 
 function handling(classification: string, releasableTo: string[]): StixObject {
   return handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2024-01-01T00:00:00.000Z', classification, releasableTo });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 for (const dialect of DIALECTS) {
