@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -221,49 +221,95 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
     }
   });
 
-  it('a cut-off remote ingest says what was committed (exit 12), and --resume sends only the rest', async () => {
-    const objects = Array.from({ length: 500 }, (_, i) => indicator({ name: `cut-off ${i}`, pattern: `[ipv4-addr:value = '198.18.${i >> 8}.${i & 255}']` }));
-    const feed = path.join(dir, 'cut.ndjson');
-    writeFileSync(feed, objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+  /** A feed of indicators the analyst may read (released to the alliance by default). */
+  function feed(name: string, count: number): string {
+    const file = path.join(dir, `${name}.ndjson`);
+    const objects = Array.from({ length: count }, (_, i) => indicator({ name: `${name} ${i}`, pattern: `[ipv4-addr:value = '198.18.${i >> 8}.${i & 255}']` }));
+    writeFileSync(file, objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+    return file;
+  }
 
-    // Between the command and the node: the third bundle never arrives, its connection is cut.
-    let bundles = 0;
-    const proxy = createServer((incoming, outgoing) => {
-      if (incoming.method === 'POST' && incoming.url?.startsWith('/api/v1/bundles') && ++bundles === 3) {
-        incoming.socket.destroy();
-        return;
-      }
-      const forwarded = httpRequest(`${plain.url}${incoming.url}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
-      forwarded.on('error', () => incoming.socket.destroy());
-      incoming.pipe(forwarded);
-    });
-    const proxyUrl = await listen(proxy);
-    try {
-      const cut = await runCli(['ingest', feed, '--url', proxyUrl, '--token', analyst, '--chunk-objects', '100'], {});
-      oneLine(cut, EXIT.interrupted, /ingest cut off after 200 objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
-      const partial = JSON.parse(cut.stdout) as { accepted: number; interrupted: boolean };
-      assert.deepEqual([partial.accepted, partial.interrupted], [200, true]);
-    } finally {
-      await close(proxy);
+  /**
+   * Between the command and the node: once armed, it cuts the connection of the third bundle
+   * before the node sees it; otherwise it passes everything on.
+   */
+  let cutThird = false;
+  let bundles = 0;
+  const proxy = createServer((incoming, outgoing) => {
+    if (cutThird && incoming.method === 'POST' && incoming.url?.startsWith('/api/v1/bundles') && ++bundles === 3) {
+      incoming.socket.destroy();
+      return;
     }
+    const forwarded = httpRequest(`${plain.url}${incoming.url}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    forwarded.on('error', () => incoming.socket.destroy());
+    incoming.pipe(forwarded);
+  });
+  let proxyUrl: string;
+  before(async () => {
+    proxyUrl = await listen(proxy);
+  });
+  after(() => close(proxy));
 
-    const outcomes = path.join(dir, 'resume.outcomes.ndjson');
-    const resumed = await runCli(['ingest', feed, '--url', plain.url, '--token', analyst, '--chunk-objects', '100', '--resume', '--outcomes', outcomes], {});
+  async function cutOff(file: string, env: Record<string, string>): Promise<Result> {
+    cutThird = true;
+    bundles = 0;
+    try {
+      return await runCli(['ingest', file, '--url', proxyUrl, '--token', analyst, '--chunk-objects', '100'], env);
+    } finally {
+      cutThird = false;
+    }
+  }
+
+  async function indicatorsHeld(): Promise<number | undefined> {
+    const answer = await fetch(`${plain.url}/api/v1/stats`, { headers: { authorization: `Bearer ${analyst}` } });
+    const stats = (await answer.json()) as { byType: Array<{ type: string; count: number }> };
+    return stats.byType.find((t) => t.type === 'indicator')?.count;
+  }
+
+  it('a cut-off remote ingest says what was committed (exit 12); --resume skips what the node confirmed', async () => {
+    const state = { XDG_STATE_HOME: path.join(dir, 'state-here') };
+    const file = feed('journal', 500);
+    const cut = await cutOff(file, state);
+    oneLine(cut, EXIT.interrupted, /ingest cut off after 200 objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
+    const partial = JSON.parse(cut.stdout) as { accepted: number; interrupted: boolean };
+    assert.deepEqual([partial.accepted, partial.interrupted], [200, true]);
+    const before = await indicatorsHeld();
+
+    const outcomes = path.join(dir, 'journal.outcomes.ndjson');
+    // Resumed as written: the same file, to the same URL, on the same machine.
+    const resumed = await runCli(['ingest', file, '--url', proxyUrl, '--token', analyst, '--chunk-objects', '100', '--resume', '--outcomes', outcomes], state);
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
-    const summary = JSON.parse(resumed.stdout) as { objects: number; accepted: number; duplicate: number; held: number };
-    // The 200 committed are skipped without being sent; the 300 others are sent and stored.
-    assert.deepEqual([summary.objects, summary.held, summary.duplicate, summary.accepted], [500, 200, 200, 300]);
+    assert.match(resumed.stderr, /^note: resuming after the 200 objects the node answered in the earlier run; asking it about the 100 that were in flight$/m);
+    const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; accepted: number };
+    // The 200 confirmed are skipped unread; the 100 in flight were never delivered, so they and the 200 after are stored.
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.accepted], [500, 200, 0, 300]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 300);
+    // --outcomes lists what this run decided: the 300 sent.
+    assert.equal(readFileSync(outcomes, 'utf8').trim().split('\n').length, 300);
+    // Sent whole: no record is left behind.
+    assert.deepEqual(readdirSync(path.join(state.XDG_STATE_HOME, 'shieldwall')), []);
+  });
+
+  it('--resume without a record of the earlier run asks the node which objects it holds', async () => {
+    const file = feed('elsewhere', 500);
+    const cut = await cutOff(file, { XDG_STATE_HOME: path.join(dir, 'state-there') });
+    assert.equal(cut.code, EXIT.interrupted, cut.stderr);
+    const before = await indicatorsHeld();
+    // Resumed from another machine, as it were: no journal of the cut-off run here.
+    const resumed = await runCli(['ingest', file, '--url', plain.url, '--token', analyst, '--chunk-objects', '100', '--resume'], { XDG_STATE_HOME: path.join(dir, 'state-elsewhere') });
+    assert.equal(resumed.code, EXIT.ok, resumed.stderr);
+    assert.match(resumed.stderr, /^note: no record on this machine of where an earlier run of this file stopped: asking the node/m);
+    const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; duplicate: number; accepted: number };
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.duplicate, summary.accepted], [500, 0, 200, 200, 300]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 300);
 
     // Everything is held now: sending the whole file again stores nothing new.
-    const again = await runCli(['ingest', feed, '--url', plain.url, '--token', analyst], {});
+    const again = await runCli(['ingest', file, '--url', plain.url, '--token', analyst], { XDG_STATE_HOME: path.join(dir, 'state-elsewhere') });
     assert.equal(again.code, EXIT.ok, again.stderr);
-    assert.deepEqual((JSON.parse(again.stdout) as { accepted: number; duplicate: number }).duplicate, 500);
-    const count = await fetch(`${plain.url}/api/v1/stats`, { headers: { authorization: `Bearer ${analyst}` } });
-    const stats = (await count.json()) as { byType: Array<{ type: string; count: number }> };
-    assert.equal(stats.byType.find((t) => t.type === 'indicator')?.count, 500);
+    assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 500);
   });
 
   it('--resume needs --url, and refuses on the store directly', async () => {

@@ -77,7 +77,7 @@ export function registerIngest(program: Command): void {
     .option('--chunk-objects <n>', 'objects per request with --url', '5000')
     .action(async (file: string, options: IngestCommandOptions) => {
       const target = nodeTarget(options, 'ingest');
-      if (options.resume && !target) throw new CliError(EXIT.usage, '--resume applies to --url: on the store directly, ingesting again is cheap, since what is held already counts as a duplicate');
+      if (options.resume && !target) throw new CliError(EXIT.usage, '--resume applies to --url: on the store directly, ingesting again is cheap, since what the store holds counts as a duplicate');
       const chunkObjects = parseCount(options.chunkObjects, '--chunk-objects');
       const batchSize = options.batch === undefined ? undefined : parseCount(options.batch, '--batch');
       const { chunks, size } = openSource(file);
@@ -91,12 +91,15 @@ export function registerIngest(program: Command): void {
       let summary: IngestSummary;
       try {
         if (target) {
-          const { ingestRemote, IngestCutOff } = await import('./ingest-remote.js');
+          const [{ ingestRemote, IngestCutOff }, { IngestJournal }] = await Promise.all([import('./ingest-remote.js'), import('./ingest-journal.js')]);
+          const journal = IngestJournal.of(target.url, file);
           try {
             summary = await ingestRemote(chunks, {
               ...target,
               chunkObjects,
               ...(options.resume ? { resume: true } : {}),
+              ...(journal ? { journal } : {}),
+              onNote: (line) => process.stderr.write(`note: ${line}\n`),
               onOutcome,
               onProgress: (p) => progress.update(p.objects, p.bytes),
             });
