@@ -4,7 +4,6 @@
  * text) and answers of servers that are not Shieldwall become one line with the cause and the
  * fix, and an exit status of their own (failures.ts).
  */
-import { connect as tlsConnect } from 'node:tls';
 import { CliError, EXIT, type ExitStatus } from './failures.js';
 import { send, type Answer, type SendInit } from './http.js';
 
@@ -87,6 +86,8 @@ const SOCKET_CLOSED = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR
 
 /** Whether the host answers a TLS handshake: a plain-HTTP request to it was closed for that reason. */
 async function speaksTls(url: URL): Promise<boolean> {
+  // Loaded on this failure only: a command that reaches its node never needs it.
+  const { connect: tlsConnect } = await import('node:tls');
   return new Promise((resolve) => {
     const socket = tlsConnect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
     const done = (answer: boolean) => {
