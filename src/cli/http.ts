@@ -12,6 +12,8 @@ export interface SendInit {
   headers?: Record<string, string>;
   /** Sent as it is read when it is a stream (chunked, unless a content-length header is given). */
   body?: string | Uint8Array | AsyncIterable<Uint8Array | string>;
+  /** Fail with code ESOCKETTIMEDOUT when the connection stays idle this long (no limit if unset). */
+  idleTimeoutMs?: number;
 }
 
 export interface Answer {
@@ -60,6 +62,9 @@ export async function send(url: string, init: SendInit = {}): Promise<Answer> {
       resolve(answerOf(response));
     });
     outgoing.on('error', reject);
+    if (init.idleTimeoutMs !== undefined) {
+      outgoing.setTimeout(init.idleTimeoutMs, () => outgoing.destroy(Object.assign(new Error(`no data for ${init.idleTimeoutMs} ms`), { code: 'ESOCKETTIMEDOUT' })));
+    }
     const body = init.body;
     if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
       outgoing.end(body);

@@ -117,7 +117,7 @@ export async function networkFailure(error: unknown, base: string): Promise<CliE
   if (has('ECONNREFUSED')) return new CliError(EXIT.unreachable, `cannot reach ${where}: connection refused (is the node running, and on port ${url.port || (url.protocol === 'https:' ? 443 : 80)}? start one with "shieldwall serve" or correct --url)`, { cause: error });
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) return new CliError(EXIT.unreachable, `cannot reach ${where}: the host name '${host}' does not resolve (check the spelling in --url, or use the node's IP address)`, { cause: error });
   if (has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH')) return new CliError(EXIT.unreachable, `cannot reach ${where}: no answer to the connection (check the address and port in --url, and any firewall between)`, { cause: error });
-  if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT')) return new CliError(EXIT.unreachable, `${where} accepted the connection but stopped answering (is it overloaded or hung? check its log, then try again)`, { cause: error });
+  if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT')) return new CliError(EXIT.unreachable, `${where} accepted the connection but stopped answering (is it overloaded or hung? check its log, then try again)`, { cause: error });
 
   if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST') || /wrong version number|packet length too long|http request/i.test(text)) {
     return new CliError(EXIT.tls, `${where} does not speak TLS (it answers plain HTTP): use http://${url.host}${url.pathname === '/' ? '' : url.pathname}`, { cause: error });
@@ -219,13 +219,20 @@ export function notShieldwall(base: string, what: string): CliError {
 }
 
 /**
+ * How long a connection to a node may stay silent: generous, since a node may think about a
+ * lookup of 10,000 values or a large match before it answers, but a hung node is not waited on
+ * forever (undici's own default for an answer, used by remote ingest, is the same).
+ */
+const IDLE_LIMIT_MS = 300_000;
+
+/**
  * One request to a node, with every failure translated: the answer is returned only when it is
  * a 2xx whose media type is `expect` (JSON unless said otherwise).
  */
 export async function callNode(target: NodeTarget, pathAndQuery: string, init: SendInit = {}, expect: RegExp = /^application\/(json|taxii\+json)/i): Promise<Answer> {
   let response: Answer;
   try {
-    response = await send(`${target.url}${pathAndQuery}`, { ...init, headers: { authorization: `Bearer ${target.token}`, ...init.headers } });
+    response = await send(`${target.url}${pathAndQuery}`, { idleTimeoutMs: IDLE_LIMIT_MS, ...init, headers: { authorization: `Bearer ${target.token}`, ...init.headers } });
   } catch (error) {
     throw await networkFailure(error, target.url);
   }
