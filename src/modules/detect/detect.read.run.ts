@@ -8,7 +8,7 @@
 import { KeyFilter, kindCode } from './detect.filter.js';
 import type { RunMessage, RunResult } from './detect.read.js';
 import type { LineRunReader, LogEvent } from './formats.js';
-import { normalise } from './observable.js';
+import { ipv4Address, normalise } from './observable.js';
 import { UnanchoredSet } from './detect.unanchored.js';
 
 /** Unanchored pattern sets compiled in this thread, by version: the last few requests' sets. */
@@ -30,9 +30,16 @@ function unanchoredSetOf(message: RunMessage): UnanchoredSet | undefined {
 
 function mayMatch(filter: KeyFilter, event: LogEvent): boolean {
   for (const v of event.values) {
-    if (!filter.mayHoldKind(v.kind)) continue;
-    const normalised = normalise(v.kind, v.value);
-    if (normalised !== undefined && filter.mayName(v.kind, normalised)) return true;
+    const kind = v.kind;
+    if (kind === 'ipv4') {
+      // Addresses are most values of most logs: parsed once, for the exact key and the prefixes.
+      const address = ipv4Address(v.value);
+      if (address !== undefined && filter.mayName4(address)) return true;
+      continue;
+    }
+    if (!filter.mayHoldKind(kind)) continue;
+    const normalised = normalise(kind, v.value);
+    if (normalised !== undefined && filter.mayName(kind, normalised)) return true;
   }
   return false;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  detectCertainKind, detectKind, isObservableKind, normalise, OBSERVABLE_KINDS, parseCidr, parseIPv4, parseIPv6,
+  detectCertainKind, detectKind, isObservableKind, normalise, normaliseUrlByParser, OBSERVABLE_KINDS, parseCidr, parseIPv4, parseIPv6,
   type ObservableKind,
 } from './observable.js';
 
@@ -243,6 +243,32 @@ describe('normalise: URLs', () => {
   it('follows the WHATWG host parser for addresses', () => {
     table('url', [['http://0x7f.1/', 'http://127.0.0.1/'], ['http://[2001:DB8::1]:8080/x', 'http://[2001:db8::1]:8080/x'],
       ['http://[::ffff:1.2.3.4]/', 'http://[::ffff:102:304]/']]);
+  });
+
+  it('gives the URL parser\'s answer for every URL, those it tells by their syntax alone included (property)', () => {
+    // Pieces a URL of a log may hold, the ones the parser changes among them: case, ports, user
+    // information, dot segments, escapes, IDN and numeric hosts, quotes, fragments, spaces.
+    // Most generated URLs are plain (the parser keeps them as they are), so that the syntax-only
+    // path is taken often; the rest hold what the parser changes.
+    const pick = <T>(plain: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ arbitrary: plain, weight: 3 }, { arbitrary: other, weight: 1 });
+    const label = pick(fc.constantFrom('evil', 'a', 'b-c', 'x_y', 'com', 'example', 'z9'), fc.constantFrom('xn--bcher-kva', '0x7f', '0X1', '1', '127', 'EXAMPLE', 'münchen', '', '-'));
+    const host = fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join('.'));
+    const segment = pick(fc.constantFrom('a', 'load.php', '~u', ':', '@', '!', '$', '(x)', ';', '=', '+', ',', '*', '&', "'", '.x', '..y', ''),
+      fc.constantFrom('.', '..', '%2e', '%41', ' ', '\\', '|', '^', '{', '"', 'é', '`', '#', '?'));
+    const path = fc.array(segment, { maxLength: 6 }).map((segments) => segments.map((x) => `/${x}`).join(''));
+    const scheme = pick(fc.constantFrom('http://', 'https://'), fc.constantFrom('HTTP://', 'ftp://', 'http:/', 'foo://', 'https:'));
+    const after = pick(fc.constant(''), fc.constantFrom(':80', ':8080', '.', '@h', ':'));
+    const query = pick(fc.constantFrom('', '?', '?q=1', '?x=1&y=/z?', '?a@b:c'), fc.constantFrom("?a='b'", '?x=%7e&y', '?a b', '?"', '?<'));
+    const fragment = pick(fc.constant(''), fc.constantFrom('#f', '#'));
+    const url = fc.tuple(scheme, host, after, path, query, fragment).map((parts) => parts.join(''));
+    let plain = 0;
+    fc.assert(fc.property(url, (u) => {
+      const parsed = normaliseUrlByParser(u);
+      assert.equal(normalise('url', u), parsed, u);
+      if (parsed === u) plain++;
+    }), { numRuns: 5000 });
+    assert.ok(plain > 500, `${plain} URLs of 5,000 were their own normal form: too few to check the syntax-only path`);
+    for (const u of ['http://evil.example/path/1/load.php', 'https://a.b-c.example/x?q=1&r=/s', 'http://h_1.example/a/.b/..c']) assert.equal(normalise('url', u), u);
   });
 
   it('refuses schemeless and hostless text', () => {
