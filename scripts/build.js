@@ -7,8 +7,9 @@
  * Only files whose output changed are written, each atomically (a temporary file renamed over
  * it), so a build while nodes or tests run from dist/ never shows them a half-written module.
  *
- *   node scripts/build.js             build
- *   node scripts/build.js --if-stale  build only when a source is newer than its output
+ *   node scripts/build.js              build
+ *   node scripts/build.js --if-stale   build only when a source is newer than its output
+ *   node scripts/build.js --out DIR    into DIR instead of dist/
  */
 import { Buffer } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -31,8 +32,8 @@ function sources(dir = SRC, found = []) {
   return found;
 }
 
-function outputOf(source) {
-  return path.join(DIST, path.relative(SRC, source)).replace(/\.ts$/, '.js');
+function outputOf(source, out) {
+  return path.join(out, path.relative(SRC, source)).replace(/\.ts$/, '.js');
 }
 
 function mtime(file) {
@@ -44,9 +45,9 @@ function mtime(file) {
 }
 
 /** A source newer than its output (or without one), if any. */
-export function staleSource() {
+export function staleSource(out = DIST) {
   for (const source of sources()) {
-    const built = mtime(outputOf(source));
+    const built = mtime(outputOf(source, out));
     if (built === undefined || built < mtime(source)) return source;
   }
   return undefined;
@@ -73,7 +74,7 @@ function writeIfChanged(file, contents) {
 }
 
 /** Outputs of sources that are gone, so dist/ holds nothing that src/ no longer has. */
-function removeStray(expected, dir = DIST) {
+function removeStray(expected, dir) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -87,13 +88,13 @@ function removeStray(expected, dir = DIST) {
   }
 }
 
-export async function build() {
+export async function build(out = DIST) {
   const started = performance.now();
   const { build: esbuild } = await import('esbuild');
   const entryPoints = sources();
   const result = await esbuild({
     entryPoints,
-    outdir: DIST,
+    outdir: out,
     outbase: SRC,
     format: 'esm',
     platform: 'node',
@@ -105,16 +106,19 @@ export async function build() {
   });
   let written = 0;
   for (const output of result.outputFiles) if (writeIfChanged(output.path, Buffer.from(output.contents))) written++;
-  removeStray(new Set(result.outputFiles.map((o) => o.path)));
+  removeStray(new Set(result.outputFiles.map((o) => o.path)), out);
   return { modules: entryPoints.length, written, ms: Math.round(performance.now() - started) };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const ifStale = process.argv.includes('--if-stale');
-  if (!ifStale || staleSource() !== undefined) {
+  const at = process.argv.indexOf('--out');
+  const out = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : DIST;
+  if (!ifStale || staleSource(out) !== undefined) {
     try {
-      const { modules, written, ms } = await build();
-      process.stderr.write(`dist/: ${modules} modules compiled, ${written} files written (${ms} ms)\n`);
+      const { modules, written, ms } = await build(out);
+      const shown = out.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, out) : out;
+      process.stderr.write(`${shown}/: ${modules} modules compiled, ${written} files written (${ms} ms)\n`);
     } catch (error) {
       process.stderr.write(`build failed: ${error.message}\n`);
       process.exitCode = 1;
