@@ -31,12 +31,15 @@ export async function withLocalStore<T>(fn: (ctx: AppContext) => Promise<T>, ove
   const ctx = createContext({ config, store, logger });
   // What is done on the store directly is on record as the OS user who did it.
   setLocalOperator(ctx, { osUser: osUser(), ...(claimedUser !== undefined ? { as: claimedUser } : {}) });
+  let migrated = false;
   try {
     await migrateToLatest(store);
+    migrated = true;
     return await fn(ctx);
   } finally {
     try {
-      await closeAudit(ctx);
+      // A store that could not be opened has no audit log to close: its error is the one to show.
+      if (migrated) await closeAudit(ctx);
     } finally {
       await store.close();
     }

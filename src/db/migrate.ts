@@ -42,14 +42,56 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/**
+ * What a PostgreSQL store needs before the first start, said when it is missing: the server
+ * answering, the user let in, the database made (CREATE DATABASE), a schema on search_path the
+ * user may create tables in. Shieldwall creates its tables; the database and schema are the
+ * operator's (docs/OPERATIONS.md, Stores).
+ */
+function postgresProblem(location: string, error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const said = e.message ?? String(error);
+  switch (e.code) {
+    case '3D000': {
+      const name = /database "([^"]+)"/.exec(said)?.[1] ?? 'NAME';
+      return `PostgreSQL at ${location}: ${said}: create it first (createdb ${name}, or CREATE DATABASE "${name}"); Shieldwall creates its tables, not the database`;
+    }
+    case '28P01':
+    case '28000':
+      return `PostgreSQL at ${location} refused the user: ${said}: check the user and password in SHIELDWALL_DATABASE_URL (and pg_hba.conf)`;
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ETIMEDOUT':
+      return `PostgreSQL at ${location} cannot be reached (${said}): is it running there? check the host and port of SHIELDWALL_DATABASE_URL`;
+    default:
+      return `PostgreSQL at ${location}: ${said}`;
+  }
+}
+
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one: name ours, so
   // that several nodes (or test runs) in one PostgreSQL database never see each other's.
   let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
-    migrationTableSchema = rows[0]?.schema;
-    if (!migrationTableSchema) throw new Error('PostgreSQL has no current schema: check search_path for the connecting user');
+    let row: { schema: string | null; search_path: string; may_create: boolean | null } | undefined;
+    try {
+      ({ rows: [row] } = await sql<{ schema: string | null; search_path: string; may_create: boolean | null }>`
+        select current_schema() as schema, current_setting('search_path') as search_path,
+               has_schema_privilege(current_schema(), 'CREATE') as may_create`.execute(store.db));
+    } catch (error) {
+      throw new Error(postgresProblem(store.location, error), { cause: error });
+    }
+    migrationTableSchema = row?.schema ?? undefined;
+    if (!migrationTableSchema) {
+      throw new Error(
+        `PostgreSQL at ${store.location}: no schema named by search_path (${row?.search_path ?? 'unset'}) exists: ` +
+          'create it (CREATE SCHEMA name AUTHORIZATION the_user) or name one that exists (?options=-c%20search_path%3Dname in SHIELDWALL_DATABASE_URL); Shieldwall creates its tables, not the database or the schema',
+      );
+    }
+    if (row?.may_create === false) {
+      throw new Error(`PostgreSQL at ${store.location}: the user may not create tables in schema '${migrationTableSchema}': GRANT CREATE ON SCHEMA ${migrationTableSchema} TO the user, or name a schema it owns`);
+    }
   }
   const migrator = new Migrator({
     db: store.db,
