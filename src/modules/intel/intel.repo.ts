@@ -561,9 +561,9 @@ const RANGE_SCAN_MAX_KEYS = 500;
 const WALK_CHUNK_MAX = 5000;
 
 /** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
-export type ListedVersion = StoredVersion & { id: string; is_current: number };
+export type ListedVersion = StoredVersion & { id: string; is_current: number; created: string | null; modified: string | null };
 
-const LISTED = [...STORED, 'id', 'is_current'] as const;
+const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
 
 /**
  * Candidate rows for a page, in date_added order: current rows of the readable access sets and
@@ -681,8 +681,8 @@ async function listedRows(store: Store, query: ListingQuery<ListedVersion>): Pro
   const rows = (await sqliteListing(store, store.sqlite, query, 'raw')) as ListedColumns[];
   const out = new Array<ListedVersion>(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const [seq, body, tlp, classification, releasability, createdByRef, accessKey, originMember, submitter, id, isCurrent] = rows[i]!;
-    out[i] = { seq, body, tlp, classification, releasability, created_by_ref: createdByRef, access_key: accessKey, origin_member: originMember, submitter, id, is_current: isCurrent };
+    const [seq, body, tlp, classification, releasability, createdByRef, accessKey, originMember, submitter, id, isCurrent, created, modified] = rows[i]!;
+    out[i] = { seq, body, tlp, classification, releasability, created_by_ref: createdByRef, access_key: accessKey, origin_member: originMember, submitter, id, is_current: isCurrent, created, modified };
   }
   return out;
 }
@@ -700,6 +700,8 @@ type ListedColumns = [
   submitter: string | null,
   id: string,
   isCurrent: number,
+  created: string | null,
+  modified: string | null,
 ];
 
 /** The marking columns of the current rows of these ids (several for an observable held in copies). */

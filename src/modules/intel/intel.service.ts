@@ -273,6 +273,8 @@ export interface ObjectPage {
   objects: StixObject[];
   /** With ListInput.raw: the JSON text of each object as the actor may see it. */
   bodies?: string[];
+  /** With ListInput.manifest: the id and version (modified, else created, else null) of each object as the actor may see it. */
+  manifest?: Array<{ id: string; version: string | null }>;
   /** date_added of each object, in microseconds since the epoch (its seq). */
   dateAdded: number[];
   next: string | undefined;
@@ -516,6 +518,8 @@ export interface ListInput {
   addedAfterMicros?: number;
   /** Return the objects as JSON text (ObjectPage.bodies), not parsed. */
   raw?: boolean;
+  /** Return only each object's id and version (ObjectPage.manifest): bodies are parsed only where a granular marking may hide a part. */
+  manifest?: boolean;
   /** For tests: force one way of paging through the store (see repo.listCurrent). */
   strategy?: 'ranges' | 'walk';
   types?: string[];
@@ -536,6 +540,11 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+
+/** The version of an object as it is stored in the created and modified columns: modified, else created. */
+function versionOf(object: StixObject): string | null {
+  return typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : null;
+}
 
 /** Does the object, as the reader sees it, still hold the text searched for (as listCurrent compares labels)? */
 function stillMatches(object: StixObject, q: string): boolean {
@@ -586,6 +595,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   let after = input.cursor || input.addedAfterMicros !== undefined ? Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) : undefined;
   const objects: StixObject[] = [];
   const bodies: string[] = [];
+  const manifest: Array<{ id: string; version: string | null }> = [];
   const dateAdded: number[] = [];
   const reads: string[] = [];
   let more = false;
@@ -601,7 +611,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
       if (input.within && !input.within(access)) continue;
       if (current && Number(row.is_current) !== 1 && !canReadVersion(actor, access, current.get(row.id) ?? [])) continue;
       // Past a full page, one more object the reader may see only says that there is more (it is not read).
-      const seen = await visibleRow(ctx, actor, row, full ? undefined : reads, input.raw === true);
+      const seen = await visibleRow(ctx, actor, row, full ? undefined : reads, input.raw === true || input.manifest === true);
       if (!seen) continue;
       // What a granular marking hides is not searched: the text must be in what the reader sees.
       if (input.q && seen.redacted && !stillMatches(seen.object!, input.q)) continue;
@@ -610,6 +620,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
         break;
       }
       if (input.raw) bodies.push(seen.text!);
+      else if (input.manifest) manifest.push({ id: row.id, version: seen.object ? versionOf(seen.object) : (row.modified ?? row.created) });
       else objects.push(seen.object!);
       dateAdded.push(Number(row.seq));
     }
@@ -622,6 +633,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   return {
     objects,
     ...(input.raw ? { bodies } : {}),
+    ...(input.manifest ? { manifest } : {}),
     dateAdded,
     next: more && last !== undefined ? encodeCursor(last) : undefined,
     // The last page of a listing covers the unreadable rows after its last object too.

@@ -198,16 +198,17 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         ...(ids ? { ids } : {}),
         ...(q['match[type]'] ? { types: list(q['match[type]'])! } : {}),
         versions,
-        // Objects are passed on as stored (or as redacted): not parsed and serialised again.
-        ...(mode === 'objects' ? { raw: true } : {}),
+        // Objects are passed on as stored (or as redacted): not parsed and serialised again. A
+        // manifest or version list takes each version from the stored columns, not the body.
+        ...(mode === 'objects' ? { raw: true } : { manifest: true }),
       });
-      const count = page.bodies?.length ?? page.objects.length;
+      const count = page.bodies?.length ?? page.manifest?.length ?? page.objects.length;
       if (request.params.object && count === 0) {
         // 404 when the object (or the versions asked for) is not in the collection for the caller.
         // When it is and only added_after or next leave nothing, the answer is an empty envelope
         // (sections 5.6 and 5.8.1): a client polling an object must not read "deleted" there.
         const narrowed = q.added_after !== undefined || q.next !== undefined;
-        const there = narrowed && (await service.getObjects(ctx, request.principal!, request.params.collection, { ids: [request.params.object], versions, limit: 1 })).objects.length > 0;
+        const there = narrowed && (await service.getObjects(ctx, request.principal!, request.params.collection, { ids: [request.params.object], versions, limit: 1, manifest: true })).manifest!.length > 0;
         if (!there) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
       }
       if (page.dateAdded.length > 0) {
@@ -222,13 +223,14 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         const head = more ? `{"more":true,"next":${JSON.stringify(page.next)},"objects":[` : '{"objects":[';
         return reply.type(service.TAXII_MEDIA_TYPE).send(envelopeBytes(head, page.bodies));
       }
-      if (mode === 'versions') return reply.send({ ...(more ? { more } : {}), versions: page.objects.map((o, i) => service.taxiiVersion(o, page.dateAdded[i]!)) });
+      const manifest = page.manifest!;
+      if (mode === 'versions') return reply.send({ ...(more ? { more } : {}), versions: manifest.map((entry) => entry.version) });
       return reply.send({
         ...paging,
-        objects: page.objects.map((o, i) => ({
-          id: o.id,
+        objects: manifest.map((entry, i) => ({
+          id: entry.id,
           date_added: service.taxiiTimestamp(page.dateAdded[i]!),
-          version: service.taxiiVersion(o, page.dateAdded[i]!),
+          version: entry.version,
           media_type: service.STIX_MEDIA_TYPE,
         })),
       });

@@ -131,11 +131,15 @@ export interface ObjectsQuery {
   types?: string[];
   /** The objects as JSON text (ObjectsPage.bodies) rather than parsed. */
   raw?: boolean;
+  /** Only the id and TAXII version of each object (ObjectsPage.manifest), for manifests and version lists. */
+  manifest?: boolean;
 }
 
 export interface ObjectsPage {
   objects: StixObject[];
   bodies?: string[];
+  /** With ObjectsQuery.manifest: each object's id and TAXII version: modified, else created, else when it was added. */
+  manifest?: Array<{ id: string; version: string }>;
   dateAdded: number[];
   next: string | undefined;
 }
@@ -153,8 +157,10 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.versions ? { versions: query.versions } : {}),
     ...(view.within ? { within: view.within } : {}),
     ...(query.raw ? { raw: true } : {}),
+    ...(query.manifest ? { manifest: true } : {}),
   });
-  return { objects: page.objects, ...(page.bodies ? { bodies: page.bodies } : {}), dateAdded: page.dateAdded, next: page.next };
+  const manifest = page.manifest?.map((entry, i) => ({ id: entry.id, version: entry.version ?? taxiiTimestamp(page.dateAdded[i]!) }));
+  return { objects: page.objects, ...(page.bodies ? { bodies: page.bodies } : {}), ...(manifest ? { manifest } : {}), dateAdded: page.dateAdded, next: page.next };
 }
 
 /** Status resources are kept for a week (TAXII asks for at least 24 hours). */
@@ -180,11 +186,6 @@ export interface Status {
 
 function ownerOf(actor: Principal): string {
   return `${actor.kind}:${actor.userName ?? actor.name}`;
-}
-
-/** The TAXII version of an object: modified, else created, else when it was added. */
-export function taxiiVersion(object: StixObject, dateAdded: number): string {
-  return typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : taxiiTimestamp(dateAdded);
 }
 
 

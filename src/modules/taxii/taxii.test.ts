@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { indicator, malware } from '../../../test/support/factories.js';
+import { indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
@@ -119,6 +119,26 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(manifest.objects.map((m) => m.id), objects.filter((o) => o.type === 'malware').map((o) => o.id));
       assert.equal(manifest.objects[0]!.version, objects[0]!.modified);
       assert.equal(manifest.objects[0]!.media_type, 'application/stix+json;version=2.1');
+    });
+
+    it('5.3 / 5.6 / 5.8: a manifest or version record gives the version of the object as the caller reads it: modified, else created, else date_added', async () => {
+      const secretFra = 'marking-definition--7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9';
+      const address = ipv4('203.0.113.77', { object_marking_refs: [TLP2_MARKING_IDS.green] });
+      const statement = { type: 'marking-definition', spec_version: '2.1', id: 'marking-definition--0c3b9a4e-57d1-4f6b-8a2e-5d9c1e7f3a10', created: '2024-02-02T02:02:02.222Z', definition_type: 'statement', definition: { statement: 'Copyright the test alliance' } };
+      const partly = indicator({ modified: '2024-03-03T03:03:03.333Z', description: 'only for FRA at SECRET', granular_markings: [{ marking_ref: secretFra, selectors: ['description'] }] });
+      const revised = indicator({ modified: '2024-04-04T04:04:04.444Z' });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [address, statement, partly, revised]);
+      for (const sent of [address, statement, partly, revised]) {
+        const read = await get(`${collection}/objects/${sent.id}/`);
+        assert.equal(read.statusCode, 200, `${sent.id} is readable`);
+        const seen = (read.json() as { objects: StixObject[] }).objects[0]!;
+        const added = read.headers['x-taxii-date-added-first'] as string;
+        const expected = typeof seen.modified === 'string' ? seen.modified : typeof seen.created === 'string' ? seen.created : added;
+        const records = (await get(`${collection}/manifest/?match[id]=${sent.id}`)).json() as { objects: Array<{ id: string; date_added: string; version: string }> };
+        assert.deepEqual(records.objects.map((r) => [r.id, r.date_added, r.version]), [[sent.id, added, expected]], `manifest of ${sent.type}`);
+        const versions = (await get(`${collection}/objects/${sent.id}/versions/`)).json() as { versions: string[] };
+        assert.deepEqual(versions.versions, [expected], `versions of ${sent.type}`);
+      }
     });
 
     it('5.3: objects come as stored, except the parts a granular marking hides from the caller', async () => {
