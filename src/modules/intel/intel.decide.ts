@@ -10,7 +10,7 @@ import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import { accessOfColumns, canRead, canVersion, canWrite, isCreator, type Ownership } from '../../policy/rule.js';
+import { accessOfColumns, canRead, canVersion, canWrite, isCreator, submitterOf, type Ownership } from '../../policy/rule.js';
 import { canonicalJson } from '../../stix/sco-id.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
@@ -69,6 +69,11 @@ function ownershipOf(current: repo.StoredCurrent): Ownership {
   return { createdByRef: current.created_by_ref, originMember: current.origin_member, submitter: current.submitter };
 }
 
+/** Whether a stored current row is the copy `submitter` wrote of the same value under the same markings. */
+function sameCopy(current: repo.StoredCurrent, row: NewVersion, submitter: string): boolean {
+  return current.submitter === submitter && current.tlp === row[ROW_TLP] && current.classification === row[ROW_CLASSIFICATION] && current.releasability === row[ROW_RELEASABILITY];
+}
+
 function mentionsAny(body: string, ids: ReadonlySet<string>): boolean {
   // A body that spells a reference with escapes is recomputed in any case.
   if (body.includes('\\')) return true;
@@ -86,6 +91,7 @@ export async function decideRows(
 ): Promise<repo.Verdict[]> {
   const verdicts: repo.Verdict[] = new Array(rows.length);
   const events: audit.AuditEvent[] = [];
+  const submitter = submitterOf(actor);
 
   // 1. Marking-definitions: the first accepted definition of an id stands (STIX 2.1 section
   //    7.2.1: marking definitions cannot be versioned). Decided first, so that the objects of the
@@ -168,7 +174,9 @@ export async function decideRows(
       // An observable (STIX 2.1 section 3.6: not versioned; its id derives from its value). One
       // the writer may not read is kept as one more copy under the writer's markings: the
       // answer is the same as for a value the node does not hold, and nothing sent is dropped.
-      if (!readable) verdicts[i] = 'copy';
+      // The writer's own copy under the same markings, sent again, is a duplicate (even when
+      // those markings keep it from the writer), so that resending a feed adds nothing.
+      if (!readable && !known.current.some((current) => sameCopy(current, row, submitter))) verdicts[i] = 'copy';
       continue;
     }
     let newest = known.current[0]!;

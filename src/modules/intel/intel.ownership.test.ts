@@ -257,6 +257,21 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(outcomes(await post(intruder, [absent, probe])), ['duplicate', 'duplicate']);
       });
 
+      it('keeps one copy of an observable its writer marked beyond its own reach, however often it is sent', async () => {
+        // The intruder (UNCLASSIFIED, member OTH) may write for another member's eyes only; it
+        // may not read that back, and a resend must not add a copy each time (section 3.6: one
+        // value, one id).
+        const theirsOnly = handlingMarkingDefinition({ id: markingId(), created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: [TEST_MEMBER] });
+        const value = { type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--1d6b1c1a-7f0e-5d41-9e3c-0a0b0c0d0e03', value: '192.0.2.79', object_marking_refs: [theirsOnly.id] };
+        assert.deepEqual(outcomes(await post(intruder, [theirsOnly, value])), ['accepted', 'accepted']);
+        assert.equal(await read(intruder, value.id), undefined, 'the writer may not read it back');
+        assert.deepEqual(await read(owner, value.id), value);
+        assert.deepEqual(outcomes(await post(intruder, [theirsOnly, value])), ['duplicate', 'duplicate']);
+        assert.deepEqual(outcomes(await post(intruder, [value])), ['duplicate']);
+        const rows = await node.ctx.store.db.selectFrom('stix_objects').select(['seq']).where('id', '=', value.id).execute();
+        assert.equal(rows.length, 1, 'one stored copy');
+      });
+
       it('answers a denied read as fast as an absent id', async () => {
         const hidden = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.red] });
         await post(owner, [hidden]);
