@@ -101,24 +101,38 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Waits until the node's detection index is built (GET /api/v1/detect/status says ready). */
-async function detectionIndexBuilt(node: NodeProcess, caFile: string): Promise<void> {
+/** GET on a node's own API over HTTPS, as its bootstrap administrator. */
+function nodeApi(node: NodeProcess, caFile: string): { get(path: string): Promise<{ status: number; text: string }>; close(): Promise<void> } {
   const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+  return {
+    get: async (path) => {
+      const response = await request(`${node.url}${path}`, { dispatcher: agent, headers: { authorization: `Bearer ${node.token}` } });
+      return { status: response.statusCode, text: await response.body.text() };
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Waits until the node's detection index is built (GET /api/v1/detect/status says ready). */
+async function detectionIndexBuilt(node: NodeProcess, api: ReturnType<typeof nodeApi>): Promise<void> {
   const started = performance.now();
-  try {
-    for (;;) {
-      const response = await request(`${node.url}/api/v1/detect/status`, { dispatcher: agent, headers: { authorization: `Bearer ${node.token}` } });
-      const text = await response.body.text();
-      if (response.statusCode === 200 && (JSON.parse(text) as { ready: boolean }).ready) return;
-      // Generous: a loaded machine builds the index of a million indicators in well under this.
-      if (performance.now() - started > 600_000) {
-        throw new Error(`node A did not build its detection index within 10 minutes (last answer ${response.statusCode} ${text.slice(0, 200)}); its last log lines:\n${node.output().split('\n').slice(-20).join('\n')}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+  for (;;) {
+    const answer = await api.get('/api/v1/detect/status');
+    if (answer.status === 200 && (JSON.parse(answer.text) as { ready: boolean }).ready) return;
+    // Generous: a loaded machine builds the index of a million indicators in well under this.
+    if (performance.now() - started > 600_000) {
+      throw new Error(`node A did not build its detection index within 10 minutes (last answer ${answer.status} ${answer.text.slice(0, 200)}); its last log lines:\n${node.output().split('\n').slice(-20).join('\n')}`);
     }
-  } finally {
-    await agent.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** CPU seconds the node's process has used (user and system), from its /metrics. */
+async function nodeCpuSeconds(api: ReturnType<typeof nodeApi>): Promise<number> {
+  const { text } = await api.get('/metrics');
+  const match = /^shieldwall_process_cpu_seconds_total (\S+)$/m.exec(text);
+  if (!match) throw new Error('node A\'s /metrics gives no shieldwall_process_cpu_seconds_total');
+  return Number(match[1]);
 }
 
 const nodeA = { dir: path.join(workDir, 'a'), env: {} as Record<string, string>, process: undefined as NodeProcess | undefined };
@@ -203,13 +217,18 @@ try {
   nodeA.process = await startNodeProcess(nodeA.env);
   // A node builds its detection index from every stored indicator once it listens: measured
   // while that runs, reads would share the CPU with it. Read once the node has started.
-  await detectionIndexBuilt(nodeA.process, path.join(pki, 'ca.crt'));
+  const apiA = nodeApi(nodeA.process, path.join(pki, 'ca.crt'));
+  await detectionIndexBuilt(nodeA.process, apiA);
   const reader = new TaxiiClient({
     apiRoot: `${nodeA.process.url}/taxii2/intel/`,
     tls: { cert: readFileSync(path.join(bDir, 'node.crt'), 'utf8'), key: readFileSync(path.join(bDir, 'node.key'), 'utf8'), ca: readFileSync(path.join(pki, 'ca.crt'), 'utf8') },
   });
   log(`(c) one TAXII client pages through ${total.toLocaleString('en')} objects`);
   let read = 0;
+  // CPU time per object read, of the node and of the client: the machine's load weighs less on
+  // it than on objects per second.
+  const nodeCpuBefore = await nodeCpuSeconds(apiA);
+  const clientCpuBefore = process.cpuUsage();
   started = performance.now();
   lastLog = started;
   for await (const page of reader.objects('intel', { limit: 1000 })) {
@@ -220,6 +239,10 @@ try {
     }
   }
   const readSeconds = (performance.now() - started) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  results.readNodeCpuUs = ((await nodeCpuSeconds(apiA)) - nodeCpuBefore) * 1e6 / read;
+  results.readClientCpuUs = (clientCpu.user + clientCpu.system) / read;
+  await apiA.close();
   await reader.close();
   if (read !== total) throw new Error(`the client read ${read} of ${total} objects`);
   results.read = read / readSeconds;
@@ -284,7 +307,8 @@ try {
   log(`| (a) catch-up, ${catchupCount.toLocaleString('en')} objects pulled over TAXII + mTLS | >= 20,000 objects/s | ${f(results.catchup)} objects/s | ${f(results.catchupBaseline!)} objects/s (local ingest of the same objects from a file) | ${(results.catchup / results.catchupBaseline!).toFixed(2)} |`);
   log(`| (b) propagation to all entitled nodes, hub-and-spoke (${samples} samples) | p95 <= 1,000 ms | p50 ${results.p50!.toFixed(0)} ms, p95 ${results.p95!.toFixed(0)} ms, max ${results.max!.toFixed(0)} ms | p95 ${results.localP95!.toFixed(0)} ms (readable on the publishing node) | ${(results.p95! / results.localP95!).toFixed(1)} |`);
   log(`| (c) TAXII GET objects, one client, ${total.toLocaleString('en')} stored | >= 50,000 objects/s | ${f(results.read)} objects/s | ${f(results.readBaseline!)} objects/s (JSON.parse) | ${(results.read / results.readBaseline!).toFixed(2)} |`);
-  process.stdout.write(`${JSON.stringify({ catchup_objects_per_s: Math.round(results.catchup), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read })}\n`);
+  log(`(c) CPU per object read: node ${results.readNodeCpuUs!.toFixed(2)} us, client ${results.readClientCpuUs!.toFixed(2)} us`);
+  process.stdout.write(`${JSON.stringify({ catchup_objects_per_s: Math.round(results.catchup), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read, taxii_read_node_cpu_us_per_object: Number(results.readNodeCpuUs!.toFixed(2)), taxii_read_client_cpu_us_per_object: Number(results.readClientCpuUs!.toFixed(2)) })}\n`);
 } finally {
   if (nodeA.process) {
     nodeA.process.child.kill('SIGTERM');
