@@ -88,7 +88,7 @@ for (const dialect of DIALECTS) {
           if (!testStore) await store.close();
         }
         const broken = await runCli(['audit', 'verify'], env);
-        assert.equal(broken.code, 4, broken.stdout);
+        assert.equal(broken.code, 4, `${broken.stdout}${broken.stderr}`);
         assert.match(broken.stderr, new RegExp(`ends at entry ${head - 1}.*holds entry ${head}.*removed`));
       } finally {
         await local.cleanup();

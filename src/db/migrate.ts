@@ -89,6 +89,9 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
           'create it (CREATE SCHEMA name AUTHORIZATION the_user) or name one that exists (?options=-c%20search_path%3Dname in SHIELDWALL_DATABASE_URL); Shieldwall creates its tables, not the database or the schema',
       );
     }
+    // Already migrated (every start but the first): nothing to ask Kysely's migrator, which
+    // introspects every table of every schema in the database to find its own.
+    if (await allApplied(store, migrationTableSchema)) return [];
     if (row?.may_create === false) {
       throw new Error(`PostgreSQL at ${store.location}: the user may not create tables in schema '${migrationTableSchema}': GRANT CREATE ON SCHEMA ${migrationTableSchema} TO the user, or name a schema it owns`);
     }
@@ -98,10 +101,26 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
     provider: new StaticProvider(store.dialect),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     const failed = results?.find((r) => r.status === 'Error');
+    // That introspection fails when another schema of the database is dropped meanwhile
+    // (3F000 naming a schema not ours); no migration of ours ran: ask again.
+    const gone = (error as { code?: string }).code === '3F000' && !String((error as Error).message).includes(`"${migrationTableSchema}"`);
+    if (!failed && gone && attempt < 5) continue;
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`);
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether every migration is recorded in the schema's Kysely bookkeeping table (PostgreSQL). */
+async function allApplied(store: Store, schema: string): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, 'kysely_migration')}`.execute(store.db);
+    const applied = new Set(rows.map((r) => r.name));
+    return Object.keys(MIGRATIONS).every((name) => applied.has(name));
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return false; // no bookkeeping table yet: a new store
+    throw new Error(postgresProblem(store.location, error), { cause: error });
+  }
 }
