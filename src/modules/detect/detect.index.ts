@@ -15,7 +15,7 @@
 import { compilePattern, parsePattern, type CompiledPattern } from '../../stix/pattern/index.js';
 import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
 import { KeyFilter, maskInto } from './detect.filter.js';
-import { describeUnanchored, type UnanchoredPattern } from './detect.unanchored.js';
+import { describeUnanchored, forgetUnanchored, GramCounts, type UnanchoredPattern } from './detect.unanchored.js';
 import type { Cidr, ObservableKind } from './observable.js';
 
 /** What the index needs of one stored indicator version. */
@@ -150,6 +150,8 @@ export class DetectIndex {
   readonly #compiled = new Map<number, CompiledPattern>();
   /** Slots whose pattern no value anchors, with what reader threads need to evaluate it. */
   readonly #unanchored = new Map<number, UnanchoredPattern>();
+  /** The grams of their literals, counted: where each new one is best filed. */
+  readonly #unanchoredGrams = new GramCounts();
   #unanchoredVersion = 0;
   #dead = 0;
   /**
@@ -220,7 +222,7 @@ export class DetectIndex {
     if (!indicator.simple && indicator.pattern) {
       this.#sources.set(slot, record.pattern);
       if (!indicator.anchored) {
-        this.#unanchored.set(slot, describeUnanchored(indicator.pattern, record.pattern, record.specVersion));
+        this.#unanchored.set(slot, describeUnanchored(indicator.pattern, record.pattern, record.specVersion, this.#unanchoredGrams));
         this.#unanchoredVersion = ++unanchoredVersions;
       }
     }
@@ -307,7 +309,12 @@ export class DetectIndex {
     this.#flags.data[slot]! &= ~ALIVE;
     this.#sources.delete(slot);
     this.#compiled.delete(slot);
-    if (this.#unanchored.delete(slot)) this.#unanchoredVersion = ++unanchoredVersions;
+    const unanchored = this.#unanchored.get(slot);
+    if (unanchored !== undefined) {
+      this.#unanchored.delete(slot);
+      forgetUnanchored(unanchored, this.#unanchoredGrams);
+      this.#unanchoredVersion = ++unanchoredVersions;
+    }
     this.#dead++;
     return true;
   }

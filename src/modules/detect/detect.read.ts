@@ -454,11 +454,11 @@ class ReaderPool {
 }
 
 type Pending =
-  | { readonly kind: 'run'; readonly result: Promise<RunResult>; readonly end: number; done: boolean }
+  | { readonly kind: 'run'; readonly result: Promise<RunResult>; readonly offset: number; readonly end: number; done: boolean }
   | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
 
-function pendingRun(result: Promise<RunResult>, end: number, done: boolean): Pending {
-  const entry = { kind: 'run' as const, result, end, done };
+function pendingRun(result: Promise<RunResult>, offset: number, end: number, done: boolean): Pending {
+  const entry = { kind: 'run' as const, result, offset, end, done };
   if (!done) void result.then(() => (entry.done = true), () => (entry.done = true));
   return entry;
 }
@@ -468,9 +468,10 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
   const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } }, runsTypeScript ? await bundledWorker() : undefined);
   const cutter = new RunCutter(options.runBytes ?? RUN_BYTES, maxLineBytes);
   const pending: Pending[] = [];
-  // Runs in the threads' hands, and those read here meanwhile, waiting behind them: a thread
-  // slower than this one (still warming up, or given less of the CPU) holds back little.
-  const maxPending = threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE;
+  // Bytes of the runs in the threads' hands, and of those read here meanwhile, waiting behind
+  // them: a thread slower than this one (still warming up, or given less of the CPU) holds back
+  // little. Counted in bytes, not runs: this thread reads slices much smaller than a run.
+  const maxPendingBytes = (threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE) * (options.runBytes ?? RUN_BYTES);
   let line = 1;
   let localReader: LineRunReader | undefined;
   const onError = options.onError;
@@ -490,10 +491,10 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const end = piece.offset + piece.bytes.length;
     const here = (bytes: Buffer, offset: number) => {
       localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes });
-      pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter, unanchored: unanchored ?? null })), offset + bytes.length, true));
+      pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter, unanchored: unanchored ?? null })), offset, offset + bytes.length, true));
     };
     if (options.readHere === false) {
-      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), end, false));
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
       return false;
     }
     if (!pool.hasRoom) {
@@ -512,13 +513,13 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const share = pool.nextShare;
     const cut = share < 1 ? piece.bytes.indexOf(0x0a, Math.floor(piece.bytes.length * share)) + 1 : 0;
     if (cut <= 0 || cut >= piece.bytes.length) {
-      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), end, false));
+      pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
       return false;
     }
     // Copied out: the part sent is moved to the thread with its whole buffer.
     const first = Buffer.allocUnsafeSlow(cut);
     piece.bytes.copy(first, 0, 0, cut);
-    pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset + cut, false));
+    pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset, piece.offset + cut, false));
     here(piece.bytes.subarray(cut), piece.offset + cut);
     return true;
   };
@@ -545,7 +546,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
       // After a run read here, the threads' messages are let in (results, a thread ready).
       if (dispatch(piece, at)) await new Promise<void>((resolve) => setImmediate(resolve));
       // Runs already read go out at once; past the window, the oldest is waited for.
-      while (pending.length > 0 && (pending.length >= maxPending || pending[0]!.kind === 'oversized' || pending[0]!.done)) yield* settle(pending.shift()!);
+      while (pending.length > 0 && (pending[pending.length - 1]!.end - pending[0]!.offset >= maxPendingBytes || pending[0]!.kind === 'oversized' || pending[0]!.done)) yield* settle(pending.shift()!);
     }
     cutter.pieces.length = 0;
   }

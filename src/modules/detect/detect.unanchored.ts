@@ -7,8 +7,9 @@
  *   (detect.observation.ts); a pattern none of whose types it holds cannot be touched;
  * - by a required literal: a LIKE constant, or the literal run a MATCHES expression cannot do
  *   without, must occur in some value of the event. Per `[...]`, one such literal is filed under
- *   one gram of it (8 characters, or 4 or 3: the one the fewest of the set's literals share); an
- *   event's values are scanned once with a rolling hash of each gram length in use, a bit
+ *   one gram of it (8 characters, or 4 or 3: the one the fewest of the index's literals share,
+ *   chosen when the pattern is indexed); an event's values are scanned once with a rolling hash
+ *   of each gram length in use, a bit
  *   table dismisses almost every position, and a position that passes is checked by comparing
  *   the literal itself there.
  *
@@ -32,6 +33,11 @@ export interface UnanchoredPattern {
   readonly types: number;
   /** Per `[...]`, the literals it needs (each of them); undefined when some `[...]` needs none. */
   readonly literals: ReadonlyArray<readonly string[]> | undefined;
+  /**
+   * Per `[...]`, where it is filed: the literal (its position in that `[...]`'s literals) and the
+   * offset of the gram in it (see GramCounts), two numbers per `[...]`.
+   */
+  readonly anchors: readonly number[] | undefined;
 }
 
 /** The unanchored patterns of an index at one moment, as sent to reader threads. */
@@ -221,15 +227,53 @@ function patternTypes(expr: ObservationExpression | ComparisonExpression, out: S
   }
 }
 
-/** What the set needs of a parsed unanchored pattern (the parsed form itself is not kept). */
-export function describeUnanchored(pattern: Pattern, source: string, specVersion: '2.0' | '2.1'): UnanchoredPattern {
+/**
+ * What the set needs of a parsed unanchored pattern (the parsed form itself is not kept): its
+ * types, its literals, and the gram each `[...]` is filed under, chosen with `counts` (the
+ * literals of the patterns described so far, this one's included: see GramCounts). Without
+ * counts, by length and commonness alone.
+ */
+export function describeUnanchored(pattern: Pattern, source: string, specVersion: '2.0' | '2.1', counts?: GramCounts): UnanchoredPattern {
   const names = new Set<string>();
   patternTypes(pattern.expression, names);
   let types = 0;
   for (const type of names) types |= TYPE_BIT.get(type) ?? 0;
   const leaves: string[][] = [];
   const literals = types !== 0 && patternLiterals(pattern.expression, leaves) ? leaves : undefined;
-  return { source, specVersion, types, literals };
+  if (literals === undefined) return { source, specVersion, types, literals, anchors: undefined };
+  if (counts) for (const leaf of literals) for (const literal of leaf) counts.addLiteral(literal);
+  const anchors: number[] = [];
+  for (const leaf of literals) {
+    let bestCost = Infinity;
+    let bestLiteral = 0;
+    let bestAt = 0;
+    leaf.forEach((literal, l) => {
+      const length = gramLength(literal);
+      const leaving = leavingWeight(length);
+      let h = gramHash(literal, 0, length);
+      for (let at = 0; ; at++) {
+        // Shared first; the length and commonness (from -0.4 to 6) between grams shared alike.
+        const cost = (counts?.get(h) ?? 1) * 8 + (MAX_GRAM - length);
+        if (cost - 0.4 < bestCost) {
+          const total = cost + gramCommonness(literal, at, length);
+          if (total < bestCost) {
+            bestCost = total;
+            bestLiteral = l;
+            bestAt = at;
+          }
+        }
+        if (at + length >= literal.length) break;
+        h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
+      }
+    });
+    anchors.push(bestLiteral, bestAt);
+  }
+  return { source, specVersion, types, literals, anchors };
+}
+
+/** Takes a described pattern's literals out of the counts (the pattern left the set). */
+export function forgetUnanchored(pattern: UnanchoredPattern, counts: GramCounts): void {
+  for (const leaf of pattern.literals ?? []) for (const literal of leaf) counts.removeLiteral(literal);
 }
 
 /** Compiles a pattern the set was given as text (parsed once already, when it was indexed). */
@@ -242,6 +286,73 @@ function compileSource(pattern: UnanchoredPattern): CompiledPattern | undefined 
 function comparedText(value: string): string {
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return value.normalize('NFC');
   return value;
+}
+
+/**
+ * How many literals of a set of unanchored patterns hold each gram (by its hash: a collision only
+ * makes a gram look more shared than it is), so that each pattern is filed under the part of its
+ * literals the fewest others share: '.example.net' or '/panel.php', common to thousands of
+ * patterns, are never chosen while a rarer part exists. The index keeps one, current with its
+ * patterns; typed arrays with open addressing (a gram once seen keeps its place, at zero).
+ */
+export class GramCounts {
+  #keys = new Int32Array(1024);
+  #counts = new Int32Array(1024);
+  #used = new Uint8Array(1024);
+  #size = 0;
+
+  #slot(hash: number): number {
+    const mask = this.#keys.length - 1;
+    let at = Math.imul(hash, 0x9e3779b1) >>> (Math.clz32(mask));
+    while (this.#used[at] !== 0 && this.#keys[at] !== hash) at = (at + 1) & mask;
+    return at;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const counts = this.#counts;
+    const used = this.#used;
+    this.#keys = new Int32Array(keys.length * 2);
+    this.#counts = new Int32Array(keys.length * 2);
+    this.#used = new Uint8Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (used[i] === 0) continue;
+      const at = this.#slot(keys[i]!);
+      this.#keys[at] = keys[i]!;
+      this.#counts[at] = counts[i]!;
+      this.#used[at] = 1;
+    }
+  }
+
+  #change(literal: string, by: number): void {
+    const length = gramLength(literal);
+    const leaving = leavingWeight(length);
+    let h = gramHash(literal, 0, length);
+    for (let at = 0; ; at++) {
+      if (this.#size * 2 >= this.#keys.length) this.#grow();
+      const slot = this.#slot(h);
+      if (this.#used[slot] === 0) {
+        this.#used[slot] = 1;
+        this.#keys[slot] = h;
+        this.#size++;
+      }
+      this.#counts[slot]! += by;
+      if (at + length >= literal.length) break;
+      h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
+    }
+  }
+
+  addLiteral(literal: string): void {
+    this.#change(literal, 1);
+  }
+
+  removeLiteral(literal: string): void {
+    this.#change(literal, -1);
+  }
+
+  get(hash: number): number {
+    return this.#counts[this.#slot(hash)]!;
+  }
 }
 
 /** Literals of one gram length, filed by the rolling hash of their chosen gram. */
@@ -310,58 +421,21 @@ export class UnanchoredSet {
   }
 
   /**
-   * Files every [...] of a pattern with literals under one gram of one of its literals (see
-   * gramLength): the gram the fewest of the set's literals contain, then the longest, then the
-   * one least likely in logs. A pattern shares its common
-   * parts ('/panel.php', '.example.net') with many others, and those are never chosen while a
-   * rarer part exists. A pattern with a [...] that needs no literal is evaluated by type alone.
+   * Files every [...] of a pattern with literals under its anchor (describeUnanchored). A pattern
+   * with a [...] that needs no literal is evaluated by type alone.
    */
   #fileAll(): void {
-    // How many literals of the set hold each gram, by its hash (a collision only makes a gram
-    // look more shared than it is).
-    const shared = new Map<number, number>();
-    for (const pattern of this.#patterns) {
-      if (pattern.types === 0 || pattern.literals === undefined) continue;
-      for (const literals of pattern.literals) {
-        for (const literal of literals) {
-          const length = gramLength(literal);
-          const leaving = leavingWeight(length);
-          let h = gramHash(literal, 0, length);
-          for (let at = 0; ; at++) {
-            shared.set(h, (shared.get(h) ?? 0) + 1);
-            if (at + length >= literal.length) break;
-            h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
-          }
-        }
-      }
-    }
-    const chosen: Array<{ pattern: number; literal: string; at: number; length: number; hash: number }> = [];
+    const chosen: Array<{ pattern: number; literal: string; at: number; length: number }> = [];
     this.#patterns.forEach((pattern, i) => {
       if (pattern.types === 0) return;
-      if (pattern.literals === undefined) {
+      if (pattern.literals === undefined || pattern.anchors === undefined) {
         this.#byType.push(i);
         return;
       }
-      for (const literals of pattern.literals) {
-        let best: { pattern: number; literal: string; at: number; length: number; hash: number } | undefined;
-        let bestCost = Infinity;
-        for (const literal of literals) {
-          const length = gramLength(literal);
-          const leaving = leavingWeight(length);
-          let h = gramHash(literal, 0, length);
-          for (let at = 0; ; at++) {
-            // Shared first; the length and commonness (a few units at most) between grams shared alike.
-            const cost = shared.get(h)! * 8 + (MAX_GRAM - length) + gramCommonness(literal, at, length);
-            if (cost < bestCost) {
-              best = { pattern: i, literal, at, length, hash: h };
-              bestCost = cost;
-            }
-            if (at + length >= literal.length) break;
-            h = (Math.imul(h - Math.imul(literal.charCodeAt(at), leaving), BASE) + literal.charCodeAt(at + length)) | 0;
-          }
-        }
-        chosen.push(best!);
-      }
+      pattern.literals.forEach((leaf, j) => {
+        const literal = leaf[pattern.anchors![2 * j]!]!;
+        chosen.push({ pattern: i, literal, at: pattern.anchors![2 * j + 1]!, length: gramLength(literal) });
+      });
     });
     const perLength = new Map<number, number>();
     for (const { length } of chosen) perLength.set(length, (perLength.get(length) ?? 0) + 1);
@@ -371,11 +445,11 @@ export class UnanchoredSet {
       tables.set(length, table);
       this.#tables.push(table);
     }
-    for (const { pattern, literal, at, length, hash } of chosen) {
+    for (const { pattern, literal, at, length } of chosen) {
       const id = this.#literalTexts.length;
       this.#literalTexts.push(literal);
       const types = this.#patterns[pattern]!.types;
-      tables.get(length)!.file(hash, pattern, id, at, types);
+      tables.get(length)!.file(gramHash(literal, at, length), pattern, id, at, types);
       this.#tableTypes |= types;
     }
   }
