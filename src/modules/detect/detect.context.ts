@@ -150,12 +150,7 @@ export async function contextOf(ctx: AppContext, actor: Principal, ids: string[]
   const second = hopIds.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', hopIds)).objects.filter((r) => SECOND_HOP.has(str(r['relationship_type']) ?? '') && CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   // The related objects themselves, as the reader may see them: one the reader may not read is left out.
   const targets = [...new Set([...hopIds, ...second.map((r) => r['target_ref'] as string)])];
-  const known = new Map<string, StixObject>();
-  for (let i = 0; i < targets.length; i += 500) {
-    const ids = targets.slice(i, i + 500);
-    const page = await intel.listObjects(ctx, actor, { ids, limit: ids.length });
-    for (const object of page.objects) known.set(object.id, object);
-  }
+  const known = await intel.objectsByIds(ctx, actor, targets);
   const bySource = new Map<string, StixObject[]>();
   for (const r of second) {
     const source = r['source_ref'] as string;

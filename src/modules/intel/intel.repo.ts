@@ -512,6 +512,32 @@ const ABOUT_SELECT = `select ${STORED.join(', ')} from stix_objects`;
 /** Prepared statements of currentAbout, by database and (type, number of refs: at most 500 each). */
 const aboutStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
 
+/** Prepared statements of currentOfIds, by database and number of ids (at most 500 each). */
+const byIdStatements = new WeakMap<object, Map<number, { all(...values: unknown[]): unknown[] }>>();
+
+/**
+ * The current versions of these ids (at most 500), in date_added order, each with its id (an
+ * observable may be held in several copies). Detection reads the objects its answers name on
+ * every lookup: on SQLite a prepared statement, not a query built anew.
+ */
+export async function currentOfIds(store: Store, ids: string[]): Promise<Array<StoredVersion & { id: string }>> {
+  if (ids.length === 0) return [];
+  if (store.sqlite) {
+    let statements = byIdStatements.get(store.sqlite);
+    if (!statements) byIdStatements.set(store.sqlite, (statements = new Map()));
+    let statement = statements.get(ids.length);
+    if (!statement) {
+      const marks = ids.map(() => '?').join(', ');
+      statement = store.sqlite.prepare(`select id, ${STORED.join(', ')} from stix_objects where id_hash in (${marks}) and id in (${marks}) and is_current = 1 order by seq`);
+      statements.set(ids.length, statement);
+    }
+    const prepared = statement;
+    // Through the query builder's connection, so that the read waits for a write transaction in progress.
+    return store.db.connection().execute(() => Promise.resolve(prepared.all(...ids.map(idHash), ...ids) as Array<StoredVersion & { id: string }>));
+  }
+  return store.db.selectFrom('stix_objects').select(['id', ...STORED]).where('id_hash', 'in', ids.map(idHash)).where('id', 'in', ids).where('is_current', '=', 1).orderBy('seq').execute();
+}
+
 /**
  * What current rows of these types after a date_added sequence are about (about_ref), in that
  * order: detection keeps a filter of the objects relationships and sightings are about.

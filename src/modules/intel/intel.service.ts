@@ -409,6 +409,25 @@ export async function objectsAbout(ctx: AppContext, actor: Principal, type: 'rel
   return { objects, truncated };
 }
 
+/**
+ * The current objects of these ids as the reader may see them (redacted as any read is), by id:
+ * of an observable held in several copies, the first the reader may read. Ids it may not read,
+ * or that are not stored, are absent.
+ */
+export async function objectsByIds(ctx: AppContext, actor: Principal, ids: readonly string[]): Promise<Map<string, StixObject>> {
+  const out = new Map<string, StixObject>();
+  const reads: string[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const row of await repo.currentOfIds(ctx.store, ids.slice(i, i + 500))) {
+      if (out.has(row.id)) continue;
+      const object = await visible(ctx, actor, row, reads);
+      if (object) out.set(row.id, object);
+    }
+  }
+  await auditReads(ctx, actor, reads, `${ids.length} objects by id`);
+  return out;
+}
+
 /** A current row as the node's own indexes read it (no reader: they apply the rule per read). */
 export type CurrentRow = repo.CurrentRow;
 
