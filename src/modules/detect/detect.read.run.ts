@@ -61,6 +61,7 @@ class RunSink {
   readonly #fieldId = new Map<string, number>();
 
   constructor(
+    private readonly reader: LineRunReader,
     private readonly filter: KeyFilter | undefined,
     private readonly unanchored: UnanchoredSet | undefined,
   ) {}
@@ -69,7 +70,8 @@ class RunSink {
   push(event: LogEvent): void {
     this.read++;
     this.valueCount += event.values.length;
-    // Patterns no value anchors are evaluated here, so that the key filter can stay on.
+    // Patterns no value anchors are evaluated here, so that the key filter can stay on. (Whether
+    // an observation touches a pattern, satisfies one of its [...], does not depend on its time.)
     const touched = this.unanchored?.touched(event, 0);
     if (this.filter !== undefined && !mayMatch(this.filter, event) && !(touched !== undefined && touched.length > 0)) return;
     if (touched !== undefined) {
@@ -77,7 +79,7 @@ class RunSink {
       for (const slot of touched) this.touchSlots.push(slot);
     }
     this.lines.push(event.line);
-    this.times.push(event.time ?? Number.NaN);
+    this.times.push(this.reader.timeOf(event) ?? Number.NaN);
     this.counts.push(event.values.length);
     for (const value of event.values) {
       let id = this.#fieldId.get(value.field);
@@ -96,7 +98,7 @@ class RunSink {
 export function readRun(reader: LineRunReader, message: RunMessage): RunResult {
   const errors: Array<[number, number, string]> = [];
   const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
-  const sink = new RunSink(message.filter === null ? undefined : new KeyFilter(message.filter), unanchoredSetOf(message));
+  const sink = new RunSink(reader, message.filter === null ? undefined : new KeyFilter(message.filter), unanchoredSetOf(message));
   const newlines = reader.read(bytes, 0, message.offset, sink, (line, offset, text) => errors.push([line, offset, text]));
   return {
     id: message.id,
