@@ -45,6 +45,7 @@ import { openStore } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createMember, createToken, createUser, principalOfUser } from '../src/modules/directory/directory.service.js';
 import { matchLog } from '../src/modules/detect/detect.match.js';
+import { prepareReaderThreads } from '../src/modules/detect/detect.read.js';
 import { Detection } from '../src/modules/detect/detect.service.js';
 import { readLogEvents } from '../src/modules/detect/formats.js';
 import { createWarningList, uploadEntries } from '../src/modules/detect/warninglist.service.js';
@@ -454,6 +455,9 @@ async function indexAndMatch(ctx: AppContext, analyst: Principal) {
   let readOnly = 0;
   for await (const batch of readLogEvents(replay(chunks), { format: 'eve' })) readOnly += batch.length;
   const readS = (performance.now() - started) / 1000;
+  // Under tsx the reader threads' sources are bundled once per process, on the first match; the
+  // compiled program (dist/, what a node runs) has nothing to bundle. Done before the clock starts.
+  await prepareReaderThreads();
   let matched = 0;
   let suppressed = 0;
   const summary = await matchLog(ctx, detection, analyst, replay(chunks), { format: 'eve' }, { onMatches: (m) => (matched += m.length), onSuppressed: (m) => (suppressed += m.length) });

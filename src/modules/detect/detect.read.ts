@@ -346,6 +346,14 @@ function bundledWorker(): Promise<string | undefined> {
   return bundle;
 }
 
+/**
+ * Makes ready what starting reader threads needs, ahead of a first bulk match: under TypeScript
+ * the bundle of their sources (the compiled program, dist/, has none to make).
+ */
+export async function prepareReaderThreads(): Promise<void> {
+  if (runsTypeScript) await bundledWorker();
+}
+
 interface Waiting {
   resolve(result: RunResult): void;
   reject(error: Error): void;

@@ -395,7 +395,7 @@ export class UnanchoredSet {
   readonly #compile: ((i: number) => CompiledPattern | undefined) | undefined;
   /** Literals filed, by number (the triples of the gram tables name them so). */
   readonly #literalTexts: string[] = [];
-  /** Gram tables in use, shortest gram first. */
+  /** Gram tables in use, by gram length and types. */
   readonly #tables: GramTable[] = [];
   /** The types of every pattern filed by a literal. */
   #tableTypes = 0;
@@ -437,19 +437,25 @@ export class UnanchoredSet {
         chosen.push({ pattern: i, literal, at: pattern.anchors![2 * j + 1]!, length: gramLength(literal) });
       });
     });
-    const perLength = new Map<number, number>();
-    for (const { length } of chosen) perLength.set(length, (perLength.get(length) ?? 0) + 1);
-    const tables = new Map<number, GramTable>();
-    for (const [length, filed] of [...perLength].sort((a, b) => a[0] - b[0])) {
-      const table = new GramTable(length, filed);
-      tables.set(length, table);
+    // One table per gram length and set of types: a value is scanned only against the tables of
+    // patterns its kind can reach (a domain name is not scanned for URL patterns' literals).
+    const key = (length: number, types: number) => `${length}/${types}`;
+    const filed = new Map<string, number>();
+    for (const { pattern, length } of chosen) {
+      const k = key(length, this.#patterns[pattern]!.types);
+      filed.set(k, (filed.get(k) ?? 0) + 1);
+    }
+    const tables = new Map<string, GramTable>();
+    for (const [k, count] of filed) {
+      const table = new GramTable(Number(k.slice(0, k.indexOf('/'))), count);
+      tables.set(k, table);
       this.#tables.push(table);
     }
     for (const { pattern, literal, at, length } of chosen) {
       const id = this.#literalTexts.length;
       this.#literalTexts.push(literal);
       const types = this.#patterns[pattern]!.types;
-      tables.get(length)!.file(gramHash(literal, at, length), pattern, id, at, types);
+      tables.get(key(length, types))!.file(gramHash(literal, at, length), pattern, id, at, types);
       this.#tableTypes |= types;
     }
   }
