@@ -61,7 +61,10 @@ const markingId = (k: number) => `marking-definition--00000003-0000-4000-8000-${
 /** Marking k is releasable to member k % MEMBERS, and (every other one) a second member. */
 const releasedTo = (k: number) => [memberCode(k % MEMBERS), ...(k % 2 === 0 ? [memberCode((k * 7 + 3) % MEMBERS)] : [])];
 
-async function writeObjects(file: string): Promise<void> {
+/** Writes the objects; returns how many each member may read (by its index), as generated. */
+async function writeObjects(file: string): Promise<number[]> {
+  // The marking-definitions are unmarked: every user reads them.
+  const readable = new Array<number>(MEMBERS).fill(MARKINGS);
   const out = createWriteStream(file);
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
@@ -80,16 +83,22 @@ async function writeObjects(file: string): Promise<void> {
   for (let i = 0; i < count - MARKINGS; i++) {
     const r = next();
     // Mostly outside sources (feeds, partners' platforms); one object in ten from a member.
-    const origin = r % 10 === 0 ? memberIdentity((r >>> 8) % MEMBERS) : sourceIdentity((r >>> 8) % SOURCES);
+    const originMember = r % 10 === 0 ? (r >>> 8) % MEMBERS : undefined;
+    const origin = originMember !== undefined ? memberIdentity(originMember) : sourceIdentity((r >>> 8) % SOURCES);
+    const marking = next() % MARKINGS;
+    const released = releasedTo(marking).map((code) => Number(code.slice(1)));
+    for (const m of released) readable[m]!++;
+    if (originMember !== undefined && !released.includes(originMember)) readable[originMember]!++;
     const t = '2025-03-01T00:00:00.000Z';
     await write(
       `{"type":"indicator","spec_version":"2.1","id":"indicator--00000004-0000-4000-8000-${hex(i)}","created":"${t}","modified":"${t}","created_by_ref":"${origin}",` +
         `"name":"policy bench ${i}","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '198.18.${(i >> 8) & 255}.${i & 255}']","pattern_type":"stix","valid_from":"${t}",` +
-        `"object_marking_refs":["${TLP2_MARKING_IDS.amber}","${markingId(next() % MARKINGS)}"]}`,
+        `"object_marking_refs":["${TLP2_MARKING_IDS.amber}","${markingId(marking)}"]}`,
     );
   }
   out.end();
   await once(out, 'finish');
+  return readable;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -178,11 +187,11 @@ interface Pass {
   readAllP95: number;
 }
 
-/** Up to `requests` pages of each listing, alternating, each page read once. */
-async function measurePass(readers: Listing, readAll: Listing, page: PageRead): Promise<Pass> {
+/** Up to `pages` pages of each listing, alternating, each page read once. */
+async function measurePass(readers: Listing, readAll: Listing, page: PageRead, pages: number): Promise<Pass> {
   const readerTimes: number[] = [];
   const readAllTimes: number[] = [];
-  while (readerTimes.length < requests && !readers.exhausted && !readAll.exhausted) {
+  while (readerTimes.length < pages && !readers.exhausted && !readAll.exhausted) {
     const r = await readers.read(page);
     const a = await readAll.read(page);
     if (r !== undefined) readerTimes.push(r);
@@ -202,7 +211,14 @@ async function measurePass(readers: Listing, readAll: Listing, page: PageRead): 
 async function main(): Promise<void> {
   const file = path.join(workDir, 'objects.ndjson');
   log(`generating ${count} marked objects into ${file}`);
-  await writeObjects(file);
+  const readableBy = await writeObjects(file);
+  // Each pass reads pages not read before: at most a third of the readers' pages (and of the
+  // store's) each, with a margin.
+  const chosen = disjointMembers();
+  const readerPages = chosen.reduce((n, m) => n + Math.ceil(readableBy[m]! / 100), 0);
+  const perPass = Math.min(requests, Math.floor((0.95 * readerPages) / 3), Math.floor((0.95 * count) / 100 / 3));
+  if (perPass < 10) throw new Error(`${count} objects give the readers ${readerPages} pages, too few for three passes of at least 10 pages: give more --objects`);
+  if (perPass < requests) log(`${perPass} pages per pass, not ${requests}: the readers have ${readerPages} pages in all and no page is read twice`);
   const store = openStore(`sqlite:${path.join(workDir, 'policy.db')}`);
   await migrateToLatest(store);
   const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent' });
@@ -224,7 +240,7 @@ async function main(): Promise<void> {
   };
   // Narrow readers: one user of each member of a set no two of which share a marking.
   const readers: User[] = [];
-  for (const m of disjointMembers()) readers.push(await user(`reader-${memberCode(m).toLowerCase()}`, memberCode(m)));
+  for (const m of chosen) readers.push(await user(`reader-${memberCode(m).toLowerCase()}`, memberCode(m)));
   // Read-all: a user of a member every marking is also released to: a group named after each
   // member code, holding 'ALL', releases everything to it; cleared to the top.
   await upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: 'ALL', name: 'Reads all', kind: 'ally', country: null, identityId: null }]);
@@ -240,7 +256,7 @@ async function main(): Promise<void> {
     ['listing service, both by index ranges', servicePage(node, 'ranges')],
     ['listing service, both by the walk', servicePage(node, 'walk')],
   ] as const) {
-    const pass = await measurePass(readerListing, readAllListing, page);
+    const pass = await measurePass(readerListing, readAllListing, page, perPass);
     if (pass.pages < 10) throw new Error(`only ${pass.pages} pages were left unread for '${label}': give more --objects or fewer --requests`);
     passes.push([label, pass]);
     log(`${label}: ${pass.pages} pages each`);
