@@ -1,8 +1,8 @@
 /**
  * Reading one run of whole lines for a bulk match (see detect.read.ts): the events that may
  * match, their values in columns. An event may match when one of its values, once normalised,
- * may be a key of the index (the key filter says so), or when it touches one of the patterns no
- * value anchors (given the set, evaluated here); without a filter, every event is kept.
+ * may be a key of the index (the key filter says so), or when it may touch one of the patterns
+ * no value anchors (given the set: UnanchoredSet.mayTouch); without a filter, every event is kept.
  * Run on reader threads, and in the calling thread while they start.
  */
 import { KeyFilter, kindCode } from './detect.filter.js';
@@ -70,9 +70,10 @@ class RunSink {
   push(event: LogEvent): void {
     this.read++;
     this.valueCount += event.values.length;
-    // Patterns no value anchors are evaluated here, so that the key filter can stay on. (Whether
-    // an observation touches a pattern, satisfies one of its [...], does not depend on its time.)
-    const touched = this.unanchored?.touched(event, 0);
+    // Patterns no value anchors are filtered for here, so that the key filter can stay on.
+    // (Whether an observation touches a pattern, satisfies one of its [...], does not depend on
+    // its time.)
+    const touched = this.unanchored?.mayTouch(event, 0);
     if (this.filter !== undefined && !mayMatch(this.filter, event) && !(touched !== undefined && touched.length > 0)) return;
     if (touched !== undefined) {
       this.touchCounts.push(touched.length);

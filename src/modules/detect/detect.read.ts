@@ -45,8 +45,9 @@ export interface EventBatch {
   readonly dropped: number;
   readonly droppedValues: number;
   /**
-   * Per event, the slots of the unanchored patterns it touches, when the reader evaluated them
-   * (given `unanchored`); undefined when the batch was read without them.
+   * Per event, the slots of the unanchored patterns it may touch, when the reader filtered for
+   * them (given `unanchored`: UnanchoredSet.mayTouch); undefined when the batch was read without
+   * them. The matcher evaluates each.
    */
   readonly unanchored?: readonly (readonly number[])[];
 }
@@ -58,8 +59,8 @@ export interface ReadBatchOptions extends ReadLogOptions {
    */
   readonly candidates?: () => KeyFilter | undefined;
   /**
-   * The patterns no value anchors, asked again for each run: readers evaluate them on every
-   * event and keep those that touch one, with the key filter on (see EventBatch.unanchored).
+   * The patterns no value anchors, asked again for each run: readers filter every event for them
+   * and keep those that may touch one, with the key filter on (see EventBatch.unanchored).
    */
   readonly unanchored?: () => UnanchoredPatterns | undefined;
   /** Reader threads beside this one; default: one less than the cores, at least 1, at most 4. 0 reads in this thread only. */

@@ -721,7 +721,8 @@ export class EventMatcher {
 
   /**
    * The matches of one event (an empty array for most). `unanchored`: the unanchored patterns
-   * the event touches, when a reader thread found them; found here otherwise.
+   * the event may touch (UnanchoredSet.mayTouch), when a reader thread found them; found here
+   * otherwise. Each is evaluated here.
    */
   match(event: LogEvent, unanchored?: readonly number[]): EventMatch[] {
     const index = this.reader.index;
@@ -746,7 +747,7 @@ export class EventMatcher {
         else (touched ??= new Set()).add(slot);
       }
     }
-    const unanchoredTouched = !index.hasUnanchored ? NO_SLOTS : (unanchored ?? this.#unanchoredSet().touched(event, at));
+    const unanchoredTouched = !index.hasUnanchored ? NO_SLOTS : (unanchored ?? this.#unanchoredSet().mayTouch(event, at));
     if (touched === undefined && unanchoredTouched.length === 0) {
       if (out === undefined) return [];
       this.counters.matches += out.length;

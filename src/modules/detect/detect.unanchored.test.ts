@@ -79,6 +79,23 @@ describe('the unanchored set finds exactly the patterns an event touches', () =>
     }), { numRuns: 3000 });
   });
 
+  it('may touch: every pattern the event touches, and only others whose literals it holds (property)', () => {
+    fc.assert(fc.property(eventArb, (event) => {
+      const observation = observationOf(event, 0);
+      const touched = new Set(set.touched(event, 0));
+      const may = set.mayTouch(event, 0);
+      for (const slot of touched) assert.ok(may.includes(slot), `slot ${slot} touched but not in mayTouch`);
+      for (const slot of may) {
+        if (touched.has(slot)) continue;
+        const i = slots.indexOf(slot);
+        const literals = describeUnanchored(patterns[i]!, UNANCHORED[i]!, '2.1').literals;
+        assert.ok(literals !== undefined, `${UNANCHORED[i]}: a pattern without literals is evaluated before it is named`);
+        assert.ok(literals.some((leaf) => leaf.every((l) => event.values.some((v) => v.value.includes(l)))), `${UNANCHORED[i]}: named without its literals`);
+        assert.equal(compiled[i]!.touches(observation), false);
+      }
+    }), { numRuns: 3000 });
+  });
+
   it('compiles a pattern only when an event is a candidate for it', () => {
     const texts = ["[url:value LIKE '%/first-gate.php']", "[url:value MATCHES 'second-gate\\\\.php$']"];
     let compiledNow = 0;

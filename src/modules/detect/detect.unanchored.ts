@@ -18,7 +18,7 @@
  * most are never one on a given log, and a compiled MATCHES costs tens of kilobytes.
  * Pure: used on the log reader threads and on the main thread alike.
  */
-import { compilePattern, parsePattern, type CompiledPattern, type ComparisonExpression, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
+import { compilePattern, parsePattern, type CompiledPattern, type ComparisonExpression, type Observation, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
 import { MAX_COMPARED_LENGTH } from '../../stix/pattern/regex.js';
 import { observationOf } from './detect.observation.js';
 import type { LogEvent } from './formats.js';
@@ -478,6 +478,22 @@ export class UnanchoredSet {
 
   /** The slots of the patterns the event touches (satisfies one `[...]` of); empty for most events. */
   touched(event: LogEvent, now: number): number[] {
+    return this.#candidates(event, now, true);
+  }
+
+  /**
+   * The slots of the patterns the event may touch: those whose literals one of its values holds
+   * (not evaluated: that filter leaves few events, and the matcher evaluates the pattern on them
+   * anyway), and those with no literal that it touches (evaluated: the filter by type alone would
+   * keep most events). A reader thread keeps the events this finds something for: a pattern is
+   * then compiled on the main thread only, once per index, not in every reader thread and match
+   * (a MATCHES costs hundreds of microseconds to compile).
+   */
+  mayTouch(event: LogEvent, now: number): number[] {
+    return this.#candidates(event, now, false);
+  }
+
+  #candidates(event: LogEvent, now: number, evaluateFiled: boolean): number[] {
     if (this.size === 0) return [];
     const mark = (this.#mark = (this.#mark + 1) >>> 0 || 1);
     const seen = this.#seen;
@@ -491,6 +507,8 @@ export class UnanchoredSet {
       seen[i] = mark;
       (candidates ??= []).push(i);
     }
+    // Those come first: the patterns found by a literal follow.
+    const byType = candidates?.length ?? 0;
     if ((types & this.#tableTypes) !== 0) {
       for (const v of event.values) {
         // LIKE and MATCHES do not compare longer values, and no literal kept is that long. A
@@ -512,9 +530,15 @@ export class UnanchoredSet {
       }
     }
     if (candidates === undefined) return [];
-    const observation = observationOf(event, now);
+    let observation: Observation | undefined;
     const out: number[] = [];
-    for (const i of candidates) {
+    for (let c = 0; c < candidates.length; c++) {
+      const i = candidates[c]!;
+      if (c >= byType && !evaluateFiled) {
+        out.push(this.#slots[i]!);
+        continue;
+      }
+      observation ??= observationOf(event, now);
       if (this.#pattern(i)?.touches(observation)) out.push(this.#slots[i]!);
     }
     return out;
