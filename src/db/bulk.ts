@@ -33,6 +33,7 @@ export interface KeyLookup {
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 const PG_KEYS_PER_STATEMENT = 10000;
+const SQLITE_KEYS_PER_STATEMENT = 500;
 /** COPY data is sent in pieces of about this many characters. */
 const COPY_PIECE = 1 << 20;
 const statements = new WeakMap<object, Map<object, Statement>>();
@@ -98,16 +99,47 @@ export async function insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArr
 }
 
 /**
- * Rows whose key is one of `keys`: one prepared point lookup per key on SQLite, one
- * `= any($1)` query per 10,000 keys on PostgreSQL.
+ * Inserts rows (arrays in column order) inside the caller's write transaction, leaving out those
+ * whose key is already stored (the table's primary key or a unique index decides): one prepared
+ * `insert or ignore` per row on SQLite, one `insert ... select from unnest(...) on conflict do
+ * nothing` per 10,000 rows on PostgreSQL (COPY cannot skip a row).
+ */
+export async function insertRowsIgnoringStored(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  if (rows.length === 0) return;
+  plainNames([spec.table, ...spec.columns.map((c) => c.name)]);
+  const columns = spec.columns.map((c) => c.name).join(', ');
+  if (tx.dialect === 'sqlite') {
+    const statement = sqliteStatement(tx, spec, () => `insert or ignore into ${spec.table} (${columns}) values (${spec.columns.map(() => '?').join(', ')})`);
+    for (const row of rows) statement.run(row);
+    return;
+  }
+  if (!tx.pg) throw new Error('bulk: write transaction without its PostgreSQL client');
+  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ');
+  const text = `insert into ${spec.table} (${columns}) select * from unnest(${arrays}) on conflict do nothing`;
+  for (let start = 0; start < rows.length; start += PG_KEYS_PER_STATEMENT) {
+    const part = rows.slice(start, start + PG_KEYS_PER_STATEMENT);
+    await tx.pg.query(text, spec.columns.map((_c, i) => part.map((row) => row[i] ?? null)));
+  }
+}
+
+/**
+ * Rows whose key is one of `keys`: one prepared `in (...)` lookup per 500 keys on SQLite (a
+ * statement per key cost about five times as much a key: measured 4.8 against 0.9 us for keys
+ * not stored), one `= any($1)` query per 10,000 keys on PostgreSQL.
  */
 export async function selectByKeys<R>(tx: WriteTx, spec: KeyLookup, keys: readonly unknown[]): Promise<R[]> {
   const out: R[] = [];
   if (keys.length === 0) return out;
   plainNames([spec.table, spec.key.name, ...spec.columns]);
   if (tx.dialect === 'sqlite') {
-    const statement = sqliteStatement(tx, spec, () => `select ${spec.columns.join(', ')} from ${spec.table} where ${spec.key.name} = ?`);
-    for (const key of keys) for (const row of statement.all(key)) out.push(row as R);
+    const placeholders = new Array<string>(SQLITE_KEYS_PER_STATEMENT).fill('?').join(', ');
+    const statement = sqliteStatement(tx, spec, () => `select ${spec.columns.join(', ')} from ${spec.table} where ${spec.key.name} in (${placeholders})`);
+    const values = new Array<unknown>(SQLITE_KEYS_PER_STATEMENT);
+    for (let start = 0; start < keys.length; start += SQLITE_KEYS_PER_STATEMENT) {
+      // The last group is filled up with its last key again: a value twice in the list matches once.
+      for (let i = 0; i < SQLITE_KEYS_PER_STATEMENT; i++) values[i] = keys[Math.min(start + i, keys.length - 1)];
+      for (const row of statement.all(values)) out.push(row as R);
+    }
     return out;
   }
   for (let start = 0; start < keys.length; start += PG_KEYS_PER_STATEMENT) {

@@ -1,6 +1,7 @@
 /** The only SQL of the federation module: sync state per peer and provenance of received versions. */
 import type { Selectable } from 'kysely';
-import type { Store } from '../../db/database.js';
+import { insertRowsIgnoringStored, type BulkTable } from '../../db/bulk.js';
+import type { Store, WriteTx } from '../../db/database.js';
 import type { FederationStateTable } from '../../db/schema.js';
 
 export type StateRow = Selectable<FederationStateTable>;
@@ -78,6 +79,27 @@ export async function recordReceipts(store: Store, receipts: readonly Receipt[])
         .execute();
     }
   });
+}
+
+const RECEIPTS: BulkTable = {
+  table: 'federation_provenance',
+  columns: [
+    { name: 'object_id', pgType: 'text' },
+    { name: 'version', pgType: 'text' },
+    { name: 'peer', pgType: 'text' },
+    { name: 'received_at', pgType: 'text' },
+  ],
+};
+
+/**
+ * Records which peer delivered which versions inside the caller's write transaction (the one
+ * that stores them): a prepared statement per row, or one statement per 10,000, not a query
+ * built per 500 (a repeat delivery is recorded once).
+ */
+export async function recordReceiptsInTransaction(tx: WriteTx, peer: string, receivedAt: string, versions: ReadonlyArray<{ id: string; version: string }>): Promise<void> {
+  const rows = new Array<[string, string, string, string]>(versions.length);
+  for (let i = 0; i < versions.length; i++) rows[i] = [versions[i]!.id, versions[i]!.version, peer, receivedAt];
+  await insertRowsIgnoringStored(tx, RECEIPTS, rows);
 }
 
 /** Of these object ids, the versions the peer delivered, as 'id|version'. */

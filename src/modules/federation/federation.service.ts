@@ -123,9 +123,10 @@ const PARALLEL_PAGE_BYTES = 1 << 20;
  * Pulls what the peer has added since the stored cursor. The pages, as they come, are one
  * stream into the node's ingest pipeline (as the peer: validation, markings, need-to-know on
  * writes, audit), parsed and validated in a worker thread when they are large while this thread
- * writes. Each object is reported once its batch is committed; once every object of a page is,
- * the receipts are recorded and the cursor moves to the page's X-TAXII-Date-Added-Last. The
- * next pull, after a restart too, resumes from just before it.
+ * writes. Which versions the peer delivered (provenance: never sent back to it) is recorded in
+ * the transaction that stores them. Each object is reported once its batch is committed; once
+ * every object of a page is, the cursor moves to the page's X-TAXII-Date-Added-Last. The next
+ * pull, after a restart too, resumes from just before it.
  */
 export async function pull(ctx: AppContext, name: string, options: { onPage?: (result: PullResult) => void } = {}): Promise<PullResult> {
   return exclusive(`${name}:pull`, async () => {
@@ -163,36 +164,29 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
         }
       }
     }
-    let receipts: Array<{ id: string; version: string }> = [];
     let done = 0;
     let cursor: string | undefined;
     let saved = Promise.resolve();
     const counted = { accepted: 0, rejected: 0 };
     const save = () => {
-      const batch = receipts;
       const change = { ...(cursor ? { pullCursor: cursor } : {}), pulled: counted.accepted, refused: counted.rejected, lastPullAt: ctx.clock.now().toISOString() };
-      receipts = [];
       counted.accepted = 0;
       counted.rejected = 0;
-      saved = saved.then(async () => {
-        await recordReceipts(ctx, name, batch);
-        await repo.changeState(ctx.store, name, change);
-      });
+      saved = saved.then(() => repo.changeState(ctx.store, name, change));
       // Awaited at the end; this only keeps a failure from counting as unhandled meanwhile.
       saved.catch(() => undefined);
     };
     const summary = await intel.ingestStream(ctx, principal, chunks(), {
       parallel: !first.done && first.value.body.length >= PARALLEL_PAGE_BYTES,
+      // Provenance commits with the versions it is about.
+      inTransaction: (tx, versions) => repo.recordReceiptsInTransaction(tx, name, ctx.clock.now().toISOString(), versions),
       onOutcome: (outcome) => {
         // Every object before this one is stored: so are the pages that end before it.
         while (done < ends.length && outcome.offset !== undefined && outcome.offset >= ends[done]!.end) cursor = ends[done++]!.cursor ?? cursor;
         if (outcome.status === 'rejected') {
           counted.rejected++;
           if (result.rejections.length < 5) result.rejections.push(`${outcome.id ?? `object ${outcome.index}`}: ${(outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-        } else if (outcome.id && outcome.version !== undefined) {
-          if (outcome.status === 'accepted') counted.accepted++;
-          receipts.push({ id: outcome.id, version: outcome.version });
-        }
+        } else if (outcome.status === 'accepted') counted.accepted++;
       },
       onProgress: (progress) => {
         result.objects = progress.objects;

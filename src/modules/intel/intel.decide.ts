@@ -81,6 +81,18 @@ function mentionsAny(body: string, ids: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** Does canWrite see the same inputs in both rows (their marking columns and originator)? */
+function sameWriteInputs(a: NewVersion | undefined, b: NewVersion): boolean {
+  return (
+    a !== undefined &&
+    a[ROW_TLP] === b[ROW_TLP] &&
+    a[ROW_CLASSIFICATION] === b[ROW_CLASSIFICATION] &&
+    a[ROW_RELEASABILITY] === b[ROW_RELEASABILITY] &&
+    a[ROW_CREATED_BY_REF] === b[ROW_CREATED_BY_REF] &&
+    a[ROW_ORIGIN_MEMBER] === b[ROW_ORIGIN_MEMBER]
+  );
+}
+
 export async function decideRows(
   ctx: AppContext,
   actor: Principal,
@@ -146,6 +158,8 @@ export async function decideRows(
     state.defined.push(id);
   }
   // 2. Every other decision, row by row.
+  let previous: NewVersion | undefined;
+  let previousDenial: ReturnType<typeof canWrite>;
   for (let i = 0; i < rows.length; i++) {
     if (verdicts[i] !== undefined) continue;
     const row = rows[i]!;
@@ -158,11 +172,16 @@ export async function decideRows(
       if (columns.unresolved.length > 0) state.unresolved.set(row, columns.unresolved);
     }
     if (actor.kind === 'system') continue;
-    // An object whose markings are not resolved yet is checked on its originator only (its level
-    // is unknown until the definition arrives, and nobody reads it until then).
-    const classification = row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : row[ROW_CLASSIFICATION];
-    const access = accessOfColumns({ tlp: row[ROW_TLP], classification, releasability: row[ROW_RELEASABILITY], created_by_ref: row[ROW_CREATED_BY_REF] });
-    const denial = canWrite(actor, access, row[ROW_ORIGIN_MEMBER]);
+    // Rows mostly repeat the markings and originator of the row before: so does the answer.
+    if (!sameWriteInputs(previous, row)) {
+      // An object whose markings are not resolved yet is checked on its originator only (its
+      // level is unknown until the definition arrives, and nobody reads it until then).
+      const classification = row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : row[ROW_CLASSIFICATION];
+      const access = accessOfColumns({ tlp: row[ROW_TLP], classification, releasability: row[ROW_RELEASABILITY], created_by_ref: row[ROW_CREATED_BY_REF] });
+      previousDenial = canWrite(actor, access, row[ROW_ORIGIN_MEMBER]);
+      previous = row;
+    }
+    const denial = previousDenial;
     if (denial) {
       verdicts[i] = denial;
       continue;

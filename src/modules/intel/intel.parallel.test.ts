@@ -52,5 +52,33 @@ for (const dialect of DIALECTS) {
       const ids = async (store: TestStore) => (await store.store.db.selectFrom('stix_objects').select('body').orderBy('seq').execute()).map((r) => r.body);
       assert.deepEqual(await ids(there), await ids(here));
     });
+
+    it('serves stream after stream, a stream that failed part way included, with the same outcomes', async () => {
+      const bundle = (objects: unknown[]) => `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')}]}`;
+      async function* failing(text: string): AsyncGenerator<Uint8Array> {
+        let sent = 0;
+        for await (const chunk of chunks(text, 4096)) {
+          if ((sent += chunk.length) > text.length / 2) throw new Error('the source broke');
+          yield chunk;
+        }
+      }
+      for (let round = 0; round < 4; round++) {
+        const objects = Array.from({ length: 1500 }, (_, i) => (i % 2 === 0 ? indicator() : malware()));
+        const text = bundle(objects);
+        if (round === 1) {
+          // A stream that breaks leaves its worker mid-way: the next stream must not inherit it.
+          await assert.rejects(ingestStream(context(there), SYSTEM_PRINCIPAL, failing(text), { parallel: true }), /the source broke/);
+          continue;
+        }
+        const outcomes: ObjectOutcome[] = [];
+        const summary = await ingestStream(context(there), SYSTEM_PRINCIPAL, chunks(text, 4096), { parallel: true, onOutcome: (o) => outcomes.push(o) });
+        assert.equal(summary.accepted, objects.length, JSON.stringify(summary));
+        assert.deepEqual(
+          outcomes.map((o) => [o.index, o.status, o.id]),
+          objects.map((o, i) => [i, 'accepted', o.id]),
+        );
+        assert.equal(summary.bytes, Buffer.byteLength(text));
+      }
+    });
   });
 }

@@ -1,7 +1,11 @@
 /**
  * Runs the CPU half of ingest (intel.prepare.ts) in a worker thread for large streams. The
  * parent reads the source and forwards its chunks (a bounded number ahead), and receives
- * prepared objects in order.
+ * prepared objects in order, a message's worth at a time.
+ *
+ * Workers outlive a stream: a worker that finished one cleanly waits, idle and not keeping the
+ * process alive, for the next (a node ingesting request after request, or pulling page runs
+ * from peers, pays a thread's start once, not per stream), and ends after a while unused.
  */
 import { Worker } from 'node:worker_threads';
 import type { HandlingMarking, MarkingDefaults } from '../../policy/markings.js';
@@ -9,7 +13,8 @@ import type { StreamHeader } from '../../stix/stream-reader.js';
 import { unpackBatch, type PackedBatch } from './intel.pack.js';
 import type { Prepared } from './intel.prepare.js';
 
-export interface WorkerInit {
+/** What a worker needs to prepare one stream: sent with the stream's first message. */
+export interface StreamInit {
   handling: Array<[string, HandlingMarking]>;
   defaults: MarkingDefaults;
   maxObjectBytes: number;
@@ -17,7 +22,7 @@ export interface WorkerInit {
   batchSize: number;
 }
 
-export type ToWorker = { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' };
+export type ToWorker = { kind: 'start'; init: StreamInit } | { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' };
 
 export type FromWorker =
   | { kind: 'consumed' }
@@ -35,6 +40,9 @@ const CHUNKS_AHEAD = 4;
 const ITEMS_AHEAD = 20000;
 /** Prepared objects per message from the worker. */
 const ITEMS_PER_MESSAGE = 1000;
+/** Workers kept idle for the next stream, and how long one is kept unused. */
+const IDLE_WORKERS = 2;
+const IDLE_MS = 60_000;
 
 // This module runs as TypeScript under tsx (tests, benchmarks) and as JavaScript from dist/; the
 // worker is its sibling in the same form.
@@ -47,12 +55,58 @@ const { workerData } = require('node:worker_threads');
 import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.entry); });
 `;
 
-function startWorker(init: WorkerInit): Worker {
-  const workerData = { ...init, entry: WORKER_ENTRY };
+function startWorker(): Worker {
+  const workerData = { entry: WORKER_ENTRY };
   // The parent's flags are not passed on: some (heap sizes, loaders) are invalid in a worker.
   // A larger young generation lets a batch's short-lived objects die without being promoted.
   const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
-  return runsTypeScript ? new Worker(BOOTSTRAP, { ...options, eval: true }) : new Worker(new URL(WORKER_ENTRY), options);
+  const worker = runsTypeScript ? new Worker(BOOTSTRAP, { ...options, eval: true }) : new Worker(new URL(WORKER_ENTRY), options);
+  // While idle, a worker that fails or ends leaves the pool; in use, the stream's own listeners
+  // report it (and this one keeps an error from being thrown as unhandled meanwhile).
+  worker.on('error', () => forget(worker));
+  worker.on('exit', () => forget(worker));
+  return worker;
+}
+
+const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+
+function forget(worker: Worker): void {
+  const at = idle.findIndex((entry) => entry.worker === worker);
+  if (at < 0) return;
+  clearTimeout(idle[at]!.timer);
+  idle.splice(at, 1);
+}
+
+/** An idle worker, or a new one. */
+function takeWorker(): Worker {
+  const entry = idle.pop();
+  if (!entry) return startWorker();
+  clearTimeout(entry.timer);
+  entry.worker.ref();
+  return entry.worker;
+}
+
+/** A worker whose stream ended cleanly waits for the next, without keeping the process alive. */
+function releaseWorker(worker: Worker): void {
+  if (idle.length >= IDLE_WORKERS) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  const timer = setTimeout(() => {
+    forget(worker);
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  idle.push({ worker, timer });
+}
+
+/**
+ * Starts a worker now, before the stream is ready (while the store is read for the stream's
+ * markings, say): the next prepareInWorker takes it.
+ */
+export function warmWorker(): void {
+  if (idle.length === 0) releaseWorker(startWorker());
 }
 
 export interface ParallelState {
@@ -60,7 +114,10 @@ export interface ParallelState {
   bytesRead: number;
 }
 
-/** Prepared objects of the stream, in order, computed in a worker thread. */
+/**
+ * Prepared objects of the stream, in order, computed in a worker thread: one array per message
+ * of the worker (up to ITEMS_PER_MESSAGE objects).
+ */
 export async function* prepareInWorker(
   source: AsyncIterable<Uint8Array>,
   handling: Map<string, HandlingMarking>,
@@ -68,15 +125,18 @@ export async function* prepareInWorker(
   defaults: MarkingDefaults,
   state: ParallelState,
   maxDepth: number,
-): AsyncGenerator<Prepared> {
-  const worker = startWorker({ handling: [...handling], defaults: { releasability: [...defaults.releasability] }, maxObjectBytes, maxDepth, batchSize: ITEMS_PER_MESSAGE });
+): AsyncGenerator<Prepared[]> {
+  const worker = takeWorker();
+  const init: StreamInit = { handling: [...handling], defaults: { releasability: [...defaults.releasability] }, maxObjectBytes, maxDepth, batchSize: ITEMS_PER_MESSAGE };
+  worker.postMessage({ kind: 'start', init } satisfies ToWorker);
   const inbox: FromWorker[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
+  let ended = false;
   let ahead = 0;
   let itemsWaiting = 0;
   let canSend: (() => void) | undefined;
-  worker.on('message', (message: FromWorker) => {
+  const onMessage = (message: FromWorker) => {
     if (message.kind === 'consumed') {
       ahead--;
       canSend?.();
@@ -85,17 +145,20 @@ export async function* prepareInWorker(
     if (message.kind === 'batch') itemsWaiting += message.packed.count;
     inbox.push(message);
     wake?.();
-  });
-  worker.on('error', (error) => {
+  };
+  const onError = (error: Error) => {
     failure = error;
     wake?.();
     canSend?.();
-  });
-  worker.on('exit', (code) => {
-    if (code !== 0) failure ??= new Error(`ingest worker exited with code ${code}`);
+  };
+  const onExit = (code: number) => {
+    failure ??= new Error(`ingest worker exited with code ${code}`);
     wake?.();
     canSend?.();
-  });
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
 
   // Feed the worker, never more than CHUNKS_AHEAD chunks ahead of its reader.
   const feeding = (async () => {
@@ -126,13 +189,25 @@ export async function* prepareInWorker(
       if (message.kind === 'consumed') continue;
       state.header = message.header;
       state.bytesRead = message.bytesRead;
-      if (message.kind === 'end') return;
+      if (message.kind === 'end') {
+        ended = true;
+        return;
+      }
       itemsWaiting -= message.packed.count;
       canSend?.();
-      for (const item of unpackBatch(message.packed)) yield item;
+      yield unpackBatch(message.packed);
     }
   } finally {
-    await worker.terminate();
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    if (ended && !failure) releaseWorker(worker);
+    else {
+      // Stopped part way (or failed): the worker may still be reading; it is not reused.
+      failure ??= new Error('ingest stopped');
+      canSend?.();
+      await worker.terminate();
+    }
     await feeding.catch(() => undefined);
   }
 }

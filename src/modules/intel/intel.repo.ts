@@ -38,39 +38,39 @@ function tupleKey(t: AccessTuple): string {
   return `${t.tlp ?? ''}\u001f${t.classification}\u001f${t.releasability}`;
 }
 
-/** The access-set key of each tuple, creating sets not seen before (under the writer lock). */
-async function accessKeysOf(store: Store, tx: WriteTx, tuples: AccessTuple[]): Promise<number[]> {
+/** The access-set key of a tuple, creating the set if it is new (under the writer lock). */
+async function accessKeyOf(store: Store, tx: WriteTx, tuple: AccessTuple): Promise<number> {
   let known = accessKeys.get(store);
   if (!known) accessKeys.set(store, (known = new Map()));
-  const out: number[] = new Array(tuples.length);
-  // Rows of a batch mostly repeat the tuple of the row before: compare before building a key.
-  let previous: AccessTuple | undefined;
-  let previousKey = 0;
-  for (let i = 0; i < tuples.length; i++) {
-    const tuple = tuples[i]!;
-    if (previous && previous.tlp === tuple.tlp && previous.classification === tuple.classification && previous.releasability === tuple.releasability) {
-      out[i] = previousKey;
+  const key = tupleKey(tuple);
+  let found = known.get(key);
+  if (found === undefined) {
+    // Another process may have created it: look first, then create.
+    const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).execute();
+    for (const r of rows) known.set(tupleKey(r), Number(r.key));
+    found = known.get(key);
+    if (found === undefined) {
+      const max = rows.reduce((m, r) => Math.max(m, Number(r.key)), 0);
+      found = max + 1;
+      await tx.db.insertInto('access_sets').values({ key: found, ...tuple }).execute();
+      known.set(key, found);
+    }
+  }
+  return found;
+}
+
+/** Sets each row's access-set key, creating sets not seen before (under the writer lock). */
+async function setAccessKeys(store: Store, tx: WriteTx, rows: readonly NewVersion[]): Promise<void> {
+  // Rows of a batch mostly repeat the markings of the row before: compare before building a key.
+  let previous: NewVersion | undefined;
+  for (const row of rows) {
+    if (previous && previous[ROW_TLP] === row[ROW_TLP] && previous[ROW_CLASSIFICATION] === row[ROW_CLASSIFICATION] && previous[ROW_RELEASABILITY] === row[ROW_RELEASABILITY]) {
+      row[ROW_ACCESS_KEY] = previous[ROW_ACCESS_KEY];
       continue;
     }
-    const key = tupleKey(tuple);
-    let found = known.get(key);
-    if (found === undefined) {
-      // Another process may have created it: look first, then create.
-      const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).execute();
-      for (const r of rows) known.set(tupleKey(r), Number(r.key));
-      found = known.get(key);
-      if (found === undefined) {
-        const max = rows.reduce((m, r) => Math.max(m, Number(r.key)), 0);
-        found = max + 1;
-        await tx.db.insertInto('access_sets').values({ key: found, ...tuple }).execute();
-        known.set(key, found);
-      }
-    }
-    out[i] = found;
-    previous = tuple;
-    previousKey = found;
+    row[ROW_ACCESS_KEY] = await accessKeyOf(store, tx, tupleOfRow(row));
+    previous = row;
   }
-  return out;
 }
 
 function tupleOfRow(row: NewVersion): AccessTuple {
@@ -158,8 +158,11 @@ export async function insertVersions(
   nowMicros: number,
   hooks?: MarkingHooks,
   definedMarkings: string[] = [],
-  /** Runs last in the same transaction with the rows written (the audit record). */
-  onWritten?: (tx: WriteTx, written: readonly NewVersion[]) => Promise<void>,
+  /**
+   * Runs last in the same transaction with the rows written and those not written because their
+   * version was stored already (the audit record; the caller's own records of what arrived).
+   */
+  onWritten?: (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => Promise<void>,
   decide?: DecideRows,
 ): Promise<InsertResult> {
   return writeTransaction(store, async (tx) => {
@@ -202,7 +205,9 @@ export async function insertVersions(
     const refused = new Map<number, { rule: string; message: string }>();
     // Duplicates, and which new row becomes current for its id.
     const seqs: Array<number | null> = new Array(rows.length);
-    const copies = new Set<number>();
+    const current = new Uint8Array(rows.length);
+    // Most rows name an id the store does not hold, once: those skip the bookkeeping below.
+    const fresh = new Map<string, number>();
     const newest = new Map<string, number>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
@@ -214,25 +219,40 @@ export async function insertVersions(
         continue;
       }
       let known = stored.get(id);
+      if (!known) {
+        const first = fresh.get(id);
+        if (first === undefined && verdict !== 'copy') {
+          fresh.set(id, i);
+          seqs[i] = next++;
+          current[i] = 1;
+          continue;
+        }
+        stored.set(id, (known = { versions: new Set(), current: [] }));
+        if (first !== undefined) {
+          // The id comes again in this batch: its first row competes like a stored version.
+          known.versions.add(rows[first]![ROW_VERSION]);
+          current[first] = 0;
+          newest.set(id, first);
+        }
+      }
       if (verdict === 'copy') {
         // One more current copy beside the stored ones: nothing is demoted.
-        if (!known) stored.set(id, (known = { versions: new Set(), current: [] }));
         known.versions.add(row[ROW_VERSION]);
-        copies.add(i);
+        current[i] = 1;
         seqs[i] = next++;
         continue;
       }
-      if (known?.versions.has(row[ROW_VERSION])) {
+      if (known.versions.has(row[ROW_VERSION])) {
         seqs[i] = null;
         continue;
       }
-      if (!known) stored.set(id, (known = { versions: new Set(), current: [] }));
       known.versions.add(row[ROW_VERSION]);
       seqs[i] = next++;
       const held = newest.get(id);
       const best = held === undefined ? newestOf(known.current)?.version : rows[held]![ROW_VERSION];
       if (best === undefined || row[ROW_VERSION] > best) newest.set(id, i);
     }
+    for (const i of newest.values()) current[i] = 1;
     // A new current version demotes the stored ones, so that one row per id is current.
     const demote: number[] = [];
     for (const id of newest.keys()) for (const previous of stored.get(id)?.current ?? []) demote.push(previous.seq);
@@ -240,19 +260,22 @@ export async function insertVersions(
       await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
     }
     const values: NewVersion[] = [];
+    const held: NewVersion[] = [];
     for (let i = 0; i < rows.length; i++) {
       const seq = seqs[i];
-      if (seq === null || seq === undefined) continue;
+      if (seq === null || seq === undefined) {
+        if (!refused.has(i)) held.push(rows[i]!);
+        continue;
+      }
       const row = rows[i]!;
       row[ROW_SEQ] = seq;
-      row[ROW_IS_CURRENT] = copies.has(i) || newest.get(row[ROW_ID]) === i ? 1 : 0;
+      row[ROW_IS_CURRENT] = current[i]!;
       values.push(row);
     }
-    const keys = await accessKeysOf(store, tx, values.map(tupleOfRow));
-    for (let i = 0; i < values.length; i++) values[i]![ROW_ACCESS_KEY] = keys[i]!;
+    await setAccessKeys(store, tx, values);
     await insertRows(tx, OBJECT_VERSIONS, values);
     if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
-    if (onWritten && values.length > 0) await onWritten(tx, values);
+    if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
     return { seqs, refused };
   });
 }
@@ -333,10 +356,10 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   for (const stored of bodies) {
     const columns = hooks.recompute(stored.body);
     if (columns.unresolved.length > 0) continue; // still waiting for another definition
-    const [key] = await accessKeysOf(store, tx, [{ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability }]);
+    const key = await accessKeyOf(store, tx, { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability });
     await tx.db
       .updateTable('stix_objects')
-      .set({ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, access_key: key! })
+      .set({ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, access_key: key })
       .where('seq', '=', Number(stored.seq))
       .execute();
   }

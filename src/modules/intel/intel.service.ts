@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import type { WriteTx } from '../../db/database.js';
 import { shieldwallError } from '../../core/errors.js';
 import { handlingOfMarkingDefinition, markingColumns, type HandlingMarking, type MarkingDefaults } from '../../policy/markings.js';
 import { accessOfColumns, canDelete, canRead, canReadVersion, redact, submitterOf, type ObjectAccess } from '../../policy/rule.js';
@@ -14,7 +15,7 @@ import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject } from '../../stix/validate.js';
-import { prepareInWorker, type ParallelState } from './intel.parallel.js';
+import { prepareInWorker, warmWorker, type ParallelState } from './intel.parallel.js';
 import { DENIAL_PATHS, decideRows } from './intel.decide.js';
 import { StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
@@ -52,13 +53,34 @@ export interface IngestSummary extends IngestProgress {
   streamErrors: string[];
 }
 
+/** An object version a batch stored, or found stored already. */
+export interface StoredVersionRef {
+  id: string;
+  /** Its version key (see versionKey). */
+  version: string;
+}
+
 export interface IngestOptions {
   onOutcome?: (outcome: ObjectOutcome) => void;
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Runs inside each batch's write transaction with the versions it stored or found stored
+   * already (not those refused), so that what the caller records of their arrival commits with
+   * them, or not at all.
+   */
+  inTransaction?: (tx: WriteTx, versions: readonly StoredVersionRef[]) => Promise<void>;
   batchSize?: number;
 }
 
-const YIELD_EVERY = 256;
+/** Objects prepared on this thread between two turns of the event loop (see prepareHere). */
+const PREPARED_PER_TURN = 256;
+/**
+ * A batch is written once it holds the batch size, or, while no write is in progress, once it
+ * holds this many: the writer starts as soon as there is work for it rather than after a full
+ * batch (the first write of a stream, and a writer faster than the parsing), and a stream's last
+ * batch is as small as what was left when the writer caught up.
+ */
+const EAGER_BATCH = 2000;
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
 const handlingCache = new WeakMap<object, Map<string, HandlingMarking>>();
@@ -104,7 +126,7 @@ function microsNow(ctx: AppContext): number {
 async function runPipeline(
   ctx: AppContext,
   actor: Principal,
-  prepared: AsyncIterable<Prepared>,
+  prepared: AsyncIterable<Prepared[]>,
   header: () => StreamHeader | undefined,
   bytesRead: () => number,
   options: IngestOptions,
@@ -143,12 +165,21 @@ async function runPipeline(
     const unresolved = new Map<NewVersion, string[]>();
     const defined: string[] = [];
     const addedToTable: string[] = [];
+    const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => {
+      if (written.length > 0) await audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]);
+      if (options.inTransaction) {
+        const versions: StoredVersionRef[] = [];
+        for (const row of written) versions.push({ id: row[ROW_ID], version: row[ROW_VERSION] });
+        for (const row of held) versions.push({ id: row[ROW_ID], version: row[ROW_VERSION] });
+        await options.inTransaction(tx, versions);
+      }
+    };
     const decide: repo.DecideRows = (tx, batch, stored) =>
       decideRows(ctx, actor, tx, batch, stored, { table, identityOwners, refusedDefinitions, unresolved, defined, addedToTable, recompute });
     let result: repo.InsertResult;
     try {
       result = rows.length > 0
-        ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, (tx, written) => audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]), decide)
+        ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
         : { seqs: [], refused: new Map() };
     } catch (error) {
       // Nothing of the batch was stored: neither are its definitions.
@@ -183,25 +214,23 @@ async function runPipeline(
     if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
   };
 
-  let sinceYield = 0;
-  for await (const item of prepared) {
-    // Objects cut from an already-read chunk arrive as microtasks only; giving the event loop a
-    // turn now and then lets the database's replies for the batch being written come in.
-    if (++sinceYield === YIELD_EVERY) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+  let writing = false;
+  const eager = Math.min(batchSize, EAGER_BATCH);
+  for await (const items of prepared) {
+    for (const item of items) {
+      if ('streamError' in item) {
+        streamErrors.push(item.streamError);
+        continue;
+      }
+      if (item.outcome.upgraded) upgraded++;
+      batch.push(item);
     }
-    if ('streamError' in item) {
-      streamErrors.push(item.streamError);
-      continue;
-    }
-    if (item.outcome.upgraded) upgraded++;
-    batch.push(item);
-    if (batch.length >= batchSize) {
+    if (batch.length >= batchSize || (!writing && batch.length >= eager)) {
       const full = batch;
       batch = [];
       if (inFlight) await inFlight;
-      inFlight = flush(full);
+      writing = true;
+      inFlight = flush(full).finally(() => (writing = false));
       // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
       inFlight.catch(() => undefined);
     }
@@ -221,6 +250,11 @@ async function runPipeline(
   };
 }
 
+/**
+ * Prepares the entries on this thread, PREPARED_PER_TURN at a time with a turn of the event loop
+ * between: entries cut from a chunk already read arrive as microtasks only, and the turn lets the
+ * database's replies for the batch being written come in.
+ */
 async function* prepareHere(
   entries: AsyncIterable<PipelineEntry>,
   header: () => StreamHeader | undefined,
@@ -228,11 +262,19 @@ async function* prepareHere(
   maxObjectBytes: number,
   defaults: MarkingDefaults,
   maxDepth: number,
-): AsyncGenerator<Prepared> {
+): AsyncGenerator<Prepared[]> {
   const preparer = new StreamPreparer(handling, maxObjectBytes, defaults, maxDepth);
-  for await (const entry of entries) yield preparer.prepare(entry, header());
+  let items: Prepared[] = [];
+  for await (const entry of entries) {
+    items.push(preparer.prepare(entry, header()));
+    if (items.length === PREPARED_PER_TURN) {
+      yield items;
+      items = [];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  if (items.length > 0) yield items;
 }
-
 
 /**
  * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
@@ -244,6 +286,8 @@ export async function ingestStream(
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
+  // The worker starts while the node's markings are read.
+  if (options.parallel) warmWorker();
   const handling = await handlingTable(ctx);
   const maxObjectBytes = ctx.config.maxObjectBytes;
   if (options.parallel) {

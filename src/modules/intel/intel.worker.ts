@@ -1,25 +1,34 @@
 /**
  * Ingest worker thread: receives the raw bytes of a stream, cuts, parses, validates and builds
  * rows (intel.prepare.ts), and sends them back in batches. The parent writes them to the store,
- * so parsing and writing run on two cores.
+ * so parsing and writing run on two cores. One stream at a time, one after another: each begins
+ * with a 'start' message carrying what it needs (see intel.parallel.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { HandlingMarking } from '../../policy/markings.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
 import { packBatch } from './intel.pack.js';
 import { StreamPreparer, type Prepared } from './intel.prepare.js';
-import type { FromWorker, ToWorker, WorkerInit } from './intel.parallel.js';
+import type { FromWorker, StreamInit, ToWorker } from './intel.parallel.js';
 
 const port = parentPort;
 if (!port) throw new Error('intel.worker.ts runs as a worker thread only');
-const init = workerData as WorkerInit;
-const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults, init.maxDepth);
-const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes, maxDepth: init.maxDepth });
 
-// Chunks arrive as messages; the reader pulls them through this queue.
-const queue: Array<Uint8Array | null> = [];
+/** The first message of a stream is sent sooner, so that the writer starts sooner. */
+const FIRST_MESSAGE_ITEMS = 250;
+
+/** The stream being prepared: chunks arrive as messages, and the reader pulls them through this queue. */
+let queue: Array<Uint8Array | null> = [];
 let wake: (() => void) | undefined;
+
 port.on('message', (message: ToWorker) => {
+  if (message.kind === 'start') {
+    queue = [];
+    run(message.init).catch((error: unknown) => {
+      port.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+    });
+    return;
+  }
   queue.push(message.kind === 'chunk' ? message.chunk : null);
   wake?.();
 });
@@ -35,20 +44,20 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function run(): Promise<void> {
+async function run(init: StreamInit): Promise<void> {
+  const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults, init.maxDepth);
+  const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes, maxDepth: init.maxDepth });
   let batch: Prepared[] = [];
+  let size = Math.min(FIRST_MESSAGE_ITEMS, init.batchSize);
   const send = () => {
     port!.postMessage({ kind: 'batch', packed: packBatch(batch), header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
     batch = [];
+    size = init.batchSize;
   };
   for await (const entry of reader.entries(chunks())) {
     batch.push(preparer.prepare(entry, reader.header));
-    if (batch.length >= init.batchSize) send();
+    if (batch.length >= size) send();
   }
   send();
   port!.postMessage({ kind: 'end', header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
 }
-
-run().catch((error: unknown) => {
-  port.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
-});
