@@ -98,6 +98,18 @@ describe('detection index', () => {
     assert.deepEqual(index.exact('domain', 'new.example').map((s) => index.id(s)), ['indicator--x']);
   });
 
+  it('loading from the store: an id met twice all the same keeps only its last version', () => {
+    const index = new DetectIndex();
+    index.load(record('indicator--y', "[domain-name:value = 'first.example']"));
+    index.load(record('indicator--z', "[domain-name:value = 'other.example']"));
+    index.load(record('indicator--y', "[domain-name:value = 'second.example']"));
+    assert.equal(index.size, 2);
+    assert.equal(index.dead, 1);
+    assert.deepEqual(index.exact('domain', 'first.example'), []);
+    assert.deepEqual(index.exact('domain', 'second.example').map((s) => index.id(s)), ['indicator--y']);
+    assert.deepEqual(index.exact('domain', 'other.example').map((s) => index.id(s)), ['indicator--z']);
+  });
+
   it('several indicators may name one value; removing one leaves the others', () => {
     const index = new DetectIndex();
     for (const id of ['indicator--1', 'indicator--2', 'indicator--3']) index.upsert(record(id, "[url:value = 'http://a.example/x']"));
