@@ -583,7 +583,7 @@ export interface ListInput {
   raw?: boolean;
   /** Return only each object's id and version (ObjectPage.manifest): bodies are parsed only where a granular marking may hide a part. */
   manifest?: boolean;
-  /** For tests: force one way of paging through the store (see repo.listCurrent). */
+  /** For tests and bench:policy: force one way of paging through the store (see repo.listCurrent). */
   strategy?: 'ranges' | 'walk';
   types?: string[];
   q?: string;
