@@ -231,7 +231,8 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
 
   /**
    * Between the command and the node: once armed, it cuts the connection of the third bundle
-   * before the node sees it; otherwise it passes everything on.
+   * before the node sees it; otherwise it passes everything on. The command keeps two bundles in
+   * flight: the fourth is on its way when the third is cut, and the node commits it.
    */
   let cutThird = false;
   let bundles = 0;
@@ -273,21 +274,22 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
     const state = { XDG_STATE_HOME: path.join(dir, 'state-here') };
     const file = feed('journal', 500);
     const cut = await cutOff(file, state);
-    oneLine(cut, EXIT.interrupted, /ingest cut off after 200 objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
+    oneLine(cut, EXIT.interrupted, /ingest cut off after 300 objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
     const partial = JSON.parse(cut.stdout) as { accepted: number; interrupted: boolean };
-    assert.deepEqual([partial.accepted, partial.interrupted], [200, true]);
+    assert.deepEqual([partial.accepted, partial.interrupted], [300, true]);
     const before = await indicatorsHeld();
 
     const outcomes = path.join(dir, 'journal.outcomes.ndjson');
     // Resumed as written: the same file, to the same URL, on the same machine.
     const resumed = await runCli(['ingest', file, '--url', proxyUrl, '--token', analyst, '--chunk-objects', '100', '--resume', '--outcomes', outcomes], state);
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
-    assert.match(resumed.stderr, /^note: resuming after the 200 objects the node answered in the earlier run; asking it about the 100 that were in flight$/m);
+    assert.match(resumed.stderr, /^note: resuming after the 200 objects the node answered in the earlier run; asking it about the 200 that were in flight$/m);
     const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; accepted: number };
-    // The 200 confirmed are skipped unread; the 100 in flight were never delivered, so they and the 200 after are stored.
-    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.accepted], [500, 200, 0, 300]);
-    assert.equal(await indicatorsHeld(), (before ?? 0) + 300);
-    // --outcomes lists what this run decided: the 300 sent.
+    // The 200 answered in order are skipped unread. Of the 200 in flight, the node holds the fourth
+    // bundle's 100 (committed after the third was cut): the third's 100 and the 100 after are stored.
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.accepted], [500, 200, 100, 200]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 200);
+    // --outcomes lists what this run decided: the 100 held and the 200 sent.
     assert.equal(readFileSync(outcomes, 'utf8').trim().split('\n').length, 300);
     // Sent whole: no record is left behind.
     assert.deepEqual(readdirSync(path.join(state.XDG_STATE_HOME, 'shieldwall')), []);
@@ -303,8 +305,8 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
     assert.match(resumed.stderr, /^note: no record on this machine of where an earlier run of this file stopped: asking the node/m);
     const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; duplicate: number; accepted: number };
-    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.duplicate, summary.accepted], [500, 0, 200, 200, 300]);
-    assert.equal(await indicatorsHeld(), (before ?? 0) + 300);
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.duplicate, summary.accepted], [500, 0, 300, 300, 200]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 200);
 
     // Everything is held now: sending the whole file again stores nothing new.
     const again = await runCli(['ingest', file, '--url', plain.url, '--token', analyst], { XDG_STATE_HOME: path.join(dir, 'state-elsewhere') });

@@ -1,7 +1,10 @@
 /**
- * Feeds a running node: the file is read with the same streaming reader, cut into bundles of a
- * few thousand objects, and each is POSTed to /api/v1/bundles, so no upload exceeds the body
- * limit however large the file.
+ * Feeds a running node: the file is read with the same streaming reader, cut into bundles of at
+ * most `chunkObjects` objects and `chunkBytes` bytes, and each is POSTed to /api/v1/bundles, so
+ * no upload exceeds the body limit however large the file. Two bundles are in flight at a time:
+ * the node starts on the next while it commits the last batches of the one before, so that it
+ * never waits for this side (answers are taken in order). Objects are cut, not parsed, here: the
+ * node parses and validates them (a syntax error is reported with its place in the file).
  *
  * A cut-off (the node stops, the network fails) ends the command with how many objects the node
  * confirmed. `resume` then sends only what the node does not hold yet:
@@ -25,6 +28,13 @@ import { answerFailure, networkFailure, notShieldwall, type NodeTarget } from '.
 
 export interface RemoteOptions extends NodeTarget {
   chunkObjects: number;
+  /** Largest bundle sent, in bytes (a bundle holds one object at least). */
+  chunkBytes?: number;
+  /**
+   * Which outcomes onOutcome hears: every object's (the node lists each in its answer), or the
+   * rejected ones only (the node sends counts for the rest: a smaller answer to make and read).
+   */
+  outcomes?: 'all' | 'rejected';
   maxObjectBytes?: number;
   /** Skip the objects the node holds already (see above). */
   resume?: boolean;
@@ -56,7 +66,7 @@ export class IngestCutOff extends CliError {
 }
 
 interface RemoteAnswer {
-  summary?: { upgraded?: number };
+  summary?: { upgraded?: number; accepted?: number; duplicate?: number; rejected?: number };
   objects?: ObjectOutcome[];
   error?: { details?: { objects?: ObjectOutcome[] } };
 }
@@ -69,6 +79,35 @@ interface Pending {
   id: string | undefined;
   /** modified, else created, as a version key; undefined for objects without either (SCOs). */
   version: string | undefined;
+}
+
+/** Bundles sent and not yet answered, at most. */
+const IN_FLIGHT = 2;
+/** Bytes per bundle unless asked otherwise: well inside the node's default body limit of 64 MiB. */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The rejection of an object that is not JSON, in the file's terms (the node names its place in
+ * the bundle it was sent): as the node words it (intel.prepare).
+ */
+function jsonSyntaxOutcome(p: Pending): ObjectOutcome {
+  let message = 'invalid JSON';
+  let where = p.offset;
+  try {
+    JSON.parse(p.text);
+  } catch (error) {
+    message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    if (at) where = p.offset + Buffer.byteLength(p.text.slice(0, Number(at[1])));
+  }
+  const place = p.line !== undefined ? `line ${p.line}` : `byte ${where}`;
+  return {
+    index: p.index,
+    status: 'rejected',
+    offset: p.offset,
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    errors: [{ path: '$', rule: 'json-syntax', message: `invalid JSON in object ${p.index} at ${place}: ${message.replace(/^Unexpected/, 'unexpected')}; fix the JSON syntax (a JSON linter shows the exact spot)` }],
+  };
 }
 
 /** Ids per manifest request: about 10 KB of URL, well inside the node's 16 KiB header limit. */
@@ -131,7 +170,9 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   // The node judges depth by its own limit; bytes that are not UTF-8 are refused here already,
   // with their offset in the file rather than in the bundles sent.
   const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER });
-  const endpoint = `${options.url}/api/v1/bundles?outcomes=all`;
+  const allOutcomes = (options.outcomes ?? 'all') === 'all';
+  const endpoint = `${options.url}/api/v1/bundles?outcomes=${allOutcomes ? 'all' : 'rejected'}`;
+  const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
   const streamErrors: string[] = [];
   let upgraded = 0;
@@ -165,6 +206,9 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   /** Whether the node has taken part yet: a failure before is the failure alone, not a cut-off. */
   let answered = false;
   let pending: Pending[] = [];
+  let pendingBytes = 0;
+  /** Index after the last object of the last bundle sent. */
+  let sentUntil = 0;
 
   const record = (o: ObjectOutcome) => {
     progress[o.status]++;
@@ -190,7 +234,8 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   const recordAnswered = (sent: Pending[], outcomes: ObjectOutcome[]) => {
     for (const o of outcomes) {
       const source = sent[o.index];
-      record({ ...o, index: source?.index ?? o.index, ...(source ? { offset: source.offset } : {}), ...(source?.line !== undefined ? { line: source.line } : {}) });
+      if (source && o.status === 'rejected' && o.errors?.[0]?.rule === 'json-syntax') record(jsonSyntaxOutcome(source));
+      else record({ ...o, index: source?.index ?? o.index, ...(source ? { offset: source.offset } : {}), ...(source?.line !== undefined ? { line: source.line } : {}) });
     }
   };
 
@@ -210,56 +255,111 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     return rest;
   };
 
-  const send = async () => {
-    if (pending.length === 0) return;
-    let batch = pending;
-    pending = [];
-    if (batch[0]!.index < checkBefore) batch = await skipHeld(batch);
-    if (batch.length > 0) {
-      journal(readUntil);
-      const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
-      let body = `{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[`;
-      for (let i = 0; i < batch.length; i++) body += i === 0 ? batch[i]!.text : `,${batch[i]!.text}`;
-      body += ']}';
-      let status: number;
-      let text: string;
-      let retryAfter: string | undefined;
+  interface Sent {
+    batch: Pending[];
+    /** Index after the bundle's last object. */
+    until: number;
+    answer: Promise<{ status: number; text: string; retryAfter: string | undefined } | { failure: unknown }> | undefined;
+  }
+  const inFlight: Sent[] = [];
+  /** A bundle failed: the ones after it are still counted, but the file is answered only up to it. */
+  let broken = false;
+
+  /** Takes the node's answer to the oldest bundle in flight (answers are taken in the order sent). */
+  const settle = async () => {
+    try {
+      await take(inFlight.shift()!);
+    } catch (error) {
+      broken = true;
+      throw error;
+    }
+  };
+  const take = async ({ batch, until, answer }: Sent) => {
+    if (answer) {
+      const reply = await answer;
+      if ('failure' in reply) throw await networkFailure(reply.failure, options.url);
+      const { status, text, retryAfter } = reply;
+      let parsed: RemoteAnswer;
       try {
-        const response = await request(endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-          body,
-        });
-        status = response.statusCode;
-        const header = response.headers['retry-after'];
-        retryAfter = Array.isArray(header) ? header[0] : header;
-        text = await response.body.text();
-      } catch (error) {
-        throw await networkFailure(error, options.url);
-      }
-      let answer: RemoteAnswer;
-      try {
-        answer = JSON.parse(text) as RemoteAnswer;
+        parsed = JSON.parse(text) as RemoteAnswer;
       } catch {
         if (status === 200) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles is not JSON');
         throw answerFailure(status, text, options.url, retryAfter);
       }
       if (status !== 200) {
         // A store failure or the body limit: what the node accepted before it stays accepted.
-        const decided = answer.error?.details?.objects ?? [];
+        const decided = parsed.error?.details?.objects ?? [];
         if (decided.length > 0) answered = true;
         recordAnswered(batch, decided);
         throw answerFailure(status, text, options.url, retryAfter);
       }
-      if (!Array.isArray(answer.objects)) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
+      if (!Array.isArray(parsed.objects) && allOutcomes) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
+      const counts = parsed.summary;
+      if (!allOutcomes && (typeof counts?.accepted !== 'number' || typeof counts.duplicate !== 'number')) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles counts no outcomes');
       answered = true;
-      upgraded += answer.summary?.upgraded ?? 0;
-      recordAnswered(batch, answer.objects);
+      upgraded += counts?.upgraded ?? 0;
+      recordAnswered(batch, parsed.objects ?? []);
+      if (!allOutcomes) {
+        // Only the rejected ones were listed: the others are counted.
+        progress.accepted += counts!.accepted!;
+        progress.duplicate += counts!.duplicate!;
+        progress.objects += counts!.accepted! + counts!.duplicate!;
+      }
     }
-    answeredUntil = readUntil;
-    journal(readUntil);
+    if (broken) return;
+    answeredUntil = until;
+    journal(sentUntil);
     progress.bytes = reader.bytesRead;
     options.onProgress({ ...progress });
+  };
+
+  /**
+   * Sends the objects read so far as one bundle, once fewer than IN_FLIGHT are unanswered.
+   * `until`: the index after the last object it settles (those rejected here included).
+   */
+  const send = async (until: number) => {
+    if (pending.length === 0) return;
+    let batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    if (batch[0]!.index < checkBefore) batch = await skipHeld(batch);
+    let answer: Sent['answer'];
+    if (batch.length > 0) {
+      sentUntil = until;
+      journal(sentUntil);
+      const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
+      let body = `{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[`;
+      for (let i = 0; i < batch.length; i++) body += i === 0 ? batch[i]!.text : `,${batch[i]!.text}`;
+      body += ']}';
+      answer = (async () => {
+        try {
+          const response = await request(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+            body,
+          });
+          const header = response.headers['retry-after'];
+          return { status: response.statusCode, text: await response.body.text(), retryAfter: Array.isArray(header) ? header[0] : header };
+        } catch (failure) {
+          return { failure };
+        }
+      })();
+    }
+    inFlight.push({ batch, until, answer });
+    while (inFlight.length >= IN_FLIGHT) await settle();
+  };
+
+  /** Every bundle in flight answered; the first failure is thrown once all are (so that what they committed is counted). */
+  const settleAll = async () => {
+    let first: unknown;
+    while (inFlight.length > 0) {
+      try {
+        await settle();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first !== undefined) throw first;
   };
 
   try {
@@ -279,21 +379,33 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
         else record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: entry.path ?? '$', rule: entry.rule ?? 'structure', message: entry.message }] });
         continue;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(entry.text);
-      } catch (error) {
-        record({ index: entry.index, status: 'rejected', offset: entry.offset, errors: [{ path: '$', rule: 'json-syntax', message: `invalid JSON in object ${entry.index} at byte ${entry.offset}: ${(error as Error).message}` }] });
-        continue;
+      let id: string | undefined;
+      let version: string | undefined;
+      if (entry.index < checkBefore) {
+        // The node is asked about this object: its id and version are needed here.
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(entry.text);
+        } catch {
+          record(jsonSyntaxOutcome({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id: undefined, version: undefined }));
+          continue;
+        }
+        const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+        id = object && typeof object.id === 'string' && STIX_ID.test(object.id) ? object.id : undefined;
+        version = object ? versionOf(object) : undefined;
       }
-      const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-      const id = object && typeof object.id === 'string' && STIX_ID.test(object.id) ? object.id : undefined;
-      pending.push({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version: object ? versionOf(object) : undefined });
-      if (pending.length >= options.chunkObjects) await send();
+      // A bundle holds one object at least, whatever its size (the node judges it).
+      if (pending.length > 0 && pendingBytes + entry.text.length > chunkBytes) await send(entry.index);
+      pending.push({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version });
+      pendingBytes += entry.text.length + 1;
+      if (pending.length >= options.chunkObjects) await send(readUntil);
     }
-    await send();
+    await send(readUntil);
+    await settleAll();
     options.journal?.clear();
   } catch (error) {
+    // Whatever else is in flight is answered first: what it committed is counted too.
+    await settleAll().catch(() => undefined);
     const sofar = summary();
     if (!answered || !(error instanceof CliError)) {
       // Nothing was committed in this run: the journal says no more than before it.

@@ -74,7 +74,7 @@ export function registerIngest(program: Command): void {
     .option('--resume', 'with --url: skip the objects the node holds already (after an ingest was cut off)')
     .option('--outcomes <file>', 'write every object outcome (accepted/duplicate/rejected with reasons) as NDJSON')
     .option('--batch <n>', 'objects per transaction (local) ')
-    .option('--chunk-objects <n>', 'objects per request with --url', '5000')
+    .option('--chunk-objects <n>', 'most objects per request with --url (a request also stays under 8 MiB)', '20000')
     .action(async (file: string, options: IngestCommandOptions) => {
       const target = nodeTarget(options, 'ingest');
       if (options.resume && !target) throw new CliError(EXIT.usage, '--resume applies to --url: on the store directly, ingesting again is cheap, since what the store holds counts as a duplicate');
@@ -97,6 +97,8 @@ export function registerIngest(program: Command): void {
             summary = await ingestRemote(chunks, {
               ...target,
               chunkObjects,
+              // Every outcome is asked of the node only when they are all written out.
+              outcomes: options.outcomes ? 'all' : 'rejected',
               ...(options.resume ? { resume: true } : {}),
               ...(journal ? { journal } : {}),
               onNote: (line) => process.stderr.write(`note: ${line}\n`),

@@ -52,7 +52,8 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
         let summary: service.IngestSummary;
         try {
           summary = await service.ingestStream(ctx, request.principal!, limited(body, limit), {
-            parallel: declared >= service.PARALLEL_THRESHOLD_BYTES,
+            // A body sent in chunks of unknown total length may be large too.
+            parallel: request.headers['content-length'] === undefined || declared >= service.PARALLEL_THRESHOLD_BYTES,
             onOutcome: (o) => {
               if (which === 'all' || (which === 'rejected' && o.status === 'rejected')) outcomes.push(o);
             },

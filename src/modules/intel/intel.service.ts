@@ -75,12 +75,15 @@ export interface IngestOptions {
 /** Objects prepared on this thread between two turns of the event loop (see prepareHere). */
 const PREPARED_PER_TURN = 256;
 /**
- * A batch is written once it holds the batch size, or, while no write is in progress, once it
- * holds this many: the writer starts as soon as there is work for it rather than after a full
- * batch (the first write of a stream, and a writer faster than the parsing), and a stream's last
- * batch is as small as what was left when the writer caught up.
+ * A batch is written once it holds the batch size, or, while no batch of any stream is being
+ * written to the store, once it holds this many: the writer starts as soon as there is work for
+ * it rather than after a full batch (the first write of a stream, and a writer faster than the
+ * parsing), and a stream's last batch is as small as what was left when the writer caught up.
+ * Streams written at once (requests of a remote ingest) keep full batches.
  */
 const EAGER_BATCH = 2000;
+/** Batches being written, by store. */
+const writesInProgress = new WeakMap<object, number>();
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
 const handlingCache = new WeakMap<object, Map<string, HandlingMarking>>();
@@ -214,8 +217,11 @@ async function runPipeline(
     if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
   };
 
-  let writing = false;
   const eager = Math.min(batchSize, EAGER_BATCH);
+  const write = (pending: PreparedObject[]) => {
+    writesInProgress.set(ctx.store, (writesInProgress.get(ctx.store) ?? 0) + 1);
+    return flush(pending).finally(() => writesInProgress.set(ctx.store, writesInProgress.get(ctx.store)! - 1));
+  };
   for await (const items of prepared) {
     for (const item of items) {
       if ('streamError' in item) {
@@ -225,18 +231,17 @@ async function runPipeline(
       if (item.outcome.upgraded) upgraded++;
       batch.push(item);
     }
-    if (batch.length >= batchSize || (!writing && batch.length >= eager)) {
+    if (batch.length >= batchSize || (!writesInProgress.get(ctx.store) && batch.length >= eager)) {
       const full = batch;
       batch = [];
       if (inFlight) await inFlight;
-      writing = true;
-      inFlight = flush(full).finally(() => (writing = false));
+      inFlight = write(full);
       // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
       inFlight.catch(() => undefined);
     }
   }
   if (inFlight) await inFlight;
-  if (batch.length > 0) await flush(batch);
+  if (batch.length > 0) await write(batch);
   progress.bytes = bytesRead();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
@@ -583,7 +588,7 @@ export interface ListInput {
   raw?: boolean;
   /** Return only each object's id and version (ObjectPage.manifest): bodies are parsed only where a granular marking may hide a part. */
   manifest?: boolean;
-  /** For tests and bench:policy: force one way of paging through the store (see repo.listCurrent). */
+  /** For tests: force one way of paging through the store (see repo.listCurrent). */
   strategy?: 'ranges' | 'walk';
   types?: string[];
   q?: string;
