@@ -2,9 +2,10 @@
  * npm run bench:federation [-- --objects N] [--samples N] [--keep]
  *
  * Federation between nodes over HTTPS with mutual TLS (certificates from `shieldwall pki`):
- *  (a) catch-up: node B (this process) pulls N/5 objects (200,000 by default) from node A (a
- *      separate process) through TAXII, ingesting them as it goes. Baseline in the same run:
- *      ingesting the same objects from a local NDJSON file into a fresh store.
+ *  (a) catch-up: node B (this process, the compiled program) pulls N/5 objects (200,000 by
+ *      default) from node A (a separate process, started and its detection index built) through
+ *      TAXII, ingesting them as it goes. Baseline in the same run: ingesting the same objects
+ *      from a local NDJSON file into a fresh store.
  *  (b) propagation: five nodes (separate processes) in hub-and-spoke; an indicator published on
  *      a spoke, time until every entitled node (the hub and the other allied spokes) answers it
  *      to its own user. Baseline: time until the publishing node itself answers it.
@@ -24,20 +25,32 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { createContext } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { createLogger } from '../src/core/logger.js';
-import { openStore } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { createPeer, upsertMembers } from '../src/modules/directory/directory.service.js';
-import * as federation from '../src/modules/federation/federation.service.js';
+import type * as App from '../src/app.js';
+import type * as Config from '../src/config/config.js';
+import type * as Logger from '../src/core/logger.js';
+import type * as Database from '../src/db/database.js';
+import type * as Migrate from '../src/db/migrate.js';
+import type * as Directory from '../src/modules/directory/directory.service.js';
+import type * as Federation from '../src/modules/federation/federation.service.js';
 import { TaxiiClient } from '../src/modules/federation/taxii.client.js';
-import { ingestStream } from '../src/modules/intel/intel.service.js';
+import type * as Intel from '../src/modules/intel/intel.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
-import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import type * as Principal from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
 import { FederationHarness, identityOf, NODES } from '../test/support/federation.js';
 import { runCli, startNodeProcess, type NodeProcess } from '../test/support/process.js';
+import { program } from './program.js';
+
+// Node B of the catch-up and its baseline run the compiled program, as a node does (bench/program.ts).
+const { createContext } = await program<typeof App>('app');
+const { loadConfig } = await program<typeof Config>('config/config');
+const { createLogger } = await program<typeof Logger>('core/logger');
+const { openStore } = await program<typeof Database>('db/database');
+const { migrateToLatest } = await program<typeof Migrate>('db/migrate');
+const { createPeer, upsertMembers } = await program<typeof Directory>('modules/directory/directory.service');
+const federation = await program<typeof Federation>('modules/federation/federation.service');
+const { ingestStream } = await program<typeof Intel>('modules/intel/intel.service');
+const { SYSTEM_PRINCIPAL } = await program<typeof Principal>('policy/principal');
 
 const { values: args } = parseArgs({
   options: {
@@ -164,6 +177,12 @@ try {
   await cli(['ingest', part1], nodeA.env);
   nodeA.process = await startNodeProcess(nodeA.env);
   const apiRoot = `${nodeA.process.url}/taxii2/intel/`;
+  {
+    // Pulled from once it has started: its detection index built, as a node that serves peers.
+    const api = nodeApi(nodeA.process, path.join(pki, 'ca.crt'));
+    await detectionIndexBuilt(nodeA.process, api);
+    await api.close();
+  }
 
   // --- (a) catch-up ----------------------------------------------------------------------------
   const contextOf = async (dir: string, tls: boolean) => {
@@ -308,7 +327,7 @@ try {
   log(`| (b) propagation to all entitled nodes, hub-and-spoke (${samples} samples) | p95 <= 1,000 ms | p50 ${results.p50!.toFixed(0)} ms, p95 ${results.p95!.toFixed(0)} ms, max ${results.max!.toFixed(0)} ms | p95 ${results.localP95!.toFixed(0)} ms (readable on the publishing node) | ${(results.p95! / results.localP95!).toFixed(1)} |`);
   log(`| (c) TAXII GET objects, one client, ${total.toLocaleString('en')} stored | >= 50,000 objects/s | ${f(results.read)} objects/s | ${f(results.readBaseline!)} objects/s (JSON.parse) | ${(results.read / results.readBaseline!).toFixed(2)} |`);
   log(`(c) CPU per object read: node ${results.readNodeCpuUs!.toFixed(2)} us, client ${results.readClientCpuUs!.toFixed(2)} us`);
-  process.stdout.write(`${JSON.stringify({ catchup_objects_per_s: Math.round(results.catchup), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read, taxii_read_node_cpu_us_per_object: Number(results.readNodeCpuUs!.toFixed(2)), taxii_read_client_cpu_us_per_object: Number(results.readClientCpuUs!.toFixed(2)) })}\n`);
+  process.stdout.write(`${JSON.stringify({ catchup_objects: catchupCount, catchup_objects_per_s: Math.round(results.catchup), catchup_baseline_objects_per_s: Math.round(results.catchupBaseline!), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read, taxii_read_node_cpu_us_per_object: Number(results.readNodeCpuUs!.toFixed(2)), taxii_read_client_cpu_us_per_object: Number(results.readClientCpuUs!.toFixed(2)) })}\n`);
 } finally {
   if (nodeA.process) {
     nodeA.process.child.kill('SIGTERM');

@@ -1,35 +1,55 @@
 /**
- * npm run bench:ingest [-- --objects N] [--no-postgres] [--no-sqlite] [--batch N] [--keep]
+ * npm run bench:ingest [-- --objects N] [--no-postgres] [--no-sqlite] [--no-remote] [--batch N] [--keep]
  *
  * Generates a synthetic bundle of mixed STIX objects, then measures in the same run:
  *  - the baseline: cutting the same file into objects and JSON.parse of each, nothing else;
  *  - the full ingest pipeline (stream -> parse -> validate -> markings -> batched transactional
- *    writes) into a fresh SQLite file and into a fresh PostgreSQL schema;
- * and prints objects/s, each pipeline's ratio to the baseline, and the peak RSS.
+ *    writes) into a fresh SQLite file and into a fresh PostgreSQL schema, in this process, as
+ *    `shieldwall ingest FILE` runs it;
+ *  - remote ingest: `shieldwall ingest FILE --url URL --token T` (a separate process) into a
+ *    node (`shieldwall serve`, another process, with a fresh SQLite store) as a user of a
+ *    member cleared to TOP SECRET, and its ratio to the SQLite pipeline of the same run;
+ * and prints objects/s, the ratios, and the peak RSS of this process. The program measured is
+ * the compiled one (bench/program.ts). Last line: every figure as one JSON object.
  */
+import { spawn } from 'node:child_process';
 import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createContext } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { createLogger } from '../src/core/logger.js';
-import { openStore, type Store } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { ingestStream, type IngestSummary } from '../src/modules/intel/intel.service.js';
-import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
-import { StixStreamReader } from '../src/stix/stream-reader.js';
-import { writeSyntheticBundle } from '../src/modules/demo/synthetic.js';
+import type * as App from '../src/app.js';
+import type * as Config from '../src/config/config.js';
+import type * as Logger from '../src/core/logger.js';
+import type * as Database from '../src/db/database.js';
+import type * as Migrate from '../src/db/migrate.js';
+import type * as Synthetic from '../src/modules/demo/synthetic.js';
+import type * as Intel from '../src/modules/intel/intel.service.js';
+import type * as Principal from '../src/policy/principal.js';
+import type * as Reader from '../src/stix/stream-reader.js';
+import { BIN, runCli, startNodeProcess } from '../test/support/process.js';
+import { REPO_ROOT } from '../test/support/paths.js';
+import { program } from './program.js';
+
+const { createContext } = await program<typeof App>('app');
+const { loadConfig } = await program<typeof Config>('config/config');
+const { createLogger } = await program<typeof Logger>('core/logger');
+const { openStore } = await program<typeof Database>('db/database');
+const { migrateToLatest } = await program<typeof Migrate>('db/migrate');
+const { writeSyntheticBundle } = await program<typeof Synthetic>('modules/demo/synthetic');
+const { ingestStream } = await program<typeof Intel>('modules/intel/intel.service');
+const { SYSTEM_PRINCIPAL } = await program<typeof Principal>('policy/principal');
+const { StixStreamReader } = await program<typeof Reader>('stix/stream-reader');
 
 const { values: args } = parseArgs({
   options: {
     objects: { type: 'string', default: '1000000' },
     'no-postgres': { type: 'boolean', default: false },
     'no-sqlite': { type: 'boolean', default: false },
+    'no-remote': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     batch: { type: 'string' },
-    postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    postgres: { type: 'string', default: process.env.SHIELDWALL_TEST_PG ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
 const count = Number(args.objects);
@@ -55,7 +75,7 @@ async function baseline(): Promise<number> {
   return parsed / seconds;
 }
 
-async function pipeline(store: Store, label: string): Promise<IngestSummary> {
+async function pipeline(store: Database.Store, label: string): Promise<Intel.IngestSummary> {
   await migrateToLatest(store);
   const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent', ...(args.batch ? { ingestBatchSize: Number(args.batch) } : {}) });
   const ctx = createContext({ config, store, logger: createLogger('silent') });
@@ -71,6 +91,41 @@ async function pipeline(store: Store, label: string): Promise<IngestSummary> {
   });
   if (summary.accepted !== count) throw new Error(`${label}: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
   return summary;
+}
+
+/**
+ * `shieldwall ingest FILE --url --token` into a node started for it: the objects per second the
+ * command reports (from reading the first byte to the node's last answer).
+ */
+async function remote(): Promise<number> {
+  const env = { SHIELDWALL_DATA_DIR: path.join(workDir, 'node') };
+  const step = async (argv: string[]) => {
+    const result = await runCli(argv, env);
+    if (result.code !== 0) throw new Error(`shieldwall ${argv.join(' ')} failed: ${result.stderr}`);
+    return result.stdout.trim();
+  };
+  await step(['members', 'add', '--code', 'BEN', '--name', 'Bench member', '--kind', 'ally']);
+  await step(['users', 'create', '--name', 'feeder', '--member', 'BEN', '--roles', 'analyst', '--clearance', 'TOP SECRET']);
+  const token = await step(['tokens', 'create', '--name', 'feeder', '--user', 'feeder']);
+  const node = await startNodeProcess(env);
+  try {
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, 'ingest', bundlePath, '--url', node.url, '--token', token], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const progress = setInterval(() => log(`  remote: ${Math.round((Date.now() - started) / 1000)} s`), 5000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(progress);
+    if (code !== 0) throw new Error(`shieldwall ingest --url exited ${code}: ${stderr.slice(-2000)}\nthe node's last lines: ${node.output().slice(-2000)}`);
+    const summary = JSON.parse(stdout) as Intel.IngestSummary;
+    if (summary.accepted !== count) throw new Error(`remote: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
+    return summary.objectsPerSecond;
+  } finally {
+    node.child.kill('SIGTERM');
+    await node.exited;
+  }
 }
 
 async function main(): Promise<void> {
@@ -89,6 +144,12 @@ async function main(): Promise<void> {
     await sqlite.close();
     sqliteRate = summary.objectsPerSecond;
     log(`sqlite: ${Math.round(sqliteRate)} objects/s (${summary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
+  }
+
+  let remoteRate: number | null = null;
+  if (!args['no-remote']) {
+    remoteRate = await remote();
+    log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`}`);
   }
 
   let postgresRate: number | null = null;
@@ -114,16 +175,21 @@ async function main(): Promise<void> {
   if (!args.keep) rmSync(workDir, { recursive: true, force: true });
 
   const ratio = (rate: number | null) => (rate === null ? 'n/a' : (rate / parseRate).toFixed(3));
-  log('');
-  log(`| objects | SQLite objects/s | PostgreSQL objects/s | JSON.parse objects/s | SQLite / JSON.parse | PostgreSQL / JSON.parse | peak RSS MB |`);
   const rounded = (rate: number | null) => (rate === null ? 'n/a' : Math.round(rate));
-  log(`| ${count} | ${rounded(sqliteRate)} | ${rounded(postgresRate)} | ${Math.round(parseRate)} | ${ratio(sqliteRate)} | ${ratio(postgresRate)} | ${mb(peakRss)} |`);
+  const remoteToLocal = remoteRate !== null && sqliteRate !== null ? remoteRate / sqliteRate : null;
+  log('');
+  log('| objects | SQLite objects/s | PostgreSQL objects/s | remote objects/s | JSON.parse objects/s | SQLite / JSON.parse | PostgreSQL / JSON.parse | remote / SQLite | peak RSS MB |');
+  log(`| ${count} | ${rounded(sqliteRate)} | ${rounded(postgresRate)} | ${rounded(remoteRate)} | ${Math.round(parseRate)} | ${ratio(sqliteRate)} | ${ratio(postgresRate)} | ${remoteToLocal === null ? 'n/a' : remoteToLocal.toFixed(2)} | ${mb(peakRss)} |`);
   process.stdout.write(
     `${JSON.stringify({
       objects: count,
       sqlite_objects_per_s: sqliteRate === null ? null : Math.round(sqliteRate),
       postgres_objects_per_s: postgresRate === null ? null : Math.round(postgresRate),
+      remote_objects_per_s: remoteRate === null ? null : Math.round(remoteRate),
+      remote_to_sqlite: remoteToLocal === null ? null : Number(remoteToLocal.toFixed(3)),
       json_parse_objects_per_s: Math.round(parseRate),
+      sqlite_to_json_parse: sqliteRate === null ? null : Number((sqliteRate / parseRate).toFixed(3)),
+      postgres_to_json_parse: postgresRate === null ? null : Number((postgresRate / parseRate).toFixed(3)),
       peak_rss_mb: mb(peakRss),
     })}\n`,
   );
