@@ -75,11 +75,11 @@ export interface IngestOptions {
 /** Objects prepared on this thread between two turns of the event loop (see prepareHere). */
 const PREPARED_PER_TURN = 256;
 /**
- * A batch is written once it holds the batch size, or, while no batch of any stream is being
- * written to the store, once it holds this many: the writer starts as soon as there is work for
- * it rather than after a full batch (the first write of a stream, and a writer faster than the
- * parsing), and a stream's last batch is as small as what was left when the writer caught up.
- * Streams written at once (requests of a remote ingest) keep full batches.
+ * A batch is written once it holds the batch size; a stream's first batch once it holds this
+ * many if no batch of another stream is being written to the store: the writer starts as soon
+ * as there is work for it rather than after a full batch. Later batches stay full: on SQLite each
+ * commit writes out every index page its rows touched (keys of the id index land anywhere), so
+ * that small batches cost more bytes per object the larger the store.
  */
 const EAGER_BATCH = 2000;
 /** Batches being written, by store. */
@@ -217,7 +217,7 @@ async function runPipeline(
     if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
   };
 
-  const eager = Math.min(batchSize, EAGER_BATCH);
+  let eager = Math.min(batchSize, EAGER_BATCH);
   const write = (pending: PreparedObject[]) => {
     writesInProgress.set(ctx.store, (writesInProgress.get(ctx.store) ?? 0) + 1);
     return flush(pending).finally(() => writesInProgress.set(ctx.store, writesInProgress.get(ctx.store)! - 1));
@@ -235,6 +235,7 @@ async function runPipeline(
       const full = batch;
       batch = [];
       if (inFlight) await inFlight;
+      eager = batchSize;
       inFlight = write(full);
       // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
       inFlight.catch(() => undefined);
