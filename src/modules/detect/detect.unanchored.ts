@@ -496,37 +496,28 @@ export class UnanchoredSet {
   #candidates(event: LogEvent, now: number, evaluateFiled: boolean): number[] {
     if (this.size === 0) return [];
     const mark = (this.#mark = (this.#mark + 1) >>> 0 || 1);
-    const seen = this.#seen;
-    const patterns = this.#patterns;
-    let types = 0;
-    for (const v of event.values) types |= TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
-    if (types === 0) return [];
     let candidates: number[] | undefined;
-    for (const i of this.#byType) {
-      if ((patterns[i]!.types & types) === 0) continue;
-      seen[i] = mark;
-      (candidates ??= []).push(i);
+    if (this.#byType.length > 0) {
+      let types = 0;
+      for (const v of event.values) types |= TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
+      for (const i of this.#byType) {
+        if ((this.#patterns[i]!.types & types) === 0) continue;
+        this.#seen[i] = mark;
+        (candidates ??= []).push(i);
+      }
     }
     // Those come first: the patterns found by a literal follow.
     const byType = candidates?.length ?? 0;
-    if ((types & this.#tableTypes) !== 0) {
+    if (this.#tableTypes !== 0) {
       for (const v of event.values) {
         // LIKE and MATCHES do not compare longer values, and no literal kept is that long. A
         // value reaches only objects of the types its kind makes (with their references).
         const kindTypes = TYPE_MASK_OF_KIND.get(v.kind) ?? 0;
         if ((kindTypes & this.#tableTypes) === 0 || v.value.length > MAX_COMPARED_LENGTH) continue;
-        const text = comparedText(v.value);
-        for (const table of this.#tables) {
-          if ((kindTypes & table.types) === 0 || text.length < table.length) continue;
-          const { bits, shift, leaving, length } = table;
-          let h = gramHash(text, 0, length);
-          for (let at = 0; ; at++) {
-            const bit = Math.imul(h, 0x9e3779b1) >>> shift;
-            if ((bits[bit >>> 5]! & (1 << (bit & 31))) !== 0) candidates = this.#verify(table, h, text, at, types, event, mark, candidates);
-            if (at + length >= text.length) break;
-            h = (Math.imul(h - Math.imul(text.charCodeAt(at), leaving), BASE) + text.charCodeAt(at + length)) | 0;
-          }
-        }
+        // Read as it is; a value that turns out not to be ASCII is read again in NFC, as compared.
+        const scan = this.#scan(v.value, kindTypes, event, mark, candidates);
+        candidates = scan.candidates;
+        if (scan.nonAscii) candidates = this.#scan(v.value.normalize('NFC'), kindTypes, event, mark, candidates).candidates;
       }
     }
     if (candidates === undefined) return [];
@@ -544,13 +535,43 @@ export class UnanchoredSet {
     return out;
   }
 
+  /**
+   * One value's grams against the tables its kind can reach (each table holds patterns of one set
+   * of types, so a literal found there is one of a pattern the value's object can satisfy).
+   * `nonAscii`: a character past ASCII was read, and the value must be read again in NFC.
+   */
+  #scan(text: string, kindTypes: number, event: LogEvent, mark: number, found: number[] | undefined): { candidates: number[] | undefined; nonAscii: boolean } {
+    let candidates = found;
+    let read = 0;
+    const n = text.length;
+    for (const table of this.#tables) {
+      if ((kindTypes & table.types) === 0 || n < table.length) continue;
+      const { bits, shift, leaving, length } = table;
+      let h = 0;
+      for (let j = 0; j < length; j++) {
+        const c = text.charCodeAt(j);
+        read |= c;
+        h = (Math.imul(h, BASE) + c) | 0;
+      }
+      for (let at = 0; ; at++) {
+        const bit = Math.imul(h, 0x9e3779b1) >>> shift;
+        if ((bits[bit >>> 5]! & (1 << (bit & 31))) !== 0) candidates = this.#verify(table, h, text, at, event, mark, candidates);
+        if (at + length >= n) break;
+        const c = text.charCodeAt(at + length);
+        read |= c;
+        h = (Math.imul(h - Math.imul(text.charCodeAt(at), leaving), BASE) + c) | 0;
+      }
+    }
+    return { candidates, nonAscii: read >= 0x80 };
+  }
+
   /** A gram of the value at `at` passed the bit table: the patterns whose literal is there are candidates. */
-  #verify(table: GramTable, hash: number, text: string, at: number, types: number, event: LogEvent, mark: number, candidates: number[] | undefined): number[] | undefined {
+  #verify(table: GramTable, hash: number, text: string, at: number, event: LogEvent, mark: number, candidates: number[] | undefined): number[] | undefined {
     const list = table.entries.get(hash);
     if (list === undefined) return candidates;
     for (let e = 0; e < list.length; e += 3) {
       const i = list[e]!;
-      if (this.#seen[i] === mark || (this.#patterns[i]!.types & types) === 0) continue;
+      if (this.#seen[i] === mark) continue;
       const start = at - list[e + 2]!;
       if (start < 0 || !text.startsWith(this.#literalTexts[list[e + 1]!]!, start)) continue;
       this.#seen[i] = mark;

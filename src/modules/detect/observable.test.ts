@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  detectCertainKind, detectKind, isObservableKind, normalise, normaliseUrlByParser, OBSERVABLE_KINDS, parseCidr, parseIPv4, parseIPv6,
+  detectCertainKind, detectKind, isObservableKind, normalise, normaliseDomainFully, normaliseUrlByParser, OBSERVABLE_KINDS, parseCidr, parseIPv4, parseIPv6,
   type ObservableKind,
 } from './observable.js';
 
@@ -207,6 +207,24 @@ describe('normalise: e-mail addresses', () => {
     table('email', [['example.com', undefined], ['@example.com', undefined], ['a@', undefined], ['a..b@example.com', undefined],
       ['.a@example.com', undefined], ['a.@example.com', undefined], ['a b@example.com', undefined], [`${'a'.repeat(65)}@example.com`, undefined],
       ['a@exa mple.com', undefined], ['<a@example.com>', undefined], ['"a"b"@example.com', undefined]]);
+  });
+});
+
+describe('normalise: domain names told by their syntax', () => {
+  it('gives the full normalisation\'s answer for every name, those in normal form already included (property)', () => {
+    const pick = <T>(plain: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ arbitrary: plain, weight: 3 }, { arbitrary: other, weight: 1 });
+    const label = pick(fc.constantFrom('evil', 'a', 'b-c', 'x_y', 'com', 'example', 'z9', '-a', 'a-', 'x', 'xn', 'xn-', 'xna', '0x7f', '9a'),
+      fc.constantFrom('xn--bcher-kva', 'XN--bcher-kva', 'Xn--a', '1', '127', 'EXAMPLE', 'münchen', '', ' ', 'a b', 'a'.repeat(64), '%41', '*'));
+    const name = fc.tuple(fc.array(label, { minLength: 1, maxLength: 5 }), pick(fc.constant(''), fc.constantFrom('.', ' ', '\n'))).map(([labels, end]) => labels.join('.') + end);
+    let plain = 0;
+    fc.assert(fc.property(name, (d) => {
+      const full = normaliseDomainFully(d);
+      assert.equal(normalise('domain', d), full, JSON.stringify(d));
+      if (full === d) plain++;
+    }), { numRuns: 5000 });
+    assert.ok(plain > 500, `${plain} names of 5,000 were in normal form: too few to check the one-pass test`);
+    assert.equal(normalise('domain', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`), `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`);
+    assert.equal(normalise('domain', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`), undefined, 'longer than 253');
   });
 });
 
