@@ -30,6 +30,7 @@ import type * as Config from '../src/config/config.js';
 import type * as Logger from '../src/core/logger.js';
 import type * as Database from '../src/db/database.js';
 import type * as Migrate from '../src/db/migrate.js';
+import type * as Audit from '../src/modules/audit/audit.service.js';
 import type * as Directory from '../src/modules/directory/directory.service.js';
 import type * as Federation from '../src/modules/federation/federation.service.js';
 import { TaxiiClient } from '../src/modules/federation/taxii.client.js';
@@ -43,6 +44,7 @@ import { program } from './program.js';
 
 // Node B of the catch-up and its baseline run the compiled program, as a node does (bench/program.ts).
 const { createContext } = await program<typeof App>('app');
+const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service');
 const { loadConfig } = await program<typeof Config>('config/config');
 const { createLogger } = await program<typeof Logger>('core/logger');
 const { openStore } = await program<typeof Database>('db/database');
@@ -216,6 +218,7 @@ try {
   const catchupSeconds = (performance.now() - started) / 1000;
   if (pulled.accepted !== catchupCount) throw new Error(`node B stored ${pulled.accepted} of ${catchupCount} objects: ${pulled.rejections.join('; ')}`);
   await federation.closeClients(b);
+  await closeAudit(b);
   await b.store.close();
   results.catchup = catchupCount / catchupSeconds;
 
@@ -226,6 +229,7 @@ try {
   started = performance.now();
   const local = await ingestStream(c, SYSTEM_PRINCIPAL, createReadStream(part1, { highWaterMark: 1 << 20 }), { parallel: true });
   results.catchupBaseline = local.accepted / ((performance.now() - started) / 1000);
+  await closeAudit(c);
   await c.store.close();
 
   // --- (c) TAXII read with N objects stored ------------------------------------------------------
