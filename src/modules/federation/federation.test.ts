@@ -104,19 +104,32 @@ for (const dialect of DIALECTS) {
       return new Set(rows.map((r) => r.id));
     };
     const deuUser: Principal = { kind: 'user', name: 'd', userName: 'd', roles: ['analyst'], member: { code: 'DEU', kind: 'ally', identityId: DEU_IDENTITY, groups: ['ALLIANCE'] }, clearance: 4 };
+    // What more than one test starts from, made by whichever needs it first (every test begins
+    // with B's first pull from A): each test runs alone (--test-name-pattern) or after the others.
+    let firstPull: ReturnType<typeof federation.pull> | undefined;
+    const pulledOnce = () => (firstPull ??= federation.pull(b.ctx, 'node-a'));
+    let dead: Promise<unknown> | undefined;
+    const deadPeer = () =>
+      (dead ??= createPeer(b.ctx, SYSTEM_PRINCIPAL, { name: 'dead-node', members: ['FRA'], clearance: 0, roles: ['analyst'], url: 'https://127.0.0.1:1/taxii2/intel/', direction: 'both', auth: 'none' }));
+    /** Of the objects A started with, those stored on a node. */
+    const startedWith = new Set(Object.values(objects).map((o) => o.id));
+    const ofThese = (ids: Iterable<string>) => [...ids].filter((id) => startedWith.has(id)).sort();
 
     it('pulls exactly what the peer may receive: no RED, no AMBER+STRICT, nothing unreleased or above its clearance', async () => {
-      const result = await federation.pull(b.ctx, 'node-a');
+      const result = await pulledOnce();
       assert.equal(result.rejected, 0, result.rejections.join('; '));
-      const onB = await idsOn(b);
-      assert.deepEqual([...onB].sort(), entitled.map((k) => objects[k].id).sort());
+      assert.deepEqual(ofThese(await idsOn(b)), entitled.map((k) => objects[k].id).sort());
       // The markings came along, so B enforces them too: a FRA user on B reads none of DEU's.
       const fraUser: Principal = { kind: 'user', name: 'f', userName: 'f', roles: ['analyst'], member: { code: 'FRA', kind: 'ally', identityId: null, groups: ['ALLIANCE'] }, clearance: 4 };
       const fraSees = await intel.listObjects(b.ctx, fraUser, { types: ['indicator'], limit: 100 });
-      assert.deepEqual(fraSees.objects.map((o) => o.id).sort(), [objects.clear.id, objects.allianceConfidential.id].sort());
+      assert.deepEqual(ofThese(fraSees.objects.map((o) => o.id)), [objects.clear.id, objects.allianceConfidential.id].sort());
     });
 
     it('resumes from its cursor: a second pull stores nothing again, then only what is new', async () => {
+      const first = await pulledOnce();
+      // Up to date with A, whatever other tests added there since.
+      await federation.pull(b.ctx, 'node-a');
+      const [before] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'node-a');
       // Only what was added at the cursor's very instant comes again (one object: a Shieldwall
       // node gives each its own date_added), reported as a duplicate.
       const again = await federation.pull(b.ctx, 'node-a');
@@ -128,20 +141,28 @@ for (const dialect of DIALECTS) {
       assert.ok((await idsOn(b)).has(fresh.id));
       const [status] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'node-a');
       assert.ok(status!.pullCursor, 'the cursor is stored');
-      // The three entitled indicators, the four handling marking-definitions (readable by all,
-      // so that receivers can enforce them), and the new one.
-      assert.equal(status!.pulled, entitled.length + 4 + 1);
+      // The first pull: the three entitled indicators and the four handling marking-definitions
+      // (readable by all, so that receivers can enforce them); since then, the new one.
+      assert.equal(first.accepted, entitled.length + 4);
+      assert.equal(status!.pulled, before!.pulled + 1);
     });
 
     it('records provenance, and pushes nothing back to the peer it came from', async () => {
+      await pulledOnce();
       const receipts = await federation.provenance(b.ctx, deuUser, objects.deu.id);
       assert.deepEqual(receipts.map((r) => [r.peer, r.version]), [['node-a', intel.versionKey(objects.deu.modified as string)]]);
+      // Something new on A, pulled to B: B's next push leaves it out, it came from A.
+      const fromA = indicator({ name: 'from A, not to be echoed', object_marking_refs: [TLP2_MARKING_IDS.green] });
+      await intel.ingestObjects(a.ctx, SYSTEM_PRINCIPAL, [fromA]);
+      await federation.pull(b.ctx, 'node-a');
+      assert.ok((await idsOn(b)).has(fromA.id));
       const pushed = await federation.push(b.ctx, 'node-a');
       assert.equal(pushed.objects, 0, 'everything B holds came from A');
       assert.ok(pushed.echoes > 0);
     });
 
     it('pushes new intelligence, which the receiving node records as delivered by the pusher', async () => {
+      await pulledOnce();
       const mine = indicator({ name: 'seen by DEU', created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
       await intel.ingestObjects(b.ctx, SYSTEM_PRINCIPAL, [mine]);
       const pushed = await federation.push(b.ctx, 'node-a');
@@ -158,6 +179,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('propagates a revocation as the new version it is', async () => {
+      await pulledOnce();
       const revoked = { ...objects.clear, modified: '2024-06-01T00:00:00.000Z', revoked: true };
       await intel.ingestObjects(a.ctx, SYSTEM_PRINCIPAL, [revoked]);
       await federation.pull(b.ctx, 'node-a');
@@ -166,12 +188,14 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps a peer failure to that peer: recorded, the scheduler backs off, others go on', async () => {
-      await createPeer(b.ctx, SYSTEM_PRINCIPAL, { name: 'dead-node', members: ['FRA'], clearance: 0, roles: ['analyst'], url: 'https://127.0.0.1:1/taxii2/intel/', direction: 'both', auth: 'none' });
+      await pulledOnce();
+      await deadPeer();
+      const [before] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'dead-node');
       const result = await federation.syncPeer(b.ctx, SYSTEM_PRINCIPAL, 'dead-node');
       assert.match(result.error ?? '', /ECONNREFUSED|connect/i);
-      const [dead] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'dead-node');
-      assert.equal(dead!.failures, 1);
-      assert.ok(dead!.lastError);
+      const [failing] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'dead-node');
+      assert.equal(failing!.failures, before!.failures + 1);
+      assert.ok(failing!.lastError);
       // With the scheduler running, new intelligence on B still reaches A within moments.
       const scheduler = new FederationScheduler(b.ctx);
       await scheduler.start();
@@ -183,10 +207,12 @@ for (const dialect of DIALECTS) {
         await scheduler.stop();
       }
       const [afterwards] = await federation.peerStatus(b.ctx, SYSTEM_PRINCIPAL, 'dead-node');
-      assert.ok(afterwards!.failures >= 2, 'the dead peer kept failing on its own');
+      assert.ok(afterwards!.failures >= failing!.failures + 1, 'the dead peer kept failing on its own');
     });
 
     it('REST: node administrators add and sync peers; readers see state but never secrets', async () => {
+      await pulledOnce();
+      await deadPeer();
       const admin = { authorization: `Bearer ${b.tokens['node-admin']}` };
       const analyst = { authorization: `Bearer ${b.tokens.analyst}` };
       const body = { name: 'cti-feed', members: ['FRA'], clearance: 0, roles: ['analyst'], url: 'https://cti.example/taxii2/root/', pull_collection: 'c1', direction: 'pull', auth: 'token', secret: 's3cret-token-value' };
