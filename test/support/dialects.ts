@@ -15,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openStore, type DialectName, type Store } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { countSkip } from './skip.js';
 import { limit } from './wait.js';
 
 export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
@@ -63,6 +64,7 @@ export async function dialectSkip(dialect: DialectName): Promise<string | false>
   const problem = await postgresProblem();
   if (!problem) return false;
   if (CI) throw new Error(`${problem} (CI=true: the PostgreSQL tests are mandatory)`);
+  countSkip('the PostgreSQL suites of this file', problem);
   return problem;
 }
 
