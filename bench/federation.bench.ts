@@ -179,12 +179,9 @@ try {
   await cli(['ingest', part1], nodeA.env);
   nodeA.process = await startNodeProcess(nodeA.env);
   const apiRoot = `${nodeA.process.url}/taxii2/intel/`;
-  {
-    // Pulled from once it has started: its detection index built, as a node that serves peers.
-    const api = nodeApi(nodeA.process, path.join(pki, 'ca.crt'));
-    await detectionIndexBuilt(nodeA.process, api);
-    await api.close();
-  }
+  // Pulled from once it has started: its detection index built, as a node that serves peers.
+  const catchupApi = nodeApi(nodeA.process, path.join(pki, 'ca.crt'));
+  await detectionIndexBuilt(nodeA.process, catchupApi);
 
   // --- (a) catch-up ----------------------------------------------------------------------------
   const contextOf = async (dir: string, tls: boolean) => {
@@ -205,6 +202,8 @@ try {
   const b = await contextOf(bDir, true);
   await createPeer(b, SYSTEM_PRINCIPAL, { name: 'node-a', members: ['NCIRC'], clearance: 3, roles: ['analyst'], url: apiRoot, direction: 'pull', auth: 'mtls' });
   log(`(a) node B pulls ${catchupCount.toLocaleString('en')} objects from node A`);
+  const catchupCpuA = await nodeCpuSeconds(catchupApi);
+  const catchupCpuB = process.cpuUsage();
   let started = performance.now();
   let lastLog = started;
   const pulled = await federation.pull(b, 'node-a', {
@@ -216,6 +215,11 @@ try {
     },
   });
   const catchupSeconds = (performance.now() - started) / 1000;
+  // CPU per object pulled: node B (this process: its main, worker and GC threads) and node A.
+  const usedB = process.cpuUsage(catchupCpuB);
+  results.catchupCpuB = (usedB.user + usedB.system) / catchupCount;
+  results.catchupCpuA = ((await nodeCpuSeconds(catchupApi)) - catchupCpuA) * 1e6 / catchupCount;
+  await catchupApi.close();
   if (pulled.accepted !== catchupCount) throw new Error(`node B stored ${pulled.accepted} of ${catchupCount} objects: ${pulled.rejections.join('; ')}`);
   await federation.closeClients(b);
   await closeAudit(b);
@@ -328,10 +332,11 @@ try {
   log('| measure | goal | result | baseline (same run) | ratio |');
   log('|---|---|---|---|---|');
   log(`| (a) catch-up, ${catchupCount.toLocaleString('en')} objects pulled over TAXII + mTLS | >= 20,000 objects/s | ${f(results.catchup)} objects/s | ${f(results.catchupBaseline!)} objects/s (local ingest of the same objects from a file) | ${(results.catchup / results.catchupBaseline!).toFixed(2)} |`);
+  log(`(a) CPU per object pulled: node B ${results.catchupCpuB!.toFixed(2)} us, node A ${results.catchupCpuA!.toFixed(2)} us`);
   log(`| (b) propagation to all entitled nodes, hub-and-spoke (${samples} samples) | p95 <= 1,000 ms | p50 ${results.p50!.toFixed(0)} ms, p95 ${results.p95!.toFixed(0)} ms, max ${results.max!.toFixed(0)} ms | p95 ${results.localP95!.toFixed(0)} ms (readable on the publishing node) | ${(results.p95! / results.localP95!).toFixed(1)} |`);
   log(`| (c) TAXII GET objects, one client, ${total.toLocaleString('en')} stored | >= 50,000 objects/s | ${f(results.read)} objects/s | ${f(results.readBaseline!)} objects/s (JSON.parse) | ${(results.read / results.readBaseline!).toFixed(2)} |`);
   log(`(c) CPU per object read: node ${results.readNodeCpuUs!.toFixed(2)} us, client ${results.readClientCpuUs!.toFixed(2)} us`);
-  process.stdout.write(`${JSON.stringify({ catchup_objects: catchupCount, catchup_objects_per_s: Math.round(results.catchup), catchup_baseline_objects_per_s: Math.round(results.catchupBaseline!), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read, taxii_read_node_cpu_us_per_object: Number(results.readNodeCpuUs!.toFixed(2)), taxii_read_client_cpu_us_per_object: Number(results.readClientCpuUs!.toFixed(2)) })}\n`);
+  process.stdout.write(`${JSON.stringify({ catchup_objects: catchupCount, catchup_objects_per_s: Math.round(results.catchup), catchup_baseline_objects_per_s: Math.round(results.catchupBaseline!), catchup_node_b_cpu_us_per_object: Number(results.catchupCpuB!.toFixed(2)), catchup_node_a_cpu_us_per_object: Number(results.catchupCpuA!.toFixed(2)), propagation_p95_ms: Math.round(results.p95!), taxii_read_objects_per_s: Math.round(results.read), taxii_read_baseline_objects_per_s: Math.round(results.readBaseline!), taxii_read_objects: read, taxii_read_node_cpu_us_per_object: Number(results.readNodeCpuUs!.toFixed(2)), taxii_read_client_cpu_us_per_object: Number(results.readClientCpuUs!.toFixed(2)) })}\n`);
 } finally {
   if (nodeA.process) {
     nodeA.process.child.kill('SIGTERM');

@@ -9,11 +9,13 @@
  *  - remote ingest: `shieldwall ingest FILE --url URL --token T` (a separate process) into a
  *    node (`shieldwall serve`, another process, with a fresh SQLite store) as a user of a
  *    member cleared to TOP SECRET, and its ratio to the SQLite pipeline of the same run;
- * and prints objects/s, the ratios, and the peak RSS of this process. The program measured is
- * the compiled one (bench/program.ts). Last line: every figure as one JSON object.
+ * and prints objects/s, the ratios, the CPU time per object (all threads of the processes that
+ * do the work: a loaded machine weighs far less on it than on objects per second) and the peak
+ * RSS of this process. The program measured is the compiled one (bench/program.ts). Last line:
+ * every figure as one JSON object.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,7 @@ import type * as Config from '../src/config/config.js';
 import type * as Logger from '../src/core/logger.js';
 import type * as Database from '../src/db/database.js';
 import type * as Migrate from '../src/db/migrate.js';
+import type * as Audit from '../src/modules/audit/audit.service.js';
 import type * as Synthetic from '../src/modules/demo/synthetic.js';
 import type * as Intel from '../src/modules/intel/intel.service.js';
 import type * as Principal from '../src/policy/principal.js';
@@ -32,6 +35,7 @@ import { REPO_ROOT } from '../test/support/paths.js';
 import { program } from './program.js';
 
 const { createContext } = await program<typeof App>('app');
+const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service');
 const { loadConfig } = await program<typeof Config>('config/config');
 const { createLogger } = await program<typeof Logger>('core/logger');
 const { openStore } = await program<typeof Database>('db/database');
@@ -63,6 +67,27 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
 
+/** CPU time (user and system, all threads) a process has used, in microseconds, from /proc; undefined elsewhere. */
+function cpuMicros(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU µs per object of this process (its main thread, its worker threads and its GC threads) while `work` runs. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; cpuUsPerObject: number }> {
+  const before = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(before);
+  return { result, cpuUsPerObject: (used.user + used.system) / count };
+}
+
+const round2 = (n: number | null | undefined) => (n === null || n === undefined ? null : Number(n.toFixed(2)));
+
 async function baseline(): Promise<number> {
   const started = process.hrtime.bigint();
   const reader = new StixStreamReader({ maxObjectBytes: 8 * 1024 * 1024 });
@@ -75,29 +100,32 @@ async function baseline(): Promise<number> {
   return parsed / seconds;
 }
 
-async function pipeline(store: Database.Store, label: string): Promise<Intel.IngestSummary> {
+async function pipeline(store: Database.Store, label: string): Promise<{ summary: Intel.IngestSummary; cpuUsPerObject: number }> {
   await migrateToLatest(store);
   const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent', ...(args.batch ? { ingestBatchSize: Number(args.batch) } : {}) });
   const ctx = createContext({ config, store, logger: createLogger('silent') });
   let lastLog = Date.now();
-  const summary = await ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(bundlePath, { highWaterMark: 1024 * 1024 }), {
-    parallel: true,
-    onProgress: (p) => {
-      if (Date.now() - lastLog > 5000) {
-        lastLog = Date.now();
-        log(`  ${label}: ${p.objects} objects`);
-      }
-    },
-  });
+  const { result: summary, cpuUsPerObject } = await measured(() =>
+    ingestStream(ctx, SYSTEM_PRINCIPAL, createReadStream(bundlePath, { highWaterMark: 1024 * 1024 }), {
+      parallel: true,
+      onProgress: (p) => {
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          log(`  ${label}: ${p.objects} objects`);
+        }
+      },
+    }),
+  );
   if (summary.accepted !== count) throw new Error(`${label}: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
-  return summary;
+  await closeAudit(ctx);
+  return { summary, cpuUsPerObject };
 }
 
 /**
  * `shieldwall ingest FILE --url --token` into a node started for it: the objects per second the
  * command reports (from reading the first byte to the node's last answer).
  */
-async function remote(): Promise<number> {
+async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | undefined; clientCpuUsPerObject: number | undefined }> {
   const env = { SHIELDWALL_DATA_DIR: path.join(workDir, 'node') };
   const step = async (argv: string[]) => {
     const result = await runCli(argv, env);
@@ -110,18 +138,28 @@ async function remote(): Promise<number> {
   const node = await startNodeProcess(env);
   try {
     const started = Date.now();
+    const nodeBefore = cpuMicros(node.child.pid!);
     const child = spawn(process.execPath, [BIN, 'ingest', bundlePath, '--url', node.url, '--token', token], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The command's CPU is read while it runs (a process that ended has none to read).
+    let clientCpu: number | undefined;
+    const cpuSampler = setInterval(() => (clientCpu = cpuMicros(child.pid!) ?? clientCpu), 50);
     const progress = setInterval(() => log(`  remote: ${Math.round((Date.now() - started) / 1000)} s`), 5000);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(progress);
+    clearInterval(cpuSampler);
+    const nodeAfter = cpuMicros(node.child.pid!);
     if (code !== 0) throw new Error(`shieldwall ingest --url exited ${code}: ${stderr.slice(-2000)}\nthe node's last lines: ${node.output().slice(-2000)}`);
     const summary = JSON.parse(stdout) as Intel.IngestSummary;
     if (summary.accepted !== count) throw new Error(`remote: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
-    return summary.objectsPerSecond;
+    return {
+      rate: summary.objectsPerSecond,
+      nodeCpuUsPerObject: nodeBefore === undefined || nodeAfter === undefined ? undefined : (nodeAfter - nodeBefore) / count,
+      clientCpuUsPerObject: clientCpu === undefined ? undefined : clientCpu / count,
+    };
   } finally {
     node.child.kill('SIGTERM');
     await node.exited;
@@ -142,22 +180,27 @@ async function main(): Promise<void> {
   log(`baseline (cut + JSON.parse): ${Math.round(parseRate)} objects/s, peak RSS so far ${mb(peakRss)} MB`);
 
   let sqliteRate: number | null = null;
+  let sqliteCpu: number | null = null;
   if (!args['no-sqlite']) {
     const sqliteFile = path.join(workDir, 'bench.db');
     const sqlite = openStore(`sqlite:${sqliteFile}`);
-    const summary = await pipeline(sqlite, 'sqlite');
+    const { summary, cpuUsPerObject } = await pipeline(sqlite, 'sqlite');
     await sqlite.close();
     sqliteRate = summary.objectsPerSecond;
-    log(`sqlite: ${Math.round(sqliteRate)} objects/s (${summary.seconds.toFixed(1)} s), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
+    sqliteCpu = cpuUsPerObject;
+    log(`sqlite: ${Math.round(sqliteRate)} objects/s (${summary.seconds.toFixed(1)} s, ${cpuUsPerObject.toFixed(1)} µs CPU per object), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
   }
 
   let remoteRate: number | null = null;
+  let remoteNodeCpu: number | undefined;
+  let remoteClientCpu: number | undefined;
   if (!args['no-remote']) {
-    remoteRate = await remote();
-    log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`}`);
+    ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu } = await remote());
+    log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
   }
 
   let postgresRate: number | null = null;
+  let postgresCpu: number | null = null;
   if (!args['no-postgres']) {
     const schema = `sw_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: args.postgres });
@@ -166,10 +209,11 @@ async function main(): Promise<void> {
     await admin.query(`create schema ${schema}`);
     try {
       const store = openStore(args.postgres, { schema });
-      const summary = await pipeline(store, 'postgres');
+      const { summary, cpuUsPerObject } = await pipeline(store, 'postgres');
       await store.close();
       postgresRate = summary.objectsPerSecond;
-      log(`postgres: ${Math.round(postgresRate)} objects/s (${summary.seconds.toFixed(1)} s), peak RSS so far ${mb(peakRss)} MB`);
+      postgresCpu = cpuUsPerObject;
+      log(`postgres: ${Math.round(postgresRate)} objects/s (${summary.seconds.toFixed(1)} s, ${cpuUsPerObject.toFixed(1)} µs CPU per object in this process), peak RSS so far ${mb(peakRss)} MB`);
     } finally {
       if (!args.keep) await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
@@ -177,7 +221,6 @@ async function main(): Promise<void> {
   }
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  if (!args.keep) rmSync(workDir, { recursive: true, force: true });
 
   const ratio = (rate: number | null) => (rate === null ? 'n/a' : (rate / parseRate).toFixed(3));
   const rounded = (rate: number | null) => (rate === null ? 'n/a' : Math.round(rate));
@@ -195,9 +238,19 @@ async function main(): Promise<void> {
       json_parse_objects_per_s: Math.round(parseRate),
       sqlite_to_json_parse: sqliteRate === null ? null : Number((sqliteRate / parseRate).toFixed(3)),
       postgres_to_json_parse: postgresRate === null ? null : Number((postgresRate / parseRate).toFixed(3)),
+      sqlite_cpu_us_per_object: round2(sqliteCpu),
+      postgres_cpu_us_per_object: round2(postgresCpu),
+      remote_node_cpu_us_per_object: round2(remoteNodeCpu),
+      remote_client_cpu_us_per_object: round2(remoteClientCpu),
       peak_rss_mb: mb(peakRss),
     })}\n`,
   );
 }
 
-await main();
+try {
+  await main();
+} finally {
+  clearInterval(sampler);
+  if (!args.keep) rmSync(workDir, { recursive: true, force: true });
+  else log(`kept ${workDir}`);
+}
