@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { compileIndicator } from './detect.compile.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { parseIPv4, parseIPv6 } from './observable.js';
@@ -98,16 +99,27 @@ describe('detection index', () => {
     assert.deepEqual(index.exact('domain', 'new.example').map((s) => index.id(s)), ['indicator--x']);
   });
 
-  it('loading from the store: an id met twice all the same keeps only its last version', () => {
-    const index = new DetectIndex();
-    index.load(record('indicator--y', "[domain-name:value = 'first.example']"));
-    index.load(record('indicator--z', "[domain-name:value = 'other.example']"));
-    index.load(record('indicator--y', "[domain-name:value = 'second.example']"));
-    assert.equal(index.size, 2);
-    assert.equal(index.dead, 1);
-    assert.deepEqual(index.exact('domain', 'first.example'), []);
-    assert.deepEqual(index.exact('domain', 'second.example').map((s) => index.id(s)), ['indicator--y']);
-    assert.deepEqual(index.exact('domain', 'other.example').map((s) => index.id(s)), ['indicator--z']);
+  it('keeps each id once, through removals and new versions (property)', () => {
+    // Enough ids that the table's probe chains run through removed entries.
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('upsert', 'upsert', 'remove'), fc.integer({ min: 0, max: 2000 })), { minLength: 3000, maxLength: 8000 }), (steps) => {
+      const index = new DetectIndex();
+      const live = new Set<number>();
+      for (const [step, n] of steps) {
+        const id = n % 3 === 0 ? `indicator--${n}` : `indicator--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+        if (step === 'upsert') {
+          index.upsert(record(id, `[domain-name:value = 'v${n}-${live.size}.example']`));
+          live.add(n);
+        } else {
+          assert.equal(index.remove(id), live.delete(n));
+        }
+      }
+      assert.equal(index.size, live.size);
+      for (let n = 0; n <= 2000; n++) {
+        const id = n % 3 === 0 ? `indicator--${n}` : `indicator--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+        assert.equal(index.has(id), live.has(n), id);
+        if (live.has(n)) assert.equal(index.id(index.slotOf(id)!), id);
+      }
+    }), { numRuns: 30 });
   });
 
   it('several indicators may name one value; removing one leaves the others', () => {

@@ -229,8 +229,7 @@ export class Detection {
       const rows = await intel.scanCurrent(this.ctx, ['indicator'], after, REBUILD_CHUNK);
       for (const row of rows) {
         const record = recordOfRow(row);
-        // Current rows: one per id, so the index need not look each id up first.
-        if ('skip' in record || !next.load(record).indexed) notIndexed++;
+        if ('skip' in record || !next.upsert(record).indexed) notIndexed++;
       }
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.seq;
