@@ -5,22 +5,21 @@
  * refusing with 503 + Retry-After in the error envelope when full.
  * Measured through a real listening node (the requests run side by side on its event loop).
  *
- * The latency goals (100 ms, 200 ms) are for a machine with its cores to itself. On a busy one
- * each bound is the goal stretched by the share of a core this process gets, plus what the
- * same request costs, in the same run, while two threads of this process merely spin (the
- * machine's load and the match threads' competition, without any work on the event loop).
- * A stall of the event loop shows above that; a busy machine alone does not.
+ * A request waits behind whatever its event loop runs. The goals (100 ms, 200 ms) bound that
+ * wait as the CPU time the node's main thread spent while each request was in flight (Linux's
+ * per-thread accounting): what it runs, not how long a busy machine makes it wait for a core,
+ * so the same bound holds on a quiet and a loaded machine. Wall-clock latencies are reported
+ * beside them; where per-thread accounting is missing, they are what is held to the goals.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PassThrough, Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { ingestObjects } from '../src/modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
-import { cpuShare, SUITE_LIMIT_MS } from './support/wait.js';
+import { mainThreadCpuMs, SUITE_LIMIT_MS } from './support/wait.js';
 
 // STIX 2.1 section 9.6: LIKE and MATCHES. Each is catastrophic for a backtracking engine.
 const CATASTROPHIC = [
@@ -86,19 +85,30 @@ describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT
     await node.close();
   });
 
-  async function timed(path: string, token?: string): Promise<number> {
+  /** One request's wall-clock latency, and the main thread's CPU time while it was in flight. */
+  interface Sample {
+    wall: number;
+    cpu: number | undefined;
+  }
+  /** What is held to the goals: the event loop's busy time where it is known, else wall-clock. */
+  const busy = (sample: Sample) => sample.cpu ?? sample.wall;
+
+  async function timed(path: string, token?: string): Promise<Sample> {
+    const cpu = mainThreadCpuMs();
     const started = performance.now();
     const answer = await pool.request({ method: 'GET', path, headers: token ? { authorization: `Bearer ${token}` } : {} });
     await answer.body.dump();
     assert.equal(answer.statusCode, 200, path);
-    return performance.now() - started;
+    const wall = performance.now() - started;
+    const after = mainThreadCpuMs();
+    return { wall, cpu: cpu === undefined || after === undefined ? undefined : after - cpu };
   }
 
-  /** Samples `path` one request after the other until `work` settles; its latencies. */
-  async function sampleWhile(work: Promise<unknown>, path: string, token?: string): Promise<number[]> {
+  /** Samples `path` one request after the other until `work` settles. */
+  async function sampleWhile(work: Promise<unknown>, path: string, token?: string): Promise<Sample[]> {
     let finished = false;
     const running = work.finally(() => (finished = true));
-    const samples: number[] = [];
+    const samples: Sample[] = [];
     while (!finished && samples.length < 5000) {
       samples.push(await timed(path, token));
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -107,25 +117,7 @@ describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT
     return samples;
   }
 
-  /** `count` requests one after the other while two threads of this process spin: their latencies. */
-  async function sampleSpinning(path: string, count: number, token?: string): Promise<number[]> {
-    const spinners = [0, 1].map(() => new Worker('for (;;) {}', { eval: true }));
-    try {
-      await Promise.all(spinners.map((w) => new Promise((resolve) => w.once('online', resolve))));
-      const samples: number[] = [];
-      for (let i = 0; i < count; i++) samples.push(await timed(path, token));
-      return samples;
-    } finally {
-      await Promise.all(spinners.map((w) => w.terminate()));
-    }
-  }
-
-  /** The share of a core this process gets now, before and after `run` (the smaller). */
-  async function underLoad<T>(run: () => Promise<T>): Promise<{ result: T; share: number }> {
-    const before = cpuShare();
-    const result = await run();
-    return { result, share: Math.min(before, cpuShare()) };
-  }
+  const measure = (samples: Sample[]) => (samples[0]?.cpu === undefined ? 'wall-clock' : 'main-thread CPU time');
 
   async function match(token: string, body: Readable | string, query = 'format=eve'): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
     const answer = await pool.request({ method: 'POST', path: `/api/v1/match?${query}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
@@ -157,37 +149,33 @@ describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT
       assert.equal(longest.statusCode, 200);
       await longest.body.dump();
     })();
-    const { result: samples, share } = await underLoad(() => sampleWhile(work, '/healthz'));
+    const samples = await sampleWhile(work, '/healthz');
     assert.ok(samples.length >= 3, `sampled ${samples.length} times`);
-    const worst = Math.max(...samples);
-    const spinning = Math.max(...(await sampleSpinning('/healthz', samples.length)));
-    const bound = 100 / share + spinning;
-    const message = `/healthz took up to ${worst.toFixed(1)} ms (${samples.length} samples); bound ${bound.toFixed(0)} ms: 100 ms at ${(share * 100).toFixed(0)}% of a core + ${spinning.toFixed(1)} ms worst while spinning`;
+    const worst = Math.max(...samples.map(busy));
+    const message = `/healthz waited up to ${worst.toFixed(0)} ms of ${measure(samples)} (${samples.length} samples; wall-clock up to ${Math.max(...samples.map((x) => x.wall)).toFixed(0)} ms)`;
     t.diagnostic(message);
-    assert.ok(worst < bound, message);
+    assert.ok(worst < 100, message);
   });
 
   it("keeps another user's GET /api/v1/me under 200 ms p99 during a 25 MB match with 139+ unanchored patterns", async (t) => {
     const other = node.tokens.auditor;
     // Baseline in the same run: the same requests with nothing else running.
-    const idle: number[] = [];
+    const idle: Sample[] = [];
     for (let i = 0; i < 50; i++) idle.push(await timed('/api/v1/me', other));
     const started = performance.now();
     const work = match(node.tokens.analyst, logStream(25 * 1024 * 1024));
-    const { result: samples, share } = await underLoad(() => sampleWhile(work, '/api/v1/me', other));
+    const samples = await sampleWhile(work, '/api/v1/me', other);
     const seconds = (performance.now() - started) / 1000;
     const result = await work;
     assert.equal(result.status, 200);
     const summary = JSON.parse(result.text.trim().split('\n').pop()!) as { summary: { events: number; matches: number; bytes: number } };
     assert.ok(summary.summary.bytes >= 25 * 1024 * 1024, 'the whole log was read');
     assert.ok(summary.summary.matches > 100, `unanchored patterns matched (${summary.summary.matches})`);
-    const p99 = percentile(samples, 99);
-    const spinning = percentile(await sampleSpinning('/api/v1/me', 100, other), 99);
-    const bound = 200 / share + spinning;
-    const message = `p99 ${p99.toFixed(1)} ms over ${samples.length} requests in ${seconds.toFixed(1)} s (${Math.round(summary.summary.events / seconds)} events/s); idle p99 ${percentile(idle, 99).toFixed(1)} ms; bound ${bound.toFixed(0)} ms: 200 ms at ${(share * 100).toFixed(0)}% of a core + p99 ${spinning.toFixed(1)} ms while spinning`;
+    const p99 = percentile(samples.map(busy), 99);
+    const message = `p99 ${p99.toFixed(0)} ms of ${measure(samples)} over ${samples.length} requests in ${seconds.toFixed(1)} s (${Math.round(summary.summary.events / seconds)} events/s); wall-clock p99 ${percentile(samples.map((x) => x.wall), 99).toFixed(1)} ms, idle ${percentile(idle.map((x) => x.wall), 99).toFixed(1)} ms`;
     t.diagnostic(message);
     assert.ok(samples.length >= 20, message);
-    assert.ok(p99 < bound, message);
+    assert.ok(p99 < 200, message);
   });
 
   it('refuses a match past the queue with 503, Retry-After and SW_MATCH_BUSY, before reading its log', async () => {

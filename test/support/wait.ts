@@ -7,6 +7,8 @@
  * SHIELDWALL_TEST_LIMIT_SCALE multiplies every limit (a slower machine: 2, 4, ...).
  */
 
+import { readFileSync } from 'node:fs';
+
 const scale = Number(process.env.SHIELDWALL_TEST_LIMIT_SCALE ?? '1');
 if (!(scale > 0)) throw new Error(`SHIELDWALL_TEST_LIMIT_SCALE: expected a number above 0, got '${process.env.SHIELDWALL_TEST_LIMIT_SCALE}'`);
 
@@ -57,20 +59,23 @@ export function lastLines(output: string, count = 40): string {
 }
 
 /**
- * The share of one CPU core this thread gets right now (1: a whole core; 0.2 on a 2-core
- * machine with ten busy processes), measured by a busy loop of `ms` milliseconds. Latency
- * bounds meant for a quiet machine are divided by it: a request needs the same CPU time on a
- * busy machine, spread over more wall-clock time.
+ * CPU time (user + system, ms) this process's main thread has used, from Linux's per-thread
+ * accounting (/proc/self/task/<pid>/stat, in clock ticks of 10 ms); undefined elsewhere. Time
+ * spent waiting for a core on a busy machine is not in it: how long the event loop was busy
+ * while a request waited is the same on a quiet machine and a loaded one.
  */
-export function cpuShare(ms = 200): number {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  let spin = 0;
-  while (performance.now() - started < ms) spin++;
-  const used = process.cpuUsage(cpu);
-  const wall = performance.now() - started;
-  return spin > 0 ? Math.min(1, (used.user + used.system) / 1000 / wall) : 1;
+export function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5), utime and stime; the list here starts at field 3.
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return undefined;
+  }
 }
+/** sysconf(_SC_CLK_TCK): 100 on Linux (USER_HZ). */
+const CLOCK_TICKS = 100;
 
 /**
  * The outer bound of a test suite (describe): ten minutes, several times what the slowest suite
