@@ -50,23 +50,29 @@ export interface IndicatorContext {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** Bits of the context filter: 2 MiB, about 1.4% false positives with a million objects in it. */
+/** Bits of each of the context filter's two sets: 2 MiB, about 1.4% false positives with a million objects in it. */
 const FILTER_BITS = 1 << 24;
 
+/** The types whose rows say something about another object (their about_ref is that object). */
+export type ContextRowType = 'relationship' | 'sighting';
+
 /**
- * Which objects may have context (a relationship from them, or a sighting of them): a bit
- * filter over their ids, filled from the store and kept current with it. "No" is certain once the
- * filter is complete, so a lookup skips the store for the many indicators nothing is said about;
- * "maybe" (and every answer before the filter is complete) asks the store.
+ * Which objects may have context, of each kind (a relationship from them, a sighting of them): a
+ * bit filter over their ids per kind, filled from the store and kept current with it. "No" is
+ * certain once the filter is complete, so a lookup skips the store for the many indicators
+ * nothing is said about, and for the kind of context an indicator has none of (most that are
+ * related to a malware family have never been sighted); "maybe" (and every answer before the
+ * filter is complete) asks the store.
  */
 export class ContextFilter {
-  readonly #bits = new Int32Array(FILTER_BITS >>> 5);
+  readonly #bits: Record<ContextRowType, Int32Array> = { relationship: new Int32Array(FILTER_BITS >>> 5), sighting: new Int32Array(FILTER_BITS >>> 5) };
   #complete = false;
 
-  add(id: string): void {
+  add(id: string, type: ContextRowType): void {
+    const bits = this.#bits[type];
     const [a, b] = ContextFilter.#hashes(id);
-    this.#bits[a >>> 5]! |= 1 << (a & 31);
-    this.#bits[b >>> 5]! |= 1 << (b & 31);
+    bits[a >>> 5]! |= 1 << (a & 31);
+    bits[b >>> 5]! |= 1 << (b & 31);
   }
 
   /** Every object about which something was stored has been added. */
@@ -78,10 +84,13 @@ export class ContextFilter {
     return this.#complete;
   }
 
-  mayHave(id: string): boolean {
+  /** May the store hold rows of this type about the object (of either type when none is given)? */
+  mayHave(id: string, type?: ContextRowType): boolean {
     if (!this.#complete) return true;
+    if (type === undefined) return this.mayHave(id, 'relationship') || this.mayHave(id, 'sighting');
+    const bits = this.#bits[type];
     const [a, b] = ContextFilter.#hashes(id);
-    return (this.#bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.#bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+    return (bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (bits[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 
   static #hashes(id: string): [number, number] {
@@ -93,8 +102,8 @@ export class ContextFilter {
   }
 }
 
-/** The types whose rows say something about another object (their about_ref is that object). */
-export const CONTEXT_ROW_TYPES = ['relationship', 'sighting'];
+/** The types whose rows say something about another object, as the filter files them. */
+export const CONTEXT_ROW_TYPES: readonly ContextRowType[] = ['relationship', 'sighting'];
 const typeOfId = (id: string): string => id.slice(0, id.indexOf('--'));
 
 /** When a sighting says it was seen: first_seen (else created) and last_seen (else first). */
@@ -143,11 +152,15 @@ export async function sightingsOf(ctx: AppContext, actor: Principal, ids: string
 /** Context of each indicator (related objects and sightings) as the reader may know it. */
 export async function contextOf(ctx: AppContext, actor: Principal, ids: string[], filter?: ContextFilter): Promise<Map<string, IndicatorContext>> {
   const out = new Map<string, IndicatorContext>();
-  const indicatorIds = filter ? ids.filter((id) => filter.mayHave(id)) : ids;
-  if (indicatorIds.length === 0) return out;
-  const first = (await intel.objectsAbout(ctx, actor, 'relationship', indicatorIds)).objects.filter((r) => CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
+  // Only the store's rows the filter may hold are asked for: an indicator related to something
+  // has seldom been sighted, and a malware family seldom has relationships of its own.
+  const related = filter ? ids.filter((id) => filter.mayHave(id, 'relationship')) : ids;
+  const sighted = filter ? ids.filter((id) => filter.mayHave(id, 'sighting')) : ids;
+  if (related.length === 0 && sighted.length === 0) return out;
+  const first = related.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', related)).objects.filter((r) => CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   const hopIds = [...new Set(first.map((r) => r['target_ref'] as string))];
-  const second = hopIds.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', hopIds)).objects.filter((r) => SECOND_HOP.has(str(r['relationship_type']) ?? '') && CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
+  const hopRelated = filter ? hopIds.filter((id) => filter.mayHave(id, 'relationship')) : hopIds;
+  const second = hopRelated.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', hopRelated)).objects.filter((r) => SECOND_HOP.has(str(r['relationship_type']) ?? '') && CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   // The related objects themselves, as the reader may see them: one the reader may not read is left out.
   const targets = [...new Set([...hopIds, ...second.map((r) => r['target_ref'] as string)])];
   const known = await intel.objectsByIds(ctx, actor, targets);
@@ -176,10 +189,10 @@ export async function contextOf(ctx: AppContext, actor: Principal, ids: string[]
       if (reached && !entry.related.some((x) => x.id === reached.id)) entry.related.push(reached);
     }
   }
-  for (const [id, sighted] of await sightingsOf(ctx, actor, indicatorIds)) {
+  for (const [id, seen] of await sightingsOf(ctx, actor, sighted)) {
     let entry = out.get(id);
     if (!entry) out.set(id, (entry = { related: [] }));
-    entry.sighted = sighted;
+    entry.sighted = seen;
   }
   return out;
 }

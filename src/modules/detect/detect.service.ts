@@ -11,7 +11,7 @@ import type { StixObject } from '../../stix/types.js';
 import { PatternWindow, type CompiledPattern, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import * as intel from '../intel/intel.service.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
-import { CONTEXT_ROW_TYPES, ContextFilter, contextOf, type RelatedObject, type SightedBy } from './detect.context.js';
+import { CONTEXT_ROW_TYPES, ContextFilter, contextOf, type ContextRowType, type RelatedObject, type SightedBy } from './detect.context.js';
 import { suppressorFor, type Suppression } from './warninglist.service.js';
 import type { KeyFilter } from './detect.filter.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
@@ -97,8 +97,8 @@ export class Detection {
   #follow: NodeJS.Timeout | undefined;
   /** Objects relationships or sightings may be about (lookups read context only for those). */
   readonly context = new ContextFilter();
-  /** Relationship and sighting rows up to this sequence are in the context filter. */
-  #contextScanned = 0;
+  /** Relationship and sighting rows up to these sequences are in the context filter. */
+  readonly #contextScanned: Record<ContextRowType, number> = { relationship: 0, sighting: 0 };
   #contextFilling: Promise<void> | undefined;
   #polling: Promise<void> | undefined;
   #queue: number[] = [];
@@ -174,13 +174,15 @@ export class Detection {
 
   /** Adds what relationships and sightings stored after the last read are about to the context filter. */
   async #readContextRows(): Promise<void> {
-    for (;;) {
-      const rows = await intel.scanAbout(this.ctx, CONTEXT_ROW_TYPES, this.#contextScanned, REBUILD_CHUNK * 4);
-      for (const row of rows) {
-        if (row.about_ref !== null) this.context.add(row.about_ref);
-        this.#contextScanned = row.seq;
+    for (const type of CONTEXT_ROW_TYPES) {
+      for (;;) {
+        const rows = await intel.scanAbout(this.ctx, [type], this.#contextScanned[type], REBUILD_CHUNK * 4);
+        for (const row of rows) {
+          if (row.about_ref !== null) this.context.add(row.about_ref, type);
+          this.#contextScanned[type] = row.seq;
+        }
+        if (rows.length < REBUILD_CHUNK * 4) break;
       }
-      if (rows.length < REBUILD_CHUNK * 4) return;
     }
   }
 
@@ -269,7 +271,7 @@ export class Detection {
       const seqs = this.#queue.splice(0, 500);
       for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
         if (!row.id.startsWith('indicator--')) {
-          if (row.about_ref !== null) this.context.add(row.about_ref);
+          if (row.about_ref !== null) this.context.add(row.about_ref, row.id.startsWith('sighting--') ? 'sighting' : 'relationship');
           continue;
         }
         // A late older version does not replace the current one; a row read from the store already is in.
