@@ -1,10 +1,12 @@
 /**
  * Feeds a running node: the file is read with the same streaming reader, cut into bundles of at
  * most `chunkObjects` objects and `chunkBytes` bytes, and each is POSTed to /api/v1/bundles, so
- * no upload exceeds the body limit however large the file. Two bundles are in flight at a time:
- * the node starts on the next while it commits the last batches of the one before, so that it
- * never waits for this side (answers are taken in order). Objects are cut, not parsed, here: the
- * node parses and validates them (a syntax error is reported with its place in the file).
+ * no upload exceeds the body limit however large the file. A bundle's body is streamed as its
+ * objects are read, at the pace the node takes them in; the next bundle starts once the last
+ * object of one is on its way, so the node starts on it while it commits the last batches of the
+ * one before and never waits for this side (at most two bundles are unanswered; answers are
+ * taken in order). Objects are cut, not parsed, here: the node parses and validates them (a
+ * syntax error is reported with its place in the file).
  *
  * A cut-off (the node stops, the network fails) ends the command with how many objects the node
  * confirmed. `resume` then sends only what the node does not hold yet:
@@ -18,6 +20,8 @@
  *  - the rest is sent as usual.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import type { IngestProgress, IngestSummary, ObjectOutcome } from '../modules/intel/intel.service.js';
 import { versionKey } from '../modules/intel/intel.rows.js';
@@ -81,10 +85,31 @@ interface Pending {
   version: string | undefined;
 }
 
-/** Bundles sent and not yet answered, at most. */
+/** Bundles sent and not yet answered, at most (the one being sent included). */
 const IN_FLIGHT = 2;
-/** Bytes per bundle unless asked otherwise: well inside the node's default body limit of 64 MiB. */
-export const CHUNK_BYTES = 8 * 1024 * 1024;
+/** Bytes per bundle unless asked otherwise: half the node's body limit, at most this. */
+export const CHUNK_BYTES = 32 * 1024 * 1024;
+/** A bundle's body read from the file ahead of what the node has taken, and written to it at a time. */
+const BODY_AHEAD = 1024 * 1024;
+const BODY_PIECE = 64 * 1024;
+/** Objects asked about at once with resume (the manifest is asked 200 ids a request). */
+const CHECK_GROUP = 2000;
+
+/**
+ * Bytes per bundle: half the node's body limit (its TAXII API root tells it, to a reader of
+ * intelligence), at most CHUNK_BYTES; CHUNK_BYTES / 4 when the node does not say.
+ */
+async function bundleBytes(target: NodeTarget): Promise<number> {
+  try {
+    const response = await request(`${target.url}/taxii2/intel/`, { headers: { authorization: `Bearer ${target.token}`, accept: 'application/taxii+json;version=2.1' } });
+    const text = await response.body.text();
+    const limit = response.statusCode === 200 ? (JSON.parse(text) as { max_content_length?: unknown }).max_content_length : undefined;
+    if (typeof limit === 'number' && limit > 0) return Math.max(64 * 1024, Math.min(CHUNK_BYTES, Math.floor(limit / 2)));
+  } catch {
+    // The first bundle reports what is wrong with the node, better than this would.
+  }
+  return CHUNK_BYTES / 4;
+}
 
 /**
  * The rejection of an object that is not JSON, in the file's terms (the node names its place in
@@ -172,7 +197,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER });
   const allOutcomes = (options.outcomes ?? 'all') === 'all';
   const endpoint = `${options.url}/api/v1/bundles?outcomes=${allOutcomes ? 'all' : 'rejected'}`;
-  const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+  const chunkBytes = options.chunkBytes ?? (await bundleBytes(options));
   const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
   const streamErrors: string[] = [];
   let upgraded = 0;
@@ -205,9 +230,9 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     });
   /** Whether the node has taken part yet: a failure before is the failure alone, not a cut-off. */
   let answered = false;
+  /** With resume: objects read and to be asked about before they are sent. */
   let pending: Pending[] = [];
-  let pendingBytes = 0;
-  /** Index after the last object of the last bundle sent. */
+  /** Index after the last object of the last bundle sent whole. */
   let sentUntil = 0;
 
   const record = (o: ObjectOutcome) => {
@@ -257,9 +282,11 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
 
   interface Sent {
     batch: Pending[];
-    /** Index after the bundle's last object. */
+    /** Index after the bundle's last object (known once its body is complete). */
     until: number;
-    answer: Promise<{ status: number; text: string; retryAfter: string | undefined } | { failure: unknown }> | undefined;
+    answer: Promise<{ status: number; text: string; retryAfter: string | undefined } | { failure: unknown }>;
+    /** The answer came (or the request failed). */
+    done: boolean;
   }
   const inFlight: Sent[] = [];
   /** A bundle failed: the ones after it are still counted, but the file is answered only up to it. */
@@ -275,78 +302,40 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     }
   };
   const take = async ({ batch, until, answer }: Sent) => {
-    if (answer) {
-      const reply = await answer;
-      if ('failure' in reply) throw await networkFailure(reply.failure, options.url);
-      const { status, text, retryAfter } = reply;
-      let parsed: RemoteAnswer;
-      try {
-        parsed = JSON.parse(text) as RemoteAnswer;
-      } catch {
-        if (status === 200) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles is not JSON');
-        throw answerFailure(status, text, options.url, retryAfter);
-      }
-      if (status !== 200) {
-        // A store failure or the body limit: what the node accepted before it stays accepted.
-        const decided = parsed.error?.details?.objects ?? [];
-        if (decided.length > 0) answered = true;
-        recordAnswered(batch, decided);
-        throw answerFailure(status, text, options.url, retryAfter);
-      }
-      if (!Array.isArray(parsed.objects) && allOutcomes) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
-      const counts = parsed.summary;
-      if (!allOutcomes && (typeof counts?.accepted !== 'number' || typeof counts.duplicate !== 'number')) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles counts no outcomes');
-      answered = true;
-      upgraded += counts?.upgraded ?? 0;
-      recordAnswered(batch, parsed.objects ?? []);
-      if (!allOutcomes) {
-        // Only the rejected ones were listed: the others are counted.
-        progress.accepted += counts!.accepted!;
-        progress.duplicate += counts!.duplicate!;
-        progress.objects += counts!.accepted! + counts!.duplicate!;
-      }
+    const reply = await answer;
+    if ('failure' in reply) throw await networkFailure(reply.failure, options.url);
+    const { status, text, retryAfter } = reply;
+    let parsed: RemoteAnswer;
+    try {
+      parsed = JSON.parse(text) as RemoteAnswer;
+    } catch {
+      if (status === 200) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles is not JSON');
+      throw answerFailure(status, text, options.url, retryAfter);
+    }
+    if (status !== 200) {
+      // A store failure or the body limit: what the node accepted before it stays accepted.
+      const decided = parsed.error?.details?.objects ?? [];
+      if (decided.length > 0) answered = true;
+      recordAnswered(batch, decided);
+      throw answerFailure(status, text, options.url, retryAfter);
+    }
+    if (!Array.isArray(parsed.objects) && allOutcomes) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
+    const counts = parsed.summary;
+    if (!allOutcomes && (typeof counts?.accepted !== 'number' || typeof counts.duplicate !== 'number')) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles counts no outcomes');
+    answered = true;
+    upgraded += counts?.upgraded ?? 0;
+    recordAnswered(batch, parsed.objects ?? []);
+    if (!allOutcomes) {
+      // Only the rejected ones were listed: the others are counted.
+      progress.accepted += counts!.accepted!;
+      progress.duplicate += counts!.duplicate!;
+      progress.objects += counts!.accepted! + counts!.duplicate!;
     }
     if (broken) return;
     answeredUntil = until;
     journal(sentUntil);
     progress.bytes = reader.bytesRead;
     options.onProgress({ ...progress });
-  };
-
-  /**
-   * Sends the objects read so far as one bundle, once fewer than IN_FLIGHT are unanswered.
-   * `until`: the index after the last object it settles (those rejected here included).
-   */
-  const send = async (until: number) => {
-    if (pending.length === 0) return;
-    let batch = pending;
-    pending = [];
-    pendingBytes = 0;
-    if (batch[0]!.index < checkBefore) batch = await skipHeld(batch);
-    let answer: Sent['answer'];
-    if (batch.length > 0) {
-      sentUntil = until;
-      journal(sentUntil);
-      const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
-      let body = `{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[`;
-      for (let i = 0; i < batch.length; i++) body += i === 0 ? batch[i]!.text : `,${batch[i]!.text}`;
-      body += ']}';
-      answer = (async () => {
-        try {
-          const response = await request(endpoint, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-            body,
-          });
-          const header = response.headers['retry-after'];
-          return { status: response.statusCode, text: await response.body.text(), retryAfter: Array.isArray(header) ? header[0] : header };
-        } catch (failure) {
-          return { failure };
-        }
-      })();
-    }
-    inFlight.push({ batch, until, answer });
-    while (inFlight.length >= IN_FLIGHT) await settle();
   };
 
   /** Every bundle in flight answered; the first failure is thrown once all are (so that what they committed is counted). */
@@ -360,6 +349,92 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
       }
     }
     if (first !== undefined) throw first;
+  };
+
+  /** The bundle whose body is being sent; `text` is what is read and not yet passed to the body. */
+  let open: { sent: Sent; body: PassThrough; bytes: number; text: string } | undefined;
+
+  /** Passes the text read to the open bundle's body, waiting while the node takes in what went before. */
+  const flushText = async () => {
+    const current = open!;
+    const text = current.text;
+    current.text = '';
+    if (current.body.write(text)) return;
+    const stop = new AbortController();
+    try {
+      await Promise.race([once(current.body, 'drain', { signal: stop.signal }), once(current.body, 'close', { signal: stop.signal }), current.sent.answer]);
+    } catch {
+      // The body was destroyed: the answer says why.
+    } finally {
+      stop.abort();
+    }
+  };
+
+  /** Starts a bundle, once fewer than IN_FLIGHT are unanswered; its body follows as objects come. */
+  const openBundle = async (first: number) => {
+    while (inFlight.length >= IN_FLIGHT) await settle();
+    const body = new PassThrough({ highWaterMark: BODY_AHEAD });
+    // Writes after the node cut the request short fail: that failure is its answer's.
+    body.on('error', () => undefined);
+    const spec = reader.header.specVersion ? `,"spec_version":${JSON.stringify(reader.header.specVersion)}` : '';
+    body.write(`{"type":"bundle","id":"bundle--${randomUUID()}"${spec},"objects":[`);
+    const sent: Sent = { batch: [], until: first, done: false, answer: Promise.resolve({ failure: undefined }) };
+    sent.answer = (async () => {
+      try {
+        const response = await request(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+          body,
+        });
+        const header = response.headers['retry-after'];
+        return { status: response.statusCode, text: await response.body.text(), retryAfter: Array.isArray(header) ? header[0] : header };
+      } catch (failure) {
+        return { failure };
+      } finally {
+        sent.done = true;
+      }
+    })();
+    inFlight.push(sent);
+    open = { sent, body, bytes: 0, text: '' };
+  };
+
+  /** Ends the body of the bundle being sent; `until`: the index after the last object it settles. */
+  const closeBundle = (until: number) => {
+    if (!open) return;
+    open.body.end(`${open.text}]}`);
+    open.sent.until = until;
+    sentUntil = until;
+    journal(sentUntil);
+    open = undefined;
+  };
+
+  /** Sends one object in the open bundle (opening one first, closing it when full). */
+  const put = async (p: Pending) => {
+    // A bundle holds one object at least, whatever its size (the node judges it).
+    if (open && open.sent.batch.length > 0 && open.bytes + p.text.length > chunkBytes) closeBundle(p.index);
+    if (!open) await openBundle(p.index);
+    const current = open!;
+    const text = current.sent.batch.length === 0 ? p.text : `,${p.text}`;
+    current.sent.batch.push(p);
+    current.bytes += text.length;
+    // Passed on in pieces of about 64 KiB: a write per object costs the stream more than the copy.
+    current.text += text;
+    if (current.text.length >= BODY_PIECE) await flushText();
+    if (current.sent.done || current.body.destroyed) {
+      // The node answered before the bundle was whole (a failure): it is reported in order.
+      if (open === current) open = undefined;
+      await settleAll();
+      return;
+    }
+    if (current.sent.batch.length >= options.chunkObjects) closeBundle(p.index + 1);
+  };
+
+  /** With resume: asks the node about the objects waiting, and sends those it does not hold. */
+  const flushPending = async () => {
+    if (pending.length === 0) return;
+    const group = pending;
+    pending = [];
+    for (const p of await skipHeld(group)) await put(p);
   };
 
   try {
@@ -394,17 +469,26 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
         id = object && typeof object.id === 'string' && STIX_ID.test(object.id) ? object.id : undefined;
         version = object ? versionOf(object) : undefined;
       }
-      // A bundle holds one object at least, whatever its size (the node judges it).
-      if (pending.length > 0 && pendingBytes + entry.text.length > chunkBytes) await send(entry.index);
-      pending.push({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version });
-      pendingBytes += entry.text.length + 1;
-      if (pending.length >= options.chunkObjects) await send(readUntil);
+      const object: Pending = { text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version };
+      if (entry.index < checkBefore) {
+        pending.push(object);
+        if (pending.length >= CHECK_GROUP) await flushPending();
+        continue;
+      }
+      await flushPending();
+      await put(object);
     }
-    await send(readUntil);
+    await flushPending();
+    closeBundle(readUntil);
     await settleAll();
     options.journal?.clear();
   } catch (error) {
     // Whatever else is in flight is answered first: what it committed is counted too.
+    if (open) {
+      // Cut short here: the node refuses a bundle that does not end, and commits nothing of its last batch.
+      open.body.destroy();
+      open = undefined;
+    }
     await settleAll().catch(() => undefined);
     const sofar = summary();
     if (!answered || !(error instanceof CliError)) {

@@ -74,7 +74,7 @@ export function registerIngest(program: Command): void {
     .option('--resume', 'with --url: skip the objects the node holds already (after an ingest was cut off)')
     .option('--outcomes <file>', 'write every object outcome (accepted/duplicate/rejected with reasons) as NDJSON')
     .option('--batch <n>', 'objects per transaction (local) ')
-    .option('--chunk-objects <n>', 'most objects per request with --url (a request also stays under 8 MiB)', '20000')
+    .option('--chunk-objects <n>', 'most objects per request with --url (a request also stays under half the node\'s body limit, 32 MiB at most)', '100000')
     .action(async (file: string, options: IngestCommandOptions) => {
       const target = nodeTarget(options, 'ingest');
       if (options.resume && !target) throw new CliError(EXIT.usage, '--resume applies to --url: on the store directly, ingesting again is cheap, since what the store holds counts as a duplicate');
