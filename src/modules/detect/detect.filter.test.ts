@@ -57,6 +57,19 @@ describe('key filter', () => {
     assert.equal(filter.mayName('ipv4', '203.0.113.9'), true);
   });
 
+  it('finds every address of a /24 held whole, and its prefix, though they share one block', () => {
+    const index = new DetectIndex();
+    for (let i = 0; i < 256; i++) index.upsert(record(`indicator--a${i}`, `[ipv4-addr:value = '198.51.100.${i}']`));
+    index.upsert(record('indicator--net', "[ipv4-addr:value ISSUBSET '203.0.113.0/24']"));
+    for (let k = 0; k < 20_000; k++) index.upsert(record(`indicator--d${k}`, `[domain-name:value = 'd${k}.example']`));
+    const filter = index.filter;
+    for (let i = 0; i < 256; i++) assert.equal(filter.mayName4(parseIPv4(`198.51.100.${i}`)!), true, `198.51.100.${i}`);
+    for (let i = 0; i < 256; i++) assert.equal(filter.mayName4(parseIPv4(`203.0.113.${i}`)!), true, `203.0.113.${i}`);
+    let maybe = 0;
+    for (let k = 0; k < 10_000; k++) if (filter.mayName4(parseIPv4(`10.${k >> 8}.${k & 255}.7`)!)) maybe++;
+    assert.ok(maybe < 200, `${maybe} false "maybe" answers in 10,000 other addresses`);
+  });
+
   it('is shared memory: a view made from its buffer in another thread gives the same answers', () => {
     const index = new DetectIndex();
     index.upsert(record('indicator--a', "[domain-name:value = 'evil.example']"));
