@@ -251,8 +251,12 @@ function isLabelChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || isDigit(c) || c === 0x2d || c === 0x5f;
 }
 
-/** Checks a lower-case ASCII name: labels of 1-63 octets, at most 253 octets, last label not all digits. */
-function isValidHostname(s: string): boolean {
+/**
+ * Checks a lower-case ASCII name: labels of 1-63 octets of letters, digits, '-' or '_', at most
+ * 253 octets, no trailing dot, last label not all digits. With `plainOnly`, a label starting
+ * 'xn--' (which goes through IDNA) is refused too: the name is then in normal form already.
+ */
+function isValidHostname(s: string, plainOnly = false): boolean {
   const n = s.length;
   if (n === 0 || n > 253) return false;
   let labelStart = 0;
@@ -265,6 +269,7 @@ function isValidHostname(s: string): boolean {
       labelStart = i + 1;
       if (i < n) allDigits = true;
     } else if (isLabelChar(c)) {
+      if (plainOnly && c === 0x78 && i === labelStart && s.startsWith('xn--', i)) return false;
       if (!isDigit(c)) allDigits = false;
     } else {
       return false;
@@ -274,31 +279,11 @@ function isValidHostname(s: string): boolean {
 }
 
 /**
- * Whether the text is a domain name in normal form already, told in one pass: lower-case ASCII
- * labels of 1 to 63 letters, digits, '-' or '_', none starting 'xn--' (those go through IDNA),
- * at most 253 characters, no trailing dot, the last label not all digits. Most names in logs
+ * Whether the text is a domain name in normal form already, told in one pass. Most names in logs
  * are. (normaliseDomainFully gives the same answer for these: observable.test.ts compares them.)
  */
 function isNormalDomain(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 253) return false;
-  let labelStart = 0;
-  let allDigits = true;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? s.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      const length = i - labelStart;
-      if (length === 0 || length > 63) return false;
-      labelStart = i + 1;
-      if (i < n) allDigits = true;
-    } else if ((c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f) {
-      if (c === 0x78 && i === labelStart && s.startsWith('xn--', i)) return false;
-      allDigits = false;
-    } else if (!isDigit(c)) {
-      return false;
-    }
-  }
-  return !allDigits;
+  return isValidHostname(s, true);
 }
 
 function normaliseDomain(input: string): string | undefined {
