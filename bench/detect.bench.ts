@@ -1,5 +1,5 @@
 /**
- * npm run bench:detect [-- --indicators N] [--events N] [--seconds S] [--data DIR]
+ * npm run bench:detect [-- --indicators N] [--events N] [--seconds S] [--data DIR] [--no-lookup]
  *
  * Detection with N indicators stored (1,000,000 by default): 40% SHA-256, 10% MD5, 20% IPv4
  * (one in twenty a /24 prefix), 20% domains, 5% URLs, 5% patterns no value anchors (URL LIKE,
@@ -26,6 +26,7 @@
  *    (authenticated, trivial) the same way, as the same user (goal: >= 0.7 of the baseline's
  *    throughput, p99 <= 5 ms).
  * --data DIR keeps the store in DIR and reuses it when it holds the same N (no ingest then).
+ * --no-lookup stops after the match (rebuild, memory and match figures only).
  * Last line: {"indicators":N,"match_events_per_s":…,"lookup_ratio_to_trivial":…,
  * "lookup_p99_ms":…,"index_bytes_per_indicator":…,"rebuild_s":…, …}
  */
@@ -63,6 +64,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     data: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'no-lookup': { type: 'boolean', default: false },
   },
 });
 const count = Number(args.indicators);
@@ -515,6 +517,11 @@ async function main(): Promise<void> {
   const { status, rebuildS, bytesPerIndicator, summary, matched, matchPerS, readPerS } = await indexAndMatch(ctx, analyst);
   await store.close();
   gc!();
+  if (args['no-lookup']) {
+    process.stdout.write(`${JSON.stringify({ indicators: status.indicators, rebuild_s: Number(rebuildS.toFixed(2)), index_bytes_per_indicator: Math.round(bytesPerIndicator), match_events_per_s: Math.round(matchPerS), read_events_per_s: Math.round(readPerS) })}\n`);
+    if (args.data === undefined && !args.keep) rmSync(workDir, { recursive: true, force: true });
+    return;
+  }
 
   // --- lookup under load from this process -----------------------------------------------------
   log('starting a node on the same store');
