@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
-import { readerThreads, readEventBatches, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
+import { readerThreads, readEventBatches, runBuffersAllocated, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
 import { normalise } from './observable.js';
 import { readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from './formats.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
@@ -138,6 +138,25 @@ describe('reading on threads', { timeout: SUITE_LIMIT_MS }, () => {
     assert.deepEqual(events, expected.events);
     assert.ok(runsReadOnThreads() > runs, 'some runs were read on threads');
     assert.ok(runsReadOnThreads() - runs < Buffer.byteLength(text) / 4096 - 4, 'some runs were read here');
+  });
+
+  it('cuts run after run into the same few buffers, read here and moved back from the threads', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++) lines.push(`{"event_type":"dns","src_ip":"10.1.${i >> 8 & 255}.${i & 255}","dns":{"rrname":"host-${i}.example"}}`);
+    const text = `${lines.join('\n')}\n`;
+    const expected = await reference(text, {}, 1 << 16);
+    const runBytes = 4096;
+    const runs = Math.ceil(Buffer.byteLength(text) / runBytes);
+    const made = runBuffersAllocated();
+    const threadRuns = runsReadOnThreads();
+    // Read on one thread and here in slices: a buffer reused while a run in it is unread would
+    // change the events.
+    const events: Reading['events'] = [];
+    for await (const batch of readEventBatches(chunked(text, 5000), { threads: 1, parallelFrom: 1, runBytes, hereSliceBytes: 1024 })) events.push(...batch.events.map(bare));
+    assert.deepEqual(events, expected.events);
+    assert.ok(runsReadOnThreads() > threadRuns, 'some runs were read on the thread');
+    const allocated = runBuffersAllocated() - made;
+    assert.ok(runs > 600 && allocated <= 24, `${allocated} buffers allocated for ${runs} runs`);
   });
 
   it('skips lines longer than maxLineBytes, shorter or longer than a run, in the middle or at the end', async () => {

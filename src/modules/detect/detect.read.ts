@@ -116,7 +116,8 @@ export interface RunResult {
   readonly fields: string[];
 }
 
-export type FromReader = { kind: 'ready' } | { kind: 'run'; result: RunResult } | { kind: 'failed'; id: number; message: string };
+/** A run's outcome; `buffer`: the run's bytes, moved back for the next run to reuse. */
+export type FromReader = { kind: 'ready' } | { kind: 'run'; result: RunResult; buffer?: ArrayBuffer } | { kind: 'failed'; id: number; message: string; buffer?: ArrayBuffer };
 
 /**
  * Events of a log in batches, as readLogEvents reads them; large inputs of the line formats
@@ -131,6 +132,12 @@ export function readEventBatches(input: AsyncIterable<Buffer | string>, options:
 
 let liveThreads = 0;
 let threadRuns = 0;
+let runBuffersMade = 0;
+
+/** Run buffers allocated so far, in this process (for tests: they are reused, not made per run). */
+export function runBuffersAllocated(): number {
+  return runBuffersMade;
+}
 
 /** Reader threads running now, in this process (for tests: none are left behind). */
 export function readerThreads(): number {
@@ -228,9 +235,37 @@ function* headLines(head: readonly Buffer[], maxLineBytes: number): Generator<st
 // Cutting the input into runs of whole lines
 
 type Piece =
-  | { readonly kind: 'run'; readonly bytes: Buffer; readonly offset: number }
+  /** `last`: the piece ends its buffer's lines (nothing else is left to read in that buffer). */
+  | { readonly kind: 'run'; readonly bytes: Buffer; readonly offset: number; readonly last: boolean }
   /** A line longer than maxLineBytes and than a run, dropped here: bytes offset..end. */
   | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
+
+/**
+ * Run buffers reused from run to run: the same few megabytes are cut into again and again
+ * instead of one new buffer per megabyte read. New buffers are memory outside the JavaScript
+ * heap that the collector counts: hundreds of them in a long log set off full collections,
+ * which with a large index in the heap cost the thread hundreds of milliseconds each.
+ */
+class RunBuffers {
+  readonly #free: ArrayBuffer[] = [];
+
+  constructor(
+    readonly runBytes: number,
+    private readonly keep: number,
+  ) {}
+
+  take(): Buffer {
+    const free = this.#free.pop();
+    if (free !== undefined) return Buffer.from(free, 0, this.runBytes);
+    runBuffersMade++;
+    return Buffer.allocUnsafeSlow(this.runBytes);
+  }
+
+  /** A buffer done with (read here, or moved back from a thread); only those of the run size are kept. */
+  give(buffer: ArrayBuffer | undefined): void {
+    if (buffer !== undefined && buffer.byteLength === this.runBytes && this.#free.length < this.keep) this.#free.push(buffer);
+  }
+}
 
 class RunCutter {
   readonly pieces: Piece[] = [];
@@ -243,10 +278,10 @@ class RunCutter {
   #discardFrom = -1;
 
   constructor(
-    private readonly runBytes: number,
+    private readonly buffers: RunBuffers,
     private readonly maxLineBytes: number,
   ) {
-    this.#acc = Buffer.allocUnsafeSlow(runBytes);
+    this.#acc = buffers.take();
   }
 
   get position(): number {
@@ -283,7 +318,7 @@ class RunCutter {
       this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
       this.#discardFrom = -1;
     } else if (this.#used > 0) {
-      this.pieces.push({ kind: 'run', bytes: this.#acc.subarray(0, this.#used), offset: this.#start });
+      this.pieces.push({ kind: 'run', bytes: this.#acc.subarray(0, this.#used), offset: this.#start, last: true });
       this.#used = 0;
     }
   }
@@ -293,9 +328,10 @@ class RunCutter {
     const acc = this.#acc;
     const last = acc.lastIndexOf(0x0a, this.#used - 1);
     if (last >= 0) {
-      const next = Buffer.allocUnsafeSlow(Math.max(this.runBytes, this.#used - last - 1));
+      const rest = this.#used - last - 1;
+      const next = rest <= this.buffers.runBytes ? this.buffers.take() : Buffer.allocUnsafeSlow(rest);
       acc.copy(next, 0, last + 1, this.#used);
-      this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start });
+      this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start, last: true });
       this.#start += last + 1;
       this.#used -= last + 1;
       this.#acc = next;
@@ -377,7 +413,7 @@ class ReaderPool {
   #failure: Error | undefined;
   #id = 0;
 
-  constructor(threads: number, init: Omit<ReaderInit, 'entry'>, script: string | undefined) {
+  constructor(threads: number, init: Omit<ReaderInit, 'entry'>, script: string | undefined, private readonly onBuffer?: (buffer: ArrayBuffer) => void) {
     const workerData: ReaderInit = { ...init, entry: runsTypeScript ? fileURLToPath(WORKER_ENTRY) : WORKER_ENTRY.href };
     // The parent's flags are not passed on: some (heap sizes, loaders) are invalid in a worker.
     const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
@@ -396,6 +432,7 @@ class ReaderPool {
           return;
         }
         const id = message.kind === 'run' ? message.result.id : message.id;
+        if (message.buffer !== undefined) this.onBuffer?.(message.buffer);
         const waiting = this.#waiting.get(id);
         this.#waiting.delete(id);
         reader.inFlight--;
@@ -474,13 +511,16 @@ function pendingRun(result: Promise<RunResult>, offset: number, end: number, don
 
 async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat, options: ReadBatchOptions, threads: number): AsyncGenerator<EventBatch> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } }, runsTypeScript ? await bundledWorker() : undefined);
-  const cutter = new RunCutter(options.runBytes ?? RUN_BYTES, maxLineBytes);
+  const runBytes = options.runBytes ?? RUN_BYTES;
+  // As many buffers as may be in flight and waiting: past the first few runs, none is new.
+  const buffers = new RunBuffers(runBytes, threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE + 2);
+  const pool = new ReaderPool(threads, { format, options: { columns: options.columns, maxLineBytes } }, runsTypeScript ? await bundledWorker() : undefined, (buffer) => buffers.give(buffer));
+  const cutter = new RunCutter(buffers, maxLineBytes);
   const pending: Pending[] = [];
   // Bytes of the runs in the threads' hands, and of those read here meanwhile, waiting behind
   // them: a thread slower than this one (still warming up, or given less of the CPU) holds back
   // little. Counted in bytes, not runs: this thread reads slices much smaller than a run.
-  const maxPendingBytes = (threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE) * (options.runBytes ?? RUN_BYTES);
+  const maxPendingBytes = (threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE) * runBytes;
   let line = 1;
   let localReader: LineRunReader | undefined;
   const onError = options.onError;
@@ -498,9 +538,11 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const filter = options.candidates?.()?.buffer ?? null;
     const unanchored = options.unanchored?.();
     const end = piece.offset + piece.bytes.length;
-    const here = (bytes: Buffer, offset: number) => {
+    // Read at once; the events keep no view of the bytes, so the buffer is free after its last piece.
+    const here = (bytes: Buffer, offset: number, last: boolean) => {
       localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes });
       pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter, unanchored: unanchored ?? null })), offset, offset + bytes.length, true));
+      if (last) buffers.give(bytes.buffer as ArrayBuffer);
     };
     if (options.readHere === false) {
       pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
@@ -510,12 +552,12 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
       const slice = options.hereSliceBytes;
       const cut = slice !== undefined && piece.bytes.length > slice ? piece.bytes.indexOf(0x0a, slice) + 1 : 0;
       if (cut <= 0 || cut >= piece.bytes.length) {
-        here(piece.bytes, piece.offset);
+        here(piece.bytes, piece.offset, piece.last);
         return true;
       }
       // The first lines here; the rest goes next, to a thread if one has room by then.
-      here(piece.bytes.subarray(0, cut), piece.offset);
-      cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: piece.bytes.subarray(cut), offset: piece.offset + cut });
+      here(piece.bytes.subarray(0, cut), piece.offset, false);
+      cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: piece.bytes.subarray(cut), offset: piece.offset + cut, last: piece.last });
       return true;
     }
     // A thread warming up takes the first lines of the run; this thread reads the rest.
@@ -529,7 +571,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const first = Buffer.allocUnsafeSlow(cut);
     piece.bytes.copy(first, 0, 0, cut);
     pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset, piece.offset + cut, false));
-    here(piece.bytes.subarray(cut), piece.offset + cut);
+    here(piece.bytes.subarray(cut), piece.offset + cut, piece.last);
     return true;
   };
   // A run's outcome is taken in input order, whatever thread read it.

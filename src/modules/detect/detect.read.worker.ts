@@ -10,7 +10,7 @@ const init = workerData as ReaderInit;
 const reader = new LineRunReader(init.format, init.options);
 
 port.on('message', (message: RunMessage) => {
-  let reply: FromReader;
+  let reply: Extract<FromReader, { kind: 'run' | 'failed' }>;
   try {
     reply = { kind: 'run', result: readRun(reader, message) };
   } catch (error) {
@@ -19,6 +19,9 @@ port.on('message', (message: RunMessage) => {
   const transfer = reply.kind === 'run'
     ? [reply.result.lines.buffer, reply.result.times.buffer, reply.result.counts.buffer, reply.result.kinds.buffer, reply.result.fieldIds.buffer, reply.result.touchCounts.buffer, reply.result.touchSlots.buffer]
     : [];
-  port.postMessage(reply, transfer as ArrayBuffer[]);
+  // The run's bytes go back to be cut into again (the result keeps no view of them).
+  const buffer = message.bytes.buffer as ArrayBuffer;
+  reply.buffer = buffer;
+  port.postMessage(reply, [...transfer, buffer] as ArrayBuffer[]);
 });
 port.postMessage({ kind: 'ready' } satisfies FromReader);
