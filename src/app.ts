@@ -15,7 +15,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
 import { ShieldwallError, shieldwallError } from './core/errors.js';
-import { clientErrorReply, enforcePermissions, errorReply, refuseNulInQuery, STORE_RETRY_AFTER_SECONDS } from './core/http.js';
+import { clientErrorReply, enforcePermissions, errorReply, refuseNulInQuery, serializableSchema, STORE_RETRY_AFTER_SECONDS } from './core/http.js';
 import { isStoreUnavailable } from './core/store-errors.js';
 import { RequestLog, serverLogger, type Logger } from './core/logger.js';
 import { createMetrics, observeGauge, observeStorePool } from './core/metrics.js';
@@ -111,6 +111,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   const routes: Array<{ method: string; url: string; permission: string }> = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, permission: String(route.config?.permission) });
+    // Unions the serializer would settle with a validator compiled on the first answer.
+    if (route.schema?.response !== undefined) route.schema = { ...route.schema, response: serializableSchema(route.schema.response) };
   });
 
   app.decorateRequest('principal', undefined);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
-import { enforcePermissions } from './http.js';
+import { enforcePermissions, serializableSchema } from './http.js';
 
 describe('permission map', () => {
   it('refuses to register a route that names no permission', async () => {
@@ -10,5 +11,48 @@ describe('permission map', () => {
     assert.throws(() => app.get('/open', async () => 'x'), /route GET \/open names no permission/);
     app.get('/named', { config: { permission: 'public' } }, async () => 'x');
     await app.ready();
+  });
+});
+
+describe('response schemas for the serializer', () => {
+  const Kind = Type.Union(['ipv4', 'domain', 'url'].map((k) => Type.Literal(k)));
+  const Answer = Type.Object({
+    kind: Type.Union([Kind, Type.Null()]),
+    match: Type.Union([Type.Literal('full'), Type.Literal('partial')]),
+    tlp: Type.Union([Type.String(), Type.Null()]),
+    count: Type.Union([Type.Integer(), Type.Null()]),
+    either: Type.Union([Type.String(), Type.Object({ value: Type.String() })]),
+  });
+
+  it('turns unions of constants, a primitive and null into enum and type lists, and leaves the rest', () => {
+    const before = JSON.stringify(Answer);
+    const plain = serializableSchema(Answer) as { properties: Record<string, Record<string, unknown>> };
+    assert.deepEqual({ ...plain.properties.kind }, { type: ['string', 'null'], enum: ['ipv4', 'domain', 'url', null] });
+    assert.deepEqual({ ...plain.properties.match }, { type: 'string', enum: ['full', 'partial'] });
+    assert.deepEqual({ ...plain.properties.tlp }, { type: ['string', 'null'] });
+    assert.deepEqual({ ...plain.properties.count }, { type: ['integer', 'null'] });
+    assert.ok(Array.isArray(plain.properties.either!.anyOf), 'a union of a string and an object stays a union');
+    assert.equal(JSON.stringify(Answer), before, 'the schema given is not changed');
+  });
+
+  it('answers the same JSON as before, through a route', async () => {
+    const values = [
+      { kind: 'domain', match: 'full', tlp: 'green', count: 3, either: 'x' },
+      { kind: null, match: 'partial', tlp: null, count: null, either: { value: 'y' } },
+    ];
+    const bodies: string[] = [];
+    for (const transform of [false, true]) {
+      const app = Fastify();
+      if (transform) app.addHook('onRoute', (route) => {
+        if (route.schema?.response !== undefined) route.schema = { ...route.schema, response: serializableSchema(route.schema.response) };
+      });
+      app.get('/answers', { schema: { response: { 200: Type.Object({ answers: Type.Array(Answer) }) } } }, async () => ({ answers: values }));
+      const answer = await app.inject({ method: 'GET', url: '/answers' });
+      assert.equal(answer.statusCode, 200);
+      bodies.push(answer.body);
+      await app.close();
+    }
+    assert.deepEqual(JSON.parse(bodies[1]!), { answers: values });
+    assert.equal(bodies[1], bodies[0]);
   });
 });
