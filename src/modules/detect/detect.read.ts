@@ -37,6 +37,8 @@ const WARM_UP_RUNS = 4;
 /** Runs this thread may read ahead of the oldest one still on a thread. */
 const RUNS_AHEAD_HERE = 16;
 const MAX_THREADS = 4;
+/** A slice to read here longer than this many times hereSliceBytes (one long line) is left to a thread. */
+const LONG_SLICE_FACTOR = 4;
 
 export interface EventBatch {
   /** Events in input order: every event read, or with a key filter only those that may match. */
@@ -551,6 +553,12 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     if (!pool.hasRoom) {
       const slice = options.hereSliceBytes;
       const cut = slice !== undefined && piece.bytes.length > slice ? piece.bytes.indexOf(0x0a, slice) + 1 : 0;
+      // A slice that would hold a line many times its size (a log line of a megabyte) goes to a
+      // thread however busy, rather than holding this one for tens of milliseconds.
+      if (slice !== undefined && (cut > 0 ? cut : piece.bytes.length) > LONG_SLICE_FACTOR * slice) {
+        pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
+        return false;
+      }
       if (cut <= 0 || cut >= piece.bytes.length) {
         here(piece.bytes, piece.offset, piece.last);
         return true;
