@@ -50,12 +50,37 @@ function releasedTo(member: MemberOfPrincipal, listed: readonly string[]): boole
  * A peer node reads for the members it stands for (see peerCanRead).
  */
 export function canRead(principal: Principal, access: ObjectAccess): boolean {
+  return mayRead(principal, access, access.createdByRef, null, NOT_ADDRESSED);
+}
+
+/** The markings the rule decides on, whatever carries them (a STIX object, a record of a module). */
+export type MarkingAccess = Pick<ObjectAccess, 'tlp' | 'classification' | 'releasability'>;
+
+const NOT_ADDRESSED: readonly string[] = Object.freeze([]);
+
+/** Does this member stand for the originator: its identity created it, or its code originated it? */
+function originates(member: MemberOfPrincipal, originIdentity: string | null, originMember: string | null): boolean {
+  return (originIdentity !== null && member.identityId === originIdentity) || (originMember !== null && member.code === originMember);
+}
+
+/**
+ * The need-to-know rule itself, as canRead states it, for whatever carries markings: canRead
+ * (STIX objects, originated by the identity that created them) and canReadRecord (records of
+ * modules, originated by a member of this node and possibly addressed) are this one rule.
+ *
+ * `recipients` (member codes and '@user' entries; empty: not addressed) narrows who reads: when
+ * any are named, a reader outside the originating member must also be named, by its member's
+ * code or its own '@' + user name, on top of steps 1, 3 and 4. It never widens: a recipient
+ * still needs the clearance, the releasability and the TLP.
+ */
+export function mayRead(principal: Principal, access: MarkingAccess, originIdentity: string | null, originMember: string | null, recipients: readonly string[]): boolean {
   if (access.classification > principal.clearance) return false;
-  if (principal.kind === 'peer') return peerCanRead(principal, access);
-  if (isOriginator(principal, access)) return true;
+  if (principal.kind === 'peer') return peerCanRead(principal, access, originIdentity, originMember, recipients);
   const member = principal.member;
+  if (member !== null && originates(member, originIdentity, originMember)) return true;
   const listed = access.releasability;
   if (member === null ? !listed.includes(EVERYONE) : !releasedTo(member, listed)) return false;
+  if (recipients.length > 0 && !addressedTo(principal, recipients)) return false;
   switch (access.tlp) {
     case 'amber+strict':
       return member !== null && listed.includes(member.code);
@@ -66,16 +91,24 @@ export function canRead(principal: Principal, access: ObjectAccess): boolean {
   }
 }
 
+/** Is the principal among the recipients: its member by code, or itself by '@' + user name? */
+function addressedTo(principal: Principal, recipients: readonly string[]): boolean {
+  return (principal.member !== null && recipients.includes(principal.member.code)) || (principal.userName !== null && recipients.includes(USER_PREFIX + principal.userName));
+}
+
 /**
  * What a peer node may receive (federation pull or push): never TLP:RED or TLP:AMBER+STRICT,
  * which stay on the node where they were given and are read there by the people and the member
  * they name; otherwise what one of the members the peer stands for may read (its originator's
- * own objects included), up to the clearance granted to the peer.
+ * own objects included; when addressed, only for a member among the recipients), up to the
+ * clearance granted to the peer.
  */
-function peerCanRead(principal: Principal, access: ObjectAccess): boolean {
+function peerCanRead(principal: Principal, access: MarkingAccess, originIdentity: string | null, originMember: string | null, recipients: readonly string[]): boolean {
   if (access.tlp === 'red' || access.tlp === 'amber+strict') return false;
   const members = principal.represents ?? (principal.member ? [principal.member] : []);
-  return members.some((member) => (member.identityId !== null && member.identityId === access.createdByRef) || releasedTo(member, access.releasability));
+  return members.some(
+    (member) => originates(member, originIdentity, originMember) || (releasedTo(member, access.releasability) && (recipients.length === 0 || recipients.includes(member.code))),
+  );
 }
 
 /**
