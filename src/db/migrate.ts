@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008_credential_requests.js';
 import * as m0009 from './migrations/0009_audit_mac.js';
 import * as m0010 from './migrations/0010_federation_peers.js';
 import * as m0011 from './migrations/0011_parsed_columns.js';
+import * as m0012 from './migrations/0012_jobs.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0009_audit_mac': m0009,
   '0010_federation_peers': m0010,
   '0011_parsed_columns': m0011,
+  '0012_jobs': m0012,
 };
 
 class StaticProvider implements MigrationProvider {

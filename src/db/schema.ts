@@ -244,7 +244,29 @@ export interface WarningListRevisionTable {
   revision: number;
 }
 
+/** Durable jobs (core/jobs.ts, migration 0012). Times are ISO 8601 text of the node's clock. */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string | null;
+  /** JSON. */
+  payload: string;
+  /** 'pending', 'running', 'done' or 'failed'. */
+  state: string;
+  due_at: string;
+  attempts: number;
+  /** null: retried for ever. */
+  max_attempts: number | null;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
+  jobs: JobsTable;
   warning_lists: WarningListsTable;
   warning_list_entries: WarningListEntriesTable;
   warning_list_revision: WarningListRevisionTable;
