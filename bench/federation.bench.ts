@@ -29,7 +29,7 @@ import type * as App from '../src/app.js';
 import type * as Config from '../src/config/config.js';
 import type * as Logger from '../src/core/logger.js';
 import type * as Database from '../src/db/database.js';
-import type * as Migrate from '../src/db/migrate.js';
+import type * as Modules from '../src/modules/index.js';
 import type * as Audit from '../src/modules/audit/audit.service.js';
 import type * as Directory from '../src/modules/directory/directory.service.js';
 import type * as Federation from '../src/modules/federation/federation.service.js';
@@ -48,7 +48,7 @@ const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service'
 const { loadConfig } = await program<typeof Config>('config/config');
 const { createLogger } = await program<typeof Logger>('core/logger');
 const { openStore } = await program<typeof Database>('db/database');
-const { migrateToLatest } = await program<typeof Migrate>('db/migrate');
+const { migrateStore } = await program<typeof Modules>('modules/index');
 const { createPeer, upsertMembers } = await program<typeof Directory>('modules/directory/directory.service');
 const federation = await program<typeof Federation>('modules/federation/federation.service');
 const { ingestStream } = await program<typeof Intel>('modules/intel/intel.service');
@@ -194,7 +194,7 @@ try {
       ...(tls ? { tlsCert: path.join(dir, 'node.crt'), tlsKey: path.join(dir, 'node.key'), tlsClientCa: path.join(pki, 'ca.crt') } : {}),
     });
     const store = openStore(config.databaseUrl);
-    await migrateToLatest(store);
+    await migrateStore(store);
     const ctx = createContext({ config, store, logger: createLogger('warn', 2) });
     await upsertMembers(ctx, SYSTEM_PRINCIPAL, [{ code: 'NCIRC', name: 'Alliance hub', kind: 'ally', country: null, identityId: null }]);
     return ctx;

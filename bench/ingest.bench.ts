@@ -24,7 +24,7 @@ import type * as App from '../src/app.js';
 import type * as Config from '../src/config/config.js';
 import type * as Logger from '../src/core/logger.js';
 import type * as Database from '../src/db/database.js';
-import type * as Migrate from '../src/db/migrate.js';
+import type * as Modules from '../src/modules/index.js';
 import type * as Audit from '../src/modules/audit/audit.service.js';
 import type * as Synthetic from '../src/modules/demo/synthetic.js';
 import type * as Intel from '../src/modules/intel/intel.service.js';
@@ -39,7 +39,7 @@ const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service'
 const { loadConfig } = await program<typeof Config>('config/config');
 const { createLogger } = await program<typeof Logger>('core/logger');
 const { openStore } = await program<typeof Database>('db/database');
-const { migrateToLatest } = await program<typeof Migrate>('db/migrate');
+const { migrateStore } = await program<typeof Modules>('modules/index');
 const { writeSyntheticBundle } = await program<typeof Synthetic>('modules/demo/synthetic');
 const { ingestStream } = await program<typeof Intel>('modules/intel/intel.service');
 const { SYSTEM_PRINCIPAL } = await program<typeof Principal>('policy/principal');
@@ -101,7 +101,7 @@ async function baseline(): Promise<number> {
 }
 
 async function pipeline(store: Database.Store, label: string): Promise<{ summary: Intel.IngestSummary; cpuUsPerObject: number }> {
-  await migrateToLatest(store);
+  await migrateStore(store);
   const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent', ...(args.batch ? { ingestBatchSize: Number(args.batch) } : {}) });
   const ctx = createContext({ config, store, logger: createLogger('silent') });
   let lastLog = Date.now();

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { migrateStore } from '../src/modules/index.js';
 import { addToGroup, createToken, createUser, principalOfUser, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { ingestStream, listObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   if (perPass < 10) throw new Error(`${count} objects give the readers ${readerPages} pages, too few for three passes of at least 10 pages: give more --objects`);
   if (perPass < requests) log(`${perPass} pages per pass, not ${requests}: the readers have ${readerPages} pages in all and no page is read twice`);
   const store = openStore(`sqlite:${path.join(workDir, 'policy.db')}`);
-  await migrateToLatest(store);
+  await migrateStore(store);
   const config = loadConfig({}, { databaseUrl: store.location, demo: false, logLevel: 'silent' });
   const node = await buildApp({ config, store, logger: false });
   node.setReady(true);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { buildApp, type Node } from './app.js';
 import type { Config } from './config/config.js';
 import { openStore } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrateStore } from './modules/index.js';
 import { checkpoint } from './modules/audit/audit.service.js';
 import { createToken, ensureBootstrapToken } from './modules/directory/directory.service.js';
 import { DEMO_USERS, seedDemo, storeIsEmpty } from './modules/demo/demo.service.js';
@@ -24,7 +24,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   const node = await buildApp({ config, store, ...(https ? { https } : {}) });
   const { app, ctx } = node;
   const log = ctx.logger;
-  const applied = await migrateToLatest(store);
+  const applied = await migrateStore(store);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
   // Makes the audit key on first start and anchors the log as it stands (where MACs begin).
   await checkpoint(ctx);

@@ -1,7 +1,7 @@
 /** Deny by default, route by route: no credentials -> 401, a role without the permission -> 403. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { permissionsOf, type Permission } from '../src/policy/permissions.js';
+import { PERMISSIONS } from '../src/modules/index.js';
 import { ROLES } from '../src/policy/principal.js';
 import { createTestNode, type TestNode } from './support/node.js';
 
@@ -29,7 +29,7 @@ describe('every route', () => {
   it('answers 403 to a role that lacks the permission', async () => {
     let checked = 0;
     for (const route of node.routes.filter((r) => r.permission !== 'public' && r.method !== 'HEAD')) {
-      const role = ROLES.find((r) => !permissionsOf(r).has(route.permission as Permission));
+      const role = ROLES.find((r) => !PERMISSIONS.of(r).has(route.permission));
       if (!role) continue;
       const response = await node.app.inject({ method: route.method as 'GET', url: url(route.url), headers: { authorization: `Bearer ${node.tokens[role]}` } });
       assert.equal(response.statusCode, 403, `${route.method} ${route.url} as ${role}`);

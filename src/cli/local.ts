@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import type { AppContext } from '../core/context.js';
 import { createLogger } from '../core/logger.js';
 import { openStore } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateStore } from '../modules/index.js';
 import { closeAudit, setLocalOperator } from '../modules/audit/audit.service.js';
 
 let claimedUser: string | undefined;
@@ -33,7 +33,7 @@ export async function withLocalStore<T>(fn: (ctx: AppContext) => Promise<T>, ove
   setLocalOperator(ctx, { osUser: osUser(), ...(claimedUser !== undefined ? { as: claimedUser } : {}) });
   let migrated = false;
   try {
-    await migrateToLatest(store);
+    await migrateStore(store);
     migrated = true;
     return await fn(ctx);
   } finally {

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
+import type { PermissionTable } from '../policy/permissions.js';
 import type { Clock } from './clock.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
@@ -13,4 +14,6 @@ export interface AppContext {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly metrics: Metrics;
+  /** The roles' permissions, composed from every module's grants (src/modules/index.ts). */
+  readonly permissions: PermissionTable;
 }

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
+import { PermissionTable } from '../policy/permissions.js';
 import { enforcePermissions, serializableSchema } from './http.js';
 
 describe('permission map', () => {
   it('refuses to register a route that names no permission', async () => {
     const app = Fastify();
-    enforcePermissions(app);
+    enforcePermissions(app, new PermissionTable([{ name: 'intel:read', description: 'read', roles: ['analyst'] }]));
     assert.throws(() => app.get('/open', async () => 'x'), /route GET \/open names no permission/);
+    assert.throws(() => app.get('/unknown', { config: { permission: 'intel:raed' } }, async () => 'x'), /names permission 'intel:raed', which no module declares/);
     app.get('/named', { config: { permission: 'public' } }, async () => 'x');
+    app.get('/read', { config: { permission: 'intel:read' } }, async () => 'x');
     await app.ready();
   });
 });

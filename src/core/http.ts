@@ -6,15 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasPermission, isPermission, type Permission } from '../policy/permissions.js';
+import type { PermissionTable } from '../policy/permissions.js';
 import type { Principal } from '../policy/principal.js';
 import { ERRORS, ShieldwallError, shieldwallError } from './errors.js';
 import { storeErrorOf } from './store-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The permission the route requires; every route must name one. */
-    permission?: Permission;
+    /** The permission the route requires ('public' or one a module declares); every route must name one. */
+    permission?: string;
   }
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -70,11 +70,15 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
  * Refuses to register a route that names no permission, and checks the permission on every
  * request as it arrives. Register it after the hook that authenticates (sets request.principal).
  */
-export function enforcePermissions(app: FastifyInstance, onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>): void {
+export function enforcePermissions(app: FastifyInstance, permissions: PermissionTable, onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>): void {
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
-    if (!isPermission(permission)) {
-      throw new Error(`route ${String(route.method)} ${route.url} names no permission: add config: { permission } (see src/policy/permissions.ts)`);
+    if (!permissions.isKnown(permission)) {
+      throw new Error(
+        permission === undefined
+          ? `route ${String(route.method)} ${route.url} names no permission: add config: { permission } (a module declares its permissions in its index.ts)`
+          : `route ${String(route.method)} ${route.url} names permission '${String(permission)}', which no module declares (its index.ts)`,
+      );
     }
   });
   // Checked as the request arrives, before its body is read or validated: who may not call a
@@ -87,7 +91,7 @@ export function enforcePermissions(app: FastifyInstance, onDenied?: (request: Fa
       await onDenied?.(request, 401, request.headers.authorization ? 'unknown, expired or revoked credentials' : 'no credentials');
       throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
     }
-    if (!hasPermission(request.principal, permission)) {
+    if (!permissions.has(request.principal, permission)) {
       await onDenied?.(request, 403, `lacks permission '${permission}'`);
       throw shieldwallError('FORBIDDEN', `roles ${request.principal.roles.join(', ') || '(none)'} lack permission '${permission}'`);
     }

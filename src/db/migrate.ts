@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { ModuleMigration } from '../core/module.js';
 import type { DialectName, Store } from './database.js';
 import * as m0001 from './migrations/0001_intel_store.js';
 import * as m0002 from './migrations/0002_need_to_know.js';
@@ -34,11 +35,18 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
 };
 
 class StaticProvider implements MigrationProvider {
-  constructor(private readonly dialect: DialectName) {}
+  constructor(
+    private readonly dialect: DialectName,
+    private readonly modules: readonly ModuleMigration[],
+  ) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
     for (const [name, migration] of Object.entries(MIGRATIONS)) {
       out[name] = { up: (db) => migration.up(db, this.dialect) };
+    }
+    for (const migration of this.modules) {
+      if (out[migration.name]) throw new Error(`two migrations are named '${migration.name}'`);
+      out[migration.name] = { up: async (db) => (await migration.load()).up(db, this.dialect) };
     }
     return out;
   }
@@ -71,7 +79,13 @@ function postgresProblem(location: string, error: unknown): string {
   }
 }
 
-export async function migrateToLatest(store: Store): Promise<string[]> {
+/**
+ * Applies the foundation's migrations (db/migrations) and the modules' (named module/name, from
+ * their definitions: modules/index.ts migrateStore passes them), each once, in name order; the
+ * foundation's names (digits) sort before every module's. A module's migrations may arrive after
+ * later foundation ones were applied: they run then, in their own order.
+ */
+export async function migrateToLatest(store: Store, moduleMigrations: readonly ModuleMigration[] = []): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one: name ours, so
   // that several nodes (or test runs) in one PostgreSQL database never see each other's.
   let migrationTableSchema: string | undefined;
@@ -93,14 +107,15 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
     }
     // Already migrated (every start but the first): nothing to ask Kysely's migrator, which
     // introspects every table of every schema in the database to find its own.
-    if (await allApplied(store, migrationTableSchema)) return [];
+    if (await allApplied(store, migrationTableSchema, moduleMigrations)) return [];
     if (row?.may_create === false) {
       throw new Error(`PostgreSQL at ${store.location}: the user may not create tables in schema '${migrationTableSchema}': GRANT CREATE ON SCHEMA ${migrationTableSchema} TO the user, or name a schema it owns`);
     }
   }
   const migrator = new Migrator({
     db: store.db,
-    provider: new StaticProvider(store.dialect),
+    provider: new StaticProvider(store.dialect, moduleMigrations),
+    allowUnorderedMigrations: true,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   for (let attempt = 1; ; attempt++) {
@@ -116,11 +131,11 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 }
 
 /** Whether every migration is recorded in the schema's Kysely bookkeeping table (PostgreSQL). */
-async function allApplied(store: Store, schema: string): Promise<boolean> {
+async function allApplied(store: Store, schema: string, moduleMigrations: readonly ModuleMigration[]): Promise<boolean> {
   try {
     const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, 'kysely_migration')}`.execute(store.db);
     const applied = new Set(rows.map((r) => r.name));
-    return Object.keys(MIGRATIONS).every((name) => applied.has(name));
+    return [...Object.keys(MIGRATIONS), ...moduleMigrations.map((m) => m.name)].every((name) => applied.has(name));
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') return false; // no bookkeeping table yet: a new store
     throw new Error(postgresProblem(store.location, error), { cause: error });

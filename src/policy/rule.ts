@@ -6,7 +6,6 @@
  */
 import type { StixObject } from '../stix/types.js';
 import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
-import { permissionsOf } from './permissions.js';
 import type { MemberOfPrincipal, Principal, Role } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
@@ -393,7 +392,7 @@ export type CredentialDecision =
  * with a second node administrator's approval or the user's consent (the two-person rule). The
  * node itself (the local command line) is not limited.
  */
-export function credentialDecision(principal: Principal, user: CredentialHolder): CredentialDecision {
+export function credentialDecision(principal: Principal, user: CredentialHolder, permissionsOf: (role: Role) => ReadonlySet<string>): CredentialDecision {
   if (principal.kind === 'system' || (principal.userName !== null && principal.userName === user.name)) return { outcome: 'issue' };
   if (!canAdminister(principal, user.member)) return { outcome: 'refuse', reason: `you do not administer the user '${user.name}'` };
   if (!principal.roles.includes('node-admin')) {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openStore, type DialectName, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { migrateStore } from '../../src/modules/index.js';
 import { countSkip } from './skip.js';
 import { limit } from './wait.js';
 
@@ -84,7 +84,7 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
     const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-test-'));
     const url = `sqlite:${path.join(dir, 'store.db')}`;
     const store = openStore(url);
-    await migrateToLatest(store);
+    await migrateStore(store);
     return {
       store,
       url,
@@ -103,7 +103,7 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const store = openStore(POSTGRES_URL, { schema });
-  await migrateToLatest(store);
+  await migrateStore(store);
   return {
     store,
     url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,

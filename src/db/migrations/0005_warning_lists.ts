@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
 
 /**
- * Warning lists (modules/detect/warninglist.*): member-managed lists of values (known-good
+ * Warning lists (modules/warninglists/): member-managed lists of values (known-good
  * resolvers, popular domains, a member's own address ranges) that suppress detection matches.
  * Entries are stored normalised, one row each; a single revision counter moves with every change
  * so that each process (and a CLI writing the store directly) notices edits with one key lookup.

@@ -4,7 +4,7 @@ import type { AppContext } from '../../core/context.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
-import { seedDemoWarningLists } from '../detect/warninglist.service.js';
+import { seedDemoWarningLists } from '../warninglists/warninglist.service.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
 
 /**

@@ -8,7 +8,6 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import { hasPermission } from '../../policy/permissions.js';
 import { computeScoId } from '../../stix/sco-id.js';
 import * as intel from '../intel/intel.service.js';
 import { scoOfValue, type EventMatch } from './detect.service.js';
@@ -41,8 +40,8 @@ export interface SightingReport {
 }
 
 /** Whether the actor may report sightings, and under which identity; throws a clear error otherwise. */
-export function sightingIdentity(actor: Principal): string {
-  if (!hasPermission(actor, 'intel:write')) throw shieldwallError('FORBIDDEN', 'reporting sightings stores intel: your role does not allow writing intel (intel:write)');
+export function sightingIdentity(ctx: AppContext, actor: Principal): string {
+  if (!ctx.permissions.has(actor, 'intel:write')) throw shieldwallError('FORBIDDEN', 'reporting sightings stores intel: your role does not allow writing intel (intel:write)');
   const identity = actor.member?.identityId;
   if (!identity) {
     throw shieldwallError(
@@ -63,7 +62,7 @@ export class SightingCollector {
     private readonly actor: Principal,
     private readonly markings: readonly string[] = [TLP2_MARKING_IDS[DEFAULT_SIGHTING_MARKING]],
   ) {
-    this.#identity = sightingIdentity(actor);
+    this.#identity = sightingIdentity(ctx, actor);
   }
 
   add(matches: readonly EventMatch[], now: number): void {

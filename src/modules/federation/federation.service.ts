@@ -12,7 +12,6 @@ import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { canAdminister } from '../../policy/rule.js';
-import { hasPermission } from '../../policy/permissions.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
@@ -325,7 +324,7 @@ export interface PeerStatus extends directory.Peer {
 
 /** Peers with their sync state (node readers). */
 export async function peerStatus(ctx: AppContext, actor: Principal, name?: string): Promise<PeerStatus[]> {
-  if (!hasPermission(actor, 'node:read')) throw shieldwallError('FORBIDDEN', 'reading the peers needs the node:read permission');
+  if (!ctx.permissions.has(actor, 'node:read')) throw shieldwallError('FORBIDDEN', 'reading the peers needs the node:read permission');
   const states = new Map((await repo.listStates(ctx.store)).map((s) => [s.peer, s]));
   const peers = (await directory.listPeers(ctx)).filter((p) => name === undefined || p.name === name);
   if (name !== undefined && peers.length === 0) throw shieldwallError('NOT_FOUND', `no peer named '${name}'`);

@@ -5,7 +5,6 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { hasPermission } from '../../policy/permissions.js';
 import type { Principal } from '../../policy/principal.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
@@ -50,26 +49,26 @@ async function definitions(ctx: AppContext): Promise<CollectionDefinition[]> {
   return [ALL_INTEL, ...configured.map((c) => ({ ...c, audience: c.audience === null ? null : c.audience.split(',').filter((e) => e !== '') }))];
 }
 
-function present(actor: Principal, c: CollectionDefinition): Collection {
+function present(ctx: AppContext, actor: Principal, c: CollectionDefinition): Collection {
   return {
     id: c.id,
     title: c.title,
     description: c.description,
     alias: c.alias,
-    can_read: hasPermission(actor, 'intel:read'),
-    can_write: hasPermission(actor, 'intel:write'),
+    can_read: ctx.permissions.has(actor, 'intel:read'),
+    can_write: ctx.permissions.has(actor, 'intel:write'),
     media_types: [STIX_MEDIA_TYPE],
   };
 }
 
 export async function listCollections(ctx: AppContext, actor: Principal): Promise<Collection[]> {
-  return (await definitions(ctx)).map((c) => present(actor, c));
+  return (await definitions(ctx)).map((c) => present(ctx, actor, c));
 }
 
 /** The collection by id or alias, or a 404 (also for a collection the caller may not read). */
 export async function findCollection(ctx: AppContext, actor: Principal, idOrAlias: string): Promise<Collection & { within?: (access: ObjectAccess) => boolean }> {
   const found = (await definitions(ctx)).find((c) => c.id === idOrAlias || c.alias === idOrAlias);
-  const collection = found && present(actor, found);
+  const collection = found && present(ctx, actor, found);
   if (!found || !collection?.can_read) throw shieldwallError('NOT_FOUND', `no collection '${idOrAlias}' on this API root`);
   const audience = found.audience;
   // A view keeps the objects released to everyone or to one of its audience entries.
@@ -82,14 +81,14 @@ export async function createCollection(
   actor: Principal,
   input: { alias: string; title: string; description?: string; audience: string[] | null },
 ): Promise<Collection> {
-  if (!hasPermission(actor, 'directory:write') || !actor.roles.includes('node-admin')) {
+  if (!ctx.permissions.has(actor, 'directory:write') || !actor.roles.includes('node-admin')) {
     if (actor.kind !== 'system') throw shieldwallError('FORBIDDEN', 'only a node administrator adds collections');
   }
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.alias)) throw shieldwallError('BAD_REQUEST', `alias '${input.alias}' is not valid: lower-case letters, digits and '-'`);
   if ((await definitions(ctx)).some((c) => c.alias === input.alias)) throw shieldwallError('CONFLICT', `a collection with alias '${input.alias}' exists already`);
   const definition = { id: randomUUID(), alias: input.alias, title: input.title, description: input.description ?? '', audience: input.audience };
   await repo.insertCollection(ctx.store, { ...definition, audience: input.audience === null ? null : `,${input.audience.join(',')},`, created_at: ctx.clock.now().toISOString() });
-  return present(actor, definition);
+  return present(ctx, actor, definition);
 }
 
 /** A TAXII timestamp of a date_added seq: microsecond precision, as TAXII asks for date_added. */

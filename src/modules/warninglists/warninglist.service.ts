@@ -9,11 +9,10 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
-import { hasPermission, type Permission } from '../../policy/permissions.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { listMembers } from '../directory/directory.service.js';
-import { detectKind, normalise, type ObservableKind } from './observable.js';
+import { detectKind, normalise, type ObservableKind } from '../detect/observable.js';
 import * as repo from './warninglist.repo.js';
 import { CombinedSuppressor, NO_SUPPRESSION, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
 
@@ -109,8 +108,8 @@ function isNodeAdmin(actor: Principal): boolean {
   return actor.kind === 'system' || actor.roles.includes('node-admin');
 }
 
-function requirePermission(actor: Principal, permission: Permission): void {
-  if (!hasPermission(actor, permission)) throw shieldwallError('FORBIDDEN', `roles ${actor.roles.join(', ') || '(none)'} lack permission '${permission}'`);
+function requirePermission(ctx: AppContext, actor: Principal, permission: 'warninglist:read' | 'warninglist:write'): void {
+  if (!ctx.permissions.has(actor, permission)) throw shieldwallError('FORBIDDEN', `roles ${actor.roles.join(', ') || '(none)'} lack permission '${permission}'`);
 }
 
 /** Alliance lists are everyone's; a member list is its member's (and the node administrators'). */
@@ -132,7 +131,7 @@ async function visibleList(ctx: AppContext, actor: Principal, id: string, db = c
 }
 
 async function writableList(ctx: AppContext, actor: Principal, id: string, db = ctx.store.db): Promise<repo.ListRow> {
-  requirePermission(actor, 'warninglist:write');
+  requirePermission(ctx, actor, 'warninglist:write');
   const row = await visibleList(ctx, actor, id, db);
   if (!mayWrite(actor, row)) throw shieldwallError('FORBIDDEN', row.scope === 'alliance' ? ALLIANCE_RULE : `warning list '${row.name}' belongs to member ${row.member_code ?? '(the node)'}; only its users and node administrators change it`);
   return row;
@@ -163,7 +162,7 @@ async function assertNameFree(db: AppContext['store']['db'], member: string | nu
 // Lists
 
 export async function listWarningLists(ctx: AppContext, actor: Principal): Promise<WarningList[]> {
-  requirePermission(actor, 'warninglist:read');
+  requirePermission(ctx, actor, 'warninglist:read');
   return (await repo.listLists(ctx.store.db)).filter((row) => mayRead(actor, row)).map(present);
 }
 
@@ -176,7 +175,7 @@ export interface NewWarningList {
 }
 
 export async function createWarningList(ctx: AppContext, actor: Principal, input: NewWarningList): Promise<WarningList> {
-  requirePermission(actor, 'warninglist:write');
+  requirePermission(ctx, actor, 'warninglist:write');
   const name = checkName(input.name);
   const description = checkDescription(input.description ?? '');
   const scope = checkScope(input.scope ?? 'member');
@@ -253,7 +252,7 @@ function decodeCursor(cursor: string): { kind: string; value: string } {
 
 /** A list and a page of its entries, in (kind, value) order. */
 export async function getWarningList(ctx: AppContext, actor: Principal, id: string, options: { limit?: number; cursor?: string; kind?: string } = {}): Promise<EntryPage> {
-  requirePermission(actor, 'warninglist:read');
+  requirePermission(ctx, actor, 'warninglist:read');
   const row = await visibleList(ctx, actor, id);
   const limit = Math.min(Math.max(options.limit ?? PAGE_DEFAULT, 1), PAGE_MAX);
   const rows = await repo.pageEntries(ctx.store.db, id, {
@@ -525,7 +524,7 @@ export async function suppressorFor(ctx: AppContext, actor: Principal): Promise<
 
 /** What the lists that apply to the actor say of one value (the check a matcher makes). */
 export async function checkValue(ctx: AppContext, actor: Principal, value: string, kind?: ObservableKind): Promise<{ value: string; kind: ObservableKind | null; normalised: string | null; suppressed: Suppression | null }> {
-  requirePermission(actor, 'warninglist:read');
+  requirePermission(ctx, actor, 'warninglist:read');
   const k = kind ?? detectKind(value.trim()) ?? null;
   const normalised = k === null ? null : (normalise(k, value) ?? null);
   if (k === null || normalised === null) return { value, kind: k, normalised, suppressed: null };

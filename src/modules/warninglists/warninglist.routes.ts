@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
-import { OBSERVABLE_KINDS, type ObservableKind } from './observable.js';
+import { OBSERVABLE_KINDS, type ObservableKind } from '../detect/observable.js';
 import * as service from './warninglist.service.js';
 import { ENTRY_MAX_LENGTH } from './warninglist.suppress.js';
 
@@ -92,7 +92,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
         config: { permission: 'warninglist:read' },
         schema: { summary: "Warning lists visible to the caller: its member's lists and the alliance lists", response: { 200: Type.Object({ warning_lists: Type.Array(ListSchema) }) } },
       },
-      async (request) => ({ warning_lists: await service.listWarningLists(ctx, request.principal!) }),
+      async (request) => ({ warning_lists: await service.listWarningLists(ctx, request.actor) }),
     );
 
     app.post<{ Body: Static<typeof CreateBody> }>(
@@ -103,7 +103,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request, reply) => {
         const b = request.body;
-        const list = await service.createWarningList(ctx, request.principal!, {
+        const list = await service.createWarningList(ctx, request.actor, {
           name: b.name,
           ...(b.description !== undefined ? { description: b.description } : {}),
           ...(b.scope !== undefined ? { scope: b.scope } : {}),
@@ -125,7 +125,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           },
         },
       },
-      async (request) => service.checkValue(ctx, request.principal!, request.query.value, request.query.kind as ObservableKind | undefined),
+      async (request) => service.checkValue(ctx, request.actor, request.query.value, request.query.kind as ObservableKind | undefined),
     );
 
     app.get<{ Params: Static<typeof Params>; Querystring: { limit?: number; cursor?: string; kind?: string } }>(
@@ -145,7 +145,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const q = request.query;
-        return service.getWarningList(ctx, request.principal!, request.params.id, {
+        return service.getWarningList(ctx, request.actor, request.params.id, {
           ...(q.limit !== undefined ? { limit: q.limit } : {}),
           ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
           ...(q.kind !== undefined ? { kind: q.kind } : {}),
@@ -156,14 +156,14 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
     app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchBody> }>(
       '/api/v1/warning-lists/:id',
       { config: { permission: 'warninglist:write' }, schema: { summary: "Rename a warning list, change its description or scope (to or from 'alliance': node administrators only)", params: Params, body: PatchBody, response: { 200: ListSchema } } },
-      async (request) => service.updateWarningList(ctx, request.principal!, request.params.id, request.body),
+      async (request) => service.updateWarningList(ctx, request.actor, request.params.id, request.body),
     );
 
     app.delete<{ Params: Static<typeof Params> }>(
       '/api/v1/warning-lists/:id',
       { config: { permission: 'warninglist:write' }, schema: { summary: 'Delete a warning list and its entries', params: Params } },
       async (request, reply) => {
-        await service.deleteWarningList(ctx, request.principal!, request.params.id);
+        await service.deleteWarningList(ctx, request.actor, request.params.id);
         return reply.status(204).send();
       },
     );
@@ -185,7 +185,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           response: { 200: UploadResult },
         },
         handler: async (request) =>
-          service.uploadEntries(ctx, request.principal!, request.params.id, upload(request.body ?? ''), {
+          service.uploadEntries(ctx, request.actor, request.params.id, upload(request.body ?? ''), {
             mode,
             ...(request.query.kind ? { kind: request.query.kind as ObservableKind } : {}),
             ...(request.query.strict !== undefined ? { strict: request.query.strict } : {}),
@@ -204,7 +204,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           response: { 200: Type.Object({ removed: Type.Integer(), entries: Type.Integer() }) },
         },
       },
-      async (request) => service.removeEntry(ctx, request.principal!, request.params.id, request.query.value, request.query.kind as ObservableKind | undefined),
+      async (request) => service.removeEntry(ctx, request.actor, request.params.id, request.query.value, request.query.kind as ObservableKind | undefined),
     );
   };
 }
