@@ -10,6 +10,7 @@ import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
+import { NodeState } from './core/state.js';
 import { clientErrorReply, errorReply, refuseNulInQuery, serializableSchema } from './core/http.js';
 import type { ModuleDefinition, ModuleServer, NodeHooks } from './core/module.js';
 import { isStoreUnavailable } from './core/store-errors.js';
@@ -49,7 +50,7 @@ export interface Node {
 
 /** The shared services of a node, also used by CLI commands that work on the store directly. */
 export function createContext(options: { config: Config; store: Store; logger: Logger; clock?: Clock }): AppContext {
-  return Object.freeze({
+  const ctx: AppContext = Object.freeze({
     config: options.config,
     store: options.store,
     bus: new EventBus(),
@@ -57,7 +58,9 @@ export function createContext(options: { config: Config; store: Store; logger: L
     clock: options.clock ?? systemClock,
     metrics: createMetrics(),
     permissions: PERMISSIONS,
+    state: new NodeState(() => ctx),
   });
+  return ctx;
 }
 
 /** Logs and counts the store's losses and recoveries (once per context). */
@@ -149,6 +152,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   // Counted refusals and the last checkpoint are written before the store is closed.
   app.addHook('onClose', async () => {
     for (const { server, instance } of servers) await server.close?.(ctx, instance);
+    await ctx.state.dispose();
   });
   const instances = new Map(servers.map((s) => [s.definition, s.instance]));
   const instanceOf = <Instance>(module: ModuleDefinition<Instance>): Instance => {

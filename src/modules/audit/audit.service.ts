@@ -10,6 +10,7 @@
  */
 import { Counter } from 'prom-client';
 import type { AppContext } from '../../core/context.js';
+import { nodeState } from '../../core/state.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import { canonical, entryHash, entryMac, GENESIS } from './audit.chain.js';
@@ -54,11 +55,14 @@ interface AuditState {
   operator?: LocalOperator;
 }
 
-const states = new WeakMap<AppContext, AuditState>();
+/** The audit log's state in one node. */
+const AUDIT_STATE = nodeState('audit.state', createState);
 
 function stateOf(ctx: AppContext): AuditState {
-  let state = states.get(ctx);
-  if (state) return state;
+  return ctx.state.get(AUDIT_STATE);
+}
+
+function createState(ctx: AppContext): AuditState {
   const checkpoints = new Counter({
     name: 'shieldwall_audit_checkpoints_total',
     help: 'Audit checkpoints by outcome: written, behind (the log no longer holds the last one), export_failed.',
@@ -82,13 +86,11 @@ function stateOf(ctx: AppContext): AuditState {
       }),
     onError: (error) => ctx.logger.error({ err: error }, 'writing refusals to the audit log failed; their counts are lost'),
   });
-  state = { checkpointer: new Checkpointer(ctx, () => auditKeys(ctx.config.auditKeyFile), (outcome) => checkpoints.inc({ outcome })), refusals, refused };
-  states.set(ctx, state);
-  return state;
+  return { checkpointer: new Checkpointer(ctx, () => auditKeys(ctx.config.auditKeyFile), (outcome) => checkpoints.inc({ outcome })), refusals, refused };
 }
 
 function actorName(ctx: AppContext, actor: Principal | undefined): string {
-  const operator = states.get(ctx)?.operator;
+  const operator = ctx.state.peek(AUDIT_STATE)?.operator;
   if (operator) return `cli:${operator.osUser}${operator.as !== undefined ? ` as ${operator.as}` : ''}`;
   if (!actor) return 'anonymous';
   return actor.userName !== null ? `user:${actor.userName}` : `${actor.kind}:${actor.name}`;
@@ -150,7 +152,7 @@ export async function checkpoint(ctx: AppContext): Promise<Checkpoint | undefine
 
 /** At shutdown: writes the counted refusals, then a checkpoint of the head. */
 export async function closeAudit(ctx: AppContext): Promise<void> {
-  const state = states.get(ctx);
+  const state = ctx.state.peek(AUDIT_STATE);
   if (!state) return;
   await state.refusals.flush();
   await state.checkpointer.close();
@@ -203,7 +205,7 @@ export interface VerifyResult {
  * In a process that writes the log, what it has committed is checkpointed first.
  */
 export async function verify(ctx: AppContext, options: { checkpointFile?: string } = {}): Promise<VerifyResult> {
-  const state = states.get(ctx);
+  const state = ctx.state.peek(AUDIT_STATE);
   if (state) await state.checkpointer.write();
   const keyFile = ctx.config.auditKeyFile;
   const file = options.checkpointFile ?? ctx.config.auditCheckpointFile;

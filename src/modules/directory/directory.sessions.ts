@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import { nodeState } from '../../core/state.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
 import { writeTransaction } from '../../db/database.js';
@@ -53,11 +54,10 @@ export class LoginThrottle {
   }
 }
 
-const throttles = new WeakMap<object, LoginThrottle>();
+/** This node's failed sign-ins by user and address. */
+const THROTTLE = nodeState('directory.login-throttle', () => new LoginThrottle());
 function throttleOf(ctx: AppContext): LoginThrottle {
-  let t = throttles.get(ctx);
-  if (!t) throttles.set(ctx, (t = new LoginThrottle()));
-  return t;
+  return ctx.state.get(THROTTLE);
 }
 
 export interface Session {
@@ -109,7 +109,7 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
 
 /** Basic credentials recently verified, by a hash of them: scrypt runs once per five minutes, not per request. */
 const BASIC_CACHE_MS = 5 * 60_000;
-const basicVerified = new WeakMap<object, Map<string, number>>();
+const BASIC_VERIFIED = nodeState('directory.basic-verified', () => new Map<string, number>());
 
 /**
  * The principal of HTTP Basic credentials (TAXII clients): the password is the user's own
@@ -127,8 +127,7 @@ export async function basicPrincipal(ctx: AppContext, header: string, ip: string
     const principal = await authenticateToken(ctx, password);
     return principal && principal.userName === user ? principal : undefined;
   }
-  let cache = basicVerified.get(ctx);
-  if (!cache) basicVerified.set(ctx, (cache = new Map()));
+  const cache = ctx.state.get(BASIC_VERIFIED);
   const key = hashToken(`${user}\u0000${password}`);
   const now = ctx.clock.now().getTime();
   const verifiedAt = cache.get(key);

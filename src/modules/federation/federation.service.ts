@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import { nodeState } from '../../core/state.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
@@ -30,8 +31,30 @@ export function versionOf(object: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** TAXII clients by store and peer, reused while the peer's settings stay the same (keep-alive). */
-const clients = new WeakMap<object, Map<string, { signature: string; client: TaxiiClient }>>();
+/**
+ * TAXII clients of this node by peer, reused while the peer's settings stay the same
+ * (keep-alive); closed when the node closes.
+ */
+const CLIENTS = nodeState(
+  'federation.clients',
+  () => new Map<string, { signature: string; client: TaxiiClient }>(),
+  (byPeer) => closeAll(byPeer),
+);
+
+async function closeAll(byPeer: Map<string, { client: TaxiiClient }>): Promise<void> {
+  const open = [...byPeer.values()];
+  byPeer.clear();
+  await Promise.all(open.map((c) => c.client.close().catch(() => undefined)));
+}
+
+/** Forgets a peer's client (its settings changed, or it is gone) and closes it. */
+function dropClient(ctx: AppContext, name: string): void {
+  const byPeer = ctx.state.peek(CLIENTS);
+  const cached = byPeer?.get(name);
+  if (!cached) return;
+  byPeer!.delete(name);
+  void cached.client.close().catch(() => undefined);
+}
 
 function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
   if (!link.url) throw shieldwallError('BAD_REQUEST', `peer ${link.name} has no TAXII URL: add it again with --url`);
@@ -44,8 +67,7 @@ function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
   };
   const caFile = link.caFile ?? ctx.config.tlsClientCa;
   const signature = createHash('sha256').update(JSON.stringify([link.url, link.auth, link.username, link.secret, caFile, ctx.config.tlsCert, ctx.config.tlsKey, link.pageTimeoutSeconds])).digest('hex');
-  let byPeer = clients.get(ctx.store);
-  if (!byPeer) clients.set(ctx.store, (byPeer = new Map()));
+  const byPeer = ctx.state.get(CLIENTS);
   const cached = byPeer.get(link.name);
   if (cached?.signature === signature) return cached.client;
   if (cached) void cached.client.close().catch(() => undefined);
@@ -70,10 +92,8 @@ function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
 
 /** Closes the connections kept to peers (at shutdown). */
 export async function closeClients(ctx: AppContext): Promise<void> {
-  const byPeer = clients.get(ctx.store);
-  if (!byPeer) return;
-  clients.delete(ctx.store);
-  await Promise.all([...byPeer.values()].map((c) => c.client.close().catch(() => undefined)));
+  const byPeer = ctx.state.peek(CLIENTS);
+  if (byPeer) await closeAll(byPeer);
 }
 
 async function linkAndPrincipal(ctx: AppContext, name: string): Promise<{ link: directory.PeerLink; principal: Principal }> {
@@ -359,11 +379,7 @@ export async function scheduledPeers(ctx: AppContext): Promise<directory.Peer[]>
 export async function updatePeer(ctx: AppContext, actor: Principal, name: string, changes: directory.PeerChanges): Promise<directory.Peer> {
   const peer = await directory.updatePeer(ctx, actor, name, changes);
   // The connection is made again with the new settings when next used.
-  const cached = clients.get(ctx.store)?.get(name);
-  if (cached) {
-    clients.get(ctx.store)!.delete(name);
-    void cached.client.close().catch(() => undefined);
-  }
+  dropClient(ctx, name);
   return peer;
 }
 
@@ -379,11 +395,7 @@ export async function setPeerDisabled(ctx: AppContext, actor: Principal, name: s
 export async function removePeer(ctx: AppContext, actor: Principal, name: string): Promise<void> {
   await directory.removePeer(ctx, actor, name);
   await repo.deleteState(ctx.store, name);
-  const cached = clients.get(ctx.store)?.get(name);
-  if (cached) {
-    clients.get(ctx.store)!.delete(name);
-    void cached.client.close().catch(() => undefined);
-  }
+  dropClient(ctx, name);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import { nodeState } from '../../core/state.js';
 import { shieldwallError } from '../../core/errors.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
@@ -465,14 +466,15 @@ class SuppressorCache {
   }
 }
 
-const caches = new WeakMap<AppContext, SuppressorCache>();
+/** This node's compiled suppressors, by reader (SuppressorCache). */
+const SUPPRESSORS = nodeState('warninglists.suppressors', (ctx) => new SuppressorCache(ctx));
 
 /** A change to the lists in one transaction; the next request through this process sees it. */
 async function changeLists<T>(ctx: AppContext, change: (tx: WriteTx) => Promise<T>): Promise<T> {
   try {
     return await writeTransaction(ctx.store, change);
   } finally {
-    const cache = caches.get(ctx);
+    const cache = ctx.state.peek(SUPPRESSORS);
     if (cache) cache.checkedAt = 0;
   }
 }
@@ -500,8 +502,7 @@ async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise
  * the CLI); only the changed part is compiled again.
  */
 export async function suppressorFor(ctx: AppContext, actor: Principal): Promise<Suppressor> {
-  let cache = caches.get(ctx);
-  if (!cache) caches.set(ctx, (cache = new SuppressorCache(ctx)));
+  const cache = ctx.state.get(SUPPRESSORS);
   await cache.refresh();
   const c = cache;
   const code = actor.member?.code;
