@@ -91,7 +91,11 @@ export function readableRecords(scope: RecordReadScope, columns: RecordAccessCol
   if (scope.owner !== null && columns.owner !== null) ways.push(sql<SqlBool>`${sql.ref(columns.owner)} = ${scope.owner}`);
   if (scope.originMembers.length > 0) ways.push(sql<SqlBool>`${sql.ref(columns.originMember)} in (${sql.join(scope.originMembers)})`);
   for (const release of scope.releases) if (release.releasedBy.length > 0) ways.push(releaseAllows(columns, release));
-  const readable = any(ways);
-  if (scope.clearance === null) return readable;
-  return all([sql<SqlBool>`${sql.ref(columns.classification)} <= ${Math.min(scope.clearance, INTEGER_MAX)}`, readable]);
+  const terms = [any(ways)];
+  if (scope.clearance !== null) terms.unshift(sql<SqlBool>`${sql.ref(columns.classification)} <= ${Math.min(scope.clearance, INTEGER_MAX)}`);
+  if (scope.withheldTlps.length > 0) {
+    const tlp = sql.ref(columns.tlp);
+    terms.push(sql<SqlBool>`(${tlp} is null or ${tlp} not in (${sql.join(scope.withheldTlps)}))`);
+  }
+  return all(terms);
 }

@@ -245,13 +245,15 @@ export function redactRecord<R extends MarkedRecord>(principal: Principal, recor
 /**
  * What a principal may read of a table of records, as data for a SQL pre-filter (see
  * src/db/access-filter.ts, which turns it into a WHERE condition): a row is read when it is
- * within `clearance` and (owned by `owner`, or originated by one of `originMembers`, or read
- * through one of `releases`). It states canReadRecord over the stored columns exactly; the
+ * within `clearance`, not of a `withheldTlps` TLP, and (owned by `owner`, or originated by one of
+ * `originMembers`, or read through one of `releases`). It states canReadRecord over the stored columns exactly; the
  * property test holds the two together.
  */
 export interface RecordReadScope {
   /** Highest classification read; null: every one, unresolved (null) classifications too. */
   readonly clearance: number | null;
+  /** Rows of these TLPs are never read (a peer node's: TLP:RED and TLP:AMBER+STRICT stay on the node). */
+  readonly withheldTlps: readonly Tlp[];
   /** Rows owned by this user name are read. */
   readonly owner: string | null;
   /** Rows originated by these members are read. */
@@ -284,6 +286,7 @@ export function recordReadScope(principal: Principal): RecordReadScope {
     const members = principal.represents ?? (principal.member ? [principal.member] : []);
     return {
       clearance,
+      withheldTlps: ['amber+strict', 'red'],
       owner: null,
       originMembers: members.map((member) => member.code),
       releases: members.map((member) => ({ releasedBy: clean([EVERYONE, member.code, ...member.groups]), amberStrictBy: [], redBy: [], addressedBy: clean([member.code]) })),
@@ -293,6 +296,7 @@ export function recordReadScope(principal: Principal): RecordReadScope {
   const user = principal.userName === null ? [] : [USER_PREFIX + principal.userName];
   return {
     clearance,
+    withheldTlps: [],
     owner,
     originMembers: member === null ? [] : [member.code],
     releases: [

@@ -1,15 +1,18 @@
 /**
  * redact against random objects and granular markings (STIX 2.1 section 7.2.3): what it returns
  * is valid STIX, holds nothing a hidden selector selects, loses nothing else, and its granular
- * markings select what they selected before (list indexes renumbered).
+ * markings select what they selected before (list indexes renumbered). redactRecord against
+ * random records and field markings: the same guarantees, a field marking narrowing as one more
+ * STIX marking does.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { StixObject } from '../stix/types.js';
 import { validateObject } from '../stix/validate.js';
-import { DEFAULT_MARKING_DEFAULTS, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
-import type { Principal } from './principal.js';
+import { DEFAULT_MARKING_DEFAULTS, markingColumns, releasabilityEntries, TLP2_MARKING_IDS, TLP_LEVELS, type HandlingMarking } from './markings.js';
+import type { MemberOfPrincipal, Principal } from './principal.js';
+import { canReadRecord, fieldAccess, redactRecord, type FieldMarking, type MarkedRecord } from './record.js';
 import { redact } from './rule.js';
 
 const SECRET = 'marking-definition--0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b';
@@ -155,5 +158,129 @@ describe('redact: property', () => {
       { numRuns: 3000, seed: 20261201 },
     );
     assert.ok(shown > 300 && withheld > 100, `${shown} shown, ${withheld} withheld`);
+  });
+});
+
+const MEMBERS: readonly MemberOfPrincipal[] = [
+  { code: 'DEU', kind: 'ally', identityId: null, groups: ['ALLIANCE'] },
+  { code: 'FRA', kind: 'ally', identityId: null, groups: ['ALLIANCE', 'NAMED'] },
+  { code: 'SWE', kind: 'partner', identityId: null, groups: ['PARTNERS'] },
+];
+const ENTRIES = ['*', 'DEU', 'FRA', 'SWE', 'ALLIANCE', 'PARTNERS', 'NAMED', '@alice', '@bob'];
+const FIELDS = ['title', 'summary', 'sources', 'contacts', 'assessment'];
+const tlpArb = fc.constantFrom(null, ...TLP_LEVELS);
+
+const readerArb: fc.Arbitrary<Principal> = fc
+  .record({ peer: fc.boolean(), member: fc.option(fc.constantFrom(...MEMBERS), { nil: null, freq: 6 }), userName: fc.constantFrom('alice', 'bob', 'carol'), clearance: fc.integer({ min: 0, max: 4 }) })
+  .map(({ peer, member, userName, clearance }): Principal =>
+    peer && member !== null
+      ? { kind: 'peer', name: 'peer', userName: null, roles: [], member, represents: [member], clearance }
+      : { kind: 'user', name: userName, userName, roles: ['analyst'], member, clearance },
+  );
+
+type SampleRecord = MarkedRecord & Record<string, unknown>;
+
+/** A record whose every field holds a token of its own, with field markings over some fields (now and then a field that is not one). */
+const recordArb: fc.Arbitrary<{ record: SampleRecord; required: string[] }> = fc
+  .record({
+    tlp: tlpArb,
+    classification: fc.integer({ min: 0, max: 4 }),
+    releasability: fc.subarray(ENTRIES),
+    originMember: fc.constantFrom(null, 'DEU', 'FRA', 'SWE'),
+    owner: fc.constantFrom(null, 'alice', 'bob'),
+    recipients: fc.oneof(fc.constant([]), fc.subarray(['DEU', 'FRA', 'SWE', '@alice', '@bob'], { minLength: 1 })),
+    fields: fc.subarray(FIELDS, { minLength: 1 }),
+    markings: fc.array(
+      fc.record(
+        {
+          fields: fc.subarray([...FIELDS, 'owner'], { minLength: 1, maxLength: 3 }),
+          tlp: tlpArb,
+          classification: fc.integer({ min: 0, max: 4 }),
+          releasability: fc.subarray(ENTRIES),
+        },
+        { requiredKeys: ['fields'] },
+      ),
+      { maxLength: 3 },
+    ),
+    required: fc.subarray(FIELDS, { maxLength: 1 }),
+  })
+  .map(({ fields, markings, required, ...access }) => {
+    // 'owner' rarely: a marking over the record's own access withholds the record.
+    const fieldMarkings: FieldMarking[] = markings.map((m, n) => ({ ...m, fields: n === 0 ? m.fields : m.fields.filter((f) => f !== 'owner') })).filter((m) => m.fields.length > 0);
+    const record: SampleRecord = {
+      ...access,
+      ...Object.fromEntries(fields.map((field, n) => [field, `tok-${field}-${n}`])),
+      ...(fieldMarkings.length > 0 ? { fieldMarkings } : {}),
+    };
+    return { record, required };
+  });
+
+const RECORD_HANDLING = 'marking-definition--0d0d0d0d-0d0d-4d0d-8d0d-0d0d0d0d0d0d';
+const FIELD_HANDLING = 'marking-definition--0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e';
+
+/** The markings of a field as markingColumns combines the record's and the field's, written as STIX markings of one object. */
+function stixCombination(record: MarkedRecord, marking: FieldMarking) {
+  const table = new Map<string, HandlingMarking>([
+    [RECORD_HANDLING, { classification: record.classification, releasableTo: [...record.releasability] }],
+    [FIELD_HANDLING, { ...(marking.classification === undefined ? {} : { classification: marking.classification }), ...(marking.releasability === undefined ? {} : { releasableTo: [...marking.releasability] }) }],
+  ]);
+  const tlpRef = (tlp: FieldMarking['tlp']) => (tlp === undefined || tlp === null ? [] : [TLP2_MARKING_IDS[tlp]]);
+  const object: StixObject = { type: 'note', spec_version: '2.1', id: 'note--0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f', object_marking_refs: [...tlpRef(record.tlp), RECORD_HANDLING, ...tlpRef(marking.tlp), FIELD_HANDLING] };
+  const columns = markingColumns(object, table);
+  return { tlp: columns.tlp, classification: columns.classification, releasability: [...releasabilityEntries(columns.releasability)].sort() };
+}
+
+describe('redactRecord: property', () => {
+  it('never shows a field marked beyond the reader, loses nothing else, and narrows as STIX markings combine', () => {
+    const seen = { unreadable: 0, whole: 0, redacted: 0, withheld: 0 };
+    fc.assert(
+      fc.property(readerArb, recordArb, (reader, { record, required }) => {
+        const before = structuredClone(record);
+        const result = redactRecord(reader, record, required);
+        assert.deepEqual(record, before, 'the record given is not changed');
+        if (!canReadRecord(reader, record)) {
+          assert.equal(result, undefined);
+          seen.unreadable++;
+          return;
+        }
+        const markings = record.fieldMarkings ?? [];
+        const hidden = new Set<string>();
+        for (const marking of markings) {
+          const narrowed = fieldAccess(record, marking);
+          assert.deepEqual({ tlp: narrowed.tlp, classification: narrowed.classification, releasability: [...narrowed.releasability].sort() }, stixCombination(record, marking));
+          // Stated on its own: a field marked above the reader's clearance is never shown.
+          if ((marking.classification ?? 0) > reader.clearance) assert.equal(canReadRecord(reader, narrowed), false);
+          if (!canReadRecord(reader, narrowed)) for (const field of marking.fields) hidden.add(field);
+        }
+        if ([...hidden].some((field) => field === 'owner' || required.includes(field))) {
+          assert.equal(result, undefined);
+          seen.withheld++;
+          return;
+        }
+        assert.ok(result);
+        assert.deepEqual(result.redacted, [...hidden].sort());
+        if (hidden.size === 0) {
+          assert.equal(result.record, record);
+          seen.whole++;
+          return;
+        }
+        seen.redacted++;
+        const shown = result.record as Record<string, unknown>;
+        const text = JSON.stringify(shown);
+        for (const field of FIELDS) {
+          const value = record[field];
+          if (value === undefined) continue;
+          if (hidden.has(field)) {
+            assert.equal(field in shown, false, `${field} shown`);
+            assert.ok(!text.includes(String(value)), `${String(value)} shown`);
+          } else assert.equal(shown[field], value, `${field} lost`);
+        }
+        for (const key of ['tlp', 'classification', 'releasability', 'originMember', 'owner', 'recipients'] as const) assert.deepEqual(shown[key], record[key]);
+        const kept = markings.map((m) => ({ ...m, fields: m.fields.filter((f) => !hidden.has(f)) })).filter((m) => m.fields.length > 0);
+        assert.deepEqual(shown['fieldMarkings'], kept.length > 0 ? kept : undefined);
+      }),
+      { numRuns: 20_000, seed: 20261209 },
+    );
+    assert.ok(seen.unreadable > 1000 && seen.whole > 1000 && seen.redacted > 1000 && seen.withheld > 100, JSON.stringify(seen));
   });
 });
