@@ -6,6 +6,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
@@ -22,6 +23,7 @@ import type { FederationScheduler } from './modules/federation/federation.schedu
 import { detectModule } from './modules/detect/index.js';
 import { federationModule } from './modules/federation/index.js';
 import { MODULES, PERMISSIONS } from './modules/index.js';
+import { PermissionTable } from './policy/permissions.js';
 
 export interface BuildOptions {
   config: Config;
@@ -31,6 +33,8 @@ export interface BuildOptions {
   logger?: false;
   /** Serve HTTPS with these PEM contents; with ca, client certificates are requested. */
   https?: { cert: string; key: string; ca?: string };
+  /** The node's modules: MODULES (src/modules/index.ts) unless given (tests of the contract). */
+  modules?: readonly ModuleDefinition<unknown>[];
 }
 
 export interface Node {
@@ -49,7 +53,7 @@ export interface Node {
 }
 
 /** The shared services of a node, also used by CLI commands that work on the store directly. */
-export function createContext(options: { config: Config; store: Store; logger: Logger; clock?: Clock }): AppContext {
+export function createContext(options: { config: Config; store: Store; logger: Logger; clock?: Clock; permissions?: PermissionTable }): AppContext {
   const ctx: AppContext = Object.freeze({
     config: options.config,
     store: options.store,
@@ -57,7 +61,7 @@ export function createContext(options: { config: Config; store: Store; logger: L
     logger: options.logger,
     clock: options.clock ?? systemClock,
     metrics: createMetrics(),
-    permissions: PERMISSIONS,
+    permissions: options.permissions ?? PERMISSIONS,
     state: new NodeState(() => ctx),
   });
   return ctx;
@@ -90,7 +94,9 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     // and a presented certificate that does not verify is refused below.
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...(options.https.ca ? { ca: options.https.ca, requestCert: true, rejectUnauthorized: false } : {}) } } : {}),
   }) as unknown as FastifyInstance;
-  const ctx = createContext({ config: options.config, store: options.store, logger: app.log, ...(options.clock ? { clock: options.clock } : {}) });
+  const modules = options.modules ?? MODULES;
+  const permissions = options.modules ? new PermissionTable(modules.flatMap((m) => m.permissions)) : PERMISSIONS;
+  const ctx = createContext({ config: options.config, store: options.store, logger: app.log, permissions, ...(options.clock ? { clock: options.clock } : {}) });
   let ready = false;
   const routes: Array<{ method: string; url: string; permission: string }> = [];
   app.addHook('onRoute', (route) => {
@@ -135,12 +141,13 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   // then root plugins (authentication) before every route, then routes in the list's order.
   const hooks: NodeHooks = { isReady: () => ready, routes, clientCertificates: Boolean(options.https?.ca) };
   const servers: Array<{ definition: ModuleDefinition<unknown>; server: ModuleServer<unknown>; instance: unknown }> = [];
-  for (const definition of MODULES) {
+  for (const definition of modules) {
     if (!definition.server) continue;
     const server = await definition.server();
     servers.push({ definition, server, instance: server.create(ctx) });
   }
-  for (const { server, instance } of servers) if (server.root) await app.register(server.root(ctx, instance, hooks));
+  // Unencapsulated (fastify-plugin): their hooks and decorations reach every module's routes.
+  for (const { server, instance } of servers) if (server.root) await app.register(fp(server.root(ctx, instance, hooks)));
   for (const { server, instance } of servers) {
     if (server.routes) await app.register(server.routes(ctx, instance, hooks), server.prefix ? { prefix: server.prefix } : {});
     const handlers = server.events?.(ctx, instance) ?? {};
@@ -164,8 +171,12 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     app,
     ctx,
     routes,
-    federation: instanceOf(federationModule) as FederationScheduler,
-    detection: instanceOf(detectModule) as Detection,
+    get federation() {
+      return instanceOf(federationModule) as FederationScheduler;
+    },
+    get detection() {
+      return instanceOf(detectModule) as Detection;
+    },
     instanceOf,
     setReady: (value) => (ready = value),
   };

@@ -109,3 +109,69 @@ describe("a module's migrations", () => {
     }
   });
 });
+
+describe('a module in a node', () => {
+  it('gets its state, root plugin, routes, events and close, in that order, and its permissions decide', async () => {
+    const { buildApp } = await import('../src/app.js');
+    const { defineModule } = await import('../src/core/module.js');
+    const { loadConfig } = await import('../src/config/config.js');
+    const { createTestStore } = await import('./support/dialects.js');
+    const { directoryModule } = await import('../src/modules/directory/index.js');
+    const { auditModule } = await import('../src/modules/audit/index.js');
+    const { createToken, createUser, upsertMembers } = await import('../src/modules/directory/directory.service.js');
+    const { SYSTEM_PRINCIPAL } = await import('../src/policy/principal.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+
+    const seen: string[] = [];
+    const example = defineModule({
+      name: 'example',
+      summary: 'a module of the test',
+      permissions: [{ name: 'example:read', description: 'read the example', roles: ['coordinator'] }],
+      server: async () => ({
+        create: (ctx) => {
+          seen.push('create');
+          return { added: 0, store: ctx.store.dialect };
+        },
+        root: () => async (app) => {
+          seen.push('root');
+          app.addHook('onRequest', async (request) => void (request.headers['x-example-root'] = 'yes'));
+        },
+        routes: (_ctx, state) => async (app) => {
+          seen.push('routes');
+          app.get('/api/v1/example', { config: { permission: 'example:read' } }, async (request) => ({ added: state.added, actor: request.actor.userName, root: request.headers['x-example-root'] }));
+        },
+        events: (_ctx, state) => ({ 'intel.added': ({ objects }) => void (state.added += objects.length) }),
+        close: () => void seen.push('close'),
+      }),
+    });
+
+    const testStore = await createTestStore('sqlite');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-modules-'));
+    const config = loadConfig({}, { dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
+    const node = await buildApp({ config, store: testStore.store, logger: false, modules: [directoryModule, auditModule, example] });
+    try {
+      assert.deepEqual(seen, ['create', 'root', 'routes']);
+      assert.deepEqual(node.instanceOf(example), { added: 0, store: 'sqlite' });
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'DE', name: 'Germany', kind: 'ally', country: 'DE', identityId: null }]);
+      const token = async (name: string, role: 'coordinator' | 'analyst') => {
+        await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: 'DE', clearance: 1, roles: [role] });
+        return (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: `${name}-token`, user: name })).token;
+      };
+      const coordinator = await token('coord', 'coordinator');
+      const analyst = await token('ana', 'analyst');
+      node.ctx.bus.publish('intel.added', { objects: [{ id: 'indicator--1', type: 'indicator', seq: 1 }, { id: 'indicator--2', type: 'indicator', seq: 2 }] });
+      const allowed = await node.app.inject({ url: '/api/v1/example', headers: { authorization: `Bearer ${coordinator}` } });
+      assert.equal(allowed.statusCode, 200, allowed.body);
+      assert.deepEqual(allowed.json(), { added: 2, actor: 'coord', root: 'yes' });
+      assert.equal((await node.app.inject({ url: '/api/v1/example', headers: { authorization: `Bearer ${analyst}` } })).statusCode, 403, 'a role the module does not grant');
+      assert.equal((await node.app.inject({ url: '/api/v1/example' })).statusCode, 401);
+      assert.throws(() => node.federation, /module 'federation' has no state in this node/);
+    } finally {
+      await node.app.close();
+      await testStore.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    assert.deepEqual(seen, ['create', 'root', 'routes', 'close']);
+  });
+});

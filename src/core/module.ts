@@ -58,7 +58,8 @@ export interface ModuleServer<Instance = unknown> {
   create(ctx: AppContext): Instance;
   /**
    * Hooks and request decorations every route relies on (authentication): a plugin registered at
-   * the node's root, unencapsulated (fastify-plugin), before any module's routes.
+   * the node's root before any module's routes, unencapsulated (buildApp wraps it with
+   * fastify-plugin), so that what it adds reaches every route.
    */
   root?(ctx: AppContext, instance: Instance, hooks: NodeHooks): FastifyPluginAsync;
   /** Its HTTP routes: a Fastify plugin, registered under prefix when one is given. */
