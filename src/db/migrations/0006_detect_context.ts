@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
+import { dialectSql } from '../dialect-sql.js';
 
 /**
  * Detection context: a relationship's label is its source_ref and a sighting's its
@@ -7,7 +8,7 @@ import type { DialectName } from '../database.js';
  * malware it indicates, who sighted it) is one index range per indicator.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
-  const field = (name: string) => (dialect === 'postgres' ? sql`(body::jsonb ->> ${sql.lit(name)})` : sql`json_extract(body, ${sql.lit(`$.${name}`)})`);
+  const field = (name: string) => dialectSql(dialect).jsonText('body', name);
   await sql`update stix_objects set label = ${field('source_ref')} where type = 'relationship'`.execute(db);
   await sql`update stix_objects set label = ${field('sighting_of_ref')} where type = 'sighting'`.execute(db);
   // Literal predicates (not bound parameters), so that SQLite's planner can prove a query implies

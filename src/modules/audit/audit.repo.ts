@@ -1,7 +1,5 @@
 /** The only SQL of the audit module: the append-only, hash-chained audit log. */
-import { realpathSync } from 'node:fs';
-import path from 'node:path';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { WriteTx, Store } from '../../db/database.js';
 import type { AuditLogTable } from '../../db/schema.js';
 
@@ -51,15 +49,6 @@ export async function page(store: Store, afterSeq: number, limit: number): Promi
  * Which store the log lives in, as checkpoints name it: the SQLite file, or the PostgreSQL
  * database and schema (the same for every process on it, whatever host name each connects with).
  */
-export async function storeIdentity(store: Store): Promise<string> {
-  if (store.dialect === 'sqlite') {
-    const file = path.resolve(store.location.slice('sqlite:'.length));
-    try {
-      return `sqlite:${realpathSync(file)}`;
-    } catch {
-      return `sqlite:${file}`;
-    }
-  }
-  const { rows } = await sql<{ database: string; schema: string }>`select current_database() as database, current_schema() as schema`.execute(store.db);
-  return `postgres:${rows[0]!.database}/${rows[0]!.schema}`;
+export function storeIdentity(store: Store): Promise<string> {
+  return store.adapter.identity();
 }

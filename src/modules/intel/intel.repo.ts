@@ -1,6 +1,8 @@
-/** The only SQL of the intel module: object versions and the current-version index. */
-import { sql, type ExpressionBuilder } from 'kysely';
-import type { Database } from '../../db/schema.js';
+/**
+ * The SQL of the intel module (with intel.listing.ts): object versions and the current-version
+ * index. Engine differences stay in the store's adapter (db/): bulk statements, prepared reads.
+ */
+import type { PreparedRead } from '../../db/adapter.js';
 import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
 import type { MarkingColumns } from '../../policy/markings.js';
@@ -19,6 +21,10 @@ import {
   ROW_VERSION,
   type NewVersion,
 } from './intel.rows.js';
+import { STORED, type StoredVersion } from './intel.stored.js';
+
+export type { StoredVersion } from './intel.stored.js';
+export { countCurrentByType, countVersions, listCurrent, type ListedVersion, type ListFilter, type OwnRows } from './intel.listing.js';
 
 /** What the store asks of the policy side while writing (the repo holds no marking rules). */
 export interface MarkingHooks {
@@ -87,20 +93,6 @@ export async function listAccessSets(store: Store, afterKey = 0): Promise<Array<
   return rows.map((r) => ({ ...r, key: Number(r.key) }));
 }
 
-
-export interface StoredVersion {
-  seq: number;
-  body: string;
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  created_by_ref: string | null;
-  access_key: number | null;
-  origin_member: string | null;
-  submitter: string | null;
-}
-
-const STORED = ['seq', 'body', 'tlp', 'classification', 'releasability', 'created_by_ref', 'access_key', 'origin_member', 'submitter'] as const;
 
 /** Seqs per UPDATE ... IN (...) statement. */
 const SEQS_PER_UPDATE = 5000;
@@ -400,7 +392,7 @@ const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'acce
 /** CURRENT_ROW but is_current, which the condition of scanCurrent already fixes (one column fewer to read per row). */
 const SCANNED_ROW = CURRENT_ROW.filter((column) => column !== 'is_current');
 
-/** A row of scanCurrent's SQLite statement, columns in SCANNED_ROW's order. */
+/** A row of scanCurrent's read, columns in SCANNED_ROW's order. */
 type ScannedColumns = [
   seq: number,
   id: string,
@@ -418,53 +410,37 @@ type ScannedColumns = [
   granular: number | null,
 ];
 
-/**
- * scanCurrent's prepared statements on SQLite, by database and number of types. They return
- * arrays: better-sqlite3 builds a row object column by column, which was 40% of reading a
- * million indicator rows (2.6 s against 1.5 s as arrays, measured).
- */
-const scanStatements = new WeakMap<object, Map<number, { all(...values: unknown[]): unknown[] }>>();
+/** scanCurrent's read, by number of types (arrays of columns: see StoreAdapter.readArrays). */
+const SCAN_CURRENT: PreparedRead = {
+  name: 'scan_current',
+  text: (p) => `select ${SCANNED_ROW.join(', ')} from stix_objects where is_current = 1 and type ${p.in('text')} and seq > ${p.value()} order by seq limit ${p.value()}`,
+};
 
 /** Current rows of these types after a date_added sequence, in that order (the type index serves it). */
 export async function scanCurrent(store: Store, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
-  const sqlite = store.sqlite;
-  if (sqlite) {
-    let statements = scanStatements.get(sqlite);
-    if (!statements) scanStatements.set(sqlite, (statements = new Map()));
-    let statement = statements.get(types.length);
-    if (!statement) {
-      const sqlText = `select ${SCANNED_ROW.join(', ')} from stix_objects where is_current = 1 and type in (${types.map(() => '?').join(', ')}) and seq > ? order by seq limit ?`;
-      statement = sqlite.prepare(sqlText).raw(true);
-      statements.set(types.length, statement);
-    }
-    const prepared = statement;
-    // Through the query builder's connection, so that the read waits for a write transaction in progress, as queries do.
-    const rows = await store.db.connection().execute(() => Promise.resolve(prepared.all(...types, afterSeq, limit) as ScannedColumns[]));
-    const out = new Array<CurrentRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [seq, id, revoked, specVersion, accessKey, createdByRef, aboutRef, pattern, patternType, patternVersion, validFrom, validUntil, confidence, granular] = rows[i]!;
-      out[i] = {
-        seq: Number(seq),
-        id,
-        is_current: 1,
-        revoked: Number(revoked),
-        spec_version: specVersion,
-        access_key: accessKey === null ? null : Number(accessKey),
-        created_by_ref: createdByRef,
-        about_ref: aboutRef,
-        pattern,
-        pattern_type: patternType,
-        pattern_version: patternVersion,
-        valid_from: validFrom,
-        valid_until: validUntil,
-        confidence: confidence === null ? null : Number(confidence),
-        granular: granular === null ? null : Number(granular),
-      };
-    }
-    return out;
+  const rows = await store.adapter.readArrays<ScannedColumns>(SCAN_CURRENT, [types, afterSeq, limit]);
+  const out = new Array<CurrentRow>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [seq, id, revoked, specVersion, accessKey, createdByRef, aboutRef, pattern, patternType, patternVersion, validFrom, validUntil, confidence, granular] = rows[i]!;
+    out[i] = {
+      seq: Number(seq),
+      id,
+      is_current: 1,
+      revoked: Number(revoked),
+      spec_version: specVersion,
+      access_key: accessKey === null ? null : Number(accessKey),
+      created_by_ref: createdByRef,
+      about_ref: aboutRef,
+      pattern,
+      pattern_type: patternType,
+      pattern_version: patternVersion,
+      valid_from: validFrom,
+      valid_until: validUntil,
+      confidence: confidence === null ? null : Number(confidence),
+      granular: granular === null ? null : Number(granular),
+    };
   }
-  const rows = await store.db.selectFrom('stix_objects').select([...SCANNED_ROW, sql<number>`1`.as('is_current')]).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-  return rows.map(numericRow);
+  return out;
 }
 
 export async function rowsBySeq(store: Store, seqs: number[]): Promise<CurrentRow[]> {
@@ -495,70 +471,37 @@ export async function findCurrent(store: Store, id: string): Promise<StoredVersi
     .execute();
 }
 
+// Literal type predicates, so that SQLite proves the partial indexes of migration 0011 apply (bound values would not).
+const CURRENT_ABOUT: Record<'relationship' | 'sighting', PreparedRead> = {
+  relationship: { name: 'current_about_relationship', text: (p) => `select ${STORED.join(', ')} from stix_objects where type = 'relationship' and is_current = 1 and about_ref ${p.in('text')} limit ${p.value()}` },
+  sighting: { name: 'current_about_sighting', text: (p) => `select ${STORED.join(', ')} from stix_objects where type = 'sighting' and is_current = 1 and about_ref ${p.in('text')} limit ${p.value()}` },
+};
+
 /**
  * Current relationships (by source_ref) or sightings (by sighting_of_ref) about these objects:
  * their about_ref is that reference (see intel.rows), one range of a partial index per object.
- * At most `limit` rows; the caller applies the rule to each.
+ * At most `limit` rows; the caller applies the rule to each. Asked on every lookup that finds an
+ * indicator: a prepared read, not a query built anew (measured on SQLite: 2 us against 40 us
+ * through the query builder).
  */
 export async function currentAbout(store: Store, type: 'relationship' | 'sighting', refs: string[], limit: number): Promise<StoredVersion[]> {
   if (refs.length === 0) return [];
-  // Asked on every lookup that finds an indicator: a prepared statement, not a query built anew
-  // (measured on SQLite: 2 us against 40 us through the query builder).
-  if (store.sqlite) {
-    let statements = aboutStatements.get(store.sqlite);
-    if (!statements) aboutStatements.set(store.sqlite, (statements = new Map()));
-    const key = `${type} ${refs.length}`;
-    let statement = statements.get(key);
-    if (!statement) {
-      statement = store.sqlite.prepare(`${ABOUT_SELECT} where type = '${type}' and is_current = 1 and about_ref in (${refs.map(() => '?').join(', ')}) limit ?`);
-      statements.set(key, statement);
-    }
-    const prepared = statement;
-    // Through the query builder's connection, so that the read waits for a write transaction in progress.
-    return store.db.connection().execute(() => Promise.resolve(prepared.all(...refs, limit) as StoredVersion[]));
-  }
-  if (store.pgPool) {
-    const { rows } = await store.pgPool.query<StoredVersion>({ name: `current_about_${type}`, text: `${ABOUT_SELECT} where type = '${type}' and is_current = 1 and about_ref = any($1::text[]) limit $2`, values: [refs, limit] });
-    return rows;
-  }
-  return store.db
-    .selectFrom('stix_objects')
-    .select(STORED)
-    .where(type === 'relationship' ? sql<boolean>`type = 'relationship' and is_current = 1` : sql<boolean>`type = 'sighting' and is_current = 1`)
-    .where('about_ref', 'in', refs)
-    .limit(limit)
-    .execute();
+  return store.adapter.readObjects<StoredVersion>(CURRENT_ABOUT[type], [refs, limit]);
 }
 
-// Literal type predicates, so that SQLite proves the partial indexes of migration 0011 apply (bound values would not).
-const ABOUT_SELECT = `select ${STORED.join(', ')} from stix_objects`;
-/** Prepared statements of currentAbout, by database and (type, number of refs: at most 500 each). */
-const aboutStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
-
-/** Prepared statements of currentOfIds, by database and number of ids (at most 500 each). */
-const byIdStatements = new WeakMap<object, Map<number, { all(...values: unknown[]): unknown[] }>>();
+const CURRENT_OF_IDS: PreparedRead = {
+  name: 'current_of_ids',
+  text: (p) => `select id, ${STORED.join(', ')} from stix_objects where id_hash ${p.in('int8')} and id ${p.in('text')} and is_current = 1 order by seq`,
+};
 
 /**
  * The current versions of these ids (at most 500), in date_added order, each with its id (an
  * observable may be held in several copies). Detection reads the objects its answers name on
- * every lookup: on SQLite a prepared statement, not a query built anew.
+ * every lookup: a prepared read, not a query built anew.
  */
 export async function currentOfIds(store: Store, ids: string[]): Promise<Array<StoredVersion & { id: string }>> {
   if (ids.length === 0) return [];
-  if (store.sqlite) {
-    let statements = byIdStatements.get(store.sqlite);
-    if (!statements) byIdStatements.set(store.sqlite, (statements = new Map()));
-    let statement = statements.get(ids.length);
-    if (!statement) {
-      const marks = ids.map(() => '?').join(', ');
-      statement = store.sqlite.prepare(`select id, ${STORED.join(', ')} from stix_objects where id_hash in (${marks}) and id in (${marks}) and is_current = 1 order by seq`);
-      statements.set(ids.length, statement);
-    }
-    const prepared = statement;
-    // Through the query builder's connection, so that the read waits for a write transaction in progress.
-    return store.db.connection().execute(() => Promise.resolve(prepared.all(...ids.map(idHash), ...ids) as Array<StoredVersion & { id: string }>));
-  }
-  return store.db.selectFrom('stix_objects').select(['id', ...STORED]).where('id_hash', 'in', ids.map(idHash)).where('id', 'in', ids).where('is_current', '=', 1).orderBy('seq').execute();
+  return store.adapter.readObjects<StoredVersion & { id: string }>(CURRENT_OF_IDS, [ids.map(idHash), ids]);
 }
 
 /**
@@ -575,184 +518,6 @@ export async function findVersions(store: Store, id: string): Promise<StoredVers
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }
 
-export interface ListFilter {
-  types?: string[];
-  ids?: string[];
-  /** Case-insensitive substring of the name, value or pattern. */
-  text?: string;
-  /** Normalised version (see versionKey): only objects modified after it. */
-  versionAfter?: string;
-  afterSeq?: number;
-  /** Rows of these access sets may be readable (the policy decided, on each set's markings). */
-  accessKeys: number[];
-  /** How many access sets there are in all. */
-  accessSetCount: number;
-  /** Rows this member originated may be readable too (the originator reads its own). */
-  originMember: string | null;
-  limit: number;
-  /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
-  strategy?: 'ranges' | 'walk';
-  /**
-   * Which versions of each object (TAXII match[version]): the newest ('last', the default), the
-   * oldest ('first'), every one ('all'), or the versions with these normalised keys.
-   */
-  versions?: { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
-}
-
-/**
- * Readable access sets are paged one index range each (merged by seq) while they are at most
- * this share of all sets, and at most RANGE_SCAN_MAX_KEYS; beyond, most of the store is
- * readable and one walk in date_added order finds a page sooner.
- */
-const RANGE_SCAN_MAX_SHARE = 0.25;
-const RANGE_SCAN_MAX_KEYS = 500;
-/** At most this many rows read per step of the walk in date_added order. */
-const WALK_CHUNK_MAX = 5000;
-
-/** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
-export type ListedVersion = StoredVersion & { id: string; is_current: number; created: string | null; modified: string | null };
-
-const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
-
-/**
- * Candidate rows for a page, in date_added order: current rows of the readable access sets and
- * of the reader's own member. The caller applies the rule to each. A small share of the sets:
- * one range of the (access_key, seq) index per set plus the (origin_member, seq) range, merged,
- * which is fast however small a share of the store they hold. Most sets: a walk in date_added
- * order, keeping what matches.
- */
-export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
-  if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
-  const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
-  const v = filter.versions;
-  const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
-  const base = (afterSeq: number | undefined) => {
-    let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
-    if (!currentOnly && v && !v.all) {
-      query = query.where((eb) =>
-        eb.or([
-          ...(v.last ? [eb('is_current', '=', 1)] : []),
-          ...(v.first
-            ? [eb('version', '=', (sub) => sub.selectFrom('stix_objects as earlier').select((e) => e.fn.min('earlier.version').as('v')).whereRef('earlier.id_hash', '=', 'stix_objects.id_hash').whereRef('earlier.id', '=', 'stix_objects.id'))]
-            : []),
-          ...((v.exact ?? []).length > 0 ? [eb('version', 'in', v.exact!)] : []),
-        ]),
-      );
-    }
-    if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
-    if (filter.ids && filter.ids.length > 0) query = query.where('id_hash', 'in', filter.ids.map(idHash)).where('id', 'in', filter.ids);
-    if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
-    if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
-    if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);
-    return query;
-  };
-  const ranges = filter.accessKeys.length <= RANGE_SCAN_MAX_KEYS && filter.accessKeys.length <= filter.accessSetCount * RANGE_SCAN_MAX_SHARE;
-  // The index ranges hold current rows only; other versions are found by the walk.
-  if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
-    const seqs: number[] = [];
-    for (const key of filter.accessKeys) {
-      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit))) seqs.push(seq);
-    }
-    if (filter.originMember !== null) {
-      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit))) seqs.push(seq);
-    }
-    const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
-    if (page.length === 0) return [];
-    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq'));
-  }
-  const readable = new Set(filter.accessKeys);
-  const out: ListedVersion[] = [];
-  let after = filter.afterSeq;
-  // Each step reads about as many rows as the page still needs at the share found readable so
-  // far (first guessed from the share of readable sets): a reader of everything reads its page
-  // in one step of `limit` rows, not a fixed chunk of which most is thrown away.
-  let looked = 0;
-  let share = filter.accessSetCount > 0 ? Math.min(1, filter.accessKeys.length / filter.accessSetCount) : 1;
-  for (;;) {
-    const need = filter.limit - out.length;
-    const size = Math.min(WALK_CHUNK_MAX, Math.max(need, Math.ceil(need / Math.max(share, 1 / 64))));
-    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq').limit(size));
-    for (const row of chunk) {
-      if ((row.access_key !== null && readable.has(row.access_key)) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
-        out.push(row);
-        if (out.length === filter.limit) return out;
-      }
-    }
-    if (chunk.length < size) return out;
-    after = chunk[chunk.length - 1]!.seq;
-    looked += chunk.length;
-    share = out.length / looked;
-  }
-}
-
-/** Prepared statements of listings on SQLite, by database and SQL text: a listing's shape recurs page after page. */
-const listStatements = new WeakMap<object, Map<string, { all(...values: unknown[]): unknown[] }>>();
-/** Shapes kept per database (they vary with the number of ids, types and sets asked for). */
-const LIST_STATEMENTS_KEPT = 64;
-
-interface ListingQuery<R> {
-  compile(): { sql: string; parameters: readonly unknown[] };
-  execute(): Promise<R[]>;
-}
-
-/**
- * Runs a listing query on SQLite through a prepared statement kept by its text, so that page
- * after page does not prepare it again, on the query builder's connection so that it waits for
- * a write transaction in progress, as queries do. Rows come as arrays of columns (see
- * scanStatements), or as the first column's values (pluck).
- */
-async function sqliteListing(store: Store, sqlite: NonNullable<Store['sqlite']>, query: ListingQuery<unknown>, shape: 'raw' | 'pluck'): Promise<unknown[]> {
-  const { sql: text, parameters } = query.compile();
-  let statements = listStatements.get(sqlite);
-  if (!statements) listStatements.set(sqlite, (statements = new Map()));
-  const key = `${shape} ${text}`;
-  let statement = statements.get(key);
-  if (!statement) {
-    if (statements.size >= LIST_STATEMENTS_KEPT) statements.clear();
-    const prepared = sqlite.prepare(text);
-    statement = shape === 'raw' ? prepared.raw(true) : prepared.pluck(true);
-    statements.set(key, statement);
-  }
-  const ready = statement;
-  return store.db.connection().execute(() => Promise.resolve(ready.all(...parameters)));
-}
-
-/** The seqs a listing query selects. */
-async function seqsOf(store: Store, query: ListingQuery<{ seq: number }>): Promise<number[]> {
-  if (!store.sqlite) return (await query.execute()).map((row) => Number(row.seq));
-  return (await sqliteListing(store, store.sqlite, query, 'pluck')) as number[];
-}
-
-/** The rows a listing query selects (the LISTED columns, in that order). */
-async function listedRows(store: Store, query: ListingQuery<ListedVersion>): Promise<ListedVersion[]> {
-  // PostgreSQL answers bigint columns as strings.
-  if (!store.sqlite) return (await query.execute()).map((row) => ({ ...row, seq: Number(row.seq), access_key: row.access_key === null ? null : Number(row.access_key) }));
-  const rows = (await sqliteListing(store, store.sqlite, query, 'raw')) as ListedColumns[];
-  const out = new Array<ListedVersion>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [seq, body, tlp, classification, releasability, createdByRef, accessKey, originMember, submitter, id, isCurrent, created, modified] = rows[i]!;
-    out[i] = { seq, body, tlp, classification, releasability, created_by_ref: createdByRef, access_key: accessKey, origin_member: originMember, submitter, id, is_current: isCurrent, created, modified };
-  }
-  return out;
-}
-
-/** A row of a listing's SQLite statement, columns in LISTED's order (arrays: see scanStatements). */
-type ListedColumns = [
-  seq: number,
-  body: string,
-  tlp: string | null,
-  classification: number | null,
-  releasability: string | null,
-  createdByRef: string | null,
-  accessKey: number | null,
-  originMember: string | null,
-  submitter: string | null,
-  id: string,
-  isCurrent: number,
-  created: string | null,
-  modified: string | null,
-];
-
 /** The marking columns of the current rows of these ids (several for an observable held in copies). */
 export async function currentMarkings(store: Store, ids: readonly string[]): Promise<Array<{ id: string; tlp: string | null; classification: number | null; releasability: string | null; created_by_ref: string | null }>> {
   if (ids.length === 0) return [];
@@ -763,40 +528,6 @@ export async function currentMarkings(store: Store, ids: readonly string[]): Pro
     .where('id', 'in', ids)
     .where('is_current', '=', 1)
     .execute();
-}
-
-/** The reader's own member and clearance: its own objects count too, within its clearance. */
-export interface OwnRows {
-  member: string;
-  clearance: number;
-}
-
-function readableWhere(accessKeys: number[], own: OwnRows | undefined) {
-  return (eb: ExpressionBuilder<Database, 'stix_objects'>) => {
-    const terms = [];
-    if (accessKeys.length > 0) terms.push(eb('access_key', 'in', accessKeys));
-    if (own) terms.push(eb.and([eb('origin_member', '=', own.member), eb('classification', '<=', own.clearance)]));
-    return eb.or(terms);
-  };
-}
-
-export async function countCurrentByType(store: Store, accessKeys: number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
-  if (accessKeys.length === 0 && !own) return [];
-  const rows = await store.db
-    .selectFrom('stix_objects')
-    .where('is_current', '=', 1)
-    .where(readableWhere(accessKeys, own))
-    .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy('type')
-    .orderBy('type')
-    .execute();
-  return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
-}
-
-export async function countVersions(store: Store, accessKeys: number[], own?: OwnRows): Promise<number> {
-  if (accessKeys.length === 0 && !own) return 0;
-  const row = await store.db.selectFrom('stix_objects').where(readableWhere(accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */

@@ -1,0 +1,138 @@
+/**
+ * What differs between the two engines, behind one interface (as Kysely's dialect adapters): one
+ * implementation per dialect, in sqlite/ and postgres/. Code outside db/ speaks to the store
+ * through Kysely and this adapter, never through the raw better-sqlite3 handle or the pg pool.
+ */
+import type { Kysely, RawBuilder } from 'kysely';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** What an engine can do, for the code that chooses between ways of doing a thing. */
+export interface StoreCapabilities {
+  /** Rows can be streamed in with COPY (PostgreSQL); otherwise one prepared insert per row. */
+  readonly supportsCopy: boolean;
+  /** `for update skip locked` lets several workers take rows of one queue (PostgreSQL). */
+  readonly supportsSkipLocked: boolean;
+  /** Advisory locks, so that one process of several runs a scheduled job (PostgreSQL). */
+  readonly supportsAdvisoryLocks: boolean;
+  /** One connection writes at a time and only one process writes the store (SQLite). */
+  readonly singleWriter: boolean;
+  /** Several processes may share the store (PostgreSQL). */
+  readonly multiProcess: boolean;
+}
+
+/** The PostgreSQL type of a bulk column (SQLite ignores it). */
+export type PgType = 'text' | 'int8' | 'int4';
+
+export interface BulkColumn {
+  readonly name: string;
+  /** The PostgreSQL type of the column. */
+  readonly pgType: PgType;
+}
+
+/** A table and the columns of the rows inserted into it (rows are arrays in this order). */
+export interface BulkTable {
+  readonly table: keyof Database & string;
+  readonly columns: readonly BulkColumn[];
+}
+
+/** Rows of a table looked up by equality on one key column. */
+export interface KeyLookup {
+  readonly table: keyof Database & string;
+  /** Column looked up by equality. */
+  readonly key: BulkColumn;
+  readonly columns: readonly string[];
+}
+
+/** What a write transaction's body works with: Kysely on the transaction, and its adapter. */
+export interface WriteTx {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The store's adapter: its bulk statements run on this transaction's connection. */
+  readonly adapter: StoreAdapter;
+}
+
+/**
+ * Placeholders of a prepared read's text, taken in the order of its parameters. A list is one
+ * parameter (an array): `in (?, ?, ...)` on SQLite (one statement per length), `= any($n::type[])`
+ * on PostgreSQL (one statement for every length).
+ */
+export interface Placeholders {
+  /** One value. */
+  value(): string;
+  /** Membership of the column before it in the list given as this parameter. */
+  in(type: PgType): string;
+}
+
+/**
+ * A read asked often enough to be prepared once per connection rather than built by the query
+ * builder each time (tens of microseconds a query). The text is plain SQL both engines accept
+ * but for its placeholders; a name has one text for ever.
+ */
+export interface PreparedRead {
+  readonly name: string;
+  text(p: Placeholders): string;
+}
+
+/** A query compiled by Kysely for this store (`query.compile()`). */
+export interface CompiledRead {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/** Connections of the store's pool, read as /metrics is scraped (PostgreSQL). */
+export interface PoolState {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+/** SQL fragments that differ between the engines and need no connection. */
+export interface DialectSql {
+  /** A JSON field of a text column as text: json_extract on SQLite, ->> on PostgreSQL. */
+  jsonText(column: string, field: string): RawBuilder<string | null>;
+}
+
+export interface StoreAdapter extends DialectSql {
+  readonly dialect: DialectName;
+  readonly capabilities: StoreCapabilities;
+  /** The connection pool, for metrics; undefined where there is none (SQLite's one connection). */
+  readonly pool: PoolState | undefined;
+
+  /**
+   * Runs fn in a write transaction that holds the store's single writer lock from its first
+   * statement: BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. Writers in
+   * order means date_added sequence values commit in order, so paging by it never skips a row,
+   * and checks made inside the transaction (such as duplicate versions) stay true until commit.
+   */
+  writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+
+  /** Inserts rows (arrays in column order) inside the caller's write transaction. */
+  insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /** insertRows, leaving out rows whose key is already stored (the primary key or a unique index decides). */
+  insertRowsIgnoringStored(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /** Rows whose key is one of `keys`, inside the caller's write transaction. */
+  selectByKeys<R>(tx: WriteTx, spec: KeyLookup, keys: readonly unknown[]): Promise<R[]>;
+
+  /** Rows of a prepared read as objects keyed by column name. Reads wait for a write in progress. */
+  readObjects<R>(read: PreparedRead, parameters: readonly unknown[]): Promise<R[]>;
+  /** Rows of a prepared read as arrays of columns, in the order selected (no object per row). */
+  readArrays<R extends readonly unknown[]>(read: PreparedRead, parameters: readonly unknown[]): Promise<R[]>;
+  /**
+   * Rows of a compiled query as arrays of columns ('arrays') or its first column's values
+   * ('column'); SQLite keeps a statement per text, as listings repeat page after page.
+   */
+  readCompiled(query: CompiledRead, shape: 'arrays' | 'column'): Promise<unknown[]>;
+
+  /** Which store this is, the same for every process on it: the SQLite file, or the PostgreSQL database and schema. */
+  identity(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Refuses names that would need quoting: bulk statements put them in SQL text. */
+export function plainNames(names: readonly string[]): void {
+  for (const name of names) if (!NAME.test(name)) throw new Error(`bulk: '${name}' is not a plain SQL name`);
+}

@@ -1,0 +1,204 @@
+/**
+ * Listings of the intel store (REST search, TAXII objects and manifests, export): candidate rows
+ * of the readable access sets in date_added order, and counts of what a reader may read.
+ */
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Store } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import { idHash } from './intel.rows.js';
+import { STORED, type StoredVersion } from './intel.stored.js';
+
+export interface ListFilter {
+  types?: string[];
+  ids?: string[];
+  /** Case-insensitive substring of the name, value or pattern. */
+  text?: string;
+  /** Normalised version (see versionKey): only objects modified after it. */
+  versionAfter?: string;
+  afterSeq?: number;
+  /** Rows of these access sets may be readable (the policy decided, on each set's markings). */
+  accessKeys: number[];
+  /** How many access sets there are in all. */
+  accessSetCount: number;
+  /** Rows this member originated may be readable too (the originator reads its own). */
+  originMember: string | null;
+  limit: number;
+  /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
+  strategy?: 'ranges' | 'walk';
+  /**
+   * Which versions of each object (TAXII match[version]): the newest ('last', the default), the
+   * oldest ('first'), every one ('all'), or the versions with these normalised keys.
+   */
+  versions?: { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
+}
+
+/**
+ * Readable access sets are paged one index range each (merged by seq) while they are at most
+ * this share of all sets, and at most RANGE_SCAN_MAX_KEYS; beyond, most of the store is
+ * readable and one walk in date_added order finds a page sooner.
+ */
+const RANGE_SCAN_MAX_SHARE = 0.25;
+const RANGE_SCAN_MAX_KEYS = 500;
+/** At most this many rows read per step of the walk in date_added order. */
+const WALK_CHUNK_MAX = 5000;
+
+/** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
+export type ListedVersion = StoredVersion & { id: string; is_current: number; created: string | null; modified: string | null };
+
+const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
+
+/**
+ * Candidate rows for a page, in date_added order: current rows of the readable access sets and
+ * of the reader's own member. The caller applies the rule to each. A small share of the sets:
+ * one range of the (access_key, seq) index per set plus the (origin_member, seq) range, merged,
+ * which is fast however small a share of the store they hold. Most sets: a walk in date_added
+ * order, keeping what matches.
+ */
+export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
+  if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
+  const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  const v = filter.versions;
+  const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
+  const base = (afterSeq: number | undefined) => {
+    let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
+    if (!currentOnly && v && !v.all) {
+      query = query.where((eb) =>
+        eb.or([
+          ...(v.last ? [eb('is_current', '=', 1)] : []),
+          ...(v.first
+            ? [eb('version', '=', (sub) => sub.selectFrom('stix_objects as earlier').select((e) => e.fn.min('earlier.version').as('v')).whereRef('earlier.id_hash', '=', 'stix_objects.id_hash').whereRef('earlier.id', '=', 'stix_objects.id'))]
+            : []),
+          ...((v.exact ?? []).length > 0 ? [eb('version', 'in', v.exact!)] : []),
+        ]),
+      );
+    }
+    if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+    if (filter.ids && filter.ids.length > 0) query = query.where('id_hash', 'in', filter.ids.map(idHash)).where('id', 'in', filter.ids);
+    if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
+    if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
+    if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);
+    return query;
+  };
+  const ranges = filter.accessKeys.length <= RANGE_SCAN_MAX_KEYS && filter.accessKeys.length <= filter.accessSetCount * RANGE_SCAN_MAX_SHARE;
+  // The index ranges hold current rows only; other versions are found by the walk.
+  if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
+    const seqs: number[] = [];
+    for (const key of filter.accessKeys) {
+      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit))) seqs.push(seq);
+    }
+    if (filter.originMember !== null) {
+      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit))) seqs.push(seq);
+    }
+    const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
+    if (page.length === 0) return [];
+    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq'));
+  }
+  const readable = new Set(filter.accessKeys);
+  const out: ListedVersion[] = [];
+  let after = filter.afterSeq;
+  // Each step reads about as many rows as the page still needs at the share found readable so
+  // far (first guessed from the share of readable sets): a reader of everything reads its page
+  // in one step of `limit` rows, not a fixed chunk of which most is thrown away.
+  let looked = 0;
+  let share = filter.accessSetCount > 0 ? Math.min(1, filter.accessKeys.length / filter.accessSetCount) : 1;
+  for (;;) {
+    const need = filter.limit - out.length;
+    const size = Math.min(WALK_CHUNK_MAX, Math.max(need, Math.ceil(need / Math.max(share, 1 / 64))));
+    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq').limit(size));
+    for (const row of chunk) {
+      if ((row.access_key !== null && readable.has(row.access_key)) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
+        out.push(row);
+        if (out.length === filter.limit) return out;
+      }
+    }
+    if (chunk.length < size) return out;
+    after = chunk[chunk.length - 1]!.seq;
+    looked += chunk.length;
+    share = out.length / looked;
+  }
+}
+
+interface ListingQuery {
+  compile(): { sql: string; parameters: readonly unknown[] };
+}
+
+/** The seqs a listing query selects (through a statement the adapter keeps: a listing's shape recurs page after page). */
+async function seqsOf(store: Store, query: ListingQuery): Promise<number[]> {
+  return ((await store.adapter.readCompiled(query.compile(), 'column')) as number[]).map(Number);
+}
+
+/** The rows a listing query selects (the LISTED columns, in that order). */
+async function listedRows(store: Store, query: ListingQuery): Promise<ListedVersion[]> {
+  const rows = (await store.adapter.readCompiled(query.compile(), 'arrays')) as ListedColumns[];
+  const out = new Array<ListedVersion>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [seq, body, tlp, classification, releasability, createdByRef, accessKey, originMember, submitter, id, isCurrent, created, modified] = rows[i]!;
+    out[i] = {
+      seq: Number(seq),
+      body,
+      tlp,
+      classification,
+      releasability,
+      created_by_ref: createdByRef,
+      access_key: accessKey === null ? null : Number(accessKey),
+      origin_member: originMember,
+      submitter,
+      id,
+      is_current: isCurrent,
+      created,
+      modified,
+    };
+  }
+  return out;
+}
+
+/** A row of a listing, columns in LISTED's order (arrays: see StoreAdapter.readArrays). */
+type ListedColumns = [
+  seq: number,
+  body: string,
+  tlp: string | null,
+  classification: number | null,
+  releasability: string | null,
+  createdByRef: string | null,
+  accessKey: number | null,
+  originMember: string | null,
+  submitter: string | null,
+  id: string,
+  isCurrent: number,
+  created: string | null,
+  modified: string | null,
+];
+
+/** The reader's own member and clearance: its own objects count too, within its clearance. */
+export interface OwnRows {
+  member: string;
+  clearance: number;
+}
+
+function readableWhere(accessKeys: number[], own: OwnRows | undefined) {
+  return (eb: ExpressionBuilder<Database, 'stix_objects'>) => {
+    const terms = [];
+    if (accessKeys.length > 0) terms.push(eb('access_key', 'in', accessKeys));
+    if (own) terms.push(eb.and([eb('origin_member', '=', own.member), eb('classification', '<=', own.clearance)]));
+    return eb.or(terms);
+  };
+}
+
+export async function countCurrentByType(store: Store, accessKeys: number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
+  if (accessKeys.length === 0 && !own) return [];
+  const rows = await store.db
+    .selectFrom('stix_objects')
+    .where('is_current', '=', 1)
+    .where(readableWhere(accessKeys, own))
+    .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('type')
+    .orderBy('type')
+    .execute();
+  return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
+}
+
+export async function countVersions(store: Store, accessKeys: number[], own?: OwnRows): Promise<number> {
+  if (accessKeys.length === 0 && !own) return 0;
+  const row = await store.db.selectFrom('stix_objects').where(readableWhere(accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
