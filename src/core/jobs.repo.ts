@@ -141,9 +141,9 @@ export async function claim(store: Store, kinds: readonly string[], worker: stri
   });
 }
 
-/** Rows another transaction holds are skipped (PostgreSQL); SQLite has one writer at a time. */
+/** Rows another transaction holds are skipped where the engine can (PostgreSQL); SQLite has one writer at a time. */
 function lockRows(tx: WriteTx, query: SelectQueryBuilder<Database, 'jobs', JobRow>): Promise<JobRow[]> {
-  return (tx.dialect === 'postgres' ? query.forUpdate().skipLocked() : query).execute();
+  return (tx.adapter.capabilities.supportsSkipLocked ? query.forUpdate().skipLocked() : query).execute();
 }
 
 /** Extends the lease of jobs this worker runs; answers how many it still held. */
