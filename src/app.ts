@@ -13,6 +13,7 @@ import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
 import { NodeState } from './core/state.js';
 import { clientErrorReply, errorReply, refuseNulInQuery, serializableSchema } from './core/http.js';
+import { JobScheduler } from './core/jobs.js';
 import type { ModuleDefinition, ModuleServer, NodeHooks } from './core/module.js';
 import { isStoreUnavailable } from './core/store-errors.js';
 import { RequestLog, serverLogger, type Logger } from './core/logger.js';
@@ -48,6 +49,8 @@ export interface Node {
   federation: FederationScheduler;
   /** The detection index: built on first use, or at start by the server. */
   detection: Detection;
+  /** The durable jobs of the modules (ModuleServer.jobs): started by the server, stopped at close. */
+  jobs: JobScheduler;
   /** A module's state in this node (what its server part's create returned). */
   instanceOf<Instance>(module: ModuleDefinition<Instance>): Instance;
 }
@@ -82,6 +85,11 @@ function watchStoreHealth(ctx: AppContext): void {
     }
   });
 }
+
+/** How often the node's scheduler reads the store for jobs another process made due (ms). */
+const JOB_POLL_MS = 1000;
+/** A run's lease, renewed while it lasts: a crashed process's runs go to another after this. */
+const JOB_LEASE_MS = 30_000;
 
 export async function buildApp(options: BuildOptions): Promise<Node> {
   const app = Fastify({
@@ -139,7 +147,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   });
   // Each module's part in the node: state first (routes and root plugins may use any module's),
   // then root plugins (authentication) before every route, then routes in the list's order.
-  const hooks: NodeHooks = { isReady: () => ready, routes, clientCertificates: Boolean(options.https?.ca) };
+  const jobs = new JobScheduler(ctx, { pollMs: JOB_POLL_MS, leaseMs: JOB_LEASE_MS });
+  const hooks: NodeHooks = { isReady: () => ready, routes, clientCertificates: Boolean(options.https?.ca), jobs };
   const servers: Array<{ definition: ModuleDefinition<unknown>; server: ModuleServer<unknown>; instance: unknown }> = [];
   for (const definition of modules) {
     if (!definition.server) continue;
@@ -148,7 +157,11 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   }
   // Unencapsulated (fastify-plugin): their hooks and decorations reach every module's routes.
   for (const { server, instance } of servers) if (server.root) await app.register(fp(server.root(ctx, instance, hooks)));
-  for (const { server, instance } of servers) {
+  for (const { definition, server, instance } of servers) {
+    for (const job of server.jobs?.(ctx, instance) ?? []) {
+      if (!job.kind.startsWith(`${definition.name}.`)) throw new Error(`module '${definition.name}' names a job kind '${job.kind}': kinds are named ${definition.name}.<purpose>`);
+      jobs.register(job.kind, job.handler, job.options);
+    }
     if (server.routes) await app.register(server.routes(ctx, instance, hooks), server.prefix ? { prefix: server.prefix } : {});
     const handlers = server.events?.(ctx, instance) ?? {};
     for (const [name, handler] of Object.entries(handlers)) {
@@ -158,6 +171,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   }
   // Counted refusals and the last checkpoint are written before the store is closed.
   app.addHook('onClose', async () => {
+    await jobs.stop();
     for (const { server, instance } of servers) await server.close?.(ctx, instance);
     await ctx.state.dispose();
   });
@@ -177,6 +191,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     get detection() {
       return instanceOf(detectModule) as Detection;
     },
+    jobs,
     instanceOf,
     setReady: (value) => (ready = value),
   };

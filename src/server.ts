@@ -50,6 +50,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   node.setReady(true);
   log.info({ url, store: store.location }, 'Shieldwall node listening');
+  node.jobs.start();
   if (config.federation) await node.federation.start();
   void node.detection.start().catch((error: unknown) => log.error({ err: error }, 'building the detection index failed'));
 
@@ -59,6 +60,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
       log.info({ reason }, 'shutting down: finishing in-flight requests');
       node.setReady(false);
       await node.federation.stop().catch((error: unknown) => log.error({ err: error }, 'stopping federation failed'));
+      await node.jobs.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the job scheduler failed'));
       node.detection.stop();
       const timer = setTimeout(() => {
         log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; closing anyway');

@@ -142,6 +142,7 @@ describe('a module in a node', () => {
           app.get('/api/v1/example', { config: { permission: 'example:read' } }, async (request) => ({ added: state.added, actor: request.actor.userName, root: request.headers['x-example-root'] }));
         },
         events: (_ctx, state) => ({ 'intel.added': ({ objects }) => void (state.added += objects.length) }),
+        jobs: (_ctx, state) => [{ kind: 'example.count', handler: async (payload) => void (state.added += (payload as { by: number }).by) }],
         close: () => void seen.push('close'),
       }),
     });
@@ -167,11 +168,36 @@ describe('a module in a node', () => {
       assert.equal((await node.app.inject({ url: '/api/v1/example', headers: { authorization: `Bearer ${analyst}` } })).statusCode, 403, 'a role the module does not grant');
       assert.equal((await node.app.inject({ url: '/api/v1/example' })).statusCode, 401);
       assert.throws(() => node.federation, /module 'federation' has no state in this node/);
+      await node.jobs.enqueue('example.count', { by: 5 }, { key: 'example.count:once' });
+      assert.equal(await node.jobs.runDue(), 1, "the node's scheduler runs the module's job");
+      assert.equal(node.instanceOf(example).added, 7);
     } finally {
       await node.app.close();
       await testStore.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     }
     assert.deepEqual(seen, ['create', 'root', 'routes', 'close']);
+  });
+});
+
+describe('a module job of the wrong name', () => {
+  it('stops the node from being built', async () => {
+    const { buildApp } = await import('../src/app.js');
+    const { defineModule } = await import('../src/core/module.js');
+    const { loadConfig } = await import('../src/config/config.js');
+    const { createTestStore } = await import('./support/dialects.js');
+    const testStore = await createTestStore('sqlite');
+    try {
+      const stray = defineModule({
+        name: 'stray',
+        summary: 'a module of the test',
+        permissions: [],
+        server: async () => ({ create: () => undefined, jobs: () => [{ kind: 'other.thing', handler: async () => undefined }] }),
+      });
+      const config = loadConfig({}, { databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
+      await assert.rejects(buildApp({ config, store: testStore.store, logger: false, modules: [stray] }), /module 'stray' names a job kind 'other.thing': kinds are named stray.<purpose>/);
+    } finally {
+      await testStore.cleanup();
+    }
   });
 });

@@ -14,6 +14,7 @@ import type { DialectName } from '../db/database.js';
 import type { PermissionGrant } from '../policy/permissions.js';
 import type { AppContext } from './context.js';
 import type { EventMap } from './events.js';
+import type { JobHandler, JobKindOptions, JobScheduler } from './jobs.js';
 
 /** What a command's file exports: it adds its command (and any sibling commands) to the program. */
 export type Register = (program: Command) => void;
@@ -42,6 +43,18 @@ export interface ModuleMigration {
 /** Listeners of the node's event bus, kept for the node's lifetime. */
 export type EventHandlers = { readonly [K in keyof EventMap]?: (payload: EventMap[K]) => void };
 
+/**
+ * A kind of durable job a module runs (core/jobs.ts): the node's scheduler claims due jobs of
+ * the kind (on PostgreSQL, each by exactly one process), retries failures with backoff and reruns
+ * those a crash interrupted. The kind is named module.purpose; the module enqueues them through
+ * the scheduler buildApp hands it (hooks.jobs).
+ */
+export interface ModuleJob {
+  readonly kind: string;
+  readonly handler: JobHandler;
+  readonly options?: JobKindOptions;
+}
+
 /** What buildApp hands a module's routes besides the context. */
 export interface NodeHooks {
   /** False while the node starts and once it shuts down. */
@@ -50,6 +63,8 @@ export interface NodeHooks {
   readonly routes: ReadonlyArray<{ method: string; url: string; permission: string }>;
   /** The node asks for client certificates (HTTPS with a CA): a presented one must verify. */
   readonly clientCertificates: boolean;
+  /** The node's durable job scheduler: enqueue, runSoon, cancel jobs of the module's kinds. */
+  readonly jobs: JobScheduler;
 }
 
 /** The parts of a module that run inside a node, loaded when the node is built. */
@@ -65,6 +80,8 @@ export interface ModuleServer<Instance = unknown> {
   /** Its HTTP routes: a Fastify plugin, registered under prefix when one is given. */
   routes?(ctx: AppContext, instance: Instance, hooks: NodeHooks): FastifyPluginAsync;
   readonly prefix?: string;
+  /** The kinds of durable job it runs, registered with the node's scheduler (started by the server). */
+  jobs?(ctx: AppContext, instance: Instance): readonly ModuleJob[];
   /** Event subscriptions for the node's lifetime. */
   events?(ctx: AppContext, instance: Instance): EventHandlers;
   /** Called when the node closes (after the HTTP server stopped taking requests). */
