@@ -48,7 +48,7 @@ import { createMember, createToken, createUser, principalOfUser } from '../src/m
 import { matchLog } from '../src/modules/detect/detect.match.js';
 import { prepareReaderThreads } from '../src/modules/detect/detect.read.js';
 import { Detection } from '../src/modules/detect/detect.service.js';
-import { readLogEvents } from '../src/modules/detect/formats.js';
+import { readLogEvents } from '../src/modules/logformats/logformats.js';
 import { createWarningList, uploadEntries } from '../src/modules/warninglists/warninglist.service.js';
 import { ingestObjects, ingestStream } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';

@@ -12,6 +12,7 @@ import { detectModule } from './detect/index.js';
 import { directoryModule } from './directory/index.js';
 import { federationModule } from './federation/index.js';
 import { intelModule } from './intel/index.js';
+import { logformatsModule } from './logformats/index.js';
 import { nodeModule } from './node/index.js';
 import { taxiiModule } from './taxii/index.js';
 import { warninglistsModule } from './warninglists/index.js';
@@ -22,6 +23,7 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   intelModule,
   taxiiModule,
   detectModule,
+  logformatsModule,
   warninglistsModule,
   federationModule,
   auditModule,

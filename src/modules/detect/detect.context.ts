@@ -10,7 +10,8 @@ import type { StixObject } from '../../stix/types.js';
 import { shieldwallError } from '../../core/errors.js';
 import * as intel from '../intel/intel.service.js';
 import { compileIndicator } from './detect.compile.js';
-import { IndexReader, shownIndicators, type Detection } from './detect.service.js';
+import type { Detection } from './detect.maintenance.js';
+import { IndexReader, shownIndicators } from './detect.reader.js';
 import type { ObservableKind } from './observable.js';
 
 /** Object types an indicator's context names (STIX 2.1 section 4). */

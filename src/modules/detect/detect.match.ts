@@ -2,11 +2,13 @@
 import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
-import type { LogError, ReadLogOptions } from './formats.js';
+import type { LogError, ReadLogOptions } from '../logformats/logformats.js';
 import { readEventBatches } from './detect.read.js';
 import { isObservableKind, normalise, type ObservableKind } from './observable.js';
-import { suppressorFor, type Suppression, type Suppressor } from './warninglist.service.js';
-import { confidenceAsSeen, EventMatcher, IndexReader, shownIndicators, validAsSeen, type Detection, type EventMatch } from './detect.service.js';
+import { suppressorFor, type Suppression, type Suppressor } from '../warninglists/warninglist.service.js';
+import type { Detection } from './detect.maintenance.js';
+import { EventMatcher, type EventMatch } from './detect.matcher.js';
+import { confidenceAsSeen, IndexReader, shownIndicators, validAsSeen } from './detect.reader.js';
 import type { SightingCollector, SightingReport } from './detect.sightings.js';
 
 /** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */

@@ -3,7 +3,7 @@
  * and on the log reader threads, which evaluate the patterns no value anchors.
  */
 import type { Observation } from '../../stix/pattern/index.js';
-import type { LogEvent } from './formats.js';
+import type { LogEvent } from '../logformats/logformats.js';
 import type { ObservableKind } from './observable.js';
 
 const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {

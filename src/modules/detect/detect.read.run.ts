@@ -6,8 +6,8 @@
  * Run on reader threads, and in the calling thread while they start.
  */
 import { KeyFilter, kindCode } from './detect.filter.js';
-import type { RunMessage, RunResult } from './detect.read.js';
-import type { LineRunReader, LogEvent } from './formats.js';
+import type { RunMessage, RunResult } from './detect.read.pool.js';
+import type { LineRunReader, LogEvent } from '../logformats/logformats.js';
 import { ipv4Address, normalise } from './observable.js';
 import { UnanchoredSet } from './detect.unanchored.js';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { readerThreads, readEventBatches, runBuffersAllocated, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
 import { normalise } from './observable.js';
-import { readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from './formats.js';
+import { readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from '../logformats/logformats.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function* chunked(data: Buffer | string, size: number): AsyncGenerator<Buffer | string> {

@@ -12,16 +12,19 @@
  * of events read on other threads.
  */
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { KeyFilter } from './detect.filter.js';
-import { readRun } from './detect.read.run.js';
 import {
   checkReadOptions, DEFAULT_MAX_LINE_BYTES, inputBytes, isLineFormat, LineRunReader, oversizedLineMessage, readLogEvents, settleFormat,
   type EventValue, type LineFormat, type LogEvent, type ReadLogOptions,
-} from './formats.js';
+} from '../logformats/logformats.js';
+import type { KeyFilter } from './detect.filter.js';
+import { RunBuffers, RunCutter, type Piece } from './detect.read.cut.js';
+import { bundledWorker, ReaderPool, RUNS_PER_THREAD, runsTypeScript, type RunResult } from './detect.read.pool.js';
+import { readRun } from './detect.read.run.js';
+import type { UnanchoredPatterns } from './detect.unanchored.js';
 import { OBSERVABLE_KINDS } from './observable.js';
-import type { UnanchoredPattern, UnanchoredPatterns } from './detect.unanchored.js';
+
+export { runBuffersAllocated } from './detect.read.cut.js';
+export { prepareReaderThreads, readerThreads, runsReadOnThreads, type FromReader, type ReaderInit, type RunMessage, type RunResult } from './detect.read.pool.js';
 
 /** Inputs shorter than this are read in this thread: starting reader threads costs more. */
 const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
@@ -30,10 +33,6 @@ const HEAD_WAIT_MS = 250;
 /** Bytes read ahead to settle the format before giving up on reading in parallel. */
 const HEAD_LIMIT_BYTES = 16 * 1024 * 1024;
 const RUN_BYTES = 1024 * 1024;
-/** Runs in flight per reader thread: one being read, one waiting. */
-const RUNS_PER_THREAD = 2;
-/** Runs a new thread is given smaller (halving back from a full one) while its code warms up. */
-const WARM_UP_RUNS = 4;
 /** Runs this thread may read ahead of the oldest one still on a thread. */
 const RUNS_AHEAD_HERE = 16;
 const MAX_THREADS = 4;
@@ -80,47 +79,6 @@ export interface ReadBatchOptions extends ReadLogOptions {
   readonly hereSliceBytes?: number;
 }
 
-/** What a reader thread is started with. */
-export interface ReaderInit {
-  readonly format: LineFormat;
-  readonly options: Pick<ReadLogOptions, 'columns' | 'maxLineBytes'>;
-  readonly entry: string;
-}
-
-export interface RunMessage {
-  readonly id: number;
-  readonly bytes: Uint8Array;
-  /** Byte offset of the run in the input. */
-  readonly offset: number;
-  readonly filter: SharedArrayBuffer | null;
-  /** The unanchored patterns to evaluate: in full the first time a thread meets a version, then by version. */
-  readonly unanchored: { readonly version: number; readonly slots?: readonly number[]; readonly patterns?: readonly UnanchoredPattern[] } | null;
-}
-
-/** A run read: events passed on in columns (lines relative to the run's first line). */
-export interface RunResult {
-  readonly id: number;
-  readonly newlines: number;
-  /** [line, offset, message] in input order. */
-  readonly errors: Array<[number, number, string]>;
-  readonly read: number;
-  readonly valueCount: number;
-  readonly lines: Int32Array;
-  /** NaN: no time. */
-  readonly times: Float64Array;
-  readonly counts: Int32Array;
-  readonly kinds: Uint8Array;
-  readonly fieldIds: Int32Array;
-  /** Per event passed on, the unanchored patterns it touches (empty without a set), their slots flat. */
-  readonly touchCounts: Int32Array;
-  readonly touchSlots: Int32Array;
-  readonly values: string[];
-  readonly fields: string[];
-}
-
-/** A run's outcome; `buffer`: the run's bytes, moved back for the next run to reuse. */
-export type FromReader = { kind: 'ready' } | { kind: 'run'; result: RunResult; buffer?: ArrayBuffer } | { kind: 'failed'; id: number; message: string; buffer?: ArrayBuffer };
-
 /**
  * Events of a log in batches, as readLogEvents reads them; large inputs of the line formats
  * are read on reader threads (see the module comment).
@@ -130,25 +88,6 @@ export function readEventBatches(input: AsyncIterable<Buffer | string>, options:
   const threads = options.threads ?? Math.max(1, Math.min(MAX_THREADS, availableParallelism() - 1));
   if (!Number.isInteger(threads) || threads < 0) throw new TypeError(`threads must be a whole number, not ${threads}`);
   return batches(input, options, threads);
-}
-
-let liveThreads = 0;
-let threadRuns = 0;
-let runBuffersMade = 0;
-
-/** Run buffers allocated so far, in this process (for tests: they are reused, not made per run). */
-export function runBuffersAllocated(): number {
-  return runBuffersMade;
-}
-
-/** Reader threads running now, in this process (for tests: none are left behind). */
-export function readerThreads(): number {
-  return liveThreads;
-}
-
-/** Runs read on reader threads so far, in this process. */
-export function runsReadOnThreads(): number {
-  return threadRuns;
 }
 
 async function* batches(input: AsyncIterable<Buffer | string>, options: ReadBatchOptions, threads: number): AsyncGenerator<EventBatch> {
@@ -230,274 +169,6 @@ function* headLines(head: readonly Buffer[], maxLineBytes: number): Generator<st
       yield position === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     }
     position = end + 1;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cutting the input into runs of whole lines
-
-type Piece =
-  /** `last`: the piece ends its buffer's lines (nothing else is left to read in that buffer). */
-  | { readonly kind: 'run'; readonly bytes: Buffer; readonly offset: number; readonly last: boolean }
-  /** A line longer than maxLineBytes and than a run, dropped here: bytes offset..end. */
-  | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
-
-/**
- * Run buffers reused from run to run: the same few megabytes are cut into again and again
- * instead of one new buffer per megabyte read. New buffers are memory outside the JavaScript
- * heap that the collector counts: hundreds of them in a long log set off full collections,
- * which with a large index in the heap cost the thread hundreds of milliseconds each.
- */
-class RunBuffers {
-  readonly #free: ArrayBuffer[] = [];
-
-  constructor(
-    readonly runBytes: number,
-    private readonly keep: number,
-  ) {}
-
-  take(): Buffer {
-    const free = this.#free.pop();
-    if (free !== undefined) return Buffer.from(free, 0, this.runBytes);
-    runBuffersMade++;
-    return Buffer.allocUnsafeSlow(this.runBytes);
-  }
-
-  /** A buffer done with (read here, or moved back from a thread); only those of the run size are kept. */
-  give(buffer: ArrayBuffer | undefined): void {
-    if (buffer !== undefined && buffer.byteLength === this.runBytes && this.#free.length < this.keep) this.#free.push(buffer);
-  }
-}
-
-class RunCutter {
-  readonly pieces: Piece[] = [];
-  #acc: Buffer;
-  #used = 0;
-  /** Input offset of #acc[0]. */
-  #start = 0;
-  /** Input bytes taken so far. */
-  #position = 0;
-  #discardFrom = -1;
-
-  constructor(
-    private readonly buffers: RunBuffers,
-    private readonly maxLineBytes: number,
-  ) {
-    this.#acc = buffers.take();
-  }
-
-  get position(): number {
-    return this.#position;
-  }
-
-  push(bytes: Buffer): void {
-    let at = 0;
-    while (at < bytes.length) {
-      if (this.#discardFrom >= 0) {
-        const newline = bytes.indexOf(0x0a, at);
-        if (newline < 0) {
-          this.#position += bytes.length - at;
-          return;
-        }
-        this.#position += newline + 1 - at;
-        at = newline + 1;
-        this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
-        this.#discardFrom = -1;
-        this.#start = this.#position;
-        continue;
-      }
-      const take = Math.min(bytes.length - at, this.#acc.length - this.#used);
-      bytes.copy(this.#acc, this.#used, at, at + take);
-      this.#used += take;
-      this.#position += take;
-      at += take;
-      if (this.#used === this.#acc.length) this.#cut();
-    }
-  }
-
-  end(): void {
-    if (this.#discardFrom >= 0) {
-      this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
-      this.#discardFrom = -1;
-    } else if (this.#used > 0) {
-      this.pieces.push({ kind: 'run', bytes: this.#acc.subarray(0, this.#used), offset: this.#start, last: true });
-      this.#used = 0;
-    }
-  }
-
-  /** The buffer is full: its whole lines go out as a run, the rest starts the next buffer. */
-  #cut(): void {
-    const acc = this.#acc;
-    const last = acc.lastIndexOf(0x0a, this.#used - 1);
-    if (last >= 0) {
-      const rest = this.#used - last - 1;
-      const next = rest <= this.buffers.runBytes ? this.buffers.take() : Buffer.allocUnsafeSlow(rest);
-      acc.copy(next, 0, last + 1, this.#used);
-      this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start, last: true });
-      this.#start += last + 1;
-      this.#used -= last + 1;
-      this.#acc = next;
-    } else if (this.#used > this.maxLineBytes) {
-      this.#discardFrom = this.#start;
-      this.#used = 0;
-    } else {
-      const larger = Buffer.allocUnsafeSlow(acc.length * 2);
-      acc.copy(larger, 0, 0, this.#used);
-      this.#acc = larger;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reader threads
-
-// This module runs as TypeScript under tsx (tests, benchmarks) and as JavaScript from dist/; the
-// reader thread's module is its sibling in the same form.
-const runsTypeScript = import.meta.url.endsWith('.ts');
-const WORKER_ENTRY = new URL(runsTypeScript ? './detect.read.worker.ts' : './detect.read.worker.js', import.meta.url);
-
-// Under TypeScript, when the bundle cannot be made, the thread loads its sources through tsx's
-// CommonJS hooks (its ESM loader would start one more thread per reader, and slower).
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-require('tsx/cjs/api').require(workerData.entry, workerData.entry);
-`;
-
-let bundle: Promise<string | undefined> | undefined;
-
-/**
- * Under TypeScript, the reader thread's sources bundled into one script, once per process, by
- * esbuild (which tsx runs on): a thread then starts in tens of milliseconds instead of the
- * hundreds tsx takes to load and transform the same files in each new thread.
- */
-function bundledWorker(): Promise<string | undefined> {
-  bundle ??= (async () => {
-    try {
-      const esbuild = await import('esbuild');
-      const built = await esbuild.build({
-        entryPoints: [fileURLToPath(WORKER_ENTRY)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
-      });
-      return built.outputFiles[0]?.text;
-    } catch {
-      return undefined;
-    }
-  })();
-  return bundle;
-}
-
-/**
- * Makes ready what starting reader threads needs, ahead of a first bulk match: under TypeScript
- * the bundle of their sources (the compiled program, dist/, has none to make).
- */
-export async function prepareReaderThreads(): Promise<void> {
-  if (runsTypeScript) await bundledWorker();
-}
-
-interface Waiting {
-  resolve(result: RunResult): void;
-  reject(error: Error): void;
-}
-
-interface Reader {
-  readonly worker: Worker;
-  ready: boolean;
-  inFlight: number;
-  /** Runs read so far: a new thread runs cold code, and is given small runs while it warms up. */
-  done: number;
-  /** The unanchored pattern set the thread was last sent in full. */
-  unanchoredVersion: number;
-}
-
-class ReaderPool {
-  readonly #readers: Reader[] = [];
-  readonly #waiting = new Map<number, Waiting>();
-  readonly #exited: Promise<void>[] = [];
-  #failure: Error | undefined;
-  #id = 0;
-
-  constructor(threads: number, init: Omit<ReaderInit, 'entry'>, script: string | undefined, private readonly onBuffer?: (buffer: ArrayBuffer) => void) {
-    const workerData: ReaderInit = { ...init, entry: runsTypeScript ? fileURLToPath(WORKER_ENTRY) : WORKER_ENTRY.href };
-    // The parent's flags are not passed on: some (heap sizes, loaders) are invalid in a worker.
-    const options = { workerData, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 64 } };
-    for (let i = 0; i < threads; i++) {
-      const worker = !runsTypeScript ? new Worker(WORKER_ENTRY, options) : new Worker(script ?? BOOTSTRAP, { ...options, eval: true });
-      const reader: Reader = { worker, ready: false, inFlight: 0, done: 0, unanchoredVersion: -1 };
-      liveThreads++;
-      this.#exited.push(new Promise<void>((resolve) => worker.once('exit', (code) => {
-        liveThreads--;
-        if (code !== 0) this.#fail(new Error(`a log reader thread stopped (exit code ${code})`));
-        resolve();
-      })));
-      worker.on('message', (message: FromReader) => {
-        if (message.kind === 'ready') {
-          reader.ready = true;
-          return;
-        }
-        const id = message.kind === 'run' ? message.result.id : message.id;
-        if (message.buffer !== undefined) this.onBuffer?.(message.buffer);
-        const waiting = this.#waiting.get(id);
-        this.#waiting.delete(id);
-        reader.inFlight--;
-        reader.done++;
-        if (message.kind === 'run') {
-          threadRuns++;
-          waiting?.resolve(message.result);
-        }
-        else waiting?.reject(new Error(`reading the log failed: ${message.message}`));
-      });
-      worker.on('error', (error) => this.#fail(error));
-      this.#readers.push(reader);
-    }
-  }
-
-  #fail(error: Error): void {
-    this.#failure ??= error;
-    for (const waiting of this.#waiting.values()) waiting.reject(this.#failure);
-    this.#waiting.clear();
-  }
-
-  /** Has a started thread fewer runs in hand than it can take? */
-  get hasRoom(): boolean {
-    for (const r of this.#readers) if (r.ready && r.inFlight < RUNS_PER_THREAD) return true;
-    return false;
-  }
-
-  /** The thread the next run goes to: the one with the fewest runs in hand, a ready one if any (a thread takes its messages once started). */
-  #next(): Reader {
-    let reader = this.#readers[0]!;
-    for (const r of this.#readers) {
-      if ((r.ready && !reader.ready) || (r.ready === reader.ready && r.inFlight < reader.inFlight)) reader = r;
-    }
-    return reader;
-  }
-
-  /** The share of a full run the next thread should be given: 1/16, 1/8, 1/4, 1/2 for its first runs, then all. */
-  get nextShare(): number {
-    return 1 / 2 ** Math.max(0, WARM_UP_RUNS - this.#next().done);
-  }
-
-  read(bytes: Buffer, offset: number, filter: SharedArrayBuffer | null, unanchored: UnanchoredPatterns | undefined): Promise<RunResult> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const reader = this.#next();
-    const id = this.#id++;
-    const result = new Promise<RunResult>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
-    // Awaited in input order, maybe after a later run failed: not an unhandled rejection meanwhile.
-    result.catch(() => undefined);
-    reader.inFlight++;
-    // The run owns its buffer (RunCutter never reuses one that went out): moved, not copied.
-    let sent: RunMessage['unanchored'] = null;
-    if (unanchored !== undefined) {
-      sent = reader.unanchoredVersion === unanchored.version ? { version: unanchored.version } : unanchored;
-      reader.unanchoredVersion = unanchored.version;
-    }
-    const message: RunMessage = { id, bytes, offset, filter, unanchored: sent };
-    reader.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
-    return result;
-  }
-
-  async close(): Promise<void> {
-    for (const reader of this.#readers) void reader.worker.terminate();
-    await Promise.all(this.#exited);
   }
 }
 

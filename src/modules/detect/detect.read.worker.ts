@@ -1,8 +1,8 @@
-/** Log reader thread (see detect.read.ts): reads the runs it is sent, in turn. */
+/** Log reader thread (see detect.read.ts, detect.read.pool.ts): reads the runs it is sent, in turn. */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromReader, ReaderInit, RunMessage } from './detect.read.js';
+import type { FromReader, ReaderInit, RunMessage } from './detect.read.pool.js';
 import { readRun } from './detect.read.run.js';
-import { LineRunReader } from './formats.js';
+import { LineRunReader } from '../logformats/logformats.js';
 
 const port = parentPort;
 if (!port) throw new Error('detect.read.worker.ts runs as a worker thread only');

@@ -10,7 +10,8 @@ import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { computeScoId } from '../../stix/sco-id.js';
 import * as intel from '../intel/intel.service.js';
-import { scoOfValue, type EventMatch } from './detect.service.js';
+import type { EventMatch } from './detect.matcher.js';
+import { scoOfValue } from './detect.observation.js';
 import type { ObservableKind } from './observable.js';
 import { DEFAULT_SIGHTING_MARKING } from './sighting-markings.js';
 

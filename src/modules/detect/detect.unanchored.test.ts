@@ -8,7 +8,7 @@ import { observationOf } from './detect.observation.js';
 import { readEventBatches, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
 import { EventMatcher, IndexReader, type EventMatch } from './detect.service.js';
 import { describeUnanchored, UnanchoredSet } from './detect.unanchored.js';
-import type { LogEvent } from './formats.js';
+import type { LogEvent } from '../logformats/logformats.js';
 import type { ObservableKind } from './observable.js';
 
 const analyst: Principal = { kind: 'user', name: 'a', userName: 'a', roles: ['analyst'], member: { code: 'AAA', kind: 'ally', groups: ['ALLIANCE'], identityId: null }, clearance: 4 };

@@ -21,7 +21,7 @@
 import { compilePattern, parsePattern, type CompiledPattern, type ComparisonExpression, type Observation, type ObservationExpression, type Pattern } from '../../stix/pattern/index.js';
 import { MAX_COMPARED_LENGTH } from '../../stix/pattern/regex.js';
 import { observationOf } from './detect.observation.js';
-import type { LogEvent } from './formats.js';
+import type { LogEvent } from '../logformats/logformats.js';
 import type { ObservableKind } from './observable.js';
 
 /** What the filter needs of one unanchored pattern, and its text: as the index keeps it and reader threads are sent it. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   LOG_FORMATS, parseTimestamp, readLogEvents, type EventValue, type LogError, type LogEvent, type ReadLogOptions,
-} from './formats.js';
+} from './logformats.js';
 
 interface ReadResult {
   readonly events: LogEvent[];

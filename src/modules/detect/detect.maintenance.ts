@@ -1,0 +1,303 @@
+/**
+ * The detection index kept current: built from the store at start (and again when too many of
+ * its slots are dead), then fed the indicators this process stores (its events) and those other
+ * processes store (following the store by sequence), with the context filter beside it.
+ */
+import type { AppContext } from '../../core/context.js';
+import * as intel from '../intel/intel.service.js';
+import { CONTEXT_ROW_TYPES, ContextFilter, type ContextRowType } from './detect.context.js';
+import { DetectIndex, type IndicatorRecord } from './detect.index.js';
+
+/** Rows read per query while the index is built. */
+const REBUILD_CHUNK = 5000;
+/** Rebuild in the background once this share of slots is dead (replaced or removed). */
+const DEAD_SHARE_FOR_REBUILD = 0.5;
+const DEAD_MIN_FOR_REBUILD = 50_000;
+
+// Rows in a row often share valid_from (one feed's batch): the last one parsed is kept.
+let lastTimestamp = '';
+let lastTime = Number.NaN;
+
+function timeOf(timestamp: string): number {
+  if (timestamp !== lastTimestamp) {
+    lastTime = Date.parse(timestamp);
+    lastTimestamp = timestamp;
+  }
+  return lastTime;
+}
+
+/**
+ * The index's record of a stored indicator row, or why it has none: read from the columns filled
+ * at ingest from the parsed object (intel.rows indicatorColumns), never from the body's text.
+ */
+export function recordOfRow(row: intel.CurrentRow): IndicatorRecord | { skip: string } {
+  if (row.revoked) return { skip: 'revoked' };
+  const type = row.pattern_type ?? 'stix';
+  if (type !== 'stix') return { skip: `pattern_type '${type}' is not evaluated (only STIX patterns are)` };
+  const version = row.pattern_version ?? row.spec_version ?? '2.1';
+  return {
+    id: row.id,
+    pattern: row.pattern ?? '',
+    specVersion: version.startsWith('2.0') ? '2.0' : '2.1',
+    accessKey: row.access_key ?? 0,
+    createdByRef: row.created_by_ref,
+    validFrom: row.valid_from ? timeOf(row.valid_from) : -Infinity,
+    validUntil: row.valid_until ? timeOf(row.valid_until) : Infinity,
+    confidence: row.confidence ?? undefined,
+    granular: row.granular === 1,
+  };
+}
+
+export interface DetectionStatus {
+  ready: boolean;
+  indicators: number;
+  keys: number;
+  compiled_patterns: number;
+  unanchored_patterns: number;
+  dead_slots: number;
+  not_indexed: number;
+  rebuilt_at: string | null;
+  rebuild_ms: number | null;
+  /** Whether indicators stored by other processes are read too (and the last sequence read). */
+  following_store: boolean;
+  /**
+   * Whether every stored relationship and sighting is in the context filter: until then a lookup
+   * reads the context of every indicator it names from the store.
+   */
+  context_ready: boolean;
+}
+
+/** The node's detection index and what keeps it current. */
+export class Detection {
+  #index = new DetectIndex();
+  #building: Promise<void> | undefined;
+  #rebuiltAt: Date | null = null;
+  #rebuildMs: number | null = null;
+  #notIndexed = 0;
+  /**
+   * Every current indicator row up to this date_added sequence is in the index. Writers take the
+   * store's write lock and number rows after the highest stored, so sequence order is commit
+   * order, and reading rows above this mark finds exactly what other processes stored since.
+   */
+  #scanned = 0;
+  /** Rows above #scanned already applied from this process's own events. */
+  #appliedAbove = new Set<number>();
+  #follow: NodeJS.Timeout | undefined;
+  /** Objects relationships or sightings may be about (lookups read context only for those). */
+  readonly context = new ContextFilter();
+  /** Relationship and sighting rows up to these sequences are in the context filter. */
+  readonly #contextScanned: Record<ContextRowType, number> = { relationship: 0, sighting: 0 };
+  #contextFilling: Promise<void> | undefined;
+  #polling: Promise<void> | undefined;
+  #queue: number[] = [];
+  #flushing: Promise<void> | undefined;
+  #unsubscribe: Array<() => void> = [];
+  /** Set while a new index is read from the store: changes wait for it, deletions are replayed on it. */
+  #deletedDuringRebuild: string[] | undefined;
+
+  constructor(private readonly ctx: AppContext) {
+    // New versions are followed from the start; before the first build they are simply read by it.
+    this.#unsubscribe.push(
+      ctx.bus.subscribe('intel.added', ({ objects }) => {
+        if (!this.#building) return;
+        const before = this.#queue.length;
+        for (const o of objects) if (o.type === 'indicator' || o.type === 'relationship' || o.type === 'sighting') this.#queue.push(o.seq);
+        if (this.#queue.length > before) this.#scheduleFlush();
+      }),
+      ctx.bus.subscribe('intel.deleted', ({ id, type }) => {
+        if (type !== 'indicator') return;
+        this.#index.remove(id);
+        this.#deletedDuringRebuild?.push(id);
+      }),
+    );
+  }
+
+  /**
+   * Builds the index in the background (the server calls it at start; readers wait for it), then
+   * also follows what other processes store (config detectFollowMs).
+   */
+  start(): Promise<void> {
+    const every = this.ctx.config.detectFollowMs;
+    if (every > 0 && !this.#follow) {
+      this.#follow = setInterval(() => void this.followStore(), every);
+      this.#follow.unref();
+    }
+    return this.ready();
+  }
+
+  /** Stops following intel. */
+  stop(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    if (this.#follow) clearInterval(this.#follow);
+    this.#follow = undefined;
+  }
+
+  /**
+   * Applies the indicator versions stored since the last read of the store, by any process
+   * (this one's own are mostly applied already, from its events). The server calls it on a timer.
+   */
+  followStore(): Promise<void> {
+    if (this.#rebuiltAt === null || this.#deletedDuringRebuild) return Promise.resolve();
+    this.#polling ??= Promise.all([this.#readNewRows(), this.context.complete ? this.#readContextRows() : undefined])
+      .then(() => undefined)
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
+      .finally(() => (this.#polling = undefined));
+    return this.#polling;
+  }
+
+  async #readNewRows(): Promise<void> {
+    for (;;) {
+      const index = this.#index;
+      const rows = await intel.scanCurrent(this.ctx, ['indicator'], this.#scanned, REBUILD_CHUNK);
+      // A rebuild swapped the index meanwhile: it read these rows itself.
+      if (index !== this.#index || this.#deletedDuringRebuild) return;
+      for (const row of rows) {
+        if (!this.#appliedAbove.delete(row.seq)) this.#apply(row);
+        this.#scanned = row.seq;
+      }
+      for (const seq of this.#appliedAbove) if (seq <= this.#scanned) this.#appliedAbove.delete(seq);
+      if (rows.length < REBUILD_CHUNK) return;
+    }
+  }
+
+  /** Adds what relationships and sightings stored after the last read are about to the context filter. */
+  async #readContextRows(): Promise<void> {
+    for (const type of CONTEXT_ROW_TYPES) {
+      for (;;) {
+        const rows = await intel.scanAbout(this.ctx, [type], this.#contextScanned[type], REBUILD_CHUNK * 4);
+        for (const row of rows) {
+          if (row.about_ref !== null) this.context.add(row.about_ref, type);
+          this.#contextScanned[type] = row.seq;
+        }
+        if (rows.length < REBUILD_CHUNK * 4) break;
+      }
+    }
+  }
+
+  /** Fills the context filter from the store once, after the first build (lookups ask the store meanwhile). */
+  #fillContext(): void {
+    this.#contextFilling ??= this.#readContextRows()
+      .then(() => this.context.markComplete())
+      .catch((error: unknown) => {
+        this.#contextFilling = undefined;
+        this.ctx.logger.error({ err: error }, 'reading relationships and sightings for the detection context failed');
+      });
+  }
+
+  /** Resolves once the context filter is complete (tests; lookups never wait for it). */
+  async contextReady(): Promise<void> {
+    await this.ready();
+    this.#fillContext();
+    await this.#contextFilling;
+  }
+
+  /** A current row into the index: indexed, or removed when revoked or not evaluable. */
+  #apply(row: intel.CurrentRow): void {
+    const record = recordOfRow(row);
+    if ('skip' in record) this.#index.remove(row.id);
+    else if (!this.#index.upsert(record).indexed) this.#notIndexed++;
+  }
+
+  /** Resolves once the index is built (builds it on first use). */
+  ready(): Promise<void> {
+    this.#building ??= this.rebuild();
+    return this.#building;
+  }
+
+  get index(): DetectIndex {
+    return this.#index;
+  }
+
+  /** Builds a new index from the store, then swaps it in; changes meanwhile are applied after. */
+  async rebuild(onProgress?: (indexed: number) => void): Promise<void> {
+    const started = performance.now();
+    const next = new DetectIndex();
+    this.#deletedDuringRebuild = [];
+    let after = 0;
+    let notIndexed = 0;
+    for (;;) {
+      const rows = await intel.scanCurrent(this.ctx, ['indicator'], after, REBUILD_CHUNK);
+      for (const row of rows) {
+        const record = recordOfRow(row);
+        if ('skip' in record || !next.upsert(record).indexed) notIndexed++;
+      }
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.seq;
+      onProgress?.(next.size);
+      if (rows.length < REBUILD_CHUNK) break;
+    }
+    for (const id of this.#deletedDuringRebuild) next.remove(id);
+    // Made now, at its final size, rather than by the first bulk match.
+    void next.filter;
+    this.#deletedDuringRebuild = undefined;
+    this.#index = next;
+    this.#notIndexed = notIndexed;
+    this.#scanned = Math.max(this.#scanned, after);
+    this.#appliedAbove = new Set();
+    this.#rebuiltAt = this.ctx.clock.now();
+    this.#rebuildMs = performance.now() - started;
+    this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
+    this.#fillContext();
+    // Versions that arrived while the store was read are applied again (idempotent).
+    await this.#flush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing || this.#deletedDuringRebuild) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flush())
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'updating the detection index failed'))
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#queue.length > 0) this.#scheduleFlush();
+      });
+  }
+
+  /** Applies queued new versions: current ones are indexed, revoked ones removed. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const seqs = this.#queue.splice(0, 500);
+      for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
+        if (!row.id.startsWith('indicator--')) {
+          if (row.about_ref !== null) this.context.add(row.about_ref, row.id.startsWith('sighting--') ? 'sighting' : 'relationship');
+          continue;
+        }
+        // A late older version does not replace the current one; a row read from the store already is in.
+        if (!row.is_current || row.seq <= this.#scanned || this.#appliedAbove.has(row.seq)) continue;
+        // Remembered only while the store is followed (the follower forgets them as it passes).
+        if (this.#follow) this.#appliedAbove.add(row.seq);
+        this.#apply(row);
+      }
+    }
+    const index = this.#index;
+    if (index.dead >= DEAD_MIN_FOR_REBUILD && index.dead >= index.size * DEAD_SHARE_FOR_REBUILD && !this.#deletedDuringRebuild) {
+      void this.rebuild().catch((error: unknown) => this.ctx.logger.error({ err: error }, 'rebuilding the detection index failed'));
+    }
+  }
+
+  /** Waits until every version announced so far is in the index. */
+  async settled(): Promise<void> {
+    await this.ready();
+    while (this.#flushing || this.#queue.length > 0) {
+      if (this.#flushing) await this.#flushing;
+      else await this.#flush();
+    }
+  }
+
+  status(): DetectionStatus {
+    const index = this.#index;
+    return {
+      ready: this.#rebuiltAt !== null,
+      indicators: index.size,
+      keys: index.keys,
+      compiled_patterns: index.patterns.compiled,
+      unanchored_patterns: index.patterns.unanchored,
+      dead_slots: index.dead,
+      not_indexed: this.#notIndexed,
+      rebuilt_at: this.#rebuiltAt?.toISOString() ?? null,
+      rebuild_ms: this.#rebuildMs === null ? null : Math.round(this.#rebuildMs),
+      following_store: this.#follow !== undefined,
+      context_ready: this.context.complete,
+    };
+  }
+}

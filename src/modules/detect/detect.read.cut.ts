@@ -1,0 +1,123 @@
+/**
+ * Cutting a log into runs of whole lines for the reader threads (see detect.read.ts), in buffers
+ * reused from run to run. A line longer than maxLineBytes is dropped here, as a piece of its own.
+ */
+
+export type Piece =
+  /** `last`: the piece ends its buffer's lines (nothing else is left to read in that buffer). */
+  | { readonly kind: 'run'; readonly bytes: Buffer; readonly offset: number; readonly last: boolean }
+  /** A line longer than maxLineBytes and than a run, dropped here: bytes offset..end. */
+  | { readonly kind: 'oversized'; readonly offset: number; readonly end: number };
+
+let runBuffersMade = 0;
+
+/** Run buffers allocated so far, in this process (for tests: they are reused, not made per run). */
+export function runBuffersAllocated(): number {
+  return runBuffersMade;
+}
+
+/**
+ * Run buffers reused from run to run: the same few megabytes are cut into again and again
+ * instead of one new buffer per megabyte read. New buffers are memory outside the JavaScript
+ * heap that the collector counts: hundreds of them in a long log set off full collections,
+ * which with a large index in the heap cost the thread hundreds of milliseconds each.
+ */
+export class RunBuffers {
+  readonly #free: ArrayBuffer[] = [];
+
+  constructor(
+    readonly runBytes: number,
+    private readonly keep: number,
+  ) {}
+
+  take(): Buffer {
+    const free = this.#free.pop();
+    if (free !== undefined) return Buffer.from(free, 0, this.runBytes);
+    runBuffersMade++;
+    return Buffer.allocUnsafeSlow(this.runBytes);
+  }
+
+  /** A buffer done with (read here, or moved back from a thread); only those of the run size are kept. */
+  give(buffer: ArrayBuffer | undefined): void {
+    if (buffer !== undefined && buffer.byteLength === this.runBytes && this.#free.length < this.keep) this.#free.push(buffer);
+  }
+}
+
+export class RunCutter {
+  readonly pieces: Piece[] = [];
+  #acc: Buffer;
+  #used = 0;
+  /** Input offset of #acc[0]. */
+  #start = 0;
+  /** Input bytes taken so far. */
+  #position = 0;
+  #discardFrom = -1;
+
+  constructor(
+    private readonly buffers: RunBuffers,
+    private readonly maxLineBytes: number,
+  ) {
+    this.#acc = buffers.take();
+  }
+
+  get position(): number {
+    return this.#position;
+  }
+
+  push(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.#discardFrom >= 0) {
+        const newline = bytes.indexOf(0x0a, at);
+        if (newline < 0) {
+          this.#position += bytes.length - at;
+          return;
+        }
+        this.#position += newline + 1 - at;
+        at = newline + 1;
+        this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
+        this.#discardFrom = -1;
+        this.#start = this.#position;
+        continue;
+      }
+      const take = Math.min(bytes.length - at, this.#acc.length - this.#used);
+      bytes.copy(this.#acc, this.#used, at, at + take);
+      this.#used += take;
+      this.#position += take;
+      at += take;
+      if (this.#used === this.#acc.length) this.#cut();
+    }
+  }
+
+  end(): void {
+    if (this.#discardFrom >= 0) {
+      this.pieces.push({ kind: 'oversized', offset: this.#discardFrom, end: this.#position });
+      this.#discardFrom = -1;
+    } else if (this.#used > 0) {
+      this.pieces.push({ kind: 'run', bytes: this.#acc.subarray(0, this.#used), offset: this.#start, last: true });
+      this.#used = 0;
+    }
+  }
+
+  /** The buffer is full: its whole lines go out as a run, the rest starts the next buffer. */
+  #cut(): void {
+    const acc = this.#acc;
+    const last = acc.lastIndexOf(0x0a, this.#used - 1);
+    if (last >= 0) {
+      const rest = this.#used - last - 1;
+      const next = rest <= this.buffers.runBytes ? this.buffers.take() : Buffer.allocUnsafeSlow(rest);
+      acc.copy(next, 0, last + 1, this.#used);
+      this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start, last: true });
+      this.#start += last + 1;
+      this.#used -= last + 1;
+      this.#acc = next;
+    } else if (this.#used > this.maxLineBytes) {
+      this.#discardFrom = this.#start;
+      this.#used = 0;
+    } else {
+      const larger = Buffer.allocUnsafeSlow(acc.length * 2);
+      acc.copy(larger, 0, 0, this.#used);
+      this.#acc = larger;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Record readers: one per format, fed complete lines, giving events. The generic ones live here:
+ * plain lines (one value each) and JSON lines (one object each, its values found by a format's
+ * extractor: see logformats.ndjson.ts, logformats.eve.ts, logformats.zeek.ts).
+ */
+import { detectKind } from '../detect/observable.js';
+import { isBlank, isRecord, quote, trimCell } from './logformats.fields.js';
+import type { EventValue, LogEvent } from './logformats.options.js';
+
+export type Report = (line: number, offset: number, message: string) => void;
+
+/** Where a record reader puts the events it reads (an array, or a consumer taking them one by one). */
+export interface EventSink {
+  push(event: LogEvent): unknown;
+}
+
+/** What a record reader reads: the formats, with Zeek's two. */
+export type ReaderFormat = 'lines' | 'csv' | 'eve' | 'ndjson' | 'zeek-tsv' | 'zeek-json';
+
+export interface RecordReader {
+  readonly format: ReaderFormat;
+  line(text: string, line: number, offset: number, out: EventSink): void;
+  /** End of input: records still open are reported or emitted. */
+  end(out: LogEvent[]): void;
+}
+
+export class LinesReader implements RecordReader {
+  readonly format = 'lines';
+  constructor(private readonly report: Report) {}
+
+  line(text: string, line: number, offset: number, out: EventSink): void {
+    const value = trimCell(text);
+    if (value.length === 0 || value.charCodeAt(0) === 0x23) return;
+    const kind = detectKind(value);
+    if (kind === undefined) {
+      this.report(line, offset, `${quote(value)} is not a recognised value (an IP address, a domain, a URL with its scheme, an e-mail address, an md5/sha1/sha256/sha512 hash or a registry key); correct the line, remove it, or start it with '#' to make it a comment`);
+      return;
+    }
+    out.push({ line, time: undefined, values: [{ kind, value, field: 'line' }], record: undefined });
+  }
+
+  end(): void {}
+}
+
+export type Extract = (record: Record<string, unknown>, values: EventValue[]) => void;
+
+export class JsonReader implements RecordReader {
+  /** Leave `time` out of the events, for the consumer to ask timeOf of those it keeps (see LineRunReader). */
+  deferTime = false;
+
+  constructor(
+    readonly format: 'eve' | 'ndjson' | 'zeek-json',
+    private readonly report: Report,
+    private readonly extract: Extract,
+    readonly time: (record: Record<string, unknown>) => number | undefined,
+  ) {}
+
+  line(text: string, line: number, offset: number, out: EventSink): void {
+    if (isBlank(text)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      this.report(line, offset, `not valid JSON (${error instanceof Error ? error.message : String(error)}); each line must hold one complete JSON object`);
+      return;
+    }
+    if (!isRecord(parsed)) {
+      this.report(line, offset, `expected a JSON object, found ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}; each line must hold one JSON object`);
+      return;
+    }
+    const values: EventValue[] = [];
+    this.extract(parsed, values);
+    out.push({ line, time: this.deferTime ? undefined : this.time(parsed), values, record: parsed });
+  }
+
+  end(): void {}
+}
