@@ -1,6 +1,7 @@
 /** The directory over HTTP: members and their points of contact, groups, users, tokens. */
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { MemberKind, Role } from '../../policy/principal.js';
@@ -24,18 +25,27 @@ import {
 import * as service from './directory.service.js';
 import * as sessions from './directory.sessions.js';
 
+/**
+ * 204, no body, on a route whose response schema lists only the answers that have one (the
+ * OpenAPI document stays as it is): the type provider allows only the codes the schema lists.
+ */
+function noContent(reply: FastifyReply): FastifyReply {
+  return reply.status(204).send();
+}
+
 export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
-  return async (app) => {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
       '/api/v1/members',
       {
         config: { permission: 'directory:read' },
         schema: { summary: 'List the members of this node, their groups and points of contact', response: { 200: Type.Object({ members: Type.Array(MemberSchema) }) } },
       },
-      async (request) => ({ members: await service.listMembers(ctx, request.principal!) }),
+      async (request) => ({ members: await service.listMembers(ctx, request.actor) }),
     );
 
-    app.post<{ Body: MemberCreateBody }>(
+    app.post(
       '/api/v1/members',
       {
         config: { permission: 'directory:write' },
@@ -43,7 +53,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request, reply) => {
         const b = request.body;
-        const member = await service.createMember(ctx, request.principal!, {
+        const member = await service.createMember(ctx, request.actor, {
           code: b.code,
           name: b.name,
           kind: b.kind as MemberKind,
@@ -55,7 +65,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.patch<{ Params: Static<typeof MemberCodeParams>; Body: MemberPatchBody }>(
+    app.patch(
       '/api/v1/members/:code',
       {
         config: { permission: 'directory:write' },
@@ -63,7 +73,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const b = request.body;
-        return service.updateMember(ctx, request.principal!, request.params.code, {
+        return service.updateMember(ctx, request.actor, request.params.code, {
           ...(b.name !== undefined ? { name: b.name } : {}),
           ...(b.kind !== undefined ? { kind: b.kind as MemberKind } : {}),
           ...(b.country !== undefined ? { country: b.country } : {}),
@@ -73,7 +83,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.put<{ Params: Static<typeof MemberCodeParams>; Body: MemberBody }>(
+    app.put(
       '/api/v1/members/:code',
       {
         config: { permission: 'directory:write' },
@@ -81,7 +91,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const b = request.body;
-        return service.saveMember(ctx, request.principal!, request.params.code, {
+        return service.saveMember(ctx, request.actor, request.params.code, {
           name: b.name,
           kind: b.kind as MemberKind,
           ...(b.country !== undefined ? { country: b.country } : {}),
@@ -91,19 +101,19 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.put<{ Params: { name: string }; Body: Static<typeof GroupBody> }>(
+    app.put(
       '/api/v1/groups/:name',
       {
         config: { permission: 'directory:write' },
         schema: { summary: 'Add members to a named group, made if new (node administrators); its description changes only when given', params: Type.Object({ name: Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' }) }), body: GroupBody },
       },
       async (request, reply) => {
-        await service.addToGroup(ctx, request.principal!, request.params.name, request.body.description, request.body.members);
+        await service.addToGroup(ctx, request.actor, request.params.name, request.body.description, request.body.members);
         return reply.status(204).send();
       },
     );
 
-    app.post<{ Body: { user: string; password: string } }>(
+    app.post(
       '/api/v1/session',
       {
         config: { permission: 'public' },
@@ -149,7 +159,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       '/api/v1/me',
       { config: { permission: 'directory:read' }, schema: { summary: 'Who the credentials act as: user, member, groups, clearance, roles' } },
       async (request) => {
-        const p = request.principal!;
+        const p = request.actor;
         return { user: p.userName, kind: p.kind, member: p.member, clearance: p.clearance, clearance_name: DEFAULT_CLASSIFICATIONS[p.clearance] ?? null, roles: p.roles };
       },
     );
@@ -157,20 +167,20 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get(
       '/api/v1/users',
       { config: { permission: 'directory:read' }, schema: { summary: 'Users the caller administers (and the caller)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }) } } },
-      async (request) => ({ users: await service.listUsers(ctx, request.principal!) }),
+      async (request) => ({ users: await service.listUsers(ctx, request.actor) }),
     );
 
-    app.post<{ Body: UserBody }>(
+    app.post(
       '/api/v1/users',
       { config: { permission: 'directory:write' }, schema: { summary: 'Create a user of a member the caller administers', body: UserBody, response: { 201: UserSchema } } },
       async (request, reply) => {
         const b = request.body;
-        const user = await service.createUser(ctx, request.principal!, { name: b.name, member: b.member, clearance: b.clearance, roles: b.roles as Role[], ...(b.password !== undefined ? { password: b.password } : {}) });
+        const user = await service.createUser(ctx, request.actor, { name: b.name, member: b.member, clearance: b.clearance, roles: b.roles as Role[], ...(b.password !== undefined ? { password: b.password } : {}) });
         return reply.status(201).send(user);
       },
     );
 
-    app.put<{ Params: { name: string }; Body: Static<typeof PasswordBody> }>(
+    app.put(
       '/api/v1/users/:name/password',
       {
         config: { permission: 'directory:write' },
@@ -182,12 +192,12 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const outcome = await service.setUserPassword(ctx, request.principal!, request.params.name, request.body.password);
-        return outcome.status === 'set' ? reply.status(204).send() : reply.status(202).send(outcome);
+        const outcome = await service.setUserPassword(ctx, request.actor, request.params.name, request.body.password);
+        return outcome.status === 'set' ? noContent(reply) : reply.status(202).send(outcome);
       },
     );
 
-    app.get<{ Querystring: { status?: service.CredentialRequestStatus } }>(
+    app.get(
       '/api/v1/credential-requests',
       {
         config: { permission: 'directory:read' },
@@ -197,34 +207,34 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
           response: { 200: Type.Object({ requests: Type.Array(CredentialRequestSchema) }) },
         },
       },
-      async (request) => ({ requests: await service.listCredentialRequests(ctx, request.principal!, request.query.status) }),
+      async (request) => ({ requests: await service.listCredentialRequests(ctx, request.actor, request.query.status) }),
     );
 
-    app.post<{ Params: Static<typeof CredentialRequestParams> }>(
+    app.post(
       '/api/v1/credential-requests/:id/approve',
       {
         config: { permission: 'directory:read' },
         schema: { summary: 'Approve a credential request: a node administrator other than the one who asked, or the user it names (consent)', params: CredentialRequestParams, response: { 200: CredentialRequestSchema } },
       },
-      async (request) => service.approveCredentialRequest(ctx, request.principal!, request.params.id),
+      async (request) => service.approveCredentialRequest(ctx, request.actor, request.params.id),
     );
 
-    app.post<{ Params: Static<typeof CredentialRequestParams> }>(
+    app.post(
       '/api/v1/credential-requests/:id/decline',
       {
         config: { permission: 'directory:read' },
         schema: { summary: 'Decline a credential request (any node administrator, or the user it names); its token never works', params: CredentialRequestParams, response: { 200: CredentialRequestSchema } },
       },
-      async (request) => service.declineCredentialRequest(ctx, request.principal!, request.params.id),
+      async (request) => service.declineCredentialRequest(ctx, request.actor, request.params.id),
     );
 
     app.get(
       '/api/v1/tokens',
       { config: { permission: 'directory:write' }, schema: { summary: 'Tokens of the users the caller administers (never their values)' } },
-      async (request) => ({ tokens: await service.listTokens(ctx, request.principal!) }),
+      async (request) => ({ tokens: await service.listTokens(ctx, request.actor) }),
     );
 
-    app.post<{ Body: Static<typeof TokenBody> }>(
+    app.post(
       '/api/v1/tokens',
       {
         config: { permission: 'directory:write' },
@@ -236,16 +246,16 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request, reply) => {
         const b = request.body;
-        const created = await service.createToken(ctx, request.principal!, { name: b.name, user: b.user, ...(b.expires_at ? { expiresAt: new Date(b.expires_at).toISOString() } : {}) });
+        const created = await service.createToken(ctx, request.actor, { name: b.name, user: b.user, ...(b.expires_at ? { expiresAt: new Date(b.expires_at).toISOString() } : {}) });
         return reply.status(created.status === 'pending' ? 202 : 201).send(created);
       },
     );
 
-    app.delete<{ Params: { id: number } }>(
+    app.delete(
       '/api/v1/tokens/:id',
       { config: { permission: 'directory:write' }, schema: { summary: 'Revoke a token', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
       async (request, reply) => {
-        await service.revokeToken(ctx, request.principal!, request.params.id);
+        await service.revokeToken(ctx, request.actor, request.params.id);
         return reply.status(204).send();
       },
     );

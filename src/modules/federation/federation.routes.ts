@@ -1,6 +1,7 @@
 /** Federation over HTTP: peers, their sync state, a sync on demand, and provenance of objects. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Role } from '../../policy/principal.js';
@@ -49,24 +50,33 @@ function presentStatus(s: service.PeerStatus) {
   };
 }
 
+/**
+ * 204 with no body at all: the schema's Type.Null() documents the empty answer, but send(null)
+ * would serialise it with a JSON content type, and the type provider allows send() no argument.
+ */
+function noContent(reply: FastifyReply): FastifyReply {
+  return reply.status(204).send();
+}
+
 const PeerName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }) });
 
 export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = () => undefined): FastifyPluginAsync {
-  return async (app) => {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     service.registerMetrics(ctx);
     app.get(
       '/api/v1/peers',
       { config: { permission: 'node:read' }, schema: { summary: 'List peer nodes with their sync state (cursors, counts, last error)', response: { 200: Type.Object({ peers: Type.Array(PeerStatusSchema) }) } } },
-      async (request) => ({ peers: (await service.peerStatus(ctx, request.principal!)).map(presentStatus) }),
+      async (request) => ({ peers: (await service.peerStatus(ctx, request.actor)).map(presentStatus) }),
     );
 
-    app.get<{ Params: { name: string } }>(
+    app.get(
       '/api/v1/peers/:name',
       { config: { permission: 'node:read' }, schema: { summary: 'One peer node and its sync state', params: PeerName, response: { 200: PeerStatusSchema } } },
-      async (request) => presentStatus((await service.peerStatus(ctx, request.principal!, request.params.name))[0]!),
+      async (request) => presentStatus((await service.peerStatus(ctx, request.actor, request.params.name))[0]!),
     );
 
-    app.post<{ Body: PeerBody }>(
+    app.post(
       '/api/v1/peers',
       {
         config: { permission: 'directory:write' },
@@ -74,7 +84,7 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
       },
       async (request, reply) => {
         const b = request.body;
-        const peer = await directory.createPeer(ctx, request.principal!, {
+        const peer = await directory.createPeer(ctx, request.actor, {
           name: b.name,
           members: b.members,
           clearance: b.clearance,
@@ -96,7 +106,7 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
       },
     );
 
-    app.patch<{ Params: { name: string }; Body: PeerPatchBody }>(
+    app.patch(
       '/api/v1/peers/:name',
       {
         config: { permission: 'directory:write' },
@@ -104,7 +114,7 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
       },
       async (request) => {
         const b = request.body;
-        const peer = await service.updatePeer(ctx, request.principal!, request.params.name, {
+        const peer = await service.updatePeer(ctx, request.actor, request.params.name, {
           ...(b.members !== undefined ? { members: b.members } : {}),
           ...(b.clearance !== undefined ? { clearance: b.clearance } : {}),
           ...(b.roles !== undefined ? { roles: b.roles as Role[] } : {}),
@@ -126,7 +136,7 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
     );
 
     for (const action of ['disable', 'enable'] as const) {
-      app.post<{ Params: { name: string } }>(
+      app.post(
         `/api/v1/peers/:name/${action}`,
         {
           config: { permission: 'directory:write' },
@@ -137,27 +147,27 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
           },
         },
         async (request) => {
-          const peer = await service.setPeerDisabled(ctx, request.principal!, request.params.name, action === 'disable');
+          const peer = await service.setPeerDisabled(ctx, request.actor, request.params.name, action === 'disable');
           onPeersChanged();
           return presentPeer(peer);
         },
       );
     }
 
-    app.delete<{ Params: { name: string } }>(
+    app.delete(
       '/api/v1/peers/:name',
       {
         config: { permission: 'directory:write' },
         schema: { summary: 'Remove a peer node (node administrators) with its cursors; what it delivered and the provenance records stay', params: PeerName, response: { 204: Type.Null() } },
       },
       async (request, reply) => {
-        await service.removePeer(ctx, request.principal!, request.params.name);
+        await service.removePeer(ctx, request.actor, request.params.name);
         onPeersChanged();
-        return reply.status(204).send();
+        return noContent(reply);
       },
     );
 
-    app.post<{ Params: { name: string }; Querystring: { direction?: 'pull' | 'push' } }>(
+    app.post(
       '/api/v1/peers/:name/sync',
       {
         config: { permission: 'directory:write' },
@@ -169,18 +179,18 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
         },
       },
       async (request) => {
-        const result = await service.syncPeer(ctx, request.principal!, request.params.name, request.query.direction);
+        const result = await service.syncPeer(ctx, request.actor, request.params.name, request.query.direction);
         if (result.error) throw shieldwallError('PEER_FAILED', `sync with peer ${result.peer} failed: ${result.error}`, result);
         return result;
       },
     );
 
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/api/v1/objects/:id/provenance',
       { config: { permission: 'intel:read' }, schema: { summary: 'Which peer nodes delivered the versions of an object (for those who may read it)', params: Type.Object({ id: Type.String({ maxLength: 300 }) }), response: { 200: ProvenanceSchema } } },
       async (request) => ({
         id: request.params.id,
-        receipts: (await service.provenance(ctx, request.principal!, request.params.id)).map((r) => ({ version: r.version, peer: r.peer, received_at: r.receivedAt })),
+        receipts: (await service.provenance(ctx, request.actor, request.params.id)).map((r) => ({ version: r.version, peer: r.peer, received_at: r.receivedAt })),
       }),
     );
   };

@@ -1,4 +1,5 @@
 /** Thin HTTP layer of the intel module: parse -> service -> present. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
@@ -6,7 +7,6 @@ import { shieldwallError } from '../../core/errors.js';
 import { storeErrorOf } from '../../core/store-errors.js';
 import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery } from './intel.schema.js';
 import * as service from './intel.service.js';
-import type { Static } from '@sinclair/typebox';
 
 /** Media types POST /api/v1/bundles accepts; the body is streamed, never buffered whole. */
 const STIX_BODY = /^application\/(json|stix\+json|taxii\+json|x-ndjson|ndjson|jsonl|x-jsonlines)\s*(;.*)?$/i;
@@ -24,11 +24,12 @@ async function* limited(body: Readable, limit: number): AsyncGenerator<Uint8Arra
 }
 
 export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
-  return async (app) => {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(STIX_BODY, (_request, payload, done) => done(null, payload));
 
-    app.post<{ Querystring: Static<typeof BundleQuery> }>(
+    app.post(
       '/api/v1/bundles',
       {
         config: { permission: 'intel:write' },
@@ -43,6 +44,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
         const hint = `the limit is ${limit} bytes (SHIELDWALL_BODY_LIMIT); send large files with "shieldwall ingest FILE --url ... --token ..." (it splits them) or over TAXII`;
         const declared = Number(request.headers['content-length'] ?? '0');
         if (declared > limit) throw shieldwallError('PAYLOAD_TOO_LARGE', `request body of ${declared} bytes is too large: ${hint}`);
+        // No body schema: the parser above hands over the request stream itself, read as it arrives.
         const body = request.body as Readable | undefined;
         if (!body || typeof (body as { on?: unknown }).on !== 'function') {
           throw shieldwallError('UNSUPPORTED_MEDIA_TYPE', 'send the bundle with Content-Type application/json, application/stix+json or application/x-ndjson');
@@ -51,7 +53,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
         const outcomes: service.ObjectOutcome[] = [];
         let summary: service.IngestSummary;
         try {
-          summary = await service.ingestStream(ctx, request.principal!, limited(body, limit), {
+          summary = await service.ingestStream(ctx, request.actor, limited(body, limit), {
             // A body sent in chunks of unknown total length may be large too.
             parallel: request.headers['content-length'] === undefined || declared >= service.PARALLEL_THRESHOLD_BYTES,
             onOutcome: (o) => {
@@ -74,7 +76,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof ObjectIdParams>; Querystring: Static<typeof ObjectGetQuery> }>(
+    app.get(
       '/api/v1/objects/:id',
       {
         config: { permission: 'intel:read' },
@@ -82,12 +84,12 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const { id } = request.params;
-        if (request.query.versions === 'all') return { id, versions: await service.getVersions(ctx, request.principal!, id) };
-        return service.getObject(ctx, request.principal!, id);
+        if (request.query.versions === 'all') return { id, versions: await service.getVersions(ctx, request.actor, id) };
+        return service.getObject(ctx, request.actor, id);
       },
     );
 
-    app.get<{ Querystring: ObjectListQuery }>(
+    app.get(
       '/api/v1/objects',
       {
         config: { permission: 'intel:read' },
@@ -95,7 +97,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const q = request.query;
-        const page = await service.listObjects(ctx, request.principal!, {
+        const page = await service.listObjects(ctx, request.actor, {
           ...(q.type ? { types: q.type.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
           ...(q.q ? { q: q.q } : {}),
           ...(q.modified_after ? { modifiedAfter: q.modified_after } : {}),
@@ -107,7 +109,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
     );
 
     app.get('/api/v1/stats', { config: { permission: 'intel:read' }, schema: { summary: 'Counts of the current objects the caller may read, by type' } }, async (request) =>
-      service.intelStats(ctx, request.principal!),
+      service.intelStats(ctx, request.actor),
     );
   };
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.js';
@@ -16,7 +17,8 @@ const DASHBOARD = fileURLToPath(new URL('../../../web/index.html', import.meta.u
 
 export function nodeRoutes(ctx: AppContext, hooks: NodeHooks): FastifyPluginAsync {
   const dashboard = readFileSync(DASHBOARD, 'utf8');
-  return async (app) => {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
     app.get('/healthz', { config: { permission: 'public' }, logLevel: 'warn' }, async () => ({ status: 'ok' }));

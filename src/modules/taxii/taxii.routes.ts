@@ -2,12 +2,12 @@
  * The TAXII 2.1 server: its own Fastify plugin with its own media types and error envelope
  * (the TAXII error message), mounted at /taxii2/. Transport only: rules live in the services.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
-import { hasPermission } from '../../policy/permissions.js';
 import { decodeUtf8, invalidUtf8Offset } from '../../stix/depth.js';
 import * as service from './taxii.service.js';
 
@@ -29,10 +29,10 @@ function errorMessage(status: number, title: string, description: string, reques
   return { title, description, error_id: requestId, http_status: String(status) };
 }
 
-function taxiiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function taxiiError(ctx: AppContext, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // Delete an Object (section 5.7): a client that may neither read nor write the collection gets
   // 404, as if the object were not there; 403 is for those who may do one of the two.
-  if (error instanceof ShieldwallError && error.status === 403 && request.method === 'DELETE' && !hasPermission(request.principal, 'intel:read') && !hasPermission(request.principal, 'intel:write')) {
+  if (error instanceof ShieldwallError && error.status === 403 && request.method === 'DELETE' && !ctx.permissions.has(request.principal, 'intel:read') && !ctx.permissions.has(request.principal, 'intel:write')) {
     error = shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`);
   }
   const fromStore = storeErrorOf(error);
@@ -111,9 +111,10 @@ function checkFilters(query: unknown): void {
 }
 
 export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
-  return async (app) => {
-    app.setErrorHandler((error, request, reply) => taxiiError(error, request, reply));
-    app.setNotFoundHandler((request, reply) => taxiiError(shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`), request, reply));
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.setErrorHandler((error, request, reply) => taxiiError(ctx, error, request, reply));
+    app.setNotFoundHandler((request, reply) => taxiiError(ctx, shieldwallError('NOT_FOUND', `no TAXII resource at ${request.url}`), request, reply));
     // Every TAXII answer is a TAXII resource: a client that cannot take one learns it up front.
     app.addHook('preHandler', async (request) => {
       if (!acceptsTaxii(request.headers.accept)) {
@@ -126,6 +127,9 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       return payload;
     });
 
+    // No request schemas (and none in the OpenAPI document): TAXII filters are checked here and
+    // by the service, answered in TAXII's error message, and parameters that are not filters are
+    // ignored (section 3.4). So each route names the types of its params and query itself.
     const read = { config: { permission: 'intel:read' as const }, schema: { hide: true } };
     const write = { config: { permission: 'intel:write' as const }, schema: { hide: true } };
 
@@ -167,10 +171,10 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       max_content_length: ctx.config.bodyLimitBytes,
     }));
 
-    app.get(`/${service.API_ROOT}/collections/`, read, async (request) => ({ collections: await service.listCollections(ctx, request.principal!) }));
+    app.get(`/${service.API_ROOT}/collections/`, read, async (request) => ({ collections: await service.listCollections(ctx, request.actor) }));
 
     app.get<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/`, read, async (request) => {
-      const { within: _view, ...collection } = await service.findCollection(ctx, request.principal!, request.params.collection);
+      const { within: _view, ...collection } = await service.findCollection(ctx, request.actor, request.params.collection);
       return collection;
     });
 
@@ -191,7 +195,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         limit = Number(q.limit);
       }
       const ids = request.params.object ? [request.params.object] : list(q['match[id]']);
-      const page = await service.getObjects(ctx, request.principal!, request.params.collection, {
+      const page = await service.getObjects(ctx, request.actor, request.params.collection, {
         ...(q.added_after ? { addedAfter: q.added_after } : {}),
         ...(limit !== undefined ? { limit } : {}),
         ...(q.next ? { next: q.next } : {}),
@@ -208,7 +212,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
         // When it is and only added_after or next leave nothing, the answer is an empty envelope
         // (sections 5.6 and 5.8.1): a client polling an object must not read "deleted" there.
         const narrowed = q.added_after !== undefined || q.next !== undefined;
-        const there = narrowed && (await service.getObjects(ctx, request.principal!, request.params.collection, { ids: [request.params.object], versions, limit: 1, manifest: true })).manifest!.length > 0;
+        const there = narrowed && (await service.getObjects(ctx, request.actor, request.params.collection, { ids: [request.params.object], versions, limit: 1, manifest: true })).manifest!.length > 0;
         if (!there) throw shieldwallError('NOT_FOUND', `no object ${request.params.object} in this collection`);
       }
       if (page.dateAdded.length > 0) {
@@ -244,7 +248,7 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       objects(request, reply, 'versions'),
     );
     app.post<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/objects/`, write, async (request, reply) =>
-      reply.status(202).send(await service.addObjects(ctx, request.principal!, request.params.collection, request.body)),
+      reply.status(202).send(await service.addObjects(ctx, request.actor, request.params.collection, request.body)),
     );
 
     // Delete an Object (section 5.7): every version unless match[version] names some; 200, no body.
@@ -253,12 +257,12 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       write,
       async (request, reply) => {
         checkFilters(request.query);
-        await service.deleteObject(ctx, request.principal!, request.params.collection, request.params.object, request.query['match[version]']);
+        await service.deleteObject(ctx, request.actor, request.params.collection, request.params.object, request.query['match[version]']);
         return reply.status(200).send();
       },
     );
 
-    app.get<{ Params: { status: string } }>(`/${service.API_ROOT}/status/:status/`, read, async (request) => service.getStatus(ctx, request.principal!, request.params.status));
+    app.get<{ Params: { status: string } }>(`/${service.API_ROOT}/status/:status/`, read, async (request) => service.getStatus(ctx, request.actor, request.params.status));
 
     app.get<{ Params: { collection: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/manifest/`, read, (request, reply) => objects(request, reply, 'manifest'));
   };

@@ -1,4 +1,5 @@
 /** Warning lists over HTTP: lists, their entries (JSON or one value per line), and a check of one value. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
@@ -85,7 +86,8 @@ function upload(body: EntriesBody): service.EntryUpload {
 }
 
 export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
-  return async (app) => {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
       '/api/v1/warning-lists',
       {
@@ -95,7 +97,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       async (request) => ({ warning_lists: await service.listWarningLists(ctx, request.actor) }),
     );
 
-    app.post<{ Body: Static<typeof CreateBody> }>(
+    app.post(
       '/api/v1/warning-lists',
       {
         config: { permission: 'warninglist:write' },
@@ -113,7 +115,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Querystring: { value: string; kind?: string } }>(
+    app.get(
       '/api/v1/warning-lists/check',
       {
         config: { permission: 'warninglist:read' },
@@ -125,10 +127,10 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           },
         },
       },
-      async (request) => service.checkValue(ctx, request.actor, request.query.value, request.query.kind as ObservableKind | undefined),
+      async (request) => service.checkValue(ctx, request.actor, request.query.value, request.query.kind),
     );
 
-    app.get<{ Params: Static<typeof Params>; Querystring: { limit?: number; cursor?: string; kind?: string } }>(
+    app.get(
       '/api/v1/warning-lists/:id',
       {
         config: { permission: 'warninglist:read' },
@@ -153,13 +155,13 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchBody> }>(
+    app.patch(
       '/api/v1/warning-lists/:id',
       { config: { permission: 'warninglist:write' }, schema: { summary: "Rename a warning list, change its description or scope (to or from 'alliance': node administrators only)", params: Params, body: PatchBody, response: { 200: ListSchema } } },
       async (request) => service.updateWarningList(ctx, request.actor, request.params.id, request.body),
     );
 
-    app.delete<{ Params: Static<typeof Params> }>(
+    app.delete(
       '/api/v1/warning-lists/:id',
       { config: { permission: 'warninglist:write' }, schema: { summary: 'Delete a warning list and its entries', params: Params } },
       async (request, reply) => {
@@ -169,7 +171,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
     );
 
     for (const [method, mode] of [['POST', 'add'], ['PUT', 'replace']] as const) {
-      app.route<{ Params: Static<typeof Params>; Querystring: Static<typeof EntriesQuery>; Body: EntriesBody }>({
+      app.route({
         method,
         url: '/api/v1/warning-lists/:id/entries',
         bodyLimit: ENTRIES_BODY_LIMIT,
@@ -184,16 +186,18 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           body: entriesBody,
           response: { 200: UploadResult },
         },
+        // The body schema is one per media type (content), which the type provider does not read:
+        // what was validated against one of them, or nothing (an empty body).
         handler: async (request) =>
-          service.uploadEntries(ctx, request.actor, request.params.id, upload(request.body ?? ''), {
+          service.uploadEntries(ctx, request.actor, request.params.id, upload((request.body as EntriesBody | undefined) ?? ''), {
             mode,
-            ...(request.query.kind ? { kind: request.query.kind as ObservableKind } : {}),
+            ...(request.query.kind ? { kind: request.query.kind } : {}),
             ...(request.query.strict !== undefined ? { strict: request.query.strict } : {}),
           }),
       });
     }
 
-    app.delete<{ Params: Static<typeof Params>; Querystring: { value: string; kind?: string } }>(
+    app.delete(
       '/api/v1/warning-lists/:id/entries',
       {
         config: { permission: 'warninglist:write' },
@@ -204,7 +208,7 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
           response: { 200: Type.Object({ removed: Type.Integer(), entries: Type.Integer() }) },
         },
       },
-      async (request) => service.removeEntry(ctx, request.actor, request.params.id, request.query.value, request.query.kind as ObservableKind | undefined),
+      async (request) => service.removeEntry(ctx, request.actor, request.params.id, request.query.value, request.query.kind),
     );
   };
 }
