@@ -4,6 +4,9 @@
  * layout (dist/cli/main.js, dist/modules/intel/intel.worker.js, ...), by esbuild. Types are
  * checked apart (npm run typecheck): esbuild only removes them.
  *
+ * Data files the program reads at run time (*.json under src/, such as the demo alliance's data)
+ * are copied to the same place in dist/.
+ *
  * Only files whose output changed are written, each atomically (a temporary file renamed over
  * it), so a build while nodes or tests run from dist/ never shows them a half-written module.
  *
@@ -32,6 +35,16 @@ function sources(dir = SRC, found = []) {
   return found;
 }
 
+/** Data files the program reads beside its modules (new URL('./alliance/members.json', import.meta.url)). */
+function dataFiles(dir = SRC, found = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) dataFiles(file, found);
+    else if (entry.name.endsWith('.json')) found.push(file);
+  }
+  return found;
+}
+
 function outputOf(source, out) {
   return path.join(out, path.relative(SRC, source)).replace(/\.ts$/, '.js');
 }
@@ -46,7 +59,7 @@ function mtime(file) {
 
 /** A source newer than its output (or without one), if any. */
 export function staleSource(out = DIST) {
-  for (const source of sources()) {
+  for (const source of [...sources(), ...dataFiles()]) {
     const built = mtime(outputOf(source, out));
     if (built === undefined || built < mtime(source)) return source;
   }
@@ -106,7 +119,9 @@ export async function build(out = DIST) {
   });
   let written = 0;
   for (const output of result.outputFiles) if (writeIfChanged(output.path, Buffer.from(output.contents))) written++;
-  removeStray(new Set(result.outputFiles.map((o) => o.path)), out);
+  const copies = dataFiles().map((source) => ({ path: outputOf(source, out), contents: readFileSync(source) }));
+  for (const copy of copies) if (writeIfChanged(copy.path, copy.contents)) written++;
+  removeStray(new Set([...result.outputFiles, ...copies].map((o) => o.path)), out);
   return { modules: entryPoints.length, written, ms: Math.round(performance.now() - started) };
 }
 

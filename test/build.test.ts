@@ -1,7 +1,7 @@
 /** The build (npm run build): src/ compiled into dist/, which the shieldwall command runs. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +44,20 @@ describe('the build', { timeout: 600_000 }, () => {
     assert.equal(existsSync(path.join(out, 'cli', 'removed-command.js')), false);
     const second = await run(process.execPath, [BUILD, '--out', out]);
     assert.match(second.stderr, new RegExp(`${sources.length} modules compiled, 0 files written`));
+  });
+
+  it('copies the data files the program reads beside its modules, and only those', async () => {
+    const out = path.join(dir, 'with-data');
+    mkdirSync(path.join(out, 'modules', 'demo', 'alliance'), { recursive: true });
+    writeFileSync(path.join(out, 'modules', 'demo', 'alliance', 'removed.json'), '{}\n');
+    await run(process.execPath, [BUILD, '--out', out]);
+    const data = path.join(REPO_ROOT, 'src', 'modules', 'demo', 'alliance');
+    const files = readdirSync(data).filter((name) => name.endsWith('.json'));
+    assert.ok(files.includes('members.json'), 'the demo alliance has no members.json');
+    for (const name of files) {
+      assert.deepEqual(readFileSync(path.join(out, 'modules', 'demo', 'alliance', name)), readFileSync(path.join(data, name)), name);
+    }
+    assert.equal(existsSync(path.join(out, 'modules', 'demo', 'alliance', 'removed.json')), false);
   });
 
   it('runs the log reader threads from their compiled modules', async () => {
