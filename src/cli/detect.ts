@@ -7,8 +7,9 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { MatchSummary } from '../modules/detect/detect.match.js';
 import { DEFAULT_SIGHTING_MARKING, parseSightingMarkings } from '../modules/detect/sighting-markings.js';
-import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/logformats/logformats.js';
-import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
+// The light files only: the readers are loaded when a log is read.
+import { LOG_FORMATS, type LogFormat, type ReadLogOptions } from '../modules/logformats/logformats.options.js';
+import { isObservableKind, type ObservableKind } from '../stix/observable/kinds.js';
 import type { AppContext } from '../core/context.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
 import { CliError, EXIT } from './failures.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AppContext } from '../core/context.js';
 import { principalOfUser } from '../modules/directory/directory.service.js';
-import { isObservableKind, type ObservableKind } from '../modules/detect/observable.js';
+import { isObservableKind, type ObservableKind } from '../stix/observable.js';
 import * as service from '../modules/warninglists/warninglist.service.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
 import { withLocalStore } from './local.js';

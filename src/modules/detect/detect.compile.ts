@@ -6,7 +6,7 @@
 import type { ComparisonExpression, ObjectPath, ObservationExpression, Pattern, PrimitiveLiteral } from '../../stix/pattern/index.js';
 import { parsePattern } from '../../stix/pattern/index.js';
 import { hashFormatFor, isValidHash, type HashFormat } from '../../stix/pattern/hashes.js';
-import { normalise, parseCidr, type Cidr, type ObservableKind } from './observable.js';
+import { normalise, parseCidr, type Cidr, type ObservableKind } from '../../stix/observable.js';
 
 /** Hash algorithm names as STIX writes them (hashing-algorithm-ov), read without case and hyphens. */
 const HASH_KINDS: Readonly<Record<string, ObservableKind>> = {

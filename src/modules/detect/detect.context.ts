@@ -12,7 +12,7 @@ import * as intel from '../intel/intel.service.js';
 import { compileIndicator } from './detect.compile.js';
 import type { Detection } from './detect.maintenance.js';
 import { IndexReader, shownIndicators } from './detect.reader.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 
 /** Object types an indicator's context names (STIX 2.1 section 4). */
 export const CONTEXT_TYPES: ReadonlySet<string> = new Set(['attack-pattern', 'campaign', 'infrastructure', 'intrusion-set', 'malware', 'threat-actor', 'tool', 'vulnerability']);

@@ -9,7 +9,7 @@
  * Only the index's thread writes; readers may see a key added meanwhile late, never a key
  * taken out, so no answer is ever a false "surely not" for a key present when the read began.
  */
-import { OBSERVABLE_KINDS, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
+import { OBSERVABLE_KINDS, parseIPv4, parseIPv6, type ObservableKind } from '../../stix/observable.js';
 
 const WORDS_PER_BLOCK = 16;
 /** Header words: exact kinds present (1), IPv4 prefix lengths 0..32 (2), IPv6 prefix lengths 0..128 (5). */

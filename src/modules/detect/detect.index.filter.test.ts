@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
-import { parseIPv4 } from './observable.js';
+import { parseIPv4 } from '../../stix/observable.js';
 
 function record(id: string, pattern: string): IndicatorRecord {
   return { id, pattern, specVersion: '2.1', accessKey: 1, createdByRef: null, validFrom: -Infinity, validUntil: Infinity, confidence: undefined, granular: false };

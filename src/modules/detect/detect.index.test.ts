@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compileIndicator } from './detect.compile.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
-import { parseIPv4, parseIPv6 } from './observable.js';
+import { parseIPv4, parseIPv6 } from '../../stix/observable.js';
 
 function record(id: string, pattern: string, overrides: Partial<IndicatorRecord> = {}): IndicatorRecord {
   return { id, pattern, specVersion: '2.1', accessKey: 1, createdByRef: null, validFrom: -Infinity, validUntil: Infinity, confidence: undefined, granular: false, ...overrides };

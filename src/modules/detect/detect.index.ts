@@ -16,7 +16,7 @@ import { compilePattern, parsePattern, type CompiledPattern } from '../../stix/p
 import { compileIndicator, type CompiledIndicator, type Mention } from './detect.compile.js';
 import { KeyFilter, maskInto } from './detect.filter.js';
 import { describeUnanchored, forgetUnanchored, GramCounts, type UnanchoredPattern } from './detect.unanchored.js';
-import type { Cidr, ObservableKind } from './observable.js';
+import type { Cidr, ObservableKind } from '../../stix/observable.js';
 
 /** What the index needs of one stored indicator version. */
 export interface IndicatorRecord {

@@ -9,7 +9,7 @@ import { contextOf, type ContextFilter, type RelatedObject, type SightedBy } fro
 import type { DetectIndex } from './detect.index.js';
 import type { Detection } from './detect.maintenance.js';
 import { confidenceAsSeen, IndexReader, shownIndicators, slotsOfValue, timeOfProperty, validAsSeen } from './detect.reader.js';
-import { detectKind, type ObservableKind } from './observable.js';
+import { detectKind, type ObservableKind } from '../../stix/observable.js';
 
 export const LOOKUP_MAX_VALUES = 10_000;
 

@@ -4,7 +4,7 @@ import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import type { LogError, ReadLogOptions } from '../logformats/logformats.js';
 import { readEventBatches } from './detect.read.js';
-import { isObservableKind, normalise, type ObservableKind } from './observable.js';
+import { isObservableKind, normalise, type ObservableKind } from '../../stix/observable.js';
 import { suppressorFor, type Suppression, type Suppressor } from '../warninglists/warninglist.service.js';
 import type { Detection } from './detect.maintenance.js';
 import { EventMatcher, type EventMatch } from './detect.matcher.js';

@@ -9,7 +9,7 @@ import type { KeyFilter } from './detect.filter.js';
 import { observationOf } from './detect.observation.js';
 import { slotsOfNormalised, type IndexReader } from './detect.reader.js';
 import { UnanchoredSet, type UnanchoredPatterns } from './detect.unanchored.js';
-import { normalise, type ObservableKind } from './observable.js';
+import { normalise, type ObservableKind } from '../../stix/observable.js';
 
 export interface EventMatch {
   line: number;

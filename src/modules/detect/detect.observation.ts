@@ -4,7 +4,7 @@
  */
 import type { Observation } from '../../stix/pattern/index.js';
 import type { LogEvent } from '../logformats/logformats.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 
 const SCO_OF_KIND: Partial<Record<ObservableKind, (value: string) => Record<string, unknown>>> = {
   ipv4: (value) => ({ type: 'ipv4-addr', value }),

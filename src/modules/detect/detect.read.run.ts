@@ -8,7 +8,7 @@
 import { KeyFilter, kindCode } from './detect.filter.js';
 import type { RunMessage, RunResult } from './detect.read.pool.js';
 import type { LineRunReader, LogEvent } from '../logformats/logformats.js';
-import { ipv4Address, normalise } from './observable.js';
+import { ipv4Address, normalise } from '../../stix/observable.js';
 import { UnanchoredSet } from './detect.unanchored.js';
 
 /** Unanchored pattern sets compiled in this thread, by version: the last few requests' sets. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { readerThreads, readEventBatches, runBuffersAllocated, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
-import { normalise } from './observable.js';
+import { normalise } from '../../stix/observable.js';
 import { readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from '../logformats/logformats.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 

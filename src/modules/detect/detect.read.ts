@@ -21,7 +21,7 @@ import { RunBuffers, RunCutter, type Piece } from './detect.read.cut.js';
 import { bundledWorker, ReaderPool, RUNS_PER_THREAD, runsTypeScript, type RunResult } from './detect.read.pool.js';
 import { readRun } from './detect.read.run.js';
 import type { UnanchoredPatterns } from './detect.unanchored.js';
-import { OBSERVABLE_KINDS } from './observable.js';
+import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 
 export { runBuffersAllocated } from './detect.read.cut.js';
 export { prepareReaderThreads, readerThreads, runsReadOnThreads, type FromReader, type ReaderInit, type RunMessage, type RunResult } from './detect.read.pool.js';

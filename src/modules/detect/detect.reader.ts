@@ -10,7 +10,7 @@ import type { StixObject } from '../../stix/types.js';
 import * as intel from '../intel/intel.service.js';
 import type { DetectIndex } from './detect.index.js';
 import type { Detection } from './detect.maintenance.js';
-import { normalise, parseIPv4, parseIPv6, type ObservableKind } from './observable.js';
+import { normalise, parseIPv4, parseIPv6, type ObservableKind } from '../../stix/observable.js';
 
 /**
  * What one reader may learn of the index: canRead decided once per (access set, originator)

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LOG_FORMATS } from '../logformats/logformats.js';
 import { LOOKUP_MAX_VALUES } from './detect.lookup.js';
-import { OBSERVABLE_KINDS } from './observable.js';
+import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 import { DEFAULT_SIGHTING_MARKING } from './sighting-markings.js';
 
 export const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));

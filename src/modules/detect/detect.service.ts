@@ -16,7 +16,7 @@ import type { Detection } from './detect.maintenance.js';
 import { parseColumns, type MatchRun } from './detect.match.js';
 import type { CorrelationsQuery, LookupGetQuery, LookupPostBody, MatchQuery, SightedQuery } from './detect.schema.js';
 import { parseSightingMarkings, SightingCollector } from './detect.sightings.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 
 export { Detection, recordOfRow, type DetectionStatus } from './detect.maintenance.js';
 export { confidenceAsSeen, IndexReader, shownIndicators, slotsOfValue, validAsSeen } from './detect.reader.js';

@@ -12,7 +12,7 @@ import { computeScoId } from '../../stix/sco-id.js';
 import * as intel from '../intel/intel.service.js';
 import type { EventMatch } from './detect.matcher.js';
 import { scoOfValue } from './detect.observation.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 import { DEFAULT_SIGHTING_MARKING } from './sighting-markings.js';
 
 export { DEFAULT_SIGHTING_MARKING, parseSightingMarkings } from './sighting-markings.js';

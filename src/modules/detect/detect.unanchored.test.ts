@@ -9,7 +9,7 @@ import { readEventBatches, runsReadOnThreads, type ReadBatchOptions } from './de
 import { EventMatcher, IndexReader, type EventMatch } from './detect.service.js';
 import { describeUnanchored, UnanchoredSet } from './detect.unanchored.js';
 import type { LogEvent } from '../logformats/logformats.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 
 const analyst: Principal = { kind: 'user', name: 'a', userName: 'a', roles: ['analyst'], member: { code: 'AAA', kind: 'ally', groups: ['ALLIANCE'], identityId: null }, clearance: 4 };
 

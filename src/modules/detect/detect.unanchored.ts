@@ -22,7 +22,7 @@ import { compilePattern, parsePattern, type CompiledPattern, type ComparisonExpr
 import { MAX_COMPARED_LENGTH } from '../../stix/pattern/regex.js';
 import { observationOf } from './detect.observation.js';
 import type { LogEvent } from '../logformats/logformats.js';
-import type { ObservableKind } from './observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 
 /** What the filter needs of one unanchored pattern, and its text: as the index keeps it and reader threads are sent it. */
 export interface UnanchoredPattern {

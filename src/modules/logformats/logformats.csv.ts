@@ -1,5 +1,5 @@
 /** CSV (RFC 4180): a header names the columns, or columns are named by number; quoted fields may span lines. */
-import { detectCertainKind, detectKind, type ObservableKind } from '../detect/observable.js';
+import { detectCertainKind, detectKind, type ObservableKind } from '../../stix/observable.js';
 import { isBlank, pushValue, quote, trimCell } from './logformats.fields.js';
 import { columnIndex, type EventValue, type LogEvent, type Settings } from './logformats.options.js';
 import type { EventSink, RecordReader, Report } from './logformats.reader.js';

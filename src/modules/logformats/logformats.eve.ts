@@ -1,5 +1,5 @@
 /** Suricata EVE JSON: flow endpoints and the protocol sections, by a field map. */
-import type { ObservableKind } from '../detect/observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 import { applyRules, composeUrl, indexRules, isRecord, type Resolver } from './logformats.fields.js';
 import type { Extract } from './logformats.reader.js';
 

@@ -3,7 +3,7 @@
  * resolvers that type a field's value (an address, a host, a hash by its length, ...) and the
  * rules that find mapped fields in a parsed JSON record.
  */
-import { hashKindOf, ipKindOf, parseIPv6, type ObservableKind } from '../detect/observable.js';
+import { hashKindOf, ipKindOf, parseIPv6, type ObservableKind } from '../../stix/observable.js';
 import type { EventValue } from './logformats.options.js';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

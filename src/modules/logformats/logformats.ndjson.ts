@@ -2,7 +2,7 @@
  * NDJSON: one JSON object per line. Elastic Common Schema paths and common flat names are read
  * by their kind (the field map); every other string only when its kind is certain.
  */
-import { detectCertainKind, type ObservableKind } from '../detect/observable.js';
+import { detectCertainKind, type ObservableKind } from '../../stix/observable.js';
 import { isRecord, pushValue, type Resolver } from './logformats.fields.js';
 import type { EventValue } from './logformats.options.js';
 import type { Extract } from './logformats.reader.js';

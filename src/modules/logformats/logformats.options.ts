@@ -2,7 +2,7 @@
  * What a log reader is asked for and what it gives: the formats, the events with their values
  * (typed by kind, kept as found), the errors, and the reading options, checked once at the call.
  */
-import { isObservableKind, OBSERVABLE_KINDS, type ObservableKind } from '../detect/observable.js';
+import { isObservableKind, OBSERVABLE_KINDS, type ObservableKind } from '../../stix/observable/kinds.js';
 
 export const LOG_FORMATS = ['ndjson', 'csv', 'zeek', 'eve', 'lines'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];

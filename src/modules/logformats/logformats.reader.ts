@@ -3,7 +3,7 @@
  * plain lines (one value each) and JSON lines (one object each, its values found by a format's
  * extractor: see logformats.ndjson.ts, logformats.eve.ts, logformats.zeek.ts).
  */
-import { detectKind } from '../detect/observable.js';
+import { detectKind } from '../../stix/observable.js';
 import { isBlank, isRecord, quote, trimCell } from './logformats.fields.js';
 import type { EventValue, LogEvent } from './logformats.options.js';
 

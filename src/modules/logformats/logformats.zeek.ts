@@ -2,7 +2,7 @@
  * Zeek logs, TSV (with their '#' header lines) or JSON: one field map across conn, dns, http,
  * files, ssl, x509, notice, smtp and dhcp logs.
  */
-import type { ObservableKind } from '../detect/observable.js';
+import type { ObservableKind } from '../../stix/observable.js';
 import { applyRules, composeUrl, indexRules, isBlank, isHexDigit, pushValue, type Resolver } from './logformats.fields.js';
 import type { EventValue } from './logformats.options.js';
 import type { EventSink, Extract, RecordReader, Report } from './logformats.reader.js';

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
-import { OBSERVABLE_KINDS, type ObservableKind } from '../detect/observable.js';
+import { OBSERVABLE_KINDS, type ObservableKind } from '../../stix/observable.js';
 import * as service from './warninglist.service.js';
 import { ENTRY_MAX_LENGTH } from './warninglist.suppress.js';
 

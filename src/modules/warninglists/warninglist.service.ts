@@ -13,7 +13,7 @@ import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { listMembers } from '../directory/directory.service.js';
-import { detectKind, normalise, type ObservableKind } from '../detect/observable.js';
+import { detectKind, normalise, type ObservableKind } from '../../stix/observable.js';
 import * as repo from './warninglist.repo.js';
 import { CombinedSuppressor, NO_SUPPRESSION, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
 

@@ -5,7 +5,7 @@
  * compared in place (so a URL's host is checked without slicing it out), and address ranges one
  * integer table per prefix length, longest first.
  */
-import { detectKind, normalise, parseCidr, type ObservableKind } from '../detect/observable.js';
+import { detectKind, normalise, parseCidr, type ObservableKind } from '../../stix/observable.js';
 
 /** Why a value was not reported: the list and the entry that covered it. */
 export interface Suppression {

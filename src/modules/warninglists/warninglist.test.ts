@@ -11,7 +11,7 @@ import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
-import { normalise, type ObservableKind } from '../detect/observable.js';
+import { normalise, type ObservableKind } from '../../stix/observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
