@@ -1,0 +1,120 @@
+/** API tokens: issued, listed, revoked, and the node's bootstrap token. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Principal } from '../../policy/principal.js';
+import { canAdminister, credentialDecision } from '../../policy/rule.js';
+import { audited } from './directory.changes.js';
+import * as repo from './directory.repo.js';
+import { pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
+import { createUser, presentUser } from './directory.users.js';
+
+/** Tokens carry 256 random bits, so one SHA-256 is a sound hash at rest (no stretching needed). */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface CreatedToken {
+  /** issued: the token works now; pending: once its credential request is approved. */
+  status: 'issued' | 'pending';
+  id: number;
+  name: string;
+  user: string;
+  /** Shown once; only its hash is stored. */
+  token: string;
+  /** The request a second person approves (pending only). */
+  request?: CredentialRequest;
+  /** What to do next (pending only). */
+  message?: string;
+}
+
+
+/** The user behind the bootstrap token: administers the node, reads no intelligence. */
+export const BOOTSTRAP_USER = 'admin';
+
+
+/**
+ * Issues an API token for a user when the actor may act as that user by itself
+ * (policy credentialDecision); when a node administrator needs a second person, the token is
+ * made and shown now but works only once its credential request is approved.
+ */
+export async function createToken(
+  ctx: AppContext,
+  actor: Principal,
+  input: { name: string; user: string; expiresAt?: string | null; value?: string },
+): Promise<CreatedToken> {
+  const user = await repo.findUser(ctx.store.db, input.user);
+  if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
+  const decision = credentialDecision(actor, presentUser(user), (role) => ctx.permissions.of(role));
+  if (decision.outcome === 'refuse') return refuseCredential(ctx, actor, 'token', user.name, decision.reason);
+  const token = input.value ?? `sw_${randomBytes(32).toString('base64url')}`;
+  const row = {
+    name: input.name,
+    token_hash: hashToken(token),
+    role: 'user',
+    member_code: user.member_code,
+    user_name: user.name,
+    created_at: ctx.clock.now().toISOString(),
+    expires_at: input.expiresAt ?? null,
+    revoked_at: null,
+    last_used_at: null,
+  };
+  if (decision.outcome === 'second-person') {
+    // The token is stored now, and refused until a second person approves its request.
+    const request = await requestCredential(ctx, actor, decision.reason, { kind: 'token', user_name: user.name, token_name: input.name, token_expires_at: input.expiresAt ?? null, password_hash: null }, async (db, requestId) => {
+      const tokenId = await repo.insertToken(db, { ...row, awaiting_request: requestId });
+      await repo.setRequestToken(db, requestId, tokenId);
+      return tokenId;
+    });
+    return { status: 'pending', id: request.tokenId!, name: input.name, user: user.name, token, request, message: pendingMessage(request, 'this token works') };
+  }
+  const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, member: user.member_code, expires_at: input.expiresAt ?? null } };
+  const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, row));
+  return { status: 'issued', id, name: input.name, user: user.name, token };
+}
+
+/** Creates the configured bootstrap token (and its node-admin user) unless it exists already. */
+export async function ensureBootstrapToken(ctx: AppContext, value: string): Promise<boolean> {
+  if (await repo.findTokenByHash(ctx.store.db, hashToken(value))) return false;
+  const system: Principal = { kind: 'system', name: 'system', userName: null, roles: ['node-admin'], member: null, clearance: Number.MAX_SAFE_INTEGER };
+  if (!(await repo.findUser(ctx.store.db, BOOTSTRAP_USER))) await createUser(ctx, system, { name: BOOTSTRAP_USER, member: null, clearance: 0, roles: ['node-admin'] });
+  await createToken(ctx, system, { name: 'bootstrap', user: BOOTSTRAP_USER, value });
+  return true;
+}
+
+export interface TokenInfo {
+  id: number;
+  name: string;
+  user: string | null;
+  memberCode: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  /** The credential request it waits for; it works only once that is approved. */
+  awaitingRequest: number | null;
+}
+
+export async function listTokens(ctx: AppContext, actor: Principal): Promise<TokenInfo[]> {
+  const rows = (await repo.listTokens(ctx.store.db)).filter((t) => canAdminister(actor, t.member_code));
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    user: t.user_name,
+    memberCode: t.member_code,
+    createdAt: t.created_at,
+    expiresAt: t.expires_at,
+    revokedAt: t.revoked_at,
+    lastUsedAt: t.last_used_at,
+    awaitingRequest: t.awaiting_request === null ? null : Number(t.awaiting_request),
+  }));
+}
+
+export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {
+  const token = (await repo.listTokens(ctx.store.db)).find((t) => t.id === id);
+  if (token && !canAdminister(actor, token.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer token ${id}`);
+  await audited(ctx, actor, { action: 'directory.token.revoke', subject: String(id) }, async (db) => {
+    // Thrown inside the transaction: nothing is recorded for a token that was not revoked.
+    if ((await repo.revokeToken(db, id, ctx.clock.now().toISOString())) === 0) throw shieldwallError('NOT_FOUND', `no active token with id ${id}`);
+  });
+}
