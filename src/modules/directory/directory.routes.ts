@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
-import type { MemberKind, Role } from '../../policy/principal.js';
 import {
   CreatedTokenSchema,
   CredentialRequestParams,
@@ -56,7 +55,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
         const member = await service.createMember(ctx, request.actor, {
           code: b.code,
           name: b.name,
-          kind: b.kind as MemberKind,
+          kind: b.kind,
           country: b.country ?? null,
           identityId: b.identity_id ?? null,
           ...(b.contacts ? { contacts: b.contacts } : {}),
@@ -75,7 +74,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
         const b = request.body;
         return service.updateMember(ctx, request.actor, request.params.code, {
           ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.kind !== undefined ? { kind: b.kind as MemberKind } : {}),
+          ...(b.kind !== undefined ? { kind: b.kind } : {}),
           ...(b.country !== undefined ? { country: b.country } : {}),
           ...(b.identity_id !== undefined ? { identityId: b.identity_id } : {}),
           ...(b.contacts !== undefined ? { contacts: b.contacts } : {}),
@@ -93,7 +92,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
         const b = request.body;
         return service.saveMember(ctx, request.actor, request.params.code, {
           name: b.name,
-          kind: b.kind as MemberKind,
+          kind: b.kind,
           ...(b.country !== undefined ? { country: b.country } : {}),
           ...(b.identity_id !== undefined ? { identityId: b.identity_id } : {}),
           ...(b.contacts ? { contacts: b.contacts } : {}),
@@ -175,7 +174,7 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       { config: { permission: 'directory:write' }, schema: { summary: 'Create a user of a member the caller administers', body: UserBody, response: { 201: UserSchema } } },
       async (request, reply) => {
         const b = request.body;
-        const user = await service.createUser(ctx, request.actor, { name: b.name, member: b.member, clearance: b.clearance, roles: b.roles as Role[], ...(b.password !== undefined ? { password: b.password } : {}) });
+        const user = await service.createUser(ctx, request.actor, { name: b.name, member: b.member, clearance: b.clearance, roles: b.roles, ...(b.password !== undefined ? { password: b.password } : {}) });
         return reply.status(201).send(user);
       },
     );

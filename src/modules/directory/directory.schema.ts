@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MEMBER_KINDS, ROLES } from '../../policy/principal.js';
+import { literalUnion } from '../../core/schema.js';
 
-const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const ContactSchema = Type.Object(
   {

@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import type { Role } from '../../policy/principal.js';
 import * as directory from '../directory/directory.service.js';
 import { PeerBody, PeerPatchBody, PeerSchema, PeerStatusSchema, ProvenanceSchema, SyncResultSchema } from './federation.schema.js';
 import * as service from './federation.service.js';
@@ -88,14 +87,14 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
           name: b.name,
           members: b.members,
           clearance: b.clearance,
-          roles: b.roles as Role[],
+          roles: b.roles,
           ...(b.certificate_cn !== undefined ? { certificateCn: b.certificate_cn } : {}),
           ...(b.url !== undefined ? { url: b.url } : {}),
           ...(b.pull_collection !== undefined ? { pullCollection: b.pull_collection } : {}),
           ...(b.push_collection !== undefined ? { pushCollection: b.push_collection } : {}),
-          ...(b.direction !== undefined ? { direction: b.direction as directory.PeerDirection } : {}),
+          ...(b.direction !== undefined ? { direction: b.direction } : {}),
           ...(b.interval_s !== undefined ? { intervalSeconds: b.interval_s } : {}),
-          ...(b.auth !== undefined ? { auth: b.auth as directory.PeerAuth } : {}),
+          ...(b.auth !== undefined ? { auth: b.auth } : {}),
           ...(b.username !== undefined ? { username: b.username } : {}),
           ...(b.secret !== undefined ? { secret: b.secret } : {}),
           ...(b.ca_file !== undefined ? { caFile: b.ca_file } : {}),
@@ -117,14 +116,14 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
         const peer = await service.updatePeer(ctx, request.actor, request.params.name, {
           ...(b.members !== undefined ? { members: b.members } : {}),
           ...(b.clearance !== undefined ? { clearance: b.clearance } : {}),
-          ...(b.roles !== undefined ? { roles: b.roles as Role[] } : {}),
+          ...(b.roles !== undefined ? { roles: b.roles } : {}),
           ...(b.certificate_cn !== undefined ? { certificateCn: b.certificate_cn } : {}),
           ...(b.url !== undefined ? { url: b.url } : {}),
           ...(b.pull_collection !== undefined ? { pullCollection: b.pull_collection } : {}),
           ...(b.push_collection !== undefined ? { pushCollection: b.push_collection } : {}),
-          ...(b.direction !== undefined ? { direction: b.direction as directory.PeerDirection } : {}),
+          ...(b.direction !== undefined ? { direction: b.direction } : {}),
           ...(b.interval_s !== undefined ? { intervalSeconds: b.interval_s } : {}),
-          ...(b.auth !== undefined ? { auth: b.auth as directory.PeerAuth } : {}),
+          ...(b.auth !== undefined ? { auth: b.auth } : {}),
           ...(b.username !== undefined ? { username: b.username } : {}),
           ...(b.secret !== undefined ? { secret: b.secret } : {}),
           ...(b.ca_file !== undefined ? { caFile: b.ca_file } : {}),

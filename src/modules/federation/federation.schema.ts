@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_PAGE_TIMEOUT_S, PEER_AUTH, PEER_DIRECTIONS } from '../directory/directory.service.js';
 import { ROLES } from '../../policy/principal.js';
+import { literalUnion } from '../../core/schema.js';
 
-const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const MemberCode = Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' });
 
