@@ -1,0 +1,81 @@
+/** The access sets of the store (distinct marking columns), cached per store, and those a reader may read. */
+import type { AppContext } from '../../core/context.js';
+import type { Principal } from '../../policy/principal.js';
+import { accessOfColumns, canRead, type ObjectAccess } from '../../policy/rule.js';
+import * as repo from './intel.repo.js';
+
+export interface AccessSet {
+  readonly key: number;
+  readonly access: ObjectAccess;
+}
+
+/** The access sets read so far from one store: they only ever grow, and a set never changes once made. */
+interface AccessSetCache {
+  /** Replaced, never changed: a caller keeps the snapshot it was given. */
+  sets: readonly AccessSet[];
+  read: boolean;
+  /** Objects were stored since the last read, possibly under new sets. */
+  stale: boolean;
+}
+
+const accessSetCaches = new WeakMap<object, AccessSetCache>();
+/** Contexts whose event bus marks the cache of their store stale. */
+const followedBuses = new WeakSet<object>();
+
+function accessSetCache(ctx: AppContext): AccessSetCache {
+  let cache = accessSetCaches.get(ctx.store);
+  if (!cache) accessSetCaches.set(ctx.store, (cache = { sets: Object.freeze([]), read: false, stale: false }));
+  if (!followedBuses.has(ctx.bus)) {
+    followedBuses.add(ctx.bus);
+    const marked = cache;
+    // Published after the commit, and before the detection index applies the new versions.
+    ctx.bus.subscribe('intel.added', () => (marked.stale = true));
+  }
+  return cache;
+}
+
+async function readAccessSets(ctx: AppContext, cache: AccessSetCache): Promise<readonly AccessSet[]> {
+  // Cleared before the query: objects stored while it runs mark the cache stale again.
+  cache.stale = false;
+  const lastKey = (sets: readonly AccessSet[]) => (sets.length > 0 ? sets[sets.length - 1]!.key : 0);
+  const newer = await repo.listAccessSets(ctx.store, lastKey(cache.sets));
+  cache.read = true;
+  // Another read may have added some of these meanwhile.
+  const added = newer.filter((set) => set.key > lastKey(cache.sets));
+  if (added.length > 0) cache.sets = Object.freeze([...cache.sets, ...added.map((set) => ({ key: set.key, access: accessOfColumns({ ...set, created_by_ref: null }) }))]);
+  return cache.sets;
+}
+
+/** Every access set of the store with its markings (one query for those made since the last call). */
+export async function accessSets(ctx: AppContext): Promise<readonly AccessSet[]> {
+  return readAccessSets(ctx, accessSetCache(ctx));
+}
+
+/**
+ * The access sets as last read, for readers of the node's in-memory indexes on every lookup:
+ * the store is asked again only once this process stored objects since (event intel.added), or
+ * a reader met a set it did not know (see accessSetUnknown), not on every call.
+ */
+export async function knownAccessSets(ctx: AppContext): Promise<readonly AccessSet[]> {
+  const cache = accessSetCache(ctx);
+  return cache.read && !cache.stale ? cache.sets : readAccessSets(ctx, cache);
+}
+
+/**
+ * A reader met an access set key newer than those read: an object another process stored, that
+ * an index read from the store. The reader counts it unreadable (it knows nothing of its
+ * markings); the next call of knownAccessSets reads the new sets.
+ */
+export function accessSetUnknown(ctx: AppContext, key: number): void {
+  const cache = accessSetCache(ctx);
+  const sets = cache.sets;
+  if (sets.length === 0 || key > sets[sets.length - 1]!.key) cache.stale = true;
+}
+
+/** The access sets the actor may read (the policy decides on each set), and how many there are. */
+export async function readableAccessKeys(ctx: AppContext, actor: Principal, within?: (access: ObjectAccess) => boolean): Promise<{ keys: number[]; total: number }> {
+  const sets = await accessSets(ctx);
+  const keys: number[] = [];
+  for (const set of sets) if (canRead(actor, set.access) && (!within || within(set.access))) keys.push(set.key);
+  return { keys, total: sets.length };
+}

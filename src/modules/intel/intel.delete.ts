@@ -1,0 +1,44 @@
+/** Deletion of object versions (TAXII Delete an Object). */
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Principal } from '../../policy/principal.js';
+import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
+import type { StixObject } from '../../stix/types.js';
+import * as audit from '../audit/audit.service.js';
+import type { ListInput } from './intel.pages.js';
+import { STIX_ID } from './intel.read.js';
+import * as repo from './intel.repo.js';
+import { versionKey } from './intel.rows.js';
+
+/**
+ * Deletes versions of an object (TAXII Delete an Object): all of them, or those whose versions
+ * match. Versions the actor may not read are left alone and not mentioned; if it may read some
+ * but delete none, the answer is 403, if it may read none, 404.
+ */
+export async function deleteObject(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  versions: ListInput['versions'] = { all: true },
+  within?: ListInput['within'],
+): Promise<number> {
+  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
+  const stored = await repo.findVersions(ctx.store, id);
+  const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)) && (!within || within(accessOfColumns(row))));
+  const selected = readable.filter((row, i) => {
+    if (versions.all) return true;
+    const object = JSON.parse(row.body) as StixObject;
+    const version = versionKey(typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined);
+    const newest = i === readable.length - 1;
+    return (versions.last === true && newest) || (versions.first === true && i === 0) || (versions.exact ?? []).some((t) => versionKey(t) === version);
+  });
+  if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
+  if (!selected.every((row) => canDelete(actor, accessOfColumns(row), { createdByRef: row.created_by_ref, originMember: row.origin_member, submitter: row.submitter }))) {
+    throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
+  }
+  await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>
+    audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
+  );
+  ctx.bus.publish('intel.deleted', { id, type: id.slice(0, id.indexOf('--')) });
+  return selected.length;
+}

@@ -1,0 +1,305 @@
+/** The ingest pipeline: stream -> parse -> validate -> markings -> batched transactional writes -> outcomes. */
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../../core/context.js';
+import type { WriteTx } from '../../db/database.js';
+import {
+  handlingOfMarkingDefinition, markingColumns, type HandlingMarking, type MarkingDefaults,
+} from '../../policy/markings.js';
+import type { Principal } from '../../policy/principal.js';
+import { submitterOf } from '../../policy/rule.js';
+import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
+import type { StixObject } from '../../stix/types.js';
+import * as audit from '../audit/audit.service.js';
+import * as directory from '../directory/directory.service.js';
+import { DENIAL_PATHS, decideRows } from './intel.decide.js';
+import { prepareInWorker, warmWorker, type ParallelState } from './intel.parallel.js';
+import {
+  StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject,
+} from './intel.prepare.js';
+import * as repo from './intel.repo.js';
+import {
+  ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
+} from './intel.rows.js';
+
+export interface IngestProgress {
+  objects: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  bytes: number;
+}
+
+export interface IngestSummary extends IngestProgress {
+  format: StreamHeader['format'] | 'objects';
+  specVersion: string | undefined;
+  upgraded: number;
+  seconds: number;
+  objectsPerSecond: number;
+  /** Problems with the stream itself (truncation, not STIX at all), as opposed to one object. */
+  streamErrors: string[];
+}
+
+/** An object version a batch stored, or found stored already. */
+export interface StoredVersionRef {
+  id: string;
+  /** Its version key (see versionKey). */
+  version: string;
+}
+
+export interface IngestOptions {
+  onOutcome?: (outcome: ObjectOutcome) => void;
+  onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Runs inside each batch's write transaction with the versions it stored or found stored
+   * already (not those refused), so that what the caller records of their arrival commits with
+   * them, or not at all.
+   */
+  inTransaction?: (tx: WriteTx, versions: readonly StoredVersionRef[]) => Promise<void>;
+  batchSize?: number;
+}
+
+/** Objects prepared on this thread between two turns of the event loop (see prepareHere). */
+const PREPARED_PER_TURN = 256;
+/**
+ * A batch is written once it holds the batch size; a stream's first batch once it holds this
+ * many if no batch of another stream is being written to the store: the writer starts as soon
+ * as there is work for it rather than after a full batch. Later batches stay full: on SQLite each
+ * commit writes out every index page its rows touched (keys of the id index land anywhere), so
+ * that small batches cost more bytes per object the larger the store.
+ */
+const EAGER_BATCH = 2000;
+/** Batches being written, by store. */
+const writesInProgress = new WeakMap<object, number>();
+
+/** Handling markings known to the node, by marking-definition id; loaded once per store. */
+const handlingCache = new WeakMap<object, Map<string, HandlingMarking>>();
+
+export async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarking>> {
+  let table = handlingCache.get(ctx.store);
+  if (!table) {
+    table = new Map();
+    for (const body of await repo.currentMarkingDefinitions(ctx.store)) {
+      const definition = JSON.parse(body) as StixObject;
+      table.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
+    }
+    handlingCache.set(ctx.store, table);
+  }
+  return table;
+}
+
+/** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */
+function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
+  const ids = new Array<string>(written.length);
+  for (let i = 0; i < written.length; i++) ids[i] = written[i]![ROW_ID];
+  const digest = createHash('sha256').update(ids.join('\n'));
+  return {
+    action: 'intel.ingest',
+    subject: `${written.length} object versions`,
+    detail: { versions: written.length, first_seq: written[0]![ROW_SEQ], last_seq: written[written.length - 1]![ROW_SEQ], ids_sha256: digest.digest('hex') },
+  };
+}
+
+export function markingDefaults(ctx: AppContext): MarkingDefaults {
+  return { releasability: ctx.config.defaultReleasability };
+}
+
+function microsNow(ctx: AppContext): number {
+  return ctx.clock.now().getTime() * 1000;
+}
+
+/**
+ * The one ingest pipeline behind the CLI, the REST API, the demo seeding and (later) TAXII and
+ * federation: prepared objects (parsed, validated, with rows) are written in batches, one batch
+ * writing while the next is prepared. An object is reported accepted once its batch committed.
+ */
+async function runPipeline(
+  ctx: AppContext,
+  actor: Principal,
+  prepared: AsyncIterable<Prepared[]>,
+  header: () => StreamHeader | undefined,
+  bytesRead: () => number,
+  options: IngestOptions,
+): Promise<IngestSummary> {
+  const started = process.hrtime.bigint();
+  const batchSize = options.batchSize ?? ctx.config.ingestBatchSize;
+  const progress: IngestProgress = { objects: 0, accepted: 0, duplicate: 0, rejected: 0, bytes: 0 };
+  const streamErrors: string[] = [];
+  let upgraded = 0;
+  let batch: PreparedObject[] = [];
+  let inFlight: Promise<void> | undefined;
+
+  const report = (outcome: ObjectOutcome) => {
+    progress[outcome.status]++;
+    progress.objects++;
+    options.onOutcome?.(outcome);
+  };
+
+  const identityOwners = await directory.memberIdentities(ctx);
+  const table = await handlingTable(ctx);
+  const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx));
+  const submitter = submitterOf(actor);
+  // Definitions of this stream the store refused: objects prepared against them are recomputed.
+  const refusedDefinitions = new Set<string>();
+
+  const flush = async (pending: PreparedObject[]) => {
+    const rows: NewVersion[] = [];
+    const owners: PreparedObject[] = [];
+    for (const p of pending) {
+      if (!p.row) continue;
+      p.row[ROW_ORIGIN_MEMBER] = identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null;
+      p.row[ROW_SUBMITTER] = submitter;
+      rows.push(p.row);
+      owners.push(p);
+    }
+    const unresolved = new Map<NewVersion, string[]>();
+    const defined: string[] = [];
+    const addedToTable: string[] = [];
+    const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => {
+      if (written.length > 0) await audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]);
+      if (options.inTransaction) {
+        const versions: StoredVersionRef[] = [];
+        for (const row of written) versions.push({ id: row[ROW_ID], version: row[ROW_VERSION] });
+        for (const row of held) versions.push({ id: row[ROW_ID], version: row[ROW_VERSION] });
+        await options.inTransaction(tx, versions);
+      }
+    };
+    const decide: repo.DecideRows = (tx, batch, stored) =>
+      decideRows(ctx, actor, tx, batch, stored, { table, identityOwners, refusedDefinitions, unresolved, defined, addedToTable, recompute });
+    let result: repo.InsertResult;
+    try {
+      result = rows.length > 0
+        ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
+        : { seqs: [], refused: new Map() };
+    } catch (error) {
+      // Nothing of the batch was stored: neither are its definitions.
+      for (const id of addedToTable) table.delete(id);
+      throw error;
+    }
+    const { seqs, refused } = result;
+    for (let r = 0; r < owners.length; r++) {
+      const p = owners[r]!;
+      const denial = refused.get(r);
+      if (denial) {
+        p.outcome.status = 'rejected';
+        p.outcome.errors = [{ path: DENIAL_PATHS[denial.rule] ?? '$', rule: denial.rule, message: denial.message }];
+        p.row = undefined;
+      }
+    }
+    const added: Array<{ id: string; type: string; seq: number }> = [];
+    for (let r = 0; r < owners.length; r++) {
+      const p = owners[r]!;
+      if (!p.row) continue;
+      p.outcome.version = p.row[ROW_VERSION];
+      const seq = seqs[r];
+      if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
+      else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });
+    }
+    for (const p of pending) report(p.outcome);
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const p of pending) counts[p.outcome.status]++;
+    for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
+    progress.bytes = bytesRead();
+    options.onProgress?.({ ...progress });
+    if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
+  };
+
+  let eager = Math.min(batchSize, EAGER_BATCH);
+  const write = (pending: PreparedObject[]) => {
+    writesInProgress.set(ctx.store, (writesInProgress.get(ctx.store) ?? 0) + 1);
+    return flush(pending).finally(() => writesInProgress.set(ctx.store, writesInProgress.get(ctx.store)! - 1));
+  };
+  for await (const items of prepared) {
+    for (const item of items) {
+      if ('streamError' in item) {
+        streamErrors.push(item.streamError);
+        continue;
+      }
+      if (item.outcome.upgraded) upgraded++;
+      batch.push(item);
+    }
+    if (batch.length >= batchSize || (!writesInProgress.get(ctx.store) && batch.length >= eager)) {
+      const full = batch;
+      batch = [];
+      if (inFlight) await inFlight;
+      eager = batchSize;
+      inFlight = write(full);
+      // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
+      inFlight.catch(() => undefined);
+    }
+  }
+  if (inFlight) await inFlight;
+  if (batch.length > 0) await write(batch);
+  progress.bytes = bytesRead();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    ...progress,
+    format: header()?.format ?? 'objects',
+    specVersion: header()?.specVersion,
+    upgraded,
+    seconds,
+    objectsPerSecond: seconds > 0 ? progress.objects / seconds : progress.objects,
+    streamErrors,
+  };
+}
+
+/**
+ * Prepares the entries on this thread, PREPARED_PER_TURN at a time with a turn of the event loop
+ * between: entries cut from a chunk already read arrive as microtasks only, and the turn lets the
+ * database's replies for the batch being written come in.
+ */
+async function* prepareHere(
+  entries: AsyncIterable<PipelineEntry>,
+  header: () => StreamHeader | undefined,
+  handling: Map<string, HandlingMarking>,
+  maxObjectBytes: number,
+  defaults: MarkingDefaults,
+  maxDepth: number,
+): AsyncGenerator<Prepared[]> {
+  const preparer = new StreamPreparer(handling, maxObjectBytes, defaults, maxDepth);
+  let items: Prepared[] = [];
+  for await (const entry of entries) {
+    items.push(preparer.prepare(entry, header()));
+    if (items.length === PREPARED_PER_TURN) {
+      yield items;
+      items = [];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  if (items.length > 0) yield items;
+}
+
+/**
+ * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
+ * parsing and validation run in a worker thread while this thread writes (for large inputs).
+ */
+export async function ingestStream(
+  ctx: AppContext,
+  actor: Principal,
+  chunks: AsyncIterable<Uint8Array>,
+  options: IngestOptions & { parallel?: boolean } = {},
+): Promise<IngestSummary> {
+  // The worker starts while the node's markings are read.
+  if (options.parallel) warmWorker();
+  const handling = await handlingTable(ctx);
+  const maxObjectBytes = ctx.config.maxObjectBytes;
+  if (options.parallel) {
+    const state: ParallelState = { header: undefined, bytesRead: 0 };
+    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, ctx.config.maxObjectDepth), () => state.header, () => state.bytesRead, options);
+  }
+  const reader = new StixStreamReader({ maxObjectBytes, maxDepth: ctx.config.maxObjectDepth });
+  const header = () => reader.header;
+  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), header, () => reader.bytesRead, options);
+}
+
+/** Inputs at least this large are worth a worker thread's start-up. */
+export const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+/** Ingests objects already in memory (demo seeding, federation). */
+export async function ingestObjects(ctx: AppContext, actor: Principal, objects: Iterable<unknown> | AsyncIterable<unknown>, options: IngestOptions = {}): Promise<IngestSummary> {
+  async function* entries(): AsyncGenerator<PipelineEntry> {
+    let index = 0;
+    for await (const value of objects) yield { kind: 'value', index: index++, value };
+  }
+  const handling = await handlingTable(ctx);
+  return runPipeline(ctx, actor, prepareHere(entries(), () => undefined, handling, ctx.config.maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), () => undefined, () => 0, options);
+}

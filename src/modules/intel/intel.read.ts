@@ -1,0 +1,174 @@
+/** Reads of the object store: one object, its versions, what is about objects, rows by sequence; each as the reader may see it. */
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Principal } from '../../policy/principal.js';
+import { accessOfColumns, canRead, canReadVersion, redact } from '../../policy/rule.js';
+import type { StixObject } from '../../stix/types.js';
+import { validateObject } from '../../stix/validate.js';
+import * as audit from '../audit/audit.service.js';
+import { handlingTable, markingDefaults } from './intel.ingest.js';
+import * as repo from './intel.repo.js';
+
+export const STIX_ID = /^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function parseBody(body: string): StixObject {
+  return JSON.parse(body) as StixObject;
+}
+
+/** Redaction keeps objects valid STIX: what would not be is withheld (see policy redact). */
+const isValidStix = (object: StixObject): boolean => validateObject(object).ok;
+
+/**
+ * Whether a stored body may hold granular markings. Bodies are stored canonical (see
+ * intel.prepare), so the key is found as written; a body with a \u escape (stored before that)
+ * is parsed to be sure.
+ */
+function mayHaveGranularMarkings(body: string): boolean {
+  return body.includes('"granular_markings"') || body.includes('\\u');
+}
+
+interface Visible {
+  /** The object as the actor may see it; undefined when only the text was asked for and it is the stored body. */
+  object: StixObject | undefined;
+  /** Its JSON text, when asked for. */
+  text: string | undefined;
+  /** Granular markings removed something (the object is then given). */
+  redacted: boolean;
+}
+
+/**
+ * The row as the actor may see it, or undefined: need-to-know (canRead) on the stored marking
+ * columns, then redaction of granular markings (which may withhold the object). Every read of
+ * an object body goes through here. `asText`: the JSON text is wanted, and the body is passed on
+ * as stored unless a granular marking may hide a part of it (saves parsing and serialising
+ * every object of a page that is passed on as it is: TAXII, export).
+ */
+export async function visibleRow(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited: string[] | undefined, asText: boolean): Promise<Visible | undefined> {
+  const access = accessOfColumns(row);
+  if (!canRead(actor, access)) return undefined;
+  const audit = audited !== undefined && access.classification >= ctx.config.auditReadLevel;
+  if (asText && !audit && !mayHaveGranularMarkings(row.body)) return { object: undefined, text: row.body, redacted: false };
+  const parsed = parseBody(row.body);
+  const object = redact(actor, parsed, await handlingTable(ctx), markingDefaults(ctx), isValidStix);
+  if (!object) return undefined;
+  if (audit) audited.push(object.id);
+  const redacted = object !== parsed;
+  return { object, text: asText ? (redacted ? JSON.stringify(object) : row.body) : undefined, redacted };
+}
+
+/** The object as the actor may see it, or undefined (see visibleRow). */
+async function visible(ctx: AppContext, actor: Principal, row: repo.StoredVersion, audited?: string[]): Promise<StixObject | undefined> {
+  return (await visibleRow(ctx, actor, row, audited, false))?.object;
+}
+
+/**
+ * Puts a refused read on record without a write of its own: counted with the reader's other
+ * refusals and written once per interval, so that a denied read costs what an absent id costs
+ * (and a flood of probes no write each).
+ */
+function deniedRead(ctx: AppContext, actor: Principal, id: string, detail?: Record<string, unknown>): void {
+  audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'intel.read.denied', subject: id, ...(detail ? { detail } : {}) });
+}
+
+/** Records the reads of highly classified objects one request made (one audit entry). */
+export async function auditReads(ctx: AppContext, actor: Principal, ids: string[], how: string): Promise<void> {
+  if (ids.length > 0) await audit.record(ctx, actor, [{ action: 'intel.read', subject: how, detail: { ids: [...new Set(ids)] } }]);
+}
+
+export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
+  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
+  const found = await repo.findCurrent(ctx.store, id);
+  const reads: string[] = [];
+  let object: StixObject | undefined;
+  // An observable may be held in copies under different markings: the first one the actor may read.
+  for (let i = 0; i < found.length && !object; i++) object = await visible(ctx, actor, found[i]!, reads);
+  // An object the actor may not read is answered exactly like one that does not exist, and as
+  // fast: the attempt is put on record without the answer waiting for it.
+  if (found.length > 0 && !object) deniedRead(ctx, actor, id);
+  if (!object) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  await auditReads(ctx, actor, reads, `object ${id}`);
+  return object;
+}
+
+export async function getVersions(ctx: AppContext, actor: Principal, id: string): Promise<StixObject[]> {
+  if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
+  const out: StixObject[] = [];
+  const reads: string[] = [];
+  const versions = await repo.findVersions(ctx.store, id);
+  const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
+  for (const version of versions) {
+    if (!canReadVersion(actor, accessOfColumns(version), current)) continue;
+    const object = await visible(ctx, actor, version, reads);
+    if (object) out.push(object);
+  }
+  if (out.length < versions.length) deniedRead(ctx, actor, id, { versions: versions.length - out.length });
+  if (out.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  await auditReads(ctx, actor, reads, `versions of ${id}`);
+  return out;
+}
+
+/** Most relationships or sightings read about a set of objects in one call. */
+export const ABOUT_LIMIT = 20_000;
+
+/**
+ * The current relationships whose source is one of these objects, or the sightings of them, that
+ * the actor may read (redacted as for any read). `truncated`: more were stored than ABOUT_LIMIT.
+ */
+export async function objectsAbout(ctx: AppContext, actor: Principal, type: 'relationship' | 'sighting', refs: string[]): Promise<{ objects: StixObject[]; truncated: boolean }> {
+  const objects: StixObject[] = [];
+  const reads: string[] = [];
+  let left = ABOUT_LIMIT;
+  let truncated = false;
+  for (let i = 0; i < refs.length && !truncated; i += 500) {
+    const rows = await repo.currentAbout(ctx.store, type, refs.slice(i, i + 500), left + 1);
+    if (rows.length > left) truncated = true;
+    for (const row of rows.slice(0, left)) {
+      const object = await visible(ctx, actor, row, reads);
+      if (object) objects.push(object);
+    }
+    left -= Math.min(rows.length, left);
+  }
+  await auditReads(ctx, actor, reads, `${type}s about ${refs.length} objects`);
+  return { objects, truncated };
+}
+
+/**
+ * The current objects of these ids as the reader may see them (redacted as any read is), by id:
+ * of an observable held in several copies, the first the reader may read. Ids it may not read,
+ * or that are not stored, are absent.
+ */
+export async function objectsByIds(ctx: AppContext, actor: Principal, ids: readonly string[]): Promise<Map<string, StixObject>> {
+  const out = new Map<string, StixObject>();
+  const reads: string[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const row of await repo.currentOfIds(ctx.store, ids.slice(i, i + 500))) {
+      if (out.has(row.id)) continue;
+      const object = await visible(ctx, actor, row, reads);
+      if (object) out.set(row.id, object);
+    }
+  }
+  await auditReads(ctx, actor, reads, `${ids.length} objects by id`);
+  return out;
+}
+
+/** A current row as the node's own indexes read it (no reader: they apply the rule per read). */
+export type CurrentRow = repo.CurrentRow;
+
+/**
+ * Current versions of some types in date_added order after `afterSeq`, for the node's own
+ * in-memory indexes (detection). Not a read path: whoever answers a reader from what it builds
+ * applies canRead to each answer (see accessSets).
+ */
+export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<CurrentRow[]> {
+  return repo.scanCurrent(ctx.store, types, afterSeq, limit);
+}
+
+/** What current rows of these types after `afterSeq` are about (for the node's own indexes; see scanCurrent). */
+export async function scanAbout(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; about_ref: string | null }>> {
+  return repo.scanAbout(ctx.store, types, afterSeq, limit);
+}
+
+/** The rows with these date_added sequence numbers, current or not. */
+export async function rowsBySeq(ctx: AppContext, seqs: number[]): Promise<CurrentRow[]> {
+  return repo.rowsBySeq(ctx.store, seqs);
+}
