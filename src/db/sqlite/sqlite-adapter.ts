@@ -26,8 +26,8 @@ type Statement = SqliteDatabase.Statement;
 /** Keys per `in (...)` lookup of selectByKeys (see there). */
 const KEYS_PER_STATEMENT = 500;
 /**
- * Statements kept of each kind before the cache starts again: prepared reads vary with the
- * lengths of their lists, listings with the numbers of ids, types and sets asked for.
+ * Statements kept before a cache starts again: a prepared read's vary with the lengths of its
+ * lists, listings with the numbers of ids, types and sets asked for.
  */
 const READS_KEPT = 1024;
 const LISTINGS_KEPT = 64;
@@ -49,7 +49,8 @@ export class SqliteAdapter implements StoreAdapter {
   readonly #inserts = new WeakMap<BulkTable, Statement>();
   readonly #insertsIgnoring = new WeakMap<BulkTable, Statement>();
   readonly #lookups = new WeakMap<KeyLookup, Statement>();
-  readonly #reads = new Map<string, Statement>();
+  readonly #objectReads = new WeakMap<PreparedRead, Map<number, Statement>>();
+  readonly #arrayReads = new WeakMap<PreparedRead, Map<number, Statement>>();
   readonly #listings = new Map<string, Statement>();
 
   constructor(
@@ -166,24 +167,29 @@ export class SqliteAdapter implements StoreAdapter {
     if (tx.adapter !== this) throw new Error('bulk: a write transaction of another store');
   }
 
+  /** Asked on every lookup: the statement is found by the read and its lists' lengths, without building a key. */
   #read(read: PreparedRead, parameters: readonly unknown[], arrays: boolean): Promise<unknown[]> {
-    let key = arrays ? `a ${read.name}` : `o ${read.name}`;
-    let lists = false;
-    for (const parameter of parameters) {
-      if (Array.isArray(parameter)) {
-        key += ` ${parameter.length}`;
-        lists = true;
-      }
+    const cache = arrays ? this.#arrayReads : this.#objectReads;
+    let byLengths = cache.get(read);
+    if (!byLengths) cache.set(read, (byLengths = new Map()));
+    // The lengths as digits of base 65,536: no list is longer, as SQLite binds at most 32,766
+    // values to a statement.
+    let lengths = 0;
+    let values = parameters;
+    for (let i = 0; i < parameters.length; i++) {
+      const parameter = parameters[i];
+      if (!Array.isArray(parameter)) continue;
+      lengths = lengths * 65_536 + parameter.length;
+      if (values === parameters) values = flatten(parameters);
     }
-    let statement = this.#reads.get(key);
+    let statement = byLengths.get(lengths);
     if (!statement) {
-      if (this.#reads.size >= READS_KEPT) this.#reads.clear();
+      if (byLengths.size >= READS_KEPT) byLengths.clear();
       const prepared = this.handle.prepare(read.text(sqlitePlaceholders(parameters)));
       statement = arrays ? prepared.raw(true) : prepared;
-      this.#reads.set(key, statement);
+      byLengths.set(lengths, statement);
     }
     const ready = statement;
-    const values = lists ? parameters.flat() : parameters;
     return this.#onConnection(() => ready.all(...values));
   }
 
@@ -191,6 +197,16 @@ export class SqliteAdapter implements StoreAdapter {
   #onConnection(run: () => unknown[]): Promise<unknown[]> {
     return this.db.connection().execute(() => Promise.resolve(run()));
   }
+}
+
+/** The parameters with each list's values in its place, as `in (?, ...)` takes them. */
+function flatten(parameters: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const parameter of parameters) {
+    if (Array.isArray(parameter)) for (const value of parameter) out.push(value);
+    else out.push(parameter);
+  }
+  return out;
 }
 
 function sqlitePlaceholders(parameters: readonly unknown[]): Placeholders {
