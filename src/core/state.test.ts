@@ -41,3 +41,25 @@ describe('per-node state', () => {
     assert.throws(() => nodeState('test.twice', () => 2), /declared twice/);
   });
 });
+
+describe('per-store state', () => {
+  it('is shared by the node contexts on one store, apart from the node state, and disposed when the store closes', async () => {
+    const { openStore } = await import('../db/database.js');
+    const { createContext } = await import('../app.js');
+    const { loadConfig } = await import('../config/config.js');
+    const { storeState } = await import('./state.js');
+    const { createLogger } = await import('./logger.js');
+    const disposed: number[] = [];
+    let made = 0;
+    const slot = storeState('test.store-cache', () => ({ n: ++made }), (v) => void disposed.push(v.n));
+    const perNode = nodeState('test.node-cache', () => ({}));
+    const store = openStore('sqlite::memory:');
+    const config = loadConfig({}, { databaseUrl: 'sqlite::memory:', demo: false, logLevel: 'silent' });
+    const a = createContext({ config, store, logger: createLogger('silent') });
+    const b = createContext({ config, store, logger: createLogger('silent') });
+    assert.equal(a.store.state.get(slot), b.store.state.get(slot), 'one value per store');
+    assert.notEqual(a.state.get(perNode), b.state.get(perNode), 'one value per node');
+    await store.close();
+    assert.deepEqual(disposed, [1]);
+  });
+});

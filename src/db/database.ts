@@ -10,6 +10,7 @@ import type { StoreHealth } from './health.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import type { Database } from './schema.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { StateSlots } from '../core/state.js';
 
 export type { DialectName, StoreAdapter, WriteTx } from './adapter.js';
 export { StoreHealth, type StoreHealthEvent } from './health.js';
@@ -28,6 +29,11 @@ export interface Store {
   readonly location: string;
   /** Whether the store can be reached; lost connections are reported to it (see StoreHealth). */
   readonly health: StoreHealth;
+  /**
+   * Caches of what the store holds, shared by every node context of this process on it
+   * (core/state.ts storeState): store.state.get(SLOT).
+   */
+  readonly state: StateSlots<Store>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import type { OpenOptions, Store } from '../database.js';
 import { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { PostgresAdapter } from './postgres-adapter.js';
+import { StateSlots } from '../../core/state.js';
 
 const INT8_OID = 20;
 
@@ -37,12 +38,17 @@ export function openPostgresStore(url: string, location: string, options: OpenOp
   pool.on('connect', (client) => client.on('error', (error) => health.lost(error)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const adapter = new PostgresAdapter(pool, db, health);
-  return {
+  const store: Store = {
     db,
     dialect: 'postgres',
     adapter,
     location,
     health,
-    close: () => adapter.close(),
+    state: new StateSlots(() => store),
+    close: async () => {
+      await store.state.dispose();
+      await adapter.close();
+    },
   };
+  return store;
 }

@@ -7,6 +7,7 @@ import type { Store } from '../database.js';
 import { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
+import { StateSlots } from '../../core/state.js';
 
 export function openSqliteStore(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -31,13 +32,18 @@ export function openSqliteStore(file: string): Store {
   database.pragma('mmap_size = 4294967296');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const adapter = new SqliteAdapter(database, db, file);
-  return {
+  const store: Store = {
     db,
     dialect: 'sqlite',
     adapter,
     sqlite: database,
     location: `sqlite:${file}`,
     health: new StoreHealth(undefined),
-    close: () => adapter.close(),
+    state: new StateSlots(() => store),
+    close: async () => {
+      await store.state.dispose();
+      await adapter.close();
+    },
   };
+  return store;
 }

@@ -7,6 +7,7 @@ import { memberGroups, type MemberKind, type Principal } from '../../policy/prin
 import * as repo from './directory.repo.js';
 import { hashToken } from './directory.tokens.js';
 import { presentUser } from './directory.users.js';
+import { storeState } from '../../core/state.js';
 
 /**
  * How long this process trusts what it read about a credential (the token's row, the user's
@@ -62,17 +63,15 @@ interface Credentials {
 }
 
 /** By store: every context of this process on one store sees a change at once. */
-const credentialsByStore = new WeakMap<object, Credentials>();
+const CREDENTIALS = storeState<Credentials>('directory.credentials', () => ({ tokens: new CredentialCache(), principals: new CredentialCache(), touched: new Map() }));
 
 function credentialsOf(ctx: AppContext): Credentials {
-  let found = credentialsByStore.get(ctx.store);
-  if (!found) credentialsByStore.set(ctx.store, (found = { tokens: new CredentialCache(), principals: new CredentialCache(), touched: new Map() }));
-  return found;
+  return ctx.store.state.get(CREDENTIALS);
 }
 
 /** Forgets every credential read so far: the next request of each reads the store again. */
 export function forgetCredentials(ctx: AppContext): void {
-  const found = credentialsByStore.get(ctx.store);
+  const found = ctx.store.state.peek(CREDENTIALS);
   found?.tokens.clear();
   found?.principals.clear();
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, type ObjectAccess } from '../../policy/rule.js';
 import * as repo from './intel.repo.js';
+import { nodeState, storeState } from '../../core/state.js';
 
 export interface AccessSet {
   readonly key: number;
@@ -18,20 +19,18 @@ interface AccessSetCache {
   stale: boolean;
 }
 
-const accessSetCaches = new WeakMap<object, AccessSetCache>();
-/** Contexts whose event bus marks the cache of their store stale. */
-const followedBuses = new WeakSet<object>();
+/** The store's access sets as read by this process (every node context on the store shares them). */
+const ACCESS_SETS = storeState<AccessSetCache>('intel.access-sets', () => ({ sets: Object.freeze([]), read: false, stale: false }));
+/** A node's subscription that marks its store's cache stale when it stores objects. */
+const FOLLOWED = nodeState('intel.access-sets-followed', (ctx) => {
+  const cache = ctx.store.state.get(ACCESS_SETS);
+  // Published after the commit, and before the detection index applies the new versions.
+  return ctx.bus.subscribe('intel.added', () => (cache.stale = true));
+});
 
 function accessSetCache(ctx: AppContext): AccessSetCache {
-  let cache = accessSetCaches.get(ctx.store);
-  if (!cache) accessSetCaches.set(ctx.store, (cache = { sets: Object.freeze([]), read: false, stale: false }));
-  if (!followedBuses.has(ctx.bus)) {
-    followedBuses.add(ctx.bus);
-    const marked = cache;
-    // Published after the commit, and before the detection index applies the new versions.
-    ctx.bus.subscribe('intel.added', () => (marked.stale = true));
-  }
-  return cache;
+  ctx.state.get(FOLLOWED);
+  return ctx.store.state.get(ACCESS_SETS);
 }
 
 async function readAccessSets(ctx: AppContext, cache: AccessSetCache): Promise<readonly AccessSet[]> {

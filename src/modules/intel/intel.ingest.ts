@@ -20,6 +20,7 @@ import * as repo from './intel.repo.js';
 import {
   ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
+import { storeState } from '../../core/state.js';
 
 export interface IngestProgress {
   objects: number;
@@ -69,20 +70,21 @@ const PREPARED_PER_TURN = 256;
  */
 const EAGER_BATCH = 2000;
 /** Batches being written, by store. */
-const writesInProgress = new WeakMap<object, number>();
+const WRITES_IN_PROGRESS = storeState('intel.writes-in-progress', () => ({ count: 0 }));
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
-const handlingCache = new WeakMap<object, Map<string, HandlingMarking>>();
+const HANDLING = storeState('intel.handling-markings', () => ({ table: undefined as Map<string, HandlingMarking> | undefined }));
 
 export async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarking>> {
-  let table = handlingCache.get(ctx.store);
+  const cached = ctx.store.state.get(HANDLING);
+  let table = cached.table;
   if (!table) {
     table = new Map();
     for (const body of await repo.currentMarkingDefinitions(ctx.store)) {
       const definition = JSON.parse(body) as StixObject;
       table.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
     }
-    handlingCache.set(ctx.store, table);
+    cached.table = table;
   }
   return table;
 }
@@ -205,8 +207,9 @@ async function runPipeline(
 
   let eager = Math.min(batchSize, EAGER_BATCH);
   const write = (pending: PreparedObject[]) => {
-    writesInProgress.set(ctx.store, (writesInProgress.get(ctx.store) ?? 0) + 1);
-    return flush(pending).finally(() => writesInProgress.set(ctx.store, writesInProgress.get(ctx.store)! - 1));
+    const writes = ctx.store.state.get(WRITES_IN_PROGRESS);
+    writes.count++;
+    return flush(pending).finally(() => writes.count--);
   };
   for await (const items of prepared) {
     for (const item of items) {
@@ -217,7 +220,7 @@ async function runPipeline(
       if (item.outcome.upgraded) upgraded++;
       batch.push(item);
     }
-    if (batch.length >= batchSize || (!writesInProgress.get(ctx.store) && batch.length >= eager)) {
+    if (batch.length >= batchSize || (ctx.store.state.get(WRITES_IN_PROGRESS).count === 0 && batch.length >= eager)) {
       const full = batch;
       batch = [];
       if (inFlight) await inFlight;

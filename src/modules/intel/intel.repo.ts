@@ -22,6 +22,7 @@ import {
   type NewVersion,
 } from './intel.rows.js';
 import { STORED, type StoredVersion } from './intel.stored.js';
+import { storeState } from '../../core/state.js';
 
 export type { StoredVersion } from './intel.stored.js';
 export { countCurrentByType, countVersions, listCurrent, type ListedVersion, type ListFilter, type OwnRows } from './intel.listing.js';
@@ -37,7 +38,7 @@ export interface MarkingHooks {
 type AccessTuple = { tlp: string | null; classification: number; releasability: string };
 
 /** Access-set keys by their tuple, per store: a key never changes meaning once given. */
-const accessKeys = new WeakMap<object, Map<string, number>>();
+const ACCESS_KEYS = storeState('intel.access-keys', () => new Map<string, number>());
 
 /** Unit separators cannot occur in any of the fields (validated ids, codes and levels). */
 function tupleKey(t: AccessTuple): string {
@@ -46,8 +47,7 @@ function tupleKey(t: AccessTuple): string {
 
 /** The access-set key of a tuple, creating the set if it is new (under the writer lock). */
 async function accessKeyOf(store: Store, tx: WriteTx, tuple: AccessTuple): Promise<number> {
-  let known = accessKeys.get(store);
-  if (!known) accessKeys.set(store, (known = new Map()));
+  const known = store.state.get(ACCESS_KEYS);
   const key = tupleKey(tuple);
   let found = known.get(key);
   if (found === undefined) {
