@@ -11,6 +11,7 @@ import { demoModule } from './demo/index.js';
 import { detectModule } from './detect/index.js';
 import { directoryModule } from './directory/index.js';
 import { federationModule } from './federation/index.js';
+import { feedModule } from './feed/index.js';
 import { intelModule } from './intel/index.js';
 import { logformatsModule } from './logformats/index.js';
 import { nodeModule } from './node/index.js';
@@ -26,6 +27,7 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   logformatsModule,
   warninglistsModule,
   federationModule,
+  feedModule,
   auditModule,
   demoModule,
 ] as readonly ModuleDefinition<unknown>[];

@@ -169,3 +169,8 @@ export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ b
   const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys, own), repo.countVersions(ctx.store, keys, own)]);
   return { byType, versions };
 }
+
+/** The newest date_added sequence (0 for an empty store): where a feed of what is new starts. */
+export function latestSeq(ctx: AppContext): Promise<number> {
+  return repo.latestSeq(ctx.store);
+}

@@ -531,6 +531,12 @@ export async function currentMarkings(store: Store, ids: readonly string[]): Pro
 }
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
+/** The newest date_added sequence of the store (0 when it holds nothing). */
+export async function latestSeq(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
+}
+
 export async function currentMarkingDefinitions(store: Store): Promise<string[]> {
   const rows = await store.db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
   return rows.map((r) => r.body);

@@ -14,5 +14,5 @@ export {
   type CurrentRow,
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';
-export { intelStats, listObjects, type ListInput, type ObjectPage } from './intel.pages.js';
+export { intelStats, latestSeq, listObjects, type ListInput, type ObjectPage } from './intel.pages.js';
 export { deleteObject } from './intel.delete.js';

@@ -1,0 +1,92 @@
+/**
+ * GET /api/v1/events: the live feed as Server-Sent Events (text/event-stream). Each event names
+ * the object's date_added sequence as its id; a client resumes with the Last-Event-ID header (as
+ * EventSource does by itself on reconnecting) or ?last_event_id=, and gets what was added after
+ * it that it may read. Without one, the stream starts with what arrives from now on.
+ */
+import { once } from 'node:events';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import type { Feed } from './feed.service.js';
+
+/** A comment line is sent when nothing else was for this long, so that proxies keep the stream open (ms). */
+export const KEEP_ALIVE_MS = 15_000;
+/** What EventSource waits before reconnecting after the stream ends (ms). */
+const RETRY_MS = 3000;
+
+const EventsQuery = Type.Object({
+  last_event_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: 'resume after this event id (the Last-Event-ID header wins)' })),
+});
+
+function resumeAfter(header: string | string[] | undefined, query: string | undefined): number | undefined {
+  const given = typeof header === 'string' && header !== '' ? header : query;
+  if (given === undefined) return undefined;
+  if (!/^[0-9]{1,16}$/.test(given)) throw shieldwallError('BAD_REQUEST', `Last-Event-ID '${given.slice(0, 40)}' is not an event id of this feed (digits): reconnect without it to start from now`);
+  return Number(given);
+}
+
+export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    // Open streams end as the node shuts down, or closing would wait for them.
+    app.addHook('preClose', async () => feed.close());
+    app.get(
+      '/api/v1/events',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'Live feed (Server-Sent Events) of new and updated intel and sightings you may read; resumable with Last-Event-ID', querystring: EventsQuery },
+      },
+      async (request, reply) => {
+        const actor = request.actor;
+        let after = resumeAfter(request.headers['last-event-id'], request.query.last_event_id);
+        const release = feed.admit(actor);
+        try {
+          after ??= await feed.start();
+        } catch (error) {
+          release();
+          throw error;
+        }
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        let gone = false;
+        raw.on('close', () => {
+          gone = true;
+          release();
+        });
+        const send = async (text: string): Promise<void> => {
+          if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+        };
+        try {
+          await send(`retry: ${RETRY_MS}\n: resuming after ${after}\n\n`);
+          while (!gone && !feed.closed) {
+            const { events, after: next, more } = await feed.next(actor, after);
+            after = next;
+            for (const e of events) {
+              if (gone) break;
+              await send(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify({ object: e.object })}\n\n`);
+            }
+            if (more) continue;
+            const waitedFrom = Date.now();
+            await feed.wait(KEEP_ALIVE_MS);
+            if (!gone && Date.now() - waitedFrom >= KEEP_ALIVE_MS) await send(': keep-alive\n\n');
+          }
+        } catch (error) {
+          // The headers are sent: the error goes to the log and the stream ends (the client reconnects).
+          ctx.logger.warn({ err: error, reqId: request.id }, 'live feed stream ended by an error');
+        } finally {
+          release();
+          if (!raw.writableEnded) raw.end();
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,10 @@
+/** The feed module inside a running node: one Feed (its open streams) and the route. */
+import type { ModuleServer } from '../../core/module.js';
+import { feedRoutes } from './feed.routes.js';
+import { Feed } from './feed.service.js';
+
+export const feedServer: ModuleServer<Feed> = {
+  create: (ctx) => new Feed(ctx),
+  routes: (ctx, feed) => feedRoutes(ctx, feed),
+  close: (_ctx, feed) => feed.close(),
+};

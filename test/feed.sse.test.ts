@@ -1,0 +1,160 @@
+/**
+ * The live feed (GET /api/v1/events, Server-Sent Events): each reader gets what is added that it
+ * may read, in date_added order, resumable with Last-Event-ID; bounded per user.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { STREAMS_PER_USER } from '../src/modules/feed/feed.service.js';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
+import { until } from './support/wait.js';
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+/** An open stream: the events parsed so far, and a way to close it. */
+interface Stream {
+  status: number;
+  events: SseEvent[];
+  close(): void;
+}
+
+async function openStream(base: string, token: string, lastEventId?: string): Promise<Stream> {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  const stream: Stream = { status: response.status, events: [], close: () => controller.abort() };
+  if (response.status !== 200 || !response.body) return stream;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = {};
+          for (const line of block.split('\n')) {
+            const colon = line.indexOf(':');
+            if (colon <= 0) continue; // comments (": keep-alive") and blank lines
+            const field = line.slice(0, colon);
+            const value = line.slice(colon + 1).trimStart();
+            if (field === 'id' || field === 'event' || field === 'data') event[field] = value;
+          }
+          if (event.data !== undefined) stream.events.push(event);
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return stream;
+}
+
+const ids = (stream: Stream) => stream.events.map((e) => (JSON.parse(e.data!) as { object: { id: string } }).object.id);
+
+function indicator(address: string, tlp: 'clear' | 'red'): Record<string, unknown> {
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${randomUUID()}`,
+    created: '2026-12-01T00:00:00.000Z',
+    modified: '2026-12-01T00:00:00.000Z',
+    created_by_ref: TEST_MEMBER_IDENTITY,
+    pattern: `[ipv4-addr:value = '${address}']`,
+    pattern_type: 'stix',
+    valid_from: '2026-12-01T00:00:00.000Z',
+    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
+  };
+}
+
+describe('the live feed (GET /api/v1/events)', () => {
+  let node: TestNode;
+  let base: string;
+  let other: string;
+  const streams: Stream[] = [];
+
+  before(async () => {
+    node = await createTestNode('sqlite');
+    await node.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = node.app.server.address() as { port: number };
+    base = `http://127.0.0.1:${address.port}`;
+    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'OTH', name: 'Other ally', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` }]);
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'other-analyst', member: 'OTH', clearance: 4, roles: ['analyst'] });
+    other = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'other-analyst', user: 'other-analyst' })).token;
+  });
+  after(async () => {
+    for (const s of streams) s.close();
+    await node?.close();
+  });
+
+  const post = async (objects: Record<string, unknown>[]) => {
+    const response = await fetch(`${base}/api/v1/bundles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+
+  it('sends each reader what is added that it may read, in order, and resumes after an event id', async () => {
+    const mine = await openStream(base, node.tokens.analyst);
+    const theirs = await openStream(base, other);
+    streams.push(mine, theirs);
+    assert.equal(mine.status, 200);
+    assert.equal(theirs.status, 200);
+    const clear = indicator('198.51.100.10', 'clear');
+    const red = indicator('198.51.100.11', 'red');
+    await post([clear, red]);
+    await until('the originator sees both new indicators', () => (mine.events.length >= 2 ? undefined : `${mine.events.length} events`));
+    assert.deepEqual(ids(mine).sort(), [clear.id, red.id].sort());
+    assert.ok(mine.events.every((e) => e.event === 'intel' && /^[0-9]+$/.test(e.id!)));
+
+    // The other member may not read TLP:RED: it gets the next readable object, never the red one.
+    const later = indicator('198.51.100.12', 'clear');
+    await post([later]);
+    await until('the other member sees the later indicator', () => (ids(theirs).includes(later.id as string) ? undefined : `${JSON.stringify(ids(theirs))}`));
+    assert.deepEqual(ids(theirs), [clear.id as string, later.id as string], 'TLP:RED is never sent to a member it is not shared with');
+
+    // Resumed after the first event: what followed it, once.
+    const firstId = theirs.events[0]!.id!;
+    const resumed = await openStream(base, other, firstId);
+    streams.push(resumed);
+    await until('the resumed stream catches up', () => (resumed.events.length >= 1 ? undefined : 'no event yet'));
+    const newest = indicator('198.51.100.13', 'clear');
+    await post([newest]);
+    await until('the resumed stream sees the next one', () => (ids(resumed).includes(newest.id as string) ? undefined : JSON.stringify(ids(resumed))));
+    assert.deepEqual(ids(resumed), [later.id as string, newest.id as string]);
+    for (const s of [mine, theirs, resumed]) s.close();
+  });
+
+  it('refuses a malformed Last-Event-ID, no credentials, and a user over its number of streams', async () => {
+    const bad = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${other}`, 'last-event-id': 'abc' } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /Last-Event-ID 'abc' is not an event id/);
+    assert.equal((await fetch(`${base}/api/v1/events`)).status, 401);
+
+    // Closed streams gave their places back (the server sees the close a moment later).
+    const open: Stream[] = [];
+    await until('a user can open its full number of streams', async () => {
+      for (const s of open.splice(0)) s.close();
+      for (let i = 0; i < STREAMS_PER_USER; i++) open.push(await openStream(base, other));
+      return open.every((s) => s.status === 200) ? undefined : `statuses ${open.map((s) => s.status).join(', ')}`;
+    });
+    streams.push(...open);
+    const over = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${other}` } });
+    assert.equal(over.status, 429);
+    assert.equal(((await over.json()) as { error: { code: string } }).error.code, 'SW_TOO_MANY_STREAMS');
+    for (const s of open) s.close();
+  });
+});
