@@ -17,12 +17,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { BIN, startNodeProcess, type NodeProcess } from '../test/support/process.js';
+import { benchArgs, usageError } from './args.js';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
+const { values: args } = benchArgs(import.meta.url, { runs: { type: 'string', default: '10' } });
 const runs = Number(args.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, got '${args.runs}'`);
+if (!Number.isInteger(runs) || runs < 1) usageError(`--runs must be a whole number of at least 1, got '${args.runs}'`);
 
 const GOAL_MS = 300;
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -36,7 +36,6 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, createR
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { createContext } from '../src/app.js';
 import type { AppContext } from '../src/core/context.js';
@@ -56,23 +55,22 @@ import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
 import { startNodeProcess } from '../test/support/process.js';
 import { REPO_ROOT } from '../test/support/paths.js';
+import { benchArgs, usageError } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    indicators: { type: 'string', default: '1000000' },
-    events: { type: 'string', default: '1000000' },
-    seconds: { type: 'string', default: '10' },
-    data: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    'no-lookup': { type: 'boolean', default: false },
-  },
+const { values: args } = benchArgs(import.meta.url, {
+  indicators: { type: 'string', default: '1000000' },
+  events: { type: 'string', default: '1000000' },
+  seconds: { type: 'string', default: '10' },
+  data: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  'no-lookup': { type: 'boolean', default: false },
 });
 const count = Number(args.indicators);
 const eventCount = Number(args.events);
 const seconds = Number(args.seconds);
-if (!Number.isInteger(count) || count < 1000) throw new Error(`--indicators must be a whole number of at least 1000, got '${args.indicators}'`);
-if (!Number.isInteger(eventCount) || eventCount < 1000) throw new Error(`--events must be a whole number of at least 1000, got '${args.events}'`);
-if (!(seconds >= 1)) throw new Error(`--seconds must be at least 1, got '${args.seconds}'`);
+if (!Number.isInteger(count) || count < 1000) usageError(`--indicators must be a whole number of at least 1000, got '${args.indicators}'`);
+if (!Number.isInteger(eventCount) || eventCount < 1000) usageError(`--events must be a whole number of at least 1000, got '${args.events}'`);
+if (!(seconds >= 1)) usageError(`--seconds must be at least 1, got '${args.seconds}'`);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc (npm run bench:detect does)');
 

@@ -23,7 +23,6 @@ import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import type * as App from '../src/app.js';
 import type * as Config from '../src/config/config.js';
@@ -41,6 +40,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { FederationHarness, identityOf, NODES } from '../test/support/federation.js';
 import { runCli, startNodeProcess, type NodeProcess } from '../test/support/process.js';
 import { program } from './program.js';
+import { benchArgs, usageError } from './args.js';
 
 // Node B of the catch-up and its baseline run the compiled program, as a node does (bench/program.ts).
 const { createContext } = await program<typeof App>('app');
@@ -54,18 +54,16 @@ const federation = await program<typeof Federation>('modules/federation/federati
 const { ingestStream } = await program<typeof Intel>('modules/intel/intel.service');
 const { SYSTEM_PRINCIPAL } = await program<typeof Principal>('policy/principal');
 
-const { values: args } = parseArgs({
-  options: {
-    objects: { type: 'string', default: '1000000' },
-    samples: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
+const { values: args } = benchArgs(import.meta.url, {
+  objects: { type: 'string', default: '1000000' },
+  samples: { type: 'string' },
+  keep: { type: 'boolean', default: false },
 });
 const total = Number(args.objects);
-if (!Number.isInteger(total) || total < 5000) throw new Error(`--objects must be a whole number of at least 5000, got '${args.objects}'`);
+if (!Number.isInteger(total) || total < 5000) usageError(`--objects must be a whole number of at least 5000, got '${args.objects}'`);
 const catchupCount = Math.floor(total / 5);
 const samples = args.samples !== undefined ? Number(args.samples) : Math.max(20, Math.min(100, Math.round(total / 10_000)));
-if (!Number.isInteger(samples) || samples < 5) throw new Error(`--samples must be a whole number of at least 5, got '${args.samples}'`);
+if (!Number.isInteger(samples) || samples < 5) usageError(`--samples must be a whole number of at least 5, got '${args.samples}'`);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const workDir = path.join(tmpdir(), `shieldwall-federation-bench-${process.pid}`);

@@ -18,7 +18,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type * as App from '../src/app.js';
 import type * as Config from '../src/config/config.js';
@@ -33,6 +32,7 @@ import type * as Reader from '../src/stix/stream-reader.js';
 import { BIN, runCli, startNodeProcess } from '../test/support/process.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { program } from './program.js';
+import { benchArgs, usageError } from './args.js';
 
 const { createContext } = await program<typeof App>('app');
 const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service');
@@ -45,19 +45,17 @@ const { ingestStream } = await program<typeof Intel>('modules/intel/intel.servic
 const { SYSTEM_PRINCIPAL } = await program<typeof Principal>('policy/principal');
 const { StixStreamReader } = await program<typeof Reader>('stix/stream-reader');
 
-const { values: args } = parseArgs({
-  options: {
-    objects: { type: 'string', default: '1000000' },
-    'no-postgres': { type: 'boolean', default: false },
-    'no-sqlite': { type: 'boolean', default: false },
-    'no-remote': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    batch: { type: 'string' },
-    postgres: { type: 'string', default: process.env.SHIELDWALL_TEST_PG ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-  },
+const { values: args } = benchArgs(import.meta.url, {
+  objects: { type: 'string', default: '1000000' },
+  'no-postgres': { type: 'boolean', default: false },
+  'no-sqlite': { type: 'boolean', default: false },
+  'no-remote': { type: 'boolean', default: false },
+  keep: { type: 'boolean', default: false },
+  batch: { type: 'string' },
+  postgres: { type: 'string', default: process.env.SHIELDWALL_TEST_PG ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
 });
 const count = Number(args.objects);
-if (!Number.isInteger(count) || count < 1) throw new Error(`--objects must be a positive whole number, got '${args.objects}'`);
+if (!Number.isInteger(count) || count < 1) usageError(`--objects must be a positive whole number, got '${args.objects}'`);
 
 const workDir = path.join(tmpdir(), `shieldwall-bench-${process.pid}`);
 mkdirSync(workDir, { recursive: true });

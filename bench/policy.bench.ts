@@ -24,7 +24,6 @@ import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs'
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/db/database.js';
@@ -33,18 +32,17 @@ import { addToGroup, createToken, createUser, principalOfUser, upsertMembers } f
 import { ingestStream, listObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
+import { benchArgs, usageError } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    objects: { type: 'string', default: '1000000' },
-    requests: { type: 'string', default: '300' },
-    keep: { type: 'boolean', default: false },
-  },
+const { values: args } = benchArgs(import.meta.url, {
+  objects: { type: 'string', default: '1000000' },
+  requests: { type: 'string', default: '300' },
+  keep: { type: 'boolean', default: false },
 });
 const count = Number(args.objects);
 const requests = Number(args.requests);
-if (!Number.isInteger(count) || count < 1000) throw new Error(`--objects must be a whole number of at least 1000, got '${args.objects}'`);
-if (!Number.isInteger(requests) || requests < 10) throw new Error(`--requests must be a whole number of at least 10, got '${args.requests}'`);
+if (!Number.isInteger(count) || count < 1000) usageError(`--objects must be a whole number of at least 1000, got '${args.objects}'`);
+if (!Number.isInteger(requests) || requests < 10) usageError(`--requests must be a whole number of at least 10, got '${args.requests}'`);
 
 const MEMBERS = 100;
 const SOURCES = 50;
