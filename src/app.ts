@@ -23,8 +23,8 @@ import type { Detection } from './modules/detect/detect.service.js';
 import type { FederationScheduler } from './modules/federation/federation.scheduler.js';
 import { detectModule } from './modules/detect/index.js';
 import { federationModule } from './modules/federation/index.js';
-import { MODULES, PERMISSIONS } from './modules/index.js';
-import { PermissionTable } from './policy/permissions.js';
+import { MODULES, PERMISSIONS, permissionTableOf } from './modules/index.js';
+import type { PermissionTable } from './policy/permissions.js';
 
 export interface BuildOptions {
   config: Config;
@@ -103,7 +103,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...(options.https.ca ? { ca: options.https.ca, requestCert: true, rejectUnauthorized: false } : {}) } } : {}),
   }) as unknown as FastifyInstance;
   const modules = options.modules ?? MODULES;
-  const permissions = options.modules ? new PermissionTable(modules.flatMap((m) => m.permissions)) : PERMISSIONS;
+  const permissions = options.modules ? permissionTableOf(modules) : PERMISSIONS;
   const ctx = createContext({ config: options.config, store: options.store, logger: app.log, permissions, ...(options.clock ? { clock: options.clock } : {}) });
   let ready = false;
   const routes: Array<{ method: string; url: string; permission: string }> = [];

@@ -70,6 +70,11 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
  * Refuses to register a route that names no permission, and checks the permission on every
  * request as it arrives. Register it after the hook that authenticates (sets request.principal).
  */
+/** The refusal of a request without credentials where they are needed. */
+export function authenticationRequired(): ShieldwallError {
+  return shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
+}
+
 export function enforcePermissions(app: FastifyInstance, permissions: PermissionTable, onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>): void {
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
@@ -89,7 +94,7 @@ export function enforcePermissions(app: FastifyInstance, permissions: Permission
     if (!permission) throw shieldwallError('FORBIDDEN', 'this route is not open to anyone');
     if (!request.principal) {
       await onDenied?.(request, 401, request.headers.authorization ? 'unknown, expired or revoked credentials' : 'no credentials');
-      throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
+      throw authenticationRequired();
     }
     if (!permissions.has(request.principal, permission)) {
       await onDenied?.(request, 403, `lacks permission '${permission}'`);

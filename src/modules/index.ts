@@ -40,8 +40,13 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   }
 }
 
+/** The roles' permissions granted by these modules. */
+export function permissionTableOf(modules: readonly ModuleDefinition<unknown>[]): PermissionTable {
+  return new PermissionTable(modules.flatMap((m) => m.permissions));
+}
+
 /** The roles' permissions: every module's grants. */
-export const PERMISSIONS = new PermissionTable(MODULES.flatMap((m) => m.permissions));
+export const PERMISSIONS = permissionTableOf(MODULES);
 
 /** Every module's migrations, named module/name (the foundation's, in db/migrations, are not here). */
 export const MODULE_MIGRATIONS: readonly ModuleMigration[] = MODULES.flatMap((m) => (m.migrations ?? []).map((migration) => ({ name: `${m.name}/${migration.name}`, load: migration.load })));

@@ -21,7 +21,7 @@ import fp from 'fastify-plugin';
 import { commonNameOf } from '../../core/certificates.js';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
-import { enforcePermissions } from '../../core/http.js';
+import { authenticationRequired, enforcePermissions } from '../../core/http.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
@@ -107,7 +107,7 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
     app.decorateRequest('csrfToken', undefined);
     app.decorateRequest('actor', {
       getter(this: FastifyRequest): Principal {
-        if (!this.principal) throw shieldwallError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>" (create one with: shieldwall tokens create)');
+        if (!this.principal) throw authenticationRequired();
         return this.principal;
       },
     });

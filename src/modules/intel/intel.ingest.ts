@@ -206,8 +206,8 @@ async function runPipeline(
   };
 
   let eager = Math.min(batchSize, EAGER_BATCH);
+  const writes = ctx.store.state.get(WRITES_IN_PROGRESS);
   const write = (pending: PreparedObject[]) => {
-    const writes = ctx.store.state.get(WRITES_IN_PROGRESS);
     writes.count++;
     return flush(pending).finally(() => writes.count--);
   };
@@ -220,7 +220,7 @@ async function runPipeline(
       if (item.outcome.upgraded) upgraded++;
       batch.push(item);
     }
-    if (batch.length >= batchSize || (ctx.store.state.get(WRITES_IN_PROGRESS).count === 0 && batch.length >= eager)) {
+    if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
       const full = batch;
       batch = [];
       if (inFlight) await inFlight;
