@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
-import { STREAMS_PER_USER } from '../src/modules/feed/feed.service.js';
+import { feedModule } from '../src/modules/feed/index.js';
+import { STREAMS_PER_USER, WAKE_EVERY_MS, type Feed } from '../src/modules/feed/feed.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
@@ -22,6 +23,10 @@ interface SseEvent {
 interface Stream {
   status: number;
   events: SseEvent[];
+  /** Everything received, as text. */
+  raw: string;
+  /** Comment lines (": ...") received. */
+  comments: string[];
   close(): void;
 }
 
@@ -31,14 +36,16 @@ async function openStream(base: string, token: string, lastEventId?: string): Pr
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
     signal: controller.signal,
   });
-  const stream: Stream = { status: response.status, events: [], close: () => controller.abort() };
+  const stream: Stream = { status: response.status, events: [], raw: '', comments: [], close: () => controller.abort() };
   if (response.status !== 200 || !response.body) return stream;
   void (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
+        const text = decoder.decode(chunk, { stream: true });
+        stream.raw += text;
+        buffer += text;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
@@ -46,6 +53,7 @@ async function openStream(base: string, token: string, lastEventId?: string): Pr
           const event: SseEvent = {};
           for (const line of block.split('\n')) {
             const colon = line.indexOf(':');
+            if (colon === 0) stream.comments.push(line.slice(1).trim());
             if (colon <= 0) continue; // comments (": keep-alive") and blank lines
             const field = line.slice(0, colon);
             const value = line.slice(colon + 1).trimStart();
@@ -156,5 +164,58 @@ describe('the live feed (GET /api/v1/events)', () => {
     assert.equal(over.status, 429);
     assert.equal(((await over.json()) as { error: { code: string } }).error.code, 'SW_TOO_MANY_STREAMS');
     for (const s of open) s.close();
+  });
+
+  it('says nothing on the wire that depends on objects the reader may not read', async () => {
+    const feed = node.instanceOf(feedModule) as Feed;
+    const keepAliveBefore = feed.keepAliveMs;
+    feed.keepAliveMs = 2000;
+    const theirs = await openStream(base, other);
+    streams.push(theirs);
+    try {
+      await until('the stream opens', () => (theirs.raw.length > 0 ? undefined : 'nothing received'));
+      assert.equal(theirs.raw, 'retry: 3000\n\n', 'the opening does not tell where the store stands (the newest sequence)');
+      // Objects it may not read keep arriving, more often than the keep-alive interval: the
+      // keep-alive still comes (it is timed from what was sent, not from what woke the stream).
+      let posted = 0;
+      while (theirs.comments.length === 0 && posted < 400) {
+        await post([indicator(`198.51.100.${20 + (posted % 200)}`, 'red')]);
+        posted++;
+      }
+      assert.ok(theirs.comments.length > 0, `no keep-alive after ${posted} unreadable objects`);
+      assert.deepEqual(theirs.comments, theirs.comments.map(() => 'keep-alive'));
+      assert.deepEqual(theirs.events, [], 'none of the unreadable objects was sent');
+    } finally {
+      feed.keepAliveMs = keepAliveBefore;
+      theirs.close();
+    }
+  });
+
+  it('wakes its streams at most once per window however many batches are stored', async () => {
+    const feed = node.instanceOf(feedModule) as Feed;
+    const stream = await openStream(base, other);
+    streams.push(stream);
+    await until('the stream opens', () => (stream.raw.length > 0 ? undefined : 'nothing received'));
+    const next = feed.next.bind(feed);
+    let queries = 0;
+    feed.next = (actor, after) => {
+      queries++;
+      return next(actor, after);
+    };
+    try {
+      const started = Date.now();
+      for (let i = 0; i < 100; i++) {
+        node.ctx.bus.publish('intel.added', { objects: [] });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const elapsed = Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, WAKE_EVERY_MS * 2));
+      const bound = Math.ceil((elapsed + WAKE_EVERY_MS * 2) / WAKE_EVERY_MS) + 2;
+      assert.ok(queries >= 1, 'the stream was woken');
+      assert.ok(queries <= bound, `${queries} queries for 100 batches in ${elapsed} ms (at most ${bound})`);
+    } finally {
+      feed.next = next;
+      stream.close();
+    }
   });
 });

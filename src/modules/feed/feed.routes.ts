@@ -12,8 +12,6 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Feed } from './feed.service.js';
 
-/** A comment line is sent when nothing else was for this long, so that proxies keep the stream open (ms). */
-export const KEEP_ALIVE_MS = 15_000;
 /** What EventSource waits before reconnecting after the stream ends (ms). */
 const RETRY_MS = 3000;
 
@@ -66,18 +64,27 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
           if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
         };
         try {
-          await send(`retry: ${RETRY_MS}\n: resuming after ${after}\n\n`);
+          // Nothing on the wire depends on objects the reader may not read: not the opening (where
+          // the stream starts is not said), not the keep-alives (timed from the last thing sent,
+          // whatever woke the stream meanwhile).
+          await send(`retry: ${RETRY_MS}\n\n`);
+          let lastSent = Date.now();
           while (!gone && !feed.closed) {
             const { events, after: next, more } = await feed.next(actor, after);
             after = next;
             for (const e of events) {
               if (gone) break;
               await send(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify({ object: e.object })}\n\n`);
+              lastSent = Date.now();
             }
             if (more) continue;
-            const waitedFrom = Date.now();
-            await feed.wait(KEEP_ALIVE_MS);
-            if (!gone && Date.now() - waitedFrom >= KEEP_ALIVE_MS) await send(': keep-alive\n\n');
+            const quiet = Date.now() - lastSent;
+            if (quiet >= feed.keepAliveMs) {
+              if (!gone) await send(': keep-alive\n\n');
+              lastSent = Date.now();
+              continue;
+            }
+            await feed.wait(feed.keepAliveMs - quiet);
           }
         } catch (error) {
           // The headers are sent: the error goes to the log and the stream ends (the client reconnects).

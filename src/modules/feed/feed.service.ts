@@ -22,6 +22,13 @@ export const STREAMS_PER_NODE = 256;
 const PAGE = 100;
 /** How often the store's newest sequence is read while streams are open (ms). */
 const POLL_MS = 1000;
+/**
+ * Streams are woken at most this often (ms): a bulk ingest publishes many batches a second, and
+ * each wake costs every open stream a query; what arrives meanwhile is read by the next one.
+ */
+export const WAKE_EVERY_MS = 250;
+/** A comment line is sent when nothing else was for this long, so that proxies keep the stream open (ms). */
+export const KEEP_ALIVE_MS = 15_000;
 
 export interface FeedEvent {
   /** The object's date_added sequence: the event id a stream resumes after. */
@@ -41,7 +48,11 @@ export class Feed {
   #poll: NodeJS.Timeout | undefined;
   #seen = 0;
   #closed = false;
+  #lastWake = 0;
+  #wakeTimer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: () => void;
+  /** Quiet time after which a stream sends a keep-alive comment (ms). */
+  keepAliveMs = KEEP_ALIVE_MS;
 
   constructor(private readonly ctx: AppContext) {
     this.#unsubscribe = ctx.bus.subscribe('intel.added', () => this.#wake());
@@ -113,10 +124,28 @@ export class Feed {
     this.#closed = true;
     this.#unsubscribe();
     this.#stopPolling();
-    this.#wake();
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    this.#release();
   }
 
+  /** Wakes the streams now, or at the end of the current WAKE_EVERY_MS window. */
   #wake(): void {
+    if (this.#wakeTimer) return;
+    const wait = this.#lastWake + WAKE_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      this.#release();
+      return;
+    }
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#release();
+    }, wait);
+    this.#wakeTimer.unref();
+  }
+
+  #release(): void {
+    this.#lastWake = Date.now();
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const wake of waiters) wake();
