@@ -1,0 +1,124 @@
+/**
+ * Handling rules, visible everywhere: each object's TLP, classification and releasability as
+ * badges, and a banner at the top and bottom of every page with the highest classification of
+ * what is on screen (the convention of classified systems: whoever glances at the screen knows
+ * how to treat it). Every Badges rendered reports its classification while it is mounted; the
+ * banner shows the highest reported.
+ */
+import { useEffect, useId, useSyncExternalStore } from 'react';
+
+/** The effective handling of an object, as the node computed it (most restrictive markings). */
+export interface Handling {
+  tlp: string | null;
+  classification: number;
+  classification_name?: string | null;
+  releasable_to?: string[] | null;
+  origin?: string | null;
+}
+
+export const CLASSIFICATIONS = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'] as const;
+
+export function classificationName(level: number): string {
+  return CLASSIFICATIONS[level] ?? `LEVEL ${level}`;
+}
+
+// The levels reported by what is mounted now, by reporter.
+const levels = new Map<string, number>();
+const listeners = new Set<() => void>();
+let highest = 0;
+
+function recompute(): void {
+  let top = 0;
+  for (const level of levels.values()) if (level > top) top = level;
+  if (top !== highest) {
+    highest = top;
+    for (const listener of listeners) listener();
+  }
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Reports a classification as on screen while the calling component is mounted. */
+export function useOnScreen(level: number | undefined): void {
+  const id = useId();
+  useEffect(() => {
+    if (level === undefined) return;
+    levels.set(id, level);
+    recompute();
+    return () => {
+      levels.delete(id);
+      recompute();
+    };
+  }, [id, level]);
+}
+
+/** The highest classification on screen now. */
+export function useHighestOnScreen(): number {
+  return useSyncExternalStore(subscribe, () => highest);
+}
+
+export function Banner(props: { position: 'top' | 'bottom' }) {
+  const level = useHighestOnScreen();
+  const name = classificationName(level);
+  return (
+    <div className={`banner banner-${level}`} data-classification={name} role={props.position === 'top' ? 'status' : undefined} aria-label={props.position === 'top' ? `Highest classification on this page: ${name}` : undefined} aria-hidden={props.position === 'bottom' ? true : undefined}>
+      {name}
+    </div>
+  );
+}
+
+const TLP_LABELS: Record<string, string> = {
+  clear: 'TLP:CLEAR',
+  white: 'TLP:CLEAR',
+  green: 'TLP:GREEN',
+  amber: 'TLP:AMBER',
+  'amber+strict': 'TLP:AMBER+STRICT',
+  red: 'TLP:RED',
+};
+
+export function tlpLabel(tlp: string | null | undefined): string {
+  if (!tlp) return 'TLP: none';
+  return TLP_LABELS[tlp.toLowerCase()] ?? `TLP:${tlp.toUpperCase()}`;
+}
+
+export function releasabilityLabel(to: readonly string[] | null | undefined): string {
+  if (!to || to.length === 0) return 'REL: none';
+  if (to.includes('*')) return 'REL: everyone';
+  return `REL TO ${to.join(', ')}`;
+}
+
+/** TLP, classification and releasability of one object; counts toward the banner while shown. */
+export function Badges(props: { handling: Handling | undefined; compact?: boolean }) {
+  const h = props.handling;
+  useOnScreen(h?.classification);
+  if (!h) return <span className="badges badge-unknown">handling unknown</span>;
+  const tlp = (h.tlp ?? 'none').toLowerCase();
+  const cls = h.classification_name ?? classificationName(h.classification);
+  return (
+    <span className="badges">
+      <span className={`badge tlp tlp-${tlp.replace('+', '-')}`} title="Traffic Light Protocol 2.0">
+        {tlpLabel(h.tlp)}
+      </span>
+      <span className={`badge cls cls-${h.classification}`} title="Classification">
+        {cls}
+      </span>
+      {!props.compact && (
+        <span className="badge rel" title="Releasable to">
+          {releasabilityLabel(h.releasable_to)}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A part of an object the reader may not see (granular markings): shown as redacted. */
+export function Redacted(props: { what?: string }) {
+  return (
+    <span className="redacted" title="Redacted: a granular marking restricts this part beyond your clearance or releasability">
+      ▇▇▇ REDACTED{props.what ? ` (${props.what})` : ''}
+    </span>
+  );
+}

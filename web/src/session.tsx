@@ -1,0 +1,99 @@
+/**
+ * Who is signed in, and what they may do. The server decides every request; the application
+ * only hides what the user's permissions would refuse.
+ *
+ * Signing out, or a session that ends while the page is open (401), reloads the page: nothing
+ * fetched while signed in survives, not in the DOM, not in storage, not in the JavaScript heap.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, ApiError, forgetSession, rememberCsrf, request, sessionHadEnded, whenSessionEnds } from './api.js';
+
+export interface Me {
+  user: string | null;
+  kind: string;
+  member: { code: string; name?: string } | string | null;
+  member_name?: string | null;
+  clearance: number;
+  clearance_name: string | null;
+  roles: string[];
+  permissions?: string[];
+  previous_visit?: string | null;
+}
+
+export interface Session {
+  readonly me: Me;
+  /** The member code the user acts for. */
+  readonly memberCode: string | null;
+  can(permission: string): boolean;
+  hasRole(...roles: string[]): boolean;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in page');
+  return session;
+}
+
+function reloadSignedOut(ended: boolean): void {
+  forgetSession(ended);
+  window.location.replace('/#/');
+  window.location.reload();
+}
+
+export function memberCodeOf(me: Me): string | null {
+  if (me.member === null) return null;
+  return typeof me.member === 'string' ? me.member : me.member.code;
+}
+
+type State = { status: 'loading' } | { status: 'signed-out'; notice: string } | { status: 'signed-in'; me: Me };
+
+export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice: string) => ReactNode; children: ReactNode }) {
+  const [state, setState] = useState<State>({ status: 'loading' });
+  useEffect(() => {
+    const ended = sessionHadEnded();
+    api<Me>('/api/v1/me', { signingIn: true })
+      .then((me) => setState({ status: 'signed-in', me }))
+      .catch((error: unknown) => {
+        const notice = ended ? 'Your session has ended (it expired, was revoked or was signed out elsewhere). Sign in again.' : error instanceof ApiError && error.status !== 401 ? `The node answered: ${error.message}` : '';
+        setState({ status: 'signed-out', notice });
+      });
+  }, []);
+  useEffect(() => {
+    if (state.status !== 'signed-in') return;
+    whenSessionEnds(() => reloadSignedOut(true));
+  }, [state.status]);
+  const signOut = useCallback(async () => {
+    try {
+      await request('/api/v1/session', { method: 'DELETE', signingIn: true });
+    } finally {
+      reloadSignedOut(false);
+    }
+  }, []);
+  const session = useMemo<Session | null>(() => {
+    if (state.status !== 'signed-in') return null;
+    const me = state.me;
+    const permissions = new Set(me.permissions ?? []);
+    return {
+      me,
+      memberCode: memberCodeOf(me),
+      can: (permission) => permissions.has(permission),
+      hasRole: (...roles) => roles.some((r) => me.roles.includes(r)),
+      signOut,
+    };
+  }, [state, signOut]);
+  if (state.status === 'loading') return <p className="loading" role="status">Loading…</p>;
+  if (state.status === 'signed-out' || !session) {
+    return <>{props.signIn((me) => setState({ status: 'signed-in', me }), state.status === 'signed-out' ? state.notice : '')}</>;
+  }
+  return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>;
+}
+
+/** Signs in with a user name and password; the answer's CSRF token is kept for writes. */
+export async function signIn(user: string, password: string): Promise<Me> {
+  const session = await api<{ csrf_token: string }>('/api/v1/session', { method: 'POST', body: { user, password }, signingIn: true });
+  rememberCsrf(session.csrf_token);
+  return api<Me>('/api/v1/me');
+}

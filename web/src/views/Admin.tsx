@@ -1,0 +1,4 @@
+/** The Admin view (to be built). */
+export function Admin() {
+  return <h1>Admin</h1>;
+}

@@ -1,0 +1,3 @@
+export function ObjectPage() {
+  return <h1>ObjectPage</h1>;
+}
