@@ -12,6 +12,8 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   esbuild: { jsx: 'automatic' },
+  // `npx vite web`: the sources with hot reload, the API of a running node behind them.
+  server: { proxy: { '/api': { target: process.env.SHIELDWALL_URL ?? 'http://127.0.0.1:8080', changeOrigin: true } } },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
