@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009_audit_mac.js';
 import * as m0010 from './migrations/0010_federation_peers.js';
 import * as m0011 from './migrations/0011_parsed_columns.js';
 import * as m0012 from './migrations/0012_jobs.js';
+import * as m0013 from './migrations/0013_explorer_columns.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0010_federation_peers': m0010,
   '0011_parsed_columns': m0011,
   '0012_jobs': m0012,
+  '0013_explorer_columns': m0013,
 };
 
 class StaticProvider implements MigrationProvider {

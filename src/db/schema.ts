@@ -42,6 +42,10 @@ export interface StixObjectsTable {
   confidence: number | null;
   /** 1 when the indicator has granular_markings. */
   granular: number | null;
+  /** The object's own top-level description (migration 0013): what `?q=` searches beside label. */
+  description: string | null;
+  /** A relationship's target_ref (migration 0013); null on other types. */
+  target_ref: string | null;
 }
 
 export interface MembersTable {

@@ -25,7 +25,7 @@ export interface PackedBatch {
 }
 
 // Row positions (see NewVersion) of the string and number fields.
-const ROW_STRINGS = [3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24] as const;
+const ROW_STRINGS = [3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 27, 28] as const;
 const ROW_NUMBERS = [0, 1, 2, 9, 12, 16, 25, 26] as const;
 const STRING_FIELDS = ROW_STRINGS.length;
 const ROW_WIDTH = ROW_STRINGS.length + ROW_NUMBERS.length;

@@ -324,6 +324,8 @@ const OBJECT_VERSIONS: BulkTable = {
     { name: 'valid_until', pgType: 'text' },
     { name: 'confidence', pgType: 'int4' },
     { name: 'granular', pgType: 'int4' },
+    { name: 'description', pgType: 'text' },
+    { name: 'target_ref', pgType: 'text' },
   ],
 };
 

@@ -32,6 +32,18 @@ export function searchLabel(object: StixObject): string | null {
 export const LABEL_KEYS = ['name', 'value', 'pattern', 'subject', 'path', 'key', 'abstract'] as const;
 export const LABEL_MAX = 512;
 
+/** An object's own top-level description, searched by `?q=` beside the label (migration 0013 repeats this in SQL). */
+export function descriptionOf(object: StixObject): string | null {
+  const description = object['description'];
+  return typeof description === 'string' ? description : null;
+}
+
+/** What a relationship points at (target_ref): an object page lists the relationships in to it. */
+export function targetRef(object: StixObject): string | null {
+  const target = object.type === 'relationship' ? object['target_ref'] : undefined;
+  return typeof target === 'string' ? target : null;
+}
+
 /** What a relationship (source_ref) or a sighting (sighting_of_ref) is about: detection's context. */
 export function aboutRef(object: StixObject): string | null {
   const about = object.type === 'relationship' ? object['source_ref'] : object.type === 'sighting' ? object['sighting_of_ref'] : undefined;
@@ -109,6 +121,10 @@ export type NewVersion = [
   validUntil: string | null,
   confidence: number | null,
   granular: number | null,
+  /** The object's own description (see descriptionOf). */
+  description: string | null,
+  /** A relationship's target_ref, null on other types. */
+  targetRef: string | null,
 ];
 export const ROW_SEQ = 0;
 export const ROW_IS_CURRENT = 1;
@@ -126,6 +142,8 @@ export const ROW_ORIGIN_MEMBER = 17;
 export const ROW_SUBMITTER = 18;
 export const ROW_ABOUT_REF = 19;
 export const ROW_PATTERN = 20;
+export const ROW_DESCRIPTION = 27;
+export const ROW_TARGET_REF = 28;
 
 /**
  * A 53-bit hash of a STIX id, the key of the id index (two 32-bit multiplicative lanes, mixed
@@ -181,5 +199,7 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
     indicator?.validUntil ?? null,
     indicator?.confidence ?? null,
     indicator?.granular ?? null,
+    descriptionOf(object),
+    targetRef(object),
   ];
 }
