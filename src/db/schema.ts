@@ -73,6 +73,8 @@ export interface ApiTokensTable {
   user_name: string | null;
   /** The credential request the token waits for (two-person rule); it works only once that is approved. */
   awaiting_request: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The token's last use before its current run of use (directory migration 0001_visits). */
+  previous_used_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsersTable {
@@ -84,6 +86,8 @@ export interface UsersTable {
   password_hash: string | null;
   created_at: string;
   disabled_at: string | null;
+  /** The user's last dashboard sign-in (directory migration 0001_visits). */
+  last_sign_in_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FederationStateTable {
@@ -175,6 +179,8 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+  /** The user's sign-in before this session's; null for its first (directory migration 0001_visits). */
+  previous_sign_in_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PeersTable {

@@ -25,13 +25,17 @@ import { authenticationRequired, enforcePermissions } from '../../core/http.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
-import { authenticateToken, principalOfCertificate } from './directory.service.js';
+import { authenticateTokenUse } from './directory.authentication.js';
+import { principalOfCertificate } from './directory.service.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './directory.sessions.js';
+import type { Credential } from './directory.visits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller: present on every route that is not public (401 otherwise). */
     readonly actor: Principal;
+    /** How the caller proved who it is (GET /api/v1/me tells when it was here before by it); undefined without credentials. */
+    credential: Credential | undefined;
   }
 }
 
@@ -64,16 +68,21 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
   const header = request.headers.authorization;
   const scheme = header?.slice(0, header.indexOf(' ')).toLowerCase();
   if (header && scheme === 'bearer') {
-    request.principal = await authenticateToken(ctx, header.slice(7).trim());
+    const used = await authenticateTokenUse(ctx, header.slice(7).trim());
+    request.principal = used?.principal;
+    request.credential = used ? { via: 'token', uses: used.uses } : undefined;
     return;
   }
   if (header && scheme === 'basic') {
-    request.principal = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
+    const basic = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
+    request.principal = basic?.principal;
+    request.credential = basic?.credential;
     return;
   }
   if (certificateName !== undefined) {
     request.principal = await principalOfCertificate(ctx, certificateName);
     if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${certificateName}', who is no active user or peer node of this node`);
+    request.credential = { via: 'certificate' };
     return;
   }
   const sessionId = request.cookies[SESSION_COOKIE];
@@ -82,6 +91,7 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
   if (!session) return;
   request.principal = session.principal;
   request.csrfToken = session.csrfToken;
+  request.credential = { via: 'session', previousSignIn: session.previousSignIn };
   // A cookie rides along with any request the browser makes, a forged one included: writes
   // must also show the token that only the dashboard's own page has read.
   if (!SAFE_METHODS.has(request.method)) {
@@ -93,6 +103,7 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
       if (request.routeOptions.url === '/api/v1/session') {
         request.principal = undefined;
         request.csrfToken = undefined;
+        request.credential = undefined;
         return;
       }
       throw shieldwallError('CSRF', `send the session's CSRF token in the ${CSRF_HEADER} header with every write (the sign-in answer holds it)`);
@@ -105,6 +116,7 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
   return fp(async (app: FastifyInstance) => {
     app.decorateRequest('principal', undefined);
     app.decorateRequest('csrfToken', undefined);
+    app.decorateRequest('credential', undefined);
     app.decorateRequest('actor', {
       getter(this: FastifyRequest): Principal {
         if (!this.principal) throw authenticationRequired();

@@ -44,6 +44,15 @@ class CredentialCache<T> {
   }
 }
 
+/** A token unused this long starts a new run of use (a new visit) at its next use. */
+export const TOKEN_PAUSE_MS = 30 * 60_000;
+
+/** A token's recorded uses (ISO 8601): its last, and its last before the current run of use. */
+export interface TokenUses {
+  readonly lastUsedAt: string | null;
+  readonly previousUsedAt: string | null;
+}
+
 /** What a valid token grants, as read from its row. */
 interface TokenGrant {
   id: number;
@@ -51,6 +60,8 @@ interface TokenGrant {
   userName: string | null;
   /** Milliseconds since the epoch; checked on every use, cached or not. */
   expiresAt: number | null;
+  /** Its recorded uses, as read (see directory.visits: when the caller was here before). */
+  uses: TokenUses;
 }
 
 interface Credentials {
@@ -58,12 +69,14 @@ interface Credentials {
   tokens: CredentialCache<TokenGrant>;
   /** By user, kind and display name. */
   principals: CredentialCache<Principal>;
+  /** Members' display names, by code. */
+  memberNames: CredentialCache<string>;
   /** When each token's last_used_at was last written. */
   touched: Map<number, number>;
 }
 
 /** By store: every context of this process on one store sees a change at once. */
-const CREDENTIALS = storeState<Credentials>('directory.credentials', () => ({ tokens: new CredentialCache(), principals: new CredentialCache(), touched: new Map() }));
+const CREDENTIALS = storeState<Credentials>('directory.credentials', () => ({ tokens: new CredentialCache(), principals: new CredentialCache(), memberNames: new CredentialCache(), touched: new Map() }));
 
 function credentialsOf(ctx: AppContext): Credentials {
   return ctx.store.state.get(CREDENTIALS);
@@ -74,6 +87,12 @@ export function forgetCredentials(ctx: AppContext): void {
   const found = ctx.store.state.peek(CREDENTIALS);
   found?.tokens.clear();
   found?.principals.clear();
+  found?.memberNames.clear();
+}
+
+/** The display name of a member (remembered like the principals that name it); undefined for an unknown code. */
+export async function memberName(ctx: AppContext, code: string): Promise<string | undefined> {
+  return credentialsOf(ctx).memberNames.get(code, ctx.clock.now().getTime(), async () => (await repo.findMember(ctx.store.db, code))?.name);
 }
 
 /** The principal a user acts as: its roles, clearance, member and the member's groups. */
@@ -106,20 +125,32 @@ const TOUCH_INTERVAL_MS = 60_000;
  * it is then trusted for CREDENTIAL_CACHE_MS, its expiry checked on every use.
  */
 export async function authenticateToken(ctx: AppContext, token: string): Promise<Principal | undefined> {
+  return (await authenticateTokenUse(ctx, token))?.principal;
+}
+
+/** authenticateToken, with the token's recorded uses as read (see directory.visits). */
+export async function authenticateTokenUse(ctx: AppContext, token: string): Promise<{ principal: Principal; uses: TokenUses } | undefined> {
   const credentials = credentialsOf(ctx);
   const now = ctx.clock.now().getTime();
   const hash = hashToken(token);
   const grant = await credentials.tokens.get(hash, now, async () => {
     const row = await repo.findTokenByHash(ctx.store.db, hash);
     if (!row || row.revoked_at !== null || row.awaiting_request !== null) return undefined;
-    return { id: row.id, name: row.name, userName: row.user_name, expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at) };
+    return {
+      id: row.id,
+      name: row.name,
+      userName: row.user_name,
+      expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+      uses: { lastUsedAt: row.last_used_at, previousUsedAt: row.previous_used_at },
+    };
   });
   if (!grant || (grant.expiresAt !== null && grant.expiresAt <= now)) return undefined;
   if (now - (credentials.touched.get(grant.id) ?? 0) >= TOUCH_INTERVAL_MS) {
     credentials.touched.set(grant.id, now);
     // Not awaited: a request does not wait on a write (nor on the writer lock during an ingest).
-    void repo.touchToken(ctx.store.db, grant.id, new Date(now).toISOString()).catch((error: unknown) => ctx.logger.warn({ err: error, tokenId: grant.id }, 'recording when a token was last used failed'));
+    void repo.touchToken(ctx.store.db, grant.id, new Date(now).toISOString(), new Date(now - TOKEN_PAUSE_MS).toISOString()).catch((error: unknown) => ctx.logger.warn({ err: error, tokenId: grant.id }, 'recording when a token was last used failed'));
   }
   if (grant.userName === null) return undefined;
-  return principalOfUser(ctx, grant.userName, 'token', grant.name);
+  const principal = await principalOfUser(ctx, grant.userName, 'token', grant.name);
+  return principal ? { principal, uses: grant.uses } : undefined;
 }

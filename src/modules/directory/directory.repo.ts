@@ -54,8 +54,20 @@ export async function findTokenByHash(db: Kysely<Database>, hash: string): Promi
   return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
 }
 
-export async function touchToken(db: Kysely<Database>, id: number, at: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+/**
+ * Records a use of a token at `at`. A use after a pause (its last use at or before `pausedSince`)
+ * starts a new run of use: that last use becomes previous_used_at, which then stays as it is
+ * while the run lasts.
+ */
+export async function touchToken(db: Kysely<Database>, id: number, at: string, pausedSince: string): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set((eb) => ({
+      previous_used_at: eb.case().when('last_used_at', '<=', pausedSince).then(eb.ref('last_used_at')).else(eb.ref('previous_used_at')).end(),
+      last_used_at: at,
+    }))
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function listTokens(db: Kysely<Database>): Promise<TokenRow[]> {
@@ -129,6 +141,13 @@ export async function insertSession(db: Kysely<Database>, session: Insertable<Se
 
 export async function findSession(db: Kysely<Database>, idHash: string): Promise<Selectable<SessionsTable> | undefined> {
   return db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+}
+
+/** Records a sign-in of the user at `at`; the sign-in before it (null: none). */
+export async function recordSignIn(db: Kysely<Database>, user: string, at: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('last_sign_in_at').where('name', '=', user).executeTakeFirst();
+  await db.updateTable('users').set({ last_sign_in_at: at }).where('name', '=', user).execute();
+  return row?.last_sign_in_at ?? null;
 }
 
 export async function deleteSession(db: Kysely<Database>, idHash: string): Promise<void> {

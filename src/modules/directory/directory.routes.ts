@@ -14,6 +14,7 @@ import {
   MemberCreateBody,
   MemberPatchBody,
   MemberSchema,
+  MeSchema,
   PasswordBody,
   PendingCredentialSchema,
   PendingTokenSchema,
@@ -23,6 +24,7 @@ import {
 } from './directory.schema.js';
 import * as service from './directory.service.js';
 import * as sessions from './directory.sessions.js';
+import * as visits from './directory.visits.js';
 
 /**
  * 204, no body, on a route whose response schema lists only the answers that have one (the
@@ -156,10 +158,24 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/api/v1/me',
-      { config: { permission: 'directory:read' }, schema: { summary: 'Who the credentials act as: user, member, groups, clearance, roles' } },
+      {
+        config: { permission: 'directory:read' },
+        schema: { summary: 'Who the credentials act as: user, member, groups, clearance, roles, permissions, and when they were here before', response: { 200: MeSchema } },
+      },
       async (request) => {
         const p = request.actor;
-        return { user: p.userName, kind: p.kind, member: p.member, clearance: p.clearance, clearance_name: DEFAULT_CLASSIFICATIONS[p.clearance] ?? null, roles: p.roles };
+        const details = await visits.callerDetails(ctx, p, request.credential);
+        return {
+          user: p.userName,
+          kind: p.kind,
+          member: p.member ? { code: p.member.code, kind: p.member.kind, identityId: p.member.identityId, groups: [...p.member.groups] } : null,
+          member_name: details.member_name,
+          clearance: p.clearance,
+          clearance_name: DEFAULT_CLASSIFICATIONS[p.clearance] ?? null,
+          roles: [...p.roles],
+          permissions: details.permissions,
+          previous_visit: details.previous_visit,
+        };
       },
     );
 

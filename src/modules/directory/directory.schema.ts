@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MEMBER_KINDS, ROLES } from '../../policy/principal.js';
 import { literalUnion } from '../../core/schema.js';
 
@@ -123,3 +123,31 @@ export const CredentialRequestParams = Type.Object({ id: Type.Integer({ minimum:
 
 /** A token that works once a second person approves its request (202). */
 export const PendingTokenSchema = Type.Composite([Type.Omit(CreatedTokenSchema, ['status']), PendingCredentialSchema]);
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** GET /api/v1/me: who the credentials act as, what they may do, and when they were here before. */
+export const MeSchema = Type.Object({
+  user: Nullable(Type.String()),
+  kind: literalUnion(['user', 'token', 'peer', 'system'] as const),
+  member: Nullable(
+    Type.Object({
+      code: Type.String(),
+      kind: literalUnion(MEMBER_KINDS),
+      identityId: Nullable(Type.String()),
+      groups: Type.Array(Type.String()),
+    }),
+  ),
+  member_name: Nullable(Type.String({ description: "the member's display name" })),
+  clearance: Type.Integer(),
+  clearance_name: Nullable(Type.String()),
+  roles: Type.Array(Type.String()),
+  permissions: Type.Array(Type.String(), { description: "every permission the caller's roles hold, sorted" }),
+  previous_visit: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: "when the caller was here before: a session's previous sign-in of the user, a token's last use before its current run of use (uses less than 30 minutes apart are one run); null if never",
+    }),
+  ),
+});
+export type Me = Static<typeof MeSchema>;

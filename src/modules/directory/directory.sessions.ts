@@ -11,7 +11,9 @@ import type { Principal } from '../../policy/principal.js';
 import { writeTransaction } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
-import { authenticateToken, hashToken, principalOfUser, verifyPassword } from './directory.service.js';
+import { authenticateTokenUse } from './directory.authentication.js';
+import { hashToken, principalOfUser, verifyPassword } from './directory.service.js';
+import type { Credential } from './directory.visits.js';
 
 export const SESSION_COOKIE = 'sw_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -100,8 +102,11 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
   const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
   // The session and its audit record commit together.
   await writeTransaction(ctx.store, async (tx) => {
-    await repo.deleteExpiredSessions(tx.db, new Date(now).toISOString());
-    await repo.insertSession(tx.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: new Date(now).toISOString(), expires_at: expiresAt });
+    const at = new Date(now).toISOString();
+    await repo.deleteExpiredSessions(tx.db, at);
+    // The session keeps the sign-in before it: its previous visit, the same for its whole life.
+    const previous = await repo.recordSignIn(tx.db, row.name, at);
+    await repo.insertSession(tx.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: at, expires_at: expiresAt, previous_sign_in_at: previous });
     await audit.recordInTransaction(ctx, tx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
   });
   return { id, csrfToken, user: row.name, expiresAt };
@@ -112,20 +117,20 @@ const BASIC_CACHE_MS = 5 * 60_000;
 const BASIC_VERIFIED = nodeState('directory.basic-verified', () => new Map<string, number>());
 
 /**
- * The principal of HTTP Basic credentials (TAXII clients): the password is the user's own
+ * The principal of HTTP Basic credentials (TAXII clients), and which credential proved it: the password is the user's own
  * (scrypt, throttled and audited like a sign-in) or one of the user's API tokens. A changed
  * password or a revoked token stops working within five minutes at most for the first, at once
  * for the second.
  */
-export async function basicPrincipal(ctx: AppContext, header: string, ip: string): Promise<Principal | undefined> {
+export async function basicPrincipal(ctx: AppContext, header: string, ip: string): Promise<{ principal: Principal; credential: Credential } | undefined> {
   const decoded = Buffer.from(header, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1) return undefined;
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
   if (password.startsWith('sw_')) {
-    const principal = await authenticateToken(ctx, password);
-    return principal && principal.userName === user ? principal : undefined;
+    const used = await authenticateTokenUse(ctx, password);
+    return used && used.principal.userName === user ? { principal: used.principal, credential: { via: 'token', uses: used.uses } } : undefined;
   }
   const cache = ctx.state.get(BASIC_VERIFIED);
   const key = hashToken(`${user}\u0000${password}`);
@@ -136,7 +141,8 @@ export async function basicPrincipal(ctx: AppContext, header: string, ip: string
     cache.set(key, now);
     if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
   }
-  return principalOfUser(ctx, user, 'user');
+  const principal = await principalOfUser(ctx, user, 'user');
+  return principal ? { principal, credential: { via: 'password' } } : undefined;
 }
 
 /** A fixed hash to verify against when the user does not exist (scrypt of a random password). */
@@ -145,13 +151,15 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$Gk0yHd6o8m3YwV3U7wq6
 export interface SessionPrincipal {
   principal: Principal;
   csrfToken: string;
+  /** The user's sign-in before this session's (null: none). */
+  previousSignIn: string | null;
 }
 
 export async function sessionPrincipal(ctx: AppContext, cookieValue: string): Promise<SessionPrincipal | undefined> {
   const session = await repo.findSession(ctx.store.db, hashToken(cookieValue));
   if (!session || Date.parse(session.expires_at) <= ctx.clock.now().getTime()) return undefined;
   const principal = await principalOfUser(ctx, session.user_name, 'user');
-  return principal ? { principal, csrfToken: session.csrf_token } : undefined;
+  return principal ? { principal, csrfToken: session.csrf_token, previousSignIn: session.previous_sign_in_at } : undefined;
 }
 
 export async function signOut(ctx: AppContext, actor: Principal | undefined, cookieValue: string): Promise<void> {

@@ -16,6 +16,7 @@ export const directoryModule = defineModule({
       roles: ['member-admin', 'node-admin'],
     },
   ],
+  migrations: [{ name: '0001_visits', load: () => import('./migrations/0001_visits.js') }],
   commands: [
     {
       name: 'members',
