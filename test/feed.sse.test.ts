@@ -1,14 +1,16 @@
 /**
  * The live feed (GET /api/v1/events, Server-Sent Events): each reader gets what is added that it
- * may read, in date_added order, resumable with Last-Event-ID; bounded per user.
+ * may read, in date_added order, resumable with Last-Event-ID; bounded per user. Each event
+ * carries the object's handling and whether it is new or a new version; sightings detection
+ * reported are `match` events.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { feedModule } from '../src/modules/feed/index.js';
-import { STREAMS_PER_USER, WAKE_EVERY_MS, type Feed } from '../src/modules/feed/feed.service.js';
-import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { DETECTION_PROPERTY, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
 import { until } from './support/wait.js';
@@ -71,7 +73,34 @@ async function openStream(base: string, token: string, lastEventId?: string): Pr
 
 const ids = (stream: Stream) => stream.events.map((e) => (JSON.parse(e.data!) as { object: { id: string } }).object.id);
 
-function indicator(address: string, tlp: 'clear' | 'red'): Record<string, unknown> {
+interface EventData {
+  event: string | undefined;
+  object: { id: string; type: string };
+  handling?: Handling;
+  change?: string;
+}
+
+/** The events of a stream about one object, in the order received. */
+const about = (stream: Stream, id: unknown): EventData[] =>
+  stream.events.map((e) => ({ event: e.event, ...(JSON.parse(e.data!) as Omit<EventData, 'event'>) })).filter((e) => e.object.id === id);
+
+function sighting(of: unknown, tlp: 'clear' | 'red', detected: boolean, createdBy = TEST_MEMBER_IDENTITY): Record<string, unknown> {
+  return {
+    type: 'sighting',
+    spec_version: '2.1',
+    id: `sighting--${randomUUID()}`,
+    created: '2026-12-01T00:00:00.000Z',
+    modified: '2026-12-01T00:00:00.000Z',
+    created_by_ref: createdBy,
+    sighting_of_ref: of,
+    count: 1,
+    where_sighted_refs: [createdBy],
+    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
+    ...(detected ? { [DETECTION_PROPERTY]: true } : {}),
+  };
+}
+
+function indicator(address: string, tlp: 'clear' | 'amber' | 'red'): Record<string, unknown> {
   return {
     type: 'indicator',
     spec_version: '2.1',
@@ -217,5 +246,95 @@ describe('the live feed (GET /api/v1/events)', () => {
       feed.next = next;
       stream.close();
     }
+  });
+
+  it('gives each event the handling of the object as stored, and whether it is new or a new version', async (t) => {
+    const mine = await openStream(base, node.tokens.analyst);
+    const theirs = await openStream(base, other);
+    streams.push(mine, theirs);
+    t.after(() => {
+      mine.close();
+      theirs.close();
+    });
+    await until('the streams open', () => (mine.raw.length > 0 && theirs.raw.length > 0 ? undefined : 'nothing received'));
+    const marking = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2026-12-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: ['TST', 'OTH'] });
+    const first: Record<string, unknown> = { ...indicator('198.51.100.40', 'amber'), object_marking_refs: [TLP2_MARKING_IDS.amber, marking.id] };
+    const outside: Record<string, unknown> = { ...indicator('198.51.100.41', 'clear'), created_by_ref: `identity--${randomUUID()}` };
+    await post([marking, first, outside]);
+    await until('both readers see the first version', () => (about(mine, first.id).length > 0 && about(theirs, first.id).length > 0 && about(mine, outside.id).length > 0 ? undefined : 'not yet'));
+    const handling: Handling = { tlp: 'amber', classification: 1, classification_name: 'RESTRICTED', releasable_to: ['TST', 'OTH'], origin: 'TST' };
+    for (const stream of [mine, theirs]) {
+      assert.deepEqual(about(stream, first.id), [{ event: 'intel', object: about(stream, first.id)[0]!.object, handling, change: 'new' }]);
+    }
+    assert.deepEqual(about(mine, outside.id)[0]!.handling, { tlp: 'clear', classification: 0, classification_name: 'UNCLASSIFIED', releasable_to: ['*'], origin: null }, 'an object of no member of the node has no origin');
+
+    const second: Record<string, unknown> = { ...first, modified: '2026-12-02T00:00:00.000Z', description: 'second version' };
+    await post([second]);
+    await until('both readers see the second version', () => (about(mine, first.id).length > 1 && about(theirs, first.id).length > 1 ? undefined : 'not yet'));
+    for (const stream of [mine, theirs]) {
+      assert.deepEqual(about(stream, first.id).map((e) => e.change), ['new', 'updated']);
+      assert.deepEqual(about(stream, first.id)[1]!.handling, handling);
+    }
+  });
+
+  it('calls a version new to a reader that may not read the earlier one', async (t) => {
+    const mine = await openStream(base, node.tokens.analyst);
+    const theirs = await openStream(base, other);
+    streams.push(mine, theirs);
+    t.after(() => {
+      mine.close();
+      theirs.close();
+    });
+    await until('the streams open', () => (mine.raw.length > 0 && theirs.raw.length > 0 ? undefined : 'nothing received'));
+    const first = indicator('198.51.100.42', 'red');
+    await post([first]);
+    await until('the originator sees the first version', () => (about(mine, first.id).length > 0 ? undefined : 'not yet'));
+    const second: Record<string, unknown> = { ...first, modified: '2026-12-02T00:00:00.000Z', object_marking_refs: [TLP2_MARKING_IDS.clear] };
+    await post([second]);
+    await until('both see the second version', () => (about(mine, first.id).length > 1 && about(theirs, first.id).length > 0 ? undefined : 'not yet'));
+    assert.deepEqual(about(mine, first.id).map((e) => [e.change, e.handling?.tlp]), [['new', 'red'], ['updated', 'clear']]);
+    assert.deepEqual(about(theirs, first.id).map((e) => [e.change, e.handling?.tlp]), [['new', 'clear']], 'the TLP:RED first version is not told of');
+  });
+
+  it('sends the sightings detection reported as match events, only to those who may read them', async (t) => {
+    const mine = await openStream(base, node.tokens.analyst);
+    const theirs = await openStream(base, other);
+    streams.push(mine, theirs);
+    t.after(() => {
+      mine.close();
+      theirs.close();
+    });
+    await until('the streams open', () => (mine.raw.length > 0 && theirs.raw.length > 0 ? undefined : 'nothing received'));
+    const sighted = indicator('198.51.100.43', 'clear');
+    const redMatch = sighting(sighted.id, 'red', true);
+    const clearMatch = sighting(sighted.id, 'clear', true);
+    const reported = sighting(sighted.id, 'clear', false);
+    const outsider = sighting(sighted.id, 'clear', true, `identity--${randomUUID()}`);
+    await post([sighted, redMatch, clearMatch, reported, outsider]);
+    const last = indicator('198.51.100.44', 'clear');
+    await post([last]);
+    await until('both readers reach the last object', () => (about(mine, last.id).length > 0 && about(theirs, last.id).length > 0 ? undefined : 'not yet'));
+    const kinds = (stream: Stream) => [redMatch, clearMatch, reported, outsider].map((s) => about(stream, s.id).map((e) => e.event).join(','));
+    assert.deepEqual(kinds(mine), ['match', 'match', 'sighting', 'sighting'], 'a sighting of no member of this node is not its detection');
+    assert.deepEqual(kinds(theirs), ['', 'match', 'sighting', 'sighting'], 'the TLP:RED match is never sent to a member it is not shared with');
+    assert.ok(!theirs.raw.includes(redMatch.id as string));
+    assert.deepEqual(about(mine, redMatch.id)[0]!.handling, { tlp: 'red', classification: 0, classification_name: 'UNCLASSIFIED', releasable_to: ['ALLIANCE'], origin: 'TST' });
+  });
+
+  it('sends what a bulk match reported as a match event', { todo: 'detection does not mark the sightings it reports yet (x_shieldwall_detection, docs/FEED.md)' }, async (t) => {
+    const mine = await openStream(base, node.tokens.analyst);
+    streams.push(mine);
+    t.after(() => mine.close());
+    await until('the stream opens', () => (mine.raw.length > 0 ? undefined : 'nothing received'));
+    await post([indicator('198.51.100.45', 'clear')]);
+    await node.detection.settled();
+    const log = JSON.stringify({ timestamp: '2026-12-03T08:00:00Z', dest_ip: '198.51.100.45' });
+    const response = await fetch(`${base}/api/v1/match?format=ndjson&report_sightings=true`, { method: 'POST', body: log, headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/x-ndjson' } });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const reported = (JSON.parse(text.trim().split('\n').at(-1)!) as { summary: { reported: { ids: string[] } } }).summary.reported.ids;
+    assert.equal(reported.length, 1);
+    await until('the reported sighting arrives', () => (about(mine, reported[0]).length > 0 ? undefined : 'not yet'), { limitMs: 10_000 });
+    assert.equal(about(mine, reported[0])[0]!.event, 'match');
   });
 });

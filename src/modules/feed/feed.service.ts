@@ -2,7 +2,9 @@
  * The live feed: what is new in the store, for one reader, as it arrives. Every object goes
  * through the intel service's listing (the SQL pre-filter, policy canRead and redaction, reads
  * of classified objects audited), in date_added order, so a reader learns only what it may read
- * and a stream resumed after an event id misses nothing and repeats nothing.
+ * and a stream resumed after an event id misses nothing and repeats nothing. What each event
+ * adds (the object's handling, whether it is new or a new version, whether detection reported
+ * it) is read only for the objects the listing gave the reader.
  *
  * One Feed per node wakes its streams when this process stores objects (event intel.added) and,
  * while any stream is open, when the store's newest sequence moves (objects other processes
@@ -10,8 +12,11 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
+import type { ObjectAccess } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
+import { memberIdentities } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 
 /** Streams one user may hold open at once (tabs, devices). */
@@ -30,12 +35,48 @@ export const WAKE_EVERY_MS = 250;
 /** A comment line is sent when nothing else was for this long, so that proxies keep the stream open (ms). */
 export const KEEP_ALIVE_MS = 15_000;
 
+/**
+ * The property by which a sighting says that a node's detection reported it (a bulk match with
+ * report_sightings): such a sighting, of a member of this node, is sent as a `match` event.
+ */
+export const DETECTION_PROPERTY = 'x_shieldwall_detection';
+
+/** The effective markings of a stored object (its marking columns), as a reader is shown them. */
+export interface Handling {
+  readonly tlp: string | null;
+  /** Level in the classification scheme. */
+  readonly classification: number;
+  readonly classification_name: string | null;
+  /** Releasability entries: member codes, group names, '@user', '*'. */
+  readonly releasable_to: readonly string[];
+  /** Code of the member of this node that originated it (its created_by_ref is that member's identity); null for others. */
+  readonly origin: string | null;
+}
+
 export interface FeedEvent {
   /** The object's date_added sequence: the event id a stream resumes after. */
   readonly id: number;
-  readonly event: 'intel' | 'sighting';
+  /** match: a sighting this node's detection reported; sighting: any other sighting; intel: the rest. */
+  readonly event: 'intel' | 'sighting' | 'match';
   readonly object: StixObject;
+  /** Absent only when the object was deleted between the listing and the reading of its markings. */
+  readonly handling?: Handling;
+  /** updated: the reader may read an earlier version of the object; new otherwise. */
+  readonly change: 'new' | 'updated';
 }
+
+function handlingOf(access: Pick<ObjectAccess, 'tlp' | 'classification' | 'releasability'>, origin: string | null): Handling {
+  return {
+    tlp: access.tlp,
+    classification: access.classification,
+    classification_name: DEFAULT_CLASSIFICATIONS[access.classification] ?? null,
+    releasable_to: [...access.releasability],
+    origin,
+  };
+}
+
+/** Ids per query of earlier versions. */
+const VERSIONS_PAGE = 500;
 
 function who(actor: Principal): string {
   return actor.userName !== null ? `user:${actor.userName}` : `${actor.kind}:${actor.name}`;
@@ -96,8 +137,56 @@ export class Feed {
    */
   async next(actor: Principal, after: number): Promise<{ events: FeedEvent[]; after: number; more: boolean }> {
     const page = await intel.listObjects(this.ctx, actor, { addedAfterMicros: after, limit: PAGE });
-    const events = page.objects.map((object, i) => ({ id: page.dateAdded[i]!, event: object.type === 'sighting' ? ('sighting' as const) : ('intel' as const), object }));
+    const events = await this.#events(actor, page.objects, page.dateAdded);
     return { events, after: page.lastSeq ?? after, more: page.next !== undefined };
+  }
+
+  /** The events of objects the listing gave the reader (as it may see them), added at these sequences. */
+  async #events(actor: Principal, objects: readonly StixObject[], seqs: readonly number[]): Promise<FeedEvent[]> {
+    if (objects.length === 0) return [];
+    const [rows, origins, updated] = await Promise.all([intel.rowsBySeq(this.ctx, [...seqs]), memberIdentities(this.ctx), this.#updated(actor, objects)]);
+    const bySeq = new Map(rows.map((row) => [row.seq, row]));
+    let sets = new Map((await intel.knownAccessSets(this.ctx)).map((set) => [set.key, set.access]));
+    if (rows.some((row) => row.access_key !== null && !sets.has(row.access_key))) sets = new Map((await intel.accessSets(this.ctx)).map((set) => [set.key, set.access]));
+    return objects.map((object, i) => {
+      const id = seqs[i]!;
+      const row = bySeq.get(id);
+      const access = row && row.access_key !== null ? sets.get(row.access_key) : undefined;
+      // Where a granular marking hides created_by_ref from the reader, the origin is not shown either.
+      const origin = row && row.created_by_ref !== null && object.created_by_ref === row.created_by_ref ? (origins.get(row.created_by_ref) ?? null) : null;
+      const handling = access ? handlingOf(access, origin) : undefined;
+      // Whether detection reported it is read from the sighting as the reader sees it.
+      const detected = object.type === 'sighting' && object[DETECTION_PROPERTY] === true && origin !== null;
+      const event = object.type !== 'sighting' ? 'intel' : detected ? 'match' : 'sighting';
+      return { id, event, object, ...(handling ? { handling } : {}), change: updated.has(object.id) ? 'updated' : 'new' };
+    });
+  }
+
+  /**
+   * The ids of these objects of which the reader may read an earlier version (through the same
+   * listing: an earlier version it may not read is not told of). Only a version modified after
+   * it was created can have one: the others are not looked up.
+   */
+  async #updated(actor: Principal, objects: readonly StixObject[]): Promise<Set<string>> {
+    const versionOf = new Map<string, string>();
+    for (const object of objects) {
+      if (typeof object.created !== 'string' || typeof object.modified !== 'string') continue;
+      const version = intel.versionKey(object.modified);
+      if (version > intel.versionKey(object.created)) versionOf.set(object.id, version);
+    }
+    const updated = new Set<string>();
+    const ids = [...versionOf.keys()];
+    for (let i = 0; i < ids.length; i += VERSIONS_PAGE) {
+      let cursor: string | undefined;
+      do {
+        const page = await intel.listObjects(this.ctx, actor, { ids: ids.slice(i, i + VERSIONS_PAGE), versions: { first: true }, manifest: true, limit: VERSIONS_PAGE, ...(cursor ? { cursor } : {}) });
+        for (const first of page.manifest ?? []) {
+          if (first.version !== null && intel.versionKey(first.version) < versionOf.get(first.id)!) updated.add(first.id);
+        }
+        cursor = page.next;
+      } while (cursor);
+    }
+    return updated;
   }
 
   /** Resolves when something may be new, or after timeoutMs (a keep-alive is due), or when the feed closes. */
