@@ -5,6 +5,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
 import { seedDemoWarningLists } from '../warninglists/warninglist.service.js';
+import { demoContacts } from './demo.contacts.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
 
 /**
@@ -31,7 +32,7 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
   await upsertMembers(
     ctx,
     SYSTEM_PRINCIPAL,
-    alliance.members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identityId: m.identityId })),
+    alliance.members.map((m) => ({ code: m.code, name: m.name, kind: m.kind, country: m.country, identityId: m.identityId, contacts: demoContacts(m) })),
   );
   // The alliance's own incident response capability receives what is released to the alliance.
   await addToGroup(ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'All Allies, and the alliance bodies added to it', [DEMO_ALLIANCE_CODE]);
