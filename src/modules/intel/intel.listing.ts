@@ -11,11 +11,23 @@ import { STORED, type StoredVersion } from './intel.stored.js';
 export interface ListFilter {
   types?: string[];
   ids?: string[];
-  /** Case-insensitive substring of the name, value or pattern. */
+  /** Case-insensitive substring of the name, value or pattern (the label), or of the description. */
   text?: string;
   /** Normalised version (see versionKey): only objects modified after it. */
   versionAfter?: string;
+  /** Normalised version: only objects modified before it (not those without timestamps). */
+  versionBefore?: string;
+  /** Only rows of these TLP columns (null: no TLP). */
+  tlps?: ReadonlyArray<string | null>;
+  /** Only rows of these classification levels. */
+  classifications?: readonly number[];
+  /** Only rows this member of the node originated (origin_member). */
+  origin?: string;
+  /** Ascending date_added order: rows after this seq. */
   afterSeq?: number;
+  /** Newest added first: rows before this seq, in descending date_added order. */
+  descending?: boolean;
+  beforeSeq?: number;
   /** Rows of these access sets may be readable (the policy decided, on each set's markings). */
   accessKeys: number[];
   /** How many access sets there are in all. */
@@ -48,18 +60,22 @@ export type ListedVersion = StoredVersion & { id: string; is_current: number; cr
 const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
 
 /**
- * Candidate rows for a page, in date_added order: current rows of the readable access sets and
- * of the reader's own member. The caller applies the rule to each. A small share of the sets:
- * one range of the (access_key, seq) index per set plus the (origin_member, seq) range, merged,
- * which is fast however small a share of the store they hold. Most sets: a walk in date_added
- * order, keeping what matches.
+ * Candidate rows for a page, in date_added order (or newest first): current rows of the readable
+ * access sets and of the reader's own member. The caller applies the rule to each. A small share
+ * of the sets: one range of the (access_key, seq) index per set plus the (origin_member, seq)
+ * range, merged, which is fast however small a share of the store they hold (one member's rows
+ * asked for: its (origin_member, seq) range alone). Most sets: a walk in date_added order,
+ * keeping what matches.
  */
 export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
   if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
   const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   const v = filter.versions;
   const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
-  const base = (afterSeq: number | undefined) => {
+  const descending = filter.descending === true;
+  const direction = descending ? 'desc' : 'asc';
+  /** Rows past `bound` in the listing's order (after it ascending, before it descending). */
+  const base = (bound: number | undefined) => {
     let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
     if (!currentOnly && v && !v.all) {
       query = query.where((eb) =>
@@ -75,27 +91,44 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
     if (filter.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
     if (filter.ids && filter.ids.length > 0) query = query.where('id_hash', 'in', filter.ids.map(idHash)).where('id', 'in', filter.ids);
     if (filter.versionAfter !== undefined) query = query.where('version', '>', filter.versionAfter);
-    if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
-    if (text !== undefined) query = query.where(sql<boolean>`lower(label) like ${text} escape '\\'`);
+    // Objects without timestamps (observables: version '') were not modified before anything.
+    if (filter.versionBefore !== undefined) query = query.where('version', '<', filter.versionBefore).where('version', '<>', '');
+    if (filter.tlps !== undefined) {
+      const named = filter.tlps.filter((t): t is string => t !== null);
+      const none = filter.tlps.includes(null);
+      query = query.where((eb) => eb.or([...(named.length > 0 ? [eb('tlp', 'in', named)] : []), ...(none ? [eb('tlp', 'is', null)] : [])]));
+    }
+    if (filter.classifications !== undefined) query = query.where('classification', 'in', [...filter.classifications]);
+    if (filter.origin !== undefined) query = query.where('origin_member', '=', filter.origin);
+    if (bound !== undefined) query = query.where('seq', descending ? '<' : '>', bound);
+    if (text !== undefined) query = query.where(sql<boolean>`(lower(label) like ${text} escape '\\' or lower(description) like ${text} escape '\\')`);
     return query;
   };
+  const bound = descending ? filter.beforeSeq : filter.afterSeq;
   const ranges = filter.accessKeys.length <= RANGE_SCAN_MAX_KEYS && filter.accessKeys.length <= filter.accessSetCount * RANGE_SCAN_MAX_SHARE;
-  // The index ranges hold current rows only; other versions are found by the walk.
+  // The index ranges hold current rows only; other versions are found by the walk. Each range is
+  // read forwards or backwards (both engines read an index either way).
   if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
     const seqs: number[] = [];
-    for (const key of filter.accessKeys) {
-      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('access_key', '=', key).orderBy('seq').limit(filter.limit))) seqs.push(seq);
+    const range = async (query: ReturnType<typeof base>) => {
+      for (const seq of await seqsOf(store, query.select('seq').orderBy('seq', direction).limit(filter.limit))) seqs.push(seq);
+    };
+    if (filter.origin !== undefined) {
+      // One member's rows: one range of the (origin_member, seq) index, of the readable sets
+      // unless they are the reader's own.
+      if (filter.origin === filter.originMember) await range(base(bound));
+      else if (filter.accessKeys.length > 0) await range(base(bound).where('access_key', 'in', filter.accessKeys));
+    } else {
+      for (const key of filter.accessKeys) await range(base(bound).where('access_key', '=', key));
+      if (filter.originMember !== null) await range(base(bound).where('origin_member', '=', filter.originMember));
     }
-    if (filter.originMember !== null) {
-      for (const seq of await seqsOf(store, base(filter.afterSeq).select('seq').where('origin_member', '=', filter.originMember).orderBy('seq').limit(filter.limit))) seqs.push(seq);
-    }
-    const page = [...new Set(seqs)].sort((a, b) => a - b).slice(0, filter.limit);
+    const page = [...new Set(seqs)].sort(descending ? (a, b) => b - a : (a, b) => a - b).slice(0, filter.limit);
     if (page.length === 0) return [];
-    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq'));
+    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq', direction));
   }
   const readable = new Set(filter.accessKeys);
   const out: ListedVersion[] = [];
-  let after = filter.afterSeq;
+  let after = bound;
   // Each step reads about as many rows as the page still needs at the share found readable so
   // far (first guessed from the share of readable sets): a reader of everything reads its page
   // in one step of `limit` rows, not a fixed chunk of which most is thrown away.
@@ -104,7 +137,7 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   for (;;) {
     const need = filter.limit - out.length;
     const size = Math.min(WALK_CHUNK_MAX, Math.max(need, Math.ceil(need / Math.max(share, 1 / 64))));
-    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq').limit(size));
+    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq', direction).limit(size));
     for (const row of chunk) {
       if ((row.access_key !== null && readable.has(row.access_key)) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
         out.push(row);

@@ -5,10 +5,12 @@ import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
+import * as directory from '../directory/directory.service.js';
 import { readableAccessKeys } from './intel.access.js';
+import { handlingOf, type Handling } from './intel.handling.js';
 import { auditReads, visibleRow } from './intel.read.js';
 import * as repo from './intel.repo.js';
-import { searchLabel, versionKey } from './intel.rows.js';
+import { descriptionOf, searchLabel, versionKey } from './intel.rows.js';
 
 export interface ObjectPage {
   /** The objects (empty when the bodies were asked for instead, see ListInput.raw). */
@@ -17,6 +19,8 @@ export interface ObjectPage {
   bodies?: string[];
   /** With ListInput.manifest: the id and version (modified, else created, else null) of each object as the actor may see it. */
   manifest?: Array<{ id: string; version: string | null }>;
+  /** The handling of each object returned (objects, not bodies or manifests), by id (see handlingOf). */
+  handling?: Record<string, Handling>;
   /** date_added of each object, in microseconds since the epoch (its seq). */
   dateAdded: number[];
   next: string | undefined;
@@ -44,21 +48,35 @@ export interface ListInput {
   /** For tests: force one way of paging through the store (see repo.listCurrent). */
   strategy?: 'ranges' | 'walk';
   types?: string[];
+  /** Case-insensitive text in the label (name, value, pattern, ...) or the description, as the reader sees them. */
   q?: string;
   modifiedAfter?: string;
+  modifiedBefore?: string;
+  /** Only objects of these TLP columns (null: without TLP). */
+  tlps?: Array<string | null>;
+  /** Only objects of these classification levels. */
+  classifications?: number[];
+  /** Only objects this member of the node originated. */
+  origin?: string;
+  /** Newest added first; the cursor pages on in that order. */
+  descending?: boolean;
   limit?: number;
   cursor?: string;
 }
 
-function encodeCursor(seq: number): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
+/** A cursor names the last object of a page and the order it was listed in (s: date_added order, d: newest first). */
+function encodeCursor(seq: number, descending: boolean): string {
+  return Buffer.from(`${descending ? 'd' : 's'}:${seq}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): number {
+function decodeCursor(cursor: string, descending: boolean): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^s:(\d{1,17})$/.exec(text);
+  const match = /^([sd]):(\d{1,17})$/.exec(text);
   if (!match) throw shieldwallError('INVALID_CURSOR', `cursor '${cursor}' was not issued by this node; start again without a cursor`);
-  return Number(match[1]);
+  if ((match[1] === 'd') !== descending) {
+    throw shieldwallError('INVALID_CURSOR', `cursor '${cursor}' pages a listing in order=${match[1] === 'd' ? 'desc' : 'asc'}: ask with that order, or start again without a cursor`);
+  }
+  return Number(match[2]);
 }
 
 
@@ -67,9 +85,27 @@ function versionOf(object: StixObject): string | null {
   return typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : null;
 }
 
-/** Does the object, as the reader sees it, still hold the text searched for (as listCurrent compares labels)? */
+/** Does the object, as the reader sees it, still hold the text searched for (as listCurrent compares labels and descriptions)? */
 function stillMatches(object: StixObject, q: string): boolean {
-  return (searchLabel(object) ?? '').toLowerCase().includes(q.toLowerCase());
+  const text = q.toLowerCase();
+  return (searchLabel(object) ?? '').toLowerCase().includes(text) || (descriptionOf(object) ?? '').toLowerCase().includes(text);
+}
+
+const timestampHint = 'use e.g. 2024-05-01T00:00:00.000Z';
+
+/** Only the access sets of these TLPs and levels hold candidates (the SQL filters the reader's own rows alike). */
+function handlingWithin(input: ListInput): ((access: ObjectAccess) => boolean) | undefined {
+  const { within, tlps, classifications } = input;
+  if (!tlps && !classifications) return within;
+  return (access) => (!within || within(access)) && (!tlps || tlps.includes(access.tlp)) && (!classifications || classifications.includes(access.classification));
+}
+
+/** The origin filter names a member of this node that originates objects (one with a STIX identity). */
+async function checkOrigin(ctx: AppContext, origin: string): Promise<void> {
+  const codes = new Set((await directory.memberIdentities(ctx)).values());
+  if (!codes.has(origin)) {
+    throw shieldwallError('BAD_REQUEST', `origin '${origin}' is not a member of this node with a STIX identity (objects are originated by members, named by code: GET /api/v1/members)`);
+  }
 }
 
 /** Ids looked up per query of the current markings of older versions. */
@@ -97,14 +133,25 @@ async function currentMarkingsOf(ctx: AppContext, rows: readonly repo.ListedVers
  */
 export async function listObjects(ctx: AppContext, actor: Principal, input: ListInput): Promise<ObjectPage> {
   const limit = input.limit ?? 100;
+  const descending = input.descending === true;
   if (input.modifiedAfter !== undefined && !isTimestamp(input.modifiedAfter)) {
-    throw shieldwallError('BAD_REQUEST', `modified_after '${input.modifiedAfter}' is not a STIX timestamp: use e.g. 2024-05-01T00:00:00.000Z`);
+    throw shieldwallError('BAD_REQUEST', `modified_after '${input.modifiedAfter}' is not a STIX timestamp: ${timestampHint}`);
   }
-  const { keys, total } = await readableAccessKeys(ctx, actor, input.within);
+  if (input.modifiedBefore !== undefined && !isTimestamp(input.modifiedBefore)) {
+    throw shieldwallError('BAD_REQUEST', `modified_before '${input.modifiedBefore}' is not a STIX timestamp: ${timestampHint}`);
+  }
+  if (descending && input.addedAfterMicros !== undefined) throw new Error('listObjects: addedAfterMicros pages in date_added order only');
+  if (input.origin !== undefined) await checkOrigin(ctx, input.origin);
+  const { keys, total } = await readableAccessKeys(ctx, actor, handlingWithin(input));
   const filter = {
     ...(input.types ? { types: input.types } : {}),
     ...(input.q ? { text: input.q } : {}),
     ...(input.modifiedAfter ? { versionAfter: versionKey(input.modifiedAfter) } : {}),
+    ...(input.modifiedBefore ? { versionBefore: versionKey(input.modifiedBefore) } : {}),
+    ...(input.tlps ? { tlps: input.tlps } : {}),
+    ...(input.classifications ? { classifications: input.classifications } : {}),
+    ...(input.origin !== undefined ? { origin: input.origin } : {}),
+    ...(descending ? { descending } : {}),
     ...(input.ids ? { ids: input.ids } : {}),
     accessKeys: keys,
     accessSetCount: total,
@@ -113,8 +160,16 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
     limit: limit + 1,
   };
-  let after = input.cursor || input.addedAfterMicros !== undefined ? Math.max(input.cursor ? decodeCursor(input.cursor) : 0, input.addedAfterMicros ?? 0) : undefined;
+  /** Where the next read starts: after this seq in date_added order, before it newest first. */
+  let bound = descending
+    ? input.cursor
+      ? decodeCursor(input.cursor, true)
+      : undefined
+    : input.cursor || input.addedAfterMicros !== undefined
+      ? Math.max(input.cursor ? decodeCursor(input.cursor, false) : 0, input.addedAfterMicros ?? 0)
+      : undefined;
   const objects: StixObject[] = [];
+  const handling: Record<string, Handling> = {};
   const bodies: string[] = [];
   const manifest: Array<{ id: string; version: string | null }> = [];
   const dateAdded: number[] = [];
@@ -123,7 +178,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   /** The last row looked at, readable or not. */
   let lookedAt: number | undefined;
   for (;;) {
-    const rows = await repo.listCurrent(ctx.store, { ...filter, ...(after !== undefined ? { afterSeq: after } : {}) });
+    const rows = await repo.listCurrent(ctx.store, { ...filter, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
     const current = input.versions ? await currentMarkingsOf(ctx, rows) : undefined;
     for (const row of rows) {
       const full = dateAdded.length === limit;
@@ -136,18 +191,24 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
       if (!seen) continue;
       // What a granular marking hides is not searched: the text must be in what the reader sees.
       if (input.q && seen.redacted && !stillMatches(seen.object!, input.q)) continue;
+      // Nor is who created it: the originating member is that of created_by_ref.
+      if (input.origin !== undefined && seen.redacted && seen.object!.created_by_ref !== row.created_by_ref) continue;
       if (full) {
         more = true;
         break;
       }
       if (input.raw) bodies.push(seen.text!);
       else if (input.manifest) manifest.push({ id: row.id, version: seen.object ? versionOf(seen.object) : (row.modified ?? row.created) });
-      else objects.push(seen.object!);
+      else {
+        objects.push(seen.object!);
+        // An observable held in copies under different markings: the handling of the first listed.
+        handling[row.id] ??= handlingOf(row, seen.object);
+      }
       dateAdded.push(Number(row.seq));
     }
     if (rows.length > 0) lookedAt = Number(rows[rows.length - 1]!.seq);
     if (more || rows.length <= limit) break;
-    after = lookedAt;
+    bound = lookedAt;
   }
   await auditReads(ctx, actor, reads, 'listing');
   const last = dateAdded[dateAdded.length - 1];
@@ -155,8 +216,9 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     objects,
     ...(input.raw ? { bodies } : {}),
     ...(input.manifest ? { manifest } : {}),
+    ...(input.raw || input.manifest ? {} : { handling }),
     dateAdded,
-    next: more && last !== undefined ? encodeCursor(last) : undefined,
+    next: more && last !== undefined ? encodeCursor(last, descending) : undefined,
     // The last page of a listing covers the unreadable rows after its last object too.
     lastSeq: more ? last : lookedAt,
   };

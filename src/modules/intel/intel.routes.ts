@@ -93,7 +93,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       '/api/v1/objects',
       {
         config: { permission: 'intel:read' },
-        schema: { summary: 'List newest versions in the order they were added, with cursor paging', querystring: ObjectListQuery },
+        schema: { summary: 'List newest versions in the order they were added (or newest first), with their handling and cursor paging', querystring: ObjectListQuery },
       },
       async (request) => {
         const q = request.query;
@@ -101,10 +101,15 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
           ...(q.type ? { types: q.type.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
           ...(q.q ? { q: q.q } : {}),
           ...(q.modified_after ? { modifiedAfter: q.modified_after } : {}),
+          ...(q.modified_before ? { modifiedBefore: q.modified_before } : {}),
+          ...(q.tlp !== undefined ? { tlps: service.parseTlpFilter(q.tlp) } : {}),
+          ...(q.classification !== undefined ? { classifications: service.parseClassificationFilter(q.classification) } : {}),
+          ...(q.origin !== undefined ? { origin: q.origin } : {}),
+          ...(q.order === 'desc' ? { descending: true } : {}),
           ...(q.limit ? { limit: q.limit } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
         });
-        return { objects: page.objects, ...(page.next ? { next: page.next } : {}) };
+        return { objects: page.objects, handling: page.handling ?? {}, ...(page.next ? { next: page.next } : {}) };
       },
     );
 

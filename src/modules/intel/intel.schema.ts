@@ -10,10 +10,15 @@ export const ObjectGetQuery = Type.Object({
 
 export const ObjectListQuery = Type.Object({
   type: Type.Optional(Type.String({ description: 'STIX type, or several separated by commas' })),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive text in the name, value or pattern' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive text in the name, value or pattern, or in the description (as the caller sees them)' })),
   modified_after: Type.Optional(Type.String({ description: 'Only objects whose newest version was modified after this STIX timestamp' })),
+  modified_before: Type.Optional(Type.String({ description: 'Only objects whose newest version was modified before this STIX timestamp' })),
+  tlp: Type.Optional(Type.String({ maxLength: 100, description: 'TLP levels separated by commas: clear, green, amber, amber+strict, red, none (no TLP marking)' })),
+  classification: Type.Optional(Type.String({ maxLength: 100, description: 'Classification levels separated by commas: UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET, or 0 to 4' })),
+  origin: Type.Optional(Type.String({ maxLength: 32, description: 'Code of the member of this node that originated the objects' })),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: "'asc' (default): in the order added; 'desc': newest added first" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  cursor: Type.Optional(Type.String({ maxLength: 100, description: 'The `next` value of the previous page' })),
+  cursor: Type.Optional(Type.String({ maxLength: 100, description: 'The `next` value of the previous page (asked with the same order)' })),
 });
 export type ObjectListQuery = Static<typeof ObjectListQuery>;
 

@@ -1,7 +1,8 @@
 /**
  * Intel use cases, the way other modules reach the object store: the ingest pipeline
  * (intel.ingest.ts), reads (intel.read.ts), access sets (intel.access.ts), pages of objects
- * (intel.pages.ts) and deletion (intel.delete.ts); this file gathers what they offer.
+ * (intel.pages.ts), handling as answers show it (intel.handling.ts) and deletion
+ * (intel.delete.ts); this file gathers what they offer.
  */
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
 export { versionKey } from './intel.rows.js';
@@ -15,4 +16,5 @@ export {
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';
 export { intelStats, latestSeq, listObjects, type ListInput, type ObjectPage } from './intel.pages.js';
+export { handlingOf, parseClassificationFilter, parseTlpFilter, TLP_FILTER_VALUES, type Handling } from './intel.handling.js';
 export { deleteObject } from './intel.delete.js';
