@@ -31,6 +31,15 @@ interface Listing {
   objects: StixObject[];
   handling: Record<string, Handling>;
 }
+interface Window {
+  since: string;
+  until: string;
+  added: number;
+  by_type: Array<{ type: string; count: number }>;
+  by_tlp: Array<{ tlp: string | null; count: number }>;
+  by_classification: Array<{ level: number; name: string | null; count: number }>;
+  by_day: Array<{ day: string; count: number }>;
+}
 
 const START = new Date('2025-01-10T12:00:00.000Z');
 const DAY_MS = 86_400_000;
@@ -112,6 +121,8 @@ const hubSecret = Array.from({ length: 40 }, () => relationship(hub.id, 'related
 
 /** The day of the store's clock (0: START's) on which each object's current version was added. */
 const addedOn = new Map<string, number>();
+
+const sortBy = <T>(list: T[], key: (t: T) => string) => [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 
 for (const dialect of DIALECTS) {
   describe(`intel explorer API (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
@@ -326,5 +337,75 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('GET /api/v1/stats', () => {
+      type Stats = { byType: Array<{ type: string; count: number }>; versions: number; window?: Window };
+      const stats = (query: string, reader: keyof typeof tokens) => get<Stats & { error?: { code: string; message: string } }>(`/api/v1/stats${query ? `?${query}` : ''}`, tokens[reader]);
+
+      it('without since: as before, no window', async () => {
+        const { status, body } = await stats('', 'deu');
+        assert.equal(status, 200);
+        assert.equal(body.window, undefined);
+        assert.ok(body.byType.length > 0);
+      });
+
+      it('counts what each reader may read that was added in the window: by type, TLP, classification and day', async () => {
+        const since = '2025-01-10T00:00:00.000Z';
+        const until = '2025-01-11T23:59:59.999Z';
+        const windows: Window[] = [];
+        for (const reader of READERS) {
+          const { status, body } = await stats(`since=${since}&until=${until}`, reader);
+          assert.equal(status, 200, JSON.stringify(body));
+          const w = body.window!;
+          // The expected counts: what the reader lists, of what was added on days 0 and 1.
+          const listed = await listAll(tokens[reader], '');
+          const inWindow = listed.objects.filter((o) => (addedOn.get(o.id) ?? 99) <= 1);
+          const count = <K>(key: (o: StixObject) => K) => {
+            const counts = new Map<K, number>();
+            for (const o of inWindow) counts.set(key(o), (counts.get(key(o)) ?? 0) + 1);
+            return counts;
+          };
+          assert.deepEqual([w.since, w.until, w.added], [since, until, inWindow.length], reader);
+          assert.deepEqual(sortBy(w.by_type, (t) => t.type), sortBy([...count((o) => o.type)].map(([type, n]) => ({ type, count: n })), (t) => t.type), reader);
+          assert.deepEqual(sortBy(w.by_tlp, (t) => String(t.tlp)), sortBy([...count((o) => listed.handling[o.id]!.tlp)].map(([tlp, n]) => ({ tlp, count: n })), (t) => String(t.tlp)), reader);
+          const names = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'];
+          assert.deepEqual(w.by_classification, [...count((o) => listed.handling[o.id]!.classification)].map(([level, n]) => ({ level, name: names[level], count: n })).sort((a, b) => a.level - b.level), reader);
+          const perDay = count((o) => addedOn.get(o.id)!);
+          assert.deepEqual(w.by_day, [{ day: '2025-01-10', count: perDay.get(0) ?? 0 }, { day: '2025-01-11', count: perDay.get(1) ?? 0 }], reader);
+          windows.push(w);
+        }
+        const [deu, fra] = windows;
+        assert.notDeepEqual(deu!.by_classification, fra!.by_classification, 'two readers, two answers');
+        assert.ok(!fra!.by_classification.some((c) => c.level > 1), 'FRA counts nothing above its clearance');
+        assert.deepEqual(deu!.by_day.map((d) => d.count), [3 + 6 + 4 + 3 + 3 + 1 + 1, 3 + 2]);
+      });
+
+      it('until defaults to now; a window over everything counts every readable current object', async () => {
+        for (const reader of READERS) {
+          const { body } = await stats('since=2025-01-09T00:00:00Z', reader);
+          const w = body.window!;
+          assert.equal(w.until, clock.now().toISOString());
+          assert.equal(w.by_day.length, 12);
+          assert.equal(w.added, body.byType.reduce((n, t) => n + t.count, 0), reader);
+          assert.equal(w.by_day[0]!.count, 0);
+        }
+      });
+
+      it('answers 400 to a window it cannot count', async () => {
+        const refused: Array<[string, RegExp]> = [
+          ['since=yesterday', /since 'yesterday' is not a STIX timestamp/],
+          ['since=2025-01-10T00:00:00Z&until=soon', /until 'soon' is not a STIX timestamp/],
+          ['since=2025-01-10T00:00:00Z&until=2025-01-09T00:00:00Z', /must start before it ends/],
+          ['since=2024-01-01T00:00:00Z&until=2025-01-02T00:00:00Z', /longer than 366 days/],
+          ['until=2025-01-02T00:00:00Z', /until needs since/],
+        ];
+        for (const [query, message] of refused) {
+          const { status, body } = await stats(query, 'deu');
+          assert.equal(status, 400, query);
+          assert.equal(body.error?.code, 'SW_BAD_REQUEST');
+          assert.match(body.error!.message, message, query);
+        }
+        assert.equal((await stats('since=2024-01-01T00:00:00Z&until=2025-01-01T00:00:00Z', 'deu')).status, 200, '366 days exactly');
+      });
+    });
   });
 }

@@ -235,3 +235,31 @@ export async function countVersions(store: Store, accessKeys: number[], own?: Ow
   const row = await store.db.selectFrom('stix_objects').where(readableWhere(accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** What a reader may read, as the SQL pre-filter of counts and object pages: readable access sets, and its own member's rows within its clearance. */
+export interface ReadableRows {
+  accessKeys: number[];
+  own: OwnRows | undefined;
+}
+
+/** A date_added day: microseconds per day, so that seq / DAY_MICROS is the day's number since the epoch (UTC). */
+export const DAY_MICROS = 86_400_000_000;
+
+/**
+ * Readable current rows added in [sinceSeq, untilSeq] (no end: to the last added), counted by
+ * type, TLP, classification and day of date_added (days since the epoch, UTC): one pass over the
+ * window's range of seq.
+ */
+export async function countAddedBetween(store: Store, readable: ReadableRows, sinceSeq: number, untilSeq: number | undefined): Promise<Array<{ type: string; tlp: string | null; classification: number; day: number; count: number }>> {
+  if (readable.accessKeys.length === 0 && !readable.own) return [];
+  // Integer division on both engines (seq is an integer, the divisor a bigint literal).
+  const day = sql<number>`seq / ${sql.lit(DAY_MICROS)}`;
+  let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1).where('seq', '>=', sinceSeq);
+  if (untilSeq !== undefined) query = query.where('seq', '<=', untilSeq);
+  const rows = await query
+    .where(readableWhere(readable.accessKeys, readable.own))
+    .select(['type', 'tlp', 'classification', day.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy(['type', 'tlp', 'classification', day])
+    .execute();
+  return rows.map((r) => ({ type: r.type, tlp: r.tlp, classification: Number(r.classification), day: Number(r.day), count: Number(r.count) }));
+}

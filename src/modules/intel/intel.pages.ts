@@ -1,13 +1,14 @@
 /** Pages of objects a reader may see (REST search, TAXII objects and manifests, export) and the counts of the store. */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { TLP_LEVELS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import * as directory from '../directory/directory.service.js';
 import { readableAccessKeys } from './intel.access.js';
-import { handlingOf, type Handling } from './intel.handling.js';
+import { classificationName, handlingOf, type Handling } from './intel.handling.js';
 import { auditReads, visibleRow } from './intel.read.js';
 import * as repo from './intel.repo.js';
 import { descriptionOf, searchLabel, versionKey } from './intel.rows.js';
@@ -224,12 +225,99 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   };
 }
 
-/** Counts of what the actor may read (counts of the rest would tell what exists). */
-export async function intelStats(ctx: AppContext, actor: Principal): Promise<{ byType: Array<{ type: string; count: number }>; versions: number }> {
+/** What was added in a window of date_added, of what the reader may read (see intelStats). */
+export interface StatsWindow {
+  since: string;
+  until: string;
+  added: number;
+  by_type: Array<{ type: string; count: number }>;
+  by_tlp: Array<{ tlp: string | null; count: number }>;
+  by_classification: Array<{ level: number; name: string | null; count: number }>;
+  /** Every UTC day of the window, oldest first, days without objects at 0. */
+  by_day: Array<{ day: string; count: number }>;
+}
+
+export interface IntelStats {
+  byType: Array<{ type: string; count: number }>;
+  versions: number;
+  window?: StatsWindow;
+}
+
+/** The longest window of GET /api/v1/stats. */
+export const STATS_WINDOW_MAX_DAYS = 366;
+
+/** Microseconds since the epoch of a STIX timestamp (finer digits are cut), as date_added counts them. */
+function micros(value: string): number {
+  const fraction = value.length > 20 ? value.slice(20, -1) : '';
+  return Date.parse(`${value.slice(0, 19)}Z`) * 1000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+}
+
+/**
+ * The window asked for, checked: STIX timestamps, since before until, at most
+ * STATS_WINDOW_MAX_DAYS. `open`: until was not given, so the window runs to whatever was added
+ * last (date_added runs a microsecond ahead of the clock per object when objects arrive faster).
+ */
+function windowOf(ctx: AppContext, since: string, until: string | undefined): { since: string; until: string; from: number; to: number; open: boolean } {
+  if (!isTimestamp(since)) throw shieldwallError('BAD_REQUEST', `since '${since}' is not a STIX timestamp: ${timestampHint}`);
+  if (until !== undefined && !isTimestamp(until)) throw shieldwallError('BAD_REQUEST', `until '${until}' is not a STIX timestamp: ${timestampHint}`);
+  const end = until ?? ctx.clock.now().toISOString();
+  const from = micros(since);
+  const to = micros(end);
+  if (to < from) throw shieldwallError('BAD_REQUEST', `since '${since}' is after until '${end}': the window must start before it ends`);
+  if (to - from > STATS_WINDOW_MAX_DAYS * repo.DAY_MICROS) {
+    throw shieldwallError('BAD_REQUEST', `the window from ${since} to ${end} is longer than ${STATS_WINDOW_MAX_DAYS} days: ask for a shorter one (or several)`);
+  }
+  return { since, until: end, from, to, open: until === undefined };
+}
+
+const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Counts of what the actor may read (counts of the rest would tell what exists): current objects
+ * by type, versions, and with `since` what was added in a window, through the same SQL pre-filter
+ * of readable access sets and the reader's own rows.
+ */
+export async function intelStats(ctx: AppContext, actor: Principal, input: { since?: string; until?: string } = {}): Promise<IntelStats> {
+  if (input.until !== undefined && input.since === undefined) throw shieldwallError('BAD_REQUEST', 'until needs since: a window of date_added is asked for with since (and until, default now)');
+  const window = input.since !== undefined ? windowOf(ctx, input.since, input.until) : undefined;
   const { keys } = await readableAccessKeys(ctx, actor);
   const own = actor.member ? { member: actor.member.code, clearance: actor.clearance } : undefined;
-  const [byType, versions] = await Promise.all([repo.countCurrentByType(ctx.store, keys, own), repo.countVersions(ctx.store, keys, own)]);
-  return { byType, versions };
+  const [byType, versions, added] = await Promise.all([
+    repo.countCurrentByType(ctx.store, keys, own),
+    repo.countVersions(ctx.store, keys, own),
+    window ? repo.countAddedBetween(ctx.store, { accessKeys: keys, own }, window.from, window.open ? undefined : window.to) : undefined,
+  ]);
+  if (!window || !added) return { byType, versions };
+  const types = new Map<string, number>();
+  const tlps = new Map<string | null, number>();
+  const levels = new Map<number, number>();
+  const days = new Map<number, number>();
+  let total = 0;
+  for (const group of added) {
+    total += group.count;
+    types.set(group.type, (types.get(group.type) ?? 0) + group.count);
+    tlps.set(group.tlp, (tlps.get(group.tlp) ?? 0) + group.count);
+    levels.set(group.classification, (levels.get(group.classification) ?? 0) + group.count);
+    days.set(group.day, (days.get(group.day) ?? 0) + group.count);
+  }
+  const tlpRank = (tlp: string | null) => (tlp === null ? -1 : (TLP_LEVELS as readonly string[]).indexOf(tlp));
+  const firstDay = Math.floor(window.from / repo.DAY_MICROS);
+  const lastDay = Math.max(Math.floor(window.to / repo.DAY_MICROS), ...days.keys());
+  const byDay: StatsWindow['by_day'] = [];
+  for (let day = firstDay; day <= lastDay; day++) byDay.push({ day: dayText(day), count: days.get(day) ?? 0 });
+  return {
+    byType,
+    versions,
+    window: {
+      since: window.since,
+      until: window.until,
+      added: total,
+      by_type: [...types].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1)),
+      by_tlp: [...tlps].map(([tlp, count]) => ({ tlp, count })).sort((a, b) => tlpRank(a.tlp) - tlpRank(b.tlp)),
+      by_classification: [...levels].map(([level, count]) => ({ level, name: classificationName(level), count })).sort((a, b) => a.level - b.level),
+      by_day: byDay,
+    },
+  };
 }
 
 /** The newest date_added sequence (0 for an empty store): where a feed of what is new starts. */

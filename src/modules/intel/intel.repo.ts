@@ -25,7 +25,9 @@ import { STORED, type StoredVersion } from './intel.stored.js';
 import { storeState } from '../../core/state.js';
 
 export type { StoredVersion } from './intel.stored.js';
-export { countCurrentByType, countVersions, listCurrent, type ListedVersion, type ListFilter, type OwnRows } from './intel.listing.js';
+export {
+  countAddedBetween, countCurrentByType, countVersions, DAY_MICROS, listCurrent, type ListedVersion, type ListFilter, type OwnRows, type ReadableRows,
+} from './intel.listing.js';
 
 /** What the store asks of the policy side while writing (the repo holds no marking rules). */
 export interface MarkingHooks {

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { storeErrorOf } from '../../core/store-errors.js';
-import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery } from './intel.schema.js';
+import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery, StatsQuery } from './intel.schema.js';
 import * as service from './intel.service.js';
 
 /** Media types POST /api/v1/bundles accepts; the body is streamed, never buffered whole. */
@@ -113,8 +113,13 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get('/api/v1/stats', { config: { permission: 'intel:read' }, schema: { summary: 'Counts of the current objects the caller may read, by type' } }, async (request) =>
-      service.intelStats(ctx, request.actor),
+    app.get(
+      '/api/v1/stats',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'Counts of the current objects the caller may read, by type; with since, what was added in that window', querystring: StatsQuery },
+      },
+      async (request) => service.intelStats(ctx, request.actor, { ...(request.query.since !== undefined ? { since: request.query.since } : {}), ...(request.query.until !== undefined ? { until: request.query.until } : {}) }),
     );
   };
 }

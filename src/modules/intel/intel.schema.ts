@@ -22,6 +22,12 @@ export const ObjectListQuery = Type.Object({
 });
 export type ObjectListQuery = Static<typeof ObjectListQuery>;
 
+export const StatsQuery = Type.Object({
+  since: Type.Optional(Type.String({ description: 'Start of a window of date_added (STIX timestamp): the answer gains `window`' })),
+  until: Type.Optional(Type.String({ description: 'End of the window (STIX timestamp; default now); needs `since`' })),
+});
+export type StatsQuery = Static<typeof StatsQuery>;
+
 export const BundleQuery = Type.Object({
   outcomes: Type.Optional(
     Type.Union([Type.Literal('all'), Type.Literal('rejected'), Type.Literal('none')], { description: 'Which per-object outcomes the answer lists (default all)' }),

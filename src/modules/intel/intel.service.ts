@@ -1,7 +1,7 @@
 /**
  * Intel use cases, the way other modules reach the object store: the ingest pipeline
- * (intel.ingest.ts), reads (intel.read.ts), access sets (intel.access.ts), pages of objects
- * (intel.pages.ts), handling as answers show it (intel.handling.ts) and deletion
+ * (intel.ingest.ts), reads (intel.read.ts), access sets (intel.access.ts), pages of objects and
+ * counts (intel.pages.ts), handling as answers show it (intel.handling.ts) and deletion
  * (intel.delete.ts); this file gathers what they offer.
  */
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
@@ -15,6 +15,6 @@ export {
   type CurrentRow,
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';
-export { intelStats, latestSeq, listObjects, type ListInput, type ObjectPage } from './intel.pages.js';
+export { intelStats, latestSeq, listObjects, STATS_WINDOW_MAX_DAYS, type IntelStats, type ListInput, type ObjectPage, type StatsWindow } from './intel.pages.js';
 export { handlingOf, parseClassificationFilter, parseTlpFilter, TLP_FILTER_VALUES, type Handling } from './intel.handling.js';
 export { deleteObject } from './intel.delete.js';
