@@ -15,11 +15,14 @@ describe('app', () => {
     assert.equal((response.json() as { error: { code: string } }).error.code, 'SW_NOT_FOUND');
   });
 
-  it('serves the dashboard and the OpenAPI document without credentials', async () => {
+  it('serves the web application and the OpenAPI document without credentials', async () => {
     const page = await node.app.inject({ method: 'GET', url: '/' });
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /SHIELDWALL/);
-    assert.match(page.headers['content-security-policy'] as string, /frame-ancestors 'none'/);
+    assert.match(page.body, /<title>Shieldwall<\/title>/);
+    const csp = page.headers['content-security-policy'] as string;
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/, 'no inline script, no other host');
+    assert.doesNotMatch(csp, /unsafe-inline|https?:/);
     const spec = await node.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(spec.statusCode, 200);
   });

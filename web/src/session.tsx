@@ -54,12 +54,14 @@ export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice
   const [state, setState] = useState<State>({ status: 'loading' });
   useEffect(() => {
     const ended = sessionHadEnded();
-    api<Me>('/api/v1/me', { signingIn: true })
-      .then((me) => setState({ status: 'signed-in', me }))
-      .catch((error: unknown) => {
-        const notice = ended ? 'Your session has ended (it expired, was revoked or was signed out elsewhere). Sign in again.' : error instanceof ApiError && error.status !== 401 ? `The node answered: ${error.message}` : '';
-        setState({ status: 'signed-out', notice });
-      });
+    const signedOut = (notice: string) => setState({ status: 'signed-out', notice: ended ? 'Your session has ended (it expired, was revoked or was signed out elsewhere). Sign in again.' : notice });
+    // Asked first, answered 200 either way: a signed-out page logs no failed request.
+    api<{ signed_in: boolean }>('/api/v1/session', { signingIn: true })
+      .then(async (state) => {
+        if (!state.signed_in) return signedOut('');
+        setState({ status: 'signed-in', me: await api<Me>('/api/v1/me', { signingIn: true }) });
+      })
+      .catch((error: unknown) => signedOut(error instanceof ApiError && error.status !== 401 ? `The node answered: ${error.message}` : ''));
   }, []);
   useEffect(() => {
     if (state.status !== 'signed-in') return;

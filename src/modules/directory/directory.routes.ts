@@ -145,6 +145,23 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
+    // The web application's first question: answered 200 whether or not a session is open, so that
+    // a signed-out page neither logs an error nor learns anything but that it is signed out.
+    app.get(
+      '/api/v1/session',
+      {
+        config: { permission: 'public' },
+        schema: {
+          summary: 'Whether the sign-in cookie sent names an open session (200 either way), and whose',
+          response: { 200: Type.Object({ signed_in: Type.Boolean(), user: Type.Optional(Type.String()) }) },
+        },
+      },
+      async (request) => {
+        const p = request.principal;
+        return request.credential?.via === 'session' && p?.userName ? { signed_in: true, user: p.userName } : { signed_in: false };
+      },
+    );
+
     app.delete(
       '/api/v1/session',
       { config: { permission: 'public' }, schema: { summary: 'Sign out: ends the session of the cookie sent' } },

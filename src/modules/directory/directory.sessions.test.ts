@@ -42,6 +42,24 @@ describe('dashboard sign-in', () => {
     assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode, 401);
   });
 
+  it('says whether the cookie names an open session, 200 either way, and whose', async () => {
+    const state = async (headers: Record<string, string>) => {
+      const response = await node.app.inject({ method: 'GET', url: '/api/v1/session', headers });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json() as { signed_in: boolean; user?: string };
+    };
+    assert.deepEqual(await state({}), { signed_in: false });
+    assert.deepEqual(await state({ cookie: `sw_session=${'A'.repeat(43)}` }), { signed_in: false });
+    const response = await signIn('ana', 'a long enough password');
+    const cookie = String(response.headers['set-cookie']).split(';')[0]!;
+    const { csrf_token } = response.json() as { csrf_token: string };
+    assert.deepEqual(await state({ cookie }), { signed_in: true, user: 'ana' });
+    // Nothing of the session's secrets is in the answer.
+    assert.doesNotMatch(JSON.stringify(await state({ cookie })), new RegExp(csrf_token));
+    await node.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie, 'x-csrf-token': csrf_token } });
+    assert.deepEqual(await state({ cookie }), { signed_in: false });
+  });
+
   it('signs in and out with a session whose CSRF token the page lost, and a new sign-in ends the old session', async () => {
     const first = await signIn('ana', 'a long enough password');
     const stale = String(first.headers['set-cookie']).split(';')[0]!;
