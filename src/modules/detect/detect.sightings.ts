@@ -127,6 +127,8 @@ export class SightingCollector {
         last_seen: last,
         where_sighted_refs: [this.#identity],
         ...(observed ? { observed_data_refs: [observed] } : {}),
+        // Marks a sighting as a match that this node's detection reported (the live feed sends it as `match`).
+        x_shieldwall_detection: true,
         ...common,
       });
     }
