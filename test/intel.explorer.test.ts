@@ -31,6 +31,21 @@ interface Listing {
   objects: StixObject[];
   handling: Record<string, Handling>;
 }
+interface RelatedEnd {
+  id: string;
+  type: string;
+  name?: string;
+  readable: boolean;
+  handling?: Handling;
+}
+interface Context {
+  object: StixObject;
+  handling: Handling;
+  versions: Array<{ object: StixObject; handling: Handling }>;
+  relationships: Array<{ relationship: StixObject; handling: Handling; direction: 'out' | 'in'; other: RelatedEnd }>;
+  relationships_truncated: boolean;
+  sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[] };
+}
 interface Window {
   since: string;
   until: string;
@@ -334,6 +349,104 @@ for (const dialect of DIALECTS) {
           assert.equal(body.error.code, 'SW_BAD_REQUEST', query);
           assert.match(`${body.error.message} ${JSON.stringify(body.error)}`, message, query);
         }
+      });
+    });
+
+    describe('GET /api/v1/objects/:id/context', () => {
+      const context = (id: string, reader: keyof typeof tokens) => get<Context>(`/api/v1/objects/${id}/context`, tokens[reader]);
+
+      it('5.1: relationships out of and in to the object, newest first, each reader those it may read; an unreadable or absent other end is only its id and type', async () => {
+        const shape = (c: Context) => c.relationships.map((r) => [r.relationship.id, r.direction, r.other.id, r.other.readable]);
+        const deu = (await context(focus.id, 'deu')).body;
+        assert.deepEqual(shape(deu), [
+          [inFromDeu.id, 'in', deuIndicator.id, true],
+          [inFromFra.id, 'in', fraIndicator.id, true],
+          [outToAbsent.id, 'out', absentTool, false],
+          [outToSecret.id, 'out', secretFamily.id, true],
+          [outToTool.id, 'out', t1.id, true],
+        ]);
+        assert.equal(deu.relationships_truncated, false);
+        const tool = deu.relationships.find((r) => r.other.id === t1.id)!;
+        assert.deepEqual(tool.other, { id: t1.id, type: 'tool', name: 'Cobalt spoon', readable: true, handling: { tlp: 'green', classification: 0, classification_name: 'UNCLASSIFIED', releasable_to: ['ALLIANCE'], origin: 'DEU' } });
+        assert.deepEqual(tool.relationship, outToTool);
+        assert.equal(tool.handling.tlp, 'green');
+        assert.equal(deu.relationships.find((r) => r.other.id === secretFamily.id)!.other.name, 'Secret family');
+        const fra = (await context(focus.id, 'fra')).body;
+        assert.deepEqual(shape(fra), [
+          [inFromFra.id, 'in', fraIndicator.id, true],
+          [outToAbsent.id, 'out', absentTool, false],
+          [outToSecret.id, 'out', secretFamily.id, false],
+          [outToTool.id, 'out', t1.id, true],
+        ]);
+        // Of an end FRA may not read, nothing but what the relationship says; the same as of an id the node does not hold.
+        assert.deepEqual(fra.relationships.find((r) => r.other.id === secretFamily.id)!.other, { id: secretFamily.id, type: 'malware', readable: false });
+        assert.deepEqual(fra.relationships.find((r) => r.other.id === absentTool)!.other, { id: absentTool, type: 'tool', readable: false });
+        assert.ok(!JSON.stringify(fra).includes('Secret family'));
+        assert.ok(!JSON.stringify(fra).includes(deuIndicator.id));
+        // TST (TOP SECRET, an ally) reads the SECRET family, not what is released to DEU only.
+        assert.deepEqual(shape((await context(focus.id, 'tst')).body).map((r) => r[3]), [true, false, true, true]);
+      });
+
+      it('5.2: sightings counted and named by their originating members as each reader may read them, the newest 20 shown', async () => {
+        const deu = (await context(focus.id, 'deu')).body.sightings;
+        assert.equal(deu.count, 22 + 3 + 2 + 1);
+        assert.deepEqual(deu.members, ['DEU', 'FRA', 'TST']);
+        assert.equal(deu.sighted_by, 3);
+        const newestFirst = [...deuSightings, ...fraSightings, ...fraSecretSightings, tstSighting].reverse();
+        assert.deepEqual(deu.recent.map((s) => s.id), newestFirst.slice(0, 20).map((s) => s.id));
+        const fra = (await context(focus.id, 'fra')).body.sightings;
+        assert.equal(fra.count, 22 + 3 + 1);
+        // FRA reads TST's sighting without its creator: TST is not named to it.
+        assert.deepEqual(fra.members, ['DEU', 'FRA']);
+        assert.equal(fra.sighted_by, 2);
+        const fraNewest = [...deuSightings, ...fraSightings, tstSighting].reverse();
+        assert.deepEqual(fra.recent.map((s) => s.id), fraNewest.slice(0, 20).map((s) => s.id));
+        assert.equal(fra.recent[0]!.created_by_ref, undefined);
+        // TST reads who created its own sighting (it originated it).
+        const tst = (await context(focus.id, 'tst')).body.sightings;
+        assert.deepEqual([tst.count, tst.members], [26, ['DEU', 'FRA', 'TST']]);
+      });
+
+      it('answers the object, its handling and every version it may read, oldest first (3.6)', async () => {
+        const { status, body } = await context(g1[0]!.id, 'fra');
+        assert.equal(status, 200);
+        assert.deepEqual(body.object, g1v2);
+        assert.equal(body.handling.origin, 'DEU');
+        assert.deepEqual(body.versions.map((v) => v.object), [g1[0], g1v2]);
+        assert.deepEqual(body.versions.map((v) => v.handling.tlp), ['green', 'green']);
+        assert.deepEqual([body.relationships, body.relationships_truncated, body.sightings], [[], false, { count: 0, sighted_by: 0, members: [], recent: [] }]);
+        // The object as FRA sees it: without what a granular marking hides.
+        const hidden = (await context(quokkaHidden.id, 'fra')).body;
+        assert.equal(hidden.object.description, undefined);
+        assert.equal(hidden.versions[0]!.object.description, undefined);
+      });
+
+      it('caps relationships at 500, saying so only when more are readable', async () => {
+        const deu = (await context(hub.id, 'deu')).body;
+        assert.equal(deu.relationships.length, 500);
+        assert.equal(deu.relationships_truncated, true);
+        assert.equal(deu.relationships[0]!.relationship.id, hubSecret[hubSecret.length - 1]!.id);
+        const fra = (await context(hub.id, 'fra')).body;
+        assert.equal(fra.relationships.length, 480);
+        assert.equal(fra.relationships_truncated, false);
+        assert.deepEqual(fra.relationships.map((r) => r.relationship.id), hubGreen.map((r) => r.id).reverse());
+        assert.ok(fra.relationships.every((r) => r.direction === 'out' && r.other.readable && r.other.name === 'Cobalt spoon'));
+      });
+
+      it('answers an object the reader may not read exactly as an unknown id (404)', async () => {
+        const hidden = await context(secretFamily.id, 'fra');
+        const unknownId = `malware--${randomUUID()}`;
+        const unknown = await context(unknownId, 'fra');
+        assert.equal(hidden.status, 404);
+        const answer = (body: unknown, id: string) => {
+          const { error } = JSON.parse(JSON.stringify(body).replaceAll(id, 'ID')) as { error: Record<string, unknown> };
+          assert.match(String(error['request_id']), /./);
+          delete error['request_id'];
+          return error;
+        };
+        assert.deepEqual(answer(hidden.body, secretFamily.id), answer(unknown.body, unknownId));
+        assert.equal((await context(focus.id, 'ptn')).status, 404, 'released to ALLIANCE: not to a partner');
+        assert.equal((await context('not-an-id', 'deu')).status, 400);
       });
     });
 

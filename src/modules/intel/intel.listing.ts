@@ -242,6 +242,64 @@ export interface ReadableRows {
   own: OwnRows | undefined;
 }
 
+const CONTEXT_ROW = [...STORED, 'id'] as const;
+export type ContextRow = StoredVersion & { id: string };
+
+function numericContextRows(rows: ContextRow[]): ContextRow[] {
+  for (const row of rows) {
+    row.seq = Number(row.seq);
+    if (row.access_key !== null) row.access_key = Number(row.access_key);
+    if (row.classification !== null) row.classification = Number(row.classification);
+  }
+  return rows;
+}
+
+/**
+ * Current relationships out of an object (source_ref: about_ref, migration 0011's index) or in to
+ * it (target_ref, migration 0013's), newest first, before a seq; of the readable rows only. The
+ * caller applies the rule to each.
+ */
+export async function relationshipsOf(store: Store, id: string, direction: 'out' | 'in', readable: ReadableRows, beforeSeq: number | undefined, limit: number): Promise<ContextRow[]> {
+  if (readable.accessKeys.length === 0 && !readable.own) return [];
+  // Literal predicates, so that SQLite proves the partial indexes apply (bound values would not).
+  let query = store.db
+    .selectFrom('stix_objects')
+    .select(CONTEXT_ROW)
+    .where(sql<boolean>`type = 'relationship' and is_current = 1`)
+    .where(direction === 'out' ? 'about_ref' : 'target_ref', '=', id)
+    .where(readableWhere(readable.accessKeys, readable.own));
+  if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+  return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
+}
+
+/** Current sightings of an object (sighting_of_ref: about_ref), newest first, before a seq, of the readable rows (and of one originating member). */
+export async function sightingsOf(store: Store, id: string, readable: ReadableRows, beforeSeq: number | undefined, limit: number, origin?: string): Promise<ContextRow[]> {
+  if (readable.accessKeys.length === 0 && !readable.own) return [];
+  let query = store.db
+    .selectFrom('stix_objects')
+    .select(CONTEXT_ROW)
+    .where(sql<boolean>`type = 'sighting' and is_current = 1`)
+    .where('about_ref', '=', id)
+    .where(readableWhere(readable.accessKeys, readable.own));
+  if (origin !== undefined) query = query.where('origin_member', '=', origin);
+  if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+  return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
+}
+
+/** How many readable current sightings of an object each originating member has (null: none of the node's). */
+export async function countSightingsOf(store: Store, id: string, readable: ReadableRows): Promise<Array<{ origin: string | null; count: number }>> {
+  if (readable.accessKeys.length === 0 && !readable.own) return [];
+  const rows = await store.db
+    .selectFrom('stix_objects')
+    .where(sql<boolean>`type = 'sighting' and is_current = 1`)
+    .where('about_ref', '=', id)
+    .where(readableWhere(readable.accessKeys, readable.own))
+    .select(['origin_member', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('origin_member')
+    .execute();
+  return rows.map((r) => ({ origin: r.origin_member, count: Number(r.count) }));
+}
+
 /** A date_added day: microseconds per day, so that seq / DAY_MICROS is the day's number since the epoch (UTC). */
 export const DAY_MICROS = 86_400_000_000;
 

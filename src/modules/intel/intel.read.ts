@@ -75,36 +75,61 @@ export async function auditReads(ctx: AppContext, actor: Principal, ids: string[
   if (ids.length > 0) await audit.record(ctx, actor, [{ action: 'intel.read', subject: how, detail: { ids: [...new Set(ids)] } }]);
 }
 
-export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
+/** A stored version as the reader sees it, with the row it was read from (its marking columns). */
+export interface SeenVersion {
+  object: StixObject;
+  row: repo.StoredVersion;
+}
+
+/**
+ * The current version of an object as the actor may see it, with its row; 404 when there is none
+ * it may read, exactly as when the id is not held. `reads`: highly classified reads, for the
+ * caller's audit entry.
+ */
+export async function readCurrent(ctx: AppContext, actor: Principal, id: string, reads: string[]): Promise<SeenVersion> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>, e.g. indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`);
   const found = await repo.findCurrent(ctx.store, id);
-  const reads: string[] = [];
-  let object: StixObject | undefined;
+  let seen: SeenVersion | undefined;
   // An observable may be held in copies under different markings: the first one the actor may read.
-  for (let i = 0; i < found.length && !object; i++) object = await visible(ctx, actor, found[i]!, reads);
+  for (let i = 0; i < found.length && !seen; i++) {
+    const object = await visible(ctx, actor, found[i]!, reads);
+    if (object) seen = { object, row: found[i]! };
+  }
   // An object the actor may not read is answered exactly like one that does not exist, and as
   // fast: the attempt is put on record without the answer waiting for it.
-  if (found.length > 0 && !object) deniedRead(ctx, actor, id);
-  if (!object) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  if (found.length > 0 && !seen) deniedRead(ctx, actor, id);
+  if (!seen) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
+  return seen;
+}
+
+export async function getObject(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
+  const reads: string[] = [];
+  const { object } = await readCurrent(ctx, actor, id, reads);
   await auditReads(ctx, actor, reads, `object ${id}`);
   return object;
 }
 
-export async function getVersions(ctx: AppContext, actor: Principal, id: string): Promise<StixObject[]> {
+/** Every version of an object the actor may read (see canReadVersion), oldest first, with its row; 404 when none. */
+export async function readVersions(ctx: AppContext, actor: Principal, id: string, reads: string[]): Promise<SeenVersion[]> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
-  const out: StixObject[] = [];
-  const reads: string[] = [];
+  const out: SeenVersion[] = [];
   const versions = await repo.findVersions(ctx.store, id);
   const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
   for (const version of versions) {
     if (!canReadVersion(actor, accessOfColumns(version), current)) continue;
     const object = await visible(ctx, actor, version, reads);
-    if (object) out.push(object);
+    if (object) out.push({ object, row: version });
   }
   if (out.length < versions.length) deniedRead(ctx, actor, id, { versions: versions.length - out.length });
   if (out.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}`);
-  await auditReads(ctx, actor, reads, `versions of ${id}`);
   return out;
+}
+
+export async function getVersions(ctx: AppContext, actor: Principal, id: string): Promise<StixObject[]> {
+  const reads: string[] = [];
+  const versions = await readVersions(ctx, actor, id, reads);
+  await auditReads(ctx, actor, reads, `versions of ${id}`);
+  return versions.map((v) => v.object);
 }
 
 /** Most relationships or sightings read about a set of objects in one call. */

@@ -26,7 +26,8 @@ import { storeState } from '../../core/state.js';
 
 export type { StoredVersion } from './intel.stored.js';
 export {
-  countAddedBetween, countCurrentByType, countVersions, DAY_MICROS, listCurrent, type ListedVersion, type ListFilter, type OwnRows, type ReadableRows,
+  countAddedBetween, countCurrentByType, countSightingsOf, countVersions, DAY_MICROS, listCurrent, relationshipsOf, sightingsOf, type ContextRow,
+  type ListedVersion, type ListFilter, type OwnRows, type ReadableRows,
 } from './intel.listing.js';
 
 /** What the store asks of the policy side while writing (the repo holds no marking rules). */

@@ -90,6 +90,15 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
     );
 
     app.get(
+      '/api/v1/objects/:id/context',
+      {
+        config: { permission: 'intel:read' },
+        schema: { summary: 'An object page: the object, its versions, its relationships with their other ends, and its sightings, as the caller may see them', params: ObjectIdParams },
+      },
+      async (request) => service.objectContext(ctx, request.actor, request.params.id),
+    );
+
+    app.get(
       '/api/v1/objects',
       {
         config: { permission: 'intel:read' },
