@@ -6,6 +6,7 @@
  * banner shows the highest reported.
  */
 import { useEffect, useId, useSyncExternalStore } from 'react';
+import { api } from './api.js';
 
 /** The effective handling of an object, as the node computed it (most restrictive markings). */
 export interface Handling {
@@ -90,6 +91,13 @@ export function releasabilityLabel(to: readonly string[] | null | undefined): st
   return `REL TO ${to.join(', ')}`;
 }
 
+/** Releasability in a few characters, for lists: 'REL ALLIANCE +2'. */
+export function shortReleasability(to: readonly string[] | null | undefined): string {
+  if (!to || to.length === 0) return 'REL none';
+  if (to.includes('*')) return 'REL all';
+  return to.length === 1 ? `REL ${to[0]}` : `REL ${to[0]} +${to.length - 1}`;
+}
+
 /** TLP, classification and releasability of one object; counts toward the banner while shown. */
 export function Badges(props: { handling: Handling | undefined; compact?: boolean }) {
   const h = props.handling;
@@ -105,11 +113,9 @@ export function Badges(props: { handling: Handling | undefined; compact?: boolea
       <span className={`badge cls cls-${h.classification}`} title="Classification">
         {cls}
       </span>
-      {!props.compact && (
-        <span className="badge rel" title="Releasable to">
-          {releasabilityLabel(h.releasable_to)}
-        </span>
-      )}
+      <span className="badge rel" title={`Releasable to: ${releasabilityLabel(h.releasable_to)}`}>
+        {props.compact ? shortReleasability(h.releasable_to) : releasabilityLabel(h.releasable_to)}
+      </span>
     </span>
   );
 }
@@ -121,4 +127,56 @@ export function Redacted(props: { what?: string }) {
       ▇▇▇ REDACTED{props.what ? ` (${props.what})` : ''}
     </span>
   );
+}
+
+/** What the node tells of one object by id: its handling and label; null when the reader may not read it. */
+export interface Known {
+  handling: Handling;
+  label: string;
+  type: string;
+}
+
+const known = new Map<string, Promise<Known | null>>();
+let pending = new Map<string, (k: Known | null) => void>();
+let timer: ReturnType<typeof setTimeout> | undefined;
+/** Ids per request (the listing's ids filter takes at most this many). */
+const IDS_PER_REQUEST = 100;
+
+async function flush(): Promise<void> {
+  const batch = pending;
+  pending = new Map();
+  timer = undefined;
+  const ids = [...batch.keys()];
+  for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
+    const part = ids.slice(i, i + IDS_PER_REQUEST);
+    try {
+      const page = await api<{ objects: Array<{ id: string; type: string; name?: string; value?: string; pattern?: string }>; handling?: Record<string, Handling> }>(
+        `/api/v1/objects?ids=${encodeURIComponent(part.join(','))}&limit=${IDS_PER_REQUEST}`,
+      );
+      const byId = new Map(page.objects.map((o) => [o.id, o]));
+      for (const id of part) {
+        const o = byId.get(id);
+        const h = page.handling?.[id];
+        batch.get(id)!(o && h ? { handling: h, label: o.name ?? o.value ?? o.pattern ?? o.id, type: o.type } : null);
+      }
+    } catch {
+      for (const id of part) {
+        batch.get(id)!(null);
+        known.delete(id);
+      }
+    }
+  }
+}
+
+/** The handling and label of an object by id, asked of the node in batches (one request for the ids of a page). */
+export function knownObject(id: string): Promise<Known | null> {
+  let found = known.get(id);
+  if (!found) {
+    // Kept for the page's life (a sign-out reloads it), within a bound.
+    if (known.size >= 5000) known.clear();
+    found = new Promise<Known | null>((resolve) => pending.set(id, resolve));
+    known.set(id, found);
+    timer ??= setTimeout(() => void flush(), 10);
+  }
+  return found;
 }

@@ -3,8 +3,8 @@
  * (data-object-id), with its handling badges (or 'handling unknown' when the answer did not
  * carry its handling).
  */
-import type { ReactNode } from 'react';
-import { Badges, CLASSIFICATIONS, type Handling } from '../../handling.js';
+import { useEffect, useState, type ReactNode } from 'react';
+import { Badges, CLASSIFICATIONS, knownObject, type Handling, type Known } from '../../handling.js';
 import { hrefOf } from '../../router.js';
 
 /** The markings of a lookup answer ({tlp, classification: 'RESTRICTED', releasable_to}) as a Handling. */
@@ -16,12 +16,23 @@ export function handlingOfMarkings(m: { tlp: string | null; classification: stri
 
 export function ObjectRef(props: { id: string; label?: ReactNode; handling: Handling | undefined; compact?: boolean; as?: 'span' | 'li' | 'div' }) {
   const Tag = props.as ?? 'span';
+  // An answer without the object's handling: asked of the node (batched with the page's others).
+  const [found, setFound] = useState<Known | null | undefined>(undefined);
+  useEffect(() => {
+    if (props.handling) return;
+    let live = true;
+    void knownObject(props.id).then((k) => live && setFound(k));
+    return () => {
+      live = false;
+    };
+  }, [props.id, props.handling]);
+  const handling = props.handling ?? found?.handling;
   return (
     <Tag className="objref" data-object-id={props.id}>
       <a href={hrefOf('object', props.id)} className="objref-link">
-        {props.label ?? <code>{props.id}</code>}
+        {props.label ?? (found ? found.label : <code>{props.id}</code>)}
       </a>{' '}
-      <Badges handling={props.handling} compact={props.compact} />
+      {handling || found === undefined ? <Badges handling={handling} compact={props.compact} /> : <span className="muted">(not readable to you)</span>}
     </Tag>
   );
 }
