@@ -181,6 +181,7 @@ for (const dialect of DIALECTS) {
         { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: DEU_ID },
         { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: FRA_ID },
         { code: 'PTN', name: 'A partner', kind: 'partner', country: null, identityId: PTN_ID },
+        { code: 'NOID', name: 'No identity yet', kind: 'ally', country: null, identityId: null },
       ]);
       for (const [reader, member, clearance] of [['deu', 'DEU', 3], ['fra', 'FRA', 1], ['ptn', 'PTN', 4]] as const) {
         await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: userOf[reader], member, clearance, roles: ['analyst'] });
@@ -330,6 +331,8 @@ for (const dialect of DIALECTS) {
         // Who created the TST sighting is hidden from FRA: so is its answer to origin=TST.
         assert.deepEqual(await ids('deu', 'origin=TST'), [tstSighting.id]);
         assert.deepEqual(await ids('fra', 'origin=TST'), []);
+        // A member without a STIX identity is known, and originates nothing.
+        assert.deepEqual(await ids('deu', 'origin=NOID'), []);
       });
 
       it('answers 400 with the reason to a filter value it does not know', async () => {
@@ -338,7 +341,7 @@ for (const dialect of DIALECTS) {
           ['tlp=,', /tlp/],
           ['classification=COSMIC', /classification 'COSMIC' is not a level/],
           ['classification=5', /classification '5' is not a level/],
-          ['origin=XYZ', /origin 'XYZ' is not a member of this node/],
+          ['origin=XYZ', /origin 'XYZ' is not the code of a member of this node/],
           ['origin=deu', /origin 'deu'/],
           ['modified_before=yesterday', /modified_before 'yesterday' is not a STIX timestamp/],
           ['order=sideways', /order/],

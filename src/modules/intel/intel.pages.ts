@@ -101,11 +101,10 @@ function handlingWithin(input: ListInput): ((access: ObjectAccess) => boolean) |
   return (access) => (!within || within(access)) && (!tlps || tlps.includes(access.tlp)) && (!classifications || classifications.includes(access.classification));
 }
 
-/** The origin filter names a member of this node that originates objects (one with a STIX identity). */
-async function checkOrigin(ctx: AppContext, origin: string): Promise<void> {
-  const codes = new Set((await directory.memberIdentities(ctx)).values());
-  if (!codes.has(origin)) {
-    throw shieldwallError('BAD_REQUEST', `origin '${origin}' is not a member of this node with a STIX identity (objects are originated by members, named by code: GET /api/v1/members)`);
+/** The origin filter names a member of this node (one without a STIX identity originates nothing: an empty listing). */
+async function checkOrigin(ctx: AppContext, actor: Principal, origin: string): Promise<void> {
+  if (!(await directory.listMembers(ctx, actor)).some((member) => member.code === origin)) {
+    throw shieldwallError('BAD_REQUEST', `origin '${origin}' is not the code of a member of this node (GET /api/v1/members lists them)`);
   }
 }
 
@@ -142,7 +141,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     throw shieldwallError('BAD_REQUEST', `modified_before '${input.modifiedBefore}' is not a STIX timestamp: ${timestampHint}`);
   }
   if (descending && input.addedAfterMicros !== undefined) throw new Error('listObjects: addedAfterMicros pages in date_added order only');
-  if (input.origin !== undefined) await checkOrigin(ctx, input.origin);
+  if (input.origin !== undefined) await checkOrigin(ctx, actor, input.origin);
   const { keys, total } = await readableAccessKeys(ctx, actor, handlingWithin(input));
   const filter = {
     ...(input.types ? { types: input.types } : {}),
