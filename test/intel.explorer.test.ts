@@ -223,6 +223,26 @@ for (const dialect of DIALECTS) {
         assert.equal(fra.handling[tstSighting.id]!.origin, null);
       });
 
+      it('ids= lists just those objects with their handling, leaving out the ones the reader may not read as if absent', async () => {
+        const deu = await listAll(tokens.deu, '');
+        const fra = await listAll(tokens.fra, '');
+        const deuOnly = deu.objects.find((o) => !fra.objects.some((f) => f.id === o.id))!;
+        const both = deu.objects.find((o) => fra.objects.some((f) => f.id === o.id))!;
+        assert.ok(deuOnly && both, 'the fixture has objects DEU reads and FRA does not, and objects both read');
+        const absent = `indicator--${randomUUID()}`;
+        const ids = [deuOnly.id, both.id, absent].join(',');
+        const asDeu = (await get<Listing>(`/api/v1/objects?ids=${ids}`, tokens.deu)).body;
+        assert.deepEqual(asDeu.objects.map((o) => o.id).sort(), [deuOnly.id, both.id].sort());
+        assert.deepEqual(Object.keys(asDeu.handling).sort(), [deuOnly.id, both.id].sort());
+        const asFra = (await get<Listing>(`/api/v1/objects?ids=${ids}`, tokens.fra)).body;
+        assert.deepEqual(asFra.objects.map((o) => o.id), [both.id], 'an unreadable id is answered as an absent one');
+        assert.deepEqual(Object.keys(asFra.handling), [both.id]);
+        // At most 100 ids, each a STIX id.
+        const many = Array.from({ length: 101 }, () => `indicator--${randomUUID()}`).join(',');
+        assert.equal((await get(`/api/v1/objects?ids=${many}`, tokens.deu)).status, 400);
+        assert.equal((await get('/api/v1/objects?ids=not-an-id', tokens.deu)).status, 400);
+      });
+
       it('order=desc lists newest added first, and its cursor visits every readable object exactly once (both paging strategies)', async () => {
         for (const reader of READERS) {
           const actor = (await principalOfUser(node.ctx, userOf[reader]))!;

@@ -108,6 +108,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
         const q = request.query;
         const page = await service.listObjects(ctx, request.actor, {
           ...(q.type ? { types: q.type.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(q.ids ? { ids: [...new Set(q.ids.split(','))] } : {}),
           ...(q.q ? { q: q.q } : {}),
           ...(q.modified_after ? { modifiedAfter: q.modified_after } : {}),
           ...(q.modified_before ? { modifiedBefore: q.modified_before } : {}),

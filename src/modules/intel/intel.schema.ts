@@ -10,6 +10,13 @@ export const ObjectGetQuery = Type.Object({
 
 export const ObjectListQuery = Type.Object({
   type: Type.Optional(Type.String({ description: 'STIX type, or several separated by commas' })),
+  ids: Type.Optional(
+    Type.String({
+      maxLength: 100 * 110,
+      pattern: '^[a-z0-9-]+--[0-9a-fA-F-]{36}(,[a-z0-9-]+--[0-9a-fA-F-]{36}){0,99}$',
+      description: 'Only these objects: STIX ids separated by commas, at most 100 (the ones the caller may not read are left out, as if absent)',
+    }),
+  ),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive text in the name, value or pattern, or in the description (as the caller sees them)' })),
   modified_after: Type.Optional(Type.String({ description: 'Only objects whose newest version was modified after this STIX timestamp' })),
   modified_before: Type.Optional(Type.String({ description: 'Only objects whose newest version was modified before this STIX timestamp' })),
