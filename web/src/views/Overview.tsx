@@ -67,7 +67,9 @@ function SinceLastVisit(props: { previous: string | null | undefined }) {
   const [error, setError] = useState('');
   useEffect(() => {
     if (!props.previous) return;
-    api<Stats>(`/api/v1/stats${query({ since: props.previous })}`)
+    // The node counts windows of a year at most: a visit longer ago counts the last year.
+    const since = new Date(Math.max(Date.parse(props.previous), Date.now() - 365 * 86_400_000)).toISOString();
+    api<Stats>(`/api/v1/stats${query({ since })}`)
       .then((s) => setStats(s.window ?? null))
       .catch((e: Error) => setError(e.message));
   }, [props.previous]);
