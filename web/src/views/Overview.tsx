@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api.js';
-import { BarChart, DayChart } from '../components/Charts.js';
+import { BarChart, DayChart, type Bar } from '../components/Charts.js';
 import { useFeed, type FeedItem } from '../feed.js';
 import { Badges, classificationName, tlpLabel, type Handling } from '../handling.js';
 import { hrefOf, setParams, useRoute } from '../router.js';
@@ -48,6 +48,15 @@ const WINDOWS: Array<{ key: string; label: string; days: number }> = [
   { key: '90d', label: 'Last 90 days', days: 90 },
   { key: '365d', label: 'Last 365 days', days: 365 },
 ];
+
+/** The most frequent types, the rest summed as one bar. */
+function topTypes(types: ReadonlyArray<{ type: string; count: number }>, shown = 12): Bar[] {
+  const sorted = [...types].sort((a, b) => b.count - a.count);
+  const bars: Bar[] = sorted.slice(0, shown).map((t) => ({ label: typeName(t.type), count: t.count, href: `#/intel${query({ type: t.type })}` }));
+  const rest = sorted.slice(shown);
+  if (rest.length > 0) bars.push({ label: `${rest.length} other types`, count: rest.reduce((n, t) => n + t.count, 0) });
+  return bars;
+}
 
 function sinceOf(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString();
@@ -222,7 +231,7 @@ export function Overview() {
           </section>
           <section className="panel" aria-labelledby="type-heading">
             <h2 id="type-heading">By type</h2>
-            <BarChart title="Objects added by type" bars={w.by_type.map((t) => ({ label: typeName(t.type), count: t.count, href: `#/intel${query({ type: t.type })}` }))} />
+            <BarChart title="Objects added by type" bars={topTypes(w.by_type)} />
           </section>
           <section className="panel" aria-labelledby="tlp-heading">
             <h2 id="tlp-heading">By TLP</h2>
