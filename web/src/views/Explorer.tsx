@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, query } from '../api.js';
+import { useFeed, type FeedItem } from '../feed.js';
 import { VirtualList } from '../components/VirtualList.js';
 import { Badges, CLASSIFICATIONS, type Handling } from '../handling.js';
 import { hrefOf, setParams, useRoute } from '../router.js';
@@ -51,6 +52,13 @@ export function Explorer() {
   const [types, setTypes] = useState<string[]>([]);
   const [members, setMembers] = useState<Array<{ code: string; name: string }>>([]);
   const generation = useRef(0);
+  // What the live feed brought since this listing was read: offered as a refresh, not pushed into the list.
+  const [arrived, setArrived] = useState(0);
+  const onFeed = useCallback((item: FeedItem) => {
+    if (item.event === 'intel') setArrived((n) => n + 1);
+  }, []);
+  useFeed(onFeed);
+  const [reload, setReload] = useState(0);
 
   useEffect(() => {
     api<{ byType: Array<{ type: string }> }>('/api/v1/stats')
@@ -104,8 +112,9 @@ export function Explorer() {
     setRows([]);
     setNext(undefined);
     setDone(false);
+    setArrived(0);
     void load(undefined, gen);
-  }, [load]);
+  }, [load, reload]);
 
   const onEnd = useCallback(() => {
     if (!loading && !done && next) void load(next, generation.current);
@@ -201,6 +210,13 @@ export function Explorer() {
         {loading ? ' · loading…' : ''}
         {filters.modified_after ? ` · modified after ${when(filters.modified_after)}` : ''}
       </p>
+      {arrived > 0 && (
+        <p>
+          <button type="button" className="secondary" onClick={() => setReload((n) => n + 1)}>
+            {arrived} new or updated object{arrived === 1 ? '' : 's'} arrived: search again
+          </button>
+        </p>
+      )}
       {rows.length === 0 && done && !error ? (
         <p className="empty">Nothing you may read matches.</p>
       ) : (
