@@ -22,7 +22,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
-import { limit, SUITE_LIMIT_MS } from './support/wait.js';
+import { lastLines, limit, SUITE_LIMIT_MS } from './support/wait.js';
 import {
   allowAxe,
   applicationSource,
@@ -84,6 +84,8 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let node: NodeProcess;
   let users: WebUser[];
+  let stopping = false;
+  let nodeGone: string | undefined;
   const plans = new Map<string, Plan>();
   /** Every current object some test user may read, by id. */
   const everything = new Map<string, StixObject>();
@@ -103,6 +105,10 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
     if (launched.status === 'fulfilled') browser = launched.value;
     if (started.status === 'fulfilled') node = started.value;
     for (const outcome of [launched, started]) if (outcome.status === 'rejected') throw outcome.reason;
+    // A node that stops before after() stops it fails the tests that follow with its own words.
+    void node.exited.then(({ code, signal }) => {
+      if (!stopping) nodeGone = `the node exited (${signal ?? `code ${code}`}) during the tests:\n${lastLines(node.output())}`;
+    });
     users = await prepareUsers(node, dir);
 
     // What each user may read, by listing; the union is what some user may read.
@@ -172,6 +178,7 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
   });
 
   after(async () => {
+    stopping = true;
     if (typeof browser !== 'string') await browser.close();
     node?.child.kill('SIGTERM');
     await node?.exited;
@@ -188,7 +195,10 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
     context.setDefaultTimeout(VIEW_LIMIT_MS);
     const problems = await watchContext(context, options.expected);
     try {
+      if (nodeGone) throw new Error(nodeGone);
       await body(context, problems);
+    } catch (error) {
+      throw nodeGone ? new Error(nodeGone, { cause: error }) : error;
     } finally {
       await context.close();
     }
