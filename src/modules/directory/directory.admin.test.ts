@@ -145,6 +145,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('POST', '/api/v1/tokens', tokens.root!, { name: 'ops', user: 'ops.secret' })).statusCode, 202);
     });
 
+    it('creates a node user (member null) over HTTP: null stays null, never the member code ""', async () => {
+      const made = await call('POST', '/api/v1/users', tokens.root!, { name: 'ops.http', member: null, clearance: 0, roles: ['node-admin'] });
+      assert.equal(made.statusCode, 201, made.body);
+      assert.equal(made.json().member, null);
+      // "" is no member code: the validator's coercion reads it as null, never as a member "".
+      const empty = await call('POST', '/api/v1/users', tokens.root!, { name: 'ops.empty', member: '', clearance: 0, roles: ['node-admin'] });
+      assert.equal(empty.statusCode, 201, empty.body);
+      assert.equal(empty.json().member, null);
+      // A member's optional fields set to null are null too.
+      const member = await call('POST', '/api/v1/members', tokens.root!, { code: 'NUL', name: 'Null test', kind: 'partner', country: null, identity_id: null });
+      assert.equal(member.statusCode, 201, member.body);
+      assert.equal(member.json().country, null);
+    });
+
     it("refuses a node administrator a password it chooses for a new user of a member", async () => {
       const response = await call('POST', '/api/v1/users', tokens.root!, { name: 'fr.new', member: 'FRA', clearance: 3, roles: ['analyst'], password: 'chosen by the node admin' });
       assert.equal(response.statusCode, 403, response.body);

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MEMBER_KINDS, ROLES } from '../../policy/principal.js';
-import { literalUnion } from '../../core/schema.js';
+import { literalUnion, nullable } from '../../core/schema.js';
 
 
 export const ContactSchema = Type.Object(
@@ -31,8 +31,8 @@ export const MemberBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     kind: literalUnion(MEMBER_KINDS),
-    country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()])),
-    identity_id: Type.Optional(Type.Union([Type.String({ pattern: '^identity--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }), Type.Null()])),
+    country: Type.Optional(nullable(Type.String({ pattern: '^[A-Z]{2}$' }))),
+    identity_id: Type.Optional(nullable(Type.String({ pattern: '^identity--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }))),
     contacts: Type.Optional(Type.Array(ContactSchema, { maxItems: 50 })),
   },
   { additionalProperties: false },
@@ -65,7 +65,7 @@ export const UserSchema = Type.Object({
 export const UserBody = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,63}$' }),
-    member: Type.Union([Type.String(), Type.Null()]),
+    member: nullable(Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$', description: "the member's code; null for a user of the node itself" })),
     clearance: Type.Integer({ minimum: 0, maximum: 50 }),
     roles: Type.Array(literalUnion(ROLES), { minItems: 1, uniqueItems: true }),
     password: Type.Optional(Type.String({ minLength: 12, maxLength: 1024, description: 'for dashboard sign-in; at least 12 characters' })),

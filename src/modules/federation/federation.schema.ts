@@ -1,9 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_PAGE_TIMEOUT_S, PEER_AUTH, PEER_DIRECTIONS } from '../directory/directory.service.js';
 import { ROLES } from '../../policy/principal.js';
-import { literalUnion } from '../../core/schema.js';
+import { literalUnion, nullable } from '../../core/schema.js';
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const MemberCode = Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{0,31}$' });
 
 const PageTimeout = Type.Integer({ minimum: 1, maximum: MAX_PAGE_TIMEOUT_S, description: 'seconds the peer may take to answer one page (headers, then each part of the body); default 30' });
@@ -76,15 +75,15 @@ export const PeerPatchBody = Type.Object(
     certificate_cn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     clearance: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
     roles: Type.Optional(Type.Array(literalUnion(ROLES), { minItems: 1, uniqueItems: true })),
-    url: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    url: Type.Optional(nullable(Type.String({ maxLength: 2000 }))),
     pull_collection: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     push_collection: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     direction: Type.Optional(literalUnion(PEER_DIRECTIONS)),
     interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
     auth: Type.Optional(literalUnion(PEER_AUTH)),
-    username: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
-    secret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
-    ca_file: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])),
+    username: Type.Optional(nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    secret: Type.Optional(nullable(Type.String({ minLength: 1, maxLength: 4096 }))),
+    ca_file: Type.Optional(nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
     page_timeout_s: Type.Optional(PageTimeout),
   },
   { additionalProperties: false, minProperties: 1 },

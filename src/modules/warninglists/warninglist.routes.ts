@@ -35,7 +35,7 @@ const CreateBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.Optional(Type.String({ maxLength: 4000 })),
     scope: Type.Optional(Type.Union(service.WARNING_LIST_SCOPES.map((s) => Type.Literal(s)), { description: "'member' (default): applies to your member's users; 'alliance': to everyone on the node (node administrators only)" })),
-    member: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { description: 'The owning member (default: your own; another one for node administrators only)' })),
+    member: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 64 })], { description: 'The owning member (default: your own; another one for node administrators only); null for a list of the node itself. Null first: see nullable in core/schema.ts' })),
   },
   { additionalProperties: false },
 );
