@@ -5,7 +5,7 @@
  * elsewhere): the application then forgets everything it holds (see session.tsx).
  */
 
-const CSRF_KEY = 'shieldwall-csrf';
+export const CSRF_KEY = 'shieldwall-csrf';
 const ENDED_KEY = 'shieldwall-ended';
 
 /** An error answer of the node: its envelope's code and message, and the HTTP status. */
@@ -20,9 +20,9 @@ export class ApiError extends Error {
   }
 }
 
-let onSessionEnded: () => void = () => {};
+let onSessionEnded: (() => void) | undefined;
 
-/** What to do when the node answers 401 to a signed-in request. */
+/** What to do when the node answers 401 to a signed-in request (the page is then reloaded). */
 export function whenSessionEnds(handler: () => void): void {
   onSessionEnded = handler;
 }
@@ -97,7 +97,11 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   if (options.signal) init.signal = options.signal;
   const response = await fetch(path, init);
   if (response.status === 401 && !options.signingIn) {
-    onSessionEnded();
+    if (onSessionEnded) {
+      onSessionEnded();
+      // The page is being loaded anew: this answer goes nowhere.
+      await new Promise<never>(() => {});
+    }
     throw await errorOf(response);
   }
   if (!response.ok) throw await errorOf(response);

@@ -32,7 +32,11 @@ function open(): void {
   source = new EventSource('/api/v1/events');
   setState('connecting');
   source.onopen = () => setState('open');
-  source.onerror = () => setState(source?.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+  source.onerror = () => {
+    setState(source?.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+    // A stream refused or dropped may mean the session ended: the session asks the node.
+    window.dispatchEvent(new Event('shieldwall:feed-error'));
+  };
   for (const event of ['intel', 'sighting', 'match']) {
     source.addEventListener(event, (e) => {
       const message = e as MessageEvent<string>;

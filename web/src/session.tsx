@@ -6,7 +6,7 @@
  * fetched while signed in survives, not in the DOM, not in storage, not in the JavaScript heap.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, ApiError, forgetSession, rememberCsrf, request, sessionHadEnded, whenSessionEnds } from './api.js';
+import { api, ApiError, CSRF_KEY, forgetSession, rememberCsrf, request, sessionHadEnded, whenSessionEnds } from './api.js';
 
 export interface Me {
   user: string | null;
@@ -37,11 +37,22 @@ export function useSession(): Session {
   return session;
 }
 
+/** Set once the page is on its way out: answers that arrive meanwhile change nothing. */
+let leaving = false;
+
+/**
+ * Forgets the session and loads the page anew at '/': a navigation, not a change of the route,
+ * so no view fetches again (and is answered 401) on the way out.
+ */
 function reloadSignedOut(ended: boolean): void {
+  if (leaving) return;
+  leaving = true;
   forgetSession(ended);
-  window.location.replace('/#/');
-  window.location.reload();
+  window.location.replace('/');
 }
+
+/** How often an open page asks whether its session is still open (ms): a page left alone forgets within this. */
+const SESSION_CHECK_MS = 30_000;
 
 export function memberCodeOf(me: Me): string | null {
   if (me.member === null) return null;
@@ -66,11 +77,42 @@ export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice
   useEffect(() => {
     if (state.status !== 'signed-in') return;
     whenSessionEnds(() => reloadSignedOut(true));
+    // A session can end while nobody touches the page (expired, revoked, signed out in another
+    // tab): the page asks now and then, when it is shown again, and when the live feed drops.
+    const check = () => {
+      if (leaving) return;
+      api<{ signed_in: boolean }>('/api/v1/session', { signingIn: true })
+        .then((answer) => {
+          if (!answer.signed_in) reloadSignedOut(true);
+        })
+        .catch(() => {
+          // The node is unreachable: the page stays as it is; the next check asks again.
+        });
+    };
+    const timer = setInterval(check, SESSION_CHECK_MS);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') check();
+    };
+    // Signing out in one tab removes the CSRF token from the storage all tabs share.
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === null || (e.key === CSRF_KEY && !e.newValue)) reloadSignedOut(true);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('storage', onStorage);
+    window.addEventListener('shieldwall:feed-error', check);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('storage', onStorage);
+      window.removeEventListener('shieldwall:feed-error', check);
+    };
   }, [state.status]);
   const signOut = useCallback(async () => {
+    leaving = true;
     try {
       await request('/api/v1/session', { method: 'DELETE', signingIn: true });
     } finally {
+      leaving = false;
       reloadSignedOut(false);
     }
   }, []);

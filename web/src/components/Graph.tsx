@@ -126,7 +126,7 @@ export function Graph(props: { center: GraphNode; nodes: readonly GraphNode[]; e
             {n.readable && !isCenter ? (
               <a
                 href={hrefOf('object', n.id)}
-                aria-label={`${n.type}: ${n.label}`}
+                aria-label={`${short(n.label)} (${n.type}: ${n.label})`}
                 onClick={(e) => {
                   if (dragging.current?.moved) e.preventDefault();
                 }}
