@@ -3,10 +3,9 @@
  * whom to call (points of contact, with their e-mail and telephone as links). A filter narrows it
  * by any of these; the groups show who shares with whom.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { api } from '../api.js';
+import { useMemo } from 'react';
 import { setParams, useRoute } from '../router.js';
-import { messageOf } from './common/upload.js';
+import { useMembers } from './admin/shared.js';
 import { ErrorNote, Loading } from './common/widgets.js';
 import './views.css';
 
@@ -69,17 +68,7 @@ export function Members() {
   const route = useRoute();
   const filter = route.params.get('q') ?? '';
   const group = route.params.get('group') ?? '';
-  const [members, setMembers] = useState<Member[] | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    api<{ members: Member[] }>('/api/v1/members')
-      .then((a) => live && setMembers([...a.members].sort((x, y) => x.code.localeCompare(y.code))))
-      .catch((e: unknown) => live && setError(messageOf(e)));
-    return () => {
-      live = false;
-    };
-  }, []);
+  const { members, error } = useMembers();
 
   const groups = useMemo(() => {
     const by = new Map<string, string[]>();
