@@ -205,6 +205,21 @@ function Diff(props: { a: StixObject; b: StixObject }) {
   );
 }
 
+function VersionSelect(props: { id: string; label: string; versions: Context['versions']; value: number; onChange: (index: number) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(Number(e.target.value))}>
+        {props.versions.map((v, i) => (
+          <option key={i} value={i}>
+            {when(v.object.modified)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function Versions(props: { context: Context }) {
   const versions = props.context.versions;
   const [a, setA] = useState(Math.max(0, versions.length - 2));
@@ -213,26 +228,8 @@ function Versions(props: { context: Context }) {
   return (
     <>
       <div className="toolbar">
-        <div className="field">
-          <label htmlFor="va">Compare</label>
-          <select id="va" value={a} onChange={(e) => setA(Number(e.target.value))}>
-            {versions.map((v, i) => (
-              <option key={i} value={i}>
-                {when(v.object.modified)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="vb">with</label>
-          <select id="vb" value={b} onChange={(e) => setB(Number(e.target.value))}>
-            {versions.map((v, i) => (
-              <option key={i} value={i}>
-                {when(v.object.modified)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <VersionSelect id="va" label="Compare" versions={versions} value={a} onChange={setA} />
+        <VersionSelect id="vb" label="with" versions={versions} value={b} onChange={setB} />
       </div>
       <Diff a={versions[a]!.object} b={versions[b]!.object} />
       <h2>All versions ({versions.length})</h2>
