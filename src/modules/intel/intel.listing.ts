@@ -2,7 +2,7 @@
  * Listings of the intel store (REST search, TAXII objects and manifests, export): candidate rows
  * of the readable access sets in date_added order, and counts of what a reader may read.
  */
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Store } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { idHash } from './intel.rows.js';
@@ -32,8 +32,10 @@ export interface ListFilter {
   accessKeys: number[];
   /** How many access sets there are in all. */
   accessSetCount: number;
-  /** Rows this member originated may be readable too (the originator reads its own). */
+  /** Rows this member originated may be readable too (the originator reads its own), up to originClearance. */
   originMember: string | null;
+  /** The reader's clearance: its own member's rows above it are no candidates (row 1 of canRead holds for the originator too). */
+  originClearance: number;
   limit: number;
   /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
   strategy?: 'ranges' | 'walk';
@@ -51,8 +53,6 @@ export interface ListFilter {
  */
 const RANGE_SCAN_MAX_SHARE = 0.25;
 const RANGE_SCAN_MAX_KEYS = 500;
-/** At most this many rows read per step of the walk in date_added order. */
-const WALK_CHUNK_MAX = 5000;
 
 /** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
 export type ListedVersion = StoredVersion & { id: string; is_current: number; created: string | null; modified: string | null };
@@ -61,11 +61,16 @@ const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
 
 /**
  * Candidate rows for a page, in date_added order (or newest first): current rows of the readable
- * access sets and of the reader's own member. The caller applies the rule to each. A small share
- * of the sets: one range of the (access_key, seq) index per set plus the (origin_member, seq)
- * range, merged, which is fast however small a share of the store they hold (one member's rows
- * asked for: its (origin_member, seq) range alone). Most sets: a walk in date_added order,
- * keeping what matches.
+ * access sets and of the reader's own member within its clearance. The caller applies the rule to
+ * each. A small share of the sets: one range of the (access_key, seq) index per set plus the
+ * (origin_member, seq) range, merged, which is fast however small a share of the store they hold
+ * (one member's rows asked for: its (origin_member, seq) range alone). Most sets: a walk in
+ * date_added order.
+ *
+ * Either way only candidates reach the other filters' costly terms and the caller: the walk
+ * keeps the rows of the readable sets in SQL, before the text is matched and before any body is
+ * read, so that what a listing costs does not depend on what unreadable rows hold (a search for
+ * a word found only in unreadable descriptions costs what a search for a word found nowhere does).
  */
 export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
   if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
@@ -74,8 +79,15 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
   const descending = filter.descending === true;
   const direction = descending ? 'desc' : 'asc';
-  /** Rows past `bound` in the listing's order (after it ascending, before it descending). */
-  const base = (bound: number | undefined) => {
+  const own = filter.originMember;
+  /** The reader's own rows within its clearance. */
+  const ownRows = (eb: ExpressionBuilder<Database, 'stix_objects'>) => eb.and([eb('origin_member', '=', own), eb('classification', '<=', filter.originClearance)]);
+  /**
+   * Rows past `bound` in the listing's order (after it ascending, before it descending) that
+   * `candidates` keeps (a condition on the marking columns) and the filters accept. The text is
+   * matched last: only on candidates.
+   */
+  const base = (bound: number | undefined, candidates: (eb: ExpressionBuilder<Database, 'stix_objects'>) => Expression<SqlBool>, originIndexed = true) => {
     let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
     if (!currentOnly && v && !v.all) {
       query = query.where((eb) =>
@@ -99,8 +111,11 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
       query = query.where((eb) => eb.or([...(named.length > 0 ? [eb('tlp', 'in', named)] : []), ...(none ? [eb('tlp', 'is', null)] : [])]));
     }
     if (filter.classifications !== undefined) query = query.where('classification', 'in', [...filter.classifications]);
-    if (filter.origin !== undefined) query = query.where('origin_member', '=', filter.origin);
+    // `|| ''` keeps a member's (origin_member, seq) range out of the plan: read there, the rows
+    // of that member the reader may not read would be examined too.
+    if (filter.origin !== undefined) query = originIndexed ? query.where('origin_member', '=', filter.origin) : query.where(sql<string>`origin_member || ''`, '=', filter.origin);
     if (bound !== undefined) query = query.where('seq', descending ? '<' : '>', bound);
+    query = query.where(candidates);
     if (text !== undefined) query = query.where(sql<boolean>`(lower(label) like ${text} escape '\\' or lower(description) like ${text} escape '\\')`);
     return query;
   };
@@ -113,42 +128,28 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
     const range = async (query: ReturnType<typeof base>) => {
       for (const seq of await seqsOf(store, query.select('seq').orderBy('seq', direction).limit(filter.limit))) seqs.push(seq);
     };
-    if (filter.origin !== undefined) {
-      // One member's rows: one range of the (origin_member, seq) index, of the readable sets
-      // unless they are the reader's own.
-      if (filter.origin === filter.originMember) await range(base(bound));
-      else if (filter.accessKeys.length > 0) await range(base(bound).where('access_key', 'in', filter.accessKeys));
+    if (filter.origin === own) {
+      // The reader's own rows: one range of the (origin_member, seq) index.
+      await range(base(bound, ownRows));
+    } else if (filter.origin !== undefined) {
+      // Another member's rows: one range of each readable set, keeping that member's, so that
+      // only rows the reader may read are examined (its range of the (origin_member, seq) index
+      // holds the others as well).
+      for (const key of filter.accessKeys) await range(base(bound, (eb) => eb('access_key', '=', key), false));
     } else {
-      for (const key of filter.accessKeys) await range(base(bound).where('access_key', '=', key));
-      if (filter.originMember !== null) await range(base(bound).where('origin_member', '=', filter.originMember));
+      for (const key of filter.accessKeys) await range(base(bound, (eb) => eb('access_key', '=', key)));
+      if (own !== null) await range(base(bound, ownRows));
     }
     const page = [...new Set(seqs)].sort(descending ? (a, b) => b - a : (a, b) => a - b).slice(0, filter.limit);
     if (page.length === 0) return [];
     return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq', direction));
   }
-  const readable = new Set(filter.accessKeys);
-  const out: ListedVersion[] = [];
-  let after = bound;
-  // Each step reads about as many rows as the page still needs at the share found readable so
-  // far (first guessed from the share of readable sets): a reader of everything reads its page
-  // in one step of `limit` rows, not a fixed chunk of which most is thrown away.
-  let looked = 0;
-  let share = filter.accessSetCount > 0 ? Math.min(1, filter.accessKeys.length / filter.accessSetCount) : 1;
-  for (;;) {
-    const need = filter.limit - out.length;
-    const size = Math.min(WALK_CHUNK_MAX, Math.max(need, Math.ceil(need / Math.max(share, 1 / 64))));
-    const chunk = await listedRows(store, base(after).select(LISTED).orderBy('seq', direction).limit(size));
-    for (const row of chunk) {
-      if ((row.access_key !== null && readable.has(row.access_key)) || (filter.originMember !== null && row.origin_member === filter.originMember)) {
-        out.push(row);
-        if (out.length === filter.limit) return out;
-      }
-    }
-    if (chunk.length < size) return out;
-    after = chunk[chunk.length - 1]!.seq;
-    looked += chunk.length;
-    share = out.length / looked;
-  }
+  // The walk: every row it returns is a candidate, so one read of a page's worth is the page.
+  // The unary plus keeps the access key a filter of the walk in seq order, never an index of its
+  // own (which would read and sort every readable row for one page).
+  const candidates = (eb: ExpressionBuilder<Database, 'stix_objects'>) =>
+    eb.or([...(filter.accessKeys.length > 0 ? [eb(sql<number>`+access_key`, 'in', filter.accessKeys)] : []), ...(own !== null ? [ownRows(eb)] : [])]);
+  return listedRows(store, base(bound, candidates).select(LISTED).orderBy('seq', direction).limit(filter.limit));
 }
 
 interface ListingQuery {

@@ -27,8 +27,9 @@ export interface ObjectPage {
   next: string | undefined;
   /**
    * The date_added (seq) up to which this page covers the store: its last object when more
-   * follows, else the last stored version looked at, readable or not. For the node's own cursors
-   * (federation push); never shown to a reader.
+   * follows, else the last candidate looked at (a row of a readable access set or of the reader's
+   * own member; readable or not once redacted). For the node's own cursors (federation push, the
+   * live feed); never shown to a reader.
    */
   lastSeq: number | undefined;
 }
@@ -156,6 +157,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     accessKeys: keys,
     accessSetCount: total,
     originMember: actor.member?.code ?? null,
+    originClearance: actor.clearance,
     ...(input.strategy ? { strategy: input.strategy } : {}),
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
     limit: limit + 1,
