@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_federation_peers.js';
 import * as m0011 from './migrations/0011_parsed_columns.js';
 import * as m0012 from './migrations/0012_jobs.js';
 import * as m0013 from './migrations/0013_explorer_columns.js';
+import * as m0014 from './migrations/0014_about_seq.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0011_parsed_columns': m0011,
   '0012_jobs': m0012,
   '0013_explorer_columns': m0013,
+  '0014_about_seq': m0014,
 };
 
 class StaticProvider implements MigrationProvider {
