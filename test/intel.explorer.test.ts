@@ -44,7 +44,7 @@ interface Context {
   versions: Array<{ object: StixObject; handling: Handling }>;
   relationships: Array<{ relationship: StixObject; handling: Handling; direction: 'out' | 'in'; other: RelatedEnd }>;
   relationships_truncated: boolean;
-  sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[] };
+  sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[]; truncated: boolean };
 }
 interface Window {
   since: string;
@@ -437,7 +437,7 @@ for (const dialect of DIALECTS) {
         assert.equal(body.handling.origin, 'DEU');
         assert.deepEqual(body.versions.map((v) => v.object), [g1[0], g1v2]);
         assert.deepEqual(body.versions.map((v) => v.handling.tlp), ['green', 'green']);
-        assert.deepEqual([body.relationships, body.relationships_truncated, body.sightings], [[], false, { count: 0, sighted_by: 0, members: [], recent: [] }]);
+        assert.deepEqual([body.relationships, body.relationships_truncated, body.sightings], [[], false, { count: 0, sighted_by: 0, members: [], recent: [], truncated: false }]);
         // The object as FRA sees it: without what a granular marking hides.
         const hidden = (await context(quokkaHidden.id, 'fra')).body;
         assert.equal(hidden.object.description, undefined);

@@ -19,8 +19,18 @@ import { searchLabel } from './intel.rows.js';
 export const RELATIONSHIPS_LIMIT = 500;
 /** Newest sightings an object page shows. */
 export const RECENT_SIGHTINGS = 20;
-/** Rows read per step while looking for what the reader may see. */
+/**
+ * Most candidates an object page examines per list (relationships out of the object, those in to
+ * it, its sightings), newest first: rows whose object markings the reader may read (a readable
+ * access set, or its own member's within its clearance), each then redacted, which may withhold
+ * it (STIX 2.1 section 7.2.3). However many rows aim at an object, its page costs at most this
+ * many per list; past it, the answer says that it stopped, whether or not the reader would have
+ * seen any of the rest.
+ */
+export const CANDIDATES_EXAMINED = 5000;
+/** Rows read by the first step of a list; each further step reads twice as many, up to STEP_MAX. */
 const STEP = 200;
+const STEP_MAX = 1000;
 
 export interface SeenWithHandling {
   object: StixObject;
@@ -45,7 +55,11 @@ export interface ContextRelationship {
 }
 
 export interface SightingSummary {
-  /** Readable current sightings of the object (counted by markings, as GET /api/v1/stats counts). */
+  /**
+   * Current sightings of the object the reader sees as sightings of it (as it would list them:
+   * one whose sighting_of_ref a granular marking hides is not one), of the newest
+   * CANDIDATES_EXAMINED candidates; a lower bound when `truncated`.
+   */
   count: number;
   /** How many members of the node originated them (members.length). */
   sighted_by: number;
@@ -53,6 +67,8 @@ export interface SightingSummary {
   members: string[];
   /** The newest sightings, newest first, as the reader sees them. */
   recent: StixObject[];
+  /** More than CANDIDATES_EXAMINED candidates are stored: count and members are of the newest of them. */
+  truncated: boolean;
 }
 
 export interface ObjectContext extends SeenWithHandling {
@@ -74,30 +90,46 @@ interface SeenRow {
 }
 
 /**
- * Reads rows newest first (`page(before)` gives the next rows before a seq, STEP at most), keeping
- * those the actor may see that `keep` accepts, until `want` of them or the end.
+ * Hands `visit` the candidate rows newest first (`page(before, size)` gives the next `size` rows
+ * before a seq), until it answers true (it has what it wants), the rows end, or
+ * CANDIDATES_EXAMINED were examined. `capped`: it stopped at the cap with more rows stored.
+ */
+async function examineNewestFirst(page: (before: number | undefined, size: number) => Promise<repo.ContextRow[]>, visit: (row: repo.ContextRow) => Promise<boolean>): Promise<{ capped: boolean }> {
+  let before: number | undefined;
+  let examined = 0;
+  for (let step = STEP; ; step = Math.min(STEP_MAX, step * 2)) {
+    // One row past the cap tells whether more are stored.
+    const size = Math.min(step, CANDIDATES_EXAMINED - examined + 1);
+    const rows = await page(before, size);
+    for (const row of rows) {
+      if (examined === CANDIDATES_EXAMINED) return { capped: true };
+      examined++;
+      if (await visit(row)) return { capped: false };
+    }
+    if (rows.length < size) return { capped: false };
+    before = rows[rows.length - 1]!.seq;
+  }
+}
+
+/**
+ * The rows the actor may see that `keep` accepts, newest first, until `want` of them (see
+ * examineNewestFirst for where it stops).
  */
 async function seenNewestFirst(
   ctx: AppContext,
   actor: Principal,
-  page: (before: number | undefined) => Promise<repo.ContextRow[]>,
+  page: (before: number | undefined, size: number) => Promise<repo.ContextRow[]>,
   want: number,
-  reads: string[] | undefined,
-  keep: (seen: SeenRow) => boolean = () => true,
-): Promise<SeenRow[]> {
+  reads: string[],
+  keep: (seen: SeenRow) => boolean,
+): Promise<{ seen: SeenRow[]; capped: boolean }> {
   const out: SeenRow[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const rows = await page(before);
-    for (const row of rows) {
-      const seen = await visibleRow(ctx, actor, row, reads, false);
-      if (!seen?.object || !keep({ object: seen.object, row })) continue;
-      out.push({ object: seen.object, row });
-      if (out.length === want) return out;
-    }
-    if (rows.length < STEP) return out;
-    before = rows[rows.length - 1]!.seq;
-  }
+  const { capped } = await examineNewestFirst(page, async (row) => {
+    const seen = await visibleRow(ctx, actor, row, reads, false);
+    if (seen?.object && keep({ object: seen.object, row })) out.push({ object: seen.object, row });
+    return out.length === want;
+  });
+  return { seen: out, capped };
 }
 
 /** The current objects of these ids the actor may read, with their rows (of an observable's copies, the first it may read). */
@@ -126,7 +158,7 @@ async function relationships(ctx: AppContext, actor: Principal, id: string, read
       seenNewestFirst(
         ctx,
         actor,
-        (before) => repo.relationshipsOf(ctx.store, id, direction, readable, before, STEP),
+        (before, size) => repo.relationshipsOf(ctx.store, id, direction, readable, before, size),
         want,
         reads,
         // What the reader sees of it still names the object at that end (a required property: always).
@@ -135,9 +167,9 @@ async function relationships(ctx: AppContext, actor: Principal, id: string, read
     ),
   );
   const merged = new Map<number, { seen: SeenRow; direction: 'out' | 'in' }>();
-  for (const seen of out!) merged.set(seen.row.seq, { seen, direction: 'out' });
+  for (const seen of out!.seen) merged.set(seen.row.seq, { seen, direction: 'out' });
   // A relationship of the object to itself is listed once, as out.
-  for (const seen of into!) if (!merged.has(seen.row.seq)) merged.set(seen.row.seq, { seen, direction: 'in' });
+  for (const seen of into!.seen) if (!merged.has(seen.row.seq)) merged.set(seen.row.seq, { seen, direction: 'in' });
   const newest = [...merged.values()].sort((a, b) => b.seen.row.seq - a.seen.row.seq);
   const shown = newest.slice(0, RELATIONSHIPS_LIMIT);
   const otherOf = (seen: SeenRow, direction: 'out' | 'in') => seen.object[direction === 'out' ? 'target_ref' : 'source_ref'] as string;
@@ -155,25 +187,38 @@ async function relationships(ctx: AppContext, actor: Principal, id: string, read
         : { id: otherId, type: typeOfId(otherId), readable: false },
     };
   });
-  return { list, truncated: newest.length > RELATIONSHIPS_LIMIT };
+  // Stopped at the cap in either direction: more may be readable, and the answer says so
+  // whether or not they are (the cap counts candidates, not what the reader sees of them).
+  return { list, truncated: newest.length > RELATIONSHIPS_LIMIT || out!.capped || into!.capped };
 }
 
+/**
+ * One pass over the newest CANDIDATES_EXAMINED candidate sightings: counted and their members
+ * named as the reader sees each one (a sighting whose sighting_of_ref the reader may not see is
+ * none of this object's), the newest RECENT_SIGHTINGS shown. Bodies without granular markings are
+ * counted as stored, without being parsed.
+ */
 async function sightings(ctx: AppContext, actor: Principal, id: string, readable: repo.ReadableRows, reads: string[]): Promise<SightingSummary> {
-  const [byOrigin, recent] = await Promise.all([
-    repo.countSightingsOf(ctx.store, id, readable),
-    seenNewestFirst(ctx, actor, (before) => repo.sightingsOf(ctx.store, id, readable, before, STEP), RECENT_SIGHTINGS, reads),
-  ]);
-  // A member is named where the reader sees that it created one of the sightings: a granular
-  // marking may hide a sighting's created_by_ref, of which the originating member is derived.
-  const shows = (seen: SeenRow) => seen.row.origin_member !== null && seen.object.created_by_ref === seen.row.created_by_ref;
-  const members = new Set(recent.filter(shows).map((seen) => seen.row.origin_member!));
-  for (const { origin } of byOrigin) {
-    if (origin === null || members.has(origin)) continue;
-    const found = await seenNewestFirst(ctx, actor, (before) => repo.sightingsOf(ctx.store, id, readable, before, STEP, origin), 1, undefined, shows);
-    if (found.length > 0) members.add(origin);
-  }
+  let count = 0;
+  const members = new Set<string>();
+  const recent: StixObject[] = [];
+  const { capped } = await examineNewestFirst(
+    (before, size) => repo.sightingsOf(ctx.store, id, readable, before, size),
+    async (row) => {
+      const shown = recent.length < RECENT_SIGHTINGS;
+      const seen = await visibleRow(ctx, actor, row, shown ? reads : undefined, !shown);
+      // No object: the stored body as it is, whose sighting_of_ref is about_ref, this object.
+      if (!seen || (seen.object !== undefined && seen.object['sighting_of_ref'] !== id)) return false;
+      count++;
+      // A member is named where the reader sees that it created the sighting: a granular marking
+      // may hide its created_by_ref, of which the originating member is derived.
+      if (row.origin_member !== null && (!seen.redacted || seen.object!.created_by_ref === row.created_by_ref)) members.add(row.origin_member);
+      if (shown) recent.push(seen.object!);
+      return false;
+    },
+  );
   const sorted = [...members].sort();
-  return { count: byOrigin.reduce((sum, g) => sum + g.count, 0), sighted_by: sorted.length, members: sorted, recent: recent.map((seen) => seen.object) };
+  return { count, sighted_by: sorted.length, members: sorted, recent, truncated: capped };
 }
 
 /** Everything an object page shows, as the actor may see it; 404 (as for an unknown id) when it may not read the object. */

@@ -273,8 +273,8 @@ export async function relationshipsOf(store: Store, id: string, direction: 'out'
   return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
 }
 
-/** Current sightings of an object (sighting_of_ref: about_ref), newest first, before a seq, of the readable rows (and of one originating member). */
-export async function sightingsOf(store: Store, id: string, readable: ReadableRows, beforeSeq: number | undefined, limit: number, origin?: string): Promise<ContextRow[]> {
+/** Current sightings of an object (sighting_of_ref: about_ref), newest first, before a seq, of the readable rows. */
+export async function sightingsOf(store: Store, id: string, readable: ReadableRows, beforeSeq: number | undefined, limit: number): Promise<ContextRow[]> {
   if (readable.accessKeys.length === 0 && !readable.own) return [];
   let query = store.db
     .selectFrom('stix_objects')
@@ -282,23 +282,8 @@ export async function sightingsOf(store: Store, id: string, readable: ReadableRo
     .where(sql<boolean>`type = 'sighting' and is_current = 1`)
     .where('about_ref', '=', id)
     .where(readableWhere(readable.accessKeys, readable.own));
-  if (origin !== undefined) query = query.where('origin_member', '=', origin);
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
   return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
-}
-
-/** How many readable current sightings of an object each originating member has (null: none of the node's). */
-export async function countSightingsOf(store: Store, id: string, readable: ReadableRows): Promise<Array<{ origin: string | null; count: number }>> {
-  if (readable.accessKeys.length === 0 && !readable.own) return [];
-  const rows = await store.db
-    .selectFrom('stix_objects')
-    .where(sql<boolean>`type = 'sighting' and is_current = 1`)
-    .where('about_ref', '=', id)
-    .where(readableWhere(readable.accessKeys, readable.own))
-    .select(['origin_member', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy('origin_member')
-    .execute();
-  return rows.map((r) => ({ origin: r.origin_member, count: Number(r.count) }));
 }
 
 /** A date_added day: microseconds per day, so that seq / DAY_MICROS is the day's number since the epoch (UTC). */

@@ -26,7 +26,7 @@ import { storeState } from '../../core/state.js';
 
 export type { StoredVersion } from './intel.stored.js';
 export {
-  countAddedBetween, countCurrentByType, countSightingsOf, countVersions, DAY_MICROS, listCurrent, relationshipsOf, sightingsOf, type ContextRow,
+  countAddedBetween, countCurrentByType, countVersions, DAY_MICROS, listCurrent, relationshipsOf, sightingsOf, type ContextRow,
   type ListedVersion, type ListFilter, type OwnRows, type ReadableRows,
 } from './intel.listing.js';
 
