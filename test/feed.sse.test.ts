@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { createToken, createUser, revokeToken, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { REAUTHENTICATE_MS } from '../src/modules/feed/feed.routes.js';
 import { feedModule } from '../src/modules/feed/index.js';
 import { DETECTION_PROPERTY, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
@@ -29,16 +30,20 @@ interface Stream {
   raw: string;
   /** Comment lines (": ...") received. */
   comments: string[];
+  /** The server ended the stream. */
+  ended: boolean;
   close(): void;
 }
 
-async function openStream(base: string, token: string, lastEventId?: string): Promise<Stream> {
+/** A stream opened with a bearer token, or with these headers (a session's cookie). */
+async function openStream(base: string, credential: string | Record<string, string>, lastEventId?: string): Promise<Stream> {
   const controller = new AbortController();
+  const auth = typeof credential === 'string' ? { authorization: `Bearer ${credential}` } : credential;
   const response = await fetch(`${base}/api/v1/events`, {
-    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+    headers: { ...auth, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
     signal: controller.signal,
   });
-  const stream: Stream = { status: response.status, events: [], raw: '', comments: [], close: () => controller.abort() };
+  const stream: Stream = { status: response.status, events: [], raw: '', comments: [], ended: false, close: () => controller.abort() };
   if (response.status !== 200 || !response.body) return stream;
   void (async () => {
     const decoder = new TextDecoder();
@@ -64,6 +69,7 @@ async function openStream(base: string, token: string, lastEventId?: string): Pr
           if (event.data !== undefined) stream.events.push(event);
         }
       }
+      stream.ended = true;
     } catch {
       // aborted by close()
     }
@@ -71,7 +77,7 @@ async function openStream(base: string, token: string, lastEventId?: string): Pr
   return stream;
 }
 
-const ids = (stream: Stream) => stream.events.map((e) => (JSON.parse(e.data!) as { object: { id: string } }).object.id);
+const ids = (stream: Stream) => stream.events.filter((e) => e.event !== 'end').map((e) => (JSON.parse(e.data!) as { object: { id: string } }).object.id);
 
 interface EventData {
   event: string | undefined;
@@ -173,6 +179,35 @@ describe('the live feed (GET /api/v1/events)', () => {
     await until('the resumed stream sees the next one', () => (ids(resumed).includes(newest.id as string) ? undefined : JSON.stringify(ids(resumed))));
     assert.deepEqual(ids(resumed), [later.id as string, newest.id as string]);
     for (const s of [mine, theirs, resumed]) s.close();
+  });
+
+  it('ends a stream once its credentials end: a token revoked, a session signed out', async () => {
+    const made = await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'short-lived', user: 'other-analyst' });
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed.session', member: 'OTH', clearance: 4, roles: ['analyst'], password: 'a long enough password' });
+    const signedIn = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'feed.session', password: 'a long enough password' }) });
+    assert.equal(signedIn.status, 200);
+    const cookie = String(signedIn.headers.get('set-cookie')).split(';')[0]!;
+    const { csrf_token } = (await signedIn.json()) as { csrf_token: string };
+    const byToken = await openStream(base, made.token);
+    const bySession = await openStream(base, { cookie });
+    const control = await openStream(base, other);
+    streams.push(byToken, bySession, control);
+    for (const s of [byToken, bySession, control]) assert.equal(s.status, 200);
+    await until('the streams open', () => ([byToken, bySession, control].every((s) => s.raw.length > 0) ? undefined : 'not yet'));
+
+    await revokeToken(node.ctx, SYSTEM_PRINCIPAL, made.id);
+    assert.equal((await fetch(`${base}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf_token } })).status, 204);
+    const after = indicator('198.51.100.250', 'clear');
+    await post([after]);
+    await until('the control stream gets what came after', () => (ids(control).includes(after.id as string) ? undefined : 'not yet'));
+    // Within REAUTHENTICATE_MS the ended streams are told and closed, and never get it.
+    await until('the streams of ended credentials end', () => (byToken.ended && bySession.ended ? undefined : `token stream ended: ${byToken.ended}, session stream ended: ${bySession.ended}`), { limitMs: limit(REAUTHENTICATE_MS * 6) });
+    for (const s of [byToken, bySession]) {
+      assert.ok(!ids(s).includes(after.id as string), 'nothing sent after the credentials ended');
+      assert.equal(s.events.at(-1)?.event, 'end');
+    }
+    assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
+    for (const s of [byToken, bySession, control]) s.close();
   });
 
   it('refuses a malformed Last-Event-ID, no credentials, and a user over its number of streams', async () => {

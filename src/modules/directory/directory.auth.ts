@@ -25,7 +25,7 @@ import { authenticationRequired, enforcePermissions } from '../../core/http.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
-import { authenticateTokenUse } from './directory.authentication.js';
+import { authenticateToken, authenticateTokenUse, principalOfUser } from './directory.authentication.js';
 import { principalOfCertificate } from './directory.service.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './directory.sessions.js';
 import type { Credential } from './directory.visits.js';
@@ -36,6 +36,12 @@ declare module 'fastify' {
     readonly actor: Principal;
     /** How the caller proved who it is (GET /api/v1/me tells when it was here before by it); undefined without credentials. */
     credential: Credential | undefined;
+    /**
+     * Checks the request's credentials again, as they stand now: the caller as it is now, or
+     * undefined once the session ended, the token was revoked or expired, the user was disabled.
+     * For what outlives the request's start (the live feed's stream).
+     */
+    reauthenticate: (() => Promise<Principal | undefined>) | undefined;
   }
 }
 
@@ -68,27 +74,35 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
   const header = request.headers.authorization;
   const scheme = header?.slice(0, header.indexOf(' ')).toLowerCase();
   if (header && scheme === 'bearer') {
-    const used = await authenticateTokenUse(ctx, header.slice(7).trim());
+    const token = header.slice(7).trim();
+    const used = await authenticateTokenUse(ctx, token);
     request.principal = used?.principal;
     request.credential = used ? { via: 'token', uses: used.uses } : undefined;
+    request.reauthenticate = () => authenticateToken(ctx, token);
     return;
   }
   if (header && scheme === 'basic') {
     const basic = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
     request.principal = basic?.principal;
     request.credential = basic?.credential;
+    // The password is not hashed again: the user is checked to be still active, as it is now.
+    const name = basic?.principal.userName;
+    request.reauthenticate = async () => (name ? principalOfUser(ctx, name) : undefined);
     return;
   }
   if (certificateName !== undefined) {
-    request.principal = await principalOfCertificate(ctx, certificateName);
-    if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${certificateName}', who is no active user or peer node of this node`);
+    const name = certificateName;
+    request.principal = await principalOfCertificate(ctx, name);
+    if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user or peer node of this node`);
     request.credential = { via: 'certificate' };
+    request.reauthenticate = () => principalOfCertificate(ctx, name);
     return;
   }
   const sessionId = request.cookies[SESSION_COOKIE];
   if (!sessionId) return;
   const session = await sessionPrincipal(ctx, sessionId);
   if (!session) return;
+  request.reauthenticate = async () => (await sessionPrincipal(ctx, sessionId))?.principal;
   request.principal = session.principal;
   request.csrfToken = session.csrfToken;
   request.credential = { via: 'session', previousSignIn: session.previousSignIn };
@@ -104,6 +118,7 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
         request.principal = undefined;
         request.csrfToken = undefined;
         request.credential = undefined;
+        request.reauthenticate = undefined;
         return;
       }
       throw shieldwallError('CSRF', `send the session's CSRF token in the ${CSRF_HEADER} header with every write (the sign-in answer holds it)`);
@@ -117,6 +132,7 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
     app.decorateRequest('principal', undefined);
     app.decorateRequest('csrfToken', undefined);
     app.decorateRequest('credential', undefined);
+    app.decorateRequest('reauthenticate', undefined);
     app.decorateRequest('actor', {
       getter(this: FastifyRequest): Principal {
         if (!this.principal) throw authenticationRequired();

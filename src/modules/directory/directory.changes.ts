@@ -5,6 +5,13 @@ import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { forgetCredentials } from './directory.authentication.js';
 
+declare module '../../core/events.js' {
+  interface EventMap {
+    /** The directory changed (users, members, tokens, peers, sessions): what was authenticated before may no longer be. */
+    'directory.changed': Record<string, never>;
+  }
+}
+
 export function isNodeAdministrator(actor: Principal): boolean {
   return actor.kind === 'system' || actor.roles.includes('node-admin');
 }
@@ -23,5 +30,6 @@ export async function audited<T>(ctx: AppContext, actor: Principal, event: audit
     });
   } finally {
     forgetCredentials(ctx);
+    ctx.bus.publish('directory.changed', {});
   }
 }

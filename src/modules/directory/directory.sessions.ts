@@ -167,4 +167,6 @@ export async function signOut(ctx: AppContext, actor: Principal | undefined, coo
     await repo.deleteSession(tx.db, hashToken(cookieValue));
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'auth.logout', subject: actor?.userName ?? 'unknown session' }]);
   });
+  // Streams opened with this session (the live feed) end before they send anything more.
+  ctx.bus.publish('directory.changed', {});
 }

@@ -14,6 +14,14 @@ import type { Feed } from './feed.service.js';
 
 /** What EventSource waits before reconnecting after the stream ends (ms). */
 const RETRY_MS = 3000;
+/**
+ * A stream checks its caller's credentials again at least this often (ms), and at once when the
+ * directory changed in this process (event directory.changed: a sign-out, a token revoked, a
+ * user changed), before it sends anything more: credentials that ended end the stream; a
+ * clearance or role changed applies to what is sent next. A change made by another process on
+ * the same store is found within this interval.
+ */
+export const REAUTHENTICATE_MS = 5000;
 
 const EventsQuery = Type.Object({
   last_event_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: 'resume after this event id (the Last-Event-ID header wins)' })),
@@ -38,7 +46,7 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
         schema: { summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings and detection matches you may read, with their handling; resumable with Last-Event-ID', querystring: EventsQuery },
       },
       async (request, reply) => {
-        const actor = request.actor;
+        let actor = request.actor;
         let after = resumeAfter(request.headers['last-event-id'], request.query.last_event_id);
         const release = feed.admit(actor);
         try {
@@ -69,7 +77,25 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
           // whatever woke the stream meanwhile).
           await send(`retry: ${RETRY_MS}\n\n`);
           let lastSent = Date.now();
+          let checked = Date.now();
+          let epoch = feed.credentialsEpoch;
+          /** The caller as its credentials stand now; undefined when they no longer hold (or no longer allow the feed). */
+          const current = async () => {
+            const now = await request.reauthenticate?.();
+            return now && ctx.permissions.has(now, 'intel:read') ? now : undefined;
+          };
           while (!gone && !feed.closed) {
+            if (Date.now() - checked >= REAUTHENTICATE_MS || epoch !== feed.credentialsEpoch) {
+              epoch = feed.credentialsEpoch;
+              const now = await current();
+              if (!now) {
+                // EventSource reconnects by itself: that request is then answered 401.
+                await send('event: end\ndata: {"reason":"credentials ended"}\n\n');
+                break;
+              }
+              actor = now;
+              checked = Date.now();
+            }
             const { events, after: next, more } = await feed.next(actor, after);
             after = next;
             for (const e of events) {
@@ -84,7 +110,7 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
               lastSent = Date.now();
               continue;
             }
-            await feed.wait(feed.keepAliveMs - quiet);
+            await feed.wait(Math.min(feed.keepAliveMs - quiet, REAUTHENTICATE_MS));
           }
         } catch (error) {
           // The headers are sent: the error goes to the log and the stream ends (the client reconnects).

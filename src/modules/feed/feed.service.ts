@@ -95,8 +95,22 @@ export class Feed {
   /** Quiet time after which a stream sends a keep-alive comment (ms). */
   keepAliveMs = KEEP_ALIVE_MS;
 
+  /**
+   * Counts the directory's changes in this process (a sign-out, a token revoked, a user changed):
+   * a stream that sees it move checks its credentials again before it sends anything more.
+   */
+  credentialsEpoch = 0;
+
   constructor(private readonly ctx: AppContext) {
-    this.#unsubscribe = ctx.bus.subscribe('intel.added', () => this.#wake());
+    const added = ctx.bus.subscribe('intel.added', () => this.#wake());
+    const changed = ctx.bus.subscribe('directory.changed', () => {
+      this.credentialsEpoch++;
+      this.#wake();
+    });
+    this.#unsubscribe = () => {
+      added();
+      changed();
+    };
   }
 
   /** Streams open now. */
