@@ -81,9 +81,10 @@ export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice
     // tab): the page asks now and then, when it is shown again, and when the live feed drops.
     const check = () => {
       if (leaving) return;
-      api<{ signed_in: boolean }>('/api/v1/session', { signingIn: true })
+      api<{ signed_in: boolean; user?: string }>('/api/v1/session', { signingIn: true })
         .then((answer) => {
-          if (!answer.signed_in) reloadSignedOut(true);
+          // Ended, or another user signed in with this browser (another tab): the page's data is not theirs.
+          if (!answer.signed_in || answer.user !== state.me.user) reloadSignedOut(true);
         })
         .catch(() => {
           // The node is unreachable: the page stays as it is; the next check asks again.
@@ -93,9 +94,9 @@ export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice
     const onVisible = () => {
       if (document.visibilityState === 'visible') check();
     };
-    // Signing out in one tab removes the CSRF token from the storage all tabs share.
+    // Signing out (or in as someone else) in another tab changes the CSRF token in the storage all tabs share.
     const onStorage = (e: StorageEvent) => {
-      if (e.key === null || (e.key === CSRF_KEY && !e.newValue)) reloadSignedOut(true);
+      if (e.key === null || (e.key === CSRF_KEY && e.newValue !== e.oldValue)) reloadSignedOut(true);
     };
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('storage', onStorage);
@@ -106,7 +107,7 @@ export function SessionProvider(props: { signIn: (done: (me: Me) => void, notice
       window.removeEventListener('storage', onStorage);
       window.removeEventListener('shieldwall:feed-error', check);
     };
-  }, [state.status]);
+  }, [state]);
   const signOut = useCallback(async () => {
     leaving = true;
     try {

@@ -153,6 +153,12 @@ for (const dialect of DIALECTS) {
       const empty = await call('POST', '/api/v1/users', tokens.root!, { name: 'ops.empty', member: '', clearance: 0, roles: ['node-admin'] });
       assert.equal(empty.statusCode, 201, empty.body);
       assert.equal(empty.json().member, null);
+      // A contact's address cannot smuggle mailto: fields (a hidden bcc) into the directory.
+      const contact = { role: 'duty officer', name: 'Duty', phone: '+33 1 00 00 00 00', available_24_7: true };
+      const smuggled = await call('POST', '/api/v1/members', tokens.root!, { code: 'BCC', name: 'Bcc test', kind: 'partner', contacts: [{ ...contact, email: 'duty?bcc=spy%40evil.example&body=x@cert.example' }] });
+      assert.equal(smuggled.statusCode, 400, smuggled.body);
+      const plain = await call('POST', '/api/v1/members', tokens.root!, { code: 'BCC', name: 'Bcc test', kind: 'partner', contacts: [{ ...contact, email: 'duty.officer+cert@cert.example.org' }] });
+      assert.equal(plain.statusCode, 201, plain.body);
       // A member's optional fields set to null are null too.
       const member = await call('POST', '/api/v1/members', tokens.root!, { code: 'NUL', name: 'Null test', kind: 'partner', country: null, identity_id: null });
       assert.equal(member.statusCode, 201, member.body);

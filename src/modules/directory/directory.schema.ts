@@ -7,7 +7,8 @@ export const ContactSchema = Type.Object(
   {
     role: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. national CERT duty officer, cyber defence authority' }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    email: Type.String({ format: 'email', maxLength: 254 }),
+    // No '?', '&', '%', '=' or '#': a mailto: link made of it cannot carry extra fields (a hidden bcc, a body).
+    email: Type.String({ format: 'email', maxLength: 254, pattern: '^[^\\s?&%=#@]+@[^\\s?&%=#@/]+$' }),
     phone: Type.String({ pattern: '^\\+?[0-9 ()./-]{5,30}$', description: 'international format, e.g. +49 228 99 9582 0' }),
     available_24_7: Type.Boolean({ description: 'reachable round the clock' }),
   },

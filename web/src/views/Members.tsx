@@ -51,7 +51,7 @@ export function ContactList(props: { contacts: readonly Contact[] }) {
             </span>
           )}
           <br />
-          <a href={`mailto:${c.email}`}>{c.email}</a> · <a href={telHref(c.phone)}>{c.phone}</a>
+          <a href={`mailto:${encodeURIComponent(c.email)}`}>{c.email}</a> · <a href={telHref(c.phone)}>{c.phone}</a>
         </li>
       ))}
     </ul>
