@@ -25,7 +25,7 @@ interface Context {
   versions: Array<{ object: StixObject; handling: Handling }>;
   relationships: Array<{ relationship: StixObject; handling: Handling; direction: 'out' | 'in'; other: Other }>;
   relationships_truncated?: boolean;
-  sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[] };
+  sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[]; truncated?: boolean };
 }
 
 interface Provenance {
@@ -146,9 +146,12 @@ function Sightings(props: { context: Context }) {
     <>
       <p>
         <strong>
-          Sighted by {s.sighted_by} member{s.sighted_by === 1 ? '' : 's'}
+          Sighted by {s.truncated ? 'at least ' : ''}
+          {s.sighted_by} member{s.sighted_by === 1 ? '' : 's'}
         </strong>{' '}
-        ({s.count} sighting{s.count === 1 ? '' : 's'} you may read){s.members.length > 0 ? `: ${s.members.join(', ')}` : ''}.
+        ({s.truncated ? 'at least ' : ''}
+        {s.count} sighting{s.count === 1 ? '' : 's'} you may read){s.members.length > 0 ? `: ${s.members.join(', ')}` : ''}.
+        {s.truncated ? ' Only the newest 5,000 were examined.' : ''}
       </p>
       {s.recent.length > 0 && (
         <table>
