@@ -223,7 +223,7 @@ for (const dialect of DIALECTS) {
         assert.equal(fra.handling[tstSighting.id]!.origin, null);
       });
 
-      it('ids= lists just those objects with their handling, leaving out the ones the reader may not read as if absent', async () => {
+      it('ids= lists just those objects with their handling, leaving out the ones the reader may not read as if absent; ids and types are bounded', async () => {
         const deu = await listAll(tokens.deu, '');
         const fra = await listAll(tokens.fra, '');
         const deuOnly = deu.objects.find((o) => !fra.objects.some((f) => f.id === o.id))!;
@@ -237,6 +237,10 @@ for (const dialect of DIALECTS) {
         const asFra = (await get<Listing>(`/api/v1/objects?ids=${ids}`, tokens.fra)).body;
         assert.deepEqual(asFra.objects.map((o) => o.id), [both.id], 'an unreadable id is answered as an absent one');
         assert.deepEqual(Object.keys(asFra.handling), [both.id]);
+        // At most 50 types, each a STIX type name (3.1).
+        assert.equal((await get(`/api/v1/objects?type=${Array.from({ length: 51 }, (_, i) => `x-type-${i}`).join(',')}`, tokens.deu)).status, 400);
+        assert.equal((await get('/api/v1/objects?type=Indicator;drop', tokens.deu)).status, 400);
+        assert.equal((await get('/api/v1/objects?type=indicator,%20malware', tokens.deu)).status, 200);
         // At most 100 ids, each a STIX id.
         const many = Array.from({ length: 101 }, () => `indicator--${randomUUID()}`).join(',');
         assert.equal((await get(`/api/v1/objects?ids=${many}`, tokens.deu)).status, 400);

@@ -9,7 +9,13 @@ export const ObjectGetQuery = Type.Object({
 });
 
 export const ObjectListQuery = Type.Object({
-  type: Type.Optional(Type.String({ description: 'STIX type, or several separated by commas' })),
+  type: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^\\s*[a-z0-9-]{1,250}\\s*(,\\s*[a-z0-9-]{1,250}\\s*){0,49}$',
+      description: 'STIX type, or up to 50 separated by commas (lower-case letters, digits and hyphens, STIX 2.1 section 3.1)',
+    }),
+  ),
   ids: Type.Optional(
     Type.String({
       maxLength: 100 * 110,
