@@ -12,11 +12,9 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import type { ObjectAccess } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
-import { memberIdentities } from '../directory/directory.service.js';
+import type { Handling } from '../intel/intel.handling.js';
 import * as intel from '../intel/intel.service.js';
 
 /** Streams one user may hold open at once (tabs, devices). */
@@ -41,17 +39,8 @@ export const KEEP_ALIVE_MS = 15_000;
  */
 export const DETECTION_PROPERTY = 'x_shieldwall_detection';
 
-/** The effective markings of a stored object (its marking columns), as a reader is shown them. */
-export interface Handling {
-  readonly tlp: string | null;
-  /** Level in the classification scheme. */
-  readonly classification: number;
-  readonly classification_name: string | null;
-  /** Releasability entries: member codes, group names, '@user', '*'. */
-  readonly releasable_to: readonly string[];
-  /** Code of the member of this node that originated it (its created_by_ref is that member's identity); null for others. */
-  readonly origin: string | null;
-}
+/** The effective markings of a stored object, as the intel listing shows them to the reader. */
+export type { Handling };
 
 export interface FeedEvent {
   /** The object's date_added sequence: the event id a stream resumes after. */
@@ -63,16 +52,6 @@ export interface FeedEvent {
   readonly handling?: Handling;
   /** updated: the reader may read an earlier version of the object; new otherwise. */
   readonly change: 'new' | 'updated';
-}
-
-function handlingOf(access: Pick<ObjectAccess, 'tlp' | 'classification' | 'releasability'>, origin: string | null): Handling {
-  return {
-    tlp: access.tlp,
-    classification: access.classification,
-    classification_name: DEFAULT_CLASSIFICATIONS[access.classification] ?? null,
-    releasable_to: [...access.releasability],
-    origin,
-  };
 }
 
 /** Ids per query of earlier versions. */
@@ -151,28 +130,20 @@ export class Feed {
    */
   async next(actor: Principal, after: number): Promise<{ events: FeedEvent[]; after: number; more: boolean }> {
     const page = await intel.listObjects(this.ctx, actor, { addedAfterMicros: after, limit: PAGE });
-    const events = await this.#events(actor, page.objects, page.dateAdded);
+    const events = await this.#events(actor, page.objects, page.dateAdded, page.handling ?? {});
     return { events, after: page.lastSeq ?? after, more: page.next !== undefined };
   }
 
-  /** The events of objects the listing gave the reader (as it may see them), added at these sequences. */
-  async #events(actor: Principal, objects: readonly StixObject[], seqs: readonly number[]): Promise<FeedEvent[]> {
+  /** The events of objects the listing gave the reader (as it may see them, with their handling), added at these sequences. */
+  async #events(actor: Principal, objects: readonly StixObject[], seqs: readonly number[], handlingById: Readonly<Record<string, Handling>>): Promise<FeedEvent[]> {
     if (objects.length === 0) return [];
-    const [rows, origins, updated] = await Promise.all([intel.rowsBySeq(this.ctx, [...seqs]), memberIdentities(this.ctx), this.#updated(actor, objects)]);
-    const bySeq = new Map(rows.map((row) => [row.seq, row]));
-    let sets = new Map((await intel.knownAccessSets(this.ctx)).map((set) => [set.key, set.access]));
-    if (rows.some((row) => row.access_key !== null && !sets.has(row.access_key))) sets = new Map((await intel.accessSets(this.ctx)).map((set) => [set.key, set.access]));
+    const updated = await this.#updated(actor, objects);
     return objects.map((object, i) => {
-      const id = seqs[i]!;
-      const row = bySeq.get(id);
-      const access = row && row.access_key !== null ? sets.get(row.access_key) : undefined;
-      // Where a granular marking hides created_by_ref from the reader, the origin is not shown either.
-      const origin = row && row.created_by_ref !== null && object.created_by_ref === row.created_by_ref ? (origins.get(row.created_by_ref) ?? null) : null;
-      const handling = access ? handlingOf(access, origin) : undefined;
-      // Whether detection reported it is read from the sighting as the reader sees it.
-      const detected = object.type === 'sighting' && object[DETECTION_PROPERTY] === true && origin !== null;
+      const handling = handlingById[object.id];
+      // Whether detection reported it is read from the sighting as the reader sees it, of a member of this node.
+      const detected = object.type === 'sighting' && object[DETECTION_PROPERTY] === true && (handling?.origin ?? null) !== null;
       const event = object.type !== 'sighting' ? 'intel' : detected ? 'match' : 'sighting';
-      return { id, event, object, ...(handling ? { handling } : {}), change: updated.has(object.id) ? 'updated' : 'new' };
+      return { id: seqs[i]!, event, object, ...(handling ? { handling } : {}), change: updated.has(object.id) ? 'updated' : 'new' };
     });
   }
 
