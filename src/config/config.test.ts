@@ -69,6 +69,25 @@ describe('config', () => {
     assert.throws(() => loadConfig({ SHIELDWALL_STORE_RECONNECT_MIN_MS: '5000', SHIELDWALL_STORE_RECONNECT_MAX_MS: '1000' }), /SHIELDWALL_STORE_RECONNECT_MIN_MS \(5000\) must not exceed SHIELDWALL_STORE_RECONNECT_MAX_MS \(1000\)/);
   });
 
+  it('reads the SMTP relay of notification mails, with its sender, and never echoes its password', () => {
+    const none = loadConfig({});
+    assert.equal(none.smtpUrl, undefined);
+    assert.equal(none.smtpFrom, undefined);
+    const config = loadConfig({ SHIELDWALL_SMTP_URL: 'smtp://relay.cert.example.org:587', SHIELDWALL_SMTP_FROM: 'Shieldwall <shieldwall@cert.example.org>' });
+    assert.equal(config.smtpUrl, 'smtp://relay.cert.example.org:587');
+    assert.equal(config.smtpFrom, 'Shieldwall <shieldwall@cert.example.org>');
+    assert.throws(() => loadConfig({ SHIELDWALL_SMTP_URL: 'smtp://relay:25' }), /SHIELDWALL_SMTP_FROM: set the sender address/);
+    assert.throws(() => loadConfig({ SHIELDWALL_SMTP_URL: 'http://relay:25', SHIELDWALL_SMTP_FROM: 'a@b.org' }), /SHIELDWALL_SMTP_URL: expected smtp:\/\/host:port or smtps:\/\/host:port/);
+    assert.throws(() => loadConfig({ SHIELDWALL_SMTP_URL: 'smtp://relay:25', SHIELDWALL_SMTP_FROM: 'not an address' }), /SHIELDWALL_SMTP_FROM: expected an e-mail address/);
+    try {
+      loadConfig({ SHIELDWALL_SMTP_URL: 'smtp://user:s3cret@[bad', SHIELDWALL_SMTP_FROM: 'a@b.org' });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.doesNotMatch(error.message, /s3cret/);
+    }
+  });
+
   it('reads a JSON file named by SHIELDWALL_CONFIG; the environment wins', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sw-config-'));
     const file = path.join(dir, 'node.json');

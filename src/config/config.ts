@@ -58,6 +58,10 @@ export interface Config {
   /** Unauthenticated requests one address may make per window (0: no limit). */
   readonly rateLimitUnauthenticated: number;
   readonly rateLimitWindowMs: number;
+  /** SMTP relay of incident notifications by e-mail: smtp://host:port or smtps://host:port (user:password@ optional); undefined: no e-mail. */
+  readonly smtpUrl: string | undefined;
+  /** Sender address of notification mails. */
+  readonly smtpFrom: string | undefined;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -111,6 +115,26 @@ const checkpointExport: Parser<string | undefined> = (raw) => {
   if (/^(udp|tcp):\/\/[^/:]+:\d{1,5}$/.test(value) || /^(udp|tcp):\/\/\[[0-9a-f:.]+\]:\d{1,5}$/i.test(value)) return { value };
   if (/^file:.+/.test(value) || /^exec:.+/.test(value)) return { value };
   return { error: `expected udp://host:port or tcp://host:port (syslog), file:/path/to/file or exec:command, got '${value}'` };
+};
+
+const smtpUrl: Parser<string | undefined> = (raw) => {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { error: `expected smtp://host:port or smtps://host:port, got '${value.replace(/\/\/[^@/]*@/, '//***@')}'` };
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return { error: `expected smtp://host:port or smtps://host:port (smtps: TLS from the first byte), got the scheme '${url.protocol}'` };
+  if (url.hostname === '') return { error: 'the SMTP URL names no host: smtp://host:port' };
+  return { value };
+};
+
+/** A bare e-mail address, or 'Name <address>'. */
+const mailAddress: Parser<string | undefined> = (raw) => {
+  const value = raw.trim();
+  const address = /<([^<>]+)>$/.exec(value)?.[1] ?? value;
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(address) && !/[\r\n]/.test(value) ? { value } : { error: `expected an e-mail address such as shieldwall@cert.example.org or 'Shieldwall <shieldwall@cert.example.org>', got '${value}'` };
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -342,6 +366,20 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: () => 60_000,
     parse: integer(100, 86_400_000),
   },
+  smtpUrl: {
+    key: 'smtpUrl',
+    env: 'SHIELDWALL_SMTP_URL',
+    description: 'SMTP relay that incident notifications are mailed through: smtp://host:port (STARTTLS when the relay offers it) or smtps://host:port, with user:password@ if it asks for them. Unset: subscriptions cannot use e-mail (docs/NOTIFICATIONS.md).',
+    default: () => undefined,
+    parse: smtpUrl,
+  },
+  smtpFrom: {
+    key: 'smtpFrom',
+    env: 'SHIELDWALL_SMTP_FROM',
+    description: "Sender of notification mails: an address, or 'Name <address>'. Required with SHIELDWALL_SMTP_URL.",
+    default: () => undefined,
+    parse: mailAddress,
+  },
 };
 
 /** Read by CLI commands that talk to a running node, not by the node itself. */
@@ -411,6 +449,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (typeof partial.storeReconnectMinMs === 'number' && typeof partial.storeReconnectMaxMs === 'number' && partial.storeReconnectMinMs > partial.storeReconnectMaxMs) {
     problems.push(`SHIELDWALL_STORE_RECONNECT_MIN_MS (${partial.storeReconnectMinMs}) must not exceed SHIELDWALL_STORE_RECONNECT_MAX_MS (${partial.storeReconnectMaxMs})`);
+  }
+  if (partial.smtpUrl !== undefined && partial.smtpFrom === undefined) {
+    problems.push('SHIELDWALL_SMTP_FROM: set the sender address of notification mails (e.g. shieldwall@cert.example.org) to use SHIELDWALL_SMTP_URL');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(partial as Config);
