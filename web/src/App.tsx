@@ -15,6 +15,7 @@ import { Detection } from './views/Detection.js';
 import { Members } from './views/Members.js';
 import { Admin } from './views/Admin.js';
 import { Import } from './views/Import.js';
+import { Incidents } from './views/incidents/Incidents.js';
 
 interface View {
   path: string;
@@ -29,6 +30,7 @@ const VIEWS: View[] = [
   { path: 'overview', title: 'Overview', permission: 'intel:read', nav: true, render: () => <Overview /> },
   { path: 'intel', title: 'Intel', permission: 'intel:read', nav: true, render: () => <Explorer /> },
   { path: 'object', title: 'Object', permission: 'intel:read', nav: false, render: () => <ObjectPage /> },
+  { path: 'incidents', title: 'Incidents', permission: 'incidents:read', nav: true, render: () => <Incidents /> },
   { path: 'detect', title: 'Detection', permission: 'intel:read', nav: true, render: () => <Detection /> },
   { path: 'import', title: 'Import', permission: 'intel:write', nav: true, render: () => <Import /> },
   { path: 'members', title: 'Members', permission: 'directory:read', nav: true, render: () => <Members /> },

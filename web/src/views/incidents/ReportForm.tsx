@@ -1,0 +1,238 @@
+/**
+ * Reporting an incident: what happened (title, summary, sectors, affected systems, when it
+ * started and was detected), who handles it, whom it is suspected of, an optional first severity,
+ * and its handling: the TLP, a classification up to the reporter's clearance and the
+ * releasability. The node decides: what it refuses is shown beside the field it names, and a
+ * report it accepts opens on its own page.
+ */
+import { useRef, useState, type FormEvent } from 'react';
+import { api } from '../../api.js';
+import { CLASSIFICATIONS, tlpLabel } from '../../handling.js';
+import { hrefOf, navigate } from '../../router.js';
+import { useSession } from '../../session.js';
+import { ActorFields, actorOfValue, FieldError, invalidProps, messagesFor, NO_ACTOR, NO_REFUSAL, RefusalSummary, refusalOf, SectorsField, SelectionFields, type ActorValue, type Refusal } from './fields.js';
+import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, TLPS, type Incident } from './model.js';
+import { useScoring } from './parts.js';
+
+const LABELS: Record<string, string> = {
+  title: 'Title',
+  summary: 'Summary',
+  sectors: 'Sectors affected',
+  systems: 'Affected systems',
+  started_at: 'Started',
+  detected_at: 'Detected',
+  handler: 'Handler',
+  actor: 'Suspected actor',
+  'actor.ref': 'Suspected actor STIX id',
+  'actor.name': 'Suspected actor name',
+  'actor.confidence': 'Confidence',
+  selections: 'Initial severity',
+  tlp: 'TLP',
+  classification: 'Classification',
+  releasability: 'Releasable to',
+  body: 'Report',
+};
+
+interface Draft {
+  title: string;
+  summary: string;
+  sectors: string[];
+  systems: string;
+  started: string;
+  detected: string;
+  handler: string;
+  actor: ActorValue;
+  selections: Record<string, string>;
+  tlp: string;
+  classification: string;
+  releasability: string;
+}
+
+/** What the form can tell before asking the node: the same words the node would use, sooner. */
+function checkDraft(d: Draft): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!d.title.trim()) fields.title = 'is required: say in a few words what happened';
+  if (d.actor.ref.trim() && !STIX_ID.test(d.actor.ref.trim())) fields['actor.ref'] = "must be a STIX id such as threat-actor--<uuid> (or leave it empty and give a name)";
+  const confidence = Number(d.actor.confidence);
+  if ((d.actor.ref.trim() || d.actor.name.trim()) && (d.actor.confidence.trim() === '' || !Number.isInteger(confidence) || confidence < 0 || confidence > 100)) fields['actor.confidence'] = 'must be a whole number from 0 to 100';
+  const started = isoOfLocal(d.started);
+  const detected = isoOfLocal(d.detected);
+  if (started && detected && detected < started) fields.detected_at = 'is before the start: an incident is detected once it has started';
+  return fields;
+}
+
+export function ReportForm() {
+  const session = useSession();
+  const { scoring, error: scoringError } = useScoring();
+  const [draft, setDraft] = useState<Draft>({
+    title: '',
+    summary: '',
+    sectors: [],
+    systems: '',
+    started: '',
+    detected: '',
+    handler: '',
+    actor: NO_ACTOR,
+    selections: {},
+    tlp: 'amber',
+    classification: 'UNCLASSIFIED',
+    releasability: '',
+  });
+  const [refusal, setRefusal] = useState<Refusal>(NO_REFUSAL);
+  const [busy, setBusy] = useState(false);
+  const top = useRef<HTMLDivElement>(null);
+  const set = (part: Partial<Draft>) => setDraft((d) => ({ ...d, ...part }));
+  const err = (field: string) => messagesFor(refusal, field);
+
+  const refuse = (r: Refusal) => {
+    setRefusal(r);
+    // The summary is read out (role=alert); the focus goes there so that the keyboard follows.
+    requestAnimationFrame(() => top.current?.focus());
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const fields = checkDraft(draft);
+    if (Object.keys(fields).length > 0) {
+      refuse({ message: 'Some fields need attention.', fields });
+      return;
+    }
+    setBusy(true);
+    setRefusal(NO_REFUSAL);
+    const actor = actorOfValue(draft.actor);
+    const releasability = listOf(draft.releasability);
+    const body = {
+      title: draft.title.trim(),
+      ...(draft.summary.trim() ? { summary: draft.summary.trim() } : {}),
+      ...(draft.sectors.length > 0 ? { sectors: draft.sectors } : {}),
+      ...(linesOf(draft.systems).length > 0 ? { systems: linesOf(draft.systems) } : {}),
+      ...(isoOfLocal(draft.started) ? { started_at: isoOfLocal(draft.started) } : {}),
+      ...(isoOfLocal(draft.detected) ? { detected_at: isoOfLocal(draft.detected) } : {}),
+      ...(draft.handler.trim() ? { handler: draft.handler.trim() } : {}),
+      ...(actor ? { actor } : {}),
+      ...(Object.keys(draft.selections).length > 0 ? { selections: draft.selections } : {}),
+      tlp: draft.tlp,
+      classification: draft.classification,
+      ...(releasability.length > 0 ? { releasability } : {}),
+    };
+    try {
+      const incident = await api<Incident>(INCIDENTS_API, { method: 'POST', body });
+      navigate(hrefOf('incidents', incident.id));
+    } catch (error) {
+      refuse(refusalOf(error));
+      setBusy(false);
+    }
+  };
+
+  if (!session.can('incidents:write')) return <p className="error">Your roles do not allow reporting incidents.</p>;
+  const classifications = CLASSIFICATIONS.slice(0, session.me.clearance + 1);
+  return (
+    <div className="view incidents incident-form" data-ready={scoring || scoringError ? 'true' : 'false'}>
+      <p className="muted">
+        <a href="#/incidents">Incidents</a>
+      </p>
+      <h1>Report an incident</h1>
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Report an incident">
+        <div ref={top} tabIndex={-1} className="refusal-anchor">
+          <RefusalSummary refusal={refusal} title="The incident was not reported" labels={LABELS} />
+        </div>
+        <section className="panel" aria-labelledby="report-what">
+          <h2 id="report-what">What happened</h2>
+          <div className="field block">
+            <label htmlFor="report-title">Title (required)</label>
+            <input id="report-title" value={draft.title} onChange={(e) => set({ title: e.target.value })} maxLength={300} required autoComplete="off" {...invalidProps('report-title', err('title'))} />
+            <FieldError id="report-title-error" text={err('title')} />
+          </div>
+          <div className="field block">
+            <label htmlFor="report-summary">Summary</label>
+            <textarea id="report-summary" rows={4} value={draft.summary} onChange={(e) => set({ summary: e.target.value })} maxLength={20000} {...invalidProps('report-summary', err('summary'))} />
+            <FieldError id="report-summary-error" text={err('summary')} />
+          </div>
+          <SectorsField id="report-sectors" value={draft.sectors} onChange={(sectors) => set({ sectors })} error={err('sectors')} />
+          <div className="field block">
+            <label htmlFor="report-systems">Affected systems (one a line)</label>
+            <textarea id="report-systems" rows={3} value={draft.systems} onChange={(e) => set({ systems: e.target.value })} {...invalidProps('report-systems', err('systems'))} />
+            <FieldError id="report-systems-error" text={err('systems')} />
+          </div>
+          <div className="toolbar">
+            <div className="field">
+              <label htmlFor="report-started">Started (your local time)</label>
+              <input id="report-started" type="datetime-local" value={draft.started} onChange={(e) => set({ started: e.target.value })} {...invalidProps('report-started', err('started_at'))} />
+              <FieldError id="report-started-error" text={err('started_at')} />
+            </div>
+            <div className="field">
+              <label htmlFor="report-detected">Detected (your local time)</label>
+              <input id="report-detected" type="datetime-local" value={draft.detected} onChange={(e) => set({ detected: e.target.value })} {...invalidProps('report-detected', err('detected_at'))} />
+              <FieldError id="report-detected-error" text={err('detected_at')} />
+            </div>
+            <div className="field grow">
+              <label htmlFor="report-handler">Handler</label>
+              <input id="report-handler" value={draft.handler} onChange={(e) => set({ handler: e.target.value })} maxLength={300} placeholder="who handles it" {...invalidProps('report-handler', err('handler'))} />
+              <FieldError id="report-handler-error" text={err('handler')} />
+            </div>
+          </div>
+          <ActorFields prefix="report" value={draft.actor} onChange={(actor) => set({ actor })} refusal={refusal} />
+        </section>
+        <section className="panel" aria-labelledby="report-severity">
+          <h2 id="report-severity">Initial severity (optional)</h2>
+          {scoringError && <p className="error">The scoring could not be read: {scoringError}</p>}
+          {scoring ? (
+            <>
+              <p className="muted small">Score it now or later on the incident&apos;s page; a category left unchosen counts as 0.</p>
+              <SelectionFields prefix="report-score" scoring={scoring} value={draft.selections} onChange={(selections) => set({ selections })} none="not chosen" />
+            </>
+          ) : (
+            !scoringError && <p className="muted">Loading the scoring…</p>
+          )}
+          <FieldError id="report-selections-error" text={err('selections')} />
+        </section>
+        <section className="panel" aria-labelledby="report-handling">
+          <h2 id="report-handling">Handling</h2>
+          <div className="toolbar">
+            <div className="field">
+              <label htmlFor="report-tlp">TLP</label>
+              <select id="report-tlp" value={draft.tlp} onChange={(e) => set({ tlp: e.target.value })} {...invalidProps('report-tlp', err('tlp'))}>
+                {TLPS.map((t) => (
+                  <option key={t} value={t}>
+                    {tlpLabel(t)}
+                  </option>
+                ))}
+              </select>
+              <FieldError id="report-tlp-error" text={err('tlp')} />
+            </div>
+            <div className="field">
+              <label htmlFor="report-classification">Classification</label>
+              <select id="report-classification" value={draft.classification} onChange={(e) => set({ classification: e.target.value })} {...invalidProps('report-classification', err('classification'), 'report-classification-hint')}>
+                {classifications.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+              <FieldError id="report-classification-error" text={err('classification')} />
+            </div>
+            <div className="field grow">
+              <label htmlFor="report-releasability">Releasable to</label>
+              <input id="report-releasability" value={draft.releasability} onChange={(e) => set({ releasability: e.target.value })} placeholder="e.g. ALLIANCE, DEU, @alice" {...invalidProps('report-releasability', err('releasability'), 'report-releasability-hint')} />
+              <FieldError id="report-releasability-error" text={err('releasability')} />
+            </div>
+          </div>
+          <p id="report-classification-hint" className="muted small">
+            Up to your clearance ({classifications.at(-1)}).
+          </p>
+          <p id="report-releasability-hint" className="muted small">
+            Member codes, groups and @user entries, separated by commas; empty: the node&apos;s default releasability.
+          </p>
+        </section>
+        <p className="form-actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Reporting…' : 'Report the incident'}
+          </button>{' '}
+          <a className="button secondary" href="#/incidents">
+            Cancel
+          </a>
+        </p>
+      </form>
+    </div>
+  );
+}
