@@ -6,6 +6,7 @@
  */
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
+import { parseWeights, type ScoringWeights } from '../modules/incidents/incidents.scoring.js';
 import path from 'node:path';
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** Sender address of notification mails. */
   readonly smtpFrom: string | undefined;
+  /** Weights of the incident severity categories (SHIELDWALL_INCIDENT_WEIGHTS); undefined: the defaults (docs/INCIDENT-SCORING.md). */
+  readonly incidentWeights: ScoringWeights | undefined;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -372,6 +375,16 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'SMTP relay that incident notifications are mailed through: smtp://host:port (STARTTLS when the relay offers it) or smtps://host:port, with user:password@ if it asks for them. Unset: subscriptions cannot use e-mail (docs/NOTIFICATIONS.md).',
     default: () => undefined,
     parse: smtpUrl,
+  },
+  incidentWeights: {
+    key: 'incidentWeights',
+    env: 'SHIELDWALL_INCIDENT_WEIGHTS',
+    description: 'Weights of the incident severity categories, e.g. functional_impact=3,observed_activity=2 (categories not named keep their default weight; docs/INCIDENT-SCORING.md).',
+    default: () => undefined,
+    parse: (raw) => {
+      const parsed = parseWeights(raw);
+      return 'error' in parsed ? { error: parsed.error } : { value: parsed.weights };
+    },
   },
   smtpFrom: {
     key: 'smtpFrom',

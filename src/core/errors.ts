@@ -40,6 +40,8 @@ export const ERRORS = Object.freeze({
   TOO_MANY_STREAMS: define('SW_TOO_MANY_STREAMS', 429, 'Too many event streams are open: per user, or on the node; close one (or wait) and connect again.'),
   NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),
   CONFLICT: define('SW_CONFLICT', 409, 'The resource exists already or the change conflicts with its current state.'),
+  INVALID_TRANSITION: define('SW_INVALID_TRANSITION', 409, 'The record cannot move to the state asked for from the state it is in; details.allowed lists where it may move.'),
+  STALE_VERSION: define('SW_STALE_VERSION', 409, 'The record changed since the version the change was made on; reload it (details.current_version) and make the change again.'),
   UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),
   PAYLOAD_TOO_LARGE: define('SW_PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the configured limit.'),
   INVALID_BUNDLE: define('SW_INVALID_BUNDLE', 422, 'The body is not a STIX bundle, a JSON array of STIX objects or NDJSON of STIX objects.'),

@@ -12,6 +12,7 @@ import { detectModule } from './detect/index.js';
 import { directoryModule } from './directory/index.js';
 import { federationModule } from './federation/index.js';
 import { feedModule } from './feed/index.js';
+import { incidentsModule } from './incidents/index.js';
 import { intelModule } from './intel/index.js';
 import { logformatsModule } from './logformats/index.js';
 import { nodeModule } from './node/index.js';
@@ -27,6 +28,7 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   logformatsModule,
   warninglistsModule,
   federationModule,
+  incidentsModule,
   feedModule,
   auditModule,
   demoModule,

@@ -114,6 +114,18 @@ describe('canCreateRecord, canWriteRecord, canDeleteRecord', () => {
     assert.equal(canWriteRecord(user(), mine, { ...mine, owner: 'dieter' })?.rule, 'provenance-changed');
     assert.equal(canWriteRecord(user(), mine, { ...mine, tlp: 'red', releasability: ['DEU'] }), undefined);
   });
+  it('lets those the originator delegates to change it, if they read it, and nobody they do not name', () => {
+    const claire = user({ code: 'FRA', userName: 'claire' });
+    assert.equal(canWriteRecord(claire, mine, undefined, ['FRA']), undefined);
+    assert.equal(canWriteRecord(claire, mine, undefined, ['@claire']), undefined);
+    assert.equal(canWriteRecord(claire, mine, undefined, ['ITA', '@francois'])?.rule, 'not-writer');
+    // A delegate still needs to read the record: delegation never widens who reads.
+    assert.equal(canWriteRecord(claire, { ...mine, releasability: ['DEU'] }, undefined, ['FRA'])?.rule, 'unreadable');
+    // A peer node standing for a delegated member writes nothing.
+    assert.equal(canWriteRecord(peer(['FRA']), mine, undefined, ['FRA'])?.rule, 'not-writer');
+    // Nor does a delegate move the record's provenance.
+    assert.equal(canWriteRecord(claire, mine, { ...mine, originMember: 'FRA' }, ['FRA'])?.rule, 'provenance-changed');
+  });
   it('deletes for the writers and a node administrator who reads the record', () => {
     assert.equal(canDeleteRecord(user({ userName: 'dieter' }), mine), true);
     assert.equal(canDeleteRecord(user({ code: 'FRA', userName: 'claire' }), mine), false);

@@ -103,10 +103,21 @@ export type RecordWriteDenial = {
  * decides)? Peer nodes do not: records travel between nodes as STIX, and what a peer delivers
  * is stored by the node itself.
  */
-function writesFor(principal: Principal, record: RecordAccess): boolean {
+function writesFor(principal: Principal, record: RecordAccess, delegates: readonly string[] = []): boolean {
   if (principal.kind === 'peer') return false;
   if (isRecordOwner(principal, record)) return true;
-  return record.originMember !== null && principal.member !== null && principal.member.code === record.originMember;
+  if (record.originMember !== null && principal.member !== null && principal.member.code === record.originMember) return true;
+  return isDelegate(principal, delegates);
+}
+
+/**
+ * Is the principal one the record's originator delegates its writing to: a user of a member whose
+ * code is listed, or a user listed by name ('@name')? Peer nodes never are.
+ */
+export function isDelegate(principal: Principal, delegates: readonly string[]): boolean {
+  if (principal.kind === 'peer' || principal.kind === 'system' || delegates.length === 0) return false;
+  if (principal.member !== null && delegates.includes(principal.member.code)) return true;
+  return principal.userName !== null && delegates.includes(USER_PREFIX + principal.userName);
 }
 
 /**
@@ -134,16 +145,17 @@ export function canCreateRecord(principal: Principal, record: RecordAccess): Rec
 /**
  * May this principal change a stored record (edit it, re-mark it, close it), into `next` when
  * given? It must read the record (canReadRecord; callers answer "not found" on 'unreadable', so
- * that a refusal tells nothing of what exists) and write for its originator: its owner, or a user
- * of its originating member (the delegation: the member acts through any of its users). New
+ * that a refusal tells nothing of what exists) and write for its originator: its owner, a user
+ * of its originating member (the member acts through any of its users), or one the originator
+ * delegates to (`delegates`: member codes and '@user' entries the record keeps). New
  * markings stay at or below the writer's clearance; origin and owner never change. The node
  * itself (system) is not limited.
  */
-export function canWriteRecord(principal: Principal, stored: RecordAccess, next?: RecordAccess): RecordWriteDenial | undefined {
+export function canWriteRecord(principal: Principal, stored: RecordAccess, next?: RecordAccess, delegates: readonly string[] = []): RecordWriteDenial | undefined {
   if (principal.kind === 'system') return undefined;
   if (!canReadRecord(principal, stored)) return { rule: 'unreadable', message: 'no such record' };
-  if (!writesFor(principal, stored)) {
-    return { rule: 'not-writer', message: `only the record's owner${stored.originMember === null ? '' : ` and the users of its originating member ${stored.originMember}`} change it` };
+  if (!writesFor(principal, stored, delegates)) {
+    return { rule: 'not-writer', message: `only the record's owner${stored.originMember === null ? '' : `, the users of its originating member ${stored.originMember}`} and those it delegates to change it` };
   }
   if (next === undefined) return undefined;
   if (next.classification > principal.clearance) {

@@ -193,6 +193,16 @@ export async function scanAbout(ctx: AppContext, types: string[], afterSeq: numb
   return repo.scanAbout(ctx.store, types, afterSeq, limit);
 }
 
+/**
+ * The current versions of an object as stored, with their marking columns, for the node's own
+ * records of what arrived (the incidents board reads incidents received as STIX into rows that
+ * carry these markings). Not a read path: whoever answers a reader from what it builds decides
+ * each answer with the policy (the board: canReadRecord on the row's markings).
+ */
+export async function storedCurrent(ctx: AppContext, id: string): Promise<Array<{ object: StixObject; row: repo.StoredVersion }>> {
+  return (await repo.findCurrent(ctx.store, id)).map((row) => ({ object: parseBody(row.body), row }));
+}
+
 /** The rows with these date_added sequence numbers, current or not. */
 export async function rowsBySeq(ctx: AppContext, seqs: number[]): Promise<CurrentRow[]> {
   return repo.rowsBySeq(ctx.store, seqs);

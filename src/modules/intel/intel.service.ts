@@ -7,11 +7,11 @@
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
 export { versionKey } from './intel.rows.js';
 export {
-  ingestObjects, ingestStream, PARALLEL_THRESHOLD_BYTES, type IngestOptions, type IngestProgress, type IngestSummary,
+  handlingTable, ingestObjects, ingestStream, PARALLEL_THRESHOLD_BYTES, type IngestOptions, type IngestProgress, type IngestSummary,
   type StoredVersionRef,
 } from './intel.ingest.js';
 export {
-  ABOUT_LIMIT, getObject, getVersions, objectsAbout, objectsByIds, rowsBySeq, scanAbout, scanCurrent,
+  ABOUT_LIMIT, getObject, getVersions, objectsAbout, objectsByIds, rowsBySeq, scanAbout, scanCurrent, storedCurrent,
   type CurrentRow,
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';

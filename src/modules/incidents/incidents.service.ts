@@ -1,0 +1,784 @@
+/**
+ * Incident use cases: report, read, change (with the explicit state machine), score, annotate,
+ * link, export, and read back incidents received as STIX. Every read goes through the records
+ * rule (policy/record.ts): a SQL pre-filter, then canReadRecord on each row. Every change is made
+ * by the reporting member's users, the owner or a delegate (canWriteRecord), with the version the
+ * writer saw, audited in the same transaction as the change, and stored as a new version of the
+ * incident's STIX object, which is how it federates (incidents.stix.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AppContext } from '../../core/context.js';
+import { shieldwallError } from '../../core/errors.js';
+import { writeTransaction, type WriteTx } from '../../db/database.js';
+import { classificationLevel, DEFAULT_CLASSIFICATIONS, EVERYONE, releasabilityEntries, type Tlp } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import {
+  canCreateRecord, canReadRecord, canWriteRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess, type RecordWriteDenial,
+} from '../../policy/record.js';
+import type { StixObject } from '../../stix/types.js';
+import * as audit from '../audit/audit.service.js';
+import * as directory from '../directory/directory.service.js';
+import * as intel from '../intel/intel.service.js';
+import {
+  allowedTransitions, type Incident, type IncidentChange, type IncidentLink, type IncidentSeverity, type IncidentStatus, type IncidentSummary, type IncidentTask,
+  type SuspectedActor, type TimelineEntry,
+} from './incidents.model.js';
+import * as repo from './incidents.repo.js';
+import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
+import {
+  handlingDefinitionFor, incidentExtensionDefinition, incidentObject, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
+} from './incidents.stix.js';
+import { incidentWeights } from './incidents.weights.js';
+import { scoringNames } from './incidents.scoring.view.js';
+import type { ReportContext } from './incidents.report.js';
+
+/** Bounds of one incident: what a writer may add, so that no incident grows without limit. */
+export const INCIDENT_LIMITS = Object.freeze({ timeline: 1000, tasks: 500, links: 500, systems: 100, sectors: 30, entries: 100 });
+/** Incidents per page of the board. */
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 200;
+
+/** What an incident keeps besides its columns. */
+interface IncidentDocument {
+  summary: string | null;
+  systems: string[];
+  handler: string | null;
+  started_at: string | null;
+  detected_at: string | null;
+  actor: SuspectedActor | null;
+  severity: IncidentSeverity | null;
+  timeline: TimelineEntry[];
+  tasks: IncidentTask[];
+  links: IncidentLink[];
+  delegates: string[];
+}
+
+/** A stored incident as the service works on it. */
+interface Stored {
+  row: repo.IncidentRow;
+  access: RecordAccess;
+  document: IncidentDocument;
+}
+
+function load(row: repo.IncidentRow): Stored {
+  return { row, access: recordAccessOfColumns(row), document: JSON.parse(row.document) as IncidentDocument };
+}
+
+const sectorsColumn = (sectors: readonly string[]) => `,${sectors.join(',')},`;
+
+function classificationNameOf(level: number): string {
+  return DEFAULT_CLASSIFICATIONS[level] ?? `LEVEL ${level}`;
+}
+
+/** The writers the record names besides its member and owner. */
+function mayEdit(actor: Principal, stored: Stored): boolean {
+  if (stored.row.source !== 'local') return false;
+  return canWriteRecord(actor, stored.access, undefined, stored.document.delegates) === undefined;
+}
+
+function present(actor: Principal, stored: Stored): Incident {
+  const { row, access, document } = stored;
+  const status = row.status as IncidentStatus;
+  return {
+    id: row.id,
+    version: Number(row.version),
+    title: row.title,
+    summary: document.summary,
+    status,
+    allowed_transitions: [...allowedTransitions(status)],
+    handler: document.handler,
+    sectors: releasabilityEntries(row.sectors).slice(),
+    systems: document.systems,
+    started_at: document.started_at,
+    detected_at: document.detected_at,
+    created: row.created,
+    modified: row.modified,
+    member: access.originMember,
+    owner: access.owner,
+    source: row.source === 'peer' ? 'peer' : 'local',
+    actor: document.actor,
+    severity: document.severity,
+    timeline: document.timeline,
+    tasks: document.tasks,
+    links: document.links,
+    handling: { tlp: access.tlp, classification: classificationNameOf(access.classification), releasability: [...access.releasability] },
+    delegates: document.delegates,
+    recipients: [...access.recipients],
+    may_edit: mayEdit(actor, stored),
+  };
+}
+
+function summaryOf(stored: Stored): IncidentSummary {
+  const { row, access } = stored;
+  const level = row.level === null ? null : Number(row.level);
+  return {
+    id: row.id,
+    version: Number(row.version),
+    title: row.title,
+    status: row.status as IncidentStatus,
+    sectors: releasabilityEntries(row.sectors).slice(),
+    member: access.originMember,
+    source: row.source === 'peer' ? 'peer' : 'local',
+    created: row.created,
+    modified: row.modified,
+    handling: { tlp: access.tlp, classification: classificationNameOf(access.classification), releasability: [...access.releasability] },
+    level,
+    level_name: level === null ? null : (SEVERITY_LEVELS[level]?.name ?? null),
+    score: row.score === null ? null : Number(row.score),
+    significant: Number(row.significant) === 1,
+  };
+}
+
+const notFound = (id: string) => shieldwallError('NOT_FOUND', `no incident ${id} (or you may not read it)`);
+
+/** The stored incident if the actor reads it; 404 otherwise (a refusal tells nothing of what exists). */
+async function readable(ctx: AppContext, actor: Principal, id: string): Promise<Stored> {
+  const row = await repo.findIncident(ctx.store.db, id);
+  if (!row) throw notFound(id);
+  const stored = load(row);
+  if (!canReadRecord(actor, stored.access)) throw notFound(id);
+  return stored;
+}
+
+export async function getIncident(ctx: AppContext, actor: Principal, id: string): Promise<Incident> {
+  return present(actor, await readable(ctx, actor, id));
+}
+
+// --- the board ----------------------------------------------------------------------------------
+
+export interface BoardQuery {
+  status?: IncidentStatus[];
+  level?: number[];
+  member?: string[];
+  sector?: string;
+  significant?: boolean;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+function encodeCursor(row: repo.IncidentRow): string {
+  return Buffer.from(`${row.modified}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { modified: string; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|(incident--[0-9a-f-]{36})$/.exec(text);
+  if (!match) throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 80)}' was not issued by this node; list again without a cursor`);
+  return { modified: match[1]!, id: match[2]! };
+}
+
+export async function listIncidents(ctx: AppContext, actor: Principal, query: BoardQuery): Promise<{ incidents: IncidentSummary[]; next_cursor: string | null }> {
+  const limit = Math.min(query.limit ?? PAGE_DEFAULT, PAGE_MAX);
+  const rows = await repo.listIncidents(ctx.store.db, recordReadScope(actor), {
+    ...(query.status ? { statuses: query.status } : {}),
+    ...(query.level ? { levels: query.level } : {}),
+    ...(query.member ? { members: query.member } : {}),
+    ...(query.sector !== undefined ? { sector: query.sector } : {}),
+    ...(query.significant !== undefined ? { significant: query.significant } : {}),
+    ...(query.q !== undefined ? { q: query.q.toLowerCase() } : {}),
+    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  // The SQL condition is the rule's own (access-filter.ts); each row is still decided here.
+  const incidents = page.map(load).filter((stored) => canReadRecord(actor, stored.access)).map(summaryOf);
+  return { incidents, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+/** Incidents by status and level, as the actor reads them. */
+export async function incidentCounts(ctx: AppContext, actor: Principal): Promise<Array<{ status: string; level: number | null; count: number }>> {
+  return repo.countIncidents(ctx.store.db, recordReadScope(actor));
+}
+
+// --- writing ------------------------------------------------------------------------------------
+
+export interface MarkingInput {
+  tlp?: Tlp | null;
+  classification?: string;
+  releasability?: string[];
+  recipients?: string[];
+}
+
+export interface IncidentInput extends MarkingInput {
+  title: string;
+  summary?: string | null;
+  sectors?: string[];
+  systems?: string[];
+  started_at?: string | null;
+  detected_at?: string | null;
+  handler?: string | null;
+  actor?: { ref?: string | null; name?: string | null; confidence: number } | null;
+  links?: Array<{ object_id: string; kind: IncidentLink['kind']; note?: string | null }>;
+  selections?: Record<string, string>;
+  delegates?: string[];
+}
+
+export type IncidentPatch = Partial<Omit<IncidentInput, 'links' | 'selections'>> & { version: number };
+
+function denied(denial: RecordWriteDenial, id: string): Error {
+  if (denial.rule === 'unreadable') return notFound(id);
+  if (denial.rule === 'above-clearance') return shieldwallError('FORBIDDEN', denial.message);
+  return shieldwallError('FORBIDDEN', `${denial.message} (incident ${id})`);
+}
+
+function classificationOf(name: string | undefined, fallback: number): number {
+  if (name === undefined) return fallback;
+  const level = classificationLevel(name);
+  if (level === undefined) throw shieldwallError('BAD_REQUEST', `classification '${name}' is not one of ${DEFAULT_CLASSIFICATIONS.join(', ')}`, [{ path: 'body.classification', message: 'unknown classification' }]);
+  return level;
+}
+
+function severityOf(selections: Record<string, string>, weights: Readonly<Record<string, number>>): IncidentSeverity {
+  const problems = validateSelections(selections);
+  if (problems.length > 0) throw shieldwallError('BAD_REQUEST', `invalid severity selections: ${problems.join('; ')}`, problems.map((message) => ({ path: 'body.selections', message })));
+  const result = scoreIncident(selections, weights);
+  return { score: result.score, level: result.level, level_name: result.level_name, significant: result.significant, selections: { ...selections } };
+}
+
+function checkTimes(startedAt: string | null, detectedAt: string | null): void {
+  if (startedAt !== null && detectedAt !== null && Date.parse(detectedAt) < Date.parse(startedAt)) {
+    throw shieldwallError('BAD_REQUEST', `detected_at (${detectedAt}) is before started_at (${startedAt}): an incident is detected once it has started`, [{ path: 'body.detected_at', message: 'before started_at' }]);
+  }
+}
+
+function actorOf(input: IncidentInput['actor']): SuspectedActor | null {
+  if (input === undefined || input === null) return null;
+  const ref = input.ref ?? null;
+  const name = input.name ?? null;
+  if (ref === null && name === null) throw shieldwallError('BAD_REQUEST', 'a suspected actor needs a STIX id (ref: threat-actor--..., intrusion-set--... or campaign--...) or a name', [{ path: 'body.actor', message: 'ref or name required' }]);
+  return { ref, name, confidence: input.confidence };
+}
+
+/** A timestamp that follows the previous version's, as STIX versions must (section 3.6). */
+function nextModified(ctx: AppContext, previous: string | null): string {
+  let now = ctx.clock.now().getTime();
+  if (previous !== null) now = Math.max(now, Date.parse(previous) + 1);
+  return new Date(now).toISOString();
+}
+
+/** The marking of a STIX copy: the recipients narrow the releasability to the members they name. */
+async function stixReleasability(ctx: AppContext, access: RecordAccess): Promise<string[]> {
+  if (access.recipients.length === 0) return [...access.releasability];
+  const released = access.releasability;
+  const members = new Map((await directory.listMembers(ctx, SYSTEM_PRINCIPAL)).map((member) => [member.code, member.groups]));
+  // '@user' recipients are this node's users: a copy read elsewhere goes to none of them.
+  return access.recipients.filter((entry) => {
+    const groups = members.get(entry);
+    if (groups === undefined) return false;
+    return released.includes(EVERYONE) || released.includes(entry) || groups.some((group) => released.includes(group));
+  });
+}
+
+/** The handling marking-definition to use: the derived one, unless a different definition holds its id. */
+async function handlingDefinition(ctx: AppContext, classification: number, releasability: readonly string[]): Promise<StixObject> {
+  const table = await intel.handlingTable(ctx);
+  const wanted = [...new Set(releasability)].sort();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const definition = handlingDefinitionFor(classification, releasability, attempt);
+    const held = table.get(definition.id);
+    if (held === undefined) return definition;
+    const heldList = [...(held.releasableTo ?? [])].sort();
+    if (held.classification === classification && heldList.length === wanted.length && heldList.every((entry, i) => entry === wanted[i])) return definition;
+  }
+  throw shieldwallError('CONFLICT', 'no handling marking-definition id is free for this marking; contact the node administrator (the store holds definitions that differ from the ones this node derives)');
+}
+
+/** The STIX objects of a version: the definitions it needs, the incident, and its links' relationships. */
+async function stixObjects(ctx: AppContext, stored: Stored, previousLinks: readonly IncidentLink[], created: Map<string, string>): Promise<StixObject[]> {
+  const { row, access, document } = stored;
+  const releasability = await stixReleasability(ctx, access);
+  const handling = await handlingDefinition(ctx, access.classification, releasability);
+  const identities = await directory.memberIdentities(ctx);
+  let createdByRef: string | null = null;
+  for (const [identity, code] of identities) if (code === access.originMember) createdByRef = identity;
+  const version: IncidentVersion = {
+    id: row.id,
+    title: row.title,
+    summary: document.summary,
+    created: row.created,
+    modified: row.modified,
+    createdByRef,
+    markingRefs: markingRefsOf({ tlp: access.tlp, classification: access.classification, releasability }, handling.id),
+    extension: {
+      status: row.status as IncidentStatus,
+      severity: document.severity,
+      sectors: releasabilityEntries(row.sectors).slice(),
+      systems: document.systems,
+      handler: document.handler,
+      started_at: document.started_at,
+      detected_at: document.detected_at,
+      actor: document.actor,
+      timeline: document.timeline,
+      tasks: document.tasks,
+      links: document.links,
+      reporting_member: access.originMember,
+    },
+  };
+  const objects: StixObject[] = [incidentExtensionDefinition(), handling, incidentObject(version)];
+  const current = new Set(document.links.map((link) => link.object_id));
+  for (const link of document.links) objects.push(linkRelationship(version, link, false, created.get(link.object_id) ?? row.modified));
+  for (const link of previousLinks) if (!current.has(link.object_id)) objects.push(linkRelationship(version, link, true, created.get(link.object_id) ?? row.created));
+  return objects;
+}
+
+/**
+ * Stores a version: its STIX objects through the intel pipeline (as the node: the incidents
+ * module decided who may write), the row and its audit entry in the same transaction.
+ */
+async function persist(ctx: AppContext, actor: Principal, stored: Stored, objects: StixObject[], write: (tx: WriteTx) => Promise<void>, event: audit.AuditEvent): Promise<void> {
+  const problems: string[] = [];
+  let wrote = false;
+  await intel.ingestObjects(ctx, SYSTEM_PRINCIPAL, objects, {
+    onOutcome: (outcome) => {
+      if (outcome.status === 'rejected') problems.push(`${outcome.id ?? '?'}: ${outcome.errors?.map((e) => e.message).join('; ') ?? 'rejected'}`);
+    },
+    inTransaction: async (tx) => {
+      if (wrote) return;
+      wrote = true;
+      await write(tx);
+      await audit.recordInTransaction(ctx, tx, actor, [event]);
+    },
+  });
+  if (!wrote) {
+    throw shieldwallError('INTERNAL', `incident ${stored.row.id} was not stored: ${problems.join('; ') || 'the store refused its STIX objects'}`);
+  }
+  if (problems.length > 0) ctx.logger.warn({ incident: stored.row.id, problems }, 'incident: some of its STIX objects were refused');
+}
+
+function changeEvent(stored: Stored, change: IncidentChange['change']): IncidentChange {
+  const { row, access, document } = stored;
+  return {
+    id: row.id,
+    version: Number(row.version),
+    change,
+    title: row.title,
+    status: row.status as IncidentStatus,
+    level: row.level === null ? null : Number(row.level),
+    score: row.score === null ? null : Number(row.score),
+    significant: Number(row.significant) === 1,
+    sectors: releasabilityEntries(row.sectors).slice(),
+    member: access.originMember,
+    linked: document.links.map((link) => link.object_id),
+    access,
+    source: row.source === 'peer' ? 'peer' : 'local',
+    modified: row.modified,
+  };
+}
+
+function rowOf(base: repo.IncidentRow, access: RecordAccess, document: IncidentDocument, changes: Partial<repo.IncidentRow>): repo.IncidentRow {
+  const severity = document.severity;
+  return {
+    ...base,
+    ...changes,
+    level: severity === null ? null : severity.level,
+    score: severity === null ? null : severity.score,
+    significant: severity?.significant ? 1 : 0,
+    document: JSON.stringify(document),
+    ...recordColumns(access),
+  };
+}
+
+/** Reports an incident in the actor's own name (its member, itself as owner). */
+export async function reportIncident(ctx: AppContext, actor: Principal, input: IncidentInput): Promise<Incident> {
+  const access: RecordAccess = {
+    tlp: input.tlp === undefined ? 'amber' : input.tlp,
+    classification: classificationOf(input.classification, 0),
+    releasability: input.releasability ?? [...ctx.config.defaultReleasability],
+    originMember: actor.member?.code ?? null,
+    owner: actor.userName,
+    recipients: input.recipients ?? [],
+  };
+  const denial = canCreateRecord(actor, access);
+  if (denial) throw shieldwallError('FORBIDDEN', denial.message);
+  if (actor.kind !== 'system' && actor.member === null) throw shieldwallError('FORBIDDEN', 'incidents are reported by a member: your account acts for no member');
+  const startedAt = input.started_at ?? null;
+  const detectedAt = input.detected_at ?? null;
+  checkTimes(startedAt, detectedAt);
+  const now = nextModified(ctx, null);
+  const document: IncidentDocument = {
+    summary: input.summary ?? null,
+    systems: input.systems ?? [],
+    handler: input.handler ?? null,
+    started_at: startedAt,
+    detected_at: detectedAt,
+    actor: actorOf(input.actor),
+    severity: input.selections ? severityOf(input.selections, incidentWeights(ctx)) : null,
+    timeline: [{ id: randomUUID(), at: now, author: actor.userName, kind: 'status', text: 'Reported' }],
+    tasks: [],
+    links: dedupeLinks(input.links ?? []),
+    delegates: input.delegates ?? [],
+  };
+  const id = `incident--${randomUUID()}`;
+  const base: repo.IncidentRow = {
+    id, version: 1, title: input.title, status: 'new', level: null, score: null, significant: 0, sectors: sectorsColumn(input.sectors ?? []), source: 'local',
+    created: now, modified: now, document: '', tlp: null, classification: null, releasability: null, origin_member: null, owner: null, recipients: null,
+  };
+  const stored = load(rowOf(base, access, document, {}));
+  const objects = await stixObjects(ctx, stored, [], new Map());
+  await persist(ctx, actor, stored, objects, (tx) => repo.insertIncident(tx, stored.row), {
+    action: 'incidents.report',
+    subject: id,
+    detail: { title: stored.row.title, level: stored.row.level, member: access.originMember, tlp: access.tlp, classification: access.classification },
+  });
+  ctx.bus.publish('incidents.changed', changeEvent(stored, 'created'));
+  return present(actor, stored);
+}
+
+function dedupeLinks(links: ReadonlyArray<{ object_id: string; kind: IncidentLink['kind']; note?: string | null }>): IncidentLink[] {
+  const seen = new Map<string, IncidentLink>();
+  for (const link of links) seen.set(link.object_id, { object_id: link.object_id, kind: link.kind, note: link.note ?? null });
+  if (seen.size > INCIDENT_LIMITS.links) throw shieldwallError('BAD_REQUEST', `an incident links at most ${INCIDENT_LIMITS.links} objects`);
+  return [...seen.values()];
+}
+
+interface Mutation {
+  access?: RecordAccess;
+  document?: IncidentDocument;
+  title?: string;
+  status?: IncidentStatus;
+  sectors?: string[];
+}
+
+/**
+ * The one way a stored incident changes: read it (404 if the actor may not), refuse copies
+ * received as STIX, check the writer (canWriteRecord with the record's delegates) and the version
+ * the writer saw, then store the next version with its audit entry and announce it.
+ */
+async function change(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  expected: number | undefined,
+  action: string,
+  mutate: (stored: Stored, now: string) => Mutation,
+  detail: Record<string, unknown> = {},
+): Promise<Incident> {
+  const stored = await readable(ctx, actor, id);
+  if (stored.row.source !== 'local') {
+    throw shieldwallError('CONFLICT', `incident ${id} was received from another node as STIX: it is changed on the node of its reporting member ${stored.access.originMember ?? ''} and arrives here as a new version`);
+  }
+  const writeDenial = canWriteRecord(actor, stored.access, undefined, stored.document.delegates);
+  if (writeDenial) throw denied(writeDenial, id);
+  if (expected !== undefined && expected !== Number(stored.row.version)) {
+    throw shieldwallError('STALE_VERSION', `incident ${id} is at version ${stored.row.version}, you changed version ${expected}: reload it and make your change again`, { current_version: Number(stored.row.version) });
+  }
+  const now = nextModified(ctx, stored.row.modified);
+  const mutation = mutate(stored, now);
+  const access = mutation.access ?? stored.access;
+  if (mutation.access) {
+    const denial = canWriteRecord(actor, stored.access, access, stored.document.delegates);
+    if (denial) throw denied(denial, id);
+  }
+  const document = mutation.document ?? stored.document;
+  const next = load(
+    rowOf(stored.row, access, document, {
+      version: Number(stored.row.version) + 1,
+      modified: now,
+      ...(mutation.title !== undefined ? { title: mutation.title } : {}),
+      ...(mutation.status !== undefined ? { status: mutation.status } : {}),
+      ...(mutation.sectors !== undefined ? { sectors: sectorsColumn(mutation.sectors) } : {}),
+    }),
+  );
+  const created = new Map<string, string>();
+  const objects = await stixObjects(ctx, next, stored.document.links, created);
+  await persist(
+    ctx,
+    actor,
+    next,
+    objects,
+    async (tx) => {
+      if (!(await repo.replaceIncident(tx, next.row, Number(stored.row.version)))) {
+        throw shieldwallError('STALE_VERSION', `incident ${id} changed while your change was being made: reload it and make your change again`);
+      }
+    },
+    { action, subject: id, detail: { version: Number(next.row.version), ...detail } },
+  );
+  ctx.bus.publish('incidents.changed', changeEvent(next, 'updated'));
+  return present(actor, next);
+}
+
+export async function updateIncident(ctx: AppContext, actor: Principal, id: string, patch: IncidentPatch): Promise<Incident> {
+  const fields = Object.keys(patch).filter((key) => key !== 'version');
+  return change(
+    ctx,
+    actor,
+    id,
+    patch.version,
+    'incidents.update',
+    (stored) => {
+      const doc = stored.document;
+      const document: IncidentDocument = {
+        ...doc,
+        ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
+        ...(patch.systems !== undefined ? { systems: patch.systems } : {}),
+        ...(patch.handler !== undefined ? { handler: patch.handler } : {}),
+        ...(patch.started_at !== undefined ? { started_at: patch.started_at } : {}),
+        ...(patch.detected_at !== undefined ? { detected_at: patch.detected_at } : {}),
+        ...(patch.actor !== undefined ? { actor: actorOf(patch.actor) } : {}),
+        ...(patch.delegates !== undefined ? { delegates: patch.delegates } : {}),
+      };
+      checkTimes(document.started_at, document.detected_at);
+      const remark = patch.tlp !== undefined || patch.classification !== undefined || patch.releasability !== undefined || patch.recipients !== undefined;
+      const access: RecordAccess | undefined = remark
+        ? {
+            ...stored.access,
+            ...(patch.tlp !== undefined ? { tlp: patch.tlp } : {}),
+            classification: classificationOf(patch.classification, stored.access.classification),
+            ...(patch.releasability !== undefined ? { releasability: patch.releasability } : {}),
+            ...(patch.recipients !== undefined ? { recipients: patch.recipients } : {}),
+          }
+        : undefined;
+      return { document, ...(access ? { access } : {}), ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.sectors !== undefined ? { sectors: patch.sectors } : {}) };
+    },
+    { fields },
+  );
+}
+
+/** Moves an incident along its state machine; 409 naming the allowed moves otherwise. */
+export async function transition(ctx: AppContext, actor: Principal, id: string, to: IncidentStatus, note?: string, expected?: number): Promise<Incident> {
+  let from: IncidentStatus | undefined;
+  return change(
+    ctx,
+    actor,
+    id,
+    expected,
+    'incidents.status',
+    (stored, now) => {
+      from = stored.row.status as IncidentStatus;
+      const allowed = allowedTransitions(from);
+      if (!allowed.includes(to)) {
+        throw shieldwallError(
+          'INVALID_TRANSITION',
+          `incident ${id} is ${from}: it cannot move to ${to}; from ${from} it may move to ${allowed.join(' or ')}`,
+          { from, to, allowed: [...allowed] },
+        );
+      }
+      const text = `Status ${from} → ${to}${note ? `: ${note}` : ''}`;
+      return { status: to, document: appendTimeline(stored.document, { id: randomUUID(), at: now, author: actor.userName, kind: 'status', text }) };
+    },
+    { to },
+  );
+}
+
+function appendTimeline(document: IncidentDocument, entry: TimelineEntry): IncidentDocument {
+  if (document.timeline.length >= INCIDENT_LIMITS.timeline) {
+    throw shieldwallError('CONFLICT', `the incident's timeline holds ${INCIDENT_LIMITS.timeline} entries, its limit: summarise it in the incident's summary, or report a follow-up incident`);
+  }
+  return { ...document, timeline: [...document.timeline, entry] };
+}
+
+export async function scoreSeverity(ctx: AppContext, actor: Principal, id: string, selections: Record<string, string>, expected?: number): Promise<Incident> {
+  const severity = severityOf(selections, incidentWeights(ctx));
+  return change(
+    ctx,
+    actor,
+    id,
+    expected,
+    'incidents.severity',
+    (stored, now) => ({
+      document: appendTimeline({ ...stored.document, severity }, { id: randomUUID(), at: now, author: actor.userName, kind: 'scoring', text: `Severity scored ${severity.score} (level ${severity.level} ${severity.level_name})` }),
+    }),
+    { score: severity.score, level: severity.level },
+  );
+}
+
+export async function addTimelineEntry(ctx: AppContext, actor: Principal, id: string, text: string, at?: string): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.timeline', (stored, now) => ({
+    document: appendTimeline(stored.document, { id: randomUUID(), at: at ?? now, author: actor.userName, kind: 'note', text }),
+  }));
+}
+
+export async function addTask(ctx: AppContext, actor: Principal, id: string, task: { title: string; assignee?: string | null; due?: string | null }): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.task', (stored, now) => {
+    if (stored.document.tasks.length >= INCIDENT_LIMITS.tasks) throw shieldwallError('CONFLICT', `an incident holds at most ${INCIDENT_LIMITS.tasks} tasks`);
+    const next: IncidentTask = { id: randomUUID(), title: task.title, assignee: task.assignee ?? null, status: 'open', due: task.due ?? null, created: now, modified: now };
+    return { document: { ...stored.document, tasks: [...stored.document.tasks, next] } };
+  });
+}
+
+export async function updateTask(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  taskId: string,
+  changes: { title?: string; assignee?: string | null; due?: string | null; status?: IncidentTask['status'] },
+): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.task', (stored, now) => {
+    const task = stored.document.tasks.find((t) => t.id === taskId);
+    if (!task) throw shieldwallError('NOT_FOUND', `incident ${id} has no task ${taskId}`);
+    const next: IncidentTask = { ...task, ...changes, modified: now };
+    let document: IncidentDocument = { ...stored.document, tasks: stored.document.tasks.map((t) => (t.id === taskId ? next : t)) };
+    if (changes.status !== undefined && changes.status !== task.status) {
+      document = appendTimeline(document, { id: randomUUID(), at: now, author: actor.userName, kind: 'task', text: `Task ${changes.status === 'done' ? 'done' : 'reopened'}: ${next.title}` });
+    }
+    return { document };
+  }, { task: taskId });
+}
+
+export async function addLink(ctx: AppContext, actor: Principal, id: string, link: IncidentLink): Promise<Incident> {
+  // Only what the writer reads may be linked: a link must not confirm that an unreadable object exists.
+  const found = await intel.objectsByIds(ctx, actor, [link.object_id]);
+  if (!found.has(link.object_id)) throw shieldwallError('NOT_FOUND', `no object ${link.object_id} (or you may not read it): link only objects you can open`);
+  return change(ctx, actor, id, undefined, 'incidents.link', (stored, now) => {
+    const links = dedupeLinks([...stored.document.links, link]);
+    return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Linked ${link.object_id}` }) };
+  }, { object: link.object_id });
+}
+
+export async function removeLink(ctx: AppContext, actor: Principal, id: string, objectId: string): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.unlink', (stored, now) => {
+    if (!stored.document.links.some((link) => link.object_id === objectId)) throw shieldwallError('NOT_FOUND', `incident ${id} does not link ${objectId}`);
+    const links = stored.document.links.filter((link) => link.object_id !== objectId);
+    return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Unlinked ${objectId}` }) };
+  }, { object: objectId });
+}
+
+// --- export -------------------------------------------------------------------------------------
+
+/** The STIX bundle of an incident as the actor reads it: the incident, its links' relationships and the linked objects, with their definitions. */
+export async function exportBundle(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
+  const stored = await readable(ctx, actor, id);
+  const incident = (await intel.objectsByIds(ctx, actor, [id])).get(id);
+  const links = stored.document.links.map((link) => link.object_id);
+  const related = (await intel.objectsAbout(ctx, actor, 'relationship', [id])).objects.filter((r) => r.source_ref === id && r.revoked !== true);
+  const linked = await intel.objectsByIds(ctx, actor, links);
+  const objects: StixObject[] = [];
+  if (incident) objects.push(incident);
+  objects.push(...related, ...linked.values());
+  const refs = new Set<string>();
+  for (const object of objects) for (const ref of Array.isArray(object.object_marking_refs) ? object.object_marking_refs : []) if (typeof ref === 'string') refs.add(ref);
+  refs.add(`${incidentExtensionDefinition().id}`);
+  const definitions = await intel.objectsByIds(ctx, actor, [...refs].filter((ref) => ref.startsWith('marking-definition--') || ref.startsWith('extension-definition--')));
+  await audit.record(ctx, actor, [{ action: 'incidents.export', subject: id, detail: { format: 'stix', objects: objects.length } }]);
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [...definitions.values(), ...objects] };
+}
+
+/** Names of the linked objects the actor reads, for the report. */
+export async function linkedNames(ctx: AppContext, actor: Principal, incident: Incident): Promise<Record<string, string>> {
+  const found = await intel.objectsByIds(ctx, actor, incident.links.map((link) => link.object_id));
+  const names: Record<string, string> = {};
+  for (const [id, object] of found) {
+    const label = typeof object.name === 'string' ? object.name : typeof object.value === 'string' ? object.value : typeof object.pattern === 'string' ? object.pattern : id;
+    names[id] = label.slice(0, 300);
+  }
+  return names;
+}
+
+// --- incidents received as STIX ---------------------------------------------------------------
+
+/**
+ * Reads STIX incident objects that arrived in the intel store from elsewhere (a peer node, an
+ * import) into the board, read only, marked as the store marked them. Incidents reported here are
+ * skipped: their row is the original.
+ */
+export async function receiveStix(ctx: AppContext, added: ReadonlyArray<{ id: string; seq: number }>): Promise<number> {
+  let received = 0;
+  const identities = await directory.memberIdentities(ctx);
+  for (const id of new Set(added.map((entry) => entry.id))) {
+    const existing = await repo.findIncident(ctx.store.db, id);
+    if (existing && existing.source === 'local') continue;
+    // The node reads the stored copy as itself; the board decides each reader on the row's markings.
+    for (const { object: copy, row } of (await intel.storedCurrent(ctx, id)).slice(0, 1)) {
+      if (copy.type !== 'incident') continue;
+      const object = withoutGranularlyMarked(copy);
+      const modified = typeof object.modified === 'string' ? object.modified : nextModified(ctx, null);
+      if (existing && Date.parse(existing.modified) >= Date.parse(modified)) continue;
+      if (object.revoked === true) {
+        if (existing) await repoDelete(ctx, id);
+        continue;
+      }
+      const handling = {
+        tlp: row.tlp,
+        classification: row.classification === null ? Number.MAX_SAFE_INTEGER : Number(row.classification),
+        releasable_to: row.releasability === null ? [] : [...releasabilityEntries(row.releasability)],
+        origin: row.created_by_ref === null ? null : (identities.get(row.created_by_ref) ?? row.origin_member),
+      };
+      const read = incidentOfStix(object);
+      const access: RecordAccess = {
+        tlp: handling.tlp as Tlp | null,
+        classification: handling.classification,
+        releasability: handling.releasable_to,
+        originMember: handling.origin,
+        owner: null,
+        recipients: [],
+      };
+      const document: IncidentDocument = {
+        summary: read.summary,
+        systems: read.extension.systems,
+        handler: read.extension.handler,
+        started_at: read.extension.started_at,
+        detected_at: read.extension.detected_at,
+        actor: read.extension.actor,
+        severity: read.extension.severity,
+        timeline: read.extension.timeline,
+        tasks: read.extension.tasks,
+        links: read.extension.links,
+        delegates: [],
+      };
+      const base: repo.IncidentRow = {
+        id: object.id, version: Number(existing?.version ?? 0) + 1, title: read.title, status: read.extension.status, level: null, score: null, significant: 0,
+        sectors: sectorsColumn(read.extension.sectors), source: 'peer', created: typeof object.created === 'string' ? object.created : modified, modified,
+        document: '', tlp: null, classification: null, releasability: null, origin_member: null, owner: null, recipients: null,
+      };
+      const stored = load(rowOf(base, access, document, {}));
+      await repoWrite(ctx, stored.row);
+      received++;
+      ctx.bus.publish('incidents.changed', changeEvent(stored, existing ? 'updated' : 'created'));
+    }
+  }
+  return received;
+}
+
+/**
+ * The object without the properties its granular markings cover (STIX 2.1 section 7.2.3): the
+ * board's row is read by whoever reads the whole object, so what a stricter marking covers is
+ * left out rather than shown to all of them. A marking on the name leaves the id as the title.
+ */
+function withoutGranularlyMarked(object: StixObject): StixObject {
+  const granular = object.granular_markings;
+  if (!Array.isArray(granular) || granular.length === 0) return object;
+  const copy: Record<string, unknown> = { ...object };
+  for (const marking of granular) {
+    const selectors = typeof marking === 'object' && marking !== null && Array.isArray((marking as { selectors?: unknown }).selectors) ? (marking as { selectors: unknown[] }).selectors : [];
+    for (const selector of selectors) if (typeof selector === 'string') delete copy[selector.split('.')[0]!.replace(/\[.*$/, '')];
+  }
+  copy.type = object.type;
+  copy.id = object.id;
+  return copy as StixObject;
+}
+
+async function repoWrite(ctx: AppContext, row: repo.IncidentRow): Promise<void> {
+  await writeTransaction(ctx.store, (tx) => repo.upsertReceived(tx, row));
+}
+
+async function repoDelete(ctx: AppContext, id: string): Promise<void> {
+  await writeTransaction(ctx.store, (tx) => repo.deleteIncident(tx, id));
+}
+
+/** A received incident's STIX object was deleted from the store: its board row goes too. */
+export async function forgetReceived(ctx: AppContext, id: string): Promise<void> {
+  const existing = await repo.findIncident(ctx.store.db, id);
+  if (existing && existing.source !== 'local') await repoDelete(ctx, id);
+}
+
+// --- the printable report ----------------------------------------------------------------------
+
+/** What the printable report needs besides the incident: names the reader may see. */
+export async function reportContext(ctx: AppContext, actor: Principal, incident: Incident): Promise<ReportContext> {
+  const members = await directory.listMembers(ctx, actor);
+  const member = members.find((m) => m.code === incident.member);
+  return {
+    nodeName: `Shieldwall node ${hostname()}`,
+    memberName: member?.name ?? null,
+    generatedAt: ctx.clock.now().toISOString(),
+    linkedNames: await linkedNames(ctx, actor, incident),
+    scoring: scoringNames(),
+  };
+}
+
+/** An export of the report is a read worth recording: who took which incident away, in which form. */
+export async function noteReportExport(ctx: AppContext, actor: Principal, id: string, format: string): Promise<void> {
+  await audit.record(ctx, actor, [{ action: 'incidents.export', subject: id, detail: { format } }]);
+}

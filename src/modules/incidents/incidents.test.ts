@@ -1,0 +1,332 @@
+/**
+ * The incidents module over HTTP on both engines: reporting, need-to-know reads, who may change
+ * an incident, the state machine, versions, scoring, links, the STIX copy that federates, exports,
+ * and incidents received as STIX.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { indicator } from '../../../test/support/factories.js';
+import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import * as audit from '../audit/audit.service.js';
+import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
+import { ingestObjects } from '../intel/intel.service.js';
+import type { Incident, IncidentChange, IncidentSummary } from './incidents.model.js';
+import { INCIDENT_EXTENSION_ID, linkRelationshipId } from './incidents.stix.js';
+
+const DEU_IDENTITY = 'identity--d0e1f2a3-b4c5-4d6e-8f70-8192a3b4c5d6';
+const FRA_IDENTITY = 'identity--f0e1d2c3-b4a5-4978-8a9b-0c1d2e3f4a5b';
+
+for (const dialect of DIALECTS) {
+  describe(`incidents (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    const tokens: Record<string, string> = {};
+    const events: IncidentChange[] = [];
+
+    async function user(name: string, member: string, roles: Role[], clearance = 2): Promise<void> {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance, roles });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+
+    async function call(who: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+      const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      return { status: response.statusCode, body: response.body === '' ? undefined : (JSON.parse(response.body) as Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } }), raw: response };
+    }
+
+    async function report(who: string, body: Record<string, unknown>): Promise<Incident> {
+      const answer = await call(who, 'POST', '/api/v1/incidents', body);
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      return answer.body as unknown as Incident;
+    }
+
+    async function board(who: string, query = ''): Promise<IncidentSummary[]> {
+      const answer = await call(who, 'GET', `/api/v1/incidents${query}`);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return (answer.body as { incidents: IncidentSummary[] }).incidents;
+    }
+
+    before(async () => {
+      node = await createTestNode(dialect);
+      node.ctx.bus.subscribe('incidents.changed', (change) => events.push(change));
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+        { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: DEU_IDENTITY },
+        { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: FRA_IDENTITY },
+        { code: 'AUT', name: 'Austria', kind: 'partner', country: 'AT', identityId: null },
+      ]);
+      await user('dieter', 'DEU', ['incident-handler']);
+      await user('doris', 'DEU', ['analyst']);
+      await user('daniel', 'DEU', ['political-delegate']);
+      await user('francois', 'FRA', ['incident-handler']);
+      await user('fanny', 'FRA', ['analyst'], 0);
+      await user('anna', 'AUT', ['incident-handler']);
+    });
+    after(async () => node?.close());
+
+    it('reports an incident in the member\'s name, audited, announced and copied as a STIX incident (STIX 2.1 section 4.7)', async () => {
+      const before = events.length;
+      const incident = await report('dieter', {
+        title: 'Wiper on grid operator SCADA',
+        summary: 'Destructive malware on the operations network',
+        sectors: ['energy'],
+        systems: ['SCADA historian'],
+        started_at: '2026-11-30T06:00:00Z',
+        detected_at: '2026-11-30T08:15:00Z',
+        tlp: 'amber',
+        classification: 'RESTRICTED',
+        releasability: ['ALLIANCE'],
+      });
+      assert.match(incident.id, /^incident--[0-9a-f-]{36}$/);
+      assert.equal(incident.status, 'new');
+      assert.deepEqual(incident.allowed_transitions, ['triaged', 'closed']);
+      assert.equal(incident.member, 'DEU');
+      assert.equal(incident.owner, 'dieter');
+      assert.equal(incident.source, 'local');
+      assert.deepEqual(incident.handling, { tlp: 'amber', classification: 'RESTRICTED', releasability: ['ALLIANCE'] });
+      assert.equal(incident.may_edit, true);
+      assert.equal(events.length, before + 1);
+      assert.equal(events.at(-1)!.change, 'created');
+      assert.equal(events.at(-1)!.access.originMember, 'DEU');
+
+      const stix = await call('dieter', 'GET', `/api/v1/objects/${incident.id}`);
+      assert.equal(stix.status, 200);
+      const object = stix.body as Record<string, unknown>;
+      assert.equal(object.type, 'incident');
+      assert.equal(object.name, 'Wiper on grid operator SCADA');
+      assert.equal(object.created_by_ref, DEU_IDENTITY, 'created by the reporting member (section 3.6: only its creator versions it)');
+      assert.ok((object.object_marking_refs as string[]).includes(TLP2_MARKING_IDS.amber));
+      const extension = (object.extensions as Record<string, Record<string, unknown>>)[INCIDENT_EXTENSION_ID]!;
+      assert.equal(extension.extension_type, 'property-extension', 'section 7.3: a property extension');
+      assert.equal(extension.status, 'new');
+      assert.deepEqual(extension.sectors, ['energy']);
+
+      let audited = false;
+      for await (const entry of audit.entries(node.ctx)) if (entry.action === 'incidents.report' && entry.subject === incident.id && entry.actor.includes('dieter')) audited = true;
+      assert.ok(audited, 'the report is in the audit log, by its reporter');
+    });
+
+    it('is read by need to know: not by a member it is not released to, nor above a reader\'s clearance, nor listed for them', async () => {
+      const deuOnly = await report('dieter', { title: 'Germany only', tlp: 'amber', releasability: ['DEU'] });
+      const secretish = await report('dieter', { title: 'Confidential one', tlp: 'green', classification: 'CONFIDENTIAL', releasability: ['ALLIANCE'] });
+      const open = await report('dieter', { title: 'Alliance wide', tlp: 'green', releasability: ['ALLIANCE'] });
+      assert.equal((await call('francois', 'GET', `/api/v1/incidents/${deuOnly.id}`)).status, 404);
+      assert.equal((await call('francois', 'GET', `/api/v1/incidents/${secretish.id}`)).status, 200);
+      assert.equal((await call('fanny', 'GET', `/api/v1/incidents/${secretish.id}`)).status, 404, 'above her clearance (0)');
+      assert.equal((await call('anna', 'GET', `/api/v1/incidents/${open.id}`)).status, 404, 'a partner is not in ALLIANCE');
+      const seenByFrance = (await board('francois')).map((i) => i.id);
+      assert.ok(seenByFrance.includes(open.id));
+      assert.ok(!seenByFrance.includes(deuOnly.id));
+      const seenByFanny = (await board('fanny')).map((i) => i.id);
+      assert.ok(!seenByFanny.includes(secretish.id));
+      // The STIX copy is decided by the same rule.
+      assert.equal((await call('francois', 'GET', `/api/v1/objects/${deuOnly.id}`)).status, 404);
+    });
+
+    it('addressed to named recipients, is read by them only, and its STIX copy is released to them only', async () => {
+      const addressed = await report('dieter', { title: 'For France only', tlp: 'amber', releasability: ['ALLIANCE'], recipients: ['FRA'] });
+      await user('ugo', TEST_MEMBER, ['analyst']);
+      assert.equal((await call('francois', 'GET', `/api/v1/incidents/${addressed.id}`)).status, 200);
+      assert.equal((await call('ugo', 'GET', `/api/v1/incidents/${addressed.id}`)).status, 404);
+      assert.equal((await call('ugo', 'GET', `/api/v1/objects/${addressed.id}`)).status, 404, 'the STIX copy is not wider than the record');
+      assert.equal((await call('francois', 'GET', `/api/v1/objects/${addressed.id}`)).status, 200);
+    });
+
+    it('is changed only by the reporting member\'s users, its owner and its delegates', async () => {
+      const incident = await report('dieter', { title: 'Phishing wave', tlp: 'green', releasability: ['ALLIANCE'] });
+      const foreign = await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 1, title: 'Hijacked' });
+      assert.equal(foreign.status, 403);
+      assert.match(foreign.body!.error!.message, /DEU/);
+      assert.equal((await call('francois', 'GET', `/api/v1/incidents/${incident.id}`)).body!.may_edit, false);
+      assert.equal((await call('francois', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'triaged' })).status, 403);
+      // A colleague of the same member edits it; a role without incidents:write does not.
+      assert.equal((await call('doris', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 1, summary: 'Credential phishing' })).status, 200);
+      assert.equal((await call('daniel', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 2, summary: 'x' })).status, 403);
+      // Delegating to France lets its users change it, within its markings.
+      assert.equal((await call('dieter', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 2, delegates: ['FRA'] })).status, 200);
+      const delegated = await call('francois', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'French CERT joined the analysis' });
+      assert.equal(delegated.status, 201);
+      // Nobody re-marks it above their clearance.
+      const above = await call('doris', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, classification: 'TOP SECRET' });
+      assert.equal(above.status, 403);
+      assert.match(above.body!.error!.message, /clearance/);
+    });
+
+    it('moves along its state machine only; an invalid move gets 409 naming the allowed ones', async () => {
+      const incident = await report('dieter', { title: 'DDoS on ministry portal', tlp: 'green', releasability: ['ALLIANCE'], sectors: ['public-administration'] });
+      const jump = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'recovered' });
+      assert.equal(jump.status, 409);
+      assert.equal(jump.body!.error!.code, 'SW_INVALID_TRANSITION');
+      assert.deepEqual((jump.body!.error!.details as { allowed: string[] }).allowed, ['triaged', 'closed']);
+      assert.match(jump.body!.error!.message, /triaged or closed/);
+      let current = incident;
+      for (const status of ['triaged', 'contained', 'eradicated', 'recovered', 'closed', 'triaged'] as const) {
+        const moved = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status, note: `to ${status}` });
+        assert.equal(moved.status, 200, `${current.status} -> ${status}: ${JSON.stringify(moved.body)}`);
+        current = moved.body as unknown as Incident;
+        assert.equal(current.status, status);
+      }
+      assert.equal(current.timeline.filter((entry) => entry.kind === 'status').length, 7, 'reported + six moves, each on the timeline');
+      const back = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'new' });
+      assert.equal(back.status, 409);
+    });
+
+    it('refuses a change made on a stale version with 409 and the current version', async () => {
+      const incident = await report('dieter', { title: 'Ransomware at hospital', tlp: 'amber', releasability: ['ALLIANCE'], sectors: ['health'] });
+      assert.equal((await call('dieter', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 1, handler: 'dieter' })).status, 200);
+      const stale = await call('doris', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 1, handler: 'doris' });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.body!.error!.code, 'SW_STALE_VERSION');
+      assert.deepEqual(stale.body!.error!.details, { current_version: 2 });
+      assert.equal(((await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).handler, 'dieter');
+    });
+
+    it('scores severity with the scoring scheme and filters the board by level, significance, status, sector, member and text', async () => {
+      const scheme = await call('doris', 'GET', '/api/v1/incidents/scoring');
+      assert.equal(scheme.status, 200);
+      const categories = (scheme.body as { categories: Array<{ key: string; options: Array<{ key: string }> }> }).categories;
+      assert.equal(categories.length, 8);
+      const worst = Object.fromEntries(categories.map((c) => [c.key, c.options.at(-1)!.key]));
+      const mildest = Object.fromEntries(categories.map((c) => [c.key, c.options[0]!.key]));
+      const preview = await call('doris', 'POST', '/api/v1/incidents/scoring/preview', { selections: worst });
+      assert.equal(preview.status, 200);
+      assert.equal(preview.body!.level, 5);
+      const bad = await call('doris', 'POST', '/api/v1/incidents/scoring/preview', { selections: { functional_impact: 'apocalypse' } });
+      assert.equal(bad.status, 400);
+
+      const severe = await report('dieter', { title: 'Grid blackout malware', tlp: 'green', releasability: ['ALLIANCE'], sectors: ['energy'], selections: worst });
+      assert.equal(severe.severity!.level, 5);
+      assert.equal(severe.severity!.significant, true);
+      const mild = await report('dieter', { title: 'Port scan noise', tlp: 'green', releasability: ['ALLIANCE'], sectors: ['telecommunications'], selections: mildest });
+      assert.equal(mild.severity!.significant, false);
+      const rescored = await call('dieter', 'PUT', `/api/v1/incidents/${mild.id}/severity`, { selections: worst });
+      assert.equal(rescored.status, 200);
+      assert.equal((rescored.body as unknown as Incident).severity!.level, 5);
+      assert.equal((await call('dieter', 'PUT', `/api/v1/incidents/${mild.id}/severity`, { selections: mildest })).status, 200);
+
+      const significant = (await board('francois', '?significant=true')).map((i) => i.id);
+      assert.ok(significant.includes(severe.id));
+      assert.ok(!significant.includes(mild.id));
+      assert.deepEqual((await board('francois', '?level=5&sector=energy')).map((i) => i.id).filter((id) => id === severe.id), [severe.id]);
+      assert.ok(!(await board('francois', '?sector=telecommunications')).some((i) => i.id === severe.id));
+      assert.ok((await board('francois', '?q=BLACKOUT')).some((i) => i.id === severe.id));
+      assert.ok(!(await board('francois', '?q=100%25')).some((i) => i.id === severe.id), 'text is matched literally');
+      assert.ok((await board('francois', '?member=DEU&status=new')).every((i) => i.member === 'DEU' && i.status === 'new'));
+      assert.equal((await call('francois', 'GET', '/api/v1/incidents?status=burning')).status, 400);
+      assert.equal((await call('francois', 'GET', '/api/v1/incidents?level=9')).status, 400);
+    });
+
+    it('pages the board by cursor, newest change first, without repeats', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const answer = await call('dieter', 'GET', `/api/v1/incidents?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(answer.status, 200);
+        const page = answer.body as unknown as { incidents: IncidentSummary[]; next_cursor: string | null };
+        seen.push(...page.incidents.map((i) => i.modified + i.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      assert.equal(new Set(seen).size, seen.length);
+      assert.deepEqual(seen, [...seen].sort().reverse());
+      assert.equal((await call('dieter', 'GET', '/api/v1/incidents?cursor=bm9wZQ')).status, 400);
+    });
+
+    it('links intel the writer reads as related-to relationships (section 5.1), revoked when unlinked, and exports them in its bundle', async () => {
+      const readableIndicator = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+      const hidden = indicator({ created_by_ref: FRA_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.red] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [readableIndicator, hidden]);
+      const incident = await report('dieter', { title: 'Linked incident', tlp: 'green', releasability: ['ALLIANCE'] });
+      const unreadable = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: hidden.id, kind: 'intel' });
+      assert.equal(unreadable.status, 404, 'an object the writer cannot read cannot be linked (nor its existence confirmed)');
+      const linked = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: readableIndicator.id, kind: 'intel', note: 'C2 beacon' });
+      assert.equal(linked.status, 201);
+      const relationshipId = linkRelationshipId(incident.id, readableIndicator.id);
+      const relationship = await call('dieter', 'GET', `/api/v1/objects/${relationshipId}`);
+      assert.equal(relationship.status, 200);
+      assert.equal(relationship.body!.relationship_type, 'related-to');
+      assert.equal(relationship.body!.source_ref, incident.id);
+      assert.equal(relationship.body!.target_ref, readableIndicator.id);
+
+      const exported = await call('francois', 'GET', `/api/v1/incidents/${incident.id}/export?format=stix`);
+      assert.equal(exported.status, 200);
+      assert.match(String(exported.raw.headers['content-type']), /application\/stix\+json/);
+      const ids = (exported.body!.objects as Array<{ id: string; type: string }>).map((o) => o.id);
+      assert.ok(ids.includes(incident.id) && ids.includes(relationshipId) && ids.includes(readableIndicator.id));
+      assert.ok(ids.includes(INCIDENT_EXTENSION_ID), 'the bundle carries the extension-definition its incident uses (section 7.3)');
+
+      assert.equal((await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${readableIndicator.id}`)).status, 200);
+      const revoked = await call('dieter', 'GET', `/api/v1/objects/${relationshipId}`);
+      assert.ok(revoked.status === 404 || revoked.body!.revoked === true, 'the relationship is revoked once unlinked');
+    });
+
+    it('exports a printable report as HTML and PDF, with its handling banner, to readers only', async () => {
+      const incident = await report('dieter', { title: 'Report <script>alert(1)</script>', tlp: 'amber', classification: 'RESTRICTED', releasability: ['ALLIANCE'] });
+      const page = await node.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}/export?format=html`, headers: { authorization: `Bearer ${tokens.francois}` } });
+      assert.equal(page.statusCode, 200, page.body.slice(0, 200));
+      assert.match(String(page.headers['content-type']), /text\/html/);
+      assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
+      assert.ok(!page.body.includes('<script>alert(1)</script>'));
+      assert.ok((page.body.match(/TLP:AMBER/g) ?? []).length >= 2, 'the banner at the top and the bottom');
+      assert.match(page.body, /RESTRICTED/);
+      const pdf = await node.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}/export?format=pdf`, headers: { authorization: `Bearer ${tokens.francois}` } });
+      assert.equal(pdf.statusCode, 200);
+      assert.equal(pdf.headers['content-type'], 'application/pdf');
+      assert.equal(pdf.rawPayload.subarray(0, 5).toString(), '%PDF-');
+      const denied = await node.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}/export?format=pdf`, headers: { authorization: `Bearer ${tokens.anna}` } });
+      assert.equal(denied.statusCode, 404);
+    });
+
+    it('reads incidents received as STIX into the board, read only, marked as the store marked them', async () => {
+      const id = 'incident--3b9f1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+      const received = {
+        type: 'incident', spec_version: '2.1', id, created: '2026-11-29T10:00:00.000Z', modified: '2026-11-29T10:00:00.000Z', created_by_ref: FRA_IDENTITY,
+        name: 'French water utility intrusion', object_marking_refs: [TLP2_MARKING_IDS.green],
+        extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', status: 'contained', sectors: ['drinking-water', 'not-a-sector'], severity: { score: 61.2, level: 3, level_name: 'High', significant: true, selections: {} }, timeline: [{ id: 'x', at: '2026-11-29T10:00:00.000Z', kind: 'note', text: 'Seen' }], links: [{ object_id: 'not an id' }] } },
+      };
+      const arrived = new Promise<IncidentChange>((resolve) => {
+        const stop = node.ctx.bus.subscribe('incidents.changed', (change) => {
+          if (change.id === id) {
+            stop();
+            resolve(change);
+          }
+        });
+      });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [received]);
+      const change = await arrived;
+      assert.equal(change.source, 'peer');
+      const shown = (await call('dieter', 'GET', `/api/v1/incidents/${id}`)).body as unknown as Incident;
+      assert.equal(shown.source, 'peer');
+      assert.equal(shown.status, 'contained');
+      assert.equal(shown.member, 'FRA');
+      assert.deepEqual(shown.sectors, ['drinking-water'], 'values that are not what they should be are left out');
+      assert.deepEqual(shown.links, []);
+      assert.equal(shown.severity!.level, 3);
+      assert.equal(shown.may_edit, false);
+      const edit = await call('francois', 'PATCH', `/api/v1/incidents/${id}`, { version: shown.version, title: 'x' });
+      assert.equal(edit.status, 409, 'a received copy is changed on its own node');
+      assert.equal((await call('anna', 'GET', `/api/v1/incidents/${id}`)).status, 404);
+    });
+
+    it('refuses bad input with 400 naming where, and keeps what was accepted', async () => {
+      const count = (await board('dieter', '?limit=200')).length;
+      const cases: Array<[Record<string, unknown>, RegExp]> = [
+        [{}, /title/],
+        [{ title: 'x'.repeat(301) }, /title/],
+        [{ title: 'ok', sectors: ['moon'] }, /sectors/],
+        [{ title: 'ok', classification: 'ULTRA' }, /classification/],
+        [{ title: 'ok', started_at: '2026-11-30T10:00:00Z', detected_at: '2026-11-30T09:00:00Z' }, /detected_at/],
+        [{ title: 'ok', actor: { confidence: 50 } }, /actor/],
+        [{ title: 'ok', releasability: ['ALLIANCE', 'bad,entry'] }, /releasability/],
+        [{ title: 'ok', selections: { functional_impact: 'nope' } }, /functional_impact/],
+      ];
+      for (const [body, message] of cases) {
+        const answer = await call('dieter', 'POST', '/api/v1/incidents', body);
+        assert.equal(answer.status, 400, JSON.stringify(body));
+        assert.match(answer.body!.error!.message, message);
+      }
+      assert.equal((await board('dieter', '?limit=200')).length, count);
+      assert.equal((await call('anna', 'POST', '/api/v1/incidents', { title: 'x', classification: 'TOP SECRET' })).status, 403);
+    });
+  });
+}
