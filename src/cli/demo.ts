@@ -10,7 +10,7 @@ export function registerDemo(program: Command): void {
     .action(async (options: { seed: string }) => {
       const result = await withLocalStore((ctx) => seedDemo(ctx, { seed: Number(options.seed) }));
       process.stdout.write(
-        `${JSON.stringify({ members: result.members, accepted: result.intel.accepted, duplicate: result.intel.duplicate, rejected: result.intel.rejected })}\n`,
+        `${JSON.stringify({ members: result.members, accepted: result.intel.accepted, duplicate: result.intel.duplicate, rejected: result.intel.rejected, incidents: result.incidents })}\n`,
       );
     });
 }

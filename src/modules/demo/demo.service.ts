@@ -6,6 +6,7 @@ import { addToGroup, countMembers, createUser, upsertMembers, type User } from '
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
 import { seedDemoWarningLists } from '../warninglists/warninglist.service.js';
 import { demoContacts } from './demo.contacts.js';
+import { seedDemoIncidents } from './demo.incidents.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
 
 /**
@@ -23,6 +24,8 @@ export const DEMO_USERS: readonly User[] = [
 export interface DemoSeedResult {
   members: number;
   intel: IngestSummary;
+  /** Incidents reported by the demo members' incident handlers. */
+  incidents: number;
   /** A random password given to the first demo user, for the dashboard; shown once. */
   password: string;
 }
@@ -43,7 +46,8 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
   }
   const intel = await ingestObjects(ctx, SYSTEM_PRINCIPAL, alliance.objects);
   await seedDemoWarningLists(ctx);
-  return { members: alliance.members.length, intel, password };
+  const incidents = await seedDemoIncidents(ctx, alliance.objects, alliance.members);
+  return { members: alliance.members.length, intel, incidents, password };
 }
 
 /** A store is empty when it hosts no member yet: the demo is seeded only then. */

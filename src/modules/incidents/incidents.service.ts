@@ -396,6 +396,7 @@ export async function reportIncident(ctx: AppContext, actor: Principal, input: I
   const startedAt = input.started_at ?? null;
   const detectedAt = input.detected_at ?? null;
   checkTimes(startedAt, detectedAt);
+  await checkLinkable(ctx, actor, (input.links ?? []).map((link) => link.object_id));
   const now = nextModified(ctx, null);
   const document: IncidentDocument = {
     summary: input.summary ?? null,
@@ -617,10 +618,16 @@ export async function updateTask(
   }, { task: taskId });
 }
 
+/** Only what the writer reads may be linked: a link must not confirm that an unreadable object exists. */
+async function checkLinkable(ctx: AppContext, actor: Principal, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await intel.objectsByIds(ctx, actor, ids);
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw shieldwallError('NOT_FOUND', `no object ${missing} (or you may not read it): link only objects you can open`);
+}
+
 export async function addLink(ctx: AppContext, actor: Principal, id: string, link: IncidentLink): Promise<Incident> {
-  // Only what the writer reads may be linked: a link must not confirm that an unreadable object exists.
-  const found = await intel.objectsByIds(ctx, actor, [link.object_id]);
-  if (!found.has(link.object_id)) throw shieldwallError('NOT_FOUND', `no object ${link.object_id} (or you may not read it): link only objects you can open`);
+  await checkLinkable(ctx, actor, [link.object_id]);
   return change(ctx, actor, id, undefined, 'incidents.link', (stored, now) => {
     const links = dedupeLinks([...stored.document.links, link]);
     return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Linked ${link.object_id}` }) };

@@ -236,6 +236,8 @@ for (const dialect of DIALECTS) {
       const readableIndicator = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
       const hidden = indicator({ created_by_ref: FRA_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.red] });
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [readableIndicator, hidden]);
+      const smuggled = await call('dieter', 'POST', '/api/v1/incidents', { title: 'Smuggled link', links: [{ object_id: hidden.id, kind: 'intel' }] });
+      assert.equal(smuggled.status, 404, 'nor linked when reporting');
       const incident = await report('dieter', { title: 'Linked incident', tlp: 'green', releasability: ['ALLIANCE'] });
       const unreadable = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: hidden.id, kind: 'intel' });
       assert.equal(unreadable.status, 404, 'an object the writer cannot read cannot be linked (nor its existence confirmed)');
