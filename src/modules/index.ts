@@ -16,6 +16,7 @@ import { incidentsModule } from './incidents/index.js';
 import { intelModule } from './intel/index.js';
 import { logformatsModule } from './logformats/index.js';
 import { nodeModule } from './node/index.js';
+import { notifyModule } from './notify/index.js';
 import { taxiiModule } from './taxii/index.js';
 import { warninglistsModule } from './warninglists/index.js';
 
@@ -30,6 +31,7 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   federationModule,
   incidentsModule,
   feedModule,
+  notifyModule,
   auditModule,
   demoModule,
 ] as readonly ModuleDefinition<unknown>[];

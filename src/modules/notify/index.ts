@@ -1,0 +1,11 @@
+/** The notify module's definition (core/module.ts; docs/MODULES.md, docs/NOTIFICATIONS.md). */
+import { defineModule } from '../../core/module.js';
+
+export const notifyModule = defineModule({
+  name: 'notify',
+  summary: 'notifications of incidents to the users entitled to know: subscriptions, webhooks and e-mail, with a delivery log',
+  // Managing one's own subscriptions takes incidents:read, which the incidents module declares.
+  permissions: [],
+  migrations: [{ name: '0001_notify', load: () => import('./migrations/0001_notify.js') }],
+  server: async () => (await import('./notify.server.js')).notifyServer,
+});

@@ -1,0 +1,59 @@
+/**
+ * The notify module inside a running node: its routes, its two kinds of durable job (the
+ * fan-out of a change, and each delivery), and its subscription to incidents.changed.
+ */
+import type { AppContext } from '../../core/context.js';
+import type { JobScheduler } from '../../core/jobs.js';
+import type { ModuleServer } from '../../core/module.js';
+import type { IncidentChange } from '../incidents/incidents.model.js';
+import { notifyRoutes } from './notify.routes.js';
+import * as service from './notify.service.js';
+
+/** The module's state in one node: the scheduler its jobs are enqueued with, and the announcements under way. */
+export class Notifier {
+  #jobs: JobScheduler | undefined;
+  readonly #announcing = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  /** The node's scheduler, handed over with the routes (buildApp gives it there, before the events). */
+  attach(jobs: JobScheduler): void {
+    this.#jobs = jobs;
+  }
+
+  get jobs(): JobScheduler {
+    if (!this.#jobs) throw new Error('the notify module has no job scheduler: its routes were not registered with the node');
+    return this.#jobs;
+  }
+
+  /** Stores the dispatch job of a change (the event bus does not wait: what fails is logged). */
+  announce(change: IncidentChange): void {
+    const stored = (async () => service.announce(this.jobs, change))()
+      .catch((error: unknown) => this.ctx.logger.error({ err: error, incident: change.id, version: change.version }, 'storing the notifications of an incident change failed; they are not sent'))
+      .finally(() => this.#announcing.delete(stored));
+    this.#announcing.add(stored);
+  }
+
+  /** Resolves once every change announced so far has its dispatch job stored. */
+  async settled(): Promise<void> {
+    while (this.#announcing.size > 0) await Promise.all([...this.#announcing]);
+  }
+}
+
+export const notifyServer: ModuleServer<Notifier> = {
+  create: (ctx) => new Notifier(ctx),
+  routes: (ctx, notifier, hooks) => {
+    notifier.attach(hooks.jobs);
+    return notifyRoutes(ctx, hooks.jobs);
+  },
+  jobs: (ctx, notifier) => [
+    { kind: service.DISPATCH_KIND, handler: async (payload) => service.dispatch(ctx, notifier.jobs, payload) },
+    {
+      kind: service.DELIVER_KIND,
+      handler: async (payload, run) => service.deliver(ctx, payload, run),
+      options: { maxAttempts: service.DELIVERY_MAX_ATTEMPTS, backoffMs: service.DELIVERY_BACKOFF, onFailure: (run, error, retryInMs) => service.deliveryFailed(ctx, run, error, retryInMs) },
+    },
+  ],
+  events: (_ctx, notifier) => ({ 'incidents.changed': (change) => notifier.announce(change) }),
+  close: async (_ctx, notifier) => notifier.settled(),
+};

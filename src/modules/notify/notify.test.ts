@@ -1,0 +1,509 @@
+/**
+ * Notifications of incidents (docs/NOTIFICATIONS.md): subscriptions over HTTP, each user its
+ * own; on incidents.changed, a delivery per channel to each subscriber the need-to-know rule lets
+ * read the incident, cut to what it may see, posted to a real HTTP receiver that checks the
+ * signature and mailed through a real SMTP server, retried with backoff on the node's clock, and
+ * asked again at delivery time.
+ */
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { fixedClock } from '../../core/clock.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import type { RecordAccess } from '../../policy/record.js';
+import { createToken, createUser, forgetCredentials, principalOfUser, upsertMembers } from '../directory/directory.service.js';
+import type { IncidentChange } from '../incidents/incidents.model.js';
+import { ingestObjects } from '../intel/intel.service.js';
+import { notifyModule } from './index.js';
+import type { Notifier } from './notify.server.js';
+import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
+
+const OTHER = 'OTH';
+const OTHER_IDENTITY = 'identity--0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** The signature verified with the secret of the subscription the body names. */
+  verified: boolean;
+}
+
+/** A webhook receiver: records every POST, checks its signature, answers the status queued for its path (200 when none). */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly secrets = new Map<string, string>();
+  readonly answers = new Map<string, number[]>();
+  #server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const path = request.url ?? '';
+        this.received.push({ path, headers: request.headers, body, verified: this.#verify(request.headers, body) });
+        const status = this.answers.get(path)?.shift() ?? 200;
+        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'not now');
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** What a receiver does: HMAC-SHA256 of `timestamp.body` under the secret, compared in constant time. */
+  #verify(headers: IncomingHttpHeaders, body: string): boolean {
+    const subscription = (JSON.parse(body) as { subscription?: string }).subscription;
+    const secret = subscription ? this.secrets.get(subscription) : undefined;
+    const timestamp = headers['x-shieldwall-timestamp'];
+    const given = headers['x-shieldwall-signature'];
+    if (!secret || typeof timestamp !== 'string' || typeof given !== 'string') return false;
+    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
+    return expected.length === Buffer.byteLength(given) && timingSafeEqual(expected, Buffer.from(given));
+  }
+
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}
+
+interface Mail {
+  to: string[];
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The message's headers (unfolded, by lower-case name) and its text, quoted-printable decoded. */
+function parseMail(raw: string): Omit<Mail, 'to'> {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  const headers: Record<string, string> = {};
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = raw.slice(split + 4);
+  if (/quoted-printable/i.test(headers['content-transfer-encoding'] ?? '')) {
+    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  }
+  return { headers, body: body.replace(/\r\n/g, '\n') };
+}
+
+/** An SMTP server on an ephemeral port that keeps every mail it is given. */
+async function smtpSink(): Promise<{ mails: Mail[]; port: number; close(): Promise<void> }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMail(Buffer.concat(chunks).toString('utf8')) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { mails, port: (server.server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
+  return { tlp: 'amber', classification: 1, releasability: [TEST_MEMBER, OTHER], originMember: TEST_MEMBER, owner: 'test-analyst', recipients: [], ...overrides };
+}
+
+function change(overrides: Partial<IncidentChange> = {}): IncidentChange {
+  return {
+    id: `incident--${randomUUID()}`,
+    version: 1,
+    change: 'created',
+    title: 'Wiper on substation controllers',
+    status: 'new',
+    level: 3,
+    score: 57,
+    significant: true,
+    sectors: ['energy'],
+    member: TEST_MEMBER,
+    linked: [],
+    access: access(),
+    source: 'local',
+    modified: '2026-12-03T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function indicator(address: string, tlp: 'green' | 'red'): Record<string, unknown> {
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${randomUUID()}`,
+    created: '2026-12-01T00:00:00.000Z',
+    modified: '2026-12-01T00:00:00.000Z',
+    created_by_ref: TEST_MEMBER_IDENTITY,
+    pattern: `[ipv4-addr:value = '${address}']`,
+    pattern_type: 'stix',
+    valid_from: '2026-12-01T00:00:00.000Z',
+    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
+  };
+}
+
+/** A sighting (STIX 2.1 section 5.2) of an indicator, created by a member's identity. */
+function sighting(of: unknown, createdBy: string): Record<string, unknown> {
+  return {
+    type: 'sighting',
+    spec_version: '2.1',
+    id: `sighting--${randomUUID()}`,
+    created: '2026-12-02T00:00:00.000Z',
+    modified: '2026-12-02T00:00:00.000Z',
+    created_by_ref: createdBy,
+    sighting_of_ref: of,
+    count: 1,
+    object_marking_refs: [TLP2_MARKING_IDS.green],
+  };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`incident notifications (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
+    const clock = fixedClock(new Date('2026-12-03T10:00:00.000Z'));
+    const receiver = new Receiver();
+    let sink: Awaited<ReturnType<typeof smtpSink>>;
+    let node: TestNode;
+    let base: string;
+    /** Tokens by user name. */
+    const tokens: Record<string, string> = {};
+
+    before(async () => {
+      await receiver.start();
+      sink = await smtpSink();
+      node = await createTestNode(dialect, { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>' }, undefined, clock);
+      await node.app.listen({ host: '127.0.0.1', port: 0 });
+      base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: OTHER, name: 'Other ally', kind: 'ally', country: null, identityId: OTHER_IDENTITY }]);
+      // Cleared to SECRET, RESTRICTED only, and one to be disabled.
+      for (const [name, clearance] of [['oth-analyst', 3], ['oth-restricted', 1], ['oth-leaver', 3]] as const) {
+        await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: OTHER, clearance, roles: ['analyst'] });
+        tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+      }
+      tokens['test-analyst'] = node.tokens.analyst;
+      tokens['test-auditor'] = node.tokens.auditor;
+    });
+    after(async () => {
+      await node?.close();
+      await receiver.close();
+      await sink?.close();
+    });
+
+    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+      const response = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    };
+
+    /** Subscribes a user with a webhook at /hook/<label> (the receiver learns its secret) and, if asked, e-mail. */
+    const subscribe = async (user: string, label: string, filter: Record<string, unknown> = {}, email?: string): Promise<Subscription> => {
+      const { status, json } = await api(user, 'POST', '/subscriptions', { name: label, filter, channels: { webhook: { url: `${receiver.url}/hook/${label}` }, ...(email ? { email: { address: email } } : {}) } });
+      assert.equal(status, 201, JSON.stringify(json));
+      const created = json as Subscription;
+      receiver.secrets.set(created.id, created.channels.webhook!.secret!);
+      return created;
+    };
+
+    /** What the incidents module does after a write: announce the change; then the node's jobs run what is due. */
+    const announce = async (announced: IncidentChange): Promise<void> => {
+      node.ctx.bus.publish('incidents.changed', announced);
+      await (node.instanceOf(notifyModule) as Notifier).settled();
+      await node.jobs.runDue();
+    };
+
+    const deliveries = async (user: string, subscription: string): Promise<Delivery[]> => {
+      const { status, json } = await api(user, 'GET', `/subscriptions/${subscription}/deliveries`);
+      assert.equal(status, 200, JSON.stringify(json));
+      return (json as { deliveries: Delivery[] }).deliveries;
+    };
+
+    it('keeps each user its own subscriptions, shows a generated secret once, and bounds them', async () => {
+      const created = await subscribe('oth-analyst', 'crud', { sectors: ['energy', 'energy'], min_level: 2, significant_only: false });
+      assert.match(created.channels.webhook!.secret!, /^whsec_[A-Za-z0-9_-]{43}$/);
+      assert.deepEqual(created.filter, { min_level: 2, sectors: ['energy'] }, 'repeats and flags that ask nothing are left out');
+      const read = await api('oth-analyst', 'GET', `/subscriptions/${created.id}`);
+      assert.equal(read.status, 200);
+      assert.deepEqual((read.json as Subscription).channels, { webhook: { url: `${receiver.url}/hook/crud` } }, 'the secret is not shown again');
+      assert.equal((await api('test-analyst', 'GET', `/subscriptions/${created.id}`)).status, 404, "another user's subscription is answered as absent");
+      assert.equal((await api('test-analyst', 'PATCH', `/subscriptions/${created.id}`, { enabled: false })).status, 404);
+      assert.equal((await api('test-analyst', 'DELETE', `/subscriptions/${created.id}`)).status, 404);
+      assert.ok(!((await api('test-analyst', 'GET', '/subscriptions')).json as { subscriptions: Subscription[] }).subscriptions.some((s) => s.id === created.id));
+
+      const renamed = await api('oth-analyst', 'PATCH', `/subscriptions/${created.id}`, { name: 'renamed', channels: { webhook: { url: `${receiver.url}/hook/crud`, new_secret: true } } });
+      assert.equal(renamed.status, 200, JSON.stringify(renamed.json));
+      const secret = (renamed.json as Subscription).channels.webhook!.secret!;
+      assert.ok(secret !== created.channels.webhook!.secret, 'a new secret, shown once');
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${created.id}`)).status, 204);
+      assert.equal((await api('oth-analyst', 'GET', `/subscriptions/${created.id}`)).status, 404);
+
+      const refused: Array<[unknown, RegExp]> = [
+        [{ name: 'x', channels: { webhook: { url: 'ftp://example.org/hook' } } }, /scheme 'ftp' is not http or https/],
+        [{ name: 'x', channels: { webhook: { url: 'https://user:pw@example.org/hook' } } }, /no user name or password in the URL/],
+        [{ name: 'x', channels: { webhook: { url: 'https://example.org/hook', secret: 'short' } } }, /16 to 256 characters/],
+        [{ name: 'x', channels: {} }, /give a webhook .* or an e-mail address/],
+        [{ name: 'x', filter: { sectors: ['energy', 'shipping'], statuses: ['open'] }, channels: { webhook: { url: 'https://example.org/hook' } } }, /filter.sectors: 'shipping' is not a sector.*filter.statuses: 'open' is not a status/],
+        [{ name: 'x', channels: { email: { address: 'not-an-address' } } }, /is not an e-mail address/],
+        [{ name: 'y'.repeat(101), channels: { webhook: { url: 'https://example.org/hook' } } }, /name/],
+      ];
+      for (const [body, message] of refused) {
+        const answer = await api('oth-analyst', 'POST', '/subscriptions', body);
+        assert.equal(answer.status, 400, JSON.stringify(body));
+        assert.match((answer.json as { error: { message: string } }).error.message, message);
+      }
+      // The node's own admin user and peers hold no subscriptions; a user holds at most SUBSCRIPTIONS_PER_USER.
+      const ids: string[] = [];
+      for (let i = 0; i < SUBSCRIPTIONS_PER_USER; i++) ids.push((await subscribe('test-auditor', `bound-${i}`)).id);
+      const over = await api('test-auditor', 'POST', '/subscriptions', { name: 'one too many', channels: { webhook: { url: 'https://example.org/hook' } } });
+      assert.equal(over.status, 409);
+      assert.match((over.json as { error: { message: string } }).error.message, /you hold 50 subscriptions, the most one user may/);
+      for (const id of ids) assert.equal((await api('test-auditor', 'DELETE', `/subscriptions/${id}`)).status, 204);
+    });
+
+    it('posts a signed notice to each entitled subscriber whose filter matches, and mails it with its handling banner', async () => {
+      const all = await subscribe('oth-analyst', 'all', {}, 'analyst@oth.example');
+      const water = await subscribe('oth-analyst', 'water', { sectors: ['drinking-water'] });
+      const updates = await subscribe('oth-analyst', 'updates', { changes: ['updated'], min_level: 4 });
+      const announced = change({ access: access({ classification: 2 }) });
+      const mailsBefore = sink.mails.length;
+      await announce(announced);
+
+      const posts = receiver.at('/hook/all');
+      assert.equal(posts.length, 1);
+      const [post] = posts;
+      assert.ok(post!.verified, 'the signature verifies with the subscription secret');
+      assert.equal(post!.headers['x-shieldwall-event'], 'incident.created');
+      assert.equal(post!.headers['content-type'], 'application/json');
+      assert.equal(post!.headers['x-shieldwall-timestamp'], String(Math.floor(clock.now().getTime() / 1000)));
+      const body = JSON.parse(post!.body) as { event: string; delivery: string; subscription: string; incident: Record<string, unknown> };
+      assert.equal(post!.headers['x-shieldwall-delivery'], body.delivery);
+      const { access: _withheld, ...shown } = announced;
+      assert.deepEqual(body, {
+        event: 'incident.created',
+        delivery: body.delivery,
+        subscription: all.id,
+        incident: { ...shown, handling: { tlp: 'amber', classification: 'CONFIDENTIAL', releasability: [TEST_MEMBER, OTHER] } },
+      });
+      assert.equal(receiver.at('/hook/water').length + receiver.at('/hook/updates').length, 0, 'filters that do not match get nothing');
+
+      const mails = sink.mails.slice(mailsBefore);
+      assert.equal(mails.length, 1);
+      const mail = mails[0]!;
+      assert.deepEqual(mail.to, ['analyst@oth.example']);
+      const banner = '[TLP:AMBER CONFIDENTIAL REL TO TST, OTH]';
+      assert.equal(mail.headers.subject, `${banner} Incident reported: Wiper on substation controllers (level 3 High)`);
+      assert.equal(mail.headers.from, 'Shieldwall <shieldwall@node.example>');
+      assert.equal(mail.headers['x-shieldwall-event'], 'incident.created');
+      const lines = mail.body.trimEnd().split('\n');
+      assert.equal(lines[0], banner, 'the banner opens the body');
+      assert.equal(lines.at(-1), banner, 'and closes it');
+      assert.match(mail.body, /Severity: +level 3 High, score 57, significant/);
+      assert.match(mail.body, new RegExp(`Incident: +${announced.id} \\(version 1\\)`));
+
+      const log = await deliveries('oth-analyst', all.id);
+      assert.deepEqual(log.map((d) => [d.channel, d.status, d.attempts.length, d.incident?.id]).sort(), [['email', 'delivered', 1, announced.id], ['webhook', 'delivered', 1, announced.id]]);
+      assert.equal(log.find((d) => d.channel === 'webhook')!.attempts[0]!.status_code, 200);
+      assert.equal((await deliveries('oth-analyst', water.id)).length + (await deliveries('oth-analyst', updates.id)).length, 0);
+
+      // The same version announced again (a peer delivering it twice) is delivered once.
+      await announce(announced);
+      assert.equal(receiver.at('/hook/all').length, 1);
+      for (const s of [all, water, updates]) assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${s.id}`)).status, 204);
+    });
+
+    it('sends nothing, by either channel, to a subscriber the rule does not let read the incident', async () => {
+      const entitled = await subscribe('oth-analyst', 'entitled', {}, 'entitled@oth.example');
+      const uncleared = await subscribe('oth-restricted', 'uncleared', {}, 'uncleared@oth.example');
+      const mailsBefore = sink.mails.length;
+      // CONFIDENTIAL: above oth-restricted's clearance (RESTRICTED).
+      const classified = change({ title: 'Classified incident', access: access({ classification: 2 }) });
+      // Released to the reporting member only: OTH is not released to.
+      const national = change({ title: 'National incident', access: access({ releasability: [TEST_MEMBER] }) });
+      // TLP:RED for a named user of OTH: not for the other users of the member.
+      const red = change({ title: 'Red incident', access: access({ tlp: 'red', releasability: [TEST_MEMBER, OTHER], recipients: [] }) });
+      for (const c of [classified, national, red]) await announce(c);
+
+      const titles = (label: string) => receiver.at(`/hook/${label}`).map((r) => (JSON.parse(r.body) as { incident: { title: string } }).incident.title);
+      assert.deepEqual(titles('uncleared'), [], 'not cleared for CONFIDENTIAL, not released to, not named for RED');
+      assert.deepEqual(titles('entitled'), ['Classified incident'], 'cleared: only what it may read');
+      const mailed = sink.mails.slice(mailsBefore);
+      assert.deepEqual(mailed.map((m) => m.to[0]), ['entitled@oth.example']);
+      assert.ok(!mailed.some((m) => /National incident|Red incident/.test(m.body)));
+      assert.deepEqual(await deliveries('oth-restricted', uncleared.id), [], 'not even a delivery is recorded');
+      for (const [user, s] of [['oth-analyst', entitled], ['oth-restricted', uncleared]] as const) assert.equal((await api(user, 'DELETE', `/subscriptions/${s.id}`)).status, 204);
+    });
+
+    it('retries a receiver that fails, with growing waits on the node clock, until it takes the delivery', async () => {
+      const flaky = await subscribe('oth-analyst', 'flaky');
+      receiver.answers.set('/hook/flaky', [503, 502]);
+      await announce(change({ title: 'Retried incident' }));
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const [delivery] = await deliveries('oth-analyst', flaky.id);
+        assert.equal(delivery!.status, 'pending');
+        assert.equal(delivery!.attempts.length, attempt);
+        assert.equal(delivery!.attempts.at(-1)!.status_code, attempt === 1 ? 503 : 502);
+        assert.match(delivery!.last_error!, /the receiver answered 50[32]/);
+        assert.ok(delivery!.next_attempt_at, 'the next attempt is due at a time');
+        const dueIn = Date.parse(delivery!.next_attempt_at!) - clock.now().getTime();
+        waits.push(dueIn);
+        // Not before it is due.
+        clock.advance(dueIn - 1000);
+        await node.jobs.runDue();
+        assert.equal(receiver.at('/hook/flaky').length, attempt);
+        clock.advance(1000);
+        await node.jobs.runDue();
+      }
+      assert.ok(waits[0]! >= 24_000 && waits[0]! <= 36_000, `first wait ${waits[0]} ms: 30 s ± 20%`);
+      assert.ok(waits[1]! > waits[0]!, `the wait grows: ${waits.join(', ')} ms`);
+      const [delivered] = await deliveries('oth-analyst', flaky.id);
+      assert.equal(delivered!.status, 'delivered');
+      assert.deepEqual(delivered!.attempts.map((a) => a.status_code), [503, 502, 200]);
+      assert.equal(delivered!.next_attempt_at, null);
+      assert.equal(receiver.at('/hook/flaky').length, 3);
+      assert.ok(receiver.at('/hook/flaky').every((r) => r.verified && r.headers['x-shieldwall-delivery'] === delivered!.id), 'every attempt is the same delivery, each signed');
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${flaky.id}`)).status, 204);
+    });
+
+    it('fails a delivery whose attempts are spent, recording each error', async () => {
+      // A port nobody listens on: connection refused.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const { json } = await api('oth-analyst', 'POST', '/subscriptions', { name: 'unreachable', channels: { webhook: { url: `http://127.0.0.1:${port}/hook` } } });
+      const unreachable = json as Subscription;
+      await announce(change({ title: 'Undeliverable incident' }));
+      for (let i = 0; i < DELIVERY_MAX_ATTEMPTS * 2; i++) {
+        const [delivery] = await deliveries('oth-analyst', unreachable.id);
+        if (delivery!.status !== 'pending') break;
+        clock.advance(Date.parse(delivery!.next_attempt_at!) - clock.now().getTime());
+        await node.jobs.runDue();
+      }
+      const [failed] = await deliveries('oth-analyst', unreachable.id);
+      assert.equal(failed!.status, 'failed');
+      assert.equal(failed!.attempts.length, DELIVERY_MAX_ATTEMPTS);
+      assert.ok(failed!.attempts.every((a) => a.status_code === null && /ECONNREFUSED/.test(a.error ?? '')), JSON.stringify(failed!.attempts[0]));
+      assert.equal(failed!.next_attempt_at, null);
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${unreachable.id}`)).status, 204);
+    });
+
+    it('asks again at delivery time: a subscriber disabled meanwhile, or an incident re-marked beyond it, gets nothing more', async () => {
+      const leaving = await subscribe('oth-leaver', 'leaving', {}, 'leaver@oth.example');
+      const staying = await subscribe('oth-analyst', 'staying');
+      receiver.answers.set('/hook/leaving', [503]);
+      receiver.answers.set('/hook/staying', [503]);
+      const first = change({ title: 'Re-marked incident' });
+      const mailsBefore = sink.mails.length;
+      await announce(first);
+      // The e-mail went at once; the webhooks wait for their second attempt.
+      assert.equal(sink.mails.slice(mailsBefore).length, 1);
+      await node.testStore.store.db.updateTable('users').set({ disabled_at: clock.now().toISOString() }).where('name', '=', 'oth-leaver').execute();
+      forgetCredentials(node.ctx);
+      // A newer version released to the reporting member only.
+      await announce(change({ ...first, version: 2, change: 'updated', modified: '2026-12-03T11:00:00.000Z', access: access({ releasability: [TEST_MEMBER] }) }));
+      clock.advance(60 * 60_000);
+      await node.jobs.runDue();
+      assert.equal(receiver.at('/hook/leaving').length, 1, 'only the attempt made before the user was disabled');
+      assert.equal(receiver.at('/hook/staying').length, 1, 'only the attempt made before the re-marking');
+      const [left] = (await node.testStore.store.db.selectFrom('notify_deliveries').selectAll().where('subscription_id', '=', leaving.id).where('channel', '=', 'webhook').execute());
+      assert.equal(left!.status, 'withheld');
+      assert.match(left!.last_error!, /disabled, removed, or no longer holds incidents:read/);
+      const [stayed] = await deliveries('oth-analyst', staying.id);
+      assert.equal(stayed!.status, 'withheld');
+      assert.equal(stayed!.last_error, 'the subscriber may no longer read this incident');
+      assert.equal(stayed!.incident, null, 'the log no longer names an incident its reader may not read');
+      await api('oth-analyst', 'DELETE', `/subscriptions/${staying.id}`);
+      await node.testStore.store.db.deleteFrom('notify_subscriptions').where('id', '=', leaving.id).execute();
+    });
+
+    it("hears of incidents linking an indicator its member sighted, and shows only the links it may read", async () => {
+      const reader = (await principalOfUser(node.ctx, 'oth-analyst')) as Principal;
+      const sightedByMe = indicator('203.0.113.61', 'green');
+      const sightedByOthers = indicator('203.0.113.62', 'green');
+      const hidden = indicator('203.0.113.63', 'red');
+      await ingestObjects(node.ctx, (await principalOfUser(node.ctx, 'test-analyst'))!, [sightedByMe, sightedByOthers, hidden, sighting(sightedByOthers.id, TEST_MEMBER_IDENTITY)]);
+      const summary = await ingestObjects(node.ctx, reader, [sighting(sightedByMe.id, OTHER_IDENTITY)]);
+      assert.equal(summary.accepted, 1, JSON.stringify(summary));
+      const mine = await subscribe('oth-analyst', 'mine', { linked_to_my_sightings: true });
+      const linkedMine = change({ title: 'Links my sighting', linked: [String(sightedByMe.id), String(hidden.id)] });
+      const linkedOthers = change({ title: "Links another member's sighting", linked: [String(sightedByOthers.id)] });
+      const linkedNone = change({ title: 'Links nothing' });
+      for (const c of [linkedMine, linkedOthers, linkedNone]) await announce(c);
+      const got = receiver.at('/hook/mine').map((r) => (JSON.parse(r.body) as { incident: { title: string; linked: string[] } }).incident);
+      assert.deepEqual(got.map((i) => i.title), ['Links my sighting']);
+      assert.deepEqual(got[0]!.linked, [sightedByMe.id], 'the TLP:RED indicator it may not read is not named');
+      const allowed = await api('test-auditor', 'POST', '/subscriptions', { name: 'x', filter: { linked_to_my_sightings: true }, channels: { webhook: { url: 'https://example.org/hook' } } });
+      assert.equal(allowed.status, 201, 'a user of a member with an identity may ask for it');
+      await api('test-auditor', 'DELETE', `/subscriptions/${(allowed.json as Subscription).id}`);
+      await api('oth-analyst', 'DELETE', `/subscriptions/${mine.id}`);
+    });
+
+    it('sends a test delivery on each channel, one at a time', async () => {
+      const tested = await subscribe('oth-analyst', 'tested', {}, 'tested@oth.example');
+      receiver.answers.set('/hook/tested', [500]);
+      const mailsBefore = sink.mails.length;
+      const first = await api('oth-analyst', 'POST', `/subscriptions/${tested.id}/test`);
+      assert.equal(first.status, 202, JSON.stringify(first.json));
+      assert.deepEqual((first.json as { deliveries: Delivery[] }).deliveries.map((d) => [d.channel, d.event, d.status]).sort(), [['email', 'test', 'pending'], ['webhook', 'test', 'pending']]);
+      await node.jobs.runDue();
+      const again = await api('oth-analyst', 'POST', `/subscriptions/${tested.id}/test?channel=webhook`);
+      assert.equal(again.status, 409, 'the webhook test still waits for its retry');
+      assert.equal((await api('oth-analyst', 'POST', `/subscriptions/${tested.id}/test?channel=email`)).status, 202, 'the mailed one was delivered');
+      await node.jobs.runDue();
+      const [post] = receiver.at('/hook/tested');
+      assert.ok(post!.verified);
+      assert.equal(post!.headers['x-shieldwall-event'], 'test');
+      const mails = sink.mails.slice(mailsBefore);
+      assert.equal(mails.length, 2);
+      assert.match(mails[0]!.headers.subject!, /^\[TLP:CLEAR UNCLASSIFIED REL TO EVERYONE\] Test notification: tested$/);
+      await api('oth-analyst', 'DELETE', `/subscriptions/${tested.id}`);
+    });
+
+    it('keeps no secret in clear in the store and none in the audit log', async () => {
+      const kept = await subscribe('oth-analyst', 'kept');
+      const secret = kept.channels.webhook!.secret!;
+      const row = await node.testStore.store.db.selectFrom('notify_subscriptions').selectAll().where('id', '=', kept.id).executeTakeFirstOrThrow();
+      assert.ok(row.webhook_secret!.startsWith('v1:') && !row.webhook_secret!.includes(secret), 'sealed with the node key');
+      const audit = await sql<{ detail: string }>`select detail from audit_log where subject = ${kept.id}`.execute(node.testStore.store.db);
+      assert.equal(audit.rows.length, 1);
+      assert.ok(!audit.rows[0]!.detail.includes(secret));
+      assert.match(audit.rows[0]!.detail, /"webhook_host":"127\.0\.0\.1:\d+"/);
+      await api('oth-analyst', 'DELETE', `/subscriptions/${kept.id}`);
+    });
+  });
+}
+
+describe('a node without an SMTP relay', () => {
+  it('refuses subscriptions by e-mail, saying why', async () => {
+    const node = await createTestNode('sqlite');
+    try {
+      const response = await node.app.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: { name: 'mail', channels: { email: { address: 'a@b.example' } } } });
+      assert.equal(response.statusCode, 400);
+      assert.match(response.json<{ error: { message: string } }>().error.message, /this node sends no e-mail \(no SMTP relay is configured: SHIELDWALL_SMTP_URL\)/);
+    } finally {
+      await node.close();
+    }
+  });
+});
