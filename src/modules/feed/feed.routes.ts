@@ -43,7 +43,7 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
       '/api/v1/events',
       {
         config: { permission: 'intel:read' },
-        schema: { summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings and detection matches you may read, with their handling; resumable with Last-Event-ID', querystring: EventsQuery },
+        schema: { summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings, detection matches and incidents you may read, with their handling; resumable with Last-Event-ID', querystring: EventsQuery },
       },
       async (request, reply) => {
         let actor = request.actor;
@@ -100,7 +100,7 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
             after = next;
             for (const e of events) {
               if (gone) break;
-              await send(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify({ object: e.object, handling: e.handling, change: e.change })}\n\n`);
+              await send(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify({ object: e.object, handling: e.handling, change: e.change, ...(e.incident ? { incident: e.incident } : {}) })}\n\n`);
               lastSent = Date.now();
             }
             if (more) continue;

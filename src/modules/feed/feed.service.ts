@@ -4,7 +4,7 @@
  * of classified objects audited), in date_added order, so a reader learns only what it may read
  * and a stream resumed after an event id misses nothing and repeats nothing. What each event
  * adds (the object's handling, whether it is new or a new version, whether detection reported
- * it) is read only for the objects the listing gave the reader.
+ * it, an incident's status and level) is read only for the objects the listing gave the reader.
  *
  * One Feed per node wakes its streams when this process stores objects (event intel.added) and,
  * while any stream is open, when the store's newest sequence moves (objects other processes
@@ -12,8 +12,12 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { isObjectRecord } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../incidents/incidents.model.js';
+import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
+import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.stix.js';
 import type { Handling } from '../intel/intel.handling.js';
 import * as intel from '../intel/intel.service.js';
 
@@ -42,16 +46,44 @@ export const DETECTION_PROPERTY = 'x_shieldwall_detection';
 /** The effective markings of a stored object, as the intel listing shows them to the reader. */
 export type { Handling };
 
+/**
+ * What an incident event says of the incident beyond the object, read from Shieldwall's incident
+ * extension (STIX 2.1 section 7.3) as the reader sees the object; null where it says nothing
+ * (an incident of another platform carries no such extension).
+ */
+export interface IncidentState {
+  readonly status: IncidentStatus | null;
+  /** 0 Baseline .. 5 Emergency. */
+  readonly level: number | null;
+  readonly level_name: string | null;
+}
+
 export interface FeedEvent {
   /** The object's date_added sequence: the event id a stream resumes after. */
   readonly id: number;
-  /** match: a sighting this node's detection reported; sighting: any other sighting; intel: the rest. */
-  readonly event: 'intel' | 'sighting' | 'match';
+  /** match: a sighting this node's detection reported; sighting: any other sighting; incident: a STIX incident; intel: the rest. */
+  readonly event: 'intel' | 'sighting' | 'match' | 'incident';
   readonly object: StixObject;
   /** Absent only when the object was deleted between the listing and the reading of its markings. */
   readonly handling?: Handling;
   /** updated: the reader may read an earlier version of the object; new otherwise. */
   readonly change: 'new' | 'updated';
+  /** On incident events only. */
+  readonly incident?: IncidentState;
+}
+
+/**
+ * The status and severity level an incident object's extension gives, as the reader sees the
+ * object: values outside the vocabularies are not passed on (a peer's object is input like any
+ * other), and the level's name is the node's own for that level.
+ */
+export function incidentState(object: StixObject): IncidentState {
+  const extensions = isObjectRecord(object.extensions) ? object.extensions : {};
+  const extension = isObjectRecord(extensions[INCIDENT_EXTENSION_ID]) ? extensions[INCIDENT_EXTENSION_ID] : {};
+  const status = (INCIDENT_STATUSES as readonly unknown[]).includes(extension.status) ? (extension.status as IncidentStatus) : null;
+  const severity = isObjectRecord(extension.severity) ? extension.severity : {};
+  const level = SEVERITY_LEVELS.find((l) => l.level === severity.level);
+  return { status, level: level?.level ?? null, level_name: level?.name ?? null };
 }
 
 /** Ids per query of earlier versions. */
@@ -142,8 +174,10 @@ export class Feed {
       const handling = handlingById[object.id];
       // Whether detection reported it is read from the sighting as the reader sees it, of a member of this node.
       const detected = object.type === 'sighting' && object[DETECTION_PROPERTY] === true && (handling?.origin ?? null) !== null;
+      const change = updated.has(object.id) ? 'updated' : 'new';
+      if (object.type === 'incident') return { id: seqs[i]!, event: 'incident', object, ...(handling ? { handling } : {}), change, incident: incidentState(object) };
       const event = object.type !== 'sighting' ? 'intel' : detected ? 'match' : 'sighting';
-      return { id: seqs[i]!, event, object, ...(handling ? { handling } : {}), change: updated.has(object.id) ? 'updated' : 'new' };
+      return { id: seqs[i]!, event, object, ...(handling ? { handling } : {}), change };
     });
   }
 
