@@ -10,7 +10,7 @@ import { api } from '../../api.js';
 import { CLASSIFICATIONS, tlpLabel } from '../../handling.js';
 import { hrefOf, navigate } from '../../router.js';
 import { useSession } from '../../session.js';
-import { ActorFields, actorOfValue, FieldError, invalidProps, messagesFor, NO_ACTOR, NO_REFUSAL, RefusalSummary, refusalOf, SectorsField, SelectionFields, type ActorValue, type Refusal } from './fields.js';
+import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, messagesFor, NO_ACTOR, NO_REFUSAL, RefusalSummary, refusalOf, SectorsField, SelectionFields, type ActorValue, type Refusal } from './fields.js';
 import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, TLPS, type Incident } from './model.js';
 import { useScoring } from './parts.js';
 
@@ -119,7 +119,7 @@ export function ReportForm() {
       const incident = await api<Incident>(INCIDENTS_API, { method: 'POST', body });
       navigate(hrefOf('incidents', incident.id));
     } catch (error) {
-      refuse(refusalOf(error));
+      refuse(explainEntries(refusalOf(error), 'releasability', releasability, 'a member code, a group name, @user or * (letters, digits, dot, underscore and hyphen)'));
       setBusy(false);
     }
   };

@@ -34,6 +34,22 @@ export function refusalOf(error: unknown): Refusal {
   return { message: messageOf(error), fields };
 }
 
+/**
+ * A list field's refusals in the words of the form: the node names an entry by its index and the
+ * rule by its pattern ('releasability.1 must match pattern …'); the reader needs the entry as
+ * typed and what is allowed.
+ */
+export function explainEntries(refusal: Refusal, field: string, entries: readonly string[], allowed: string): Refusal {
+  const fields: Record<string, string> = {};
+  for (const [f, message] of Object.entries(refusal.fields)) {
+    const index = new RegExp(`^${field}\\.(\\d+)$`).exec(f);
+    const entry = index ? entries[Number(index[1])] : undefined;
+    if (entry !== undefined && /pattern|format|length|characters/.test(message)) fields[field] = [fields[field], `'${entry}' is not ${allowed}`].filter(Boolean).join('; ');
+    else fields[f] = message;
+  }
+  return { ...refusal, fields };
+}
+
 /** The messages of a refusal for a field and its parts ('actor' takes 'actor.ref' too). */
 export function messagesFor(refusal: Refusal, field: string): string {
   return Object.entries(refusal.fields)
