@@ -41,7 +41,7 @@ export const DELIVERIES_KEPT = 500;
 export const DELIVERIES_PAGE_MAX = 200;
 /** Attempts of one delivery before it is failed. */
 export const DELIVERY_MAX_ATTEMPTS = 8;
-/** 30 s, doubling to 1 h (±20%): the eight attempts span about an hour and a half. */
+/** 30 s, doubling to 1 h (±20%): the seven waits between the eight attempts add up to about an hour. */
 export const DELIVERY_BACKOFF = exponentialBackoff({ firstMs: 30_000, maxMs: 60 * 60_000 });
 /** Subscriptions read per query of a dispatch. */
 const DISPATCH_PAGE = 500;
