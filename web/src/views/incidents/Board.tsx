@@ -136,7 +136,7 @@ export function Board() {
       <form className="toolbar" role="search" aria-label="Filter incidents" onSubmit={submit} key={key}>
         <div className="field">
           <label htmlFor="incidents-q">Search</label>
-          <input id="incidents-q" name="q" type="search" defaultValue={filters.q} placeholder="title, summary, systems" maxLength={200} size={24} />
+          <input id="incidents-q" name="q" type="search" defaultValue={filters.q} placeholder="words of the title" maxLength={200} size={24} />
         </div>
         <div className="field">
           <label htmlFor="incidents-status">Status</label>
