@@ -481,6 +481,33 @@ for (const dialect of DIALECTS) {
       await api('oth-analyst', 'DELETE', `/subscriptions/${tested.id}`);
     });
 
+    it('notifies of an incident reported and moved on through the incidents API', async () => {
+      const reported = await subscribe('oth-analyst', 'reported', { sectors: ['health'] });
+      const answer = await api('test-analyst', 'POST', '/incidents', { title: 'Ransomware at a hospital group', sectors: ['health'], tlp: 'amber', releasability: [TEST_MEMBER, OTHER] });
+      assert.equal(answer.status, 201, JSON.stringify(answer.json));
+      const incident = answer.json as { id: string; version: number };
+      await (node.instanceOf(notifyModule) as Notifier).settled();
+      await node.jobs.runDue();
+      const moved = await api('test-analyst', 'POST', `/incidents/${incident.id}/status`, { status: 'triaged' });
+      assert.equal(moved.status, 200, JSON.stringify(moved.json));
+      await (node.instanceOf(notifyModule) as Notifier).settled();
+      await node.jobs.runDue();
+      const got = receiver.at('/hook/reported');
+      assert.ok(got.every((r) => r.verified));
+      const handling = { tlp: 'amber', classification: 'UNCLASSIFIED', releasability: [TEST_MEMBER, OTHER] };
+      assert.deepEqual(
+        got.map((r) => {
+          const { id, status, handling: shown } = (JSON.parse(r.body) as { incident: { id: string; status: string; handling: unknown } }).incident;
+          return [r.headers['x-shieldwall-event'], id, status, shown];
+        }),
+        [
+          ['incident.created', incident.id, 'new', handling],
+          ['incident.updated', incident.id, 'triaged', handling],
+        ],
+      );
+      await api('oth-analyst', 'DELETE', `/subscriptions/${reported.id}`);
+    });
+
     it('keeps no secret in clear in the store and none in the audit log', async () => {
       const kept = await subscribe('oth-analyst', 'kept');
       const secret = kept.channels.webhook!.secret!;
