@@ -11,7 +11,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { fixedClock } from '../../core/clock.js';
@@ -24,6 +23,7 @@ import { ingestObjects } from '../intel/intel.service.js';
 import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
 import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
+import { smtpSink } from '../../../test/support/smtp-sink.js';
 
 const OTHER = 'OTH';
 const OTHER_IDENTITY = 'identity--0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f';
@@ -78,48 +78,6 @@ class Receiver {
   close(): Promise<void> {
     return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
-}
-
-interface Mail {
-  to: string[];
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** The message's headers (unfolded, by lower-case name) and its text, quoted-printable decoded. */
-function parseMail(raw: string): Omit<Mail, 'to'> {
-  const split = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const headers: Record<string, string> = {};
-  for (const line of head.split('\r\n')) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = raw.slice(split + 4);
-  if (/quoted-printable/i.test(headers['content-transfer-encoding'] ?? '')) {
-    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  }
-  return { headers, body: body.replace(/\r\n/g, '\n') };
-}
-
-/** An SMTP server on an ephemeral port that keeps every mail it is given. */
-async function smtpSink(): Promise<{ mails: Mail[]; port: number; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMail(Buffer.concat(chunks).toString('utf8')) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { mails, port: (server.server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
