@@ -9,7 +9,7 @@ import type { StixObject } from './stix.js';
 
 export interface FeedItem {
   id: string;
-  event: 'intel' | 'sighting' | 'match' | string;
+  event: 'intel' | 'sighting' | 'match' | 'incident' | string;
   object: StixObject;
   handling?: Handling;
   change?: 'new' | 'updated';
@@ -37,7 +37,7 @@ function open(): void {
     // A stream refused or dropped may mean the session ended: the session asks the node.
     window.dispatchEvent(new Event('shieldwall:feed-error'));
   };
-  for (const event of ['intel', 'sighting', 'match']) {
+  for (const event of ['intel', 'sighting', 'match', 'incident']) {
     source.addEventListener(event, (e) => {
       const message = e as MessageEvent<string>;
       try {
