@@ -3,7 +3,7 @@ import { defineModule } from '../../core/module.js';
 
 export const feedModule = defineModule({
   name: 'feed',
-  summary: 'the live feed: new and updated intel and sightings as Server-Sent Events, cut to each reader',
+  summary: 'the live feed: new and updated intel, sightings, detection matches and incidents as Server-Sent Events, cut to each reader',
   permissions: [],
   server: async () => (await import('./feed.server.js')).feedServer,
 });
