@@ -310,6 +310,25 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('anna', 'GET', `/api/v1/incidents/${id}`)).status, 404);
     });
 
+    it('cannot be versioned through the intel API by another member, nor its board row replaced (STIX 2.1 section 3.6)', async () => {
+      const incident = await report('dieter', { title: 'Original title', tlp: 'green', releasability: ['ALLIANCE'] });
+      await user('fred', 'FRA', ['analyst']);
+      const forged = {
+        type: 'incident', spec_version: '2.1', id: incident.id, created: incident.created, modified: new Date(Date.parse(incident.modified) + 60_000).toISOString(),
+        created_by_ref: FRA_IDENTITY, name: 'Forged by another member', object_marking_refs: [TLP2_MARKING_IDS.clear],
+        extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', status: 'closed' } },
+      };
+      const posted = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', headers: { authorization: `Bearer ${tokens.fred}`, 'content-type': 'application/json' }, payload: { type: 'bundle', id: 'bundle--6f1e2d3c-4b5a-4987-8a6b-5c4d3e2f1a0b', objects: [forged] } });
+      assert.ok(posted.statusCode < 300, posted.body);
+      assert.match(posted.body, /"rejected":1/);
+      const shown = (await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident;
+      assert.equal(shown.title, 'Original title');
+      assert.equal(shown.status, 'new');
+      assert.equal(shown.source, 'local');
+      const stix = (await call('dieter', 'GET', `/api/v1/objects/${incident.id}`)).body!;
+      assert.equal(stix.name, 'Original title');
+    });
+
     it('refuses bad input with 400 naming where, and keeps what was accepted', async () => {
       const count = (await board('dieter', '?limit=200')).length;
       const cases: Array<[Record<string, unknown>, RegExp]> = [
