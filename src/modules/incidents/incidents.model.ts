@@ -1,7 +1,9 @@
 /**
  * The shapes of incidents as the API presents them and as the node's event bus announces their
  * changes. Pure types and vocabularies: the scoring (incidents.scoring.ts), the reports
- * (incidents.report.ts), notifications and the web app read these.
+ * (incidents.report.ts), notifications and the web app (which imports this file: keep it free of
+ * anything but types and constants) read these. The event bus learns of 'incidents.changed' in
+ * incidents.events.ts.
  */
 import type { RecordAccess } from '../../policy/record.js';
 
@@ -180,11 +182,4 @@ export interface IncidentChange {
   access: RecordAccess;
   source: 'local' | 'peer';
   modified: string;
-}
-
-declare module '../../core/events.js' {
-  interface EventMap {
-    /** An incident was reported, changed, or received from a peer node (after the write committed). */
-    'incidents.changed': IncidentChange;
-  }
 }

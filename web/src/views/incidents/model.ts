@@ -1,39 +1,12 @@
 /**
- * Incidents as the node's JSON API answers them (src/modules/incidents/incidents.model.ts is the
- * node's side of this contract; the application only speaks JSON with the node, so it keeps its
- * own copy of the shapes and vocabularies it shows), the scoring's answers, and the pure helpers
- * the incidents views share.
+ * Incidents as the node's JSON API answers them: the shapes and vocabularies are the node's own
+ * (src/modules/incidents/incidents.model.ts, pure types and constants, so that the two never
+ * drift apart), with the scoring's answers and the pure helpers the incidents views share.
  */
 import { CLASSIFICATIONS, type Handling } from '../../handling.js';
 
-export const INCIDENT_STATUSES = ['new', 'triaged', 'contained', 'eradicated', 'recovered', 'closed'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-
-/** The sectors an incident may affect (NIS 2 Annexes I and II with the US critical infrastructure sectors), keys as the node knows them. */
-export const SECTORS: ReadonlyArray<{ readonly key: string; readonly name: string; readonly critical: boolean }> = [
-  { key: 'energy', name: 'Energy', critical: true },
-  { key: 'transport', name: 'Transport', critical: true },
-  { key: 'banking', name: 'Banking', critical: true },
-  { key: 'financial-market-infrastructure', name: 'Financial market infrastructure', critical: true },
-  { key: 'health', name: 'Health', critical: true },
-  { key: 'drinking-water', name: 'Drinking water', critical: true },
-  { key: 'waste-water', name: 'Waste water', critical: true },
-  { key: 'digital-infrastructure', name: 'Digital infrastructure', critical: true },
-  { key: 'ict-service-management', name: 'ICT service management', critical: true },
-  { key: 'public-administration', name: 'Public administration', critical: true },
-  { key: 'space', name: 'Space', critical: true },
-  { key: 'defence', name: 'Defence', critical: true },
-  { key: 'telecommunications', name: 'Telecommunications', critical: true },
-  { key: 'emergency-services', name: 'Emergency services', critical: true },
-  { key: 'food', name: 'Food', critical: false },
-  { key: 'chemicals', name: 'Chemicals', critical: false },
-  { key: 'manufacturing', name: 'Manufacturing', critical: false },
-  { key: 'postal', name: 'Postal and courier services', critical: false },
-  { key: 'waste-management', name: 'Waste management', critical: false },
-  { key: 'research', name: 'Research', critical: false },
-  { key: 'digital-providers', name: 'Digital providers', critical: false },
-  { key: 'other', name: 'Other', critical: false },
-];
+export { INCIDENT_STATUSES, SECTORS, type IncidentStatus } from '../../../../src/modules/incidents/incidents.model.js';
+import { SECTORS } from '../../../../src/modules/incidents/incidents.model.js';
 
 /** The severity levels of the NCISS scale (US National Cyber Incident Scoring System), 0 to 5. */
 export const LEVEL_NAMES = ['Baseline', 'Low', 'Medium', 'High', 'Severe', 'Emergency'] as const;
@@ -42,85 +15,10 @@ export const SIGNIFICANT_LEVEL = 3;
 
 export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
 
-export interface TimelineEntry {
-  id: string;
-  at: string;
-  author: string | null;
-  kind: 'note' | 'status' | 'scoring' | 'link' | 'task';
-  text: string;
-}
-
-export interface IncidentTask {
-  id: string;
-  title: string;
-  assignee: string | null;
-  status: 'open' | 'done';
-  due: string | null;
-  created: string;
-  modified: string;
-}
-
-export interface IncidentLink {
-  object_id: string;
-  kind: 'intel' | 'observable';
-  note: string | null;
-}
-
-export interface SuspectedActor {
-  ref: string | null;
-  name: string | null;
-  confidence: number;
-}
-
-export interface IncidentSeverity {
-  score: number;
-  level: number;
-  level_name: string;
-  significant: boolean;
-  selections: Record<string, string>;
-}
-
-/** Handling as the incidents API answers it: the classification by name. */
-export interface IncidentHandling {
-  tlp: string | null;
-  classification: string;
-  releasability: string[];
-}
-
-export interface Incident {
-  id: string;
-  version: number;
-  title: string;
-  summary: string | null;
-  status: IncidentStatus;
-  allowed_transitions: IncidentStatus[];
-  handler: string | null;
-  sectors: string[];
-  systems: string[];
-  started_at: string | null;
-  detected_at: string | null;
-  created: string;
-  modified: string;
-  member: string | null;
-  owner: string | null;
-  source: 'local' | 'peer';
-  actor: SuspectedActor | null;
-  severity: IncidentSeverity | null;
-  timeline: TimelineEntry[];
-  tasks: IncidentTask[];
-  links: IncidentLink[];
-  handling: IncidentHandling;
-  delegates: string[];
-  recipients: string[];
-  may_edit: boolean;
-}
-
-export type IncidentSummary = Pick<Incident, 'id' | 'version' | 'title' | 'status' | 'sectors' | 'member' | 'source' | 'created' | 'modified' | 'handling'> & {
-  level: number | null;
-  level_name: string | null;
-  score: number | null;
-  significant: boolean;
-};
+export type {
+  Incident, IncidentHandling, IncidentLink, IncidentSeverity, IncidentSummary, IncidentTask, SuspectedActor, TimelineEntry,
+} from '../../../../src/modules/incidents/incidents.model.js';
+import type { IncidentHandling, IncidentSummary } from '../../../../src/modules/incidents/incidents.model.js';
 
 export interface IncidentPage {
   incidents: IncidentSummary[];
