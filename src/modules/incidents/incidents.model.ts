@@ -89,6 +89,8 @@ export interface IncidentLink {
   object_id: string;
   kind: 'intel' | 'observable';
   note: string | null;
+  /** When it was linked: the creation time of its relationship (every version keeps it, STIX 2.1 section 3.6). */
+  linked_at?: string;
 }
 
 /** The suspected actor: a STIX id (threat-actor, intrusion-set, campaign) and/or a name, with confidence 0-100 (STIX 2.1 section 3.2). */

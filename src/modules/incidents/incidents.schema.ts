@@ -151,7 +151,7 @@ export const IncidentSchema = Type.Object({
   tasks: Type.Array(
     Type.Object({ id: Type.String(), title: Type.String(), assignee: nullable(Type.String()), status: Type.String(), due: nullable(Type.String()), created: Type.String(), modified: Type.String() }),
   ),
-  links: Type.Array(Type.Object({ object_id: Type.String(), kind: Type.String(), note: nullable(Type.String()) })),
+  links: Type.Array(Type.Object({ object_id: Type.String(), kind: Type.String(), note: nullable(Type.String()), linked_at: Type.Optional(Type.String({ description: 'When it was linked' })) })),
   handling: Handling,
   delegates: Type.Array(Type.String()),
   recipients: Type.Array(Type.String()),

@@ -285,8 +285,13 @@ async function handlingDefinition(ctx: AppContext, classification: number, relea
   throw shieldwallError('CONFLICT', 'no handling marking-definition id is free for this marking; contact the node administrator (the store holds definitions that differ from the ones this node derives)');
 }
 
-/** The STIX objects of a version: the definitions it needs, the incident, and its links' relationships. */
-async function stixObjects(ctx: AppContext, stored: Stored, previousLinks: readonly IncidentLink[], created: Map<string, string>): Promise<StixObject[]> {
+/**
+ * The STIX objects of a version: the definitions it needs, the incident, and the relationships of
+ * the links this version changed: those it added, those it removed (revoked), and all of them when
+ * the incident was re-marked (a relationship carries the incident's markings). Links left as they
+ * were keep their relationship's version.
+ */
+async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: readonly IncidentLink[]; access: RecordAccess } | undefined): Promise<StixObject[]> {
   const { row, access, document } = stored;
   const releasability = await stixReleasability(ctx, access);
   const handling = await handlingDefinition(ctx, access.classification, releasability);
@@ -318,8 +323,10 @@ async function stixObjects(ctx: AppContext, stored: Stored, previousLinks: reado
   };
   const objects: StixObject[] = [incidentExtensionDefinition(), handling, incidentObject(version)];
   const current = new Set(document.links.map((link) => link.object_id));
-  for (const link of document.links) objects.push(linkRelationship(version, link, false, created.get(link.object_id) ?? row.modified));
-  for (const link of previousLinks) if (!current.has(link.object_id)) objects.push(linkRelationship(version, link, true, created.get(link.object_id) ?? row.created));
+  const before = new Set((previous?.links ?? []).map((link) => link.object_id));
+  const remarked = previous !== undefined && JSON.stringify(recordColumns(previous.access)) !== JSON.stringify(recordColumns(access));
+  for (const link of document.links) if (remarked || !before.has(link.object_id)) objects.push(linkRelationship(version, link, false));
+  for (const link of previous?.links ?? []) if (!current.has(link.object_id)) objects.push(linkRelationship(version, link, true));
   return objects;
 }
 
@@ -408,7 +415,7 @@ export async function reportIncident(ctx: AppContext, actor: Principal, input: I
     severity: input.selections ? severityOf(input.selections, incidentWeights(ctx)) : null,
     timeline: [{ id: randomUUID(), at: now, author: actor.userName, kind: 'status', text: 'Reported' }],
     tasks: [],
-    links: dedupeLinks(input.links ?? []),
+    links: dedupeLinks(input.links ?? [], now),
     delegates: input.delegates ?? [],
   };
   const id = `incident--${randomUUID()}`;
@@ -417,7 +424,7 @@ export async function reportIncident(ctx: AppContext, actor: Principal, input: I
     created: now, modified: now, document: '', tlp: null, classification: null, releasability: null, origin_member: null, owner: null, recipients: null,
   };
   const stored = load(rowOf(base, access, document, {}));
-  const objects = await stixObjects(ctx, stored, [], new Map());
+  const objects = await stixObjects(ctx, stored, undefined);
   await persist(ctx, actor, stored, objects, (tx) => repo.insertIncident(tx, stored.row), {
     action: 'incidents.report',
     subject: id,
@@ -427,9 +434,12 @@ export async function reportIncident(ctx: AppContext, actor: Principal, input: I
   return present(actor, stored);
 }
 
-function dedupeLinks(links: ReadonlyArray<{ object_id: string; kind: IncidentLink['kind']; note?: string | null }>): IncidentLink[] {
+/** Links without repeats (the first link of an object stays, with when it was made); new ones dated `now`. */
+function dedupeLinks(links: ReadonlyArray<{ object_id: string; kind: IncidentLink['kind']; note?: string | null; linked_at?: string }>, now: string): IncidentLink[] {
   const seen = new Map<string, IncidentLink>();
-  for (const link of links) seen.set(link.object_id, { object_id: link.object_id, kind: link.kind, note: link.note ?? null });
+  for (const link of links) {
+    if (!seen.has(link.object_id)) seen.set(link.object_id, { object_id: link.object_id, kind: link.kind, note: link.note ?? null, linked_at: link.linked_at ?? now });
+  }
   if (seen.size > INCIDENT_LIMITS.links) throw shieldwallError('BAD_REQUEST', `an incident links at most ${INCIDENT_LIMITS.links} objects`);
   return [...seen.values()];
 }
@@ -482,8 +492,7 @@ async function change(
       ...(mutation.sectors !== undefined ? { sectors: sectorsColumn(mutation.sectors) } : {}),
     }),
   );
-  const created = new Map<string, string>();
-  const objects = await stixObjects(ctx, next, stored.document.links, created);
+  const objects = await stixObjects(ctx, next, { links: stored.document.links, access: stored.access });
   await persist(
     ctx,
     actor,
@@ -629,7 +638,7 @@ async function checkLinkable(ctx: AppContext, actor: Principal, ids: readonly st
 export async function addLink(ctx: AppContext, actor: Principal, id: string, link: IncidentLink): Promise<Incident> {
   await checkLinkable(ctx, actor, [link.object_id]);
   return change(ctx, actor, id, undefined, 'incidents.link', (stored, now) => {
-    const links = dedupeLinks([...stored.document.links, link]);
+    const links = dedupeLinks([...stored.document.links, link], now);
     return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Linked ${link.object_id}` }) };
   }, { object: link.object_id });
 }

@@ -78,9 +78,13 @@ export function handlingDefinitionFor(classification: number, releasability: rea
   return { ...handlingMarkingDefinition({ id, created: FIXED_TIME, classification: name, releasableTo: list }), object_marking_refs: [TLP2_MARKING_IDS.clear] };
 }
 
-/** The id of the relationship from an incident to a linked object: the same for the same pair. */
-export function linkRelationshipId(incidentId: string, objectId: string): string {
-  return `relationship--${uuidv5(NAMESPACE, `incident-link|${incidentId}|${objectId}`)}`;
+/**
+ * The id of the relationship of a link: the same for the same incident, object and time of
+ * linking, on every node. A link removed (its relationship revoked, which is final, STIX 2.1
+ * section 3.6) and made again later is a new relationship.
+ */
+export function linkRelationshipId(incidentId: string, objectId: string, linkedAt: string | undefined): string {
+  return `relationship--${uuidv5(NAMESPACE, `incident-link|${incidentId}|${objectId}${linkedAt === undefined ? '' : `|${linkedAt}`}`)}`;
 }
 
 export interface IncidentVersion {
@@ -110,14 +114,18 @@ export function incidentObject(version: IncidentVersion): StixObject {
   };
 }
 
-/** The relationship of a link, current or (removed) revoked. */
-export function linkRelationship(version: IncidentVersion, link: IncidentLink, revoked: boolean, created: string): StixObject {
+/**
+ * The relationship of a link, current or (removed) revoked: created when the link was made, and
+ * modified with the incident version that made, re-marked or removed it.
+ */
+export function linkRelationship(version: IncidentVersion, link: IncidentLink, revoked: boolean): StixObject {
+  const created = link.linked_at ?? version.modified;
   return {
     type: 'relationship',
     spec_version: '2.1',
-    id: linkRelationshipId(version.id, link.object_id),
+    id: linkRelationshipId(version.id, link.object_id, link.linked_at),
     created,
-    modified: version.modified,
+    modified: created > version.modified ? created : version.modified,
     ...(version.createdByRef ? { created_by_ref: version.createdByRef } : {}),
     relationship_type: 'related-to',
     source_ref: version.id,
@@ -191,7 +199,8 @@ export function incidentOfStix(object: StixObject): { title: string; summary: st
     ? ext.links.filter(isObjectRecord).slice(0, b.links).flatMap((link) => {
         const id = text(link.object_id, 200);
         if (id === null || !/^[a-z0-9-]+--[0-9a-f-]{36}$/.test(id)) return [];
-        return [{ object_id: id, kind: link.kind === 'observable' ? ('observable' as const) : ('intel' as const), note: text(link.note, b.short) }];
+        const linkedAt = timestamp(link.linked_at);
+        return [{ object_id: id, kind: link.kind === 'observable' ? ('observable' as const) : ('intel' as const), note: text(link.note, b.short), ...(linkedAt ? { linked_at: linkedAt } : {}) }];
       })
     : [];
   return {

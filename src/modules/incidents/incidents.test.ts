@@ -243,7 +243,9 @@ for (const dialect of DIALECTS) {
       assert.equal(unreadable.status, 404, 'an object the writer cannot read cannot be linked (nor its existence confirmed)');
       const linked = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: readableIndicator.id, kind: 'intel', note: 'C2 beacon' });
       assert.equal(linked.status, 201);
-      const relationshipId = linkRelationshipId(incident.id, readableIndicator.id);
+      const link = (linked.body as unknown as Incident).links.find((l) => l.object_id === readableIndicator.id)!;
+      assert.ok(link.linked_at, 'the answer says when it was linked');
+      const relationshipId = linkRelationshipId(incident.id, readableIndicator.id, link.linked_at);
       const relationship = await call('dieter', 'GET', `/api/v1/objects/${relationshipId}`);
       assert.equal(relationship.status, 200);
       assert.equal(relationship.body!.relationship_type, 'related-to');
@@ -260,6 +262,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${readableIndicator.id}`)).status, 200);
       const revoked = await call('dieter', 'GET', `/api/v1/objects/${relationshipId}`);
       assert.ok(revoked.status === 404 || revoked.body!.revoked === true, 'the relationship is revoked once unlinked');
+      // Changes that leave a link as it is do not version its relationship; linking again makes a new one.
+      const relinked = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: readableIndicator.id, kind: 'intel' });
+      assert.equal(relinked.status, 201);
+      const again = (relinked.body as unknown as Incident).links.find((l) => l.object_id === readableIndicator.id)!;
+      const newId = linkRelationshipId(incident.id, readableIndicator.id, again.linked_at);
+      assert.notEqual(newId, relationshipId);
+      assert.equal((await call('dieter', 'GET', `/api/v1/objects/${newId}`)).status, 200);
+      const before = await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('id', '=', newId).executeTakeFirstOrThrow();
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'unrelated note' })).status, 201);
+      const afterNote = await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('id', '=', newId).executeTakeFirstOrThrow();
+      assert.equal(Number(afterNote.n), Number(before.n), 'a note does not version the link\'s relationship');
     });
 
     it('exports a printable report as HTML and PDF, with its handling banner, to readers only', async () => {
