@@ -6,6 +6,7 @@ import {
   canDeleteRecord,
   canReadRecord,
   canWriteRecord,
+  externalNotice,
   recordAccessOfColumns,
   recordColumns,
   redactRecord,
@@ -167,5 +168,18 @@ describe('redactRecord', () => {
     assert.equal(redactRecord(user({ code: 'FRA', clearance: 0 }), incident), undefined);
     assert.equal(redactRecord(user(), incident, ['sources']), undefined);
     assert.equal(redactRecord(user(), { ...incident, fieldMarkings: [{ fields: ['owner'], classification: 4 }] }), undefined);
+  });
+});
+
+describe('externalNotice', () => {
+  it('keeps the content of TLP:RED and TLP:AMBER+STRICT records on the node: a notice leaving it is a reference', () => {
+    assert.equal(externalNotice(record({ tlp: 'red', releasability: ['DEU', '@alice'] })), 'reference');
+    assert.equal(externalNotice(record({ tlp: 'amber+strict', releasability: ['DEU'] })), 'reference');
+  });
+  it('sends the rest in full, whatever else the record is marked (the reader was decided by canReadRecord)', () => {
+    for (const tlp of ['clear', 'green', 'amber', null] as const) {
+      assert.equal(externalNotice(record({ tlp })), 'full', String(tlp));
+      assert.equal(externalNotice(record({ tlp, classification: 4, recipients: ['@alice'] })), 'full', `${String(tlp)}, TOP SECRET, addressed`);
+    }
   });
 });

@@ -321,3 +321,16 @@ export function recordReadScope(principal: Principal): RecordReadScope {
     ],
   };
 }
+
+/**
+ * How much of a record a notice that leaves the node (a webhook, a mail) may carry. TLP 2.0 RED
+ * is for the eyes and ears of its individual recipients only, and AMBER+STRICT for their
+ * organisation only (https://www.first.org/tlp/): a webhook or a mailbox is a system outside the
+ * node, read by whoever runs it, so such a record is told of by reference only (what changed,
+ * where to read it, its handling), and its content is read on the node, where the rule decides
+ * each reader. Everything else is notified in full to a reader the rule lets read it. Who may be
+ * notified at all is canReadRecord's decision; this one decides only what the notice holds.
+ */
+export function externalNotice(access: Pick<RecordAccess, 'tlp'>): 'full' | 'reference' {
+  return access.tlp === 'red' || access.tlp === 'amber+strict' ? 'reference' : 'full';
+}
