@@ -7,6 +7,7 @@
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
 import { parseWeights, type ScoringWeights } from '../modules/incidents/incidents.scoring.js';
+import { parseWebhookAllow } from '../modules/notify/notify.destination.js';
 import path from 'node:path';
 
 export interface Config {
@@ -63,6 +64,8 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** Sender address of notification mails. */
   readonly smtpFrom: string | undefined;
+  /** Internal receivers webhooks may reach: CIDR ranges and host names (SHIELDWALL_WEBHOOK_ALLOW); empty: public addresses only. */
+  readonly webhookAllow: readonly string[];
   /** Weights of the incident severity categories (SHIELDWALL_INCIDENT_WEIGHTS); undefined: the defaults (docs/INCIDENT-SCORING.md). */
   readonly incidentWeights: ScoringWeights | undefined;
 }
@@ -375,6 +378,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'SMTP relay that incident notifications are mailed through: smtp://host:port (STARTTLS when the relay offers it) or smtps://host:port, with user:password@ if it asks for them. Unset: subscriptions cannot use e-mail (docs/NOTIFICATIONS.md).',
     default: () => undefined,
     parse: smtpUrl,
+  },
+  webhookAllow: {
+    key: 'webhookAllow',
+    env: 'SHIELDWALL_WEBHOOK_ALLOW',
+    description: 'Internal receivers that notification webhooks may reach, comma-separated: CIDR ranges (10.20.0.0/16, fd00:20::/32) and host names (hooks.cert.example, allowed whatever they resolve to). Unset: webhooks go to public addresses only, never to loopback, private, link-local, CGNAT, multicast, unspecified or reserved ones (docs/NOTIFICATIONS.md).',
+    default: () => [],
+    parse: parseWebhookAllow,
   },
   incidentWeights: {
     key: 'incidentWeights',

@@ -3,9 +3,13 @@
  * mail through the node's SMTP relay (SHIELDWALL_SMTP_URL). Each attempt answers what happened
  * in words the delivery log can show; neither ever logs or returns a secret or a body.
  */
+import { STATUS_CODES } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { createTransport } from 'nodemailer';
+import { Agent, request } from 'undici';
 import type { AppContext } from '../../core/context.js';
 import { nodeState } from '../../core/state.js';
+import { DESTINATION_REFUSED, resolveDestination, systemHostLookup, webhookAllowOf, type HostLookup, type Refusal, type ResolvedAddress, type WebhookAllow } from './notify.destination.js';
 import type { MailMessage } from './notify.message.js';
 
 /** How long one webhook attempt may take, connection to answer (ms). */
@@ -20,6 +24,8 @@ export interface AttemptOutcome {
   statusCode: number | null;
   /** What went wrong, for the delivery log; null when ok. */
   error: string | null;
+  /** Why the destination is one the node does not send to (trying again would not change it): for the node's log, never the subscriber's. */
+  refused?: Refusal;
   durationMs: number;
 }
 
@@ -34,27 +40,69 @@ export function describeFailure(error: unknown): string {
   return text.replace(/\s+/g, ' ').slice(0, 500);
 }
 
+/** Most bytes of a webhook's answer read (and discarded) before the connection is closed: its status is what counts. */
+export const WEBHOOK_ANSWER_READ_MAX = 4096;
+/** Largest header block of a webhook's answer. */
+const WEBHOOK_HEADERS_MAX = 16 * 1024;
+
+export interface WebhookTarget {
+  /** What the node's setting allows beyond public addresses. */
+  allow: WebhookAllow;
+  /** How names are resolved (the system's resolver; tests give their own). */
+  lookup: HostLookup;
+  now?: () => number;
+}
+
+/** A lookup for the connection that answers the addresses already resolved and checked: no second question to DNS. */
+function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    const wanted = addresses.filter((a) => !options.family || a.family === options.family);
+    const answer = wanted.length > 0 ? wanted : addresses;
+    if (options.all) callback(null, answer.map((a) => ({ address: a.address, family: a.family })));
+    else callback(null, answer[0]!.address, answer[0]!.family);
+  };
+}
+
 /**
- * POSTs a body to a webhook. Redirects are not followed (a 3xx is not a delivery): the URL the
- * subscriber gave is the one that receives. The answer's body is not read beyond its end.
+ * POSTs a body to a webhook, if its destination is allowed (notify.destination.ts): a name is
+ * resolved once, every address it resolves to checked, and the connection made to those
+ * addresses, with the name as Host header and TLS server name. Redirects are not followed (a
+ * 3xx is not a delivery): the URL the subscriber gave is the one that receives. Of the answer,
+ * its status counts; at most WEBHOOK_ANSWER_READ_MAX bytes of its body are read and discarded.
+ * The whole attempt, lookup included, has WEBHOOK_TIMEOUT_MS.
  */
-export async function postWebhook(url: string, headers: Record<string, string>, body: string, now: () => number = Date.now): Promise<AttemptOutcome> {
+export async function postWebhook(url: string, headers: Record<string, string>, body: string, target: WebhookTarget): Promise<AttemptOutcome> {
+  const now = target.now ?? Date.now;
   const started = now();
+  const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
+  let agent: Agent | undefined;
   try {
-    const response = await fetch(url, {
+    const destination = await resolveDestination(new URL(url), target.allow, target.lookup, signal);
+    if (!destination.allowed) return { ok: false, statusCode: null, error: DESTINATION_REFUSED, refused: destination.refusal, durationMs: now() - started };
+    agent = new Agent({ connect: { lookup: pinnedLookup(destination.addresses), timeout: WEBHOOK_TIMEOUT_MS }, maxHeaderSize: WEBHOOK_HEADERS_MAX, pipelining: 0 });
+    const response = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Shieldwall-Notify/1', ...headers },
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      dispatcher: agent,
+      signal,
     });
-    await response.body?.cancel().catch(() => undefined);
-    const ok = response.status >= 200 && response.status < 300;
-    return { ok, statusCode: response.status, error: ok ? null : `the receiver answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, durationMs: now() - started };
+    await response.body.dump({ limit: WEBHOOK_ANSWER_READ_MAX, signal }).catch(() => undefined);
+    const status = response.statusCode;
+    const ok = status >= 200 && status < 300;
+    return { ok, statusCode: status, error: ok ? null : `the receiver answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`, durationMs: now() - started };
   } catch (error) {
     return { ok: false, statusCode: null, error: describeFailure(error), durationMs: now() - started };
+  } finally {
+    await agent?.destroy().catch(() => undefined);
   }
 }
+
+/**
+ * The node's webhook destinations: what its setting allows (read once) and how it resolves
+ * names. `lookup` is the system's resolver; a test puts its own in its place.
+ */
+export const WEBHOOK_DESTINATIONS = nodeState<{ allow: WebhookAllow; lookup: HostLookup }>('notify.destinations', (ctx) => ({ allow: webhookAllowOf(ctx.config.webhookAllow), lookup: systemHostLookup }));
 
 type Mailer = ReturnType<typeof createTransport>;
 

@@ -5,11 +5,13 @@
  * A notice is the incident's change as the event bus announced it, without its access (who may
  * know of it is the node's business), with its handling shown as a reader needs it to handle the
  * notice (TLP, classification by name, releasability), and with only the links the subscriber
- * may read.
+ * may read. Every channel leaves the node, so an incident the policy keeps inside
+ * (externalNotice: TLP:RED, AMBER+STRICT) is told of by reference only: what changed, where to
+ * read it, its handling; nothing of its content.
  */
 import { createHmac } from 'node:crypto';
 import { DEFAULT_CLASSIFICATIONS, EVERYONE } from '../../policy/markings.js';
-import type { RecordAccess } from '../../policy/record.js';
+import { externalNotice, type RecordAccess } from '../../policy/record.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 
@@ -23,7 +25,26 @@ export interface NoticeHandling {
   releasability: string[];
 }
 
-export type IncidentNotice = Omit<IncidentChange, 'access'> & { handling: NoticeHandling };
+/** A notice in full: the change without its access, with its handling and where to read it. */
+export type FullNotice = { notice: 'full' } & Omit<IncidentChange, 'access'> & { link: string; handling: NoticeHandling };
+
+/** A notice by reference: that the incident changed, where to read it, and its handling; no content. */
+export interface ReferenceNotice {
+  notice: 'reference';
+  id: string;
+  version: number;
+  change: IncidentChange['change'];
+  modified: string;
+  link: string;
+  handling: NoticeHandling;
+}
+
+export type IncidentNotice = FullNotice | ReferenceNotice;
+
+/** Where the incident is read on the node: its page in the web application, a path the receiver puts after the node's address. */
+export function incidentLink(id: string): string {
+  return `/#/incidents/${encodeURIComponent(id)}`;
+}
 
 export const EVENTS = ['incident.created', 'incident.updated', 'test'] as const;
 export type NotifyEvent = (typeof EVENTS)[number];
@@ -40,9 +61,20 @@ export function noticeHandling(access: RecordAccess): NoticeHandling {
   };
 }
 
-/** The change as one subscriber receives it: `linked` cut to the ids it may read. */
+/** A notice cut to a reference, under this handling (the incident's newest, when it was re-marked since). */
+export function referenceOf(notice: Pick<IncidentNotice, 'id' | 'version' | 'change' | 'modified'>, handling: NoticeHandling): ReferenceNotice {
+  return { notice: 'reference', id: notice.id, version: notice.version, change: notice.change, modified: notice.modified, link: incidentLink(notice.id), handling };
+}
+
+/**
+ * The change as one subscriber receives it: by reference when the policy keeps its content on
+ * the node (externalNotice), otherwise in full with `linked` cut to the ids it may read.
+ */
 export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<string>): IncidentNotice {
+  const handling = noticeHandling(change.access);
+  if (externalNotice(change.access) === 'reference') return referenceOf(change, handling);
   return {
+    notice: 'full',
     id: change.id,
     version: change.version,
     change: change.change,
@@ -56,7 +88,8 @@ export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<stri
     linked: change.linked.filter((id) => readableLinks.has(id)),
     source: change.source,
     modified: change.modified,
-    handling: noticeHandling(change.access),
+    link: incidentLink(change.id),
+    handling,
   };
 }
 
@@ -106,6 +139,7 @@ export interface MailMessage {
 
 /** A notice as a mail: the banner in the subject and on the first and last line of the body. */
 export function incidentMail(notice: IncidentNotice, subscriptionName: string): MailMessage {
+  if (notice.notice === 'reference') return referenceMail(notice, subscriptionName);
   const line = banner(notice.handling);
   const level = levelText(notice.level);
   const what = notice.change === 'created' ? 'Incident reported' : 'Incident updated';
@@ -122,15 +156,33 @@ export function incidentMail(notice: IncidentNotice, subscriptionName: string): 
     `Reported by: ${notice.member ?? 'the node'}${notice.source === 'peer' ? ' (received from a peer node)' : ''}`,
     `Changed:     ${notice.modified}`,
     `Incident:    ${notice.id} (version ${notice.version})`,
+    `Read it:     ${notice.link} on the node`,
     ...(notice.linked.length > 0 ? ['', 'Linked intelligence:', ...notice.linked.map((id) => `  ${id}`)] : []),
-    '',
-    `Handle this message as marked: ${handlingWords(notice.handling)}.`,
-    `You receive it through your subscription '${oneLine(subscriptionName, 100)}'.`,
-    '',
-    line,
-    '',
+    ...closing(notice.handling, line, subscriptionName),
   ].join('\n');
   return { subject, text: body };
+}
+
+/** A notice by reference as a mail: the incident's id, where to read it and its handling; no title, nothing of its content. */
+function referenceMail(notice: ReferenceNotice, subscriptionName: string): MailMessage {
+  const line = banner(notice.handling);
+  const what = notice.change === 'created' ? 'Incident reported' : 'Incident updated';
+  const marking = notice.handling.tlp ? `TLP:${notice.handling.tlp.toUpperCase()}` : 'its marking';
+  const body = [
+    line,
+    '',
+    `${what}: ${notice.id} (version ${notice.version})`,
+    '',
+    `Its content stays on the node: marked ${marking}, it is not sent by e-mail or webhook.`,
+    `Read it:     ${notice.link} on the node (API: /api/v1/incidents/${notice.id})`,
+    `Changed:     ${notice.modified}`,
+    ...closing(notice.handling, line, subscriptionName),
+  ].join('\n');
+  return { subject: `${line} ${what}: ${notice.id}`, text: body };
+}
+
+function closing(handling: NoticeHandling, line: string, subscriptionName: string): string[] {
+  return ['', `Handle this message as marked: ${handlingWords(handling)}.`, `You receive it through your subscription '${oneLine(subscriptionName, 100)}'.`, '', line, ''];
 }
 
 export function testMail(subscriptionName: string): MailMessage {

@@ -18,14 +18,15 @@ import { exponentialBackoff, type JobRun, type JobScheduler } from '../../core/j
 import { nodeKey, seal, unseal } from '../../core/secrets.js';
 import { writeTransaction } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
-import { canReadRecord, type RecordAccess } from '../../policy/record.js';
+import { canReadRecord, externalNotice, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { objectsAbout, objectsByIds } from '../intel/intel.service.js';
-import { mailConfigured, postWebhook, sendMail, type AttemptOutcome } from './notify.channels.js';
+import { mailConfigured, postWebhook, sendMail, WEBHOOK_DESTINATIONS, type AttemptOutcome } from './notify.channels.js';
+import { resolveDestination, WEBHOOK_ALLOW_SETTING, type Destination } from './notify.destination.js';
 import { filterProblems, linkedIndicators, matchesWithoutSightings, normaliseFilter, type FilterInput, type SubscriptionFilter } from './notify.filter.js';
-import { eventOf, incidentMail, noticeOf, signature, testMail, testMessage, type NotifyEvent, type WebhookBody } from './notify.message.js';
+import { eventOf, incidentMail, noticeHandling, noticeOf, referenceOf, signature, testMail, testMessage, type NotifyEvent, type WebhookBody } from './notify.message.js';
 import * as repo from './notify.repo.js';
 
 /** The permission that lets a user manage its subscriptions, and that a subscriber must still hold to receive. */
@@ -43,6 +44,8 @@ export const DELIVERIES_PAGE_MAX = 200;
 export const DELIVERY_MAX_ATTEMPTS = 8;
 /** 30 s, doubling to 1 h (±20%): the seven waits between the eight attempts add up to about an hour. */
 export const DELIVERY_BACKOFF = exponentialBackoff({ firstMs: 30_000, maxMs: 60 * 60_000 });
+/** How long a subscription's change waits for its webhook's name to resolve (ms); beyond, each delivery decides. */
+const CHECK_LOOKUP_MS = 3000;
 /** Subscriptions read per query of a dispatch. */
 const DISPATCH_PAGE = 500;
 
@@ -152,6 +155,33 @@ function checkWebhookUrl(raw: string): string {
   return url.toString();
 }
 
+/**
+ * Refuses a webhook whose destination the node does not send to (notify.destination.ts): its
+ * address, or what its name resolves to now. A name that does not resolve now is taken: every
+ * delivery resolves it again and decides. A name's refusal does not say what it resolved to.
+ */
+async function checkWebhookDestination(ctx: AppContext, url: string): Promise<void> {
+  const { allow, lookup } = ctx.state.get(WEBHOOK_DESTINATIONS);
+  let destination: Destination;
+  try {
+    destination = await resolveDestination(new URL(url), allow, lookup, AbortSignal.timeout(CHECK_LOOKUP_MS));
+  } catch {
+    return;
+  }
+  if (destination.allowed) return;
+  const { refusal, literal } = destination;
+  const what = !literal
+    ? `the host '${new URL(url).hostname}' resolves to an address`
+    : refusal.range === undefined
+      ? `'${refusal.address}' names this node's own machine (${refusal.rule}), an address`
+      : `${refusal.address} is in the ${refusal.rule} range ${refusal.range}, an address`;
+  throw shieldwallError(
+    'BAD_REQUEST',
+    `channels.webhook.url: ${what} this node does not send notifications to: webhooks go to public addresses, never to loopback, private, link-local, shared (CGNAT), multicast, unspecified or reserved ones, unless the node's administrator allows a receiver with ${WEBHOOK_ALLOW_SETTING}`,
+    { rule: 'webhook-destination', ...(literal ? { refused: refusal.rule, ...(refusal.range ? { range: refusal.range } : {}) } : {}), setting: WEBHOOK_ALLOW_SETTING },
+  );
+}
+
 function checkSecret(secret: string): string {
   if (secret.length < SECRET_MIN || secret.length > SECRET_MAX) throw shieldwallError('BAD_REQUEST', `channels.webhook.secret: give ${SECRET_MIN} to ${SECRET_MAX} characters, or leave it out to have one generated`);
   return secret;
@@ -219,6 +249,7 @@ export async function createSubscription(ctx: AppContext, actor: Principal, inpu
   const filter = checkFilter(actor, input.filter);
   if (!input.channels.webhook && !input.channels.email) throw shieldwallError('BAD_REQUEST', 'channels: give a webhook ({url}) or an e-mail address ({address}), or both');
   const url = input.channels.webhook ? checkWebhookUrl(input.channels.webhook.url) : null;
+  if (url !== null) await checkWebhookDestination(ctx, url);
   const given = input.channels.webhook?.secret;
   const secret = input.channels.webhook ? (given !== undefined ? checkSecret(given) : generateSecret()) : undefined;
   const email = input.channels.email ? checkEmail(ctx, input.channels.email.address) : null;
@@ -258,6 +289,7 @@ export async function updateSubscription(ctx: AppContext, actor: Principal, id: 
     next.webhook_secret = null;
   } else if (webhook !== undefined) {
     next.webhook_url = checkWebhookUrl(webhook.url);
+    await checkWebhookDestination(ctx, next.webhook_url);
     if (webhook.secret !== undefined && webhook.new_secret === true) throw shieldwallError('BAD_REQUEST', 'channels.webhook: give a secret or ask for a new_secret, not both');
     if (webhook.secret !== undefined) next.webhook_secret = seal(nodeKey(ctx.config.secretKeyFile), checkSecret(webhook.secret));
     else if (webhook.new_secret === true || row.webhook_secret === null) {
@@ -504,14 +536,32 @@ async function end(ctx: AppContext, id: string, status: DeliveryStatus, reason: 
   await repo.updateDelivery(ctx.store.db, id, { status, last_error: reason, next_attempt_at: null, modified: now });
 }
 
-/** Why this reader may not receive this delivery now; undefined when it may. */
-async function withheldBecause(ctx: AppContext, delivery: repo.DeliveryRow, reader: Principal | undefined): Promise<string | undefined> {
-  if (!reader) return `the subscriber is disabled, removed, or no longer holds ${PERMISSION}`;
+/** The newest access heard of the delivery's incident (a re-marking since it was stored); undefined for a test or when none. */
+async function newestAccess(ctx: AppContext, delivery: repo.DeliveryRow): Promise<RecordAccess | undefined> {
   if (delivery.access === null || delivery.incident_id === null) return undefined;
   const latest = await repo.latestAccess(ctx.store.db, delivery.incident_id);
+  return latest ? accessOf(latest.access) : undefined;
+}
+
+/** Why this reader may not receive this delivery now; undefined when it may. */
+function withheldBecause(delivery: repo.DeliveryRow, newest: RecordAccess | undefined, reader: Principal | undefined): string | undefined {
+  if (!reader) return `the subscriber is disabled, removed, or no longer holds ${PERMISSION}`;
+  if (delivery.access === null) return undefined;
   // The version told of, and the newest version heard of: a re-marking since holds too.
-  const readable = canReadRecord(reader, accessOf(delivery.access)) && (!latest || canReadRecord(reader, accessOf(latest.access)));
+  const readable = canReadRecord(reader, accessOf(delivery.access)) && (!newest || canReadRecord(reader, newest));
   return readable ? undefined : 'the subscriber may no longer read this incident';
+}
+
+/**
+ * The body as it may leave the node now: a notice stored in full is cut to a reference when the
+ * incident has since been marked so that its content stays on the node (externalNotice), under
+ * its newest handling.
+ */
+function outgoingBody(stored: string, newest: RecordAccess | undefined): string {
+  if (!newest || externalNotice(newest) === 'full') return stored;
+  const body = JSON.parse(stored) as WebhookBody;
+  if (body.event === 'test' || body.incident.notice === 'reference') return stored;
+  return JSON.stringify({ ...body, incident: referenceOf(body.incident, noticeHandling(newest)) });
 }
 
 /**
@@ -531,10 +581,11 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
   const channel = delivery.channel as Channel;
   if (!channelsOf(subscription).includes(channel)) return end(ctx, id, 'cancelled', `the subscription no longer has a ${channel} channel`);
   const reader = await subscriberOf(ctx, subscription.owner);
-  const withheld = await withheldBecause(ctx, delivery, reader);
+  const newest = await newestAccess(ctx, delivery);
+  const withheld = withheldBecause(delivery, newest, reader);
   if (withheld) return end(ctx, id, 'withheld', withheld);
 
-  const body = delivery.payload;
+  const body = outgoingBody(delivery.payload, newest);
   const event = delivery.event as NotifyEvent;
   const headers = { 'x-shieldwall-event': event, 'x-shieldwall-delivery': id };
   const started = ctx.clock.now();
@@ -542,7 +593,8 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
   if (channel === 'webhook') {
     const secret = unseal(nodeKey(ctx.config.secretKeyFile), subscription.webhook_secret!);
     const timestamp = String(Math.floor(started.getTime() / 1000));
-    outcome = await postWebhook(subscription.webhook_url!, { ...headers, 'x-shieldwall-timestamp': timestamp, 'x-shieldwall-signature': signature(secret, timestamp, body) }, body);
+    const { allow, lookup } = ctx.state.get(WEBHOOK_DESTINATIONS);
+    outcome = await postWebhook(subscription.webhook_url!, { ...headers, 'x-shieldwall-timestamp': timestamp, 'x-shieldwall-signature': signature(secret, timestamp, body) }, body, { allow, lookup });
   } else {
     const sent = JSON.parse(body) as WebhookBody;
     const message = sent.event === 'test' ? testMail(subscription.name) : incidentMail(sent.incident, subscription.name);
@@ -555,8 +607,14 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
     last_status_code: outcome.statusCode,
     last_error: outcome.error,
     modified: now,
-    ...(outcome.ok ? { status: 'delivered', next_attempt_at: null } : {}),
+    // A destination refused stays refused: the delivery fails at once, without retries.
+    ...(outcome.ok ? { status: 'delivered', next_attempt_at: null } : outcome.refused ? { status: 'failed', next_attempt_at: null } : {}),
   });
+  if (outcome.refused) {
+    // The operator learns which rule (a member probing the node's network shows here); the subscriber's log says no more than refused.
+    ctx.logger.warn({ delivery: id, subscription: subscription.id, rule: outcome.refused.rule, range: outcome.refused.range }, `webhook not sent: its destination is not allowed (${WEBHOOK_ALLOW_SETTING})`);
+    return;
+  }
   if (!outcome.ok) throw new DeliveryFailed(outcome.error ?? 'not delivered');
   // A delivery of a classified incident is a read by its subscriber, audited as reads are.
   if (delivery.access !== null && accessOf(delivery.access).classification >= ctx.config.auditReadLevel) {

@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
@@ -24,6 +25,11 @@ import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
 import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { createCa, issue } from '../../core/pki.js';
+import { WEBHOOK_DESTINATIONS } from './notify.channels.js';
+import { addressRefusal, DESTINATION_REFUSED, disallowedRule, parseWebhookAllow, resolveDestination, systemHostLookup, webhookAllowOf, type HostLookup } from './notify.destination.js';
+import { loadConfig } from '../../config/config.js';
 
 const OTHER = 'OTH';
 const OTHER_IDENTITY = 'identity--0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f';
@@ -41,6 +47,10 @@ class Receiver {
   readonly received: Received[] = [];
   readonly secrets = new Map<string, string>();
   readonly answers = new Map<string, number[]>();
+  /** Paths answered 200 with a body that never ends; what was written of it, and how many such answers the client closed. */
+  readonly endless = new Set<string>();
+  endlessBytes = 0;
+  endlessClosed = 0;
   #server: Server | undefined;
   url = '';
 
@@ -53,7 +63,10 @@ class Receiver {
         const path = request.url ?? '';
         this.received.push({ path, headers: request.headers, body, verified: this.#verify(request.headers, body) });
         const status = this.answers.get(path)?.shift() ?? 200;
-        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'not now');
+        if (this.endless.has(path)) return this.#endless(response);
+        // A redirect points at a path of its own, that a client following it would post to.
+        const location: Record<string, string> = status >= 300 && status < 400 ? { location: `${path}/redirected` } : {};
+        response.writeHead(status, { 'content-type': 'text/plain', ...location }).end(status === 200 ? 'ok' : 'not now');
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
@@ -61,6 +74,18 @@ class Receiver {
   }
 
   /** What a receiver does: HMAC-SHA256 of `timestamp.body` under the secret, compared in constant time. */
+  /** An answer whose body never ends: 64 KiB at a time, as fast as the client takes them, until it closes. */
+  #endless(response: ServerResponse): void {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const more = () => {
+      while (!response.destroyed && response.write(chunk)) this.endlessBytes += chunk.length;
+    };
+    response.on('drain', more);
+    response.on('close', () => this.endlessClosed++);
+    more();
+  }
+
   #verify(headers: IncomingHttpHeaders, body: string): boolean {
     const subscription = (JSON.parse(body) as { subscription?: string }).subscription;
     const secret = subscription ? this.secrets.get(subscription) : undefined;
@@ -147,7 +172,8 @@ for (const dialect of DIALECTS) {
     before(async () => {
       await receiver.start();
       sink = await smtpSink();
-      node = await createTestNode(dialect, { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>' }, undefined, clock);
+      // The receivers run on this machine: the node allows loopback as an operator allows an internal receiver.
+      node = await createTestNode(dialect, { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>', webhookAllow: ['127.0.0.1/32'] }, undefined, clock);
       await node.app.listen({ host: '127.0.0.1', port: 0 });
       base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: OTHER, name: 'Other ally', kind: 'ally', country: null, identityId: OTHER_IDENTITY }]);
@@ -261,7 +287,7 @@ for (const dialect of DIALECTS) {
         event: 'incident.created',
         delivery: body.delivery,
         subscription: all.id,
-        incident: { ...shown, handling: { tlp: 'amber', classification: 'CONFIDENTIAL', releasability: [TEST_MEMBER, OTHER] } },
+        incident: { notice: 'full', ...shown, link: `/#/incidents/${announced.id}`, handling: { tlp: 'amber', classification: 'CONFIDENTIAL', releasability: [TEST_MEMBER, OTHER] } },
       });
       assert.equal(receiver.at('/hook/water').length + receiver.at('/hook/updates').length, 0, 'filters that do not match get nothing');
 
@@ -477,6 +503,125 @@ for (const dialect of DIALECTS) {
       assert.match(audit.rows[0]!.detail, /"webhook_host":"127\.0\.0\.1:\d+"/);
       await api('oth-analyst', 'DELETE', `/subscriptions/${kept.id}`);
     });
+
+    it('tells of a TLP:RED or TLP:AMBER+STRICT incident by reference only, by webhook and by mail', async () => {
+      const named = await subscribe('oth-analyst', 'named', {}, 'named@oth.example');
+      const mailsBefore = sink.mails.length;
+      // RED: OTH released to, and oth-analyst named (POLICY.md rows 3 and 6); AMBER+STRICT: OTH named by its code (row 5).
+      const red = change({ title: 'Red wiper at the grid operator', sectors: ['energy'], access: access({ tlp: 'red', releasability: [TEST_MEMBER, OTHER, '@oth-analyst'] }) });
+      const strict = change({ title: 'Strict ransomware case', sectors: ['health'], member: OTHER, access: access({ tlp: 'amber+strict', releasability: [TEST_MEMBER, OTHER] }) });
+      for (const c of [red, strict]) await announce(c);
+
+      const posts = receiver.at('/hook/named');
+      assert.ok(posts.length === 2 && posts.every((r) => r.verified), 'both delivered, signed');
+      const reference = (c: IncidentChange, handling: Record<string, unknown>) => ({ notice: 'reference', id: c.id, version: 1, change: 'created', modified: c.modified, link: `/#/incidents/${c.id}`, handling });
+      assert.deepEqual(
+        posts.map((r) => (JSON.parse(r.body) as { incident: unknown }).incident),
+        [
+          reference(red, { tlp: 'red', classification: 'RESTRICTED', releasability: [TEST_MEMBER, OTHER, '@oth-analyst'] }),
+          reference(strict, { tlp: 'amber+strict', classification: 'RESTRICTED', releasability: [TEST_MEMBER, OTHER] }),
+        ],
+        'the id, where to read it and the handling: no title, status, severity, sectors, reporter nor links',
+      );
+
+      const mails = sink.mails.slice(mailsBefore);
+      assert.deepEqual(mails.map((m) => m.headers.subject), [
+        `[TLP:RED RESTRICTED REL TO TST, OTH, @oth-analyst] Incident reported: ${red.id}`,
+        `[TLP:AMBER+STRICT RESTRICTED REL TO TST, OTH] Incident reported: ${strict.id}`,
+      ]);
+      for (const [mail, c] of [[mails[0]!, red], [mails[1]!, strict]] as const) {
+        assert.ok(!/wiper|ransomware|energy|health|severity|status|reported by/i.test(mail.body), `no content in the mail:\n${mail.body}`);
+        assert.ok(mail.body.includes(`Read it:     /#/incidents/${c.id} on the node`));
+        assert.match(mail.body, /Its content stays on the node: marked TLP:(RED|AMBER\+STRICT), it is not sent by e-mail or webhook\./);
+      }
+      const log = await deliveries('oth-analyst', named.id);
+      assert.deepEqual(log.map((d) => d.status), ['delivered', 'delivered', 'delivered', 'delivered']);
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${named.id}`)).status, 204);
+    });
+
+    it('cuts a notice stored in full to a reference when the incident is marked TLP:RED before it leaves', async () => {
+      const remarked = await subscribe('oth-analyst', 'remarked', {}, 'remarked@oth.example');
+      receiver.answers.set('/hook/remarked', [503]);
+      const first = change({ title: 'Soon a red incident' });
+      await announce(first);
+      const [before] = receiver.at('/hook/remarked');
+      assert.equal((JSON.parse(before!.body) as { incident: { title?: string } }).incident.title, 'Soon a red incident', 'the first attempt, made before the re-marking, in full');
+      const redAccess = access({ tlp: 'red', releasability: [TEST_MEMBER, OTHER, '@oth-analyst'] });
+      await announce(change({ ...first, version: 2, change: 'updated', modified: '2026-12-03T11:00:00.000Z', access: redAccess }));
+      clock.advance(60 * 60_000);
+      await node.jobs.runDue();
+
+      const after = receiver.at('/hook/remarked').slice(1);
+      const incidents = after.map((r) => (JSON.parse(r.body) as { incident: Record<string, unknown> }).incident);
+      assert.deepEqual(incidents.map((i) => [i.version, i.notice, i.title, (i.handling as { tlp: string }).tlp]).sort(), [[1, 'reference', undefined, 'red'], [2, 'reference', undefined, 'red']], 'version 1 retried as a reference under the newest handling, version 2 as one');
+      assert.ok(after.every((r) => r.verified), 'the body cut is the body signed');
+      const mails = sink.mails.filter((m) => m.to.includes('remarked@oth.example'));
+      assert.equal(mails.length, 2);
+      assert.ok(mails[0]!.body.includes('Soon a red incident') && !mails[1]!.body.includes('Soon a red incident'), 'mailed in full before, by reference after');
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${remarked.id}`)).status, 204);
+    });
+
+    it('connects to the address a name was resolved to and checked at, with the name as Host and TLS server name', async () => {
+      const destinations = node.ctx.state.get(WEBHOOK_DESTINATIONS);
+      const asked: string[] = [];
+      // '.test' names resolve nowhere (RFC 6761): a second lookup, by the system, would fail the delivery.
+      destinations.lookup = async (name) => {
+        asked.push(name);
+        if (name === 'receiver.hooks.test') return [{ address: '127.0.0.1', family: 4 }];
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      };
+      const servernames: string[] = [];
+      let tlsServer: TlsServer | undefined;
+      try {
+        const port = new URL(receiver.url).port;
+        const created = await api('oth-analyst', 'POST', '/subscriptions', { name: 'pinned', channels: { webhook: { url: `http://receiver.hooks.test:${port}/hook/pinned` } } });
+        assert.equal(created.status, 201, JSON.stringify(created.json));
+        const pinned = created.json as Subscription;
+        receiver.secrets.set(pinned.id, pinned.channels.webhook!.secret!);
+        await announce(change({ title: 'Pinned incident' }));
+        const [post] = receiver.at('/hook/pinned');
+        assert.ok(post?.verified, 'delivered, signed');
+        assert.equal(post.headers.host, `receiver.hooks.test:${port}`);
+        assert.deepEqual(asked, ['receiver.hooks.test', 'receiver.hooks.test'], 'asked once when subscribing, once for the attempt');
+        assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${pinned.id}`)).status, 204);
+
+        // HTTPS: the TLS server name is the name, not the address connected to.
+        const ca = await createCa('Webhook receivers test CA');
+        const leaf = await issue(ca, { commonName: 'receiver.hooks.test', usage: 'server', dnsNames: ['receiver.hooks.test'] });
+        const context = createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+        tlsServer = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem, SNICallback: (servername, done) => { servernames.push(servername); done(null, context); } });
+        await new Promise<void>((resolve) => tlsServer!.listen(0, '127.0.0.1', resolve));
+        const tlsPort = (tlsServer.address() as AddressInfo).port;
+        const secured = await api('oth-analyst', 'POST', '/subscriptions', { name: 'tls', channels: { webhook: { url: `https://receiver.hooks.test:${tlsPort}/hook/tls` } } });
+        assert.equal(secured.status, 201, JSON.stringify(secured.json));
+        await announce(change({ title: 'Incident over TLS' }));
+        const [attempted] = await deliveries('oth-analyst', (secured.json as Subscription).id);
+        // The node trusts the system's CAs, not this test CA: the handshake fails after the server name was sent.
+        assert.match(attempted!.last_error ?? '', /certificate/i);
+        assert.deepEqual(servernames, ['receiver.hooks.test']);
+        assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${(secured.json as Subscription).id}`)).status, 204);
+      } finally {
+        destinations.lookup = systemHostLookup;
+        await new Promise<void>((resolve) => (tlsServer ? tlsServer.close(() => resolve()) : resolve()));
+      }
+    });
+
+    it('follows no redirect, and reads no more of an answer than its start', async () => {
+      const moved = await subscribe('oth-analyst', 'moved');
+      receiver.answers.set('/hook/moved', [302]);
+      const endless = await subscribe('oth-analyst', 'endless');
+      receiver.endless.add('/hook/endless');
+      await announce(change({ title: 'Redirected incident' }));
+      const [redirected] = await deliveries('oth-analyst', moved.id);
+      assert.equal(redirected!.status, 'pending', 'a redirect is not a delivery: retried');
+      assert.equal(redirected!.attempts[0]!.status_code, 302);
+      assert.equal(redirected!.last_error, 'the receiver answered 302 Found');
+      assert.equal(receiver.at('/hook/moved/redirected').length, 0, 'the redirect is not followed');
+      const [took] = await deliveries('oth-analyst', endless.id);
+      assert.equal(took!.status, 'delivered', 'a 200 whose body never ends is delivered');
+      await waitFor('the endless answer closed by the node', () => receiver.endlessClosed === 1);
+      for (const s of [moved, endless]) assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${s.id}`)).status, 204);
+    });
   });
 }
 
@@ -490,5 +635,185 @@ describe('a node without an SMTP relay', () => {
     } finally {
       await node.close();
     }
+  });
+});
+
+describe('webhook destinations: where the node sends (pure)', () => {
+  const ipv4 = (address: string) => [{ address, family: 4 as const }];
+
+  it('names the rule of every address that is not a public one, IPv4 carried in IPv6 included', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['127.0.0.1', 'loopback 127.0.0.0/8'],
+      ['127.255.1.2', 'loopback 127.0.0.0/8'],
+      ['::1', 'loopback ::1/128'],
+      ['10.1.2.3', 'private 10.0.0.0/8'],
+      ['172.31.255.255', 'private 172.16.0.0/12'],
+      ['192.168.0.1', 'private 192.168.0.0/16'],
+      ['fd12:3456::1', 'private fc00::/7'],
+      ['169.254.169.254', 'link-local 169.254.0.0/16'],
+      ['fe80::1', 'link-local fe80::/10'],
+      ['fe80::1%eth0', 'link-local fe80::/10'],
+      ['100.64.0.1', 'shared (CGNAT) 100.64.0.0/10'],
+      ['224.0.0.251', 'multicast 224.0.0.0/4'],
+      ['ff02::1', 'multicast ff00::/8'],
+      ['0.0.0.0', 'unspecified 0.0.0.0/8'],
+      ['::', 'unspecified ::/128'],
+      ['255.255.255.255', 'reserved 240.0.0.0/4'],
+      ['::ffff:127.0.0.1', 'loopback 127.0.0.0/8'],
+      ['::ffff:a9fe:a9fe', 'link-local 169.254.0.0/16'],
+      ['64:ff9b::a00:1', 'private 10.0.0.0/8'],
+      ['2002:c0a8:101::1', 'private 192.168.0.0/16'],
+      ['172.32.0.1', undefined],
+      ['100.128.0.1', undefined],
+      ['198.51.100.7', undefined],
+      ['2001:db8::1', undefined],
+      ['64:ff9b::c633:6407', undefined],
+    ];
+    for (const [address, expected] of cases) {
+      const rule = disallowedRule(address);
+      assert.equal(rule ? `${rule.rule} ${rule.range}` : undefined, expected, address);
+    }
+  });
+
+  it('reads SHIELDWALL_WEBHOOK_ALLOW: ranges, addresses and names; says what is wrong', () => {
+    assert.deepEqual(parseWebhookAllow(' 10.20.0.0/16, Hooks.CERT.example. ,fd00:20::/32,192.0.2.10, [::1] '), { value: ['10.20.0.0/16', 'hooks.cert.example', 'fd00:20::/32', '192.0.2.10/32', '::1/128'] });
+    const problems: Array<[string, RegExp]> = [
+      ['10.20.0.0/33', /prefix length of an IPv4 range is 0 to 32/],
+      ['10.20.0/16', /'10\.20\.0\/16' is not an address or a CIDR range/],
+      ['hooks_cert!', /neither a CIDR range .* nor a host name/],
+      [' , ', /expected CIDR ranges and host names/],
+    ];
+    for (const [raw, message] of problems) {
+      const parsed = parseWebhookAllow(raw);
+      assert.ok('error' in parsed && message.test(parsed.error), `${raw}: ${JSON.stringify(parsed)}`);
+    }
+    const config = loadConfig({ SHIELDWALL_WEBHOOK_ALLOW: '10.20.0.0/16,hooks.cert.example' });
+    assert.deepEqual(config.webhookAllow, ['10.20.0.0/16', 'hooks.cert.example']);
+    assert.deepEqual(loadConfig({}).webhookAllow, [], 'unset: public addresses only');
+    assert.throws(() => loadConfig({ SHIELDWALL_WEBHOOK_ALLOW: '10.0.0.0/8,intranet!' }), /SHIELDWALL_WEBHOOK_ALLOW: 'intranet!' is neither a CIDR range/);
+  });
+
+  it('allows what the setting lists, and refuses a name when any address it resolves to is refused', async () => {
+    const allow = webhookAllowOf(['10.20.0.0/16', 'hooks.cert.example']);
+    assert.equal(addressRefusal('10.20.3.4', allow), undefined);
+    assert.equal(addressRefusal('::ffff:10.20.3.4', allow), undefined, 'the same host, mapped in IPv6');
+    assert.deepEqual(addressRefusal('10.21.0.1', allow), { rule: 'private', range: '10.0.0.0/8', address: '10.21.0.1' });
+    assert.equal(addressRefusal('198.51.100.7', webhookAllowOf([])), undefined, 'a public address needs no setting');
+
+    const answers: Record<string, Array<{ address: string; family: 4 | 6 }>> = {
+      'hooks.cert.example': ipv4('10.99.0.1'),
+      'rebind.example': [{ address: '198.51.100.7', family: 4 }, { address: 'fd00::7', family: 6 }],
+      'public.example': ipv4('198.51.100.7'),
+    };
+    const asked: string[] = [];
+    const lookup: HostLookup = async (name) => {
+      asked.push(name);
+      return answers[name] ?? [];
+    };
+    const at = (url: string) => resolveDestination(new URL(url), allow, lookup);
+    assert.deepEqual(await at('https://hooks.cert.example/in'), { allowed: true, addresses: ipv4('10.99.0.1') }, 'a name listed goes wherever it resolves');
+    assert.deepEqual(await at('https://public.example/in'), { allowed: true, addresses: ipv4('198.51.100.7') });
+    assert.deepEqual(await at('https://rebind.example/in'), { allowed: false, refusal: { rule: 'private', range: 'fc00::/7', address: 'fd00::7' }, literal: false }, 'one internal answer among public ones refuses the name');
+    assert.deepEqual(await at('http://2130706433:8080/'), { allowed: false, refusal: { rule: 'loopback', range: '127.0.0.0/8', address: '127.0.0.1' }, literal: true }, 'the URL parser reads every spelling of an IPv4 address');
+    assert.deepEqual(await at('http://[::ffff:169.254.169.254]/latest'), { allowed: false, refusal: { rule: 'link-local', range: '169.254.0.0/16', address: '::ffff:a9fe:a9fe' }, literal: true });
+    assert.deepEqual(await at('http://LOCALHOST./x'), { allowed: false, refusal: { rule: 'localhost', address: 'localhost' }, literal: true });
+    assert.deepEqual(await at('http://api.localhost/x'), { allowed: false, refusal: { rule: 'localhost', address: 'api.localhost' }, literal: true });
+    assert.deepEqual(asked, ['hooks.cert.example', 'public.example', 'rebind.example'], 'addresses and localhost names are not looked up');
+    await assert.rejects(at('https://nowhere.example/'), /nowhere\.example resolves to no address/);
+  });
+});
+
+describe('webhooks on a node that allows no internal receiver', () => {
+  const receiver = new Receiver();
+  let node: TestNode;
+  /** What each name resolves to on this node; others do not resolve. */
+  const names = new Map<string, Array<{ address: string; family: 4 | 6 }>>();
+
+  before(async () => {
+    await receiver.start();
+    node = await createTestNode('sqlite');
+    node.ctx.state.get(WEBHOOK_DESTINATIONS).lookup = async (name) => {
+      const known = names.get(name);
+      if (!known) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      return known;
+    };
+  });
+  after(async () => {
+    await node?.close();
+    await receiver.close();
+  });
+
+  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+    const response = await node.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${node.tokens.analyst}` }, ...(payload ? { payload } : {}) });
+    return { status: response.statusCode, json: response.body === '' ? {} : response.json<Record<string, unknown>>() };
+  };
+  const subscribeTo = (url: string) => call('POST', '/subscriptions', { name: url.slice(0, 100), channels: { webhook: { url } } });
+
+  it('refuses to subscribe a webhook on the node itself or an internal network, naming the rule and the setting', async () => {
+    names.set('intranet.hooks.test', [{ address: '10.1.2.3', family: 4 }]);
+    names.set('mixed.hooks.test', [{ address: '198.51.100.7', family: 4 }, { address: 'fd12::1', family: 6 }]);
+    const refused: Array<[string, RegExp]> = [
+      ['http://127.0.0.1:8080/hook', /127\.0\.0\.1 is in the loopback range 127\.0\.0\.0\/8/],
+      ['http://10.0.0.5/hook', /10\.0\.0\.5 is in the private range 10\.0\.0\.0\/8/],
+      ['http://192.168.1.20/hook', /in the private range 192\.168\.0\.0\/16/],
+      ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is in the link-local range 169\.254\.0\.0\/16/],
+      ['http://[::1]:8080/hook', /::1 is in the loopback range ::1\/128/],
+      ['http://[fd00::5]/hook', /in the private range fc00::\/7/],
+      ['http://[::ffff:127.0.0.1]/hook', /in the loopback range 127\.0\.0\.0\/8/],
+      ['http://0x7f.1/hook', /127\.0\.0\.1 is in the loopback range/],
+      ['http://0.0.0.0:8080/hook', /in the unspecified range 0\.0\.0\.0\/8/],
+      ['http://100.64.0.1/hook', /in the shared \(CGNAT\) range 100\.64\.0\.0\/10/],
+      ['http://localhost:8080/hook', /'localhost' names this node's own machine/],
+      ['http://intranet.hooks.test/hook', /the host 'intranet\.hooks\.test' resolves to an address this node does not send notifications to/],
+      ['http://mixed.hooks.test/hook', /the host 'mixed\.hooks\.test' resolves to an address/],
+    ];
+    for (const [url, message] of refused) {
+      const { status, json } = await subscribeTo(url);
+      assert.equal(status, 400, url);
+      const error = json.error as { message: string; details: { setting: string } };
+      assert.match(error.message, message);
+      assert.match(error.message, /unless the node's administrator allows a receiver with SHIELDWALL_WEBHOOK_ALLOW/);
+      assert.equal(error.details.setting, 'SHIELDWALL_WEBHOOK_ALLOW');
+      assert.ok(!/10\.1\.2\.3|fd12/.test(error.message), 'what a name resolved to is not told');
+    }
+    // A public address, and a name that does not resolve now (each delivery decides), are taken.
+    const taken = await subscribeTo('https://198.51.100.7/hook');
+    assert.equal(taken.status, 201, JSON.stringify(taken.json));
+    const unresolved = await subscribeTo('https://unresolved.hooks.test/hook');
+    assert.equal(unresolved.status, 201, JSON.stringify(unresolved.json));
+    const changed = await call('PATCH', `/subscriptions/${String(taken.json.id)}`, { channels: { webhook: { url: 'http://169.254.169.254/latest/meta-data/' } } });
+    assert.equal(changed.status, 400, 'a change to an internal address is refused too');
+    for (const { id } of (await call('GET', '/subscriptions')).json.subscriptions as Subscription[]) assert.equal((await call('DELETE', `/subscriptions/${id}`)).status, 204);
+  });
+
+  it('refuses at delivery what the setting does not allow, and a name that resolves inside now, without retrying or telling more', async () => {
+    const port = new URL(receiver.url).port;
+    // Public when subscribed, the receiver's address when delivered to (DNS rebinding).
+    names.set('rebinding.hooks.test', [{ address: '198.51.100.7', family: 4 }]);
+    const rebinding = await subscribeTo(`http://rebinding.hooks.test:${port}/hook/rebinding`);
+    assert.equal(rebinding.status, 201, JSON.stringify(rebinding.json));
+    names.set('rebinding.hooks.test', [{ address: '127.0.0.1', family: 4 }]);
+    // Subscriptions stored while the node allowed loopback (written as they were stored then).
+    const stored: string[] = [String(rebinding.json.id)];
+    for (const url of [`${receiver.url}/hook/stored`, `http://localhost:${port}/hook/localhost`, `http://[::1]:${port}/hook/ipv6`]) {
+      const created = await subscribeTo('https://198.51.100.7/hook');
+      assert.equal(created.status, 201);
+      await node.testStore.store.db.updateTable('notify_subscriptions').set({ webhook_url: url }).where('id', '=', String(created.json.id)).execute();
+      stored.push(String(created.json.id));
+    }
+    node.ctx.bus.publish('incidents.changed', change({ title: 'Probe of the internal network' }));
+    await (node.instanceOf(notifyModule) as Notifier).settled();
+    await node.jobs.runDue();
+
+    for (const id of stored) {
+      const { json } = await call('GET', `/subscriptions/${id}/deliveries`);
+      const [delivery] = (json as unknown as { deliveries: Delivery[] }).deliveries;
+      assert.equal(delivery!.status, 'failed', id);
+      assert.equal(delivery!.next_attempt_at, null, 'no retry: the destination stays refused');
+      assert.deepEqual(delivery!.attempts.map((a) => [a.status_code, a.error]), [[null, DESTINATION_REFUSED]]);
+      assert.equal(delivery!.last_error, DESTINATION_REFUSED);
+    }
+    assert.equal(DESTINATION_REFUSED, 'refused: destination not allowed');
+    assert.deepEqual(receiver.received, [], 'nothing reached the receiver');
   });
 });
