@@ -181,6 +181,53 @@ describe('the live feed (GET /api/v1/events)', () => {
     for (const s of [mine, theirs, resumed]) s.close();
   });
 
+  it('starts a stream without Last-Event-ID at its answer: nothing stored before, everything stored after', async () => {
+    // A client knows a stream started once it is answered (fetch resolves, EventSource fires
+    // open): the answer must come only once the start point is fixed, or what the client stores
+    // right after could fall before it and never arrive.
+    const feed = node.instanceOf(feedModule) as Feed;
+    const start = feed.start.bind(feed);
+    const order: string[] = [];
+    let asked!: () => void;
+    const startAsked = new Promise<void>((resolve) => (asked = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    feed.start = async () => {
+      asked();
+      await gate;
+      const at = await start();
+      order.push('start fixed');
+      return at;
+    };
+    const before = indicator('198.51.100.230', 'clear');
+    const during = indicator('198.51.100.231', 'clear');
+    const afterAnswer = indicator('198.51.100.232', 'clear');
+    const stream = await (async () => {
+      try {
+        await post([before]);
+        const opening = openStream(base, other).then((opened) => {
+          order.push('answered');
+          return opened;
+        });
+        await startAsked;
+        // Stored while the stream is opening, before its start point is fixed: not promised to it.
+        await post([during]);
+        release();
+        return await opening;
+      } finally {
+        release();
+        feed.start = start;
+      }
+    })();
+    streams.push(stream);
+    assert.equal(stream.status, 200);
+    assert.deepEqual(order, ['start fixed', 'answered'], 'the stream is answered only once its start point is fixed');
+    await post([afterAnswer]);
+    await until('the object stored once the stream was answered arrives', () => (ids(stream).includes(afterAnswer.id as string) ? undefined : JSON.stringify(ids(stream))));
+    assert.deepEqual(ids(stream), [afterAnswer.id], 'what was stored before the stream started is not sent');
+    stream.close();
+  });
+
   it('ends a stream once its credentials end: a token revoked, a session signed out', async () => {
     const made = await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'short-lived', user: 'other-analyst' });
     await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed.session', member: 'OTH', clearance: 4, roles: ['analyst'], password: 'a long enough password' });

@@ -174,9 +174,10 @@ describe('an incident end to end: report, score, share, notify, federate, and no
     // France wants significant incidents in the energy sector; Austria wants everything.
     await subscribe('francois', '/francois', 'cert@fra.example', { significant_only: true, sectors: ['energy'] });
     await subscribe('anna', '/anna', 'cert@aut.example', {});
-    // Each stream resumes from the start of the store (an event id before any), so that what it
-    // holds does not depend on when it opened beside the writes.
-    for (const who of ['francois', 'anna']) feeds.push(new FeedReader(`${urlA}/api/v1/events?last_event_id=1`, tokens[who]!, agent));
+    // A stream without Last-Event-ID sends what is stored after it is answered (docs/FEED.md): the
+    // incident is reported once both streams are answered, not while their requests are on the way.
+    for (const who of ['francois', 'anna']) feeds.push(new FeedReader(`${urlA}/api/v1/events`, tokens[who]!, agent));
+    await waitFor('the live feeds of France and Austria answered', () => feeds.every((feed) => feed.opened));
   });
 
   after(async () => {

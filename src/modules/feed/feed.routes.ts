@@ -2,7 +2,9 @@
  * GET /api/v1/events: the live feed as Server-Sent Events (text/event-stream). Each event names
  * the object's date_added sequence as its id; a client resumes with the Last-Event-ID header (as
  * EventSource does by itself on reconnecting) or ?last_event_id=, and gets what was added after
- * it that it may read. Without one, the stream starts with what arrives from now on.
+ * it that it may read. Without one, the stream starts with what arrives from now on: from its
+ * answer, which is sent only once that point is fixed, so that a client that stores objects once
+ * answered (fetch resolved, EventSource's open) gets them.
  */
 import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
@@ -55,6 +57,8 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
           release();
           throw error;
         }
+        // The headers go out with the first write, after the start point is fixed: the answer is
+        // the client's sign that the stream started.
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {
