@@ -149,7 +149,7 @@ describe('an incident end to end: report, score, share, notify, federate, and no
       writeFileSync(key, issued.keyPem);
       const node = await createTestNode(
         'sqlite',
-        { tlsCert: cert, tlsKey: key, tlsClientCa: caFile, secretKeyFile: path.join(dir, `${name}.secret`), webhookAllow: ['127.0.0.1/32'], ...(smtp ? { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'shieldwall@node-a.example' } : {}) },
+        { tlsCert: cert, tlsKey: key, tlsClientCa: caFile, secretKeyFile: path.join(dir, `${name}.secret`), webhookAllow: ['127.0.0.1/32'], notifyContentLevel: 1, ...(smtp ? { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'shieldwall@node-a.example' } : {}) },
         { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8'), ca: ca.certPem },
       );
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, MEMBERS);

@@ -32,6 +32,14 @@ describe('config', () => {
     assert.equal(loadConfig({ SHIELDWALL_DATA_DIR: '/srv/sw' }).databaseUrl, 'sqlite:/srv/sw/shieldwall.db');
   });
 
+  it('reads the incident settings: notification content level and scoring weights', () => {
+    assert.equal(loadConfig({}).notifyContentLevel, 0, 'classified content stays on the node by default');
+    assert.equal(loadConfig({ SHIELDWALL_NOTIFY_CONTENT_LEVEL: 'restricted' }).notifyContentLevel, 1);
+    assert.throws(() => loadConfig({ SHIELDWALL_NOTIFY_CONTENT_LEVEL: 'COSMIC' }), /SHIELDWALL_NOTIFY_CONTENT_LEVEL: expected one of UNCLASSIFIED/);
+    assert.equal(loadConfig({}).incidentWeights, undefined);
+    assert.equal(loadConfig({ SHIELDWALL_INCIDENT_WEIGHTS: 'functional_impact=7' }).incidentWeights?.functional_impact, 7);
+    assert.throws(() => loadConfig({ SHIELDWALL_INCIDENT_WEIGHTS: 'moon_phase=3' }), /SHIELDWALL_INCIDENT_WEIGHTS: .*moon_phase/);
+  });
   it('names every bad setting, and unknown ones', () => {
     try {
       loadConfig({ SHIELDWALL_PORT: '70000', SHIELDWALL_DEMO: 'maybe', SHIELDWALL_DATABASE_URL: 'mysql://x', SHIELDWALL_PORTT: '1' });

@@ -66,6 +66,8 @@ export interface Config {
   readonly smtpFrom: string | undefined;
   /** Internal receivers webhooks may reach: CIDR ranges and host names (SHIELDWALL_WEBHOOK_ALLOW); empty: public addresses only. */
   readonly webhookAllow: readonly string[];
+  /** Highest classification (index) whose content notifications by webhook and e-mail carry; above it, a reference only. */
+  readonly notifyContentLevel: number;
   /** Weights of the incident severity categories (SHIELDWALL_INCIDENT_WEIGHTS); undefined: the defaults (docs/INCIDENT-SCORING.md). */
   readonly incidentWeights: ScoringWeights | undefined;
 }
@@ -385,6 +387,16 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Internal receivers that notification webhooks may reach, comma-separated: CIDR ranges (10.20.0.0/16, fd00:20::/32) and host names (hooks.cert.example, allowed whatever they resolve to). Unset: webhooks go to public addresses only, never to loopback, private, link-local, CGNAT, multicast, unspecified or reserved ones (docs/NOTIFICATIONS.md).',
     default: () => [],
     parse: parseWebhookAllow,
+  },
+  notifyContentLevel: {
+    key: 'notifyContentLevel',
+    env: 'SHIELDWALL_NOTIFY_CONTENT_LEVEL',
+    description: `Highest classification whose content notification webhooks and mails carry (the level those channels are accredited for); records classified above it, and TLP:RED or AMBER+STRICT ones, are notified by reference only: ${DEFAULT_CLASSIFICATIONS.join(', ')}.`,
+    default: () => 0,
+    parse: (raw) => {
+      const level = classificationLevel(raw);
+      return level !== undefined ? { value: level } : { error: `expected one of ${DEFAULT_CLASSIFICATIONS.join(', ')}, got '${raw}'` };
+    },
   },
   incidentWeights: {
     key: 'incidentWeights',

@@ -176,10 +176,14 @@ describe('externalNotice', () => {
     assert.equal(externalNotice(record({ tlp: 'red', releasability: ['DEU', '@alice'] })), 'reference');
     assert.equal(externalNotice(record({ tlp: 'amber+strict', releasability: ['DEU'] })), 'reference');
   });
-  it('sends the rest in full, whatever else the record is marked (the reader was decided by canReadRecord)', () => {
+  it('keeps classified content on the node unless the channels are accredited for its level', () => {
     for (const tlp of ['clear', 'green', 'amber', null] as const) {
-      assert.equal(externalNotice(record({ tlp })), 'full', String(tlp));
-      assert.equal(externalNotice(record({ tlp, classification: 4, recipients: ['@alice'] })), 'full', `${String(tlp)}, TOP SECRET, addressed`);
+      assert.equal(externalNotice(record({ tlp, classification: 0 })), 'full', `${String(tlp)}, UNCLASSIFIED`);
+      assert.equal(externalNotice(record({ tlp, classification: 1 })), 'reference', `${String(tlp)}, RESTRICTED, by default`);
+      assert.equal(externalNotice(record({ tlp, classification: 1 }), 1), 'full', `${String(tlp)}, RESTRICTED, channels accredited to RESTRICTED`);
+      assert.equal(externalNotice(record({ tlp, classification: 4, recipients: ['@alice'] }), 1), 'reference', `${String(tlp)}, TOP SECRET`);
     }
+    // Accreditation never lifts TLP: RED stays on the node at any level.
+    assert.equal(externalNotice(record({ tlp: 'red', classification: 0 }), 4), 'reference');
   });
 });

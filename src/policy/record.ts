@@ -328,9 +328,13 @@ export function recordReadScope(principal: Principal): RecordReadScope {
  * organisation only (https://www.first.org/tlp/): a webhook or a mailbox is a system outside the
  * node, read by whoever runs it, so such a record is told of by reference only (what changed,
  * where to read it, its handling), and its content is read on the node, where the rule decides
- * each reader. Everything else is notified in full to a reader the rule lets read it. Who may be
- * notified at all is canReadRecord's decision; this one decides only what the notice holds.
+ * each reader. So is a record classified above `contentLevel`, the highest classification the
+ * node's operator accredits those channels for (SHIELDWALL_NOTIFY_CONTENT_LEVEL; by default
+ * UNCLASSIFIED: classified content does not travel by ordinary mail). Everything else is notified
+ * in full to a reader the rule lets read it. Who may be notified at all is canReadRecord's
+ * decision; this one decides only what the notice holds.
  */
-export function externalNotice(access: Pick<RecordAccess, 'tlp'>): 'full' | 'reference' {
-  return access.tlp === 'red' || access.tlp === 'amber+strict' ? 'reference' : 'full';
+export function externalNotice(access: Pick<RecordAccess, 'tlp' | 'classification'>, contentLevel = 0): 'full' | 'reference' {
+  if (access.tlp === 'red' || access.tlp === 'amber+strict') return 'reference';
+  return access.classification > contentLevel ? 'reference' : 'full';
 }

@@ -70,9 +70,9 @@ export function referenceOf(notice: Pick<IncidentNotice, 'id' | 'version' | 'cha
  * The change as one subscriber receives it: by reference when the policy keeps its content on
  * the node (externalNotice), otherwise in full with `linked` cut to the ids it may read.
  */
-export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<string>): IncidentNotice {
+export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<string>, contentLevel: number): IncidentNotice {
   const handling = noticeHandling(change.access);
-  if (externalNotice(change.access) === 'reference') return referenceOf(change, handling);
+  if (externalNotice(change.access, contentLevel) === 'reference') return referenceOf(change, handling);
   return {
     notice: 'full',
     id: change.id,

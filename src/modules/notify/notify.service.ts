@@ -485,7 +485,7 @@ export async function dispatch(ctx: AppContext, jobs: JobScheduler, payload: unk
       // The one rule decides: no rule of this module's own.
       if (!reader || !canReadRecord(reader, change.access)) continue;
       if (filter.linked_to_my_sightings === true && !(await linksSightingOf(ctx, reader, change.linked))) continue;
-      const notice = noticeOf(change, await readableLinks(ctx, reader, change.linked));
+      const notice = noticeOf(change, await readableLinks(ctx, reader, change.linked), ctx.config.notifyContentLevel);
       await storeDeliveries(ctx, jobs, row, channelsOf(row), {
         event,
         incident: { id: change.id, version: change.version },
@@ -557,8 +557,8 @@ function withheldBecause(delivery: repo.DeliveryRow, newest: RecordAccess | unde
  * incident has since been marked so that its content stays on the node (externalNotice), under
  * its newest handling.
  */
-function outgoingBody(stored: string, newest: RecordAccess | undefined): string {
-  if (!newest || externalNotice(newest) === 'full') return stored;
+function outgoingBody(stored: string, newest: RecordAccess | undefined, contentLevel: number): string {
+  if (!newest || externalNotice(newest, contentLevel) === 'full') return stored;
   const body = JSON.parse(stored) as WebhookBody;
   if (body.event === 'test' || body.incident.notice === 'reference') return stored;
   return JSON.stringify({ ...body, incident: referenceOf(body.incident, noticeHandling(newest)) });
@@ -585,7 +585,7 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
   const withheld = withheldBecause(delivery, newest, reader);
   if (withheld) return end(ctx, id, 'withheld', withheld);
 
-  const body = outgoingBody(delivery.payload, newest);
+  const body = outgoingBody(delivery.payload, newest, ctx.config.notifyContentLevel);
   const event = delivery.event as NotifyEvent;
   const headers = { 'x-shieldwall-event': event, 'x-shieldwall-delivery': id };
   const started = ctx.clock.now();

@@ -173,7 +173,7 @@ for (const dialect of DIALECTS) {
       await receiver.start();
       sink = await smtpSink();
       // The receivers run on this machine: the node allows loopback as an operator allows an internal receiver.
-      node = await createTestNode(dialect, { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>', webhookAllow: ['127.0.0.1/32'] }, undefined, clock);
+      node = await createTestNode(dialect, { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>', webhookAllow: ['127.0.0.1/32'], notifyContentLevel: 2 }, undefined, clock);
       await node.app.listen({ host: '127.0.0.1', port: 0 });
       base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: OTHER, name: 'Other ally', kind: 'ally', country: null, identityId: OTHER_IDENTITY }]);
