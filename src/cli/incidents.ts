@@ -121,7 +121,7 @@ const remoteOptions = (command: Command): Command =>
     .option('--token <token>', 'API token for --url (or SHIELDWALL_TOKEN)');
 
 export function registerIncidents(program: Command): void {
-  const incidents = program.command('incidents').description('incidents on a node: list, show, report, move, score, note, export (docs/INCIDENTS.md)');
+  const incidents = program.command('incidents').description('incidents on a node: list, show, report, move, score, note, export');
 
   remoteOptions(
     incidents

@@ -13,36 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { Api } from './web.js';
 
-export interface IncidentHandling {
-  tlp: string | null;
-  classification: string;
-  releasability: string[];
-}
-
-/** An incident as GET /api/v1/incidents/{id} answers it (the fields the tests look at). */
-export interface Incident {
-  id: string;
-  version: number;
-  title: string;
-  summary: string | null;
-  status: string;
-  allowed_transitions: string[];
-  handler: string | null;
-  sectors: string[];
-  systems: string[];
-  started_at: string | null;
-  detected_at: string | null;
-  member: string | null;
-  owner: string | null;
-  source: 'local' | 'peer';
-  actor: { ref: string | null; name: string | null; confidence: number } | null;
-  severity: { score: number; level: number; level_name: string; significant: boolean; selections: Record<string, string> } | null;
-  timeline: Array<{ id: string; at: string; author: string | null; kind: string; text: string }>;
-  tasks: Array<{ id: string; title: string; assignee: string | null; status: 'open' | 'done'; due: string | null }>;
-  links: Array<{ object_id: string; kind: string; note: string | null }>;
-  handling: IncidentHandling;
-  may_edit: boolean;
-}
+/** Incidents as the API answers them: the node's own shapes. */
+export type { Incident, IncidentHandling } from '../../src/modules/incidents/incidents.model.js';
+import type { Incident } from '../../src/modules/incidents/incidents.model.js';
 
 export interface Scoring {
   categories: Array<{ key: string; name: string; options: Array<{ key: string; label: string; value: number }> }>;
