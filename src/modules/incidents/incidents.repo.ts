@@ -33,6 +33,13 @@ declare module '../../db/schema.js' {
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
+/** A row as the board reads it: every column but the document (which a board row never shows). */
+export type BoardRow = Omit<IncidentRow, 'document'>;
+
+const BOARD_COLUMNS = [
+  'id', 'version', 'title', 'status', 'level', 'score', 'significant', 'sectors', 'source', 'created', 'modified',
+  'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients',
+] as const satisfies ReadonlyArray<keyof BoardRow>;
 
 export async function findIncident(db: Kysely<Database>, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
@@ -52,8 +59,8 @@ export interface BoardFilter {
 }
 
 /** A page of the incidents the scope reads, newest change first. */
-export async function listIncidents(db: Kysely<Database>, scope: RecordReadScope, filter: BoardFilter): Promise<IncidentRow[]> {
-  let query = db.selectFrom('incidents').selectAll().where(readableRecords(scope));
+export async function listIncidents(db: Kysely<Database>, scope: RecordReadScope, filter: BoardFilter): Promise<BoardRow[]> {
+  let query = db.selectFrom('incidents').select(BOARD_COLUMNS).where(readableRecords(scope));
   if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
   if (filter.levels && filter.levels.length > 0) query = query.where('level', 'in', [...filter.levels]);
   if (filter.members && filter.members.length > 0) query = query.where('origin_member', 'in', [...filter.members]);
