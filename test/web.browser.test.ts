@@ -50,6 +50,7 @@ import {
   type PageProblems,
   type StixObject,
   type WebUser,
+  openSignedIn as openSignedInAt,
 } from './support/web.js';
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -204,13 +205,7 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
     }
   }
 
-  async function openSignedIn(context: BrowserContext, user: WebUser): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(node.url);
-    await page.locator('#password').waitFor();
-    await signIn(page, user);
-    return page;
-  }
+  const openSignedIn = (context: BrowserContext, user: WebUser): Promise<Page> => openSignedInAt(context, node.url, user);
 
   /** Goes to a view by its navigation link (the link must be there), and waits until it settles. */
   function byNav(view: NavView): Visit['go'] {

@@ -48,12 +48,12 @@ import {
   seriousViolations,
   settle,
   shown,
-  signIn,
   VIEW_LIMIT_MS,
   waitInPage,
   watchContext,
   type PageProblems,
   type WebUser,
+  openSignedIn as openSignedInAt,
 } from './support/web.js';
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -121,13 +121,7 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
     }
   }
 
-  async function openSignedIn(context: BrowserContext, user: WebUser): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(node.url);
-    await page.locator('#password').waitFor();
-    await signIn(page, user);
-    return page;
-  }
+  const openSignedIn = (context: BrowserContext, user: WebUser): Promise<Page> => openSignedInAt(context, node.url, user);
 
   async function go(page: Page, hash: string): Promise<void> {
     await page.goto(`${node.url}/${hash}`);

@@ -417,6 +417,15 @@ export async function signIn(page: Page, user: Pick<WebUser, 'name' | 'password'
   await page.locator('#signout').waitFor({ timeout: VIEW_LIMIT_MS });
 }
 
+/** A new page of the context at the node's address, signed in as the user. */
+export async function openSignedIn(context: BrowserContext, url: string, user: Pick<WebUser, 'name' | 'password'>): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('#password').waitFor();
+  await signIn(page, user);
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
