@@ -14,68 +14,9 @@ import { DETECTION_PROPERTY, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Ha
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
+import { addressIndicator } from './support/factories.js';
+import { openStream, type Stream } from './support/sse.js';
 import { limit, until } from './support/wait.js';
-
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-}
-
-/** An open stream: the events parsed so far, and a way to close it. */
-interface Stream {
-  status: number;
-  events: SseEvent[];
-  /** Everything received, as text. */
-  raw: string;
-  /** Comment lines (": ...") received. */
-  comments: string[];
-  /** The server ended the stream. */
-  ended: boolean;
-  close(): void;
-}
-
-/** A stream opened with a bearer token, or with these headers (a session's cookie). */
-async function openStream(base: string, credential: string | Record<string, string>, lastEventId?: string): Promise<Stream> {
-  const controller = new AbortController();
-  const auth = typeof credential === 'string' ? { authorization: `Bearer ${credential}` } : credential;
-  const response = await fetch(`${base}/api/v1/events`, {
-    headers: { ...auth, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  const stream: Stream = { status: response.status, events: [], raw: '', comments: [], ended: false, close: () => controller.abort() };
-  if (response.status !== 200 || !response.body) return stream;
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const text = decoder.decode(chunk, { stream: true });
-        stream.raw += text;
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: SseEvent = {};
-          for (const line of block.split('\n')) {
-            const colon = line.indexOf(':');
-            if (colon === 0) stream.comments.push(line.slice(1).trim());
-            if (colon <= 0) continue; // comments (": keep-alive") and blank lines
-            const field = line.slice(0, colon);
-            const value = line.slice(colon + 1).trimStart();
-            if (field === 'id' || field === 'event' || field === 'data') event[field] = value;
-          }
-          if (event.data !== undefined) stream.events.push(event);
-        }
-      }
-      stream.ended = true;
-    } catch {
-      // aborted by close()
-    }
-  })();
-  return stream;
-}
 
 const ids = (stream: Stream) => stream.events.filter((e) => e.event !== 'end').map((e) => (JSON.parse(e.data!) as { object: { id: string } }).object.id);
 
@@ -107,18 +48,7 @@ function sighting(of: unknown, tlp: 'clear' | 'red', detected: boolean, createdB
 }
 
 function indicator(address: string, tlp: 'clear' | 'amber' | 'red'): Record<string, unknown> {
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: '2026-12-01T00:00:00.000Z',
-    modified: '2026-12-01T00:00:00.000Z',
-    created_by_ref: TEST_MEMBER_IDENTITY,
-    pattern: `[ipv4-addr:value = '${address}']`,
-    pattern_type: 'stix',
-    valid_from: '2026-12-01T00:00:00.000Z',
-    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
-  };
+  return addressIndicator(address, tlp, TEST_MEMBER_IDENTITY);
 }
 
 describe('the live feed (GET /api/v1/events)', () => {

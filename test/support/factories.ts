@@ -1,5 +1,6 @@
 /** Builders of valid STIX objects for tests; every field can be overridden. */
 import { randomUUID } from 'node:crypto';
+import { TLP2_MARKING_IDS, type Tlp } from '../../src/policy/markings.js';
 import type { StixObject } from '../../src/stix/types.js';
 
 const T0 = '2024-03-01T10:00:00.000Z';
@@ -17,6 +18,23 @@ export function indicator(overrides: Partial<StixObject> = {}): StixObject {
     pattern_type: 'stix',
     valid_from: T0,
     ...overrides,
+  };
+}
+
+/** An indicator of one IPv4 address, created by `creator` (an identity id), under a TLP 2.0 marking. */
+export function addressIndicator(address: string, tlp: Tlp, creator: string): StixObject {
+  const at = '2026-12-01T00:00:00.000Z';
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${randomUUID()}`,
+    created: at,
+    modified: at,
+    created_by_ref: creator,
+    pattern: `[ipv4-addr:value = '${address}']`,
+    pattern_type: 'stix',
+    valid_from: at,
+    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
   };
 }
 

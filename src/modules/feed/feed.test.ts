@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { openStream, type Stream } from '../../../test/support/sse.js';
 import { until } from '../../../test/support/wait.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
@@ -18,53 +19,15 @@ import { incidentExtensionDefinition, incidentObject, type IncidentExtension } f
 import { ingestObjects } from '../intel/intel.service.js';
 import type { Handling, IncidentState } from './feed.service.js';
 
-interface SseEvent {
+interface Parsed {
   id: string;
   event: string;
   data: { object: StixObject; handling?: Handling; change: string; incident?: IncidentState };
 }
 
-interface Stream {
-  status: number;
-  events: SseEvent[];
-  raw: string;
-  close(): void;
-}
-
-/** A stream read as EventSource would: blocks of `field: value` lines, comments skipped. */
-async function openStream(base: string, token: string, lastEventId?: string): Promise<Stream> {
-  const controller = new AbortController();
-  const response = await fetch(`${base}/api/v1/events`, {
-    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  const stream: Stream = { status: response.status, events: [], raw: '', close: () => controller.abort() };
-  if (response.status !== 200 || !response.body) return stream;
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const text = decoder.decode(chunk, { stream: true });
-        stream.raw += text;
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const fields: Record<string, string> = {};
-          for (const line of buffer.slice(0, end).split('\n')) {
-            const colon = line.indexOf(':');
-            if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
-          }
-          buffer = buffer.slice(end + 2);
-          if (fields.data !== undefined && fields.id !== undefined && fields.event !== undefined) stream.events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) as SseEvent['data'] });
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-  })();
-  return stream;
-}
+/** The events of a stream so far, their data parsed. */
+const events = (stream: Stream): Parsed[] =>
+  stream.events.filter((e) => e.event !== 'end').map((e) => ({ id: e.id!, event: e.event!, data: JSON.parse(e.data!) as Parsed['data'] }));
 
 function extension(overrides: Partial<IncidentExtension> = {}): IncidentExtension {
   return {
@@ -123,7 +86,7 @@ describe('incidents on the live feed', () => {
     assert.equal(summary.rejected, 0, JSON.stringify(summary));
   };
 
-  const about = (stream: Stream, id: unknown) => stream.events.filter((e) => e.data.object.id === id);
+  const about = (stream: Stream, id: unknown) => events(stream).filter((e) => e.data.object.id === id);
 
   it('sends incident objects as incident events, with handling, status and level, only to readers who may read them, resumably', async () => {
     const mine = await openStream(base, node.tokens.analyst);
@@ -133,7 +96,7 @@ describe('incidents on the live feed', () => {
 
     const shared = shieldwallIncident('Wiper on substation controllers', 'green');
     const national = shieldwallIncident('National incident', 'red');
-    // An incident of another platform: the STIX stub (name only), no extension of ours.
+    // An incident of another platform: name only, no extension of ours.
     const foreign: StixObject = {
       type: 'incident',
       spec_version: '2.1',
@@ -154,7 +117,7 @@ describe('incidents on the live feed', () => {
     assert.deepEqual(about(theirs, foreign.id).map((e) => [e.event, e.data.incident]), [['incident', { status: null, level: null, level_name: null }]], 'without our extension nothing is made up');
     assert.deepEqual(about(mine, national.id).map((e) => [e.event, e.data.incident?.status]), [['incident', 'contained']], 'the reporting member reads its TLP:RED incident');
     assert.ok(!theirs.raw.includes(national.id), 'TLP:RED is never sent to another member');
-    assert.ok(mine.events.filter((e) => e.data.object.type === 'extension-definition').every((e) => e.event === 'intel'), 'other objects stay intel events');
+    assert.ok(events(mine).filter((e) => e.data.object.type === 'extension-definition').every((e) => e.event === 'intel'), 'other objects stay intel events');
 
     // A new version: updated, with its new status; a value outside the vocabulary is not passed on.
     const severity = { score: 90, level: 7, level_name: 'Apocalypse', significant: true, selections: {} };
@@ -170,10 +133,10 @@ describe('incidents on the live feed', () => {
     streams.push(resumed);
     await until('the resumed stream catches up', () => (about(resumed, shared.id).length > 0 ? undefined : 'not yet'));
     assert.deepEqual(
-      resumed.events.map((e) => [e.event, e.data.object.id]),
-      theirs.events.filter((e) => Number(e.id) > Number(event!.id)).map((e) => [e.event, e.data.object.id]),
+      events(resumed).map((e) => [e.event, e.data.object.id]),
+      events(theirs).filter((e) => Number(e.id) > Number(event!.id)).map((e) => [e.event, e.data.object.id]),
     );
-    assert.deepEqual(resumed.events.map((e) => e.data.object.id), [foreign.id, shared.id]);
+    assert.deepEqual(events(resumed).map((e) => e.data.object.id), [foreign.id, shared.id]);
     assert.ok(!resumed.raw.includes(national.id));
     for (const s of [mine, theirs, resumed]) s.close();
   });

@@ -24,6 +24,7 @@ import { ingestObjects } from '../intel/intel.service.js';
 import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
 import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
+import { addressIndicator } from '../../../test/support/factories.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { createCa, issue } from '../../core/pki.js';
@@ -130,18 +131,7 @@ function change(overrides: Partial<IncidentChange> = {}): IncidentChange {
 }
 
 function indicator(address: string, tlp: 'green' | 'red'): Record<string, unknown> {
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: '2026-12-01T00:00:00.000Z',
-    modified: '2026-12-01T00:00:00.000Z',
-    created_by_ref: TEST_MEMBER_IDENTITY,
-    pattern: `[ipv4-addr:value = '${address}']`,
-    pattern_type: 'stix',
-    valid_from: '2026-12-01T00:00:00.000Z',
-    object_marking_refs: [TLP2_MARKING_IDS[tlp]],
-  };
+  return addressIndicator(address, tlp, TEST_MEMBER_IDENTITY);
 }
 
 /** A sighting (STIX 2.1 section 5.2) of an indicator, created by a member's identity. */
