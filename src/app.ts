@@ -153,7 +153,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   for (const definition of modules) {
     if (!definition.server) continue;
     const server = await definition.server();
-    servers.push({ definition, server, instance: server.create(ctx) });
+    servers.push({ definition, server, instance: server.create(ctx, hooks) });
   }
   // Unencapsulated (fastify-plugin): their hooks and decorations reach every module's routes.
   for (const { server, instance } of servers) if (server.root) await app.register(fp(server.root(ctx, instance, hooks)));

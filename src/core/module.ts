@@ -69,8 +69,11 @@ export interface NodeHooks {
 
 /** The parts of a module that run inside a node, loaded when the node is built. */
 export interface ModuleServer<Instance = unknown> {
-  /** The module's state and services for one node (two nodes in one process share nothing). */
-  create(ctx: AppContext): Instance;
+  /**
+   * The module's state and services for one node (two nodes in one process share nothing), with
+   * what the node hands every module (its job scheduler among them), before any route or event.
+   */
+  create(ctx: AppContext, hooks: NodeHooks): Instance;
   /**
    * Hooks and request decorations every route relies on (authentication): a plugin registered at
    * the node's root before any module's routes, unencapsulated (buildApp wraps it with

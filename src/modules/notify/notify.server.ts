@@ -11,20 +11,13 @@ import * as service from './notify.service.js';
 
 /** The module's state in one node: the scheduler its jobs are enqueued with, and the announcements under way. */
 export class Notifier {
-  #jobs: JobScheduler | undefined;
   readonly #announcing = new Set<Promise<void>>();
 
-  constructor(private readonly ctx: AppContext) {}
-
-  /** The node's scheduler, handed over with the routes (buildApp gives it there, before the events). */
-  attach(jobs: JobScheduler): void {
-    this.#jobs = jobs;
-  }
-
-  get jobs(): JobScheduler {
-    if (!this.#jobs) throw new Error('the notify module has no job scheduler: its routes were not registered with the node');
-    return this.#jobs;
-  }
+  constructor(
+    private readonly ctx: AppContext,
+    /** The node's durable job scheduler (buildApp hands it to every module at creation). */
+    readonly jobs: JobScheduler,
+  ) {}
 
   /** Stores the dispatch job of a change (the event bus does not wait: what fails is logged). */
   announce(change: IncidentChange): void {
@@ -41,11 +34,8 @@ export class Notifier {
 }
 
 export const notifyServer: ModuleServer<Notifier> = {
-  create: (ctx) => new Notifier(ctx),
-  routes: (ctx, notifier, hooks) => {
-    notifier.attach(hooks.jobs);
-    return notifyRoutes(ctx, hooks.jobs);
-  },
+  create: (ctx, hooks) => new Notifier(ctx, hooks.jobs),
+  routes: (ctx, notifier) => notifyRoutes(ctx, notifier.jobs),
   jobs: (ctx, notifier) => [
     { kind: service.DISPATCH_KIND, handler: async (payload) => service.dispatch(ctx, notifier.jobs, payload) },
     {
