@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Incident, TimelineEntry } from './incidents.model.js';
 import { textWidth, toWinAnsi, wrapText } from './incidents.pdf.js';
-import { handlingBanner, handlingBannerText, reportHtml, reportModel, reportPdf, type ReportContext } from './incidents.report.js';
+import { handlingBanner, handlingBannerText, REPORT_TIMELINE_CHARS, reportHtml, reportModel, reportPdf, type ReportContext } from './incidents.report.js';
 
 function incident(overrides: Partial<Incident> = {}): Incident {
   return {
@@ -359,6 +359,19 @@ describe('reportPdf', () => {
     assert.equal(shown.filter((text) => text === 'TLP:GREEN \xb7 UNCLASSIFIED \xb7 REL TO ALLIANCE, ???').length, 2 * parsed.count);
     // No control character reached a shown string (NUL, the bidi override were replaced).
     for (const text of shown) for (const char of text) assert.ok(char >= ' ' && char !== '\x7f', `control ${char.charCodeAt(0)} in ${JSON.stringify(text)}`);
+  });
+
+  it('prints the newest timeline entries within a budget, saying how many older ones it left out', () => {
+    const long = Array.from({ length: 1000 }, (_, index) => ({ id: `t${index}`, at: new Date(Date.UTC(2026, 2, 1) + index * 60_000).toISOString(), author: 'alice', kind: 'note' as const, text: `${index} ${'word '.repeat(1999)}` }));
+    const section = reportModel(incident({ timeline: long }), CONTEXT).sections.find((candidate) => candidate.key === 'timeline');
+    assert.ok(section && section.kind === 'table');
+    const rows = section.rows;
+    const printed = rows.slice(1).reduce((total, row) => total + row[3]!.length, 0);
+    assert.ok(printed <= REPORT_TIMELINE_CHARS, `${printed} characters printed`);
+    assert.match(rows[0]![3]!, new RegExp(`^${1000 - (rows.length - 1)} earlier entries are not printed`));
+    assert.ok(rows.at(-1)![3]!.startsWith('999 '), 'the newest entry is printed');
+    const short = reportModel(incident({ timeline: timeline(500) }), CONTEXT).sections.find((candidate) => candidate.key === 'timeline');
+    assert.ok(short && short.kind === 'table' && short.rows.length === 500, 'a timeline within the budget is printed whole');
   });
 
   it('continues a timeline entry longer than a page on the next pages', () => {

@@ -213,12 +213,25 @@ function facts(incident: Incident, context: ReportContext): ReportFact[] {
   return rows;
 }
 
-/** The timeline in time order; entries at the same time keep their written order. */
+/**
+ * Characters of timeline text a report prints. A report is rendered on the node's main thread
+ * on request: an incident may hold 1,000 entries of 10,000 characters each, whose PDF took 1.5 s
+ * to write, every export of it holding up every other request. Past this budget the oldest
+ * entries are left out, and a first row says how many (the STIX export holds them all).
+ */
+export const REPORT_TIMELINE_CHARS = 300_000;
+
+/** The timeline in time order (entries at the same time keep their written order), the newest within REPORT_TIMELINE_CHARS. */
 function timelineRows(incident: Incident): string[][] {
-  return incident.timeline
+  const rows = incident.timeline
     .map((entry, index) => ({ entry, index, time: Date.parse(entry.at) }))
     .sort((a, b) => (Number.isNaN(a.time) || Number.isNaN(b.time) || a.time === b.time ? a.index - b.index : a.time - b.time))
     .map(({ entry }) => [formatTime(entry.at), TIMELINE_KINDS[entry.kind] ?? entry.kind, entry.author ?? 'node', entry.text]);
+  let budget = REPORT_TIMELINE_CHARS;
+  let first = rows.length;
+  while (first > 0 && budget - rows[first - 1]![3]!.length >= 0) budget -= rows[--first]![3]!.length;
+  if (first === 0) return rows;
+  return [['', 'Not printed', 'node', `${first} earlier ${first === 1 ? 'entry is' : 'entries are'} not printed in this report; export the incident as STIX for the whole timeline.`], ...rows.slice(first)];
 }
 
 /** The sections of the report of an incident, as the reader may read it. */
