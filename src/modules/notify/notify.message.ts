@@ -12,6 +12,7 @@
 import { createHmac } from 'node:crypto';
 import { DEFAULT_CLASSIFICATIONS, EVERYONE } from '../../policy/markings.js';
 import { externalNotice, type RecordAccess } from '../../policy/record.js';
+import { MILESTONE_NAMES, type AssistanceChange, type AssistanceChangeKind, type Milestone, type Urgency } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 
@@ -46,11 +47,114 @@ export function incidentLink(id: string): string {
   return `/#/incidents/${encodeURIComponent(id)}`;
 }
 
-export const EVENTS = ['incident.created', 'incident.updated', 'test'] as const;
+export const EVENTS = ['incident.created', 'incident.updated', 'assistance.changed', 'assistance.overdue', 'test'] as const;
 export type NotifyEvent = (typeof EVENTS)[number];
+export type AssistanceEvent = Extract<NotifyEvent, `assistance.${string}`>;
 
 export function eventOf(change: Pick<IncidentChange, 'change'>): NotifyEvent {
   return change.change === 'created' ? 'incident.created' : 'incident.updated';
+}
+
+// --- mutual assistance -----------------------------------------------------------------------------
+
+/** A notice of an assistance change in full: the change without its access, with its handling and where to read its request. */
+export interface FullAssistanceNotice {
+  notice: 'full';
+  record: AssistanceChange['record'];
+  id: string;
+  request_id: string;
+  incident_id: string;
+  change: AssistanceChangeKind;
+  title: string;
+  status: string;
+  urgency: Urgency;
+  requesting_member: string | null;
+  milestone?: Milestone;
+  modified: string;
+  link: string;
+  handling: NoticeHandling;
+}
+
+/**
+ * A notice of an assistance change by reference: what changed (the record, the change, the clock
+ * overdue), where to read it, its handling; nothing of its content (no title, status, urgency,
+ * requesting member, nor the incident it is for).
+ */
+export interface AssistanceReferenceNotice {
+  notice: 'reference';
+  record: AssistanceChange['record'];
+  id: string;
+  request_id: string;
+  change: AssistanceChangeKind;
+  milestone?: Milestone;
+  modified: string;
+  link: string;
+  handling: NoticeHandling;
+}
+
+export type AssistanceNotice = FullAssistanceNotice | AssistanceReferenceNotice;
+
+/** What each change is called in a mail. Every kind has its words: a kind added to the model must be named here. */
+export const ASSISTANCE_CHANGE_WORDS: Readonly<Record<AssistanceChangeKind, string>> = Object.freeze({
+  requested: 'Assistance requested',
+  approval: 'Request for assistance approved by a coordinator',
+  approved: 'Request for assistance approved',
+  rejected: 'Request for assistance rejected',
+  withdrawn: 'Request for assistance withdrawn',
+  closed: 'Request for assistance closed',
+  offered: 'Assistance offered',
+  'offer-accepted': 'Offer of assistance accepted',
+  'offer-declined': 'Offer of assistance declined',
+  'offer-withdrawn': 'Offer of assistance withdrawn',
+  deployment: 'Deployment changed',
+  sitrep: 'Situation report from a deployment',
+  overdue: 'Response clock overdue',
+});
+
+/** Where the request is read on the node: its page in the web application (as incidentLink). */
+export function assistanceLink(requestId: string): string {
+  return `/#/assistance/${encodeURIComponent(requestId)}`;
+}
+
+export function assistanceEventOf(change: Pick<AssistanceChange, 'change'>): AssistanceEvent {
+  return change.change === 'overdue' ? 'assistance.overdue' : 'assistance.changed';
+}
+
+/** An assistance notice cut to a reference, under this handling (the record's newest, when it was re-marked since). */
+export function assistanceReferenceOf(notice: Pick<AssistanceNotice, 'record' | 'id' | 'request_id' | 'change' | 'milestone' | 'modified'>, handling: NoticeHandling): AssistanceReferenceNotice {
+  return {
+    notice: 'reference',
+    record: notice.record,
+    id: notice.id,
+    request_id: notice.request_id,
+    change: notice.change,
+    ...(notice.milestone !== undefined ? { milestone: notice.milestone } : {}),
+    modified: notice.modified,
+    link: assistanceLink(notice.request_id),
+    handling,
+  };
+}
+
+/** The assistance change as one subscriber receives it: by reference when the policy keeps its content on the node (externalNotice), otherwise in full. */
+export function assistanceNoticeOf(change: AssistanceChange, contentLevel: number): AssistanceNotice {
+  const handling = noticeHandling(change.access);
+  if (externalNotice(change.access, contentLevel) === 'reference') return assistanceReferenceOf(change, handling);
+  return {
+    notice: 'full',
+    record: change.record,
+    id: change.id,
+    request_id: change.request_id,
+    incident_id: change.incident_id,
+    change: change.change,
+    title: change.title,
+    status: change.status,
+    urgency: change.urgency,
+    requesting_member: change.requesting_member,
+    ...(change.milestone !== undefined ? { milestone: change.milestone } : {}),
+    modified: change.modified,
+    link: assistanceLink(change.request_id),
+    handling,
+  };
 }
 
 export function noticeHandling(access: RecordAccess): NoticeHandling {
@@ -96,11 +200,12 @@ export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<stri
 /** The body of a webhook delivery (JSON). */
 export type WebhookBody =
   | { event: 'incident.created' | 'incident.updated'; delivery: string; subscription: string; incident: IncidentNotice }
+  | { event: AssistanceEvent; delivery: string; subscription: string; assistance: AssistanceNotice }
   | { event: 'test'; delivery: string; subscription: string; message: string };
 
 /** A test delivery's notice: no incident, only what says it comes from the subscription. */
 export function testMessage(subscriptionName: string): string {
-  return `A test delivery of the subscription '${subscriptionName}': this channel receives the node's incident notifications.`;
+  return `A test delivery of the subscription '${subscriptionName}': this channel receives the node's notifications.`;
 }
 
 /** The signature header's value: HMAC-SHA256 of `timestamp.body` under the subscription's secret, in hex. */
@@ -179,6 +284,55 @@ function referenceMail(notice: ReferenceNotice, subscriptionName: string): MailM
     ...closing(notice.handling, line, subscriptionName),
   ].join('\n');
   return { subject: `${line} ${what}: ${notice.id}`, text: body };
+}
+
+/** What a mail calls the change: "Time to approval overdue" for a clock, the change's words otherwise. */
+function assistanceWhat(notice: Pick<AssistanceNotice, 'change' | 'milestone'>): string {
+  if (notice.change !== 'overdue' || notice.milestone === undefined) return ASSISTANCE_CHANGE_WORDS[notice.change];
+  const name = MILESTONE_NAMES[notice.milestone];
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)} overdue`;
+}
+
+/** An assistance notice as a mail: the banner in the subject and on the first and last line of the body. */
+export function assistanceMail(notice: AssistanceNotice, subscriptionName: string): MailMessage {
+  const line = banner(notice.handling);
+  const what = assistanceWhat(notice);
+  // An offer's or a deployment's own id, beside its request's.
+  const recordLine = notice.record === 'offer' ? [`Offer:       ${notice.id}`] : notice.record === 'deployment' ? [`Deployment:  ${notice.id}`] : [];
+  if (notice.notice === 'reference') {
+    const marking = notice.handling.tlp ? `TLP:${notice.handling.tlp.toUpperCase()}` : 'its marking';
+    const body = [
+      line,
+      '',
+      `${what}: ${notice.request_id}`,
+      '',
+      `Its content stays on the node: marked ${marking}, it is not sent by e-mail or webhook.`,
+      `Request:     ${notice.request_id}`,
+      ...recordLine,
+      `Read it:     ${notice.link} on the node`,
+      `Changed:     ${notice.modified}`,
+      ...closing(notice.handling, line, subscriptionName),
+    ].join('\n');
+    return { subject: `${line} ${what}: ${notice.request_id}`, text: body };
+  }
+  const title = oneLine(notice.title, 200);
+  const body = [
+    line,
+    '',
+    `${what}: ${title}`,
+    '',
+    `Urgency:     ${notice.urgency}`,
+    `Status:      ${notice.status}`,
+    ...(notice.milestone !== undefined ? [`Clock:       ${MILESTONE_NAMES[notice.milestone]}, past its target`] : []),
+    `Requested by: ${notice.requesting_member ?? 'the node'}`,
+    `Changed:     ${notice.modified}`,
+    `Request:     ${notice.request_id}`,
+    ...recordLine,
+    `Incident:    ${notice.incident_id}`,
+    `Read it:     ${notice.link} on the node`,
+    ...closing(notice.handling, line, subscriptionName),
+  ].join('\n');
+  return { subject: `${line} ${what}: ${title} (${notice.urgency})`, text: body };
 }
 
 function closing(handling: NoticeHandling, line: string, subscriptionName: string): string[] {

@@ -1,4 +1,4 @@
-/** The only SQL of notifications: subscriptions, deliveries with their attempts, and the latest access known of each incident. */
+/** The only SQL of notifications: subscriptions, deliveries with their attempts, and the latest access known of each incident and assistance record. */
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
@@ -22,6 +22,13 @@ export interface NotifyDeliveriesTable {
   event: string;
   incident_id: string | null;
   incident_version: number | null;
+  /** Set on deliveries of mutual assistance (migration 0002_assistance); null on the others. */
+  assistance_key: string | null;
+  assistance_record: string | null;
+  assistance_id: string | null;
+  assistance_request_id: string | null;
+  assistance_change: string | null;
+  assistance_milestone: string | null;
   payload: string;
   access: string | null;
   status: string;
@@ -49,12 +56,19 @@ export interface NotifyIncidentsTable {
   modified: string;
 }
 
+export interface NotifyAssistanceTable {
+  id: string;
+  access: string;
+  modified: string;
+}
+
 declare module '../../db/schema.js' {
   interface Database {
     notify_subscriptions: NotifySubscriptionsTable;
     notify_deliveries: NotifyDeliveriesTable;
     notify_attempts: NotifyAttemptsTable;
     notify_incidents: NotifyIncidentsTable;
+    notify_assistance: NotifyAssistanceTable;
   }
 }
 
@@ -100,10 +114,11 @@ export async function deleteSubscription(db: Kysely<Database>, id: string): Prom
 // --- deliveries ------------------------------------------------------------------------------------
 
 /**
- * Stores a delivery unless the subscription has one for this incident version and channel
- * already; answers the one stored (new or not).
+ * Stores a delivery unless the subscription has one for this incident version (or this
+ * assistance change) and channel already; answers the one stored (new or not).
  */
 export async function insertDelivery(db: Kysely<Database>, row: Insertable<NotifyDeliveriesTable>): Promise<{ row: DeliveryRow; created: boolean }> {
+  if (row.assistance_key !== undefined && row.assistance_key !== null) return insertAssistanceDelivery(db, { ...row, assistance_key: row.assistance_key });
   const inserted = await db
     .insertInto('notify_deliveries')
     .values(row)
@@ -117,6 +132,24 @@ export async function insertDelivery(db: Kysely<Database>, row: Insertable<Notif
     .where('subscription_id', '=', row.subscription_id)
     .where('incident_id', '=', row.incident_id ?? '')
     .where('incident_version', '=', row.incident_version ?? -1)
+    .where('channel', '=', row.channel)
+    .executeTakeFirstOrThrow();
+  return { row: existing, created: false };
+}
+
+async function insertAssistanceDelivery(db: Kysely<Database>, row: Insertable<NotifyDeliveriesTable> & { assistance_key: string }): Promise<{ row: DeliveryRow; created: boolean }> {
+  const inserted = await db
+    .insertInto('notify_deliveries')
+    .values(row)
+    .onConflict((oc) => oc.columns(['subscription_id', 'assistance_key', 'channel']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { row: inserted, created: true };
+  const existing = await db
+    .selectFrom('notify_deliveries')
+    .selectAll()
+    .where('subscription_id', '=', row.subscription_id)
+    .where('assistance_key', '=', row.assistance_key)
     .where('channel', '=', row.channel)
     .executeTakeFirstOrThrow();
   return { row: existing, created: false };
@@ -194,5 +227,25 @@ export async function noteAccess(db: Kysely<Database>, row: Selectable<NotifyInc
     .insertInto('notify_incidents')
     .values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet({ version: row.version, access: row.access, modified: row.modified }).where('notify_incidents.version', '<', row.version))
+    .execute();
+}
+
+// --- assistance records' latest access -------------------------------------------------------------
+
+export async function latestAssistanceAccess(db: Kysely<Database>, id: string): Promise<Selectable<NotifyAssistanceTable> | undefined> {
+  return db.selectFrom('notify_assistance').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function latestAssistanceAccesses(db: Kysely<Database>, ids: readonly string[]): Promise<Array<Selectable<NotifyAssistanceTable>>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('notify_assistance').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+}
+
+/** Keeps the access of the newest change of an assistance record heard of, by its modified (an older one arriving late changes nothing). */
+export async function noteAssistanceAccess(db: Kysely<Database>, row: Selectable<NotifyAssistanceTable>): Promise<void> {
+  await db
+    .insertInto('notify_assistance')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doUpdateSet({ access: row.access, modified: row.modified }).where('notify_assistance.modified', '<', row.modified))
     .execute();
 }

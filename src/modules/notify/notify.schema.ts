@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { literalUnion, nullable } from '../../core/schema.js';
 import { INCIDENT_STATUSES, SECTOR_KEYS } from '../incidents/incidents.model.js';
-import { CHANGE_KINDS, FILTER_LIST_MAX, MAX_LEVEL } from './notify.filter.js';
+import { ASSISTANCE_LEVELS, CHANGE_KINDS, FILTER_LIST_MAX, MAX_LEVEL } from './notify.filter.js';
 import { EVENTS } from './notify.message.js';
 import { CHANNELS, DELIVERIES_PAGE_MAX, DELIVERY_STATUSES, EMAIL_MAX, NAME_MAX, SECRET_MAX, URL_MAX } from './notify.service.js';
 
@@ -11,10 +11,14 @@ export const Filter = Type.Object(
     significant_only: Type.Optional(Type.Boolean({ description: 'Only incidents of level 3 (High) or above' })),
     min_level: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LEVEL, description: 'Only incidents scored at this level or above (0 Baseline .. 5 Emergency); unscored incidents do not match' })),
     sectors: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: FILTER_LIST_MAX, description: `Only incidents affecting one of these sectors: ${SECTOR_KEYS.join(', ')}` })),
-    members: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: FILTER_LIST_MAX, description: 'Only incidents reported by one of these members (codes)' })),
+    members: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: FILTER_LIST_MAX, description: 'Only incidents reported by one of these members (codes), and only assistance requested by one of them' })),
     statuses: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: FILTER_LIST_MAX, description: `Only incidents in one of these statuses: ${INCIDENT_STATUSES.join(', ')}` })),
     linked_to_my_sightings: Type.Optional(Type.Boolean({ description: "Only incidents linking an indicator that a sighting of your member (created_by_ref: its identity) is of" })),
     changes: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: CHANGE_KINDS.length * 2, description: `Only these changes: ${CHANGE_KINDS.join(', ')}` })),
+    incidents: Type.Optional(Type.Boolean({ description: 'false: no incident changes at all (a subscription to mutual assistance only, with assistance given); default true' })),
+    assistance: Type.Optional(
+      Type.String({ maxLength: 20, description: `Which changes of mutual assistance (requests, offers, deployments) you hear of: ${ASSISTANCE_LEVELS.join(', ')} (only response clocks gone overdue, or every change); default none. Needs assistance:read` }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -76,7 +80,20 @@ export const DeliverySchema = Type.Object({
   id: Type.String({ description: 'Sent as x-shieldwall-delivery' }),
   channel: literalUnion(CHANNELS),
   event: literalUnion(EVENTS),
-  incident: Type.Union([Type.Object({ id: Type.String(), version: Type.Integer() }), Type.Null()], { description: 'Null for a test, and where you may no longer read the incident' }),
+  incident: Type.Union([Type.Object({ id: Type.String(), version: Type.Integer() }), Type.Null()], { description: 'Null for a test, for assistance, and where you may no longer read the incident' }),
+  assistance: Type.Union(
+    [
+      Type.Object({
+        record: Type.String({ description: 'request, offer or deployment' }),
+        id: Type.String(),
+        request_id: Type.String(),
+        change: Type.String(),
+        milestone: Type.Union([Type.String(), Type.Null()], { description: "The response clock's milestone, on 'overdue'" }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'The assistance change it tells of; null for incidents and tests, and where you may no longer read the record' },
+  ),
   status: literalUnion(DELIVERY_STATUSES),
   last_status_code: Type.Union([Type.Integer(), Type.Null()]),
   last_error: Type.Union([Type.String(), Type.Null()]),

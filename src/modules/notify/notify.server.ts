@@ -1,10 +1,12 @@
 /**
- * The notify module inside a running node: its routes, its two kinds of durable job (the
- * fan-out of a change, and each delivery), and its subscription to incidents.changed.
+ * The notify module inside a running node: its routes, its three kinds of durable job (the
+ * fan-out of an incident change, that of an assistance change, and each delivery), and its
+ * subscriptions to incidents.changed and assistance.changed.
  */
 import type { AppContext } from '../../core/context.js';
 import type { JobScheduler } from '../../core/jobs.js';
 import type { ModuleServer } from '../../core/module.js';
+import type { AssistanceChange } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { notifyRoutes } from './notify.routes.js';
 import * as service from './notify.service.js';
@@ -21,9 +23,24 @@ export class Notifier {
 
   /** Stores the dispatch job of a change (the event bus does not wait: what fails is logged). */
   announce(change: IncidentChange): void {
-    const stored = (async () => service.announce(this.jobs, change))()
-      .catch((error: unknown) => this.ctx.logger.error({ err: error, incident: change.id, version: change.version }, 'storing the notifications of an incident change failed; they are not sent'))
-      .finally(() => this.#announcing.delete(stored));
+    this.#track(
+      (async () => service.announce(this.jobs, change))().catch((error: unknown) =>
+        this.ctx.logger.error({ err: error, incident: change.id, version: change.version }, 'storing the notifications of an incident change failed; they are not sent'),
+      ),
+    );
+  }
+
+  /** Stores the dispatch job of an assistance change (as announce). */
+  announceAssistance(change: AssistanceChange): void {
+    this.#track(
+      (async () => service.announceAssistance(this.jobs, change))().catch((error: unknown) =>
+        this.ctx.logger.error({ err: error, record: change.record, id: change.id, change: change.change }, 'storing the notifications of an assistance change failed; they are not sent'),
+      ),
+    );
+  }
+
+  #track(storing: Promise<void>): void {
+    const stored = storing.finally(() => this.#announcing.delete(stored));
     this.#announcing.add(stored);
   }
 
@@ -38,12 +55,16 @@ export const notifyServer: ModuleServer<Notifier> = {
   routes: (ctx, notifier) => notifyRoutes(ctx, notifier.jobs),
   jobs: (ctx, notifier) => [
     { kind: service.DISPATCH_KIND, handler: async (payload) => service.dispatch(ctx, notifier.jobs, payload) },
+    { kind: service.ASSISTANCE_DISPATCH_KIND, handler: async (payload) => service.dispatchAssistance(ctx, notifier.jobs, payload) },
     {
       kind: service.DELIVER_KIND,
       handler: async (payload, run) => service.deliver(ctx, payload, run),
       options: { maxAttempts: service.DELIVERY_MAX_ATTEMPTS, backoffMs: service.DELIVERY_BACKOFF, onFailure: (run, error, retryInMs) => service.deliveryFailed(ctx, run, error, retryInMs) },
     },
   ],
-  events: (_ctx, notifier) => ({ 'incidents.changed': (change) => notifier.announce(change) }),
+  events: (_ctx, notifier) => ({
+    'incidents.changed': (change) => notifier.announce(change),
+    'assistance.changed': (change) => notifier.announceAssistance(change),
+  }),
   close: async (_ctx, notifier) => notifier.settled(),
 };

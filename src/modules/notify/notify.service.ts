@@ -7,9 +7,14 @@
  * the directory knows it now. The right is asked again when each attempt is made: a user
  * disabled, removed, or no longer cleared meanwhile receives nothing. docs/NOTIFICATIONS.md.
  *
- * The fan-out is a durable job too (notify.dispatch, keyed by incident version): what the event
- * announced survives a restart between the announcement and the deliveries, and a dispatch run
- * twice stores each delivery once.
+ * Changes of mutual assistance (event assistance.changed: a request, an offer or a deployment
+ * changed, or a response clock went overdue) reach the subscriptions that ask for them (filter
+ * `assistance`) in the same way, to users who hold assistance:read and may read the changed
+ * record.
+ *
+ * The fan-out is a durable job too (notify.dispatch, keyed by incident version; notify.assistance,
+ * keyed by the assistance change): what the event announced survives a restart between the
+ * announcement and the deliveries, and a dispatch run twice stores each delivery once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
@@ -21,16 +26,38 @@ import type { Principal } from '../../policy/principal.js';
 import { canReadRecord, externalNotice, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
+import { MILESTONES, URGENCIES, type AssistanceChange } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { objectsAbout, objectsByIds } from '../intel/intel.service.js';
 import { mailConfigured, postWebhook, sendMail, WEBHOOK_DESTINATIONS, type AttemptOutcome } from './notify.channels.js';
 import { resolveDestination, WEBHOOK_ALLOW_SETTING, type Destination } from './notify.destination.js';
-import { filterProblems, linkedIndicators, matchesWithoutSightings, normaliseFilter, type FilterInput, type SubscriptionFilter } from './notify.filter.js';
-import { eventOf, incidentMail, noticeHandling, noticeOf, referenceOf, signature, testMail, testMessage, type NotifyEvent, type WebhookBody } from './notify.message.js';
+import { assistanceMatches, filterProblems, linkedIndicators, matchesWithoutSightings, normaliseFilter, type FilterInput, type SubscriptionFilter } from './notify.filter.js';
+import {
+  ASSISTANCE_CHANGE_WORDS,
+  assistanceEventOf,
+  assistanceMail,
+  assistanceNoticeOf,
+  assistanceReferenceOf,
+  eventOf,
+  incidentMail,
+  noticeHandling,
+  noticeOf,
+  referenceOf,
+  signature,
+  testMail,
+  testMessage,
+  type NotifyEvent,
+  type WebhookBody,
+} from './notify.message.js';
 import * as repo from './notify.repo.js';
 
-/** The permission that lets a user manage its subscriptions, and that a subscriber must still hold to receive. */
+/** The permission that lets a user manage its subscriptions, and that a subscriber must still hold to receive of incidents. */
 export const PERMISSION = 'incidents:read';
+/**
+ * The permission a subscriber must hold to ask for and to receive changes of mutual assistance
+ * (the assistance module declares it; a node without that module grants it to nobody).
+ */
+export const ASSISTANCE_PERMISSION = 'assistance:read';
 export const SUBSCRIPTIONS_PER_USER = 50;
 export const NAME_MAX = 100;
 export const URL_MAX = 2048;
@@ -50,6 +77,7 @@ const CHECK_LOOKUP_MS = 3000;
 const DISPATCH_PAGE = 500;
 
 export const DISPATCH_KIND = 'notify.dispatch';
+export const ASSISTANCE_DISPATCH_KIND = 'notify.assistance';
 export const DELIVER_KIND = 'notify.deliver';
 
 export const CHANNELS = ['webhook', 'email'] as const;
@@ -95,12 +123,23 @@ export interface DeliveryAttempt {
   duration_ms: number;
 }
 
+/** What the delivery log names of an assistance change. */
+export interface DeliveredAssistance {
+  record: string;
+  id: string;
+  request_id: string;
+  change: string;
+  milestone: string | null;
+}
+
 export interface Delivery {
   id: string;
   channel: Channel;
   event: NotifyEvent;
-  /** The incident version it tells of; null for a test, and where the reader may no longer read the incident. */
+  /** The incident version it tells of; null for a test, for assistance, and where the reader may no longer read the incident. */
   incident: { id: string; version: number } | null;
+  /** The assistance change it tells of; null for incidents and tests, and where the reader may no longer read the record. */
+  assistance: DeliveredAssistance | null;
   status: DeliveryStatus;
   last_status_code: number | null;
   /** Why the last attempt failed, or why it was withheld or cancelled. */
@@ -129,6 +168,17 @@ function ownerOf(actor: Principal): string {
 async function subscriberOf(ctx: AppContext, owner: string): Promise<Principal | undefined> {
   const principal = await principalOfUser(ctx, owner);
   return principal && ctx.permissions.has(principal, PERMISSION) ? principal : undefined;
+}
+
+/** Does the principal hold assistance:read? Never on a node whose modules declare no such permission. */
+function hearsOfAssistance(ctx: AppContext, principal: Principal | undefined): boolean {
+  return ctx.permissions.isKnown(ASSISTANCE_PERMISSION) && ctx.permissions.has(principal, ASSISTANCE_PERMISSION);
+}
+
+/** The subscriber as the directory knows it now, if it may still hear of mutual assistance (as subscriberOf for incidents). */
+async function assistanceSubscriberOf(ctx: AppContext, owner: string): Promise<Principal | undefined> {
+  const principal = await principalOfUser(ctx, owner);
+  return principal && hearsOfAssistance(ctx, principal) ? principal : undefined;
 }
 
 // --- subscriptions ---------------------------------------------------------------------------------
@@ -194,10 +244,11 @@ function checkEmail(ctx: AppContext, address: string): string {
   return trimmed;
 }
 
-function checkFilter(actor: Principal, filter: FilterInput | undefined): SubscriptionFilter {
+function checkFilter(ctx: AppContext, actor: Principal, filter: FilterInput | undefined): SubscriptionFilter {
   const problems = filterProblems(filter ?? {});
   const normalised = normaliseFilter(filter ?? {});
   if (normalised.linked_to_my_sightings && !actor.member?.identityId) problems.push('filter.linked_to_my_sightings: you belong to no member with an identity, so no sighting is yours');
+  if (normalised.assistance !== undefined && !hearsOfAssistance(ctx, actor)) problems.push(`filter.assistance: you do not hold ${ASSISTANCE_PERMISSION}, so no change of mutual assistance would reach you; leave it out, or ask your member's administrator for a role that holds it`);
   if (problems.length > 0) throw shieldwallError('BAD_REQUEST', problems.join('; '), { problems });
   return normalised;
 }
@@ -246,7 +297,7 @@ export async function getSubscription(ctx: AppContext, actor: Principal, id: str
 export async function createSubscription(ctx: AppContext, actor: Principal, input: SubscriptionInput): Promise<Subscription> {
   const owner = ownerOf(actor);
   const name = checkName(input.name);
-  const filter = checkFilter(actor, input.filter);
+  const filter = checkFilter(ctx, actor, input.filter);
   if (!input.channels.webhook && !input.channels.email) throw shieldwallError('BAD_REQUEST', 'channels: give a webhook ({url}) or an e-mail address ({address}), or both');
   const url = input.channels.webhook ? checkWebhookUrl(input.channels.webhook.url) : null;
   if (url !== null) await checkWebhookDestination(ctx, url);
@@ -282,7 +333,7 @@ export async function updateSubscription(ctx: AppContext, actor: Principal, id: 
   let shownSecret: string | undefined;
   if (changes.name !== undefined) next.name = checkName(changes.name);
   if (changes.enabled !== undefined) next.enabled = changes.enabled ? 1 : 0;
-  if (changes.filter !== undefined) next.filter = JSON.stringify(checkFilter(actor, changes.filter));
+  if (changes.filter !== undefined) next.filter = JSON.stringify(checkFilter(ctx, actor, changes.filter));
   const webhook = changes.channels?.webhook;
   if (webhook === null) {
     next.webhook_url = null;
@@ -358,14 +409,19 @@ export async function listDeliveries(ctx: AppContext, actor: Principal, id: stri
     byDelivery.set(a.delivery_id, list);
   }
   const latest = new Map((await repo.latestAccesses(ctx.store.db, page.flatMap((r) => (r.incident_id === null ? [] : [r.incident_id])))).map((l) => [l.id, accessOf(l.access)]));
+  const latestAssistance = new Map((await repo.latestAssistanceAccesses(ctx.store.db, page.flatMap((r) => (r.assistance_id === null ? [] : [r.assistance_id])))).map((l) => [l.id, accessOf(l.access)]));
+  const mayHearOfAssistance = hearsOfAssistance(ctx, actor);
   const deliveries = page.map((row): Delivery => {
     const newest = row.incident_id === null ? undefined : latest.get(row.incident_id);
     const readable = row.incident_id !== null && row.incident_version !== null && row.access !== null && canReadRecord(actor, accessOf(row.access)) && (!newest || canReadRecord(actor, newest));
+    const newestAssistance = row.assistance_id === null ? undefined : latestAssistance.get(row.assistance_id);
+    const assistanceReadable = mayHearOfAssistance && row.assistance_key !== null && row.access !== null && canReadRecord(actor, accessOf(row.access)) && (!newestAssistance || canReadRecord(actor, newestAssistance));
     return {
       id: row.id,
       channel: row.channel as Channel,
       event: row.event as NotifyEvent,
       incident: readable ? { id: row.incident_id!, version: Number(row.incident_version) } : null,
+      assistance: assistanceReadable ? { record: row.assistance_record!, id: row.assistance_id!, request_id: row.assistance_request_id!, change: row.assistance_change!, milestone: row.assistance_milestone } : null,
       status: row.status as DeliveryStatus,
       last_status_code: row.last_status_code,
       last_error: row.last_error,
@@ -400,6 +456,24 @@ export function parseChange(payload: unknown): IncidentChange {
   return c as IncidentChange;
 }
 
+const ASSISTANCE_RECORDS: ReadonlyArray<AssistanceChange['record']> = ['request', 'offer', 'deployment'];
+
+/** The assistance change a dispatch job carries, checked (a job's payload is read back from the store). */
+export function parseAssistanceChange(payload: unknown): AssistanceChange {
+  const c = payload as Partial<AssistanceChange> | null;
+  const access = c?.access as Partial<RecordAccess> | undefined;
+  const ok =
+    c !== null && typeof c === 'object' &&
+    ASSISTANCE_RECORDS.includes(c.record as AssistanceChange['record']) && typeof c.id === 'string' && typeof c.request_id === 'string' && typeof c.incident_id === 'string' &&
+    typeof c.change === 'string' && Object.hasOwn(ASSISTANCE_CHANGE_WORDS, c.change) &&
+    typeof c.title === 'string' && typeof c.status === 'string' && (URGENCIES as readonly unknown[]).includes(c.urgency) &&
+    (c.requesting_member === null || typeof c.requesting_member === 'string') &&
+    (c.milestone === undefined || (MILESTONES as readonly unknown[]).includes(c.milestone)) && typeof c.modified === 'string' &&
+    access !== undefined && typeof access === 'object' && Number.isInteger(access.classification) && isStringArray(access.releasability) && isStringArray(access.recipients);
+  if (!ok) throw new Error(`the payload of a ${ASSISTANCE_DISPATCH_KIND} job is not an assistance change`);
+  return c as AssistanceChange;
+}
+
 /** Does the incident link an indicator that a sighting created by the reader's member is of? Read as the reader may read them. */
 async function linksSightingOf(ctx: AppContext, reader: Principal, linked: readonly string[]): Promise<boolean> {
   const identity = reader.member?.identityId;
@@ -428,7 +502,13 @@ function deliverKey(deliveryId: string): string {
  * Stores a delivery per channel of the subscription (once: a dispatch run again finds them) and
  * makes sure each one still waiting has its job.
  */
-async function storeDeliveries(ctx: AppContext, jobs: JobScheduler, row: repo.SubscriptionRow, channels: readonly Channel[], what: { event: NotifyEvent; incident: { id: string; version: number } | null; access: RecordAccess | null; body: (deliveryId: string) => WebhookBody }): Promise<repo.DeliveryRow[]> {
+async function storeDeliveries(
+  ctx: AppContext,
+  jobs: JobScheduler,
+  row: repo.SubscriptionRow,
+  channels: readonly Channel[],
+  what: { event: NotifyEvent; incident: { id: string; version: number } | null; assistance?: { key: string } & DeliveredAssistance; access: RecordAccess | null; body: (deliveryId: string) => WebhookBody },
+): Promise<repo.DeliveryRow[]> {
   const stored: repo.DeliveryRow[] = [];
   for (const channel of channels) {
     const id = randomUUID();
@@ -440,6 +520,12 @@ async function storeDeliveries(ctx: AppContext, jobs: JobScheduler, row: repo.Su
       event: what.event,
       incident_id: what.incident?.id ?? null,
       incident_version: what.incident?.version ?? null,
+      assistance_key: what.assistance?.key ?? null,
+      assistance_record: what.assistance?.record ?? null,
+      assistance_id: what.assistance?.id ?? null,
+      assistance_request_id: what.assistance?.request_id ?? null,
+      assistance_change: what.assistance?.change ?? null,
+      assistance_milestone: what.assistance?.milestone ?? null,
       payload: JSON.stringify(what.body(id)),
       access: what.access === null ? null : JSON.stringify(what.access),
       status: 'pending',
@@ -496,6 +582,50 @@ export async function dispatch(ctx: AppContext, jobs: JobScheduler, payload: unk
   }
 }
 
+/** What names one assistance change: its record, when it was modified, the change and (overdue) the clock. */
+function assistanceKey(change: AssistanceChange): string {
+  return `${change.record}:${change.id}:${change.modified}:${change.change}:${change.milestone ?? ''}`;
+}
+
+/** Announces an assistance change: the dispatch job, one per change (a repeat of the event stores nothing more). */
+export async function announceAssistance(jobs: JobScheduler, change: AssistanceChange): Promise<void> {
+  await jobs.enqueue(ASSISTANCE_DISPATCH_KIND, change, { key: `${ASSISTANCE_DISPATCH_KIND}:${assistanceKey(change)}` });
+}
+
+/**
+ * The fan-out of one assistance change: every enabled subscription that asks for it (filter
+ * `assistance`, `members`) and whose user holds assistance:read and may read the changed record
+ * gets a delivery per channel, by reference when the record's content stays on the node.
+ */
+export async function dispatchAssistance(ctx: AppContext, jobs: JobScheduler, payload: unknown): Promise<void> {
+  const change = parseAssistanceChange(payload);
+  await repo.noteAssistanceAccess(ctx.store.db, { id: change.id, access: JSON.stringify(change.access), modified: change.modified });
+  const readers = new Map<string, Promise<Principal | undefined>>();
+  const event = assistanceEventOf(change);
+  const notice = assistanceNoticeOf(change, ctx.config.notifyContentLevel);
+  const delivered: { key: string } & DeliveredAssistance = { key: assistanceKey(change), record: change.record, id: change.id, request_id: change.request_id, change: change.change, milestone: change.milestone ?? null };
+  let after = '';
+  for (;;) {
+    const page = await repo.enabledSubscriptions(ctx.store.db, after, DISPATCH_PAGE);
+    if (page.length === 0) break;
+    for (const row of page) {
+      after = row.id;
+      if (!assistanceMatches(JSON.parse(row.filter) as SubscriptionFilter, change)) continue;
+      if (!readers.has(row.owner)) readers.set(row.owner, assistanceSubscriberOf(ctx, row.owner));
+      const reader = await readers.get(row.owner)!;
+      // The one rule decides: no rule of this module's own.
+      if (!reader || !canReadRecord(reader, change.access)) continue;
+      await storeDeliveries(ctx, jobs, row, channelsOf(row), {
+        event,
+        incident: null,
+        assistance: delivered,
+        access: change.access,
+        body: (delivery) => ({ event, delivery, subscription: row.id, assistance: notice }),
+      });
+    }
+  }
+}
+
 /** A test delivery on each channel of the subscription (or the one named): refused while one is still waiting. */
 export async function testSubscription(ctx: AppContext, jobs: JobScheduler, actor: Principal, id: string, channel?: Channel): Promise<Delivery[]> {
   const row = await ownSubscription(ctx, actor, id);
@@ -514,6 +644,7 @@ export async function testSubscription(ctx: AppContext, jobs: JobScheduler, acto
     channel: d.channel as Channel,
     event: 'test',
     incident: null,
+    assistance: null,
     status: d.status as DeliveryStatus,
     last_status_code: null,
     last_error: null,
@@ -536,32 +667,44 @@ async function end(ctx: AppContext, id: string, status: DeliveryStatus, reason: 
   await repo.updateDelivery(ctx.store.db, id, { status, last_error: reason, next_attempt_at: null, modified: now });
 }
 
-/** The newest access heard of the delivery's incident (a re-marking since it was stored); undefined for a test or when none. */
+/** The newest access heard of the delivery's incident or assistance record (a re-marking since it was stored); undefined for a test or when none. */
 async function newestAccess(ctx: AppContext, delivery: repo.DeliveryRow): Promise<RecordAccess | undefined> {
-  if (delivery.access === null || delivery.incident_id === null) return undefined;
-  const latest = await repo.latestAccess(ctx.store.db, delivery.incident_id);
+  if (delivery.access === null) return undefined;
+  const latest =
+    delivery.assistance_id !== null ? await repo.latestAssistanceAccess(ctx.store.db, delivery.assistance_id)
+    : delivery.incident_id !== null ? await repo.latestAccess(ctx.store.db, delivery.incident_id)
+    : undefined;
   return latest ? accessOf(latest.access) : undefined;
 }
 
 /** Why this reader may not receive this delivery now; undefined when it may. */
 function withheldBecause(delivery: repo.DeliveryRow, newest: RecordAccess | undefined, reader: Principal | undefined): string | undefined {
-  if (!reader) return `the subscriber is disabled, removed, or no longer holds ${PERMISSION}`;
+  const assistance = delivery.assistance_key !== null;
+  if (!reader) return `the subscriber is disabled, removed, or no longer holds ${assistance ? ASSISTANCE_PERMISSION : PERMISSION}`;
   if (delivery.access === null) return undefined;
   // The version told of, and the newest version heard of: a re-marking since holds too.
   const readable = canReadRecord(reader, accessOf(delivery.access)) && (!newest || canReadRecord(reader, newest));
-  return readable ? undefined : 'the subscriber may no longer read this incident';
+  return readable ? undefined : `the subscriber may no longer read this ${assistance ? 'assistance record' : 'incident'}`;
 }
 
 /**
  * The body as it may leave the node now: a notice stored in full is cut to a reference when the
- * incident has since been marked so that its content stays on the node (externalNotice), under
- * its newest handling.
+ * incident or assistance record has since been marked so that its content stays on the node
+ * (externalNotice), under its newest handling.
  */
 function outgoingBody(stored: string, newest: RecordAccess | undefined, contentLevel: number): string {
   if (!newest || externalNotice(newest, contentLevel) === 'full') return stored;
   const body = JSON.parse(stored) as WebhookBody;
-  if (body.event === 'test' || body.incident.notice === 'reference') return stored;
+  if (body.event === 'test') return stored;
+  if ('assistance' in body) return body.assistance.notice === 'reference' ? stored : JSON.stringify({ ...body, assistance: assistanceReferenceOf(body.assistance, noticeHandling(newest)) });
+  if (body.incident.notice === 'reference') return stored;
   return JSON.stringify({ ...body, incident: referenceOf(body.incident, noticeHandling(newest)) });
+}
+
+/** The mail of a body as it leaves the node. */
+function mailOf(body: WebhookBody, subscriptionName: string) {
+  if (body.event === 'test') return testMail(subscriptionName);
+  return 'assistance' in body ? assistanceMail(body.assistance, subscriptionName) : incidentMail(body.incident, subscriptionName);
 }
 
 /**
@@ -580,7 +723,7 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
   if (subscription.enabled !== 1) return end(ctx, id, 'cancelled', 'the subscription was disabled');
   const channel = delivery.channel as Channel;
   if (!channelsOf(subscription).includes(channel)) return end(ctx, id, 'cancelled', `the subscription no longer has a ${channel} channel`);
-  const reader = await subscriberOf(ctx, subscription.owner);
+  const reader = delivery.assistance_key !== null ? await assistanceSubscriberOf(ctx, subscription.owner) : await subscriberOf(ctx, subscription.owner);
   const newest = await newestAccess(ctx, delivery);
   const withheld = withheldBecause(delivery, newest, reader);
   if (withheld) return end(ctx, id, 'withheld', withheld);
@@ -596,9 +739,7 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
     const { allow, lookup } = ctx.state.get(WEBHOOK_DESTINATIONS);
     outcome = await postWebhook(subscription.webhook_url!, { ...headers, 'x-shieldwall-timestamp': timestamp, 'x-shieldwall-signature': signature(secret, timestamp, body) }, body, { allow, lookup });
   } else {
-    const sent = JSON.parse(body) as WebhookBody;
-    const message = sent.event === 'test' ? testMail(subscription.name) : incidentMail(sent.incident, subscription.name);
-    outcome = await sendMail(ctx, subscription.email!, message, headers);
+    outcome = await sendMail(ctx, subscription.email!, mailOf(JSON.parse(body) as WebhookBody, subscription.name), headers);
   }
   const now = ctx.clock.now().toISOString();
   await repo.insertAttempt(ctx.store.db, { delivery_id: id, attempt: run.attempts, at: started.toISOString(), status_code: outcome.statusCode, error: outcome.error, duration_ms: Math.max(0, Math.round(outcome.durationMs)) });
@@ -616,9 +757,12 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
     return;
   }
   if (!outcome.ok) throw new DeliveryFailed(outcome.error ?? 'not delivered');
-  // A delivery of a classified incident is a read by its subscriber, audited as reads are.
+  // A delivery of a classified incident or assistance record is a read by its subscriber, audited as reads are.
   if (delivery.access !== null && accessOf(delivery.access).classification >= ctx.config.auditReadLevel) {
-    await audit.record(ctx, reader, [{ action: 'notify.delivered', subject: delivery.incident_id!, detail: { subscription: subscription.id, delivery: id, channel, version: delivery.incident_version } }]);
+    const detail = delivery.assistance_id !== null
+      ? { subscription: subscription.id, delivery: id, channel, record: delivery.assistance_record, request: delivery.assistance_request_id, change: delivery.assistance_change }
+      : { subscription: subscription.id, delivery: id, channel, version: delivery.incident_version };
+    await audit.record(ctx, reader, [{ action: 'notify.delivered', subject: (delivery.assistance_id ?? delivery.incident_id)!, detail }]);
   }
 }
 

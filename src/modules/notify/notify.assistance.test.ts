@@ -1,0 +1,351 @@
+/**
+ * Notifications of mutual assistance (docs/NOTIFICATIONS.md): on assistance.changed, a delivery
+ * per channel to each subscription that asks for assistance changes (filter `assistance`,
+ * `members`), if and only if its user holds assistance:read and may read the changed record by
+ * the one rule, posted to a real HTTP receiver that checks the signature and mailed through a
+ * real SMTP server; by reference only where the record's content stays on the node; asked again
+ * at delivery time. The event is published on the node's bus as the assistance module does.
+ */
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { smtpSink } from '../../../test/support/smtp-sink.js';
+import { buildApp, type Node } from '../../app.js';
+import { loadConfig } from '../../config/config.js';
+import { fixedClock } from '../../core/clock.js';
+import { defineModule, type ModuleDefinition } from '../../core/module.js';
+import type { DialectName } from '../../db/database.js';
+import { ROLES, SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import type { RecordAccess } from '../../policy/record.js';
+import type { AssistanceChange } from '../assistance/assistance.model.js';
+import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
+import type { IncidentChange } from '../incidents/incidents.model.js';
+import { MODULES, PERMISSIONS } from '../index.js';
+import { notifyModule } from './index.js';
+import type { Notifier } from './notify.server.js';
+import type { Delivery, Subscription } from './notify.service.js';
+
+const REQUESTER = 'TST';
+const HELPER = 'OTH';
+const THIRD = 'THR';
+
+/**
+ * The node's modules with the assistance permissions among them: while the assistance module is
+ * not in the node's list, a definition declaring its read permission (as the module grants it)
+ * stands in for it.
+ */
+function modulesWithAssistance(): readonly ModuleDefinition<unknown>[] {
+  if (PERMISSIONS.isKnown('assistance:read')) return MODULES;
+  const grants = defineModule({
+    name: 'assistance',
+    summary: 'the read permission of mutual assistance',
+    permissions: [{ name: 'assistance:read', description: 'read the assistance records one may know of', roles: [...ROLES] }],
+  });
+  return [...MODULES, grants as ModuleDefinition<unknown>];
+}
+
+/** A webhook receiver: records every POST, checks its signature, answers the status queued for its path (200 when none). */
+class Receiver {
+  readonly received: Array<{ path: string; headers: IncomingHttpHeaders; body: string; verified: boolean }> = [];
+  readonly secrets = new Map<string, string>();
+  readonly answers = new Map<string, number[]>();
+  #server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const path = request.url ?? '';
+        this.received.push({ path, headers: request.headers, body, verified: this.#verify(request.headers, body) });
+        const status = this.answers.get(path)?.shift() ?? 200;
+        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'not now');
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  #verify(headers: IncomingHttpHeaders, body: string): boolean {
+    const secret = this.secrets.get((JSON.parse(body) as { subscription?: string }).subscription ?? '');
+    const timestamp = headers['x-shieldwall-timestamp'];
+    const given = headers['x-shieldwall-signature'];
+    if (!secret || typeof timestamp !== 'string' || typeof given !== 'string') return false;
+    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
+    return expected.length === Buffer.byteLength(given) && timingSafeEqual(expected, Buffer.from(given));
+  }
+
+  at(path: string): Array<{ headers: IncomingHttpHeaders; body: string; verified: boolean }> {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** A request for assistance of REQUESTER, released to HELPER only. */
+function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
+  return { tlp: 'amber', classification: 0, releasability: [HELPER], originMember: REQUESTER, owner: 'tst-handler', recipients: [], ...overrides };
+}
+
+function assistanceChange(overrides: Partial<AssistanceChange> = {}): AssistanceChange {
+  const id = `request--${randomUUID()}`;
+  return {
+    record: 'request',
+    id,
+    request_id: id,
+    incident_id: `incident--${randomUUID()}`,
+    change: 'overdue',
+    title: 'Forensics for the grid operator',
+    status: 'approved',
+    urgency: 'critical',
+    requesting_member: REQUESTER,
+    milestone: 'first_offer',
+    access: access(),
+    modified: '2026-12-03T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+interface AssistanceBody {
+  event: string;
+  delivery: string;
+  subscription: string;
+  assistance: Record<string, unknown>;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`assistance notifications (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
+    const clock = fixedClock(new Date('2026-12-03T10:00:00.000Z'));
+    const receiver = new Receiver();
+    let sink: Awaited<ReturnType<typeof smtpSink>>;
+    let testStore: TestStore;
+    let node: Node;
+    let base: string;
+    const tokens: Record<string, string> = {};
+
+    const createNode = async (name: DialectName): Promise<void> => {
+      testStore = await createTestStore(name);
+      // The receivers run on this machine: the node allows loopback as an operator allows an internal receiver.
+      const config = loadConfig({}, {
+        dataDir: testStore.dataDir,
+        databaseUrl: testStore.url,
+        demo: false,
+        logLevel: 'silent',
+        smtpUrl: `smtp://127.0.0.1:${sink.port}`,
+        smtpFrom: 'Shieldwall <shieldwall@node.example>',
+        webhookAllow: ['127.0.0.1/32'],
+      });
+      node = await buildApp({ config, store: testStore.store, logger: false, clock, modules: modulesWithAssistance() });
+      node.setReady(true);
+      await node.app.listen({ host: '127.0.0.1', port: 0 });
+      base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+        { code: REQUESTER, name: 'Stricken member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
+        { code: HELPER, name: 'Helping member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
+        { code: THIRD, name: 'Third member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
+      ]);
+      for (const [user, member, roles] of [['tst-handler', REQUESTER, ['incident-handler']], ['oth-analyst', HELPER, ['analyst']], ['oth-duty', HELPER, ['analyst']], ['thr-analyst', THIRD, ['analyst']]] as const) {
+        await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: user, member, clearance: 3, roles: [...roles] });
+        tokens[user] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: user, user })).token;
+      }
+    };
+
+    before(async () => {
+      await receiver.start();
+      sink = await smtpSink();
+      await createNode(dialect);
+    });
+    after(async () => {
+      await node?.app.close();
+      await testStore?.cleanup();
+      await receiver.close();
+      await sink?.close();
+    });
+
+    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+      const response = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    };
+
+    /** Subscribes a user with a webhook at /hook/<label> (the receiver learns its secret) and, if asked, e-mail. */
+    const subscribe = async (user: string, label: string, filter: Record<string, unknown>, email?: string): Promise<Subscription> => {
+      const { status, json } = await api(user, 'POST', '/subscriptions', { name: label, filter, channels: { webhook: { url: `${receiver.url}/hook/${label}` }, ...(email ? { email: { address: email } } : {}) } });
+      assert.equal(status, 201, JSON.stringify(json));
+      const created = json as Subscription;
+      receiver.secrets.set(created.id, created.channels.webhook!.secret!);
+      return created;
+    };
+
+    const unsubscribe = async (user: string, ...subscriptions: Subscription[]): Promise<void> => {
+      for (const s of subscriptions) assert.equal((await api(user, 'DELETE', `/subscriptions/${s.id}`)).status, 204);
+    };
+
+    /** What the assistance module does after a write: publish the change; then the node's jobs run what is due. */
+    const publish = async (change: AssistanceChange): Promise<void> => {
+      node.ctx.bus.publish('assistance.changed', change);
+      await (node.instanceOf(notifyModule) as Notifier).settled();
+      await node.jobs.runDue();
+    };
+
+    const deliveries = async (user: string, subscription: string): Promise<Delivery[]> => {
+      const { status, json } = await api(user, 'GET', `/subscriptions/${subscription}/deliveries`);
+      assert.equal(status, 200, JSON.stringify(json));
+      return (json as { deliveries: Delivery[] }).deliveries;
+    };
+
+    const bodies = (label: string): AssistanceBody[] => receiver.at(`/hook/${label}`).map((r) => JSON.parse(r.body) as AssistanceBody);
+
+    it('posts and mails an overdue clock to the member released to, and to no other member nor to a subscription without assistance', async () => {
+      const overdue = await subscribe('oth-analyst', 'overdue', { assistance: 'overdue' }, 'duty@oth.example');
+      const plain = await subscribe('oth-analyst', 'plain', {}, 'plain@oth.example');
+      const other = await subscribe('thr-analyst', 'other', { assistance: 'all' }, 'duty@thr.example');
+      assert.deepEqual(overdue.filter, { assistance: 'overdue' });
+      const mailsBefore = sink.mails.length;
+      const change = assistanceChange();
+      await publish(change);
+
+      const posts = receiver.at('/hook/overdue');
+      assert.equal(posts.length, 1);
+      assert.ok(posts[0]!.verified, 'the signature verifies with the subscription secret');
+      assert.equal(posts[0]!.headers['x-shieldwall-event'], 'assistance.overdue');
+      const body = JSON.parse(posts[0]!.body) as AssistanceBody;
+      assert.equal(posts[0]!.headers['x-shieldwall-delivery'], body.delivery);
+      assert.deepEqual(body, {
+        event: 'assistance.overdue',
+        delivery: body.delivery,
+        subscription: overdue.id,
+        assistance: {
+          notice: 'full',
+          record: 'request',
+          id: change.id,
+          request_id: change.request_id,
+          incident_id: change.incident_id,
+          change: 'overdue',
+          title: 'Forensics for the grid operator',
+          status: 'approved',
+          urgency: 'critical',
+          requesting_member: REQUESTER,
+          milestone: 'first_offer',
+          modified: change.modified,
+          link: `/#/assistance/${change.request_id}`,
+          handling: { tlp: 'amber', classification: 'UNCLASSIFIED', releasability: [HELPER] },
+        },
+      });
+      assert.deepEqual(receiver.at('/hook/plain'), [], 'a subscription that does not ask for assistance hears nothing of it');
+      assert.deepEqual(receiver.at('/hook/other'), [], 'a member the request is not released to hears nothing of it');
+
+      const mails = sink.mails.slice(mailsBefore);
+      assert.deepEqual(mails.map((m) => m.to), [['duty@oth.example']]);
+      const mail = mails[0]!;
+      const banner = `[TLP:AMBER UNCLASSIFIED REL TO ${HELPER}]`;
+      assert.equal(mail.headers.subject, `${banner} Time to first offer overdue: Forensics for the grid operator (critical)`);
+      assert.equal(mail.headers['x-shieldwall-event'], 'assistance.overdue');
+      const lines = mail.body.trimEnd().split('\n');
+      assert.equal(lines[0], banner, 'the banner opens the body');
+      assert.equal(lines.at(-1), banner, 'and closes it');
+      assert.match(mail.body, /Clock: +time to first offer, past its target/);
+      assert.match(mail.body, new RegExp(`Incident: +${change.incident_id}`));
+      assert.ok(mail.body.includes(`Read it:     /#/assistance/${change.request_id} on the node`));
+
+      const log = await deliveries('oth-analyst', overdue.id);
+      assert.deepEqual(log.map((d) => [d.channel, d.event, d.status, d.incident]).sort(), [['email', 'assistance.overdue', 'delivered', null], ['webhook', 'assistance.overdue', 'delivered', null]]);
+      assert.deepEqual(log[0]!.assistance, { record: 'request', id: change.id, request_id: change.request_id, change: 'overdue', milestone: 'first_offer' });
+      assert.deepEqual(await deliveries('oth-analyst', plain.id), []);
+      assert.deepEqual(await deliveries('thr-analyst', other.id), [], 'not even a delivery is recorded');
+
+      // The same change published again is delivered once; a change that is not a clock does not reach 'overdue'.
+      await publish(change);
+      await publish(assistanceChange({ change: 'offered', record: 'offer', id: `offer--${randomUUID()}`, request_id: change.request_id, milestone: undefined }));
+      assert.equal(receiver.at('/hook/overdue').length, 1);
+      assert.equal(sink.mails.slice(mailsBefore).length, 1);
+      await unsubscribe('oth-analyst', overdue, plain);
+      await unsubscribe('thr-analyst', other);
+    });
+
+    it('tells of a TLP:RED record by reference only, by webhook and by mail', async () => {
+      const named = await subscribe('oth-analyst', 'named', { assistance: 'all' }, 'named@oth.example');
+      const unnamed = await subscribe('oth-duty', 'unnamed', { assistance: 'all' });
+      const mailsBefore = sink.mails.length;
+      // TLP:RED: read by the users named (@oth-analyst), not by the other users of the member.
+      const red = assistanceChange({ title: 'Red wiper recovery', change: 'requested', status: 'submitted', milestone: undefined, access: access({ tlp: 'red', releasability: [HELPER, '@oth-analyst'] }) });
+      await publish(red);
+
+      const [post] = receiver.at('/hook/named');
+      assert.ok(post?.verified);
+      assert.equal(post.headers['x-shieldwall-event'], 'assistance.changed');
+      assert.deepEqual((JSON.parse(post.body) as AssistanceBody).assistance, {
+        notice: 'reference',
+        record: 'request',
+        id: red.id,
+        request_id: red.request_id,
+        change: 'requested',
+        modified: red.modified,
+        link: `/#/assistance/${red.request_id}`,
+        handling: { tlp: 'red', classification: 'UNCLASSIFIED', releasability: [HELPER, '@oth-analyst'] },
+      }, 'where to read it and its handling: no title, status, urgency, requester nor incident');
+      assert.deepEqual(receiver.at('/hook/unnamed'), [], 'TLP:RED reaches only the users it names');
+      const mails = sink.mails.slice(mailsBefore);
+      assert.equal(mails.length, 1);
+      assert.equal(mails[0]!.headers.subject, `[TLP:RED UNCLASSIFIED REL TO ${HELPER}, @oth-analyst] Assistance requested: ${red.request_id}`);
+      assert.ok(!/wiper|recovery|critical|submitted|incident--/i.test(mails[0]!.body), `no content in the mail:\n${mails[0]!.body}`);
+      assert.match(mails[0]!.body, /Its content stays on the node: marked TLP:RED, it is not sent by e-mail or webhook\./);
+      await unsubscribe('oth-analyst', named);
+      await unsubscribe('oth-duty', unnamed);
+    });
+
+    it('holds to the requesting members named, hears no incidents with incidents false, and refuses a filter that hears nothing', async () => {
+      const only = await subscribe('oth-analyst', 'only', { assistance: 'all', members: [REQUESTER], incidents: false });
+      assert.deepEqual(only.filter, { members: [REQUESTER], incidents: false, assistance: 'all' });
+      const incident: IncidentChange = {
+        id: `incident--${randomUUID()}`, version: 1, change: 'created', title: 'An incident', status: 'new', level: 3, score: 57, significant: true,
+        sectors: ['energy'], member: REQUESTER, linked: [], access: access(), source: 'local', modified: '2026-12-03T10:00:00.000Z',
+      };
+      node.ctx.bus.publish('incidents.changed', incident);
+      const fromRequester = assistanceChange({ change: 'approved', milestone: undefined });
+      const fromHelper = assistanceChange({ change: 'approved', milestone: undefined, requesting_member: HELPER, access: access({ originMember: HELPER, owner: 'oth-duty' }) });
+      await publish(fromRequester);
+      await publish(fromHelper);
+      assert.deepEqual(bodies('only').map((b) => [b.event, b.assistance.id]), [['assistance.changed', fromRequester.id]], 'no incident, and no request of a member not named');
+
+      for (const [filter, message] of [
+        [{ incidents: false }, /filter.incidents: false with no assistance changes hears of nothing/],
+        [{ assistance: 'some' }, /filter.assistance: 'some' is not one of none, overdue, all/],
+      ] as const) {
+        const answer = await api('oth-analyst', 'POST', '/subscriptions', { name: 'x', filter, channels: { webhook: { url: `${receiver.url}/hook/x` } } });
+        assert.equal(answer.status, 400, JSON.stringify(answer.json));
+        assert.match((answer.json as { error: { message: string } }).error.message, message);
+      }
+      await unsubscribe('oth-analyst', only);
+    });
+
+    it('asks again at delivery time: a record re-marked beyond the subscriber is withheld', async () => {
+      const later = await subscribe('oth-analyst', 'later', { assistance: 'all' });
+      receiver.answers.set('/hook/later', [503]);
+      const first = assistanceChange({ change: 'approved', milestone: undefined, title: 'Soon national only' });
+      await publish(first);
+      assert.equal(receiver.at('/hook/later').length, 1, 'the first attempt, refused by the receiver');
+      // A newer change of the same request released to its own member only.
+      await publish({ ...first, change: 'closed', status: 'closed', modified: '2026-12-03T11:00:00.000Z', access: access({ releasability: [REQUESTER] }) });
+      clock.advance(60 * 60_000);
+      await node.jobs.runDue();
+      assert.equal(receiver.at('/hook/later').length, 1, 'nothing more left the node');
+      const [withheld] = await deliveries('oth-analyst', later.id);
+      assert.equal(withheld!.status, 'withheld');
+      assert.equal(withheld!.last_error, 'the subscriber may no longer read this assistance record');
+      assert.equal(withheld!.assistance, null, 'the log no longer names a record its reader may not read');
+      await unsubscribe('oth-analyst', later);
+    });
+  });
+}
