@@ -7,6 +7,7 @@
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
 import { parseWeights, type ScoringWeights } from '../modules/incidents/incidents.scoring.js';
+import { DEFAULT_APPROVAL_RULES, DEFAULT_TARGETS, parseApprovalRules, parseTargets, type ApprovalRules, type ClockTargets } from '../modules/assistance/assistance.model.js';
 import { parseWebhookAllow } from '../modules/notify/notify.destination.js';
 import path from 'node:path';
 
@@ -70,6 +71,12 @@ export interface Config {
   readonly notifyContentLevel: number;
   /** Weights of the incident severity categories (SHIELDWALL_INCIDENT_WEIGHTS); undefined: the defaults (docs/INCIDENT-SCORING.md). */
   readonly incidentWeights: ScoringWeights | undefined;
+  /** Distinct coordinators who approve a request for assistance, by mode (SHIELDWALL_ASSISTANCE_APPROVALS; docs/ASSISTANCE.md). */
+  readonly assistanceApprovals: ApprovalRules;
+  /** Response-clock targets per urgency and milestone, ms (SHIELDWALL_ASSISTANCE_TARGETS). */
+  readonly assistanceTargets: ClockTargets;
+  /** Members whose coordinators approve requests for assistance; empty: the node's international organisations (SHIELDWALL_ASSISTANCE_COORDINATION). */
+  readonly assistanceCoordination: readonly string[];
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -406,6 +413,43 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     parse: (raw) => {
       const parsed = parseWeights(raw);
       return 'error' in parsed ? { error: parsed.error } : { value: parsed.weights };
+    },
+  },
+  assistanceApprovals: {
+    key: 'assistanceApprovals',
+    env: 'SHIELDWALL_ASSISTANCE_APPROVALS',
+    description: 'Distinct coordinators who must approve a request for assistance, by mode, e.g. remote=1,on-site=2,either=2 (modes not named keep these defaults; docs/ASSISTANCE.md).',
+    default: () => DEFAULT_APPROVAL_RULES,
+    parse: (raw) => {
+      try {
+        return { value: parseApprovalRules(raw) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    },
+  },
+  assistanceTargets: {
+    key: 'assistanceTargets',
+    env: 'SHIELDWALL_ASSISTANCE_TARGETS',
+    description: 'Response-clock targets of requests for assistance, urgency.milestone=duration, e.g. critical.approval=30m,high.deployment=2d (milestones approval, first_offer, deployment; the others keep their defaults; docs/ASSISTANCE.md).',
+    default: () => DEFAULT_TARGETS,
+    parse: (raw) => {
+      try {
+        return { value: parseTargets(raw) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    },
+  },
+  assistanceCoordination: {
+    key: 'assistanceCoordination',
+    env: 'SHIELDWALL_ASSISTANCE_COORDINATION',
+    description: "Comma-separated member codes whose coordinators approve requests for assistance and read them all (default: the node's members of kind international-organisation).",
+    default: () => [],
+    parse: (raw) => {
+      const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      const bad = entries.find((e) => !/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(e));
+      return bad ? { error: `'${bad}' is not a member code (upper-case letters, digits, '-' and '_')` } : { value: entries };
     },
   },
   smtpFrom: {

@@ -6,6 +6,7 @@
 import type { ModuleDefinition, ModuleMigration } from '../core/module.js';
 import type { Store } from '../db/database.js';
 import { PermissionTable } from '../policy/permissions.js';
+import { assistanceModule } from './assistance/index.js';
 import { auditModule } from './audit/index.js';
 import { demoModule } from './demo/index.js';
 import { detectModule } from './detect/index.js';
@@ -30,6 +31,7 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   warninglistsModule,
   federationModule,
   incidentsModule,
+  assistanceModule,
   feedModule,
   notifyModule,
   auditModule,

@@ -1,0 +1,185 @@
+/** The only SQL of requests for assistance, offers and deployments: read through the records' access filter, written with their version checked. */
+import type { Kysely, Selectable } from 'kysely';
+import { readableRecords } from '../../db/access-filter.js';
+import type { WriteTx } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import type { RecordReadScope } from '../../policy/record.js';
+
+interface Marked {
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+  origin_member: string | null;
+  owner: string | null;
+  recipients: string | null;
+}
+
+export interface RequestsTable extends Marked {
+  id: string;
+  version: number;
+  incident_id: string;
+  title: string;
+  status: string;
+  urgency: string;
+  mode: string;
+  capabilities: string;
+  offers: number;
+  deployments: number;
+  submitted_at: string;
+  approved_at: string | null;
+  first_offer_at: string | null;
+  deployed_at: string | null;
+  ended_at: string | null;
+  created: string;
+  modified: string;
+  document: string;
+}
+
+export interface OffersTable extends Marked {
+  id: string;
+  version: number;
+  request_id: string;
+  status: string;
+  created: string;
+  modified: string;
+  document: string;
+}
+
+export interface DeploymentsTable extends OffersTable {
+  offer_id: string;
+}
+
+declare module '../../db/schema.js' {
+  interface Database {
+    assistance_requests: RequestsTable;
+    assistance_offers: OffersTable;
+    assistance_deployments: DeploymentsTable;
+  }
+}
+
+export type RequestRow = Selectable<RequestsTable>;
+export type OfferRow = Selectable<OffersTable>;
+export type DeploymentRow = Selectable<DeploymentsTable>;
+/** A request as the board reads it: every column but the document. */
+export type RequestBoardRow = Omit<RequestRow, 'document'>;
+
+const BOARD_COLUMNS = [
+  'id', 'version', 'incident_id', 'title', 'status', 'urgency', 'mode', 'capabilities', 'offers', 'deployments', 'submitted_at', 'approved_at',
+  'first_offer_at', 'deployed_at', 'ended_at', 'created', 'modified', 'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients',
+] as const satisfies ReadonlyArray<keyof RequestBoardRow>;
+
+type Executor = Kysely<Database>;
+
+export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
+  return db.selectFrom('assistance_requests').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface RequestFilter {
+  statuses?: readonly string[];
+  urgencies?: readonly string[];
+  incident?: string;
+  before?: { modified: string; id: string };
+  limit: number;
+}
+
+/** A page of the requests the scope reads, newest change first. */
+export async function listRequests(db: Executor, scope: RecordReadScope, filter: RequestFilter): Promise<RequestBoardRow[]> {
+  let query = db.selectFrom('assistance_requests').select(BOARD_COLUMNS).where(readableRecords(scope));
+  if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
+  if (filter.urgencies && filter.urgencies.length > 0) query = query.where('urgency', 'in', [...filter.urgencies]);
+  if (filter.incident !== undefined) query = query.where('incident_id', '=', filter.incident);
+  const before = filter.before;
+  if (before !== undefined) {
+    query = query.where((eb) => eb.or([eb('modified', '<', before.modified), eb.and([eb('modified', '=', before.modified), eb('id', '<', before.id)])]));
+  }
+  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** Requests the scope reads submitted in [from, to), oldest first, for the clocks per cycle: columns only. */
+export async function requestsSubmitted(db: Executor, scope: RecordReadScope, from: string, to: string, limit: number): Promise<RequestBoardRow[]> {
+  return db
+    .selectFrom('assistance_requests')
+    .select(BOARD_COLUMNS)
+    .where(readableRecords(scope))
+    .where('submitted_at', '>=', from)
+    .where('submitted_at', '<', to)
+    .orderBy('submitted_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function insertRequest(tx: WriteTx, row: RequestRow): Promise<void> {
+  await tx.db.insertInto('assistance_requests').values(row).execute();
+}
+
+/** Writes the next version of a request; false when its stored version is not `expected` (another change came first). */
+export async function replaceRequest(tx: WriteTx, row: RequestRow, expected: number): Promise<boolean> {
+  const { id, ...rest } = row;
+  const result = await tx.db.updateTable('assistance_requests').set(rest).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function findOffer(db: Executor, id: string): Promise<OfferRow | undefined> {
+  return db.selectFrom('assistance_offers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The offers of a request the scope reads, oldest first (bounded by the request's own bound on offers). */
+export async function offersOf(db: Executor, scope: RecordReadScope, requestId: string, limit: number): Promise<OfferRow[]> {
+  return db.selectFrom('assistance_offers').selectAll().where('request_id', '=', requestId).where(readableRecords(scope)).orderBy('created').orderBy('id').limit(limit).execute();
+}
+
+/** Every offer of a request, whoever reads them (the service decides with them, it does not show them). */
+export async function allOffersOf(db: Executor, requestId: string, limit: number): Promise<OfferRow[]> {
+  return db.selectFrom('assistance_offers').selectAll().where('request_id', '=', requestId).orderBy('created').orderBy('id').limit(limit).execute();
+}
+
+export async function insertOffer(tx: WriteTx, row: OfferRow): Promise<void> {
+  await tx.db.insertInto('assistance_offers').values(row).execute();
+}
+
+export async function replaceOffer(tx: WriteTx, row: OfferRow, expected: number): Promise<boolean> {
+  const { id, ...rest } = row;
+  const result = await tx.db.updateTable('assistance_offers').set(rest).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function findDeployment(db: Executor, id: string): Promise<DeploymentRow | undefined> {
+  return db.selectFrom('assistance_deployments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function deploymentsOf(db: Executor, scope: RecordReadScope, requestId: string, limit: number): Promise<DeploymentRow[]> {
+  return db.selectFrom('assistance_deployments').selectAll().where('request_id', '=', requestId).where(readableRecords(scope)).orderBy('created').orderBy('id').limit(limit).execute();
+}
+
+export async function allDeploymentsOf(db: Executor, requestId: string, limit: number): Promise<DeploymentRow[]> {
+  return db.selectFrom('assistance_deployments').selectAll().where('request_id', '=', requestId).orderBy('created').orderBy('id').limit(limit).execute();
+}
+
+/** A page of the deployments the scope reads, newest change first. */
+export async function listDeployments(db: Executor, scope: RecordReadScope, statuses: readonly string[] | undefined, limit: number): Promise<DeploymentRow[]> {
+  let query = db.selectFrom('assistance_deployments').selectAll().where(readableRecords(scope));
+  if (statuses && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
+  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function insertDeployment(tx: WriteTx, row: DeploymentRow): Promise<void> {
+  await tx.db.insertInto('assistance_deployments').values(row).execute();
+}
+
+export async function replaceDeployment(tx: WriteTx, row: DeploymentRow, expected: number): Promise<boolean> {
+  const { id, ...rest } = row;
+  const result = await tx.db.updateTable('assistance_deployments').set(rest).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Counts of requests by status the scope reads (for the overview). */
+export async function countRequests(db: Executor, scope: RecordReadScope): Promise<Array<{ status: string; count: number }>> {
+  const rows = await db
+    .selectFrom('assistance_requests')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where(readableRecords(scope))
+    .groupBy('status')
+    .execute();
+  return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+}
+

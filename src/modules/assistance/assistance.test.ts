@@ -1,0 +1,319 @@
+/**
+ * Mutual assistance over HTTP on both engines: a stricken member requests assistance for its
+ * incident; coordinators approve it (two for on-site help) or reject it; only members with a
+ * matching standby team (and released to) see the approved request and offer; the requester
+ * accepts and declines offers; the deployment moves to its closure with lessons learned, which
+ * reach the incident's timeline. The state machines answer 409 naming the allowed moves, stale
+ * versions 409, and every change is audited. The response clocks run on the node's clock and
+ * raise their alarm through a durable job that survives a restart.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../../app.js';
+import { loadConfig } from '../../config/config.js';
+import { fixedClock } from '../../core/clock.js';
+import { DIALECTS, dialectSkip, createTestStore } from '../../../test/support/dialects.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
+import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
+import * as audit from '../audit/audit.service.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
+import type { AssistanceChange, AssistanceRequest, Deployment, Offer, RequestSummary } from './assistance.model.js';
+import { checkClock } from './assistance.service.js';
+import { registerTeam } from './roster.service.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const START = new Date('2026-11-02T08:00:00.000Z');
+const HOUR = 3_600_000;
+
+type Answer = { status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } } };
+
+for (const dialect of DIALECTS) {
+  describe(`assistance (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    const clock = fixedClock(START);
+    const tokens: Record<string, string> = {};
+    const events: AssistanceChange[] = [];
+    let incidentId: string;
+
+    async function user(name: string, member: string, roles: Role[], clearance = 2): Promise<void> {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance, roles });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+
+    async function call(who: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown): Promise<Answer> {
+      const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      return { status: response.statusCode, body: response.body === '' ? {} : (JSON.parse(response.body) as Answer['body']) };
+    }
+
+    async function ok<T>(who: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, status = 200): Promise<T> {
+      const answer = await call(who, method, url, payload);
+      assert.equal(answer.status, status, `${who} ${method} ${url}: ${JSON.stringify(answer.body)}`);
+      return answer.body as unknown as T;
+    }
+
+    async function board(who: string): Promise<RequestSummary[]> {
+      return (await ok<{ requests: RequestSummary[] }>(who, 'GET', '/api/v1/assistance/requests')).requests;
+    }
+
+    async function team(owner: string, name: string, capabilities: string[], modes: Array<'remote' | 'on-site'>): Promise<string> {
+      const actor = (await principalOfUser(node.ctx, owner))!;
+      const created = await registerTeam(node.ctx, actor, {
+        name, capabilities, modes, size: 6, clearance: 'SECRET', languages: ['en'], time_zone: 'Europe/Paris', always: true,
+        response_hours: { remote: modes.includes('remote') ? 2 : null, 'on-site': modes.includes('on-site') ? 12 : null },
+        contacts: [{ name: 'Duty officer', phone: '+00 000 000', email: 'duty@example.org' }],
+      });
+      return created.id;
+    }
+
+    function requestBody(overrides: Record<string, unknown> = {}) {
+      return {
+        incident_id: incidentId,
+        title: 'Wiper on the national grid operator',
+        description: 'Forensic images of 40 hosts; a sample needs reversing.',
+        capabilities: ['malware-analysis', 'digital-forensics'],
+        urgency: 'high',
+        mode: 'on-site',
+        constraints: { clearance: 'RESTRICTED', languages: ['en'], duration_days: 10 },
+        tlp: 'amber',
+        classification: 'RESTRICTED',
+        releasability: ['ALLIANCE'],
+        ...overrides,
+      };
+    }
+
+    before(async () => {
+      node = await createTestNode(dialect, {}, undefined, clock);
+      node.ctx.bus.subscribe('assistance.changed', (change) => events.push(change));
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+        { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
+        { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
+        { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
+        { code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: null },
+        { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
+      ]);
+      await user('eve', 'EST', ['incident-handler']);
+      await user('erik', 'EST', ['analyst']);
+      await user('francois', 'FRA', ['incident-handler']);
+      await user('dana', 'DEU', ['incident-handler']);
+      await user('nina', 'NLD', ['incident-handler', 'coordinator']);
+      await user('carla', 'NCIRC', ['coordinator'], 3);
+      await user('conor', 'NCIRC', ['coordinator'], 3);
+      // Released to the alliance: NCIRC reads as an ALLIANCE member too.
+      const { addToGroup } = await import('../directory/directory.service.js');
+      await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies and alliance bodies', ['NCIRC']);
+      await team('francois', 'CERT-FR rapid response', ['malware-analysis', 'incident-handling'], ['remote', 'on-site']);
+      // Germany's team does neither malware analysis nor forensics; the Netherlands has none.
+      await team('dana', 'DEU legal cell', ['legal-support'], ['remote']);
+      const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Grid operator wiper', tlp: 'amber', releasability: ['ALLIANCE'] }, 201);
+      incidentId = incident.id;
+    });
+
+    after(async () => {
+      await node?.close();
+    });
+
+    it('takes a request through approval, offers, a deployment and closure; only those it reached see it', async () => {
+      events.length = 0;
+      // Only the incident's member requests for it.
+      const foreign = await call('francois', 'POST', '/api/v1/assistance/requests', requestBody());
+      assert.equal(foreign.status, 403, 'France reads the incident (released to the alliance) but does not request help for Estonia');
+      const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', requestBody(), 201);
+      assert.equal(request.status, 'submitted');
+      assert.equal(request.approvals_required, 2, 'on-site help needs two coordinators by default');
+      assert.deepEqual(request.clocks.map((c) => [c.milestone, c.running, c.reached_at]), [['approval', true, null], ['first_offer', true, null], ['deployment', true, null]]);
+      assert.deepEqual(request.handling, { tlp: 'amber', classification: 'RESTRICTED', releasability: ['ALLIANCE'] });
+
+      // Before approval: the requester and the coordinators read it, nobody else.
+      for (const who of ['francois', 'dana', 'nina', 'erik']) {
+        const seen = await call(who, 'GET', `/api/v1/assistance/requests/${request.id}`);
+        assert.equal(seen.status, who === 'erik' ? 200 : 404, `${who} before approval`);
+      }
+      assert.ok((await board('carla')).some((r) => r.id === request.id));
+      assert.ok(!(await board('francois')).some((r) => r.id === request.id));
+      const early = await call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 3, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString() });
+      assert.equal(early.status, 404, 'no offer to a request one cannot read');
+
+      // Approval: coordinators of the coordinating member only; distinct ones; on the version seen.
+      const byRequester = await call('eve', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 1 });
+      assert.equal(byRequester.status, 403);
+      const byOtherCoordinator = await call('nina', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 1 });
+      assert.equal(byOtherCoordinator.status, 404, 'a coordinator of a member that does not coordinate does not even read it');
+      clock.advance(30 * 60_000);
+      const once = await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 1, conditions: 'Team leads cleared SECRET' });
+      assert.equal(once.status, 'submitted', 'one approval of two');
+      assert.equal(once.approvals.length, 1);
+      const twice = await call('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 2 });
+      assert.equal(twice.status, 409, 'the same coordinator does not count twice');
+      const stale = await call('conor', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 1 });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.body.error?.code, 'SW_STALE_VERSION');
+      clock.advance(30 * 60_000);
+      const approved = await ok<AssistanceRequest>('conor', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 2 });
+      assert.equal(approved.status, 'approved');
+      assert.deepEqual(approved.released_to, ['FRA'], 'only the member whose standby team matches');
+      const approval = approved.clocks.find((c) => c.milestone === 'approval')!;
+      assert.equal(approval.elapsed_ms, HOUR);
+      assert.equal(approval.running, false);
+
+      // After approval: France (a matching team) reads it; Germany and the Netherlands still do not.
+      assert.equal((await call('francois', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 200);
+      assert.equal((await call('dana', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 404);
+      assert.equal((await call('nina', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 404);
+      const seenByFrance = await ok<AssistanceRequest>('francois', 'GET', `/api/v1/assistance/requests/${request.id}`);
+      assert.equal(seenByFrance.released_to, null, 'who else was asked is for the requester and coordinators');
+      assert.ok(seenByFrance.actions.includes('offer'));
+
+      // Invalid moves name the allowed ones.
+      const reject = await call('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'rejected', version: approved.version, reason: 'late' });
+      assert.equal(reject.status, 409);
+      assert.equal(reject.body.error?.code, 'SW_INVALID_TRANSITION');
+      assert.deepEqual(reject.body.error?.details?.allowed, ['withdrawn', 'closed']);
+
+      // Offers: not what was not asked, not in a mode not asked.
+      const unasked = await call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['incident-handling'], size: 3, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString() });
+      assert.equal(unasked.status, 400);
+      const lowClearance = await call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 3, clearance: 'UNCLASSIFIED', mode: 'on-site', available_from: START.toISOString() });
+      assert.equal(lowClearance.status, 400, 'the request needs RESTRICTED');
+      clock.advance(HOUR);
+      const first = await ok<Offer>('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 4, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString(), conditions: 'Travel costs borne by the requester' }, 201);
+      const second = await ok<Offer>('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 2, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString() }, 201);
+      assert.equal((await call('dana', 'GET', `/api/v1/assistance/offers/${first.id}`)).status, 404);
+      assert.equal((await call('francois', 'POST', `/api/v1/assistance/offers/${first.id}/status`, { status: 'accepted', version: 1 })).status, 403, 'the requester accepts, not the one offering');
+
+      const withOffers = await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`);
+      assert.equal(withOffers.offers.length, 2);
+      assert.equal(withOffers.clocks.find((c) => c.milestone === 'first_offer')!.elapsed_ms, 2 * HOUR);
+
+      const declined = await ok<Offer>('eve', 'POST', `/api/v1/assistance/offers/${second.id}/status`, { status: 'declined', version: 1, reason: 'One team suffices' });
+      assert.equal(declined.status, 'declined');
+      const again = await call('eve', 'POST', `/api/v1/assistance/offers/${second.id}/status`, { status: 'accepted', version: 2 });
+      assert.equal(again.status, 409);
+      assert.deepEqual(again.body.error?.details?.allowed, []);
+      const accepted = await ok<Offer>('eve', 'POST', `/api/v1/assistance/offers/${first.id}/status`, { status: 'accepted', version: 1 });
+      assert.ok(accepted.deployment_id);
+      const assisting = await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`);
+      assert.equal(assisting.status, 'assisting');
+
+      // The deployment: both members move it; no skipping; closure with lessons learned.
+      const deploymentUrl = `/api/v1/assistance/deployments/${accepted.deployment_id}`;
+      assert.equal((await call('dana', 'GET', deploymentUrl)).status, 404);
+      const skip = await call('francois', 'POST', `${deploymentUrl}/status`, { status: 'closed', lessons_learned: 'x' });
+      assert.equal(skip.status, 409);
+      assert.deepEqual(skip.body.error?.details?.allowed, ['active', 'demobilised']);
+      clock.advance(10 * HOUR);
+      const active = await ok<Deployment>('francois', 'POST', `${deploymentUrl}/status`, { status: 'active', version: 1 });
+      assert.equal(active.status, 'active');
+      const sitrep = await ok<Deployment>('eve', 'POST', `${deploymentUrl}/sitreps`, { text: 'Team on site; imaging under way.' });
+      assert.equal(sitrep.sitreps.length, 1);
+      assert.equal((await call('dana', 'POST', `${deploymentUrl}/sitreps`, { text: 'I am not party to this' })).status, 404);
+      const closeEarly = await call('eve', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'closed' });
+      assert.equal(closeEarly.status, 409, 'a request with a deployment under way is not closed');
+      await ok<Deployment>('francois', 'POST', `${deploymentUrl}/status`, { status: 'demobilised' });
+      const noLessons = await call('eve', 'POST', `${deploymentUrl}/status`, { status: 'closed' });
+      assert.equal(noLessons.status, 400);
+      const notTheirs = await call('francois', 'POST', `${deploymentUrl}/status`, { status: 'closed', lessons_learned: 'Pre-staged kits help', share_with_incident: true });
+      assert.equal(notTheirs.status, 403, 'only the requesting member shares into its incident');
+      const closed = await ok<Deployment>('eve', 'POST', `${deploymentUrl}/status`, { status: 'closed', lessons_learned: 'Pre-staged forensic kits saved a day.', share_with_incident: true });
+      assert.equal(closed.status, 'closed');
+      const incident = await ok<{ timeline: Array<{ text: string }> }>('eve', 'GET', `/api/v1/incidents/${incidentId}`);
+      assert.ok(incident.timeline.some((entry) => entry.text.includes('Pre-staged forensic kits saved a day.')), 'lessons learned in the incident timeline');
+
+      const done = await ok<AssistanceRequest>('eve', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'closed' });
+      assert.equal(done.status, 'closed');
+      const deployment = done.clocks.find((c) => c.milestone === 'deployment')!;
+      assert.equal(deployment.elapsed_ms, 12 * HOUR);
+      assert.equal(deployment.overdue, false, 'within the 48 h target of a high-urgency request');
+      assert.equal(done.deployments.length, 1);
+
+      // Every move is audited; the bus announced them.
+      const actions: string[] = [];
+      for await (const entry of audit.entries(node.ctx)) if (entry.subject === request.id) actions.push(entry.action);
+      for (const action of ['assistance.request', 'assistance.request.approval', 'assistance.request.approved', 'assistance.request.closed']) assert.ok(actions.includes(action), `${action} audited: ${actions.join(', ')}`);
+      assert.ok(events.some((e) => e.change === 'approved' && e.id === request.id));
+      assert.ok(events.some((e) => e.change === 'offer-accepted'));
+    });
+
+    it('refuses requests its coordinators could not read, and bad input with the field named', async () => {
+      const hidden = await call('eve', 'POST', '/api/v1/assistance/requests', requestBody({ releasability: ['EST'] }));
+      assert.equal(hidden.status, 400);
+      assert.match(hidden.body.error!.message, /coordinating member/);
+      const unknown = await call('eve', 'POST', '/api/v1/assistance/requests', requestBody({ capabilities: ['time-travel'] }));
+      assert.equal(unknown.status, 400);
+      const analyst = await call('erik', 'POST', '/api/v1/assistance/requests', requestBody());
+      assert.equal(analyst.status, 403, 'an analyst reads but does not request');
+      const rejected = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', requestBody({ mode: 'remote', urgency: 'routine' }), 201);
+      assert.equal(rejected.approvals_required, 1);
+      const noReason = await call('carla', 'POST', `/api/v1/assistance/requests/${rejected.id}/status`, { status: 'rejected' });
+      assert.equal(noReason.status, 400);
+      const no = await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${rejected.id}/status`, { status: 'rejected', reason: 'Covered by the national CSIRT' });
+      assert.equal(no.status, 'rejected');
+      assert.equal(no.rejection?.reason, 'Covered by the national CSIRT');
+      assert.ok(no.clocks.every((clock) => !clock.running), 'clocks stop when a request ends');
+    });
+
+    it('raises the alarm when a clock passes its target, once', async () => {
+      const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', requestBody({ urgency: 'critical', mode: 'remote' }), 201);
+      events.length = 0;
+      assert.deepEqual(await checkClock(node.ctx, request.id, 'approval'), { next: new Date(clock.now().getTime() + HOUR + 1) }, 'not yet: wait for the target');
+      clock.advance(HOUR + 1000);
+      await checkClock(node.ctx, request.id, 'approval');
+      await checkClock(node.ctx, request.id, 'approval');
+      const alarms = events.filter((e) => e.change === 'overdue' && e.id === request.id);
+      assert.equal(alarms.length, 1);
+      assert.equal(alarms[0]!.milestone, 'approval');
+      const seen = await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`);
+      assert.equal(seen.clocks.find((c) => c.milestone === 'approval')!.overdue, true);
+      assert.ok(seen.history.some((h) => h.action === 'overdue'));
+      const clocks = await ok<{ cycles: Array<{ cycle: string; requests: number; approval: { over_target: number; reached: number } }> }>('carla', 'GET', '/api/v1/assistance/clocks?cycle=quarter&cycles=1');
+      assert.equal(clocks.cycles[0]!.cycle, '2026-Q4');
+      assert.ok(clocks.cycles[0]!.requests >= 3);
+      assert.ok(clocks.cycles[0]!.approval.over_target >= 1);
+      const francois = await ok<{ cycles: Array<{ requests: number }> }>('francois', 'GET', '/api/v1/assistance/clocks?cycle=quarter&cycles=1');
+      assert.ok(francois.cycles[0]!.requests < clocks.cycles[0]!.requests, 'the aggregates count only what the reader may read');
+    });
+  });
+}
+
+describe('assistance clocks survive a restart (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
+  it('a clock job enqueued by one node raises the alarm in the next one, on the node clock', async () => {
+    const testStore = await createTestStore('sqlite');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-node-'));
+    const clock = fixedClock(START);
+    const config = loadConfig({}, { dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
+    try {
+      const first = await buildApp({ config, store: testStore.store, logger: false, clock });
+      await upsertMembers(first.ctx, SYSTEM_PRINCIPAL, [
+        { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
+        { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
+      ]);
+      await createUser(first.ctx, SYSTEM_PRINCIPAL, { name: 'eve', member: 'EST', clearance: 2, roles: ['incident-handler'] });
+      const eve = (await principalOfUser(first.ctx, 'eve'))!;
+      const incidents = await import('../incidents/incidents.service.js');
+      const service = await import('./assistance.service.js');
+      await first.app.ready();
+      const incident = await incidents.reportIncident(first.ctx, eve, { title: 'Ransomware at a port', tlp: 'amber', releasability: ['EST', 'NCIRC'] });
+      const request = await service.requestAssistance(first.ctx, eve, { incident_id: incident.id, title: 'Recovery help', capabilities: ['it-recovery'], urgency: 'critical', mode: 'remote', releasability: ['EST', 'NCIRC'] });
+      await first.app.close();
+
+      clock.advance(2 * HOUR);
+      const second = await buildApp({ config, store: testStore.store, logger: false, clock });
+      const alarms: AssistanceChange[] = [];
+      second.ctx.bus.subscribe('assistance.changed', (change) => alarms.push(change));
+      await second.app.ready();
+      second.jobs.start();
+      try {
+        await waitFor('the approval alarm after the restart', () => alarms.some((a) => a.change === 'overdue' && a.id === request.id && a.milestone === 'approval'));
+        // The first offer's target (4 h) has not passed: no alarm for it.
+        assert.ok(!alarms.some((a) => a.milestone === 'first_offer'));
+      } finally {
+        await second.app.close();
+      }
+    } finally {
+      await testStore.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
