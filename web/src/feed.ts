@@ -2,6 +2,11 @@
  * The live event feed (GET /api/v1/events, Server-Sent Events): one EventSource per page,
  * shared by every view that listens. The browser resumes it after a drop with Last-Event-ID by
  * itself; what arrives is what the node's policy lets this user read.
+ *
+ * Changes of mutual assistance come live only (no id: a resumed stream does not repeat them):
+ * each is passed on as a window event 'shieldwall:assistance' (detail: the event's data), and a
+ * note that some were dropped as 'shieldwall:assistance-gap', so that the assistance views
+ * refresh from the API.
  */
 import { useEffect, useState } from 'react';
 import type { Handling } from './handling.js';
@@ -49,6 +54,14 @@ function open(): void {
       }
     });
   }
+  source.addEventListener('assistance', (e) => {
+    try {
+      window.dispatchEvent(new CustomEvent('shieldwall:assistance', { detail: JSON.parse((e as MessageEvent<string>).data) as unknown }));
+    } catch {
+      // A malformed event is skipped; the next one is read.
+    }
+  });
+  source.addEventListener('assistance-gap', () => window.dispatchEvent(new Event('shieldwall:assistance-gap')));
 }
 
 function close(): void {

@@ -5,6 +5,9 @@
  * it that it may read. Without one, the stream starts with what arrives from now on: from its
  * answer, which is sent only once that point is fixed, so that a client that stores objects once
  * answered (fetch resolved, EventSource's open) gets them.
+ *
+ * Changes of mutual assistance are sent live as `assistance` events without an id: they come from
+ * the node's bus, not the store, and do not move the point a stream resumes from.
  */
 import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
@@ -12,7 +15,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import type { Feed } from './feed.service.js';
+import { assistanceEvent, type Feed } from './feed.service.js';
 
 /** What EventSource waits before reconnecting after the stream ends (ms). */
 const RETRY_MS = 3000;
@@ -45,7 +48,10 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
       '/api/v1/events',
       {
         config: { permission: 'intel:read' },
-        schema: { summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings, detection matches and incidents you may read, with their handling; resumable with Last-Event-ID', querystring: EventsQuery },
+        schema: {
+          summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings, detection matches and incidents you may read, with their handling, resumable with Last-Event-ID; and, live only, the changes of mutual assistance you may read',
+          querystring: EventsQuery,
+        },
       },
       async (request, reply) => {
         let actor = request.actor;
@@ -68,9 +74,12 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
           'x-accel-buffering': 'no',
         });
         let gone = false;
+        // Assistance changes are checked against the reader as it stands when they come, and again when sent.
+        const inbox = feed.openInbox(() => actor);
         raw.on('close', () => {
           gone = true;
           release();
+          feed.closeInbox(inbox);
         });
         const send = async (text: string): Promise<void> => {
           if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
@@ -107,6 +116,18 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
               await send(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify({ object: e.object, handling: e.handling, change: e.change, ...(e.incident ? { incident: e.incident } : {}) })}\n\n`);
               lastSent = Date.now();
             }
+            // No id line: they are not in the store, and a resumed stream does not get them again.
+            const assistance = inbox.take();
+            if (assistance.overflowed && !gone) {
+              await send(`event: assistance-gap\ndata: ${JSON.stringify({ reason: 'more assistance changes came than this stream could hold: some were not sent; read the assistance board' })}\n\n`);
+              lastSent = Date.now();
+            }
+            for (const change of assistance.changes) {
+              if (gone) break;
+              if (!feed.mayHearOfAssistance(actor, change.access)) continue;
+              await send(`event: assistance\ndata: ${JSON.stringify(assistanceEvent(change))}\n\n`);
+              lastSent = Date.now();
+            }
             if (more) continue;
             const quiet = Date.now() - lastSent;
             if (quiet >= feed.keepAliveMs) {
@@ -114,13 +135,14 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
               lastSent = Date.now();
               continue;
             }
-            await feed.wait(Math.min(feed.keepAliveMs - quiet, REAUTHENTICATE_MS));
+            await feed.wait(Math.min(feed.keepAliveMs - quiet, REAUTHENTICATE_MS), inbox);
           }
         } catch (error) {
           // The headers are sent: the error goes to the log and the stream ends (the client reconnects).
           ctx.logger.warn({ err: error, reqId: request.id }, 'live feed stream ended by an error');
         } finally {
           release();
+          feed.closeInbox(inbox);
           if (!raw.writableEnded) raw.end();
         }
       },

@@ -9,12 +9,19 @@
  * One Feed per node wakes its streams when this process stores objects (event intel.added) and,
  * while any stream is open, when the store's newest sequence moves (objects other processes
  * stored), read once a second for all streams together.
+ *
+ * Changes of mutual assistance (event assistance.changed) come from the bus, not the store: each
+ * is queued for the open streams whose reader holds assistance:read and may read the changed
+ * record (canReadRecord), in a bounded queue per stream, and sent live, without an event id (a
+ * stream resumed later does not get them again: the assistance board tells what it missed).
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { isObjectRecord } from '../../policy/markings.js';
+import { DEFAULT_CLASSIFICATIONS, isObjectRecord } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
+import { canReadRecord, type RecordAccess } from '../../policy/record.js';
 import type { StixObject } from '../../stix/types.js';
+import type { AssistanceChange, Handling as AssistanceHandling } from '../assistance/assistance.model.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.stix.js';
@@ -89,6 +96,92 @@ export function incidentState(object: StixObject): IncidentState {
 /** Ids per query of earlier versions. */
 const VERSIONS_PAGE = 500;
 
+/** The permission a reader needs, beyond reading the record, to hear of changes of mutual assistance (the assistance module declares it). */
+export const ASSISTANCE_PERMISSION = 'assistance:read';
+/** Assistance changes queued for one stream at most: beyond, the oldest are dropped and the stream is told so once (assistance-gap). */
+export const ASSISTANCE_QUEUE_MAX = 1000;
+
+/**
+ * An `assistance` event's data: the change as the assistance module announced it, without its
+ * access (who may know of it is the node's business), with its handling as the assistance board
+ * shows it (TLP, classification by name, releasability).
+ */
+export interface AssistanceFeedEvent {
+  readonly record: AssistanceChange['record'];
+  readonly id: string;
+  readonly request_id: string;
+  readonly incident_id: string;
+  readonly change: AssistanceChange['change'];
+  readonly title: string;
+  readonly status: string;
+  readonly urgency: AssistanceChange['urgency'];
+  readonly milestone?: AssistanceChange['milestone'];
+  readonly requesting_member: string | null;
+  readonly modified: string;
+  readonly handling: AssistanceHandling;
+}
+
+/** The data of an assistance change's event, for a reader that may read the record. */
+export function assistanceEvent(change: AssistanceChange): AssistanceFeedEvent {
+  return {
+    record: change.record,
+    id: change.id,
+    request_id: change.request_id,
+    incident_id: change.incident_id,
+    change: change.change,
+    title: change.title,
+    status: change.status,
+    urgency: change.urgency,
+    ...(change.milestone !== undefined ? { milestone: change.milestone } : {}),
+    requesting_member: change.requesting_member,
+    modified: change.modified,
+    handling: {
+      tlp: change.access.tlp,
+      classification: DEFAULT_CLASSIFICATIONS[change.access.classification] ?? `LEVEL ${change.access.classification}`,
+      releasability: [...change.access.releasability],
+    },
+  };
+}
+
+/**
+ * The assistance changes waiting for one stream, in the order they came: at most
+ * ASSISTANCE_QUEUE_MAX (the oldest dropped beyond, and that noted). The stream reads its reader
+ * through `reader`, so that a clearance or role changed since it opened applies.
+ */
+export class AssistanceInbox {
+  #changes: AssistanceChange[] = [];
+  #overflowed = false;
+  #ready: (() => void) | undefined;
+
+  constructor(readonly reader: () => Principal) {}
+
+  get pending(): boolean {
+    return this.#changes.length > 0 || this.#overflowed;
+  }
+
+  offer(change: AssistanceChange): void {
+    this.#changes.push(change);
+    if (this.#changes.length > ASSISTANCE_QUEUE_MAX) {
+      this.#changes.splice(0, this.#changes.length - ASSISTANCE_QUEUE_MAX);
+      this.#overflowed = true;
+    }
+    this.#ready?.();
+  }
+
+  /** What waits, and whether some was dropped; the inbox is then empty. */
+  take(): { changes: AssistanceChange[]; overflowed: boolean } {
+    const taken = { changes: this.#changes, overflowed: this.#overflowed };
+    this.#changes = [];
+    this.#overflowed = false;
+    return taken;
+  }
+
+  /** Called when a change is offered (the stream's wait), until it is set again or cleared. */
+  onReady(wake: (() => void) | undefined): void {
+    this.#ready = wake;
+  }
+}
+
 function who(actor: Principal): string {
   return actor.userName !== null ? `user:${actor.userName}` : `${actor.kind}:${actor.name}`;
 }
@@ -97,6 +190,7 @@ export class Feed {
   readonly #open = new Map<string, number>();
   #total = 0;
   #waiters = new Set<() => void>();
+  readonly #inboxes = new Set<AssistanceInbox>();
   #poll: NodeJS.Timeout | undefined;
   #seen = 0;
   #closed = false;
@@ -208,18 +302,52 @@ export class Feed {
     return updated;
   }
 
-  /** Resolves when something may be new, or after timeoutMs (a keep-alive is due), or when the feed closes. */
-  wait(timeoutMs: number): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  /**
+   * Does this reader hear of changes to a record of mutual assistance so marked? It holds
+   * assistance:read (none does on a node whose modules declare no such permission), and the one
+   * rule lets it read the record.
+   */
+  mayHearOfAssistance(reader: Principal, access: RecordAccess): boolean {
+    const { permissions } = this.ctx;
+    return permissions.isKnown(ASSISTANCE_PERMISSION) && permissions.has(reader, ASSISTANCE_PERMISSION) && canReadRecord(reader, access);
+  }
+
+  /** An inbox of assistance changes for a stream opening; close it with closeInbox. */
+  openInbox(reader: () => Principal): AssistanceInbox {
+    const inbox = new AssistanceInbox(reader);
+    if (!this.#closed) this.#inboxes.add(inbox);
+    return inbox;
+  }
+
+  closeInbox(inbox: AssistanceInbox): void {
+    inbox.onReady(undefined);
+    this.#inboxes.delete(inbox);
+  }
+
+  /** An assistance change (event assistance.changed): queued for each open stream whose reader may hear of it, waking that stream. */
+  assistanceChanged(change: AssistanceChange): void {
+    for (const inbox of this.#inboxes) {
+      if (this.mayHearOfAssistance(inbox.reader(), change.access)) inbox.offer(change);
+    }
+  }
+
+  /**
+   * Resolves when something may be new, or after timeoutMs (a keep-alive is due), or when the
+   * feed closes; at once when the stream's inbox holds assistance changes, and when one comes.
+   */
+  wait(timeoutMs: number, inbox?: AssistanceInbox): Promise<void> {
+    if (this.#closed || inbox?.pending) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#waiters.delete(done);
+        inbox?.onReady(undefined);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
       timer.unref();
       this.#waiters.add(done);
+      inbox?.onReady(done);
     });
   }
 
@@ -231,6 +359,7 @@ export class Feed {
   close(): void {
     this.#closed = true;
     this.#unsubscribe();
+    this.#inboxes.clear();
     this.#stopPolling();
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     this.#wakeTimer = undefined;
