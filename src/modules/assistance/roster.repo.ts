@@ -61,6 +61,12 @@ export async function findTeam(db: Kysely<Database>, id: string): Promise<TeamRo
   return db.selectFrom('assistance_teams').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The rows of these teams (those that exist), in no particular order. */
+export async function findTeams(db: Kysely<Database>, ids: readonly string[]): Promise<TeamRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('assistance_teams').selectAll().where('id', 'in', [...ids]).execute();
+}
+
 export interface TeamFilter {
   members?: readonly string[];
   capability?: string;

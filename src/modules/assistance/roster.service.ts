@@ -168,7 +168,7 @@ function present(actor: Principal, stored: Stored): StandbyTeam {
     member: access.originMember,
     name: row.name,
     capabilities: [...releasabilityEntries(row.capabilities)],
-    modes: releasabilityEntries(row.modes) as Mode[],
+    modes: [...releasabilityEntries(row.modes)] as Mode[],
     size: Number(row.size),
     clearance: classificationNameOf(Number(row.clearance)),
     languages: document.languages,
@@ -329,9 +329,10 @@ export async function standby(ctx: AppContext, actor: Principal, query: StandbyQ
   });
   const chosen = matches.slice(0, limit);
   // Only the teams answered are read whole (their languages and contacts).
+  const rowsById = new Map((await repo.findTeams(ctx.store.db, chosen.map(({ row }) => row.id))).map((full) => [full.id, full]));
   const teams: StandbyMatch[] = [];
   for (const { row, match } of chosen) {
-    const full = await repo.findTeam(ctx.store.db, row.id);
+    const full = rowsById.get(row.id);
     if (!full) continue;
     const access = recordAccessOfColumns(full);
     if (!canReadRecord(actor, access)) continue;
