@@ -13,7 +13,7 @@ function oneOf<const T extends readonly string[]>(values: T, description?: strin
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 }
 
-const Capability = oneOf(CAPABILITY_KEYS, 'A capability of the assistance catalogue (docs/STANDBY-ROSTERS.md)');
+const Capability = oneOf(CAPABILITY_KEYS, 'A capability of the catalogue (GET /api/v1/assistance/catalogue lists them with their names)');
 const Mode = oneOf(MODES);
 const Status = oneOf(TEAM_STATUSES, "'standing-by': the team may be called; 'stood-down': it may not (kept on the roster)");
 const Tlp = oneOf(TLP_LEVELS);
