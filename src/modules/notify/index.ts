@@ -3,7 +3,7 @@ import { defineModule } from '../../core/module.js';
 
 export const notifyModule = defineModule({
   name: 'notify',
-  summary: 'notifications of incidents to the users entitled to know: subscriptions, webhooks and e-mail, with a delivery log',
+  summary: 'notifications of incidents and of mutual assistance to the users entitled to know: subscriptions, webhooks and e-mail, with a delivery log',
   // Managing one's own subscriptions takes incidents:read, which the incidents module declares;
   // hearing of mutual assistance takes assistance:read, which the assistance module declares.
   permissions: [],
