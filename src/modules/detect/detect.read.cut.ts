@@ -24,6 +24,12 @@ export function runBuffersAllocated(): number {
  */
 export class RunBuffers {
   readonly #free: ArrayBuffer[] = [];
+  /**
+   * One buffer larger than a run, kept for the next long line: a line of megabytes grows the run
+   * it is in, and new memory costs the thread a fault per page as it is first written, which on
+   * some hosts is tens of milliseconds per long line.
+   */
+  #large: ArrayBuffer | undefined;
 
   constructor(
     readonly runBytes: number,
@@ -37,9 +43,28 @@ export class RunBuffers {
     return Buffer.allocUnsafeSlow(this.runBytes);
   }
 
-  /** A buffer done with (read here, or moved back from a thread); only those of the run size are kept. */
+  /** A buffer of at least `bytes` (more than a run): the large one kept, if it is large enough. */
+  takeLarge(bytes: number): Buffer {
+    const large = this.#large;
+    if (large !== undefined && large.byteLength >= bytes) {
+      this.#large = undefined;
+      return Buffer.from(large);
+    }
+    runBuffersMade++;
+    return Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /**
+   * A buffer done with (read here, or moved back from a thread): those of the run size are kept
+   * (up to `keep`), and the largest of the larger ones.
+   */
   give(buffer: ArrayBuffer | undefined): void {
-    if (buffer !== undefined && buffer.byteLength === this.runBytes && this.#free.length < this.keep) this.#free.push(buffer);
+    if (buffer === undefined) return;
+    if (buffer.byteLength === this.runBytes) {
+      if (this.#free.length < this.keep) this.#free.push(buffer);
+    } else if (buffer.byteLength > this.runBytes && (this.#large === undefined || buffer.byteLength > this.#large.byteLength)) {
+      this.#large = buffer;
+    }
   }
 }
 
@@ -81,7 +106,7 @@ export class RunCutter {
         continue;
       }
       const take = Math.min(bytes.length - at, this.#acc.length - this.#used);
-      bytes.copy(this.#acc, this.#used, at, at + take);
+      this.#acc.set(bytes.subarray(at, at + take), this.#used);
       this.#used += take;
       this.#position += take;
       at += take;
@@ -105,8 +130,8 @@ export class RunCutter {
     const last = acc.lastIndexOf(0x0a, this.#used - 1);
     if (last >= 0) {
       const rest = this.#used - last - 1;
-      const next = rest <= this.buffers.runBytes ? this.buffers.take() : Buffer.allocUnsafeSlow(rest);
-      acc.copy(next, 0, last + 1, this.#used);
+      const next = rest <= this.buffers.runBytes ? this.buffers.take() : this.buffers.takeLarge(rest);
+      next.set(acc.subarray(last + 1, this.#used));
       this.pieces.push({ kind: 'run', bytes: acc.subarray(0, last + 1), offset: this.#start, last: true });
       this.#start += last + 1;
       this.#used -= last + 1;
@@ -115,9 +140,11 @@ export class RunCutter {
       this.#discardFrom = this.#start;
       this.#used = 0;
     } else {
-      const larger = Buffer.allocUnsafeSlow(acc.length * 2);
-      acc.copy(larger, 0, 0, this.#used);
+      const larger = this.buffers.takeLarge(acc.length * 2);
+      larger.set(acc.subarray(0, this.#used));
       this.#acc = larger;
+      // Nothing else holds the smaller buffer: it serves again.
+      this.buffers.give(acc.buffer as ArrayBuffer);
     }
   }
 }
