@@ -815,6 +815,7 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   let teamName: string | null = null;
   if (input.team_id) {
     const team = await roster.teamForOffer(ctx, actor, input.team_id);
+    if (team.status !== 'standing-by') throw shieldwallError('BAD_REQUEST', `team ${team.name} is ${team.status}: stand it by again (PATCH its status) or offer another`, [{ path: 'body.team_id', message: 'stood down' }]);
     const missing = input.capabilities.filter((capability) => !team.capabilities.includes(capability));
     if (missing.length > 0) throw shieldwallError('BAD_REQUEST', `team ${team.name} does not have ${missing.join(', ')}`, [{ path: 'body.capabilities', message: 'not the team\'s' }]);
     if (!team.modes.includes(input.mode)) throw shieldwallError('BAD_REQUEST', `team ${team.name} does not work ${input.mode}`, [{ path: 'body.mode', message: 'not the team\'s' }]);

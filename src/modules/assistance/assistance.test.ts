@@ -37,6 +37,7 @@ for (const dialect of DIALECTS) {
     const tokens: Record<string, string> = {};
     const events: AssistanceChange[] = [];
     let incidentId: string;
+    let stoodDown: string;
 
     async function user(name: string, member: string, roles: Role[], clearance = 2): Promise<void> {
       await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance, roles });
@@ -58,12 +59,12 @@ for (const dialect of DIALECTS) {
       return (await ok<{ requests: RequestSummary[] }>(who, 'GET', '/api/v1/assistance/requests')).requests;
     }
 
-    async function team(owner: string, name: string, capabilities: string[], modes: Array<'remote' | 'on-site'>): Promise<string> {
+    async function team(owner: string, name: string, capabilities: string[], modes: Array<'remote' | 'on-site'>, status: 'standing-by' | 'stood-down' = 'standing-by'): Promise<string> {
       const actor = (await principalOfUser(node.ctx, owner))!;
       const created = await registerTeam(node.ctx, actor, {
         name, capabilities, modes, size: 6, clearance: 'SECRET', languages: ['en'], time_zone: 'Europe/Paris', always: true,
         response_hours: { remote: modes.includes('remote') ? 2 : null, 'on-site': modes.includes('on-site') ? 12 : null },
-        contacts: [{ name: 'Duty officer', phone: '+00 000 000', email: 'duty@example.org' }],
+        contacts: [{ name: 'Duty officer', phone: '+00 000 000', email: 'duty@example.org' }], status,
       });
       return created.id;
     }
@@ -105,6 +106,7 @@ for (const dialect of DIALECTS) {
       const { addToGroup } = await import('../directory/directory.service.js');
       await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies and alliance bodies', ['NCIRC']);
       await team('francois', 'CERT-FR rapid response', ['malware-analysis', 'incident-handling'], ['remote', 'on-site']);
+      stoodDown = await team('francois', 'CERT-FR reserve', ['malware-analysis'], ['on-site'], 'stood-down');
       // Germany's team does neither malware analysis nor forensics; the Netherlands has none.
       await team('dana', 'DEU legal cell', ['legal-support'], ['remote']);
       const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Grid operator wiper', tlp: 'amber', releasability: ['ALLIANCE'] }, 201);
@@ -177,6 +179,8 @@ for (const dialect of DIALECTS) {
       assert.equal(unasked.status, 400);
       const lowClearance = await call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 3, clearance: 'UNCLASSIFIED', mode: 'on-site', available_from: START.toISOString() });
       assert.equal(lowClearance.status, 400, 'the request needs RESTRICTED');
+      const resting = await call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { team_id: stoodDown, capabilities: ['malware-analysis'], size: 3, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString() });
+      assert.equal(resting.status, 400, 'a team stood down is not offered');
       clock.advance(HOUR);
       const first = await ok<Offer>('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 4, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString(), conditions: 'Travel costs borne by the requester' }, 201);
       const second = await ok<Offer>('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 2, clearance: 'SECRET', mode: 'on-site', available_from: START.toISOString() }, 201);
