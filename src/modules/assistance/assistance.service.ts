@@ -728,7 +728,7 @@ export async function moveRequest(ctx: AppContext, actor: Principal, id: string,
         access = { ...access, recipients: [...new Set([...access.recipients, ...released])] };
         changes.status = 'approved';
         changes.approved_at = at;
-        document.history = pushHistory(document.history, historyEntry(SYSTEM_PRINCIPAL, at, 'approved', released.length === 0 ? 'no member has a matching standby team yet' : `reaches ${released.join(', ')}`));
+        document.history = pushHistory(document.history, historyEntry(SYSTEM_PRINCIPAL, at, 'approved', released.length === 0 ? 'no member has a matching standby team yet' : 'addressed to the members with matching standby teams'));
         auditDetail = { ...auditDetail, to: 'approved', released_to: released };
       }
     }

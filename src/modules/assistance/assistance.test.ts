@@ -166,6 +166,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('nina', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 404);
       const seenByFrance = await ok<AssistanceRequest>('francois', 'GET', `/api/v1/assistance/requests/${request.id}`);
       assert.equal(seenByFrance.released_to, null, 'who else was asked is for the requester and coordinators');
+      assert.ok(!JSON.stringify(seenByFrance.history).includes('FRA'), 'nor does the history name the members asked');
       assert.ok(seenByFrance.actions.includes('offer'));
 
       // Invalid moves name the allowed ones.
