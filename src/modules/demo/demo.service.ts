@@ -5,6 +5,7 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { addToGroup, countMembers, createUser, upsertMembers, type User } from '../directory/directory.service.js';
 import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
 import { seedDemoWarningLists } from '../warninglists/warninglist.service.js';
+import { seedDemoAssistance, type DemoAssistanceResult } from './demo.assistance.js';
 import { demoContacts } from './demo.contacts.js';
 import { seedDemoIncidents } from './demo.incidents.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
@@ -26,6 +27,8 @@ export interface DemoSeedResult {
   intel: IngestSummary;
   /** Incidents reported by the demo members' incident handlers. */
   incidents: number;
+  /** Standby teams, requests for assistance, offers and deployments made by the demo members' users. */
+  assistance: DemoAssistanceResult;
   /** A random password given to the first demo user, for the dashboard; shown once. */
   password: string;
 }
@@ -47,7 +50,8 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
   const intel = await ingestObjects(ctx, SYSTEM_PRINCIPAL, alliance.objects);
   await seedDemoWarningLists(ctx);
   const incidents = await seedDemoIncidents(ctx, alliance.objects, alliance.members);
-  return { members: alliance.members.length, intel, incidents, password };
+  const assistance = await seedDemoAssistance(ctx, alliance.members);
+  return { members: alliance.members.length, intel, incidents, assistance, password };
 }
 
 /** A store is empty when it hosts no member yet: the demo is seeded only then. */
