@@ -25,7 +25,7 @@ import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import * as incidents from '../incidents/incidents.service.js';
 import {
-  allowedFrom, CAPABILITY_KEYS, DEPLOYMENT_TRANSITIONS, MILESTONES, modeServes, OFFER_TRANSITIONS, OFFERABLE_REQUEST_STATUSES, OPEN_REQUEST_STATUSES,
+  allowedFrom, CAPABILITY_KEYS, DEPLOYMENT_TRANSITIONS, MILESTONES, MODES, modeServes, REQUEST_MODES, URGENCIES, OFFER_TRANSITIONS, OFFERABLE_REQUEST_STATUSES, OPEN_REQUEST_STATUSES,
   REQUEST_TRANSITIONS, responseClock, UNFINISHED_DEPLOYMENT_STATUSES,
   type Approval, type AssistanceChange, type AssistanceChangeKind, type AssistanceRequest, type Deployment, type DeploymentStatus, type Handling,
   type HistoryEntry, type Milestone, type Mode, type Offer, type OfferStatus, type RequestAction, type RequestConstraints, type RequestMode,
@@ -157,6 +157,15 @@ function denied(denial: RecordWriteDenial, notFound: () => Error, suffix: string
 const requestNotFound = (id: string) => shieldwallError('NOT_FOUND', `no request for assistance ${id} (or you may not read it)`);
 const offerNotFound = (id: string) => shieldwallError('NOT_FOUND', `no offer ${id} (or you may not read it)`);
 const deploymentNotFound = (id: string) => shieldwallError('NOT_FOUND', `no deployment ${id} (or you may not read it)`);
+
+/** A text within its bound (the routes' schemas say the same; the command line on a store calls the service directly). */
+function bounded(text: string | null | undefined, max: number, path: string): void {
+  if (text !== null && text !== undefined && text.length > max) throw shieldwallError('BAD_REQUEST', `${path.replace(/^body\./, '')} holds ${text.length} characters: at most ${max}`, [{ path, message: 'too long' }]);
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], path: string): void {
+  if (!(allowed as readonly string[]).includes(value)) throw shieldwallError('BAD_REQUEST', `'${String(value).slice(0, 60)}' is not one of ${allowed.join(', ')}`, [{ path, message: 'unknown value' }]);
+}
 
 function requirePermission(ctx: AppContext, actor: Principal, permission: string, what: string): void {
   if (!ctx.permissions.has(actor, permission)) throw shieldwallError('FORBIDDEN', `${what} needs the permission ${permission}, which your roles do not give`);
@@ -450,6 +459,7 @@ async function storedRequest(ctx: AppContext, id: string): Promise<LoadedRequest
 }
 
 export async function getRequest(ctx: AppContext, actor: Principal, id: string): Promise<AssistanceRequest> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading requests for assistance');
   return presentRequest(ctx, actor, await readableRequest(ctx, actor, id));
 }
 
@@ -474,6 +484,7 @@ function decodeCursor(cursor: string): { modified: string; id: string } {
 
 /** The board: requests the actor may read, newest change first. */
 export async function listRequests(ctx: AppContext, actor: Principal, query: RequestQuery): Promise<{ requests: RequestSummary[]; next_cursor: string | null }> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading requests for assistance');
   const limit = Math.min(query.limit ?? PAGE_DEFAULT, PAGE_MAX);
   const rows = await repo.listRequests(ctx.store.db, recordReadScope(actor), {
     ...(query.status ? { statuses: query.status } : {}),
@@ -492,16 +503,19 @@ export async function listRequests(ctx: AppContext, actor: Principal, query: Req
 }
 
 export async function getOffer(ctx: AppContext, actor: Principal, id: string): Promise<Offer> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading offers');
   const offer = await readableOffer(ctx, actor, id);
   const request = await storedRequest(ctx, offer.row.request_id);
   return presentOffer(ctx, actor, offer, request);
 }
 
 export async function getDeployment(ctx: AppContext, actor: Principal, id: string): Promise<Deployment> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading deployments');
   return presentDeployment(ctx, actor, await readableDeployment(ctx, actor, id));
 }
 
 export async function listDeployments(ctx: AppContext, actor: Principal, statuses: DeploymentStatus[] | undefined, limit = PAGE_DEFAULT): Promise<Deployment[]> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading deployments');
   const rows = await repo.listDeployments(ctx.store.db, recordReadScope(actor), statuses, Math.min(limit, PAGE_MAX));
   return rows
     .map((row) => loadRow<repo.DeploymentRow, DeploymentDocument>(row))
@@ -600,6 +614,15 @@ export async function requestAssistance(ctx: AppContext, actor: Principal, input
   }
   checkCapabilities(input.capabilities, 'body.capabilities');
   const capabilities = [...new Set(input.capabilities)];
+  oneOf(input.urgency, URGENCIES, 'body.urgency');
+  oneOf(input.mode, REQUEST_MODES, 'body.mode');
+  if (input.title.trim() === '') throw shieldwallError('BAD_REQUEST', 'a request has a title', [{ path: 'body.title', message: 'empty' }]);
+  bounded(input.title, 300, 'body.title');
+  bounded(input.description, ASSISTANCE_LIMITS.text, 'body.description');
+  bounded(input.constraints?.other, 5000, 'body.constraints.other');
+  const days = input.constraints?.duration_days;
+  if (days !== undefined && days !== null && (!Number.isInteger(days) || days < 1 || days > 365)) throw shieldwallError('BAD_REQUEST', 'duration_days is a whole number of days from 1 to 365', [{ path: 'body.constraints.duration_days', message: 'out of range' }]);
+  if ((input.releasability?.length ?? 0) > ASSISTANCE_LIMITS.entries) throw shieldwallError('BAD_REQUEST', `at most ${ASSISTANCE_LIMITS.entries} releasability entries`, [{ path: 'body.releasability', message: 'too many' }]);
   const access: RecordAccess = {
     tlp: input.tlp === undefined ? 'amber' : input.tlp,
     classification: classificationOf(input.classification, 0, 'body.classification')!,
@@ -687,6 +710,8 @@ export interface RequestStatusInput {
 export async function moveRequest(ctx: AppContext, actor: Principal, id: string, input: RequestStatusInput): Promise<AssistanceRequest> {
   const request = await readableRequest(ctx, actor, id);
   const from = request.row.status as RequestStatus;
+  bounded(input.conditions, 5000, 'body.conditions');
+  bounded(input.reason, 5000, 'body.reason');
   const allowed = allowedFrom(REQUEST_TRANSITIONS, from);
   // 'assisting' is reached by accepting an offer, never asked for.
   if (!allowed.includes(input.status) || input.status === 'assisting') throw invalidTransition('request', id, from, input.status, allowed.filter((s) => s !== 'assisting'));
@@ -799,6 +824,12 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
     throw shieldwallError('CONFLICT', `request ${requestId} is ${status}: offers are made to approved requests only (${OFFERABLE_REQUEST_STATUSES.join(', ')})`, { status, allowed: [...OFFERABLE_REQUEST_STATUSES] });
   }
   checkCapabilities(input.capabilities, 'body.capabilities');
+  oneOf(input.mode, MODES, 'body.mode');
+  if (!Number.isInteger(input.size) || input.size < 1 || input.size > 500) throw shieldwallError('BAD_REQUEST', 'size is a whole number of people from 1 to 500', [{ path: 'body.size', message: 'out of range' }]);
+  for (const [field, value] of [['available_from', input.available_from], ['available_until', input.available_until]] as const) {
+    if (value !== undefined && value !== null && Number.isNaN(Date.parse(value))) throw shieldwallError('BAD_REQUEST', `${field} '${String(value).slice(0, 40)}' is not an RFC 3339 time`, [{ path: `body.${field}`, message: 'not a time' }]);
+  }
+  bounded(input.conditions, 5000, 'body.conditions');
   const requested = releasabilityEntries(request.row.capabilities);
   const extra = input.capabilities.filter((capability) => !requested.includes(capability));
   if (extra.length > 0) throw shieldwallError('BAD_REQUEST', `the request does not ask for ${extra.join(', ')}: offer among ${requested.join(', ')}`, [{ path: 'body.capabilities', message: 'not requested' }]);
@@ -875,6 +906,7 @@ export interface OfferStatusInput {
 export async function decideOffer(ctx: AppContext, actor: Principal, id: string, input: OfferStatusInput): Promise<Offer> {
   requirePermission(ctx, actor, 'assistance:write', 'deciding on offers');
   const offer = await readableOffer(ctx, actor, id);
+  bounded(input.reason, 5000, 'body.reason');
   const from = offer.row.status as OfferStatus;
   const allowed = allowedFrom(OFFER_TRANSITIONS, from);
   if (!allowed.includes(input.status)) throw invalidTransition('offer', id, from, input.status, allowed);
@@ -965,6 +997,7 @@ export async function moveDeployment(ctx: AppContext, actor: Principal, id: stri
   if (!allowed.includes(input.status)) throw invalidTransition('deployment', id, from, input.status, allowed);
   checkDeploymentWriter(ctx, actor, deployment);
   checkVersion('deployment', id, Number(deployment.row.version), input.version);
+  bounded(input.lessons_learned, ASSISTANCE_LIMITS.text, 'body.lessons_learned');
   const lessons = input.lessons_learned?.trim() ?? '';
   if (input.status === 'closed' && lessons === '') {
     throw shieldwallError('BAD_REQUEST', 'a deployment is closed with its lessons learned (lessons_learned)', [{ path: 'body.lessons_learned', message: 'required' }]);
@@ -1014,6 +1047,7 @@ export async function addSitrep(ctx: AppContext, actor: Principal, id: string, t
   checkDeploymentWriter(ctx, actor, deployment);
   const status = deployment.row.status as DeploymentStatus;
   if (status === 'closed') throw shieldwallError('CONFLICT', `deployment ${id} is closed: situation reports go to deployments under way`, { status });
+  bounded(text, 10_000, 'body.text');
   const body = text.trim();
   if (body === '') throw shieldwallError('BAD_REQUEST', 'a situation report has text', [{ path: 'body.text', message: 'empty' }]);
   if (deployment.document.sitreps.length >= ASSISTANCE_LIMITS.sitreps) throw shieldwallError('CONFLICT', `deployment ${id} has ${ASSISTANCE_LIMITS.sitreps} situation reports: no more are taken`);
@@ -1106,6 +1140,7 @@ export const CLOCK_ROWS_PER_CYCLE = 10_000;
 
 /** The response clocks aggregated per cycle (month, quarter or year), over the requests the actor may read. */
 export async function clocksPerCycle(ctx: AppContext, actor: Principal, kind: CycleKind, cycles = 4): Promise<{ cycle_kind: CycleKind; cycles: Array<CycleClocks & { truncated: boolean }> }> {
+  requirePermission(ctx, actor, 'assistance:read', 'reading the response clocks');
   const answer: Array<CycleClocks & { truncated: boolean }> = [];
   let cycle = cycleOf(kind, ctx.clock.now());
   for (let i = 0; i < Math.min(Math.max(cycles, 1), 12); i++) {
