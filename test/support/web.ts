@@ -31,13 +31,14 @@ export const CLASSIFICATIONS = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'S
 const HANDLING_EXTENSION_ID = 'extension-definition--dd929f27-2f1e-426f-b5ef-e61a3bae9927';
 
 /** The views of the navigation, in its order, with the document title each sets. */
-export const NAV_VIEWS = ['overview', 'intel', 'incidents', 'detect', 'import', 'members', 'admin'] as const;
+export const NAV_VIEWS = ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members', 'admin'] as const;
 export type NavView = (typeof NAV_VIEWS)[number];
 export const VIEW_TITLES: Readonly<Record<NavView | 'object', string>> = {
   overview: 'Overview',
   intel: 'Intel',
   object: 'Object',
   incidents: 'Incidents',
+  assistance: 'Assistance',
   detect: 'Detection',
   import: 'Import',
   members: 'Members',
@@ -138,16 +139,16 @@ interface UserSpec {
  * The users the tests sign in as: the demo's five (one per level of the alliance), a member
  * administrator of DEU and a second node administrator. Expected landings and navigation follow
  * App.tsx's rule and the permission table (import needs intel:write, admin directory:write;
- * every role reads incidents).
+ * every role reads incidents and assistance).
  */
 const USERS: readonly UserSpec[] = [
-  { name: 'demo.coordinator', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'detect', 'import', 'members'] },
-  { name: 'demo.analyst.de', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'detect', 'import', 'members'] },
-  { name: 'demo.delegate.fr', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'detect', 'members'] },
-  { name: 'demo.industry', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'detect', 'import', 'members'] },
-  { name: 'demo.auditor', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'detect', 'members'] },
-  { name: 'web.admin.deu', create: { member: 'DEU', clearance: 1, roles: ['member-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'detect', 'members', 'admin'] },
-  { name: 'web.node-admin', create: { member: null, clearance: 0, roles: ['node-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'detect', 'import', 'members', 'admin'] },
+  { name: 'demo.coordinator', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
+  { name: 'demo.analyst.de', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
+  { name: 'demo.delegate.fr', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members'] },
+  { name: 'demo.industry', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
+  { name: 'demo.auditor', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members'] },
+  { name: 'web.admin.deu', create: { member: 'DEU', clearance: 1, roles: ['member-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members', 'admin'] },
+  { name: 'web.node-admin', create: { member: null, clearance: 0, roles: ['node-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members', 'admin'] },
 ];
 
 function newPassword(): string {

@@ -16,6 +16,7 @@ import { Members } from './views/Members.js';
 import { Admin } from './views/Admin.js';
 import { Import } from './views/Import.js';
 import { Incidents } from './views/incidents/Incidents.js';
+import { Assistance } from './views/assistance/Assistance.js';
 
 interface View {
   path: string;
@@ -31,6 +32,7 @@ const VIEWS: View[] = [
   { path: 'intel', title: 'Intel', permission: 'intel:read', nav: true, render: () => <Explorer /> },
   { path: 'object', title: 'Object', permission: 'intel:read', nav: false, render: () => <ObjectPage /> },
   { path: 'incidents', title: 'Incidents', permission: 'incidents:read', nav: true, render: () => <Incidents /> },
+  { path: 'assistance', title: 'Assistance', permission: 'assistance:read', nav: true, render: () => <Assistance /> },
   { path: 'detect', title: 'Detection', permission: 'intel:read', nav: true, render: () => <Detection /> },
   { path: 'import', title: 'Import', permission: 'intel:write', nav: true, render: () => <Import /> },
   { path: 'members', title: 'Members', permission: 'directory:read', nav: true, render: () => <Members /> },

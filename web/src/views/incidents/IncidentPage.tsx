@@ -262,6 +262,13 @@ export function IncidentPage(props: { id: string }) {
         </p>
       )}
       <Exports id={i.id} />
+      {session.can('assistance:write') && i.may_edit && i.source === 'local' && (
+        <p className="actions">
+          <a className="button" href={`#/assistance/new?incident=${encodeURIComponent(i.id)}`}>
+            Request assistance
+          </a>
+        </p>
+      )}
       <ErrorNote error={error} title="The incident could not be read again" />
       {editing ? (
         <EditDetails incident={i} onChanged={setIncident} onClose={() => setEditing(false)} reload={reload} />
