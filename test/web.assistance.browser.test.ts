@@ -20,6 +20,7 @@
  * - the roster's search answers who can help now;
  * - an approval made stale by another coordinator's meanwhile is refused (409), said, and the page
  *   read again;
+ * - the board and a request's page follow changes made elsewhere (the live feed's assistance events);
  * - axe-core finds no serious violation on the board, a request's page, the request form and the
  *   roster (desktop and tablet), none scrolls sideways; screenshots go to test-artifacts/screenshots.
  */
@@ -129,7 +130,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
   async function inBrowser(
     t: TestContext,
     body: (open: (user: AssistanceUser) => Promise<Page>) => Promise<void>,
-    options: { viewport?: { width: number; height: number }; expected?: (url: string, text: string) => boolean; axe?: boolean } = {},
+    options: { viewport?: { width: number; height: number }; expected?: (url: string, text: string) => boolean; axe?: boolean; quietFeed?: boolean } = {},
   ): Promise<void> {
     if (typeof browser === 'string') {
       t.skip(browser);
@@ -144,6 +145,8 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
       contexts.push(context);
       problems.push(await watchContext(context, options.expected));
       if (options.axe) await allowAxe(context, node.url);
+      // A desk whose live feed brings nothing (held unanswered): only the version it sends tells it of a change elsewhere.
+      if (options.quietFeed) await context.route(`${node.url}/api/v1/events*`, () => {});
       return openSignedInAt(context, node.url, user);
     };
     try {
@@ -438,7 +441,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         const request = await requestAssistance(requester.api, { incident_id: incident.id, title: `Forensics on site ${uniqueWord()}`, mode: 'on-site', capabilities: ['digital-forensics'] });
         const page = await open(coordinator);
         await go(page, `#/assistance/${request.id}`);
-        // The other coordinator approves meanwhile: the page's version is stale.
+        // The other coordinator approves meanwhile (and this desk's live feed does not say so): the page's version is stale.
         await moveRequest(coordinator2.api, request.id, { status: 'approved' });
         const refused = page.waitForResponse((r) => r.url().endsWith('/status') && r.request().method() === 'POST');
         await page.getByRole('button', { name: 'Approve', exact: true }).click();
@@ -458,8 +461,33 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         await waitInPage(page, `document.querySelector('main article[data-request-id]')?.getAttribute('data-status') === 'approved'`, 'approved');
         assert.equal((await requestOf(coordinator.api, request.id)).status, 'approved');
       },
-      { expected: (url, text) => url.endsWith('/status') && failedLoad(text, 409) },
+      { expected: (url, text) => url.endsWith('/status') && failedLoad(text, 409), quietFeed: true },
     ));
+
+  it('reads the board and an open request again when the live feed tells of a change', (t) =>
+    inBrowser(t, async (open) => {
+      const page = await open(coordinator);
+      await go(page, '#/assistance');
+      await page.locator('.feed-light.feed-open').waitFor();
+      const incident = await reportIncident(requester.api, `Ransomware at a port ${uniqueWord()}`);
+      const request = await requestAssistance(requester.api, { incident_id: incident.id, title: `Recovery help ${uniqueWord()}`, mode: 'remote', capabilities: ['it-recovery'] });
+      try {
+        await page.locator(`main section[data-group=submitted] li[data-request-id="${request.id}"]`).waitFor();
+      } catch (error) {
+        throw new Error("the board did not show a request made while it was open: no 'shieldwall:assistance' event reached it from the live feed", { cause: error });
+      }
+      await settle(page, TITLE);
+
+      // Its page, open at the coordinator's desk, follows a change made at another.
+      await go(page, `#/assistance/${request.id}`);
+      await page.locator('.feed-light.feed-open').waitFor();
+      assert.equal(await requestPageStatus(page), 'submitted');
+      await moveRequest(requester.api, request.id, { status: 'withdrawn', reason: 'Recovered on our own.' });
+      await waitInPage(page, `document.querySelector('main article[data-request-id]')?.getAttribute('data-status') === 'withdrawn'`, 'the withdrawal shown');
+      await settle(page, TITLE);
+      assert.equal(await page.getByRole('button', { name: 'Approve', exact: true }).count(), 0, 'nothing left to approve');
+      assert.match(await page.locator('main .aid-history').innerText(), /Recovered on our own\./);
+    }));
 
   for (const [size, viewport] of [
     ['desktop', DESKTOP],

@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { api, ApiError } from '../../api.js';
+import { useFeed } from '../../feed.js';
 import { Badges } from '../../handling.js';
 import { messageOf } from '../common/upload.js';
 import { assistancePath, badgeHandling, clockNow, durationText, MILESTONE_NAMES, modeName, words, type Catalogue, type Handling, type ResponseClock } from './model.js';
@@ -139,15 +140,26 @@ export interface AssistanceEventDetail {
   id?: string;
 }
 
-/** Calls `listener` for each assistance event of the live feed while the caller is mounted. */
+/**
+ * Calls `listener` for each assistance event of the live feed while the caller is mounted, and
+ * with no detail when the feed says some were dropped (the caller then reads everything again).
+ */
 export function useAssistanceEvents(listener: (detail: AssistanceEventDetail) => void): void {
+  // The page's live feed is open while someone listens to it; assistance changes come as window events.
+  const keepFeedOpen = useCallback(() => {}, []);
+  useFeed(keepFeedOpen);
   useEffect(() => {
     const heard = (e: Event) => {
       const detail = (e as CustomEvent<unknown>).detail;
       listener(typeof detail === 'object' && detail !== null ? (detail as AssistanceEventDetail) : {});
     };
+    const gap = () => listener({});
     window.addEventListener('shieldwall:assistance', heard);
-    return () => window.removeEventListener('shieldwall:assistance', heard);
+    window.addEventListener('shieldwall:assistance-gap', gap);
+    return () => {
+      window.removeEventListener('shieldwall:assistance', heard);
+      window.removeEventListener('shieldwall:assistance-gap', gap);
+    };
   }, [listener]);
 }
 
