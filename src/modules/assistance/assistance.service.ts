@@ -418,7 +418,8 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
     handling: handlingOf(access),
     created: row.created,
     modified: row.modified,
-    actions: requestActions(ctx, actor, request),
+    // A request with a deployment under way is not closed (moveRequest refuses it): not offered.
+    actions: requestActions(ctx, actor, request).filter((action) => action !== 'close' || !deployments.some((d) => (UNFINISHED_DEPLOYMENT_STATUSES as readonly string[]).includes(d.status))),
     offers,
     deployments,
     history: document.history,

@@ -214,6 +214,7 @@ for (const dialect of DIALECTS) {
       const sitrep = await ok<Deployment>('eve', 'POST', `${deploymentUrl}/sitreps`, { text: 'Team on site; imaging under way.' });
       assert.equal(sitrep.sitreps.length, 1);
       assert.equal((await call('dana', 'POST', `${deploymentUrl}/sitreps`, { text: 'I am not party to this' })).status, 404);
+      assert.ok(!(await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`)).actions.includes('close'), 'close is not offered while a team is at work');
       const closeEarly = await call('eve', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'closed' });
       assert.equal(closeEarly.status, 409, 'a request with a deployment under way is not closed');
       await ok<Deployment>('francois', 'POST', `${deploymentUrl}/status`, { status: 'demobilised' });
