@@ -579,6 +579,17 @@ async function touchRequest(tx: WriteTx, id: string, at: string, mutate: (row: r
   return next;
 }
 
+/**
+ * Inside the write: the request still takes offers and deployments. Checked before as well; a
+ * request withdrawn or closed by a write that came in between refuses them here.
+ */
+function stillOfferable(row: Pick<repo.RequestRow, 'id' | 'status'>): void {
+  const status = row.status as RequestStatus;
+  if (!OFFERABLE_REQUEST_STATUSES.includes(status)) {
+    throw shieldwallError('CONFLICT', `request ${row.id} is ${status} now: it takes no more offers or deployments`, { status, allowed: [...OFFERABLE_REQUEST_STATUSES] });
+  }
+}
+
 function checkVersion(what: string, id: string, current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current) throw staleVersion(what, id, current, expected);
 }
@@ -856,7 +867,13 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   const existing = await repo.allOffersOf(ctx.store.db, requestId, ASSISTANCE_LIMITS.offers + 1);
   if (existing.length >= ASSISTANCE_LIMITS.offers) throw shieldwallError('CONFLICT', `request ${requestId} has ${ASSISTANCE_LIMITS.offers} offers: no more are taken`);
   const requester = request.access.originMember;
-  const parties = [...new Set([...(requester === null ? [] : [requester]), member, ...request.document.coordination])];
+  // The coordinators who read the request read its offers: a coordinating member its marking keeps out does not.
+  const members = await membersByCode(ctx);
+  const coordinators = request.document.coordination.filter((code) => {
+    const info = members.get(code);
+    return info !== undefined && memberReads(info, request.access);
+  });
+  const parties = [...new Set([...(requester === null ? [] : [requester]), member, ...coordinators])];
   const access: RecordAccess = {
     tlp: request.access.tlp,
     classification: request.access.classification,
@@ -867,7 +884,7 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   };
   const denial = canCreateRecord(actor, access);
   if (denial) throw shieldwallError('FORBIDDEN', denial.message);
-  const at = now(ctx);
+  const at = now(ctx, request.row.modified);
   const document: OfferDocument = {
     team_id: input.team_id ?? null,
     team_name: teamName,
@@ -887,7 +904,10 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   const row: repo.OfferRow = { id, version: 1, request_id: requestId, status: 'offered', created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access) };
   await writeTransaction(ctx.store, async (tx) => {
     await repo.insertOffer(tx, row);
-    await touchRequest(tx, requestId, at, (row) => ({ offers: Number(row.offers) + 1, first_offer_at: row.first_offer_at ?? at }));
+    await touchRequest(tx, requestId, at, (row) => {
+      stillOfferable(row);
+      return { offers: Number(row.offers) + 1, first_offer_at: row.first_offer_at ?? at };
+    });
     await audit.recordInTransaction(ctx, tx, actor, [
       { action: 'assistance.offer', subject: id, detail: { request: requestId, member, capabilities: document.capabilities, size: input.size, mode: input.mode } },
     ]);
@@ -959,6 +979,7 @@ export async function decideOffer(ctx: AppContext, actor: Principal, id: string,
     if (deploymentRow) {
       await repo.insertDeployment(tx, deploymentRow);
       await touchRequest(tx, request.row.id, at, (row, doc) => {
+        stillOfferable(row);
         if (row.status !== 'approved') return { deployments: Number(row.deployments) + 1 };
         doc.history = pushHistory(doc.history, historyEntry(actor, at, 'assisting', `offer ${id} accepted`));
         return { deployments: Number(row.deployments) + 1, status: 'assisting' };
