@@ -906,6 +906,8 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
     await repo.insertOffer(tx, row);
     await touchRequest(tx, requestId, at, (row) => {
       stillOfferable(row);
+      // Counted again inside the write: offers made at the same moment do not pass the bound together.
+      if (Number(row.offers) >= ASSISTANCE_LIMITS.offers) throw shieldwallError('CONFLICT', `request ${requestId} has ${ASSISTANCE_LIMITS.offers} offers: no more are taken`);
       return { offers: Number(row.offers) + 1, first_offer_at: row.first_offer_at ?? at };
     });
     await audit.recordInTransaction(ctx, tx, actor, [
@@ -980,6 +982,7 @@ export async function decideOffer(ctx: AppContext, actor: Principal, id: string,
       await repo.insertDeployment(tx, deploymentRow);
       await touchRequest(tx, request.row.id, at, (row, doc) => {
         stillOfferable(row);
+        if (Number(row.deployments) >= ASSISTANCE_LIMITS.deployments) throw shieldwallError('CONFLICT', `request ${row.id} has ${ASSISTANCE_LIMITS.deployments} deployments: no more are made`);
         if (row.status !== 'approved') return { deployments: Number(row.deployments) + 1 };
         doc.history = pushHistory(doc.history, historyEntry(actor, at, 'assisting', `offer ${id} accepted`));
         return { deployments: Number(row.deployments) + 1, status: 'assisting' };
