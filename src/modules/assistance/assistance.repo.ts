@@ -171,15 +171,3 @@ export async function replaceDeployment(tx: WriteTx, row: DeploymentRow, expecte
   const result = await tx.db.updateTable('assistance_deployments').set(rest).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
-
-/** Counts of requests by status the scope reads (for the overview). */
-export async function countRequests(db: Executor, scope: RecordReadScope): Promise<Array<{ status: string; count: number }>> {
-  const rows = await db
-    .selectFrom('assistance_requests')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-    .where(readableRecords(scope))
-    .groupBy('status')
-    .execute();
-  return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
-}
-

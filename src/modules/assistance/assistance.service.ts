@@ -524,10 +524,6 @@ export async function listDeployments(ctx: AppContext, actor: Principal, statuse
     .map((deployment) => presentDeployment(ctx, actor, deployment));
 }
 
-export async function requestCounts(ctx: AppContext, actor: Principal): Promise<Array<{ status: string; count: number }>> {
-  return repo.countRequests(ctx.store.db, recordReadScope(actor));
-}
-
 // --- writing: the common path ------------------------------------------------------------------------
 
 function event(
