@@ -8,14 +8,15 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, query } from '../../api.js';
-import { CLASSIFICATIONS, tlpLabel } from '../../handling.js';
+import { CLASSIFICATIONS } from '../../handling.js';
 import { hrefOf, navigate, useRoute } from '../../router.js';
 import { useSession } from '../../session.js';
+import { HandlingFields } from '../common/HandlingFields.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
 import { FieldError, invalidProps, messagesFor, NO_REFUSAL, RefusalSummary, refusalOf, type Refusal } from '../incidents/fields.js';
 import type { Incident, IncidentSummary } from '../incidents/model.js';
-import { assistancePath, durationText, listOf, modeName, TLPS, words, type AssistanceRequest, type RequestMode, type Urgency } from './model.js';
+import { assistancePath, durationText, listOf, modeName, words, type AssistanceRequest, type RequestMode, type Urgency } from './model.js';
 import { useCatalogue } from './parts.js';
 
 const LABELS: Record<string, string> = {
@@ -212,7 +213,6 @@ export function RequestForm() {
     );
   }
   const ready = (catalogue !== null || catalogueError !== '') && (incident !== null || incidentError !== '');
-  const classifications = CLASSIFICATIONS.slice(0, session.me.clearance + 1);
   const rule = catalogue?.approval_rules[draft.mode];
   const targets = catalogue?.targets[draft.urgency];
   const toggle = (key: string, on: boolean) => set({ capabilities: on ? [...draft.capabilities, key] : draft.capabilities.filter((k) => k !== key) });
@@ -328,35 +328,7 @@ export function RequestForm() {
           </section>
           <section className="panel" aria-labelledby="aid-new-handling">
             <h2 id="aid-new-handling">Handling</h2>
-            <div className="toolbar">
-              <div className="field">
-                <label htmlFor="aid-new-tlp">TLP</label>
-                <select id="aid-new-tlp" value={draft.tlp} onChange={(e) => set({ tlp: e.target.value })} {...invalidProps('aid-new-tlp', err('tlp'))}>
-                  {TLPS.map((t) => (
-                    <option key={t} value={t}>
-                      {tlpLabel(t)}
-                    </option>
-                  ))}
-                </select>
-                <FieldError id="aid-new-tlp-error" text={err('tlp')} />
-              </div>
-              <div className="field">
-                <label htmlFor="aid-new-classification">Classification</label>
-                <select id="aid-new-classification" value={draft.classification} onChange={(e) => set({ classification: e.target.value })} {...invalidProps('aid-new-classification', err('classification'), 'aid-new-handling-hint')}>
-                  {classifications.map((c) => (
-                    <option key={c} value={c}>
-                      {c}
-                    </option>
-                  ))}
-                </select>
-                <FieldError id="aid-new-classification-error" text={err('classification')} />
-              </div>
-              <div className="field grow">
-                <label htmlFor="aid-new-releasability">Releasable to</label>
-                <input id="aid-new-releasability" value={draft.releasability} onChange={(e) => set({ releasability: e.target.value })} placeholder="e.g. ALLIANCE, DEU" {...invalidProps('aid-new-releasability', err('releasability'), 'aid-new-handling-hint')} />
-                <FieldError id="aid-new-releasability-error" text={err('releasability')} />
-              </div>
-            </div>
+            <HandlingFields prefix="aid-new" value={draft} onChange={set} refusal={refusal} releasabilityPlaceholder="e.g. ALLIANCE, DEU" hints={{ classification: 'aid-new-handling-hint', releasability: 'aid-new-handling-hint' }} />
             <p id="aid-new-handling-hint" className="muted small">
               As the incident&apos;s to begin with. The request is addressed to the coordinators ({catalogue?.coordinating_members.join(', ') || 'the coordinating members'}) and, once approved, to the members whose standby teams can help: release it so that they may read it (e.g. ALLIANCE).
             </p>

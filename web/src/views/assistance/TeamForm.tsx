@@ -6,10 +6,11 @@
  */
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api.js';
-import { CLASSIFICATIONS, tlpLabel } from '../../handling.js';
+import { CLASSIFICATIONS } from '../../handling.js';
 import { useSession } from '../../session.js';
+import { HandlingFields } from '../common/HandlingFields.js';
 import { FieldError, invalidProps, messagesFor, NO_REFUSAL, RefusalSummary, refusalOf, type Refusal } from '../incidents/fields.js';
-import { assistancePath, listOf, modeName, MODES, TLPS, WEEKDAYS, type Catalogue, type CoverageWindow, type Mode, type OnCallContact, type StandbyTeam, type Weekday } from './model.js';
+import { assistancePath, listOf, modeName, MODES, WEEKDAYS, type Catalogue, type CoverageWindow, type Mode, type OnCallContact, type StandbyTeam, type Weekday } from './model.js';
 
 const LABELS: Record<string, string> = {
   name: 'Name',
@@ -197,7 +198,6 @@ export function TeamForm(props: { catalogue: Catalogue | null; team?: StandbyTea
     }
   };
 
-  const classifications = CLASSIFICATIONS.slice(0, session.me.clearance + 1);
   return (
     <form className="panel aid-team-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${p}-h`}>
       <h2 id={`${p}-h`}>{props.team ? `Change the team ${props.team.name}` : `Register a standby team of ${session.memberCode ?? 'your member'}`}</h2>
@@ -354,34 +354,7 @@ export function TeamForm(props: { catalogue: Catalogue | null; team?: StandbyTea
         </p>
         <FieldError id={`${p}-contacts-error`} text={err('contacts')} />
       </fieldset>
-      <div className="toolbar">
-        <div className="field">
-          <label htmlFor={`${p}-tlp`}>TLP</label>
-          <select id={`${p}-tlp`} value={draft.tlp} onChange={(e) => set({ tlp: e.target.value })}>
-            {TLPS.map((t) => (
-              <option key={t} value={t}>
-                {tlpLabel(t)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${p}-classification`}>Classification</label>
-          <select id={`${p}-classification`} value={draft.classification} onChange={(e) => set({ classification: e.target.value })} {...invalidProps(`${p}-classification`, err('classification'))}>
-            {classifications.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-          <FieldError id={`${p}-classification-error`} text={err('classification')} />
-        </div>
-        <div className="field grow">
-          <label htmlFor={`${p}-releasability`}>Releasable to</label>
-          <input id={`${p}-releasability`} value={draft.releasability} onChange={(e) => set({ releasability: e.target.value })} placeholder="empty: the node's default" {...invalidProps(`${p}-releasability`, err('releasability'))} />
-          <FieldError id={`${p}-releasability-error`} text={err('releasability')} />
-        </div>
-      </div>
+      <HandlingFields prefix={p} value={draft} onChange={set} refusal={refusal} releasabilityPlaceholder="empty: the node's default" />
       <p className="form-actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Saving…' : props.team ? 'Save the team' : 'Register the team'}

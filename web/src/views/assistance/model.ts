@@ -86,8 +86,6 @@ export function assistancePath(...segments: string[]): string {
   return [ASSISTANCE_API, ...segments.map(encodeURIComponent)].join('/');
 }
 
-export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
-
 /** A record's handling as the badges take it (the classification as a level). */
 export function badgeHandling(h: Handling): BadgeHandling {
   const level = (CLASSIFICATIONS as readonly string[]).indexOf(h.classification.toUpperCase());

@@ -7,11 +7,11 @@
  */
 import { useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api.js';
-import { CLASSIFICATIONS, tlpLabel } from '../../handling.js';
 import { hrefOf, navigate } from '../../router.js';
 import { useSession } from '../../session.js';
+import { classificationsUpTo, HandlingFields } from '../common/HandlingFields.js';
 import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, messagesFor, NO_ACTOR, NO_REFUSAL, RefusalSummary, refusalOf, SectorsField, SelectionFields, type ActorValue, type Refusal } from './fields.js';
-import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, TLPS, type Incident } from './model.js';
+import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, type Incident } from './model.js';
 import { useScoring } from './parts.js';
 
 const LABELS: Record<string, string> = {
@@ -125,7 +125,7 @@ export function ReportForm() {
   };
 
   if (!session.can('incidents:write')) return <p className="error">Your roles do not allow reporting incidents.</p>;
-  const classifications = CLASSIFICATIONS.slice(0, session.me.clearance + 1);
+  const classifications = classificationsUpTo(session.me.clearance);
   return (
     <div className="view incidents incident-form" data-ready={scoring || scoringError ? 'true' : 'false'}>
       <p className="muted">
@@ -188,35 +188,7 @@ export function ReportForm() {
         </section>
         <section className="panel" aria-labelledby="report-handling">
           <h2 id="report-handling">Handling</h2>
-          <div className="toolbar">
-            <div className="field">
-              <label htmlFor="report-tlp">TLP</label>
-              <select id="report-tlp" value={draft.tlp} onChange={(e) => set({ tlp: e.target.value })} {...invalidProps('report-tlp', err('tlp'))}>
-                {TLPS.map((t) => (
-                  <option key={t} value={t}>
-                    {tlpLabel(t)}
-                  </option>
-                ))}
-              </select>
-              <FieldError id="report-tlp-error" text={err('tlp')} />
-            </div>
-            <div className="field">
-              <label htmlFor="report-classification">Classification</label>
-              <select id="report-classification" value={draft.classification} onChange={(e) => set({ classification: e.target.value })} {...invalidProps('report-classification', err('classification'), 'report-classification-hint')}>
-                {classifications.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-              <FieldError id="report-classification-error" text={err('classification')} />
-            </div>
-            <div className="field grow">
-              <label htmlFor="report-releasability">Releasable to</label>
-              <input id="report-releasability" value={draft.releasability} onChange={(e) => set({ releasability: e.target.value })} placeholder="e.g. ALLIANCE, DEU, @alice" {...invalidProps('report-releasability', err('releasability'), 'report-releasability-hint')} />
-              <FieldError id="report-releasability-error" text={err('releasability')} />
-            </div>
-          </div>
+          <HandlingFields prefix="report" value={draft} onChange={set} refusal={refusal} releasabilityPlaceholder="e.g. ALLIANCE, DEU, @alice" hints={{ classification: 'report-classification-hint', releasability: 'report-releasability-hint' }} />
           <p id="report-classification-hint" className="muted small">
             Up to your clearance ({classifications.at(-1)}).
           </p>
