@@ -6,11 +6,12 @@
  * and the clocks per quarter (median, 90th percentile, how many over target).
  * The filters are in the URL. An assistance event of the live feed reads the board again.
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, query } from '../../api.js';
 import { hrefOf, setParams, useRoute } from '../../router.js';
 import { when } from '../../stix.js';
 import { messageOf } from '../common/upload.js';
+import { LoadMore, usePagedList } from '../common/usePagedList.js';
 import { ErrorNote } from '../common/widgets.js';
 import { assistancePath, BOARD_GROUPS, DEPLOYMENT_STATUSES, durationText, MILESTONE_NAMES, MILESTONES, URGENCIES, words, type BoardGroup, type Catalogue, type Deployment, type DeploymentList, type RequestPage, type RequestSummary } from './model.js';
 import { AssistanceBadges, capabilityName, Clocks, ModeBadge, StatusBadge, UrgencyBadge, useAssistanceEvents, useCatalogue } from './parts.js';
@@ -218,49 +219,16 @@ export function Board() {
   const filters = filtersOf(route.params);
   const key = JSON.stringify({ show: filters.show, urgency: filters.urgency, incident: filters.incident });
   const { catalogue } = useCatalogue();
-  const [rows, setRows] = useState<RequestSummary[]>([]);
-  const [readAt, setReadAt] = useState(0);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState('');
   const [reload, setReload] = useState(0);
-  const generation = useRef(0);
-
-  const load = useCallback(
-    async (cursor: string | null, gen: number) => {
-      setLoading(true);
-      try {
-        const f = JSON.parse(key) as { show: Show; urgency: string; incident: string };
-        const statuses = groupsOf(f.show).flatMap((g) => g.statuses);
-        const page = await api<RequestPage>(`${assistancePath('requests')}${query({ status: statuses.join(','), urgency: f.urgency, incident: f.incident, limit: PAGE, cursor })}`);
-        if (gen !== generation.current) return;
-        setRows((old) => [...(cursor ? old : []), ...page.requests]);
-        setReadAt(Date.now());
-        setNext(page.next_cursor);
-        setError('');
-      } catch (e) {
-        if (gen === generation.current) setError(messageOf(e));
-      } finally {
-        if (gen === generation.current) {
-          setLoading(false);
-          setLoaded(true);
-        }
-      }
+  const requests = usePagedList<RequestSummary>(
+    async (cursor) => {
+      const statuses = groupsOf(filters.show).flatMap((g) => g.statuses);
+      const page = await api<RequestPage>(`${assistancePath('requests')}${query({ status: statuses.join(','), urgency: filters.urgency, incident: filters.incident, limit: PAGE, cursor })}`);
+      return { rows: page.requests, next: page.next_cursor };
     },
-    [key],
+    { key, reload },
   );
-
-  useEffect(() => {
-    const gen = ++generation.current;
-    void load(null, gen);
-  }, [load, reload]);
-  // A new filter starts from an empty board; a refresh keeps the rows until the answer replaces them.
-  useEffect(() => {
-    setRows([]);
-    setNext(null);
-    setLoaded(false);
-  }, [key]);
+  const { rows, next, loaded, loading, error, readAt } = requests;
 
   const heard = useCallback(() => setReload((n) => n + 1), []);
   useAssistanceEvents(heard);
@@ -339,13 +307,7 @@ export function Board() {
           );
         })}
       </div>
-      {next && (
-        <p>
-          <button type="button" className="secondary" disabled={loading} onClick={() => void load(next, generation.current)}>
-            {loading ? 'Loading…' : 'Load more'}
-          </button>
-        </p>
-      )}
+      <LoadMore list={requests} />
       <Deployments status={filters.deployments} reload={reload} />
       <CycleClocks reload={reload} />
     </div>

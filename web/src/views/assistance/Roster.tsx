@@ -10,6 +10,7 @@ import { api, query } from '../../api.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
 import { messageOf } from '../common/upload.js';
+import { LoadMore, usePagedList } from '../common/usePagedList.js';
 import { ErrorNote } from '../common/widgets.js';
 import { useMemberOptions } from '../incidents/parts.js';
 import { assistancePath, isoOfLocal, modeName, MODES, TEAM_STATUSES, words, type Catalogue, type OnCallContact, type StandbyAnswer, type StandbyTeam, type TeamPage } from './model.js';
@@ -244,38 +245,14 @@ function Teams(props: { catalogue: Catalogue | null; generation: number; roster:
   const session = useSession();
   const members = useMemberOptions(session.can('directory:read'));
   const [filters, setFilters] = useState({ member: '', capability: '', mode: '', status: 'standing-by' });
-  const [rows, setRows] = useState<StandbyTeam[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState('');
-  const generation = useRef(0);
-  const key = JSON.stringify(filters);
-
-  const load = useCallback(
-    async (cursor: string | null, gen: number) => {
-      setLoading(true);
-      try {
-        const f = JSON.parse(key) as typeof filters;
-        const page = await api<TeamPage>(`${assistancePath('teams')}${query({ ...f, limit: PAGE, cursor })}`);
-        if (gen !== generation.current) return;
-        setRows((old) => [...(cursor ? old : []), ...page.teams]);
-        setNext(page.next_cursor);
-        setError('');
-      } catch (e) {
-        if (gen === generation.current) setError(messageOf(e));
-      } finally {
-        if (gen === generation.current) {
-          setLoading(false);
-          setLoaded(true);
-        }
-      }
+  const teams = usePagedList<StandbyTeam>(
+    async (cursor) => {
+      const page = await api<TeamPage>(`${assistancePath('teams')}${query({ ...filters, limit: PAGE, cursor })}`);
+      return { rows: page.teams, next: page.next_cursor };
     },
-    [key],
+    { key: JSON.stringify(filters), reload: props.generation },
   );
-  useEffect(() => {
-    void load(null, ++generation.current);
-  }, [load, props.generation]);
+  const { rows, next, loaded, loading, error } = teams;
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -371,13 +348,7 @@ function Teams(props: { catalogue: Catalogue | null; generation: number; roster:
           </div>
         )
       )}
-      {next && (
-        <p>
-          <button type="button" className="secondary" disabled={loading} onClick={() => void load(next, generation.current)}>
-            {loading ? 'Loading…' : 'Load more'}
-          </button>
-        </p>
-      )}
+      <LoadMore list={teams} />
     </section>
   );
 }

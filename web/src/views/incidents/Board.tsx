@@ -5,13 +5,13 @@
  * come by cursor ("Load more"). Incidents reported or changed while the board is open are offered
  * as a refresh, not pushed into the rows under the reader's eyes.
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, query } from '../../api.js';
 import { useFeed, type FeedItem } from '../../feed.js';
 import { hrefOf, setParams, useRoute } from '../../router.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
-import { messageOf } from '../common/upload.js';
+import { LoadMore, usePagedList } from '../common/usePagedList.js';
 import { ErrorNote } from '../common/widgets.js';
 import { INCIDENT_STATUSES, INCIDENTS_API, LEVEL_NAMES, SECTORS, sectorName, statusName, type IncidentPage, type IncidentSummary } from './model.js';
 import { IncidentBadges, LevelBadge, StatusBadge, useMemberOptions } from './parts.js';
@@ -64,13 +64,7 @@ export function Board() {
   const route = useRoute();
   const filters = filtersOf(route.params);
   const key = JSON.stringify(filters);
-  const [rows, setRows] = useState<IncidentSummary[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState('');
   const [reload, setReload] = useState(0);
-  const generation = useRef(0);
   const members = useMemberOptions(session.can('directory:read'));
 
   // Incidents reported or changed since this page was read: counted once each, offered as a refresh.
@@ -81,38 +75,17 @@ export function Board() {
   }, []);
   useFeed(onFeed);
 
-  const load = useCallback(
-    async (cursor: string | null, gen: number) => {
-      setLoading(true);
-      try {
-        const f = JSON.parse(key) as ReturnType<typeof filtersOf>;
-        const page = await api<IncidentPage>(
-          `${INCIDENTS_API}${query({ q: f.q, status: f.status, level: f.level, member: f.member, sector: f.sector, significant: f.significant ? 'true' : undefined, limit: PAGE, cursor })}`,
-        );
-        if (gen !== generation.current) return;
-        setRows((old) => [...(cursor ? old : []), ...page.incidents]);
-        setNext(page.next_cursor);
-        setError('');
-      } catch (e) {
-        if (gen === generation.current) setError(messageOf(e));
-      } finally {
-        if (gen === generation.current) {
-          setLoading(false);
-          setLoaded(true);
-        }
-      }
+  const incidents = usePagedList<IncidentSummary>(
+    async (cursor) => {
+      const page = await api<IncidentPage>(
+        `${INCIDENTS_API}${query({ q: filters.q, status: filters.status, level: filters.level, member: filters.member, sector: filters.sector, significant: filters.significant ? 'true' : undefined, limit: PAGE, cursor })}`,
+      );
+      return { rows: page.incidents, next: page.next_cursor };
     },
-    [key],
+    { key, reload, emptyOnReload: true },
   );
-
-  useEffect(() => {
-    const gen = ++generation.current;
-    setRows([]);
-    setNext(null);
-    setLoaded(false);
-    setChanged(new Set());
-    void load(null, gen);
-  }, [load, reload]);
+  const { rows, next, loaded, loading, error } = incidents;
+  useEffect(() => setChanged(new Set()), [key, reload]);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -229,13 +202,7 @@ export function Board() {
           </div>
         )
       )}
-      {next && (
-        <p>
-          <button type="button" className="secondary" disabled={loading} onClick={() => void load(next, generation.current)}>
-            {loading ? 'Loading…' : 'Load more'}
-          </button>
-        </p>
-      )}
+      <LoadMore list={incidents} />
     </div>
   );
 }
