@@ -25,11 +25,8 @@
  *   roster (desktop and tablet), none scrolls sideways; screenshots go to test-artifacts/screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   createUser,
   makeOffer,
@@ -48,15 +45,14 @@ import {
   type Offer,
   type StandbyTeam,
 } from './support/assistance.js';
-import { launchChromium } from './support/browser.js';
-import type { Incident } from './support/incidents.js';
-import { startNodeProcess, type NodeProcess } from './support/process.js';
-import { lastLines, SUITE_LIMIT_MS } from './support/wait.js';
+import { reportIncident as reportIncidentWith, type Incident } from './support/incidents.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 import {
   allowAxe,
+  assertBanners,
+  DemoStage,
   failedLoad,
   pageContents,
-  prepareUsers,
   screenshot,
   seriousViolations,
   settle,
@@ -75,12 +71,7 @@ const TABLET = { width: 820, height: 1180 };
 const TITLE = 'Assistance';
 
 describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }, () => {
-  let browser: Browser | string = 'not launched';
-  let dir: string;
-  let node: NodeProcess;
-  let users: WebUser[];
-  let stopping = false;
-  let nodeGone: string | undefined;
+  const stage = new DemoStage();
   let catalogue: Catalogue;
   /** The stricken member's incident handler (DEU). */
   let requester: AssistanceUser;
@@ -90,38 +81,23 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
   /** An incident handler of FRA, whose member registers a matching standby team. */
   let helper: AssistanceUser;
 
-  const webUser = (name: string): WebUser => users.find((u) => u.name === name)!;
   const asUser = (u: WebUser): AssistanceUser => ({ name: u.name, password: u.password, api: u.api, member: u.member });
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-web-assistance-'));
-    const [launched, started] = await Promise.allSettled([launchChromium(), startNodeProcess({ SHIELDWALL_DATA_DIR: dir, SHIELDWALL_DEMO: '1' })]);
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'fulfilled') node = started.value;
-    for (const outcome of [launched, started]) if (outcome.status === 'rejected') throw outcome.reason;
-    void node.exited.then(({ code, signal }) => {
-      if (!stopping) nodeGone = `the node exited (${signal ?? `code ${code}`}) during the tests:\n${lastLines(node.output())}`;
-    });
-    users = await prepareUsers(node, dir);
-    const approver = webUser('web.node-admin').api;
-    requester = asUser(webUser('demo.analyst.de'));
-    coordinator = asUser(webUser('demo.coordinator'));
+    await stage.start('shieldwall-web-assistance-');
+    const approver = stage.user('web.node-admin').api;
+    requester = asUser(stage.user('demo.analyst.de'));
+    coordinator = asUser(stage.user('demo.coordinator'));
     catalogue = await requester.api.json<Catalogue>('/api/v1/assistance/catalogue');
     assert.ok(catalogue.coordinating_members.includes(coordinator.member!), `the demo's alliance (${coordinator.member}) coordinates: ${catalogue.coordinating_members.join(', ')}`);
     assert.equal(catalogue.approval_rules['on-site'], 2, 'on-site help needs two coordinators (the default rule)');
     [coordinator2, helper] = await Promise.all([
-      createUser(node, approver, { name: 'web.coordinator.two', member: coordinator.member!, clearance: 2, roles: ['coordinator'] }),
-      createUser(node, approver, { name: 'web.handler.fra', member: 'FRA', clearance: 2, roles: ['incident-handler'] }),
+      createUser(stage.node, approver, { name: 'web.coordinator.two', member: coordinator.member!, clearance: 2, roles: ['coordinator'] }),
+      createUser(stage.node, approver, { name: 'web.handler.fra', member: 'FRA', clearance: 2, roles: ['incident-handler'] }),
     ]);
   });
 
-  after(async () => {
-    stopping = true;
-    if (typeof browser !== 'string') await browser.close();
-    node?.child.kill('SIGTERM');
-    await node?.exited;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stage.stop());
 
   /**
    * Runs body with contexts of its own (one per user: `open` signs a user in, in a new context);
@@ -132,50 +108,32 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
     body: (open: (user: AssistanceUser) => Promise<Page>) => Promise<void>,
     options: { viewport?: { width: number; height: number }; expected?: (url: string, text: string) => boolean; axe?: boolean; quietFeed?: boolean } = {},
   ): Promise<void> {
-    if (typeof browser === 'string') {
-      t.skip(browser);
-      return;
-    }
-    const b = browser;
-    const contexts: BrowserContext[] = [];
-    const problems: PageProblems[] = [];
-    const open = async (user: AssistanceUser): Promise<Page> => {
-      const context = await b.newContext({ viewport: options.viewport ?? DESKTOP });
-      context.setDefaultTimeout(VIEW_LIMIT_MS);
-      contexts.push(context);
-      problems.push(await watchContext(context, options.expected));
-      if (options.axe) await allowAxe(context, node.url);
-      // A desk whose live feed brings nothing (held unanswered): only the version it sends tells it of a change elsewhere.
-      if (options.quietFeed) await context.route(`${node.url}/api/v1/events*`, () => {});
-      return openSignedInAt(context, node.url, user);
-    };
-    try {
-      if (nodeGone) throw new Error(nodeGone);
-      await body(open);
-      assert.deepEqual(problems.flatMap((p) => p.errors), [], 'no console or page errors');
-    } catch (error) {
-      throw nodeGone ? new Error(nodeGone, { cause: error }) : error;
-    } finally {
-      for (const context of contexts) await context.close();
-    }
+    await stage.run(t, async (browser) => {
+      const contexts: BrowserContext[] = [];
+      const problems: PageProblems[] = [];
+      const open = async (user: AssistanceUser): Promise<Page> => {
+        const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
+        context.setDefaultTimeout(VIEW_LIMIT_MS);
+        contexts.push(context);
+        problems.push(await watchContext(context, options.expected));
+        if (options.axe) await allowAxe(context, stage.node.url);
+        // A desk whose live feed brings nothing (held unanswered): only the version it sends tells it of a change elsewhere.
+        if (options.quietFeed) await context.route(`${stage.node.url}/api/v1/events*`, () => {});
+        return openSignedInAt(context, stage.node.url, user);
+      };
+      try {
+        await body(open);
+        assert.deepEqual(problems.flatMap((p) => p.errors), [], 'no console or page errors');
+      } finally {
+        for (const context of contexts) await context.close();
+      }
+    });
   }
 
-  async function go(page: Page, hash: string): Promise<void> {
-    await page.goto(`${node.url}/${hash}`);
-    await settle(page, TITLE);
-  }
+  const go = (page: Page, hash: string): Promise<void> => stage.go(page, hash, TITLE);
 
-  /** The banners read the highest classification badge on screen (docs/WEB.md). */
-  async function assertBanners(page: Page, where: string): Promise<void> {
-    const s = await shown(page);
-    const order = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'];
-    const highest = order[Math.max(0, ...s.clsBadges.map((b) => order.indexOf(b)))]!;
-    assert.deepEqual(s.banners, [highest, highest], `${where}: both banners read the highest classification on screen`);
-  }
-
-  async function reportIncident(api: Api, title: string): Promise<Incident> {
-    return api.json<Incident>('/api/v1/incidents', { method: 'POST', body: JSON.stringify({ title, sectors: ['energy'], tlp: 'amber', classification: 'UNCLASSIFIED', releasability: ['ALLIANCE'] }) }, 201);
-  }
+  /** An incident of the stricken member, released to the alliance: assistance is asked for it. */
+  const reportIncident = (api: Api, title: string): Promise<Incident> => reportIncidentWith(api, { title, sectors: ['energy'], releasability: ['ALLIANCE'] });
 
   async function teamsOf(api: Api, member: string): Promise<StandbyTeam[]> {
     return (await api.json<{ teams: StandbyTeam[] }>(`/api/v1/assistance/teams?member=${member}&limit=200`)).teams;
@@ -246,7 +204,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         // DEU requests assistance from its incident's page.
         const incident = await reportIncident(requester.api, `Wiper at a transmission operator ${word}`);
         const requesterPage = await open(requester);
-        await requesterPage.goto(`${node.url}/#/incidents/${incident.id}`);
+        await requesterPage.goto(`${stage.node.url}/#/incidents/${incident.id}`);
         await settle(requesterPage, 'Incidents');
         await requesterPage.getByRole('link', { name: 'Request assistance' }).click();
         await waitInPage(requesterPage, `location.hash.startsWith('#/assistance/new?incident=')`, 'the request form');
@@ -294,7 +252,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
 
         // The first coordinator: the board shows it submitted with its clocks; the page approves it with conditions.
         const coordinatorPage = await open(coordinator);
-        await coordinatorPage.goto(`${node.url}/#/assistance`);
+        await coordinatorPage.goto(`${stage.node.url}/#/assistance`);
         await settle(coordinatorPage, TITLE);
         const card = (await shownRequests(coordinatorPage)).find((r) => r.id === id);
         assert.ok(card, 'the coordinator sees the request on the board');
@@ -317,7 +275,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
 
         // The second coordinator approves: the request is approved and reaches FRA; the approval clock stops.
         const coordinator2Page = await open(coordinator2);
-        await coordinator2Page.goto(`${node.url}/#/assistance/${id}`);
+        await coordinator2Page.goto(`${stage.node.url}/#/assistance/${id}`);
         await settle(coordinator2Page, TITLE);
         await coordinator2Page.getByRole('button', { name: 'Approve', exact: true }).click();
         await waitInPage(coordinator2Page, `document.querySelector('main article[data-request-id]')?.getAttribute('data-status') === 'approved'`, 'the request approved');
@@ -332,25 +290,25 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         assert.ok(approved.released_to?.includes('FRA'), `it reaches FRA: ${JSON.stringify(approved.released_to)}`);
 
         // An ally the request did not reach (no standing-by team of its own with the capability) knows nothing of it.
-        const [unreached] = await otherNations(webUser('web.node-admin').api, ['DEU', 'FRA', ...(approved.released_to ?? [])]);
+        const [unreached] = await otherNations(stage.user('web.node-admin').api, ['DEU', 'FRA', ...(approved.released_to ?? [])]);
         assert.ok(unreached, `an ally the request did not reach (it reached ${JSON.stringify(approved.released_to)})`);
-        const bystander = await createUser(node, webUser('web.node-admin').api, { name: 'web.handler.unreached', member: unreached, clearance: 2, roles: ['incident-handler'] });
+        const bystander = await createUser(stage.node, stage.user('web.node-admin').api, { name: 'web.handler.unreached', member: unreached, clearance: 2, roles: ['incident-handler'] });
         const own = await bystander.api.json<{ teams: StandbyTeam[] }>(`/api/v1/assistance/teams?member=${unreached}&capability=malware-analysis&status=standing-by`);
         assert.deepEqual(own.teams.filter((x) => x.modes.includes('on-site')), [], `${unreached} has no standing-by on-site team for malware analysis`);
         assert.equal(await requestStatusFor(bystander.api, id), 404, `the node does not let ${unreached} read it`);
         const bystanderPage = await open(bystander);
-        await bystanderPage.goto(`${node.url}/#/assistance?show=all`);
+        await bystanderPage.goto(`${stage.node.url}/#/assistance?show=all`);
         await settle(bystanderPage, TITLE);
         assert.ok(!(await shownRequests(bystanderPage)).some((r) => r.id === id), 'not on its board');
         assert.ok(!(await pageContents(bystanderPage)).includes(title), 'nothing of it on the page');
-        await bystanderPage.goto(`${node.url}/#/assistance/${id}`);
+        await bystanderPage.goto(`${stage.node.url}/#/assistance/${id}`);
         await settle(bystanderPage, TITLE);
         assert.match(await bystanderPage.locator('main').innerText(), /not found/i, 'by its address: not found');
         assert.ok(!(await pageContents(bystanderPage)).includes(title), 'its title is not in the page');
         await screenshot(bystanderPage, 'assistance-not-found');
 
         // FRA sees it approved and offers its team.
-        await helperPage.goto(`${node.url}/#/assistance`);
+        await helperPage.goto(`${stage.node.url}/#/assistance`);
         await settle(helperPage, TITLE);
         const reached = (await shownRequests(helperPage)).find((r) => r.id === id);
         assert.equal(reached?.group, 'approved', 'FRA sees it among the approved requests');
@@ -401,7 +359,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         assert.ok(deployed.clocks.every((c) => c.reached_at !== null), 'the node says every milestone was reached');
 
         // The board: assisting, with the deployment and both members.
-        await requesterPage.goto(`${node.url}/#/assistance`);
+        await requesterPage.goto(`${stage.node.url}/#/assistance`);
         await settle(requesterPage, TITLE);
         const assisting = (await shownRequests(requesterPage)).find((r) => r.id === id);
         assert.equal(assisting?.group, 'assisting');
@@ -413,7 +371,7 @@ describe('mutual assistance in the web application', { timeout: SUITE_LIMIT_MS }
         await screenshot(requesterPage, 'assistance-board-assisting');
 
         // Who can help now: FRA's team, on call, on site within 4 hours.
-        await helperPage.goto(`${node.url}/#/assistance/roster`);
+        await helperPage.goto(`${stage.node.url}/#/assistance/roster`);
         await settle(helperPage, TITLE);
         await helperPage.locator('#who-capability').selectOption('malware-analysis');
         await helperPage.locator('#who-mode').selectOption('on-site');

@@ -19,12 +19,8 @@
  *   go to test-artifacts/screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   incidentOf,
   incidentStatusFor,
@@ -36,14 +32,13 @@ import {
   type ScorePreview,
   type Scoring,
 } from './support/incidents.js';
-import { startNodeProcess, type NodeProcess } from './support/process.js';
-import { lastLines, SUITE_LIMIT_MS } from './support/wait.js';
+import { SUITE_LIMIT_MS } from './support/wait.js';
 import {
   allowAxe,
+  assertBanners,
+  DemoStage,
   failedLoad,
-  highestOf,
   pageContents,
-  prepareUsers,
   screenshot,
   seriousViolations,
   settle,
@@ -61,41 +56,21 @@ const TABLET = { width: 820, height: 1180 };
 const TITLE = 'Incidents';
 
 describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => {
-  let browser: Browser | string = 'not launched';
-  let dir: string;
-  let node: NodeProcess;
-  let users: WebUser[];
-  let stopping = false;
-  let nodeGone: string | undefined;
+  const stage = new DemoStage();
   let scoring: Scoring;
 
-  const byName = (name: string): WebUser => users.find((u) => u.name === name)!;
   /** An incident handler of DEU (incidents:write). */
-  const handler = () => byName('demo.analyst.de');
+  const handler = () => stage.user('demo.analyst.de');
   /** A political delegate of FRA (incidents:read only). */
-  const delegate = () => byName('demo.delegate.fr');
+  const delegate = () => stage.user('demo.delegate.fr');
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-web-incidents-'));
-    const [launched, started] = await Promise.allSettled([launchChromium(), startNodeProcess({ SHIELDWALL_DATA_DIR: dir, SHIELDWALL_DEMO: '1' })]);
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'fulfilled') node = started.value;
-    for (const outcome of [launched, started]) if (outcome.status === 'rejected') throw outcome.reason;
-    void node.exited.then(({ code, signal }) => {
-      if (!stopping) nodeGone = `the node exited (${signal ?? `code ${code}`}) during the tests:\n${lastLines(node.output())}`;
-    });
-    users = await prepareUsers(node, dir);
+    await stage.start('shieldwall-web-incidents-');
     scoring = await handler().api.json<Scoring>('/api/v1/incidents/scoring');
     assert.ok(scoring.categories.length > 0 && scoring.categories.every((c) => c.options.length > 1), 'the scoring has categories with options to choose from');
   });
 
-  after(async () => {
-    stopping = true;
-    if (typeof browser !== 'string') await browser.close();
-    node?.child.kill('SIGTERM');
-    await node?.exited;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stage.stop());
 
   /** Runs body in a browser context of its own; console errors not `expected` fail the test. */
   async function inBrowser(
@@ -103,37 +78,21 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
     body: (context: BrowserContext, problems: PageProblems) => Promise<void>,
     options: { viewport?: { width: number; height: number }; expected?: (url: string, text: string) => boolean } = {},
   ): Promise<void> {
-    if (typeof browser === 'string') {
-      t.skip(browser);
-      return;
-    }
-    const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
-    context.setDefaultTimeout(VIEW_LIMIT_MS);
-    const problems = await watchContext(context, options.expected);
-    try {
-      if (nodeGone) throw new Error(nodeGone);
-      await body(context, problems);
-      assert.deepEqual(problems.errors, [], 'no console or page errors');
-    } catch (error) {
-      throw nodeGone ? new Error(nodeGone, { cause: error }) : error;
-    } finally {
-      await context.close();
-    }
+    await stage.run(t, async (browser) => {
+      const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
+      context.setDefaultTimeout(VIEW_LIMIT_MS);
+      const problems = await watchContext(context, options.expected);
+      try {
+        await body(context, problems);
+        assert.deepEqual(problems.errors, [], 'no console or page errors');
+      } finally {
+        await context.close();
+      }
+    });
   }
 
-  const openSignedIn = (context: BrowserContext, user: WebUser): Promise<Page> => openSignedInAt(context, node.url, user);
-
-  async function go(page: Page, hash: string): Promise<void> {
-    await page.goto(`${node.url}/${hash}`);
-    await settle(page, TITLE);
-  }
-
-  /** The banners read the highest classification badge on screen (docs/WEB.md). */
-  async function assertBanners(page: Page, where: string): Promise<void> {
-    const s = await shown(page);
-    const highest = highestOf(s.clsBadges);
-    assert.deepEqual(s.banners, [highest, highest], `${where}: both banners read the highest classification on screen`);
-  }
+  const openSignedIn = (context: BrowserContext, user: WebUser): Promise<Page> => openSignedInAt(context, stage.node.url, user);
+  const go = (page: Page, hash: string): Promise<void> => stage.go(page, hash, TITLE);
 
   /** The node's own preview of these selections: what the calculator must show. */
   function previewOf(selections: Record<string, string>): Promise<ScorePreview> {
@@ -261,7 +220,7 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
       };
       assert.deepEqual(await filterBy(() => page.locator('#incidents-sector').selectOption('energy'), 'sector=energy'), [grid.id], 'by sector');
       assert.deepEqual(await filterBy(() => page.locator('#incidents-level').selectOption(String(grid.severity!.level)), `level=${grid.severity!.level}`), [grid.id], 'by level');
-      await page.goto(`${node.url}/#/incidents?q=${word}`);
+      await page.goto(`${stage.node.url}/#/incidents?q=${word}`);
       await settle(page, TITLE);
       assert.deepEqual(await filterBy(() => page.locator('#incidents-significant').check(), 'significant=true'), [grid.id], 'significant only');
       assert.deepEqual(await filterBy(() => page.locator('#incidents-member').selectOption('DEU'), 'member=DEU'), [grid.id], 'by member, with the other filters');
@@ -480,7 +439,7 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
       inBrowser(
         t,
         async (context) => {
-          await allowAxe(context, node.url);
+          await allowAxe(context, stage.node.url);
           const user = handler();
           const { word, title } = uniqueTitle('Supply-chain compromise of a telecom vendor');
           const incident = await reportIncident(user.api, { title, summary: 'A signed update carried a backdoor.', sectors: ['telecommunications', 'digital-infrastructure'], systems: ['core-router-fw'], selections: selectionsAt('last'), actor: { name: 'SILENT HERON', confidence: 40 } });

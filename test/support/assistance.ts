@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { NodeProcess } from './process.js';
-import { Api } from './web.js';
+import { Api, giveCredentials } from './web.js';
 
 export type { AssistanceRequest, Offer, StandbyTeam, Deployment } from '../../src/modules/assistance/assistance.model.js';
 import type { AssistanceRequest, Offer, StandbyTeam } from '../../src/modules/assistance/assistance.model.js';
@@ -41,19 +41,9 @@ export interface AssistanceUser {
  */
 export async function createUser(node: NodeProcess, approver: Api, spec: { name: string; member: string; clearance: number; roles: string[] }): Promise<AssistanceUser> {
   const admin = new Api(node.url, node.token);
-  const approve = async (answer: { request?: { id: number } }) => {
-    if (answer?.request) await approver.json(`/api/v1/credential-requests/${answer.request.id}/approve`, { method: 'POST' });
-  };
   await admin.json('/api/v1/users', { method: 'POST', body: JSON.stringify(spec) }, 201);
-  const password = randomBytes(15).toString('base64url');
-  const set = await admin.answer(`/api/v1/users/${spec.name}/password`, { method: 'PUT', body: JSON.stringify({ password }) });
-  assert.ok(set.status === 204 || set.status === 202, `password of ${spec.name}: ${set.status} ${await set.clone().text()}`);
-  if (set.status === 202) await approve((await set.json()) as { request: { id: number } });
-  const issued = await admin.answer('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'assistance web tests', user: spec.name }) });
-  const body = (await issued.json()) as { token: string; request?: { id: number } };
-  assert.ok(issued.status === 201 || issued.status === 202, `token of ${spec.name}: ${issued.status} ${JSON.stringify(body)}`);
-  await approve(body);
-  const api = new Api(node.url, body.token);
+  const { password, token } = await giveCredentials(admin, approver, spec.name, 'assistance web tests');
+  const api = new Api(node.url, token);
   const me = await api.json<{ user: string; member: { code: string } | null }>('/api/v1/me');
   assert.equal(me.user, spec.name);
   return { name: spec.name, password, api, member: me.member?.code ?? null };

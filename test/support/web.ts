@@ -13,12 +13,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { TestContext } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { REPO_ROOT } from './paths.js';
-import { runCli, type NodeProcess } from './process.js';
-import { limit, until } from './wait.js';
+import { runCli, startNodeProcess, type NodeProcess } from './process.js';
+import { lastLines, limit, until } from './wait.js';
 
 /** Where the browser tests leave their artifacts (screenshots): SHIELDWALL_TEST_ARTIFACTS, or test-artifacts/ in the repository. */
 export const ARTIFACTS_DIR = path.resolve(process.env.SHIELDWALL_TEST_ARTIFACTS ?? path.join(REPO_ROOT, 'test-artifacts'));
@@ -156,6 +159,26 @@ function newPassword(): string {
 }
 
 /**
+ * Gives a user a new password and a token (named `tokenName`), as the bootstrap administrator
+ * `admin` asks; what is beyond its reach (another member, a higher clearance), `approver` (a
+ * second node administrator) approves.
+ */
+export async function giveCredentials(admin: Api, approver: Api, user: string, tokenName: string): Promise<{ password: string; token: string }> {
+  const approve = async (answer: { request?: { id: number } }) => {
+    if (answer?.request) await approver.json(`/api/v1/credential-requests/${answer.request.id}/approve`, { method: 'POST' });
+  };
+  const password = newPassword();
+  const set = await admin.answer(`/api/v1/users/${user}/password`, { method: 'PUT', body: JSON.stringify({ password }) });
+  assert.ok(set.status === 204 || set.status === 202, `password of ${user}: ${set.status} ${await set.clone().text()}`);
+  if (set.status === 202) await approve((await set.json()) as { request: { id: number } });
+  const issued = await admin.answer('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: tokenName, user }) });
+  const body = (await issued.json()) as { token: string; request?: { id: number } };
+  assert.ok(issued.status === 201 || issued.status === 202, `token of ${user}: ${issued.status} ${JSON.stringify(body)}`);
+  await approve(body);
+  return { password, token: body.token };
+}
+
+/**
  * Gives every test user a password and an API token, as an operator would: the bootstrap node
  * administrator asks, and for users beyond its reach (other members, higher clearances) a
  * second node administrator approves each request (the two-person rule, docs/OPERATIONS.md).
@@ -169,9 +192,6 @@ export async function prepareUsers(node: NodeProcess, dataDir: string): Promise<
   // Its own kind of user: the bootstrap administrator gives its token and password at once.
   const secondToken = (await admin.json<{ token: string }>('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'web tests', user: second.name }) }, 201)).token;
   const approver = new Api(node.url, secondToken);
-  const approve = async (answer: { request?: { id: number } }) => {
-    if (answer?.request) await approver.json(`/api/v1/credential-requests/${answer.request.id}/approve`, { method: 'POST' });
-  };
 
   const signIn = readFileSync(path.join(dataDir, 'demo-sign-in.txt'), 'utf8');
   const demoUser = /^user: (\S+)$/m.exec(signIn)![1]!;
@@ -187,15 +207,7 @@ export async function prepareUsers(node: NodeProcess, dataDir: string): Promise<
       password = demoPassword;
       token = demoToken;
     } else {
-      password = newPassword();
-      const set = await admin.answer(`/api/v1/users/${spec.name}/password`, { method: 'PUT', body: JSON.stringify({ password }) });
-      assert.ok(set.status === 204 || set.status === 202, `password of ${spec.name}: ${set.status} ${await set.clone().text()}`);
-      if (set.status === 202) await approve((await set.json()) as { request: { id: number } });
-      const issued = await admin.answer('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'web tests', user: spec.name }) });
-      const body = (await issued.json()) as { token: string; request?: { id: number } };
-      assert.ok(issued.status === 201 || issued.status === 202, `token of ${spec.name}: ${issued.status} ${JSON.stringify(body)}`);
-      await approve(body);
-      token = body.token;
+      ({ password, token } = await giveCredentials(admin, approver, spec.name, 'web tests'));
     }
     const api = new Api(node.url, token);
     const me = await api.json<{ user: string; member: { code: string } | null; clearance: number; roles: string[] }>('/api/v1/me');
@@ -456,4 +468,78 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('').trim()),
   })))`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * The stage of a browser suite: Chromium and one node with the demo alliance (its data in a
+ * folder of its own) and the users of prepareUsers. start() in before(), stop() in after(); each
+ * test runs its body through run(), which fails with the node's own last words when the node
+ * exited during the suite.
+ */
+export class DemoStage {
+  /** The browser, or why it could not be launched (the tests are then skipped). */
+  browser: Browser | string = 'not launched';
+  node!: NodeProcess;
+  dir = '';
+  users: WebUser[] = [];
+  private stopping = false;
+  private gone: string | undefined;
+
+  async start(prefix: string): Promise<void> {
+    this.dir = mkdtempSync(path.join(tmpdir(), prefix));
+    const [launched, started] = await Promise.allSettled([launchChromium(), startNodeProcess({ SHIELDWALL_DATA_DIR: this.dir, SHIELDWALL_DEMO: '1' })]);
+    // Whichever started is left for stop() to stop, even when the other failed.
+    if (launched.status === 'fulfilled') this.browser = launched.value;
+    if (started.status === 'fulfilled') this.node = started.value;
+    for (const outcome of [launched, started]) if (outcome.status === 'rejected') throw outcome.reason;
+    const node = this.node;
+    void node.exited.then(({ code, signal }) => {
+      if (!this.stopping) this.gone = `the node exited (${signal ?? `code ${code}`}) during the tests:\n${lastLines(node.output())}`;
+    });
+    this.users = await prepareUsers(node, this.dir);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (typeof this.browser !== 'string') await this.browser.close();
+    // Undefined when the node did not start.
+    const node = this.node as NodeProcess | undefined;
+    node?.child.kill('SIGTERM');
+    await node?.exited;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** A user of prepareUsers, by name. */
+  user(name: string): WebUser {
+    const user = this.users.find((u) => u.name === name);
+    assert.ok(user, `no prepared user ${name}`);
+    return user;
+  }
+
+  /** Runs a test's body with the browser; skipped without one. */
+  async run(t: TestContext, body: (browser: Browser) => Promise<void>): Promise<void> {
+    if (typeof this.browser === 'string') {
+      t.skip(this.browser);
+      return;
+    }
+    try {
+      if (this.gone) throw new Error(this.gone);
+      await body(this.browser);
+    } catch (error) {
+      throw this.gone ? new Error(this.gone, { cause: error }) : error;
+    }
+  }
+
+  /** Opens a view of the node's application by its address's hash and waits until it is settled. */
+  async go(page: Page, hash: string, title: string): Promise<void> {
+    await page.goto(`${this.node.url}/${hash}`);
+    await settle(page, title);
+  }
+}
+
+/** Both banners read the highest classification badge on screen (docs/WEB.md). */
+export async function assertBanners(page: Page, where: string): Promise<void> {
+  const s = await shown(page);
+  const highest = highestOf(s.clsBadges);
+  assert.deepEqual(s.banners, [highest, highest], `${where}: both banners read the highest classification on screen`);
 }
