@@ -7,11 +7,11 @@
  * at delivery time. The event is published on the node's bus as the assistance module does.
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { SubscriptionReceiver, subscriptionsOf } from '../../../test/support/receivers.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
 import { buildApp, type Node } from '../../app.js';
 import { loadConfig } from '../../config/config.js';
@@ -26,7 +26,6 @@ import type { IncidentChange } from '../incidents/incidents.model.js';
 import { MODULES, PERMISSIONS } from '../index.js';
 import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
-import type { Delivery, Subscription } from './notify.service.js';
 
 const REQUESTER = 'TST';
 const HELPER = 'OTH';
@@ -45,48 +44,6 @@ function modulesWithAssistance(): readonly ModuleDefinition<unknown>[] {
     permissions: [{ name: 'assistance:read', description: 'read the assistance records one may know of', roles: [...ROLES] }],
   });
   return [...MODULES, grants as ModuleDefinition<unknown>];
-}
-
-/** A webhook receiver: records every POST, checks its signature, answers the status queued for its path (200 when none). */
-class Receiver {
-  readonly received: Array<{ path: string; headers: IncomingHttpHeaders; body: string; verified: boolean }> = [];
-  readonly secrets = new Map<string, string>();
-  readonly answers = new Map<string, number[]>();
-  #server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.#server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const path = request.url ?? '';
-        this.received.push({ path, headers: request.headers, body, verified: this.#verify(request.headers, body) });
-        const status = this.answers.get(path)?.shift() ?? 200;
-        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'not now');
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  #verify(headers: IncomingHttpHeaders, body: string): boolean {
-    const secret = this.secrets.get((JSON.parse(body) as { subscription?: string }).subscription ?? '');
-    const timestamp = headers['x-shieldwall-timestamp'];
-    const given = headers['x-shieldwall-signature'];
-    if (!secret || typeof timestamp !== 'string' || typeof given !== 'string') return false;
-    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-    return expected.length === Buffer.byteLength(given) && timingSafeEqual(expected, Buffer.from(given));
-  }
-
-  at(path: string): Array<{ headers: IncomingHttpHeaders; body: string; verified: boolean }> {
-    return this.received.filter((r) => r.path === path);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
 }
 
 /** A request for assistance of REQUESTER, released to HELPER only. */
@@ -123,7 +80,7 @@ interface AssistanceBody {
 for (const dialect of DIALECTS) {
   describe(`assistance notifications (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
     const clock = fixedClock(new Date('2026-12-03T10:00:00.000Z'));
-    const receiver = new Receiver();
+    const receiver = new SubscriptionReceiver();
     let sink: Awaited<ReturnType<typeof smtpSink>>;
     let testStore: TestStore;
     let node: Node;
@@ -169,40 +126,13 @@ for (const dialect of DIALECTS) {
       await sink?.close();
     });
 
-    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-      const response = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
-    };
-
-    /** Subscribes a user with a webhook at /hook/<label> (the receiver learns its secret) and, if asked, e-mail. */
-    const subscribe = async (user: string, label: string, filter: Record<string, unknown>, email?: string): Promise<Subscription> => {
-      const { status, json } = await api(user, 'POST', '/subscriptions', { name: label, filter, channels: { webhook: { url: `${receiver.url}/hook/${label}` }, ...(email ? { email: { address: email } } : {}) } });
-      assert.equal(status, 201, JSON.stringify(json));
-      const created = json as Subscription;
-      receiver.secrets.set(created.id, created.channels.webhook!.secret!);
-      return created;
-    };
-
-    const unsubscribe = async (user: string, ...subscriptions: Subscription[]): Promise<void> => {
-      for (const s of subscriptions) assert.equal((await api(user, 'DELETE', `/subscriptions/${s.id}`)).status, 204);
-    };
+    const { api, subscribe, unsubscribe, deliveries } = subscriptionsOf(() => base, tokens, receiver);
 
     /** What the assistance module does after a write: publish the change; then the node's jobs run what is due. */
     const publish = async (change: AssistanceChange): Promise<void> => {
       node.ctx.bus.publish('assistance.changed', change);
       await (node.instanceOf(notifyModule) as Notifier).settled();
       await node.jobs.runDue();
-    };
-
-    const deliveries = async (user: string, subscription: string): Promise<Delivery[]> => {
-      const { status, json } = await api(user, 'GET', `/subscriptions/${subscription}/deliveries`);
-      assert.equal(status, 200, JSON.stringify(json));
-      return (json as { deliveries: Delivery[] }).deliveries;
     };
 
     const bodies = (label: string): AssistanceBody[] => receiver.at(`/hook/${label}`).map((r) => JSON.parse(r.body) as AssistanceBody);

@@ -6,8 +6,8 @@
  * asked again at delivery time.
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,7 @@ import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
 import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
 import { addressIndicator } from '../../../test/support/factories.js';
+import { SubscriptionReceiver, subscriptionsOf } from '../../../test/support/receivers.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { createCa, issue } from '../../core/pki.js';
@@ -34,77 +35,6 @@ import { loadConfig } from '../../config/config.js';
 
 const OTHER = 'OTH';
 const OTHER_IDENTITY = 'identity--0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** The signature verified with the secret of the subscription the body names. */
-  verified: boolean;
-}
-
-/** A webhook receiver: records every POST, checks its signature, answers the status queued for its path (200 when none). */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly secrets = new Map<string, string>();
-  readonly answers = new Map<string, number[]>();
-  /** Paths answered 200 with a body that never ends; what was written of it, and how many such answers the client closed. */
-  readonly endless = new Set<string>();
-  endlessBytes = 0;
-  endlessClosed = 0;
-  #server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.#server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const path = request.url ?? '';
-        this.received.push({ path, headers: request.headers, body, verified: this.#verify(request.headers, body) });
-        const status = this.answers.get(path)?.shift() ?? 200;
-        if (this.endless.has(path)) return this.#endless(response);
-        // A redirect points at a path of its own, that a client following it would post to.
-        const location: Record<string, string> = status >= 300 && status < 400 ? { location: `${path}/redirected` } : {};
-        response.writeHead(status, { 'content-type': 'text/plain', ...location }).end(status === 200 ? 'ok' : 'not now');
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  /** What a receiver does: HMAC-SHA256 of `timestamp.body` under the secret, compared in constant time. */
-  /** An answer whose body never ends: 64 KiB at a time, as fast as the client takes them, until it closes. */
-  #endless(response: ServerResponse): void {
-    response.writeHead(200, { 'content-type': 'text/plain' });
-    const chunk = Buffer.alloc(64 * 1024, 'x');
-    const more = () => {
-      while (!response.destroyed && response.write(chunk)) this.endlessBytes += chunk.length;
-    };
-    response.on('drain', more);
-    response.on('close', () => this.endlessClosed++);
-    more();
-  }
-
-  #verify(headers: IncomingHttpHeaders, body: string): boolean {
-    const subscription = (JSON.parse(body) as { subscription?: string }).subscription;
-    const secret = subscription ? this.secrets.get(subscription) : undefined;
-    const timestamp = headers['x-shieldwall-timestamp'];
-    const given = headers['x-shieldwall-signature'];
-    if (!secret || typeof timestamp !== 'string' || typeof given !== 'string') return false;
-    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-    return expected.length === Buffer.byteLength(given) && timingSafeEqual(expected, Buffer.from(given));
-  }
-
-  at(path: string): Received[] {
-    return this.received.filter((r) => r.path === path);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
-}
 
 function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
   return { tlp: 'amber', classification: 1, releasability: [TEST_MEMBER, OTHER], originMember: TEST_MEMBER, owner: 'test-analyst', recipients: [], ...overrides };
@@ -152,7 +82,7 @@ function sighting(of: unknown, createdBy: string): Record<string, unknown> {
 for (const dialect of DIALECTS) {
   describe(`incident notifications (${dialect})`, { skip: await dialectSkip(dialect) }, () => {
     const clock = fixedClock(new Date('2026-12-03T10:00:00.000Z'));
-    const receiver = new Receiver();
+    const receiver = new SubscriptionReceiver();
     let sink: Awaited<ReturnType<typeof smtpSink>>;
     let node: TestNode;
     let base: string;
@@ -181,36 +111,13 @@ for (const dialect of DIALECTS) {
       await sink?.close();
     });
 
-    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-      const response = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
-    };
-
-    /** Subscribes a user with a webhook at /hook/<label> (the receiver learns its secret) and, if asked, e-mail. */
-    const subscribe = async (user: string, label: string, filter: Record<string, unknown> = {}, email?: string): Promise<Subscription> => {
-      const { status, json } = await api(user, 'POST', '/subscriptions', { name: label, filter, channels: { webhook: { url: `${receiver.url}/hook/${label}` }, ...(email ? { email: { address: email } } : {}) } });
-      assert.equal(status, 201, JSON.stringify(json));
-      const created = json as Subscription;
-      receiver.secrets.set(created.id, created.channels.webhook!.secret!);
-      return created;
-    };
+    const { api, subscribe, deliveries } = subscriptionsOf(() => base, tokens, receiver);
 
     /** What the incidents module does after a write: announce the change; then the node's jobs run what is due. */
     const announce = async (announced: IncidentChange): Promise<void> => {
       node.ctx.bus.publish('incidents.changed', announced);
       await (node.instanceOf(notifyModule) as Notifier).settled();
       await node.jobs.runDue();
-    };
-
-    const deliveries = async (user: string, subscription: string): Promise<Delivery[]> => {
-      const { status, json } = await api(user, 'GET', `/subscriptions/${subscription}/deliveries`);
-      assert.equal(status, 200, JSON.stringify(json));
-      return (json as { deliveries: Delivery[] }).deliveries;
     };
 
     it('keeps each user its own subscriptions, shows a generated secret once, and bounds them', async () => {
@@ -714,7 +621,7 @@ describe('webhook destinations: where the node sends (pure)', () => {
 });
 
 describe('webhooks on a node that allows no internal receiver', () => {
-  const receiver = new Receiver();
+  const receiver = new SubscriptionReceiver();
   let node: TestNode;
   /** What each name resolves to on this node; others do not resolve. */
   const names = new Map<string, Array<{ address: string; family: 4 | 6 }>>();
