@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { addRecordColumns } from '../../../db/record-columns.js';
 
 /**
  * Requests for assistance, offers and deployments: one row each, its current state, with the
@@ -30,12 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created', 'text', (c) => c.notNull())
     .addColumn('modified', 'text', (c) => c.notNull())
     .addColumn('document', 'text', (c) => c.notNull())
-    .addColumn('tlp', 'text')
-    .addColumn('classification', 'integer')
-    .addColumn('releasability', 'text')
-    .addColumn('origin_member', 'text')
-    .addColumn('owner', 'text')
-    .addColumn('recipients', 'text')
+    .$call(addRecordColumns)
     .execute();
   await db.schema.createIndex('assistance_requests_modified').on('assistance_requests').columns(['modified', 'id']).execute();
   await db.schema.createIndex('assistance_requests_incident').on('assistance_requests').column('incident_id').execute();
@@ -53,12 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('created', 'text', (c) => c.notNull())
       .addColumn('modified', 'text', (c) => c.notNull())
       .addColumn('document', 'text', (c) => c.notNull())
-      .addColumn('tlp', 'text')
-      .addColumn('classification', 'integer')
-      .addColumn('releasability', 'text')
-      .addColumn('origin_member', 'text')
-      .addColumn('owner', 'text')
-      .addColumn('recipients', 'text')
+      .$call(addRecordColumns)
       .execute();
     await db.schema.createIndex(`${table}_request`).on(table).columns(['request_id', 'created']).execute();
     await db.schema.createIndex(`${table}_modified`).on(table).columns(['modified', 'id']).execute();

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { addRecordColumns } from '../../../db/record-columns.js';
 
 /**
  * Standby rosters: one row per registered team, its current state. The marking columns are those
@@ -29,12 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created', 'text', (c) => c.notNull())
     .addColumn('modified', 'text', (c) => c.notNull())
     .addColumn('document', 'text', (c) => c.notNull())
-    .addColumn('tlp', 'text')
-    .addColumn('classification', 'integer')
-    .addColumn('releasability', 'text')
-    .addColumn('origin_member', 'text')
-    .addColumn('owner', 'text')
-    .addColumn('recipients', 'text')
+    .$call(addRecordColumns)
     .execute();
   await db.schema.createIndex('assistance_teams_modified').on('assistance_teams').columns(['modified', 'id']).execute();
   await db.schema.createIndex('assistance_teams_origin').on('assistance_teams').columns(['origin_member', 'status']).execute();
