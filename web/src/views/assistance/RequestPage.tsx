@@ -11,6 +11,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { api, ApiError } from '../../api.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
+import { DetailsTable, InlineList } from '../common/details.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
 import { assistancePath, modeName, words, type AssistanceRequest, type Catalogue, type RequestStatus } from './model.js';
@@ -18,48 +19,25 @@ import { DeploymentsPanel } from './DeploymentsPanel.js';
 import { OffersPanel } from './OffersPanel.js';
 import { AssistanceBadges, capabilityName, Clocks, ModeBadge, StatusBadge, UrgencyBadge, useAssistanceEvents, useCatalogue, useChange } from './parts.js';
 
-function List(props: { items: readonly string[]; empty: string }) {
-  if (props.items.length === 0) return <span className="muted">{props.empty}</span>;
-  return (
-    <ul className="inline-list">
-      {props.items.map((s) => (
-        <li key={s}>{s}</li>
-      ))}
-    </ul>
-  );
-}
-
 function Details(props: { request: AssistanceRequest; catalogue: Catalogue | null }) {
   const r = props.request;
   const c = r.constraints;
   const rows: Array<[string, ReactNode]> = [
     ['Description', r.description ? <p className="aid-text">{r.description}</p> : <span className="muted">none given</span>],
     ['Incident', <a key="i" href={`#/incidents/${encodeURIComponent(r.incident_id)}`}>{r.incident_title ?? r.incident_id}</a>],
-    ['Capabilities asked for', <List key="c" items={r.capabilities.map((k) => capabilityName(props.catalogue, k))} empty="none" />],
+    ['Capabilities asked for', <InlineList key="c" items={r.capabilities.map((k) => capabilityName(props.catalogue, k))} empty="none" />],
     ['Where', modeName(r.mode)],
     ['Clearance required', c.clearance ?? <span className="muted">none</span>],
-    ['Languages', <List key="l" items={c.languages} empty="any" />],
+    ['Languages', <InlineList key="l" items={c.languages} empty="any" />],
     ['Duration', c.duration_days !== null ? `${c.duration_days} ${c.duration_days === 1 ? 'day' : 'days'}` : <span className="muted">not known</span>],
     ['Other constraints', c.other ? <p className="aid-text">{c.other}</p> : <span className="muted">none</span>],
     ['Requesting member', r.member ?? 'this node'],
     ['Requested by', r.owner ?? <span className="muted">not known</span>],
-    ...(r.released_to !== null ? [['Reached members (matching standby teams)', <List key="r" items={r.released_to} empty="none yet" />] as [string, ReactNode]] : []),
+    ...(r.released_to !== null ? [['Reached members (matching standby teams)', <InlineList key="r" items={r.released_to} empty="none yet" />] as [string, ReactNode]] : []),
     ['Created', when(r.created)],
     ['Modified', `${when(r.modified)} · version ${r.version}`],
   ];
-  return (
-    <table className="props aid-details">
-      <caption className="sr-only">Request details</caption>
-      <tbody>
-        {rows.map(([name, value]) => (
-          <tr key={name}>
-            <th scope="row">{name}</th>
-            <td>{value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <DetailsTable className="aid-details" caption="Request details" rows={rows} />;
 }
 
 /** The status changes the reader may make, by the `actions` the node lists. */

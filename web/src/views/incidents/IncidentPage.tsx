@@ -10,6 +10,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { api, ApiError } from '../../api.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
+import { DetailsTable, InlineList } from '../common/details.js';
 import { ObjectRef } from '../common/objects.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
@@ -22,23 +23,12 @@ import { StatusPanel } from './StatusPanel.js';
 import { TasksPanel } from './TasksPanel.js';
 import { TimelinePanel } from './TimelinePanel.js';
 
-function List(props: { items: readonly string[]; empty: string }) {
-  if (props.items.length === 0) return <span className="muted">{props.empty}</span>;
-  return (
-    <ul className="inline-list">
-      {props.items.map((s) => (
-        <li key={s}>{s}</li>
-      ))}
-    </ul>
-  );
-}
-
 function Details(props: { incident: Incident }) {
   const i = props.incident;
   const rows: Array<[string, ReactNode]> = [
     ['Summary', i.summary ? <p className="summary-text">{i.summary}</p> : <span className="muted">none given</span>],
-    ['Sectors affected', <List key="s" items={i.sectors.map(sectorName)} empty="none named" />],
-    ['Affected systems', <List key="y" items={i.systems} empty="none named" />],
+    ['Sectors affected', <InlineList key="s" items={i.sectors.map(sectorName)} empty="none named" />],
+    ['Affected systems', <InlineList key="y" items={i.systems} empty="none named" />],
     ['Started', i.started_at ? when(i.started_at) : <span className="muted">not known</span>],
     ['Detected', i.detected_at ? when(i.detected_at) : <span className="muted">not known</span>],
     ['Handler', i.handler ?? <span className="muted">nobody yet</span>],
@@ -57,24 +47,12 @@ function Details(props: { incident: Incident }) {
     ['Reporting member', i.member ?? 'this node'],
     ['Reported by', i.owner ?? <span className="muted">a peer node</span>],
     ['Source', i.source === 'peer' ? 'received from a peer node (read only here)' : 'reported on this node'],
-    ['Addressed to', <List key="r" items={i.recipients} empty="not addressed: everyone it is released to" />],
-    ['Delegates (may edit)', <List key="d" items={i.delegates} empty="none" />],
+    ['Addressed to', <InlineList key="r" items={i.recipients} empty="not addressed: everyone it is released to" />],
+    ['Delegates (may edit)', <InlineList key="d" items={i.delegates} empty="none" />],
     ['Created', when(i.created)],
     ['Modified', `${when(i.modified)} · version ${i.version}`],
   ];
-  return (
-    <table className="props incident-details">
-      <caption className="sr-only">Incident details</caption>
-      <tbody>
-        {rows.map(([name, value]) => (
-          <tr key={name}>
-            <th scope="row">{name}</th>
-            <td>{value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <DetailsTable className="incident-details" caption="Incident details" rows={rows} />;
 }
 
 const EDIT_LABELS: Record<string, string> = { title: 'Title', summary: 'Summary', sectors: 'Sectors', systems: 'Affected systems', started_at: 'Started', detected_at: 'Detected', handler: 'Handler', actor: 'Suspected actor', version: 'Version' };
