@@ -6,7 +6,7 @@
  * handling, which starts as the incident's. The node decides: what it refuses is shown beside the
  * field it names; an accepted request opens on its own page.
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, query } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { hrefOf, navigate, useRoute } from '../../router.js';
@@ -14,7 +14,7 @@ import { useSession } from '../../session.js';
 import { HandlingFields } from '../common/HandlingFields.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
-import { FieldError, invalidProps, messagesFor, NO_REFUSAL, RefusalSummary, refusalOf, type Refusal } from '../incidents/fields.js';
+import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
 import type { Incident, IncidentSummary } from '../incidents/model.js';
 import { assistancePath, durationText, listOf, modeName, words, type AssistanceRequest, type RequestMode, type Urgency } from './model.js';
 import { useCatalogue } from './parts.js';
@@ -133,11 +133,9 @@ export function RequestForm() {
     classification: 'UNCLASSIFIED',
     releasability: '',
   });
-  const [refusal, setRefusal] = useState<Refusal>(NO_REFUSAL);
+  const { refusal, refuse, passes, err, top } = useRefusal();
   const [busy, setBusy] = useState(false);
-  const top = useRef<HTMLDivElement>(null);
   const set = (part: Partial<Draft>) => setDraft((d) => ({ ...d, ...part }));
-  const err = (field: string) => messagesFor(refusal, field);
 
   useEffect(() => {
     if (!incidentId) return;
@@ -157,20 +155,10 @@ export function RequestForm() {
     };
   }, [incidentId]);
 
-  const refuse = (r: Refusal) => {
-    setRefusal(r);
-    requestAnimationFrame(() => top.current?.focus());
-  };
-
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const fields = checkDraft(draft);
-    if (Object.keys(fields).length > 0) {
-      refuse({ message: 'Some fields need attention.', fields });
-      return;
-    }
+    if (!passes(checkDraft(draft))) return;
     setBusy(true);
-    setRefusal(NO_REFUSAL);
     const languages = listOf(draft.languages).map((l) => l.toLowerCase());
     const releasability = listOf(draft.releasability);
     const constraints = {

@@ -4,12 +4,12 @@
  * windows in its own time zone), the hours from a call to the team at work (remote, on site), its
  * on-call contacts and its handling. The node decides; what it refuses is named beside the field.
  */
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { useSession } from '../../session.js';
 import { HandlingFields } from '../common/HandlingFields.js';
-import { FieldError, invalidProps, messagesFor, NO_REFUSAL, RefusalSummary, refusalOf, type Refusal } from '../incidents/fields.js';
+import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
 import { assistancePath, listOf, modeName, MODES, WEEKDAYS, type Catalogue, type CoverageWindow, type Mode, type OnCallContact, type StandbyTeam, type Weekday } from './model.js';
 
 const LABELS: Record<string, string> = {
@@ -140,31 +140,20 @@ function checkDraft(d: Draft): Record<string, string> {
 export function TeamForm(props: { catalogue: Catalogue | null; team?: StandbyTeam; onSaved: (team: StandbyTeam) => void; onCancel: () => void }) {
   const session = useSession();
   const [draft, setDraft] = useState<Draft>(() => draftOf(props.team));
-  const [refusal, setRefusal] = useState<Refusal>(NO_REFUSAL);
+  const { refusal, refuse, passes, err, top } = useRefusal();
   const [busy, setBusy] = useState(false);
-  const top = useRef<HTMLDivElement>(null);
   const zones = useMemo(timeZones, []);
   const set = (part: Partial<Draft>) => setDraft((d) => ({ ...d, ...part }));
-  const err = (field: string) => messagesFor(refusal, field);
   const p = props.team ? 'team-edit' : 'team';
 
-  const refuse = (r: Refusal) => {
-    setRefusal(r);
-    requestAnimationFrame(() => top.current?.focus());
-  };
   const setWindow = (i: number, part: Partial<CoverageWindow>) => set({ coverage: draft.coverage.map((w, j) => (j === i ? { ...w, ...part } : w)) });
   const setContact = (i: number, part: Partial<ContactDraft>) => set({ contacts: draft.contacts.map((c, j) => (j === i ? { ...c, ...part } : c)) });
   const toggle = <T extends string>(list: readonly T[], key: T, on: boolean): T[] => (on ? [...list, key] : list.filter((k) => k !== key));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const fields = checkDraft(draft);
-    if (Object.keys(fields).length > 0) {
-      refuse({ message: 'Some fields need attention.', fields });
-      return;
-    }
+    if (!passes(checkDraft(draft))) return;
     setBusy(true);
-    setRefusal(NO_REFUSAL);
     const text = (s: string) => (s.trim() ? s.trim() : null);
     const contacts: OnCallContact[] = draft.contacts.filter((c) => c.name.trim()).map((c) => ({ name: c.name.trim(), role: text(c.role), phone: text(c.phone), email: text(c.email) }));
     const releasability = listOf(draft.releasability);

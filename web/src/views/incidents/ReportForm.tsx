@@ -5,12 +5,12 @@
  * releasability. The node decides: what it refuses is shown beside the field it names, and a
  * report it accepts opens on its own page.
  */
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../api.js';
 import { hrefOf, navigate } from '../../router.js';
 import { useSession } from '../../session.js';
 import { classificationsUpTo, HandlingFields } from '../common/HandlingFields.js';
-import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, messagesFor, NO_ACTOR, NO_REFUSAL, RefusalSummary, refusalOf, SectorsField, SelectionFields, type ActorValue, type Refusal } from './fields.js';
+import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, NO_ACTOR, RefusalSummary, refusalOf, SectorsField, SelectionFields, useRefusal, type ActorValue } from './fields.js';
 import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, type Incident } from './model.js';
 import { useScoring } from './parts.js';
 
@@ -78,27 +78,14 @@ export function ReportForm() {
     classification: 'UNCLASSIFIED',
     releasability: '',
   });
-  const [refusal, setRefusal] = useState<Refusal>(NO_REFUSAL);
+  const { refusal, refuse, passes, err, top } = useRefusal();
   const [busy, setBusy] = useState(false);
-  const top = useRef<HTMLDivElement>(null);
   const set = (part: Partial<Draft>) => setDraft((d) => ({ ...d, ...part }));
-  const err = (field: string) => messagesFor(refusal, field);
-
-  const refuse = (r: Refusal) => {
-    setRefusal(r);
-    // The summary is read out (role=alert); the focus goes there so that the keyboard follows.
-    requestAnimationFrame(() => top.current?.focus());
-  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const fields = checkDraft(draft);
-    if (Object.keys(fields).length > 0) {
-      refuse({ message: 'Some fields need attention.', fields });
-      return;
-    }
+    if (!passes(checkDraft(draft))) return;
     setBusy(true);
-    setRefusal(NO_REFUSAL);
     const actor = actorOfValue(draft.actor);
     const releasability = listOf(draft.releasability);
     const body = {

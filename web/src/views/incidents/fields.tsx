@@ -3,7 +3,7 @@
  * field shown beside that field (and named in a summary at the top), the sectors as a group of
  * check boxes, the suspected actor, and the severity selections.
  */
-import type { ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../../api.js';
 import { messageOf } from '../common/upload.js';
 import { fieldErrorsOf, SECTORS, type Scoring } from './model.js';
@@ -56,6 +56,31 @@ export function messagesFor(refusal: Refusal, field: string): string {
     .filter(([f]) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`))
     .map(([f, m]) => (f === field ? m : `${f.slice(field.length + 1)}: ${m}`))
     .join('; ');
+}
+
+/**
+ * A form's refusal, and the anchor at its top (`top`, around the RefusalSummary) that takes the
+ * focus when one is shown: the summary is read out (role=alert), and the keyboard follows it.
+ */
+export function useRefusal() {
+  const [refusal, setRefusal] = useState<Refusal>(NO_REFUSAL);
+  const top = useRef<HTMLDivElement>(null);
+  const refuse = (r: Refusal) => {
+    setRefusal(r);
+    requestAnimationFrame(() => top.current?.focus());
+  };
+  /** The form's own check before it asks the node: true when it found nothing; else the fields it found are refused. */
+  const passes = (fields: Record<string, string>): boolean => {
+    if (Object.keys(fields).length > 0) {
+      refuse({ message: 'Some fields need attention.', fields });
+      return false;
+    }
+    setRefusal(NO_REFUSAL);
+    return true;
+  };
+  /** The refusal's messages for a field and its parts. */
+  const err = (field: string) => messagesFor(refusal, field);
+  return { refusal, refuse, passes, err, top };
 }
 
 /** The refusal of one field, read by screen readers with the field (aria-describedby = its id). */
