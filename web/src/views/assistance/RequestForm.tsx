@@ -11,7 +11,7 @@ import { api, ApiError, query } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { hrefOf, navigate, useRoute } from '../../router.js';
 import { useSession } from '../../session.js';
-import { HandlingFields } from '../common/HandlingFields.js';
+import { HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
 import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
@@ -37,7 +37,7 @@ const LABELS: Record<string, string> = {
   body: 'Request',
 };
 
-interface Draft {
+interface Draft extends HandlingDraft {
   title: string;
   description: string;
   capabilities: string[];
@@ -47,9 +47,6 @@ interface Draft {
   languages: string;
   duration: string;
   other: string;
-  tlp: string;
-  classification: string;
-  releasability: string;
 }
 
 function checkDraft(d: Draft): Record<string, string> {

@@ -58,6 +58,34 @@ function responseText(team: StandbyTeam): string {
     .join(', ');
 }
 
+/** The choices of a capability filter: any, or one of the catalogue's. */
+function CapabilityOptions(props: { catalogue: Catalogue | null }) {
+  return (
+    <>
+      <option value="">any</option>
+      {(props.catalogue?.capabilities ?? []).map((c) => (
+        <option key={c.key} value={c.key}>
+          {c.name}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The choices of a mode filter: either, remote or on site. */
+function ModeOptions() {
+  return (
+    <>
+      <option value="">remote or on site</option>
+      {MODES.map((m) => (
+        <option key={m} value={m}>
+          {modeName(m)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 // --- who can help -------------------------------------------------------------------------------------
 
 function WhoCanHelp(props: { catalogue: Catalogue | null; generation: number }) {
@@ -99,23 +127,13 @@ function WhoCanHelp(props: { catalogue: Catalogue | null; generation: number }) 
         <div className="field">
           <label htmlFor="who-capability">Capability</label>
           <select id="who-capability" value={capability} onChange={(e) => setCapability(e.target.value)}>
-            <option value="">any</option>
-            {(props.catalogue?.capabilities ?? []).map((c) => (
-              <option key={c.key} value={c.key}>
-                {c.name}
-              </option>
-            ))}
+            <CapabilityOptions catalogue={props.catalogue} />
           </select>
         </div>
         <div className="field">
           <label htmlFor="who-mode">Where</label>
           <select id="who-mode" value={mode} onChange={(e) => setMode(e.target.value)}>
-            <option value="">remote or on site</option>
-            {MODES.map((m) => (
-              <option key={m} value={m}>
-                {modeName(m)}
-              </option>
-            ))}
+            <ModeOptions />
           </select>
         </div>
         <div className="field">
@@ -282,23 +300,13 @@ function Teams(props: { catalogue: Catalogue | null; generation: number; roster:
         <div className="field">
           <label htmlFor="teams-capability">Capability</label>
           <select id="teams-capability" name="capability" defaultValue={filters.capability}>
-            <option value="">any</option>
-            {(props.catalogue?.capabilities ?? []).map((c) => (
-              <option key={c.key} value={c.key}>
-                {c.name}
-              </option>
-            ))}
+            <CapabilityOptions catalogue={props.catalogue} />
           </select>
         </div>
         <div className="field">
           <label htmlFor="teams-mode">Works</label>
           <select id="teams-mode" name="mode" defaultValue={filters.mode}>
-            <option value="">remote or on site</option>
-            {MODES.map((m) => (
-              <option key={m} value={m}>
-                {modeName(m)}
-              </option>
-            ))}
+            <ModeOptions />
           </select>
         </div>
         <div className="field">

@@ -8,7 +8,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { useSession } from '../../session.js';
-import { HandlingFields } from '../common/HandlingFields.js';
+import { HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
 import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
 import { assistancePath, listOf, modeName, MODES, WEEKDAYS, type Catalogue, type CoverageWindow, type Mode, type OnCallContact, type StandbyTeam, type Weekday } from './model.js';
 
@@ -40,7 +40,7 @@ interface ContactDraft {
   email: string;
 }
 
-interface Draft {
+interface Draft extends HandlingDraft {
   name: string;
   capabilities: string[];
   modes: Mode[];
@@ -53,9 +53,6 @@ interface Draft {
   remoteHours: string;
   onSiteHours: string;
   contacts: ContactDraft[];
-  tlp: string;
-  classification: string;
-  releasability: string;
 }
 
 /** The time zones the browser knows (IANA names), the reader's own first. */

@@ -9,7 +9,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api.js';
 import { hrefOf, navigate } from '../../router.js';
 import { useSession } from '../../session.js';
-import { classificationsUpTo, HandlingFields } from '../common/HandlingFields.js';
+import { classificationsUpTo, HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
 import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, NO_ACTOR, RefusalSummary, refusalOf, SectorsField, SelectionFields, useRefusal, type ActorValue } from './fields.js';
 import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, type Incident } from './model.js';
 import { useScoring } from './parts.js';
@@ -33,7 +33,7 @@ const LABELS: Record<string, string> = {
   body: 'Report',
 };
 
-interface Draft {
+interface Draft extends HandlingDraft {
   title: string;
   summary: string;
   sectors: string[];
@@ -43,9 +43,6 @@ interface Draft {
   handler: string;
   actor: ActorValue;
   selections: Record<string, string>;
-  tlp: string;
-  classification: string;
-  releasability: string;
 }
 
 /** What the form can tell before asking the node: the same words the node would use, sooner. */
