@@ -11,7 +11,7 @@ import { api, ApiError, query } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { hrefOf, navigate, useRoute } from '../../router.js';
 import { useSession } from '../../session.js';
-import { HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
+import { HandlingFields, NEW_HANDLING, type HandlingDraft } from '../common/HandlingFields.js';
 import { messageOf } from '../common/upload.js';
 import { ErrorNote } from '../common/widgets.js';
 import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
@@ -126,9 +126,7 @@ export function RequestForm() {
     languages: '',
     duration: '',
     other: '',
-    tlp: 'amber',
-    classification: 'UNCLASSIFIED',
-    releasability: '',
+    ...NEW_HANDLING,
   });
   const { refusal, refuse, passes, err, top } = useRefusal();
   const [busy, setBusy] = useState(false);

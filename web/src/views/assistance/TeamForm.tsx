@@ -8,7 +8,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { useSession } from '../../session.js';
-import { HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
+import { HandlingFields, NEW_HANDLING, type HandlingDraft } from '../common/HandlingFields.js';
 import { FieldError, invalidProps, RefusalSummary, refusalOf, useRefusal } from '../incidents/fields.js';
 import { assistancePath, listOf, modeName, MODES, WEEKDAYS, type Catalogue, type CoverageWindow, type Mode, type OnCallContact, type StandbyTeam, type Weekday } from './model.js';
 
@@ -82,9 +82,7 @@ function draftOf(team: StandbyTeam | undefined): Draft {
       remoteHours: '2',
       onSiteHours: '',
       contacts: [{ name: '', role: 'duty officer', phone: '', email: '' }],
-      tlp: 'amber',
-      classification: 'UNCLASSIFIED',
-      releasability: '',
+      ...NEW_HANDLING,
     };
   }
   return {

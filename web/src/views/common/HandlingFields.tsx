@@ -16,6 +16,9 @@ export interface HandlingDraft {
   releasability: string;
 }
 
+/** A new record's handling until the writer chooses: TLP:AMBER, unclassified, the node's default releasability. */
+export const NEW_HANDLING: HandlingDraft = { tlp: 'amber', classification: 'UNCLASSIFIED', releasability: '' };
+
 /** The classifications a user may mark with: those up to their clearance. */
 export function classificationsUpTo(clearance: number): readonly string[] {
   return CLASSIFICATIONS.slice(0, clearance + 1);

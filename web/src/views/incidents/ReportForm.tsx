@@ -9,7 +9,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api.js';
 import { hrefOf, navigate } from '../../router.js';
 import { useSession } from '../../session.js';
-import { classificationsUpTo, HandlingFields, type HandlingDraft } from '../common/HandlingFields.js';
+import { classificationsUpTo, HandlingFields, NEW_HANDLING, type HandlingDraft } from '../common/HandlingFields.js';
 import { ActorFields, actorOfValue, explainEntries, FieldError, invalidProps, NO_ACTOR, RefusalSummary, refusalOf, SectorsField, SelectionFields, useRefusal, type ActorValue } from './fields.js';
 import { INCIDENTS_API, isoOfLocal, linesOf, listOf, STIX_ID, type Incident } from './model.js';
 import { useScoring } from './parts.js';
@@ -71,9 +71,7 @@ export function ReportForm() {
     handler: '',
     actor: NO_ACTOR,
     selections: {},
-    tlp: 'amber',
-    classification: 'UNCLASSIFIED',
-    releasability: '',
+    ...NEW_HANDLING,
   });
   const { refusal, refuse, passes, err, top } = useRefusal();
   const [busy, setBusy] = useState(false);
