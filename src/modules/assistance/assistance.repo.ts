@@ -1,18 +1,13 @@
 /** The only SQL of requests for assistance, offers and deployments: read through the records' access filter, written with their version checked. */
 import type { Kysely, Selectable } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
+import { newestBefore } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
-import type { RecordReadScope } from '../../policy/record.js';
+import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
 
-interface Marked {
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  origin_member: string | null;
-  owner: string | null;
-  recipients: string | null;
-}
+/** The marking columns every record table carries (policy/record.ts). */
+type Marked = RecordColumns;
 
 export interface RequestsTable extends Marked {
   id: string;
@@ -90,7 +85,7 @@ export async function listRequests(db: Executor, scope: RecordReadScope, filter:
   if (filter.incident !== undefined) query = query.where('incident_id', '=', filter.incident);
   const before = filter.before;
   if (before !== undefined) {
-    query = query.where((eb) => eb.or([eb('modified', '<', before.modified), eb.and([eb('modified', '=', before.modified), eb('id', '<', before.id)])]));
+    query = query.where(newestBefore(before));
   }
   return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }

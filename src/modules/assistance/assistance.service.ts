@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { JobScheduler } from '../../core/jobs.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
@@ -381,12 +382,8 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
     .map((deploymentRow) => loadRow<repo.DeploymentRow, DeploymentDocument>(deploymentRow))
     .filter((deployment) => canReadRecord(actor, deployment.access))
     .map((deployment) => presentDeployment(ctx, actor, deployment));
-  let incidentTitle: string | null = null;
-  try {
-    incidentTitle = (await incidents.getIncident(ctx, actor, row.incident_id)).title;
-  } catch {
-    incidentTitle = null;
-  }
+  // The incident's title for a reader who may read the incident (a 404 there: none).
+  const incidentTitle = await incidents.getIncident(ctx, actor, row.incident_id).then((incident) => incident.title, () => null);
   const status = row.status as RequestStatus;
   const seesRouting = writesForRequester(actor, request) || isCoordinator(ctx, actor, document.coordination) || actor.kind === 'system';
   const constraints: RequestConstraints = {
@@ -472,17 +469,6 @@ export interface RequestQuery {
   cursor?: string;
 }
 
-function encodeCursor(row: { modified: string; id: string }): string {
-  return Buffer.from(`${row.modified}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { modified: string; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|([a-z-]+--[0-9a-f-]{36})$/.exec(text);
-  if (!match) throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 80)}' was not issued by this node; list again without a cursor`);
-  return { modified: match[1]!, id: match[2]! };
-}
-
 /** The board: requests the actor may read, newest change first. */
 export async function listRequests(ctx: AppContext, actor: Principal, query: RequestQuery): Promise<{ requests: RequestSummary[]; next_cursor: string | null }> {
   requirePermission(ctx, actor, 'assistance:read', 'reading requests for assistance');
@@ -491,7 +477,7 @@ export async function listRequests(ctx: AppContext, actor: Principal, query: Req
     ...(query.status ? { statuses: query.status } : {}),
     ...(query.urgency ? { urgencies: query.urgency } : {}),
     ...(query.incident !== undefined ? { incident: query.incident } : {}),
-    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
+    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor, 'assistance-request') } : {}),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);

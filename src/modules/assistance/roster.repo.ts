@@ -1,12 +1,13 @@
 /** The only SQL of standby rosters: team rows, read through the records' access filter, written with their version checked. */
 import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
+import { newestBefore } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
-import type { RecordReadScope } from '../../policy/record.js';
+import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
 import type { Mode } from './assistance.model.js';
 
-export interface TeamsTable {
+export interface TeamsTable extends RecordColumns {
   id: string;
   version: number;
   name: string;
@@ -26,12 +27,6 @@ export interface TeamsTable {
   created: string;
   modified: string;
   document: string;
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  origin_member: string | null;
-  owner: string | null;
-  recipients: string | null;
 }
 
 declare module '../../db/schema.js' {
@@ -86,7 +81,7 @@ export async function listTeams(db: Kysely<Database>, scope: RecordReadScope, fi
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   const before = filter.before;
   if (before !== undefined) {
-    query = query.where((eb) => eb.or([eb('modified', '<', before.modified), eb.and([eb('modified', '=', before.modified), eb('id', '<', before.id)])]));
+    query = query.where(newestBefore(before));
   }
   return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }

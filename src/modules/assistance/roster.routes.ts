@@ -2,15 +2,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
+import { commaList } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import { StandbyAnswerSchema, StandbyQueryString, TeamBody, TeamListAnswer, TeamListQuery, TeamParams, TeamPatchBody, TeamSchema } from './roster.schema.js';
 import * as service from './roster.service.js';
 
-function listOf(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-  return items.length > 0 ? items : undefined;
-}
+const listOf = commaList;
 
 function timeOf(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import { writeTransaction } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, releasabilityEntries, TLP_LEVELS, type Tlp } from '../../policy/markings.js';
@@ -214,17 +215,6 @@ export async function teamForOffer(ctx: AppContext, actor: Principal, id: string
   return present(actor, stored);
 }
 
-function encodeCursor(row: Pick<repo.TeamRow, 'modified' | 'id'>): string {
-  return Buffer.from(`${row.modified}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { modified: string; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|(team--[0-9a-f-]{36})$/.exec(text);
-  if (!match) throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 80)}' was not issued by this node; list again without a cursor`);
-  return { modified: match[1]!, id: match[2]! };
-}
-
 function badRequest(message: string, path: string): Error {
   return shieldwallError('BAD_REQUEST', message, [{ path, message }]);
 }
@@ -249,7 +239,7 @@ export async function listTeams(ctx: AppContext, actor: Principal, query: TeamQu
     ...(query.capability !== undefined ? { capability: checkCapability(query.capability, 'querystring.capability') } : {}),
     ...(query.mode !== undefined ? { mode: checkMode(query.mode, 'querystring.mode') } : {}),
     ...(query.status !== undefined ? { status: query.status } : {}),
-    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
+    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor, 'team') } : {}),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);

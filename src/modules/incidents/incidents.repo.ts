@@ -1,11 +1,13 @@
 /** The only SQL of incidents: their rows, read through the records' access filter, written with their version checked. */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
+import { newestBefore } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
-import type { RecordReadScope } from '../../policy/record.js';
+import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
 
-export interface IncidentsTable {
+/** An incident's row: its columns and the marking columns every record table carries (policy/record.ts). */
+export interface IncidentsTable extends RecordColumns {
   id: string;
   version: number;
   title: string;
@@ -18,12 +20,6 @@ export interface IncidentsTable {
   created: string;
   modified: string;
   document: string;
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  origin_member: string | null;
-  owner: string | null;
-  recipients: string | null;
 }
 
 declare module '../../db/schema.js' {
@@ -75,7 +71,7 @@ export async function listIncidents(db: Kysely<Database>, scope: RecordReadScope
   }
   const before = filter.before;
   if (before !== undefined) {
-    query = query.where((eb) => eb.or([eb('modified', '<', before.modified), eb.and([eb('modified', '=', before.modified), eb('id', '<', before.id)])]));
+    query = query.where(newestBefore(before));
   }
   return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }

@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
+import { commaList } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from './incidents.model.js';
 import { reportHtml, reportModel, reportPdf } from './incidents.report.js';
@@ -15,11 +16,7 @@ import * as service from './incidents.service.js';
 /** The report is a document of its own: inline style only, nothing else. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-function listOf(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-  return items.length > 0 ? items : undefined;
-}
+const listOf = commaList;
 
 function statusesOf(value: string | undefined): IncidentStatus[] | undefined {
   const items = listOf(value);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppContext } from '../../core/context.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, EVERYONE, releasabilityEntries, type Tlp } from '../../policy/markings.js';
@@ -161,17 +162,6 @@ export interface BoardQuery {
   cursor?: string;
 }
 
-function encodeCursor(row: Pick<repo.IncidentRow, 'modified' | 'id'>): string {
-  return Buffer.from(`${row.modified}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { modified: string; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|(incident--[0-9a-f-]{36})$/.exec(text);
-  if (!match) throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 80)}' was not issued by this node; list again without a cursor`);
-  return { modified: match[1]!, id: match[2]! };
-}
-
 export async function listIncidents(ctx: AppContext, actor: Principal, query: BoardQuery): Promise<{ incidents: IncidentSummary[]; next_cursor: string | null }> {
   const limit = Math.min(query.limit ?? PAGE_DEFAULT, PAGE_MAX);
   const rows = await repo.listIncidents(ctx.store.db, recordReadScope(actor), {
@@ -181,7 +171,7 @@ export async function listIncidents(ctx: AppContext, actor: Principal, query: Bo
     ...(query.sector !== undefined ? { sector: query.sector } : {}),
     ...(query.significant !== undefined ? { significant: query.significant } : {}),
     ...(query.q !== undefined ? { q: query.q.toLowerCase() } : {}),
-    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
+    ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor, 'incident') } : {}),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
