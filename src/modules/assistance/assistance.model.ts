@@ -5,6 +5,7 @@
  * teams. Pure types, constants and functions: the service, the property tests and the web app
  * (which imports this file) read these. docs/ASSISTANCE.md tells the whole flow.
  */
+import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { RecordAccess } from '../../policy/record.js';
 
 // --- the catalogue -------------------------------------------------------------------------------
@@ -433,4 +434,13 @@ export interface AssistanceChange {
   readonly milestone?: Milestone;
   readonly access: RecordAccess;
   readonly modified: string;
+}
+
+/** A record's handling as readers are shown it, from its access: the TLP, the classification by name, the releasability. */
+export function handlingOfAccess(access: RecordAccess): Handling {
+  return {
+    tlp: access.tlp,
+    classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? `LEVEL ${access.classification}`,
+    releasability: [...access.releasability],
+  };
 }

@@ -17,11 +17,11 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { DEFAULT_CLASSIFICATIONS, isObjectRecord } from '../../policy/markings.js';
+import { isObjectRecord } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { canReadRecord, type RecordAccess } from '../../policy/record.js';
 import type { StixObject } from '../../stix/types.js';
-import type { AssistanceChange, Handling as AssistanceHandling } from '../assistance/assistance.model.js';
+import { handlingOfAccess, type AssistanceChange, type Handling as AssistanceHandling } from '../assistance/assistance.model.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.stix.js';
@@ -135,11 +135,7 @@ export function assistanceEvent(change: AssistanceChange): AssistanceFeedEvent {
     ...(change.milestone !== undefined ? { milestone: change.milestone } : {}),
     requesting_member: change.requesting_member,
     modified: change.modified,
-    handling: {
-      tlp: change.access.tlp,
-      classification: DEFAULT_CLASSIFICATIONS[change.access.classification] ?? `LEVEL ${change.access.classification}`,
-      releasability: [...change.access.releasability],
-    },
+    handling: handlingOfAccess(change.access),
   };
 }
 

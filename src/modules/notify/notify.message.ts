@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import { DEFAULT_CLASSIFICATIONS, EVERYONE } from '../../policy/markings.js';
 import { externalNotice, type RecordAccess } from '../../policy/record.js';
-import { MILESTONE_NAMES, type AssistanceChange, type AssistanceChangeKind, type Milestone, type Urgency } from '../assistance/assistance.model.js';
+import { handlingOfAccess, MILESTONE_NAMES, type AssistanceChange, type AssistanceChangeKind, type Milestone, type Urgency } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 
@@ -137,9 +137,7 @@ export function assistanceReferenceOf(notice: Pick<AssistanceNotice, 'record' | 
 
 /** The assistance change as one subscriber receives it: by reference when the policy keeps its content on the node (externalNotice), otherwise in full. */
 export function assistanceNoticeOf(change: AssistanceChange, contentLevel: number): AssistanceNotice {
-  const handling = noticeHandling(change.access);
-  if (externalNotice(change.access, contentLevel) === 'reference') return assistanceReferenceOf(change, handling);
-  return {
+  return noticeUnder(change.access, contentLevel, (handling) => assistanceReferenceOf(change, handling), (handling): FullAssistanceNotice => ({
     notice: 'full',
     record: change.record,
     id: change.id,
@@ -154,15 +152,16 @@ export function assistanceNoticeOf(change: AssistanceChange, contentLevel: numbe
     modified: change.modified,
     link: assistanceLink(change.request_id),
     handling,
-  };
+  }));
 }
 
-export function noticeHandling(access: RecordAccess): NoticeHandling {
-  return {
-    tlp: access.tlp,
-    classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? `level ${access.classification}`,
-    releasability: [...access.releasability],
-  };
+/**
+ * A change as one subscriber receives it, under the record's handling: by reference when the
+ * policy keeps its content on the node (externalNotice), otherwise in full.
+ */
+function noticeUnder<Reference, Full>(access: RecordAccess, contentLevel: number, reference: (handling: NoticeHandling) => Reference, full: (handling: NoticeHandling) => Full): Reference | Full {
+  const handling: NoticeHandling = handlingOfAccess(access);
+  return externalNotice(access, contentLevel) === 'reference' ? reference(handling) : full(handling);
 }
 
 /** A notice cut to a reference, under this handling (the incident's newest, when it was re-marked since). */
@@ -175,9 +174,7 @@ export function referenceOf(notice: Pick<IncidentNotice, 'id' | 'version' | 'cha
  * the node (externalNotice), otherwise in full with `linked` cut to the ids it may read.
  */
 export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<string>, contentLevel: number): IncidentNotice {
-  const handling = noticeHandling(change.access);
-  if (externalNotice(change.access, contentLevel) === 'reference') return referenceOf(change, handling);
-  return {
+  return noticeUnder(change.access, contentLevel, (handling) => referenceOf(change, handling), (handling): FullNotice => ({
     notice: 'full',
     id: change.id,
     version: change.version,
@@ -194,7 +191,7 @@ export function noticeOf(change: IncidentChange, readableLinks: ReadonlySet<stri
     modified: change.modified,
     link: incidentLink(change.id),
     handling,
-  };
+  }));
 }
 
 /** The body of a webhook delivery (JSON). */

@@ -26,7 +26,7 @@ import type { Principal } from '../../policy/principal.js';
 import { canReadRecord, externalNotice, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
-import { MILESTONES, URGENCIES, type AssistanceChange } from '../assistance/assistance.model.js';
+import { handlingOfAccess, MILESTONES, URGENCIES, type AssistanceChange } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { objectsAbout, objectsByIds } from '../intel/intel.service.js';
 import { mailConfigured, postWebhook, sendMail, WEBHOOK_DESTINATIONS, type AttemptOutcome } from './notify.channels.js';
@@ -40,7 +40,6 @@ import {
   assistanceReferenceOf,
   eventOf,
   incidentMail,
-  noticeHandling,
   noticeOf,
   referenceOf,
   signature,
@@ -696,9 +695,9 @@ function outgoingBody(stored: string, newest: RecordAccess | undefined, contentL
   if (!newest || externalNotice(newest, contentLevel) === 'full') return stored;
   const body = JSON.parse(stored) as WebhookBody;
   if (body.event === 'test') return stored;
-  if ('assistance' in body) return body.assistance.notice === 'reference' ? stored : JSON.stringify({ ...body, assistance: assistanceReferenceOf(body.assistance, noticeHandling(newest)) });
+  if ('assistance' in body) return body.assistance.notice === 'reference' ? stored : JSON.stringify({ ...body, assistance: assistanceReferenceOf(body.assistance, handlingOfAccess(newest)) });
   if (body.incident.notice === 'reference') return stored;
-  return JSON.stringify({ ...body, incident: referenceOf(body.incident, noticeHandling(newest)) });
+  return JSON.stringify({ ...body, incident: referenceOf(body.incident, handlingOfAccess(newest)) });
 }
 
 /** The mail of a body as it leaves the node. */
