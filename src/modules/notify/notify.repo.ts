@@ -118,40 +118,19 @@ export async function deleteSubscription(db: Kysely<Database>, id: string): Prom
  * assistance change) and channel already; answers the one stored (new or not).
  */
 export async function insertDelivery(db: Kysely<Database>, row: Insertable<NotifyDeliveriesTable>): Promise<{ row: DeliveryRow; created: boolean }> {
-  if (row.assistance_key !== undefined && row.assistance_key !== null) return insertAssistanceDelivery(db, { ...row, assistance_key: row.assistance_key });
+  const assistanceKey = row.assistance_key ?? null;
   const inserted = await db
     .insertInto('notify_deliveries')
     .values(row)
-    .onConflict((oc) => oc.columns(['subscription_id', 'incident_id', 'incident_version', 'channel']).doNothing())
+    .onConflict((oc) => oc.columns(assistanceKey !== null ? ['subscription_id', 'assistance_key', 'channel'] : ['subscription_id', 'incident_id', 'incident_version', 'channel']).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return { row: inserted, created: true };
-  const existing = await db
-    .selectFrom('notify_deliveries')
-    .selectAll()
-    .where('subscription_id', '=', row.subscription_id)
-    .where('incident_id', '=', row.incident_id ?? '')
-    .where('incident_version', '=', row.incident_version ?? -1)
-    .where('channel', '=', row.channel)
-    .executeTakeFirstOrThrow();
-  return { row: existing, created: false };
-}
-
-async function insertAssistanceDelivery(db: Kysely<Database>, row: Insertable<NotifyDeliveriesTable> & { assistance_key: string }): Promise<{ row: DeliveryRow; created: boolean }> {
-  const inserted = await db
-    .insertInto('notify_deliveries')
-    .values(row)
-    .onConflict((oc) => oc.columns(['subscription_id', 'assistance_key', 'channel']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted) return { row: inserted, created: true };
-  const existing = await db
-    .selectFrom('notify_deliveries')
-    .selectAll()
-    .where('subscription_id', '=', row.subscription_id)
-    .where('assistance_key', '=', row.assistance_key)
-    .where('channel', '=', row.channel)
-    .executeTakeFirstOrThrow();
+  const same = db.selectFrom('notify_deliveries').selectAll().where('subscription_id', '=', row.subscription_id).where('channel', '=', row.channel);
+  const existing = await (assistanceKey !== null
+    ? same.where('assistance_key', '=', assistanceKey)
+    : same.where('incident_id', '=', row.incident_id ?? '').where('incident_version', '=', row.incident_version ?? -1)
+  ).executeTakeFirstOrThrow();
   return { row: existing, created: false };
 }
 
@@ -210,15 +189,14 @@ export async function attemptsOf(db: Kysely<Database>, deliveryIds: readonly str
   return db.selectFrom('notify_attempts').selectAll().where('delivery_id', 'in', [...deliveryIds]).orderBy('delivery_id').orderBy('attempt').execute();
 }
 
-// --- incidents' latest access ----------------------------------------------------------------------
+// --- the latest access of incidents and assistance records -----------------------------------------
 
-export async function latestAccess(db: Kysely<Database>, id: string): Promise<Selectable<NotifyIncidentsTable> | undefined> {
-  return db.selectFrom('notify_incidents').selectAll().where('id', '=', id).executeTakeFirst();
-}
+/** Where the latest access heard of is kept: incidents by version, assistance records by modified. */
+export type AccessTable = 'notify_incidents' | 'notify_assistance';
 
-export async function latestAccesses(db: Kysely<Database>, ids: readonly string[]): Promise<Array<Selectable<NotifyIncidentsTable>>> {
+export async function latestAccesses(db: Kysely<Database>, table: AccessTable, ids: readonly string[]): Promise<Array<{ id: string; access: string }>> {
   if (ids.length === 0) return [];
-  return db.selectFrom('notify_incidents').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return db.selectFrom(table).select(['id', 'access']).where('id', 'in', [...new Set(ids)]).execute();
 }
 
 /** Keeps the access of the newest version of an incident heard of (an older one arriving late changes nothing). */
@@ -228,17 +206,6 @@ export async function noteAccess(db: Kysely<Database>, row: Selectable<NotifyInc
     .values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet({ version: row.version, access: row.access, modified: row.modified }).where('notify_incidents.version', '<', row.version))
     .execute();
-}
-
-// --- assistance records' latest access -------------------------------------------------------------
-
-export async function latestAssistanceAccess(db: Kysely<Database>, id: string): Promise<Selectable<NotifyAssistanceTable> | undefined> {
-  return db.selectFrom('notify_assistance').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export async function latestAssistanceAccesses(db: Kysely<Database>, ids: readonly string[]): Promise<Array<Selectable<NotifyAssistanceTable>>> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('notify_assistance').selectAll().where('id', 'in', [...new Set(ids)]).execute();
 }
 
 /** Keeps the access of the newest change of an assistance record heard of, by its modified (an older one arriving late changes nothing). */

@@ -407,8 +407,8 @@ export async function listDeliveries(ctx: AppContext, actor: Principal, id: stri
     list.push({ attempt: a.attempt, at: a.at, status_code: a.status_code, error: a.error, duration_ms: a.duration_ms });
     byDelivery.set(a.delivery_id, list);
   }
-  const latest = new Map((await repo.latestAccesses(ctx.store.db, page.flatMap((r) => (r.incident_id === null ? [] : [r.incident_id])))).map((l) => [l.id, accessOf(l.access)]));
-  const latestAssistance = new Map((await repo.latestAssistanceAccesses(ctx.store.db, page.flatMap((r) => (r.assistance_id === null ? [] : [r.assistance_id])))).map((l) => [l.id, accessOf(l.access)]));
+  const latest = new Map((await repo.latestAccesses(ctx.store.db, 'notify_incidents', page.flatMap((r) => (r.incident_id === null ? [] : [r.incident_id])))).map((l) => [l.id, accessOf(l.access)]));
+  const latestAssistance = new Map((await repo.latestAccesses(ctx.store.db, 'notify_assistance', page.flatMap((r) => (r.assistance_id === null ? [] : [r.assistance_id])))).map((l) => [l.id, accessOf(l.access)]));
   const mayHearOfAssistance = hearsOfAssistance(ctx, actor);
   const deliveries = page.map((row): Delivery => {
     const newest = row.incident_id === null ? undefined : latest.get(row.incident_id);
@@ -554,9 +554,31 @@ export async function announce(jobs: JobScheduler, change: IncidentChange): Prom
 export async function dispatch(ctx: AppContext, jobs: JobScheduler, payload: unknown): Promise<void> {
   const change = parseChange(payload);
   await repo.noteAccess(ctx.store.db, { id: change.id, version: change.version, access: JSON.stringify(change.access), modified: change.modified });
-  // One reading of each user per dispatch, however many subscriptions it holds.
-  const readers = new Map<string, Promise<Principal | undefined>>();
   const event = eventOf(change);
+  for await (const { row, filter, reader } of readingSubscriptions(ctx, subscriberOf, change.access, (filter) => matchesWithoutSightings(filter, change))) {
+    if (filter.linked_to_my_sightings === true && !(await linksSightingOf(ctx, reader, change.linked))) continue;
+    const notice = noticeOf(change, await readableLinks(ctx, reader, change.linked), ctx.config.notifyContentLevel);
+    await storeDeliveries(ctx, jobs, row, channelsOf(row), {
+      event,
+      incident: { id: change.id, version: change.version },
+      access: change.access,
+      body: (delivery) => ({ event: event as 'incident.created' | 'incident.updated', delivery, subscription: row.id, incident: notice }),
+    });
+  }
+}
+
+/**
+ * The enabled subscriptions, page by page, whose filter matches a change and whose user may read
+ * the changed record, with that user (read once per dispatch, however many subscriptions it
+ * holds; undefined from `subscriber`: it hears of nothing).
+ */
+async function* readingSubscriptions(
+  ctx: AppContext,
+  subscriber: (ctx: AppContext, owner: string) => Promise<Principal | undefined>,
+  access: RecordAccess,
+  matches: (filter: SubscriptionFilter) => boolean,
+): AsyncGenerator<{ row: repo.SubscriptionRow; filter: SubscriptionFilter; reader: Principal }> {
+  const readers = new Map<string, Promise<Principal | undefined>>();
   let after = '';
   for (;;) {
     const page = await repo.enabledSubscriptions(ctx.store.db, after, DISPATCH_PAGE);
@@ -564,19 +586,12 @@ export async function dispatch(ctx: AppContext, jobs: JobScheduler, payload: unk
     for (const row of page) {
       after = row.id;
       const filter = JSON.parse(row.filter) as SubscriptionFilter;
-      if (!matchesWithoutSightings(filter, change)) continue;
-      if (!readers.has(row.owner)) readers.set(row.owner, subscriberOf(ctx, row.owner));
+      if (!matches(filter)) continue;
+      if (!readers.has(row.owner)) readers.set(row.owner, subscriber(ctx, row.owner));
       const reader = await readers.get(row.owner)!;
       // The one rule decides: no rule of this module's own.
-      if (!reader || !canReadRecord(reader, change.access)) continue;
-      if (filter.linked_to_my_sightings === true && !(await linksSightingOf(ctx, reader, change.linked))) continue;
-      const notice = noticeOf(change, await readableLinks(ctx, reader, change.linked), ctx.config.notifyContentLevel);
-      await storeDeliveries(ctx, jobs, row, channelsOf(row), {
-        event,
-        incident: { id: change.id, version: change.version },
-        access: change.access,
-        body: (delivery) => ({ event: event as 'incident.created' | 'incident.updated', delivery, subscription: row.id, incident: notice }),
-      });
+      if (!reader || !canReadRecord(reader, access)) continue;
+      yield { row, filter, reader };
     }
   }
 }
@@ -599,29 +614,17 @@ export async function announceAssistance(jobs: JobScheduler, change: AssistanceC
 export async function dispatchAssistance(ctx: AppContext, jobs: JobScheduler, payload: unknown): Promise<void> {
   const change = parseAssistanceChange(payload);
   await repo.noteAssistanceAccess(ctx.store.db, { id: change.id, access: JSON.stringify(change.access), modified: change.modified });
-  const readers = new Map<string, Promise<Principal | undefined>>();
   const event = assistanceEventOf(change);
   const notice = assistanceNoticeOf(change, ctx.config.notifyContentLevel);
   const delivered: { key: string } & DeliveredAssistance = { key: assistanceKey(change), record: change.record, id: change.id, request_id: change.request_id, change: change.change, milestone: change.milestone ?? null };
-  let after = '';
-  for (;;) {
-    const page = await repo.enabledSubscriptions(ctx.store.db, after, DISPATCH_PAGE);
-    if (page.length === 0) break;
-    for (const row of page) {
-      after = row.id;
-      if (!assistanceMatches(JSON.parse(row.filter) as SubscriptionFilter, change)) continue;
-      if (!readers.has(row.owner)) readers.set(row.owner, assistanceSubscriberOf(ctx, row.owner));
-      const reader = await readers.get(row.owner)!;
-      // The one rule decides: no rule of this module's own.
-      if (!reader || !canReadRecord(reader, change.access)) continue;
-      await storeDeliveries(ctx, jobs, row, channelsOf(row), {
-        event,
-        incident: null,
-        assistance: delivered,
-        access: change.access,
-        body: (delivery) => ({ event, delivery, subscription: row.id, assistance: notice }),
-      });
-    }
+  for await (const { row } of readingSubscriptions(ctx, assistanceSubscriberOf, change.access, (filter) => assistanceMatches(filter, change))) {
+    await storeDeliveries(ctx, jobs, row, channelsOf(row), {
+      event,
+      incident: null,
+      assistance: delivered,
+      access: change.access,
+      body: (delivery) => ({ event, delivery, subscription: row.id, assistance: notice }),
+    });
   }
 }
 
@@ -669,10 +672,10 @@ async function end(ctx: AppContext, id: string, status: DeliveryStatus, reason: 
 /** The newest access heard of the delivery's incident or assistance record (a re-marking since it was stored); undefined for a test or when none. */
 async function newestAccess(ctx: AppContext, delivery: repo.DeliveryRow): Promise<RecordAccess | undefined> {
   if (delivery.access === null) return undefined;
-  const latest =
-    delivery.assistance_id !== null ? await repo.latestAssistanceAccess(ctx.store.db, delivery.assistance_id)
-    : delivery.incident_id !== null ? await repo.latestAccess(ctx.store.db, delivery.incident_id)
-    : undefined;
+  const [latest] =
+    delivery.assistance_id !== null ? await repo.latestAccesses(ctx.store.db, 'notify_assistance', [delivery.assistance_id])
+    : delivery.incident_id !== null ? await repo.latestAccesses(ctx.store.db, 'notify_incidents', [delivery.incident_id])
+    : [];
   return latest ? accessOf(latest.access) : undefined;
 }
 
