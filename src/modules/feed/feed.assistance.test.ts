@@ -5,62 +5,14 @@
  * clearance); a stream that cannot keep up loses the oldest and is told so once.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestStore, type TestStore } from '../../../test/support/dialects.js';
+import { access, assistanceChange, HELPER, REQUESTER, startAssistanceNode, THIRD } from '../../../test/support/assistance-events.js';
+import type { TestStore } from '../../../test/support/dialects.js';
 import { openStream, type Stream } from '../../../test/support/sse.js';
 import { until } from '../../../test/support/wait.js';
-import { buildApp, type Node } from '../../app.js';
-import { loadConfig } from '../../config/config.js';
-import { defineModule, type ModuleDefinition } from '../../core/module.js';
-import { ROLES, SYSTEM_PRINCIPAL } from '../../policy/principal.js';
-import type { RecordAccess } from '../../policy/record.js';
+import type { Node } from '../../app.js';
 import type { AssistanceChange } from '../assistance/assistance.model.js';
-import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
-import { MODULES, PERMISSIONS } from '../index.js';
 import { ASSISTANCE_QUEUE_MAX, type AssistanceFeedEvent } from './feed.service.js';
-
-const REQUESTER = 'TST';
-const HELPER = 'OTH';
-const THIRD = 'THR';
-
-/**
- * The node's modules with the assistance permissions among them: while the assistance module is
- * not in the node's list, a definition declaring its read permission (as the module grants it)
- * stands in for it.
- */
-function modulesWithAssistance(): readonly ModuleDefinition<unknown>[] {
-  if (PERMISSIONS.isKnown('assistance:read')) return MODULES;
-  const grants = defineModule({
-    name: 'assistance',
-    summary: 'the read permission of mutual assistance',
-    permissions: [{ name: 'assistance:read', description: 'read the assistance records one may know of', roles: [...ROLES] }],
-  });
-  return [...MODULES, grants as ModuleDefinition<unknown>];
-}
-
-function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
-  return { tlp: 'amber', classification: 0, releasability: [HELPER], originMember: REQUESTER, owner: 'tst-handler', recipients: [], ...overrides };
-}
-
-function assistanceChange(title: string, overrides: Partial<AssistanceChange> = {}): AssistanceChange {
-  const id = `request--${randomUUID()}`;
-  return {
-    record: 'request',
-    id,
-    request_id: id,
-    incident_id: `incident--${randomUUID()}`,
-    change: 'requested',
-    title,
-    status: 'submitted',
-    urgency: 'high',
-    requesting_member: REQUESTER,
-    access: access(),
-    modified: '2026-12-03T10:00:00.000Z',
-    ...overrides,
-  };
-}
 
 /** The assistance events of a stream so far, with whether each came with an id line. */
 const assistance = (stream: Stream): Array<{ id: string | undefined; data: AssistanceFeedEvent }> =>
@@ -75,21 +27,12 @@ describe('mutual assistance on the live feed', () => {
   const streams: Stream[] = [];
 
   before(async () => {
-    testStore = await createTestStore('sqlite');
-    const config = loadConfig({}, { dataDir: testStore.dataDir, databaseUrl: testStore.url, demo: false, logLevel: 'silent' });
-    node = await buildApp({ config, store: testStore.store, logger: false, modules: modulesWithAssistance() });
-    node.setReady(true);
-    await node.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
-    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
-      { code: REQUESTER, name: 'Stricken member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-      { code: HELPER, name: 'Helping member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-      { code: THIRD, name: 'Third member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-    ]);
-    for (const [user, member, clearance] of [['oth-analyst', HELPER, 3], ['oth-duty', HELPER, 3], ['oth-restricted', HELPER, 1], ['thr-analyst', THIRD, 3]] as const) {
-      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: user, member, clearance, roles: ['analyst'] });
-      tokens[user] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: user, user })).token;
-    }
+    ({ testStore, node, base } = await startAssistanceNode('sqlite', [
+      ['oth-analyst', HELPER, 3, ['analyst']],
+      ['oth-duty', HELPER, 3, ['analyst']],
+      ['oth-restricted', HELPER, 1, ['analyst']],
+      ['thr-analyst', THIRD, 3, ['analyst']],
+    ], tokens));
   });
   after(async () => {
     for (const s of streams) s.close();
@@ -108,8 +51,8 @@ describe('mutual assistance on the live feed', () => {
 
   it('sends a change live, without an id, to the readers released to, and nothing to another member', async () => {
     const [helper, third] = await open('oth-analyst', 'thr-analyst');
-    const national = assistanceChange('Released to the helper only', { change: 'overdue', status: 'approved', urgency: 'critical', milestone: 'approval' });
-    const shared = assistanceChange('Released to both', { access: access({ releasability: [HELPER, THIRD] }) });
+    const national = assistanceChange({ title: 'Released to the helper only', change: 'overdue', status: 'approved', urgency: 'critical', milestone: 'approval' });
+    const shared = assistanceChange({ title: 'Released to both', access: access({ releasability: [HELPER, THIRD] }) });
     publish(national);
     publish(shared);
     await until('both readers have the later change', () => (titles(helper!).includes(shared.title) && titles(third!).includes(shared.title) ? undefined : `${titles(helper!)} / ${titles(third!)}`));
@@ -139,9 +82,9 @@ describe('mutual assistance on the live feed', () => {
 
   it('holds to TLP and clearance: RED only to the users it names, a classified record only to the cleared', async () => {
     const [named, duty, restricted] = await open('oth-analyst', 'oth-duty', 'oth-restricted');
-    const red = assistanceChange('Red request', { access: access({ tlp: 'red', releasability: [HELPER, '@oth-analyst'] }) });
-    const secret = assistanceChange('Secret request', { access: access({ classification: 3 }) });
-    const amber = assistanceChange('Amber request');
+    const red = assistanceChange({ title: 'Red request', access: access({ tlp: 'red', releasability: [HELPER, '@oth-analyst'] }) });
+    const secret = assistanceChange({ title: 'Secret request', access: access({ classification: 3 }) });
+    const amber = assistanceChange({ title: 'Amber request' });
     for (const change of [red, secret, amber]) publish(change);
     await until('every reader has the last change', () => ([named, duty, restricted].every((s) => titles(s!).includes(amber.title)) ? undefined : 'not yet'));
 
@@ -155,7 +98,7 @@ describe('mutual assistance on the live feed', () => {
   it('keeps at most the newest changes for a stream that cannot keep up, and says once that some were dropped', async () => {
     const [third] = await open('thr-analyst');
     const extra = 5;
-    const flood = Array.from({ length: ASSISTANCE_QUEUE_MAX + extra }, (_, i) => assistanceChange(`Flood ${i}`, { access: access({ releasability: [THIRD] }) }));
+    const flood = Array.from({ length: ASSISTANCE_QUEUE_MAX + extra }, (_, i) => assistanceChange({ title: `Flood ${i}`, access: access({ releasability: [THIRD] }) }));
     // Published in one turn of the event loop: the stream sends nothing before the last is queued.
     for (const change of flood) publish(change);
     const last = flood.at(-1)!.title;

@@ -8,67 +8,21 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { access, assistanceChange, HELPER, REQUESTER, startAssistanceNode, THIRD } from '../../../test/support/assistance-events.js';
+import { DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
 import { SubscriptionReceiver, subscriptionsOf } from '../../../test/support/receivers.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
-import { buildApp, type Node } from '../../app.js';
-import { loadConfig } from '../../config/config.js';
+import type { Node } from '../../app.js';
 import { fixedClock } from '../../core/clock.js';
-import { defineModule, type ModuleDefinition } from '../../core/module.js';
-import type { DialectName } from '../../db/database.js';
-import { ROLES, SYSTEM_PRINCIPAL } from '../../policy/principal.js';
-import type { RecordAccess } from '../../policy/record.js';
 import type { AssistanceChange } from '../assistance/assistance.model.js';
-import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
-import { MODULES, PERMISSIONS } from '../index.js';
 import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
 
-const REQUESTER = 'TST';
-const HELPER = 'OTH';
-const THIRD = 'THR';
-
-/**
- * The node's modules with the assistance permissions among them: while the assistance module is
- * not in the node's list, a definition declaring its read permission (as the module grants it)
- * stands in for it.
- */
-function modulesWithAssistance(): readonly ModuleDefinition<unknown>[] {
-  if (PERMISSIONS.isKnown('assistance:read')) return MODULES;
-  const grants = defineModule({
-    name: 'assistance',
-    summary: 'the read permission of mutual assistance',
-    permissions: [{ name: 'assistance:read', description: 'read the assistance records one may know of', roles: [...ROLES] }],
-  });
-  return [...MODULES, grants as ModuleDefinition<unknown>];
-}
-
-/** A request for assistance of REQUESTER, released to HELPER only. */
-function access(overrides: Partial<RecordAccess> = {}): RecordAccess {
-  return { tlp: 'amber', classification: 0, releasability: [HELPER], originMember: REQUESTER, owner: 'tst-handler', recipients: [], ...overrides };
-}
-
-function assistanceChange(overrides: Partial<AssistanceChange> = {}): AssistanceChange {
-  const id = `request--${randomUUID()}`;
-  return {
-    record: 'request',
-    id,
-    request_id: id,
-    incident_id: `incident--${randomUUID()}`,
-    change: 'overdue',
-    title: 'Forensics for the grid operator',
-    status: 'approved',
-    urgency: 'critical',
-    requesting_member: REQUESTER,
-    milestone: 'first_offer',
-    access: access(),
-    modified: '2026-12-03T10:00:00.000Z',
-    ...overrides,
-  };
-}
+/** An overdue clock (time to first offer) of an approved, critical request. */
+const overdueChange = (overrides: Partial<AssistanceChange> = {}): AssistanceChange =>
+  assistanceChange({ change: 'overdue', status: 'approved', urgency: 'critical', milestone: 'first_offer', ...overrides });
 
 interface AssistanceBody {
   event: string;
@@ -87,37 +41,19 @@ for (const dialect of DIALECTS) {
     let base: string;
     const tokens: Record<string, string> = {};
 
-    const createNode = async (name: DialectName): Promise<void> => {
-      testStore = await createTestStore(name);
-      // The receivers run on this machine: the node allows loopback as an operator allows an internal receiver.
-      const config = loadConfig({}, {
-        dataDir: testStore.dataDir,
-        databaseUrl: testStore.url,
-        demo: false,
-        logLevel: 'silent',
-        smtpUrl: `smtp://127.0.0.1:${sink.port}`,
-        smtpFrom: 'Shieldwall <shieldwall@node.example>',
-        webhookAllow: ['127.0.0.1/32'],
-      });
-      node = await buildApp({ config, store: testStore.store, logger: false, clock, modules: modulesWithAssistance() });
-      node.setReady(true);
-      await node.app.listen({ host: '127.0.0.1', port: 0 });
-      base = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
-      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
-        { code: REQUESTER, name: 'Stricken member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-        { code: HELPER, name: 'Helping member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-        { code: THIRD, name: 'Third member', kind: 'ally', country: null, identityId: `identity--${randomUUID()}` },
-      ]);
-      for (const [user, member, roles] of [['tst-handler', REQUESTER, ['incident-handler']], ['oth-analyst', HELPER, ['analyst']], ['oth-duty', HELPER, ['analyst']], ['thr-analyst', THIRD, ['analyst']]] as const) {
-        await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: user, member, clearance: 3, roles: [...roles] });
-        tokens[user] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: user, user })).token;
-      }
-    };
-
     before(async () => {
       await receiver.start();
       sink = await smtpSink();
-      await createNode(dialect);
+      // The receivers run on this machine: the node allows loopback as an operator allows an internal receiver.
+      ({ testStore, node, base } = await startAssistanceNode(dialect, [
+        ['tst-handler', REQUESTER, 3, ['incident-handler']],
+        ['oth-analyst', HELPER, 3, ['analyst']],
+        ['oth-duty', HELPER, 3, ['analyst']],
+        ['thr-analyst', THIRD, 3, ['analyst']],
+      ], tokens, {
+        clock,
+        config: { smtpUrl: `smtp://127.0.0.1:${sink.port}`, smtpFrom: 'Shieldwall <shieldwall@node.example>', webhookAllow: ['127.0.0.1/32'] },
+      }));
     });
     after(async () => {
       await node?.app.close();
@@ -143,7 +79,7 @@ for (const dialect of DIALECTS) {
       const other = await subscribe('thr-analyst', 'other', { assistance: 'all' }, 'duty@thr.example');
       assert.deepEqual(overdue.filter, { assistance: 'overdue' });
       const mailsBefore = sink.mails.length;
-      const change = assistanceChange();
+      const change = overdueChange();
       await publish(change);
 
       const posts = receiver.at('/hook/overdue');
@@ -197,7 +133,7 @@ for (const dialect of DIALECTS) {
 
       // The same change published again is delivered once; a change that is not a clock does not reach 'overdue'.
       await publish(change);
-      await publish(assistanceChange({ change: 'offered', record: 'offer', id: `offer--${randomUUID()}`, request_id: change.request_id, milestone: undefined }));
+      await publish(overdueChange({ change: 'offered', record: 'offer', id: `offer--${randomUUID()}`, request_id: change.request_id, milestone: undefined }));
       assert.equal(receiver.at('/hook/overdue').length, 1);
       assert.equal(sink.mails.slice(mailsBefore).length, 1);
       await unsubscribe('oth-analyst', overdue, plain);
@@ -209,7 +145,7 @@ for (const dialect of DIALECTS) {
       const unnamed = await subscribe('oth-duty', 'unnamed', { assistance: 'all' });
       const mailsBefore = sink.mails.length;
       // TLP:RED: read by the users named (@oth-analyst), not by the other users of the member.
-      const red = assistanceChange({ title: 'Red wiper recovery', change: 'requested', status: 'submitted', milestone: undefined, access: access({ tlp: 'red', releasability: [HELPER, '@oth-analyst'] }) });
+      const red = overdueChange({ title: 'Red wiper recovery', change: 'requested', status: 'submitted', milestone: undefined, access: access({ tlp: 'red', releasability: [HELPER, '@oth-analyst'] }) });
       await publish(red);
 
       const [post] = receiver.at('/hook/named');
@@ -243,8 +179,8 @@ for (const dialect of DIALECTS) {
         sectors: ['energy'], member: REQUESTER, linked: [], access: access(), source: 'local', modified: '2026-12-03T10:00:00.000Z',
       };
       node.ctx.bus.publish('incidents.changed', incident);
-      const fromRequester = assistanceChange({ change: 'approved', milestone: undefined });
-      const fromHelper = assistanceChange({ change: 'approved', milestone: undefined, requesting_member: HELPER, access: access({ originMember: HELPER, owner: 'oth-duty' }) });
+      const fromRequester = overdueChange({ change: 'approved', milestone: undefined });
+      const fromHelper = overdueChange({ change: 'approved', milestone: undefined, requesting_member: HELPER, access: access({ originMember: HELPER, owner: 'oth-duty' }) });
       await publish(fromRequester);
       await publish(fromHelper);
       assert.deepEqual(bodies('only').map((b) => [b.event, b.assistance.id]), [['assistance.changed', fromRequester.id]], 'no incident, and no request of a member not named');
@@ -263,7 +199,7 @@ for (const dialect of DIALECTS) {
     it('asks again at delivery time: a record re-marked beyond the subscriber is withheld', async () => {
       const later = await subscribe('oth-analyst', 'later', { assistance: 'all' });
       receiver.answers.set('/hook/later', [503]);
-      const first = assistanceChange({ change: 'approved', milestone: undefined, title: 'Soon national only' });
+      const first = overdueChange({ change: 'approved', milestone: undefined, title: 'Soon national only' });
       await publish(first);
       assert.equal(receiver.at('/hook/later').length, 1, 'the first attempt, refused by the receiver');
       // A newer change of the same request released to its own member only.
