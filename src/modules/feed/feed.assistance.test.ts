@@ -95,7 +95,12 @@ describe('mutual assistance on the live feed', () => {
     for (const s of [named, duty, restricted]) s!.close();
   });
 
-  it('keeps at most the newest changes for a stream that cannot keep up, and says once that some were dropped', async () => {
+  it('keeps at most the newest changes for a stream that cannot keep up, and says once that some were dropped', async (t) => {
+    // A stream that waits for its reader again and again leaves no listener behind per wait.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    t.after(() => void process.off('warning', onWarning));
     const [third] = await open('thr-analyst');
     const extra = 5;
     const flood = Array.from({ length: ASSISTANCE_QUEUE_MAX + extra }, (_, i) => assistanceChange({ title: `Flood ${i}`, access: access({ releasability: [THIRD] }) }));
@@ -111,5 +116,6 @@ describe('mutual assistance on the live feed', () => {
     assert.equal(gap.id, undefined);
     assert.match(JSON.parse(gap.data!).reason as string, /read the assistance board/);
     third!.close();
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), [], 'no listener piles up on the stream');
   });
 });

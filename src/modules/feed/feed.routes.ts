@@ -82,7 +82,14 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
           feed.closeInbox(inbox);
         });
         const send = async (text: string): Promise<void> => {
-          if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+          if (raw.write(text)) return;
+          // Whichever comes first; the other listener is removed, or every wait would leave one on the stream.
+          const settled = new AbortController();
+          try {
+            await Promise.race([once(raw, 'drain', { signal: settled.signal }), once(raw, 'close', { signal: settled.signal })]);
+          } finally {
+            settled.abort();
+          }
         };
         try {
           // Nothing on the wire depends on objects the reader may not read: not the opening (where
