@@ -100,16 +100,19 @@ describe('shieldwall assistance: presenting and reading options', () => {
 describe('shieldwall assistance on the store directly (--as)', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   let incidentId: string;
-  const saved = process.env.SHIELDWALL_DATA_DIR;
+  // The store's settings come from the environment, as on an operator's shell: the runner's own
+  // SHIELDWALL_* variables (SHIELDWALL_TEST_PG under CI, a database URL) are set aside meanwhile.
+  const saved = Object.entries(process.env).filter(([key]) => key.startsWith('SHIELDWALL_'));
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-cli-assistance-'));
+    for (const [key] of saved) delete process.env[key];
     process.env.SHIELDWALL_DATA_DIR = path.join(dir, 'data');
     incidentId = await withLocalStore(populate);
   });
   after(() => {
-    if (saved === undefined) delete process.env.SHIELDWALL_DATA_DIR;
-    else process.env.SHIELDWALL_DATA_DIR = saved;
+    delete process.env.SHIELDWALL_DATA_DIR;
+    for (const [key, value] of saved) process.env[key] = value;
     rmSync(dir, { recursive: true, force: true });
   });
 
