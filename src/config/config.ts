@@ -7,6 +7,7 @@
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { readFileSync } from 'node:fs';
 import { parseWeights, type ScoringWeights } from '../modules/incidents/incidents.scoring.js';
+import { DEFAULT_THRESHOLDS, parseThresholds, type Thresholds } from '../modules/assessment/assessment.model.js';
 import { DEFAULT_APPROVAL_RULES, DEFAULT_TARGETS, parseApprovalRules, parseTargets, type ApprovalRules, type ClockTargets } from '../modules/assistance/assistance.model.js';
 import { parseWebhookAllow } from '../modules/notify/notify.destination.js';
 import path from 'node:path';
@@ -77,6 +78,8 @@ export interface Config {
   readonly assistanceTargets: ClockTargets;
   /** Members whose coordinators approve requests for assistance; empty: the node's international organisations (SHIELDWALL_ASSISTANCE_COORDINATION). */
   readonly assistanceCoordination: readonly string[];
+  /** Cumulative-assessment scores that raise the escalations (SHIELDWALL_ASSESSMENT_THRESHOLDS; docs/ASSESSMENT.md). */
+  readonly assessmentThresholds: Thresholds;
 }
 
 type Parser<T> = (raw: string) => { value: T } | { error: string };
@@ -450,6 +453,19 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
       const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
       const bad = entries.find((e) => !/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(e));
       return bad ? { error: `'${bad}' is not a member code (upper-case letters, digits, '-' and '_')` } : { value: entries };
+    },
+  },
+  assessmentThresholds: {
+    key: 'assessmentThresholds',
+    env: 'SHIELDWALL_ASSESSMENT_THRESHOLDS',
+    description: `Cumulative-assessment scores that raise the escalations, e.g. consultation=250,council=600 (the defaults; council above consultation; docs/ASSESSMENT.md).`,
+    default: () => DEFAULT_THRESHOLDS,
+    parse: (raw) => {
+      try {
+        return { value: parseThresholds(raw) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
     },
   },
   smtpFrom: {

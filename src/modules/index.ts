@@ -7,7 +7,9 @@ import type { ModuleDefinition, ModuleMigration } from '../core/module.js';
 import type { Store } from '../db/database.js';
 import { PermissionTable } from '../policy/permissions.js';
 import { assistanceModule } from './assistance/index.js';
+import { assessmentModule } from './assessment/index.js';
 import { auditModule } from './audit/index.js';
+import { decisionsModule } from './decisions/index.js';
 import { demoModule } from './demo/index.js';
 import { detectModule } from './detect/index.js';
 import { directoryModule } from './directory/index.js';
@@ -32,6 +34,8 @@ export const MODULES: readonly ModuleDefinition<unknown>[] = [
   federationModule,
   incidentsModule,
   assistanceModule,
+  assessmentModule,
+  decisionsModule,
   feedModule,
   notifyModule,
   auditModule,

@@ -6,7 +6,7 @@
  * "Records that are not STIX", states it as prose and gives a module author's example.
  */
 import { EVERYONE, releasabilityEntries, TLP_LEVELS, USER_PREFIX, type Tlp } from './markings.js';
-import type { Principal } from './principal.js';
+import type { MemberKind, Principal } from './principal.js';
 import { mayRead } from './rule.js';
 
 /** What the rule needs to know about a record. */
@@ -90,6 +90,22 @@ export function canReadRecord(principal: Principal, record: RecordAccess): boole
   if (record.classification > principal.clearance) return false;
   if (isRecordOwner(principal, record)) return true;
   return mayRead(principal, record, null, record.originMember, record.recipients);
+}
+
+/**
+ * Would (any user of) this member, cleared to the record's level, read a record so marked? The
+ * rule's own answer asked of a member rather than of a user: whom a record may be addressed to.
+ */
+export function memberReadsRecord(member: { readonly code: string; readonly kind: MemberKind; readonly groups: readonly string[] }, record: RecordAccess): boolean {
+  const principal: Principal = {
+    kind: 'user',
+    name: member.code,
+    userName: null,
+    roles: [],
+    member: { code: member.code, kind: member.kind, identityId: null, groups: member.groups },
+    clearance: record.classification,
+  };
+  return canReadRecord(principal, record);
 }
 
 export type RecordWriteDenial = {

@@ -20,7 +20,7 @@ import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, releasabilityEntries, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type MemberKind, type Principal } from '../../policy/principal.js';
 import {
-  canCreateRecord, canReadRecord, canWriteRecord, isRecordOwner, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess, type RecordWriteDenial,
+  canCreateRecord, canReadRecord, canWriteRecord, isRecordOwner, memberReadsRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess, type RecordWriteDenial,
 } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
@@ -192,17 +192,8 @@ export async function coordinatingMembers(ctx: AppContext, members?: Map<string,
   return [...all.values()].filter((member) => member.kind === 'international-organisation').map((member) => member.code).sort();
 }
 
-/** Would (any cleared user of) this member read a record so marked? The rule's own answer, asked of the member. */
 function memberReads(member: MemberInfo, access: RecordAccess): boolean {
-  const principal: Principal = {
-    kind: 'user',
-    name: member.code,
-    userName: null,
-    roles: [],
-    member: { code: member.code, kind: member.kind, identityId: null, groups: member.groups },
-    clearance: access.classification,
-  };
-  return canReadRecord(principal, access);
+  return memberReadsRecord(member, access);
 }
 
 function isCoordinator(ctx: AppContext, actor: Principal, coordination: readonly string[]): boolean {

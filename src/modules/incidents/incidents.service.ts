@@ -35,6 +35,10 @@ import { scoringNames } from './incidents.scoring.view.js';
 import type { ReportContext } from './incidents.report.js';
 
 /** Bounds of one incident: what a writer may add, so that no incident grows without limit. */
+/** What other modules read of incidents as STIX (the cumulative assessment follows them in the intel store). */
+export { INCIDENT_EXTENSION_ID, type IncidentExtension } from './incidents.stix.js';
+export { SECTORS } from './incidents.model.js';
+
 export const INCIDENT_LIMITS = Object.freeze({ timeline: 1000, tasks: 500, links: 500, systems: 100, sectors: 30, entries: 100 });
 /** Incidents per page of the board. */
 export const PAGE_DEFAULT = 50;

@@ -203,6 +203,15 @@ export async function storedCurrent(ctx: AppContext, id: string): Promise<Array<
   return (await repo.findCurrent(ctx.store, id)).map((row) => ({ object: parseBody(row.body), row }));
 }
 
+/**
+ * Every version of these types stored after a sequence number, in order (bodies as stored). Not a
+ * read path: a view built from it (the cumulative assessment) decides each answer with the policy
+ * on the versions' access sets.
+ */
+export async function versionsSince(ctx: AppContext, types: readonly string[], afterSeq: number, limit: number): Promise<repo.SequencedVersion[]> {
+  return repo.versionsSince(ctx.store, types, afterSeq, limit);
+}
+
 /** The rows with these date_added sequence numbers, current or not. */
 export async function rowsBySeq(ctx: AppContext, seqs: number[]): Promise<CurrentRow[]> {
   return repo.rowsBySeq(ctx.store, seqs);

@@ -519,6 +519,44 @@ export async function scanAbout(store: Store, types: string[], afterSeq: number,
   return rows;
 }
 
+/** A stored version as derived views built from the store by sequence read it (every version, current or not). */
+export interface SequencedVersion {
+  seq: number;
+  id: string;
+  type: string;
+  revoked: number;
+  created: string | null;
+  access_key: number | null;
+  origin_member: string | null;
+  created_by_ref: string | null;
+  about_ref: string | null;
+  target_ref: string | null;
+  confidence: number | null;
+  body: string;
+}
+
+/**
+ * Every version of these types stored after a date_added sequence, in that order, current or
+ * not: what a view that follows the store (the cumulative assessment) applies one by one.
+ */
+export async function versionsSince(store: Store, types: readonly string[], afterSeq: number, limit: number): Promise<SequencedVersion[]> {
+  const rows = await store.db
+    .selectFrom('stix_objects')
+    .select(['seq', 'id', 'type', 'revoked', 'created', 'access_key', 'origin_member', 'created_by_ref', 'about_ref', 'target_ref', 'confidence', 'body'])
+    .where('type', 'in', [...types])
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  for (const row of rows) {
+    row.seq = Number(row.seq);
+    row.revoked = Number(row.revoked);
+    if (row.access_key !== null) row.access_key = Number(row.access_key);
+    if (row.confidence !== null) row.confidence = Number(row.confidence);
+  }
+  return rows;
+}
+
 export async function findVersions(store: Store, id: string): Promise<StoredVersion[]> {
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }
