@@ -30,18 +30,26 @@ export const BATCH = 1000;
 
 const CRITICAL = new Set(incidents.SECTORS.filter((sector) => sector.critical).map((sector) => sector.key));
 
+/** Who may read a piece of evidence: its access set, and the member of this node that originated it ('' when none). */
+interface Access {
+  key: number;
+  origin: string;
+}
+/** Evidence tied to the actor by no attribution (the actor's own sightings, its incidents). */
+const DIRECT: Access = Object.freeze({ key: 0, origin: '' });
+
 /** Deltas to the buckets gathered over a batch, applied at its end. */
 class Deltas {
   readonly #map = new Map<string, repo.BucketDelta>();
 
-  add(actor: string, kind: FactKind, day: string, member: string, sectors: string, accessKey: number, linkKey: number, count: number, weight: number): void {
-    const key = `${actor}|${kind}|${day}|${member}|${sectors}|${accessKey}|${linkKey}`;
+  add(actor: string, kind: FactKind, day: string, member: string, sectors: string, evidence: Access, link: Access, count: number, weight: number): void {
+    const key = `${actor}|${kind}|${day}|${member}|${sectors}|${evidence.key}|${evidence.origin}|${link.key}|${link.origin}`;
     const held = this.#map.get(key);
     if (held) {
       held.count += count;
       held.weight += weight;
     } else {
-      this.#map.set(key, { key, actor_ref: actor, kind, day, member, sectors, access_key: accessKey, link_key: linkKey, count, weight });
+      this.#map.set(key, { key, actor_ref: actor, kind, day, member, sectors, access_key: evidence.key, origin: evidence.origin, link_key: link.key, link_origin: link.origin, count, weight });
     }
   }
 
@@ -85,9 +93,9 @@ function memberOf(batch: Batch, version: intel.SequencedVersion, whereSighted: u
 
 // --- sightings -------------------------------------------------------------------------------------
 
-async function sightingTargets(batch: Batch, about: string): Promise<Array<{ actor: string; confidence: number; linkKey: number }>> {
-  const targets = isActorRef(about) ? [{ actor: about, confidence: 100, linkKey: 0 }] : [];
-  for (const link of await repo.linksFrom(batch.tx.db, [about])) targets.push({ actor: link.actor_ref, confidence: link.confidence, linkKey: link.access_key });
+async function sightingTargets(batch: Batch, about: string): Promise<Array<{ actor: string; confidence: number; link: Access }>> {
+  const targets = isActorRef(about) ? [{ actor: about, confidence: 100, link: DIRECT }] : [];
+  for (const link of await repo.linksFrom(batch.tx.db, [about])) targets.push({ actor: link.actor_ref, confidence: link.confidence, link: { key: link.access_key, origin: link.origin } });
   return targets;
 }
 
@@ -95,7 +103,7 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
   const previous = await repo.findSighting(batch.tx.db, version.id);
   if (previous) {
     for (const target of await sightingTargets(batch, previous.about_ref)) {
-      batch.deltas.add(target.actor, 'sighting', previous.day, previous.member, ',', previous.access_key, target.linkKey, -previous.count, (-previous.weight * target.confidence) / 100);
+      batch.deltas.add(target.actor, 'sighting', previous.day, previous.member, ',', { key: previous.access_key, origin: previous.origin }, target.link, -previous.count, (-previous.weight * target.confidence) / 100);
     }
   }
   const about = version.about_ref;
@@ -112,10 +120,11 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
     count,
     weight: (count * confidenceOf(body.confidence, 100)) / 100,
     access_key: version.access_key,
+    origin: version.origin_member ?? '',
   };
   await repo.putSighting(batch.tx, row);
   for (const target of await sightingTargets(batch, about)) {
-    batch.deltas.add(target.actor, 'sighting', row.day, row.member, ',', row.access_key, target.linkKey, row.count, (row.weight * target.confidence) / 100);
+    batch.deltas.add(target.actor, 'sighting', row.day, row.member, ',', { key: row.access_key, origin: row.origin }, target.link, row.count, (row.weight * target.confidence) / 100);
   }
 }
 
@@ -123,11 +132,12 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
 
 /** Adds (sign 1) or takes back (sign -1) what a link contributes: one piece of intel, and its source's sightings. */
 async function applyLink(batch: Batch, link: repo.LinkRow, sign: 1 | -1): Promise<void> {
+  const access: Access = { key: link.access_key, origin: link.origin };
   if (!isActorRef(link.source_ref)) {
-    batch.deltas.add(link.actor_ref, 'intel', link.day, '(intel)', ',', link.access_key, 0, sign, (sign * link.confidence) / 100);
+    batch.deltas.add(link.actor_ref, 'intel', link.day, '(intel)', ',', access, DIRECT, sign, (sign * link.confidence) / 100);
   }
   for (const group of await repo.sightingsAbout(batch.tx.db, link.source_ref)) {
-    batch.deltas.add(link.actor_ref, 'sighting', group.day, group.member, ',', group.access_key, link.access_key, sign * group.count, (sign * group.weight * link.confidence) / 100);
+    batch.deltas.add(link.actor_ref, 'sighting', group.day, group.member, ',', { key: group.access_key, origin: group.origin }, access, sign * group.count, (sign * group.weight * link.confidence) / 100);
   }
 }
 
@@ -149,6 +159,7 @@ async function applyRelationship(batch: Batch, version: intel.SequencedVersion, 
     confidence: confidenceOf(body.confidence, 50),
     day: dayFrom(body.start_time, body.created),
     access_key: version.access_key,
+    origin: version.origin_member ?? '',
   };
   await repo.putLink(batch.tx, link);
   await applyLink(batch, link, 1);
@@ -157,7 +168,7 @@ async function applyRelationship(batch: Batch, version: intel.SequencedVersion, 
 // --- incidents -----------------------------------------------------------------------------------
 
 function incidentBuckets(batch: Batch, row: repo.IncidentRow, sign: 1 | -1): void {
-  batch.deltas.add(row.actor_ref, 'incident', row.day, row.member, row.sectors, row.access_key, 0, sign, sign * row.weight);
+  batch.deltas.add(row.actor_ref, 'incident', row.day, row.member, row.sectors, { key: row.access_key, origin: row.origin }, DIRECT, sign, sign * row.weight);
 }
 
 async function applyIncident(batch: Batch, version: intel.SequencedVersion, body: Record<string, unknown> | undefined): Promise<void> {
@@ -186,6 +197,7 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
     member: typeof extension.reporting_member === 'string' && extension.reporting_member !== '' ? extension.reporting_member : memberOf(batch, version, undefined),
     sectors: `,${sectors.join(',')}${sectors.length > 0 ? ',' : ''}`,
     access_key: version.access_key,
+    origin: version.origin_member ?? '',
   };
   await repo.putIncident(batch.tx, row);
   incidentBuckets(batch, row, 1);

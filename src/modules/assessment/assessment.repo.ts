@@ -17,6 +17,7 @@ export interface SightingsTable {
   count: number;
   weight: number;
   access_key: number;
+  origin: string;
 }
 export interface LinksTable {
   id: string;
@@ -25,6 +26,7 @@ export interface LinksTable {
   confidence: number;
   day: string;
   access_key: number;
+  origin: string;
 }
 export interface IncidentsTable {
   id: string;
@@ -38,6 +40,7 @@ export interface IncidentsTable {
   member: string;
   sectors: string;
   access_key: number;
+  origin: string;
 }
 export interface BucketsTable {
   key: string;
@@ -47,7 +50,9 @@ export interface BucketsTable {
   member: string;
   sectors: string;
   access_key: number;
+  origin: string;
   link_key: number;
+  link_origin: string;
   count: number;
   weight: number;
 }
@@ -107,14 +112,14 @@ export async function deleteSighting(tx: WriteTx, id: string): Promise<void> {
 }
 
 /** The sightings about an object, summed per day, member and access set. */
-export async function sightingsAbout(db: Executor, about: string): Promise<Array<{ day: string; member: string; access_key: number; count: number; weight: number }>> {
+export async function sightingsAbout(db: Executor, about: string): Promise<Array<{ day: string; member: string; access_key: number; origin: string; count: number; weight: number }>> {
   const rows = await db
     .selectFrom('assessment_sightings')
-    .select(['day', 'member', 'access_key', sql<number>`sum(count)`.as('count'), sql<number>`sum(weight)`.as('weight')])
+    .select(['day', 'member', 'access_key', 'origin', sql<number>`sum(count)`.as('count'), sql<number>`sum(weight)`.as('weight')])
     .where('about_ref', '=', about)
-    .groupBy(['day', 'member', 'access_key'])
+    .groupBy(['day', 'member', 'access_key', 'origin'])
     .execute();
-  return rows.map((r) => ({ day: r.day, member: r.member, access_key: Number(r.access_key), count: Number(r.count), weight: Number(r.weight) }));
+  return rows.map((r) => ({ day: r.day, member: r.member, access_key: Number(r.access_key), origin: r.origin, count: Number(r.count), weight: Number(r.weight) }));
 }
 
 export async function findLink(db: Executor, id: string): Promise<LinkRow | undefined> {
@@ -161,15 +166,16 @@ export async function deleteIncident(tx: WriteTx, id: string): Promise<void> {
   await tx.db.deleteFrom('assessment_incidents').where('id', '=', id).execute();
 }
 
-/** The incidents attributed to these actors since a day, heaviest first, among the access sets given. */
-export async function heaviestIncidents(db: Executor, actors: readonly string[], since: string, accessKeys: readonly number[], limit: number): Promise<IncidentRow[]> {
-  if (actors.length === 0 || accessKeys.length === 0) return [];
+/** The incidents attributed to these actors since a day, heaviest first, among the access sets given or originated by the member given. */
+export async function heaviestIncidents(db: Executor, actors: readonly string[], since: string, accessKeys: readonly number[], ownMember: string | null, limit: number): Promise<IncidentRow[]> {
+  if (actors.length === 0 || (accessKeys.length === 0 && ownMember === null)) return [];
+  const keys = accessKeys.length === 0 ? [-1] : [...accessKeys];
   const rows = await db
     .selectFrom('assessment_incidents')
     .selectAll()
     .where('actor_ref', 'in', [...actors])
     .where('day', '>', since)
-    .where('access_key', 'in', [...accessKeys])
+    .where((eb) => (ownMember === null ? eb('access_key', 'in', keys) : eb.or([eb('access_key', 'in', keys), eb('origin', '=', ownMember)])))
     .orderBy('weight', 'desc')
     .orderBy('id')
     .limit(limit)
@@ -185,7 +191,9 @@ export interface BucketDelta {
   member: string;
   sectors: string;
   access_key: number;
+  origin: string;
   link_key: number;
+  link_origin: string;
   count: number;
   weight: number;
 }

@@ -15,6 +15,7 @@ import type { JobScheduler } from '../../core/jobs.js';
 import { writeTransaction } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
+import { mayRead } from '../../policy/rule.js';
 import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import * as intel from '../intel/intel.service.js';
@@ -81,23 +82,45 @@ function factOf(bucket: repo.BucketRow, factor: number): Fact {
   };
 }
 
-async function readableKeys(ctx: AppContext, actor: Principal): Promise<Set<number>> {
-  return new Set((await intel.readableAccessKeys(ctx, actor)).keys);
+/**
+ * Does the reader read evidence of this access set, originated by this member of the node ('' none)?
+ * The policy's rule (mayRead) decides each pair once per answer; key 0 is no attribution at all.
+ */
+export type EvidenceReader = (key: number, origin: string) => boolean;
+
+async function evidenceReader(ctx: AppContext, reader: Principal): Promise<{ reads: EvidenceReader; keys: number[] }> {
+  const sets = new Map((await intel.accessSets(ctx)).map((set) => [set.key, set.access]));
+  const decided = new Map<string, boolean>();
+  const reads: EvidenceReader = (key, origin) => {
+    if (key === 0) return true;
+    const pair = `${key}|${origin}`;
+    let answer = decided.get(pair);
+    if (answer === undefined) {
+      const access = sets.get(key);
+      // A set made after the sets were read (another process): unknown, so unread.
+      answer = access !== undefined && mayRead(reader, access, null, origin === '' ? null : origin, []);
+      decided.set(pair, answer);
+    }
+    return answer;
+  };
+  return { reads, keys: [...sets.keys()].filter((key) => reads(key, '')) };
 }
+
+const bucketRead = (reads: EvidenceReader, bucket: repo.BucketRow) => reads(bucket.access_key, bucket.origin) && reads(bucket.link_key, bucket.link_origin);
 
 /**
  * The actors whose evidence counts toward this one: those attributed to it (an intrusion set's
  * campaigns, a threat actor's intrusion sets and their campaigns), through attributions the
  * reader may read, two steps deep, each with the product of the confidences.
  */
-async function includedActors(ctx: AppContext, ref: string, readable: Set<number>): Promise<Map<string, number>> {
+async function includedActors(ctx: AppContext, ref: string, reads: EvidenceReader): Promise<Map<string, number>> {
   const included = new Map<string, number>([[ref, 1]]);
   let frontier = [ref];
   for (let depth = 0; depth < 2 && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const target of frontier) {
       for (const link of await repo.linksTo(ctx.store.db, target, 10_000)) {
-        if (!isActorRef(link.source_ref) || !readable.has(link.access_key) || included.has(link.source_ref)) continue;
+        if (!isActorRef(link.source_ref) || !reads(link.access_key, link.origin) || included.has(link.source_ref)) continue;
         if (included.size > ASSESSMENT_LIMITS.includes) break;
         included.set(link.source_ref, (included.get(target)! * link.confidence) / 100);
         next.push(link.source_ref);
@@ -119,8 +142,8 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   checkActorRef(ref);
   const days = windowDays(query.days);
   const end = query.at ?? ctx.clock.now();
-  const readable = await readableKeys(ctx, reader);
-  const included = await includedActors(ctx, ref, readable);
+  const { reads, keys } = await evidenceReader(ctx, reader);
+  const included = await includedActors(ctx, ref, reads);
   // The series reaches back one window before the first point.
   const seriesStart = new Date(end.getTime() - 2 * days * DAY_MS);
   const buckets = await repo.bucketsOf(ctx.store.db, [...included.keys()], dayOf(seriesStart));
@@ -129,8 +152,7 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   let withheld = 0;
   const from = dayOf(new Date(end.getTime() - days * DAY_MS));
   for (const bucket of buckets) {
-    const visible = readable.has(bucket.access_key) && (bucket.link_key === 0 || readable.has(bucket.link_key));
-    if (!visible) {
+    if (!bucketRead(reads, bucket)) {
       if (bucket.day > from) withheld++;
       continue;
     }
@@ -154,8 +176,9 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   const crossedAt = (threshold: number) => series.find((point) => point.score >= threshold)?.day ?? null;
 
   const contributions: Contribution[] = [];
-  const heaviest = await repo.heaviestIncidents(ctx.store.db, [...included.keys()], from, [...readable], ASSESSMENT_LIMITS.contributions * 5);
+  const heaviest = await repo.heaviestIncidents(ctx.store.db, [...included.keys()], from, keys, reader.member?.code ?? null, ASSESSMENT_LIMITS.contributions * 5);
   for (const row of heaviest) {
+    if (!reads(row.access_key, row.origin)) continue;
     const age = Math.max(0, Math.floor((end.getTime() - Date.parse(`${row.day}T00:00:00.000Z`)) / DAY_MS));
     if (row.day > dayOf(end)) continue;
     contributions.push({
@@ -227,12 +250,12 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
 export async function listActors(ctx: AppContext, reader: Principal, query: { days?: number; limit?: number } = {}): Promise<{ actors: ActorSummary[]; thresholds: typeof ctx.config.assessmentThresholds; as_of: string; truncated: boolean }> {
   const days = windowDays(query.days);
   const end = ctx.clock.now();
-  const readable = await readableKeys(ctx, reader);
+  const { reads } = await evidenceReader(ctx, reader);
   const buckets = await repo.bucketsSince(ctx.store.db, dayOf(new Date(end.getTime() - days * DAY_MS)), ASSESSMENT_LIMITS.listBuckets + 1);
   const truncated = buckets.length > ASSESSMENT_LIMITS.listBuckets;
   const byActor = new Map<string, Fact[]>();
   for (const bucket of buckets.slice(0, ASSESSMENT_LIMITS.listBuckets)) {
-    if (!readable.has(bucket.access_key) || (bucket.link_key !== 0 && !readable.has(bucket.link_key))) continue;
+    if (!bucketRead(reads, bucket)) continue;
     const list = byActor.get(bucket.actor_ref) ?? [];
     list.push(factOf(bucket, 1));
     byActor.set(bucket.actor_ref, list);

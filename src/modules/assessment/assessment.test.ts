@@ -1,0 +1,252 @@
+/**
+ * The cumulative assessment on both engines: the follower turns incidents (STIX 2.1 section 4.7
+ * with the incidents extension), sightings (section 5.2) and attribution relationships (section
+ * 5.1) into per-actor evidence exactly once, whatever the order they arrive in and however often
+ * they are versioned or revoked; each reader's total sums only the evidence (and attributions) the
+ * policy lets it read, and the answer says so; the formula's working is shown; inputs on the
+ * Schmitt factors are marked records.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { fixedClock } from '../../core/clock.js';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
+import * as intel from '../intel/intel.service.js';
+import { decay, FORMULA, scoreOf, type Assessment } from './assessment.model.js';
+import { catchUp } from './assessment.service.js';
+import { followOnce } from './assessment.facts.js';
+
+const NOW = new Date('2026-11-20T12:00:00.000Z');
+const EST_ID = 'identity--0e5b3b7e-1111-4c1a-9c1e-000000000001';
+const FRA_ID = 'identity--0e5b3b7e-2222-4c1a-9c1e-000000000002';
+type Answer = { status: number; body: Record<string, unknown> };
+
+const id = (type: string) => `${type}--${randomUUID()}`;
+const day = (offset: number) => new Date(NOW.getTime() - offset * 86_400_000).toISOString();
+
+function sighting(of: string, count: number, options: { creator: string; tlp: Tlp; daysAgo: number; where?: string; confidence?: number; sid?: string; modified?: string }): StixObject {
+  const at = day(options.daysAgo);
+  return {
+    type: 'sighting', spec_version: '2.1', id: options.sid ?? id('sighting'), created: at, modified: options.modified ?? at, created_by_ref: options.creator,
+    sighting_of_ref: of, count, first_seen: at, where_sighted_refs: [options.where ?? options.creator], object_marking_refs: [TLP2_MARKING_IDS[options.tlp]],
+    ...(options.confidence !== undefined ? { confidence: options.confidence } : {}),
+  };
+}
+
+function link(source: string, target: string, options: { creator: string; tlp: Tlp; confidence: number; rid?: string; modified?: string; revoked?: boolean; type?: string }): StixObject {
+  const at = day(10);
+  return {
+    type: 'relationship', spec_version: '2.1', id: options.rid ?? id('relationship'), created: at, modified: options.modified ?? at, created_by_ref: options.creator,
+    relationship_type: options.type ?? 'indicates', source_ref: source, target_ref: target, confidence: options.confidence, object_marking_refs: [TLP2_MARKING_IDS[options.tlp]],
+    ...(options.revoked ? { revoked: true } : {}),
+  };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`cumulative assessment (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    const clock = fixedClock(NOW);
+    const tokens: Record<string, string> = {};
+    const actor = id('intrusion-set');
+    const parent = id('threat-actor');
+    const indicatorId = id('indicator');
+
+    async function user(name: string, member: string, roles: Role[]): Promise<void> {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 2, roles });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+
+    async function call(who: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown): Promise<Answer> {
+      const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+    }
+
+    async function assess(who: string, ref = actor, days = 30): Promise<Assessment> {
+      await catchUp(node.ctx);
+      const answer = await call(who, 'GET', `/api/v1/assessment/actors/${ref}?days=${days}`);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body as unknown as Assessment;
+    }
+
+    async function ingestAs(who: string, objects: StixObject[]): Promise<void> {
+      const principal = (await principalOfUser(node.ctx, who))!;
+      const summary = await intel.ingestObjects(node.ctx, principal, objects);
+      assert.equal(summary.rejected, 0, `ingest as ${who}`);
+    }
+
+    before(async () => {
+      node = await createTestNode(dialect, {}, undefined, clock);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+        { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: EST_ID },
+        { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: FRA_ID },
+      ]);
+      const { addToGroup } = await import('../directory/directory.service.js');
+      await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies', ['EST', 'FRA']);
+      await user('eve', 'EST', ['incident-handler', 'analyst']);
+      await user('fred', 'FRA', ['incident-handler', 'analyst']);
+      await ingestAs('eve', [
+        { type: 'intrusion-set', spec_version: '2.1', id: actor, created: day(100), modified: day(100), name: 'Frost Lynx', object_marking_refs: [TLP2_MARKING_IDS.clear] },
+        { type: 'threat-actor', spec_version: '2.1', id: parent, created: day(100), modified: day(100), name: 'State Actor', object_marking_refs: [TLP2_MARKING_IDS.clear] },
+        {
+          type: 'indicator', spec_version: '2.1', id: indicatorId, created: day(20), modified: day(20), created_by_ref: EST_ID, pattern: "[ipv4-addr:value = '203.0.113.9']",
+          pattern_type: 'stix', valid_from: day(20), object_marking_refs: [TLP2_MARKING_IDS.green],
+        },
+      ]);
+    });
+
+    after(async () => {
+      await node?.close();
+    });
+
+    it('counts an incident once, through its versions, by its severity and the attribution confidence (section 4.7)', async () => {
+      const created = await call('eve', 'POST', '/api/v1/incidents', {
+        title: 'Grid wiper', tlp: 'amber', releasability: ['ALLIANCE'], actor: { ref: actor, name: 'Frost Lynx', confidence: 80 }, sectors: ['energy', 'food'], started_at: day(2),
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      let seen = await assess('eve');
+      assert.equal(seen.parts.counts.incidents, 1);
+      const unscored = (FORMULA.unscoredIncident * 80) / 100;
+      assert.equal(seen.parts.incidents, Math.round(unscored * decay(2) * 10) / 10, 'an unscored incident weighs unscoredIncident x confidence, decayed');
+      assert.deepEqual(seen.parts.sectors, ['energy'], 'only critical sectors count toward breadth');
+      assert.equal(seen.contributions.length, 1);
+      assert.equal(seen.contributions[0]!.incident_id, created.body.id);
+
+      // A new version with a lower confidence replaces the first: never both.
+      const changed = await call('eve', 'PATCH', `/api/v1/incidents/${String(created.body.id)}`, { actor: { ref: actor, name: 'Frost Lynx', confidence: 40 }, version: created.body.version });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.incidents, 1, 'a new version replaces the previous one');
+      assert.equal(seen.parts.incidents, Math.round(((FORMULA.unscoredIncident * 40) / 100) * decay(2) * 10) / 10);
+
+      // Attributed elsewhere: it no longer counts for this actor.
+      const other = id('intrusion-set');
+      const moved = await call('eve', 'PATCH', `/api/v1/incidents/${String(created.body.id)}`, { actor: { ref: other, name: null, confidence: 90 }, version: changed.body.version });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      await catchUp(node.ctx);
+      const none = await call('eve', 'GET', `/api/v1/assessment/actors/${actor}?days=30`);
+      assert.equal((none.body as unknown as Assessment).parts.counts.incidents, 0);
+      const elsewhere = await assess('eve', other);
+      assert.equal(elsewhere.parts.counts.incidents, 1);
+      // Back to the actor for the tests that follow.
+      const back = await call('eve', 'PATCH', `/api/v1/incidents/${String(created.body.id)}`, { actor: { ref: actor, name: 'Frost Lynx', confidence: 80 }, version: moved.body.version });
+      assert.equal(back.status, 200);
+    });
+
+    it('ties sightings to the actor through attributions, whichever arrives first, and takes them back on revocation (sections 5.1, 5.2)', async () => {
+      // Sightings first, the attribution later: the sightings are counted once the link arrives.
+      await ingestAs('eve', [sighting(indicatorId, 7, { creator: EST_ID, tlp: 'green', daysAgo: 3 })]);
+      let seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 0, 'not attributed yet');
+      const rid = id('relationship');
+      await ingestAs('eve', [link(indicatorId, actor, { creator: EST_ID, tlp: 'green', confidence: 50, rid })]);
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 7);
+      assert.equal(seen.parts.counts.intel, 1, 'the attributed indicator is one piece of intel');
+      const expectedSightings = FORMULA.sightingFactor * Math.log2(1 + 7 * 0.5 * decay(3));
+      assert.equal(seen.parts.sightings, Math.round(expectedSightings * 10) / 10);
+
+      // More sightings after the link are counted through it at once.
+      await ingestAs('fred', [sighting(indicatorId, 3, { creator: FRA_ID, tlp: 'green', daysAgo: 1 })]);
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 10);
+      assert.deepEqual(seen.parts.members, ['EST', 'FRA'], 'members where it was sighted');
+
+      // The attribution revoked: its sightings and intel go.
+      await ingestAs('eve', [link(indicatorId, actor, { creator: EST_ID, tlp: 'green', confidence: 50, rid, modified: day(0), revoked: true })]);
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 0);
+      assert.equal(seen.parts.counts.intel, 0);
+      // Attributed again with a new relationship.
+      await ingestAs('eve', [link(indicatorId, actor, { creator: EST_ID, tlp: 'green', confidence: 100 })]);
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 10);
+    });
+
+    it('a sighting versioned replaces its count; direct sightings of the actor count at full confidence', async () => {
+      const sid = id('sighting');
+      await ingestAs('eve', [sighting(actor, 2, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid })]);
+      let seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 12);
+      await ingestAs('eve', [sighting(actor, 5, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid, modified: day(0) })]);
+      seen = await assess('eve');
+      assert.equal(seen.parts.counts.sightings, 15, 'the new version replaces the old count');
+    });
+
+    it('each reader sums only what it may read, and the answer says what it is based on', async () => {
+      // Estonia's own sighting, AMBER+STRICT: France may not read it.
+      await ingestAs('eve', [sighting(indicatorId, 40, { creator: EST_ID, tlp: 'amber+strict', daysAgo: 2 })]);
+      // France's attribution of another indicator, TLP:RED (France only): its sightings count only for France.
+      const secret = id('indicator');
+      await ingestAs('fred', [
+        { type: 'indicator', spec_version: '2.1', id: secret, created: day(5), modified: day(5), created_by_ref: FRA_ID, pattern: "[domain-name:value = 'x.example']", pattern_type: 'stix', valid_from: day(5), object_marking_refs: [TLP2_MARKING_IDS.green] },
+        sighting(secret, 9, { creator: FRA_ID, tlp: 'green', daysAgo: 2 }),
+        link(secret, actor, { creator: FRA_ID, tlp: 'red', confidence: 100 }),
+      ]);
+      const estonia = await assess('eve');
+      const france = await assess('fred');
+      assert.equal(estonia.parts.counts.sightings, 55, 'Estonia reads its own strict sighting, not France\'s red attribution');
+      assert.equal(france.parts.counts.sightings, 24, 'France reads its red attribution, not Estonia\'s strict sighting');
+      assert.ok(estonia.basis.withheld_buckets > 0 && france.basis.withheld_buckets > 0);
+      assert.match(france.basis.note, /beyond your need-to-know/);
+      assert.notEqual(estonia.score, france.score, 'two readers, two totals');
+      // A reader of neither the actor nor any evidence: 404, not an empty assessment.
+      const nobody = id('campaign');
+      const missing = await call('fred', 'GET', `/api/v1/assessment/actors/${nobody}`);
+      assert.equal(missing.status, 404);
+    });
+
+    it('includes the evidence of actors attributed to this one, weighted by that attribution', async () => {
+      await ingestAs('eve', [link(actor, parent, { creator: EST_ID, tlp: 'clear', confidence: 50, type: 'attributed-to' })]);
+      const threat = await assess('eve', parent);
+      const child = await assess('eve', actor);
+      assert.deepEqual(threat.includes.map((i) => [i.ref, i.confidence]), [[actor, 50]]);
+      assert.equal(threat.parts.counts.incidents, child.parts.counts.incidents);
+      assert.ok(threat.parts.incidents > 0 && threat.parts.incidents < child.parts.incidents, 'weighted by the attribution confidence');
+    });
+
+    it('shows its working and escalates at the configured thresholds, never deciding', async () => {
+      const seen = await assess('eve');
+      const recomputed = scoreOf([], NOW, 30);
+      assert.equal(recomputed.score, 0);
+      assert.equal(seen.thresholds.consultation, 250);
+      assert.equal(seen.escalation, seen.score >= 600 ? 'council' : seen.score >= 250 ? 'consultation' : 'none');
+      assert.match(seen.recommendation, /does not decide|monitoring/);
+      assert.equal(seen.series.at(-1)!.score, seen.score, 'the last point of the series is the score');
+      assert.ok(seen.by_member.some((m) => m.member === 'EST'));
+      const list = await call('eve', 'GET', '/api/v1/assessment/actors?days=30');
+      const actors = (list.body as { actors: Array<{ ref: string; score: number }> }).actors;
+      assert.equal(actors.find((a) => a.ref === actor)?.score, seen.score, 'the list scores as the page does');
+      const bad = await call('eve', 'GET', `/api/v1/assessment/actors/${actor}?days=0`);
+      assert.equal(bad.status, 400);
+      const notActor = await call('eve', 'GET', `/api/v1/assessment/actors/${indicatorId}`);
+      assert.equal(notActor.status, 400);
+    });
+
+    it('Schmitt-factor inputs are marked records with a rationale', async () => {
+      const strict = await call('eve', 'POST', `/api/v1/assessment/actors/${actor}/inputs`, { factor: 'state-involvement', rating: 'high', rationale: 'Tooling shared with a state unit.', tlp: 'amber+strict' });
+      assert.equal(strict.status, 201, JSON.stringify(strict.body));
+      const open = await call('fred', 'POST', `/api/v1/assessment/actors/${actor}/inputs`, { factor: 'severity', rating: 'moderate', rationale: 'Outages of hours.', tlp: 'green' });
+      assert.equal(open.status, 201);
+      assert.equal((await call('fred', 'POST', `/api/v1/assessment/actors/${actor}/inputs`, { factor: 'severity', rating: 'moderate', rationale: '' })).status, 400);
+      assert.equal((await call('fred', 'POST', `/api/v1/assessment/actors/${actor}/inputs`, { factor: 'gravity', rating: 'moderate', rationale: 'x' })).status, 400);
+      const france = await assess('fred');
+      assert.deepEqual(france.schmitt.map((s) => s.factor), ['severity'], 'France does not read Estonia\'s strict input');
+      const estonia = await assess('eve');
+      assert.deepEqual(estonia.schmitt.map((s) => s.factor).sort(), ['severity', 'state-involvement']);
+    });
+
+    it('applies each batch once when two followers race on the store', async () => {
+      const before = await assess('eve');
+      await ingestAs('eve', Array.from({ length: 30 }, (_, i) => sighting(indicatorId, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 3) })));
+      await Promise.all([followOnce(node.ctx, 10), followOnce(node.ctx, 10), followOnce(node.ctx, 10)]);
+      const afterRace = await assess('eve');
+      assert.equal(afterRace.parts.counts.sightings, before.parts.counts.sightings + 30);
+    });
+  });
+}
