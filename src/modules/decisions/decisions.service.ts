@@ -616,8 +616,7 @@ async function changeProposal(
 }
 
 /** The deadline asked for: an RFC 3339 time, or hours from now; within the silence bounds. */
-function deadlineOf(ctx: AppContext, input: { deadline?: string | null; silence_hours?: number | null }, fallbackMs?: number): string {
-  const start = ctx.clock.now().getTime();
+function deadlineOf(start: number, input: { deadline?: string | null; silence_hours?: number | null }, fallbackMs?: number): string {
   let end: number;
   if (input.deadline !== undefined && input.deadline !== null) {
     end = Date.parse(input.deadline);
@@ -644,8 +643,8 @@ export async function circulate(ctx: AppContext, actor: Principal, id: string, i
   requirePermission(ctx, actor, 'decisions:participate', 'circulating a proposal');
   const proposal = await readableProposal(ctx, actor, id);
   if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is circulated by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the consultation`);
-  const deadline = deadlineOf(ctx, input);
   const at = now(ctx, proposal.row.modified);
+  const deadline = deadlineOf(Date.parse(at), input);
   const row = await writeTransaction(ctx.store, async (tx) => {
     const next = await changeProposal(tx, id, input.version, at, (p) => {
       const status = p.row.status as ProposalStatus;
@@ -715,8 +714,8 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
   const options = input.options === undefined ? undefined : checkOptions(input.options, 'body.options');
   const silence = proposal.document.silence;
   const restart = proposal.row.status === 'silence' && silence !== null;
-  const deadline = restart ? deadlineOf(ctx, input, Date.parse(silence.deadline) - Date.parse(silence.started_at)) : null;
   const at = now(ctx, proposal.row.modified);
+  const deadline = restart ? deadlineOf(Date.parse(at), input, Date.parse(silence.deadline) - Date.parse(silence.started_at)) : null;
   const row = await writeTransaction(ctx.store, async (tx) => {
     const next = await changeProposal(tx, id, input.version, at, (p) => {
       const status = p.row.status as ProposalStatus;

@@ -1,0 +1,223 @@
+/**
+ * Consultation and consensus over HTTP on both engines: who may request, read and write in a
+ * consultation (need-to-know through the record's recipients and markings); proposals from the
+ * catalogue under the silence procedure (circulate, break with a reason, amend, adopt at the
+ * deadline into an immutable, audited decision record); attribution statements joined and declined
+ * before their publication, published as STIX 2.1 (section 4.14 report, section 5.1 relationship)
+ * into the intel store. The deadline and publication jobs run on the node's clock.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { fixedClock } from '../../core/clock.js';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
+import { validateObject } from '../../stix/validate.js';
+import * as audit from '../audit/audit.service.js';
+import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
+import * as intel from '../intel/intel.service.js';
+import type { Consultation, DecisionRecord, Proposal, Statement } from './decisions.model.js';
+import { resolveSilence } from './decisions.service.js';
+import { publishStatement } from './statements.service.js';
+
+const START = new Date('2026-11-10T09:00:00.000Z');
+const HOUR = 3_600_000;
+type Answer = { status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } } };
+
+for (const dialect of DIALECTS) {
+  describe(`decisions (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    const clock = fixedClock(START);
+    const tokens: Record<string, string> = {};
+    const actor = `intrusion-set--${randomUUID()}`;
+    const threatActor = `threat-actor--${randomUUID()}`;
+
+    async function user(name: string, member: string, roles: Role[]): Promise<void> {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 2, roles });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+
+    async function call(who: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Answer> {
+      const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      const json = String(response.headers['content-type'] ?? '').includes('json');
+      return { status: response.statusCode, body: json ? (JSON.parse(response.body) as Answer['body']) : ({ text: response.body } as Answer['body']) };
+    }
+
+    async function ok<T>(who: string, method: 'GET' | 'POST', url: string, payload?: unknown, status = 200): Promise<T> {
+      const answer = await call(who, method, url, payload);
+      assert.equal(answer.status, status, `${who} ${method} ${url}: ${JSON.stringify(answer.body)}`);
+      return answer.body as unknown as T;
+    }
+
+    async function consultation(): Promise<Consultation> {
+      return ok<Consultation>('eve', 'POST', '/api/v1/decisions/consultations', {
+        title: 'Frost Lynx campaign against the grid', subject: { kind: 'actor', ref: actor }, participants: ['FRA', 'POL'], tlp: 'amber', releasability: ['ALLIANCE'],
+      }, 201);
+    }
+
+    before(async () => {
+      node = await createTestNode(dialect, {}, undefined, clock);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+        { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: 'identity--6f9a0f0e-0001-4b8e-9c1e-000000000001' },
+        { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
+        { code: 'POL', name: 'Poland', kind: 'ally', country: 'PL', identityId: null },
+        { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
+        { code: 'AUT', name: 'Austria', kind: 'partner', country: 'AT', identityId: null },
+      ]);
+      const { addToGroup } = await import('../directory/directory.service.js');
+      await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies', ['EST', 'FRA', 'POL', 'DEU']);
+      await user('eve', 'EST', ['political-delegate']);
+      await user('erik', 'EST', ['analyst']);
+      await user('fred', 'FRA', ['political-delegate']);
+      await user('pia', 'POL', ['political-delegate']);
+      await user('dieter', 'DEU', ['political-delegate']);
+      await user('anna', 'AUT', ['political-delegate']);
+    });
+
+    after(async () => {
+      await node?.close();
+    });
+
+    it('any member requests a consultation; only those consulted read it and write in it', async () => {
+      const created = await consultation();
+      assert.deepEqual(created.participants, ['FRA', 'POL']);
+      assert.equal(created.requested_by, 'EST');
+      assert.deepEqual(created.actions.sort(), ['close', 'document', 'minutes', 'propose', 'statement']);
+      // Germany is an ally reading ALLIANCE-released AMBER, but not consulted: not found.
+      assert.equal((await call('dieter', 'GET', `/api/v1/decisions/consultations/${created.id}`)).status, 404);
+      assert.ok(!(await ok<{ consultations: Array<{ id: string }> }>('dieter', 'GET', '/api/v1/decisions/consultations')).consultations.some((c) => c.id === created.id));
+      assert.equal((await call('dieter', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'statement', text: 'We are concerned too.' })).status, 404);
+      // Estonia's analyst reads it (its member requested it) but takes no part without the permission.
+      const read = await ok<Consultation>('erik', 'GET', `/api/v1/decisions/consultations/${created.id}`);
+      assert.deepEqual(read.actions, []);
+      assert.equal((await call('erik', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'statement', text: 'x' })).status, 403);
+      // A participant's statement; a document needs its title; minutes are the chairs'.
+      const said = await ok<Consultation>('pia', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'statement', text: 'Poland saw the same wiper.' });
+      assert.equal(said.statements.at(-1)?.member, 'POL');
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'document', text: 'Annex' })).status, 400);
+      const stale = await call('fred', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'statement', text: 'France agrees.', version: created.version });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.body.error?.code, 'SW_STALE_VERSION');
+      // A partner outside the releasability cannot be consulted under this marking: 400 naming it.
+      const refused = await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: actor }, participants: ['AUT'], tlp: 'amber', releasability: ['ALLIANCE'] });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.error!.message, /AUT/);
+      // The subject must be an actor or an incident id.
+      assert.equal((await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: `indicator--${randomUUID()}` }, participants: ['FRA'] })).status, 400);
+    });
+
+    it('adopts a proposal at the deadline unless silence is broken before it; an amendment restarts silence', async () => {
+      const c = await consultation();
+      const drafted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, {
+        title: 'Coordinated response', text: 'Members attribute publicly and refer the unit for sanctions.', options: ['coordinated-attribution', 'sanctions-referral'], proportionality: 'Non-forcible measures only.',
+      }, 201);
+      assert.equal(drafted.status, 'draft');
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 't', text: 't', options: ['nuclear'] })).status, 400);
+      // Too short a silence is refused; Germany (not consulted) cannot reach it.
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 0.001 })).status, 400);
+      assert.equal((await call('dieter', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: 'no' })).status, 404);
+      const circulated = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 24 });
+      assert.equal(circulated.status, 'silence');
+      assert.equal(circulated.silence?.round, 1);
+      assert.ok(circulated.actions.includes('break'));
+      // Poland breaks silence: a reason is required.
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: '' })).status, 400);
+      const broken = await ok<Proposal>('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: 'Sanctions need a legal basis first.' });
+      assert.equal(broken.status, 'returned');
+      assert.equal(broken.breaks[0]?.member, 'POL');
+      // The deadline of the broken round changes nothing.
+      clock.advance(25 * HOUR);
+      assert.equal(await resolveSilence(node.ctx, drafted.id, 1), undefined);
+      assert.equal((await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).status, 'returned');
+      // Amended and circulated again; amended once more under silence: a new round and deadline.
+      const amended = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly.', options: ['coordinated-attribution'], reason: 'Sanctions dropped' });
+      assert.equal(amended.text_version, 2);
+      const second = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 48 });
+      assert.equal(second.silence?.round, 2);
+      clock.advance(HOUR);
+      const restarted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly, together.' });
+      assert.equal(restarted.status, 'silence');
+      assert.equal(restarted.silence?.round, 3);
+      assert.equal(restarted.silence?.version, 3);
+      assert.equal(Date.parse(restarted.silence!.deadline) - Date.parse(restarted.silence!.started_at), 48 * HOUR, 'an amendment restarts silence for as long as the last');
+      // Round 2's deadline passes: still under silence (round 3 runs).
+      clock.advance(48 * HOUR - HOUR);
+      assert.equal(await resolveSilence(node.ctx, drafted.id, 2), undefined);
+      assert.equal((await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).status, 'silence');
+      // Before round 3's deadline, resolving answers when to come back.
+      const early = await resolveSilence(node.ctx, drafted.id, 3);
+      assert.equal(early?.next.toISOString(), restarted.silence!.deadline);
+      clock.advance(HOUR + 1);
+      // At the deadline silence can no longer be broken, even before the job ran.
+      const late = await call('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: 'Too late' });
+      assert.equal(late.status, 409);
+      await resolveSilence(node.ctx, drafted.id, 3);
+      await resolveSilence(node.ctx, drafted.id, 3);
+      const adopted = await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`);
+      assert.equal(adopted.status, 'adopted');
+      const record = adopted.decision!;
+      assert.equal(record.text, 'Members attribute publicly, together.');
+      assert.equal(record.version, 3);
+      assert.equal(record.round, 3);
+      assert.deepEqual(record.participants, ['EST', 'FRA', 'POL']);
+      assert.deepEqual(adopted.actions, [], 'an adopted proposal is final');
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'later' })).status, 409);
+      const records = await ok<{ decisions: DecisionRecord[] }>('pia', 'GET', '/api/v1/decisions/records');
+      assert.equal(records.decisions.filter((d) => d.proposal_id === drafted.id).length, 1, 'one record, however often the deadline job ran');
+      assert.equal((await call('dieter', 'GET', `/api/v1/decisions/records/${record.id}`)).status, 404);
+      // The record is immutable in the store itself, and its adoption audited.
+      await assert.rejects(sql`update decision_records set text_sha256 = 'x' where id = ${record.id}`.execute(node.ctx.store.db));
+      await assert.rejects(sql`delete from decision_records where id = ${record.id}`.execute(node.ctx.store.db));
+      const adoptions: audit.AuditEntry[] = [];
+      for await (const entry of audit.entries(node.ctx)) if (entry.action === 'decisions.adopt' && entry.subject === drafted.id) adoptions.push(entry);
+      assert.equal(adoptions.length, 1, 'one adoption audited');
+      assert.equal((adoptions[0]!.detail as { text_sha256?: string }).text_sha256, record.text_sha256);
+    });
+
+    it('publishes an attribution statement with the members that joined, as STIX, at its publication time', async () => {
+      const publishAt = new Date(clock.now().getTime() + 6 * HOUR).toISOString();
+      const drafted = await ok<Statement>('eve', 'POST', '/api/v1/decisions/statements', {
+        title: 'Joint attribution of Frost Lynx', text: 'Frost Lynx is attributed to a state actor.', actor_ref: actor, attributed_to_ref: threatActor, confidence: 90,
+        publish_at: publishAt, invited: ['FRA', 'POL'], releasability: ['ALLIANCE'],
+      }, 201);
+      assert.deepEqual(drafted.joined.map((r) => r.member), ['EST'], 'the drafting member joins');
+      assert.equal((await call('eve', 'POST', '/api/v1/decisions/statements', { title: 't', text: 't', actor_ref: threatActor, attributed_to_ref: actor, publish_at: publishAt, invited: [] })).status, 400, 'a threat actor is not attributed to an intrusion set');
+      await ok('fred', 'POST', `/api/v1/decisions/statements/${drafted.id}/respond`, { response: 'join' });
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/statements/${drafted.id}/respond`, { response: 'decline' })).status, 400, 'declining needs a reason');
+      await ok('pia', 'POST', `/api/v1/decisions/statements/${drafted.id}/respond`, { response: 'decline', reason: 'National review pending.' });
+      assert.equal((await call('dieter', 'GET', `/api/v1/decisions/statements/${drafted.id}`)).status, 404);
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/statements/${drafted.id}/respond`, { response: 'cancel' })).status, 403, 'only the drafter cancels');
+      // Before its time the job waits; at its time it publishes once.
+      assert.equal((await publishStatement(node.ctx, drafted.id))?.next.toISOString(), publishAt);
+      clock.advance(6 * HOUR);
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/statements/${drafted.id}/respond`, { response: 'decline', reason: 'changed our mind' })).status, 409, 'no change at the publication time');
+      await publishStatement(node.ctx, drafted.id);
+      await publishStatement(node.ctx, drafted.id);
+      const published = await ok<Statement>('pia', 'GET', `/api/v1/decisions/statements/${drafted.id}`);
+      assert.equal(published.status, 'published');
+      assert.deepEqual(published.published?.members, ['EST', 'FRA']);
+      // The published objects are in the intel store, TLP:CLEAR: any reader, Germany included, reads them.
+      const report = await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, published.published!.report_id);
+      assert.equal(report.type, 'report');
+      const exported = await ok<{ type: string; objects: Array<Record<string, unknown>> }>('eve', 'GET', `/api/v1/decisions/statements/${drafted.id}/stix`);
+      assert.equal(exported.type, 'bundle');
+      const relationship = exported.objects.find((o) => o.type === 'relationship')!;
+      assert.equal(relationship.relationship_type, 'attributed-to');
+      assert.equal(relationship.source_ref, actor);
+      assert.equal(relationship.target_ref, threatActor);
+      const exportedReport = exported.objects.find((o) => o.type === 'report')!;
+      assert.deepEqual(exportedReport.object_refs, [actor, threatActor, relationship.id]);
+      assert.equal(exportedReport.id, published.published!.report_id, 'the export is the published report');
+      for (const object of exported.objects) {
+        const result = validateObject(object);
+        assert.ok(result.ok, `${String(object.type)} is valid STIX 2.1: ${JSON.stringify(result.ok ? [] : result.errors)}`);
+      }
+      const text = await call('fred', 'GET', `/api/v1/decisions/statements/${drafted.id}/text`);
+      assert.equal(text.status, 200);
+      assert.match(String(text.body.text), /Joined by: EST, FRA/);
+    });
+  });
+}
