@@ -5,7 +5,7 @@
  * process runs the follower's job). Each applied version first takes back what the previous
  * version of its id added (kept in assessment_sightings, _links, _incidents), then adds its own:
  *
- * - an incident (STIX 2.1 section 4.7, with the incidents extension) whose suspected actor names
+ * - an incident (STIX 2.1 section 4.6, with the incidents extension) whose suspected actor names
  *   a threat-actor, intrusion-set or campaign: its severity score (or FORMULA.unscoredIncident)
  *   times the actor's confidence, on the day it started (or was detected, or created);
  * - a sighting (section 5.2) of an actor, or of an object attributed to an actor: its count

@@ -1,5 +1,5 @@
 /**
- * The cumulative assessment on both engines: the follower turns incidents (STIX 2.1 section 4.7
+ * The cumulative assessment on both engines: the follower turns incidents (STIX 2.1 section 4.6
  * with the incidents extension), sightings (section 5.2) and attribution relationships (section
  * 5.1) into per-actor evidence exactly once, whatever the order they arrive in and however often
  * they are versioned or revoked; each reader's total sums only the evidence (and attributions) the
@@ -104,7 +104,7 @@ for (const dialect of DIALECTS) {
       await node?.close();
     });
 
-    it('counts an incident once, through its versions, by its severity and the attribution confidence (section 4.7)', async () => {
+    it('counts an incident once, through its versions, by its severity and the attribution confidence (section 4.6)', async () => {
       const created = await call('eve', 'POST', '/api/v1/incidents', {
         title: 'Grid wiper', tlp: 'amber', releasability: ['ALLIANCE'], actor: { ref: actor, name: 'Frost Lynx', confidence: 80 }, sectors: ['energy', 'food'], started_at: day(2),
       });

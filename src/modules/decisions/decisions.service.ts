@@ -195,7 +195,8 @@ function publish(ctx: AppContext, change: DecisionsChange): void {
 
 interface ConsultationDocument {
   description: string | null;
-  subject: { kind: SubjectKind; ref: string; name: string | null };
+  /** The subject's name is not kept: each reader sees it only if it may read the subject (subjectFor). */
+  subject: { kind: SubjectKind; ref: string };
   requested_by: string | null;
   participants: string[];
   statements: ConsultationEntry[];
@@ -258,14 +259,27 @@ function summaryOfProposal(row: repo.ProposalRow): ProposalSummary {
   };
 }
 
-function consultationSummary(consultation: LoadedConsultation, proposals: ProposalSummary[]): ConsultationSummary {
+/**
+ * The subject as this reader may know it: the actor's or incident's name only if the reader may
+ * read that object itself (a participant need not read everything its requester reads).
+ */
+async function subjectFor(ctx: AppContext, reader: Principal, subject: { kind: SubjectKind; ref: string }): Promise<{ kind: SubjectKind; ref: string; name: string | null }> {
+  if (subject.kind === 'actor') return { kind: subject.kind, ref: subject.ref, name: await actorName(ctx, reader, subject.ref) };
+  try {
+    return { kind: subject.kind, ref: subject.ref, name: (await incidents.getIncident(ctx, reader, subject.ref)).title };
+  } catch {
+    return { kind: subject.kind, ref: subject.ref, name: null };
+  }
+}
+
+function consultationSummary(consultation: LoadedConsultation, proposals: ProposalSummary[], subject: ConsultationSummary['subject']): ConsultationSummary {
   const { row, document, access } = consultation;
   const deadlines = proposals.filter((p) => p.status === 'silence' && p.silence).map((p) => p.silence!.deadline).sort();
   return {
     id: row.id,
     title: row.title,
     status: row.status as ConsultationStatus,
-    subject: document.subject,
+    subject,
     requested_by: access.originMember,
     participants: document.participants,
     proposals: proposals.length,
@@ -282,7 +296,7 @@ async function presentConsultation(ctx: AppContext, actor: Principal, consultati
     .filter((row) => canReadRecord(actor, recordAccessOfColumns(row)))
     .map(summaryOfProposal);
   return {
-    ...consultationSummary(consultation, proposals),
+    ...consultationSummary(consultation, proposals, await subjectFor(ctx, actor, consultation.document.subject)),
     description: consultation.document.description,
     statements: consultation.document.statements,
     documents: consultation.document.documents,
@@ -293,14 +307,15 @@ async function presentConsultation(ctx: AppContext, actor: Principal, consultati
   };
 }
 
-async function subjectOf(ctx: AppContext, actor: Principal, kind: SubjectKind, ref: string): Promise<{ kind: SubjectKind; ref: string; name: string | null }> {
+/** The subject a consultation is requested on: an incident the requester reads, or an actor's id. */
+async function subjectOf(ctx: AppContext, actor: Principal, kind: SubjectKind, ref: string): Promise<{ kind: SubjectKind; ref: string }> {
   if (kind === 'incident') {
     if (!ref.startsWith('incident--')) throw shieldwallError('BAD_REQUEST', `an incident subject is an incident id (incident--...), not '${ref.slice(0, 80)}'`, [{ path: 'body.subject.ref', message: 'not an incident id' }]);
-    const incident = await incidents.getIncident(ctx, actor, ref);
-    return { kind, ref, name: incident.title };
+    await incidents.getIncident(ctx, actor, ref);
+    return { kind, ref };
   }
   if (!isActorRef(ref)) throw shieldwallError('BAD_REQUEST', `an actor subject is a threat-actor, intrusion-set or campaign id, not '${ref.slice(0, 80)}'`, [{ path: 'body.subject.ref', message: 'not an actor id' }]);
-  return { kind, ref, name: await actorName(ctx, actor, ref) };
+  return { kind, ref };
 }
 
 /** The name of an actor the reader may read; null when it may not (or it is not stored). */
@@ -377,7 +392,7 @@ export async function listConsultations(ctx: AppContext, actor: Principal, query
     const consultation = loadConsultation(row);
     if (!canReadRecord(actor, consultation.access)) continue;
     const proposals = (await repo.proposalsOf(ctx.store.db, row.id, DECISIONS_LIMITS.proposals)).filter((p) => canReadRecord(actor, recordAccessOfColumns(p))).map(summaryOfProposal);
-    out.push(consultationSummary(consultation, proposals));
+    out.push(consultationSummary(consultation, proposals, await subjectFor(ctx, actor, consultation.document.subject)));
   }
   return { consultations: out };
 }

@@ -3,7 +3,7 @@
  * consultation (need-to-know through the record's recipients and markings); proposals from the
  * catalogue under the silence procedure (circulate, break with a reason, amend, adopt at the
  * deadline into an immutable, audited decision record); attribution statements joined and declined
- * before their publication, published as STIX 2.1 (section 4.14 report, section 5.1 relationship)
+ * before their publication, published as STIX 2.1 (section 4.16 report, section 5.1 relationship)
  * into the intel store. The deadline and publication jobs run on the node's clock.
  */
 import assert from 'node:assert/strict';
@@ -105,6 +105,16 @@ for (const dialect of DIALECTS) {
       const refused = await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: actor }, participants: ['AUT'], tlp: 'amber', releasability: ['ALLIANCE'] });
       assert.equal(refused.status, 400);
       assert.match(refused.body.error!.message, /AUT/);
+      // The subject is named to a reader only if it may read the actor itself: Estonia's TLP:RED intrusion set stays unnamed for France.
+      const secret = `intrusion-set--${randomUUID()}`;
+      const stored = await intel.ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [{
+        type: 'intrusion-set', spec_version: '2.1', id: secret, created: START.toISOString(), modified: START.toISOString(), name: 'Codename Juniper',
+        created_by_ref: 'identity--6f9a0f0e-0001-4b8e-9c1e-000000000001', object_marking_refs: ['marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1'],
+      }]);
+      assert.equal(stored.accepted, 1);
+      const onSecret = await ok<Consultation>('eve', 'POST', '/api/v1/decisions/consultations', { title: 'On Juniper', subject: { kind: 'actor', ref: secret }, participants: ['FRA'], releasability: ['ALLIANCE'] }, 201);
+      assert.equal(onSecret.subject.name, 'Codename Juniper');
+      assert.equal((await ok<Consultation>('fred', 'GET', `/api/v1/decisions/consultations/${onSecret.id}`)).subject.name, null);
       // The subject must be an actor or an incident id.
       assert.equal((await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: `indicator--${randomUUID()}` }, participants: ['FRA'] })).status, 400);
     });

@@ -2,7 +2,7 @@
  * Coordinated attribution statements: a member drafts a statement on an actor or campaign,
  * invites members to join; each invited member joins or declines before the publication time.
  * At that time (a durable keyed job, like a silence deadline) the statement is published: it
- * lists the members that joined and becomes STIX (section 4.14 report, with the section 5.1
+ * lists the members that joined and becomes STIX (section 4.16 report, with the section 5.1
  * `attributed-to` relationship and an extension of ours naming the members), stored in the intel
  * store as TLP:CLEAR in the same transaction, from where TAXII and federation share it with
  * every peer as any intel. The draft itself is a record addressed to the invited members. Its
@@ -88,15 +88,17 @@ function statementActions(ctx: AppContext, actor: Principal, statement: LoadedSt
   return actions;
 }
 
-function present(ctx: AppContext, actor: Principal, statement: LoadedStatement): Statement {
+/** A statement as this reader may see it: the actors' names only where it may read the actors themselves. */
+async function present(ctx: AppContext, actor: Principal, statement: LoadedStatement): Promise<Statement> {
   const { row, document, access } = statement;
+  const attributedTo = document.attributed_to;
   return {
     id: row.id,
     title: row.title,
     text: document.text,
     consultation_id: document.consultation_id,
-    actor: document.actor,
-    attributed_to: document.attributed_to,
+    actor: { ref: document.actor.ref, name: await actorName(ctx, actor, document.actor.ref) },
+    attributed_to: attributedTo === null ? null : { ref: attributedTo.ref, name: await actorName(ctx, actor, attributedTo.ref) },
     confidence: document.confidence,
     status: row.status as StatementStatus,
     publish_at: row.publish_at,
@@ -189,8 +191,9 @@ export async function draftStatement(ctx: AppContext, actor: Principal, input: S
   const document: StatementDocument = {
     text,
     consultation_id: input.consultation_id ?? null,
-    actor: { ref: input.actor_ref, name: await actorName(ctx, actor, input.actor_ref) },
-    attributed_to: attributedTo === null ? null : { ref: attributedTo, name: await actorName(ctx, actor, attributedTo) },
+    // Names are not kept: each reader sees them only if it may read the actors (present).
+    actor: { ref: input.actor_ref, name: null },
+    attributed_to: attributedTo === null ? null : { ref: attributedTo, name: null },
     confidence,
     drafted_by: member,
     invited,
@@ -218,7 +221,8 @@ export async function getStatement(ctx: AppContext, actor: Principal, id: string
 export async function listStatements(ctx: AppContext, actor: Principal, query: { status?: StatementStatus[]; limit?: number }): Promise<{ statements: Statement[] }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), DECISIONS_LIMITS.list);
   const rows = await repo.listStatements(ctx.store.db, recordReadScope(actor), { ...(query.status ? { statuses: query.status } : {}), limit });
-  return { statements: rows.map(loadStatement).filter((s) => canReadRecord(actor, s.access)).map((s) => present(ctx, actor, s)) };
+  const readable = rows.map(loadStatement).filter((s) => canReadRecord(actor, s.access));
+  return { statements: await Promise.all(readable.map((s) => present(ctx, actor, s))) };
 }
 
 async function changeStatement(tx: WriteTx, id: string, expected: number | undefined, at: string, mutate: (statement: LoadedStatement) => Partial<repo.StatementRow>): Promise<repo.StatementRow> {

@@ -1,5 +1,5 @@
 /**
- * An incident as STIX 2.1: an `incident` object (section 4.7) with the same id, whose properties
+ * An incident as STIX 2.1: an `incident` object (section 4.6) with the same id, whose properties
  * beyond name and description travel in a property extension of ours (section 7.3), marked as the
  * record is, with a `related-to` relationship (section 5.1) to each intel object or observable it
  * links. This is how an incident federates: the intel store keeps every version, TAXII and the

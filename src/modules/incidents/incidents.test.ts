@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
     });
     after(async () => node?.close());
 
-    it('reports an incident in the member\'s name, audited, announced and copied as a STIX incident (STIX 2.1 section 4.7)', async () => {
+    it('reports an incident in the member\'s name, audited, announced and copied as a STIX incident (STIX 2.1 section 4.6)', async () => {
       const before = events.length;
       const incident = await report('dieter', {
         title: 'Wiper on grid operator SCADA',
