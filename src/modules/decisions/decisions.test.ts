@@ -81,6 +81,15 @@ for (const dialect of DIALECTS) {
       await node?.close();
     });
 
+    it('documents its routes and the assessment\'s in the OpenAPI document', async () => {
+      const spec = await node.app.inject({ method: 'GET', url: '/openapi.json' });
+      assert.equal(spec.statusCode, 200);
+      const paths = Object.keys((JSON.parse(spec.body) as { paths: Record<string, unknown> }).paths);
+      for (const path of ['/api/v1/decisions/consultations', '/api/v1/decisions/proposals/{id}/break', '/api/v1/decisions/statements/{id}/stix', '/api/v1/assessment/actors/{ref}', '/api/v1/assessment/actors/{ref}/inputs']) {
+        assert.ok(paths.includes(path), `${path} in /openapi.json`);
+      }
+    });
+
     it('any member requests a consultation; only those consulted read it and write in it', async () => {
       const created = await consultation();
       assert.deepEqual(created.participants, ['FRA', 'POL']);
