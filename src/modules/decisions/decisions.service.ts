@@ -14,7 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import type { JobScheduler } from '../../core/jobs.js';
+import { JobScheduler } from '../../core/jobs.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type MemberKind, type Principal } from '../../policy/principal.js';
@@ -157,13 +157,23 @@ export function useScheduler(ctx: AppContext, jobs: JobScheduler): void {
   schedulers.set(ctx, jobs);
 }
 
-export function schedulerOf(ctx: AppContext): JobScheduler | undefined {
-  return schedulers.get(ctx);
+/**
+ * The scheduler the deadlines are enqueued with. Without a node's (a command line on the store),
+ * one that only enqueues: the job is in the store at once, and a node's scheduler, in this process
+ * or another, claims it; a node also schedules every open deadline when it starts.
+ */
+export function schedulerOf(ctx: AppContext): JobScheduler {
+  let jobs = schedulers.get(ctx);
+  if (!jobs) {
+    jobs = new JobScheduler(ctx);
+    schedulers.set(ctx, jobs);
+  }
+  return jobs;
 }
 
 async function scheduleSilence(ctx: AppContext, row: Pick<repo.ProposalRow, 'id' | 'round' | 'deadline'>): Promise<void> {
-  const jobs = schedulers.get(ctx);
-  if (!jobs || row.deadline === null) return;
+  const jobs = schedulerOf(ctx);
+  if (row.deadline === null) return;
   await jobs.enqueue(SILENCE_KIND, { proposal: row.id, round: row.round }, { key: `${SILENCE_KIND}:${row.id}:${row.round}`, dueAt: new Date(row.deadline), maxAttempts: null });
 }
 
@@ -743,15 +753,17 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
       if (input.proportionality !== undefined) p.document.proportionality = input.proportionality;
       p.document.amendments = [...p.document.amendments, { version, at, by: byOf(actor), member: memberOf(actor), reason: input.reason ?? null }];
       const changes: Partial<repo.ProposalRow> = input.title !== undefined ? { title: input.title.trim() } : {};
-      if (status === 'silence' && deadline !== null) {
+      if (status === 'silence' && p.document.silence) {
         // Silence restarts only if it still runs: a deadline reached meanwhile has decided the round.
-        if (!silenceOpen(p.document.silence!.deadline, ctx.clock.now())) {
-          throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence!.deadline}: its outcome is being recorded, amend it afterwards`, { deadline: p.document.silence!.deadline });
+        if (!silenceOpen(p.document.silence.deadline, ctx.clock.now())) {
+          throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence.deadline}: its outcome is being recorded, amend it afterwards`, { deadline: p.document.silence.deadline });
         }
+        // Circulated since it was read: the new text restarts that silence too, never runs under it unseen.
+        const until = deadline ?? deadlineOf(Date.parse(at), input, Date.parse(p.document.silence.deadline) - Date.parse(p.document.silence.started_at));
         const round = p.row.round + 1;
-        p.document.silence = { round, version, started_at: at, deadline };
-        p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'amended', `text version ${version}; silence restarts (round ${round}) until ${deadline}`), DECISIONS_LIMITS.history);
-        return { ...changes, round, deadline };
+        p.document.silence = { round, version, started_at: at, deadline: until };
+        p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'amended', `text version ${version}; silence restarts (round ${round}) until ${until}`), DECISIONS_LIMITS.history);
+        return { ...changes, round, deadline: until };
       }
       p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'amended', `text version ${version}${input.reason ? `: ${input.reason}` : ''}`), DECISIONS_LIMITS.history);
       return changes;

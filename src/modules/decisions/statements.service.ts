@@ -116,9 +116,7 @@ async function present(ctx: AppContext, actor: Principal, statement: LoadedState
 }
 
 async function schedulePublication(ctx: AppContext, row: Pick<repo.StatementRow, 'id' | 'publish_at'>): Promise<void> {
-  const jobs = schedulerOf(ctx);
-  if (!jobs) return;
-  await jobs.enqueue(PUBLISH_KIND, { statement: row.id }, { key: `${PUBLISH_KIND}:${row.id}`, dueAt: new Date(row.publish_at), maxAttempts: null });
+  await schedulerOf(ctx).enqueue(PUBLISH_KIND, { statement: row.id }, { key: `${PUBLISH_KIND}:${row.id}`, dueAt: new Date(row.publish_at), maxAttempts: null });
 }
 
 /** Enqueues the publication of every draft (keyed), when the node starts: drafts due while it was down publish at once. */
