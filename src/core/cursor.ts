@@ -28,3 +28,13 @@ export function commaList(value: string | undefined): string[] | undefined {
   const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
   return items.length > 0 ? items : undefined;
 }
+
+/** The items of a comma-separated query value, each one of `allowed`; 400 naming the first that is not. */
+export function commaListOf<T extends string>(value: string | undefined, allowed: readonly T[], path: string): T[] | undefined {
+  const items = commaList(value);
+  if (items === undefined) return undefined;
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw shieldwallError('BAD_REQUEST', `'${item.slice(0, 60)}' is not one of ${allowed.join(', ')}`, [{ path, message: 'unknown value' }]);
+  }
+  return items as T[];
+}

@@ -2,8 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
-import { commaList } from '../../core/cursor.js';
-import { shieldwallError } from '../../core/errors.js';
+import { commaListOf as listOf } from '../../core/cursor.js';
 import { DEPLOYMENT_STATUSES, REQUEST_STATUSES, URGENCIES, type DeploymentStatus, type RequestStatus, type Urgency } from './assistance.model.js';
 import {
   ClocksAnswer, ClocksQuery, DeploymentParams, DeploymentSchema, DeploymentsAnswer, DeploymentsQuery, DeploymentStatusBody, ListAnswer, ListQuery, OfferBody, OfferParams,
@@ -11,15 +10,6 @@ import {
 } from './assistance.schema.js';
 import * as service from './assistance.service.js';
 
-/** A comma-separated query value, each item one of `allowed`; 400 naming the bad one. */
-function listOf<T extends string>(value: string | undefined, allowed: readonly T[], path: string): T[] | undefined {
-  const items = commaList(value);
-  if (items === undefined) return undefined;
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw shieldwallError('BAD_REQUEST', `'${item.slice(0, 60)}' is not one of ${allowed.join(', ')}`, [{ path, message: 'unknown value' }]);
-  }
-  return items as T[];
-}
 
 export function assistanceRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (fastify) => {

@@ -3,8 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../core/context.js';
-import { commaList } from '../../core/cursor.js';
-import { shieldwallError } from '../../core/errors.js';
+import { commaListOf as listOf } from '../../core/cursor.js';
 import { CONSULTATION_STATUSES, PROPOSAL_STATUSES, STATEMENT_STATUSES } from './decisions.model.js';
 import {
   AmendBody, BreakBody, CirculateBody, ConsultationBody, ConsultationParams, ConsultationSchema, ConsultationStatusBody, ConsultationSummarySchema, DecisionParams, DecisionRecordSchema,
@@ -13,14 +12,6 @@ import {
 import * as service from './decisions.service.js';
 import * as statements from './statements.service.js';
 
-function listOf<T extends string>(value: string | undefined, allowed: readonly T[], path: string): T[] | undefined {
-  const items = commaList(value);
-  if (items === undefined) return undefined;
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw shieldwallError('BAD_REQUEST', `'${item.slice(0, 60)}' is not one of ${allowed.join(', ')}`, [{ path, message: 'unknown value' }]);
-  }
-  return items as T[];
-}
 
 export function decisionsRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (fastify) => {

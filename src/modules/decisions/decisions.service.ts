@@ -117,6 +117,26 @@ export function classificationOf(name: string | null | undefined, fallback: numb
   return level;
 }
 
+/** What a writer asks of a record's marking (defaults: TLP:AMBER, the lowest classification, the node's default releasability). */
+export interface MarkingInput {
+  tlp?: Tlp | null;
+  classification?: string;
+  releasability?: string[];
+}
+
+/** A record's access as its writer marks it, in its member's name and its own, not yet addressed. */
+export function markedByMember(ctx: AppContext, actor: Principal, member: string, input: MarkingInput): RecordAccess {
+  if ((input.releasability?.length ?? 0) > DECISIONS_LIMITS.entries) throw shieldwallError('BAD_REQUEST', `at most ${DECISIONS_LIMITS.entries} releasability entries`, [{ path: 'body.releasability', message: 'too many' }]);
+  return {
+    tlp: input.tlp === undefined ? 'amber' : input.tlp,
+    classification: classificationOf(input.classification, 0, 'body.classification'),
+    releasability: input.releasability ?? [...ctx.config.defaultReleasability],
+    originMember: member,
+    owner: actor.userName,
+    recipients: [],
+  };
+}
+
 export interface MemberInfo {
   code: string;
   kind: MemberKind;
@@ -335,14 +355,11 @@ export async function actorName(ctx: AppContext, actor: Principal, ref: string):
   return object && typeof object.name === 'string' ? object.name : null;
 }
 
-export interface ConsultationInput {
+export interface ConsultationInput extends MarkingInput {
   title: string;
   description?: string | null;
   subject: { kind: SubjectKind; ref: string };
   participants: string[];
-  tlp?: Tlp | null;
-  classification?: string;
-  releasability?: string[];
 }
 
 /** Any member requests a consultation (the alliance consults at any member's request). */
@@ -354,16 +371,8 @@ export async function requestConsultation(ctx: AppContext, actor: Principal, inp
   bounded(input.description, DECISIONS_LIMITS.text, 'body.description');
   if (!['actor', 'incident'].includes(input.subject?.kind)) throw shieldwallError('BAD_REQUEST', "subject.kind is 'actor' or 'incident'", [{ path: 'body.subject.kind', message: 'unknown kind' }]);
   bounded(input.subject.ref, 100, 'body.subject.ref');
-  if ((input.releasability?.length ?? 0) > DECISIONS_LIMITS.entries) throw shieldwallError('BAD_REQUEST', `at most ${DECISIONS_LIMITS.entries} releasability entries`, [{ path: 'body.releasability', message: 'too many' }]);
   const subject = await subjectOf(ctx, actor, input.subject.kind, input.subject.ref);
-  const base: RecordAccess = {
-    tlp: input.tlp === undefined ? 'amber' : input.tlp,
-    classification: classificationOf(input.classification, 0, 'body.classification'),
-    releasability: input.releasability ?? [...ctx.config.defaultReleasability],
-    originMember: member,
-    owner: actor.userName,
-    recipients: [],
-  };
+  const base = markedByMember(ctx, actor, member, input);
   const participants = await addressees(ctx, base, (input.participants ?? []).filter((code) => code !== member), 'body.participants');
   if (participants.length === 0) throw shieldwallError('BAD_REQUEST', 'name at least one other member to consult', [{ path: 'body.participants', message: 'empty' }]);
   const access: RecordAccess = { ...base, recipients: [member, ...participants] };

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { writeTransaction, type WriteTx } from '../../db/database.js';
-import { TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess } from '../../policy/record.js';
 import { uuidv5 } from '../../stix/sco-id.js';
@@ -24,7 +24,7 @@ import { isActorRef } from '../assessment/assessment.model.js';
 import { SILENCE_MAX_MS, SILENCE_MIN_MS, STATEMENT_STATUSES, type HistoryEntry, type Statement, type StatementAction, type StatementResponse, type StatementStatus } from './decisions.model.js';
 import * as repo from './decisions.repo.js';
 import {
-  actorName, addressees, bounded, classificationOf, consultationNotFound, DECISIONS_LIMITS, handlingOf, historyEntry, now, pushBounded, required, requirePermission, schedulerOf,
+  actorName, addressees, bounded, consultationNotFound, markedByMember, type MarkingInput, DECISIONS_LIMITS, handlingOf, historyEntry, now, pushBounded, required, requirePermission, schedulerOf,
   staleVersion,
 } from './decisions.service.js';
 
@@ -126,7 +126,7 @@ export async function schedulePublications(ctx: AppContext): Promise<number> {
   return rows.length;
 }
 
-export interface StatementInput {
+export interface StatementInput extends MarkingInput {
   title: string;
   text: string;
   actor_ref: string;
@@ -135,9 +135,6 @@ export interface StatementInput {
   publish_at: string;
   invited: string[];
   consultation_id?: string | null;
-  tlp?: Tlp | null;
-  classification?: string;
-  releasability?: string[];
 }
 
 /** A member drafts an attribution statement and invites members to join it. */
@@ -167,19 +164,11 @@ export async function draftStatement(ctx: AppContext, actor: Principal, input: S
   if (Number.isNaN(publishAt) || publishAt - start < SILENCE_MIN_MS || publishAt - start > SILENCE_MAX_MS) {
     throw shieldwallError('BAD_REQUEST', `publish_at is an RFC 3339 time between ${SILENCE_MIN_MS / 60_000} minute and ${SILENCE_MAX_MS / 86_400_000} days from now`, [{ path: 'body.publish_at', message: 'out of range' }]);
   }
-  if ((input.releasability?.length ?? 0) > DECISIONS_LIMITS.entries) throw shieldwallError('BAD_REQUEST', `at most ${DECISIONS_LIMITS.entries} releasability entries`, [{ path: 'body.releasability', message: 'too many' }]);
   if (input.consultation_id !== undefined && input.consultation_id !== null) {
     const consultation = await repo.findConsultation(ctx.store.db, input.consultation_id);
     if (!consultation || !canReadRecord(actor, recordAccessOfColumns(consultation))) throw consultationNotFound(input.consultation_id);
   }
-  const base: RecordAccess = {
-    tlp: input.tlp === undefined ? 'amber' : input.tlp,
-    classification: classificationOf(input.classification, 0, 'body.classification'),
-    releasability: input.releasability ?? [...ctx.config.defaultReleasability],
-    originMember: member,
-    owner: actor.userName,
-    recipients: [],
-  };
+  const base = markedByMember(ctx, actor, member, input);
   const invited = await addressees(ctx, base, (input.invited ?? []).filter((code) => code !== member), 'body.invited');
   const access: RecordAccess = { ...base, recipients: [member, ...invited] };
   const denial = canCreateRecord(actor, access);
