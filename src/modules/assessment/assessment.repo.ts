@@ -183,20 +183,8 @@ export async function heaviestIncidents(db: Executor, actors: readonly string[],
   return rows.map(numericIncident);
 }
 
-export interface BucketDelta {
-  key: string;
-  actor_ref: string;
-  kind: string;
-  day: string;
-  member: string;
-  sectors: string;
-  access_key: number;
-  origin: string;
-  link_key: number;
-  link_origin: string;
-  count: number;
-  weight: number;
-}
+/** A change to one bucket: its key and columns, and the count and weight to add (negative to take back). */
+export type BucketDelta = BucketsTable;
 
 /** Adds deltas to their buckets (creating them); buckets left empty are removed. */
 export async function addToBuckets(tx: WriteTx, deltas: Iterable<BucketDelta>): Promise<void> {
