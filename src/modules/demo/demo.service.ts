@@ -7,6 +7,7 @@ import { ingestObjects, type IngestSummary } from '../intel/intel.service.js';
 import { seedDemoWarningLists } from '../warninglists/warninglist.service.js';
 import { seedDemoAssistance, type DemoAssistanceResult } from './demo.assistance.js';
 import { demoContacts } from './demo.contacts.js';
+import { seedDemoDecisions, type DemoDecisionsResult } from './demo.decisions.js';
 import { seedDemoIncidents } from './demo.incidents.js';
 import { DEMO_ALLIANCE_CODE, demoAlliance } from './demo.data.js';
 
@@ -29,6 +30,8 @@ export interface DemoSeedResult {
   incidents: number;
   /** Standby teams, requests for assistance, offers and deployments made by the demo members' users. */
   assistance: DemoAssistanceResult;
+  /** An actor near the consultation threshold, and the consultation, proposals, decision and statement about it. */
+  decisions: DemoDecisionsResult;
   /** A random password given to the first demo user, for the dashboard; shown once. */
   password: string;
 }
@@ -51,7 +54,8 @@ export async function seedDemo(ctx: AppContext, options: { seed?: number } = {})
   await seedDemoWarningLists(ctx);
   const incidents = await seedDemoIncidents(ctx, alliance.objects, alliance.members);
   const assistance = await seedDemoAssistance(ctx, alliance.members);
-  return { members: alliance.members.length, intel, incidents, assistance, password };
+  const decisions = await seedDemoDecisions(ctx, alliance.members);
+  return { members: alliance.members.length, intel, incidents, assistance, decisions, password };
 }
 
 /** A store is empty when it hosts no member yet: the demo is seeded only then. */
