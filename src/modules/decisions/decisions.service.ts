@@ -531,12 +531,13 @@ function proposalActions(ctx: AppContext, actor: Principal, proposal: LoadedProp
   const status = proposal.row.status as ProposalStatus;
   const actions: ProposalAction[] = [];
   const steering = steers(ctx, actor, proposal);
+  // Once the deadline is reached the round is decided (its job may not have run yet): nothing more is offered on it.
+  const silenceRuns = status === 'silence' && proposal.document.silence !== null && silenceOpen(proposal.document.silence.deadline, ctx.clock.now());
+  const open = status === 'draft' || status === 'returned' || silenceRuns;
   if (steering && (status === 'draft' || status === 'returned')) actions.push('circulate');
-  if (steering && (status === 'draft' || status === 'returned' || status === 'silence')) actions.push('amend');
-  if (status === 'silence' && proposal.document.silence && silenceOpen(proposal.document.silence.deadline, ctx.clock.now()) && takesPart(actor, proposal) && ctx.permissions.has(actor, 'decisions:participate')) {
-    actions.push('break');
-  }
-  if (steering && PROPOSAL_TRANSITIONS[status].includes('withdrawn')) actions.push('withdraw');
+  if (steering && open) actions.push('amend');
+  if (silenceRuns && takesPart(actor, proposal) && ctx.permissions.has(actor, 'decisions:participate')) actions.push('break');
+  if (steering && open && PROPOSAL_TRANSITIONS[status].includes('withdrawn')) actions.push('withdraw');
   return actions;
 }
 

@@ -170,9 +170,10 @@ for (const dialect of DIALECTS) {
       const early = await resolveSilence(node.ctx, drafted.id, 3);
       assert.equal(early?.next.toISOString(), restarted.silence!.deadline);
       clock.advance(HOUR + 1);
-      // At the deadline silence can no longer be broken, even before the job ran.
+      // At the deadline silence can no longer be broken, even before the job ran, and nothing more is offered on the round.
       const late = await call('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: 'Too late' });
       assert.equal(late.status, 409);
+      assert.deepEqual((await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).actions, [], 'no amend or withdraw once the deadline is reached');
       await resolveSilence(node.ctx, drafted.id, 3);
       await resolveSilence(node.ctx, drafted.id, 3);
       const adopted = await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`);
