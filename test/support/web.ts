@@ -34,7 +34,7 @@ export const CLASSIFICATIONS = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'S
 const HANDLING_EXTENSION_ID = 'extension-definition--dd929f27-2f1e-426f-b5ef-e61a3bae9927';
 
 /** The views of the navigation, in its order, with the document title each sets. */
-export const NAV_VIEWS = ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members', 'admin'] as const;
+export const NAV_VIEWS = ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'import', 'members', 'admin'] as const;
 export type NavView = (typeof NAV_VIEWS)[number];
 export const VIEW_TITLES: Readonly<Record<NavView | 'object', string>> = {
   overview: 'Overview',
@@ -42,6 +42,8 @@ export const VIEW_TITLES: Readonly<Record<NavView | 'object', string>> = {
   object: 'Object',
   incidents: 'Incidents',
   assistance: 'Assistance',
+  assessment: 'Assessment',
+  decisions: 'Decisions',
   detect: 'Detection',
   import: 'Import',
   members: 'Members',
@@ -142,16 +144,17 @@ interface UserSpec {
  * The users the tests sign in as: the demo's five (one per level of the alliance), a member
  * administrator of DEU and a second node administrator. Expected landings and navigation follow
  * App.tsx's rule and the permission table (import needs intel:write, admin directory:write;
- * every role reads incidents and assistance).
+ * every role reads incidents, assistance, assessment and decisions; political delegates land on
+ * the decisions).
  */
 const USERS: readonly UserSpec[] = [
-  { name: 'demo.coordinator', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
-  { name: 'demo.analyst.de', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
-  { name: 'demo.delegate.fr', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members'] },
-  { name: 'demo.industry', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members'] },
-  { name: 'demo.auditor', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members'] },
-  { name: 'web.admin.deu', create: { member: 'DEU', clearance: 1, roles: ['member-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'members', 'admin'] },
-  { name: 'web.node-admin', create: { member: null, clearance: 0, roles: ['node-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'detect', 'import', 'members', 'admin'] },
+  { name: 'demo.coordinator', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'import', 'members'] },
+  { name: 'demo.analyst.de', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'import', 'members'] },
+  { name: 'demo.delegate.fr', landing: 'decisions', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'members'] },
+  { name: 'demo.industry', landing: 'intel', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'import', 'members'] },
+  { name: 'demo.auditor', landing: 'overview', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'members'] },
+  { name: 'web.admin.deu', create: { member: 'DEU', clearance: 1, roles: ['member-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'members', 'admin'] },
+  { name: 'web.node-admin', create: { member: null, clearance: 0, roles: ['node-admin'] }, landing: 'admin', nav: ['overview', 'intel', 'incidents', 'assistance', 'assessment', 'decisions', 'detect', 'import', 'members', 'admin'] },
 ];
 
 function newPassword(): string {

@@ -2,7 +2,7 @@
  * The application's frame: the classification banners, the navigation (only the views the
  * user's permissions open), and the view the route names. Each role lands where its work is.
  */
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Banner } from './handling.js';
 import { navigate, useRoute } from './router.js';
 import { SessionProvider, useSession, type Session } from './session.js';
@@ -17,6 +17,25 @@ import { Admin } from './views/Admin.js';
 import { Import } from './views/Import.js';
 import { Incidents } from './views/incidents/Incidents.js';
 import { Assistance } from './views/assistance/Assistance.js';
+
+// Loaded when first opened: the application's first load stays as it was for those who never open them.
+const Assessment = lazy(async () => ({ default: (await import('./views/assessment/Assessment.js')).Assessment }));
+const Decisions = lazy(async () => ({ default: (await import('./views/decisions/Decisions.js')).Decisions }));
+
+/** A view loaded when first opened; meanwhile the page says so (data-ready="false"). */
+function Later(props: { what: string; view: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <p className="muted" role="status" data-ready="false">
+          Loading {props.what}…
+        </p>
+      }
+    >
+      {props.view}
+    </Suspense>
+  );
+}
 
 interface View {
   path: string;
@@ -33,14 +52,21 @@ const VIEWS: View[] = [
   { path: 'object', title: 'Object', permission: 'intel:read', nav: false, render: () => <ObjectPage /> },
   { path: 'incidents', title: 'Incidents', permission: 'incidents:read', nav: true, render: () => <Incidents /> },
   { path: 'assistance', title: 'Assistance', permission: 'assistance:read', nav: true, render: () => <Assistance /> },
+  { path: 'assessment', title: 'Assessment', permission: 'assessment:read', nav: true, render: () => <Later what="the assessment" view={<Assessment />} /> },
+  { path: 'decisions', title: 'Decisions', permission: 'decisions:read', nav: true, render: () => <Later what="the decisions" view={<Decisions />} /> },
   { path: 'detect', title: 'Detection', permission: 'intel:read', nav: true, render: () => <Detection /> },
   { path: 'import', title: 'Import', permission: 'intel:write', nav: true, render: () => <Import /> },
   { path: 'members', title: 'Members', permission: 'directory:read', nav: true, render: () => <Members /> },
   { path: 'admin', title: 'Administration', permission: 'directory:write', nav: true, render: () => <Admin /> },
 ];
 
-/** Where a role starts: technical users on intel, coordinators and delegations on the overview, administrators on administration. */
+/**
+ * Where a role starts: political delegates on the decisions (what is under silence now),
+ * technical users on intel, coordinators and auditors on the overview, administrators on
+ * administration.
+ */
 export function landingOf(session: Pick<Session, 'hasRole' | 'can'>): string {
+  if (session.hasRole('political-delegate') && session.can('decisions:read')) return 'decisions';
   if (session.hasRole('coordinator', 'political-delegate', 'auditor')) return 'overview';
   if (session.hasRole('analyst', 'incident-handler')) return 'intel';
   if (session.can('directory:write')) return 'admin';
