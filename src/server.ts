@@ -33,7 +33,7 @@ export async function startNode(config: Config, options: { handleSignals?: boole
   if (config.demo && (await storeIsEmpty(ctx))) {
     log.info('empty store: seeding the synthetic demo alliance (set SHIELDWALL_DEMO=0 to skip)');
     const seeded = await seedDemo(ctx);
-    log.info({ members: seeded.members, accepted: seeded.intel.accepted, rejected: seeded.intel.rejected, incidents: seeded.incidents, assistance: seeded.assistance }, 'demo alliance seeded');
+    log.info({ members: seeded.members, accepted: seeded.intel.accepted, rejected: seeded.intel.rejected, incidents: seeded.incidents, assistance: seeded.assistance, decisions: seeded.decisions }, 'demo alliance seeded');
     const demoToken = await createToken(ctx, SYSTEM_PRINCIPAL, { name: 'demo', user: DEMO_USERS[0]!.name });
     // The token goes to the terminal and a private file, never into the logs.
     mkdirSync(config.dataDir, { recursive: true });

@@ -144,7 +144,8 @@ describe('shieldwall decisions on the store directly (--as)', { timeout: SUITE_L
     assert.match(shown, /Silence: +round 2 on text version 2, from \S+ \S+ until \S+ \S+/);
     assert.match(shown, /Options: +Enhanced intelligence sharing; Coordinated defensive measures/);
     assert.match(shown, /^Amendments \(1\)\n {2}\S+ \S+ {2}ella \(EST\): text version 2, the legal review$/m);
-    assert.match(shown, /You may: +amend, break, withdraw/);
+    assert.match(shown, /You may: +break$/m, 'Finland\'s delegate breaks silence; it does not steer Estonia\'s proposal');
+    assert.match((await run(['proposal', pid, '--as', 'ella'])).out, /You may: +amend, break, withdraw/);
     assert.deepEqual((await json<{ proposals: ProposalSummary[] }>(['proposals', '--as', 'carla', '--status', 'silence'])).proposals.map((p) => p.id), [pid]);
 
     // At the deadline the node's job decides: adopted, since nobody broke silence on round 2.

@@ -59,13 +59,14 @@ const RACES = 16;
 // --- the node's people -----------------------------------------------------------------------------
 
 /**
- * Estonia requests the consultation and drafts; France (a chair) and Poland (no chair) are
- * consulted; Germany is not (the consultation is addressed to the three); Estonia's analyst
- * takes part in nothing.
+ * Estonia requests the consultation and drafts (ada); Estonia's coordinator (fred) chairs for
+ * the convening member and so steers too; France and Poland are consulted, Poland's member
+ * administrator (pia, no chair) breaks silence but does not steer; Germany is not consulted (the
+ * consultation is addressed to the three); Estonia's analyst takes part in nothing.
  */
 const USERS = {
   ada: { member: 'EST', roles: ['political-delegate'] as Role[] },
-  fred: { member: 'FRA', roles: ['coordinator'] as Role[] },
+  fred: { member: 'EST', roles: ['coordinator'] as Role[] },
   pia: { member: 'POL', roles: ['member-admin'] as Role[] },
   dirk: { member: 'DEU', roles: ['political-delegate'] as Role[] },
   ana: { member: 'EST', roles: ['analyst'] as Role[] },

@@ -521,10 +521,15 @@ function takesPart(actor: Principal, proposal: LoadedProposal): boolean {
   return actor.kind !== 'peer' && member !== null && (proposal.document.participants.includes(member) || proposal.access.originMember === member);
 }
 
-/** Drafters: users of the proposing member; chairs of the consultation's members also steer it. */
+/**
+ * Who steers a proposal (circulates, amends, withdraws it): users of the proposing member, and the
+ * chairs of the member that convened the consultation. Another participant's chair does not: a
+ * member breaks silence on a text it disagrees with, it does not rewrite or withdraw another's.
+ */
 function steers(ctx: AppContext, actor: Principal, proposal: LoadedProposal): boolean {
   if (!takesPart(actor, proposal) || !ctx.permissions.has(actor, 'decisions:participate')) return false;
-  return memberOf(actor) === proposal.document.proposing_member || ctx.permissions.has(actor, 'decisions:chair');
+  const member = memberOf(actor);
+  return member === proposal.document.proposing_member || (member === proposal.access.originMember && ctx.permissions.has(actor, 'decisions:chair'));
 }
 
 function proposalActions(ctx: AppContext, actor: Principal, proposal: LoadedProposal): ProposalAction[] {
@@ -677,7 +682,7 @@ function announceProposal(ctx: AppContext, row: repo.ProposalRow, change: string
 export async function circulate(ctx: AppContext, actor: Principal, id: string, input: { deadline?: string | null; silence_hours?: number | null; version?: number }): Promise<Proposal> {
   requirePermission(ctx, actor, 'decisions:participate', 'circulating a proposal');
   const proposal = await readableProposal(ctx, actor, id);
-  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is circulated by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the consultation`);
+  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is circulated by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the member that convened the consultation (${proposal.access.originMember ?? 'none'})`);
   const at = now(ctx, proposal.row.modified);
   const deadline = deadlineOf(Date.parse(at), input);
   const row = await writeTransaction(ctx.store, async (tx) => {
@@ -741,7 +746,7 @@ export interface AmendInput {
 export async function amend(ctx: AppContext, actor: Principal, id: string, input: AmendInput): Promise<Proposal> {
   requirePermission(ctx, actor, 'decisions:participate', 'amending a proposal');
   const proposal = await readableProposal(ctx, actor, id);
-  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is amended by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the consultation`);
+  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is amended by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the member that convened the consultation (${proposal.access.originMember ?? 'none'})`);
   const text = required(input.text, 'the amended text', 'body.text', DECISIONS_LIMITS.text);
   if (input.title !== undefined) required(input.title, 'a title', 'body.title', DECISIONS_LIMITS.title);
   bounded(input.proportionality, DECISIONS_LIMITS.text, 'body.proportionality');
@@ -789,7 +794,7 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
 export async function withdraw(ctx: AppContext, actor: Principal, id: string, input: { reason?: string | null; version?: number }): Promise<Proposal> {
   requirePermission(ctx, actor, 'decisions:participate', 'withdrawing a proposal');
   const proposal = await readableProposal(ctx, actor, id);
-  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is withdrawn by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the consultation`);
+  if (!steers(ctx, actor, proposal)) throw shieldwallError('FORBIDDEN', `proposal ${id} is withdrawn by its proposing member (${proposal.document.proposing_member ?? 'none'}) or a chair of the member that convened the consultation (${proposal.access.originMember ?? 'none'})`);
   bounded(input.reason, DECISIONS_LIMITS.reason, 'body.reason');
   const row = await writeTransaction(ctx.store, async (tx) => {
     const at = ctx.clock.now();

@@ -134,6 +134,10 @@ for (const dialect of DIALECTS) {
         title: 'Coordinated response', text: 'Members attribute publicly and refer the unit for sanctions.', options: ['coordinated-attribution', 'sanctions-referral'], proportionality: 'Non-forcible measures only.',
       }, 201);
       assert.equal(drafted.status, 'draft');
+      // Poland's delegate chairs for Poland, not for this consultation: it breaks silence, it does not rewrite or withdraw France's text.
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Poland rewrites it.' })).status, 403);
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/withdraw`, {})).status, 403);
+      assert.ok((await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).actions.includes('amend'), 'the convening member\'s chair steers it');
       assert.equal((await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 't', text: 't', options: ['nuclear'] })).status, 400);
       // Too short a silence is refused; Germany (not consulted) cannot reach it.
       assert.equal((await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 0.001 })).status, 400);
@@ -235,6 +239,12 @@ for (const dialect of DIALECTS) {
         const result = validateObject(object);
         assert.ok(result.ok, `${String(object.type)} is valid STIX 2.1: ${JSON.stringify(result.ok ? [] : result.errors)}`);
       }
+      // A cancelled draft keeps who had joined it.
+      const other = await ok<Statement>('eve', 'POST', '/api/v1/decisions/statements', { title: 'Withdrawn attribution', text: 't', actor_ref: actor, publish_at: new Date(clock.now().getTime() + HOUR).toISOString(), invited: ['FRA'], releasability: ['ALLIANCE'] }, 201);
+      await ok('fred', 'POST', `/api/v1/decisions/statements/${other.id}/respond`, { response: 'join' });
+      const cancelled = await ok<Statement>('eve', 'POST', `/api/v1/decisions/statements/${other.id}/respond`, { response: 'cancel', reason: 'Overtaken by events' });
+      assert.equal(cancelled.status, 'cancelled');
+      assert.deepEqual(cancelled.joined.map((r) => r.member), ['EST', 'FRA']);
       const text = await call('fred', 'GET', `/api/v1/decisions/statements/${drafted.id}/text`);
       assert.equal(text.status, 200);
       assert.match(String(text.body.text), /Joined by: EST, FRA/);

@@ -17,7 +17,7 @@ export const decisionsModule = defineModule({
     },
     {
       name: 'decisions:chair',
-      description: 'keep the minutes of, close and reopen consultations one takes part in, and steer any proposal in them',
+      description: 'keep the minutes of, close and reopen consultations one takes part in; as a chair of the convening member, steer its proposals',
       roles: ['coordinator', 'political-delegate'],
     },
   ],

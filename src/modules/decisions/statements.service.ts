@@ -243,10 +243,13 @@ export async function respond(ctx: AppContext, actor: Principal, id: string, inp
       if (s.row.status !== 'draft') throw shieldwallError('INVALID_TRANSITION', `statement ${id} is ${s.row.status}: it can no longer be joined, declined or cancelled`, { from: s.row.status, to: input.response, allowed: [] });
       if (at.getTime() >= Date.parse(s.row.publish_at)) throw shieldwallError('CONFLICT', `statement ${id} was due for publication at ${s.row.publish_at}: it can no longer be joined, declined or cancelled`, { publish_at: s.row.publish_at });
       const response: StatementResponse = { member, by: actor.userName ?? actor.name, at: at.toISOString(), reason: input.reason ?? null };
-      s.document.joined = s.document.joined.filter((r) => r.member !== member);
-      s.document.declined = s.document.declined.filter((r) => r.member !== member);
-      if (input.response === 'join') s.document.joined.push(response);
-      if (input.response === 'decline') s.document.declined.push(response);
+      // A cancellation leaves the responses as they were: the record shows who had joined what was cancelled.
+      if (input.response !== 'cancel') {
+        s.document.joined = s.document.joined.filter((r) => r.member !== member);
+        s.document.declined = s.document.declined.filter((r) => r.member !== member);
+        if (input.response === 'join') s.document.joined.push(response);
+        else s.document.declined.push(response);
+      }
       s.document.history = pushBounded(s.document.history, historyEntry(actor, at.toISOString(), input.response === 'join' ? 'joined' : input.response === 'decline' ? 'declined' : 'cancelled', input.reason ?? null), DECISIONS_LIMITS.history);
       return input.response === 'cancel' ? { status: 'cancelled' } : {};
     });

@@ -9,7 +9,7 @@ export const demoModule = defineModule({
     {
       name: 'demo',
       term: 'demo [options]',
-      description: 'seed the synthetic demo alliance (members, intel, incidents, assistance) into the configured store; a store that holds members already is left as it is, so it is safe to repeat',
+      description: 'seed the synthetic demo alliance (members, intel, incidents, assistance, assessment and decisions) into the configured store; a store that holds members already is left as it is, so it is safe to repeat',
       load: async () => (await import('../../cli/demo.js')).registerDemo,
     },
     {
