@@ -197,6 +197,7 @@ export interface ProposalSummary {
   readonly silence: Silence | null;
   readonly version: number;
   readonly modified: string;
+  readonly handling: Handling;
 }
 
 export interface Proposal extends ProposalSummary {
@@ -207,8 +208,9 @@ export interface Proposal extends ProposalSummary {
   readonly decision: DecisionRecord | null;
   readonly history: HistoryEntry[];
   readonly actions: ProposalAction[];
-  readonly handling: Handling;
   readonly created: string;
+  /** The node's clock when it answered, so that a countdown need not trust the reader's clock. */
+  readonly now: string;
 }
 
 // --- coordinated attribution statements ---------------------------------------------------------

@@ -103,7 +103,7 @@ const SilenceSchema = nullable(Type.Object({ round: Type.Integer(), version: Typ
 export const ProposalSummarySchema = Type.Object(
   {
     id: Type.String(), consultation_id: Type.String(), title: Type.String(), status: literalUnion(PROPOSAL_STATUSES), options: Type.Array(Type.String()), text_version: Type.Integer(),
-    silence: SilenceSchema, version: Type.Integer(), modified: Type.String(),
+    silence: SilenceSchema, version: Type.Integer(), modified: Type.String(), handling: HandlingSchema,
   },
   Open,
 );
@@ -112,7 +112,7 @@ export const ProposalSchema = Type.Object(
     id: Type.String(), consultation_id: Type.String(), title: Type.String(), status: literalUnion(PROPOSAL_STATUSES), options: Type.Array(Type.String()), text_version: Type.Integer(),
     silence: SilenceSchema, version: Type.Integer(), modified: Type.String(), created: Type.String(), text: Type.String(), proportionality: nullable(Type.String()),
     breaks: Type.Array(Type.Object({}, Open)), amendments: Type.Array(Type.Object({}, Open)), decision: nullable(Type.Object({}, Open)), history: Type.Array(Type.Object({}, Open)),
-    actions: Type.Array(Type.String()), handling: HandlingSchema,
+    actions: Type.Array(Type.String()), handling: HandlingSchema, now: Type.String({ description: "The node's clock when it answered" }),
   },
   Open,
 );

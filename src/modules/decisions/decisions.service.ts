@@ -286,6 +286,7 @@ function summaryOfProposal(row: repo.ProposalRow): ProposalSummary {
     silence: row.status === 'silence' ? document.silence : null,
     version: row.version,
     modified: row.modified,
+    handling: handlingOf(recordAccessOfColumns(row)),
   };
 }
 
@@ -568,6 +569,7 @@ async function presentProposal(ctx: AppContext, actor: Principal, proposal: Load
     actions: proposalActions(ctx, actor, proposal),
     handling: handlingOf(access),
     created: row.created,
+    now: ctx.clock.now().toISOString(),
   };
 }
 
