@@ -15,14 +15,17 @@
  *   types: one piece of attributed intel, and it ties the sightings of its source to the actor.
  *
  * A revoked version adds nothing. Buckets are kept per access set of the evidence and of the
- * attribution, so that a reader sums only what the policy lets it read.
+ * attribution, so that a reader sums only what the policy lets it read. The daily buckets of one
+ * actor and week are stored as one row, packed (WeekEntries), their members, sectors and access
+ * sets named by number (Terms): reading an actor's year is reading about fifty rows.
  */
 import type { AppContext } from '../../core/context.js';
-import { writeTransaction, type WriteTx } from '../../db/database.js';
+import { storeState } from '../../core/state.js';
+import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import * as directory from '../directory/directory.service.js';
 import * as incidents from '../incidents/incidents.service.js';
 import * as intel from '../intel/intel.service.js';
-import { ATTRIBUTING_RELATIONSHIPS, dayOf, FORMULA, isActorRef, type FactKind } from './assessment.model.js';
+import { ATTRIBUTING_RELATIONSHIPS, dayOf, FACT_KINDS, FORMULA, isActorRef, type FactKind } from './assessment.model.js';
 import * as repo from './assessment.repo.js';
 
 export const FOLLOWED_TYPES = ['incident', 'sighting', 'relationship'] as const;
@@ -31,16 +34,215 @@ export const BATCH = 1000;
 const CRITICAL = new Set(incidents.SECTORS.filter((sector) => sector.critical).map((sector) => sector.key));
 
 /** Who may read a piece of evidence: its access set, and the member of this node that originated it ('' when none). */
-interface Access {
+export interface Access {
   key: number;
   origin: string;
 }
 /** Evidence tied to the actor by no attribution (the actor's own sightings, its incidents). */
 const DIRECT: Access = Object.freeze({ key: 0, origin: '' });
 
+// --- packed buckets --------------------------------------------------------------------------------
+
+/**
+ * The terms packed buckets name by number, as this process has read them from assessment_terms:
+ * members ('member:DEU'), sets of critical sectors ('sectors:,energy,health,'), pairs of access
+ * set and originating member ('access:12|DEU'), and the classes of buckets that name them
+ * ('class:kind|sectors|member|evidence|link', each part a number: the kind's in FACT_KINDS, then
+ * terms; link 0 when the evidence is the actor's own), kept here as typed arrays. Numbers are
+ * only ever added, by the follower in its write transaction, so a number read once keeps its
+ * meaning; numbers this process has not read yet are read when met (refresh).
+ */
+export class Terms {
+  /** Terms other than classes (members, sectors, access), by number. */
+  readonly #named = new Map<number, string>();
+  readonly #access = new Map<number, Access>();
+  /** Numbers by term: made when the follower first asks (readers never do). */
+  #ids: Map<string, number> | undefined;
+  #last = 0;
+  /** By class number: its kind plus one (0: not a class), and the numbers of its sectors, member, evidence and link terms. */
+  kind = new Uint8Array(0);
+  sectors = new Uint32Array(0);
+  member = new Uint32Array(0);
+  evidence = new Uint32Array(0);
+  link = new Uint32Array(0);
+
+  /** The highest number read. */
+  get last(): number {
+    return this.#last;
+  }
+
+  add(id: number, term: string): void {
+    if (this.#named.has(id) || this.isClass(id)) return;
+    if (id > this.#last) this.#last = id;
+    this.#ids?.set(term, id);
+    if (term.startsWith('class:')) {
+      if (id >= this.kind.length) this.#grow(Math.max(id + 1, 2 * this.kind.length, 1024));
+      let at = 6;
+      const part = () => {
+        const bar = term.indexOf('|', at);
+        const value = Number(term.slice(at, bar < 0 ? undefined : bar));
+        at = bar + 1;
+        return value;
+      };
+      this.kind[id] = part() + 1;
+      this.sectors[id] = part();
+      this.member[id] = part();
+      this.evidence[id] = part();
+      this.link[id] = part();
+      return;
+    }
+    this.#named.set(id, term);
+    if (term.startsWith('access:')) {
+      const bar = term.indexOf('|');
+      this.#access.set(id, { key: Number(term.slice(7, bar)), origin: term.slice(bar + 1) });
+    }
+  }
+
+  #grow(size: number): void {
+    const grown = <T extends Uint8Array | Uint32Array>(array: T, make: (n: number) => T): T => {
+      const out = make(size);
+      out.set(array);
+      return out;
+    };
+    this.kind = grown(this.kind, (n) => new Uint8Array(n));
+    this.sectors = grown(this.sectors, (n) => new Uint32Array(n));
+    this.member = grown(this.member, (n) => new Uint32Array(n));
+    this.evidence = grown(this.evidence, (n) => new Uint32Array(n));
+    this.link = grown(this.link, (n) => new Uint32Array(n));
+  }
+
+  idOf(term: string): number | undefined {
+    if (!this.#ids) {
+      this.#ids = new Map([...this.#named].map(([id, named]) => [named, id]));
+      for (let id = 0; id < this.kind.length; id++) {
+        if (this.kind[id] !== 0) this.#ids.set(classTerm(this.kind[id]! - 1, this.sectors[id]!, this.member[id]!, this.evidence[id]!, this.link[id]!), id);
+      }
+    }
+    return this.#ids.get(term);
+  }
+
+  /** The value a number names, without its prefix ('DEU', ',energy,'). */
+  value(id: number): string | undefined {
+    const term = this.#named.get(id);
+    return term === undefined ? undefined : term.slice(term.indexOf(':') + 1);
+  }
+
+  /** The access set and originating member a number names (0: none, the evidence is the actor's own). */
+  access(id: number): Access | undefined {
+    return id === 0 ? DIRECT : this.#access.get(id);
+  }
+
+  /** Is this number a class of buckets this process has read? */
+  isClass(id: number): boolean {
+    return id < this.kind.length && this.kind[id] !== 0;
+  }
+
+  /** Reads the terms numbered since the last read (in a write transaction, on its connection). */
+  async refresh(db: WriteTx['db']): Promise<void> {
+    for (const row of await repo.termsAfter(db, this.#last)) this.add(row.id, row.term);
+  }
+
+  /** The same, outside a write transaction, by a prepared read (a reader's first read is every term). */
+  async refreshFrom(store: Store): Promise<void> {
+    for (const [id, term] of await repo.termsAfterIn(store, this.#last)) this.add(Number(id), term);
+  }
+}
+
+const classTerm = (kind: number, sectors: number, member: number, evidence: number, link: number) => `class:${kind}|${sectors}|${member}|${evidence}|${link}`;
+
+const TERMS = storeState('assessment.terms', () => new Terms());
+
+/** The terms of this store as this process knows them. */
+export function termsOf(ctx: AppContext): Terms {
+  return ctx.store.state.get(TERMS);
+}
+
+const DAY_MS = 86_400_000;
+/** The number of a day (YYYY-MM-DD) since 1970-01-01. */
+export const epochDay = (day: string): number => Date.parse(`${day.slice(0, 10)}T00:00:00.000Z`) / DAY_MS;
+/** The first day (YYYY-MM-DD) of the week of a day's number: weeks of seven days counted from 1970-01-01. */
+export const weekOf = (epoch: number): string => new Date((epoch - (((epoch % 7) + 7) % 7)) * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * One actor's daily buckets of one week, as assessment_weeks.entries holds them (little-endian):
+ * u32 format, u32 n, f64 weight[n], u32 ids[n], then count[n]: u32 in format 2, f64 in format 3
+ * (a count of 2^32 or more). ids[i] is 8 times the number of the bucket's class term plus its day
+ * within the week (0-6).
+ */
+export interface WeekEntries {
+  n: number;
+  weight: Float64Array;
+  ids: Uint32Array;
+  count: Uint32Array | Float64Array;
+}
+
+const NARROW = 2;
+const WIDE = 3;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+export function encodeWeek(weight: readonly number[], ids: readonly number[], count: readonly number[]): Uint8Array {
+  const n = weight.length;
+  const wide = count.some((c) => c > 0xffffffff);
+  const bytes = new Uint8Array(8 + (wide ? 20 : 16) * n);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, wide ? WIDE : NARROW, true);
+  view.setUint32(4, n, true);
+  for (let i = 0; i < n; i++) {
+    view.setFloat64(8 + 8 * i, weight[i]!, true);
+    view.setUint32(8 + 8 * n + 4 * i, ids[i]!, true);
+    if (wide) view.setFloat64(8 + 12 * n + 8 * i, count[i]!, true);
+    else view.setUint32(8 + 12 * n + 4 * i, count[i]!, true);
+  }
+  return bytes;
+}
+
+export function decodeWeek(stored: Uint8Array): WeekEntries {
+  const view = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
+  const format = stored.byteLength >= 8 ? view.getUint32(0, true) : 0;
+  const n = stored.byteLength >= 8 ? view.getUint32(4, true) : -1;
+  const size = format === WIDE ? 20 : 16;
+  if ((format !== NARROW && format !== WIDE) || stored.byteLength !== 8 + size * n) {
+    throw new Error(`assessment_weeks holds a row of ${stored.byteLength} bytes that is not a week's buckets (format ${NARROW} or ${WIDE})`);
+  }
+  if (LITTLE_ENDIAN) {
+    // Typed arrays need their elements aligned: a row read from the store may start anywhere.
+    const bytes = stored.byteOffset % 8 === 0 ? stored : new Uint8Array(stored);
+    const at = bytes.byteOffset;
+    // The f64 counts of the wide format start at 8 + 12n: aligned only when n is even.
+    const wide = () => {
+      if (n % 2 === 0) return new Float64Array(bytes.buffer, at + 8 + 12 * n, n);
+      const copy = new Uint8Array(8 * n);
+      copy.set(bytes.subarray(8 + 12 * n));
+      return new Float64Array(copy.buffer);
+    };
+    const counts = format === WIDE ? wide() : new Uint32Array(bytes.buffer, at + 8 + 12 * n, n);
+    return { n, weight: new Float64Array(bytes.buffer, at + 8, n), ids: new Uint32Array(bytes.buffer, at + 8 + 8 * n, n), count: counts };
+  }
+  const week: WeekEntries = { n, weight: new Float64Array(n), ids: new Uint32Array(n), count: format === WIDE ? new Float64Array(n) : new Uint32Array(n) };
+  for (let i = 0; i < n; i++) {
+    week.weight[i] = view.getFloat64(8 + 8 * i, true);
+    week.ids[i] = view.getUint32(8 + 8 * n + 4 * i, true);
+    week.count[i] = format === WIDE ? view.getFloat64(8 + 12 * n + 8 * i, true) : view.getUint32(8 + 12 * n + 4 * i, true);
+  }
+  return week;
+}
+
+/** A change to one bucket: what it is, and the count and weight to add (negative to take back). */
+interface BucketDelta {
+  actor: string;
+  kind: FactKind;
+  day: string;
+  member: string;
+  sectors: string;
+  evidence: Access;
+  link: Access;
+  count: number;
+  weight: number;
+}
+
 /** Deltas to the buckets gathered over a batch, applied at its end. */
 class Deltas {
-  readonly #map = new Map<string, repo.BucketDelta>();
+  readonly #map = new Map<string, BucketDelta>();
 
   add(actor: string, kind: FactKind, day: string, member: string, sectors: string, evidence: Access, link: Access, count: number, weight: number): void {
     const key = `${actor}|${kind}|${day}|${member}|${sectors}|${evidence.key}|${evidence.origin}|${link.key}|${link.origin}`;
@@ -49,13 +251,82 @@ class Deltas {
       held.count += count;
       held.weight += weight;
     } else {
-      this.#map.set(key, { key, actor_ref: actor, kind, day, member, sectors, access_key: evidence.key, origin: evidence.origin, link_key: link.key, link_origin: link.origin, count, weight });
+      this.#map.set(key, { actor, kind, day, member, sectors, evidence, link, count, weight });
     }
   }
 
-  values(): Iterable<repo.BucketDelta> {
+  values(): Iterable<BucketDelta> {
     return this.#map.values();
   }
+}
+
+/**
+ * Adds a batch's deltas to the week rows they fall in (one read and one write per actor and
+ * week); buckets left with no count are removed, and rows left with no bucket. Answers the terms
+ * it numbered, written in the same transaction.
+ */
+async function writeWeeks(tx: WriteTx, terms: Terms, deltas: Iterable<BucketDelta>): Promise<Array<{ id: number; term: string }>> {
+  // Terms this batch numbers: known to the process once the transaction has committed.
+  const added = new Map<string, number>();
+  const numbered = (term: string): number => {
+    let id = terms.idOf(term) ?? added.get(term);
+    if (id === undefined) added.set(term, (id = terms.last + added.size + 1));
+    return id;
+  };
+  const accessId = (access: Access) => (access.key === 0 && access.origin === '' ? 0 : numbered(`access:${access.key}|${access.origin}`));
+  const classOf = (delta: BucketDelta) =>
+    numbered(classTerm(FACT_KINDS.indexOf(delta.kind), numbered(`sectors:${delta.sectors}`), numbered(`member:${delta.member}`), accessId(delta.evidence), accessId(delta.link)));
+
+  const byActor = new Map<string, Map<string, Array<{ delta: BucketDelta; day: number }>>>();
+  for (const delta of deltas) {
+    if (delta.count === 0 && Math.abs(delta.weight) < 1e-9) continue;
+    const day = epochDay(delta.day);
+    const week = weekOf(day);
+    let weeks = byActor.get(delta.actor);
+    if (!weeks) byActor.set(delta.actor, (weeks = new Map()));
+    const list = weeks.get(week);
+    if (list) list.push({ delta, day });
+    else weeks.set(week, [{ delta, day }]);
+  }
+  for (const [actor, weeks] of byActor) {
+    const weekList = [...weeks.keys()];
+    const stored = new Map<string, WeekEntries>();
+    for (let i = 0; i < weekList.length; i += 500) {
+      for (const row of await repo.weeksFor(tx, actor, weekList.slice(i, i + 500))) stored.set(row.week, decodeWeek(row.entries));
+    }
+    for (const [week, list] of weeks) {
+      const held = stored.get(week);
+      const first = epochDay(week);
+      const weight: number[] = held ? [...held.weight] : [];
+      const ids: number[] = held ? [...held.ids] : [];
+      const count: number[] = held ? [...held.count] : [];
+      const index = new Map<number, number>(ids.map((id, i) => [id, i]));
+      for (const { delta, day } of list) {
+        const id = classOf(delta) * 8 + (day - first);
+        if (id > 0xffffffff) throw new Error(`assessment_terms holds ${terms.last} terms: more classes of buckets than a week row can number (2^29)`);
+        const at = index.get(id);
+        if (at === undefined) {
+          index.set(id, ids.length);
+          weight.push(delta.weight);
+          ids.push(id);
+          count.push(delta.count);
+        } else {
+          weight[at]! += delta.weight;
+          count[at]! += delta.count;
+        }
+      }
+      const kept = count.flatMap((c, i) => (c > 0 ? [i] : []));
+      if (kept.length === 0) {
+        if (held) await repo.deleteWeek(tx, actor, week);
+        continue;
+      }
+      const entries = encodeWeek(kept.map((i) => weight[i]!), kept.map((i) => ids[i]!), kept.map((i) => count[i]!));
+      await repo.putWeek(tx, { actor_ref: actor, week, buckets: kept.length, entries });
+    }
+  }
+  const rows = [...added].map(([term, id]) => ({ id, term }));
+  await repo.insertTerms(tx, rows);
+  return rows;
 }
 
 function parse(body: string): Record<string, unknown> | undefined {
@@ -79,6 +350,37 @@ interface Batch {
   tx: WriteTx;
   deltas: Deltas;
   identities: Map<string, string>;
+  /** Sightings as last applied, by id: those of the batch read at once, then kept as it applies them. */
+  sightings: Map<string, repo.SightingRow | undefined>;
+  /** Ids of the sightings the batch changed and has not written yet. */
+  changed: Set<string>;
+  /** The attributions from each object sighted, read at once for the batch. */
+  linksFrom: Map<string, repo.LinkRow[]>;
+}
+
+/** Reads what the batch's sightings need at once: their previous versions, and the attributions of what they sight. */
+async function prepareSightings(batch: Batch, versions: readonly intel.SequencedVersion[]): Promise<void> {
+  const ids = versions.filter((version) => version.type === 'sighting').map((version) => version.id);
+  for (const row of await repo.sightingsOf(batch.tx.db, ids)) batch.sightings.set(row.id, row);
+  const sources = new Set<string>();
+  for (const version of versions) if (version.type === 'sighting' && version.about_ref !== null && !isActorRef(version.about_ref)) sources.add(version.about_ref);
+  for (const row of batch.sightings.values()) if (row && !isActorRef(row.about_ref)) sources.add(row.about_ref);
+  for (const source of sources) batch.linksFrom.set(source, []);
+  for (const link of await repo.linksFrom(batch.tx.db, [...sources])) batch.linksFrom.get(link.source_ref)!.push(link);
+}
+
+/** Writes the sightings the batch changed (before sightings are read back from the store, and at its end). */
+async function writeSightings(batch: Batch): Promise<void> {
+  if (batch.changed.size === 0) return;
+  const rows: repo.SightingRow[] = [];
+  const removed: string[] = [];
+  for (const id of batch.changed) {
+    const row = batch.sightings.get(id);
+    if (row) rows.push(row);
+    else removed.push(id);
+  }
+  batch.changed.clear();
+  await repo.writeSightings(batch.tx, rows, removed);
 }
 
 /** The member (code) where evidence was seen: where_sighted, the creator's member, or the creator's identity. */
@@ -93,14 +395,20 @@ function memberOf(batch: Batch, version: intel.SequencedVersion, whereSighted: u
 
 // --- sightings -------------------------------------------------------------------------------------
 
+/**
+ * The actors a sighting counts for: the actor sighted itself, or each actor the object sighted is
+ * attributed to. A sighting of an actor does not also count for the actors that one is attributed
+ * to: it reaches them when they are assessed, through the attribution (the service's includes).
+ */
 async function sightingTargets(batch: Batch, about: string): Promise<Array<{ actor: string; confidence: number; link: Access }>> {
-  const targets = isActorRef(about) ? [{ actor: about, confidence: 100, link: DIRECT }] : [];
-  for (const link of await repo.linksFrom(batch.tx.db, [about])) targets.push({ actor: link.actor_ref, confidence: link.confidence, link: { key: link.access_key, origin: link.origin } });
-  return targets;
+  if (isActorRef(about)) return [{ actor: about, confidence: 100, link: DIRECT }];
+  let links = batch.linksFrom.get(about);
+  if (!links) batch.linksFrom.set(about, (links = await repo.linksFrom(batch.tx.db, [about])));
+  return links.map((link) => ({ actor: link.actor_ref, confidence: link.confidence, link: { key: link.access_key, origin: link.origin } }));
 }
 
 async function applySighting(batch: Batch, version: intel.SequencedVersion, body: Record<string, unknown> | undefined): Promise<void> {
-  const previous = await repo.findSighting(batch.tx.db, version.id);
+  const previous = batch.sightings.get(version.id);
   if (previous) {
     for (const target of await sightingTargets(batch, previous.about_ref)) {
       batch.deltas.add(target.actor, 'sighting', previous.day, previous.member, ',', { key: previous.access_key, origin: previous.origin }, target.link, -previous.count, (-previous.weight * target.confidence) / 100);
@@ -108,7 +416,10 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
   }
   const about = version.about_ref;
   if (version.revoked === 1 || !body || about === null || version.access_key === null) {
-    if (previous) await repo.deleteSighting(batch.tx, version.id);
+    if (previous) {
+      batch.sightings.set(version.id, undefined);
+      batch.changed.add(version.id);
+    }
     return;
   }
   const count = typeof body.count === 'number' && Number.isInteger(body.count) && body.count >= 0 ? Math.min(body.count, 999_999_999) : 1;
@@ -122,7 +433,8 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
     access_key: version.access_key,
     origin: version.origin_member ?? '',
   };
-  await repo.putSighting(batch.tx, row);
+  batch.sightings.set(version.id, row);
+  batch.changed.add(version.id);
   for (const target of await sightingTargets(batch, about)) {
     batch.deltas.add(target.actor, 'sighting', row.day, row.member, ',', { key: row.access_key, origin: row.origin }, target.link, row.count, (row.weight * target.confidence) / 100);
   }
@@ -130,22 +442,28 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
 
 // --- attribution relationships ---------------------------------------------------------------------
 
-/** Adds (sign 1) or takes back (sign -1) what a link contributes: one piece of intel, and its source's sightings. */
+/**
+ * Adds (sign 1) or takes back (sign -1) what a link contributes: one piece of intel, and its
+ * source's sightings. An actor attributed to another adds nothing to the other's buckets: its
+ * evidence is included when the other is assessed (counting it here too would count it twice).
+ */
 async function applyLink(batch: Batch, link: repo.LinkRow, sign: 1 | -1): Promise<void> {
+  if (isActorRef(link.source_ref)) return;
   const access: Access = { key: link.access_key, origin: link.origin };
-  if (!isActorRef(link.source_ref)) {
-    batch.deltas.add(link.actor_ref, 'intel', link.day, '(intel)', ',', access, DIRECT, sign, (sign * link.confidence) / 100);
-  }
+  batch.deltas.add(link.actor_ref, 'intel', link.day, '(intel)', ',', access, DIRECT, sign, (sign * link.confidence) / 100);
   for (const group of await repo.sightingsAbout(batch.tx.db, link.source_ref)) {
     batch.deltas.add(link.actor_ref, 'sighting', group.day, group.member, ',', { key: group.access_key, origin: group.origin }, access, sign * group.count, (sign * group.weight * link.confidence) / 100);
   }
 }
 
 async function applyRelationship(batch: Batch, version: intel.SequencedVersion, body: Record<string, unknown> | undefined): Promise<void> {
+  // An attribution reads back the sightings of its source.
+  await writeSightings(batch);
   const previous = await repo.findLink(batch.tx.db, version.id);
   if (previous) {
     await applyLink(batch, previous, -1);
     await repo.deleteLink(batch.tx, version.id);
+    batch.linksFrom.delete(previous.source_ref);
   }
   const type = body?.relationship_type;
   const source = version.about_ref;
@@ -155,6 +473,7 @@ async function applyRelationship(batch: Batch, version: intel.SequencedVersion, 
   const link: repo.LinkRow = {
     id: version.id,
     source_ref: source,
+    source_type: source.slice(0, source.indexOf('--')),
     actor_ref: target,
     confidence: confidenceOf(body.confidence, 50),
     day: dayFrom(body.start_time, body.created),
@@ -162,6 +481,7 @@ async function applyRelationship(batch: Batch, version: intel.SequencedVersion, 
     origin: version.origin_member ?? '',
   };
   await repo.putLink(batch.tx, link);
+  batch.linksFrom.delete(link.source_ref);
   await applyLink(batch, link, 1);
 }
 
@@ -213,19 +533,27 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
   const versions = await intel.versionsSince(ctx, FOLLOWED_TYPES, from, limit);
   if (versions.length === 0) return 0;
   const identities = await directory.memberIdentities(ctx);
-  return writeTransaction(ctx.store, async (tx) => {
+  const terms = termsOf(ctx);
+  let numbered: Array<{ id: number; term: string }> = [];
+  const applied = await writeTransaction(ctx.store, async (tx) => {
     if ((await repo.watermark(tx.db)) !== from) return 0;
-    const batch: Batch = { tx, deltas: new Deltas(), identities };
+    const batch: Batch = { tx, deltas: new Deltas(), identities, sightings: new Map(), changed: new Set(), linksFrom: new Map() };
+    await prepareSightings(batch, versions);
     for (const version of versions) {
       const body = parse(version.body);
       if (version.type === 'sighting') await applySighting(batch, version, body);
       else if (version.type === 'relationship') await applyRelationship(batch, version, body);
       else await applyIncident(batch, version, body);
     }
-    await repo.addToBuckets(tx, batch.deltas.values());
+    await writeSightings(batch);
+    // Terms another process numbered since this one last read them.
+    await terms.refresh(tx.db);
+    numbered = await writeWeeks(tx, terms, batch.deltas.values());
     await repo.setWatermark(tx, versions[versions.length - 1]!.seq);
     return versions.length;
   });
+  for (const { id, term } of numbered) terms.add(id, term);
+  return applied;
 }
 
 /** Applies batches until the view is up to date; answers how many versions it applied. */

@@ -1,7 +1,8 @@
 /** The only SQL of the cumulative assessment: its view of the store (state, buckets) and the assessors' inputs. */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
-import type { WriteTx } from '../../db/database.js';
+import type { PreparedRead } from '../../db/adapter.js';
+import type { Store, WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
 
@@ -22,6 +23,7 @@ export interface SightingsTable {
 export interface LinksTable {
   id: string;
   source_ref: string;
+  source_type: string;
   actor_ref: string;
   confidence: number;
   day: string;
@@ -42,19 +44,17 @@ export interface IncidentsTable {
   access_key: number;
   origin: string;
 }
-export interface BucketsTable {
-  key: string;
+/** One actor's buckets of one week (the seven days from `week`), packed (assessment.facts.ts WeekEntries). */
+export interface WeeksTable {
   actor_ref: string;
-  kind: string;
-  day: string;
-  member: string;
-  sectors: string;
-  access_key: number;
-  origin: string;
-  link_key: number;
-  link_origin: string;
-  count: number;
-  weight: number;
+  week: string;
+  buckets: number;
+  entries: Uint8Array;
+}
+/** What the packed buckets name by number: 'member:…', 'sectors:…', 'access:key|origin', 'class:…' (assessment.facts.ts Terms). */
+export interface TermsTable {
+  id: number;
+  term: string;
 }
 export interface InputsTable extends RecordColumns {
   id: string;
@@ -73,7 +73,8 @@ declare module '../../db/schema.js' {
     assessment_sightings: SightingsTable;
     assessment_links: LinksTable;
     assessment_incidents: IncidentsTable;
-    assessment_buckets: BucketsTable;
+    assessment_weeks: WeeksTable;
+    assessment_terms: TermsTable;
     assessment_inputs: InputsTable;
   }
 }
@@ -81,7 +82,7 @@ declare module '../../db/schema.js' {
 export type SightingRow = Selectable<SightingsTable>;
 export type LinkRow = Selectable<LinksTable>;
 export type IncidentRow = Selectable<IncidentsTable>;
-export type BucketRow = Selectable<BucketsTable>;
+export type WeekRow = Selectable<WeeksTable>;
 export type InputRow = Selectable<InputsTable>;
 
 type Executor = Kysely<Database>;
@@ -97,18 +98,36 @@ export async function setWatermark(tx: WriteTx, seq: number): Promise<void> {
   await tx.db.insertInto('assessment_state').values({ name: 'seq', value: seq }).onConflict((oc) => oc.column('name').doUpdateSet({ value: seq })).execute();
 }
 
-export async function findSighting(db: Executor, id: string): Promise<SightingRow | undefined> {
-  const row = await db.selectFrom('assessment_sightings').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && { ...row, count: Number(row.count), weight: Number(row.weight), access_key: Number(row.access_key) };
+/** The sightings of these ids as last applied (a batch's, read at once). */
+export async function sightingsOf(db: Executor, ids: readonly string[]): Promise<SightingRow[]> {
+  const out: SightingRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('assessment_sightings').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const row of rows) out.push({ ...row, count: Number(row.count), weight: Number(row.weight), access_key: Number(row.access_key) });
+  }
+  return out;
 }
 
-export async function putSighting(tx: WriteTx, row: SightingRow): Promise<void> {
-  const { id: _id, ...rest } = row;
-  await tx.db.insertInto('assessment_sightings').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
-}
-
-export async function deleteSighting(tx: WriteTx, id: string): Promise<void> {
-  await tx.db.deleteFrom('assessment_sightings').where('id', '=', id).execute();
+/** Writes sightings as now applied (a batch's, 500 rows a statement) and removes those of `removed`. */
+export async function writeSightings(tx: WriteTx, rows: readonly SightingRow[], removed: readonly string[]): Promise<void> {
+  for (let i = 0; i < removed.length; i += 500) await tx.db.deleteFrom('assessment_sightings').where('id', 'in', removed.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx.db
+      .insertInto('assessment_sightings')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          about_ref: eb.ref('excluded.about_ref'),
+          day: eb.ref('excluded.day'),
+          member: eb.ref('excluded.member'),
+          count: eb.ref('excluded.count'),
+          weight: eb.ref('excluded.weight'),
+          access_key: eb.ref('excluded.access_key'),
+          origin: eb.ref('excluded.origin'),
+        })),
+      )
+      .execute();
+  }
 }
 
 /** The sightings about an object, summed per day, member and access set. */
@@ -128,14 +147,26 @@ export async function findLink(db: Executor, id: string): Promise<LinkRow | unde
 }
 
 export async function linksFrom(db: Executor, sources: readonly string[]): Promise<LinkRow[]> {
-  if (sources.length === 0) return [];
-  const rows = await db.selectFrom('assessment_links').selectAll().where('source_ref', 'in', [...sources]).execute();
-  return rows.map((row) => ({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) }));
+  const out: LinkRow[] = [];
+  for (let i = 0; i < sources.length; i += 500) {
+    const rows = await db.selectFrom('assessment_links').selectAll().where('source_ref', 'in', sources.slice(i, i + 500)).execute();
+    for (const row of rows) out.push({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) });
+  }
+  return out;
 }
 
-/** The links into an actor (what is attributed to it), at most `limit`. */
-export async function linksTo(db: Executor, actor: string, limit: number): Promise<LinkRow[]> {
-  const rows = await db.selectFrom('assessment_links').selectAll().where('actor_ref', '=', actor).limit(limit).execute();
+/** The links into these actors from sources of these types (actors attributed to them), at most `limit`. */
+export async function linksTo(db: Executor, actors: readonly string[], sourceTypes: readonly string[], limit: number): Promise<LinkRow[]> {
+  if (actors.length === 0) return [];
+  const rows = await db
+    .selectFrom('assessment_links')
+    .selectAll()
+    .where('actor_ref', 'in', [...actors])
+    .where('source_type', 'in', [...sourceTypes])
+    .orderBy('actor_ref')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((row) => ({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) }));
 }
 
@@ -166,63 +197,105 @@ export async function deleteIncident(tx: WriteTx, id: string): Promise<void> {
   await tx.db.deleteFrom('assessment_incidents').where('id', '=', id).execute();
 }
 
-/** The incidents attributed to these actors since a day, heaviest first, among the access sets given or originated by the member given. */
-export async function heaviestIncidents(db: Executor, actors: readonly string[], since: string, accessKeys: readonly number[], ownMember: string | null, limit: number): Promise<IncidentRow[]> {
-  if (actors.length === 0 || (accessKeys.length === 0 && ownMember === null)) return [];
-  const keys = accessKeys.length === 0 ? [-1] : [...accessKeys];
-  const rows = await db
-    .selectFrom('assessment_incidents')
-    .selectAll()
-    .where('actor_ref', 'in', [...actors])
-    .where('day', '>', since)
-    .where((eb) => (ownMember === null ? eb('access_key', 'in', keys) : eb.or([eb('access_key', 'in', keys), eb('origin', '=', ownMember)])))
-    .orderBy('weight', 'desc')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+const HEAVIEST: PreparedRead = {
+  name: 'assessment_heaviest',
+  text: (p) =>
+    `select id, weight, access_key, origin from assessment_incidents where actor_ref = ${p.value()} and day > ${p.value()} ` +
+    `and (access_key ${p.in('int8')} or origin = ${p.value()}) order by weight desc, id limit ${p.value()}`,
+};
+
+/**
+ * The incidents attributed to an actor since a day, heaviest first, among the access sets given
+ * or originated by the member given: a walk of the actor's index in that order, which decides
+ * each from the index alone and stops at `limit` (an actor's tens of thousands of incidents are
+ * not sorted for each answer). Their ids, weights and access; incidentsOf reads the rest.
+ */
+export async function heaviestIncidents(
+  store: Store,
+  actor: string,
+  since: string,
+  accessKeys: readonly number[],
+  ownMember: string | null,
+  limit: number,
+): Promise<Array<{ id: string; weight: number; access_key: number; origin: string }>> {
+  if (accessKeys.length === 0 && ownMember === null) return [];
+  // No stored origin equals null: without a member, only the access sets decide.
+  const rows = await store.adapter.readArrays<[string, number, number, string]>(HEAVIEST, [actor, since, accessKeys.length === 0 ? [-1] : [...accessKeys], ownMember, limit]);
+  return rows.map(([id, weight, accessKey, origin]) => ({ id, weight: Number(weight), access_key: Number(accessKey), origin }));
+}
+
+/** The incidents of these ids as last applied. */
+export async function incidentsOf(db: Executor, ids: readonly string[]): Promise<IncidentRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('assessment_incidents').selectAll().where('id', 'in', [...ids]).execute();
   return rows.map(numericIncident);
 }
 
-/** A change to one bucket: its key and columns, and the count and weight to add (negative to take back). */
-export type BucketDelta = BucketsTable;
+/** Actors' packed week rows from a week on, with the actor and week. */
+const WEEKS_OF: PreparedRead = {
+  name: 'assessment_weeks_of',
+  text: (p) => `select actor_ref, week, entries from assessment_weeks where actor_ref ${p.in('text')} and week >= ${p.value()}`,
+};
+const WEEKS_SINCE: PreparedRead = {
+  name: 'assessment_weeks_since',
+  text: (p) => `select actor_ref, week, entries from assessment_weeks where week >= ${p.value()} limit ${p.value()}`,
+};
 
-/** Adds deltas to their buckets (creating them); buckets left empty are removed. */
-export async function addToBuckets(tx: WriteTx, deltas: Iterable<BucketDelta>): Promise<void> {
-  const keys: string[] = [];
-  for (const delta of deltas) {
-    if (delta.count === 0 && Math.abs(delta.weight) < 1e-9) continue;
-    keys.push(delta.key);
-    await tx.db
-      .insertInto('assessment_buckets')
-      .values(delta)
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          count: sql`assessment_buckets.count + ${delta.count}`,
-          weight: sql`assessment_buckets.weight + ${delta.weight}`,
-        }),
-      )
-      .execute();
-  }
-  for (let i = 0; i < keys.length; i += 500) {
-    await tx.db.deleteFrom('assessment_buckets').where('key', 'in', keys.slice(i, i + 500)).where('count', '<=', 0).execute();
-  }
-}
+export type PackedWeek = [actor: string, week: string, entries: Uint8Array];
 
-/** The buckets of these actors after a day. */
-export async function bucketsOf(db: Executor, actors: readonly string[], since: string): Promise<BucketRow[]> {
+/** The week rows of these actors from a week on (a prepared read: an assessment's one large read). */
+export async function weeksOf(store: Store, actors: readonly string[], fromWeek: string): Promise<PackedWeek[]> {
   if (actors.length === 0) return [];
-  const rows = await db.selectFrom('assessment_buckets').selectAll().where('actor_ref', 'in', [...actors]).where('day', '>', since).execute();
-  return rows.map(numericBucket);
+  return store.adapter.readArrays<PackedWeek>(WEEKS_OF, [[...actors], fromWeek]);
 }
 
-/** Every bucket after a day (the list of actors), at most `limit`. */
-export async function bucketsSince(db: Executor, since: string, limit: number): Promise<BucketRow[]> {
-  const rows = await db.selectFrom('assessment_buckets').selectAll().where('day', '>', since).limit(limit).execute();
-  return rows.map(numericBucket);
+/** Every actor's week rows from a week on (the list of actors), at most `limit`. */
+export async function weeksSince(store: Store, fromWeek: string, limit: number): Promise<PackedWeek[]> {
+  return store.adapter.readArrays<PackedWeek>(WEEKS_SINCE, [fromWeek, limit]);
 }
 
-function numericBucket(row: BucketRow): BucketRow {
-  return { ...row, access_key: Number(row.access_key), link_key: Number(row.link_key), count: Number(row.count), weight: Number(row.weight) };
+/** The rows a batch of the follower changes, read in its write transaction. */
+export async function weeksFor(tx: WriteTx, actor: string, weeks: readonly string[]): Promise<Array<{ week: string; entries: Uint8Array }>> {
+  if (weeks.length === 0) return [];
+  return tx.db.selectFrom('assessment_weeks').select(['week', 'entries']).where('actor_ref', '=', actor).where('week', 'in', [...weeks]).execute();
+}
+
+export async function putWeek(tx: WriteTx, row: WeekRow): Promise<void> {
+  await tx.db
+    .insertInto('assessment_weeks')
+    .values(row)
+    .onConflict((oc) => oc.columns(['actor_ref', 'week']).doUpdateSet({ buckets: row.buckets, entries: row.entries }))
+    .execute();
+}
+
+export async function deleteWeek(tx: WriteTx, actor: string, week: string): Promise<void> {
+  await tx.db.deleteFrom('assessment_weeks').where('actor_ref', '=', actor).where('week', '=', week).execute();
+}
+
+/** The terms numbered after `afterId`, in order. */
+export async function termsAfter(db: Executor, afterId: number): Promise<Array<{ id: number; term: string }>> {
+  const rows = await db.selectFrom('assessment_terms').select(['id', 'term']).where('id', '>', afterId).orderBy('id').execute();
+  return rows.map((row) => ({ id: Number(row.id), term: row.term }));
+}
+
+const TERMS_AFTER: PreparedRead = {
+  name: 'assessment_terms_after',
+  text: (p) => `select id, term from assessment_terms where id > ${p.value()} order by id`,
+};
+
+/** termsAfter by a prepared read, outside a write transaction. */
+export async function termsAfterIn(store: Store, afterId: number): Promise<Array<[id: number, term: string]>> {
+  return store.adapter.readArrays<[number, string]>(TERMS_AFTER, [afterId]);
+}
+
+/** The highest term number stored (0: none). */
+export async function lastTermId(db: Executor): Promise<number> {
+  const row = await db.selectFrom('assessment_terms').select(sql<number | null>`max(id)`.as('id')).executeTakeFirst();
+  return row?.id === null || row?.id === undefined ? 0 : Number(row.id);
+}
+
+export async function insertTerms(tx: WriteTx, rows: ReadonlyArray<{ id: number; term: string }>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await tx.db.insertInto('assessment_terms').values(rows.slice(i, i + 500)).execute();
 }
 
 export async function insertInput(tx: WriteTx, row: InputRow): Promise<void> {

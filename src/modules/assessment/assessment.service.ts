@@ -20,8 +20,8 @@ import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, r
 import * as audit from '../audit/audit.service.js';
 import * as intel from '../intel/intel.service.js';
 import {
-  ACTOR_TYPES, decay, dayOf, escalationOf, ESCALATION_TEXT, FORMULA, isActorRef, RATINGS, SCHMITT_FACTOR_KEYS, SCHMITT_FACTORS, scoreOf, trendOf, WINDOW_MAX_DAYS, WINDOWS,
-  type ActorSummary, type Assessment, type Contribution, type Fact, type FactKind, type SchmittInput,
+  ACTOR_TYPES, decay, dayOf, escalationOf, ESCALATION_TEXT, FORMULA, isActorRef, RATINGS, SCHMITT_FACTOR_KEYS, SCHMITT_FACTORS, WINDOW_MAX_DAYS, WINDOWS,
+  type ActorSummary, type Assessment, type Contribution, type SchmittInput, type ScoreParts, type trendOf,
 } from './assessment.model.js';
 import * as facts from './assessment.facts.js';
 import * as repo from './assessment.repo.js';
@@ -30,7 +30,8 @@ export const FOLLOW_KIND = 'assessment.follow';
 export const FOLLOW_KEY = 'assessment.follow';
 /** How often the follower looks for new evidence when nothing in this process stored any. */
 export const FOLLOW_INTERVAL_MS = 5_000;
-export const ASSESSMENT_LIMITS = Object.freeze({ inputs: 200, inputsPerActor: 10_000, rationale: 5000, contributions: 20, includes: 50, series: 24, actors: 100, listBuckets: 200_000 });
+/** listWeeks: the week rows (one actor's buckets of one week) the list of actors reads at most. */
+export const ASSESSMENT_LIMITS = Object.freeze({ inputs: 200, inputsPerActor: 10_000, rationale: 5000, contributions: 20, includes: 50, series: 24, actors: 100, listWeeks: 100_000 });
 const DAY_MS = 86_400_000;
 
 const schedulers = new WeakMap<AppContext, JobScheduler>();
@@ -71,17 +72,6 @@ function checkActorRef(ref: string): void {
   }
 }
 
-function factOf(bucket: repo.BucketRow, factor: number): Fact {
-  return {
-    kind: bucket.kind as FactKind,
-    day: bucket.day,
-    member: bucket.member,
-    sectors: bucket.sectors.split(',').filter((s) => s !== ''),
-    count: bucket.count,
-    weight: bucket.weight * factor,
-  };
-}
-
 /**
  * Does the reader read evidence of this access set, originated by this member of the node ('' none)?
  * The policy's rule (mayRead) decides each pair once per answer; key 0 is no attribution at all.
@@ -106,7 +96,306 @@ async function evidenceReader(ctx: AppContext, reader: Principal): Promise<{ rea
   return { reads, keys: [...sets.keys()].filter((key) => reads(key, '')) };
 }
 
-const bucketRead = (reads: EvidenceReader, bucket: repo.BucketRow) => reads(bucket.access_key, bucket.origin) && reads(bucket.link_key, bucket.link_origin);
+// --- the evidence an answer reads, summed by day -----------------------------------------------------
+
+const KIND = { incident: 0, sighting: 1, intel: 2 } as const;
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/**
+ * What the numbers of packed buckets name, for one answer: each class of buckets decided once, by
+ * the policy's rule on its evidence's and its attribution's access terms; its member and sectors
+ * numbered densely for the answer (a few dozen), so that an answer's tallies are small arrays.
+ */
+class TermReader {
+  /**
+   * By class number, what an answer needs of it in one number (one read per bucket): 0 not
+   * decided yet, 1 not read, else 2 + 4 times the dense number of its member plus its kind's
+   * number in FACT_KINDS.
+   */
+  readonly info: Int32Array;
+  /** By class number (once decided read): the dense number of its sectors. */
+  readonly sectorsOf: Int32Array;
+  /** By access term: 0 not decided yet, 1 read, 2 not read. */
+  readonly #access: Uint8Array;
+  /** By term: its dense number plus one (0: none yet). */
+  readonly #dense: Int32Array;
+  /** By dense number: the term. */
+  readonly #terms: number[] = [];
+  readonly #sectors = new Map<number, readonly string[]>();
+
+  constructor(
+    readonly terms: facts.Terms,
+    private readonly evidence: EvidenceReader,
+  ) {
+    this.info = new Int32Array(terms.last + 1);
+    this.sectorsOf = new Int32Array(terms.last + 1);
+    this.#access = new Uint8Array(terms.last + 1);
+    this.#dense = new Int32Array(terms.last + 1);
+  }
+
+  /** Decides a class: its `info`. */
+  decide(id: number): number {
+    // A number the terms read for this answer do not hold: unknown, so unread.
+    if (id >= this.info.length || !this.terms.isClass(id)) return 1;
+    if (!this.#readsAccess(this.terms.evidence[id]!) || !this.#readsAccess(this.terms.link[id]!)) return (this.info[id] = 1);
+    this.sectorsOf[id] = this.#denseOf(this.terms.sectors[id]!);
+    return (this.info[id] = 2 + 4 * this.#denseOf(this.terms.member[id]!) + this.terms.kind[id]! - 1);
+  }
+
+  #readsAccess(id: number): boolean {
+    if (id === 0) return true;
+    let decided = this.#access[id]!;
+    if (decided === 0) {
+      const access = this.terms.access(id);
+      decided = this.#access[id] = access !== undefined && this.evidence(access.key, access.origin) ? 1 : 2;
+    }
+    return decided === 1;
+  }
+
+  #denseOf(term: number): number {
+    let dense = this.#dense[term]! - 1;
+    if (dense < 0) {
+      dense = this.#terms.length;
+      this.#dense[term] = dense + 1;
+      this.#terms.push(term);
+    }
+    return dense;
+  }
+
+  /** How many dense numbers the answer has given. */
+  get denseCount(): number {
+    return this.#terms.length;
+  }
+
+  /** The member a dense number names. */
+  name(dense: number): string {
+    const term = this.#terms[dense]!;
+    return this.terms.value(term) ?? `(term ${term})`;
+  }
+
+  /** The critical sectors a dense number names. */
+  sectors(dense: number): readonly string[] {
+    let list = this.#sectors.get(dense);
+    if (list === undefined) this.#sectors.set(dense, (list = (this.terms.value(this.#terms[dense]!) ?? '').split(',').filter((sector) => sector !== '')));
+    return list;
+  }
+}
+
+/** The first week row holding a day after `since`. */
+const firstWeekAfter = (since: string) => facts.weekOf(facts.epochDay(since) + 1);
+
+/** The terms an answer reads, with those numbered since this process last read them (by the follower of another process). */
+async function termReader(ctx: AppContext, reads: EvidenceReader): Promise<TermReader> {
+  const terms = facts.termsOf(ctx);
+  // Called after the week rows are read: any term they name was numbered before that.
+  if ((await repo.lastTermId(ctx.store.db)) > terms.last) await terms.refreshFrom(ctx.store);
+  return new TermReader(terms, reads);
+}
+
+/**
+ * The buckets a reader may read of some actors, over the days after `since` up to `last`, summed
+ * per day, with the days on which each member and each set of critical sectors has evidence:
+ * what the model's scoreOf and trendOf read from facts (their formula, here over daily sums),
+ * gathered once from the packed week rows, so that each point of the series is a walk over days
+ * rather than over buckets.
+ */
+class DailyEvidence {
+  /** The days (numbers since 1970-01-01) of `since` and of the window's start `from`. */
+  readonly #since: number;
+  readonly #from: number;
+  readonly slots: number;
+  /** Weights and counts by kind and slot (slot 0: the day after `since`): kind * slots + slot. */
+  readonly weight: Float64Array;
+  readonly count: Float64Array;
+  /** By dense member number (TermReader) and slot: 1 on the days with readable incidents or sightings. */
+  #memberDays = new Uint8Array(0);
+  /** By dense sectors number and slot: 1 on the days with readable incidents. */
+  #sectorDays = new Uint8Array(0);
+  /** By dense member number: incidents, then sightings, within the window (from, last]. */
+  #byMember = new Float64Array(64);
+  readonly #prefixes = new Map<Uint8Array, Int32Array>();
+  /** Buckets of days after `from` (the window's start) the reader reads, and those it may not. */
+  readable = 0;
+  withheld = 0;
+
+  constructor(
+    since: string,
+    last: string,
+    from: string,
+    private readonly reader: TermReader,
+  ) {
+    this.#since = facts.epochDay(since);
+    this.#from = facts.epochDay(from);
+    this.slots = Math.max(0, facts.epochDay(last) - this.#since);
+    this.weight = new Float64Array(3 * this.slots);
+    this.count = new Float64Array(3 * this.slots);
+  }
+
+  /** The slot of a day (slot 0: the day after `since`). */
+  slotOf(day: string): number {
+    return facts.epochDay(day) - this.#since - 1;
+  }
+
+  /** Adds one stored week row of an actor, its weights times `factor` (of the attribution that includes it). */
+  add(week: string, entries: facts.WeekEntries, factor: number): void {
+    const { n, weight, ids, count } = entries;
+    const reader = this.reader;
+    const { info, sectorsOf } = reader;
+    const weights = this.weight;
+    const counts = this.count;
+    const slots = this.slots;
+    // Room for every dense number the reader has given so far, and those it gives in this row.
+    if (this.#memberDays.length < reader.denseCount * slots) this.#grow(reader.denseCount + 64);
+    let memberDays = this.#memberDays;
+    let sectorDays = this.#sectorDays;
+    // The slot of the week's first day: an entry's slot is this plus its day within the week.
+    const first = facts.epochDay(week) - this.#since - 1;
+    const fromSlot = this.#from - this.#since - 1;
+    let readable = 0;
+    let withheld = 0;
+    for (let i = 0; i < n; i++) {
+      const word = ids[i]!;
+      const slot = first + (word & 7);
+      // Days up to `since` are not part of this answer.
+      if (slot < 0) continue;
+      const id = word >>> 3;
+      const counted = slot > fromSlot;
+      let known = info[id]!;
+      if (known === 0) {
+        known = reader.decide(id);
+        if (reader.denseCount * slots > memberDays.length) {
+          this.#grow(reader.denseCount + 64);
+          memberDays = this.#memberDays;
+          sectorDays = this.#sectorDays;
+        }
+      }
+      if (known === 1) {
+        if (counted) withheld++;
+        continue;
+      }
+      if (counted) readable++;
+      // After the last day: only counted in what the answer is based on.
+      if (slot >= slots) continue;
+      const kind = (known - 2) & 3;
+      const pieces = count[i]!;
+      weights[kind * slots + slot]! += weight[i]! * factor;
+      counts[kind * slots + slot]! += pieces;
+      if (kind === KIND.intel) continue;
+      const member = (known - 2) >> 2;
+      memberDays[member * slots + slot] = 1;
+      if (kind === KIND.incident) sectorDays[sectorsOf[id]! * slots + slot] = 1;
+      if (counted) {
+        if (2 * member + 1 >= this.#byMember.length) this.#growByMember(member);
+        this.#byMember[2 * member + kind]! += pieces;
+      }
+    }
+    this.readable += readable;
+    this.withheld += withheld;
+  }
+
+  /** Room in the grids for `dense` dense numbers. */
+  #grow(dense: number): void {
+    const grown = (grid: Uint8Array) => {
+      const out = new Uint8Array(dense * this.slots);
+      out.set(grid);
+      return out;
+    };
+    this.#memberDays = grown(this.#memberDays);
+    this.#sectorDays = grown(this.#sectorDays);
+  }
+
+  #growByMember(member: number): void {
+    const grown = new Float64Array(Math.max(2 * this.#byMember.length, 2 * member + 2));
+    grown.set(this.#byMember);
+    this.#byMember = grown;
+  }
+
+  /** The dense numbers present on some day of the slots [low, high] in a grid. */
+  #presentIn(grid: Uint8Array, low: number, high: number): number[] {
+    let prefix = this.#prefixes.get(grid);
+    if (!prefix) {
+      // Per dense number, the days present up to each slot; an empty row stays all 0.
+      prefix = new Int32Array(grid.length + grid.length / Math.max(1, this.slots));
+      const row = this.slots + 1;
+      for (let dense = 0; dense * this.slots < grid.length; dense++) {
+        for (let s = 0; s < this.slots; s++) prefix[dense * row + s + 1] = prefix[dense * row + s]! + grid[dense * this.slots + s]!;
+      }
+      this.#prefixes.set(grid, prefix);
+    }
+    const out: number[] = [];
+    const row = this.slots + 1;
+    for (let dense = 0; dense * this.slots < grid.length; dense++) if (prefix[dense * row + high + 1]! - prefix[dense * row + low]! > 0) out.push(dense);
+    return out;
+  }
+
+  /** The slots of the window of `days` ending at `end`: (dayOf(end - days), dayOf(end)], as scoreOf reads it. */
+  #window(end: Date, days: number): [number, number] {
+    const low = Math.max(0, this.slotOf(dayOf(new Date(end.getTime() - days * DAY_MS))) + 1);
+    const high = Math.min(this.slots - 1, this.slotOf(dayOf(end)));
+    return [low, high];
+  }
+
+  /** The model's scoreOf (assessment.model.ts states the formula) of these buckets, summed by day. */
+  parts(end: Date, days: number): ScoreParts {
+    const [low, high] = this.#window(end, days);
+    let incidents = 0;
+    let sightings = 0;
+    let intel = 0;
+    const counts = { incidents: 0, sightings: 0, intel: 0 };
+    for (let s = low; s <= high; s++) {
+      const factor = decay(Math.max(0, Math.floor((end.getTime() - (this.#since + 1 + s) * DAY_MS) / DAY_MS)));
+      incidents += this.weight[KIND.incident * this.slots + s]! * factor;
+      sightings += this.weight[KIND.sighting * this.slots + s]! * factor;
+      intel += this.weight[KIND.intel * this.slots + s]! * factor;
+      counts.incidents += this.count[KIND.incident * this.slots + s]!;
+      counts.sightings += this.count[KIND.sighting * this.slots + s]!;
+      counts.intel += this.count[KIND.intel * this.slots + s]!;
+    }
+    const members = low <= high ? this.#presentIn(this.#memberDays, low, high).map((id) => this.reader.name(id)).sort() : [];
+    const sectors = low <= high ? [...new Set(this.#presentIn(this.#sectorDays, low, high).flatMap((id) => this.reader.sectors(id)))].sort() : [];
+    const sightingPart = FORMULA.sightingFactor * Math.log2(1 + Math.max(0, sightings));
+    const intelPart = FORMULA.intelFactor * Math.log2(1 + Math.max(0, intel));
+    const base = Math.max(0, incidents) + sightingPart + intelPart;
+    const breadth = Math.min(FORMULA.breadthMax, 1 + FORMULA.memberStep * Math.max(0, members.length - 1) + FORMULA.sectorStep * sectors.length);
+    return {
+      incidents: round1(incidents),
+      sightings: round1(sightingPart),
+      intel: round1(intelPart),
+      base: round1(base),
+      breadth: Math.round(breadth * 100) / 100,
+      members,
+      sectors,
+      score: round1(base * breadth),
+      counts,
+    };
+  }
+
+  /** The model's trendOf of these buckets. */
+  trend(end: Date, days: number): ReturnType<typeof trendOf> {
+    const [low, high] = this.#window(end, days);
+    const middle = this.slotOf(dayOf(new Date(end.getTime() - (days / 2) * DAY_MS)));
+    let recent = 0;
+    let earlier = 0;
+    for (let s = low; s <= high; s++) {
+      const weight = this.weight[KIND.incident * this.slots + s]! + this.weight[KIND.sighting * this.slots + s]! * 0.1 + this.weight[KIND.intel * this.slots + s]! * 0.05;
+      if (s > middle) recent += weight;
+      else earlier += weight;
+    }
+    const direction = recent > earlier * 1.25 ? 'rising' : recent < earlier * 0.8 ? 'falling' : 'steady';
+    return { direction, recent: round1(recent), earlier: round1(earlier) };
+  }
+
+  /** Incidents and sightings per member within the window, most first. */
+  byMember(): Array<{ member: string; incidents: number; sightings: number }> {
+    const out: Array<{ member: string; incidents: number; sightings: number }> = [];
+    for (let dense = 0; 2 * dense + 1 < this.#byMember.length; dense++) {
+      const incidents = this.#byMember[2 * dense]!;
+      const sightings = this.#byMember[2 * dense + 1]!;
+      if (incidents > 0 || sightings > 0) out.push({ member: this.reader.name(dense), incidents, sightings });
+    }
+    return out.sort((a, b) => b.incidents - a.incidents || b.sightings - a.sightings || a.member.localeCompare(b.member));
+  }
+}
 
 /**
  * The actors whose evidence counts toward this one: those attributed to it (an intrusion set's
@@ -118,9 +407,10 @@ async function includedActors(ctx: AppContext, ref: string, reads: EvidenceReade
   let frontier = [ref];
   for (let depth = 0; depth < 2 && frontier.length > 0; depth++) {
     const next: string[] = [];
+    const links = await repo.linksTo(ctx.store.db, frontier, ACTOR_TYPES, 10_000);
     for (const target of frontier) {
-      for (const link of await repo.linksTo(ctx.store.db, target, 10_000)) {
-        if (!isActorRef(link.source_ref) || !reads(link.access_key, link.origin) || included.has(link.source_ref)) continue;
+      for (const link of links) {
+        if (link.actor_ref !== target || !isActorRef(link.source_ref) || !reads(link.access_key, link.origin) || included.has(link.source_ref)) continue;
         if (included.size > ASSESSMENT_LIMITS.includes) break;
         included.set(link.source_ref, (included.get(target)! * link.confidence) / 100);
         next.push(link.source_ref);
@@ -145,25 +435,18 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   const { reads, keys } = await evidenceReader(ctx, reader);
   const included = await includedActors(ctx, ref, reads);
   // The series reaches back one window before the first point.
-  const seriesStart = new Date(end.getTime() - 2 * days * DAY_MS);
-  const buckets = await repo.bucketsOf(ctx.store.db, [...included.keys()], dayOf(seriesStart));
-  const all: Fact[] = [];
-  let readableBuckets = 0;
-  let withheld = 0;
+  const seriesStart = dayOf(new Date(end.getTime() - 2 * days * DAY_MS));
   const from = dayOf(new Date(end.getTime() - days * DAY_MS));
-  for (const bucket of buckets) {
-    if (!bucketRead(reads, bucket)) {
-      if (bucket.day > from) withheld++;
-      continue;
-    }
-    if (bucket.day > from) readableBuckets++;
-    all.push(factOf(bucket, included.get(bucket.actor_ref) ?? 1));
-  }
+  const rows = await repo.weeksOf(ctx.store, [...included.keys()], firstWeekAfter(seriesStart));
+  const evidence = new DailyEvidence(seriesStart, dayOf(end), from, await termReader(ctx, reads));
+  for (const [actor, week, entries] of rows) evidence.add(week, facts.decodeWeek(entries), included.get(actor) ?? 1);
+  const readableBuckets = evidence.readable;
+  const withheld = evidence.withheld;
   const objects = await intel.objectsByIds(ctx, reader, [...included.keys()]);
   const self = objects.get(ref);
   if (!self && readableBuckets === 0) throw shieldwallError('NOT_FOUND', `no actor ${ref} (or you may not read it, nor any evidence about it)`);
   const thresholds = ctx.config.assessmentThresholds;
-  const parts = scoreOf(all, end, days);
+  const parts = evidence.parts(end, days);
   const escalation = escalationOf(parts.score, thresholds);
 
   // The score over time: points across the window, each scored over the window that ends there.
@@ -171,14 +454,17 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   const steps = Math.min(ASSESSMENT_LIMITS.series, days);
   for (let i = steps; i >= 0; i--) {
     const at = new Date(end.getTime() - (i * days * DAY_MS) / steps);
-    series.push({ day: dayOf(at), score: scoreOf(all, at, days).score });
+    series.push({ day: dayOf(at), score: evidence.parts(at, days).score });
   }
   const crossedAt = (threshold: number) => series.find((point) => point.score >= threshold)?.day ?? null;
 
   const contributions: Contribution[] = [];
-  const heaviest = await repo.heaviestIncidents(ctx.store.db, [...included.keys()], from, keys, reader.member?.code ?? null, ASSESSMENT_LIMITS.contributions * 5);
-  for (const row of heaviest) {
-    if (!reads(row.access_key, row.origin)) continue;
+  const candidates = ASSESSMENT_LIMITS.contributions * 5;
+  const heaviest: Array<{ id: string; weight: number; access_key: number; origin: string }> = [];
+  for (const actor of included.keys()) heaviest.push(...(await repo.heaviestIncidents(ctx.store, actor, from, keys, reader.member?.code ?? null, candidates)));
+  heaviest.sort((a, b) => b.weight - a.weight || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const kept = heaviest.slice(0, candidates).filter((row) => reads(row.access_key, row.origin));
+  for (const row of await repo.incidentsOf(ctx.store.db, kept.map((candidate) => candidate.id))) {
     const age = Math.max(0, Math.floor((end.getTime() - Date.parse(`${row.day}T00:00:00.000Z`)) / DAY_MS));
     if (row.day > dayOf(end)) continue;
     contributions.push({
@@ -196,15 +482,6 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
   contributions.sort((a, b) => b.points - a.points || a.incident_id.localeCompare(b.incident_id));
   contributions.splice(ASSESSMENT_LIMITS.contributions);
 
-  const byMember = new Map<string, { incidents: number; sightings: number }>();
-  for (const fact of all) {
-    if (fact.kind === 'intel' || fact.day <= from || fact.day > dayOf(end)) continue;
-    const entry = byMember.get(fact.member) ?? { incidents: 0, sightings: 0 };
-    if (fact.kind === 'incident') entry.incidents += fact.count;
-    else entry.sightings += fact.count;
-    byMember.set(fact.member, entry);
-  }
-
   const schmitt = await inputs(ctx, reader, ref);
   const name = self && typeof self.name === 'string' ? self.name : null;
   const includes = [...included.entries()]
@@ -219,14 +496,14 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
     window: { days, from: new Date(end.getTime() - days * DAY_MS).toISOString(), to: end.toISOString() },
     score: parts.score,
     parts,
-    trend: trendOf(all, end, days),
+    trend: evidence.trend(end, days),
     escalation,
     escalation_text: ESCALATION_TEXT[escalation],
     thresholds,
     crossed: { consultation: crossedAt(thresholds.consultation), council: crossedAt(thresholds.council) },
     series,
     contributions,
-    by_member: [...byMember.entries()].map(([member, counts]) => ({ member, ...counts })).sort((a, b) => b.incidents - a.incidents || b.sightings - a.sightings || a.member.localeCompare(b.member)),
+    by_member: evidence.byMember(),
     schmitt,
     basis: {
       readable_buckets: readableBuckets,
@@ -251,19 +528,22 @@ export async function listActors(ctx: AppContext, reader: Principal, query: { da
   const days = windowDays(query.days);
   const end = ctx.clock.now();
   const { reads } = await evidenceReader(ctx, reader);
-  const buckets = await repo.bucketsSince(ctx.store.db, dayOf(new Date(end.getTime() - days * DAY_MS)), ASSESSMENT_LIMITS.listBuckets + 1);
-  const truncated = buckets.length > ASSESSMENT_LIMITS.listBuckets;
-  const byActor = new Map<string, Fact[]>();
-  for (const bucket of buckets.slice(0, ASSESSMENT_LIMITS.listBuckets)) {
-    if (!bucketRead(reads, bucket)) continue;
-    const list = byActor.get(bucket.actor_ref) ?? [];
-    list.push(factOf(bucket, 1));
-    byActor.set(bucket.actor_ref, list);
+  const since = dayOf(new Date(end.getTime() - days * DAY_MS));
+  const rows = await repo.weeksSince(ctx.store, firstWeekAfter(since), ASSESSMENT_LIMITS.listWeeks + 1);
+  const truncated = rows.length > ASSESSMENT_LIMITS.listWeeks;
+  const terms = await termReader(ctx, reads);
+  const evidenceOf = new Map<string, DailyEvidence>();
+  for (const [actor, week, entries] of rows.slice(0, ASSESSMENT_LIMITS.listWeeks)) {
+    let evidence = evidenceOf.get(actor);
+    if (!evidence) evidenceOf.set(actor, (evidence = new DailyEvidence(since, dayOf(end), since, terms)));
+    evidence.add(week, facts.decodeWeek(entries), 1);
   }
+  // Actors of which the reader reads some bucket.
+  const byActor = new Map([...evidenceOf].filter(([, evidence]) => evidence.readable > 0));
   const names = await intel.objectsByIds(ctx, reader, [...byActor.keys()].slice(0, 500));
   const thresholds = ctx.config.assessmentThresholds;
-  const actors: ActorSummary[] = [...byActor.entries()].map(([ref, list]) => {
-    const parts = scoreOf(list, end, days);
+  const actors: ActorSummary[] = [...byActor.entries()].map(([ref, evidence]) => {
+    const parts = evidence.parts(end, days);
     const object = names.get(ref);
     return {
       ref,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { DialectName } from '../../../db/database.js';
 import { addRecordColumns } from '../../../db/record-columns.js';
 
 /**
@@ -6,10 +7,12 @@ import { addRecordColumns } from '../../../db/record-columns.js';
  * (assessment.facts.ts): the sightings, attribution relationships and incidents as last applied
  * (so that a new version or a revocation takes back exactly what the previous one added), and the
  * daily buckets of evidence per actor that an assessment sums. A bucket is kept per access set and
- * originating member of the evidence (and of the attribution that ties it to the actor), so that each reader's total is
- * summed over what the policy lets it read. Assessors' Schmitt-factor inputs are marked records.
+ * originating member of the evidence (and of the attribution that ties it to the actor), so that
+ * each reader's total is summed over what the policy lets it read. The buckets of one actor and
+ * week are one row, packed (assessment.facts.ts, WeekEntries): an actor of a million sightings is a
+ * few hundred rows to read, not a million. Assessors' Schmitt-factor inputs are marked records.
  */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('assessment_state')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -34,6 +37,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('assessment_links')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('source_ref', 'text', (c) => c.notNull())
+    // The STIX type of the source: an actor's attributions to another actor are found among its
+    // thousands of attributed indicators by index.
+    .addColumn('source_type', 'text', (c) => c.notNull())
     .addColumn('actor_ref', 'text', (c) => c.notNull())
     .addColumn('confidence', 'integer', (c) => c.notNull())
     .addColumn('day', 'text', (c) => c.notNull())
@@ -41,7 +47,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('origin', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('assessment_links_source').on('assessment_links').column('source_ref').execute();
-  await db.schema.createIndex('assessment_links_actor').on('assessment_links').column('actor_ref').execute();
+  await db.schema.createIndex('assessment_links_actor').on('assessment_links').columns(['actor_ref', 'source_type']).execute();
 
   await db.schema
     .createTable('assessment_incidents')
@@ -58,26 +64,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('access_key', 'integer', (c) => c.notNull())
     .addColumn('origin', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('assessment_incidents_actor').on('assessment_incidents').columns(['actor_ref', 'weight']).execute();
+  // An actor's heaviest incidents, walked in the order an assessment lists them; the walk decides
+  // on the window and the reader from the index alone (covering), reading only the rows it keeps.
+  await db.schema.createIndex('assessment_incidents_actor').on('assessment_incidents').columns(['actor_ref', 'weight desc', 'id', 'day', 'access_key', 'origin']).execute();
 
+  // The terms the packed buckets name by number: members, sets of critical sectors, and pairs of
+  // access set and originating member. Only ever added to, so that a number keeps its meaning.
   await db.schema
-    .createTable('assessment_buckets')
-    .addColumn('key', 'text', (c) => c.primaryKey())
-    .addColumn('actor_ref', 'text', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('day', 'text', (c) => c.notNull())
-    .addColumn('member', 'text', (c) => c.notNull())
-    .addColumn('sectors', 'text', (c) => c.notNull())
-    .addColumn('access_key', 'integer', (c) => c.notNull())
-    .addColumn('origin', 'text', (c) => c.notNull())
-    // The access set (and originating member) of the attribution that ties the evidence to the actor; 0 when it is the actor's own.
-    .addColumn('link_key', 'integer', (c) => c.notNull())
-    .addColumn('link_origin', 'text', (c) => c.notNull())
-    .addColumn('count', 'integer', (c) => c.notNull())
-    .addColumn('weight', 'real', (c) => c.notNull())
+    .createTable('assessment_terms')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('term', 'text', (c) => c.notNull().unique())
     .execute();
-  await db.schema.createIndex('assessment_buckets_actor').on('assessment_buckets').columns(['actor_ref', 'day']).execute();
-  await db.schema.createIndex('assessment_buckets_day').on('assessment_buckets').column('day').execute();
+
+  // One actor's daily buckets of one week (the seven days from `week`): each bucket (day, kind,
+  // member, critical sectors, access set and originating member of the evidence and of its
+  // attribution) with its count and weight. A week, not a day, per row: an answer reads a few
+  // hundred rows rather than thousands (each row read costs more than its bytes).
+  await db.schema
+    .createTable('assessment_weeks')
+    .addColumn('actor_ref', 'text', (c) => c.notNull())
+    .addColumn('week', 'text', (c) => c.notNull())
+    .addColumn('buckets', 'integer', (c) => c.notNull())
+    .addColumn('entries', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+    .addPrimaryKeyConstraint('assessment_weeks_pk', ['actor_ref', 'week'])
+    .execute();
+  await db.schema.createIndex('assessment_weeks_week').on('assessment_weeks').column('week').execute();
 
   await db.schema
     .createTable('assessment_inputs')
