@@ -158,12 +158,13 @@ describe('assessment and decisions in the web application', { timeout: SUITE_LIM
       { method: 'POST', body: JSON.stringify({ title, subject: { kind: 'actor', ref: actor }, participants: ['FRA', 'DEU'], releasability: ['ALLIANCE'] }) },
       201,
     );
-    const drafted = await coordinator.json<Proposal>(
+    // France drafts and circulates it: its delegate steers it (the accessibility test opens its amendment form).
+    const drafted = await delegate.api.json<Proposal>(
       `/api/v1/decisions/consultations/${consultation.id}/proposals`,
       { method: 'POST', body: JSON.stringify({ title: `Proposal: ${title}`, text: 'Allies share indicators of the actor within a day.', options: ['intelligence-sharing', 'posture-adjustment'] }) },
       201,
     );
-    const proposal = await coordinator.json<Proposal>(`/api/v1/decisions/proposals/${drafted.id}/circulate`, { method: 'POST', body: JSON.stringify({ silence_hours: 24, version: drafted.version }) });
+    const proposal = await delegate.api.json<Proposal>(`/api/v1/decisions/proposals/${drafted.id}/circulate`, { method: 'POST', body: JSON.stringify({ silence_hours: 24, version: drafted.version }) });
     return { consultation, proposal };
   }
 
