@@ -207,6 +207,7 @@ for (const dialect of DIALECTS) {
       const child = await assess('eve', actor);
       assert.deepEqual(threat.includes.map((i) => [i.ref, i.confidence]), [[actor, 50]]);
       assert.equal(threat.parts.counts.incidents, child.parts.counts.incidents);
+      assert.equal(threat.parts.counts.sightings, child.parts.counts.sightings, 'a sighting of the intrusion set counts once for the threat actor, not again through the attribution');
       assert.ok(threat.parts.incidents > 0 && threat.parts.incidents < child.parts.incidents, 'weighted by the attribution confidence');
     });
 
