@@ -532,11 +532,31 @@ export async function listActors(ctx: AppContext, reader: Principal, query: { da
   const rows = await repo.weeksSince(ctx.store, firstWeekAfter(since), ASSESSMENT_LIMITS.listWeeks + 1);
   const truncated = rows.length > ASSESSMENT_LIMITS.listWeeks;
   const terms = await termReader(ctx, reads);
-  const evidenceOf = new Map<string, DailyEvidence>();
+  const weeksOf = new Map<string, Array<[string, facts.WeekEntries]>>();
   for (const [actor, week, entries] of rows.slice(0, ASSESSMENT_LIMITS.listWeeks)) {
-    let evidence = evidenceOf.get(actor);
-    if (!evidence) evidenceOf.set(actor, (evidence = new DailyEvidence(since, dayOf(end), since, terms)));
-    evidence.add(week, facts.decodeWeek(entries), 1);
+    const list = weeksOf.get(actor) ?? [];
+    list.push([week, facts.decodeWeek(entries)]);
+    weeksOf.set(actor, list);
+  }
+  // The actors those with evidence are attributed to (two steps, through attributions the reader
+  // reads) sum the evidence of what is attributed to them, as their own page does (includedActors).
+  const above = new Set<string>();
+  let frontier = [...weeksOf.keys()];
+  for (let depth = 0; depth < 2 && frontier.length > 0; depth++) {
+    const next = new Set<string>();
+    for (const link of await repo.linksFrom(ctx.store.db, frontier)) {
+      if (!isActorRef(link.source_ref) || !isActorRef(link.actor_ref) || !reads(link.access_key, link.origin) || above.has(link.actor_ref)) continue;
+      above.add(link.actor_ref);
+      next.add(link.actor_ref);
+    }
+    frontier = [...next];
+  }
+  const evidenceOf = new Map<string, DailyEvidence>();
+  for (const actor of new Set([...weeksOf.keys(), ...above])) {
+    const included = above.has(actor) ? await includedActors(ctx, actor, reads) : new Map([[actor, 1]]);
+    const evidence = new DailyEvidence(since, dayOf(end), since, terms);
+    for (const [member, factor] of included) for (const [week, entries] of weeksOf.get(member) ?? []) evidence.add(week, entries, factor);
+    evidenceOf.set(actor, evidence);
   }
   // Actors of which the reader reads some bucket.
   const byActor = new Map([...evidenceOf].filter(([, evidence]) => evidence.readable > 0));

@@ -209,6 +209,9 @@ for (const dialect of DIALECTS) {
       assert.equal(threat.parts.counts.incidents, child.parts.counts.incidents);
       assert.equal(threat.parts.counts.sightings, child.parts.counts.sightings, 'a sighting of the intrusion set counts once for the threat actor, not again through the attribution');
       assert.ok(threat.parts.incidents > 0 && threat.parts.incidents < child.parts.incidents, 'weighted by the attribution confidence');
+      const list = await call('eve', 'GET', '/api/v1/assessment/actors?days=30');
+      const listed = (list.body as { actors: Array<{ ref: string; score: number }> }).actors;
+      assert.equal(listed.find((a) => a.ref === parent)?.score, threat.score, 'the threat actor is listed with the score of its page, its intrusion set included');
     });
 
     it('shows its working and escalates at the configured thresholds, never deciding', async () => {
