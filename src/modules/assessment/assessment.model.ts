@@ -170,18 +170,31 @@ export function scoreOf(facts: Iterable<Fact>, end: Date, days: number): ScorePa
     }
     if (fact.kind !== 'intel') members.add(fact.member);
   }
-  const sightingPart = FORMULA.sightingFactor * Math.log2(1 + Math.max(0, sightings));
-  const intelPart = FORMULA.intelFactor * Math.log2(1 + Math.max(0, intel));
-  const base = Math.max(0, incidents) + sightingPart + intelPart;
-  const breadth = Math.min(FORMULA.breadthMax, 1 + FORMULA.memberStep * Math.max(0, members.size - 1) + FORMULA.sectorStep * sectors.size);
+  return combineParts({ incidents, sightings, intel }, [...members].sort(), [...sectors].sort(), counts);
+}
+
+/**
+ * The formula's last step, from the decayed sums of each kind, the members and the critical
+ * sectors (sorted): what scoreOf ends with, and what the service's day-summed evidence ends with.
+ */
+export function combineParts(
+  decayed: { incidents: number; sightings: number; intel: number },
+  members: string[],
+  sectors: string[],
+  counts: ScoreParts['counts'],
+): ScoreParts {
+  const sightingPart = FORMULA.sightingFactor * Math.log2(1 + Math.max(0, decayed.sightings));
+  const intelPart = FORMULA.intelFactor * Math.log2(1 + Math.max(0, decayed.intel));
+  const base = Math.max(0, decayed.incidents) + sightingPart + intelPart;
+  const breadth = Math.min(FORMULA.breadthMax, 1 + FORMULA.memberStep * Math.max(0, members.length - 1) + FORMULA.sectorStep * sectors.length);
   return {
-    incidents: round1(incidents),
+    incidents: round1(decayed.incidents),
     sightings: round1(sightingPart),
     intel: round1(intelPart),
     base: round1(base),
     breadth: Math.round(breadth * 100) / 100,
-    members: [...members].sort(),
-    sectors: [...sectors].sort(),
+    members,
+    sectors,
     score: round1(base * breadth),
     counts,
   };

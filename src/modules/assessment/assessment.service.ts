@@ -20,7 +20,7 @@ import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, r
 import * as audit from '../audit/audit.service.js';
 import * as intel from '../intel/intel.service.js';
 import {
-  ACTOR_TYPES, decay, dayOf, escalationOf, ESCALATION_TEXT, FORMULA, isActorRef, RATINGS, SCHMITT_FACTOR_KEYS, SCHMITT_FACTORS, WINDOW_MAX_DAYS, WINDOWS,
+  ACTOR_TYPES, combineParts, decay, dayOf, escalationOf, ESCALATION_TEXT, FORMULA, isActorRef, RATINGS, SCHMITT_FACTOR_KEYS, SCHMITT_FACTORS, WINDOW_MAX_DAYS, WINDOWS,
   type ActorSummary, type Assessment, type Contribution, type SchmittInput, type ScoreParts, type trendOf,
 } from './assessment.model.js';
 import * as facts from './assessment.facts.js';
@@ -353,21 +353,7 @@ class DailyEvidence {
     }
     const members = low <= high ? this.#presentIn(this.#memberDays, low, high).map((id) => this.reader.name(id)).sort() : [];
     const sectors = low <= high ? [...new Set(this.#presentIn(this.#sectorDays, low, high).flatMap((id) => this.reader.sectors(id)))].sort() : [];
-    const sightingPart = FORMULA.sightingFactor * Math.log2(1 + Math.max(0, sightings));
-    const intelPart = FORMULA.intelFactor * Math.log2(1 + Math.max(0, intel));
-    const base = Math.max(0, incidents) + sightingPart + intelPart;
-    const breadth = Math.min(FORMULA.breadthMax, 1 + FORMULA.memberStep * Math.max(0, members.length - 1) + FORMULA.sectorStep * sectors.length);
-    return {
-      incidents: round1(incidents),
-      sightings: round1(sightingPart),
-      intel: round1(intelPart),
-      base: round1(base),
-      breadth: Math.round(breadth * 100) / 100,
-      members,
-      sectors,
-      score: round1(base * breadth),
-      counts,
-    };
+    return combineParts({ incidents, sightings, intel }, members, sectors, counts);
   }
 
   /** The model's trendOf of these buckets. */
