@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 
 /** The events modules publish after their transaction commits. */
 export interface EventMap {
-  'intel.added': { objects: Array<{ id: string; type: string; seq: number }> };
+  /** `about`: what a relationship (source_ref) or sighting (sighting_of_ref) is about, when the publisher knows it. */
+  'intel.added': { objects: Array<{ id: string; type: string; seq: number; about?: string | null }> };
   /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
   'intel.deleted': { id: string; type: string };
 }

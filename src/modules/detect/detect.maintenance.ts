@@ -101,7 +101,13 @@ export class Detection {
       ctx.bus.subscribe('intel.added', ({ objects }) => {
         if (!this.#building) return;
         const before = this.#queue.length;
-        for (const o of objects) if (o.type === 'indicator' || o.type === 'relationship' || o.type === 'sighting') this.#queue.push(o.seq);
+        for (const o of objects) {
+          if (o.type !== 'indicator' && o.type !== 'relationship' && o.type !== 'sighting') continue;
+          this.#queue.push(o.seq);
+          // The context filter learns at once (a lookup answered right after a sighting was stored must
+          // not be told "never sighted"); the flush adds it again from the store, idempotently.
+          if (o.type !== 'indicator' && typeof o.about === 'string') this.context.add(o.about, o.type);
+        }
         if (this.#queue.length > before) this.#scheduleFlush();
       }),
       ctx.bus.subscribe('intel.deleted', ({ id, type }) => {

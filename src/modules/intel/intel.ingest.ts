@@ -18,7 +18,7 @@ import {
 } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
 import {
-  ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
+  ROW_ABOUT_REF, ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
 import { storeState } from '../../core/state.js';
 
@@ -187,14 +187,14 @@ async function runPipeline(
         p.row = undefined;
       }
     }
-    const added: Array<{ id: string; type: string; seq: number }> = [];
+    const added: Array<{ id: string; type: string; seq: number; about: string | null }> = [];
     for (let r = 0; r < owners.length; r++) {
       const p = owners[r]!;
       if (!p.row) continue;
       p.outcome.version = p.row[ROW_VERSION];
       const seq = seqs[r];
       if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
-      else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq });
+      else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq, about: p.row[ROW_ABOUT_REF] as string | null });
     }
     for (const p of pending) report(p.outcome);
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
