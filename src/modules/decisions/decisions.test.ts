@@ -124,6 +124,11 @@ for (const dialect of DIALECTS) {
       const onSecret = await ok<Consultation>('eve', 'POST', '/api/v1/decisions/consultations', { title: 'On Juniper', subject: { kind: 'actor', ref: secret }, participants: ['FRA'], releasability: ['ALLIANCE'] }, 201);
       assert.equal(onSecret.subject.name, 'Codename Juniper');
       assert.equal((await ok<Consultation>('fred', 'GET', `/api/v1/decisions/consultations/${onSecret.id}`)).subject.name, null);
+      // Every input has a bound: too many participants, too long a text, 400 before anything is stored.
+      const many = Array.from({ length: 65 }, (_, i) => `M${i}`);
+      assert.equal((await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: actor }, participants: many })).status, 400);
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${created.id}/entries`, { kind: 'statement', text: 'x'.repeat(20_001) })).status, 400);
+      assert.equal((await call('eve', 'POST', '/api/v1/assessment/actors/' + actor + '/inputs', { factor: 'severity', rating: 'high', rationale: 'x'.repeat(5001) })).status, 400);
       // The subject must be an actor or an incident id.
       assert.equal((await call('eve', 'POST', '/api/v1/decisions/consultations', { title: 'x', subject: { kind: 'actor', ref: `indicator--${randomUUID()}` }, participants: ['FRA'] })).status, 400);
     });
