@@ -288,7 +288,9 @@ async function writeWeeks(tx: WriteTx, terms: Terms, deltas: Iterable<BucketDelt
     if (list) list.push({ delta, day });
     else weeks.set(week, [{ delta, day }]);
   }
+  const puts: repo.WeekRow[] = [];
   for (const [actor, weeks] of byActor) {
+    const emptied: string[] = [];
     const weekList = [...weeks.keys()];
     const stored = new Map<string, WeekEntries>();
     for (let i = 0; i < weekList.length; i += 500) {
@@ -317,13 +319,15 @@ async function writeWeeks(tx: WriteTx, terms: Terms, deltas: Iterable<BucketDelt
       }
       const kept = count.flatMap((c, i) => (c > 0 ? [i] : []));
       if (kept.length === 0) {
-        if (held) await repo.deleteWeek(tx, actor, week);
+        if (held) emptied.push(week);
         continue;
       }
       const entries = encodeWeek(kept.map((i) => weight[i]!), kept.map((i) => ids[i]!), kept.map((i) => count[i]!));
-      await repo.putWeek(tx, { actor_ref: actor, week, buckets: kept.length, entries });
+      puts.push({ actor_ref: actor, week, buckets: kept.length, entries });
     }
+    await repo.deleteWeeks(tx, actor, emptied);
   }
+  await repo.putWeeks(tx, puts);
   const rows = [...added].map(([term, id]) => ({ id, term }));
   await repo.insertTerms(tx, rows);
   return rows;
@@ -354,8 +358,16 @@ interface Batch {
   sightings: Map<string, repo.SightingRow | undefined>;
   /** Ids of the sightings the batch changed and has not written yet. */
   changed: Set<string>;
+  /** What those sightings were and are about: the store's sums about these are stale until they are written. */
+  changedAbout: Set<string>;
   /** The attributions from each object sighted, read at once for the batch. */
   linksFrom: Map<string, repo.LinkRow[]>;
+  /** Links as last applied, by id: those of the batch's relationships read at once, then kept as it applies them. */
+  links: Map<string, repo.LinkRow | undefined>;
+  /** Ids of the links the batch changed and has not written yet. */
+  changedLinks: Set<string>;
+  /** The sightings about the sources of the batch's links, summed (read at once; for a source in changedAbout, read again). */
+  about: Map<string, repo.SightingGroup[]>;
 }
 
 /** Reads what the batch's sightings need at once: their previous versions, and the attributions of what they sight. */
@@ -369,9 +381,53 @@ async function prepareSightings(batch: Batch, versions: readonly intel.Sequenced
   for (const link of await repo.linksFrom(batch.tx.db, [...sources])) batch.linksFrom.get(link.source_ref)!.push(link);
 }
 
+/**
+ * Reads what the batch's relationships need at once: the links of their ids as last applied, and
+ * the sightings about the objects they may attribute.
+ */
+async function prepareLinks(batch: Batch, versions: readonly intel.SequencedVersion[]): Promise<void> {
+  const ids = versions.filter((version) => version.type === 'relationship').map((version) => version.id);
+  if (ids.length === 0) return;
+  for (const id of ids) batch.links.set(id, undefined);
+  const sources = new Set<string>();
+  for (const link of await repo.linksOf(batch.tx.db, ids)) {
+    batch.links.set(link.id, link);
+    if (!isActorRef(link.source_ref)) sources.add(link.source_ref);
+  }
+  for (const version of versions) {
+    if (version.type === 'relationship' && version.about_ref !== null && version.target_ref !== null && isActorRef(version.target_ref) && !isActorRef(version.about_ref)) sources.add(version.about_ref);
+  }
+  for (const [source, groups] of await repo.sightingsAbout(batch.tx.db, [...sources])) batch.about.set(source, groups);
+}
+
+/** The sightings about an object, summed, as the batch has applied them so far. */
+async function sightingsAboutNow(batch: Batch, about: string): Promise<repo.SightingGroup[]> {
+  if (batch.changedAbout.has(about)) await writeSightings(batch);
+  let groups = batch.about.get(about);
+  if (!groups) batch.about.set(about, (groups = (await repo.sightingsAbout(batch.tx.db, [about])).get(about)!));
+  return groups;
+}
+
+/** Writes the links the batch changed (before links are read back from the store, and at its end). */
+async function writeLinks(batch: Batch): Promise<void> {
+  if (batch.changedLinks.size === 0) return;
+  const rows: repo.LinkRow[] = [];
+  const removed: string[] = [];
+  for (const id of batch.changedLinks) {
+    const row = batch.links.get(id);
+    if (row) rows.push(row);
+    else removed.push(id);
+  }
+  batch.changedLinks.clear();
+  await repo.writeLinks(batch.tx, rows, removed);
+}
+
 /** Writes the sightings the batch changed (before sightings are read back from the store, and at its end). */
 async function writeSightings(batch: Batch): Promise<void> {
   if (batch.changed.size === 0) return;
+  // The sums read before about what they were and are about no longer hold.
+  for (const about of batch.changedAbout) batch.about.delete(about);
+  batch.changedAbout.clear();
   const rows: repo.SightingRow[] = [];
   const removed: string[] = [];
   for (const id of batch.changed) {
@@ -403,7 +459,10 @@ function memberOf(batch: Batch, version: intel.SequencedVersion, whereSighted: u
 async function sightingTargets(batch: Batch, about: string): Promise<Array<{ actor: string; confidence: number; link: Access }>> {
   if (isActorRef(about)) return [{ actor: about, confidence: 100, link: DIRECT }];
   let links = batch.linksFrom.get(about);
-  if (!links) batch.linksFrom.set(about, (links = await repo.linksFrom(batch.tx.db, [about])));
+  if (!links) {
+    await writeLinks(batch);
+    batch.linksFrom.set(about, (links = await repo.linksFrom(batch.tx.db, [about])));
+  }
   return links.map((link) => ({ actor: link.actor_ref, confidence: link.confidence, link: { key: link.access_key, origin: link.origin } }));
 }
 
@@ -419,6 +478,7 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
     if (previous) {
       batch.sightings.set(version.id, undefined);
       batch.changed.add(version.id);
+      batch.changedAbout.add(previous.about_ref);
     }
     return;
   }
@@ -435,6 +495,8 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
   };
   batch.sightings.set(version.id, row);
   batch.changed.add(version.id);
+  if (previous) batch.changedAbout.add(previous.about_ref);
+  batch.changedAbout.add(about);
   for (const target of await sightingTargets(batch, about)) {
     batch.deltas.add(target.actor, 'sighting', row.day, row.member, ',', { key: row.access_key, origin: row.origin }, target.link, row.count, (row.weight * target.confidence) / 100);
   }
@@ -451,18 +513,17 @@ async function applyLink(batch: Batch, link: repo.LinkRow, sign: 1 | -1): Promis
   if (isActorRef(link.source_ref)) return;
   const access: Access = { key: link.access_key, origin: link.origin };
   batch.deltas.add(link.actor_ref, 'intel', link.day, '(intel)', ',', access, DIRECT, sign, (sign * link.confidence) / 100);
-  for (const group of await repo.sightingsAbout(batch.tx.db, link.source_ref)) {
+  for (const group of await sightingsAboutNow(batch, link.source_ref)) {
     batch.deltas.add(link.actor_ref, 'sighting', group.day, group.member, ',', { key: group.access_key, origin: group.origin }, access, sign * group.count, (sign * group.weight * link.confidence) / 100);
   }
 }
 
 async function applyRelationship(batch: Batch, version: intel.SequencedVersion, body: Record<string, unknown> | undefined): Promise<void> {
-  // An attribution reads back the sightings of its source.
-  await writeSightings(batch);
-  const previous = await repo.findLink(batch.tx.db, version.id);
+  const previous = batch.links.has(version.id) ? batch.links.get(version.id) : (await repo.linksOf(batch.tx.db, [version.id]))[0];
   if (previous) {
     await applyLink(batch, previous, -1);
-    await repo.deleteLink(batch.tx, version.id);
+    batch.links.set(version.id, undefined);
+    batch.changedLinks.add(version.id);
     batch.linksFrom.delete(previous.source_ref);
   }
   const type = body?.relationship_type;
@@ -480,7 +541,8 @@ async function applyRelationship(batch: Batch, version: intel.SequencedVersion, 
     access_key: version.access_key,
     origin: version.origin_member ?? '',
   };
-  await repo.putLink(batch.tx, link);
+  batch.links.set(link.id, link);
+  batch.changedLinks.add(link.id);
   batch.linksFrom.delete(link.source_ref);
   await applyLink(batch, link, 1);
 }
@@ -537,8 +599,9 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
   let numbered: Array<{ id: number; term: string }> = [];
   const applied = await writeTransaction(ctx.store, async (tx) => {
     if ((await repo.watermark(tx.db)) !== from) return 0;
-    const batch: Batch = { tx, deltas: new Deltas(), identities, sightings: new Map(), changed: new Set(), linksFrom: new Map() };
+    const batch: Batch = { tx, deltas: new Deltas(), identities, sightings: new Map(), changed: new Set(), changedAbout: new Set(), linksFrom: new Map(), links: new Map(), changedLinks: new Set(), about: new Map() };
     await prepareSightings(batch, versions);
+    await prepareLinks(batch, versions);
     for (const version of versions) {
       const body = parse(version.body);
       if (version.type === 'sighting') await applySighting(batch, version, body);
@@ -546,6 +609,7 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
       else await applyIncident(batch, version, body);
     }
     await writeSightings(batch);
+    await writeLinks(batch);
     // Terms another process numbered since this one last read them.
     await terms.refresh(tx.db);
     numbered = await writeWeeks(tx, terms, batch.deltas.values());

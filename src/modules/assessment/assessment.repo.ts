@@ -131,19 +131,39 @@ export async function writeSightings(tx: WriteTx, rows: readonly SightingRow[], 
 }
 
 /** The sightings about an object, summed per day, member and access set. */
-export async function sightingsAbout(db: Executor, about: string): Promise<Array<{ day: string; member: string; access_key: number; origin: string; count: number; weight: number }>> {
-  const rows = await db
-    .selectFrom('assessment_sightings')
-    .select(['day', 'member', 'access_key', 'origin', sql<number>`sum(count)`.as('count'), sql<number>`sum(weight)`.as('weight')])
-    .where('about_ref', '=', about)
-    .groupBy(['day', 'member', 'access_key', 'origin'])
-    .execute();
-  return rows.map((r) => ({ day: r.day, member: r.member, access_key: Number(r.access_key), origin: r.origin, count: Number(r.count), weight: Number(r.weight) }));
+/** The sightings about each of these objects, summed by day, member and access (a batch's, read at once). */
+export async function sightingsAbout(db: Executor, abouts: readonly string[]): Promise<Map<string, SightingGroup[]>> {
+  const out = new Map<string, SightingGroup[]>();
+  for (const about of abouts) out.set(about, []);
+  for (let i = 0; i < abouts.length; i += 500) {
+    const rows = await db
+      .selectFrom('assessment_sightings')
+      .select(['about_ref', 'day', 'member', 'access_key', 'origin', sql<number>`sum(count)`.as('count'), sql<number>`sum(weight)`.as('weight')])
+      .where('about_ref', 'in', abouts.slice(i, i + 500))
+      .groupBy(['about_ref', 'day', 'member', 'access_key', 'origin'])
+      .execute();
+    for (const r of rows) out.get(r.about_ref)!.push({ day: r.day, member: r.member, access_key: Number(r.access_key), origin: r.origin, count: Number(r.count), weight: Number(r.weight) });
+  }
+  return out;
 }
 
-export async function findLink(db: Executor, id: string): Promise<LinkRow | undefined> {
-  const row = await db.selectFrom('assessment_links').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && { ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) };
+export interface SightingGroup {
+  day: string;
+  member: string;
+  access_key: number;
+  origin: string;
+  count: number;
+  weight: number;
+}
+
+/** The links of these ids as last applied (a batch's, read at once). */
+export async function linksOf(db: Executor, ids: readonly string[]): Promise<LinkRow[]> {
+  const out: LinkRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('assessment_links').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const row of rows) out.push({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) });
+  }
+  return out;
 }
 
 export async function linksFrom(db: Executor, sources: readonly string[]): Promise<LinkRow[]> {
@@ -170,13 +190,26 @@ export async function linksTo(db: Executor, actors: readonly string[], sourceTyp
   return rows.map((row) => ({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) }));
 }
 
-export async function putLink(tx: WriteTx, row: LinkRow): Promise<void> {
-  const { id: _id, ...rest } = row;
-  await tx.db.insertInto('assessment_links').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
-}
-
-export async function deleteLink(tx: WriteTx, id: string): Promise<void> {
-  await tx.db.deleteFrom('assessment_links').where('id', '=', id).execute();
+/** Writes links as now applied (a batch's, 500 rows a statement) and removes those of `removed`. */
+export async function writeLinks(tx: WriteTx, rows: readonly LinkRow[], removed: readonly string[]): Promise<void> {
+  for (let i = 0; i < removed.length; i += 500) await tx.db.deleteFrom('assessment_links').where('id', 'in', removed.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx.db
+      .insertInto('assessment_links')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          source_ref: eb.ref('excluded.source_ref'),
+          source_type: eb.ref('excluded.source_type'),
+          actor_ref: eb.ref('excluded.actor_ref'),
+          confidence: eb.ref('excluded.confidence'),
+          day: eb.ref('excluded.day'),
+          access_key: eb.ref('excluded.access_key'),
+          origin: eb.ref('excluded.origin'),
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
@@ -260,16 +293,19 @@ export async function weeksFor(tx: WriteTx, actor: string, weeks: readonly strin
   return tx.db.selectFrom('assessment_weeks').select(['week', 'entries']).where('actor_ref', '=', actor).where('week', 'in', [...weeks]).execute();
 }
 
-export async function putWeek(tx: WriteTx, row: WeekRow): Promise<void> {
-  await tx.db
-    .insertInto('assessment_weeks')
-    .values(row)
-    .onConflict((oc) => oc.columns(['actor_ref', 'week']).doUpdateSet({ buckets: row.buckets, entries: row.entries }))
-    .execute();
+/** Writes week rows (a batch's, 250 rows a statement). */
+export async function putWeeks(tx: WriteTx, rows: readonly WeekRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 250) {
+    await tx.db
+      .insertInto('assessment_weeks')
+      .values(rows.slice(i, i + 250))
+      .onConflict((oc) => oc.columns(['actor_ref', 'week']).doUpdateSet((eb) => ({ buckets: eb.ref('excluded.buckets'), entries: eb.ref('excluded.entries') })))
+      .execute();
+  }
 }
 
-export async function deleteWeek(tx: WriteTx, actor: string, week: string): Promise<void> {
-  await tx.db.deleteFrom('assessment_weeks').where('actor_ref', '=', actor).where('week', '=', week).execute();
+export async function deleteWeeks(tx: WriteTx, actor: string, weeks: readonly string[]): Promise<void> {
+  for (let i = 0; i < weeks.length; i += 500) await tx.db.deleteFrom('assessment_weeks').where('actor_ref', '=', actor).where('week', 'in', weeks.slice(i, i + 500)).execute();
 }
 
 /** The terms numbered after `afterId`, in order. */
