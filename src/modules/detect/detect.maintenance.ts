@@ -103,10 +103,14 @@ export class Detection {
         const before = this.#queue.length;
         for (const o of objects) {
           if (o.type !== 'indicator' && o.type !== 'relationship' && o.type !== 'sighting') continue;
-          this.#queue.push(o.seq);
           // The context filter learns at once (a lookup answered right after a sighting was stored must
-          // not be told "never sighted"); the flush adds it again from the store, idempotently.
-          if (o.type !== 'indicator' && typeof o.about === 'string') this.context.add(o.about, o.type);
+          // not be told "never sighted"); only when the publisher did not say what it is about does
+          // the flush read that from the store.
+          if (o.type !== 'indicator' && typeof o.about === 'string') {
+            this.context.add(o.about, o.type);
+            continue;
+          }
+          this.#queue.push(o.seq);
         }
         if (this.#queue.length > before) this.#scheduleFlush();
       }),

@@ -448,9 +448,21 @@ export async function scanCurrent(store: Store, types: string[], afterSeq: numbe
   return out;
 }
 
+/** rowsBySeq's read: prepared once per list length on SQLite (the detection index asks it on every batch stored). */
+const ROWS_BY_SEQ: PreparedRead = {
+  name: 'rows_by_seq',
+  text: (p) => `select ${CURRENT_ROW.join(', ')} from stix_objects where seq ${p.in('int8')} order by seq`,
+};
+
+const ROWS_BY_SEQ_LENGTHS = [1, 8, 64, 500];
+
 export async function rowsBySeq(store: Store, seqs: number[]): Promise<CurrentRow[]> {
   if (seqs.length === 0) return [];
-  const rows = await store.db.selectFrom('stix_objects').select(CURRENT_ROW).where('seq', 'in', seqs).orderBy('seq').execute();
+  // A few list lengths only (SQLite prepares one statement per length): the list is padded with
+  // its last value, which matches the same row.
+  const length = ROWS_BY_SEQ_LENGTHS.find((n) => n >= seqs.length) ?? seqs.length;
+  const padded = seqs.length === length ? seqs : [...seqs, ...new Array<number>(length - seqs.length).fill(seqs[seqs.length - 1]!)];
+  const rows = await store.adapter.readObjects<CurrentRow>(ROWS_BY_SEQ, [padded]);
   return rows.map(numericRow);
 }
 
