@@ -80,8 +80,8 @@ export class Detection {
    * order, and reading rows above this mark finds exactly what other processes stored since.
    */
   #scanned = 0;
-  /** Rows above #scanned already applied from this process's own events. */
-  #appliedAbove = new Set<number>();
+  /** The read of rows above #scanned in progress (one at a time). */
+  #scanning: Promise<void> | undefined;
   #follow: NodeJS.Timeout | undefined;
   /** Objects relationships or sightings may be about (lookups read context only for those). */
   readonly context = new ContextFilter();
@@ -89,7 +89,10 @@ export class Detection {
   readonly #contextScanned: Record<ContextRowType, number> = { relationship: 0, sighting: 0 };
   #contextFilling: Promise<void> | undefined;
   #polling: Promise<void> | undefined;
+  /** Relationships and sightings to read back (what they are about was not announced). */
   #queue: number[] = [];
+  /** Indicators were announced since the last read of the rows above #scanned. */
+  #newIndicators = false;
   #flushing: Promise<void> | undefined;
   #unsubscribe: Array<() => void> = [];
   /** Set while a new index is read from the store: changes wait for it, deletions are replayed on it. */
@@ -100,19 +103,22 @@ export class Detection {
     this.#unsubscribe.push(
       ctx.bus.subscribe('intel.added', ({ objects }) => {
         if (!this.#building) return;
-        const before = this.#queue.length;
+        let flush = false;
         for (const o of objects) {
-          if (o.type !== 'indicator' && o.type !== 'relationship' && o.type !== 'sighting') continue;
-          // The context filter learns at once (a lookup answered right after a sighting was stored must
-          // not be told "never sighted"); only when the publisher did not say what it is about does
-          // the flush read that from the store.
-          if (o.type !== 'indicator' && typeof o.about === 'string') {
-            this.context.add(o.about, o.type);
-            continue;
+          if (o.type === 'indicator') {
+            this.#newIndicators = flush = true;
+          } else if (o.type === 'relationship' || o.type === 'sighting') {
+            // The context filter learns at once (a lookup answered right after a sighting was stored
+            // must not be told "never sighted"); only when the publisher did not say what it is
+            // about does the flush read that from the store.
+            if (typeof o.about === 'string') this.context.add(o.about, o.type);
+            else {
+              this.#queue.push(o.seq);
+              flush = true;
+            }
           }
-          this.#queue.push(o.seq);
         }
-        if (this.#queue.length > before) this.#scheduleFlush();
+        if (flush) this.#scheduleFlush();
       }),
       ctx.bus.subscribe('intel.deleted', ({ id, type }) => {
         if (type !== 'indicator') return;
@@ -148,11 +154,17 @@ export class Detection {
    */
   followStore(): Promise<void> {
     if (this.#rebuiltAt === null || this.#deletedDuringRebuild) return Promise.resolve();
-    this.#polling ??= Promise.all([this.#readNewRows(), this.context.complete ? this.#readContextRows() : undefined])
+    this.#polling ??= Promise.all([this.#scanNewRows(), this.context.complete ? this.#readContextRows() : undefined])
       .then(() => undefined)
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
       .finally(() => (this.#polling = undefined));
     return this.#polling;
+  }
+
+  /** Reads the current indicator rows above #scanned into the index; one read at a time. */
+  #scanNewRows(): Promise<void> {
+    this.#scanning ??= this.#readNewRows().finally(() => (this.#scanning = undefined));
+    return this.#scanning;
   }
 
   async #readNewRows(): Promise<void> {
@@ -162,10 +174,9 @@ export class Detection {
       // A rebuild swapped the index meanwhile: it read these rows itself.
       if (index !== this.#index || this.#deletedDuringRebuild) return;
       for (const row of rows) {
-        if (!this.#appliedAbove.delete(row.seq)) this.#apply(row);
+        this.#apply(row);
         this.#scanned = row.seq;
       }
-      for (const seq of this.#appliedAbove) if (seq <= this.#scanned) this.#appliedAbove.delete(seq);
       if (rows.length < REBUILD_CHUNK) return;
     }
   }
@@ -243,12 +254,12 @@ export class Detection {
     this.#index = next;
     this.#notIndexed = notIndexed;
     this.#scanned = Math.max(this.#scanned, after);
-    this.#appliedAbove = new Set();
     this.#rebuiltAt = this.ctx.clock.now();
     this.#rebuildMs = performance.now() - started;
     this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
     this.#fillContext();
-    // Versions that arrived while the store was read are applied again (idempotent).
+    // Rows stored while the store was read, after the last chunk, are read now.
+    this.#newIndicators = true;
     await this.#flush();
   }
 
@@ -259,24 +270,26 @@ export class Detection {
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'updating the detection index failed'))
       .finally(() => {
         this.#flushing = undefined;
-        if (this.#queue.length > 0) this.#scheduleFlush();
+        if (this.#queue.length > 0 || this.#newIndicators) this.#scheduleFlush();
       });
   }
 
-  /** Applies queued new versions: current ones are indexed, revoked ones removed. */
+  /**
+   * Applies what was announced: new indicators by reading the current rows above #scanned (each
+   * row read once, whoever stored it: a late older version is not current, a revoked one is
+   * removed), and what relationships and sightings announced without saying are about.
+   */
   async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 || this.#newIndicators) {
+      if (this.#newIndicators) {
+        this.#newIndicators = false;
+        // A read in progress may have begun before these rows were committed: one more after it.
+        if (this.#scanning) await this.#scanning;
+        await this.#scanNewRows();
+      }
       const seqs = this.#queue.splice(0, 500);
       for (const row of await intel.rowsBySeq(this.ctx, seqs)) {
-        if (!row.id.startsWith('indicator--')) {
-          if (row.about_ref !== null) this.context.add(row.about_ref, row.id.startsWith('sighting--') ? 'sighting' : 'relationship');
-          continue;
-        }
-        // A late older version does not replace the current one; a row read from the store already is in.
-        if (!row.is_current || row.seq <= this.#scanned || this.#appliedAbove.has(row.seq)) continue;
-        // Remembered only while the store is followed (the follower forgets them as it passes).
-        if (this.#follow) this.#appliedAbove.add(row.seq);
-        this.#apply(row);
+        if (row.about_ref !== null && !row.id.startsWith('indicator--')) this.context.add(row.about_ref, row.id.startsWith('sighting--') ? 'sighting' : 'relationship');
       }
     }
     const index = this.#index;
@@ -288,7 +301,7 @@ export class Detection {
   /** Waits until every version announced so far is in the index. */
   async settled(): Promise<void> {
     await this.ready();
-    while (this.#flushing || this.#queue.length > 0) {
+    while (this.#flushing || this.#queue.length > 0 || this.#newIndicators) {
       if (this.#flushing) await this.#flushing;
       else await this.#flush();
     }
