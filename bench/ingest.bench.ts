@@ -14,7 +14,7 @@
  * RSS of this process. The program measured is the compiled one (bench/program.ts). Last line:
  * every figure as one JSON object.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -133,11 +133,12 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
   await step(['members', 'add', '--code', 'BEN', '--name', 'Bench member', '--kind', 'ally']);
   await step(['users', 'create', '--name', 'feeder', '--member', 'BEN', '--roles', 'analyst', '--clearance', 'TOP SECRET']);
   const token = await step(['tokens', 'create', '--name', 'feeder', '--user', 'feeder']);
-  const node = await startNodeProcess(env);
+  // Run as `shieldwall serve` runs from the installed bin, whose first line gives node this flag.
+  const node = await startNodeProcess(env, undefined, BIN_NODE_FLAGS);
   try {
     const started = Date.now();
     const nodeBefore = cpuMicros(node.child.pid!);
-    const child = spawn(process.execPath, [BIN, 'ingest', bundlePath, '--url', node.url, '--token', token], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...BIN_NODE_FLAGS, BIN, 'ingest', bundlePath, '--url', node.url, '--token', token], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -164,6 +165,17 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
   }
 }
 
+/** The node flags on the bin's first line (`#!/usr/bin/env -S node --max-semi-space-size=64`). */
+const BIN_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
+
+/**
+ * Waits, untimed, until what the part before wrote is on disk: the kernel writing back one
+ * store's hundreds of megabytes would otherwise compete with the next part's writes and syncs.
+ */
+function settleDisk(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
 async function main(): Promise<void> {
   log(`generating ${count} synthetic objects into ${bundlePath}`);
   const generated = await writeSyntheticBundle(bundlePath, count, { format: 'bundle' });
@@ -186,6 +198,7 @@ async function main(): Promise<void> {
     await sqlite.close();
     sqliteRate = summary.objectsPerSecond;
     sqliteCpu = cpuUsPerObject;
+    settleDisk();
     log(`sqlite: ${Math.round(sqliteRate)} objects/s (${summary.seconds.toFixed(1)} s, ${cpuUsPerObject.toFixed(1)} µs CPU per object), store ${mb(statSync(sqliteFile).size)} MB, peak RSS so far ${mb(peakRss)} MB`);
   }
 
@@ -194,6 +207,7 @@ async function main(): Promise<void> {
   let remoteClientCpu: number | undefined;
   if (!args['no-remote']) {
     ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu } = await remote());
+    settleDisk();
     log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
   }
 

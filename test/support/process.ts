@@ -32,9 +32,10 @@ function ensureBuilt(): void {
 export const START_LIMIT_MS = limit(180_000);
 export const CLI_LIMIT_MS = limit(180_000);
 
-export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
+/** `nodeArgs`: flags for node itself (the bin's own line gives them when it is run as a program). */
+export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
   ensureBuilt();
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,8 +47,8 @@ export function spawnCli(args: string[], env: Record<string, string>): ChildProc
  * fixed delay). A node that exits first, or says nothing of the kind within START_LIMIT_MS, is
  * killed and the failure quotes its last log lines.
  */
-export async function startNodeProcess(env: Record<string, string>, token = randomBytes(32).toString('hex')): Promise<NodeProcess> {
-  const child = spawnCli(['serve'], { SHIELDWALL_PORT: '0', SHIELDWALL_DEMO: '0', SHIELDWALL_BOOTSTRAP_TOKEN: token, ...env });
+export async function startNodeProcess(env: Record<string, string>, token = randomBytes(32).toString('hex'), nodeArgs: readonly string[] = []): Promise<NodeProcess> {
+  const child = spawnCli(['serve'], { SHIELDWALL_PORT: '0', SHIELDWALL_DEMO: '0', SHIELDWALL_BOOTSTRAP_TOKEN: token, ...env }, nodeArgs);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
