@@ -29,7 +29,7 @@ import type * as Synthetic from '../src/modules/demo/synthetic.js';
 import type * as Intel from '../src/modules/intel/intel.service.js';
 import type * as Principal from '../src/policy/principal.js';
 import type * as Reader from '../src/stix/stream-reader.js';
-import { BIN, runCli, startNodeProcess } from '../test/support/process.js';
+import { BIN, BIN_NODE_FLAGS, runCli, startNodeProcess } from '../test/support/process.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { program } from './program.js';
 import { benchArgs, usageError } from './args.js';
@@ -133,8 +133,8 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
   await step(['members', 'add', '--code', 'BEN', '--name', 'Bench member', '--kind', 'ally']);
   await step(['users', 'create', '--name', 'feeder', '--member', 'BEN', '--roles', 'analyst', '--clearance', 'TOP SECRET']);
   const token = await step(['tokens', 'create', '--name', 'feeder', '--user', 'feeder']);
-  // Run as `shieldwall serve` runs from the installed bin, whose first line gives node this flag.
-  const node = await startNodeProcess(env, undefined, BIN_NODE_FLAGS);
+  // Both run as the installed bin runs them, with the node flags of its first line.
+  const node = await startNodeProcess(env);
   try {
     const started = Date.now();
     const nodeBefore = cpuMicros(node.child.pid!);
@@ -164,9 +164,6 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
     await node.exited;
   }
 }
-
-/** The node flags on the bin's first line (`#!/usr/bin/env -S node --max-semi-space-size=64`). */
-const BIN_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
 
 /**
  * Waits, untimed, until what the part before wrote is on disk: the kernel writing back one

@@ -1,5 +1,6 @@
 /** Runs a real node as a child process (bin/shieldwall.js serve) for lifecycle and crash tests. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
@@ -15,6 +16,12 @@ export interface NodeProcess {
 }
 
 export const BIN = path.join(REPO_ROOT, 'bin/shieldwall.js');
+
+/**
+ * The node flags on the bin's first line (`#!/usr/bin/env -S node --max-semi-space-size=64`):
+ * commands run here get them as the installed `shieldwall` does.
+ */
+export const BIN_NODE_FLAGS: readonly string[] = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
 
 let built = false;
 
@@ -32,10 +39,9 @@ function ensureBuilt(): void {
 export const START_LIMIT_MS = limit(180_000);
 export const CLI_LIMIT_MS = limit(180_000);
 
-/** `nodeArgs`: flags for node itself (the bin's own line gives them when it is run as a program). */
-export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
+export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
   ensureBuilt();
-  return spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+  return spawn(process.execPath, [...BIN_NODE_FLAGS, BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,8 +53,8 @@ export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: 
  * fixed delay). A node that exits first, or says nothing of the kind within START_LIMIT_MS, is
  * killed and the failure quotes its last log lines.
  */
-export async function startNodeProcess(env: Record<string, string>, token = randomBytes(32).toString('hex'), nodeArgs: readonly string[] = []): Promise<NodeProcess> {
-  const child = spawnCli(['serve'], { SHIELDWALL_PORT: '0', SHIELDWALL_DEMO: '0', SHIELDWALL_BOOTSTRAP_TOKEN: token, ...env }, nodeArgs);
+export async function startNodeProcess(env: Record<string, string>, token = randomBytes(32).toString('hex')): Promise<NodeProcess> {
+  const child = spawnCli(['serve'], { SHIELDWALL_PORT: '0', SHIELDWALL_DEMO: '0', SHIELDWALL_BOOTSTRAP_TOKEN: token, ...env });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -82,7 +88,7 @@ export async function startNodeProcess(env: Record<string, string>, token = rand
 export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   ensureBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...BIN_NODE_FLAGS, BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
