@@ -408,18 +408,24 @@ async function sightingsAboutNow(batch: Batch, about: string): Promise<repo.Sigh
   return groups;
 }
 
-/** Writes the links the batch changed (before links are read back from the store, and at its end). */
-async function writeLinks(batch: Batch): Promise<void> {
-  if (batch.changedLinks.size === 0) return;
-  const rows: repo.LinkRow[] = [];
+/** The rows of the ids changed (to write) and the ids left with none (to remove); forgets the changes. */
+function takeChanged<R>(applied: ReadonlyMap<string, R | undefined>, changed: Set<string>): { rows: R[]; removed: string[] } {
+  const rows: R[] = [];
   const removed: string[] = [];
-  for (const id of batch.changedLinks) {
-    const row = batch.links.get(id);
+  for (const id of changed) {
+    const row = applied.get(id);
     if (row) rows.push(row);
     else removed.push(id);
   }
-  batch.changedLinks.clear();
-  await repo.writeLinks(batch.tx, rows, removed);
+  changed.clear();
+  return { rows, removed };
+}
+
+/** Writes the links the batch changed (before links are read back from the store, and at its end). */
+async function writeLinks(batch: Batch): Promise<void> {
+  if (batch.changedLinks.size === 0) return;
+  const { rows, removed } = takeChanged(batch.links, batch.changedLinks);
+  await repo.writeApplied(batch.tx, 'assessment_links', rows, removed);
 }
 
 /** Writes the sightings the batch changed (before sightings are read back from the store, and at its end). */
@@ -428,15 +434,8 @@ async function writeSightings(batch: Batch): Promise<void> {
   // The sums read before about what they were and are about no longer hold.
   for (const about of batch.changedAbout) batch.about.delete(about);
   batch.changedAbout.clear();
-  const rows: repo.SightingRow[] = [];
-  const removed: string[] = [];
-  for (const id of batch.changed) {
-    const row = batch.sightings.get(id);
-    if (row) rows.push(row);
-    else removed.push(id);
-  }
-  batch.changed.clear();
-  await repo.writeSightings(batch.tx, rows, removed);
+  const { rows, removed } = takeChanged(batch.sightings, batch.changed);
+  await repo.writeApplied(batch.tx, 'assessment_sightings', rows, removed);
 }
 
 /** The member (code) where evidence was seen: where_sighted, the creator's member, or the creator's identity. */

@@ -108,29 +108,27 @@ export async function sightingsOf(db: Executor, ids: readonly string[]): Promise
   return out;
 }
 
-/** Writes sightings as now applied (a batch's, 500 rows a statement) and removes those of `removed`. */
-export async function writeSightings(tx: WriteTx, rows: readonly SightingRow[], removed: readonly string[]): Promise<void> {
-  for (let i = 0; i < removed.length; i += 500) await tx.db.deleteFrom('assessment_sightings').where('id', 'in', removed.slice(i, i + 500)).execute();
+/** The follower's tables of what it applied, by id, and the columns a new version of a row replaces. */
+const APPLIED_COLUMNS = {
+  assessment_sightings: ['about_ref', 'day', 'member', 'count', 'weight', 'access_key', 'origin'],
+  assessment_links: ['source_ref', 'source_type', 'actor_ref', 'confidence', 'day', 'access_key', 'origin'],
+} as const;
+
+/** Writes rows as now applied (a batch's, 500 rows a statement) and removes those of `removed`. */
+export async function writeApplied(tx: WriteTx, table: 'assessment_sightings', rows: readonly SightingRow[], removed: readonly string[]): Promise<void>;
+export async function writeApplied(tx: WriteTx, table: 'assessment_links', rows: readonly LinkRow[], removed: readonly string[]): Promise<void>;
+export async function writeApplied(tx: WriteTx, table: keyof typeof APPLIED_COLUMNS, rows: ReadonlyArray<SightingRow | LinkRow>, removed: readonly string[]): Promise<void> {
+  for (let i = 0; i < removed.length; i += 500) await tx.db.deleteFrom(table).where('id', 'in', removed.slice(i, i + 500)).execute();
+  const replaced = Object.fromEntries(APPLIED_COLUMNS[table].map((column) => [column, sql.ref(`excluded.${column}`)]));
   for (let i = 0; i < rows.length; i += 500) {
     await tx.db
-      .insertInto('assessment_sightings')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          about_ref: eb.ref('excluded.about_ref'),
-          day: eb.ref('excluded.day'),
-          member: eb.ref('excluded.member'),
-          count: eb.ref('excluded.count'),
-          weight: eb.ref('excluded.weight'),
-          access_key: eb.ref('excluded.access_key'),
-          origin: eb.ref('excluded.origin'),
-        })),
-      )
+      .insertInto(table)
+      .values(rows.slice(i, i + 500) as never)
+      .onConflict((oc) => oc.column('id').doUpdateSet(replaced as never))
       .execute();
   }
 }
 
-/** The sightings about an object, summed per day, member and access set. */
 /** The sightings about each of these objects, summed by day, member and access (a batch's, read at once). */
 export async function sightingsAbout(db: Executor, abouts: readonly string[]): Promise<Map<string, SightingGroup[]>> {
   const out = new Map<string, SightingGroup[]>();
@@ -156,24 +154,18 @@ export interface SightingGroup {
   weight: number;
 }
 
-/** The links of these ids as last applied (a batch's, read at once). */
-export async function linksOf(db: Executor, ids: readonly string[]): Promise<LinkRow[]> {
+/** The links as last applied whose id, or whose source, is one of these (a batch's, read at once). */
+async function linksBy(db: Executor, column: 'id' | 'source_ref', values: readonly string[]): Promise<LinkRow[]> {
   const out: LinkRow[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('assessment_links').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+  for (let i = 0; i < values.length; i += 500) {
+    const rows = await db.selectFrom('assessment_links').selectAll().where(column, 'in', values.slice(i, i + 500)).execute();
     for (const row of rows) out.push({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) });
   }
   return out;
 }
 
-export async function linksFrom(db: Executor, sources: readonly string[]): Promise<LinkRow[]> {
-  const out: LinkRow[] = [];
-  for (let i = 0; i < sources.length; i += 500) {
-    const rows = await db.selectFrom('assessment_links').selectAll().where('source_ref', 'in', sources.slice(i, i + 500)).execute();
-    for (const row of rows) out.push({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) });
-  }
-  return out;
-}
+export const linksOf = (db: Executor, ids: readonly string[]) => linksBy(db, 'id', ids);
+export const linksFrom = (db: Executor, sources: readonly string[]) => linksBy(db, 'source_ref', sources);
 
 /** The links into these actors from sources of these types (actors attributed to them), at most `limit`. */
 export async function linksTo(db: Executor, actors: readonly string[], sourceTypes: readonly string[], limit: number): Promise<LinkRow[]> {
@@ -188,28 +180,6 @@ export async function linksTo(db: Executor, actors: readonly string[], sourceTyp
     .limit(limit)
     .execute();
   return rows.map((row) => ({ ...row, confidence: Number(row.confidence), access_key: Number(row.access_key) }));
-}
-
-/** Writes links as now applied (a batch's, 500 rows a statement) and removes those of `removed`. */
-export async function writeLinks(tx: WriteTx, rows: readonly LinkRow[], removed: readonly string[]): Promise<void> {
-  for (let i = 0; i < removed.length; i += 500) await tx.db.deleteFrom('assessment_links').where('id', 'in', removed.slice(i, i + 500)).execute();
-  for (let i = 0; i < rows.length; i += 500) {
-    await tx.db
-      .insertInto('assessment_links')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          source_ref: eb.ref('excluded.source_ref'),
-          source_type: eb.ref('excluded.source_type'),
-          actor_ref: eb.ref('excluded.actor_ref'),
-          confidence: eb.ref('excluded.confidence'),
-          day: eb.ref('excluded.day'),
-          access_key: eb.ref('excluded.access_key'),
-          origin: eb.ref('excluded.origin'),
-        })),
-      )
-      .execute();
-  }
 }
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
