@@ -282,16 +282,17 @@ for (const dialect of DIALECTS) {
           assert.equal(response.statusCode, 404);
           return Number(process.hrtime.bigint() - started) / 1e6;
         };
-        // Alternating, so that the machine's load falls on both alike; medians compared.
+        // Alternating, so that the machine's load falls on both alike; the lower quartiles are
+        // compared: what a loaded machine adds falls on some reads, what the code adds on every one.
         const denied: number[] = [];
         const missing: number[] = [];
-        for (let i = 0; i < 60; i++) {
+        for (let i = 0; i < 100; i++) {
           denied.push(await time(hidden.id));
           missing.push(await time(absent));
         }
-        const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+        const quartile = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 2]!;
         // The refused read waited for an audit write before (about three times as slow).
-        assert.ok(median(denied) < median(missing) * 1.25 + 0.1, `denied ${median(denied).toFixed(2)} ms against absent ${median(missing).toFixed(2)} ms`);
+        assert.ok(quartile(denied) < quartile(missing) * 1.5 + 0.1, `lower quartiles: denied ${quartile(denied).toFixed(2)} ms against absent ${quartile(missing).toFixed(2)} ms`);
         const bodies = [(await get(intruder, hidden.id)).json() as { error: { message: string } }, (await get(intruder, absent)).json() as { error: { message: string } }];
         assert.deepEqual(bodies.map((b) => b.error.message.replace(/indicator--[0-9a-f-]+/, 'ID')), ['no object with id ID', 'no object with id ID']);
       });
