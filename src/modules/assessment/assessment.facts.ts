@@ -518,7 +518,8 @@ async function applyLink(batch: Batch, link: repo.LinkRow, sign: 1 | -1): Promis
 }
 
 async function applyRelationship(batch: Batch, version: intel.SequencedVersion, body: Record<string, unknown> | undefined): Promise<void> {
-  const previous = batch.links.has(version.id) ? batch.links.get(version.id) : (await repo.linksOf(batch.tx.db, [version.id]))[0];
+  // Read for every relationship of the batch by prepareLinks, then kept as applied.
+  const previous = batch.links.get(version.id);
   if (previous) {
     await applyLink(batch, previous, -1);
     batch.links.set(version.id, undefined);
