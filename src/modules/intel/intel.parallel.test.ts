@@ -8,12 +8,43 @@ import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { ingestStream, type ObjectOutcome } from './intel.service.js';
+import { MESSAGE_CHARS } from './intel.pack.js';
+import { prepareInWorker } from './intel.parallel.js';
+import { ROW_BODY } from './intel.rows.js';
+import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
+
+describe('messages of the ingest worker', { timeout: SUITE_LIMIT_MS }, () => {
+  it('sends a message once its bodies reach MESSAGE_CHARS, so none is a large object', async () => {
+    // 600 indicators of about 3 KB: 1.8 MB in all, far more than one message may hold.
+    const objects = Array.from({ length: 600 }, (_, i) => indicator({ description: `${i} `.padEnd(3000, 'x') }));
+    const text = objects.map((o) => JSON.stringify(o)).join('\n');
+    const sizes: Array<{ count: number; chars: number; last: number }> = [];
+    let count = 0;
+    for await (const items of prepareInWorker(chunks(text, 65_536), new Map(), 1 << 20, DEFAULT_MARKING_DEFAULTS, { header: undefined, bytesRead: 0 }, 64)) {
+      let chars = 0;
+      let last = 0;
+      for (const item of items) {
+        assert.ok('row' in item && item.row, JSON.stringify(item));
+        last = item.row[ROW_BODY].length;
+        chars += last;
+      }
+      sizes.push({ count: items.length, chars, last });
+      count += items.length;
+    }
+    assert.equal(count, objects.length);
+    assert.ok(sizes.length >= Math.floor(text.length / MESSAGE_CHARS), `messages: ${JSON.stringify(sizes)}`);
+    // Each message ends with the object that took its bodies to MESSAGE_CHARS or beyond.
+    for (const size of sizes.slice(0, -1)) {
+      assert.ok(size.chars >= MESSAGE_CHARS && size.chars - size.last < MESSAGE_CHARS, `message of ${size.count} objects, ${size.chars} characters`);
+    }
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`ingest in a worker thread (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {

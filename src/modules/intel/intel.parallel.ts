@@ -38,7 +38,7 @@ const CHUNKS_AHEAD = 4;
  * input.
  */
 const ITEMS_AHEAD = 20000;
-/** Prepared objects per message from the worker. */
+/** Prepared objects per message from the worker, at most (see MESSAGE_CHARS for the other bound). */
 const ITEMS_PER_MESSAGE = 1000;
 /** Workers kept idle for the next stream, and how long one is kept unused. */
 const IDLE_WORKERS = 2;
@@ -116,7 +116,7 @@ export interface ParallelState {
 
 /**
  * Prepared objects of the stream, in order, computed in a worker thread: one array per message
- * of the worker (up to ITEMS_PER_MESSAGE objects).
+ * of the worker (up to ITEMS_PER_MESSAGE objects, or MESSAGE_CHARS characters of bodies).
  */
 export async function* prepareInWorker(
   source: AsyncIterable<Uint8Array>,

@@ -7,8 +7,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { HandlingMarking } from '../../policy/markings.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
-import { packBatch } from './intel.pack.js';
+import { MESSAGE_CHARS, packBatch } from './intel.pack.js';
 import { StreamPreparer, type Prepared } from './intel.prepare.js';
+import { ROW_BODY } from './intel.rows.js';
 import type { FromWorker, StreamInit, ToWorker } from './intel.parallel.js';
 
 const port = parentPort;
@@ -48,15 +49,19 @@ async function run(init: StreamInit): Promise<void> {
   const preparer = new StreamPreparer(new Map<string, HandlingMarking>(init.handling), init.maxObjectBytes, init.defaults, init.maxDepth);
   const reader = new StixStreamReader({ maxObjectBytes: init.maxObjectBytes, maxDepth: init.maxDepth });
   let batch: Prepared[] = [];
+  let chars = 0;
   let size = Math.min(FIRST_MESSAGE_ITEMS, init.batchSize);
   const send = () => {
     port!.postMessage({ kind: 'batch', packed: packBatch(batch), header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
     batch = [];
+    chars = 0;
     size = init.batchSize;
   };
   for await (const entry of reader.entries(chunks())) {
-    batch.push(preparer.prepare(entry, reader.header));
-    if (batch.length >= size) send();
+    const item = preparer.prepare(entry, reader.header);
+    batch.push(item);
+    if ('row' in item && item.row) chars += item.row[ROW_BODY].length;
+    if (batch.length >= size || chars >= MESSAGE_CHARS) send();
   }
   send();
   port!.postMessage({ kind: 'end', header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
