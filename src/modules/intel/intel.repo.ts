@@ -68,17 +68,29 @@ async function accessKeyOf(store: Store, tx: WriteTx, tuple: AccessTuple): Promi
   return found;
 }
 
-/** Sets each row's access-set key, creating sets not seen before (under the writer lock). */
+/** Distinct markings of a batch compared before an access-set key is looked up. */
+const RECENT_MARKINGS = 16;
+
+/**
+ * Sets each row's access-set key, creating sets not seen before (under the writer lock). Keys
+ * already known are set without waiting: an await per row cost 1.5-2 µs of the writer's time per
+ * object (timed in a 200,000-object ingest), more than the rest of this function.
+ */
 async function setAccessKeys(store: Store, tx: WriteTx, rows: readonly NewVersion[]): Promise<void> {
-  // Rows of a batch mostly repeat the markings of the row before: compare before building a key.
-  let previous: NewVersion | undefined;
+  const known = store.state.get(ACCESS_KEYS);
+  // A batch holds a few distinct markings, in any order: rows are compared with the last ones
+  // seen before a key is built.
+  const recent: NewVersion[] = [];
   for (const row of rows) {
-    if (previous && previous[ROW_TLP] === row[ROW_TLP] && previous[ROW_CLASSIFICATION] === row[ROW_CLASSIFICATION] && previous[ROW_RELEASABILITY] === row[ROW_RELEASABILITY]) {
-      row[ROW_ACCESS_KEY] = previous[ROW_ACCESS_KEY];
+    const seen = recent.find((r) => r[ROW_TLP] === row[ROW_TLP] && r[ROW_CLASSIFICATION] === row[ROW_CLASSIFICATION] && r[ROW_RELEASABILITY] === row[ROW_RELEASABILITY]);
+    if (seen) {
+      row[ROW_ACCESS_KEY] = seen[ROW_ACCESS_KEY];
       continue;
     }
-    row[ROW_ACCESS_KEY] = await accessKeyOf(store, tx, tupleOfRow(row));
-    previous = row;
+    const tuple = tupleOfRow(row);
+    row[ROW_ACCESS_KEY] = known.get(tupleKey(tuple)) ?? (await accessKeyOf(store, tx, tuple));
+    if (recent.length === RECENT_MARKINGS) recent.pop();
+    recent.unshift(row);
   }
 }
 
