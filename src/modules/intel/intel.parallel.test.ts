@@ -46,6 +46,35 @@ describe('messages of the ingest worker', { timeout: SUITE_LIMIT_MS }, () => {
   });
 });
 
+describe('input forwarded to the ingest worker', { timeout: SUITE_LIMIT_MS }, () => {
+  it('runs up to BYTES_AHEAD (8 MiB) ahead of the worker in small chunks, and no further', async () => {
+    // A request body arrives in 64 KiB chunks: a bound of a few chunks left the worker without
+    // input whenever this thread was busy writing a batch.
+    const objects = Array.from({ length: 6000 }, (_, i) => indicator({ description: `${i} `.padEnd(3000, 'x') }));
+    const text = objects.map((o) => JSON.stringify(o)).join('\n');
+    let pulled = 0;
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of chunks(text, 65_536)) {
+        pulled++;
+        yield chunk;
+      }
+    }
+    let atFirstBatch: number | undefined;
+    let count = 0;
+    for await (const items of prepareInWorker(counted(), new Map(), 1 << 20, DEFAULT_MARKING_DEFAULTS, { header: undefined, bytesRead: 0 }, 64)) {
+      // Chunks are forwarded back to back (no turn of the event loop between them) until the
+      // bound, so that the worker's first message finds them all forwarded.
+      atFirstBatch ??= pulled;
+      count += items.length;
+    }
+    assert.equal(count, objects.length);
+    const total = Math.ceil(Buffer.byteLength(text) / 65_536);
+    const bound = (8 * 1024 * 1024) / 65_536;
+    assert.ok(atFirstBatch! >= bound, `${atFirstBatch} of ${total} chunks taken from the source when the first objects came back`);
+    assert.ok(atFirstBatch! <= bound + 32 && atFirstBatch! < total, `${atFirstBatch} of ${total} chunks taken: the bound did not hold`);
+  });
+});
+
 for (const dialect of DIALECTS) {
   describe(`ingest in a worker thread (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let here: TestStore;
