@@ -12,7 +12,7 @@ import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import { DENIAL_PATHS, decideRows } from './intel.decide.js';
-import { prepareInWorker, warmWorker, type ParallelState } from './intel.parallel.js';
+import { prepareInWorker, releaseWorkerStream, takeWorkerStream, warmWorker, type ParallelState } from './intel.parallel.js';
 import {
   StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject,
 } from './intel.prepare.js';
@@ -273,7 +273,8 @@ async function* prepareHere(
 
 /**
  * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
- * parsing and validation run in a worker thread while this thread writes (for large inputs).
+ * parsing and validation run in a worker thread while this thread writes (for large inputs),
+ * unless MAX_WORKER_STREAMS streams have one already: this one is then prepared here.
  */
 export async function ingestStream(
   ctx: AppContext,
@@ -281,14 +282,20 @@ export async function ingestStream(
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
-  // The worker starts while the node's markings are read.
-  if (options.parallel) warmWorker();
+  if (options.parallel && takeWorkerStream()) {
+    try {
+      // The worker starts while the node's markings are read.
+      warmWorker();
+      const handling = await handlingTable(ctx);
+      const state: ParallelState = { header: undefined, bytesRead: 0 };
+      const prepared = prepareInWorker(chunks, handling, ctx.config.maxObjectBytes, markingDefaults(ctx), state, ctx.config.maxObjectDepth);
+      return await runPipeline(ctx, actor, prepared, () => state.header, () => state.bytesRead, options);
+    } finally {
+      releaseWorkerStream();
+    }
+  }
   const handling = await handlingTable(ctx);
   const maxObjectBytes = ctx.config.maxObjectBytes;
-  if (options.parallel) {
-    const state: ParallelState = { header: undefined, bytesRead: 0 };
-    return runPipeline(ctx, actor, prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, ctx.config.maxObjectDepth), () => state.header, () => state.bytesRead, options);
-  }
   const reader = new StixStreamReader({ maxObjectBytes, maxDepth: ctx.config.maxObjectDepth });
   const header = () => reader.header;
   return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), header, () => reader.bytesRead, options);

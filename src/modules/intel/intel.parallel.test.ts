@@ -9,7 +9,7 @@ import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../..
 import { indicator, malware } from '../../../test/support/factories.js';
 import { ingestStream, type ObjectOutcome } from './intel.service.js';
 import { MESSAGE_CHARS } from './intel.pack.js';
-import { prepareInWorker } from './intel.parallel.js';
+import { MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
 import { ROW_BODY } from './intel.rows.js';
 import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
@@ -111,6 +111,26 @@ for (const dialect of DIALECTS) {
       assert.equal(inWorker.summary.bytes, Buffer.byteLength(text));
       const ids = async (store: TestStore) => (await store.store.db.selectFrom('stix_objects').select('body').orderBy('seq').execute()).map((r) => r.body);
       assert.deepEqual(await ids(there), await ids(here));
+    });
+
+    it('prepares at most MAX_WORKER_STREAMS streams in workers at once, the others on this thread', async () => {
+      const streams = MAX_WORKER_STREAMS + 2;
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      const bundles = Array.from({ length: streams }, () => Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? indicator() : malware())));
+      async function* held(objects: unknown[]): AsyncGenerator<Uint8Array> {
+        // Nothing arrives until every upload has started.
+        await opened;
+        yield* chunks(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')}]}`, 4096);
+      }
+      const before = workerStreams();
+      const running = bundles.map((objects) => ingestStream(context(there), SYSTEM_PRINCIPAL, held(objects), { parallel: true }));
+      const given = workerStreams() - before;
+      open();
+      const summaries = await Promise.all(running);
+      assert.equal(given, MAX_WORKER_STREAMS, 'streams given a worker');
+      assert.deepEqual(summaries.map((s) => s.accepted), bundles.map((b) => b.length));
+      assert.equal(workerStreams(), before, 'every place given back');
     });
 
     it('serves stream after stream, a stream that failed part way included, with the same outcomes', async () => {

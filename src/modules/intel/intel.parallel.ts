@@ -47,6 +47,12 @@ const BYTES_AHEAD = 8 * 1024 * 1024;
 const ITEMS_AHEAD = 20000;
 /** Prepared objects per message from the worker, at most (see MESSAGE_CHARS for the other bound). */
 const ITEMS_PER_MESSAGE = 1000;
+/**
+ * Streams prepared in worker threads at once, at most; more are prepared on the calling thread.
+ * Their writes take turns at the store's single writer anyway, and each worker holds its own
+ * heap and up to BYTES_AHEAD of input: without a bound, every concurrent upload started a thread.
+ */
+export const MAX_WORKER_STREAMS = 4;
 /** Workers kept idle for the next stream, and how long one is kept unused. */
 const IDLE_WORKERS = 2;
 const IDLE_MS = 60_000;
@@ -76,6 +82,26 @@ function startWorker(): Worker {
 }
 
 const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+let streamsInWorkers = 0;
+
+/**
+ * Takes one of the MAX_WORKER_STREAMS places for a stream to be prepared in a worker, or answers
+ * false when all are taken. Whoever took one gives it back with releaseWorkerStream.
+ */
+export function takeWorkerStream(): boolean {
+  if (streamsInWorkers >= MAX_WORKER_STREAMS) return false;
+  streamsInWorkers++;
+  return true;
+}
+
+export function releaseWorkerStream(): void {
+  streamsInWorkers--;
+}
+
+/** Streams being prepared in worker threads now. */
+export function workerStreams(): number {
+  return streamsInWorkers;
+}
 
 function forget(worker: Worker): void {
   const at = idle.findIndex((entry) => entry.worker === worker);
