@@ -9,7 +9,7 @@ import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../..
 import { indicator, malware } from '../../../test/support/factories.js';
 import { ingestStream, type ObjectOutcome } from './intel.service.js';
 import { MESSAGE_CHARS } from './intel.pack.js';
-import { MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
+import { BYTES_AHEAD, MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
 import { ROW_BODY } from './intel.rows.js';
 import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
@@ -69,7 +69,7 @@ describe('input forwarded to the ingest worker', { timeout: SUITE_LIMIT_MS }, ()
     }
     assert.equal(count, objects.length);
     const total = Math.ceil(Buffer.byteLength(text) / 65_536);
-    const bound = (8 * 1024 * 1024) / 65_536;
+    const bound = BYTES_AHEAD / 65_536;
     assert.ok(atFirstBatch! >= bound, `${atFirstBatch} of ${total} chunks taken from the source when the first objects came back`);
     assert.ok(atFirstBatch! <= bound + 32 && atFirstBatch! < total, `${atFirstBatch} of ${total} chunks taken: the bound did not hold`);
   });

@@ -38,7 +38,7 @@ export type FromWorker =
  * input 1.7-1.8 s of the request's 3.2-3.8 s. With 8 MiB it waited 0.7-0.9 s, and the request
  * took 2.6-3.2 s.
  */
-const BYTES_AHEAD = 8 * 1024 * 1024;
+export const BYTES_AHEAD = 8 * 1024 * 1024;
 /**
  * Prepared objects received but not yet taken by the writer. When the store is the slower side
  * the worker is not fed until the writer catches up, so memory stays flat however large the
