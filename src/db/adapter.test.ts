@@ -121,6 +121,38 @@ for (const dialect of DIALECTS) {
       if (dialect === 'sqlite') assert.deepStrictEqual((await during).map((r) => Number(r[0])), [10_000]);
     });
 
+    it('leaves the event loop turning while a large bulk insert runs, and its rows unseen until commit', async () => {
+      const { store } = testStore;
+      const count = 12_000;
+      // Turns of the event loop counted while the insert runs: on SQLite the statements run on
+      // this thread, so a batch written in one go would let none through (ROWS_PER_TURN).
+      let turns = 0;
+      let counting = true;
+      const tick = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(tick);
+      };
+      let readDuring: Promise<SetColumns[]> | undefined;
+      let readSettled = false;
+      await store.adapter.writeTransaction(async (tx) => {
+        setImmediate(tick);
+        const inserting = store.adapter.insertRows(tx, ACCESS_SETS, setRows(40_000, count));
+        // A read asked while the insert is under way, from outside the transaction.
+        await new Promise((resolve) => setImmediate(resolve));
+        readDuring = store.adapter.readArrays<SetColumns>(SETS_OF_KEYS, [[40_000, 40_000 + count - 1], 0]).finally(() => (readSettled = true));
+        await inserting;
+        counting = false;
+        if (dialect === 'sqlite') assert.equal(readSettled, false, 'the read waits for the transaction, on its one connection');
+      });
+      if (dialect === 'sqlite') assert.ok(turns >= 5, `the event loop turned ${turns} times during a ${count}-row insert`);
+      const read = await readDuring!;
+      // (PostgreSQL answers the read from the last commit, before or after this one.)
+      if (dialect === 'sqlite') assert.deepStrictEqual(read.map((r) => Number(r[0])), [40_000, 40_000 + count - 1], 'read after commit');
+      const stored = await store.adapter.writeTransaction((tx) => store.adapter.selectByKeys<SetRow>(tx, BY_KEY, Array.from({ length: count }, (_v, i) => 40_000 + i)));
+      assert.equal(stored.length, count, 'every row stored');
+    });
+
     it('releases the writer lock when a write transaction fails, and keeps none of its writes', async () => {
       const { store } = testStore;
       await assert.rejects(
