@@ -413,9 +413,34 @@ export interface AssessmentQuery {
   at?: Date;
 }
 
+/**
+ * How many times an answer is read again when a batch of the follower committed while it was read
+ * (see ofOneBatch); the last reading is answered whatever happened meanwhile.
+ */
+const READINGS = 4;
+
+/**
+ * Runs `read` (reads of the follower's tables: weeks, incidents, attributions) until no batch of
+ * the follower committed while it ran, at most READINGS times. The reads are separate statements:
+ * a batch committed between two of them gave an answer whose incidents named one the members and
+ * counts left out. The follower advances its watermark in each batch's own transaction, so the
+ * same watermark before and after means every read saw the same batches.
+ */
+async function ofOneBatch<T>(ctx: AppContext, read: () => Promise<T>): Promise<T> {
+  for (let reading = 1; ; reading++) {
+    const before = await repo.watermark(ctx.store.db);
+    const answer = await read();
+    if (reading >= READINGS || (await repo.watermark(ctx.store.db)) === before) return answer;
+  }
+}
+
 /** One actor's cumulative assessment as this reader may see it. */
 export async function assess(ctx: AppContext, reader: Principal, ref: string, query: AssessmentQuery = {}): Promise<Assessment> {
   checkActorRef(ref);
+  return ofOneBatch(ctx, () => assessOnce(ctx, reader, ref, query));
+}
+
+async function assessOnce(ctx: AppContext, reader: Principal, ref: string, query: AssessmentQuery): Promise<Assessment> {
   const days = windowDays(query.days);
   const end = query.at ?? ctx.clock.now();
   const { reads, keys } = await evidenceReader(ctx, reader);
@@ -510,7 +535,13 @@ export async function assess(ctx: AppContext, reader: Principal, ref: string, qu
 }
 
 /** The actors with evidence in the window, as this reader may see them, highest score first. */
-export async function listActors(ctx: AppContext, reader: Principal, query: { days?: number; limit?: number } = {}): Promise<{ actors: ActorSummary[]; thresholds: typeof ctx.config.assessmentThresholds; as_of: string; truncated: boolean }> {
+export async function listActors(ctx: AppContext, reader: Principal, query: { days?: number; limit?: number } = {}): Promise<ActorList> {
+  return ofOneBatch(ctx, () => listActorsOnce(ctx, reader, query));
+}
+
+type ActorList = { actors: ActorSummary[]; thresholds: AppContext['config']['assessmentThresholds']; as_of: string; truncated: boolean };
+
+async function listActorsOnce(ctx: AppContext, reader: Principal, query: { days?: number; limit?: number }): Promise<ActorList> {
   const days = windowDays(query.days);
   const end = ctx.clock.now();
   const { reads } = await evidenceReader(ctx, reader);

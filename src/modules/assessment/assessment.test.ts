@@ -252,5 +252,48 @@ for (const dialect of DIALECTS) {
       const afterRace = await assess('eve');
       assert.equal(afterRace.parts.counts.sightings, before.parts.counts.sightings + 30);
     });
+
+    it('answers from one state of the follower: a batch applied while the answer is read is in all of it or in none', async () => {
+      // An actor of its own: Estonia's incident only, to begin with.
+      const harbour = id('intrusion-set');
+      const first = await call('eve', 'POST', '/api/v1/incidents', {
+        title: 'Harbour crane wiper', tlp: 'green', releasability: ['ALLIANCE'], actor: { ref: harbour, name: 'Harbour', confidence: 90 }, sectors: ['transport'], started_at: day(2),
+      });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const before = await assess('eve', harbour);
+      assert.deepEqual(before.parts.members, ['EST']);
+      // Right after the answer has read the actor's weeks, France's incident is stored and the
+      // follower applies it: the answer's later reads (its heaviest incidents) would see it.
+      const adapter = node.ctx.store.adapter;
+      const readArrays = adapter.readArrays.bind(adapter);
+      let injected: string | undefined;
+      adapter.readArrays = (async (read: Parameters<typeof readArrays>[0], parameters: readonly unknown[]) => {
+        const rows = await readArrays(read, parameters);
+        if (read.name === 'assessment_weeks_of' && injected === undefined) {
+          injected = '';
+          const created = await call('fred', 'POST', '/api/v1/incidents', {
+            title: 'Port logistics intrusion', tlp: 'green', releasability: ['ALLIANCE'], actor: { ref: harbour, name: 'Harbour', confidence: 90 }, sectors: ['transport'], started_at: day(1),
+          });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          injected = String(created.body.id);
+          await catchUp(node.ctx);
+        }
+        return rows;
+      }) as typeof adapter.readArrays;
+      let answer: Assessment;
+      try {
+        const response = await call('eve', 'GET', `/api/v1/assessment/actors/${harbour}?days=30`);
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        answer = response.body as unknown as Assessment;
+      } finally {
+        adapter.readArrays = readArrays;
+      }
+      assert.ok(injected, 'the incident was stored while the answer was read');
+      const listed = answer.contributions.some((c) => c.incident_id === injected);
+      assert.equal(listed, true, 'the answer is read again after the batch: its incidents name the new one');
+      assert.equal(answer.parts.counts.incidents, before.parts.counts.incidents + 1, 'and its counts hold it');
+      assert.deepEqual(answer.parts.members, ['EST', 'FRA'], 'and its members name France');
+      assert.equal(answer.by_member.find((m) => m.member === 'FRA')?.incidents, 1);
+    });
   });
 }
