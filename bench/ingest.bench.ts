@@ -8,13 +8,16 @@
  *    `shieldwall ingest FILE` runs it;
  *  - remote ingest: `shieldwall ingest FILE --url URL --token T` (a separate process) into a
  *    node (`shieldwall serve`, another process, with a fresh SQLite store) as a user of a
- *    member cleared to TOP SECRET, and its ratio to the SQLite pipeline of the same run;
+ *    member cleared to TOP SECRET, and its ratio to the SQLite pipeline of the same run; meanwhile
+ *    GET /healthz is asked of the node one request after another (5 ms apart), and the p50, p99
+ *    and longest of its answers say how long the ingest keeps the node's other requests waiting;
  * and prints objects/s, the ratios, the CPU time per object (all threads of the processes that
  * do the work: a loaded machine weighs far less on it than on objects per second) and the peak
  * RSS of this process. The program measured is the compiled one (bench/program.ts). Last line:
  * every figure as one JSON object.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,6 +88,8 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; cpuUsPe
 }
 
 const round2 = (n: number | null | undefined) => (n === null || n === undefined ? null : Number(n.toFixed(2)));
+const round1 = (n: number | null) => (n === null ? null : Number(n.toFixed(1)));
+const ms = (n: number | null) => (n === null ? 'n/a' : n.toFixed(1));
 
 async function baseline(): Promise<number> {
   const started = process.hrtime.bigint();
@@ -119,11 +124,48 @@ async function pipeline(store: Database.Store, label: string): Promise<{ summary
   return { summary, cpuUsPerObject };
 }
 
+/** Latencies of GET /healthz asked one after another, 5 ms apart, until `stop` (in ms). */
+function probeHealth(url: string): { stop: () => Promise<number[]> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies: number[] = [];
+  let stopping = false;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      const request = http.get(`${url}/healthz`, { agent }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          if (response.statusCode === 200) latencies.push(performance.now() - started);
+          resolve();
+        });
+      });
+      request.on('error', () => resolve());
+    });
+  const loop = (async () => {
+    while (!stopping) {
+      await once();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopping = true;
+      await loop;
+      agent.destroy();
+      return latencies.sort((a, b) => a - b);
+    },
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
 /**
  * `shieldwall ingest FILE --url --token` into a node started for it: the objects per second the
  * command reports (from reading the first byte to the node's last answer).
  */
-async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | undefined; clientCpuUsPerObject: number | undefined }> {
+async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | undefined; clientCpuUsPerObject: number | undefined; health: number[] }> {
   const env = { SHIELDWALL_DATA_DIR: path.join(workDir, 'node') };
   const step = async (argv: string[]) => {
     const result = await runCli(argv, env);
@@ -138,6 +180,7 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
   try {
     const started = Date.now();
     const nodeBefore = cpuMicros(node.child.pid!);
+    const probe = probeHealth(node.url);
     const child = spawn(process.execPath, [...BIN_NODE_FLAGS, BIN, 'ingest', bundlePath, '--url', node.url, '--token', token], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -151,6 +194,7 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
     clearInterval(progress);
     clearInterval(cpuSampler);
     const nodeAfter = cpuMicros(node.child.pid!);
+    const health = await probe.stop();
     if (code !== 0) throw new Error(`shieldwall ingest --url exited ${code}: ${stderr.slice(-2000)}\nthe node's last lines: ${node.output().slice(-2000)}`);
     const summary = JSON.parse(stdout) as Intel.IngestSummary;
     if (summary.accepted !== count) throw new Error(`remote: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
@@ -158,6 +202,7 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
       rate: summary.objectsPerSecond,
       nodeCpuUsPerObject: nodeBefore === undefined || nodeAfter === undefined ? undefined : (nodeAfter - nodeBefore) / count,
       clientCpuUsPerObject: clientCpu === undefined ? undefined : clientCpu / count,
+      health,
     };
   } finally {
     node.child.kill('SIGTERM');
@@ -202,10 +247,12 @@ async function main(): Promise<void> {
   let remoteRate: number | null = null;
   let remoteNodeCpu: number | undefined;
   let remoteClientCpu: number | undefined;
+  let health: number[] = [];
   if (!args['no-remote']) {
-    ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu } = await remote());
+    ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu, health } = await remote());
     settleDisk();
     log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
+    log(`  GET /healthz meanwhile: ${health.length} answers, p50 ${ms(quantile(health, 0.5))}, p99 ${ms(quantile(health, 0.99))}, longest ${ms(quantile(health, 1))} ms`);
   }
 
   let postgresRate: number | null = null;
@@ -251,6 +298,9 @@ async function main(): Promise<void> {
       postgres_cpu_us_per_object: round2(postgresCpu),
       remote_node_cpu_us_per_object: round2(remoteNodeCpu),
       remote_client_cpu_us_per_object: round2(remoteClientCpu),
+      remote_healthz_p50_ms: round1(quantile(health, 0.5)),
+      remote_healthz_p99_ms: round1(quantile(health, 0.99)),
+      remote_healthz_max_ms: round1(quantile(health, 1)),
       peak_rss_mb: mb(peakRss),
     })}\n`,
   );
