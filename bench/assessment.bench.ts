@@ -73,6 +73,7 @@ import type * as PrincipalModule from '../src/policy/principal.js';
 import type * as Rule from '../src/policy/rule.js';
 import type { StixObject } from '../src/stix/types.js';
 import { benchArgs, usageError } from './args.js';
+import { percentile } from './stats.js';
 import { program } from './program.js';
 
 const { buildApp, createContext } = await program<typeof App>('app');
@@ -458,9 +459,6 @@ async function* evidence(w: Window, written: Written, indicators: { plans: Indic
 
 // --- measuring --------------------------------------------------------------------------------------------
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 interface Spread {
   p50: number;
   p95: number;

@@ -41,6 +41,7 @@ import { FederationHarness, identityOf, NODES } from '../test/support/federation
 import { runCli, startNodeProcess, type NodeProcess } from '../test/support/process.js';
 import { program } from './program.js';
 import { benchArgs, usageError } from './args.js';
+import { ascending, percentile } from './stats.js';
 
 // Node B of the catch-up and its baseline run the compiled program, as a node does (bench/program.ts).
 const { createContext } = await program<typeof App>('app');
@@ -107,11 +108,6 @@ async function cli(argv: string[], env: Record<string, string>): Promise<string>
   const result = await runCli(argv, env);
   if (result.code !== 0) throw new Error(`shieldwall ${argv.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** GET on a node's own API over HTTPS, as its bootstrap administrator. */
@@ -317,10 +313,11 @@ try {
       localLatencies.push(arrival.find((a) => a.name === on)!.ms);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    results.p50 = percentile(latencies, 50);
-    results.p95 = percentile(latencies, 95);
+    const sorted = ascending(latencies);
+    results.p50 = percentile(sorted, 50);
+    results.p95 = percentile(sorted, 95);
     results.max = Math.max(...latencies);
-    results.localP95 = percentile(localLatencies, 95);
+    results.localP95 = percentile(ascending(localLatencies), 95);
   } finally {
     await harness.stop();
   }

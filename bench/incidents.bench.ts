@@ -52,6 +52,7 @@ import type * as Markings from '../src/policy/markings.js';
 import type * as PrincipalModule from '../src/policy/principal.js';
 import type * as RecordRule from '../src/policy/record.js';
 import { benchArgs, usageError } from './args.js';
+import { percentile } from './stats.js';
 import { program } from './program.js';
 
 const { buildApp } = await program<typeof App>('app');
@@ -333,10 +334,6 @@ function plainBoard(db: Kysely<Database>, filter: BoardFilter): Promise<Incident
 }
 
 const plainGet = (db: Kysely<Database>, id: string) => db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 interface Spread {
   p50: number;

@@ -36,6 +36,7 @@ import { BIN, BIN_NODE_FLAGS, runCli, startNodeProcess } from '../test/support/p
 import { REPO_ROOT } from '../test/support/paths.js';
 import { program } from './program.js';
 import { benchArgs, usageError } from './args.js';
+import { ascending, percentile } from './stats.js';
 
 const { createContext } = await program<typeof App>('app');
 const { closeAudit } = await program<typeof Audit>('modules/audit/audit.service');
@@ -152,13 +153,9 @@ function probeHealth(url: string): { stop: () => Promise<number[]> } {
       stopping = true;
       await loop;
       agent.destroy();
-      return latencies.sort((a, b) => a - b);
+      return ascending(latencies);
     },
   };
-}
-
-function quantile(sorted: readonly number[], q: number): number | null {
-  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
 
 /**
@@ -248,11 +245,12 @@ async function main(): Promise<void> {
   let remoteNodeCpu: number | undefined;
   let remoteClientCpu: number | undefined;
   let health: number[] = [];
+  const healthAt = (p: number) => (health.length === 0 ? null : percentile(health, p));
   if (!args['no-remote']) {
     ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu, health } = await remote());
     settleDisk();
     log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
-    log(`  GET /healthz meanwhile: ${health.length} answers, p50 ${ms(quantile(health, 0.5))}, p99 ${ms(quantile(health, 0.99))}, longest ${ms(quantile(health, 1))} ms`);
+    log(`  GET /healthz meanwhile: ${health.length} answers, p50 ${ms(healthAt(50))}, p99 ${ms(healthAt(99))}, longest ${ms(healthAt(100))} ms`);
   }
 
   let postgresRate: number | null = null;
@@ -298,9 +296,9 @@ async function main(): Promise<void> {
       postgres_cpu_us_per_object: round2(postgresCpu),
       remote_node_cpu_us_per_object: round2(remoteNodeCpu),
       remote_client_cpu_us_per_object: round2(remoteClientCpu),
-      remote_healthz_p50_ms: round1(quantile(health, 0.5)),
-      remote_healthz_p99_ms: round1(quantile(health, 0.99)),
-      remote_healthz_max_ms: round1(quantile(health, 1)),
+      remote_healthz_p50_ms: round1(healthAt(50)),
+      remote_healthz_p99_ms: round1(healthAt(99)),
+      remote_healthz_max_ms: round1(healthAt(100)),
       peak_rss_mb: mb(peakRss),
     })}\n`,
   );

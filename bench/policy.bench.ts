@@ -33,6 +33,7 @@ import { ingestStream, listObjects } from '../src/modules/intel/intel.service.js
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
 import { benchArgs, usageError } from './args.js';
+import { percentile } from './stats.js';
 
 const { values: args } = benchArgs(import.meta.url, {
   objects: { type: 'string', default: '1000000' },
@@ -97,10 +98,6 @@ async function writeObjects(file: string): Promise<number[]> {
   out.end();
   await once(out, 'finish');
   return readable;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** The markings released to member m. */
