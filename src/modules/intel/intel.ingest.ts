@@ -282,23 +282,23 @@ export async function ingestStream(
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
-  if (options.parallel && takeWorkerStream()) {
-    try {
-      // The worker starts while the node's markings are read.
-      warmWorker();
-      const handling = await handlingTable(ctx);
+  const inWorker = options.parallel === true && takeWorkerStream();
+  try {
+    // The worker starts while the node's markings are read.
+    if (inWorker) warmWorker();
+    const handling = await handlingTable(ctx);
+    const { maxObjectBytes, maxObjectDepth } = ctx.config;
+    if (inWorker) {
       const state: ParallelState = { header: undefined, bytesRead: 0 };
-      const prepared = prepareInWorker(chunks, handling, ctx.config.maxObjectBytes, markingDefaults(ctx), state, ctx.config.maxObjectDepth);
+      const prepared = prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, maxObjectDepth);
       return await runPipeline(ctx, actor, prepared, () => state.header, () => state.bytesRead, options);
-    } finally {
-      releaseWorkerStream();
     }
+    const reader = new StixStreamReader({ maxObjectBytes, maxDepth: maxObjectDepth });
+    const header = () => reader.header;
+    return await runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), maxObjectDepth), header, () => reader.bytesRead, options);
+  } finally {
+    if (inWorker) releaseWorkerStream();
   }
-  const handling = await handlingTable(ctx);
-  const maxObjectBytes = ctx.config.maxObjectBytes;
-  const reader = new StixStreamReader({ maxObjectBytes, maxDepth: ctx.config.maxObjectDepth });
-  const header = () => reader.header;
-  return runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), ctx.config.maxObjectDepth), header, () => reader.bytesRead, options);
 }
 
 /** Inputs at least this large are worth a worker thread's start-up. */
