@@ -20,6 +20,7 @@ import {
 } from '../adapter.js';
 import type { Database } from '../schema.js';
 import { SQLITE_SQL } from './sqlite-sql.js';
+import { nextTurn } from '../../core/turn.js';
 
 type Statement = SqliteDatabase.Statement;
 
@@ -211,7 +212,7 @@ export const ROWS_PER_TURN = 1000;
 
 async function runInSlices(statement: Statement, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_TURN) {
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (start > 0) await nextTurn();
     const end = Math.min(start + ROWS_PER_TURN, rows.length);
     for (let i = start; i < end; i++) statement.run(rows[i]);
   }

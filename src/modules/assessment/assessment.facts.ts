@@ -27,6 +27,7 @@ import * as incidents from '../incidents/incidents.service.js';
 import * as intel from '../intel/intel.service.js';
 import { ATTRIBUTING_RELATIONSHIPS, dayOf, FACT_KINDS, FORMULA, isActorRef, type FactKind } from './assessment.model.js';
 import * as repo from './assessment.repo.js';
+import { nextTurn } from '../../core/turn.js';
 
 export const FOLLOWED_TYPES = ['incident', 'sighting', 'relationship'] as const;
 export const BATCH = 1000;
@@ -620,7 +621,11 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
   return applied;
 }
 
-/** Applies batches until the view is up to date; answers how many versions it applied. */
+/**
+ * Applies batches until the view is up to date; answers how many versions it applied. A turn of
+ * the event loop between batches: behind a bulk ingest the backlog is hundreds of batches, which
+ * on SQLite would otherwise run in one go and keep every request of the node waiting seconds.
+ */
 export async function catchUp(ctx: AppContext, onBatch?: (applied: number) => void): Promise<number> {
   let total = 0;
   for (;;) {
@@ -628,6 +633,7 @@ export async function catchUp(ctx: AppContext, onBatch?: (applied: number) => vo
     if (applied === 0) return total;
     total += applied;
     onBatch?.(total);
+    await nextTurn();
   }
 }
 

@@ -20,7 +20,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import * as intel from '../intel/intel.service.js';
 import { decay, FORMULA, scoreOf, type Assessment } from './assessment.model.js';
 import { catchUp } from './assessment.service.js';
-import { followOnce } from './assessment.facts.js';
+import { BATCH, followOnce } from './assessment.facts.js';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
 const EST_ID = 'identity--0e5b3b7e-1111-4c1a-9c1e-000000000001';
@@ -294,6 +294,27 @@ for (const dialect of DIALECTS) {
       assert.equal(answer.parts.counts.incidents, before.parts.counts.incidents + 1, 'and its counts hold it');
       assert.deepEqual(answer.parts.members, ['EST', 'FRA'], 'and its members name France');
       assert.equal(answer.by_member.find((m) => m.member === 'FRA')?.incidents, 1);
+    });
+
+    it('catches up a backlog of several batches with a turn of the event loop between them', async () => {
+      // Behind a bulk ingest the follower's backlog is many batches; on SQLite every statement
+      // answers in the same tick, so without a turn between batches no request is read until the end.
+      const target = id('intrusion-set');
+      const count = BATCH * 2 + 500;
+      await ingestAs('eve', Array.from({ length: count }, (_v, i) => sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 5) })));
+      let turns = 0;
+      let counting = true;
+      const tick = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const applied = await catchUp(node.ctx);
+      counting = false;
+      assert.ok(applied >= count, `the backlog applied: ${applied} versions`);
+      assert.ok(turns >= 2, `the event loop turned ${turns} times while ${Math.ceil(applied / BATCH)} batches were applied`);
+      assert.equal((await assess('eve', target)).parts.counts.sightings, count, 'every sighting counted once');
     });
   });
 }

@@ -7,6 +7,7 @@ import type { AppContext } from '../../core/context.js';
 import * as intel from '../intel/intel.service.js';
 import { CONTEXT_ROW_TYPES, ContextFilter, type ContextRowType } from './detect.context.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
+import { nextTurn } from '../../core/turn.js';
 
 /** Rows read per query while the index is built. */
 const REBUILD_CHUNK = 5000;
@@ -178,6 +179,8 @@ export class Detection {
         this.#scanned = row.seq;
       }
       if (rows.length < REBUILD_CHUNK) return;
+      // Other requests between chunks: behind a bulk ingest there are many.
+      await nextTurn();
     }
   }
 
@@ -191,6 +194,7 @@ export class Detection {
           this.#contextScanned[type] = row.seq;
         }
         if (rows.length < REBUILD_CHUNK * 4) break;
+        await nextTurn();
       }
     }
   }
@@ -246,6 +250,8 @@ export class Detection {
       after = rows[rows.length - 1]!.seq;
       onProgress?.(next.size);
       if (rows.length < REBUILD_CHUNK) break;
+      // A node rebuilds while it serves: its requests are read between chunks.
+      await nextTurn();
     }
     for (const id of this.#deletedDuringRebuild) next.remove(id);
     // Made now, at its final size, rather than by the first bulk match.
@@ -265,7 +271,7 @@ export class Detection {
 
   #scheduleFlush(): void {
     if (this.#flushing || this.#deletedDuringRebuild) return;
-    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+    this.#flushing = nextTurn()
       .then(() => this.#flush())
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'updating the detection index failed'))
       .finally(() => {

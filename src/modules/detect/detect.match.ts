@@ -10,6 +10,7 @@ import type { Detection } from './detect.maintenance.js';
 import { EventMatcher, type EventMatch } from './detect.matcher.js';
 import { confidenceAsSeen, IndexReader, shownIndicators, validAsSeen } from './detect.reader.js';
 import type { SightingCollector, SightingReport } from './detect.sightings.js';
+import { nextTurn } from '../../core/turn.js';
 
 /** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */
 export function parseColumns(text: string): { columns: Record<string, ObservableKind> } | { error: string } {
@@ -57,10 +58,6 @@ const UNANCHORED_PARALLEL_FROM = 1024 * 1024;
 
 /** Longest stretch of matching work on this thread before other requests are let in. */
 const SLICE_MS = 10;
-
-function yieldToOthers(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** A match not reported as one: the value is on a warning list. */
 export type SuppressedMatch = EventMatch & { warning_list: Suppression };
@@ -118,7 +115,7 @@ export async function matchLog(
       if (matches.length > 0) (found ??= []).push(...matches);
       // Other requests get the thread at least every SLICE_MS, however long the log.
       if ((i & 255) === 255 && performance.now() - slice > SLICE_MS) {
-        await yieldToOthers();
+        await nextTurn();
         slice = performance.now();
       }
     }
@@ -146,7 +143,7 @@ export async function matchLog(
     }
     run.onProgress?.(bytes, matcher.counters.events);
     if (performance.now() - slice > SLICE_MS) {
-      await yieldToOthers();
+      await nextTurn();
       slice = performance.now();
     }
   }

@@ -22,6 +22,7 @@ import { bundledWorker, ReaderPool, RUNS_PER_THREAD, runsTypeScript, type RunRes
 import { readRun } from './detect.read.run.js';
 import type { UnanchoredPatterns } from './detect.unanchored.js';
 import { OBSERVABLE_KINDS } from '../../stix/observable.js';
+import { nextTurn } from '../../core/turn.js';
 
 export { runBuffersAllocated } from './detect.read.cut.js';
 export { prepareReaderThreads, readerThreads, runsReadOnThreads, type FromReader, type ReaderInit, type RunMessage, type RunResult } from './detect.read.pool.js';
@@ -274,7 +275,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     for (let at = 0; at < cutter.pieces.length; at++) {
       const piece = cutter.pieces[at]!;
       // After a run read here, the threads' messages are let in (results, a thread ready).
-      if (dispatch(piece, at)) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (dispatch(piece, at)) await nextTurn();
       // Runs already read go out at once; past the window, the oldest is waited for.
       while (pending.length > 0 && (pending[pending.length - 1]!.end - pending[0]!.offset >= maxPendingBytes || pending[0]!.kind === 'oversized' || pending[0]!.done)) yield* settle(pending.shift()!);
     }

@@ -21,6 +21,7 @@ import {
   ROW_ABOUT_REF, ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
 import { storeState } from '../../core/state.js';
+import { nextTurn } from '../../core/turn.js';
 
 export interface IngestProgress {
   objects: number;
@@ -265,7 +266,7 @@ async function* prepareHere(
     if (items.length === PREPARED_PER_TURN) {
       yield items;
       items = [];
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
   if (items.length > 0) yield items;

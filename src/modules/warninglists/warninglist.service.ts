@@ -16,6 +16,7 @@ import { listMembers } from '../directory/directory.service.js';
 import { detectKind, normalise, type ObservableKind } from '../../stix/observable.js';
 import * as repo from './warninglist.repo.js';
 import { CombinedSuppressor, NO_SUPPRESSION, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
+import { nextTurn } from '../../core/turn.js';
 
 export type { Suppression, Suppressor } from './warninglist.suppress.js';
 export { parseEntry } from './warninglist.suppress.js';
@@ -490,6 +491,8 @@ async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise
       if (rows.length < COMPILE_CHUNK) break;
       const last = rows[rows.length - 1]!;
       after = { kind: last.kind, value: last.value };
+      // Lists of millions of entries: the node's requests are read between chunks.
+      await nextTurn();
     }
   }
   if (skipped > 0) ctx.logger.warn({ skipped, lists: lists.map((l) => l.id) }, 'warning-list entries this version cannot read were skipped');
