@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from '../../test/support/dialects.js';
-import { SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
 import type { BulkTable, KeyLookup, PreparedRead, WriteTx } from './adapter.js';
 
 const ACCESS_SETS: BulkTable = {
@@ -127,22 +127,16 @@ for (const dialect of DIALECTS) {
       // Turns of the event loop counted while the insert runs: on SQLite the statements run on
       // this thread, so a batch written in one go would let none through (ROWS_PER_TURN).
       let turns = 0;
-      let counting = true;
-      const tick = () => {
-        if (!counting) return;
-        turns++;
-        setImmediate(tick);
-      };
       let readDuring: Promise<SetColumns[]> | undefined;
       let readSettled = false;
       await store.adapter.writeTransaction(async (tx) => {
-        setImmediate(tick);
+        const counter = countTurns();
         const inserting = store.adapter.insertRows(tx, ACCESS_SETS, setRows(40_000, count));
         // A read asked while the insert is under way, from outside the transaction.
         await new Promise((resolve) => setImmediate(resolve));
         readDuring = store.adapter.readArrays<SetColumns>(SETS_OF_KEYS, [[40_000, 40_000 + count - 1], 0]).finally(() => (readSettled = true));
         await inserting;
-        counting = false;
+        turns = counter.stop();
         if (dialect === 'sqlite') assert.equal(readSettled, false, 'the read waits for the transaction, on its one connection');
       });
       if (dialect === 'sqlite') assert.ok(turns >= 5, `the event loop turned ${turns} times during a ${count}-row insert`);

@@ -83,3 +83,24 @@ const CLOCK_TICKS = 100;
  * readiness, with its own limit and diagnostics.
  */
 export const SUITE_LIMIT_MS = limit(10 * 60_000);
+
+/**
+ * Counts the turns of the event loop from now until stop() (a chain of setImmediate): how often
+ * other work, such as a request, could have been read while something ran.
+ */
+export function countTurns(): { stop(): number } {
+  let turns = 0;
+  let counting = true;
+  const tick = (): void => {
+    if (!counting) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop: () => {
+      counting = false;
+      return turns;
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixedClock } from '../../core/clock.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
@@ -302,16 +302,9 @@ for (const dialect of DIALECTS) {
       const target = id('intrusion-set');
       const count = BATCH * 2 + 500;
       await ingestAs('eve', Array.from({ length: count }, (_v, i) => sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 5) })));
-      let turns = 0;
-      let counting = true;
-      const tick = () => {
-        if (!counting) return;
-        turns++;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
+      const counter = countTurns();
       const applied = await catchUp(node.ctx);
-      counting = false;
+      const turns = counter.stop();
       assert.ok(applied >= count, `the backlog applied: ${applied} versions`);
       assert.ok(turns >= 2, `the event loop turned ${turns} times while ${Math.ceil(applied / BATCH)} batches were applied`);
       assert.equal((await assess('eve', target)).parts.counts.sightings, count, 'every sighting counted once');
