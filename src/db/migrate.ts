@@ -126,12 +126,33 @@ export async function migrateToLatest(store: Store, moduleMigrations: readonly M
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     const failed = results?.find((r) => r.status === 'Error');
-    // That introspection fails when another schema of the database is dropped meanwhile
-    // (3F000 naming a schema not ours); no migration of ours ran: ask again.
-    const gone = (error as { code?: string }).code === '3F000' && !String((error as Error).message).includes(`"${migrationTableSchema}"`);
-    if (!failed && gone && attempt < 5) continue;
+    // No migration of ours ran, and the migrator's introspection tripped on another schema
+    // being dropped meanwhile: ask again.
+    if (!failed && migrationTableSchema && vanishedElsewhere(error, migrationTableSchema) && attempt < 5) continue;
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`);
   }
+}
+
+/**
+ * Whether a PostgreSQL error names a schema, or a table of a schema, other than `ours` as missing:
+ * what Kysely's introspection (every table of every schema, `pg_get_serial_sequence` on each
+ * column) raises when another schema of the database is dropped while it reads. Seen both ways in
+ * test runs that drop their schemas side by side: `schema "sw_test_..." does not exist` (3F000)
+ * and `relation "sw_test_....kysely_migration" does not exist` (42P01). A missing object of our
+ * own schema, or one named without its schema, is not this: the caller reports it.
+ */
+export function vanishedElsewhere(error: unknown, ours: string): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  const said = String(message ?? '');
+  if (code === '3F000') {
+    const schema = /^schema "([^"]+)" does not exist/.exec(said)?.[1];
+    return schema !== undefined && schema !== ours;
+  }
+  if (code === '42P01') {
+    const schema = /^relation "([^".]+)\.[^"]+" does not exist/.exec(said)?.[1];
+    return schema !== undefined && schema !== ours;
+  }
+  return false;
 }
 
 /** Whether every migration is recorded in the schema's Kysely bookkeeping table (PostgreSQL). */
