@@ -46,12 +46,15 @@ for (const dialect of DIALECTS) {
     if (dialect === 'sqlite') it('asks the store nothing about access sets while none can be new', async (t) => {
       assert.equal((await found('first.example')).length, 1);
       const statements: string[] = [];
-      const sqlite = node.testStore.store.sqlite!;
-      const prepare = sqlite.prepare.bind(sqlite);
-      t.mock.method(sqlite, 'prepare', (source: string) => {
-        statements.push(source);
-        return prepare(source);
-      });
+      // On both connections: the writer, and the one that reads what is committed.
+      const { sqlite, sqliteReader } = node.testStore.store;
+      for (const connection of [sqlite!, sqliteReader!]) {
+        const prepare = connection.prepare.bind(connection);
+        t.mock.method(connection, 'prepare', (source: string) => {
+          statements.push(source);
+          return prepare(source);
+        });
+      }
       for (const value of ['first.example', 'nothing.example', '198.51.100.200']) await found(value);
       assert.deepEqual(statements.filter((s) => s.includes('access_sets')), []);
     });

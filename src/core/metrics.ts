@@ -61,7 +61,7 @@ export interface PoolState {
   readonly waitingCount: number;
 }
 
-/** Gauges of the store's connection pool (PostgreSQL; SQLite has one connection and no pool). */
+/** Gauges of the store's connection pool (PostgreSQL; SQLite has no pool). */
 export function observeStorePool(metrics: Metrics, pool: PoolState): void {
   observeGauge(metrics, 'shieldwall_store_pool_connections', 'Connections the PostgreSQL pool holds (in use and idle).', () => pool.totalCount);
   observeGauge(metrics, 'shieldwall_store_pool_idle', 'Idle connections of the PostgreSQL pool.', () => pool.idleCount);

@@ -16,7 +16,7 @@ export interface StoreCapabilities {
   readonly supportsSkipLocked: boolean;
   /** Advisory locks, so that one process of several runs a scheduled job (PostgreSQL). */
   readonly supportsAdvisoryLocks: boolean;
-  /** One connection writes at a time and only one process writes the store (SQLite). */
+  /** One connection writes and only one process writes the store (SQLite). */
   readonly singleWriter: boolean;
   /** Several processes may share the store (PostgreSQL). */
   readonly multiProcess: boolean;
@@ -97,7 +97,7 @@ export interface DialectSql {
 export interface StoreAdapter extends DialectSql {
   readonly dialect: DialectName;
   readonly capabilities: StoreCapabilities;
-  /** The connection pool, for metrics; undefined where there is none (SQLite's one connection). */
+  /** The connection pool, for metrics; undefined where there is none (SQLite's two connections). */
   readonly pool: PoolState | undefined;
 
   /**
@@ -115,7 +115,10 @@ export interface StoreAdapter extends DialectSql {
   /** Rows whose key is one of `keys`, inside the caller's write transaction. */
   selectByKeys<R>(tx: WriteTx, spec: KeyLookup, keys: readonly unknown[]): Promise<R[]>;
 
-  /** Rows of a prepared read as objects keyed by column name. Reads wait for a write in progress. */
+  /**
+   * Rows of a prepared read as objects keyed by column name: what is committed, without waiting
+   * for a write in progress (SQLite reads on a connection of its own, sqlite/sqlite-driver.ts).
+   */
   readObjects<R>(read: PreparedRead, parameters: readonly unknown[]): Promise<R[]>;
   /** Rows of a prepared read as arrays of columns, in the order selected (no object per row). */
   readArrays<R extends readonly unknown[]>(read: PreparedRead, parameters: readonly unknown[]): Promise<R[]>;

@@ -25,6 +25,11 @@ export interface Store {
    * through db and the adapter.
    */
   readonly sqlite?: SqliteDatabase.Database;
+  /**
+   * The SQLite connection that reads outside write transactions (a file store; see
+   * sqlite/sqlite-driver.ts), for tests that count what is asked of the store.
+   */
+  readonly sqliteReader?: SqliteDatabase.Database;
   /** Human-readable location without credentials, for logs. */
   readonly location: string;
   /** Whether the store can be reached; lost connections are reported to it (see StoreHealth). */

@@ -58,6 +58,8 @@ export class SqliteAdapter implements StoreAdapter {
     private readonly handle: SqliteDatabase.Database,
     private readonly db: Kysely<Database>,
     private readonly file: string,
+    /** The connection that reads what is committed (sqlite-driver.ts); none for an in-memory store. */
+    private readonly reader?: SqliteDatabase.Database,
   ) {}
 
   async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -129,7 +131,7 @@ export class SqliteAdapter implements StoreAdapter {
     let statement = this.#listings.get(key);
     if (!statement) {
       if (this.#listings.size >= LISTINGS_KEPT) this.#listings.clear();
-      const prepared = this.handle.prepare(query.sql);
+      const prepared = (this.reader ?? this.handle).prepare(query.sql);
       statement = shape === 'arrays' ? prepared.raw(true) : prepared.pluck(true);
       this.#listings.set(key, statement);
     }
@@ -187,7 +189,7 @@ export class SqliteAdapter implements StoreAdapter {
     let statement = byLengths.get(lengths);
     if (!statement) {
       if (byLengths.size >= READS_KEPT) byLengths.clear();
-      const prepared = this.handle.prepare(read.text(sqlitePlaceholders(parameters)));
+      const prepared = (this.reader ?? this.handle).prepare(read.text(sqlitePlaceholders(parameters)));
       statement = arrays ? prepared.raw(true) : prepared;
       byLengths.set(lengths, statement);
     }
@@ -195,9 +197,18 @@ export class SqliteAdapter implements StoreAdapter {
     return this.#onConnection(() => ready.all(...values));
   }
 
-  /** Runs on the query builder's connection, so that a read waits for a write transaction in progress, as queries do. */
+  /**
+   * Runs a read: at once on the reading connection, which sees what is committed; without one
+   * (an in-memory store), on the query builder's connection, so that it waits for a write
+   * transaction in progress rather than read it half done.
+   */
   #onConnection(run: () => unknown[]): Promise<unknown[]> {
-    return this.db.connection().execute(() => Promise.resolve(run()));
+    if (!this.reader) return this.db.connection().execute(() => Promise.resolve(run()));
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

@@ -2,11 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Store } from '../database.js';
 import { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
+import { StoreDialect } from './sqlite-driver.js';
 import { StateSlots } from '../../core/state.js';
 
 export function openSqliteStore(file: string): Store {
@@ -30,13 +31,17 @@ export function openSqliteStore(file: string): Store {
   // objects gave 33,000-49,000 objects/s against 27,000-35,000 without it (BENCHMARKS.md).
   // SQLite caps the size at its compile-time maximum (2 GiB here).
   database.pragma('mmap_size = 4294967296');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const adapter = new SqliteAdapter(database, db, file);
+  // A second connection reads what is committed while the first writes (sqlite-driver.ts); an
+  // in-memory database is private to its connection, so it has none.
+  const reader = file === ':memory:' || file === '' ? undefined : openReader(file);
+  const db = new Kysely<Database>({ dialect: new StoreDialect(database, reader) });
+  const adapter = new SqliteAdapter(database, db, file, reader);
   const store: Store = {
     db,
     dialect: 'sqlite',
     adapter,
     sqlite: database,
+    ...(reader ? { sqliteReader: reader } : {}),
     location: `sqlite:${file}`,
     health: new StoreHealth(undefined),
     state: new StateSlots(() => store),
@@ -46,4 +51,15 @@ export function openSqliteStore(file: string): Store {
     },
   };
   return store;
+}
+
+/** The reading connection: the writer's settings for reads, and no writes (query_only). */
+function openReader(file: string): SqliteDatabase.Database {
+  const reader = new SqliteDatabase(file, { fileMustExist: true });
+  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 10000');
+  reader.pragma('cache_size = -65536');
+  reader.pragma('temp_store = MEMORY');
+  reader.pragma('mmap_size = 4294967296');
+  return reader;
 }

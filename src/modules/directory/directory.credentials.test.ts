@@ -46,12 +46,15 @@ for (const dialect of DIALECTS) {
       const { token } = await analyst();
       assert.equal((await me(token)).statusCode, 200);
       const statements: string[] = [];
-      const sqlite = testStore.store.sqlite!;
-      const prepare = sqlite.prepare.bind(sqlite);
-      t.mock.method(sqlite, 'prepare', (source: string) => {
-        statements.push(source);
-        return prepare(source);
-      });
+      // On both connections: the writer, and the one that reads what is committed.
+      const { sqlite, sqliteReader } = testStore.store;
+      for (const connection of [sqlite!, sqliteReader!]) {
+        const prepare = connection.prepare.bind(connection);
+        t.mock.method(connection, 'prepare', (source: string) => {
+          statements.push(source);
+          return prepare(source);
+        });
+      }
       for (let i = 0; i < 3; i++) assert.equal((await me(token)).statusCode, 200);
       assert.deepEqual(statements.filter((s) => /api_tokens|users|members/.test(s)), []);
     });
