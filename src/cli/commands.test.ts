@@ -36,18 +36,31 @@ describe('the command registry', () => {
 });
 
 describe('what a command loads', () => {
-  // A module hook that names every module the command resolves, on standard error.
+  // A module hook that names every module the command resolves, on standard error. Hooks run on
+  // a thread of their own: the line is written to the descriptor at once (writeSync), not queued
+  // on that thread's stream, which a command that exits quickly could end before it is passed on.
   let dir: string;
   let env: Record<string, string>;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-loads-'));
-    writeFileSync(path.join(dir, 'hooks.mjs'), 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n');
+    writeFileSync(
+      path.join(dir, 'hooks.mjs'),
+      "import { writeSync } from 'node:fs';\n" +
+        'export async function resolve(s, c, next) {\n' +
+        '  const r = await next(s, c);\n' +
+        // A full pipe answers EAGAIN: write again until the test has read some.
+        "  for (;;) { try { writeSync(2, `LOADED ${r.url}\\n`); break; } catch (e) { if (e.code !== 'EAGAIN') throw e; } }\n" +
+        '  return r;\n' +
+        '}\n',
+    );
     writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
     env = { NODE_OPTIONS: `--import=${pathToFileURL(path.join(dir, 'register.mjs')).href}` };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const loaded = (stderr: string) => [...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!);
+  /** For a failure: the exit status and what the command said besides the hook's lines. */
+  const said = (result: { code: number | null; stderr: string }) => `exit ${result.code}; ${loaded(result.stderr).length} modules; the rest of standard error: ${result.stderr.replace(/^LOADED .*\n/gm, '').slice(-1500)}`;
   // The store, the server, the detection index, the PKI: hundreds of milliseconds to load. Of the
   // intel module, only its definition (index.js: names and loaders) may be read.
   const HEAVY = /\/node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pg-copy-streams|pino|prom-client|@peculiar|reflect-metadata|undici|re2js)\/|\/dist\/(app|server)\.js$|\/dist\/db\/|\/dist\/modules\/intel\/(?!index\.js$)/;
@@ -56,7 +69,7 @@ describe('what a command loads', () => {
     const result = await runCli(['--help'], env);
     assert.equal(result.code, 0, result.stderr);
     const modules = loaded(result.stderr);
-    assert.ok(modules.some((m) => m.endsWith('/dist/cli/main.js')), `the hook saw no module: ${result.stderr.slice(0, 500)}`);
+    assert.ok(modules.some((m) => m.endsWith('/dist/cli/main.js')), `the hook saw no module: ${said(result)}`);
     assert.deepEqual(modules.filter((m) => HEAVY.test(m)), []);
     for (const entry of COMMANDS) assert.match(result.stdout, new RegExp(`^  ${entry.name}\\b`, 'm'));
   });
@@ -66,7 +79,7 @@ describe('what a command loads', () => {
     const result = await runCli(['lookup', '192.0.2.1', '--url', 'http://127.0.0.1:9', '--token', 'x'.repeat(64)], env);
     assert.notEqual(result.code, 0);
     const modules = loaded(result.stderr);
-    assert.ok(modules.some((m) => m.endsWith('/dist/cli/detect.js')), `lookup's module was not loaded: ${result.stderr.slice(0, 500)}`);
+    assert.ok(modules.some((m) => m.endsWith('/dist/cli/detect.js')), `lookup's module was not loaded: ${said(result)}`);
     assert.deepEqual(modules.filter((m) => HEAVY.test(m)), []);
   });
 
