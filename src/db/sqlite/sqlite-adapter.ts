@@ -131,7 +131,7 @@ export class SqliteAdapter implements StoreAdapter {
     let statement = this.#listings.get(key);
     if (!statement) {
       if (this.#listings.size >= LISTINGS_KEPT) this.#listings.clear();
-      const prepared = (this.reader ?? this.handle).prepare(query.sql);
+      const prepared = this.#reading.prepare(query.sql);
       statement = shape === 'arrays' ? prepared.raw(true) : prepared.pluck(true);
       this.#listings.set(key, statement);
     }
@@ -167,6 +167,11 @@ export class SqliteAdapter implements StoreAdapter {
     return statement;
   }
 
+  /** The connection reads run on: the reading one, or the only one of an in-memory store. */
+  get #reading(): SqliteDatabase.Database {
+    return this.reader ?? this.handle;
+  }
+
   #own(tx: WriteTx): void {
     if (tx.adapter !== this) throw new Error('bulk: a write transaction of another store');
   }
@@ -189,7 +194,7 @@ export class SqliteAdapter implements StoreAdapter {
     let statement = byLengths.get(lengths);
     if (!statement) {
       if (byLengths.size >= READS_KEPT) byLengths.clear();
-      const prepared = (this.reader ?? this.handle).prepare(read.text(sqlitePlaceholders(parameters)));
+      const prepared = this.#reading.prepare(read.text(sqlitePlaceholders(parameters)));
       statement = arrays ? prepared.raw(true) : prepared;
       byLengths.set(lengths, statement);
     }

@@ -22,15 +22,8 @@ export function openSqliteStore(file: string): Store {
   // Checkpoint every 8,192 pages (128 MiB) rather than 1,000: pages rewritten by consecutive
   // batches are copied back once, and the fsyncs of checkpoints are fewer.
   database.pragma('wal_autocheckpoint = 8192');
-  database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  database.pragma('cache_size = -65536');
-  database.pragma('temp_store = MEMORY');
-  // Reads through memory-mapped I/O: the duplicate lookups and the checkpoints of bulk ingest
-  // stop copying every page through read(). On this project's noisy machines four runs at 1M
-  // objects gave 33,000-49,000 objects/s against 27,000-35,000 without it (BENCHMARKS.md).
-  // SQLite caps the size at its compile-time maximum (2 GiB here).
-  database.pragma('mmap_size = 4294967296');
+  readSettings(database);
   // A second connection reads what is committed while the first writes (sqlite-driver.ts); an
   // in-memory database is private to its connection, so it has none.
   const reader = file === ':memory:' || file === '' ? undefined : openReader(file);
@@ -53,13 +46,22 @@ export function openSqliteStore(file: string): Store {
   return store;
 }
 
+/** What both connections set for reading (the writer sets the rest, which concerns writing). */
+function readSettings(connection: SqliteDatabase.Database): void {
+  connection.pragma('busy_timeout = 10000');
+  connection.pragma('cache_size = -65536');
+  connection.pragma('temp_store = MEMORY');
+  // Reads through memory-mapped I/O: the duplicate lookups and the checkpoints of bulk ingest
+  // stop copying every page through read(). On this project's noisy machines four runs at 1M
+  // objects gave 33,000-49,000 objects/s against 27,000-35,000 without it (BENCHMARKS.md).
+  // SQLite caps the size at its compile-time maximum (2 GiB here).
+  connection.pragma('mmap_size = 4294967296');
+}
+
 /** The reading connection: the writer's settings for reads, and no writes (query_only). */
 function openReader(file: string): SqliteDatabase.Database {
   const reader = new SqliteDatabase(file, { fileMustExist: true });
   reader.pragma('query_only = ON');
-  reader.pragma('busy_timeout = 10000');
-  reader.pragma('cache_size = -65536');
-  reader.pragma('temp_store = MEMORY');
-  reader.pragma('mmap_size = 4294967296');
+  readSettings(reader);
   return reader;
 }
