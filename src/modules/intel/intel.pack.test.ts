@@ -5,6 +5,7 @@ import { DEFAULT_MARKING_DEFAULTS, handlingMarkingDefinition, TLP2_MARKING_IDS, 
 import { indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { packBatch, unpackBatch, type PackedBatch } from './intel.pack.js';
 import { prepareEntry, type Prepared } from './intel.prepare.js';
+import { ROW_ABOUT_REF, ROW_ID, ROW_TYPE, ROW_VERSION } from './intel.rows.js';
 
 /** Prepared objects as the worker makes them, from NDJSON-like lines of text. */
 function prepare(values: unknown[], ndjson: boolean): Prepared[] {
@@ -50,10 +51,30 @@ describe('packed batches between ingest threads', () => {
     const items = prepare(Array.from({ length: 50 }, () => indicator()), true);
     const asKeys: Record<string, number> = {};
     for (const item of items) if ('row' in item && item.row) for (const field of [3, 4, 15]) asKeys[item.row[field] as string] = 1;
-    const { text } = packBatch(items);
+    const { text, kept } = packBatch(items);
     // v8.serialize writes a one-byte string with the tag '"' (0x22) after its 2-byte header.
     assert.equal(serialize(text)[2], 0x22, 'the packed text is a one-byte string');
+    assert.equal(serialize(kept)[2], 0x22, 'the kept fields too');
     assert.ok(Object.keys(asKeys).length >= 100);
+  });
+
+  it('packs the fields an outcome keeps until its commit apart from the bodies', () => {
+    // The strings cut from a packed text keep it all in memory: an outcome held until its
+    // transaction commits must not hold the batch's bodies.
+    const items = prepare(values, false);
+    const packed = packBatch(items);
+    const others = new Set(packed.others.map(([index]) => index));
+    let expected = '';
+    items.forEach((item, index) => {
+      if (others.has(index) || !('row' in item) || !item.row) return;
+      for (const field of [ROW_ID, ROW_TYPE, ROW_VERSION, ROW_ABOUT_REF]) expected += (item.row[field] as string | null) ?? '';
+    });
+    assert.ok(expected.length > 0);
+    assert.equal(packed.kept, expected);
+    for (const item of unpackBatch(packed)) {
+      if (!('row' in item) || !item.row) continue;
+      assert.ok(!packed.text.includes(`${item.row[ROW_ID]}${item.row[ROW_TYPE]}`), 'id and type are not in the text of bodies as packed fields');
+    }
   });
 
   it('keeps an empty batch empty', () => {

@@ -10,7 +10,7 @@
  * upgrades, a handling marking) travel unpacked, in order.
  */
 import type { Prepared, PreparedObject } from './intel.prepare.js';
-import type { NewVersion } from './intel.rows.js';
+import { ROW_ABOUT_REF, ROW_ID, ROW_TYPE, ROW_VERSION, type NewVersion } from './intel.rows.js';
 
 /**
  * The worker sends a message once its objects' bodies reach this many characters, whatever their
@@ -22,8 +22,14 @@ import type { NewVersion } from './intel.rows.js';
 export const MESSAGE_CHARS = 96 * 1024;
 
 export interface PackedBatch {
-  /** Every packed string field, end to end. */
+  /** Every packed string field, end to end, but those in `kept`. */
   text: string;
+  /**
+   * The fields an object's outcome keeps until its transaction commits (id, type, version,
+   * about_ref), end to end. Apart from `text`: the strings cut from one keep it whole in memory,
+   * and a transaction holds up to four batches' outcomes (db/grouped-writes.ts), not their bodies.
+   */
+  kept: string;
   /** Length of each string field, -1 for null; STRING_FIELDS per packed object. */
   lengths: Int32Array;
   /** NUMBER_FIELDS per packed object; NaN for null or absent. */
@@ -37,6 +43,8 @@ export interface PackedBatch {
 const ROW_STRINGS = [3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 27, 28] as const;
 const ROW_NUMBERS = [0, 1, 2, 9, 12, 16, 25, 26] as const;
 const STRING_FIELDS = ROW_STRINGS.length;
+/** Whether each string field goes to `kept` (see PackedBatch). */
+const KEPT = ROW_STRINGS.map((f) => f === ROW_ID || f === ROW_TYPE || f === ROW_VERSION || f === ROW_ABOUT_REF);
 const ROW_WIDTH = ROW_STRINGS.length + ROW_NUMBERS.length;
 /** The row's numbers, then the outcome's index, offset and line. */
 const NUMBER_FIELDS = ROW_NUMBERS.length + 3;
@@ -58,6 +66,7 @@ function packable(item: Prepared): item is PreparedObject & { row: NewVersion } 
  */
 export function packBatch(items: readonly Prepared[]): PackedBatch {
   let text = '';
+  let kept = '';
   const lengths = new Int32Array(items.length * STRING_FIELDS);
   const numbers = new Float64Array(items.length * NUMBER_FIELDS);
   const others: Array<[number, Prepared]> = [];
@@ -72,7 +81,9 @@ export function packBatch(items: readonly Prepared[]): PackedBatch {
     for (let f = 0; f < STRING_FIELDS; f++) {
       const value = row[ROW_STRINGS[f]!] as string | null;
       lengths[packed * STRING_FIELDS + f] = value === null ? -1 : value.length;
-      if (value !== null) text += value;
+      if (value === null) continue;
+      if (KEPT[f]) kept += value;
+      else text += value;
     }
     const n = packed * NUMBER_FIELDS;
     for (let f = 0; f < ROW_NUMBERS.length; f++) numbers[n + f] = (row[ROW_NUMBERS[f]!] as number | null) ?? NaN;
@@ -81,15 +92,16 @@ export function packBatch(items: readonly Prepared[]): PackedBatch {
     numbers[n + OUTCOME_LINE] = item.outcome.line ?? NaN;
     packed++;
   }
-  return { text, lengths, numbers, others, count: items.length };
+  return { text, kept, lengths, numbers, others, count: items.length };
 }
 
 export function unpackBatch(batch: PackedBatch): Prepared[] {
   const out: Prepared[] = new Array<Prepared>(batch.count);
-  const { text, lengths, numbers } = batch;
+  const { text, kept, lengths, numbers } = batch;
   let other = 0;
   let packed = 0;
   let at = 0;
+  let keptAt = 0;
   for (let i = 0; i < batch.count; i++) {
     const next = batch.others[other];
     if (next && next[0] === i) {
@@ -101,7 +113,10 @@ export function unpackBatch(batch: PackedBatch): Prepared[] {
     for (let f = 0; f < STRING_FIELDS; f++) {
       const length = lengths[packed * STRING_FIELDS + f]!;
       if (length < 0) row[ROW_STRINGS[f]!] = null;
-      else {
+      else if (KEPT[f]) {
+        row[ROW_STRINGS[f]!] = kept.slice(keptAt, keptAt + length);
+        keptAt += length;
+      } else {
         row[ROW_STRINGS[f]!] = text.slice(at, at + length);
         at += length;
       }
