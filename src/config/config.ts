@@ -232,7 +232,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   ingestBatchSize: {
     key: 'ingestBatchSize',
     env: 'SHIELDWALL_INGEST_BATCH',
-    description: 'Objects written per ingest transaction.',
+    description: 'Objects written per ingest batch (a SQLite transaction holds up to four batches handed over back to back).',
     default: () => 10000,
     parse: integer(1, 50000),
   },

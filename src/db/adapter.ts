@@ -20,6 +20,12 @@ export interface StoreCapabilities {
   readonly singleWriter: boolean;
   /** Several processes may share the store (PostgreSQL). */
   readonly multiProcess: boolean;
+  /**
+   * Ingest batches one write transaction may hold (db/grouped-writes.ts): 4 on SQLite, where a
+   * commit writes out every page its rows dirtied, and the keys of the id index land anywhere;
+   * 1 on PostgreSQL, whose log holds rows rather than pages.
+   */
+  readonly batchesPerCommit: number;
 }
 
 /** The PostgreSQL type of a bulk column (SQLite ignores it). */
@@ -51,6 +57,33 @@ export interface WriteTx {
   readonly dialect: DialectName;
   /** The store's adapter: its bulk statements run on this transaction's connection. */
   readonly adapter: StoreAdapter;
+  /**
+   * Undoes, if the transaction does not commit, what its body changed outside the store (an
+   * entry of an in-process cache that names a row it wrote): without it, a cache would name a
+   * row that was rolled back. Undos run newest first, after the rollback.
+   */
+  onRollback(undo: () => void): void;
+}
+
+/** What a write transaction's body asked undone should it not commit (WriteTx.onRollback). */
+export class Undos {
+  readonly #undos: Array<() => void> = [];
+
+  readonly add = (undo: () => void): void => {
+    this.#undos.push(undo);
+  };
+
+  /** Runs them newest first; one that throws does not keep the others from running. */
+  run(): void {
+    for (let i = this.#undos.length - 1; i >= 0; i--) {
+      try {
+        this.#undos[i]!();
+      } catch {
+        // An undo only forgets what a cache holds; the rollback's error is the one reported.
+      }
+    }
+    this.#undos.length = 0;
+  }
 }
 
 /**
@@ -107,6 +140,12 @@ export interface StoreAdapter extends DialectSql {
    * and checks made inside the transaction (such as duplicate versions) stay true until commit.
    */
   writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+
+  /**
+   * Whether another writer waits for the writer lock now (SQLite; PostgreSQL's waiters are not
+   * known to this process: false). A transaction holding several batches gives way to it.
+   */
+  writersWaiting(): boolean;
 
   /** Inserts rows (arrays in column order) inside the caller's write transaction. */
   insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;

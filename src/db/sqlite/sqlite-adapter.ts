@@ -17,9 +17,11 @@ import {
   type StoreAdapter,
   type StoreCapabilities,
   type WriteTx,
+  Undos,
 } from '../adapter.js';
 import type { Database } from '../schema.js';
 import { SQLITE_SQL } from './sqlite-sql.js';
+import type { Turns } from './sqlite-driver.js';
 import { nextTurn } from '../../core/turn.js';
 
 type Statement = SqliteDatabase.Statement;
@@ -39,6 +41,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   supportsAdvisoryLocks: false,
   singleWriter: true,
   multiProcess: false,
+  batchesPerCommit: 4,
 });
 
 export class SqliteAdapter implements StoreAdapter {
@@ -58,6 +61,8 @@ export class SqliteAdapter implements StoreAdapter {
     private readonly handle: SqliteDatabase.Database,
     private readonly db: Kysely<Database>,
     private readonly file: string,
+    /** The writer's turns (sqlite-driver.ts). */
+    private readonly turns: Turns,
     /** The connection that reads what is committed (sqlite-driver.ts); none for an in-memory store. */
     private readonly reader?: SqliteDatabase.Database,
   ) {}
@@ -65,15 +70,21 @@ export class SqliteAdapter implements StoreAdapter {
   async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (connection) => {
       await sql`begin immediate`.execute(connection);
+      const undos = new Undos();
       try {
-        const result = await fn({ db: connection, dialect: 'sqlite', adapter: this });
+        const result = await fn({ db: connection, dialect: 'sqlite', adapter: this, onRollback: undos.add });
         await sql`commit`.execute(connection);
         return result;
       } catch (error) {
         await sql`rollback`.execute(connection).catch(() => undefined);
+        undos.run();
         throw error;
       }
     });
+  }
+
+  writersWaiting(): boolean {
+    return this.turns.waiting > 0;
   }
 
   /**

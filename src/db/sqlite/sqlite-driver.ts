@@ -37,9 +37,10 @@ export class StoreDialect implements Dialect {
   constructor(
     private readonly writer: SqliteDatabase.Database,
     private readonly reader: SqliteDatabase.Database | undefined,
+    private readonly turns: Turns,
   ) {}
   createDriver(): Driver {
-    return new StoreDriver(this.writer, this.reader);
+    return new StoreDriver(this.writer, this.reader, this.turns);
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
@@ -61,11 +62,12 @@ function onlyReads(query: CompiledQuery): boolean {
 class StoreDriver implements Driver {
   readonly #writer: SqliteDatabase.Database;
   readonly #reader: SqliteDatabase.Database | undefined;
-  readonly #turns = new Turns();
+  readonly #turns: Turns;
 
-  constructor(writer: SqliteDatabase.Database, reader: SqliteDatabase.Database | undefined) {
+  constructor(writer: SqliteDatabase.Database, reader: SqliteDatabase.Database | undefined, turns: Turns) {
     this.#writer = writer;
     this.#reader = reader;
+    this.#turns = turns;
   }
 
   async init(): Promise<void> {}
@@ -136,9 +138,14 @@ class StoreConnection implements DatabaseConnection {
 }
 
 /** The writer's turns: one connection at a time, in the order they asked. */
-class Turns {
+export class Turns {
   #held = false;
   readonly #waiting: Array<() => void> = [];
+
+  /** Connections waiting for the writer. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
 
   take(): Promise<void> {
     if (!this.#held) {

@@ -7,7 +7,7 @@ import type { Store } from '../database.js';
 import { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
-import { StoreDialect } from './sqlite-driver.js';
+import { StoreDialect, Turns } from './sqlite-driver.js';
 import { StateSlots } from '../../core/state.js';
 
 export function openSqliteStore(file: string): Store {
@@ -27,8 +27,9 @@ export function openSqliteStore(file: string): Store {
   // A second connection reads what is committed while the first writes (sqlite-driver.ts); an
   // in-memory database is private to its connection, so it has none.
   const reader = file === ':memory:' || file === '' ? undefined : openReader(file);
-  const db = new Kysely<Database>({ dialect: new StoreDialect(database, reader) });
-  const adapter = new SqliteAdapter(database, db, file, reader);
+  const turns = new Turns();
+  const db = new Kysely<Database>({ dialect: new StoreDialect(database, reader, turns) });
+  const adapter = new SqliteAdapter(database, db, file, turns, reader);
   const store: Store = {
     db,
     dialect: 'sqlite',

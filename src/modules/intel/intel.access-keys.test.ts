@@ -68,5 +68,39 @@ for (const dialect of DIALECTS) {
       assert.equal(tuples.size, combinations.length, 'each combination stored as distinct markings');
       assert.equal(keys.size, tuples.size, 'one key per combination');
     });
+
+    it('forgets an access set made in a transaction that rolled back: its number is not given to two markings', async () => {
+      const created = '2026-12-05T00:00:00.000Z';
+      const [secret, confidential] = (['SECRET', 'CONFIDENTIAL'] as const).map((classification) =>
+        handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification, releasableTo: ['NOR'] }),
+      );
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [secret!, confidential!])).accepted, 2);
+      // The first write makes the SECRET set, then fails in the same transaction (as a full disk would).
+      const failure = new Error('the transaction fails after the set was made');
+      await assert.rejects(
+        ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [indicator({ object_marking_refs: [TLP2_MARKING_IDS.amber, secret!.id as string] })], {
+          inTransaction: async () => {
+            throw failure;
+          },
+        }),
+        failure,
+      );
+      // The next new set takes the number the rolled-back one had; the SECRET set then another.
+      const confidentialOne = indicator({ object_marking_refs: [TLP2_MARKING_IDS.green, confidential!.id as string] });
+      const secretOne = indicator({ object_marking_refs: [TLP2_MARKING_IDS.amber, secret!.id as string] });
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [confidentialOne])).accepted, 1);
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [secretOne])).accepted, 1);
+      const rows = await node.ctx.store.db
+        .selectFrom('stix_objects')
+        .innerJoin('access_sets', 'access_sets.key', 'stix_objects.access_key')
+        .select(['stix_objects.id', 'stix_objects.access_key', 'access_sets.tlp', 'access_sets.classification'])
+        .where('stix_objects.id', 'in', [confidentialOne.id as string, secretOne.id as string])
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assert.equal(rows.length, 2, 'both rows point at a stored access set');
+      assert.equal(byId.get(secretOne.id as string)?.tlp, 'amber', 'the SECRET indicator is read under its own set');
+      assert.equal(byId.get(confidentialOne.id as string)?.tlp, 'green');
+      assert.notEqual(byId.get(secretOne.id as string)?.access_key, byId.get(confidentialOne.id as string)?.access_key, 'two markings, two sets');
+    });
   });
 }

@@ -21,6 +21,7 @@ import {
   ROW_ABOUT_REF, ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
 import { storeState } from '../../core/state.js';
+import { GroupedWriter } from '../../db/grouped-writes.js';
 import { nextTurn } from '../../core/turn.js';
 
 export interface IngestProgress {
@@ -39,6 +40,14 @@ export interface IngestSummary extends IngestProgress {
   objectsPerSecond: number;
   /** Problems with the stream itself (truncation, not STIX at all), as opposed to one object. */
   streamErrors: string[];
+}
+
+/** An object version stored, as 'intel.added' tells the followers of it. */
+interface AddedObject {
+  id: string;
+  type: string;
+  seq: number;
+  about: string | null;
 }
 
 /** An object version a batch stored, or found stored already. */
@@ -72,6 +81,20 @@ const PREPARED_PER_TURN = 256;
 const EAGER_BATCH = 2000;
 /** Batches being written, by store. */
 const WRITES_IN_PROGRESS = storeState('intel.writes-in-progress', () => ({ count: 0 }));
+
+/**
+ * Counts a batch as being written from its hand-over to its commit (or failure): a stream's
+ * batches in a transaction not yet committed keep another stream's first batch from being eager.
+ * Answers the count-down, which counts once however often it is called.
+ */
+function counting(writes: { count: number }): () => void {
+  writes.count++;
+  let counted = true;
+  return () => {
+    if (counted) writes.count--;
+    counted = false;
+  };
+}
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
 const HANDLING = storeState('intel.handling-markings', () => ({ table: undefined as Map<string, HandlingMarking> | undefined }));
@@ -113,7 +136,8 @@ function microsNow(ctx: AppContext): number {
 /**
  * The one ingest pipeline behind the CLI, the REST API, the demo seeding and (later) TAXII and
  * federation: prepared objects (parsed, validated, with rows) are written in batches, one batch
- * writing while the next is prepared. An object is reported accepted once its batch committed.
+ * writing while the next is prepared; on SQLite a transaction holds up to four of them
+ * (db/grouped-writes.ts). An object is reported accepted once its transaction committed.
  */
 async function runPipeline(
   ctx: AppContext,
@@ -144,7 +168,9 @@ async function runPipeline(
   // Definitions of this stream the store refused: objects prepared against them are recomputed.
   const refusedDefinitions = new Set<string>();
 
-  const flush = async (pending: PreparedObject[]) => {
+  /** Writes a batch in the transaction given; answers the reporting of its outcomes, once committed. */
+  const writeBatch = async (tx: WriteTx, pending: PreparedObject[], uncount: () => void): Promise<() => void> => {
+    tx.onRollback(uncount);
     const rows: NewVersion[] = [];
     const owners: PreparedObject[] = [];
     for (const p of pending) {
@@ -157,6 +183,10 @@ async function runPipeline(
     const unresolved = new Map<NewVersion, string[]>();
     const defined: string[] = [];
     const addedToTable: string[] = [];
+    // Not committed, the batch's definitions are not stored either.
+    tx.onRollback(() => {
+      for (const id of addedToTable) table.delete(id);
+    });
     const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => {
       if (written.length > 0) await audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]);
       if (options.inTransaction) {
@@ -168,38 +198,37 @@ async function runPipeline(
     };
     const decide: repo.DecideRows = (tx, batch, stored) =>
       decideRows(ctx, actor, tx, batch, stored, { table, identityOwners, refusedDefinitions, unresolved, defined, addedToTable, recompute });
-    let result: repo.InsertResult;
-    try {
-      result = rows.length > 0
-        ? await repo.insertVersions(ctx.store, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
-        : { seqs: [], refused: new Map() };
-    } catch (error) {
-      // Nothing of the batch was stored: neither are its definitions.
-      for (const id of addedToTable) table.delete(id);
-      throw error;
-    }
-    const { seqs, refused } = result;
+    const { seqs, refused } = rows.length > 0
+      ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
+      : { seqs: [], refused: new Map<number, { rule: string; message: string }>() };
+    const added: AddedObject[] = [];
     for (let r = 0; r < owners.length; r++) {
       const p = owners[r]!;
       const denial = refused.get(r);
       if (denial) {
         p.outcome.status = 'rejected';
         p.outcome.errors = [{ path: DENIAL_PATHS[denial.rule] ?? '$', rule: denial.rule, message: denial.message }];
-        p.row = undefined;
+        continue;
       }
-    }
-    const added: Array<{ id: string; type: string; seq: number; about: string | null }> = [];
-    for (let r = 0; r < owners.length; r++) {
-      const p = owners[r]!;
-      if (!p.row) continue;
-      p.outcome.version = p.row[ROW_VERSION];
+      p.outcome.version = p.row![ROW_VERSION];
       const seq = seqs[r];
       if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
-      else added.push({ id: p.row[ROW_ID], type: p.row[ROW_TYPE], seq, about: p.row[ROW_ABOUT_REF] as string | null });
+      else added.push({ id: p.row![ROW_ID], type: p.row![ROW_TYPE], seq, about: p.row![ROW_ABOUT_REF] as string | null });
     }
-    for (const p of pending) report(p.outcome);
+    // What is reported once the transaction commits: the outcomes, not the objects.
+    const outcomes = new Array<ObjectOutcome>(pending.length);
+    for (let i = 0; i < pending.length; i++) outcomes[i] = pending[i]!.outcome;
+    return reporting(outcomes, added, uncount);
+  };
+
+  // Made apart from writeBatch, so that what it keeps until the commit is the outcomes alone.
+  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], uncount: () => void) => () => {
+    uncount();
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
-    for (const p of pending) counts[p.outcome.status]++;
+    for (const outcome of outcomes) {
+      report(outcome);
+      counts[outcome.status]++;
+    }
     for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
     progress.bytes = bytesRead();
     options.onProgress?.({ ...progress });
@@ -208,31 +237,42 @@ async function runPipeline(
 
   let eager = Math.min(batchSize, EAGER_BATCH);
   const writes = ctx.store.state.get(WRITES_IN_PROGRESS);
+  const writer = new GroupedWriter(ctx.store);
   const write = (pending: PreparedObject[]) => {
-    writes.count++;
-    return flush(pending).finally(() => writes.count--);
+    const uncount = counting(writes);
+    const written = writer.write((tx) => writeBatch(tx, pending, uncount));
+    // Refused without running (a transaction before it failed): never counted down otherwise.
+    written.catch(uncount);
+    return written;
   };
-  for await (const items of prepared) {
-    for (const item of items) {
-      if ('streamError' in item) {
-        streamErrors.push(item.streamError);
-        continue;
+  try {
+    for await (const items of prepared) {
+      for (const item of items) {
+        if ('streamError' in item) {
+          streamErrors.push(item.streamError);
+          continue;
+        }
+        if (item.outcome.upgraded) upgraded++;
+        batch.push(item);
       }
-      if (item.outcome.upgraded) upgraded++;
-      batch.push(item);
+      if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
+        const full = batch;
+        batch = [];
+        if (inFlight) await inFlight;
+        eager = batchSize;
+        inFlight = write(full);
+        // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
+        inFlight.catch(() => undefined);
+      }
     }
-    if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
-      const full = batch;
-      batch = [];
-      if (inFlight) await inFlight;
-      eager = batchSize;
-      inFlight = write(full);
-      // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
-      inFlight.catch(() => undefined);
-    }
+    if (inFlight) await inFlight;
+    if (batch.length > 0) await write(batch);
+  } catch (error) {
+    // What ran is committed (and reported) all the same, as each batch was before it.
+    await writer.end().catch(() => undefined);
+    throw error;
   }
-  if (inFlight) await inFlight;
-  if (batch.length > 0) await write(batch);
+  await writer.end();
   progress.bytes = bytesRead();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {

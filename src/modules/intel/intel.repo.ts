@@ -63,6 +63,11 @@ async function accessKeyOf(store: Store, tx: WriteTx, tuple: AccessTuple): Promi
       found = max + 1;
       await tx.db.insertInto('access_sets').values({ key: found, ...tuple }).execute();
       known.set(key, found);
+      // Rolled back, the set is not stored: remembered, its number would be given again to
+      // another tuple, and rows written meanwhile with it would change meaning.
+      tx.onRollback(() => {
+        if (known.get(key) === found) known.delete(key);
+      });
     }
   }
   return found;
@@ -153,14 +158,15 @@ export interface InsertResult {
 }
 
 /**
- * Writes a batch of versions in one transaction under the store's writer lock, which makes the
- * duplicate check below safe: each row gets the next date_added seq; a version already stored
- * (or earlier in the batch) is a duplicate and not written; the newest version per id becomes
- * current unless a newer one is stored already (an older version arriving late is kept but does
- * not supersede). `decide` sees what is stored of each id first and may refuse rows.
+ * Writes a batch of versions in the caller's write transaction, under the store's writer lock,
+ * which makes the duplicate check below safe: each row gets the next date_added seq; a version
+ * already stored (or earlier in the batch, or in the transaction) is a duplicate and not written;
+ * the newest version per id becomes current unless a newer one is stored already (an older
+ * version arriving late is kept but does not supersede). `decide` sees what is stored of each id first and may refuse rows.
  */
 export async function insertVersions(
   store: Store,
+  tx: WriteTx,
   rows: NewVersion[],
   nowMicros: number,
   hooks?: MarkingHooks,
@@ -172,119 +178,117 @@ export async function insertVersions(
   onWritten?: (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => Promise<void>,
   decide?: DecideRows,
 ): Promise<InsertResult> {
-  return writeTransaction(store, async (tx) => {
-    const { max } = await tx.db
-      .selectFrom('stix_objects')
-      .select((eb) => eb.fn.max('seq').as('max'))
-      .executeTakeFirstOrThrow();
-    let next = Math.max(nowMicros, Number(max ?? 0) + 1);
+  const { max } = await tx.db
+    .selectFrom('stix_objects')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirstOrThrow();
+  let next = Math.max(nowMicros, Number(max ?? 0) + 1);
 
-    // Every stored version of the ids in the batch (and of ids that share their hash).
-    const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
-    const stored = new Map<string, StoredOfId>();
-    for (const found of await selectByKeys<StoredCurrent & { id: string; is_current: number }>(tx, VERSIONS_BY_HASH, hashes)) {
-      let known = stored.get(found.id);
-      if (!known) stored.set(found.id, (known = { versions: new Set(), current: [] }));
-      known.versions.add(found.version);
-      if (Number(found.is_current) === 1) {
-        known.current.push({
-          seq: Number(found.seq),
-          version: found.version,
-          revoked: Number(found.revoked),
-          created_by_ref: found.created_by_ref,
-          origin_member: found.origin_member,
-          submitter: found.submitter,
-          tlp: found.tlp,
-          classification: found.classification === null ? null : Number(found.classification),
-          releasability: found.releasability,
-        });
-      }
+  // Every stored version of the ids in the batch (and of ids that share their hash).
+  const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
+  const stored = new Map<string, StoredOfId>();
+  for (const found of await selectByKeys<StoredCurrent & { id: string; is_current: number }>(tx, VERSIONS_BY_HASH, hashes)) {
+    let known = stored.get(found.id);
+    if (!known) stored.set(found.id, (known = { versions: new Set(), current: [] }));
+    known.versions.add(found.version);
+    if (Number(found.is_current) === 1) {
+      known.current.push({
+        seq: Number(found.seq),
+        version: found.version,
+        revoked: Number(found.revoked),
+        created_by_ref: found.created_by_ref,
+        origin_member: found.origin_member,
+        submitter: found.submitter,
+        tlp: found.tlp,
+        classification: found.classification === null ? null : Number(found.classification),
+        releasability: found.releasability,
+      });
     }
-    const markingIds = [...new Set(rows.filter((r) => r[ROW_TYPE] === 'marking-definition' && stored.has(r[ROW_ID])).map((r) => r[ROW_ID]))];
-    if (markingIds.length > 0) {
-      const bodies = await tx.db.selectFrom('stix_objects').select(['id', 'body']).where('id', 'in', markingIds).orderBy('seq').execute();
-      for (const { id, body } of bodies) {
-        const known = stored.get(id)!;
-        known.markingBody ??= body;
-      }
+  }
+  const markingIds = [...new Set(rows.filter((r) => r[ROW_TYPE] === 'marking-definition' && stored.has(r[ROW_ID])).map((r) => r[ROW_ID]))];
+  if (markingIds.length > 0) {
+    const bodies = await tx.db.selectFrom('stix_objects').select(['id', 'body']).where('id', 'in', markingIds).orderBy('seq').execute();
+    for (const { id, body } of bodies) {
+      const known = stored.get(id)!;
+      known.markingBody ??= body;
     }
-    const verdicts = decide ? await decide(tx, rows, stored) : [];
-    const refused = new Map<number, { rule: string; message: string }>();
-    // Duplicates, and which new row becomes current for its id.
-    const seqs: Array<number | null> = new Array(rows.length);
-    const current = new Uint8Array(rows.length);
-    // Most rows name an id the store does not hold, once: those skip the bookkeeping below.
-    const fresh = new Map<string, number>();
-    const newest = new Map<string, number>();
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const id = row[ROW_ID];
-      const verdict = verdicts[i];
-      if (verdict !== undefined && verdict !== 'copy') {
-        refused.set(i, verdict);
-        seqs[i] = null;
-        continue;
-      }
-      let known = stored.get(id);
-      if (!known) {
-        const first = fresh.get(id);
-        if (first === undefined && verdict !== 'copy') {
-          fresh.set(id, i);
-          seqs[i] = next++;
-          current[i] = 1;
-          continue;
-        }
-        stored.set(id, (known = { versions: new Set(), current: [] }));
-        if (first !== undefined) {
-          // The id comes again in this batch: its first row competes like a stored version.
-          known.versions.add(rows[first]![ROW_VERSION]);
-          current[first] = 0;
-          newest.set(id, first);
-        }
-      }
-      if (verdict === 'copy') {
-        // One more current copy beside the stored ones: nothing is demoted.
-        known.versions.add(row[ROW_VERSION]);
-        current[i] = 1;
+  }
+  const verdicts = decide ? await decide(tx, rows, stored) : [];
+  const refused = new Map<number, { rule: string; message: string }>();
+  // Duplicates, and which new row becomes current for its id.
+  const seqs: Array<number | null> = new Array(rows.length);
+  const current = new Uint8Array(rows.length);
+  // Most rows name an id the store does not hold, once: those skip the bookkeeping below.
+  const fresh = new Map<string, number>();
+  const newest = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const id = row[ROW_ID];
+    const verdict = verdicts[i];
+    if (verdict !== undefined && verdict !== 'copy') {
+      refused.set(i, verdict);
+      seqs[i] = null;
+      continue;
+    }
+    let known = stored.get(id);
+    if (!known) {
+      const first = fresh.get(id);
+      if (first === undefined && verdict !== 'copy') {
+        fresh.set(id, i);
         seqs[i] = next++;
+        current[i] = 1;
         continue;
       }
-      if (known.versions.has(row[ROW_VERSION])) {
-        seqs[i] = null;
-        continue;
+      stored.set(id, (known = { versions: new Set(), current: [] }));
+      if (first !== undefined) {
+        // The id comes again in this batch: its first row competes like a stored version.
+        known.versions.add(rows[first]![ROW_VERSION]);
+        current[first] = 0;
+        newest.set(id, first);
       }
+    }
+    if (verdict === 'copy') {
+      // One more current copy beside the stored ones: nothing is demoted.
       known.versions.add(row[ROW_VERSION]);
+      current[i] = 1;
       seqs[i] = next++;
-      const held = newest.get(id);
-      const best = held === undefined ? newestOf(known.current)?.version : rows[held]![ROW_VERSION];
-      if (best === undefined || row[ROW_VERSION] > best) newest.set(id, i);
+      continue;
     }
-    for (const i of newest.values()) current[i] = 1;
-    // A new current version demotes the stored ones, so that one row per id is current.
-    const demote: number[] = [];
-    for (const id of newest.keys()) for (const previous of stored.get(id)?.current ?? []) demote.push(previous.seq);
-    for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
-      await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
+    if (known.versions.has(row[ROW_VERSION])) {
+      seqs[i] = null;
+      continue;
     }
-    const values: NewVersion[] = [];
-    const held: NewVersion[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const seq = seqs[i];
-      if (seq === null || seq === undefined) {
-        if (!refused.has(i)) held.push(rows[i]!);
-        continue;
-      }
-      const row = rows[i]!;
-      row[ROW_SEQ] = seq;
-      row[ROW_IS_CURRENT] = current[i]!;
-      values.push(row);
+    known.versions.add(row[ROW_VERSION]);
+    seqs[i] = next++;
+    const held = newest.get(id);
+    const best = held === undefined ? newestOf(known.current)?.version : rows[held]![ROW_VERSION];
+    if (best === undefined || row[ROW_VERSION] > best) newest.set(id, i);
+  }
+  for (const i of newest.values()) current[i] = 1;
+  // A new current version demotes the stored ones, so that one row per id is current.
+  const demote: number[] = [];
+  for (const id of newest.keys()) for (const previous of stored.get(id)?.current ?? []) demote.push(previous.seq);
+  for (let start = 0; start < demote.length; start += SEQS_PER_UPDATE) {
+    await tx.db.updateTable('stix_objects').set({ is_current: 0 }).where('seq', 'in', demote.slice(start, start + SEQS_PER_UPDATE)).execute();
+  }
+  const values: NewVersion[] = [];
+  const held: NewVersion[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const seq = seqs[i];
+    if (seq === null || seq === undefined) {
+      if (!refused.has(i)) held.push(rows[i]!);
+      continue;
     }
-    await setAccessKeys(store, tx, values);
-    await insertRows(tx, OBJECT_VERSIONS, values);
-    if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
-    if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
-    return { seqs, refused };
-  });
+    const row = rows[i]!;
+    row[ROW_SEQ] = seq;
+    row[ROW_IS_CURRENT] = current[i]!;
+    values.push(row);
+  }
+  await setAccessKeys(store, tx, values);
+  await insertRows(tx, OBJECT_VERSIONS, values);
+  if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
+  if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
+  return { seqs, refused };
 }
 
 function newestOf(current: readonly StoredCurrent[]): StoredCurrent | undefined {

@@ -1,0 +1,167 @@
+/**
+ * Several batches of one bulk writer to a write transaction (grouped-writes.ts): the batches a
+ * writer hands over back to back share a transaction, up to the store's batchesPerCommit;
+ * nothing is reported before the commit; a failure takes back every batch of the transaction;
+ * a batch not ready at once, or another writer waiting, ends the transaction.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, createTestStore, dialectSkip, type TestStore } from '../../test/support/dialects.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
+import { nextTurn } from '../core/turn.js';
+import type { WriteTx } from './adapter.js';
+import { GroupedWriter } from './grouped-writes.js';
+
+/** Keys far from those the migrations make; each test takes a range of its own. */
+let nextKey = 700_000;
+
+for (const dialect of DIALECTS) {
+  describe(`grouped write transactions (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let testStore: TestStore;
+    before(async () => {
+      testStore = await createTestStore(dialect);
+    });
+    after(async () => {
+      await testStore?.cleanup();
+    });
+
+    const committed = async (keys: readonly number[]): Promise<number[]> => {
+      const rows = await testStore.store.db.selectFrom('access_sets').select('key').where('key', 'in', [...keys]).orderBy('key').execute();
+      return rows.map((r) => Number(r.key));
+    };
+
+    /** A batch that stores one access set and says, once committed, that it was. */
+    const batch = (key: number, seen: WriteTx[], reported: number[]) => async (tx: WriteTx) => {
+      seen.push(tx);
+      await tx.db.insertInto('access_sets').values({ key, tlp: 'green', classification: 0, releasability: `,K${key},` }).execute();
+      return () => {
+        reported.push(key);
+      };
+    };
+
+    it('writes batches handed over back to back in transactions of batchesPerCommit, reported once committed', async () => {
+      const perCommit = testStore.store.adapter.capabilities.batchesPerCommit;
+      assert.equal(perCommit, dialect === 'sqlite' ? 4 : 1);
+      const writer = new GroupedWriter(testStore.store);
+      const keys = Array.from({ length: 6 }, () => nextKey++);
+      const seen: WriteTx[] = [];
+      const reported: number[] = [];
+      const committedWhenRun: number[][] = [];
+      for (const key of keys) {
+        // As the ingest pipeline does: the next batch is handed over as soon as the last has run.
+        await writer.write(async (tx) => {
+          // What the others read (outside the transaction) when the batch runs.
+          committedWhenRun.push(await committed(keys));
+          return batch(key, seen, reported)(tx);
+        });
+      }
+      await writer.end();
+      assert.deepEqual(reported, keys, 'every batch reported, in order, once');
+      assert.deepEqual(await committed(keys), keys);
+      const transactions = [...new Set(seen)];
+      assert.equal(transactions.length, Math.ceil(keys.length / perCommit), 'batches per transaction');
+      for (let i = 0; i < keys.length; i++) {
+        assert.equal(seen[i], transactions[Math.floor(i / perCommit)], `batch ${i} in transaction ${Math.floor(i / perCommit)}`);
+        // Before a batch ran, the store held exactly the batches of the transactions before its own.
+        assert.deepEqual(committedWhenRun[i], keys.slice(0, Math.floor(i / perCommit) * perCommit), `committed before batch ${i}`);
+      }
+    });
+
+    it('takes back every batch of a transaction when one fails, reports none of them and refuses the next', async () => {
+      const writer = new GroupedWriter(testStore.store, 4);
+      const [first, second, later] = [nextKey++, nextKey++, nextKey++];
+      const seen: WriteTx[] = [];
+      const reported: number[] = [];
+      const undone: string[] = [];
+      await writer.write(async (tx) => {
+        tx.onRollback(() => undone.push('first'));
+        return batch(first, seen, reported)(tx);
+      });
+      const failure = new Error('the second batch broke');
+      const failing = writer.write(async (tx) => {
+        tx.onRollback(() => undone.push('second'));
+        await batch(second, seen, reported)(tx);
+        throw failure;
+      });
+      await assert.rejects(failing, failure);
+      await assert.rejects(writer.end(), failure);
+      assert.equal(seen[0], seen[1], 'both batches in one transaction');
+      assert.deepEqual(undone, ['second', 'first'], 'undos of the rolled-back transaction, newest first');
+      assert.deepEqual(reported, [], 'nothing of the transaction reported');
+      assert.deepEqual(await committed([first, second]), []);
+      let ran = false;
+      await assert.rejects(
+        writer.write(async () => {
+          ran = true;
+          return () => undefined;
+        }),
+        failure,
+      );
+      assert.equal(ran, false, 'nothing runs after a failure');
+      assert.deepEqual(await committed([later]), []);
+    });
+  });
+}
+
+describe('grouped write transactions: when a transaction ends early (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
+  let testStore: TestStore;
+  before(async () => {
+    testStore = await createTestStore('sqlite');
+  });
+  after(async () => {
+    await testStore?.cleanup();
+  });
+
+  const insert = (tx: WriteTx, key: number) =>
+    tx.db.insertInto('access_sets').values({ key, tlp: 'clear', classification: 0, releasability: `,K${key},` }).execute();
+
+  it('commits rather than wait while the next batch is prepared', async () => {
+    const writer = new GroupedWriter(testStore.store, 4);
+    const seen: WriteTx[] = [];
+    const reported: string[] = [];
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      await insert(tx, nextKey++);
+      return () => reported.push('first');
+    });
+    // The next batch is not ready when the first has run: the event loop turns meanwhile.
+    await nextTurn();
+    await nextTurn();
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      assert.deepEqual(reported, ['first'], 'the first batch was committed and reported before the second ran');
+      await insert(tx, nextKey++);
+      return () => reported.push('second');
+    });
+    await writer.end();
+    assert.notEqual(seen[0], seen[1]);
+    assert.deepEqual(reported, ['first', 'second']);
+  });
+
+  it('gives way to another writer waiting for the writer lock', async () => {
+    const writer = new GroupedWriter(testStore.store, 4);
+    const store = testStore.store;
+    const outside = nextKey++;
+    const seen: WriteTx[] = [];
+    let otherWrite: Promise<unknown> | undefined;
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      await insert(tx, nextKey++);
+      // Another writer (a request recording something) asks for the lock while the batch holds it.
+      otherWrite = store.db.insertInto('access_sets').values({ key: outside, tlp: 'red', classification: 0, releasability: ',OTHER,' }).execute();
+      await waitFor('the other writer to wait for the lock', () => store.adapter.writersWaiting());
+      return () => undefined;
+    });
+    let sawOutside: number[] = [];
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      sawOutside = (await tx.db.selectFrom('access_sets').select('key').where('key', '=', outside).execute()).map((r) => Number(r.key));
+      return () => undefined;
+    });
+    await writer.end();
+    await otherWrite;
+    assert.notEqual(seen[0], seen[1], 'the transaction ended after the batch that saw a writer waiting');
+    assert.deepEqual(sawOutside, [outside], 'the other writer wrote between the two transactions');
+    assert.equal(store.adapter.writersWaiting(), false);
+  });
+});
