@@ -6,6 +6,8 @@ import { indicator, bundle } from '../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../test/support/node.js';
 import { REPO_ROOT } from '../../test/support/paths.js';
 import { SUITE_LIMIT_MS } from '../../test/support/wait.js';
+import { ingestObjects } from '../modules/intel/intel.service.js';
+import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 
 /** Value of a sample in Prometheus text, summed over the label sets that match. */
 function sample(text: string, name: string, labels = ''): number {
@@ -37,6 +39,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(missing, [], 'add a row to the metrics table of docs/OPERATIONS.md');
       for (const n of ['shieldwall_store_available', 'shieldwall_audit_writes_total', 'shieldwall_sign_in_refusals_total', 'shieldwall_detect_indicators', 'shieldwall_detect_events_total', 'shieldwall_detect_match_queue']) assert.ok(names.includes(n), n);
       if (dialect === 'postgres') assert.ok(names.includes('shieldwall_store_pool_connections'));
+    });
+
+    it('counts no audit write of a transaction that rolled back', async () => {
+      const before = await scrape();
+      const failure = new Error('the transaction fails after its audit record was appended');
+      await assert.rejects(
+        ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [indicator()], {
+          inTransaction: async () => {
+            throw failure;
+          },
+        }),
+        failure,
+      );
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [indicator()])).accepted, 1);
+      const later = await scrape();
+      assert.equal(sample(later, 'shieldwall_audit_writes_total', 'area="intel"') - sample(before, 'shieldwall_audit_writes_total', 'area="intel"'), 1, 'the committed ingest only');
     });
 
     it('counts audit writes, sign-in refusals, the store pool and indexed indicators', async () => {

@@ -124,6 +124,42 @@ for (const dialect of DIALECTS) {
       assert.deepStrictEqual(after.map((r) => Number(r[0])), [10_000, 10_001], 'a read after the commits sees both');
     });
 
+    it('runs onCommit hooks after a commit, in order, and onRollback undos after a rollback, newest first', async () => {
+      const { store } = testStore;
+      const calls: string[] = [];
+      const seenAtCommit: number[][] = [];
+      await store.adapter.writeTransaction(async (tx) => {
+        await tx.db.insertInto('access_sets').values({ key: 10_100, tlp: null, classification: 0, releasability: ',' }).execute();
+        tx.onCommit(() => calls.push('commit 1'));
+        tx.onRollback(() => calls.push('undo 1'));
+        tx.onCommit(() => {
+          calls.push('commit 2');
+          throw new Error('a hook that fails leaves the transaction standing');
+        });
+        tx.onCommit(() => calls.push('commit 3'));
+        assert.deepEqual(calls, [], 'nothing runs before the end');
+      });
+      assert.deepEqual(calls, ['commit 1', 'commit 2', 'commit 3']);
+      calls.length = 0;
+      const failure = new Error('the body fails');
+      await assert.rejects(
+        store.adapter.writeTransaction(async (tx) => {
+          await tx.db.insertInto('access_sets').values({ key: 10_101, tlp: null, classification: 0, releasability: ',' }).execute();
+          tx.onRollback(() => calls.push('undo 1'));
+          tx.onCommit(() => calls.push('commit 1'));
+          tx.onRollback(() => {
+            // Run after the rollback: the row is not stored any more.
+            calls.push('undo 2');
+          });
+          throw failure;
+        }),
+        failure,
+      );
+      assert.deepEqual(calls, ['undo 2', 'undo 1']);
+      seenAtCommit.push((await store.db.selectFrom('access_sets').select('key').where('key', 'in', [10_100, 10_101]).orderBy('key').execute()).map((r) => Number(r.key)));
+      assert.deepEqual(seenAtCommit, [[10_100]]);
+    });
+
     it('leaves the event loop turning while a large bulk insert runs, and its rows unseen until commit', async () => {
       const { store } = testStore;
       const count = 12_000;

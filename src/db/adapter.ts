@@ -63,26 +63,47 @@ export interface WriteTx {
    * row that was rolled back. Undos run newest first, after the rollback.
    */
   onRollback(undo: () => void): void;
+  /**
+   * Runs once the transaction has committed (in the order asked): what others in the process may
+   * see or count only when it is stored (a cache entry other writers read, a metric).
+   */
+  onCommit(then: () => void): void;
 }
 
-/** What a write transaction's body asked undone should it not commit (WriteTx.onRollback). */
-export class Undos {
+/** What a write transaction's body asked to run once it commits, or undone should it not (WriteTx). */
+export class TxHooks {
   readonly #undos: Array<() => void> = [];
+  readonly #thens: Array<() => void> = [];
 
-  readonly add = (undo: () => void): void => {
+  readonly onRollback = (undo: () => void): void => {
     this.#undos.push(undo);
   };
 
-  /** Runs them newest first; one that throws does not keep the others from running. */
-  run(): void {
-    for (let i = this.#undos.length - 1; i >= 0; i--) {
-      try {
-        this.#undos[i]!();
-      } catch {
-        // An undo only forgets what a cache holds; the rollback's error is the one reported.
-      }
-    }
+  readonly onCommit = (then: () => void): void => {
+    this.#thens.push(then);
+  };
+
+  /** After the commit: the hooks in order. The transaction stands whatever one of them throws. */
+  committed(): void {
+    for (const then of this.#thens) runHook(then);
+    this.#thens.length = 0;
     this.#undos.length = 0;
+  }
+
+  /** After the rollback: the undos newest first. */
+  rolledBack(): void {
+    for (let i = this.#undos.length - 1; i >= 0; i--) runHook(this.#undos[i]!);
+    this.#undos.length = 0;
+    this.#thens.length = 0;
+  }
+}
+
+function runHook(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // A hook only keeps a cache or a count in step; the transaction's own outcome is what the
+    // caller is told.
   }
 }
 

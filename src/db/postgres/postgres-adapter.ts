@@ -18,7 +18,7 @@ import {
   type StoreAdapter,
   type StoreCapabilities,
   type WriteTx,
-  Undos,
+  TxHooks,
 } from '../adapter.js';
 import type { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
@@ -43,8 +43,9 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 /** A write transaction on the one pool client that holds the writer lock. */
 class PostgresWriteTx implements WriteTx {
   readonly dialect = 'postgres' as const;
-  readonly undos = new Undos();
-  readonly onRollback = this.undos.add;
+  readonly hooks = new TxHooks();
+  readonly onRollback = this.hooks.onRollback;
+  readonly onCommit = this.hooks.onCommit;
   constructor(
     readonly db: Kysely<Database>,
     readonly adapter: PostgresAdapter,
@@ -110,12 +111,13 @@ export class PostgresAdapter implements StoreAdapter {
       tx = new PostgresWriteTx(db, this, client);
       const result = await fn(tx);
       await client.query('commit');
+      tx.hooks.committed();
       return result;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
-      // After a lost connection the commit may have happened: an undo only forgets a cache entry,
-      // which is read again from the store.
-      tx?.undos.run();
+      // After a lost connection the commit may have happened: an undo only forgets what a cache
+      // holds, which is read again from the store.
+      tx?.hooks.rolledBack();
       if (isStoreUnavailable(error)) {
         broken = true;
         this.health.lost(error);

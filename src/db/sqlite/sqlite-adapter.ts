@@ -17,7 +17,7 @@ import {
   type StoreAdapter,
   type StoreCapabilities,
   type WriteTx,
-  Undos,
+  TxHooks,
 } from '../adapter.js';
 import type { Database } from '../schema.js';
 import { SQLITE_SQL } from './sqlite-sql.js';
@@ -70,16 +70,18 @@ export class SqliteAdapter implements StoreAdapter {
   async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (connection) => {
       await sql`begin immediate`.execute(connection);
-      const undos = new Undos();
+      const hooks = new TxHooks();
+      let result: T;
       try {
-        const result = await fn({ db: connection, dialect: 'sqlite', adapter: this, onRollback: undos.add });
+        result = await fn({ db: connection, dialect: 'sqlite', adapter: this, onRollback: hooks.onRollback, onCommit: hooks.onCommit });
         await sql`commit`.execute(connection);
-        return result;
       } catch (error) {
         await sql`rollback`.execute(connection).catch(() => undefined);
-        undos.run();
+        hooks.rolledBack();
         throw error;
       }
+      hooks.committed();
+      return result;
     });
   }
 

@@ -123,8 +123,11 @@ export async function recordInTransaction(ctx: AppContext, tx: WriteTx, actor: P
     prevMac = mac;
   }
   await repo.append(tx, rows);
-  state.checkpointer.noteAppended(seq);
-  for (const row of rows) ctx.metrics.auditWrites.inc({ area: row.action.split('.', 1)[0]! });
+  // Counted, and offered to the checkpointer, once stored: a transaction may still roll back.
+  tx.onCommit(() => {
+    state.checkpointer.noteAppended(seq);
+    for (const row of rows) ctx.metrics.auditWrites.inc({ area: row.action.split('.', 1)[0]! });
+  });
 }
 
 /** Appends events in a write transaction of their own (reads of classified objects, sign-ins). */

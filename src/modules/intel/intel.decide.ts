@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
-import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns } from '../../policy/markings.js';
+import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns, type MarkingTable } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, canVersion, canWrite, isCreator, submitterOf, type Ownership } from '../../policy/rule.js';
 import { canonicalJson } from '../../stix/sco-id.js';
@@ -39,17 +39,17 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 export interface DecideState {
-  /** The node's marking table: accepted definitions are added here, inside the transaction. */
-  table: Map<string, HandlingMarking>;
+  /** The node's marking table with `staged` over it. */
+  known: MarkingTable;
+  /** Definitions accepted by the stream's transactions not yet committed: accepted ones are added here. */
+  staged: Map<string, HandlingMarking>;
   identityOwners: ReadonlyMap<string, string>;
   /** Definitions of the stream the store refused (kept across the stream's batches). */
   refusedDefinitions: Set<string>;
   /** Filled here: marking references each written row does not resolve yet. */
   unresolved: Map<NewVersion, string[]>;
-  /** Filled here: the marking-definitions the batch adds. */
+  /** Filled here: the marking-definitions the batch adds (to `staged`). */
   defined: string[];
-  /** Filled here: ids added to the table, removed again if the transaction fails. */
-  addedToTable: string[];
   recompute(body: string): MarkingColumns;
 }
 
@@ -150,11 +150,11 @@ export async function decideRows(
     }
   }
 
-  // Accepted definitions reach the node's table now, inside the transaction that stores them.
+  // Accepted definitions mark the stream's objects from now on; the node's other streams see
+  // them once the transaction has committed (intel.ingest.ts).
   for (const [id, i] of offered) {
-    if (verdicts[i] !== undefined || state.table.has(id)) continue;
-    state.table.set(id, handlingOfMarkingDefinition(JSON.parse(rows[i]![ROW_BODY]) as StixObject) ?? {});
-    state.addedToTable.push(id);
+    if (verdicts[i] !== undefined || state.known.has(id)) continue;
+    state.staged.set(id, handlingOfMarkingDefinition(JSON.parse(rows[i]![ROW_BODY]) as StixObject) ?? {});
     state.defined.push(id);
   }
   // 2. Every other decision, row by row.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import {
-  handlingOfMarkingDefinition, markingColumns, type HandlingMarking, type MarkingDefaults,
+  handlingOfMarkingDefinition, layeredMarkings, markingColumns, type HandlingMarking, type MarkingDefaults,
 } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { submitterOf } from '../../policy/rule.js';
@@ -113,6 +113,11 @@ export async function handlingTable(ctx: AppContext): Promise<Map<string, Handli
   return table;
 }
 
+/** The next reader of the marking table reads it from the store (see runPipeline). */
+function forgetHandlingTable(ctx: AppContext): void {
+  ctx.store.state.get(HANDLING).table = undefined;
+}
+
 /** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */
 function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
   const ids = new Array<string>(written.length);
@@ -163,7 +168,11 @@ async function runPipeline(
 
   const identityOwners = await directory.memberIdentities(ctx);
   const table = await handlingTable(ctx);
-  const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, table, markingDefaults(ctx));
+  // Definitions this stream's transactions accepted, not committed yet: its own batches mark
+  // objects with them; other streams, which read `table`, see them once they are stored.
+  const staged = new Map<string, HandlingMarking>();
+  const known = layeredMarkings(table, staged);
+  const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, known, markingDefaults(ctx));
   const submitter = submitterOf(actor);
   // Definitions of this stream the store refused: objects prepared against them are recomputed.
   const refusedDefinitions = new Set<string>();
@@ -182,10 +191,18 @@ async function runPipeline(
     }
     const unresolved = new Map<NewVersion, string[]>();
     const defined: string[] = [];
-    const addedToTable: string[] = [];
-    // Not committed, the batch's definitions are not stored either.
+    // The batch's definitions reach the node's table once stored; not stored, they are
+    // forgotten, and the table is read again from the store (after a lost connection the commit
+    // may have happened all the same).
+    tx.onCommit(() => {
+      for (const id of defined) {
+        table.set(id, staged.get(id)!);
+        staged.delete(id);
+      }
+    });
     tx.onRollback(() => {
-      for (const id of addedToTable) table.delete(id);
+      for (const id of defined) staged.delete(id);
+      if (defined.length > 0) forgetHandlingTable(ctx);
     });
     const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => {
       if (written.length > 0) await audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]);
@@ -197,7 +214,7 @@ async function runPipeline(
       }
     };
     const decide: repo.DecideRows = (tx, batch, stored) =>
-      decideRows(ctx, actor, tx, batch, stored, { table, identityOwners, refusedDefinitions, unresolved, defined, addedToTable, recompute });
+      decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, unresolved, defined, recompute });
     const { seqs, refused } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
       : { seqs: [], refused: new Map<number, { rule: string; message: string }>() };

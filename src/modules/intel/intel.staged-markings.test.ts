@@ -1,0 +1,70 @@
+/**
+ * A marking-definition accepted by one stream's write transaction marks that stream's objects at
+ * once, but reaches the node's marking table (which every other stream reads) only once it is
+ * stored: were the transaction rolled back, another stream would have marked its objects with a
+ * definition the store never held, and nothing would ever correct them.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { indicator } from '../../../test/support/factories.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { handlingTable } from './intel.ingest.js';
+import { ingestObjects } from './intel.service.js';
+
+for (const dialect of DIALECTS) {
+  describe(`marking-definitions of a transaction not yet committed (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect);
+    });
+    after(async () => {
+      await node?.close();
+    });
+
+    const definition = () =>
+      handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2026-12-05T00:00:00.000Z', classification: 'SECRET', releasableTo: ['NOR'] });
+
+    const columnsOf = async (id: string) =>
+      node.ctx.store.db.selectFrom('stix_objects').select(['classification', 'releasability']).where('id', '=', id).where('is_current', '=', 1).executeTakeFirstOrThrow();
+
+    it('marks the stream\'s own objects with it, and the node\'s table holds it only once committed', async () => {
+      const secret = definition();
+      const marked = indicator({ object_marking_refs: [secret.id as string] });
+      let inTableDuringWrite: boolean | undefined;
+      const summary = await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [secret, marked], {
+        inTransaction: async () => {
+          inTableDuringWrite = (await handlingTable(node.ctx)).has(secret.id as string);
+        },
+      });
+      assert.equal(summary.accepted, 2);
+      assert.equal(inTableDuringWrite, false, 'other streams do not see a definition before it is stored');
+      assert.equal((await handlingTable(node.ctx)).has(secret.id as string), true, 'and see it once it is');
+      const columns = await columnsOf(marked.id as string);
+      assert.equal(Number(columns.classification), 3, 'the object is SECRET (level 3)');
+      assert.equal(columns.releasability, ',NOR,');
+    });
+
+    it('forgets a definition whose transaction rolled back: an object marked with it later stays unresolved', async () => {
+      const secret = definition();
+      const failure = new Error('the transaction fails after the definition was accepted');
+      await assert.rejects(
+        ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [secret], {
+          inTransaction: async () => {
+            throw failure;
+          },
+        }),
+        failure,
+      );
+      assert.equal((await handlingTable(node.ctx)).has(secret.id as string), false);
+      const later = indicator({ object_marking_refs: [secret.id as string] });
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [later])).accepted, 1);
+      const columns = await columnsOf(later.id as string);
+      assert.equal(Number(columns.classification), UNRESOLVED_CLASSIFICATION, 'held back until the definition is stored');
+    });
+  });
+}
