@@ -5,6 +5,7 @@ import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
+import { forgetHandlingTable } from './intel.ingest.js';
 import type { ListInput } from './intel.pages.js';
 import { STIX_ID } from './intel.read.js';
 import * as repo from './intel.repo.js';
@@ -39,6 +40,9 @@ export async function deleteObject(
   await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>
     audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
   );
-  ctx.bus.publish('intel.deleted', { id, type: id.slice(0, id.indexOf('--')) });
+  const type = id.slice(0, id.indexOf('--'));
+  // The node's marking table must not keep the handling of a definition the store no longer holds.
+  if (type === 'marking-definition') forgetHandlingTable(ctx);
+  ctx.bus.publish('intel.deleted', { id, type });
   return selected.length;
 }

@@ -113,8 +113,12 @@ export async function handlingTable(ctx: AppContext): Promise<Map<string, Handli
   return table;
 }
 
-/** The next reader of the marking table reads it from the store (see runPipeline). */
-function forgetHandlingTable(ctx: AppContext): void {
+/**
+ * The next reader of the marking table reads it from the store: after a transaction that may
+ * have stored definitions the table does not hold (see runPipeline), or once a definition is
+ * deleted (intel.delete.ts), which another may then take the id of.
+ */
+export function forgetHandlingTable(ctx: AppContext): void {
   ctx.store.state.get(HANDLING).table = undefined;
 }
 

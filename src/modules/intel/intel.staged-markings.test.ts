@@ -2,7 +2,8 @@
  * A marking-definition accepted by one stream's write transaction marks that stream's objects at
  * once, but reaches the node's marking table (which every other stream reads) only once it is
  * stored: were the transaction rolled back, another stream would have marked its objects with a
- * definition the store never held, and nothing would ever correct them.
+ * definition the store never held, and nothing would ever correct them. The table follows the
+ * store when a definition is deleted too.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,7 @@ import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { handlingTable } from './intel.ingest.js';
-import { ingestObjects } from './intel.service.js';
+import { deleteObject, ingestObjects } from './intel.service.js';
 
 for (const dialect of DIALECTS) {
   describe(`marking-definitions of a transaction not yet committed (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
@@ -65,6 +66,21 @@ for (const dialect of DIALECTS) {
       assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [later])).accepted, 1);
       const columns = await columnsOf(later.id as string);
       assert.equal(Number(columns.classification), UNRESOLVED_CLASSIFICATION, 'held back until the definition is stored');
+    });
+
+    it('forgets a definition once deleted: one that takes its id later marks objects with its own handling', async () => {
+      const id = `marking-definition--${randomUUID()}`;
+      const created = '2026-12-05T00:00:00.000Z';
+      const first = handlingMarkingDefinition({ id, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'] });
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [first])).accepted, 1);
+      assert.ok((await handlingTable(node.ctx)).has(id));
+      assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, id), 1);
+      const second = handlingMarkingDefinition({ id, created: '2026-12-05T01:00:00.000Z', classification: 'SECRET', releasableTo: ['NOR'] });
+      const marked = indicator({ object_marking_refs: [id] });
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [second, marked])).accepted, 2);
+      const columns = await columnsOf(marked.id as string);
+      assert.equal(Number(columns.classification), 3, 'SECRET, as the definition stored says, not RESTRICTED as the deleted one did');
+      assert.equal(columns.releasability, ',NOR,');
     });
   });
 }
