@@ -199,8 +199,12 @@ async function runPipeline(
     // forgotten, and the table is read again from the store (after a lost connection the commit
     // may have happened all the same).
     tx.onCommit(() => {
+      // The table read since, if another stream's failure had it read again before this commit.
+      const current = ctx.store.state.get(HANDLING).table;
       for (const id of defined) {
-        table.set(id, staged.get(id)!);
+        const handling = staged.get(id)!;
+        table.set(id, handling);
+        current?.set(id, handling);
         staged.delete(id);
       }
     });

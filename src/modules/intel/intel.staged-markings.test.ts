@@ -14,7 +14,7 @@ import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
-import { handlingTable } from './intel.ingest.js';
+import { forgetHandlingTable, handlingTable } from './intel.ingest.js';
 import { deleteObject, ingestObjects } from './intel.service.js';
 
 for (const dialect of DIALECTS) {
@@ -48,6 +48,22 @@ for (const dialect of DIALECTS) {
       const columns = await columnsOf(marked.id as string);
       assert.equal(Number(columns.classification), 3, 'the object is SECRET (level 3)');
       assert.equal(columns.releasability, ',NOR,');
+    });
+
+    it('hands a committed definition to the table read again while its transaction was open', async () => {
+      const secret = definition();
+      let reread: boolean | undefined;
+      const summary = await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [secret], {
+        inTransaction: async () => {
+          // As another stream's failure does: the table is dropped, and read again from the store,
+          // which does not hold the definition yet.
+          forgetHandlingTable(node.ctx);
+          reread = (await handlingTable(node.ctx)).has(secret.id as string);
+        },
+      });
+      assert.equal(summary.accepted, 1);
+      assert.equal(reread, false);
+      assert.equal((await handlingTable(node.ctx)).has(secret.id as string), true, 'the table in use holds it once committed');
     });
 
     it('forgets a definition whose transaction rolled back: an object marked with it later stays unresolved', async () => {
