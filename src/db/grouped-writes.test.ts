@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from '../../test/support/dialects.js';
 import { SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
 import { nextTurn } from '../core/turn.js';
-import type { WriteTx } from './adapter.js';
+import type { StoreAdapter, WriteTx } from './adapter.js';
+import type { Store } from './database.js';
 import { GroupedWriter } from './grouped-writes.js';
 
 /** Keys far from those the migrations make; each test takes a range of its own. */
@@ -163,5 +164,46 @@ describe('grouped write transactions: when a transaction ends early (sqlite)', {
     assert.notEqual(seen[0], seen[1], 'the transaction ended after the batch that saw a writer waiting');
     assert.deepEqual(sawOutside, [outside], 'the other writer wrote between the two transactions');
     assert.equal(store.adapter.writersWaiting(), false);
+  });
+});
+
+/** A store whose write transactions fail where told: before the body runs, or at the commit. */
+function failingStore(where: 'begin' | 'commit', error: Error): Store {
+  const adapter = {
+    capabilities: { batchesPerCommit: 4 },
+    writersWaiting: () => false,
+    writeTransaction: async <T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> => {
+      if (where === 'begin') throw error;
+      await fn({ onRollback: () => undefined, onCommit: () => undefined } as unknown as WriteTx);
+      throw error;
+    },
+  } as unknown as StoreAdapter;
+  return { adapter } as unknown as Store;
+}
+
+describe('grouped write transactions: a store that fails', () => {
+  it('answers a batch whose transaction could not begin (the store unreachable) with the failure', async () => {
+    const unreachable = new Error('connect ECONNREFUSED');
+    const writer = new GroupedWriter(failingStore('begin', unreachable));
+    let ran = false;
+    await assert.rejects(
+      writer.write(async () => {
+        ran = true;
+        return () => undefined;
+      }),
+      unreachable,
+    );
+    assert.equal(ran, false);
+    await assert.rejects(writer.end(), unreachable);
+  });
+
+  it('reports nothing of a transaction whose commit failed, and says so at the end', async () => {
+    const full = new Error('database or disk is full');
+    const writer = new GroupedWriter(failingStore('commit', full));
+    const reported: string[] = [];
+    await writer.write(async () => () => reported.push('first'));
+    await writer.write(async () => () => reported.push('second'));
+    await assert.rejects(writer.end(), full);
+    assert.deepEqual(reported, []);
   });
 });

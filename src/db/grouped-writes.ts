@@ -70,20 +70,18 @@ export class GroupedWriter {
 
   async #transaction(first: Handed): Promise<void> {
     const reports: Array<() => void> = [];
+    // The batch handed over and not yet answered: told of a failure wherever it happens (a
+    // transaction that could not even begin, the store being unreachable, included).
+    let unanswered: Handed | undefined = first;
     try {
       await this.#store.adapter.writeTransaction(async (tx) => {
         let handed: Handed | undefined = first;
         while (handed) {
-          let report: () => void;
+          unanswered = handed;
           const job = handed.job!;
           handed.job = undefined;
-          try {
-            report = await job(tx);
-          } catch (error) {
-            handed.failed(error);
-            throw error;
-          }
-          reports.push(report);
+          reports.push(await job(tx));
+          unanswered = undefined;
           handed.ran();
           if (reports.length >= this.#perCommit || this.#ending || this.#store.adapter.writersWaiting()) break;
           handed = await this.#next();
@@ -91,6 +89,7 @@ export class GroupedWriter {
       });
     } catch (error) {
       this.#failure = { error };
+      unanswered?.failed(error);
       return;
     }
     try {
