@@ -13,6 +13,19 @@ import type { StoreAdapter, WriteTx } from './adapter.js';
 import type { Store } from './database.js';
 import { GroupedWriter } from './grouped-writes.js';
 
+/** A batch handed over is refused with `error`, and never runs. */
+async function refusedUnrun(writer: GroupedWriter, error: Error): Promise<void> {
+  let ran = false;
+  await assert.rejects(
+    writer.write(async () => {
+      ran = true;
+      return () => undefined;
+    }),
+    error,
+  );
+  assert.equal(ran, false, 'the batch did not run');
+}
+
 /** Keys far from those the migrations make; each test takes a range of its own. */
 let nextKey = 700_000;
 
@@ -90,15 +103,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(undone, ['second', 'first'], 'undos of the rolled-back transaction, newest first');
       assert.deepEqual(reported, [], 'nothing of the transaction reported');
       assert.deepEqual(await committed([first, second]), []);
-      let ran = false;
-      await assert.rejects(
-        writer.write(async () => {
-          ran = true;
-          return () => undefined;
-        }),
-        failure,
-      );
-      assert.equal(ran, false, 'nothing runs after a failure');
+      await refusedUnrun(writer, failure);
       assert.deepEqual(await committed([later]), []);
     });
   });
@@ -185,15 +190,7 @@ describe('grouped write transactions: a store that fails', () => {
   it('answers a batch whose transaction could not begin (the store unreachable) with the failure', async () => {
     const unreachable = new Error('connect ECONNREFUSED');
     const writer = new GroupedWriter(failingStore('begin', unreachable));
-    let ran = false;
-    await assert.rejects(
-      writer.write(async () => {
-        ran = true;
-        return () => undefined;
-      }),
-      unreachable,
-    );
-    assert.equal(ran, false);
+    await refusedUnrun(writer, unreachable);
     await assert.rejects(writer.end(), unreachable);
   });
 
