@@ -16,6 +16,7 @@ import { EXIT, EXIT_MEANINGS } from '../src/cli/failures.js';
 import { indicator } from './support/factories.js';
 import { BIN, runCli, startNodeProcess, type NodeProcess } from './support/process.js';
 import { REPO_ROOT } from './support/paths.js';
+import { freePort } from './support/ports.js';
 import { lastLines, limit, SUITE_LIMIT_MS } from './support/wait.js';
 
 type Result = { code: number | null; stdout: string; stderr: string };
@@ -42,12 +43,8 @@ function close(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const url = await listen(server);
-  await close(server);
-  return Number(new URL(url).port);
-}
+/** A port nothing listens on: one the kernel does not hand out by itself, so no other test takes it meanwhile. */
+const closedPort = freePort;
 
 describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-cli-errors-'));

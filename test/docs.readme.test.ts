@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from './support/federation.js';
+import { freePort } from './support/ports.js';
 import { REPO_ROOT } from './support/paths.js';
 import { START_LIMIT_MS } from './support/process.js';
 import { lastLines, limit, SUITE_LIMIT_MS, until } from './support/wait.js';

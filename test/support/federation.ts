@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import type { StixObject } from '../../src/stix/types.js';
+import { freePort } from './ports.js';
 import { runCli, startNodeProcess, type NodeProcess } from './process.js';
 import { lastLines, until } from './wait.js';
 
@@ -34,16 +34,6 @@ export const identityOf = (member: string) => `identity--${createHashUuid(member
 function createHashUuid(text: string): string {
   const hex = Buffer.from(text.padEnd(16, '-')).toString('hex').slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface Running {
