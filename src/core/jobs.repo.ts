@@ -87,6 +87,12 @@ export interface Claimed {
 }
 
 /**
+ * The scheduler's own bookkeeping (claims, leases, ends, runSoon after each ingest commit) waits
+ * for a bulk ingest's transaction to commit rather than cut it short (WriteOptions.background).
+ */
+const SCHEDULER = { background: true } as const;
+
+/**
  * Takes up to `limit` jobs of these kinds: pending ones that are due, then running ones whose
  * lease ended before `now` under another worker (that runner died or lost the store).
  */
@@ -138,7 +144,7 @@ export async function claim(store: Store, kinds: readonly string[], worker: stri
       failed,
       takenOver: rerun.length,
     };
-  });
+  }, SCHEDULER);
 }
 
 /** Rows another transaction holds are skipped where the engine can (PostgreSQL); SQLite has one writer at a time. */
@@ -149,7 +155,7 @@ function lockRows(tx: WriteTx, query: SelectQueryBuilder<Database, 'jobs', JobRo
 /** Extends the lease of jobs this worker runs; answers how many it still held. */
 export async function renewLeases(store: Store, ids: readonly number[], worker: string, until: string): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await store.db.updateTable('jobs').set({ locked_until: until }).where('id', 'in', ids).where('state', '=', 'running').where('locked_by', '=', worker).executeTakeFirst();
+  const result = await store.adapter.background(() => store.db.updateTable('jobs').set({ locked_until: until }).where('id', 'in', ids).where('state', '=', 'running').where('locked_by', '=', worker).executeTakeFirst());
   return Number(result.numUpdatedRows);
 }
 
@@ -191,7 +197,7 @@ export async function finish(store: Store, id: number, worker: string, ending: E
       query = base.set({ ...released, state: 'failed', last_error: ending.error, finished_at: ending.now });
       break;
   }
-  const result = await query.executeTakeFirst();
+  const result = await store.adapter.background(() => query.executeTakeFirst());
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -202,7 +208,7 @@ export async function finish(store: Store, id: number, worker: string, ending: E
  */
 export async function runSoon(store: Store, keys: readonly string[], at: string, unlessRetrying: boolean): Promise<number> {
   if (keys.length === 0) return 0;
-  const result = await store.db
+  const update = store.db
     .updateTable('jobs')
     .set({ due_at: at })
     .where('key', 'in', keys)
@@ -211,8 +217,8 @@ export async function runSoon(store: Store, keys: readonly string[], at: string,
         eb.and([eb('state', '=', 'pending'), eb('due_at', '>', at), ...(unlessRetrying ? [eb('attempts', '=', 0)] : [])]),
         eb.and([eb('state', '=', 'running'), eb('due_at', '<', at)]),
       ]),
-    )
-    .executeTakeFirst();
+    );
+  const result = await store.adapter.background(() => update.executeTakeFirst());
   return Number(result.numUpdatedRows);
 }
 

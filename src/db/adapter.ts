@@ -148,6 +148,16 @@ export interface DialectSql {
   jsonText(column: string, field: string): RawBuilder<string | null>;
 }
 
+export interface WriteOptions {
+  /**
+   * The writer can wait for a transaction of several batches to commit whole: a bulk ingest's
+   * next transaction, a follower bringing a view up to date. A request's own write is not
+   * background: a bulk transaction gives way to it after the batch in progress. Background
+   * writers take turns in the order they asked, each bulk transaction up to its batches.
+   */
+  background?: boolean;
+}
+
 export interface StoreAdapter extends DialectSql {
   readonly dialect: DialectName;
   readonly capabilities: StoreCapabilities;
@@ -159,14 +169,24 @@ export interface StoreAdapter extends DialectSql {
    * statement: BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. Writers in
    * order means date_added sequence values commit in order, so paging by it never skips a row,
    * and checks made inside the transaction (such as duplicate versions) stay true until commit.
+   * A `background` transaction's writer can wait (see WriteOptions): while it waits for the
+   * lock, writersWaiting() does not count it.
    */
-  writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T>;
 
   /**
-   * Whether another writer waits for the writer lock now (SQLite; PostgreSQL's waiters are not
-   * known to this process: false). A transaction holding several batches gives way to it.
+   * Whether a writer other than a background one waits for the writer lock now (SQLite;
+   * PostgreSQL's waiters are not known to this process: false). A transaction holding several
+   * batches gives way to it after the batch it is writing.
    */
   writersWaiting(): boolean;
+
+  /**
+   * Runs statements outside a write transaction (each its own) as a background writer's (see
+   * WriteOptions): while one waits for the writer lock, writersWaiting() does not count it.
+   * A transaction takes the option instead. PostgreSQL: runs fn.
+   */
+  background<T>(fn: () => Promise<T>): Promise<T>;
 
   /** Inserts rows (arrays in column order) inside the caller's write transaction. */
   insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;

@@ -5,14 +5,14 @@
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { DialectName, StoreAdapter, WriteTx } from './adapter.js';
+import type { DialectName, StoreAdapter, WriteOptions, WriteTx } from './adapter.js';
 import type { StoreHealth } from './health.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import type { Database } from './schema.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { StateSlots } from '../core/state.js';
 
-export type { DialectName, StoreAdapter, WriteTx } from './adapter.js';
+export type { DialectName, StoreAdapter, WriteOptions, WriteTx } from './adapter.js';
 export { StoreHealth, type StoreHealthEvent } from './health.js';
 
 export interface Store {
@@ -63,6 +63,6 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
 }
 
 /** Runs fn in a write transaction under the store's single writer lock (see StoreAdapter.writeTransaction). */
-export function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-  return store.adapter.writeTransaction(fn);
+export function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
+  return store.adapter.writeTransaction(fn, options);
 }

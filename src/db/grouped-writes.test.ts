@@ -2,7 +2,7 @@
  * Several batches of one bulk writer to a write transaction (grouped-writes.ts): the batches a
  * writer hands over back to back share a transaction, up to the store's batchesPerCommit;
  * nothing is reported before the commit; a failure takes back every batch of the transaction;
- * a batch not ready at once, or another writer waiting, ends the transaction.
+ * a batch not ready at once, or another writer waiting (not a background one), ends the transaction.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -168,6 +168,37 @@ describe('grouped write transactions: when a transaction ends early (sqlite)', {
     await otherWrite;
     assert.notEqual(seen[0], seen[1], 'the transaction ended after the batch that saw a writer waiting');
     assert.deepEqual(sawOutside, [outside], 'the other writer wrote between the two transactions');
+    assert.equal(store.adapter.writersWaiting(), false);
+  });
+
+  it('does not give way to background writers (followers, the job scheduler): they write after the transaction', async () => {
+    const writer = new GroupedWriter(testStore.store, 4);
+    const store = testStore.store;
+    const [follower, scheduler] = [nextKey++, nextKey++];
+    const seen: WriteTx[] = [];
+    const waiting: Array<Promise<unknown>> = [];
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      await insert(tx, nextKey++);
+      // A follower's transaction and the scheduler's statement ask for the lock while the batch holds it.
+      waiting.push(store.adapter.writeTransaction((other) => insert(other, follower), { background: true }));
+      waiting.push(store.adapter.background(() => store.db.insertInto('access_sets').values({ key: scheduler, tlp: 'clear', classification: 0, releasability: ',SCHEDULER,' }).execute()));
+      await waitFor('both to wait for the lock', () => (store.adapter as unknown as { turns: { waiting: number } }).turns.waiting === 2);
+      assert.equal(store.adapter.writersWaiting(), false, 'background writers are not counted');
+      return () => undefined;
+    });
+    let sawBackground: number[] = [];
+    await writer.write(async (tx) => {
+      seen.push(tx);
+      sawBackground = (await tx.db.selectFrom('access_sets').select('key').where('key', 'in', [follower, scheduler]).execute()).map((r) => Number(r.key));
+      return () => undefined;
+    });
+    await writer.end();
+    await Promise.all(waiting);
+    assert.equal(seen[0], seen[1], 'both batches in one transaction');
+    assert.deepEqual(sawBackground, [], 'the background writers waited for its commit');
+    const after = (await store.db.selectFrom('access_sets').select('key').where('key', 'in', [follower, scheduler]).orderBy('key').execute()).map((r) => Number(r.key));
+    assert.deepEqual(after, [follower, scheduler], 'and wrote after it');
     assert.equal(store.adapter.writersWaiting(), false);
   });
 });

@@ -74,19 +74,22 @@ export class GroupedWriter {
     // transaction that could not even begin, the store being unreachable, included).
     let unanswered: Handed | undefined = first;
     try {
-      await this.#store.adapter.writeTransaction(async (tx) => {
-        let handed: Handed | undefined = first;
-        while (handed) {
-          unanswered = handed;
-          const job = handed.job!;
-          handed.job = undefined;
-          reports.push(await job(tx));
-          unanswered = undefined;
-          handed.ran();
-          if (reports.length >= this.#perCommit || this.#ending || this.#store.adapter.writersWaiting()) break;
-          handed = await this.#next();
-        }
-      });
+      await this.#store.adapter.writeTransaction(
+        async (tx) => {
+          let handed: Handed | undefined = first;
+          while (handed) {
+            unanswered = handed;
+            const job = handed.job!;
+            handed.job = undefined;
+            reports.push(await job(tx));
+            unanswered = undefined;
+            handed.ran();
+            if (reports.length >= this.#perCommit || this.#ending || this.#store.adapter.writersWaiting()) break;
+            handed = await this.#next();
+          }
+        },
+        { background: true },
+      );
     } catch (error) {
       this.#failure = { error };
       unanswered?.failed(error);

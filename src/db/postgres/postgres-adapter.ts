@@ -134,6 +134,10 @@ export class PostgresAdapter implements StoreAdapter {
     return false;
   }
 
+  background<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   /** Rows through COPY, sent in pieces of about a mebibyte. */
   async insertRows(tx: WriteTx, spec: BulkTable, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
     if (rows.length === 0) return;

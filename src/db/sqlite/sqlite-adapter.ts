@@ -16,6 +16,7 @@ import {
   type PreparedRead,
   type StoreAdapter,
   type StoreCapabilities,
+  type WriteOptions,
   type WriteTx,
   TxHooks,
 } from '../adapter.js';
@@ -56,6 +57,11 @@ export class SqliteAdapter implements StoreAdapter {
   readonly #objectReads = new WeakMap<PreparedRead, Map<number, Statement>>();
   readonly #arrayReads = new WeakMap<PreparedRead, Map<number, Statement>>();
   readonly #listings = new Map<string, Statement>();
+  /**
+   * Background transactions asked for and not yet begun: in the writer's queue of turns (or
+   * about to be), and not counted by writersWaiting().
+   */
+  #backgroundWaiting = 0;
 
   constructor(
     private readonly handle: SqliteDatabase.Database,
@@ -67,9 +73,15 @@ export class SqliteAdapter implements StoreAdapter {
     private readonly reader?: SqliteDatabase.Database,
   ) {}
 
-  async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
+    const background = options?.background === true;
+    if (background) this.#backgroundWaiting++;
     return this.db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
+      try {
+        await sql`begin immediate`.execute(connection);
+      } finally {
+        if (background) this.#backgroundWaiting--;
+      }
       const hooks = new TxHooks();
       let result: T;
       try {
@@ -86,7 +98,18 @@ export class SqliteAdapter implements StoreAdapter {
   }
 
   writersWaiting(): boolean {
-    return this.turns.waiting > 0;
+    return this.turns.waiting > this.#backgroundWaiting;
+  }
+
+  // Counted until fn settles: writersWaiting() is asked by the holder of the writer's turn, and
+  // a statement of fn holds it only while it runs.
+  async background<T>(fn: () => Promise<T>): Promise<T> {
+    this.#backgroundWaiting++;
+    try {
+      return await fn();
+    } finally {
+      this.#backgroundWaiting--;
+    }
   }
 
   /**

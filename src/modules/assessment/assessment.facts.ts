@@ -586,6 +586,9 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
   incidentBuckets(batch, row, 1);
 }
 
+/** A follower's writes wait for a bulk ingest's transaction to commit rather than cut it short. */
+const FOLLOWER = { background: true } as const;
+
 /**
  * Applies the next batch of versions after the watermark; answers how many it applied (0: the
  * view is up to date). The versions are read before the write transaction; the watermark is
@@ -616,7 +619,7 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
     numbered = await writeWeeks(tx, terms, batch.deltas.values());
     await repo.setWatermark(tx, versions[versions.length - 1]!.seq);
     return versions.length;
-  });
+  }, FOLLOWER);
   for (const { id, term } of numbered) terms.add(id, term);
   return applied;
 }

@@ -767,12 +767,15 @@ function withoutGranularlyMarked(object: StixObject): StixObject {
   return copy as StixObject;
 }
 
+/** The board follows the store: its writes wait for a bulk ingest's transaction to commit rather than cut it short. */
+const FOLLOWER = { background: true } as const;
+
 async function repoWrite(ctx: AppContext, row: repo.IncidentRow): Promise<void> {
-  await writeTransaction(ctx.store, (tx) => repo.upsertReceived(tx, row));
+  await writeTransaction(ctx.store, (tx) => repo.upsertReceived(tx, row), FOLLOWER);
 }
 
 async function repoDelete(ctx: AppContext, id: string): Promise<void> {
-  await writeTransaction(ctx.store, (tx) => repo.deleteIncident(tx, id));
+  await writeTransaction(ctx.store, (tx) => repo.deleteIncident(tx, id), FOLLOWER);
 }
 
 /** A received incident's STIX object was deleted from the store: its board row goes too. */
