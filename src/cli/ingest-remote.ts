@@ -76,7 +76,8 @@ interface RemoteAnswer {
 }
 
 interface Pending {
-  text: string;
+  /** The object as read from the file (UTF-8), sent as it is. */
+  bytes: Buffer;
   index: number;
   offset: number;
   line: number | undefined;
@@ -92,6 +93,8 @@ export const CHUNK_BYTES = 32 * 1024 * 1024;
 /** A bundle's body read from the file ahead of what the node has taken, and written to it at a time. */
 const BODY_AHEAD = 1024 * 1024;
 const BODY_PIECE = 64 * 1024;
+const COMMA = Buffer.from(',');
+const BUNDLE_END = Buffer.from(']}');
 /** Objects asked about at once with resume (the manifest is asked 200 ids a request). */
 const CHECK_GROUP = 2000;
 
@@ -118,12 +121,13 @@ async function bundleBytes(target: NodeTarget): Promise<number> {
 function jsonSyntaxOutcome(p: Pending): ObjectOutcome {
   let message = 'invalid JSON';
   let where = p.offset;
+  const text = p.bytes.toString('utf8');
   try {
-    JSON.parse(p.text);
+    JSON.parse(text);
   } catch (error) {
     message = (error as Error).message;
     const at = /at position (\d+)/.exec(message);
-    if (at) where = p.offset + Buffer.byteLength(p.text.slice(0, Number(at[1])));
+    if (at) where = p.offset + Buffer.byteLength(text.slice(0, Number(at[1])));
   }
   const place = p.line !== undefined ? `line ${p.line}` : `byte ${where}`;
   return {
@@ -194,7 +198,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   const started = Date.now();
   // The node judges depth by its own limit; bytes that are not UTF-8 are refused here already,
   // with their offset in the file rather than in the bundles sent.
-  const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER });
+  const reader = new StixStreamReader({ maxObjectBytes: options.maxObjectBytes ?? 64 * 1024 * 1024, maxDepth: Number.MAX_SAFE_INTEGER, bytes: true });
   const allOutcomes = (options.outcomes ?? 'all') === 'all';
   const endpoint = `${options.url}/api/v1/bundles?outcomes=${allOutcomes ? 'all' : 'rejected'}`;
   const chunkBytes = options.chunkBytes ?? (await bundleBytes(options));
@@ -351,15 +355,19 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     if (first !== undefined) throw first;
   };
 
-  /** The bundle whose body is being sent; `text` is what is read and not yet passed to the body. */
-  let open: { sent: Sent; body: PassThrough; bytes: number; text: string } | undefined;
+  /**
+   * The bundle whose body is being sent; `parts` (of `partBytes` in all) are what is read and not
+   * yet passed to the body.
+   */
+  let open: { sent: Sent; body: PassThrough; bytes: number; parts: Buffer[]; partBytes: number } | undefined;
 
-  /** Passes the text read to the open bundle's body, waiting while the node takes in what went before. */
-  const flushText = async () => {
+  /** Passes what was read to the open bundle's body, waiting while the node takes in what went before. */
+  const flushParts = async () => {
     const current = open!;
-    const text = current.text;
-    current.text = '';
-    if (current.body.write(text)) return;
+    const piece = Buffer.concat(current.parts, current.partBytes);
+    current.parts = [];
+    current.partBytes = 0;
+    if (current.body.write(piece)) return;
     const stop = new AbortController();
     try {
       await Promise.race([once(current.body, 'drain', { signal: stop.signal }), once(current.body, 'close', { signal: stop.signal }), current.sent.answer]);
@@ -395,13 +403,14 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
       }
     })();
     inFlight.push(sent);
-    open = { sent, body, bytes: 0, text: '' };
+    open = { sent, body, bytes: 0, parts: [], partBytes: 0 };
   };
 
   /** Ends the body of the bundle being sent; `until`: the index after the last object it settles. */
   const closeBundle = (until: number) => {
     if (!open) return;
-    open.body.end(`${open.text}]}`);
+    open.parts.push(BUNDLE_END);
+    open.body.end(Buffer.concat(open.parts, open.partBytes + BUNDLE_END.length));
     open.sent.until = until;
     sentUntil = until;
     journal(sentUntil);
@@ -411,15 +420,20 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   /** Sends one object in the open bundle (opening one first, closing it when full). */
   const put = async (p: Pending) => {
     // A bundle holds one object at least, whatever its size (the node judges it).
-    if (open && open.sent.batch.length > 0 && open.bytes + p.text.length > chunkBytes) closeBundle(p.index);
+    if (open && open.sent.batch.length > 0 && open.bytes + p.bytes.length > chunkBytes) closeBundle(p.index);
     if (!open) await openBundle(p.index);
     const current = open!;
-    const text = current.sent.batch.length === 0 ? p.text : `,${p.text}`;
+    if (current.sent.batch.length > 0) {
+      current.parts.push(COMMA);
+      current.partBytes += COMMA.length;
+      current.bytes += COMMA.length;
+    }
     current.sent.batch.push(p);
-    current.bytes += text.length;
+    current.bytes += p.bytes.length;
     // Passed on in pieces of about 64 KiB: a write per object costs the stream more than the copy.
-    current.text += text;
-    if (current.text.length >= BODY_PIECE) await flushText();
+    current.parts.push(p.bytes);
+    current.partBytes += p.bytes.length;
+    if (current.partBytes >= BODY_PIECE) await flushParts();
     if (current.sent.done || current.body.destroyed) {
       // The node answered before the bundle was whole (a failure): it is reported in order.
       if (open === current) open = undefined;
@@ -460,16 +474,16 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
         // The node is asked about this object: its id and version are needed here.
         let parsed: unknown;
         try {
-          parsed = JSON.parse(entry.text);
+          parsed = JSON.parse(entry.bytes!.toString('utf8'));
         } catch {
-          record(jsonSyntaxOutcome({ text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id: undefined, version: undefined }));
+          record(jsonSyntaxOutcome({ bytes: entry.bytes!, index: entry.index, offset: entry.offset, line: entry.line, id: undefined, version: undefined }));
           continue;
         }
         const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
         id = object && typeof object.id === 'string' && STIX_ID.test(object.id) ? object.id : undefined;
         version = object ? versionOf(object) : undefined;
       }
-      const object: Pending = { text: entry.text, index: entry.index, offset: entry.offset, line: entry.line, id, version };
+      const object: Pending = { bytes: entry.bytes!, index: entry.index, offset: entry.offset, line: entry.line, id, version };
       if (entry.index < checkBefore) {
         pending.push(object);
         if (pending.length >= CHECK_GROUP) await flushPending();

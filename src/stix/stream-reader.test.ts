@@ -150,3 +150,52 @@ describe('StixStreamReader limits', () => {
     assert.match((entries[1] as { message: string }).message, /object on line 2: invalid UTF-8 at byte 37 \(0xff\)/);
   });
 });
+
+describe('StixStreamReader handing on bytes (shieldwall ingest --url)', () => {
+  async function both(input: Buffer, size: number): Promise<{ text: StreamEntry[]; bytes: StreamEntry[] }> {
+    const run = async (bytes: boolean) => {
+      const reader = new StixStreamReader({ maxObjectBytes: 1 << 20, maxDepth: 9, bytes });
+      const entries: StreamEntry[] = [];
+      for await (const e of reader.entries(chunked(input, size))) entries.push(e);
+      return entries;
+    };
+    return { text: await run(false), bytes: await run(true) };
+  }
+  /** The entries with each object's bytes decoded in place of its text. */
+  const decoded = (entries: StreamEntry[]) => entries.map((e) => (e.kind === 'object' ? { ...e, text: e.bytes!.toString('utf8'), bytes: undefined } : e));
+  const plain = (entries: StreamEntry[]) => entries.map((e) => (e.kind === 'object' ? { ...e, bytes: undefined } : e));
+
+  it('hands on the bytes of exactly the objects it would hand on as text, errors alike', async () => {
+    const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(jsonObject, { maxLength: 12 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom('bundle', 'ndjson', 'crlf'), async (list, size, format) => {
+        const input =
+          format === 'bundle' ? JSON.stringify({ type: 'bundle', objects: list }, null, 1) : list.map((o) => JSON.stringify({ type: 'note', ...o })).join(format === 'crlf' ? '\r\n' : '\n') + '\n';
+        const { text, bytes } = await both(Buffer.from(input), size);
+        assert.ok(bytes.every((e) => e.kind !== 'object' || (e.text === '' && Buffer.isBuffer(e.bytes))));
+        assert.deepEqual(decoded(bytes), plain(text));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('leaves out the byte order mark and the spaces around an NDJSON line, as the text is trimmed', async () => {
+    const input = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"type":"note","id":"note--1"}  \r\n\t{"type":"note","id":"note--2"}\r\n')]);
+    const { text, bytes } = await both(input, 3);
+    assert.deepEqual(
+      bytes.map((e) => (e.kind === 'object' ? e.bytes!.toString('utf8') : e.kind)),
+      ['{"type":"note","id":"note--1"}', '{"type":"note","id":"note--2"}'],
+    );
+    assert.deepEqual(decoded(bytes), plain(text));
+  });
+
+  it('refuses bytes that are not UTF-8, and objects too deep, as the text reader does', async () => {
+    const head = Buffer.from('[{"type":"note","id":"note--1","content":"caf');
+    const input = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from(`"},{"type":"note","id":"note--2","x":${'{"a":'.repeat(8)}{}${'}'.repeat(8)}},{"type":"note","id":"note--3"}]`)]);
+    for (const size of [1, 5, 100000]) {
+      const { text, bytes } = await both(input, size);
+      assert.deepEqual(bytes.map((e) => (e.kind === 'error' ? e.rule : 'object')), ['utf8', 'object-depth', 'object'], `chunk size ${size}`);
+      assert.deepEqual(decoded(bytes), plain(text));
+    }
+  });
+});
