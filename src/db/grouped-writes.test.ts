@@ -5,6 +5,7 @@
  * a batch not ready at once, or another writer waiting (not a background one), ends the transaction.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from '../../test/support/dialects.js';
 import { SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
@@ -200,6 +201,36 @@ describe('grouped write transactions: when a transaction ends early (sqlite)', {
     const after = (await store.db.selectFrom('access_sets').select('key').where('key', 'in', [follower, scheduler]).orderBy('key').execute()).map((r) => Number(r.key));
     assert.deepEqual(after, [follower, scheduler], 'and wrote after it');
     assert.equal(store.adapter.writersWaiting(), false);
+  });
+
+  it('counts a background transaction that could not begin (another process held the lock) as waiting no more', async () => {
+    const store = testStore.store;
+    const handle = (store.adapter as unknown as { handle: Database.Database }).handle;
+    // Another process holds the file's write lock past the busy timeout (made short here).
+    const other = new Database(testStore.url.replace(/^sqlite:/, ''));
+    other.exec('begin immediate');
+    handle.pragma('busy_timeout = 50');
+    try {
+      await assert.rejects(store.adapter.writeTransaction(async () => undefined, { background: true }), /locked|busy/i);
+    } finally {
+      other.exec('rollback');
+      other.close();
+      handle.pragma('busy_timeout = 10000');
+    }
+    // A request's write waiting while a bulk transaction holds the lock is still seen.
+    const writer = new GroupedWriter(store, 4);
+    let otherWrite: Promise<unknown> | undefined;
+    let seen = false;
+    await writer.write(async (tx) => {
+      await insert(tx, nextKey++);
+      otherWrite = store.db.insertInto('access_sets').values({ key: nextKey++, tlp: 'red', classification: 0, releasability: ',OTHER,' }).execute();
+      await waitFor('the other writer to wait for the lock', () => (store.adapter as unknown as { turns: { waiting: number } }).turns.waiting === 1);
+      seen = store.adapter.writersWaiting();
+      return () => undefined;
+    });
+    await writer.end();
+    await otherWrite;
+    assert.equal(seen, true);
   });
 });
 
