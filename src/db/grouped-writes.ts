@@ -34,6 +34,8 @@ export class GroupedWriter {
   #wake: ((next: Handed | undefined) => void) | undefined;
   #ending = false;
   #failure: { error: unknown } | undefined;
+  /** Transactions begun: the first is a request's own write, the later ones a bulk stream's. */
+  #begun = 0;
 
   constructor(store: Store, batchesPerCommit = store.adapter.capabilities.batchesPerCommit) {
     this.#store = store;
@@ -73,6 +75,10 @@ export class GroupedWriter {
     // The batch handed over and not yet answered: told of a failure wherever it happens (a
     // transaction that could not even begin, the store being unreachable, included).
     let unanswered: Handed | undefined = first;
+    // A writer's first transaction (a one-object POST, the start of an upload) ends a bulk
+    // transaction in progress after its batch; its later ones wait for such a transaction
+    // whole, as another bulk stream's do (WriteOptions.background).
+    const background = this.#begun++ > 0;
     try {
       await this.#store.adapter.writeTransaction(
         async (tx) => {
@@ -88,7 +94,7 @@ export class GroupedWriter {
             handed = await this.#next();
           }
         },
-        { background: true },
+        { background },
       );
     } catch (error) {
       this.#failure = { error };

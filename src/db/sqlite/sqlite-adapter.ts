@@ -75,8 +75,9 @@ export class SqliteAdapter implements StoreAdapter {
 
   async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
     const background = options?.background === true;
-    if (background) this.#backgroundWaiting++;
     return this.db.connection().execute(async (connection) => {
+      // Counted from here: `begin` takes the writer's turn, and waits for it.
+      if (background) this.#backgroundWaiting++;
       try {
         await sql`begin immediate`.execute(connection);
       } finally {
