@@ -75,6 +75,11 @@ export interface EnqueueOptions {
   maxAttempts?: number | null;
   /** A keyed job that has finished (done or failed) is made pending again with this payload. */
   renewFinished?: boolean;
+  /**
+   * Enqueued by a follower of the store (not a request): waits for a bulk ingest's transaction
+   * to commit rather than cut it short (WriteOptions.background in db/adapter.ts).
+   */
+  background?: boolean;
 }
 
 export interface Enqueued {
@@ -177,11 +182,13 @@ export class JobScheduler {
     const dueAt = options.dueAt ?? now;
     const json = JSON.stringify(payload ?? null);
     const maxAttempts = options.maxAttempts !== undefined ? options.maxAttempts : (this.kinds.get(kind)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    const { row, created } = await repo.insertJob(
-      this.ctx.store,
-      { kind, key: options.key ?? null, payload: json, dueAt: dueAt.toISOString(), maxAttempts, now: now.toISOString() },
-      options.renewFinished ?? false,
-    );
+    const insert = () =>
+      repo.insertJob(
+        this.ctx.store,
+        { kind, key: options.key ?? null, payload: json, dueAt: dueAt.toISOString(), maxAttempts, now: now.toISOString() },
+        options.renewFinished ?? false,
+      );
+    const { row, created } = await (options.background ? this.ctx.store.adapter.background(insert) : insert());
     if (created && this.kinds.has(kind)) this.wake(dueAt.getTime() - now.getTime());
     return { id: row.id, created, state: row.state as repo.JobState, dueAt: new Date(row.due_at) };
   }

@@ -30,10 +30,13 @@ export interface StateChange {
   error?: { message: string; at: string } | null;
 }
 
-/** Applies a change to a peer's state, creating the row on first use. */
+/**
+ * Applies a change to a peer's state, creating the row on first use. Written by the sync jobs,
+ * which wait for a bulk ingest's transaction to commit rather than cut it short.
+ */
 export async function changeState(store: Store, peer: string, change: StateChange): Promise<void> {
-  await store.db.insertInto('federation_state').values({ peer }).onConflict((oc) => oc.column('peer').doNothing()).execute();
-  await store.db
+  await store.adapter.background(() => store.db.insertInto('federation_state').values({ peer }).onConflict((oc) => oc.column('peer').doNothing()).execute());
+  const update = store.db
     .updateTable('federation_state')
     .set((eb) => ({
       ...(change.pullCursor !== undefined ? { pull_cursor: change.pullCursor } : {}),
@@ -49,8 +52,8 @@ export async function changeState(store: Store, peer: string, change: StateChang
       ...(change.error === null ? { failures: 0 } : {}),
       ...(change.error ? { last_error: change.error.message, last_error_at: change.error.at, failures: eb('failures', '+', 1), errors: eb('errors', '+', 1) } : {}),
     }))
-    .where('peer', '=', peer)
-    .execute();
+    .where('peer', '=', peer);
+  await store.adapter.background(() => update.execute());
 }
 
 /** Forgets a removed peer's cursors and counts (its provenance records stay). */

@@ -272,7 +272,8 @@ export async function push(ctx: AppContext, name: string): Promise<PushResult> {
         result.accepted += status.success_count;
         result.refused += status.failure_count;
         if (status.failure_count > 0) ctx.logger.warn({ peer: name, refused: status.failure_count, first: (status.failures ?? []).slice(0, 3) }, 'a peer refused objects pushed to it');
-        await audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: outgoing.length, refused: status.failure_count, first_seq: cursor, last_seq: page.lastSeq ?? cursor } }]);
+        // A sync job's record: it waits for a bulk ingest's transaction to commit.
+        await ctx.store.adapter.background(() => audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: outgoing.length, refused: status.failure_count, first_seq: cursor, last_seq: page.lastSeq ?? cursor } }]));
       }
       if (page.lastSeq !== undefined) cursor = page.lastSeq;
       await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, refused: refused, pushRefused: refused, lastPushAt: ctx.clock.now().toISOString() });

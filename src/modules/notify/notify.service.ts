@@ -542,9 +542,9 @@ async function storeDeliveries(
   return stored;
 }
 
-/** Announces a change: the dispatch job, one per incident version. */
+/** Announces a change: the dispatch job, one per incident version (an incident received in a bulk ingest too). */
 export async function announce(jobs: JobScheduler, change: IncidentChange): Promise<void> {
-  await jobs.enqueue(DISPATCH_KIND, change, { key: `${DISPATCH_KIND}:${change.id}:${change.version}:${change.modified}` });
+  await jobs.enqueue(DISPATCH_KIND, change, { key: `${DISPATCH_KIND}:${change.id}:${change.version}:${change.modified}`, background: true });
 }
 
 /**
