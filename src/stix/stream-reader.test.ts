@@ -189,6 +189,24 @@ describe('StixStreamReader handing on bytes (shieldwall ingest --url)', () => {
     assert.deepEqual(decoded(bytes), plain(text));
   });
 
+  it('trims other Unicode spaces and a form feed as the text is trimmed: the same objects at the same indexes', async () => {
+    const lines = ['{"type":"note","id":"note--0"}', '\f', '\u00a0{"type":"note","id":"note--1"}', ' \ufeff{"type":"note","id":"note--2"}\ufeff', '\u3000', '\v{"type":"note","id":"note--3"}\u2028'];
+    const input = Buffer.from(lines.join('\n') + '\n');
+    for (const size of [1, 4, 100000]) {
+      const { text, bytes } = await both(input, size);
+      assert.deepEqual(decoded(bytes), plain(text), `chunk size ${size}`);
+      assert.deepEqual(
+        bytes.map((e) => (e.kind === 'object' ? [e.index, e.line, e.bytes!.toString('utf8')] : e.kind)),
+        [
+          [0, 1, '{"type":"note","id":"note--0"}'],
+          [1, 3, '{"type":"note","id":"note--1"}'],
+          [2, 4, '{"type":"note","id":"note--2"}'],
+          [3, 6, '{"type":"note","id":"note--3"}'],
+        ],
+      );
+    }
+  });
+
   it('refuses bytes that are not UTF-8, and objects too deep, as the text reader does', async () => {
     const head = Buffer.from('[{"type":"note","id":"note--1","content":"caf');
     const input = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from(`"},{"type":"note","id":"note--2","x":${'{"a":'.repeat(8)}{}${'}'.repeat(8)}},{"type":"note","id":"note--3"}]`)]);

@@ -58,7 +58,9 @@ export interface StreamReaderOptions {
   /**
    * Hand objects on as their bytes (checked to be UTF-8), not decoded into text: for a program
    * that passes them on unread (`shieldwall ingest --url` sends them to a node, which parses
-   * them). Decoding and encoding again were a third of that command's CPU time.
+   * them). Decoding and encoding again were a third of that command's CPU time. The bytes are
+   * mostly views of the chunks read: a source must not reuse a chunk's memory once it is handed
+   * over (a file or socket stream never does).
    */
   bytes?: boolean;
 }
@@ -70,14 +72,17 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * A line's bytes without the whitespace around them and a byte order mark before them, as
- * String.prototype.trim leaves its text.
+ * A line's bytes as String.prototype.trim leaves its text (what the text reader hands on). An
+ * object's line trimmed of ASCII spaces and a byte order mark starts with '{' and ends with '}';
+ * any other line (other Unicode spaces at its edges, a form feed, not an object) is trimmed as
+ * text, so that both readers hand on the same objects with the same indexes.
  */
 function trimSpace(bytes: Buffer): Buffer {
   let start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   let end = bytes.length;
   while (start < end && isSpace(bytes[start]!)) start++;
   while (end > start && isSpace(bytes[end - 1]!)) end--;
+  if (end > start && (bytes[start] !== OPEN_BRACE || bytes[end - 1] !== CLOSE_BRACE)) return Buffer.from(bytes.toString('utf8').trim());
   return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
 }
 
