@@ -203,28 +203,24 @@ describe('grouped write transactions: when a transaction ends early (sqlite)', {
     assert.equal(store.adapter.writersWaiting(), false);
   });
 
-  it("gives way to another writer's first transaction (a request's own write), not to its later ones (a bulk stream's)", async () => {
+  /**
+   * A bulk writer's two batches, `other` asking for the lock while the first holds it: whether
+   * writersWaiting() counted it then, and whether the batches shared a transaction.
+   */
+  const bulkWhileOtherAsks = async (other: GroupedWriter): Promise<{ counted: boolean | undefined; oneTransaction: boolean }> => {
     const store = testStore.store;
-    const waitingTurns = () => (store.adapter as unknown as { turns: { waiting: number } }).turns.waiting;
-    // A writer whose first transaction has committed asks for the lock again while a bulk transaction holds it.
-    const laterWriter = new GroupedWriter(store, 4);
-    await laterWriter.write(async (tx) => {
-      await insert(tx, nextKey++);
-      return () => undefined;
-    });
-    await nextTurn();
     const bulk = new GroupedWriter(store, 4);
     const seen: WriteTx[] = [];
-    let later: Promise<void> | undefined;
+    let asked: Promise<void> | undefined;
     let counted: boolean | undefined;
     await bulk.write(async (tx) => {
       seen.push(tx);
       await insert(tx, nextKey++);
-      later = laterWriter.write(async (t) => {
+      asked = other.write(async (t) => {
         await insert(t, nextKey++);
         return () => undefined;
       });
-      await waitFor('the second transaction to wait for the lock', () => waitingTurns() === 1);
+      await waitFor('the other writer to wait for the lock', () => (store.adapter as unknown as { turns: { waiting: number } }).turns.waiting === 1);
       counted = store.adapter.writersWaiting();
       return () => undefined;
     });
@@ -233,34 +229,22 @@ describe('grouped write transactions: when a transaction ends early (sqlite)', {
       return () => undefined;
     });
     await bulk.end();
-    await later;
-    await laterWriter.end();
-    assert.equal(counted, false, "a writer's later transaction is not counted");
-    assert.equal(seen[0], seen[1], 'the bulk transaction went on');
-    // A new writer's first transaction asks for the lock: the bulk transaction ends after its batch.
-    const fresh = new GroupedWriter(store, 4);
-    const next = new GroupedWriter(store, 4);
-    const seenNext: WriteTx[] = [];
-    let first: Promise<void> | undefined;
-    await next.write(async (tx) => {
-      seenNext.push(tx);
+    await asked;
+    await other.end();
+    return { counted, oneTransaction: seen[0] === seen[1] };
+  };
+
+  it("gives way to another writer's first transaction (a request's own write), not to its later ones (a bulk stream's)", async () => {
+    // A writer whose first transaction has committed asks for the lock again: a bulk stream under way.
+    const under = new GroupedWriter(testStore.store, 4);
+    await under.write(async (tx) => {
       await insert(tx, nextKey++);
-      first = fresh.write(async (t) => {
-        await insert(t, nextKey++);
-        return () => undefined;
-      });
-      await waitFor('the first transaction to wait for the lock', () => waitingTurns() === 1);
-      assert.equal(store.adapter.writersWaiting(), true, "a writer's first transaction is counted");
       return () => undefined;
     });
-    await next.write(async (tx) => {
-      seenNext.push(tx);
-      return () => undefined;
-    });
-    await next.end();
-    await first;
-    await fresh.end();
-    assert.notEqual(seenNext[0], seenNext[1], 'the bulk transaction ended after the batch that saw it waiting');
+    await nextTurn();
+    assert.deepEqual(await bulkWhileOtherAsks(under), { counted: false, oneTransaction: true });
+    // A new writer's first transaction: the bulk transaction ends after the batch that saw it waiting.
+    assert.deepEqual(await bulkWhileOtherAsks(new GroupedWriter(testStore.store, 4)), { counted: true, oneTransaction: false });
   });
 
   it('counts a background transaction that could not begin (another process held the lock) as waiting no more', async () => {
