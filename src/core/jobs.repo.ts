@@ -5,7 +5,7 @@
  * worker holding its lease, so a worker whose lease was taken over changes nothing.
  */
 import type { Selectable, SelectQueryBuilder } from 'kysely';
-import { writeTransaction, type Store, type WriteTx } from '../db/database.js';
+import { BACKGROUND, writeTransaction, type Store, type WriteTx } from '../db/database.js';
 import type { Database, JobsTable } from '../db/schema.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -87,14 +87,10 @@ export interface Claimed {
 }
 
 /**
- * The scheduler's own bookkeeping (claims, leases, ends, runSoon after each ingest commit) waits
- * for a bulk ingest's transaction to commit rather than cut it short (WriteOptions.background).
- */
-const SCHEDULER = { background: true } as const;
-
-/**
  * Takes up to `limit` jobs of these kinds: pending ones that are due, then running ones whose
- * lease ended before `now` under another worker (that runner died or lost the store).
+ * lease ended before `now` under another worker (that runner died or lost the store). Like the
+ * scheduler's other bookkeeping (leases, ends, runSoon after each ingest commit), it waits for a
+ * bulk ingest's transaction to commit rather than cut it short (BACKGROUND).
  */
 export async function claim(store: Store, kinds: readonly string[], worker: string, now: string, leaseUntil: string, limit: number): Promise<Claimed> {
   return writeTransaction(store, async (tx) => {
@@ -144,7 +140,7 @@ export async function claim(store: Store, kinds: readonly string[], worker: stri
       failed,
       takenOver: rerun.length,
     };
-  }, SCHEDULER);
+  }, BACKGROUND);
 }
 
 /** Rows another transaction holds are skipped where the engine can (PostgreSQL); SQLite has one writer at a time. */

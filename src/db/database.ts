@@ -62,6 +62,9 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
   throw new Error(`unsupported database URL '${redactUrl(url)}': use sqlite:/path/file.db or postgres://...`);
 }
 
+/** The options of a background writer's transaction: a follower, the job scheduler (see WriteOptions). */
+export const BACKGROUND: WriteOptions = { background: true };
+
 /** Runs fn in a write transaction under the store's single writer lock (see StoreAdapter.writeTransaction). */
 export function writeTransaction<T>(store: Store, fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
   return store.adapter.writeTransaction(fn, options);

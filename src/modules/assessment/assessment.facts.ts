@@ -21,7 +21,7 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { storeState } from '../../core/state.js';
-import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
+import { BACKGROUND, writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import * as directory from '../directory/directory.service.js';
 import * as incidents from '../incidents/incidents.service.js';
 import * as intel from '../intel/intel.service.js';
@@ -586,13 +586,11 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
   incidentBuckets(batch, row, 1);
 }
 
-/** A follower's writes wait for a bulk ingest's transaction to commit rather than cut it short. */
-const FOLLOWER = { background: true } as const;
-
 /**
  * Applies the next batch of versions after the watermark; answers how many it applied (0: the
  * view is up to date). The versions are read before the write transaction; the watermark is
  * checked again inside it, so that of two processes that read the same batch one applies it.
+ * A follower: it waits for a bulk ingest's transaction to commit rather than cut it short.
  */
 export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number> {
   const from = await repo.watermark(ctx.store.db);
@@ -619,7 +617,7 @@ export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number
     numbered = await writeWeeks(tx, terms, batch.deltas.values());
     await repo.setWatermark(tx, versions[versions.length - 1]!.seq);
     return versions.length;
-  }, FOLLOWER);
+  }, BACKGROUND);
   for (const { id, term } of numbered) terms.add(id, term);
   return applied;
 }

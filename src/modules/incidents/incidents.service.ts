@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { AppContext } from '../../core/context.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
-import { writeTransaction, type WriteTx } from '../../db/database.js';
+import { BACKGROUND, writeTransaction, type WriteTx } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, EVERYONE, releasabilityEntries, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import {
@@ -767,15 +767,13 @@ function withoutGranularlyMarked(object: StixObject): StixObject {
   return copy as StixObject;
 }
 
-/** The board follows the store: its writes wait for a bulk ingest's transaction to commit rather than cut it short. */
-const FOLLOWER = { background: true } as const;
-
+// The board follows the store: its writes wait for a bulk ingest's transaction to commit rather than cut it short.
 async function repoWrite(ctx: AppContext, row: repo.IncidentRow): Promise<void> {
-  await writeTransaction(ctx.store, (tx) => repo.upsertReceived(tx, row), FOLLOWER);
+  await writeTransaction(ctx.store, (tx) => repo.upsertReceived(tx, row), BACKGROUND);
 }
 
 async function repoDelete(ctx: AppContext, id: string): Promise<void> {
-  await writeTransaction(ctx.store, (tx) => repo.deleteIncident(tx, id), FOLLOWER);
+  await writeTransaction(ctx.store, (tx) => repo.deleteIncident(tx, id), BACKGROUND);
 }
 
 /** A received incident's STIX object was deleted from the store: its board row goes too. */
