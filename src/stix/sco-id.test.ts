@@ -179,3 +179,12 @@ describe('deterministic SCO ids (2.9, 3.4)', () => {
     assert.equal(computeScoId({ value: 'x' }), undefined);
   });
 });
+
+describe('deterministic ids for types named like Object.prototype members', () => {
+  it('has no ID Contributing Properties for a custom type called "constructor" (2.9: UUIDv4 then)', () => {
+    for (const type of ['constructor', 'prototype', 'valueOf']) {
+      assert.equal(idContributingObject({ type, value: 'x' }), undefined, type);
+      assert.equal(computeScoId({ type, value: 'x' }), undefined, type);
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * "ID Contributing Properties".
  */
 import { createHash } from 'node:crypto';
+import { lookupTable } from './lookup.js';
 import { ID_HASH_PREFERENCE } from './vocab.js';
 
 /** The namespace every producer uses for deterministic SCO ids (2.9). */
@@ -13,7 +14,7 @@ export const SCO_ID_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
  * ID Contributing Properties per SCO type (section 6 property tables). An empty list means the
  * type has none (process): its ids are UUIDv4.
  */
-export const ID_CONTRIBUTING_PROPERTIES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+export const ID_CONTRIBUTING_PROPERTIES = lookupTable<readonly string[]>({
   artifact: ['hashes', 'payload_bin'],
   'autonomous-system': ['number'],
   directory: ['path'],

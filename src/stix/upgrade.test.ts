@@ -120,6 +120,31 @@ describe('upgradeToStix21', () => {
     assert.ok(changes.some((c) => c.includes("kept the 2.0 'objects' observable container")));
   });
 
+  it('keeps a "__proto__" property a property: never an inherited pattern the stored JSON lacks', () => {
+    // JSON.parse makes "__proto__" an own property. Copied by assignment it would become the
+    // copy's prototype: the validator would read pattern through it, the stored JSON would not have it.
+    const source = JSON.parse(JSON.stringify({ ...indicator20, pattern: undefined }).replace(/^\{/, '{"__proto__": {"pattern": "[ipv4-addr:value = \'198.51.100.1\']", "x_hidden": 1},')) as Obj;
+    assert.ok(Object.hasOwn(source, '__proto__'));
+    const { object } = upgradeToStix21(source);
+    assert.equal(Object.getPrototypeOf(object), Object.prototype);
+    assert.ok(Object.hasOwn(object, '__proto__'), 'the property is kept as it came');
+    assert.equal(object['pattern'], undefined);
+    const result = validateObject(source);
+    assert.equal(result.ok, false);
+    const rules = result.ok ? [] : result.errors.map((e) => `${e.rule} ${e.path}`);
+    assert.ok(rules.includes('required $.pattern'), rules.join(', '));
+    assert.ok(rules.includes('custom-property-name $.__proto__'), rules.join(', '));
+  });
+
+  it('upgrades an object typed by a name Object.prototype answers like any unknown type', () => {
+    for (const type of ['constructor', 'prototype']) {
+      const { object } = upgradeToStix21({ ...indicator20, type, id: `${type}--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f` });
+      assert.deepEqual(object['labels'], indicator20['labels'], 'labels stay: only the types 2.0 subtyped by labels move them');
+      const container = { '0': { type, value: 'x' } };
+      assert.doesNotThrow(() => upgradeToStix21({ ...indicator20, type: 'observed-data', objects: container }));
+    }
+  });
+
   it('changes an explicit spec_version 2.0', () => {
     const { object, changes } = upgradeToStix21({ type: 'campaign', spec_version: '2.0', id: 'campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' });
     assert.equal(object['spec_version'], '2.1');

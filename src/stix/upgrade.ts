@@ -2,6 +2,7 @@
  * STIX 2.0 -> 2.1 upgrade of a single object. The input is never modified: a changed copy is
  * returned together with a human-readable list of what was changed.
  */
+import { lookupTable } from './lookup.js';
 import { SCO_TYPES, STIX20_TYPES } from './types.js';
 import { fractionDigits, timestampProblem, toMillisecondPrecision } from './timestamp.js';
 import { ENCRYPTION_ALGORITHM_ENUM } from './vocab.js';
@@ -14,13 +15,13 @@ export interface UpgradeResult {
 }
 
 /** 2.0 put the subtype vocabulary of these SDOs in `labels`; 2.1 has a dedicated property. */
-const LABELS_TO_TYPES: Readonly<Record<string, string>> = {
+const LABELS_TO_TYPES = lookupTable({
   indicator: 'indicator_types',
   malware: 'malware_types',
   tool: 'tool_types',
   'threat-actor': 'threat_actor_types',
   report: 'report_types',
-};
+});
 
 /**
  * Whether an object is STIX 2.0 content that needs upgrading before 2.1 validation.
@@ -62,17 +63,17 @@ function withProperty(object: Record<string, unknown>, key: string, value: unkno
     object[key] = value;
     return object;
   }
-  const out: Record<string, unknown> = {};
+  const entries: [string, unknown][] = [];
   let inserted = false;
   for (const k of Object.keys(object)) {
-    out[k] = object[k];
+    entries.push([k, object[k]]);
     if (k === afterKey) {
-      out[key] = value;
+      entries.push([key, value]);
       inserted = true;
     }
   }
-  if (!inserted) out[key] = value;
-  return out;
+  if (!inserted) entries.push([key, value]);
+  return Object.fromEntries(entries);
 }
 
 /** Upgrades one STIX 2.0 object to 2.1. */
@@ -104,12 +105,7 @@ export function upgradeToStix21(source: Record<string, unknown>): UpgradeResult 
   const typesProperty = LABELS_TO_TYPES[type];
   if (typesProperty !== undefined && Array.isArray(object['labels']) && object[typesProperty] === undefined) {
     const labels = object['labels'];
-    const moved: Record<string, unknown> = {};
-    for (const k of Object.keys(object)) {
-      if (k === 'labels') moved[typesProperty] = labels;
-      else moved[k] = object[k];
-    }
-    object = moved;
+    object = renameKey(object, 'labels', typesProperty);
     changes.push(`${label}: moved labels ${JSON.stringify(labels)} to ${typesProperty} (2.0 used labels for the ${type} type vocabulary)`);
   }
 
@@ -168,7 +164,7 @@ const dropped = (from: string, why: string): PropertyChange => ({ from, dropped:
  * revision history: "Renamed conflicting properties on Directory Object, File Object, Process
  * Object, and Windows Registry Key Object"). The file's encryption properties are handled apart.
  */
-const SCO_PROPERTY_CHANGES: Readonly<Record<string, readonly PropertyChange[]>> = {
+const SCO_PROPERTY_CHANGES = lookupTable<readonly PropertyChange[]>({
   directory: [renamed('created', 'ctime', '6.3'), renamed('modified', 'mtime', '6.3'), renamed('accessed', 'atime', '6.3')],
   file: [renamed('created', 'ctime', '6.7'), renamed('modified', 'mtime', '6.7'), renamed('accessed', 'atime', '6.7')],
   process: [
@@ -179,26 +175,24 @@ const SCO_PROPERTY_CHANGES: Readonly<Record<string, readonly PropertyChange[]>> 
   ],
   'windows-registry-key': [renamed('modified', 'modified_time', '6.17')],
   'user-account': [renamed('password_last_changed', 'credential_last_changed', '6.16')],
-};
+});
 
 /** Per SCO type and predefined extension, the 2.0 extension properties 2.1 renamed or dropped. */
-const EXTENSION_PROPERTY_CHANGES: Readonly<Record<string, Readonly<Record<string, readonly PropertyChange[]>>>> = {
+const EXTENSION_PROPERTY_CHANGES = lookupTable<Readonly<Record<string, readonly PropertyChange[]>>>({
   file: {
     'archive-ext': [dropped('version', '2.1 section 6.7.2 has no version')],
     'raster-image-ext': [dropped('image_compression_algorithm', '2.1 section 6.7.5 has no image_compression_algorithm')],
   },
   process: { 'windows-process-ext': [renamed('window_title', 'windows_title', '6.13.2')] },
   'network-traffic': { 'socket-ext': [dropped('protocol_family', '2.1 section 6.12.4 has no protocol_family')] },
-};
+});
 
 /** 2.0 file properties that 2.1 moved to the artifact (section 6.1). */
 const FILE_ENCRYPTION = ['is_encrypted', 'encryption_algorithm', 'decryption_key'] as const;
 
 /** `record` with `from` renamed to `to` in place (key order kept). */
 function renameKey(record: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k === from ? to : k] = v;
-  return out;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k === from ? to : k, v]));
 }
 
 function applyChanges(record: Record<string, unknown>, rules: readonly PropertyChange[], where: string, prefix: string, changes: string[]): Record<string, unknown> {

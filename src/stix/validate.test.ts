@@ -785,10 +785,53 @@ describe('helpers', () => {
     assert.equal(issues[0]?.path, '$.objects[3].valid_from');
   });
 
+  // Names every plain JavaScript object answers through its prototype. "constructor" is also a
+  // valid type name (3.1: a-z, 0-9, hyphens), so an object may well carry it as its type.
+  const INHERITED_NAMES = [...Object.getOwnPropertyNames(Object.prototype), 'prototype', 'length', 'name'];
+
+  it('never mistakes a name Object.prototype answers for a known type, extension or property', () => {
+    for (const name of INHERITED_NAMES) {
+      for (const allowCustom of [true, false]) {
+        const asType = JSON.parse(JSON.stringify({ type: name, spec_version: '2.1', id: `${name}--${v4(1)}`, created: T0, modified: T0 })) as Obj;
+        const result = validateObject(asType, { allowCustom });
+        if (name === 'constructor' || name === 'prototype' || name === 'length' || name === 'name') {
+          // Valid type names that STIX does not define: custom objects, or refused as unknown (3.1, 11.2).
+          if (allowCustom) assert.equal(result.ok, true, `${name} as a custom type: ${JSON.stringify(result)}`);
+          else assertError(asType, 'unknown-type', '$.type', { allowCustom });
+        } else {
+          assertError(asType, 'type-name', '$.type', { allowCustom });
+        }
+      }
+      for (const type of ['file', 'process', 'network-traffic', 'user-account', 'indicator']) {
+        // An extension keyed by an inherited name is neither a predefined extension nor an
+        // extension-definition id: a custom name, accepted with the warning every such name gets
+        // (3.2, 11.3), never run as a predefined extension's check.
+        const extensions = JSON.parse(`{${JSON.stringify(name)}: {"x_value": 1}}`) as Obj;
+        const result = validateObject({ ...make(type), extensions });
+        assert.ok(result.ok, `${type} with extension ${name}: ${JSON.stringify(result)}`);
+        const warned = result.warnings.filter((w) => w.path.startsWith('$.extensions'));
+        assert.equal(warned.length, 1, `${type} with extension ${name}: ${JSON.stringify(result.warnings)}`);
+        assert.ok(['extension', 'deprecated'].includes(warned[0]!.rule), warned[0]!.rule);
+        // The same extension with nothing in it is refused as any empty extension is (11.3.1).
+        const empty = JSON.parse(`{${JSON.stringify(name)}: {}}`) as Obj;
+        assertError({ ...make(type), extensions: empty }, 'extension', '$.extensions');
+      }
+      if (name !== 'name') {
+        // As a property: an unknown property like any other (11.1), named or refused by its name.
+        const withProperty = { ...make('identity'), ...(JSON.parse(`{${JSON.stringify(name)}: "x"}`) as Obj) };
+        const rule = /^[a-z][a-z0-9_]{2,249}$/.test(name) ? 'custom-property' : 'custom-property-name';
+        assertError(withProperty, rule, `$.${name}`, { allowCustom: false });
+      }
+    }
+  });
+
   it('never throws, whatever JSON it is given (property)', () => {
     const keys = ['type', 'id', 'spec_version', 'created', 'modified', 'name', 'pattern', 'pattern_type', 'valid_from', 'object_refs', 'extensions', 'hashes', 'value', 'granular_markings'];
-    const anyObject = fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }));
-    const type = fc.constantFrom(...Object.keys(FIXTURES), 'x-acme', 'bundle');
+    // Keys inside values come from fast-check's JSON (which includes inherited names such as
+    // "valueOf" now and then) and, on purpose and every time, from Object.prototype's names.
+    const inheritedKeyed = fc.dictionary(fc.constantFrom(...INHERITED_NAMES), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1 });
+    const anyObject = fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.jsonValue({ maxDepth: 3 }), inheritedKeyed));
+    const type = fc.constantFrom(...Object.keys(FIXTURES), 'x-acme', 'bundle', 'constructor', 'valueOf');
     fc.assert(
       fc.property(anyObject, type, (record, t) => {
         const result = validateObject({ ...make('indicator'), ...record, type: t });

@@ -76,6 +76,34 @@ for (const dialect of DIALECTS) {
       assert.equal(current.body.revoked, true);
     });
 
+    it('answers objects named like Object.prototype members one by one, and keeps the rest', async () => {
+      // A valid type name such as "constructor" (STIX 2.1 3.1), an extension keyed "valueOf"
+      // (7.3), a 2.0 object with a "__proto__" property: each gets its own outcome, the others go in.
+      const first = indicator();
+      const last = indicator();
+      const stamp = '2024-05-01T00:00:00.000Z';
+      const hostile = [
+        `{"type":"constructor","spec_version":"2.1","id":"constructor--8e2e2d2b-17d4-4cbf-938f-000000000001","created":"${stamp}","modified":"${stamp}"}`,
+        '{"type":"process","spec_version":"2.1","id":"process--8e2e2d2b-17d4-4cbf-938f-000000000002","extensions":{"valueOf":{}}}',
+        '{"type":"file","spec_version":"2.1","id":"file--8e2e2d2b-17d4-4cbf-938f-000000000003","name":"a.exe","extensions":{"constructor":{"x_size":1}}}',
+        `{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-000000000004","created":"${stamp}","modified":"${stamp}","valid_from":"${stamp}","labels":["malicious-activity"],"__proto__":{"pattern":"[ipv4-addr:value = '198.51.100.7']"}}`,
+      ];
+      const payload = `{"type":"bundle","id":"bundle--8e2e2d2b-17d4-4cbf-938f-000000000009","objects":[${JSON.stringify(first)},${hostile.join(',')},${JSON.stringify(last)}]}`;
+      const { status, body } = await post(payload);
+      assert.equal(status, 200, JSON.stringify(body));
+      const outcomes = body.objects.map((o) => [o.index, o.status, (o.errors ?? []).map((e) => `${e.rule} ${e.path}`).sort().join('; ')]);
+      assert.deepEqual(outcomes, [
+        [0, 'accepted', ''],
+        [1, 'accepted', ''],
+        [2, 'rejected', 'extension $.extensions.valueOf'],
+        [3, 'accepted', ''],
+        [4, 'rejected', 'custom-property-name $.__proto__; required $.pattern'],
+        [5, 'accepted', ''],
+      ]);
+      assert.equal((await get(`/api/v1/objects/${last.id}`)).status, 200);
+      assert.equal((await get('/api/v1/objects/indicator--8e2e2d2b-17d4-4cbf-938f-000000000004')).status, 404);
+    });
+
     it('keeps tabs, newlines, backslashes and non-ASCII text intact', async () => {
       const odd = malware({ name: 'tab\there\nnew line \\ back\\slash \u00e9\u4e2d\ud83d\udee1', description: 'a\r\nb' });
       const { body } = await post(bundle([odd]));

@@ -4,6 +4,7 @@ import {
   TLP_V2_LEVELS, TLP_V2_MARKING_IDS, WINDOWS_INTEGRITY_LEVEL_ENUM, WINDOWS_PEBINARY_TYPE_OV,
   WINDOWS_SERVICE_START_TYPE_ENUM, WINDOWS_SERVICE_STATUS_ENUM, WINDOWS_SERVICE_TYPE_ENUM,
 } from '../vocab.js';
+import { lookupTable } from '../lookup.js';
 import { checkHashes, struct } from './common.js';
 import { Context, childPath, describeJson, isPlainObject, typeError, type Check, type Json } from './context.js';
 import {
@@ -46,7 +47,7 @@ const PE_SECTION = struct({
   required: ['name'],
 });
 
-const FILE_EXTENSIONS: Record<string, Check> = {
+const FILE_EXTENSIONS = lookupTable<Check>({
   'archive-ext': struct({
     describe: 'The archive-ext extension',
     props: { contains_refs: refs(refTo(['file', 'directory'])), comment: checkString },
@@ -88,9 +89,9 @@ const FILE_EXTENSIONS: Record<string, Check> = {
       }
     },
   }),
-};
+});
 
-const NETWORK_TRAFFIC_EXTENSIONS: Record<string, Check> = {
+const NETWORK_TRAFFIC_EXTENSIONS = lookupTable<Check>({
   'http-request-ext': struct({
     describe: 'The http-request-ext extension',
     required: ['request_method', 'request_value'],
@@ -119,9 +120,9 @@ const NETWORK_TRAFFIC_EXTENSIONS: Record<string, Check> = {
     atLeastOne: true,
     props: { src_flags_hex: checkHex, dst_flags_hex: checkHex },
   }),
-};
+});
 
-const PROCESS_EXTENSIONS: Record<string, Check> = {
+const PROCESS_EXTENSIONS = lookupTable<Check>({
   'windows-process-ext': struct({
     describe: 'The windows-process-ext extension',
     atLeastOne: true,
@@ -146,15 +147,15 @@ const PROCESS_EXTENSIONS: Record<string, Check> = {
       service_type: enumeration(WINDOWS_SERVICE_TYPE_ENUM), service_status: enumeration(WINDOWS_SERVICE_STATUS_ENUM),
     },
   }),
-};
+});
 
-const USER_ACCOUNT_EXTENSIONS: Record<string, Check> = {
+const USER_ACCOUNT_EXTENSIONS = lookupTable<Check>({
   'unix-account-ext': struct({
     describe: 'The unix-account-ext extension',
     atLeastOne: true,
     props: { gid: integer(), groups: checkStringList, home_dir: checkString, shell: checkString },
   }),
-};
+});
 
 /** All predefined extension names, to tell "wrong object type" from "custom extension". */
 const PREDEFINED_EXTENSION_OWNER = new Map<string, string>([
@@ -248,9 +249,9 @@ export const checkExtensions: Check = (c, v, path) => {
   if (empty) c.error(path, 'empty-dictionary', 'Empty dictionaries are prohibited (2.3): remove extensions or add an extension.');
 };
 
-const PREDEFINED_EXTENSIONS: Readonly<Record<string, Record<string, Check> | undefined>> = {
+const PREDEFINED_EXTENSIONS = lookupTable({
   file: FILE_EXTENSIONS,
   'network-traffic': NETWORK_TRAFFIC_EXTENSIONS,
   process: PROCESS_EXTENSIONS,
   'user-account': USER_ACCOUNT_EXTENSIONS,
-};
+});

@@ -12,6 +12,7 @@ import {
 import {
   PROPERTY_NAME_RE, TYPE_NAME_RE, hasUppercaseHex, identifierProblem, identifierTypeLength,
 } from './primitives.js';
+import { lookupTable } from '../lookup.js';
 import { META_SPECS } from './meta.js';
 import { SCO_SPECS } from './sco.js';
 import { SDO_SPECS } from './sdo.js';
@@ -19,7 +20,7 @@ import { VERSIONED_REQUIRED, propertyRules, type TypeSpec } from './spec.js';
 import { SRO_SPECS } from './sro.js';
 
 /** Every object type STIX 2.1 defines, by type name. */
-const TYPE_SPECS: Readonly<Record<string, TypeSpec>> = { ...SDO_SPECS, ...SRO_SPECS, ...SCO_SPECS, ...META_SPECS };
+const TYPE_SPECS = lookupTable<TypeSpec>({ ...SDO_SPECS, ...SRO_SPECS, ...SCO_SPECS, ...META_SPECS });
 
 /** Custom objects: the common property rules of their kind, no type-specific properties. */
 const CUSTOM_RULES = propertyRules({}, new Set());
