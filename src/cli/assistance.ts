@@ -20,6 +20,7 @@ import type {
 import type { ContactInput, StandbyAnswer, StandbyQuery, TeamInput, TeamQuery } from '../modules/assistance/roster.service.js';
 import { DEFAULT_CLASSIFICATIONS, TLP_LEVELS, type Tlp } from '../policy/markings.js';
 import type { Principal } from '../policy/principal.js';
+import { ownValue } from '../stix/lookup.js';
 import { CliError, EXIT } from './failures.js';
 import { withLocalStore } from './local.js';
 import { nodeJson, nodeTarget, type NodeTarget } from './node-client.js';
@@ -360,11 +361,14 @@ export function clockText(clock: ResponseClock): string {
   return `${duration(clock.elapsed_ms)}/${duration(clock.target_ms)}${clock.overdue ? ' OVERDUE' : ''} (${state})`;
 }
 
+/** A milestone's name; the node's own word for one this command does not know. */
+const milestoneName = (milestone: string): string => ownValue<string>(MILESTONE_NAMES, milestone) ?? milestone;
+
 /** The clock a board shows: an overdue one still running, else the one running, else the last reached. */
 function boardClock(clocks: readonly ResponseClock[]): string {
   const shown = clocks.find((c) => c.running && c.overdue) ?? clocks.find((c) => c.running) ?? [...clocks].reverse().find((c) => c.reached_at !== null);
   if (!shown) return '-';
-  return `${MILESTONE_NAMES[shown.milestone].replace(/^time to /, '').replace(/ \(.*\)$/, '')} ${duration(shown.elapsed_ms)}/${duration(shown.target_ms)}${shown.overdue ? ' OVERDUE' : ''}`;
+  return `${milestoneName(shown.milestone).replace(/^time to /, '').replace(/ \(.*\)$/, '')} ${duration(shown.elapsed_ms)}/${duration(shown.target_ms)}${shown.overdue ? ' OVERDUE' : ''}`;
 }
 
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -393,7 +397,7 @@ function renderBoard(page: RequestPage): string {
 function renderClocks(clocks: readonly ResponseClock[]): string {
   return table(
     ['  MILESTONE', 'ELAPSED/TARGET'],
-    clocks.map((clock) => [`  ${MILESTONE_NAMES[clock.milestone]}`, clockText(clock)]),
+    clocks.map((clock) => [`  ${milestoneName(clock.milestone)}`, clockText(clock)]),
   );
 }
 

@@ -206,6 +206,8 @@ describe('shieldwall decisions on the store directly (--as)', { timeout: SUITE_L
     await fails(['consult', '--as', 'ella', '--title', 'x', '--subject-kind', 'person', '--subject', ACTOR, '--participants', 'LVA'], EXIT.usage, /--subject-kind 'person' is not one of actor, incident/);
     await fails(['consult', '--as', 'ella', '--title', 'x', '--subject-kind', 'incident', '--subject', ACTOR, '--participants', 'LVA'], EXIT.usage, /--subject '.*' is not the id of an incident/);
     await fails(['show', 'consultation--1', '--as', 'ella'], EXIT.usage, /is not the id of a consultation \(consultation--…\), a proposal/);
+    // A prefix every JavaScript object answers is no kind of record either.
+    await fails(['show', `constructor--${randomUUID()}`, '--as', 'ella'], EXIT.usage, /is not the id of a consultation \(consultation--…\), a proposal/);
     await fails(['say', `proposal--${randomUUID()}`, '--as', 'ella', '--text', 'x'], EXIT.usage, /say takes the id of a consultation, not of a proposal/);
     await fails(['show', `consultation--${randomUUID()}`, '--as', 'ella'], EXIT.notFound, /SW_NOT_FOUND: no consultation/);
     await fails(['proposal', `proposal--${randomUUID()}`, '--as', 'ella'], EXIT.notFound, /SW_NOT_FOUND: no proposal/);

@@ -21,6 +21,7 @@ import type { AmendInput, ConsultationInput, EntryKind, ProposalInput } from '..
 import type { StatementInput, StatementResponseKind } from '../modules/decisions/statements.service.js';
 import { DEFAULT_CLASSIFICATIONS, TLP_LEVELS, type Tlp } from '../policy/markings.js';
 import type { Principal } from '../policy/principal.js';
+import { ownValue } from '../stix/lookup.js';
 import { table, timeOf } from './assistance.js';
 import { CliError, EXIT } from './failures.js';
 import { withLocalStore } from './local.js';
@@ -283,7 +284,7 @@ type Kind = keyof typeof KINDS;
 function kindOf(id: string): Kind {
   const at = id.indexOf('--');
   const prefix = at > 0 ? id.slice(0, at) : '';
-  if (prefix in KINDS && UUID.test(id.slice(at + 2))) return prefix as Kind;
+  if (Object.hasOwn(KINDS, prefix) && UUID.test(id.slice(at + 2))) return prefix as Kind;
   throw new CliError(
     EXIT.usage,
     `'${id.slice(0, 80)}' is not the id of a consultation (consultation--…), a proposal (proposal--…), a decision record (decision--…) or an attribution statement (attribution-statement--…)`,
@@ -412,7 +413,7 @@ function renderProposals(answer: { proposals: ProposalSummary[] }): string {
 }
 
 function renderProposal(p: Proposal): string {
-  const next = PROPOSAL_TRANSITIONS[p.status];
+  const next = ownValue(PROPOSAL_TRANSITIONS, p.status) ?? [];
   let text = `Proposal ${p.id} (version ${p.version})\n`;
   text += fields([
     ['Title', p.title],

@@ -105,13 +105,14 @@ const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n
 
 /** "category=option,category=option" to selections. */
 export function parseSelections(text: string): Record<string, string> {
-  const selections: Record<string, string> = {};
+  const selections = new Map<string, string>();
   for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const at = part.indexOf('=');
     if (at <= 0) throw new CliError(EXIT.usage, `'${part}' is not category=option (e.g. functional_impact=denial-of-critical-services); see GET /api/v1/incidents/scoring for the categories and options`);
-    selections[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    selections.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
   }
-  return selections;
+  // Own properties whatever the category is called: the node says which it does not know.
+  return Object.fromEntries(selections);
 }
 
 const remoteOptions = (command: Command): Command =>

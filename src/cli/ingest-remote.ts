@@ -69,6 +69,9 @@ export class IngestCutOff extends CliError {
   }
 }
 
+/** The statuses a node answers an object with (the counters of the progress by the same names). */
+const OUTCOME_STATUSES: ReadonlySet<string> = new Set(['accepted', 'duplicate', 'rejected']);
+
 interface RemoteAnswer {
   summary?: { upgraded?: number; accepted?: number; duplicate?: number; rejected?: number };
   objects?: ObjectOutcome[];
@@ -260,6 +263,17 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     };
   };
   /** The outcomes the node reports for the bundle sent, in the file's numbering. */
+  /** The outcomes of an answer, each with a status a node gives (checked before anything is counted). */
+  const nodeOutcomes = (outcomes: unknown): ObjectOutcome[] => {
+    if (!Array.isArray(outcomes)) return [];
+    for (const o of outcomes as unknown[]) {
+      if (typeof o !== 'object' || o === null || !OUTCOME_STATUSES.has((o as ObjectOutcome).status) || !Number.isInteger((o as ObjectOutcome).index)) {
+        throw notShieldwall(options.url, `its answer to POST /api/v1/bundles has an outcome that is not accepted, duplicate or rejected (${JSON.stringify(o)?.slice(0, 80)})`);
+      }
+    }
+    return outcomes as ObjectOutcome[];
+  };
+
   const recordAnswered = (sent: Pending[], outcomes: ObjectOutcome[]) => {
     for (const o of outcomes) {
       const source = sent[o.index];
@@ -318,17 +332,18 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     }
     if (status !== 200) {
       // A store failure or the body limit: what the node accepted before it stays accepted.
-      const decided = parsed.error?.details?.objects ?? [];
+      const decided = nodeOutcomes(parsed.error?.details?.objects);
       if (decided.length > 0) answered = true;
       recordAnswered(batch, decided);
       throw answerFailure(status, text, options.url, retryAfter);
     }
     if (!Array.isArray(parsed.objects) && allOutcomes) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles lists no outcomes');
+    const outcomes = nodeOutcomes(parsed.objects);
     const counts = parsed.summary;
     if (!allOutcomes && (typeof counts?.accepted !== 'number' || typeof counts.duplicate !== 'number')) throw notShieldwall(options.url, 'its answer to POST /api/v1/bundles counts no outcomes');
     answered = true;
     upgraded += counts?.upgraded ?? 0;
-    recordAnswered(batch, parsed.objects ?? []);
+    recordAnswered(batch, outcomes);
     if (!allOutcomes) {
       // Only the rejected ones were listed: the others are counted.
       progress.accepted += counts!.accepted!;

@@ -10,3 +10,8 @@ export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<R
   for (const key of Object.keys(entries)) table[key] = entries[key]!;
   return Object.freeze(table);
 }
+
+/** `record[key]` when the record holds key itself; never what it inherits. */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

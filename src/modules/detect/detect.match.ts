@@ -14,16 +14,17 @@ import { nextTurn } from '../../core/turn.js';
 
 /** 'field:kind,field:kind' (a field is a name or a 1-based column number) to a mapping. */
 export function parseColumns(text: string): { columns: Record<string, ObservableKind> } | { error: string } {
-  const columns: Record<string, ObservableKind> = {};
+  const columns = new Map<string, ObservableKind>();
   for (const part of text.split(',')) {
     const at = part.lastIndexOf(':');
     const field = part.slice(0, at).trim();
     const kind = part.slice(at + 1).trim();
     if (at <= 0 || field === '') return { error: `column mapping '${part}' is not field:kind (e.g. 'dst_ip:ipv4' or '3:domain')` };
     if (!isObservableKind(kind)) return { error: `column mapping '${part}': '${kind}' is not a kind of value; use one of ipv4, ipv6, domain, url, email, md5, sha1, sha256, ...` };
-    columns[field] = kind;
+    columns.set(field, kind);
   }
-  return { columns };
+  // Own properties whatever the field is called ("__proto__" included).
+  return { columns: Object.fromEntries(columns) };
 }
 
 export interface MatchSummary {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Incident, TimelineEntry } from './incidents.model.js';
 import { textWidth, toWinAnsi, wrapText } from './incidents.pdf.js';
+import { INCIDENT_EXTENSION_ID, incidentOfStix } from './incidents.stix.js';
 import { handlingBanner, handlingBannerText, REPORT_TIMELINE_CHARS, reportHtml, reportModel, reportPdf, type ReportContext } from './incidents.report.js';
 
 function incident(overrides: Partial<Incident> = {}): Incident {
@@ -196,6 +197,28 @@ describe('reportModel', () => {
     const links = model.sections.find((section) => section.key === 'links');
     assert.ok(links && links.kind === 'table');
     assert.equal(links.rows[0]?.[0], '198.51.100.7\nindicator--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
+  });
+
+  it('names a suspected actor or a link only by the names it was given, never by what every object inherits', () => {
+    for (const ref of ['constructor', 'toString', '__proto__']) {
+      const model = reportModel(incident({ actor: { ref, name: null, confidence: 10 }, links: [{ object_id: ref, kind: 'intel', note: null }] }), CONTEXT);
+      const facts = model.sections.find((section) => section.kind === 'facts');
+      assert.ok(facts && facts.kind === 'facts');
+      assert.equal(facts.facts.find((row) => row.label === 'Suspected actor')?.value, `${ref}, confidence 10 / 100 (Low)`);
+      const links = model.sections.find((section) => section.key === 'links');
+      assert.ok(links && links.kind === 'table');
+      assert.equal(links.rows[0]?.[0], ref);
+    }
+  });
+
+  it('reads a received incident\'s actor and links only when they are STIX ids (2.9)', () => {
+    const received = {
+      type: 'incident', spec_version: '2.1', id: 'incident--aaaaaaaa-bbbb-4ccc-8ddd-000000000001', created: '2026-03-01T02:00:00Z', modified: '2026-03-01T02:00:00Z', name: 'Received',
+      extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', actor: { ref: 'constructor', name: null, confidence: 40 }, links: [{ object_id: 'toString', kind: 'intel' }, { object_id: 'indicator--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', kind: 'intel' }] } },
+    };
+    const read = incidentOfStix(received);
+    assert.deepEqual(read.extension.actor, { ref: null, name: null, confidence: 40 });
+    assert.deepEqual(read.extension.links.map((link) => link.object_id), ['indicator--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
   });
 
   it('puts the timeline in time order and names the node for its own entries', () => {

@@ -10,6 +10,7 @@
  * <style> element (no style attributes), so that the route can send it under a
  * Content-Security-Policy allowing inline style alone. Every value from the incident is escaped.
  */
+import { ownValue } from '../../stix/lookup.js';
 import { SECTORS, type Incident, type IncidentHandling, type IncidentStatus } from './incidents.model.js';
 import { renderPdf, type PdfBlock, type Rgb } from './incidents.pdf.js';
 
@@ -173,7 +174,7 @@ function listOrNone(values: readonly string[]): string {
 function actorText(incident: Incident, names: Record<string, string>): string {
   const actor = incident.actor;
   if (actor === null) return NONE;
-  const refName = actor.ref !== null ? names[actor.ref] : undefined;
+  const refName = actor.ref !== null ? ownValue(names, actor.ref) : undefined;
   const name = actor.name ?? refName ?? null;
   const who = name !== null && actor.ref !== null ? `${name} (${actor.ref})` : (name ?? actor.ref ?? 'unnamed');
   return `${who}, confidence ${actor.confidence} / 100 (${confidenceWord(actor.confidence)})`;
@@ -295,7 +296,7 @@ export function reportModel(incident: Incident, context: ReportContext): ReportM
       { label: 'Note', width: 4 },
     ],
     rows: incident.links.map((link) => {
-      const name = names[link.object_id];
+      const name = ownValue(names, link.object_id);
       return [name ? `${name}\n${link.object_id}` : link.object_id, link.kind === 'observable' ? 'Observable' : 'Intel', link.note ?? ''];
     }),
     empty: 'No linked intel.',

@@ -676,7 +676,7 @@ export async function exportBundle(ctx: AppContext, actor: Principal, id: string
 /** Names of the linked objects the actor reads, for the report. */
 export async function linkedNames(ctx: AppContext, actor: Principal, incident: Incident): Promise<Record<string, string>> {
   const found = await intel.objectsByIds(ctx, actor, incident.links.map((link) => link.object_id));
-  const names: Record<string, string> = {};
+  const names = Object.create(null) as Record<string, string>;
   for (const [id, object] of found) {
     const label = typeof object.name === 'string' ? object.name : typeof object.value === 'string' ? object.value : typeof object.pattern === 'string' ? object.pattern : id;
     names[id] = label.slice(0, 300);

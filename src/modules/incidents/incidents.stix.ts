@@ -144,6 +144,8 @@ export function markingRefsOf(marking: StixMarking, handlingId: string): string[
 // --- reading an incident received as STIX --------------------------------------------------------
 
 const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
+/** A STIX identifier (type--UUID, 2.9), or null for anything else. */
+const stixId = (value: unknown): string | null => (typeof value === 'string' && value.length <= 200 && /^[a-z0-9-]+--[0-9a-f-]{36}$/.test(value) ? value : null);
 const strings = (value: unknown, max: number, length: number): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '').slice(0, max).map((v) => v.slice(0, length)) : [];
 const timestamp = (value: unknown): string | null => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null);
@@ -174,7 +176,7 @@ export function incidentOfStix(object: StixObject): { title: string; summary: st
       : null;
   const actorValue = isObjectRecord(ext.actor) ? ext.actor : null;
   const actor: SuspectedActor | null = actorValue
-    ? { ref: text(actorValue.ref, 200), name: text(actorValue.name, b.short), confidence: Number.isInteger(actorValue.confidence) ? Math.min(100, Math.max(0, actorValue.confidence as number)) : 0 }
+    ? { ref: stixId(actorValue.ref), name: text(actorValue.name, b.short), confidence: Number.isInteger(actorValue.confidence) ? Math.min(100, Math.max(0, actorValue.confidence as number)) : 0 }
     : null;
   const timeline: TimelineEntry[] = Array.isArray(ext.timeline)
     ? ext.timeline.filter(isObjectRecord).slice(0, b.timeline).flatMap((entry) => {
@@ -197,8 +199,8 @@ export function incidentOfStix(object: StixObject): { title: string; summary: st
     : [];
   const links: IncidentLink[] = Array.isArray(ext.links)
     ? ext.links.filter(isObjectRecord).slice(0, b.links).flatMap((link) => {
-        const id = text(link.object_id, 200);
-        if (id === null || !/^[a-z0-9-]+--[0-9a-f-]{36}$/.test(id)) return [];
+        const id = stixId(link.object_id);
+        if (id === null) return [];
         const linkedAt = timestamp(link.linked_at);
         return [{ object_id: id, kind: link.kind === 'observable' ? ('observable' as const) : ('intel' as const), note: text(link.note, b.short), ...(linkedAt ? { linked_at: linkedAt } : {}) }];
       })

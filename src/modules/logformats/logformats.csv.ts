@@ -147,7 +147,8 @@ export class CsvReader implements RecordReader {
 
   private event(cells: readonly string[], line: number): LogEvent {
     const values: EventValue[] = [];
-    const record: Record<string, unknown> = {};
+    // Field names come from the log's header: a record without a prototype keeps "__proto__" a field.
+    const record = Object.create(null) as Record<string, unknown>;
     const mapped = this.settings.columns.size > 0;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i] ?? '';

@@ -315,7 +315,7 @@ describe('readLogEvents: formats', () => {
       [3, 1705312800000, ['src_ip=ipv4:10.0.0.2', 'domain=domain:multi.example']],
       [5, 1705312801000, ['src_ip=ipv4:10.0.0.3', 'dst=ipv6:2001:db8::1']],
     ]);
-    assert.deepEqual(events[0]?.record, { ts: '2024-01-15T10:00:00Z', src_ip: '10.0.0.1', dst: '203.0.113.5', domain: 'evil.example', note: 'hello, "world"' });
+    assert.deepEqual({ ...events[0]?.record }, { ts: '2024-01-15T10:00:00Z', src_ip: '10.0.0.1', dst: '203.0.113.5', domain: 'evil.example', note: 'hello, "world"' });
     assert.equal(events[1]?.record?.note, 'line one\nline two');
   });
 
@@ -333,7 +333,23 @@ describe('readLogEvents: formats', () => {
     const { events, errors } = await readAll(text, { format: 'csv', csvHeader: false, delimiter: ';' });
     assert.deepEqual(errors, []);
     assert.deepEqual(events.map((e) => pairs(e.values)), [['column 1=ipv4:10.0.0.1'], ['column 2=ipv4:203.0.113.9', 'column 3=registry-key:HKLM\\Run']]);
-    assert.deepEqual(events[0]?.record, { 'column 1': '10.0.0.1', 'column 2': 'evil;example.com', 'column 3': 'x' });
+    assert.deepEqual({ ...events[0]?.record }, { 'column 1': '10.0.0.1', 'column 2': 'evil;example.com', 'column 3': 'x' });
+  });
+
+  it('csv and zeek: a column named "__proto__" or "constructor" is a field like any other', async () => {
+    // Header names come from the log: a record built by assignment would take "__proto__" as its
+    // prototype (the field lost) and answer "constructor" before it is set.
+    const csv = await readAll('__proto__,constructor,toString\n10.0.0.1,evil.example,x\n', { format: 'csv', columns: { ['__proto__']: 'ipv4' as const, constructor: 'domain' as const } });
+    assert.deepEqual(csv.errors, []);
+    assert.deepEqual(pairs(csv.events[0]?.values ?? []), ['__proto__=ipv4:10.0.0.1', 'constructor=domain:evil.example']);
+    const record = csv.events[0]?.record ?? {};
+    assert.deepEqual(Object.entries(record), [['__proto__', '10.0.0.1'], ['constructor', 'evil.example'], ['toString', 'x']]);
+    const zeek = '#separator \\x09\n#fields\t__proto__\tconstructor\n#types\tset[addr]\taddr\n198.51.100.1,198.51.100.2\t203.0.113.9\n';
+    const read = await readAll(zeek, { format: 'zeek' });
+    assert.deepEqual(read.errors, []);
+    const zeekRecord = read.events[0]?.record ?? {};
+    assert.equal(Array.isArray(Object.getPrototypeOf(zeekRecord)), false, 'a set column does not become the prototype');
+    assert.deepEqual(Object.entries(zeekRecord), [['__proto__', ['198.51.100.1', '198.51.100.2']], ['constructor', '203.0.113.9']]);
   });
 
   it('csv: text after a closing quote and a quote left open at the end are reported', async () => {

@@ -89,7 +89,8 @@ export class ZeekTsvReader implements RecordReader {
       this.report(line, offset, `${cells.length} fields where the #fields header names ${this.fieldNames.length}; the line is cut or belongs to another log`);
       return;
     }
-    const record: Record<string, unknown> = {};
+    // Field names come from the log's header: a record without a prototype keeps "__proto__" a field.
+    const record = Object.create(null) as Record<string, unknown>;
     const values: EventValue[] = [];
     for (const column of columns) {
       const cell = cells[column.index] ?? this.unsetField;
