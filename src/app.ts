@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import { EventBus } from './core/events.js';
 import { NodeState } from './core/state.js';
-import { clientErrorReply, errorReply, refuseNulInQuery, serializableSchema } from './core/http.js';
+import { clientErrorReply, errorReply, jsonBodyParser, refuseNulInQuery, serializableSchema } from './core/http.js';
 import { JobScheduler } from './core/jobs.js';
 import type { ModuleDefinition, ModuleServer, NodeHooks } from './core/module.js';
 import { isStoreUnavailable } from './core/store-errors.js';
@@ -130,6 +130,8 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   });
 
   app.addHook('preValidation', async (request) => refuseNulInQuery(request));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.config.bodyLimitBytes }, jsonBodyParser);
 
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpRequestSeconds.observe(

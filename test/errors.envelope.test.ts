@@ -76,6 +76,17 @@ for (const dialect of DIALECTS) {
       assertEnvelope(JSON.parse(headers.body), 'SW_HEADERS_TOO_LARGE');
     });
 
+    it('answers a JSON body that is not JSON, or holds "__proto__", with 400 saying which', async () => {
+      const send = (payload: string) =>
+        node.app.inject({ method: 'POST', url: '/api/v1/incidents', payload, headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' } });
+      const broken = await send('{"title": "Outage",}');
+      assert.equal(broken.statusCode, 400, broken.body);
+      assert.match(assertEnvelope(broken.json(), 'SW_BAD_REQUEST').error.message, /^the body is not valid JSON: .*position/);
+      const poisoned = await send('{"title": "Outage", "__proto__": {"member": "FRA"}}');
+      assert.equal(poisoned.statusCode, 400, poisoned.body);
+      assert.match(assertEnvelope(poisoned.json(), 'SW_BAD_REQUEST').error.message, /^the body holds a key "__proto__"/);
+    });
+
     it('answers q=%00 with 400 in the envelope, on REST and TAXII', async () => {
       const answer = await node.app.inject({ method: 'GET', url: '/api/v1/objects?q=%00', headers: { authorization: `Bearer ${node.tokens.analyst}` } });
       assert.equal(answer.statusCode, 400, answer.body);

@@ -362,7 +362,7 @@ export function clockText(clock: ResponseClock): string {
 }
 
 /** A milestone's name; the node's own word for one this command does not know. */
-const milestoneName = (milestone: string): string => ownValue<string>(MILESTONE_NAMES, milestone) ?? milestone;
+export const milestoneName = (milestone: string): string => ownValue<string>(MILESTONE_NAMES, milestone) ?? milestone;
 
 /** The clock a board shows: an overdue one still running, else the one running, else the last reached. */
 function boardClock(clocks: readonly ResponseClock[]): string {

@@ -412,13 +412,18 @@ function renderProposals(answer: { proposals: ProposalSummary[] }): string {
   return answer.proposals.length === 0 ? 'no proposal you may read matches\n' : proposalRows(answer.proposals, '');
 }
 
+/** A proposal's status with the states it may move to; a status this command does not know, as the node said it. */
+export function statusWithNext(status: string): string {
+  const next = ownValue<readonly string[]>(PROPOSAL_TRANSITIONS, status) ?? [];
+  return `${status}${next.length > 0 ? ` (next: ${next.join(', ')})` : ''}`;
+}
+
 function renderProposal(p: Proposal): string {
-  const next = ownValue(PROPOSAL_TRANSITIONS, p.status) ?? [];
   let text = `Proposal ${p.id} (version ${p.version})\n`;
   text += fields([
     ['Title', p.title],
     ['Consultation', p.consultation_id],
-    ['Status', `${p.status}${next.length > 0 ? ` (next: ${next.join(', ')})` : ''}`],
+    ['Status', statusWithNext(p.status)],
     ['Silence', p.silence ? `round ${p.silence.round} on text version ${p.silence.version}, from ${when(p.silence.started_at)} until ${when(p.silence.deadline)}` : null],
     ['Options', optionNames(p.options).join('; ')],
     ['Text version', String(p.text_version)],

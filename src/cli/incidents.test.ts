@@ -12,7 +12,7 @@ describe('parseSelections (--selections of incidents score)', () => {
     assert.throws(() => parseSelections('functional_impact=none,=x'), (error: unknown) => error instanceof CliError && error.status === EXIT.usage && error.message.startsWith("'=x' is not category=option"));
   });
 
-  it('sends a category called "__proto__" or "constructor" on to the node, which names it unknown', () => {
+  it('keeps a category called "__proto__" or "constructor" as given, for the node to judge', () => {
     const selections = parseSelections('__proto__=x,constructor=y');
     assert.deepEqual(Object.entries(selections), [['__proto__', 'x'], ['constructor', 'y']]);
     assert.equal(JSON.stringify(selections), '{"__proto__":"x","constructor":"y"}');

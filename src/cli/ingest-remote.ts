@@ -262,7 +262,6 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
       held,
     };
   };
-  /** The outcomes the node reports for the bundle sent, in the file's numbering. */
   /** The outcomes of an answer, each with a status a node gives (checked before anything is counted). */
   const nodeOutcomes = (outcomes: unknown): ObjectOutcome[] => {
     if (!Array.isArray(outcomes)) return [];
@@ -274,6 +273,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
     return outcomes as ObjectOutcome[];
   };
 
+  /** The outcomes the node reports for the bundle sent, in the file's numbering. */
   const recordAnswered = (sent: Pending[], outcomes: ObjectOutcome[]) => {
     for (const o of outcomes) {
       const source = sent[o.index];

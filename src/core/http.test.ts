@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import { PermissionTable } from '../policy/permissions.js';
-import { enforcePermissions, serializableSchema } from './http.js';
+import { enforcePermissions, errorReply, jsonBodyParser, serializableSchema } from './http.js';
 
 describe('permission map', () => {
   it('refuses to register a route that names no permission', async () => {
@@ -57,5 +57,51 @@ describe('response schemas for the serializer', () => {
     }
     assert.deepEqual(JSON.parse(bodies[1]!), { answers: values });
     assert.equal(bodies[1], bodies[0]);
+  });
+});
+
+describe('JSON bodies', () => {
+  async function app() {
+    const server = Fastify();
+    server.setErrorHandler((error, request, reply) => errorReply(error, request, reply));
+    server.removeContentTypeParser('application/json');
+    server.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
+    server.post('/echo', async (request) => ({ got: request.body }));
+    await server.ready();
+    return server;
+  }
+  const post = async (payload: string, contentType = 'application/json') => {
+    const server = await app();
+    const response = await server.inject({ method: 'POST', url: '/echo', payload, headers: { 'content-type': contentType } });
+    await server.close();
+    return { status: response.statusCode, body: response.json() as { got?: unknown; error?: { code: string; message: string } } };
+  };
+
+  it('parses a JSON body, with or without a charset', async () => {
+    assert.deepEqual(await post('{"a":[1,"x"]}'), { status: 200, body: { got: { a: [1, 'x'] } } });
+    assert.deepEqual((await post('{"a":1}', 'application/json; charset=utf-8')).body, { got: { a: 1 } });
+  });
+
+  it('says where a body stops being JSON (RFC 8259), not only that it is not', async () => {
+    const { status, body } = await post('{"title": "x",}');
+    assert.equal(status, 400);
+    assert.equal(body.error?.code, 'SW_BAD_REQUEST');
+    assert.match(body.error?.message ?? '', /^the body is not valid JSON: .*position 14/);
+  });
+
+  it('refuses an empty body that says it is JSON, saying how to send it', async () => {
+    const { status, body } = await post('');
+    assert.equal(status, 400);
+    assert.match(body.error?.message ?? '', /^the body is empty but Content-Type says application\/json/);
+  });
+
+  it('refuses "__proto__" keys and constructor.prototype by name, escaped spellings included', async () => {
+    for (const payload of ['{"title":"x","__proto__":{"admin":true}}', '{"a":{"\\u005f_proto__":{}}}', '{"constructor":{"prototype":{"admin":true}}}']) {
+      const { status, body } = await post(payload);
+      assert.equal(status, 400, payload);
+      assert.match(body.error?.message ?? '', /^the body holds a key "__proto__", or a "constructor" key holding "prototype"/, payload);
+    }
+    // A key named constructor alone is a key like any other.
+    assert.deepEqual((await post('{"constructor":"x"}')).body, { got: { constructor: 'x' } });
   });
 });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import type { PermissionTable } from '../policy/permissions.js';
 import type { Principal } from '../policy/principal.js';
 import { ERRORS, ShieldwallError, shieldwallError } from './errors.js';
@@ -138,6 +139,28 @@ export function refuseNulInQuery(request: FastifyRequest): void {
     if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
       const shown = name.split('\u0000').join('%00');
       throw shieldwallError('BAD_REQUEST', `query parameter '${shown}' holds a NUL character (%00): remove it`, [{ path: `querystring.${shown}`, message: 'must not contain NUL (%00)' }]);
+    }
+  }
+}
+
+/**
+ * The parser of application/json bodies (every route but the STIX and TAXII uploads, which have
+ * their own). Fastify's own answers "Body is not valid JSON" for any fault, also for valid JSON
+ * it refuses (a "__proto__" key): this one says which, and where JSON.parse stopped.
+ */
+export function jsonBodyParser(_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) {
+    done(shieldwallError('BAD_REQUEST', "the body is empty but Content-Type says application/json: send a JSON document, or no Content-Type"));
+    return;
+  }
+  try {
+    done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/forbidden prototype property/i.test(message)) {
+      done(shieldwallError('BAD_REQUEST', 'the body holds a key "__proto__", or a "constructor" key holding "prototype": no request has a use for them and they can change how the object is read; remove or rename them', [{ path: 'body', message: 'forbidden key' }]));
+    } else {
+      done(shieldwallError('BAD_REQUEST', `the body is not valid JSON: ${message}`, [{ path: 'body', message: 'not JSON' }]));
     }
   }
 }
