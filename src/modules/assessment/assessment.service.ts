@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { JobScheduler } from '../../core/jobs.js';
+import { nextTurn } from '../../core/turn.js';
 import { writeTransaction } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
@@ -541,6 +542,9 @@ export async function listActors(ctx: AppContext, reader: Principal, query: { da
 
 type ActorList = { actors: ActorSummary[]; thresholds: AppContext['config']['assessmentThresholds']; as_of: string; truncated: boolean };
 
+/** Actors scored between two turns of the event loop in a list. */
+const ACTORS_PER_TURN = 16;
+
 async function listActorsOnce(ctx: AppContext, reader: Principal, query: { days?: number; limit?: number }): Promise<ActorList> {
   const days = windowDays(query.days);
   const end = ctx.clock.now();
@@ -568,33 +572,38 @@ async function listActorsOnce(ctx: AppContext, reader: Principal, query: { days?
     }
     frontier = [...next];
   }
-  const evidenceOf = new Map<string, DailyEvidence>();
+  // One actor's evidence at a time: its grids (members × days) are scored and let go, so that a
+  // long window over many actors costs time, in turns other requests get between, not memory.
+  const thresholds = ctx.config.assessmentThresholds;
+  const actors: ActorSummary[] = [];
+  let scored = 0;
   for (const actor of new Set([...weeksOf.keys(), ...above])) {
+    if (++scored % ACTORS_PER_TURN === 0) await nextTurn();
     const included = above.has(actor) ? await includedActors(ctx, actor, reads) : new Map([[actor, 1]]);
     const evidence = new DailyEvidence(since, dayOf(end), since, terms);
     for (const [member, factor] of included) for (const [week, entries] of weeksOf.get(member) ?? []) evidence.add(week, entries, factor);
-    evidenceOf.set(actor, evidence);
-  }
-  // Actors of which the reader reads some bucket.
-  const byActor = new Map([...evidenceOf].filter(([, evidence]) => evidence.readable > 0));
-  const names = await intel.objectsByIds(ctx, reader, [...byActor.keys()].slice(0, 500));
-  const thresholds = ctx.config.assessmentThresholds;
-  const actors: ActorSummary[] = [...byActor.entries()].map(([ref, evidence]) => {
+    // Only actors of which the reader reads some bucket.
+    if (evidence.readable === 0) continue;
     const parts = evidence.parts(end, days);
-    const object = names.get(ref);
-    return {
-      ref,
-      type: ref.slice(0, ref.indexOf('--')),
-      name: object && typeof object.name === 'string' ? object.name : null,
+    actors.push({
+      ref: actor,
+      type: actor.slice(0, actor.indexOf('--')),
+      name: null,
       score: parts.score,
       escalation: escalationOf(parts.score, thresholds),
       incidents: parts.counts.incidents,
       sightings: parts.counts.sightings,
       members: parts.members.length,
-    };
-  });
+    });
+  }
   actors.sort((a, b) => b.score - a.score || a.ref.localeCompare(b.ref));
-  return { actors: actors.slice(0, Math.min(Math.max(query.limit ?? 50, 1), ASSESSMENT_LIMITS.actors)), thresholds, as_of: end.toISOString(), truncated };
+  const shown = actors.slice(0, Math.min(Math.max(query.limit ?? 50, 1), ASSESSMENT_LIMITS.actors));
+  const names = await intel.objectsByIds(ctx, reader, shown.map((a) => a.ref));
+  const named = shown.map((summary) => {
+    const object = names.get(summary.ref);
+    return object && typeof object.name === 'string' ? { ...summary, name: object.name } : summary;
+  });
+  return { actors: named, thresholds, as_of: end.toISOString(), truncated };
 }
 
 // --- assessors' Schmitt-factor inputs ------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
-import { decay, FORMULA, scoreOf, type Assessment } from './assessment.model.js';
+import { decay, FORMULA, scoreOf, WINDOW_MAX_DAYS, type Assessment } from './assessment.model.js';
 import { catchUp } from './assessment.service.js';
 import { BATCH, followOnce } from './assessment.facts.js';
 
@@ -308,6 +308,24 @@ for (const dialect of DIALECTS) {
       assert.ok(applied >= count, `the backlog applied: ${applied} versions`);
       assert.ok(turns >= 2, `the event loop turned ${turns} times while ${Math.ceil(applied / BATCH)} batches were applied`);
       assert.equal((await assess('eve', target)).parts.counts.sightings, count, 'every sighting counted once');
+    });
+
+    it('lists many actors over the longest window in turns, scoring one actor at a time', async () => {
+      // Each actor's evidence is a grid of members × days: kept for every actor until the answer,
+      // a ten-year window over a few thousand actors took gigabytes and held the node for a minute.
+      const many = Array.from({ length: 120 }, () => id('intrusion-set'));
+      await ingestAs('eve', many.map((ref, i) => sighting(ref, 1 + (i % 3), { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 20) })));
+      await catchUp(node.ctx);
+      const counter = countTurns();
+      const list = await call('eve', 'GET', `/api/v1/assessment/actors?days=${WINDOW_MAX_DAYS}&limit=100`);
+      const turns = counter.stop();
+      assert.equal(list.status, 200);
+      const actors = (list.body as { actors: Array<{ ref: string; score: number; sightings: number }> }).actors;
+      assert.equal(actors.length, 100);
+      assert.ok(actors.every((a, i) => i === 0 || actors[i - 1]!.score >= a.score), 'highest score first');
+      const listed = new Set(actors.map((a) => a.ref));
+      assert.ok(many.filter((ref) => listed.has(ref)).length >= 90, 'the new actors are listed');
+      assert.ok(turns >= 4, `the event loop turned ${turns} times while ${many.length} actors were scored`);
     });
   });
 }
