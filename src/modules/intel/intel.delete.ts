@@ -26,12 +26,15 @@ export async function deleteObject(
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
   const stored = await repo.findVersions(ctx.store, id);
   const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)) && (!within || within(accessOfColumns(row))));
+  // The versions asked for, once: each stored version is compared with them in one lookup.
+  const exact = new Set((versions.exact ?? []).map((t) => versionKey(t)));
   const selected = readable.filter((row, i) => {
     if (versions.all) return true;
-    const object = JSON.parse(row.body) as StixObject;
-    const version = versionKey(typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined);
     const newest = i === readable.length - 1;
-    return (versions.last === true && newest) || (versions.first === true && i === 0) || (versions.exact ?? []).some((t) => versionKey(t) === version);
+    if ((versions.last === true && newest) || (versions.first === true && i === 0)) return true;
+    if (exact.size === 0) return false;
+    const object = JSON.parse(row.body) as StixObject;
+    return exact.has(versionKey(typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined));
   });
   if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
   if (!selected.every((row) => canDelete(actor, accessOfColumns(row), { createdByRef: row.created_by_ref, originMember: row.origin_member, submitter: row.submitter }))) {

@@ -620,18 +620,20 @@ export async function currentMarkingDefinitions(store: Store): Promise<string[]>
  */
 export async function deleteVersions(store: Store, id: string, seqs: number[], onDeleted: (tx: WriteTx) => Promise<void>): Promise<void> {
   await writeTransaction(store, async (tx) => {
-    await tx.db.deleteFrom('stix_objects').where('seq', 'in', seqs).execute();
-    const remaining = await tx.db
-      .selectFrom('stix_objects')
-      .select(['seq', 'is_current', 'version'])
-      .where('id_hash', '=', idHash(id))
-      .where('id', '=', id)
-      .orderBy('version', 'desc')
-      .orderBy('seq', 'desc')
-      .execute();
-    if (remaining.length > 0 && !remaining.some((r) => r.is_current === 1)) {
-      await tx.db.updateTable('stix_objects').set({ is_current: 1 }).where('seq', '=', Number(remaining[0]!.seq)).execute();
+    // In slices: an object may have more versions than a statement may have parameters
+    // (SQLite 32,766, PostgreSQL 65,535).
+    for (let start = 0; start < seqs.length; start += DELETE_SLICE) {
+      await tx.db.deleteFrom('stix_objects').where('seq', 'in', seqs.slice(start, start + DELETE_SLICE)).execute();
+    }
+    const ofId = tx.db.selectFrom('stix_objects').where('id_hash', '=', idHash(id)).where('id', '=', id);
+    const current = await ofId.select('seq').where('is_current', '=', 1).limit(1).executeTakeFirst();
+    if (current === undefined) {
+      const newest = await ofId.select('seq').orderBy('version', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      if (newest !== undefined) await tx.db.updateTable('stix_objects').set({ is_current: 1 }).where('seq', '=', Number(newest.seq)).execute();
     }
     await onDeleted(tx);
   });
 }
+
+/** Versions deleted by one statement. */
+export const DELETE_SLICE = 5000;
