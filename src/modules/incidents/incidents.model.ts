@@ -30,6 +30,19 @@ export function allowedTransitions(status: IncidentStatus): readonly IncidentSta
 }
 
 /**
+ * Bounds on an incident's timeline. Notes and the node's entries for scoring, links and tasks
+ * count against `entries`; status changes do not, so a full timeline never keeps an incident from
+ * being moved on and closed. Status changes are bounded by the state machine instead: the longest
+ * way from new to closed is five moves, and a closed incident may be reopened only while its
+ * timeline holds at most `statusChanges - 5` status entries, room for a whole way to closed again.
+ * With the entry that reports it, a timeline holds at most `entries + statusChanges` entries.
+ */
+export const TIMELINE_LIMITS = Object.freeze({ entries: 1000, statusChanges: 256 });
+export const TIMELINE_MAX = TIMELINE_LIMITS.entries + TIMELINE_LIMITS.statusChanges;
+/** The most status moves from any status to closed (new, triaged, contained, eradicated, recovered, closed). */
+export const MOVES_TO_CLOSED = INCIDENT_STATUSES.length - 1;
+
+/**
  * Sectors an incident may affect: the critical infrastructure sectors of EU Directive 2022/2555
  * (NIS 2, Annexes I and II) and of the US critical infrastructure sectors (PPD-21), merged into one
  * vocabulary; `critical` marks the sectors both count as critical infrastructure.

@@ -23,7 +23,7 @@ import * as directory from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import {
   allowedTransitions, type Incident, type IncidentChange, type IncidentLink, type IncidentSeverity, type IncidentStatus, type IncidentSummary, type IncidentTask,
-  type SuspectedActor, type TimelineEntry,
+  MOVES_TO_CLOSED, type SuspectedActor, TIMELINE_LIMITS, type TimelineEntry,
 } from './incidents.model.js';
 import * as repo from './incidents.repo.js';
 import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
@@ -39,7 +39,7 @@ import type { ReportContext } from './incidents.report.js';
 export { INCIDENT_EXTENSION_ID, type IncidentExtension } from './incidents.stix.js';
 export { SECTORS } from './incidents.model.js';
 
-export const INCIDENT_LIMITS = Object.freeze({ timeline: 1000, tasks: 500, links: 500, systems: 100, sectors: 30, entries: 100 });
+export const INCIDENT_LIMITS = Object.freeze({ timeline: TIMELINE_LIMITS.entries, tasks: 500, links: 500, systems: 100, sectors: 30, entries: 100 });
 /** Incidents per page of the board. */
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
@@ -567,16 +567,30 @@ export async function transition(ctx: AppContext, actor: Principal, id: string, 
           { from, to, allowed: [...allowed] },
         );
       }
+      const changes = stored.document.timeline.reduce((count, entry) => count + (entry.kind === 'status' ? 1 : 0), 0);
+      if (from === 'closed' && changes > TIMELINE_LIMITS.statusChanges - MOVES_TO_CLOSED) {
+        throw shieldwallError(
+          'CONFLICT',
+          `incident ${id} has changed status ${changes} times: it may be reopened while its timeline holds at most ${TIMELINE_LIMITS.statusChanges - MOVES_TO_CLOSED} status changes; report a follow-up incident and link what it shares with this one`,
+          { status_changes: changes, limit: TIMELINE_LIMITS.statusChanges - MOVES_TO_CLOSED },
+        );
+      }
       const text = `Status ${from} → ${to}${note ? `: ${note}` : ''}`;
-      return { status: to, document: appendTimeline(stored.document, { id: randomUUID(), at: now, author: actor.userName, kind: 'status', text }) };
+      // Status entries are outside the entries' limit: a full timeline never blocks moving on and closing.
+      return { status: to, document: { ...stored.document, timeline: [...stored.document.timeline, { id: randomUUID(), at: now, author: actor.userName, kind: 'status', text }] } };
     },
     { to },
   );
 }
 
+/** Adds a note or one of the node's entries other than a status change; these count against the timeline's limit. */
 function appendTimeline(document: IncidentDocument, entry: TimelineEntry): IncidentDocument {
-  if (document.timeline.length >= INCIDENT_LIMITS.timeline) {
-    throw shieldwallError('CONFLICT', `the incident's timeline holds ${INCIDENT_LIMITS.timeline} entries, its limit: summarise it in the incident's summary, or report a follow-up incident`);
+  const entries = document.timeline.reduce((count, each) => count + (each.kind === 'status' ? 0 : 1), 0);
+  if (entries >= INCIDENT_LIMITS.timeline) {
+    throw shieldwallError(
+      'CONFLICT',
+      `the incident's timeline holds ${INCIDENT_LIMITS.timeline} entries besides its status changes, its limit: summarise it in the incident's summary, or report a follow-up incident (its status can still be changed)`,
+    );
   }
   return { ...document, timeline: [...document.timeline, entry] };
 }

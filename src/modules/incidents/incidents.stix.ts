@@ -10,7 +10,7 @@ import { handlingMarkingDefinition, TLP2_MARKING_IDS, type Tlp, DEFAULT_CLASSIFI
 import { uuidv5 } from '../../stix/sco-id.js';
 import type { StixObject } from '../../stix/types.js';
 import {
-  INCIDENT_STATUSES, SECTOR_KEYS, TASK_STATUSES, type IncidentLink, type IncidentSeverity, type IncidentStatus, type IncidentTask, type SuspectedActor, type TimelineEntry,
+  INCIDENT_STATUSES, SECTOR_KEYS, TASK_STATUSES, TIMELINE_MAX, type IncidentLink, type IncidentSeverity, type IncidentStatus, type IncidentTask, type SuspectedActor, type TimelineEntry,
 } from './incidents.model.js';
 
 /** The extension-definition of Shieldwall's incident properties. */
@@ -151,7 +151,7 @@ const strings = (value: unknown, max: number, length: number): string[] =>
 const timestamp = (value: unknown): string | null => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null);
 
 /** Bounds on what is read from a received incident (a peer's object is input like any other). */
-export const RECEIVED_BOUNDS = Object.freeze({ timeline: 1000, tasks: 500, links: 500, text: 20_000, short: 300, list: 100 });
+export const RECEIVED_BOUNDS = Object.freeze({ timeline: TIMELINE_MAX, tasks: 500, links: 500, text: 20_000, short: 300, list: 100 });
 
 /**
  * The incident a STIX incident object describes, as far as it says: its own extension when it

@@ -11,11 +11,12 @@ import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/suppor
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
 import { ingestObjects } from '../intel/intel.service.js';
-import type { Incident, IncidentChange, IncidentSummary } from './incidents.model.js';
-import { INCIDENT_EXTENSION_ID, linkRelationshipId } from './incidents.stix.js';
+import { type Incident, type IncidentChange, type IncidentSummary, MOVES_TO_CLOSED, TIMELINE_LIMITS, TIMELINE_MAX } from './incidents.model.js';
+import { INCIDENT_EXTENSION_ID, incidentOfStix, linkRelationshipId } from './incidents.stix.js';
 
 const DEU_IDENTITY = 'identity--d0e1f2a3-b4c5-4d6e-8f70-8192a3b4c5d6';
 const FRA_IDENTITY = 'identity--f0e1d2c3-b4a5-4978-8a9b-0c1d2e3f4a5b';
@@ -170,6 +171,45 @@ for (const dialect of DIALECTS) {
       assert.equal(current.timeline.filter((entry) => entry.kind === 'status').length, 7, 'reported + six moves, each on the timeline');
       const back = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'new' });
       assert.equal(back.status, 409);
+    });
+
+    it('with a full timeline still moves on and closes; reopens only while a whole way to closed fits', async () => {
+      const incident = await report('dieter', { title: 'Long-running espionage case', tlp: 'green', releasability: ['ALLIANCE'] });
+      // Fill the timeline as a long case does (written to the row: a thousand requests would only slow the suite).
+      const stored = await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', incident.id).executeTakeFirstOrThrow();
+      const document = JSON.parse(stored.document) as { timeline: Array<Record<string, unknown>> };
+      const notes = Array.from({ length: TIMELINE_LIMITS.entries - 1 }, (_, i) => ({ id: `note-${i}`, at: '2026-11-30T10:00:00.000Z', author: 'dieter', kind: 'note', text: `finding ${i}` }));
+      document.timeline = [...document.timeline, ...notes];
+      await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(document) }).where('id', '=', incident.id).execute();
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'the last note that fits' })).status, 201);
+      const full = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'one too many' });
+      assert.equal(full.status, 409);
+      assert.match(full.body!.error!.message, /1000 entries besides its status changes.*status can still be changed/);
+      // Status changes are outside that limit: the case is worked to its end and closed.
+      for (const status of ['triaged', 'contained', 'eradicated', 'recovered', 'closed'] as const) {
+        const moved = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status });
+        assert.equal(moved.status, 200, `to ${status}: ${JSON.stringify(moved.body)}`);
+      }
+      const closed = (await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident;
+      assert.equal(closed.status, 'closed');
+      assert.equal(closed.timeline.length, TIMELINE_LIMITS.entries + 6, 'every note, the report and five moves');
+      // Reopening is bounded instead: it is allowed while a whole way back to closed fits in the status changes' limit.
+      const reopenable = TIMELINE_LIMITS.statusChanges - MOVES_TO_CLOSED;
+      const moves = Array.from({ length: reopenable - 6 }, (_, i) => ({ id: `move-${i}`, at: '2026-11-30T11:00:00.000Z', author: 'dieter', kind: 'status', text: 'Status closed → triaged' }));
+      const before = JSON.parse((await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', incident.id).executeTakeFirstOrThrow()).document) as typeof document;
+      before.timeline = [...before.timeline, ...moves];
+      await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(before) }).where('id', '=', incident.id).execute();
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'triaged' })).status, 200, `reopened with ${reopenable} status changes`);
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'closed' })).status, 200);
+      const refused = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status: 'triaged' });
+      assert.equal(refused.status, 409);
+      assert.match(refused.body!.error!.message, /follow-up incident/);
+      assert.deepEqual(refused.body!.error!.details, { status_changes: reopenable + 2, limit: reopenable });
+      const final = (await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident;
+      assert.ok(final.timeline.length <= TIMELINE_MAX, `${final.timeline.length} entries within the most a timeline holds`);
+      // A peer reads the whole of such a timeline (the bound on received timelines is the same).
+      const copy = (await call('dieter', 'GET', `/api/v1/objects/${incident.id}`)).body as unknown as StixObject;
+      assert.equal(incidentOfStix(copy).extension.timeline.length, final.timeline.length);
     });
 
     it('refuses a change made on a stale version with 409 and the current version', async () => {
