@@ -63,6 +63,11 @@ export interface ListInput {
   /** Newest added first; the cursor pages on in that order. */
   descending?: boolean;
   limit?: number;
+  /**
+   * End the page early, with a cursor, once its objects' text passes this many characters (the
+   * first object is always given): pages that leave the node (REST, TAXII) use PAGE_CHARS.
+   */
+  maxChars?: number;
   cursor?: string;
 }
 
@@ -108,6 +113,20 @@ async function checkOrigin(ctx: AppContext, actor: Principal, origin: string): P
     throw shieldwallError('BAD_REQUEST', `origin '${origin}' is not the code of a member of this node (GET /api/v1/members lists them)`);
   }
 }
+
+/**
+ * The most object text a page that leaves the node carries: a page of large objects ends before
+ * its count, with a cursor, as TAXII 2.1 lets a server answer fewer objects than asked for
+ * (section 3.4, "more"). 32 Mi characters: 4 objects at the 8 MB object limit, 30,000 indicators.
+ */
+export const PAGE_CHARS = 32 * 1024 * 1024;
+/**
+ * Rows a page reads from the store at first; each later read takes as many as PAGE_CHARS of the
+ * largest row seen so far allows, up to FETCH_ROWS_MAX. What one page holds in memory while it is
+ * built is thus bounded by its text, not by its count times the largest object.
+ */
+const FETCH_ROWS_FIRST = 16;
+const FETCH_ROWS_MAX = 4096;
 
 /** Ids looked up per query of the current markings of older versions. */
 const CURRENT_MARKINGS_CHUNK = 500;
@@ -160,7 +179,6 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     originClearance: actor.clearance,
     ...(input.strategy ? { strategy: input.strategy } : {}),
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
-    limit: limit + 1,
   };
   /** Where the next read starts: after this seq in date_added order, before it newest first. */
   let bound = descending
@@ -179,11 +197,17 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   let more = false;
   /** The last row looked at, readable or not. */
   let lookedAt: number | undefined;
+  let chars = 0;
+  let largest = 0;
   for (;;) {
-    const rows = await repo.listCurrent(ctx.store, { ...filter, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
+    // One more row than the page lacks: a readable row past a full page says that there is more.
+    const wanted = limit - dateAdded.length + 1;
+    const fetch = Math.min(wanted, largest === 0 ? FETCH_ROWS_FIRST : Math.max(1, Math.min(FETCH_ROWS_MAX, Math.floor(PAGE_CHARS / largest))));
+    const rows = await repo.listCurrent(ctx.store, { ...filter, limit: fetch, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
     const current = input.versions ? await currentMarkingsOf(ctx, rows) : undefined;
     for (const row of rows) {
-      const full = dateAdded.length === limit;
+      largest = Math.max(largest, row.body.length);
+      const full = dateAdded.length === limit || (input.maxChars !== undefined && dateAdded.length > 0 && chars + row.body.length > input.maxChars);
       // The SQL pre-filter chose the rows; the rule is still applied to each one.
       const access = accessOfColumns(row);
       if (input.within && !input.within(access)) continue;
@@ -207,9 +231,10 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
         handling[row.id] ??= handlingOf(row, seen.object);
       }
       dateAdded.push(Number(row.seq));
+      chars += row.body.length;
     }
     if (rows.length > 0) lookedAt = Number(rows[rows.length - 1]!.seq);
-    if (more || rows.length <= limit) break;
+    if (more || rows.length < fetch) break;
     bound = lookedAt;
   }
   await auditReads(ctx, actor, reads, 'listing');

@@ -118,6 +118,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
           ...(q.order === 'desc' ? { descending: true } : {}),
           ...(q.limit ? { limit: q.limit } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
+          maxChars: service.PAGE_CHARS,
         });
         return { objects: page.objects, handling: page.handling ?? {}, ...(page.next ? { next: page.next } : {}) };
       },

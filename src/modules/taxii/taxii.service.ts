@@ -156,7 +156,8 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
     ...(query.versions ? { versions: query.versions } : {}),
     ...(view.within ? { within: view.within } : {}),
     ...(query.raw ? { raw: true } : {}),
-    ...(query.manifest ? { manifest: true } : {}),
+    // A manifest's entries are small; a page of objects ends early past PAGE_CHARS of them.
+    ...(query.manifest ? { manifest: true } : { maxChars: intel.PAGE_CHARS }),
   });
   const manifest = page.manifest?.map((entry, i) => ({ id: entry.id, version: entry.version ?? taxiiTimestamp(page.dateAdded[i]!) }));
   return { objects: page.objects, ...(page.bodies ? { bodies: page.bodies } : {}), ...(manifest ? { manifest } : {}), dateAdded: page.dateAdded, next: page.next };
