@@ -11,7 +11,7 @@ import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { readableAccessKeys } from './intel.access.js';
 import { handlingOf, type Handling } from './intel.handling.js';
-import { auditReads, readCurrent, readVersions, visibleRow } from './intel.read.js';
+import { auditReads, readCurrent, readVersions, VERSIONS_SHOWN, visibleRow } from './intel.read.js';
 import * as repo from './intel.repo.js';
 import { searchLabel } from './intel.rows.js';
 
@@ -72,7 +72,10 @@ export interface SightingSummary {
 }
 
 export interface ObjectContext extends SeenWithHandling {
+  /** The newest VERSIONS_SHOWN versions, oldest first. */
   versions: SeenWithHandling[];
+  /** Older versions the reader may read are not shown (GET /api/v1/objects/{id}?versions=all pages through them all). */
+  versions_more: boolean;
   relationships: ContextRelationship[];
   relationships_truncated: boolean;
   sightings: SightingSummary;
@@ -227,7 +230,7 @@ export async function objectContext(ctx: AppContext, actor: Principal, id: strin
   const current = await readCurrent(ctx, actor, id, reads);
   const readable = await readableRows(ctx, actor);
   const [versions, related, sighted] = await Promise.all([
-    readVersions(ctx, actor, id, reads),
+    readVersions(ctx, actor, id, reads, { limit: VERSIONS_SHOWN }),
     relationships(ctx, actor, id, readable, reads),
     sightings(ctx, actor, id, readable, reads),
   ]);
@@ -235,7 +238,8 @@ export async function objectContext(ctx: AppContext, actor: Principal, id: strin
   return {
     object: current.object,
     handling: handlingOf(current.row, current.object),
-    versions: versions.map((v) => ({ object: v.object, handling: handlingOf(v.row, v.object) })),
+    versions: versions.versions.map((v) => ({ object: v.object, handling: handlingOf(v.row, v.object) })),
+    versions_more: versions.older !== undefined,
     relationships: related.list,
     relationships_truncated: related.truncated,
     sightings: sighted,

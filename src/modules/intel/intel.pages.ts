@@ -9,7 +9,7 @@ import type { StixObject } from '../../stix/types.js';
 import * as directory from '../directory/directory.service.js';
 import { readableAccessKeys } from './intel.access.js';
 import { classificationName, handlingOf, type Handling } from './intel.handling.js';
-import { auditReads, visibleRow } from './intel.read.js';
+import { auditReads, rowsToFetch, visibleRow } from './intel.read.js';
 import * as repo from './intel.repo.js';
 import { descriptionOf, searchLabel, versionKey } from './intel.rows.js';
 
@@ -65,7 +65,8 @@ export interface ListInput {
   limit?: number;
   /**
    * End the page early, with a cursor, once its objects' text passes this many characters (the
-   * first object is always given): pages that leave the node (REST, TAXII) use PAGE_CHARS.
+   * first object is always given): pages that leave the node (REST, TAXII) use PAGE_CHARS
+   * (intel.read). Every listing reads its rows in runs sized by rowsToFetch.
    */
   maxChars?: number;
   cursor?: string;
@@ -113,20 +114,6 @@ async function checkOrigin(ctx: AppContext, actor: Principal, origin: string): P
     throw shieldwallError('BAD_REQUEST', `origin '${origin}' is not the code of a member of this node (GET /api/v1/members lists them)`);
   }
 }
-
-/**
- * The most object text a page that leaves the node carries: a page of large objects ends before
- * its count, with a cursor, as TAXII 2.1 lets a server answer fewer objects than asked for
- * (section 3.4, "more"). 32 Mi characters: 4 objects at the 8 MB object limit, 30,000 indicators.
- */
-export const PAGE_CHARS = 32 * 1024 * 1024;
-/**
- * Rows a page reads from the store at first; each later read takes as many as PAGE_CHARS of the
- * largest row seen so far allows, up to FETCH_ROWS_MAX. What one page holds in memory while it is
- * built is thus bounded by its text, not by its count times the largest object.
- */
-const FETCH_ROWS_FIRST = 16;
-const FETCH_ROWS_MAX = 4096;
 
 /** Ids looked up per query of the current markings of older versions. */
 const CURRENT_MARKINGS_CHUNK = 500;
@@ -202,7 +189,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
   for (;;) {
     // One more row than the page lacks: a readable row past a full page says that there is more.
     const wanted = limit - dateAdded.length + 1;
-    const fetch = Math.min(wanted, largest === 0 ? FETCH_ROWS_FIRST : Math.max(1, Math.min(FETCH_ROWS_MAX, Math.floor(PAGE_CHARS / largest))));
+    const fetch = rowsToFetch(wanted, largest);
     const rows = await repo.listCurrent(ctx.store, { ...filter, limit: fetch, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
     const current = input.versions ? await currentMarkingsOf(ctx, rows) : undefined;
     for (const row of rows) {

@@ -589,6 +589,27 @@ export async function findVersions(store: Store, id: string): Promise<StoredVers
   return store.db.selectFrom('stix_objects').select(STORED).where('id_hash', '=', idHash(id)).where('id', '=', id).orderBy('version').execute();
 }
 
+/** Where a read of an object's versions, newest first, stopped: the last version given and its row. */
+export interface VersionPosition {
+  version: string;
+  seq: number;
+}
+
+/** Versions of an object newest first (by version, then seq), after `before` in that order, at most `limit`. */
+export async function findVersionsNewest(store: Store, id: string, before: VersionPosition | undefined, limit: number): Promise<Array<StoredVersion & { version: string }>> {
+  // The versions are ordered without their bodies (no index orders them: every version of the
+  // id is sorted), then the bodies of those chosen are read.
+  let query = store.db.selectFrom('stix_objects').select(['seq', 'version']).where('id_hash', '=', idHash(id)).where('id', '=', id);
+  if (before !== undefined) {
+    query = query.where((eb) => eb.or([eb('version', '<', before.version), eb.and([eb('version', '=', before.version), eb('seq', '<', before.seq)])]));
+  }
+  const chosen = await query.orderBy('version', 'desc').orderBy('seq', 'desc').limit(limit).execute();
+  if (chosen.length === 0) return [];
+  const rows = await store.db.selectFrom('stix_objects').select([...STORED, 'version']).where('seq', 'in', chosen.map((row) => row.seq)).execute();
+  const bySeq = new Map(rows.map((row) => [Number(row.seq), row]));
+  return chosen.flatMap((row) => bySeq.get(Number(row.seq)) ?? []);
+}
+
 /** The marking columns of the current rows of these ids (several for an observable held in copies). */
 export async function currentMarkings(store: Store, ids: readonly string[]): Promise<Array<{ id: string; tlp: string | null; classification: number | null; releasability: string | null; created_by_ref: string | null }>> {
   if (ids.length === 0) return [];

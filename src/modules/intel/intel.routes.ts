@@ -84,7 +84,12 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (request) => {
         const { id } = request.params;
-        if (request.query.versions === 'all') return { id, versions: await service.getVersions(ctx, request.actor, id) };
+        const { versions, limit, cursor } = request.query;
+        if ((limit !== undefined || cursor !== undefined) && versions !== 'all') throw shieldwallError('BAD_REQUEST', 'limit and cursor page through versions: ask with versions=all');
+        if (versions === 'all') {
+          const page = await service.versionsPage(ctx, request.actor, id, { ...(limit !== undefined ? { limit } : {}), ...(cursor !== undefined ? { cursor } : {}) });
+          return { id, versions: page.versions, ...(page.next ? { next: page.next } : {}) };
+        }
         return service.getObject(ctx, request.actor, id);
       },
     );

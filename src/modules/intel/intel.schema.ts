@@ -5,7 +5,9 @@ export const ObjectIdParams = Type.Object({
 });
 
 export const ObjectGetQuery = Type.Object({
-  versions: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('latest')], { description: "'all' returns every stored version, oldest first" })),
+  versions: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('latest')], { description: "'all' returns the stored versions, oldest first: the newest `limit` (and at most 32 Mi characters), with `next` to older ones" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'with versions=all: how many versions (default and most 1000)' })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'with versions=all: the `next` of the previous answer (older versions)' })),
 });
 
 export const ObjectListQuery = Type.Object({

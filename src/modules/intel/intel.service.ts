@@ -11,12 +11,12 @@ export {
   type StoredVersionRef,
 } from './intel.ingest.js';
 export {
-  ABOUT_LIMIT, getObject, getVersions, objectsAbout, objectsByIds, rowsBySeq, scanAbout, scanCurrent, storedCurrent, versionsSince,
+  ABOUT_LIMIT, getObject, getVersions, PAGE_CHARS, VERSIONS_PAGE_MAX, versionsPage, objectsAbout, objectsByIds, rowsBySeq, scanAbout, scanCurrent, storedCurrent, versionsSince,
   type CurrentRow,
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, readableAccessKeys, type AccessSet } from './intel.access.js';
 export type { SequencedVersion } from './intel.repo.js';
-export { intelStats, latestSeq, listObjects, PAGE_CHARS, STATS_WINDOW_MAX_DAYS, type IntelStats, type ListInput, type ObjectPage, type StatsWindow } from './intel.pages.js';
+export { intelStats, latestSeq, listObjects, STATS_WINDOW_MAX_DAYS, type IntelStats, type ListInput, type ObjectPage, type StatsWindow } from './intel.pages.js';
 export { objectContext, RECENT_SIGHTINGS, RELATIONSHIPS_LIMIT, type ContextRelationship, type ObjectContext, type RelatedEnd } from './intel.context.js';
 export { handlingOf, parseClassificationFilter, parseTlpFilter, TLP_FILTER_VALUES, type Handling } from './intel.handling.js';
 export { deleteObject } from './intel.delete.js';

@@ -22,7 +22,10 @@ interface Other {
 interface Context {
   object: StixObject;
   handling: Handling;
+  /** The newest versions (up to 100), oldest first. */
   versions: Array<{ object: StixObject; handling: Handling }>;
+  /** Older versions are not shown. */
+  versions_more?: boolean;
   relationships: Array<{ relationship: StixObject; handling: Handling; direction: 'out' | 'in'; other: Other }>;
   relationships_truncated?: boolean;
   sightings: { count: number; sighted_by: number; members: string[]; recent: StixObject[]; truncated?: boolean };
@@ -235,7 +238,12 @@ function Versions(props: { context: Context }) {
         <VersionSelect id="vb" label="with" versions={versions} value={b} onChange={setB} />
       </div>
       <Diff a={versions[a]!.object} b={versions[b]!.object} />
-      <h2>All versions ({versions.length})</h2>
+      <h2>{props.context.versions_more ? `The newest ${versions.length} versions` : `All versions (${versions.length})`}</h2>
+      {props.context.versions_more && (
+        <p className="muted">
+          Older versions are not shown: <code>GET /api/v1/objects/{props.context.object.id}?versions=all</code> pages through them all.
+        </p>
+      )}
       <ol>
         {versions.map((v, i) => (
           <li key={i}>
@@ -321,7 +329,7 @@ export function ObjectPage() {
     properties: '',
     relationships: ` (${context.relationships.length})`,
     sightings: ` (${context.sightings.count})`,
-    versions: ` (${context.versions.length})`,
+    versions: ` (${context.versions.length}${context.versions_more ? '+' : ''})`,
     provenance: '',
   };
   return (
@@ -343,7 +351,7 @@ export function ObjectPage() {
           Export as STIX
         </button>{' '}
         <button type="button" className="secondary" onClick={() => download(`${o.id}-versions.json`, bundleOf(context.versions.map((v) => v.object)))}>
-          Export every version
+          {context.versions_more ? `Export the newest ${context.versions.length} versions` : 'Export every version'}
         </button>
       </p>
       <div className="tabs" role="tablist" aria-label="Object details">

@@ -1,0 +1,92 @@
+/**
+ * An object's versions (STIX 2.1 section 3.6: each version shares the id, with its own modified)
+ * are read in bounded answers: `?versions=all` gives the newest 1,000 and at most PAGE_CHARS of
+ * text, with a cursor to older ones; the object page shows the newest 100. An object versioned
+ * thousands of times is never read whole by one request.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { indicator } from '../../../test/support/factories.js';
+import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import type { StixObject } from '../../stix/types.js';
+import { principalOfUser } from '../directory/directory.service.js';
+import { encodeVersionCursor } from './intel.read.js';
+import { ingestObjects, PAGE_CHARS } from './intel.service.js';
+
+/** `count` versions of one indicator, a millisecond apart, each `size` characters of description. */
+function versionsOf(count: number, size = 0): StixObject[] {
+  const first = indicator({ created: '2024-01-01T00:00:00.000Z', modified: '2024-01-01T00:00:00.000Z' });
+  const start = Date.parse('2024-01-01T00:00:00.000Z');
+  return Array.from({ length: count }, (_v, i) => ({ ...first, modified: new Date(start + i).toISOString(), ...(size > 0 ? { description: `v${i} `.padEnd(size, 'v') } : {}) }));
+}
+
+describe('an object\'s versions, in bounded answers (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  let analyst: Principal;
+  before(async () => {
+    node = await createTestNode('sqlite');
+    analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
+  });
+  after(async () => node?.close());
+  const get = (url: string) => node.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${node.tokens.analyst}` } });
+
+  it('pages 2,500 versions by 1,000, newest first, each answer oldest first; the object page shows the newest 100', async () => {
+    const versions = versionsOf(2_500);
+    const id = versions[0]!.id;
+    assert.equal((await ingestObjects(node.ctx, analyst, versions)).accepted, versions.length);
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await get(`/api/v1/objects/${id}?versions=all${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(answer.statusCode, 200, answer.body);
+      const body = JSON.parse(answer.body) as { versions: StixObject[]; next?: string };
+      pages.push(body.versions.map((v) => v.modified!));
+      cursor = body.next;
+    } while (cursor !== undefined && pages.length < 10);
+    assert.deepEqual(pages.map((page) => page.length), [1000, 1000, 500]);
+    assert.deepEqual(pages.reverse().flat(), versions.map((v) => v.modified), 'every version once; within a page oldest first');
+    const small = JSON.parse((await get(`/api/v1/objects/${id}?versions=all&limit=3`)).body) as { versions: StixObject[]; next?: string };
+    assert.deepEqual(small.versions.map((v) => v.modified), versions.slice(-3).map((v) => v.modified));
+    assert.ok(small.next);
+    const context = JSON.parse((await get(`/api/v1/objects/${id}/context`)).body) as { versions: Array<{ object: StixObject }>; versions_more: boolean };
+    assert.equal(context.versions.length, 100);
+    assert.equal(context.versions.at(-1)!.object.modified, versions.at(-1)!.modified, 'the newest last');
+    assert.equal(context.versions_more, true);
+    // Asked wrongly: a clear 400 each.
+    const bad = await get(`/api/v1/objects/${id}?versions=all&cursor=bm90LWEtY3Vyc29y`);
+    assert.equal(bad.statusCode, 400);
+    assert.equal((JSON.parse(bad.body) as { error: { code: string } }).error.code, 'SW_INVALID_CURSOR');
+    assert.equal((await get(`/api/v1/objects/${id}?limit=5`)).statusCode, 400, 'limit pages versions only');
+  });
+
+  it('ends an answer of large versions at PAGE_CHARS, and an object with few versions has no cursor', async () => {
+    const versions = versionsOf(5, Math.floor(PAGE_CHARS / 4.3));
+    const id = versions[0]!.id;
+    assert.equal((await ingestObjects(node.ctx, analyst, versions)).accepted, versions.length);
+    const first = JSON.parse((await get(`/api/v1/objects/${id}?versions=all`)).body) as { versions: StixObject[]; next?: string };
+    assert.deepEqual(first.versions.map((v) => v.modified), versions.slice(1).map((v) => v.modified), 'the newest four');
+    const rest = JSON.parse((await get(`/api/v1/objects/${id}?versions=all&cursor=${first.next}`)).body) as { versions: StixObject[]; next?: string };
+    assert.deepEqual(rest.versions.map((v) => v.modified), [versions[0]!.modified]);
+    assert.equal(rest.next, undefined);
+    const context = JSON.parse((await get(`/api/v1/objects/${id}/context`)).body) as { versions: unknown[]; versions_more: boolean };
+    assert.deepEqual([context.versions.length, context.versions_more], [4, true]);
+  });
+
+  it('an object the reader may not read is not found, cursor or not', async () => {
+    const hidden = indicator({ object_marking_refs: [TLP2_MARKING_IDS.red] });
+    await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [hidden]);
+    assert.equal((await get(`/api/v1/objects/${hidden.id}?versions=all`)).statusCode, 404);
+    const crafted = encodeVersionCursor({ version: '9999', seq: Number.MAX_SAFE_INTEGER });
+    assert.equal((await get(`/api/v1/objects/${hidden.id}?versions=all&cursor=${crafted}`)).statusCode, 404);
+    // Where it reads the object, a cursor past its oldest version gives an empty answer.
+    const own = indicator();
+    await ingestObjects(node.ctx, analyst, [own]);
+    const past = encodeVersionCursor({ version: '', seq: 0 });
+    const empty = await get(`/api/v1/objects/${own.id}?versions=all&cursor=${past}`);
+    assert.equal(empty.statusCode, 200);
+    assert.deepEqual((JSON.parse(empty.body) as { versions: unknown[] }).versions, []);
+  });
+});
