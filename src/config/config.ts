@@ -44,6 +44,9 @@ export interface Config {
   readonly secretKeyFile: string;
   /** How often the detection index reads indicators other processes stored (0: never). */
   readonly detectFollowMs: number;
+  /** Warning lists one member (or the node) may own, and entries in all of them. */
+  readonly warningListsPerMember: number;
+  readonly warningListEntriesPerMember: number;
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
@@ -214,6 +217,20 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Deepest nesting of JSON objects and arrays accepted in one STIX object (the object itself is depth 1); deeper objects are rejected with the path where the limit was passed, and the rest of the bundle goes on.',
     default: () => 64,
     parse: integer(2, 10_000),
+  },
+  warningListsPerMember: {
+    key: 'warningListsPerMember',
+    env: 'SHIELDWALL_WARNINGLISTS_PER_MEMBER',
+    description: 'Most warning lists one member (or the node) owns; creating one more is refused with 409.',
+    default: () => 100,
+    parse: integer(1, 100_000),
+  },
+  warningListEntriesPerMember: {
+    key: 'warningListEntriesPerMember',
+    env: 'SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER',
+    description: "Most entries in all the warning lists of one member (or the node): each member's lists are compiled and held in memory together; an upload past it is refused with 400 and nothing changes.",
+    default: () => 4_000_000,
+    parse: integer(1, 100_000_000),
   },
   storeReconnectMinMs: {
     key: 'storeReconnectMinMs',

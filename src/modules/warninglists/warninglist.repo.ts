@@ -50,6 +50,16 @@ export async function findListByName(db: Kysely<Database>, memberCode: string | 
     .executeTakeFirst();
 }
 
+/** How many lists one member (null: the node) owns, and the entries they hold in all. */
+export async function ownerTotals(db: Kysely<Database>, memberCode: string | null): Promise<{ lists: number; entries: number }> {
+  const row = await db
+    .selectFrom('warning_lists')
+    .select((eb) => [eb.fn.countAll<number>().as('lists'), eb.fn.coalesce(eb.fn.sum<number>('entries'), sql<number>`0`).as('entries')])
+    .where((eb) => (memberCode === null ? eb('member_code', 'is', null) : eb('member_code', '=', memberCode)))
+    .executeTakeFirstOrThrow();
+  return { lists: Number(row.lists), entries: Number(row.entries) };
+}
+
 export async function insertList(db: Kysely<Database>, row: Insertable<WarningListsTable>): Promise<void> {
   await db.insertInto('warning_lists').values(row).execute();
 }

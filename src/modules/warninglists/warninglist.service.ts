@@ -150,6 +150,8 @@ function checkDescription(description: string): string {
   return description;
 }
 
+const ownerName = (member: string | null): string => (member === null ? 'the node' : `member ${member}`);
+
 function checkScope(scope: string): WarningListScope {
   if (!(WARNING_LIST_SCOPES as readonly string[]).includes(scope)) throw shieldwallError('BAD_REQUEST', `scope '${scope}' is not one of ${WARNING_LIST_SCOPES.join(', ')}`);
   return scope as WarningListScope;
@@ -193,6 +195,14 @@ export async function createWarningList(ctx: AppContext, actor: Principal, input
   const at = ctx.clock.now().toISOString();
   await changeLists(ctx, async (tx) => {
     await assertNameFree(tx.db, member, name);
+    const owned = await repo.ownerTotals(tx.db, member);
+    if (owned.lists >= ctx.config.warningListsPerMember) {
+      throw shieldwallError(
+        'CONFLICT',
+        `${ownerName(member)} owns ${owned.lists} warning lists, the most a member may (SHIELDWALL_WARNINGLISTS_PER_MEMBER=${ctx.config.warningListsPerMember}): add the entries to one of them, or delete one it no longer needs`,
+        { lists: owned.lists, limit: ctx.config.warningListsPerMember },
+      );
+    }
     const revision = await repo.nextRevision(tx.db);
     await repo.insertList(tx.db, { id, member_code: member, name, description, scope, entries: 0, revision, created_at: at, created_by: actorName(actor), updated_at: at });
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.create', subject: id, detail: { name, scope, member } }]);
@@ -358,6 +368,17 @@ export async function uploadEntries(
   const { added, entries } = await changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     const before = Number(row.entries);
+    const owned = await repo.ownerTotals(tx.db, row.member_code);
+    /** The member's entries in its other lists. */
+    const others = owned.entries - before;
+    const overBudget = (entries: number) =>
+      shieldwallError(
+        'BAD_REQUEST',
+        `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${ctx.config.warningListEntriesPerMember} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
+        { entries: others + entries, limit: ctx.config.warningListEntriesPerMember },
+      );
+    // A replacement's size is known before it is written; what an addition adds, once written (then undone).
+    if (options.mode === 'replace' && others + parsed.entries.length > ctx.config.warningListEntriesPerMember) throw overBudget(parsed.entries.length);
     let added: number;
     if (options.mode === 'replace' || before === 0) {
       if (parsed.entries.length > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${parsed.entries.length} were sent`);
@@ -371,6 +392,8 @@ export async function uploadEntries(
       added = await repo.addEntries(tx.db, id, parsed.entries, at);
     }
     const entries = options.mode === 'replace' ? added : before + added;
+    // Each member's lists are compiled and held in memory together: their entries in all are bounded.
+    if (others + entries > ctx.config.warningListEntriesPerMember) throw overBudget(entries);
     const revision = await repo.nextRevision(tx.db);
     await repo.updateList(tx.db, id, { entries, revision, updated_at: at });
     await audit.recordInTransaction(ctx, tx, actor, [

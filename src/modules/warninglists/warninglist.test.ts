@@ -390,6 +390,51 @@ for (const dialect of DIALECTS) {
   });
 }
 
+for (const dialect of DIALECTS) {
+  describe(`a member's warning lists are bounded in number and entries (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect, { warningListsPerMember: 3, warningListEntriesPerMember: 10 });
+    });
+    after(async () => node?.close());
+    const call = (method: 'POST' | 'PUT' | 'DELETE' | 'GET', url: string, payload?: unknown, token = node.tokens.analyst) =>
+      node.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const entries = (from: number, count: number) => Array.from({ length: count }, (_, i) => `192.0.2.${from + i}`);
+
+    it('refuses a list past SHIELDWALL_WARNINGLISTS_PER_MEMBER and entries past SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER, changing nothing', async () => {
+      const ids: string[] = [];
+      for (const name of ['a', 'b', 'c']) {
+        const created = await call('POST', '/api/v1/warning-lists', { name });
+        assert.equal(created.statusCode, 201, created.body);
+        ids.push((created.json() as { id: string }).id);
+      }
+      const fourth = await call('POST', '/api/v1/warning-lists', { name: 'd' });
+      assert.equal(fourth.statusCode, 409);
+      assert.match(fourth.body, /owns 3 warning lists.*SHIELDWALL_WARNINGLISTS_PER_MEMBER=3/);
+      assert.deepEqual((fourth.json() as { error: { details: unknown } }).error.details, { lists: 3, limit: 3 });
+      // The budget is the member's: the node's own lists are counted apart.
+      assert.equal((await call('POST', '/api/v1/warning-lists', { name: 'resolvers', scope: 'alliance', member: null }, node.tokens['node-admin'])).statusCode, 201);
+
+      const [a, b] = ids as [string, string];
+      assert.equal((await call('POST', `/api/v1/warning-lists/${a}/entries`, entries(1, 6))).statusCode, 200);
+      const over = await call('POST', `/api/v1/warning-lists/${b}/entries`, entries(10, 5));
+      assert.equal(over.statusCode, 400);
+      assert.match(over.body, /would hold 11 entries, more than the 10/);
+      const count = async (id: string) => (((await call('GET', `/api/v1/warning-lists/${id}`)).json()) as { list: { entries: number } }).list.entries;
+      assert.equal(await count(b), 0, 'nothing of the refused upload was kept');
+      assert.equal((await call('POST', `/api/v1/warning-lists/${b}/entries`, entries(10, 4))).statusCode, 200, 'up to the budget');
+      assert.equal((await call('POST', `/api/v1/warning-lists/${a}/entries`, entries(1, 3))).statusCode, 200, 'values present already add nothing');
+      const replace = await call('PUT', `/api/v1/warning-lists/${a}/entries`, entries(20, 7));
+      assert.equal(replace.statusCode, 400);
+      assert.deepEqual((replace.json() as { error: { details: unknown } }).error.details, { entries: 11, limit: 10 });
+      assert.equal(await count(a), 6);
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${a}/entries`, entries(20, 5))).statusCode, 200, 'a smaller replacement fits');
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${b}`)).statusCode, 204);
+      assert.equal((await call('POST', '/api/v1/warning-lists', { name: 'd' })).statusCode, 201, 'a deleted list makes room');
+    });
+  });
+}
+
 describe('shieldwall warninglists', { timeout: SUITE_LIMIT_MS }, () => {
   let dir: string;
   before(() => {
