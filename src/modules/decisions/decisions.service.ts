@@ -40,7 +40,12 @@ export const DECISIONS_LIMITS = Object.freeze({
   minutes: 500,
   proposals: 50,
   amendments: 100,
-  breaks: 1000,
+  /**
+   * Silence rounds a proposal may be circulated for; past it, circulating is refused (draft a new
+   * proposal). A break of silence is never refused while silence runs: it ends its round, so a
+   * proposal holds at most one break a round, and no more breaks than rounds.
+   */
+  rounds: 1000,
   history: 1000,
   text: 20_000,
   title: 300,
@@ -49,6 +54,8 @@ export const DECISIONS_LIMITS = Object.freeze({
   list: 200,
 });
 export const SILENCE_KIND = 'decisions.silence';
+/** The least share of a member (see shareOf), however many members a consultation has. */
+const SHARE_LEAST = Object.freeze({ statements: 5, documents: 2, proposals: 2 });
 
 // --- small helpers ---------------------------------------------------------------------------------
 
@@ -259,6 +266,20 @@ function participates(actor: Principal, consultation: LoadedConsultation): boole
   return actor.kind !== 'peer' && member !== null && (consultation.document.participants.includes(member) || consultation.access.originMember === member);
 }
 
+/** The members who write in a consultation: its convener and the participants. */
+function membersOf(consultation: LoadedConsultation): number {
+  return new Set([...(consultation.access.originMember ? [consultation.access.originMember] : []), ...consultation.document.participants]).size;
+}
+
+/**
+ * A member's share of what a consultation holds of one kind (statements, documents, proposals,
+ * withdrawn ones included): the limit split among its members, at least `least`. No member
+ * fills what the others need to state their position or propose.
+ */
+export function shareOf(limit: number, members: number, least: number): number {
+  return Math.max(least, Math.ceil(limit / Math.max(1, members)));
+}
+
 /** Chairs: users with decisions:chair of a participating member. */
 function chairs(ctx: AppContext, actor: Principal, consultation: LoadedConsultation): boolean {
   return participates(actor, consultation) && ctx.permissions.has(actor, 'decisions:chair');
@@ -450,7 +471,16 @@ export async function addEntry(ctx: AppContext, actor: Principal, id: string, in
       if (c.row.status !== 'open') throw shieldwallError('CONFLICT', `consultation ${id} is closed: reopen it first`, { status: c.row.status });
       const field = input.kind === 'statement' ? 'statements' : input.kind === 'document' ? 'documents' : 'minutes';
       const max = DECISIONS_LIMITS[field];
-      if (c.document[field].length >= max) throw shieldwallError('CONFLICT', `consultation ${id} holds ${max} ${field} already (the most it keeps)`);
+      if (field === 'minutes') {
+        // Minutes are kept by the convener's chairs alone.
+        if (c.document.minutes.length >= max) throw shieldwallError('CONFLICT', `consultation ${id} holds ${max} minutes already (the most it keeps)`);
+      } else {
+        const share = shareOf(max, membersOf(c), SHARE_LEAST[field]);
+        const own = c.document[field].filter((each) => each.member === entry.member).length;
+        if (own >= share) {
+          throw shieldwallError('CONFLICT', `member ${entry.member ?? ''} has added ${own} ${field} to consultation ${id}, its share (${max} split among its ${membersOf(c)} members): say more in one of them, or in a document`, { [field]: own, share });
+        }
+      }
       c.document[field] = [...c.document[field], entry];
       c.document.history = pushBounded(c.document.history, historyEntry(actor, at, `added ${input.kind}`), DECISIONS_LIMITS.history);
       return {};
@@ -540,7 +570,7 @@ function proposalActions(ctx: AppContext, actor: Principal, proposal: LoadedProp
   // Once the deadline is reached the round is decided (its job may not have run yet): nothing more is offered on it.
   const silenceRuns = status === 'silence' && proposal.document.silence !== null && silenceOpen(proposal.document.silence.deadline, ctx.clock.now());
   const open = status === 'draft' || status === 'returned' || silenceRuns;
-  if (steering && (status === 'draft' || status === 'returned')) actions.push('circulate');
+  if (steering && (status === 'draft' || status === 'returned') && proposal.row.round < DECISIONS_LIMITS.rounds) actions.push('circulate');
   if (steering && open) actions.push('amend');
   if (silenceRuns && takesPart(actor, proposal) && ctx.permissions.has(actor, 'decisions:participate')) actions.push('break');
   if (steering && open && PROPOSAL_TRANSITIONS[status].includes('withdrawn')) actions.push('withdraw');
@@ -619,8 +649,14 @@ export async function propose(ctx: AppContext, actor: Principal, consultationId:
     id, version: 1, consultation_id: consultationId, title, status: 'draft', round: 0, deadline: null, created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access),
   };
   await writeTransaction(ctx.store, async (tx) => {
-    const existing = await repo.proposalsOf(tx.db, consultationId, DECISIONS_LIMITS.proposals + 1);
-    if (existing.length >= DECISIONS_LIMITS.proposals) throw shieldwallError('CONFLICT', `consultation ${consultationId} holds ${DECISIONS_LIMITS.proposals} proposals already (the most it keeps)`);
+    // Each member's share of proposals, withdrawn ones included (so that drafting and withdrawing cannot grow the consultation without end).
+    const share = shareOf(DECISIONS_LIMITS.proposals, membersOf(consultation), SHARE_LEAST.proposals);
+    // No member holds more than its share, so the consultation holds at most members × share.
+    const existing = await repo.proposalsOf(tx.db, consultationId, membersOf(consultation) * share + 1);
+    const own = existing.filter((each) => loadProposal(each).document.proposing_member === document.proposing_member).length;
+    if (own >= share) {
+      throw shieldwallError('CONFLICT', `member ${document.proposing_member ?? ''} has drafted ${own} proposals in consultation ${consultationId}, its share (${DECISIONS_LIMITS.proposals} split among its ${membersOf(consultation)} members, withdrawn ones included): amend one of its proposals instead`, { proposals: own, share });
+    }
     await repo.insertProposal(tx, row);
     await changeConsultation(ctx, tx, consultationId, undefined, at, (c) => {
       if (c.row.status !== 'open') throw shieldwallError('CONFLICT', `consultation ${consultationId} is closed: reopen it to propose`, { status: c.row.status });
@@ -691,6 +727,9 @@ export async function circulate(ctx: AppContext, actor: Principal, id: string, i
     const next = await changeProposal(tx, id, input.version, at, (p) => {
       const status = p.row.status as ProposalStatus;
       if (status !== 'draft' && status !== 'returned') throw invalidTransition(id, status, 'silence', status === 'silence' ? 'it is under silence already (amend it to restart silence)' : undefined);
+      if (p.row.round >= DECISIONS_LIMITS.rounds) {
+        throw shieldwallError('CONFLICT', `proposal ${id} has been under silence ${p.row.round} rounds, the most one proposal may: draft a new proposal (it may take this one's text)`, { rounds: p.row.round, limit: DECISIONS_LIMITS.rounds });
+      }
       const round = p.row.round + 1;
       p.document.silence = { round, version: p.document.text_version, started_at: at, deadline };
       p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'circulated', `silence round ${round} until ${deadline}`), DECISIONS_LIMITS.history);
@@ -720,7 +759,6 @@ export async function breakSilence(ctx: AppContext, actor: Principal, id: string
       if (!silenceOpen(p.document.silence.deadline, at)) {
         throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence.deadline}: it can no longer be broken`, { deadline: p.document.silence.deadline });
       }
-      if (p.document.breaks.length >= DECISIONS_LIMITS.breaks) throw shieldwallError('CONFLICT', `proposal ${id} holds ${DECISIONS_LIMITS.breaks} breaks of silence (the most it keeps)`);
       const entry: SilenceBreak = { round: p.document.silence.round, member, by: byOf(actor), at: at.toISOString(), reason, version: p.document.text_version };
       p.document.breaks = [...p.document.breaks, entry];
       p.document.history = pushBounded(p.document.history, historyEntry(actor, entry.at, 'broke silence', reason), DECISIONS_LIMITS.history);

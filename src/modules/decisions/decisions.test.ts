@@ -20,7 +20,7 @@ import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import type { Consultation, DecisionRecord, Proposal, Statement } from './decisions.model.js';
-import { resolveSilence } from './decisions.service.js';
+import { DECISIONS_LIMITS, resolveSilence, shareOf } from './decisions.service.js';
 import { publishStatement } from './statements.service.js';
 
 const START = new Date('2026-11-10T09:00:00.000Z');
@@ -204,6 +204,59 @@ for (const dialect of DIALECTS) {
       for await (const entry of audit.entries(node.ctx)) if (entry.action === 'decisions.adopt' && entry.subject === drafted.id) adoptions.push(entry);
       assert.equal(adoptions.length, 1, 'one adoption audited');
       assert.equal((adoptions[0]!.detail as { text_sha256?: string }).text_sha256, record.text_sha256);
+    });
+
+    it('never refuses a break of silence; bounds the rounds a proposal is circulated for instead', async () => {
+      const c = await consultation();
+      const drafted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Measures', text: 'Members attribute publicly.', options: ['coordinated-attribution'] }, 201);
+      // A proposal circulated and broken 999 times (written to the row: so many requests would only slow the suite), holding 1,000 breaks.
+      const stored = await node.ctx.store.db.selectFrom('decision_proposals').select(['document']).where('id', '=', drafted.id).executeTakeFirstOrThrow();
+      const document = JSON.parse(stored.document) as { breaks: unknown[] };
+      document.breaks = Array.from({ length: 1000 }, (_, i) => ({ round: i + 1, member: 'FRA', by: 'fred', at: START.toISOString(), reason: 'again', version: 1 }));
+      await node.ctx.store.db.updateTable('decision_proposals').set({ document: JSON.stringify(document), round: 999, status: 'returned' }).where('id', '=', drafted.id).execute();
+      const last = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 24 });
+      assert.equal(last.silence?.round, 1000);
+      // Another member still objects: the break is kept, and the deadline cannot adopt the text over it.
+      const broken = await ok<Proposal>('pia', 'POST', `/api/v1/decisions/proposals/${drafted.id}/break`, { reason: 'Poland objects.' });
+      assert.equal(broken.status, 'returned');
+      assert.equal(broken.breaks.at(-1)?.member, 'POL');
+      clock.advance(25 * HOUR);
+      assert.equal(await resolveSilence(node.ctx, drafted.id, 1000), undefined);
+      assert.equal((await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).status, 'returned');
+      // No round more: circulating is refused with its reason, and no longer offered.
+      const refused = await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 24 });
+      assert.equal(refused.status, 409);
+      assert.match(refused.body.error!.message, /1000 rounds.*draft a new proposal/);
+      assert.deepEqual(refused.body.error!.details, { rounds: 1000, limit: 1000 });
+      assert.ok(!(await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).actions.includes('circulate'));
+    });
+
+    it('keeps each member its share of statements, documents and proposals: no member fills what the others need', async () => {
+      const c = await consultation();
+      // Three members (Estonia convenes, France and Poland take part): a share is max(5, 500/3) statements and max(2, 50/3) proposals.
+      const statementShare = shareOf(DECISIONS_LIMITS.statements, 3, 5);
+      const proposalShare = shareOf(DECISIONS_LIMITS.proposals, 3, 2);
+      assert.deepEqual([statementShare, proposalShare], [167, 17]);
+      // France has stated its share (written to the row: so many requests would only slow the suite).
+      const stored = await node.ctx.store.db.selectFrom('decision_consultations').select(['document']).where('id', '=', c.id).executeTakeFirstOrThrow();
+      const document = JSON.parse(stored.document) as { statements: unknown[] };
+      document.statements = Array.from({ length: statementShare }, (_, i) => ({ id: randomUUID(), at: START.toISOString(), by: 'fred', member: 'FRA', title: null, text: `France, ${i}` }));
+      await node.ctx.store.db.updateTable('decision_consultations').set({ document: JSON.stringify(document) }).where('id', '=', c.id).execute();
+      const more = await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/entries`, { kind: 'statement', text: 'France, again.' });
+      assert.equal(more.status, 409);
+      assert.match(more.body.error!.message, /member FRA has added 167 statements .* its share/);
+      assert.deepEqual(more.body.error!.details, { statements: 167, share: 167 });
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/entries`, { kind: 'statement', text: 'Poland disagrees.' })).status, 200, 'Poland still states its position');
+      assert.equal((await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/entries`, { kind: 'document', title: 'Annex', text: 'Evidence' })).status, 200, 'documents are a share of their own');
+      // Proposals: withdrawn ones count (drafting and withdrawing cannot grow the consultation), and only against their member's share.
+      for (let i = 0; i < proposalShare; i++) {
+        const drafted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: `Option ${i}`, text: 'Members attribute publicly.', options: ['coordinated-attribution'] }, 201);
+        if (i % 2 === 0) await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/withdraw`, {});
+      }
+      const over = await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'One more', text: 'x', options: ['coordinated-attribution'] });
+      assert.equal(over.status, 409);
+      assert.deepEqual(over.body.error!.details, { proposals: 17, share: 17 });
+      await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland proposes', text: 'Members consult further.', options: ['coordinated-attribution'] }, 201);
     });
 
     it('publishes an attribution statement with the members that joined, as STIX, at its publication time', async () => {
