@@ -595,19 +595,29 @@ export interface VersionPosition {
   seq: number;
 }
 
-/** Versions of an object newest first (by version, then seq), after `before` in that order, at most `limit`. */
-export async function findVersionsNewest(store: Store, id: string, before: VersionPosition | undefined, limit: number): Promise<Array<StoredVersion & { version: string }>> {
-  // The versions are ordered without their bodies (no index orders them: every version of the
-  // id is sorted), then the bodies of those chosen are read.
-  let query = store.db.selectFrom('stix_objects').select(['seq', 'version']).where('id_hash', '=', idHash(id)).where('id', '=', id);
+/** The columns of a stored version without its body: enough for the policy to decide on it. */
+export type VersionHead = Omit<StoredVersion, 'body'> & { version: string };
+const HEAD = STORED.filter((column): column is Exclude<(typeof STORED)[number], 'body'> => column !== 'body');
+
+/**
+ * Versions of an object newest first (by version, then seq), after `before` in that order, at
+ * most `limit`, without their bodies: no index orders an id's versions, so each call sorts them
+ * all, and small rows keep that cheap. Their bodies are read with versionBodies.
+ */
+export async function findVersionHeads(store: Store, id: string, before: VersionPosition | undefined, limit: number): Promise<VersionHead[]> {
+  let query = store.db.selectFrom('stix_objects').select([...HEAD, 'version']).where('id_hash', '=', idHash(id)).where('id', '=', id);
   if (before !== undefined) {
     query = query.where((eb) => eb.or([eb('version', '<', before.version), eb.and([eb('version', '=', before.version), eb('seq', '<', before.seq)])]));
   }
-  const chosen = await query.orderBy('version', 'desc').orderBy('seq', 'desc').limit(limit).execute();
-  if (chosen.length === 0) return [];
-  const rows = await store.db.selectFrom('stix_objects').select([...STORED, 'version']).where('seq', 'in', chosen.map((row) => row.seq)).execute();
+  return query.orderBy('version', 'desc').orderBy('seq', 'desc').limit(limit).execute();
+}
+
+/** The stored versions of these seqs, in the order given. */
+export async function versionBodies(store: Store, seqs: readonly number[]): Promise<Array<StoredVersion & { version: string }>> {
+  if (seqs.length === 0) return [];
+  const rows = await store.db.selectFrom('stix_objects').select([...STORED, 'version']).where('seq', 'in', [...seqs]).execute();
   const bySeq = new Map(rows.map((row) => [Number(row.seq), row]));
-  return chosen.flatMap((row) => bySeq.get(Number(row.seq)) ?? []);
+  return seqs.flatMap((seq) => bySeq.get(seq) ?? []);
 }
 
 /** The marking columns of the current rows of these ids (several for an observable held in copies). */

@@ -75,6 +75,18 @@ describe('an object\'s versions, in bounded answers (sqlite)', { timeout: SUITE_
     assert.deepEqual([context.versions.length, context.versions_more], [4, true]);
   });
 
+  it('leaves out older versions the reader may not read, without a cursor that would tell of them', async () => {
+    // Versions under TLP:RED of another writer, then one under TLP:GREEN: the analyst reads the newest only.
+    const versions = versionsOf(3_000).map((v, i, all) => ({ ...v, object_marking_refs: [i === all.length - 1 ? TLP2_MARKING_IDS.green : TLP2_MARKING_IDS.red] }));
+    const id = versions[0]!.id;
+    await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, versions);
+    const answer = JSON.parse((await get(`/api/v1/objects/${id}?versions=all`)).body) as { versions: StixObject[]; next?: string };
+    assert.deepEqual(answer.versions.map((v) => v.modified), [versions.at(-1)!.modified]);
+    assert.equal(answer.next, undefined);
+    const context = JSON.parse((await get(`/api/v1/objects/${id}/context`)).body) as { versions: unknown[]; versions_more: boolean };
+    assert.deepEqual([context.versions.length, context.versions_more], [1, false]);
+  });
+
   it('an object the reader may not read is not found, cursor or not', async () => {
     const hidden = indicator({ object_marking_refs: [TLP2_MARKING_IDS.red] });
     await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [hidden]);
