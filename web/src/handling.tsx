@@ -150,13 +150,20 @@ async function flush(): Promise<void> {
   for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
     const part = ids.slice(i, i + IDS_PER_REQUEST);
     try {
-      const page = await api<{ objects: Array<{ id: string; type: string; name?: string; value?: string; pattern?: string }>; handling?: Record<string, Handling> }>(
-        `/api/v1/objects?ids=${encodeURIComponent(part.join(','))}&limit=${IDS_PER_REQUEST}`,
-      );
-      const byId = new Map(page.objects.map((o) => [o.id, o]));
+      type Page = { objects: Array<{ id: string; type: string; name?: string; value?: string; pattern?: string }>; handling?: Record<string, Handling>; next?: string };
+      const byId = new Map<string, Page['objects'][number]>();
+      const handling: Record<string, Handling> = {};
+      // A page of large objects ends before its limit (at 32 Mi characters): follow next until the ids are all answered.
+      let cursor: string | undefined;
+      do {
+        const page: Page = await api<Page>(`/api/v1/objects?ids=${encodeURIComponent(part.join(','))}&limit=${IDS_PER_REQUEST}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        for (const o of page.objects) byId.set(o.id, o);
+        Object.assign(handling, page.handling ?? {});
+        cursor = page.next;
+      } while (cursor !== undefined);
       for (const id of part) {
         const o = byId.get(id);
-        const h = page.handling?.[id];
+        const h = handling[id];
         batch.get(id)!(o && h ? { handling: h, label: o.name ?? o.value ?? o.pattern ?? o.id, type: o.type } : null);
       }
     } catch {
