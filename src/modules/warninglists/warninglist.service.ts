@@ -377,8 +377,11 @@ export async function uploadEntries(
         `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${ctx.config.warningListEntriesPerMember} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
         { entries: others + entries, limit: ctx.config.warningListEntriesPerMember },
       );
-    // A replacement's size is known before it is written; what an addition adds, once written (then undone).
-    if (options.mode === 'replace' && others + parsed.entries.length > ctx.config.warningListEntriesPerMember) throw overBudget(parsed.entries.length);
+    /** Past the budget, and growing: a member over it (its budget lowered since) may still shrink its lists. */
+    const refused = (entries: number) => others + entries > ctx.config.warningListEntriesPerMember && entries > before;
+    // What a replacement or a first upload writes is known before it is written; what an addition adds, once written (then undone).
+    const writes = options.mode === 'replace' || before === 0 ? parsed.entries.length : undefined;
+    if (writes !== undefined && refused(writes)) throw overBudget(writes);
     let added: number;
     if (options.mode === 'replace' || before === 0) {
       if (parsed.entries.length > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${parsed.entries.length} were sent`);
@@ -393,7 +396,7 @@ export async function uploadEntries(
     }
     const entries = options.mode === 'replace' ? added : before + added;
     // Each member's lists are compiled and held in memory together: their entries in all are bounded.
-    if (others + entries > ctx.config.warningListEntriesPerMember) throw overBudget(entries);
+    if (refused(entries)) throw overBudget(entries);
     const revision = await repo.nextRevision(tx.db);
     await repo.updateList(tx.db, id, { entries, revision, updated_at: at });
     await audit.recordInTransaction(ctx, tx, actor, [

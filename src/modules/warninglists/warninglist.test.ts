@@ -6,8 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { runCli, startNodeProcess } from '../../../test/support/process.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { createContext } from '../../app.js';
+import { buildApp, createContext } from '../../app.js';
 import { fixedClock } from '../../core/clock.js';
+import { loadConfig } from '../../config/config.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
@@ -431,6 +432,27 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('PUT', `/api/v1/warning-lists/${a}/entries`, entries(20, 5))).statusCode, 200, 'a smaller replacement fits');
       assert.equal((await call('DELETE', `/api/v1/warning-lists/${b}`)).statusCode, 204);
       assert.equal((await call('POST', '/api/v1/warning-lists', { name: 'd' })).statusCode, 201, 'a deleted list makes room');
+    });
+
+    it('lets a member over its budget (lowered since) shrink its lists, and refuses it growth', async () => {
+      const created = await call('POST', '/api/v1/warning-lists', { name: 'e', member: TEST_MEMBER }, node.tokens['node-admin']);
+      assert.equal(created.statusCode, 409, 'the member holds its three lists');
+      const lists = ((await call('GET', '/api/v1/warning-lists')).json() as { warning_lists: Array<{ id: string; entries: number }> }).warning_lists.filter((list) => list.entries > 0);
+      const first = lists[0]!;
+      // The operator lowers the budget below what the member holds: a node on the same store with a budget of 3.
+      const config = loadConfig({}, { dataDir: mkdtempSync(path.join(tmpdir(), 'shieldwall-lowered-')), databaseUrl: node.testStore.url, demo: false, logLevel: 'silent', warningListEntriesPerMember: 3 });
+      const lowered = await buildApp({ config, store: node.testStore.store, logger: false });
+      lowered.setReady(true);
+      try {
+        const on = (method: 'POST' | 'PUT', url: string, payload: unknown) => lowered.app.inject({ method, url, headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: payload as object });
+        assert.equal((await on('PUT', `/api/v1/warning-lists/${first.id}/entries`, entries(40, 1))).statusCode, 200, 'a smaller replacement is taken');
+        assert.equal((await on('POST', `/api/v1/warning-lists/${first.id}/entries`, entries(40, 1))).statusCode, 200, 'a value held already adds nothing');
+        const grows = await on('POST', `/api/v1/warning-lists/${first.id}/entries`, entries(50, 4));
+        assert.equal(grows.statusCode, 400);
+        assert.match(grows.body, /would hold 5 entries, more than the 3 a member may/);
+      } finally {
+        await lowered.app.close();
+      }
     });
   });
 }
