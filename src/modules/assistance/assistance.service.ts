@@ -1030,7 +1030,7 @@ export async function moveDeployment(ctx: AppContext, actor: Principal, id: stri
       ? `Assistance deployment closed (${team}; ${document.capabilities.join(', ')}). Lessons learned: ${lessons}`
       : `Assistance deployment ${id} closed (${document.capabilities.join(', ')}); its lessons learned are recorded on the deployment, under its handling.`;
     try {
-      await incidents.addTimelineEntry(ctx, SYSTEM_PRINCIPAL, document.incident_id, text.slice(0, 10_000));
+      await incidents.addNodeNote(ctx, SYSTEM_PRINCIPAL, document.incident_id, text.slice(0, 10_000));
     } catch (error) {
       ctx.logger.warn({ err: error, deployment: id, incident: document.incident_id }, 'assistance: the incident timeline could not hear of a closed deployment');
     }

@@ -36,9 +36,14 @@ export function allowedTransitions(status: IncidentStatus): readonly IncidentSta
  * way from new to closed is five moves, and a closed incident may be reopened only while its
  * timeline holds at most `statusChanges - 5` status entries, room for a whole way to closed again.
  * With the entry that reports it, a timeline holds at most `entries + statusChanges` entries.
+ * The text of the entries other than status changes is bounded too (`noteBytes` of UTF-8), so
+ * that the incident's STIX copy stays within the node's object limit. Notes past either bound
+ * are refused; the node's own entries for scoring, links and tasks are then left off the timeline
+ * (the change is made, and audited), after one entry that says so.
  */
-export const TIMELINE_LIMITS = Object.freeze({ entries: 1000, statusChanges: 256 });
-export const TIMELINE_MAX = TIMELINE_LIMITS.entries + TIMELINE_LIMITS.statusChanges;
+export const TIMELINE_LIMITS = Object.freeze({ entries: 1000, statusChanges: 256, noteBytes: 4 * 1024 * 1024 });
+/** The most entries a timeline holds: its entries, its status changes, and the one entry that says it is full. */
+export const TIMELINE_MAX = TIMELINE_LIMITS.entries + TIMELINE_LIMITS.statusChanges + 1;
 /** The most status moves from any status to closed (new, triaged, contained, eradicated, recovered, closed). */
 export const MOVES_TO_CLOSED = INCIDENT_STATUSES.length - 1;
 

@@ -28,7 +28,7 @@ import {
 import * as repo from './incidents.repo.js';
 import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
 import {
-  handlingDefinitionFor, incidentExtensionDefinition, incidentObject, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
+  handlingDefinitionFor, fittedIncidentObject, incidentExtensionDefinition, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
 } from './incidents.stix.js';
 import { incidentWeights } from './incidents.weights.js';
 import { scoringNames } from './incidents.scoring.view.js';
@@ -323,7 +323,7 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
       reporting_member: access.originMember,
     },
   };
-  const objects: StixObject[] = [incidentExtensionDefinition(), handling, incidentObject(version)];
+  const objects: StixObject[] = [incidentExtensionDefinition(), handling, fittedIncidentObject(version, ctx.config.maxObjectBytes)];
   const current = new Set(document.links.map((link) => link.object_id));
   const before = new Set((previous?.links ?? []).map((link) => link.object_id));
   const remarked = previous !== undefined && JSON.stringify(recordColumns(previous.access)) !== JSON.stringify(recordColumns(access));
@@ -583,16 +583,54 @@ export async function transition(ctx: AppContext, actor: Principal, id: string, 
   );
 }
 
-/** Adds a note or one of the node's entries other than a status change; these count against the timeline's limit. */
-function appendTimeline(document: IncidentDocument, entry: TimelineEntry): IncidentDocument {
-  const entries = document.timeline.reduce((count, each) => count + (each.kind === 'status' ? 0 : 1), 0);
-  if (entries >= INCIDENT_LIMITS.timeline) {
+/** How much room a timeline has for entries other than status changes: by count, by text, and within the most a timeline holds. */
+function timelineRoom(document: IncidentDocument, text: string): 'room' | 'entries' | 'text' {
+  let entries = 0;
+  let statuses = 0;
+  let bytes = Buffer.byteLength(text);
+  for (const each of document.timeline) {
+    if (each.kind === 'status') statuses++;
+    else {
+      entries++;
+      bytes += Buffer.byteLength(each.text);
+    }
+  }
+  // Room kept for the status changes still to come (an incident written before the limits may hold more).
+  const kept = Math.max(0, TIMELINE_LIMITS.statusChanges - statuses);
+  if (entries >= INCIDENT_LIMITS.timeline || document.timeline.length + kept >= TIMELINE_LIMITS.entries + TIMELINE_LIMITS.statusChanges) return 'entries';
+  if (bytes > TIMELINE_LIMITS.noteBytes) return 'text';
+  return 'room';
+}
+
+const TIMELINE_FULL = 'The timeline is full: later changes to links, tasks and severity are recorded in the audit log, not here.';
+
+/** Adds a note; refused (409) when the timeline has no room for it. */
+function appendNote(document: IncidentDocument, entry: TimelineEntry): IncidentDocument {
+  const room = timelineRoom(document, entry.text);
+  if (room === 'entries') {
     throw shieldwallError(
       'CONFLICT',
       `the incident's timeline holds ${INCIDENT_LIMITS.timeline} entries besides its status changes, its limit: summarise it in the incident's summary, or report a follow-up incident (its status can still be changed)`,
     );
   }
+  if (room === 'text') {
+    throw shieldwallError(
+      'CONFLICT',
+      `the incident's timeline holds ${TIMELINE_LIMITS.noteBytes / 1024 / 1024} MiB of text besides its status changes, its limit: write a shorter note, summarise it in the incident's summary, or report a follow-up incident (its status can still be changed)`,
+    );
+  }
   return { ...document, timeline: [...document.timeline, entry] };
+}
+
+/**
+ * Adds one of the node's entries for scoring, links and tasks. The change it reports is made
+ * whatever the timeline holds (a wrong link is always removed, a task always done): on a full
+ * timeline the entry is left off, after one entry that says so.
+ */
+function appendNodeEntry(document: IncidentDocument, entry: TimelineEntry): IncidentDocument {
+  if (timelineRoom(document, entry.text) === 'room') return { ...document, timeline: [...document.timeline, entry] };
+  if (document.timeline.some((each) => each.kind === 'note' && each.author === null && each.text === TIMELINE_FULL)) return document;
+  return { ...document, timeline: [...document.timeline, { id: randomUUID(), at: entry.at, author: null, kind: 'note', text: TIMELINE_FULL }] };
 }
 
 export async function scoreSeverity(ctx: AppContext, actor: Principal, id: string, selections: Record<string, string>, expected?: number): Promise<Incident> {
@@ -604,15 +642,22 @@ export async function scoreSeverity(ctx: AppContext, actor: Principal, id: strin
     expected,
     'incidents.severity',
     (stored, now) => ({
-      document: appendTimeline({ ...stored.document, severity }, { id: randomUUID(), at: now, author: actor.userName, kind: 'scoring', text: `Severity scored ${severity.score} (level ${severity.level} ${severity.level_name})` }),
+      document: appendNodeEntry({ ...stored.document, severity }, { id: randomUUID(), at: now, author: actor.userName, kind: 'scoring', text: `Severity scored ${severity.score} (level ${severity.level} ${severity.level_name})` }),
     }),
     { score: severity.score, level: severity.level },
   );
 }
 
+/** A note the node writes of work elsewhere (a closed assistance deployment): left off a full timeline like the node's other entries. */
+export async function addNodeNote(ctx: AppContext, actor: Principal, id: string, text: string): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.timeline', (stored, now) => ({
+    document: appendNodeEntry(stored.document, { id: randomUUID(), at: now, author: actor.userName, kind: 'note', text }),
+  }));
+}
+
 export async function addTimelineEntry(ctx: AppContext, actor: Principal, id: string, text: string, at?: string): Promise<Incident> {
   return change(ctx, actor, id, undefined, 'incidents.timeline', (stored, now) => ({
-    document: appendTimeline(stored.document, { id: randomUUID(), at: at ?? now, author: actor.userName, kind: 'note', text }),
+    document: appendNote(stored.document, { id: randomUUID(), at: at ?? now, author: actor.userName, kind: 'note', text }),
   }));
 }
 
@@ -637,7 +682,7 @@ export async function updateTask(
     const next: IncidentTask = { ...task, ...changes, modified: now };
     let document: IncidentDocument = { ...stored.document, tasks: stored.document.tasks.map((t) => (t.id === taskId ? next : t)) };
     if (changes.status !== undefined && changes.status !== task.status) {
-      document = appendTimeline(document, { id: randomUUID(), at: now, author: actor.userName, kind: 'task', text: `Task ${changes.status === 'done' ? 'done' : 'reopened'}: ${next.title}` });
+      document = appendNodeEntry(document, { id: randomUUID(), at: now, author: actor.userName, kind: 'task', text: `Task ${changes.status === 'done' ? 'done' : 'reopened'}: ${next.title}` });
     }
     return { document };
   }, { task: taskId });
@@ -655,7 +700,7 @@ export async function addLink(ctx: AppContext, actor: Principal, id: string, lin
   await checkLinkable(ctx, actor, [link.object_id]);
   return change(ctx, actor, id, undefined, 'incidents.link', (stored, now) => {
     const links = dedupeLinks([...stored.document.links, link], now);
-    return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Linked ${link.object_id}` }) };
+    return { document: appendNodeEntry({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Linked ${link.object_id}` }) };
   }, { object: link.object_id });
 }
 
@@ -663,7 +708,7 @@ export async function removeLink(ctx: AppContext, actor: Principal, id: string, 
   return change(ctx, actor, id, undefined, 'incidents.unlink', (stored, now) => {
     if (!stored.document.links.some((link) => link.object_id === objectId)) throw shieldwallError('NOT_FOUND', `incident ${id} does not link ${objectId}`);
     const links = stored.document.links.filter((link) => link.object_id !== objectId);
-    return { document: appendTimeline({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Unlinked ${objectId}` }) };
+    return { document: appendNodeEntry({ ...stored.document, links }, { id: randomUUID(), at: now, author: actor.userName, kind: 'link', text: `Unlinked ${objectId}` }) };
   }, { object: objectId });
 }
 

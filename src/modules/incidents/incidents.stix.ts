@@ -56,6 +56,8 @@ export interface IncidentExtension {
   links: IncidentLink[];
   /** The reporting member's code, as its node knows it. */
   reporting_member: string | null;
+  /** Entries (the oldest besides status changes) left out of this copy to keep it within the node's object limit. */
+  timeline_omitted?: number;
 }
 
 export interface StixMarking {
@@ -112,6 +114,30 @@ export function incidentObject(version: IncidentVersion): StixObject {
     object_marking_refs: version.markingRefs,
     extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', ...version.extension } },
   };
+}
+
+/** Room kept below the object limit for what a store may add in writing an object (its canonical form). */
+const FIT_MARGIN = 4096;
+
+/**
+ * The incident object within `maxBytes` of JSON: when its timeline would pass them, its oldest
+ * entries besides status changes are left out of this copy (`timeline_omitted` says how many), so
+ * that the copy peers read keeps up with the incident (its status above all) however long its
+ * timeline grew. The record keeps every entry.
+ */
+export function fittedIncidentObject(version: IncidentVersion, maxBytes: number): StixObject {
+  const whole = incidentObject(version);
+  const over = Buffer.byteLength(JSON.stringify(whole)) - (maxBytes - FIT_MARGIN);
+  if (over <= 0) return whole;
+  const left = new Set<number>();
+  let freed = 0;
+  version.extension.timeline.forEach((entry, i) => {
+    if (freed >= over || entry.kind === 'status') return;
+    left.add(i);
+    freed += Buffer.byteLength(JSON.stringify(entry)) + 1;
+  });
+  const timeline = version.extension.timeline.filter((_entry, i) => !left.has(i));
+  return incidentObject({ ...version, extension: { ...version.extension, timeline, timeline_omitted: left.size } });
 }
 
 /**
@@ -179,7 +205,7 @@ export function incidentOfStix(object: StixObject): { title: string; summary: st
     ? { ref: stixId(actorValue.ref), name: text(actorValue.name, b.short), confidence: Number.isInteger(actorValue.confidence) ? Math.min(100, Math.max(0, actorValue.confidence as number)) : 0 }
     : null;
   const timeline: TimelineEntry[] = Array.isArray(ext.timeline)
-    ? ext.timeline.filter(isObjectRecord).slice(0, b.timeline).flatMap((entry) => {
+    ? ext.timeline.filter(isObjectRecord).slice(-b.timeline).flatMap((entry) => {
         const at = timestamp(entry.at);
         const body = text(entry.text, b.text);
         if (at === null || body === null) return [];

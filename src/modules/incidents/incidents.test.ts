@@ -173,18 +173,37 @@ for (const dialect of DIALECTS) {
       assert.equal(back.status, 409);
     });
 
-    it('with a full timeline still moves on and closes; reopens only while a whole way to closed fits', async () => {
+    it('with a full timeline still moves on and closes, unlinks, finishes tasks and rescores; reopens only while a whole way to closed fits', async () => {
       const incident = await report('dieter', { title: 'Long-running espionage case', tlp: 'green', releasability: ['ALLIANCE'] });
+      const beacon = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [beacon]);
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: beacon.id, kind: 'intel' })).status, 201);
+      const tasked = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/tasks`, { title: 'Image the mail server' });
+      const task = (tasked.body as unknown as Incident).tasks[0]!;
       // Fill the timeline as a long case does (written to the row: a thousand requests would only slow the suite).
       const stored = await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', incident.id).executeTakeFirstOrThrow();
       const document = JSON.parse(stored.document) as { timeline: Array<Record<string, unknown>> };
-      const notes = Array.from({ length: TIMELINE_LIMITS.entries - 1 }, (_, i) => ({ id: `note-${i}`, at: '2026-11-30T10:00:00.000Z', author: 'dieter', kind: 'note', text: `finding ${i}` }));
+      // The link made an entry of its own.
+      const notes = Array.from({ length: TIMELINE_LIMITS.entries - 2 }, (_, i) => ({ id: `note-${i}`, at: '2026-11-30T10:00:00.000Z', author: 'dieter', kind: 'note', text: `finding ${i}` }));
       document.timeline = [...document.timeline, ...notes];
       await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(document) }).where('id', '=', incident.id).execute();
       assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'the last note that fits' })).status, 201);
       const full = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'one too many' });
       assert.equal(full.status, 409);
       assert.match(full.body!.error!.message, /1000 entries besides its status changes.*status can still be changed/);
+      // A wrong link is still removed, a task still done, the severity still scored: their entries are left off, after one that says so.
+      const unlinked = await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${beacon.id}`);
+      assert.equal(unlinked.status, 200, JSON.stringify(unlinked.body));
+      assert.deepEqual((unlinked.body as unknown as Incident).links, []);
+      assert.equal((await call('dieter', 'PATCH', `/api/v1/incidents/${incident.id}/tasks/${task.id}`, { status: 'done' })).status, 200);
+      const scheme = (await call('dieter', 'GET', '/api/v1/incidents/scoring')).body as { categories: Array<{ key: string; options: Array<{ key: string }> }> };
+      const rescored = await call('dieter', 'PUT', `/api/v1/incidents/${incident.id}/severity`, { selections: Object.fromEntries(scheme.categories.map((c) => [c.key, c.options[0]!.key])) });
+      assert.equal(rescored.status, 200);
+      const after = rescored.body as unknown as Incident;
+      assert.equal(after.tasks[0]!.status, 'done');
+      assert.ok(after.severity !== null);
+      assert.equal(after.timeline.filter((entry) => /timeline is full/.test(entry.text)).length, 1, 'one entry says the timeline is full');
+      assert.equal(after.timeline.length, TIMELINE_LIMITS.entries + 2, 'the entries, the report and that one');
       // Status changes are outside that limit: the case is worked to its end and closed.
       for (const status of ['triaged', 'contained', 'eradicated', 'recovered', 'closed'] as const) {
         const moved = await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/status`, { status });
@@ -192,7 +211,7 @@ for (const dialect of DIALECTS) {
       }
       const closed = (await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident;
       assert.equal(closed.status, 'closed');
-      assert.equal(closed.timeline.length, TIMELINE_LIMITS.entries + 6, 'every note, the report and five moves');
+      assert.equal(closed.timeline.length, TIMELINE_LIMITS.entries + 7, 'every entry, the report, the full timeline\'s entry and five moves');
       // Reopening is bounded instead: it is allowed while a whole way back to closed fits in the status changes' limit.
       const reopenable = TIMELINE_LIMITS.statusChanges - MOVES_TO_CLOSED;
       const moves = Array.from({ length: reopenable - 6 }, (_, i) => ({ id: `move-${i}`, at: '2026-11-30T11:00:00.000Z', author: 'dieter', kind: 'status', text: 'Status closed → triaged' }));
