@@ -38,7 +38,12 @@ import * as roster from './roster.service.js';
 /** Bounds of one request and what hangs on it, so that nothing grows without limit. */
 export const ASSISTANCE_LIMITS = Object.freeze({
   history: 1000,
+  /** Offers open or accepted at once: withdrawn and declined ones make room. */
   offers: 100,
+  /** Offers one member makes to one request, withdrawn and declined ones included, so that no member grows a request without end. */
+  offersPerMember: 10,
+  /** Offers a request lists and checks read at most (every member's offers within offersPerMember). */
+  offersHeld: 1000,
   deployments: 50,
   sitreps: 500,
   openRequestsPerIncident: 10,
@@ -365,7 +370,7 @@ function presentDeployment(ctx: AppContext, actor: Principal, deployment: Loaded
 async function presentRequest(ctx: AppContext, actor: Principal, request: LoadedRequest): Promise<AssistanceRequest> {
   const { row, access, document } = request;
   const scope = recordReadScope(actor);
-  const offers = (await repo.offersOf(ctx.store.db, scope, row.id, ASSISTANCE_LIMITS.offers))
+  const offers = (await repo.offersOf(ctx.store.db, scope, row.id, ASSISTANCE_LIMITS.offersHeld))
     .map((offerRow) => loadRow<repo.OfferRow, OfferDocument>(offerRow))
     .filter((offer) => canReadRecord(actor, offer.access))
     .map((offer) => presentOffer(ctx, actor, offer, request));
@@ -797,6 +802,27 @@ export interface OfferInput {
   conditions?: string | null;
 }
 
+/**
+ * Room for one more offer of `member` to a request: fewer than ASSISTANCE_LIMITS.offers open or
+ * accepted (withdrawn and declined ones make room), and fewer than offersPerMember of its own,
+ * whatever their status (offering and withdrawing cannot grow a request without end, nor keep
+ * others from offering).
+ */
+function checkOfferRoom(offers: readonly repo.OfferRow[], requestId: string, member: string): void {
+  const live = offers.filter((offer) => offer.status === 'offered' || offer.status === 'accepted').length;
+  if (live >= ASSISTANCE_LIMITS.offers) {
+    throw shieldwallError('CONFLICT', `request ${requestId} has ${live} offers open or accepted, the most it takes: no more are taken until some are declined or withdrawn`, { offers: live, limit: ASSISTANCE_LIMITS.offers });
+  }
+  const own = offers.filter((offer) => offer.origin_member === member).length;
+  if (own >= ASSISTANCE_LIMITS.offersPerMember) {
+    throw shieldwallError(
+      'CONFLICT',
+      `member ${member} has made ${own} offers to request ${requestId} (withdrawn and declined ones included), the most one member makes to one request: offer further assets through the requester (its coordinators), or in a new request`,
+      { member_offers: own, limit: ASSISTANCE_LIMITS.offersPerMember },
+    );
+  }
+}
+
 /** A member the request reached offers national assets. Never before the request is approved. */
 export async function makeOffer(ctx: AppContext, actor: Principal, requestId: string, input: OfferInput): Promise<Offer> {
   requirePermission(ctx, actor, 'assistance:write', 'offering assistance');
@@ -837,8 +863,7 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
     if (!team.modes.includes(input.mode)) throw shieldwallError('BAD_REQUEST', `team ${team.name} does not work ${input.mode}`, [{ path: 'body.mode', message: 'not the team\'s' }]);
     teamName = team.name;
   }
-  const existing = await repo.allOffersOf(ctx.store.db, requestId, ASSISTANCE_LIMITS.offers + 1);
-  if (existing.length >= ASSISTANCE_LIMITS.offers) throw shieldwallError('CONFLICT', `request ${requestId} has ${ASSISTANCE_LIMITS.offers} offers: no more are taken`);
+  checkOfferRoom(await repo.allOffersOf(ctx.store.db, requestId, ASSISTANCE_LIMITS.offersHeld), requestId, member);
   const requester = request.access.originMember;
   // The coordinators who read the request read its offers: a coordinating member its marking keeps out does not.
   const members = await membersByCode(ctx);
@@ -876,11 +901,11 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   const id = `assistance-offer--${randomUUID()}`;
   const row: repo.OfferRow = { id, version: 1, request_id: requestId, status: 'offered', created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access) };
   await writeTransaction(ctx.store, async (tx) => {
+    // Counted again inside the write: offers made at the same moment do not pass the bounds together.
+    checkOfferRoom(await repo.allOffersOf(tx.db, requestId, ASSISTANCE_LIMITS.offersHeld), requestId, member);
     await repo.insertOffer(tx, row);
     await touchRequest(tx, requestId, at, (row) => {
       stillOfferable(row);
-      // Counted again inside the write: offers made at the same moment do not pass the bound together.
-      if (Number(row.offers) >= ASSISTANCE_LIMITS.offers) throw shieldwallError('CONFLICT', `request ${requestId} has ${ASSISTANCE_LIMITS.offers} offers: no more are taken`);
       return { offers: Number(row.offers) + 1, first_offer_at: row.first_offer_at ?? at };
     });
     await audit.recordInTransaction(ctx, tx, actor, [

@@ -7,6 +7,7 @@
  * versions 409, and every change is audited. The response clocks run on the node's clock and
  * raise their alarm through a durable job that survives a restart.
  */
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../app.js';
@@ -19,7 +20,7 @@ import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
 import type { AssistanceChange, AssistanceRequest, Deployment, Offer, RequestSummary } from './assistance.model.js';
-import { checkClock } from './assistance.service.js';
+import { ASSISTANCE_LIMITS, checkClock } from './assistance.service.js';
 import { registerTeam } from './roster.service.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -240,6 +241,23 @@ for (const dialect of DIALECTS) {
       for (const action of ['assistance.request', 'assistance.request.approval', 'assistance.request.approved', 'assistance.request.closed']) assert.ok(actions.includes(action), `${action} audited: ${actions.join(', ')}`);
       assert.ok(events.some((e) => e.change === 'approved' && e.id === request.id));
       assert.ok(events.some((e) => e.change === 'offer-accepted'));
+    });
+
+    it('takes offers while withdrawn ones make room, and at most ten of one member to one request', async () => {
+      const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', requestBody({ mode: 'remote', title: 'Remote help with a sample' }), 201);
+      await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: 1 });
+      const offer = () => call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 1, clearance: 'SECRET', mode: 'remote', available_from: START.toISOString() });
+      const first = await offer();
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      // 100 offers of another member, all withdrawn (written to the store: so many requests would only slow the suite).
+      const row = await node.ctx.store.db.selectFrom('assistance_offers').selectAll().where('id', '=', (first.body as unknown as Offer).id).executeTakeFirstOrThrow();
+      const withdrawn = Array.from({ length: ASSISTANCE_LIMITS.offers }, () => ({ ...row, id: `assistance-offer--${randomUUID()}`, status: 'withdrawn', origin_member: 'DEU' }));
+      await node.ctx.store.db.insertInto('assistance_offers').values(withdrawn).execute();
+      for (let i = 1; i < ASSISTANCE_LIMITS.offersPerMember; i++) assert.equal((await offer()).status, 201, `offer ${i + 1}: withdrawn offers make room`);
+      const eleventh = await offer();
+      assert.equal(eleventh.status, 409);
+      assert.deepEqual(eleventh.body.error?.details, { member_offers: 10, limit: 10 });
+      assert.match(eleventh.body.error!.message, /member FRA has made 10 offers/);
     });
 
     it('refuses requests its coordinators could not read, and bad input with the field named', async () => {
