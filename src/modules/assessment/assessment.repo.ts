@@ -313,7 +313,20 @@ export async function inputsOf(db: Executor, scope: RecordReadScope, actor: stri
   return rows.map((row) => ({ ...row, rating: Number(row.rating), classification: numberOr(row.classification) }));
 }
 
-export async function countInputs(db: Executor, actor: string): Promise<number> {
-  const row = await db.selectFrom('assessment_inputs').select(sql<number>`count(*)`.as('n')).where('actor_ref', '=', actor).executeTakeFirst();
-  return Number(row?.n ?? 0);
+/** The ids of one member's inputs (null: the node's users') on one factor of an actor, oldest first. */
+export async function memberFactorInputs(db: Executor, actor: string, member: string | null, factor: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('assessment_inputs')
+    .select('id')
+    .where('actor_ref', '=', actor)
+    .where('factor', '=', factor)
+    .where((eb) => (member === null ? eb('origin_member', 'is', null) : eb('origin_member', '=', member)))
+    .orderBy('created')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function deleteInputs(tx: WriteTx, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await tx.db.deleteFrom('assessment_inputs').where('id', 'in', [...ids]).execute();
 }

@@ -32,7 +32,11 @@ export const FOLLOW_KEY = 'assessment.follow';
 /** How often the follower looks for new evidence when nothing in this process stored any. */
 export const FOLLOW_INTERVAL_MS = 5_000;
 /** listWeeks: the week rows (one actor's buckets of one week) the list of actors reads at most. */
-export const ASSESSMENT_LIMITS = Object.freeze({ inputs: 200, inputsPerActor: 10_000, rationale: 5000, contributions: 20, includes: 50, series: 24, actors: 100, listWeeks: 100_000 });
+/**
+ * `inputs`: shown with an assessment; `inputsPerFactor`: kept of one member's ratings of one factor of one actor (a
+ * newer rating supersedes its oldest), so that an actor's inputs are bounded by members × factors × inputsPerFactor.
+ */
+export const ASSESSMENT_LIMITS = Object.freeze({ inputs: 200, inputsPerFactor: 5, rationale: 5000, contributions: 20, includes: 50, series: 24, actors: 100, listWeeks: 100_000 });
 const DAY_MS = 86_400_000;
 
 const schedulers = new WeakMap<AppContext, JobScheduler>();
@@ -608,6 +612,9 @@ async function listActorsOnce(ctx: AppContext, reader: Principal, query: { days?
 
 // --- assessors' Schmitt-factor inputs ------------------------------------------------------------------
 
+/** Inputs read for an assessment: every member's, within inputsPerFactor for each of the eight factors, for the members of a large alliance. */
+const INPUTS_READ = 100 * 8 * ASSESSMENT_LIMITS.inputsPerFactor;
+
 function inputOf(row: repo.InputRow): SchmittInput {
   const access = recordAccessOfColumns(row);
   return {
@@ -622,9 +629,21 @@ function inputOf(row: repo.InputRow): SchmittInput {
   };
 }
 
+/**
+ * The inputs the reader may read, newest first: each member's newest rating of each factor
+ * before any older one, so that one member's re-ratings never hide another's current rating.
+ */
 async function inputs(ctx: AppContext, reader: Principal, ref: string): Promise<SchmittInput[]> {
-  const rows = await repo.inputsOf(ctx.store.db, recordReadScope(reader), ref, ASSESSMENT_LIMITS.inputs);
-  return rows.filter((row) => canReadRecord(reader, recordAccessOfColumns(row))).map(inputOf);
+  const rows = (await repo.inputsOf(ctx.store.db, recordReadScope(reader), ref, INPUTS_READ)).filter((row) => canReadRecord(reader, recordAccessOfColumns(row)));
+  const seen = new Set<string>();
+  const current: repo.InputRow[] = [];
+  const older: repo.InputRow[] = [];
+  for (const row of rows) {
+    const key = `${row.origin_member ?? ''}\u0000${row.factor}`;
+    (seen.has(key) ? older : current).push(row);
+    seen.add(key);
+  }
+  return [...current, ...older].slice(0, ASSESSMENT_LIMITS.inputs).map(inputOf);
 }
 
 export interface InputBody {
@@ -668,9 +687,12 @@ export async function addInput(ctx: AppContext, reader: Principal, ref: string, 
     ...recordColumns(access),
   };
   await writeTransaction(ctx.store, async (tx) => {
-    if ((await repo.countInputs(tx.db, ref)) >= ASSESSMENT_LIMITS.inputsPerActor) throw shieldwallError('CONFLICT', `actor ${ref} holds ${ASSESSMENT_LIMITS.inputsPerActor} assessors' inputs already (the most kept)`);
+    // A member's newer rating of a factor supersedes its oldest past inputsPerFactor: never another member's.
+    const earlier = await repo.memberFactorInputs(tx.db, ref, access.originMember, input.factor);
+    const superseded = earlier.slice(0, Math.max(0, earlier.length + 1 - ASSESSMENT_LIMITS.inputsPerFactor));
+    await repo.deleteInputs(tx, superseded);
     await repo.insertInput(tx, row);
-    await audit.recordInTransaction(ctx, tx, reader, [{ action: 'assessment.input', subject: ref, detail: { input: row.id, factor: input.factor, rating: input.rating } }]);
+    await audit.recordInTransaction(ctx, tx, reader, [{ action: 'assessment.input', subject: ref, detail: { input: row.id, factor: input.factor, rating: input.rating, ...(superseded.length > 0 ? { superseded } : {}) } }]);
   });
   return inputOf(row);
 }

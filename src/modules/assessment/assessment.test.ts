@@ -245,6 +245,24 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(estonia.schmitt.map((s) => s.factor).sort(), ['severity', 'state-involvement']);
     });
 
+    it('a member\'s newer ratings of a factor supersede its oldest past five, never another member\'s; current ratings shown first', async () => {
+      const rated = id('intrusion-set');
+      await ingestAs('eve', [{ type: 'intrusion-set', spec_version: '2.1', id: rated, created: day(10), modified: day(10), name: 'Rated', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      assert.equal((await call('fred', 'POST', `/api/v1/assessment/actors/${rated}/inputs`, { factor: 'severity', rating: 'low', rationale: 'France: outages of minutes.', tlp: 'green' })).status, 201);
+      for (let i = 0; i < 7; i++) {
+        const rating = await call('eve', 'POST', `/api/v1/assessment/actors/${rated}/inputs`, { factor: 'severity', rating: 'high', rationale: `Estonia, rating ${i}.`, tlp: 'green' });
+        assert.equal(rating.status, 201, JSON.stringify(rating.body));
+        clock.advance(1000);
+      }
+      const seen = await assess('eve', rated);
+      const estonia = seen.schmitt.filter((s) => s.member === 'EST').map((s) => s.rationale);
+      assert.deepEqual(estonia, [6, 5, 4, 3, 2].map((i) => `Estonia, rating ${i}.`), 'the newest five of Estonia, newest first');
+      assert.deepEqual(seen.schmitt.filter((s) => s.member === 'FRA').map((s) => s.rationale), ['France: outages of minutes.']);
+      assert.deepEqual(seen.schmitt.slice(0, 2).map((s) => s.member), ['EST', 'FRA'], 'each member\'s current rating before older ones');
+      const stored = await node.ctx.store.db.selectFrom('assessment_inputs').select(['id']).where('actor_ref', '=', rated).execute();
+      assert.equal(stored.length, 6, 'the superseded ones are gone from the store (the audit log keeps them)');
+    });
+
     it('applies each batch once when two followers race on the store', async () => {
       const before = await assess('eve');
       await ingestAs('eve', Array.from({ length: 30 }, (_, i) => sighting(indicatorId, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 3) })));
