@@ -17,6 +17,7 @@ import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, upsertMembers } from './directory.service.js';
+import { TOKENS_PER_USER } from './directory.tokens.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 const FRA_IDENTITY = 'identity--0b7c2f4e-3a51-4c6d-9e8f-1a2b3c4d5e6f';
@@ -82,6 +83,22 @@ for (const dialect of DIALECTS) {
       const response = await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'soc', user: 'tst.confidential' });
       assert.equal(response.statusCode, 201, response.body);
       assert.equal(await me(response.json().token), 200);
+    });
+
+    it('keeps at most 50 active tokens a user, and deletes long-revoked ones when it issues another', async () => {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'tst.busy', member: TEST_MEMBER, clearance: 1, roles: ['analyst'] });
+      const made: number[] = [];
+      for (let i = 0; i < TOKENS_PER_USER; i++) made.push((await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: `t${i}`, user: 'tst.busy' })).id);
+      const refused = await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'one more', user: 'tst.busy' });
+      assert.equal(refused.statusCode, 409, refused.body);
+      assert.deepEqual(refused.json().error.details, { tokens: 50, limit: 50 });
+      assert.match(refused.json().error.message, /revoke one it no longer uses/);
+      // One revoked long ago makes room, and is deleted when the next is issued (the audit log keeps its history).
+      assert.equal((await call('DELETE', `/api/v1/tokens/${made[0]}`, tokens['tst.ma']!)).statusCode, 204);
+      await node.ctx.store.db.updateTable('api_tokens').set({ revoked_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', made[0]!).execute();
+      assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'one more', user: 'tst.busy' })).statusCode, 201);
+      assert.equal(await node.ctx.store.db.selectFrom('api_tokens').select('id').where('id', '=', made[0]!).executeTakeFirst(), undefined);
+      assert.equal((await call('DELETE', `/api/v1/tokens/${made[0]}`, tokens['tst.ma']!)).statusCode, 404, 'a deleted token is not found');
     });
 
     it("makes a node administrator's token for a user of a member wait for a second node administrator", async () => {

@@ -70,6 +70,33 @@ export async function touchToken(db: Kysely<Database>, id: number, at: string, p
     .execute();
 }
 
+export async function findToken(db: Kysely<Database>, id: number): Promise<TokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A user's tokens that work or may work: not revoked, not expired at `now` (a pending one counts). */
+export async function countActiveTokens(db: Kysely<Database>, user: string, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_name', '=', user)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Deletes a user's tokens revoked or expired before `before` (the audit log keeps their history). */
+export async function pruneTokens(db: Kysely<Database>, user: string, before: string): Promise<number> {
+  const result = await db
+    .deleteFrom('api_tokens')
+    .where('user_name', '=', user)
+    .where('awaiting_request', 'is', null)
+    .where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function listTokens(db: Kysely<Database>): Promise<TokenRow[]> {
   return db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
 }

@@ -29,6 +29,25 @@ export interface CreatedToken {
 }
 
 
+/** Tokens a user holds at once that work or may work (not revoked, not expired). */
+export const TOKENS_PER_USER = 50;
+/** Revoked and expired tokens are deleted this long after (the audit log keeps their history). */
+export const TOKEN_KEEP_MS = 30 * 86_400_000;
+
+/**
+ * Inside the write that issues a token: the user's long-revoked and long-expired tokens are
+ * deleted, and a user holding TOKENS_PER_USER active ones is refused another, so that no
+ * administrator's loop grows the token table without end.
+ */
+async function roomForToken(ctx: AppContext, db: Parameters<typeof repo.countActiveTokens>[0], user: string): Promise<void> {
+  const now = ctx.clock.now();
+  await repo.pruneTokens(db, user, new Date(now.getTime() - TOKEN_KEEP_MS).toISOString());
+  const active = await repo.countActiveTokens(db, user, now.toISOString());
+  if (active >= TOKENS_PER_USER) {
+    throw shieldwallError('CONFLICT', `user ${user} holds ${active} active tokens, the most one user may: revoke one it no longer uses first (shieldwall tokens list, shieldwall tokens revoke ID)`, { tokens: active, limit: TOKENS_PER_USER });
+  }
+}
+
 /** The user behind the bootstrap token: administers the node, reads no intelligence. */
 export const BOOTSTRAP_USER = 'admin';
 
@@ -62,6 +81,7 @@ export async function createToken(
   if (decision.outcome === 'second-person') {
     // The token is stored now, and refused until a second person approves its request.
     const request = await requestCredential(ctx, actor, decision.reason, { kind: 'token', user_name: user.name, token_name: input.name, token_expires_at: input.expiresAt ?? null, password_hash: null }, async (db, requestId) => {
+      await roomForToken(ctx, db, user.name);
       const tokenId = await repo.insertToken(db, { ...row, awaiting_request: requestId });
       await repo.setRequestToken(db, requestId, tokenId);
       return tokenId;
@@ -69,7 +89,10 @@ export async function createToken(
     return { status: 'pending', id: request.tokenId!, name: input.name, user: user.name, token, request, message: pendingMessage(request, 'this token works') };
   }
   const event = { action: 'directory.token.create', subject: input.name, detail: { user: user.name, member: user.member_code, expires_at: input.expiresAt ?? null } };
-  const id = await audited(ctx, actor, event, (db) => repo.insertToken(db, row));
+  const id = await audited(ctx, actor, event, async (db) => {
+    await roomForToken(ctx, db, user.name);
+    return repo.insertToken(db, row);
+  });
   return { status: 'issued', id, name: input.name, user: user.name, token };
 }
 
@@ -111,7 +134,7 @@ export async function listTokens(ctx: AppContext, actor: Principal): Promise<Tok
 }
 
 export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {
-  const token = (await repo.listTokens(ctx.store.db)).find((t) => t.id === id);
+  const token = await repo.findToken(ctx.store.db, id);
   if (token && !canAdminister(actor, token.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer token ${id}`);
   await audited(ctx, actor, { action: 'directory.token.revoke', subject: String(id) }, async (db) => {
     // Thrown inside the transaction: nothing is recorded for a token that was not revoked.
