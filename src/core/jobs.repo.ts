@@ -218,6 +218,27 @@ export async function runSoon(store: Store, keys: readonly string[], at: string,
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Deletes jobs that ended (done before `doneBefore`, failed before `failedBefore`), `slice` a
+ * statement and at most `slices` statements; answers how many. The jobs table would otherwise
+ * grow by a row for every change announced, for good.
+ */
+export async function pruneFinished(store: Store, doneBefore: string, failedBefore: string, slice: number, slices: number): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < slices; i++) {
+    const ended = store.db
+      .selectFrom('jobs')
+      .select('id')
+      .where((eb) => eb.or([eb.and([eb('state', '=', 'done'), eb('finished_at', '<', doneBefore)]), eb.and([eb('state', '=', 'failed'), eb('finished_at', '<', failedBefore)])]))
+      .limit(slice);
+    const result = await store.adapter.background(() => store.db.deleteFrom('jobs').where('id', 'in', ended).executeTakeFirst());
+    const count = Number(result.numDeletedRows);
+    deleted += count;
+    if (count < slice) break;
+  }
+  return deleted;
+}
+
 /** Deletes a keyed job unless it is running; answers whether one was deleted. */
 export async function cancel(store: Store, key: string): Promise<boolean> {
   const result = await store.db.deleteFrom('jobs').where('key', '=', key).where('state', '<>', 'running').executeTakeFirst();

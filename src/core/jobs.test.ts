@@ -337,5 +337,29 @@ for (const dialect of DIALECTS) {
       await stopping;
       assert.equal((await jobOf(id)).state, 'done');
     });
+
+    it('deletes jobs that ended: done ones seven days after, failed ones thirty days after', async () => {
+      const clock = fixedClock(new Date('2027-07-01T00:00:00.000Z'));
+      const scheduler = new JobScheduler(context(clock));
+      const kind = kindOf('ended');
+      scheduler.register(kind, async (payload) => {
+        if ((payload as { fail?: boolean }).fail) throw new Error('refused');
+      }, { maxAttempts: 1 });
+      const done = await scheduler.enqueue(kind, {});
+      const failed = await scheduler.enqueue(kind, { fail: true });
+      const waiting = await scheduler.enqueue(kind, {}, { dueAt: new Date('2027-09-01T00:00:00.000Z') });
+      await scheduler.runDue();
+      assert.deepEqual([(await jobOf(done.id)).state, (await jobOf(failed.id)).state], ['done', 'failed']);
+      const exists = async (id: number) => (await testStore.store.db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+      clock.advance(6 * 86_400_000);
+      await scheduler.pruneFinished();
+      assert.ok(await exists(done.id), 'kept within seven days');
+      clock.advance(2 * 86_400_000);
+      assert.ok((await scheduler.pruneFinished()) >= 1);
+      assert.deepEqual([await exists(done.id), await exists(failed.id), await exists(waiting.id)], [false, true, true]);
+      clock.advance(23 * 86_400_000);
+      await scheduler.pruneFinished();
+      assert.deepEqual([await exists(failed.id), await exists(waiting.id)], [false, true], 'a pending job is never deleted');
+    });
   });
 }

@@ -91,6 +91,13 @@ export interface Enqueued {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Jobs that ended are deleted this long after: done ones, and failed ones (kept longer to be looked into). */
+export const JOBS_DONE_KEEP_MS = 7 * 86_400_000;
+export const JOBS_FAILED_KEEP_MS = 30 * 86_400_000;
+/** How often a scheduler deletes what ended, and how much at once (more waits for the next time). */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_SLICE = 1000;
+const PRUNE_SLICES = 20;
 
 /** min(maxMs, firstMs * 2^(attempts-1)), spread by +-jitter (a fraction) so retries do not align. */
 export function exponentialBackoff(options: { firstMs?: number; maxMs?: number; jitter?: number } = {}): (attempts: number) => number {
@@ -152,6 +159,8 @@ export class JobScheduler {
   private heartbeat: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
+  /** When this scheduler last deleted jobs that ended (ms; 0: not yet). */
+  private prunedAt = 0;
 
   constructor(
     private readonly ctx: JobsContext,
@@ -305,9 +314,25 @@ export class JobScheduler {
     return this.polling;
   }
 
+  /** Deletes the jobs that ended long enough ago (see JOBS_DONE_KEEP_MS); answers how many. */
+  async pruneFinished(): Promise<number> {
+    const now = this.ctx.clock.now().getTime();
+    this.prunedAt = now;
+    const deleted = await repo.pruneFinished(this.ctx.store, new Date(now - JOBS_DONE_KEEP_MS).toISOString(), new Date(now - JOBS_FAILED_KEEP_MS).toISOString(), PRUNE_SLICE, PRUNE_SLICES);
+    if (deleted > 0) this.ctx.logger.debug({ deleted }, 'jobs that ended were deleted');
+    return deleted;
+  }
+
   /** Claims and starts what is due; answers when to look again (ms). */
   private async pollOnce(): Promise<number> {
     if (this.stopping || this.kinds.size === 0) return this.pollMs;
+    if (this.ctx.clock.now().getTime() - this.prunedAt >= PRUNE_EVERY_MS) {
+      try {
+        await this.pruneFinished();
+      } catch (error) {
+        this.ctx.logger.warn({ err: error }, 'deleting jobs that ended failed; trying again later');
+      }
+    }
     const free = this.concurrency - this.running.size;
     // A run that ends wakes the poller.
     if (free <= 0) return this.pollMs;
