@@ -507,8 +507,27 @@ async function change(
     },
     { action, subject: id, detail: { version: Number(next.row.version), ...detail } },
   );
+  await pruneStixCopies(ctx, id);
   ctx.bus.publish('incidents.changed', changeEvent(next, 'updated'));
   return present(actor, next);
+}
+
+/**
+ * Versions of an incident's STIX copy this node keeps: every change stores the whole incident
+ * again (its timeline with it), so 1,000 notes would leave half a million notes' worth of copies.
+ * Older copies are deleted here (peers keep what they received); the record is the incident.
+ */
+export const STIX_COPIES_KEPT = 20;
+
+async function pruneStixCopies(ctx: AppContext, id: string): Promise<void> {
+  try {
+    await intel.deleteOlderVersions(ctx, id, STIX_COPIES_KEPT, 100, (tx) =>
+      audit.recordInTransaction(ctx, tx, SYSTEM_PRINCIPAL, [{ action: 'incidents.copies.pruned', subject: id, detail: { kept: STIX_COPIES_KEPT } }]),
+    );
+  } catch (error) {
+    // The change is stored; the older copies go with the next one.
+    ctx.logger.warn({ err: error, incident: id }, 'incident: older STIX copies could not be deleted');
+  }
 }
 
 export async function updateIncident(ctx: AppContext, actor: Principal, id: string, patch: IncidentPatch): Promise<Incident> {

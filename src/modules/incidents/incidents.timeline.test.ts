@@ -9,6 +9,7 @@ import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import type { StixObject } from '../../stix/types.js';
 import { type Incident, TIMELINE_LIMITS, TIMELINE_MAX } from './incidents.model.js';
+import { STIX_COPIES_KEPT } from './incidents.service.js';
 import { INCIDENT_EXTENSION_ID, incidentOfStix } from './incidents.stix.js';
 
 /** The object limit of this node: small, so that a few notes pass it. */
@@ -80,5 +81,17 @@ describe('an incident\'s timeline and its STIX copy, bounded (sqlite)', { timeou
     const received = incidentOfStix({ type: 'incident', id, extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', timeline: entries } } } as unknown as StixObject);
     assert.equal(received.extension.timeline.length, TIMELINE_MAX);
     assert.equal(received.extension.timeline.at(-1)!.text, `entry ${TIMELINE_MAX + 4}`);
+  });
+
+  it('keeps the newest 20 versions of the STIX copy: every change stores the whole incident again', async () => {
+    const reported = await call('POST', '/api/v1/incidents', { title: 'Busy case', tlp: 'green' });
+    const id = (reported.body as unknown as Incident).id;
+    for (let i = 0; i < 30; i++) assert.equal((await call('POST', `/api/v1/incidents/${id}/timeline`, { text: `note ${i}` })).status, 201);
+    const stored = await node.ctx.store.db.selectFrom('stix_objects').select(['seq', 'is_current']).where('id', '=', id).execute();
+    assert.equal(stored.length, STIX_COPIES_KEPT, `${stored.length} copies stored for 31 versions`);
+    assert.equal(stored.filter((row) => Number(row.is_current) === 1).length, 1);
+    const versions = (await call('GET', `/api/v1/objects/${id}?versions=all`)).body as unknown as { versions: StixObject[] };
+    assert.equal(versions.versions.length, STIX_COPIES_KEPT);
+    assert.equal(incidentOfStix(versions.versions.at(-1)!).extension.timeline.at(-1)!.text, 'note 29', 'the newest copy holds the newest note');
   });
 });

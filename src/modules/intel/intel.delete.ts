@@ -1,6 +1,7 @@
 /** Deletion of object versions (TAXII Delete an Object). */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
@@ -48,4 +49,18 @@ export async function deleteObject(
   if (type === 'marking-definition') forgetHandlingTable(ctx);
   ctx.bus.publish('intel.deleted', { id, type });
   return selected.length;
+}
+
+/**
+ * Deletes an object's versions past its newest `keep` (at most `batch` at a time), for the
+ * node's own records whose every change stores a whole new version (an incident's STIX copy):
+ * the store would otherwise hold the square of their history. Peers keep what they received.
+ * `onDeleted` records it in the same transaction. Answers how many were deleted.
+ */
+export async function deleteOlderVersions(ctx: AppContext, id: string, keep: number, batch: number, onDeleted: (tx: WriteTx) => Promise<void>): Promise<number> {
+  const heads = await repo.findVersionHeads(ctx.store, id, undefined, keep + batch);
+  const older = heads.slice(keep).map((head) => Number(head.seq));
+  if (older.length === 0) return 0;
+  await repo.deleteVersions(ctx.store, id, older, onDeleted);
+  return older.length;
 }

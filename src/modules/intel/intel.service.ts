@@ -19,4 +19,4 @@ export type { SequencedVersion } from './intel.repo.js';
 export { intelStats, latestSeq, listObjects, STATS_WINDOW_MAX_DAYS, type IntelStats, type ListInput, type ObjectPage, type StatsWindow } from './intel.pages.js';
 export { objectContext, RECENT_SIGHTINGS, RELATIONSHIPS_LIMIT, type ContextRelationship, type ObjectContext, type RelatedEnd } from './intel.context.js';
 export { handlingOf, parseClassificationFilter, parseTlpFilter, TLP_FILTER_VALUES, type Handling } from './intel.handling.js';
-export { deleteObject } from './intel.delete.js';
+export { deleteObject, deleteOlderVersions } from './intel.delete.js';
