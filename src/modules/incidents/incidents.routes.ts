@@ -102,6 +102,10 @@ export function incidentsRoutes(ctx: AppContext): FastifyPluginAsync {
       service.updateTask(ctx, request.actor, request.params.id, request.params.task, request.body),
     );
 
+    app.delete('/api/v1/incidents/:id/tasks/:task', { config: write, schema: { summary: 'Remove a task (one added by mistake, or no longer needed: room for others within the 500)', params: TaskParams, response: answers } }, async (request) =>
+      service.removeTask(ctx, request.actor, request.params.id, request.params.task),
+    );
+
     app.post('/api/v1/incidents/:id/links', { config: write, schema: { summary: 'Link an intel object or observable you can read to an incident', params: IdParams, body: LinkBody, response: { 201: IncidentSchema } } }, async (request, reply) =>
       reply.status(201).send(await service.addLink(ctx, request.actor, request.params.id, { object_id: request.body.object_id, kind: request.body.kind, note: request.body.note ?? null })),
     );

@@ -682,7 +682,7 @@ export async function addTimelineEntry(ctx: AppContext, actor: Principal, id: st
 
 export async function addTask(ctx: AppContext, actor: Principal, id: string, task: { title: string; assignee?: string | null; due?: string | null }): Promise<Incident> {
   return change(ctx, actor, id, undefined, 'incidents.task', (stored, now) => {
-    if (stored.document.tasks.length >= INCIDENT_LIMITS.tasks) throw shieldwallError('CONFLICT', `an incident holds at most ${INCIDENT_LIMITS.tasks} tasks`);
+    if (stored.document.tasks.length >= INCIDENT_LIMITS.tasks) throw shieldwallError('CONFLICT', `an incident holds at most ${INCIDENT_LIMITS.tasks} tasks: remove one no longer needed (DELETE /api/v1/incidents/${id}/tasks/{task}), or mark tasks done and report a follow-up incident`);
     const next: IncidentTask = { id: randomUUID(), title: task.title, assignee: task.assignee ?? null, status: 'open', due: task.due ?? null, created: now, modified: now };
     return { document: { ...stored.document, tasks: [...stored.document.tasks, next] } };
   });
@@ -705,6 +705,16 @@ export async function updateTask(
     }
     return { document };
   }, { task: taskId });
+}
+
+/** Removes a task (the node's entry for it is left off a full timeline like the others). */
+export async function removeTask(ctx: AppContext, actor: Principal, id: string, taskId: string): Promise<Incident> {
+  return change(ctx, actor, id, undefined, 'incidents.task', (stored, now) => {
+    const task = stored.document.tasks.find((t) => t.id === taskId);
+    if (!task) throw shieldwallError('NOT_FOUND', `incident ${id} has no task ${taskId}`);
+    const document = { ...stored.document, tasks: stored.document.tasks.filter((t) => t.id !== taskId) };
+    return { document: appendNodeEntry(document, { id: randomUUID(), at: now, author: actor.userName, kind: 'task', text: `Task removed: ${task.title}` }) };
+  }, { task: taskId, removed: true });
 }
 
 /** Only what the writer reads may be linked: a link must not confirm that an unreadable object exists. */

@@ -94,4 +94,22 @@ describe('an incident\'s timeline and its STIX copy, bounded (sqlite)', { timeou
     assert.equal(versions.versions.length, STIX_COPIES_KEPT);
     assert.equal(incidentOfStix(versions.versions.at(-1)!).extension.timeline.at(-1)!.text, 'note 29', 'the newest copy holds the newest note');
   });
+
+  it('removes a task, making room within the 500 an incident holds', async () => {
+    const reported = await call('POST', '/api/v1/incidents', { title: 'Many tasks', tlp: 'green' });
+    const id = (reported.body as unknown as Incident).id;
+    const stored = await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', id).executeTakeFirstOrThrow();
+    const document = JSON.parse(stored.document) as { tasks: Array<Record<string, unknown>> };
+    document.tasks = Array.from({ length: 500 }, (_, i) => ({ id: `t${i}`, title: `task ${i}`, assignee: null, status: 'open', due: null, created: '2026-11-30T10:00:00.000Z', modified: '2026-11-30T10:00:00.000Z' }));
+    await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(document) }).where('id', '=', id).execute();
+    const full = await call('POST', `/api/v1/incidents/${id}/tasks`, { title: 'one more' });
+    assert.equal(full.status, 409);
+    assert.match(full.body.error!.message, /remove one no longer needed/);
+    const removed = await node.app.inject({ method: 'DELETE', url: `/api/v1/incidents/${id}/tasks/t7`, headers: { authorization: `Bearer ${node.tokens['incident-handler']}` } });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal((JSON.parse(removed.body) as Incident).tasks.length, 499);
+    assert.equal((await call('POST', `/api/v1/incidents/${id}/tasks`, { title: 'one more' })).status, 201);
+    const gone = await node.app.inject({ method: 'DELETE', url: `/api/v1/incidents/${id}/tasks/t7`, headers: { authorization: `Bearer ${node.tokens['incident-handler']}` } });
+    assert.equal(gone.statusCode, 404);
+  });
 });
