@@ -6,8 +6,8 @@ import { buildApp, type Node } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { DialectName } from '../../src/db/database.js';
-import { createToken, createUser, upsertMembers } from '../../src/modules/directory/directory.service.js';
-import { ROLES, SYSTEM_PRINCIPAL, type Role } from '../../src/policy/principal.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../../src/modules/directory/directory.service.js';
+import { type Principal, ROLES, SYSTEM_PRINCIPAL, type Role } from '../../src/policy/principal.js';
 import { createTestStore, type TestStore } from './dialects.js';
 
 export const TEST_MEMBER = 'TST';
@@ -44,4 +44,12 @@ export async function createTestNode(dialect: DialectName, overrides: Partial<Co
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test node of one dialect and the principal of its analyst (of the test member, cleared to the top). */
+export async function analystNode(dialect: DialectName = 'sqlite', overrides: Partial<Config> = {}): Promise<{ node: TestNode; analyst: Principal }> {
+  const node = await createTestNode(dialect, overrides);
+  const analyst = await principalOfUser(node.ctx, 'test-analyst');
+  if (!analyst) throw new Error('the test node has no test-analyst');
+  return { node, analyst };
 }

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { indicator } from '../../../test/support/factories.js';
-import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { analystNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import type { Principal } from '../../policy/principal.js';
-import { principalOfUser } from '../directory/directory.service.js';
 import type { StixObject } from '../../stix/types.js';
 import { deleteObject } from './intel.delete.js';
 import { findVersions } from './intel.repo.js';
@@ -26,10 +25,7 @@ describe('deleting an object of many versions (sqlite)', { timeout: SUITE_LIMIT_
   let node: TestNode;
   /** An analyst of the test member: it creates the versions, so it may delete them. */
   let analyst: Principal;
-  before(async () => {
-    node = await createTestNode('sqlite');
-    analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
-  });
+  before(async () => ({ node, analyst } = await analystNode()));
   after(async () => node?.close());
 
   it('deletes 33,000 versions, more than one statement may name', async () => {

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { indicator } from '../../../test/support/factories.js';
-import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { analystNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
-import { principalOfUser } from '../directory/directory.service.js';
 import { ingestObjects, listObjects, PAGE_CHARS } from './intel.service.js';
 
 const COLLECTION = '/taxii2/intel/collections/6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e10';
@@ -20,10 +19,7 @@ const COLLECTION = '/taxii2/intel/collections/6f8a2c52-6f4d-4b57-9b0e-7d2f3c1a9e
 describe('pages bounded by their text (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
   let analyst: Principal;
-  before(async () => {
-    node = await createTestNode('sqlite');
-    analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
-  });
+  before(async () => ({ node, analyst } = await analystNode()));
   after(async () => node?.close());
 
   it('ends a page early past its characters, never skips, repeats or splits an object, and gives a larger one alone', async () => {

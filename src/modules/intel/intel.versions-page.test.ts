@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { indicator } from '../../../test/support/factories.js';
-import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { analystNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
-import { principalOfUser } from '../directory/directory.service.js';
 import { encodeVersionCursor } from './intel.read.js';
 import { ingestObjects, PAGE_CHARS } from './intel.service.js';
 
@@ -26,10 +25,7 @@ function versionsOf(count: number, size = 0): StixObject[] {
 describe('an object\'s versions, in bounded answers (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
   let analyst: Principal;
-  before(async () => {
-    node = await createTestNode('sqlite');
-    analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
-  });
+  before(async () => ({ node, analyst } = await analystNode()));
   after(async () => node?.close());
   const get = (url: string) => node.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${node.tokens.analyst}` } });
 
