@@ -99,6 +99,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'one more', user: 'tst.busy' })).statusCode, 201);
       assert.equal(await node.ctx.store.db.selectFrom('api_tokens').select('id').where('id', '=', made[0]!).executeTakeFirst(), undefined);
       assert.equal((await call('DELETE', `/api/v1/tokens/${made[0]}`, tokens['tst.ma']!)).statusCode, 404, 'a deleted token is not found');
+      // Tokens of credential requests that lapsed (or were declined) long ago neither count nor stay.
+      await node.ctx.store.db.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('user_name', '=', 'tst.busy').execute();
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+      const waiting = Array.from({ length: 60 }, (_, i) => ({ name: `asked ${i}`, token_hash: `h${i}-${Date.now()}`, role: 'user', member_code: TEST_MEMBER, user_name: 'tst.busy', created_at: twoDaysAgo, expires_at: null, revoked_at: null, last_used_at: null, awaiting_request: 1_000_000 + i }));
+      await node.ctx.store.db.insertInto('api_tokens').values(waiting).execute();
+      const awaiting = async () => (await node.ctx.store.db.selectFrom('api_tokens').select('id').where('user_name', '=', 'tst.busy').where('awaiting_request', 'is not', null).execute()).length;
+      assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'after the requests', user: 'tst.busy' })).statusCode, 201, '60 tokens of lapsed requests do not count');
+      assert.equal(await awaiting(), 60, 'kept within 30 days');
+      await node.ctx.store.db.updateTable('api_tokens').set({ created_at: '2020-01-01T00:00:00.000Z' }).where('user_name', '=', 'tst.busy').where('awaiting_request', 'is not', null).execute();
+      assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma']!, { name: 'later', user: 'tst.busy' })).statusCode, 201);
+      assert.equal(await awaiting(), 0, 'tokens of requests made before 30 days are deleted');
     });
 
     it("makes a node administrator's token for a user of a member wait for a second node administrator", async () => {

@@ -74,25 +74,32 @@ export async function findToken(db: Kysely<Database>, id: number): Promise<Token
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** A user's tokens that work or may work: not revoked, not expired at `now` (a pending one counts). */
-export async function countActiveTokens(db: Kysely<Database>, user: string, now: string): Promise<number> {
+/**
+ * A user's tokens that work or may work at `now`: not revoked, not expired, and not waiting for a
+ * credential request made before `lapsedBefore` (such a request lapsed: its token never works).
+ */
+export async function countActiveTokens(db: Kysely<Database>, user: string, now: string, lapsedBefore: string): Promise<number> {
   const row = await db
     .selectFrom('api_tokens')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('user_name', '=', user)
     .where('revoked_at', 'is', null)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where((eb) => eb.or([eb('awaiting_request', 'is', null), eb('created_at', '>=', lapsedBefore)]))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-/** Deletes a user's tokens revoked or expired before `before` (the audit log keeps their history). */
+/**
+ * Deletes a user's tokens revoked or expired before `before`, and those still waiting for a
+ * credential request made before it (declined or lapsed long ago: approval clears the wait). The
+ * audit log keeps their history.
+ */
 export async function pruneTokens(db: Kysely<Database>, user: string, before: string): Promise<number> {
   const result = await db
     .deleteFrom('api_tokens')
     .where('user_name', '=', user)
-    .where('awaiting_request', 'is', null)
-    .where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
+    .where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before), eb.and([eb('awaiting_request', 'is not', null), eb('created_at', '<', before)])]))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -6,7 +6,7 @@ import type { Principal } from '../../policy/principal.js';
 import { canAdminister, credentialDecision } from '../../policy/rule.js';
 import { audited } from './directory.changes.js';
 import * as repo from './directory.repo.js';
-import { pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
+import { CREDENTIAL_REQUEST_TTL_MS, pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
 import { createUser, presentUser } from './directory.users.js';
 
 /** Tokens carry 256 random bits, so one SHA-256 is a sound hash at rest (no stretching needed). */
@@ -42,7 +42,7 @@ export const TOKEN_KEEP_MS = 30 * 86_400_000;
 async function roomForToken(ctx: AppContext, db: Parameters<typeof repo.countActiveTokens>[0], user: string): Promise<void> {
   const now = ctx.clock.now();
   await repo.pruneTokens(db, user, new Date(now.getTime() - TOKEN_KEEP_MS).toISOString());
-  const active = await repo.countActiveTokens(db, user, now.toISOString());
+  const active = await repo.countActiveTokens(db, user, now.toISOString(), new Date(now.getTime() - CREDENTIAL_REQUEST_TTL_MS).toISOString());
   if (active >= TOKENS_PER_USER) {
     throw shieldwallError('CONFLICT', `user ${user} holds ${active} active tokens, the most one user may: revoke one it no longer uses first (shieldwall tokens list, shieldwall tokens revoke ID)`, { tokens: active, limit: TOKENS_PER_USER });
   }
