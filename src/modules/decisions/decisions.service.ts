@@ -55,7 +55,7 @@ export const DECISIONS_LIMITS = Object.freeze({
 });
 export const SILENCE_KIND = 'decisions.silence';
 /** The least share of a member (see shareOf), however many members a consultation has. */
-const SHARE_LEAST = Object.freeze({ statements: 5, documents: 2, proposals: 2 });
+const SHARE_LEAST = Object.freeze({ statements: 5, documents: 2, minutes: 5, proposals: 2 });
 
 // --- small helpers ---------------------------------------------------------------------------------
 
@@ -280,6 +280,17 @@ export function shareOf(limit: number, members: number, least: number): number {
   return Math.max(least, Math.ceil(limit / Math.max(1, members)));
 }
 
+/** The most proposals a consultation holds: every member's share. */
+function proposalsHeld(consultation: LoadedConsultation): number {
+  const members = membersOf(consultation);
+  return members * shareOf(DECISIONS_LIMITS.proposals, members, SHARE_LEAST.proposals);
+}
+
+/** Whose share a proposal takes: its proposing member's, or once withdrawn by another member's user, that member's. */
+function proposalShareHolder(proposal: LoadedProposal): string | null {
+  return proposal.row.status === 'withdrawn' && proposal.document.withdrawn_by ? proposal.document.withdrawn_by : proposal.document.proposing_member;
+}
+
 /** Chairs: users with decisions:chair of a participating member. */
 function chairs(ctx: AppContext, actor: Principal, consultation: LoadedConsultation): boolean {
   return participates(actor, consultation) && ctx.permissions.has(actor, 'decisions:chair');
@@ -344,7 +355,7 @@ function consultationSummary(consultation: LoadedConsultation, proposals: Propos
 }
 
 async function presentConsultation(ctx: AppContext, actor: Principal, consultation: LoadedConsultation): Promise<Consultation> {
-  const proposals = (await repo.proposalsOf(ctx.store.db, consultation.row.id, DECISIONS_LIMITS.proposals))
+  const proposals = (await repo.proposalsOf(ctx.store.db, consultation.row.id, proposalsHeld(consultation)))
     .filter((row) => canReadRecord(actor, recordAccessOfColumns(row)))
     .map(summaryOfProposal);
   return {
@@ -432,7 +443,7 @@ export async function listConsultations(ctx: AppContext, actor: Principal, query
   for (const row of rows) {
     const consultation = loadConsultation(row);
     if (!canReadRecord(actor, consultation.access)) continue;
-    const proposals = (await repo.proposalsOf(ctx.store.db, row.id, DECISIONS_LIMITS.proposals)).filter((p) => canReadRecord(actor, recordAccessOfColumns(p))).map(summaryOfProposal);
+    const proposals = (await repo.proposalsOf(ctx.store.db, row.id, proposalsHeld(consultation))).filter((p) => canReadRecord(actor, recordAccessOfColumns(p))).map(summaryOfProposal);
     out.push(consultationSummary(consultation, proposals, await subjectFor(ctx, actor, consultation.document.subject)));
   }
   return { consultations: out };
@@ -471,15 +482,11 @@ export async function addEntry(ctx: AppContext, actor: Principal, id: string, in
       if (c.row.status !== 'open') throw shieldwallError('CONFLICT', `consultation ${id} is closed: reopen it first`, { status: c.row.status });
       const field = input.kind === 'statement' ? 'statements' : input.kind === 'document' ? 'documents' : 'minutes';
       const max = DECISIONS_LIMITS[field];
-      if (field === 'minutes') {
-        // Minutes are kept by the convener's chairs alone.
-        if (c.document.minutes.length >= max) throw shieldwallError('CONFLICT', `consultation ${id} holds ${max} minutes already (the most it keeps)`);
-      } else {
-        const share = shareOf(max, membersOf(c), SHARE_LEAST[field]);
-        const own = c.document[field].filter((each) => each.member === entry.member).length;
-        if (own >= share) {
-          throw shieldwallError('CONFLICT', `member ${entry.member ?? ''} has added ${own} ${field} to consultation ${id}, its share (${max} split among its ${membersOf(c)} members): say more in one of them, or in a document`, { [field]: own, share });
-        }
+      // Each member's share (minutes too: the chairs of every member consulted keep them).
+      const share = shareOf(max, membersOf(c), SHARE_LEAST[field]);
+      const own = c.document[field].filter((each) => each.member === entry.member).length;
+      if (own >= share) {
+        throw shieldwallError('CONFLICT', `member ${entry.member ?? ''} has added ${own} ${field} to consultation ${id}, its share (${max} split among its ${membersOf(c)} members): say more in one of them, or in a document`, { [field]: own, share });
       }
       c.document[field] = [...c.document[field], entry];
       c.document.history = pushBounded(c.document.history, historyEntry(actor, at, `added ${input.kind}`), DECISIONS_LIMITS.history);
@@ -525,6 +532,8 @@ interface ProposalDocument {
   amendments: Amendment[];
   decision_id: string | null;
   proposing_member: string | null;
+  /** The member whose user withdrew it (its share of proposals holds it from then on). */
+  withdrawn_by?: string | null;
   participants: string[];
   history: HistoryEntry[];
 }
@@ -652,8 +661,8 @@ export async function propose(ctx: AppContext, actor: Principal, consultationId:
     // Each member's share of proposals, withdrawn ones included (so that drafting and withdrawing cannot grow the consultation without end).
     const share = shareOf(DECISIONS_LIMITS.proposals, membersOf(consultation), SHARE_LEAST.proposals);
     // No member holds more than its share, so the consultation holds at most members × share.
-    const existing = await repo.proposalsOf(tx.db, consultationId, membersOf(consultation) * share + 1);
-    const own = existing.filter((each) => loadProposal(each).document.proposing_member === document.proposing_member).length;
+    const existing = await repo.proposalsOf(tx.db, consultationId, proposalsHeld(consultation) + 1);
+    const own = existing.filter((each) => proposalShareHolder(loadProposal(each)) === document.proposing_member).length;
     if (own >= share) {
       throw shieldwallError('CONFLICT', `member ${document.proposing_member ?? ''} has drafted ${own} proposals in consultation ${consultationId}, its share (${DECISIONS_LIMITS.proposals} split among its ${membersOf(consultation)} members, withdrawn ones included): amend one of its proposals instead`, { proposals: own, share });
     }
@@ -845,6 +854,7 @@ export async function withdraw(ctx: AppContext, actor: Principal, id: string, in
         throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence.deadline}: it is being adopted`, { deadline: p.document.silence.deadline });
       }
       p.document.history = pushBounded(p.document.history, historyEntry(actor, at.toISOString(), 'withdrawn', input.reason ?? null), DECISIONS_LIMITS.history);
+      p.document.withdrawn_by = memberOf(actor);
       return { status: 'withdrawn', deadline: null };
     });
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'decisions.proposal.withdraw', subject: id, detail: {} }]);

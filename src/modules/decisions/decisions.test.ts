@@ -256,7 +256,13 @@ for (const dialect of DIALECTS) {
       const over = await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'One more', text: 'x', options: ['coordinated-attribution'] });
       assert.equal(over.status, 409);
       assert.deepEqual(over.body.error!.details, { proposals: 17, share: 17 });
-      await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland proposes', text: 'Members consult further.', options: ['coordinated-attribution'] }, 201);
+      const polish = await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland proposes', text: 'Members consult further.', options: ['coordinated-attribution'] }, 201);
+      // A proposal withdrawn by the convener's chair takes the convener's share, not its proposer's.
+      await ok<Proposal>('eve', 'POST', `/api/v1/decisions/proposals/${polish.id}/withdraw`, {});
+      for (let i = 0; i < proposalShare; i++) await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: `Poland ${i}`, text: 'x', options: ['coordinated-attribution'] }, 201);
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland, more', text: 'x', options: ['coordinated-attribution'] })).status, 409);
+      const shown = await ok<Consultation>('eve', 'GET', `/api/v1/decisions/consultations/${c.id}`);
+      assert.deepEqual([shown.proposals, shown.proposal_list.length], [2 * proposalShare + 1, 2 * proposalShare + 1], 'every proposal counted and shown, past the 50 of one consultation\'s limit');
     });
 
     it('publishes an attribution statement with the members that joined, as STIX, at its publication time', async () => {
