@@ -128,6 +128,19 @@ export async function allOffersOf(db: Executor, requestId: string, limit: number
   return db.selectFrom('assistance_offers').selectAll().where('request_id', '=', requestId).orderBy('created').orderBy('id').limit(limit).execute();
 }
 
+/** A request's offers open or accepted, and those of one member whatever their status. */
+export async function offerCounts(db: Executor, requestId: string, member: string): Promise<{ live: number; member: number }> {
+  const row = await db
+    .selectFrom('assistance_offers')
+    .select((eb) => [
+      eb.fn.sum<number>(eb.case().when('status', 'in', ['offered', 'accepted']).then(1).else(0).end()).as('live'),
+      eb.fn.sum<number>(eb.case().when('origin_member', '=', member).then(1).else(0).end()).as('member'),
+    ])
+    .where('request_id', '=', requestId)
+    .executeTakeFirst();
+  return { live: Number(row?.live ?? 0), member: Number(row?.member ?? 0) };
+}
+
 export async function insertOffer(tx: WriteTx, row: OfferRow): Promise<void> {
   await tx.db.insertInto('assistance_offers').values(row).execute();
 }

@@ -808,12 +808,11 @@ export interface OfferInput {
  * whatever their status (offering and withdrawing cannot grow a request without end, nor keep
  * others from offering).
  */
-function checkOfferRoom(offers: readonly repo.OfferRow[], requestId: string, member: string): void {
-  const live = offers.filter((offer) => offer.status === 'offered' || offer.status === 'accepted').length;
+async function checkOfferRoom(db: Parameters<typeof repo.offerCounts>[0], requestId: string, member: string): Promise<void> {
+  const { live, member: own } = await repo.offerCounts(db, requestId, member);
   if (live >= ASSISTANCE_LIMITS.offers) {
     throw shieldwallError('CONFLICT', `request ${requestId} has ${live} offers open or accepted, the most it takes: no more are taken until some are declined or withdrawn`, { offers: live, limit: ASSISTANCE_LIMITS.offers });
   }
-  const own = offers.filter((offer) => offer.origin_member === member).length;
   if (own >= ASSISTANCE_LIMITS.offersPerMember) {
     throw shieldwallError(
       'CONFLICT',
@@ -863,7 +862,7 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
     if (!team.modes.includes(input.mode)) throw shieldwallError('BAD_REQUEST', `team ${team.name} does not work ${input.mode}`, [{ path: 'body.mode', message: 'not the team\'s' }]);
     teamName = team.name;
   }
-  checkOfferRoom(await repo.allOffersOf(ctx.store.db, requestId, ASSISTANCE_LIMITS.offersHeld), requestId, member);
+  await checkOfferRoom(ctx.store.db, requestId, member);
   const requester = request.access.originMember;
   // The coordinators who read the request read its offers: a coordinating member its marking keeps out does not.
   const members = await membersByCode(ctx);
@@ -902,7 +901,7 @@ export async function makeOffer(ctx: AppContext, actor: Principal, requestId: st
   const row: repo.OfferRow = { id, version: 1, request_id: requestId, status: 'offered', created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access) };
   await writeTransaction(ctx.store, async (tx) => {
     // Counted again inside the write: offers made at the same moment do not pass the bounds together.
-    checkOfferRoom(await repo.allOffersOf(tx.db, requestId, ASSISTANCE_LIMITS.offersHeld), requestId, member);
+    await checkOfferRoom(tx.db, requestId, member);
     await repo.insertOffer(tx, row);
     await touchRequest(tx, requestId, at, (row) => {
       stillOfferable(row);

@@ -249,10 +249,10 @@ for (const dialect of DIALECTS) {
       const offer = () => call('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, { capabilities: ['malware-analysis'], size: 1, clearance: 'SECRET', mode: 'remote', available_from: START.toISOString() });
       const first = await offer();
       assert.equal(first.status, 201, JSON.stringify(first.body));
-      // 100 offers of another member, all withdrawn (written to the store: so many requests would only slow the suite).
+      // 1,000 earlier offers of other members, all withdrawn (written to the store: so many requests would only slow the suite).
       const row = await node.ctx.store.db.selectFrom('assistance_offers').selectAll().where('id', '=', (first.body as unknown as Offer).id).executeTakeFirstOrThrow();
-      const withdrawn = Array.from({ length: ASSISTANCE_LIMITS.offers }, () => ({ ...row, id: `assistance-offer--${randomUUID()}`, status: 'withdrawn', origin_member: 'DEU' }));
-      await node.ctx.store.db.insertInto('assistance_offers').values(withdrawn).execute();
+      const withdrawn = Array.from({ length: ASSISTANCE_LIMITS.offersHeld }, () => ({ ...row, id: `assistance-offer--${randomUUID()}`, status: 'withdrawn', origin_member: 'DEU', created: '2026-01-01T00:00:00.000Z' }));
+      for (let i = 0; i < withdrawn.length; i += 100) await node.ctx.store.db.insertInto('assistance_offers').values(withdrawn.slice(i, i + 100)).execute();
       for (let i = 1; i < ASSISTANCE_LIMITS.offersPerMember; i++) assert.equal((await offer()).status, 201, `offer ${i + 1}: withdrawn offers make room`);
       const eleventh = await offer();
       assert.equal(eleventh.status, 409);
