@@ -167,11 +167,13 @@ export async function readVersions(ctx: AppContext, actor: Principal, id: string
   let run = VERSION_HEADS_RUN;
   read: for (; ; run = Math.min(run * 2, VERSION_HEADS_RUN_MAX)) {
     const heads = await repo.findVersionHeads(ctx.store, id, position, run);
-    const readable = heads.filter((head) => canReadVersion(actor, accessOfColumns(head), current));
-    unreadable += heads.length - readable.length;
+    /** Where each readable head stands in the run: the unreadable ones before a stop are those refused. */
+    const at: number[] = [];
+    const readable = heads.filter((head, index) => canReadVersion(actor, accessOfColumns(head), current) && at.push(index) > 0);
     for (let i = 0; i < readable.length; ) {
       const take = rowsToFetch(Math.min(readable.length - i, bound.limit - newestFirst.length + 1), largest);
-      for (const row of await repo.versionBodies(ctx.store, readable.slice(i, i + take).map((head) => Number(head.seq)))) {
+      const bodies = await repo.versionBodies(ctx.store, readable.slice(i, i + take).map((head) => Number(head.seq)));
+      for (const [j, row] of bodies.entries()) {
         largest = Math.max(largest, row.body.length);
         const full = newestFirst.length === bound.limit || (newestFirst.length > 0 && chars + row.body.length > PAGE_CHARS);
         // Past a full answer, one more version the actor may read only says that there is more (it is not read).
@@ -182,6 +184,8 @@ export async function readVersions(ctx: AppContext, actor: Principal, id: string
         }
         if (full) {
           more = true;
+          // Of this run, only the versions the policy refused before this one count as refused.
+          unreadable += at[i + j]! - (i + j);
           break read;
         }
         newestFirst.push({ object, row });
@@ -190,6 +194,7 @@ export async function readVersions(ctx: AppContext, actor: Principal, id: string
       }
       i += take;
     }
+    unreadable += heads.length - readable.length;
     if (heads.length < run) break;
     const last = heads[heads.length - 1]!;
     position = { version: last.version, seq: Number(last.seq) };
