@@ -783,6 +783,8 @@ export async function receiveStix(ctx: AppContext, added: ReadonlyArray<{ id: st
   let received = 0;
   const identities = await directory.memberIdentities(ctx);
   for (const id of new Set(added.map((entry) => entry.id))) {
+    // Received copies are kept as few as this node's own (every version holds the whole incident).
+    await pruneStixCopies(ctx, id);
     const existing = await repo.findIncident(ctx.store.db, id);
     if (existing && existing.source === 'local') continue;
     // The node reads the stored copy as itself; the board decides each reader on the row's markings.

@@ -58,6 +58,9 @@ export interface IncidentExtension {
   reporting_member: string | null;
   /** Entries (the oldest besides status changes) left out of this copy to keep it within the node's object limit. */
   timeline_omitted?: number;
+  /** Tasks, links left out of this copy for the same reason (see fittedIncidentObject). */
+  tasks_omitted?: number;
+  links_omitted?: number;
 }
 
 export interface StixMarking {
@@ -116,18 +119,22 @@ export function incidentObject(version: IncidentVersion): StixObject {
   };
 }
 
-/** Room kept below the object limit for what a store may add in writing an object (its canonical form). */
+/** Room kept below the object limit (at most an eighth of it). */
 const FIT_MARGIN = 4096;
 
 /**
- * The incident object within `maxBytes` of JSON: when its timeline would pass them, its oldest
- * entries besides status changes are left out of this copy (`timeline_omitted` says how many), so
- * that the copy peers read keeps up with the incident (its status above all) however long its
- * timeline grew. The record keeps every entry.
+ * The incident object within `maxBytes` of JSON (UTF-8, as the store measures it). When the whole
+ * incident would pass them, this copy leaves out, in turn, the oldest timeline entries besides
+ * status changes (`timeline_omitted` says how many), then its tasks (`tasks_omitted`), then its
+ * links (`links_omitted`), so that the copy peers read keeps up with the incident, its status
+ * and every status change above all. The record keeps everything. (At the default limit of
+ * 8 MiB the timeline's own bounds make this rare: notes hold at most 4 MiB.)
  */
 export function fittedIncidentObject(version: IncidentVersion, maxBytes: number): StixObject {
+  const limit = maxBytes - Math.min(FIT_MARGIN, Math.floor(maxBytes / 8));
+  const size = (object: StixObject) => Buffer.byteLength(JSON.stringify(object));
   const whole = incidentObject(version);
-  const over = Buffer.byteLength(JSON.stringify(whole)) - (maxBytes - FIT_MARGIN);
+  const over = size(whole) - limit;
   if (over <= 0) return whole;
   const left = new Set<number>();
   let freed = 0;
@@ -136,8 +143,17 @@ export function fittedIncidentObject(version: IncidentVersion, maxBytes: number)
     left.add(i);
     freed += Buffer.byteLength(JSON.stringify(entry)) + 1;
   });
-  const timeline = version.extension.timeline.filter((_entry, i) => !left.has(i));
-  return incidentObject({ ...version, extension: { ...version.extension, timeline, timeline_omitted: left.size } });
+  let extension: IncidentExtension = { ...version.extension, timeline: version.extension.timeline.filter((_entry, i) => !left.has(i)), timeline_omitted: left.size };
+  let fitted = incidentObject({ ...version, extension });
+  if (size(fitted) > limit && extension.tasks.length > 0) {
+    extension = { ...extension, tasks: [], tasks_omitted: extension.tasks.length };
+    fitted = incidentObject({ ...version, extension });
+  }
+  if (size(fitted) > limit && extension.links.length > 0) {
+    extension = { ...extension, links: [], links_omitted: extension.links.length };
+    fitted = incidentObject({ ...version, extension });
+  }
+  return fitted;
 }
 
 /**

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
+import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { ingestObjects } from '../intel/intel.service.js';
 import type { StixObject } from '../../stix/types.js';
 import { type Incident, TIMELINE_LIMITS, TIMELINE_MAX } from './incidents.model.js';
 import { STIX_COPIES_KEPT } from './incidents.service.js';
@@ -111,5 +114,31 @@ describe('an incident\'s timeline and its STIX copy, bounded (sqlite)', { timeou
     assert.equal((await call('POST', `/api/v1/incidents/${id}/tasks`, { title: 'one more' })).status, 201);
     const gone = await node.app.inject({ method: 'DELETE', url: `/api/v1/incidents/${id}/tasks/t7`, headers: { authorization: `Bearer ${node.tokens['incident-handler']}` } });
     assert.equal(gone.statusCode, 404);
+  });
+
+  it('leaves tasks out of the copy when the timeline alone does not make it fit', async () => {
+    const reported = await call('POST', '/api/v1/incidents', { title: 'Many long tasks', tlp: 'green' });
+    const id = (reported.body as unknown as Incident).id;
+    const stored = await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', id).executeTakeFirstOrThrow();
+    const document = JSON.parse(stored.document) as { tasks: Array<Record<string, unknown>> };
+    document.tasks = Array.from({ length: 300 }, (_, i) => ({ id: `t${i}`, title: `task ${i} `.padEnd(250, 't'), assignee: null, status: 'open', due: null, created: '2026-11-30T10:00:00.000Z', modified: '2026-11-30T10:00:00.000Z' }));
+    await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(document) }).where('id', '=', id).execute();
+    assert.equal((await call('POST', `/api/v1/incidents/${id}/status`, { status: 'triaged' })).status, 200);
+    const copy = (await call('GET', `/api/v1/objects/${id}`)).body as unknown as StixObject;
+    const extension = (copy.extensions as Record<string, { status: string; tasks: unknown[]; tasks_omitted?: number }>)[INCIDENT_EXTENSION_ID]!;
+    assert.deepEqual([extension.status, extension.tasks.length, extension.tasks_omitted], ['triaged', 0, 300]);
+  });
+
+  it('keeps the newest 20 versions of a copy received from a peer too', async () => {
+    const id = 'incident--5d1e2f3a-4b5c-4d6e-8f70-819203a4b5c6';
+    const versions = Array.from({ length: 30 }, (_, i) => ({
+      type: 'incident', spec_version: '2.1', id, created: '2026-11-29T10:00:00.000Z', modified: new Date(Date.parse('2026-11-29T10:00:00.000Z') + i * 1000).toISOString(),
+      name: 'Received case', object_marking_refs: [TLP2_MARKING_IDS.green],
+      extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', status: 'new', timeline: [{ id: `x${i}`, at: '2026-11-29T10:00:00.000Z', kind: 'note', text: `version ${i}` }] } },
+    }));
+    for (const version of versions) await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [version]);
+    const copies = async () => (await node.ctx.store.db.selectFrom('stix_objects').select('seq').where('id', '=', id).execute()).length;
+    await waitFor('the received copies pruned', async () => (await copies()) <= STIX_COPIES_KEPT);
+    assert.equal(await copies(), STIX_COPIES_KEPT);
   });
 });
