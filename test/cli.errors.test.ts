@@ -270,23 +270,29 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
   it('a cut-off remote ingest says what was committed (exit 12); --resume skips what the node confirmed', async () => {
     const state = { XDG_STATE_HOME: path.join(dir, 'state-here') };
     const file = feed('journal', 500);
+    const heldBefore = (await indicatorsHeld()) ?? 0;
     const cut = await cutOff(file, state);
-    oneLine(cut, EXIT.interrupted, /ingest cut off after 300 objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
+    oneLine(cut, EXIT.interrupted, /ingest cut off after (300|400) objects committed \(0 rejected; [\d,]+ bytes read\): the node at http:\/\/127\.0\.0\.1:\d+ closed the connection without an answer .*run the same command with --resume/);
     const partial = JSON.parse(cut.stdout) as { accepted: number; interrupted: boolean };
-    assert.deepEqual([partial.accepted, partial.interrupted], [300, true]);
+    // Bundles 1, 2 and 4 are answered; on a loaded machine the command may send the fifth (two in
+    // flight) before it learns that the third was cut, and the node commits it too.
+    assert.ok(partial.accepted === 300 || partial.accepted === 400, `${partial.accepted} committed`);
+    assert.equal(partial.interrupted, true);
     const before = await indicatorsHeld();
 
     const outcomes = path.join(dir, 'journal.outcomes.ndjson');
     // Resumed as written: the same file, to the same URL, on the same machine.
     const resumed = await runCli(['ingest', file, '--url', proxyUrl, '--token', analyst, '--chunk-objects', '100', '--resume', '--outcomes', outcomes], state);
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
-    assert.match(resumed.stderr, /^note: resuming after the 200 objects the node answered in the earlier run; asking it about the 200 that were in flight$/m);
+    assert.match(resumed.stderr, /^note: resuming after the 200 objects the node answered in the earlier run; asking it about the (200|300) that were in flight$/m);
     const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; accepted: number };
-    // The 200 answered in order are skipped unread. Of the 200 in flight, the node holds the fourth
-    // bundle's 100 (committed after the third was cut): the third's 100 and the 100 after are stored.
-    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.accepted], [500, 200, 100, 200]);
-    assert.equal(await indicatorsHeld(), (before ?? 0) + 200);
-    // --outcomes lists what this run decided: the 100 held and the 200 sent.
+    // The 200 answered in order are skipped unread. Of those in flight, the node holds what it
+    // committed past them (the fourth bundle, and the fifth if it went): the rest is stored now.
+    const held = (before ?? 0) - heldBefore - 200;
+    assert.ok(held === 100 || held === 200, `${held} held past the first 200`);
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.accepted], [500, 200, held, 300 - held]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 300 - held);
+    // --outcomes lists what this run decided: the ones held and the ones sent.
     assert.equal(readFileSync(outcomes, 'utf8').trim().split('\n').length, 300);
     // Sent whole: no record is left behind.
     assert.deepEqual(readdirSync(path.join(state.XDG_STATE_HOME, 'shieldwall')), []);
@@ -294,16 +300,20 @@ describe('shieldwall CLI failures', { timeout: SUITE_LIMIT_MS }, () => {
 
   it('--resume without a record of the earlier run asks the node which objects it holds', async () => {
     const file = feed('elsewhere', 500);
+    const heldBeforeCut = (await indicatorsHeld()) ?? 0;
     const cut = await cutOff(file, { XDG_STATE_HOME: path.join(dir, 'state-there') });
     assert.equal(cut.code, EXIT.interrupted, cut.stderr);
     const before = await indicatorsHeld();
+    // What the node committed of the cut-off run: 300, or 400 when the fifth bundle went before the cut was noticed.
+    const committed = (before ?? 0) - heldBeforeCut;
+    assert.ok(committed === 300 || committed === 400, `${committed} committed`);
     // Resumed from another machine, as it were: no journal of the cut-off run here.
     const resumed = await runCli(['ingest', file, '--url', plain.url, '--token', analyst, '--chunk-objects', '100', '--resume'], { XDG_STATE_HOME: path.join(dir, 'state-elsewhere') });
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
     assert.match(resumed.stderr, /^note: no record on this machine of where an earlier run of this file stopped: asking the node/m);
     const summary = JSON.parse(resumed.stdout) as { objects: number; skipped: number; held: number; duplicate: number; accepted: number };
-    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.duplicate, summary.accepted], [500, 0, 300, 300, 200]);
-    assert.equal(await indicatorsHeld(), (before ?? 0) + 200);
+    assert.deepEqual([summary.objects, summary.skipped, summary.held, summary.duplicate, summary.accepted], [500, 0, committed, committed, 500 - committed]);
+    assert.equal(await indicatorsHeld(), (before ?? 0) + 500 - committed);
 
     // Everything is held now: sending the whole file again stores nothing new.
     const again = await runCli(['ingest', file, '--url', plain.url, '--token', analyst], { XDG_STATE_HOME: path.join(dir, 'state-elsewhere') });
