@@ -253,6 +253,28 @@ export async function decideCredentialRequest(db: Kysely<Database>, id: number, 
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Ends the user's sessions but `kept` and the newest `others` besides it (by their start): the
+ * oldest give way to a new sign-in. The number ended.
+ */
+export async function endOldestSessions(db: Kysely<Database>, user: string, kept: string, others: number): Promise<number> {
+  const newest = db
+    .selectFrom('sessions')
+    .select('id_hash')
+    .where('user_name', '=', user)
+    .where('id_hash', '!=', kept)
+    .orderBy('created_at', 'desc')
+    .orderBy('id_hash', 'desc')
+    .limit(others);
+  const result = await db
+    .deleteFrom('sessions')
+    .where('user_name', '=', user)
+    .where('id_hash', '!=', kept)
+    .where('id_hash', 'not in', newest)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Sessions past their expiry are removed as new ones begin. */
 export async function deleteExpiredSessions(db: Kysely<Database>, now: string): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();

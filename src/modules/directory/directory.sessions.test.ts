@@ -4,7 +4,9 @@ import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/suppor
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { closeAudit, entries } from '../audit/audit.service.js';
 import { createUser } from './directory.service.js';
-import { LoginThrottle } from './directory.sessions.js';
+import { LoginThrottle, SESSIONS_PER_USER } from './directory.sessions.js';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 describe('dashboard sign-in', () => {
   let node: TestNode;
@@ -133,3 +135,48 @@ describe('LoginThrottle', () => {
     assert.equal(t.wait('j', 0), 0);
   });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`sessions a user holds (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect);
+      for (const name of ['many', 'other']) {
+        await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: TEST_MEMBER, clearance: 1, roles: ['analyst'], password: 'a long enough password' });
+      }
+    });
+    after(async () => node?.close());
+
+    const signIn = async (user: string, i: number): Promise<string> => {
+      // One address each: the unauthenticated limit is per address, and not what is tested here.
+      const response = await node.app.inject({ method: 'POST', url: '/api/v1/session', payload: { user, password: 'a long enough password' }, remoteAddress: `198.18.${i >> 8}.${i & 255}` });
+      assert.equal(response.statusCode, 200, response.body);
+      return String(response.headers['set-cookie']).split(';')[0]!;
+    };
+    const whoami = async (cookie: string) => (await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode;
+    const sessionsOf = async (user: string) =>
+      Number((await node.ctx.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_name', '=', user).executeTakeFirstOrThrow()).n);
+
+    it(`keeps at most ${SESSIONS_PER_USER} a user: a new sign-in ends the oldest, never the new one nor another user's`, async () => {
+      const other = await signIn('other', 0);
+      const cookies: string[] = [];
+      // The node's clock may stand still in tests: sign-ins at the same instant are ordered too.
+      for (let i = 1; i <= SESSIONS_PER_USER + 5; i++) {
+        cookies.push(await signIn('many', i));
+        assert.equal(await whoami(cookies.at(-1)!), 200, `sign-in ${i} works at once`);
+      }
+      assert.equal(await sessionsOf('many'), SESSIONS_PER_USER);
+      for (const [i, cookie] of cookies.entries()) {
+        assert.equal(await whoami(cookie), i < 5 ? 401 : 200, `session ${i + 1} of ${cookies.length}`);
+      }
+      assert.equal(await whoami(other), 200, "another user's session stays");
+      assert.equal(await sessionsOf('other'), 1);
+      await closeAudit(node.ctx);
+      const ended: unknown[] = [];
+      for await (const e of entries(node.ctx)) {
+        if (e.action === 'auth.login' && e.subject === 'many') ended.push((e.detail as { sessions_ended?: number }).sessions_ended);
+      }
+      assert.deepEqual(ended.filter((n) => n !== undefined), [1, 1, 1, 1, 1], 'each sign-in past the bound says it ended one');
+    });
+  });
+}

@@ -19,6 +19,11 @@ export const SESSION_COOKIE = 'sw_session';
 export const CSRF_HEADER = 'x-csrf-token';
 /** Sessions last a working day. */
 export const SESSION_TTL_MS = 8 * 3600 * 1000;
+/**
+ * A user holds at most this many sessions (browsers signed in at once): a new sign-in ends the
+ * oldest beyond it, so that sign-ins with a good password cannot grow the table without end.
+ */
+export const SESSIONS_PER_USER = 20;
 
 /** Failures allowed before a lock; each failure beyond doubles the lock, up to an hour. */
 const FREE_FAILURES = 5;
@@ -106,8 +111,10 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
     await repo.deleteExpiredSessions(tx.db, at);
     // The session keeps the sign-in before it: its previous visit, the same for its whole life.
     const previous = await repo.recordSignIn(tx.db, row.name, at);
-    await repo.insertSession(tx.db, { id_hash: hashToken(id), user_name: row.name, csrf_token: csrfToken, created_at: at, expires_at: expiresAt, previous_sign_in_at: previous });
-    await audit.recordInTransaction(ctx, tx, undefined, [{ action: 'auth.login', subject: row.name, detail: { ip: input.ip } }]);
+    const idHash = hashToken(id);
+    await repo.insertSession(tx.db, { id_hash: idHash, user_name: row.name, csrf_token: csrfToken, created_at: at, expires_at: expiresAt, previous_sign_in_at: previous });
+    const ended = await repo.endOldestSessions(tx.db, row.name, idHash, SESSIONS_PER_USER - 1);
+    await audit.recordInTransaction(ctx, tx, undefined, [{ action: 'auth.login', subject: row.name, detail: ended > 0 ? { ip: input.ip, sessions_ended: ended } : { ip: input.ip } }]);
   });
   return { id, csrfToken, user: row.name, expiresAt };
 }

@@ -16,7 +16,10 @@ export const directoryModule = defineModule({
       roles: ['member-admin', 'node-admin'],
     },
   ],
-  migrations: [{ name: '0001_visits', load: () => import('./migrations/0001_visits.js') }],
+  migrations: [
+    { name: '0001_visits', load: () => import('./migrations/0001_visits.js') },
+    { name: '0002_user_indexes', load: () => import('./migrations/0002_user_indexes.js') },
+  ],
   commands: [
     {
       name: 'members',
