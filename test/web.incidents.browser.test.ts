@@ -319,7 +319,7 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
       assert.equal((await shownIncidents(page)).find((r) => r.id === incident.id)?.level, String(low.level), 'the board shows the new level');
     }));
 
-  it('adds a note, a task (then done) and a link to intel (then removed)', (t) =>
+  it('adds a note, a task (then done), one removed, and a link to intel (then removed)', (t) =>
     inBrowser(t, async (context) => {
       const user = handler();
       const incident = await reportIncident(user.api, { title: uniqueTitle('Credential stuffing on a hospital portal').title, sectors: ['health'] });
@@ -342,6 +342,15 @@ describe('incidents in the web application', { timeout: SUITE_LIMIT_MS }, () => 
       assert.equal(await task.getAttribute('data-task-status'), 'open');
       await task.getByRole('button', { name: /Mark done/ }).click();
       await page.locator('main tr[data-task-status=done]', { hasText: 'Reset the exposed accounts' }).waitFor();
+      // A task added by mistake is removed, after a confirmation; the other stays.
+      await page.locator('#task-title').fill('Call the wrong hospital');
+      await page.getByRole('button', { name: 'Add task' }).click();
+      const mistaken = page.locator('main tr[data-task-id]', { hasText: 'Call the wrong hospital' });
+      await mistaken.waitFor();
+      await mistaken.getByRole('button', { name: 'Remove task: Call the wrong hospital' }).click();
+      await mistaken.getByRole('button', { name: 'Remove the task', exact: true }).click();
+      await mistaken.waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: 'Tasks (0 open of 1)' }).waitFor();
 
       await page.locator('#link-id').fill(intel.id);
       await page.getByRole('button', { name: 'Link', exact: true }).click();

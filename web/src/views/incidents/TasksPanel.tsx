@@ -1,10 +1,11 @@
 /**
  * An incident's tasks: what is to be done, by whom, by when; a task is added, marked done or
- * opened again.
+ * opened again, or removed (one added by mistake; an incident holds at most 500).
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.js';
 import { when } from '../../stix.js';
+import { ConfirmButton } from '../admin/shared.js';
 import { ErrorNote } from '../common/widgets.js';
 import { incidentPath, isoOfLocal, type Incident, type IncidentTask } from './model.js';
 import { useChange } from './parts.js';
@@ -31,6 +32,7 @@ export function TasksPanel(props: { incident: Incident; editable: boolean; onCha
     }
   };
   const mark = (task: IncidentTask, status: IncidentTask['status']) => void change.run(() => api<Incident>(incidentPath(i.id, 'tasks', task.id), { method: 'PATCH', body: { status } }));
+  const remove = (task: IncidentTask) => void change.run(() => api<Incident>(incidentPath(i.id, 'tasks', task.id), { method: 'DELETE' }));
 
   return (
     <section className="panel" aria-labelledby="incident-tasks-h">
@@ -66,7 +68,8 @@ export function TasksPanel(props: { incident: Incident; editable: boolean; onCha
                     <td>
                       <button type="button" className="secondary" disabled={change.busy} onClick={() => mark(t, t.status === 'done' ? 'open' : 'done')} aria-label={t.status === 'done' ? `Reopen task: ${t.title}` : `Mark done: ${t.title}`}>
                         {t.status === 'done' ? 'Reopen' : 'Mark done'}
-                      </button>
+                      </button>{' '}
+                      <ConfirmButton label="Remove" ariaLabel={`Remove task: ${t.title}`} confirm="Remove the task" onConfirm={() => remove(t)} disabled={change.busy} />
                     </td>
                   )}
                 </tr>
