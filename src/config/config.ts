@@ -47,6 +47,8 @@ export interface Config {
   /** Warning lists one member (or the node) may own, and entries in all of them. */
   readonly warningListsPerMember: number;
   readonly warningListEntriesPerMember: number;
+  /** Entries written per transaction by a large warning-list upload or removal. */
+  readonly warningListWriteSlice: number;
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
@@ -231,6 +233,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: "Most entries in all the warning lists of one member (or the node): each member's lists are compiled and held in memory together; an upload past it is refused with 400 and nothing changes.",
     default: () => 4_000_000,
     parse: integer(1, 100_000_000),
+  },
+  warningListWriteSlice: {
+    key: 'warningListWriteSlice',
+    env: 'SHIELDWALL_WARNINGLIST_WRITE_SLICE',
+    description: 'Entries a large warning-list upload (or the removal of a large list) writes per transaction: other writes get their turn between slices, and the list changes at once when the last is written.',
+    default: () => 20_000,
+    parse: integer(100, 10_000_000),
   },
   storeReconnectMinMs: {
     key: 'storeReconnectMinMs',

@@ -225,6 +225,8 @@ export interface TaxiiCollectionsTable {
 
 export interface WarningListsTable {
   id: string;
+  /** The set of entry rows the list reads (warning_list_entries.list_id); null: its id (warninglists migration 0001_entry_sets). */
+  entries_set: ColumnType<string | null, string | null | undefined, string | null>;
   /** The owning member; null for a list of the node itself. */
   member_code: string | null;
   name: string;
@@ -240,12 +242,19 @@ export interface WarningListsTable {
 }
 
 export interface WarningListEntriesTable {
+  /** The set of entries this row belongs to: a list's `entries_set` (or its id). */
   list_id: string;
   kind: string;
   /** Normalised entry: an observable value, a CIDR range or a '*.' domain suffix. */
   value: string;
   comment: string | null;
   added_at: string;
+}
+
+/** Sets of entry rows no list reads (replaced, of deleted lists, or being filled), until deleted (warninglists migration 0001_entry_sets). */
+export interface WarningListPurgesTable {
+  set_id: string;
+  since: string;
 }
 
 /** One row (id 1): a counter moved by every warning-list change. */
@@ -279,6 +288,7 @@ export interface Database {
   jobs: JobsTable;
   warning_lists: WarningListsTable;
   warning_list_entries: WarningListEntriesTable;
+  warning_list_purges: WarningListPurgesTable;
   warning_list_revision: WarningListRevisionTable;
   taxii_collections: TaxiiCollectionsTable;
   taxii_status: TaxiiStatusTable;

@@ -16,6 +16,7 @@ export const warninglistsModule = defineModule({
       roles: ['analyst', 'incident-handler', 'coordinator', 'member-admin', 'node-admin'],
     },
   ],
+  migrations: [{ name: '0001_entry_sets', load: () => import('./migrations/0001_entry_sets.js') }],
   commands: [
     {
       name: 'warninglists',

@@ -68,21 +68,69 @@ export async function updateList(db: Kysely<Database>, id: string, change: Updat
   await db.updateTable('warning_lists').set(change).where('id', '=', id).execute();
 }
 
+/** The set of entry rows a list reads (warning_list_entries.list_id). */
+export function setOf(row: Pick<ListRow, 'id' | 'entries_set'>): string {
+  return row.entries_set ?? row.id;
+}
+
+/** Deletes the list's row; its entries are purged apart (markPurge, purgeSlice). */
 export async function deleteList(db: Kysely<Database>, id: string): Promise<void> {
-  await db.deleteFrom('warning_list_entries').where('list_id', '=', id).execute();
   await db.deleteFrom('warning_lists').where('id', '=', id).execute();
 }
 
-export async function countEntries(db: Kysely<Database>, listId: string): Promise<number> {
-  const row = await db.selectFrom('warning_list_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('list_id', '=', listId).executeTakeFirstOrThrow();
+export async function countEntries(db: Kysely<Database>, set: string): Promise<number> {
+  const row = await db.selectFrom('warning_list_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('list_id', '=', set).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
+/** Names a set whose rows are to be deleted (given up, or being filled: then since is when filling began). */
+export async function markPurge(db: Kysely<Database>, set: string, since: string): Promise<void> {
+  await db.insertInto('warning_list_purges').values({ set_id: set, since }).onConflict((oc) => oc.column('set_id').doNothing()).execute();
+}
+
+export async function unmarkPurge(db: Kysely<Database>, set: string): Promise<void> {
+  await db.deleteFrom('warning_list_purges').where('set_id', '=', set).execute();
+}
+
+/** Sets marked for purging before `before` (left by a failed or interrupted change), oldest first. */
+export async function purgesBefore(db: Kysely<Database>, before: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('warning_list_purges').select('set_id').where('since', '<', before).orderBy('since').limit(limit).execute();
+  return rows.map((r) => r.set_id);
+}
+
+/**
+ * Deletes up to `limit` rows of a set, in key order; once none are left, its purge mark too.
+ * The number deleted.
+ */
+export async function purgeSlice(db: Kysely<Database>, set: string, limit: number): Promise<number> {
+  const last = await db.selectFrom('warning_list_entries').select(['kind', 'value']).where('list_id', '=', set).orderBy('kind').orderBy('value').limit(1).offset(limit - 1).executeTakeFirst();
+  let query = db.deleteFrom('warning_list_entries').where('list_id', '=', set);
+  if (last) query = query.where((eb) => eb(eb.refTuple('kind', 'value'), '<=', eb.tuple(last.kind, last.value)));
+  const result = await query.executeTakeFirst();
+  if (!last) await unmarkPurge(db, set);
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Copies the next `limit` rows of one set into another, after `after` in key order: the last key
+ * copied when more may follow, undefined once the rest was copied.
+ */
+export async function copySlice(db: Kysely<Database>, from: string, to: string, after: { kind: string; value: string } | undefined, limit: number): Promise<{ kind: string; value: string } | undefined> {
+  let next = db.selectFrom('warning_list_entries').select(['kind', 'value']).where('list_id', '=', from);
+  if (after) next = next.where((eb) => eb(eb.refTuple('kind', 'value'), '>', eb.tuple(after.kind, after.value)));
+  const last = await next.orderBy('kind').orderBy('value').limit(1).offset(limit - 1).executeTakeFirst();
+  let source = db.selectFrom('warning_list_entries').select((eb) => [eb.val(to).as('list_id'), 'kind', 'value', 'comment', 'added_at']).where('list_id', '=', from);
+  if (after) source = source.where((eb) => eb(eb.refTuple('kind', 'value'), '>', eb.tuple(after.kind, after.value)));
+  if (last) source = source.where((eb) => eb(eb.refTuple('kind', 'value'), '<=', eb.tuple(last.kind, last.value)));
+  await db.insertInto('warning_list_entries').columns(['list_id', 'kind', 'value', 'comment', 'added_at']).expression(source).execute();
+  return last;
+}
+
 /** Adds entries a list may already hold (those are left as they are); returns how many were new. */
-export async function addEntries(db: Kysely<Database>, listId: string, entries: readonly NewEntry[], at: string): Promise<number> {
+export async function addEntries(db: Kysely<Database>, set: string, entries: readonly NewEntry[], at: string): Promise<number> {
   let added = 0;
   for (let start = 0; start < entries.length; start += INSERT_BATCH) {
-    const rows = entries.slice(start, start + INSERT_BATCH).map((e) => ({ list_id: listId, kind: e.kind, value: e.value, comment: e.comment, added_at: at }));
+    const rows = entries.slice(start, start + INSERT_BATCH).map((e) => ({ list_id: set, kind: e.kind, value: e.value, comment: e.comment, added_at: at }));
     const result = await db.insertInto('warning_list_entries').values(rows).onConflict((oc) => oc.columns(['list_id', 'kind', 'value']).doNothing()).executeTakeFirst();
     added += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
@@ -90,17 +138,14 @@ export async function addEntries(db: Kysely<Database>, listId: string, entries: 
 }
 
 /** Entries known to be new to the list (an empty list, or after a replace): the engine's bulk path. */
-export async function insertNewEntries(tx: WriteTx, listId: string, entries: readonly NewEntry[], at: string): Promise<void> {
-  await insertRows(tx, ENTRIES, entries.map((e) => [listId, e.kind, e.value, e.comment, at]));
+export async function insertNewEntries(tx: WriteTx, set: string, entries: readonly NewEntry[], at: string): Promise<void> {
+  await insertRows(tx, ENTRIES, entries.map((e) => [set, e.kind, e.value, e.comment, at]));
 }
 
-export async function deleteAllEntries(db: Kysely<Database>, listId: string): Promise<void> {
-  await db.deleteFrom('warning_list_entries').where('list_id', '=', listId).execute();
-}
 
 /** Removes an entry by its normalised value, of one kind or of any; returns how many went. */
-export async function deleteEntry(db: Kysely<Database>, listId: string, value: string, kind?: string): Promise<number> {
-  let query = db.deleteFrom('warning_list_entries').where('list_id', '=', listId).where('value', '=', value);
+export async function deleteEntry(db: Kysely<Database>, set: string, value: string, kind?: string): Promise<number> {
+  let query = db.deleteFrom('warning_list_entries').where('list_id', '=', set).where('value', '=', value);
   if (kind !== undefined) query = query.where('kind', '=', kind);
   const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -109,10 +154,10 @@ export async function deleteEntry(db: Kysely<Database>, listId: string, value: s
 /** A page of a list's entries in (kind, value) order, after a position. */
 export async function pageEntries(
   db: Kysely<Database>,
-  listId: string,
+  set: string,
   options: { after?: { kind: string; value: string }; kind?: string; limit: number },
 ): Promise<EntryRow[]> {
-  let query = db.selectFrom('warning_list_entries').selectAll().where('list_id', '=', listId);
+  let query = db.selectFrom('warning_list_entries').selectAll().where('list_id', '=', set);
   if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
   const after = options.after;
   // A row-value comparison: both engines read it as one range of the primary key.

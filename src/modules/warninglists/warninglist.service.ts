@@ -233,12 +233,17 @@ export async function updateWarningList(ctx: AppContext, actor: Principal, id: s
 }
 
 export async function deleteWarningList(ctx: AppContext, actor: Principal, id: string): Promise<void> {
-  await changeLists(ctx, async (tx) => {
+  await purgeLeftovers(ctx);
+  // The list goes at once; its entries, in slices after it.
+  const set = await changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
     await repo.nextRevision(tx.db);
+    await repo.markPurge(tx.db, repo.setOf(row), ctx.clock.now().toISOString());
     await repo.deleteList(tx.db, id);
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.delete', subject: id, detail: { name: row.name, scope: row.scope, member: row.member_code, entries: Number(row.entries) } }]);
+    return repo.setOf(row);
   });
+  await purgeSet(ctx, set);
 }
 
 export interface EntryPage {
@@ -267,7 +272,7 @@ export async function getWarningList(ctx: AppContext, actor: Principal, id: stri
   requirePermission(ctx, actor, 'warninglist:read');
   const row = await visibleList(ctx, actor, id);
   const limit = Math.min(Math.max(options.limit ?? PAGE_DEFAULT, 1), PAGE_MAX);
-  const rows = await repo.pageEntries(ctx.store.db, id, {
+  const rows = await repo.pageEntries(ctx.store.db, repo.setOf(row), {
     limit: limit + 1,
     ...(options.cursor !== undefined ? { after: decodeCursor(options.cursor) } : {}),
     ...(options.kind !== undefined ? { kind: options.kind } : {}),
@@ -296,7 +301,10 @@ interface ParsedUpload {
 
 const shown = (value: string) => (value.length > 200 ? `${value.slice(0, 200)}...` : value);
 
-function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined): ParsedUpload {
+/** Values parsed between turns of the event loop: a large upload does not hold the node's other requests. */
+const PARSE_CHUNK = 10_000;
+
+async function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined): Promise<ParsedUpload> {
   const seen = new Set<string>();
   const out: ParsedUpload = { entries: [], received: 0, repeated: 0, problems: [] };
   const take = (value: string, entryKind: ObservableKind | undefined, comment: string | null, where: { line: number } | { index: number }) => {
@@ -321,15 +329,18 @@ function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined): Par
   if ('text' in upload) {
     const lines = upload.text.split('\n');
     for (let i = 0; i < lines.length; i++) {
+      if (i % PARSE_CHUNK === PARSE_CHUNK - 1) await nextTurn();
       const line = lines[i]!.trim();
       if (line === '' || line.startsWith('#')) continue;
       take(line, kind, null, { line: i + 1 });
     }
   } else {
-    upload.items.forEach((item, index) => {
+    for (let index = 0; index < upload.items.length; index++) {
+      if (index % PARSE_CHUNK === PARSE_CHUNK - 1) await nextTurn();
+      const item = upload.items[index]!;
       if (typeof item === 'string') take(item, kind, null, { index });
       else take(item.value, item.kind ?? kind, item.comment ?? null, { index });
-    });
+    }
   }
   return out;
 }
@@ -351,7 +362,7 @@ export async function uploadEntries(
   options: { mode: 'add' | 'replace'; kind?: ObservableKind; strict?: boolean },
 ): Promise<EntryUploadResult> {
   await writableList(ctx, actor, id);
-  const parsed = parseUpload(upload, options.kind);
+  const parsed = await parseUpload(upload, options.kind);
   const rejected = parsed.problems.length;
   if (parsed.received === 0 && options.mode === 'add') {
     throw shieldwallError('BAD_REQUEST', "no values were sent: send a JSON array of values, or text with one value per line (blank lines and lines starting with '#' are skipped)");
@@ -364,46 +375,7 @@ export async function uploadEntries(
       { rejected, errors: parsed.problems.slice(0, ERRORS_REPORTED) },
     );
   }
-  const at = ctx.clock.now().toISOString();
-  const { added, entries } = await changeLists(ctx, async (tx) => {
-    const row = await writableList(ctx, actor, id, tx.db);
-    const before = Number(row.entries);
-    const owned = await repo.ownerTotals(tx.db, row.member_code);
-    /** The member's entries in its other lists. */
-    const others = owned.entries - before;
-    const overBudget = (entries: number) =>
-      shieldwallError(
-        'BAD_REQUEST',
-        `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${ctx.config.warningListEntriesPerMember} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
-        { entries: others + entries, limit: ctx.config.warningListEntriesPerMember },
-      );
-    /** Past the budget, and growing: a member over it (its budget lowered since) may still shrink its lists. */
-    const refused = (entries: number) => others + entries > ctx.config.warningListEntriesPerMember && entries > before;
-    // What a replacement or a first upload writes is known before it is written; what an addition adds, once written (then undone).
-    const writes = options.mode === 'replace' || before === 0 ? parsed.entries.length : undefined;
-    if (writes !== undefined && refused(writes)) throw overBudget(writes);
-    let added: number;
-    if (options.mode === 'replace' || before === 0) {
-      if (parsed.entries.length > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${parsed.entries.length} were sent`);
-      if (options.mode === 'replace') await repo.deleteAllEntries(tx.db, id);
-      await repo.insertNewEntries(tx, id, parsed.entries, at);
-      added = parsed.entries.length;
-    } else {
-      if (before + parsed.entries.length > LIST_MAX_ENTRIES) {
-        throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; it has ${before} and ${parsed.entries.length} more were sent: split the list, or replace its entries`);
-      }
-      added = await repo.addEntries(tx.db, id, parsed.entries, at);
-    }
-    const entries = options.mode === 'replace' ? added : before + added;
-    // Each member's lists are compiled and held in memory together: their entries in all are bounded.
-    if (refused(entries)) throw overBudget(entries);
-    const revision = await repo.nextRevision(tx.db);
-    await repo.updateList(tx.db, id, { entries, revision, updated_at: at });
-    await audit.recordInTransaction(ctx, tx, actor, [
-      { action: options.mode === 'replace' ? 'detect.warninglist.entries.replace' : 'detect.warninglist.entries.add', subject: id, detail: { name: row.name, added, rejected, entries, was: before } },
-    ]);
-    return { added, entries };
-  });
+  const { added, entries } = await writeEntries(ctx, actor, id, parsed, rejected, options.mode);
   if (parsed.entries.length > ANALYSE_AFTER) await repo.analyseEntries(ctx.store.db);
   return {
     list: id,
@@ -417,6 +389,153 @@ export async function uploadEntries(
   };
 }
 
+/**
+ * Writes an upload's entries. A replacement or a first upload fills a new set of rows, an
+ * addition of more than a slice a new set holding the old entries and the new ones; then one
+ * short transaction points the list at it and the old set is purged. Past one slice
+ * (SHIELDWALL_WARNINGLIST_WRITE_SLICE), the new set is filled in slices, each its own transaction:
+ * other writes get their turn between them, and the list keeps answering with its old entries
+ * until the last. A change to the list meanwhile makes the upload fail with 409 and change nothing.
+ * A small addition is written in place, in one transaction.
+ */
+async function writeEntries(ctx: AppContext, actor: Principal, id: string, parsed: ParsedUpload, rejected: number, mode: 'add' | 'replace'): Promise<{ added: number; entries: number }> {
+  const slice = ctx.config.warningListWriteSlice;
+  const values = parsed.entries;
+  const at = ctx.clock.now().toISOString();
+  /** Checks a change against the list's and its member's bounds, inside the transaction that makes it. */
+  const bounds = async (tx: WriteTx, row: repo.ListRow) => {
+    const before = Number(row.entries);
+    const owned = await repo.ownerTotals(tx.db, row.member_code);
+    /** The member's entries in its other lists. */
+    const others = owned.entries - before;
+    return {
+      before,
+      /** Refuses `entries` past the budget, and growing: a member over it (its budget lowered since) may still shrink its lists. */
+      check(entries: number): void {
+        if (others + entries > ctx.config.warningListEntriesPerMember && entries > before) {
+          throw shieldwallError(
+            'BAD_REQUEST',
+            `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${ctx.config.warningListEntriesPerMember} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
+            { entries: others + entries, limit: ctx.config.warningListEntriesPerMember },
+          );
+        }
+        if (entries > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${values.length} were sent`);
+      },
+    };
+  };
+  const finish = async (tx: WriteTx, row: repo.ListRow, added: number, entries: number, at: string, set?: string) => {
+    const revision = await repo.nextRevision(tx.db);
+    await repo.updateList(tx.db, id, { entries, revision, updated_at: at, ...(set !== undefined ? { entries_set: set } : {}) });
+    await audit.recordInTransaction(ctx, tx, actor, [
+      { action: mode === 'replace' ? 'detect.warninglist.entries.replace' : 'detect.warninglist.entries.add', subject: id, detail: { name: row.name, added, rejected, entries, was: Number(row.entries) } },
+    ]);
+  };
+
+  // Known before anything is written: the list's shape, and whether the change fits at all.
+  const start = await changeLists(ctx, async (tx) => {
+    const row = await writableList(ctx, actor, id, tx.db);
+    const fresh = mode === 'replace' || Number(row.entries) === 0;
+    const check = await bounds(tx, row);
+    // What a replacement or a first upload writes is known before it is written; what an addition adds, once written.
+    if (fresh) check.check(values.length);
+    else if (check.before + values.length > LIST_MAX_ENTRIES) {
+      throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; it has ${check.before} and ${values.length} more were sent: split the list, or replace its entries`);
+    }
+    if (fresh && values.length <= slice) {
+      // A new set written whole, and the list pointed at it: one transaction.
+      const set = `${id}~${randomUUID()}`;
+      await repo.insertNewEntries(tx, set, values, at);
+      await repo.markPurge(tx.db, repo.setOf(row), at);
+      await finish(tx, row, values.length, values.length, at, set);
+      return { done: { added: values.length, entries: values.length }, old: repo.setOf(row) };
+    }
+    if (!fresh && values.length <= slice) {
+      // A small addition, in place.
+      const added = await repo.addEntries(tx.db, repo.setOf(row), values, at);
+      const entries = check.before + added;
+      check.check(entries);
+      await finish(tx, row, added, entries, at);
+      return { done: { added, entries } };
+    }
+    // Larger: a new set, filled in slices before the list points at it.
+    const set = `${id}~${randomUUID()}`;
+    await repo.markPurge(tx.db, set, at);
+    return { staged: { set, fresh, revision: Number(row.revision), old: repo.setOf(row) } };
+  });
+  if ('done' in start && start.done) {
+    if (start.old !== undefined) await purgeSet(ctx, start.old);
+    return start.done;
+  }
+  const { set, fresh, revision, old } = start.staged!;
+  await purgeLeftovers(ctx);
+  try {
+    /** Each slice its own transaction; the list must stay as it was when the upload began. */
+    const inSlice = <T>(write: (tx: WriteTx) => Promise<T>) =>
+      changeLists(ctx, async (tx) => {
+        const row = await repo.findList(tx.db, id);
+        if (!row || Number(row.revision) !== revision) throw changedMeanwhile(row);
+        return write(tx);
+      });
+    if (!fresh) {
+      let after: { kind: string; value: string } | undefined;
+      do {
+        after = await inSlice((tx) => repo.copySlice(tx.db, old, set, after, slice));
+        await nextTurn();
+      } while (after);
+    }
+    let added = 0;
+    for (let i = 0; i < values.length; i += slice) {
+      const part = values.slice(i, i + slice);
+      added += await inSlice(async (tx) => {
+        if (!fresh) return repo.addEntries(tx.db, set, part, at);
+        await repo.insertNewEntries(tx, set, part, at);
+        return part.length;
+      });
+      await nextTurn();
+    }
+    const done = await changeLists(ctx, async (tx) => {
+      const row = await writableList(ctx, actor, id, tx.db);
+      if (Number(row.revision) !== revision) throw changedMeanwhile(row);
+      const check = await bounds(tx, row);
+      const entries = fresh ? added : check.before + added;
+      check.check(entries);
+      await repo.unmarkPurge(tx.db, set);
+      await repo.markPurge(tx.db, old, at);
+      await finish(tx, row, added, entries, at, set);
+      return { added, entries };
+    });
+    await purgeSet(ctx, old);
+    return done;
+  } catch (error) {
+    await purgeSet(ctx, set).catch((purgeError: unknown) => ctx.logger.warn({ err: purgeError, set }, 'a warning-list set left by a failed upload is purged later'));
+    throw error;
+  }
+}
+
+function changedMeanwhile(row: repo.ListRow | undefined): Error {
+  return row
+    ? shieldwallError('CONFLICT', `warning list '${row.name}' changed while this upload was written, so nothing was changed: send the upload again`)
+    : shieldwallError('NOT_FOUND', 'the warning list was deleted while this upload was written');
+}
+
+/** Deletes a set's rows in slices, each its own transaction, then its purge mark. */
+async function purgeSet(ctx: AppContext, set: string): Promise<void> {
+  const slice = ctx.config.warningListWriteSlice;
+  for (;;) {
+    // Fewer than a slice: the last, and the mark went with it.
+    if ((await writeTransaction(ctx.store, (tx) => repo.purgeSlice(tx.db, set, slice))) < slice) return;
+    await nextTurn();
+  }
+}
+
+/** Sets left by an upload or a removal that did not finish (the process stopped) are purged after an hour. */
+const LEFTOVER_AFTER_MS = 3600_000;
+
+async function purgeLeftovers(ctx: AppContext): Promise<void> {
+  const before = new Date(ctx.clock.now().getTime() - LEFTOVER_AFTER_MS).toISOString();
+  for (const set of await repo.purgesBefore(ctx.store.db, before, 10)) await purgeSet(ctx, set);
+}
+
 /** Removes the entry written as value (normalised as on upload); 404 when the list has none. */
 export async function removeEntry(ctx: AppContext, actor: Principal, id: string, value: string, kind?: ObservableKind): Promise<{ removed: number; entries: number }> {
   const parsed = parseEntry(value, kind);
@@ -424,7 +543,7 @@ export async function removeEntry(ctx: AppContext, actor: Principal, id: string,
   const normalised = 'error' in parsed ? value.trim() : parsed.value;
   return changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
-    const removed = await repo.deleteEntry(tx.db, id, normalised, kind);
+    const removed = await repo.deleteEntry(tx.db, repo.setOf(row), normalised, kind);
     if (removed === 0) {
       throw shieldwallError('NOT_FOUND', `warning list '${row.name}' holds no entry '${shown(normalised)}'${'error' in parsed ? ` (${parsed.error})` : ''}; see its entries with GET /api/v1/warning-lists/${id}`);
     }
@@ -512,7 +631,7 @@ async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise
   for (const list of lists) {
     let after: { kind: string; value: string } | undefined;
     for (;;) {
-      const rows = await repo.pageEntries(ctx.store.db, list.id, { limit: COMPILE_CHUNK, ...(after ? { after } : {}) });
+      const rows = await repo.pageEntries(ctx.store.db, repo.setOf(list), { limit: COMPILE_CHUNK, ...(after ? { after } : {}) });
       for (const row of rows) if (!builder.add(list, row.kind, row.value)) skipped++;
       if (rows.length < COMPILE_CHUNK) break;
       const last = rows[rows.length - 1]!;

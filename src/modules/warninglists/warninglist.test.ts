@@ -16,6 +16,7 @@ import { normalise, type ObservableKind } from '../../stix/observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { writeTransaction } from '../../db/database.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
   const builder = new SuppressorBuilder();
@@ -453,6 +454,129 @@ for (const dialect of DIALECTS) {
       } finally {
         await lowered.app.close();
       }
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`large warning-list writes go in slices (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    const SLICE = 100;
+    let node: TestNode;
+    before(async () => {
+      node = await createTestNode(dialect, { warningListWriteSlice: SLICE });
+    });
+    after(async () => node?.close());
+    const call = (method: 'POST' | 'PUT' | 'DELETE' | 'GET', url: string, payload?: unknown) =>
+      node.app.inject({ method, url, headers: { authorization: `Bearer ${node.tokens.analyst}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const values = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}.example`);
+    const db = () => node.ctx.store.db;
+    /** Every entry row the store holds, of any set. */
+    const rows = async () => Number((await db().selectFrom('warning_list_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const marks = async () => (await db().selectFrom('warning_list_purges').select('set_id').execute()).length;
+    /** What a reader sees: the list's values, all of them (one page). */
+    const seen = async (id: string) => ((await call('GET', `/api/v1/warning-lists/${id}?limit=10000`)).json() as { entries: Array<{ value: string }> }).entries.map((e) => e.value);
+    const create = async (name: string) => {
+      const created = await call('POST', '/api/v1/warning-lists', { name });
+      assert.equal(created.statusCode, 201, created.body);
+      return (created.json() as { id: string }).id;
+    };
+    /** Writes of others and reads while `work` runs: turns of the event loop between its slices. */
+    async function meanwhile<T>(work: Promise<T>, each: () => Promise<void>): Promise<{ result: T; turns: number }> {
+      let done = false;
+      let turns = 0;
+      const watched = work.finally(() => (done = true));
+      while (!done) {
+        await each();
+        turns++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { result: await watched, turns };
+    }
+
+    it('replaces a list slice by slice: other writes go between, readers see the old entries until the last, then only the new', async () => {
+      const id = await create('popular');
+      const old = values('old', 250);
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${id}/entries`, old)).statusCode, 200);
+      const fresh = values('new', 20 * SLICE);
+      let others = 0;
+      const views = new Set<string>();
+      let staged = 0;
+      const { result } = await meanwhile(call('PUT', `/api/v1/warning-lists/${id}/entries`, fresh), async () => {
+        // Another member's write commits while the upload is under way.
+        await writeTransaction(node.ctx.store, async () => undefined);
+        others++;
+        const stored = await rows();
+        const view = await seen(id);
+        const kind = view.length === old.length && view.every((v) => v.startsWith('old-')) ? 'old' : view.length === fresh.length && view.every((v) => v.startsWith('new-')) ? 'new' : `mixed ${view.length}`;
+        views.add(kind);
+        if (kind === 'old') staged = Math.max(staged, stored - old.length);
+      });
+      assert.equal(result.statusCode, 200, result.body);
+      assert.equal((result.json() as { entries: number }).entries, fresh.length);
+      assert.ok(others >= 5, `other writes committed during the upload: ${others}`);
+      assert.ok(staged > 0, 'new rows were committed while the list still read the old ones');
+      assert.ok(!views.has('mixed') && [...views].every((v) => v === 'old' || v === 'new'), `a reader saw only whole lists: ${[...views].join(', ')}`);
+      assert.ok(views.has('old'), 'readers saw the old entries during the upload');
+      assert.deepEqual((await seen(id)).sort(), [...fresh].sort());
+      assert.equal(await rows(), fresh.length, 'the old entries were purged');
+      assert.equal(await marks(), 0);
+    });
+
+    it('adds more than a slice to a list: the old entries (and their comments) stay, repeats are counted as present', async () => {
+      const id = await create('additions');
+      assert.equal((await call('POST', `/api/v1/warning-lists/${id}/entries`, [{ value: 'kept.example', comment: 'our resolver' }, ...values('a', 150)])).statusCode, 200);
+      const more = [...values('a', 100), ...values('b', 3 * SLICE)];
+      const added = await call('POST', `/api/v1/warning-lists/${id}/entries`, more);
+      assert.equal(added.statusCode, 200, added.body);
+      const body = added.json() as { added: number; present: number; entries: number };
+      assert.deepEqual([body.added, body.present, body.entries], [3 * SLICE, 100, 1 + 150 + 3 * SLICE]);
+      const page = (await call('GET', `/api/v1/warning-lists/${id}?limit=10000`)).json() as { entries: Array<{ value: string; comment: string | null }> };
+      assert.equal(page.entries.length, 1 + 150 + 3 * SLICE);
+      assert.equal(page.entries.find((e) => e.value === 'kept.example')?.comment, 'our resolver');
+      assert.equal(await marks(), 0);
+    });
+
+    it('fails with 409 and changes nothing when the list changes while an upload is written, leaving no rows behind', async () => {
+      const id = await create('contested');
+      const old = values('was', 150);
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${id}/entries`, old)).statusCode, 200);
+      const before = await rows();
+      let removed = false;
+      const { result } = await meanwhile(call('PUT', `/api/v1/warning-lists/${id}/entries`, values('then', 40 * SLICE)), async () => {
+        // Once the upload has written a slice, another user removes an entry of the list.
+        if (!removed && (await rows()) > before) {
+          assert.equal((await call('DELETE', `/api/v1/warning-lists/${id}/entries?value=was-0.example`)).statusCode, 200);
+          removed = true;
+        }
+      });
+      assert.ok(removed, 'the removal came during the upload');
+      assert.equal(result.statusCode, 409, result.body);
+      assert.match(result.body, /changed while this upload was written, so nothing was changed: send the upload again/);
+      assert.deepEqual((await seen(id)).sort(), old.slice(1).sort(), 'the list holds its entries less the one removed');
+      assert.equal(await rows(), before - 1, 'the upload left no rows');
+      assert.equal(await marks(), 0);
+    });
+
+    it('deletes a large list at once and its entries in slices; purges sets an interrupted upload left after an hour', async () => {
+      const id = await create('doomed');
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${id}/entries`, values('gone', 5 * SLICE + 7))).statusCode, 200);
+      const before = await rows();
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${id}`)).statusCode, 204);
+      assert.equal(await rows(), before - (5 * SLICE + 7));
+      assert.equal(await marks(), 0);
+      // A process stopped in the middle of an upload: rows of a set no list reads, marked two hours ago.
+      const left = 'left-behind~set';
+      await writeTransaction(node.ctx.store, async (tx) => {
+        await tx.db.insertInto('warning_list_entries').values(values('orphan', 250).map((value) => ({ list_id: left, kind: 'domain', value, comment: null, added_at: '2026-01-01T00:00:00.000Z' }))).execute();
+        await tx.db.insertInto('warning_list_purges').values({ set_id: left, since: new Date(Date.now() - 2 * 3600_000).toISOString() }).execute();
+      });
+      // A recent mark is an upload under way: left alone.
+      await writeTransaction(node.ctx.store, (tx) => tx.db.insertInto('warning_list_purges').values({ set_id: 'under-way~set', since: new Date().toISOString() }).execute());
+      const next = await create('next');
+      assert.equal((await call('PUT', `/api/v1/warning-lists/${next}/entries`, values('n', 2 * SLICE))).statusCode, 200);
+      const sets = (await db().selectFrom('warning_list_entries').select('list_id').distinct().execute()).map((r) => r.list_id);
+      assert.ok(!sets.includes(left), 'the left-behind set was purged');
+      assert.deepEqual((await db().selectFrom('warning_list_purges').select('set_id').execute()).map((r) => r.set_id), ['under-way~set']);
     });
   });
 }
