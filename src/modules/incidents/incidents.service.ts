@@ -26,6 +26,7 @@ import {
   MOVES_TO_CLOSED, type SuspectedActor, TIMELINE_LIMITS, type TimelineEntry,
 } from './incidents.model.js';
 import * as repo from './incidents.repo.js';
+import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
 import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
 import {
   handlingDefinitionFor, fittedIncidentObject, incidentExtensionDefinition, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
@@ -277,7 +278,7 @@ async function stixReleasability(ctx: AppContext, access: RecordAccess): Promise
 async function handlingDefinition(ctx: AppContext, classification: number, releasability: readonly string[]): Promise<StixObject> {
   const table = await intel.handlingTable(ctx);
   const wanted = [...new Set(releasability)].sort();
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < HANDLING_ATTEMPTS; attempt++) {
     const definition = handlingDefinitionFor(classification, releasability, attempt);
     const held = table.get(definition.id);
     if (held === undefined) return definition;

@@ -7,6 +7,7 @@
  * (incidentOfStix). Pure: no I/O.
  */
 import { handlingMarkingDefinition, TLP2_MARKING_IDS, type Tlp, DEFAULT_CLASSIFICATIONS, isObjectRecord } from '../../policy/markings.js';
+import { derivedHandlingId } from '../../policy/handling-ids.js';
 import { uuidv5 } from '../../stix/sco-id.js';
 import type { StixObject } from '../../stix/types.js';
 import {
@@ -79,7 +80,7 @@ export interface StixMarking {
 export function handlingDefinitionFor(classification: number, releasability: readonly string[], attempt = 0): StixObject {
   const name = DEFAULT_CLASSIFICATIONS[classification] ?? 'UNCLASSIFIED';
   const list = [...new Set(releasability)].sort();
-  const id = `marking-definition--${uuidv5(NAMESPACE, `handling|${name}|${list.join(',')}|${attempt}`)}`;
+  const id = derivedHandlingId(name, list, attempt);
   return { ...handlingMarkingDefinition({ id, created: FIXED_TIME, classification: name, releasableTo: list }), object_marking_refs: [TLP2_MARKING_IDS.clear] };
 }
 

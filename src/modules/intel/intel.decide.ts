@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns, type MarkingTable } from '../../policy/markings.js';
+import { nameBased, reservedHandlingId } from '../../policy/handling-ids.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, canVersion, canWrite, isCreator, submitterOf, type Ownership } from '../../policy/rule.js';
 import { canonicalJson } from '../../stix/sco-id.js';
@@ -35,6 +36,7 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
   'foreign-version': '$.id',
   'revoked-object': '$.id',
   'marking-redefined': '$',
+  'marking-reserved-id': '$.id',
   'foreign-marking': '$.id',
 });
 
@@ -113,6 +115,12 @@ export async function decideRows(
     const row = rows[i]!;
     if (row[ROW_TYPE] !== 'marking-definition') continue;
     const id = row[ROW_ID];
+    const reserved = nameBased(id) ? reservedHandlingId(JSON.parse(row[ROW_BODY])) : undefined;
+    if (reserved !== undefined) {
+      verdicts[i] = { rule: 'marking-reserved-id', message: reserved };
+      state.refusedDefinitions.add(id);
+      continue;
+    }
     const known = stored.get(id);
     const earlier = offered.get(id);
     const first = known?.markingBody ?? (earlier !== undefined ? rows[earlier]![ROW_BODY] : undefined);

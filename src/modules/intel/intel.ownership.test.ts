@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { bundle, indicator, malware } from '../../../test/support/factories.js';
 import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { handlingDefinitionFor } from '../incidents/incidents.stix.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { entries } from '../audit/audit.service.js';
@@ -141,6 +143,30 @@ for (const dialect of DIALECTS) {
         let recorded = false;
         for await (const entry of entries(node.ctx)) if (entry.action === 'intel.marking.define-for-others' && entry.subject === other) recorded = true;
         assert.ok(recorded, 'a node administrator defining for a member is on record');
+      });
+
+      it("refuses a handling definition under an id nodes derive for another marking, and keeps incidents of that marking reportable and unread", async () => {
+        // The ids nodes derive for SECRET releasable to the test member, and for RESTRICTED to all (each tried in turn when one is held).
+        const narrow = handlingDefinitionFor(3, [TEST_MEMBER], 0);
+        const wide = (id: string) => handlingMarkingDefinition({ id, created: '2026-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
+        assert.deepEqual(outcomes(await post(intruder, [wide(narrow.id)])), ['rejected:marking-reserved-id']);
+        const attempts = Array.from({ length: HANDLING_ATTEMPTS }, (_, attempt) => handlingDefinitionFor(1, ['*'], attempt).id);
+        const taken = await post(intruder, attempts.map(wide));
+        assert.deepEqual(outcomes(taken), attempts.map(() => 'rejected:marking-reserved-id'));
+        assert.match(taken[0]!.errors![0]!.message, /reserved for the definitions nodes derive; give this definition a random \(version 4\) id/);
+        assert.equal(taken[0]!.errors![0]!.path, '$.id');
+        // The derived definitions themselves, and a random id for any content, are accepted.
+        assert.deepEqual(outcomes(await post(intruder, [handlingDefinitionFor(0, [OTHER], 0), wide(markingId())])), ['accepted', 'accepted']);
+        // The node's own incidents of both markings are reported, and the narrow one stays unread by the other member.
+        const report = async (classification: string, releasability: string[]) => {
+          const response = await node.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${node.tokens['incident-handler']}` }, payload: { title: 'Wiper at a grid operator', classification, releasability } });
+          assert.equal(response.statusCode, 201, response.body);
+          return (response.json() as { id: string }).id;
+        };
+        await report('RESTRICTED', ['*']);
+        const secret = await report('SECRET', [TEST_MEMBER]);
+        assert.equal(await read(intruderSecret, secret), undefined, 'SECRET releasable to the test member only');
+        assert.deepEqual(await read(owner, narrow.id), narrow, 'the derived definition holds its id');
       });
 
       it('refuses a peer that redefines a marking', async () => {
