@@ -274,6 +274,13 @@ async function stixReleasability(ctx: AppContext, access: RecordAccess): Promise
   });
 }
 
+/** Whether two lists hold the same entries, in any order. */
+function sameEntries(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((entry, i) => entry === sorted[i]);
+}
+
 /** The handling marking-definition to use: the derived one, unless a different definition holds its id. */
 async function handlingDefinition(ctx: AppContext, classification: number, releasability: readonly string[]): Promise<StixObject> {
   const table = await intel.handlingTable(ctx);
@@ -481,11 +488,21 @@ async function change(
   const now = nextModified(ctx, stored.row.modified);
   const mutation = mutate(stored, now);
   const access = mutation.access ?? stored.access;
-  if (mutation.access) {
-    const denial = canWriteRecord(actor, stored.access, access, stored.document.delegates);
-    if (denial) throw denied(denial, id);
-  }
   const document = mutation.document ?? stored.document;
+  // Who reads the incident and who changes it are the reporting member's and the owner's to
+  // decide: a delegate changes the case, not its markings nor the list of delegates.
+  const delegatesChanged = !sameEntries(document.delegates, stored.document.delegates);
+  if (mutation.access || delegatesChanged) {
+    const denial = canWriteRecord(actor, stored.access, access);
+    if (denial) {
+      throw denied(
+        denial.rule === 'not-writer'
+          ? { rule: 'not-writer', message: `only the users of its reporting member${stored.access.originMember === null ? '' : ` ${stored.access.originMember}`} and its owner re-mark an incident or change its delegates; delegates change the rest` }
+          : denial,
+        id,
+      );
+    }
+  }
   const next = load(
     rowOf(stored.row, access, document, {
       version: Number(stored.row.version) + 1,

@@ -152,6 +152,18 @@ for (const dialect of DIALECTS) {
       const above = await call('doris', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, classification: 'TOP SECRET' });
       assert.equal(above.status, 403);
       assert.match(above.body!.error!.message, /clearance/);
+      // A delegate changes the case, not who reads it nor who else changes it.
+      const widened = await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, tlp: 'clear', releasability: ['*'] });
+      assert.equal(widened.status, 403);
+      assert.match(widened.body!.error!.message, /only the users of its reporting member DEU and its owner re-mark an incident or change its delegates/);
+      assert.equal((await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, delegates: ['FRA', 'ITA'] })).status, 403);
+      assert.equal((await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, recipients: ['FRA'] })).status, 403);
+      assert.equal((await call('anna', 'GET', `/api/v1/incidents/${incident.id}`)).status, 404, 'still not released beyond ALLIANCE');
+      // The same delegates in another order are no change; the rest of the case is the delegate's to change.
+      assert.equal((await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 4, summary: 'Credential phishing, French victims too', delegates: ['FRA'] })).status, 200);
+      // The reporting member re-marks it and changes its delegates.
+      assert.equal((await call('doris', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 5, tlp: 'amber', delegates: [] })).status, 200);
+      assert.equal((await call('francois', 'PATCH', `/api/v1/incidents/${incident.id}`, { version: 6, summary: 'y' })).status, 403, 'no longer a delegate');
     });
 
     it('moves along its state machine only; an invalid move gets 409 naming the allowed ones', async () => {
