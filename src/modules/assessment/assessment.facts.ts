@@ -439,11 +439,13 @@ async function writeSightings(batch: Batch): Promise<void> {
   await repo.writeApplied(batch.tx, 'assessment_sightings', rows, removed);
 }
 
-/** The member (code) where evidence was seen: where_sighted, the creator's member, or the creator's identity. */
-function memberOf(batch: Batch, version: intel.SequencedVersion, whereSighted: unknown): string {
-  if (Array.isArray(whereSighted)) {
-    for (const ref of whereSighted) if (typeof ref === 'string' && batch.identities.has(ref)) return batch.identities.get(ref)!;
-  }
+/**
+ * The member (code) evidence counts for: its creator's member, or the creator's identity. What the
+ * object itself says (a sighting's where_sighted_refs, an incident's reporting_member) names
+ * another member only in its creator's words: counted for that member, it would let one member
+ * make an actor look as if it hit many (breadth, escalation), so it is not.
+ */
+function memberOf(batch: Batch, version: intel.SequencedVersion): string {
   if (version.origin_member) return version.origin_member;
   if (version.created_by_ref) return batch.identities.get(version.created_by_ref) ?? version.created_by_ref;
   return '(unattributed)';
@@ -487,7 +489,7 @@ async function applySighting(batch: Batch, version: intel.SequencedVersion, body
     id: version.id,
     about_ref: about,
     day: dayFrom(body.first_seen, body.last_seen, body.created),
-    member: memberOf(batch, version, body.where_sighted_refs),
+    member: memberOf(batch, version),
     count,
     weight: (count * confidenceOf(body.confidence, 100)) / 100,
     access_key: version.access_key,
@@ -577,7 +579,8 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
     level: typeof extension.severity?.level === 'number' ? extension.severity.level : null,
     weight: ((score ?? FORMULA.unscoredIncident) * confidence) / 100,
     day: dayFrom(extension.started_at, extension.detected_at, body.created),
-    member: typeof extension.reporting_member === 'string' && extension.reporting_member !== '' ? extension.reporting_member : memberOf(batch, version, undefined),
+    // The node writes the copies of its incidents: their reporting member is its own record's.
+    member: version.submitter === 'node' && !version.origin_member && typeof extension.reporting_member === 'string' && extension.reporting_member !== '' ? extension.reporting_member : memberOf(batch, version),
     sectors: `,${sectors.join(',')}${sectors.length > 0 ? ',' : ''}`,
     access_key: version.access_key,
     origin: version.origin_member ?? '',

@@ -18,6 +18,7 @@ import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
+import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.service.js';
 import { decay, FORMULA, scoreOf, WINDOW_MAX_DAYS, type Assessment } from './assessment.model.js';
 import { catchUp } from './assessment.service.js';
 import { BATCH, followOnce } from './assessment.facts.js';
@@ -199,6 +200,31 @@ for (const dialect of DIALECTS) {
       const nobody = id('campaign');
       const missing = await call('fred', 'GET', `/api/v1/assessment/actors/${nobody}`);
       assert.equal(missing.status, 404);
+    });
+
+    it("counts evidence for its creator's member, whatever member the object names (breadth is not one member's say)", async () => {
+      const target = id('intrusion-set');
+      await ingestAs('fred', [{ type: 'intrusion-set', spec_version: '2.1', id: target, created: day(100), modified: day(100), name: 'Paper Tiger', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      // France files an incident naming Estonia as its reporting member, and a sighting "where sighted" in Estonia.
+      const forged: StixObject = {
+        type: 'incident', spec_version: '2.1', id: id('incident'), created: day(2), modified: day(2), created_by_ref: FRA_ID, name: 'Wiper at an Estonian bank', object_marking_refs: [TLP2_MARKING_IDS.green],
+        extensions: {
+          [INCIDENT_EXTENSION_ID]: {
+            extension_type: 'property-extension', status: 'new', reporting_member: 'EST', actor: { ref: target, name: null, confidence: 100 },
+            severity: { score: 95, level: 5, level_name: 'Emergency', significant: true, selections: {} }, sectors: ['energy'], systems: [], timeline: [], tasks: [], links: [],
+            started_at: day(2), detected_at: day(2), handler: null,
+          },
+        },
+      };
+      await ingestAs('fred', [forged, sighting(target, 50, { creator: FRA_ID, tlp: 'green', daysAgo: 2, where: EST_ID })]);
+      const seen = await assess('eve', target);
+      assert.equal(seen.parts.counts.incidents, 1);
+      assert.equal(seen.parts.counts.sightings, 50);
+      assert.deepEqual(seen.parts.members, ['FRA'], 'both count for France, their creator');
+      // The node's copy of Estonia's own incident counts for Estonia.
+      const own = await call('eve', 'POST', '/api/v1/incidents', { title: 'DDoS on a ministry', tlp: 'green', releasability: ['ALLIANCE'], actor: { ref: target, name: 'Paper Tiger', confidence: 100 }, started_at: day(1) });
+      assert.equal(own.status, 201, JSON.stringify(own.body));
+      assert.deepEqual((await assess('eve', target)).parts.members, ['EST', 'FRA']);
     });
 
     it('includes the evidence of actors attributed to this one, weighted by that attribution', async () => {

@@ -557,6 +557,8 @@ export interface SequencedVersion {
   access_key: number | null;
   origin_member: string | null;
   created_by_ref: string | null;
+  /** Who wrote the version: 'member:CODE', 'peer:NAME' or 'node'. */
+  submitter: string | null;
   about_ref: string | null;
   target_ref: string | null;
   confidence: number | null;
@@ -570,7 +572,7 @@ export interface SequencedVersion {
 export async function versionsSince(store: Store, types: readonly string[], afterSeq: number, limit: number): Promise<SequencedVersion[]> {
   const rows = await store.db
     .selectFrom('stix_objects')
-    .select(['seq', 'id', 'type', 'revoked', 'created', 'access_key', 'origin_member', 'created_by_ref', 'about_ref', 'target_ref', 'confidence', 'body'])
+    .select(['seq', 'id', 'type', 'revoked', 'created', 'access_key', 'origin_member', 'created_by_ref', 'submitter', 'about_ref', 'target_ref', 'confidence', 'body'])
     .where('type', 'in', [...types])
     .where('seq', '>', afterSeq)
     .orderBy('seq')
