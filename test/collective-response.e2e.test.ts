@@ -310,16 +310,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(joined.joined.map((r) => r.member).sort(), ['EST', 'FRA', 'LVA']);
       assert.deepEqual(joined.declined.map((r) => r.member), ['POL']);
       assert.equal(joined.status, 'draft');
-      // The ids of what it will publish derive from the statement: the same before and after.
+      // A draft's export previews what it will publish, under ids drawn for the preview only: the
+      // published ones are drawn at publication, so that nobody can write to them first.
       const preview = await ok<{ objects: StixObject[] }>('est-delegate', 'GET', `/api/v1/decisions/statements/${sid}/stix`);
-      const reportId = preview.objects.find((o) => o.type === 'report')!.id;
-      const relationshipId = preview.objects.find((o) => o.type === 'relationship')!.id;
+      const previewReportId = preview.objects.find((o) => o.type === 'report')!.id;
+      assert.equal(preview.objects.find((o) => o.type === 'report')!.name, title);
+      /** Reports named as the statement that a reader finds in a node's intel store. */
+      const reportsNamed = async (who: string) =>
+        (await ok<{ objects: StixObject[] }>(who, 'GET', '/api/v1/objects?type=report&limit=1000')).objects.filter((o) => o.name === title).map((o) => o.id);
 
       // Before the publication time Latvia's node pulls: nothing of the draft is shared.
       const early = await ok<{ pull: { rejected: number } }>('lva-admin', 'POST', '/api/v1/peers/hub/sync?direction=pull');
       assert.equal(early.pull.rejected, 0, JSON.stringify(early));
-      assert.equal((await call('lva-node-analyst', 'GET', `/api/v1/objects/${reportId}`)).status, 404);
-      assert.equal((await call('deu-delegate', 'GET', `/api/v1/objects/${reportId}`)).status, 404, 'not in the hub\'s intel store before publication');
+      assert.deepEqual(await reportsNamed('lva-node-analyst'), []);
+      assert.deepEqual(await reportsNamed('deu-delegate'), [], 'not in the hub\'s intel store before publication');
 
       clock.advance(12 * HOUR + 60_000);
       let published: Statement | undefined;
@@ -328,8 +332,12 @@ for (const dialect of DIALECTS) {
         return published.status === 'published' ? undefined : `status ${published.status}`;
       });
       assert.deepEqual(published!.published!.members, ['EST', 'FRA', 'LVA']);
-      assert.equal(published!.published!.report_id, reportId);
-      assert.ok(published!.published!.object_ids.includes(relationshipId));
+      const reportId = published!.published!.report_id;
+      assert.notEqual(reportId, previewReportId, 'published under ids drawn at publication');
+      assert.ok(published!.published!.object_ids.includes(reportId));
+      const relationshipId = published!.published!.object_ids.find((objectId) => objectId.startsWith('relationship--'))!;
+      assert.ok(relationshipId, 'the attribution relationship is among the published objects');
+      assert.deepEqual(await reportsNamed('deu-delegate'), [reportId]);
 
       // STIX 2.1 section 4.16 (report: report_types, published, object_refs) and 5.1 (relationship).
       const bundle = await ok<{ type: string; objects: StixObject[] }>('lva-delegate', 'GET', `/api/v1/decisions/statements/${sid}/stix`);

@@ -572,15 +572,20 @@ function steers(ctx: AppContext, actor: Principal, proposal: LoadedProposal): bo
   return member === proposal.document.proposing_member || (member === proposal.access.originMember && ctx.permissions.has(actor, 'decisions:chair'));
 }
 
-function proposalActions(ctx: AppContext, actor: Principal, proposal: LoadedProposal): ProposalAction[] {
+/**
+ * What the reader may do with a proposal. In a closed consultation it is neither circulated nor
+ * amended (checkConsultationOpen); silence already running runs on to its deadline and may be
+ * broken, and the proposal may still be withdrawn.
+ */
+function proposalActions(ctx: AppContext, actor: Principal, proposal: LoadedProposal, consultationOpen: boolean): ProposalAction[] {
   const status = proposal.row.status as ProposalStatus;
   const actions: ProposalAction[] = [];
   const steering = steers(ctx, actor, proposal);
   // Once the deadline is reached the round is decided (its job may not have run yet): nothing more is offered on it.
   const silenceRuns = status === 'silence' && proposal.document.silence !== null && silenceOpen(proposal.document.silence.deadline, ctx.clock.now());
   const open = status === 'draft' || status === 'returned' || silenceRuns;
-  if (steering && (status === 'draft' || status === 'returned') && proposal.row.round < DECISIONS_LIMITS.rounds) actions.push('circulate');
-  if (steering && open) actions.push('amend');
+  if (steering && consultationOpen && (status === 'draft' || status === 'returned') && proposal.row.round < DECISIONS_LIMITS.rounds) actions.push('circulate');
+  if (steering && consultationOpen && open) actions.push('amend');
   if (silenceRuns && takesPart(actor, proposal) && ctx.permissions.has(actor, 'decisions:participate')) actions.push('break');
   if (steering && open && PROPOSAL_TRANSITIONS[status].includes('withdrawn')) actions.push('withdraw');
   return actions;
@@ -597,6 +602,7 @@ async function presentProposal(ctx: AppContext, actor: Principal, proposal: Load
     const stored = await repo.findDecisionRecord(ctx.store.db, document.decision_id);
     if (stored && canReadRecord(actor, recordAccessOfColumns(stored))) decision = decisionOf(stored);
   }
+  const consultation = await repo.findConsultation(ctx.store.db, row.consultation_id);
   return {
     ...summaryOfProposal(row),
     text: document.text,
@@ -605,7 +611,7 @@ async function presentProposal(ctx: AppContext, actor: Principal, proposal: Load
     amendments: document.amendments,
     decision,
     history: document.history,
-    actions: proposalActions(ctx, actor, proposal),
+    actions: proposalActions(ctx, actor, proposal, consultation?.status === 'open'),
     handling: handlingOf(access),
     created: row.created,
     now: ctx.clock.now().toISOString(),
@@ -721,6 +727,18 @@ function deadlineOf(start: number, input: { deadline?: string | null; silence_ho
   return new Date(end).toISOString();
 }
 
+/**
+ * Refuses (409) to circulate or amend a proposal while its consultation is closed, as proposing
+ * is refused: nothing new goes under silence once the chairs closed the consultation. Read inside
+ * the write, so that a close committed first is seen. Silence already running is left to run to
+ * its deadline (moveConsultation): it may be broken, and adopted, as before the close.
+ */
+async function checkConsultationOpen(tx: WriteTx, consultationId: string, refusal: string): Promise<void> {
+  const consultation = await repo.findConsultation(tx.db, consultationId);
+  if (!consultation) throw consultationNotFound(consultationId);
+  if (consultation.status !== 'open') throw shieldwallError('CONFLICT', `consultation ${consultationId} is ${consultation.status}: ${refusal}`, { status: consultation.status });
+}
+
 function announceProposal(ctx: AppContext, row: repo.ProposalRow, change: string): void {
   publish(ctx, { record: 'proposal', id: row.id, consultation_id: row.consultation_id, change, title: row.title, status: row.status, modified: row.modified });
 }
@@ -733,6 +751,7 @@ export async function circulate(ctx: AppContext, actor: Principal, id: string, i
   const at = now(ctx, proposal.row.modified);
   const deadline = deadlineOf(Date.parse(at), input);
   const row = await writeTransaction(ctx.store, async (tx) => {
+    await checkConsultationOpen(tx, proposal.row.consultation_id, `a chair of a member consulted reopens it, then circulate proposal ${id}`);
     const next = await changeProposal(tx, id, input.version, at, (p) => {
       const status = p.row.status as ProposalStatus;
       if (status !== 'draft' && status !== 'returned') throw invalidTransition(id, status, 'silence', status === 'silence' ? 'it is under silence already (amend it to restart silence)' : undefined);
@@ -806,6 +825,7 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
   const at = now(ctx, proposal.row.modified);
   const deadline = restart ? deadlineOf(Date.parse(at), input, Date.parse(silence.deadline) - Date.parse(silence.started_at)) : null;
   const row = await writeTransaction(ctx.store, async (tx) => {
+    await checkConsultationOpen(tx, proposal.row.consultation_id, `a chair of a member consulted reopens it, then amend proposal ${id} (silence already running on it runs on to its deadline)`);
     const next = await changeProposal(tx, id, input.version, at, (p) => {
       const status = p.row.status as ProposalStatus;
       if (status === 'adopted' || status === 'withdrawn') throw invalidTransition(id, status, status, 'it can no longer be amended');

@@ -72,6 +72,7 @@ for (const dialect of DIALECTS) {
       await user('eve', 'EST', ['political-delegate']);
       await user('erik', 'EST', ['analyst']);
       await user('fred', 'FRA', ['political-delegate']);
+      await user('fabien', 'FRA', ['analyst']);
       await user('pia', 'POL', ['political-delegate']);
       await user('dieter', 'DEU', ['political-delegate']);
       await user('anna', 'AUT', ['political-delegate']);
@@ -231,6 +232,40 @@ for (const dialect of DIALECTS) {
       assert.ok(!(await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).actions.includes('circulate'));
     });
 
+    it('neither circulates nor amends a proposal while its consultation is closed; silence already running runs on to its deadline', async () => {
+      const c = await consultation();
+      const draft = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Sanctions', text: 'Refer the unit for sanctions.', options: ['sanctions-referral'] }, 201);
+      const running = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Attribution', text: 'Members attribute publicly.', options: ['coordinated-attribution'] }, 201);
+      const circulated = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${running.id}/circulate`, { silence_hours: 24 });
+      await ok<Consultation>('eve', 'POST', `/api/v1/decisions/consultations/${c.id}/status`, { status: 'closed', reason: 'Measures agreed' });
+      // The draft is neither amended nor circulated, by its proposer or the convener's chair, and nothing of it changes.
+      for (const [who, move, payload] of [['fred', 'amend', { text: 'Refer the unit for sanctions now.' }], ['fred', 'circulate', { silence_hours: 0.02 }], ['eve', 'circulate', { silence_hours: 24 }]] as const) {
+        const refused = await call(who, 'POST', `/api/v1/decisions/proposals/${draft.id}/${move}`, payload);
+        assert.equal(refused.status, 409, `${who} ${move}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error?.code, 'SW_CONFLICT');
+        assert.match(refused.body.error!.message, new RegExp(`consultation ${c.id} is closed: .*reopens it, then ${move} proposal`));
+        assert.deepEqual(refused.body.error!.details, { status: 'closed' });
+      }
+      const unchanged = await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${draft.id}`);
+      assert.deepEqual([unchanged.status, unchanged.text_version, unchanged.version, unchanged.text], ['draft', 1, draft.version, 'Refer the unit for sanctions.']);
+      assert.deepEqual(unchanged.actions, ['withdraw'], 'neither circulate nor amend is offered');
+      // The proposal under silence is not amended (that would start a new round), but it may still be broken and runs to its deadline.
+      const restart = await call('fred', 'POST', `/api/v1/decisions/proposals/${running.id}/amend`, { text: 'Members attribute publicly, together.' });
+      assert.equal(restart.status, 409);
+      const still = await ok<Proposal>('pia', 'GET', `/api/v1/decisions/proposals/${running.id}`);
+      assert.deepEqual([still.status, still.silence?.round, still.text_version], ['silence', 1, 1]);
+      assert.deepEqual(still.actions, ['break']);
+      clock.advance(Date.parse(circulated.silence!.deadline) - clock.now().getTime());
+      await resolveSilence(node.ctx, running.id, circulated.silence!.round);
+      const adopted = await ok<Proposal>('eve', 'GET', `/api/v1/decisions/proposals/${running.id}`);
+      assert.equal(adopted.status, 'adopted');
+      assert.equal(adopted.decision?.text, 'Members attribute publicly.');
+      // Reopened, the draft is circulated again.
+      await ok<Consultation>('eve', 'POST', `/api/v1/decisions/consultations/${c.id}/status`, { status: 'open' });
+      assert.deepEqual((await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${draft.id}`)).actions, ['circulate', 'amend', 'withdraw']);
+      assert.equal((await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${draft.id}/circulate`, { silence_hours: 24 })).status, 'silence');
+    });
+
     it('keeps each member its share of statements, documents and proposals: no member fills what the others need', async () => {
       const c = await consultation();
       // Three members (Estonia convenes, France and Poland take part): a share is max(5, 500/3) statements and max(2, 50/3) proposals.
@@ -312,6 +347,43 @@ for (const dialect of DIALECTS) {
       const text = await call('fred', 'GET', `/api/v1/decisions/statements/${drafted.id}/text`);
       assert.equal(text.status, 200);
       assert.match(String(text.body.text), /Joined by: EST, FRA/);
+    });
+
+    it('publishes a statement under ids no member could write to first', async () => {
+      const publishAt = new Date(clock.now().getTime() + HOUR).toISOString();
+      const text = 'Frost Lynx is attributed to a state actor, with confidence.';
+      const drafted = await ok<Statement>('eve', 'POST', '/api/v1/decisions/statements', {
+        title: 'Joint attribution, second', text, actor_ref: actor, attributed_to_ref: threatActor, confidence: 80, publish_at: publishAt, invited: ['FRA'], releasability: ['ALLIANCE'],
+      }, 201);
+      // France's analyst reads the draft's export (every id it shows) and writes those objects first, dated far ahead, with a text of its own.
+      const preview = await ok<{ objects: Array<Record<string, unknown>> }>('fabien', 'GET', `/api/v1/decisions/statements/${drafted.id}/stix`);
+      const forged = preview.objects.filter((o) => o.type === 'report' || o.type === 'relationship').map((o) => {
+        const { created_by_ref: _author, extensions: _extensions, ...rest } = o;
+        return { ...rest, modified: '2099-01-01T00:00:00.000Z', description: 'FORGED: the attribution is withdrawn.' };
+      });
+      assert.equal(forged.length, 2);
+      const posted = await node.app.inject({
+        method: 'POST', url: '/api/v1/bundles', headers: { authorization: `Bearer ${tokens.fabien}`, 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects: forged }),
+      });
+      assert.equal(posted.statusCode, 200, posted.body);
+      assert.equal((JSON.parse(posted.body) as { summary: { accepted: number } }).summary.accepted, 2, posted.body);
+      clock.advance(HOUR);
+      await publishStatement(node.ctx, drafted.id);
+      const published = (await ok<Statement>('fred', 'GET', `/api/v1/decisions/statements/${drafted.id}`)).published!;
+      // What the store holds as current under the published ids is what the node published.
+      const report = await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, published.report_id);
+      assert.equal(report.modified, published.at);
+      assert.equal(report.created_by_ref, 'identity--6f9a0f0e-0001-4b8e-9c1e-000000000001');
+      assert.equal(report.description, `${text}\n\nJoined by: EST.`);
+      const relationshipId = published.object_ids.find((id) => id.startsWith('relationship--'))!;
+      const relationship = await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, relationshipId);
+      assert.deepEqual([relationship.modified, relationship.target_ref], [published.at, threatActor]);
+      assert.doesNotMatch(String(relationship.description), /FORGED/);
+      assert.deepEqual(report.object_refs, [actor, threatActor, relationshipId]);
+      // The export of the published statement is those objects, under the ids it recorded.
+      const exported = await ok<{ objects: Array<Record<string, unknown>> }>('fred', 'GET', `/api/v1/decisions/statements/${drafted.id}/stix`);
+      assert.deepEqual(exported.objects.filter((o) => o.type !== 'extension-definition').map((o) => o.id), published.object_ids);
+      assert.equal(exported.objects.find((o) => o.type === 'report')?.id, published.report_id);
     });
   });
 }

@@ -5,8 +5,9 @@
  * lists the members that joined and becomes STIX (section 4.16 report, with the section 5.1
  * `attributed-to` relationship and an extension of ours naming the members), stored in the intel
  * store as TLP:CLEAR in the same transaction, from where TAXII and federation share it with
- * every peer as any intel. The draft itself is a record addressed to the invited members. Its
- * text export is GET .../text. docs/DECISIONS.md.
+ * every peer as any intel. The published objects take ids drawn at random at publication, kept in
+ * the statement. The draft itself is a record addressed to the invited members. Its text export
+ * is GET .../text. docs/DECISIONS.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
@@ -15,7 +16,6 @@ import { writeTransaction, type WriteTx } from '../../db/database.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess } from '../../policy/record.js';
-import { uuidv5 } from '../../stix/sco-id.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
@@ -32,7 +32,6 @@ export const PUBLISH_KIND = 'decisions.publish';
 /** The extension-definition of a published statement's properties (STIX 2.1 section 7.3). */
 export const STATEMENT_EXTENSION_ID = 'extension-definition--4f8e2c63-9d0b-4b8e-a1f7-5c2d7e9a3b14';
 const SHIELDWALL_IDENTITY_ID = 'identity--571183c1-3e70-4864-8264-64de9ba18fc4';
-const NAMESPACE = '6d1f0b4e-2c8a-4e57-9b3d-8f1a2e7c5d90';
 const FIXED_TIME = '2026-01-01T00:00:00.000Z';
 
 interface StatementDocument {
@@ -279,14 +278,36 @@ export function statementExtensionDefinition(): StixObject {
   };
 }
 
+/** The ids of the objects a statement publishes (the relationship's used only if it names whom the actor is attributed to). */
+export interface StatementObjectIds {
+  report: string;
+  relationship: string;
+}
+
+/**
+ * Ids no one can know before the publication: drawn at random, never derived from the statement's
+ * id, which every invited member reads. An id known in advance could be written first, by a
+ * member's own submission dated later, and that version would stay current over the node's.
+ */
+export function freshStatementIds(): StatementObjectIds {
+  return { report: `report--${randomUUID()}`, relationship: `relationship--${randomUUID()}` };
+}
+
+/** The ids a published statement recorded in its `published` (the report's and the relationship's, if any). */
+function publishedIds(published: NonNullable<Statement['published']>): StatementObjectIds {
+  return { report: published.report_id, relationship: published.object_ids.find((id) => id.startsWith('relationship--')) ?? freshStatementIds().relationship };
+}
+
 /**
  * The STIX objects of a published statement: the extension-definition, the `attributed-to`
  * relationship when the statement names whom the actor is attributed to, and the report (section
- * 4.14) that refers to the actor and the relationship, all TLP:CLEAR (a published statement is
- * public) and created by the drafting member's identity when it has one. Ids derive from the
- * statement's, so the same statement is the same objects on every node. Pure.
+ * 4.16) that refers to the actor and the relationship, all TLP:CLEAR (a published statement is
+ * public) and created by the drafting member's identity when it has one, with the ids given
+ * (freshStatementIds at publication; those the statement recorded, once published). Pure.
  */
-export function statementStix(statement: Pick<Statement, 'id' | 'title' | 'text' | 'actor' | 'attributed_to' | 'confidence'>, published: { at: string; members: string[] }, createdByRef: string | null): StixObject[] {
+export function statementStix(
+  statement: Pick<Statement, 'id' | 'title' | 'text' | 'actor' | 'attributed_to' | 'confidence'>, published: { at: string; members: string[] }, createdByRef: string | null, ids: StatementObjectIds,
+): StixObject[] {
   const marking = [TLP2_MARKING_IDS.clear];
   const author = createdByRef ? { created_by_ref: createdByRef } : {};
   const objects: StixObject[] = [statementExtensionDefinition()];
@@ -295,7 +316,7 @@ export function statementStix(statement: Pick<Statement, 'id' | 'title' | 'text'
     const relationship: StixObject = {
       type: 'relationship',
       spec_version: '2.1',
-      id: `relationship--${uuidv5(NAMESPACE, `attributed-to|${statement.id}`)}`,
+      id: ids.relationship,
       ...author,
       created: published.at,
       modified: published.at,
@@ -313,7 +334,7 @@ export function statementStix(statement: Pick<Statement, 'id' | 'title' | 'text'
   objects.push({
     type: 'report',
     spec_version: '2.1',
-    id: `report--${uuidv5(NAMESPACE, `report|${statement.id}`)}`,
+    id: ids.report,
     ...author,
     created: published.at,
     modified: published.at,
@@ -334,6 +355,13 @@ export function statementStix(statement: Pick<Statement, 'id' | 'title' | 'text'
  * The publication time's job: publishes a draft once, with the members that joined by then; the
  * STIX objects are stored through the intel pipeline (as the node) in the same transaction as the
  * statement's new state. A statement cancelled meanwhile is left alone.
+ *
+ * The objects' ids are drawn here (freshStatementIds) and recorded in the statement's `published`
+ * in that same transaction, with every object in one batch: a publication that did not commit
+ * stored neither the objects nor their ids, and the job run again draws new ones; one that
+ * committed left the statement published, and the job run again does nothing. A second process
+ * publishing the same draft at once fails on the statement's version, and its objects roll back
+ * with it. The export (statementBundle) reads the ids from the statement.
  */
 export async function publishStatement(ctx: AppContext, id: string): Promise<{ next: Date } | undefined> {
   const row = await repo.findStatement(ctx.store.db, id);
@@ -346,12 +374,15 @@ export async function publishStatement(ctx: AppContext, id: string): Promise<{ n
   let createdByRef: string | null = null;
   for (const [identity, code] of identities) if (code === loaded.document.drafted_by) createdByRef = identity;
   const publishedAt = at.toISOString();
-  const objects = statementStix({ id, title: row.title, text: loaded.document.text, actor: loaded.document.actor, attributed_to: loaded.document.attributed_to, confidence: loaded.document.confidence }, { at: publishedAt, members }, createdByRef);
+  const objects = statementStix(
+    { id, title: row.title, text: loaded.document.text, actor: loaded.document.actor, attributed_to: loaded.document.attributed_to, confidence: loaded.document.confidence }, { at: publishedAt, members }, createdByRef, freshStatementIds(),
+  );
   const report = objects[objects.length - 1]!;
   const problems: string[] = [];
   let wrote = false;
   let next: repo.StatementRow | undefined;
   await intel.ingestObjects(ctx, SYSTEM_PRINCIPAL, objects, {
+    batchSize: objects.length,
     onOutcome: (outcome) => {
       if (outcome.status === 'rejected') problems.push(`${outcome.id ?? '?'}: ${outcome.errors?.map((e) => e.message).join('; ') ?? 'rejected'}`);
     },
@@ -372,14 +403,18 @@ export async function publishStatement(ctx: AppContext, id: string): Promise<{ n
   return undefined;
 }
 
-/** A statement as a STIX bundle: its published objects, or (a draft) what it would publish now. */
+/**
+ * A statement as a STIX bundle: its published objects, with the ids it recorded, or (a draft) what
+ * it would publish now, with ids drawn for this answer alone: the publication draws its own.
+ */
 export async function statementBundle(ctx: AppContext, actor: Principal, id: string): Promise<{ type: 'bundle'; id: string; objects: StixObject[] }> {
   const statement = await getStatement(ctx, actor, id);
   const published = statement.published ?? { at: ctx.clock.now().toISOString(), members: statement.joined.map((r) => r.member).sort() };
+  const ids = statement.published ? publishedIds(statement.published) : freshStatementIds();
   const identities = await directory.memberIdentities(ctx);
   let createdByRef: string | null = null;
   for (const [identity, code] of identities) if (code === statement.drafted_by) createdByRef = identity;
-  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: statementStix(statement, published, createdByRef) };
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: statementStix(statement, published, createdByRef, ids) };
 }
 
 /** A statement as plain text, for a press release or a cable. */
