@@ -641,7 +641,7 @@ async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise
     }
   }
   if (skipped > 0) ctx.logger.warn({ skipped, lists: lists.map((l) => l.id) }, 'warning-list entries this version cannot read were skipped');
-  return builder.build();
+  return builder.buildInTurns();
 }
 
 /**

@@ -15,7 +15,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import { normalise, type ObservableKind } from '../../stix/observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { writeTransaction } from '../../db/database.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
@@ -137,6 +137,27 @@ describe('suppression', () => {
     const s = compiled({ first: ['8.8.8.8', '*.example.com'], second: ['8.8.8.8', '*.example.com'] });
     assert.equal(suppressed(s, 'ipv4', '8.8.8.8'), 'first:8.8.8.8');
     assert.equal(suppressed(s, 'domain', 'a.example.com'), 'first:*.example.com');
+  });
+
+  it('compiles large lists in turns of the event loop, to the same tables as in one go', async () => {
+    const fill = () => {
+      const builder = new SuppressorBuilder();
+      const list = { id: 'id-big', name: 'big' };
+      for (let i = 0; i < 120_000; i++) builder.add(list, 'domain', i % 3 === 0 ? `*.d${i}.example` : `d${i}.example`);
+      for (let i = 0; i < 70_000; i++) builder.add(list, 'ipv4', `10.${(i >> 8) & 255}.${i & 255}.0/24`);
+      for (let i = 0; i < 1000; i++) builder.add(list, 'ipv6', `2001:db8:${i.toString(16)}::/48`);
+      return builder;
+    };
+    const whole = fill().build();
+    const turns = countTurns();
+    const inTurns = await fill().buildInTurns();
+    assert.ok(turns.stop() >= 3, 'other work ran between the chunks');
+    assert.equal(inTurns.entries, whole.entries);
+    for (const [kind, value] of [['domain', 'www.d3.example'], ['domain', 'd4.example'], ['domain', 'x.d4.example'], ['ipv4', '10.1.5.9'], ['ipv4', '11.0.0.1'], ['ipv6', '2001:db8:3e7::1'], ['ipv6', '2001:db8:3e8::1']] as const) {
+      assert.deepEqual(suppressed(inTurns, kind, value), suppressed(whole, kind, value), `${kind} ${value}`);
+    }
+    assert.equal(suppressed(inTurns, 'ipv4', '10.1.5.9'), 'big:10.1.5.0/24');
+    assert.equal(suppressed(inTurns, 'domain', 'x.d4.example'), undefined);
   });
 
   it('finds what a brute-force scan of the entries finds, on many random addresses and names', () => {
