@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addToGroup, createMember, createUser, listMembers, listUsers, updateMember, type MemberChanges } from '../modules/directory/directory.service.js';
+import { addToGroup, createMember, createUser, listMembers, listUsers, PAGE_MAX, updateMember, type MemberChanges } from '../modules/directory/directory.service.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
@@ -68,9 +68,17 @@ export function registerDirectory(program: Command): void {
   const users = program.command('users').description('users of the node: list, create');
   users
     .command('list')
-    .description('list users as JSON lines')
+    .description('list users as JSON lines, by name')
     .action(async () => {
-      for (const u of await withLocalStore((ctx) => listUsers(ctx, SYSTEM_PRINCIPAL))) process.stdout.write(`${JSON.stringify(u)}\n`);
+      await withLocalStore(async (ctx) => {
+        // Page after page, each written as it comes: every user, however many.
+        let cursor: string | null = null;
+        do {
+          const page = await listUsers(ctx, SYSTEM_PRINCIPAL, { limit: PAGE_MAX, ...(cursor !== null ? { cursor } : {}) });
+          for (const u of page.users) process.stdout.write(`${JSON.stringify(u)}\n`);
+          cursor = page.next_cursor;
+        } while (cursor !== null);
+      });
     });
   users
     .command('create')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createToken, listTokens, revokeToken } from '../modules/directory/directory.service.js';
+import { createToken, listTokens, PAGE_MAX, revokeToken } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { withLocalStore } from './local.js';
 import { CliError, EXIT } from './failures.js';
@@ -29,9 +29,17 @@ export function registerTokens(program: Command): void {
     });
   tokens
     .command('list')
-    .description('list tokens (never their values)')
+    .description('list tokens as JSON lines, by id (never their values)')
     .action(async () => {
-      for (const t of await withLocalStore((ctx) => listTokens(ctx, SYSTEM_PRINCIPAL))) process.stdout.write(`${JSON.stringify(t)}\n`);
+      await withLocalStore(async (ctx) => {
+        // Page after page, each written as it comes: every token, however many.
+        let cursor: string | null = null;
+        do {
+          const page = await listTokens(ctx, SYSTEM_PRINCIPAL, { limit: PAGE_MAX, ...(cursor !== null ? { cursor } : {}) });
+          for (const t of page.tokens) process.stdout.write(`${JSON.stringify(t)}\n`);
+          cursor = page.next_cursor;
+        } while (cursor !== null);
+      });
     });
   tokens
     .command('revoke <id>')

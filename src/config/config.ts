@@ -44,6 +44,8 @@ export interface Config {
   readonly secretKeyFile: string;
   /** How often the detection index reads indicators other processes stored (0: never). */
   readonly detectFollowMs: number;
+  /** Users one member may have (the node's own users, of no member, are not counted). */
+  readonly usersPerMember: number;
   /** Warning lists one member (or the node) may own, and entries in all of them. */
   readonly warningListsPerMember: number;
   readonly warningListEntriesPerMember: number;
@@ -219,6 +221,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Deepest nesting of JSON objects and arrays accepted in one STIX object (the object itself is depth 1); deeper objects are rejected with the path where the limit was passed, and the rest of the bundle goes on.',
     default: () => 64,
     parse: integer(2, 10_000),
+  },
+  usersPerMember: {
+    key: 'usersPerMember',
+    env: 'SHIELDWALL_USERS_PER_MEMBER',
+    description: "Most users one member has; creating one more is refused with 409 (the node's own users, of no member, are not counted).",
+    default: () => 5_000,
+    parse: integer(1, 1_000_000),
   },
   warningListsPerMember: {
     key: 'warningListsPerMember',

@@ -90,6 +90,17 @@ export async function listRequests(db: Executor, scope: RecordReadScope, filter:
   return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
+/** How many of an incident's requests are in one of `statuses`, whoever may read them. */
+export async function countRequestsOfIncident(db: Executor, incident: string, statuses: readonly string[]): Promise<number> {
+  const row = await db
+    .selectFrom('assistance_requests')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('incident_id', '=', incident)
+    .where('status', 'in', [...statuses])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Requests the scope reads submitted in [from, to), oldest first, for the clocks per cycle: columns only. */
 export async function requestsSubmitted(db: Executor, scope: RecordReadScope, from: string, to: string, limit: number): Promise<RequestBoardRow[]> {
   return db

@@ -593,6 +593,20 @@ function checkCapabilities(capabilities: readonly string[], path: string): void 
   if (unknown.length > 0) throw shieldwallError('BAD_REQUEST', `capability '${unknown[0]}' is not in the catalogue: use one of ${CAPABILITY_KEYS.join(', ')}`, [{ path, message: 'unknown capability' }]);
 }
 
+/**
+ * Room for one more open request for an incident: fewer than ASSISTANCE_LIMITS.openRequestsPerIncident
+ * submitted, approved or assisting (closed, rejected and withdrawn ones make room).
+ */
+async function checkRequestRoom(db: Parameters<typeof repo.countRequestsOfIncident>[0], incident: string): Promise<void> {
+  const open = await repo.countRequestsOfIncident(db, incident, OPEN_REQUEST_STATUSES);
+  if (open >= ASSISTANCE_LIMITS.openRequestsPerIncident) {
+    throw shieldwallError('CONFLICT', `incident ${incident} has ${open} open requests for assistance already (at most ${ASSISTANCE_LIMITS.openRequestsPerIncident}): add to one of them, or close one`, {
+      open_requests: open,
+      limit: ASSISTANCE_LIMITS.openRequestsPerIncident,
+    });
+  }
+}
+
 /** The stricken member requests assistance for one of its own incidents. */
 export async function requestAssistance(ctx: AppContext, actor: Principal, input: RequestInput): Promise<AssistanceRequest> {
   requirePermission(ctx, actor, 'assistance:write', 'requesting assistance');
@@ -640,10 +654,7 @@ export async function requestAssistance(ctx: AppContext, actor: Principal, input
   const constraints = input.constraints ?? {};
   const languages = [...new Set(constraints.languages ?? [])];
   if (languages.length > ASSISTANCE_LIMITS.languages) throw shieldwallError('BAD_REQUEST', `name at most ${ASSISTANCE_LIMITS.languages} languages`, [{ path: 'body.constraints.languages', message: 'too many' }]);
-  const open = await repo.listRequests(ctx.store.db, recordReadScope(SYSTEM_PRINCIPAL), { incident: incident.id, statuses: OPEN_REQUEST_STATUSES, limit: ASSISTANCE_LIMITS.openRequestsPerIncident + 1 });
-  if (open.length >= ASSISTANCE_LIMITS.openRequestsPerIncident) {
-    throw shieldwallError('CONFLICT', `incident ${incident.id} has ${open.length} open requests for assistance already (at most ${ASSISTANCE_LIMITS.openRequestsPerIncident}): add to one of them, or close one`);
-  }
+  await checkRequestRoom(ctx.store.db, incident.id);
   const at = now(ctx);
   const required = ctx.config.assistanceApprovals[input.mode];
   const document: RequestDocument = {
@@ -674,6 +685,8 @@ export async function requestAssistance(ctx: AppContext, actor: Principal, input
     {},
   );
   await writeTransaction(ctx.store, async (tx) => {
+    // Counted again inside the write: requests made at the same moment do not pass the bound together.
+    await checkRequestRoom(tx.db, incident.id);
     await repo.insertRequest(tx, row);
     await audit.recordInTransaction(ctx, tx, actor, [
       { action: 'assistance.request', subject: id, detail: { incident: incident.id, capabilities, urgency: input.urgency, mode: input.mode, member, tlp: access.tlp, classification: access.classification } },

@@ -260,6 +260,26 @@ for (const dialect of DIALECTS) {
       assert.match(eleventh.body.error!.message, /member FRA has made 10 offers/);
     });
 
+    it('keeps at most ten requests open per incident, even when they are made at the same moment', async () => {
+      const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Ransomware at the port authority', tlp: 'amber', releasability: ['ALLIANCE'] }, 201);
+      const tries = 25;
+      const answers = await Promise.all(Array.from({ length: tries }, (_, i) => call('eve', 'POST', '/api/v1/assistance/requests', requestBody({ incident_id: incident.id, mode: 'remote', title: `Request ${i}` }))));
+      const limit = ASSISTANCE_LIMITS.openRequestsPerIncident;
+      assert.equal(answers.filter((a) => a.status === 201).length, limit, answers.map((a) => a.status).join(','));
+      const refused = answers.filter((a) => a.status !== 201);
+      assert.equal(refused.length, tries - limit);
+      for (const answer of refused) {
+        assert.equal(answer.status, 409, JSON.stringify(answer.body));
+        assert.deepEqual(answer.body.error?.details, { open_requests: limit, limit });
+      }
+      const stored = await node.ctx.store.db.selectFrom('assistance_requests').select('id').where('incident_id', '=', incident.id).execute();
+      assert.equal(stored.length, limit, 'no more were stored than the bound allows');
+      // A withdrawn request makes room for another.
+      const first = answers.find((a) => a.status === 201)!.body as unknown as AssistanceRequest;
+      await ok<AssistanceRequest>('eve', 'POST', `/api/v1/assistance/requests/${first.id}/status`, { status: 'withdrawn', version: first.version });
+      await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', requestBody({ incident_id: incident.id, mode: 'remote', title: 'After a withdrawal' }), 201);
+    });
+
     it('refuses requests its coordinators could not read, and bad input with the field named', async () => {
       const hidden = await call('eve', 'POST', '/api/v1/assistance/requests', requestBody({ releasability: ['EST'] }));
       assert.equal(hidden.status, 400);

@@ -1,4 +1,4 @@
-/** The only SQL of the directory module: members and API tokens. */
+/** The only SQL of the directory module: members, users, API tokens, sessions, peers and credential requests. */
 import type { ApiTokensTable, CredentialRequestsTable, Database, MemberGroupsTable, MembersTable, PeersTable, SessionsTable, UsersTable } from '../../db/schema.js';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 
@@ -104,8 +104,28 @@ export async function pruneTokens(db: Kysely<Database>, user: string, before: st
   return Number(result.numDeletedRows);
 }
 
-export async function listTokens(db: Kysely<Database>): Promise<TokenRow[]> {
-  return db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+/**
+ * Whose rows a listing reads: all of them (node administrators), else those of one member and
+ * those of one user; with neither, none. Decided by the directory's rules (policy canAdminister),
+ * applied here in SQL so that a listing reads only what it shows.
+ */
+export type ListingScope = { all: true } | { all: false; member: string | null; user: string | null };
+
+/** A token as listed: never its hash. */
+export type TokenListRow = Omit<TokenRow, 'token_hash' | 'role' | 'previous_used_at'>;
+
+const TOKEN_LIST_COLUMNS = ['id', 'name', 'user_name', 'member_code', 'created_at', 'expires_at', 'revoked_at', 'last_used_at', 'awaiting_request'] as const satisfies ReadonlyArray<keyof TokenListRow>;
+
+/** A page of the scope's tokens (those of its member, or all), by id from the one after `after`. */
+export async function listTokens(db: Kysely<Database>, scope: ListingScope, page: { after?: number; limit: number }): Promise<TokenListRow[]> {
+  if (!scope.all && scope.member === null && scope.user === null) return [];
+  let query = db.selectFrom('api_tokens').select(TOKEN_LIST_COLUMNS);
+  if (!scope.all) {
+    const { member, user } = scope;
+    query = query.where((eb) => eb.or([...(member !== null ? [eb('member_code', '=', member)] : []), ...(user !== null ? [eb('user_name', '=', user)] : [])]));
+  }
+  if (page.after !== undefined) query = query.where('id', '>', page.after);
+  return query.orderBy('id').limit(page.limit).execute();
 }
 
 export async function revokeToken(db: Kysely<Database>, id: number, at: string): Promise<number> {
@@ -123,8 +143,25 @@ export async function findUser(db: Kysely<Database>, name: string): Promise<User
   return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-export async function listUsers(db: Kysely<Database>): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('name').execute();
+/** A user as listed: never its password hash. */
+export type UserListRow = Pick<UserRow, 'name' | 'member_code' | 'clearance' | 'roles'>;
+
+/** A page of the scope's users (those of its member and the user itself, or all), by name from the one after `after`. */
+export async function listUsers(db: Kysely<Database>, scope: ListingScope, page: { after?: string; limit: number }): Promise<UserListRow[]> {
+  if (!scope.all && scope.member === null && scope.user === null) return [];
+  let query = db.selectFrom('users').select(['name', 'member_code', 'clearance', 'roles']);
+  if (!scope.all) {
+    const { member, user } = scope;
+    query = query.where((eb) => eb.or([...(member !== null ? [eb('member_code', '=', member)] : []), ...(user !== null ? [eb('name', '=', user)] : [])]));
+  }
+  if (page.after !== undefined) query = query.where('name', '>', page.after);
+  return query.orderBy('name').limit(page.limit).execute();
+}
+
+/** How many users a member has. */
+export async function countUsersOf(db: Kysely<Database>, member: string): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('member_code', '=', member).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function findMember(db: Kysely<Database>, code: string): Promise<MemberRow | undefined> {
@@ -234,8 +271,40 @@ export async function findCredentialRequest(db: Kysely<Database>, id: number): P
   return db.selectFrom('credential_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listCredentialRequests(db: Kysely<Database>): Promise<CredentialRequestRow[]> {
-  return db.selectFrom('credential_requests').selectAll().orderBy('id', 'desc').execute();
+/** A credential request as listed: never the password hash it holds. */
+export type CredentialRequestListRow = Omit<CredentialRequestRow, 'password_hash'>;
+
+const REQUEST_LIST_COLUMNS = [
+  'id', 'kind', 'user_name', 'requested_by', 'reason', 'token_id', 'token_name', 'token_expires_at', 'status', 'created_at', 'decided_by', 'decided_at',
+] as const satisfies ReadonlyArray<keyof CredentialRequestListRow>;
+
+export interface CredentialRequestFilter {
+  /** Requests stored with this status ('pending', 'approved', 'declined'). */
+  status?: string;
+  /** Only those made after this time (pending ones that have not lapsed), or at or before it (lapsed ones). */
+  createdAfter?: string;
+  createdUntil?: string;
+  /** The page: newest first, from the one before `before` (an id). */
+  before?: number;
+  limit: number;
+}
+
+/**
+ * A page of the scope's credential requests, newest first: all, or those that name its user or
+ * that its user made (`member` plays no part: requests are by user).
+ */
+export async function listCredentialRequests(db: Kysely<Database>, scope: ListingScope, filter: CredentialRequestFilter): Promise<CredentialRequestListRow[]> {
+  let query = db.selectFrom('credential_requests').select(REQUEST_LIST_COLUMNS);
+  if (!scope.all) {
+    const user = scope.user;
+    if (user === null) return [];
+    query = query.where((eb) => eb.or([eb('user_name', '=', user), eb('requested_by', '=', user)]));
+  }
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.createdAfter !== undefined) query = query.where('created_at', '>', filter.createdAfter);
+  if (filter.createdUntil !== undefined) query = query.where('created_at', '<=', filter.createdUntil);
+  if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
 export async function setRequestToken(db: Kysely<Database>, requestId: number, tokenId: number): Promise<void> {

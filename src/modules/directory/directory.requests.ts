@@ -5,6 +5,7 @@ import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { audited, isNodeAdministrator } from './directory.changes.js';
+import { decodeIdCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
 
 /** Records a refused credential and throws the refusal. */
@@ -40,7 +41,7 @@ export interface CredentialRequest {
   decidedAt: string | null;
 }
 
-function presentRequest(row: repo.CredentialRequestRow, now: number): CredentialRequest {
+function presentRequest(row: repo.CredentialRequestListRow, now: number): CredentialRequest {
   const lapsesAt = Date.parse(row.created_at) + CREDENTIAL_REQUEST_TTL_MS;
   const status = row.status === 'pending' && now >= lapsesAt ? 'lapsed' : (row.status as CredentialRequestStatus);
   return {
@@ -96,13 +97,30 @@ export async function requestCredential(
   return presentRequest({ ...row, id: made.id, token_id: made.tokenId }, Date.parse(createdAt));
 }
 
-/** Requests the actor may see: all for node administrators, else those it made or that name it. */
-export async function listCredentialRequests(ctx: AppContext, actor: Principal, status?: CredentialRequestStatus): Promise<CredentialRequest[]> {
+/** Which stored rows hold requests of a status: a pending request lapses CREDENTIAL_REQUEST_TTL_MS after it was made. */
+function statusFilter(status: CredentialRequestStatus | undefined, now: number): Pick<repo.CredentialRequestFilter, 'status' | 'createdAfter' | 'createdUntil'> {
+  const lapsedUntil = new Date(now - CREDENTIAL_REQUEST_TTL_MS).toISOString();
+  if (status === 'pending') return { status: 'pending', createdAfter: lapsedUntil };
+  if (status === 'lapsed') return { status: 'pending', createdUntil: lapsedUntil };
+  return status === undefined ? {} : { status };
+}
+
+/**
+ * A page of the requests the actor may see, newest first: all for node administrators, else
+ * those it made or that name it; next_cursor names the next page, null on the last.
+ */
+export async function listCredentialRequests(ctx: AppContext, actor: Principal, query: PageQuery & { status?: CredentialRequestStatus } = {}): Promise<{ requests: CredentialRequest[]; next_cursor: string | null }> {
   const now = ctx.clock.now().getTime();
-  return (await repo.listCredentialRequests(ctx.store.db))
-    .filter((row) => isNodeAdministrator(actor) || row.user_name === actor.userName || row.requested_by === actor.userName)
-    .map((row) => presentRequest(row, now))
-    .filter((request) => status === undefined || request.status === status);
+  const limit = pageLimit(query.limit);
+  const scope: repo.ListingScope = isNodeAdministrator(actor) ? { all: true } : { all: false, member: null, user: actor.userName };
+  const rows = await repo.listCredentialRequests(ctx.store.db, scope, {
+    ...statusFilter(query.status, now),
+    ...(query.cursor !== undefined ? { before: decodeIdCursor(query.cursor, 'credential-request') } : {}),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { requests: page.map((row) => presentRequest(row, now)), next_cursor: rows.length > limit && last ? encodePageCursor('credential-request', Number(last.id)) : null };
 }
 
 /** A pending request the actor may decide on, or the error that says why not. */

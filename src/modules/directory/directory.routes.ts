@@ -6,6 +6,7 @@ import type { AppContext } from '../../core/context.js';
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import {
   CreatedTokenSchema,
+  CredentialRequestListAnswer,
   CredentialRequestParams,
   CredentialRequestSchema,
   GroupBody,
@@ -15,11 +16,14 @@ import {
   MemberPatchBody,
   MemberSchema,
   MeSchema,
+  PageQuerystring,
   PasswordBody,
   PendingCredentialSchema,
   PendingTokenSchema,
   TokenBody,
+  TokenListAnswer,
   UserBody,
+  UserListAnswer,
   UserSchema,
 } from './directory.schema.js';
 import * as service from './directory.service.js';
@@ -32,6 +36,11 @@ import * as visits from './directory.visits.js';
  */
 function noContent(reply: FastifyReply): FastifyReply {
   return reply.status(204).send();
+}
+
+/** The page a listing's query asks for: only the fields given. */
+function pageOf(query: { limit?: number; cursor?: string }): service.PageQuery {
+  return { ...(query.limit !== undefined ? { limit: query.limit } : {}), ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) };
 }
 
 export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
@@ -198,8 +207,11 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/api/v1/users',
-      { config: { permission: 'directory:read' }, schema: { summary: 'Users the caller administers (and the caller)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }) } } },
-      async (request) => ({ users: await service.listUsers(ctx, request.actor) }),
+      {
+        config: { permission: 'directory:read' },
+        schema: { summary: 'Users the caller administers (and the caller), by name, a page at a time', querystring: Type.Object(PageQuerystring), response: { 200: UserListAnswer } },
+      },
+      async (request) => service.listUsers(ctx, request.actor, pageOf(request.query)),
     );
 
     app.post(
@@ -234,12 +246,12 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
       {
         config: { permission: 'directory:read' },
         schema: {
-          summary: 'Credential requests waiting for a second person (two-person rule), and those decided: all for node administrators, else those naming the caller',
-          querystring: Type.Object({ status: Type.Optional(Type.Union(service.CREDENTIAL_REQUEST_STATUSES.map((s) => Type.Literal(s)))) }, { additionalProperties: false }),
-          response: { 200: Type.Object({ requests: Type.Array(CredentialRequestSchema) }) },
+          summary: 'Credential requests waiting for a second person (two-person rule), and those decided, newest first, a page at a time: all for node administrators, else those the caller made or that name it',
+          querystring: Type.Object({ status: Type.Optional(Type.Union(service.CREDENTIAL_REQUEST_STATUSES.map((s) => Type.Literal(s)))), ...PageQuerystring }, { additionalProperties: false }),
+          response: { 200: CredentialRequestListAnswer },
         },
       },
-      async (request) => ({ requests: await service.listCredentialRequests(ctx, request.actor, request.query.status) }),
+      async (request) => service.listCredentialRequests(ctx, request.actor, { ...(request.query.status !== undefined ? { status: request.query.status } : {}), ...pageOf(request.query) }),
     );
 
     app.post(
@@ -262,8 +274,11 @@ export function directoryRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/api/v1/tokens',
-      { config: { permission: 'directory:write' }, schema: { summary: 'Tokens of the users the caller administers (never their values)' } },
-      async (request) => ({ tokens: await service.listTokens(ctx, request.actor) }),
+      {
+        config: { permission: 'directory:write' },
+        schema: { summary: 'Tokens of the users the caller administers (never their values), by id, a page at a time', querystring: Type.Object(PageQuerystring), response: { 200: TokenListAnswer } },
+      },
+      async (request) => service.listTokens(ctx, request.actor, pageOf(request.query)),
     );
 
     app.post(

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MEMBER_KINDS, ROLES } from '../../policy/principal.js';
 import { literalUnion, nullable } from '../../core/schema.js';
+import { PAGE_DEFAULT, PAGE_MAX } from './directory.pages.js';
 
 
 export const ContactSchema = Type.Object(
@@ -119,6 +120,32 @@ export const CreatedTokenSchema = Type.Object({
   user: Type.String(),
   token: Type.String({ description: 'shown once; with status pending it works once the request is approved' }),
 });
+
+/** The page of a directory listing to answer: GET /api/v1/users, /tokens, /credential-requests. */
+export const PageQuerystring = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, description: `rows a page holds, at most ${PAGE_MAX} (default ${PAGE_DEFAULT})` })),
+  cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
+};
+
+const NextCursor = Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last one' });
+
+export const UserListAnswer = Type.Object({ users: Type.Array(UserSchema), next_cursor: NextCursor });
+
+export const TokenInfoSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  user: Type.Union([Type.String(), Type.Null()]),
+  memberCode: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  awaitingRequest: Type.Union([Type.Integer(), Type.Null()], { description: 'the credential request it waits for; it works only once that is approved' }),
+});
+
+export const TokenListAnswer = Type.Object({ tokens: Type.Array(TokenInfoSchema), next_cursor: NextCursor });
+
+export const CredentialRequestListAnswer = Type.Object({ requests: Type.Array(CredentialRequestSchema), next_cursor: NextCursor });
 
 export const CredentialRequestParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 

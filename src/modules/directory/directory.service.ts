@@ -20,6 +20,7 @@ export {
   declineCredentialRequest, listCredentialRequests, type CredentialKind, type CredentialRequest,
   type CredentialRequestStatus,
 } from './directory.requests.js';
+export { PAGE_DEFAULT, PAGE_MAX, type PageQuery } from './directory.pages.js';
 export {
   authenticateToken, CREDENTIAL_CACHE_MS, forgetCredentials, principalOfUser,
 } from './directory.authentication.js';

@@ -5,6 +5,7 @@ import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
 import { canAdminister, credentialDecision } from '../../policy/rule.js';
 import { audited } from './directory.changes.js';
+import { administeredScope, decodeIdCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
 import { CREDENTIAL_REQUEST_TTL_MS, pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
 import { createUser, presentUser } from './directory.users.js';
@@ -118,10 +119,24 @@ export interface TokenInfo {
   awaitingRequest: number | null;
 }
 
-export async function listTokens(ctx: AppContext, actor: Principal): Promise<TokenInfo[]> {
-  const rows = (await repo.listTokens(ctx.store.db)).filter((t) => canAdminister(actor, t.member_code));
-  return rows.map((t) => ({
-    id: t.id,
+/**
+ * A page of the tokens of the users the actor administers (all for a node administrator, its
+ * member's for a member administrator), by id; next_cursor names the next page, null on the last.
+ */
+export async function listTokens(ctx: AppContext, actor: Principal, query: PageQuery = {}): Promise<{ tokens: TokenInfo[]; next_cursor: string | null }> {
+  const limit = pageLimit(query.limit);
+  const rows = await repo.listTokens(ctx.store.db, administeredScope(actor, false), {
+    ...(query.cursor !== undefined ? { after: decodeIdCursor(query.cursor, 'token') } : {}),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { tokens: page.map(presentToken), next_cursor: rows.length > limit && last ? encodePageCursor('token', Number(last.id)) : null };
+}
+
+function presentToken(t: repo.TokenListRow): TokenInfo {
+  return {
+    id: Number(t.id),
     name: t.name,
     user: t.user_name,
     memberCode: t.member_code,
@@ -130,7 +145,7 @@ export async function listTokens(ctx: AppContext, actor: Principal): Promise<Tok
     revokedAt: t.revoked_at,
     lastUsedAt: t.last_used_at,
     awaitingRequest: t.awaiting_request === null ? null : Number(t.awaiting_request),
-  }));
+  };
 }
 
 export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {

@@ -6,6 +6,7 @@ import { isRole, ROLES, type Principal, type Role } from '../../policy/principal
 import { canAdminister, canGrant, credentialDecision } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
 import { audited } from './directory.changes.js';
+import { administeredScope, decodeNameCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
 import { pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
 
@@ -40,6 +41,20 @@ export interface User {
 
 const USER_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
+/**
+ * A member holding usersPerMember users is refused another, so that no member administrator's
+ * loop grows the users (and, 50 a user, the tokens) without end.
+ */
+async function roomForUser(ctx: AppContext, db: Parameters<typeof repo.countUsersOf>[0], member: string): Promise<void> {
+  const users = await repo.countUsersOf(db, member);
+  if (users >= ctx.config.usersPerMember) {
+    throw shieldwallError('CONFLICT', `member ${member} has ${users} users, the most one member may (SHIELDWALL_USERS_PER_MEMBER=${ctx.config.usersPerMember}): the node's administrator raises the bound if the member needs more`, {
+      users,
+      limit: ctx.config.usersPerMember,
+    });
+  }
+}
+
 /** Creates a user of a member (or of the node itself, with member null). */
 export async function createUser(ctx: AppContext, actor: Principal, input: User & { password?: string }): Promise<User> {
   if (!canAdminister(actor, input.member)) throw shieldwallError('FORBIDDEN', input.member === null ? 'only a node administrator creates node users' : `you do not administer member ${input.member}`);
@@ -64,15 +79,19 @@ export async function createUser(ctx: AppContext, actor: Principal, input: User 
   if (await repo.findUser(ctx.store.db, input.name)) throw shieldwallError('CONFLICT', `a user named '${input.name}' exists already`);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   const event = { action: 'directory.user.create', subject: input.name, detail: { member: input.member, clearance: input.clearance, roles: input.roles } };
-  await audited(ctx, actor, event, (db) => repo.insertUser(db, {
-    name: input.name,
-    member_code: input.member,
-    clearance: input.clearance,
-    roles: `,${input.roles.join(',')},`,
-    password_hash: passwordHash,
-    created_at: ctx.clock.now().toISOString(),
-    disabled_at: null,
-  }));
+  await audited(ctx, actor, event, async (db) => {
+    // Counted inside the write: users created at the same moment do not pass the bound together.
+    if (input.member !== null) await roomForUser(ctx, db, input.member);
+    await repo.insertUser(db, {
+      name: input.name,
+      member_code: input.member,
+      clearance: input.clearance,
+      roles: `,${input.roles.join(',')},`,
+      password_hash: passwordHash,
+      created_at: ctx.clock.now().toISOString(),
+      disabled_at: null,
+    });
+  });
   return { name: input.name, member: input.member, clearance: input.clearance, roles: [...input.roles] };
 }
 
@@ -81,13 +100,24 @@ export async function findUser(ctx: AppContext, name: string): Promise<User | un
   return row ? presentUser(row) : undefined;
 }
 
-export function presentUser(row: repo.UserRow): User {
+export function presentUser(row: repo.UserListRow): User {
   return { name: row.name, member: row.member_code, clearance: row.clearance, roles: row.roles.split(',').filter(isRole) };
 }
 
-/** Users the actor administers: all for a node administrator, its member's for a member administrator. */
-export async function listUsers(ctx: AppContext, actor: Principal): Promise<User[]> {
-  return (await repo.listUsers(ctx.store.db)).map(presentUser).filter((u) => canAdminister(actor, u.member) || u.name === actor.userName);
+/**
+ * A page of the users the actor administers (all for a node administrator, its member's for a
+ * member administrator) and the actor itself, by name; next_cursor names the next page, null on
+ * the last.
+ */
+export async function listUsers(ctx: AppContext, actor: Principal, query: PageQuery = {}): Promise<{ users: User[]; next_cursor: string | null }> {
+  const limit = pageLimit(query.limit);
+  const rows = await repo.listUsers(ctx.store.db, administeredScope(actor, true), {
+    ...(query.cursor !== undefined ? { after: decodeNameCursor(query.cursor) } : {}),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { users: page.map(presentUser), next_cursor: rows.length > limit && last ? encodePageCursor('user', last.name) : null };
 }
 
 

@@ -120,6 +120,22 @@ export async function deliveredBy(store: Store, peer: string, ids: readonly stri
   return out;
 }
 
-export async function receiptsOf(store: Store, id: string): Promise<Receipt[]> {
-  return store.db.selectFrom('federation_provenance').selectAll().where('object_id', '=', id).orderBy('received_at').orderBy('peer').execute();
+/** Where a page of receipts starts: after this version and peer. */
+export interface ReceiptKey {
+  version: string;
+  peer: string;
+}
+
+/**
+ * A page of the receipts of an object's versions, oldest version first and, of one version, by
+ * peer: the order of the table's primary key, so a page reads only its own rows however many
+ * versions the object has.
+ */
+export async function receiptsOf(store: Store, id: string, page: { after?: ReceiptKey; limit: number }): Promise<Receipt[]> {
+  let query = store.db.selectFrom('federation_provenance').selectAll().where('object_id', '=', id);
+  const after = page.after;
+  if (after !== undefined) {
+    query = query.where((eb) => eb.or([eb('version', '>', after.version), eb.and([eb('version', '=', after.version), eb('peer', '>', after.peer)])]));
+  }
+  return query.orderBy('version').orderBy('peer').limit(page.limit).execute();
 }

@@ -186,11 +186,23 @@ export function federationRoutes(ctx: AppContext, onPeersChanged: () => void = (
 
     app.get(
       '/api/v1/objects/:id/provenance',
-      { config: { permission: 'intel:read' }, schema: { summary: 'Which peer nodes delivered the versions of an object (for those who may read it)', params: Type.Object({ id: Type.String({ maxLength: 300 }) }), response: { 200: ProvenanceSchema } } },
-      async (request) => ({
-        id: request.params.id,
-        receipts: (await service.provenance(ctx, request.actor, request.params.id)).map((r) => ({ version: r.version, peer: r.peer, received_at: r.receivedAt })),
-      }),
+      {
+        config: { permission: 'intel:read' },
+        schema: {
+          summary: 'Which peer nodes delivered the versions of an object (for those who may read it), oldest version first, a page at a time',
+          params: Type.Object({ id: Type.String({ maxLength: 300 }) }),
+          querystring: Type.Object({
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: service.PROVENANCE_PAGE_MAX, description: `receipts a page holds, at most ${service.PROVENANCE_PAGE_MAX} (default ${service.PROVENANCE_PAGE_DEFAULT})` })),
+            cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'next_cursor of the previous page' })),
+          }),
+          response: { 200: Type.Object({ ...ProvenanceSchema.properties, next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last one' }) }) },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const page = await service.provenance(ctx, request.actor, request.params.id, { ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
+        return { id: request.params.id, receipts: page.receipts.map((r) => ({ version: r.version, peer: r.peer, received_at: r.receivedAt })), next_cursor: page.next_cursor };
+      },
     );
   };
 }

@@ -492,8 +492,42 @@ export function registerMetrics(ctx: AppContext): void {
   });
 }
 
-/** Which peers delivered the versions of an object, for those who may read it. */
-export async function provenance(ctx: AppContext, actor: Principal, id: string): Promise<Array<{ version: string; peer: string; receivedAt: string }>> {
+/** Receipts of a provenance page when the caller names no limit, and the most it may name. */
+export const PROVENANCE_PAGE_DEFAULT = 500;
+export const PROVENANCE_PAGE_MAX = 1000;
+
+function encodeReceiptCursor(key: repo.ReceiptKey): string {
+  return Buffer.from(JSON.stringify([key.version, key.peer])).toString('base64url');
+}
+
+function decodeReceiptCursor(cursor: string): repo.ReceiptKey {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return { version: parsed[0], peer: parsed[1] };
+  } catch {
+    // falls through to the error below
+  }
+  throw shieldwallError('INVALID_CURSOR', `cursor '${cursor.slice(0, 80)}' was not issued by this node for provenance; list again without a cursor`);
+}
+
+/**
+ * Which peers delivered the versions of an object, for those who may read it: a page of
+ * receipts, oldest version first (one per version and peer: an object may have many thousands);
+ * next_cursor names the next page, null on the last.
+ */
+export async function provenance(
+  ctx: AppContext,
+  actor: Principal,
+  id: string,
+  query: { limit?: number; cursor?: string } = {},
+): Promise<{ receipts: Array<{ version: string; peer: string; receivedAt: string }>; next_cursor: string | null }> {
   await intel.getObject(ctx, actor, id);
-  return (await repo.receiptsOf(ctx.store, id)).map((r) => ({ version: r.version, peer: r.peer, receivedAt: r.received_at }));
+  const limit = Math.max(1, Math.min(query.limit ?? PROVENANCE_PAGE_DEFAULT, PROVENANCE_PAGE_MAX));
+  const rows = await repo.receiptsOf(ctx.store, id, { ...(query.cursor !== undefined ? { after: decodeReceiptCursor(query.cursor) } : {}), limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    receipts: page.map((r) => ({ version: r.version, peer: r.peer, receivedAt: r.received_at })),
+    next_cursor: rows.length > limit && last ? encodeReceiptCursor(last) : null,
+  };
 }

@@ -149,7 +149,7 @@ for (const dialect of DIALECTS) {
 
     it('records provenance, and pushes nothing back to the peer it came from', async () => {
       await pulledOnce();
-      const receipts = await federation.provenance(b.ctx, deuUser, objects.deu.id);
+      const { receipts } = await federation.provenance(b.ctx, deuUser, objects.deu.id);
       assert.deepEqual(receipts.map((r) => [r.peer, r.version]), [['node-a', intel.versionKey(objects.deu.modified as string)]]);
       // Something new on A, pulled to B: B's next push leaves it out, it came from A.
       const fromA = indicator({ name: 'from A, not to be echoed', object_marking_refs: [TLP2_MARKING_IDS.green] });
@@ -169,7 +169,7 @@ for (const dialect of DIALECTS) {
       assert.equal(pushed.objects, 1);
       assert.equal(pushed.accepted, 1);
       assert.ok((await idsOn(a)).has(mine.id));
-      const receipts = await federation.provenance(a.ctx, deuUser, mine.id);
+      const { receipts } = await federation.provenance(a.ctx, deuUser, mine.id);
       assert.deepEqual(receipts.map((r) => r.peer), ['node-b']);
       // And A, pushing to B, leaves it out (it came from B).
       const back = await federation.push(a.ctx, 'node-b');
