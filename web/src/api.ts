@@ -122,3 +122,19 @@ export function query(params: Record<string, string | number | boolean | undefin
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/**
+ * The rows of a listing the node answers a page at a time (`limit`, `cursor`, `next_cursor`),
+ * read page after page up to `max` rows: `more` says that rows were left unread.
+ */
+export async function apiPages<T, K extends string>(path: string, field: K, max = 100_000): Promise<{ rows: T[]; more: boolean }> {
+  const rows: T[] = [];
+  let cursor: string | null = null;
+  const separator = path.includes('?') ? '&' : '?';
+  do {
+    const page: { next_cursor?: string | null } & Record<K, T[]> = await api(`${path}${separator}${query({ limit: 1000, cursor }).slice(1)}`);
+    rows.push(...page[field]);
+    cursor = page.next_cursor ?? null;
+  } while (cursor !== null && rows.length < max);
+  return { rows, more: cursor !== null };
+}

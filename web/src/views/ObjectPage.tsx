@@ -5,7 +5,7 @@
  * a STIX bundle. An object the user may not read is answered as one that does not exist.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError } from '../api.js';
+import { api, apiPages, ApiError } from '../api.js';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph.js';
 import { Badges, Redacted, type Handling } from '../handling.js';
 import { hrefOf, setParams, useRoute } from '../router.js';
@@ -255,36 +255,42 @@ function Versions(props: { context: Context }) {
   );
 }
 
+/** Receipts shown at most: an object versioned many times has one per version and peer. */
+const RECEIPTS_SHOWN = 5000;
+
 function ProvenanceView(props: { id: string }) {
-  const [answer, setAnswer] = useState<Provenance | null>(null);
+  const [answer, setAnswer] = useState<{ receipts: Provenance['receipts']; more: boolean } | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    api<Provenance>(`/api/v1/objects/${encodeURIComponent(props.id)}/provenance`)
-      .then(setAnswer)
+    apiPages<Provenance['receipts'][number], 'receipts'>(`/api/v1/objects/${encodeURIComponent(props.id)}/provenance`, 'receipts', RECEIPTS_SHOWN)
+      .then((a) => setAnswer({ receipts: a.rows, more: a.more }))
       .catch((e: Error) => setError(e.message));
   }, [props.id]);
   if (error) return <p className="error">{error}</p>;
   if (!answer) return <p className="muted">Loading…</p>;
   if (answer.receipts.length === 0) return <p>Submitted to this node directly (no peer node delivered it).</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">From peer</th>
-          <th scope="col">Received</th>
-        </tr>
-      </thead>
-      <tbody>
-        {answer.receipts.map((r, i) => (
-          <tr key={i}>
-            <td>{when(r.version)}</td>
-            <td>{r.peer}</td>
-            <td>{when(r.received_at)}</td>
+    <>
+      {answer.more && <p className="muted">The first {answer.receipts.length} receipts, oldest versions first; the API has the rest.</p>}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">From peer</th>
+            <th scope="col">Received</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {answer.receipts.map((r, i) => (
+            <tr key={i}>
+              <td>{when(r.version)}</td>
+              <td>{r.peer}</td>
+              <td>{when(r.received_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

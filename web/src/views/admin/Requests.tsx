@@ -4,7 +4,7 @@
  * request (the node refuses it, so the button is not offered); anyone who may decide can decline.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, query } from '../../api.js';
+import { api, apiPages, query } from '../../api.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
 import { messageOf } from '../common/upload.js';
@@ -28,8 +28,8 @@ export function Requests() {
     let live = true;
     setRequests(null);
     setError('');
-    api<{ requests: CredentialRequest[] }>(`/api/v1/credential-requests${query({ status })}`)
-      .then((a) => live && setRequests(a.requests))
+    apiPages<CredentialRequest, 'requests'>(`/api/v1/credential-requests${query({ status })}`, 'requests')
+      .then((a) => live && setRequests(a.rows))
       .catch((e: unknown) => live && setError(messageOf(e)));
     return () => {
       live = false;

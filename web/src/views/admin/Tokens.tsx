@@ -4,7 +4,7 @@
  * member's user works only once its credential request is approved (two-person rule).
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, request } from '../../api.js';
+import { api, apiPages, request } from '../../api.js';
 import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
 import { messageOf } from '../common/upload.js';
@@ -138,8 +138,8 @@ export function Tokens() {
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   useEffect(() => {
     let live = true;
-    api<{ tokens: Token[] }>('/api/v1/tokens')
-      .then((a) => live && setTokens(a.tokens))
+    apiPages<Token, 'tokens'>('/api/v1/tokens', 'tokens')
+      .then((a) => live && setTokens(a.rows))
       .catch((e: unknown) => live && setError(messageOf(e)));
     return () => {
       live = false;

@@ -4,7 +4,7 @@
  * second node administrator or the user approves).
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, request } from '../../api.js';
+import { api, apiPages, request } from '../../api.js';
 import { CLASSIFICATIONS } from '../../handling.js';
 import { useSession } from '../../session.js';
 import { messageOf } from '../common/upload.js';
@@ -24,8 +24,8 @@ export function useUsers(): { users: User[] | null; error: string; reload: () =>
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let live = true;
-    api<{ users: User[] }>('/api/v1/users')
-      .then((a) => live && setUsers([...a.users].sort((x, y) => (x.member ?? '').localeCompare(y.member ?? '') || x.name.localeCompare(y.name))))
+    apiPages<User, 'users'>('/api/v1/users', 'users')
+      .then((a) => live && setUsers([...a.rows].sort((x, y) => (x.member ?? '').localeCompare(y.member ?? '') || x.name.localeCompare(y.name))))
       .catch((e: unknown) => live && setError(messageOf(e)));
     return () => {
       live = false;
