@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { approveCredentialRequest, CREDENTIAL_REQUEST_STATUSES, declineCredentialRequest, listCredentialRequests, PAGE_MAX, type CredentialRequestStatus } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
-import { withLocalStore } from './local.js';
+import { withLocalStore, writeAllPages } from './local.js';
 import { CliError, EXIT } from './failures.js';
 
 function requestId(value: string): number {
@@ -23,15 +23,12 @@ export function registerCredentials(program: Command): void {
     .action(async (o: { status?: string }) => {
       if (o.status !== undefined && !(CREDENTIAL_REQUEST_STATUSES as readonly string[]).includes(o.status)) throw new CliError(EXIT.usage, `--status '${o.status}' is not one of ${CREDENTIAL_REQUEST_STATUSES.join(', ')}`);
       const status = o.status as CredentialRequestStatus | undefined;
-      await withLocalStore(async (ctx) => {
-        // Page after page, each written as it comes: every request, however many.
-        let cursor: string | null = null;
-        do {
+      await withLocalStore((ctx) =>
+        writeAllPages(async (cursor) => {
           const page = await listCredentialRequests(ctx, SYSTEM_PRINCIPAL, { limit: PAGE_MAX, ...(status !== undefined ? { status } : {}), ...(cursor !== null ? { cursor } : {}) });
-          for (const r of page.requests) process.stdout.write(`${JSON.stringify(r)}\n`);
-          cursor = page.next_cursor;
-        } while (cursor !== null);
-      });
+          return { rows: page.requests, next: page.next_cursor };
+        }),
+      );
     });
   credentials
     .command('approve <id>')

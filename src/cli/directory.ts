@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addToGroup, createMember, createUser, listMembers, listUsers, PAGE_MAX, updateMember, type MemberChanges } from '../modules/directory/directory.service.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS } from '../policy/markings.js';
 import { isRole, MEMBER_KINDS, ROLES, SYSTEM_PRINCIPAL, type MemberKind, type Role } from '../policy/principal.js';
-import { withLocalStore } from './local.js';
+import { withLocalStore, writeAllPages } from './local.js';
 import { CliError, EXIT } from './failures.js';
 
 /** A clearance given by name (SECRET) or level index (3). */
@@ -70,15 +70,12 @@ export function registerDirectory(program: Command): void {
     .command('list')
     .description('list users as JSON lines, by name')
     .action(async () => {
-      await withLocalStore(async (ctx) => {
-        // Page after page, each written as it comes: every user, however many.
-        let cursor: string | null = null;
-        do {
+      await withLocalStore((ctx) =>
+        writeAllPages(async (cursor) => {
           const page = await listUsers(ctx, SYSTEM_PRINCIPAL, { limit: PAGE_MAX, ...(cursor !== null ? { cursor } : {}) });
-          for (const u of page.users) process.stdout.write(`${JSON.stringify(u)}\n`);
-          cursor = page.next_cursor;
-        } while (cursor !== null);
-      });
+          return { rows: page.users, next: page.next_cursor };
+        }),
+      );
     });
   users
     .command('create')

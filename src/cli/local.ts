@@ -45,3 +45,16 @@ export async function withLocalStore<T>(fn: (ctx: AppContext) => Promise<T>, ove
     }
   }
 }
+
+/**
+ * Writes every row of a listing read a page at a time, one JSON line each as its page comes:
+ * all of them, however many, without holding them all.
+ */
+export async function writeAllPages<T>(read: (cursor: string | null) => Promise<{ rows: readonly T[]; next: string | null }>): Promise<void> {
+  let cursor: string | null = null;
+  do {
+    const page = await read(cursor);
+    for (const row of page.rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+    cursor = page.next;
+  } while (cursor !== null);
+}

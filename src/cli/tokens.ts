@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createToken, listTokens, PAGE_MAX, revokeToken } from '../modules/directory/directory.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
-import { withLocalStore } from './local.js';
+import { withLocalStore, writeAllPages } from './local.js';
 import { CliError, EXIT } from './failures.js';
 
 export function registerTokens(program: Command): void {
@@ -31,15 +31,12 @@ export function registerTokens(program: Command): void {
     .command('list')
     .description('list tokens as JSON lines, by id (never their values)')
     .action(async () => {
-      await withLocalStore(async (ctx) => {
-        // Page after page, each written as it comes: every token, however many.
-        let cursor: string | null = null;
-        do {
+      await withLocalStore((ctx) =>
+        writeAllPages(async (cursor) => {
           const page = await listTokens(ctx, SYSTEM_PRINCIPAL, { limit: PAGE_MAX, ...(cursor !== null ? { cursor } : {}) });
-          for (const t of page.tokens) process.stdout.write(`${JSON.stringify(t)}\n`);
-          cursor = page.next_cursor;
-        } while (cursor !== null);
-      });
+          return { rows: page.tokens, next: page.next_cursor };
+        }),
+      );
     });
   tokens
     .command('revoke <id>')
