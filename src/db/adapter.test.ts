@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { DIALECTS, createTestStore, dialectSkip, type TestStore } from '../../test/support/dialects.js';
 import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../test/support/wait.js';
-import type { BulkTable, KeyLookup, PreparedRead, WriteTx } from './adapter.js';
+import { IN_PLACEHOLDERS_MAX, type BulkTable, type KeyLookup, type PreparedRead, type WriteTx } from './adapter.js';
 
 const ACCESS_SETS: BulkTable = {
   table: 'access_sets',
@@ -235,6 +235,30 @@ for (const dialect of DIALECTS) {
         assert.equal(store.adapter.pool.waitingCount, 0);
       }
       assert.ok(Object.isFrozen(capabilities));
+    });
+
+    it('binds a list of any length as one parameter: prepared reads and inList', async () => {
+      const { store } = testStore;
+      // More values than either engine binds to one statement (SQLite 32,766, PostgreSQL 65,535).
+      const count = 70_000;
+      const first = 100_000;
+      await store.adapter.writeTransaction((tx) => store.adapter.insertRows(tx, ACCESS_SETS, setRows(first, count)));
+      const keys = Array.from({ length: count }, (_v, i) => first + i);
+      const asked = [...keys, 1, 99_999, first + count];
+      const read = await store.adapter.readArrays<SetColumns>(SETS_OF_KEYS, [asked, 0]);
+      assert.deepStrictEqual(read.map((r) => Number(r[0])), keys);
+      // Just past the lists bound one value a placeholder on SQLite, and a short one.
+      assert.equal((await store.adapter.readObjects<SetRow>(SETS_OF_KEYS, [keys.slice(0, IN_PLACEHOLDERS_MAX + 1), 0])).length, IN_PLACEHOLDERS_MAX + 1);
+      assert.equal((await store.adapter.readObjects<SetRow>(SETS_OF_KEYS, [keys.slice(0, 3), 0])).length, 3);
+
+      const counted = async (condition: RawBuilder<SqlBool>) =>
+        Number((await store.db.selectFrom('access_sets').select((eb) => eb.fn.countAll().as('n')).where(condition).executeTakeFirstOrThrow()).n);
+      assert.equal(await counted(store.adapter.inList('key', asked, 'int4')), count);
+      assert.equal(await counted(store.adapter.inList(sql`key + 0`, keys.slice(0, 10), 'int4')), 10, 'an expression as the operand');
+      assert.equal(await counted(store.adapter.inList('releasability', [',M60000,', ',M60001,', ',none,'], 'text')), 2, 'text values');
+      assert.equal(await counted(store.adapter.inList('key', [], 'int4')), 0, 'an empty list holds nothing');
+      const page = store.db.selectFrom('access_sets').select('key').where(store.adapter.inList('key', asked, 'int4')).orderBy('key').limit(2).compile();
+      assert.deepStrictEqual((await store.adapter.readCompiled(page, 'column')).map(Number), [first, first + 1]);
     });
 
     it('reads a JSON field as text, and names its store', async () => {

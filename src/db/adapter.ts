@@ -3,7 +3,7 @@
  * implementation per dialect, in sqlite/ and postgres/. Code outside db/ speaks to the store
  * through Kysely and this adapter, never through the raw better-sqlite3 handle or the pg pool.
  */
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -109,8 +109,9 @@ function runHook(hook: () => void): void {
 
 /**
  * Placeholders of a prepared read's text, taken in the order of its parameters. A list is one
- * parameter (an array): `in (?, ?, ...)` on SQLite (one statement per length), `= any($n::type[])`
- * on PostgreSQL (one statement for every length).
+ * parameter (an array), of any length: on SQLite `in (?, ?, ...)` up to IN_PLACEHOLDERS_MAX
+ * values (one statement per length), past that one JSON parameter read by `json_each`;
+ * `= any($n::type[])` on PostgreSQL (one statement for every length).
  */
 export interface Placeholders {
   /** One value. */
@@ -118,6 +119,13 @@ export interface Placeholders {
   /** Membership of the column before it in the list given as this parameter. */
   in(type: PgType): string;
 }
+
+/**
+ * The longest list a prepared read binds one value a parameter on SQLite (its statements, their
+ * plans and costs as they always were); a longer one is bound as one parameter. SQLite binds at
+ * most 32,766 values to a statement, PostgreSQL 65,535.
+ */
+export const IN_PLACEHOLDERS_MAX = 500;
 
 /**
  * A read asked often enough to be prepared once per connection rather than built by the query
@@ -146,6 +154,15 @@ export interface PoolState {
 export interface DialectSql {
   /** A JSON field of a text column as text: json_extract on SQLite, ->> on PostgreSQL. */
   jsonText(column: string, field: string): RawBuilder<string | null>;
+  /**
+   * The operand (a column name, or an expression) is one of `values`, bound as ONE parameter
+   * whatever their number: `in (select value from json_each(?))` with the list as JSON text on
+   * SQLite, `= any(?::type[])` with an array on PostgreSQL. Both engines still seek an index on
+   * the operand with it. For lists whose length has no bound (a reader's readable access sets):
+   * bound one value a parameter, they fail past the engine's limit, and make one statement text
+   * per length.
+   */
+  inList(operand: string | Expression<unknown>, values: ReadonlyArray<string | number>, type: PgType): RawBuilder<SqlBool>;
 }
 
 export interface WriteOptions {

@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011_parsed_columns.js';
 import * as m0012 from './migrations/0012_jobs.js';
 import * as m0013 from './migrations/0013_explorer_columns.js';
 import * as m0014 from './migrations/0014_about_seq.js';
+import * as m0015 from './migrations/0015_access_set_lookup.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0012_jobs': m0012,
   '0013_explorer_columns': m0013,
   '0014_about_seq': m0014,
+  '0015_access_set_lookup': m0015,
 };
 
 class StaticProvider implements MigrationProvider {

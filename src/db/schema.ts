@@ -134,6 +134,8 @@ export interface AccessSetsTable {
   tlp: string | null;
   classification: number;
   releasability: string;
+  /** db/access-sets.ts accessTupleHash of the set's tuple: how the writer finds it (migration 0015). */
+  tuple_hash: number | null;
 }
 
 export interface PendingMarkingsTable {

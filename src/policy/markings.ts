@@ -124,6 +124,37 @@ export interface HandlingMarking {
   releasableTo?: string[];
 }
 
+/**
+ * A releasability entry: '*', '@' and a user's name, or a member code or group name. Names of
+ * any case and of members this node does not host are entries too: a definition travels between
+ * nodes, and each names the members and users of the whole federation. No name in a directory
+ * is written otherwise, so an entry of another shape names nobody.
+ */
+const RELEASABILITY_ENTRY = /^(?:\*|@?[A-Za-z0-9][A-Za-z0-9._@-]{0,63})$/;
+
+/**
+ * The most entries a releasable_to lists (as many as an incident or a decision may be released
+ * to): a longer list is a group's work (`shieldwall members group NAME CODE...`).
+ */
+export const RELEASABLE_TO_MAX = 100;
+
+/**
+ * Why a handling marking's `releasable_to` is not a list of who may read, or undefined when it
+ * is: at most RELEASABLE_TO_MAX entries, each a member code, a group name, '@user' or '*'.
+ */
+export function releasabilityProblem(releasableTo: unknown): string | undefined {
+  if (!Array.isArray(releasableTo)) return 'releasable_to is not a list: give a list of member codes, group names, \'@user\' entries or \'*\'';
+  if (releasableTo.length > RELEASABLE_TO_MAX) {
+    return `releasable_to lists ${releasableTo.length} entries, more than ${RELEASABLE_TO_MAX}: release to a group of those members instead (shieldwall members group NAME CODE...)`;
+  }
+  for (const [index, entry] of releasableTo.entries()) {
+    if (typeof entry !== 'string' || !RELEASABILITY_ENTRY.test(entry)) {
+      return `releasable_to[${index}] ${JSON.stringify(entry)} is not a member code, a group name, '@user' or '*' (a letter or digit, then letters, digits, '.', '_', '-' or '@', at most 64): write one name an entry, without spaces or commas`;
+    }
+  }
+  return undefined;
+}
+
 /** The columns every stored object version carries so that reads can pre-filter in SQL. */
 export interface MarkingColumns {
   tlp: Tlp | null;
@@ -174,8 +205,15 @@ export function handlingOfMarkingDefinition(
     const level = typeof handling.classification === 'string' ? scheme.indexOf(handling.classification.toUpperCase()) : -1;
     result.classification = level >= 0 ? level : UNRESOLVED_CLASSIFICATION;
   }
-  if (Array.isArray(handling.releasable_to)) {
-    result.releasableTo = handling.releasable_to.filter((code): code is string => typeof code === 'string');
+  if (handling.releasable_to !== undefined) {
+    // A list that is not one of names, or too long, releases to nobody, as a level outside the
+    // scheme: read otherwise, it would fall back to the default releasability, or its pieces be
+    // read as entries ('FRA,DEU' as two), and a stored set would carry a list of any length.
+    if (releasabilityProblem(handling.releasable_to) === undefined) result.releasableTo = handling.releasable_to as string[];
+    else {
+      result.classification = UNRESOLVED_CLASSIFICATION;
+      result.releasableTo = [];
+    }
   }
   return result;
 }

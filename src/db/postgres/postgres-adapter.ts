@@ -208,6 +208,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   readonly jsonText = POSTGRES_SQL.jsonText;
+  readonly inList = POSTGRES_SQL.inList;
 
   async identity(): Promise<string> {
     const { rows } = await sql<{ database: string; schema: string }>`select current_database() as database, current_schema() as schema`.execute(this.db);

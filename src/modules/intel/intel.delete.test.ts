@@ -4,12 +4,15 @@
  * asked for, and the newest remaining version becomes current.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import pg from 'pg';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { analystNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
 import { deleteObject } from './intel.delete.js';
 import { findVersions } from './intel.repo.js';
 import { getObject, ingestObjects } from './intel.service.js';
@@ -48,3 +51,102 @@ describe('deleting an object of many versions (sqlite)', { timeout: SUITE_LIMIT_
     assert.equal(current.modified, versions.at(-2)!.modified, 'the newest remaining version is current');
   });
 });
+
+/** The SQL text of every statement `run` sends to the store (both SQLite connections, or any PostgreSQL client). */
+async function statementsOf(t: TestContext, node: TestNode, run: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = [];
+  const { sqlite, sqliteReader } = node.testStore.store;
+  if (sqlite) {
+    for (const connection of [sqlite, sqliteReader ?? sqlite]) {
+      const prepare = connection.prepare.bind(connection);
+      t.mock.method(connection, 'prepare', (source: string) => {
+        statements.push(source);
+        return prepare(source);
+      });
+    }
+  } else {
+    const query = pg.Client.prototype.query;
+    t.mock.method(pg.Client.prototype, 'query', function (this: pg.Client, ...args: Parameters<typeof query>) {
+      const config: unknown = args[0];
+      statements.push(typeof config === 'string' ? config : String((config as { text?: unknown } | undefined)?.text ?? ''));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    });
+  }
+  try {
+    await run();
+  } finally {
+    t.mock.restoreAll();
+  }
+  return statements;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`deleting the versions asked for (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    let analyst: Principal;
+    before(async () => ({ node, analyst } = await analystNode(dialect)));
+    after(async () => node?.close());
+
+    const MODIFIED = ['2024-02-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z', '2024-04-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z', '2024-06-01T00:00:00.000Z'];
+    /** An indicator stored in the five versions of MODIFIED, each with a description of some size. */
+    const stored = async (): Promise<string> => {
+      const first = indicator({ created: MODIFIED[0], description: 'd'.repeat(20_000) });
+      assert.equal((await ingestObjects(node.ctx, analyst, MODIFIED.map((modified) => ({ ...first, modified })))).accepted, MODIFIED.length);
+      return first.id;
+    };
+    const remaining = async (id: string) => (await findVersions(node.ctx.store, id)).map((row) => (JSON.parse(row.body) as StixObject).modified);
+
+    it('deletes the oldest, the newest, a timestamp or every version, as before', async () => {
+      const first = await stored();
+      assert.equal(await deleteObject(node.ctx, analyst, first, { first: true }), 1);
+      assert.deepEqual(await remaining(first), MODIFIED.slice(1));
+
+      const last = await stored();
+      assert.equal(await deleteObject(node.ctx, analyst, last, { last: true }), 1);
+      assert.deepEqual(await remaining(last), MODIFIED.slice(0, 4));
+      assert.equal((await getObject(node.ctx, analyst, last)).modified, MODIFIED[3], 'the newest remaining version is current');
+
+      // A timestamp in another precision names the same version (STIX compares instants).
+      const exact = await stored();
+      assert.equal(await deleteObject(node.ctx, analyst, exact, { exact: ['2024-03-01T00:00:00Z', '2024-05-01T00:00:00.000000Z'] }), 2);
+      assert.deepEqual(await remaining(exact), [MODIFIED[0], MODIFIED[2], MODIFIED[4]]);
+
+      const both = await stored();
+      assert.equal(await deleteObject(node.ctx, analyst, both, { first: true, last: true, exact: [MODIFIED[0]!] }), 2);
+      assert.deepEqual(await remaining(both), MODIFIED.slice(1, 4));
+
+      const all = await stored();
+      assert.equal(await deleteObject(node.ctx, analyst, all, { all: true }), MODIFIED.length);
+      assert.deepEqual(await remaining(all), []);
+    });
+
+    it('answers 404 for versions not stored, and leaves the object as it was', async () => {
+      const id = await stored();
+      await assert.rejects(deleteObject(node.ctx, analyst, id, { exact: ['2030-01-01T00:00:00.000Z'] }), { status: 404 });
+      await assert.rejects(deleteObject(node.ctx, analyst, `indicator--${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { last: true }), { status: 404 });
+      assert.deepEqual(await remaining(id), MODIFIED);
+    });
+
+    it('decides on the versions without reading their bodies', async (t) => {
+      const id = await stored();
+      const statements = await statementsOf(t, node, async () => {
+        assert.equal(await deleteObject(node.ctx, analyst, id, { exact: [MODIFIED[2]!, '2030-01-01T00:00:00.000Z'] }), 1);
+        assert.equal(await deleteObject(node.ctx, analyst, id, { first: true }), 1);
+        await assert.rejects(deleteObject(node.ctx, analyst, id, { exact: ['2030-01-01T00:00:00.000Z'] }), { status: 404 });
+      });
+      assert.ok(statements.some((s) => s.includes('stix_objects')), 'the statements were seen');
+      assert.deepEqual(statements.filter((s) => /"body"|\bbody\b/.test(s) && /select/i.test(s)), [], 'no body is read');
+      assert.deepEqual(await remaining(id), [MODIFIED[1], MODIFIED[3], MODIFIED[4]]);
+    });
+
+    it('deletes through TAXII match[version]', async () => {
+      const id = await stored();
+      const headers = { accept: TAXII_MEDIA_TYPE, authorization: `Bearer ${node.tokens.analyst}` };
+      const { collections } = (await node.app.inject({ method: 'GET', url: '/taxii2/intel/collections/', headers })).json() as { collections: Array<{ id: string; alias?: string }> };
+      const objects = `/taxii2/intel/collections/${collections.find((c) => c.alias === 'intel')!.id}/objects/${id}/`;
+      assert.equal((await node.app.inject({ method: 'DELETE', url: `${objects}?match[version]=2099-01-01T00:00:00.000Z`, headers })).statusCode, 404);
+      assert.equal((await node.app.inject({ method: 'DELETE', url: `${objects}?match[version]=last`, headers })).statusCode, 200);
+      assert.deepEqual(await remaining(id), MODIFIED.slice(0, 4));
+    });
+  });
+}

@@ -4,7 +4,6 @@ import { shieldwallError } from '../../core/errors.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
-import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import { forgetHandlingTable } from './intel.ingest.js';
 import type { ListInput } from './intel.pages.js';
@@ -25,23 +24,43 @@ export async function deleteObject(
   within?: ListInput['within'],
 ): Promise<number> {
   if (!STIX_ID.test(id)) throw shieldwallError('BAD_REQUEST', `'${id}' is not a STIX identifier: expected <type>--<UUID>`);
-  const stored = await repo.findVersions(ctx.store, id);
-  const readable = stored.filter((row) => canRead(actor, accessOfColumns(row)) && (!within || within(accessOfColumns(row))));
-  // The versions asked for, once: each stored version is compared with them in one lookup.
+  // The versions asked for, once: each stored version key is compared with them in one lookup.
   const exact = new Set((versions.exact ?? []).map((t) => versionKey(t)));
-  const selected = readable.filter((row, i) => {
-    if (versions.all) return true;
-    const newest = i === readable.length - 1;
-    if ((versions.last === true && newest) || (versions.first === true && i === 0)) return true;
-    if (exact.size === 0) return false;
-    const object = JSON.parse(row.body) as StixObject;
-    return exact.has(versionKey(typeof object.modified === 'string' ? object.modified : typeof object.created === 'string' ? object.created : undefined));
-  });
-  if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
-  if (!selected.every((row) => canDelete(actor, accessOfColumns(row), { createdByRef: row.created_by_ref, originMember: row.origin_member, submitter: row.submitter }))) {
-    throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
+  // Decided on the versions' columns alone (their version key among them), newest first, a run at
+  // a time: an object may hold tens of thousands of versions, and their bodies are not needed.
+  const selected: number[] = [];
+  let deletable = true;
+  let newest: repo.VersionHead | undefined;
+  let oldest: repo.VersionHead | undefined;
+  const select = (head: repo.VersionHead) => {
+    selected.push(Number(head.seq));
+    deletable &&= canDelete(actor, accessOfColumns(head), { createdByRef: head.created_by_ref, originMember: head.origin_member, submitter: head.submitter });
+  };
+  // Without 'all' or 'first', the read stops once the newest readable version is known (if
+  // 'last' is asked for) and the versions are older than every one asked for.
+  const stopsEarly = versions.all !== true && versions.first !== true;
+  const oldestAsked = exact.size > 0 ? [...exact].sort()[0] : undefined;
+  let position: repo.VersionPosition | undefined;
+  read: for (let run = VERSION_HEADS_RUN; ; run = Math.min(run * 2, VERSION_HEADS_RUN_MAX)) {
+    const heads = await repo.findVersionHeads(ctx.store, id, position, run);
+    for (const head of heads) {
+      if (stopsEarly && (newest !== undefined || versions.last !== true) && (oldestAsked === undefined || head.version < oldestAsked)) break read;
+      const access = accessOfColumns(head);
+      if (!canRead(actor, access) || (within && !within(access))) continue;
+      newest ??= head;
+      oldest = head;
+      if (versions.all === true || exact.has(head.version)) select(head);
+      else if (versions.last === true && head === newest) select(head);
+    }
+    if (heads.length < run) break;
+    const last = heads[heads.length - 1]!;
+    position = { version: last.version, seq: Number(last.seq) };
   }
-  await repo.deleteVersions(ctx.store, id, selected.map((row) => Number(row.seq)), (tx) =>
+  // The oldest readable version is known once every run is read.
+  if (versions.first === true && oldest !== undefined && !selected.includes(Number(oldest.seq))) select(oldest);
+  if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
+  if (!deletable) throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
+  await repo.deleteVersions(ctx.store, id, selected, (tx) =>
     audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
   );
   const type = id.slice(0, id.indexOf('--'));
@@ -50,6 +69,10 @@ export async function deleteObject(
   ctx.bus.publish('intel.deleted', { id, type });
   return selected.length;
 }
+
+/** Versions whose columns are read at once, newest first: at first, and at most (runs double). */
+const VERSION_HEADS_RUN = 4096;
+const VERSION_HEADS_RUN_MAX = 65_536;
 
 /**
  * Deletes an object's versions past its newest `keep` (at most `batch` at a time), for the

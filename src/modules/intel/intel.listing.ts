@@ -148,7 +148,7 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   // The unary plus keeps the access key a filter of the walk in seq order, never an index of its
   // own (which would read and sort every readable row for one page).
   const candidates = (eb: ExpressionBuilder<Database, 'stix_objects'>) =>
-    eb.or([...(filter.accessKeys.length > 0 ? [eb(sql<number>`+access_key`, 'in', filter.accessKeys)] : []), ...(own !== null ? [ownRows(eb)] : [])]);
+    eb.or([...(filter.accessKeys.length > 0 ? [readableSets(store, filter.accessKeys, sql<number>`+access_key`)] : []), ...(own !== null ? [ownRows(eb)] : [])]);
   return listedRows(store, base(bound, candidates).select(LISTED).orderBy('seq', direction).limit(filter.limit));
 }
 
@@ -209,10 +209,19 @@ export interface OwnRows {
   clearance: number;
 }
 
-function readableWhere(accessKeys: number[], own: OwnRows | undefined) {
+/**
+ * Rows of the readable access sets: their keys bound as one parameter (db/ inList). A reader may
+ * read tens of thousands of sets (members define markings at will); bound one key a parameter,
+ * listings and counts failed past the engine's limit (SQLite 32,766) for every such reader.
+ */
+function readableSets(store: Store, accessKeys: readonly number[], operand: string | Expression<unknown> = 'access_key'): Expression<SqlBool> {
+  return store.adapter.inList(operand, accessKeys, 'int4');
+}
+
+function readableWhere(store: Store, accessKeys: number[], own: OwnRows | undefined) {
   return (eb: ExpressionBuilder<Database, 'stix_objects'>) => {
-    const terms = [];
-    if (accessKeys.length > 0) terms.push(eb('access_key', 'in', accessKeys));
+    const terms: Array<Expression<SqlBool>> = [];
+    if (accessKeys.length > 0) terms.push(readableSets(store, accessKeys));
     if (own) terms.push(eb.and([eb('origin_member', '=', own.member), eb('classification', '<=', own.clearance)]));
     return eb.or(terms);
   };
@@ -223,7 +232,7 @@ export async function countCurrentByType(store: Store, accessKeys: number[], own
   const rows = await store.db
     .selectFrom('stix_objects')
     .where('is_current', '=', 1)
-    .where(readableWhere(accessKeys, own))
+    .where(readableWhere(store, accessKeys, own))
     .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('type')
     .orderBy('type')
@@ -233,7 +242,7 @@ export async function countCurrentByType(store: Store, accessKeys: number[], own
 
 export async function countVersions(store: Store, accessKeys: number[], own?: OwnRows): Promise<number> {
   if (accessKeys.length === 0 && !own) return 0;
-  const row = await store.db.selectFrom('stix_objects').where(readableWhere(accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await store.db.selectFrom('stix_objects').where(readableWhere(store, accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -268,7 +277,7 @@ export async function relationshipsOf(store: Store, id: string, direction: 'out'
     .select(CONTEXT_ROW)
     .where(sql<boolean>`type = 'relationship' and is_current = 1`)
     .where(direction === 'out' ? 'about_ref' : 'target_ref', '=', id)
-    .where(readableWhere(readable.accessKeys, readable.own));
+    .where(readableWhere(store, readable.accessKeys, readable.own));
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
   return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
 }
@@ -281,7 +290,7 @@ export async function sightingsOf(store: Store, id: string, readable: ReadableRo
     .select(CONTEXT_ROW)
     .where(sql<boolean>`type = 'sighting' and is_current = 1`)
     .where('about_ref', '=', id)
-    .where(readableWhere(readable.accessKeys, readable.own));
+    .where(readableWhere(store, readable.accessKeys, readable.own));
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
   return numericContextRows(await query.orderBy('seq', 'desc').limit(limit).execute());
 }
@@ -301,7 +310,7 @@ export async function countAddedBetween(store: Store, readable: ReadableRows, si
   let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1).where('seq', '>=', sinceSeq);
   if (untilSeq !== undefined) query = query.where('seq', '<=', untilSeq);
   const rows = await query
-    .where(readableWhere(readable.accessKeys, readable.own))
+    .where(readableWhere(store, readable.accessKeys, readable.own))
     .select(['type', 'tlp', 'classification', day.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy(['type', 'tlp', 'classification', day])
     .execute();

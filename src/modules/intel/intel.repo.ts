@@ -4,6 +4,7 @@
  */
 import type { PreparedRead } from '../../db/adapter.js';
 import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
+import { accessTupleHash, accessTupleText, type AccessTuple } from '../../db/access-sets.js';
 import { insertRows, selectByKeys, type BulkTable, type KeyLookup } from '../../db/bulk.js';
 import type { MarkingColumns } from '../../policy/markings.js';
 import { UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
@@ -38,39 +39,37 @@ export interface MarkingHooks {
   recompute(body: string): MarkingColumns;
 }
 
-type AccessTuple = { tlp: string | null; classification: number; releasability: string };
-
-/** Access-set keys by their tuple, per store: a key never changes meaning once given. */
+/** Access-set keys by their tuple's text, per store: a key never changes meaning once given. */
 const ACCESS_KEYS = storeState('intel.access-keys', () => new Map<string, number>());
 
-/** Unit separators cannot occur in any of the fields (validated ids, codes and levels). */
-function tupleKey(t: AccessTuple): string {
-  return `${t.tlp ?? ''}\u001f${t.classification}\u001f${t.releasability}`;
-}
-
-/** The access-set key of a tuple, creating the set if it is new (under the writer lock). */
+/**
+ * The access-set key of a tuple, creating the set if it is new (under the writer lock). Another
+ * process may have created it: it is looked up first, by its hash (one index entry, however
+ * many sets members have made).
+ */
 async function accessKeyOf(store: Store, tx: WriteTx, tuple: AccessTuple): Promise<number> {
   const known = store.state.get(ACCESS_KEYS);
-  const key = tupleKey(tuple);
-  let found = known.get(key);
-  if (found === undefined) {
-    // Another process may have created it: look first, then create.
-    const rows = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).execute();
-    for (const r of rows) known.set(tupleKey(r), Number(r.key));
-    found = known.get(key);
-    if (found === undefined) {
-      const max = rows.reduce((m, r) => Math.max(m, Number(r.key)), 0);
-      found = max + 1;
-      await tx.db.insertInto('access_sets').values({ key: found, ...tuple }).execute();
-      known.set(key, found);
-      // Rolled back, the set is not stored: remembered, its number would be given again to
-      // another tuple, and rows written meanwhile with it would change meaning.
-      tx.onRollback(() => {
-        if (known.get(key) === found) known.delete(key);
-      });
-    }
+  const text = accessTupleText(tuple);
+  let found = known.get(text);
+  if (found !== undefined) return found;
+  const hash = accessTupleHash(tuple);
+  const sharing = await tx.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).where('tuple_hash', '=', hash).execute();
+  const stored = sharing.find((set) => accessTupleText({ tlp: set.tlp, classification: Number(set.classification), releasability: set.releasability }) === text);
+  if (stored !== undefined) {
+    found = Number(stored.key);
+    known.set(text, found);
+    return found;
   }
-  return found;
+  const { max } = await tx.db.selectFrom('access_sets').select((eb) => eb.fn.max('key').as('max')).executeTakeFirstOrThrow();
+  const made = Number(max ?? 0) + 1;
+  await tx.db.insertInto('access_sets').values({ key: made, ...tuple, tuple_hash: hash }).execute();
+  known.set(text, made);
+  // Rolled back, the set is not stored: remembered, its number would be given again to
+  // another tuple, and rows written meanwhile with it would change meaning.
+  tx.onRollback(() => {
+    if (known.get(text) === made) known.delete(text);
+  });
+  return made;
 }
 
 /** Distinct markings of a batch compared before an access-set key is looked up. */
@@ -93,7 +92,7 @@ async function setAccessKeys(store: Store, tx: WriteTx, rows: readonly NewVersio
       continue;
     }
     const tuple = tupleOfRow(row);
-    row[ROW_ACCESS_KEY] = known.get(tupleKey(tuple)) ?? (await accessKeyOf(store, tx, tuple));
+    row[ROW_ACCESS_KEY] = known.get(accessTupleText(tuple)) ?? (await accessKeyOf(store, tx, tuple));
     if (recent.length === RECENT_MARKINGS) recent.pop();
     recent.unshift(row);
   }
@@ -109,7 +108,7 @@ function tupleOfRow(row: NewVersion): AccessTuple {
 
 /** The access sets made after `afterKey`, for the policy to decide which a reader may read. */
 export async function listAccessSets(store: Store, afterKey = 0): Promise<Array<AccessTuple & { key: number }>> {
-  const rows = await store.db.selectFrom('access_sets').selectAll().where('key', '>', afterKey).orderBy('key').execute();
+  const rows = await store.db.selectFrom('access_sets').select(['key', 'tlp', 'classification', 'releasability']).where('key', '>', afterKey).orderBy('key').execute();
   return rows.map((r) => ({ ...r, key: Number(r.key) }));
 }
 
@@ -359,22 +358,34 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
     for (const ref of new Set(hooks.unresolved.get(row) ?? [])) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
-  if (pending.length > 0) await tx.db.insertInto('pending_markings').values(pending).onConflict((oc) => oc.doNothing()).execute();
+  // Two parameters a row: a batch's objects may wait for several definitions each.
+  for (let start = 0; start < pending.length; start += SEQS_PER_UPDATE) {
+    await tx.db.insertInto('pending_markings').values(pending.slice(start, start + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
+  }
   if (defined.length === 0) return;
   const waiting = await tx.db.selectFrom('pending_markings').select('seq').distinct().where('marking_ref', 'in', defined).execute();
   if (waiting.length === 0) return;
   await tx.db.deleteFrom('pending_markings').where('marking_ref', 'in', defined).execute();
   const seqs = waiting.map((w) => Number(w.seq));
-  const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body']).where('seq', 'in', seqs).execute();
-  for (const stored of bodies) {
-    const columns = hooks.recompute(stored.body);
-    if (columns.unresolved.length > 0) continue; // still waiting for another definition
-    const key = await accessKeyOf(store, tx, { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability });
-    await tx.db
-      .updateTable('stix_objects')
-      .set({ tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability, access_key: key })
-      .where('seq', '=', Number(stored.seq))
-      .execute();
+  // In slices, in this transaction: any number of objects may wait for one definition, more than
+  // one statement may name (SQLite 32,766 parameters, PostgreSQL 65,535), and only their slice's
+  // bodies are held at a time. Rows a slice resolves to the same markings are updated together.
+  for (let start = 0; start < seqs.length; start += SEQS_PER_UPDATE) {
+    const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body']).where('seq', 'in', seqs.slice(start, start + SEQS_PER_UPDATE)).execute();
+    const resolved = new Map<string, { tuple: AccessTuple; seqs: number[] }>();
+    for (const stored of bodies) {
+      const columns = hooks.recompute(stored.body);
+      if (columns.unresolved.length > 0) continue; // still waiting for another definition
+      const tuple: AccessTuple = { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability };
+      const text = accessTupleText(tuple);
+      let same = resolved.get(text);
+      if (!same) resolved.set(text, (same = { tuple, seqs: [] }));
+      same.seqs.push(Number(stored.seq));
+    }
+    for (const { tuple, seqs: marked } of resolved.values()) {
+      const key = await accessKeyOf(store, tx, tuple);
+      await tx.db.updateTable('stix_objects').set({ ...tuple, access_key: key }).where('seq', 'in', marked).execute();
+    }
   }
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Objects that refer to a marking-definition the node has not seen wait for it, readable by
+ * nobody; when it is stored, every one of them gets its markings, however many wait: more than
+ * one SQL statement may name (SQLite binds 32,766 parameters, PostgreSQL 65,535).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
+import { indicator } from '../../../test/support/factories.js';
+import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { principalOfUser } from '../directory/directory.service.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
+import type { Principal } from '../../policy/principal.js';
+import { ingestObjects, intelStats } from './intel.service.js';
+
+/** Objects waiting for one definition: more than either engine binds to one statement. */
+const WAITING = 70_000;
+const created = '2026-12-07T00:00:00.000Z';
+
+for (const dialect of DIALECTS) {
+  describe(`objects waiting for a marking-definition (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    let analyst: Principal;
+    before(async () => {
+      node = await createTestNode(dialect);
+      analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
+    });
+    after(async () => node?.close());
+
+    const indicatorsReadable = async () => (await intelStats(node.ctx, analyst)).byType.find((t) => t.type === 'indicator')?.count ?? 0;
+
+    it(`marks ${WAITING.toLocaleString('en')} waiting objects once their definition is stored`, async () => {
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      const first = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, definition.id as string] });
+      assert.equal((await ingestObjects(node.ctx, analyst, [first])).accepted, 1);
+      // The others as copies of its row, each waiting as it does (stored so, they are quick to make).
+      const db = node.ctx.store.db;
+      const series =
+        dialect === 'sqlite'
+          ? sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${WAITING - 1}) select i from n`
+          : sql`select generate_series(1, ${WAITING - 1}) as i`;
+      const idOf = dialect === 'sqlite' ? sql`printf('indicator--00000000-0000-4000-8000-%012d', i)` : sql`'indicator--00000000-0000-4000-8000-' || lpad(i::text, 12, '0')`;
+      await sql`insert into stix_objects (seq, is_current, id_hash, id, type, spec_version, created, modified, version, revoked, created_by_ref,
+          tlp, classification, releasability, label, body, access_key, origin_member, submitter, pattern, pattern_type, valid_from)
+        select o.seq + i, 1, o.id_hash + i, ${idOf}, o.type, o.spec_version, o.created, o.modified, o.version, o.revoked, o.created_by_ref,
+          o.tlp, o.classification, o.releasability, o.label, o.body, o.access_key, o.origin_member, o.submitter, o.pattern, o.pattern_type, o.valid_from
+        from stix_objects o, (${series}) as s where o.id = ${first.id}`.execute(db);
+      const { seq } = await db.selectFrom('stix_objects').select('seq').where('id', '=', first.id).executeTakeFirstOrThrow();
+      await sql`insert into pending_markings (marking_ref, seq) select ${definition.id}, seq from stix_objects where type = 'indicator' and seq > ${Number(seq)}`.execute(db);
+      const waiting = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', '=', definition.id as string).executeTakeFirstOrThrow();
+      assert.equal(Number(waiting.n), WAITING);
+      assert.equal(await indicatorsReadable(), 0, 'readable by nobody while their definition is unknown');
+
+      assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+
+      const rows = await db
+        .selectFrom('stix_objects')
+        .select(['classification', 'releasability', (eb) => eb.fn.countAll().as('n')])
+        .where('type', '=', 'indicator')
+        .groupBy(['classification', 'releasability'])
+        .execute();
+      assert.deepEqual(rows.map((r) => [Number(r.classification), r.releasability, Number(r.n)]), [[1, ',ALLIANCE,', WAITING]]);
+      const keys = await db.selectFrom('stix_objects').select('access_key').distinct().where('type', '=', 'indicator').execute();
+      assert.equal(keys.length, 1, 'all in one access set');
+      assert.equal(await indicatorsReadable(), WAITING, 'the member reads them all');
+      const left = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(left.n), 0, 'none waits any more');
+    });
+
+    it('records a batch of objects that each wait for several definitions', async () => {
+      const refs = [0, 1, 2, 3].map(() => `marking-definition--${randomUUID()}`);
+      // 10,000 objects (one batch) waiting for 4 definitions: 40,000 rows of what waits for what.
+      const objects = Array.from({ length: 10_000 }, (_v, i) =>
+        indicator({ pattern: `[ipv4-addr:value = '10.1.${(i >> 8) & 255}.${i & 255}']`, created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: refs }),
+      );
+      assert.equal((await ingestObjects(node.ctx, analyst, objects)).accepted, objects.length);
+      const waiting = await node.ctx.store.db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', 'in', refs).executeTakeFirstOrThrow();
+      assert.equal(Number(waiting.n), objects.length * refs.length);
+      const unresolved = await node.ctx.store.db
+        .selectFrom('stix_objects')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('classification', '=', UNRESOLVED_CLASSIFICATION)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(unresolved.n), objects.length);
+    });
+  });
+}
