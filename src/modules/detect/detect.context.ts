@@ -8,10 +8,12 @@ import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { shieldwallError } from '../../core/errors.js';
+import { nodeState } from '../../core/state.js';
+import { nextTurn } from '../../core/turn.js';
 import * as intel from '../intel/intel.service.js';
 import { compileIndicator } from './detect.compile.js';
 import type { Detection } from './detect.maintenance.js';
-import { IndexReader, shownIndicators } from './detect.reader.js';
+import { IndexReader, newestSlots, shownIndicators } from './detect.reader.js';
 import type { ObservableKind } from '../../stix/observable.js';
 
 /** Object types an indicator's context names (STIX 2.1 section 4). */
@@ -46,6 +48,8 @@ export interface SightedBy {
 
 export interface IndicatorContext {
   related: RelatedObject[];
+  /** More relationships of the indicator were stored than its context reads: `related` is a part of what the reader may know. */
+  relatedTruncated?: true;
   sighted?: SightedBy;
 }
 
@@ -127,17 +131,30 @@ function tally(entry: SightedBy, who: Set<string>, sighting: StixObject, seen: {
   if (seen.last && (!entry.last_seen || seen.last > entry.last_seen)) entry.last_seen = seen.last;
 }
 
-/** Sightings of these objects that the reader may read, per object. */
+/**
+ * What the context of indicators reads of the rows about each (relationships out of it, its
+ * sightings; likewise of the objects it is related to, for their attribution), oldest first: at
+ * most CONTEXT_ROWS_PER_OBJECT rows the reader may read and CONTEXT_CHARS_PER_OBJECT characters of
+ * their text per object, CONTEXT_CHARS per read in all. An answer names a few related objects and
+ * the figures of the sightings, not every row: past the caps, `related_truncated` and
+ * `sighted.truncated` say that they are a part, and the figures a lower bound.
+ */
+export const CONTEXT_ROWS_PER_OBJECT = 1000;
+export const CONTEXT_CHARS_PER_OBJECT = 1024 * 1024;
+export const CONTEXT_CHARS = 8 * 1024 * 1024;
+const CONTEXT_READ = { perObject: CONTEXT_ROWS_PER_OBJECT, charsPerObject: CONTEXT_CHARS_PER_OBJECT, chars: CONTEXT_CHARS };
+
+/** Sightings of these objects that the reader may read, per object (within the caps of CONTEXT_ROWS_PER_OBJECT). */
 export async function sightingsOf(ctx: AppContext, actor: Principal, ids: string[]): Promise<Map<string, SightedBy>> {
   const out = new Map<string, SightedBy>();
   if (ids.length === 0) return out;
-  const { objects, truncated } = await intel.objectsAbout(ctx, actor, 'sighting', ids);
+  const { objects, incomplete } = await intel.objectsAbout(ctx, actor, 'sighting', ids, CONTEXT_READ);
   const sighters = new Map<string, Set<string>>();
   for (const sighting of objects) {
     const of = str(sighting['sighting_of_ref']);
     if (!of) continue;
     let entry = out.get(of);
-    if (!entry) out.set(of, (entry = { members: 0, sightings: 0, count: 0, sighted_by: [], ...(truncated ? { truncated } : {}) }));
+    if (!entry) out.set(of, (entry = { members: 0, sightings: 0, count: 0, sighted_by: [], ...(incomplete.has(of) ? { truncated: true } : {}) }));
     let who = sighters.get(of);
     if (!who) sighters.set(of, (who = new Set()));
     tally(entry, who, sighting, seenOf(sighting));
@@ -158,10 +175,13 @@ export async function contextOf(ctx: AppContext, actor: Principal, ids: string[]
   const related = filter ? ids.filter((id) => filter.mayHave(id, 'relationship')) : ids;
   const sighted = filter ? ids.filter((id) => filter.mayHave(id, 'sighting')) : ids;
   if (related.length === 0 && sighted.length === 0) return out;
-  const first = related.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', related)).objects.filter((r) => CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
+  // Only relationships to the types context names are read whole (their target_ref column says which).
+  const relationshipsOf = async (of: string[]) => (of.length === 0 ? undefined : intel.objectsAbout(ctx, actor, 'relationship', of, { ...CONTEXT_READ, targetTypes: CONTEXT_TYPES }));
+  const fromIndicators = await relationshipsOf(related);
+  const first = (fromIndicators?.objects ?? []).filter((r) => CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   const hopIds = [...new Set(first.map((r) => r['target_ref'] as string))];
   const hopRelated = filter ? hopIds.filter((id) => filter.mayHave(id, 'relationship')) : hopIds;
-  const second = hopRelated.length === 0 ? [] : (await intel.objectsAbout(ctx, actor, 'relationship', hopRelated)).objects.filter((r) => SECOND_HOP.has(str(r['relationship_type']) ?? '') && CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
+  const second = ((await relationshipsOf(hopRelated))?.objects ?? []).filter((r) => SECOND_HOP.has(str(r['relationship_type']) ?? '') && CONTEXT_TYPES.has(typeOfId(str(r['target_ref']) ?? '')));
   // The related objects themselves, as the reader may see them: one the reader may not read is left out.
   const targets = [...new Set([...hopIds, ...second.map((r) => r['target_ref'] as string)])];
   const known = await intel.objectsByIds(ctx, actor, targets);
@@ -178,6 +198,7 @@ export async function contextOf(ctx: AppContext, actor: Principal, ids: string[]
     const name = str(target['name']);
     return { id: target.id, type: target.type, ...(name !== undefined ? { name } : {}), relationship: str(r['relationship_type']) ?? 'related-to', ...(via ? { via } : {}) };
   };
+  for (const indicator of fromIndicators?.incomplete ?? []) out.set(indicator, { related: [], relatedTruncated: true });
   for (const r of first) {
     const indicator = r['source_ref'] as string;
     let entry = out.get(indicator);
@@ -211,74 +232,221 @@ export interface CorrelatedIndicator {
 export interface Awareness {
   id: string;
   created_by_ref: string | null;
-  /** Indicators of other originators naming a value this one names, that the reader may read. */
+  /** Indicators of other originators naming a value this one names, that the reader may read (the newest CORRELATED_LIMIT). */
   correlated: CorrelatedIndicator[];
+  /** More than CORRELATED_LIMIT are correlated: `correlated` holds the newest. */
+  correlated_truncated?: true;
+  /** With correlated_truncated: how many are (of those with granular markings, only those given count). */
+  correlated_total?: number;
   sighted?: SightedBy;
 }
 
+/** Most correlated indicators an indicator's awareness names, and a correlated value lists: the newest the reader may know of. */
+export const CORRELATED_LIMIT = 1000;
+
 /**
  * One indicator as the alliance sees it: the other originators' indicators that name the same
- * values (exact values; address ranges are not compared), and who sighted it.
+ * values (exact values; address ranges are not compared), the newest CORRELATED_LIMIT of them,
+ * and who sighted it.
  */
 export async function awarenessOf(ctx: AppContext, detection: Detection, actor: Principal, id: string): Promise<Awareness> {
   const object = await intel.getObject(ctx, actor, id);
   if (object.type !== 'indicator') throw shieldwallError('BAD_REQUEST', `${id} is a ${object.type}: correlation and sightings are asked of indicators`);
   const creator = object.created_by_ref ?? null;
-  const correlated = new Map<string, CorrelatedIndicator>();
+  const correlated: CorrelatedIndicator[] = [];
+  let leftOut: number | undefined;
   const pattern = str(object['pattern']);
   if (pattern !== undefined && (str(object['pattern_type']) ?? 'stix') === 'stix') {
     const compiled = compileIndicator(pattern, (str(object['pattern_version']) ?? object.spec_version ?? '2.1').startsWith('2.0') ? '2.0' : '2.1');
     if (compiled.ok) {
       const reader = await IndexReader.of(ctx, detection, actor);
       const index = reader.index;
+      const own = index.slotOf(id);
+      /** The values each candidate shares, by slot, in the order met. */
+      const shared = new Map<number, CorrelatedIndicator['shared']>();
       for (const mention of compiled.indicator.mentions) {
         if (!('kind' in mention)) continue;
         for (const slot of index.exact(mention.kind, mention.value)) {
-          const other = index.id(slot);
-          if (other === id || !reader.mayRead(slot)) continue;
-          let entry = correlated.get(other);
-          if (!entry) correlated.set(other, (entry = { id: other, created_by_ref: index.creator(slot), shared: [] }));
-          entry.shared.push({ kind: mention.kind, value: mention.value });
+          if (slot === own || !reader.mayRead(slot)) continue;
+          // The same originator, as the index knows it: not a correlation. Those with granular
+          // markings are decided on the creator the reader sees, below.
+          if (!index.isGranular(slot) && index.creator(slot) === creator) continue;
+          let values = shared.get(slot);
+          if (!values) shared.set(slot, (values = []));
+          values.push({ kind: mention.kind, value: mention.value });
         }
+      }
+      const candidates = [...shared.keys()];
+      const kept = newestSlots(candidates, CORRELATED_LIMIT);
+      if (kept.length < candidates.length) {
+        const keptSet = new Set(kept);
+        leftOut = candidates.filter((slot) => !keptSet.has(slot) && !index.isGranular(slot)).length;
       }
       // Those with granular markings as the reader sees them: left out when their pattern is
       // hidden, and with the creator the reader sees (none when it is hidden).
-      const granular = [...correlated.keys()].filter((other) => index.isGranular(index.slotOf(other) ?? -1));
-      if (granular.length > 0) {
-        const shown = await shownIndicators(ctx, actor, granular);
-        for (const other of granular) {
-          const seen = shown.get(other);
-          if (seen) correlated.get(other)!.created_by_ref = seen.created_by_ref ?? null;
-          else correlated.delete(other);
+      const granular = kept.filter((slot) => index.isGranular(slot)).map((slot) => index.id(slot));
+      const shown = granular.length > 0 ? await shownIndicators(ctx, actor, granular) : undefined;
+      for (const slot of kept) {
+        const other = index.id(slot);
+        let createdBy = index.creator(slot);
+        if (index.isGranular(slot)) {
+          const seen = shown?.get(other);
+          if (!seen) continue;
+          createdBy = seen.created_by_ref ?? null;
+          // Other originators, as far as the reader can tell.
+          if (createdBy === creator) continue;
         }
+        correlated.push({ id: other, created_by_ref: createdBy, shared: shared.get(slot)! });
       }
-      // Other originators, as far as the reader can tell.
-      for (const [other, entry] of correlated) if (entry.created_by_ref === creator) correlated.delete(other);
     }
   }
   const sighted = (await sightingsOf(ctx, actor, [id])).get(id);
-  return { id, created_by_ref: creator, correlated: [...correlated.values()], ...(sighted ? { sighted } : {}) };
+  return {
+    id,
+    created_by_ref: creator,
+    correlated,
+    ...(leftOut !== undefined ? { correlated_truncated: true as const, correlated_total: correlated.length + leftOut } : {}),
+    ...(sighted ? { sighted } : {}),
+  };
 }
 
 export interface SightedIndicator extends SightedBy {
   id: string;
 }
 
-/** Most sightings read for one ranking. */
-export const RANKING_SIGHTINGS_LIMIT = 200_000;
+/** Most sightings read for one ranking: the newest stored. */
+export const RANKING_SIGHTINGS_LIMIT = 50_000;
+/** Most text of sightings read for one ranking (some 100,000 sightings of the usual size). */
+export const RANKING_CHARS = 64 * 1024 * 1024;
+/** Sightings read per page; the ranking hands the event loop to other requests between pages. */
+const RANKING_PAGE = 1000;
+/** Ranked indicators checked for readability per read. */
+const RANKING_READ_CHUNK = 500;
+/** How long a ranking is answered again to the same reader asking the same, without reading the sightings again. */
+export const RANKING_KEPT_MS = 10_000;
+/** Rankings kept per node at most, and indicators in them all (the oldest rankings go first). */
+const RANKINGS_KEPT = 64;
+const RANKED_KEPT = 10_000;
+
+export interface SightedRanking {
+  indicators: SightedIndicator[];
+  sightings_read: number;
+  truncated: boolean;
+}
+
+/** Rankings made recently, by reader and question, oldest first; one being made is shared by those who ask meanwhile. */
+class Rankings {
+  readonly #made = new Map<string, { at: number; ranking: Promise<SightedRanking>; size: number }>();
+  /** Indicators in the rankings made. */
+  #size = 0;
+
+  /** The ranking made for this key less than RANKING_KEPT_MS ago, if any. */
+  get(key: string, now: number): Promise<SightedRanking> | undefined {
+    for (const [k, entry] of this.#made) {
+      if (now - entry.at <= RANKING_KEPT_MS) break;
+      this.delete(k);
+    }
+    return this.#made.get(key)?.ranking;
+  }
+
+  set(key: string, now: number, ranking: Promise<SightedRanking>): void {
+    this.delete(key);
+    const entry = { at: now, ranking, size: 0 };
+    this.#made.set(key, entry);
+    ranking.then(
+      (made) => {
+        if (this.#made.get(key) !== entry) return;
+        entry.size = made.indicators.length;
+        this.#size += entry.size;
+        this.#bound();
+      },
+      () => {
+        if (this.#made.get(key) === entry) this.delete(key);
+      },
+    );
+    this.#bound();
+  }
+
+  delete(key: string): void {
+    const entry = this.#made.get(key);
+    if (!entry) return;
+    this.#size -= entry.size;
+    this.#made.delete(key);
+  }
+
+  #bound(): void {
+    while (this.#made.size > RANKINGS_KEPT || this.#size > RANKED_KEPT) this.delete(this.#made.keys().next().value!);
+  }
+}
+
+const RANKINGS = nodeState('detect.rankings', () => new Rankings());
 
 /**
- * The indicators sighted by the most organisations, among the sightings the reader may read
- * (optionally only those last seen since an instant).
+ * What a ranking depends on of the reader: everything the policy reads of a principal (clearance,
+ * member, groups, identity, user name for TLP:RED, the members a peer stands for), so that no
+ * reader is answered a ranking made for another who may read something else.
  */
-export async function mostSighted(ctx: AppContext, actor: Principal, options: { minMembers: number; limit: number; since?: string }): Promise<{ indicators: SightedIndicator[]; sightings_read: number; truncated: boolean }> {
+function readerKey(actor: Principal): unknown[] {
+  return [actor.kind, actor.name, actor.userName, actor.clearance, actor.roles, actor.member, actor.represents ?? null];
+}
+
+/**
+ * The indicators sighted by the most organisations, among the newest RANKING_SIGHTINGS_LIMIT
+ * sightings the reader may read (optionally only those last seen since an instant). The same
+ * reader asking the same again within RANKING_KEPT_MS is answered the same figures, without
+ * reading the sightings again; the indicators it names are checked again to be readable.
+ */
+export async function mostSighted(ctx: AppContext, actor: Principal, options: { minMembers: number; limit: number; since?: string }): Promise<SightedRanking> {
+  const rankings = ctx.state.get(RANKINGS);
+  const key = JSON.stringify([...readerKey(actor), options.minMembers, options.limit, options.since ?? null]);
+  const made = rankings.get(key, Date.now());
+  if (made) {
+    const ranking = await made;
+    // Every indicator it names is still readable: else it is made again.
+    const readable = await readableIndicators(ctx, actor, ranking.indicators.map((entry) => entry.id));
+    if (ranking.indicators.every((entry) => readable.has(entry.id))) return ranking;
+  }
+  const ranking = rankSightings(ctx, actor, options);
+  rankings.set(key, Date.now(), ranking);
+  return ranking;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The ids of these indicators the reader may read (read by id: a few index entries each, whatever else the store holds). */
+async function readableIndicators(ctx: AppContext, actor: Principal, ids: readonly string[]): Promise<Set<string>> {
+  const readable = new Set<string>();
+  for (const [id, object] of await intel.objectsByIds(ctx, actor, ids)) if (object.type === 'indicator') readable.add(id);
+  return readable;
+}
+
+/**
+ * The ranking read from the store: the newest sightings the reader may read, a page at a time
+ * (the event loop serves other requests between pages), at most RANKING_SIGHTINGS_LIMIT of them
+ * and RANKING_CHARS of their text.
+ */
+async function rankSightings(ctx: AppContext, actor: Principal, options: { minMembers: number; limit: number; since?: string }): Promise<SightedRanking> {
   const per = new Map<string, { entry: SightedIndicator; who: Set<string> }>();
   let cursor: string | undefined;
   let read = 0;
+  let chars = 0;
   let truncated = false;
   do {
-    const page = await intel.listObjects(ctx, actor, { types: ['sighting'], limit: 1000, ...(cursor ? { cursor } : {}) });
-    for (const sighting of page.objects) {
+    if (cursor) await nextTurn();
+    const page = await intel.listObjects(ctx, actor, {
+      types: ['sighting'],
+      descending: true,
+      raw: true,
+      limit: Math.min(RANKING_PAGE, RANKING_SIGHTINGS_LIMIT - read),
+      maxChars: RANKING_CHARS - chars,
+      ...(cursor ? { cursor } : {}),
+    });
+    const bodies = page.bodies ?? [];
+    for (const body of bodies) {
+      chars += body.length;
+      const sighting = JSON.parse(body) as StixObject;
       const of = str(sighting['sighting_of_ref']);
       if (!of?.startsWith('indicator--')) continue;
       const seen = seenOf(sighting);
@@ -287,10 +455,11 @@ export async function mostSighted(ctx: AppContext, actor: Principal, options: { 
       if (!found) per.set(of, (found = { entry: { id: of, members: 0, sightings: 0, count: 0, sighted_by: [] }, who: new Set() }));
       tally(found.entry, found.who, sighting, seen);
     }
-    read += page.objects.length;
+    read += bodies.length;
     cursor = page.next;
-    if (cursor && read >= RANKING_SIGHTINGS_LIMIT) truncated = true;
+    if (cursor && (read >= RANKING_SIGHTINGS_LIMIT || chars >= RANKING_CHARS)) truncated = true;
   } while (cursor && !truncated);
+  await nextTurn();
   const ranked: SightedIndicator[] = [];
   for (const { entry, who } of per.values()) {
     entry.members = who.size;
@@ -298,33 +467,49 @@ export async function mostSighted(ctx: AppContext, actor: Principal, options: { 
     entry.sighted_by = [...who].sort().slice(0, 50);
     ranked.push(entry);
   }
-  ranked.sort((a, b) => b.members - a.members || b.count - a.count || (b.last_seen ?? '').localeCompare(a.last_seen ?? '') || a.id.localeCompare(b.id));
+  // Timestamps and ids are ASCII: compared by code unit (localeCompare cost most of a ranking of 50,000).
+  ranked.sort((a, b) => b.members - a.members || b.count - a.count || compareText(b.last_seen ?? '', a.last_seen ?? '') || compareText(a.id, b.id));
   // A readable sighting does not make its indicator readable: only indicators the reader may read are named.
   const indicators: SightedIndicator[] = [];
   for (let i = 0; i < ranked.length && indicators.length < options.limit; i += RANKING_READ_CHUNK) {
+    if (i > 0) await nextTurn();
     const batch = ranked.slice(i, i + RANKING_READ_CHUNK);
-    const page = await intel.listObjects(ctx, actor, { ids: batch.map((e) => e.id), types: ['indicator'], limit: batch.length, raw: true });
-    const readable = new Set<string>();
-    for (const body of page.bodies ?? []) readable.add((JSON.parse(body) as StixObject).id);
+    const readable = await readableIndicators(ctx, actor, batch.map((e) => e.id));
     for (const entry of batch) if (readable.has(entry.id) && indicators.length < options.limit) indicators.push(entry);
   }
   return { indicators, sightings_read: read, truncated };
 }
-
-/** Ranked indicators checked for readability per read. */
-const RANKING_READ_CHUNK = 500;
 
 export interface CorrelatedValue {
   kind: ObservableKind;
   value: string;
   /** Distinct originators (created_by_ref) of the indicators naming it. */
   originators: number;
+  /** The indicators naming it, the newest CORRELATED_LIMIT. */
   indicators: Array<{ id: string; created_by_ref: string | null }>;
+  /** More than CORRELATED_LIMIT name it: `indicators` holds the newest. */
+  indicators_truncated?: true;
+  /** With indicators_truncated: how many name it (of those with granular markings, only those given count). */
+  indicators_total?: number;
+}
+
+/** A value several live indicators name, as far as the reader may know them, before those with granular markings are read. */
+interface SharedCandidate {
+  kind: ObservableKind;
+  value: string;
+  /** The slots the reader may read. */
+  slots: number[];
+  /** The creators of those without granular markings. */
+  creators: Set<string | null>;
+  /** At most this many originators: those with granular markings count as originators of their own until read. */
+  originators: number;
 }
 
 /**
  * The values that indicators of several originators name, as far as the reader may know them,
- * most originators first: where members' intelligence meets.
+ * most originators first: where members' intelligence meets. Each lists its newest
+ * CORRELATED_LIMIT indicators; the originators are counted over all of them (of those with
+ * granular markings, over those listed).
  */
 export async function correlatedValues(
   ctx: AppContext,
@@ -334,42 +519,58 @@ export async function correlatedValues(
 ): Promise<{ values: CorrelatedValue[] }> {
   const reader = await IndexReader.of(ctx, detection, actor);
   const index = reader.index;
-  const found: CorrelatedValue[] = [];
+  const least = Math.max(2, options.minOriginators);
+  const found: SharedCandidate[] = [];
   for (const shared of index.sharedValues(options.kind)) {
     const creators = new Set<string | null>();
-    // Those with granular markings count as originators of their own until read (below): the
-    // creator the reader sees of them may differ from the index's.
+    const slots: number[] = [];
     let granular = 0;
-    const indicators: CorrelatedValue['indicators'] = [];
     for (const slot of shared.slots) {
       if (!reader.mayRead(slot)) continue;
-      const creator = index.creator(slot);
+      slots.push(slot);
       if (index.isGranular(slot)) granular++;
-      else creators.add(creator);
-      indicators.push({ id: index.id(slot), created_by_ref: creator });
+      else creators.add(index.creator(slot));
     }
     const originators = creators.size + granular;
-    if (originators >= Math.max(2, options.minOriginators)) found.push({ kind: shared.kind, value: shared.value, originators, indicators });
+    if (originators >= least) found.push({ kind: shared.kind, value: shared.value, slots, creators, originators });
   }
-  found.sort((a, b) => b.originators - a.originators || b.indicators.length - a.indicators.length || a.value.localeCompare(b.value));
+  found.sort((a, b) => b.originators - a.originators || b.slots.length - a.slots.length || a.value.localeCompare(b.value));
   // Indicators whose pattern a granular marking hides from the reader are taken out, and the
   // counts made again with the creators the reader sees.
-  const out: CorrelatedValue[] = [];
+  const out: Array<CorrelatedValue & { count: number }> = [];
   for (let i = 0; i < found.length && out.length < options.limit; i += options.limit) {
-    const batch = found.slice(i, i + options.limit);
-    const granular = [...new Set(batch.flatMap((v) => v.indicators.map((h) => h.id)).filter((id) => index.isGranular(index.slotOf(id) ?? -1)))];
-    const shown = await shownIndicators(ctx, actor, granular);
-    for (const v of batch) {
-      // Those with granular markings carry the creator the reader sees (none when it is hidden).
-      const kept = v.indicators.flatMap((h) => {
-        if (!index.isGranular(index.slotOf(h.id) ?? -1)) return [h];
-        const seen = shown.get(h.id);
-        return seen ? [{ id: h.id, created_by_ref: seen.created_by_ref ?? null }] : [];
-      });
-      const originators = new Set(kept.map((h) => h.created_by_ref)).size;
-      if (originators >= Math.max(2, options.minOriginators) && out.length < options.limit) out.push({ ...v, indicators: kept, originators });
+    const batch = found.slice(i, i + options.limit).map((candidate) => ({ candidate, kept: newestSlots(candidate.slots, CORRELATED_LIMIT) }));
+    const granular = [...new Set(batch.flatMap(({ kept }) => kept.filter((slot) => index.isGranular(slot)).map((slot) => index.id(slot))))];
+    const shown = granular.length > 0 ? await shownIndicators(ctx, actor, granular) : new Map<string, StixObject>();
+    for (const { candidate, kept } of batch) {
+      const creators = new Set(candidate.creators);
+      const indicators: CorrelatedValue['indicators'] = [];
+      for (const slot of kept) {
+        const id = index.id(slot);
+        if (!index.isGranular(slot)) indicators.push({ id, created_by_ref: index.creator(slot) });
+        else {
+          // With the creator the reader sees (none when it is hidden).
+          const seen = shown.get(id);
+          if (!seen) continue;
+          indicators.push({ id, created_by_ref: seen.created_by_ref ?? null });
+          creators.add(seen.created_by_ref ?? null);
+        }
+      }
+      const keptSet = new Set(kept);
+      const leftOut = kept.length < candidate.slots.length ? candidate.slots.filter((slot) => !keptSet.has(slot) && !index.isGranular(slot)).length : 0;
+      const count = indicators.length + leftOut;
+      if (creators.size >= least && out.length < options.limit) {
+        out.push({
+          kind: candidate.kind,
+          value: candidate.value,
+          originators: creators.size,
+          indicators,
+          ...(kept.length < candidate.slots.length ? { indicators_truncated: true as const, indicators_total: count } : {}),
+          count,
+        });
+      }
     }
   }
-  out.sort((a, b) => b.originators - a.originators || b.indicators.length - a.indicators.length || a.value.localeCompare(b.value));
-  return { values: out };
+  out.sort((a, b) => b.originators - a.originators || b.count - a.count || a.value.localeCompare(b.value));
+  return { values: out.map(({ count: _count, ...value }) => value) };
 }

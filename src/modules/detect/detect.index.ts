@@ -59,12 +59,17 @@ class Column<T extends Float64Array | Uint32Array | Int8Array | Uint8Array> {
   }
 }
 
+/**
+ * Adds a slot to a key's entry. Slots are added in increasing order (a new version takes the next
+ * slot, and its mentions are added at once), and entries keep that order: a slot already held is
+ * the last. Searching the whole entry made each of n indicators naming one value cost n.
+ */
 function addTo(map: Map<string, Entry> | Map<number, Entry>, key: string | number, slot: number): void {
   const m = map as Map<string | number, Entry>;
   const found = m.get(key);
   if (found === undefined) m.set(key, slot);
   else if (typeof found === 'number') m.set(key, found === slot ? found : [found, slot]);
-  else if (!found.includes(slot)) found.push(slot);
+  else if (found[found.length - 1] !== slot) found.push(slot);
 }
 
 function cidrKey6(bytes: Uint8Array): string {
@@ -233,6 +238,11 @@ export class DetectIndex {
   readonly #creatorIndex = new Map<string, number>();
   /** Per kind: normalised value -> slots. */
   readonly #exact = new Map<ObservableKind, Map<string, Entry>>();
+  /**
+   * Per kind: the exact values whose entry holds several slots (some may have died since, until
+   * a read meets them), kept as entries change: what correlation walks, rather than every value.
+   */
+  readonly #shared = new Map<ObservableKind, Set<string>>();
   readonly #cidr4 = new Map<number, Map<number, Entry>>();
   readonly #cidr6 = new Map<number, Map<string, Entry>>();
   #lengths4: number[] = [];
@@ -344,6 +354,11 @@ export class DetectIndex {
       if (!table) this.#exact.set(mention.kind, (table = new Map()));
       if (table.has(mention.value)) {
         addTo(table, mention.value, slot);
+        if (typeof table.get(mention.value) !== 'number') {
+          let shared = this.#shared.get(mention.kind);
+          if (!shared) this.#shared.set(mention.kind, (shared = new Set()));
+          if (!shared.has(mention.value)) shared.add(ownCopy(mention.value));
+        }
       } else {
         const value = ownCopy(mention.value);
         this.#filter?.addExact(mention.kind, value);
@@ -424,22 +439,30 @@ export class DetectIndex {
   /** Live slots of a normalised value (dead ones met on the way are dropped from the entry). */
   exact(kind: ObservableKind, value: string): readonly number[] {
     const table = this.#exact.get(kind);
-    return table === undefined ? NONE : this.#live(table, value);
+    return table === undefined ? NONE : this.#live(table, value, this.#shared.get(kind));
   }
 
   /**
    * Exact values that several live indicators name (candidates for correlation: the caller
-   * decides whose they are and who may know of them), kind by kind.
+   * decides whose they are and who may know of them), kind by kind. Only the values named more
+   * than once are visited, not every value held.
    */
   *sharedValues(kind?: ObservableKind): Generator<{ kind: ObservableKind; value: string; slots: readonly number[] }> {
-    for (const [k, table] of this.#exact) {
+    for (const [k, values] of this.#shared) {
       if (kind !== undefined && k !== kind) continue;
-      for (const [value, entry] of table) {
-        if (typeof entry === 'number') continue;
-        const slots = this.#live(table, value);
+      const table = this.#exact.get(k)!;
+      for (const value of values) {
+        const slots = this.#live(table, value, values);
         if (slots.length > 1) yield { kind: k, value, slots };
       }
     }
+  }
+
+  /** How many exact values several slots name (live or not yet found dead). */
+  get sharedCount(): number {
+    let n = 0;
+    for (const values of this.#shared.values()) n += values.size;
+    return n;
   }
 
   /** Does any indicator name a value of this kind (exactly, or as an address prefix)? */
@@ -475,7 +498,8 @@ export class DetectIndex {
     return out;
   }
 
-  #live<K>(map: Map<K, Entry>, key: K): readonly number[] {
+  /** `shared`: the key's kind's shared values (exact values only), which it leaves once one slot or none is left. */
+  #live<K>(map: Map<K, Entry>, key: K, shared?: Set<K>): readonly number[] {
     const entry = map.get(key);
     if (entry === undefined) return NONE;
     const flags = this.#flags.data;
@@ -490,6 +514,7 @@ export class DetectIndex {
     const kept = entry.filter((slot) => flags[slot]! & ALIVE);
     if (kept.length === 0) map.delete(key);
     else map.set(key, kept.length === 1 ? kept[0]! : kept);
+    if (kept.length <= 1) shared?.delete(key);
     return kept;
   }
 

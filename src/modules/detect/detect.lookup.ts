@@ -8,10 +8,18 @@ import { suppressorFor, type Suppression } from '../warninglists/warninglist.ser
 import { contextOf, type ContextFilter, type RelatedObject, type SightedBy } from './detect.context.js';
 import type { DetectIndex } from './detect.index.js';
 import type { Detection } from './detect.maintenance.js';
-import { confidenceAsSeen, IndexReader, shownIndicators, slotsOfValue, timeOfProperty, validAsSeen } from './detect.reader.js';
+import { confidenceAsSeen, IndexReader, newestSlots, shownIndicators, slotsOfValue, timeOfProperty, validAsSeen } from './detect.reader.js';
 import { detectKind, type ObservableKind } from '../../stix/observable.js';
 
 export const LOOKUP_MAX_VALUES = 10_000;
+
+/**
+ * Most indicators one value's answer names: the newest the reader may know of (the last indexed),
+ * the answer saying `indicators_truncated` and how many there are. Anyone who may write intel can
+ * make indicators name a value; an answer, and the context read for it, stay bounded however many
+ * do.
+ */
+export const HITS_PER_VALUE = 1000;
 
 export interface LookupQuery {
   value: string;
@@ -31,6 +39,8 @@ export interface IndicatorHit {
   created_by_ref?: string;
   /** Malware, intrusion sets, campaigns, ... it is related to (see detect.context). */
   related?: RelatedObject[];
+  /** More relationships of it are stored than a lookup reads (see CONTEXT_ROWS_PER_OBJECT): `related` is a part of them. */
+  related_truncated?: true;
   /** Who has sighted it, among the sightings the reader may read. */
   sighted?: SightedBy;
 }
@@ -50,6 +60,13 @@ export interface LookupAnswer {
   /** The key the value was looked up by, when it differs from the value as given (case, form). */
   normalised?: string;
   indicators: IndicatorHit[];
+  /** More indicators the reader may know of name the value than HITS_PER_VALUE: `indicators` holds the newest. */
+  indicators_truncated?: true;
+  /**
+   * With indicators_truncated: how many name it, as far as the reader may know (of those whose
+   * granular markings may hide a part of them from the reader, only those given count).
+   */
+  indicators_total?: number;
   /** A warning list covers the value (known good, own range, ...): its matches are suppressed in bulk matching. */
   suppressed?: Suppression;
   error?: string;
@@ -98,6 +115,8 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
   /** Each answer's key, for the warning lists. */
   const keys: Array<string | undefined> = [];
   const granular = new Set<string>();
+  /** Per answer with more hits than HITS_PER_VALUE: those left out that count towards its total. */
+  const leftOut = new Map<LookupAnswer, number>();
   for (const query of queries) {
     const value = query.value.trim();
     const kind = query.kind ?? detectKind(value);
@@ -113,16 +132,27 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
       continue;
     }
     const seen = new Set<number>();
-    const indicators: IndicatorHit[] = [];
+    const named: number[] = [];
     for (const slot of found.slots) {
       // The validity of one with granular markings is judged on what the reader sees of it, below.
       if (seen.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !reader.mayRead(slot)) continue;
       seen.add(slot);
+      named.push(slot);
+    }
+    const kept = named.length > HITS_PER_VALUE ? newestSlots(named, HITS_PER_VALUE) : named;
+    const indicators: IndicatorHit[] = [];
+    for (const slot of kept) {
       if (index.isGranular(slot)) granular.add(index.id(slot));
       indicators.push(hitOf(index, slot));
     }
     // Repeating a value as given would be most of a miss's answer (a hash, twice).
-    answers.push({ value: query.value, kind, ...(found.normalised !== query.value ? { normalised: found.normalised } : {}), indicators });
+    const answer: LookupAnswer = { value: query.value, kind, ...(found.normalised !== query.value ? { normalised: found.normalised } : {}), indicators };
+    if (kept !== named) {
+      // Those left out with granular markings are not read: whether the reader sees them is not known.
+      const keptSet = new Set(kept);
+      leftOut.set(answer, named.filter((slot) => !keptSet.has(slot) && !index.isGranular(slot)).length);
+    }
+    answers.push(answer);
     keys.push(found.normalised);
   }
   const shown = granular.size > 0 ? await shownIndicators(ctx, actor, [...granular]) : undefined;
@@ -138,6 +168,10 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
       }
       answer.indicators = hits;
     }
+  }
+  for (const [answer, more] of leftOut) {
+    answer.indicators_truncated = true;
+    answer.indicators_total = answer.indicators.length + more;
   }
   if (options.context !== false) await addContext(ctx, reader, answers, detection.context, shown);
   if (options.warningLists !== false) {
@@ -174,6 +208,7 @@ async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupA
       }
       const known = context.get(hit.id);
       if (known && known.related.length > 0) hit.related = known.related;
+      if (known?.relatedTruncated) hit.related_truncated = true;
       if (known?.sighted) hit.sighted = known.sighted;
     }
   }

@@ -97,6 +97,17 @@ export function slotsOfNormalised(index: DetectIndex, kind: ObservableKind, norm
   return slots;
 }
 
+/**
+ * The `count` newest of these distinct slots, in the order given: the highest, as a slot is taken
+ * when an indicator version is indexed.
+ */
+export function newestSlots(slots: readonly number[], count: number): number[] {
+  if (slots.length <= count) return [...slots];
+  const sorted = Float64Array.from(slots).sort();
+  const lowest = sorted[sorted.length - count]!;
+  return slots.filter((slot) => slot >= lowest);
+}
+
 function joined(slots: readonly number[], more: readonly number[]): readonly number[] {
   if (more.length === 0) return slots;
   return slots.length === 0 ? more : [...slots, ...more];

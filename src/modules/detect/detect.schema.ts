@@ -1,7 +1,8 @@
 /** Detection's request and response schemas (TypeBox: JSON Schema for Fastify and OpenAPI) and their types. */
 import { Type, type Static } from '@sinclair/typebox';
 import { LOG_FORMATS } from '../logformats/logformats.js';
-import { LOOKUP_MAX_VALUES } from './detect.lookup.js';
+import { CORRELATED_LIMIT } from './detect.context.js';
+import { HITS_PER_VALUE, LOOKUP_MAX_VALUES } from './detect.lookup.js';
 import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 import { DEFAULT_SIGHTING_MARKING } from './sighting-markings.js';
 
@@ -40,7 +41,7 @@ export const Sighted = Type.Object({
   first_seen: Type.Optional(Type.String()),
   last_seen: Type.Optional(Type.String()),
   sighted_by: Type.Array(Type.String(), { description: 'Identities of the sighting organisations (at most 50)' }),
-  truncated: Type.Optional(Type.Boolean()),
+  truncated: Type.Optional(Type.Boolean({ description: 'More sightings of it are stored than one read takes: the figures are a lower bound' })),
 });
 
 export const Hit = Type.Object({
@@ -52,6 +53,7 @@ export const Hit = Type.Object({
   markings: Type.Optional(Type.Object({ tlp: Type.Union([Type.String(), Type.Null()]), classification: Type.String(), releasable_to: Type.Array(Type.String()) })),
   created_by_ref: Type.Optional(Type.String()),
   related: Type.Optional(Type.Array(Related)),
+  related_truncated: Type.Optional(Type.Boolean({ description: 'More relationships of the indicator are stored than a lookup reads: related names a part of them' })),
   sighted: Type.Optional(Sighted),
 });
 
@@ -60,6 +62,8 @@ export const Answer = Type.Object({
   kind: Type.Union([Kind, Type.Null()]),
   normalised: Type.Optional(Type.String({ description: 'The key the value was looked up by (see docs/DETECT-FORMATS.md), when it differs from the value as given' })),
   indicators: Type.Array(Hit),
+  indicators_truncated: Type.Optional(Type.Boolean({ description: `More indicators the caller may read name the value than an answer gives (${HITS_PER_VALUE}): the newest are given` })),
+  indicators_total: Type.Optional(Type.Integer({ description: 'With indicators_truncated: how many indicators name the value, among those the caller may read (of those with granular markings, only those given count)' })),
   suppressed: Type.Optional(Type.Object({ list: Type.String(), name: Type.String(), entry: Type.String() }, { description: 'The warning-list entry that covers the value: bulk matching reports its matches as suppressed' })),
   error: Type.Optional(Type.String()),
 });
@@ -72,6 +76,8 @@ export const AwarenessAnswer = Type.Object({
   id: Type.String(),
   created_by_ref: Type.Union([Type.String(), Type.Null()]),
   correlated: Type.Array(Type.Object({ id: Type.String(), created_by_ref: Type.Union([Type.String(), Type.Null()]), shared: Type.Array(Type.Object({ kind: Kind, value: Type.String() })) })),
+  correlated_truncated: Type.Optional(Type.Boolean({ description: `More indicators are correlated than an answer gives (${CORRELATED_LIMIT}): the newest are given` })),
+  correlated_total: Type.Optional(Type.Integer({ description: 'With correlated_truncated: how many are correlated (of those with granular markings, only those given count)' })),
   sighted: Type.Optional(Sighted),
 });
 
@@ -93,7 +99,14 @@ export type CorrelationsQuery = Static<typeof CorrelationsQuery>;
 
 export const CorrelationsAnswer = Type.Object({
   values: Type.Array(
-    Type.Object({ kind: Kind, value: Type.String(), originators: Type.Integer(), indicators: Type.Array(Type.Object({ id: Type.String(), created_by_ref: Type.Union([Type.String(), Type.Null()]) })) }),
+    Type.Object({
+      kind: Kind,
+      value: Type.String(),
+      originators: Type.Integer(),
+      indicators: Type.Array(Type.Object({ id: Type.String(), created_by_ref: Type.Union([Type.String(), Type.Null()]) })),
+      indicators_truncated: Type.Optional(Type.Boolean({ description: `More indicators name the value than a value lists (${CORRELATED_LIMIT}): the newest are listed` })),
+      indicators_total: Type.Optional(Type.Integer({ description: 'With indicators_truncated: how many name it (of those with granular markings, only those listed count)' })),
+    }),
   ),
 });
 

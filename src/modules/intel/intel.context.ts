@@ -9,9 +9,10 @@
 import type { AppContext } from '../../core/context.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
-import { readableAccessKeys } from './intel.access.js';
 import { handlingOf, type Handling } from './intel.handling.js';
-import { auditReads, readCurrent, readVersions, VERSIONS_SHOWN, visibleRow } from './intel.read.js';
+import { accessOfColumns, canRead } from '../../policy/rule.js';
+import { currentBodies, headsOf, type AboutHead, type AboutRow, type AboutSide, type ReadableAbout } from './intel.about.js';
+import { auditReads, noteNewerSets, PAGE_CHARS, readableAbout, readCurrent, readVersions, runsOf, VERSIONS_SHOWN, visibleRow } from './intel.read.js';
 import * as repo from './intel.repo.js';
 import { searchLabel } from './intel.rows.js';
 
@@ -23,14 +24,20 @@ export const RECENT_SIGHTINGS = 20;
  * Most candidates an object page examines per list (relationships out of the object, those in to
  * it, its sightings), newest first: rows whose object markings the reader may read (a readable
  * access set, or its own member's within its clearance), each then redacted, which may withhold
- * it (STIX 2.1 section 7.2.3). However many rows aim at an object, its page costs at most this
- * many per list; past it, the answer says that it stopped, whether or not the reader would have
- * seen any of the rest.
+ * it (STIX 2.1 section 7.2.3); only the bodies of those the policy lets through are read. However
+ * many rows aim at an object, its page costs at most this many per list; past it, the answer says
+ * that it stopped, whether or not the reader would have seen any of the rest.
  */
 export const CANDIDATES_EXAMINED = 5000;
-/** Rows read by the first step of a list; each further step reads twice as many, up to STEP_MAX. */
+/** Heads (rows without their bodies) read by the first step of a list; each further step reads twice as many, up to STEP_MAX. */
 const STEP = 200;
 const STEP_MAX = 1000;
+/**
+ * Most text of the bodies a list reads (relationships out of the object, those in to it, its
+ * sightings): past it the list stops, and says so, as at CANDIDATES_EXAMINED. An eighth of what a
+ * page of objects may carry (PAGE_CHARS), so that the page stays within a few such pages.
+ */
+export const LIST_CHARS = PAGE_CHARS / 8;
 
 export interface SeenWithHandling {
   object: StixObject;
@@ -58,7 +65,7 @@ export interface SightingSummary {
   /**
    * Current sightings of the object the reader sees as sightings of it (as it would list them:
    * one whose sighting_of_ref a granular marking hides is not one), of the newest
-   * CANDIDATES_EXAMINED candidates; a lower bound when `truncated`.
+   * CANDIDATES_EXAMINED candidates (and LIST_CHARS of their text); a lower bound when `truncated`.
    */
   count: number;
   /** How many members of the node originated them (members.length). */
@@ -67,7 +74,7 @@ export interface SightingSummary {
   members: string[];
   /** The newest sightings, newest first, as the reader sees them. */
   recent: StixObject[];
-  /** More than CANDIDATES_EXAMINED candidates are stored: count and members are of the newest of them. */
+  /** More than CANDIDATES_EXAMINED candidates are stored, or LIST_CHARS of their text were read: count and members are of the newest of them. */
   truncated: boolean;
 }
 
@@ -81,36 +88,48 @@ export interface ObjectContext extends SeenWithHandling {
   sightings: SightingSummary;
 }
 
-/** The SQL pre-filter of what the actor may read: readable access sets, and its own member's rows. */
-export async function readableRows(ctx: AppContext, actor: Principal): Promise<repo.ReadableRows> {
-  const { keys } = await readableAccessKeys(ctx, actor);
-  return { accessKeys: keys, own: actor.member ? { member: actor.member.code, clearance: actor.clearance } : undefined };
-}
-
 interface SeenRow {
   object: StixObject;
   row: repo.ContextRow;
 }
 
 /**
- * Hands `visit` the candidate rows newest first (`page(before, size)` gives the next `size` rows
- * before a seq), until it answers true (it has what it wants), the rows end, or
- * CANDIDATES_EXAMINED were examined. `capped`: it stopped at the cap with more rows stored.
+ * Hands `visit` the rows of one side of an object the actor may read by their markings, newest
+ * first, until it answers true (it has what it wants), the rows end, CANDIDATES_EXAMINED
+ * candidates (rows of readable access sets or of the actor's own member) were examined, or the
+ * next body would take the text read past LIST_CHARS. The policy decides on each candidate's
+ * marking columns, and its head tells the size of its body, before the body is read. `capped`: it
+ * stopped at a cap with more rows stored.
  */
-async function examineNewestFirst(page: (before: number | undefined, size: number) => Promise<repo.ContextRow[]>, visit: (row: repo.ContextRow) => Promise<boolean>): Promise<{ capped: boolean }> {
-  let before: number | undefined;
+async function examineNewestFirst(ctx: AppContext, actor: Principal, side: AboutSide, id: string, readable: ReadableAbout, visit: (row: AboutRow) => Promise<boolean>): Promise<{ capped: boolean }> {
+  let before = Number.MAX_SAFE_INTEGER;
   let examined = 0;
+  let chars = 0;
   for (let step = STEP; ; step = Math.min(STEP_MAX, step * 2)) {
     // One row past the cap tells whether more are stored.
     const size = Math.min(step, CANDIDATES_EXAMINED - examined + 1);
-    const rows = await page(before, size);
-    for (const row of rows) {
-      if (examined === CANDIDATES_EXAMINED) return { capped: true };
-      examined++;
-      if (await visit(row)) return { capped: false };
+    const heads = await headsOf(ctx.store, side, id, readable, { beforeSeq: before }, size);
+    noteNewerSets(ctx, readable, heads);
+    const examinable = heads.slice(0, CANDIDATES_EXAMINED - examined);
+    const wanted: AboutHead[] = [];
+    let full = false;
+    for (const head of examinable) {
+      if (!canRead(actor, accessOfColumns(head))) continue;
+      if (chars > 0 && chars + head.size > LIST_CHARS) {
+        full = true;
+        break;
+      }
+      chars += head.size;
+      wanted.push(head);
     }
-    if (rows.length < size) return { capped: false };
-    before = rows[rows.length - 1]!.seq;
+    for (const run of runsOf(wanted)) {
+      for (const row of await currentBodies(ctx.store, run)) if (await visit(row)) return { capped: false };
+    }
+    if (full) return { capped: true };
+    examined += examinable.length;
+    if (heads.length > examinable.length) return { capped: true };
+    if (heads.length < size) return { capped: false };
+    before = heads[heads.length - 1]!.seq;
   }
 }
 
@@ -121,13 +140,15 @@ async function examineNewestFirst(page: (before: number | undefined, size: numbe
 async function seenNewestFirst(
   ctx: AppContext,
   actor: Principal,
-  page: (before: number | undefined, size: number) => Promise<repo.ContextRow[]>,
+  side: AboutSide,
+  id: string,
+  readable: ReadableAbout,
   want: number,
   reads: string[],
   keep: (seen: SeenRow) => boolean,
 ): Promise<{ seen: SeenRow[]; capped: boolean }> {
   const out: SeenRow[] = [];
-  const { capped } = await examineNewestFirst(page, async (row) => {
+  const { capped } = await examineNewestFirst(ctx, actor, side, id, readable, async (row) => {
     const seen = await visibleRow(ctx, actor, row, reads, false);
     if (seen?.object && keep({ object: seen.object, row })) out.push({ object: seen.object, row });
     return out.length === want;
@@ -153,7 +174,7 @@ function typeOfId(id: string): string {
   return end > 0 ? id.slice(0, end) : id;
 }
 
-async function relationships(ctx: AppContext, actor: Principal, id: string, readable: repo.ReadableRows, reads: string[]): Promise<{ list: ContextRelationship[]; truncated: boolean }> {
+async function relationships(ctx: AppContext, actor: Principal, id: string, readable: ReadableAbout, reads: string[]): Promise<{ list: ContextRelationship[]; truncated: boolean }> {
   // The newest LIMIT + 1 of each direction hold the newest LIMIT + 1 of both.
   const want = RELATIONSHIPS_LIMIT + 1;
   const [out, into] = await Promise.all(
@@ -161,7 +182,9 @@ async function relationships(ctx: AppContext, actor: Principal, id: string, read
       seenNewestFirst(
         ctx,
         actor,
-        (before, size) => repo.relationshipsOf(ctx.store, id, direction, readable, before, size),
+        direction,
+        id,
+        readable,
         want,
         reads,
         // What the reader sees of it still names the object at that end (a required property: always).
@@ -196,17 +219,21 @@ async function relationships(ctx: AppContext, actor: Principal, id: string, read
 }
 
 /**
- * One pass over the newest CANDIDATES_EXAMINED candidate sightings: counted and their members
- * named as the reader sees each one (a sighting whose sighting_of_ref the reader may not see is
- * none of this object's), the newest RECENT_SIGHTINGS shown. Bodies without granular markings are
- * counted as stored, without being parsed.
+ * One pass over the newest CANDIDATES_EXAMINED candidate sightings (and LIST_CHARS of their
+ * text): counted and their members named as the reader sees each one (a sighting whose
+ * sighting_of_ref the reader may not see is none of this object's), the newest RECENT_SIGHTINGS
+ * shown. Bodies without granular markings are counted as stored, without being parsed.
  */
-async function sightings(ctx: AppContext, actor: Principal, id: string, readable: repo.ReadableRows, reads: string[]): Promise<SightingSummary> {
+async function sightings(ctx: AppContext, actor: Principal, id: string, readable: ReadableAbout, reads: string[]): Promise<SightingSummary> {
   let count = 0;
   const members = new Set<string>();
   const recent: StixObject[] = [];
   const { capped } = await examineNewestFirst(
-    (before, size) => repo.sightingsOf(ctx.store, id, readable, before, size),
+    ctx,
+    actor,
+    'sighting',
+    id,
+    readable,
     async (row) => {
       const shown = recent.length < RECENT_SIGHTINGS;
       const seen = await visibleRow(ctx, actor, row, shown ? reads : undefined, !shown);
@@ -228,7 +255,7 @@ async function sightings(ctx: AppContext, actor: Principal, id: string, readable
 export async function objectContext(ctx: AppContext, actor: Principal, id: string): Promise<ObjectContext> {
   const reads: string[] = [];
   const current = await readCurrent(ctx, actor, id, reads);
-  const readable = await readableRows(ctx, actor);
+  const readable = await readableAbout(ctx, actor);
   const [versions, related, sighted] = await Promise.all([
     readVersions(ctx, actor, id, reads, { limit: VERSIONS_SHOWN }),
     relationships(ctx, actor, id, readable, reads),

@@ -6,6 +6,8 @@ import { accessOfColumns, canRead, canReadVersion, redact } from '../../policy/r
 import type { StixObject } from '../../stix/types.js';
 import { validateObject } from '../../stix/validate.js';
 import * as audit from '../audit/audit.service.js';
+import { currentBodies, headsAbout, headsOf, type AboutHead, type AboutRow, type AboutType, type ReadableAbout } from './intel.about.js';
+import { accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';
 import { handlingTable, markingDefaults } from './intel.ingest.js';
 import * as repo from './intel.repo.js';
 
@@ -235,29 +237,220 @@ export async function versionsPage(ctx: AppContext, actor: Principal, id: string
   return { versions: read.versions.map((v) => v.object), next: read.older ? encodeVersionCursor(read.older) : undefined };
 }
 
-/** Most relationships or sightings read about a set of objects in one call. */
+/** Most rows about objects that one read examines (their heads: the columns the policy decides on), in all. */
 export const ABOUT_LIMIT = 20_000;
+
+/** Objects whose rows are read by one query, at most. */
+const ABOUT_OBJECTS_PER_READ = 500;
+
+export interface AboutOptions {
+  /** Rows examined per object at most, oldest first (default ABOUT_LIMIT). */
+  perObject?: number;
+  /** Text of the bodies read per object at most (default: `chars`); at least one body of each object is read. */
+  charsPerObject?: number;
+  /** Text of the bodies read in all at most (default PAGE_CHARS); at least one body is read. */
+  chars?: number;
+  /** Relationships whose target_ref is of one of these types only: the others' bodies are not read. */
+  targetTypes?: ReadonlySet<string>;
+}
+
+export interface ObjectsAbout {
+  /** As the actor may see them, each object's oldest first. */
+  objects: StixObject[];
+  /** Rows the actor may read were left unread (a cap of AboutOptions): the objects are a part of them. */
+  truncated: boolean;
+  /** The objects some of whose rows were left unread. */
+  incomplete: ReadonlySet<string>;
+}
+
+/**
+ * What the SQL pre-filter of reads about objects keeps for this actor: the access sets the policy
+ * lets it read, of those this process knows (no query on each read), sets made since by another
+ * process, and its own member's rows within its clearance (the originator reads its own).
+ */
+export async function readableAbout(ctx: AppContext, actor: Principal): Promise<ReadableAbout> {
+  const sets = await knownAccessSets(ctx);
+  const member = actor.member;
+  return {
+    accessKeys: readableKeysOf(sets, actor),
+    newerThan: sets.length > 0 ? sets[sets.length - 1]!.key : 0,
+    own: member ? { member: member.code, identity: member.identityId ?? null, clearance: actor.clearance } : undefined,
+  };
+}
+
+/** Rows of access sets made since the sets were read: the next read of the sets takes them in (see accessSetUnknown). */
+export function noteNewerSets(ctx: AppContext, readable: ReadableAbout, heads: readonly AboutHead[]): void {
+  for (const head of heads) {
+    if (head.access_key !== null && head.access_key > readable.newerThan) {
+      accessSetUnknown(ctx, head.access_key);
+      return;
+    }
+  }
+}
+
+const typeOfRef = (id: string): string => id.slice(0, id.indexOf('--'));
+
+/**
+ * The keys of the access sets a principal may read, decided by canRead once per snapshot of the
+ * sets (a snapshot is replaced, never changed, when sets are added) and per principal as the rule
+ * reads it: lookups ask it for every indicator something is said about, and a store may hold tens
+ * of thousands of sets.
+ */
+const READABLE_KEYS = new WeakMap<readonly AccessSet[], Map<string, number[]>>();
+const READERS_PER_SNAPSHOT = 1024;
+
+function readableKeysOf(sets: readonly AccessSet[], actor: Principal): number[] {
+  let byReader = READABLE_KEYS.get(sets);
+  if (!byReader) READABLE_KEYS.set(sets, (byReader = new Map()));
+  const reader = JSON.stringify([actor.kind, actor.userName, actor.clearance, actor.member, actor.represents ?? null]);
+  let keys = byReader.get(reader);
+  if (!keys) {
+    if (byReader.size === READERS_PER_SNAPSHOT) byReader.clear();
+    keys = sets.filter((set) => canRead(actor, set.access)).map((set) => set.key);
+    byReader.set(reader, keys);
+  }
+  return keys;
+}
 
 /**
  * The current relationships whose source is one of these objects, or the sightings of them, that
- * the actor may read (redacted as for any read). `truncated`: more were stored than ABOUT_LIMIT.
+ * the actor may read (redacted as for any read), each object's oldest first. The rows' heads are
+ * read first, of readable access sets and of the actor's own member only (AboutOptions.perObject
+ * of each object, ABOUT_LIMIT in all); the policy decides on each head, and only the bodies of
+ * rows it lets through are read, as many as AboutOptions.chars and charsPerObject hold by the
+ * sizes the heads tell. So rows the actor may not read cost nothing, and rows it may read cost
+ * what the caps allow, however many or large they are.
  */
-export async function objectsAbout(ctx: AppContext, actor: Principal, type: 'relationship' | 'sighting', refs: string[]): Promise<{ objects: StixObject[]; truncated: boolean }> {
+export async function objectsAbout(ctx: AppContext, actor: Principal, type: 'relationship' | 'sighting', refs: readonly string[], options: AboutOptions = {}): Promise<ObjectsAbout> {
   const objects: StixObject[] = [];
+  const incomplete = new Set<string>();
+  if (refs.length === 0) return { objects, truncated: false, incomplete };
+  const readable = await readableAbout(ctx, actor);
+  const perObject = Math.max(1, Math.min(options.perObject ?? ABOUT_LIMIT, ABOUT_LIMIT));
+  const heads = await headsAboutObjects(ctx, type, [...new Set(refs)], readable, perObject, incomplete);
+  noteNewerSets(ctx, readable, heads);
+  const wanted = heads.filter((head) => canRead(actor, accessOfColumns(head)) && (!options.targetTypes || (head.target_ref !== null && options.targetTypes.has(typeOfRef(head.target_ref)))));
+  wanted.sort((a, b) => a.seq - b.seq);
   const reads: string[] = [];
-  let left = ABOUT_LIMIT;
-  let truncated = false;
-  for (let i = 0; i < refs.length && !truncated; i += 500) {
-    const rows = await repo.currentAbout(ctx.store, type, refs.slice(i, i + 500), left + 1);
-    if (rows.length > left) truncated = true;
-    for (const row of rows.slice(0, left)) {
-      const object = await visible(ctx, actor, row, reads);
-      if (object) objects.push(object);
-    }
-    left -= Math.min(rows.length, left);
-  }
+  const complete = await readBodies(ctx, wanted, { chars: options.chars ?? PAGE_CHARS, charsPerObject: options.charsPerObject ?? Infinity }, incomplete, async (row) => {
+    const object = await visible(ctx, actor, row, reads);
+    if (object) objects.push(object);
+  });
   await auditReads(ctx, actor, reads, `${type}s about ${refs.length} objects`);
-  return { objects, truncated };
+  return { objects, truncated: !complete || incomplete.size > 0, incomplete };
+}
+
+/**
+ * The heads of rows about these objects that the pre-filter keeps: at most `perObject` of each
+ * (its oldest) and ABOUT_LIMIT in all. An object whose rows were not all taken goes into
+ * `incomplete`. One read per 500 objects; when one of them has more rows than its share, each
+ * object of that read is read on its own, in order, up to its share.
+ */
+async function headsAboutObjects(ctx: AppContext, type: AboutType, refs: readonly string[], readable: ReadableAbout, perObject: number, incomplete: Set<string>): Promise<AboutHead[]> {
+  const heads: AboutHead[] = [];
+  let left = ABOUT_LIMIT;
+  for (let i = 0; i < refs.length; i += ABOUT_OBJECTS_PER_READ) {
+    const chunk = refs.slice(i, i + ABOUT_OBJECTS_PER_READ);
+    const cap = Math.min(left, perObject * chunk.length);
+    let got = chunk.length === 1 || cap === 0 ? undefined : await headsAbout(ctx.store, type, chunk, readable, cap + 1);
+    if (got === undefined || got.length > cap) {
+      got = [];
+      for (const ref of chunk) {
+        const share = Math.min(left - got.length, perObject);
+        if (share === 0) {
+          incomplete.add(ref);
+          continue;
+        }
+        const own = await headsOf(ctx.store, type === 'relationship' ? 'out' : 'sighting', ref, readable, { afterSeq: 0 }, share + 1);
+        if (own.length > share) {
+          incomplete.add(ref);
+          own.length = share;
+        }
+        for (const head of own) got.push(head);
+      }
+    } else if (got.length > perObject) {
+      // All the rows of these objects were read; one object may still have more than its share.
+      const byObject = new Map<string, AboutHead[]>();
+      for (const head of got) {
+        let list = byObject.get(head.about_ref);
+        if (!list) byObject.set(head.about_ref, (list = []));
+        list.push(head);
+      }
+      got = [];
+      for (const [ref, list] of byObject) {
+        if (list.length > perObject) {
+          incomplete.add(ref);
+          list.sort((a, b) => a.seq - b.seq).length = perObject;
+        }
+        for (const head of list) got.push(head);
+      }
+    }
+    left -= got.length;
+    for (const head of got) heads.push(head);
+  }
+  return heads;
+}
+
+/**
+ * Reads the rows of these heads (oldest first) and hands each to `visit`: of each object, those
+ * whose bodies fit in `charsPerObject` (at least one), and of all, those that fit in `chars` (at
+ * least one), as their heads tell the size; in runs of at most RUN_CHARS of text. Objects whose
+ * rows were left unread go into `incomplete`; false when the budget in all ended the reading.
+ */
+async function readBodies(
+  ctx: AppContext,
+  heads: readonly AboutHead[],
+  budget: { chars: number; charsPerObject: number },
+  incomplete: Set<string>,
+  visit: (row: AboutRow) => Promise<void>,
+): Promise<boolean> {
+  const spent = new Map<string, number>();
+  /** Objects past their budget: an object's rows are read oldest first, so none of the rest is. */
+  const stopped = new Set<string>();
+  const chosen: AboutHead[] = [];
+  let total = 0;
+  let complete = true;
+  for (const head of heads) {
+    const ref = head.about_ref;
+    if (stopped.has(ref)) continue;
+    const used = spent.get(ref) ?? 0;
+    if (!complete || (total > 0 && total + head.size > budget.chars)) {
+      complete = false;
+      incomplete.add(ref);
+      continue;
+    }
+    if (used > 0 && used + head.size > budget.charsPerObject) {
+      stopped.add(ref);
+      incomplete.add(ref);
+      continue;
+    }
+    spent.set(ref, used + head.size);
+    total += head.size;
+    chosen.push(head);
+  }
+  for (const run of runsOf(chosen)) {
+    for (const row of await currentBodies(ctx.store, run)) await visit(row);
+  }
+  return complete;
+}
+
+/** Text of the bodies one read of the store returns at most (at least one body). */
+const RUN_CHARS = 8 * 1024 * 1024;
+
+/** The seqs of these heads in runs of at most RUN_CHARS of text and FETCH_ROWS_MAX rows. */
+export function* runsOf(heads: readonly { seq: number; size: number }[]): Generator<number[]> {
+  let run: number[] = [];
+  let chars = 0;
+  for (const head of heads) {
+    if (run.length > 0 && (run.length === FETCH_ROWS_MAX || chars + head.size > RUN_CHARS)) {
+      yield run;
+      run = [];
+      chars = 0;
+    }
+    run.push(head.seq);
+    chars += head.size;
+  }
+  if (run.length > 0) yield run;
 }
 
 /**
