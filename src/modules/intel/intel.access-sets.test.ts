@@ -122,7 +122,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await setCount(), before);
     });
 
-    it('releases to nobody under a releasable_to that is not a list of names, or too long', async () => {
+    it('refuses a releasable_to that is not a list of names, or too long, and its objects are read by nobody', async () => {
       const handling = (releasableTo: unknown): StixObject => ({
         type: 'marking-definition',
         spec_version: '2.1',
@@ -137,8 +137,19 @@ for (const dialect of DIALECTS) {
         handling(['ALLIANCE', ...Array.from({ length: RELEASABLE_TO_MAX }, (_v, i) => `M${i}`)]),
       ];
       const objects = definitions.map((d) => indicator({ object_marking_refs: [TLP2_MARKING_IDS.green, d.id as string] }));
-      // Stored by the node (no originator): nobody reads them as their own.
-      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [...definitions, ...objects])).accepted, 6);
+      // Sent by the node (no originator): nobody reads them as their own. The definitions are
+      // refused, saying what is wrong; the objects wait for definitions that never come.
+      const refused: string[] = [];
+      const summary = await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [...definitions, ...objects], {
+        onOutcome: (o) => {
+          if (o.status === 'rejected') refused.push(`${o.errors?.[0]?.rule}: ${o.errors?.[0]?.message}`);
+        },
+      });
+      assert.equal(summary.accepted, 3);
+      assert.equal(refused.length, 3);
+      assert.match(refused[0]!, /^marking-releasability: .*releasable_to is not a list/);
+      assert.match(refused[1]!, /^marking-releasability: .*releasable_to\[0\] "ALLIANCE,PARTNERS" is not a member code/);
+      assert.match(refused[2]!, new RegExp(`^marking-releasability: .*releasable_to lists ${RELEASABLE_TO_MAX + 1} entries`));
       for (const object of objects) {
         const response = await node.app.inject({ method: 'GET', url: `/api/v1/objects/${object.id}`, headers: auth() });
         assert.equal(response.statusCode, 404, `${object.id} is read by nobody`);

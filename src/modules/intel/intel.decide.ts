@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
-import { handlingOfMarkingDefinition, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns, type MarkingTable } from '../../policy/markings.js';
+import { HANDLING_EXTENSION_ID, handlingOfMarkingDefinition, releasabilityProblem, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns, type MarkingTable } from '../../policy/markings.js';
 import { nameBased, reservedHandlingId } from '../../policy/handling-ids.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, canVersion, canWrite, isCreator, submitterOf, type Ownership } from '../../policy/rule.js';
@@ -37,6 +37,7 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
   'revoked-object': '$.id',
   'marking-redefined': '$',
   'marking-reserved-id': '$.id',
+  'marking-releasability': `$.extensions['${HANDLING_EXTENSION_ID}'].releasable_to`,
   'foreign-marking': '$.id',
 });
 
@@ -115,9 +116,15 @@ export async function decideRows(
     const row = rows[i]!;
     if (row[ROW_TYPE] !== 'marking-definition') continue;
     const id = row[ROW_ID];
-    const reserved = nameBased(id) ? reservedHandlingId(JSON.parse(row[ROW_BODY])) : undefined;
-    if (reserved !== undefined) {
-      verdicts[i] = { rule: 'marking-reserved-id', message: reserved };
+    const body = row[ROW_BODY];
+    const definition = body.includes(HANDLING_EXTENSION_ID) ? (JSON.parse(body) as Record<string, unknown>) : undefined;
+    // A handling definition's releasability is a list of who may read: anything else is refused
+    // here, with what is wrong (stored, it would release to nobody).
+    const handling = definition !== undefined ? (definition.extensions as Record<string, Record<string, unknown> | undefined> | undefined)?.[HANDLING_EXTENSION_ID] : undefined;
+    const problem = handling !== undefined && handling !== null && typeof handling === 'object' && handling.releasable_to !== undefined ? releasabilityProblem(handling.releasable_to) : undefined;
+    const reserved = problem === undefined && definition !== undefined && nameBased(id) ? reservedHandlingId(definition) : undefined;
+    if (problem !== undefined || reserved !== undefined) {
+      verdicts[i] = problem !== undefined ? { rule: 'marking-releasability', message: `marking-definition ${id}: ${problem}` } : { rule: 'marking-reserved-id', message: reserved! };
       state.refusedDefinitions.add(id);
       continue;
     }
