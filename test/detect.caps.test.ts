@@ -12,7 +12,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { PreparedRead } from '../src/db/adapter.js';
 import { CONTEXT_CHARS_PER_OBJECT, CONTEXT_ROWS_PER_OBJECT, CORRELATED_LIMIT } from '../src/modules/detect/detect.context.js';
 import { HITS_PER_VALUE } from '../src/modules/detect/detect.lookup.js';
 import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
@@ -22,6 +21,7 @@ import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { indicator, malware } from './support/factories.js';
+import { watchStoreReads } from './support/reads.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
 import { SUITE_LIMIT_MS } from './support/wait.js';
 
@@ -103,38 +103,25 @@ for (const dialect of DIALECTS) {
      * relationships, and the ids of the objects whose bodies it answered.
      */
     const storeReads = async (work: () => Promise<unknown>): Promise<{ chars: number; relationshipChars: number; ids: Set<string> }> => {
-      const adapter = node.ctx.store.adapter;
-      const { readObjects, readArrays, readCompiled } = adapter;
       let chars = 0;
       let relationshipChars = 0;
       const ids = new Set<string>();
-      const count = <T extends readonly unknown[]>(rows: T): T => {
-        for (const row of rows) {
-          const values = Array.isArray(row) ? (row as unknown[]) : Object.values(row as Record<string, unknown>);
-          for (const value of values) {
-            if (typeof value !== 'string') continue;
-            chars += value.length;
-            let object: StixObject;
-            try {
-              object = JSON.parse(value) as StixObject;
-            } catch {
-              continue;
-            }
-            if (typeof object !== 'object' || object === null) continue;
-            ids.add(object.id);
-            if (object.type === 'relationship') relationshipChars += value.length;
+      await watchStoreReads(
+        node.ctx.store,
+        (value) => {
+          chars += value.length;
+          let object: StixObject;
+          try {
+            object = JSON.parse(value) as StixObject;
+          } catch {
+            return;
           }
-        }
-        return rows;
-      };
-      adapter.readObjects = async <R>(read: PreparedRead, parameters: readonly unknown[]) => count(await readObjects.call(adapter, read, parameters)) as R[];
-      adapter.readArrays = async <R extends readonly unknown[]>(read: PreparedRead, parameters: readonly unknown[]) => count(await readArrays.call(adapter, read, parameters)) as unknown as R[];
-      adapter.readCompiled = async (query, shape) => count(await readCompiled.call(adapter, query, shape));
-      try {
-        await work();
-      } finally {
-        Object.assign(adapter, { readObjects, readArrays, readCompiled });
-      }
+          if (typeof object !== 'object' || object === null) return;
+          ids.add(object.id);
+          if (object.type === 'relationship') relationshipChars += value.length;
+        },
+        work,
+      );
       return { chars, relationshipChars, ids };
     };
 

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { PreparedRead } from '../src/db/adapter.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { LIST_CHARS } from '../src/modules/intel/intel.context.js';
 import { ingestObjects, objectsAbout } from '../src/modules/intel/intel.service.js';
@@ -17,6 +16,7 @@ import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, dialectSkip } from './support/dialects.js';
 import { malware } from './support/factories.js';
+import { watchStoreReads } from './support/reads.js';
 import { createTestNode, type TestNode } from './support/node.js';
 import { SUITE_LIMIT_MS } from './support/wait.js';
 
@@ -66,28 +66,17 @@ for (const dialect of DIALECTS) {
     };
     /** The ids of the objects whose bodies the store answered while `work` ran, and the characters of those bodies. */
     const bodiesRead = async (work: () => Promise<unknown>): Promise<{ ids: Set<string>; chars: number }> => {
-      const adapter = node.ctx.store.adapter;
-      const { readObjects, readArrays, readCompiled } = adapter;
       const ids = new Set<string>();
       let chars = 0;
-      const count = <T extends readonly unknown[]>(rows: T): T => {
-        for (const row of rows) {
-          for (const value of Array.isArray(row) ? (row as unknown[]) : Object.values(row as Record<string, unknown>)) {
-            if (typeof value !== 'string' || !value.startsWith('{"')) continue;
-            ids.add((JSON.parse(value) as StixObject).id);
-            chars += value.length;
-          }
-        }
-        return rows;
-      };
-      adapter.readObjects = async <R>(read: PreparedRead, parameters: readonly unknown[]) => count(await readObjects.call(adapter, read, parameters)) as R[];
-      adapter.readArrays = async <R extends readonly unknown[]>(read: PreparedRead, parameters: readonly unknown[]) => count(await readArrays.call(adapter, read, parameters)) as unknown as R[];
-      adapter.readCompiled = async (query, shape) => count(await readCompiled.call(adapter, query, shape));
-      try {
-        await work();
-      } finally {
-        Object.assign(adapter, { readObjects, readArrays, readCompiled });
-      }
+      await watchStoreReads(
+        node.ctx.store,
+        (value) => {
+          if (!value.startsWith('{"')) return;
+          ids.add((JSON.parse(value) as StixObject).id);
+          chars += value.length;
+        },
+        work,
+      );
       return { ids, chars };
     };
 

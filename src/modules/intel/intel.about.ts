@@ -26,8 +26,7 @@ export interface ReadableAbout {
 }
 
 /** A row without its body: its marking columns, what it is about (target_ref: relationships only), and the size of its body. */
-export interface AboutHead {
-  seq: number;
+export interface AboutHead extends Omit<StoredVersion, 'body' | 'submitter'> {
   /**
    * The body's length in bytes as stored (UTF-8): at least its length in characters. Both engines
    * answer it without reading the body (SQLite's octet_length from the record's header, PostgreSQL's
@@ -36,12 +35,6 @@ export interface AboutHead {
   size: number;
   about_ref: string;
   target_ref: string | null;
-  tlp: string | null;
-  classification: number | null;
-  releasability: string | null;
-  created_by_ref: string | null;
-  access_key: number | null;
-  origin_member: string | null;
 }
 
 const HEAD = ['seq', 'octet_length(body)', 'about_ref', 'target_ref', 'tlp', 'classification', 'releasability', 'created_by_ref', 'access_key', 'origin_member'] as const;
