@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixedClock } from '../src/core/clock.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { ingestObjects, listObjects, type ListInput } from '../src/modules/intel/intel.service.js';
+import { STATS_COSTLY_MS, statsKept } from '../src/modules/intel/intel.pages.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import type { StixObject } from '../src/stix/types.js';
@@ -545,6 +546,23 @@ for (const dialect of DIALECTS) {
           assert.match(body.error!.message, message, query);
         }
         assert.equal((await stats('since=2024-01-01T00:00:00Z&until=2025-01-01T00:00:00Z', 'deu')).status, 200, '366 days exactly');
+      });
+
+      it('gives costly counts again to the same reader for a while, never to another reader nor for another window', async () => {
+        const kept = statsKept(node.ctx);
+        const indicators = (body: Stats) => body.byType.find((t) => t.type === 'indicator')?.count ?? 0;
+        try {
+          kept.costlyMs = Number.POSITIVE_INFINITY;
+          const fra = indicators((await stats('', 'fra')).body);
+          kept.costlyMs = 0;
+          const deu = indicators((await stats('', 'deu')).body);
+          await ingest([indicator({ pattern: "[domain-name:value = 'counted-later.example']", object_marking_refs: [TLP2_MARKING_IDS.clear] })]);
+          assert.equal(indicators((await stats('', 'deu')).body), deu, 'the same reader is given its count again');
+          assert.equal(indicators((await stats('', 'fra')).body), fra + 1, "another reader is counted now, never given the first one's");
+          assert.equal(indicators((await stats('since=2025-01-09T00:00:00Z', 'deu')).body), deu + 1, 'another window of the same reader is counted now');
+        } finally {
+          kept.costlyMs = STATS_COSTLY_MS;
+        }
       });
     });
   });

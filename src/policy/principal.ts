@@ -50,3 +50,12 @@ export function memberGroups(kind: MemberKind, named: readonly string[]): string
   const builtIn = Object.entries(BUILT_IN_GROUPS).filter(([, k]) => k === kind).map(([group]) => group);
   return [...new Set([...builtIn, ...named])];
 }
+
+/**
+ * What the policy reads of a principal (its kind and name, user, clearance, roles, member with
+ * its groups and identity, the members a peer stands for), as a list: an answer kept for one key
+ * is never given to a reader who may read something else.
+ */
+export function principalKey(actor: Principal): unknown[] {
+  return [actor.kind, actor.name, actor.userName, actor.clearance, actor.roles, actor.member, actor.represents ?? null];
+}

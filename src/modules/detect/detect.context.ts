@@ -5,10 +5,11 @@
  * policy decides on each relationship, sighting and related object.
  */
 import type { AppContext } from '../../core/context.js';
-import type { Principal } from '../../policy/principal.js';
+import { principalKey, type Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { shieldwallError } from '../../core/errors.js';
 import { nodeState } from '../../core/state.js';
+import { RecentAnswers } from '../../core/recent.js';
 import { nextTurn } from '../../core/turn.js';
 import * as intel from '../intel/intel.service.js';
 import { compileIndicator } from './detect.compile.js';
@@ -334,61 +335,8 @@ export interface SightedRanking {
   truncated: boolean;
 }
 
-/** Rankings made recently, by reader and question, oldest first; one being made is shared by those who ask meanwhile. */
-class Rankings {
-  readonly #made = new Map<string, { at: number; ranking: Promise<SightedRanking>; size: number }>();
-  /** Indicators in the rankings made. */
-  #size = 0;
-
-  /** The ranking made for this key less than RANKING_KEPT_MS ago, if any. */
-  get(key: string, now: number): Promise<SightedRanking> | undefined {
-    for (const [k, entry] of this.#made) {
-      if (now - entry.at <= RANKING_KEPT_MS) break;
-      this.delete(k);
-    }
-    return this.#made.get(key)?.ranking;
-  }
-
-  set(key: string, now: number, ranking: Promise<SightedRanking>): void {
-    this.delete(key);
-    const entry = { at: now, ranking, size: 0 };
-    this.#made.set(key, entry);
-    ranking.then(
-      (made) => {
-        if (this.#made.get(key) !== entry) return;
-        entry.size = made.indicators.length;
-        this.#size += entry.size;
-        this.#bound();
-      },
-      () => {
-        if (this.#made.get(key) === entry) this.delete(key);
-      },
-    );
-    this.#bound();
-  }
-
-  delete(key: string): void {
-    const entry = this.#made.get(key);
-    if (!entry) return;
-    this.#size -= entry.size;
-    this.#made.delete(key);
-  }
-
-  #bound(): void {
-    while (this.#made.size > RANKINGS_KEPT || this.#size > RANKED_KEPT) this.delete(this.#made.keys().next().value!);
-  }
-}
-
-const RANKINGS = nodeState('detect.rankings', () => new Rankings());
-
-/**
- * What a ranking depends on of the reader: everything the policy reads of a principal (clearance,
- * member, groups, identity, user name for TLP:RED, the members a peer stands for), so that no
- * reader is answered a ranking made for another who may read something else.
- */
-function readerKey(actor: Principal): unknown[] {
-  return [actor.kind, actor.name, actor.userName, actor.clearance, actor.roles, actor.member, actor.represents ?? null];
-}
+/** Rankings made recently, by reader and question; one being made is shared by those who ask meanwhile. */
+const RANKINGS = nodeState('detect.rankings', () => new RecentAnswers<SightedRanking>({ keepMs: RANKING_KEPT_MS, entries: RANKINGS_KEPT, size: RANKED_KEPT, sizeOf: (ranking) => ranking.indicators.length }));
 
 /**
  * The indicators sighted by the most organisations, among the newest RANKING_SIGHTINGS_LIMIT
@@ -398,7 +346,7 @@ function readerKey(actor: Principal): unknown[] {
  */
 export async function mostSighted(ctx: AppContext, actor: Principal, options: { minMembers: number; limit: number; since?: string }): Promise<SightedRanking> {
   const rankings = ctx.state.get(RANKINGS);
-  const key = JSON.stringify([...readerKey(actor), options.minMembers, options.limit, options.since ?? null]);
+  const key = JSON.stringify([...principalKey(actor), options.minMembers, options.limit, options.since ?? null]);
   const made = rankings.get(key, Date.now());
   if (made) {
     const ranking = await made;
