@@ -59,6 +59,12 @@ export class RecentAnswers<T> {
     return answer;
   }
 
+  /** Forgets every answer (what they answered changed). */
+  clear(): void {
+    this.#made.clear();
+    this.#size = 0;
+  }
+
   delete(key: string): void {
     const entry = this.#made.get(key);
     if (!entry) return;

@@ -296,22 +296,34 @@ export async function intelStats(ctx: AppContext, actor: Principal, input: { sin
   if (input.until !== undefined && input.since === undefined) throw shieldwallError('BAD_REQUEST', 'until needs since: a window of date_added is asked for with since (and until, default now)');
   // Counting grows with the store (0.35-0.41 s at 1,000,000 rows, a statement the node's thread
   // waits for on SQLite): counts that cost STATS_COSTLY_MS or more are given again to the same
-  // reader for STATS_KEPT_MS, so that asking in a loop costs the node one count per period. Cheaper
-  // ones are counted each time, always current.
+  // reader for STATS_KEPT_MS, so that asking in a loop costs the node one count per period, until
+  // this process stores or deletes objects (then everything is counted again; what other
+  // processes on the store write shows within STATS_KEPT_MS). Cheaper ones are counted each time.
   const recent = ctx.state.get(STATS);
   const key = JSON.stringify([...principalKey(actor), input.since ?? null, input.until ?? null]);
   const kept = recent.answers.get(key, Date.now());
   if (kept) return kept;
+  const generation = recent.generation;
   const started = performance.now();
   const stats = await countStats(ctx, actor, input);
-  if (performance.now() - started >= recent.costlyMs) recent.answers.set(key, Date.now(), Promise.resolve(stats));
+  // Counted while objects were stored: maybe before them, so not kept.
+  if (performance.now() - started >= recent.costlyMs && generation === recent.generation) recent.answers.set(key, Date.now(), Promise.resolve(stats));
   return stats;
 }
 
 /** How long costly counts are given again (ms), and from what cost (ms) they are kept. */
 export const STATS_KEPT_MS = 10_000;
 export const STATS_COSTLY_MS = 100;
-const STATS = nodeState('intel.stats', () => ({ answers: new RecentAnswers<IntelStats>({ keepMs: STATS_KEPT_MS, entries: 256 }), costlyMs: STATS_COSTLY_MS }));
+const STATS = nodeState('intel.stats', (ctx) => {
+  const kept = { answers: new RecentAnswers<IntelStats>({ keepMs: STATS_KEPT_MS, entries: 256 }), costlyMs: STATS_COSTLY_MS, generation: 0 };
+  const changed = () => {
+    kept.generation++;
+    kept.answers.clear();
+  };
+  ctx.bus.subscribe('intel.added', changed);
+  ctx.bus.subscribe('intel.deleted', changed);
+  return kept;
+});
 
 /** This node's counts kept, and from what cost they are (tests lower it to see them kept). */
 export function statsKept(ctx: AppContext): { costlyMs: number } {
