@@ -1,6 +1,6 @@
 /** The access sets of the store (distinct marking columns), cached per store, and those a reader may read. */
 import type { AppContext } from '../../core/context.js';
-import type { Principal } from '../../policy/principal.js';
+import { principalKey, type Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, type ObjectAccess } from '../../policy/rule.js';
 import * as repo from './intel.repo.js';
 import { nodeState, storeState } from '../../core/state.js';
@@ -72,9 +72,32 @@ export function accessSetUnknown(ctx: AppContext, key: number): void {
 }
 
 /** The access sets the actor may read (the policy decides on each set), and how many there are. */
-export async function readableAccessKeys(ctx: AppContext, actor: Principal, within?: (access: ObjectAccess) => boolean): Promise<{ keys: number[]; total: number }> {
+export async function readableAccessKeys(ctx: AppContext, actor: Principal, within?: (access: ObjectAccess) => boolean): Promise<{ keys: readonly number[]; total: number }> {
   const sets = await accessSets(ctx);
+  if (!within) return { keys: readableKeysIn(sets, actor), total: sets.length };
   const keys: number[] = [];
-  for (const set of sets) if (canRead(actor, set.access) && (!within || within(set.access))) keys.push(set.key);
+  for (const set of sets) if (canRead(actor, set.access) && within(set.access)) keys.push(set.key);
   return { keys, total: sets.length };
+}
+
+/**
+ * The keys of the sets of a snapshot a principal may read, decided by canRead once per snapshot
+ * (a snapshot is replaced, never changed, when sets are added) and per principal as the policy
+ * reads it: listings, counts and lookups ask for them on every request, and a store may hold tens
+ * of thousands of sets.
+ */
+const READABLE_KEYS = new WeakMap<readonly AccessSet[], Map<string, readonly number[]>>();
+const READERS_PER_SNAPSHOT = 1024;
+
+export function readableKeysIn(sets: readonly AccessSet[], actor: Principal): readonly number[] {
+  let byReader = READABLE_KEYS.get(sets);
+  if (!byReader) READABLE_KEYS.set(sets, (byReader = new Map()));
+  const reader = JSON.stringify(principalKey(actor));
+  let keys = byReader.get(reader);
+  if (!keys) {
+    if (byReader.size === READERS_PER_SNAPSHOT) byReader.clear();
+    keys = Object.freeze(sets.filter((set) => canRead(actor, set.access)).map((set) => set.key));
+    byReader.set(reader, keys);
+  }
+  return keys;
 }

@@ -29,7 +29,7 @@ export interface ListFilter {
   descending?: boolean;
   beforeSeq?: number;
   /** Rows of these access sets may be readable (the policy decided, on each set's markings). */
-  accessKeys: number[];
+  accessKeys: readonly number[];
   /** How many access sets there are in all. */
   accessSetCount: number;
   /** Rows this member originated may be readable too (the originator reads its own), up to originClearance. */
@@ -218,7 +218,7 @@ function readableSets(store: Store, accessKeys: readonly number[], operand: stri
   return store.adapter.inList(operand, accessKeys, 'int4');
 }
 
-function readableWhere(store: Store, accessKeys: number[], own: OwnRows | undefined) {
+function readableWhere(store: Store, accessKeys: readonly number[], own: OwnRows | undefined) {
   return (eb: ExpressionBuilder<Database, 'stix_objects'>) => {
     const terms: Array<Expression<SqlBool>> = [];
     if (accessKeys.length > 0) terms.push(readableSets(store, accessKeys));
@@ -227,7 +227,7 @@ function readableWhere(store: Store, accessKeys: number[], own: OwnRows | undefi
   };
 }
 
-export async function countCurrentByType(store: Store, accessKeys: number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
+export async function countCurrentByType(store: Store, accessKeys: readonly number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
   if (accessKeys.length === 0 && !own) return [];
   const rows = await store.db
     .selectFrom('stix_objects')
@@ -240,7 +240,7 @@ export async function countCurrentByType(store: Store, accessKeys: number[], own
   return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
 }
 
-export async function countVersions(store: Store, accessKeys: number[], own?: OwnRows): Promise<number> {
+export async function countVersions(store: Store, accessKeys: readonly number[], own?: OwnRows): Promise<number> {
   if (accessKeys.length === 0 && !own) return 0;
   const row = await store.db.selectFrom('stix_objects').where(readableWhere(store, accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
@@ -248,7 +248,7 @@ export async function countVersions(store: Store, accessKeys: number[], own?: Ow
 
 /** What a reader may read, as the SQL pre-filter of counts and object pages: readable access sets, and its own member's rows within its clearance. */
 export interface ReadableRows {
-  accessKeys: number[];
+  accessKeys: readonly number[];
   own: OwnRows | undefined;
 }
 

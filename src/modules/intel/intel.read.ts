@@ -7,7 +7,7 @@ import type { StixObject } from '../../stix/types.js';
 import { validateObject } from '../../stix/validate.js';
 import * as audit from '../audit/audit.service.js';
 import { currentBodies, headsAbout, headsOf, type AboutHead, type AboutRow, type AboutType, type ReadableAbout } from './intel.about.js';
-import { accessSetUnknown, knownAccessSets, type AccessSet } from './intel.access.js';
+import { accessSetUnknown, knownAccessSets, readableKeysIn } from './intel.access.js';
 import { handlingTable, markingDefaults } from './intel.ingest.js';
 import * as repo from './intel.repo.js';
 
@@ -272,7 +272,7 @@ export async function readableAbout(ctx: AppContext, actor: Principal): Promise<
   const sets = await knownAccessSets(ctx);
   const member = actor.member;
   return {
-    accessKeys: readableKeysOf(sets, actor),
+    accessKeys: readableKeysIn(sets, actor),
     newerThan: sets.length > 0 ? sets[sets.length - 1]!.key : 0,
     own: member ? { member: member.code, identity: member.identityId ?? null, clearance: actor.clearance } : undefined,
   };
@@ -289,28 +289,6 @@ export function noteNewerSets(ctx: AppContext, readable: ReadableAbout, heads: r
 }
 
 const typeOfRef = (id: string): string => id.slice(0, id.indexOf('--'));
-
-/**
- * The keys of the access sets a principal may read, decided by canRead once per snapshot of the
- * sets (a snapshot is replaced, never changed, when sets are added) and per principal as the rule
- * reads it: lookups ask it for every indicator something is said about, and a store may hold tens
- * of thousands of sets.
- */
-const READABLE_KEYS = new WeakMap<readonly AccessSet[], Map<string, number[]>>();
-const READERS_PER_SNAPSHOT = 1024;
-
-function readableKeysOf(sets: readonly AccessSet[], actor: Principal): number[] {
-  let byReader = READABLE_KEYS.get(sets);
-  if (!byReader) READABLE_KEYS.set(sets, (byReader = new Map()));
-  const reader = JSON.stringify([actor.kind, actor.userName, actor.clearance, actor.member, actor.represents ?? null]);
-  let keys = byReader.get(reader);
-  if (!keys) {
-    if (byReader.size === READERS_PER_SNAPSHOT) byReader.clear();
-    keys = sets.filter((set) => canRead(actor, set.access)).map((set) => set.key);
-    byReader.set(reader, keys);
-  }
-  return keys;
-}
 
 /**
  * The current relationships whose source is one of these objects, or the sightings of them, that
