@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { limit, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { principalOfUser } from '../directory/directory.service.js';
 import { handlingMarkingDefinition, HANDLING_EXTENSION_ID, RELEASABLE_TO_MAX, releasabilityEntries, TLP2_MARKING_IDS, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
@@ -111,7 +111,9 @@ for (const dialect of DIALECTS) {
       const keys = await node.ctx.store.db.selectFrom('stix_objects').select('access_key').where('id', 'in', marked.map((o) => o.id)).execute();
       assert.equal(new Set(keys.map((k) => Number(k.access_key))).size, markings.length, 'a set of its own for each marking');
       assert.ok(keys.every((k) => Number(k.access_key) > lastKey), 'each made anew');
-      assert.ok(took < 4_000, `100 new sets among ${SETS} took ${Math.round(took)} ms`);
+      // 75-224 ms here, 12 s by the whole table: the bound tells one from the other with room
+      // for a loaded machine (and scales with SHIELDWALL_TEST_LIMIT_SCALE).
+      assert.ok(took < limit(4_000), `100 new sets among ${SETS} took ${Math.round(took)} ms`);
       const before = await setCount();
       // A marking already made is found, not made again, by a process that has not met it.
       const again = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green, markings[7]!.id as string] });
