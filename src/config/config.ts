@@ -51,6 +51,8 @@ export interface Config {
   readonly warningListEntriesPerMember: number;
   /** Entries written per transaction by a large warning-list upload or removal. */
   readonly warningListWriteSlice: number;
+  /** Rows one statement of a listing or a count examines at most (intel.listing.ts). */
+  readonly scanWindowRows: number;
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
@@ -249,6 +251,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Entries a large warning-list upload (or the removal of a large list) writes per transaction: other writes get their turn between slices, and the list changes at once when the last is written.',
     default: () => 20_000,
     parse: integer(100, 10_000_000),
+  },
+  scanWindowRows: {
+    key: 'scanWindowRows',
+    env: 'SHIELDWALL_SCAN_WINDOW_ROWS',
+    description: 'Rows one statement of an object listing or count examines at most, in the order of the index it walks: a search that matches little reads on window after window, and other requests are answered between two (on SQLite a statement holds the node until it ends).',
+    default: () => 20_000,
+    parse: integer(10, 10_000_000),
   },
   storeReconnectMinMs: {
     key: 'storeReconnectMinMs',

@@ -2,7 +2,8 @@
  * Listings of the intel store (REST search, TAXII objects and manifests, export): candidate rows
  * of the readable access sets in date_added order, and counts of what a reader may read.
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { nextTurn } from '../../core/turn.js';
 import type { Store } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { idHash } from './intel.rows.js';
@@ -37,6 +38,10 @@ export interface ListFilter {
   /** The reader's clearance: its own member's rows above it are no candidates (row 1 of canRead holds for the originator too). */
   originClearance: number;
   limit: number;
+  /** Rows a statement examines at most (SCAN_WINDOW_ROWS by default; SHIELDWALL_SCAN_WINDOW_ROWS). */
+  windowRows?: number;
+  /** The first version of objects, by id, as found by the listing's earlier windows (filled by it). */
+  firstVersions?: Map<string, string>;
   /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
   strategy?: 'ranges' | 'walk';
   /**
@@ -53,6 +58,50 @@ export interface ListFilter {
  */
 const RANGE_SCAN_MAX_SHARE = 0.25;
 const RANGE_SCAN_MAX_KEYS = 500;
+
+/**
+ * Rows one statement of a listing or a count examines at most, in the order of the index it
+ * walks. On SQLite a statement holds the node's thread until it ends: a search for a word no
+ * object holds examined every row in one statement (0.6-0.7 s at 1,000,000 rows, 2.5 s with a
+ * cold cache), during which no other request was answered. A window of 20,000 rows takes 10-15 ms
+ * there; the next starts after a turn of the event loop.
+ */
+export const SCAN_WINDOW_ROWS = 20_000;
+/** Types a walk bounds by one window each on the (type, seq) index; more are bounded by rows in date_added order. */
+const TYPE_WINDOWS_MAX = 4;
+
+type Where = (eb: ExpressionBuilder<Database, 'stix_objects'>) => Expression<SqlBool>;
+
+/**
+ * The seq of the last row of the window: `rows` rows of `where` (all rows without it) past
+ * `bound` in the listing's order, the next statement's bound; undefined when fewer remain (the
+ * statement may then run to the end). The statement reads the index of `where` alone.
+ */
+async function windowEnd(store: Store, where: Where | undefined, bound: number | undefined, descending: boolean, rows: number): Promise<number | undefined> {
+  let query = store.db.selectFrom('stix_objects').select('seq');
+  if (where) query = query.where(where);
+  if (bound !== undefined) query = query.where('seq', descending ? '<' : '>', bound);
+  const [seq] = await seqsOf(store, query.orderBy('seq', descending ? 'desc' : 'asc').limit(1).offset(rows - 1));
+  return seq;
+}
+
+/** The nearest of the window ends (the first reached in the listing's order); undefined if none bounds. */
+function nearest(ends: ReadonlyArray<number | undefined>, descending: boolean): number | undefined {
+  let out: number | undefined;
+  for (const end of ends) if (end !== undefined && (out === undefined || (descending ? end > out : end < out))) out = end;
+  return out;
+}
+
+/**
+ * Candidate rows of one statement's window (see listCurrent): `rows`, in the listing's order;
+ * `horizon`, when the window ended before `limit` rows were found, is the seq up to which every
+ * candidate was examined, where the next statement starts (never shown to a reader: it may be
+ * the seq of a row the reader may not read).
+ */
+export interface ListedWindow {
+  rows: ListedVersion[];
+  horizon: number | undefined;
+}
 
 /** A row of a listing: whether it is the current version decides which rule reads it (see canReadVersion). */
 export type ListedVersion = StoredVersion & { id: string; is_current: number; created: string | null; modified: string | null };
@@ -72,8 +121,8 @@ const LISTED = [...STORED, 'id', 'is_current', 'created', 'modified'] as const;
  * read, so that what a listing costs does not depend on what unreadable rows hold (a search for
  * a word found only in unreadable descriptions costs what a search for a word found nowhere does).
  */
-export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedVersion[]> {
-  if (filter.accessKeys.length === 0 && filter.originMember === null) return [];
+export async function listCurrent(store: Store, filter: ListFilter): Promise<ListedWindow> {
+  if (filter.accessKeys.length === 0 && filter.originMember === null) return { rows: [], horizon: undefined };
   const text = filter.text ? `%${filter.text.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   const v = filter.versions;
   const currentOnly = !v || (v.last === true && !v.first && !v.all && (v.exact ?? []).length === 0);
@@ -87,9 +136,12 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
    * `candidates` keeps (a condition on the marking columns) and the filters accept. The text is
    * matched last: only on candidates.
    */
+  // The first version of each object is found apart (see firstVersionsListed): in SQL, each row
+  // looked at read every version of its object, so that an object of 20,000 versions cost 42 s.
+  const firstApart = !currentOnly && v?.first === true && !v.all;
   const base = (bound: number | undefined, candidates: (eb: ExpressionBuilder<Database, 'stix_objects'>) => Expression<SqlBool>, originIndexed = true) => {
     let query = currentOnly ? store.db.selectFrom('stix_objects').where('is_current', '=', 1) : store.db.selectFrom('stix_objects');
-    if (!currentOnly && v && !v.all) {
+    if (!currentOnly && v && !v.all && !firstApart) {
       query = query.where((eb) =>
         eb.or([
           ...(v.last ? [eb('is_current', '=', 1)] : []),
@@ -124,9 +176,26 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   // The index ranges hold current rows only; other versions are found by the walk. Each range is
   // read forwards or backwards (both engines read an index either way).
   if (currentOnly && (filter.strategy === 'ranges' || (filter.strategy === undefined && ranges))) {
+    // A range reads only candidates; with a filter besides (text, markings, dates, types, another
+    // member) it may examine all of its set's rows for none: each range is then bounded by a
+    // window of its index, and all of them by the nearest window's end.
+    const residual =
+      text !== undefined || filter.tlps !== undefined || filter.classifications !== undefined || filter.versionAfter !== undefined || filter.versionBefore !== undefined ||
+      (filter.types !== undefined && filter.types.length > 0) || (filter.origin !== undefined && filter.origin !== own);
+    const ownRange: Where = (eb) => eb.and([eb('is_current', '=', 1), eb('origin_member', '=', own)]);
+    const keyRange = (key: number): Where => (eb) => eb.and([eb('is_current', '=', 1), eb('access_key', '=', key)]);
+    const indexes: Where[] = filter.origin === own ? [ownRange] : [...filter.accessKeys.map(keyRange), ...(filter.origin === undefined && own !== null ? [ownRange] : [])];
+    let horizon: number | undefined;
+    const windowRows = filter.windowRows ?? SCAN_WINDOW_ROWS;
+    if (residual) {
+      const ends: Array<number | undefined> = [];
+      for (const index of indexes) ends.push(await windowEnd(store, index, bound, descending, windowRows));
+      horizon = nearest(ends, descending);
+    }
+    const within = (query: ReturnType<typeof base>) => (horizon === undefined ? query : query.where('seq', descending ? '>=' : '<=', horizon));
     const seqs: number[] = [];
     const range = async (query: ReturnType<typeof base>) => {
-      for (const seq of await seqsOf(store, query.select('seq').orderBy('seq', direction).limit(filter.limit))) seqs.push(seq);
+      for (const seq of await seqsOf(store, within(query).select('seq').orderBy('seq', direction).limit(filter.limit))) seqs.push(seq);
     };
     if (filter.origin === own) {
       // The reader's own rows: one range of the (origin_member, seq) index.
@@ -141,15 +210,85 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
       if (own !== null) await range(base(bound, ownRows));
     }
     const page = [...new Set(seqs)].sort(descending ? (a, b) => b - a : (a, b) => a - b).slice(0, filter.limit);
-    if (page.length === 0) return [];
-    return listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq', direction));
+    // Short of the limit, every range ran to the horizon (a full range would fill the page).
+    const reached = page.length < filter.limit ? horizon : undefined;
+    if (page.length === 0) return { rows: [], horizon: reached };
+    return { rows: await listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', page).orderBy('seq', direction)), horizon: reached };
   }
   // The walk: every row it returns is a candidate, so one read of a page's worth is the page.
   // The unary plus keeps the access key a filter of the walk in seq order, never an index of its
-  // own (which would read and sort every readable row for one page).
+  // own (which would read and sort every readable row for one page). It examines the rows it
+  // passes, readable or not: a window bounds them (see walkWindow).
   const candidates = (eb: ExpressionBuilder<Database, 'stix_objects'>) =>
     eb.or([...(filter.accessKeys.length > 0 ? [readableSets(store, filter.accessKeys, sql<number>`+access_key`)] : []), ...(own !== null ? [ownRows(eb)] : [])]);
-  return listedRows(store, base(bound, candidates).select(LISTED).orderBy('seq', direction).limit(filter.limit));
+  const horizon = await walkWindow(store, filter, bound, currentOnly);
+  if (firstApart) return firstVersionsListed(store, filter, base(bound, candidates), horizon);
+  let query = base(bound, candidates);
+  if (horizon !== undefined) query = query.where('seq', descending ? '>=' : '<=', horizon);
+  const rows = await listedRows(store, query.select(LISTED).orderBy('seq', direction).limit(filter.limit));
+  return { rows, horizon: rows.length < filter.limit ? horizon : undefined };
+}
+
+/** Ids whose first version is looked up by one statement. */
+const FIRST_IDS_PER_STATEMENT = 500;
+
+/**
+ * The walk of a listing that asks for first versions (TAXII match[version]=first, with or
+ * without others): the window's candidates are read without their bodies, the first version
+ * of each of their objects is read once per object (kept in filter.firstVersions across the
+ * windows of a page), and the bodies of the rows kept are read last.
+ */
+async function firstVersionsListed(store: Store, filter: ListFilter, candidates: SelectQueryBuilder<Database, 'stix_objects', object>, horizon: number | undefined): Promise<ListedWindow> {
+  const descending = filter.descending === true;
+  const v = filter.versions!;
+  let query = candidates.select(['seq', 'id', 'version', 'is_current']).orderBy('seq', descending ? 'desc' : 'asc');
+  if (horizon !== undefined) query = query.where('seq', descending ? '>=' : '<=', horizon);
+  const heads = (await store.adapter.readCompiled(query.compile(), 'arrays')) as Array<[number, string, string, number]>;
+  const firsts = (filter.firstVersions ??= new Map<string, string>());
+  const unknown = [...new Set(heads.map((head) => head[1]))].filter((id) => !firsts.has(id));
+  for (let i = 0; i < unknown.length; i += FIRST_IDS_PER_STATEMENT) {
+    const ids = unknown.slice(i, i + FIRST_IDS_PER_STATEMENT);
+    const rows = await store.db
+      .selectFrom('stix_objects')
+      .select(['id', (eb) => eb.fn.min('version').as('first')])
+      .where('id_hash', 'in', ids.map(idHash))
+      .where('id', 'in', ids)
+      .groupBy('id')
+      .execute();
+    for (const row of rows) firsts.set(row.id, row.first as string);
+  }
+  const exact = new Set(v.exact ?? []);
+  const kept: number[] = [];
+  for (const [seq, id, version, isCurrent] of heads) {
+    if ((v.last === true && Number(isCurrent) === 1) || exact.has(version) || firsts.get(id) === version) kept.push(Number(seq));
+    if (kept.length === filter.limit) break;
+  }
+  const reached = kept.length < filter.limit ? horizon : undefined;
+  if (kept.length === 0) return { rows: [], horizon: reached };
+  const rows = await listedRows(store, store.db.selectFrom('stix_objects').select(LISTED).where('seq', 'in', kept).orderBy('seq', descending ? 'desc' : 'asc'));
+  return { rows, horizon: reached };
+}
+
+/**
+ * Where the walk's statement ends (see windowEnd): the index it walks decides. Listed ids bound
+ * it already; one member's rows, or rows of a few types, are walked on their own index (a type
+ * found in few rows is listed by one statement); anything else in date_added order, every row
+ * counted, readable or not.
+ */
+async function walkWindow(store: Store, filter: ListFilter, bound: number | undefined, currentOnly: boolean): Promise<number | undefined> {
+  if (filter.ids && filter.ids.length > 0) return undefined;
+  const descending = filter.descending === true;
+  const rows = filter.windowRows ?? SCAN_WINDOW_ROWS;
+  if (currentOnly && filter.origin !== undefined) {
+    const origin = filter.origin;
+    return windowEnd(store, (eb) => eb.and([eb('is_current', '=', 1), eb('origin_member', '=', origin)]), bound, descending, rows);
+  }
+  if (currentOnly && filter.types && filter.types.length > 0 && filter.types.length <= TYPE_WINDOWS_MAX) {
+    const ends: Array<number | undefined> = [];
+    for (const type of new Set(filter.types)) ends.push(await windowEnd(store, (eb) => eb.and([eb('is_current', '=', 1), eb('type', '=', type)]), bound, descending, rows));
+    return nearest(ends, descending);
+  }
+  return windowEnd(store, undefined, bound, descending, rows);
 }
 
 interface ListingQuery {
@@ -227,23 +366,56 @@ function readableWhere(store: Store, accessKeys: readonly number[], own: OwnRows
   };
 }
 
-export async function countCurrentByType(store: Store, accessKeys: readonly number[], own?: OwnRows): Promise<Array<{ type: string; count: number }>> {
-  if (accessKeys.length === 0 && !own) return [];
-  const rows = await store.db
-    .selectFrom('stix_objects')
-    .where('is_current', '=', 1)
-    .where(readableWhere(store, accessKeys, own))
-    .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy('type')
-    .orderBy('type')
-    .execute();
-  return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
+/**
+ * Runs `visit` on consecutive windows of `rows` rows in date_added order, each as
+ * (after, upTo]: the first after `after` (from the first row without it), the last up to `last`
+ * (to the last row without it), with a turn of the event loop between two.
+ */
+async function inWindows(store: Store, rows: number, after: number | undefined, last: number | undefined, visit: (after: number | undefined, upTo: number | undefined) => Promise<void>): Promise<void> {
+  for (let from = after; ; ) {
+    const end = await windowEnd(store, undefined, from, false, rows);
+    const final = end === undefined || (last !== undefined && end >= last);
+    await visit(from, final ? last : end);
+    if (final) return;
+    from = end;
+    await nextTurn();
+  }
 }
 
-export async function countVersions(store: Store, accessKeys: readonly number[], own?: OwnRows): Promise<number> {
+function seqBetween<O>(query: SelectQueryBuilder<Database, 'stix_objects', O>, after: number | undefined, upTo: number | undefined): SelectQueryBuilder<Database, 'stix_objects', O> {
+  let out = query;
+  if (after !== undefined) out = out.where('seq', '>', after);
+  if (upTo !== undefined) out = out.where('seq', '<=', upTo);
+  return out;
+}
+
+/** Readable current rows by type, counted window by window (see inWindows). */
+export async function countCurrentByType(store: Store, accessKeys: readonly number[], own?: OwnRows, windowRows = SCAN_WINDOW_ROWS): Promise<Array<{ type: string; count: number }>> {
+  if (accessKeys.length === 0 && !own) return [];
+  const counts = new Map<string, number>();
+  await inWindows(store, windowRows, undefined, undefined, async (after, upTo) => {
+    const rows = await seqBetween(store.db.selectFrom('stix_objects').where('is_current', '=', 1), after, upTo)
+      .where(readableWhere(store, accessKeys, own))
+      .select(['type', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('type')
+      .execute();
+    for (const row of rows) counts.set(row.type, (counts.get(row.type) ?? 0) + Number(row.count));
+  });
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([type, count]) => ({ type, count }));
+}
+
+/** Readable versions, counted window by window (see inWindows). */
+export async function countVersions(store: Store, accessKeys: readonly number[], own?: OwnRows, windowRows = SCAN_WINDOW_ROWS): Promise<number> {
   if (accessKeys.length === 0 && !own) return 0;
-  const row = await store.db.selectFrom('stix_objects').where(readableWhere(store, accessKeys, own)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+  let total = 0;
+  await inWindows(store, windowRows, undefined, undefined, async (after, upTo) => {
+    const row = await seqBetween(store.db.selectFrom('stix_objects'), after, upTo)
+      .where(readableWhere(store, accessKeys, own))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    total += Number(row.n);
+  });
+  return total;
 }
 
 /** What a reader may read, as the SQL pre-filter of counts and object pages: readable access sets, and its own member's rows within its clearance. */
@@ -303,16 +475,24 @@ export const DAY_MICROS = 86_400_000_000;
  * type, TLP, classification and day of date_added (days since the epoch, UTC): one pass over the
  * window's range of seq.
  */
-export async function countAddedBetween(store: Store, readable: ReadableRows, sinceSeq: number, untilSeq: number | undefined): Promise<Array<{ type: string; tlp: string | null; classification: number; day: number; count: number }>> {
+export async function countAddedBetween(store: Store, readable: ReadableRows, sinceSeq: number, untilSeq: number | undefined, windowRows = SCAN_WINDOW_ROWS): Promise<Array<{ type: string; tlp: string | null; classification: number; day: number; count: number }>> {
   if (readable.accessKeys.length === 0 && !readable.own) return [];
   // Integer division on both engines (seq is an integer, the divisor a bigint literal).
   const day = sql<number>`seq / ${sql.lit(DAY_MICROS)}`;
-  let query = store.db.selectFrom('stix_objects').where('is_current', '=', 1).where('seq', '>=', sinceSeq);
-  if (untilSeq !== undefined) query = query.where('seq', '<=', untilSeq);
-  const rows = await query
-    .where(readableWhere(store, readable.accessKeys, readable.own))
-    .select(['type', 'tlp', 'classification', day.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy(['type', 'tlp', 'classification', day])
-    .execute();
-  return rows.map((r) => ({ type: r.type, tlp: r.tlp, classification: Number(r.classification), day: Number(r.day), count: Number(r.count) }));
+  const groups = new Map<string, { type: string; tlp: string | null; classification: number; day: number; count: number }>();
+  await inWindows(store, windowRows, sinceSeq - 1, untilSeq, async (after, upTo) => {
+    const rows = await seqBetween(store.db.selectFrom('stix_objects').where('is_current', '=', 1), after, upTo)
+      .where(readableWhere(store, readable.accessKeys, readable.own))
+      .select(['type', 'tlp', 'classification', day.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy(['type', 'tlp', 'classification', day])
+      .execute();
+    for (const r of rows) {
+      const group = { type: r.type, tlp: r.tlp, classification: Number(r.classification), day: Number(r.day), count: Number(r.count) };
+      const key = JSON.stringify([group.type, group.tlp, group.classification, group.day]);
+      const known = groups.get(key);
+      if (known) known.count += group.count;
+      else groups.set(key, group);
+    }
+  });
+  return [...groups.values()];
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { RecentAnswers } from '../../core/recent.js';
 import { nodeState } from '../../core/state.js';
+import { nextTurn } from '../../core/turn.js';
 import { TLP_LEVELS } from '../../policy/markings.js';
 import { principalKey, type Principal } from '../../policy/principal.js';
 import { accessOfColumns, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
@@ -164,6 +165,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.ids ? { ids: input.ids } : {}),
     accessKeys: keys,
     accessSetCount: total,
+    windowRows: ctx.config.scanWindowRows,
     originMember: actor.member?.code ?? null,
     originClearance: actor.clearance,
     ...(input.strategy ? { strategy: input.strategy } : {}),
@@ -192,7 +194,7 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     // One more row than the page lacks: a readable row past a full page says that there is more.
     const wanted = limit - dateAdded.length + 1;
     const fetch = rowsToFetch(wanted, largest);
-    const rows = await repo.listCurrent(ctx.store, { ...filter, limit: fetch, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
+    const { rows, horizon } = await repo.listCurrent(ctx.store, { ...filter, limit: fetch, ...(bound !== undefined ? (descending ? { beforeSeq: bound } : { afterSeq: bound }) : {}) });
     const current = input.versions ? await currentMarkingsOf(ctx, rows) : undefined;
     for (const row of rows) {
       largest = Math.max(largest, row.body.length);
@@ -223,8 +225,16 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
       chars += row.body.length;
     }
     if (rows.length > 0) lookedAt = Number(rows[rows.length - 1]!.seq);
-    if (more || rows.length < fetch) break;
-    bound = lookedAt;
+    if (more) break;
+    if (rows.length < fetch) {
+      if (horizon === undefined) break;
+      // The statement's window ended short of the page: the next reads on from its end.
+      lookedAt = horizon;
+      bound = horizon;
+    } else bound = lookedAt;
+    // Rows the rule or redaction withheld are read past in runs: other requests have a turn
+    // between two (50,000 rows withheld by a granular marking held the node 1.5-1.9 s in one go).
+    await nextTurn();
   }
   await auditReads(ctx, actor, reads, 'listing');
   const last = dateAdded[dateAdded.length - 1];
@@ -335,9 +345,9 @@ async function countStats(ctx: AppContext, actor: Principal, input: { since?: st
   const { keys } = await readableAccessKeys(ctx, actor);
   const own = actor.member ? { member: actor.member.code, clearance: actor.clearance } : undefined;
   const [byType, versions, added] = await Promise.all([
-    repo.countCurrentByType(ctx.store, keys, own),
-    repo.countVersions(ctx.store, keys, own),
-    window ? repo.countAddedBetween(ctx.store, { accessKeys: keys, own }, window.from, window.open ? undefined : window.to) : undefined,
+    repo.countCurrentByType(ctx.store, keys, own, ctx.config.scanWindowRows),
+    repo.countVersions(ctx.store, keys, own, ctx.config.scanWindowRows),
+    window ? repo.countAddedBetween(ctx.store, { accessKeys: keys, own }, window.from, window.open ? undefined : window.to, ctx.config.scanWindowRows) : undefined,
   ]);
   if (!window || !added) return { byType, versions };
   const types = new Map<string, number>();
