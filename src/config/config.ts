@@ -53,6 +53,8 @@ export interface Config {
   readonly warningListWriteSlice: number;
   /** Rows one statement of a listing or a count examines at most (intel.listing.ts). */
   readonly scanWindowRows: number;
+  /** Versions one object may have: a member's or peer's write past it is refused (intel.decide.ts). */
+  readonly versionsPerObject: number;
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
@@ -258,6 +260,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Rows one statement of an object listing or count examines at most, in the order of the index it walks: a search that matches little reads on window after window, and other requests are answered between two (on SQLite a statement holds the node until it ends).',
     default: () => 20_000,
     parse: integer(10, 10_000_000),
+  },
+  versionsPerObject: {
+    key: 'versionsPerObject',
+    env: 'SHIELDWALL_VERSIONS_PER_OBJECT',
+    description: 'Versions one object may have: a member or peer writing one more gets it refused (too-many-versions). Every write reads the stored versions of the objects it touches, and an object page or TAXII read of the versions orders them: without a bound, one object of 100,000 versions held each of its writes 1.5 s.',
+    default: () => 10_000,
+    parse: integer(10, 100_000_000),
   },
   storeReconnectMinMs: {
     key: 'storeReconnectMinMs',

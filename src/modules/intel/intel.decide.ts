@@ -39,6 +39,7 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
   'marking-reserved-id': '$.id',
   'marking-releasability': `$.extensions['${HANDLING_EXTENSION_ID}'].releasable_to`,
   'foreign-marking': '$.id',
+  'too-many-versions': '$.modified',
 });
 
 export interface DecideState {
@@ -173,6 +174,8 @@ export async function decideRows(
     state.defined.push(id);
   }
   // 2. Every other decision, row by row.
+  /** New versions of stored objects this batch adds so far, by id (see too-many-versions). */
+  const addedVersions = new Map<string, number>();
   let previous: NewVersion | undefined;
   let previousDenial: ReturnType<typeof canWrite>;
   for (let i = 0; i < rows.length; i++) {
@@ -224,6 +227,18 @@ export async function decideRows(
     }
     if (newest.revoked === 1 && row[ROW_VERSION] > newest.version) {
       verdicts[i] = { rule: 'revoked-object', message: `${row[ROW_ID]} is revoked; revocation is permanent and no later version may be created (STIX 2.1 section 3.6)` };
+      continue;
+    }
+    if (!known.versions.has(row[ROW_VERSION])) {
+      const versions = known.versions.size + (addedVersions.get(row[ROW_ID]) ?? 0);
+      if (versions >= ctx.config.versionsPerObject) {
+        verdicts[i] = {
+          rule: 'too-many-versions',
+          message: `${row[ROW_ID]} has ${versions} versions, the most one object may have on this node (SHIELDWALL_VERSIONS_PER_OBJECT); revoke it and create a new object that the old one is related to`,
+        };
+        continue;
+      }
+      addedVersions.set(row[ROW_ID], (addedVersions.get(row[ROW_ID]) ?? 0) + 1);
     }
   }
 
