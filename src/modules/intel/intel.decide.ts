@@ -40,6 +40,7 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
   'marking-releasability': `$.extensions['${HANDLING_EXTENSION_ID}'].releasable_to`,
   'foreign-marking': '$.id',
   'too-many-versions': '$.modified',
+  'foreign-identity': '$.id',
 });
 
 export interface DecideState {
@@ -201,7 +202,8 @@ export async function decideRows(
     }
     const denial = previousDenial;
     if (denial) {
-      verdicts[i] = denial;
+      const identityOf = denial.rule === 'foreign-originator' && row[ROW_TYPE] === 'identity' ? state.identityOwners.get(row[ROW_ID]) : undefined;
+      verdicts[i] = identityOf !== undefined ? { rule: 'foreign-identity', message: `${row[ROW_ID]} is the identity of member ${identityOf}; only that member's users write it` } : denial;
       continue;
     }
     const known = stored.get(row[ROW_ID]);

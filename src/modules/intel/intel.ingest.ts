@@ -188,7 +188,9 @@ async function runPipeline(
     const owners: PreparedObject[] = [];
     for (const p of pending) {
       if (!p.row) continue;
-      p.row[ROW_ORIGIN_MEMBER] = identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null;
+      // A member's own identity object is that member's, whoever it names as its creator: written
+      // first by another, it kept the member from publishing its own (foreign-version).
+      p.row[ROW_ORIGIN_MEMBER] = (p.row[ROW_TYPE] === 'identity' ? identityOwners.get(p.row[ROW_ID]) : undefined) ?? identityOwners.get(p.row[ROW_CREATED_BY_REF] ?? '') ?? null;
       p.row[ROW_SUBMITTER] = submitter;
       rows.push(p.row);
       owners.push(p);
