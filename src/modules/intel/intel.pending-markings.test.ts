@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { principalOfUser } from '../directory/directory.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
@@ -54,7 +54,11 @@ for (const dialect of DIALECTS) {
       assert.equal(Number(waiting.n), WAITING);
       assert.equal(await indicatorsReadable(), 0, 'readable by nobody while their definition is unknown');
 
+      const turns = countTurns();
       assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      // Resolved in slices, with turns of the event loop for other requests between them.
+      const turned = turns.stop();
+      assert.ok(turned >= Math.floor(WAITING / 5000) - 1, `${turned} turns of the event loop while ${WAITING} objects got their markings`);
 
       const rows = await db
         .selectFrom('stix_objects')
