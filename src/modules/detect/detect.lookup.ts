@@ -5,21 +5,40 @@ import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { suppressorFor, type Suppression } from '../warninglists/warninglist.service.js';
+import { nextTurn } from '../../core/turn.js';
 import { contextOf, type ContextFilter, type RelatedObject, type SightedBy } from './detect.context.js';
 import type { DetectIndex } from './detect.index.js';
 import type { Detection } from './detect.maintenance.js';
-import { confidenceAsSeen, IndexReader, newestSlots, shownIndicators, slotsOfValue, timeOfProperty, validAsSeen } from './detect.reader.js';
-import { detectKind, type ObservableKind } from '../../stix/observable.js';
+import { confidenceAsSeen, IndexReader, shownIndicators, slotsOfNormalised, timeOfProperty, validAsSeen } from './detect.reader.js';
+import { detectKind, normalise, type ObservableKind } from '../../stix/observable.js';
 
 export const LOOKUP_MAX_VALUES = 10_000;
 
 /**
  * Most indicators one value's answer names: the newest the reader may know of (the last indexed),
- * the answer saying `indicators_truncated` and how many there are. Anyone who may write intel can
- * make indicators name a value; an answer, and the context read for it, stay bounded however many
- * do.
+ * the answer saying `indicators_truncated` and how many there are, counting at most as many
+ * again past them. Anyone who may write intel can make indicators name a value; the walk over
+ * them, an answer, and the context read for it, stay bounded however many do. A value of a log
+ * line is matched against as many at most (detect.matcher).
  */
 export const HITS_PER_VALUE = 1000;
+
+/**
+ * Most things one lookup's answers name in all: indicators, and the related objects and sighting
+ * organisations of their context. A value asked again is answered again (its walk done once), and
+ * many values may name the same indicators (an address prefix holds millions of addresses): the
+ * answers past this are an error saying to ask for them again, so that one request's answer stays
+ * a few MB however it is asked.
+ */
+export const LOOKUP_MAX_NAMED = 20_000;
+
+/**
+ * Work between two turns of the event loop, for lookup and bulk matching: indicators examined
+ * (validity, readability), hits made, patterns evaluated, matches handed on. On SQLite every
+ * request shares this thread: a walk over a value thousands of indicators name lets the others
+ * in as it goes.
+ */
+export const WORK_PER_TURN = 1000;
 
 export interface LookupQuery {
   value: string;
@@ -64,7 +83,9 @@ export interface LookupAnswer {
   indicators_truncated?: true;
   /**
    * With indicators_truncated: how many name it, as far as the reader may know (of those whose
-   * granular markings may hide a part of them from the reader, only those given count).
+   * granular markings may hide a part of them from the reader, only those given count). Past
+   * those given, at most HITS_PER_VALUE more are counted: a total that many above the indicators
+   * given is a lower bound.
    */
   indicators_total?: number;
   /** A warning list covers the value (known good, own range, ...): its matches are suppressed in bulk matching. */
@@ -99,10 +120,85 @@ function hitOf(index: DetectIndex, slot: number): IndicatorHit {
 }
 
 /**
+ * The slots in increasing order (the order they were indexed in, oldest first), walked from the
+ * end for the newest. A value's slots are so already unless several entries were joined (address
+ * prefixes, a hash read as two algorithms); only then are they sorted, a slot named twice then
+ * lying beside itself.
+ */
+export function oldestFirst(slots: readonly number[]): ArrayLike<number> {
+  for (let i = 1; i < slots.length; i++) if (slots[i]! <= slots[i - 1]!) return Float64Array.from(slots).sort();
+  return slots;
+}
+
+/** What a lookup found for one value (one kind and key), shared by every answer asking for it. */
+interface Named {
+  indicators: IndicatorHit[];
+  /** More indicators the reader may know of name it than `indicators` holds. */
+  truncated: boolean;
+  /** Of those past `indicators`, how many count towards the total (at most HITS_PER_VALUE). */
+  beyond: number;
+}
+
+/** Counts work, handing the thread to other requests after every WORK_PER_TURN of it. */
+class Pace {
+  #left = WORK_PER_TURN;
+  /** True when a turn is due: await `turn()` then. */
+  step(): boolean {
+    return --this.#left <= 0;
+  }
+  async turn(): Promise<void> {
+    this.#left = WORK_PER_TURN;
+    await nextTurn();
+  }
+}
+
+/**
+ * The newest `cap` indicators in these slots the reader may know of that are valid at `at`
+ * (judged later, on what the reader sees, for those with granular markings), walked newest first.
+ * The walk stops once it has them and counted HITS_PER_VALUE more without granular markings
+ * (those count towards the total only once read, which is not done for those left out): so it
+ * examines at most that many past the ones named, besides those the reader may not know of.
+ */
+async function walkNamed(reader: IndexReader, slots: readonly number[], at: number, cap: number, pace: Pace): Promise<{ kept: number[]; truncated: boolean; beyond: number }> {
+  const index = reader.index;
+  // Walked from its end as it is now: during a turn new versions may be indexed, appended to it.
+  const ordered = oldestFirst(slots);
+  const kept: number[] = [];
+  let truncated = false;
+  let beyond = 0;
+  let previous = -1;
+  for (let j = ordered.length - 1; j >= 0; j--) {
+    const slot = ordered[j]!;
+    if (slot === previous) continue;
+    previous = slot;
+    if (pace.step()) await pace.turn();
+    // The validity of one with granular markings is judged on what the reader sees of it, below.
+    if ((!index.validAt(slot, at) && !index.isGranular(slot)) || !reader.mayRead(slot)) continue;
+    if (kept.length < cap) {
+      kept.push(slot);
+      continue;
+    }
+    truncated = true;
+    if (!index.isGranular(slot) && ++beyond === HITS_PER_VALUE) break;
+  }
+  return { kept: kept.reverse(), truncated, beyond };
+}
+
+/** How much an answer names: its indicators, and what their context lists. */
+function namedBy(answer: LookupAnswer): number {
+  let n = 0;
+  for (const hit of answer.indicators) n += 1 + (hit.related?.length ?? 0) + (hit.sighted?.sighted_by.length ?? 0);
+  return n;
+}
+
+const LEFT_OUT = `left out: this lookup's answers already name ${LOOKUP_MAX_NAMED} indicators, related objects and sighting organisations, the most one lookup names; look this value up in another request`;
+
+/**
  * Indicators that name each value and that the reader may read, valid at `at`. Indicators with
  * granular markings are read through the intel read path: a marking may hide the pattern (the
  * indicator is then not named) or what a hit says of it (confidence, validity, creator), which
- * then comes from the object as the reader sees it.
+ * then comes from the object as the reader sees it. One answer per value asked, in order; a value
+ * asked again (the same key of the same kind) is walked once, its answers sharing what was found.
  */
 export async function lookup(ctx: AppContext, detection: Detection, actor: Principal, queries: readonly LookupQuery[], options: LookupOptions = {}): Promise<LookupAnswer[]> {
   const at = options.at ?? ctx.clock.now().getTime();
@@ -111,12 +207,16 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
   }
   const reader = await IndexReader.of(ctx, detection, actor);
   const index = reader.index;
+  const pace = new Pace();
   const answers: LookupAnswer[] = [];
-  /** Each answer's key, for the warning lists. */
+  /** Each answer's key, for the warning lists, and what was found for it. */
   const keys: Array<string | undefined> = [];
+  const foundFor = new Map<LookupAnswer, Named>();
+  /** What was found per kind, key and widening. */
+  const found = new Map<string, Named>();
+  /** Indicators named so far (before their context is added). */
+  let named = 0;
   const granular = new Set<string>();
-  /** Per answer with more hits than HITS_PER_VALUE: those left out that count towards its total. */
-  const leftOut = new Map<LookupAnswer, number>();
   for (const query of queries) {
     const value = query.value.trim();
     const kind = query.kind ?? detectKind(value);
@@ -125,55 +225,69 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
       keys.push(undefined);
       continue;
     }
-    const found = slotsOfValue(index, kind, value, query.kind === undefined);
-    if (!found) {
+    const key = normalise(kind, value);
+    if (key === undefined) {
       answers.push({ value: query.value, kind, indicators: [], error: `'${value}' is not a valid ${kind} value` });
       keys.push(undefined);
       continue;
     }
-    const seen = new Set<number>();
-    const named: number[] = [];
-    for (const slot of found.slots) {
-      // The validity of one with granular markings is judged on what the reader sees of it, below.
-      if (seen.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !reader.mayRead(slot)) continue;
-      seen.add(slot);
-      named.push(slot);
+    const widen = query.kind === undefined;
+    const asked = `${kind}\n${widen ? 'w' : ''}\n${key}`;
+    let result = found.get(asked);
+    const room = LOOKUP_MAX_NAMED - named;
+    if (result === undefined && room > 0) {
+      const walked = await walkNamed(reader, slotsOfNormalised(index, kind, key, widen), at, Math.min(HITS_PER_VALUE, room), pace);
+      const indicators: IndicatorHit[] = [];
+      for (const slot of walked.kept) {
+        if (pace.step()) await pace.turn();
+        if (index.isGranular(slot)) granular.add(index.id(slot));
+        indicators.push(hitOf(index, slot));
+      }
+      found.set(asked, (result = { indicators, truncated: walked.truncated, beyond: walked.beyond }));
     }
-    const kept = named.length > HITS_PER_VALUE ? newestSlots(named, HITS_PER_VALUE) : named;
-    const indicators: IndicatorHit[] = [];
-    for (const slot of kept) {
-      if (index.isGranular(slot)) granular.add(index.id(slot));
-      indicators.push(hitOf(index, slot));
+    if (result === undefined || result.indicators.length > room) {
+      answers.push({ value: query.value, kind, indicators: [], error: LEFT_OUT });
+      keys.push(undefined);
+      continue;
     }
+    named += result.indicators.length;
     // Repeating a value as given would be most of a miss's answer (a hash, twice).
-    const answer: LookupAnswer = { value: query.value, kind, ...(found.normalised !== query.value ? { normalised: found.normalised } : {}), indicators };
-    if (kept !== named) {
-      // Those left out with granular markings are not read: whether the reader sees them is not known.
-      const keptSet = new Set(kept);
-      leftOut.set(answer, named.filter((slot) => !keptSet.has(slot) && !index.isGranular(slot)).length);
-    }
+    const answer: LookupAnswer = { value: query.value, kind, ...(key !== query.value ? { normalised: key } : {}), indicators: result.indicators };
+    foundFor.set(answer, result);
     answers.push(answer);
-    keys.push(found.normalised);
+    keys.push(key);
   }
   const shown = granular.size > 0 ? await shownIndicators(ctx, actor, [...granular]) : undefined;
-  if (shown) {
-    for (const answer of answers) {
+  for (const result of found.values()) {
+    if (shown) {
       const hits: IndicatorHit[] = [];
-      for (const hit of answer.indicators) {
+      for (const hit of result.indicators) {
         if (!granular.has(hit.id)) hits.push(hit);
         else {
           const object = shown.get(hit.id);
           if (object && validAsSeen(object, at)) hits.push(hitAsSeen(object, hit.match));
         }
       }
-      answer.indicators = hits;
+      result.indicators = hits;
     }
   }
-  for (const [answer, more] of leftOut) {
-    answer.indicators_truncated = true;
-    answer.indicators_total = answer.indicators.length + more;
+  for (const [answer, result] of foundFor) {
+    answer.indicators = result.indicators;
+    if (result.truncated) {
+      answer.indicators_truncated = true;
+      answer.indicators_total = result.indicators.length + result.beyond;
+    }
   }
-  if (options.context !== false) await addContext(ctx, reader, answers, detection.context, shown);
+  if (options.context !== false) await addContext(ctx, reader, [...found.values()], detection.context, shown, pace);
+  // What the context adds counts too: past the most one lookup names, answers are left out.
+  let listed = 0;
+  answers.forEach((answer, i) => {
+    if (!foundFor.has(answer)) return;
+    listed += namedBy(answer);
+    if (listed <= LOOKUP_MAX_NAMED) return;
+    answers[i] = { value: answer.value, kind: answer.kind, indicators: [], error: LEFT_OUT };
+    keys[i] = undefined;
+  });
   if (options.warningLists !== false) {
     const suppressor = await suppressorFor(ctx, actor);
     if (suppressor.entries > 0) {
@@ -191,13 +305,14 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
  * Markings, creator, related objects and sightings on every hit (one read of each per lookup).
  * `shown`: the indicators with granular markings as the reader sees them.
  */
-async function addContext(ctx: AppContext, reader: IndexReader, answers: LookupAnswer[], filter: ContextFilter, shown: ReadonlyMap<string, StixObject> | undefined): Promise<void> {
-  const ids = [...new Set(answers.flatMap((a) => a.indicators.map((h) => h.id)))];
+async function addContext(ctx: AppContext, reader: IndexReader, found: readonly Named[], filter: ContextFilter, shown: ReadonlyMap<string, StixObject> | undefined, pace: Pace): Promise<void> {
+  const ids = [...new Set(found.flatMap((n) => n.indicators.map((h) => h.id)))];
   if (ids.length === 0) return;
   const index = reader.index;
   const context = await contextOf(ctx, reader.principal, ids, filter);
-  for (const answer of answers) {
-    for (const hit of answer.indicators) {
+  for (const named of found) {
+    for (const hit of named.indicators) {
+      if (pace.step()) await pace.turn();
       const slot = index.slotOf(hit.id);
       if (slot !== undefined) {
         const access = reader.access(slot);

@@ -7,6 +7,7 @@ import { readEventBatches } from './detect.read.js';
 import { isObservableKind, normalise, type ObservableKind } from '../../stix/observable.js';
 import { suppressorFor, type Suppression, type Suppressor } from '../warninglists/warninglist.service.js';
 import type { Detection } from './detect.maintenance.js';
+import { WORK_PER_TURN } from './detect.lookup.js';
 import { EventMatcher, type EventMatch } from './detect.matcher.js';
 import { confidenceAsSeen, IndexReader, shownIndicators, validAsSeen } from './detect.reader.js';
 import type { SightingCollector, SightingReport } from './detect.sightings.js';
@@ -37,7 +38,18 @@ export interface MatchSummary {
   indicators: number;
   /** Matches not reported because a warning list covers the value (each one reported as suppressed). */
   suppressed: number;
-  /** With reporting: the sightings stored. */
+  /**
+   * Values of events that more indicators name than one value is matched against
+   * (HITS_PER_VALUE): the newest were matched, their matches marked `indicators_truncated`.
+   */
+  values_truncated?: number;
+  /**
+   * Listing stopped at MATCH_MAX_LISTED matches and suppressed matches: the matches of line
+   * `truncated_at_line` may be a part of them, and the lines after it were read but not matched.
+   */
+  truncated?: true;
+  truncated_at_line?: number;
+  /** With reporting: the sightings stored (of the matches listed). */
   reported?: SightingReport;
 }
 
@@ -59,6 +71,16 @@ const UNANCHORED_PARALLEL_FROM = 1024 * 1024;
 
 /** Longest stretch of matching work on this thread before other requests are let in. */
 const SLICE_MS = 10;
+
+/**
+ * Most lines one bulk match lists (matches and suppressed matches): a log line whose values many
+ * indicators name yields up to HITS_PER_VALUE matches per value, so a few KB of log could ask for
+ * hundreds of MB of answer. Past it the log is read to its end, but not matched.
+ */
+export const MATCH_MAX_LISTED = 100_000;
+
+/** Matches found are checked (granular markings, warning lists) and handed on this many at a time at most. */
+const MATCHES_PER_FLUSH = 1000;
 
 /** A match not reported as one: the value is on a warning list. */
 export type SuppressedMatch = EventMatch & { warning_list: Suppression };
@@ -89,6 +111,45 @@ export async function matchLog(
   let reportedMatches = 0;
   let slice = performance.now();
   let suppressedMatches = 0;
+  /** Lines listed so far (matches and suppressed matches), and the line listing stopped at. */
+  let listed = 0;
+  let truncatedAt: number | undefined;
+  /** Matches checked and handed on: work too, with the matcher's. */
+  let handled = 0;
+  let turnedAt = 0;
+  /** Other requests get the thread after every WORK_PER_TURN of work, and at least every SLICE_MS. */
+  const turnDue = (timeToo: boolean): boolean => matcher.work + handled - turnedAt >= WORK_PER_TURN || (timeToo && performance.now() - slice > SLICE_MS);
+  const turn = async (): Promise<void> => {
+    await nextTurn();
+    turnedAt = matcher.work + handled;
+    slice = performance.now();
+  };
+  /** Matches found, in input order, checked and handed on. */
+  const flush = async (found: EventMatch[]): Promise<void> => {
+    handled += found.length;
+    const unconfirmed = [...new Set(found.map((m) => m.indicator))].filter((id) => !shown.has(id) && reader.index.isGranular(reader.index.slotOf(id) ?? -1));
+    if (unconfirmed.length > 0) {
+      const seen = await shownIndicators(ctx, actor, unconfirmed);
+      for (const id of unconfirmed) shown.set(id, seen.get(id) ?? null);
+    }
+    if (shown.size > 0) found = found.flatMap((m) => asSeen(m, shown.get(m.indicator), now));
+    if (suppressor && suppressor.entries > 0) {
+      const suppressed = suppressedOf(suppressor, found);
+      if (suppressed) {
+        found = found.filter((m) => !suppressed.has(m));
+        suppressedMatches += suppressed.size;
+        listed += suppressed.size;
+        run.onSuppressed?.([...suppressed.values()]);
+      }
+    }
+    reportedMatches += found.length;
+    listed += found.length;
+    for (const m of found) indicators.add(m.indicator);
+    if (found.length > 0) {
+      run.sightings?.add(found, ctx.clock.now().getTime());
+      run.onMatches?.(found);
+    }
+  };
   // Large logs are read on reader threads, which drop the events naming nothing indexed.
   for await (const batch of readEventBatches(input, {
     ...options,
@@ -112,47 +173,47 @@ export async function matchLog(
     const events = batch.events;
     const touched = batch.unanchored;
     for (let i = 0; i < events.length; i++) {
+      if (truncatedAt !== undefined) {
+        // Read, and counted, but not matched: the listing is full.
+        matcher.countDropped(1, events[i]!.values.length);
+        continue;
+      }
       const matches = matcher.match(events[i]!, touched?.[i]);
-      if (matches.length > 0) (found ??= []).push(...matches);
-      // Other requests get the thread at least every SLICE_MS, however long the log.
-      if ((i & 255) === 255 && performance.now() - slice > SLICE_MS) {
-        await nextTurn();
-        slice = performance.now();
-      }
-    }
-    if (found) {
-      const unconfirmed = [...new Set(found.map((m) => m.indicator))].filter((id) => !shown.has(id) && reader.index.isGranular(reader.index.slotOf(id) ?? -1));
-      if (unconfirmed.length > 0) {
-        const seen = await shownIndicators(ctx, actor, unconfirmed);
-        for (const id of unconfirmed) shown.set(id, seen.get(id) ?? null);
-      }
-      if (shown.size > 0) found = found.flatMap((m) => asSeen(m, shown.get(m.indicator), now));
-      if (suppressor && suppressor.entries > 0) {
-        const suppressed = suppressedOf(suppressor, found);
-        if (suppressed) {
-          found = found.filter((m) => !suppressed.has(m));
-          suppressedMatches += suppressed.size;
-          run.onSuppressed?.([...suppressed.values()]);
+      if (matches.length > 0) {
+        // What is listed is at most what is found: the pending ones are counted as listed.
+        const room = MATCH_MAX_LISTED - listed - (found?.length ?? 0);
+        if (matches.length > room) {
+          truncatedAt = events[i]!.line;
+          if (room > 0) (found ??= []).push(...matches.slice(0, room));
+        } else (found ??= []).push(...matches);
+        if (found && found.length >= MATCHES_PER_FLUSH) {
+          await flush(found);
+          found = undefined;
         }
       }
-      reportedMatches += found.length;
-      for (const m of found) indicators.add(m.indicator);
-      if (found.length > 0) {
-        run.sightings?.add(found, ctx.clock.now().getTime());
-        run.onMatches?.(found);
-      }
+      if (turnDue((i & 255) === 255)) await turn();
     }
+    if (found) await flush(found);
     run.onProgress?.(bytes, matcher.counters.events);
-    if (performance.now() - slice > SLICE_MS) {
-      await nextTurn();
-      slice = performance.now();
-    }
+    if (turnDue(true)) await turn();
   }
   const c = matcher.counters;
   ctx.metrics.detectEvents.inc(c.events);
   ctx.metrics.detectMatches.inc(reportedMatches);
   const reported = run.sightings ? await run.sightings.report() : undefined;
-  return { events: c.events, values: c.values, matches: reportedMatches, errors, bytes, seconds: (performance.now() - started) / 1000, indicators: indicators.size, suppressed: suppressedMatches, ...(reported ? { reported } : {}) };
+  return {
+    events: c.events,
+    values: c.values,
+    matches: reportedMatches,
+    errors,
+    bytes,
+    seconds: (performance.now() - started) / 1000,
+    indicators: indicators.size,
+    suppressed: suppressedMatches,
+    ...(c.truncated > 0 ? { values_truncated: c.truncated } : {}),
+    ...(truncatedAt !== undefined ? { truncated: true as const, truncated_at_line: truncatedAt } : {}),
+    ...(reported ? { reported } : {}),
+  };
 }
 
 /**

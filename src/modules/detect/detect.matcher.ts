@@ -6,6 +6,7 @@
 import { PatternWindow, type CompiledPattern, type Observation, type PatternMatch } from '../../stix/pattern/index.js';
 import type { EventValue, LogEvent } from '../logformats/logformats.js';
 import type { KeyFilter } from './detect.filter.js';
+import { HITS_PER_VALUE, oldestFirst } from './detect.lookup.js';
 import { observationOf } from './detect.observation.js';
 import { slotsOfNormalised, type IndexReader } from './detect.reader.js';
 import { UnanchoredSet, type UnanchoredPatterns } from './detect.unanchored.js';
@@ -20,6 +21,11 @@ export interface EventMatch {
   indicator: string;
   match: 'value' | 'pattern';
   confidence?: number;
+  /**
+   * A value match: more indicators the reader may know of name this value than one event's value
+   * is matched against (HITS_PER_VALUE); the matches listed for it on this line are the newest.
+   */
+  indicators_truncated?: true;
   /** A pattern match: when the earliest event it binds happened (`time` is the event that completed it). */
   first_time?: string;
   /**
@@ -61,6 +67,8 @@ export interface MatchCounters {
   events: number;
   values: number;
   matches: number;
+  /** Values of events that more indicators name than one value is matched against (HITS_PER_VALUE). */
+  truncated: number;
 }
 
 const NO_SLOTS: readonly number[] = Object.freeze([]);
@@ -71,7 +79,8 @@ let latestUnanchoredSet: UnanchoredSet | undefined;
 
 /** Matches the events of one log as one reader (see the module comment). */
 export class EventMatcher {
-  readonly counters: MatchCounters = { events: 0, values: 0, matches: 0 };
+  readonly counters: MatchCounters = { events: 0, values: 0, matches: 0, truncated: 0 };
+  #work = 0;
   readonly #windows = new Map<number, PatternWindow>();
   readonly #at: number;
   /** The current event's observation, made only when a pattern needs it. */
@@ -115,6 +124,15 @@ export class EventMatcher {
     return latestUnanchoredSet;
   }
 
+  /**
+   * The work done so far: indicators examined (validity, readability) and patterns evaluated.
+   * One event may cost thousands of it (a value many indicators name), so bulk matching hands
+   * the thread to other requests by it, not only by events.
+   */
+  get work(): number {
+    return this.#work;
+  }
+
   /** Counts events dropped by the key filter (they name nothing the index holds) as matched. */
   countDropped(events: number, values: number): void {
     this.counters.events += events;
@@ -141,11 +159,31 @@ export class EventMatcher {
       const normalised = normalise(v.kind, v.value);
       if (normalised === undefined) continue;
       const slots = slotsOfNormalised(index, v.kind, normalised, false);
-      for (let j = 0; j < slots.length; j++) {
-        const slot = slots[j]!;
+      if (slots.length === 0) continue;
+      // The newest HITS_PER_VALUE the reader may know of, walked newest first: the walk stops
+      // there, however many indicators name the value (one more tells that there are more).
+      const ordered = oldestFirst(slots);
+      let named: number[] | undefined;
+      let truncated = false;
+      let previous = -1;
+      for (let j = ordered.length - 1; j >= 0; j--) {
+        const slot = ordered[j]!;
+        if (slot === previous) continue;
+        previous = slot;
+        this.#work++;
         // An indicator with granular markings is judged valid on what the reader sees of it (matchLog).
         if ((!index.validAt(slot, at) && !index.isGranular(slot)) || !this.reader.mayRead(slot)) continue;
-        if (index.isSimple(slot)) (out ??= []).push(this.#valueMatch(event, v, slot));
+        if (named !== undefined && named.length === HITS_PER_VALUE) {
+          truncated = true;
+          break;
+        }
+        (named ??= []).push(slot);
+      }
+      if (named === undefined) continue;
+      if (truncated) this.counters.truncated++;
+      for (let j = named.length - 1; j >= 0; j--) {
+        const slot = named[j]!;
+        if (index.isSimple(slot)) (out ??= []).push(this.#valueMatch(event, v, slot, truncated));
         else (touched ??= new Set()).add(slot);
       }
     }
@@ -158,6 +196,7 @@ export class EventMatcher {
     this.#observation = undefined;
     if (touched) for (const slot of touched) out = this.#evaluate(event, slot, out);
     for (const slot of unanchoredTouched) {
+      this.#work++;
       if (touched?.has(slot) || (!index.validAt(slot, at) && !index.isGranular(slot)) || !this.reader.mayRead(slot)) continue;
       out = this.#evaluate(event, slot, out);
     }
@@ -167,6 +206,7 @@ export class EventMatcher {
   }
 
   #evaluate(event: LogEvent, slot: number, out: EventMatch[] | undefined): EventMatch[] | undefined {
+    this.#work++;
     const compiled = this.reader.index.pattern(slot);
     if (!compiled) return out;
     const observation = (this.#observation ??= observationOf(event, this.#at));
@@ -181,7 +221,7 @@ export class EventMatcher {
     return out;
   }
 
-  #valueMatch(event: LogEvent, v: EventValue, slot: number): EventMatch {
+  #valueMatch(event: LogEvent, v: EventValue, slot: number, truncated: boolean): EventMatch {
     const index = this.reader.index;
     const confidence = index.confidence(slot);
     return {
@@ -193,6 +233,7 @@ export class EventMatcher {
       indicator: index.id(slot),
       match: 'value',
       ...(confidence !== undefined ? { confidence } : {}),
+      ...(truncated ? { indicators_truncated: true as const } : {}),
     };
   }
 

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LOG_FORMATS } from '../logformats/logformats.js';
 import { CORRELATED_LIMIT } from './detect.context.js';
-import { HITS_PER_VALUE, LOOKUP_MAX_VALUES } from './detect.lookup.js';
+import { HITS_PER_VALUE, LOOKUP_MAX_NAMED, LOOKUP_MAX_VALUES } from './detect.lookup.js';
 import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 import { DEFAULT_SIGHTING_MARKING } from './sighting-markings.js';
 
@@ -63,9 +63,13 @@ export const Answer = Type.Object({
   normalised: Type.Optional(Type.String({ description: 'The key the value was looked up by (see docs/DETECT-FORMATS.md), when it differs from the value as given' })),
   indicators: Type.Array(Hit),
   indicators_truncated: Type.Optional(Type.Boolean({ description: `More indicators the caller may read name the value than an answer gives (${HITS_PER_VALUE}): the newest are given` })),
-  indicators_total: Type.Optional(Type.Integer({ description: 'With indicators_truncated: how many indicators name the value, among those the caller may read (of those with granular markings, only those given count)' })),
+  indicators_total: Type.Optional(
+    Type.Integer({
+      description: `With indicators_truncated: how many indicators name the value, among those the caller may read (of those with granular markings, only those given count). At most ${HITS_PER_VALUE} past those given are counted: a total ${HITS_PER_VALUE} above the indicators given means at least that many`,
+    }),
+  ),
   suppressed: Type.Optional(Type.Object({ list: Type.String(), name: Type.String(), entry: Type.String() }, { description: 'The warning-list entry that covers the value: bulk matching reports its matches as suppressed' })),
-  error: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String({ description: `Why the value was not looked up: its kind not recognised, not a valid value of its kind, or the lookup's answers already name ${LOOKUP_MAX_NAMED} indicators, related objects and sighting organisations (ask for it in another request)` })),
 });
 
 export const LookupAnswers = Type.Object({ answers: Type.Array(Answer) });
