@@ -15,7 +15,8 @@ export async function listStates(store: Store): Promise<StateRow[]> {
 }
 
 export interface StateChange {
-  pullCursor?: string;
+  /** null forgets the cursor (the next pull starts from the start). */
+  pullCursor?: string | null;
   pushCursor?: number;
   pulled?: number;
   pushed?: number;

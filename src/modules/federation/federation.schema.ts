@@ -93,8 +93,25 @@ export type PeerPatchBody = Static<typeof PeerPatchBody>;
 const Counts = { objects: Type.Number(), accepted: Type.Number() };
 export const SyncResultSchema = Type.Object({
   peer: Type.String(),
-  pull: Type.Optional(Type.Object({ ...Counts, pages: Type.Number(), duplicate: Type.Number(), rejected: Type.Number(), rejections: Type.Array(Type.String()) })),
-  push: Type.Optional(Type.Object({ ...Counts, refused: Type.Number(), echoes: Type.Number(), requests: Type.Number() })),
+  pull: Type.Optional(
+    Type.Object({
+      ...Counts,
+      pages: Type.Number(),
+      duplicate: Type.Number(),
+      rejected: Type.Number(),
+      rejections: Type.Array(Type.String()),
+      more: Type.Boolean({ description: 'the pull stopped at its bound (100 pages, 1 GiB) with more to pull: the next pull goes on' }),
+    }),
+  ),
+  push: Type.Optional(
+    Type.Object({
+      ...Counts,
+      refused: Type.Number(),
+      oversized: Type.Number({ description: 'of refused, objects not sent: larger alone than the peer takes in one request' }),
+      echoes: Type.Number(),
+      requests: Type.Number(),
+    }),
+  ),
 });
 
 export const ProvenanceSchema = Type.Object({

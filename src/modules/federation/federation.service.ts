@@ -13,16 +13,29 @@ import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { canAdminister } from '../../policy/rule.js';
-import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import * as intel from '../intel/intel.service.js';
 import * as repo from './federation.repo.js';
-import { justBefore, TaxiiClient } from './taxii.client.js';
+import { ENVELOPE_BYTES, envelopeBytes, justBefore, TaxiiClient, TaxiiClientError, timestampMicros, type StatusResource } from './taxii.client.js';
 
 /** Objects asked for per page when pulling, and sent per Add Objects request when pushing. */
 export const PULL_PAGE = 2000;
 export const PUSH_BATCH = 1000;
+
+/**
+ * What one pull takes at most: 100 pages (200,000 objects from a server that honours limit) and
+ * 1 GiB of them. Then the run ends with the cursor saved, and the next run goes on from it: a
+ * peer whose pages never end (`more` for ever, next tokens never repeated) holds its job one run
+ * at a time, not for ever.
+ */
+export const PULL_RUN_PAGES = 100;
+export const PULL_RUN_BYTES = 1024 * 1024 * 1024;
+/**
+ * How far ahead of this node's clock a peer's X-TAXII-Date-Added-Last may be (clocks differ a
+ * little): a cursor far in the future would have every later pull ask for nothing.
+ */
+export const CURSOR_AHEAD_MS = 5 * 60_000;
 
 /** The version a receipt is recorded under: what TAXII calls the version of an object. */
 export function versionOf(object: unknown): string {
@@ -83,6 +96,7 @@ function clientFor(ctx: AppContext, link: directory.PeerLink): TaxiiClient {
     apiRoot: link.url,
     tls,
     timeoutMs: link.pageTimeoutSeconds * 1000,
+    peer: link.name,
     ...(link.auth === 'token' && link.secret ? { token: link.secret } : {}),
     ...(link.auth === 'basic' && link.secret && link.username ? { basic: { username: link.username, password: link.secret } } : {}),
   });
@@ -133,6 +147,21 @@ export interface PullResult {
   rejected: number;
   /** The first few reasons objects were refused, for the operator. */
   rejections: string[];
+  /** True when the run stopped at its bound (PULL_RUN_PAGES, PULL_RUN_BYTES) with more to pull: the next run goes on. */
+  more: boolean;
+}
+
+/**
+ * Why a peer's X-TAXII-Date-Added-Last may not become the pull cursor, or its instant in
+ * microseconds: an RFC 3339 timestamp, not before the cursor it would replace (`after`), and
+ * not past `latest` (this node's clock and CURSOR_AHEAD_MS).
+ */
+function checkCursor(value: string, after: bigint | undefined, latest: bigint): { at: bigint } | { problem: string } {
+  const at = timestampMicros(value);
+  if (at === undefined) return { problem: 'is not an RFC 3339 timestamp' };
+  if (after !== undefined && at < after) return { problem: 'is before the cursor already reached' };
+  if (at > latest) return { problem: `is more than ${CURSOR_AHEAD_MS / 60_000} minutes ahead of this node's clock` };
+  return { at };
 }
 
 /** A first page at least this large is worth parsing and validating in a worker thread. */
@@ -152,11 +181,43 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
     const { link, principal } = await linkAndPrincipal(ctx, name);
     const client = clientFor(ctx, link);
     const state = await repo.getState(ctx.store, name);
-    const result: PullResult = { pages: 0, objects: 0, accepted: 0, duplicate: 0, rejected: 0, rejections: [] };
+    const result: PullResult = { pages: 0, objects: 0, accepted: 0, duplicate: 0, rejected: 0, rejections: [], more: false };
+    const latest = () => BigInt(ctx.clock.now().getTime() + CURSOR_AHEAD_MS) * 1000n;
+    // A cursor that is no timestamp, or lies far ahead (saved before cursors were checked),
+    // would fail or empty every pull: it is dropped, and the pull starts again from the start
+    // (what comes again is a duplicate, not stored twice).
+    let stored = state?.pull_cursor ?? undefined;
+    let reached = stored === undefined ? undefined : timestampMicros(stored);
+    if (stored !== undefined && (reached === undefined || reached > latest())) {
+      ctx.logger.warn({ peer: name, cursor: stored.slice(0, 100) }, 'the stored pull cursor of a peer is not a usable timestamp: pulling again from the start');
+      await repo.changeState(ctx.store, name, { pullCursor: null });
+      stored = undefined;
+      reached = undefined;
+    }
+    const began = reached;
+    // Each page's X-TAXII-Date-Added-Last, if it may become the cursor (else undefined: the
+    // previous cursor stays, and the first refusal of the run is logged).
+    let ignored = 0;
+    const usable = (value: string | undefined): string | undefined => {
+      if (value === undefined) return undefined;
+      const checked = checkCursor(value, reached, latest());
+      if ('at' in checked) {
+        reached = checked.at;
+        return value;
+      }
+      if (ignored++ === 0) ctx.logger.warn({ peer: name, dateAddedLast: value.slice(0, 100), cursor: stored ?? null }, `a peer's X-TAXII-Date-Added-Last ${checked.problem}: ignored, the pull cursor stays where it was`);
+      return undefined;
+    };
     // From just before the cursor: the objects added at the cursor's very instant come again (a
     // group sharing one date_added may go on past the page that ended there); they are
     // duplicates, counted and not stored twice. Every version, so that older ones arrive too.
-    const pages = client.rawPages(link.pullCollection ?? 'intel', { ...(state?.pull_cursor ? { addedAfter: justBefore(state.pull_cursor) } : {}), limit: PULL_PAGE, versions: 'all' });
+    const pages = client.rawPages(link.pullCollection ?? 'intel', {
+      ...(stored ? { addedAfter: justBefore(stored) } : {}),
+      limit: PULL_PAGE,
+      versions: 'all',
+      maxPages: PULL_RUN_PAGES,
+      maxBytes: PULL_RUN_BYTES,
+    });
     // Where each page ends in the stream, and the cursor it moves to once stored.
     const ends: Array<{ end: number; cursor: string | undefined }> = [];
     let streamed = 0;
@@ -169,10 +230,12 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
       for (let item = first; !item.done; ) {
         const page = item.value;
         result.pages++;
-        if (page.dateAddedLast) lastCursor = page.dateAddedLast;
+        if (page.stopped) result.more = true;
+        const pageCursor = usable(page.dateAddedLast);
+        if (pageCursor) lastCursor = pageCursor;
         if (!page.empty) {
           streamed += page.body.length;
-          ends.push({ end: streamed, cursor: page.dateAddedLast });
+          ends.push({ end: streamed, cursor: pageCursor });
           yield page.body;
         }
         try {
@@ -218,6 +281,18 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
     save();
     await saved;
     if (broken !== undefined) throw broken;
+    // A run that stopped without moving the cursor: the next would begin where this one did,
+    // and never get further.
+    const bound = `a pull takes at most ${PULL_RUN_PAGES} pages (${PULL_RUN_BYTES / 1024 ** 3} GiB): the next pull would begin at the same place`;
+    if (result.more && lastCursor === undefined) {
+      throw new Error(
+        `peer ${name} gave no usable X-TAXII-Date-Added-Last in ${result.pages} pages, and ${bound}; ask its operator to send the header (TAXII 2.1 section 3.4.1)${ignored > 0 ? ', as an RFC 3339 timestamp not ahead of this node\'s clock' : ''}`,
+      );
+    }
+    if (result.more && reached === began) {
+      throw new Error(`peer ${name} gave ${result.pages} pages that all end at date_added ${lastCursor}, where the pull began, and ${bound}: more objects share that date_added than one pull takes; ask its operator to give objects date_added of finer precision`);
+    }
+    if (result.more) ctx.logger.info({ peer: name, pages: result.pages, cursor: lastCursor }, 'a pull stopped at its bound; the next pull goes on from its cursor');
     result.objects = summary.objects;
     result.accepted = summary.accepted;
     result.duplicate = summary.duplicate;
@@ -233,50 +308,150 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
 export interface PushResult {
   objects: number;
   accepted: number;
-  /** Objects the peer refused (e.g. marked above what it accepts from this node). */
+  /** Objects the peer refused (e.g. marked above what it accepts from this node), and the oversized. */
   refused: number;
+  /** Of refused, objects not sent: one alone is larger than the peer takes in a request (max_content_length, or a 413 answer). */
+  oversized: number;
   /** Objects not sent because they came from this peer. */
   echoes: number;
   requests: number;
+}
+
+/** An object on its way to a peer: its JSON text, the bytes of it, and its date_added (seq). */
+interface Outgoing {
+  id: string;
+  version: string;
+  text: string;
+  bytes: number;
+  seq: number;
+}
+
+/**
+ * The objects in Add Objects requests of at most `limit` bytes each, in order; a request holds
+ * more than `limit` only when one object alone is larger.
+ */
+function batches(outgoing: readonly Outgoing[], limit: number): Outgoing[][] {
+  const out: Outgoing[][] = [];
+  let current: Outgoing[] = [];
+  // The envelope, and a comma before every object but the first.
+  let size = ENVELOPE_BYTES - 1;
+  for (const object of outgoing) {
+    if (current.length > 0 && size + object.bytes + 1 > limit) {
+      out.push(current);
+      current = [];
+      size = ENVELOPE_BYTES - 1;
+    }
+    current.push(object);
+    size += object.bytes + 1;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * A peer's status for a request, counted only if it can be believed: success_count and
+ * failure_count whole numbers from 0 to the objects sent, together no more than them. Else
+ * why not, for the log (a peer's figures would otherwise go into this node's counts as given).
+ */
+function statusCounts(status: unknown, sent: number): { accepted: number; refused: number; failures: unknown[] } | { problem: string } {
+  if (!isObjectRecord(status)) return { problem: 'is not a TAXII status resource' };
+  const success = status.success_count;
+  const failure = status.failure_count;
+  const count = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= sent;
+  if (!count(success) || !count(failure) || success + failure > sent) {
+    const shown = (value: unknown) => (JSON.stringify(value) ?? 'nothing').slice(0, 40);
+    return { problem: `gives success_count ${shown(success)} and failure_count ${shown(failure)} for ${sent} objects sent` };
+  }
+  return { accepted: success, refused: failure, failures: Array.isArray(status.failures) ? status.failures : [] };
 }
 
 /**
  * Pushes the newest versions added since the push cursor that the peer may receive: the
  * intel service lists them with the peer as principal (need-to-know and redaction, as for any
  * reader), versions the peer itself delivered are left out, and the rest go in Add Objects
- * requests. The cursor moves after each accepted request.
+ * requests. The cursor moves after each request the peer answers.
+ *
+ * A request carries at most what the peer takes (its max_content_length) and a page of this
+ * node (PAGE_CHARS of object text): a batch of large objects made into one string could pass
+ * what the runtime can hold, fail on every try, and never let the cursor move. An object larger
+ * alone than the peer takes is not sent: it is counted as refused, logged, and passed by.
  */
 export async function push(ctx: AppContext, name: string): Promise<PushResult> {
   return exclusive(`${name}:push`, async () => {
     const { link, principal } = await linkAndPrincipal(ctx, name);
     const client = clientFor(ctx, link);
+    const collection = link.pushCollection ?? 'intel';
     const state = await repo.getState(ctx.store, name);
     let cursor = Number(state?.push_cursor ?? 0);
-    const result: PushResult = { objects: 0, accepted: 0, refused: 0, echoes: 0, requests: 0 };
+    const result: PushResult = { objects: 0, accepted: 0, refused: 0, oversized: 0, echoes: 0, requests: 0 };
+    // Asked for once something is to be sent (and kept by the client): a push with nothing to
+    // send makes no request.
+    let peerLimit: { bytes: number | undefined } | undefined;
+    const passOversized = async (object: Outgoing, limit: number | undefined) => {
+      result.refused++;
+      result.oversized++;
+      ctx.logger.warn(
+        { peer: name, id: object.id, version: object.version, bytes: object.bytes + ENVELOPE_BYTES, maxContentLength: limit ?? null },
+        'an object is larger alone than a peer takes in one request (its max_content_length, or it answered 413): not sent, counted as refused',
+      );
+      cursor = object.seq;
+      await repo.changeState(ctx.store, name, { pushCursor: cursor, refused: 1, pushRefused: 1, lastPushAt: ctx.clock.now().toISOString() });
+    };
     for (;;) {
-      const page = await intel.listObjects(ctx, principal, { addedAfterMicros: cursor, limit: PUSH_BATCH });
+      // Room for the envelope and commas: the page's text then fits in PAGE_CHARS.
+      const page = await intel.listObjects(ctx, principal, { addedAfterMicros: cursor, limit: PUSH_BATCH, maxChars: intel.PAGE_CHARS - ENVELOPE_BYTES - PUSH_BATCH });
       const delivered = await repo.deliveredBy(ctx.store, name, page.objects.map((o) => o.id));
-      const outgoing: StixObject[] = [];
-      let accepted = 0;
-      let refused = 0;
-      for (const object of page.objects) {
-        if (delivered.has(`${object.id}|${intel.versionKey(versionOf(object) || undefined)}`)) result.echoes++;
-        else outgoing.push(object);
-      }
-      if (outgoing.length > 0) {
-        const status = await client.addObjects(link.pushCollection ?? 'intel', outgoing);
+      const outgoing: Outgoing[] = [];
+      page.objects.forEach((object, i) => {
+        if (delivered.has(`${object.id}|${intel.versionKey(versionOf(object) || undefined)}`)) {
+          result.echoes++;
+          return;
+        }
+        const text = JSON.stringify(object);
+        outgoing.push({ id: object.id, version: versionOf(object), text, bytes: Buffer.byteLength(text), seq: page.dateAdded[i]! });
+      });
+      if (outgoing.length > 0) peerLimit ??= { bytes: await client.maxContentLength() };
+      const limit = peerLimit?.bytes;
+      const queue = batches(outgoing, Math.min(intel.PAGE_CHARS, limit ?? Infinity));
+      while (queue.length > 0) {
+        const batch = queue.shift()!;
+        if (limit !== undefined && envelopeBytes(batch) > limit) {
+          await passOversized(batch[0]!, limit);
+          continue;
+        }
+        let status: StatusResource;
+        try {
+          status = await client.addSerialized(collection, batch.map((o) => o.text));
+        } catch (error) {
+          if (!(error instanceof TaxiiClientError && error.status === 413)) throw error;
+          // Too large for the peer, which gave no max_content_length or a larger one: halves are
+          // tried, down to the one object it cannot take.
+          client.forgetContentLength();
+          if (batch.length === 1) await passOversized(batch[0]!, limit);
+          else queue.unshift(batch.slice(0, Math.ceil(batch.length / 2)), batch.slice(Math.ceil(batch.length / 2)));
+          continue;
+        }
         result.requests++;
-        result.objects += outgoing.length;
-        accepted = status.success_count;
-        refused = status.failure_count;
-        result.accepted += status.success_count;
-        result.refused += status.failure_count;
-        if (status.failure_count > 0) ctx.logger.warn({ peer: name, refused: status.failure_count, first: (status.failures ?? []).slice(0, 3) }, 'a peer refused objects pushed to it');
+        result.objects += batch.length;
+        const counts = statusCounts(status, batch.length);
+        let accepted = 0;
+        let refused = 0;
+        if ('problem' in counts) ctx.logger.warn({ peer: name, objects: batch.length }, `a peer's answer to pushed objects ${counts.problem}: not counted`);
+        else {
+          ({ accepted, refused } = counts);
+          if (refused > 0) ctx.logger.warn({ peer: name, refused, first: counts.failures.slice(0, 3) }, 'a peer refused objects pushed to it');
+        }
+        result.accepted += accepted;
+        result.refused += refused;
+        const last = batch[batch.length - 1]!.seq;
         // A sync job's record: it waits for a bulk ingest's transaction to commit.
-        await ctx.store.adapter.background(() => audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: outgoing.length, refused: status.failure_count, first_seq: cursor, last_seq: page.lastSeq ?? cursor } }]));
+        await ctx.store.adapter.background(() => audit.record(ctx, principal, [{ action: 'federation.push', subject: name, detail: { objects: batch.length, refused, first_seq: cursor, last_seq: last } }]));
+        cursor = last;
+        await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, refused, pushRefused: refused, lastPushAt: ctx.clock.now().toISOString() });
       }
-      if (page.lastSeq !== undefined) cursor = page.lastSeq;
-      await repo.changeState(ctx.store, name, { pushCursor: cursor, pushed: accepted, refused: refused, pushRefused: refused, lastPushAt: ctx.clock.now().toISOString() });
+      // Past the echoes and unreadable rows at the page's end too.
+      if (page.lastSeq !== undefined && page.lastSeq > cursor) cursor = page.lastSeq;
+      await repo.changeState(ctx.store, name, { pushCursor: cursor, lastPushAt: ctx.clock.now().toISOString() });
       if (!page.next) break;
     }
     await repo.changeState(ctx.store, name, { pushOkAt: ctx.clock.now().toISOString(), error: null });

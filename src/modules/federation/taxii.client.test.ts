@@ -64,5 +64,8 @@ describe('justBefore: the added_after that reads a date_added group again', () =
   });
   it('refuses what is not a timestamp, saying so', () => {
     assert.throws(() => justBefore('yesterday'), /'yesterday' is not an RFC 3339 timestamp/);
+    // Nor a day or an hour that does not exist (Date.parse would make it March 2nd, or the next day).
+    assert.throws(() => justBefore('2025-02-30T00:00:00Z'), /is not an RFC 3339 timestamp/);
+    assert.throws(() => justBefore('2025-03-01T24:00:00Z'), /is not an RFC 3339 timestamp/);
   });
 });
