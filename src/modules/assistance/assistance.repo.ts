@@ -1,7 +1,7 @@
 /** The only SQL of requests for assistance, offers and deployments: read through the records' access filter, written with their version checked. */
 import type { Kysely, Selectable } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
-import { newestBefore } from '../../db/keyset.js';
+import { newestInWindows } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
@@ -79,15 +79,14 @@ export interface RequestFilter {
 
 /** A page of the requests the scope reads, newest change first. */
 export async function listRequests(db: Executor, scope: RecordReadScope, filter: RequestFilter): Promise<RequestBoardRow[]> {
-  let query = db.selectFrom('assistance_requests').select(BOARD_COLUMNS).where(readableRecords(scope));
-  if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
-  if (filter.urgencies && filter.urgencies.length > 0) query = query.where('urgency', 'in', [...filter.urgencies]);
-  if (filter.incident !== undefined) query = query.where('incident_id', '=', filter.incident);
-  const before = filter.before;
-  if (before !== undefined) {
-    query = query.where(newestBefore(before));
-  }
-  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return newestInWindows(db, 'assistance_requests', filter.before, filter.limit, (bounds, limit) => {
+    let query = db.selectFrom('assistance_requests').select(BOARD_COLUMNS).where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
+    if (filter.urgencies && filter.urgencies.length > 0) query = query.where('urgency', 'in', [...filter.urgencies]);
+    if (filter.incident !== undefined) query = query.where('incident_id', '=', filter.incident);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  });
 }
 
 /** How many of an incident's requests are in one of `statuses`, whoever may read them. */
@@ -176,9 +175,12 @@ export async function allDeploymentsOf(db: Executor, requestId: string, limit: n
 
 /** A page of the deployments the scope reads, newest change first. */
 export async function listDeployments(db: Executor, scope: RecordReadScope, statuses: readonly string[] | undefined, limit: number): Promise<DeploymentRow[]> {
-  let query = db.selectFrom('assistance_deployments').selectAll().where(readableRecords(scope));
-  if (statuses && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
-  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return newestInWindows(db, 'assistance_deployments', undefined, limit, (bounds, wanted) => {
+    let query = db.selectFrom('assistance_deployments').selectAll().where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (statuses && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(wanted).execute();
+  });
 }
 
 export async function insertDeployment(tx: WriteTx, row: DeploymentRow): Promise<void> {

@@ -1,7 +1,7 @@
 /** The only SQL of standby rosters: team rows, read through the records' access filter, written with their version checked. */
 import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
-import { newestBefore } from '../../db/keyset.js';
+import { newestInWindows } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
@@ -74,16 +74,15 @@ export interface TeamFilter {
 
 /** A page of the teams the scope reads, newest change first. */
 export async function listTeams(db: Kysely<Database>, scope: RecordReadScope, filter: TeamFilter): Promise<TeamRow[]> {
-  let query = db.selectFrom('assistance_teams').selectAll().where(readableRecords(scope));
-  if (filter.members && filter.members.length > 0) query = query.where('origin_member', 'in', [...filter.members]);
-  if (filter.capability !== undefined) query = query.where(lists('capabilities', filter.capability));
-  if (filter.mode !== undefined) query = query.where(lists('modes', filter.mode));
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  const before = filter.before;
-  if (before !== undefined) {
-    query = query.where(newestBefore(before));
-  }
-  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return newestInWindows(db, 'assistance_teams', filter.before, filter.limit, (bounds, limit) => {
+    let query = db.selectFrom('assistance_teams').selectAll().where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (filter.members && filter.members.length > 0) query = query.where('origin_member', 'in', [...filter.members]);
+    if (filter.capability !== undefined) query = query.where(lists('capabilities', filter.capability));
+    if (filter.mode !== undefined) query = query.where(lists('modes', filter.mode));
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  });
 }
 
 export interface StandbyFilter {

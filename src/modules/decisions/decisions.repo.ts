@@ -4,6 +4,7 @@
  * and never updated nor deleted: there is no function here that would.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { newestInWindows } from '../../db/keyset.js';
 import { readableRecords } from '../../db/access-filter.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
@@ -85,10 +86,14 @@ export async function findConsultation(db: Executor, id: string): Promise<Consul
 }
 
 export async function listConsultations(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; subject?: string; limit: number }): Promise<ConsultationRow[]> {
-  let query = db.selectFrom('decision_consultations').selectAll().where(readableRecords(scope));
-  if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
-  if (filter.subject !== undefined) query = query.where('subject_ref', '=', filter.subject);
-  return (await query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute()).map(numeric);
+  const rows = await newestInWindows(db, 'decision_consultations', undefined, filter.limit, (bounds, limit) => {
+    let query = db.selectFrom('decision_consultations').selectAll().where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
+    if (filter.subject !== undefined) query = query.where('subject_ref', '=', filter.subject);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  });
+  return rows.map(numeric);
 }
 
 export async function insertConsultation(tx: WriteTx, row: ConsultationRow): Promise<void> {
@@ -113,9 +118,13 @@ export async function proposalsOf(db: Executor, consultationId: string, limit: n
 }
 
 export async function listProposals(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; limit: number }): Promise<ProposalRow[]> {
-  let query = db.selectFrom('decision_proposals').selectAll().where(readableRecords(scope));
-  if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
-  return (await query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute()).map(numeric);
+  const rows = await newestInWindows(db, 'decision_proposals', undefined, filter.limit, (bounds, limit) => {
+    let query = db.selectFrom('decision_proposals').selectAll().where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  });
+  return rows.map(numeric);
 }
 
 /** Proposals under silence, nearest deadline first, whoever reads them (for scheduling the deadlines). */
@@ -163,9 +172,13 @@ export async function findStatement(db: Executor, id: string): Promise<Statement
 }
 
 export async function listStatements(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; limit: number }): Promise<StatementRow[]> {
-  let query = db.selectFrom('decision_statements').selectAll().where(readableRecords(scope));
-  if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
-  return (await query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute()).map(numeric);
+  const rows = await newestInWindows(db, 'decision_statements', undefined, filter.limit, (bounds, limit) => {
+    let query = db.selectFrom('decision_statements').selectAll().where(readableRecords(scope));
+    for (const bound of bounds) query = query.where(bound);
+    if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
+    return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  });
+  return rows.map(numeric);
 }
 
 /** Drafts, nearest publication first, whoever reads them (for scheduling the publications). */

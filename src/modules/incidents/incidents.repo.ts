@@ -1,7 +1,7 @@
 /** The only SQL of incidents: their rows, read through the records' access filter, written with their version checked. */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { readableRecords } from '../../db/access-filter.js';
-import { newestBefore } from '../../db/keyset.js';
+import { newestInWindows } from '../../db/keyset.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { RecordColumns, RecordReadScope } from '../../policy/record.js';
@@ -56,7 +56,12 @@ export interface BoardFilter {
 
 /** A page of the incidents the scope reads, newest change first. */
 export async function listIncidents(db: Kysely<Database>, scope: RecordReadScope, filter: BoardFilter): Promise<BoardRow[]> {
+  return newestInWindows(db, 'incidents', filter.before, filter.limit, (bounds, limit) => boardWindow(db, scope, filter, bounds, limit));
+}
+
+function boardWindow(db: Kysely<Database>, scope: RecordReadScope, filter: BoardFilter, bounds: ReadonlyArray<Expression<SqlBool>>, limit: number): Promise<BoardRow[]> {
   let query = db.selectFrom('incidents').select(BOARD_COLUMNS).where(readableRecords(scope));
+  for (const bound of bounds) query = query.where(bound);
   if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
   if (filter.levels && filter.levels.length > 0) query = query.where('level', 'in', [...filter.levels]);
   if (filter.members && filter.members.length > 0) query = query.where('origin_member', 'in', [...filter.members]);
@@ -69,11 +74,7 @@ export async function listIncidents(db: Kysely<Database>, scope: RecordReadScope
     // Not LIKE: the text may hold % or _; lower() and a replace keep it literal on both engines.
     query = query.where(sql<boolean>`replace(lower(title), ${filter.q}, '') <> lower(title)`);
   }
-  const before = filter.before;
-  if (before !== undefined) {
-    query = query.where(newestBefore(before));
-  }
-  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
 export async function insertIncident(tx: WriteTx, row: IncidentRow): Promise<void> {
