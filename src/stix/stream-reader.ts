@@ -1,8 +1,9 @@
 /**
- * Streaming reader for STIX content: a bundle (`{"type":"bundle","objects":[...]}`), a JSON
- * array of objects, several concatenated bundles, or NDJSON (one object per line). It never
- * holds more than one object's bytes: it scans the bytes, cuts out each object's text, and
- * hands it on with its byte offset. Pure: it reads from whatever async iterable it is given.
+ * Streaming reader for STIX content: a bundle (`{"type":"bundle","objects":[...]}`) or a TAXII
+ * envelope (`{"objects":[...]}`, read as a bundle), a JSON array of objects, several concatenated
+ * bundles, or NDJSON (one object per line). It never holds more than one object's bytes: it
+ * scans the bytes, cuts out each object's text, and hands it on with its byte offset. Pure: it
+ * reads from whatever async iterable it is given.
  */
 import { isUtf8 } from 'node:buffer';
 import {
@@ -216,7 +217,11 @@ export class StixStreamReader {
     if (newlineAt < 0) return false; // a single line without a newline is a document
     try {
       const value: unknown = JSON.parse(line);
-      return typeof value === 'object' && value !== null && (value as { type?: unknown }).type !== 'bundle';
+      if (typeof value !== 'object' || value === null) return false;
+      const { type, objects } = value as { type?: unknown; objects?: unknown };
+      // A bundle, or a TAXII envelope ({"objects": [...]}, no type) on one line, is a document
+      // whose objects are read one by one: not an NDJSON line holding one object.
+      return type !== 'bundle' && !(type === undefined && Array.isArray(objects));
     } catch {
       return false;
     }

@@ -5,6 +5,7 @@ export const taxiiModule = defineModule({
   name: 'taxii',
   summary: "the TAXII 2.1 server: discovery, API roots, collections, objects, manifests, status",
   permissions: [],
+  migrations: [{ name: '0001_status_owner', load: () => import('./migrations/0001_status_owner.js') }],
   commands: [
     {
       name: 'collections',

@@ -1,11 +1,37 @@
-/** The only SQL of the TAXII module: status resources of Add Objects requests. */
+/** The only SQL of the TAXII module: status resources of Add Objects requests, and collections. */
 import type { Store } from '../../db/database.js';
 
-export async function insertStatus(store: Store, row: { id: string; owner: string; created_at: string; body: string }, keepAfter: string): Promise<void> {
+/**
+ * Stores a status; the statuses older than `keepAfter` go, and so do the owner's beyond its
+ * newest `perOwner` (the new one counted, and never among those that go: statuses made in the
+ * same millisecond are ordered by id).
+ */
+export async function insertStatus(
+  store: Store,
+  row: { id: string; owner: string; created_at: string; body: string },
+  keep: { keepAfter: string; perOwner: number },
+): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
-    // Statuses older than the keeping time go as new ones come.
-    await tx.deleteFrom('taxii_status').where('created_at', '<', keepAfter).execute();
+    await tx.deleteFrom('taxii_status').where('created_at', '<', keep.keepAfter).execute();
     await tx.insertInto('taxii_status').values(row).execute();
+    // The newest of the owner's other statuses that goes: the one past the perOwner - 1 kept.
+    const last = await tx
+      .selectFrom('taxii_status')
+      .select(['created_at', 'id'])
+      .where('owner', '=', row.owner)
+      .where('id', '<>', row.id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .offset(Math.max(0, keep.perOwner - 1))
+      .executeTakeFirst();
+    if (!last) return;
+    await tx
+      .deleteFrom('taxii_status')
+      .where('owner', '=', row.owner)
+      .where('id', '<>', row.id)
+      .where((eb) => eb.or([eb('created_at', '<', last.created_at), eb.and([eb('created_at', '=', last.created_at), eb('id', '<=', last.id)])]))
+      .execute();
   });
 }
 

@@ -4,11 +4,12 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
-import { decodeUtf8, invalidUtf8Offset } from '../../stix/depth.js';
+import { PARALLEL_THRESHOLD_BYTES } from '../intel/intel.service.js';
 import * as service from './taxii.service.js';
 
 /** Does the Accept header allow the TAXII 2.1 media type (bare application/taxii+json included)? */
@@ -133,27 +134,17 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
     const read = { config: { permission: 'intel:read' as const }, schema: { hide: true } };
     const write = { config: { permission: 'intel:write' as const }, schema: { hide: true } };
 
-    // Add Objects takes the TAXII media type only (bare or with version=2.1): anything else is 415.
+    // Add Objects takes the TAXII media type only (bare or with version=2.1): anything else is
+    // 415. The body is handed over as the request stream, read as it arrives (taxii.envelope.ts).
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(/^application\/taxii\+json/i, { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimitBytes }, (request, raw, done) => {
+    app.addContentTypeParser(/^application\/taxii\+json/i, (request, payload, done) => {
       const type = String(request.headers['content-type'] ?? '');
       const version = /;\s*version\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
       if (version !== undefined && version !== '2.1') {
         done(shieldwallError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not served: send ${service.TAXII_MEDIA_TYPE}`), undefined);
         return;
       }
-      // Bytes that are not UTF-8 are refused with their offset, never replaced by U+FFFD.
-      const body = decodeUtf8(raw as Buffer);
-      if (body === undefined) {
-        const at = invalidUtf8Offset(raw as Buffer) ?? 0;
-        done(shieldwallError('BAD_REQUEST', `the body is not UTF-8: invalid byte 0x${(raw as Buffer)[at]!.toString(16).padStart(2, '0')} at byte ${at}; TAXII content is UTF-8 JSON (RFC 8259 section 8.1): re-encode it and send it again`), undefined);
-        return;
-      }
-      try {
-        done(null, JSON.parse(body));
-      } catch (error) {
-        done(shieldwallError('BAD_REQUEST', `the body is not JSON: ${(error as Error).message}`), undefined);
-      }
+      done(null, payload);
     });
 
     app.get('/', read, async () => ({
@@ -247,9 +238,23 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(`/${service.API_ROOT}/collections/:collection/objects/:object/versions/`, read, (request, reply) =>
       objects(request, reply, 'versions'),
     );
-    app.post<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/objects/`, write, async (request, reply) =>
-      reply.status(202).send(await service.addObjects(ctx, request.actor, request.params.collection, request.body)),
-    );
+    app.post<{ Params: { collection: string } }>(`/${service.API_ROOT}/collections/:collection/objects/`, write, async (request, reply) => {
+      const limit = ctx.config.bodyLimitBytes;
+      const length = request.headers['content-length'];
+      const declared = length === undefined ? undefined : Number(length);
+      if (declared !== undefined && declared > limit) {
+        throw shieldwallError('PAYLOAD_TOO_LARGE', `the body of ${declared} bytes exceeds ${limit} bytes, the API root's max_content_length (SHIELDWALL_BODY_LIMIT): send the objects in several Add Objects requests`);
+      }
+      // Without a Content-Type there is no body, or none the parser above took.
+      const body = request.body;
+      if (!(body instanceof Readable)) throw shieldwallError('UNSUPPORTED_MEDIA_TYPE', `send the envelope with Content-Type ${service.TAXII_MEDIA_TYPE}`);
+      // A large body, or one of unknown length, is read in an ingest worker thread.
+      const parallel = declared === undefined || declared >= PARALLEL_THRESHOLD_BYTES;
+      // A body refused before its end is left unread, not destroyed: destroying the request
+      // destroys its socket, and the answer (413, 400) would never reach the client.
+      const chunks = body.iterator({ destroyOnReturn: false });
+      return reply.status(202).send(await service.addObjects(ctx, request.actor, request.params.collection, chunks, { parallel }));
+    });
 
     // Delete an Object (section 5.7): every version unless match[version] names some; 200, no body.
     app.delete<{ Params: { collection: string; object: string }; Querystring: ObjectsQuerystring }>(

@@ -4,15 +4,16 @@
  * has passed the need-to-know rule and redaction.
  */
 import type { AppContext } from '../../core/context.js';
-import { shieldwallError } from '../../core/errors.js';
+import { ERRORS, ShieldwallError, shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { randomUUID } from 'node:crypto';
-import { EVERYONE, isObjectRecord } from '../../policy/markings.js';
+import { EVERYONE } from '../../policy/markings.js';
 import type { ObjectAccess } from '../../policy/rule.js';
 import * as intel from '../intel/intel.service.js';
 import * as federation from '../federation/federation.service.js';
+import { EnvelopeBody, type SentObject } from './taxii.envelope.js';
 import * as repo from './taxii.repo.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
@@ -165,6 +166,23 @@ export async function getObjects(ctx: AppContext, actor: Principal, collection: 
 
 /** Status resources are kept for a week (TAXII asks for at least 24 hours). */
 const STATUS_KEEP_MS = 7 * 86_400_000;
+/**
+ * Status resources kept per requester: the newest ones; older ones go as new ones are stored. A
+ * client polling a status for the 24 hours TAXII asks for (4.3) would have made 1,000 more Add
+ * Objects requests meanwhile.
+ */
+export const STATUSES_PER_OWNER = 1000;
+/**
+ * Details listed in each list of a status, successes and failures: the first ones, in the order
+ * of their outcomes. The counts stay exact; TAXII 2.1 section 4.3.1 makes the lists optional (a
+ * status "MAY contain the status of individual objects"), and a list of every object of a 64 MiB
+ * envelope made a status of some 20 MB, stored for a week.
+ */
+export const STATUS_DETAILS_MAX = 1000;
+/** An id longer than any STIX id (a type of at most 250 characters, "--" and a UUID) is cut here. */
+const DETAIL_ID_MAX = 300;
+/** A failure's message (its problems joined) is cut here. */
+const DETAIL_MESSAGE_MAX = 500;
 
 export interface StatusDetail {
   id: string;
@@ -188,60 +206,122 @@ function ownerOf(actor: Principal): string {
   return `${actor.kind}:${actor.userName ?? actor.name}`;
 }
 
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/**
+ * The STIX timestamp of a version key (intel.versionKey: nine fractional digits), to the
+ * millisecond at least: for an object the envelope scan did not note (it always notes those of a
+ * well-formed envelope).
+ */
+function versionOfKey(key: string | undefined): string {
+  if (!key) return '';
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d*?)0*Z$/.exec(key);
+  return match ? `${match[1]}${match[2]}Z` : key;
+}
+
+/** The outcomes of an Add Objects request as its status counts and lists them. */
+class StatusTally {
+  total = 0;
+  successCount = 0;
+  failureCount = 0;
+  readonly successes: StatusDetail[] = [];
+  readonly failures: StatusDetail[] = [];
+
+  add(outcome: intel.ObjectOutcome, sent: SentObject | undefined): void {
+    this.total++;
+    const rejected = outcome.status === 'rejected';
+    if (rejected) this.failureCount++;
+    else this.successCount++;
+    const list = rejected ? this.failures : this.successes;
+    if (list.length >= STATUS_DETAILS_MAX) return;
+    const detail: StatusDetail = {
+      id: cut(outcome.id ?? sent?.id ?? `(object ${outcome.index})`, DETAIL_ID_MAX),
+      version: cut(sent?.version ?? versionOfKey(outcome.version), DETAIL_ID_MAX),
+    };
+    if (rejected) detail.message = cut((outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected', DETAIL_MESSAGE_MAX);
+    else if (outcome.status === 'duplicate') detail.message = 'already stored';
+    list.push(detail);
+  }
+
+  status(id: string, requested: Date): Status {
+    return {
+      id,
+      status: 'complete',
+      request_timestamp: taxiiTimestamp(requested.getTime() * 1000),
+      total_count: this.total,
+      success_count: this.successCount,
+      ...(this.successes.length > 0 ? { successes: this.successes } : {}),
+      failure_count: this.failureCount,
+      ...(this.failures.length > 0 ? { failures: this.failures } : {}),
+      pending_count: 0,
+    };
+  }
+}
 
 /**
  * Add Objects: the envelope's objects go through the node's one ingest pipeline as the caller
- * (validation, markings, need-to-know on writes, audit). Objects stored now or already stored
- * are successes (a duplicate is not an error); the rest are failures with the reason.
+ * (validation, markings, need-to-know on writes, audit), read from the body as it arrives (in a
+ * worker thread with `parallel`, for a large body): the body is never parsed whole on this
+ * thread (taxii.envelope.ts). Objects stored now or already stored are successes (a duplicate is
+ * not an error); the rest are failures with the reason.
+ *
+ * A body refused once objects of it were processed (past the limit, bytes not UTF-8, cut short)
+ * keeps what was accepted: the error says so and names the status that lists those objects.
  */
-export async function addObjects(ctx: AppContext, actor: Principal, collection: string, envelope: unknown): Promise<Status> {
+export async function addObjects(ctx: AppContext, actor: Principal, collection: string, body: AsyncIterable<Uint8Array>, options: { parallel?: boolean } = {}): Promise<Status> {
   const target = await findCollection(ctx, actor, collection);
   if (!target.can_write) throw shieldwallError('FORBIDDEN', `you may not add objects to collection ${target.alias}`);
-  if (!isObjectRecord(envelope) || !Array.isArray(envelope.objects)) {
-    throw shieldwallError('INVALID_BUNDLE', 'the body must be a TAXII envelope: {"objects": [ ...STIX objects... ]}');
-  }
-  const objects = envelope.objects as unknown[];
   const requested = ctx.clock.now();
-  const successes: StatusDetail[] = [];
-  const failures: StatusDetail[] = [];
+  const envelope = new EnvelopeBody(ctx.config.bodyLimitBytes);
+  const tally = new StatusTally();
   const received: Array<{ id: string; version: string }> = [];
-  await intel.ingestObjects(ctx, actor, objects, {
-    onOutcome: (outcome) => {
-      const sent = objects[outcome.index];
-      const id = outcome.id ?? (isObjectRecord(sent) && typeof sent.id === 'string' ? sent.id : `(object ${outcome.index})`);
-      const detail = { id, version: federation.versionOf(sent) };
-      if (outcome.status === 'rejected') failures.push({ ...detail, message: (outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected' });
-      else {
-        successes.push(outcome.status === 'duplicate' ? { ...detail, message: 'already stored' } : detail);
-        if (outcome.id && outcome.version !== undefined) received.push({ id: outcome.id, version: outcome.version });
-      }
-    },
-  });
-  // What a peer node pushed is on record as delivered by it: provenance, and never sent back.
-  if (actor.kind === 'peer') await federation.recordReceipts(ctx, actor.name, received);
-  const status: Status = {
-    id: randomUUID(),
-    status: 'complete',
-    request_timestamp: taxiiTimestamp(requested.getTime() * 1000),
-    total_count: objects.length,
-    success_count: successes.length,
-    ...(successes.length > 0 ? { successes } : {}),
-    failure_count: failures.length,
-    ...(failures.length > 0 ? { failures } : {}),
-    pending_count: 0,
+  const peer = actor.kind === 'peer';
+  const keep = async (): Promise<Status> => {
+    // What a peer node pushed is on record as delivered by it: provenance, and never sent back.
+    if (peer) await federation.recordReceipts(ctx, actor.name, received);
+    const status = tally.status(randomUUID(), requested);
+    await repo.insertStatus(
+      ctx.store,
+      { id: status.id, owner: ownerOf(actor), created_at: requested.toISOString(), body: JSON.stringify(status) },
+      { keepAfter: new Date(requested.getTime() - STATUS_KEEP_MS).toISOString(), perOwner: STATUSES_PER_OWNER },
+    );
+    return status;
   };
-  await repo.insertStatus(
-    ctx.store,
-    { id: status.id, owner: ownerOf(actor), created_at: requested.toISOString(), body: JSON.stringify(status) },
-    new Date(requested.getTime() - STATUS_KEEP_MS).toISOString(),
-  );
+  let streamErrors: string[];
+  try {
+    ({ streamErrors } = await intel.ingestStream(ctx, actor, envelope.chunks(body), {
+      parallel: options.parallel === true,
+      onOutcome: (outcome) => {
+        tally.add(outcome, envelope.claim(outcome.index));
+        if (peer && outcome.status !== 'rejected' && outcome.id && outcome.version !== undefined) received.push({ id: outcome.id, version: outcome.version });
+      },
+    }));
+  } catch (error) {
+    // A refusal of the body once objects of it were processed; a store that fails is answered as such.
+    if (!(error instanceof ShieldwallError) || tally.total === 0) throw error;
+    throw partly(error, tally, await keep());
+  }
+  // The envelope scan refuses what the stream reader would find wrong with the body as a whole.
+  const broken = streamErrors.length > 0 ? shieldwallError('BAD_REQUEST', `the body is not JSON: ${streamErrors.join('; ')}`) : undefined;
+  if (broken && tally.total === 0) throw broken;
+  const status = await keep();
+  if (broken) throw partly(broken, tally, status);
   return status;
+}
+
+/** A refusal that came once objects of the body were processed: it says what became of them. */
+function partly(error: ShieldwallError, tally: StatusTally, status: Status): ShieldwallError {
+  const done = `the ${tally.total} objects read before it were processed (${tally.successCount} accepted or already stored, ${tally.failureCount} refused) and stay so: status ${status.id} (GET /taxii2/${API_ROOT}/status/${status.id}/) lists them`;
+  const definition = Object.values(ERRORS).find((d) => d.code === error.code) ?? { code: error.code, status: error.status, description: error.message };
+  return new ShieldwallError(definition, `${error.message}; ${done}`);
 }
 
 /** A status resource, for the principal that made the request only. */
 export async function getStatus(ctx: AppContext, actor: Principal, id: string): Promise<Status> {
   const found = await repo.findStatus(ctx.store, id);
-  if (!found || found.owner !== ownerOf(actor)) throw shieldwallError('NOT_FOUND', `no status ${id} (statuses are kept for 7 days, for the requester only)`);
+  if (!found || found.owner !== ownerOf(actor)) throw shieldwallError('NOT_FOUND', `no status ${id} (statuses are kept for 7 days, the newest ${STATUSES_PER_OWNER} of each requester, for the requester only)`);
   return JSON.parse(found.body) as Status;
 }
 
