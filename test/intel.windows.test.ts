@@ -4,7 +4,7 @@
  * over the whole store (on SQLite the node's thread waits for a statement to end).
  * - The windows change no answer: every listing (either way of paging, either order, every
  *   filter, a reader who reads most and one who reads little) and every count is the same with
- *   windows of 7 rows as with one window over the whole store.
+ *   windows of 29 rows (16 windows over the store) as with one window over the whole store.
  * - A search for text no row holds, and the counts of GET /api/v1/stats, give the event loop a
  *   turn between windows (SQLite): other requests are answered meanwhile.
  */
@@ -114,7 +114,7 @@ for (const dialect of DIALECTS) {
             for (const filter of FILTERS) {
               const input: ListInput = { ...filter, strategy, descending, limit: 23 };
               const whole = await everything(windowed(10_000_000), reader, input);
-              const small = await everything(windowed(7), reader, input);
+              const small = await everything(windowed(29), reader, input);
               assert.deepEqual(small.ids, whole.ids, `${name}, ${strategy}, descending ${descending}, ${JSON.stringify(filter)}`);
               if (whole.ids.length > 0) nonEmpty++;
             }
@@ -124,8 +124,8 @@ for (const dialect of DIALECTS) {
       // The comparison is not between empty answers.
       assert.ok(nonEmpty >= 3 * 2 * 2 * 7, `${nonEmpty} listings found something`);
       // The readers differ: FRA reads neither DEU_ONLY nor AMBER rows of others... and DEU reads them.
-      const fra = await everything(windowed(7), readers.fra!, { limit: 1000 });
-      const deu = await everything(windowed(7), readers.deu!, { limit: 1000 });
+      const fra = await everything(windowed(29), readers.fra!, { limit: 1000 });
+      const deu = await everything(windowed(29), readers.deu!, { limit: 1000 });
       assert.ok(fra.ids.length < deu.ids.length && fra.ids.length > 0, `FRA lists ${fra.ids.length}, DEU ${deu.ids.length}`);
     });
 
@@ -136,7 +136,7 @@ for (const dialect of DIALECTS) {
           for (const v of wanted) {
             const input: ListInput = { versions: v, descending, limit: 17 };
             const whole = await everything(windowed(10_000_000), reader, input);
-            const small = await everything(windowed(7), reader, input);
+            const small = await everything(windowed(29), reader, input);
             assert.deepEqual(small.ids, whole.ids, `${name}, descending ${descending}, ${JSON.stringify(v)}`);
           }
         }
@@ -149,7 +149,7 @@ for (const dialect of DIALECTS) {
       }
       const listed = new Map<string, string>();
       for (let cursor: string | undefined; ; ) {
-        const page = await listObjects(windowed(7), readers.deu!, { versions: { first: true }, limit: 50, ...(cursor ? { cursor } : {}) });
+        const page = await listObjects(windowed(29), readers.deu!, { versions: { first: true }, limit: 50, ...(cursor ? { cursor } : {}) });
         for (const o of page.objects) {
           assert.ok(!listed.has(o.id), `${o.id} listed once`);
           listed.set(o.id, String(o.modified ?? o.created));
@@ -168,12 +168,12 @@ for (const dialect of DIALECTS) {
         // A window that ends before the objects were added counts none of them.
         for (const input of [{}, { since, until: new Date(Date.now() + day).toISOString() }, { since, until: new Date(Date.now() - 2 * day).toISOString() }]) {
           const whole = await intelStats(windowed(10_000_000), reader, input);
-          const small = await intelStats(windowed(7), reader, input);
+          const small = await intelStats(windowed(29), reader, input);
           assert.deepEqual(small, whole, `${name}: ${JSON.stringify(input)}`);
           assert.ok(whole.versions > 0, `${name} counts some versions`);
         }
       }
-      const all = await intelStats(windowed(7), readers.deu!, {});
+      const all = await intelStats(windowed(29), readers.deu!, {});
       assert.equal(all.byType.reduce((sum, t) => sum + t.count, 0), objects.length, 'DEU, cleared to TOP SECRET, counts every object');
     });
 

@@ -19,19 +19,7 @@ import { invalidUtf8Offset } from '../../stix/depth.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { EnvelopeBody } from './taxii.envelope.js';
-import { STATUS_DETAILS_MAX, STATUSES_PER_OWNER, TAXII_MEDIA_TYPE } from './taxii.service.js';
-
-type StatusDetail = { id: string; version: string; message?: string };
-type Status = {
-  id: string;
-  status: string;
-  total_count: number;
-  success_count: number;
-  successes?: StatusDetail[];
-  failure_count: number;
-  failures?: StatusDetail[];
-  pending_count: number;
-};
+import { STATUS_DETAILS_MAX, STATUSES_PER_OWNER, TAXII_MEDIA_TYPE, type Status } from './taxii.service.js';
 
 const COLLECTION = '/taxii2/intel/collections/intel';
 const CHUNK = 64 * 1024;
