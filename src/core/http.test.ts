@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import { PermissionTable } from '../policy/permissions.js';
-import { enforcePermissions, errorReply, jsonBodyParser, serializableSchema } from './http.js';
+import { discardRest, enforcePermissions, errorReply, jsonBodyParser, serializableSchema } from './http.js';
 
 describe('permission map', () => {
   it('refuses to register a route that names no permission', async () => {
@@ -103,5 +104,41 @@ describe('JSON bodies', () => {
     }
     // A key named constructor alone is a key like any other.
     assert.deepEqual((await post('{"constructor":"x"}')).body, { got: { constructor: 'x' } });
+  });
+});
+
+describe('the rest of a body refused part way', () => {
+  it('is read to its end when it ends within the bounds', async () => {
+    const body = new PassThrough();
+    const read = discardRest(body, 1024, 60_000);
+    body.write(Buffer.alloc(600));
+    body.end(Buffer.alloc(400));
+    assert.equal(await read, true);
+  });
+
+  it('is destroyed once more than the bound has come (a body without end)', async () => {
+    const body = new PassThrough();
+    const read = discardRest(body, 1024, 60_000);
+    for (let i = 0; i < 3 && !body.destroyed; i++) body.write(Buffer.alloc(512));
+    assert.equal(await read, false);
+    assert.equal(body.destroyed, true);
+  });
+
+  it('is destroyed when it has not ended in time (a client that stops sending)', async () => {
+    const body = new PassThrough();
+    body.write(Buffer.alloc(10));
+    assert.equal(await discardRest(body, 1024, 50), false);
+    assert.equal(body.destroyed, true);
+  });
+
+  it('answers at once for a body read to its end already, or destroyed', async () => {
+    const ended = new PassThrough();
+    ended.end();
+    ended.resume();
+    await new Promise((resolve) => ended.once('end', resolve));
+    assert.equal(await discardRest(ended, 0, 60_000), true);
+    const destroyed = new PassThrough();
+    destroyed.destroy();
+    assert.equal(await discardRest(destroyed, 0, 60_000), false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import type { PermissionTable } from '../policy/permissions.js';
@@ -232,4 +232,43 @@ export function serializableSchema(schema: unknown): unknown {
     }
   }
   return out;
+}
+
+/** How long a request body refused part way is read on, at most, before its connection is closed. */
+export const DISCARD_MS = 30_000;
+
+/**
+ * Reads and drops what is left of a request body that was refused part way (too large, bad
+ * bytes), so that the answer reaches the client whole: a server that closes a connection with
+ * bytes of the request unread makes the kernel reset it, and the client loses the answer (it
+ * sees ECONNRESET, or an answer cut short). Reads at most `maxBytes` more, for at most `ms`;
+ * past either the body is destroyed, and the connection with it. Answers whether the body ended.
+ */
+export function discardRest(body: Readable, maxBytes: number, ms = DISCARD_MS): Promise<boolean> {
+  if (body.readableEnded) return Promise.resolve(true);
+  if (body.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let read = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onFailure);
+      body.off('close', onFailure);
+      if (!ended) body.destroy();
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > maxBytes) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onFailure = () => finish(body.readableEnded);
+    const timer = setTimeout(() => finish(false), ms);
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onFailure);
+    body.once('close', onFailure);
+    body.resume();
+  });
 }

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { discardRest } from '../../core/http.js';
 import { observeGauge } from '../../core/metrics.js';
 import { MATCH_RETRY_AFTER_SECONDS, MatchScheduler } from './detect.schedule.js';
 import {
@@ -107,17 +108,23 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
           // The turn ends with the answer, or with the connection if the client goes first.
           reply.raw.once('close', done);
           const lines = service.matchStream(ctx, detection, request.actor, body, asked.read, asked.run);
-          return reply.type('application/x-ndjson').send(Readable.from(untilDone(lines, done)));
+          return reply.type('application/x-ndjson').send(Readable.from(untilDone(lines, done, body, ctx.config.bodyLimitBytes)));
         },
       );
     });
   };
 }
 
-async function* untilDone(lines: AsyncGenerator<string>, done: () => void): AsyncGenerator<string> {
+/**
+ * The answer's lines; the turn ends with them. A match that stopped before the log's end (the
+ * store failed) reads the rest away, up to `discardBytes`, before the answer ends: a connection
+ * closed with bytes of the request unread is reset, and the client would lose the answer's end.
+ */
+async function* untilDone(lines: AsyncGenerator<string>, done: () => void, body: Readable, discardBytes: number): AsyncGenerator<string> {
   try {
     yield* lines;
   } finally {
     done();
+    await discardRest(body, discardBytes);
   }
 }

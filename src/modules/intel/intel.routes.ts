@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { discardRest } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
 import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery, StatsQuery } from './intel.schema.js';
 import * as service from './intel.service.js';
@@ -13,9 +14,14 @@ const STIX_BODY = /^application\/(json|stix\+json|taxii\+json|x-ndjson|ndjson|js
 
 class BodyTooLarge extends Error {}
 
+/**
+ * The body's chunks up to `limit` bytes. A body refused part way is left unread, not destroyed:
+ * destroying the request destroys its socket, and the answer (413 with the outcomes so far)
+ * would never reach the client; the route reads the rest away before it answers (discardRest).
+ */
 async function* limited(body: Readable, limit: number): AsyncGenerator<Uint8Array> {
   let total = 0;
-  for await (const chunk of body) {
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     const bytes = chunk as Buffer;
     total += bytes.length;
     if (total > limit) throw new BodyTooLarge();
@@ -61,6 +67,8 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
             },
           });
         } catch (error) {
+          // Refused part way: the rest is read away (up to the limit again) so that the answer arrives whole.
+          await discardRest(body, limit);
           if (error instanceof BodyTooLarge) {
             const accepted = outcomes.filter((o) => o.status === 'accepted').length;
             throw shieldwallError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes; the ${accepted} objects accepted before the limit stay accepted: ${hint}`, { objects: outcomes });

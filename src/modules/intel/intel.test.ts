@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { bundle, indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
+import { uploadInParts } from '../../../test/support/upload.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { ATTACK_ICS } from '../../../test/support/paths.js';
 import type { StixObject } from '../../stix/types.js';
 
@@ -161,6 +163,35 @@ for (const dialect of DIALECTS) {
         const response = await small.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(many), headers: { authorization: `Bearer ${small.tokens.analyst}`, 'content-type': 'application/json' } });
         assert.equal(response.statusCode, 413);
         assert.match((response.json() as { error: { message: string } }).error.message, /shieldwall ingest/);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('answers 413 on the socket when a body sent without a length passes the limit part way; what came before stays', async () => {
+      const small = await createTestNode(dialect, { bodyLimitBytes: 8 * 1024 * 1024 });
+      try {
+        const address = await small.app.listen({ host: '127.0.0.1', port: 0 });
+        const read = (id: string) => small.app.inject({ method: 'GET', url: `/api/v1/objects/${id}`, headers: { authorization: `Bearer ${small.tokens.analyst}` } });
+        // Some 10 MB, sent chunked: the node learns of the limit only part way, while the client
+        // still has megabytes to write. The first 6 MiB (more objects than a batch) are stored
+        // before the rest is sent.
+        const many = Array.from({ length: 30_000 }, () => indicator());
+        // One object a line, as a client writing it out as it goes sends it (a bundle on one line
+        // is read once its whole first line has come).
+        const payload = Buffer.from(`{"type":"bundle","id":"bundle--${crypto.randomUUID()}","objects":[\n${many.map((o) => JSON.stringify(o)).join(',\n')}\n]}\n`);
+        const cut = 6 * 1024 * 1024;
+        const answer = await uploadInParts(`${address}/api/v1/bundles`, { authorization: `Bearer ${small.tokens.analyst}`, 'content-type': 'application/json' }, payload, cut, () =>
+          waitFor('the first objects stored', async () => (await read(many[0]!.id)).statusCode === 200),
+        );
+        assert.equal(answer.status, 413, answer.text.slice(0, 300));
+        const refused = JSON.parse(answer.text) as { error: { code: string; message: string; details: { objects: Outcome[] } } };
+        assert.equal(refused.error.code, 'SW_PAYLOAD_TOO_LARGE');
+        const accepted = refused.error.details.objects.filter((o) => o.status === 'accepted');
+        assert.ok(accepted.length > 0 && accepted.length < many.length, `${accepted.length} accepted`);
+        assert.match(refused.error.message, new RegExp(`the ${accepted.length} objects accepted before the limit stay accepted`));
+        assert.equal((await read(accepted.at(-1)!.id!)).statusCode, 200, 'accepted before the limit: kept');
+        assert.equal((await read(many.at(-1)!.id)).statusCode, 404, 'past the limit: never stored');
       } finally {
         await small.close();
       }

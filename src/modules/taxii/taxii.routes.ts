@@ -7,7 +7,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
-import { STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
+import { discardRest, STORE_RETRY_AFTER_SECONDS } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
 import { PARALLEL_THRESHOLD_BYTES } from '../intel/intel.service.js';
 import * as service from './taxii.service.js';
@@ -251,9 +251,17 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
       // A large body, or one of unknown length, is read in an ingest worker thread.
       const parallel = declared === undefined || declared >= PARALLEL_THRESHOLD_BYTES;
       // A body refused before its end is left unread, not destroyed: destroying the request
-      // destroys its socket, and the answer (413, 400) would never reach the client.
+      // destroys its socket, and the answer (413, 400) would never reach the client. The rest
+      // is read away (up to the limit again) before the answer, so that it arrives whole.
       const chunks = body.iterator({ destroyOnReturn: false });
-      return reply.status(202).send(await service.addObjects(ctx, request.actor, request.params.collection, chunks, { parallel }));
+      let status: service.Status;
+      try {
+        status = await service.addObjects(ctx, request.actor, request.params.collection, chunks, { parallel });
+      } catch (error) {
+        await discardRest(body, limit);
+        throw error;
+      }
+      return reply.status(202).send(status);
     });
 
     // Delete an Object (section 5.7): every version unless match[version] names some; 200, no body.
