@@ -5,7 +5,7 @@ import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
-import { forgetHandlingTable } from './intel.ingest.js';
+import { refreshHandling } from './intel.ingest.js';
 import type { ListInput } from './intel.pages.js';
 import { STIX_ID } from './intel.read.js';
 import * as repo from './intel.repo.js';
@@ -65,7 +65,7 @@ export async function deleteObject(
   );
   const type = id.slice(0, id.indexOf('--'));
   // The node's marking table must not keep the handling of a definition the store no longer holds.
-  if (type === 'marking-definition') forgetHandlingTable(ctx);
+  if (type === 'marking-definition') await refreshHandling(ctx, id);
   ctx.bus.publish('intel.deleted', { id, type });
   return selected.length;
 }

@@ -122,6 +122,21 @@ export function forgetHandlingTable(ctx: AppContext): void {
   ctx.store.state.get(HANDLING).table = undefined;
 }
 
+/**
+ * After versions of a definition were deleted: the table, if read, holds what the store now holds
+ * for that id (its row read again, not the whole table: a member deleting definitions one by one
+ * would otherwise have every next request read them all).
+ */
+export async function refreshHandling(ctx: AppContext, id: string): Promise<void> {
+  const table = ctx.store.state.get(HANDLING).table;
+  if (!table) return;
+  const current = await repo.findCurrent(ctx.store, id);
+  if (ctx.store.state.get(HANDLING).table !== table) return;
+  const body = current[0]?.body;
+  if (body === undefined) table.delete(id);
+  else table.set(id, handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
+}
+
 /** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */
 function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
   const ids = new Array<string>(written.length);

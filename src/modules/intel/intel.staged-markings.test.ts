@@ -3,13 +3,14 @@
  * once, but reaches the node's marking table (which every other stream reads) only once it is
  * stored: were the transaction rolled back, another stream would have marked its objects with a
  * definition the store never held, and nothing would ever correct them. The table follows the
- * store when a definition is deleted too.
+ * store when a definition is deleted too, without reading every other definition again.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
+import { watchStoreReads } from '../../../test/support/reads.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
@@ -97,6 +98,31 @@ for (const dialect of DIALECTS) {
       const columns = await columnsOf(marked.id as string);
       assert.equal(Number(columns.classification), 3, 'SECRET, as the definition stored says, not RESTRICTED as the deleted one did');
       assert.equal(columns.releasability, ',NOR,');
+    });
+
+    it('drops a deleted definition from the table without reading the other definitions again', async () => {
+      const kept = definition();
+      const gone = definition();
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [kept, gone])).accepted, 2);
+      const table = await handlingTable(node.ctx);
+      assert.ok(table.has(gone.id as string));
+      const bodies: string[] = [];
+      await watchStoreReads(
+        node.ctx.store,
+        (value) => {
+          if (value.includes('"type":"marking-definition"')) bodies.push(value);
+        },
+        async () => {
+          assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, gone.id as string), 1);
+          assert.equal(await handlingTable(node.ctx), table, 'the table in use stays');
+        },
+      );
+      assert.deepEqual(bodies, [], 'no definition body read: the delete decides on columns, and the table drops the id');
+      assert.equal(table.has(gone.id as string), false);
+      assert.deepEqual(table.get(kept.id as string), (await (async () => {
+        forgetHandlingTable(node.ctx);
+        return (await handlingTable(node.ctx)).get(kept.id as string);
+      })()), 'the others as the store holds them');
     });
   });
 }
