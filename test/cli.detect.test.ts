@@ -5,6 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { EXIT } from '../src/cli/failures.js';
+import { HITS_PER_VALUE } from '../src/modules/detect/detect.lookup.js';
+import { MATCH_MAX_LISTED } from '../src/modules/detect/detect.match.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { bundle, indicator, malware } from './support/factories.js';
 import { runCli } from './support/process.js';
@@ -76,5 +79,27 @@ describe('shieldwall detection commands', { timeout: SUITE_LIMIT_MS }, () => {
     const bad = await runCli(['sighted', '--as', 'ola', '--since', 'last week'], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--since/);
+  });
+
+  it(`says so, and exits ${EXIT.partial}, when the listing of a match stopped part way (${MATCH_MAX_LISTED} at most)`, async () => {
+    // A value named by HITS_PER_VALUE indicators, on more lines than the listing holds.
+    const crowded = '203.0.113.61';
+    const feed = path.join(dir, 'crowd.json');
+    writeFileSync(feed, bundle(Array.from({ length: HITS_PER_VALUE }, () => indicator({ pattern: `[ipv4-addr:value = '${crowded}']`, ...green }))));
+    const ingested = await runCli(['ingest', feed], env);
+    assert.equal(ingested.code, 0, ingested.stderr);
+    const lines = MATCH_MAX_LISTED / HITS_PER_VALUE + 5;
+    const log = path.join(dir, 'crowded.log');
+    writeFileSync(log, `${Array.from({ length: lines }, () => crowded).join('\n')}\n`);
+    const matched = await runCli(['match', log, '--as', 'ola'], env);
+    assert.equal(matched.code, EXIT.partial, matched.stderr.slice(-2000));
+    const listed = matched.stdout.trim().split('\n').length;
+    assert.equal(listed, MATCH_MAX_LISTED);
+    // The lines before fill the listing whole: it stops at the next one, none of whose matches is listed.
+    const stopped = MATCH_MAX_LISTED / HITS_PER_VALUE + 1;
+    assert.match(matched.stderr, new RegExp(`the listing stopped at line ${stopped} \\(a match lists at most ${MATCH_MAX_LISTED.toLocaleString('en')} matches and suppressed matches\\): the lines after it were read but not matched; match them on their own \\(tail -n \\+${stopped} `));
+    // A log within the bound exits 0, as before.
+    writeFileSync(log, `${crowded}\n`);
+    assert.equal((await runCli(['match', log, '--as', 'ola'], env)).code, EXIT.ok);
   });
 });

@@ -15,11 +15,15 @@
  * Screenshots go to test-artifacts/screenshots (SHIELDWALL_TEST_ARTIFACTS for another folder).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { HITS_PER_VALUE } from '../src/modules/detect/detect.lookup.js';
+import { MATCH_MAX_LISTED } from '../src/modules/detect/detect.match.js';
+import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { launchChromium } from './support/browser.js';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
 import { lastLines, limit, SUITE_LIMIT_MS } from './support/wait.js';
@@ -676,5 +680,39 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
       }
       t.diagnostic(`first load, goto('/') to the landing view's first data, three cold loads each: ${lines.join('; ')}`);
       console.log(`first load: ${lines.join('; ')}`);
+    }));
+
+  // Last: it adds indicators to the demo store that the walks above do not expect.
+  it('the match view says when the listing of a match stopped part way, and at which line', (t) =>
+    inBrowser(t, async (context) => {
+      const user = byName('demo.analyst.de');
+      // A value HITS_PER_VALUE indicators name, on more lines of a log than the listing holds.
+      const crowded = '203.0.113.62';
+      const crowd = Array.from({ length: HITS_PER_VALUE }, () => ({
+        type: 'indicator',
+        spec_version: '2.1',
+        id: `indicator--${randomUUID()}`,
+        created: '2026-12-01T00:00:00.000Z',
+        modified: '2026-12-01T00:00:00.000Z',
+        pattern: `[ipv4-addr:value = '${crowded}']`,
+        pattern_type: 'stix',
+        valid_from: '2026-12-01T00:00:00Z',
+        object_marking_refs: [TLP2_MARKING_IDS.green],
+      }));
+      const stored = await user.api.json<{ summary: { accepted: number } }>('/api/v1/bundles?outcomes=none', { method: 'POST', body: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects: crowd }) });
+      assert.equal(stored.summary.accepted, HITS_PER_VALUE);
+      const page = await openSignedIn(context, user);
+      await settle(page, VIEW_TITLES[user.landing]);
+      await page.goto(`${node.url}/#/detect`);
+      await settle(page, VIEW_TITLES.detect);
+      const lines = MATCH_MAX_LISTED / HITS_PER_VALUE + 5;
+      await page.locator('form[aria-label="Match a log"] input[type=file]').setInputFiles({ name: 'crowded.log', mimeType: 'text/plain', buffer: Buffer.from(`${Array.from({ length: lines }, () => crowded).join('\n')}\n`) });
+      await page.getByRole('button', { name: 'Match the log' }).click();
+      const note = page.getByTestId('match-truncated');
+      await note.waitFor();
+      // The lines before fill the listing whole: it stops at the next one.
+      const stopped = MATCH_MAX_LISTED / HITS_PER_VALUE + 1;
+      assert.match(await note.innerText(), new RegExp(`The listing stopped at line ${stopped}: the node lists at most ${MATCH_MAX_LISTED.toLocaleString('en')} matches and suppressed matches a log\\. The lines after it were read but not matched`));
+      await screenshot(page, 'match-truncated');
     }));
 });

@@ -176,7 +176,13 @@ export function registerDetect(program: Command): void {
         progress.stop();
       }
       process.stderr.write(`${JSON.stringify({ summary })}\n`);
-      process.exitCode = summary && summary.errors > 0 ? EXIT.partial : EXIT.ok;
+      // A listing cut short is done in part, as unreadable records are: said in one line, and in the status.
+      if (summary.truncated) {
+        process.stderr.write(
+          `shieldwall: the listing stopped at line ${summary.truncated_at_line?.toLocaleString('en') ?? '?'} (a match lists at most ${(summary.matches + summary.suppressed).toLocaleString('en')} matches and suppressed matches): the lines after it were read but not matched; match them on their own (tail -n +${summary.truncated_at_line ?? 1} ${file === '-' ? 'LOG' : file}, with the header line for CSV)\n`,
+        );
+      }
+      process.exitCode = summary.errors > 0 || summary.truncated ? EXIT.partial : EXIT.ok;
     });
 }
 

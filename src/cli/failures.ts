@@ -28,7 +28,7 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitStatus, string]> = [
   [EXIT.ok, 'done'],
   [EXIT.failed, 'failed for another reason: the store, the configuration, a change refused as invalid'],
   [EXIT.usage, 'usage: unknown command or option, a bad option value, a URL without http:// or https://'],
-  [EXIT.partial, 'done in part: some objects rejected (ingest), some records unreadable (match), a peer failed (peers sync)'],
+  [EXIT.partial, 'done in part: some objects rejected (ingest), some records unreadable or the listing cut short (match), a peer failed (peers sync)'],
   [EXIT.notFound, 'nothing found (lookup, correlated), or the audit log is broken (audit verify)'],
   [EXIT.input, 'the input file is missing, unreadable, empty or holds no STIX content'],
   [EXIT.unreachable, 'the node cannot be reached: connection refused, unknown host, no answer'],

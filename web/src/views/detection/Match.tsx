@@ -45,6 +45,11 @@ interface Summary {
   indicators: number;
   suppressed: number;
   reported?: { sightings: number; observed_data: number; rejected: number; ids?: string[] };
+  /** Values matched against the newest 1,000 indicators naming them only. */
+  values_truncated?: number;
+  /** The listing stopped at the node's bound: the lines after truncated_at_line were read, not matched. */
+  truncated?: true;
+  truncated_at_line?: number;
 }
 
 type Line = { match: Match } | { suppressed: Suppressed } | { error: LogError } | { summary: Summary };
@@ -366,6 +371,17 @@ export function Match() {
         </div>
       )}
       <ErrorNote error={error} title="Matching failed" />
+      {r.summary?.truncated && (
+        <p className="status-bad" role="status" data-testid="match-truncated">
+          The listing stopped at line {countText(r.summary.truncated_at_line ?? 0)}: the node lists at most {countText(r.summary.matches + r.summary.suppressed)} matches
+          and suppressed matches a log. The lines after it were read but not matched: match them in a log of their own.
+        </p>
+      )}
+      {r.summary && (r.summary.values_truncated ?? 0) > 0 && (
+        <p className="muted small">
+          {countText(r.summary.values_truncated ?? 0)} value{r.summary.values_truncated === 1 ? ' was' : 's were'} matched against the newest 1,000 indicators naming {r.summary.values_truncated === 1 ? 'it' : 'them'} only.
+        </p>
+      )}
       {r.summary && (
         <div className="summary-box" aria-label="Summary of the match">
           <h3>Summary</h3>
