@@ -73,6 +73,8 @@ export interface Config {
   /** Unauthenticated requests one address may make per window (0: no limit). */
   readonly rateLimitUnauthenticated: number;
   readonly rateLimitWindowMs: number;
+  /** Requests the users of one member (or one peer) may have in progress at once (0: no limit). */
+  readonly requestsInFlightPerMember: number;
   /** SMTP relay of incident notifications by e-mail: smtp://host:port or smtps://host:port (user:password@ optional); undefined: no e-mail. */
   readonly smtpUrl: string | undefined;
   /** Sender address of notification mails. */
@@ -436,6 +438,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Length (ms) of the window of SHIELDWALL_RATE_LIMIT_UNAUTHENTICATED.',
     default: () => 60_000,
     parse: integer(100, 86_400_000),
+  },
+  requestsInFlightPerMember: {
+    key: 'requestsInFlightPerMember',
+    env: 'SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER',
+    description: 'Requests the users of one member (or one peer node) may have in progress at once; more are answered 429 with Retry-After (0: no limit). Event streams are not counted.',
+    default: () => 64,
+    parse: integer(0, 1_000_000),
   },
   smtpUrl: {
     key: 'smtpUrl',

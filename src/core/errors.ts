@@ -37,6 +37,7 @@ export const ERRORS = Object.freeze({
   CSRF: define('SW_CSRF', 403, 'A write made with a sign-in cookie lacks the session\'s CSRF token (header X-CSRF-Token).'),
   TOO_MANY_REQUESTS: define('SW_TOO_MANY_REQUESTS', 429, 'Too many attempts (sign-in); wait the time the message says.'),
   RATE_LIMITED: define('SW_RATE_LIMITED', 429, 'Too many requests without valid credentials from one address; wait the time the message says, or authenticate.'),
+  TOO_MANY_IN_FLIGHT: define('SW_TOO_MANY_IN_FLIGHT', 429, 'The users of the member (or the peer) have as many requests in progress as one member may (SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER); retry after Retry-After, once some are answered.'),
   TOO_MANY_STREAMS: define('SW_TOO_MANY_STREAMS', 429, 'Too many event streams are open: per user, or on the node; close one (or wait) and connect again.'),
   NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),
   CONFLICT: define('SW_CONFLICT', 409, 'The resource exists already or the change conflicts with its current state.'),

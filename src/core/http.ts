@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission the route requires ('public' or one a module declares); every route must name one. */
     permission?: string;
+    /** The answer stays open (an event stream): not counted among the member's requests in progress (core/inflight.ts); it has limits of its own. */
+    longLived?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | undefined;

@@ -22,6 +22,7 @@ import { commonNameOf } from '../../core/certificates.js';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
 import { authenticationRequired, enforcePermissions } from '../../core/http.js';
+import { InFlightLimit, inFlightKey } from '../../core/inflight.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
@@ -46,6 +47,8 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Seconds a client refused for its member's requests in progress waits before it asks again. */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -170,5 +173,26 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
     enforcePermissions(app, ctx.permissions, async (request, status, reason) =>
       audit.recordRefusal(ctx, request.principal, request.ip, { action: status === 401 ? 'auth.unauthenticated' : 'auth.forbidden', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { reason } }),
     );
+    // Permitted requests then count against their member's requests in progress (core/inflight.ts):
+    // a place is taken once the request may go on, and given back when its connection's answer ends.
+    const inFlight = new InFlightLimit(config.requestsInFlightPerMember, ctx.metrics.registry);
+    app.addHook('onRequest', async (request, reply) => {
+      const principal = request.principal;
+      if (!principal || request.routeOptions.config.longLived) return;
+      const key = inFlightKey(principal);
+      const release = inFlight.take(key);
+      if (release) {
+        reply.raw.once('close', release);
+        return;
+      }
+      const who = principal.member ? `member ${principal.member.code}` : principal.name;
+      audit.recordRefusal(ctx, principal, request.ip, { action: 'auth.in_flight_limited', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { in_progress: inFlight.inProgress(key) } });
+      reply.header('Retry-After', String(IN_FLIGHT_RETRY_AFTER_SECONDS));
+      throw shieldwallError(
+        'TOO_MANY_IN_FLIGHT',
+        `the users of ${who} have ${inFlight.limit} requests in progress, the most one member may (SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER): retry in ${IN_FLIGHT_RETRY_AFTER_SECONDS} s, once some are answered`,
+        { retry_after_seconds: IN_FLIGHT_RETRY_AFTER_SECONDS, limit: inFlight.limit },
+      );
+    });
   });
 }

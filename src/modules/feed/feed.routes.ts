@@ -47,7 +47,8 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
     app.get(
       '/api/v1/events',
       {
-        config: { permission: 'intel:read' },
+        // Open for as long as the client listens: bounded per user and per node by the feed itself.
+        config: { permission: 'intel:read', longLived: true },
         schema: {
           summary: 'Live feed (Server-Sent Events) of new and updated intel, sightings, detection matches and incidents you may read, with their handling, resumable with Last-Event-ID; and, live only, the changes of mutual assistance you may read',
           querystring: EventsQuery,

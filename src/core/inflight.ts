@@ -1,0 +1,56 @@
+/**
+ * Requests in progress per member: the users of one member (or one peer node) may hold at most
+ * `limit` of the node's requests at once, so that one member's burst of costly requests (each
+ * taking turns with the others, but all sharing the node's CPU and store) cannot leave every
+ * other member waiting behind it. Memory holds the members with requests in progress only.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { Principal } from '../policy/principal.js';
+
+/** Whose budget a request counts against: its member (a peer's: the first member it stands for), else its principal. */
+export function inFlightKey(principal: Principal): string {
+  return principal.member ? `member:${principal.member.code}` : `${principal.kind}:${principal.name}`;
+}
+
+export class InFlightLimit {
+  readonly #counts = new Map<string, number>();
+  readonly #refused: Counter;
+
+  constructor(
+    readonly limit: number,
+    registry: Registry,
+  ) {
+    this.#refused = new Counter({
+      name: 'shieldwall_http_in_flight_refused_total',
+      help: 'Requests answered 429 because the users of their member (or their peer) had as many requests in progress as one member may.',
+      registers: [registry],
+    });
+  }
+
+  /** Requests in progress under the key. */
+  inProgress(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  /**
+   * Takes a place for a request under the key: a function that gives it back (once; later calls
+   * do nothing), or undefined when the key holds `limit` places already. A limit of 0 takes none.
+   */
+  take(key: string): (() => void) | undefined {
+    if (this.limit === 0) return () => undefined;
+    const count = this.#counts.get(key) ?? 0;
+    if (count >= this.limit) {
+      this.#refused.inc();
+      return undefined;
+    }
+    this.#counts.set(key, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#counts.get(key) ?? 1) - 1;
+      if (left > 0) this.#counts.set(key, left);
+      else this.#counts.delete(key);
+    };
+  }
+}
