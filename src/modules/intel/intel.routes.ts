@@ -77,6 +77,8 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
           const accepted = outcomes.filter((o) => o.status === 'accepted').length;
           throw storeErrorOf(error, { accepted, details: { objects: outcomes } }) ?? error;
         }
+        // A stream that stopped at an error before the body's end leaves the rest unread too.
+        await discardRest(body, limit);
         if (summary.objects === 0 && summary.streamErrors.length > 0) {
           throw shieldwallError('INVALID_BUNDLE', summary.streamErrors.join('; '), { summary });
         }
