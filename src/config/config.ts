@@ -55,6 +55,8 @@ export interface Config {
   readonly scanWindowRows: number;
   /** Versions one object may have: a member's or peer's write past it is refused (intel.decide.ts). */
   readonly versionsPerObject: number;
+  /** Marking-definitions one member (a peer: per member it stands for) may have defined. */
+  readonly definitionsPerMember: number;
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
@@ -269,6 +271,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Versions one object may have: a member or peer writing one more gets it refused (too-many-versions). Every write reads the stored versions of the objects it touches, and an object page or TAXII read of the versions orders them: without a bound, one object of 100,000 versions held each of its writes 1.5 s.',
     default: () => 10_000,
     parse: integer(10, 100_000_000),
+  },
+  definitionsPerMember: {
+    key: 'definitionsPerMember',
+    env: 'SHIELDWALL_DEFINITIONS_PER_MEMBER',
+    description: 'Marking-definitions one member may have defined (a peer: this many per member it stands for); one more is refused (too-many-definitions). Every process holds the node\'s definitions in memory and reads them all again after a failed write (0: no bound).',
+    default: () => 5_000,
+    parse: integer(0, 100_000_000),
   },
   storeReconnectMinMs: {
     key: 'storeReconnectMinMs',

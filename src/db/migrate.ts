@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012_jobs.js';
 import * as m0013 from './migrations/0013_explorer_columns.js';
 import * as m0014 from './migrations/0014_about_seq.js';
 import * as m0015 from './migrations/0015_access_set_lookup.js';
+import * as m0016 from './migrations/0016_definitions_by_writer.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0013_explorer_columns': m0013,
   '0014_about_seq': m0014,
   '0015_access_set_lookup': m0015,
+  '0016_definitions_by_writer': m0016,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -41,6 +41,7 @@ export const DENIAL_PATHS: Readonly<Record<string, string>> = Object.freeze({
   'foreign-marking': '$.id',
   'too-many-versions': '$.modified',
   'foreign-identity': '$.id',
+  'too-many-definitions': '$.id',
 });
 
 export interface DecideState {
@@ -164,6 +165,24 @@ export async function decideRows(
           continue;
         }
       }
+    }
+  }
+
+  // A member (or peer) defines at most definitionsPerMember: every process holds the node's
+  // definitions in memory, and reads them all again after a failed write.
+  const bound = ctx.config.definitionsPerMember;
+  const fresh = [...offered].filter(([id, i]) => verdicts[i] === undefined && !state.known.has(id));
+  if (fresh.length > 0 && bound > 0 && submitter !== 'node') {
+    const scale = actor.kind === 'peer' ? Math.max(1, actor.represents?.length ?? 1) : 1;
+    let room = bound * scale - (await repo.definitionsBy(tx, submitter));
+    for (const [id, i] of fresh) {
+      if (room-- > 0) continue;
+      verdicts[i] = {
+        rule: 'too-many-definitions',
+        message: `${actor.kind === 'peer' ? `peer ${actor.name}` : `member ${actor.member?.code ?? actor.name}`} has defined ${bound * scale} marking-definitions, the most ${actor.kind === 'peer' ? 'a peer may per member it stands for' : 'one member may'} on this node (SHIELDWALL_DEFINITIONS_PER_MEMBER): mark objects with one defined already, or delete one no object needs`,
+      };
+      state.refusedDefinitions.add(id);
+      offered.delete(id);
     }
   }
 

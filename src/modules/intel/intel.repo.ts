@@ -2,6 +2,7 @@
  * The SQL of the intel module (with intel.listing.ts): object versions and the current-version
  * index. Engine differences stay in the store's adapter (db/): bulk statements, prepared reads.
  */
+import { sql } from 'kysely';
 import type { PreparedRead } from '../../db/adapter.js';
 import { writeTransaction, type Store, type WriteTx } from '../../db/database.js';
 import { accessTupleHash, accessTupleText, type AccessTuple } from '../../db/access-sets.js';
@@ -312,6 +313,17 @@ export async function pendingWaiters(tx: WriteTx, refs: string[]): Promise<Array
     .where('pending_markings.marking_ref', 'in', refs)
     .distinct()
     .execute();
+}
+
+/**
+ * Current marking-definitions written by `submitter` (submitterOf), in the transaction given (its
+ * own rows so far included): one range of migration 0016's partial index, whose predicate is
+ * spelled as literals so that SQLite proves the index applies (bound values would not).
+ */
+export async function definitionsBy(tx: WriteTx, submitter: string): Promise<number> {
+  const { rows } = await sql<{ n: string | number }>`
+    select count(*) as n from stix_objects where type = 'marking-definition' and is_current = 1 and submitter = ${submitter}`.execute(tx.db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** Column order of the bulk insert into stix_objects: that of NewVersion. */
