@@ -350,7 +350,9 @@ for (const dialect of DIALECTS) {
       fake.entries.push(...objects.map((object) => ({ object, dateAdded: '2025-06-01T08:00:00.000Z' })));
       fake.pageSize = 50;
       fake.hangAfter = 150;
-      const added = await runCli(['peers', 'add', '--name', 'killed', '--member', 'FRA', '--url', fake.apiRoot, '--collection', 'c1', '--direction', 'pull', '--auth', 'none'], env);
+      // The objects of the third page wait, prepared, for more of the stream until the fourth
+      // page's wait times out; a page timeout of 5 s (not the default 30) lets that come sooner.
+      const added = await runCli(['peers', 'add', '--name', 'killed', '--member', 'FRA', '--url', fake.apiRoot, '--collection', 'c1', '--direction', 'pull', '--auth', 'none', '--page-timeout', '5'], env);
       assert.equal(added.code, 0, added.stderr);
       const stored = async () =>
         (await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'indicator').executeTakeFirstOrThrow()).n;
