@@ -10,18 +10,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { bundle, indicator } from '../../../test/support/factories.js';
+import { indicator } from '../../../test/support/factories.js';
+import { outcomesOf, postBundle } from '../../../test/support/outcomes.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
 import { ingestObjects } from './intel.service.js';
-
-interface Outcome {
-  status: string;
-  errors?: Array<{ rule: string; path: string; message: string }>;
-}
 
 const BOUND = 3;
 
@@ -30,12 +26,8 @@ for (const dialect of DIALECTS) {
     let node: TestNode;
     let other: string;
 
-    const post = async (token: string, objects: unknown[]) => {
-      const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(objects), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      assert.equal(response.statusCode, 200, response.body);
-      return (response.json() as { objects: Outcome[] }).objects;
-    };
-    const outcomes = (list: Outcome[]) => list.map((o) => (o.status === 'rejected' ? `rejected:${o.errors?.[0]?.rule}` : o.status));
+    const post = (token: string, objects: unknown[]) => postBundle(node, token, objects);
+    const outcomes = outcomesOf;
     const definition = () => handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2026-12-05T00:00:00.000Z', classification: 'CONFIDENTIAL', releasableTo: ['ALLIANCE'] });
     const classificationOf = async (id: string) =>
       Number((await node.ctx.store.db.selectFrom('stix_objects').select('classification').where('id', '=', id).where('is_current', '=', 1).executeTakeFirstOrThrow()).classification);

@@ -7,16 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { bundle } from '../../../test/support/factories.js';
+import { outcomesOf, postBundle } from '../../../test/support/outcomes.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
-
-interface Outcome {
-  status: string;
-  errors?: Array<{ rule: string; path: string; message: string }>;
-}
 
 const OTHER_IDENTITY = 'identity--0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const identity = (id: string, name: string, modified: string, extra: Record<string, unknown> = {}) => ({ type: 'identity', spec_version: '2.1', id, created: '2026-01-01T00:00:00.000Z', modified, name, identity_class: 'organization', ...extra });
@@ -25,12 +20,8 @@ for (const dialect of DIALECTS) {
   describe(`a member's identity object is the member's (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     let node: TestNode;
     let other: string;
-    const post = async (token: string, objects: unknown[]) => {
-      const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(objects), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      assert.equal(response.statusCode, 200, response.body);
-      return (response.json() as { objects: Outcome[] }).objects;
-    };
-    const outcomes = (list: Outcome[]) => list.map((o) => (o.status === 'rejected' ? `rejected:${o.errors?.[0]?.rule}` : o.status));
+    const post = (token: string, objects: unknown[]) => postBundle(node, token, objects);
+    const outcomes = outcomesOf;
 
     before(async () => {
       node = await createTestNode(dialect);

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { bundle, indicator, malware } from '../../../test/support/factories.js';
+import { indicator, malware } from '../../../test/support/factories.js';
+import { outcomesOf, postBundle, type Outcome } from '../../../test/support/outcomes.js';
 import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
@@ -19,12 +20,6 @@ import { createPeer, createToken, createUser, principalOfPeer, upsertMembers } f
 import { createCollection, TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
 import { ingestObjects } from './intel.service.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
-
-interface Outcome {
-  status: string;
-  id?: string;
-  errors?: Array<{ rule: string; path: string; message: string }>;
-}
 
 const OTHER = 'OTH';
 const OTHER_IDENTITY = 'identity--0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
@@ -50,17 +45,13 @@ for (const dialect of DIALECTS) {
     const collection = () => `/taxii2/intel/collections/${collectionId}/objects/`;
     let collectionId = '';
 
-    const post = async (token: string, objects: unknown[]) => {
-      const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(objects), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      assert.equal(response.statusCode, 200, response.body);
-      return (response.json() as { objects: Outcome[] }).objects;
-    };
+    const post = (token: string, objects: unknown[]) => postBundle(node, token, objects);
     const get = async (token: string, id: string, query = '') => node.app.inject({ method: 'GET', url: `/api/v1/objects/${id}${query}`, headers: { authorization: `Bearer ${token}` } });
     const read = async (token: string, id: string) => {
       const response = await get(token, id);
       return response.statusCode === 200 ? (response.json() as StixObject) : undefined;
     };
-    const outcomes = (list: Outcome[]) => list.map((o) => (o.status === 'rejected' ? `rejected:${o.errors?.[0]?.rule}` : o.status));
+    const outcomes = outcomesOf;
 
     before(async () => {
       node = await createTestNode(dialect);

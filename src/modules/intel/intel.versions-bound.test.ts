@@ -10,17 +10,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
-import { bundle, indicator } from '../../../test/support/factories.js';
+import { indicator } from '../../../test/support/factories.js';
+import { outcomesOf, postBundle } from '../../../test/support/outcomes.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
 import { ingestObjects } from './intel.service.js';
-
-interface Outcome {
-  status: string;
-  errors?: Array<{ rule: string; path: string; message: string }>;
-}
 
 const BOUND = 5;
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
@@ -30,12 +26,8 @@ for (const dialect of DIALECTS) {
     let node: TestNode;
     let other: string;
 
-    const post = async (token: string, objects: unknown[]) => {
-      const response = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', payload: bundle(objects), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      assert.equal(response.statusCode, 200, response.body);
-      return (response.json() as { objects: Outcome[] }).objects;
-    };
-    const outcomes = (list: Outcome[]) => list.map((o) => (o.status === 'rejected' ? `rejected:${o.errors?.[0]?.rule}` : o.status));
+    const post = (token: string, objects: unknown[]) => postBundle(node, token, objects);
+    const outcomes = outcomesOf;
     const storedVersions = async (id: string) => {
       const response = await node.app.inject({ method: 'GET', url: `/api/v1/objects/${id}?versions=all`, headers: { authorization: `Bearer ${node.tokens.analyst}` } });
       assert.equal(response.statusCode, 200, response.body);
