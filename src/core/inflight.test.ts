@@ -31,12 +31,12 @@ describe('requests in progress per member', () => {
     assert.equal(limit.inProgress('member:DEU'), 0);
   });
 
-  it("counts a member's users, and a peer under the first member it stands for; others by themselves", () => {
+  it("counts a member's users under their member; a peer, and anyone of no member, by themselves", () => {
     const member = { code: 'DEU', kind: 'ally' as const, identityId: null, groups: [] };
     const user: Principal = { kind: 'user', name: 'anna', userName: 'anna', roles: ['analyst'], member, clearance: 2 };
     const peer: Principal = { kind: 'peer', name: 'node-de', userName: null, roles: ['analyst'], member, represents: [member], clearance: 2 };
     assert.equal(inFlightKey(user), 'member:DEU');
-    assert.equal(inFlightKey(peer), 'member:DEU');
+    assert.equal(inFlightKey(peer), 'peer:node-de', "a peer of DEU's node does not take DEU's analysts' places");
     assert.equal(inFlightKey(SYSTEM_PRINCIPAL), 'system:system');
     assert.equal(inFlightKey({ ...user, kind: 'token', name: 'legacy', member: null }), 'token:legacy');
   });

@@ -1,5 +1,5 @@
 /**
- * Requests in progress per member: the users of one member (or one peer node) may hold at most
+ * Requests in progress per member: the users of one member (and each peer node) may hold at most
  * `limit` of the node's requests at once, so that one member's burst of costly requests (each
  * taking turns with the others, but all sharing the node's CPU and store) cannot leave every
  * other member waiting behind it. Memory holds the members with requests in progress only.
@@ -7,9 +7,14 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Principal } from '../policy/principal.js';
 
-/** Whose budget a request counts against: its member (a peer's: the first member it stands for), else its principal. */
+/**
+ * Whose budget a request counts against: a peer node its own (it is not one of the users of the
+ * members it stands for: a peer busy pulling must not hold back that member's analysts), a
+ * member's users their member's, anyone else its own.
+ */
 export function inFlightKey(principal: Principal): string {
-  return principal.member ? `member:${principal.member.code}` : `${principal.kind}:${principal.name}`;
+  if (principal.kind !== 'peer' && principal.member) return `member:${principal.member.code}`;
+  return `${principal.kind}:${principal.name}`;
 }
 
 export class InFlightLimit {

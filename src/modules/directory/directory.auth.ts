@@ -185,12 +185,12 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
         reply.raw.once('close', release);
         return;
       }
-      const who = principal.member ? `member ${principal.member.code}` : principal.name;
+      const who = key.startsWith('member:') ? `the users of member ${principal.member!.code} have` : `${principal.kind} ${principal.name} has`;
       audit.recordRefusal(ctx, principal, request.ip, { action: 'auth.in_flight_limited', subject: `${request.method} ${request.routeOptions.url ?? request.url}`, detail: { in_progress: inFlight.inProgress(key) } });
       reply.header('Retry-After', String(IN_FLIGHT_RETRY_AFTER_SECONDS));
       throw shieldwallError(
         'TOO_MANY_IN_FLIGHT',
-        `the users of ${who} have ${inFlight.limit} requests in progress, the most one member may (SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER): retry in ${IN_FLIGHT_RETRY_AFTER_SECONDS} s, once some are answered`,
+        `${who} ${inFlight.limit} requests in progress, the most one member may (SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER): retry in ${IN_FLIGHT_RETRY_AFTER_SECONDS} s, once some are answered`,
         { retry_after_seconds: IN_FLIGHT_RETRY_AFTER_SECONDS, limit: inFlight.limit },
       );
     });
