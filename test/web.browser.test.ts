@@ -15,7 +15,6 @@
  * Screenshots go to test-artifacts/screenshots (SHIELDWALL_TEST_ARTIFACTS for another folder).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { HITS_PER_VALUE } from '../src/modules/detect/detect.lookup.js';
 import { MATCH_MAX_LISTED } from '../src/modules/detect/detect.match.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { launchChromium } from './support/browser.js';
+import { bundle, indicator } from './support/factories.js';
 import { startNodeProcess, type NodeProcess } from './support/process.js';
 import { lastLines, limit, SUITE_LIMIT_MS } from './support/wait.js';
 import {
@@ -688,18 +688,8 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
       const user = byName('demo.analyst.de');
       // A value HITS_PER_VALUE indicators name, on more lines of a log than the listing holds.
       const crowded = '203.0.113.62';
-      const crowd = Array.from({ length: HITS_PER_VALUE }, () => ({
-        type: 'indicator',
-        spec_version: '2.1',
-        id: `indicator--${randomUUID()}`,
-        created: '2026-12-01T00:00:00.000Z',
-        modified: '2026-12-01T00:00:00.000Z',
-        pattern: `[ipv4-addr:value = '${crowded}']`,
-        pattern_type: 'stix',
-        valid_from: '2026-12-01T00:00:00Z',
-        object_marking_refs: [TLP2_MARKING_IDS.green],
-      }));
-      const stored = await user.api.json<{ summary: { accepted: number } }>('/api/v1/bundles?outcomes=none', { method: 'POST', body: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects: crowd }) });
+      const crowd = Array.from({ length: HITS_PER_VALUE }, () => indicator({ pattern: `[ipv4-addr:value = '${crowded}']`, object_marking_refs: [TLP2_MARKING_IDS.green] }));
+      const stored = await user.api.json<{ summary: { accepted: number } }>('/api/v1/bundles?outcomes=none', { method: 'POST', body: bundle(crowd) });
       assert.equal(stored.summary.accepted, HITS_PER_VALUE);
       const page = await openSignedIn(context, user);
       await settle(page, VIEW_TITLES[user.landing]);
