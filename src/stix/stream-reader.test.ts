@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StixStreamReader, type StreamEntry } from './stream-reader.js';
+import { WAIT_LIMIT_MS } from '../../test/support/wait.js';
 
 async function* chunked(text: string | Buffer, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
@@ -68,6 +69,58 @@ describe('StixStreamReader', () => {
     const { entries, reader } = await read(JSON.stringify(tricky[0]));
     assert.deepEqual(objects(entries), [tricky[0]]);
     assert.equal(reader.header.format, 'object');
+  });
+
+  it('hands on the objects of a bundle, an envelope or an array on one line before the stream goes on', async () => {
+    // A TAXII page (one line, no newline), then nothing until the next page: the first line was
+    // held whole to tell NDJSON from a document, and its objects waited for the next page.
+    const two = [
+      { type: 'indicator', id: 'indicator--1', pattern: "[x:y = '\\\"objects\\\":[']" },
+      { type: 'malware', id: 'malware--2', name: '{"type":"bundle"}' },
+    ];
+    const documents = {
+      bundle: JSON.stringify({ type: 'bundle', id: 'bundle--x', objects: two }),
+      envelope: JSON.stringify({ more: true, next: 'p2', objects: two }),
+      array: JSON.stringify(two),
+      'bundle with its type last': JSON.stringify({ id: 'bundle--x', extra: { objects: 'no', type: 'x' }, objects: two, type: 'bundle' }),
+    };
+    for (const [what, text] of Object.entries(documents)) {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      async function* stalled(): AsyncGenerator<Uint8Array> {
+        yield* chunked(text, 7);
+        await held;
+      }
+      const entries = new StixStreamReader({ maxObjectBytes: 1 << 20 }).entries(stalled());
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        release();
+      }, WAIT_LIMIT_MS);
+      const got: StreamEntry[] = [];
+      try {
+        while (got.length < two.length) {
+          const next = await entries.next();
+          if (next.done) break;
+          got.push(next.value);
+        }
+      } finally {
+        clearTimeout(timer);
+        release();
+        await entries.return(undefined);
+      }
+      assert.equal(timedOut, false, `${what}: its objects came only once the stream went on`);
+      assert.deepEqual(objects(got), two, what);
+    }
+  });
+
+  it('still reads NDJSON whose first object has a type before an objects array', async () => {
+    const lines = [{ type: 'x-list', id: 'x-list--1', objects: [{ a: 1 }] }, { type: 'x-list', id: 'x-list--2' }];
+    for (const size of [3, 7, 1000]) {
+      const { entries, reader } = await read(lines.map((l) => JSON.stringify(l)).join('\n'), size);
+      assert.equal(reader.header.format, 'ndjson', `chunk size ${size}`);
+      assert.deepEqual(objects(entries), lines);
+    }
   });
 
   it('reports elements that are not objects and goes on', async () => {

@@ -87,6 +87,87 @@ function trimSpace(bytes: Buffer): Buffer {
   return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
 }
 
+const BUNDLE = Buffer.from('bundle');
+const OBJECTS = Buffer.from('objects');
+const TYPE = Buffer.from('type');
+
+/**
+ * Reads a stream's first bytes, chunk by chunk, for proof that it is a JSON document whose objects
+ * can be read one by one before its first line ends: a top-level array, or a top-level object
+ * with `"type": "bundle"` or an `objects` array (a TAXII envelope) before any other `type`. A
+ * bundle or an envelope on one line (a TAXII page, a bundle written by JSON.stringify) was held
+ * whole, up to the object size limit, to find the line's end: a peer's page waited for the next.
+ * Anything else is left to the first line's test (an NDJSON object ends its line).
+ */
+class DocumentSniffer {
+  /** 0: before the first value; 1: in a top-level object; 2: no proof to be had. */
+  #state = 0;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  /** At depth 1: whether the next string is a key. */
+  #expectKey = true;
+  /** The depth-1 string being read (its first bytes), and the last key read. */
+  #capture: number[] | undefined;
+  #key: Buffer | undefined;
+  #typed = false;
+
+  /** Whether the bytes so far prove a document (see above). */
+  feed(chunk: Buffer): boolean {
+    if (this.#state === 2) return false;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (this.#state === 0) {
+        if (isSpace(c) || c === 0xef || c === 0xbb || c === 0xbf) continue;
+        if (c === OPEN_BRACKET) return true;
+        if (c !== OPEN_BRACE) {
+          this.#state = 2;
+          return false;
+        }
+        this.#state = 1;
+        this.#depth = 1;
+        continue;
+      }
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === BACKSLASH) this.#escaped = true;
+        else if (c === QUOTE) {
+          this.#inString = false;
+          if (this.#capture) {
+            const text = Buffer.from(this.#capture);
+            this.#capture = undefined;
+            if (this.#expectKey) this.#key = text;
+            else if (this.#key?.equals(TYPE)) {
+              if (text.equals(BUNDLE)) return true;
+              this.#typed = true;
+            }
+          }
+          continue;
+        }
+        if (this.#capture && this.#capture.length <= 8) this.#capture.push(c);
+        continue;
+      }
+      if (c === QUOTE) {
+        this.#inString = true;
+        this.#capture = this.#depth === 1 ? [] : undefined;
+      } else if (this.#depth === 1 && c === COLON) this.#expectKey = false;
+      else if (this.#depth === 1 && c === COMMA) {
+        this.#expectKey = true;
+        this.#key = undefined;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (this.#depth === 1 && c === OPEN_BRACKET && !this.#expectKey && !this.#typed && this.#key?.equals(OBJECTS)) return true;
+        this.#depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (--this.#depth === 0) {
+          this.#state = 2;
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+}
+
 /** Where the scanner stands relative to the document's structure. */
 const enum Where {
   /** Between top-level values. */
@@ -175,11 +256,13 @@ export class StixStreamReader {
   /** Yields every object (as text) and every structural error, in stream order. */
   async *entries(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEntry> {
     const iterator = chunks[Symbol.asyncIterator]();
-    // Decide between NDJSON and a JSON document from the first line.
+    // Decide between NDJSON and a JSON document from the first line, or sooner (DocumentSniffer).
     const head: Buffer[] = [];
     let headBytes = 0;
     let newlineAt = -1;
     let done = false;
+    let document = false;
+    const sniffer = new DocumentSniffer();
     while (newlineAt < 0 && headBytes <= this.#maxObjectBytes) {
       const next = await iterator.next();
       if (next.done) {
@@ -191,6 +274,10 @@ export class StixStreamReader {
       if (at >= 0) newlineAt = headBytes + at;
       head.push(chunk);
       headBytes += chunk.length;
+      if (at < 0 && sniffer.feed(chunk)) {
+        document = true;
+        break;
+      }
     }
     const rest: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
@@ -202,7 +289,7 @@ export class StixStreamReader {
       yield* rest;
     })();
     const firstBytes = Buffer.concat(head);
-    if (this.#looksLikeNdjson(firstBytes, newlineAt)) {
+    if (!document && this.#looksLikeNdjson(firstBytes, newlineAt)) {
       this.header.format = 'ndjson';
       yield* this.#ndjson(all);
     } else {
