@@ -350,9 +350,10 @@ for (const dialect of DIALECTS) {
       fake.entries.push(...objects.map((object) => ({ object, dateAdded: '2025-06-01T08:00:00.000Z' })));
       fake.pageSize = 50;
       fake.hangAfter = 150;
-      // The objects of the third page wait, prepared, for more of the stream until the fourth
-      // page's wait times out; a page timeout of 5 s (not the default 30) lets that come sooner.
-      const added = await runCli(['peers', 'add', '--name', 'killed', '--member', 'FRA', '--url', fake.apiRoot, '--collection', 'c1', '--direction', 'pull', '--auth', 'none', '--page-timeout', '5'], env);
+      // The objects of the third page are stored while the fourth hangs: an idle input's
+      // objects are written without waiting for more of it (they once waited for the page
+      // timeout). A page timeout of 10 minutes shows that they do not wait for it.
+      const added = await runCli(['peers', 'add', '--name', 'killed', '--member', 'FRA', '--url', fake.apiRoot, '--collection', 'c1', '--direction', 'pull', '--auth', 'none', '--page-timeout', '600'], env);
       assert.equal(added.code, 0, added.stderr);
       const stored = async () =>
         (await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'indicator').executeTakeFirstOrThrow()).n;
@@ -369,6 +370,7 @@ for (const dialect of DIALECTS) {
         if (state?.pull_cursor && count >= 150) return undefined;
         return `${gone ? 'the sync exited; ' : ''}stored ${count}, cursor ${state?.pull_cursor ?? 'none'}`;
       }, { context: () => lastLines(output) });
+      assert.equal(gone, false, `the sync waits for the fourth page: ${lastLines(output)}`);
       child.kill('SIGKILL');
       await exited;
       assert.equal(Number(await stored()), 150);

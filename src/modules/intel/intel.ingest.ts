@@ -69,6 +69,33 @@ export interface IngestOptions {
   batchSize?: number;
 }
 
+/**
+ * Prepared objects as they come, in arrays, and a way to take those prepared but held back for a
+ * fuller array (an idle input's last ones): they are answered, or (from a worker thread) sent as
+ * its next array.
+ */
+interface PreparedSource {
+  items: AsyncIterable<Prepared[]>;
+  flush: () => Prepared[];
+}
+
+/**
+ * How long the input may be idle before the objects held for a fuller batch are written anyway:
+ * a peer's page, an upload's part, are then stored while the next is on its way, not held until it
+ * comes (up to a peer's page timeout). Shorter would cut a bulk stream into smaller transactions.
+ */
+const IDLE_FLUSH_MS = 200;
+const IDLE = Symbol('idle');
+
+/** The next step of a source, or IDLE once it has kept the caller waiting IDLE_FLUSH_MS. */
+function idleOr<T>(next: Promise<T>): Promise<T | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setTimeout(resolve, IDLE_FLUSH_MS, IDLE);
+  });
+  return Promise.race([next, idle]).finally(() => clearTimeout(timer));
+}
+
 /** Objects prepared on this thread between two turns of the event loop (see prepareHere). */
 const PREPARED_PER_TURN = 256;
 /**
@@ -166,7 +193,7 @@ function microsNow(ctx: AppContext): number {
 async function runPipeline(
   ctx: AppContext,
   actor: Principal,
-  prepared: AsyncIterable<Prepared[]>,
+  source: PreparedSource,
   header: () => StreamHeader | undefined,
   bytesRead: () => number,
   options: IngestOptions,
@@ -287,29 +314,61 @@ async function runPipeline(
     written.catch(uncount);
     return written;
   };
+  // Whether the last batch handed over has run (the writer takes the next one then).
+  let ran = true;
+  const handOver = (full: PreparedObject[]) => {
+    ran = false;
+    eager = batchSize;
+    inFlight = write(full);
+    // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
+    inFlight.then(() => (ran = true), () => (ran = true));
+  };
+  const take = (items: Prepared[]) => {
+    for (const item of items) {
+      if ('streamError' in item) {
+        streamErrors.push(item.streamError);
+        continue;
+      }
+      if (item.outcome.upgraded) upgraded++;
+      batch.push(item);
+    }
+  };
+  const iterator = source.items[Symbol.asyncIterator]();
   try {
-    for await (const items of prepared) {
-      for (const item of items) {
-        if ('streamError' in item) {
-          streamErrors.push(item.streamError);
+    for (;;) {
+      const next = iterator.next();
+      // Objects held for a fuller batch are written once the input has been idle a while: what a
+      // slow peer or uploader sent is stored, not kept until its next part (or its timeout).
+      let step = await idleOr(next);
+      while (step === IDLE) {
+        // A batch being written: this part waits its turn, a moment more.
+        if (!ran) {
+          step = await idleOr(next);
           continue;
         }
-        if (item.outcome.upgraded) upgraded++;
-        batch.push(item);
+        take(source.flush());
+        if (batch.length > 0) {
+          const part = batch;
+          batch = [];
+          handOver(part);
+        }
+        // Nothing is held here now (what a worker thread held comes as its next message).
+        step = await next;
       }
+      if (step.done) break;
+      take(step.value);
       if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
         const full = batch;
         batch = [];
         if (inFlight) await inFlight;
-        eager = batchSize;
-        inFlight = write(full);
-        // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
-        inFlight.catch(() => undefined);
+        handOver(full);
       }
     }
     if (inFlight) await inFlight;
     if (batch.length > 0) await write(batch);
   } catch (error) {
+    // The source's own clean-up (a worker thread stopped); it has no call waiting on it here.
+    await iterator.return?.().catch(() => undefined);
     // What ran is committed (and reported) all the same, as each batch was before it.
     await writer.end().catch(() => undefined);
     throw error;
@@ -333,25 +392,36 @@ async function runPipeline(
  * between: entries cut from a chunk already read arrive as microtasks only, and the turn lets the
  * database's replies for the batch being written come in.
  */
-async function* prepareHere(
+function prepareHere(
   entries: AsyncIterable<PipelineEntry>,
   header: () => StreamHeader | undefined,
   handling: Map<string, HandlingMarking>,
   maxObjectBytes: number,
   defaults: MarkingDefaults,
   maxDepth: number,
-): AsyncGenerator<Prepared[]> {
+): PreparedSource {
   const preparer = new StreamPreparer(handling, maxObjectBytes, defaults, maxDepth);
   let items: Prepared[] = [];
-  for await (const entry of entries) {
-    items.push(preparer.prepare(entry, header()));
-    if (items.length === PREPARED_PER_TURN) {
-      yield items;
-      items = [];
-      await nextTurn();
+  async function* prepared(): AsyncGenerator<Prepared[]> {
+    for await (const entry of entries) {
+      items.push(preparer.prepare(entry, header()));
+      if (items.length >= PREPARED_PER_TURN) {
+        const full = items;
+        items = [];
+        yield full;
+        await nextTurn();
+      }
     }
+    if (items.length > 0) yield items;
   }
-  if (items.length > 0) yield items;
+  return {
+    items: prepared(),
+    flush: () => {
+      const held = items;
+      items = [];
+      return held;
+    },
+  };
 }
 
 /**
@@ -373,8 +443,12 @@ export async function ingestStream(
     const { maxObjectBytes, maxObjectDepth } = ctx.config;
     if (inWorker) {
       const state: ParallelState = { header: undefined, bytesRead: 0 };
-      const prepared = prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, maxObjectDepth);
-      return await runPipeline(ctx, actor, prepared, () => state.header, () => state.bytesRead, options);
+      const items = prepareInWorker(chunks, handling, maxObjectBytes, markingDefaults(ctx), state, maxObjectDepth);
+      const flush = () => {
+        state.flush?.();
+        return [];
+      };
+      return await runPipeline(ctx, actor, { items, flush }, () => state.header, () => state.bytesRead, options);
     }
     const reader = new StixStreamReader({ maxObjectBytes, maxDepth: maxObjectDepth });
     const header = () => reader.header;

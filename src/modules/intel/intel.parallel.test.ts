@@ -12,7 +12,7 @@ import { MESSAGE_CHARS } from './intel.pack.js';
 import { BYTES_AHEAD, MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
 import { ROW_BODY } from './intel.rows.js';
 import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);
@@ -132,6 +132,36 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(summaries.map((s) => s.accepted), bundles.map((b) => b.length));
       assert.equal(workerStreams(), before, 'every place given back');
     });
+
+    for (const parallel of [false, true]) {
+      it(`stores what an idle input sent without waiting for more of it (${parallel ? 'in a worker thread' : 'on this thread'})`, async () => {
+        // A peer's page, or an upload's part, then nothing for a while: the objects it held were
+        // written only with the next part, or at the peer's page timeout (30 s).
+        const objects = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? indicator() : malware()));
+        let resume!: () => void;
+        const resumed = new Promise<void>((resolve) => (resume = resolve));
+        async function* stalling(): AsyncGenerator<Uint8Array> {
+          // One object per line: each is read once its line has come.
+          yield* chunks(objects.map((o) => `${JSON.stringify(o)}\n`).join(''), 4096);
+          await resumed;
+        }
+        const ctx = context(here);
+        const outcomes: ObjectOutcome[] = [];
+        const running = ingestStream(ctx, SYSTEM_PRINCIPAL, stalling(), { parallel, onOutcome: (o) => outcomes.push(o) });
+        const stored = async () => Number((await ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll().as('n')).where('id', 'in', objects.map((o) => o.id)).executeTakeFirstOrThrow()).n);
+        try {
+          // Fewer objects than a batch (500 here), and the input still open.
+          await until('the objects sent before the input went idle, reported', () =>
+            outcomes.length === objects.length ? undefined : `${outcomes.length} of ${objects.length} reported`);
+          assert.deepEqual(outcomes.map((o) => [o.index, o.status, o.id]), objects.map((o, i) => [i, 'accepted', o.id]));
+          assert.equal(await stored(), objects.length, 'reported once committed');
+        } finally {
+          resume();
+        }
+        const summary = await running;
+        assert.equal(summary.accepted, objects.length);
+      });
+    }
 
     it('serves stream after stream, a stream that failed part way included, with the same outcomes', async () => {
       const bundle = (objects: unknown[]) => `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')}]}`;

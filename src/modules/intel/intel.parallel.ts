@@ -22,7 +22,8 @@ export interface StreamInit {
   batchSize: number;
 }
 
-export type ToWorker = { kind: 'start'; init: StreamInit } | { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' };
+/** 'flush': the input is idle; send the objects prepared so far rather than wait for a full message. */
+export type ToWorker = { kind: 'start'; init: StreamInit } | { kind: 'chunk'; chunk: Uint8Array } | { kind: 'end' } | { kind: 'flush' };
 
 export type FromWorker =
   | { kind: 'consumed' }
@@ -145,6 +146,8 @@ export function warmWorker(): void {
 export interface ParallelState {
   header: StreamHeader | undefined;
   bytesRead: number;
+  /** While the stream runs: asks the worker to send what it has prepared (see IngestSource.flush). */
+  flush?: () => void;
 }
 
 /**
@@ -194,6 +197,9 @@ export async function* prepareInWorker(
   worker.on('message', onMessage);
   worker.on('error', onError);
   worker.on('exit', onExit);
+  state.flush = () => {
+    if (!failure && !ended) worker.postMessage({ kind: 'flush' } satisfies ToWorker);
+  };
 
   // Feed the worker, never more than BYTES_AHEAD bytes ahead of its reader.
   const feeding = (async () => {
@@ -234,6 +240,7 @@ export async function* prepareInWorker(
       yield unpackBatch(message.packed);
     }
   } finally {
+    state.flush = undefined;
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);

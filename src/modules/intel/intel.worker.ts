@@ -21,6 +21,8 @@ const FIRST_MESSAGE_ITEMS = 250;
 /** The stream being prepared: chunks arrive as messages, and the reader pulls them through this queue. */
 let queue: Array<Uint8Array | null> = [];
 let wake: (() => void) | undefined;
+/** Sends the objects of the stream prepared so far, if any (while a stream runs). */
+let flush: (() => void) | undefined;
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'start') {
@@ -28,6 +30,11 @@ port.on('message', (message: ToWorker) => {
     run(message.init).catch((error: unknown) => {
       port.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
     });
+    return;
+  }
+  // Between two chunks (each is read whole in one go): the stream's input is idle.
+  if (message.kind === 'flush') {
+    flush?.();
     return;
   }
   queue.push(message.kind === 'chunk' ? message.chunk : null);
@@ -57,12 +64,16 @@ async function run(init: StreamInit): Promise<void> {
     chars = 0;
     size = init.batchSize;
   };
+  flush = () => {
+    if (batch.length > 0) send();
+  };
   for await (const entry of reader.entries(chunks())) {
     const item = preparer.prepare(entry, reader.header);
     batch.push(item);
     if ('row' in item && item.row) chars += item.row[ROW_BODY].length;
     if (batch.length >= size || chars >= MESSAGE_CHARS) send();
   }
+  flush = undefined;
   send();
   port!.postMessage({ kind: 'end', header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
 }
