@@ -114,6 +114,33 @@ describe('StixStreamReader', () => {
     }
   });
 
+  it('lets go of its source when it is stopped part way', async () => {
+    // A request body is its source: the node reads the rest away before it answers, which it
+    // could not while the reader still held the body (the answer waited, then was lost).
+    const texts = {
+      bundle: JSON.stringify({ type: 'bundle', id: 'bundle--x', objects: tricky }),
+      ndjson: tricky.map((o) => JSON.stringify(o)).join('\n'),
+    };
+    for (const [what, text] of Object.entries(texts)) {
+      let released = false;
+      let more = false;
+      async function* source(): AsyncGenerator<Uint8Array> {
+        try {
+          yield* chunked(text, 7);
+          more = true;
+        } finally {
+          released = true;
+        }
+      }
+      const entries = new StixStreamReader({ maxObjectBytes: 1 << 20 }).entries(source());
+      const first = await entries.next();
+      assert.equal(first.done, false);
+      await entries.return(undefined);
+      assert.equal(more, false, `${what}: stopped before its end`);
+      assert.equal(released, true, `${what}: the source was told to stop`);
+    }
+  });
+
   it('still reads NDJSON whose first object has a type before an objects array', async () => {
     const lines = [{ type: 'x-list', id: 'x-list--1', objects: [{ a: 1 }] }, { type: 'x-list', id: 'x-list--2' }];
     for (const size of [3, 7, 1000]) {

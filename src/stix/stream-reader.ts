@@ -281,12 +281,24 @@ export class StixStreamReader {
     }
     const rest: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
-        next: () => (done ? Promise.resolve({ done: true, value: undefined }) : iterator.next()),
+        next: async () => {
+          if (done) return { done: true, value: undefined };
+          const next = await iterator.next();
+          if (next.done) done = true;
+          return next;
+        },
       }),
     };
     const all = (async function* () {
-      for (const chunk of head) yield chunk;
-      yield* rest;
+      try {
+        for (const chunk of head) yield chunk;
+        yield* rest;
+      } finally {
+        // Stopped part way (the store failed, a limit was passed): the source is told, so that it
+        // lets go of what it reads. A request body can then be read away before the answer,
+        // which otherwise waited as long as the body's discard allows, and was lost.
+        if (!done) await iterator.return?.();
+      }
     })();
     const firstBytes = Buffer.concat(head);
     if (!document && this.#looksLikeNdjson(firstBytes, newlineAt)) {
