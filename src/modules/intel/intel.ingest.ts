@@ -320,7 +320,8 @@ async function runPipeline(
     ran = false;
     eager = batchSize;
     inFlight = write(full);
-    // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
+    // Says when it has run (an idle part may go next), and keeps a failure from counting as
+    // unhandled until the next write awaits it.
     inFlight.then(() => (ran = true), () => (ran = true));
   };
   const take = (items: Prepared[]) => {
