@@ -17,7 +17,7 @@ import { JobScheduler } from './core/jobs.js';
 import type { ModuleDefinition, ModuleServer, NodeHooks } from './core/module.js';
 import { isStoreUnavailable } from './core/store-errors.js';
 import { RequestLog, serverLogger, type Logger } from './core/logger.js';
-import { createMetrics, observeStorePool } from './core/metrics.js';
+import { createMetrics, observeStoreCheckpoints, observeStorePool } from './core/metrics.js';
 import type { Store } from './db/database.js';
 import type { Detection } from './modules/detect/detect.service.js';
 import type { FederationScheduler } from './modules/federation/federation.scheduler.js';
@@ -119,6 +119,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
   });
   watchStoreHealth(ctx);
   if (ctx.store.adapter.pool) observeStorePool(ctx.metrics, ctx.store.adapter.pool);
+  if (ctx.store.checkpoints) observeStoreCheckpoints(ctx.metrics, ctx.store.checkpoints);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'SW_NOT_FOUND', message: `no route ${request.method} ${request.url}; the API is under /api/v1`, request_id: String(request.id) } }),
   );

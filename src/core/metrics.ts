@@ -68,6 +68,21 @@ export function observeStorePool(metrics: Metrics, pool: PoolState): void {
   observeGauge(metrics, 'shieldwall_store_pool_waiting', 'Queries waiting for a connection of the PostgreSQL pool.', () => pool.waitingCount);
 }
 
+/** What the embedded store's checkpoint thread did (db/sqlite/checkpointer.ts), read as /metrics is scraped. */
+export function observeStoreCheckpoints(metrics: Metrics, stats: { readonly runs: number; readonly failures: number }): void {
+  new Counter({
+    name: 'shieldwall_store_checkpoints_total',
+    help: 'Checkpoints of the SQLite write-ahead log run on the checkpoint thread, by outcome (done, failed).',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'done' }, stats.runs);
+      this.inc({ outcome: 'failed' }, stats.failures);
+    },
+  });
+}
+
 /** A gauge whose value is read from its owner as /metrics is scraped. */
 export function observeGauge(metrics: Metrics, name: string, help: string, read: () => number): void {
   new Gauge({

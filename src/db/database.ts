@@ -10,6 +10,7 @@ import type { StoreHealth } from './health.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import type { Database } from './schema.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { CheckpointStats } from './sqlite/checkpointer.js';
 import type { StateSlots } from '../core/state.js';
 
 export type { DialectName, StoreAdapter, WriteOptions, WriteTx } from './adapter.js';
@@ -30,6 +31,8 @@ export interface Store {
    * sqlite/sqlite-driver.ts), for tests that count what is asked of the store.
    */
   readonly sqliteReader?: SqliteDatabase.Database;
+  /** A file store's checkpoints on their own thread (sqlite/checkpointer.ts): how many ran or failed. */
+  readonly checkpoints?: CheckpointStats;
   /** Human-readable location without credentials, for logs. */
   readonly location: string;
   /** Whether the store can be reached; lost connections are reported to it (see StoreHealth). */

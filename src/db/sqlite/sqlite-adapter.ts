@@ -24,6 +24,7 @@ import {
 import type { Database } from '../schema.js';
 import { SQLITE_SQL } from './sqlite-sql.js';
 import type { Turns } from './sqlite-driver.js';
+import type { Checkpointer } from './checkpointer.js';
 import { nextTurn } from '../../core/turn.js';
 
 type Statement = SqliteDatabase.Statement;
@@ -72,6 +73,8 @@ export class SqliteAdapter implements StoreAdapter {
     private readonly turns: Turns,
     /** The connection that reads what is committed (sqlite-driver.ts); none for an in-memory store. */
     private readonly reader?: SqliteDatabase.Database,
+    /** Told of the commits of bulk writes (checkpointer.ts); none for an in-memory store. */
+    private readonly checkpointer?: Checkpointer,
   ) {}
 
   async writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
@@ -95,6 +98,9 @@ export class SqliteAdapter implements StoreAdapter {
         throw error;
       }
       hooks.committed();
+      // A bulk writer's transaction (a stream's after its first, a follower's): its pages are
+      // copied back on the checkpoint thread while the next one is written.
+      if (background) this.checkpointer?.committed();
       return result;
     });
   }

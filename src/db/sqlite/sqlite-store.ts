@@ -8,6 +8,7 @@ import { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 import { StoreDialect, Turns } from './sqlite-driver.js';
+import { Checkpointer } from './checkpointer.js';
 import { StateSlots } from '../../core/state.js';
 
 export function openSqliteStore(file: string): Store {
@@ -28,19 +29,23 @@ export function openSqliteStore(file: string): Store {
   // in-memory database is private to its connection, so it has none.
   const reader = file === ':memory:' || file === '' ? undefined : openReader(file);
   const turns = new Turns();
+  // Checkpoints of bulk writes on a thread of their own (checkpointer.ts); a file's store only.
+  const checkpointer = reader ? new Checkpointer(file) : undefined;
   const db = new Kysely<Database>({ dialect: new StoreDialect(database, reader, turns) });
-  const adapter = new SqliteAdapter(database, db, file, turns, reader);
+  const adapter = new SqliteAdapter(database, db, file, turns, reader, checkpointer);
   const store: Store = {
     db,
     dialect: 'sqlite',
     adapter,
     sqlite: database,
     ...(reader ? { sqliteReader: reader } : {}),
+    ...(checkpointer ? { checkpoints: checkpointer.stats } : {}),
     location: `sqlite:${file}`,
     health: new StoreHealth(undefined),
     state: new StateSlots(() => store),
     close: async () => {
       await store.state.dispose();
+      await checkpointer?.close();
       await adapter.close();
     },
   };
