@@ -5,8 +5,7 @@
  * so on the event loop's thread. There a checkpoint copies up to wal_autocheckpoint pages (128 MiB)
  * back into the database file and syncs it: a commit of a bulk ingest that checkpointed took up
  * to 280 ms against 45-60 ms without, and at 1,000,000 objects commits with their checkpoints
- * were 3.5 s of the 21.7 s the thread was busy (docs/BENCHMARKS.md). Every request of the node
- * waits meanwhile.
+ * were 3.5 s of a 21.7 s ingest (docs/BENCHMARKS.md). Every request of the node waits meanwhile.
  *
  * A bulk writer's transactions (an ingest stream's after its first, the followers' catching up:
  * background transactions, db/adapter.ts) ask a worker thread, with its own connection to the
