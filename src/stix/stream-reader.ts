@@ -428,6 +428,34 @@ export class StixStreamReader {
       if (keyStart >= 0) keyStart = 0;
       if (valueStringStart >= 0) valueStringStart = 0;
       for (let i = 0; i < length; i++) {
+        if (capturing && !inString && where === Where.ObjectList) {
+          // Inside an element of the objects: only strings and nesting matter up to its closing
+          // brace, the bulk of the stream's bytes. A loop of its own, without the dispatch below,
+          // takes it to that brace (handled below) or to the chunk's end.
+          let d = depth;
+          let j = i;
+          for (; j < length; j++) {
+            const b = chunk[j]!;
+            if (b === QUOTE) {
+              const end = closingQuote(chunk, j + 1, length);
+              if (end < 0) {
+                inString = true;
+                escape = endsInOpenEscape(chunk, j + 1, length);
+                j = length;
+                break;
+              }
+              j = end;
+            } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+              if (++d - elementDepth >= maxDepth) captureTooDeep = true;
+            } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+              if (d === elementDepth) break;
+              d--;
+            }
+          }
+          depth = d;
+          i = j;
+          if (i >= length) break;
+        }
         const c = chunk[i]!;
         if (inString) {
           if (escape) {
