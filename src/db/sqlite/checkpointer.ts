@@ -139,7 +139,7 @@ export class Checkpointer {
         }
       } while (this.#again && !this.#closed);
     } catch (error) {
-      // The worker itself failed (it could not open the file): the writer checkpoints as before.
+      // The thread itself failed or ended: the writer checkpoints as before until the next run.
       this.stats.failures++;
       this.stats.lastFailure = describe(error);
       await this.#stop();
