@@ -51,8 +51,8 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ ok: true, log: result.log, checkpointed: result.checkpointed });
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true });
   } catch (error) {
     parentPort.postMessage({ ok: false, message: describe(error) });
   }
@@ -184,7 +184,7 @@ export class Checkpointer {
   }
 }
 
-type Answer = { ok: true; log: number; checkpointed: number } | { ok: false; message: string; unopened?: boolean };
+type Answer = { ok: true } | { ok: false; message: string; unopened?: boolean };
 
 function describe(error: unknown): string {
   if (error instanceof Error && error.message) return error.message;
