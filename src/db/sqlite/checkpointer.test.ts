@@ -118,6 +118,21 @@ describe('checkpoints on their own thread', { timeout: SUITE_LIMIT_MS }, () => {
     }
   });
 
+  it('does not lose a commit made while a thread that cannot checkpoint is stopping', async () => {
+    const file = tempFile();
+    writeFileSync(`${file}-wal`, Buffer.alloc(128 * 1024));
+    const checkpointer = new Checkpointer(file, 64 * 1024);
+    try {
+      // The second is folded into the first's run: it asks again once the first thread is gone.
+      checkpointer.committed();
+      checkpointer.committed();
+      await waitFor('a second thread started for the folded commit', () => checkpointer.stats.failures >= 2);
+      assert.equal(checkpointer.stats.runs, 0);
+    } finally {
+      await checkpointer.close();
+    }
+  });
+
   it("follows the store's bulk commits: they are checkpointed by the thread, and the store closes", async () => {
     const testStore = await createTestStore('sqlite');
     const store = testStore.store;

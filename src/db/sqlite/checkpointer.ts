@@ -131,10 +131,11 @@ export class Checkpointer {
         else {
           this.stats.failures++;
           this.stats.lastFailure = answer.message;
-          // A worker without its connection is of no use: the next commit starts another.
+          // A worker without its connection is of no use: the next commit starts another, as
+          // does one made while this one was stopping (folded into #again meanwhile).
           if (answer.unopened) {
             await this.#stop();
-            return;
+            continue;
           }
         }
       } while (this.#again && !this.#closed);
