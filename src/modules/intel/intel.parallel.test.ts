@@ -7,9 +7,9 @@ import { createLogger } from '../../core/logger.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
-import { ingestStream, type ObjectOutcome } from './intel.service.js';
+import { ingestStream, type IngestSummary, type ObjectOutcome } from './intel.service.js';
 import { MESSAGE_CHARS } from './intel.pack.js';
-import { BYTES_AHEAD, MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
+import { BYTES_AHEAD, idleWorkers, MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
 import { ROW_BODY } from './intel.rows.js';
 import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
 import { SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
@@ -162,6 +162,88 @@ for (const dialect of DIALECTS) {
         assert.equal(summary.accepted, objects.length);
       });
     }
+
+    /** A bundle of `objects` whose text breaks off after the first: then the sender waits for `resumed`, and sends `more`. */
+    function brokenThenIdle(first: unknown, resumed: Promise<void>, more: string, sent: { done: boolean }): AsyncGenerator<Uint8Array> {
+      return (async function* () {
+        yield Buffer.from(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${JSON.stringify(first)},]]]`);
+        await resumed;
+        try {
+          yield Buffer.from(more);
+        } finally {
+          // The reader has done with the chunk: taken the next, or stopped reading.
+          sent.done = true;
+        }
+      })();
+    }
+
+    for (const parallel of [false, true]) {
+      it(`ends a stream whose text broke off at once, without waiting for more of its input (${parallel ? 'in a worker thread' : 'on this thread'})`, async () => {
+        // A member's upload whose text stops being JSON, then nothing more while the connection
+        // stays open: in a worker thread, the stream (and its place among MAX_WORKER_STREAMS)
+        // waited for the next chunk, however long the sender took to send it.
+        let resume!: () => void;
+        const resumed = new Promise<void>((resolve) => (resume = resolve));
+        const first = indicator();
+        const before = workerStreams();
+        let settled: { error?: unknown; summary?: IngestSummary } | undefined;
+        ingestStream(context(here), SYSTEM_PRINCIPAL, brokenThenIdle(first, resumed, ' ', { done: false }), { parallel }).then(
+          (summary) => (settled = { summary }),
+          (error: unknown) => (settled = { error }),
+        );
+        try {
+          await until('the broken stream ended while its input is idle', () => (settled ? undefined : 'still running'));
+          const summary = settled!.summary;
+          assert.ok(summary, `a summary, not a failure: ${String(settled!.error)}`);
+          assert.equal(summary.accepted, 1, JSON.stringify(summary));
+          assert.match(summary.streamErrors?.[0] ?? '', /unexpected '\]' at byte \d+/, JSON.stringify(summary));
+          assert.equal(workerStreams(), before, 'its place among the worker streams given back');
+        } finally {
+          resume();
+        }
+      });
+    }
+
+    it("never lets what a broken stream's sender sends later reach the worker of another stream", async () => {
+      // The broken stream's worker goes back to the idle ones, and the next stream takes it: a
+      // chunk the first sender sends then must not be read as part of the second stream.
+      let resumeA!: () => void;
+      const resumedA = new Promise<void>((resolve) => (resumeA = resolve));
+      const sentA = { done: false };
+      const intruder = indicator();
+      const outcomesA: ObjectOutcome[] = [];
+      const runningA = ingestStream(context(there), SYSTEM_PRINCIPAL, brokenThenIdle(indicator(), resumedA, `,${JSON.stringify(intruder)}`, sentA), { parallel: true, onOutcome: (o) => outcomesA.push(o) });
+      runningA.catch(() => undefined);
+      let resumeB!: () => void;
+      const resumedB = new Promise<void>((resolve) => (resumeB = resolve));
+      const objectsB = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? indicator() : malware()));
+      const textB = `{"type":"bundle","id":"bundle--0b0c2ab7-83a4-4c1e-9d0c-6a0f0e6c9a31","objects":[${objectsB.map((o) => JSON.stringify(o)).join(',')}]}`;
+      const cut = textB.indexOf(',', textB.length >> 1);
+      async function* halves(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from(textB.slice(0, cut));
+        await resumedB;
+        yield Buffer.from(textB.slice(cut));
+      }
+      try {
+        await until("the broken stream's worker back among the idle ones", () =>
+          outcomesA.length === 1 && idleWorkers() > 0 ? undefined : `${outcomesA.length} outcome(s), ${idleWorkers()} idle worker(s)`);
+        const outcomesB: ObjectOutcome[] = [];
+        const runningB = ingestStream(context(there), SYSTEM_PRINCIPAL, halves(), { parallel: true, onOutcome: (o) => outcomesB.push(o) });
+        // The second stream has its first half read; then the first sender sends again.
+        await until('the first half of the second stream read', () => (outcomesB.length > 0 ? undefined : 'no outcome yet'));
+        resumeA();
+        await until("the first sender's late chunk sent", () => (sentA.done ? undefined : 'not yet'));
+        resumeB();
+        const summaryB = await runningB;
+        assert.deepEqual(summaryB.streamErrors ?? [], [], JSON.stringify(summaryB));
+        assert.deepEqual(outcomesB.map((o) => [o.index, o.status, o.id]), objectsB.map((o, i) => [i, 'accepted', o.id]));
+        const stored = await there.store.db.selectFrom('stix_objects').select('id').where('id', '=', intruder.id).execute();
+        assert.deepEqual(stored, [], 'the late chunk was read by no stream');
+      } finally {
+        resumeA();
+        resumeB();
+      }
+    });
 
     it('serves stream after stream, a stream that failed part way included, with the same outcomes', async () => {
       const bundle = (objects: unknown[]) => `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')}]}`;

@@ -99,6 +99,11 @@ export function releaseWorkerStream(): void {
   streamsInWorkers--;
 }
 
+/** Workers idle, waiting for the next stream. */
+export function idleWorkers(): number {
+  return idle.length;
+}
+
 /** Streams being prepared in worker threads now. */
 export function workerStreams(): number {
   return streamsInWorkers;
@@ -204,14 +209,16 @@ export async function* prepareInWorker(
   // Feed the worker, never more than BYTES_AHEAD bytes ahead of its reader.
   const feeding = (async () => {
     for await (const chunk of source) {
-      while (((ahead > 0 && ahead + chunk.byteLength > BYTES_AHEAD) || itemsWaiting >= ITEMS_AHEAD) && !failure) await new Promise<void>((resolve) => (canSend = resolve));
+      while (((ahead > 0 && ahead + chunk.byteLength > BYTES_AHEAD) || itemsWaiting >= ITEMS_AHEAD) && !failure && !ended) await new Promise<void>((resolve) => (canSend = resolve));
       canSend = undefined;
-      if (failure) return;
+      // Once the stream has stopped (the worker read to the end of what it needs, or failed), the
+      // worker may serve another stream: nothing more of this input may reach it.
+      if (failure || ended) return;
       forwarded.push(chunk.byteLength);
       ahead += chunk.byteLength;
       worker.postMessage({ kind: 'chunk', chunk } satisfies ToWorker);
     }
-    worker.postMessage({ kind: 'end' } satisfies ToWorker);
+    if (!failure && !ended) worker.postMessage({ kind: 'end' } satisfies ToWorker);
   })();
   feeding.catch((error: unknown) => {
     failure = error instanceof Error ? error : new Error(String(error));
@@ -248,9 +255,13 @@ export async function* prepareInWorker(
     else {
       // Stopped part way (or failed): the worker may still be reading; it is not reused.
       failure ??= new Error('ingest stopped');
-      canSend?.();
       await worker.terminate();
     }
-    await feeding.catch(() => undefined);
+    // A feeding held back (the worker was far behind) sees that the stream stopped.
+    canSend?.();
+    // The feeding is not waited for. The worker may have ended before the input did (its text
+    // broke off, say), and the feeding then waits for the input's next chunk, which a sender that
+    // stopped sending may never send: the stream would hold its worker place the while. The
+    // feeding ends at that chunk, or when the input ends or fails, and forwards nothing more.
   }
 }
