@@ -204,6 +204,26 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('ends a stream that broke off early in a long input, however far ahead its input was read', async () => {
+      // The input is read up to BYTES_AHEAD ahead of the worker. A worker that stopped at a
+      // break early in the text takes no more of it: the feeding waited for room that never
+      // came, and the request never got its answer (nor gave back its worker place).
+      const head = `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${JSON.stringify(indicator())},]]]`;
+      const text = head + ' '.repeat(BYTES_AHEAD + 4 * 1024 * 1024);
+      const before = workerStreams();
+      let settled: { error?: unknown; summary?: IngestSummary } | undefined;
+      ingestStream(context(here), SYSTEM_PRINCIPAL, chunks(text, 64 * 1024), { parallel: true }).then(
+        (summary) => (settled = { summary }),
+        (error: unknown) => (settled = { error }),
+      );
+      await until('the stream ended', () => (settled ? undefined : 'still running'));
+      const summary = settled!.summary;
+      assert.ok(summary, `a summary, not a failure: ${String(settled!.error)}`);
+      assert.equal(summary.accepted, 1, JSON.stringify(summary));
+      assert.match(summary.streamErrors?.[0] ?? '', /unexpected '\]' at byte \d+/, JSON.stringify(summary));
+      assert.equal(workerStreams(), before, 'its place among the worker streams given back');
+    });
+
     it("never lets what a broken stream's sender sends later reach the worker of another stream", async () => {
       // The broken stream's worker goes back to the idle ones, and the next stream takes it: a
       // chunk the first sender sends then must not be read as part of the second stream.

@@ -5,7 +5,7 @@ import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { bundle, indicator, ipv4, malware } from '../../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { uploadInParts } from '../../../test/support/upload.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { until, waitFor } from '../../../test/support/wait.js';
 import { ATTACK_ICS } from '../../../test/support/paths.js';
 import type { StixObject } from '../../stix/types.js';
 
@@ -194,6 +194,36 @@ for (const dialect of DIALECTS) {
         assert.equal((await read(many.at(-1)!.id)).statusCode, 404, 'past the limit: never stored');
       } finally {
         await small.close();
+      }
+    });
+
+    it('answers a long upload whose text breaks off early at once, and keeps what came before the break', async () => {
+      // Over 8 MiB (read ahead of the worker thread that parses it) with a break near the start:
+      // the worker stops there, and the request went unanswered, holding its worker place.
+      const own = await createTestNode(dialect);
+      try {
+        const address = await own.app.listen({ host: '127.0.0.1', port: 0 });
+        const first = indicator();
+        const payload = Buffer.from(`{"type":"bundle","id":"bundle--${crypto.randomUUID()}","objects":[${JSON.stringify(first)},]]]${' '.repeat(12 * 1024 * 1024)}`);
+        let answer: { status: number; text: string } | undefined;
+        let failed: unknown;
+        uploadInParts(`${address}/api/v1/bundles`, { authorization: `Bearer ${own.tokens.analyst}`, 'content-type': 'application/json' }, payload, payload.length, async () => undefined).then(
+          (a) => (answer = a),
+          (error: unknown) => (failed = error),
+        );
+        await until('the answer to the broken upload', () => (answer ? undefined : failed ? `the upload failed: ${String(failed)}` : 'none yet'));
+        // As documented (INGEST.md, Outcomes): the objects before the break processed, the break
+        // in the summary's streamErrors.
+        assert.equal(answer!.status, 200, answer!.text.slice(0, 300));
+        const body = JSON.parse(answer!.text) as { summary: { streamErrors: string[] }; objects: Outcome[] };
+        assert.match(body.summary.streamErrors[0] ?? '', /unexpected '\]' at byte \d+/, answer!.text.slice(0, 300));
+        assert.deepEqual(body.objects.map((o) => [o.status, o.id]), [['accepted', first.id]], answer!.text.slice(0, 300));
+        const stored = await own.app.inject({ method: 'GET', url: `/api/v1/objects/${first.id}`, headers: { authorization: `Bearer ${own.tokens.analyst}` } });
+        assert.equal(stored.statusCode, 200, 'accepted before the break: kept');
+      } finally {
+        // An upload left unanswered would hold the node's close.
+        own.app.server.closeAllConnections();
+        await own.close();
       }
     });
 
