@@ -40,6 +40,22 @@ describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
     assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 3);
   });
 
+  it('reports a long file whose text breaks off early, exit status 3, and keeps what came before', async () => {
+    // Over 8 MiB, the file is parsed in a worker thread that reads ahead of it; the worker stops
+    // at the break. The command ended with Node's exit status 13 and printed nothing.
+    const first = indicator();
+    const broken = path.join(dir, 'broken.json');
+    writeFileSync(broken, `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${JSON.stringify(first)},]]]${' '.repeat(12 * 1024 * 1024)}`);
+    const env = { SHIELDWALL_DATA_DIR: path.join(dir, 'broken-store') };
+    const result = await cli(['ingest', broken], env);
+    assert.equal(result.code, 3, `${result.code}: ${result.stderr}`);
+    const summary = JSON.parse(result.stdout) as { accepted: number; streamErrors: string[] };
+    assert.equal(summary.accepted, 1, result.stdout);
+    assert.match(summary.streamErrors[0] ?? '', /unexpected '\]' at byte \d+/, result.stdout);
+    const again = await cli(['ingest', '-'], env, `${JSON.stringify(first)}\n`);
+    assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 1, 'the object before the break was stored');
+  });
+
   it('says what is wrong with a missing file, exit status 5', async () => {
     const result = await cli(['ingest', path.join(dir, 'missing.json')], { SHIELDWALL_DATA_DIR: path.join(dir, 'local') });
     assert.equal(result.code, 5);
