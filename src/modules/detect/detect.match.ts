@@ -244,6 +244,9 @@ function suppressedOf(suppressor: Suppressor, matches: readonly EventMatch[]): M
   return out;
 }
 
+/** Characters of answer lines made and not yet taken, past which matchStream stops reading the log. */
+export const OUTPUT_AHEAD_CHARS = 1024 * 1024;
+
 /**
  * matchLog as NDJSON lines: {"match":…} per match, {"suppressed":…} per match a warning list
  * covers, {"error":…} per bad record, {"summary":…} last.
@@ -257,14 +260,30 @@ export async function* matchStream(
   extra: Pick<MatchRun, 'sightings' | 'warningLists'> = {},
 ): AsyncGenerator<string> {
   const pending: string[] = [];
+  let pendingChars = 0;
   let wake: (() => void) | undefined;
+  let drained: (() => void) | undefined;
   let done = false;
+  let stopped = false;
   let failure: unknown;
   const push = (line: string) => {
     pending.push(line);
+    pendingChars += line.length;
     wake?.();
   };
-  const running = matchLog(ctx, detection, actor, input, options, {
+  // The log is read only while its answer is taken: past OUTPUT_AHEAD_CHARS of lines not yet
+  // sent, reading waits (and so does the sender, as the connection fills). A client that sends a
+  // log and reads none of the answer held every line of it in the node's memory.
+  async function* paced(): AsyncGenerator<Buffer | string> {
+    for await (const chunk of input) {
+      while (pendingChars > OUTPUT_AHEAD_CHARS && !stopped) await new Promise<void>((resolve) => (drained = resolve));
+      drained = undefined;
+      // The answer is no longer taken (the client went): the log is read no further.
+      if (stopped) return;
+      yield chunk;
+    }
+  }
+  const running = matchLog(ctx, detection, actor, paced(), options, {
     ...extra,
     onMatches: (matches) => {
       let text = '';
@@ -286,14 +305,22 @@ export async function* matchStream(
     done = true;
     wake?.();
   });
-  for (;;) {
-    if (pending.length > 0) {
-      yield pending.splice(0).join('');
-      continue;
+  try {
+    for (;;) {
+      if (pending.length > 0) {
+        const text = pending.splice(0).join('');
+        pendingChars = 0;
+        drained?.();
+        yield text;
+        continue;
+      }
+      if (done) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
-    if (done) break;
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = undefined;
+  } finally {
+    stopped = true;
+    drained?.();
   }
   await running;
   if (failure !== undefined) {
