@@ -32,6 +32,13 @@ function writer(file: string): SqliteDatabase.Database {
   return db;
 }
 
+/** A checkpointer of a file that has a log but no database: its thread cannot open it. */
+function unopenable(): Checkpointer {
+  const file = tempFile();
+  writeFileSync(`${file}-wal`, Buffer.alloc(128 * 1024));
+  return new Checkpointer(file, 64 * 1024);
+}
+
 /** Commits `rows` rows of 16 KiB each in one transaction. */
 function commitRows(db: SqliteDatabase.Database, rows: number): void {
   const insert = db.prepare('insert into blobs (data) values (randomblob(16384))');
@@ -102,10 +109,7 @@ describe('checkpoints on their own thread', { timeout: SUITE_LIMIT_MS }, () => {
   });
 
   it('reports a thread that cannot checkpoint, and tries again at the next commit', async () => {
-    const file = tempFile();
-    // A log but no database file: the worker cannot open it.
-    writeFileSync(`${file}-wal`, Buffer.alloc(128 * 1024));
-    const checkpointer = new Checkpointer(file, 64 * 1024);
+    const checkpointer = unopenable();
     try {
       checkpointer.committed();
       await waitFor('the failure reported', () => checkpointer.stats.failures >= 1);
@@ -119,9 +123,7 @@ describe('checkpoints on their own thread', { timeout: SUITE_LIMIT_MS }, () => {
   });
 
   it('does not lose a commit made while a thread that cannot checkpoint is stopping', async () => {
-    const file = tempFile();
-    writeFileSync(`${file}-wal`, Buffer.alloc(128 * 1024));
-    const checkpointer = new Checkpointer(file, 64 * 1024);
+    const checkpointer = unopenable();
     try {
       // The second is folded into the first's run: it asks again once the first thread is gone.
       checkpointer.committed();

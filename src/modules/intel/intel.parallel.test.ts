@@ -177,6 +177,26 @@ for (const dialect of DIALECTS) {
       })();
     }
 
+    /**
+     * Runs `input` as a stream and waits (while it may not settle, the test's polling keeps the
+     * process alive) until it ends with a summary: the one object before the break accepted, the
+     * break in its streamErrors, its worker place given back.
+     */
+    async function endsAtTheBreak(input: AsyncIterable<Uint8Array>, parallel: boolean, what: string): Promise<void> {
+      const before = workerStreams();
+      let settled: { error?: unknown; summary?: IngestSummary } | undefined;
+      ingestStream(context(here), SYSTEM_PRINCIPAL, input, { parallel }).then(
+        (summary) => (settled = { summary }),
+        (error: unknown) => (settled = { error }),
+      );
+      await until(what, () => (settled ? undefined : 'still running'));
+      const summary = settled!.summary;
+      assert.ok(summary, `a summary, not a failure: ${String(settled!.error)}`);
+      assert.equal(summary.accepted, 1, JSON.stringify(summary));
+      assert.match(summary.streamErrors?.[0] ?? '', /unexpected '\]' at byte \d+/, JSON.stringify(summary));
+      assert.equal(workerStreams(), before, 'its place among the worker streams given back');
+    }
+
     for (const parallel of [false, true]) {
       it(`ends a stream whose text broke off at once, without waiting for more of its input (${parallel ? 'in a worker thread' : 'on this thread'})`, async () => {
         // A member's upload whose text stops being JSON, then nothing more while the connection
@@ -184,20 +204,8 @@ for (const dialect of DIALECTS) {
         // waited for the next chunk, however long the sender took to send it.
         let resume!: () => void;
         const resumed = new Promise<void>((resolve) => (resume = resolve));
-        const first = indicator();
-        const before = workerStreams();
-        let settled: { error?: unknown; summary?: IngestSummary } | undefined;
-        ingestStream(context(here), SYSTEM_PRINCIPAL, brokenThenIdle(first, resumed, ' ', { done: false }), { parallel }).then(
-          (summary) => (settled = { summary }),
-          (error: unknown) => (settled = { error }),
-        );
         try {
-          await until('the broken stream ended while its input is idle', () => (settled ? undefined : 'still running'));
-          const summary = settled!.summary;
-          assert.ok(summary, `a summary, not a failure: ${String(settled!.error)}`);
-          assert.equal(summary.accepted, 1, JSON.stringify(summary));
-          assert.match(summary.streamErrors?.[0] ?? '', /unexpected '\]' at byte \d+/, JSON.stringify(summary));
-          assert.equal(workerStreams(), before, 'its place among the worker streams given back');
+          await endsAtTheBreak(brokenThenIdle(indicator(), resumed, ' ', { done: false }), parallel, 'the broken stream ended while its input is idle');
         } finally {
           resume();
         }
@@ -210,18 +218,7 @@ for (const dialect of DIALECTS) {
       // came, and the request never got its answer (nor gave back its worker place).
       const head = `{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${JSON.stringify(indicator())},]]]`;
       const text = head + ' '.repeat(BYTES_AHEAD + 4 * 1024 * 1024);
-      const before = workerStreams();
-      let settled: { error?: unknown; summary?: IngestSummary } | undefined;
-      ingestStream(context(here), SYSTEM_PRINCIPAL, chunks(text, 64 * 1024), { parallel: true }).then(
-        (summary) => (settled = { summary }),
-        (error: unknown) => (settled = { error }),
-      );
-      await until('the stream ended', () => (settled ? undefined : 'still running'));
-      const summary = settled!.summary;
-      assert.ok(summary, `a summary, not a failure: ${String(settled!.error)}`);
-      assert.equal(summary.accepted, 1, JSON.stringify(summary));
-      assert.match(summary.streamErrors?.[0] ?? '', /unexpected '\]' at byte \d+/, JSON.stringify(summary));
-      assert.equal(workerStreams(), before, 'its place among the worker streams given back');
+      await endsAtTheBreak(chunks(text, 64 * 1024), true, 'the stream ended');
     });
 
     it("never lets what a broken stream's sender sends later reach the worker of another stream", async () => {
