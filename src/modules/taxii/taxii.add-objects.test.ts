@@ -14,7 +14,7 @@ import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { uploadInParts } from '../../../test/support/upload.js';
-import { limit, mainThreadCpuMs, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { limit, mainThreadCpuMs, SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
 import { ShieldwallError } from '../../core/errors.js';
 import { invalidUtf8Offset } from '../../stix/depth.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
@@ -271,6 +271,36 @@ for (const dialect of DIALECTS) {
         assert.equal((await readBack(objects.at(-1)!.id)).statusCode, 404, 'past the limit: never read');
       } finally {
         await small.close();
+      }
+    });
+
+    it('4.3.1 / 5.5: a long envelope broken near its start is answered at once, over a connection; the object before the break stays', async () => {
+      // Over 8 MiB (what is read ahead of the ingest worker), the break in the first kilobyte:
+      // the worker stops there while the client still sends.
+      const own = await createTestNode(dialect);
+      try {
+        const address = await own.app.listen({ host: '127.0.0.1', port: 0 });
+        const first = indicator();
+        const body = Buffer.from(`{"objects":[\n${JSON.stringify(first)},\n{"type":]]]${' '.repeat(12 * 1024 * 1024)}`);
+        let answer: { status: number; text: string } | undefined;
+        let failed: unknown;
+        uploadInParts(`${address}${COLLECTION}/objects/`, { ...headers, authorization: `Bearer ${own.tokens.analyst}` }, body, body.length, async () => undefined).then(
+          (a) => (answer = a),
+          (error: unknown) => (failed = error),
+        );
+        await until('the answer to the broken envelope', () => (answer ? undefined : failed ? `the upload failed: ${String(failed)}` : 'none yet'));
+        // 4.3.1: the status lists the object before the break as a success, the break as a failure.
+        assert.equal(answer!.status, 202, answer!.text.slice(0, 300));
+        const status = JSON.parse(answer!.text) as Status;
+        assert.equal(status.success_count, 1, answer!.text.slice(0, 300));
+        assert.deepEqual(status.successes?.map((s) => s.id), [first.id]);
+        assert.equal(status.failure_count, 1, answer!.text.slice(0, 300));
+        const stored = await own.app.inject({ method: 'GET', url: `${COLLECTION}/objects/${first.id}/`, headers: { accept: TAXII_MEDIA_TYPE, authorization: `Bearer ${own.tokens.analyst}` } });
+        assert.equal(stored.statusCode, 200, 'read before the break: kept');
+      } finally {
+        // An upload left unanswered would hold the node's close.
+        own.app.server.closeAllConnections();
+        await own.close();
       }
     });
 
