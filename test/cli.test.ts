@@ -1,14 +1,15 @@
 /** The shieldwall command as a user runs it: ingest (local and into a running node), tokens. */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { bundle, indicator, malware } from './support/factories.js';
-import { runCli, startNodeProcess } from './support/process.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { BIN, BIN_NODE_FLAGS, runCli, startNodeProcess } from './support/process.js';
+import { SUITE_LIMIT_MS, until } from './support/wait.js';
 
 const cli = runCli;
 
@@ -54,6 +55,34 @@ describe('shieldwall CLI', { timeout: SUITE_LIMIT_MS }, () => {
     assert.match(summary.streamErrors[0] ?? '', /unexpected '\]' at byte \d+/, result.stdout);
     const again = await cli(['ingest', '-'], env, `${JSON.stringify(first)}\n`);
     assert.equal((JSON.parse(again.stdout) as { duplicate: number }).duplicate, 1, 'the object before the break was stored');
+  });
+
+  it('ends when standard input breaks off, without waiting for whoever writes it to stop', async () => {
+    // A producer still running after writing text that is not STIX (a log tool piped by mistake,
+    // say): the command reported at once but then waited until the producer closed the pipe.
+    const first = indicator();
+    const child = spawn(process.execPath, [...BIN_NODE_FLAGS, BIN, 'ingest', '-'], {
+      env: { PATH: process.env.PATH ?? '', SHIELDWALL_DATA_DIR: path.join(dir, 'stdin-store') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let code: number | null | undefined;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (c) => (code = c));
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${JSON.stringify(first)},]]]\n`);
+    try {
+      await until('the command ended with its input still open', () => (code !== undefined ? undefined : `running; printed: ${stdout.slice(0, 200)}${stderr.slice(0, 200)}`));
+      assert.equal(code, 3, `${code}: ${stderr}`);
+      const summary = JSON.parse(stdout) as { accepted: number; streamErrors: string[] };
+      assert.equal(summary.accepted, 1, stdout);
+      assert.match(summary.streamErrors[0] ?? '', /unexpected '\]' at byte \d+/, stdout);
+    } finally {
+      child.stdin.end();
+      if (code === undefined) child.kill('SIGKILL');
+    }
   });
 
   it('says what is wrong with a missing file, exit status 5', async () => {

@@ -174,6 +174,9 @@ export function registerDetect(program: Command): void {
         progress.finish(summary.events);
       } finally {
         progress.stop();
+        // A match that stopped before its input ended (the node's answer was cut, say) reads no
+        // more: whoever writes standard input does not keep the command waiting for the pipe.
+        if (file === '-') process.stdin.destroy();
       }
       process.stderr.write(`${JSON.stringify({ summary })}\n`);
       // A listing cut short is done in part, as unreadable records are: said in one line, and in the status.

@@ -130,6 +130,9 @@ export function registerIngest(program: Command): void {
       } finally {
         progress.stop();
         await outcomes.close();
+        // An ingest that stopped before its input ended (the text broke off, say) reads no more:
+        // whoever writes standard input does not keep the command waiting for the pipe to close.
+        if (file === '-') process.stdin.destroy();
       }
       checkNotEmpty(file, summary);
       process.stdout.write(`${JSON.stringify({ ...summary, firstRejected: rejected })}\n`);
