@@ -3,6 +3,8 @@
  * modules/index.ts (their root plugins, routes, state and subscriptions). Never listens:
  * server.ts does that, and tests drive the app with app.inject().
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -91,10 +93,36 @@ const JOB_POLL_MS = 1000;
 /** A run's lease, renewed while it lasts: a crashed process's runs go to another after this. */
 const JOB_LEASE_MS = 30_000;
 
+/**
+ * Closes a connection once nothing has arrived over it and nothing of its answer has been taken
+ * for SHIELDWALL_HTTP_IDLE_MS (Node's socket timeout, set through Fastify's connectionTimeout).
+ * The request's stream fails with it, so whatever it held is freed: a bulk match's turn, an
+ * ingest thread, its member's place among requests in progress.
+ */
+function closeIdleConnections(app: FastifyInstance, ctx: AppContext): void {
+  // Connections with a request in progress: only their closing is counted and logged (a kept-alive
+  // connection between two requests is simply closed).
+  const busy = new WeakSet<Socket>();
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    busy.add(request.socket);
+    response.once('close', () => busy.delete(request.socket));
+  });
+  app.server.on('timeout', (socket: Socket) => {
+    if (busy.has(socket)) {
+      ctx.metrics.httpIdleClosed.inc();
+      ctx.logger.info({ remote: socket.remoteAddress, idle_ms: ctx.config.httpIdleMs }, 'connection closed: nothing arrived and nothing of the answer was taken for SHIELDWALL_HTTP_IDLE_MS');
+    }
+    socket.destroy();
+  });
+}
+
 export async function buildApp(options: BuildOptions): Promise<Node> {
   const app = Fastify({
     ...(options.logger === false ? { logger: false } : { loggerInstance: serverLogger(options.config.logLevel), logController: new RequestLog() }),
     bodyLimit: options.config.bodyLimitBytes,
+    // A connection idle both ways (nothing arrives, nothing of its answer is taken) is closed, and
+    // what its request held is freed (below): a client cannot hold a turn by stopping half way.
+    connectionTimeout: options.config.httpIdleMs,
     genReqId: () => crypto.randomUUID(),
     // A URL or headers over Node's limit (431) and unparseable requests answer in the envelope.
     clientErrorHandler: clientErrorReply,
@@ -118,6 +146,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
     return errorReply(error, request, reply);
   });
   watchStoreHealth(ctx);
+  closeIdleConnections(app, ctx);
   if (ctx.store.adapter.pool) observeStorePool(ctx.metrics, ctx.store.adapter.pool);
   if (ctx.store.checkpoints) observeStoreCheckpoints(ctx.metrics, ctx.store.checkpoints);
   app.setNotFoundHandler((request, reply) =>

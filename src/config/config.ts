@@ -77,6 +77,8 @@ export interface Config {
   readonly rateLimitWindowMs: number;
   /** Requests the users of one member (or one peer) may have in progress at once (0: no limit). */
   readonly requestsInFlightPerMember: number;
+  /** A connection that sends nothing and takes nothing of its answer for this long (ms) is closed. */
+  readonly httpIdleMs: number;
   /** SMTP relay of incident notifications by e-mail: smtp://host:port or smtps://host:port (user:password@ optional); undefined: no e-mail. */
   readonly smtpUrl: string | undefined;
   /** Sender address of notification mails. */
@@ -447,6 +449,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Length (ms) of the window of SHIELDWALL_RATE_LIMIT_UNAUTHENTICATED.',
     default: () => 60_000,
     parse: integer(100, 86_400_000),
+  },
+  httpIdleMs: {
+    key: 'httpIdleMs',
+    env: 'SHIELDWALL_HTTP_IDLE_MS',
+    description: 'A connection over which nothing arrives and nothing of its answer is taken for this long (ms) is closed, and whatever its request held (a bulk match\'s turn, an ingest thread, a place among its member\'s requests in progress) is freed: a client that stops half way through sending a body, or stops reading an answer, cannot hold it for good. Event streams send a keep-alive well within it.',
+    default: () => 120_000,
+    parse: integer(1000, 86_400_000),
   },
   requestsInFlightPerMember: {
     key: 'requestsInFlightPerMember',

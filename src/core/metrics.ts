@@ -12,6 +12,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly ingestObjects: Counter<'outcome'>;
   readonly httpRequestSeconds: Histogram<'method' | 'route' | 'status'>;
+  /** Connections closed because nothing went either way for SHIELDWALL_HTTP_IDLE_MS. */
+  readonly httpIdleClosed: Counter;
   /** 1 while the store answers, 0 from a lost connection until a probe answers again. */
   readonly storeAvailable: Gauge;
   /** Times the store was reached again after a loss. */
@@ -43,6 +45,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'HTTP request duration by route and status.',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    httpIdleClosed: new Counter({
+      name: 'shieldwall_http_idle_closed_total',
+      help: 'Connections with a request in progress closed because nothing arrived over them and nothing of the answer was taken for SHIELDWALL_HTTP_IDLE_MS.',
       registers: [registry],
     }),
     storeAvailable,

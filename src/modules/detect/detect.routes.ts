@@ -1,4 +1,5 @@
 /** Detection over HTTP: IoC lookup, bulk matching of logs (streamed both ways), index status. */
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -99,13 +100,26 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
           const asked = service.matchAsked(ctx, request.actor, request.query);
           await detection.ready();
           let done: () => void;
+          // The wait for a turn is the node's, not the client's: the connection is not idle then
+          // (SHIELDWALL_HTTP_IDLE_MS applies again once the match runs).
+          // (A request made in-process, app.inject, has no socket of its own to time.)
+          const socket = request.raw.socket as Partial<Socket> | undefined;
+          socket?.setTimeout?.(0);
           try {
             done = await scheduler.enter(request.actor.name);
           } catch (error) {
             reply.header('Retry-After', String(MATCH_RETRY_AFTER_SECONDS));
             throw error;
+          } finally {
+            socket?.setTimeout?.(ctx.config.httpIdleMs);
           }
-          // The turn ends with the answer, or with the connection if the client goes first.
+          // A client that went while its match waited: the turn goes on to the next.
+          if (socket?.destroyed === true) {
+            done();
+            return reply.hijack();
+          }
+          // The turn ends with the answer, or with the connection if the client goes first (or
+          // lets it go idle: a client that stops sending its log or taking its answer).
           reply.raw.once('close', done);
           const lines = service.matchStream(ctx, detection, request.actor, body, asked.read, asked.run);
           return reply.type('application/x-ndjson').send(Readable.from(untilDone(lines, done, body, ctx.config.bodyLimitBytes)));

@@ -193,8 +193,11 @@ export class Feed {
   #lastWake = 0;
   #wakeTimer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: () => void;
-  /** Quiet time after which a stream sends a keep-alive comment (ms). */
-  keepAliveMs = KEEP_ALIVE_MS;
+  /**
+   * Quiet time after which a stream sends a keep-alive comment (ms): within half the node's idle
+   * bound, so that a quiet stream whose reader is there is never closed as idle.
+   */
+  keepAliveMs: number;
 
   /**
    * Counts the directory's changes in this process (a sign-out, a token revoked, a user changed):
@@ -203,6 +206,7 @@ export class Feed {
   credentialsEpoch = 0;
 
   constructor(private readonly ctx: AppContext) {
+    this.keepAliveMs = Math.min(KEEP_ALIVE_MS, Math.floor(ctx.config.httpIdleMs / 2));
     const added = ctx.bus.subscribe('intel.added', () => this.#wake());
     const changed = ctx.bus.subscribe('directory.changed', () => {
       this.credentialsEpoch++;
