@@ -3,7 +3,7 @@
  * masked as 500) and the deny-by-default permission check.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
@@ -234,6 +234,18 @@ export function serializableSchema(schema: unknown): unknown {
     }
   }
   return out;
+}
+
+/**
+ * Runs `then` once the answer's connection has closed (its client went, or the answer ended), and
+ * at once if it closed already. Whatever a request takes (a place, a turn) and gives back on close
+ * goes through here: a client that goes while the request awaits something (the store, a turn)
+ * has its 'close' fire before a listener added afterwards, which would then never run, and what
+ * it took would be lost for good.
+ */
+export function whenClosed(response: ServerResponse, then: () => void): void {
+  if (response.closed) then();
+  else response.once('close', then);
 }
 
 /** How long a request body refused part way is read on, at most, before its connection is closed. */

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { discardRest } from '../../core/http.js';
+import { discardRest, whenClosed } from '../../core/http.js';
 import { observeGauge } from '../../core/metrics.js';
 import { MATCH_RETRY_AFTER_SECONDS, MatchScheduler } from './detect.schedule.js';
 import {
@@ -113,14 +113,11 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
           } finally {
             socket?.setTimeout?.(ctx.config.httpIdleMs);
           }
-          // A client that went while its match waited: the turn goes on to the next.
-          if (socket?.destroyed === true) {
-            done();
-            return reply.hijack();
-          }
           // The turn ends with the answer, or with the connection if the client goes first (or
-          // lets it go idle: a client that stops sending its log or taking its answer).
-          reply.raw.once('close', done);
+          // lets it go idle: a client that stops sending its log or taking its answer). A client
+          // that went while its match waited gives its turn on at once.
+          whenClosed(reply.raw, done);
+          if (reply.raw.closed) return reply.hijack();
           const lines = service.matchStream(ctx, detection, request.actor, body, asked.read, asked.run);
           return reply.type('application/x-ndjson').send(Readable.from(untilDone(lines, done, body, ctx.config.bodyLimitBytes)));
         },

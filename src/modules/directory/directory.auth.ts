@@ -21,7 +21,7 @@ import fp from 'fastify-plugin';
 import { commonNameOf } from '../../core/certificates.js';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
-import { authenticationRequired, enforcePermissions } from '../../core/http.js';
+import { authenticationRequired, enforcePermissions, whenClosed } from '../../core/http.js';
 import { InFlightLimit, inFlightKey } from '../../core/inflight.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
@@ -182,7 +182,7 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
       const key = inFlightKey(principal);
       const release = inFlight.take(key);
       if (release) {
-        reply.raw.once('close', release);
+        whenClosed(reply.raw, release);
         return;
       }
       const who = key.startsWith('member:') ? `the users of member ${principal.member!.code} have` : `${principal.kind} ${principal.name} has`;

@@ -15,6 +15,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
+import { whenClosed } from '../../core/http.js';
 import { assistanceEvent, type Feed } from './feed.service.js';
 
 /** What EventSource waits before reconnecting after the stream ends (ms). */
@@ -77,11 +78,13 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
         let gone = false;
         // Assistance changes are checked against the reader as it stands when they come, and again when sent.
         const inbox = feed.openInbox(() => actor);
-        raw.on('close', () => {
+        // (At once if the client went while the stream started: its place is not kept.)
+        whenClosed(raw, () => {
           gone = true;
           release();
           feed.closeInbox(inbox);
         });
+        if (gone) return;
         const send = async (text: string): Promise<void> => {
           if (raw.write(text)) return;
           // Whichever comes first; the other listener is removed, or every wait would leave one on the stream.
