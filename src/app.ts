@@ -119,7 +119,8 @@ function closeIdleConnections(app: FastifyInstance, ctx: AppContext): void {
 export async function buildApp(options: BuildOptions): Promise<Node> {
   const app = Fastify({
     ...(options.logger === false ? { logger: false } : { loggerInstance: serverLogger(options.config.logLevel), logController: new RequestLog() }),
-    bodyLimit: options.config.bodyLimitBytes,
+    // The bulk routes set their own limits; a JSON body is parsed whole on this thread.
+    bodyLimit: options.config.jsonBodyLimitBytes,
     // A connection idle both ways (nothing arrives, nothing of its answer is taken) is closed, and
     // what its request held is freed (below): a client cannot hold a turn by stopping half way.
     connectionTimeout: options.config.httpIdleMs,
@@ -161,7 +162,7 @@ export async function buildApp(options: BuildOptions): Promise<Node> {
 
   app.addHook('preValidation', async (request) => refuseNulInQuery(request));
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.config.bodyLimitBytes }, jsonBodyParser);
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.config.jsonBodyLimitBytes }, jsonBodyParser);
 
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpRequestSeconds.observe(

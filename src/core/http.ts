@@ -57,7 +57,10 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
       .send(envelope(request, ERRORS.BAD_REQUEST.code, `invalid ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details));
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return reply.status(413).send(envelope(request, ERRORS.PAYLOAD_TOO_LARGE.code, fastifyError.message));
+    const limit = request.routeOptions.bodyLimit;
+    const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+    const setting = limit === request.server.initialConfig.bodyLimit ? ' (SHIELDWALL_JSON_BODY_LIMIT)' : '';
+    return reply.status(413).send(envelope(request, ERRORS.PAYLOAD_TOO_LARGE.code, `the request body is too large: ${route} takes at most ${limit} bytes${setting}; send less`));
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return reply.status(415).send(envelope(request, ERRORS.UNSUPPORTED_MEDIA_TYPE.code, fastifyError.message));
