@@ -39,6 +39,19 @@ describe('a connection idle both ways is closed, and frees what its request held
     return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
   };
 
+  /** A POST of the analyst whose body the test writes as it chooses (chunked), and whether it closed. */
+  const openPost = (path: string, contentType: string): { request: http.ClientRequest; closed: () => boolean } => {
+    const request = http.request(`${url}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': contentType, 'transfer-encoding': 'chunked' },
+    });
+    let closed = false;
+    request.on('error', () => undefined);
+    request.on('close', () => (closed = true));
+    return { request, closed: () => closed };
+  };
+
   /** Another user's whole match, answered in full: it can only run once the held turn is free. */
   const otherMatch = async () => {
     const response = await fetch(`${url}/api/v1/match?format=lines`, {
@@ -58,19 +71,12 @@ describe('a connection idle both ways is closed, and frees what its request held
 
   it('closes a match whose client sends part of its log and then nothing, and the next match runs', async () => {
     const closedBefore = await metric('shieldwall_http_idle_closed_total');
-    const held = http.request(`${url}/api/v1/match?format=lines`, {
-      method: 'POST',
-      agent: false,
-      headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
-    });
-    let closed = false;
-    held.on('error', () => undefined);
-    held.on('close', () => (closed = true));
-    held.write(`${VALUE}\n`);
+    const held = openPost('/api/v1/match?format=lines', 'text/plain');
+    held.request.write(`${VALUE}\n`);
     await waitFor('the first match running', async () => (await metric('shieldwall_detect_match_running')) === 1);
 
     await otherMatch();
-    await waitFor('the silent connection closed', () => closed);
+    await waitFor('the silent connection closed', () => held.closed());
     assert.equal(await metric('shieldwall_http_idle_closed_total'), closedBefore + 1);
     assert.equal(await metric('shieldwall_detect_match_running'), 0);
   });
@@ -142,19 +148,12 @@ describe('a connection idle both ways is closed, and frees what its request held
   it('closes an upload whose client stops sending: its ingest thread is freed, the objects before kept', async () => {
     const closedBefore = await metric('shieldwall_http_idle_closed_total');
     const sent = [indicator(), indicator(), indicator()];
-    const upload = http.request(`${url}/api/v1/bundles`, {
-      method: 'POST',
-      agent: false,
-      headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
-    });
-    let closed = false;
-    upload.on('error', () => undefined);
-    upload.on('close', () => (closed = true));
+    const upload = openPost('/api/v1/bundles', 'application/x-ndjson');
     // Three whole objects and the start of a fourth, then nothing.
-    upload.write(`${sent.map((o) => JSON.stringify(o)).join('\n')}\n{"type":"indicator",`);
+    upload.request.write(`${sent.map((o) => JSON.stringify(o)).join('\n')}\n{"type":"indicator",`);
     await waitFor('the upload read on an ingest thread', () => workerStreams() === 1);
 
-    await waitFor('the silent upload closed', () => closed);
+    await waitFor('the silent upload closed', () => upload.closed());
     await waitFor('its ingest thread freed', () => workerStreams() === 0);
     assert.equal(await metric('shieldwall_http_idle_closed_total'), closedBefore + 1);
     for (const object of sent) {
