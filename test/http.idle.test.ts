@@ -14,6 +14,7 @@ import { ingestObjects } from '../src/modules/intel/intel.service.js';
 import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { indicator } from './support/factories.js';
+import { sample } from './support/metrics.js';
 import { createTestNode, type TestNode } from './support/node.js';
 import { limit, SUITE_LIMIT_MS, waitFor } from './support/wait.js';
 
@@ -33,11 +34,7 @@ describe('a connection idle both ways is closed, and frees what its request held
   });
   after(async () => node?.close());
 
-  const metric = async (name: string): Promise<number> => {
-    const text = (await node.app.inject({ method: 'GET', url: '/metrics' })).body;
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
-  };
+  const metric = async (name: string): Promise<number> => sample((await node.app.inject({ method: 'GET', url: '/metrics' })).body, name);
 
   /** A POST of the analyst whose body the test writes as it chooses (chunked), and whether it closed. */
   const openPost = (path: string, contentType: string): { request: http.ClientRequest; closed: () => boolean } => {

@@ -3,24 +3,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../test/support/dialects.js';
 import { indicator, bundle } from '../../test/support/factories.js';
+import { sample } from '../../test/support/metrics.js';
 import { createTestNode, type TestNode } from '../../test/support/node.js';
 import { REPO_ROOT } from '../../test/support/paths.js';
 import { SUITE_LIMIT_MS } from '../../test/support/wait.js';
 import { ingestObjects } from '../modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
-
-/** Value of a sample in Prometheus text, summed over the label sets that match. */
-function sample(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const [key, value] = [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)];
-    if (key !== name && !key.startsWith(`${name}{`)) continue;
-    if (labels && !key.includes(labels)) continue;
-    sum += Number(value);
-  }
-  return sum;
-}
 
 for (const dialect of DIALECTS) {
   describe(`metrics operators need (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
