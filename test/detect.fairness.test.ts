@@ -25,7 +25,7 @@ import { prepareReaderThreads } from '../src/modules/detect/detect.read.js';
 import { ingestObjects } from '../src/modules/intel/intel.service.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { indicator } from './support/factories.js';
-import { createTestNode, type TestNode } from './support/node.js';
+import { createTestNode, otherMemberToken, type TestNode } from './support/node.js';
 import { mainThreadCpuMs, SUITE_LIMIT_MS, waitFor } from './support/wait.js';
 
 // STIX 2.1 section 9.6: LIKE and MATCHES. Each is catastrophic for a backtracking engine.
@@ -271,11 +271,13 @@ describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT
   });
 
   it('refuses a match past the queue with 503, Retry-After and SW_MATCH_BUSY, before reading its log', async () => {
-    // Two running (SHIELDWALL_DETECT_MATCH_RUNNING=2) and one waiting (queued=1) fill the node.
+    // Two running (SHIELDWALL_DETECT_MATCH_RUNNING=2) and one waiting (queued=1) fill the node:
+    // of three members, as one member runs at most half the places.
+    const tokens = [node.tokens.analyst, await otherMemberToken(node, 'ONE'), await otherMemberToken(node, 'TWO')];
     const feeds = [new PassThrough(), new PassThrough(), new PassThrough()];
     // The client sends the request with its first bytes; the rest of the log never comes until the end.
     for (const feed of feeds) feed.write('{"timestamp":"2026-01-01T00:00:00Z","event_type":"dns","dns":{"rrname":"first.example"}}\n');
-    const held = feeds.map((feed) => match(node.tokens.analyst, feed));
+    const held = feeds.map((feed, i) => match(tokens[i]!, feed));
     // The three are in the node (two running, one waiting) before the next is sent: sent earlier,
     // the next could take the waiting place itself, and wait behind logs that never end.
     await waitFor('the held matches to fill the queue', async () => {

@@ -62,6 +62,7 @@ export interface Config {
   /** Bulk matches (POST /api/v1/match) run at once, and waiting; past that, refused with 503. */
   readonly detectMatchRunning: number;
   readonly detectMatchQueued: number;
+  readonly detectMatchQueuedPerMember: number;
   /** File of the node's audit key: MACs of audit entries, signatures of checkpoints (made on first use). */
   readonly auditKeyFile: string;
   /** Append-only file of signed checkpoints of the audit log's head. */
@@ -392,7 +393,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   detectMatchRunning: {
     key: 'detectMatchRunning',
     env: 'SHIELDWALL_DETECT_MATCH_RUNNING',
-    description: 'Bulk matches (POST /api/v1/match) run at once; each reads on its own threads. More wait their turn, the user with the fewest running first.',
+    description: 'Bulk matches (POST /api/v1/match) run at once; each reads on its own threads. One member runs at most half of them (rounded up); more wait their turn, the member with the fewest running first.',
     default: () => 2,
     parse: integer(1, 64),
   },
@@ -401,6 +402,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     env: 'SHIELDWALL_DETECT_MATCH_QUEUED',
     description: 'Bulk matches that may wait for their turn; past that, a new one is refused with 503 SW_MATCH_BUSY and Retry-After.',
     default: () => 8,
+    parse: integer(0, 10_000),
+  },
+  detectMatchQueuedPerMember: {
+    key: 'detectMatchQueuedPerMember',
+    env: 'SHIELDWALL_DETECT_MATCH_QUEUED_PER_MEMBER',
+    description: "Bulk matches one member may have waiting for their turn; past that, the member's new ones are refused with 503 SW_MATCH_BUSY, so that one member cannot fill the queue.",
+    default: () => 2,
     parse: integer(0, 10_000),
   },
   auditKeyFile: {

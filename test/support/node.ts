@@ -1,4 +1,5 @@
 /** Builds a node on a test store, with a token per role, for app.inject() tests. */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,4 +53,15 @@ export async function analystNode(dialect: DialectName = 'sqlite', overrides: Pa
   const analyst = await principalOfUser(node.ctx, 'test-analyst');
   if (!analyst) throw new Error('the test node has no test-analyst');
   return { node, analyst };
+}
+
+/**
+ * A user of another ally member (made with it, with an identity of its own), cleared to the top of
+ * the scheme, with these roles: its token.
+ */
+export async function otherMemberToken(node: Node, code: string, roles: Role[] = ['analyst']): Promise<string> {
+  await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code, name: `Member ${code}`, kind: 'ally', country: null, identityId: `identity--${randomUUID()}` }]);
+  const name = `${code.toLowerCase()}-${roles.join('-')}`;
+  await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: code, clearance: 4, roles });
+  return (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
 }

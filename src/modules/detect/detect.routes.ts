@@ -14,7 +14,7 @@ import {
 import * as service from './detect.service.js';
 
 export function detectRoutes(ctx: AppContext, detection: service.Detection): FastifyPluginAsync {
-  const scheduler = new MatchScheduler({ running: ctx.config.detectMatchRunning, queued: ctx.config.detectMatchQueued });
+  const scheduler = new MatchScheduler({ running: ctx.config.detectMatchRunning, queued: ctx.config.detectMatchQueued, queuedPerMember: ctx.config.detectMatchQueuedPerMember });
   observeGauge(ctx.metrics, 'shieldwall_detect_match_queue', 'Bulk matches waiting for their turn.', () => scheduler.state.queued);
   observeGauge(ctx.metrics, 'shieldwall_detect_match_running', 'Bulk matches running.', () => scheduler.state.running);
   return async (fastify) => {
@@ -106,7 +106,8 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
           const socket = request.raw.socket as Partial<Socket> | undefined;
           socket?.setTimeout?.(0);
           try {
-            done = await scheduler.enter(request.actor.name);
+            // Places are shared out by member; a user of the node itself (no member) counts as its own.
+            done = await scheduler.enter(request.actor.member?.code ?? `user:${request.actor.name}`);
           } catch (error) {
             reply.header('Retry-After', String(MATCH_RETRY_AFTER_SECONDS));
             throw error;

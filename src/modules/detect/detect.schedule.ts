@@ -2,9 +2,14 @@
  * Fair scheduling of bulk matches. Each match runs reader threads of its own and takes this
  * thread's time between its batches, so a node runs a few at a time: at most `running` at once,
  * at most `queued` waiting; when the queue is full a new one is refused at once (503, with
- * Retry-After) rather than left to slow every other request. When a match ends, the waiting one
- * of the user with the fewest matches running goes next (the oldest among equals), so one user
- * sending many logs cannot hold the others back.
+ * Retry-After) rather than left to slow every other request.
+ *
+ * The places are shared out by member (a principal without a member counts as its own): one
+ * member runs at most half the places (rounded up) and has at most `queuedPerMember` waiting, so
+ * that a member whose matches never end (a log streamed for hours, a client that trickles its
+ * log) or that sends many at once cannot hold every place. When a place frees, the waiting match
+ * of the member with the fewest running goes next; among equals, that of the member whose last
+ * match started longest ago (members take turns), then the oldest.
  */
 import { shieldwallError } from '../../core/errors.js';
 
@@ -12,29 +17,40 @@ import { shieldwallError } from '../../core/errors.js';
 export const MATCH_RETRY_AFTER_SECONDS = 5;
 
 interface Waiter {
-  readonly user: string;
+  readonly member: string;
   readonly start: () => void;
 }
 
 export interface MatchSchedulerOptions {
-  /** Matches run at once (default 2). */
+  /** Matches run at once (default 2); one member runs at most half of them, rounded up. */
   readonly running?: number;
   /** Matches waiting for their turn (default 8); past that, new ones are refused. */
   readonly queued?: number;
+  /** Matches one member may have waiting (default 2); past that, its new ones are refused. */
+  readonly queuedPerMember?: number;
 }
 
 export class MatchScheduler {
   readonly maxRunning: number;
   readonly maxQueued: number;
+  readonly maxQueuedPerMember: number;
+  /** Matches one member may run at once. */
+  readonly maxRunningPerMember: number;
   readonly #running = new Map<string, number>();
   #runningTotal = 0;
   readonly #waiting: Waiter[] = [];
+  /** When each member's last match started (a count of starts): members take turns by it. */
+  readonly #lastStart = new Map<string, number>();
+  #starts = 0;
 
   constructor(options: MatchSchedulerOptions = {}) {
     this.maxRunning = options.running ?? 2;
     this.maxQueued = options.queued ?? 8;
+    this.maxQueuedPerMember = options.queuedPerMember ?? 2;
     if (!Number.isInteger(this.maxRunning) || this.maxRunning < 1) throw new TypeError(`running must be a whole number of at least 1, not ${this.maxRunning}`);
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new TypeError(`queued must be a whole number, not ${this.maxQueued}`);
+    if (!Number.isInteger(this.maxQueuedPerMember) || this.maxQueuedPerMember < 0) throw new TypeError(`queuedPerMember must be a whole number, not ${this.maxQueuedPerMember}`);
+    this.maxRunningPerMember = Math.ceil(this.maxRunning / 2);
   }
 
   /** Matches running and waiting now. */
@@ -43,44 +59,68 @@ export class MatchScheduler {
   }
 
   /**
-   * Waits for the user's turn; the returned function ends the match (call it once, however the
-   * match ends). Refused with SW_MATCH_BUSY (503) when the queue is full.
+   * Waits for the member's turn (`member`: the member's code, or a key of its own for a principal
+   * without one); the returned function ends the match (call it once, however the match ends).
+   * Refused with SW_MATCH_BUSY (503) when the queue is full or holds the member's share.
    */
-  async enter(user: string): Promise<() => void> {
-    if (this.#runningTotal < this.maxRunning && this.#waiting.length === 0) {
-      this.#start(user);
+  async enter(member: string): Promise<() => void> {
+    if (this.#runningTotal < this.maxRunning && this.#runningOf(member) < this.maxRunningPerMember) {
+      // Whoever waits could not run (all places taken, or at its member's share): this one goes first.
+      this.#start(member);
     } else {
-      if (this.#waiting.length >= this.maxQueued) {
-        throw shieldwallError('MATCH_BUSY', `${this.#runningTotal} bulk matches are running and ${this.#waiting.length} waiting, the most this node takes: send the log again in ${MATCH_RETRY_AFTER_SECONDS} seconds`, { retry_after_seconds: MATCH_RETRY_AFTER_SECONDS });
+      const waiting = this.#waiting.reduce((n, w) => (w.member === member ? n + 1 : n), 0);
+      if (waiting >= this.maxQueuedPerMember) {
+        throw busy(`your member has ${this.#runningOf(member)} bulk matches running and ${waiting} waiting, its share of this node's places (SHIELDWALL_DETECT_MATCH_QUEUED_PER_MEMBER): send the log again in ${MATCH_RETRY_AFTER_SECONDS} seconds, or once one of them ends`);
       }
-      await new Promise<void>((resolve) => this.#waiting.push({ user, start: resolve }));
+      if (this.#waiting.length >= this.maxQueued) {
+        throw busy(`${this.#runningTotal} bulk matches are running and ${this.#waiting.length} waiting, the most this node takes: send the log again in ${MATCH_RETRY_AFTER_SECONDS} seconds`);
+      }
+      await new Promise<void>((resolve) => this.#waiting.push({ member, start: resolve }));
     }
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.#end(user);
+      this.#end(member);
     };
   }
 
-  #start(user: string): void {
-    this.#runningTotal++;
-    this.#running.set(user, (this.#running.get(user) ?? 0) + 1);
+  #runningOf(member: string): number {
+    return this.#running.get(member) ?? 0;
   }
 
-  #end(user: string): void {
+  #start(member: string): void {
+    this.#lastStart.set(member, ++this.#starts);
+    this.#runningTotal++;
+    this.#running.set(member, this.#runningOf(member) + 1);
+  }
+
+  #end(member: string): void {
     this.#runningTotal--;
-    const left = (this.#running.get(user) ?? 1) - 1;
-    if (left === 0) this.#running.delete(user);
-    else this.#running.set(user, left);
-    while (this.#runningTotal < this.maxRunning && this.#waiting.length > 0) {
-      let next = 0;
-      for (let i = 1; i < this.#waiting.length; i++) {
-        if ((this.#running.get(this.#waiting[i]!.user) ?? 0) < (this.#running.get(this.#waiting[next]!.user) ?? 0)) next = i;
+    const left = this.#runningOf(member) - 1;
+    if (left <= 0) this.#running.delete(member);
+    else this.#running.set(member, left);
+    while (this.#runningTotal < this.maxRunning) {
+      // Among the members under their share: the fewest running, then the longest since a start, then the oldest match.
+      let next = -1;
+      let best: readonly [number, number] = [Infinity, Infinity];
+      for (let i = 0; i < this.#waiting.length; i++) {
+        const member = this.#waiting[i]!.member;
+        const rank = [this.#runningOf(member), this.#lastStart.get(member) ?? 0] as const;
+        if (rank[0] >= this.maxRunningPerMember) continue;
+        if (rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
+          next = i;
+          best = rank;
+        }
       }
+      if (next === -1) return;
       const [waiter] = this.#waiting.splice(next, 1);
-      this.#start(waiter!.user);
+      this.#start(waiter!.member);
       waiter!.start();
     }
   }
+}
+
+function busy(message: string) {
+  return shieldwallError('MATCH_BUSY', message, { retry_after_seconds: MATCH_RETRY_AFTER_SECONDS });
 }
