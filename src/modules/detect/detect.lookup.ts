@@ -1,7 +1,6 @@
 /** Lookup: the indicators that name each value, with their context, as one reader may know of them. */
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { suppressorFor, type Suppression } from '../warninglists/warninglist.service.js';
@@ -110,13 +109,11 @@ function hitAsSeen(object: StixObject, match: IndicatorHit['match']): IndicatorH
 function hitOf(index: DetectIndex, slot: number): IndicatorHit {
   const { from, until } = index.validity(slot);
   const confidence = index.confidence(slot);
-  return {
-    id: index.id(slot),
-    match: index.isSimple(slot) ? 'full' : 'partial',
-    ...(confidence !== undefined ? { confidence } : {}),
-    ...(Number.isFinite(from) ? { valid_from: new Date(from).toISOString() } : {}),
-    ...(Number.isFinite(until) ? { valid_until: new Date(until).toISOString() } : {}),
-  };
+  const hit: IndicatorHit = { id: index.id(slot), match: index.isSimple(slot) ? 'full' : 'partial' };
+  if (confidence !== undefined) hit.confidence = confidence;
+  if (Number.isFinite(from)) hit.valid_from = new Date(from).toISOString();
+  if (Number.isFinite(until)) hit.valid_until = new Date(until).toISOString();
+  return hit;
 }
 
 /**
@@ -306,8 +303,9 @@ export async function lookup(ctx: AppContext, detection: Detection, actor: Princ
  * `shown`: the indicators with granular markings as the reader sees them.
  */
 async function addContext(ctx: AppContext, reader: IndexReader, found: readonly Named[], filter: ContextFilter, shown: ReadonlyMap<string, StixObject> | undefined, pace: Pace): Promise<void> {
+  // Most values name no indicator: nothing to gather then.
+  if (found.every((n) => n.indicators.length === 0)) return;
   const ids = [...new Set(found.flatMap((n) => n.indicators.map((h) => h.id)))];
-  if (ids.length === 0) return;
   const index = reader.index;
   const context = await contextOf(ctx, reader.principal, ids, filter);
   for (const named of found) {
@@ -315,8 +313,8 @@ async function addContext(ctx: AppContext, reader: IndexReader, found: readonly 
       if (pace.step()) await pace.turn();
       const slot = index.slotOf(hit.id);
       if (slot !== undefined) {
-        const access = reader.access(slot);
-        if (access) hit.markings = { tlp: access.tlp, classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? String(access.classification), releasable_to: [...access.releasability] };
+        const markings = reader.markings(slot);
+        if (markings) hit.markings = markings;
         const seen = shown?.get(hit.id);
         const creator = seen ? seen.created_by_ref : index.creator(slot);
         if (creator) hit.created_by_ref = creator;

@@ -223,6 +223,11 @@ export class Detection {
     else if (!this.#index.upsert(record).indexed) this.#notIndexed++;
   }
 
+  /** The first index has been built (ready() has resolved): a request need not wait for a turn of the event loop. */
+  get built(): boolean {
+    return this.#rebuiltAt !== null;
+  }
+
   /** Resolves once the index is built (builds it on first use). */
   ready(): Promise<void> {
     this.#building ??= this.rebuild();

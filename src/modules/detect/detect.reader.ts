@@ -4,6 +4,7 @@
  * and indicators with granular markings as the reader sees them, through the intel read path.
  */
 import type { AppContext } from '../../core/context.js';
+import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
 import { canRead, type ObjectAccess } from '../../policy/rule.js';
 import type { Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
@@ -12,6 +13,13 @@ import type { DetectIndex } from './detect.index.js';
 import type { Detection } from './detect.maintenance.js';
 import { normalise, parseIPv4, parseIPv6, type ObservableKind } from '../../stix/observable.js';
 
+/** An indicator's handling as a lookup's answer shows it. */
+export interface ShownMarkings {
+  readonly tlp: string | null;
+  readonly classification: string;
+  readonly releasable_to: string[];
+}
+
 /**
  * What one reader may learn of the index: canRead decided once per (access set, originator)
  * pair and remembered, so a hit costs a map probe rather than a rule evaluation.
@@ -19,8 +27,15 @@ import { normalise, parseIPv4, parseIPv6, type ObservableKind } from '../../stix
 export class IndexReader {
   /** Sets by key, built once per snapshot of the sets (the snapshots are never changed). */
   static readonly #byKey = new WeakMap<object, ReadonlyMap<number, ObjectAccess>>();
+  /**
+   * The reader last made for each principal (the credential cache hands a request the same
+   * principal for a few seconds), with what it decided: reused while the index and the snapshot
+   * of the sets are the ones it was made on.
+   */
+  static readonly #last = new WeakMap<Principal, IndexReader>();
   readonly #memo = new Map<number, boolean>();
   readonly #sets: ReadonlyMap<number, ObjectAccess>;
+  readonly #snapshot: object;
 
   constructor(
     readonly index: DetectIndex,
@@ -32,17 +47,42 @@ export class IndexReader {
     let byKey = IndexReader.#byKey.get(sets);
     if (!byKey) IndexReader.#byKey.set(sets, (byKey = new Map(sets.map((s) => [s.key, s.access]))));
     this.#sets = byKey;
+    this.#snapshot = sets;
   }
 
-  /** A reader per request: the access sets come from memory unless new ones may exist (no query per lookup). */
+  /**
+   * The principal's reader: the access sets come from memory unless new ones may exist (no query
+   * per lookup), and a built index and current sets are taken without waiting for a turn.
+   */
   static async of(ctx: AppContext, detection: Detection, principal: Principal): Promise<IndexReader> {
-    await detection.ready();
-    return new IndexReader(detection.index, principal, await intel.knownAccessSets(ctx), (key) => intel.accessSetUnknown(ctx, key));
+    if (!detection.built) await detection.ready();
+    const sets = intel.knownAccessSetsNow(ctx) ?? (await intel.knownAccessSets(ctx));
+    const index = detection.index;
+    const last = IndexReader.#last.get(principal);
+    if (last !== undefined && last.index === index && last.#snapshot === sets) return last;
+    const reader = new IndexReader(index, principal, sets, (key) => intel.accessSetUnknown(ctx, key));
+    IndexReader.#last.set(principal, reader);
+    return reader;
   }
 
   /** The markings of the indicator in this slot (its access set), when known. */
   access(slot: number): ObjectAccess | undefined {
     return this.#sets.get(this.index.accessKey(slot));
+  }
+
+  /** Markings as answers show them, made once per access set (answers share them: not to be changed). */
+  static readonly #shown = new WeakMap<ObjectAccess, ShownMarkings>();
+
+  /** The handling of the indicator in this slot as an answer shows it (TLP, classification's name, releasability), when known. */
+  markings(slot: number): ShownMarkings | undefined {
+    const access = this.access(slot);
+    if (access === undefined) return undefined;
+    let shown = IndexReader.#shown.get(access);
+    if (shown === undefined) {
+      shown = Object.freeze({ tlp: access.tlp, classification: DEFAULT_CLASSIFICATIONS[access.classification] ?? String(access.classification), releasable_to: Object.freeze([...access.releasability]) as string[] });
+      IndexReader.#shown.set(access, shown);
+    }
+    return shown;
   }
 
   /** May the reader know of the indicator in this slot? */

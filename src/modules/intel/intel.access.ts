@@ -60,6 +60,12 @@ export async function knownAccessSets(ctx: AppContext): Promise<readonly AccessS
   return cache.read && !cache.stale ? cache.sets : readAccessSets(ctx, cache);
 }
 
+/** knownAccessSets when they are in memory and current; undefined when they must be read. */
+export function knownAccessSetsNow(ctx: AppContext): readonly AccessSet[] | undefined {
+  const cache = accessSetCache(ctx);
+  return cache.read && !cache.stale ? cache.sets : undefined;
+}
+
 /**
  * A reader met an access set key newer than those read: an object another process stored, that
  * an index read from the store. The reader counts it unreadable (it knows nothing of its

@@ -14,7 +14,7 @@ export {
   ABOUT_LIMIT, getObject, getVersions, PAGE_CHARS, VERSIONS_PAGE_MAX, versionsPage, objectsAbout, objectsByIds, rowsBySeq, scanAbout, scanCurrent, storedCurrent, versionsSince,
   type CurrentRow,
 } from './intel.read.js';
-export { accessSets, accessSetUnknown, knownAccessSets, readableAccessKeys, type AccessSet } from './intel.access.js';
+export { accessSets, accessSetUnknown, knownAccessSets, knownAccessSetsNow, readableAccessKeys, type AccessSet } from './intel.access.js';
 export type { SequencedVersion } from './intel.repo.js';
 export { intelStats, latestSeq, listObjects, STATS_WINDOW_MAX_DAYS, type IntelStats, type ListInput, type ObjectPage, type StatsWindow } from './intel.pages.js';
 export { objectContext, RECENT_SIGHTINGS, RELATIONSHIPS_LIMIT, type ContextRelationship, type ObjectContext, type RelatedEnd } from './intel.context.js';

@@ -587,10 +587,15 @@ class SuppressorCache {
 
   constructor(private readonly ctx: AppContext) {}
 
-  async refresh(): Promise<void> {
+  /** Reads the store's revision when it may have changed; undefined (nothing to wait for) when it is fresh. */
+  refresh(): Promise<void> | undefined {
     const now = this.ctx.clock.now().getTime();
-    if (this.checkedAt !== 0 && now - this.checkedAt < LISTS_FRESH_MS) return;
+    if (this.checkedAt !== 0 && now - this.checkedAt < LISTS_FRESH_MS) return undefined;
     this.checkedAt = now;
+    return this.#read();
+  }
+
+  async #read(): Promise<void> {
     const revision = await repo.revision(this.ctx.store.db);
     if (revision === this.revision) return;
     const lists = await repo.listLists(this.ctx.store.db);
@@ -657,7 +662,8 @@ async function compile(ctx: AppContext, lists: readonly repo.ListRow[]): Promise
  */
 export async function suppressorFor(ctx: AppContext, actor: Principal): Promise<Suppressor> {
   const cache = ctx.state.get(SUPPRESSORS);
-  await cache.refresh();
+  const reading = cache.refresh();
+  if (reading) await reading;
   const c = cache;
   const code = actor.member?.code;
   const key = code ?? '';
