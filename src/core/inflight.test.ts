@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { SYSTEM_PRINCIPAL, type Principal } from '../policy/principal.js';
-import { InFlightLimit, inFlightKey } from './inflight.js';
+import { InFlightLimit, shareKey } from './inflight.js';
 
 describe('requests in progress per member', () => {
   it('gives at most the limit of places per key, each back once, and forgets a key with none', async () => {
@@ -35,9 +35,9 @@ describe('requests in progress per member', () => {
     const member = { code: 'DEU', kind: 'ally' as const, identityId: null, groups: [] };
     const user: Principal = { kind: 'user', name: 'anna', userName: 'anna', roles: ['analyst'], member, clearance: 2 };
     const peer: Principal = { kind: 'peer', name: 'node-de', userName: null, roles: ['analyst'], member, represents: [member], clearance: 2 };
-    assert.equal(inFlightKey(user), 'member:DEU');
-    assert.equal(inFlightKey(peer), 'peer:node-de', "a peer of DEU's node does not take DEU's analysts' places");
-    assert.equal(inFlightKey(SYSTEM_PRINCIPAL), 'system:system');
-    assert.equal(inFlightKey({ ...user, kind: 'token', name: 'legacy', member: null }), 'token:legacy');
+    assert.equal(shareKey(user), 'member:DEU');
+    assert.equal(shareKey(peer), 'peer:node-de', "a peer of DEU's node does not take DEU's analysts' places");
+    assert.equal(shareKey(SYSTEM_PRINCIPAL), 'system:system');
+    assert.equal(shareKey({ ...user, kind: 'token', name: 'legacy', member: null }), 'token:legacy');
   });
 });

@@ -8,11 +8,12 @@ import { Counter, type Registry } from 'prom-client';
 import type { Principal } from '../policy/principal.js';
 
 /**
- * Whose budget a request counts against: a peer node its own (it is not one of the users of the
- * members it stands for: a peer busy pulling must not hold back that member's analysts), a
- * member's users their member's, anyone else its own.
+ * Whose share of the node a request counts against (its requests in progress, its bulk match
+ * places, its ingest threads): a peer node its own (it is not one of the users of the members it
+ * stands for: a peer busy pulling must not hold back that member's analysts), a member's users
+ * their member's, anyone else its own.
  */
-export function inFlightKey(principal: Principal): string {
+export function shareKey(principal: Principal): string {
   if (principal.kind !== 'peer' && principal.member) return `member:${principal.member.code}`;
   return `${principal.kind}:${principal.name}`;
 }

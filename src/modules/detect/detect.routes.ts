@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { discardRest, whenClosed } from '../../core/http.js';
+import { shareKey } from '../../core/inflight.js';
 import { observeGauge } from '../../core/metrics.js';
 import { MATCH_RETRY_AFTER_SECONDS, MatchScheduler } from './detect.schedule.js';
 import {
@@ -107,7 +108,7 @@ export function detectRoutes(ctx: AppContext, detection: service.Detection): Fas
           socket?.setTimeout?.(0);
           try {
             // Places are shared out by member; a user of the node itself (no member) counts as its own.
-            done = await scheduler.enter(request.actor.member?.code ?? `user:${request.actor.name}`);
+            done = await scheduler.enter(shareKey(request.actor));
           } catch (error) {
             reply.header('Retry-After', String(MATCH_RETRY_AFTER_SECONDS));
             throw error;

@@ -59,8 +59,8 @@ export class MatchScheduler {
   }
 
   /**
-   * Waits for the member's turn (`member`: the member's code, or a key of its own for a principal
-   * without one); the returned function ends the match (call it once, however the match ends).
+   * Waits for the member's turn (`member`: whose share the match counts against, core/inflight's
+   * shareKey); the returned function ends the match (call it once, however the match ends).
    * Refused with SW_MATCH_BUSY (503) when the queue is full or holds the member's share.
    */
   async enter(member: string): Promise<() => void> {

@@ -22,7 +22,7 @@ import { commonNameOf } from '../../core/certificates.js';
 import type { AppContext } from '../../core/context.js';
 import { ShieldwallError, shieldwallError } from '../../core/errors.js';
 import { authenticationRequired, enforcePermissions, whenClosed } from '../../core/http.js';
-import { InFlightLimit, inFlightKey } from '../../core/inflight.js';
+import { InFlightLimit, shareKey } from '../../core/inflight.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
@@ -179,7 +179,7 @@ export function authentication(ctx: AppContext, options: AuthenticationOptions) 
     app.addHook('onRequest', async (request, reply) => {
       const principal = request.principal;
       if (!principal || request.routeOptions.config.longLived) return;
-      const key = inFlightKey(principal);
+      const key = shareKey(principal);
       const release = inFlight.take(key);
       if (release) {
         whenClosed(reply.raw, release);

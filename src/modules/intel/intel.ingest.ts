@@ -1,5 +1,6 @@
 /** The ingest pipeline: stream -> parse -> validate -> markings -> batched transactional writes -> outcomes. */
 import { createHash } from 'node:crypto';
+import { shareKey } from '../../core/inflight.js';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import {
@@ -428,7 +429,8 @@ function prepareHere(
 /**
  * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
  * parsing and validation run in a worker thread while this thread writes (for large inputs),
- * unless MAX_WORKER_STREAMS streams have one already: this one is then prepared here.
+ * unless MAX_WORKER_STREAMS streams have one already, or WORKER_STREAMS_PER_SHARE of the actor's
+ * member (core/inflight's shareKey) do: this one is then prepared here.
  */
 export async function ingestStream(
   ctx: AppContext,
@@ -436,7 +438,8 @@ export async function ingestStream(
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
-  const inWorker = options.parallel === true && takeWorkerStream();
+  const share = shareKey(actor);
+  const inWorker = options.parallel === true && takeWorkerStream(share);
   try {
     // The worker starts while the node's markings are read.
     if (inWorker) warmWorker();
@@ -455,7 +458,7 @@ export async function ingestStream(
     const header = () => reader.header;
     return await runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), maxObjectDepth), header, () => reader.bytesRead, options);
   } finally {
-    if (inWorker) releaseWorkerStream();
+    if (inWorker) releaseWorkerStream(share);
   }
 }
 

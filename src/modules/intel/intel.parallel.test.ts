@@ -4,12 +4,12 @@ import { createContext } from '../../app.js';
 import { loadConfig } from '../../config/config.js';
 import type { AppContext } from '../../core/context.js';
 import { createLogger } from '../../core/logger.js';
-import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
+import { type Principal, SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { ingestStream, type IngestSummary, type ObjectOutcome } from './intel.service.js';
 import { MESSAGE_CHARS } from './intel.pack.js';
-import { BYTES_AHEAD, idleWorkers, MAX_WORKER_STREAMS, prepareInWorker, workerStreams } from './intel.parallel.js';
+import { BYTES_AHEAD, idleWorkers, MAX_WORKER_STREAMS, prepareInWorker, WORKER_STREAMS_PER_SHARE, workerStreams } from './intel.parallel.js';
 import { ROW_BODY } from './intel.rows.js';
 import { DEFAULT_MARKING_DEFAULTS } from '../../policy/markings.js';
 import { SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
@@ -113,23 +113,48 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await ids(there), await ids(here));
     });
 
-    it('prepares at most MAX_WORKER_STREAMS streams in workers at once, the others on this thread', async () => {
-      const streams = MAX_WORKER_STREAMS + 2;
+    /** Uploads whose bytes arrive only once `open` is called, each by its own sender. */
+    function heldUploads(senders: readonly Principal[]) {
       let open!: () => void;
       const opened = new Promise<void>((resolve) => (open = resolve));
-      const bundles = Array.from({ length: streams }, () => Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? indicator() : malware())));
+      const bundles = senders.map(() => Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? indicator() : malware())));
       async function* held(objects: unknown[]): AsyncGenerator<Uint8Array> {
         // Nothing arrives until every upload has started.
         await opened;
         yield* chunks(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[${objects.map((o) => JSON.stringify(o)).join(',')}]}`, 4096);
       }
+      const running = bundles.map((objects, i) => ingestStream(context(there), senders[i]!, held(objects), { parallel: true }));
+      return { open, running, bundles };
+    }
+    /** Senders of shares of their own (shareKey: `system:<name>`), who may write anything. */
+    const sender = (name: string): Principal => ({ ...SYSTEM_PRINCIPAL, name });
+
+    it('prepares at most MAX_WORKER_STREAMS streams in workers at once, the others on this thread', async () => {
+      // Three senders of two uploads each: a share takes at most half the places.
+      const senders = ['a', 'a', 'b', 'b', 'c', 'c'].map(sender);
       const before = workerStreams();
-      const running = bundles.map((objects) => ingestStream(context(there), SYSTEM_PRINCIPAL, held(objects), { parallel: true }));
+      const { open, running, bundles } = heldUploads(senders);
       const given = workerStreams() - before;
       open();
       const summaries = await Promise.all(running);
       assert.equal(given, MAX_WORKER_STREAMS, 'streams given a worker');
       assert.deepEqual(summaries.map((s) => s.accepted), bundles.map((b) => b.length));
+      assert.equal(workerStreams(), before, 'every place given back');
+    });
+
+    it("gives one member at most half the worker places, so that another's upload still gets one", async () => {
+      const before = workerStreams();
+      const many = heldUploads(['x', 'x', 'x', 'x'].map(sender));
+      const afterMany = workerStreams() - before;
+      const other = heldUploads([sender('y')]);
+      const afterOther = workerStreams() - before;
+      // (Opened before anything is asserted: a failure leaves no upload holding a place.)
+      many.open();
+      other.open();
+      assert.equal(afterMany, WORKER_STREAMS_PER_SHARE, "one sender's uploads past its share are prepared on this thread");
+      assert.equal(afterOther, WORKER_STREAMS_PER_SHARE + 1, 'another sender still gets a place');
+      const summaries = await Promise.all([...many.running, ...other.running]);
+      assert.deepEqual(summaries.map((s) => s.accepted), [...many.bundles, ...other.bundles].map((b) => b.length));
       assert.equal(workerStreams(), before, 'every place given back');
     });
 

@@ -54,6 +54,12 @@ const ITEMS_PER_MESSAGE = 1000;
  * heap and up to BYTES_AHEAD of input: without a bound, every concurrent upload started a thread.
  */
 export const MAX_WORKER_STREAMS = 4;
+/**
+ * Of those, how many one member (or peer, or user without a member: core/inflight's shareKey)
+ * may hold: a member with many slow uploads at once leaves the others places of their own,
+ * instead of having their uploads prepared on the thread that answers every request.
+ */
+export const WORKER_STREAMS_PER_SHARE = MAX_WORKER_STREAMS / 2;
 /** Workers kept idle for the next stream, and how long one is kept unused. */
 const IDLE_WORKERS = 2;
 const IDLE_MS = 60_000;
@@ -84,19 +90,27 @@ function startWorker(): Worker {
 
 const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
 let streamsInWorkers = 0;
+/** Places held, by share (only shares that hold some). */
+const streamsByShare = new Map<string, number>();
 
 /**
- * Takes one of the MAX_WORKER_STREAMS places for a stream to be prepared in a worker, or answers
- * false when all are taken. Whoever took one gives it back with releaseWorkerStream.
+ * Takes one of the MAX_WORKER_STREAMS places for a stream of this share to be prepared in a
+ * worker, or answers false when all are taken or the share holds WORKER_STREAMS_PER_SHARE.
+ * Whoever took one gives it back with releaseWorkerStream.
  */
-export function takeWorkerStream(): boolean {
-  if (streamsInWorkers >= MAX_WORKER_STREAMS) return false;
+export function takeWorkerStream(share: string): boolean {
+  const held = streamsByShare.get(share) ?? 0;
+  if (streamsInWorkers >= MAX_WORKER_STREAMS || held >= WORKER_STREAMS_PER_SHARE) return false;
   streamsInWorkers++;
+  streamsByShare.set(share, held + 1);
   return true;
 }
 
-export function releaseWorkerStream(): void {
+export function releaseWorkerStream(share: string): void {
   streamsInWorkers--;
+  const left = (streamsByShare.get(share) ?? 1) - 1;
+  if (left > 0) streamsByShare.set(share, left);
+  else streamsByShare.delete(share);
 }
 
 /** Workers idle, waiting for the next stream. */
