@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createToken, createUser, revokeToken, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { ShieldwallError } from '../src/core/errors.js';
+import { createToken, createUser, principalOfUser, revokeToken, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { REAUTHENTICATE_MS } from '../src/modules/feed/feed.routes.js';
 import { feedModule } from '../src/modules/feed/index.js';
-import { DETECTION_PROPERTY, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
+import { DETECTION_PROPERTY, STREAMS_PER_MEMBER, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
-import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
+import { type Principal, SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
 import { addressIndicator } from './support/factories.js';
 import { openStream, type Stream } from './support/sse.js';
@@ -205,6 +206,31 @@ describe('the live feed (GET /api/v1/events)', () => {
     assert.equal(over.status, 429);
     assert.equal(((await over.json()) as { error: { code: string } }).error.code, 'SW_TOO_MANY_STREAMS');
     for (const s of open) s.close();
+  });
+
+  it("holds one member's users to a quarter of the node's streams, so that another member's analysts still connect", async () => {
+    const feed = node.instanceOf(feedModule) as Feed;
+    const analyst = await principalOfUser(node.ctx, 'test-analyst');
+    assert.ok(analyst?.member);
+    // Users of one member (say, made by its administrator for the purpose), each with its own streams.
+    const userOf = (code: string, name: string): Principal => ({ ...analyst, name, userName: name, member: { ...analyst.member!, code } });
+    const releases: Array<() => void> = [];
+    try {
+      for (let u = 0; u < STREAMS_PER_MEMBER / STREAMS_PER_USER; u++) {
+        for (let i = 0; i < STREAMS_PER_USER; i++) releases.push(feed.admit(userOf('FLD', `fld-${u}`)));
+      }
+      // A user of that member with none open yet is refused: the member holds its share.
+      assert.throws(
+        () => feed.admit(userOf('FLD', 'fld-last')),
+        (error: unknown) => error instanceof ShieldwallError && error.code === 'SW_TOO_MANY_STREAMS' && /the users of your member hold 64 event streams open/.test(error.message),
+      );
+      // Another member's analyst still connects.
+      releases.push(feed.admit(userOf('OK2', 'ok2-analyst')));
+    } finally {
+      for (const release of releases) release();
+    }
+    // The places came back: the member's users connect again.
+    feed.admit(userOf('FLD', 'fld-last'))();
   });
 
   it('says nothing on the wire that depends on objects the reader may not read', async () => {

@@ -38,7 +38,7 @@ export const ERRORS = Object.freeze({
   TOO_MANY_REQUESTS: define('SW_TOO_MANY_REQUESTS', 429, 'Too many attempts (sign-in); wait the time the message says.'),
   RATE_LIMITED: define('SW_RATE_LIMITED', 429, 'Too many requests without valid credentials from one address; wait the time the message says, or authenticate.'),
   TOO_MANY_IN_FLIGHT: define('SW_TOO_MANY_IN_FLIGHT', 429, 'The users of the member (or the peer) have as many requests in progress as one member may (SHIELDWALL_REQUESTS_IN_FLIGHT_PER_MEMBER); retry after Retry-After, once some are answered.'),
-  TOO_MANY_STREAMS: define('SW_TOO_MANY_STREAMS', 429, 'Too many event streams are open: per user, or on the node; close one (or wait) and connect again.'),
+  TOO_MANY_STREAMS: define('SW_TOO_MANY_STREAMS', 429, 'Too many event streams are open: per user, per member, or on the node; close one (or wait) and connect again.'),
   NOT_ACCEPTABLE: define('SW_NOT_ACCEPTABLE', 406, 'The Accept header allows no media type this resource is served in.'),
   CONFLICT: define('SW_CONFLICT', 409, 'The resource exists already or the change conflicts with its current state.'),
   INVALID_TRANSITION: define('SW_INVALID_TRANSITION', 409, 'The record cannot move to the state asked for from the state it is in; details.allowed lists where it may move.'),

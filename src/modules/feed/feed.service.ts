@@ -15,6 +15,7 @@
  * record (canReadRecord), in a bounded queue per stream, and sent live, without an event id (a
  * stream resumed later does not get them again: the assistance board tells what it missed).
  */
+import { shareKey } from '../../core/inflight.js';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
@@ -32,6 +33,13 @@ import * as intel from '../intel/intel.service.js';
 export const STREAMS_PER_USER = 4;
 /** Streams the node holds open at once. */
 export const STREAMS_PER_NODE = 256;
+/**
+ * Streams the users of one member (a peer, or a user of no member, by itself: core/inflight's
+ * shareKey) hold open at once: a quarter of the node's, so that one member's many users (or the
+ * users a member's administrator made for it) cannot take every place and leave the other
+ * members' analysts without live updates.
+ */
+export const STREAMS_PER_MEMBER = STREAMS_PER_NODE / 4;
 /** Objects read per query of a stream. */
 const PAGE = 100;
 /** How often the store's newest sequence is read while streams are open (ms). */
@@ -184,6 +192,8 @@ function who(actor: Principal): string {
 
 export class Feed {
   readonly #open = new Map<string, number>();
+  /** Streams open by share (member): only shares that hold some. */
+  readonly #byShare = new Map<string, number>();
   #total = 0;
   #waiters = new Set<() => void>();
   readonly #inboxes = new Set<AssistanceInbox>();
@@ -229,8 +239,12 @@ export class Feed {
     const key = who(actor);
     const mine = this.#open.get(key) ?? 0;
     if (mine >= STREAMS_PER_USER) throw shieldwallError('TOO_MANY_STREAMS', `you hold ${mine} event streams open already, the most one user may: close one (a tab) and connect again`);
+    const share = shareKey(actor);
+    const ours = this.#byShare.get(share) ?? 0;
+    if (ours >= STREAMS_PER_MEMBER) throw shieldwallError('TOO_MANY_STREAMS', `the users of your member hold ${ours} event streams open, the most one member may (a quarter of the node's ${STREAMS_PER_NODE}): close some and connect again`);
     if (this.#total >= STREAMS_PER_NODE) throw shieldwallError('TOO_MANY_STREAMS', `the node holds ${this.#total} event streams open, the most it serves: connect again later`);
     this.#open.set(key, mine + 1);
+    this.#byShare.set(share, ours + 1);
     this.#total++;
     this.#startPolling();
     let released = false;
@@ -240,6 +254,9 @@ export class Feed {
       const left = (this.#open.get(key) ?? 1) - 1;
       if (left === 0) this.#open.delete(key);
       else this.#open.set(key, left);
+      const shareLeft = (this.#byShare.get(share) ?? 1) - 1;
+      if (shareLeft === 0) this.#byShare.delete(share);
+      else this.#byShare.set(share, shareLeft);
       this.#total--;
       if (this.#total === 0) this.#stopPolling();
     };
