@@ -18,14 +18,48 @@ export function shareKey(principal: Principal): string {
   return `${principal.kind}:${principal.name}`;
 }
 
-export class InFlightLimit {
+/**
+ * Places counted by key (a member's share, a user), at most `limit` under one key; memory holds
+ * the keys that hold some only.
+ */
+export class Places {
   readonly #counts = new Map<string, number>();
+
+  constructor(readonly limit: number) {}
+
+  /** Places held under the key now. */
+  held(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  /**
+   * Takes a place under the key: a function that gives it back (once; later calls do nothing),
+   * or undefined when the key holds `limit` places already.
+   */
+  take(key: string): (() => void) | undefined {
+    const count = this.held(key);
+    if (count >= this.limit) return undefined;
+    this.#counts.set(key, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.held(key) - 1;
+      if (left > 0) this.#counts.set(key, left);
+      else this.#counts.delete(key);
+    };
+  }
+}
+
+export class InFlightLimit {
+  readonly #places: Places;
   readonly #refused: Counter;
 
   constructor(
     readonly limit: number,
     registry: Registry,
   ) {
+    this.#places = new Places(limit);
     this.#refused = new Counter({
       name: 'shieldwall_http_in_flight_refused_total',
       help: 'Requests answered 429 because the users of their member (or their peer) had as many requests in progress as one member may.',
@@ -35,7 +69,7 @@ export class InFlightLimit {
 
   /** Requests in progress under the key. */
   inProgress(key: string): number {
-    return this.#counts.get(key) ?? 0;
+    return this.#places.held(key);
   }
 
   /**
@@ -44,19 +78,8 @@ export class InFlightLimit {
    */
   take(key: string): (() => void) | undefined {
     if (this.limit === 0) return () => undefined;
-    const count = this.#counts.get(key) ?? 0;
-    if (count >= this.limit) {
-      this.#refused.inc();
-      return undefined;
-    }
-    this.#counts.set(key, count + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.#counts.get(key) ?? 1) - 1;
-      if (left > 0) this.#counts.set(key, left);
-      else this.#counts.delete(key);
-    };
+    const release = this.#places.take(key);
+    if (!release) this.#refused.inc();
+    return release;
   }
 }

@@ -12,13 +12,15 @@
  * match started longest ago (members take turns), then the oldest.
  */
 import { shieldwallError } from '../../core/errors.js';
+import { Places } from '../../core/inflight.js';
 
 /** Seconds a refused client is asked to wait before sending the log again. */
 export const MATCH_RETRY_AFTER_SECONDS = 5;
 
 interface Waiter {
   readonly member: string;
-  readonly start: () => void;
+  /** Starts the match with its member's running place. */
+  readonly start: (place: () => void) => void;
 }
 
 export interface MatchSchedulerOptions {
@@ -36,7 +38,8 @@ export class MatchScheduler {
   readonly maxQueuedPerMember: number;
   /** Matches one member may run at once. */
   readonly maxRunningPerMember: number;
-  readonly #running = new Map<string, number>();
+  /** Matches running, by member. */
+  readonly #running: Places;
   #runningTotal = 0;
   readonly #waiting: Waiter[] = [];
   /** When each member's last match started (a count of starts): members take turns by it. */
@@ -51,6 +54,7 @@ export class MatchScheduler {
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new TypeError(`queued must be a whole number, not ${this.maxQueued}`);
     if (!Number.isInteger(this.maxQueuedPerMember) || this.maxQueuedPerMember < 0) throw new TypeError(`queuedPerMember must be a whole number, not ${this.maxQueuedPerMember}`);
     this.maxRunningPerMember = Math.ceil(this.maxRunning / 2);
+    this.#running = new Places(this.maxRunningPerMember);
   }
 
   /** Matches running and waiting now. */
@@ -64,9 +68,10 @@ export class MatchScheduler {
    * Refused with SW_MATCH_BUSY (503) when the queue is full or holds the member's share.
    */
   async enter(member: string): Promise<() => void> {
+    let place: () => void;
     if (this.#runningTotal < this.maxRunning && this.#runningOf(member) < this.maxRunningPerMember) {
       // Whoever waits could not run (all places taken, or at its member's share): this one goes first.
-      this.#start(member);
+      place = this.#start(member);
     } else {
       const waiting = this.#waiting.reduce((n, w) => (w.member === member ? n + 1 : n), 0);
       if (waiting >= this.maxQueuedPerMember) {
@@ -75,31 +80,32 @@ export class MatchScheduler {
       if (this.#waiting.length >= this.maxQueued) {
         throw busy(`${this.#runningTotal} bulk matches are running and ${this.#waiting.length} waiting, the most this node takes: send the log again in ${MATCH_RETRY_AFTER_SECONDS} seconds`);
       }
-      await new Promise<void>((resolve) => this.#waiting.push({ member, start: resolve }));
+      place = await new Promise<() => void>((resolve) => this.#waiting.push({ member, start: resolve }));
     }
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.#end(member);
+      place();
+      this.#runningTotal--;
+      this.#startWaiting();
     };
   }
 
   #runningOf(member: string): number {
-    return this.#running.get(member) ?? 0;
+    return this.#running.held(member);
   }
 
-  #start(member: string): void {
+  /** Counts a match of the member as running: its place, to give back when it ends. */
+  #start(member: string): () => void {
     this.#lastStart.set(member, ++this.#starts);
     this.#runningTotal++;
-    this.#running.set(member, this.#runningOf(member) + 1);
+    // Only called with the member under its share.
+    return this.#running.take(member)!;
   }
 
-  #end(member: string): void {
-    this.#runningTotal--;
-    const left = this.#runningOf(member) - 1;
-    if (left <= 0) this.#running.delete(member);
-    else this.#running.set(member, left);
+  /** Starts waiting matches while places are free. */
+  #startWaiting(): void {
     while (this.#runningTotal < this.maxRunning) {
       // Among the members under their share: the fewest running, then the longest since a start, then the oldest match.
       let next = -1;
@@ -115,8 +121,7 @@ export class MatchScheduler {
       }
       if (next === -1) return;
       const [waiter] = this.#waiting.splice(next, 1);
-      this.#start(waiter!.member);
-      waiter!.start();
+      waiter!.start(this.#start(waiter!.member));
     }
   }
 }

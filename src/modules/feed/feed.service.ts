@@ -15,7 +15,7 @@
  * record (canReadRecord), in a bounded queue per stream, and sent live, without an event id (a
  * stream resumed later does not get them again: the assistance board tells what it missed).
  */
-import { shareKey } from '../../core/inflight.js';
+import { Places, shareKey } from '../../core/inflight.js';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
@@ -191,9 +191,9 @@ function who(actor: Principal): string {
 }
 
 export class Feed {
-  readonly #open = new Map<string, number>();
-  /** Streams open by share (member): only shares that hold some. */
-  readonly #byShare = new Map<string, number>();
+  /** Streams open by user, and by share (member). */
+  readonly #byUser = new Places(STREAMS_PER_USER);
+  readonly #byShare = new Places(STREAMS_PER_MEMBER);
   #total = 0;
   #waiters = new Set<() => void>();
   readonly #inboxes = new Set<AssistanceInbox>();
@@ -236,27 +236,24 @@ export class Feed {
   /** Takes a place for a stream of this actor, or refuses (429) when it or the node holds too many. */
   admit(actor: Principal): () => void {
     if (this.#closed) throw shieldwallError('NOT_READY', 'the node is shutting down');
-    const key = who(actor);
-    const mine = this.#open.get(key) ?? 0;
+    const user = who(actor);
+    const mine = this.#byUser.held(user);
     if (mine >= STREAMS_PER_USER) throw shieldwallError('TOO_MANY_STREAMS', `you hold ${mine} event streams open already, the most one user may: close one (a tab) and connect again`);
     const share = shareKey(actor);
-    const ours = this.#byShare.get(share) ?? 0;
+    const ours = this.#byShare.held(share);
     if (ours >= STREAMS_PER_MEMBER) throw shieldwallError('TOO_MANY_STREAMS', `the users of your member hold ${ours} event streams open, the most one member may (a quarter of the node's ${STREAMS_PER_NODE}): close some and connect again`);
     if (this.#total >= STREAMS_PER_NODE) throw shieldwallError('TOO_MANY_STREAMS', `the node holds ${this.#total} event streams open, the most it serves: connect again later`);
-    this.#open.set(key, mine + 1);
-    this.#byShare.set(share, ours + 1);
+    // Both have room: checked above.
+    const releaseUser = this.#byUser.take(user)!;
+    const releaseShare = this.#byShare.take(share)!;
     this.#total++;
     this.#startPolling();
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.#open.get(key) ?? 1) - 1;
-      if (left === 0) this.#open.delete(key);
-      else this.#open.set(key, left);
-      const shareLeft = (this.#byShare.get(share) ?? 1) - 1;
-      if (shareLeft === 0) this.#byShare.delete(share);
-      else this.#byShare.set(share, shareLeft);
+      releaseUser();
+      releaseShare();
       this.#total--;
       if (this.#total === 0) this.#stopPolling();
     };

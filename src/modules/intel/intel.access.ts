@@ -56,8 +56,7 @@ export async function accessSets(ctx: AppContext): Promise<readonly AccessSet[]>
  * a reader met a set it did not know (see accessSetUnknown), not on every call.
  */
 export async function knownAccessSets(ctx: AppContext): Promise<readonly AccessSet[]> {
-  const cache = accessSetCache(ctx);
-  return cache.read && !cache.stale ? cache.sets : readAccessSets(ctx, cache);
+  return knownAccessSetsNow(ctx) ?? readAccessSets(ctx, accessSetCache(ctx));
 }
 
 /** knownAccessSets when they are in memory and current; undefined when they must be read. */

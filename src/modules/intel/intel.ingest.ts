@@ -13,7 +13,7 @@ import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import { DENIAL_PATHS, decideRows } from './intel.decide.js';
-import { prepareInWorker, releaseWorkerStream, takeWorkerStream, warmWorker, type ParallelState } from './intel.parallel.js';
+import { prepareInWorker, takeWorkerStream, warmWorker, type ParallelState } from './intel.parallel.js';
 import {
   StreamPreparer, type ObjectOutcome, type PipelineEntry, type Prepared, type PreparedObject,
 } from './intel.prepare.js';
@@ -438,8 +438,8 @@ export async function ingestStream(
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
-  const share = shareKey(actor);
-  const inWorker = options.parallel === true && takeWorkerStream(share);
+  const workerPlace = options.parallel === true ? takeWorkerStream(shareKey(actor)) : undefined;
+  const inWorker = workerPlace !== undefined;
   try {
     // The worker starts while the node's markings are read.
     if (inWorker) warmWorker();
@@ -458,7 +458,7 @@ export async function ingestStream(
     const header = () => reader.header;
     return await runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), maxObjectDepth), header, () => reader.bytesRead, options);
   } finally {
-    if (inWorker) releaseWorkerStream(share);
+    workerPlace?.();
   }
 }
 

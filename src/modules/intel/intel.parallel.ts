@@ -8,6 +8,7 @@
  * from peers, pays a thread's start once, not per stream), and ends after a while unused.
  */
 import { Worker } from 'node:worker_threads';
+import { Places } from '../../core/inflight.js';
 import type { HandlingMarking, MarkingDefaults } from '../../policy/markings.js';
 import type { StreamHeader } from '../../stix/stream-reader.js';
 import { unpackBatch, type PackedBatch } from './intel.pack.js';
@@ -90,27 +91,25 @@ function startWorker(): Worker {
 
 const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
 let streamsInWorkers = 0;
-/** Places held, by share (only shares that hold some). */
-const streamsByShare = new Map<string, number>();
+const streamsByShare = new Places(WORKER_STREAMS_PER_SHARE);
 
 /**
  * Takes one of the MAX_WORKER_STREAMS places for a stream of this share to be prepared in a
- * worker, or answers false when all are taken or the share holds WORKER_STREAMS_PER_SHARE.
- * Whoever took one gives it back with releaseWorkerStream.
+ * worker: a function that gives it back (once), or undefined when all are taken or the share
+ * holds WORKER_STREAMS_PER_SHARE.
  */
-export function takeWorkerStream(share: string): boolean {
-  const held = streamsByShare.get(share) ?? 0;
-  if (streamsInWorkers >= MAX_WORKER_STREAMS || held >= WORKER_STREAMS_PER_SHARE) return false;
+export function takeWorkerStream(share: string): (() => void) | undefined {
+  if (streamsInWorkers >= MAX_WORKER_STREAMS) return undefined;
+  const release = streamsByShare.take(share);
+  if (!release) return undefined;
   streamsInWorkers++;
-  streamsByShare.set(share, held + 1);
-  return true;
-}
-
-export function releaseWorkerStream(share: string): void {
-  streamsInWorkers--;
-  const left = (streamsByShare.get(share) ?? 1) - 1;
-  if (left > 0) streamsByShare.set(share, left);
-  else streamsByShare.delete(share);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    streamsInWorkers--;
+    release();
+  };
 }
 
 /** Workers idle, waiting for the next stream. */

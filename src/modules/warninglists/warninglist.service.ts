@@ -578,7 +578,6 @@ class SuppressorCache {
   lists: repo.ListRow[] = [];
   alliance: Part | undefined;
   readonly members = new Map<string, Part>();
-  readonly combined = new Map<string, { parts: readonly Suppressor[]; suppressor: Suppressor }>();
   /**
    * What suppressorFor answered, by member code ('' for none), while the lists stay as they are:
    * a request then makes no list filtering nor signature (about 1 µs of every lookup, measured).
@@ -605,7 +604,6 @@ class SuppressorCache {
     const owners = new Set(lists.filter((l) => l.scope === 'member').map((l) => l.member_code));
     for (const code of this.members.keys()) if (!owners.has(code)) this.members.delete(code);
     // Combinations are cheap to make again, and a stale one would keep replaced lists in memory.
-    this.combined.clear();
     this.answered.clear();
   }
 
@@ -687,12 +685,7 @@ async function compose(c: SuppressorCache, code: string | undefined): Promise<Su
   if (alliance) parts.push(await alliance);
   if (parts.length === 0) return NO_SUPPRESSION;
   if (parts.length === 1) return parts[0]!;
-  const key = code ?? '';
-  const known = c.combined.get(key);
-  if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.suppressor;
-  const suppressor = new CombinedSuppressor(parts);
-  c.combined.set(key, { parts, suppressor });
-  return suppressor;
+  return new CombinedSuppressor(parts);
 }
 
 /** What the lists that apply to the actor say of one value (the check a matcher makes). */
