@@ -75,7 +75,7 @@ function remote(target: NodeTarget): Backend {
     page: (id, options) => call('GET', `/${encodeURIComponent(id)}${query({ limit: options.limit, cursor: options.cursor })}`),
     remove: (id) => call('DELETE', `/${encodeURIComponent(id)}`),
     upload: (id, upload, options) =>
-      call(options.mode === 'add' ? 'POST' : 'PUT', `/${encodeURIComponent(id)}/entries${query({ kind: options.kind, strict: options.strict })}`, 'text' in upload ? { text: upload.text } : { json: upload.items }),
+      call(options.mode === 'add' ? 'POST' : 'PUT', `/${encodeURIComponent(id)}/entries${query({ kind: options.kind, strict: options.strict })}`, 'text' in upload ? { text: upload.text } : 'lines' in upload ? { text: upload.lines.map((l) => l.value).join('\n') } : { json: upload.items }),
     removeEntry: (id, value, kind) => call('DELETE', `/${encodeURIComponent(id)}/entries${query({ value, kind })}`),
   };
 }

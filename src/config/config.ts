@@ -224,7 +224,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   jsonBodyLimitBytes: {
     key: 'jsonBodyLimitBytes',
     env: 'SHIELDWALL_JSON_BODY_LIMIT',
-    description: 'Largest request body of the routes that take a JSON document (incidents, assistance, decisions, the directory...); larger ones get 413. A JSON body is read whole and parsed on the thread that answers every request: about 0.8 s for 25 MiB. The bulk routes have limits of their own (bundles and TAXII: SHIELDWALL_BODY_LIMIT; bulk lookup 8 MiB; warning-list entries 256 MiB; bulk match: none, it is read as a stream).',
+    description: 'Largest request body of the routes that take a JSON document (incidents, assistance, decisions, the directory...); larger ones get 413. A JSON body is read whole and parsed on the thread that answers every request: about 0.8 s for 25 MiB. The bulk routes have limits of their own (bundles and TAXII: SHIELDWALL_BODY_LIMIT; bulk lookup 8 MiB; warning-list entries 256 MiB, read a slice at a time; bulk match: none, it is read as a stream).',
     default: () => 1024 * 1024,
     parse: bytes(1024, 64 * 1024 ** 2),
   },

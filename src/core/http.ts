@@ -251,6 +251,25 @@ export function whenClosed(response: ServerResponse, then: () => void): void {
   else response.once('close', then);
 }
 
+/** A request body went past its route's limit while it was read (limited()). */
+export class BodyTooLarge extends Error {}
+
+/**
+ * The body's chunks up to `limit` bytes. A body refused part way is left unread, not destroyed:
+ * destroying the request destroys its socket, and the answer (413, with what was done before the
+ * limit) would never reach the client; the route reads the rest away before it answers
+ * (discardRest).
+ */
+export async function* limited(body: Readable, limit: number): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+    const bytes = chunk as Buffer;
+    total += bytes.length;
+    if (total > limit) throw new BodyTooLarge();
+    yield bytes;
+  }
+}
+
 /** How long a request body refused part way is read on, at most, before its connection is closed. */
 export const DISCARD_MS = 30_000;
 

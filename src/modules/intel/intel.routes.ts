@@ -4,30 +4,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { discardRest } from '../../core/http.js';
+import { BodyTooLarge, discardRest, limited } from '../../core/http.js';
 import { storeErrorOf } from '../../core/store-errors.js';
 import { BundleQuery, ObjectGetQuery, ObjectIdParams, ObjectListQuery, StatsQuery } from './intel.schema.js';
 import * as service from './intel.service.js';
 
 /** Media types POST /api/v1/bundles accepts; the body is streamed, never buffered whole. */
 const STIX_BODY = /^application\/(json|stix\+json|taxii\+json|x-ndjson|ndjson|jsonl|x-jsonlines)\s*(;.*)?$/i;
-
-class BodyTooLarge extends Error {}
-
-/**
- * The body's chunks up to `limit` bytes. A body refused part way is left unread, not destroyed:
- * destroying the request destroys its socket, and the answer (413 with the outcomes so far)
- * would never reach the client; the route reads the rest away before it answers (discardRest).
- */
-async function* limited(body: Readable, limit: number): AsyncGenerator<Uint8Array> {
-  let total = 0;
-  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-    const bytes = chunk as Buffer;
-    total += bytes.length;
-    if (total > limit) throw new BodyTooLarge();
-    yield bytes;
-  }
-}
 
 export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (fastify) => {

@@ -1,9 +1,13 @@
 /** Warning lists over HTTP: lists, their entries (JSON or one value per line), and a check of one value. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
-import { OBSERVABLE_KINDS, type ObservableKind } from '../../stix/observable.js';
+import { OBSERVABLE_KINDS } from '../../stix/observable.js';
+import type { Readable } from 'node:stream';
+import { BodySliceError, decodedPieces, readJsonArrayInTurns, readLinesInTurns } from '../../core/body-slices.js';
+import { shieldwallError } from '../../core/errors.js';
+import { BodyTooLarge, discardRest, limited } from '../../core/http.js';
 import * as service from './warninglist.service.js';
 import { ENTRY_MAX_LENGTH } from './warninglist.suppress.js';
 
@@ -49,16 +53,21 @@ const PatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+// Lengths are not in the schema: a schema's maxLength counts code points one by one, 3 s for
+// two million values. The service refuses a value over ENTRY_MAX_LENGTH or a comment over
+// 1,000 characters by its position, and keeps the others.
 const EntryItem = Type.Union([
-  Type.String({ maxLength: ENTRY_MAX_LENGTH + 100 }),
-  Type.Object({ value: Type.String({ maxLength: ENTRY_MAX_LENGTH + 100 }), kind: Type.Optional(Kind), comment: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
+  Type.String({ description: `A value of at most ${ENTRY_MAX_LENGTH} characters` }),
+  Type.Object({ value: Type.String({ description: `At most ${ENTRY_MAX_LENGTH} characters` }), kind: Type.Optional(Kind), comment: Type.Optional(Type.String({ description: 'At most 1,000 characters' })) }, { additionalProperties: false }),
 ]);
 
 const EntriesJson = Type.Array(EntryItem, {
   maxItems: service.LIST_MAX_ENTRIES,
   description: "Values, each a string or {value, kind, comment}: an observable value, a CIDR range ('10.0.0.0/8', '2001:db8::/32') or '*.example.com' (the domain and all its subdomains)",
 });
-const EntriesText = Type.String({ description: "One value per line; blank lines and lines starting with '#' are skipped" });
+// Text is read line by line as it arrives and handed on as its value lines, not as one string:
+// the schema describes it and checks nothing.
+const EntriesText = Type.Unsafe<string>({ description: "Text, one value per line; blank lines and lines starting with '#' are skipped" });
 
 const EntriesQuery = Type.Object({
   kind: Type.Optional(Kind),
@@ -78,11 +87,62 @@ const UploadResult = Type.Object({
 
 const entriesBody = { content: { 'application/json': { schema: EntriesJson }, 'text/plain': { schema: EntriesText } } };
 
-type EntriesBody = Static<typeof EntriesJson> | string;
+/** What the text/plain parser below hands on: the value lines, already read (see EntriesText). */
+class EntryLines {
+  constructor(readonly lines: ReadonlyArray<{ line: number; value: string }>) {}
+}
+
+type EntriesBody = Static<typeof EntriesJson> | EntryLines | undefined;
 
 function upload(body: EntriesBody): service.EntryUpload {
-  if (typeof body === 'string') return { text: body };
-  return { items: body.map((item) => (typeof item === 'string' ? item : { value: item.value, ...(item.kind ? { kind: item.kind as ObservableKind } : {}), ...(item.comment !== undefined ? { comment: item.comment } : {}) })) };
+  // No body at all (a replacement that empties the list).
+  if (body === undefined) return { text: '' };
+  if (body instanceof EntryLines) return { lines: body.lines };
+  // Validated against EntryItem: strings, or objects of value, kind and comment alone.
+  return { items: body as ReadonlyArray<string | service.EntryInput> };
+}
+
+/**
+ * The longest item of a JSON upload, or line of text, as written: a value and its comment each
+ * written with six characters (\uXXXX) to one, and room for the keys.
+ */
+const ENTRY_ITEM_MAX_CHARS = 64 * 1024;
+
+/**
+ * Reads an upload's body a slice at a time (core/body-slices.ts): a JSON array of values, or the
+ * value lines of a text. A 413 past the limit, a 400 that says what is wrong and where; the rest
+ * of a body refused part way is read away, so that the answer reaches the client.
+ */
+async function readEntries(request: FastifyRequest, payload: Readable, read: (pieces: AsyncIterable<string>) => Promise<unknown>): Promise<unknown> {
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const tooLarge = () => shieldwallError('PAYLOAD_TOO_LARGE', `the request body is too large: ${route} takes at most ${ENTRIES_BODY_LIMIT} bytes; send the list in parts (POST adds to it)`);
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && Number(declared) > ENTRIES_BODY_LIMIT) throw tooLarge();
+  try {
+    return await read(decodedPieces(limited(payload, ENTRIES_BODY_LIMIT)));
+  } catch (error) {
+    await discardRest(payload, ENTRIES_BODY_LIMIT);
+    if (error instanceof BodyTooLarge) throw tooLarge();
+    if (!(error instanceof BodySliceError)) throw error;
+    const path = error.index !== undefined ? `body[${error.index}]` : error.line !== undefined ? `line ${error.line}` : 'body';
+    throw shieldwallError('BAD_REQUEST', `${error.message} (at character ${error.offset}): ${request.headers['content-type']?.startsWith('text/') ? 'send one value per line' : 'send a JSON array of values, each a string or {value, kind, comment}'}`, [{ path, message: error.message }]);
+  }
+}
+
+const readJsonEntries = (pieces: AsyncIterable<string>) => readJsonArrayInTurns(pieces, { maxItemChars: ENTRY_ITEM_MAX_CHARS, maxItems: service.LIST_MAX_ENTRIES });
+
+async function readTextEntries(pieces: AsyncIterable<string>): Promise<EntryLines> {
+  const lines: Array<{ line: number; value: string }> = [];
+  await readLinesInTurns(pieces, {
+    maxLineChars: ENTRY_ITEM_MAX_CHARS,
+    onLine: (text, line) => {
+      const value = service.entryOfLine(text);
+      if (value === undefined) return;
+      if (lines.length >= service.LIST_MAX_ENTRIES) throw new BodySliceError(`the text holds more than ${service.LIST_MAX_ENTRIES} values`, 0, undefined, line);
+      lines.push({ line, value });
+    },
+  });
+  return new EntryLines(lines);
 }
 
 export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
@@ -170,32 +230,39 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    for (const [method, mode] of [['POST', 'add'], ['PUT', 'replace']] as const) {
-      app.route({
-        method,
-        url: '/api/v1/warning-lists/:id/entries',
-        bodyLimit: ENTRIES_BODY_LIMIT,
-        config: { permission: 'warninglist:write' },
-        schema: {
-          summary:
-            mode === 'add'
-              ? 'Add values to a warning list: a JSON array, or text with one value per line; refused values are reported by line or position and the valid ones kept'
-              : 'Replace all entries of a warning list (an empty body empties it); refused values are reported and the valid ones kept',
-          params: Params,
-          querystring: EntriesQuery,
-          body: entriesBody,
-          response: { 200: UploadResult },
-        },
-        // The body schema is one per media type (content), which the type provider does not read:
-        // what was validated against one of them, or nothing (an empty body).
-        handler: async (request) =>
-          service.uploadEntries(ctx, request.actor, request.params.id, upload((request.body as EntriesBody | undefined) ?? ''), {
-            mode,
-            ...(request.query.kind ? { kind: request.query.kind } : {}),
-            ...(request.query.strict !== undefined ? { strict: request.query.strict } : {}),
-          }),
-      });
-    }
+    // Entry uploads in a context of their own: their JSON is read a slice at a time.
+    await app.register(async (child) => {
+      child.removeContentTypeParser(['application/json', 'text/plain']);
+      child.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readJsonEntries));
+      child.addContentTypeParser('text/plain', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readTextEntries));
+      const entries = child.withTypeProvider<TypeBoxTypeProvider>();
+      for (const [method, mode] of [['POST', 'add'], ['PUT', 'replace']] as const) {
+        entries.route({
+          method,
+          url: '/api/v1/warning-lists/:id/entries',
+          bodyLimit: ENTRIES_BODY_LIMIT,
+          config: { permission: 'warninglist:write' },
+          schema: {
+            summary:
+              mode === 'add'
+                ? 'Add values to a warning list: a JSON array, or text with one value per line; refused values are reported by line or position and the valid ones kept'
+                : 'Replace all entries of a warning list (an empty body empties it); refused values are reported and the valid ones kept',
+            params: Params,
+            querystring: EntriesQuery,
+            body: entriesBody,
+            response: { 200: UploadResult },
+          },
+          // The body schema is one per media type (content), which the type provider does not read:
+          // what was validated against one of them, or nothing (an empty body).
+          handler: async (request) =>
+            service.uploadEntries(ctx, request.actor, request.params.id, upload(request.body as EntriesBody), {
+              mode,
+              ...(request.query.kind ? { kind: request.query.kind } : {}),
+              ...(request.query.strict !== undefined ? { strict: request.query.strict } : {}),
+            }),
+        });
+      }
+    });
 
     app.delete(
       '/api/v1/warning-lists/:id/entries',

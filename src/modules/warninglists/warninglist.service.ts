@@ -290,7 +290,17 @@ export async function getWarningList(ctx: AppContext, actor: Principal, id: stri
 // Entries
 
 /** Uploaded values: a JSON array (strings or {value, kind, comment}) or text, one value per line. */
-export type EntryUpload = { items: ReadonlyArray<string | EntryInput> } | { text: string };
+/**
+ * Values to upload: JSON items, a text with one value per line, or the value lines of a text
+ * already read (entryOfLine) with their numbers.
+ */
+export type EntryUpload = { items: ReadonlyArray<string | EntryInput> } | { text: string } | { lines: ReadonlyArray<{ line: number; value: string }> };
+
+/** The value a line of text holds: none for a blank line or one starting with '#'. */
+export function entryOfLine(text: string): string | undefined {
+  const value = text.trim();
+  return value === '' || value.startsWith('#') ? undefined : value;
+}
 
 interface ParsedUpload {
   entries: repo.NewEntry[];
@@ -326,13 +336,22 @@ async function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined
     seen.add(key);
     out.entries.push({ kind: parsed.kind, value: parsed.value, comment });
   };
-  if ('text' in upload) {
-    const lines = upload.text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
+  if ('lines' in upload) {
+    for (let i = 0; i < upload.lines.length; i++) {
       if (i % PARSE_CHUNK === PARSE_CHUNK - 1) await nextTurn();
-      const line = lines[i]!.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      take(line, kind, null, { line: i + 1 });
+      const { line, value } = upload.lines[i]!;
+      take(value, kind, null, { line });
+    }
+  } else if ('text' in upload) {
+    // Line by line, not split at once: splitting 256 MiB holds the thread for most of a second.
+    const text = upload.text;
+    for (let start = 0, i = 0; start <= text.length; i++) {
+      if (i % PARSE_CHUNK === PARSE_CHUNK - 1) await nextTurn();
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const value = entryOfLine(text.slice(start, end));
+      start = end + 1;
+      if (value !== undefined) take(value, kind, null, { line: i + 1 });
     }
   } else {
     for (let index = 0; index < upload.items.length; index++) {

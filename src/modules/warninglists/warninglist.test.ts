@@ -341,6 +341,62 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
     });
 
+    it('reads a large JSON upload a slice at a time, other work running between, and refuses values past their length one by one', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Sliced' });
+      // About 16 MB: read at once, one JSON.parse and one schema check held the thread for all of it.
+      const filler = Array.from({ length: 2000 }, (_, i) => `${'a'.repeat(7990)}${i}`);
+      const items = ['192.0.2.0/24', { value: 'sliced.example', comment: 'kept' }, ...filler];
+      const body = JSON.stringify(items);
+      const turns = countTurns();
+      const response = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, body, 'application/json');
+      const counted = turns.stop();
+      assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+      // Slices of SLICE_CHARS (512 Ki characters): a turn after each at least.
+      assert.ok(counted >= Math.floor(body.length / (512 * 1024)) - 1, `${counted} turns while ${body.length} characters were read`);
+      const result = response.json() as { received: number; added: number; rejected: number };
+      assert.deepEqual([result.received, result.added, result.rejected], [items.length, 2, filler.length]);
+
+      // Text likewise, line by line.
+      const text = ['# sliced', '203.0.113.0/24', ...filler].join('\n');
+      const textTurns = countTurns();
+      const asText = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, text, 'text/plain');
+      const countedText = textTurns.stop();
+      assert.equal(asText.statusCode, 200, asText.body.slice(0, 500));
+      assert.ok(countedText >= Math.floor(text.length / (512 * 1024)) - 1, `${countedText} turns while ${text.length} characters of text were read`);
+      const textResult = asText.json() as { received: number; added: number; errors: Array<{ line: number }> };
+      assert.deepEqual([textResult.received, textResult.added, textResult.errors[0]?.line], [filler.length + 1, 1, 3]);
+
+      const long = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, ['198.51.100.7', 'b'.repeat(9000)]);
+      assert.equal(long.statusCode, 200, long.body.slice(0, 500));
+      const refused = long.json() as { added: number; rejected: number; errors: Array<{ index: number; message: string }> };
+      assert.deepEqual([refused.added, refused.rejected, refused.errors[0]?.index], [1, 1, 1]);
+      assert.match(refused.errors[0]!.message, /9000 characters long; entries are at most 8192/, 'a value past the length is refused alone, the others kept');
+    });
+
+    it('refuses a JSON upload that is not an array of values with a 400 naming the item, and changes nothing', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Refused bodies' });
+      const cases: Array<[string, RegExp, string, string?]> = [
+        ['["a.example", {"value": "b.example", "__proto__": {"admin": true}}]', /item 1 is refused: it holds a key "__proto__"/, 'body[1]'],
+        ['["a.example", "b.example"', /no closing "\]"/, 'body[1]'],
+        ['{"values": ["a.example"]}', /not a JSON array/, 'body'],
+        [JSON.stringify(['a.example', 'c'.repeat(70_000)]), /item 1 is longer than 65536 characters/, 'body[1]'],
+        ['', /the body is empty: a JSON array was expected/, 'body'],
+      ];
+      for (const [body, message, path, type] of [...cases, ['8.8.8.8\n' + 'c'.repeat(70_000) + '\n9.9.9.9\n', /line 2 is longer than 65536 characters/, 'line 2', 'text/plain']] as const) {
+        const response = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, body, type ?? 'application/json');
+        assert.equal(response.statusCode, 400, `${body.slice(0, 60)}: ${response.body}`);
+        const error = response.json().error as { message: string; details?: Array<{ path: string }> };
+        assert.match(error.message, message);
+        if (body !== '') assert.equal(error.details?.[0]?.path, path);
+      }
+      const after = (await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).json() as { entries: unknown[] };
+      assert.deepEqual(after.entries, []);
+      // The node's other JSON bodies are read as before.
+      const other = await call('POST', '/api/v1/warning-lists', node.tokens.analyst, '{"name": "x", "__proto__": {}}', 'application/json');
+      assert.equal(other.statusCode, 400);
+      assert.match(other.body, /__proto__/);
+    });
+
     it('recompiles after every change, also for another process on the same store (within LISTS_FRESH_MS)', async () => {
       const clock = fixedClock(new Date('2026-11-26T12:00:00Z'));
       const other = createContext({ config: node.ctx.config, store: node.ctx.store, logger: node.ctx.logger, clock });
