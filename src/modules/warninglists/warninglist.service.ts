@@ -395,7 +395,7 @@ export async function uploadEntries(
     );
   }
   const { added, entries } = await writeEntries(ctx, actor, id, parsed, rejected, options.mode);
-  if (parsed.entries.length > ANALYSE_AFTER) await repo.analyseEntries(ctx.store.db);
+  if (parsed.entries.length > ANALYSE_AFTER) await repo.analyseEntries(ctx.store);
   return {
     list: id,
     received: parsed.received,

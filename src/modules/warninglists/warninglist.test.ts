@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -371,6 +372,22 @@ for (const dialect of DIALECTS) {
       const refused = long.json() as { added: number; rejected: number; errors: Array<{ index: number; message: string }> };
       assert.deepEqual([refused.added, refused.rejected, refused.errors[0]?.index], [1, 1, 1]);
       assert.match(refused.errors[0]!.message, /9000 characters long; entries are at most 8192/, 'a value past the length is refused alone, the others kept');
+    });
+
+    it('refreshes the planner statistics of PostgreSQL after a large upload, and runs no ANALYZE on SQLite (it would hold every request)', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Analysed' });
+      const values = Array.from({ length: 50_001 }, (_, i) => `h${i}.analysed.example`).join('\n');
+      const response = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, values, 'text/plain');
+      assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+      assert.equal((response.json() as { added: number }).added, 50_001);
+      if (dialect === 'sqlite') {
+        const stats = await sql<{ n: number }>`select count(*) as n from sqlite_master where name = 'sqlite_stat1'`.execute(node.ctx.store.db);
+        assert.equal(Number(stats.rows[0]!.n), 0, 'no ANALYZE ran on the SQLite store');
+      } else {
+        const analysed = await sql<{ tuples: number }>`select reltuples as tuples from pg_class where oid = 'warning_list_entries'::regclass`.execute(node.ctx.store.db);
+        assert.ok(Number(analysed.rows[0]!.tuples) >= 50_001 * 0.9, `PostgreSQL knows the table's size: ${analysed.rows[0]!.tuples}`);
+      }
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
     });
 
     it('refuses a JSON upload that is not an array of values with a 400 naming the item, and changes nothing', async () => {
