@@ -21,6 +21,7 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
+const BYTE_ORDER_MARK = 0xfeff;
 const NEWLINE = '\n';
 
 /** Characters read between two turns of the event loop. */
@@ -173,7 +174,10 @@ class ArrayCutter {
         throw this.#error('the body ends inside the array: it has no closing "]"', at, this.#phase === 'first' ? undefined : this.items.length - (this.#phase === 'after' ? 1 : 0));
       }
       const c = text.charCodeAt(at);
-      if (this.#phase === 'open') {
+      if (this.#phase === 'open' && c === BYTE_ORDER_MARK && this.#base + at === 0) {
+        // Taken at the start, as the node's other JSON bodies take it (secure-json-parse).
+        at++;
+      } else if (this.#phase === 'open') {
         if (c !== OPEN_BRACKET) throw this.#error('the body is not a JSON array: it must start with "["', at);
         this.#phase = 'first';
         at++;

@@ -408,6 +408,10 @@ for (const dialect of DIALECTS) {
       }
       const after = (await call('GET', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).json() as { entries: unknown[] };
       assert.deepEqual(after.entries, []);
+      // A byte order mark at the start (what some Windows tools write) is taken, as before.
+      const marked = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, '\ufeff["192.0.2.1"]', 'application/json');
+      assert.equal(marked.statusCode, 200, marked.body);
+      assert.equal((marked.json() as { added: number }).added, 1);
       // The node's other JSON bodies are read as before.
       const other = await call('POST', '/api/v1/warning-lists', node.tokens.analyst, '{"name": "x", "__proto__": {}}', 'application/json');
       assert.equal(other.statusCode, 400);
