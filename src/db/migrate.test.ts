@@ -1,8 +1,8 @@
 /**
  * Migrating a PostgreSQL store while other schemas of the same database are dropped: the
  * migrator's introspection reads every table of every schema and trips on one that vanishes
- * under it. migrateToLatest asks again when, and only when, what is missing belongs to another
- * schema (vanishedElsewhere); the errors below are PostgreSQL's own, raised by the function the
+ * under it. migrateToLatest asks again when, and only when, no migration of ours failed and what
+ * is missing belongs to another schema (vanishedElsewhere); the errors below are PostgreSQL's own, raised by the function the
  * introspection calls (`pg_get_serial_sequence`) on a schema and a table that do not exist.
  */
 import assert from 'node:assert/strict';
@@ -50,6 +50,17 @@ describe('migrations beside schemas being dropped (postgres)', { skip: await dia
     const error = await raised(`select pg_get_serial_sequence('${gone}.kysely_migration', 'name')`);
     assert.equal((error as { code?: string }).code, '3F000', String(error));
     assert.equal(vanishedElsewhere(error, ours), true);
+  });
+
+  it("asks again when a column of another schema's table vanished (42703, the table named without its schema)", async () => {
+    await client.query(`create table ${other}.notify_deliveries (id text primary key)`);
+    const error = await raised(`select pg_get_serial_sequence('${other}.notify_deliveries', 'assistance_key')`);
+    assert.equal((error as { code?: string }).code, '42703', String(error));
+    assert.match(String((error as Error).message), /^column "assistance_key" of relation "notify_deliveries" does not exist/);
+    assert.equal(vanishedElsewhere(error, ours), true);
+    const selected = await raised(`select assistance_key from ${other}.notify_deliveries`);
+    assert.equal((selected as { code?: string }).code, '42703');
+    assert.equal(vanishedElsewhere(selected, ours), false, 'a column missing from a query is not the introspection tripping');
   });
 
   it('reports what is missing from our own schema, or named without a schema', async () => {
