@@ -66,6 +66,56 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await related(), ['Far family']);
     });
 
+    it("applies this process's own writes as told: none is read back from the store", async () => {
+      await node.detection.contextReady();
+      await node.detection.settled();
+      await node.detection.followStore();
+      const adapter = node.ctx.store.adapter;
+      const readArrays = adapter.readArrays;
+      const reads = new Map<string, number>();
+      adapter.readArrays = ((read, parameters) => {
+        reads.set(read.name, (reads.get(read.name) ?? 0) + 1);
+        return readArrays.call(adapter, read, parameters);
+      }) as typeof readArrays;
+      const told: Array<{ seqs: number[]; stored: { after: number; last: number } | undefined }> = [];
+      const off = node.ctx.bus.subscribe('intel.added', ({ objects, stored }) => told.push({ seqs: objects.map((o) => o.seq), stored }));
+      try {
+        const values = ['told-1.example', 'told-2.example', 'told-3.example'];
+        const [one, two, three] = values.map((value) => indicator({ pattern: `[domain-name:value = '${value}']`, ...clear }));
+        const family = { type: 'malware', spec_version: '2.1', id: `malware--${randomUUID()}`, created: one!.created, modified: one!.modified, name: 'Told family', is_family: true, ...clear };
+        const indicates = { type: 'relationship', spec_version: '2.1', id: `relationship--${randomUUID()}`, created: one!.created, modified: one!.modified, relationship_type: 'indicates', source_ref: three!.id, target_ref: family.id, ...clear };
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [one!, two!]);
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [three!, family, indicates]);
+
+        // Each write says which sequence range its versions fill alone; the second begins where the first ended.
+        assert.equal(told.length, 2);
+        for (const { seqs, stored } of told) {
+          assert.ok(stored, 'the range is told');
+          assert.ok(seqs.every((seq) => seq > stored.after && seq <= stored.last), `${seqs.join(',')} within (${stored.after}, ${stored.last}]`);
+          assert.equal(Math.max(...seqs), stored.last);
+        }
+        assert.equal(told[1]!.stored!.after, told[0]!.stored!.last);
+
+        await node.detection.settled();
+        await node.detection.followStore();
+        for (const [i, value] of values.entries()) assert.deepEqual(await found(value), [[one, two, three][i]!.id], value);
+        const related = (await lookup(node.ctx, node.detection, SYSTEM_PRINCIPAL, [{ value: 'told-3.example' }]))[0]!.indicators[0]?.related?.map((r) => r.name);
+        assert.deepEqual(related, ['Told family']);
+        assert.equal(reads.get('scan_current') ?? 0, 0, 'no indicator read back');
+        assert.equal(reads.get('scan_about') ?? 0, 0, 'no relationship read back');
+
+        // What another process stores is still read from the store.
+        const far = indicator({ pattern: "[domain-name:value = 'told-far.example']", ...clear });
+        await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [far]);
+        await node.detection.followStore();
+        assert.deepEqual(await found('told-far.example'), [far.id]);
+        assert.ok((reads.get('scan_current') ?? 0) >= 1, 'read from the store');
+      } finally {
+        adapter.readArrays = readArrays;
+        off();
+      }
+    });
+
     it('applies each version once, whether it came by its own event or by reading the store', async () => {
       const own = indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", ...clear });
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [own]);

@@ -1,9 +1,40 @@
 import { EventEmitter } from 'node:events';
 
+/**
+ * A current indicator version as its writer stored it: the columns detection reads of it (the
+ * intel store's CurrentRow has the same names), so that a follower need not read it back.
+ */
+export interface StoredIndicator {
+  id: string;
+  revoked: number;
+  spec_version: string | null;
+  access_key: number | null;
+  created_by_ref: string | null;
+  pattern: string | null;
+  pattern_type: string | null;
+  pattern_version: string | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  confidence: number | null;
+  granular: number | null;
+}
+
 /** The events modules publish after their transaction commits. */
 export interface EventMap {
-  /** `about`: what a relationship (source_ref) or sighting (sighting_of_ref) is about, when the publisher knows it. */
-  'intel.added': { objects: Array<{ id: string; type: string; seq: number; about?: string | null }> };
+  /**
+   * Versions one write stored, in sequence order.
+   * - `about`: what a relationship (source_ref) or sighting (sighting_of_ref) is about, when the
+   *   publisher knows it.
+   * - `indicator`: on an indicator version that became current, what it holds.
+   * - `stored`: when the publisher knows it, the sequence range these versions fill alone: the
+   *   store held nothing above `after` when they were written, and every version up to `last` is
+   *   in `objects`. A follower that has read everything up to `after` has then read everything up
+   *   to `last` once it has applied them.
+   */
+  'intel.added': {
+    objects: Array<{ id: string; type: string; seq: number; about?: string | null; indicator?: StoredIndicator }>;
+    stored?: { after: number; last: number };
+  };
   /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
   'intel.deleted': { id: string; type: string };
 }

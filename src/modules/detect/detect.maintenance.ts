@@ -4,8 +4,9 @@
  * processes store (following the store by sequence), with the context filter beside it.
  */
 import type { AppContext } from '../../core/context.js';
+import type { EventMap, StoredIndicator } from '../../core/events.js';
 import * as intel from '../intel/intel.service.js';
-import { CONTEXT_ROW_TYPES, ContextFilter, type ContextRowType } from './detect.context.js';
+import { CONTEXT_ROW_TYPES, ContextFilter } from './detect.context.js';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { nextTurn } from '../../core/turn.js';
 
@@ -31,7 +32,7 @@ function timeOf(timestamp: string): number {
  * The index's record of a stored indicator row, or why it has none: read from the columns filled
  * at ingest from the parsed object (intel.rows indicatorColumns), never from the body's text.
  */
-export function recordOfRow(row: intel.CurrentRow): IndicatorRecord | { skip: string } {
+export function recordOfRow(row: StoredIndicator): IndicatorRecord | { skip: string } {
   if (row.revoked) return { skip: 'revoked' };
   const type = row.pattern_type ?? 'stix';
   if (type !== 'stix') return { skip: `pattern_type '${type}' is not evaluated (only STIX patterns are)` };
@@ -79,6 +80,9 @@ export class Detection {
    * Every current indicator row up to this date_added sequence is in the index. Writers take the
    * store's write lock and number rows after the highest stored, so sequence order is commit
    * order, and reading rows above this mark finds exactly what other processes stored since.
+   * It moves past a write of this process told in order (its event's `stored` range begins
+   * here), and to the highest sequence stored when a read of the store began, once that read is
+   * done: a node that alone writes to its store reads none of its own rows back.
    */
   #scanned = 0;
   /** The read of rows above #scanned in progress (one at a time). */
@@ -86,8 +90,10 @@ export class Detection {
   #follow: NodeJS.Timeout | undefined;
   /** Objects relationships or sightings may be about (lookups read context only for those). */
   readonly context = new ContextFilter();
-  /** Relationship and sighting rows up to these sequences are in the context filter. */
-  readonly #contextScanned: Record<ContextRowType, number> = { relationship: 0, sighting: 0 };
+  /** Relationship and sighting rows up to this sequence are in the context filter (moved as #scanned is). */
+  #contextScanned = 0;
+  /** Set while the context rows above #contextScanned are read. */
+  #contextReading = false;
   #contextFilling: Promise<void> | undefined;
   #polling: Promise<void> | undefined;
   /** Relationships and sightings to read back (what they are about was not announced). */
@@ -102,12 +108,18 @@ export class Detection {
   constructor(private readonly ctx: AppContext) {
     // New versions are followed from the start; before the first build they are simply read by it.
     this.#unsubscribe.push(
-      ctx.bus.subscribe('intel.added', ({ objects }) => {
+      ctx.bus.subscribe('intel.added', (added) => {
         if (!this.#building) return;
+        const { objects, stored } = added;
+        // Applied as told when they follow what the index holds with no read of the store in
+        // progress; otherwise read back from the store (#flush), as another process's would be.
+        const inOrder = this.#tellsNext(stored);
         let flush = false;
         for (const o of objects) {
           if (o.type === 'indicator') {
-            this.#newIndicators = flush = true;
+            if (!inOrder) this.#newIndicators = flush = true;
+            // A version that did not become current (an older one arriving late) changes nothing.
+            else if (o.indicator) this.#apply(o.indicator);
           } else if (o.type === 'relationship' || o.type === 'sighting') {
             // The context filter learns at once (a lookup answered right after a sighting was stored
             // must not be told "never sighted"); only when the publisher did not say what it is
@@ -119,6 +131,8 @@ export class Detection {
             }
           }
         }
+        if (inOrder) this.#scanned = stored!.last;
+        if (stored && !this.#contextReading && this.#contextScanned === stored.after) this.#contextScanned = stored.last;
         if (flush) this.#scheduleFlush();
       }),
       ctx.bus.subscribe('intel.deleted', ({ id, type }) => {
@@ -162,6 +176,11 @@ export class Detection {
     return this.#polling;
   }
 
+  /** Whether an event's versions are the next the index is to apply, and nothing else may apply them meanwhile. */
+  #tellsNext(stored: EventMap['intel.added']['stored']): boolean {
+    return stored !== undefined && stored.after === this.#scanned && this.#rebuiltAt !== null && !this.#deletedDuringRebuild && !this.#scanning;
+  }
+
   /** Reads the current indicator rows above #scanned into the index; one read at a time. */
   #scanNewRows(): Promise<void> {
     this.#scanning ??= this.#readNewRows().finally(() => (this.#scanning = undefined));
@@ -169,6 +188,9 @@ export class Detection {
   }
 
   async #readNewRows(): Promise<void> {
+    // Every row up to it is committed now: read, they are all in the index.
+    const highest = await intel.latestSeq(this.ctx);
+    if (highest <= this.#scanned) return;
     for (;;) {
       const index = this.#index;
       const rows = await intel.scanCurrent(this.ctx, ['indicator'], this.#scanned, REBUILD_CHUNK);
@@ -178,7 +200,10 @@ export class Detection {
         this.#apply(row);
         this.#scanned = row.seq;
       }
-      if (rows.length < REBUILD_CHUNK) return;
+      if (rows.length < REBUILD_CHUNK) {
+        if (highest > this.#scanned) this.#scanned = highest;
+        return;
+      }
       // Other requests between chunks: behind a bulk ingest there are many.
       await nextTurn();
     }
@@ -186,16 +211,25 @@ export class Detection {
 
   /** Adds what relationships and sightings stored after the last read are about to the context filter. */
   async #readContextRows(): Promise<void> {
-    for (const type of CONTEXT_ROW_TYPES) {
-      for (;;) {
-        const rows = await intel.scanAbout(this.ctx, [type], this.#contextScanned[type], REBUILD_CHUNK * 4);
-        for (const row of rows) {
-          if (row.about_ref !== null) this.context.add(row.about_ref, type);
-          this.#contextScanned[type] = row.seq;
+    if (this.#contextReading) return;
+    this.#contextReading = true;
+    try {
+      const from = this.#contextScanned;
+      const highest = await intel.latestSeq(this.ctx);
+      if (highest <= from) return;
+      for (const type of CONTEXT_ROW_TYPES) {
+        let after = from;
+        for (;;) {
+          const rows = await intel.scanAbout(this.ctx, [type], after, REBUILD_CHUNK * 4);
+          for (const row of rows) if (row.about_ref !== null) this.context.add(row.about_ref, type);
+          if (rows.length < REBUILD_CHUNK * 4) break;
+          after = rows[rows.length - 1]!.seq;
+          await nextTurn();
         }
-        if (rows.length < REBUILD_CHUNK * 4) break;
-        await nextTurn();
       }
+      this.#contextScanned = highest;
+    } finally {
+      this.#contextReading = false;
     }
   }
 
@@ -217,7 +251,7 @@ export class Detection {
   }
 
   /** A current row into the index: indexed, or removed when revoked or not evaluable. */
-  #apply(row: intel.CurrentRow): void {
+  #apply(row: StoredIndicator): void {
     const record = recordOfRow(row);
     if ('skip' in record) this.#index.remove(row.id);
     else if (!this.#index.upsert(record).indexed) this.#notIndexed++;

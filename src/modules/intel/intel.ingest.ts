@@ -19,8 +19,11 @@ import {
 } from './intel.prepare.js';
 import * as repo from './intel.repo.js';
 import {
-  ROW_ABOUT_REF, ROW_CREATED_BY_REF, ROW_ID, ROW_ORIGIN_MEMBER, ROW_SUBMITTER, ROW_SEQ, ROW_TYPE, ROW_VERSION, type NewVersion,
+  ROW_ABOUT_REF, ROW_ACCESS_KEY, ROW_CONFIDENCE, ROW_CREATED_BY_REF, ROW_GRANULAR, ROW_ID, ROW_IS_CURRENT, ROW_ORIGIN_MEMBER, ROW_PATTERN,
+  ROW_PATTERN_TYPE, ROW_PATTERN_VERSION, ROW_REVOKED, ROW_SEQ, ROW_SPEC_VERSION, ROW_SUBMITTER, ROW_TYPE, ROW_VALID_FROM, ROW_VALID_UNTIL,
+  ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
+import type { StoredIndicator } from '../../core/events.js';
 import { storeState } from '../../core/state.js';
 import { GroupedWriter } from '../../db/grouped-writes.js';
 import { nextTurn } from '../../core/turn.js';
@@ -49,6 +52,25 @@ interface AddedObject {
   type: string;
   seq: number;
   about: string | null;
+  indicator?: StoredIndicator;
+}
+
+/** What the detection index reads of a current indicator row, from the row as written. */
+function storedIndicator(row: NewVersion): StoredIndicator {
+  return {
+    id: row[ROW_ID],
+    revoked: row[ROW_REVOKED],
+    spec_version: row[ROW_SPEC_VERSION],
+    access_key: row[ROW_ACCESS_KEY],
+    created_by_ref: row[ROW_CREATED_BY_REF],
+    pattern: row[ROW_PATTERN],
+    pattern_type: row[ROW_PATTERN_TYPE],
+    pattern_version: row[ROW_PATTERN_VERSION],
+    valid_from: row[ROW_VALID_FROM],
+    valid_until: row[ROW_VALID_UNTIL],
+    confidence: row[ROW_CONFIDENCE],
+    granular: row[ROW_GRANULAR],
+  };
 }
 
 /** An object version a batch stored, or found stored already. */
@@ -268,10 +290,11 @@ async function runPipeline(
     };
     const decide: repo.DecideRows = (tx, batch, stored) =>
       decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, unresolved, defined, recompute });
-    const { seqs, refused } = rows.length > 0
+    const { seqs, refused, after } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
-      : { seqs: [], refused: new Map<number, { rule: string; message: string }>() };
+      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0 };
     const added: AddedObject[] = [];
+    let last = after;
     for (let r = 0; r < owners.length; r++) {
       const p = owners[r]!;
       const denial = refused.get(r);
@@ -282,17 +305,26 @@ async function runPipeline(
       }
       p.outcome.version = p.row![ROW_VERSION];
       const seq = seqs[r];
-      if (seq === null || seq === undefined) p.outcome.status = 'duplicate';
-      else added.push({ id: p.row![ROW_ID], type: p.row![ROW_TYPE], seq, about: p.row![ROW_ABOUT_REF] as string | null });
+      if (seq === null || seq === undefined) {
+        p.outcome.status = 'duplicate';
+        continue;
+      }
+      const row = p.row!;
+      const object: AddedObject = { id: row[ROW_ID], type: row[ROW_TYPE], seq, about: row[ROW_ABOUT_REF] as string | null };
+      // Told to the detection index as written: it need not read the batch's indicators back.
+      if (object.type === 'indicator' && row[ROW_IS_CURRENT] === 1) object.indicator = storedIndicator(row);
+      added.push(object);
+      if (seq > last) last = seq;
     }
     // What is reported once the transaction commits: the outcomes, not the objects.
     const outcomes = new Array<ObjectOutcome>(pending.length);
     for (let i = 0; i < pending.length; i++) outcomes[i] = pending[i]!.outcome;
-    return reporting(outcomes, added, uncount);
+    return reporting(outcomes, added, { after, last }, uncount);
   };
 
-  // Made apart from writeBatch, so that what it keeps until the commit is the outcomes alone.
-  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], uncount: () => void) => () => {
+  // Made apart from writeBatch, so that what it keeps until the commit is the outcomes and what
+  // the followers are told (of an indicator, its detection columns; not the objects).
+  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], stored: { after: number; last: number }, uncount: () => void) => () => {
     uncount();
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const outcome of outcomes) {
@@ -302,7 +334,8 @@ async function runPipeline(
     for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
     progress.bytes = bytesRead();
     options.onProgress?.({ ...progress });
-    if (added.length > 0) ctx.bus.publish('intel.added', { objects: added });
+    // The rows written are the only ones between `after` and `last` (insertVersions).
+    if (added.length > 0) ctx.bus.publish('intel.added', { objects: added, stored });
   };
 
   let eager = Math.min(batchSize, EAGER_BATCH);

@@ -156,6 +156,11 @@ export interface InsertResult {
   seqs: Array<number | null>;
   /** Rows refused by the decision, by position. */
   refused: Map<number, { rule: string; message: string }>;
+  /**
+   * The highest sequence stored before this batch, under the writer lock: the rows written are
+   * the only ones of the store above it once committed.
+   */
+  after: number;
 }
 
 /**
@@ -183,7 +188,8 @@ export async function insertVersions(
     .selectFrom('stix_objects')
     .select((eb) => eb.fn.max('seq').as('max'))
     .executeTakeFirstOrThrow();
-  let next = Math.max(nowMicros, Number(max ?? 0) + 1);
+  const after = Number(max ?? 0);
+  let next = Math.max(nowMicros, after + 1);
 
   // Every stored version of the ids in the batch (and of ids that share their hash).
   const hashes = [...new Set(rows.map((r) => r[ROW_ID_HASH]))];
@@ -291,7 +297,7 @@ export async function insertVersions(
   await insertRows(tx, OBJECT_VERSIONS, values);
   if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
   if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
-  return { seqs, refused };
+  return { seqs, refused, after };
 }
 
 function newestOf(current: readonly StoredCurrent[]): StoredCurrent | undefined {
@@ -566,14 +572,20 @@ export async function currentOfIds(store: Store, ids: string[]): Promise<Array<S
   return store.adapter.readObjects<StoredVersion & { id: string }>(CURRENT_OF_IDS, [ids.map(idHash), ids]);
 }
 
+const SCAN_ABOUT: PreparedRead = {
+  name: 'scan_about',
+  text: (p) => `select seq, about_ref from stix_objects where is_current = 1 and type ${p.in('text')} and seq > ${p.value()} order by seq limit ${p.value()}`,
+};
+
 /**
  * What current rows of these types after a date_added sequence are about (about_ref), in that
  * order: detection keeps a filter of the objects relationships and sightings are about.
  */
 export async function scanAbout(store: Store, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; about_ref: string | null }>> {
-  const rows = await store.db.selectFrom('stix_objects').select(['seq', 'about_ref']).where('is_current', '=', 1).where('type', 'in', types).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-  for (const row of rows) row.seq = Number(row.seq);
-  return rows;
+  const rows = await store.adapter.readArrays<[number | string, string | null]>(SCAN_ABOUT, [types, afterSeq, limit]);
+  const out = new Array<{ seq: number; about_ref: string | null }>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = { seq: Number(rows[i]![0]), about_ref: rows[i]![1] };
+  return out;
 }
 
 /** A stored version as derived views built from the store by sequence read it (every version, current or not). */
@@ -663,12 +675,13 @@ export async function currentMarkings(store: Store, ids: readonly string[]): Pro
     .execute();
 }
 
-/** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
 /** The newest date_added sequence of the store (0 when it holds nothing). */
 export async function latestSeq(store: Store): Promise<number> {
   const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
   return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
 }
+
+/** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
 
 export async function currentMarkingDefinitions(store: Store): Promise<string[]> {
   const rows = await store.db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
