@@ -116,6 +116,36 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('applies a large write told at once a slice at a time, with turns of the event loop between', async () => {
+      await node.detection.settled();
+      const index = node.detection.index;
+      const upsert = index.upsert;
+      let inTurn = 0;
+      let most = 0;
+      let counting = true;
+      const tick = (): void => {
+        most = Math.max(most, inTurn);
+        inTurn = 0;
+        if (counting) setImmediate(tick);
+      };
+      setImmediate(tick);
+      index.upsert = ((record) => {
+        inTurn++;
+        return upsert.call(index, record);
+      }) as typeof upsert;
+      const many = Array.from({ length: 6000 }, (_v, i) => indicator({ pattern: `[domain-name:value = 'slice-${i}.example']`, ...clear }));
+      try {
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, many);
+        await node.detection.settled();
+      } finally {
+        counting = false;
+        index.upsert = upsert;
+      }
+      most = Math.max(most, inTurn);
+      assert.ok(most > 0 && most <= 2000, `${most} indicators applied in one turn`);
+      for (const i of [0, 2999, 5999]) assert.deepEqual(await found(`slice-${i}.example`), [many[i]!.id]);
+    });
+
     it('applies each version once, whether it came by its own event or by reading the store', async () => {
       const own = indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", ...clear });
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [own]);
