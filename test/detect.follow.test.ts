@@ -146,6 +146,32 @@ for (const dialect of DIALECTS) {
       for (const i of [0, 2999, 5999]) assert.deepEqual(await found(`slice-${i}.example`), [many[i]!.id]);
     });
 
+    it('a tick of the follower while told writes are applied reads none of them back', async () => {
+      await node.detection.settled();
+      const adapter = node.ctx.store.adapter;
+      const readArrays = adapter.readArrays;
+      let scans = 0;
+      adapter.readArrays = ((read, parameters) => {
+        if (read.name === 'scan_current') scans++;
+        return readArrays.call(adapter, read, parameters);
+      }) as typeof readArrays;
+      try {
+        const many = Array.from({ length: 5000 }, (_v, i) => indicator({ pattern: `[domain-name:value = 'tick-${i}.example']`, ...clear }));
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, many);
+        // The 5,000 are being applied, 2,000 a turn, when the timer's tick comes, and another write after it.
+        const tick = node.detection.followStore();
+        const next = indicator({ pattern: "[domain-name:value = 'tick-next.example']", ...clear });
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [next]);
+        await tick;
+        await node.detection.settled();
+        assert.deepEqual(await found('tick-4999.example'), [many[4999]!.id]);
+        assert.deepEqual(await found('tick-next.example'), [next.id]);
+        assert.equal(scans, 0, 'no indicator read back from the store');
+      } finally {
+        adapter.readArrays = readArrays;
+      }
+    });
+
     it('applies each version once, whether it came by its own event or by reading the store', async () => {
       const own = indicator({ pattern: "[ipv4-addr:value = '203.0.113.9']", ...clear });
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [own]);

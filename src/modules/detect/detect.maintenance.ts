@@ -190,8 +190,12 @@ export class Detection {
    */
   followStore(): Promise<void> {
     if (this.#rebuiltAt === null || this.#deletedDuringRebuild) return Promise.resolve();
-    this.#polling ??= Promise.all([this.#scanNewRows(), this.context.complete ? this.#readContextRows() : undefined])
-      .then(() => undefined)
+    this.#polling ??= (async () => {
+      const highest = await intel.latestSeq(this.ctx);
+      // Nothing is read while what this process told covers all that is stored: a read would
+      // hold back the writes told meanwhile (they would be read back from the store too).
+      await Promise.all([highest > this.#toldTo() ? this.#scanNewRows() : undefined, this.context.complete && highest > this.#contextScanned ? this.#readContextRows() : undefined]);
+    })()
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
       .finally(() => (this.#polling = undefined));
     return this.#polling;
@@ -199,8 +203,12 @@ export class Detection {
 
   /** Whether an event's versions are the next the index is to apply, and nothing else may apply them meanwhile. */
   #tellsNext(stored: EventMap['intel.added']['stored']): boolean {
-    const readTo = this.#told.length > 0 ? this.#told[this.#told.length - 1]!.last : this.#scanned;
-    return stored !== undefined && stored.after === readTo && this.#rebuiltAt !== null && !this.#deletedDuringRebuild && !this.#scanning;
+    return stored !== undefined && stored.after === this.#toldTo() && this.#rebuiltAt !== null && !this.#deletedDuringRebuild && !this.#scanning;
+  }
+
+  /** The sequence the index will have read to once the writes told are applied. */
+  #toldTo(): number {
+    return this.#told.length > 0 ? this.#told[this.#told.length - 1]!.last : this.#scanned;
   }
 
   /** Applies the writes told, in order, TOLD_PER_TURN indicators a turn; one drain at a time. */
@@ -209,11 +217,12 @@ export class Detection {
       let applied = 0;
       while (this.#told.length > 0) {
         const told = this.#told[0]!;
-        while (told.done < told.indicators.length) {
+        // Dropped by a rebuild meanwhile, it is not applied further: the rebuild reads the store
+        // itself, perhaps newer versions than these.
+        while (this.#told[0] === told && told.done < told.indicators.length) {
           this.#apply(told.indicators[told.done++]!);
           if (++applied % TOLD_PER_TURN === 0) await nextTurn();
         }
-        // Dropped by a rebuild meanwhile: the rebuild reads the store itself.
         if (this.#told[0] !== told) continue;
         this.#told.shift();
         if (told.last > this.#scanned) this.#scanned = told.last;
