@@ -146,6 +146,17 @@ for (const dialect of DIALECTS) {
       for (const i of [0, 2999, 5999]) assert.deepEqual(await found(`slice-${i}.example`), [many[i]!.id]);
     });
 
+    it('applies every batch of a transaction that holds several, told one after another', async () => {
+      await node.detection.settled();
+      // Batches of 100 objects: on SQLite a transaction holds four of them, told as it commits.
+      const batches = Array.from({ length: 450 }, (_v, i) => indicator({ pattern: `[domain-name:value = 'batch-${i}.example']`, ...clear }));
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, batches, { batchSize: 100 });
+      await node.detection.settled();
+      const missing: string[] = [];
+      for (const [i, object] of batches.entries()) if ((await found(`batch-${i}.example`))[0] !== object.id) missing.push(`batch-${i}`);
+      assert.deepEqual(missing, []);
+    });
+
     it('a tick of the follower while told writes are applied reads none of them back', async () => {
       await node.detection.settled();
       const adapter = node.ctx.store.adapter;

@@ -211,9 +211,14 @@ export class Detection {
     return this.#told.length > 0 ? this.#told[this.#told.length - 1]!.last : this.#scanned;
   }
 
-  /** Applies the writes told, in order, TOLD_PER_TURN indicators a turn; one drain at a time. */
+  /**
+   * Applies the writes told, in order, TOLD_PER_TURN indicators a turn; one drain at a time. A
+   * drain that finds nothing more to apply may not have settled yet when the next write is told
+   * (a transaction's batches are told one after another): it looks again once it has.
+   */
   #drain(): void {
-    this.#draining ??= (async () => {
+    if (this.#draining) return;
+    this.#draining = (async () => {
       let applied = 0;
       while (this.#told.length > 0) {
         const told = this.#told[0]!;
@@ -229,7 +234,10 @@ export class Detection {
       }
     })()
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'updating the detection index failed'))
-      .finally(() => (this.#draining = undefined));
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#told.length > 0) this.#drain();
+      });
   }
 
   /** Reads the current indicator rows above #scanned into the index; one read at a time. */
@@ -401,9 +409,10 @@ export class Detection {
   /** Waits until every version announced so far is in the index. */
   async settled(): Promise<void> {
     await this.ready();
-    while (this.#flushing || this.#draining || this.#queue.length > 0 || this.#newIndicators) {
+    while (this.#flushing || this.#draining || this.#told.length > 0 || this.#queue.length > 0 || this.#newIndicators) {
       if (this.#flushing) await this.#flushing;
       else if (this.#draining) await this.#draining;
+      else if (this.#told.length > 0) this.#drain();
       else await this.#flush();
     }
   }
