@@ -10,7 +10,7 @@ import type { AppContext } from '../src/core/context.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { lookup } from '../src/modules/detect/detect.service.js';
 import { ingestObjects } from '../src/modules/intel/intel.service.js';
-import { TLP2_MARKING_IDS } from '../src/policy/markings.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
@@ -144,6 +144,28 @@ for (const dialect of DIALECTS) {
       most = Math.max(most, inTurn);
       assert.ok(most > 0 && most <= 2000, `${most} indicators applied in one turn`);
       for (const i of [0, 2999, 5999]) assert.deepEqual(await found(`slice-${i}.example`), [many[i]!.id]);
+    });
+
+    it('finds an indicator once the marking-definition it waited for arrives, later or in the same write', async () => {
+      await node.detection.settled();
+      const definition = () => handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2026-12-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
+      // Stored before the definition it names, an indicator is readable by nobody; once the
+      // definition is stored, by whom it lets read.
+      const later = definition();
+      const waiting = indicator({ pattern: "[domain-name:value = 'waits.example']", object_marking_refs: [later.id] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [waiting]);
+      await node.detection.settled();
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [later]);
+      await node.detection.settled();
+      assert.deepEqual(await found('waits.example'), [waiting.id], 'defined by a later write');
+
+      // The definition in a later batch of the same transaction (batches of 100).
+      const same = definition();
+      const early = indicator({ pattern: "[domain-name:value = 'waits-same.example']", object_marking_refs: [same.id] });
+      const filler = Array.from({ length: 150 }, (_v, i) => indicator({ pattern: `[domain-name:value = 'filler-${i}.example']`, ...clear }));
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [early, ...filler, same], { batchSize: 100 });
+      await node.detection.settled();
+      assert.deepEqual(await found('waits-same.example'), [early.id], 'defined in the same write');
     });
 
     it('applies every batch of a transaction that holds several, told one after another', async () => {

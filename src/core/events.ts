@@ -30,10 +30,13 @@ export interface EventMap {
    *   store held nothing above `after` when they were written, and every version up to `last` is
    *   in `objects`. A follower that has read everything up to `after` has then read everything up
    *   to `last` once it has applied them.
+   * - `remarked`: versions stored earlier (by seq) that waited for a marking-definition this write
+   *   stored: their markings and access set changed, their sequence did not.
    */
   'intel.added': {
     objects: Array<{ id: string; type: string; seq: number; about?: string | null; indicator?: StoredIndicator }>;
     stored?: { after: number; last: number };
+    remarked?: number[];
   };
   /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
   'intel.deleted': { id: string; type: string };

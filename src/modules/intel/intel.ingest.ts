@@ -290,9 +290,9 @@ async function runPipeline(
     };
     const decide: repo.DecideRows = (tx, batch, stored) =>
       decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, unresolved, defined, recompute });
-    const { seqs, refused, after } = rows.length > 0
+    const { seqs, refused, after, remarked } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
-      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0 };
+      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, remarked: [] };
     const added: AddedObject[] = [];
     let last = after;
     for (let r = 0; r < owners.length; r++) {
@@ -319,12 +319,12 @@ async function runPipeline(
     // What is reported once the transaction commits: the outcomes, not the objects.
     const outcomes = new Array<ObjectOutcome>(pending.length);
     for (let i = 0; i < pending.length; i++) outcomes[i] = pending[i]!.outcome;
-    return reporting(outcomes, added, { after, last }, uncount);
+    return reporting(outcomes, added, { after, last }, remarked, uncount);
   };
 
   // Made apart from writeBatch, so that what it keeps until the commit is the outcomes and what
   // the followers are told (of an indicator, its detection columns; not the objects).
-  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], stored: { after: number; last: number }, uncount: () => void) => () => {
+  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], stored: { after: number; last: number }, remarked: number[], uncount: () => void) => () => {
     uncount();
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const outcome of outcomes) {
@@ -335,7 +335,7 @@ async function runPipeline(
     progress.bytes = bytesRead();
     options.onProgress?.({ ...progress });
     // The rows written are the only ones between `after` and `last` (insertVersions).
-    if (added.length > 0) ctx.bus.publish('intel.added', { objects: added, stored });
+    if (added.length > 0 || remarked.length > 0) ctx.bus.publish('intel.added', { objects: added, stored, ...(remarked.length > 0 ? { remarked } : {}) });
   };
 
   let eager = Math.min(batchSize, EAGER_BATCH);

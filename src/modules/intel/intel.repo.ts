@@ -161,6 +161,11 @@ export interface InsertResult {
    * the only ones of the store above it once committed.
    */
   after: number;
+  /**
+   * Stored versions (by seq) that waited for a marking-definition this batch defined: their
+   * marking columns and access set changed in this transaction.
+   */
+  remarked: number[];
 }
 
 /**
@@ -295,9 +300,9 @@ export async function insertVersions(
   }
   await setAccessKeys(store, tx, values);
   await insertRows(tx, OBJECT_VERSIONS, values);
-  if (hooks) await trackPendingMarkings(store, tx, values, hooks, definedMarkings);
+  const remarked = hooks ? await trackPendingMarkings(store, tx, values, hooks, definedMarkings) : [];
   if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
-  return { seqs, refused, after };
+  return { seqs, refused, after, remarked };
 }
 
 function newestOf(current: readonly StoredCurrent[]): StoredCurrent | undefined {
@@ -371,9 +376,10 @@ const OBJECT_VERSIONS: BulkTable = {
 /**
  * Objects written with marking references the node does not know are recorded as pending;
  * when marking-definitions arrive, the objects waiting for them get their marking columns
- * (and access set) recomputed. Until then they are readable by nobody.
+ * (and access set) recomputed. Until then they are readable by nobody. Answers the seqs of the
+ * stored versions whose columns were recomputed.
  */
-async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[]): Promise<void> {
+async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[]): Promise<number[]> {
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
@@ -383,9 +389,10 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   for (let start = 0; start < pending.length; start += SEQS_PER_UPDATE) {
     await tx.db.insertInto('pending_markings').values(pending.slice(start, start + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
   }
-  if (defined.length === 0) return;
+  const remarked: number[] = [];
+  if (defined.length === 0) return remarked;
   const waiting = await tx.db.selectFrom('pending_markings').select('seq').distinct().where('marking_ref', 'in', defined).execute();
-  if (waiting.length === 0) return;
+  if (waiting.length === 0) return remarked;
   await tx.db.deleteFrom('pending_markings').where('marking_ref', 'in', defined).execute();
   const seqs = waiting.map((w) => Number(w.seq));
   // In slices, in this transaction: any number of objects may wait for one definition, more than
@@ -409,8 +416,10 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
     for (const { tuple, seqs: marked } of resolved.values()) {
       const key = await accessKeyOf(store, tx, tuple);
       await tx.db.updateTable('stix_objects').set({ ...tuple, access_key: key }).where('seq', 'in', marked).execute();
+      for (const seq of marked) remarked.push(seq);
     }
   }
+  return remarked;
 }
 
 const VERSIONS_BY_HASH: KeyLookup = {
