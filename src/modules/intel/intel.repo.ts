@@ -24,6 +24,7 @@ import {
   type NewVersion,
 } from './intel.rows.js';
 import { STORED, type StoredVersion } from './intel.stored.js';
+import type { StoredIndicator } from '../../core/events.js';
 import { storeState } from '../../core/state.js';
 import { nextTurn } from '../../core/turn.js';
 
@@ -430,26 +431,14 @@ const VERSIONS_BY_HASH: KeyLookup = {
 
 /**
  * What the node's own indexes read of a row: columns filled at ingest from the parsed object
- * (see intel.rows), never its body.
+ * (see intel.rows), never its body. An indicator's (see IndicatorColumns) are null on other
+ * types; they are what a writer tells of a current indicator (StoredIndicator).
  */
-export interface CurrentRow {
+export interface CurrentRow extends StoredIndicator {
   seq: number;
-  id: string;
   is_current: number;
-  revoked: number;
-  spec_version: string | null;
-  access_key: number | null;
-  created_by_ref: string | null;
   /** What a relationship or sighting is about. */
   about_ref: string | null;
-  // An indicator's (see IndicatorColumns), null on other types.
-  pattern: string | null;
-  pattern_type: string | null;
-  pattern_version: string | null;
-  valid_from: string | null;
-  valid_until: string | null;
-  confidence: number | null;
-  granular: number | null;
 }
 
 const CURRENT_ROW = ['seq', 'id', 'is_current', 'revoked', 'spec_version', 'access_key', 'created_by_ref', 'about_ref', 'pattern', 'pattern_type', 'pattern_version', 'valid_from', 'valid_until', 'confidence', 'granular'] as const;
