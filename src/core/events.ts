@@ -1,23 +1,14 @@
 import { EventEmitter } from 'node:events';
+import type { StixObjectsTable } from '../db/schema.js';
 
 /**
  * A current indicator version as its writer stored it: the columns detection reads of it (the
- * intel store's CurrentRow has the same names), so that a follower need not read it back.
+ * intel store's CurrentRow has them too), so that a follower need not read it back.
  */
-export interface StoredIndicator {
-  id: string;
-  revoked: number;
-  spec_version: string | null;
-  access_key: number | null;
-  created_by_ref: string | null;
-  pattern: string | null;
-  pattern_type: string | null;
-  pattern_version: string | null;
-  valid_from: string | null;
-  valid_until: string | null;
-  confidence: number | null;
-  granular: number | null;
-}
+export type StoredIndicator = Pick<
+  StixObjectsTable,
+  'id' | 'revoked' | 'spec_version' | 'access_key' | 'created_by_ref' | 'pattern' | 'pattern_type' | 'pattern_version' | 'valid_from' | 'valid_until' | 'confidence' | 'granular'
+>;
 
 /** The events modules publish after their transaction commits. */
 export interface EventMap {
