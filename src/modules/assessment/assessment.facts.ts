@@ -1,8 +1,8 @@
 /**
- * The assessment's view of the store, kept by following it by sequence: every version of a
- * sighting, relationship or incident stored after the watermark is applied in order, in one write
- * transaction per batch with the new watermark (so that a batch is applied once, by whichever
- * process runs the follower's job). Each applied version first takes back what the previous
+ * The assessment's view of the store, kept by following it by sequence: every current version of
+ * a sighting, relationship or incident stored after the watermark is applied in order (see
+ * intel.repo versionsSince for those not current), in one write transaction per batch with the
+ * new watermark (so that a batch is applied once, by whichever process runs the follower's job). Each applied version first takes back what the previous
  * version of its id added (kept in assessment_sightings, _links, _incidents), then adds its own:
  *
  * - an incident (STIX 2.1 section 4.6, with the incidents extension) whose suspected actor names

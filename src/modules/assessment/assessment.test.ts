@@ -179,6 +179,25 @@ for (const dialect of DIALECTS) {
       assert.equal(seen.parts.counts.sightings, 15, 'the new version replaces the old count');
     });
 
+    it('an older version arriving after the newer one changes nothing (section 3.6: the newest modified is the object)', async () => {
+      const late = id('intrusion-set');
+      await ingestAs('eve', [{ type: 'intrusion-set', spec_version: '2.1', id: late, created: day(100), modified: day(100), name: 'Late Heron', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      const sid = id('sighting');
+      const rid = id('relationship');
+      await ingestAs('eve', [
+        sighting(late, 5, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid, modified: day(1) }),
+        link(indicatorId, late, { creator: EST_ID, tlp: 'green', confidence: 50, rid, modified: day(1), revoked: true }),
+      ]);
+      let seen = await assess('eve', late);
+      assert.equal(seen.parts.counts.sightings, 5);
+      assert.equal(seen.parts.counts.intel, 0, 'the attribution is revoked');
+      // The versions before them, stored now: kept, but not current.
+      await ingestAs('eve', [sighting(late, 2, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid, modified: day(3) }), link(indicatorId, late, { creator: EST_ID, tlp: 'green', confidence: 50, rid, modified: day(3) })]);
+      seen = await assess('eve', late);
+      assert.equal(seen.parts.counts.sightings, 5, 'the count of the newest version');
+      assert.equal(seen.parts.counts.intel, 0, 'a revoked attribution stays revoked');
+    });
+
     it('each reader sums only what it may read, and the answer says what it is based on', async () => {
       // Estonia's own sighting, AMBER+STRICT: France may not read it.
       await ingestAs('eve', [sighting(indicatorId, 40, { creator: EST_ID, tlp: 'amber+strict', daysAgo: 2 })]);

@@ -605,13 +605,17 @@ export interface SequencedVersion {
 }
 
 /**
- * Every version of these types stored after a date_added sequence, in that order, current or
- * not: what a view that follows the store (the cumulative assessment) applies one by one.
+ * The current versions of these types stored after a date_added sequence, in that order: what a
+ * view that follows the store (the cumulative assessment) applies one by one. A version not
+ * current when read was superseded by one the view applies in its turn, or is an older version
+ * stored late (section 3.6: the newest modified is the object), which the view must not apply
+ * over the newer one it holds.
  */
 export async function versionsSince(store: Store, types: readonly string[], afterSeq: number, limit: number): Promise<SequencedVersion[]> {
   const rows = await store.db
     .selectFrom('stix_objects')
     .select(['seq', 'id', 'type', 'revoked', 'created', 'access_key', 'origin_member', 'created_by_ref', 'submitter', 'about_ref', 'target_ref', 'confidence', 'body'])
+    .where('is_current', '=', 1)
     .where('type', 'in', [...types])
     .where('seq', '>', afterSeq)
     .orderBy('seq')
