@@ -146,7 +146,7 @@ for (const dialect of DIALECTS) {
       for (const i of [0, 2999, 5999]) assert.deepEqual(await found(`slice-${i}.example`), [many[i]!.id]);
     });
 
-    it('finds an indicator once the marking-definition it waited for arrives, later or in the same write', async () => {
+    it('finds an indicator once the marking-definition it waited for arrives, later, in the same write or from another process', async () => {
       await node.detection.settled();
       const definition = () => handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created: '2026-12-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'] });
       // Stored before the definition it names, an indicator is readable by nobody; once the
@@ -166,6 +166,16 @@ for (const dialect of DIALECTS) {
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [early, ...filler, same], { batchSize: 100 });
       await node.detection.settled();
       assert.deepEqual(await found('waits-same.example'), [early.id], 'defined in the same write');
+
+      // The definition stored by another process: the version resolved is moved after it in the
+      // store, where this process's reads of the store meet it.
+      const far = definition();
+      const waitsFar = indicator({ pattern: "[domain-name:value = 'waits-far.example']", object_marking_refs: [far.id] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [waitsFar]);
+      await node.detection.settled();
+      await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [far]);
+      await node.detection.followStore();
+      assert.deepEqual(await found('waits-far.example'), [waitsFar.id], 'defined by another process');
     });
 
     it('applies every batch of a transaction that holds several, told one after another', async () => {

@@ -13,7 +13,9 @@ export type StoredIndicator = Pick<
 /** The events modules publish after their transaction commits. */
 export interface EventMap {
   /**
-   * Versions one write stored, in sequence order.
+   * Versions one write stored, in sequence order; with them, versions stored earlier that waited
+   * for a marking-definition this write stored, moved to new sequences after its own (readable
+   * now, they are added for their readers: see intel.repo trackPendingMarkings).
    * - `about`: what a relationship (source_ref) or sighting (sighting_of_ref) is about, when the
    *   publisher knows it.
    * - `indicator`: on an indicator version that became current, what it holds.
@@ -21,13 +23,10 @@ export interface EventMap {
    *   store held nothing above `after` when they were written, and every version up to `last` is
    *   in `objects`. A follower that has read everything up to `after` has then read everything up
    *   to `last` once it has applied them.
-   * - `remarked`: versions stored earlier (by seq) that waited for a marking-definition this write
-   *   stored: their markings and access set changed, their sequence did not.
    */
   'intel.added': {
     objects: Array<{ id: string; type: string; seq: number; about?: string | null; indicator?: StoredIndicator }>;
     stored?: { after: number; last: number };
-    remarked?: number[];
   };
   /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
   'intel.deleted': { id: string; type: string };

@@ -13,7 +13,7 @@ import { fixedClock } from '../../core/clock.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
-import { TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
@@ -196,6 +196,20 @@ for (const dialect of DIALECTS) {
       seen = await assess('eve', late);
       assert.equal(seen.parts.counts.sightings, 5, 'the count of the newest version');
       assert.equal(seen.parts.counts.intel, 0, 'a revoked attribution stays revoked');
+    });
+
+    it('counts evidence stored before the marking-definition it names once the definition arrives (section 7.2.1)', async () => {
+      const waited = id('intrusion-set');
+      const definition = handlingMarkingDefinition({ id: id('marking-definition'), created: day(30), classification: 'UNCLASSIFIED', releasableTo: ['EST', 'FRA'] });
+      await ingestAs('eve', [
+        { type: 'intrusion-set', spec_version: '2.1', id: waited, created: day(100), modified: day(100), name: 'Patient Crane', object_marking_refs: [TLP2_MARKING_IDS.clear] },
+        { ...sighting(waited, 6, { creator: EST_ID, tlp: 'green', daysAgo: 2 }), object_marking_refs: [TLP2_MARKING_IDS.green, definition.id] },
+      ]);
+      let seen = await assess('fred', waited);
+      assert.equal(seen.parts.counts.sightings, 0, 'readable by nobody until its definition is stored');
+      await intel.ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [definition]);
+      seen = await assess('fred', waited);
+      assert.equal(seen.parts.counts.sightings, 6);
     });
 
     it('each reader sums only what it may read, and the answer says what it is based on', async () => {

@@ -18,8 +18,6 @@ const REBUILD_CHUNK = 5000;
  * thread in one go (timed with --cpu-prof).
  */
 const TOLD_PER_TURN = 2000;
-/** Versions whose markings changed read again per query (rowsBySeq takes at most 500). */
-const REREAD_CHUNK = 500;
 /** Rebuild in the background once this share of slots is dead (replaced or removed). */
 const DEAD_SHARE_FOR_REBUILD = 0.5;
 const DEAD_MIN_FOR_REBUILD = 50_000;
@@ -110,24 +108,21 @@ export class Detection {
   #newIndicators = false;
   /**
    * Writes of this process told in order and not yet applied whole, oldest first: each its
-   * current indicators (applied up to `done`) and the sequence the index has read to after it;
-   * or stored versions whose markings a write resolved, to read again (`reread`).
+   * current indicators (applied up to `done`) and the sequence the index has read to after it.
    */
-  #told: Array<{ indicators: StoredIndicator[]; done: number; last: number; reread?: number[] }> = [];
+  #told: Array<{ indicators: StoredIndicator[]; done: number; last: number }> = [];
   #draining: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
   #unsubscribe: Array<() => void> = [];
   /** Set while a new index is read from the store: changes wait for it, deletions are replayed on it. */
   #deletedDuringRebuild: string[] | undefined;
-  /** Set with it: versions whose markings changed meanwhile, read again once the new index is in place. */
-  #remarkedDuringRebuild: number[] = [];
 
   constructor(private readonly ctx: AppContext) {
     // New versions are followed from the start; before the first build they are simply read by it.
     this.#unsubscribe.push(
       ctx.bus.subscribe('intel.added', (added) => {
         if (!this.#building) return;
-        const { objects, stored, remarked } = added;
+        const { objects, stored } = added;
         // Applied as told when they follow what the index holds with no read of the store in
         // progress; otherwise read back from the store (#flush), as another process's would be.
         const inOrder = this.#tellsNext(stored);
@@ -150,13 +145,6 @@ export class Detection {
           }
         }
         if (inOrder) this.#told.push({ indicators, done: 0, last: stored!.last });
-        // Versions stored earlier whose marking-definition this write stored: their access set
-        // changed, their sequence did not, so no read above #scanned finds them. Read again in
-        // turn with the writes told, as they are now.
-        if (remarked && remarked.length > 0) {
-          if (this.#deletedDuringRebuild) for (const seq of remarked) this.#remarkedDuringRebuild.push(seq);
-          else this.#told.push({ indicators: [], done: 0, last: this.#toldTo(), reread: remarked });
-        }
         if (this.#told.length > 0) this.#drain();
         if (stored && !this.#contextReading && this.#contextScanned === stored.after) this.#contextScanned = stored.last;
         if (flush) this.#scheduleFlush();
@@ -237,12 +225,6 @@ export class Detection {
         while (this.#told[0] === told && told.done < told.indicators.length) {
           this.#apply(told.indicators[told.done++]!);
           if (++applied % TOLD_PER_TURN === 0) await nextTurn();
-        }
-        for (let start = 0; told.reread && start < told.reread.length && this.#told[0] === told; start += REREAD_CHUNK) {
-          if (start > 0) await nextTurn();
-          const rows = await intel.rowsBySeq(this.ctx, told.reread.slice(start, start + REREAD_CHUNK));
-          // A version no longer current was replaced meanwhile: its successor is applied in turn.
-          if (this.#told[0] === told) for (const row of rows) if (row.is_current === 1 && row.id.startsWith('indicator--')) this.#apply(row);
         }
         if (this.#told[0] !== told) continue;
         this.#told.shift();
@@ -354,7 +336,6 @@ export class Detection {
     const started = performance.now();
     const next = new DetectIndex();
     this.#deletedDuringRebuild = [];
-    this.#remarkedDuringRebuild = [];
     // What was told and not applied yet is read from the store with the rest.
     this.#told.length = 0;
     let after = 0;
@@ -383,13 +364,6 @@ export class Detection {
     this.#rebuildMs = performance.now() - started;
     this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');
     this.#fillContext();
-    // Versions whose markings changed while the store was read may have been read before.
-    const remarked = this.#remarkedDuringRebuild;
-    this.#remarkedDuringRebuild = [];
-    if (remarked.length > 0) {
-      this.#told.push({ indicators: [], done: 0, last: this.#toldTo(), reread: remarked });
-      this.#drain();
-    }
     // Rows stored while the store was read, after the last chunk, are read now.
     this.#newIndicators = true;
     await this.#flush();

@@ -199,6 +199,19 @@ function ingestEvent(written: readonly NewVersion[]): audit.AuditEvent {
   };
 }
 
+/**
+ * The audit record of the versions a write's marking-definitions resolved: readable now, and
+ * moved to new sequences (the ingest record of the write that stored them names their old ones).
+ */
+function resolvedEvent(moved: readonly repo.MovedVersion[], definitions: readonly string[]): audit.AuditEvent {
+  const digest = createHash('sha256').update(moved.map((version) => version.id).join('\n'));
+  return {
+    action: 'intel.markings-resolved',
+    subject: `${moved.length} object versions`,
+    detail: { versions: moved.length, definitions: definitions.slice(0, 20) /* the first 20 */, first_seq: moved[0]!.seq, last_seq: moved[moved.length - 1]!.seq, ids_sha256: digest.digest('hex') },
+  };
+}
+
 export function markingDefaults(ctx: AppContext): MarkingDefaults {
   return { releasability: ctx.config.defaultReleasability };
 }
@@ -279,8 +292,10 @@ async function runPipeline(
       for (const id of defined) staged.delete(id);
       if (defined.length > 0) forgetHandlingTable(ctx);
     });
-    const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => {
-      if (written.length > 0) await audit.recordInTransaction(ctx, tx, actor, [ingestEvent(written)]);
+    const onWritten = async (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[], moved: readonly repo.MovedVersion[]) => {
+      const events = written.length > 0 ? [ingestEvent(written)] : [];
+      if (moved.length > 0) events.push(resolvedEvent(moved, defined));
+      if (events.length > 0) await audit.recordInTransaction(ctx, tx, actor, events);
       if (options.inTransaction) {
         const versions: StoredVersionRef[] = [];
         for (const row of written) versions.push({ id: row[ROW_ID], version: row[ROW_VERSION] });
@@ -290,9 +305,9 @@ async function runPipeline(
     };
     const decide: repo.DecideRows = (tx, batch, stored) =>
       decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, unresolved, defined, recompute });
-    const { seqs, refused, after, remarked } = rows.length > 0
+    const { seqs, refused, after, moved } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
-      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, remarked: [] };
+      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, moved: [] };
     const added: AddedObject[] = [];
     let last = after;
     for (let r = 0; r < owners.length; r++) {
@@ -316,15 +331,23 @@ async function runPipeline(
       added.push(object);
       if (seq > last) last = seq;
     }
+    // Versions stored before the definitions this batch added, now readable: told as added, at
+    // the sequences they were moved to (after the batch's rows).
+    for (const version of moved) {
+      const object: AddedObject = { id: version.id, type: version.type, seq: version.seq, about: version.about_ref };
+      if (version.type === 'indicator' && version.is_current === 1) object.indicator = version;
+      added.push(object);
+      last = version.seq;
+    }
     // What is reported once the transaction commits: the outcomes, not the objects.
     const outcomes = new Array<ObjectOutcome>(pending.length);
     for (let i = 0; i < pending.length; i++) outcomes[i] = pending[i]!.outcome;
-    return reporting(outcomes, added, { after, last }, remarked, uncount);
+    return reporting(outcomes, added, { after, last }, uncount);
   };
 
   // Made apart from writeBatch, so that what it keeps until the commit is the outcomes and what
   // the followers are told (of an indicator, its detection columns; not the objects).
-  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], stored: { after: number; last: number }, remarked: number[], uncount: () => void) => () => {
+  const reporting = (outcomes: ObjectOutcome[], added: AddedObject[], stored: { after: number; last: number }, uncount: () => void) => () => {
     uncount();
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const outcome of outcomes) {
@@ -334,8 +357,8 @@ async function runPipeline(
     for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) if (counts[outcome] > 0) ctx.metrics.ingestObjects.inc({ outcome }, counts[outcome]);
     progress.bytes = bytesRead();
     options.onProgress?.({ ...progress });
-    // The rows written are the only ones between `after` and `last` (insertVersions).
-    if (added.length > 0 || remarked.length > 0) ctx.bus.publish('intel.added', { objects: added, stored, ...(remarked.length > 0 ? { remarked } : {}) });
+    // The rows written and moved are the only ones between `after` and `last` (insertVersions).
+    if (added.length > 0) ctx.bus.publish('intel.added', { objects: added, stored });
   };
 
   let eager = Math.min(batchSize, EAGER_BATCH);

@@ -11,10 +11,11 @@ import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import { ingestObjects, intelStats } from './intel.service.js';
+import { ingestObjects, intelStats, listObjects } from './intel.service.js';
 
 /** Objects waiting for one definition: more than either engine binds to one statement. */
 const WAITING = 70_000;
@@ -72,6 +73,28 @@ for (const dialect of DIALECTS) {
       assert.equal(await indicatorsReadable(), WAITING, 'the member reads them all');
       const left = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
       assert.equal(Number(left.n), 0, 'none waits any more');
+    });
+
+    it('adds a waiting version for its readers when its definition arrives: a poll after what was read finds it (TAXII 2.1 section 3.5: clients go on with added_after)', async () => {
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      const readable = () => indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+      const [before, later] = [readable(), readable()];
+      const waiting = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, definition.id as string] });
+      const { seq: start } = await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirstOrThrow();
+      for (const object of [before, waiting, later]) assert.equal((await ingestObjects(node.ctx, analyst, [object])).accepted, 1);
+      // A reader (a feed stream, a peer, a TAXII client) reads all it may, up to the newest.
+      const read = await listObjects(node.ctx, analyst, { addedAfterMicros: Number(start), limit: 100 });
+      assert.deepEqual(read.objects.map((o) => o.id), [before.id, later.id], 'the waiting one is readable by nobody');
+      const mark = read.dateAdded[read.dateAdded.length - 1]!;
+
+      assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      const poll = await listObjects(node.ctx, analyst, { addedAfterMicros: mark, limit: 100 });
+      assert.ok(poll.objects.some((o) => o.id === waiting.id), `the next poll finds it (${poll.objects.map((o) => o.id).join(', ')})`);
+      const at = poll.dateAdded[poll.objects.findIndex((o) => o.id === waiting.id)]!;
+      assert.ok(at > mark, 'added when it became readable');
+      let audited: Record<string, unknown> | undefined;
+      for await (const entry of audit.entries(node.ctx)) if (entry.action === 'intel.markings-resolved' && (entry.detail as { first_seq?: number }).first_seq === at) audited = entry.detail as Record<string, unknown>;
+      assert.deepEqual(audited && { versions: audited.versions, definitions: audited.definitions }, { versions: 1, definitions: [definition.id] }, 'the move is audited');
     });
 
     it('records a batch of objects that each wait for several definitions', async () => {

@@ -163,10 +163,16 @@ export interface InsertResult {
    */
   after: number;
   /**
-   * Stored versions (by seq) that waited for a marking-definition this batch defined: their
-   * marking columns and access set changed in this transaction.
+   * Versions stored earlier that waited for a marking-definition this batch defined, as they are
+   * now: their marking columns and access set recomputed, and moved to new sequences after the
+   * batch's rows (see trackPendingMarkings).
    */
-  remarked: number[];
+  moved: MovedVersion[];
+}
+
+/** A stored version a marking-definition resolved, at its new sequence. */
+export interface MovedVersion extends CurrentRow {
+  type: string;
 }
 
 /**
@@ -184,10 +190,11 @@ export async function insertVersions(
   hooks?: MarkingHooks,
   definedMarkings: string[] = [],
   /**
-   * Runs last in the same transaction with the rows written and those not written because their
-   * version was stored already (the audit record; the caller's own records of what arrived).
+   * Runs last in the same transaction with the rows written, those not written because their
+   * version was stored already, and the versions stored earlier that the batch's definitions
+   * resolved (the audit record; the caller's own records of what arrived).
    */
-  onWritten?: (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[]) => Promise<void>,
+  onWritten?: (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[], moved: readonly MovedVersion[]) => Promise<void>,
   decide?: DecideRows,
 ): Promise<InsertResult> {
   const { max } = await tx.db
@@ -301,9 +308,9 @@ export async function insertVersions(
   }
   await setAccessKeys(store, tx, values);
   await insertRows(tx, OBJECT_VERSIONS, values);
-  const remarked = hooks ? await trackPendingMarkings(store, tx, values, hooks, definedMarkings) : [];
-  if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held);
-  return { seqs, refused, after, remarked };
+  const moved = hooks ? await trackPendingMarkings(store, tx, values, hooks, definedMarkings, next) : [];
+  if (onWritten && (values.length > 0 || held.length > 0)) await onWritten(tx, values, held, moved);
+  return { seqs, refused, after, moved };
 }
 
 function newestOf(current: readonly StoredCurrent[]): StoredCurrent | undefined {
@@ -377,10 +384,15 @@ const OBJECT_VERSIONS: BulkTable = {
 /**
  * Objects written with marking references the node does not know are recorded as pending;
  * when marking-definitions arrive, the objects waiting for them get their marking columns
- * (and access set) recomputed. Until then they are readable by nobody. Answers the seqs of the
- * stored versions whose columns were recomputed.
+ * (and access set) recomputed. Until then they are readable by nobody.
+ *
+ * A version so resolved is also moved to a new sequence (date_added), `next` onwards, in the
+ * order it was stored: for its readers it is added now. Every view that follows the store by
+ * sequence (the detection index and the assessment of every process, feed streams, a peer or a
+ * TAXII client polling with added_after) read past it while nobody could read it, and would never
+ * read it again at its old place. Answers the versions moved, as they are now.
  */
-async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[]): Promise<number[]> {
+async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[], next: number): Promise<MovedVersion[]> {
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
@@ -390,37 +402,49 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   for (let start = 0; start < pending.length; start += SEQS_PER_UPDATE) {
     await tx.db.insertInto('pending_markings').values(pending.slice(start, start + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
   }
-  const remarked: number[] = [];
-  if (defined.length === 0) return remarked;
+  const moved: MovedVersion[] = [];
+  if (defined.length === 0) return moved;
   const waiting = await tx.db.selectFrom('pending_markings').select('seq').distinct().where('marking_ref', 'in', defined).execute();
-  if (waiting.length === 0) return remarked;
+  if (waiting.length === 0) return moved;
   await tx.db.deleteFrom('pending_markings').where('marking_ref', 'in', defined).execute();
-  const seqs = waiting.map((w) => Number(w.seq));
+  // Oldest first: moved, they keep the order they were stored in.
+  const seqs = waiting.map((w) => Number(w.seq)).sort((a, b) => a - b);
   // In slices, in this transaction: any number of objects may wait for one definition, more than
-  // one statement may name (SQLite 32,766 parameters, PostgreSQL 65,535), and only their slice's
-  // bodies are held at a time. Rows a slice resolves to the same markings are updated together.
-  // Other requests have a turn between two slices (their reads do not wait for this transaction):
-  // 50,000 waiting objects held the node 1.3 s in one go.
+  // one statement may name (SQLite 32,766 parameters, PostgreSQL 65,535; a move names three per
+  // row), and only their slice's bodies are held at a time. Rows a slice resolves to the same
+  // markings are updated together. Other requests have a turn between two slices (their reads do
+  // not wait for this transaction): 50,000 waiting objects held the node 1.3 s in one go.
   for (let start = 0; start < seqs.length; start += SEQS_PER_UPDATE) {
     if (start > 0) await nextTurn();
-    const bodies = await tx.db.selectFrom('stix_objects').select(['seq', 'body']).where('seq', 'in', seqs.slice(start, start + SEQS_PER_UPDATE)).execute();
-    const resolved = new Map<string, { tuple: AccessTuple; seqs: number[] }>();
-    for (const stored of bodies) {
+    const rows = await tx.db.selectFrom('stix_objects').select([...CURRENT_ROW, 'type', 'body']).where('seq', 'in', seqs.slice(start, start + SEQS_PER_UPDATE)).orderBy('seq').execute();
+    const resolved = new Map<string, { tuple: AccessTuple; rows: MovedVersion[]; moves: Array<[number, number]> }>();
+    for (const stored of rows) {
       const columns = hooks.recompute(stored.body);
       if (columns.unresolved.length > 0) continue; // still waiting for another definition
       const tuple: AccessTuple = { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability };
       const text = accessTupleText(tuple);
       let same = resolved.get(text);
-      if (!same) resolved.set(text, (same = { tuple, seqs: [] }));
-      same.seqs.push(Number(stored.seq));
+      if (!same) resolved.set(text, (same = { tuple, rows: [], moves: [] }));
+      const { body: _body, ...row } = stored;
+      const version = numericRow(row) as MovedVersion;
+      same.moves.push([version.seq, next]);
+      version.seq = next++;
+      same.rows.push(version);
     }
-    for (const { tuple, seqs: marked } of resolved.values()) {
+    for (const { tuple, rows: marked, moves } of resolved.values()) {
       const key = await accessKeyOf(store, tx, tuple);
-      await tx.db.updateTable('stix_objects').set({ ...tuple, access_key: key }).where('seq', 'in', marked).execute();
-      for (const seq of marked) remarked.push(seq);
+      // Joined to the (from, to) pairs: one statement, each row looked up by its seq.
+      const pairs = sql.join(moves.map(([from, to]) => sql`(cast(${from} as bigint), cast(${to} as bigint))`));
+      await sql`update stix_objects set tlp = ${tuple.tlp}, classification = ${tuple.classification}, releasability = ${tuple.releasability}, access_key = ${key}, seq = m.column2
+        from (values ${pairs}) as m where stix_objects.seq = m.column1`.execute(tx.db);
+      for (const version of marked) {
+        version.access_key = key;
+        moved.push(version);
+      }
     }
   }
-  return remarked;
+  // In the order of their new sequences (the slices' access sets were applied one after another).
+  return moved.sort((a, b) => a.seq - b.seq);
 }
 
 const VERSIONS_BY_HASH: KeyLookup = {
