@@ -810,7 +810,10 @@ export async function receiveStix(ctx: AppContext, added: ReadonlyArray<{ id: st
       if (copy.type !== 'incident') continue;
       const object = withoutGranularlyMarked(copy);
       const modified = typeof object.modified === 'string' ? object.modified : nextModified(ctx, null);
-      if (existing && Date.parse(existing.modified) >= Date.parse(modified)) continue;
+      // The version the board holds, told again: only its markings may have changed (it waited for
+      // a marking-definition that has arrived). An older version changes nothing.
+      const held = existing ? Math.sign(Date.parse(existing.modified) - Date.parse(modified)) : -1;
+      if (held > 0) continue;
       if (object.revoked === true) {
         if (existing) await repoDelete(ctx, id);
         continue;
@@ -849,6 +852,7 @@ export async function receiveStix(ctx: AppContext, added: ReadonlyArray<{ id: st
         document: '', tlp: null, classification: null, releasability: null, origin_member: null, owner: null, recipients: null,
       };
       const stored = load(rowOf(base, access, document, {}));
+      if (held === 0 && JSON.stringify(recordColumns(access)) === JSON.stringify(recordColumns(load(existing!).access))) continue;
       await repoWrite(ctx, stored.row);
       received++;
       ctx.bus.publish('incidents.changed', changeEvent(stored, existing ? 'updated' : 'created'));

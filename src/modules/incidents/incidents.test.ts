@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
-import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
@@ -392,6 +392,34 @@ for (const dialect of DIALECTS) {
       const edit = await call('francois', 'PATCH', `/api/v1/incidents/${id}`, { version: shown.version, title: 'x' });
       assert.equal(edit.status, 409, 'a received copy is changed on its own node');
       assert.equal((await call('anna', 'GET', `/api/v1/incidents/${id}`)).status, 404);
+    });
+
+    it('reads an incident received before the marking-definition it names once the definition arrives (STIX 2.1 section 7.2.1)', async () => {
+      const id = 'incident--5d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a';
+      const definition = handlingMarkingDefinition({ id: 'marking-definition--7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d', created: '2026-11-29T09:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['ALLIANCE'] });
+      const received = {
+        type: 'incident', spec_version: '2.1', id, created: '2026-11-29T11:00:00.000Z', modified: '2026-11-29T11:00:00.000Z', created_by_ref: FRA_IDENTITY,
+        name: 'French port intrusion', object_marking_refs: [TLP2_MARKING_IDS.green, definition.id],
+        extensions: { [INCIDENT_EXTENSION_ID]: { extension_type: 'property-extension', status: 'open' } },
+      };
+      const changed = (count: number) => new Promise<void>((resolve) => {
+        let seen = 0;
+        const stop = node.ctx.bus.subscribe('incidents.changed', (change) => {
+          if (change.id === id && ++seen === count) {
+            stop();
+            resolve();
+          }
+        });
+      });
+      const arrived = changed(1);
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [received]);
+      await arrived;
+      assert.equal((await call('dieter', 'GET', `/api/v1/incidents/${id}`)).status, 404, 'readable by nobody while its definition is unknown');
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [definition]);
+      await waitFor('the board reads the incident as its markings now say', async () => (await call('dieter', 'GET', `/api/v1/incidents/${id}`)).status === 200);
+      const shown = (await call('dieter', 'GET', `/api/v1/incidents/${id}`)).body as unknown as Incident;
+      assert.equal(shown.title, 'French port intrusion');
+      assert.equal(shown.source, 'peer');
     });
 
     it('cannot be versioned through the intel API by another member, nor its board row replaced (STIX 2.1 section 3.6)', async () => {
