@@ -9,7 +9,7 @@ import { createContext } from '../src/app.js';
 import type { AppContext } from '../src/core/context.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { lookup } from '../src/modules/detect/detect.service.js';
-import { ingestObjects } from '../src/modules/intel/intel.service.js';
+import { deleteObject, ingestObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
@@ -176,6 +176,23 @@ for (const dialect of DIALECTS) {
       await ingestObjects(elsewhere, SYSTEM_PRINCIPAL, [far]);
       await node.detection.followStore();
       assert.deepEqual(await found('waits-far.example'), [waitsFar.id], 'defined by another process');
+    });
+
+    it('its current version deleted, an indicator is found by the version made current, here and in another process (TAXII 2.1 section 5.7)', async () => {
+      await node.detection.settled();
+      for (const [ctx, name] of [[node.ctx, 'here'], [elsewhere, 'elsewhere']] as const) {
+        const first = indicator({ pattern: `[domain-name:value = 'kept-${name}.example']`, ...clear });
+        const second = { ...first, modified: '2024-03-02T00:00:00.000Z', pattern: `[domain-name:value = 'deleted-${name}.example']` };
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [first]);
+        await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [second]);
+        await node.detection.settled();
+        assert.deepEqual(await found(`deleted-${name}.example`), [first.id]);
+        assert.equal(await deleteObject(ctx, SYSTEM_PRINCIPAL, first.id, { exact: [second.modified] }), 1);
+        await node.detection.settled();
+        await node.detection.followStore();
+        assert.deepEqual(await found(`kept-${name}.example`), [first.id], `deleted ${name}: the version before it is found`);
+        assert.deepEqual(await found(`deleted-${name}.example`), [], `deleted ${name}: the version deleted is not`);
+      }
     });
 
     it('applies every batch of a transaction that holds several, told one after another', async () => {

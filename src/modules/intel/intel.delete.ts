@@ -5,7 +5,7 @@ import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
-import { refreshHandling } from './intel.ingest.js';
+import { addedOf, refreshHandling } from './intel.ingest.js';
 import type { ListInput } from './intel.pages.js';
 import { STIX_ID } from './intel.read.js';
 import * as repo from './intel.repo.js';
@@ -60,13 +60,15 @@ export async function deleteObject(
   if (versions.first === true && oldest !== undefined && !selected.includes(Number(oldest.seq))) select(oldest);
   if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
   if (!deletable) throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
-  await repo.deleteVersions(ctx.store, id, selected, (tx) =>
+  const promoted = await repo.deleteVersions(ctx.store, id, selected, ctx.clock.now().getTime() * 1000, (tx) =>
     audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
   );
   const type = id.slice(0, id.indexOf('--'));
   // The node's marking table must not keep the handling of a definition the store no longer holds.
   if (type === 'marking-definition') await refreshHandling(ctx, id);
   ctx.bus.publish('intel.deleted', { id, type });
+  // The version that became current in its place is told as added (it was moved after the rest).
+  if (promoted) ctx.bus.publish('intel.added', { objects: [addedOf(promoted.promoted)], stored: { after: promoted.after, last: promoted.promoted.seq } });
   return selected.length;
 }
 
@@ -84,6 +86,7 @@ export async function deleteOlderVersions(ctx: AppContext, id: string, keep: num
   const heads = await repo.findVersionHeads(ctx.store, id, undefined, keep + batch);
   const older = heads.slice(keep).map((head) => Number(head.seq));
   if (older.length === 0) return 0;
-  await repo.deleteVersions(ctx.store, id, older, onDeleted);
+  // Older versions only: the current one stays, and none is made current.
+  await repo.deleteVersions(ctx.store, id, older, ctx.clock.now().getTime() * 1000, onDeleted);
   return older.length;
 }

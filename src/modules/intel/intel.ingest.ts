@@ -55,6 +55,13 @@ interface AddedObject {
   indicator?: StoredIndicator;
 }
 
+/** A stored version moved to a new sequence, as 'intel.added' tells the followers of it. */
+export function addedOf(version: repo.MovedVersion): AddedObject {
+  const object: AddedObject = { id: version.id, type: version.type, seq: version.seq, about: version.about_ref };
+  if (version.type === 'indicator' && version.is_current === 1) object.indicator = version;
+  return object;
+}
+
 /** What the detection index reads of a current indicator row, from the row as written. */
 function storedIndicator(row: NewVersion): StoredIndicator {
   return {
@@ -334,9 +341,7 @@ async function runPipeline(
     // Versions stored before the definitions this batch added, now readable: told as added, at
     // the sequences they were moved to (after the batch's rows).
     for (const version of moved) {
-      const object: AddedObject = { id: version.id, type: version.type, seq: version.seq, about: version.about_ref };
-      if (version.type === 'indicator' && version.is_current === 1) object.indicator = version;
-      added.push(object);
+      added.push(addedOf(version));
       last = version.seq;
     }
     // What is reported once the transaction commits: the outcomes, not the objects.

@@ -716,11 +716,23 @@ export async function currentMarkingDefinitions(store: Store): Promise<string[]>
 
 /**
  * Deletes the given versions (by seq) of one object in a write transaction; if the current
- * version goes, the newest remaining one becomes current. onDeleted runs last in the same
- * transaction (the audit record).
+ * version goes, the newest remaining one becomes current, and is moved to a new sequence (as
+ * trackPendingMarkings moves a version a definition resolved): every view that follows the store
+ * by sequence applied the version deleted, and meets this one now. onDeleted runs last in the same
+ * transaction (the audit record). Answers the version made current, as it is now, and the highest
+ * sequence stored before it.
  */
-export async function deleteVersions(store: Store, id: string, seqs: number[], onDeleted: (tx: WriteTx) => Promise<void>): Promise<void> {
-  await writeTransaction(store, async (tx) => {
+export async function deleteVersions(
+  store: Store,
+  id: string,
+  seqs: number[],
+  nowMicros: number,
+  onDeleted: (tx: WriteTx) => Promise<void>,
+): Promise<{ promoted: MovedVersion; after: number } | undefined> {
+  return writeTransaction(store, async (tx) => {
+    // Read before the deletion: a sequence deleted was passed by the followers, and is not given again.
+    const { max } = await tx.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+    const after = Number(max ?? 0);
     // In slices: an object may have more versions than a statement may have parameters
     // (SQLite 32,766, PostgreSQL 65,535).
     for (let start = 0; start < seqs.length; start += DELETE_SLICE) {
@@ -728,11 +740,20 @@ export async function deleteVersions(store: Store, id: string, seqs: number[], o
     }
     const ofId = tx.db.selectFrom('stix_objects').where('id_hash', '=', idHash(id)).where('id', '=', id);
     const current = await ofId.select('seq').where('is_current', '=', 1).limit(1).executeTakeFirst();
+    let promoted: { promoted: MovedVersion; after: number } | undefined;
     if (current === undefined) {
-      const newest = await ofId.select('seq').orderBy('version', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      if (newest !== undefined) await tx.db.updateTable('stix_objects').set({ is_current: 1 }).where('seq', '=', Number(newest.seq)).execute();
+      const newest = await ofId.select([...CURRENT_ROW, 'type']).orderBy('version', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      if (newest !== undefined) {
+        const version = numericRow(newest) as MovedVersion;
+        const seq = Math.max(nowMicros, after + 1);
+        await tx.db.updateTable('stix_objects').set({ is_current: 1, seq }).where('seq', '=', version.seq).execute();
+        version.seq = seq;
+        version.is_current = 1;
+        promoted = { promoted: version, after };
+      }
     }
     await onDeleted(tx);
+    return promoted;
   });
 }
 
