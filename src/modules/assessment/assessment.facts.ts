@@ -589,48 +589,91 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
   incidentBuckets(batch, row, 1);
 }
 
-/**
- * Applies the next batch of versions after the watermark; answers how many it applied (0: the
- * view is up to date). The versions are read before the write transaction; the watermark is
- * checked again inside it, so that of two processes that read the same batch one applies it.
- * A follower: it waits for a bulk ingest's transaction to commit rather than cut it short.
- */
-export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number> {
-  const from = await repo.watermark(ctx.store.db);
-  const versions = await intel.versionsSince(ctx, FOLLOWED_TYPES, from, limit);
-  if (versions.length === 0) return 0;
-  const identities = await directory.memberIdentities(ctx);
-  const terms = termsOf(ctx);
-  let numbered: Array<{ id: number; term: string }> = [];
-  const applied = await writeTransaction(ctx.store, async (tx) => {
-    if ((await repo.watermark(tx.db)) !== from) return 0;
-    const batch: Batch = { tx, deltas: new Deltas(), identities, sightings: new Map(), changed: new Set(), changedAbout: new Set(), linksFrom: new Map(), links: new Map(), changedLinks: new Set(), about: new Map() };
-    await prepareSightings(batch, versions);
-    await prepareLinks(batch, versions);
-    for (const version of versions) {
-      const body = parse(version.body);
-      if (version.type === 'sighting') await applySighting(batch, version, body);
-      else if (version.type === 'relationship') await applyRelationship(batch, version, body);
-      else await applyIncident(batch, version, body);
-    }
-    await writeSightings(batch);
-    await writeLinks(batch);
-    // Terms another process numbered since this one last read them.
-    await terms.refresh(tx.db);
-    numbered = await writeWeeks(tx, terms, batch.deltas.values());
-    await repo.setWatermark(tx, versions[versions.length - 1]!.seq);
-    return versions.length;
-  }, BACKGROUND);
-  for (const { id, term } of numbered) terms.add(id, term);
-  return applied;
+/** Applies versions as one batch in the transaction given; answers the terms it numbered. */
+async function applyBatch(tx: WriteTx, identities: Map<string, string>, terms: Terms, versions: readonly intel.SequencedVersion[]): Promise<Array<{ id: number; term: string }>> {
+  const batch: Batch = { tx, deltas: new Deltas(), identities, sightings: new Map(), changed: new Set(), changedAbout: new Set(), linksFrom: new Map(), links: new Map(), changedLinks: new Set(), about: new Map() };
+  await prepareSightings(batch, versions);
+  await prepareLinks(batch, versions);
+  for (const version of versions) {
+    const body = parse(version.body);
+    if (version.type === 'sighting') await applySighting(batch, version, body);
+    else if (version.type === 'relationship') await applyRelationship(batch, version, body);
+    else await applyIncident(batch, version, body);
+  }
+  await writeSightings(batch);
+  await writeLinks(batch);
+  // Terms another process numbered since this one last read them.
+  await terms.refresh(tx.db);
+  return writeWeeks(tx, terms, batch.deltas.values());
 }
 
 /**
- * Applies batches until the view is up to date; answers how many versions it applied. A turn of
+ * Applies the next batch of versions after the watermark; answers how many it applied (0: the
+ * view is up to date). The versions are read before the write transaction; the follower's state
+ * is checked again inside it, so that of two processes that read the same batch one applies it,
+ * and a batch read before an object in it was deleted (see forget) is read again.
+ * A follower: it waits for a bulk ingest's transaction to commit rather than cut it short.
+ */
+export async function followOnce(ctx: AppContext, limit = BATCH): Promise<number> {
+  for (;;) {
+    const from = await repo.followerState(ctx.store.db);
+    const versions = await intel.versionsSince(ctx, FOLLOWED_TYPES, from.seq, limit);
+    if (versions.length === 0) return 0;
+    const identities = await directory.memberIdentities(ctx);
+    const terms = termsOf(ctx);
+    let numbered: Array<{ id: number; term: string }> = [];
+    const applied = await writeTransaction(ctx.store, async (tx) => {
+      if (!repo.sameState(await repo.followerState(tx.db), from)) return undefined;
+      numbered = await applyBatch(tx, identities, terms, versions);
+      await repo.setWatermark(tx, versions[versions.length - 1]!.seq);
+      return versions.length;
+    }, BACKGROUND);
+    for (const { id, term } of numbered) terms.add(id, term);
+    if (applied !== undefined) return applied;
+  }
+}
+
+/**
+ * An object was deleted from the store (by this process: deletions are not shared). When no
+ * version of it is current any more, what it added to the view is taken back; a version left
+ * current was moved after the rest (intel.repo deleteVersions), and replaces it in its turn. In one
+ * transaction with the count of objects taken out, so that a batch the follower read before the
+ * deletion is read again rather than applied.
+ */
+async function forget(ctx: AppContext, id: string, type: string): Promise<void> {
+  if (!(FOLLOWED_TYPES as readonly string[]).includes(type)) return;
+  const identities = await directory.memberIdentities(ctx);
+  const terms = termsOf(ctx);
+  let numbered: Array<{ id: number; term: string }> = [];
+  await writeTransaction(ctx.store, async (tx) => {
+    if (await intel.holdsCurrent(tx, id)) return;
+    // As a revoked version of it: each kind takes back what its previous version added.
+    const gone: intel.SequencedVersion = { seq: 0, id, type, revoked: 1, created: null, access_key: null, origin_member: null, created_by_ref: null, submitter: null, about_ref: null, target_ref: null, confidence: null, body: '' };
+    numbered = await applyBatch(tx, identities, terms, [gone]);
+    await repo.countForgotten(tx);
+  }, BACKGROUND);
+  for (const { id: number, term } of numbered) terms.add(number, term);
+}
+
+/** The deletions this process takes out of the view, one after another. */
+const FORGETTING = storeState('assessment.forgetting', () => ({ chain: Promise.resolve() }));
+
+/** Takes a deleted object out of the view after those before it (see forget); the bus does not wait. */
+export function forgetDeleted(ctx: AppContext, id: string, type: string): void {
+  const state = ctx.store.state.get(FORGETTING);
+  state.chain = state.chain
+    .then(() => forget(ctx, id, type))
+    .catch((error: unknown) => ctx.logger.error({ err: error, id }, 'assessment: a deleted object could not be taken out of the view; it counts until it is'));
+}
+
+/**
+ * Applies batches until the view is up to date (deleted objects this process is taking out of it
+ * first); answers how many versions it applied. A turn of
  * the event loop between batches: behind a bulk ingest the backlog is hundreds of batches, which
  * on SQLite would otherwise run in one go and keep every request of the node waiting seconds.
  */
 export async function catchUp(ctx: AppContext, onBatch?: (applied: number) => void): Promise<number> {
+  await ctx.store.state.get(FORGETTING).chain;
   let total = 0;
   for (;;) {
     const applied = await followOnce(ctx);

@@ -90,8 +90,31 @@ type Executor = Kysely<Database>;
 const numberOr = (value: unknown) => (value === null ? null : Number(value));
 
 export async function watermark(db: Executor): Promise<number> {
-  const row = await db.selectFrom('assessment_state').select('value').where('name', '=', 'seq').executeTakeFirst();
-  return row ? Number(row.value) : 0;
+  return (await followerState(db)).seq;
+}
+
+/**
+ * Where the follower stands: its watermark, and how many deleted objects were taken out of the
+ * view besides (a change of the view that does not move the watermark). Equal states: the same view.
+ */
+export interface FollowerState {
+  seq: number;
+  forgotten: number;
+}
+
+export async function followerState(db: Executor): Promise<FollowerState> {
+  const rows = await db.selectFrom('assessment_state').select(['name', 'value']).where('name', 'in', ['seq', 'forgotten']).execute();
+  const state: FollowerState = { seq: 0, forgotten: 0 };
+  for (const row of rows) state[row.name as keyof FollowerState] = Number(row.value);
+  return state;
+}
+
+export const sameState = (a: FollowerState, b: FollowerState) => a.seq === b.seq && a.forgotten === b.forgotten;
+
+/** One more deleted object taken out of the view (in the transaction that took it out). */
+export async function countForgotten(tx: WriteTx): Promise<void> {
+  const { forgotten } = await followerState(tx.db);
+  await tx.db.insertInto('assessment_state').values({ name: 'forgotten', value: forgotten + 1 }).onConflict((oc) => oc.column('name').doUpdateSet({ value: forgotten + 1 })).execute();
 }
 
 export async function setWatermark(tx: WriteTx, seq: number): Promise<void> {

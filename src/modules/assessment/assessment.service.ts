@@ -428,14 +428,15 @@ const READINGS = 4;
  * Runs `read` (reads of the follower's tables: weeks, incidents, attributions) until no batch of
  * the follower committed while it ran, at most READINGS times. The reads are separate statements:
  * a batch committed between two of them gave an answer whose incidents named one the members and
- * counts left out. The follower advances its watermark in each batch's own transaction, so the
- * same watermark before and after means every read saw the same batches.
+ * counts left out. The follower advances its watermark in each batch's own transaction (and counts
+ * each deleted object it takes out), so the same state before and after means every read saw the
+ * same batches.
  */
 async function ofOneBatch<T>(ctx: AppContext, read: () => Promise<T>): Promise<T> {
   for (let reading = 1; ; reading++) {
-    const before = await repo.watermark(ctx.store.db);
+    const before = await repo.followerState(ctx.store.db);
     const answer = await read();
-    if (reading >= READINGS || (await repo.watermark(ctx.store.db)) === before) return answer;
+    if (reading >= READINGS || repo.sameState(await repo.followerState(ctx.store.db), before)) return answer;
   }
 }
 

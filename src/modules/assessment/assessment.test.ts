@@ -212,6 +212,23 @@ for (const dialect of DIALECTS) {
       assert.equal(seen.parts.counts.sightings, 6);
     });
 
+    it('takes back what a deleted object added; a version left current counts in its place (TAXII 2.1 section 5.7)', async () => {
+      const target = id('intrusion-set');
+      await ingestAs('eve', [{ type: 'intrusion-set', spec_version: '2.1', id: target, created: day(100), modified: day(100), name: 'Erased Ibis', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      const kept = id('sighting');
+      const gone = sighting(target, 4, { creator: EST_ID, tlp: 'green', daysAgo: 2 });
+      await ingestAs('eve', [sighting(target, 2, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid: kept, modified: day(3) }), gone]);
+      await ingestAs('eve', [sighting(target, 5, { creator: EST_ID, tlp: 'green', daysAgo: 4, sid: kept, modified: day(1) })]);
+      assert.equal((await assess('eve', target)).parts.counts.sightings, 9);
+      const eve = (await principalOfUser(node.ctx, 'eve'))!;
+      // A whole object deleted: what it added goes.
+      assert.equal(await intel.deleteObject(node.ctx, eve, gone.id), 1);
+      assert.equal((await assess('eve', target)).parts.counts.sightings, 5);
+      // Its current version deleted: the version before it is the object again, and counts.
+      assert.equal(await intel.deleteObject(node.ctx, eve, kept, { exact: [day(1)] }), 1);
+      assert.equal((await assess('eve', target)).parts.counts.sightings, 2);
+    });
+
     it('each reader sums only what it may read, and the answer says what it is based on', async () => {
       // Estonia's own sighting, AMBER+STRICT: France may not read it.
       await ingestAs('eve', [sighting(indicatorId, 40, { creator: EST_ID, tlp: 'amber+strict', daysAgo: 2 })]);

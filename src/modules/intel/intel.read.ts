@@ -2,6 +2,7 @@
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
+import type { WriteTx } from '../../db/database.js';
 import { accessOfColumns, canRead, canReadVersion, redact } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject } from '../../stix/validate.js';
@@ -484,6 +485,11 @@ export async function storedCurrent(ctx: AppContext, id: string): Promise<Array<
  */
 export async function versionsSince(ctx: AppContext, types: readonly string[], afterSeq: number, limit: number): Promise<repo.SequencedVersion[]> {
   return repo.versionsSince(ctx.store, types, afterSeq, limit);
+}
+
+/** Whether the store holds a current version of an id, read in the caller's write transaction. */
+export async function holdsCurrent(tx: WriteTx, id: string): Promise<boolean> {
+  return repo.holdsCurrent(tx, id);
 }
 
 /** The rows with these date_added sequence numbers, current or not. */

@@ -701,6 +701,12 @@ export async function currentMarkings(store: Store, ids: readonly string[]): Pro
     .execute();
 }
 
+/** Whether the store holds a current version of an id, read in the caller's write transaction. */
+export async function holdsCurrent(tx: WriteTx, id: string): Promise<boolean> {
+  const row = await tx.db.selectFrom('stix_objects').select('seq').where('id_hash', '=', idHash(id)).where('id', '=', id).where('is_current', '=', 1).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The newest date_added sequence of the store (0 when it holds nothing). */
 export async function latestSeq(store: Store): Promise<number> {
   const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
