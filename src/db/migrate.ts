@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013_explorer_columns.js';
 import * as m0014 from './migrations/0014_about_seq.js';
 import * as m0015 from './migrations/0015_access_set_lookup.js';
 import * as m0016 from './migrations/0016_definitions_by_writer.js';
+import * as m0017 from './migrations/0017_seq_floor.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0014_about_seq': m0014,
   '0015_access_set_lookup': m0015,
   '0016_definitions_by_writer': m0016,
+  '0017_seq_floor': m0017,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -138,6 +138,12 @@ export interface AccessSetsTable {
   tuple_hash: number | null;
 }
 
+/** The intel store's own state by name (migration 0017): `seq_floor`, the highest sequence ever given. */
+export interface IntelStateTable {
+  name: string;
+  value: number;
+}
+
 export interface PendingMarkingsTable {
   marking_ref: string;
   seq: number;
@@ -308,4 +314,5 @@ export interface Database {
   member_group_members: MemberGroupMembersTable;
   access_sets: AccessSetsTable;
   pending_markings: PendingMarkingsTable;
+  intel_state: IntelStateTable;
 }

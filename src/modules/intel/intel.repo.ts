@@ -158,8 +158,8 @@ export interface InsertResult {
   /** Rows refused by the decision, by position. */
   refused: Map<number, { rule: string; message: string }>;
   /**
-   * The highest sequence stored before this batch, under the writer lock: the rows written are
-   * the only ones of the store above it once committed.
+   * The highest sequence given before this batch (stored, or deleted since: highestGiven), under
+   * the writer lock: the rows written are the only ones of the store above it once committed.
    */
   after: number;
   /**
@@ -197,11 +197,7 @@ export async function insertVersions(
   onWritten?: (tx: WriteTx, written: readonly NewVersion[], held: readonly NewVersion[], moved: readonly MovedVersion[]) => Promise<void>,
   decide?: DecideRows,
 ): Promise<InsertResult> {
-  const { max } = await tx.db
-    .selectFrom('stix_objects')
-    .select((eb) => eb.fn.max('seq').as('max'))
-    .executeTakeFirstOrThrow();
-  const after = Number(max ?? 0);
+  const after = await highestGiven(tx);
   let next = Math.max(nowMicros, after + 1);
 
   // Every stored version of the ids in the batch (and of ids that share their hash).
@@ -737,8 +733,7 @@ export async function deleteVersions(
 ): Promise<{ promoted: MovedVersion; after: number } | undefined> {
   return writeTransaction(store, async (tx) => {
     // Read before the deletion: a sequence deleted was passed by the followers, and is not given again.
-    const { max } = await tx.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
-    const after = Number(max ?? 0);
+    const after = await highestGiven(tx);
     // In slices: an object may have more versions than a statement may have parameters
     // (SQLite 32,766, PostgreSQL 65,535).
     for (let start = 0; start < seqs.length; start += DELETE_SLICE) {
@@ -758,9 +753,32 @@ export async function deleteVersions(
         promoted = { promoted: version, after };
       }
     }
+    // The newest rows deleted and none moved above them: the sequence given last is kept.
+    if (promoted === undefined && (await highestStored(tx)) < after) {
+      await tx.db.insertInto('intel_state').values({ name: SEQ_FLOOR, value: after }).onConflict((oc) => oc.column('name').doUpdateSet({ value: after })).execute();
+    }
     await onDeleted(tx);
     return promoted;
   });
+}
+
+const SEQ_FLOOR = 'seq_floor';
+
+async function highestStored(tx: WriteTx): Promise<number> {
+  const { max } = await tx.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+  return Number(max ?? 0);
+}
+
+/**
+ * The highest sequence ever given (under the writer lock): the newest stored, or one a deletion
+ * removed since (intel_state, migration 0017). The next is above it.
+ */
+async function highestGiven(tx: WriteTx): Promise<number> {
+  const { max } = await tx.db
+    .selectFrom(sql<{ given: number | null }>`(select max(seq) as given from stix_objects union all select value as given from intel_state where name = ${SEQ_FLOOR})`.as('g'))
+    .select((eb) => eb.fn.max('given').as('max'))
+    .executeTakeFirstOrThrow();
+  return Number(max ?? 0);
 }
 
 /** Versions deleted by one statement. */
