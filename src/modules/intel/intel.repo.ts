@@ -635,7 +635,13 @@ export async function versionsSince(store: Store, types: readonly string[], afte
   const rows = await store.db
     .selectFrom('stix_objects')
     .select(['seq', 'id', 'type', 'revoked', 'created', 'access_key', 'origin_member', 'created_by_ref', 'submitter', 'about_ref', 'target_ref', 'confidence', 'body'])
-    .where('is_current', '=', 1)
+    // Both engines should walk the primary key from afterSeq and check the condition on its rows.
+    // Written plainly, SQLite read every row of the types above afterSeq through the partial type
+    // index and sorted them, each page: 2.6 s against 0.7 s for 326,000 versions, growing with
+    // the square of a backlog (bench:assessment's store); `+is_current` keeps it off that index.
+    // PostgreSQL walks the key with the plain condition, and with `+is_current` misjudged how many
+    // rows it keeps and sorted a parallel scan instead (67 ms a page against 3.7 ms).
+    .where(store.dialect === 'sqlite' ? sql<number>`+is_current` : sql.ref('is_current'), '=', 1)
     .where('type', 'in', [...types])
     .where('seq', '>', afterSeq)
     .orderBy('seq')
