@@ -67,6 +67,9 @@ interface Stored {
   document: IncidentDocument;
 }
 
+/** Whether two accesses give a record the same handling columns. */
+const sameHandling = (a: RecordAccess, b: RecordAccess) => JSON.stringify(recordColumns(a)) === JSON.stringify(recordColumns(b));
+
 function load(row: repo.IncidentRow): Stored {
   return { row, access: recordAccessOfColumns(row), document: JSON.parse(row.document) as IncidentDocument };
 }
@@ -334,7 +337,7 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
   const objects: StixObject[] = [incidentExtensionDefinition(), handling, fittedIncidentObject(version, ctx.config.maxObjectBytes)];
   const current = new Set(document.links.map((link) => link.object_id));
   const before = new Set((previous?.links ?? []).map((link) => link.object_id));
-  const remarked = previous !== undefined && JSON.stringify(recordColumns(previous.access)) !== JSON.stringify(recordColumns(access));
+  const remarked = previous !== undefined && !sameHandling(previous.access, access);
   for (const link of document.links) if (remarked || !before.has(link.object_id)) objects.push(linkRelationship(version, link, false));
   for (const link of previous?.links ?? []) if (!current.has(link.object_id)) objects.push(linkRelationship(version, link, true));
   return objects;
@@ -852,7 +855,7 @@ export async function receiveStix(ctx: AppContext, added: ReadonlyArray<{ id: st
         document: '', tlp: null, classification: null, releasability: null, origin_member: null, owner: null, recipients: null,
       };
       const stored = load(rowOf(base, access, document, {}));
-      if (held === 0 && JSON.stringify(recordColumns(access)) === JSON.stringify(recordColumns(load(existing!).access))) continue;
+      if (held === 0 && sameHandling(access, load(existing!).access)) continue;
       await repoWrite(ctx, stored.row);
       received++;
       ctx.bus.publish('incidents.changed', changeEvent(stored, existing ? 'updated' : 'created'));

@@ -170,7 +170,7 @@ export interface InsertResult {
   moved: MovedVersion[];
 }
 
-/** A stored version a marking-definition resolved, at its new sequence. */
+/** A stored version moved to a new sequence (a marking-definition resolved it, or a deletion made it current), as it is now. */
 export interface MovedVersion extends CurrentRow {
   type: string;
 }
@@ -406,7 +406,7 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   // Oldest first: moved, they keep the order they were stored in.
   const seqs = waiting.map((w) => Number(w.seq)).sort((a, b) => a - b);
   // In slices, in this transaction: any number of objects may wait for one definition, more than
-  // one statement may name (SQLite 32,766 parameters, PostgreSQL 65,535; a move names three per
+  // one statement may name (SQLite 32,766 parameters, PostgreSQL 65,535; a move names two per
   // row), and only their slice's bodies are held at a time. Rows a slice resolves to the same
   // markings are updated together. Other requests have a turn between two slices (their reads do
   // not wait for this transaction): 50,000 waiting objects held the node 1.3 s in one go.
@@ -711,8 +711,7 @@ export async function holdsCurrent(tx: WriteTx, id: string): Promise<boolean> {
 
 /** The newest date_added sequence of the store (0 when it holds nothing). */
 export async function latestSeq(store: Store): Promise<number> {
-  const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
-  return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
+  return highestStored(store.db);
 }
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
@@ -760,7 +759,7 @@ export async function deleteVersions(
       }
     }
     // The newest rows deleted and none moved above them: the sequence given last is kept.
-    if (promoted === undefined && (await highestStored(tx)) < after) {
+    if (promoted === undefined && (await highestStored(tx.db)) < after) {
       await tx.db.insertInto('intel_state').values({ name: SEQ_FLOOR, value: after }).onConflict((oc) => oc.column('name').doUpdateSet({ value: after })).execute();
     }
     await onDeleted(tx);
@@ -770,8 +769,8 @@ export async function deleteVersions(
 
 const SEQ_FLOOR = 'seq_floor';
 
-async function highestStored(tx: WriteTx): Promise<number> {
-  const { max } = await tx.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+async function highestStored(db: WriteTx['db']): Promise<number> {
+  const { max } = await db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
   return Number(max ?? 0);
 }
 
