@@ -14,6 +14,7 @@ import { SYSTEM_PRINCIPAL, type Principal } from '../src/policy/principal.js';
 import { principalOfUser } from '../src/modules/directory/directory.service.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
+import { statementsRun } from './support/statements.js';
 import { createTestNode, type TestNode } from './support/node.js';
 import { SUITE_LIMIT_MS } from './support/wait.js';
 
@@ -45,17 +46,9 @@ for (const dialect of DIALECTS) {
     // The statements are counted on the SQLite connection (the same code path serves both dialects).
     if (dialect === 'sqlite') it('asks the store nothing about access sets while none can be new', async (t) => {
       assert.equal((await found('first.example')).length, 1);
-      const statements: string[] = [];
-      // On both connections: the writer, and the one that reads what is committed.
-      const { sqlite, sqliteReader } = node.testStore.store;
-      for (const connection of [sqlite!, sqliteReader!]) {
-        const prepare = connection.prepare.bind(connection);
-        t.mock.method(connection, 'prepare', (source: string) => {
-          statements.push(source);
-          return prepare(source);
-        });
-      }
-      for (const value of ['first.example', 'nothing.example', '198.51.100.200']) await found(value);
+      const statements = await statementsRun(t, node.testStore.store, async () => {
+        for (const value of ['first.example', 'nothing.example', '198.51.100.200']) await found(value);
+      });
       assert.deepEqual(statements.filter((s) => s.includes('access_sets')), []);
     });
 

@@ -10,6 +10,7 @@ import { loadConfig } from '../../config/config.js';
 import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { createTestStore, DIALECTS, dialectSkip, type TestStore } from '../../../test/support/dialects.js';
+import { statementsRun } from '../../../test/support/statements.js';
 import { addToGroup, createToken, createUser, CREDENTIAL_CACHE_MS, hashToken, revokeToken, upsertMembers } from './directory.service.js';
 
 const MEMBER = 'CRD';
@@ -45,17 +46,9 @@ for (const dialect of DIALECTS) {
     if (dialect === 'sqlite') it('answers a request with a token it verified already without asking the store', async (t) => {
       const { token } = await analyst();
       assert.equal((await me(token)).statusCode, 200);
-      const statements: string[] = [];
-      // On both connections: the writer, and the one that reads what is committed.
-      const { sqlite, sqliteReader } = testStore.store;
-      for (const connection of [sqlite!, sqliteReader!]) {
-        const prepare = connection.prepare.bind(connection);
-        t.mock.method(connection, 'prepare', (source: string) => {
-          statements.push(source);
-          return prepare(source);
-        });
-      }
-      for (let i = 0; i < 3; i++) assert.equal((await me(token)).statusCode, 200);
+      const statements = await statementsRun(t, testStore.store, async () => {
+        for (let i = 0; i < 3; i++) assert.equal((await me(token)).statusCode, 200);
+      });
       assert.deepEqual(statements.filter((s) => /api_tokens|users|members/.test(s)), []);
     });
 
