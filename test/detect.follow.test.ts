@@ -195,6 +195,32 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('drops an indicator another process deleted whole, and keeps one stored again since (TAXII 2.1 section 5.7)', async () => {
+      await node.detection.settled();
+      const gone = indicator({ pattern: "[domain-name:value = 'deleted-far.example']", ...clear });
+      const back = indicator({ pattern: "[domain-name:value = 'back-again.example']", ...clear });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [gone, back]);
+      await node.detection.settled();
+      assert.deepEqual(await found('deleted-far.example'), [gone.id]);
+
+      assert.equal(await deleteObject(elsewhere, SYSTEM_PRINCIPAL, gone.id), 1);
+      assert.equal(await deleteObject(elsewhere, SYSTEM_PRINCIPAL, back.id), 1);
+      // Stored again here after the other process deleted it: applied as told, before the deletion is read.
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [back]);
+      await node.detection.settled();
+      assert.deepEqual(await found('deleted-far.example'), [gone.id], 'kept until the store is read');
+
+      await node.detection.followStore();
+      assert.deepEqual(await found('deleted-far.example'), [], 'deleted by another process: no longer found');
+      assert.deepEqual(await found('back-again.example'), [back.id], 'deleted, then stored again: found');
+
+      // A rebuild reads neither: the index it builds holds what the store holds, and goes on from there.
+      await node.detection.rebuild();
+      await node.detection.followStore();
+      assert.deepEqual(await found('deleted-far.example'), []);
+      assert.deepEqual(await found('back-again.example'), [back.id]);
+    });
+
     it('applies every batch of a transaction that holds several, told one after another', async () => {
       await node.detection.settled();
       // Batches of 100 objects: on SQLite a transaction holds four of them, told as it commits.

@@ -18,6 +18,7 @@ import * as m0014 from './migrations/0014_about_seq.js';
 import * as m0015 from './migrations/0015_access_set_lookup.js';
 import * as m0016 from './migrations/0016_definitions_by_writer.js';
 import * as m0017 from './migrations/0017_seq_floor.js';
+import * as m0018 from './migrations/0018_deletions.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0015_access_set_lookup': m0015,
   '0016_definitions_by_writer': m0016,
   '0017_seq_floor': m0017,
+  '0018_deletions': m0018,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -144,6 +144,14 @@ export interface IntelStateTable {
   value: number;
 }
 
+/** Objects deleted whole, in the order deleted (migration 0018): other processes drop them from their views. */
+export interface IntelDeletionsTable {
+  seq: number;
+  id: string;
+  /** When, in µs since the epoch. */
+  at: number;
+}
+
 export interface PendingMarkingsTable {
   marking_ref: string;
   seq: number;
@@ -315,4 +323,5 @@ export interface Database {
   access_sets: AccessSetsTable;
   pending_markings: PendingMarkingsTable;
   intel_state: IntelStateTable;
+  intel_deletions: IntelDeletionsTable;
 }

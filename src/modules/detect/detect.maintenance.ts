@@ -116,6 +116,9 @@ export class Detection {
   #unsubscribe: Array<() => void> = [];
   /** Set while a new index is read from the store: changes wait for it, deletions are replayed on it. */
   #deletedDuringRebuild: string[] | undefined;
+  /** The last record of a whole deletion read (intel.deletedSince): other processes' deletions are followed from it. */
+  #deletionsRead = 0;
+  #readingDeletions: Promise<void> | undefined;
 
   constructor(private readonly ctx: AppContext) {
     // New versions are followed from the start; before the first build they are simply read by it.
@@ -192,7 +195,11 @@ export class Detection {
       const highest = await intel.latestSeq(this.ctx);
       // Nothing is read while what this process told covers all that is stored: a read would
       // hold back the writes told meanwhile (they would be read back from the store too).
-      await Promise.all([highest > this.#toldTo() ? this.#scanNewRows() : undefined, this.context.complete && highest > this.#contextScanned ? this.#readContextRows() : undefined]);
+      await Promise.all([
+        highest > this.#toldTo() ? this.#scanNewRows() : undefined,
+        this.context.complete && highest > this.#contextScanned ? this.#readContextRows() : undefined,
+        this.#readDeletions(),
+      ]);
     })()
       .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'reading new indicators for the detection index failed'))
       .finally(() => (this.#polling = undefined));
@@ -268,6 +275,29 @@ export class Detection {
     }
   }
 
+  /**
+   * Drops the indicators another process deleted whole (this process's own deletions are told);
+   * one read at a time. An id that a version stored since has brought back stays: that version
+   * is, or will be, read from the store in its turn.
+   */
+  #readDeletions(): Promise<void> {
+    this.#readingDeletions ??= (async () => {
+      for (;;) {
+        const index = this.#index;
+        const { deleted, back } = await intel.deletedSince(this.ctx, this.#deletionsRead, REBUILD_CHUNK);
+        // A rebuild swapped the index meanwhile: it goes on from the deletions it knew of.
+        if (index !== this.#index || this.#deletedDuringRebuild) return;
+        for (const { seq, id } of deleted) {
+          if (id.startsWith('indicator--') && !back.has(id)) index.remove(id);
+          this.#deletionsRead = seq;
+        }
+        if (deleted.length < REBUILD_CHUNK) return;
+        await nextTurn();
+      }
+    })().finally(() => (this.#readingDeletions = undefined));
+    return this.#readingDeletions;
+  }
+
   /** Adds what relationships and sightings stored after the last read are about to the context filter. */
   async #readContextRows(): Promise<void> {
     if (this.#contextReading) return;
@@ -338,6 +368,8 @@ export class Detection {
     this.#deletedDuringRebuild = [];
     // What was told and not applied yet is read from the store with the rest.
     this.#told.length = 0;
+    // Deletions recorded from now on may be of rows this build reads: they are read after it.
+    const deletions = await intel.latestDeletion(this.ctx);
     let after = 0;
     let notIndexed = 0;
     for (;;) {
@@ -360,6 +392,7 @@ export class Detection {
     this.#index = next;
     this.#notIndexed = notIndexed;
     this.#scanned = Math.max(this.#scanned, after);
+    this.#deletionsRead = Math.max(this.#deletionsRead, deletions);
     this.#rebuiltAt = this.ctx.clock.now();
     this.#rebuildMs = performance.now() - started;
     this.ctx.logger.info({ indicators: next.size, keys: next.keys, notIndexed, ms: Math.round(this.#rebuildMs) }, 'detection index built');

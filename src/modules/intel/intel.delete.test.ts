@@ -4,11 +4,11 @@
  * asked for, and the newest remaining version becomes current.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import pg from 'pg';
+import { after, before, describe, it } from 'node:test';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { analystNode, createTestNode, type TestNode } from '../../../test/support/node.js';
+import { statementsRun } from '../../../test/support/statements.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { fixedClock } from '../../core/clock.js';
@@ -16,7 +16,7 @@ import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
 import { deleteObject } from './intel.delete.js';
-import { findVersions } from './intel.repo.js';
+import { deletionsSince, DELETIONS_KEPT_MS, findVersions } from './intel.repo.js';
 import { getObject, ingestObjects, listObjects } from './intel.service.js';
 
 /** `count` versions of one indicator, a millisecond apart (STIX 2.1 section 3.6). */
@@ -56,32 +56,6 @@ describe('deleting an object of many versions (sqlite)', { timeout: SUITE_LIMIT_
 });
 
 /** The SQL text of every statement `run` sends to the store (both SQLite connections, or any PostgreSQL client). */
-async function statementsOf(t: TestContext, node: TestNode, run: () => Promise<unknown>): Promise<string[]> {
-  const statements: string[] = [];
-  const { sqlite, sqliteReader } = node.testStore.store;
-  if (sqlite) {
-    for (const connection of [sqlite, sqliteReader ?? sqlite]) {
-      const prepare = connection.prepare.bind(connection);
-      t.mock.method(connection, 'prepare', (source: string) => {
-        statements.push(source);
-        return prepare(source);
-      });
-    }
-  } else {
-    const query = pg.Client.prototype.query;
-    t.mock.method(pg.Client.prototype, 'query', function (this: pg.Client, ...args: Parameters<typeof query>) {
-      const config: unknown = args[0];
-      statements.push(typeof config === 'string' ? config : String((config as { text?: unknown } | undefined)?.text ?? ''));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    });
-  }
-  try {
-    await run();
-  } finally {
-    t.mock.restoreAll();
-  }
-  return statements;
-}
 
 for (const dialect of DIALECTS) {
   describe(`deleting the versions asked for (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
@@ -132,7 +106,7 @@ for (const dialect of DIALECTS) {
 
     it('decides on the versions without reading their bodies', async (t) => {
       const id = await stored();
-      const statements = await statementsOf(t, node, async () => {
+      const statements = await statementsRun(t, node.testStore.store, async () => {
         assert.equal(await deleteObject(node.ctx, analyst, id, { exact: [MODIFIED[2]!, '2030-01-01T00:00:00.000Z'] }), 1);
         assert.equal(await deleteObject(node.ctx, analyst, id, { first: true }), 1);
         await assert.rejects(deleteObject(node.ctx, analyst, id, { exact: ['2030-01-01T00:00:00.000Z'] }), { status: 404 });
@@ -178,3 +152,32 @@ for (const dialect of DIALECTS) {
   });
 }
 
+
+for (const dialect of DIALECTS) {
+  describe(`objects deleted whole are recorded for the other processes (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    let node: TestNode;
+    const clock = fixedClock(new Date('2026-12-06T12:00:00.000Z'));
+    before(async () => (node = await createTestNode(dialect, {}, undefined, clock)));
+    after(async () => node?.close());
+
+    it('records a whole deletion in order, not a version deleted, and keeps a record for a day', async () => {
+      const clear = { object_marking_refs: [TLP2_MARKING_IDS.clear] };
+      const [first, versioned, later] = [indicator(clear), indicator(clear), indicator(clear)];
+      const newer = { ...versioned, modified: '2026-12-01T00:00:00.000Z' };
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [first, versioned, newer, later]);
+      const recorded = async () => (await deletionsSince(node.ctx.store, 0, 100)).map((d) => d.id);
+
+      assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, first.id), 1);
+      assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, versioned.id, { exact: [newer.modified] }), 1);
+      assert.deepEqual(await recorded(), [first.id], 'a version deleted with another left is not a whole deletion');
+      assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, versioned.id), 1);
+      assert.deepEqual(await recorded(), [first.id, versioned.id]);
+      const [, second] = await deletionsSince(node.ctx.store, 0, 100);
+      assert.deepEqual((await deletionsSince(node.ctx.store, second!.seq - 1, 100)).map((d) => d.id), [versioned.id], 'read on from the last record read');
+
+      clock.advance(DELETIONS_KEPT_MS + 1000);
+      assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, later.id), 1);
+      assert.deepEqual(await recorded(), [later.id], 'the records older than a day were pruned');
+    });
+  });
+}

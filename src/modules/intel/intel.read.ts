@@ -463,6 +463,21 @@ export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: nu
   return repo.scanCurrent(ctx.store, types, afterSeq, limit);
 }
 
+/**
+ * Objects deleted whole after record `after` (by any process on the store), and which of them a
+ * version stored since has brought back: for the node's own indexes, which drop the rest.
+ */
+export async function deletedSince(ctx: AppContext, after: number, limit: number): Promise<{ deleted: Array<{ seq: number; id: string }>; back: Set<string> }> {
+  const deleted = await repo.deletionsSince(ctx.store, after, limit);
+  const back = deleted.length === 0 ? new Set<string>() : await repo.currentAmong(ctx.store, [...new Set(deleted.map((d) => d.id))]);
+  return { deleted, back };
+}
+
+/** The latest record of a whole deletion (0 when none is kept): where an index built now goes on from. */
+export function latestDeletion(ctx: AppContext): Promise<number> {
+  return repo.latestDeletion(ctx.store);
+}
+
 /** What current rows of these types after `afterSeq` are about (for the node's own indexes; see scanCurrent). */
 export async function scanAbout(ctx: AppContext, types: string[], afterSeq: number, limit: number): Promise<Array<{ seq: number; about_ref: string | null }>> {
   return repo.scanAbout(ctx.store, types, afterSeq, limit);

@@ -756,6 +756,8 @@ export async function deleteVersions(
         version.seq = seq;
         version.is_current = 1;
         promoted = { promoted: version, after };
+      } else {
+        await recordDeletion(tx, id, nowMicros);
       }
     }
     // The newest rows deleted and none moved above them: the sequence given last is kept.
@@ -768,6 +770,47 @@ export async function deleteVersions(
 }
 
 const SEQ_FLOOR = 'seq_floor';
+
+/**
+ * How long a whole deletion stays in intel_deletions: a process on the store reads it within
+ * seconds (config detectFollowMs); one that starts later reads the store itself.
+ */
+export const DELETIONS_KEPT_MS = 24 * 3_600_000;
+
+/** Records an object deleted whole for the other processes on the store (migration 0018), and prunes the old records. */
+async function recordDeletion(tx: WriteTx, id: string, nowMicros: number): Promise<void> {
+  const { max } = await tx.db.selectFrom('intel_deletions').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+  await tx.db.insertInto('intel_deletions').values({ seq: Number(max ?? 0) + 1, id, at: nowMicros }).execute();
+  await tx.db.deleteFrom('intel_deletions').where('at', '<', nowMicros - DELETIONS_KEPT_MS * 1000).execute();
+}
+
+/** The latest record of a whole deletion (0 when none is kept). */
+export async function latestDeletion(store: Store): Promise<number> {
+  const { max } = await store.db.selectFrom('intel_deletions').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+  return Number(max ?? 0);
+}
+
+/** Objects deleted whole after record `after`, in order, at most `limit`. */
+export async function deletionsSince(store: Store, after: number, limit: number): Promise<Array<{ seq: number; id: string }>> {
+  const rows = await store.db.selectFrom('intel_deletions').select(['seq', 'id']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+  return rows.map((row) => ({ seq: Number(row.seq), id: row.id }));
+}
+
+/** Which of `ids` the store holds a current version of. */
+export async function currentAmong(store: Store, ids: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const slice = ids.slice(start, start + 500);
+    const rows = await store.db
+      .selectFrom('stix_objects')
+      .select('id')
+      .where('id_hash', 'in', slice.map(idHash))
+      .where('is_current', '=', 1)
+      .execute();
+    for (const row of rows) if (slice.includes(row.id)) held.add(row.id);
+  }
+  return held;
+}
 
 async function highestStored(db: WriteTx['db']): Promise<number> {
   const { max } = await db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
