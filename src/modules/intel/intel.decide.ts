@@ -52,6 +52,8 @@ export interface DecideState {
   identityOwners: ReadonlyMap<string, string>;
   /** Definitions of the stream the store refused (kept across the stream's batches). */
   refusedDefinitions: Set<string>;
+  /** Definitions deleted since the marking table was read (and perhaps defined anew): `known` holds what the store holds now. */
+  changedDefinitions: ReadonlySet<string>;
   /** Filled here: marking references each written row does not resolve yet. */
   unresolved: Map<NewVersion, string[]>;
   /** Filled here: the marking-definitions the batch adds (to `staged`). */
@@ -201,8 +203,12 @@ export async function decideRows(
   for (let i = 0; i < rows.length; i++) {
     if (verdicts[i] !== undefined) continue;
     const row = rows[i]!;
-    // Markings left unresolved when prepared, or prepared against a definition refused since.
-    if (row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION || (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions))) {
+    // Markings left unresolved when prepared, or prepared against a definition refused, deleted or defined anew since.
+    if (
+      row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ||
+      (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions)) ||
+      (state.changedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.changedDefinitions))
+    ) {
       const columns = state.recompute(row[ROW_BODY]);
       row[ROW_TLP] = columns.tlp;
       row[ROW_CLASSIFICATION] = columns.classification;

@@ -165,15 +165,15 @@ for (const dialect of DIALECTS) {
       const [first, versioned, later] = [indicator(clear), indicator(clear), indicator(clear)];
       const newer = { ...versioned, modified: '2026-12-01T00:00:00.000Z' };
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [first, versioned, newer, later]);
-      const recorded = async () => (await deletionsSince(node.ctx.store, 0, 100)).map((d) => d.id);
+      const recorded = async () => (await deletionsSince(node.ctx.store.db, 0, 100)).map((d) => d.id);
 
       assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, first.id), 1);
       assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, versioned.id, { exact: [newer.modified] }), 1);
       assert.deepEqual(await recorded(), [first.id], 'a version deleted with another left is not a whole deletion');
       assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, versioned.id), 1);
       assert.deepEqual(await recorded(), [first.id, versioned.id]);
-      const [, second] = await deletionsSince(node.ctx.store, 0, 100);
-      assert.deepEqual((await deletionsSince(node.ctx.store, second!.seq - 1, 100)).map((d) => d.id), [versioned.id], 'read on from the last record read');
+      const [, second] = await deletionsSince(node.ctx.store.db, 0, 100);
+      assert.deepEqual((await deletionsSince(node.ctx.store.db, second!.seq - 1, 100)).map((d) => d.id), [versioned.id], 'read on from the last record read');
 
       clock.advance(DELETIONS_KEPT_MS + 1000);
       assert.equal(await deleteObject(node.ctx, SYSTEM_PRINCIPAL, later.id), 1);

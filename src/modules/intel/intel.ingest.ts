@@ -154,20 +154,80 @@ function counting(writes: { count: number }): () => void {
 }
 
 /** Handling markings known to the node, by marking-definition id; loaded once per store. */
-const HANDLING = storeState('intel.handling-markings', () => ({ table: undefined as Map<string, HandlingMarking> | undefined }));
+const HANDLING = storeState('intel.handling-markings', () => ({ table: undefined as Map<string, HandlingMarking> | undefined, checkedAt: 0 }));
+
+/**
+ * The last record of a whole deletion (intel_deletions, migration 0018) that each table read
+ * reflects. A definition deleted by another process, then perhaps defined again by another
+ * member with other handling, would otherwise keep its old handling in this process's table.
+ */
+const deletionsReflected = new WeakMap<Map<string, HandlingMarking>, number>();
+
+/** How often a read of the table looks for definitions other processes deleted (a write looks each batch). */
+export const HANDLING_CHECK_MS = 1_000;
 
 export async function handlingTable(ctx: AppContext): Promise<Map<string, HandlingMarking>> {
   const cached = ctx.store.state.get(HANDLING);
   let table = cached.table;
   if (!table) {
     table = new Map();
-    for (const body of await repo.currentMarkingDefinitions(ctx.store)) {
-      const definition = JSON.parse(body) as StixObject;
-      table.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
-    }
+    await readHandling(ctx.store.db, table);
     cached.table = table;
+    cached.checkedAt = Date.now();
+  } else if (Date.now() - cached.checkedAt >= HANDLING_CHECK_MS) {
+    cached.checkedAt = Date.now();
+    await syncHandling(ctx.store.db, table);
   }
   return table;
+}
+
+/** Fills a table with every current definition; answers the ids whose entry changed. */
+async function readHandling(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
+  // Read before the definitions: a deletion recorded meanwhile is looked at again.
+  const reflected = await repo.latestDeletion(db);
+  const fresh = new Map<string, HandlingMarking>();
+  for (const body of await repo.currentMarkingDefinitions(db)) {
+    const definition = JSON.parse(body) as StixObject;
+    fresh.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
+  }
+  const changed: string[] = [];
+  for (const [id, handling] of table) if (JSON.stringify(fresh.get(id)) !== JSON.stringify(handling)) changed.push(id);
+  table.clear();
+  for (const [id, handling] of fresh) table.set(id, handling);
+  deletionsReflected.set(table, reflected);
+  return changed;
+}
+
+/**
+ * Brings a marking table up to date with the definitions deleted whole since it was read, by any
+ * process: each is read again (gone, or defined anew since). Answers the ids whose entry changed.
+ * A write calls it in its transaction, under the writer lock, so that no deletion comes between.
+ * Records older than the store keeps (a process idle for a day) are missed: the table is then
+ * read whole again.
+ */
+export async function syncHandling(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
+  const reflected = deletionsReflected.get(table) ?? 0;
+  const latest = await repo.latestDeletion(db);
+  if (latest <= reflected) return [];
+  const deleted = new Set<string>();
+  for (let after = reflected; after < latest; ) {
+    const records = await repo.deletionsSince(db, after, 1000);
+    if (records.length === 0) break;
+    // Records are numbered one after another: a gap is records pruned, unread.
+    if (records[0]!.seq !== after + 1) return readHandling(db, table);
+    for (const { id } of records) if (id.startsWith('marking-definition--')) deleted.add(id);
+    after = records[records.length - 1]!.seq;
+  }
+  const changed: string[] = [];
+  for (const id of deleted) {
+    const body = await repo.currentBody(db, id);
+    const handling = body === undefined ? undefined : (handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
+    if (handling === undefined) table.delete(id);
+    else table.set(id, handling);
+    changed.push(id);
+  }
+  if ((deletionsReflected.get(table) ?? 0) < latest) deletionsReflected.set(table, latest);
+  return changed;
 }
 
 /**
@@ -265,6 +325,8 @@ async function runPipeline(
   const submitter = submitterOf(actor);
   // Definitions of this stream the store refused: objects prepared against them are recomputed.
   const refusedDefinitions = new Set<string>();
+  // Definitions deleted (and perhaps defined anew) since the table was read: objects prepared against them are recomputed.
+  const changedDefinitions = new Set<string>();
 
   /** Writes a batch in the transaction given; answers the reporting of its outcomes, once committed. */
   const writeBatch = async (tx: WriteTx, pending: PreparedObject[], uncount: () => void): Promise<() => void> => {
@@ -310,8 +372,11 @@ async function runPipeline(
         await options.inTransaction(tx, versions);
       }
     };
-    const decide: repo.DecideRows = (tx, batch, stored) =>
-      decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, unresolved, defined, recompute });
+    const decide: repo.DecideRows = async (tx, batch, stored) => {
+      // Definitions deleted by any process since the table was read: rows marked with them are marked again.
+      for (const id of await syncHandling(tx.db, table)) changedDefinitions.add(id);
+      return decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, changedDefinitions, unresolved, defined, recompute });
+    };
     const { seqs, refused, after, moved } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
       : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, moved: [] };

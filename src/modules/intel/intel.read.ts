@@ -468,14 +468,14 @@ export async function scanCurrent(ctx: AppContext, types: string[], afterSeq: nu
  * version stored since has brought back: for the node's own indexes, which drop the rest.
  */
 export async function deletedSince(ctx: AppContext, after: number, limit: number): Promise<{ deleted: Array<{ seq: number; id: string }>; back: Set<string> }> {
-  const deleted = await repo.deletionsSince(ctx.store, after, limit);
+  const deleted = await repo.deletionsSince(ctx.store.db, after, limit);
   const back = deleted.length === 0 ? new Set<string>() : await repo.currentAmong(ctx.store, [...new Set(deleted.map((d) => d.id))]);
   return { deleted, back };
 }
 
 /** The latest record of a whole deletion (0 when none is kept): where an index built now goes on from. */
 export function latestDeletion(ctx: AppContext): Promise<number> {
-  return repo.latestDeletion(ctx.store);
+  return repo.latestDeletion(ctx.store.db);
 }
 
 /** What current rows of these types after `afterSeq` are about (for the node's own indexes; see scanCurrent). */

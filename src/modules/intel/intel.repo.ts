@@ -716,8 +716,8 @@ export async function latestSeq(store: Store): Promise<number> {
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
 
-export async function currentMarkingDefinitions(store: Store): Promise<string[]> {
-  const rows = await store.db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
+export async function currentMarkingDefinitions(db: WriteTx['db']): Promise<string[]> {
+  const rows = await db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
   return rows.map((r) => r.body);
 }
 
@@ -784,16 +784,22 @@ async function recordDeletion(tx: WriteTx, id: string, nowMicros: number): Promi
   await tx.db.deleteFrom('intel_deletions').where('at', '<', nowMicros - DELETIONS_KEPT_MS * 1000).execute();
 }
 
-/** The latest record of a whole deletion (0 when none is kept). */
-export async function latestDeletion(store: Store): Promise<number> {
-  const { max } = await store.db.selectFrom('intel_deletions').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+/** The latest record of a whole deletion (0 when none is kept); `db` a store's or a transaction's. */
+export async function latestDeletion(db: WriteTx['db']): Promise<number> {
+  const { max } = await db.selectFrom('intel_deletions').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
   return Number(max ?? 0);
 }
 
 /** Objects deleted whole after record `after`, in order, at most `limit`. */
-export async function deletionsSince(store: Store, after: number, limit: number): Promise<Array<{ seq: number; id: string }>> {
-  const rows = await store.db.selectFrom('intel_deletions').select(['seq', 'id']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+export async function deletionsSince(db: WriteTx['db'], after: number, limit: number): Promise<Array<{ seq: number; id: string }>> {
+  const rows = await db.selectFrom('intel_deletions').select(['seq', 'id']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
   return rows.map((row) => ({ seq: Number(row.seq), id: row.id }));
+}
+
+/** The body of an object's current version (a marking-definition's: one), if the store holds one. */
+export async function currentBody(db: WriteTx['db'], id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('stix_objects').select('body').where('id_hash', '=', idHash(id)).where('id', '=', id).where('is_current', '=', 1).orderBy('seq').limit(1).executeTakeFirst();
+  return row?.body;
 }
 
 /** Which of `ids` the store holds a current version of. */
