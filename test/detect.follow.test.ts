@@ -6,16 +6,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createContext } from '../src/app.js';
+import { fixedClock } from '../src/core/clock.js';
 import type { AppContext } from '../src/core/context.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { lookup } from '../src/modules/detect/detect.service.js';
+import { DELETIONS_KEPT_MS } from '../src/modules/intel/intel.repo.js';
 import { deleteObject, ingestObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { SUITE_LIMIT_MS, waitFor } from './support/wait.js';
 
 const clear = { object_marking_refs: [TLP2_MARKING_IDS.clear] };
 
@@ -219,6 +221,25 @@ for (const dialect of DIALECTS) {
       await node.detection.followStore();
       assert.deepEqual(await found('deleted-far.example'), []);
       assert.deepEqual(await found('back-again.example'), [back.id]);
+    });
+
+    it('reads the store again when the records of deletions it did not read were pruned', async () => {
+      await node.detection.settled();
+      await node.detection.followStore();
+      const gone = indicator({ pattern: "[domain-name:value = 'pruned-record.example']", ...clear });
+      const unrelated = indicator({ pattern: "[domain-name:value = 'unrelated-record.example']", ...clear });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [gone, unrelated]);
+      await node.detection.settled();
+      assert.equal(await deleteObject(elsewhere, SYSTEM_PRINCIPAL, gone.id), 1);
+      // A day later, before this process read it, another deletion prunes that record.
+      const later = createContext({ config: node.ctx.config, store: other, logger: node.ctx.logger, clock: fixedClock(new Date(Date.now() + DELETIONS_KEPT_MS + 60_000)) });
+      assert.equal(await deleteObject(later, SYSTEM_PRINCIPAL, unrelated.id), 1);
+      assert.deepEqual(await found('pruned-record.example'), [gone.id]);
+
+      await node.detection.followStore();
+      await waitFor('the index is read from the store again', async () => (await found('pruned-record.example')).length === 0);
+      await node.detection.settled();
+      assert.deepEqual(await found('unrelated-record.example'), []);
     });
 
     it('applies every batch of a transaction that holds several, told one after another', async () => {

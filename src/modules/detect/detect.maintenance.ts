@@ -287,6 +287,12 @@ export class Detection {
         const { deleted, back } = await intel.deletedSince(this.ctx, this.#deletionsRead, REBUILD_CHUNK);
         // A rebuild swapped the index meanwhile: it goes on from the deletions it knew of.
         if (index !== this.#index || this.#deletedDuringRebuild) return;
+        // Records are numbered one after another: a gap is records pruned unread (a process idle
+        // for a day), and the index is read from the store again.
+        if (deleted.length > 0 && deleted[0]!.seq !== this.#deletionsRead + 1) {
+          void this.rebuild().catch((error: unknown) => this.ctx.logger.error({ err: error }, 'rebuilding the detection index failed'));
+          return;
+        }
         for (const { seq, id } of deleted) {
           if (id.startsWith('indicator--') && !back.has(id)) index.remove(id);
           this.#deletionsRead = seq;
