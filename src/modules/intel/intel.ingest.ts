@@ -209,25 +209,21 @@ export async function syncHandling(db: WriteTx['db'], table: Map<string, Handlin
   const reflected = deletionsReflected.get(table) ?? 0;
   const latest = await repo.latestDeletion(db);
   if (latest <= reflected) return [];
-  const deleted = new Set<string>();
-  for (let after = reflected; after < latest; ) {
-    const records = await repo.deletionsSince(db, after, 1000);
-    if (records.length === 0) break;
-    // Records are numbered one after another: a gap is records pruned, unread.
-    if (records[0]!.seq !== after + 1) return readHandling(db, table);
-    for (const { id } of records) if (id.startsWith('marking-definition--')) deleted.add(id);
-    after = records[records.length - 1]!.seq;
-  }
-  const changed: string[] = [];
-  for (const id of deleted) {
-    const body = await repo.currentBody(db, id);
-    const handling = body === undefined ? undefined : (handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
-    if (handling === undefined) table.delete(id);
-    else table.set(id, handling);
-    changed.push(id);
-  }
+  // Records are numbered one after another: the first after `reflected` missing is records pruned, unread.
+  if ((await repo.deletionsSince(db, reflected, 1))[0]?.seq !== reflected + 1) return readHandling(db, table);
+  // The definitions among them only, picked by the store: under the writer lock, a member's many
+  // deletions of other objects are not read here one by one.
+  const changed = await repo.deletedDefinitions(db, reflected, latest);
+  for (const id of changed) await rereadDefinition(db, table, id);
   if ((deletionsReflected.get(table) ?? 0) < latest) deletionsReflected.set(table, latest);
   return changed;
+}
+
+/** Sets a table's entry for a definition to what the store holds now (none: the entry goes). */
+async function rereadDefinition(db: WriteTx['db'], table: Map<string, HandlingMarking>, id: string): Promise<void> {
+  const body = await repo.currentBody(db, id);
+  if (body === undefined) table.delete(id);
+  else table.set(id, handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
 }
 
 /**
@@ -246,12 +242,7 @@ export function forgetHandlingTable(ctx: AppContext): void {
  */
 export async function refreshHandling(ctx: AppContext, id: string): Promise<void> {
   const table = ctx.store.state.get(HANDLING).table;
-  if (!table) return;
-  const current = await repo.findCurrent(ctx.store, id);
-  if (ctx.store.state.get(HANDLING).table !== table) return;
-  const body = current[0]?.body;
-  if (body === undefined) table.delete(id);
-  else table.set(id, handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
+  if (table) await rereadDefinition(ctx.store.db, table, id);
 }
 
 /** The audit record of one written batch: how many versions, their seqs, a digest of their ids. */

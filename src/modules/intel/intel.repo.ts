@@ -796,6 +796,19 @@ export async function deletionsSince(db: WriteTx['db'], after: number, limit: nu
   return rows.map((row) => ({ seq: Number(row.seq), id: row.id }));
 }
 
+/** The marking-definitions deleted whole in records `after` (exclusive) to `upTo`, each once. */
+export async function deletedDefinitions(db: WriteTx['db'], after: number, upTo: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('intel_deletions')
+    .select('id')
+    .distinct()
+    .where('seq', '>', after)
+    .where('seq', '<=', upTo)
+    .where('id', 'like', 'marking-definition--%')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** The body of an object's current version (a marking-definition's: one), if the store holds one. */
 export async function currentBody(db: WriteTx['db'], id: string): Promise<string | undefined> {
   const row = await db.selectFrom('stix_objects').select('body').where('id_hash', '=', idHash(id)).where('id', '=', id).where('is_current', '=', 1).orderBy('seq').limit(1).executeTakeFirst();
