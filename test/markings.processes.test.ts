@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { createContext } from '../src/app.js';
 import { fixedClock } from '../src/core/clock.js';
 import type { AppContext } from '../src/core/context.js';
@@ -20,6 +20,7 @@ import type { StixObject } from '../src/stix/types.js';
 import { DIALECTS, POSTGRES_URL, dialectSkip } from './support/dialects.js';
 import { indicator } from './support/factories.js';
 import { createTestNode, type TestNode } from './support/node.js';
+import { statementRuns } from './support/statements.js';
 import { SUITE_LIMIT_MS, waitFor } from './support/wait.js';
 
 const created = '2026-12-01T00:00:00.000Z';
@@ -75,6 +76,23 @@ for (const dialect of DIALECTS) {
       const here = indicator({ object_marking_refs: [id] });
       await written(node.ctx, [here]);
       assert.equal((await columnsOf(here.id)).classification, UNRESOLVED_CLASSIFICATION, 'readable by nobody until a definition of that id is stored');
+    });
+
+    it('reads one deletion record, not each, after a member deleted many other objects there', async (t: TestContext) => {
+      // This process's table reflects every deletion so far.
+      await written(node.ctx, [indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] })]);
+      const many = Array.from({ length: 300 }, () => indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] }));
+      await written(elsewhere, many);
+      for (const object of many) assert.equal(await deleteObject(elsewhere, SYSTEM_PRINCIPAL, object.id), 1);
+
+      const here = indicator({ object_marking_refs: [TLP2_MARKING_IDS.clear] });
+      const runs = await statementRuns(t, node.ctx.store, () => written(node.ctx, [here]));
+      const ofDeletions = runs.filter((run) => run.text.includes('intel_deletions'));
+      assert.ok(ofDeletions.length > 0, `the write looked at the deletion records: ${runs.map((run) => run.text).join(' | ')}`);
+      // Under the writer lock: the newest record, the first after the last read (the gap check),
+      // and the definitions among the rest (none), picked by the store.
+      for (const run of ofDeletions) assert.ok((run.rows ?? 0) <= 1, `${run.rows} rows read by ${run.text}`);
+      assert.equal((await columnsOf(here.id)).releasability, ',*,');
     });
 
     it('reads the definitions again when the records of deletions it did not read were pruned', async () => {
