@@ -1,6 +1,6 @@
 /**
  * Every store test runs once per dialect from this one list. PostgreSQL tests use a schema of
- * their own, dropped afterwards.
+ * their own, dropped afterwards. A new store is a copy of one migrated once (templates.ts).
  *
  * Which PostgreSQL: SHIELDWALL_TEST_PG=<url> (a database that exists; each test creates its
  * own schema in it). Without it, the local postgres://postgres@127.0.0.1:5432/test when it
@@ -16,6 +16,7 @@ import pg from 'pg';
 import { openStore, type DialectName, type Store } from '../../src/db/database.js';
 import { migrateStore } from '../../src/modules/index.js';
 import { countSkip } from './skip.js';
+import { migratedPostgresSchema, migratedSqliteFile } from './templates.js';
 import { limit } from './wait.js';
 
 export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
@@ -82,9 +83,10 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shieldwall-data-'));
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'shieldwall-test-'));
-    const url = `sqlite:${path.join(dir, 'store.db')}`;
+    const file = path.join(dir, 'store.db');
+    await migratedSqliteFile(file);
+    const url = `sqlite:${file}`;
     const store = openStore(url);
-    await migrateStore(store);
     return {
       store,
       url,
@@ -100,10 +102,15 @@ export async function createTestStore(dialect: DialectName): Promise<TestStore> 
   const schema = `sw_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
+  let copied: boolean;
+  try {
+    await admin.query(`create schema ${schema}`);
+    copied = await migratedPostgresSchema(admin, POSTGRES_URL, schema);
+  } finally {
+    await admin.end();
+  }
   const store = openStore(POSTGRES_URL, { schema });
-  await migrateStore(store);
+  if (!copied) await migrateStore(store);
   return {
     store,
     url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
