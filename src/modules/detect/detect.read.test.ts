@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DetectIndex, type IndicatorRecord } from './detect.index.js';
 import { readerThreads, readEventBatches, runBuffersAllocated, runsReadOnThreads, type ReadBatchOptions } from './detect.read.js';
 import { normalise } from '../../stix/observable.js';
-import { readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from '../logformats/logformats.js';
+import { LineRunReader, readLogEvents, type LogError, type LogEvent, type ReadLogOptions } from '../logformats/logformats.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
 async function* chunked(data: Buffer | string, size: number): AsyncGenerator<Buffer | string> {
@@ -138,6 +138,34 @@ describe('reading on threads', { timeout: SUITE_LIMIT_MS }, () => {
     assert.deepEqual(events, expected.events);
     assert.ok(runsReadOnThreads() > runs, 'some runs were read on threads');
     assert.ok(runsReadOnThreads() - runs < Buffer.byteLength(text) / 4096 - 4, 'some runs were read here');
+  });
+
+  it('reads no more than a slice at a time here, also while the threads warm up', async (t) => {
+    // A match with patterns no value anchors reads here in slices of 64 KiB, so that other
+    // requests wait for no more than one. While a thread warms up it is sent a small part of each
+    // run: the rest, read here, was read whole (15/16 of a megabyte, 230 ms of this thread
+    // during a 25 MB match, test/detect.fairness.test.ts).
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++) lines.push(`{"event_type":"dns","src_ip":"10.2.${i >> 8 & 255}.${i & 255}","dns":{"rrname":"slice-${i}.example"}}`);
+    const text = `${lines.join('\n')}\n`;
+    const longest = Math.max(...lines.map((line) => Buffer.byteLength(line) + 1));
+    const expected = await reference(text, {}, 1 << 16);
+    // Runs read on this thread (a thread's reader is a module of its own, not this one).
+    const readHere: number[] = [];
+    const read = LineRunReader.prototype.read;
+    t.mock.method(LineRunReader.prototype, 'read', function (this: LineRunReader, ...args: Parameters<typeof read>) {
+      readHere.push(args[0].length);
+      return read.apply(this, args);
+    });
+    const slice = 4096;
+    const runs = runsReadOnThreads();
+    const events: Reading['events'] = [];
+    for await (const batch of readEventBatches(chunked(text, 1 << 16), { threads: 2, parallelFrom: 1, runBytes: 128 * 1024, hereSliceBytes: slice })) events.push(...batch.events.map(bare));
+    t.mock.restoreAll();
+    assert.deepEqual(events, expected.events);
+    assert.ok(runsReadOnThreads() - runs >= 4, 'runs were read on the threads, warming up');
+    assert.ok(readHere.length > 0, 'some was read here');
+    assert.ok(Math.max(...readHere) <= slice + longest, `read here at once: up to ${Math.max(...readHere)} bytes (slices of ${slice})`);
   });
 
   it('cuts run after run into the same few buffers, read here and moved back from the threads', async () => {

@@ -251,7 +251,22 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const first = Buffer.allocUnsafeSlow(cut);
     piece.bytes.copy(first, 0, 0, cut);
     pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset, piece.offset + cut, false));
-    here(piece.bytes.subarray(cut), piece.offset + cut, piece.last);
+    const rest = piece.bytes.subarray(cut);
+    const slice = options.hereSliceBytes;
+    const restCut = slice !== undefined && rest.length > slice ? rest.indexOf(0x0a, slice) + 1 : 0;
+    if (slice !== undefined && (restCut > 0 ? restCut : rest.length) > LONG_SLICE_FACTOR * slice) {
+      // One long line: to a thread however busy, as above (the part sent first was copied out).
+      pending.push(pendingRun(pool.read(rest, piece.offset + cut, filter, unanchored), piece.offset + cut, end, false));
+      return false;
+    }
+    if (restCut <= 0 || restCut >= rest.length) {
+      here(rest, piece.offset + cut, piece.last);
+      return true;
+    }
+    // Slices here while the threads warm up too (most of a run is read here then): the rest goes
+    // next, to a thread if one has room by then.
+    here(rest.subarray(0, restCut), piece.offset + cut, false);
+    cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: rest.subarray(restCut), offset: piece.offset + cut + restCut, last: piece.last });
     return true;
   };
   // A run's outcome is taken in input order, whatever thread read it.
