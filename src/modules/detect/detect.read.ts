@@ -222,24 +222,28 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
       pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
       return false;
     }
-    if (!pool.hasRoom) {
+    /**
+     * Reads here the end of the piece from `offset`, in slices when asked (the rest goes next, to
+     * a thread if one has room by then); false when it went to a thread instead.
+     */
+    const readHereSliced = (bytes: Buffer, offset: number): boolean => {
       const slice = options.hereSliceBytes;
-      const cut = slice !== undefined && piece.bytes.length > slice ? piece.bytes.indexOf(0x0a, slice) + 1 : 0;
+      const cut = slice !== undefined && bytes.length > slice ? bytes.indexOf(0x0a, slice) + 1 : 0;
       // A slice that would hold a line many times its size (a log line of a megabyte) goes to a
       // thread however busy, rather than holding this one for tens of milliseconds.
-      if (slice !== undefined && (cut > 0 ? cut : piece.bytes.length) > LONG_SLICE_FACTOR * slice) {
-        pending.push(pendingRun(pool.read(piece.bytes, piece.offset, filter, unanchored), piece.offset, end, false));
+      if (slice !== undefined && (cut > 0 ? cut : bytes.length) > LONG_SLICE_FACTOR * slice) {
+        pending.push(pendingRun(pool.read(bytes, offset, filter, unanchored), offset, end, false));
         return false;
       }
-      if (cut <= 0 || cut >= piece.bytes.length) {
-        here(piece.bytes, piece.offset, piece.last);
+      if (cut <= 0 || cut >= bytes.length) {
+        here(bytes, offset, piece.last);
         return true;
       }
-      // The first lines here; the rest goes next, to a thread if one has room by then.
-      here(piece.bytes.subarray(0, cut), piece.offset, false);
-      cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: piece.bytes.subarray(cut), offset: piece.offset + cut, last: piece.last });
+      here(bytes.subarray(0, cut), offset, false);
+      cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: bytes.subarray(cut), offset: offset + cut, last: piece.last });
       return true;
-    }
+    };
+    if (!pool.hasRoom) return readHereSliced(piece.bytes, piece.offset);
     // A thread warming up takes the first lines of the run; this thread reads the rest.
     const share = pool.nextShare;
     const cut = share < 1 ? piece.bytes.indexOf(0x0a, Math.floor(piece.bytes.length * share)) + 1 : 0;
@@ -251,23 +255,8 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     const first = Buffer.allocUnsafeSlow(cut);
     piece.bytes.copy(first, 0, 0, cut);
     pending.push(pendingRun(pool.read(first, piece.offset, filter, unanchored), piece.offset, piece.offset + cut, false));
-    const rest = piece.bytes.subarray(cut);
-    const slice = options.hereSliceBytes;
-    const restCut = slice !== undefined && rest.length > slice ? rest.indexOf(0x0a, slice) + 1 : 0;
-    if (slice !== undefined && (restCut > 0 ? restCut : rest.length) > LONG_SLICE_FACTOR * slice) {
-      // One long line: to a thread however busy, as above (the part sent first was copied out).
-      pending.push(pendingRun(pool.read(rest, piece.offset + cut, filter, unanchored), piece.offset + cut, end, false));
-      return false;
-    }
-    if (restCut <= 0 || restCut >= rest.length) {
-      here(rest, piece.offset + cut, piece.last);
-      return true;
-    }
-    // Slices here while the threads warm up too (most of a run is read here then): the rest goes
-    // next, to a thread if one has room by then.
-    here(rest.subarray(0, restCut), piece.offset + cut, false);
-    cutter.pieces.splice(at + 1, 0, { kind: 'run', bytes: rest.subarray(restCut), offset: piece.offset + cut + restCut, last: piece.last });
-    return true;
+    // Most of the run is read here then: in slices too, when asked.
+    return readHereSliced(piece.bytes.subarray(cut), piece.offset + cut);
   };
   // A run's outcome is taken in input order, whatever thread read it.
   async function* settle(piece: Pending): AsyncGenerator<EventBatch> {
