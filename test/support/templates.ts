@@ -109,7 +109,8 @@ function sqliteTemplateFile(): Promise<string> {
       }
       // Closed, the store is one file: its write-ahead log was written back and removed.
       if (existsSync(`${building}-wal`) && statSync(`${building}-wal`).size > 0) throw new Error(`the template store ${building} kept a write-ahead log after it was closed`);
-      writeWhole(file, (temporary) => copyFileSync(building, temporary));
+      // Renamed into place: whole or not at all for a process that reads it meanwhile.
+      renameSync(building, file);
     } finally {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${building}${suffix}`, { force: true });
     }
