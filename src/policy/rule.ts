@@ -388,7 +388,8 @@ export type CredentialDecision =
  * May this principal give a credential for this user (and so act as it) by itself? Its own,
  * always. A member administrator, for the users of its member it could have created (canGrant);
  * never others. A node administrator, for users who read and may do no more than it does (no
- * other member, no higher clearance, no permission its roles lack); for any other user only
+ * other member, no higher clearance, no permission its roles lack) and are not node
+ * administrators themselves (each is a second person of the rule); for any other user only
  * with a second node administrator's approval or the user's consent (the two-person rule). The
  * node itself (the local command line) is not limited.
  */
@@ -401,6 +402,9 @@ export function credentialDecision(principal: Principal, user: CredentialHolder,
   }
   if (user.member !== null && user.member !== principal.member?.code) return { outcome: 'second-person', reason: `'${user.name}' is a user of member ${user.member}, whose intelligence you do not read` };
   if (user.clearance > principal.clearance) return { outcome: 'second-person', reason: `'${user.name}' is cleared to level ${user.clearance}, above your own (${principal.clearance})` };
+  // Whoever holds a second node administrator's credential approves its own requests: another
+  // node administrator's credentials are never given by one alone.
+  if (user.roles.includes('node-admin')) return { outcome: 'second-person', reason: `'${user.name}' is a node administrator, who approves credential requests: its credentials would let you approve your own` };
   const held = new Set(principal.roles.flatMap((role) => [...permissionsOf(role)]));
   const role = user.roles.find((r) => [...permissionsOf(r)].some((permission) => !held.has(permission)));
   return role ? { outcome: 'second-person', reason: `'${user.name}' holds the role ${role}, which grants what your roles do not` } : { outcome: 'issue' };

@@ -192,8 +192,11 @@ export async function prepareUsers(node: NodeProcess, dataDir: string): Promise<
   const second = USERS.find((u) => u.create?.roles.includes('node-admin'))!;
   const cli = await runCli(['users', 'create', '--name', second.name, '--roles', 'node-admin'], { SHIELDWALL_DATA_DIR: dataDir });
   assert.equal(cli.code, 0, `shieldwall users create: ${cli.stderr}`);
-  // Its own kind of user: the bootstrap administrator gives its token and password at once.
-  const secondToken = (await admin.json<{ token: string }>('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'web tests', user: second.name }) }, 201)).token;
+  // Another node administrator's credential is never given by one alone (it would approve the
+  // giver's own requests): its token comes from the command line, as the operator gives it.
+  const issued = await runCli(['tokens', 'create', '--name', 'web tests', '--user', second.name], { SHIELDWALL_DATA_DIR: dataDir });
+  assert.equal(issued.code, 0, `shieldwall tokens create: ${issued.stderr}`);
+  const secondToken = issued.stdout.trim();
   const approver = new Api(node.url, secondToken);
 
   const signIn = readFileSync(path.join(dataDir, 'demo-sign-in.txt'), 'utf8');

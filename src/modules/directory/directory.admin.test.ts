@@ -163,14 +163,43 @@ for (const dialect of DIALECTS) {
       assert.equal(await me(asked.token), 401);
     });
 
-    it('lets a node administrator issue a token for a node user who reads no more than it does, at once', async () => {
-      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ops', member: null, clearance: 0, roles: ['node-admin'] });
+    it("makes a node administrator's token for any other node user wait too: each holds a permission or a clearance it lacks", async () => {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ops', member: null, clearance: 0, roles: ['member-admin'] });
       const response = await call('POST', '/api/v1/tokens', tokens.root!, { name: 'ops', user: 'ops' });
-      assert.equal(response.statusCode, 201, response.body);
-      assert.equal(await me(response.json().token), 200);
+      assert.equal(response.statusCode, 202, response.body);
+      assert.match(response.json().message as string, /role member-admin/);
       // A node user cleared above the administrator reads more than it: that needs a second person.
       await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ops.secret', member: null, clearance: 3, roles: ['analyst'] });
       assert.equal((await call('POST', '/api/v1/tokens', tokens.root!, { name: 'ops', user: 'ops.secret' })).statusCode, 202);
+    });
+
+    it('never gives one node administrator the credentials of another, which would approve its own requests', async () => {
+      // The attack: ask for a member user's token, make a second node administrator, take its
+      // credentials, approve the request with them.
+      const asked = (await call('POST', '/api/v1/tokens', tokens.root!, { name: 'support', user: 'fr.analyst' })).json() as { token: string; request: { id: number } };
+      const made = await call('POST', '/api/v1/users', tokens.root!, { name: 'ops.puppet', member: null, clearance: 0, roles: ['node-admin'] });
+      assert.equal(made.statusCode, 201, made.body);
+      const puppet = await call('POST', '/api/v1/tokens', tokens.root!, { name: 'puppet', user: 'ops.puppet' });
+      assert.equal(puppet.statusCode, 202, puppet.body);
+      assert.match(puppet.json().message as string, /credential-requests/);
+      const puppetToken = puppet.json().token as string;
+      assert.equal(await me(puppetToken), 401, 'not usable before a second node administrator approves');
+      assert.equal((await call('POST', `/api/v1/credential-requests/${asked.request.id}/approve`, puppetToken)).statusCode, 401);
+      assert.equal(await me(asked.token), 401, "the member user's token still waits");
+      // Nor a password chosen for it at creation, nor one set afterwards.
+      const withPassword = await call('POST', '/api/v1/users', tokens.root!, { name: 'ops.puppet2', member: null, clearance: 0, roles: ['node-admin'], password: 'chosen by root alone' });
+      assert.equal(withPassword.statusCode, 403, withPassword.body);
+      assert.equal(withPassword.json().error.code, 'SW_SECOND_PERSON_REQUIRED');
+      assert.equal((await call('PUT', '/api/v1/users/ops.puppet/password', tokens.root!, { password: 'set by root alone' })).statusCode, 202);
+      assert.equal((await signIn('ops.puppet', 'set by root alone')).statusCode, 401);
+      // An existing node administrator's credentials too: root would hold root2's vote.
+      assert.equal((await call('POST', '/api/v1/tokens', tokens.root!, { name: 'borrowed', user: 'root2' })).statusCode, 202);
+      // Its own, always; and a second node administrator's approval gives the puppet its token.
+      assert.equal((await call('POST', '/api/v1/tokens', tokens.root!, { name: 'mine', user: 'root' })).statusCode, 201);
+      const request = (puppet.json() as { request: { id: number } }).request.id;
+      assert.equal((await call('POST', `/api/v1/credential-requests/${request}/approve`, tokens.root!)).statusCode, 403);
+      assert.equal((await call('POST', `/api/v1/credential-requests/${request}/approve`, tokens.root2!)).statusCode, 200);
+      assert.equal(await me(puppetToken), 200);
     });
 
     it('creates a node user (member null) over HTTP: null stays null, never the member code ""', async () => {
