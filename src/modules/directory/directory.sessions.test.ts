@@ -12,7 +12,7 @@ describe('dashboard sign-in', () => {
   let node: TestNode;
   before(async () => {
     node = await createTestNode('sqlite');
-    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ana', member: TEST_MEMBER, clearance: 2, roles: ['analyst'], password: 'a long enough password' });
+    for (const name of ['ana', 'bea', 'cam']) await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member: TEST_MEMBER, clearance: 2, roles: ['analyst'], password: 'a long enough password' });
   });
   after(async () => node?.close());
 
@@ -96,6 +96,35 @@ describe('dashboard sign-in', () => {
     for await (const e of entries(node.ctx)) log.push(e.action);
     for (const action of ['auth.login', 'auth.login.failed', 'auth.login.throttled']) assert.ok(log.includes(action), action);
   });
+
+  it("keeps counting a source's failures at other names when it signs in to its own account", async () => {
+    // An insider guessing others' passwords from one address, signing in as itself between rounds.
+    const ip = '192.0.2.77';
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 4; i++) assert.equal((await signIn(`victim${round}.${i}`, 'guess', ip)).statusCode, 401);
+      if (round < 4) assert.equal((await signIn('bea', 'a long enough password', ip)).statusCode, 200, 'its own account works meanwhile');
+    }
+    const next = await signIn('victim.next', 'guess', ip);
+    assert.equal(next.statusCode, 429, `20 failures from one address lock it, whatever it signed in to between: ${next.body}`);
+  });
+
+  it('counts an IPv6 /64 as one source, as the unauthenticated limit does', async () => {
+    for (let i = 0; i < 20; i++) assert.equal((await signIn(`v6victim${i}`, 'guess', `2001:db8:1:2::${(i + 1).toString(16)}`)).statusCode, 401);
+    assert.equal((await signIn('v6victim.next', 'guess', '2001:db8:1:2:ffff::9')).statusCode, 429);
+    assert.equal((await signIn('v6victim.next', 'guess', '2001:db8:1:3::1')).statusCode, 401, 'the next /64 is another source');
+  });
+
+  it('does not let failures from elsewhere lock a user out of a source it signed in from before', async () => {
+    assert.equal((await signIn('cam', 'a long enough password', '203.0.113.50')).statusCode, 200);
+    // Someone else locks the name from addresses of its own, then keeps it locked.
+    for (let i = 0; i < 7; i++) await signIn('cam', 'guess', `198.51.100.${120 + i}`);
+    assert.equal((await signIn('cam', 'a long enough password', '198.51.100.200')).statusCode, 429, 'a new source waits: the name is being guessed');
+    const home = await signIn('cam', 'a long enough password', '203.0.113.50');
+    assert.equal(home.statusCode, 200, `the user's own source signs in: ${home.body}`);
+    // Guessing from that source is still bounded per name there.
+    for (let i = 0; i < 5; i++) assert.equal((await signIn('cam', 'guess', '203.0.113.50')).statusCode, 401);
+    assert.equal((await signIn('cam', 'a long enough password', '203.0.113.50')).statusCode, 429);
+  });
 });
 
 describe('HTTP Basic', () => {
@@ -133,6 +162,18 @@ describe('LoginThrottle', () => {
     t.fail('j', 0);
     t.succeed('j');
     assert.equal(t.wait('j', 0), 0);
+  });
+
+  it('allows a key more failures when asked, and remembers the last sources of each user, a bounded few', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 19; i++) t.fail('source', 0, 20);
+    assert.equal(t.wait('source', 0), 0);
+    t.fail('source', 0, 20);
+    assert.equal(t.wait('source', 0), 60_000);
+    for (let i = 0; i < 10; i++) t.remember('u', `10.0.0.${i}`);
+    assert.equal(t.knows('u', '10.0.0.9'), true);
+    assert.equal(t.knows('u', '10.0.0.1'), false, 'the oldest are forgotten beyond eight');
+    assert.equal(t.knows('v', '10.0.0.9'), false);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Dashboard sign-in: a user name and password give a session, carried by an httpOnly,
  * SameSite=Strict cookie; writes made with it need the session's CSRF token in a header.
- * Failed sign-ins are throttled per user name and per address.
+ * Failed sign-ins are throttled per user name and source address, per source, and per user name
+ * from sources it has not signed in from (LoginThrottle).
  */
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { nodeState } from '../../core/state.js';
+import { sourceKey } from '../../core/ratelimit.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
 import { writeTransaction } from '../../db/database.js';
@@ -27,13 +29,25 @@ export const SESSIONS_PER_USER = 20;
 
 /** Failures allowed before a lock; each failure beyond doubles the lock, up to an hour. */
 const FREE_FAILURES = 5;
+/** A source address is often many people (an office behind one address): it fails more freely. */
+const SOURCE_FREE_FAILURES = 20;
 const FIRST_LOCK_MS = 60_000;
 const MAX_LOCK_MS = 3600_000;
 const FORGET_AFTER_MS = 3600_000;
+/** Bounded memory under a spray of names or addresses: the oldest entries go first. */
+const MAX_ENTRIES = 100_000;
+/** Sources remembered per user: where it signed in last. */
+const KNOWN_SOURCES_PER_USER = 8;
 
-/** Counts failures per key (user name, address) in this process. */
+/**
+ * Counts failures per key in this process, and remembers where each user signed in before.
+ * Sign-ins are throttled three ways (see keysOf): per user name and source, per source, and per
+ * user name from sources it never signed in from, so that guessing from many addresses stops
+ * while nobody can lock a user out of the places it signs in from.
+ */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; last: number; lockedUntil: number }>();
+  private readonly known = new Map<string, string[]>();
 
   /** Milliseconds until the key may try again (0: now). */
   wait(key: string, now: number): number {
@@ -46,19 +60,43 @@ export class LoginThrottle {
     return Math.max(0, entry.lockedUntil - now);
   }
 
-  fail(key: string, now: number): void {
+  fail(key: string, now: number, free = FREE_FAILURES): void {
     const entry = this.failures.get(key) ?? { count: 0, last: now, lockedUntil: 0 };
     entry.count++;
     entry.last = now;
-    if (entry.count >= FREE_FAILURES) entry.lockedUntil = now + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (entry.count - FREE_FAILURES));
+    if (entry.count >= free) entry.lockedUntil = now + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (entry.count - free));
     this.failures.set(key, entry);
-    // Bounded memory under a spray of names: the oldest entries go first.
-    if (this.failures.size > 100_000) this.failures.delete(this.failures.keys().next().value!);
+    if (this.failures.size > MAX_ENTRIES) this.failures.delete(this.failures.keys().next().value!);
   }
 
   succeed(key: string): void {
     this.failures.delete(key);
   }
+
+  /** Has this user signed in from this source (sourceKey) in this process? */
+  knows(user: string, source: string): boolean {
+    return this.known.get(user)?.includes(source) ?? false;
+  }
+
+  remember(user: string, source: string): void {
+    const sources = (this.known.get(user) ?? []).filter((s) => s !== source);
+    sources.push(source);
+    if (sources.length > KNOWN_SOURCES_PER_USER) sources.shift();
+    // Re-inserted: the users who signed in last are kept longest.
+    this.known.delete(user);
+    this.known.set(user, sources);
+    if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
+  }
+}
+
+/**
+ * The keys a sign-in is throttled by, with the failures each allows: the user name from this
+ * source; the source, whatever the name (an IPv6 /64 is one source, as for the unauthenticated
+ * limit); and the user name from anywhere, which is not waited on from a source the user signed
+ * in from before: failures from elsewhere cannot lock a user out of the places it works from.
+ */
+function keysOf(throttle: LoginThrottle, user: string, source: string): { pair: string; source: string; user: string; userWaits: boolean } {
+  return { pair: `pair:${user}\n${source}`, source: `source:${source}`, user: `user:${user}`, userWaits: !throttle.knows(user, source) };
 }
 
 /** This node's failed sign-ins by user and address. */
@@ -79,8 +117,9 @@ export interface Session {
 async function checkPassword(ctx: AppContext, input: { user: string; password: string; ip: string }): Promise<repo.UserRow> {
   const now = ctx.clock.now().getTime();
   const throttle = throttleOf(ctx);
-  const keys = [`user:${input.user}`, `ip:${input.ip}`];
-  const wait = Math.max(...keys.map((k) => throttle.wait(k, now)));
+  const source = sourceKey(input.ip);
+  const keys = keysOf(throttle, input.user, source);
+  const wait = Math.max(throttle.wait(keys.pair, now), throttle.wait(keys.source, now), keys.userWaits ? throttle.wait(keys.user, now) : 0);
   if (wait > 0) {
     audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.throttled', subject: input.user });
     ctx.metrics.signInRefusals.inc({ reason: 'throttled' });
@@ -90,12 +129,17 @@ async function checkPassword(ctx: AppContext, input: { user: string; password: s
   // The same work and the same answer whether the user exists or not.
   const ok = row?.password_hash ? await verifyPassword(input.password, row.password_hash) : (await verifyPassword(input.password, DUMMY_HASH), false);
   if (!ok || !row || row.disabled_at !== null) {
-    for (const k of keys) throttle.fail(k, now);
+    throttle.fail(keys.pair, now);
+    throttle.fail(keys.source, now, SOURCE_FREE_FAILURES);
+    throttle.fail(keys.user, now);
     audit.recordRefusal(ctx, undefined, input.ip, { action: 'auth.login.failed', subject: input.user });
     ctx.metrics.signInRefusals.inc({ reason: row && ok ? 'disabled' : 'wrong_credentials' });
     throw shieldwallError('UNAUTHENTICATED', 'wrong user name or password');
   }
-  for (const k of keys) throttle.succeed(k);
+  // Only this name from this source is cleared: a sign-in to one's own account does not wipe the
+  // failures the source made at other names, nor those others made at this name from elsewhere.
+  throttle.succeed(keys.pair);
+  throttle.remember(input.user, source);
   return row;
 }
 
