@@ -139,6 +139,7 @@ for (const dialect of DIALECTS) {
         await nodes[name].app.listen({ host: '127.0.0.1', port: 0 });
         bases[name] = `https://127.0.0.1:${(nodes[name].app.server.address() as AddressInfo).port}`;
         users[`${name}-admin`] = { node: name, token: nodes[name].tokens['node-admin'] };
+        users[`${name}-admin2`] = { node: name, token: nodes[name].secondAdminToken };
       }
       // The hub runs its durable jobs (assessment follower, silence deadlines, publications); Latvia's
       // node syncs when the test asks it to.
@@ -150,6 +151,9 @@ for (const dialect of DIALECTS) {
       await ok('lva-admin', 'POST', '/api/v1/peers', {
         name: 'hub', members: ALLIES.map((m) => m.code), clearance: 2, roles: ['analyst'], url: `${bases.hub}/taxii2/intel/`, direction: 'pull', interval_s: 86_400, auth: 'mtls',
       }, 201);
+      // Each stands for members its administrator does not read as: a second administrator enables it.
+      await ok('hub-admin2', 'POST', '/api/v1/peers/lva-node/enable');
+      await ok('lva-admin2', 'POST', '/api/v1/peers/hub/enable');
 
       for (const code of ['EST', 'LVA', 'POL']) await user('hub', `${code.toLowerCase()}-handler`, code, ['incident-handler']);
       await user('hub', 'est-analyst', 'EST', ['analyst']);

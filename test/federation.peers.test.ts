@@ -46,6 +46,11 @@ for (const dialect of DIALECTS) {
         payload: { name, members: [TEST_MEMBER], clearance: 0, roles: ['analyst'], url: fake.apiRoot, pull_collection: 'c1', direction, auth: 'none', ...extra },
       });
       assert.equal(created.statusCode, 201, created.body);
+      // Standing for the member with a role that grants what node-admin does not: a second node
+      // administrator enables it (the two-person rule; src/modules/directory/directory.admin.test.ts).
+      assert.equal(created.json().disabled, true);
+      const enabled = await node.app.inject({ method: 'POST', url: `/api/v1/peers/${name}/enable`, headers: { authorization: `Bearer ${node.secondAdminToken}` } });
+      assert.equal(enabled.statusCode, 200, enabled.body);
       return fake;
     };
     const storedCount = async (ids: string[]) => {
@@ -217,6 +222,13 @@ for (const dialect of DIALECTS) {
       const edited = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/editable', headers: admin(), payload: { interval_s: 5, members: ['FRA', TEST_MEMBER] } });
       assert.equal(edited.statusCode, 200, edited.body);
       assert.deepEqual([edited.json().interval_s, edited.json().members], [5, ['FRA', TEST_MEMBER]]);
+      // Standing for FRA too, whose intelligence the administrator does not read: it waits for a second one.
+      assert.deepEqual([edited.json().disabled, edited.json().awaiting_approval_by], [true, ['test-node-admin']]);
+      const own = await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/enable', headers: admin() });
+      assert.equal(own.statusCode, 403, own.body);
+      assert.equal(own.json().error.code, 'SW_SECOND_PERSON_REQUIRED');
+      const second = await node.app.inject({ method: 'POST', url: '/api/v1/peers/editable/enable', headers: { authorization: `Bearer ${node.secondAdminToken}` } });
+      assert.deepEqual([second.statusCode, second.json().disabled, second.json().awaiting_approval_by], [200, false, []]);
       const badMember = await node.app.inject({ method: 'PATCH', url: '/api/v1/peers/editable', headers: admin(), payload: { members: ['XXX'] } });
       assert.equal(badMember.statusCode, 404);
       assert.match(badMember.json().error.message, /XXX/);

@@ -189,7 +189,7 @@ export function registerPeers(program: Command): void {
     .action(async (name: string | undefined) => {
       for (const p of await withLocalStore((ctx) => federation.peerStatus(ctx, SYSTEM_PRINCIPAL, name))) {
         process.stdout.write(
-          `${JSON.stringify({ name: p.name, url: p.url, direction: p.direction, disabled: p.disabled, pageTimeoutSeconds: p.pageTimeoutSeconds, pullCursor: p.pullCursor, pushCursor: p.pushCursor, pulled: p.pulled, pushed: p.pushed, refused: p.refused, pushRefused: p.pushRefused, lastPullAt: p.lastPullAt, lastPushAt: p.lastPushAt, pullOkAt: p.pullOkAt, pushOkAt: p.pushOkAt, lastError: p.lastError, lastErrorAt: p.lastErrorAt, failures: p.failures, errors: p.errors })}\n`,
+          `${JSON.stringify({ name: p.name, url: p.url, direction: p.direction, disabled: p.disabled, awaitingApprovalBy: p.awaitingApprovalBy, pageTimeoutSeconds: p.pageTimeoutSeconds, pullCursor: p.pullCursor, pushCursor: p.pushCursor, pulled: p.pulled, pushed: p.pushed, refused: p.refused, pushRefused: p.pushRefused, lastPullAt: p.lastPullAt, lastPushAt: p.lastPushAt, pullOkAt: p.pullOkAt, pushOkAt: p.pushOkAt, lastError: p.lastError, lastErrorAt: p.lastErrorAt, failures: p.failures, errors: p.errors })}\n`,
         );
       }
     });

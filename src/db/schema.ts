@@ -219,6 +219,11 @@ export interface PeersTable {
   ca_file: string | null;
   /** Seconds a peer may take to answer one page (headers, then each part of the body). */
   page_timeout_s: Generated<number>;
+  /**
+   * Who registered or widened the peer since it was last enabled (",user:a,"), while it waits,
+   * disabled, for a second node administrator to enable it; null otherwise.
+   */
+  awaiting_approval_by: string | null;
 }
 
 export interface TaxiiStatusTable {

@@ -17,6 +17,8 @@ export const TEST_MEMBER_IDENTITY = 'identity--5f0c3a35-0b5c-4b7e-9d0e-8a1c2b3d4
 export interface TestNode extends Node {
   testStore: TestStore;
   tokens: Record<Role, string>;
+  /** A second node administrator (of the test member, cleared to the top): the two-person rule's second person. */
+  secondAdminToken: string;
   close(): Promise<void>;
 }
 
@@ -35,10 +37,13 @@ export async function createTestNode(dialect: DialectName, overrides: Partial<Co
     await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: `test-${role}`, member: TEST_MEMBER, clearance: 4, roles: [role] });
     tokens[role] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: `test-${role}`, user: `test-${role}` })).token;
   }
+  await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'test-node-admin-2', member: TEST_MEMBER, clearance: 4, roles: ['node-admin'] });
+  const secondAdminToken = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'test-node-admin-2', user: 'test-node-admin-2' })).token;
   return {
     ...node,
     testStore,
     tokens,
+    secondAdminToken,
     close: async () => {
       await node.app.close();
       await testStore.cleanup();

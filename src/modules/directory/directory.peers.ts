@@ -5,9 +5,11 @@ import { nodeKey, seal, unseal } from '../../core/secrets.js';
 import {
   isRole, memberGroups, ROLES, type MemberKind, type MemberOfPrincipal, type Principal, type Role,
 } from '../../policy/principal.js';
-import { canAdminister } from '../../policy/rule.js';
+import { canAdminister, credentialDecision } from '../../policy/rule.js';
 import { principalOfUser } from './directory.authentication.js';
 import { audited } from './directory.changes.js';
+import { actorId } from './directory.requests.js';
+import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
 
 export const PEER_DIRECTIONS = ['none', 'pull', 'push', 'both'] as const;
@@ -42,11 +44,16 @@ export interface Peer {
   pageTimeoutSeconds: number;
   /** A disabled peer is neither synced nor let in by its certificate; its records stay. */
   disabled: boolean;
+  /**
+   * The node administrators who registered or widened it since it was last enabled: it stays
+   * disabled until another one enables it (the two-person rule); empty when none waits.
+   */
+  awaitingApprovalBy: string[];
   createdAt: string;
 }
 
 export type PeerInput = Pick<Peer, 'name' | 'members' | 'clearance' | 'roles'> &
-  Partial<Omit<Peer, 'name' | 'members' | 'clearance' | 'roles' | 'hasSecret' | 'disabled' | 'createdAt'>> & {
+  Partial<Omit<Peer, 'name' | 'members' | 'clearance' | 'roles' | 'hasSecret' | 'disabled' | 'awaitingApprovalBy' | 'createdAt'>> & {
     /** A token or password for the peer: sealed with the node key before it is stored. */
     secret?: string;
   };
@@ -74,8 +81,57 @@ function presentPeer(p: repo.PeerRow): Peer {
     caFile: p.ca_file,
     pageTimeoutSeconds: p.page_timeout_s,
     disabled: p.disabled_at !== null,
+    awaitingApprovalBy: waitingOn(p.awaiting_approval_by),
     createdAt: p.created_at,
   };
+}
+
+function waitingOn(column: string | null): string[] {
+  return column === null ? [] : column.split(',').filter((a) => a !== '');
+}
+
+/**
+ * A peer reads as the members it stands for, within its clearance and roles, and pushes send
+ * what they may read to its URL: registering one is giving a credential of each of those
+ * members (policy credentialDecision). A node administrator who registers or widens one beyond
+ * what it could give at once (a member whose intelligence it does not read, a clearance above
+ * its own, a role granting what its roles do not) leaves it disabled until a second node
+ * administrator enables it: the two-person rule, as for tokens. Why, or undefined when the actor
+ * may by itself (the node itself, the local command line, always may).
+ */
+function secondPersonReason(ctx: AppContext, actor: Principal, peer: Pick<Peer, 'name' | 'members' | 'clearance' | 'roles'>): string | undefined {
+  for (const member of peer.members) {
+    // Named so that it is never the actor's own user: a peer is not the actor.
+    const decision = credentialDecision(actor, { name: `peer ${peer.name}`, member, clearance: peer.clearance, roles: peer.roles }, (role) => ctx.permissions.of(role));
+    if (decision.outcome !== 'issue') return decision.reason;
+  }
+  return undefined;
+}
+
+/** Adds the actor to those a peer waits on: ",user:a," and user:b give ",user:a,user:b,". */
+function awaiting(column: string | null, actor: Principal): string {
+  const waiting = waitingOn(column);
+  const id = actorId(actor);
+  return `,${[...waiting.filter((a) => a !== id), id].join(',')},`;
+}
+
+/**
+ * Does a change let the peer read more, act as more, or send elsewhere? Members or roles added,
+ * clearance raised, another certificate name (whoever holds it acts as the peer), another URL,
+ * collection or CA for pushes, or pushes where there were none.
+ */
+function widens(current: Peer, merged: Pick<Peer, 'members' | 'clearance' | 'roles' | 'certificateCn' | 'url' | 'pushCollection' | 'direction' | 'caFile'>): string[] {
+  const pushes = (d: PeerDirection) => d === 'push' || d === 'both';
+  return [
+    merged.members.some((m) => !current.members.includes(m)) ? 'members' : '',
+    merged.clearance > current.clearance ? 'clearance' : '',
+    merged.roles.some((r) => !current.roles.includes(r)) ? 'roles' : '',
+    merged.certificateCn !== current.certificateCn ? 'certificate_cn' : '',
+    merged.url !== current.url ? 'url' : '',
+    merged.pushCollection !== current.pushCollection ? 'push_collection' : '',
+    merged.caFile !== current.caFile ? 'ca_file' : '',
+    pushes(merged.direction) && !pushes(current.direction) ? 'direction' : '',
+  ].filter((w) => w !== '');
 }
 
 /** The longest a peer may be given to answer one page: an hour. */
@@ -124,6 +180,7 @@ export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerIn
   // A certificate names a peer before a user: the user's certificate would act for the peer's members.
   if (await repo.findUser(ctx.store.db, certificateCn)) throw shieldwallError('CONFLICT', `'${certificateCn}' is a user's name: its certificate would act as this peer; give the peer a certificate name of its own (certificate_cn, --certificate-cn)`);
   const direction = peer.direction ?? (peer.url ? 'both' : 'none');
+  const secondPerson = secondPersonReason(ctx, actor, peer);
   const row = {
     name: peer.name,
     certificate_cn: certificateCn,
@@ -132,7 +189,9 @@ export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerIn
     clearance: peer.clearance,
     roles: `,${peer.roles.join(',')},`,
     created_at: ctx.clock.now().toISOString(),
-    disabled_at: null,
+    // Beyond what the actor could give by itself: disabled until a second node administrator enables it.
+    disabled_at: secondPerson === undefined ? null : ctx.clock.now().toISOString(),
+    awaiting_approval_by: secondPerson === undefined ? null : awaiting(null, actor),
     url: peer.url ?? null,
     pull_collection: peer.pullCollection ?? (peer.url ? 'intel' : null),
     push_collection: peer.pushCollection ?? peer.pullCollection ?? (peer.url ? 'intel' : null),
@@ -145,7 +204,7 @@ export async function createPeer(ctx: AppContext, actor: Principal, peer: PeerIn
     page_timeout_s: peer.pageTimeoutSeconds ?? 30,
   };
   const { secret: _sealed, ...shown } = row;
-  const event = { action: 'directory.peer.create', subject: peer.name, detail: { ...shown, has_secret: row.secret !== null } };
+  const event = { action: 'directory.peer.create', subject: peer.name, detail: { ...shown, has_secret: row.secret !== null, ...(secondPerson === undefined ? {} : { second_person: secondPerson }) } };
   await audited(ctx, actor, event, (db) => repo.insertPeer(db, row));
   return presentPeer(row as repo.PeerRow);
 }
@@ -202,7 +261,10 @@ export async function updatePeer(ctx: AppContext, actor: Principal, name: string
     if (await repo.findPeerByCertificate(ctx.store.db, merged.certificateCn)) throw shieldwallError('CONFLICT', `a peer with certificate '${merged.certificateCn}' exists already`);
     if (await repo.findUser(ctx.store.db, merged.certificateCn)) throw shieldwallError('CONFLICT', `'${merged.certificateCn}' is a user's name: its certificate would act as this peer; give the peer a certificate name of its own`);
   }
+  const secondPerson = secondPersonReason(ctx, actor, merged);
+  const widened = secondPerson === undefined ? [] : widens(current, { ...merged, pushCollection: merged.pushCollection ?? (merged.url ? 'intel' : null) });
   const update = {
+    ...(widened.length > 0 ? { disabled_at: row.disabled_at ?? ctx.clock.now().toISOString(), awaiting_approval_by: awaiting(row.awaiting_approval_by, actor) } : {}),
     certificate_cn: merged.certificateCn,
     member_code: merged.members[0]!,
     members: `,${merged.members.join(',')},`,
@@ -221,7 +283,8 @@ export async function updatePeer(ctx: AppContext, actor: Principal, name: string
   };
   const { secret: _sealed, ...shown } = update;
   const changed = Object.keys(changes).filter((k) => changes[k as keyof PeerChanges] !== undefined);
-  await audited(ctx, actor, { action: 'directory.peer.update', subject: name, detail: { changed, ...shown, ...(changes.secret !== undefined ? { secret_changed: true } : {}) } }, (db) => repo.updatePeer(db, name, update));
+  const detail = { changed, ...shown, ...(changes.secret !== undefined ? { secret_changed: true } : {}), ...(widened.length > 0 ? { widened, second_person: secondPerson } : {}) };
+  await audited(ctx, actor, { action: 'directory.peer.update', subject: name, detail }, (db) => repo.updatePeer(db, name, update));
   return presentPeer({ ...row, ...update, secret: update.secret === undefined ? row.secret : update.secret });
 }
 
@@ -232,9 +295,20 @@ export async function updatePeer(ctx: AppContext, actor: Principal, name: string
 export async function setPeerDisabled(ctx: AppContext, actor: Principal, name: string, disabled: boolean): Promise<Peer> {
   if (!canAdminister(actor, null)) throw shieldwallError('FORBIDDEN', `only a node administrator ${disabled ? 'disables' : 'enables'} peer nodes`);
   const row = await existingPeer(ctx, name);
+  const waiting = waitingOn(row.awaiting_approval_by);
+  if (!disabled && actor.kind !== 'system' && waiting.includes(actorId(actor))) {
+    await audit.record(ctx, actor, [{ action: 'directory.peer.denied', subject: name, detail: { reason: 'own registration or widening', awaiting_approval_by: waiting } }]);
+    throw shieldwallError(
+      'SECOND_PERSON_REQUIRED',
+      `you registered or widened peer '${name}' (what it reads as its members, or where this node sends it); a second node administrator enables it: POST /api/v1/peers/${name}/enable (on the node: shieldwall peers enable ${name})`,
+    );
+  }
   const disabledAt = disabled ? (row.disabled_at ?? ctx.clock.now().toISOString()) : null;
-  await audited(ctx, actor, { action: disabled ? 'directory.peer.disable' : 'directory.peer.enable', subject: name, detail: { was_disabled: row.disabled_at !== null } }, (db) => repo.updatePeer(db, name, { disabled_at: disabledAt }));
-  return presentPeer({ ...row, disabled_at: disabledAt });
+  // Enabled by a second person (or the node itself): nobody waits any more.
+  const awaitingApprovalBy = disabled ? row.awaiting_approval_by : null;
+  const detail = { was_disabled: row.disabled_at !== null, ...(waiting.length > 0 ? { awaiting_approval_by: waiting } : {}) };
+  await audited(ctx, actor, { action: disabled ? 'directory.peer.disable' : 'directory.peer.enable', subject: name, detail }, (db) => repo.updatePeer(db, name, { disabled_at: disabledAt, awaiting_approval_by: awaitingApprovalBy }));
+  return presentPeer({ ...row, disabled_at: disabledAt, awaiting_approval_by: awaitingApprovalBy });
 }
 
 /**

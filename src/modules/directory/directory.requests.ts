@@ -62,7 +62,7 @@ function presentRequest(row: repo.CredentialRequestListRow, now: number): Creden
 }
 
 /** Who an actor is in a request: its user name, or its kind and name for a peer or the node. */
-function actorId(actor: Principal): string {
+export function actorId(actor: Principal): string {
   return actor.userName ?? `${actor.kind}:${actor.name}`;
 }
 

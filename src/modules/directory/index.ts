@@ -20,6 +20,7 @@ export const directoryModule = defineModule({
     { name: '0001_visits', load: () => import('./migrations/0001_visits.js') },
     { name: '0002_user_indexes', load: () => import('./migrations/0002_user_indexes.js') },
     { name: '0003_listing_indexes', load: () => import('./migrations/0003_listing_indexes.js') },
+    { name: '0004_peer_approval', load: () => import('./migrations/0004_peer_approval.js') },
   ],
   commands: [
     {

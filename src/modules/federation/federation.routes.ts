@@ -26,6 +26,7 @@ function presentPeer(p: directory.Peer) {
     ca_file: p.caFile,
     page_timeout_s: p.pageTimeoutSeconds,
     disabled: p.disabled,
+    awaiting_approval_by: p.awaitingApprovalBy,
   };
 }
 

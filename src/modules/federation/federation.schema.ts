@@ -24,6 +24,8 @@ export const PeerSchema = Type.Object({
   ca_file: nullable(Type.String()),
   page_timeout_s: Type.Integer(),
   disabled: Type.Boolean(),
+  /** Who registered or widened it since it was last enabled: another node administrator enables it. */
+  awaiting_approval_by: Type.Array(Type.String()),
 });
 
 export const PeerStatusSchema = Type.Intersect([

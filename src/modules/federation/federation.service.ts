@@ -112,6 +112,9 @@ export async function closeClients(ctx: AppContext): Promise<void> {
 
 async function linkAndPrincipal(ctx: AppContext, name: string): Promise<{ link: directory.PeerLink; principal: Principal }> {
   const peer = (await directory.listPeers(ctx)).find((p) => p.name === name);
+  if (peer?.disabled && peer.awaitingApprovalBy.length > 0) {
+    throw shieldwallError('CONFLICT', `peer '${name}' waits for a node administrator other than ${peer.awaitingApprovalBy.join(', ')} to enable it (two-person rule): POST /api/v1/peers/${name}/enable, or on the node shieldwall peers enable ${name}`);
+  }
   if (peer?.disabled) throw shieldwallError('CONFLICT', `peer '${name}' is disabled: enable it first (shieldwall peers enable ${name}, POST /api/v1/peers/${name}/enable)`);
   const link = await directory.peerLink(ctx, name);
   const principal = link && (await directory.principalOfPeer(ctx, name));

@@ -23,6 +23,8 @@ interface PeerStatus {
   direction: string;
   interval_s: number;
   disabled: boolean;
+  /** Who registered or widened it since it was last enabled: another node administrator enables it. */
+  awaiting_approval_by: string[];
   pulled: number;
   pushed: number;
   refused: number;
@@ -147,6 +149,9 @@ export function Peers() {
                   <th scope="row">
                     {p.name}
                     {p.disabled && <span className="pill"> disabled</span>}
+                    {p.awaiting_approval_by.length > 0 && (
+                      <div className="muted small">awaits a node administrator other than {p.awaiting_approval_by.join(', ')} to enable it (two-person rule: POST /api/v1/peers/{p.name}/enable, or shieldwall peers enable {p.name} on the node)</div>
+                    )}
                     <div className="muted small">
                       for {p.members.join(', ')} · {clearanceText(p.clearance)} · {p.direction}
                       {p.url ? ` every ${countText(p.interval_s)} s` : ''}
