@@ -5,21 +5,47 @@ import { columnIndex, type EventValue, type LogEvent, type Settings } from './lo
 import type { EventSink, RecordReader, Report } from './logformats.reader.js';
 import { TIME_KEYS, timeOf } from './logformats.time.js';
 
-type CsvCells = string[] | { readonly error: string } | undefined;
+/**
+ * Fields one record may have. Each becomes a field of the event, and is looked at for its kind:
+ * one line of 8 MiB (maxLineBytes) of empty fields held a node's thread 6 s. Logs have tens of
+ * columns, hundreds at most.
+ */
+export const MAX_CSV_FIELDS = 4096;
+const TOO_MANY_FIELDS = { error: `more than ${MAX_CSV_FIELDS} fields in one record; a record this wide is not read: check the delimiter, or split the record` } as const;
 
-/** One RFC 4180 record; undefined when a quoted field is still open at the end of the text. */
-function parseCsvRecord(text: string, delimiter: string): CsvCells {
-  if (text.indexOf('"') < 0) return text.split(delimiter);
-  const cells: string[] = [];
+/** A record whose last quoted field is still open: the cells before it, and its text so far. */
+interface OpenRecord {
+  readonly open: { readonly cells: string[]; readonly value: string };
+}
+type CsvCells = string[] | { readonly error: string } | OpenRecord;
+
+function isOpen(cells: CsvCells): cells is OpenRecord {
+  return !Array.isArray(cells) && 'open' in cells;
+}
+
+/**
+ * One RFC 4180 record, or what it holds so far when a quoted field is still open at the end of
+ * the text. Given what an earlier line left open, it goes on from there with the next line's
+ * text alone: a record of many lines is read in time linear in its length, not once per line.
+ */
+function parseCsvRecord(text: string, delimiter: string, resume?: OpenRecord): CsvCells {
+  if (resume === undefined && text.indexOf('"') < 0) {
+    const cells = text.split(delimiter, MAX_CSV_FIELDS + 1);
+    return cells.length > MAX_CSV_FIELDS ? TOO_MANY_FIELDS : cells;
+  }
+  const cells: string[] = resume === undefined ? [] : resume.open.cells;
   const n = text.length;
   let i = 0;
+  // Resumed inside a quoted field: the line break between the lines is part of its value.
+  let inside: string | undefined = resume === undefined ? undefined : `${resume.open.value}\n`;
   for (;;) {
-    if (text.charCodeAt(i) === 0x22) {
-      let value = '';
-      let from = i + 1;
+    if (inside !== undefined || text.charCodeAt(i) === 0x22) {
+      let value = inside ?? '';
+      let from = inside === undefined ? i + 1 : 0;
+      inside = undefined;
       for (let j = from; ; ) {
         const q = text.indexOf('"', j);
-        if (q < 0) return undefined;
+        if (q < 0) return { open: { cells, value: value + text.slice(from) } };
         if (text.charCodeAt(q + 1) === 0x22) {
           value += text.slice(from, q + 1);
           from = q + 2;
@@ -31,6 +57,7 @@ function parseCsvRecord(text: string, delimiter: string): CsvCells {
         break;
       }
       cells.push(value);
+      if (cells.length > MAX_CSV_FIELDS) return TOO_MANY_FIELDS;
       if (i >= n) return cells;
       if (text[i] !== delimiter) {
         return { error: `column ${cells.length}: text after the closing quote; quote the whole field and double any quote inside it ("a ""b"" c")` };
@@ -40,14 +67,15 @@ function parseCsvRecord(text: string, delimiter: string): CsvCells {
       const d = text.indexOf(delimiter, i);
       if (d < 0) {
         cells.push(text.slice(i));
-        return cells;
+        return cells.length > MAX_CSV_FIELDS ? TOO_MANY_FIELDS : cells;
       }
       cells.push(text.slice(i, d));
+      if (cells.length > MAX_CSV_FIELDS) return TOO_MANY_FIELDS;
       i = d + 1;
     }
     if (i >= n) {
       cells.push('');
-      return cells;
+      return cells.length > MAX_CSV_FIELDS ? TOO_MANY_FIELDS : cells;
     }
   }
 }
@@ -79,7 +107,8 @@ export class CsvReader implements RecordReader {
   private fieldNames: string[] = [];
   private kinds: (ObservableKind | undefined)[] = [];
   private timeIndex = -1;
-  private pending: { text: string; line: number; offset: number } | undefined;
+  /** A record whose quoted field is open at the end of a line: where it began, its bytes so far. */
+  private pending: { record: OpenRecord; bytes: number; line: number; offset: number } | undefined;
 
   constructor(
     private readonly report: Report,
@@ -89,24 +118,26 @@ export class CsvReader implements RecordReader {
   }
 
   line(text: string, line: number, offset: number, out: EventSink): void {
-    let recordText = text;
     let recordLine = line;
     let recordOffset = offset;
+    let bytes = 0;
     const pending = this.pending;
     if (pending !== undefined) {
-      recordText = `${pending.text}\n${text}`;
       recordLine = pending.line;
       recordOffset = pending.offset;
+      bytes = pending.bytes + 1;
       this.pending = undefined;
     } else if (isBlank(text) || (this.header === undefined && text.charCodeAt(0) === 0x23)) {
       return;
     }
-    const cells = parseCsvRecord(recordText, this.settings.delimiter);
-    if (cells === undefined) {
-      if (Buffer.byteLength(recordText) > this.settings.maxLineBytes) {
+    const cells = parseCsvRecord(text, this.settings.delimiter, pending?.record);
+    if (isOpen(cells)) {
+      // Counted line by line as they come, never by measuring the whole record again.
+      bytes += Buffer.byteLength(text);
+      if (bytes > this.settings.maxLineBytes) {
         this.report(recordLine, recordOffset, `a quoted field open since this line runs past maxLineBytes (${this.settings.maxLineBytes} bytes); close the quote, or double quotes inside the field`);
       } else {
-        this.pending = { text: recordText, line: recordLine, offset: recordOffset };
+        this.pending = { record: cells, bytes, line: recordLine, offset: recordOffset };
       }
       return;
     }

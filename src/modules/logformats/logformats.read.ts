@@ -9,9 +9,16 @@ import { createReader, Dispatcher, type LineFormat } from './logformats.dispatch
 import { resolveOptions, type LogEvent, type ReadLogOptions, type Settings } from './logformats.options.js';
 import { JsonReader, type EventSink, type RecordReader, type Report } from './logformats.reader.js';
 import { timeOf } from './logformats.time.js';
+import { nextTurn } from '../../core/turn.js';
 import { zeekJsonExtractor } from './logformats.zeek.js';
 
 const BATCH_EVENTS = 1024;
+/**
+ * Reading that gives no event (blank lines, comments, a quoted field open over many lines, lines
+ * too long) lets other work in this often: chunks already arrived are taken without a turn of the
+ * event loop, and the consumer, which takes turns as it matches, sees nothing to match.
+ */
+const TURN_MS = 10;
 
 /** Reads records from a byte stream and yields their events in batches. Never buffers the whole input. */
 export function readLogEvents(input: AsyncIterable<Buffer | string>, options: ReadLogOptions = {}): AsyncGenerator<LogEvent[]> {
@@ -115,6 +122,7 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
   let pieces: Buffer[] = []; // the current line's bytes from earlier chunks
   let pieceBytes = 0;
   let oversized = false; // the current line passed maxLineBytes: its bytes are dropped
+  let turnAt = performance.now();
 
   const handle = (text: string): void => {
     const decoded = lineNumber === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -166,6 +174,10 @@ async function* read(input: AsyncIterable<Buffer | string>, settings: Settings):
     if (out.length > 0) {
       yield out;
       out = [];
+      turnAt = performance.now();
+    } else if (performance.now() - turnAt >= TURN_MS) {
+      await nextTurn();
+      turnAt = performance.now();
     }
   }
   if (pieceBytes > 0 || oversized) finishLine(Buffer.alloc(0), 0, 0);
