@@ -19,6 +19,8 @@ export interface ConsultationsTable extends RecordColumns {
   created: string;
   modified: string;
   document: string;
+  /** Its subject and participants as JSON (ConsultationHead): what the board shows, apart from the document. */
+  head: string | null;
 }
 
 export interface ProposalsTable extends RecordColumns {
@@ -65,6 +67,8 @@ declare module '../../db/schema.js' {
 }
 
 export type ConsultationRow = Selectable<ConsultationsTable>;
+/** A consultation's row without its document: what the board reads. */
+export type ConsultationHeadRow = Omit<ConsultationRow, 'document'>;
 export type ProposalRow = Selectable<ProposalsTable>;
 export type DecisionRecordRow = Selectable<DecisionRecordsTable>;
 export type StatementRow = Selectable<StatementsTable>;
@@ -85,9 +89,12 @@ export async function findConsultation(db: Executor, id: string): Promise<Consul
   return row && numeric(row);
 }
 
-export async function listConsultations(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; subject?: string; limit: number }): Promise<ConsultationRow[]> {
+/** Columns of a consultation but its document. */
+const CONSULTATION_HEAD = ['id', 'version', 'title', 'status', 'subject_ref', 'created', 'modified', 'head', 'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'] as const satisfies readonly (keyof ConsultationsTable)[];
+
+export async function listConsultations(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; subject?: string; limit: number }): Promise<ConsultationHeadRow[]> {
   const rows = await newestInWindows(db, 'decision_consultations', undefined, filter.limit, (bounds, limit) => {
-    let query = db.selectFrom('decision_consultations').selectAll().where(readableRecords(scope));
+    let query = db.selectFrom('decision_consultations').select(CONSULTATION_HEAD).where(readableRecords(scope));
     for (const bound of bounds) query = query.where(bound);
     if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
     if (filter.subject !== undefined) query = query.where('subject_ref', '=', filter.subject);

@@ -52,10 +52,25 @@ export const DECISIONS_LIMITS = Object.freeze({
   reason: 5000,
   entries: 100,
   list: 200,
+  /**
+   * Characters a consultation's statements, documents and minutes hold as stored (JSON, where a
+   * control character takes six), split among its members like the counts: counts alone let 550
+   * entries of 20,000 control characters make one consultation 66 MB, parsed whole on each read.
+   */
+  entryChars: 4 * 1024 * 1024,
+  /** Characters a record's history holds as stored; the oldest entries go beyond (the first stays). */
+  historyChars: 256 * 1024,
+  /**
+   * Characters a proposal's breaks of silence and amendments hold as stored, past which it is no
+   * longer circulated nor amended (draft a new one): a break is never refused while silence
+   * runs, so the bound is on starting another round. 1,000 rounds of 5,000-character reasons
+   * would otherwise make one proposal tens of megabytes, parsed on every board.
+   */
+  proposalChars: 1024 * 1024,
 });
 export const SILENCE_KIND = 'decisions.silence';
 /** The least share of a member (see shareOf), however many members a consultation has. */
-const SHARE_LEAST = Object.freeze({ statements: 5, documents: 2, minutes: 5, proposals: 2 });
+const SHARE_LEAST = Object.freeze({ statements: 5, documents: 2, minutes: 5, proposals: 2, entryChars: 64 * 1024 });
 
 // --- small helpers ---------------------------------------------------------------------------------
 
@@ -72,10 +87,19 @@ export function now(ctx: AppContext, previous?: string): string {
   return new Date(at).toISOString();
 }
 
-export function pushBounded<T>(list: readonly T[], entry: T, max: number): T[] {
+export function pushBounded<T>(list: readonly T[], entry: T, max: number, maxChars: number = DECISIONS_LIMITS.historyChars): T[] {
   const next = [...list, entry];
-  // The first entry (the record's making) stays; the oldest others go beyond the bound.
-  return next.length > max ? [next[0]!, ...next.slice(next.length - max + 1)] : next;
+  // The first entry (the record's making) stays; the oldest others go beyond either bound.
+  let from = Math.max(1, next.length - max + 1);
+  let chars = 0;
+  for (let i = from; i < next.length; i++) chars += JSON.stringify(next[i]).length;
+  while (chars > maxChars && from < next.length - 1) chars -= JSON.stringify(next[from++]).length;
+  return from > 1 ? [next[0]!, ...next.slice(from)] : next;
+}
+
+/** Characters an entry takes as stored (JSON-escaped title and text). */
+function storedChars(entry: { title: string | null; text: string }): number {
+  return JSON.stringify(entry.text).length + (entry.title === null ? 0 : JSON.stringify(entry.title).length);
 }
 
 export function historyEntry(actor: Principal, at: string, action: string, text: string | null = null): HistoryEntry {
@@ -242,14 +266,31 @@ interface ConsultationDocument {
   history: HistoryEntry[];
 }
 
+/** What never changes of a consultation, and what the board shows of it: stored apart (column head). */
+interface ConsultationHead {
+  subject: { kind: SubjectKind; ref: string };
+  participants: string[];
+}
+
 interface LoadedConsultation {
   row: repo.ConsultationRow;
   access: RecordAccess;
   document: ConsultationDocument;
 }
 
+/** A consultation as the board knows it: its columns and head, without its document. */
+interface ConsultationOnBoard {
+  row: repo.ConsultationHeadRow;
+  access: RecordAccess;
+  head: ConsultationHead;
+}
+
 function loadConsultation(row: repo.ConsultationRow): LoadedConsultation {
   return { row, access: recordAccessOfColumns(row), document: JSON.parse(row.document) as ConsultationDocument };
+}
+
+function boardOf(consultation: LoadedConsultation | ConsultationOnBoard): ConsultationOnBoard {
+  return 'head' in consultation ? consultation : { row: consultation.row, access: consultation.access, head: consultation.document };
 }
 
 async function readableConsultation(ctx: AppContext, actor: Principal, id: string): Promise<LoadedConsultation> {
@@ -267,8 +308,8 @@ function participates(actor: Principal, consultation: LoadedConsultation): boole
 }
 
 /** The members who write in a consultation: its convener and the participants. */
-function membersOf(consultation: LoadedConsultation): number {
-  return new Set([...(consultation.access.originMember ? [consultation.access.originMember] : []), ...consultation.document.participants]).size;
+function membersOf(consultation: LoadedConsultation | ConsultationOnBoard): number {
+  return new Set([...(consultation.access.originMember ? [consultation.access.originMember] : []), ...boardOf(consultation).head.participants]).size;
 }
 
 /**
@@ -281,7 +322,7 @@ export function shareOf(limit: number, members: number, least: number): number {
 }
 
 /** The most proposals a consultation holds: every member's share. */
-function proposalsHeld(consultation: LoadedConsultation): number {
+function proposalsHeld(consultation: LoadedConsultation | ConsultationOnBoard): number {
   const members = membersOf(consultation);
   return members * shareOf(DECISIONS_LIMITS.proposals, members, SHARE_LEAST.proposals);
 }
@@ -335,8 +376,8 @@ async function subjectFor(ctx: AppContext, reader: Principal, subject: { kind: S
   }
 }
 
-function consultationSummary(consultation: LoadedConsultation, proposals: ProposalSummary[], subject: ConsultationSummary['subject']): ConsultationSummary {
-  const { row, document, access } = consultation;
+function consultationSummary(consultation: LoadedConsultation | ConsultationOnBoard, proposals: ProposalSummary[], subject: ConsultationSummary['subject']): ConsultationSummary {
+  const { row, access, head } = boardOf(consultation);
   const deadlines = proposals.filter((p) => p.status === 'silence' && p.silence).map((p) => p.silence!.deadline).sort();
   return {
     id: row.id,
@@ -344,7 +385,7 @@ function consultationSummary(consultation: LoadedConsultation, proposals: Propos
     status: row.status as ConsultationStatus,
     subject,
     requested_by: access.originMember,
-    participants: document.participants,
+    participants: head.participants,
     proposals: proposals.length,
     silence_deadline: deadlines[0] ?? null,
     version: row.version,
@@ -423,7 +464,8 @@ export async function requestConsultation(ctx: AppContext, actor: Principal, inp
     minutes: [],
     history: [historyEntry(actor, at, 'requested', `participants: ${participants.join(', ')}`)],
   };
-  const row: repo.ConsultationRow = { id, version: 1, title, status: 'open', subject_ref: subject.ref, created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access) };
+  const head: ConsultationHead = { subject, participants };
+  const row: repo.ConsultationRow = { id, version: 1, title, status: 'open', subject_ref: subject.ref, created: at, modified: at, document: JSON.stringify(document), head: JSON.stringify(head), ...recordColumns(access) };
   await writeTransaction(ctx.store, async (tx) => {
     await repo.insertConsultation(tx, row);
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'decisions.consultation.request', subject: id, detail: { subject: subject.ref, participants, tlp: access.tlp, classification: access.classification } }]);
@@ -441,12 +483,23 @@ export async function listConsultations(ctx: AppContext, actor: Principal, query
   const rows = await repo.listConsultations(ctx.store.db, recordReadScope(actor), { ...(query.status ? { statuses: query.status } : {}), ...(query.subject ? { subject: query.subject } : {}), limit });
   const out: ConsultationSummary[] = [];
   for (const row of rows) {
-    const consultation = loadConsultation(row);
-    if (!canReadRecord(actor, consultation.access)) continue;
+    const access = recordAccessOfColumns(row);
+    if (!canReadRecord(actor, access)) continue;
+    // The board reads each consultation's head, never its document (entries, history).
+    const head = row.head === null ? headOf(await repo.findConsultation(ctx.store.db, row.id)) : (JSON.parse(row.head) as ConsultationHead);
+    if (head === undefined) continue;
+    const consultation = { row, access, head };
     const proposals = (await repo.proposalsOf(ctx.store.db, row.id, proposalsHeld(consultation))).filter((p) => canReadRecord(actor, recordAccessOfColumns(p))).map(summaryOfProposal);
-    out.push(consultationSummary(consultation, proposals, await subjectFor(ctx, actor, consultation.document.subject)));
+    out.push(consultationSummary(consultation, proposals, await subjectFor(ctx, actor, head.subject)));
   }
   return { consultations: out };
+}
+
+/** The head of a consultation stored before heads were (the migration fills them; a row written meanwhile by an older process). */
+function headOf(row: repo.ConsultationRow | undefined): ConsultationHead | undefined {
+  if (row === undefined) return undefined;
+  const document = JSON.parse(row.document) as ConsultationDocument;
+  return { subject: document.subject, participants: document.participants };
 }
 
 export const ENTRY_KINDS = ['statement', 'document', 'minutes'] as const;
@@ -487,6 +540,15 @@ export async function addEntry(ctx: AppContext, actor: Principal, id: string, in
       const own = c.document[field].filter((each) => each.member === entry.member).length;
       if (own >= share) {
         throw shieldwallError('CONFLICT', `member ${entry.member ?? ''} has added ${own} ${field} to consultation ${id}, its share (${max} split among its ${membersOf(c)} members): say more in one of them, or in a document`, { [field]: own, share });
+      }
+      const charShare = shareOf(DECISIONS_LIMITS.entryChars, membersOf(c), SHARE_LEAST.entryChars);
+      const ownChars = [...c.document.statements, ...c.document.documents, ...c.document.minutes].reduce((n, each) => n + (each.member === entry.member ? storedChars(each) : 0), 0);
+      if (ownChars + storedChars(entry) > charShare) {
+        throw shieldwallError(
+          'CONFLICT',
+          `member ${entry.member ?? ''} has written ${ownChars} characters in consultation ${id} (as stored, a control character taking six), and this entry would take ${storedChars(entry)} more: its share is ${charShare} (${DECISIONS_LIMITS.entryChars} split among its ${membersOf(c)} members); write shorter, or link a document kept elsewhere`,
+          { chars: ownChars, entry_chars: storedChars(entry), share: charShare },
+        );
       }
       c.document[field] = [...c.document[field], entry];
       c.document.history = pushBounded(c.document.history, historyEntry(actor, at, `added ${input.kind}`), DECISIONS_LIMITS.history);
@@ -536,6 +598,14 @@ interface ProposalDocument {
   withdrawn_by?: string | null;
   participants: string[];
   history: HistoryEntry[];
+}
+
+/** Refuses another round or amendment once a proposal's breaks and amendments hold proposalChars (as stored). */
+function proposalRoom(id: string, document: ProposalDocument): void {
+  const chars = JSON.stringify(document.breaks).length + JSON.stringify(document.amendments).length;
+  if (chars >= DECISIONS_LIMITS.proposalChars) {
+    throw shieldwallError('CONFLICT', `proposal ${id} holds ${chars} characters of breaks of silence and amendments (as stored), the most one proposal may: draft a new proposal (it may take this one's text)`, { chars, limit: DECISIONS_LIMITS.proposalChars });
+  }
 }
 
 interface LoadedProposal {
@@ -758,6 +828,7 @@ export async function circulate(ctx: AppContext, actor: Principal, id: string, i
       if (p.row.round >= DECISIONS_LIMITS.rounds) {
         throw shieldwallError('CONFLICT', `proposal ${id} has been under silence ${p.row.round} rounds, the most one proposal may: draft a new proposal (it may take this one's text)`, { rounds: p.row.round, limit: DECISIONS_LIMITS.rounds });
       }
+      proposalRoom(id, p.document);
       const round = p.row.round + 1;
       p.document.silence = { round, version: p.document.text_version, started_at: at, deadline };
       p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'circulated', `silence round ${round} until ${deadline}`), DECISIONS_LIMITS.history);
@@ -830,6 +901,7 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
       const status = p.row.status as ProposalStatus;
       if (status === 'adopted' || status === 'withdrawn') throw invalidTransition(id, status, status, 'it can no longer be amended');
       if (p.document.amendments.length >= DECISIONS_LIMITS.amendments) throw shieldwallError('CONFLICT', `proposal ${id} has been amended ${DECISIONS_LIMITS.amendments} times (the most it keeps): draft a new proposal`);
+      proposalRoom(id, p.document);
       const version = p.document.text_version + 1;
       p.document.text = text;
       p.document.text_version = version;

@@ -266,6 +266,68 @@ for (const dialect of DIALECTS) {
       assert.equal((await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${draft.id}/circulate`, { silence_hours: 24 })).status, 'silence');
     });
 
+    it('keeps each member a share of the characters a consultation holds, and a bounded history: no document grows without end', async () => {
+      const c = await consultation();
+      // 20,000 control characters take 120,002 as stored (JSON): the counts alone let a member
+      // make the document tens of megabytes, parsed whole on every read.
+      const heavy = '\u0001'.repeat(DECISIONS_LIMITS.text);
+      const share = shareOf(DECISIONS_LIMITS.entryChars, 3, 64 * 1024);
+      let accepted = 0;
+      for (;;) {
+        const answer = await call('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/entries`, { kind: 'statement', text: heavy });
+        if (answer.status !== 200) {
+          assert.equal(answer.status, 409, JSON.stringify(answer.body));
+          assert.match(answer.body.error!.message, /member FRA has written \d+ characters .* its share is/);
+          assert.equal(answer.body.error!.details?.share, share);
+          break;
+        }
+        accepted++;
+        assert.ok(accepted < DECISIONS_LIMITS.statements, 'refused long before the count share');
+      }
+      assert.equal(accepted, Math.floor(share / (heavy.length * 6 + 2)));
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/entries`, { kind: 'statement', text: heavy })).status, 200, 'Poland still states its position');
+      // A chair closing and reopening with long reasons: the oldest history goes, the first stays.
+      const reason = '\u0001'.repeat(DECISIONS_LIMITS.reason);
+      for (let i = 0; i < 12; i++) await ok<Consultation>('eve', 'POST', `/api/v1/decisions/consultations/${c.id}/status`, { status: i % 2 === 0 ? 'closed' : 'open', reason });
+      const stored = await node.ctx.store.db.selectFrom('decision_consultations').select(['document']).where('id', '=', c.id).executeTakeFirstOrThrow();
+      const document = JSON.parse(stored.document) as { history: Array<{ action: string }> };
+      assert.equal(document.history[0]?.action, 'requested');
+      assert.ok(JSON.stringify(document.history).length <= DECISIONS_LIMITS.historyChars + 2 * (reason.length * 6 + 200), `history of ${JSON.stringify(document.history).length} characters`);
+      assert.ok(document.history.length < 14, `${document.history.length} history entries kept`);
+      assert.ok(stored.document.length <= 3 * share + DECISIONS_LIMITS.historyChars + 200_000, `a document of ${stored.document.length} characters`);
+
+      // A proposal whose breaks of silence fill its room is no longer circulated nor amended
+      // (breaks written to the row: a thousand rounds would only slow the suite).
+      const drafted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Full', text: 'Members attribute publicly.', options: ['coordinated-attribution'] }, 201);
+      const row = await node.ctx.store.db.selectFrom('decision_proposals').select(['document']).where('id', '=', drafted.id).executeTakeFirstOrThrow();
+      const proposal = JSON.parse(row.document) as { breaks: unknown[] };
+      proposal.breaks = Array.from({ length: 40 }, (_, i) => ({ round: i + 1, member: 'POL', by: 'pia', at: START.toISOString(), reason: reason, version: 1 }));
+      await node.ctx.store.db.updateTable('decision_proposals').set({ document: JSON.stringify(proposal) }).where('id', '=', drafted.id).execute();
+      for (const [url, body] of [[`/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 24 }], [`/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members consult further.' }]] as const) {
+        const refused = await call('fred', 'POST', url, body);
+        assert.equal(refused.status, 409, JSON.stringify(refused.body));
+        assert.match(refused.body.error!.message, /characters of breaks of silence and amendments .* draft a new proposal/);
+      }
+    });
+
+    if (dialect === 'sqlite') it("shows the board without reading a consultation's document", async (t) => {
+      const c = await consultation();
+      const { statementsRun } = await import('../../../test/support/statements.js');
+      let board: { consultations: Array<{ id: string; participants: string[]; subject: { ref: string } }> } | undefined;
+      const statements = await statementsRun(t, node.testStore.store, async () => {
+        board = await ok('eve', 'GET', '/api/v1/decisions/consultations?limit=200');
+      });
+      const shown = board!.consultations.find((each) => each.id === c.id);
+      assert.deepEqual([shown?.participants, shown?.subject.ref], [['FRA', 'POL'], actor]);
+      const reads = statements.filter((s) => /from "decision_consultations"/.test(s));
+      assert.ok(reads.length > 0);
+      for (const read of reads) assert.doesNotMatch(read, /"document"|select \*/, read);
+      // A consultation stored before its head was (or by an older process) is shown all the same.
+      await node.ctx.store.db.updateTable('decision_consultations').set({ head: null }).where('id', '=', c.id).execute();
+      const again = await ok<{ consultations: Array<{ id: string; participants: string[] }> }>('eve', 'GET', '/api/v1/decisions/consultations?limit=200');
+      assert.deepEqual(again.consultations.find((each) => each.id === c.id)?.participants, ['FRA', 'POL']);
+    });
+
     it('keeps each member its share of statements, documents and proposals: no member fills what the others need', async () => {
       const c = await consultation();
       // Three members (Estonia convenes, France and Poland take part): a share is max(5, 500/3) statements and max(2, 50/3) proposals.

@@ -21,7 +21,10 @@ export const decisionsModule = defineModule({
       roles: ['coordinator', 'political-delegate'],
     },
   ],
-  migrations: [{ name: '0001_decisions', load: () => import('./migrations/0001_decisions.js') }],
+  migrations: [
+    { name: '0001_decisions', load: () => import('./migrations/0001_decisions.js') },
+    { name: '0002_consultation_heads', load: () => import('./migrations/0002_consultation_heads.js') },
+  ],
   commands: [
     {
       name: 'decisions',
