@@ -11,6 +11,7 @@
  * approval, first offer and deployment from submission on the node's clock; a durable job per
  * milestone raises the alarm when one passes its target (they survive restarts). docs/ASSISTANCE.md.
  */
+import { pushBounded } from '../../core/history.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
@@ -46,6 +47,12 @@ export const ASSISTANCE_LIMITS = Object.freeze({
   offersHeld: 1000,
   deployments: 50,
   sitreps: 500,
+  /**
+   * Characters a deployment's situation reports hold as stored (JSON, where a control character
+   * takes six), half for each of its two members: counts alone let 500 reports of 10,000 control
+   * characters make one deployment 30 MB, parsed whole on every read.
+   */
+  sitrepChars: 2 * 1024 * 1024,
   openRequestsPerIncident: 10,
   languages: 10,
   entries: 100,
@@ -134,9 +141,7 @@ function now(ctx: AppContext, previous?: string): string {
 }
 
 function pushHistory(history: HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
-  const next = [...history, entry];
-  // The first entry (the record's making) stays; the oldest others go beyond the bound.
-  return next.length > ASSISTANCE_LIMITS.history ? [next[0]!, ...next.slice(next.length - ASSISTANCE_LIMITS.history + 1)] : next;
+  return pushBounded(history, entry, ASSISTANCE_LIMITS.history);
 }
 
 function historyEntry(actor: Principal, at: string, action: string, text: string | null = null): HistoryEntry {
@@ -1088,6 +1093,11 @@ export async function addSitrep(ctx: AppContext, actor: Principal, id: string, t
   if (deployment.document.sitreps.length >= ASSISTANCE_LIMITS.sitreps) throw shieldwallError('CONFLICT', `deployment ${id} has ${ASSISTANCE_LIMITS.sitreps} situation reports: no more are taken`);
   const at = now(ctx, deployment.row.modified);
   const sitrep: SituationReport = { id: randomUUID(), at, author: byOf(actor), member: memberOf(actor), text: body };
+  const share = ASSISTANCE_LIMITS.sitrepChars / 2;
+  const own = deployment.document.sitreps.reduce((n, each) => n + (each.member === sitrep.member ? JSON.stringify(each.text).length : 0), 0);
+  if (own + JSON.stringify(body).length > share) {
+    throw shieldwallError('CONFLICT', `member ${sitrep.member ?? ''} has written ${own} characters of situation reports on deployment ${id} (as stored, a control character taking six), its share ${share}: write shorter, or put the details in the incident's timeline`, { chars: own, share });
+  }
   const document: DeploymentDocument = { ...deployment.document, sitreps: [...deployment.document.sitreps, sitrep] };
   const next: repo.DeploymentRow = { ...deployment.row, version: Number(deployment.row.version) + 1, modified: at, document: JSON.stringify(document) };
   const request = await storedRequest(ctx, deployment.row.request_id);

@@ -215,6 +215,21 @@ for (const dialect of DIALECTS) {
       const sitrep = await ok<Deployment>('eve', 'POST', `${deploymentUrl}/sitreps`, { text: 'Team on site; imaging under way.' });
       assert.equal(sitrep.sitreps.length, 1);
       assert.equal((await call('dana', 'POST', `${deploymentUrl}/sitreps`, { text: 'I am not party to this' })).status, 404);
+      // Each member's share of the reports' text as stored: 10,000 control characters take 60,002.
+      const heavy = '\u0001'.repeat(10_000);
+      let taken = 0;
+      for (;;) {
+        const answer = await call('francois', 'POST', `${deploymentUrl}/sitreps`, { text: heavy });
+        if (answer.status !== 200) {
+          assert.equal(answer.status, 409, JSON.stringify(answer.body));
+          assert.match(answer.body.error?.message ?? '', /characters of situation reports .* its share/);
+          break;
+        }
+        taken++;
+        assert.ok(taken < ASSISTANCE_LIMITS.sitreps, 'refused long before the count');
+      }
+      assert.equal(taken, Math.floor(ASSISTANCE_LIMITS.sitrepChars / 2 / 60_002));
+      assert.equal((await call('eve', 'POST', `${deploymentUrl}/sitreps`, { text: 'Requesting member still reports.' })).status, 200, 'the other member keeps its share');
       assert.ok(!(await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`)).actions.includes('close'), 'close is not offered while a team is at work');
       const closeEarly = await call('eve', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'closed' });
       assert.equal(closeEarly.status, 409, 'a request with a deployment under way is not closed');

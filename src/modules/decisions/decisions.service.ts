@@ -11,6 +11,7 @@
  * and the others find it resolved. The adoption writes an immutable decision record (no update or
  * delete exists for it; the store refuses them) with its audit entry. docs/DECISIONS.md.
  */
+import { HISTORY_CHARS, pushBounded } from '../../core/history.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
@@ -59,7 +60,7 @@ export const DECISIONS_LIMITS = Object.freeze({
    */
   entryChars: 4 * 1024 * 1024,
   /** Characters a record's history holds as stored; the oldest entries go beyond (the first stays). */
-  historyChars: 256 * 1024,
+  historyChars: HISTORY_CHARS,
   /**
    * Characters a proposal's breaks of silence and amendments hold as stored, past which it is no
    * longer circulated nor amended (draft a new one): a break is never refused while silence
@@ -87,15 +88,7 @@ export function now(ctx: AppContext, previous?: string): string {
   return new Date(at).toISOString();
 }
 
-export function pushBounded<T>(list: readonly T[], entry: T, max: number, maxChars: number = DECISIONS_LIMITS.historyChars): T[] {
-  const next = [...list, entry];
-  // The first entry (the record's making) stays; the oldest others go beyond either bound.
-  let from = Math.max(1, next.length - max + 1);
-  let chars = 0;
-  for (let i = from; i < next.length; i++) chars += JSON.stringify(next[i]).length;
-  while (chars > maxChars && from < next.length - 1) chars -= JSON.stringify(next[from++]).length;
-  return from > 1 ? [next[0]!, ...next.slice(from)] : next;
-}
+export { pushBounded };
 
 /** Characters an entry takes as stored (JSON-escaped title and text). */
 function storedChars(entry: { title: string | null; text: string }): number {

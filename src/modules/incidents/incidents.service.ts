@@ -623,16 +623,21 @@ export async function transition(ctx: AppContext, actor: Principal, id: string, 
   );
 }
 
+/** Bytes a text takes as stored (UTF-8 of its JSON, without the quotes): a control character takes six. */
+function storedBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
 /** How much room a timeline has for entries other than status changes: by count, by text, and within the most a timeline holds. */
 function timelineRoom(document: IncidentDocument, text: string): 'room' | 'entries' | 'text' {
   let entries = 0;
   let statuses = 0;
-  let bytes = Buffer.byteLength(text);
+  let bytes = storedBytes(text);
   for (const each of document.timeline) {
     if (each.kind === 'status') statuses++;
     else {
       entries++;
-      bytes += Buffer.byteLength(each.text);
+      bytes += storedBytes(each.text);
     }
   }
   // Room kept for the status changes still to come (an incident written before the limits may hold more).

@@ -67,6 +67,20 @@ describe('an incident\'s timeline and its STIX copy, bounded (sqlite)', { timeou
     assert.equal(incidentOfStix(copy).extension.status, 'closed');
   });
 
+  it('counts a note as stored: control characters take six bytes each, so they fill the timeline six times sooner', async () => {
+    const reported = await call('POST', '/api/v1/incidents', { title: 'Escaped case', tlp: 'green' });
+    const id = (reported.body as unknown as Incident).id;
+    const stored = await node.ctx.store.db.selectFrom('incidents').select(['document']).where('id', '=', id).executeTakeFirstOrThrow();
+    const document = JSON.parse(stored.document) as { timeline: Array<Record<string, unknown>> };
+    const note = '\u0001'.repeat(10_000);
+    const count = Math.floor(TIMELINE_LIMITS.noteBytes / Buffer.byteLength(JSON.stringify(note)));
+    document.timeline.push(...Array.from({ length: count }, (_, i) => ({ id: `c${i}`, at: '2026-11-30T10:00:00.000Z', author: 'test-incident-handler', kind: 'note', text: note })));
+    await node.ctx.store.db.updateTable('incidents').set({ document: JSON.stringify(document) }).where('id', '=', id).execute();
+    const refused = await call('POST', `/api/v1/incidents/${id}/timeline`, { text: note });
+    assert.equal(refused.status, 409, `${count} notes of 10,000 control characters hold ${count * 60_000} bytes as stored`);
+    assert.ok(JSON.stringify(document).length < TIMELINE_LIMITS.noteBytes + 100_000);
+  });
+
   it('an incident reopened many times under earlier rules takes no note past the most a timeline holds; a peer keeps the newest entries', async () => {
     const reported = await call('POST', '/api/v1/incidents', { title: 'Reopened case', tlp: 'green' });
     const id = (reported.body as unknown as Incident).id;
