@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_CSV_FIELDS } from './logformats.csv.js';
+import { MAX_JSON_FIELDS } from './logformats.reader.js';
 import {
   LOG_FORMATS, parseTimestamp, readLogEvents, type EventValue, type LogError, type LogEvent, type ReadLogOptions,
 } from './logformats.js';
@@ -302,6 +303,19 @@ describe('readLogEvents: formats', () => {
     assert.match(errors[0]?.message ?? '', /^line 3 \(byte 35\): not valid JSON \(.+\); each line must hold one complete JSON object$/);
     assert.match(errors[1]?.message ?? '', /expected a JSON object, found an array/);
     assert.match(errors[2]?.message ?? '', /found a string/);
+  });
+
+  it(`ndjson: a record of more than ${MAX_JSON_FIELDS} fields is reported and skipped unparsed, and reading goes on`, async (t) => {
+    const keys = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'a'])));
+    const strings = (n: number) => JSON.stringify({ src_ip: '1.1.1.1', list: Array.from({ length: n }, () => 'x') });
+    const text = [keys(MAX_JSON_FIELDS + 10), strings(2 * MAX_JSON_FIELDS + 10), keys(MAX_JSON_FIELDS - 10), strings(MAX_JSON_FIELDS), '{"src_ip":"2.2.2.2"}'].join('\n');
+    const parse = t.mock.method(JSON, 'parse');
+    const { events, errors } = await readAll(text, { format: 'ndjson' });
+    t.mock.restoreAll();
+    assert.deepEqual(errors.map((e) => e.line), [1, 2]);
+    for (const error of errors) assert.match(error.message, new RegExp(`more than ${MAX_JSON_FIELDS} fields in one JSON record`));
+    assert.deepEqual(events.map((e) => e.line), [3, 4, 5]);
+    assert.equal(parse.mock.callCount(), 3, 'the wide records are not parsed');
   });
 
   it('csv: header, RFC 4180 quoting, a quoted line break, a time column, each cell detected', async () => {
