@@ -43,6 +43,7 @@ export interface Running {
   env: Record<string, string>;
   process: NodeProcess;
   adminToken: string;
+  secondAdminToken: string;
   userToken: string;
 }
 
@@ -70,7 +71,7 @@ export class FederationHarness {
           SHIELDWALL_TLS_CLIENT_CA: path.join(this.pki, 'ca.crt'),
         };
         const adminToken = randomUUID();
-        this.nodes.set(spec.name, { spec, dir, port, env, process: await startNodeProcess(env, adminToken), adminToken, userToken: '' });
+        this.nodes.set(spec.name, { spec, dir, port, env, process: await startNodeProcess(env, adminToken), adminToken, userToken: '', secondAdminToken: '' });
       }),
     );
     // Every node knows the whole alliance directory, and has a user of its own member.
@@ -85,6 +86,13 @@ export class FederationHarness {
         const issued = await runCli(['tokens', 'create', '--name', 'test', '--user', `${node.spec.name}-analyst`], { SHIELDWALL_DATA_DIR: node.dir });
         assert.equal(issued.code, 0, issued.stderr);
         node.userToken = issued.stdout.trim();
+        // A second node administrator, made by the operator too: it enables the peers the
+        // bootstrap administrator registers (two-person rule, docs/FEDERATION.md).
+        const second = await runCli(['users', 'create', '--name', 'second-admin', '--roles', 'node-admin'], { SHIELDWALL_DATA_DIR: node.dir });
+        assert.equal(second.code, 0, second.stderr);
+        const secondToken = await runCli(['tokens', 'create', '--name', 'test', '--user', 'second-admin'], { SHIELDWALL_DATA_DIR: node.dir });
+        assert.equal(secondToken.code, 0, secondToken.stderr);
+        node.secondAdminToken = secondToken.stdout.trim();
       }),
     );
   }
@@ -112,7 +120,8 @@ export class FederationHarness {
    */
   async link(on: string, peer: string, direction: 'push' | 'both'): Promise<void> {
     const members = peer === 'hub' ? NODES.map((n) => n.member) : [this.nodes.get(peer)!.spec.member];
-    await this.call(this.nodes.get(on)!, 'POST', '/api/v1/peers', {
+    const node = this.nodes.get(on)!;
+    await this.call(node, 'POST', '/api/v1/peers', {
       name: peer,
       members,
       clearance: peer === 'hub' || (on === 'hub' && peer === 'fra') ? 3 : 2,
@@ -122,6 +131,8 @@ export class FederationHarness {
       interval_s: 2,
       auth: 'mtls',
     });
+    // It stands for members the bootstrap administrator does not read as: a second one enables it.
+    await this.call(node, 'POST', `/api/v1/peers/${peer}/enable`, undefined, node.secondAdminToken);
   }
 
   /** The last log lines of every node (request lines left out), for a failure message. */
