@@ -7,7 +7,7 @@ import { CsvReader, looksLikeCsvHeader } from './logformats.csv.js';
 import { isBlank, isRecord } from './logformats.fields.js';
 import { ndjsonExtractor, ndjsonTime } from './logformats.ndjson.js';
 import { resolveOptions, type LogEvent, type LogFormat, type ReadLogOptions, type Settings } from './logformats.options.js';
-import { JsonReader, LinesReader, type ReaderFormat, type RecordReader, type Report } from './logformats.reader.js';
+import { JsonReader, LinesReader, tooWideJson, type ReaderFormat, type RecordReader, type Report } from './logformats.reader.js';
 import { timeOf } from './logformats.time.js';
 import { isZeekJson, zeekJsonExtractor, ZeekTsvReader } from './logformats.zeek.js';
 
@@ -43,7 +43,8 @@ function detectReader(text: string, settings: Settings, report: Report): RecordR
   if (text.startsWith('#separator')) return createReader('zeek', undefined, settings, report);
   if (isBlank(text) || text.charCodeAt(0) === 0x23) return undefined;
   const c0 = text.charCodeAt(text.search(/\S/));
-  const record = c0 === 0x7b ? parseObject(text) : undefined;
+  // A record too wide to read is not parsed to tell its format either: the JSON reader reports it.
+  const record = c0 === 0x7b && !tooWideJson(text) ? parseObject(text) : undefined;
   if (forced === 'zeek') return createReader('zeek', record, settings, report);
   if (record !== undefined) {
     if ('event_type' in record) return createReader('eve', undefined, settings, report);

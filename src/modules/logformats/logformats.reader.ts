@@ -50,6 +50,12 @@ export type Extract = (record: Record<string, unknown>, values: EventValue[]) =>
  * 0.5 s. Log records have tens of fields, thousands at most.
  */
 export const MAX_JSON_FIELDS = 16_384;
+/** Does a JSON line hold more than MAX_JSON_FIELDS fields? Told without parsing it (fieldsAtMost). */
+export function tooWideJson(text: string): boolean {
+  // Counted twice at most (a key after a comma): refused only past twice the bound.
+  return text.length > FIELD_SCAN_CHARS && fieldsAtMost(text, 2 * MAX_JSON_FIELDS) > 2 * MAX_JSON_FIELDS;
+}
+
 /** Lines shorter than this cannot hold MAX_JSON_FIELDS fields: they are not scanned. */
 const FIELD_SCAN_CHARS = 4 * MAX_JSON_FIELDS;
 
@@ -79,8 +85,7 @@ export class JsonReader implements RecordReader {
 
   line(text: string, line: number, offset: number, out: EventSink): void {
     if (isBlank(text)) return;
-    // Counted twice at most (a key after a comma): refused only past twice the bound.
-    if (text.length > FIELD_SCAN_CHARS && fieldsAtMost(text, 2 * MAX_JSON_FIELDS) > 2 * MAX_JSON_FIELDS) {
+    if (tooWideJson(text)) {
       this.report(line, offset, `more than ${MAX_JSON_FIELDS} fields in one JSON record; a record this wide is not read: split it`);
       return;
     }
