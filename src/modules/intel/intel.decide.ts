@@ -112,6 +112,31 @@ export async function decideRows(
   const verdicts: repo.Verdict[] = new Array(rows.length);
   const events: audit.AuditEvent[] = [];
   const submitter = submitterOf(actor);
+  /** Markings left unresolved when prepared, or prepared against a definition refused, deleted or defined anew since: computed again. */
+  const recomputeIfStale = (row: NewVersion): void => {
+    if (
+      row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ||
+      (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions)) ||
+      (state.changedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.changedDefinitions))
+    ) {
+      const columns = state.recompute(row[ROW_BODY]);
+      row[ROW_TLP] = columns.tlp;
+      row[ROW_CLASSIFICATION] = columns.classification;
+      row[ROW_RELEASABILITY] = columns.releasability;
+      if (columns.unresolved.length > 0) state.unresolved.set(row, columns.unresolved);
+    }
+  };
+  // An object whose markings are not resolved yet is checked on its originator only (its level
+  // is unknown until the definition arrives, and nobody reads it until then).
+  const canWriteRow = (row: NewVersion): ReturnType<typeof canWrite> => {
+    const classification = row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : row[ROW_CLASSIFICATION];
+    return canWrite(actor, accessOfColumns({ tlp: row[ROW_TLP], classification, releasability: row[ROW_RELEASABILITY], created_by_ref: row[ROW_CREATED_BY_REF] }), row[ROW_ORIGIN_MEMBER]);
+  };
+  /** Why the actor may not write a row, if it may not, as step 2 below decides it. */
+  const writeDenial = (row: NewVersion): ReturnType<typeof canWrite> => {
+    recomputeIfStale(row);
+    return canWriteRow(row);
+  };
 
   // 1. Marking-definitions: the first accepted definition of an id stands (STIX 2.1 section
   //    7.2.1: marking definitions cannot be versioned). Decided first, so that the objects of the
@@ -188,6 +213,19 @@ export async function decideRows(
     }
   }
 
+  // A definition the writer may not write (another member's, above its clearance) is refused
+  // before it is staged: staged, it would mark the stream's objects and, once committed, reach
+  // the node's table, which would then read the id as the refused body said.
+  if (actor.kind !== 'system') {
+    for (const [id, i] of offered) {
+      if (verdicts[i] !== undefined || state.known.has(id)) continue;
+      const denial = writeDenial(rows[i]!);
+      if (!denial) continue;
+      verdicts[i] = denial;
+      state.refusedDefinitions.add(id);
+      offered.delete(id);
+    }
+  }
   // Accepted definitions mark the stream's objects from now on; the node's other streams see
   // them once the transaction has committed (intel.ingest.ts).
   for (const [id, i] of offered) {
@@ -203,26 +241,11 @@ export async function decideRows(
   for (let i = 0; i < rows.length; i++) {
     if (verdicts[i] !== undefined) continue;
     const row = rows[i]!;
-    // Markings left unresolved when prepared, or prepared against a definition refused, deleted or defined anew since.
-    if (
-      row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ||
-      (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions)) ||
-      (state.changedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.changedDefinitions))
-    ) {
-      const columns = state.recompute(row[ROW_BODY]);
-      row[ROW_TLP] = columns.tlp;
-      row[ROW_CLASSIFICATION] = columns.classification;
-      row[ROW_RELEASABILITY] = columns.releasability;
-      if (columns.unresolved.length > 0) state.unresolved.set(row, columns.unresolved);
-    }
+    recomputeIfStale(row);
     if (actor.kind === 'system') continue;
     // Rows mostly repeat the markings and originator of the row before: so does the answer.
     if (!sameWriteInputs(previous, row)) {
-      // An object whose markings are not resolved yet is checked on its originator only (its
-      // level is unknown until the definition arrives, and nobody reads it until then).
-      const classification = row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ? 0 : row[ROW_CLASSIFICATION];
-      const access = accessOfColumns({ tlp: row[ROW_TLP], classification, releasability: row[ROW_RELEASABILITY], created_by_ref: row[ROW_CREATED_BY_REF] });
-      previousDenial = canWrite(actor, access, row[ROW_ORIGIN_MEMBER]);
+      previousDenial = canWriteRow(row);
       previous = row;
     }
     const denial = previousDenial;
