@@ -3,7 +3,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { WriteTx } from '../../db/database.js';
 import type { Principal } from '../../policy/principal.js';
-import { accessOfColumns, canDelete, canRead } from '../../policy/rule.js';
+import { accessOfColumns, canDelete, canReadVersion } from '../../policy/rule.js';
 import * as audit from '../audit/audit.service.js';
 import { addedOf, refreshHandling } from './intel.ingest.js';
 import type { ListInput } from './intel.pages.js';
@@ -14,7 +14,10 @@ import { versionKey } from './intel.rows.js';
 /**
  * Deletes versions of an object (TAXII Delete an Object): all of them, or those whose versions
  * match. Versions the actor may not read are left alone and not mentioned; if it may read some
- * but delete none, the answer is 403, if it may read none, 404.
+ * but delete none, the answer is 403, if it may read none, 404. Read as every read path reads
+ * (canReadVersion): an older version only with a current one, or by its originator; otherwise
+ * the 403 would tell a reader that an object re-marked out of its reach is still held, and which
+ * of its older versions exist.
  */
 export async function deleteObject(
   ctx: AppContext,
@@ -40,13 +43,14 @@ export async function deleteObject(
   // 'last' is asked for) and the versions are older than every one asked for.
   const stopsEarly = versions.all !== true && versions.first !== true;
   const oldestAsked = exact.size > 0 ? [...exact].sort()[0] : undefined;
+  const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
   let position: repo.VersionPosition | undefined;
   read: for (let run = VERSION_HEADS_RUN; ; run = Math.min(run * 2, VERSION_HEADS_RUN_MAX)) {
     const heads = await repo.findVersionHeads(ctx.store, id, position, run);
     for (const head of heads) {
       if (stopsEarly && (newest !== undefined || versions.last !== true) && (oldestAsked === undefined || head.version < oldestAsked)) break read;
       const access = accessOfColumns(head);
-      if (!canRead(actor, access) || (within && !within(access))) continue;
+      if (!canReadVersion(actor, access, current) || (within && !within(access))) continue;
       newest ??= head;
       oldest = head;
       if (versions.all === true || exact.has(head.version)) select(head);

@@ -113,6 +113,28 @@ for (const dialect of DIALECTS) {
         assert.equal(await read(owner, unresolvedBefore.id), undefined, 'still unresolved: nobody reads it');
       });
 
+      it("keeps a definition refused as another member's out of the node's table: the owner's own definition of that id marks its objects", async () => {
+        // The attack: a definition credited to the test member, releasable to all, sent by another member.
+        const id = markingId();
+        const forged = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'], createdByRef: TEST_MEMBER_IDENTITY });
+        assert.deepEqual(outcomes(await post(intruder, [forged])), ['rejected:foreign-originator']);
+        assert.equal((await get(owner, id)).statusCode, 404, 'not stored');
+        // The owner then defines the id as it means it, and marks an object with it.
+        const real = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: [TEST_MEMBER], createdByRef: TEST_MEMBER_IDENTITY });
+        const marked = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [id] });
+        assert.deepEqual(outcomes(await post(owner, [real, marked])), ['accepted', 'accepted']);
+        assert.equal((await read(owner, marked.id))?.id, marked.id);
+        assert.equal((await get(intruderSecret, marked.id)).statusCode, 404, 'releasable to the test member only, whatever was refused before');
+        // An object of the owner marked with an id only ever offered by the intruder stays unresolved: nobody reads it.
+        const other = markingId();
+        const forgedToo = handlingMarkingDefinition({ id: other, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'], createdByRef: TEST_MEMBER_IDENTITY });
+        assert.deepEqual(outcomes(await post(intruder, [forgedToo])), ['rejected:foreign-originator']);
+        const waiting = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [other] });
+        assert.deepEqual(outcomes(await post(owner, [waiting])), ['accepted']);
+        assert.equal(await read(owner, waiting.id), undefined, 'unresolved until its owner defines it');
+        assert.equal(await read(intruderSecret, waiting.id), undefined);
+      });
+
       it('lets only the member whose objects wait for an id define it (a node administrator on record)', async () => {
         const id = markingId();
         const waiting = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [id] });
@@ -287,6 +309,29 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(outcomes(await post(intruder, [value])), ['duplicate']);
         const rows = await node.ctx.store.db.selectFrom('stix_objects').select(['seq']).where('id', '=', value.id).execute();
         assert.equal(rows.length, 1, 'one stored copy');
+      });
+
+      it('answers a delete of an object re-marked out of reach, or of one of its older versions, exactly as one the node does not hold (TAXII 2.1 section 5.8)', async () => {
+        // Version 1 for all (TLP:GREEN), version 2 for the test member only: the intruder reads neither any more.
+        const v1 = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, created: T1, modified: T1, object_marking_refs: [TLP2_MARKING_IDS.green] });
+        const v2 = { ...v1, modified: T2, object_marking_refs: [TLP2_MARKING_IDS.red] };
+        assert.deepEqual(outcomes(await post(owner, [v1, v2])), ['accepted', 'accepted']);
+        assert.equal((await get(intruder, v1.id)).statusCode, 404);
+        const absent = indicator().id;
+        const remove = async (id: string, query = '') => {
+          const response = await node.app.inject({ method: 'DELETE', url: `${collection()}${id}/${query}`, headers: { authorization: `Bearer ${intruder}`, accept: TAXII_MEDIA_TYPE } });
+          return `${response.statusCode} ${(response.json() as { title?: string; description?: string }).description?.replaceAll(id, 'ID') ?? response.body}`;
+        };
+        const nothing = await remove(absent);
+        assert.match(nothing, /^404 /);
+        // Before, both were 403 "only the member that created ...": the object is still held.
+        assert.equal(await remove(v1.id), nothing, 'the object itself');
+        assert.equal(await remove(v1.id, `?match[version]=${T1}`), await remove(absent, `?match[version]=${T1}`), 'its older version, readable alone');
+        assert.equal(await remove(v1.id, '?match[version]=first'), await remove(absent, '?match[version]=first'));
+        // Nothing was deleted; its originator still deletes it.
+        assert.deepEqual(await read(owner, v1.id), v2);
+        const own = await node.app.inject({ method: 'DELETE', url: `${collection()}${v1.id}/?match[version]=${T1}`, headers: { authorization: `Bearer ${owner}`, accept: TAXII_MEDIA_TYPE } });
+        assert.equal(own.statusCode, 200, own.body);
       });
 
       it('answers a denied read as fast as an absent id', async () => {
