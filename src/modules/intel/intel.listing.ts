@@ -243,7 +243,13 @@ async function firstVersionsListed(store: Store, filter: ListFilter, candidates:
   const v = filter.versions!;
   let query = candidates.select(['seq', 'id', 'version', 'is_current']).orderBy('seq', descending ? 'desc' : 'asc');
   if (horizon !== undefined) query = query.where('seq', descending ? '>=' : '<=', horizon);
+  // Listed ids have no window of their own (walkWindow): their versions are read a window's worth
+  // at a time, the next statement going on after the last (300 ids of 10,000 versions each were
+  // 3 million rows in one statement, the node's thread held for half a minute on SQLite).
+  const cap = horizon === undefined ? (filter.windowRows ?? SCAN_WINDOW_ROWS) : undefined;
+  if (cap !== undefined) query = query.limit(cap);
   const heads = (await store.adapter.readCompiled(query.compile(), 'arrays')) as Array<[number, string, string, number]>;
+  if (cap !== undefined && heads.length === cap) horizon = Number(heads[cap - 1]![0]);
   const firsts = (filter.firstVersions ??= new Map<string, string>());
   const unknown = [...new Set(heads.map((head) => head[1]))].filter((id) => !firsts.has(id));
   for (let i = 0; i < unknown.length; i += FIRST_IDS_PER_STATEMENT) {

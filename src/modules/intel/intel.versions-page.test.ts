@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { indicator } from '../../../test/support/factories.js';
 import { analystNode, type TestNode } from '../../../test/support/node.js';
+import { statementRuns } from '../../../test/support/statements.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/taxii.service.js';
 import { encodeVersionCursor } from './intel.read.js';
 import { ingestObjects, PAGE_CHARS } from './intel.service.js';
 
@@ -96,5 +98,42 @@ describe('an object\'s versions, in bounded answers (sqlite)', { timeout: SUITE_
     const empty = await get(`/api/v1/objects/${own.id}?versions=all&cursor=${past}`);
     assert.equal(empty.statusCode, 200);
     assert.deepEqual((JSON.parse(empty.body) as { versions: unknown[] }).versions, []);
+  });
+});
+
+describe('first versions of listed ids, read a window at a time (sqlite, windows of 200 rows)', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  let analyst: Principal;
+  before(async () => ({ node, analyst } = await analystNode('sqlite', { scanWindowRows: 200 })));
+  after(async () => node?.close());
+
+  it('answers TAXII match[version]=first with match[id] page by page, no statement reading more than a window of versions', async (t) => {
+    // Three objects of 300 versions each: 900 rows under the listed ids, four windows and a half.
+    const objects = [versionsOf(300), versionsOf(300), versionsOf(300)];
+    for (const versions of objects) assert.equal((await ingestObjects(node.ctx, analyst, versions)).accepted, 300);
+    const ids = objects.map((versions) => versions[0]!.id);
+    const manifest = async (next?: string) => {
+      const answer = await node.app.inject({
+        method: 'GET',
+        url: `/taxii2/intel/collections/intel/manifest/?match[version]=first&match[id]=${ids.join(',')}&limit=1${next ? `&next=${next}` : ''}`,
+        headers: { authorization: `Bearer ${node.tokens.analyst}`, accept: TAXII_MEDIA_TYPE },
+      });
+      assert.equal(answer.statusCode, 200, answer.body);
+      return JSON.parse(answer.body) as { objects?: Array<{ id: string; version: string }>; more?: boolean; next?: string };
+    };
+    const seen: Array<{ id: string; version: string }> = [];
+    const runs = await statementRuns(t, node.ctx.store, async () => {
+      let next: string | undefined;
+      do {
+        const page = await manifest(next);
+        seen.push(...(page.objects ?? []).map(({ id, version }) => ({ id, version })));
+        next = page.more ? page.next : undefined;
+      } while (next !== undefined && seen.length < 10);
+    });
+    // Every object's first version once, in the order they were added.
+    assert.deepEqual(seen, objects.map((versions) => ({ id: versions[0]!.id, version: versions[0]!.modified! })));
+    // Before, one statement read the 900 rows of the listed ids at once.
+    const largest = Math.max(...runs.map((run) => run.rows ?? 0));
+    assert.ok(largest <= 200, `a statement answered ${largest} rows`);
   });
 });
