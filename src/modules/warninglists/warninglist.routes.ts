@@ -7,12 +7,23 @@ import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 import type { Readable } from 'node:stream';
 import { BodySliceError, decodedPieces, readJsonArrayInTurns, readLinesInTurns } from '../../core/body-slices.js';
 import { shieldwallError } from '../../core/errors.js';
-import { BodyTooLarge, discardRest, limited } from '../../core/http.js';
+import { BodyTooLarge, discardRest, limited, whenClosed } from '../../core/http.js';
+import { Places, shareKey } from '../../core/inflight.js';
+import { observeGauge } from '../../core/metrics.js';
 import * as service from './warninglist.service.js';
 import { ENTRY_MAX_LENGTH } from './warninglist.suppress.js';
 
 /** Entry uploads can be whole published lists (a top-1M domains list is about 20 MiB of text). */
 const ENTRIES_BODY_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Entry uploads in progress at once: one per member (or per user of the node itself), two on the
+ * node. Each holds its values in memory until they are written, about twice its body: twelve
+ * uploads of 8 MB at once took a node past its heap and down.
+ */
+export const UPLOADS_PER_SHARE = 1;
+export const UPLOADS_PER_NODE = 2;
+const UPLOAD_RETRY_AFTER_SECONDS = 5;
 
 const Kind = Type.Union(OBSERVABLE_KINDS.map((k) => Type.Literal(k)));
 
@@ -235,6 +246,31 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       child.removeContentTypeParser(['application/json', 'text/plain']);
       child.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readJsonEntries));
       child.addContentTypeParser('text/plain', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readTextEntries));
+      // A place is taken before the body is read, and given back when the answer has gone.
+      const shares = new Places(UPLOADS_PER_SHARE);
+      const node = new Places(UPLOADS_PER_NODE);
+      observeGauge(ctx.metrics, 'shieldwall_warninglist_uploads_in_progress', `Warning-list entry uploads being read or written now (at most ${UPLOADS_PER_NODE}).`, () => node.held('node'));
+      child.addHook('onRequest', async (request, reply) => {
+        const key = shareKey(request.actor);
+        const own = shares.take(key);
+        const place = own ? node.take('node') : undefined;
+        if (own && place) {
+          whenClosed(reply.raw, () => {
+            own();
+            place();
+          });
+          return;
+        }
+        own?.();
+        reply.header('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
+        throw shieldwallError(
+          'TOO_MANY_IN_FLIGHT',
+          own
+            ? `${UPLOADS_PER_NODE} warning-list uploads are in progress on this node, the most it takes at once: retry in ${UPLOAD_RETRY_AFTER_SECONDS} s`
+            : `${key.startsWith('member:') ? `a user of member ${key.slice('member:'.length)} has` : 'you have'} a warning-list upload in progress; one member uploads ${UPLOADS_PER_SHARE} at a time: retry in ${UPLOAD_RETRY_AFTER_SECONDS} s, once it is answered`,
+          { retry_after_seconds: UPLOAD_RETRY_AFTER_SECONDS },
+        );
+      });
       const entries = child.withTypeProvider<TypeBoxTypeProvider>();
       for (const [method, mode] of [['POST', 'add'], ['PUT', 'replace']] as const) {
         entries.route({

@@ -306,6 +306,9 @@ interface ParsedUpload {
   entries: repo.NewEntry[];
   received: number;
   repeated: number;
+  /** Values refused, all of them counted. */
+  rejected: number;
+  /** The first ERRORS_REPORTED refused values: no more are kept (2 million refused values of an 8 MB body took a node past 1 GB). */
   problems: EntryProblem[];
 }
 
@@ -316,16 +319,22 @@ const PARSE_CHUNK = 10_000;
 
 async function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined): Promise<ParsedUpload> {
   const seen = new Set<string>();
-  const out: ParsedUpload = { entries: [], received: 0, repeated: 0, problems: [] };
+  const out: ParsedUpload = { entries: [], received: 0, repeated: 0, rejected: 0, problems: [] };
+  const refuse = (where: { line: number } | { index: number }, value: string, message: string) => {
+    if (out.rejected++ >= ERRORS_REPORTED) return;
+    // Messages quote the value: quoted whole, 1,000 values of 8,192 characters would make an 8 MB answer.
+    const text = value.trim();
+    out.problems.push({ ...where, value: shown(value), message: text.length > 200 ? message.replace(text, shown(text)) : message });
+  };
   const take = (value: string, entryKind: ObservableKind | undefined, comment: string | null, where: { line: number } | { index: number }) => {
     out.received++;
     if (comment !== null && comment.length > COMMENT_MAX) {
-      out.problems.push({ ...where, value: shown(value), message: `comment: at most ${COMMENT_MAX} characters` });
+      refuse(where, value, `comment: at most ${COMMENT_MAX} characters`);
       return;
     }
     const parsed = parseEntry(value, entryKind);
     if ('error' in parsed) {
-      out.problems.push({ ...where, value: shown(value), message: parsed.error });
+      refuse(where, value, parsed.error);
       return;
     }
     const key = `${parsed.kind}\u0000${parsed.value}`;
@@ -382,7 +391,7 @@ export async function uploadEntries(
 ): Promise<EntryUploadResult> {
   await writableList(ctx, actor, id);
   const parsed = await parseUpload(upload, options.kind);
-  const rejected = parsed.problems.length;
+  const rejected = parsed.rejected;
   if (parsed.received === 0 && options.mode === 'add') {
     throw shieldwallError('BAD_REQUEST', "no values were sent: send a JSON array of values, or text with one value per line (blank lines and lines starting with '#' are skipped)");
   }

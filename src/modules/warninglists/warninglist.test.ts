@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +17,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import { normalise, type ObservableKind } from '../../stix/observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
-import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 import { writeTransaction } from '../../db/database.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
@@ -372,6 +373,70 @@ for (const dialect of DIALECTS) {
       const refused = long.json() as { added: number; rejected: number; errors: Array<{ index: number; message: string }> };
       assert.deepEqual([refused.added, refused.rejected, refused.errors[0]?.index], [1, 1, 1]);
       assert.match(refused.errors[0]!.message, /9000 characters long; entries are at most 8192/, 'a value past the length is refused alone, the others kept');
+    });
+
+    it('keeps and answers the first 1,000 refused values, each message quoting at most 200 characters of its value', async () => {
+      const list = await create(node.tokens.analyst, { name: 'Refused' });
+      // 2,000 values of 7,990 characters, none a value: every message quoted its whole value before.
+      const items = ['192.0.2.0/24', ...Array.from({ length: 2000 }, (_, i) => `${'a'.repeat(7990)}${i}`)];
+      const response = await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, JSON.stringify(items), 'application/json');
+      assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+      const result = response.json() as { added: number; rejected: number; errors: Array<{ index: number; value: string; message: string }>; errors_truncated: boolean };
+      assert.deepEqual([result.added, result.rejected, result.errors.length, result.errors_truncated], [1, 2000, 1000, true]);
+      assert.deepEqual([result.errors[0]!.index, result.errors.at(-1)!.index], [1, 1000]);
+      const longest = Math.max(...result.errors.map((e) => e.message.length));
+      assert.ok(longest < 400, `a message of ${longest} characters`);
+      assert.match(result.errors[0]!.message, /^cannot tell what kind of value 'a{200}\.\.\.' is: give its kind/);
+      assert.ok(response.body.length < 1_000_000, `an answer of ${response.body.length} characters`);
+    });
+
+    it('takes one entry upload per member at a time and two on the node, refusing more before their bodies are read (429)', async () => {
+      const own = await create(node.tokens.analyst, { name: 'One at a time' });
+      const fraList = await create(fraAnalyst, { name: 'Two on the node' });
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: null }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'nld.analyst', member: 'NLD', clearance: 1, roles: ['analyst'] });
+      const nldAnalyst = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'nld', user: 'nld.analyst' })).token;
+      const address = await node.app.listen({ host: '127.0.0.1', port: 0 });
+      /** An upload whose body is sent in part, and ended later. */
+      const slow = (token: string, id: string) => {
+        const request = httpRequest(`${address}/api/v1/warning-lists/${id}/entries`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+        const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+          request.on('response', (response) => {
+            let body = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          });
+          request.on('error', reject);
+        });
+        request.write('192.0.2.10\n');
+        return { end: () => request.end('192.0.2.11\n'), answered };
+      };
+      const upload = (token: string, id: string) => call('POST', `/api/v1/warning-lists/${id}/entries`, token, '198.51.100.1\n', 'text/plain');
+      const inProgress = async () => {
+        const metric = await node.ctx.metrics.registry.getSingleMetric('shieldwall_warninglist_uploads_in_progress')!.get();
+        return metric.values[0]?.value ?? 0;
+      };
+      /** A slow upload, once the node holds it (then no other of its share is taken). */
+      const held = async (token: string, id: string, before: number) => {
+        const started = slow(token, id);
+        await waitFor(`the node holding ${before + 1} uploads`, async () => (await inProgress()) === before + 1);
+        return { started, probe: await upload(token, id) };
+      };
+      // Once the node holds one, another of the same member is refused (before, every one was read).
+      const first = await held(node.tokens.analyst, own.id, 0);
+      assert.equal(first.probe.json().error.code, 'SW_TOO_MANY_IN_FLIGHT');
+      assert.match(first.probe.json().error.message, /a user of member TST has a warning-list upload in progress; one member uploads 1 at a time: retry in 5 s/);
+      assert.equal(first.probe.headers['retry-after'], '5');
+      // Another member's goes on; with two in progress, the node takes no third, whoever sends it.
+      const second = await held(fraAnalyst, fraList.id, 1);
+      const full = await upload(nldAnalyst, own.id);
+      assert.equal(full.statusCode, 429, full.body);
+      assert.match(full.json().error.message, /2 warning-list uploads are in progress on this node, the most it takes at once: retry in 5 s/);
+      first.started.end();
+      second.started.end();
+      assert.deepEqual((await Promise.all([first.started.answered, second.started.answered])).map((a) => a.status), [200, 200]);
+      // The places are given back with the answers.
+      await waitFor('no upload in progress', async () => (await inProgress()) === 0);
+      assert.equal((await upload(node.tokens.analyst, own.id)).statusCode, 200);
     });
 
     it('refreshes the planner statistics of PostgreSQL after a large upload, and runs no ANALYZE on SQLite (it would hold every request)', async () => {
