@@ -315,6 +315,44 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(ranAt, ['2026-05-01T10:00:00.000Z', '2026-05-01T10:00:10.000Z', '2026-05-01T10:00:10.000Z', '2026-05-01T10:00:10.020Z', '2026-05-01T10:00:20.020Z']);
     });
 
+    it("keeps a kind within its concurrency: the other kinds' jobs run beside a backlog of it", async () => {
+      const scheduler = new JobScheduler(context(), { pollMs: 20, concurrency: 4 });
+      const slow = kindOf('slow');
+      const other = kindOf('other');
+      const release = gate();
+      let slowRunning = 0;
+      let mostSlow = 0;
+      scheduler.register(
+        slow,
+        async () => {
+          mostSlow = Math.max(mostSlow, ++slowRunning);
+          await release.promise;
+          slowRunning--;
+        },
+        { concurrency: 2 },
+      );
+      const otherRan: number[] = [];
+      scheduler.register(other, async (payload) => {
+        otherRan.push((payload as { n: number }).n);
+      });
+      // A backlog of the slow kind, due before the other kind's jobs.
+      for (let i = 0; i < 10; i++) await scheduler.enqueue(slow, { i });
+      for (let n = 0; n < 5; n++) await scheduler.enqueue(other, { n });
+      scheduler.start();
+      try {
+        // Before, the backlog took the four places and the other kind waited for it.
+        await waitFor('the other kind run beside the backlog', () => otherRan.length === 5);
+        assert.equal(mostSlow, 2);
+        assert.deepEqual(otherRan.sort(), [0, 1, 2, 3, 4]);
+      } finally {
+        release.open();
+        await waitFor('the backlog run', async () => (await scheduler.list({ kinds: [slow] })).every((job) => job.state === 'done'));
+        await scheduler.stop();
+      }
+      assert.equal(mostSlow, 2, 'never more than its concurrency at once');
+      assert.throws(() => scheduler.register(kindOf('none'), async () => undefined, { concurrency: 0 }), /concurrency must be at least 1/);
+    });
+
     it('stop waits for the runs under way, and records their end', async () => {
       const scheduler = new JobScheduler(context(), { pollMs: 20 });
       const kind = kindOf('stop');

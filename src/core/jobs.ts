@@ -64,6 +64,13 @@ export interface JobKindOptions {
    * retryInMs is undefined when the job has failed for good.
    */
   onFailure?: (run: JobRun, error: unknown, retryInMs: number | undefined) => void | Promise<void>;
+  /**
+   * Runs of this kind at once in one scheduler, at most (default: as many as the scheduler
+   * runs). A kind whose runs wait on the outside world (a webhook's receiver) is held below the
+   * scheduler's concurrency, so that a backlog of it never takes every place from the node's own
+   * work (federation, silence deadlines, response clocks).
+   */
+  concurrency?: number;
 }
 
 export interface EnqueueOptions {
@@ -112,6 +119,7 @@ interface Registration {
   maxAttempts: number | null;
   backoffMs: (attempts: number) => number;
   onFailure: JobKindOptions['onFailure'];
+  concurrency: number | undefined;
 }
 
 interface JobMetrics {
@@ -182,7 +190,9 @@ export class JobScheduler {
       maxAttempts: options.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : options.maxAttempts,
       backoffMs: options.backoffMs ?? exponentialBackoff(),
       onFailure: options.onFailure,
+      concurrency: options.concurrency,
     });
+    if (options.concurrency !== undefined && !(options.concurrency >= 1)) throw new Error(`jobs of kind '${kind}': concurrency must be at least 1`);
   }
 
   /** Stores a job (or, with a key taken, answers the job that holds it). The handler may be registered in another process. */
@@ -346,10 +356,32 @@ export class JobScheduler {
     return runs.length > 0 ? 0 : this.pollMs;
   }
 
-  /** Claims up to `limit` due jobs and starts them. */
+  /** Runs of a kind under way in this scheduler. */
+  private runningOf(kind: string): number {
+    let count = 0;
+    for (const run of this.running.values()) if (run.row.kind === kind) count++;
+    return count;
+  }
+
+  /**
+   * Claims up to `limit` due jobs and starts them: of the kinds without a concurrency of their
+   * own first, then of each that has one, within what it has left.
+   */
   private async claim(limit: number): Promise<repo.JobRow[]> {
-    const kinds = [...this.kinds.keys()];
-    if (kinds.length === 0 || this.stopping) return [];
+    if (this.kinds.size === 0 || this.stopping) return [];
+    const free = [...this.kinds].filter(([, r]) => r.concurrency === undefined).map(([kind]) => kind);
+    const runs = free.length > 0 ? await this.claimOf(free, limit) : [];
+    for (const [kind, registration] of this.kinds) {
+      if (registration.concurrency === undefined) continue;
+      const room = Math.min(limit - runs.length, registration.concurrency - this.runningOf(kind));
+      if (room > 0) runs.push(...(await this.claimOf([kind], room)));
+    }
+    return runs;
+  }
+
+  /** Claims up to `limit` due jobs of these kinds and starts them. */
+  private async claimOf(kinds: readonly string[], limit: number): Promise<repo.JobRow[]> {
+    if (this.stopping) return [];
     const now = this.ctx.clock.now();
     const claimed = await repo.claim(this.ctx.store, kinds, this.workerId, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), limit);
     for (const row of claimed.failed) {

@@ -68,6 +68,12 @@ export const DELIVERIES_KEPT = 500;
 export const DELIVERIES_PAGE_MAX = 200;
 /** Attempts of one delivery before it is failed. */
 export const DELIVERY_MAX_ATTEMPTS = 8;
+/**
+ * Deliveries a node's scheduler runs at once, of its 4 places: each may wait 10 s on a receiver
+ * that never answers, and 50 such webhooks of one subscriber held all four places, so that
+ * federation, silence deadlines and response clocks waited behind them.
+ */
+export const DELIVERY_CONCURRENCY = 2;
 /** 30 s, doubling to 1 h (±20%): the seven waits between the eight attempts add up to about an hour. */
 export const DELIVERY_BACKOFF = exponentialBackoff({ firstMs: 30_000, maxMs: 60 * 60_000 });
 /** How long a subscription's change waits for its webhook's name to resolve (ms); beyond, each delivery decides. */
