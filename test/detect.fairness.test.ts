@@ -281,7 +281,7 @@ describe('no pattern, log or bulk match stalls the node', { timeout: SUITE_LIMIT
     // The three are in the node (two running, one waiting) before the next is sent: sent earlier,
     // the next could take the waiting place itself, and wait behind logs that never end.
     await waitFor('the held matches to fill the queue', async () => {
-      const metrics = await (await pool.request({ method: 'GET', path: '/metrics' })).body.text();
+      const metrics = await (await pool.request({ method: 'GET', path: '/metrics', headers: { authorization: `Bearer ${node.tokens['node-admin']}` } })).body.text();
       return /^shieldwall_detect_match_queue 1$/m.test(metrics);
     });
     for (let i = 0; i < 200; i++) {

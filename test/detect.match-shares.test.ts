@@ -39,7 +39,7 @@ describe('bulk match places are shared out by member', { timeout: SUITE_LIMIT_MS
     await node?.close();
   });
 
-  const metric = async (name: string): Promise<number> => sample((await node.app.inject({ method: 'GET', url: '/metrics' })).body, name);
+  const metric = async (name: string): Promise<number> => sample((await node.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${node.tokens['node-admin']}` } })).body, name);
   const match = async (token: string, body: Readable | string) => {
     const answer = await pool.request({ method: 'POST', path: '/api/v1/match?format=lines', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body });
     return { status: answer.statusCode, text: await answer.body.text() };

@@ -187,7 +187,7 @@ for (const dialect of DIALECTS) {
       sink.failAddFrom = undefined;
       sink.refuse = new Set([mine[0]!.id]);
       assert.equal((await node.app.inject({ method: 'POST', url: '/api/v1/peers/metered-out/sync', headers: admin() })).statusCode, 200);
-      const metrics = await node.app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await node.app.inject({ method: 'GET', url: '/metrics', headers: admin() });
       assert.equal(metrics.statusCode, 200);
       const value = (name: string, labels: string) => {
         const line = metrics.body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));

@@ -34,7 +34,7 @@ describe('a connection idle both ways is closed, and frees what its request held
   });
   after(async () => node?.close());
 
-  const metric = async (name: string): Promise<number> => sample((await node.app.inject({ method: 'GET', url: '/metrics' })).body, name);
+  const metric = async (name: string): Promise<number> => sample((await node.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${node.tokens['node-admin']}` } })).body, name);
 
   /** A POST of the analyst whose body the test writes as it chooses (chunked), and whether it closed. */
   const openPost = (path: string, contentType: string): { request: http.ClientRequest; closed: () => boolean } => {

@@ -79,7 +79,7 @@ describe('node process', { timeout: SUITE_LIMIT_MS }, () => {
         body: bundle([indicator(), { type: 'bogus' }]),
       });
       await ingest.body.dump();
-      const metrics = await (await request(`${node.url}/metrics`)).body.text();
+      const metrics = await (await request(`${node.url}/metrics`, { headers: { authorization: `Bearer ${node.token}` } })).body.text();
       assert.match(metrics, /shieldwall_ingest_objects_total\{outcome="accepted"\} 1/);
       assert.match(metrics, /shieldwall_ingest_objects_total\{outcome="rejected"\} 1/);
       assert.match(metrics, /shieldwall_http_request_duration_seconds_bucket/);

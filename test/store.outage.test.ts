@@ -143,7 +143,7 @@ describe('PostgreSQL outage: every backend of the node terminated (postgres only
     assert.match(running.output(), /store connection lost/);
     assert.match(running.output(), /store reachable again/);
 
-    const metrics = await (await request(`${running.url}/metrics`)).body.text();
+    const metrics = await (await request(`${running.url}/metrics`, { headers })).body.text();
     assert.match(metrics, /shieldwall_store_reconnects_total [1-9]/);
     assert.match(metrics, /shieldwall_store_available 1/);
 

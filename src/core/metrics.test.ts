@@ -17,7 +17,19 @@ for (const dialect of DIALECTS) {
       node = await createTestNode(dialect);
     });
     after(async () => node.close());
-    const scrape = async () => (await node.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const scrape = async () => (await node.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${node.tokens['node-admin']}` } })).body;
+
+    it("answers /metrics to node administrators and auditors only: what the node does is not for anyone", async () => {
+      // Before, /metrics was public: ingests by outcome, refusals, jobs by kind, peers by name.
+      const as = (token?: string) => node.app.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} });
+      assert.equal((await as()).statusCode, 401);
+      assert.equal((await as(node.tokens.analyst)).statusCode, 403);
+      for (const role of ['node-admin', 'auditor'] as const) {
+        const answer = await as(node.tokens[role]);
+        assert.equal(answer.statusCode, 200, role);
+        assert.match(answer.body, /^# HELP shieldwall_ingest_objects_total /m);
+      }
+    });
 
     it('documents every metric the node registers in docs/OPERATIONS.md', async () => {
       const doc = readFileSync(`${REPO_ROOT}/docs/OPERATIONS.md`, 'utf8');

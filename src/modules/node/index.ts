@@ -7,7 +7,7 @@ export const nodeModule = defineModule({
   permissions: [
     {
       name: 'node:read',
-      description: "read the node's state: peers and their sync, the detection index",
+      description: "read the node's state: peers and their sync, the detection index, /metrics",
       roles: ['node-admin', 'auditor'],
     },
   ],

@@ -91,7 +91,9 @@ export function nodeRoutes(ctx: AppContext, hooks: NodeHooks): FastifyPluginAsyn
       }
       return { status: 'ready', store: ctx.store.dialect };
     });
-    app.get('/metrics', { config: { permission: 'public' }, logLevel: 'warn' }, async (_request, reply) =>
+    // What the node does (ingests by outcome, refusals, jobs by kind, peers by name) is not for
+    // anyone: an operator's scraper presents a token of a node administrator or an auditor.
+    app.get('/metrics', { config: { permission: 'node:read' }, logLevel: 'warn' }, async (_request, reply) =>
       reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
     );
     app.get('/', { config: { permission: 'public' }, logLevel: 'warn' }, async (_request, reply) =>
