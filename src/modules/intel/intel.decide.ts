@@ -206,7 +206,7 @@ export async function decideRows(
       if (room-- > 0) continue;
       verdicts[i] = {
         rule: 'too-many-definitions',
-        message: `${actor.kind === 'peer' ? `peer ${actor.name}` : `member ${actor.member?.code ?? actor.name}`} has defined ${bound * scale} marking-definitions, the most ${actor.kind === 'peer' ? 'a peer may per member it stands for' : 'one member may'} on this node (SHIELDWALL_DEFINITIONS_PER_MEMBER): mark objects with one defined already, or delete one no object needs`,
+        message: `${actor.kind === 'peer' ? `peer ${actor.name}` : `member ${actor.member?.code ?? actor.name}`} has defined ${bound * scale} marking-definitions, the most ${actor.kind === 'peer' ? 'a peer may per member it stands for' : 'one member may'} on this node (SHIELDWALL_DEFINITIONS_PER_MEMBER): mark objects with one defined already, or ask a node administrator to delete one no object needs`,
       };
       state.refusedDefinitions.add(id);
       offered.delete(id);

@@ -60,12 +60,19 @@ for (const dialect of DIALECTS) {
       assert.equal(summary.accepted, BOUND + 1);
     });
 
-    it('makes room again once one of the member\'s definitions is deleted', async () => {
+    it('makes room again once a node administrator deleted one of the member\'s definitions (a member may not: STIX 2.1 section 7.2.1)', async () => {
       const next = definition();
       assert.deepEqual(outcomes(await post(node.tokens.analyst, [next])), ['rejected:too-many-definitions']);
       const stored = await node.ctx.store.db.selectFrom('stix_objects').select('id').where('type', '=', 'marking-definition').where('submitter', '=', 'member:TST').where('is_current', '=', 1).execute();
       assert.equal(stored.length, BOUND);
-      const gone = await node.app.inject({ method: 'DELETE', url: `/taxii2/intel/collections/intel/objects/${stored[0]!.id}/`, headers: { authorization: `Bearer ${node.tokens.analyst}`, accept: 'application/taxii+json;version=2.1' } });
+      const remove = (token: string) => node.app.inject({ method: 'DELETE', url: `/taxii2/intel/collections/intel/objects/${stored[0]!.id}/`, headers: { authorization: `Bearer ${token}`, accept: 'application/taxii+json;version=2.1' } });
+      // Its own definition: other members' objects may be marked with it, and the id, once free,
+      // could be defined anew releasable to all. Before, the member deleted it (200).
+      const own = await remove(node.tokens.analyst);
+      assert.equal(own.statusCode, 403, own.body);
+      assert.match((own.json() as { description: string }).description, /only a node administrator deletes a marking-definition/);
+      assert.deepEqual(outcomes(await post(node.tokens.analyst, [next])), ['rejected:too-many-definitions'], 'nothing was deleted');
+      const gone = await remove(node.tokens['node-admin']);
       assert.equal(gone.statusCode, 200, gone.body);
       assert.deepEqual(outcomes(await post(node.tokens.analyst, [next])), ['accepted']);
     });

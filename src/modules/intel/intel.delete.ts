@@ -64,6 +64,13 @@ export async function deleteObject(
   if (versions.first === true && oldest !== undefined && !selected.includes(Number(oldest.seq))) select(oldest);
   if (selected.length === 0) throw shieldwallError('NOT_FOUND', `no object with id ${id}${versions.all ? '' : ' in the versions asked for'}`);
   if (!deletable) throw shieldwallError('FORBIDDEN', `only the member that created ${id}, or a node administrator, deletes it`);
+  // A definition marks other members' objects too (granular markings on their fields, among
+  // them), and once deleted its id may be defined anew, with other handling: deleted by its
+  // creator and defined again releasable to all, it would show what those markings hid. A
+  // definition never changes once accepted (STIX 2.1 section 7.2.1); deleting one is the node's.
+  if (id.startsWith('marking-definition--') && actor.kind !== 'system' && !actor.roles.includes('node-admin')) {
+    throw shieldwallError('FORBIDDEN', `only a node administrator deletes a marking-definition (${id}): objects of other members may be marked with it, and its id could then be defined anew with other handling`);
+  }
   const promoted = await repo.deleteVersions(ctx.store, id, selected, ctx.clock.now().getTime() * 1000, (tx) =>
     audit.recordInTransaction(ctx, tx, actor, [{ action: 'intel.delete', subject: id, detail: { versions: selected.length } }]),
   );
