@@ -31,6 +31,7 @@ import { startNodeProcess, type NodeProcess } from './support/process.js';
 import { lastLines, limit, SUITE_LIMIT_MS } from './support/wait.js';
 import {
   allowAxe,
+  Api,
   applicationSource,
   classificationOf,
   CLASSIFICATIONS,
@@ -648,6 +649,42 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
         await settle(page, VIEW_TITLES[user.nav.at(-1)!]);
       }));
   });
+
+  it('a second node administrator enables a peer waiting on the two-person rule; the one who widened it is told another enables it', (t) =>
+    inBrowser(t, async (context) => {
+      const bootstrap = new Api(node.url, node.token);
+      const second = byName('web.node-admin');
+      const name = 'web-peer-deu';
+      type Listed = { name: string; disabled: boolean; awaiting_approval_by: string[] };
+      const listed = async () => (await bootstrap.json<{ peers: Listed[] }>('/api/v1/peers')).peers.find((p) => p.name === name)!;
+      // Registered by the bootstrap administrator for a member: beyond one administrator's reach.
+      const created = await bootstrap.json<Listed>('/api/v1/peers', { method: 'POST', body: JSON.stringify({ name, members: ['DEU'], clearance: 1, roles: ['analyst'], certificate_cn: `${name}.example` }) }, 201);
+      assert.deepEqual([created.disabled, created.awaiting_approval_by], [true, ['admin']]);
+      try {
+        const page = await openSignedIn(context, second);
+        await settle(page, VIEW_TITLES[second.landing]);
+        await page.goto(`${node.url}/#/admin?tab=peers`);
+        const row = page.locator('table.peers tbody tr').filter({ hasText: name });
+        await row.getByText('awaits a node administrator other than admin to enable it').waitFor();
+        await row.getByRole('button', { name: `Enable ${name}` }).click();
+        await page.getByRole('status').filter({ hasText: `Peer ${name} enabled.` }).waitFor();
+        const enabled = await listed();
+        assert.deepEqual([enabled.disabled, enabled.awaiting_approval_by], [false, []]);
+        await screenshot(page, 'web.node-admin-peer-enabled');
+
+        // Widened by the second administrator (a higher clearance): it waits again, for someone else.
+        await second.api.json(`/api/v1/peers/${name}`, { method: 'PATCH', body: JSON.stringify({ clearance: 2 }) });
+        const widened = await listed();
+        assert.deepEqual([widened.disabled, widened.awaiting_approval_by], [true, ['web.node-admin']]);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await row.getByTestId('peer-own-widening').waitFor();
+        assert.equal(await page.getByRole('status').filter({ hasText: 'enabled.' }).count(), 0, 'the notice of the enabling is gone with the refresh');
+        assert.equal(await row.getByRole('button', { name: `Enable ${name}` }).count(), 0, 'no Enable button for the one who widened it');
+        await screenshot(page, 'web.node-admin-peer-awaiting');
+      } finally {
+        await bootstrap.answer(`/api/v1/peers/${name}`, { method: 'DELETE' });
+      }
+    }));
 
   // Last: it adds indicators to the demo store that the walks above do not expect.
   it('the match view says when the listing of a match stopped part way, and at which line', (t) =>

@@ -1,7 +1,10 @@
 /**
  * Peer nodes and how federation with each goes: last pull and push (and the last that
  * succeeded), counts, failures in a row and the last error; a sync on demand (pull and push now;
- * the node answers 502 with the peer's failure, which the peer's status then keeps).
+ * the node answers 502 with the peer's failure, which the peer's status then keeps); enabling and
+ * disabling a peer. A peer registered or widened beyond what one administrator may give waits,
+ * disabled, for a second one (the two-person rule): the one who registered or widened it is told
+ * so instead of offered the button, and the node refuses it anyway (403).
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../../api.js';
@@ -9,7 +12,7 @@ import { useSession } from '../../session.js';
 import { when } from '../../stix.js';
 import { countText, messageOf } from '../common/upload.js';
 import { ErrorNote, Loading } from '../common/widgets.js';
-import { clearanceText } from './shared.js';
+import { ConfirmButton, clearanceText } from './shared.js';
 
 interface PeerStatus {
   name: string;
@@ -70,6 +73,8 @@ export function Peers() {
   const [syncing, setSyncing] = useState<string | null>(null);
   const [notice, setNotice] = useState('');
   const [syncError, setSyncError] = useState('');
+  const [switching, setSwitching] = useState<string | null>(null);
+  const [switchError, setSwitchError] = useState('');
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   useEffect(() => {
@@ -94,12 +99,35 @@ export function Peers() {
       reload();
     }
   };
+  const switchPeer = async (p: PeerStatus, action: 'enable' | 'disable') => {
+    setSwitching(p.name);
+    setNotice('');
+    setSwitchError('');
+    try {
+      const after = await api<PeerStatus>(`/api/v1/peers/${encodeURIComponent(p.name)}/${action}`, { method: 'POST' });
+      setNotice(`Peer ${after.name} ${after.disabled ? 'disabled: it is not synced, and its certificate is refused' : 'enabled'}.`);
+    } catch (err) {
+      setSwitchError(messageOf(err));
+    } finally {
+      setSwitching(null);
+      reload();
+    }
+  };
+  const busy = syncing !== null || switching !== null;
   const mayWrite = session.can('directory:write');
+  const me = session.me.user;
   return (
     <section aria-labelledby="peers-h">
       <h2 id="peers-h">Peer nodes</h2>
       <div className="toolbar">
-        <button type="button" className="secondary" onClick={reload}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            setNotice('');
+            reload();
+          }}
+        >
           Refresh
         </button>
       </div>
@@ -114,6 +142,7 @@ export function Peers() {
         </p>
       )}
       <ErrorNote error={syncError} title="Sync failed" />
+      <ErrorNote error={switchError} title="The node refused" />
       <ErrorNote error={error} title="The peers could not be read" />
       {!peers && !error && <Loading what="the peers" />}
       {peers && peers.length === 0 && (
@@ -140,7 +169,7 @@ export function Peers() {
                   Refused
                 </th>
                 <th scope="col">Last error</th>
-                {mayWrite && <th scope="col">Sync</th>}
+                {mayWrite && <th scope="col">Actions</th>}
               </tr>
             </thead>
             <tbody>
@@ -150,7 +179,7 @@ export function Peers() {
                     {p.name}
                     {p.disabled && <span className="pill"> disabled</span>}
                     {p.awaiting_approval_by.length > 0 && (
-                      <div className="muted small">awaits a node administrator other than {p.awaiting_approval_by.join(', ')} to enable it (two-person rule: POST /api/v1/peers/{p.name}/enable, or shieldwall peers enable {p.name} on the node)</div>
+                      <div className="muted small">awaits a node administrator other than {p.awaiting_approval_by.join(', ')} to enable it (the two-person rule: what it reads, or where this node sends it, was widened)</div>
                     )}
                     <div className="muted small">
                       for {p.members.join(', ')} · {clearanceText(p.clearance)} · {p.direction}
@@ -184,9 +213,22 @@ export function Peers() {
                   </td>
                   {mayWrite && (
                     <td>
-                      <button type="button" onClick={() => void sync(p)} disabled={syncing !== null || p.disabled || !p.url} aria-label={syncing === p.name ? undefined : `Sync now with ${p.name}`} title={!p.url ? 'This peer has no TAXII server to pull from or push to' : p.disabled ? 'This peer is disabled' : undefined}>
-                        {syncing === p.name ? 'Syncing…' : 'Sync now'}
-                      </button>
+                      <span className="actions">
+                        <button type="button" onClick={() => void sync(p)} disabled={busy || p.disabled || !p.url} aria-label={syncing === p.name ? undefined : `Sync now with ${p.name}`} title={!p.url ? 'This peer has no TAXII server to pull from or push to' : p.disabled ? 'This peer is disabled' : undefined}>
+                          {syncing === p.name ? 'Syncing…' : 'Sync now'}
+                        </button>{' '}
+                        {!p.disabled ? (
+                          <ConfirmButton label="Disable" ariaLabel={`Disable ${p.name}`} confirm={`Disable ${p.name}`} onConfirm={() => void switchPeer(p, 'disable')} disabled={busy} />
+                        ) : me !== null && p.awaiting_approval_by.includes(me) ? (
+                          <span className="muted small" data-testid="peer-own-widening">
+                            You registered or widened it: another node administrator enables it.
+                          </span>
+                        ) : (
+                          <button type="button" onClick={() => void switchPeer(p, 'enable')} disabled={busy} aria-label={`Enable ${p.name}`}>
+                            Enable
+                          </button>
+                        )}
+                      </span>
                     </td>
                   )}
                 </tr>
