@@ -63,6 +63,25 @@ describe('mutual TLS', { timeout: SUITE_LIMIT_MS }, () => {
     assert.equal(answer.body.clearance, 1);
   });
 
+  it("refuses a write with a client certificate from another site's page: a browser presents it with any form", async () => {
+    const url = node.url.replace('127.0.0.1', 'localhost');
+    const ana = agent({ cert: read('ana.crt'), key: read('ana.key') });
+    const write = async (headers: Record<string, string>) => {
+      const response = await request(`${url}/api/v1/bundles?outcomes=none`, { method: 'POST', dispatcher: ana, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type: 'bundle', id: 'bundle--7d1b5e07-2a0c-4c8e-9a47-6f1d2e3c4b5a', objects: [] }) });
+      return { status: response.statusCode, body: (await response.body.json()) as { error?: { code: string; message: string } } };
+    };
+    // Before, the certificate's writes were taken whatever page sent them (no CSRF check).
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Array<Record<string, string>>) {
+      const answer = await write(headers);
+      assert.equal(answer.status, 403, JSON.stringify(answer.body));
+      assert.equal(answer.body.error?.code, 'SW_CSRF');
+      assert.match(answer.body.error!.message, /a write with a client certificate from another site's page is refused/);
+    }
+    const own = await write({ 'sec-fetch-site': 'same-origin', origin: new URL(url).origin });
+    assert.notEqual(own.status, 403, JSON.stringify(own.body));
+    assert.notEqual((await write({})).status, 403, 'a client that is no browser');
+  });
+
   it('refuses a certificate of no user, and one from another CA', async () => {
     const ghost = await me(agent({ cert: read('ghost.crt'), key: read('ghost.key') }));
     assert.equal(ghost.status, 401);

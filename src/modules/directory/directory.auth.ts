@@ -61,6 +61,38 @@ export interface AuthenticationOptions {
   readonly clientCertificates: boolean;
 }
 
+/**
+ * Why a write seems to come from another site's page, if it does. A browser sends a client
+ * certificate, or Basic credentials it has cached, with any request a page makes, a form posted
+ * by another site among them (a text/plain form is a simple request: no preflight). Browsers say
+ * where a request comes from (Sec-Fetch-Site; Origin on every cross-origin POST); command-line
+ * tools, scripts and peer nodes send neither, and are not concerned.
+ */
+export function crossSiteWrite(request: FastifyRequest): string | undefined {
+  if (SAFE_METHODS.has(request.method)) return undefined;
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
+  const origin = request.headers.origin;
+  if (typeof origin !== 'string') return undefined;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  return host !== undefined && host === request.headers.host ? undefined : `Origin: ${origin.slice(0, 200)}`;
+}
+
+/** Refuses a write made with a credential the browser sends on its own, from another site's page. */
+function refuseCrossSite(request: FastifyRequest, credential: string): void {
+  const why = crossSiteWrite(request);
+  if (why === undefined) return;
+  throw shieldwallError(
+    'CSRF',
+    `a write with ${credential} from another site's page is refused (${why}): a browser sends that credential with any request a page makes; write from the node's own dashboard, or with an API token (Authorization: Bearer)`,
+  );
+}
+
 async function authenticate(ctx: AppContext, options: AuthenticationOptions, request: FastifyRequest): Promise<void> {
   let certificateName: string | undefined;
   const socket = request.raw.socket as TLSSocket;
@@ -85,6 +117,7 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
     return;
   }
   if (header && scheme === 'basic') {
+    refuseCrossSite(request, 'Basic credentials');
     const basic = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
     request.principal = basic?.principal;
     request.credential = basic?.credential;
@@ -94,6 +127,7 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
     return;
   }
   if (certificateName !== undefined) {
+    refuseCrossSite(request, 'a client certificate');
     const name = certificateName;
     request.principal = await principalOfCertificate(ctx, name);
     if (!request.principal) throw shieldwallError('UNAUTHENTICATED', `the client certificate names '${name}', who is no active user or peer node of this node`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTestNode, TEST_MEMBER, type TestNode } from '../../../test/support/node.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
@@ -146,6 +147,21 @@ describe('HTTP Basic', () => {
     assert.equal((await me(basic('feed', token))).json().user, 'feed');
     assert.equal((await me(basic('test-analyst', token))).statusCode, 401, 'a token is its own user\'s');
     assert.equal((await me({ authorization: 'Basic !!!' })).statusCode, 401);
+  });
+
+  it("refuses a write with Basic credentials from another site's page (a browser sends cached ones with any form): CSRF", async () => {
+    const write = (headers: Record<string, string>) =>
+      node.app.inject({ method: 'POST', url: '/api/v1/bundles?outcomes=none', headers: { ...basic('feed', 'a long enough password'), 'content-type': 'application/json', host: 'node.example', ...headers }, payload: { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [] } });
+    // Before, both were taken (the bundle's answer).
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'same-site', origin: 'https://node.example' }] as Array<Record<string, string>>) {
+      const answer = await write(headers);
+      assert.equal(answer.statusCode, 403, JSON.stringify(headers));
+      assert.equal(answer.json().error.code, 'SW_CSRF');
+      assert.match(answer.json().error.message, /a write with Basic credentials from another site's page is refused/);
+    }
+    // The node's own page, and a client that is no browser, write; a read from anywhere is a read.
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'https://node.example' }, { origin: 'https://node.example' }, {}] as Array<Record<string, string>>) assert.notEqual((await write(headers)).statusCode, 403, JSON.stringify(headers));
+    assert.equal((await me({ ...basic('feed', 'a long enough password'), 'sec-fetch-site': 'cross-site' })).statusCode, 200);
   });
 });
 
