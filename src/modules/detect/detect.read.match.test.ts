@@ -81,3 +81,30 @@ describe('matching a log read on threads', () => {
     assert.deepEqual(threads.counters, here.counters);
   });
 });
+
+describe("an index reader's memo of need-to-know", () => {
+  it('answers each (access set, creator) pair for itself, also past 2^22 creators', () => {
+    // Slot 0: the reader's own member's indicator in set 1, its creator the 2^22 + 5th the index met.
+    // Slot 1: another member's indicator, TLP:RED to it, in set 2 with creator 5. With the memo
+    // keyed by set * 2^22 + creator, both were the pair 2^23 + 5: the second took the first's "yes".
+    const own = 'identity--0a0a0a0a-0000-4000-8000-000000000001';
+    const slots = [
+      { set: 1, creatorIndex: 2 ** 22 + 5, creator: own },
+      { set: 2, creatorIndex: 5, creator: 'identity--0b0b0b0b-0000-4000-8000-000000000002' },
+    ];
+    const index = { accessKey: (slot: number) => slots[slot]!.set, creatorIndex: (slot: number) => slots[slot]!.creatorIndex, creator: (slot: number) => slots[slot]!.creator } as unknown as DetectIndex;
+    const reader = new IndexReader(index, { ...analyst, member: { ...analyst.member!, identityId: own } }, [
+      { key: 1, access: { tlp: 'red', classification: 0, releasability: ['AAA'], createdByRef: null } },
+      { key: 2, access: { tlp: 'red', classification: 0, releasability: ['BBB'], createdByRef: null } },
+    ]);
+    assert.equal(reader.mayRead(0), true, "its own member's");
+    assert.equal(reader.mayRead(1), false, "another member's, released to it only");
+    // Asked the other way round, the same answers.
+    const fresh = new IndexReader(index, { ...analyst, member: { ...analyst.member!, identityId: own } }, [
+      { key: 1, access: { tlp: 'red', classification: 0, releasability: ['AAA'], createdByRef: null } },
+      { key: 2, access: { tlp: 'red', classification: 0, releasability: ['BBB'], createdByRef: null } },
+    ]);
+    assert.equal(fresh.mayRead(1), false);
+    assert.equal(fresh.mayRead(0), true);
+  });
+});

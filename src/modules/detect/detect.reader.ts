@@ -24,6 +24,9 @@ export interface ShownMarkings {
  * What one reader may learn of the index: canRead decided once per (access set, originator)
  * pair and remembered, so a hit costs a map probe rather than a rule evaluation.
  */
+/** Access sets below which a (set, creator) pair is one exact number (set * 2^32 + creator < 2^53). */
+const MEMO_EXACT_SETS = 2 ** 21;
+
 export class IndexReader {
   /** Sets by key, built once per snapshot of the sets (the snapshots are never changed). */
   static readonly #byKey = new WeakMap<object, ReadonlyMap<number, ObjectAccess>>();
@@ -33,7 +36,7 @@ export class IndexReader {
    * of the sets are the ones it was made on.
    */
   static readonly #last = new WeakMap<Principal, IndexReader>();
-  readonly #memo = new Map<number, boolean>();
+  readonly #memo = new Map<number | string, boolean>();
   readonly #sets: ReadonlyMap<number, ObjectAccess>;
   readonly #snapshot: object;
 
@@ -88,7 +91,11 @@ export class IndexReader {
   /** May the reader know of the indicator in this slot? */
   mayRead(slot: number): boolean {
     const index = this.index;
-    const key = index.accessKey(slot) * 4_194_304 + index.creatorIndex(slot);
+    // One key per (access set, creator), exactly: creator indexes are 32-bit and grow with every
+    // new created_by_ref, so a narrower field let 2^22 creators alias one pair's answer onto
+    // another's. Below 2^21 access sets the number is exact (under 2^53); beyond, a string.
+    const set = index.accessKey(slot);
+    const key = set < MEMO_EXACT_SETS ? set * 4_294_967_296 + index.creatorIndex(slot) : `${set}:${index.creatorIndex(slot)}`;
     let allowed = this.#memo.get(key);
     if (allowed === undefined) {
       const access = this.#sets.get(index.accessKey(slot));
