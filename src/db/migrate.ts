@@ -19,6 +19,7 @@ import * as m0015 from './migrations/0015_access_set_lookup.js';
 import * as m0016 from './migrations/0016_definitions_by_writer.js';
 import * as m0017 from './migrations/0017_seq_floor.js';
 import * as m0018 from './migrations/0018_deletions.js';
+import * as m0019 from './migrations/0019_current_by_id.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0016_definitions_by_writer': m0016,
   '0017_seq_floor': m0017,
   '0018_deletions': m0018,
+  '0019_current_by_id': m0019,
 };
 
 class StaticProvider implements MigrationProvider {

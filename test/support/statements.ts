@@ -1,7 +1,8 @@
 /**
- * The SQL texts a store runs while a test's code runs, and how many rows each answered. On SQLite
- * every statement run is seen, whether prepared now or kept from before (the driver keeps
- * statements per connection), on either connection; on PostgreSQL every query sent by a client.
+ * The SQL texts a store runs while a test's code runs, the values bound to each, and how many
+ * rows each answered. On SQLite every statement run is seen, whether prepared now or kept from
+ * before (the driver keeps statements per connection), on either connection; on PostgreSQL every
+ * query sent by a client.
  */
 import type { TestContext } from 'node:test';
 import pg from 'pg';
@@ -9,9 +10,10 @@ import type { Store } from '../../src/db/database.js';
 
 const RUNS = ['all', 'get', 'run', 'iterate'] as const;
 
-/** One statement run: its text, and the rows it answered (undefined: a write, or a cursor's). */
+/** One statement run: its text, the values bound to it, and the rows it answered (undefined: a write, or a cursor's). */
 export interface StatementRun {
   text: string;
+  args: unknown[];
   rows: number | undefined;
 }
 
@@ -27,7 +29,7 @@ export async function statementRuns(t: TestContext, store: Store, run: () => Pro
     for (const name of RUNS) {
       const original = prototype[name];
       t.mock.method(prototype, name, function (this: { source: string }, ...args: unknown[]) {
-        const statement: StatementRun = { text: this.source, rows: undefined };
+        const statement: StatementRun = { text: this.source, args, rows: undefined };
         statements.push(statement);
         const result = original.apply(this, args);
         if (name === 'all') statement.rows = (result as unknown[]).length;
@@ -40,7 +42,12 @@ export async function statementRuns(t: TestContext, store: Store, run: () => Pro
     const query = pg.Client.prototype.query;
     t.mock.method(pg.Client.prototype, 'query', function (this: pg.Client, ...args: Parameters<typeof query>) {
       const config: unknown = args[0];
-      const statement: StatementRun = { text: typeof config === 'string' ? config : String((config as { text?: unknown } | undefined)?.text ?? ''), rows: undefined };
+      const values = typeof config === 'string' ? args[1] : ((config as { values?: unknown } | undefined)?.values ?? args[1]);
+      const statement: StatementRun = {
+        text: typeof config === 'string' ? config : String((config as { text?: unknown } | undefined)?.text ?? ''),
+        args: Array.isArray(values) ? values : [],
+        rows: undefined,
+      };
       statements.push(statement);
       const result = (query as (...a: unknown[]) => unknown).apply(this, args);
       if (result instanceof Promise) {

@@ -170,6 +170,8 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     originClearance: actor.clearance,
     ...(input.strategy ? { strategy: input.strategy } : {}),
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
+    // Kept across the page's windows: each window is a copy of this filter.
+    firstVersions: new Map<string, string>(),
   };
   /** Where the next read starts: after this seq in date_added order, before it newest first. */
   let bound = descending
