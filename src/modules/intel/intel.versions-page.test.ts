@@ -136,6 +136,20 @@ describe('first versions of listed ids, read a window at a time (sqlite, windows
     // Before, one statement read the 900 rows of the listed ids at once.
     const largest = Math.max(...runs.map((run) => run.rows ?? 0));
     assert.ok(largest <= 200, `a statement answered ${largest} rows`);
+
+    // One page of all three: each object's first version is looked up once for the page, not
+    // once in each of the windows the page reads (about fifteen here).
+    const lookups = await statementRuns(t, node.ctx.store, async () => {
+      const page = await node.app.inject({
+        method: 'GET',
+        url: `/taxii2/intel/collections/intel/manifest/?match[version]=first&match[id]=${ids.join(',')}&limit=10`,
+        headers: { authorization: `Bearer ${node.tokens.analyst}`, accept: TAXII_MEDIA_TYPE },
+      });
+      assert.equal(page.statusCode, 200, page.body);
+      assert.deepEqual((JSON.parse(page.body) as { objects: Array<{ id: string }> }).objects.map((object) => object.id), ids);
+    });
+    const firstLookups = lookups.filter((run) => /\bmin\(/i.test(run.text) && /"?version"?/.test(run.text));
+    assert.ok(firstLookups.length >= 1 && firstLookups.length <= ids.length, `${firstLookups.length} lookups of first versions`);
   });
 });
 
