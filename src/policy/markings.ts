@@ -245,6 +245,24 @@ export function handlingMarkingDefinition(options: {
 }
 
 /**
+ * The marking-definitions an object's granular markings name that the table does not hold
+ * (TLP and PAP ids are known to every node). What such a marking covers is withheld from every
+ * reader until its definition arrives, and its id waits for it as an object marking's does: only
+ * the member whose objects wait for an id defines it (docs/POLICY.md).
+ */
+export function unknownGranularRefs(object: StixObject, table: MarkingTable): string[] {
+  const granular = (object as { granular_markings?: unknown }).granular_markings;
+  if (!Array.isArray(granular)) return [];
+  const unknown: string[] = [];
+  for (const marking of granular) {
+    const ref = (marking as { marking_ref?: unknown } | null)?.marking_ref;
+    if (typeof ref !== 'string' || TLP_BY_MARKING_ID.has(ref) || PAP_BY_MARKING_ID.has(ref) || table.has(ref) || unknown.includes(ref)) continue;
+    unknown.push(ref);
+  }
+  return unknown;
+}
+
+/**
  * Computes the marking columns of an object from its object_marking_refs. When several
  * markings apply, the most restrictive wins: highest TLP, highest classification, and the
  * intersection of releasability lists. A reference to a marking-definition the table does not

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
-import { HANDLING_EXTENSION_ID, handlingOfMarkingDefinition, releasabilityProblem, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingColumns, type MarkingTable } from '../../policy/markings.js';
+import { HANDLING_EXTENSION_ID, handlingOfMarkingDefinition, releasabilityProblem, UNRESOLVED_CLASSIFICATION, type HandlingMarking, type MarkingTable } from '../../policy/markings.js';
 import { nameBased, reservedHandlingId } from '../../policy/handling-ids.js';
 import type { Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, canVersion, canWrite, isCreator, submitterOf, type Ownership } from '../../policy/rule.js';
@@ -19,6 +19,7 @@ import * as repo from './intel.repo.js';
 import {
   ROW_BODY,
   ROW_CLASSIFICATION,
+  ROW_GRANULAR,
   ROW_CREATED_BY_REF,
   ROW_ID,
   ROW_ORIGIN_MEMBER,
@@ -58,7 +59,7 @@ export interface DecideState {
   unresolved: Map<NewVersion, string[]>;
   /** Filled here: the marking-definitions the batch adds (to `staged`). */
   defined: string[];
-  recompute(body: string): MarkingColumns;
+  recompute(body: string): repo.RecomputedMarkings;
 }
 
 /** Most refused ids named in the audit record of one batch. */
@@ -116,6 +117,8 @@ export async function decideRows(
   const recomputeIfStale = (row: NewVersion): void => {
     if (
       row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ||
+      // The definitions its granular markings name may be unknown: they wait as well.
+      row[ROW_GRANULAR] === 1 ||
       (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions)) ||
       (state.changedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.changedDefinitions))
     ) {
@@ -123,7 +126,9 @@ export async function decideRows(
       row[ROW_TLP] = columns.tlp;
       row[ROW_CLASSIFICATION] = columns.classification;
       row[ROW_RELEASABILITY] = columns.releasability;
-      if (columns.unresolved.length > 0) state.unresolved.set(row, columns.unresolved);
+      const waiting = [...columns.unresolved, ...columns.granularUnresolved];
+      if (waiting.length > 0) state.unresolved.set(row, waiting);
+      else state.unresolved.delete(row);
     }
   };
   // An object whose markings are not resolved yet is checked on its originator only (its level

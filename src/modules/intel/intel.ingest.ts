@@ -4,7 +4,7 @@ import { shareKey } from '../../core/inflight.js';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import {
-  handlingOfMarkingDefinition, layeredMarkings, markingColumns, type HandlingMarking, type MarkingDefaults,
+  handlingOfMarkingDefinition, layeredMarkings, markingColumns, unknownGranularRefs, type HandlingMarking, type MarkingDefaults,
 } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { submitterOf } from '../../policy/rule.js';
@@ -312,7 +312,10 @@ async function runPipeline(
   // objects with them; other streams, which read `table`, see them once they are stored.
   const staged = new Map<string, HandlingMarking>();
   const known = layeredMarkings(table, staged);
-  const recompute = (body: string) => markingColumns(JSON.parse(body) as StixObject, known, markingDefaults(ctx));
+  const recompute = (body: string) => {
+    const object = JSON.parse(body) as StixObject;
+    return { ...markingColumns(object, known, markingDefaults(ctx)), granularUnresolved: unknownGranularRefs(object, known) };
+  };
   const submitter = submitterOf(actor);
   // Definitions of this stream the store refused: objects prepared against them are recomputed.
   const refusedDefinitions = new Set<string>();

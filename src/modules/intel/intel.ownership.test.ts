@@ -158,6 +158,32 @@ for (const dialect of DIALECTS) {
         assert.ok(recorded, 'a node administrator defining for a member is on record');
       });
 
+      it('lets only the member whose granular marking names an unknown id define it (STIX 2.1 section 7.2.3)', async () => {
+        // The test member's indicator, readable by all, whose description a marking of its own
+        // (not sent yet) covers: withheld from every reader until that definition arrives.
+        const id = markingId();
+        const secret = 'Second-stage loader staged on the ministry mail relay';
+        const shared = indicator({
+          created_by_ref: TEST_MEMBER_IDENTITY,
+          description: secret,
+          object_marking_refs: [TLP2_MARKING_IDS.clear],
+          granular_markings: [{ marking_ref: id, selectors: ['description'] }],
+        });
+        assert.deepEqual(outcomes(await post(owner, [shared])), ['accepted']);
+        assert.equal((await read(intruder, shared.id))?.description, undefined, 'withheld until defined');
+        // The attack: another member defines that id first, releasable to all, to read the part.
+        const open = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'], createdByRef: OTHER_IDENTITY });
+        assert.deepEqual(outcomes(await post(intruder, [open])), ['rejected:foreign-marking']);
+        assert.equal((await read(intruder, shared.id))?.description, undefined);
+        // The owner's own definition decides: its member reads the part, the other member does not.
+        const real = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: [TEST_MEMBER], createdByRef: TEST_MEMBER_IDENTITY });
+        assert.deepEqual(outcomes(await post(owner, [real])), ['accepted']);
+        assert.equal((await read(owner, shared.id))?.description, secret);
+        const seen = await read(intruderSecret, shared.id);
+        assert.equal(seen?.id, shared.id, 'the object itself stays readable');
+        assert.equal(seen?.description, undefined);
+      });
+
       it("refuses a handling definition under an id nodes derive for another marking, and keeps incidents of that marking reportable and unread", async () => {
         // The ids nodes derive for SECRET releasable to the test member, and for RESTRICTED to all (each tried in turn when one is held).
         const narrow = handlingDefinitionFor(3, [TEST_MEMBER], 0);

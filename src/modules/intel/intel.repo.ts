@@ -13,6 +13,7 @@ import {
   idHash,
   ROW_ACCESS_KEY,
   ROW_CLASSIFICATION,
+  ROW_GRANULAR,
   ROW_ID,
   ROW_ID_HASH,
   ROW_IS_CURRENT,
@@ -39,8 +40,11 @@ export interface MarkingHooks {
   /** The marking references each row (by position) does not resolve yet, decided by the caller. */
   unresolved: ReadonlyMap<NewVersion, readonly string[]>;
   /** The marking columns of a stored body, with the markings known now. */
-  recompute(body: string): MarkingColumns;
+  recompute(body: string): RecomputedMarkings;
 }
+
+/** Marking columns, and the definitions the body's granular markings name that the node does not hold. */
+export type RecomputedMarkings = MarkingColumns & { granularUnresolved: string[] };
 
 /** Access-set keys by their tuple's text, per store: a key never changes meaning once given. */
 const ACCESS_KEYS = storeState('intel.access-keys', () => new Map<string, number>());
@@ -391,7 +395,8 @@ const OBJECT_VERSIONS: BulkTable = {
 async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[], next: number): Promise<MovedVersion[]> {
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
-    if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION) continue;
+    // Granular markings wait too (the caller decided them afresh for every such row).
+    if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION && row[ROW_GRANULAR] !== 1) continue;
     for (const ref of new Set(hooks.unresolved.get(row) ?? [])) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
   // Two parameters a row: a batch's objects may wait for several definitions each.
@@ -416,7 +421,9 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
     const resolved = new Map<string, { tuple: AccessTuple; rows: MovedVersion[]; moves: Array<[number, number]> }>();
     for (const stored of rows) {
       const columns = hooks.recompute(stored.body);
-      if (columns.unresolved.length > 0) continue; // still waiting for another definition
+      // Still waiting for another definition: of its markings, or of a granular one (moved when
+      // none is left, as its waiting entries name this sequence).
+      if (columns.unresolved.length > 0 || columns.granularUnresolved.length > 0) continue;
       const tuple: AccessTuple = { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability };
       const text = accessTupleText(tuple);
       let same = resolved.get(text);
