@@ -19,7 +19,6 @@ import * as repo from './intel.repo.js';
 import {
   ROW_BODY,
   ROW_CLASSIFICATION,
-  ROW_GRANULAR,
   ROW_CREATED_BY_REF,
   ROW_ID,
   ROW_ORIGIN_MEMBER,
@@ -27,6 +26,7 @@ import {
   ROW_TLP,
   ROW_TYPE,
   ROW_VERSION,
+  mentionsGranularMarkings,
   type NewVersion,
 } from './intel.rows.js';
 
@@ -117,8 +117,8 @@ export async function decideRows(
   const recomputeIfStale = (row: NewVersion): void => {
     if (
       row[ROW_CLASSIFICATION] === UNRESOLVED_CLASSIFICATION ||
-      // The definitions its granular markings name may be unknown: they wait as well.
-      row[ROW_GRANULAR] === 1 ||
+      // The definitions its granular markings name may be unknown: they wait as well (of any type).
+      mentionsGranularMarkings(row[ROW_BODY]) ||
       (state.refusedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.refusedDefinitions)) ||
       (state.changedDefinitions.size > 0 && mentionsAny(row[ROW_BODY], state.changedDefinitions))
     ) {

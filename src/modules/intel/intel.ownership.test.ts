@@ -184,6 +184,41 @@ for (const dialect of DIALECTS) {
         assert.equal(seen?.description, undefined);
       });
 
+      it('keeps granular waiters for objects of any type, through a late object marking and a deleted newest version', async () => {
+        const open = (id: string) => handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'], createdByRef: OTHER_IDENTITY });
+        const secret = 'Implant keyed to the ministry domain controllers';
+        // A malware (not an indicator), its description under an unknown granular marking.
+        const x = markingId();
+        const family = malware({ created_by_ref: TEST_MEMBER_IDENTITY, description: secret, object_marking_refs: [TLP2_MARKING_IDS.clear], granular_markings: [{ marking_ref: x, selectors: ['description'] }] });
+        assert.deepEqual(outcomes(await post(owner, [family])), ['accepted']);
+        assert.deepEqual(outcomes(await post(intruder, [open(x)])), ['rejected:foreign-marking']);
+        assert.equal((await read(intruder, family.id))?.description, undefined);
+
+        // An object marking unknown as well: once it is defined the object is readable (its
+        // part still withheld), and the granular one still waits for its member.
+        const y = markingId();
+        const z = markingId();
+        const both = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, description: secret, object_marking_refs: [y], granular_markings: [{ marking_ref: z, selectors: ['description'] }] });
+        assert.deepEqual(outcomes(await post(owner, [both])), ['accepted']);
+        const clear = handlingMarkingDefinition({ id: y, created: '2024-01-01T00:00:00.000Z', classification: 'UNCLASSIFIED', releasableTo: ['*'], createdByRef: TEST_MEMBER_IDENTITY });
+        assert.deepEqual(outcomes(await post(owner, [clear])), ['accepted']);
+        const seen = await read(intruder, both.id);
+        assert.equal(seen?.id, both.id, 'readable once its object marking is defined');
+        assert.equal(seen?.description, undefined);
+        assert.deepEqual(outcomes(await post(intruder, [open(z)])), ['rejected:foreign-marking']);
+
+        // A newer version deleted: the older one, current again, still waits for its member.
+        const w = markingId();
+        const v1 = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, created: T1, modified: T1, description: secret, object_marking_refs: [TLP2_MARKING_IDS.clear], granular_markings: [{ marking_ref: w, selectors: ['description'] }] });
+        const v2 = { ...v1, modified: T2 };
+        assert.deepEqual(outcomes(await post(owner, [v1, v2])), ['accepted', 'accepted']);
+        const removed = await node.app.inject({ method: 'DELETE', url: `${collection()}${v1.id}/?match[version]=${T2}`, headers: { authorization: `Bearer ${owner}`, accept: TAXII_MEDIA_TYPE } });
+        assert.equal(removed.statusCode, 200, removed.body);
+        assert.equal((await read(owner, v1.id))?.modified, T1);
+        assert.deepEqual(outcomes(await post(intruder, [open(w)])), ['rejected:foreign-marking']);
+        assert.equal((await read(intruder, v1.id))?.description, undefined);
+      });
+
       it("refuses a handling definition under an id nodes derive for another marking, and keeps incidents of that marking reportable and unread", async () => {
         // The ids nodes derive for SECRET releasable to the test member, and for RESTRICTED to all (each tried in turn when one is held).
         const narrow = handlingDefinitionFor(3, [TEST_MEMBER], 0);

@@ -12,8 +12,8 @@ import { UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import {
   idHash,
   ROW_ACCESS_KEY,
+  ROW_BODY,
   ROW_CLASSIFICATION,
-  ROW_GRANULAR,
   ROW_ID,
   ROW_ID_HASH,
   ROW_IS_CURRENT,
@@ -22,6 +22,7 @@ import {
   ROW_TLP,
   ROW_TYPE,
   ROW_VERSION,
+  mentionsGranularMarkings,
   type NewVersion,
 } from './intel.rows.js';
 import { STORED, type StoredVersion } from './intel.stored.js';
@@ -396,7 +397,7 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
     // Granular markings wait too (the caller decided them afresh for every such row).
-    if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION && row[ROW_GRANULAR] !== 1) continue;
+    if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION && !mentionsGranularMarkings(row[ROW_BODY])) continue;
     for (const ref of new Set(hooks.unresolved.get(row) ?? [])) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
   // Two parameters a row: a batch's objects may wait for several definitions each.
@@ -421,9 +422,9 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
     const resolved = new Map<string, { tuple: AccessTuple; rows: MovedVersion[]; moves: Array<[number, number]> }>();
     for (const stored of rows) {
       const columns = hooks.recompute(stored.body);
-      // Still waiting for another definition: of its markings, or of a granular one (moved when
-      // none is left, as its waiting entries name this sequence).
-      if (columns.unresolved.length > 0 || columns.granularUnresolved.length > 0) continue;
+      // Still waiting for another definition of its markings. One its granular markings still
+      // wait for does not keep it unreadable: it is moved, and its waiting entries with it.
+      if (columns.unresolved.length > 0) continue;
       const tuple: AccessTuple = { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability };
       const text = accessTupleText(tuple);
       let same = resolved.get(text);
@@ -440,6 +441,8 @@ async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersi
       const pairs = sql.join(moves.map(([from, to]) => sql`(cast(${from} as bigint), cast(${to} as bigint))`));
       await sql`update stix_objects set tlp = ${tuple.tlp}, classification = ${tuple.classification}, releasability = ${tuple.releasability}, access_key = ${key}, seq = m.column2
         from (values ${pairs}) as m where stix_objects.seq = m.column1`.execute(tx.db);
+      // What it still waits for (a granular marking's definition) names its new sequence.
+      await sql`update pending_markings set seq = m.column2 from (values ${pairs}) as m where pending_markings.seq = m.column1`.execute(tx.db);
       for (const version of marked) {
         version.access_key = key;
         moved.push(version);
@@ -760,6 +763,8 @@ export async function deleteVersions(
         const version = numericRow(newest) as MovedVersion;
         const seq = Math.max(nowMicros, after + 1);
         await tx.db.updateTable('stix_objects').set({ is_current: 1, seq }).where('seq', '=', version.seq).execute();
+        // The definitions it waits for keep their waiter (only its member defines them).
+        await tx.db.updateTable('pending_markings').set({ seq }).where('seq', '=', version.seq).execute();
         version.seq = seq;
         version.is_current = 1;
         promoted = { promoted: version, after };

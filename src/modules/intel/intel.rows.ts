@@ -211,3 +211,8 @@ export function toRow(object: StixObject, body: string, table: MarkingTable, def
     targetRef(object),
   ];
 }
+
+/** Whether a stored body may carry granular markings (any type: the granular column is an indicator's). */
+export function mentionsGranularMarkings(body: string): boolean {
+  return body.includes('"granular_markings"');
+}
