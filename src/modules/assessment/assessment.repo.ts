@@ -337,17 +337,16 @@ export async function inputsOf(db: Executor, scope: RecordReadScope, actor: stri
 }
 
 /** The ids of one member's inputs (null: the node's users') on one factor of an actor, oldest first. */
-export async function memberFactorInputs(db: Executor, actor: string, member: string | null, factor: string): Promise<string[]> {
-  const rows = await db
+export async function memberFactorInputs(db: Executor, actor: string, member: string | null, factor: string): Promise<Array<{ id: string } & RecordColumns>> {
+  return db
     .selectFrom('assessment_inputs')
-    .select('id')
+    .select(['id', 'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'])
     .where('actor_ref', '=', actor)
     .where('factor', '=', factor)
     .where((eb) => (member === null ? eb('origin_member', 'is', null) : eb('origin_member', '=', member)))
     .orderBy('created')
     .orderBy('id')
     .execute();
-  return rows.map((row) => row.id);
 }
 
 export async function deleteInputs(tx: WriteTx, ids: readonly string[]): Promise<void> {

@@ -17,7 +17,7 @@ import { writeTransaction } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { mayRead } from '../../policy/rule.js';
-import { canCreateRecord, canReadRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess } from '../../policy/record.js';
+import { canCreateRecord, canDeleteRecord, canReadRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import * as intel from '../intel/intel.service.js';
 import {
@@ -688,9 +688,18 @@ export async function addInput(ctx: AppContext, reader: Principal, ref: string, 
     ...recordColumns(access),
   };
   await writeTransaction(ctx.store, async (tx) => {
-    // A member's newer rating of a factor supersedes its oldest past inputsPerFactor: never another member's.
+    // A member's newer rating of a factor supersedes its oldest past inputsPerFactor: never another
+    // member's, and only ratings the writer may delete (it reads them): a user cleared lower than a
+    // colleague, rating again and again, would otherwise remove the colleague's SECRET rating.
     const earlier = await repo.memberFactorInputs(tx.db, ref, access.originMember, input.factor);
-    const superseded = earlier.slice(0, Math.max(0, earlier.length + 1 - ASSESSMENT_LIMITS.inputsPerFactor));
+    const excess = Math.max(0, earlier.length + 1 - ASSESSMENT_LIMITS.inputsPerFactor);
+    const superseded = earlier.filter((input) => canDeleteRecord(reader, recordAccessOfColumns(input))).slice(0, excess).map((input) => input.id);
+    if (superseded.length < excess) {
+      throw shieldwallError(
+        'CONFLICT',
+        `your member holds ${earlier.length} ratings of ${input.factor} for this actor, the most kept (${ASSESSMENT_LIMITS.inputsPerFactor}), and the oldest it would replace are ones you may not read: ask a colleague who reads them to rate instead`,
+      );
+    }
     await repo.deleteInputs(tx, superseded);
     await repo.insertInput(tx, row);
     await audit.recordInTransaction(ctx, tx, reader, [{ action: 'assessment.input', subject: ref, detail: { input: row.id, factor: input.factor, rating: input.rating, ...(superseded.length > 0 ? { superseded } : {}) } }]);

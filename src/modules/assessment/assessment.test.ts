@@ -339,6 +339,36 @@ for (const dialect of DIALECTS) {
       assert.equal(stored.length, 6, 'the superseded ones are gone from the store (the audit log keeps them)');
     });
 
+    it("supersedes only ratings the writer may read: a colleague cleared lower never removes a CONFIDENTIAL one", async () => {
+      const rated = id('intrusion-set');
+      await ingestAs('eve', [{ type: 'intrusion-set', spec_version: '2.1', id: rated, created: day(10), modified: day(10), name: 'Rated apart', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'ella', member: 'EST', clearance: 0, roles: ['analyst'] });
+      tokens.ella = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'ella', user: 'ella' })).token;
+      const rate = (who: string, rationale: string, classification?: string) =>
+        call(who, 'POST', `/api/v1/assessment/actors/${rated}/inputs`, { factor: 'severity', rating: 'high', rationale, tlp: 'green', ...(classification ? { classification } : {}) });
+      assert.equal((await rate('eve', 'Estonia, confidential.', 'CONFIDENTIAL')).status, 201);
+      clock.advance(1000);
+      // Six ratings by the colleague: its own oldest make room, never the one it may not read.
+      for (let i = 0; i < 6; i++) {
+        const rating = await rate('ella', `Estonia, open ${i}.`);
+        assert.equal(rating.status, 201, JSON.stringify(rating.body));
+        clock.advance(1000);
+      }
+      const rationales = (await assess('eve', rated)).schmitt.map((s) => s.rationale);
+      assert.ok(rationales.includes('Estonia, confidential.'), `the confidential rating is kept: ${rationales.join(' | ')}`);
+      // Five it may not read (each of eve's replaces the oldest she reads, her own first rating
+      // among them): the colleague is told why, and nothing is removed.
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await rate('eve', `Estonia, confidential ${i}.`, 'CONFIDENTIAL')).status, 201);
+        clock.advance(1000);
+      }
+      const refused = await rate('ella', 'Estonia, one more.');
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(JSON.stringify(refused.body), /ask a colleague who reads them/);
+      const kept = await node.ctx.store.db.selectFrom('assessment_inputs').select(['rationale']).where('actor_ref', '=', rated).execute();
+      assert.equal(kept.filter((row) => row.rationale.includes('confidential')).length, 5);
+    });
+
     it('applies each batch once when two followers race on the store', async () => {
       const before = await assess('eve');
       await ingestAs('eve', Array.from({ length: 30 }, (_, i) => sighting(indicatorId, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 + (i % 3) })));
