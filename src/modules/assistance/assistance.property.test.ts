@@ -330,6 +330,15 @@ const pairArb: fc.Arbitrary<readonly [Action, Action]> = fc.oneof(
   fc.tuple(decideOfferArb, decideOfferArb),
 );
 
+/**
+ * Does this user decide on a request so marked? A coordinator of a coordinating member, not its
+ * author, and not of the member that asked while another coordinating member exists.
+ */
+function decides(user: User, access: RecordAccess): boolean {
+  if (!user.roles.includes('coordinator') || !COORDINATING.includes(user.member) || user.name === access.owner) return false;
+  return user.member !== access.originMember || !COORDINATING.some((code) => code !== access.originMember);
+}
+
 const WRITE_ROLES: readonly Role[] = ['incident-handler', 'coordinator', 'member-admin'];
 const writes = (user: User) => user.roles.some((role) => WRITE_ROLES.includes(role));
 
@@ -341,7 +350,7 @@ function meantFor(action: Action, truth: Truth, status: string, record: { access
     case 'move-request':
       if (status === 'approved' || status === 'rejected') {
         const approvers = truth.request.document.approvals.map((approval) => approval.by);
-        return readers.filter((user) => user.roles.includes('coordinator') && COORDINATING.includes(user.member) && user.name !== truth.request.access.owner && !approvers.includes(user.name));
+        return readers.filter((user) => decides(user, truth.request.access) && !approvers.includes(user.name));
       }
       return USERS.filter((user) => writes(user) && user.member === origin);
     case 'offer': {
@@ -546,6 +555,7 @@ describe('assistance state machines under random actions (sqlite)', { timeout: S
       assert.ok(user, `${where}: approved by a known user (${by})`);
       assert.ok(user.roles.includes('coordinator') && COORDINATING.includes(user.member), `${where}: ${by} of ${user.member} is a coordinator of a coordinating member`);
       assert.notEqual(by, access.owner, `${where}: the request's owner ${access.owner ?? ''} does not approve it`);
+      assert.ok(decides(user, access), `${where}: ${by} of ${user.member}, the member that asked, does not approve it while another coordinating member may`);
     }
     const wasApproved = row.approved_at !== null;
     if (status === 'approved' || status === 'assisting') assert.ok(wasApproved, `${where}: ${status} without approved_at`);
@@ -758,7 +768,7 @@ describe('assistance state machines under random actions (sqlite)', { timeout: S
   async function scenario(run: number, spec: RequestSpec, steps: readonly Step[], options: { readers: boolean }): Promise<void> {
     const requester = principal(spec.requester);
     const incident = await reportIncident(node.ctx, requester, { title: `Wiper at a grid operator (${run})`, tlp: 'amber', releasability: ['ALLIANCE'] });
-    const created = await service.requestAssistance(node.ctx, requester, {
+    const ask = () => service.requestAssistance(node.ctx, requester, {
       incident_id: incident.id,
       title: 'Forensics and reversing of a wiper',
       capabilities: spec.capabilities,
@@ -769,6 +779,14 @@ describe('assistance state machines under random actions (sqlite)', { timeout: S
       classification: spec.classification,
       releasability: spec.marking.releasability,
     });
+    // A coordinating member asking for help releases the request to another coordinating member,
+    // which decides on it.
+    const requesting = USERS.find((user) => user.name === spec.requester)!.member;
+    if (COORDINATING.includes(requesting) && !COORDINATING.some((code) => code !== requesting && releasedBy(code, spec.marking))) {
+      await assert.rejects(ask(), /release it to one of them/);
+      return;
+    }
+    const created = await ask();
     const expected: ExpectedAudit = new Map([[created.id, ['assistance.request']]]);
     let truth = await truthOf(node, created.id);
     assert.equal(truth.request.row.status, 'submitted');

@@ -647,10 +647,14 @@ export async function requestAssistance(ctx: AppContext, actor: Principal, input
   }
   const addressed: RecordAccess = { ...access, recipients: [...new Set([member, ...coordination])] };
   const readers = coordination.filter((code) => code !== member && memberReads(members.get(code)!, addressed));
-  if (readers.length === 0 && !coordination.includes(member)) {
+  // Another coordinating member decides on it: a coordinating member asking for help itself
+  // releases its request to another, where the node has another (its own coordinators decide
+  // only where it is the node's one coordinating member).
+  const others = coordination.filter((code) => code !== member);
+  if (readers.length === 0 && others.length > 0) {
     throw shieldwallError(
       'BAD_REQUEST',
-      `the request's marking keeps it from every coordinating member (${coordination.join(', ')}): release it to one of them (releasability, e.g. ${coordination[0]} or a group it belongs to) and use a TLP they may read (TLP:AMBER or wider)`,
+      `the request's marking keeps it from every coordinating member that may decide on it (${others.join(', ')}): release it to one of them (releasability, e.g. ${others[0]} or a group it belongs to) and use a TLP they may read (TLP:AMBER or wider)`,
       [{ path: 'body.releasability', message: 'not released to a coordinating member' }],
     );
   }
@@ -735,6 +739,11 @@ export async function moveRequest(ctx: AppContext, actor: Principal, id: string,
       throw shieldwallError('FORBIDDEN', `requests for assistance are decided by the coordinators of ${document.coordination.join(', ')}: you act for ${memberOf(actor) ?? 'no member'}`);
     }
     if (isRecordOwner(actor, request.access)) throw shieldwallError('FORBIDDEN', 'you made this request: another coordinator decides on it');
+    const asking = request.access.originMember;
+    const others = document.coordination.filter((code) => code !== asking);
+    if (memberOf(actor) === asking && others.length > 0) {
+      throw shieldwallError('FORBIDDEN', `your member asked for this help: the coordinators of ${others.join(', ')} decide on it`);
+    }
     checkVersion('request', id, Number(request.row.version), input.version);
     if (input.status === 'rejected') {
       const reason = input.reason?.trim() ?? '';

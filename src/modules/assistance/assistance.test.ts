@@ -376,3 +376,51 @@ describe('assistance clocks survive a restart (sqlite)', { timeout: SUITE_LIMIT_
     }
   });
 });
+
+describe('a coordinating member asking for help itself (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  const tokens: Record<string, string> = {};
+  const call = async (who: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Answer> => {
+    const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return { status: response.statusCode, body: response.body === '' ? {} : (JSON.parse(response.body) as Answer['body']) };
+  };
+
+  before(async () => {
+    node = await createTestNode('sqlite', {}, undefined, fixedClock(START));
+    // Two coordinating members: the alliance's response capability and the EU's.
+    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+      { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
+      { code: 'CERTEU', name: 'EU response team', kind: 'international-organisation', country: null, identityId: null },
+    ]);
+    for (const [name, member, roles] of [['ivan', 'NCIRC', ['incident-handler']], ['carla', 'NCIRC', ['coordinator']], ['conor', 'NCIRC', ['coordinator']], ['erin', 'CERTEU', ['coordinator']], ['emil', 'CERTEU', ['coordinator']]] as const) {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 3, roles: [...roles] });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+  });
+  after(async () => node?.close());
+
+  it('is decided by the other coordinating member, never by its own colleagues (the request is released to it)', async () => {
+    const incident = await call('ivan', 'POST', '/api/v1/incidents', { title: 'Wiper in the response network', tlp: 'amber', releasability: ['NCIRC', 'CERTEU'] });
+    assert.equal(incident.status, 201, JSON.stringify(incident.body));
+    const body = { incident_id: incident.body.id, title: 'Forensics for the response network', capabilities: ['digital-forensics'], urgency: 'high', mode: 'on-site', tlp: 'amber' };
+    // Marked for itself alone, no other coordinator could decide: refused, naming the other.
+    const hidden = await call('ivan', 'POST', '/api/v1/assistance/requests', { ...body, releasability: ['NCIRC'] });
+    assert.equal(hidden.status, 400, JSON.stringify(hidden.body));
+    assert.match(hidden.body.error!.message, /\(CERTEU\): release it to one of them/);
+    const request = await call('ivan', 'POST', '/api/v1/assistance/requests', { ...body, releasability: ['NCIRC', 'CERTEU'] });
+    assert.equal(request.status, 201, JSON.stringify(request.body));
+    const id = request.body.id as string;
+    // Its own coordinators do not approve it (before, two of them did).
+    const own = await call('carla', 'POST', `/api/v1/assistance/requests/${id}/status`, { status: 'approved', version: request.body.version });
+    assert.equal(own.status, 403, JSON.stringify(own.body));
+    assert.match(own.body.error!.message, /your member asked for this help: the coordinators of CERTEU decide on it/);
+    // The other member's two coordinators do.
+    let version = request.body.version as number;
+    for (const who of ['erin', 'emil']) {
+      const approved = await call(who, 'POST', `/api/v1/assistance/requests/${id}/status`, { status: 'approved', version });
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      version = approved.body.version as number;
+    }
+    assert.equal((await call('ivan', 'GET', `/api/v1/assistance/requests/${id}`)).body.status, 'approved');
+  });
+});
