@@ -4,7 +4,7 @@
  * several processes exactly one takes each job. Every later change of a running job names the
  * worker holding its lease, so a worker whose lease was taken over changes nothing.
  */
-import type { Selectable, SelectQueryBuilder } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { BACKGROUND, writeTransaction, type Store, type WriteTx } from '../db/database.js';
 import type { Database, JobsTable } from '../db/schema.js';
 
@@ -92,9 +92,12 @@ export interface Claimed {
  * scheduler's other bookkeeping (leases, ends, runSoon after each ingest commit), it waits for a
  * bulk ingest's transaction to commit rather than cut it short (BACKGROUND).
  */
-export async function claim(store: Store, kinds: readonly string[], worker: string, now: string, leaseUntil: string, limit: number): Promise<Claimed> {
+export async function claim(store: Store, kinds: readonly string[], worker: string, now: string, leaseUntil: string, limit: number, busyGroups: readonly string[] = []): Promise<Claimed> {
   return writeTransaction(store, async (tx) => {
-    const due = await lockRows(tx, tx.db.selectFrom('jobs').selectAll().where('state', '=', 'pending').where('kind', 'in', kinds).where('due_at', '<=', now).orderBy('due_at').orderBy('id').limit(limit));
+    let pending = tx.db.selectFrom('jobs').selectAll().where('state', '=', 'pending').where('kind', 'in', kinds).where('due_at', '<=', now);
+    // Groups running here (a prefix of their keys) wait: their jobs are passed over.
+    for (const group of busyGroups) pending = pending.where((eb) => eb.or([eb('key', 'is', null), sql<boolean>`substr(key, 1, ${group.length}) <> ${group}`]));
+    const due = await lockRows(tx, pending.orderBy('due_at').orderBy('id').limit(limit));
     const expired =
       due.length < limit
         ? await lockRows(

@@ -355,6 +355,42 @@ for (const dialect of DIALECTS) {
       assert.throws(() => scheduler.register(kindOf('none'), async () => undefined, { concurrency: 0 }), /concurrency must be at least 1/);
     });
 
+    it("runs one job of a group at a time: a group's backlog holds one of its kind's places, and the other groups go on", async () => {
+      const scheduler = new JobScheduler(context(), { pollMs: 20, concurrency: 4 });
+      const kind = kindOf('grouped');
+      const release = gate();
+      const running = new Map<string, number>();
+      const most = new Map<string, number>();
+      const ran: string[] = [];
+      scheduler.register(
+        kind,
+        async (payload) => {
+          const { group, n } = payload as { group: string; n: number };
+          running.set(group, (running.get(group) ?? 0) + 1);
+          most.set(group, Math.max(most.get(group) ?? 0, running.get(group)!));
+          if (group === 'stuck') await release.promise;
+          ran.push(`${group}:${n}`);
+          running.set(group, running.get(group)! - 1);
+        },
+        { concurrency: 2, groupOf: (key) => key.slice(0, key.lastIndexOf(':') + 1) },
+      );
+      // A backlog of one group (a receiver that never answers), due before the others' jobs.
+      for (let n = 0; n < 5; n++) await scheduler.enqueue(kind, { group: 'stuck', n }, { key: `${kind}:stuck:${n}` });
+      for (const group of ['fair', 'other']) for (let n = 0; n < 3; n++) await scheduler.enqueue(kind, { group, n }, { key: `${kind}:${group}:${n}` });
+      scheduler.start();
+      try {
+        // Before, the backlog took both of the kind's places and the other groups waited for it.
+        await waitFor("the other groups' jobs run beside the backlog", () => ran.filter((run) => !run.startsWith('stuck')).length === 6);
+        assert.equal(running.get('stuck'), 1, 'one of the backlog running');
+      } finally {
+        release.open();
+        await waitFor('the backlog run', async () => (await scheduler.list({ kinds: [kind] })).every((job) => job.state === 'done'));
+        await scheduler.stop();
+      }
+      assert.deepEqual(ran.filter((run) => run.startsWith('stuck')), ['stuck:0', 'stuck:1', 'stuck:2', 'stuck:3', 'stuck:4'], 'the group in the order due');
+      assert.deepEqual([...most.values()], [1, 1, 1], 'never two of a group at once');
+    });
+
     it('stop waits for the runs under way, and records their end', async () => {
       const scheduler = new JobScheduler(context(), { pollMs: 20 });
       const kind = kindOf('stop');

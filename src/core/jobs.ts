@@ -71,6 +71,12 @@ export interface JobKindOptions {
    * work (federation, silence deadlines, response clocks).
    */
   concurrency?: number;
+  /**
+   * Runs of one group at once in one scheduler: one. A job's group is the part of its key this
+   * gives (a prefix of the key; undefined: none), so that a group's backlog (a subscriber's
+   * deliveries to a receiver that never answers) holds one of the kind's places, not all of them.
+   */
+  groupOf?: (key: string) => string | undefined;
 }
 
 export interface EnqueueOptions {
@@ -120,6 +126,7 @@ interface Registration {
   backoffMs: (attempts: number) => number;
   onFailure: JobKindOptions['onFailure'];
   concurrency: number | undefined;
+  groupOf: JobKindOptions['groupOf'];
 }
 
 interface JobMetrics {
@@ -191,6 +198,7 @@ export class JobScheduler {
       backoffMs: options.backoffMs ?? exponentialBackoff(),
       onFailure: options.onFailure,
       concurrency: options.concurrency,
+      groupOf: options.groupOf,
     });
     if (options.concurrency !== undefined && !(options.concurrency >= 1)) throw new Error(`jobs of kind '${kind}': concurrency must be at least 1`);
   }
@@ -254,6 +262,8 @@ export class JobScheduler {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.started = false;
+    // Stopped, it polls no more; runDue still runs what is due when asked.
+    this.stopping = false;
   }
 
   /**
@@ -374,16 +384,32 @@ export class JobScheduler {
     for (const [kind, registration] of this.kinds) {
       if (registration.concurrency === undefined) continue;
       const room = Math.min(limit - runs.length, registration.concurrency - this.runningOf(kind));
-      if (room > 0) runs.push(...(await this.claimOf([kind], room)));
+      if (room <= 0) continue;
+      const groupOf = registration.groupOf;
+      if (!groupOf) {
+        runs.push(...(await this.claimOf([kind], room)));
+        continue;
+      }
+      // One at a time, past the groups running.
+      for (let taken = 0; taken < room; taken++) {
+        const busy = new Set<string>();
+        for (const run of this.running.values()) {
+          const group = run.row.kind === kind && run.row.key !== null ? groupOf(run.row.key) : undefined;
+          if (group !== undefined) busy.add(group);
+        }
+        const claimed = await this.claimOf([kind], 1, [...busy]);
+        if (claimed.length === 0) break;
+        runs.push(...claimed);
+      }
     }
     return runs;
   }
 
-  /** Claims up to `limit` due jobs of these kinds and starts them. */
-  private async claimOf(kinds: readonly string[], limit: number): Promise<repo.JobRow[]> {
+  /** Claims up to `limit` due jobs of these kinds (none whose key starts with one of `busyGroups`) and starts them. */
+  private async claimOf(kinds: readonly string[], limit: number, busyGroups: readonly string[] = []): Promise<repo.JobRow[]> {
     if (this.stopping) return [];
     const now = this.ctx.clock.now();
-    const claimed = await repo.claim(this.ctx.store, kinds, this.workerId, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), limit);
+    const claimed = await repo.claim(this.ctx.store, kinds, this.workerId, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), limit, busyGroups);
     for (const row of claimed.failed) {
       this.metrics?.runs.inc({ kind: row.kind, outcome: 'failed' });
       this.ctx.logger.error({ job: row.id, kind: row.kind, key: row.key, attempts: row.attempts, error: row.last_error }, 'job failed for good: its runner stopped on its last attempt');

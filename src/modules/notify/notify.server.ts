@@ -59,7 +59,7 @@ export const notifyServer: ModuleServer<Notifier> = {
     {
       kind: service.DELIVER_KIND,
       handler: async (payload, run) => service.deliver(ctx, payload, run),
-      options: { maxAttempts: service.DELIVERY_MAX_ATTEMPTS, concurrency: service.DELIVERY_CONCURRENCY, backoffMs: service.DELIVERY_BACKOFF, onFailure: (run, error, retryInMs) => service.deliveryFailed(ctx, run, error, retryInMs) },
+      options: { maxAttempts: service.DELIVERY_MAX_ATTEMPTS, concurrency: service.DELIVERY_CONCURRENCY, groupOf: service.deliveryGroup, backoffMs: service.DELIVERY_BACKOFF, onFailure: (run, error, retryInMs) => service.deliveryFailed(ctx, run, error, retryInMs) },
     },
   ],
   events: (_ctx, notifier) => ({

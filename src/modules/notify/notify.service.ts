@@ -499,8 +499,19 @@ function channelsOf(row: repo.SubscriptionRow): Channel[] {
   return CHANNELS.filter((channel) => (channel === 'webhook' ? row.webhook_url !== null : row.email !== null));
 }
 
-function deliverKey(deliveryId: string): string {
-  return `${DELIVER_KIND}:${deliveryId}`;
+function deliverKey(subscription: string, channel: string, deliveryId: string): string {
+  return `${DELIVER_KIND}:${subscription}:${channel}:${deliveryId}`;
+}
+
+/**
+ * The group of a delivery's job (see JobKindOptions.groupOf): its subscription and channel, whose
+ * deliveries a node sends one at a time, so that a receiver that never answers (10 s an attempt)
+ * holds one of the DELIVERY_CONCURRENCY places and the other subscribers' deliveries go on in the
+ * other. A key of an earlier version (the delivery alone) has none.
+ */
+export function deliveryGroup(key: string): string | undefined {
+  const parts = key.split(':');
+  return parts.length === 4 && parts[0] === DELIVER_KIND ? `${parts[0]}:${parts[1]}:${parts[2]}:` : undefined;
 }
 
 /**
@@ -541,7 +552,7 @@ async function storeDeliveries(
       created: now,
       modified: now,
     });
-    if (delivery.status === 'pending') await jobs.enqueue(DELIVER_KIND, { delivery: delivery.id }, { key: deliverKey(delivery.id) });
+    if (delivery.status === 'pending') await jobs.enqueue(DELIVER_KIND, { delivery: delivery.id }, { key: deliverKey(row.id, delivery.channel, delivery.id) });
     stored.push(delivery);
   }
   await repo.pruneDeliveries(ctx.store.db, row.id, DELIVERIES_KEPT);
@@ -776,7 +787,7 @@ export async function deliver(ctx: AppContext, payload: unknown, run: JobRun): P
 
 /** A failed attempt: the delivery says when the next is due, or that it failed for good. */
 export async function deliveryFailed(ctx: AppContext, run: JobRun, error: unknown, retryInMs: number | undefined): Promise<void> {
-  const id = run.key?.startsWith(`${DELIVER_KIND}:`) ? run.key.slice(DELIVER_KIND.length + 1) : undefined;
+  const id = run.key?.startsWith(`${DELIVER_KIND}:`) ? run.key.slice(run.key.lastIndexOf(':') + 1) : undefined;
   const reason = error instanceof Error ? error.message : String(error);
   const now = ctx.clock.now();
   if (id !== undefined) {

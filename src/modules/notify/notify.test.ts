@@ -389,6 +389,48 @@ for (const dialect of DIALECTS) {
       await api('oth-analyst', 'DELETE', `/subscriptions/${reported.id}`);
     });
 
+    it("sends one subscription's deliveries one at a time: a receiver that never answers holds one place, and the others' deliveries go on", async () => {
+      // A receiver that answers only when the test lets it.
+      const held: Array<() => void> = [];
+      const slow = createServer((request, response) => {
+        request.resume();
+        held.push(() => response.end('ok'));
+      });
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      const stuck = (await api('oth-analyst', 'POST', '/subscriptions', { name: 'stuck', channels: { webhook: { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook` } } })).json as Subscription;
+      let fair: Subscription | undefined;
+      try {
+        node.jobs.start();
+        // Two incidents for the stuck subscription alone: the first of its deliveries is sent.
+        for (const title of ['First of three', 'Second of three']) node.ctx.bus.publish('incidents.changed', change({ title }));
+        await (node.instanceOf(notifyModule) as Notifier).settled();
+        await waitFor("the stuck subscription's first delivery sent", () => held.length === 1);
+        // Then another subscription, and a third incident for both.
+        fair = await subscribe('oth-analyst', 'fair');
+        node.ctx.bus.publish('incidents.changed', change({ title: 'Third of three' }));
+        await (node.instanceOf(notifyModule) as Notifier).settled();
+        // Before, the stuck subscription's two deliveries took both of the kind's places, and the
+        // other subscription's waited behind them.
+        await waitFor("the other subscription's delivery", () => receiver.at('/hook/fair').length === 1);
+        assert.equal(held.length, 1, "one of the stuck subscription's deliveries is being sent, not two");
+        assert.deepEqual((await deliveries('oth-analyst', stuck.id)).map((d) => [d.status, d.attempts.length]), [['pending', 0], ['pending', 0], ['pending', 0]]);
+        // Let each through: the next is sent once the one before is answered.
+        for (let sent = 1; sent <= 3; sent++) {
+          await waitFor(`delivery ${sent} of the stuck subscription sent`, () => held.length === sent);
+          held[sent - 1]!();
+        }
+        await waitFor('the stuck subscription delivered', async () => (await deliveries('oth-analyst', stuck.id)).every((d) => d.status === 'delivered'));
+        assert.deepEqual((await deliveries('oth-analyst', stuck.id)).map((d) => d.attempts.length), [1, 1, 1]);
+      } finally {
+        await node.jobs.stop();
+        for (const release of held) release();
+        await api('oth-analyst', 'DELETE', `/subscriptions/${stuck.id}`);
+        if (fair) await api('oth-analyst', 'DELETE', `/subscriptions/${fair.id}`);
+        slow.closeAllConnections();
+        await new Promise((resolve) => slow.close(resolve));
+      }
+    });
+
     it('keeps no secret in clear in the store and none in the audit log', async () => {
       const kept = await subscribe('oth-analyst', 'kept');
       const secret = kept.channels.webhook!.secret!;
