@@ -314,22 +314,27 @@ async function idsWindowEnd(store: Store, ids: string[], bound: number | undefin
     // One plan, run once per hash (300 sub-selects of one statement took 0.57 s to plan and run).
     const { rows } = await sql<{ e: string | null }>`select ${nearestEnd}(e) as e from unnest(${hashes}::int8[]) as h(id_hash)
       cross join lateral (select seq as e from stix_objects where stix_objects.id_hash = h.id_hash${past} order by seq ${order} limit 1 offset ${share - 1}) as ends`.execute(store.db);
-    ends.push(rows[0]?.e === null || rows[0]?.e === undefined ? undefined : Number(rows[0].e));
+    ends.push(seqOf(rows[0]?.e));
   } else {
     for (let i = 0; i < hashes.length; i += IDS_PER_PROBE) {
       const probes = hashes.slice(i, i + IDS_PER_PROBE).map((hash) => sql`select (select seq from stix_objects where id_hash = ${hash}${past} order by seq ${order} limit 1 offset ${share - 1}) as e`);
       const { rows } = await sql<{ e: number | null }>`select ${nearestEnd}(e) as e from (${sql.join(probes, sql` union all `)}) as ends`.execute(store.db);
-      ends.push(rows[0]?.e === null || rows[0]?.e === undefined ? undefined : Number(rows[0].e));
+      ends.push(seqOf(rows[0]?.e));
     }
   }
   return nearest(ends, descending);
 }
 
+/** A sequence an aggregate answered (a string from PostgreSQL's bigint), undefined for none. */
+function seqOf(value: string | number | null | undefined): number | undefined {
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
 /**
  * Where the walk's statement ends (see windowEnd): the index it walks decides. Listed ids: a
- * share of the window each, on the index of their ids; one member's rows, or rows of a few types, are walked on their own index (a type
- * found in few rows is listed by one statement); anything else in date_added order, every row
- * counted, readable or not.
+ * share of the window each, on the index of their ids; one member's rows, or rows of a few
+ * types, are walked on their own index (a type found in few rows is listed by one statement);
+ * anything else in date_added order, every row counted, readable or not.
  */
 async function walkWindow(store: Store, filter: ListFilter, bound: number | undefined, currentOnly: boolean): Promise<number | undefined> {
   const descending = filter.descending === true;
