@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ShieldwallError } from '../src/core/errors.js';
-import { createToken, createUser, principalOfUser, revokeToken, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { createToken, createUser, principalOfUser, revokeToken, setUserPassword, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { REAUTHENTICATE_MS } from '../src/modules/feed/feed.routes.js';
 import { feedModule } from '../src/modules/feed/index.js';
 import { DETECTION_PROPERTY, STREAMS_PER_MEMBER, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
@@ -186,6 +186,36 @@ describe('the live feed (GET /api/v1/events)', () => {
     }
     assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
     for (const s of [byToken, bySession, control]) s.close();
+  });
+
+  it('ends a stream opened with Basic credentials once they end: the token revoked, the password set anew', async () => {
+    await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed.basic', member: 'OTH', clearance: 4, roles: ['analyst'], password: 'the first long password' });
+    const made = await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'basic-token', user: 'feed.basic' });
+    const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`feed.basic:${password}`).toString('base64')}` });
+    const byToken = await openStream(base, basic(made.token));
+    const byPassword = await openStream(base, basic('the first long password'));
+    const control = await openStream(base, other);
+    streams.push(byToken, byPassword, control);
+    for (const s of [byToken, byPassword, control]) assert.equal(s.status, 200);
+    await until('the streams open', () => ([byToken, byPassword, control].every((s) => s.raw.length > 0) ? undefined : 'not yet'));
+
+    await revokeToken(node.ctx, SYSTEM_PRINCIPAL, made.id);
+    assert.deepEqual(await setUserPassword(node.ctx, SYSTEM_PRINCIPAL, 'feed.basic', 'the second long password'), { status: 'set' });
+    // New requests with either are refused at once (the verified password is not trusted from a cache).
+    for (const old of [made.token, 'the first long password']) {
+      assert.equal((await fetch(`${base}/api/v1/members`, { headers: basic(old) })).status, 401);
+    }
+    assert.equal((await fetch(`${base}/api/v1/members`, { headers: basic('the second long password') })).status, 200);
+    const after = indicator('198.51.100.251', 'clear');
+    await post([after]);
+    await until('the control stream gets what came after', () => (ids(control).includes(after.id as string) ? undefined : 'not yet'));
+    await until('the streams of ended credentials end', () => (byToken.ended && byPassword.ended ? undefined : `token stream ended: ${byToken.ended}, password stream ended: ${byPassword.ended}`), { limitMs: limit(REAUTHENTICATE_MS * 6) });
+    for (const s of [byToken, byPassword]) {
+      assert.ok(!ids(s).includes(after.id as string), 'nothing sent after the credentials ended');
+      assert.equal(s.events.at(-1)?.event, 'end');
+    }
+    assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
+    for (const s of [byToken, byPassword, control]) s.close();
   });
 
   it('refuses a malformed Last-Event-ID, no credentials, and a user over its number of streams', async () => {

@@ -26,7 +26,7 @@ import { InFlightLimit, shareKey } from '../../core/inflight.js';
 import { UnauthenticatedLimit } from '../../core/ratelimit.js';
 import type { Principal } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
-import { authenticateToken, authenticateTokenUse, principalOfUser } from './directory.authentication.js';
+import { authenticateToken, authenticateTokenUse } from './directory.authentication.js';
 import { principalOfCertificate } from './directory.service.js';
 import { basicPrincipal, CSRF_HEADER, SESSION_COOKIE, sessionPrincipal } from './directory.sessions.js';
 import type { Credential } from './directory.visits.js';
@@ -121,9 +121,8 @@ async function authenticate(ctx: AppContext, options: AuthenticationOptions, req
     const basic = await basicPrincipal(ctx, header.slice(6).trim(), request.ip);
     request.principal = basic?.principal;
     request.credential = basic?.credential;
-    // The password is not hashed again: the user is checked to be still active, as it is now.
-    const name = basic?.principal.userName;
-    request.reauthenticate = async () => (name ? principalOfUser(ctx, name) : undefined);
+    // The token checked again, or the password checked unchanged (it is not hashed again).
+    request.reauthenticate = basic ? basic.reauthenticate : async () => undefined;
     return;
   }
   if (certificateName !== undefined) {

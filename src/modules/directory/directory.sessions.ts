@@ -13,7 +13,7 @@ import type { Principal } from '../../policy/principal.js';
 import { writeTransaction } from '../../db/database.js';
 import * as audit from '../audit/audit.service.js';
 import * as repo from './directory.repo.js';
-import { authenticateTokenUse } from './directory.authentication.js';
+import { authenticateToken, authenticateTokenUse } from './directory.authentication.js';
 import { hashToken, principalOfUser, verifyPassword } from './directory.service.js';
 import type { Credential } from './directory.visits.js';
 
@@ -163,17 +163,31 @@ export async function signIn(ctx: AppContext, input: { user: string; password: s
   return { id, csrfToken, user: row.name, expiresAt };
 }
 
-/** Basic credentials recently verified, by a hash of them: scrypt runs once per five minutes, not per request. */
+/**
+ * Basic credentials recently verified, by a hash of them, with the user's password hash they
+ * were verified against: scrypt runs once per five minutes, not per request, and a password set
+ * since (by this process or another) ends the entry at the next request.
+ */
 const BASIC_CACHE_MS = 5 * 60_000;
-const BASIC_VERIFIED = nodeState('directory.basic-verified', () => new Map<string, number>());
+const BASIC_VERIFIED = nodeState('directory.basic-verified', () => new Map<string, { at: number; passwordHash: string }>());
+
+/** Principals of Basic credentials, and how a long-lived request (the live feed) checks them again. */
+export interface BasicAuthentication {
+  principal: Principal;
+  credential: Credential;
+  /**
+   * The principal as it is now, or undefined once the credential no longer holds: the token
+   * revoked or expired, or the password changed (the user disabled, for both).
+   */
+  reauthenticate: () => Promise<Principal | undefined>;
+}
 
 /**
  * The principal of HTTP Basic credentials (TAXII clients), and which credential proved it: the password is the user's own
  * (scrypt, throttled and audited like a sign-in) or one of the user's API tokens. A changed
- * password or a revoked token stops working within five minutes at most for the first, at once
- * for the second.
+ * password or a revoked token stops working at the next request.
  */
-export async function basicPrincipal(ctx: AppContext, header: string, ip: string): Promise<{ principal: Principal; credential: Credential } | undefined> {
+export async function basicPrincipal(ctx: AppContext, header: string, ip: string): Promise<BasicAuthentication | undefined> {
   const decoded = Buffer.from(header, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1) return undefined;
@@ -181,19 +195,33 @@ export async function basicPrincipal(ctx: AppContext, header: string, ip: string
   const password = decoded.slice(colon + 1);
   if (password.startsWith('sw_')) {
     const used = await authenticateTokenUse(ctx, password);
-    return used && used.principal.userName === user ? { principal: used.principal, credential: { via: 'token', uses: used.uses } } : undefined;
+    if (!used || used.principal.userName !== user) return undefined;
+    const reauthenticate = async () => {
+      const principal = await authenticateToken(ctx, password);
+      return principal?.userName === user ? principal : undefined;
+    };
+    return { principal: used.principal, credential: { via: 'token', uses: used.uses }, reauthenticate };
   }
   const cache = ctx.state.get(BASIC_VERIFIED);
   const key = hashToken(`${user}\u0000${password}`);
   const now = ctx.clock.now().getTime();
-  const verifiedAt = cache.get(key);
-  if (verifiedAt === undefined || now - verifiedAt > BASIC_CACHE_MS) {
-    await checkPassword(ctx, { user, password, ip });
-    cache.set(key, now);
+  const verified = cache.get(key);
+  let passwordHash: string;
+  const current = verified && now - verified.at <= BASIC_CACHE_MS ? (await repo.findUser(ctx.store.db, user))?.password_hash : undefined;
+  if (verified && current === verified.passwordHash) {
+    passwordHash = verified.passwordHash;
+  } else {
+    cache.delete(key);
+    const row = await checkPassword(ctx, { user, password, ip });
+    passwordHash = row.password_hash!;
+    cache.set(key, { at: now, passwordHash });
     if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
   }
   const principal = await principalOfUser(ctx, user, 'user');
-  return principal ? { principal, credential: { via: 'password' } } : undefined;
+  if (!principal) return undefined;
+  // Only the hash is kept for the check: the password itself is not held past this request.
+  const reauthenticate = async () => ((await repo.findUser(ctx.store.db, user))?.password_hash === passwordHash ? principalOfUser(ctx, user, 'user') : undefined);
+  return { principal, credential: { via: 'password' }, reauthenticate };
 }
 
 /** A fixed hash to verify against when the user does not exist (scrypt of a random password). */
