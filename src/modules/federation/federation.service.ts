@@ -673,6 +673,8 @@ export function registerMetrics(ctx: AppContext): void {
 /** Receipts of a provenance page when the caller names no limit, and the most it may name. */
 export const PROVENANCE_PAGE_DEFAULT = 500;
 export const PROVENANCE_PAGE_MAX = 1000;
+/** Receipts read by one statement at most, while a page is filled past those of unreadable versions. */
+const PROVENANCE_RUN_MAX = 4000;
 
 function encodeReceiptCursor(key: repo.ReceiptKey): string {
   return Buffer.from(JSON.stringify([key.version, key.peer])).toString('base64url');
@@ -691,7 +693,11 @@ function decodeReceiptCursor(cursor: string): repo.ReceiptKey {
 /**
  * Which peers delivered the versions of an object, for those who may read it: a page of
  * receipts, oldest version first (one per version and peer: an object may have many thousands);
- * next_cursor names the next page, null on the last.
+ * next_cursor names the next page, null on the last. Only receipts of versions the reader may
+ * read are given (intel.readableVersionsOf, as the object's versions are listed): a version
+ * marked beyond the reader is not told of, not even by its timestamp in a cursor, which always
+ * names a receipt given. Receipts are read in runs until the page is full, each run one bounded
+ * statement.
  */
 export async function provenance(
   ctx: AppContext,
@@ -701,11 +707,20 @@ export async function provenance(
 ): Promise<{ receipts: Array<{ version: string; peer: string; receivedAt: string }>; next_cursor: string | null }> {
   await intel.getObject(ctx, actor, id);
   const limit = Math.max(1, Math.min(query.limit ?? PROVENANCE_PAGE_DEFAULT, PROVENANCE_PAGE_MAX));
-  const rows = await repo.receiptsOf(ctx.store, id, { ...(query.cursor !== undefined ? { after: decodeReceiptCursor(query.cursor) } : {}), limit: limit + 1 });
-  const page = rows.slice(0, limit);
+  const given: repo.Receipt[] = [];
+  let after = query.cursor !== undefined ? decodeReceiptCursor(query.cursor) : undefined;
+  for (let run = limit + 1; given.length <= limit; run = Math.min(run * 2, PROVENANCE_RUN_MAX)) {
+    const rows = await repo.receiptsOf(ctx.store, id, { ...(after !== undefined ? { after } : {}), limit: run });
+    const readable = await intel.readableVersionsOf(ctx, actor, id, [...new Set(rows.map((r) => r.version))]);
+    for (const row of rows) if (readable.has(row.version) && given.push(row) > limit) break;
+    if (rows.length < run) break;
+    const last = rows.at(-1)!;
+    after = { version: last.version, peer: last.peer };
+  }
+  const page = given.slice(0, limit);
   const last = page.at(-1);
   return {
     receipts: page.map((r) => ({ version: r.version, peer: r.peer, receivedAt: r.received_at })),
-    next_cursor: rows.length > limit && last ? encodeReceiptCursor(last) : null,
+    next_cursor: given.length > limit && last ? encodeReceiptCursor(last) : null,
   };
 }

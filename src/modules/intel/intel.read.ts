@@ -211,6 +211,21 @@ export async function readVersions(ctx: AppContext, actor: Principal, id: string
   return { versions: newestFirst.reverse(), older: more ? oldestGiven : undefined };
 }
 
+/**
+ * Which of these versions of an object the actor may read, by the rule of readVersions
+ * (canReadVersion): for what is said about versions (who delivered them) without their bodies.
+ * A version the store no longer holds is not among them.
+ */
+export async function readableVersionsOf(ctx: AppContext, actor: Principal, id: string, versions: readonly string[]): Promise<Set<string>> {
+  const readable = new Set<string>();
+  if (versions.length === 0) return readable;
+  const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
+  for (const head of await repo.versionHeadsNamed(ctx.store, id, versions)) {
+    if (canReadVersion(actor, accessOfColumns(head), current)) readable.add(head.version);
+  }
+  return readable;
+}
+
 /** A cursor to older versions: the (version, seq) of the oldest version given. */
 export function encodeVersionCursor(position: repo.VersionPosition): string {
   return Buffer.from(JSON.stringify([position.version, position.seq])).toString('base64url');

@@ -693,6 +693,12 @@ export async function findVersionHeads(store: Store, id: string, before: Version
   return query.orderBy('version', 'desc').orderBy('seq', 'desc').limit(limit).execute();
 }
 
+/** The marking columns of these versions of an object (several rows for a version held in copies). */
+export async function versionHeadsNamed(store: Store, id: string, versions: readonly string[]): Promise<VersionHead[]> {
+  if (versions.length === 0) return [];
+  return store.db.selectFrom('stix_objects').select([...HEAD, 'version']).where('id_hash', '=', idHash(id)).where('id', '=', id).where('version', 'in', [...versions]).execute();
+}
+
 /** The stored versions of these seqs, in the order given. */
 export async function versionBodies(store: Store, seqs: readonly number[]): Promise<Array<StoredVersion & { version: string }>> {
   if (seqs.length === 0) return [];
