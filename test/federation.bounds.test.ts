@@ -377,3 +377,58 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+// On a node of its own: the thousands of objects it pulls would be pushed by the tests above.
+describe('federation with a peer whose envelopes are laid out otherwise', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  const peers: HostilePeer[] = [];
+  const peerOn = async (on: TestNode, name: string, handler: ConstructorParameters<typeof HostilePeer>[0]) => {
+    const fake = await new HostilePeer(handler).start();
+    peers.push(fake);
+    await createPeer(on.ctx, SYSTEM_PRINCIPAL, { name, members: [TEST_MEMBER], clearance: 0, roles: ['analyst'], url: fake.apiRoot, direction: 'pull', auth: 'none' });
+    return fake;
+  };
+  before(async () => {
+    node = await createTestNode('sqlite');
+  });
+  after(async () => {
+    await federation.closeClients(node.ctx);
+    await Promise.all(peers.map((p) => p.stop()));
+    await node?.close();
+  });
+
+    it('pages a peer whose envelopes are laid out otherwise (spaced, objects first) without parsing a page whole', async () => {
+      // TAXII 2.1 section 3.7 fixes the envelope's members, not their order or spacing. A page
+      // of some 4 MB: JSON.parse of it on the node's thread is what the envelope scan avoids.
+      const big = Array.from({ length: 8000 }, () => clear());
+      const last = [clear(), clear()];
+      await peerOn(node, 'spaced', (req, res) => {
+        const second = req.url.searchParams.get('next') === 'page two';
+        const page = second ? { objects: last, more: false } : { objects: big, more: true, next: 'page two' };
+        res.writeHead(200, { ...TAXII, 'x-taxii-date-added-last': second ? '2025-03-02T00:00:00.000Z' : '2025-03-01T00:00:00.000Z' }).end(JSON.stringify(page, null, 1));
+      });
+      const parse = JSON.parse;
+      let largest = 0;
+      JSON.parse = ((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+        largest = Math.max(largest, String(text).length);
+        return parse(text, reviver);
+      }) as typeof JSON.parse;
+      try {
+        await federation.pull(node.ctx, 'spaced');
+      } finally {
+        JSON.parse = parse;
+      }
+      assert.ok(largest < 1024 * 1024, `the longest text parsed on the node's thread: ${largest} characters`);
+      for (const object of [big[0]!, big.at(-1)!, ...last]) assert.ok(await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, object.id));
+      assert.equal((await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'spaced'))[0]!.pullCursor, '2025-03-02T00:00:00.000Z', 'both pages read, the second found by the next after the objects');
+      // Compact, as Shieldwall lays out its last page, but with more and next after the objects.
+      const after = [clear()];
+      await peerOn(node, 'compact', (req, res) => {
+        const second = req.url.searchParams.get('next') === 'p2';
+        const text = second ? JSON.stringify({ objects: after }) : `{"objects":[${JSON.stringify(clear())}],"more":true,"next":"p2"}`;
+        res.writeHead(200, { ...TAXII, 'x-taxii-date-added-last': second ? '2025-03-04T00:00:00.000Z' : '2025-03-03T00:00:00.000Z' }).end(text);
+      });
+      await federation.pull(node.ctx, 'compact');
+      assert.ok(await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, after[0]!.id), 'the page named by a next after the objects is read in the same run');
+    });
+});

@@ -7,6 +7,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { timestampProblem } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { PAGE_CHARS } from '../intel/intel.service.js';
+import { envelopeHead, TOO_LONG } from './taxii.envelope.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
@@ -307,8 +308,8 @@ export class TaxiiClient {
   /**
    * The same pages as objects(), as the raw JSON text of each TAXII envelope, for a caller that
    * hands them to a streaming parser. Paging needs only `more` and `next`: read from the head of
-   * an envelope laid out as Shieldwall's are, else from the parsed envelope (of a page within
-   * maxPageBytes). A page over maxPageBytes is asked for again with a smaller limit: a server
+   * an envelope laid out as Shieldwall's are, else by a scan of its top level that builds none
+   * of its objects (taxii.envelope.ts). A page over maxPageBytes is asked for again with a smaller limit: a server
    * that honours limit (a Shieldwall node does) then sends one that fits.
    */
   async *rawPages(collection: string, options: PagingOptions = {}): AsyncGenerator<RawPage> {
@@ -347,14 +348,14 @@ export class TaxiiClient {
         more = head[1] === 'true';
         next = JSON.parse(head[2]!) as string;
         empty = body[head[0].length] === 0x5d;
-      } else if (body.subarray(0, 12).toString('latin1') === '{"objects":[') {
+      } else if (body.subarray(0, 12).toString('latin1') === '{"objects":[' && body.subarray(body.length - 2).toString('latin1') === ']}') {
+        // A last page as Shieldwall writes it: the objects are the only member (none after them).
         more = false;
         empty = body[12] === 0x5d;
       } else {
-        const parsed = (body.length === 0 ? {} : JSON.parse(body.toString('utf8'))) as { more?: boolean; next?: unknown; objects?: unknown[] };
-        more = parsed.more === true;
-        next = parsed.next;
-        empty = !Array.isArray(parsed.objects) || parsed.objects.length === 0;
+        // Another layout (whitespace, another order of members): scanned, not parsed (taxii.envelope.ts).
+        ({ more, next, empty } = await envelopeHead(body, NEXT_TOKEN_MAX * 6 + 2));
+        if (next === TOO_LONG) next = { tooLong: true };
       }
       let following: { next?: string; addedAfter?: string } | undefined;
       if (more) {
