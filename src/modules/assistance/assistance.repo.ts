@@ -133,6 +133,28 @@ export async function offersOf(db: Executor, scope: RecordReadScope, requestId: 
   return db.selectFrom('assistance_offers').selectAll().where('request_id', '=', requestId).where(readableRecords(scope)).orderBy('created').orderBy('id').limit(limit).execute();
 }
 
+/**
+ * The marking columns of the offers or deployments of these requests that the scope reads (the
+ * caller decides on each row with canReadRecord): what a reader who does not see all of a
+ * request's offers counts of them. At most `limit` rows.
+ */
+export async function recordsOfRequests(
+  db: Executor,
+  table: 'assistance_offers' | 'assistance_deployments',
+  scope: RecordReadScope,
+  requestIds: readonly string[],
+  limit: number,
+): Promise<Array<RecordColumns & { request_id: string }>> {
+  if (requestIds.length === 0) return [];
+  return db
+    .selectFrom(table)
+    .select(['request_id', 'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'])
+    .where('request_id', 'in', [...requestIds])
+    .where(readableRecords(scope))
+    .limit(limit)
+    .execute();
+}
+
 /** Every offer of a request, whoever reads them (the service decides with them, it does not show them). */
 export async function allOffersOf(db: Executor, requestId: string, limit: number): Promise<OfferRow[]> {
   return db.selectFrom('assistance_offers').selectAll().where('request_id', '=', requestId).orderBy('created').orderBy('id').limit(limit).execute();

@@ -265,7 +265,48 @@ export function clocksOf(ctx: AppContext, row: Pick<repo.RequestRow, 'submitted_
   return MILESTONES.map((milestone) => responseClock(milestone, row.submitted_at, reachedOf(row, milestone), row.ended_at, targetOf(ctx, row.urgency as Urgency, milestone), at));
 }
 
-function summaryOf(ctx: AppContext, row: repo.RequestBoardRow, access: RecordAccess): RequestSummary {
+/**
+ * What a reader of a request is shown of the offers and deployments on it, and of the clocks they
+ * stop: all of them to the requesting member and the coordinators (and the node); to the others
+ * (the members it reached, who offer) only what they may read, since offering members do not see
+ * each other's offers (ASSISTANCE.md): the counts of the offers and deployments they read, the
+ * approval clock alone, and a history whose entries name no other member's offer.
+ */
+interface RequestView {
+  whole: boolean;
+  /** For a reader who does not see the whole request: the offers and deployments it reads. */
+  offers?: number;
+  deployments?: number;
+}
+
+/** The clocks a reader is shown (RequestView). */
+function clocksShown(ctx: AppContext, row: Parameters<typeof clocksOf>[1], whole: boolean): ResponseClock[] {
+  const clocks = clocksOf(ctx, row);
+  return whole ? clocks : clocks.filter((clock) => clock.milestone === 'approval');
+}
+
+/** The history a reader is shown (RequestView): who accepted which offer, and the offer and deployment clocks overdue, are for those who see all. */
+function historyShown(history: readonly HistoryEntry[], whole: boolean): HistoryEntry[] {
+  if (whole) return history as HistoryEntry[];
+  const hidden = new Set(MILESTONES.filter((milestone) => milestone !== 'approval').map((milestone) => `${milestone.replace('_', ' ')} over its target`));
+  return history.flatMap((entry) => {
+    if (entry.action === 'overdue' && entry.text !== null && hidden.has(entry.text)) return [];
+    if (entry.action === 'assisting') return [{ ...entry, text: null }];
+    return [entry];
+  });
+}
+
+/**
+ * Does the actor see the whole of a request on the board (RequestView), where the request's
+ * document (its coordinating members) is not read: the coordinators are those of the node's
+ * coordinating members the request is addressed to.
+ */
+function seesWholeOnBoard(ctx: AppContext, actor: Principal, access: RecordAccess, coordination: readonly string[]): boolean {
+  if (actor.kind === 'system' || canWriteRecord(actor, access) === undefined) return true;
+  return isCoordinator(ctx, actor, coordination.filter((code) => access.recipients.includes(code)));
+}
+
+function summaryOf(ctx: AppContext, row: repo.RequestBoardRow, access: RecordAccess, view: RequestView): RequestSummary {
   return {
     id: row.id,
     version: Number(row.version),
@@ -276,9 +317,9 @@ function summaryOf(ctx: AppContext, row: repo.RequestBoardRow, access: RecordAcc
     mode: row.mode as RequestMode,
     status: row.status as RequestStatus,
     member: access.originMember,
-    offers: Number(row.offers),
-    deployments: Number(row.deployments),
-    clocks: clocksOf(ctx, row),
+    offers: view.whole ? Number(row.offers) : (view.offers ?? 0),
+    deployments: view.whole ? Number(row.deployments) : (view.deployments ?? 0),
+    clocks: clocksShown(ctx, row, view.whole),
     handling: handlingOf(access),
     created: row.created,
     modified: row.modified,
@@ -386,7 +427,17 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
   // The incident's title for a reader who may read the incident (a 404 there: none).
   const incidentTitle = await incidents.getIncident(ctx, actor, row.incident_id).then((incident) => incident.title, () => null);
   const status = row.status as RequestStatus;
-  const seesRouting = writesForRequester(actor, request) || isCoordinator(ctx, actor, document.coordination) || actor.kind === 'system';
+  const coordinator = isCoordinator(ctx, actor, document.coordination) || actor.kind === 'system';
+  const requester = writesForRequester(actor, request);
+  const whole = coordinator || requester;
+  // The members it reached: all to the coordinators; to the requester, those whose matching team
+  // it may read (a team marked beyond it is not revealed by the routing).
+  let releasedTo: string[] | null = null;
+  if (coordinator) releasedTo = document.released_to;
+  else if (requester) {
+    const shown = await roster.membersWithTeamsReadBy(ctx, actor, document.released_to, releasabilityEntries(row.capabilities));
+    releasedTo = document.released_to.filter((code) => shown.has(code));
+  }
   const constraints: RequestConstraints = {
     clearance: document.constraints.clearance === null ? null : classificationName(document.constraints.clearance),
     languages: document.constraints.languages,
@@ -411,8 +462,8 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
     approvals: document.approvals,
     approvals_required: document.approvals_required,
     rejection: document.rejection,
-    released_to: seesRouting ? document.released_to : null,
-    clocks: clocksOf(ctx, row),
+    released_to: releasedTo,
+    clocks: clocksShown(ctx, row, whole),
     handling: handlingOf(access),
     created: row.created,
     modified: row.modified,
@@ -420,7 +471,7 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
     actions: requestActions(ctx, actor, request).filter((action) => action !== 'close' || !deployments.some((d) => (UNFINISHED_DEPLOYMENT_STATUSES as readonly string[]).includes(d.status))),
     offers,
     deployments,
-    history: document.history,
+    history: historyShown(document.history, whole),
   };
 }
 
@@ -482,12 +533,24 @@ export async function listRequests(ctx: AppContext, actor: Principal, query: Req
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
-  const requests: RequestSummary[] = [];
-  for (const row of page) {
+  const coordination = await coordinatingMembers(ctx);
+  const readable = page.flatMap((row) => {
     const access = recordAccessOfColumns(row);
-    if (canReadRecord(actor, access)) requests.push(summaryOf(ctx, row, access));
-  }
+    return canReadRecord(actor, access) ? [{ row, access, whole: seesWholeOnBoard(ctx, actor, access, coordination) }] : [];
+  });
+  const partial = readable.filter((r) => !r.whole).map((r) => r.row.id);
+  const offers = await readableCounts(ctx, actor, 'assistance_offers', partial, ASSISTANCE_LIMITS.offersHeld);
+  const deployments = await readableCounts(ctx, actor, 'assistance_deployments', partial, ASSISTANCE_LIMITS.deployments);
+  const requests = readable.map(({ row, access, whole }) => summaryOf(ctx, row, access, { whole, offers: offers.get(row.id) ?? 0, deployments: deployments.get(row.id) ?? 0 }));
   return { requests, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+/** Of these requests, how many offers (or deployments) the actor reads on each: at most `perRequest` each are read. */
+async function readableCounts(ctx: AppContext, actor: Principal, table: 'assistance_offers' | 'assistance_deployments', requestIds: readonly string[], perRequest: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const rows = await repo.recordsOfRequests(ctx.store.db, table, recordReadScope(actor), requestIds, requestIds.length * perRequest);
+  for (const row of rows) if (canReadRecord(actor, recordAccessOfColumns(row))) counts.set(row.request_id, (counts.get(row.request_id) ?? 0) + 1);
+  return counts;
 }
 
 export async function getOffer(ctx: AppContext, actor: Principal, id: string): Promise<Offer> {
@@ -1196,12 +1259,15 @@ export const CLOCK_ROWS_PER_CYCLE = 10_000;
 export async function clocksPerCycle(ctx: AppContext, actor: Principal, kind: CycleKind, cycles = 4): Promise<{ cycle_kind: CycleKind; cycles: Array<CycleClocks & { truncated: boolean }> }> {
   requirePermission(ctx, actor, 'assistance:read', 'reading the response clocks');
   const answer: Array<CycleClocks & { truncated: boolean }> = [];
+  const coordination = await coordinatingMembers(ctx);
   let cycle = cycleOf(kind, ctx.clock.now());
   for (let i = 0; i < Math.min(Math.max(cycles, 1), 12); i++) {
     const rows = await repo.requestsSubmitted(ctx.store.db, recordReadScope(actor), cycle.from.toISOString(), cycle.to.toISOString(), CLOCK_ROWS_PER_CYCLE + 1);
     const readable = rows.slice(0, CLOCK_ROWS_PER_CYCLE).filter((row) => canReadRecord(actor, recordAccessOfColumns(row)));
+    // The offer and deployment clocks of the requests the actor sees whole only (RequestView).
+    const whole = readable.filter((row) => seesWholeOnBoard(ctx, actor, recordAccessOfColumns(row), coordination));
     const aggregate = (milestone: Milestone): ClockAggregate => {
-      const clocks = readable.map((row) => clocksOf(ctx, row).find((clock) => clock.milestone === milestone)!);
+      const clocks = (milestone === 'approval' ? readable : whole).map((row) => clocksOf(ctx, row).find((clock) => clock.milestone === milestone)!);
       const reached = clocks.filter((clock) => clock.reached_at !== null).map((clock) => clock.elapsed_ms).sort((a, b) => a - b);
       return {
         count: clocks.length,

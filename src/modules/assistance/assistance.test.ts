@@ -424,3 +424,92 @@ describe('a coordinating member asking for help itself (sqlite)', { timeout: SUI
     assert.equal((await call('ivan', 'GET', `/api/v1/assistance/requests/${id}`)).body.status, 'approved');
   });
 });
+
+describe('what offering members and the requester are told of each other (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  const tokens: Record<string, string> = {};
+  const call = async (who: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Answer> => {
+    const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return { status: response.statusCode, body: response.body === '' ? {} : (JSON.parse(response.body) as Answer['body']) };
+  };
+  const ok = async <T>(who: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> => {
+    const answer = await call(who, method, url, payload);
+    assert.ok(answer.status === 200 || answer.status === 201, `${who} ${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body as unknown as T;
+  };
+  const team = async (owner: string, name: string, capability: string, markings: { tlp?: 'amber' | 'red'; releasability?: string[] } = {}) => {
+    await registerTeam(node.ctx, (await principalOfUser(node.ctx, owner))!, {
+      name, capabilities: [capability], modes: ['remote'], size: 4, clearance: 'RESTRICTED', languages: ['en'], time_zone: 'Europe/Paris', always: true,
+      response_hours: { remote: 2, 'on-site': null }, contacts: [{ name: 'Duty officer', phone: '+00 000 000', email: 'duty@example.org' }], status: 'standing-by', ...markings,
+    });
+  };
+
+  before(async () => {
+    node = await createTestNode('sqlite', {}, undefined, fixedClock(START));
+    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
+      { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
+      { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
+      { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
+      { code: 'POL', name: 'Poland', kind: 'ally', country: 'PL', identityId: null },
+      { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
+    ]);
+    for (const [name, member, roles] of [['eve', 'EST', ['incident-handler']], ['francois', 'FRA', ['incident-handler']], ['dana', 'DEU', ['incident-handler']], ['piotr', 'POL', ['incident-handler']], ['carla', 'NCIRC', ['coordinator']]] as const) {
+      await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 3, roles: [...roles] });
+      tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
+    }
+    const { addToGroup } = await import('../directory/directory.service.js');
+    await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies and alliance bodies', ['NCIRC']);
+    await team('francois', 'CERT-FR malware cell', 'malware-analysis');
+    await team('dana', 'DEU malware cell', 'malware-analysis');
+    // Poland's OT team is for itself and the coordinators alone.
+    await team('piotr', 'POL OT recovery', 'ot-ics-recovery', { tlp: 'amber', releasability: ['POL', 'NCIRC'] });
+  });
+  after(async () => node?.close());
+
+  it('an offering member reads only its own offers, in counts, clocks and history too', async () => {
+    const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Ransomware at the ministry', tlp: 'amber', releasability: ['ALLIANCE'] });
+    const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', {
+      incident_id: incident.id, title: 'Reversing a ransomware sample', capabilities: ['malware-analysis'], urgency: 'high', mode: 'remote', tlp: 'amber', releasability: ['ALLIANCE'],
+    });
+    const approved = await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: request.version });
+    assert.equal(approved.status, 'approved');
+    const offer = { capabilities: ['malware-analysis'], size: 2, clearance: 'RESTRICTED', mode: 'remote', available_from: START.toISOString() };
+    const germany = await ok<Offer>('dana', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, offer);
+    await ok<Offer>('dana', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, offer);
+    await ok<Offer>('francois', 'POST', `/api/v1/assistance/requests/${request.id}/offers`, offer);
+    await ok<Offer>('eve', 'POST', `/api/v1/assistance/offers/${germany.id}/status`, { status: 'accepted', version: germany.version });
+    assert.equal((await call('francois', 'GET', `/api/v1/assistance/offers/${germany.id}`)).status, 404, "France does not read Germany's offer");
+
+    const boardOf = async (who: string) => (await ok<{ requests: RequestSummary[] }>(who, 'GET', '/api/v1/assistance/requests')).requests.find((r) => r.id === request.id)!;
+    // The requester and the coordinators see all of it.
+    for (const who of ['eve', 'carla']) {
+      const summary = await boardOf(who);
+      assert.deepEqual([summary.offers, summary.deployments, summary.clocks.map((c) => c.milestone)], [3, 1, ['approval', 'first_offer', 'deployment']], who);
+      const detail = await ok<AssistanceRequest>(who, 'GET', `/api/v1/assistance/requests/${request.id}`);
+      assert.ok(detail.history.some((entry) => entry.text === `offer ${germany.id} accepted`), who);
+    }
+    // France: its own offer, no deployment, no clock that another member's offer stopped, no
+    // history naming Germany's offer.
+    const summary = await boardOf('francois');
+    assert.deepEqual([summary.offers, summary.deployments, summary.clocks.map((c) => c.milestone)], [1, 0, ['approval']]);
+    const detail = await ok<AssistanceRequest>('francois', 'GET', `/api/v1/assistance/requests/${request.id}`);
+    assert.deepEqual([detail.offers.length, detail.deployments.length, detail.clocks.map((c) => c.milestone)], [1, 0, ['approval']]);
+    assert.ok(!JSON.stringify(detail.history).includes(germany.id), JSON.stringify(detail.history));
+    assert.equal(detail.status, 'assisting', 'the status itself is the request’s, read by all who read it');
+    const cycles = await ok<{ cycles: Array<{ requests: number; first_offer: { count: number }; deployment: { count: number } }> }>('francois', 'GET', '/api/v1/assistance/clocks?cycle=month');
+    assert.deepEqual([cycles.cycles[0]!.requests, cycles.cycles[0]!.first_offer.count, cycles.cycles[0]!.deployment.count], [1, 0, 0], 'nor in the clocks per cycle');
+  });
+
+  it('the requester is not told of a member whose matching team it may not read', async () => {
+    assert.equal((await ok<{ teams: unknown[] }>('eve', 'GET', '/api/v1/assistance/standby?capability=ot-ics-recovery')).teams.length, 0, "Estonia reads no Polish team");
+    const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Pump stations', tlp: 'amber', releasability: ['ALLIANCE'] });
+    const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', {
+      incident_id: incident.id, title: 'Recovering a SCADA server', capabilities: ['ot-ics-recovery'], urgency: 'high', mode: 'remote', tlp: 'amber', releasability: ['ALLIANCE'],
+    });
+    const approved = await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: request.version });
+    assert.deepEqual(approved.released_to, ['POL'], 'the coordinator sees whom it reached');
+    assert.equal((await call('piotr', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 200, 'and it reached Poland');
+    const seen = await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`);
+    assert.deepEqual(seen.released_to, [], 'the requester is not told');
+  });
+});

@@ -135,6 +135,21 @@ export async function membersWithStandby(db: Kysely<Database>, capabilities: rea
   return rows.map((row) => row.origin_member).filter((code): code is string => code !== null);
 }
 
+/**
+ * The marking columns of the teams of these members that have one of the capabilities, whatever
+ * their status and modes, that the scope reads (the caller decides on each row with canReadRecord).
+ */
+export async function teamsOfMembersWith(db: Kysely<Database>, scope: RecordReadScope, members: readonly string[], capabilities: readonly string[]): Promise<Array<RecordColumns & { origin_member: string | null }>> {
+  if (members.length === 0 || capabilities.length === 0) return [];
+  return db
+    .selectFrom('assistance_teams')
+    .select(['tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'])
+    .where('origin_member', 'in', [...members])
+    .where((eb) => eb.or(capabilities.map((capability) => lists('capabilities', capability))))
+    .where(readableRecords(scope))
+    .execute();
+}
+
 /** Teams the member registered, whatever their status (the per-member bound). */
 export async function countTeams(db: Kysely<Database>, member: string | null): Promise<number> {
   const query = db.selectFrom('assistance_teams').select((eb) => eb.fn.countAll<number>().as('count'));

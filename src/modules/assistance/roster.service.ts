@@ -352,6 +352,18 @@ export async function membersWithStandby(ctx: AppContext, capabilities: readonly
   return repo.membersWithStandby(ctx.store.db, known, modes, exclude);
 }
 
+/**
+ * Of these members, those with a team having one of the capabilities that the actor may read
+ * (whatever the team's status): what a requester is told of whom its request reached, so that a
+ * team marked beyond the requester is not revealed by the routing it took part in.
+ */
+export async function membersWithTeamsReadBy(ctx: AppContext, actor: Principal, members: readonly string[], capabilities: readonly string[]): Promise<Set<string>> {
+  const rows = await repo.teamsOfMembersWith(ctx.store.db, recordReadScope(actor), members, capabilities);
+  const readable = new Set<string>();
+  for (const row of rows) if (row.origin_member !== null && canReadRecord(actor, recordAccessOfColumns(row))) readable.add(row.origin_member);
+  return readable;
+}
+
 // --- writing ------------------------------------------------------------------------------------
 
 /** A team's fields as they will be stored, checked; `problems` names each thing wrong by its field. */
