@@ -104,7 +104,7 @@ for (const dialect of DIALECTS) {
       if (dialect === 'postgres') {
         // The second writer is waiting for the writer lock (it holds a connection of its own).
         await waitFor('the second writer to wait for the writer lock', async () => {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 727001 and not granted`.execute(store.db);
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 727001 and objsubid = 2 and not granted`.execute(store.db);
           return rows[0]!.n >= 1;
         });
       }
@@ -122,6 +122,30 @@ for (const dialect of DIALECTS) {
       assert.equal(secondSaw, 1, 'the second writer saw what the first committed');
       const after = await store.adapter.readArrays<SetColumns>(SETS_OF_KEYS, [[10_000, 10_001], 0]);
       assert.deepStrictEqual(after.map((r) => Number(r[0])), [10_000, 10_001], 'a read after the commits sees both');
+    });
+
+    it('does not make the writers of another store wait (on PostgreSQL, another schema of the same database)', async () => {
+      const other = await createTestStore(dialect);
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let firstIn!: () => void;
+        const inside = new Promise<void>((resolve) => (firstIn = resolve));
+        const first = testStore.store.adapter.writeTransaction(async () => {
+          firstIn();
+          await held;
+        });
+        await inside;
+        // Written and committed while the first store's writer holds its lock.
+        await other.store.adapter.writeTransaction(async (tx) => {
+          await tx.db.insertInto('access_sets').values({ key: 10_500, tlp: null, classification: 0, releasability: ',' }).execute();
+        });
+        assert.equal((await other.store.db.selectFrom('access_sets').select('key').where('key', '=', 10_500).execute()).length, 1);
+        release();
+        await first;
+      } finally {
+        await other.cleanup();
+      }
     });
 
     it('runs onCommit hooks after a commit, in order, and onRollback undos after a rollback, newest first', async () => {

@@ -20,6 +20,7 @@ import * as m0016 from './migrations/0016_definitions_by_writer.js';
 import * as m0017 from './migrations/0017_seq_floor.js';
 import * as m0018 from './migrations/0018_deletions.js';
 import * as m0019 from './migrations/0019_current_by_id.js';
+import * as m0020 from './migrations/0020_pending_by_seq.js';
 
 interface NumberedMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, NumberedMigration> = {
   '0017_seq_floor': m0017,
   '0018_deletions': m0018,
   '0019_current_by_id': m0019,
+  '0020_pending_by_seq': m0020,
 };
 
 class StaticProvider implements MigrationProvider {

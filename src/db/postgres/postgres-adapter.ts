@@ -24,7 +24,12 @@ import type { StoreHealth } from '../health.js';
 import type { Database } from '../schema.js';
 import { POSTGRES_SQL } from './postgres-sql.js';
 
-/** Advisory lock key that serialises writers of the intel store on PostgreSQL. */
+/**
+ * Advisory lock that serialises the writers of a store on PostgreSQL: this key with a hash of
+ * the store's schema (pg_advisory_xact_lock(int4, int4)). Advisory locks belong to the database,
+ * not the schema: with the key alone, every store in one database (a node and its exercise
+ * node, each in a schema of its own) waited for the others' write transactions.
+ */
 const WRITE_LOCK_KEY = 727_001;
 /** Keys (or rows) per `= any($1)` statement. */
 const KEYS_PER_STATEMENT = 10000;
@@ -102,7 +107,7 @@ export class PostgresAdapter implements StoreAdapter {
     let tx: PostgresWriteTx | undefined;
     try {
       await client.query('begin');
-      await client.query('select pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      await client.query('select pg_advisory_xact_lock($1, hashtext(current_schema()))', [WRITE_LOCK_KEY]);
       // Every read in a write transaction is a key lookup. During a bulk load the table's
       // statistics lag far behind its size, and the planner would scan the whole table for
       // each batch's lookup (measured: 0.2 s a batch at a million rows) unless told not to.

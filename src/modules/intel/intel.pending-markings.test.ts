@@ -33,6 +33,18 @@ for (const dialect of DIALECTS) {
 
     const indicatorsReadable = async () => (await intelStats(node.ctx, analyst)).byType.find((t) => t.type === 'indicator')?.count ?? 0;
 
+    it('repoints the waiting entries of a moved version through the index by seq (migration 0020), not a read of the whole table', async () => {
+      // As the writer runs it (in a write transaction: on PostgreSQL with sequential scans off).
+      // Without the index each version of a slice read the table: 7.5 s a slice of 5,000 on
+      // PostgreSQL, where the entries deleted just before stay until vacuumed.
+      const plan = await node.ctx.store.adapter.writeTransaction(async (tx) => {
+        const explained = dialect === 'sqlite' ? sql`explain query plan update pending_markings set seq = 1 where seq = 2` : sql`explain update pending_markings set seq = 1 where seq = 2`;
+        const { rows } = await explained.execute(tx.db);
+        return JSON.stringify(rows);
+      });
+      assert.match(plan, /pending_markings_seq/, plan);
+    });
+
     it(`marks ${WAITING.toLocaleString('en')} waiting objects once their definition is stored`, async () => {
       const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
       const first = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, definition.id as string] });
