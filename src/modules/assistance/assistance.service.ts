@@ -1210,8 +1210,20 @@ export async function checkClock(ctx: AppContext, requestId: string, milestone: 
     ]);
   });
   const stored = loadRow<repo.RequestRow, RequestDocument>(next);
-  ctx.bus.publish('assistance.changed', event('request', requestId, stored, 'overdue', row.status, stored.access, at, milestone));
+  ctx.bus.publish('assistance.changed', event('request', requestId, stored, 'overdue', row.status, overdueAudience(stored, milestone), at, milestone));
   return undefined;
+}
+
+/**
+ * Who hears that a clock is overdue: of the offer and deployment clocks, the requesting member and
+ * the coordinators alone (RequestView: the members the request reached do not learn that nobody,
+ * or somebody else, offered); of the approval clock, every reader of the request. Recipients
+ * narrow who reads a record, never widen it.
+ */
+function overdueAudience(request: LoadedRequest, milestone: Milestone): RecordAccess {
+  if (milestone === 'approval') return request.access;
+  const whole = [...new Set([request.access.originMember, ...request.document.coordination].filter((code): code is string => code !== null))];
+  return { ...request.access, recipients: whole };
 }
 
 export const CYCLE_KINDS = ['month', 'quarter', 'year'] as const;

@@ -22,6 +22,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import type { AssistanceChange, AssistanceRequest, Deployment, Offer, RequestSummary } from './assistance.model.js';
 import { ASSISTANCE_LIMITS, checkClock } from './assistance.service.js';
 import { registerTeam } from './roster.service.js';
+import { canReadRecord } from '../../policy/record.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -511,5 +512,30 @@ describe('what offering members and the requester are told of each other (sqlite
     assert.equal((await call('piotr', 'GET', `/api/v1/assistance/requests/${request.id}`)).status, 200, 'and it reached Poland');
     const seen = await ok<AssistanceRequest>('eve', 'GET', `/api/v1/assistance/requests/${request.id}`);
     assert.deepEqual(seen.released_to, [], 'the requester is not told');
+  });
+
+  it('announces an offer or deployment clock overdue to the requester and coordinators only', async () => {
+    const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Telecom outage', tlp: 'amber', releasability: ['ALLIANCE'] });
+    const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', {
+      incident_id: incident.id, title: 'Malware on the core routers', capabilities: ['malware-analysis'], urgency: 'high', mode: 'remote', tlp: 'amber', releasability: ['ALLIANCE'],
+    });
+    await ok<AssistanceRequest>('carla', 'POST', `/api/v1/assistance/requests/${request.id}/status`, { status: 'approved', version: request.version });
+    const heard: AssistanceChange[] = [];
+    const stop = node.ctx.bus.subscribe('assistance.changed', (change) => void heard.push(change));
+    try {
+      const later = fixedClock(new Date(START.getTime() + 1000 * HOUR));
+      const ctx = { ...node.ctx, clock: later };
+      for (const milestone of ['first_offer', 'deployment'] as const) await checkClock(ctx, request.id, milestone);
+    } finally {
+      stop();
+    }
+    assert.deepEqual(heard.map((c) => c.milestone).sort(), ['deployment', 'first_offer']);
+    for (const change of heard) {
+      for (const [who, reads] of [['eve', true], ['carla', true], ['francois', false], ['dana', false]] as const) {
+        assert.equal(canReadRecord((await principalOfUser(node.ctx, who))!, change.access), reads, `${who} hears ${change.milestone} overdue`);
+      }
+    }
+    const francois = await ok<AssistanceRequest>('francois', 'GET', `/api/v1/assistance/requests/${request.id}`);
+    assert.ok(!francois.history.some((entry) => entry.action === 'overdue'), 'nor reads it in the history');
   });
 });
