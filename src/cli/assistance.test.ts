@@ -258,8 +258,11 @@ describe('shieldwall assistance on a running node (--url/--token)', { timeout: S
     ]);
     await run(['approve', request.id, ...as('carla')]);
     assert.equal((await json<AssistanceRequest>(['approve', request.id, ...as('conor'), '--conditions', 'host liaison present'])).status, 'approved');
-    const board = (await run(['list', ...as('fia'), '--status', 'approved', '--urgency', 'critical'])).out;
+    const board = (await run(['list', ...as('eve'), '--status', 'approved', '--urgency', 'critical'])).out;
     assert.match(board, new RegExp(`^${request.id} +approved +critical +on-site +EST +0 +0 +first offer \\S+/4h +Forensic triage`, 'm'));
+    // A member it reached sees the approval clock alone: the others stop at other members' offers.
+    const offering = (await run(['list', ...as('fia'), '--status', 'approved', '--urgency', 'critical'])).out;
+    assert.match(offering, new RegExp(`^${request.id} +approved +critical +on-site +EST +0 +0 +approval \\S+/1h +Forensic triage`, 'm'));
 
     const offer = await json<Offer>(['offer', request.id, ...as('fia'), '--capability', 'digital-forensics', '--size', '3', '--clearance', 'CONFIDENTIAL', '--mode', 'on-site', '--from', '+1d']);
     assert.equal((await json<Offer>(['show', offer.id, ...as('eve')])).may_decide, true);
