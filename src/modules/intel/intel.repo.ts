@@ -396,9 +396,12 @@ const OBJECT_VERSIONS: BulkTable = {
 async function trackPendingMarkings(store: Store, tx: WriteTx, written: NewVersion[], hooks: MarkingHooks, defined: string[], next: number): Promise<MovedVersion[]> {
   const pending: Array<{ marking_ref: string; seq: number }> = [];
   for (const row of written) {
+    // Most rows wait for nothing: the map is asked before the body is scanned.
+    const refs = hooks.unresolved.get(row);
+    if (refs === undefined || refs.length === 0) continue;
     // Granular markings wait too (the caller decided them afresh for every such row).
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION && !mentionsGranularMarkings(row[ROW_BODY])) continue;
-    for (const ref of new Set(hooks.unresolved.get(row) ?? [])) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
+    for (const ref of new Set(refs)) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
   // Two parameters a row: a batch's objects may wait for several definitions each.
   for (let start = 0; start < pending.length; start += SEQS_PER_UPDATE) {
