@@ -425,10 +425,23 @@ describe('federation with a peer whose envelopes are laid out otherwise', { time
       const after = [clear()];
       await peerOn(node, 'compact', (req, res) => {
         const second = req.url.searchParams.get('next') === 'p2';
-        const text = second ? JSON.stringify({ objects: after }) : `{"objects":[${JSON.stringify(clear())}],"more":true,"next":"p2"}`;
+        // An extension member last, an array: the page still ends in ']}'.
+        const text = second ? JSON.stringify({ objects: after }) : `{"objects":[${JSON.stringify(clear())}],"more":true,"next":"p2","x_extension":[]}`;
         res.writeHead(200, { ...TAXII, 'x-taxii-date-added-last': second ? '2025-03-04T00:00:00.000Z' : '2025-03-03T00:00:00.000Z' }).end(text);
       });
       await federation.pull(node.ctx, 'compact');
       assert.ok(await intel.getObject(node.ctx, SYSTEM_PRINCIPAL, after[0]!.id), 'the page named by a next after the objects is read in the same run');
+    });
+
+    it('stops a pull at a page that is not an envelope, or begins with a byte order mark, keeping its cursor', async () => {
+      const held = clear();
+      await peerOn(node, 'garbled', (_req, res) => void res.writeHead(200, { ...TAXII, 'x-taxii-date-added-last': '2025-04-01T00:00:00.000Z' }).end('<html>maintenance</html>'));
+      await assert.rejects(federation.pull(node.ctx, 'garbled'), /peer garbled .*sent a page of objects that cannot be read: the page is not a TAXII envelope/);
+      assert.equal((await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'garbled'))[0]!.pullCursor, null, 'the cursor did not move past what was not read');
+      await peerOn(node, 'bom', (_req, res) => void res.writeHead(200, { ...TAXII, 'x-taxii-date-added-last': '2025-04-02T00:00:00.000Z' }).end(`\uFEFF${JSON.stringify({ more: false, objects: [held] }, null, 1)}`));
+      // Before, such a page was taken as an empty last page: its objects lost, the cursor moved past them.
+      await assert.rejects(federation.pull(node.ctx, 'bom'), /peer bom sent what is not a TAXII envelope of STIX objects: unexpected byte 0xef at byte 0/);
+      assert.equal((await federation.peerStatus(node.ctx, SYSTEM_PRINCIPAL, 'bom'))[0]!.pullCursor, null);
+      await assert.rejects(intel.getObject(node.ctx, SYSTEM_PRINCIPAL, held.id));
     });
 });

@@ -279,8 +279,10 @@ export async function pull(ctx: AppContext, name: string, options: { onPage?: (r
         options.onPage?.(result);
       },
     });
-    // Everything streamed is stored: the cursor goes past the last page, even an empty one.
-    cursor = lastCursor ?? cursor;
+    // Everything streamed is stored: the cursor goes past the last page, even an empty one. Not
+    // past a page the reader could not read (not an envelope, cut off): it stays where the last
+    // page stored whole ended, and the next pull asks for that page again.
+    if (summary.streamErrors.length === 0) cursor = lastCursor ?? cursor;
     save();
     await saved;
     if (broken !== undefined) throw broken;

@@ -7,7 +7,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { timestampProblem } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { PAGE_CHARS } from '../intel/intel.service.js';
-import { envelopeHead, TOO_LONG } from './taxii.envelope.js';
+import { EnvelopeError, envelopeHead, TOO_LONG } from './taxii.envelope.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
@@ -348,13 +348,15 @@ export class TaxiiClient {
         more = head[1] === 'true';
         next = JSON.parse(head[2]!) as string;
         empty = body[head[0].length] === 0x5d;
-      } else if (body.subarray(0, 12).toString('latin1') === '{"objects":[' && body.subarray(body.length - 2).toString('latin1') === ']}') {
-        // A last page as Shieldwall writes it: the objects are the only member (none after them).
-        more = false;
-        empty = body[12] === 0x5d;
       } else {
-        // Another layout (whitespace, another order of members): scanned, not parsed (taxii.envelope.ts).
-        ({ more, next, empty } = await envelopeHead(body, NEXT_TOKEN_MAX * 6 + 2));
+        // Any other layout (a last page, whitespace, another order of members, members after the
+        // objects): scanned, not parsed (taxii.envelope.ts).
+        try {
+          ({ more, next, empty } = await envelopeHead(body, NEXT_TOKEN_MAX * 6 + 2));
+        } catch (error) {
+          if (!(error instanceof EnvelopeError)) throw error;
+          throw new Error(`${this.who(url)} sent a page of objects that cannot be read: ${error.message}; the pull stops there (the pages before are stored)`, { cause: error });
+        }
         if (next === TOO_LONG) next = { tooLong: true };
       }
       let following: { next?: string; addedAfter?: string } | undefined;

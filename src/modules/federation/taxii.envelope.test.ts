@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { envelopeHead, SCAN_SLICE_BYTES, TOO_LONG } from './taxii.envelope.js';
+import { EnvelopeError, envelopeHead, SCAN_SLICE_BYTES, TOO_LONG } from './taxii.envelope.js';
 
 /** What a puller reads of an envelope when it parses it whole. */
 function parsedHead(text: string): { more: boolean; next: unknown; empty: boolean } {
@@ -56,11 +56,22 @@ describe('the envelope scan', () => {
     assert.equal((await envelopeHead(Buffer.from(text), 6000)).next, 'n'.repeat(5000));
   });
 
-  it('reads what it can of a body that is not an envelope, and stops', async () => {
-    assert.deepEqual(await envelopeHead(Buffer.from(''), 100), { more: false, next: undefined, empty: true });
-    assert.deepEqual(await envelopeHead(Buffer.from('[1, 2]'), 100), { more: false, next: undefined, empty: true });
-    assert.deepEqual(await envelopeHead(Buffer.from('{"more": true, "next": "unterminated'), 100), { more: true, next: undefined, empty: true });
-    assert.deepEqual(await envelopeHead(Buffer.from('{"more": true, "next": "a", "objects": [{"type": "x"'), 100), { more: true, next: 'a', empty: false });
+  it('refuses a body that is not an envelope, or is cut off, rather than take it as an empty last page', async () => {
+    assert.deepEqual(await envelopeHead(Buffer.from(' \n'), 100), { more: false, next: undefined, empty: true }, 'an empty body is an empty page');
+    await assert.rejects(envelopeHead(Buffer.from('[1, 2]'), 100), (error: unknown) => error instanceof EnvelopeError && /not a TAXII envelope .* begins "\[1, 2\]"/.test(error.message));
+    await assert.rejects(envelopeHead(Buffer.from('<html>busy</html>'), 100), EnvelopeError);
+    await assert.rejects(envelopeHead(Buffer.from('{"more": true, "next": "unterminated'), 100), /ends inside a string/);
+    await assert.rejects(envelopeHead(Buffer.from('{"more": true, "next": "a", "objects": [{"type": "x"'), 100), /ends before its envelope closes/);
+  });
+
+  it('passes over a UTF-8 byte order mark (RFC 8259 section 8.1)', async () => {
+    const text = JSON.stringify({ more: true, next: 'p2', objects: [tricky] }, null, 1);
+    assert.deepEqual(await envelopeHead(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 100), { more: true, next: 'p2', empty: false });
+  });
+
+  it('reads members after the objects, whatever comes last', async () => {
+    const text = `{"objects":[${JSON.stringify(tricky)}],"more":true,"next":"p2","x_extension":[]}`;
+    assert.deepEqual(await envelopeHead(Buffer.from(text), 100), { more: true, next: 'p2', empty: false });
   });
 
   it('takes turns of the event loop through a large page, and reads members after its objects', async () => {

@@ -7,7 +7,9 @@
  * The scan reads the envelope's top-level members in any order and with any whitespace, skipping
  * the values of the others (strings by a search for their closing quote, nesting by depth), and
  * takes a turn of the event loop every SCAN_SLICE_BYTES, so that other requests are answered
- * meanwhile. It does not validate the page: the ingest pipeline reports what is malformed.
+ * meanwhile. It does not validate the objects (the ingest pipeline reports what is malformed), but
+ * a page that is not an envelope at all, or is cut off, is an error: taken as an empty last page,
+ * its objects would be lost and the pull's cursor moved past them.
  */
 import { nextTurn } from '../../core/turn.js';
 
@@ -60,9 +62,12 @@ function closingQuote(body: Buffer, open: number): number {
  */
 export async function envelopeHead(body: Buffer, nextMax: number): Promise<EnvelopeHead> {
   const head: EnvelopeHead = { more: false, next: undefined, empty: true };
-  let i = 0;
+  // An empty body is an empty page; a UTF-8 byte order mark is passed over (RFC 8259 section 8.1
+  // lets a parser ignore it).
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   while (i < body.length && isSpace(body[i]!)) i++;
-  if (body[i] !== OPEN_BRACE) return head;
+  if (i === body.length) return head;
+  if (body[i] !== OPEN_BRACE) throw new EnvelopeError(`the page is not a TAXII envelope (a JSON object): it begins ${JSON.stringify(body.subarray(i, i + 20).toString('utf8'))}`);
   i++;
   let depth = 1;
   /** The top-level member whose value comes next (after its colon), and where that value starts. */
@@ -94,7 +99,7 @@ export async function envelopeHead(body: Buffer, nextMax: number): Promise<Envel
     const c = body[i]!;
     if (c === QUOTE) {
       const close = closingQuote(body, i);
-      if (close < 0) return head;
+      if (close < 0) throw new EnvelopeError(`the page ends inside a string, at byte ${i}: it is cut off or not JSON`);
       if (depth === 1 && expectKey) {
         key = body.subarray(i + 1, close).toString('utf8');
         expectKey = false;
@@ -124,5 +129,13 @@ export async function envelopeHead(body: Buffer, nextMax: number): Promise<Envel
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
     i++;
   }
-  return head;
+  throw new EnvelopeError(`the page ends before its envelope closes (${body.length} bytes): it is cut off or not JSON`);
+}
+
+/** A page that is not a TAXII envelope: the pull stops there, rather than take it as an empty last page. */
+export class EnvelopeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvelopeError';
+  }
 }
