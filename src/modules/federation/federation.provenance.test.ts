@@ -115,6 +115,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(JSON.parse(Buffer.from(first.next_cursor!, 'base64url').toString('utf8')), [readable[0], 'fra-node']);
       const second = (await get(`/api/v1/objects/${shifting.id}/provenance?limit=1&cursor=${first.next_cursor}`, other)).json() as Answer;
       assert.deepEqual([second.receipts.map((r) => r.version), second.next_cursor], [[readable[1]], null]);
+      // A version green as a whole whose pattern a granular marking keeps red: withheld from the
+      // other member as its version listing withholds it (an indicator without its pattern is none).
+      const partly = indicator({ name: 'pattern red for a while', created_by_ref: TEST_MEMBER_IDENTITY });
+      const partlyVersions = [
+        { ...partly, modified: at(0), object_marking_refs: [TLP2_MARKING_IDS.green], granular_markings: [{ marking_ref: TLP2_MARKING_IDS.red, selectors: ['pattern'] }] },
+        { ...partly, modified: at(1), object_marking_refs: [TLP2_MARKING_IDS.green] },
+      ];
+      assert.equal((await intel.ingestObjects(node.ctx, SYSTEM_PRINCIPAL, partlyVersions)).accepted, 2);
+      await node.ctx.store.db.insertInto('federation_provenance').values(partlyVersions.map((v) => ({ object_id: partly.id, version: versionKey(v.modified), peer: 'fra-node', received_at: '2026-01-01T00:00:00.000Z' }))).execute();
+      const partlyListed = (await get(`/api/v1/objects/${partly.id}?versions=all`, other)).json() as { versions?: Array<{ modified: string }> };
+      assert.deepEqual(partlyListed.versions?.map((v) => versionKey(v.modified)), [versionKey(at(1))]);
+      const partlyReceipts = (await get(`/api/v1/objects/${partly.id}/provenance`, other)).json() as Answer;
+      assert.deepEqual(partlyReceipts.receipts.map((r) => r.version), [versionKey(at(1))]);
       // The originating member reads the red versions too, and gets them all; still none of a version not held.
       const own = (await get(`/api/v1/objects/${shifting.id}/provenance`)).json() as Answer;
       assert.deepEqual(own.receipts.map((r) => r.version), versions.map((v) => versionKey(v.modified)));

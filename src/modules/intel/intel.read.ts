@@ -213,15 +213,24 @@ export async function readVersions(ctx: AppContext, actor: Principal, id: string
 
 /**
  * Which of these versions of an object the actor may read, by the rule of readVersions
- * (canReadVersion): for what is said about versions (who delivered them) without their bodies.
- * A version the store no longer holds is not among them.
+ * (canReadVersion, then visibleRow): for what is said about versions (who delivered them) without
+ * their bodies. A version the store no longer holds is not among them.
  */
 export async function readableVersionsOf(ctx: AppContext, actor: Principal, id: string, versions: readonly string[]): Promise<Set<string>> {
   const readable = new Set<string>();
   if (versions.length === 0) return readable;
   const current = (await repo.currentMarkings(ctx.store, [id])).map(accessOfColumns);
-  for (const head of await repo.versionHeadsNamed(ctx.store, id, versions)) {
-    if (canReadVersion(actor, accessOfColumns(head), current)) readable.add(head.version);
+  const candidates = (await repo.versionHeadsNamed(ctx.store, id, versions)).filter((head) => canReadVersion(actor, accessOfColumns(head), current));
+  // Then each body as visibleRow sees it (a granular marking may withhold the whole version), as
+  // many at a time as rowsToFetch allows; one that carries no granular marking is not parsed.
+  let largest = 0;
+  for (let i = 0; i < candidates.length; ) {
+    const take = rowsToFetch(candidates.length - i, largest);
+    for (const row of await repo.versionBodies(ctx.store, candidates.slice(i, i + take).map((head) => Number(head.seq)))) {
+      largest = Math.max(largest, row.body.length);
+      if (!readable.has(row.version) && (await visibleRow(ctx, actor, row, undefined, true))) readable.add(row.version);
+    }
+    i += take;
   }
   return readable;
 }
