@@ -435,7 +435,7 @@ async function presentRequest(ctx: AppContext, actor: Principal, request: Loaded
   let releasedTo: string[] | null = null;
   if (coordinator) releasedTo = document.released_to;
   else if (requester) {
-    const shown = await roster.membersWithTeamsReadBy(ctx, actor, document.released_to, releasabilityEntries(row.capabilities));
+    const shown = await roster.membersWithTeamsReadBy(ctx, actor, document.released_to, releasabilityEntries(row.capabilities), row.mode as RequestMode);
     releasedTo = document.released_to.filter((code) => shown.has(code));
   }
   const constraints: RequestConstraints = {

@@ -428,6 +428,7 @@ describe('a coordinating member asking for help itself (sqlite)', { timeout: SUI
 
 describe('what offering members and the requester are told of each other (sqlite)', { timeout: SUITE_LIMIT_MS }, () => {
   let node: TestNode;
+  let reserve: string;
   const tokens: Record<string, string> = {};
   const call = async (who: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Answer> => {
     const response = await node.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
@@ -438,8 +439,8 @@ describe('what offering members and the requester are told of each other (sqlite
     assert.ok(answer.status === 200 || answer.status === 201, `${who} ${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body as unknown as T;
   };
-  const team = async (owner: string, name: string, capability: string, markings: { tlp?: 'amber' | 'red'; releasability?: string[] } = {}) => {
-    await registerTeam(node.ctx, (await principalOfUser(node.ctx, owner))!, {
+  const team = async (owner: string, name: string, capability: string, markings: { tlp?: 'amber' | 'red'; releasability?: string[]; status?: 'stood-down' } = {}) => {
+    return registerTeam(node.ctx, (await principalOfUser(node.ctx, owner))!, {
       name, capabilities: [capability], modes: ['remote'], size: 4, clearance: 'RESTRICTED', languages: ['en'], time_zone: 'Europe/Paris', always: true,
       response_hours: { remote: 2, 'on-site': null }, contacts: [{ name: 'Duty officer', phone: '+00 000 000', email: 'duty@example.org' }], status: 'standing-by', ...markings,
     });
@@ -462,8 +463,10 @@ describe('what offering members and the requester are told of each other (sqlite
     await addToGroup(node.ctx, SYSTEM_PRINCIPAL, 'ALLIANCE', 'Allies and alliance bodies', ['NCIRC']);
     await team('francois', 'CERT-FR malware cell', 'malware-analysis');
     await team('dana', 'DEU malware cell', 'malware-analysis');
-    // Poland's OT team is for itself and the coordinators alone.
+    // Poland's OT team is for itself and the coordinators alone; a reserve team, stood down, is
+    // known to all.
     await team('piotr', 'POL OT recovery', 'ot-ics-recovery', { tlp: 'amber', releasability: ['POL', 'NCIRC'] });
+    reserve = (await team('piotr', 'POL OT reserve', 'ot-ics-recovery', { status: 'stood-down' })).id;
   });
   after(async () => node?.close());
 
@@ -502,7 +505,8 @@ describe('what offering members and the requester are told of each other (sqlite
   });
 
   it('the requester is not told of a member whose matching team it may not read', async () => {
-    assert.equal((await ok<{ teams: unknown[] }>('eve', 'GET', '/api/v1/assistance/standby?capability=ot-ics-recovery')).teams.length, 0, "Estonia reads no Polish team");
+    assert.equal((await ok<{ teams: unknown[] }>('eve', 'GET', '/api/v1/assistance/standby?capability=ot-ics-recovery')).teams.length, 0, 'Estonia reads no Polish team standing by');
+    assert.equal((await call('eve', 'GET', `/api/v1/assistance/teams/${reserve}`)).status, 200, "but Poland's reserve, stood down");
     const incident = await ok<{ id: string }>('eve', 'POST', '/api/v1/incidents', { title: 'Pump stations', tlp: 'amber', releasability: ['ALLIANCE'] });
     const request = await ok<AssistanceRequest>('eve', 'POST', '/api/v1/assistance/requests', {
       incident_id: incident.id, title: 'Recovering a SCADA server', capabilities: ['ot-ics-recovery'], urgency: 'high', mode: 'remote', tlp: 'amber', releasability: ['ALLIANCE'],

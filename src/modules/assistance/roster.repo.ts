@@ -136,16 +136,25 @@ export async function membersWithStandby(db: Kysely<Database>, capabilities: rea
 }
 
 /**
- * The marking columns of the teams of these members that have one of the capabilities, whatever
- * their status and modes, that the scope reads (the caller decides on each row with canReadRecord).
+ * The marking columns of the standing-by teams of these members that have one of the capabilities
+ * and work in one of the modes (as membersWithStandby finds them), that the scope reads (the
+ * caller decides on each row with canReadRecord).
  */
-export async function teamsOfMembersWith(db: Kysely<Database>, scope: RecordReadScope, members: readonly string[], capabilities: readonly string[]): Promise<Array<RecordColumns & { origin_member: string | null }>> {
-  if (members.length === 0 || capabilities.length === 0) return [];
+export async function teamsOfMembersWith(
+  db: Kysely<Database>,
+  scope: RecordReadScope,
+  members: readonly string[],
+  capabilities: readonly string[],
+  modes: readonly Mode[],
+): Promise<Array<RecordColumns & { origin_member: string | null }>> {
+  if (members.length === 0 || capabilities.length === 0 || modes.length === 0) return [];
   return db
     .selectFrom('assistance_teams')
     .select(['tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'])
     .where('origin_member', 'in', [...members])
+    .where('status', '=', 'standing-by')
     .where((eb) => eb.or(capabilities.map((capability) => lists('capabilities', capability))))
+    .where((eb) => eb.or(modes.map((mode) => lists('modes', mode))))
     .where(readableRecords(scope))
     .execute();
 }

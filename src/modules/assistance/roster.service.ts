@@ -353,12 +353,16 @@ export async function membersWithStandby(ctx: AppContext, capabilities: readonly
 }
 
 /**
- * Of these members, those with a team having one of the capabilities that the actor may read
- * (whatever the team's status): what a requester is told of whom its request reached, so that a
- * team marked beyond the requester is not revealed by the routing it took part in.
+ * Of these members, those with a team matching a request (as membersWithStandby finds them:
+ * standing by, with one of the capabilities, in a mode serving the request's) that the actor may
+ * read: what a requester is told of whom its request reached, so that a team marked beyond the
+ * requester is not revealed by the routing it took part in (nor by another team of the member it
+ * reads that does not match).
  */
-export async function membersWithTeamsReadBy(ctx: AppContext, actor: Principal, members: readonly string[], capabilities: readonly string[]): Promise<Set<string>> {
-  const rows = await repo.teamsOfMembersWith(ctx.store.db, recordReadScope(actor), members, capabilities);
+export async function membersWithTeamsReadBy(ctx: AppContext, actor: Principal, members: readonly string[], capabilities: readonly string[], mode: RequestMode): Promise<Set<string>> {
+  const known = [...new Set(capabilities)].filter((capability) => CAPABILITY_KEYS.includes(capability));
+  const modes = MODES.filter((offered) => modeServes(offered, mode));
+  const rows = await repo.teamsOfMembersWith(ctx.store.db, recordReadScope(actor), members, known, modes);
   const readable = new Set<string>();
   for (const row of rows) if (row.origin_member !== null && canReadRecord(actor, recordAccessOfColumns(row))) readable.add(row.origin_member);
   return readable;
