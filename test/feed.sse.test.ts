@@ -159,6 +159,23 @@ describe('the live feed (GET /api/v1/events)', () => {
     stream.close();
   });
 
+  /**
+   * Posts `after` once the streams' credentials ended: within REAUTHENTICATE_MS the ended streams
+   * are told and closed, and never get it; the control stream, whose credentials hold, does.
+   */
+  async function expectEnded(ended: Record<string, Stream>, control: Stream, after: Record<string, unknown>): Promise<void> {
+    await post([after]);
+    await until('the control stream gets what came after', () => (ids(control).includes(after.id as string) ? undefined : 'not yet'));
+    const streamsEnded = Object.values(ended);
+    await until('the streams of ended credentials end', () => (streamsEnded.every((s) => s.ended) ? undefined : Object.entries(ended).map(([name, s]) => `${name} stream ended: ${s.ended}`).join(', ')), { limitMs: limit(REAUTHENTICATE_MS * 6) });
+    for (const s of streamsEnded) {
+      assert.ok(!ids(s).includes(after.id as string), 'nothing sent after the credentials ended');
+      assert.equal(s.events.at(-1)?.event, 'end');
+    }
+    assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
+    for (const s of [...streamsEnded, control]) s.close();
+  }
+
   it('ends a stream once its credentials end: a token revoked, a session signed out', async () => {
     const made = await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'short-lived', user: 'other-analyst' });
     await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'feed.session', member: 'OTH', clearance: 4, roles: ['analyst'], password: 'a long enough password' });
@@ -175,17 +192,7 @@ describe('the live feed (GET /api/v1/events)', () => {
 
     await revokeToken(node.ctx, SYSTEM_PRINCIPAL, made.id);
     assert.equal((await fetch(`${base}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf_token } })).status, 204);
-    const after = indicator('198.51.100.250', 'clear');
-    await post([after]);
-    await until('the control stream gets what came after', () => (ids(control).includes(after.id as string) ? undefined : 'not yet'));
-    // Within REAUTHENTICATE_MS the ended streams are told and closed, and never get it.
-    await until('the streams of ended credentials end', () => (byToken.ended && bySession.ended ? undefined : `token stream ended: ${byToken.ended}, session stream ended: ${bySession.ended}`), { limitMs: limit(REAUTHENTICATE_MS * 6) });
-    for (const s of [byToken, bySession]) {
-      assert.ok(!ids(s).includes(after.id as string), 'nothing sent after the credentials ended');
-      assert.equal(s.events.at(-1)?.event, 'end');
-    }
-    assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
-    for (const s of [byToken, bySession, control]) s.close();
+    await expectEnded({ token: byToken, session: bySession }, control, indicator('198.51.100.250', 'clear'));
   });
 
   it('ends a stream opened with Basic credentials once they end: the token revoked, the password set anew', async () => {
@@ -206,16 +213,7 @@ describe('the live feed (GET /api/v1/events)', () => {
       assert.equal((await fetch(`${base}/api/v1/members`, { headers: basic(old) })).status, 401);
     }
     assert.equal((await fetch(`${base}/api/v1/members`, { headers: basic('the second long password') })).status, 200);
-    const after = indicator('198.51.100.251', 'clear');
-    await post([after]);
-    await until('the control stream gets what came after', () => (ids(control).includes(after.id as string) ? undefined : 'not yet'));
-    await until('the streams of ended credentials end', () => (byToken.ended && byPassword.ended ? undefined : `token stream ended: ${byToken.ended}, password stream ended: ${byPassword.ended}`), { limitMs: limit(REAUTHENTICATE_MS * 6) });
-    for (const s of [byToken, byPassword]) {
-      assert.ok(!ids(s).includes(after.id as string), 'nothing sent after the credentials ended');
-      assert.equal(s.events.at(-1)?.event, 'end');
-    }
-    assert.equal(control.ended, false, 'a stream whose credentials hold goes on');
-    for (const s of [byToken, byPassword, control]) s.close();
+    await expectEnded({ token: byToken, password: byPassword }, control, indicator('198.51.100.251', 'clear'));
   });
 
   it('refuses a malformed Last-Event-ID, no credentials, and a user over its number of streams', async () => {

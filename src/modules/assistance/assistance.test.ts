@@ -30,6 +30,16 @@ import path from 'node:path';
 const START = new Date('2026-11-02T08:00:00.000Z');
 const HOUR = 3_600_000;
 
+/** The members the tests make, by code. */
+const MEMBERS = {
+  EST: { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
+  FRA: { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
+  DEU: { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
+  NLD: { code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: null },
+  POL: { code: 'POL', name: 'Poland', kind: 'ally', country: 'PL', identityId: null },
+  NCIRC: { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
+} as const;
+
 type Answer = { status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } } };
 
 for (const dialect of DIALECTS) {
@@ -90,13 +100,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       node = await createTestNode(dialect, {}, undefined, clock);
       node.ctx.bus.subscribe('assistance.changed', (change) => events.push(change));
-      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
-        { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
-        { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
-        { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
-        { code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: null },
-        { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
-      ]);
+      await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [MEMBERS.EST, MEMBERS.FRA, MEMBERS.DEU, MEMBERS.NLD, MEMBERS.NCIRC]);
       await user('eve', 'EST', ['incident-handler']);
       await user('erik', 'EST', ['analyst']);
       await user('francois', 'FRA', ['incident-handler']);
@@ -448,13 +452,7 @@ describe('what offering members and the requester are told of each other (sqlite
 
   before(async () => {
     node = await createTestNode('sqlite', {}, undefined, fixedClock(START));
-    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [
-      { code: 'EST', name: 'Estonia', kind: 'ally', country: 'EE', identityId: null },
-      { code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: null },
-      { code: 'DEU', name: 'Germany', kind: 'ally', country: 'DE', identityId: null },
-      { code: 'POL', name: 'Poland', kind: 'ally', country: 'PL', identityId: null },
-      { code: 'NCIRC', name: 'Alliance incident response capability', kind: 'international-organisation', country: null, identityId: null },
-    ]);
+    await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [MEMBERS.EST, MEMBERS.FRA, MEMBERS.DEU, MEMBERS.POL, MEMBERS.NCIRC]);
     for (const [name, member, roles] of [['eve', 'EST', ['incident-handler']], ['francois', 'FRA', ['incident-handler']], ['dana', 'DEU', ['incident-handler']], ['piotr', 'POL', ['incident-handler']], ['carla', 'NCIRC', ['coordinator']]] as const) {
       await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 3, roles: [...roles] });
       tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;

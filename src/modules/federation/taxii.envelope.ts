@@ -12,6 +12,7 @@
  * its objects would be lost and the pull's cursor moved past them.
  */
 import { nextTurn } from '../../core/turn.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../../stix/depth.js';
 
 /** Bytes scanned between two turns of the event loop (a few milliseconds). */
 export const SCAN_SLICE_BYTES = 1024 * 1024;
@@ -30,15 +31,6 @@ export interface EnvelopeHead {
 
 /** The `next` value was longer than the caller reads. */
 export const TOO_LONG = Symbol('next too long');
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
