@@ -42,6 +42,12 @@ export interface ListFilter {
   windowRows?: number;
   /** The first version of objects, by id, as found by the listing's earlier windows (filled by it). */
   firstVersions?: Map<string, string>;
+  /**
+   * Which version is an object's first for this reader: given heads of its versions, oldest first
+   * (all of them, or a run of them), and its current rows' heads, the version of the first it may
+   * read among them (undefined: none). Without it, the lowest stored.
+   */
+  firstOf?: (id: string, heads: readonly FirstHead[], current: readonly FirstHead[]) => Promise<string | undefined>;
   /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
   strategy?: 'ranges' | 'walk';
   /**
@@ -229,6 +235,22 @@ export async function listCurrent(store: Store, filter: ListFilter): Promise<Lis
   return { rows, horizon: rows.length < filter.limit ? horizon : undefined };
 }
 
+/** What the reader's rule needs of a version to tell whether it may read it (ListFilter.firstOf). */
+export interface FirstHead {
+  seq: number;
+  id: string;
+  version: string;
+  is_current: number;
+  tlp: string | null;
+  classification: number | null;
+  releasability: string | null;
+  created_by_ref: string | null;
+}
+
+const FIRST_HEAD = ['seq', 'id', 'version', 'is_current', 'tlp', 'classification', 'releasability', 'created_by_ref'] as const;
+/** Versions of one object read by the first run of readableFirstsOf. */
+const FIRST_RUN = 8;
+
 /** Ids whose first version is looked up by one statement. */
 const FIRST_IDS_PER_STATEMENT = 500;
 
@@ -247,7 +269,9 @@ async function firstVersionsListed(store: Store, filter: ListFilter, candidates:
   const firsts = (filter.firstVersions ??= new Map<string, string>());
   const unknown = [...new Set(heads.map((head) => head[1]))].filter((id) => !firsts.has(id));
   for (let i = 0; i < unknown.length; i += FIRST_IDS_PER_STATEMENT) {
-    await firstVersionsOf(store, unknown.slice(i, i + FIRST_IDS_PER_STATEMENT), filter.windowRows ?? SCAN_WINDOW_ROWS, firsts);
+    const some = unknown.slice(i, i + FIRST_IDS_PER_STATEMENT);
+    if (filter.firstOf) await readableFirstsOf(store, some, filter.windowRows ?? SCAN_WINDOW_ROWS, firsts, filter.firstOf);
+    else await firstVersionsOf(store, some, filter.windowRows ?? SCAN_WINDOW_ROWS, firsts);
   }
   const exact = new Set(v.exact ?? []);
   const kept: number[] = [];
@@ -292,6 +316,74 @@ async function firstVersionsOf(store: Store, ids: string[], rows: number, firsts
   await firstVersionsOf(store, ids.slice(0, half), rows, firsts);
   await nextTurn();
   await firstVersionsOf(store, ids.slice(half), rows, firsts);
+}
+
+/**
+ * The first version of each of these ids that the reader may read (ListFilter.firstOf), into
+ * `firsts`: an object re-marked more openly is answered its oldest version the reader may read,
+ * not left out because an older one is beyond it (which would tell that there is one). Statements
+ * answer at most `rows` heads, as firstVersionsOf's do: all the ids' versions at once while they
+ * are that few, else the ids halved; one id's versions oldest first, `rows` at a time, until one
+ * the reader may read.
+ */
+async function readableFirstsOf(
+  store: Store,
+  ids: string[],
+  rows: number,
+  firsts: Map<string, string>,
+  firstOf: NonNullable<ListFilter['firstOf']>,
+  known?: Map<string, FirstHead[]>,
+): Promise<void> {
+  const heads = () => store.db.selectFrom('stix_objects').select(FIRST_HEAD).where('id_hash', 'in', ids.map(idHash)).where('id', 'in', ids);
+  // The current rows of all the ids, once (one or a few each: copies of an observable).
+  let current = known;
+  if (!current) {
+    current = new Map<string, FirstHead[]>();
+    for (const head of await heads().where('is_current', '=', 1).execute()) listOf(current, head.id).push(firstHead(head));
+  }
+  if (ids.length === 1) {
+    const id = ids[0]!;
+    // The oldest is mostly readable: runs start small and grow.
+    for (let after: FirstHead | undefined, run = Math.min(FIRST_RUN, rows); ; run = Math.min(run * 4, rows)) {
+      let page = heads();
+      if (after) {
+        const last = after;
+        page = page.where((eb) => eb.or([eb('version', '>', last.version), eb.and([eb('version', '=', last.version), eb('seq', '>', last.seq)])]));
+      }
+      const found = (await page.orderBy('version').orderBy('seq').limit(run).execute()).map(firstHead);
+      const first = await firstOf(id, found, current.get(id) ?? []);
+      if (first !== undefined) firsts.set(id, first);
+      if (first !== undefined || found.length < run) return;
+      after = found[found.length - 1];
+      await nextTurn();
+    }
+  }
+  const found = await heads().limit(rows + 1).execute();
+  if (found.length > rows) {
+    const half = Math.ceil(ids.length / 2);
+    await nextTurn();
+    await readableFirstsOf(store, ids.slice(0, half), rows, firsts, firstOf, current);
+    await nextTurn();
+    await readableFirstsOf(store, ids.slice(half), rows, firsts, firstOf, current);
+    return;
+  }
+  const byId = new Map<string, FirstHead[]>();
+  for (const head of found) listOf(byId, head.id).push(firstHead(head));
+  for (const [id, list] of byId) {
+    list.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : a.seq - b.seq));
+    const first = await firstOf(id, list, current.get(id) ?? []);
+    if (first !== undefined) firsts.set(id, first);
+  }
+}
+
+function firstHead(head: FirstHead): FirstHead {
+  return { ...head, seq: Number(head.seq), is_current: Number(head.is_current), classification: head.classification === null ? null : Number(head.classification) };
+}
+
+function listOf<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }
 
 /** Ids whose windows one statement finds on SQLite (it allows 500 terms in a compound statement). */

@@ -6,13 +6,14 @@ import { nodeState } from '../../core/state.js';
 import { nextTurn } from '../../core/turn.js';
 import { TLP_LEVELS } from '../../policy/markings.js';
 import { principalKey, type Principal } from '../../policy/principal.js';
-import { accessOfColumns, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
+import { accessOfColumns, canRead, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
 import { isTimestamp } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import * as directory from '../directory/directory.service.js';
 import { readableAccessKeys } from './intel.access.js';
 import { classificationName, handlingOf, type Handling } from './intel.handling.js';
 import { auditReads, rowsToFetch, visibleRow } from './intel.read.js';
+import type { FirstHead } from './intel.listing.js';
 import * as repo from './intel.repo.js';
 import { descriptionOf, searchLabel, versionKey } from './intel.rows.js';
 
@@ -172,6 +173,19 @@ export async function listObjects(ctx: AppContext, actor: Principal, input: List
     ...(input.versions ? { versions: { ...input.versions, ...(input.versions.exact ? { exact: input.versions.exact.map((t) => versionKey(t)) } : {}) } } : {}),
     // Kept across the page's windows: each window is a copy of this filter.
     firstVersions: new Map<string, string>(),
+    // An object's first version is the oldest the reader may read, by the checks of the marking
+    // columns each row of the page passes below: the collection's audience, the rule on older
+    // versions. (A version a granular marking withholds whole is then dropped by the page's
+    // redaction, as before; its body is not read here.)
+    firstOf: async (_id: string, heads: readonly FirstHead[], currentHeads: readonly FirstHead[]) => {
+      const current = currentHeads.map(accessOfColumns);
+      for (const head of heads) {
+        const access = accessOfColumns(head);
+        if (input.within && !input.within(access)) continue;
+        if (head.is_current === 1 ? canRead(actor, access) : canReadVersion(actor, access, current)) return head.version;
+      }
+      return undefined;
+    },
   };
   /** Where the next read starts: after this seq in date_added order, before it newest first. */
   let bound = descending

@@ -395,6 +395,21 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('3.4.1: match[version]=first is the oldest version the reader may read: an object re-marked more openly is not left out', async () => {
+      // v1 SECRET, v2 UNCLASSIFIED: the reader cleared UNCLASSIFIED reads v2 only, and is not told of v1.
+      const base = indicator();
+      const [v1, v2] = [{ ...base, modified: T[0], object_marking_refs: [secret.id as string] }, { ...base, modified: T[1], object_marking_refs: [partners.id as string] }];
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [v1, v2])).accepted, 2);
+      const low = tokenOf(tokens.low);
+      assert.deepEqual((await json<{ versions: string[] }>(`${collection}/objects/${base.id}/versions/`, low)).versions, [T[1]]);
+      const first = await json<Envelope>(`${collection}/objects/${base.id}/?match[version]=first`, low);
+      assert.deepEqual(first.objects?.map((o) => o.modified), [T[1]], 'the oldest it may read');
+      const manifest = await json<Manifest>(`${collection}/manifest/?match[id]=${base.id}&match[version]=first`, low);
+      assert.deepEqual(manifest.objects?.map((r) => r.version), [T[1]]);
+      // A reader cleared for both gets the oldest stored.
+      assert.deepEqual((await json<Envelope>(`${collection}/objects/${base.id}/?match[version]=first`)).objects?.map((o) => o.modified), [T[0]]);
+    });
+
     it('3.4: the values of one match field are ORed, different fields are ANDed', async () => {
       const [a, b, c] = [indicator(), malware(), indicator()];
       await ingest(a, b, c);
