@@ -10,6 +10,7 @@ import {
   isTimestamp,
   timestampFractionDigits,
   timestampProblem,
+  timestampToEpochMicros,
   timestampToEpochMillis,
   toMillisecondPrecision,
 } from './timestamp.js';
@@ -92,5 +93,26 @@ describe('timestamp format (2.16)', () => {
         assert.equal(Math.sign(compareTimestamps(ta, tb)), Math.sign(a.getTime() - b.getTime()));
       }),
     );
+  });
+});
+
+describe('microseconds since the epoch of a timestamp (2.16; RFC 3339 section 5.6)', () => {
+  it('agrees with Date.parse to the microsecond, whatever the number of fractional digits', () => {
+    assert.equal(timestampToEpochMicros('2024-05-01T10:20:30Z'), Date.parse('2024-05-01T10:20:30Z') * 1000);
+    assert.equal(timestampToEpochMicros('2024-05-01T10:20:30.1Z'), Date.parse('2024-05-01T10:20:30Z') * 1000 + 100_000);
+    assert.equal(timestampToEpochMicros('2024-05-01T10:20:30.123456789Z'), Date.parse('2024-05-01T10:20:30Z') * 1000 + 123_456);
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }), (date, extra) => {
+        const text = `${date.toISOString().slice(0, 23)}${String(extra).padStart(3, '0')}Z`;
+        assert.equal(timestampToEpochMicros(text), date.getTime() * 1000 + extra);
+      }),
+    );
+  });
+
+  it('reads a leap second as the last microsecond of its minute, where Date.parse reads none', () => {
+    assert.ok(Number.isNaN(Date.parse('2016-12-31T23:59:60Z')));
+    const leap = timestampToEpochMicros('2016-12-31T23:59:60.5Z');
+    assert.equal(leap, Date.parse('2016-12-31T23:59:59Z') * 1000 + 999_999);
+    assert.ok(leap > timestampToEpochMicros('2016-12-31T23:59:59.999999Z') - 1 && leap < timestampToEpochMicros('2017-01-01T00:00:00Z'));
   });
 });

@@ -132,3 +132,16 @@ export function timestampToEpochMillis(value: string): number {
   date.setUTCFullYear(year);
   return date.getTime();
 }
+
+/**
+ * Microseconds since the epoch of a well-formed timestamp (digits past the sixth are cut). A leap
+ * second (second 60, which RFC 3339 allows and Date.parse does not read) is the last microsecond
+ * of its minute: after every instant of second 59, before the next minute.
+ */
+export function timestampToEpochMicros(value: string): number {
+  if (value.charCodeAt(17) === 54 && value.charCodeAt(18) === 48) return timestampToEpochMillis(`${value.slice(0, 17)}59Z`) * 1000 + 999_999;
+  let micros = 0;
+  const digits = fractionDigits(value);
+  for (let i = 3; i < 6; i++) micros = micros * 10 + (i < digits ? value.charCodeAt(20 + i) - 48 : 0);
+  return timestampToEpochMillis(value) * 1000 + micros;
+}

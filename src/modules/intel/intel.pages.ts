@@ -7,7 +7,7 @@ import { nextTurn } from '../../core/turn.js';
 import { TLP_LEVELS } from '../../policy/markings.js';
 import { principalKey, type Principal } from '../../policy/principal.js';
 import { accessOfColumns, canRead, canReadVersion, type ObjectAccess } from '../../policy/rule.js';
-import { isTimestamp } from '../../stix/timestamp.js';
+import { isTimestamp, timestampToEpochMicros } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import * as directory from '../directory/directory.service.js';
 import { readableAccessKeys } from './intel.access.js';
@@ -288,10 +288,6 @@ export interface IntelStats {
 export const STATS_WINDOW_MAX_DAYS = 366;
 
 /** Microseconds since the epoch of a STIX timestamp (finer digits are cut), as date_added counts them. */
-function micros(value: string): number {
-  const fraction = value.length > 20 ? value.slice(20, -1) : '';
-  return Date.parse(`${value.slice(0, 19)}Z`) * 1000 + Number(fraction.padEnd(6, '0').slice(0, 6));
-}
 
 /**
  * The window asked for, checked: STIX timestamps, since before until, at most
@@ -302,8 +298,8 @@ function windowOf(ctx: AppContext, since: string, until: string | undefined): { 
   if (!isTimestamp(since)) throw shieldwallError('BAD_REQUEST', `since '${since}' is not a STIX timestamp: ${timestampHint}`);
   if (until !== undefined && !isTimestamp(until)) throw shieldwallError('BAD_REQUEST', `until '${until}' is not a STIX timestamp: ${timestampHint}`);
   const end = until ?? ctx.clock.now().toISOString();
-  const from = micros(since);
-  const to = micros(end);
+  const from = timestampToEpochMicros(since);
+  const to = timestampToEpochMicros(end);
   if (to < from) throw shieldwallError('BAD_REQUEST', `since '${since}' is after until '${end}': the window must start before it ends`);
   if (to - from > STATS_WINDOW_MAX_DAYS * repo.DAY_MICROS) {
     throw shieldwallError('BAD_REQUEST', `the window from ${since} to ${end} is longer than ${STATS_WINDOW_MAX_DAYS} days: ask for a shorter one (or several)`);

@@ -257,7 +257,7 @@ for (const dialect of DIALECTS) {
           assert.equal(response.statusCode, 200, `${url} with Accept ${accept}: ${response.body.slice(0, 200)}`);
         }
       }
-      for (const type of [TAXII_MEDIA_TYPE, 'application/taxii+json', 'application/taxii+json; version=2.1', 'application/taxii+json;version="2.1"']) {
+      for (const type of [TAXII_MEDIA_TYPE, 'application/taxii+json', 'application/taxii+json; version=2.1', 'application/taxii+json;version="2.1"', 'application/taxii+json;version=2.1;charset=UTF-8']) {
         const response = await post(`${collection}/objects/`, JSON.stringify({ objects: [indicator()] }), { ...auth, 'content-type': type });
         assert.equal(response.statusCode, 202, `Content-Type ${type}: ${response.body.slice(0, 200)}`);
       }
@@ -266,14 +266,14 @@ for (const dialect of DIALECTS) {
     it('3.1: on every endpoint an Accept it does not serve is 406, and Add Objects answers 415 to a body type it does not take', async () => {
       const object = await versioned([T[0]], { created_by_ref: TEST_MEMBER_IDENTITY });
       for (const { method, url } of endpoints(object.id)) {
-        for (const accept of ['text/html', 'application/json', 'application/taxii+json;version=3.0']) {
+        for (const accept of ['text/html', 'application/json', 'application/taxii+json;version=3.0', 'application/taxii+json;q=0', 'application/taxii+json;version']) {
           const body = method === 'POST' ? { payload: '{"objects":[]}', headers: { ...auth, accept, 'content-type': TAXII_MEDIA_TYPE } } : { headers: { ...auth, accept } };
           const response = await node.app.inject({ method, url, ...body });
           assertErrorMessage(response, 406, `${method} ${url} with Accept ${accept}`);
         }
       }
       assert.equal((await get(`${collection}/objects/${object.id}/`)).statusCode, 200, 'the refused DELETE did not delete');
-      for (const type of ['text/plain', 'application/stix+json;version=2.1', 'application/x-www-form-urlencoded']) {
+      for (const type of ['text/plain', 'application/stix+json;version=2.1', 'application/x-www-form-urlencoded', 'application/taxii+jsonxyz', 'application/taxii+json;version=2.1;charset=utf-16']) {
         assertErrorMessage(await post(`${collection}/objects/`, JSON.stringify({ objects: [indicator()] }), { ...auth, 'content-type': type }), 415, `Content-Type ${type}`);
       }
     });
@@ -408,6 +408,18 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(manifest.objects?.map((r) => r.version), [T[1]]);
       // A reader cleared for both gets the oldest stored.
       assert.deepEqual((await json<Envelope>(`${collection}/objects/${base.id}/?match[version]=first`)).objects?.map((o) => o.modified), [T[0]]);
+    });
+
+    it('3.4.1: added_after at a leap second (RFC 3339 second 60) is after every instant of second 59', async () => {
+      const object = await versioned([T[0]]);
+      const records = (await json<Manifest>(`${collection}/manifest/?match[id]=${object.id}`)).objects ?? [];
+      assert.equal(records.length, 1);
+      // Leap seconds are the last of a UTC day: the day before the object was added ends before
+      // it, the day it was added after it. (Before, second 60 read as no time: an empty answer.)
+      const day = records[0]!.date_added.slice(0, 10);
+      const dayBefore = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      assert.equal(((await json<Manifest>(`${collection}/manifest/?match[id]=${object.id}&added_after=${dayBefore}T23:59:60Z`)).objects ?? []).length, 1, 'the leap second of the day before');
+      assert.equal(((await json<Manifest>(`${collection}/manifest/?match[id]=${object.id}&added_after=${day}T23:59:60.5Z`)).objects ?? []).length, 0, 'the leap second of its day');
     });
 
     it('3.4: the values of one match field are ORed, different fields are ANDed', async () => {

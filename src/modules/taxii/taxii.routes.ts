@@ -17,12 +17,25 @@ function acceptsTaxii(accept: string | undefined): boolean {
   if (!accept) return false;
   return accept.split(',').some((range) => {
     const [type, ...params] = range.split(';').map((p) => p.trim());
-    const version = params.find((p) => /^version\s*=/i.test(p));
+    // A weight of 0 refuses the range (RFC 9110 section 12.4.2).
+    if (params.some((p) => /^q\s*=\s*0(?:\.0{0,3})?$/i.test(p))) return false;
+    const version = params.find((p) => /^version\b/i.test(p));
     if (type === '*/*' || type === 'application/*') return true;
     if (type?.toLowerCase() !== 'application/taxii+json') return false;
     // A parameter value may be a token or a quoted string, with the same meaning (RFC 9110 5.6.6).
     return version === undefined || /^version\s*=\s*(?:2\.1|"2\.1")$/i.test(version);
   });
+}
+
+/**
+ * Does a Content-Type name the TAXII media type, bare or with version=2.1 (and charset=utf-8, the
+ * only one JSON has: RFC 8259 section 8.1)? Any other parameter, or another type that only begins
+ * the same, is not.
+ */
+export function isTaxiiContentType(contentType: string): boolean {
+  const [type, ...params] = contentType.split(';').map((p) => p.trim());
+  if (type?.toLowerCase() !== 'application/taxii+json') return false;
+  return params.every((p) => /^version\s*=\s*(?:2\.1|"2\.1")$/i.test(p) || /^charset\s*=\s*(?:utf-8|"utf-8")$/i.test(p));
 }
 
 /** The TAXII error message resource (section 3.6.1 of TAXII 2.1). */
@@ -139,9 +152,8 @@ export function taxiiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(/^application\/taxii\+json/i, (request, payload, done) => {
       const type = String(request.headers['content-type'] ?? '');
-      const version = /;\s*version\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
-      if (version !== undefined && version !== '2.1') {
-        done(shieldwallError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not served: send ${service.TAXII_MEDIA_TYPE}`), undefined);
+      if (!isTaxiiContentType(type)) {
+        done(shieldwallError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.slice(0, 200)} is not served: send ${service.TAXII_MEDIA_TYPE} (UTF-8)`), undefined);
         return;
       }
       done(null, payload);

@@ -6,7 +6,7 @@
 import type { AppContext } from '../../core/context.js';
 import { ERRORS, ShieldwallError, shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
-import { isTimestamp } from '../../stix/timestamp.js';
+import { isTimestamp, timestampToEpochMicros } from '../../stix/timestamp.js';
 import type { StixObject } from '../../stix/types.js';
 import { randomUUID } from 'node:crypto';
 import { EVERYONE } from '../../policy/markings.js';
@@ -101,8 +101,7 @@ export function taxiiTimestamp(micros: number): string {
 /** Microseconds since the epoch of a STIX/TAXII timestamp (finer digits are cut). */
 export function parseTimestamp(value: string, parameter: string): number {
   if (!isTimestamp(value)) throw shieldwallError('BAD_REQUEST', `${parameter} '${value}' is not a timestamp: use e.g. 2024-05-01T00:00:00.000000Z`);
-  const fraction = value.length > 20 ? value.slice(20, -1) : '';
-  return Date.parse(`${value.slice(0, 19)}Z`) * 1000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+  return timestampToEpochMicros(value);
 }
 
 export type VersionMatch = { last?: boolean; first?: boolean; all?: boolean; exact?: string[] };
