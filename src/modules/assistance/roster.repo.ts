@@ -122,14 +122,7 @@ export async function standbyCandidates(db: Kysely<Database>, scope: RecordReadS
  */
 export async function membersWithStandby(db: Kysely<Database>, capabilities: readonly string[], modes: readonly Mode[], exclude: string | null): Promise<string[]> {
   if (capabilities.length === 0 || modes.length === 0) return [];
-  let query = db
-    .selectFrom('assistance_teams')
-    .select('origin_member')
-    .distinct()
-    .where('status', '=', 'standing-by')
-    .where('origin_member', 'is not', null)
-    .where((eb) => eb.or(capabilities.map((capability) => lists('capabilities', capability))))
-    .where((eb) => eb.or(modes.map((mode) => lists('modes', mode))));
+  let query = matchingTeams(db, capabilities, modes).select('origin_member').distinct().where('origin_member', 'is not', null);
   if (exclude !== null) query = query.where('origin_member', '<>', exclude);
   const rows = await query.orderBy('origin_member').execute();
   return rows.map((row) => row.origin_member).filter((code): code is string => code !== null);
@@ -148,15 +141,20 @@ export async function teamsOfMembersWith(
   modes: readonly Mode[],
 ): Promise<Array<RecordColumns & { origin_member: string | null }>> {
   if (members.length === 0 || capabilities.length === 0 || modes.length === 0) return [];
-  return db
-    .selectFrom('assistance_teams')
+  return matchingTeams(db, capabilities, modes)
     .select(['tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'])
     .where('origin_member', 'in', [...members])
-    .where('status', '=', 'standing-by')
-    .where((eb) => eb.or(capabilities.map((capability) => lists('capabilities', capability))))
-    .where((eb) => eb.or(modes.map((mode) => lists('modes', mode))))
     .where(readableRecords(scope))
     .execute();
+}
+
+/** Teams that match a request: standing by, with one of the capabilities, in one of the modes. */
+function matchingTeams(db: Kysely<Database>, capabilities: readonly string[], modes: readonly Mode[]) {
+  return db
+    .selectFrom('assistance_teams')
+    .where('status', '=', 'standing-by')
+    .where((eb) => eb.or(capabilities.map((capability) => lists('capabilities', capability))))
+    .where((eb) => eb.or(modes.map((mode) => lists('modes', mode))));
 }
 
 /** Teams the member registered, whatever their status (the per-member bound). */

@@ -347,9 +347,13 @@ export async function standby(ctx: AppContext, actor: Principal, query: StandbyQ
  * regardless of coverage windows: a member able to help at all is asked.
  */
 export async function membersWithStandby(ctx: AppContext, capabilities: readonly string[], mode: RequestMode, exclude: string | null = null): Promise<string[]> {
-  const known = [...new Set(capabilities)].filter((capability) => CAPABILITY_KEYS.includes(capability));
-  const modes = MODES.filter((offered) => modeServes(offered, mode));
-  return repo.membersWithStandby(ctx.store.db, known, modes, exclude);
+  const match = matchOf(capabilities, mode);
+  return repo.membersWithStandby(ctx.store.db, match.capabilities, match.modes, exclude);
+}
+
+/** What a team matching a request has: one of its known capabilities, and a mode serving the request's. */
+function matchOf(capabilities: readonly string[], mode: RequestMode): { capabilities: string[]; modes: Mode[] } {
+  return { capabilities: [...new Set(capabilities)].filter((capability) => CAPABILITY_KEYS.includes(capability)), modes: MODES.filter((offered) => modeServes(offered, mode)) };
 }
 
 /**
@@ -360,9 +364,8 @@ export async function membersWithStandby(ctx: AppContext, capabilities: readonly
  * reads that does not match).
  */
 export async function membersWithTeamsReadBy(ctx: AppContext, actor: Principal, members: readonly string[], capabilities: readonly string[], mode: RequestMode): Promise<Set<string>> {
-  const known = [...new Set(capabilities)].filter((capability) => CAPABILITY_KEYS.includes(capability));
-  const modes = MODES.filter((offered) => modeServes(offered, mode));
-  const rows = await repo.teamsOfMembersWith(ctx.store.db, recordReadScope(actor), members, known, modes);
+  const match = matchOf(capabilities, mode);
+  const rows = await repo.teamsOfMembersWith(ctx.store.db, recordReadScope(actor), members, match.capabilities, match.modes);
   const readable = new Set<string>();
   for (const row of rows) if (row.origin_member !== null && canReadRecord(actor, recordAccessOfColumns(row))) readable.add(row.origin_member);
   return readable;

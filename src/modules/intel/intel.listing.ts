@@ -45,7 +45,7 @@ export interface ListFilter {
   /**
    * Which version is an object's first for this reader: given heads of its versions, oldest first
    * (all of them, or a run of them), and its current rows' heads, the version of the first it may
-   * read among them (undefined: none). Without it, the lowest stored.
+   * read among them (undefined: none). Required to list first versions.
    */
   firstOf?: (id: string, heads: readonly FirstHead[], current: readonly FirstHead[]) => Promise<string | undefined>;
   /** Forces one way of paging (tests prove both give the same pages); chosen by shares otherwise. */
@@ -268,10 +268,10 @@ async function firstVersionsListed(store: Store, filter: ListFilter, candidates:
   const heads = (await store.adapter.readCompiled(query.compile(), 'arrays')) as Array<[number, string, string, number]>;
   const firsts = (filter.firstVersions ??= new Map<string, string>());
   const unknown = [...new Set(heads.map((head) => head[1]))].filter((id) => !firsts.has(id));
+  // Which version is first depends on who reads: the listing is told the reader's rule.
+  if (!filter.firstOf) throw new Error('listCurrent: first versions are listed with the reader\'s rule (ListFilter.firstOf)');
   for (let i = 0; i < unknown.length; i += FIRST_IDS_PER_STATEMENT) {
-    const some = unknown.slice(i, i + FIRST_IDS_PER_STATEMENT);
-    if (filter.firstOf) await readableFirstsOf(store, some, filter.windowRows ?? SCAN_WINDOW_ROWS, firsts, filter.firstOf);
-    else await firstVersionsOf(store, some, filter.windowRows ?? SCAN_WINDOW_ROWS, firsts);
+    await readableFirstsOf(store, unknown.slice(i, i + FIRST_IDS_PER_STATEMENT), filter.windowRows ?? SCAN_WINDOW_ROWS, firsts, filter.firstOf);
   }
   const exact = new Set(v.exact ?? []);
   const kept: number[] = [];
@@ -286,44 +286,12 @@ async function firstVersionsListed(store: Store, filter: ListFilter, candidates:
 }
 
 /**
- * The first version (the lowest) of each of these ids, into `firsts`. No index orders an id's
- * versions, so the lowest is found among all of them: one statement for all the ids while they
- * have at most `rows` versions between them (the common case: a version or two each), else the
- * ids halved, a turn of the event loop between two statements; one id alone is bounded by the
- * versions one object may have (SHIELDWALL_VERSIONS_PER_OBJECT). In one statement, 500 ids of
- * 10,000 versions each were 5 million rows read while the node's thread waited (SQLite).
- */
-async function firstVersionsOf(store: Store, ids: string[], rows: number, firsts: Map<string, string>): Promise<void> {
-  if (ids.length === 1) {
-    const id = ids[0]!;
-    const row = await store.db.selectFrom('stix_objects').select((eb) => eb.fn.min('version').as('first')).where('id_hash', '=', idHash(id)).where('id', '=', id).executeTakeFirst();
-    if (row?.first !== undefined && row.first !== null) firsts.set(id, row.first as string);
-    return;
-  }
-  // At most rows + 1 versions, grouped by id in SQL: only an id's lowest reaches the node.
-  const some = store.db.selectFrom('stix_objects').select(['id', 'version']).where('id_hash', 'in', ids.map(idHash)).where('id', 'in', ids).limit(rows + 1).as('some');
-  const found = await store.db
-    .selectFrom(some)
-    .select(['some.id', (eb) => eb.fn.min('some.version').as('first'), (eb) => eb.fn.countAll().as('n')])
-    .groupBy('some.id')
-    .execute();
-  if (found.reduce((sum, row) => sum + Number(row.n), 0) <= rows) {
-    for (const row of found) firsts.set(row.id, row.first as string);
-    return;
-  }
-  const half = Math.ceil(ids.length / 2);
-  await nextTurn();
-  await firstVersionsOf(store, ids.slice(0, half), rows, firsts);
-  await nextTurn();
-  await firstVersionsOf(store, ids.slice(half), rows, firsts);
-}
-
-/**
  * The first version of each of these ids that the reader may read (ListFilter.firstOf), into
  * `firsts`: an object re-marked more openly is answered its oldest version the reader may read,
  * not left out because an older one is beyond it (which would tell that there is one). Statements
- * answer at most `rows` heads, as firstVersionsOf's do: all the ids' versions at once while they
- * are that few, else the ids halved; one id's versions oldest first, `rows` at a time, until one
+ * answer at most `rows` heads (no index orders an id's versions; in one statement, 500 ids of
+ * 10,000 versions each were 5 million rows read while the node's thread waited): all the ids'
+ * versions at once while they are that few, else the ids halved; one id's versions oldest first, `rows` at a time, until one
  * the reader may read.
  */
 async function readableFirstsOf(
