@@ -6,7 +6,8 @@
  * (which imports this file) read these. docs/ASSISTANCE.md tells the whole flow.
  */
 import { DEFAULT_CLASSIFICATIONS } from '../../policy/markings.js';
-import type { RecordAccess } from '../../policy/record.js';
+import type { Principal } from '../../policy/principal.js';
+import { canWriteRecord, type RecordAccess } from '../../policy/record.js';
 
 // --- the catalogue -------------------------------------------------------------------------------
 
@@ -434,6 +435,27 @@ export interface AssistanceChange {
   readonly milestone?: Milestone;
   readonly access: RecordAccess;
   readonly modified: string;
+  /**
+   * Heard only by those who see the whole request (an offer or deployment clock overdue): of the
+   * members in `access`, the requesting member's users and the coordinators, the users of the
+   * coordinating members who hold assistance:approve. Its colleagues without that permission see
+   * a request as the members it reached do.
+   */
+  readonly whole_only?: true;
+}
+
+/** The permission of the coordinators who decide on requests (and see them whole). */
+export const APPROVE_PERMISSION = 'assistance:approve';
+
+/**
+ * Does a reader who may read the changed record (canReadRecord on its access) hear of the change?
+ * Every such reader does, but of a change for those who see the whole request (whole_only): then
+ * the requesting member's users (who write for the request) and the holders of `APPROVE_PERMISSION`
+ * (the record's access names no other member).
+ */
+export function hearsOfChange(reader: Principal, change: AssistanceChange, holds: (reader: Principal, permission: string) => boolean): boolean {
+  if (change.whole_only !== true || reader.kind === 'system') return true;
+  return canWriteRecord(reader, change.access) === undefined || holds(reader, APPROVE_PERMISSION);
 }
 
 /** A record's handling as readers are shown it, from its access: the TLP, the classification by name, the releasability. */

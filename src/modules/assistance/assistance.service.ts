@@ -27,7 +27,7 @@ import * as audit from '../audit/audit.service.js';
 import * as directory from '../directory/directory.service.js';
 import * as incidents from '../incidents/incidents.service.js';
 import {
-  allowedFrom, CAPABILITY_KEYS, DEPLOYMENT_TRANSITIONS, MILESTONES, MODES, modeServes, REQUEST_MODES, URGENCIES, OFFER_TRANSITIONS, OFFERABLE_REQUEST_STATUSES, OPEN_REQUEST_STATUSES,
+  allowedFrom, APPROVE_PERMISSION, CAPABILITY_KEYS, DEPLOYMENT_TRANSITIONS, MILESTONES, MODES, modeServes, REQUEST_MODES, URGENCIES, OFFER_TRANSITIONS, OFFERABLE_REQUEST_STATUSES, OPEN_REQUEST_STATUSES,
   REQUEST_TRANSITIONS, responseClock, UNFINISHED_DEPLOYMENT_STATUSES,
   type Approval, type AssistanceChange, type AssistanceChangeKind, type AssistanceRequest, type Deployment, type DeploymentStatus, type Handling,
   type HistoryEntry, type Milestone, type Mode, type Offer, type OfferStatus, type RequestAction, type RequestConstraints, type RequestMode,
@@ -208,7 +208,7 @@ function memberReads(member: MemberInfo, access: RecordAccess): boolean {
 
 function isCoordinator(ctx: AppContext, actor: Principal, coordination: readonly string[]): boolean {
   const member = memberOf(actor);
-  return member !== null && coordination.includes(member) && ctx.permissions.has(actor, 'assistance:approve');
+  return member !== null && coordination.includes(member) && ctx.permissions.has(actor, APPROVE_PERMISSION);
 }
 
 // --- jobs ------------------------------------------------------------------------------------------
@@ -797,7 +797,7 @@ export async function moveRequest(ctx: AppContext, actor: Principal, id: string,
   let change: AssistanceChangeKind;
   let auditDetail: Record<string, unknown> = { from };
   if (input.status === 'approved' || input.status === 'rejected') {
-    requirePermission(ctx, actor, 'assistance:approve', 'deciding on requests for assistance');
+    requirePermission(ctx, actor, APPROVE_PERMISSION, 'deciding on requests for assistance');
     if (!isCoordinator(ctx, actor, document.coordination)) {
       throw shieldwallError('FORBIDDEN', `requests for assistance are decided by the coordinators of ${document.coordination.join(', ')}: you act for ${memberOf(actor) ?? 'no member'}`);
     }
@@ -1210,13 +1210,14 @@ export async function checkClock(ctx: AppContext, requestId: string, milestone: 
     ]);
   });
   const stored = loadRow<repo.RequestRow, RequestDocument>(next);
-  ctx.bus.publish('assistance.changed', event('request', requestId, stored, 'overdue', row.status, overdueAudience(stored, milestone), at, milestone));
+  const alarm = event('request', requestId, stored, 'overdue', row.status, overdueAudience(stored, milestone), at, milestone);
+  ctx.bus.publish('assistance.changed', milestone === 'approval' ? alarm : { ...alarm, whole_only: true });
   return undefined;
 }
 
 /**
  * Who hears that a clock is overdue: of the offer and deployment clocks, the requesting member and
- * the coordinators alone (RequestView: the members the request reached do not learn that nobody,
+ * the coordinators alone (with whole_only: of the coordinating members, the users who approve) (RequestView: the members the request reached do not learn that nobody,
  * or somebody else, offered); of the approval clock, every reader of the request. Recipients
  * narrow who reads a record, never widen it.
  */

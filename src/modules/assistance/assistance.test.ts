@@ -19,7 +19,7 @@ import { SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
-import type { AssistanceChange, AssistanceRequest, Deployment, Offer, RequestSummary } from './assistance.model.js';
+import { hearsOfChange, type AssistanceChange, type AssistanceRequest, type Deployment, type Offer, type RequestSummary } from './assistance.model.js';
 import { ASSISTANCE_LIMITS, checkClock } from './assistance.service.js';
 import { registerTeam } from './roster.service.js';
 import { canReadRecord } from '../../policy/record.js';
@@ -453,7 +453,7 @@ describe('what offering members and the requester are told of each other (sqlite
   before(async () => {
     node = await createTestNode('sqlite', {}, undefined, fixedClock(START));
     await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [MEMBERS.EST, MEMBERS.FRA, MEMBERS.DEU, MEMBERS.POL, MEMBERS.NCIRC]);
-    for (const [name, member, roles] of [['eve', 'EST', ['incident-handler']], ['francois', 'FRA', ['incident-handler']], ['dana', 'DEU', ['incident-handler']], ['piotr', 'POL', ['incident-handler']], ['carla', 'NCIRC', ['coordinator']]] as const) {
+    for (const [name, member, roles] of [['eve', 'EST', ['incident-handler']], ['francois', 'FRA', ['incident-handler']], ['dana', 'DEU', ['incident-handler']], ['piotr', 'POL', ['incident-handler']], ['carla', 'NCIRC', ['coordinator']], ['nadia', 'NCIRC', ['analyst']]] as const) {
       await createUser(node.ctx, SYSTEM_PRINCIPAL, { name, member, clearance: 3, roles: [...roles] });
       tokens[name] = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name, user: name })).token;
     }
@@ -533,8 +533,11 @@ describe('what offering members and the requester are told of each other (sqlite
     }
     assert.deepEqual(heard.map((c) => c.milestone).sort(), ['deployment', 'first_offer']);
     for (const change of heard) {
-      for (const [who, reads] of [['eve', true], ['carla', true], ['francois', false], ['dana', false]] as const) {
-        assert.equal(canReadRecord((await principalOfUser(node.ctx, who))!, change.access), reads, `${who} hears ${change.milestone} overdue`);
+      assert.equal(change.whole_only, true);
+      for (const [who, hears] of [['eve', true], ['carla', true], ['nadia', false], ['francois', false], ['dana', false]] as const) {
+        const reader = (await principalOfUser(node.ctx, who))!;
+        const heard = canReadRecord(reader, change.access) && hearsOfChange(reader, change, (p, permission) => node.ctx.permissions.has(p, permission));
+        assert.equal(heard, hears, `${who} hears ${change.milestone} overdue`);
       }
     }
     const francois = await ok<AssistanceRequest>('francois', 'GET', `/api/v1/assistance/requests/${request.id}`);

@@ -31,6 +31,7 @@ describe('mutual assistance on the live feed', () => {
       ['oth-analyst', HELPER, 3, ['analyst']],
       ['oth-duty', HELPER, 3, ['analyst']],
       ['oth-restricted', HELPER, 1, ['analyst']],
+      ['oth-coordinator', HELPER, 3, ['coordinator']],
       ['thr-analyst', THIRD, 3, ['analyst']],
     ], tokens));
   });
@@ -93,6 +94,21 @@ describe('mutual assistance on the live feed', () => {
     assert.deepEqual(titles(restricted!), [amber.title], 'SECRET is above a RESTRICTED clearance');
     assert.equal(assistance(named!)[0]!.data.handling.tlp, 'red');
     for (const s of [named, duty, restricted]) s!.close();
+  });
+
+  it('sends a change for those who see a request whole only to the coordinators among the members named', async () => {
+    // HELPER stands for a coordinating member: an offer clock overdue is addressed to the
+    // requesting member and to it, and heard there by those who approve (whole_only).
+    const [analyst, coordinator] = await open('oth-analyst', 'oth-coordinator');
+    const alarm = assistanceChange({ title: 'Nobody offered yet', change: 'overdue', status: 'approved', milestone: 'first_offer', access: access({ recipients: [REQUESTER, HELPER] }), whole_only: true });
+    const after = assistanceChange({ title: 'Heard by both' });
+    publish(alarm);
+    publish(after);
+    await until('both readers have the later change', () => ([analyst, coordinator].every((s) => titles(s!).includes(after.title)) ? undefined : 'not yet'));
+    assert.deepEqual(titles(coordinator!), [alarm.title, after.title]);
+    assert.deepEqual(titles(analyst!), [after.title], 'a colleague of the coordinators who does not approve sees the request as the members it reached');
+    assert.ok(!analyst!.raw.includes(alarm.id));
+    for (const s of [analyst, coordinator]) s!.close();
   });
 
   it('keeps at most the newest changes for a stream that cannot keep up, and says once that some were dropped', async (t) => {

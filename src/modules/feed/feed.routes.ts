@@ -135,7 +135,7 @@ export function feedRoutes(ctx: AppContext, feed: Feed): FastifyPluginAsync {
             }
             for (const change of assistance.changes) {
               if (gone) break;
-              if (!feed.mayHearOfAssistance(actor, change.access)) continue;
+              if (!feed.mayHearOfAssistance(actor, change)) continue;
               await send(`event: assistance\ndata: ${JSON.stringify(assistanceEvent(change))}\n\n`);
               lastSent = Date.now();
             }

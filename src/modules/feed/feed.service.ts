@@ -20,9 +20,9 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isObjectRecord } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
-import { canReadRecord, type RecordAccess } from '../../policy/record.js';
+import { canReadRecord } from '../../policy/record.js';
 import type { StixObject } from '../../stix/types.js';
-import { handlingOfAccess, type AssistanceChange, type Handling as AssistanceHandling } from '../assistance/assistance.model.js';
+import { handlingOfAccess, hearsOfChange, type AssistanceChange, type Handling as AssistanceHandling } from '../assistance/assistance.model.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../incidents/incidents.model.js';
 import { SEVERITY_LEVELS } from '../incidents/incidents.scoring.js';
 import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.stix.js';
@@ -317,13 +317,15 @@ export class Feed {
   }
 
   /**
-   * Does this reader hear of changes to a record of mutual assistance so marked? It holds
-   * assistance:read (none does on a node whose modules declare no such permission), and the one
-   * rule lets it read the record.
+   * Does this reader hear of a change of mutual assistance? It holds assistance:read (none does
+   * on a node whose modules declare no such permission), the one rule lets it read the changed
+   * record, and the change is for such readers (hearsOfChange: some are for those who see the
+   * whole request).
    */
-  mayHearOfAssistance(reader: Principal, access: RecordAccess): boolean {
+  mayHearOfAssistance(reader: Principal, change: AssistanceChange): boolean {
     const { permissions } = this.ctx;
-    return permissions.isKnown(ASSISTANCE_PERMISSION) && permissions.has(reader, ASSISTANCE_PERMISSION) && canReadRecord(reader, access);
+    return permissions.isKnown(ASSISTANCE_PERMISSION) && permissions.has(reader, ASSISTANCE_PERMISSION) && canReadRecord(reader, change.access) &&
+      hearsOfChange(reader, change, (who, permission) => permissions.has(who, permission));
   }
 
   /** An inbox of assistance changes for a stream opening; close it with closeInbox. */
@@ -341,7 +343,7 @@ export class Feed {
   /** An assistance change (event assistance.changed): queued for each open stream whose reader may hear of it, waking that stream. */
   assistanceChanged(change: AssistanceChange): void {
     for (const inbox of this.#inboxes) {
-      if (this.mayHearOfAssistance(inbox.reader(), change.access)) inbox.offer(change);
+      if (this.mayHearOfAssistance(inbox.reader(), change)) inbox.offer(change);
     }
   }
 

@@ -49,6 +49,7 @@ for (const dialect of DIALECTS) {
         ['tst-handler', REQUESTER, 3, ['incident-handler']],
         ['oth-analyst', HELPER, 3, ['analyst']],
         ['oth-duty', HELPER, 3, ['analyst']],
+        ['oth-coordinator', HELPER, 3, ['coordinator']],
         ['thr-analyst', THIRD, 3, ['analyst']],
       ], tokens, {
         clock,
@@ -138,6 +139,19 @@ for (const dialect of DIALECTS) {
       assert.equal(sink.mails.slice(mailsBefore).length, 1);
       await unsubscribe('oth-analyst', overdue, plain);
       await unsubscribe('thr-analyst', other);
+    });
+
+    it('delivers a change for those who see a request whole to the coordinators of a member named, not to their colleagues', async () => {
+      // HELPER stands for a coordinating member: an offer clock overdue is addressed to the
+      // requesting member and to it, and heard there by those who approve (whole_only).
+      const coordinator = await subscribe('oth-coordinator', 'whole', { assistance: 'overdue' });
+      const colleague = await subscribe('oth-analyst', 'colleague', { assistance: 'overdue' });
+      const alarm = overdueChange({ access: access({ recipients: [REQUESTER, HELPER] }), whole_only: true });
+      await publish(alarm);
+      assert.deepEqual(bodies('whole').map((b) => b.assistance.id), [alarm.id]);
+      assert.deepEqual(receiver.at('/hook/colleague'), [], 'a colleague who does not approve is not told that nobody offered');
+      await unsubscribe('oth-coordinator', coordinator);
+      await unsubscribe('oth-analyst', colleague);
     });
 
     it('tells of a TLP:RED record by reference only, by webhook and by mail', async () => {

@@ -26,7 +26,7 @@ import type { Principal } from '../../policy/principal.js';
 import { canReadRecord, externalNotice, type RecordAccess } from '../../policy/record.js';
 import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
-import { handlingOfAccess, MILESTONES, URGENCIES, type AssistanceChange } from '../assistance/assistance.model.js';
+import { handlingOfAccess, hearsOfChange, MILESTONES, URGENCIES, type AssistanceChange } from '../assistance/assistance.model.js';
 import type { IncidentChange } from '../incidents/incidents.model.js';
 import { objectsAbout, objectsByIds } from '../intel/intel.service.js';
 import { mailConfigured, postWebhook, sendMail, WEBHOOK_DESTINATIONS, type AttemptOutcome } from './notify.channels.js';
@@ -474,6 +474,7 @@ export function parseAssistanceChange(payload: unknown): AssistanceChange {
     typeof c.title === 'string' && typeof c.status === 'string' && (URGENCIES as readonly unknown[]).includes(c.urgency) &&
     (c.requesting_member === null || typeof c.requesting_member === 'string') &&
     (c.milestone === undefined || (MILESTONES as readonly unknown[]).includes(c.milestone)) && typeof c.modified === 'string' &&
+    (c.whole_only === undefined || c.whole_only === true) &&
     access !== undefined && typeof access === 'object' && Number.isInteger(access.classification) && isStringArray(access.releasability) && isStringArray(access.recipients);
   if (!ok) throw new Error(`the payload of a ${ASSISTANCE_DISPATCH_KIND} job is not an assistance change`);
   return c as AssistanceChange;
@@ -586,7 +587,7 @@ export async function dispatch(ctx: AppContext, jobs: JobScheduler, payload: unk
 
 /**
  * The enabled subscriptions, page by page, whose filter matches a change and whose user may read
- * the changed record, with that user (read once per dispatch, however many subscriptions it
+ * the changed record (and hears of the change), with that user (read once per dispatch, however many subscriptions it
  * holds; undefined from `subscriber`: it hears of nothing).
  */
 async function* readingSubscriptions(
@@ -594,6 +595,7 @@ async function* readingSubscriptions(
   subscriber: (ctx: AppContext, owner: string) => Promise<Principal | undefined>,
   access: RecordAccess,
   matches: (filter: SubscriptionFilter) => boolean,
+  hears: (reader: Principal) => boolean = () => true,
 ): AsyncGenerator<{ row: repo.SubscriptionRow; filter: SubscriptionFilter; reader: Principal }> {
   const readers = new Map<string, Promise<Principal | undefined>>();
   let after = '';
@@ -607,7 +609,7 @@ async function* readingSubscriptions(
       if (!readers.has(row.owner)) readers.set(row.owner, subscriber(ctx, row.owner));
       const reader = await readers.get(row.owner)!;
       // The one rule decides: no rule of this module's own.
-      if (!reader || !canReadRecord(reader, access)) continue;
+      if (!reader || !canReadRecord(reader, access) || !hears(reader)) continue;
       yield { row, filter, reader };
     }
   }
@@ -634,7 +636,8 @@ export async function dispatchAssistance(ctx: AppContext, jobs: JobScheduler, pa
   const event = assistanceEventOf(change);
   const notice = assistanceNoticeOf(change, ctx.config.notifyContentLevel);
   const delivered: { key: string } & DeliveredAssistance = { key: assistanceKey(change), record: change.record, id: change.id, request_id: change.request_id, change: change.change, milestone: change.milestone ?? null };
-  for await (const { row } of readingSubscriptions(ctx, assistanceSubscriberOf, change.access, (filter) => assistanceMatches(filter, change))) {
+  const hears = (reader: Principal): boolean => hearsOfChange(reader, change, (who, permission) => ctx.permissions.has(who, permission));
+  for await (const { row } of readingSubscriptions(ctx, assistanceSubscriberOf, change.access, (filter) => assistanceMatches(filter, change), hears)) {
     await storeDeliveries(ctx, jobs, row, channelsOf(row), {
       event,
       incident: null,
