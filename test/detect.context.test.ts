@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createToken, createUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../src/modules/directory/directory.service.js';
+import { SightingCollector, strictestMarkings } from '../src/modules/detect/detect.sightings.js';
 import { ingestObjects } from '../src/modules/intel/intel.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
@@ -59,6 +60,8 @@ for (const dialect of DIALECTS) {
     const tstAgain = indicator({ pattern: "[ipv4-addr:value = '203.0.113.50']", created_by_ref: TEST_MEMBER_IDENTITY, ...green });
     const deuShared = indicator({ pattern: "[domain-name:value = 'shared.example']", created_by_ref: DEU_IDENTITY, ...green });
     const deuSecret = indicator({ pattern: "[ipv4-addr:value = '203.0.113.50']", created_by_ref: DEU_IDENTITY, ...deuOnly });
+    // Germany's alone, TLP:AMBER+STRICT: what Germany reports of it stays Germany's, whatever markings it asks for.
+    const deuHidden = indicator({ pattern: "[domain-name:value = 'deu-hidden.example']", created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS['amber+strict'], DEU_ONLY] });
 
     before(async () => {
       node = await createTestNode(dialect);
@@ -93,6 +96,7 @@ for (const dialect of DIALECTS) {
         tstAgain,
         deuShared,
         deuSecret,
+        deuHidden,
       ]);
       await node.detection.ready();
     });
@@ -253,6 +257,51 @@ for (const dialect of DIALECTS) {
       assert.match(bogus.json().error.message, /purple/);
       const stray = await match(tst, log, '&sighting_markings=green');
       assert.equal(stray.statusCode, 400, stray.body);
+    });
+
+    it('marks what a match reports at least as its indicator, whatever markings the reporter asks for', async () => {
+      const hiddenLog = JSON.stringify({ timestamp: '2026-11-22T08:00:00Z', dns: { question: { name: 'deu-hidden.example' } } });
+      assert.deepEqual(await lookup(tst, 'deu-hidden.example'), [], 'the test member may not read the indicator');
+      const reported = await match(deu, hiddenLog, '&report_sightings=true&sighting_markings=clear');
+      assert.equal(reported.statusCode, 200, reported.body);
+      const summary = (JSON.parse(reported.body.trim().split('\n').at(-1)!) as { summary: { reported: { sightings: number; observed_data: number; rejected: number; ids: string[] } } }).summary;
+      assert.deepEqual([summary.reported.sightings, summary.reported.observed_data, summary.reported.rejected], [1, 1, 0]);
+      const read = (token: string, id: string) => node.app.inject({ method: 'GET', url: `/api/v1/objects/${id}`, headers: { authorization: `Bearer ${token}` } });
+      const sighting = (await read(deu, summary.reported.ids[0]!)).json() as Record<string, unknown>;
+      assert.equal(sighting['sighting_of_ref'], deuHidden.id);
+      // STIX 2.1 section 7.2: the strictest TLP alone, and the indicator's handling marking.
+      assert.deepEqual(sighting['object_marking_refs'], [TLP2_MARKING_IDS['amber+strict'], DEU_ONLY]);
+      const observedId = (sighting['observed_data_refs'] as string[])[0]!;
+      const observed = (await read(deu, observedId)).json() as Record<string, unknown>;
+      const scoId = (observed['object_refs'] as string[])[0]!;
+      assert.equal(((await read(deu, scoId)).json() as Record<string, unknown>)['value'], 'deu-hidden.example');
+      for (const id of [sighting['id'] as string, observedId, scoId]) {
+        assert.equal((await read(tst, id)).statusCode, 404, `the test member reads nothing of it: ${id}`);
+      }
+    });
+
+    it('marks an observable seen for several indicators as all of them', async () => {
+      const reporter = (await principalOfUser(node.ctx, 'deu-analyst'))!;
+      const collector = new SightingCollector(node.ctx, reporter, [TLP2_MARKING_IDS.green]);
+      const at = '2026-11-22T09:00:00.000Z';
+      collector.add([
+        { line: 1, time: at, value: '203.0.113.50', kind: 'ipv4', indicator: tstAgain.id, match: 'value' },
+        { line: 1, time: at, value: '203.0.113.50', kind: 'ipv4', indicator: deuSecret.id, match: 'value' },
+        { line: 2, time: at, value: 'shared.example', kind: 'domain', indicator: deuShared.id, match: 'value' },
+      ], Date.parse(at));
+      const objects = collector.objects(new Date(at), new Map([[tstAgain.id, tstAgain], [deuSecret.id, deuSecret], [deuShared.id, deuShared]]));
+      const byType = (type: string) => objects.filter((o) => o['type'] === type);
+      const markingsOf = (o: Record<string, unknown> | undefined) => o?.['object_marking_refs'];
+      const address = byType('ipv4-addr')[0];
+      assert.deepEqual(markingsOf(address), [TLP2_MARKING_IDS.green, DEU_ONLY], 'one object, marked as both indicators are');
+      assert.deepEqual(markingsOf(byType('domain-name')[0]), [TLP2_MARKING_IDS.green]);
+      const sightingOf = (indicatorId: string) => byType('sighting').find((o) => o['sighting_of_ref'] === indicatorId);
+      assert.deepEqual(markingsOf(sightingOf(tstAgain.id)), [TLP2_MARKING_IDS.green]);
+      assert.deepEqual(markingsOf(sightingOf(deuSecret.id)), [TLP2_MARKING_IDS.green, DEU_ONLY]);
+      // An indicator the reporter no longer reads is not reported.
+      const fewer = collector.objects(new Date(at), new Map([[tstAgain.id, tstAgain]]));
+      assert.deepEqual(fewer.filter((o) => o['type'] === 'sighting').map((o) => o['sighting_of_ref']), [tstAgain.id]);
+      assert.deepEqual(strictestMarkings([[TLP2_MARKING_IDS.clear, DEU_ONLY], [TLP2_MARKING_IDS.red], [TLP2_MARKING_IDS.amber]]), [TLP2_MARKING_IDS.red, DEU_ONLY]);
     });
   });
 }

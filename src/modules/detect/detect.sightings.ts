@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { TLP2_MARKING_IDS, TLP_LEVELS, tlpOfMarkingId, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { computeScoId } from '../../stix/sco-id.js';
+import type { StixObject } from '../../stix/types.js';
 import * as intel from '../intel/intel.service.js';
 import type { EventMatch } from './detect.matcher.js';
 import { scoOfValue } from './detect.observation.js';
@@ -53,7 +54,44 @@ export function sightingIdentity(ctx: AppContext, actor: Principal): string {
   return identity;
 }
 
-/** Gathers the matches of one run, then stores them as sightings. */
+/**
+ * The marking ids that hold all of these sets at once: every handling and other marking of each,
+ * and of their TLP markings the strictest alone (the store reads several markings as the most
+ * restrictive of them: the highest classification, the common releasability).
+ */
+export function strictestMarkings(sets: ReadonlyArray<readonly string[]>): string[] {
+  let tlp = -1;
+  const others = new Set<string>();
+  for (const set of sets) {
+    for (const ref of set) {
+      const level = tlpOfMarkingId(ref);
+      if (level === undefined) others.add(ref);
+      else tlp = Math.max(tlp, TLP_LEVELS.indexOf(level));
+    }
+  }
+  return [...(tlp >= 0 ? [TLP2_MARKING_IDS[TLP_LEVELS[tlp] as Tlp]] : []), ...others];
+}
+
+/** Every marking an object carries: its object markings and those of its granular markings. */
+function markingsOf(object: StixObject): string[] {
+  const refs: string[] = [];
+  if (Array.isArray(object.object_marking_refs)) for (const ref of object.object_marking_refs) if (typeof ref === 'string') refs.push(ref);
+  const granular = (object as { granular_markings?: unknown }).granular_markings;
+  if (Array.isArray(granular)) {
+    for (const marking of granular) {
+      const ref = (marking as { marking_ref?: unknown } | null)?.marking_ref;
+      if (typeof ref === 'string') refs.push(ref);
+    }
+  }
+  return refs;
+}
+
+/**
+ * Gathers the matches of one run, then stores them as sightings. What it stores of an indicator
+ * (the sighting, its observed data, the values seen, which are the indicator's pattern's) is
+ * marked at least as the indicator is, whatever markings the reporter chose: a match never tells
+ * those who may not read an indicator of it (docs/DETECT.md).
+ */
 export class SightingCollector {
   readonly #seen = new Map<string, Seen>();
   readonly #identity: string;
@@ -89,23 +127,36 @@ export class SightingCollector {
     return this.#seen.size;
   }
 
-  /** The STIX objects that report what was gathered: SCOs, observed data, sightings. */
-  objects(now: Date): Array<Record<string, unknown>> {
+  /**
+   * The STIX objects that report what was gathered: SCOs, observed data, sightings. Each
+   * indicator's are marked with the reporter's markings and the indicator's own (`indicators`,
+   * as the reporter reads them); an indicator not among them is not reported. An SCO seen for
+   * several indicators is one object, marked as all of them are.
+   */
+  objects(now: Date, indicators: ReadonlyMap<string, StixObject>): Array<Record<string, unknown>> {
     const stamp = now.toISOString();
-    const common = { spec_version: '2.1', object_marking_refs: [...this.markings] };
     const out: Array<Record<string, unknown>> = [];
-    const scos = new Map<string, Record<string, unknown>>();
+    const scos = new Map<string, { sco: Record<string, unknown>; markings: Array<readonly string[]> }>();
+    const addSco = (id: string, sco: Record<string, unknown>, markings: readonly string[]): void => {
+      const known = scos.get(id);
+      if (known) known.markings.push(markings);
+      else scos.set(id, { sco: { ...sco, id, spec_version: '2.1' }, markings: [markings] });
+    };
     for (const [indicator, seen] of this.#seen) {
+      const object = indicators.get(indicator);
+      if (!object) continue;
+      const markings = strictestMarkings([this.markings, markingsOf(object)]);
+      const common = { spec_version: '2.1', object_marking_refs: markings };
       const refs: string[] = [];
       for (const [value, kind] of seen.values) {
         const sco = scoOfValue(kind, value);
         const id = sco && computeScoId(sco);
         if (!id) continue;
-        if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
+        addSco(id, sco, markings);
         refs.push(id);
       }
       for (const [id, sco] of seen.scos) {
-        if (!scos.has(id)) scos.set(id, { ...sco, id, ...common });
+        addSco(id, sco, markings);
         refs.push(id);
       }
       const first = new Date(seen.first).toISOString();
@@ -132,12 +183,15 @@ export class SightingCollector {
         ...common,
       });
     }
-    return [...scos.values(), ...out];
+    const observables = [...scos.values()].map(({ sco, markings }) => ({ ...sco, object_marking_refs: strictestMarkings(markings) }));
+    return [...observables, ...out];
   }
 
   /** Stores the sightings as the actor (through the ingest pipeline: validated, marked, audited, shared). */
   async report(): Promise<SightingReport> {
-    const objects = this.objects(this.ctx.clock.now());
+    // The indicators as the reporter reads them now: their markings, and none it no longer reads.
+    const indicators = await intel.objectsByIds(this.ctx, this.actor, [...this.#seen.keys()]);
+    const objects = this.objects(this.ctx.clock.now(), indicators);
     const errors: string[] = [];
     const ids: string[] = [];
     let sightings = 0;
