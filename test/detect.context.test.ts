@@ -259,6 +259,35 @@ for (const dialect of DIALECTS) {
       assert.equal(stray.statusCode, 400, stray.body);
     });
 
+    it('reads on past a record with a time beyond any date or arrays nested past any bound: each is its own line', async () => {
+      const ask = (format: string, body: string) =>
+        node.app.inject({ method: 'POST', url: `/api/v1/match?format=${format}`, payload: body, headers: { authorization: `Bearer ${tst}`, 'content-type': 'application/x-ndjson' } });
+      const good = (hour: number) => JSON.stringify({ timestamp: `2026-11-20T0${hour}:00:00Z`, src_ip: '198.51.100.7' });
+      const deep = `{"timestamp":"2026-11-20T02:00:00Z","src_ip":"198.51.100.7","dns":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+      const cases: Array<[string, string]> = [
+        ['ndjson', JSON.stringify({ timestamp: 9e15, src_ip: '198.51.100.7' })],
+        ['eve', JSON.stringify({ timestamp: 9e15, src_ip: '198.51.100.7' })],
+        ['eve', deep],
+      ];
+      for (const [format, bad] of cases) {
+        const answer = await ask(format, [good(1), bad, good(3)].join('\n'));
+        assert.equal(answer.statusCode, 200, answer.body);
+        const lines = answer.body.trim().split('\n').map((l) => JSON.parse(l) as { match?: { line: number; time?: string }; error?: { message: string }; summary?: unknown });
+        assert.ok(!lines.some((l) => l.error?.message.startsWith('matching stopped')), `${format}: ${answer.body.slice(0, 300)}`);
+        assert.deepEqual(lines.filter((l) => l.match).map((l) => l.match!.line), [1, 2, 3], format);
+        assert.ok(lines.at(-1)!.summary, `${format}: the summary comes last`);
+      }
+    });
+
+    it('refuses reading options the readers would refuse with a 400, before the answer begins', async () => {
+      const ask = (query: string) => node.app.inject({ method: 'POST', url: `/api/v1/match?${query}`, payload: '1.2.3.4\n', headers: { authorization: `Bearer ${tst}` } });
+      for (const [query, message] of [['format=csv&header=false&columns=0:domain', /1-based number/], ['format=csv&delimiter=%0A', /delimiter/]] as const) {
+        const answer = await ask(query);
+        assert.equal(answer.statusCode, 400, `${query}: ${answer.body}`);
+        assert.match((answer.json() as { error: { message: string } }).error.message, message);
+      }
+    });
+
     it('marks what a match reports at least as its indicator, whatever markings the reporter asks for', async () => {
       const hiddenLog = JSON.stringify({ timestamp: '2026-11-22T08:00:00Z', dns: { question: { name: 'deu-hidden.example' } } });
       assert.deepEqual(await lookup(tst, 'deu-hidden.example'), [], 'the test member may not read the indicator');

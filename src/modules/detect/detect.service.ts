@@ -9,7 +9,7 @@
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
-import type { ReadLogOptions } from '../logformats/logformats.js';
+import { checkReadOptions, type ReadLogOptions } from '../logformats/logformats.js';
 import { awarenessOf, correlatedValues, mostSighted, type Awareness, type CorrelatedValue, type SightedIndicator } from './detect.context.js';
 import { lookup, type LookupAnswer, type LookupOptions } from './detect.lookup.js';
 import type { Detection } from './detect.maintenance.js';
@@ -78,6 +78,19 @@ export function matchAsked(ctx: AppContext, actor: Principal, query: MatchQuery)
     if ('error' in parsed) throw shieldwallError('BAD_REQUEST', parsed.error);
     columns = parsed.columns;
   }
+  const read: ReadLogOptions = {
+    ...(query.format ? { format: query.format } : {}),
+    ...(columns ? { columns } : {}),
+    ...(query.delimiter ? { delimiter: query.delimiter } : {}),
+    ...(query.header !== undefined ? { csvHeader: query.header } : {}),
+  };
+  // What the readers would refuse once the answer has begun is refused before it begins.
+  try {
+    checkReadOptions(read);
+  } catch (error) {
+    if (error instanceof TypeError) throw shieldwallError('BAD_REQUEST', error.message);
+    throw error;
+  }
   let sightings: SightingCollector | undefined;
   if (query.report_sightings) {
     const markings = query.sighting_markings === undefined ? undefined : parseSightingMarkings(query.sighting_markings);
@@ -85,12 +98,7 @@ export function matchAsked(ctx: AppContext, actor: Principal, query: MatchQuery)
     sightings = new SightingCollector(ctx, actor, markings?.markings);
   } else if (query.sighting_markings !== undefined) throw shieldwallError('BAD_REQUEST', 'sighting_markings is only used with report_sightings=true');
   return {
-    read: {
-      ...(query.format ? { format: query.format } : {}),
-      ...(columns ? { columns } : {}),
-      ...(query.delimiter ? { delimiter: query.delimiter } : {}),
-      ...(query.header !== undefined ? { csvHeader: query.header } : {}),
-    },
+    read,
     run: { ...(sightings ? { sightings } : {}), warningLists: query.warning_lists !== false },
   };
 }

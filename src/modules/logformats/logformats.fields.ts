@@ -173,11 +173,18 @@ export function indexRules(entries: Iterable<readonly [string, Resolver]>): Rule
   return index;
 }
 
-function collectPath(node: unknown, segments: readonly string[], at: number, resolver: Resolver, field: string, values: EventValue[]): void {
+/**
+ * Arrays nested in arrays on a mapped path are looked into this deep at most (as the NDJSON walker
+ * looks into a record): a line of 100,000 `[` overflowed the stack and stopped the whole match.
+ */
+export const MAX_ARRAY_NESTING = 32;
+
+function collectPath(node: unknown, segments: readonly string[], at: number, resolver: Resolver, field: string, values: EventValue[], nesting = 0): void {
   if (at === segments.length) {
     pushAny(values, resolver, node, field);
   } else if (Array.isArray(node)) {
-    for (const element of node) collectPath(element, segments, at, resolver, field, values);
+    if (nesting >= MAX_ARRAY_NESTING) return;
+    for (const element of node) collectPath(element, segments, at, resolver, field, values, nesting + 1);
   } else if (isRecord(node)) {
     const next = node[segments[at] ?? ''];
     if (next !== undefined && next !== null) collectPath(next, segments, at + 1, resolver, field, values);

@@ -101,8 +101,17 @@ export class JsonReader implements RecordReader {
       return;
     }
     const values: EventValue[] = [];
-    this.extract(parsed, values);
-    out.push({ line, time: this.deferTime ? undefined : this.time(parsed), values, record: parsed });
+    let time: number | undefined;
+    try {
+      this.extract(parsed, values);
+      time = this.deferTime ? undefined : this.time(parsed);
+    } catch (error) {
+      // A record no reading rule expected (each has its bounds: this is the last guard) is this
+      // line's error, not the end of the match.
+      this.report(line, offset, `this record could not be read (${error instanceof Error ? error.message : String(error)}); correct the line or remove it`);
+      return;
+    }
+    out.push({ line, time, values, record: parsed });
   }
 
   end(): void {}

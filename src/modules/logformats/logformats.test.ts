@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_CSV_FIELDS } from './logformats.csv.js';
 import { MAX_JSON_FIELDS } from './logformats.reader.js';
+import { epochMs, TIME_MAX_MS, TIME_MIN_MS } from './logformats.time.js';
 import {
   LOG_FORMATS, parseTimestamp, readLogEvents, type EventValue, type LogError, type LogEvent, type ReadLogOptions,
 } from './logformats.js';
@@ -611,6 +612,18 @@ describe('parseTimestamp', () => {
     assert.equal(parseTimestamp('2024-01-15T10:00:00.123456+0000'), Date.parse('2024-01-15T10:00:00.123Z'));
     assert.equal(parseTimestamp('2024-01-15T10:00:00.000000+0100'), Date.parse('2024-01-15T09:00:00Z'));
     assert.equal(parseTimestamp('2024-01-15 10:00:00'), Date.parse('2024-01-15T10:00:00Z'));
+  });
+
+  it('reads the years a STIX timestamp writes (0000-9999), the first hundred as themselves, and no time beyond', () => {
+    assert.equal(parseTimestamp('0050-03-01T00:00:00Z'), Date.parse('0050-03-01T00:00:00Z'));
+    assert.equal(parseTimestamp('0000-01-01T00:00:00Z'), TIME_MIN_MS);
+    assert.equal(parseTimestamp('0000-01-01T00:00:00+01:00'), undefined, 'before year 0000 once the offset is taken off');
+    assert.equal(parseTimestamp('9999-12-31T23:59:59.999Z'), TIME_MAX_MS);
+    assert.equal(parseTimestamp('9999-12-31T23:59:59.999-01:00'), undefined);
+    // Epoch numbers past any date (a record's `ts` of 9e15 s) have no time: new Date(...).toISOString() threw for them.
+    assert.equal(epochMs(9e15), undefined);
+    assert.equal(epochMs(TIME_MAX_MS + 1), undefined);
+    assert.equal(epochMs(1_700_000_000), 1_700_000_000_000);
   });
 
   it('refuses other text', () => {

@@ -62,14 +62,29 @@ export function parseTimestamp(s: string): number | undefined {
       return undefined;
     }
   }
-  const t = Date.UTC(yHigh * 100 + yLow, month - 1, day, hour, minute, second, ms);
-  return Number.isNaN(t) ? undefined : t - offsetMinutes * 60_000;
+  const year = yHigh * 100 + yLow;
+  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100) t = new Date(t).setUTCFullYear(year);
+  return inTimestampRange(t - offsetMinutes * 60_000);
+}
+
+/**
+ * The times a record may have: those a STIX timestamp can write (years 0000 to 9999, STIX 2.1
+ * section 3.2), which a reported sighting's first_seen and last_seen are. Outside, a time is
+ * not read (the event has none): one such record stopped a whole match where its time was written.
+ */
+export const TIME_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
+export const TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function inTimestampRange(t: number): number | undefined {
+  return Number.isNaN(t) || t < TIME_MIN_MS || t > TIME_MAX_MS ? undefined : t;
 }
 
 /** Epoch numbers below 1e11 are seconds (Zeek, Unix time), larger ones milliseconds. */
 export function epochMs(v: number): number | undefined {
   if (!Number.isFinite(v) || v < 0) return undefined;
-  return Math.round(v < 1e11 ? v * 1000 : v);
+  return inTimestampRange(Math.round(v < 1e11 ? v * 1000 : v));
 }
 
 /** A record field's time: an epoch number (as a number or digits) or a date-time text. */
