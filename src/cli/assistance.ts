@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { TSchema } from '@sinclair/typebox';
 import type { AppContext } from '../core/context.js';
+import { isApiDateTime } from '../core/datetime.js';
 import {
   CAPABILITY_KEYS, DEPLOYMENT_STATUSES, MILESTONE_NAMES, MODES, parseDuration, REQUEST_MODES, REQUEST_STATUSES, TEAM_STATUSES, URGENCIES, WEEKDAYS,
   type AssistanceRequest, type CoverageWindow, type Deployment, type DeploymentStatus, type Mode, type Offer, type RequestMode, type RequestStatus,
@@ -157,7 +158,7 @@ async function bodyChecker(): Promise<{ checkBody(schema: TSchema, value: unknow
   const { FormatRegistry } = await import('@sinclair/typebox');
   const { Value } = await import('@sinclair/typebox/value');
   if (!FormatRegistry.Has('date-time')) {
-    FormatRegistry.Set('date-time', (text) => /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text)));
+    FormatRegistry.Set('date-time', isApiDateTime);
   }
   return {
     checkBody(schema, value, what) {

@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import type { TSchema } from '@sinclair/typebox';
 import type { AppContext } from '../core/context.js';
+import { isApiDateTime } from '../core/datetime.js';
 import {
   CONSULTATION_STATUSES, PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, RESPONSE_OPTION_KEYS, RESPONSE_OPTIONS, STATEMENT_STATUSES, SUBJECT_KINDS,
   type Consultation, type ConsultationStatus, type ConsultationSummary, type DecisionRecord, type Handling, type HistoryEntry, type Proposal, type ProposalStatus,
@@ -96,7 +97,7 @@ export async function storeCalls(ctx: AppContext, actor: Principal): Promise<{
   const { Value } = await import('@sinclair/typebox/value');
   // 'date-time' as the node's validator reads it: an RFC 3339 time.
   if (!FormatRegistry.Has('date-time')) {
-    FormatRegistry.Set('date-time', (text) => /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text)));
+    FormatRegistry.Set('date-time', isApiDateTime);
   }
   const who = actor.userName ?? actor.name;
   return {

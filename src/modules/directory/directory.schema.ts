@@ -79,8 +79,8 @@ export type UserBody = Static<typeof UserBody>;
 export const TokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    user: Type.String(),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    user: Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,63}$', description: "the user's name" }),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'RFC 3339 time to come, e.g. 2027-06-30T00:00:00Z; none: the token does not expire' })),
   },
   { additionalProperties: false },
 );

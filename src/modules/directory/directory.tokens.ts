@@ -63,6 +63,9 @@ export async function createToken(
   actor: Principal,
   input: { name: string; user: string; expiresAt?: string | null; value?: string },
 ): Promise<CreatedToken> {
+  if (input.expiresAt && Date.parse(input.expiresAt) <= ctx.clock.now().getTime()) {
+    throw shieldwallError('BAD_REQUEST', `expires_at ${input.expiresAt} has passed: give a time to come, or none for a token that does not expire`, [{ path: 'body.expires_at', message: 'in the past' }]);
+  }
   const user = await repo.findUser(ctx.store.db, input.user);
   if (!user) throw shieldwallError('NOT_FOUND', `no user named '${input.user}'; create one with: shieldwall users create`);
   const decision = credentialDecision(actor, presentUser(user), (role) => ctx.permissions.of(role));
