@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StixObject } from '../stix/types.js';
-import { DEFAULT_MARKING_DEFAULTS, markingColumns, OPENCTI_AMBER_STRICT_ID, TLP2_MARKING_IDS, type HandlingMarking } from './markings.js';
+import fc from 'fast-check';
+import { DEFAULT_MARKING_DEFAULTS, EVERYONE, markingColumns, OPENCTI_AMBER_STRICT_ID, TLP2_MARKING_IDS, type HandlingMarking, type Tlp } from './markings.js';
 import type { Principal } from './principal.js';
-import { canRead, canReadVersion, canWrite, redact, type ObjectAccess } from './rule.js';
+import { canRead, canReadVersion, canWrite, mayRead, readersCovered, redact, type ObjectAccess } from './rule.js';
 
 const DE = 'identity--11111111-1111-4111-8111-111111111111';
 const FR = 'identity--22222222-2222-4222-8222-222222222222';
@@ -162,5 +163,54 @@ describe('markings of the handling vocabulary', () => {
     assert.equal(markingColumns(marked, new Map(), DEFAULT_MARKING_DEFAULTS).releasability, ',ALLIANCE,');
     const indicator = { type: 'indicator', id: 'indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } as StixObject;
     assert.equal(markingColumns(indicator, new Map(), DEFAULT_MARKING_DEFAULTS).releasability, ',ALLIANCE,');
+  });
+});
+
+describe('readersCovered: whom a thing naming an object may be shown to', () => {
+  const IDENTITIES: Record<string, string | null> = { DEU: DE, FRA: FR, POL: null };
+  const tlps = fc.constantFrom<Tlp | null>(null, 'clear', 'green', 'amber', 'amber+strict', 'red');
+  const entries = fc.subarray(['DEU', 'FRA', 'POL', 'ALLIANCE', 'EU', EVERYONE, '@alice']);
+  const identity = fc.constantFrom<string | null>(DE, FR, null);
+  const member = fc.record({ code: fc.constantFrom('DEU', 'FRA', 'POL'), groups: fc.subarray(['ALLIANCE', 'EU']) });
+  const reader = fc.record({
+    kind: fc.constantFrom<'user' | 'peer'>('user', 'peer'),
+    member: fc.option(member, { nil: null }),
+    userName: fc.constantFrom('alice', 'bob'),
+    clearance: fc.integer({ min: 0, max: 4 }),
+  }).map(({ kind, member: m, userName, clearance }): Principal => ({
+    kind,
+    name: userName,
+    userName: kind === 'user' ? userName : null,
+    roles: ['analyst'],
+    member: m === null ? null : { code: m.code, kind: 'ally', identityId: IDENTITIES[m.code] ?? null, groups: m.groups },
+    clearance,
+  }));
+  const marked = fc.record({ tlp: tlps, classification: fc.integer({ min: 0, max: 4 }), releasability: entries });
+
+  it('is sound: whoever reads by the markings of the thing (or originated it) reads the object, on this node or a peer', () => {
+    fc.assert(
+      fc.property(marked, fc.record({ tlp: tlps, classification: fc.integer({ min: 0, max: 4 }), releasability: entries, createdByRef: identity }), fc.constantFrom<string | null>('DEU', 'FRA', 'POL', null), fc.array(reader, { minLength: 1, maxLength: 8 }), (by, of, originMember, readers) => {
+        // The originator: a member of this node and its identity, when it has one.
+        const originIdentity = originMember === null ? null : (IDENTITIES[originMember] ?? null);
+        if (!readersCovered(of, by, { member: originMember, identity: originIdentity })) return;
+        for (const principal of readers) {
+          if (mayRead(principal, by, originIdentity, originMember, []) && !canRead(principal, of)) {
+            assert.fail(`${JSON.stringify(principal)} reads ${JSON.stringify(by)} (origin ${originMember}/${originIdentity}) but not ${JSON.stringify(of)}`);
+          }
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('covers the plain cases: the same or wider markings, the originator’s own object', () => {
+    const origin = { member: 'DEU', identity: DE };
+    const by = { tlp: 'green' as const, classification: 1, releasability: ['ALLIANCE'] };
+    assert.equal(readersCovered(access({ tlp: 'green', classification: 1, releasability: ['ALLIANCE'], createdByRef: DE }), by, origin), true);
+    assert.equal(readersCovered(access({ tlp: 'clear', classification: 0, releasability: [EVERYONE], createdByRef: FR }), by, origin), true);
+    assert.equal(readersCovered(access({ tlp: 'amber+strict', releasability: ['ALLIANCE'], createdByRef: DE }), by, origin), false, 'a stricter TLP');
+    assert.equal(readersCovered(access({ tlp: 'green', classification: 2, releasability: ['ALLIANCE'], createdByRef: DE }), by, origin), false, 'classified higher');
+    assert.equal(readersCovered(access({ tlp: 'green', classification: 1, releasability: ['DEU'], createdByRef: DE }), by, origin), false, 'released to fewer');
+    assert.equal(readersCovered(access({ tlp: 'green', classification: 1, releasability: ['ALLIANCE'], createdByRef: FR }), by, origin), false, 'the originator may not be in the group');
   });
 });

@@ -5,7 +5,7 @@
  * states the same rule as a table.
  */
 import type { StixObject } from '../stix/types.js';
-import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
+import { EVERYONE, isObjectRecord, markingColumns, releasabilityEntries, TLP_LEVELS, USER_PREFIX, type MarkingDefaults, type MarkingTable, type Tlp } from './markings.js';
 import type { MemberOfPrincipal, Principal, Role } from './principal.js';
 
 /** What the rule needs to know about an object: its stored marking columns and originator. */
@@ -88,6 +88,35 @@ export function mayRead(principal: Principal, access: MarkingAccess, originIdent
     default:
       return true;
   }
+}
+
+/**
+ * Does everyone who may read by the markings `by` (of something originated by `origin`: a member
+ * of this node by code, or an identity) also read the object `of`, whoever they are, on this node
+ * or a peer? Decided on the markings alone and conservatively: false whenever they cannot tell
+ * (a group is not resolved into its members). Something that names an object (an incident's
+ * link) tells its readers that the object exists, and may only where this holds:
+ * - `of` is classified no higher and its TLP is no stricter (TLP:AMBER+STRICT and TLP:RED only
+ *   under the same TLP);
+ * - it is released to every entry `by` is, or (but under TLP:AMBER+STRICT and TLP:RED, which
+ *   ask for the reader's member or name itself) to everyone;
+ * - the originator, who reads `by` whatever its markings, reads `of` too: it created `of`, or
+ *   `of` is released to its member's code or to everyone (not under TLP:AMBER+STRICT or RED).
+ */
+export function readersCovered(of: ObjectAccess, by: MarkingAccess, origin: { member: string | null; /** The member's STIX identity, when it has one. */ identity: string | null }): boolean {
+  if (of.classification > by.classification) return false;
+  const strict = of.tlp === 'amber+strict' || of.tlp === 'red';
+  // The two ask for different things (the reader's member listed, its name listed): neither
+  // holds for the readers of the other.
+  if (strict ? of.tlp !== by.tlp : tlpRank(of.tlp) > tlpRank(by.tlp)) return false;
+  const toEveryone = !strict && of.releasability.includes(EVERYONE);
+  if (!toEveryone && !by.releasability.every((entry) => of.releasability.includes(entry))) return false;
+  if (origin.identity !== null && of.createdByRef === origin.identity) return true;
+  return origin.member === null || toEveryone || (!strict && of.releasability.includes(origin.member));
+}
+
+function tlpRank(tlp: Tlp | null): number {
+  return tlp === null ? -1 : TLP_LEVELS.indexOf(tlp);
 }
 
 /** Is the principal among the recipients: its member by code, or itself by '@' + user name? */

@@ -12,8 +12,9 @@ import type { AppContext } from '../../core/context.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { shieldwallError } from '../../core/errors.js';
 import { BACKGROUND, writeTransaction, type WriteTx } from '../../db/database.js';
-import { classificationLevel, DEFAULT_CLASSIFICATIONS, EVERYONE, releasabilityEntries, type Tlp } from '../../policy/markings.js';
+import { classificationLevel, DEFAULT_CLASSIFICATIONS, EVERYONE, isObjectRecord, releasabilityEntries, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
+import { readersCovered } from '../../policy/rule.js';
 import {
   canCreateRecord, canReadRecord, canWriteRecord, recordAccessOfColumns, recordColumns, recordReadScope, type RecordAccess, type RecordWriteDenial,
 } from '../../policy/record.js';
@@ -29,7 +30,7 @@ import * as repo from './incidents.repo.js';
 import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
 import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
 import {
-  handlingDefinitionFor, fittedIncidentObject, incidentExtensionDefinition, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
+  handlingDefinitionFor, fittedIncidentObject, INCIDENT_EXTENSION_ID, incidentExtensionDefinition, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
 } from './incidents.stix.js';
 import { incidentWeights } from './incidents.weights.js';
 import { scoringNames } from './incidents.scoring.view.js';
@@ -86,8 +87,43 @@ function mayEdit(actor: Principal, stored: Stored): boolean {
   return canWriteRecord(actor, stored.access, undefined, stored.document.delegates) === undefined;
 }
 
-function present(actor: Principal, stored: Stored): Incident {
-  const { row, access, document } = stored;
+/** The object a link entry of the timeline names ('Linked <id>', 'Unlinked <id>': the node writes them). */
+const LINK_ENTRY = /^(?:Linked|Unlinked) (\S+)$/;
+
+function linkEntryObject(entry: TimelineEntry): string | undefined {
+  return entry.kind === 'link' ? LINK_ENTRY.exec(entry.text)?.[1] : undefined;
+}
+
+/**
+ * The links, and the timeline's entries about links, that a reader who may know only of the
+ * objects `known` decides may be told of: a link tells that its object exists, so it is shown
+ * to those who may read the object (an entry naming an object otherwise: none).
+ */
+function linksKnown(document: Pick<IncidentDocument, 'links' | 'timeline'>, known: (id: string) => boolean): { links: IncidentLink[]; timeline: TimelineEntry[] } {
+  return {
+    links: document.links.filter((link) => known(link.object_id)),
+    timeline: document.timeline.filter((entry) => {
+      const object = entry.kind === 'link' ? linkEntryObject(entry) : undefined;
+      return entry.kind !== 'link' || (object !== undefined && known(object));
+    }),
+  };
+}
+
+/** The objects an incident's links and link entries name: those the reader may read. */
+async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>): Promise<Set<string>> {
+  const named = new Set(document.links.map((link) => link.object_id));
+  for (const entry of document.timeline) {
+    const object = linkEntryObject(entry);
+    if (object !== undefined) named.add(object);
+  }
+  if (named.size === 0) return named;
+  return new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
+}
+
+async function present(ctx: AppContext, actor: Principal, stored: Stored): Promise<Incident> {
+  const { row, access } = stored;
+  const readable = await readableLinked(ctx, actor, stored.document);
+  const document = { ...stored.document, ...linksKnown(stored.document, (id) => readable.has(id)) };
   const status = row.status as IncidentStatus;
   return {
     id: row.id,
@@ -154,7 +190,7 @@ async function readable(ctx: AppContext, actor: Principal, id: string): Promise<
 }
 
 export async function getIncident(ctx: AppContext, actor: Principal, id: string): Promise<Incident> {
-  return present(actor, await readable(ctx, actor, id));
+  return present(ctx, actor, await readable(ctx, actor, id));
 }
 
 // --- the board ----------------------------------------------------------------------------------
@@ -311,6 +347,18 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
   const identities = await directory.memberIdentities(ctx);
   let createdByRef: string | null = null;
   for (const [identity, code] of identities) if (code === access.originMember) createdByRef = identity;
+  // The links every reader of the copy may know of (their objects read by all of them): the others
+  // stay on this node, shown to those who read their objects (present), and go in no copy.
+  const named = [...document.links, ...(previous?.links ?? [])].map((link) => link.object_id);
+  for (const entry of document.timeline) {
+    const object = linkEntryObject(entry);
+    if (object !== undefined) named.push(object);
+  }
+  const targets = await intel.currentAccessOf(ctx, named);
+  const marking = { tlp: access.tlp, classification: access.classification, releasability };
+  const origin = { member: access.originMember, identity: createdByRef };
+  const covered = (id: string) => (targets.get(id) ?? []).some((target) => readersCovered(target, marking, origin));
+  const shared = linksKnown(document, covered);
   const version: IncidentVersion = {
     id: row.id,
     title: row.title,
@@ -318,7 +366,7 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
     created: row.created,
     modified: row.modified,
     createdByRef,
-    markingRefs: markingRefsOf({ tlp: access.tlp, classification: access.classification, releasability }, handling.id),
+    markingRefs: markingRefsOf(marking, handling.id),
     extension: {
       status: row.status as IncidentStatus,
       severity: document.severity,
@@ -328,9 +376,9 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
       started_at: document.started_at,
       detected_at: document.detected_at,
       actor: document.actor,
-      timeline: document.timeline,
+      timeline: shared.timeline,
       tasks: document.tasks,
-      links: document.links,
+      links: shared.links,
       reporting_member: access.originMember,
     },
   };
@@ -338,8 +386,9 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
   const current = new Set(document.links.map((link) => link.object_id));
   const before = new Set((previous?.links ?? []).map((link) => link.object_id));
   const remarked = previous !== undefined && !sameHandling(previous.access, access);
-  for (const link of document.links) if (remarked || !before.has(link.object_id)) objects.push(linkRelationship(version, link, false));
-  for (const link of previous?.links ?? []) if (!current.has(link.object_id)) objects.push(linkRelationship(version, link, true));
+  for (const link of shared.links) if (remarked || !before.has(link.object_id)) objects.push(linkRelationship(version, link, false));
+  // A removed link's relationship is revoked where its readers may know of the object.
+  for (const link of previous?.links ?? []) if (!current.has(link.object_id) && covered(link.object_id)) objects.push(linkRelationship(version, link, true));
   return objects;
 }
 
@@ -444,7 +493,7 @@ export async function reportIncident(ctx: AppContext, actor: Principal, input: I
     detail: { title: stored.row.title, level: stored.row.level, member: access.originMember, tlp: access.tlp, classification: access.classification },
   });
   ctx.bus.publish('incidents.changed', changeEvent(stored, 'created'));
-  return present(actor, stored);
+  return present(ctx, actor, stored);
 }
 
 /** Links without repeats (the first link of an object stays, with when it was made); new ones dated `now`. */
@@ -530,7 +579,7 @@ async function change(
   );
   await pruneStixCopies(ctx, id);
   ctx.bus.publish('incidents.changed', changeEvent(next, 'updated'));
-  return present(actor, next);
+  return present(ctx, actor, next);
 }
 
 /**
@@ -760,6 +809,8 @@ export async function addLink(ctx: AppContext, actor: Principal, id: string, lin
 }
 
 export async function removeLink(ctx: AppContext, actor: Principal, id: string, objectId: string): Promise<Incident> {
+  // As a link is shown only to those who read its object, only they remove it.
+  await checkLinkable(ctx, actor, [objectId]);
   return change(ctx, actor, id, undefined, 'incidents.unlink', (stored, now) => {
     if (!stored.document.links.some((link) => link.object_id === objectId)) throw shieldwallError('NOT_FOUND', `incident ${id} does not link ${objectId}`);
     const links = stored.document.links.filter((link) => link.object_id !== objectId);
@@ -772,12 +823,12 @@ export async function removeLink(ctx: AppContext, actor: Principal, id: string, 
 /** The STIX bundle of an incident as the actor reads it: the incident, its links' relationships and the linked objects, with their definitions. */
 export async function exportBundle(ctx: AppContext, actor: Principal, id: string): Promise<StixObject> {
   const stored = await readable(ctx, actor, id);
-  const incident = (await intel.objectsByIds(ctx, actor, [id])).get(id);
+  const copy = (await intel.objectsByIds(ctx, actor, [id])).get(id);
   const links = stored.document.links.map((link) => link.object_id);
   const related = (await intel.objectsAbout(ctx, actor, 'relationship', [id])).objects.filter((r) => r.source_ref === id && r.revoked !== true);
   const linked = await intel.objectsByIds(ctx, actor, links);
   const objects: StixObject[] = [];
-  if (incident) objects.push(incident);
+  if (copy) objects.push(await copyAsKnown(ctx, actor, copy));
   objects.push(...related, ...linked.values());
   const refs = new Set<string>();
   for (const object of objects) for (const ref of Array.isArray(object.object_marking_refs) ? object.object_marking_refs : []) if (typeof ref === 'string') refs.add(ref);
@@ -785,6 +836,20 @@ export async function exportBundle(ctx: AppContext, actor: Principal, id: string
   const definitions = await intel.objectsByIds(ctx, actor, [...refs].filter((ref) => ref.startsWith('marking-definition--') || ref.startsWith('extension-definition--')));
   await audit.record(ctx, actor, [{ action: 'incidents.export', subject: id, detail: { format: 'stix', objects: objects.length } }]);
   return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [...definitions.values(), ...objects] };
+}
+
+/**
+ * A stored STIX copy of an incident with the links and link entries of its extension cut to those
+ * the reader may know of (copies stored before their links were cut to those every reader of the
+ * copy may know of name them all).
+ */
+async function copyAsKnown(ctx: AppContext, actor: Principal, copy: StixObject): Promise<StixObject> {
+  const extensions = copy.extensions as Record<string, unknown> | undefined;
+  const extension = extensions?.[INCIDENT_EXTENSION_ID];
+  if (!isObjectRecord(extension) || !Array.isArray(extension.links) || !Array.isArray(extension.timeline)) return copy;
+  const document = { links: extension.links as IncidentLink[], timeline: extension.timeline as TimelineEntry[] };
+  const readable = await readableLinked(ctx, actor, document);
+  return { ...copy, extensions: { ...extensions, [INCIDENT_EXTENSION_ID]: { ...extension, ...linksKnown(document, (object) => readable.has(object)) } } };
 }
 
 /** Names of the linked objects the actor reads, for the report. */

@@ -346,6 +346,39 @@ for (const dialect of DIALECTS) {
       assert.equal(Number(afterNote.n), Number(before.n), 'a note does not version the link\'s relationship');
     });
 
+    it('shows a link only to those who may read its object, and shares in STIX only the links every reader of the incident may know of', async () => {
+      // Germany's own, TLP:AMBER+STRICT: read by Germany alone; France reads the incident, not it.
+      const strict = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS['amber+strict']] });
+      const open = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [strict, open]);
+      assert.equal((await call('francois', 'GET', `/api/v1/objects/${strict.id}`)).status, 404);
+      const incident = await report('dieter', {
+        title: 'Beacon at a ministry', tlp: 'green', releasability: ['ALLIANCE'],
+        links: [{ object_id: strict.id, kind: 'intel', note: 'the strict beacon' }, { object_id: open.id, kind: 'intel', note: 'the open one' }],
+      });
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/links`, { object_id: strict.id, kind: 'intel' })).status, 201);
+      const own = (await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident;
+      assert.deepEqual(own.links.map((l) => l.object_id).sort(), [strict.id, open.id].sort(), 'its member reads both');
+      const seen = await call('francois', 'GET', `/api/v1/incidents/${incident.id}`);
+      assert.deepEqual((seen.body as unknown as Incident).links.map((l) => l.object_id), [open.id]);
+      assert.ok(!seen.raw.body.includes(strict.id) && !seen.raw.body.includes('the strict beacon'), 'neither the link, its note nor a timeline entry names it');
+      // The STIX copy (what TAXII and the peers read), the export and the stored relationships.
+      const copy = await call('francois', 'GET', `/api/v1/objects/${incident.id}`);
+      assert.equal(copy.status, 200);
+      assert.ok(!copy.raw.body.includes(strict.id), 'the copy every reader of the incident reads names only links they may all know of');
+      assert.deepEqual(incidentOfStix(copy.body as unknown as StixObject).extension.links.map((l) => l.object_id), [open.id]);
+      const exported = await call('francois', 'GET', `/api/v1/incidents/${incident.id}/export?format=stix`);
+      assert.ok(!exported.raw.body.includes(strict.id));
+      const relationships = await node.ctx.store.db.selectFrom('stix_objects').select('id').where('type', '=', 'relationship').where('body', 'like', `%${strict.id}%`).execute();
+      assert.deepEqual(relationships, [], 'no relationship names it under the incident\'s markings');
+      // France cannot remove it either, nor learn from the answer that it is linked; Germany can.
+      assert.equal((await call('francois', 'DELETE', `/api/v1/incidents/${incident.id}/links/${strict.id}`)).status, 404);
+      assert.equal((await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${strict.id}`)).status, 200);
+      const after = await call('francois', 'GET', `/api/v1/incidents/${incident.id}`);
+      assert.ok(!after.raw.body.includes(strict.id), 'nor does the entry that it was unlinked');
+      assert.deepEqual(await node.ctx.store.db.selectFrom('stix_objects').select('id').where('type', '=', 'relationship').where('body', 'like', `%${strict.id}%`).execute(), []);
+    });
+
     it('exports a printable report as HTML and PDF, with its handling banner, to readers only', async () => {
       const incident = await report('dieter', { title: 'Report <script>alert(1)</script>', tlp: 'amber', classification: 'RESTRICTED', releasability: ['ALLIANCE'] });
       const page = await node.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}/export?format=html`, headers: { authorization: `Bearer ${tokens.francois}` } });

@@ -3,7 +3,7 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
 import type { WriteTx } from '../../db/database.js';
-import { accessOfColumns, canRead, canReadVersion, redact } from '../../policy/rule.js';
+import { accessOfColumns, canRead, canReadVersion, redact, type ObjectAccess } from '../../policy/rule.js';
 import type { StixObject } from '../../stix/types.js';
 import { validateObject } from '../../stix/validate.js';
 import * as audit from '../audit/audit.service.js';
@@ -472,6 +472,26 @@ export async function objectsByIds(ctx: AppContext, actor: Principal, ids: reado
     }
   }
   await auditReads(ctx, actor, reads, `${ids.length} objects by id`);
+  return out;
+}
+
+/**
+ * The markings of the current versions of these objects (each copy of an observable held in
+ * several), for the node's own decisions about what it writes: an incident's STIX copy names only
+ * the links all its readers may know of (policy/rule.ts readersCovered). Not a read path: nothing
+ * of them is answered to anyone.
+ */
+export async function currentAccessOf(ctx: AppContext, ids: readonly string[]): Promise<Map<string, ObjectAccess[]>> {
+  const out = new Map<string, ObjectAccess[]>();
+  const wanted = [...new Set(ids)];
+  for (let i = 0; i < wanted.length; i += 500) {
+    for (const row of await repo.currentOfIds(ctx.store, wanted.slice(i, i + 500))) {
+      const copies = out.get(row.id);
+      const access = accessOfColumns(row);
+      if (copies) copies.push(access);
+      else out.set(row.id, [access]);
+    }
+  }
   return out;
 }
 

@@ -11,7 +11,7 @@ export {
   type StoredVersionRef,
 } from './intel.ingest.js';
 export {
-  ABOUT_LIMIT, getObject, getVersions, PAGE_CHARS, readableVersionsOf, VERSIONS_PAGE_MAX, versionsPage, objectsAbout, objectsByIds, holdsCurrent, rowsBySeq, scanAbout, scanCurrent, deletedSince, latestDeletion, storedCurrent, versionsSince,
+  ABOUT_LIMIT, currentAccessOf, getObject, getVersions, PAGE_CHARS, readableVersionsOf, VERSIONS_PAGE_MAX, versionsPage, objectsAbout, objectsByIds, holdsCurrent, rowsBySeq, scanAbout, scanCurrent, deletedSince, latestDeletion, storedCurrent, versionsSince,
   type CurrentRow,
 } from './intel.read.js';
 export { accessSets, accessSetUnknown, knownAccessSets, knownAccessSetsNow, readableAccessKeys, type AccessSet } from './intel.access.js';
