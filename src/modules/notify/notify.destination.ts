@@ -37,8 +37,9 @@ export const DISALLOWED: readonly DisallowedRule[] = [
   { rule: 'shared (CGNAT)', ranges: ['100.64.0.0/10'] },
   { rule: 'multicast', ranges: ['224.0.0.0/4', 'ff00::/8'] },
   // RFC 6890: IETF protocol assignments, benchmarking, future use and broadcast; IPv4-compatible
-  // IPv6 (deprecated, RFC 4291) and the discard prefix (RFC 6666).
-  { rule: 'reserved', ranges: ['192.0.0.0/24', '198.18.0.0/15', '240.0.0.0/4', '::/96', '100::/64'] },
+  // IPv6 (deprecated, RFC 4291), the discard prefix (RFC 6666) and the local-use IPv4/IPv6
+  // translation prefix (RFC 8215), which a network's own translator maps to any IPv4 address.
+  { rule: 'reserved', ranges: ['192.0.0.0/24', '198.18.0.0/15', '240.0.0.0/4', '::/96', '100::/64', '64:ff9b:1::/48'] },
 ];
 
 /** Each rule's ranges, each as a list of its own (to name the range that holds an address). */
@@ -149,7 +150,8 @@ function ipv6Words(address: string): number[] {
 }
 
 /**
- * The IPv4 address an IPv6 one carries to an IPv4 host: IPv4-mapped (::ffff:a.b.c.d), NAT64
+ * The IPv4 address an IPv6 one carries to an IPv4 host: IPv4-mapped (::ffff:a.b.c.d),
+ * IPv4-translated (::ffff:0:a.b.c.d, RFC 2765, which a stateless translator maps), NAT64
  * (64:ff9b::a.b.c.d, RFC 6052) and 6to4 (2002:AABB:CCDD::, RFC 3056). Such an address reaches
  * what its IPv4 address does, and is judged as that address.
  */
@@ -157,6 +159,7 @@ export function embeddedIpv4(address: string): string | undefined {
   const w = ipv6Words(address);
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) return v4(w[6]!, w[7]!);
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0xffff && w[5] === 0) return v4(w[6]!, w[7]!);
   if (w[0] === 0x64 && w[1] === 0xff9b && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0) return v4(w[6]!, w[7]!);
   if (w[0] === 0x2002) return v4(w[1]!, w[2]!);
   return undefined;

@@ -156,6 +156,19 @@ export async function pendingDeliveries(db: Kysely<Database>, subscriptionId: st
   return query.execute();
 }
 
+/** How many deliveries of a subscription's channel are waiting, counted up to `atMost`. */
+export async function waitingCount(db: Kysely<Database>, subscriptionId: string, channel: string, atMost: number): Promise<number> {
+  const rows = await db
+    .selectFrom('notify_deliveries')
+    .select('id')
+    .where('subscription_id', '=', subscriptionId)
+    .where('channel', '=', channel)
+    .where('status', '=', 'pending')
+    .limit(atMost)
+    .execute();
+  return rows.length;
+}
+
 /** Deletes the ended deliveries of a subscription (with their attempts) beyond its newest `keep`. */
 export async function pruneDeliveries(db: Kysely<Database>, subscriptionId: string, keep: number): Promise<void> {
   const edge = await db

@@ -66,6 +66,12 @@ export const SECRET_MAX = 256;
 /** Ended deliveries kept per subscription in its log; older ones are deleted as new ones come. */
 export const DELIVERIES_KEPT = 500;
 export const DELIVERIES_PAGE_MAX = 200;
+/**
+ * Deliveries of one subscription's channel waiting at once, at most: a receiver that answers
+ * slowly or not at all does not gather changes without end (each worth up to eight attempts of
+ * 10 s). Past it a change's delivery is stored failed at once, saying why, and not sent.
+ */
+export const WAITING_PER_CHANNEL = 100;
 /** Attempts of one delivery before it is failed. */
 export const DELIVERY_MAX_ATTEMPTS = 8;
 /**
@@ -500,19 +506,23 @@ function channelsOf(row: repo.SubscriptionRow): Channel[] {
   return CHANNELS.filter((channel) => (channel === 'webhook' ? row.webhook_url !== null : row.email !== null));
 }
 
-function deliverKey(subscription: string, channel: string, deliveryId: string): string {
-  return `${DELIVER_KIND}:${subscription}:${channel}:${deliveryId}`;
+/** A delivery's job key: its subscriber ('@' + user name: no ':' in a user name), subscription, channel and id. */
+function deliverKey(owner: string, subscription: string, channel: string, deliveryId: string): string {
+  return `${DELIVER_KIND}:@${owner}:${subscription}:${channel}:${deliveryId}`;
 }
 
 /**
- * The group of a delivery's job (see JobKindOptions.groupOf): its subscription and channel, whose
- * deliveries a node sends one at a time, so that a receiver that never answers (10 s an attempt)
- * holds one of the DELIVERY_CONCURRENCY places and the other subscribers' deliveries go on in the
- * other. A key of an earlier version (the delivery alone) has none.
+ * The group of a delivery's job (see JobKindOptions.groupOf): its subscriber, whose deliveries a
+ * node sends one at a time, so that receivers that never answer (10 s an attempt) hold one of
+ * the DELIVERY_CONCURRENCY places however many subscriptions their subscriber made, and the
+ * other subscribers' deliveries go on in the other. Keys of earlier versions: the subscription
+ * and channel (four parts), or the delivery alone (none).
  */
 export function deliveryGroup(key: string): string | undefined {
   const parts = key.split(':');
-  return parts.length === 4 && parts[0] === DELIVER_KIND ? `${parts[0]}:${parts[1]}:${parts[2]}:` : undefined;
+  if (parts[0] !== DELIVER_KIND) return undefined;
+  if (parts.length === 5 && parts[1]!.startsWith('@')) return `${parts[0]}:${parts[1]}:`;
+  return parts.length === 4 ? `${parts[0]}:${parts[1]}:${parts[2]}:` : undefined;
 }
 
 /**
@@ -530,6 +540,8 @@ async function storeDeliveries(
   for (const channel of channels) {
     const id = randomUUID();
     const now = ctx.clock.now().toISOString();
+    const waiting = await repo.waitingCount(ctx.store.db, row.id, channel, WAITING_PER_CHANNEL);
+    const full = waiting >= WAITING_PER_CHANNEL;
     const { row: delivery } = await repo.insertDelivery(ctx.store.db, {
       id,
       subscription_id: row.id,
@@ -545,15 +557,15 @@ async function storeDeliveries(
       assistance_milestone: what.assistance?.milestone ?? null,
       payload: JSON.stringify(what.body(id)),
       access: what.access === null ? null : JSON.stringify(what.access),
-      status: 'pending',
+      status: full ? 'failed' : 'pending',
       attempts: 0,
       last_status_code: null,
-      last_error: null,
+      last_error: full ? `not sent: ${WAITING_PER_CHANNEL} deliveries of this ${channel} are waiting already, the most kept; its receiver answers slowly or not at all: check it, or disable the subscription` : null,
       next_attempt_at: now,
       created: now,
       modified: now,
     });
-    if (delivery.status === 'pending') await jobs.enqueue(DELIVER_KIND, { delivery: delivery.id }, { key: deliverKey(row.id, delivery.channel, delivery.id) });
+    if (delivery.status === 'pending') await jobs.enqueue(DELIVER_KIND, { delivery: delivery.id }, { key: deliverKey(row.owner, row.id, delivery.channel, delivery.id) });
     stored.push(delivery);
   }
   await repo.pruneDeliveries(ctx.store.db, row.id, DELIVERIES_KEPT);

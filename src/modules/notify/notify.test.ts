@@ -23,7 +23,7 @@ import type { IncidentChange } from '../incidents/incidents.model.js';
 import { ingestObjects } from '../intel/intel.service.js';
 import { notifyModule } from './index.js';
 import type { Notifier } from './notify.server.js';
-import { DELIVERY_MAX_ATTEMPTS, SUBSCRIPTIONS_PER_USER, type Delivery, type Subscription } from './notify.service.js';
+import { DELIVERY_MAX_ATTEMPTS, dispatch, SUBSCRIPTIONS_PER_USER, WAITING_PER_CHANNEL, type Delivery, type Subscription } from './notify.service.js';
 import { addressIndicator } from '../../../test/support/factories.js';
 import { SubscriptionReceiver, subscriptionsOf } from '../../../test/support/receivers.js';
 import { smtpSink } from '../../../test/support/smtp-sink.js';
@@ -389,7 +389,7 @@ for (const dialect of DIALECTS) {
       await api('oth-analyst', 'DELETE', `/subscriptions/${reported.id}`);
     });
 
-    it("sends one subscription's deliveries one at a time: a receiver that never answers holds one place, and the others' deliveries go on", async () => {
+    it("sends one subscriber's deliveries one at a time: receivers that never answer hold one place, and the others' deliveries go on", async () => {
       // A receiver that answers only when the test lets it.
       const held: Array<() => void> = [];
       const slow = createServer((request, response) => {
@@ -397,38 +397,58 @@ for (const dialect of DIALECTS) {
         held.push(() => response.end('ok'));
       });
       await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-      const stuck = (await api('oth-analyst', 'POST', '/subscriptions', { name: 'stuck', channels: { webhook: { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook` } } })).json as Subscription;
+      const stuckAt = (label: string) => ({ name: label, channels: { webhook: { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/${label}` } } });
+      // One subscriber, two subscriptions to receivers that hold every request.
+      const stuck = (await api('oth-analyst', 'POST', '/subscriptions', stuckAt('stuck'))).json as Subscription;
+      const stuckToo = (await api('oth-analyst', 'POST', '/subscriptions', stuckAt('stuck-too'))).json as Subscription;
       let fair: Subscription | undefined;
       try {
         node.jobs.start();
-        // Two incidents for the stuck subscription alone: the first of its deliveries is sent.
+        // Two incidents for the stuck subscriptions alone: the first of their deliveries is sent.
         for (const title of ['First of three', 'Second of three']) node.ctx.bus.publish('incidents.changed', change({ title }));
         await (node.instanceOf(notifyModule) as Notifier).settled();
-        await waitFor("the stuck subscription's first delivery sent", () => held.length === 1);
-        // Then another subscription, and a third incident for both.
-        fair = await subscribe('oth-analyst', 'fair');
+        await waitFor("the stuck subscriber's first delivery sent", () => held.length === 1);
+        // Then another subscriber's subscription, and a third incident for all three.
+        fair = await subscribe('oth-restricted', 'fair');
         node.ctx.bus.publish('incidents.changed', change({ title: 'Third of three' }));
         await (node.instanceOf(notifyModule) as Notifier).settled();
-        // Before, the stuck subscription's two deliveries took both of the kind's places, and the
-        // other subscription's waited behind them.
-        await waitFor("the other subscription's delivery", () => receiver.at('/hook/fair').length === 1);
-        assert.equal(held.length, 1, "one of the stuck subscription's deliveries is being sent, not two");
-        assert.deepEqual((await deliveries('oth-analyst', stuck.id)).map((d) => [d.status, d.attempts.length]), [['pending', 0], ['pending', 0], ['pending', 0]]);
+        // Before, each subscription was a group of its own: the stuck subscriber's two took both of
+        // the kind's places, and the other subscriber's delivery waited behind them.
+        await waitFor("the other subscriber's delivery", () => receiver.at('/hook/fair').length === 1);
+        assert.equal(held.length, 1, "one of the stuck subscriber's deliveries is being sent, not two");
         // Let each through: the next is sent once the one before is answered.
-        for (let sent = 1; sent <= 3; sent++) {
-          await waitFor(`delivery ${sent} of the stuck subscription sent`, () => held.length === sent);
+        for (let sent = 1; sent <= 6; sent++) {
+          await waitFor(`delivery ${sent} of the stuck subscriber sent`, () => held.length === sent);
           held[sent - 1]!();
         }
-        await waitFor('the stuck subscription delivered', async () => (await deliveries('oth-analyst', stuck.id)).every((d) => d.status === 'delivered'));
-        assert.deepEqual((await deliveries('oth-analyst', stuck.id)).map((d) => d.attempts.length), [1, 1, 1]);
+        for (const s of [stuck, stuckToo]) {
+          await waitFor('the stuck subscriptions delivered', async () => (await deliveries('oth-analyst', s.id)).every((d) => d.status === 'delivered'));
+          assert.deepEqual((await deliveries('oth-analyst', s.id)).map((d) => d.attempts.length), [1, 1, 1]);
+        }
       } finally {
         await node.jobs.stop();
         for (const release of held) release();
-        await api('oth-analyst', 'DELETE', `/subscriptions/${stuck.id}`);
-        if (fair) await api('oth-analyst', 'DELETE', `/subscriptions/${fair.id}`);
+        for (const s of [stuck, stuckToo]) await api('oth-analyst', 'DELETE', `/subscriptions/${s.id}`);
+        if (fair) await api('oth-restricted', 'DELETE', `/subscriptions/${fair.id}`);
         slow.closeAllConnections();
         await new Promise((resolve) => slow.close(resolve));
       }
+    });
+
+    it('keeps at most WAITING_PER_CHANNEL deliveries of a channel waiting: past them a change is stored failed, saying why, and not sent', async () => {
+      const backlog = await subscribe('oth-analyst', 'backlog');
+      const changes = WAITING_PER_CHANNEL + 2;
+      // Each change dispatched as its job does; the deliveries' own jobs are not run: they wait.
+      for (let i = 0; i < changes; i++) await dispatch(node.ctx, node.jobs, change({ title: `Backlog ${i}` }));
+      const rows = await node.testStore.store.db.selectFrom('notify_deliveries').select(['status', 'last_error']).where('subscription_id', '=', backlog.id).execute();
+      assert.equal(rows.filter((r) => r.status === 'pending').length, WAITING_PER_CHANNEL);
+      const failed = rows.filter((r) => r.status === 'failed');
+      assert.equal(failed.length, 2);
+      assert.match(failed[0]!.last_error!, new RegExp(`not sent: ${WAITING_PER_CHANNEL} deliveries of this webhook are waiting already`));
+      const jobs = await node.testStore.store.db.selectFrom('jobs').select('key').where('kind', '=', 'notify.deliver').where('state', '=', 'pending').where('key', 'like', `%:${backlog.id}:%`).execute();
+      assert.equal(jobs.length, WAITING_PER_CHANNEL, 'no job for what is not sent');
+      assert.ok(jobs.every((job) => job.key!.startsWith('notify.deliver:@oth-analyst:')), 'grouped by their subscriber');
+      assert.equal((await api('oth-analyst', 'DELETE', `/subscriptions/${backlog.id}`)).status, 204);
     });
 
     it('keeps no secret in clear in the store and none in the audit log', async () => {
@@ -602,6 +622,9 @@ describe('webhook destinations: where the node sends (pure)', () => {
       ['::ffff:a9fe:a9fe', 'link-local 169.254.0.0/16'],
       ['64:ff9b::a00:1', 'private 10.0.0.0/8'],
       ['2002:c0a8:101::1', 'private 192.168.0.0/16'],
+      ['::ffff:0:127.0.0.1', 'loopback 127.0.0.0/8'],
+      ['::ffff:0:a00:1', 'private 10.0.0.0/8'],
+      ['64:ff9b:1::a00:1', 'reserved 64:ff9b:1::/48'],
       ['172.32.0.1', undefined],
       ['100.128.0.1', undefined],
       ['198.51.100.7', undefined],
