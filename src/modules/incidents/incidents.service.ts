@@ -30,7 +30,7 @@ import * as repo from './incidents.repo.js';
 import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
 import { scoreIncident, SEVERITY_LEVELS, validateSelections } from './incidents.scoring.js';
 import {
-  handlingDefinitionFor, fittedIncidentObject, INCIDENT_EXTENSION_ID, incidentExtensionDefinition, incidentOfStix, linkRelationship, markingRefsOf, type IncidentVersion,
+  handlingDefinitionFor, fittedIncidentObject, INCIDENT_EXTENSION_ID, incidentExtensionDefinition, incidentOfStix, linkRelationship, linkRelationshipId, markingRefsOf, type IncidentVersion,
 } from './incidents.stix.js';
 import { incidentWeights } from './incidents.weights.js';
 import { scoringNames } from './incidents.scoring.view.js';
@@ -109,20 +109,30 @@ function linksKnown(document: Pick<IncidentDocument, 'links' | 'timeline'>, know
   };
 }
 
-/** The objects an incident's links and link entries name: those the reader may read. */
-async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>): Promise<Set<string>> {
+/**
+ * The objects an incident's links and link entries name that the reader may be told of: those it
+ * may read, and (`unheld`, for the incident's writers, who keep its links) those this node does
+ * not hold at all, deleted since or never received: nothing is left of them to protect but the
+ * id, which the writers linked or may unlink.
+ */
+async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>, unheld = false): Promise<Set<string>> {
   const named = new Set(document.links.map((link) => link.object_id));
   for (const entry of document.timeline) {
     const object = linkEntryObject(entry);
     if (object !== undefined) named.add(object);
   }
   if (named.size === 0) return named;
-  return new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
+  const known = new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
+  if (unheld) {
+    const held = await intel.currentAccessOf(ctx, [...named].filter((id) => !known.has(id)));
+    for (const id of named) if (!known.has(id) && !held.has(id)) known.add(id);
+  }
+  return known;
 }
 
 async function present(ctx: AppContext, actor: Principal, stored: Stored): Promise<Incident> {
   const { row, access } = stored;
-  const readable = await readableLinked(ctx, actor, stored.document);
+  const readable = await readableLinked(ctx, actor, stored.document, mayEdit(actor, stored));
   const document = { ...stored.document, ...linksKnown(stored.document, (id) => readable.has(id)) };
   const status = row.status as IncidentStatus;
   return {
@@ -387,9 +397,34 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
   const before = new Set((previous?.links ?? []).map((link) => link.object_id));
   const remarked = previous !== undefined && !sameHandling(previous.access, access);
   for (const link of shared.links) if (remarked || !before.has(link.object_id)) objects.push(linkRelationship(version, link, false));
-  // A removed link's relationship is revoked where its readers may know of the object.
-  for (const link of previous?.links ?? []) if (!current.has(link.object_id) && covered(link.object_id)) objects.push(linkRelationship(version, link, true));
+  // The relationships to take back: of links removed, and of links no longer every reader's to
+  // know of (the incident re-marked wider, or the object narrower since).
+  const sharedIds = new Set(shared.links.map((link) => link.object_id));
+  const withdrawn = [
+    ...(previous?.links ?? []).filter((link) => !current.has(link.object_id)),
+    ...document.links.filter((link) => !sharedIds.has(link.object_id)),
+  ];
+  objects.push(...(await revokedRelationships(ctx, row.id, withdrawn, row.modified)));
   return objects;
+}
+
+/**
+ * The revoked versions of the relationships of these links that are stored and not revoked yet,
+ * each under the markings it was stored with: a revoked version tells no reader of an object it
+ * was not told of before (under the incident's markings now, re-marked wider, it would).
+ */
+async function revokedRelationships(ctx: AppContext, incidentId: string, links: readonly IncidentLink[], modified: string): Promise<StixObject[]> {
+  if (links.length === 0) return [];
+  const revoked: StixObject[] = [];
+  for (const link of links) {
+    // The node's own relationship as stored (not a read: nothing of it is answered here).
+    const [stored] = await intel.storedCurrent(ctx, linkRelationshipId(incidentId, link.object_id, link.linked_at));
+    const relationship = stored?.object;
+    if (relationship === undefined || relationship.revoked === true) continue;
+    const after = typeof relationship.modified === 'string' && relationship.modified >= modified ? new Date(Date.parse(relationship.modified) + 1).toISOString() : modified;
+    revoked.push({ ...relationship, modified: after, revoked: true });
+  }
+  return revoked;
 }
 
 /**
@@ -809,8 +844,9 @@ export async function addLink(ctx: AppContext, actor: Principal, id: string, lin
 }
 
 export async function removeLink(ctx: AppContext, actor: Principal, id: string, objectId: string): Promise<Incident> {
-  // As a link is shown only to those who read its object, only they remove it.
-  await checkLinkable(ctx, actor, [objectId]);
+  // As a link is shown only to those who read its object (or, one no longer held, to the
+  // incident's writers), only they remove it.
+  if ((await intel.currentAccessOf(ctx, [objectId])).has(objectId)) await checkLinkable(ctx, actor, [objectId]);
   return change(ctx, actor, id, undefined, 'incidents.unlink', (stored, now) => {
     if (!stored.document.links.some((link) => link.object_id === objectId)) throw shieldwallError('NOT_FOUND', `incident ${id} does not link ${objectId}`);
     const links = stored.document.links.filter((link) => link.object_id !== objectId);

@@ -13,8 +13,8 @@ import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import type { StixObject } from '../../stix/types.js';
 import * as audit from '../audit/audit.service.js';
-import { createToken, createUser, upsertMembers } from '../directory/directory.service.js';
-import { ingestObjects } from '../intel/intel.service.js';
+import { createToken, createUser, principalOfUser, upsertMembers } from '../directory/directory.service.js';
+import { deleteObject, ingestObjects } from '../intel/intel.service.js';
 import { type Incident, type IncidentChange, type IncidentSummary, MOVES_TO_CLOSED, TIMELINE_LIMITS, TIMELINE_MAX } from './incidents.model.js';
 import { INCIDENT_EXTENSION_ID, incidentOfStix, linkRelationshipId } from './incidents.stix.js';
 
@@ -377,6 +377,40 @@ for (const dialect of DIALECTS) {
       const after = await call('francois', 'GET', `/api/v1/incidents/${incident.id}`);
       assert.ok(!after.raw.body.includes(strict.id), 'nor does the entry that it was unlinked');
       assert.deepEqual(await node.ctx.store.db.selectFrom('stix_objects').select('id').where('type', '=', 'relationship').where('body', 'like', `%${strict.id}%`).execute(), []);
+    });
+
+    it('takes back the relationship of a link whose object was re-marked out of some readers\' reach, under the markings it had', async () => {
+      const beacon = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green], modified: '2026-11-01T00:00:00.000Z' });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [beacon]);
+      const incident = await report('dieter', { title: 'Beacon re-marked later', tlp: 'green', releasability: ['ALLIANCE'], links: [{ object_id: beacon.id, kind: 'intel' }] });
+      const relationshipId = linkRelationshipId(incident.id, beacon.id, incident.links[0]!.linked_at);
+      const shared = await call('francois', 'GET', `/api/v1/objects/${relationshipId}`);
+      assert.equal(shared.status, 200, 'shared while every reader may know of it');
+      // Germany re-marks its indicator TLP:AMBER+STRICT: France no longer reads it.
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [{ ...beacon, modified: '2026-11-02T00:00:00.000Z', object_marking_refs: [TLP2_MARKING_IDS['amber+strict']] }]);
+      assert.equal((await call('francois', 'GET', `/api/v1/objects/${beacon.id}`)).status, 404);
+      assert.equal((await call('dieter', 'POST', `/api/v1/incidents/${incident.id}/timeline`, { text: 'a note' })).status, 201);
+      const copy = await call('francois', 'GET', `/api/v1/objects/${incident.id}`);
+      assert.ok(!copy.raw.body.includes(beacon.id), 'the new copy does not name it');
+      const relationship = await call('francois', 'GET', `/api/v1/objects/${relationshipId}`);
+      assert.equal(relationship.status, 200);
+      assert.equal(relationship.body!.revoked, true, 'its relationship is revoked');
+      assert.deepEqual(relationship.body!.object_marking_refs, shared.body!.object_marking_refs, 'under the markings it was shared with');
+      // Unlinked then, nothing more is written of it.
+      assert.equal((await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${beacon.id}`)).status, 200);
+      assert.equal((await call('francois', 'GET', `/api/v1/objects/${relationshipId}`)).body!.revoked, true);
+    });
+
+    it('keeps a link to an object no longer held shown to the incident\'s writers, who may remove it', async () => {
+      const gone = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
+      await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [gone]);
+      const incident = await report('dieter', { title: 'Link to a deleted object', tlp: 'green', releasability: ['ALLIANCE'], links: [{ object_id: gone.id, kind: 'intel' }] });
+      await deleteObject(node.ctx, (await principalOfUser(node.ctx, 'dieter'))!, gone.id);
+      assert.deepEqual(((await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).links.map((l) => l.object_id), [gone.id]);
+      assert.deepEqual(((await call('francois', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).links, [], 'a reader who does not write it is not told');
+      const removed = await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${gone.id}`);
+      assert.equal(removed.status, 200, JSON.stringify(removed.body));
+      assert.deepEqual((removed.body as unknown as Incident).links, []);
     });
 
     it('exports a printable report as HTML and PDF, with its handling banner, to readers only', async () => {
