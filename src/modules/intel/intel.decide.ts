@@ -147,6 +147,9 @@ export async function decideRows(
   //    7.2.1: marking definitions cannot be versioned). Decided first, so that the objects of the
   //    batch are marked with what is accepted, never with what was merely offered.
   const offered = new Map<string, number>();
+  // Offered handling definitions whose id derives from their own content: what they mean is fixed
+  // by the id, so whoever defines one defines it as every node would.
+  const derived = new Set<string>();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row[ROW_TYPE] !== 'marking-definition') continue;
@@ -163,6 +166,7 @@ export async function decideRows(
       state.refusedDefinitions.add(id);
       continue;
     }
+    if (handling !== undefined && handling !== null && typeof handling === 'object' && nameBased(id)) derived.add(id);
     const known = stored.get(id);
     const earlier = offered.get(id);
     const first = known?.markingBody ?? (earlier !== undefined ? rows[earlier]![ROW_BODY] : undefined);
@@ -176,8 +180,10 @@ export async function decideRows(
     offered.set(id, i);
   }
   if (offered.size > 0) {
-    // Only the member whose objects wait for an id defines it (or a node administrator, on record).
-    const waiters = await repo.pendingWaiters(tx, [...offered.keys()]);
+    // Only the member whose objects wait for an id defines it (or a node administrator, on record),
+    // but a derived handling definition, whose content its id fixes: else any member could keep
+    // another from defining one (objects made to wait for its public id first).
+    const waiters = await repo.pendingWaiters(tx, [...offered.keys()].filter((id) => !derived.has(id)));
     const foreign = new Map<string, Array<string | null>>();
     for (const waiter of waiters) {
       if (isCreator(actor, { createdByRef: null, originMember: waiter.origin_member, submitter: waiter.origin_member === null ? waiter.submitter : null })) continue;

@@ -158,6 +158,33 @@ for (const dialect of DIALECTS) {
         assert.ok(recorded, 'a node administrator defining for a member is on record');
       });
 
+      it('lets anyone define a derived handling definition, whatever waits for it: another member cannot keep it undefined', async () => {
+        // The intruder makes an object wait for the id nodes derive for RESTRICTED releasable to the
+        // test member (a public id), to keep the test member from defining it.
+        const derived = handlingDefinitionFor(1, [TEST_MEMBER], 0);
+        const squat = indicator({ created_by_ref: OTHER_IDENTITY, object_marking_refs: [derived.id] });
+        assert.deepEqual(outcomes(await post(intruder, [squat])), ['accepted']);
+        const own = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [derived.id] });
+        assert.deepEqual(outcomes(await post(owner, [derived, own])), ['accepted', 'accepted'], 'its content is fixed by its id: defined as every node would');
+        assert.equal((await read(owner, own.id))?.id, own.id);
+        assert.equal(await read(intruder, own.id), undefined, 'released to the test member alone');
+        // A random id is still the waiting member's to define.
+        const id = markingId();
+        assert.deepEqual(outcomes(await post(intruder, [indicator({ created_by_ref: OTHER_IDENTITY, object_marking_refs: [id] })])), ['accepted']);
+        const mine = handlingMarkingDefinition({ id, created: '2024-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: [TEST_MEMBER] });
+        assert.deepEqual(outcomes(await post(owner, [mine])), ['rejected:foreign-marking']);
+      });
+
+      it('refuses an object with more markings than any object needs, before its write', async () => {
+        const many = (n: number) => Array.from({ length: n }, () => markingId());
+        const granular = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.clear], granular_markings: many(1001).map((ref) => ({ marking_ref: ref, selectors: ['name'] })) });
+        const objectRefs = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: many(101) });
+        const fits = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.clear], granular_markings: many(1000).map((ref) => ({ marking_ref: ref, selectors: ['name'] })) });
+        const answer = await post(owner, [granular, objectRefs, fits]);
+        assert.deepEqual(outcomes(answer), ['rejected:marking-bound', 'rejected:marking-bound', 'accepted']);
+        assert.match(answer[0]!.errors![0]!.message, /1001 granular markings: an object carries at most 1000/);
+      });
+
       it('lets only the member whose granular marking names an unknown id define it (STIX 2.1 section 7.2.3)', async () => {
         // The test member's indicator, readable by all, whose description a marking of its own
         // (not sent yet) covers: withheld from every reader until that definition arrives.

@@ -100,12 +100,31 @@ const MARKING_DEFINITION_TARGET = refTo(['marking-definition']);
 
 const checkMarkingRefList = refs(MARKING_DEFINITION_TARGET);
 
-export const checkObjectMarkingRefs: Check = (c, v, path, parent) => {
+/**
+ * Markings one object carries, at most: STIX sets no bound, and each unknown reference is an
+ * entry the object waits on, decided inside the write (80,000 granular markings held the node's
+ * writer 17 s). Real objects carry a handful; the bounds leave room for per-field markings.
+ */
+export const OBJECT_MARKING_REFS_MAX = 100;
+export const GRANULAR_MARKINGS_MAX = 1000;
+
+/** A list check that first refuses more than `max` items (rule 'marking-bound'), naming the bound. */
+function atMost(check: Check, max: number, what: string): Check {
+  return (c, v, path, parent) => {
+    if (Array.isArray(v) && v.length > max) {
+      c.error(path, 'marking-bound', `${v.length} ${what}: an object carries at most ${max}; mark the object as a whole, or split it`);
+      return;
+    }
+    check(c, v, path, parent);
+  };
+}
+
+export const checkObjectMarkingRefs: Check = atMost((c, v, path, parent) => {
   checkMarkingRefList(c, v, path, parent);
   if (c.type === 'marking-definition' && Array.isArray(v) && c.id !== undefined && v.includes(c.id)) {
     c.error(path, 'object-marking', 'A marking definition must not mark itself (no circular references, 3.2); remove its own id.');
   }
-};
+}, OBJECT_MARKING_REFS_MAX, 'object markings');
 
 /** Resolves a granular-marking selector (7.2.3) against the object; returns why it fails, if it does. */
 function selectorProblem(root: Json, selector: string): string | undefined {
@@ -166,7 +185,7 @@ const checkGranularMarking: Check = (c, v, path) => {
   }
 };
 
-export const checkGranularMarkings = listOf(checkGranularMarking, 'granular markings');
+export const checkGranularMarkings = atMost(listOf(checkGranularMarking, 'granular markings'), GRANULAR_MARKINGS_MAX, 'granular markings');
 
 // ---------------------------------------------------------------------------------------------
 // Custom properties (11.1) and nested structures

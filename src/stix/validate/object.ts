@@ -283,7 +283,7 @@ export const RULES = [
   'not-an-object', 'object-size', 'required', 'type-name', 'unknown-type', 'custom-object', 'id-format',
   'uuid-version', 'spec-version', 'value-type', 'range', 'empty-list', 'empty-dictionary', 'timestamp-format',
   'timestamp-precision', 'modified-before-created', 'timestamp-order', 'ref-format', 'ref-type', 'vocab', 'enum',
-  'lang', 'external-reference', 'kill-chain-phase', 'granular-marking', 'object-marking', 'hash-key', 'hash-value',
+  'lang', 'external-reference', 'kill-chain-phase', 'granular-marking', 'object-marking', 'marking-bound', 'hash-key', 'hash-value',
   'hash-algorithm', 'dictionary-key', 'custom-property-name', 'custom-property', 'reserved-property',
   'not-applicable', 'extension', 'deprecated', 'pattern-syntax', 'pattern-version', 'sco-id', 'value-format',
   'tlp-marking', 'at-least-one', 'mutually-exclusive', 'dependent-property',
