@@ -440,14 +440,20 @@ async function writeSightings(batch: Batch): Promise<void> {
 }
 
 /**
- * The member (code) evidence counts for: its creator's member, or the creator's identity. What the
- * object itself says (a sighting's where_sighted_refs, an incident's reporting_member) names
- * another member only in its creator's words: counted for that member, it would let one member
- * make an actor look as if it hit many (breadth, escalation), so it is not.
+ * The member (code) evidence counts for: its creator's member (by the identity of a member of
+ * this node), else the member whose user wrote it, else the peer that relayed it (one source,
+ * 'peer:NAME'). What the object itself says (a sighting's where_sighted_refs, an incident's
+ * reporting_member, a created_by_ref naming an identity of no member) names another member only
+ * in its writer's words: counted for that member, or for each identity a writer makes up, it
+ * would let one member make an actor look as if it hit many (breadth, escalation), so it is not.
  */
 function memberOf(batch: Batch, version: intel.SequencedVersion): string {
   if (version.origin_member) return version.origin_member;
-  if (version.created_by_ref) return batch.identities.get(version.created_by_ref) ?? version.created_by_ref;
+  const member = version.created_by_ref ? batch.identities.get(version.created_by_ref) : undefined;
+  if (member !== undefined) return member;
+  const submitter = version.submitter ?? '';
+  if (submitter.startsWith('member:')) return submitter.slice('member:'.length);
+  if (submitter.startsWith('peer:')) return submitter;
   return '(unattributed)';
 }
 
@@ -568,7 +574,11 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
   const actor = extension?.actor;
   if (!extension || !actor || typeof actor.ref !== 'string' || !isActorRef(actor.ref)) return;
   const confidence = confidenceOf(actor.confidence, 50);
-  const score = typeof extension.severity?.score === 'number' ? extension.severity.score : null;
+  // Scores are 0-100 (INCIDENT-SCORING.md): anything else, as a copy received as STIX may say, is
+  // unscored. Unbounded, one member's -100,000 hid another's escalation, and 1e308 made one.
+  const given = extension.severity?.score;
+  const score = typeof given === 'number' && Number.isFinite(given) && given >= 0 && given <= 100 ? given : null;
+  const givenLevel = extension.severity?.level;
   const sectors = Array.isArray(extension.sectors) ? extension.sectors.filter((s): s is string => typeof s === 'string' && CRITICAL.has(s)).sort() : [];
   const row: repo.IncidentRow = {
     id: version.id,
@@ -576,7 +586,7 @@ async function applyIncident(batch: Batch, version: intel.SequencedVersion, body
     title: typeof body.name === 'string' ? body.name.slice(0, 300) : version.id,
     confidence,
     score,
-    level: typeof extension.severity?.level === 'number' ? extension.severity.level : null,
+    level: typeof givenLevel === 'number' && Number.isInteger(givenLevel) && givenLevel >= 0 && givenLevel <= 5 ? givenLevel : null,
     weight: ((score ?? FORMULA.unscoredIncident) * confidence) / 100,
     day: dayFrom(extension.started_at, extension.detected_at, body.created),
     // The node writes the copies of its incidents: their reporting member is its own record's.

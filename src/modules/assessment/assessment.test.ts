@@ -277,6 +277,32 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await assess('eve', target)).parts.members, ['EST', 'FRA']);
     });
 
+    it('counts evidence under made-up identities for the member that wrote it, and a score outside 0-100 as no score', async () => {
+      const target = id('intrusion-set');
+      await ingestAs('fred', [{ type: 'intrusion-set', spec_version: '2.1', id: target, created: day(100), modified: day(100), name: 'Many Faces', object_marking_refs: [TLP2_MARKING_IDS.clear] }]);
+      // Fourteen sightings by France, each under an identity of no member: one member hit, not fourteen.
+      const made = Array.from({ length: 14 }, () => sighting(target, 10, { creator: id('identity'), tlp: 'green', daysAgo: 3 }));
+      // And incidents whose copies say scores no scoring gives.
+      const incidentWith = (score: number): StixObject => ({
+        type: 'incident', spec_version: '2.1', id: id('incident'), created: day(2), modified: day(2), created_by_ref: FRA_ID, name: `Scored ${score}`, object_marking_refs: [TLP2_MARKING_IDS.green],
+        extensions: {
+          [INCIDENT_EXTENSION_ID]: {
+            extension_type: 'property-extension', status: 'new', actor: { ref: target, name: null, confidence: 100 },
+            severity: { score, level: 9, level_name: 'Made up', significant: true, selections: {} }, sectors: [], systems: [], timeline: [], tasks: [], links: [],
+            started_at: day(2), detected_at: day(2), handler: null,
+          },
+        },
+      });
+      await ingestAs('fred', [...made, incidentWith(-100_000), incidentWith(1e308)]);
+      const seen = await assess('eve', target);
+      assert.equal(seen.parts.counts.sightings, 140);
+      assert.deepEqual(seen.parts.members, ['FRA'], 'counted for the member whose user wrote them');
+      assert.equal(seen.parts.counts.incidents, 2);
+      const unscored = FORMULA.unscoredIncident * decay(2);
+      assert.equal(seen.parts.incidents, Math.round(2 * unscored * 10) / 10, 'each weighs as an unscored incident');
+      assert.ok(Number.isFinite(seen.score) && seen.score > 0, String(seen.score));
+    });
+
     it('includes the evidence of actors attributed to this one, weighted by that attribution', async () => {
       await ingestAs('eve', [link(actor, parent, { creator: EST_ID, tlp: 'clear', confidence: 50, type: 'attributed-to' })]);
       const threat = await assess('eve', parent);
