@@ -932,6 +932,21 @@ export async function withdraw(ctx: AppContext, actor: Principal, id: string, in
   bounded(input.reason, DECISIONS_LIMITS.reason, 'body.reason');
   const row = await writeTransaction(ctx.store, async (tx) => {
     const at = ctx.clock.now();
+    // A proposal withdrawn by another member (the convener's chair) takes that member's share, not
+    // its proposer's: within that share too, or withdrawing would free room without end (a
+    // proposer whose proposals the convener withdrew drafted past every bound).
+    const withdrawer = memberOf(actor);
+    if (withdrawer !== proposal.document.proposing_member) {
+      const consultationRow = await repo.findConsultation(tx.db, proposal.row.consultation_id);
+      if (consultationRow) {
+        const consultation = loadConsultation(consultationRow);
+        const share = shareOf(DECISIONS_LIMITS.proposals, membersOf(consultation), SHARE_LEAST.proposals);
+        const held = (await repo.proposalsOf(tx.db, consultation.row.id, proposalsHeld(consultation) + 1)).filter((each) => proposalShareHolder(loadProposal(each)) === withdrawer).length;
+        if (held >= share) {
+          throw shieldwallError('CONFLICT', `member ${withdrawer ?? ''} holds ${held} proposals of consultation ${consultation.row.id} (drafted, or withdrawn by its chairs), its share: a proposal it withdraws would take one more; its proposer withdraws it, or one of the member's own proposals is amended instead`, { proposals: held, share });
+        }
+      }
+    }
     const next = await changeProposal(tx, id, input.version, at.toISOString(), (p) => {
       const status = p.row.status as ProposalStatus;
       if (!PROPOSAL_TRANSITIONS[status].includes('withdrawn')) throw invalidTransition(id, status, 'withdrawn');

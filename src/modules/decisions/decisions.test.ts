@@ -356,10 +356,19 @@ for (const dialect of DIALECTS) {
       const polish = await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland proposes', text: 'Members consult further.', options: ['coordinated-attribution'] }, 201);
       // A proposal withdrawn by the convener's chair takes the convener's share, not its proposer's.
       await ok<Proposal>('eve', 'POST', `/api/v1/decisions/proposals/${polish.id}/withdraw`, {});
-      for (let i = 0; i < proposalShare; i++) await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: `Poland ${i}`, text: 'x', options: ['coordinated-attribution'] }, 201);
+      const polishIds: string[] = [];
+      for (let i = 0; i < proposalShare; i++) polishIds.push((await ok<Proposal>('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: `Poland ${i}`, text: 'x', options: ['coordinated-attribution'] }, 201)).id);
       assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland, more', text: 'x', options: ['coordinated-attribution'] })).status, 409);
+      // Within the convener's own share: once Estonia holds it, its chair withdraws no more of
+      // another member's (before, each such withdrawal freed the proposer's share without end).
+      for (let i = 0; i < proposalShare - 1; i++) await ok<Proposal>('eve', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: `Estonia ${i}`, text: 'x', options: ['coordinated-attribution'] }, 201);
+      const refused = await call('eve', 'POST', `/api/v1/decisions/proposals/${polishIds[0]}/withdraw`, {});
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.deepEqual(refused.body.error!.details, { proposals: proposalShare, share: proposalShare });
+      assert.equal((await call('pia', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Poland, still more', text: 'x', options: ['coordinated-attribution'] })).status, 409, 'Poland has no room made');
+      await ok<Proposal>('pia', 'POST', `/api/v1/decisions/proposals/${polishIds[0]}/withdraw`, {});
       const shown = await ok<Consultation>('eve', 'GET', `/api/v1/decisions/consultations/${c.id}`);
-      assert.deepEqual([shown.proposals, shown.proposal_list.length], [2 * proposalShare + 1, 2 * proposalShare + 1], 'every proposal counted and shown, past the 50 of one consultation\'s limit');
+      assert.deepEqual([shown.proposals, shown.proposal_list.length], [3 * proposalShare, 3 * proposalShare], 'every proposal counted and shown: each member its share, past the 50 of one consultation\'s limit');
     });
 
     it('publishes an attribution statement with the members that joined, as STIX, at its publication time', async () => {
