@@ -65,6 +65,9 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
         if (summary.objects === 0 && summary.streamErrors.length > 0) {
           throw shieldwallError('INVALID_BUNDLE', summary.streamErrors.join('; '), { summary });
         }
+        if (summary.objects === 0 && summary.format === 'empty') {
+          throw shieldwallError('INVALID_BUNDLE', 'the body is empty: send a STIX bundle, a JSON array of STIX objects or NDJSON (one object a line)', { summary });
+        }
         return reply.status(200).send({ summary, ...(which === 'none' ? {} : { objects: outcomes }) });
       },
     );

@@ -237,6 +237,12 @@ for (const dialect of DIALECTS) {
       const { status, body } = await post('"just a string"');
       assert.equal(status, 422);
       assert.equal(body.error!.code, 'SW_INVALID_BUNDLE');
+      // No object at all (INGEST.md): an empty body, or one of white space, says so.
+      for (const empty of [' ', '\n\n']) {
+        const answer = await post(empty, 'application/x-ndjson');
+        assert.equal(answer.status, 422, JSON.stringify(answer.body));
+        assert.match(answer.body.error!.message, /the body is empty/);
+      }
     });
 
     it('pages through a type with a stable cursor, filters by text and modification time', async () => {
