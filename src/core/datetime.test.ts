@@ -15,8 +15,8 @@ describe('isApiDateTime', () => {
     }
   });
 
-  it('refuses leap seconds, days a month does not have, hours past 23, no zone, and long text', () => {
-    for (const text of ['2024-06-30T23:59:60Z', '2024-02-30T10:00:00Z', '2023-02-29T10:00:00Z', '2026-11-30T24:00:00Z', '2026-11-30T08:15:00+24:00', '2026-11-30T08:15:00', '2026-11-30', `2026-11-30T08:15:00.${'1'.repeat(40)}Z`]) {
+  it('refuses leap seconds, times past the years 0000-9999 once offset, days a month does not have, hours past 23, no zone, and long text', () => {
+    for (const text of ['2024-06-30T23:59:60Z', '9999-12-31T23:59:59-23:59', '0000-01-01T00:00:00+00:01', '2024-02-30T10:00:00Z', '2023-02-29T10:00:00Z', '2026-11-30T24:00:00Z', '2026-11-30T08:15:00+24:00', '2026-11-30T08:15:00', '2026-11-30', `2026-11-30T08:15:00.${'1'.repeat(40)}Z`]) {
       assert.equal(isApiDateTime(text), false, text);
     }
   });

@@ -4,9 +4,10 @@ const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?
 
 /**
  * The format 'date-time' of the API's schemas: an RFC 3339 time (section 5.6) that the node can
- * compute with, at most 40 characters. Leap seconds (`23:59:60`) are refused: JavaScript's
- * Date cannot hold them, and a route read one as Invalid Date and answered 500. The node's
- * validator (app.ts) and the command line's checks of bodies register this one function.
+ * compute with, at most 40 characters, in the years 0000-9999 once its offset is applied. Leap
+ * seconds (`23:59:60`) are refused: JavaScript's Date cannot hold them, and a route read one as
+ * Invalid Date and answered 500. The node's validator (app.ts) and the command line's checks of
+ * bodies register this one function.
  */
 export function isApiDateTime(text: string): boolean {
   if (text.length > 40) return false;
@@ -19,5 +20,11 @@ export function isApiDateTime(text: string): boolean {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   if (date.getUTCDate() !== day) return false;
-  return Number.isFinite(Date.parse(text));
+  // Within the years a timestamp is written with four digits (an offset can carry 9999-12-31 past
+  // them: stored as +010000-…, it no longer compared as text with the others).
+  const at = Date.parse(text);
+  return Number.isFinite(at) && at >= EARLIEST && at <= LATEST;
 }
+
+const EARLIEST = new Date(0).setUTCFullYear(0, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
