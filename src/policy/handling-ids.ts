@@ -39,8 +39,13 @@ export function reservedHandlingId(definition: unknown): string | undefined {
   const extensions = definition.extensions;
   const handling = isObjectRecord(extensions) ? extensions[HANDLING_EXTENSION_ID] : undefined;
   if (!isObjectRecord(handling)) return undefined;
-  const classification = typeof handling.classification === 'string' ? handling.classification : '';
-  const releasable = Array.isArray(handling.releasable_to) ? handling.releasable_to.filter((entry): entry is string => typeof entry === 'string') : [];
+  // Derived ones name both: without a list a definition releases by the node's default, not to
+  // the empty list its id would derive from (to nobody), and without a level it has none.
+  if (typeof handling.classification !== 'string' || !Array.isArray(handling.releasable_to)) {
+    return `marking-definition ${id} is a name-based (UUIDv5) id of a handling definition without both a classification and a releasable_to list, as derived definitions have: such ids are reserved for the definitions nodes derive; give this definition a random (version 4) id`;
+  }
+  const classification = handling.classification;
+  const releasable = handling.releasable_to.filter((entry): entry is string => typeof entry === 'string');
   for (let attempt = 0; attempt < HANDLING_ATTEMPTS; attempt++) {
     if (derivedHandlingId(classification, releasable, attempt) === id) return undefined;
   }

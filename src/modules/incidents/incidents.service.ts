@@ -338,8 +338,10 @@ async function handlingDefinition(ctx: AppContext, classification: number, relea
     const definition = handlingDefinitionFor(classification, releasability, attempt);
     const held = table.get(definition.id);
     if (held === undefined) return definition;
-    const heldList = [...(held.releasableTo ?? [])].sort();
-    if (held.classification === classification && heldList.length === wanted.length && heldList.every((entry, i) => entry === wanted[i])) return definition;
+    // A definition without a list releases by the node's default, not to the list wanted (an
+    // empty one is nobody): never the same marking.
+    const heldList = held.releasableTo === undefined ? undefined : [...held.releasableTo].sort();
+    if (held.classification === classification && heldList !== undefined && heldList.length === wanted.length && heldList.every((entry, i) => entry === wanted[i])) return definition;
   }
   throw shieldwallError('CONFLICT', 'no handling marking-definition id is free for this marking; contact the node administrator (the store holds definitions that differ from the ones this node derives)');
 }

@@ -10,8 +10,8 @@ import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator, malware } from '../../../test/support/factories.js';
 import { outcomesOf, postBundle, type Outcome } from '../../../test/support/outcomes.js';
 import { createTestNode, TEST_MEMBER, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
-import { HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
-import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
+import { derivedHandlingId, HANDLING_ATTEMPTS } from '../../policy/handling-ids.js';
+import { HANDLING_EXTENSION_ID, handlingMarkingDefinition, TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { handlingDefinitionFor } from '../incidents/incidents.stix.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
@@ -168,6 +168,15 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(outcomes(await post(owner, [derived, own])), ['accepted', 'accepted'], 'its content is fixed by its id: defined as every node would');
         assert.equal((await read(owner, own.id))?.id, own.id);
         assert.equal(await read(intruder, own.id), undefined, 'released to the test member alone');
+        // Not one without its list, which would release by the node's default (the alliance) where
+        // the id derives from an empty list (nobody).
+        const toNobody = derivedHandlingId('RESTRICTED', [], 0);
+        const kept = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [toNobody] });
+        assert.deepEqual(outcomes(await post(owner, [kept])), ['accepted']);
+        const listless = { ...handlingMarkingDefinition({ id: toNobody, created: '2026-01-01T00:00:00.000Z', classification: 'RESTRICTED', releasableTo: [] }) };
+        delete (listless.extensions as Record<string, Record<string, unknown>>)[HANDLING_EXTENSION_ID]!.releasable_to;
+        assert.deepEqual(outcomes(await post(intruder, [listless])), ['rejected:marking-reserved-id']);
+        assert.equal(await read(intruderSecret, kept.id), undefined);
         // A random id is still the waiting member's to define.
         const id = markingId();
         assert.deepEqual(outcomes(await post(intruder, [indicator({ created_by_ref: OTHER_IDENTITY, object_marking_refs: [id] })])), ['accepted']);
