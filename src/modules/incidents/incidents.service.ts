@@ -111,29 +111,32 @@ function linksKnown(document: Pick<IncidentDocument, 'links' | 'timeline'>, know
 
 /**
  * The objects an incident's links and link entries name that the reader may be told of: those it
- * may read, and (`unheld`, for the incident's writers, who keep its links) those this node does
- * not hold at all, deleted since or never received: nothing is left of them to protect but the
- * id, which the writers linked or may unlink.
+ * may read (`readable`), and (with `unheld`, for the incident's writers, who keep its links) those
+ * this node does not hold at all, deleted since or never received (`unheld`): of these the writers
+ * are told the id alone, which they may unlink, not the note another writer made about an object
+ * they may never have read.
  */
-async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>, unheld = false): Promise<Set<string>> {
+async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>, unheld = false): Promise<{ readable: Set<string>; unheld: Set<string> }> {
   const named = new Set(document.links.map((link) => link.object_id));
   for (const entry of document.timeline) {
     const object = linkEntryObject(entry);
     if (object !== undefined) named.add(object);
   }
-  if (named.size === 0) return named;
-  const known = new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
+  const gone = new Set<string>();
+  if (named.size === 0) return { readable: named, unheld: gone };
+  const readable = new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
   if (unheld) {
-    const held = await intel.currentAccessOf(ctx, [...named].filter((id) => !known.has(id)));
-    for (const id of named) if (!known.has(id) && !held.has(id)) known.add(id);
+    const held = await intel.currentAccessOf(ctx, [...named].filter((id) => !readable.has(id)));
+    for (const id of named) if (!readable.has(id) && !held.has(id)) gone.add(id);
   }
-  return known;
+  return { readable, unheld: gone };
 }
 
 async function present(ctx: AppContext, actor: Principal, stored: Stored): Promise<Incident> {
   const { row, access } = stored;
-  const readable = await readableLinked(ctx, actor, stored.document, mayEdit(actor, stored));
-  const document = { ...stored.document, ...linksKnown(stored.document, (id) => readable.has(id)) };
+  const { readable, unheld } = await readableLinked(ctx, actor, stored.document, mayEdit(actor, stored));
+  const shown = linksKnown(stored.document, (id) => readable.has(id) || unheld.has(id));
+  const document = { ...stored.document, ...shown, links: shown.links.map((link) => (unheld.has(link.object_id) ? { ...link, note: null } : link)) };
   const status = row.status as IncidentStatus;
   return {
     id: row.id,
@@ -886,7 +889,7 @@ async function copyAsKnown(ctx: AppContext, actor: Principal, copy: StixObject):
   const extension = extensions?.[INCIDENT_EXTENSION_ID];
   if (!isObjectRecord(extension) || !Array.isArray(extension.links) || !Array.isArray(extension.timeline)) return copy;
   const document = { links: extension.links as IncidentLink[], timeline: extension.timeline as TimelineEntry[] };
-  const readable = await readableLinked(ctx, actor, document);
+  const { readable } = await readableLinked(ctx, actor, document);
   return { ...copy, extensions: { ...extensions, [INCIDENT_EXTENSION_ID]: { ...extension, ...linksKnown(document, (object) => readable.has(object)) } } };
 }
 

@@ -404,9 +404,10 @@ for (const dialect of DIALECTS) {
     it('keeps a link to an object no longer held shown to the incident\'s writers, who may remove it', async () => {
       const gone = indicator({ created_by_ref: DEU_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });
       await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [gone]);
-      const incident = await report('dieter', { title: 'Link to a deleted object', tlp: 'green', releasability: ['ALLIANCE'], links: [{ object_id: gone.id, kind: 'intel' }] });
+      const incident = await report('dieter', { title: 'Link to a deleted object', tlp: 'green', releasability: ['ALLIANCE'], links: [{ object_id: gone.id, kind: 'intel', note: 'from a source of ours' }] });
       await deleteObject(node.ctx, (await principalOfUser(node.ctx, 'dieter'))!, gone.id);
-      assert.deepEqual(((await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).links.map((l) => l.object_id), [gone.id]);
+      const kept = ((await call('dieter', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).links;
+      assert.deepEqual(kept.map((l) => [l.object_id, l.note]), [[gone.id, null]], 'its id alone: not the note, which a writer who never read the object is not told');
       assert.deepEqual(((await call('francois', 'GET', `/api/v1/incidents/${incident.id}`)).body as unknown as Incident).links, [], 'a reader who does not write it is not told');
       const removed = await call('dieter', 'DELETE', `/api/v1/incidents/${incident.id}/links/${gone.id}`);
       assert.equal(removed.status, 200, JSON.stringify(removed.body));
