@@ -331,6 +331,21 @@ for (const dialect of DIALECTS) {
       const fewer = collector.objects(new Date(at), new Map([[tstAgain.id, tstAgain]]));
       assert.deepEqual(fewer.filter((o) => o['type'] === 'sighting').map((o) => o['sighting_of_ref']), [tstAgain.id]);
       assert.deepEqual(strictestMarkings([[TLP2_MARKING_IDS.clear, DEU_ONLY], [TLP2_MARKING_IDS.red], [TLP2_MARKING_IDS.amber]]), [TLP2_MARKING_IDS.red, DEU_ONLY]);
+      // Markings together past what one object may carry (marking-bound): that object is left
+      // out, and the report says so, rather than refused by the store with its references dangling.
+      const handling = (n: number) => Array.from({ length: n }, (_, i) => `marking-definition--${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`);
+      const wide = { ...deuShared, object_marking_refs: handling(60) };
+      const wider = { ...tstAgain, object_marking_refs: handling(120).slice(60) };
+      const packed = new SightingCollector(node.ctx, reporter, [TLP2_MARKING_IDS.green]);
+      packed.add([
+        { line: 1, time: at, value: '203.0.113.50', kind: 'ipv4', indicator: wide.id, match: 'value' },
+        { line: 1, time: at, value: '203.0.113.50', kind: 'ipv4', indicator: wider.id, match: 'value' },
+      ], Date.parse(at));
+      const built = packed.objects(new Date(at), new Map([[wide.id, wide], [wider.id, wider]]));
+      assert.equal(built.filter((o) => o['type'] === 'ipv4-addr').length, 0, 'the address, seen for both, would carry 121 markings');
+      assert.deepEqual(built.filter((o) => o['type'] === 'sighting').map((o) => (o['object_marking_refs'] as string[]).length), [61, 61]);
+      assert.ok(built.filter((o) => o['type'] === 'observed-data').length === 0, 'no observed data names what is not reported');
+      assert.match(packed.left.join('\n'), /ipv4-addr--.*: not reported: seen for indicators whose markings together are 121/);
     });
   });
 }

@@ -9,6 +9,7 @@ import { shieldwallError } from '../../core/errors.js';
 import { TLP2_MARKING_IDS, TLP_LEVELS, tlpOfMarkingId, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { computeScoId } from '../../stix/sco-id.js';
+import { OBJECT_MARKING_REFS_MAX } from '../../stix/validate/common.js';
 import type { StixObject } from '../../stix/types.js';
 import * as intel from '../intel/intel.service.js';
 import type { EventMatch } from './detect.matcher.js';
@@ -36,6 +37,7 @@ export interface SightingReport {
   observed_data: number;
   /** Objects the store refused, with why (should be none). */
   rejected: number;
+  /** Why objects were refused, or left out before (marked past what an object may carry): at most 10. */
   errors?: string[];
   /** Ids of the sightings stored (at most 1,000). */
   ids: string[];
@@ -95,6 +97,7 @@ function markingsOf(object: StixObject): string[] {
 export class SightingCollector {
   readonly #seen = new Map<string, Seen>();
   readonly #identity: string;
+  #left: string[] = [];
 
   constructor(
     private readonly ctx: AppContext,
@@ -134,37 +137,61 @@ export class SightingCollector {
    * several indicators is one object, marked as all of them are.
    */
   objects(now: Date, indicators: ReadonlyMap<string, StixObject>): Array<Record<string, unknown>> {
+    this.#left = [];
     const stamp = now.toISOString();
-    const out: Array<Record<string, unknown>> = [];
-    const scos = new Map<string, { sco: Record<string, unknown>; markings: Array<readonly string[]> }>();
-    const addSco = (id: string, sco: Record<string, unknown>, markings: readonly string[]): void => {
-      const known = scos.get(id);
-      if (known) known.markings.push(markings);
-      else scos.set(id, { sco: { ...sco, id, spec_version: '2.1' }, markings: [markings] });
-    };
+    // Each indicator's markings; one whose markings with the reporter's are more than an object
+    // may carry (marking-bound) is not reported, and the report says so.
+    const reported: Array<[string, Seen, string[]]> = [];
     for (const [indicator, seen] of this.#seen) {
       const object = indicators.get(indicator);
       if (!object) continue;
       const markings = strictestMarkings([this.markings, markingsOf(object)]);
-      const common = { spec_version: '2.1', object_marking_refs: markings };
+      if (markings.length > OBJECT_MARKING_REFS_MAX) {
+        this.#left.push(`${indicator}: not reported: its markings and yours are ${markings.length}, more than the ${OBJECT_MARKING_REFS_MAX} an object may carry`);
+        continue;
+      }
+      reported.push([indicator, seen, markings]);
+    }
+    // The SCOs, each with the markings of every indicator it was seen for: one marked past the
+    // bound is left out, and the observed data name it not.
+    const scos = new Map<string, { sco: Record<string, unknown>; markings: Array<readonly string[]> }>();
+    const refsOf = new Map<string, string[]>();
+    for (const [indicator, seen, markings] of reported) {
       const refs: string[] = [];
+      const add = (id: string, sco: Record<string, unknown>): void => {
+        const known = scos.get(id);
+        if (known) known.markings.push(markings);
+        else scos.set(id, { sco: { ...sco, id, spec_version: '2.1' }, markings: [markings] });
+        refs.push(id);
+      };
       for (const [value, kind] of seen.values) {
         const sco = scoOfValue(kind, value);
         const id = sco && computeScoId(sco);
-        if (!id) continue;
-        addSco(id, sco, markings);
-        refs.push(id);
+        if (id) add(id, sco);
       }
-      for (const [id, sco] of seen.scos) {
-        addSco(id, sco, markings);
-        refs.push(id);
+      for (const [id, sco] of seen.scos) add(id, sco);
+      refsOf.set(indicator, refs);
+    }
+    const observables: Array<Record<string, unknown>> = [];
+    for (const [id, { sco, markings }] of scos) {
+      const combined = strictestMarkings(markings);
+      if (combined.length > OBJECT_MARKING_REFS_MAX) {
+        this.#left.push(`${id}: not reported: seen for indicators whose markings together are ${combined.length}, more than the ${OBJECT_MARKING_REFS_MAX} an object may carry`);
+        scos.delete(id);
+        continue;
       }
+      observables.push({ ...sco, object_marking_refs: combined });
+    }
+    const out: Array<Record<string, unknown>> = [];
+    for (const [indicator, seen, markings] of reported) {
+      const common = { spec_version: '2.1', object_marking_refs: markings };
+      const refs = [...new Set(refsOf.get(indicator) ?? [])].filter((id) => scos.has(id));
       const first = new Date(seen.first).toISOString();
       const last = new Date(seen.last).toISOString();
       let observed: string | undefined;
       if (refs.length > 0) {
         observed = `observed-data--${randomUUID()}`;
-        out.push({ type: 'observed-data', id: observed, created: stamp, modified: stamp, created_by_ref: this.#identity, first_observed: first, last_observed: last, number_observed: Math.min(seen.count, 999_999_999), object_refs: [...new Set(refs)], ...common });
+        out.push({ type: 'observed-data', id: observed, created: stamp, modified: stamp, created_by_ref: this.#identity, first_observed: first, last_observed: last, number_observed: Math.min(seen.count, 999_999_999), object_refs: refs, ...common });
       }
       out.push({
         type: 'sighting',
@@ -183,8 +210,12 @@ export class SightingCollector {
         ...common,
       });
     }
-    const observables = [...scos.values()].map(({ sco, markings }) => ({ ...sco, object_marking_refs: strictestMarkings(markings) }));
     return [...observables, ...out];
+  }
+
+  /** What the last objects() left out of the report, and why. */
+  get left(): readonly string[] {
+    return this.#left;
   }
 
   /** Stores the sightings as the actor (through the ingest pipeline: validated, marked, audited, shared). */
@@ -192,7 +223,7 @@ export class SightingCollector {
     // The indicators as the reporter reads them now: their markings, and none it no longer reads.
     const indicators = await intel.objectsByIds(this.ctx, this.actor, [...this.#seen.keys()]);
     const objects = this.objects(this.ctx.clock.now(), indicators);
-    const errors: string[] = [];
+    const errors: string[] = this.#left.slice(0, 10);
     const ids: string[] = [];
     let sightings = 0;
     let observed = 0;
