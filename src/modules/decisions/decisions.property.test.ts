@@ -228,9 +228,10 @@ function apply(model: Model, action: StoreAction, now: number): Expected {
       const restart = model.status === 'silence';
       let deadline = 0;
       if (restart) {
-        // By default as long as the last silence.
-        deadline = action.length === 'default' ? stamp + model.silence!.deadline - model.silence!.started_at : end(action.length, action.hours);
-        if (!validLength(deadline - stamp)) return refuse('SW_BAD_REQUEST');
+        // By default as long as the last silence, and never shorter.
+        const last = model.silence!.deadline - model.silence!.started_at;
+        deadline = action.length === 'default' ? stamp + last : end(action.length, action.hours);
+        if (!validLength(deadline - stamp) || deadline - stamp < last - 60_000) return refuse('SW_BAD_REQUEST');
       }
       if (stale(action.version)) return refuse('SW_STALE_VERSION');
       if (model.status === 'adopted' || model.status === 'withdrawn') return refuse('SW_INVALID_TRANSITION');

@@ -791,6 +791,23 @@ function deadlineOf(start: number, input: { deadline?: string | null; silence_ho
 }
 
 /**
+ * The deadline of a silence restarted by an amendment: as long as the last round's by default,
+ * and never shorter (by more than the least silence, a minute). The members read the new text in at least the time they had for the old:
+ * else its proposer could amend a word and give the others a minute to object.
+ */
+function restartedDeadline(start: number, input: { deadline?: string | null; silence_hours?: number | null }, silence: { started_at: string; deadline: string }): string {
+  const lastMs = Date.parse(silence.deadline) - Date.parse(silence.started_at);
+  const deadline = deadlineOf(start, input, lastMs);
+  // Within the least silence of its length: a deadline given as a time, read a moment after the
+  // round started, is not refused for the moment.
+  if (Date.parse(deadline) - start < lastMs - SILENCE_MIN_MS) {
+    const hours = Math.round((lastMs / 3_600_000) * 100) / 100;
+    throw shieldwallError('BAD_REQUEST', `an amendment restarts silence for at least as long as the last round's (${hours} h), so that the members read the new text in the time they had for the old: give a later deadline, or none`, [{ path: input.deadline ? 'body.deadline' : 'body.silence_hours', message: 'shorter than the last round' }]);
+  }
+  return deadline;
+}
+
+/**
  * Refuses (409) to circulate or amend a proposal while its consultation is closed, as proposing
  * is refused: nothing new goes under silence once the chairs closed the consultation. Read inside
  * the write, so that a close committed first is seen. Silence already running is left to run to
@@ -887,7 +904,7 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
   const silence = proposal.document.silence;
   const restart = proposal.row.status === 'silence' && silence !== null;
   const at = now(ctx, proposal.row.modified);
-  const deadline = restart ? deadlineOf(Date.parse(at), input, Date.parse(silence.deadline) - Date.parse(silence.started_at)) : null;
+  const deadline = restart ? restartedDeadline(Date.parse(at), input, silence) : null;
   const row = await writeTransaction(ctx.store, async (tx) => {
     await checkConsultationOpen(tx, proposal.row.consultation_id, `a chair of a member consulted reopens it, then amend proposal ${id} (silence already running on it runs on to its deadline)`);
     const next = await changeProposal(tx, id, input.version, at, (p) => {
@@ -908,7 +925,7 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
           throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence.deadline}: its outcome is being recorded, amend it afterwards`, { deadline: p.document.silence.deadline });
         }
         // Circulated since it was read: the new text restarts that silence too, never runs under it unseen.
-        const until = deadline ?? deadlineOf(Date.parse(at), input, Date.parse(p.document.silence.deadline) - Date.parse(p.document.silence.started_at));
+        const until = deadline ?? restartedDeadline(Date.parse(at), input, p.document.silence);
         const round = p.row.round + 1;
         p.document.silence = { round, version, started_at: at, deadline: until };
         p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'amended', `text version ${version}; silence restarts (round ${round}) until ${until}`), DECISIONS_LIMITS.history);

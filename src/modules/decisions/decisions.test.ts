@@ -167,6 +167,11 @@ for (const dialect of DIALECTS) {
       const second = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 48 });
       assert.equal(second.silence?.round, 2);
       clock.advance(HOUR);
+      // Not for less than the last round: amending a word to give the others a minute to object is refused.
+      const hurried = await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly, at once.', silence_hours: 0.02 });
+      assert.equal(hurried.status, 400, JSON.stringify(hurried.body));
+      assert.match(hurried.body.error!.message, /at least as long as the last round's \(48 h\)/);
+      assert.equal((await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).text_version, 2, 'nothing of it changed');
       const restarted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly, together.' });
       assert.equal(restarted.status, 'silence');
       assert.equal(restarted.silence?.round, 3);
