@@ -193,6 +193,9 @@ function gate(who: UserName, steering: boolean): string | undefined {
 const validLength = (length: number): boolean => length >= SILENCE_MIN_MS && length <= SILENCE_MAX_MS;
 const open = (model: Model, now: number): boolean => model.status === 'silence' && now < model.silence!.deadline;
 
+/** The least a later round of silence lasts: the last round's length, or a day when that was longer. */
+const floorOf = (silence: { started_at: number; deadline: number }): number => Math.min(silence.deadline - silence.started_at, service.LATER_ROUND_FLOOR_MS);
+
 /** What the action should do at `now`, on the model: the refusal's code, or the next state. */
 function apply(model: Model, action: StoreAction, now: number): Expected {
   const refuse = (code: string): Expected => ({ refused: code, model });
@@ -211,6 +214,8 @@ function apply(model: Model, action: StoreAction, now: number): Expected {
       const refusal = gate(action.who, true) ?? (validLength(deadline - stamp) ? undefined : 'SW_BAD_REQUEST') ?? (stale(action.version) ? 'SW_STALE_VERSION' : undefined);
       if (refusal) return refuse(refusal);
       if (model.status !== 'draft' && model.status !== 'returned') return refuse('SW_INVALID_TRANSITION');
+      // A returned proposal goes back under silence for no less than its last round (within a minute).
+      if (model.silence && deadline - stamp < floorOf(model.silence) - 60_000) return refuse('SW_BAD_REQUEST');
       const silence = { round: model.round + 1, version: model.texts.length, started_at: stamp, deadline };
       return changed({ status: 'silence', round: silence.round, deadline: silence.deadline, silence }, stamp, 'decisions.proposal.circulate');
     }
@@ -231,7 +236,7 @@ function apply(model: Model, action: StoreAction, now: number): Expected {
         // By default as long as the last silence, and never shorter.
         const last = model.silence!.deadline - model.silence!.started_at;
         deadline = action.length === 'default' ? stamp + last : end(action.length, action.hours);
-        if (!validLength(deadline - stamp) || deadline - stamp < last - 60_000) return refuse('SW_BAD_REQUEST');
+        if (!validLength(deadline - stamp) || deadline - stamp < floorOf(model.silence!) - 60_000) return refuse('SW_BAD_REQUEST');
       }
       if (stale(action.version)) return refuse('SW_STALE_VERSION');
       if (model.status === 'adopted' || model.status === 'withdrawn') return refuse('SW_INVALID_TRANSITION');

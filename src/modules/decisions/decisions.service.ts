@@ -796,15 +796,31 @@ function deadlineOf(start: number, input: { deadline?: string | null; silence_ho
  * else its proposer could amend a word and give the others a minute to object.
  */
 function restartedDeadline(start: number, input: { deadline?: string | null; silence_hours?: number | null }, silence: { started_at: string; deadline: string }): string {
-  const lastMs = Date.parse(silence.deadline) - Date.parse(silence.started_at);
-  const deadline = deadlineOf(start, input, lastMs);
-  // Within the least silence of its length: a deadline given as a time, read a moment after the
-  // round started, is not refused for the moment.
-  if (Date.parse(deadline) - start < lastMs - SILENCE_MIN_MS) {
-    const hours = Math.round((lastMs / 3_600_000) * 100) / 100;
-    throw shieldwallError('BAD_REQUEST', `an amendment restarts silence for at least as long as the last round's (${hours} h), so that the members read the new text in the time they had for the old: give a later deadline, or none`, [{ path: input.deadline ? 'body.deadline' : 'body.silence_hours', message: 'shorter than the last round' }]);
-  }
+  const deadline = deadlineOf(start, input, Date.parse(silence.deadline) - Date.parse(silence.started_at));
+  checkNotShorter(start, deadline, input, silence);
   return deadline;
+}
+
+/**
+ * A round of silence after the first lasts at least as long as the last one, or a day when that
+ * one was longer: a text amended after an objection may go round again in less time, but not in
+ * less than the members had to read it before, nor in less than a day.
+ */
+export const LATER_ROUND_FLOOR_MS = 24 * 3_600_000;
+
+/**
+ * Refuses (400) a round of silence shorter than that floor (by more than the least silence, a
+ * minute: a deadline given as a time, read a moment after the round started, is not refused for
+ * the moment), whether an amendment restarts it or the proposal, returned, is circulated again:
+ * else a proposer breaks its own silence, amends a word and circulates it for a minute.
+ */
+function checkNotShorter(start: number, deadline: string, input: { deadline?: string | null }, silence: { started_at: string; deadline: string } | null): void {
+  if (silence === null) return;
+  const floorMs = Math.min(Date.parse(silence.deadline) - Date.parse(silence.started_at), LATER_ROUND_FLOOR_MS);
+  if (Date.parse(deadline) - start < floorMs - SILENCE_MIN_MS) {
+    const hours = Math.round((floorMs / 3_600_000) * 100) / 100;
+    throw shieldwallError('BAD_REQUEST', `a round of silence after the first lasts at least ${hours} h (as long as the last round, or a day when that was longer), so that the members read the text in the time they had before: give a later deadline, or a longer silence_hours`, [{ path: input.deadline ? 'body.deadline' : 'body.silence_hours', message: 'shorter than the floor of a later round' }]);
+  }
 }
 
 /**
@@ -839,6 +855,7 @@ export async function circulate(ctx: AppContext, actor: Principal, id: string, i
         throw shieldwallError('CONFLICT', `proposal ${id} has been under silence ${p.row.round} rounds, the most one proposal may: draft a new proposal (it may take this one's text)`, { rounds: p.row.round, limit: DECISIONS_LIMITS.rounds });
       }
       proposalRoom(id, p.document);
+      checkNotShorter(Date.parse(at), deadline, input, p.document.silence);
       const round = p.row.round + 1;
       p.document.silence = { round, version: p.document.text_version, started_at: at, deadline };
       p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'circulated', `silence round ${round} until ${deadline}`), DECISIONS_LIMITS.history);
@@ -904,7 +921,8 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
   const silence = proposal.document.silence;
   const restart = proposal.row.status === 'silence' && silence !== null;
   const at = now(ctx, proposal.row.modified);
-  const deadline = restart ? restartedDeadline(Date.parse(at), input, silence) : null;
+  // Checked here too, so that a length refused takes no turn of the store's writer.
+  if (restart) restartedDeadline(Date.parse(at), input, silence);
   const row = await writeTransaction(ctx.store, async (tx) => {
     await checkConsultationOpen(tx, proposal.row.consultation_id, `a chair of a member consulted reopens it, then amend proposal ${id} (silence already running on it runs on to its deadline)`);
     const next = await changeProposal(tx, id, input.version, at, (p) => {
@@ -924,8 +942,9 @@ export async function amend(ctx: AppContext, actor: Principal, id: string, input
         if (!silenceOpen(p.document.silence.deadline, ctx.clock.now())) {
           throw shieldwallError('CONFLICT', `the silence on proposal ${id} ended at ${p.document.silence.deadline}: its outcome is being recorded, amend it afterwards`, { deadline: p.document.silence.deadline });
         }
-        // Circulated since it was read: the new text restarts that silence too, never runs under it unseen.
-        const until = deadline ?? restartedDeadline(Date.parse(at), input, p.document.silence);
+        // Decided again on the silence as stored: circulated or restarted since it was read, the new
+        // text restarts that silence too (never runs under it unseen), and for no less than it.
+        const until = restartedDeadline(Date.parse(at), input, p.document.silence);
         const round = p.row.round + 1;
         p.document.silence = { round, version, started_at: at, deadline: until };
         p.document.history = pushBounded(p.document.history, historyEntry(actor, at, 'amended', `text version ${version}; silence restarts (round ${round}) until ${until}`), DECISIONS_LIMITS.history);

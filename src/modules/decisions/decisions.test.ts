@@ -164,13 +164,17 @@ for (const dialect of DIALECTS) {
       // Amended and circulated again; amended once more under silence: a new round and deadline.
       const amended = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly.', options: ['coordinated-attribution'], reason: 'Sanctions dropped' });
       assert.equal(amended.text_version, 2);
+      // Back under silence for no less than its last round (24 h, a day at most): not for an hour.
+      const shortened = await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 1 });
+      assert.equal(shortened.status, 400, JSON.stringify(shortened.body));
+      assert.match(shortened.body.error!.message, /lasts at least 24 h/);
       const second = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 48 });
       assert.equal(second.silence?.round, 2);
       clock.advance(HOUR);
       // Not for less than the last round: amending a word to give the others a minute to object is refused.
       const hurried = await call('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly, at once.', silence_hours: 0.02 });
       assert.equal(hurried.status, 400, JSON.stringify(hurried.body));
-      assert.match(hurried.body.error!.message, /at least as long as the last round's \(48 h\)/);
+      assert.match(hurried.body.error!.message, /lasts at least 24 h \(as long as the last round, or a day when that was longer\)/);
       assert.equal((await ok<Proposal>('fred', 'GET', `/api/v1/decisions/proposals/${drafted.id}`)).text_version, 2, 'nothing of it changed');
       const restarted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/amend`, { text: 'Members attribute publicly, together.' });
       assert.equal(restarted.status, 'silence');
