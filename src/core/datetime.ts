@@ -1,5 +1,9 @@
 /** The API's date-time format, apart from the schema helpers so that the command line loads it cheaply. */
 
+/** The instants a timestamp writes with a four-digit year (STIX 2.1 section 3.2: years 0000 to 9999), in epoch ms. */
+export const TIME_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
+export const TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:[Zz]|[+-](\d\d):(\d\d))$/;
 
 /**
@@ -23,8 +27,5 @@ export function isApiDateTime(text: string): boolean {
   // Within the years a timestamp is written with four digits (an offset can carry 9999-12-31 past
   // them: stored as +010000-…, it no longer compared as text with the others).
   const at = Date.parse(text);
-  return Number.isFinite(at) && at >= EARLIEST && at <= LATEST;
+  return Number.isFinite(at) && at >= TIME_MIN_MS && at <= TIME_MAX_MS;
 }
-
-const EARLIEST = new Date(0).setUTCFullYear(0, 0, 1);
-const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

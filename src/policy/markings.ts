@@ -244,6 +244,16 @@ export function handlingMarkingDefinition(options: {
   };
 }
 
+/** The marking-definition ids an object's granular markings name (STIX 2.1 section 7.2.3), as given. */
+export function* granularMarkingRefs(object: StixObject): Generator<string> {
+  const granular = (object as { granular_markings?: unknown }).granular_markings;
+  if (!Array.isArray(granular)) return;
+  for (const marking of granular) {
+    const ref = (marking as { marking_ref?: unknown } | null)?.marking_ref;
+    if (typeof ref === 'string') yield ref;
+  }
+}
+
 /**
  * The marking-definitions an object's granular markings name that the table does not hold
  * (TLP and PAP ids are known to every node). What such a marking covers is withheld from every
@@ -251,14 +261,11 @@ export function handlingMarkingDefinition(options: {
  * the member whose objects wait for an id defines it (docs/POLICY.md).
  */
 export function unknownGranularRefs(object: StixObject, table: MarkingTable): string[] {
-  const granular = (object as { granular_markings?: unknown }).granular_markings;
-  if (!Array.isArray(granular)) return [];
   // A set: an object's distinct references, counted once each (a list searched for each was
   // quadratic, 17 s on the writer for 80,000 of them).
   const unknown = new Set<string>();
-  for (const marking of granular) {
-    const ref = (marking as { marking_ref?: unknown } | null)?.marking_ref;
-    if (typeof ref !== 'string' || TLP_BY_MARKING_ID.has(ref) || PAP_BY_MARKING_ID.has(ref) || table.has(ref)) continue;
+  for (const ref of granularMarkingRefs(object)) {
+    if (TLP_BY_MARKING_ID.has(ref) || PAP_BY_MARKING_ID.has(ref) || table.has(ref)) continue;
     unknown.add(ref);
   }
   return [...unknown];

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
-import { TLP2_MARKING_IDS, TLP_LEVELS, tlpOfMarkingId, type Tlp } from '../../policy/markings.js';
+import { granularMarkingRefs, TLP2_MARKING_IDS, TLP_LEVELS, tlpOfMarkingId, type Tlp } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
 import { computeScoId } from '../../stix/sco-id.js';
 import { OBJECT_MARKING_REFS_MAX } from '../../stix/validate/common.js';
@@ -78,14 +78,7 @@ export function strictestMarkings(sets: ReadonlyArray<readonly string[]>): strin
 function markingsOf(object: StixObject): string[] {
   const refs: string[] = [];
   if (Array.isArray(object.object_marking_refs)) for (const ref of object.object_marking_refs) if (typeof ref === 'string') refs.push(ref);
-  const granular = (object as { granular_markings?: unknown }).granular_markings;
-  if (Array.isArray(granular)) {
-    for (const marking of granular) {
-      const ref = (marking as { marking_ref?: unknown } | null)?.marking_ref;
-      if (typeof ref === 'string') refs.push(ref);
-    }
-  }
-  return refs;
+  return [...refs, ...granularMarkingRefs(object)];
 }
 
 /**

@@ -94,6 +94,16 @@ function linkEntryObject(entry: TimelineEntry): string | undefined {
   return entry.kind === 'link' ? LINK_ENTRY.exec(entry.text)?.[1] : undefined;
 }
 
+/** Every object an incident's links and the timeline's link entries name. */
+function namedObjects(document: Pick<IncidentDocument, 'links' | 'timeline'>): Set<string> {
+  const named = new Set(document.links.map((link) => link.object_id));
+  for (const entry of document.timeline) {
+    const object = linkEntryObject(entry);
+    if (object !== undefined) named.add(object);
+  }
+  return named;
+}
+
 /**
  * The links, and the timeline's entries about links, that a reader who may know only of the
  * objects `known` decides may be told of: a link tells that its object exists, so it is shown
@@ -117,11 +127,7 @@ function linksKnown(document: Pick<IncidentDocument, 'links' | 'timeline'>, know
  * they may never have read.
  */
 async function readableLinked(ctx: AppContext, actor: Principal, document: Pick<IncidentDocument, 'links' | 'timeline'>, unheld = false): Promise<{ readable: Set<string>; unheld: Set<string> }> {
-  const named = new Set(document.links.map((link) => link.object_id));
-  for (const entry of document.timeline) {
-    const object = linkEntryObject(entry);
-    if (object !== undefined) named.add(object);
-  }
+  const named = namedObjects(document);
   const gone = new Set<string>();
   if (named.size === 0) return { readable: named, unheld: gone };
   const readable = new Set((await intel.objectsByIds(ctx, actor, [...named])).keys());
@@ -364,11 +370,7 @@ async function stixObjects(ctx: AppContext, stored: Stored, previous: { links: r
   for (const [identity, code] of identities) if (code === access.originMember) createdByRef = identity;
   // The links every reader of the copy may know of (their objects read by all of them): the others
   // stay on this node, shown to those who read their objects (present), and go in no copy.
-  const named = [...document.links, ...(previous?.links ?? [])].map((link) => link.object_id);
-  for (const entry of document.timeline) {
-    const object = linkEntryObject(entry);
-    if (object !== undefined) named.push(object);
-  }
+  const named = [...namedObjects(document), ...(previous?.links ?? []).map((link) => link.object_id)];
   const targets = await intel.currentAccessOf(ctx, named);
   const marking = { tlp: access.tlp, classification: access.classification, releasability };
   const origin = { member: access.originMember, identity: createdByRef };

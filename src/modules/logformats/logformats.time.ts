@@ -1,4 +1,7 @@
 /** The time of a record: RFC 3339 / ISO 8601 text or epoch numbers, to epoch milliseconds. */
+import { TIME_MAX_MS, TIME_MIN_MS } from '../../core/datetime.js';
+
+export { TIME_MAX_MS, TIME_MIN_MS };
 
 /** Fields that hold a record's time in JSON and CSV logs, in order of preference. */
 export const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
@@ -74,9 +77,6 @@ export function parseTimestamp(s: string): number | undefined {
  * section 3.2), which a reported sighting's first_seen and last_seen are. Outside, a time is
  * not read (the event has none): one such record stopped a whole match where its time was written.
  */
-export const TIME_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
-export const TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
 function inTimestampRange(t: number): number | undefined {
   return Number.isNaN(t) || t < TIME_MIN_MS || t > TIME_MAX_MS ? undefined : t;
 }
