@@ -4,9 +4,9 @@ import { shareKey } from '../../core/inflight.js';
 import type { AppContext } from '../../core/context.js';
 import type { WriteTx } from '../../db/database.js';
 import {
-  handlingOfMarkingDefinition, layeredMarkings, markingColumns, unknownGranularRefs, type HandlingMarking, type MarkingDefaults,
+  handlingOfMarkingDefinition, layeredMarkings, markingColumns, unknownGranularRefs, type HandlingMarking, type MarkingDefaults, type MarkingTable,
 } from '../../policy/markings.js';
-import type { Principal } from '../../policy/principal.js';
+import { SYSTEM_PRINCIPAL, type Principal } from '../../policy/principal.js';
 import { submitterOf } from '../../policy/rule.js';
 import { StixStreamReader, type StreamHeader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
@@ -278,6 +278,69 @@ function microsNow(ctx: AppContext): number {
   return ctx.clock.now().getTime() * 1000;
 }
 
+/** The marking columns of a stored body with the markings `known` holds (repo.MarkingHooks). */
+function recomputeWith(ctx: AppContext, known: MarkingTable): repo.MarkingHooks['recompute'] {
+  return (body) => {
+    const object = JSON.parse(body) as StixObject;
+    return { ...markingColumns(object, known, markingDefaults(ctx)), granularUnresolved: unknownGranularRefs(object, known) };
+  };
+}
+
+/**
+ * Moves the versions that still wait for marking-definitions the node holds: a writer stopped (a
+ * crash, a command killed) before it had moved all that waited for the definitions it stored.
+ * They stay readable by nobody until then. A node runs it as it starts. Answers how many moved.
+ */
+export async function resolveLeftWaiting(ctx: AppContext): Promise<number> {
+  const table = await handlingTable(ctx);
+  const refs = new Set(await repo.refsWaitedFor(ctx.store.db, [...table.keys()]));
+  let count = 0;
+  if (refs.size === 0) return count;
+  const writer = new GroupedWriter(ctx.store);
+  const sync = async (tx: WriteTx) => {
+    await syncHandling(tx.db, table);
+  };
+  const counted = (moved: number) => (count += moved);
+  while (refs.size > 0) await writer.write((tx) => resolveBatch(ctx, SYSTEM_PRINCIPAL, tx, refs, table, recomputeWith(ctx, table), sync, () => undefined, counted));
+  await writer.end();
+  return count;
+}
+
+/**
+ * One transaction's share of the versions waiting for definitions a stream stored
+ * (repo.RESOLVED_PER_TRANSACTION): those still defined (a definition deleted since waits to be
+ * defined again) are moved, audited, and told to the followers once committed. Takes the
+ * definitions out of `refs` once none waits for them any more.
+ */
+async function resolveBatch(
+  ctx: AppContext,
+  actor: Principal,
+  tx: WriteTx,
+  refs: Set<string>,
+  known: MarkingTable,
+  recompute: repo.MarkingHooks['recompute'],
+  sync: (tx: WriteTx) => Promise<void>,
+  uncount: () => void,
+  counted?: (moved: number) => void,
+): Promise<() => void> {
+  tx.onRollback(uncount);
+  // Other requests have a turn first: a write among them is then waiting, and the writer commits
+  // after this share rather than take the next in the same transaction (db/grouped-writes.ts).
+  await nextTurn();
+  // Definitions deleted by any process meanwhile leave the table `known` reads.
+  await sync(tx);
+  const still = [...refs].filter((ref) => known.has(ref));
+  const after = await repo.highestGiven(tx);
+  const { moved, more } = await repo.resolveWaiting(ctx.store, tx, still, recompute, Math.max(microsNow(ctx), after + 1));
+  if (!more) refs.clear();
+  if (moved.length > 0) await audit.recordInTransaction(ctx, tx, actor, [resolvedEvent(moved, still)]);
+  return () => {
+    uncount();
+    counted?.(moved.length);
+    if (moved.length > 0) ctx.bus.publish('intel.added', { objects: moved.map(addedOf), stored: { after, last: moved[moved.length - 1]!.seq } });
+  };
+}
+
 /**
  * The one ingest pipeline behind the CLI, the REST API, the demo seeding and (later) TAXII and
  * federation: prepared objects (parsed, validated, with rows) are written in batches, one batch
@@ -312,15 +375,16 @@ async function runPipeline(
   // objects with them; other streams, which read `table`, see them once they are stored.
   const staged = new Map<string, HandlingMarking>();
   const known = layeredMarkings(table, staged);
-  const recompute = (body: string) => {
-    const object = JSON.parse(body) as StixObject;
-    return { ...markingColumns(object, known, markingDefaults(ctx)), granularUnresolved: unknownGranularRefs(object, known) };
-  };
+  const recompute = recomputeWith(ctx, known);
   const submitter = submitterOf(actor);
   // Definitions of this stream the store refused: objects prepared against them are recomputed.
   const refusedDefinitions = new Set<string>();
   // Definitions deleted (and perhaps defined anew) since the table was read: objects prepared against them are recomputed.
   const changedDefinitions = new Set<string>();
+  /** Definitions deleted by any process since the table was read: rows marked with them are marked again. */
+  const sync = async (tx: WriteTx) => {
+    for (const id of await syncHandling(tx.db, table)) changedDefinitions.add(id);
+  };
 
   /** Writes a batch in the transaction given; answers the reporting of its outcomes, once committed. */
   const writeBatch = async (tx: WriteTx, pending: PreparedObject[], uncount: () => void): Promise<() => void> => {
@@ -367,13 +431,15 @@ async function runPipeline(
       }
     };
     const decide: repo.DecideRows = async (tx, batch, stored) => {
-      // Definitions deleted by any process since the table was read: rows marked with them are marked again.
-      for (const id of await syncHandling(tx.db, table)) changedDefinitions.add(id);
+      await sync(tx);
       return decideRows(ctx, actor, tx, batch, stored, { known, staged, identityOwners, refusedDefinitions, changedDefinitions, unresolved, defined, recompute });
     };
-    const { seqs, refused, after, moved } = rows.length > 0
+    const { seqs, refused, after, moved, waitingLeft } = rows.length > 0
       ? await repo.insertVersions(ctx.store, tx, rows, microsNow(ctx), { unresolved, recompute }, defined, onWritten, decide)
-      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, moved: [] };
+      : { seqs: [], refused: new Map<number, { rule: string; message: string }>(), after: 0, moved: [], waitingLeft: false };
+    // More versions wait for the batch's definitions than its transaction moved: the writer moves
+    // them in transactions of their own, after this one.
+    if (waitingLeft) resolveLater(defined);
     const added: AddedObject[] = [];
     let last = after;
     for (let r = 0; r < owners.length; r++) {
@@ -435,6 +501,27 @@ async function runPipeline(
     written.catch(uncount);
     return written;
   };
+  // Definitions of this stream that versions still wait for, and the writing that moves them.
+  const waitedFor = new Set<string>();
+  let resolving: Promise<void> | undefined;
+  const resolveLater = (refs: readonly string[]) => {
+    for (const ref of refs) waitedFor.add(ref);
+    resolving ??= (async () => {
+      while (waitedFor.size > 0) {
+        const uncount = counting(writes);
+        const ran = writer.write((tx) => resolveBatch(ctx, actor, tx, waitedFor, known, recompute, sync, uncount));
+        ran.catch(uncount);
+        await ran;
+      }
+    })()
+      // A failed transaction fails the writer: its end() says so.
+      .catch(() => undefined)
+      .finally(() => (resolving = undefined));
+  };
+  /** Waits until what waited for this stream's definitions is moved (or the writer failed). */
+  const resolved = async () => {
+    while (resolving) await resolving;
+  };
   // Whether the last batch handed over has run (the writer takes the next one then).
   let ran = true;
   const handOver = (full: PreparedObject[]) => {
@@ -492,9 +579,11 @@ async function runPipeline(
     // The source's own clean-up (a worker thread stopped); it has no call waiting on it here.
     await iterator.return?.().catch(() => undefined);
     // What ran is committed (and reported) all the same, as each batch was before it.
+    await resolved();
     await writer.end().catch(() => undefined);
     throw error;
   }
+  await resolved();
   await writer.end();
   progress.bytes = bytesRead();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -9,16 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
-import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
+import { createTestNode, otherMemberToken, TEST_MEMBER_IDENTITY, type TestNode } from '../../../test/support/node.js';
 import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import * as audit from '../audit/audit.service.js';
 import { principalOfUser } from '../directory/directory.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import type { Principal } from '../../policy/principal.js';
+import { resolveLeftWaiting } from './intel.ingest.js';
+import { RESOLVED_PER_TRANSACTION } from './intel.repo.js';
 import { ingestObjects, intelStats, listObjects } from './intel.service.js';
 
 /** Objects waiting for one definition: more than either engine binds to one statement. */
 const WAITING = 70_000;
+/** Objects waiting for one definition: several transactions' share (RESOLVED_PER_TRANSACTION). */
+const FAIR_WAITING = 12_000;
 const created = '2026-12-07T00:00:00.000Z';
 
 for (const dialect of DIALECTS) {
@@ -30,6 +34,30 @@ for (const dialect of DIALECTS) {
       analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
     });
     after(async () => node?.close());
+
+    /**
+     * Makes `count` indicators waiting for a definition: one ingested, the others copies of its
+     * row (stored so, they are quick to make), each with its waiting entry. Answers how many wait.
+     */
+    const waitingCopies = async (ref: string, count: number, idPrefix: string): Promise<number> => {
+      const first = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, ref] });
+      assert.equal((await ingestObjects(node.ctx, analyst, [first])).accepted, 1);
+      const db = node.ctx.store.db;
+      const series =
+        dialect === 'sqlite'
+          ? sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count - 1}) select i from n`
+          : sql`select generate_series(1, ${count - 1}) as i`;
+      const idOf = dialect === 'sqlite' ? sql`printf(${idPrefix + '%012d'}, i)` : sql`${idPrefix} || lpad(i::text, 12, '0')`;
+      await sql`insert into stix_objects (seq, is_current, id_hash, id, type, spec_version, created, modified, version, revoked, created_by_ref,
+          tlp, classification, releasability, label, body, access_key, origin_member, submitter, pattern, pattern_type, valid_from)
+        select o.seq + i, 1, o.id_hash + i, ${idOf}, o.type, o.spec_version, o.created, o.modified, o.version, o.revoked, o.created_by_ref,
+          o.tlp, o.classification, o.releasability, o.label, o.body, o.access_key, o.origin_member, o.submitter, o.pattern, o.pattern_type, o.valid_from
+        from stix_objects o, (${series}) as s where o.id = ${first.id}`.execute(db);
+      const { seq } = await db.selectFrom('stix_objects').select('seq').where('id', '=', first.id).executeTakeFirstOrThrow();
+      await sql`insert into pending_markings (marking_ref, seq) select ${ref}, seq from stix_objects where type = 'indicator' and seq > ${Number(seq)} and seq < ${Number(seq) + count}`.execute(db);
+      const waiting = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', '=', ref).executeTakeFirstOrThrow();
+      return Number(waiting.n);
+    };
 
     const indicatorsReadable = async () => (await intelStats(node.ctx, analyst)).byType.find((t) => t.type === 'indicator')?.count ?? 0;
 
@@ -47,31 +75,15 @@ for (const dialect of DIALECTS) {
 
     it(`marks ${WAITING.toLocaleString('en')} waiting objects once their definition is stored`, async () => {
       const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
-      const first = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, definition.id as string] });
-      assert.equal((await ingestObjects(node.ctx, analyst, [first])).accepted, 1);
-      // The others as copies of its row, each waiting as it does (stored so, they are quick to make).
-      const db = node.ctx.store.db;
-      const series =
-        dialect === 'sqlite'
-          ? sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${WAITING - 1}) select i from n`
-          : sql`select generate_series(1, ${WAITING - 1}) as i`;
-      const idOf = dialect === 'sqlite' ? sql`printf('indicator--00000000-0000-4000-8000-%012d', i)` : sql`'indicator--00000000-0000-4000-8000-' || lpad(i::text, 12, '0')`;
-      await sql`insert into stix_objects (seq, is_current, id_hash, id, type, spec_version, created, modified, version, revoked, created_by_ref,
-          tlp, classification, releasability, label, body, access_key, origin_member, submitter, pattern, pattern_type, valid_from)
-        select o.seq + i, 1, o.id_hash + i, ${idOf}, o.type, o.spec_version, o.created, o.modified, o.version, o.revoked, o.created_by_ref,
-          o.tlp, o.classification, o.releasability, o.label, o.body, o.access_key, o.origin_member, o.submitter, o.pattern, o.pattern_type, o.valid_from
-        from stix_objects o, (${series}) as s where o.id = ${first.id}`.execute(db);
-      const { seq } = await db.selectFrom('stix_objects').select('seq').where('id', '=', first.id).executeTakeFirstOrThrow();
-      await sql`insert into pending_markings (marking_ref, seq) select ${definition.id}, seq from stix_objects where type = 'indicator' and seq > ${Number(seq)}`.execute(db);
-      const waiting = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', '=', definition.id as string).executeTakeFirstOrThrow();
-      assert.equal(Number(waiting.n), WAITING);
+      assert.equal(await waitingCopies(definition.id as string, WAITING, 'indicator--00000000-0000-4000-8000-'), WAITING);
       assert.equal(await indicatorsReadable(), 0, 'readable by nobody while their definition is unknown');
+      const db = node.ctx.store.db;
 
       const turns = countTurns();
       assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
       // Resolved in slices, with turns of the event loop for other requests between them.
       const turned = turns.stop();
-      assert.ok(turned >= Math.floor(WAITING / 5000) - 1, `${turned} turns of the event loop while ${WAITING} objects got their markings`);
+      assert.ok(turned >= Math.floor(WAITING / RESOLVED_PER_TRANSACTION) - 1, `${turned} turns of the event loop while ${WAITING} objects got their markings`);
 
       const rows = await db
         .selectFrom('stix_objects')
@@ -85,6 +97,55 @@ for (const dialect of DIALECTS) {
       assert.equal(await indicatorsReadable(), WAITING, 'the member reads them all');
       const left = await db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
       assert.equal(Number(left.n), 0, 'none waits any more');
+    });
+
+    it('moves them in transactions of their own: another member\'s write takes its turn before all are moved', async () => {
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      const count = await waitingCopies(definition.id as string, FAIR_WAITING, 'indicator--00000000-0000-4000-9000-');
+      assert.equal(count, FAIR_WAITING);
+      await otherMemberToken(node, 'OTW');
+      const other = (await principalOfUser(node.ctx, 'otw-analyst'))!;
+      const left = async () => Number((await node.ctx.store.db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', '=', definition.id as string).executeTakeFirstOrThrow()).n);
+
+      // Once the definition's own transaction has committed (its followers are told of the first
+      // versions moved), the other member writes one object.
+      let otherWrite: Promise<number> | undefined;
+      const unsubscribe = node.ctx.bus.subscribe('intel.added', () => {
+        otherWrite ??= ingestObjects(node.ctx, other, [indicator({ object_marking_refs: [TLP2_MARKING_IDS.green] })]).then(async (summary) => {
+          assert.equal(summary.accepted, 1);
+          return left();
+        });
+      });
+      try {
+        assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      } finally {
+        unsubscribe();
+      }
+      assert.ok(otherWrite, 'the definition\'s transaction told its followers');
+      const waitingWhenWritten = await otherWrite;
+      assert.ok(waitingWhenWritten > 0, `the other member's write waited until all ${FAIR_WAITING} were moved`);
+      assert.ok(waitingWhenWritten < FAIR_WAITING, `${waitingWhenWritten} still waiting: the definition's transaction moved some`);
+      assert.equal(await left(), 0, 'all moved once the definition\'s ingest answered');
+    });
+
+    it('moves, as a node starts, those a writer left waiting for a definition the node holds (a writer stopped before it moved them all)', async () => {
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      const prefix = 'indicator--00000000-0000-4000-a000-';
+      const unresolved = async () =>
+        Number((await node.ctx.store.db.selectFrom('stix_objects').select((eb) => eb.fn.countAll().as('n')).where('id', 'like', `${prefix}%`).where('classification', '=', UNRESOLVED_CLASSIFICATION).executeTakeFirstOrThrow()).n);
+      // As a writer stopped after the definition's transaction leaves them: waiting, the definition stored.
+      const count = 12_000;
+      // The first is ingested with its definition known: its copies are made to wait.
+      assert.equal(await waitingCopies(definition.id as string, count, prefix), count - 1);
+      await node.ctx.store.db.updateTable('stix_objects').set({ classification: UNRESOLVED_CLASSIFICATION }).where('id', 'like', `${prefix}%`).execute();
+      assert.equal(await unresolved(), count - 1, 'the copies wait, readable by nobody');
+
+      assert.equal(await resolveLeftWaiting(node.ctx), count - 1);
+      assert.equal(await unresolved(), 0, 'all marked');
+      const left = await node.ctx.store.db.selectFrom('pending_markings').select((eb) => eb.fn.countAll().as('n')).where('marking_ref', '=', definition.id as string).executeTakeFirstOrThrow();
+      assert.equal(Number(left.n), 0);
+      assert.equal(await resolveLeftWaiting(node.ctx), 0, 'nothing left the second time');
     });
 
     it('adds a waiting version for its readers when its definition arrives: a poll after what was read finds it (TAXII 2.1 section 3.5: clients go on with added_after)', async () => {
