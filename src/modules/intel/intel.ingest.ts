@@ -278,6 +278,9 @@ function microsNow(ctx: AppContext): number {
   return ctx.clock.now().getTime() * 1000;
 }
 
+/** How often a node looks for versions left waiting for definitions it holds (resolveLeftWaiting). */
+export const RESOLVE_LEFT_EVERY_MS = 60_000;
+
 /** The marking columns of a stored body with the markings `known` holds (repo.MarkingHooks). */
 function recomputeWith(ctx: AppContext, known: MarkingTable): repo.MarkingHooks['recompute'] {
   return (body) => {
@@ -288,20 +291,28 @@ function recomputeWith(ctx: AppContext, known: MarkingTable): repo.MarkingHooks[
 
 /**
  * Moves the versions that still wait for marking-definitions the node holds: a writer stopped (a
- * crash, a command killed) before it had moved all that waited for the definitions it stored.
- * They stay readable by nobody until then. A node runs it as it starts. Answers how many moved.
+ * crash, a command killed, a transaction failed) before it had moved all that waited for the
+ * definitions it stored. They stay readable by nobody until then. A node runs it as it starts and
+ * then every RESOLVE_LEFT_EVERY_MS; `stopping` ends it between two transactions. Answers how many
+ * moved.
+ *
+ * The definitions are read from the store, not the process's table: another process may have
+ * stored one this process does not hold, and a version waiting for two, each stored by another
+ * process, is moved by neither writer (each lists it as waiting for the one it did not hold).
  */
-export async function resolveLeftWaiting(ctx: AppContext): Promise<number> {
-  const table = await handlingTable(ctx);
-  const refs = new Set(await repo.refsWaitedFor(ctx.store.db, [...table.keys()]));
+export async function resolveLeftWaiting(ctx: AppContext, stopping: () => boolean = () => false): Promise<number> {
+  const refs = new Set(await repo.refsWaitedFor(ctx.store.db, await repo.currentDefinitionIds(ctx.store.db)));
   let count = 0;
   if (refs.size === 0) return count;
+  // Bodies read only when something waits for a definition the store holds.
+  const table = new Map<string, HandlingMarking>();
+  await readHandling(ctx.store.db, table);
   const writer = new GroupedWriter(ctx.store);
   const sync = async (tx: WriteTx) => {
     await syncHandling(tx.db, table);
   };
   const counted = (moved: number) => (count += moved);
-  while (refs.size > 0) await writer.write((tx) => resolveBatch(ctx, SYSTEM_PRINCIPAL, tx, refs, table, recomputeWith(ctx, table), sync, () => undefined, counted));
+  while (refs.size > 0 && !stopping()) await writer.write((tx) => resolveBatch(ctx, SYSTEM_PRINCIPAL, tx, refs, table, recomputeWith(ctx, table), sync, () => undefined, counted));
   await writer.end();
   return count;
 }
@@ -503,24 +514,32 @@ async function runPipeline(
   };
   // Definitions of this stream that versions still wait for, and the writing that moves them.
   const waitedFor = new Set<string>();
-  let resolving: Promise<void> | undefined;
+  let resolving: Promise<void> = Promise.resolve();
+  // Set and cleared synchronously: definitions added as the loop ends start a loop of their own.
+  let looping = false;
   const resolveLater = (refs: readonly string[]) => {
     for (const ref of refs) waitedFor.add(ref);
-    resolving ??= (async () => {
-      while (waitedFor.size > 0) {
-        const uncount = counting(writes);
-        const ran = writer.write((tx) => resolveBatch(ctx, actor, tx, waitedFor, known, recompute, sync, uncount));
-        ran.catch(uncount);
-        await ran;
+    if (looping) return;
+    looping = true;
+    resolving = (async () => {
+      try {
+        while (waitedFor.size > 0) {
+          const uncount = counting(writes);
+          const ran = writer.write((tx) => resolveBatch(ctx, actor, tx, waitedFor, known, recompute, sync, uncount));
+          ran.catch(uncount);
+          await ran;
+        }
+      } finally {
+        looping = false;
       }
     })()
-      // A failed transaction fails the writer: its end() says so.
-      .catch(() => undefined)
-      .finally(() => (resolving = undefined));
+      // A failed transaction fails the writer: its end() says so. What it left waiting, the
+      // node's sweep moves (resolveLeftWaiting).
+      .catch(() => undefined);
   };
   /** Waits until what waited for this stream's definitions is moved (or the writer failed). */
   const resolved = async () => {
-    while (resolving) await resolving;
+    while (looping) await resolving;
   };
   // Whether the last batch handed over has run (the writer takes the next one then).
   let ran = true;
@@ -578,7 +597,9 @@ async function runPipeline(
   } catch (error) {
     // The source's own clean-up (a worker thread stopped); it has no call waiting on it here.
     await iterator.return?.().catch(() => undefined);
-    // What ran is committed (and reported) all the same, as each batch was before it.
+    // What ran is committed (and reported) all the same, as each batch was before it, and what
+    // waited for its definitions is moved: the batch handed over last runs first.
+    await inFlight?.catch(() => undefined);
     await resolved();
     await writer.end().catch(() => undefined);
     throw error;

@@ -474,11 +474,17 @@ export async function resolveWaiting(
     if (start > 0) await nextTurn();
     const rows = await tx.db.selectFrom('stix_objects').select([...CURRENT_ROW, 'type', 'body']).where('seq', 'in', seqs.slice(start, start + SEQS_PER_UPDATE)).orderBy('seq').execute();
     const resolved = new Map<string, { tuple: AccessTuple; rows: MovedVersion[]; moves: Array<[number, number]> }>();
+    const stillWaiting: Array<{ marking_ref: string; seq: number }> = [];
     for (const stored of rows) {
       const columns = recompute(stored.body);
-      // Still waiting for another definition of its markings. One its granular markings still
-      // wait for does not keep it unreadable: it is moved, and its waiting entries with it.
-      if (columns.unresolved.length > 0) continue;
+      // Still waiting for another definition of its markings, which it is listed as waiting for
+      // (again: another process may have stored that one meanwhile, with a table that did not
+      // hold these, and taken its entry away; the node's sweep then finds it). One its granular
+      // markings still wait for does not keep it unreadable: it is moved, and its entries with it.
+      if (columns.unresolved.length > 0) {
+        for (const ref of new Set(columns.unresolved)) stillWaiting.push({ marking_ref: ref, seq: Number(stored.seq) });
+        continue;
+      }
       const tuple: AccessTuple = { tlp: columns.tlp, classification: columns.classification, releasability: columns.releasability };
       const text = accessTupleText(tuple);
       let same = resolved.get(text);
@@ -488,6 +494,9 @@ export async function resolveWaiting(
       same.moves.push([version.seq, next]);
       version.seq = next++;
       same.rows.push(version);
+    }
+    for (let from = 0; from < stillWaiting.length; from += SEQS_PER_UPDATE) {
+      await tx.db.insertInto('pending_markings').values(stillWaiting.slice(from, from + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
     }
     for (const { tuple, rows: marked, moves } of resolved.values()) {
       const key = await accessKeyOf(store, tx, tuple);
@@ -803,6 +812,12 @@ export async function latestSeq(store: Store): Promise<number> {
 export async function currentMarkingDefinitions(db: WriteTx['db']): Promise<string[]> {
   const rows = await db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
   return rows.map((r) => r.body);
+}
+
+/** The ids of every current marking-definition, without their bodies. */
+export async function currentDefinitionIds(db: WriteTx['db']): Promise<string[]> {
+  const rows = await db.selectFrom('stix_objects').select('id').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
+  return rows.map((r) => r.id);
 }
 
 /**
