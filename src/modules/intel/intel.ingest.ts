@@ -163,6 +163,14 @@ const HANDLING = storeState('intel.handling-markings', () => ({ table: undefined
  */
 const deletionsReflected = new WeakMap<Map<string, HandlingMarking>, number>();
 
+/**
+ * The highest sequence of a current definition that each table read reflects: definitions another
+ * process stored since are read by the next sync (syncHandling), not only once this process reads
+ * the whole table again. Without them an object this process took, marked with such a
+ * definition, waited as if it were unknown.
+ */
+const definitionsReflected = new WeakMap<Map<string, HandlingMarking>, number>();
+
 /** How often a read of the table looks for definitions other processes deleted (a write looks each batch). */
 export const HANDLING_CHECK_MS = 1_000;
 
@@ -186,15 +194,18 @@ async function readHandling(db: WriteTx['db'], table: Map<string, HandlingMarkin
   // Read before the definitions: a deletion recorded meanwhile is looked at again.
   const reflected = await repo.latestDeletion(db);
   const fresh = new Map<string, HandlingMarking>();
-  for (const body of await repo.currentMarkingDefinitions(db)) {
+  let highest = 0;
+  for (const { seq, body } of await repo.currentMarkingDefinitions(db)) {
     const definition = JSON.parse(body) as StixObject;
     fresh.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
+    highest = Math.max(highest, seq);
   }
   const changed: string[] = [];
   for (const [id, handling] of table) if (JSON.stringify(fresh.get(id)) !== JSON.stringify(handling)) changed.push(id);
   table.clear();
   for (const [id, handling] of fresh) table.set(id, handling);
   deletionsReflected.set(table, reflected);
+  definitionsReflected.set(table, highest);
   return changed;
 }
 
@@ -206,16 +217,41 @@ async function readHandling(db: WriteTx['db'], table: Map<string, HandlingMarkin
  * read whole again.
  */
 export async function syncHandling(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
+  const added = await syncAdded(db, table);
   const reflected = deletionsReflected.get(table) ?? 0;
   const latest = await repo.latestDeletion(db);
-  if (latest <= reflected) return [];
+  if (latest <= reflected) return added;
   // Records are numbered one after another: the first after `reflected` missing is records pruned, unread.
-  if ((await repo.deletionsSince(db, reflected, 1))[0]?.seq !== reflected + 1) return readHandling(db, table);
+  if ((await repo.deletionsSince(db, reflected, 1))[0]?.seq !== reflected + 1) return [...added, ...(await readHandling(db, table))];
   // The definitions among them only, picked by the store: under the writer lock, a member's many
   // deletions of other objects are not read here one by one.
   const changed = await repo.deletedDefinitions(db, reflected, latest);
   for (const id of changed) await rereadDefinition(db, table, id);
   if ((deletionsReflected.get(table) ?? 0) < latest) deletionsReflected.set(table, latest);
+  return [...added, ...changed];
+}
+
+/**
+ * Brings a table up to date with the definitions stored since it was read (by this process or
+ * another): one range of the current (type, seq) index. Answers the ids whose entry it held and
+ * changed (a definition new to it changes no object's markings but those still unresolved, which
+ * are marked again in any case).
+ */
+async function syncAdded(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
+  const reflected = definitionsReflected.get(table);
+  // A table not read from the store (a test's own) has nothing to bring up to date.
+  if (reflected === undefined) return [];
+  const changed: string[] = [];
+  let highest = reflected;
+  for (const { seq, body } of await repo.currentMarkingDefinitions(db, reflected)) {
+    const definition = JSON.parse(body) as StixObject;
+    const handling = handlingOfMarkingDefinition(definition) ?? {};
+    const held = table.get(definition.id);
+    if (held !== undefined && JSON.stringify(held) !== JSON.stringify(handling)) changed.push(definition.id);
+    table.set(definition.id, handling);
+    highest = Math.max(highest, seq);
+  }
+  if (highest > reflected) definitionsReflected.set(table, highest);
   return changed;
 }
 

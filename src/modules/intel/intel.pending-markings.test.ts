@@ -209,6 +209,19 @@ for (const dialect of DIALECTS) {
       forgetHandlingTable(node.ctx);
     });
 
+    it('marks an object with a definition another process stored since its table was read, as it writes it', async () => {
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      // As if another process had stored it: this one's table, read before, does not hold it.
+      (await handlingTable(node.ctx)).delete(definition.id as string);
+      const object = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, definition.id as string] });
+      assert.equal((await ingestObjects(node.ctx, analyst, [object])).accepted, 1);
+      const row = await node.ctx.store.db.selectFrom('stix_objects').select(['classification', 'seq']).where('id', '=', object.id).executeTakeFirstOrThrow();
+      assert.equal(Number(row.classification), 1, 'marked RESTRICTED when written, not left waiting');
+      const waiting = await node.ctx.store.db.selectFrom('pending_markings').select('marking_ref').where('seq', '=', row.seq).execute();
+      assert.deepEqual(waiting, []);
+    });
+
     it('adds a waiting version for its readers when its definition arrives: a poll after what was read finds it (TAXII 2.1 section 3.5: clients go on with added_after)', async () => {
       const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
       const readable = () => indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.green] });

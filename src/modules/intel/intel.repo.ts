@@ -809,9 +809,10 @@ export async function latestSeq(store: Store): Promise<number> {
 
 /** Bodies of the current marking-definitions, to rebuild the handling-marking table at start. */
 
-export async function currentMarkingDefinitions(db: WriteTx['db']): Promise<string[]> {
-  const rows = await db.selectFrom('stix_objects').select('body').where('type', '=', 'marking-definition').where('is_current', '=', 1).execute();
-  return rows.map((r) => r.body);
+export async function currentMarkingDefinitions(db: WriteTx['db'], afterSeq = 0): Promise<Array<{ seq: number; body: string }>> {
+  // One range of the current (type, seq) index: after a sequence, most often empty.
+  const rows = await db.selectFrom('stix_objects').select(['seq', 'body']).where('type', '=', 'marking-definition').where('is_current', '=', 1).where('seq', '>', afterSeq).orderBy('seq').execute();
+  return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
 }
 
 /** The ids of every current marking-definition, without their bodies. */
