@@ -11,7 +11,7 @@ import { ShieldwallError } from '../src/core/errors.js';
 import { createToken, createUser, principalOfUser, revokeToken, setUserPassword, upsertMembers } from '../src/modules/directory/directory.service.js';
 import { REAUTHENTICATE_MS } from '../src/modules/feed/feed.routes.js';
 import { feedModule } from '../src/modules/feed/index.js';
-import { DETECTION_PROPERTY, STREAMS_PER_MEMBER, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
+import { DETECTION_PROPERTY, PAGE_CHARS, STREAMS_PER_MEMBER, STREAMS_PER_USER, WAKE_EVERY_MS, type Feed, type Handling } from '../src/modules/feed/feed.service.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS } from '../src/policy/markings.js';
 import { type Principal, SYSTEM_PRINCIPAL } from '../src/policy/principal.js';
 import { createTestNode, TEST_MEMBER_IDENTITY, type TestNode } from './support/node.js';
@@ -287,6 +287,21 @@ describe('the live feed (GET /api/v1/events)', () => {
       feed.keepAliveMs = keepAliveBefore;
       theirs.close();
     }
+  });
+
+  it('holds at most PAGE_CHARS of object bodies in a page, or the one object next (a slow reader keeps its page)', async () => {
+    const feed = node.instanceOf(feedModule) as Feed;
+    const analyst = (await principalOfUser(node.ctx, 'test-analyst'))!;
+    const from = await feed.start();
+    // Four objects of 400,000 characters each: two fill a page.
+    const large: Array<Record<string, unknown>> = [0, 1, 2, 3].map((i) => ({ ...indicator(`198.51.100.${240 + i}`, 'clear'), description: 'x'.repeat(400_000) }));
+    await post(large);
+    const first = await feed.next(analyst, from);
+    assert.deepEqual(first.events.map((e) => e.object.id), [large[0]!.id, large[1]!.id], `a page of ${first.events.length} objects of 400,000 characters`);
+    assert.ok(first.more);
+    const second = await feed.next(analyst, first.after);
+    assert.deepEqual(second.events.map((e) => e.object.id), [large[2]!.id, large[3]!.id]);
+    assert.ok(PAGE_CHARS < 3 * 400_000);
   });
 
   it('wakes its streams at most once per window however many batches are stored', async () => {

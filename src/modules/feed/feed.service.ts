@@ -42,6 +42,13 @@ export const STREAMS_PER_NODE = 256;
 export const STREAMS_PER_MEMBER = STREAMS_PER_NODE / 4;
 /** Objects read per query of a stream. */
 const PAGE = 100;
+/**
+ * Characters of object bodies a stream's page holds at most (the first object is always given):
+ * a stream holds its page while a slow reader takes it, and a member may open 64 streams. Without
+ * it one page was up to 100 objects of 8 MB: four streams of an analyst that stopped reading held
+ * 123 MiB each of 40 objects of 3 MiB.
+ */
+export const PAGE_CHARS = 1024 * 1024;
 /** How often the store's newest sequence is read while streams are open (ms). */
 const POLL_MS = 1000;
 /**
@@ -269,7 +276,7 @@ export class Feed {
    * (past objects it may not read too, without saying so).
    */
   async next(actor: Principal, after: number): Promise<{ events: FeedEvent[]; after: number; more: boolean }> {
-    const page = await intel.listObjects(this.ctx, actor, { addedAfterMicros: after, limit: PAGE });
+    const page = await intel.listObjects(this.ctx, actor, { addedAfterMicros: after, limit: PAGE, maxChars: PAGE_CHARS });
     const events = await this.#events(actor, page.objects, page.dateAdded, page.handling ?? {});
     return { events, after: page.lastSeq ?? after, more: page.next !== undefined };
   }
