@@ -18,7 +18,7 @@ import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import * as audit from '../audit/audit.service.js';
 import { authenticateToken, createToken, createUser, CREDENTIAL_REQUEST_TTL_MS, principalOfUser, setPeerDisabled, upsertMembers } from './directory.service.js';
 import { TOKENS_PER_USER } from './directory.tokens.js';
-import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
 
 const FRA_IDENTITY = 'identity--0b7c2f4e-3a51-4c6d-9e8f-1a2b3c4d5e6f';
 
@@ -34,7 +34,8 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
-      node = await createTestNode(dialect);
+      // Refusals are written once per interval: a short one, for the tests that read them.
+      node = await createTestNode(dialect, { auditRefusalIntervalMs: 50 });
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'FRA', name: 'France', kind: 'ally', country: 'FR', identityId: FRA_IDENTITY }]);
       // Two node administrators of the node itself: no member, no clearance (they read only TLP:CLEAR).
       await user('root', null, 0, ['node-admin']);
@@ -65,7 +66,35 @@ for (const dialect of DIALECTS) {
       assert.match(response.json().error.message, /clearance/);
       const listed = (await call('GET', '/api/v1/tokens', tokens['tst.ma']!)).json() as { tokens: Array<{ name: string }> };
       assert.ok(!listed.tokens.some((t) => t.name === 'borrowed'));
-      assert.ok((await actions()).some((e) => e.action === 'directory.credential.denied' && e.actor === 'user:tst.ma' && e.subject === 'tst.secret'));
+      await until('the refusal is written', async () => ((await actions()).some((e) => e.action === 'directory.credential.denied' && e.actor === 'user:tst.ma' && e.subject === 'tst.secret') ? undefined : 'not yet'));
+    });
+
+    it('counts refused credentials as refusals: 30 refused in a row are one entry, not 30', async () => {
+      const denied = async () => (await actions()).filter((e) => e.action === 'directory.credential.denied' && e.actor === 'user:tst.ma0');
+      const before = await denied();
+      for (let i = 0; i < 30; i++) assert.equal((await call('POST', '/api/v1/tokens', tokens['tst.ma0']!, { name: `flood ${i}`, user: 'tst.secret' })).statusCode, 403);
+      await until('the refusals are written', async () => ((await denied()).length > before.length ? undefined : 'not yet'));
+      const written = (await denied()).slice(before.length);
+      assert.equal(written.reduce((n, e) => n + Number(e.detail?.count ?? 1), 0), 30, JSON.stringify(written));
+      assert.ok(written.length <= 2, `${written.length} entries for 30 refusals`);
+    });
+
+    it("refuses a member administrator the revocation of an auditor's or a node administrator's token of its member", async () => {
+      await user('tst.root', TEST_MEMBER, 0, ['node-admin']);
+      const listed = (await call('GET', '/api/v1/tokens', tokens['tst.ma']!)).json() as { tokens: Array<{ id: number; user: string }> };
+      for (const name of ['tst.auditor0', 'tst.root']) {
+        const token = listed.tokens.find((t) => t.user === name);
+        assert.ok(token, `${name}'s token is listed to the member administrator`);
+        const response = await call('DELETE', `/api/v1/tokens/${token.id}`, tokens['tst.ma']!);
+        assert.equal(response.statusCode, 403, response.body);
+        assert.match(response.json().error.message, /a node administrator revokes it/);
+        assert.equal(await me(tokens[name]!), 200, `${name}'s token still works`);
+      }
+      // Its analysts' tokens it revokes, as before.
+      await user('tst.revoked', TEST_MEMBER, 1, ['analyst']);
+      const analyst = ((await call('GET', '/api/v1/tokens', tokens['tst.ma']!)).json() as { tokens: Array<{ id: number; user: string }> }).tokens.find((t) => t.user === 'tst.revoked')!;
+      assert.equal((await call('DELETE', `/api/v1/tokens/${analyst.id}`, tokens['tst.ma']!)).statusCode, 204);
+      assert.equal(await me(tokens['tst.revoked']!), 401);
     });
 
     it('refuses a member administrator a token for an auditor, a role it cannot grant, even at its own clearance', async () => {
@@ -138,7 +167,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(trail.map((e) => [e.action, e.actor]), [
         ['directory.credential.request', 'user:root'],
         ['directory.credential.denied', 'user:root'],
-        ['directory.credential.denied', 'user:tst.ma'],
+        // The member administrator's refusal is counted, and written with its others once per interval.
         ['directory.credential.approve', 'user:root2'],
         ['directory.token.create', 'user:root2'],
       ]);

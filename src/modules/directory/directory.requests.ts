@@ -8,9 +8,12 @@ import { audited, isNodeAdministrator } from './directory.changes.js';
 import { decodeIdCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
 
-/** Records a refused credential and throws the refusal. */
-export async function refuseCredential(ctx: AppContext, actor: Principal, kind: CredentialKind, user: string, reason: string): Promise<never> {
-  await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: user, detail: { kind, reason } }]);
+/**
+ * Counts a refused credential (written with the others of the actor once per interval, as every
+ * refusal: a write each was one audit entry per request, without bound) and throws the refusal.
+ */
+export function refuseCredential(ctx: AppContext, actor: Principal, kind: CredentialKind, user: string, reason: string): never {
+  audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: user, detail: { kind, reason } });
   throw shieldwallError('FORBIDDEN', reason);
 }
 
@@ -135,7 +138,9 @@ async function pendingRequest(ctx: AppContext, actor: Principal, id: number, dec
       throw shieldwallError('SECOND_PERSON_REQUIRED', `you made request ${id}; a second node administrator or the user ${request.user} approves it`);
     }
     if (!actor.roles.includes('node-admin') || actor.userName === null) {
-      await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: request.user, detail: { request: id, kind: request.kind, reason: `not a node administrator, nor the user (${decision})` } }]);
+      // Any user may ask: counted, and written once per interval (a write each was one entry per
+      // request, without bound).
+      audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: request.user, detail: { request: id, kind: request.kind, reason: `not a node administrator, nor the user (${decision})` } });
       throw shieldwallError('FORBIDDEN', `only a node administrator other than the one who asked, or the user the request names, may ${decision} request ${id}`);
     }
   }

@@ -45,6 +45,20 @@ describe('dashboard sign-in', () => {
     assert.equal((await node.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode, 401);
   });
 
+  it('writes nothing for a sign-out whose cookie names no session (anyone may send one)', async () => {
+    const logouts = async () => {
+      let n = 0;
+      for await (const entry of entries(node.ctx)) if (entry.action === 'auth.logout') n++;
+      return n;
+    };
+    const before = await logouts();
+    for (let i = 0; i < 20; i++) {
+      const out = await node.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: `sw_session=${randomUUID()}` }, remoteAddress: '198.51.100.77' });
+      assert.equal(out.statusCode, 204, out.body);
+    }
+    assert.equal(await logouts(), before, 'no sign-out recorded for a session that never was');
+  });
+
   it('says whether the cookie names an open session, 200 either way, and whose', async () => {
     const state = async (headers: Record<string, string>) => {
       const response = await node.app.inject({ method: 'GET', url: '/api/v1/session', headers });

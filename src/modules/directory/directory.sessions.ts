@@ -242,6 +242,9 @@ export async function sessionPrincipal(ctx: AppContext, cookieValue: string): Pr
 }
 
 export async function signOut(ctx: AppContext, actor: Principal | undefined, cookieValue: string): Promise<void> {
+  // A cookie that names no session ends nothing: nothing is written for it (anyone may send one,
+  // and a write each would fill the audit trail with sign-outs that never were).
+  if (!(await repo.findSession(ctx.store.db, hashToken(cookieValue)))) return;
   await writeTransaction(ctx.store, async (tx) => {
     await repo.deleteSession(tx.db, hashToken(cookieValue));
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'auth.logout', subject: actor?.userName ?? 'unknown session' }]);

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { Principal } from '../../policy/principal.js';
-import { canAdminister, credentialDecision } from '../../policy/rule.js';
+import { canAdminister, canGrant, credentialDecision } from '../../policy/rule.js';
 import { audited } from './directory.changes.js';
 import { administeredScope, decodeIdCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
@@ -154,6 +154,15 @@ function presentToken(t: repo.TokenListRow): TokenInfo {
 export async function revokeToken(ctx: AppContext, actor: Principal, id: number): Promise<void> {
   const token = await repo.findToken(ctx.store.db, id);
   if (token && !canAdminister(actor, token.member_code)) throw shieldwallError('FORBIDDEN', `you do not administer token ${id}`);
+  // As for issuing one: a member administrator revokes the tokens of users it could have created
+  // (canGrant), and its own; never an auditor's or a node administrator's of its member, whom it
+  // would otherwise cut off unseen.
+  if (token && token.user_name !== null && token.user_name !== actor.userName) {
+    const row = await repo.findUser(ctx.store.db, token.user_name);
+    const holder = row ? presentUser(row) : undefined;
+    const beyond = holder ? canGrant(actor, holder.clearance, holder.roles) : undefined;
+    if (beyond) throw shieldwallError('FORBIDDEN', `token ${id} is of the user '${token.user_name}', who holds more than you may grant (${beyond}); a node administrator revokes it`);
+  }
   await audited(ctx, actor, { action: 'directory.token.revoke', subject: String(id) }, async (db) => {
     // Thrown inside the transaction: nothing is recorded for a token that was not revoked.
     if ((await repo.revokeToken(db, id, ctx.clock.now().toISOString())) === 0) throw shieldwallError('NOT_FOUND', `no active token with id ${id}`);

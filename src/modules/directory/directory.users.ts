@@ -64,7 +64,7 @@ export async function createUser(ctx: AppContext, actor: Principal, input: User 
     // A password chosen for a user beyond the actor's reach would let it act as that user.
     const decision = credentialDecision(actor, input, (role) => ctx.permissions.of(role));
     if (decision.outcome !== 'issue') {
-      await audit.record(ctx, actor, [{ action: 'directory.credential.denied', subject: input.name, detail: { kind: 'password', reason: decision.reason } }]);
+      audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: input.name, detail: { kind: 'password', reason: decision.reason } });
       throw shieldwallError(
         decision.outcome === 'second-person' ? 'SECOND_PERSON_REQUIRED' : 'FORBIDDEN',
         `${decision.reason}: create the user without a password, then ask for one with PUT /api/v1/users/${input.name}/password; a second node administrator or the user approves it`,
