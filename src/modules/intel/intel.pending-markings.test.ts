@@ -193,19 +193,18 @@ for (const dialect of DIALECTS) {
     });
 
     it('moves, in its sweep, a version waiting for a definition another process stored (the sweep reads the definitions from the store, not its table)', async () => {
-      const [first, second] = [0, 1].map(() => handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY }));
-      const object = indicator({ created_by_ref: TEST_MEMBER_IDENTITY, object_marking_refs: [TLP2_MARKING_IDS.amber, first!.id as string, second!.id as string] });
-      assert.equal((await ingestObjects(node.ctx, analyst, [object])).accepted, 1);
-      assert.equal((await ingestObjects(node.ctx, analyst, [first])).accepted, 1);
-      // As if another process had stored the first: this one's table does not hold it.
-      (await handlingTable(node.ctx)).delete(first!.id as string);
-      assert.equal((await ingestObjects(node.ctx, analyst, [second])).accepted, 1);
-      const db = node.ctx.store.db;
-      const classification = async () => Number((await db.selectFrom('stix_objects').select('classification').where('id', '=', object.id).where('is_current', '=', 1).executeTakeFirstOrThrow()).classification);
-      assert.equal(await classification(), UNRESOLVED_CLASSIFICATION, 'the second definition\'s writer did not hold the first');
+      const definition = handlingMarkingDefinition({ id: `marking-definition--${randomUUID()}`, created, classification: 'RESTRICTED', releasableTo: ['ALLIANCE'], createdByRef: TEST_MEMBER_IDENTITY });
+      assert.equal((await ingestObjects(node.ctx, analyst, [definition])).accepted, 1);
+      const prefix = 'indicator--00000000-0000-4000-c000-';
+      // Copies made to wait for it, as a writer that did not hold it would have left them.
+      assert.equal(await waitingCopies(definition.id as string, 3, prefix), 2);
+      await node.ctx.store.db.updateTable('stix_objects').set({ classification: UNRESOLVED_CLASSIFICATION }).where('id', 'like', `${prefix}%`).execute();
+      // As if another process had stored it: this one's table does not hold it.
+      (await handlingTable(node.ctx)).delete(definition.id as string);
 
-      assert.ok((await resolveLeftWaiting(node.ctx)) >= 1);
-      assert.equal(await classification(), 1, 'marked RESTRICTED by the sweep');
+      assert.equal(await resolveLeftWaiting(node.ctx), 2);
+      const marked = await node.ctx.store.db.selectFrom('stix_objects').select('classification').where('id', 'like', `${prefix}%`).execute();
+      assert.deepEqual(marked.map((r) => Number(r.classification)), [1, 1], 'marked RESTRICTED by the sweep');
       forgetHandlingTable(node.ctx);
     });
 
