@@ -587,8 +587,13 @@ export async function removeEntry(ctx: AppContext, actor: Principal, id: string,
 // Suppression
 
 interface Part {
+  /** The lists' ids and revisions it compiles (those of the latest request while it waits to start). */
   signature: string;
+  lists: repo.ListRow[];
   suppressor: Promise<Suppressor>;
+  /** Its compile has begun: a later change makes a part of its own, which waits for this one. */
+  started: boolean;
+  settled: boolean;
 }
 
 /** Compiled lists of one node (context): the alliance's once, each member's once, shared by every request. */
@@ -635,15 +640,43 @@ class SuppressorCache {
     this.answered.clear();
   }
 
-  part(current: Part | undefined, lists: repo.ListRow[], store: (part: Part | undefined) => void): Promise<Suppressor> | undefined {
+  /**
+   * The suppressor of one part's lists (the alliance's, or a member's). One compile of a part runs
+   * at a time: a change while it runs makes the next part, which starts once it is done with the
+   * lists as they stand then, however many changes came meanwhile. A compile each (a member
+   * changing a large list's description again and again, then asking) ran eight compiles of a
+   * 300,000-entry list at once: 730 MiB above the one compiled copy.
+   */
+  part(get: () => Part | undefined, lists: repo.ListRow[], store: (part: Part | undefined) => void): Promise<Suppressor> | undefined {
     if (lists.length === 0) {
       store(undefined);
       return undefined;
     }
     const signature = lists.map((l) => `${l.id}@${l.revision}`).join(',');
+    const current = get();
     if (current?.signature === signature) return current.suppressor;
-    const part: Part = { signature, suppressor: compile(this.ctx, lists) };
-    part.suppressor.catch(() => store(undefined));
+    if (current && !current.started) {
+      // Waiting for the compile before it: it compiles these lists instead, when it starts.
+      current.signature = signature;
+      current.lists = lists;
+      return current.suppressor;
+    }
+    const previous = current && !current.settled ? current.suppressor : undefined;
+    const part: Part = { signature, lists, suppressor: Promise.resolve(undefined as unknown as Suppressor), started: previous === undefined, settled: false };
+    part.suppressor = (async () => {
+      if (previous) {
+        await previous.catch(() => undefined);
+        part.started = true;
+      }
+      return compile(this.ctx, part.lists);
+    })();
+    part.suppressor.then(
+      () => (part.settled = true),
+      () => {
+        part.settled = true;
+        if (get() === part) store(undefined);
+      },
+    );
     store(part);
     return part.suppressor;
   }
@@ -704,10 +737,10 @@ export async function suppressorFor(ctx: AppContext, actor: Principal): Promise<
 
 /** The suppressor of a member's lists and the alliance's, compiling what changed. */
 async function compose(c: SuppressorCache, code: string | undefined): Promise<Suppressor> {
-  const alliance = c.part(c.alliance, c.lists.filter((l) => l.scope === 'alliance'), (p) => (c.alliance = p));
+  const alliance = c.part(() => c.alliance, c.lists.filter((l) => l.scope === 'alliance'), (p) => (c.alliance = p));
   const member = code === undefined
     ? undefined
-    : c.part(c.members.get(code), c.lists.filter((l) => l.scope === 'member' && l.member_code === code), (p) => (p ? c.members.set(code, p) : c.members.delete(code)));
+    : c.part(() => c.members.get(code), c.lists.filter((l) => l.scope === 'member' && l.member_code === code), (p) => (p ? c.members.set(code, p) : c.members.delete(code)));
   const parts: Suppressor[] = [];
   if (member) parts.push(await member);
   if (alliance) parts.push(await alliance);

@@ -18,6 +18,7 @@ import { normalise, type ObservableKind } from '../../stix/observable.js';
 import { LISTS_FRESH_MS, seedDemoWarningLists, suppressorFor, type Suppressor } from './warninglist.service.js';
 import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
 import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
+import { statementRuns } from '../../../test/support/statements.js';
 import { writeTransaction } from '../../db/database.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
@@ -211,6 +212,34 @@ for (const dialect of DIALECTS) {
       return response.json() as { id: string; name: string; scope: string; member: string | null; entries: number };
     };
     const check = async (actor: Principal, kind: ObservableKind, value: string) => (await suppressorFor(node.ctx, actor)).check(kind, normalise(kind, value)!)?.entry;
+
+    it('compiles a part one at a time: changes while it compiles make one compile more, not one each', async (t) => {
+      const list = await create(node.tokens.analyst, { name: 'Busy list', description: 'changed often' });
+      // 30,000 entries: three chunks of the compile's reads, several turns of the event loop.
+      const text = Array.from({ length: 30_000 }, (_v, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n');
+      assert.equal((await call('POST', `/api/v1/warning-lists/${list.id}/entries`, node.tokens.analyst, text, 'text/plain')).statusCode, 200);
+      await suppressorFor(node.ctx, tst);
+      const runs = await statementRuns(t, node.ctx.store, async () => {
+        const asked: Array<Promise<Suppressor>> = [];
+        for (let i = 0; i < 6; i++) {
+          assert.equal((await call('PATCH', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst, { description: `changed ${i}` })).statusCode, 200);
+          asked.push(suppressorFor(node.ctx, tst));
+        }
+        const last = await asked[asked.length - 1]!;
+        assert.ok(last.check('ipv4', normalise('ipv4', '10.0.117.47')!), 'the last compile holds the list');
+        await Promise.all(asked);
+      });
+      // A compile reads its first chunk with no key to start after (F), then the next ones (N):
+      // 30,000 entries are FNNN, the last read finding none. Compiles one at a time read FNNN
+      // after FNNN; at once, their reads interleave.
+      const reads = runs
+        .filter((r) => /from "warning_list_entries"/.test(r.text) && /limit/.test(r.text))
+        .map((r) => (/\) > \(/.test(r.text) ? 'N' : 'F'))
+        .join('');
+      assert.match(reads, /^(FNNN)+$/, `the compiles' reads: ${reads}`);
+      assert.ok(reads.length / 4 < 6, `${reads.length / 4} compiles for 6 changes`);
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${list.id}`, node.tokens.analyst)).statusCode, 204);
+    });
 
     it('creates a member list, fills it from JSON and from text, pages its entries, renames and deletes it', async () => {
       const list = await create(node.tokens.analyst, { name: 'Own ranges', description: 'our address space' });
