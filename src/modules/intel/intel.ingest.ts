@@ -216,8 +216,8 @@ async function readHandling(db: WriteTx['db'], table: Map<string, HandlingMarkin
  * Records older than the store keeps (a process idle for a day) are missed: the table is then
  * read whole again.
  */
-export async function syncHandling(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
-  const added = await syncAdded(db, table);
+export async function syncHandling(db: WriteTx['db'], table: Map<string, HandlingMarking>, uncommitted?: ReadonlyMap<string, unknown>): Promise<string[]> {
+  const added = await syncAdded(db, table, uncommitted);
   const reflected = deletionsReflected.get(table) ?? 0;
   const latest = await repo.latestDeletion(db);
   if (latest <= reflected) return added;
@@ -235,21 +235,28 @@ export async function syncHandling(db: WriteTx['db'], table: Map<string, Handlin
  * Brings a table up to date with the definitions stored since it was read (by this process or
  * another): one range of the current (type, seq) index. Answers the ids whose entry it held and
  * changed (a definition new to it changes no object's markings but those still unresolved, which
- * are marked again in any case).
+ * are marked again in any case). In a write transaction, the definitions it wrote itself and has
+ * not committed (`uncommitted`, a stream's staged ones) are left to its commit, and the table
+ * reflects nothing from them on: the transaction may still roll back.
  */
-async function syncAdded(db: WriteTx['db'], table: Map<string, HandlingMarking>): Promise<string[]> {
+async function syncAdded(db: WriteTx['db'], table: Map<string, HandlingMarking>, uncommitted?: ReadonlyMap<string, unknown>): Promise<string[]> {
   const reflected = definitionsReflected.get(table);
   // A table not read from the store (a test's own) has nothing to bring up to date.
   if (reflected === undefined) return [];
   const changed: string[] = [];
   let highest = reflected;
+  let leftToCommit = false;
   for (const { seq, body } of await repo.currentMarkingDefinitions(db, reflected)) {
     const definition = JSON.parse(body) as StixObject;
+    if (uncommitted?.has(definition.id)) {
+      leftToCommit = true;
+      continue;
+    }
+    if (!leftToCommit) highest = Math.max(highest, seq);
     const handling = handlingOfMarkingDefinition(definition) ?? {};
-    const held = table.get(definition.id);
-    if (held !== undefined && JSON.stringify(held) !== JSON.stringify(handling)) changed.push(definition.id);
+    const before = table.get(definition.id);
+    if (before !== undefined && JSON.stringify(before) !== JSON.stringify(handling)) changed.push(definition.id);
     table.set(definition.id, handling);
-    highest = Math.max(highest, seq);
   }
   if (highest > reflected) definitionsReflected.set(table, highest);
   return changed;
@@ -430,7 +437,7 @@ async function runPipeline(
   const changedDefinitions = new Set<string>();
   /** Definitions deleted by any process since the table was read: rows marked with them are marked again. */
   const sync = async (tx: WriteTx) => {
-    for (const id of await syncHandling(tx.db, table)) changedDefinitions.add(id);
+    for (const id of await syncHandling(tx.db, table, staged)) changedDefinitions.add(id);
   };
 
   /** Writes a batch in the transaction given; answers the reporting of its outcomes, once committed. */

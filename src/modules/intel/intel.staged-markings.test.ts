@@ -15,7 +15,9 @@ import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { SUITE_LIMIT_MS } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, UNRESOLVED_CLASSIFICATION } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
-import { forgetHandlingTable, handlingTable } from './intel.ingest.js';
+import { forgetHandlingTable, handlingTable, syncHandling } from './intel.ingest.js';
+import { idHash } from './intel.rows.js';
+import { writeTransaction } from '../../db/database.js';
 import { deleteObject, ingestObjects } from './intel.service.js';
 
 for (const dialect of DIALECTS) {
@@ -83,6 +85,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [later])).accepted, 1);
       const columns = await columnsOf(later.id as string);
       assert.equal(Number(columns.classification), UNRESOLVED_CLASSIFICATION, 'held back until the definition is stored');
+    });
+
+    it("does not take into the node's table, as it syncs inside a transaction, a definition that transaction wrote and has not committed", async () => {
+      const table = await handlingTable(node.ctx);
+      const model = definition();
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [model])).accepted, 1);
+      const stored = await node.ctx.store.db.selectFrom('stix_objects').selectAll().where('id', '=', model.id as string).executeTakeFirstOrThrow();
+      const unstored = definition();
+      const rolledBack = new Error('rolled back');
+      await assert.rejects(
+        writeTransaction(node.ctx.store, async (tx) => {
+          // Written in this transaction, as a stream's earlier batch would have (a row like the model's).
+          const { max } = await tx.db.selectFrom('stix_objects').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirstOrThrow();
+          await tx.db.insertInto('stix_objects').values({ ...stored, seq: Number(max) + 1, id: unstored.id as string, id_hash: idHash(unstored.id as string), body: JSON.stringify(unstored) }).execute();
+          await syncHandling(tx.db, table, new Map([[unstored.id as string, {}]]));
+          assert.equal(table.has(unstored.id as string), false, 'left to its commit');
+          throw rolledBack;
+        }),
+        rolledBack,
+      );
+      await syncHandling(node.ctx.store.db, table);
+      assert.equal(table.has(unstored.id as string), false, 'never stored');
+      // Stored for real after, at a sequence the table's mark did not pass: read by the next sync.
+      assert.equal((await ingestObjects(node.ctx, SYSTEM_PRINCIPAL, [unstored])).accepted, 1);
+      table.delete(unstored.id as string);
+      await syncHandling(node.ctx.store.db, table);
+      assert.equal(table.has(unstored.id as string), true);
     });
 
     it('forgets a definition once deleted: one that takes its id later marks objects with its own handling', async () => {
