@@ -251,6 +251,9 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
       const node = new Places(UPLOADS_PER_NODE);
       observeGauge(ctx.metrics, 'shieldwall_warninglist_uploads_in_progress', `Warning-list entry uploads being read or written now (at most ${UPLOADS_PER_NODE}).`, () => node.held('node'));
       child.addHook('onRequest', async (request, reply) => {
+        // Not to be written by this sender: refused before a place is taken or the body read.
+        const { id } = request.params as { id?: string };
+        if (id !== undefined) await service.checkWritable(ctx, request.actor, id);
         const key = shareKey(request.actor);
         const own = shares.take(key);
         const place = own ? node.take('node') : undefined;

@@ -139,6 +139,15 @@ async function writableList(ctx: AppContext, actor: Principal, id: string, db = 
   return row;
 }
 
+/**
+ * Refuses (404, 403) a change to a list the actor may not write: asked of an entry upload before
+ * it takes one of the node's upload places and before its body is read, so that an upload to a
+ * list that is not the sender's, or none, holds neither while its body trickles in.
+ */
+export async function checkWritable(ctx: AppContext, actor: Principal, id: string): Promise<void> {
+  await writableList(ctx, actor, id);
+}
+
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > NAME_MAX) throw shieldwallError('BAD_REQUEST', `name: give 1 to ${NAME_MAX} characters (got ${trimmed.length})`);

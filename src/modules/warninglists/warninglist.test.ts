@@ -425,6 +425,7 @@ for (const dialect of DIALECTS) {
       await upsertMembers(node.ctx, SYSTEM_PRINCIPAL, [{ code: 'NLD', name: 'Netherlands', kind: 'ally', country: 'NL', identityId: null }]);
       await createUser(node.ctx, SYSTEM_PRINCIPAL, { name: 'nld.analyst', member: 'NLD', clearance: 1, roles: ['analyst'] });
       const nldAnalyst = (await createToken(node.ctx, SYSTEM_PRINCIPAL, { name: 'nld', user: 'nld.analyst' })).token;
+      const nldList = await create(nldAnalyst, { name: 'A third' });
       const address = await node.app.listen({ host: '127.0.0.1', port: 0 });
       /** An upload whose body is sent in part, and ended later. */
       const slow = (token: string, id: string) => {
@@ -457,7 +458,7 @@ for (const dialect of DIALECTS) {
       assert.equal(first.probe.headers['retry-after'], '5');
       // Another member's goes on; with two in progress, the node takes no third, whoever sends it.
       const second = await held(fraAnalyst, fraList.id, 1);
-      const full = await upload(nldAnalyst, own.id);
+      const full = await upload(nldAnalyst, nldList.id);
       assert.equal(full.statusCode, 429, full.body);
       assert.match(full.json().error.message, /2 warning-list uploads are in progress on this node, the most it takes at once: retry in 5 s/);
       first.started.end();
@@ -466,6 +467,16 @@ for (const dialect of DIALECTS) {
       // The places are given back with the answers.
       await waitFor('no upload in progress', async () => (await inProgress()) === 0);
       assert.equal((await upload(node.tokens.analyst, own.id)).statusCode, 200);
+
+      // An upload to a list the sender may not write, or to none, is refused before its body is
+      // read: its trickling body holds no place (before, two such held the node's two).
+      for (const [token, id, status] of [[nldAnalyst, own.id, 404], [nldAnalyst, 'no-such-list', 404]] as const) {
+        const trickle = slow(token, id);
+        const answer = await trickle.answered;
+        assert.equal(answer.status, status, answer.body);
+        assert.equal(await inProgress(), 0);
+        trickle.end();
+      }
     });
 
     it('refreshes the planner statistics of PostgreSQL after a large upload, and runs no ANALYZE on SQLite (it would hold every request)', async () => {
