@@ -13,8 +13,13 @@ import * as repo from './directory.repo.js';
  * refusal: a write each was one audit entry per request, without bound) and throws the refusal.
  */
 export function refuseCredential(ctx: AppContext, actor: Principal, kind: CredentialKind, user: string, reason: string): never {
-  audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: user, detail: { kind, reason } });
+  countCredentialRefusal(ctx, actor, user, { kind, reason });
   throw shieldwallError('FORBIDDEN', reason);
+}
+
+/** Counts a credential refused to the actor for this user (audit.recordRefusal: written once per interval). */
+export function countCredentialRefusal(ctx: AppContext, actor: Principal, user: string, detail: Record<string, unknown>): void {
+  audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: user, detail });
 }
 
 export const CREDENTIAL_KINDS = ['token', 'password'] as const;
@@ -140,7 +145,7 @@ async function pendingRequest(ctx: AppContext, actor: Principal, id: number, dec
     if (!actor.roles.includes('node-admin') || actor.userName === null) {
       // Any user may ask: counted, and written once per interval (a write each was one entry per
       // request, without bound).
-      audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: request.user, detail: { request: id, kind: request.kind, reason: `not a node administrator, nor the user (${decision})` } });
+      countCredentialRefusal(ctx, actor, request.user, { request: id, kind: request.kind, reason: `not a node administrator, nor the user (${decision})` });
       throw shieldwallError('FORBIDDEN', `only a node administrator other than the one who asked, or the user the request names, may ${decision} request ${id}`);
     }
   }

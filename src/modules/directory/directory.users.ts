@@ -4,11 +4,10 @@ import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import { isRole, ROLES, type Principal, type Role } from '../../policy/principal.js';
 import { canAdminister, canGrant, credentialDecision } from '../../policy/rule.js';
-import * as audit from '../audit/audit.service.js';
 import { audited } from './directory.changes.js';
 import { administeredScope, decodeNameCursor, encodePageCursor, pageLimit, type PageQuery } from './directory.pages.js';
 import * as repo from './directory.repo.js';
-import { pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
+import { countCredentialRefusal, pendingMessage, refuseCredential, requestCredential, type CredentialRequest } from './directory.requests.js';
 
 /** scrypt cost (N = 2^15, r = 8, p = 1: about 32 MiB and tens of ms per hash; OWASP's minimum is 2^17 with p = 1 at 128 MiB, or this with more rounds of p). */
 const SCRYPT: ScryptOptions & { N: number; r: number; p: number } = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -64,7 +63,7 @@ export async function createUser(ctx: AppContext, actor: Principal, input: User 
     // A password chosen for a user beyond the actor's reach would let it act as that user.
     const decision = credentialDecision(actor, input, (role) => ctx.permissions.of(role));
     if (decision.outcome !== 'issue') {
-      audit.recordRefusal(ctx, actor, `${actor.kind}:${actor.name}`, { action: 'directory.credential.denied', subject: input.name, detail: { kind: 'password', reason: decision.reason } });
+      countCredentialRefusal(ctx, actor, input.name, { kind: 'password', reason: decision.reason });
       throw shieldwallError(
         decision.outcome === 'second-person' ? 'SECOND_PERSON_REQUIRED' : 'FORBIDDEN',
         `${decision.reason}: create the user without a password, then ask for one with PUT /api/v1/users/${input.name}/password; a second node administrator or the user approves it`,

@@ -196,8 +196,8 @@ async function readHandling(db: WriteTx['db'], table: Map<string, HandlingMarkin
   const fresh = new Map<string, HandlingMarking>();
   let highest = 0;
   for (const { seq, body } of await repo.currentMarkingDefinitions(db)) {
-    const definition = JSON.parse(body) as StixObject;
-    fresh.set(definition.id, handlingOfMarkingDefinition(definition) ?? {});
+    const { id, handling } = handlingEntry(body);
+    fresh.set(id, handling);
     highest = Math.max(highest, seq);
   }
   const changed: string[] = [];
@@ -247,16 +247,15 @@ async function syncAdded(db: WriteTx['db'], table: Map<string, HandlingMarking>,
   let highest = reflected;
   let leftToCommit = false;
   for (const { seq, body } of await repo.currentMarkingDefinitions(db, reflected)) {
-    const definition = JSON.parse(body) as StixObject;
-    if (uncommitted?.has(definition.id)) {
+    const { id, handling } = handlingEntry(body);
+    if (uncommitted?.has(id)) {
       leftToCommit = true;
       continue;
     }
     if (!leftToCommit) highest = Math.max(highest, seq);
-    const handling = handlingOfMarkingDefinition(definition) ?? {};
-    const before = table.get(definition.id);
-    if (before !== undefined && JSON.stringify(before) !== JSON.stringify(handling)) changed.push(definition.id);
-    table.set(definition.id, handling);
+    const before = table.get(id);
+    if (before !== undefined && JSON.stringify(before) !== JSON.stringify(handling)) changed.push(id);
+    table.set(id, handling);
   }
   if (highest > reflected) definitionsReflected.set(table, highest);
   return changed;
@@ -266,7 +265,13 @@ async function syncAdded(db: WriteTx['db'], table: Map<string, HandlingMarking>,
 async function rereadDefinition(db: WriteTx['db'], table: Map<string, HandlingMarking>, id: string): Promise<void> {
   const body = await repo.currentBody(db, id);
   if (body === undefined) table.delete(id);
-  else table.set(id, handlingOfMarkingDefinition(JSON.parse(body) as StixObject) ?? {});
+  else table.set(id, handlingEntry(body).handling);
+}
+
+/** A stored definition's entry in a marking table: its id and handling (none: an empty one). */
+function handlingEntry(body: string): { id: string; handling: HandlingMarking } {
+  const definition = JSON.parse(body) as StixObject;
+  return { id: definition.id, handling: handlingOfMarkingDefinition(definition) ?? {} };
 }
 
 /**
@@ -435,7 +440,10 @@ async function runPipeline(
   const refusedDefinitions = new Set<string>();
   // Definitions deleted (and perhaps defined anew) since the table was read: objects prepared against them are recomputed.
   const changedDefinitions = new Set<string>();
-  /** Definitions deleted by any process since the table was read: rows marked with them are marked again. */
+  /**
+   * The table brought up to date with what any process stored or deleted since it was read (not
+   * the stream's own uncommitted definitions): rows marked with a definition changed are marked again.
+   */
   const sync = async (tx: WriteTx) => {
     for (const id of await syncHandling(tx.db, table, staged)) changedDefinitions.add(id);
   };

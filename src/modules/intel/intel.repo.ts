@@ -421,11 +421,16 @@ async function trackPendingMarkings(
     if (row[ROW_CLASSIFICATION] !== UNRESOLVED_CLASSIFICATION && !mentionsGranularMarkings(row[ROW_BODY])) continue;
     for (const ref of new Set(refs)) pending.push({ marking_ref: ref, seq: row[ROW_SEQ] });
   }
-  // Two parameters a row: a batch's objects may wait for several definitions each.
-  for (let start = 0; start < pending.length; start += SEQS_PER_UPDATE) {
-    await tx.db.insertInto('pending_markings').values(pending.slice(start, start + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
-  }
+  await listWaiting(tx, pending);
   return resolveWaiting(store, tx, defined, hooks.recompute, next);
+}
+
+/** Lists versions (by seq) as waiting for definitions; an entry listed already stays as it is. */
+async function listWaiting(tx: WriteTx, entries: ReadonlyArray<{ marking_ref: string; seq: number }>): Promise<void> {
+  // Two parameters a row: a batch's objects may wait for several definitions each.
+  for (let start = 0; start < entries.length; start += SEQS_PER_UPDATE) {
+    await tx.db.insertInto('pending_markings').values(entries.slice(start, start + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
+  }
 }
 
 /**
@@ -495,9 +500,7 @@ export async function resolveWaiting(
       version.seq = next++;
       same.rows.push(version);
     }
-    for (let from = 0; from < stillWaiting.length; from += SEQS_PER_UPDATE) {
-      await tx.db.insertInto('pending_markings').values(stillWaiting.slice(from, from + SEQS_PER_UPDATE)).onConflict((oc) => oc.doNothing()).execute();
-    }
+    await listWaiting(tx, stillWaiting);
     for (const { tuple, rows: marked, moves } of resolved.values()) {
       const key = await accessKeyOf(store, tx, tuple);
       // Joined to the (from, to) pairs: one statement, each row looked up by its seq.
