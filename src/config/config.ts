@@ -51,6 +51,7 @@ export interface Config {
   /** Warning lists one member (or the node) may own, and entries in all of them. */
   readonly warningListsPerMember: number;
   readonly warningListEntriesPerMember: number;
+  readonly warningListBytesPerMember: number;
   /** Entries written per transaction by a large warning-list upload or removal. */
   readonly warningListWriteSlice: number;
   /** Rows one statement of a listing or a count examines at most (intel.listing.ts). */
@@ -262,6 +263,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: "Most entries in all the warning lists of one member (or the node): each member's lists are compiled and held in memory together; an upload past it is refused with 400 and nothing changes.",
     default: () => 4_000_000,
     parse: integer(1, 100_000_000),
+  },
+  warningListBytesPerMember: {
+    key: 'warningListBytesPerMember',
+    env: 'SHIELDWALL_WARNINGLIST_BYTES_PER_MEMBER',
+    description: "Most bytes (UTF-8, of values and comments) in all the warning lists of one member (or the node), beside the count of entries: entries may be up to 8,192 characters long, so the count alone does not bound a member's compiled lists; an upload past it is refused with 400 and nothing changes.",
+    default: () => 256 * 1024 ** 2,
+    parse: bytes(1024, 1024 ** 4),
   },
   warningListWriteSlice: {
     key: 'warningListWriteSlice',

@@ -255,6 +255,8 @@ export interface WarningListsTable {
   /** 'member' or 'alliance'. */
   scope: string;
   entries: number;
+  /** UTF-8 bytes of its entries' values and comments (warninglists migration 0002_entry_bytes). */
+  bytes: ColumnType<number, number | undefined, number>;
   /** warning_list_revision.revision when the list last changed. */
   revision: number;
   created_at: string;

@@ -16,7 +16,10 @@ export const warninglistsModule = defineModule({
       roles: ['analyst', 'incident-handler', 'coordinator', 'member-admin', 'node-admin'],
     },
   ],
-  migrations: [{ name: '0001_entry_sets', load: () => import('./migrations/0001_entry_sets.js') }],
+  migrations: [
+    { name: '0001_entry_sets', load: () => import('./migrations/0001_entry_sets.js') },
+    { name: '0002_entry_bytes', load: () => import('./migrations/0002_entry_bytes.js') },
+  ],
   commands: [
     {
       name: 'warninglists',

@@ -50,14 +50,30 @@ export async function findListByName(db: Kysely<Database>, memberCode: string | 
     .executeTakeFirst();
 }
 
-/** How many lists one member (null: the node) owns, and the entries they hold in all. */
-export async function ownerTotals(db: Kysely<Database>, memberCode: string | null): Promise<{ lists: number; entries: number }> {
+/** How many lists one member (null: the node) owns, and the entries and bytes they hold in all. */
+export async function ownerTotals(db: Kysely<Database>, memberCode: string | null): Promise<{ lists: number; entries: number; bytes: number }> {
   const row = await db
     .selectFrom('warning_lists')
-    .select((eb) => [eb.fn.countAll<number>().as('lists'), eb.fn.coalesce(eb.fn.sum<number>('entries'), sql<number>`0`).as('entries')])
+    .select((eb) => [
+      eb.fn.countAll<number>().as('lists'),
+      eb.fn.coalesce(eb.fn.sum<number>('entries'), sql<number>`0`).as('entries'),
+      eb.fn.coalesce(eb.fn.sum<number>('bytes'), sql<number>`0`).as('bytes'),
+    ])
     .where((eb) => (memberCode === null ? eb('member_code', 'is', null) : eb('member_code', '=', memberCode)))
     .executeTakeFirstOrThrow();
-  return { lists: Number(row.lists), entries: Number(row.entries) };
+  return { lists: Number(row.lists), entries: Number(row.entries), bytes: Number(row.bytes) };
+}
+
+/** What an entry weighs against its member's budget: the UTF-8 bytes of its value and comment (as migration 0002 counts them). */
+export function entryBytes(entry: Pick<NewEntry, 'value' | 'comment'>): number {
+  return Buffer.byteLength(entry.value) + (entry.comment === null ? 0 : Buffer.byteLength(entry.comment));
+}
+
+/** The bytes of entries, all of them. */
+export function entriesBytes(entries: readonly NewEntry[]): number {
+  let total = 0;
+  for (const entry of entries) total += entryBytes(entry);
+  return total;
 }
 
 export async function insertList(db: Kysely<Database>, row: Insertable<WarningListsTable>): Promise<void> {
@@ -126,15 +142,23 @@ export async function copySlice(db: Kysely<Database>, from: string, to: string, 
   return last;
 }
 
-/** Adds entries a list may already hold (those are left as they are); returns how many were new. */
-export async function addEntries(db: Kysely<Database>, set: string, entries: readonly NewEntry[], at: string): Promise<number> {
+/** Adds entries a list may already hold (those are left as they are); returns how many were new, and their bytes. */
+export async function addEntries(db: Kysely<Database>, set: string, entries: readonly NewEntry[], at: string): Promise<{ added: number; bytes: number }> {
   let added = 0;
+  let bytes = 0;
   for (let start = 0; start < entries.length; start += INSERT_BATCH) {
     const rows = entries.slice(start, start + INSERT_BATCH).map((e) => ({ list_id: set, kind: e.kind, value: e.value, comment: e.comment, added_at: at }));
-    const result = await db.insertInto('warning_list_entries').values(rows).onConflict((oc) => oc.columns(['list_id', 'kind', 'value']).doNothing()).executeTakeFirst();
-    added += Number(result.numInsertedOrUpdatedRows ?? 0);
+    // The rows written, not those the list held already: their bytes are what the list gains.
+    const written = await db
+      .insertInto('warning_list_entries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['list_id', 'kind', 'value']).doNothing())
+      .returning(['value', 'comment'])
+      .execute();
+    added += written.length;
+    for (const row of written) bytes += entryBytes(row);
   }
-  return added;
+  return { added, bytes };
 }
 
 /** Entries known to be new to the list (an empty list, or after a replace): the engine's bulk path. */
@@ -143,12 +167,14 @@ export async function insertNewEntries(tx: WriteTx, set: string, entries: readon
 }
 
 
-/** Removes an entry by its normalised value, of one kind or of any; returns how many went. */
-export async function deleteEntry(db: Kysely<Database>, set: string, value: string, kind?: string): Promise<number> {
+/** Removes an entry by its normalised value, of one kind or of any; returns how many went, and their bytes. */
+export async function deleteEntry(db: Kysely<Database>, set: string, value: string, kind?: string): Promise<{ removed: number; bytes: number }> {
   let query = db.deleteFrom('warning_list_entries').where('list_id', '=', set).where('value', '=', value);
   if (kind !== undefined) query = query.where('kind', '=', kind);
-  const result = await query.executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const gone = await query.returning(['value', 'comment']).execute();
+  let bytes = 0;
+  for (const row of gone) bytes += entryBytes(row);
+  return { removed: gone.length, bytes };
 }
 
 /** A page of a list's entries in (kind, value) order, after a position. */

@@ -34,6 +34,7 @@ const ListSchema = Type.Object({
   scope: Type.Union(service.WARNING_LIST_SCOPES.map((s) => Type.Literal(s))),
   member: Type.Union([Type.String(), Type.Null()], { description: 'The owning member; null for a list of the node itself' }),
   entries: Type.Integer(),
+  bytes: Type.Integer({ description: "UTF-8 bytes of its entries' values and comments: what they weigh against the member's budget (SHIELDWALL_WARNINGLIST_BYTES_PER_MEMBER)" }),
   created_at: Type.String(),
   created_by: Type.String(),
   updated_at: Type.String(),

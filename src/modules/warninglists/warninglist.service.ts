@@ -46,6 +46,8 @@ export interface WarningList {
   /** The owning member; null for a list of the node itself. */
   member: string | null;
   entries: number;
+  /** UTF-8 bytes of its entries' values and comments: what they weigh against the member's budget. */
+  bytes: number;
   created_at: string;
   created_by: string;
   updated_at: string;
@@ -96,6 +98,7 @@ function present(row: repo.ListRow): WarningList {
     scope: row.scope as WarningListScope,
     member: row.member_code,
     entries: Number(row.entries),
+    bytes: Number(row.bytes),
     created_at: row.created_at,
     created_by: row.created_by,
     updated_at: row.updated_at,
@@ -442,27 +445,42 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
   /** Checks a change against the list's and its member's bounds, inside the transaction that makes it. */
   const bounds = async (tx: WriteTx, row: repo.ListRow) => {
     const before = Number(row.entries);
+    const beforeBytes = Number(row.bytes);
     const owned = await repo.ownerTotals(tx.db, row.member_code);
-    /** The member's entries in its other lists. */
+    /** The member's entries and bytes in its other lists. */
     const others = owned.entries - before;
+    const otherBytes = owned.bytes - beforeBytes;
     return {
       before,
-      /** Refuses `entries` past the budget, and growing: a member over it (its budget lowered since) may still shrink its lists. */
-      check(entries: number): void {
-        if (others + entries > ctx.config.warningListEntriesPerMember && entries > before) {
+      beforeBytes,
+      /**
+       * Refuses `entries` (of `bytes` in all) past either budget, when they grow: a member over one
+       * (its budget lowered since) may still shrink its lists.
+       */
+      check(entries: number, bytes: number): void {
+        const entryLimit = ctx.config.warningListEntriesPerMember;
+        if (others + entries > entryLimit && entries > before) {
           throw shieldwallError(
             'BAD_REQUEST',
-            `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${ctx.config.warningListEntriesPerMember} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
-            { entries: others + entries, limit: ctx.config.warningListEntriesPerMember },
+            `${ownerName(row.member_code)}'s warning lists would hold ${others + entries} entries, more than the ${entryLimit} a member may (SHIELDWALL_WARNINGLIST_ENTRIES_PER_MEMBER), so nothing was changed: remove entries or lists it no longer needs first`,
+            { entries: others + entries, limit: entryLimit },
+          );
+        }
+        const byteLimit = ctx.config.warningListBytesPerMember;
+        if (otherBytes + bytes > byteLimit && bytes > beforeBytes) {
+          throw shieldwallError(
+            'BAD_REQUEST',
+            `${ownerName(row.member_code)}'s warning lists would hold ${otherBytes + bytes} bytes of values and comments, more than the ${byteLimit} a member may (SHIELDWALL_WARNINGLIST_BYTES_PER_MEMBER), so nothing was changed: shorten or drop comments, or remove entries or lists it no longer needs`,
+            { bytes: otherBytes + bytes, limit: byteLimit },
           );
         }
         if (entries > LIST_MAX_ENTRIES) throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; ${values.length} were sent`);
       },
     };
   };
-  const finish = async (tx: WriteTx, row: repo.ListRow, added: number, entries: number, at: string, set?: string) => {
+  const finish = async (tx: WriteTx, row: repo.ListRow, added: number, entries: number, bytes: number, at: string, set?: string) => {
     const revision = await repo.nextRevision(tx.db);
-    await repo.updateList(tx.db, id, { entries, revision, updated_at: at, ...(set !== undefined ? { entries_set: set } : {}) });
+    await repo.updateList(tx.db, id, { entries, bytes, revision, updated_at: at, ...(set !== undefined ? { entries_set: set } : {}) });
     await audit.recordInTransaction(ctx, tx, actor, [
       { action: mode === 'replace' ? 'detect.warninglist.entries.replace' : 'detect.warninglist.entries.add', subject: id, detail: { name: row.name, added, rejected, entries, was: Number(row.entries) } },
     ]);
@@ -474,7 +492,7 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
     const fresh = mode === 'replace' || Number(row.entries) === 0;
     const check = await bounds(tx, row);
     // What a replacement or a first upload writes is known before it is written; what an addition adds, once written.
-    if (fresh) check.check(values.length);
+    if (fresh) check.check(values.length, repo.entriesBytes(values));
     else if (check.before + values.length > LIST_MAX_ENTRIES) {
       throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; it has ${check.before} and ${values.length} more were sent: split the list, or replace its entries`);
     }
@@ -483,15 +501,15 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       const set = `${id}~${randomUUID()}`;
       await repo.insertNewEntries(tx, set, values, at);
       await repo.markPurge(tx.db, repo.setOf(row), at);
-      await finish(tx, row, values.length, values.length, at, set);
+      await finish(tx, row, values.length, values.length, repo.entriesBytes(values), at, set);
       return { done: { added: values.length, entries: values.length }, old: repo.setOf(row) };
     }
     if (!fresh && values.length <= slice) {
       // A small addition, in place.
-      const added = await repo.addEntries(tx.db, repo.setOf(row), values, at);
+      const { added, bytes } = await repo.addEntries(tx.db, repo.setOf(row), values, at);
       const entries = check.before + added;
-      check.check(entries);
-      await finish(tx, row, added, entries, at);
+      check.check(entries, check.beforeBytes + bytes);
+      await finish(tx, row, added, entries, check.beforeBytes + bytes, at);
       return { done: { added, entries } };
     }
     // Larger: a new set, filled in slices before the list points at it.
@@ -521,13 +539,16 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       } while (after);
     }
     let added = 0;
+    let addedBytes = 0;
     for (let i = 0; i < values.length; i += slice) {
       const part = values.slice(i, i + slice);
-      added += await inSlice(async (tx) => {
+      const written = await inSlice(async (tx) => {
         if (!fresh) return repo.addEntries(tx.db, set, part, at);
         await repo.insertNewEntries(tx, set, part, at);
-        return part.length;
+        return { added: part.length, bytes: repo.entriesBytes(part) };
       });
+      added += written.added;
+      addedBytes += written.bytes;
       await nextTurn();
     }
     const done = await changeLists(ctx, async (tx) => {
@@ -535,10 +556,11 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       if (Number(row.revision) !== revision) throw changedMeanwhile(row);
       const check = await bounds(tx, row);
       const entries = fresh ? added : check.before + added;
-      check.check(entries);
+      const bytes = fresh ? addedBytes : check.beforeBytes + addedBytes;
+      check.check(entries, bytes);
       await repo.unmarkPurge(tx.db, set);
       await repo.markPurge(tx.db, old, at);
-      await finish(tx, row, added, entries, at, set);
+      await finish(tx, row, added, entries, bytes, at, set);
       return { added, entries };
     });
     await purgeSet(ctx, old);
@@ -580,13 +602,13 @@ export async function removeEntry(ctx: AppContext, actor: Principal, id: string,
   const normalised = 'error' in parsed ? value.trim() : parsed.value;
   return changeLists(ctx, async (tx) => {
     const row = await writableList(ctx, actor, id, tx.db);
-    const removed = await repo.deleteEntry(tx.db, repo.setOf(row), normalised, kind);
+    const { removed, bytes } = await repo.deleteEntry(tx.db, repo.setOf(row), normalised, kind);
     if (removed === 0) {
       throw shieldwallError('NOT_FOUND', `warning list '${row.name}' holds no entry '${shown(normalised)}'${'error' in parsed ? ` (${parsed.error})` : ''}; see its entries with GET /api/v1/warning-lists/${id}`);
     }
     const entries = Number(row.entries) - removed;
     const revision = await repo.nextRevision(tx.db);
-    await repo.updateList(tx.db, id, { entries, revision, updated_at: ctx.clock.now().toISOString() });
+    await repo.updateList(tx.db, id, { entries, bytes: Math.max(0, Number(row.bytes) - bytes), revision, updated_at: ctx.clock.now().toISOString() });
     await audit.recordInTransaction(ctx, tx, actor, [{ action: 'detect.warninglist.entries.remove', subject: id, detail: { name: row.name, value: normalised, removed } }]);
     return { removed, entries };
   });

@@ -20,6 +20,7 @@ import { parseEntry, SuppressorBuilder } from './warninglist.suppress.js';
 import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 import { statementRuns } from '../../../test/support/statements.js';
 import { writeTransaction } from '../../db/database.js';
+import { weighLists } from './migrations/0002_entry_bytes.js';
 
 function compiled(lists: Record<string, string[]>): Suppressor {
   const builder = new SuppressorBuilder();
@@ -657,6 +658,79 @@ for (const dialect of DIALECTS) {
       } finally {
         await lowered.app.close();
       }
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`a member's warning lists are bounded in bytes too (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
+    const LIMIT = 4096;
+    let node: TestNode;
+    before(async () => {
+      // A slice of 100 entries: uploads of more are written slice by slice (the staged path).
+      node = await createTestNode(dialect, { warningListBytesPerMember: LIMIT, warningListWriteSlice: 100 });
+    });
+    after(async () => node?.close());
+    const call = (method: 'POST' | 'PUT' | 'DELETE' | 'GET', url: string, payload?: unknown) =>
+      node.app.inject({ method, url, headers: { authorization: `Bearer ${node.tokens.analyst}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const create = async (name: string) => {
+      const created = await call('POST', '/api/v1/warning-lists', { name });
+      assert.equal(created.statusCode, 201, created.body);
+      return (created.json() as { id: string }).id;
+    };
+    const list = async (id: string) => ((await call('GET', `/api/v1/warning-lists/${id}`)).json() as { list: { entries: number; bytes: number } }).list;
+    const domains = (count: number, prefix = 'd') => Array.from({ length: count }, (_, i) => `${prefix}${i}.example`);
+    const weight = (values: string[]) => values.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    // Comments of 1,000 characters (the most) of two UTF-8 bytes each.
+    const heavy = (value: string) => ({ value, comment: 'é'.repeat(1000) });
+
+    it('counts the UTF-8 bytes of values and comments, and refuses growth past SHIELDWALL_WARNINGLIST_BYTES_PER_MEMBER on every write path', async () => {
+      const a = await create('heavy');
+      const b = await create('light');
+      const first = await call('POST', `/api/v1/warning-lists/${a}/entries`, [heavy('192.0.2.1'), heavy('192.0.2.2')]);
+      assert.equal(first.statusCode, 200, first.body);
+      assert.deepEqual(await list(a), { ...(await list(a)), entries: 2, bytes: 2 * (9 + 2000) });
+      assert.equal((await call('POST', `/api/v1/warning-lists/${b}/entries`, ['192.0.2.50'])).statusCode, 200);
+      assert.equal((await list(b)).bytes, 10);
+
+      // A small addition in place: 4,018 + 10 held, 109 more would pass 4,096 (far below the entry budget).
+      const inPlace = await call('POST', `/api/v1/warning-lists/${b}/entries`, [{ value: '192.0.2.51', comment: 'x'.repeat(99) }]);
+      assert.equal(inPlace.statusCode, 400, inPlace.body);
+      assert.match(inPlace.body, /would hold 4137 bytes of values and comments, more than the 4096 a member may \(SHIELDWALL_WARNINGLIST_BYTES_PER_MEMBER\)/);
+      assert.deepEqual((inPlace.json() as { error: { details: unknown } }).error.details, { bytes: 4137, limit: LIMIT });
+      assert.deepEqual(await list(b), { ...(await list(b)), entries: 1, bytes: 10 }, 'nothing of the refused addition was kept');
+
+      // A replacement of more than a slice, refused after its slices were written.
+      const many = domains(150);
+      const staged = await call('PUT', `/api/v1/warning-lists/${b}/entries`, many);
+      assert.equal(staged.statusCode, 400, staged.body);
+      assert.deepEqual((staged.json() as { error: { details: unknown } }).error.details, { bytes: 4018 + weight(many), limit: LIMIT });
+      assert.deepEqual(await list(b), { ...(await list(b)), entries: 1, bytes: 10 });
+
+      // Removing an entry gives its bytes back: then the replacement fits.
+      assert.equal((await call('DELETE', `/api/v1/warning-lists/${a}/entries?value=192.0.2.1`)).statusCode, 200);
+      assert.equal((await list(a)).bytes, 2009);
+      const replaced = await call('PUT', `/api/v1/warning-lists/${b}/entries`, many);
+      assert.equal(replaced.statusCode, 200, replaced.body);
+      assert.deepEqual(await list(b), { ...(await list(b)), entries: 150, bytes: weight(many) });
+
+      // An addition of more than a slice to a list with entries (copied, then added to): values held already weigh nothing.
+      const again = await call('POST', `/api/v1/warning-lists/${b}/entries`, many);
+      assert.equal(again.statusCode, 200, again.body);
+      assert.deepEqual(await list(b), { ...(await list(b)), entries: 150, bytes: weight(many) });
+      const more = domains(120, 'e');
+      const grows = await call('POST', `/api/v1/warning-lists/${b}/entries`, more);
+      assert.equal(grows.statusCode, 400, grows.body);
+      assert.deepEqual((grows.json() as { error: { details: unknown } }).error.details, { bytes: 2009 + weight(many) + weight(more), limit: LIMIT });
+      assert.deepEqual(await list(b), { ...(await list(b)), entries: 150, bytes: weight(many) });
+    });
+
+    it("weighs existing lists on migration as the node counts them, multi-byte comments included", async () => {
+      const lists = ((await call('GET', '/api/v1/warning-lists')).json() as { warning_lists: Array<{ id: string; bytes: number }> }).warning_lists;
+      assert.ok(lists.some((l) => l.bytes > 2000), 'a list with a two-byte comment is among them');
+      await node.ctx.store.db.updateTable('warning_lists').set({ bytes: 0 }).execute();
+      await weighLists(node.ctx.store.db as never, dialect);
+      for (const l of lists) assert.equal((await list(l.id)).bytes, l.bytes, `list ${l.id}`);
     });
   });
 }
