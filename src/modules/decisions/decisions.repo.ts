@@ -34,6 +34,8 @@ export interface ProposalsTable extends RecordColumns {
   created: string;
   modified: string;
   document: string;
+  /** Its options, text version, silence and share holders as JSON (ProposalHead): what lists show, apart from the document. */
+  head: string | null;
 }
 
 export interface DecisionRecordsTable extends RecordColumns {
@@ -70,6 +72,8 @@ export type ConsultationRow = Selectable<ConsultationsTable>;
 /** A consultation's row without its document: what the board reads. */
 export type ConsultationHeadRow = Omit<ConsultationRow, 'document'>;
 export type ProposalRow = Selectable<ProposalsTable>;
+/** A proposal's row without its document: what lists read. */
+export type ProposalHeadRow = Omit<ProposalRow, 'document'>;
 export type DecisionRecordRow = Selectable<DecisionRecordsTable>;
 export type StatementRow = Selectable<StatementsTable>;
 
@@ -120,13 +124,17 @@ export async function findProposal(db: Executor, id: string): Promise<ProposalRo
   return row && numeric(row);
 }
 
-export async function proposalsOf(db: Executor, consultationId: string, limit: number): Promise<ProposalRow[]> {
-  return (await db.selectFrom('decision_proposals').selectAll().where('consultation_id', '=', consultationId).orderBy('created').orderBy('id').limit(limit).execute()).map(numeric);
+/** Columns of a proposal but its document. */
+const PROPOSAL_HEAD = ['id', 'version', 'consultation_id', 'title', 'status', 'round', 'deadline', 'created', 'modified', 'head', 'tlp', 'classification', 'releasability', 'origin_member', 'owner', 'recipients'] as const satisfies readonly (keyof ProposalsTable)[];
+
+/** A consultation's proposals, oldest first, without their documents. */
+export async function proposalsOf(db: Executor, consultationId: string, limit: number): Promise<ProposalHeadRow[]> {
+  return (await db.selectFrom('decision_proposals').select(PROPOSAL_HEAD).where('consultation_id', '=', consultationId).orderBy('created').orderBy('id').limit(limit).execute()).map(numeric);
 }
 
-export async function listProposals(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; limit: number }): Promise<ProposalRow[]> {
+export async function listProposals(db: Executor, scope: RecordReadScope, filter: { statuses?: readonly string[]; limit: number }): Promise<ProposalHeadRow[]> {
   const rows = await newestInWindows(db, 'decision_proposals', undefined, filter.limit, (bounds, limit) => {
-    let query = db.selectFrom('decision_proposals').selectAll().where(readableRecords(scope));
+    let query = db.selectFrom('decision_proposals').select(PROPOSAL_HEAD).where(readableRecords(scope));
     for (const bound of bounds) query = query.where(bound);
     if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
     return query.orderBy('modified', 'desc').orderBy('id', 'desc').limit(limit).execute();

@@ -321,8 +321,49 @@ function proposalsHeld(consultation: LoadedConsultation | ConsultationOnBoard): 
 }
 
 /** Whose share a proposal takes: its proposing member's, or once withdrawn by another member's user, that member's. */
-function proposalShareHolder(proposal: LoadedProposal): string | null {
-  return proposal.row.status === 'withdrawn' && proposal.document.withdrawn_by ? proposal.document.withdrawn_by : proposal.document.proposing_member;
+function proposalShareHolder(row: Pick<repo.ProposalHeadRow, 'status'>, head: Pick<ProposalHead, 'proposing_member' | 'withdrawn_by'>): string | null {
+  return row.status === 'withdrawn' && head.withdrawn_by ? head.withdrawn_by : head.proposing_member;
+}
+
+/** What lists show of a proposal and whose share it takes: kept apart from its document (column head). */
+interface ProposalHead {
+  options: string[];
+  text_version: number;
+  silence: Silence | null;
+  proposing_member: string | null;
+  withdrawn_by: string | null;
+}
+
+function headOfDocument(document: ProposalDocument): ProposalHead {
+  return { options: document.options, text_version: document.text_version, silence: document.silence, proposing_member: document.proposing_member, withdrawn_by: document.withdrawn_by ?? null };
+}
+
+/** A listed proposal's head; read from its document when it has none (stored by an older process). */
+async function headOfRow(db: AppContext['store']['db'], row: repo.ProposalHeadRow): Promise<ProposalHead | undefined> {
+  if (row.head !== null) return JSON.parse(row.head) as ProposalHead;
+  const full = await repo.findProposal(db, row.id);
+  return full && headOfDocument(JSON.parse(full.document) as ProposalDocument);
+}
+
+/** The proposals listed that the actor may read, as summaries: documents are not read. */
+async function proposalSummaries(ctx: AppContext, actor: Principal, rows: readonly repo.ProposalHeadRow[]): Promise<ProposalSummary[]> {
+  const out: ProposalSummary[] = [];
+  for (const row of rows) {
+    if (!canReadRecord(actor, recordAccessOfColumns(row))) continue;
+    const head = await headOfRow(ctx.store.db, row);
+    if (head !== undefined) out.push(summaryOfProposal(row, head));
+  }
+  return out;
+}
+
+/** How many of a consultation's proposals take a member's share (drafted by it, or withdrawn by its users). */
+async function sharesHeld(db: AppContext['store']['db'], consultation: LoadedConsultation, member: string | null): Promise<number> {
+  let held = 0;
+  for (const row of await repo.proposalsOf(db, consultation.row.id, proposalsHeld(consultation) + 1)) {
+    const head = await headOfRow(db, row);
+    if (head !== undefined && proposalShareHolder(row, head) === member) held++;
+  }
+  return held;
 }
 
 /** Chairs: users with decisions:chair of a participating member. */
@@ -340,16 +381,15 @@ function consultationActions(ctx: AppContext, actor: Principal, consultation: Lo
   return actions;
 }
 
-function summaryOfProposal(row: repo.ProposalRow): ProposalSummary {
-  const document = JSON.parse(row.document) as ProposalDocument;
+function summaryOfProposal(row: repo.ProposalHeadRow, head: ProposalHead): ProposalSummary {
   return {
     id: row.id,
     consultation_id: row.consultation_id,
     title: row.title,
     status: row.status as ProposalStatus,
-    options: document.options,
-    text_version: document.text_version,
-    silence: row.status === 'silence' ? document.silence : null,
+    options: head.options,
+    text_version: head.text_version,
+    silence: row.status === 'silence' ? head.silence : null,
     version: row.version,
     modified: row.modified,
     handling: handlingOf(recordAccessOfColumns(row)),
@@ -389,9 +429,7 @@ function consultationSummary(consultation: LoadedConsultation | ConsultationOnBo
 }
 
 async function presentConsultation(ctx: AppContext, actor: Principal, consultation: LoadedConsultation): Promise<Consultation> {
-  const proposals = (await repo.proposalsOf(ctx.store.db, consultation.row.id, proposalsHeld(consultation)))
-    .filter((row) => canReadRecord(actor, recordAccessOfColumns(row)))
-    .map(summaryOfProposal);
+  const proposals = await proposalSummaries(ctx, actor, await repo.proposalsOf(ctx.store.db, consultation.row.id, proposalsHeld(consultation)));
   return {
     ...consultationSummary(consultation, proposals, await subjectFor(ctx, actor, consultation.document.subject)),
     description: consultation.document.description,
@@ -482,7 +520,7 @@ export async function listConsultations(ctx: AppContext, actor: Principal, query
     const head = row.head === null ? headOf(await repo.findConsultation(ctx.store.db, row.id)) : (JSON.parse(row.head) as ConsultationHead);
     if (head === undefined) continue;
     const consultation = { row, access, head };
-    const proposals = (await repo.proposalsOf(ctx.store.db, row.id, proposalsHeld(consultation))).filter((p) => canReadRecord(actor, recordAccessOfColumns(p))).map(summaryOfProposal);
+    const proposals = await proposalSummaries(ctx, actor, await repo.proposalsOf(ctx.store.db, row.id, proposalsHeld(consultation)));
     out.push(consultationSummary(consultation, proposals, await subjectFor(ctx, actor, head.subject)));
   }
   return { consultations: out };
@@ -667,7 +705,7 @@ async function presentProposal(ctx: AppContext, actor: Principal, proposal: Load
   }
   const consultation = await repo.findConsultation(ctx.store.db, row.consultation_id);
   return {
-    ...summaryOfProposal(row),
+    ...summaryOfProposal(row, headOfDocument(document)),
     text: document.text,
     proportionality: document.proportionality,
     breaks: document.breaks,
@@ -724,14 +762,13 @@ export async function propose(ctx: AppContext, actor: Principal, consultationId:
     history: [historyEntry(actor, at, 'drafted', national.length > 0 ? `national decisions: ${national.join(', ')}` : null)],
   };
   const row: repo.ProposalRow = {
-    id, version: 1, consultation_id: consultationId, title, status: 'draft', round: 0, deadline: null, created: at, modified: at, document: JSON.stringify(document), ...recordColumns(access),
+    id, version: 1, consultation_id: consultationId, title, status: 'draft', round: 0, deadline: null, created: at, modified: at, document: JSON.stringify(document), head: JSON.stringify(headOfDocument(document)), ...recordColumns(access),
   };
   await writeTransaction(ctx.store, async (tx) => {
     // Each member's share of proposals, withdrawn ones included (so that drafting and withdrawing cannot grow the consultation without end).
     const share = shareOf(DECISIONS_LIMITS.proposals, membersOf(consultation), SHARE_LEAST.proposals);
     // No member holds more than its share, so the consultation holds at most members × share.
-    const existing = await repo.proposalsOf(tx.db, consultationId, proposalsHeld(consultation) + 1);
-    const own = existing.filter((each) => proposalShareHolder(loadProposal(each)) === document.proposing_member).length;
+    const own = await sharesHeld(tx.db, consultation, document.proposing_member);
     if (own >= share) {
       throw shieldwallError('CONFLICT', `member ${document.proposing_member ?? ''} has drafted ${own} proposals in consultation ${consultationId}, its share (${DECISIONS_LIMITS.proposals} split among its ${membersOf(consultation)} members, withdrawn ones included): amend one of its proposals instead`, { proposals: own, share });
     }
@@ -754,7 +791,7 @@ export async function getProposal(ctx: AppContext, actor: Principal, id: string)
 export async function listProposals(ctx: AppContext, actor: Principal, query: { status?: ProposalStatus[]; limit?: number }): Promise<{ proposals: ProposalSummary[] }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), DECISIONS_LIMITS.list);
   const rows = await repo.listProposals(ctx.store.db, recordReadScope(actor), { ...(query.status ? { statuses: query.status } : {}), limit });
-  return { proposals: rows.filter((row) => canReadRecord(actor, recordAccessOfColumns(row))).map(summaryOfProposal) };
+  return { proposals: await proposalSummaries(ctx, actor, rows) };
 }
 
 /** Reads a proposal again inside the write, checks its version, applies a change and stores the next version. */
@@ -766,7 +803,9 @@ async function changeProposal(
   checkVersion('proposal', id, row.version, expected);
   const loaded = loadProposal(row);
   const changes = mutate(loaded);
-  const next: repo.ProposalRow = { ...row, ...changes, document: JSON.stringify(loaded.document), version: row.version + 1, modified: at > row.modified ? at : row.modified };
+  const next: repo.ProposalRow = {
+    ...row, ...changes, document: JSON.stringify(loaded.document), head: JSON.stringify(headOfDocument(loaded.document)), version: row.version + 1, modified: at > row.modified ? at : row.modified,
+  };
   if (!(await repo.replaceProposal(tx, next, row.version))) throw staleVersion('proposal', id, row.version + 1, row.version);
   return next;
 }
@@ -977,7 +1016,7 @@ export async function withdraw(ctx: AppContext, actor: Principal, id: string, in
       if (consultationRow) {
         const consultation = loadConsultation(consultationRow);
         const share = shareOf(DECISIONS_LIMITS.proposals, membersOf(consultation), SHARE_LEAST.proposals);
-        const held = (await repo.proposalsOf(tx.db, consultation.row.id, proposalsHeld(consultation) + 1)).filter((each) => proposalShareHolder(loadProposal(each)) === withdrawer).length;
+        const held = await sharesHeld(tx.db, consultation, withdrawer);
         if (held >= share) {
           throw shieldwallError('CONFLICT', `member ${withdrawer ?? ''} holds ${held} proposals of consultation ${consultation.row.id} (drafted, or withdrawn by its chairs), its share: a proposal it withdraws would take one more; its proposer withdraws it, or one of the member's own proposals is amended instead`, { proposals: held, share });
         }

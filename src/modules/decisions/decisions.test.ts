@@ -319,18 +319,29 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    if (dialect === 'sqlite') it("shows the board without reading a consultation's document", async (t) => {
+    if (dialect === 'sqlite') it("shows the board and the proposal list without reading a consultation's or a proposal's document", async (t) => {
       const c = await consultation();
+      const drafted = await ok<Proposal>('fred', 'POST', `/api/v1/decisions/consultations/${c.id}/proposals`, { title: 'Listed', text: 'Members attribute publicly.', options: ['coordinated-attribution'] }, 201);
+      await ok<Proposal>('fred', 'POST', `/api/v1/decisions/proposals/${drafted.id}/circulate`, { silence_hours: 24 });
       const { statementsRun } = await import('../../../test/support/statements.js');
-      let board: { consultations: Array<{ id: string; participants: string[]; subject: { ref: string } }> } | undefined;
+      let board: { consultations: Array<{ id: string; participants: string[]; subject: { ref: string }; proposals: number; silence_deadline: string | null }> } | undefined;
+      let listed: { proposals: Array<{ id: string; options: string[]; text_version: number; silence: { round: number } | null }> } | undefined;
       const statements = await statementsRun(t, node.testStore.store, async () => {
         board = await ok('eve', 'GET', '/api/v1/decisions/consultations?limit=200');
+        listed = await ok('eve', 'GET', '/api/v1/decisions/proposals?limit=200');
       });
       const shown = board!.consultations.find((each) => each.id === c.id);
-      assert.deepEqual([shown?.participants, shown?.subject.ref], [['FRA', 'POL'], actor]);
-      const reads = statements.filter((s) => /from "decision_consultations"/.test(s));
-      assert.ok(reads.length > 0);
+      assert.deepEqual([shown?.participants, shown?.subject.ref, shown?.proposals], [['FRA', 'POL'], actor, 1]);
+      assert.ok(shown?.silence_deadline, 'the silence deadline comes from the proposal head');
+      const proposal = listed!.proposals.find((each) => each.id === drafted.id);
+      assert.deepEqual([proposal?.options, proposal?.text_version, proposal?.silence?.round], [['coordinated-attribution'], 1, 1]);
+      const reads = statements.filter((s) => /from "decision_(consultations|proposals)"/.test(s));
+      assert.ok(reads.some((s) => /from "decision_proposals"/.test(s)));
       for (const read of reads) assert.doesNotMatch(read, /"document"|select \*/, read);
+      // A proposal stored before its head was (or by an older process) is listed all the same.
+      await node.ctx.store.db.updateTable('decision_proposals').set({ head: null }).where('id', '=', drafted.id).execute();
+      const headless = await ok<{ proposals: Array<{ id: string; options: string[]; silence: { round: number } | null }> }>('eve', 'GET', '/api/v1/decisions/proposals?limit=200');
+      assert.deepEqual(headless.proposals.find((each) => each.id === drafted.id)?.options, ['coordinated-attribution']);
       // A consultation stored before its head was (or by an older process) is shown all the same.
       await node.ctx.store.db.updateTable('decision_consultations').set({ head: null }).where('id', '=', c.id).execute();
       const again = await ok<{ consultations: Array<{ id: string; participants: string[] }> }>('eve', 'GET', '/api/v1/decisions/consultations?limit=200');

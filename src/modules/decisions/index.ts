@@ -24,6 +24,7 @@ export const decisionsModule = defineModule({
   migrations: [
     { name: '0001_decisions', load: () => import('./migrations/0001_decisions.js') },
     { name: '0002_consultation_heads', load: () => import('./migrations/0002_consultation_heads.js') },
+    { name: '0003_proposal_heads', load: () => import('./migrations/0003_proposal_heads.js') },
   ],
   commands: [
     {
