@@ -20,6 +20,7 @@ export interface Config {
   readonly demo: boolean;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  readonly objectsPerRequest: number;
   /** Largest JSON body of the routes that do not set their own (the bulk routes do). */
   readonly jsonBodyLimitBytes: number;
   readonly maxObjectBytes: number;
@@ -221,6 +222,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: 'Largest request body accepted by POST /api/v1/bundles; larger uploads get 413 (use the CLI or TAXII).',
     default: () => 64 * 1024 * 1024,
     parse: bytes(1024, 4 * 1024 ** 3),
+  },
+  objectsPerRequest: {
+    key: 'objectsPerRequest',
+    env: 'SHIELDWALL_OBJECTS_PER_REQUEST',
+    description: 'Most objects (valid or not) one POST /api/v1/bundles or TAXII Add Objects request may hold: the body limit alone lets a request hold 22 million objects of three bytes ({}), each answered with an outcome. The objects before the bound are processed and stay accepted; the request gets 413. shieldwall ingest --url sends at most --chunk-objects (100,000 by default) a request.',
+    default: () => 100_000,
+    parse: integer(1, 100_000_000),
   },
   jsonBodyLimitBytes: {
     key: 'jsonBodyLimitBytes',

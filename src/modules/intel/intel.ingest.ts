@@ -97,6 +97,19 @@ export interface IngestOptions {
    */
   inTransaction?: (tx: WriteTx, versions: readonly StoredVersionRef[]) => Promise<void>;
   batchSize?: number;
+  /**
+   * Most objects (valid or not) the input may hold: past it, the first `maxObjects` are written
+   * and reported as ever, and the ingest fails with TooManyObjects. Bounds the work of one
+   * request, which its bytes alone do not: `{}` is an object of three bytes.
+   */
+  maxObjects?: number;
+}
+
+/** An input that held more than IngestOptions.maxObjects objects; those before were processed. */
+export class TooManyObjects extends Error {
+  constructor(readonly limit: number) {
+    super(`the input holds more than ${limit} objects`);
+  }
 }
 
 /**
@@ -602,15 +615,20 @@ async function runPipeline(
     // unhandled until the next write awaits it.
     inFlight.then(() => (ran = true), () => (ran = true));
   };
-  const take = (items: Prepared[]) => {
+  const maxObjects = options.maxObjects ?? Infinity;
+  let taken = 0;
+  /** Takes prepared objects into the batch; false once the input passed maxObjects (the objects past it are left). */
+  const take = (items: Prepared[]): boolean => {
     for (const item of items) {
       if ('streamError' in item) {
         streamErrors.push(item.streamError);
         continue;
       }
+      if (taken++ >= maxObjects) return false;
       if (item.outcome.upgraded) upgraded++;
       batch.push(item);
     }
+    return true;
   };
   const iterator = source.items[Symbol.asyncIterator]();
   try {
@@ -635,7 +653,13 @@ async function runPipeline(
         step = await next;
       }
       if (step.done) break;
-      take(step.value);
+      if (!take(step.value)) {
+        // The objects up to the bound are written and reported before the input is refused.
+        if (inFlight) await inFlight;
+        if (batch.length > 0) await write(batch);
+        batch = [];
+        throw new TooManyObjects(maxObjects);
+      }
       if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
         const full = batch;
         batch = [];

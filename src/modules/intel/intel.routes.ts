@@ -45,6 +45,7 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
           summary = await service.ingestStream(ctx, request.actor, limited(body, limit), {
             // A body sent in chunks of unknown total length may be large too.
             parallel: request.headers['content-length'] === undefined || declared >= service.PARALLEL_THRESHOLD_BYTES,
+            maxObjects: ctx.config.objectsPerRequest,
             onOutcome: (o) => {
               if (which === 'all' || (which === 'rejected' && o.status === 'rejected')) outcomes.push(o);
             },
@@ -55,6 +56,14 @@ export function intelRoutes(ctx: AppContext): FastifyPluginAsync {
           if (error instanceof BodyTooLarge) {
             const accepted = outcomes.filter((o) => o.status === 'accepted').length;
             throw shieldwallError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes; the ${accepted} objects accepted before the limit stay accepted: ${hint}`, { objects: outcomes });
+          }
+          if (error instanceof service.TooManyObjects) {
+            const accepted = outcomes.filter((o) => o.status === 'accepted').length;
+            throw shieldwallError(
+              'PAYLOAD_TOO_LARGE',
+              `the body holds more than ${error.limit} objects, the most one request may (SHIELDWALL_OBJECTS_PER_REQUEST); the first ${error.limit} were processed and the ${accepted} accepted stay accepted: send the objects after them in another request, or use "shieldwall ingest FILE --url ... --token ..." (it splits files)`,
+              { objects: outcomes, limit: error.limit },
+            );
           }
           // The store failed (disk full, connection lost): outcomes reported so far were committed.
           const accepted = outcomes.filter((o) => o.status === 'accepted').length;

@@ -292,12 +292,16 @@ export async function addObjects(ctx: AppContext, actor: Principal, collection: 
   try {
     ({ streamErrors } = await intel.ingestStream(ctx, actor, envelope.chunks(body), {
       parallel: options.parallel === true,
+      maxObjects: ctx.config.objectsPerRequest,
       onOutcome: (outcome) => {
         tally.add(outcome, envelope.claim(outcome.index));
         if (peer && outcome.status !== 'rejected' && outcome.id && outcome.version !== undefined) received.push({ id: outcome.id, version: outcome.version });
       },
     }));
-  } catch (error) {
+  } catch (caught) {
+    const error = caught instanceof intel.TooManyObjects
+      ? shieldwallError('PAYLOAD_TOO_LARGE', `the envelope holds more than ${caught.limit} objects, the most one Add Objects request may (SHIELDWALL_OBJECTS_PER_REQUEST): the first ${caught.limit} were processed; send the objects after them in another request`, { limit: caught.limit })
+      : caught;
     // A refusal of the body once objects of it were processed; a store that fails is answered as such.
     if (!(error instanceof ShieldwallError) || tally.total === 0) throw error;
     throw partly(error, tally, await keep());
