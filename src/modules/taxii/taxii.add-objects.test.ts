@@ -20,7 +20,7 @@ import { invalidUtf8Offset } from '../../stix/depth.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
 import type { StixObject } from '../../stix/types.js';
 import { EnvelopeBody } from './taxii.envelope.js';
-import { STATUS_DETAILS_MAX, STATUSES_PER_OWNER, TAXII_MEDIA_TYPE, type Status } from './taxii.service.js';
+import { STATUS_DETAIL_CHARS, STATUS_DETAILS_MAX, STATUSES_PER_OWNER, TAXII_MEDIA_TYPE, type Status } from './taxii.service.js';
 
 const COLLECTION = '/taxii2/intel/collections/intel';
 const CHUNK = 64 * 1024;
@@ -182,6 +182,24 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await get(`/taxii2/intel/status/${status.id}/`)).json(), status);
       const row = await node.ctx.store.db.selectFrom('taxii_status').select('body').where('id', '=', status.id).executeTakeFirstOrThrow();
       assert.ok(row.body.length < 400_000, `the stored status is ${row.body.length} characters`);
+    });
+
+    it('4.3.1: a status of crafted objects (long ids, timestamps, names) holds at most STATUS_DETAIL_CHARS of details a list', async () => {
+      const long = 'x'.repeat(400);
+      // Each refused (its id, created and modified are not STIX), each as long as the cuts allow.
+      const crafted = Array.from({ length: 1000 }, (_, i) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${long}${i}`, created: long, modified: long, name: 'n'.repeat(600) }));
+      const body = Buffer.from(JSON.stringify({ objects: crafted }));
+      const answer = await add(body);
+      assert.equal(answer.statusCode, 202, answer.body.slice(0, 300));
+      const status = answer.json() as Status;
+      assert.deepEqual([status.total_count, status.failure_count], [1000, 1000], 'the counts are every object');
+      const listed = status.failures!.length;
+      assert.ok(listed > 0 && listed < 1000, `${listed} failures listed`);
+      assert.deepEqual(status.failures!.map((d) => d.id.slice(0, 30)), crafted.slice(0, listed).map((o) => o.id.slice(0, 30)), 'the first ones');
+      for (const failure of status.failures!) assert.ok(failure.version.length <= 64 + 40, `a version of ${failure.version.length} characters`);
+      const row = await node.ctx.store.db.selectFrom('taxii_status').select('body').where('id', '=', status.id).executeTakeFirstOrThrow();
+      // Before the bound: 1,209,204 characters stored from a request of 1,900,903 bytes.
+      assert.ok(row.body.length <= STATUS_DETAIL_CHARS + 1000, `the stored status is ${row.body.length} characters (request ${body.length} bytes)`);
     });
 
     it(`4.3: a requester keeps its newest ${STATUSES_PER_OWNER} statuses; older ones are gone (404), other requesters' stay`, async () => {

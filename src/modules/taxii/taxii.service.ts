@@ -178,8 +178,17 @@ export const STATUSES_PER_OWNER = 1000;
  * envelope made a status of some 20 MB, stored for a week.
  */
 export const STATUS_DETAILS_MAX = 1000;
+/**
+ * Characters of details (as stored, JSON) each list of a status holds at most: 1,000 details of
+ * ordinary objects fit (about 100 to 250 characters each), while details of crafted ones (ids and
+ * timestamps as long as the cuts below allow, messages of 500) made a status of 1.2 MB out of a
+ * 1.9 MB request, kept for a week, a thousand per requester.
+ */
+export const STATUS_DETAIL_CHARS = 256 * 1024;
 /** An id longer than any STIX id (a type of at most 250 characters, "--" and a UUID) is cut here. */
 const DETAIL_ID_MAX = 300;
+/** A version longer than any STIX timestamp (RFC 3339, any number of fraction digits the node keeps) is cut here. */
+const DETAIL_VERSION_MAX = 64;
 /** A failure's message (its problems joined) is cut here. */
 const DETAIL_MESSAGE_MAX = 500;
 
@@ -227,20 +236,30 @@ class StatusTally {
   failureCount = 0;
   readonly successes: StatusDetail[] = [];
   readonly failures: StatusDetail[] = [];
+  /** Characters of each list's details so far (STATUS_DETAIL_CHARS). */
+  readonly #chars = { successes: 0, failures: 0 };
 
   add(outcome: intel.ObjectOutcome, sent: SentObject | undefined): void {
     this.total++;
     const rejected = outcome.status === 'rejected';
     if (rejected) this.failureCount++;
     else this.successCount++;
-    const list = rejected ? this.failures : this.successes;
-    if (list.length >= STATUS_DETAILS_MAX) return;
+    const which = rejected ? 'failures' : 'successes';
+    const list = this[which];
+    if (list.length >= STATUS_DETAILS_MAX || this.#chars[which] >= STATUS_DETAIL_CHARS) return;
     const detail: StatusDetail = {
       id: cut(outcome.id ?? sent?.id ?? `(object ${outcome.index})`, DETAIL_ID_MAX),
-      version: cut(sent?.version ?? versionOfKey(outcome.version), DETAIL_ID_MAX),
+      version: cut(sent?.version ?? versionOfKey(outcome.version), DETAIL_VERSION_MAX),
     };
     if (rejected) detail.message = cut((outcome.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ') || 'rejected', DETAIL_MESSAGE_MAX);
     else if (outcome.status === 'duplicate') detail.message = 'already stored';
+    const chars = JSON.stringify(detail).length + 1;
+    // The detail that would pass the bound is left out, and so are those after it.
+    if (this.#chars[which] + chars > STATUS_DETAIL_CHARS) {
+      this.#chars[which] = STATUS_DETAIL_CHARS;
+      return;
+    }
+    this.#chars[which] += chars;
     list.push(detail);
   }
 
