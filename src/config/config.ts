@@ -53,6 +53,8 @@ export interface Config {
   readonly warningListsPerMember: number;
   readonly warningListEntriesPerMember: number;
   readonly warningListBytesPerMember: number;
+  readonly warningListUploadGraceMs: number;
+  readonly warningListUploadMinRate: number;
   /** Entries written per transaction by a large warning-list upload or removal. */
   readonly warningListWriteSlice: number;
   /** Rows one statement of a listing or a count examines at most (intel.listing.ts). */
@@ -278,6 +280,20 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     description: "Most bytes (UTF-8, of values and comments) in all the warning lists of one member (or the node), beside the count of entries: entries may be up to 8,192 characters long, so the count alone does not bound a member's compiled lists; an upload past it is refused with 400 and nothing changes.",
     default: () => 256 * 1024 ** 2,
     parse: bytes(1024, 1024 ** 4),
+  },
+  warningListUploadGraceMs: {
+    key: 'warningListUploadGraceMs',
+    env: 'SHIELDWALL_WARNINGLIST_UPLOAD_GRACE_MS',
+    description: "How long a warning-list upload's body may take before it must keep SHIELDWALL_WARNINGLIST_UPLOAD_MIN_RATE on average (ms).",
+    default: () => 30_000,
+    parse: integer(100, 3_600_000),
+  },
+  warningListUploadMinRate: {
+    key: 'warningListUploadMinRate',
+    env: 'SHIELDWALL_WARNINGLIST_UPLOAD_MIN_RATE',
+    description: "Bytes a second a warning-list upload's body must arrive at on average once its grace is over, or it is refused with 408 and its connection closed: an upload holds one of the node's two upload places while its body is read, and a sender trickling a byte now and then held one for as long as it liked.",
+    default: () => 128 * 1024,
+    parse: bytes(1, 1024 ** 3),
   },
   warningListWriteSlice: {
     key: 'warningListWriteSlice',

@@ -45,6 +45,7 @@ export const ERRORS = Object.freeze({
   STALE_VERSION: define('SW_STALE_VERSION', 409, 'The record changed since the version the change was made on; reload it (details.current_version) and make the change again.'),
   UNSUPPORTED_MEDIA_TYPE: define('SW_UNSUPPORTED_MEDIA_TYPE', 415, 'The request body has a content type the route does not accept.'),
   PAYLOAD_TOO_LARGE: define('SW_PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the configured limit.'),
+  BODY_TOO_SLOW: define('SW_BODY_TOO_SLOW', 408, 'The request body arrived slower than the route takes while it holds one of its few places (warning-list uploads: SHIELDWALL_WARNINGLIST_UPLOAD_MIN_RATE after SHIELDWALL_WARNINGLIST_UPLOAD_GRACE_MS); send it from a faster link, or in smaller parts.'),
   INVALID_BUNDLE: define('SW_INVALID_BUNDLE', 422, 'The body is not a STIX bundle, a JSON array of STIX objects or NDJSON of STIX objects.'),
   PEER_FAILED: define('SW_PEER_FAILED', 502, 'A peer node could not be reached or answered with an error; the message says which and why, and the peer\'s status keeps it.'),
   NOT_READY: define('SW_NOT_READY', 503, 'The node is starting or shutting down.'),

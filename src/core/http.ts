@@ -270,6 +270,42 @@ export async function* limited(body: Readable, limit: number): AsyncGenerator<Ui
   }
 }
 
+/** A request body arrived slower than its route's floor (paced()). */
+export class BodyTooSlow extends Error {
+  constructor(readonly bytes: number, readonly ms: number) {
+    super(`${bytes} bytes arrived in ${Math.round(ms)} ms`);
+  }
+}
+
+/**
+ * The body's chunks while they keep pace: after `graceMs`, at least `bytesPerSecond` on average
+ * since the start, or BodyTooSlow, thrown when the pace is lost (a sender that goes silent is not
+ * waited for until the connection's idle timeout). For routes whose requests hold a scarce place
+ * while their body is read: a sender trickling a byte now and then held one for as long as it
+ * liked. The rest of the body is left unread (the route answers with the connection closed).
+ */
+export async function* paced(chunks: AsyncIterable<Uint8Array>, pace: { graceMs: number; bytesPerSecond: number }): AsyncGenerator<Uint8Array> {
+  const started = performance.now();
+  let bytes = 0;
+  const iterator = chunks[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      // When the bytes so far stop being enough: the grace, or their time at the floor's pace.
+      const due = Math.max(pace.graceMs, (bytes / pace.bytesPerSecond) * 1000) - (performance.now() - started);
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, due))));
+      const step = await Promise.race([iterator.next(), late]);
+      clearTimeout(timer);
+      if (step === 'late') throw new BodyTooSlow(bytes, performance.now() - started);
+      if (step.done) return;
+      bytes += step.value.length;
+      yield step.value;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How long a request body refused part way is read on, at most, before its connection is closed. */
 export const DISCARD_MS = 30_000;
 

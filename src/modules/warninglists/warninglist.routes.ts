@@ -7,7 +7,7 @@ import { OBSERVABLE_KINDS } from '../../stix/observable.js';
 import type { Readable } from 'node:stream';
 import { BodySliceError, decodedPieces, readJsonArrayInTurns, readLinesInTurns } from '../../core/body-slices.js';
 import { shieldwallError } from '../../core/errors.js';
-import { BodyTooLarge, discardRest, limited, whenClosed } from '../../core/http.js';
+import { BodyTooLarge, BodyTooSlow, discardRest, limited, paced, whenClosed } from '../../core/http.js';
 import { Places, shareKey } from '../../core/inflight.js';
 import { observeGauge } from '../../core/metrics.js';
 import * as service from './warninglist.service.js';
@@ -120,19 +120,32 @@ function upload(body: EntriesBody): service.EntryUpload {
  */
 const ENTRY_ITEM_MAX_CHARS = 64 * 1024;
 
+/** Requests whose answer closes their connection: their body was refused unread (too slow). */
+const closeAfterAnswer = new WeakSet<FastifyRequest>();
+
 /**
  * Reads an upload's body a slice at a time (core/body-slices.ts): a JSON array of values, or the
  * value lines of a text. A 413 past the limit, a 400 that says what is wrong and where; the rest
  * of a body refused part way is read away, so that the answer reaches the client.
  */
-async function readEntries(request: FastifyRequest, payload: Readable, read: (pieces: AsyncIterable<string>) => Promise<unknown>): Promise<unknown> {
+async function readEntries(ctx: AppContext, request: FastifyRequest, payload: Readable, read: (pieces: AsyncIterable<string>) => Promise<unknown>): Promise<unknown> {
   const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
   const tooLarge = () => shieldwallError('PAYLOAD_TOO_LARGE', `the request body is too large: ${route} takes at most ${ENTRIES_BODY_LIMIT} bytes; send the list in parts (POST adds to it)`);
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > ENTRIES_BODY_LIMIT) throw tooLarge();
+  const pace = { graceMs: ctx.config.warningListUploadGraceMs, bytesPerSecond: ctx.config.warningListUploadMinRate };
   try {
-    return await read(decodedPieces(limited(payload, ENTRIES_BODY_LIMIT)));
+    return await read(decodedPieces(paced(limited(payload, ENTRIES_BODY_LIMIT), pace)));
   } catch (error) {
+    if (error instanceof BodyTooSlow) {
+      // Not read on: that would wait for the slow sender again. The answer closes the connection.
+      closeAfterAnswer.add(request);
+      throw shieldwallError(
+        'BODY_TOO_SLOW',
+        `the upload arrived too slowly: ${error.bytes} bytes in ${(error.ms / 1000).toFixed(1)} s; past its first ${pace.graceMs / 1000} s an upload keeps at least ${pace.bytesPerSecond} bytes a second on average (SHIELDWALL_WARNINGLIST_UPLOAD_MIN_RATE), as it holds one of the node's ${UPLOADS_PER_NODE} upload places: send it from a faster link, or in smaller parts (POST adds to a list)`,
+        { bytes: error.bytes, ms: Math.round(error.ms), min_bytes_per_second: pace.bytesPerSecond },
+      );
+    }
     await discardRest(payload, ENTRIES_BODY_LIMIT);
     if (error instanceof BodyTooLarge) throw tooLarge();
     if (!(error instanceof BodySliceError)) throw error;
@@ -245,8 +258,12 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
     // Entry uploads in a context of their own: their JSON is read a slice at a time.
     await app.register(async (child) => {
       child.removeContentTypeParser(['application/json', 'text/plain']);
-      child.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readJsonEntries));
-      child.addContentTypeParser('text/plain', async (request: FastifyRequest, payload: Readable) => readEntries(request, payload, readTextEntries));
+      child.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => readEntries(ctx, request, payload, readJsonEntries));
+      child.addContentTypeParser('text/plain', async (request: FastifyRequest, payload: Readable) => readEntries(ctx, request, payload, readTextEntries));
+      // A body refused as too slow is not read on: its answer closes the connection.
+      child.addHook('onSend', async (request, reply) => {
+        if (closeAfterAnswer.delete(request)) reply.header('connection', 'close');
+      });
       // A place is taken before the body is read, and given back when the answer has gone.
       const shares = new Places(UPLOADS_PER_SHARE);
       const node = new Places(UPLOADS_PER_NODE);

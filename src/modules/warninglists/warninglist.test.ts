@@ -662,6 +662,86 @@ for (const dialect of DIALECTS) {
   });
 }
 
+describe('a warning-list upload keeps pace or gives its place back (408)', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  let address: string;
+  before(async () => {
+    // After 300 ms, at least 200 kB a second on average (the defaults: 30 s, then 128 KiB a second).
+    node = await createTestNode('sqlite', { warningListUploadGraceMs: 300, warningListUploadMinRate: 200_000 });
+    address = await node.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => node?.close());
+  const inProgress = async () => (await node.ctx.metrics.registry.getSingleMetric('shieldwall_warninglist_uploads_in_progress')!.get()).values[0]?.value ?? 0;
+
+  /** An upload sending a line now and then (every `everyMs`; never again with Infinity), never ending. */
+  function trickle(id: string, everyMs: number) {
+    const request = httpRequest(`${address}/api/v1/warning-lists/${id}/entries`, { method: 'POST', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain' } });
+    let line = 0;
+    const timer = Number.isFinite(everyMs) ? setInterval(() => request.write(`192.0.2.${++line % 250}\n`), everyMs) : undefined;
+    const answered = new Promise<{ status: number; body: string; connection: string | undefined; closed: Promise<void> }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let body = '';
+        const closed = new Promise<void>((done) => request.socket?.once('close', () => done()));
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, body, connection: response.headers.connection, closed }));
+      });
+      request.on('error', reject);
+    });
+    request.write('192.0.2.1\n');
+    return { answered: answered.finally(() => clearInterval(timer)), stop: () => { clearInterval(timer); request.destroy(); } };
+  }
+
+  for (const [how, every] of [['goes silent', Infinity], ['trickles a line every 50 ms', 50]] as const) {
+    it(`refuses an upload that ${how}, closes its connection, and frees its member's place`, async () => {
+      const created = await node.app.inject({ method: 'POST', url: '/api/v1/warning-lists', headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: { name: `slow ${how}` } });
+      const id = (created.json() as { id: string }).id;
+      const slow = trickle(id, every);
+      try {
+        const answer = await slow.answered;
+        assert.equal(answer.status, 408, answer.body);
+        const error = (JSON.parse(answer.body) as { error: { code: string; message: string; details: { min_bytes_per_second: number } } }).error;
+        assert.equal(error.code, 'SW_BODY_TOO_SLOW');
+        assert.match(error.message, /past its first 0.3 s an upload keeps at least 200000 bytes a second on average \(SHIELDWALL_WARNINGLIST_UPLOAD_MIN_RATE\)/);
+        assert.equal(error.details.min_bytes_per_second, 200_000);
+        assert.equal(answer.connection, 'close');
+        await answer.closed;
+        await waitFor('the upload place given back', async () => (await inProgress()) === 0);
+        // The member uploads again at once; nothing of the slow one was kept.
+        const next = await node.app.inject({ method: 'POST', url: `/api/v1/warning-lists/${id}/entries`, headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain' }, payload: '198.51.100.1\n' });
+        assert.equal(next.statusCode, 200, next.body);
+        assert.equal((next.json() as { entries: number }).entries, 1);
+      } finally {
+        slow.stop();
+      }
+    });
+  }
+
+  it('takes an upload that keeps pace, however long it takes past the grace', async () => {
+    const created = await node.app.inject({ method: 'POST', url: '/api/v1/warning-lists', headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: { name: 'paced' } });
+    const id = (created.json() as { id: string }).id;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${address}/api/v1/warning-lists/${id}/entries`, { method: 'POST', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain' } });
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      // 4 MB a second for 0.6 s: twice the grace, twenty times the floor.
+      const line = `${'a'.repeat(60)}.example\n`;
+      const piece = line.repeat(Math.ceil(200_000 / line.length));
+      let sent = 0;
+      const timer = setInterval(() => {
+        request.write(piece);
+        if (++sent === 12) {
+          clearInterval(timer);
+          request.end();
+        }
+      }, 50);
+    });
+    assert.equal(answer.status, 200, answer.body.slice(0, 300));
+    assert.equal((JSON.parse(answer.body) as { entries: number }).entries, 1);
+  });
+});
+
 for (const dialect of DIALECTS) {
   describe(`a member's warning lists are bounded in bytes too (${dialect})`, { skip: await dialectSkip(dialect), timeout: SUITE_LIMIT_MS }, () => {
     const LIMIT = 4096;
