@@ -15,7 +15,7 @@ import * as audit from '../audit/audit.service.js';
 import { listMembers } from '../directory/directory.service.js';
 import { detectKind, normalise, type ObservableKind } from '../../stix/observable.js';
 import * as repo from './warninglist.repo.js';
-import { CombinedSuppressor, NO_SUPPRESSION, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
+import { CombinedSuppressor, NO_SUPPRESSION, NOT_TEXT, NOT_TEXT_ERROR, parseEntry, SuppressorBuilder, type Suppression, type Suppressor } from './warninglist.suppress.js';
 import { nextTurn } from '../../core/turn.js';
 
 export type { Suppression, Suppressor } from './warninglist.suppress.js';
@@ -342,6 +342,10 @@ async function parseUpload(upload: EntryUpload, kind: ObservableKind | undefined
     out.received++;
     if (comment !== null && comment.length > COMMENT_MAX) {
       refuse(where, value, `comment: at most ${COMMENT_MAX} characters`);
+      return;
+    }
+    if (comment !== null && NOT_TEXT.test(comment)) {
+      refuse(where, value, `comment: ${NOT_TEXT_ERROR('it')}`);
       return;
     }
     const parsed = parseEntry(value, entryKind);

@@ -27,6 +27,15 @@ export interface Suppressor {
   readonly entries: number;
 }
 
+/**
+ * A NUL, or a UTF-16 surrogate without its pair (a JSON escape such as \ud800 alone): no value of
+ * any kind holds one, and the engines do not keep them as sent (PostgreSQL's COPY writes U+FFFD
+ * for NUL; SQLite keeps a lone surrogate's bytes and reads it back as U+FFFD), so an entry's
+ * stored bytes would differ from those counted against its member's budget.
+ */
+export const NOT_TEXT = /[\0\p{Cs}]/u;
+export const NOT_TEXT_ERROR = (what: string): string => `${what} holds a NUL character or a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): send valid Unicode text`;
+
 /** Longest accepted entry, in characters (as lookup values). */
 export const ENTRY_MAX_LENGTH = 8192;
 
@@ -73,6 +82,7 @@ export function parseEntry(input: string, kind?: ObservableKind): ParsedEntry | 
   const text = input.trim();
   if (text.length === 0) return { error: 'empty value' };
   if (text.length > ENTRY_MAX_LENGTH) return { error: `the value is ${text.length} characters long; entries are at most ${ENTRY_MAX_LENGTH}` };
+  if (NOT_TEXT.test(text)) return { error: NOT_TEXT_ERROR('the value') };
   if (kind === undefined) {
     if (text.startsWith('*.')) return domainEntry(text);
     if (text.includes('*') && !text.includes('://')) {

@@ -805,6 +805,23 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await list(b), { ...(await list(b)), entries: 150, bytes: weight(many) });
     });
 
+    it('refuses values and comments holding a NUL or a lone surrogate, which the engines do not keep as sent', async () => {
+      const c = await create('not text');
+      const sent = [
+        { value: '192.0.2.60', comment: '\ud800'.repeat(100) },
+        { value: 'UA\u0000x', kind: 'user-agent' },
+        { value: 'Agent\ud801X', kind: 'user-agent' },
+        { value: '192.0.2.61', comment: 'x\u0000'.repeat(100) },
+        { value: '192.0.2.62', comment: 'a pair \u{1F600} is text' },
+      ];
+      const answer = await call('PUT', `/api/v1/warning-lists/${c}/entries`, sent);
+      assert.equal(answer.statusCode, 200, answer.body);
+      const result = answer.json() as { added: number; rejected: number; errors: Array<{ index: number; message: string }> };
+      assert.deepEqual([result.added, result.rejected, result.errors.map((e) => e.index)], [1, 4, [0, 1, 2, 3]]);
+      for (const error of result.errors) assert.match(error.message, /a NUL character or a lone UTF-16 surrogate/);
+      assert.equal((await list(c)).bytes, Buffer.byteLength('192.0.2.62') + Buffer.byteLength('a pair \u{1F600} is text'));
+    });
+
     it("weighs existing lists on migration as the node counts them, multi-byte comments included", async () => {
       const lists = ((await call('GET', '/api/v1/warning-lists')).json() as { warning_lists: Array<{ id: string; bytes: number }> }).warning_lists;
       assert.ok(lists.some((l) => l.bytes > 2000), 'a list with a two-byte comment is among them');
