@@ -142,11 +142,14 @@ export async function listProposals(db: Executor, scope: RecordReadScope, filter
   return rows.map(numeric);
 }
 
-/** Proposals under silence, nearest deadline first, whoever reads them (for scheduling the deadlines). */
-export async function underSilence(db: Executor, limit: number, after?: { deadline: string; id: string }): Promise<ProposalRow[]> {
-  let query = db.selectFrom('decision_proposals').selectAll().where('status', '=', 'silence');
+/**
+ * Proposals under silence, nearest deadline first, whoever reads them: their id, round and
+ * deadline, all that scheduling the deadlines needs (not their documents, up to 1.3 MB each).
+ */
+export async function underSilence(db: Executor, limit: number, after?: { deadline: string; id: string }): Promise<Array<Pick<ProposalRow, 'id' | 'round' | 'deadline'>>> {
+  let query = db.selectFrom('decision_proposals').select(['id', 'round', 'deadline']).where('status', '=', 'silence');
   if (after) query = query.where((eb) => eb.or([eb('deadline', '>', after.deadline), eb.and([eb('deadline', '=', after.deadline), eb('id', '>', after.id)])]));
-  return (await query.orderBy('deadline').orderBy('id').limit(limit).execute()).map(numeric);
+  return (await query.orderBy('deadline').orderBy('id').limit(limit).execute()).map((row) => ({ ...row, round: Number(row.round) }));
 }
 
 export async function insertProposal(tx: WriteTx, row: ProposalRow): Promise<void> {
