@@ -11,7 +11,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTestNode, type TestNode } from './support/node.js';
-import { SUITE_LIMIT_MS } from './support/wait.js';
+import { countTurns, SUITE_LIMIT_MS } from './support/wait.js';
 
 const LIMIT = 5;
 const TAXII = 'application/taxii+json;version=2.1';
@@ -95,4 +95,58 @@ describe('one ingest request holds at most SHIELDWALL_OBJECTS_PER_REQUEST object
       assert.deepEqual([body.total_count, body.success_count, body.failure_count], [LIMIT, 2, 3]);
     });
   }
+});
+
+describe('input that makes no objects still gives the node its turns, and objects held back count', { timeout: SUITE_LIMIT_MS }, () => {
+  let node: TestNode;
+  let url: string;
+  before(async () => {
+    node = await createTestNode('sqlite', { objectsPerRequest: LIMIT });
+    url = await node.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => node?.close());
+  const stored = async (ids: string[]) => (await node.ctx.store.db.selectFrom('stix_objects').select('id').where('id', 'in', ids).execute()).length;
+
+  /** A POST of declared length whose last bytes come after a pause: the objects before them are held back, then flushed. */
+  function pausedPost(path: string, headers: Record<string, string>, body: string, pauseMs: number): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(`${url}${path}`, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, text }));
+      });
+      request.on('error', reject);
+      request.write(body.slice(0, -2));
+      setTimeout(() => request.end(body.slice(-2)), pauseMs);
+    });
+  }
+
+  for (const route of ['bundles', 'taxii'] as const) {
+    it(`refuses objects past the bound that were held back for an idle input (${route})`, async () => {
+      const objects = indicators(LIMIT + 2);
+      const body = route === 'bundles' ? JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }) : JSON.stringify({ objects });
+      const headers = route === 'bundles'
+        ? { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' }
+        : { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': TAXII, accept: TAXII };
+      // Well past the pipeline's idle flush (200 ms): before, the objects past the bound among
+      // those flushed were dropped and the request answered 200 (202) for the first five.
+      const answer = await pausedPost(route === 'bundles' ? '/api/v1/bundles' : '/taxii2/intel/collections/intel/objects/', headers, body, 1000);
+      assert.equal(answer.status, 413, answer.text.slice(0, 400));
+      assert.match(answer.text, /more than 5 objects/);
+      assert.equal(await stored(objects.slice(0, LIMIT).map((o) => o.id as string)), LIMIT);
+      assert.equal(await stored(objects.slice(LIMIT).map((o) => o.id as string)), 0);
+    });
+  }
+
+  it('reads 4 MiB of blank NDJSON lines with turns of the event loop between (read on this thread)', async () => {
+    const body = Buffer.concat([Buffer.from(`${JSON.stringify(indicators(1)[0])}\n`), Buffer.alloc(4_000_000, 0x0a)]);
+    const turns = countTurns();
+    const answer = await node.app.inject({ method: 'POST', url: '/api/v1/bundles', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/x-ndjson' }, payload: body });
+    const counted = turns.stop();
+    assert.equal(answer.statusCode, 200, answer.body.slice(0, 300));
+    assert.equal((answer.json() as { summary: { objects: number; accepted: number } }).summary.accepted, 1);
+    // 4,000,000 lines and 4 MB: a turn every 65,536 lines at least (before: none, 4.5 s on end over HTTP).
+    assert.ok(counted >= 50, `${counted} turns while 4,000,000 blank lines were read`);
+  });
 });

@@ -618,6 +618,13 @@ async function runPipeline(
   const maxObjects = options.maxObjects ?? Infinity;
   let taken = 0;
   /** Takes prepared objects into the batch; false once the input passed maxObjects (the objects past it are left). */
+  /** Writes the objects up to the bound, then refuses the input (they are reported before it is). */
+  const refuseMore = async (): Promise<never> => {
+    if (inFlight) await inFlight;
+    if (batch.length > 0) await write(batch);
+    batch = [];
+    throw new TooManyObjects(maxObjects);
+  };
   const take = (items: Prepared[]): boolean => {
     for (const item of items) {
       if ('streamError' in item) {
@@ -643,7 +650,8 @@ async function runPipeline(
           step = await idleOr(next);
           continue;
         }
-        take(source.flush());
+        // Objects past the bound among those held back refuse the input as well as later ones do.
+        if (!take(source.flush())) await refuseMore();
         if (batch.length > 0) {
           const part = batch;
           batch = [];
@@ -653,13 +661,7 @@ async function runPipeline(
         step = await next;
       }
       if (step.done) break;
-      if (!take(step.value)) {
-        // The objects up to the bound are written and reported before the input is refused.
-        if (inFlight) await inFlight;
-        if (batch.length > 0) await write(batch);
-        batch = [];
-        throw new TooManyObjects(maxObjects);
-      }
+      if (!take(step.value)) await refuseMore();
       if (batch.length >= batchSize || (writes.count === 0 && batch.length >= eager)) {
         const full = batch;
         batch = [];
