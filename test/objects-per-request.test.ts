@@ -23,16 +23,23 @@ function indicators(count: number): Array<Record<string, unknown>> {
   }));
 }
 
-/** A POST of unknown length (chunked): the node reads it in an ingest worker thread. */
-function chunkedPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+/** A POST whose body `send` writes; its answer. */
+function post(url: string, headers: Record<string, string>, send: (request: http.ClientRequest) => void): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent: false, headers: { ...headers, 'transfer-encoding': 'chunked' } });
+    const request = http.request(url, { method: 'POST', agent: false, headers });
     request.on('response', (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
       response.on('end', () => resolve({ status: response.statusCode!, text }));
     });
     request.on('error', reject);
+    send(request);
+  });
+}
+
+/** A POST of unknown length (chunked): the node reads it in an ingest worker thread. */
+function chunkedPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return post(url, { ...headers, 'transfer-encoding': 'chunked' }, (request) => {
     for (let at = 0; at < body.length; at += 100) request.write(body.slice(at, at + 100));
     request.end();
   });
@@ -95,32 +102,14 @@ describe('one ingest request holds at most SHIELDWALL_OBJECTS_PER_REQUEST object
       assert.deepEqual([body.total_count, body.success_count, body.failure_count], [LIMIT, 2, 3]);
     });
   }
-});
 
-describe('input that makes no objects still gives the node its turns, and objects held back count', { timeout: SUITE_LIMIT_MS }, () => {
-  let node: TestNode;
-  let url: string;
-  before(async () => {
-    node = await createTestNode('sqlite', { objectsPerRequest: LIMIT });
-    url = await node.app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  after(async () => node?.close());
-  const stored = async (ids: string[]) => (await node.ctx.store.db.selectFrom('stix_objects').select('id').where('id', 'in', ids).execute()).length;
-
+  // Input that makes no objects still gives the node its turns, and objects held back count.
   /** A POST of declared length whose last bytes come after a pause: the objects before them are held back, then flushed. */
-  function pausedPost(path: string, headers: Record<string, string>, body: string, pauseMs: number): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const request = http.request(`${url}${path}`, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
-      request.on('response', (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, text }));
-      });
-      request.on('error', reject);
+  const pausedPost = (path: string, headers: Record<string, string>, body: string, pauseMs: number) =>
+    post(`${url}${path}`, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, (request) => {
       request.write(body.slice(0, -2));
       setTimeout(() => request.end(body.slice(-2)), pauseMs);
     });
-  }
 
   for (const route of ['bundles', 'taxii'] as const) {
     it(`refuses objects past the bound that were held back for an idle input (${route})`, async () => {
