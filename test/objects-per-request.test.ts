@@ -115,7 +115,7 @@ describe('one ingest request holds at most SHIELDWALL_OBJECTS_PER_REQUEST object
     it(`refuses objects past the bound that were held back for an idle input (${route})`, async () => {
       const objects = indicators(LIMIT + 2);
       const body = route === 'bundles' ? JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }) : JSON.stringify({ objects });
-      const headers = route === 'bundles'
+      const headers: Record<string, string> = route === 'bundles'
         ? { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'application/json' }
         : { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': TAXII, accept: TAXII };
       // Well past the pipeline's idle flush (200 ms): before, the objects past the bound among
