@@ -104,3 +104,37 @@ export function countTurns(): { stop(): number } {
     },
   };
 }
+
+/**
+ * The longest turn of the event loop from now until stop(): the most CPU time this process's
+ * main thread used between two turns (wait.ts mainThreadCpuMs, where Linux tells it: time spent
+ * waiting for a core on a busy machine is not in it), else the most time between two turns.
+ */
+export function longestTurn(): { stop(): number } {
+  const clock = (): number => mainThreadCpuMs() ?? performance.now();
+  let last = clock();
+  let longest = 0;
+  let on = true;
+  const tick = (): void => {
+    if (!on) return;
+    const now = clock();
+    longest = Math.max(longest, now - last);
+    last = now;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop: () => {
+      on = false;
+      return longest;
+    },
+  };
+}
+
+/** What `work` takes, on the same clock as longestTurn. */
+export function timed(work: () => void): number {
+  const clock = (): number => mainThreadCpuMs() ?? performance.now();
+  const started = clock();
+  work();
+  return clock() - started;
+}

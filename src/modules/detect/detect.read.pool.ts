@@ -35,6 +35,8 @@ export interface RunResult {
   readonly newlines: number;
   /** [line, offset, message] in input order. */
   readonly errors: Array<[number, number, string]>;
+  /** Bad records past the first RUN_ERRORS_KEPT, counted only. */
+  readonly moreErrors: number;
   readonly read: number;
   readonly valueCount: number;
   readonly lines: Int32Array;

@@ -96,15 +96,23 @@ class RunSink {
   }
 }
 
+/** Bad records a run keeps to report one by one; the rest it counts (RunResult.moreErrors). */
+export const RUN_ERRORS_KEPT = 1000;
+
 export function readRun(reader: LineRunReader, message: RunMessage): RunResult {
   const errors: Array<[number, number, string]> = [];
+  let moreErrors = 0;
   const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
   const sink = new RunSink(reader, message.filter === null ? undefined : new KeyFilter(message.filter), unanchoredSetOf(message));
-  const newlines = reader.read(bytes, 0, message.offset, sink, (line, offset, text) => errors.push([line, offset, text]));
+  const newlines = reader.read(bytes, 0, message.offset, sink, (line, offset, text) => {
+    if (errors.length < RUN_ERRORS_KEPT) errors.push([line, offset, text]);
+    else moreErrors++;
+  });
   return {
     id: message.id,
     newlines,
     errors,
+    moreErrors,
     read: sink.read,
     valueCount: sink.valueCount,
     lines: Int32Array.from(sink.lines),

@@ -39,6 +39,15 @@ const RUNS_AHEAD_HERE = 16;
 const MAX_THREADS = 4;
 /** A slice to read here longer than this many times hereSliceBytes (one long line) is left to a thread. */
 const LONG_SLICE_FACTOR = 4;
+/**
+ * Without hereSliceBytes, what this thread reads at a time is what it read in about this many
+ * milliseconds last time: a whole run of ordinary records (tens of MB a second), a few KiB of
+ * lines that each cost an exception (a run of 1 MiB of them held the thread 2.3 s).
+ */
+const HERE_SLICE_MS = 20;
+/** What this thread reads first, before it knows its pace; and the least it reads at a time. */
+const FIRST_HERE_SLICE = 16 * 1024;
+const LEAST_HERE_SLICE = 4 * 1024;
 
 export interface EventBatch {
   /** Events in input order: every event read, or with a key filter only those that may match. */
@@ -78,6 +87,11 @@ export interface ReadBatchOptions extends ReadLogOptions {
    * run). Small slices keep this thread free for them while it helps the reader threads.
    */
   readonly hereSliceBytes?: number;
+  /**
+   * Bad records of a run past its first RUN_ERRORS_KEPT: counted here, not reported one by one
+   * through onError (a run of bad lines made half a million errors, each copied from its thread).
+   */
+  readonly onMoreErrors?: (count: number) => void;
 }
 
 /**
@@ -197,6 +211,8 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
   const maxPendingBytes = (threads * RUNS_PER_THREAD + RUNS_AHEAD_HERE) * runBytes;
   let line = 1;
   let localReader: LineRunReader | undefined;
+  /** How fast this thread read its last slice (bytes a millisecond); undefined before the first. */
+  let hereBytesPerMs: number | undefined;
   const onError = options.onError;
   const report = (at: number, offset: number, message: string) => onError?.({ line: at, offset, message: `line ${at} (byte ${offset}): ${message}` });
 
@@ -215,7 +231,9 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     // Read at once; the events keep no view of the bytes, so the buffer is free after its last piece.
     const here = (bytes: Buffer, offset: number, last: boolean) => {
       localReader ??= new LineRunReader(format, { columns: options.columns, maxLineBytes });
+      const started = performance.now();
       pending.push(pendingRun(Promise.resolve(readRun(localReader, { id: -1, bytes, offset, filter, unanchored: unanchored ?? null })), offset, offset + bytes.length, true));
+      if (bytes.length >= LEAST_HERE_SLICE) hereBytesPerMs = bytes.length / Math.max(performance.now() - started, 0.01);
       if (last) buffers.give(bytes.buffer as ArrayBuffer);
     };
     if (options.readHere === false) {
@@ -227,7 +245,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
      * a thread if one has room by then); false when it went to a thread instead.
      */
     const readHereSliced = (bytes: Buffer, offset: number): boolean => {
-      const slice = options.hereSliceBytes;
+      const slice = options.hereSliceBytes ?? (hereBytesPerMs === undefined ? FIRST_HERE_SLICE : Math.max(LEAST_HERE_SLICE, Math.floor(hereBytesPerMs * HERE_SLICE_MS)));
       const cut = slice !== undefined && bytes.length > slice ? bytes.indexOf(0x0a, slice) + 1 : 0;
       // A slice that would hold a line many times its size (a log line of a megabyte) goes to a
       // thread however busy, rather than holding this one for tens of milliseconds.
@@ -268,6 +286,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
     }
     const result = await piece.result;
     for (const [at, offset, message] of result.errors) report(line + at, offset, message);
+    if (result.moreErrors > 0) options.onMoreErrors?.(result.moreErrors);
     const events = eventsOf(result, line);
     line += result.newlines;
     options.onProgress?.(piece.end);

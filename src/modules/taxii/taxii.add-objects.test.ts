@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { indicator } from '../../../test/support/factories.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
 import { uploadInParts } from '../../../test/support/upload.js';
-import { limit, mainThreadCpuMs, SUITE_LIMIT_MS, until } from '../../../test/support/wait.js';
+import { limit, longestTurn, SUITE_LIMIT_MS, timed, until } from '../../../test/support/wait.js';
 import { ShieldwallError } from '../../core/errors.js';
 import { invalidUtf8Offset } from '../../stix/depth.js';
 import { StixStreamReader } from '../../stix/stream-reader.js';
@@ -69,40 +68,6 @@ function inTwoParts(node: TestNode, first: Buffer, rest: Buffer, waitMs: number)
     yield* chunked(rest);
   }
   return { body: Readable.from(parts()), stored: () => stored };
-}
-
-/**
- * The longest turn of the event loop from now until stop(): the most CPU time this process's
- * main thread used between two turns (wait.ts mainThreadCpuMs, where Linux tells it: time spent
- * waiting for a core on a busy machine is not in it), else the most time between two turns.
- */
-function longestTurn(): { stop(): number } {
-  const clock = (): number => mainThreadCpuMs() ?? performance.now();
-  let last = clock();
-  let longest = 0;
-  let on = true;
-  const tick = (): void => {
-    if (!on) return;
-    const now = clock();
-    longest = Math.max(longest, now - last);
-    last = now;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    stop: () => {
-      on = false;
-      return longest;
-    },
-  };
-}
-
-/** What `work` takes, on the same clock as longestTurn. */
-function timed(work: () => void): number {
-  const clock = (): number => mainThreadCpuMs() ?? performance.now();
-  const started = clock();
-  work();
-  return clock() - started;
 }
 
 /** An indicator the node refuses (it has no pattern): nothing of it is written. */
