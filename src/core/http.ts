@@ -289,20 +289,35 @@ export async function* paced(chunks: AsyncIterable<Uint8Array>, pace: { graceMs:
   let bytes = 0;
   const iterator = chunks[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  let waiting = false;
   try {
     for (;;) {
       // When the bytes so far stop being enough: the grace, or their time at the floor's pace.
       const due = Math.max(pace.graceMs, (bytes / pace.bytesPerSecond) * 1000) - (performance.now() - started);
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, due))));
+      waiting = true;
       const step = await Promise.race([iterator.next(), late]);
       clearTimeout(timer);
       if (step === 'late') throw new BodyTooSlow(bytes, performance.now() - started);
-      if (step.done) return;
+      waiting = false;
+      if (step.done) {
+        done = true;
+        return;
+      }
       bytes += step.value.length;
       yield step.value;
     }
   } finally {
     clearTimeout(timer);
+    // Stopped early (the body refused): the source lets go of the body, as a for-await would make
+    // it, so that what is left can be read away (discardRest) before the answer. Not awaited
+    // with a read still waiting (too slow): that source ends with the connection the answer closes.
+    if (!done) {
+      const returned = iterator.return?.();
+      if (waiting) void returned?.catch(() => undefined);
+      else await returned;
+    }
   }
 }
 

@@ -122,6 +122,8 @@ const ENTRY_ITEM_MAX_CHARS = 64 * 1024;
 
 /** Requests whose answer closes their connection: their body was refused unread (too slow). */
 const closeAfterAnswer = new WeakSet<FastifyRequest>();
+/** What gives an upload's places back: at its answer, or as soon as its body is refused. */
+const placesOf = new WeakMap<FastifyRequest, () => void>();
 
 /**
  * Reads an upload's body a slice at a time (core/body-slices.ts): a JSON array of values, or the
@@ -137,6 +139,9 @@ async function readEntries(ctx: AppContext, request: FastifyRequest, payload: Re
   try {
     return await read(decodedPieces(paced(limited(payload, ENTRIES_BODY_LIMIT), pace)));
   } catch (error) {
+    // A refused body holds no values: its places go back now, not once the rest is read away
+    // (up to DISCARD_MS: a sender that made its upload fail at once, then trickled, held them 30 s).
+    placesOf.get(request)?.();
     if (error instanceof BodyTooSlow) {
       // Not read on: that would wait for the slow sender again. The answer closes the connection.
       closeAfterAnswer.add(request);
@@ -276,10 +281,12 @@ export function warningListRoutes(ctx: AppContext): FastifyPluginAsync {
         const own = shares.take(key);
         const place = own ? node.take('node') : undefined;
         if (own && place) {
-          whenClosed(reply.raw, () => {
+          const giveBack = () => {
             own();
             place();
-          });
+          };
+          placesOf.set(request, giveBack);
+          whenClosed(reply.raw, giveBack);
           return;
         }
         own?.();

@@ -715,6 +715,38 @@ describe('a warning-list upload keeps pace or gives its place back (408)', { tim
     });
   }
 
+  it('gives the places back as soon as a body is refused, while the rest of it is read away', async () => {
+    const created = await node.app.inject({ method: 'POST', url: '/api/v1/warning-lists', headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: { name: 'refused at once' } });
+    const id = (created.json() as { id: string }).id;
+    const request = httpRequest(`${address}/api/v1/warning-lists/${id}/entries`, { method: 'POST', headers: { authorization: `Bearer ${node.tokens.analyst}`, 'content-type': 'text/plain' } });
+    let answered = false;
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
+          answered = true;
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      request.on('error', reject);
+    });
+    // A value, and the upload holds its place; then a line past the longest an upload takes,
+    // refused at once; then a byte now and then.
+    request.write('192.0.2.1\n');
+    await waitFor('the upload holding its place', async () => (await inProgress()) === 1);
+    request.write(`${'x'.repeat(70_000)}\n`);
+    const trickle = setInterval(() => request.write('y'), 100);
+    try {
+      await waitFor('the upload place given back', async () => (await inProgress()) === 0);
+      assert.equal(answered, false, 'the rest of the body is still being read away');
+    } finally {
+      clearInterval(trickle);
+      request.end();
+    }
+    const refused = await answer;
+    assert.equal(refused.status, 400, refused.body);
+  });
+
   it('takes an upload that keeps pace, however long it takes past the grace', async () => {
     const created = await node.app.inject({ method: 'POST', url: '/api/v1/warning-lists', headers: { authorization: `Bearer ${node.tokens.analyst}` }, payload: { name: 'paced' } });
     const id = (created.json() as { id: string }).id;
