@@ -179,6 +179,9 @@ export function registerDetect(program: Command): void {
         if (file === '-') process.stdin.destroy();
       }
       process.stderr.write(`${JSON.stringify({ summary })}\n`);
+      if (summary.errors_listed !== undefined) {
+        process.stderr.write(`shieldwall: ${summary.errors.toLocaleString('en')} records could not be read; the first ${summary.errors_listed.toLocaleString('en')} are listed above, the others counted only\n`);
+      }
       // A listing cut short is done in part, as unreadable records are: said in one line, and in the status.
       if (summary.truncated) {
         process.stderr.write(

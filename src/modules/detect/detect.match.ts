@@ -49,7 +49,7 @@ export interface MatchSummary {
    */
   truncated?: true;
   truncated_at_line?: number;
-  /** A bulk match over HTTP lists the first ERRORS_LISTED bad records; errors counts them all. */
+  /** Bad records listed (the first ERRORS_LISTED), when errors counts more. */
   errors_listed?: number;
   /** With reporting: the sightings stored (of the matches listed). */
   reported?: SightingReport;
@@ -107,6 +107,8 @@ export async function matchLog(
   /** Indicators with granular markings as the reader sees them (null: not shown to it). */
   const shown = new Map<string, StixObject | null>();
   let errors = 0;
+  /** Errors handed to run.onError: the first ERRORS_LISTED. */
+  let errorsListed = 0;
   let bytes = 0;
   const indicators = new Set<string>();
   const suppressor = run.warningLists === false ? undefined : await suppressorFor(ctx, actor);
@@ -164,8 +166,11 @@ export async function matchLog(
     ...(reader.index.hasUnanchored ? { hereSliceBytes: 64 * 1024, parallelFrom: UNANCHORED_PARALLEL_FROM } : {}),
     onError: (error) => {
       errors++;
+      if (errorsListed >= ERRORS_LISTED) return;
+      errorsListed++;
       run.onError?.(error);
     },
+    // Past a run's first errors, counted only: none of them is among the first ERRORS_LISTED.
     onMoreErrors: (count) => {
       errors += count;
     },
@@ -211,6 +216,7 @@ export async function matchLog(
     values: c.values,
     matches: reportedMatches,
     errors,
+    ...(errors > errorsListed ? { errors_listed: errorsListed } : {}),
     bytes,
     seconds: (performance.now() - started) / 1000,
     indicators: indicators.size,
@@ -250,7 +256,8 @@ function suppressedOf(suppressor: Suppressor, matches: readonly EventMatch[]): M
 }
 
 /**
- * Bad records a bulk match's answer lists, each a line: the rest are counted in the summary only.
+ * Bad records a match lists (run.onError; a line each of a bulk match's answer): the rest are
+ * counted in the summary only.
  * Listed all, 4 MiB of lines such as "#" or "x" made 2,097,152 error lines (about 375 MB of
  * answer) and held the node's thread 4.8 s.
  */
@@ -278,7 +285,6 @@ export async function* matchStream(
   let done = false;
   let stopped = false;
   let failure: unknown;
-  let errorsListed = 0;
   const push = (line: string) => {
     pending.push(line);
     pendingChars += line.length;
@@ -308,12 +314,9 @@ export async function* matchStream(
       for (const m of suppressed) text += `${JSON.stringify({ suppressed: m })}\n`;
       push(text);
     },
-    onError: (error) => {
-      if (errorsListed < ERRORS_LISTED) push(`${JSON.stringify({ error })}\n`);
-      errorsListed++;
-    },
+    onError: (error) => push(`${JSON.stringify({ error })}\n`),
   }).then(
-    (summary) => push(`${JSON.stringify({ summary: errorsListed > ERRORS_LISTED ? { ...summary, errors_listed: ERRORS_LISTED } : summary })}\n`),
+    (summary) => push(`${JSON.stringify({ summary })}\n`),
     (error: unknown) => {
       failure = error;
     },

@@ -41,13 +41,18 @@ const MAX_THREADS = 4;
 const LONG_SLICE_FACTOR = 4;
 /**
  * Without hereSliceBytes, what this thread reads at a time is what it read in about this many
- * milliseconds last time: a whole run of ordinary records (tens of MB a second), a few KiB of
- * lines that each cost an exception (a run of 1 MiB of them held the thread 2.3 s).
+ * milliseconds last time (up to MOST_HERE_SLICE): a few KiB of lines that each cost an exception
+ * (a run of 1 MiB of them read at once held the thread 2.3 s).
  */
 const HERE_SLICE_MS = 20;
 /** What this thread reads first, before it knows its pace; and the least it reads at a time. */
 const FIRST_HERE_SLICE = 16 * 1024;
 const LEAST_HERE_SLICE = 4 * 1024;
+/**
+ * The most it reads at a time, whatever its pace: a slice of cheap lines made the next slice the
+ * rest of a run, which costly lines then filled (3.2 s at a time).
+ */
+const MOST_HERE_SLICE = 64 * 1024;
 
 export interface EventBatch {
   /** Events in input order: every event read, or with a key filter only those that may match. */
@@ -245,7 +250,7 @@ async function* readInParallel(input: AsyncIterable<Buffer>, format: LineFormat,
      * a thread if one has room by then); false when it went to a thread instead.
      */
     const readHereSliced = (bytes: Buffer, offset: number): boolean => {
-      const slice = options.hereSliceBytes ?? (hereBytesPerMs === undefined ? FIRST_HERE_SLICE : Math.max(LEAST_HERE_SLICE, Math.floor(hereBytesPerMs * HERE_SLICE_MS)));
+      const slice = options.hereSliceBytes ?? (hereBytesPerMs === undefined ? FIRST_HERE_SLICE : Math.min(MOST_HERE_SLICE, Math.max(LEAST_HERE_SLICE, Math.floor(hereBytesPerMs * HERE_SLICE_MS))));
       const cut = slice !== undefined && bytes.length > slice ? bytes.indexOf(0x0a, slice) + 1 : 0;
       // A slice that would hold a line many times its size (a log line of a megabyte) goes to a
       // thread however busy, rather than holding this one for tens of milliseconds.

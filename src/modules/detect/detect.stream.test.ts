@@ -13,7 +13,7 @@ import { LineRunReader } from '../logformats/logformats.read.js';
 import { SYSTEM_PRINCIPAL } from '../../policy/principal.js';
 import { TLP2_MARKING_IDS } from '../../policy/markings.js';
 import { ingestObjects } from '../intel/intel.service.js';
-import { ERRORS_LISTED, MATCH_MAX_LISTED, matchStream, OUTPUT_AHEAD_CHARS } from './detect.match.js';
+import { ERRORS_LISTED, MATCH_MAX_LISTED, matchLog, matchStream, OUTPUT_AHEAD_CHARS } from './detect.match.js';
 
 const VALUE = '203.0.113.9';
 /** One line in a hundred names the indicator's value (fewer matches in all than MATCH_MAX_LISTED). */
@@ -98,6 +98,21 @@ describe('a bulk match reads its log as its answer is taken', { timeout: SUITE_L
     });
   }
 
+  it('reads costly lines in small slices even right after cheap ones (its pace measured on the cheap ones)', async () => {
+    // 32 KiB of long cheap records, then 480 KiB of bad lines, again and again: measured on the
+    // cheap slice, the pace made the next slice the rest of a run (3.2 s at a time before).
+    const cheap = `{"x":"${'a'.repeat(4090)}"}\n`;
+    const unit = Buffer.from(cheap.repeat(8) + '#\n'.repeat((480 * 1024) / 2));
+    const log = Buffer.concat(Array.from({ length: Math.ceil((8 * 1024 * 1024) / unit.length) }, () => unit));
+    const turns = longestTurn();
+    const summary = await matchLog(node.ctx, node.detection, SYSTEM_PRINCIPAL, (async function* () { for (let i = 0; i < log.length; i += 64 * 1024) yield log.subarray(i, i + 64 * 1024); })(), { format: 'ndjson' }, {});
+    const longest = turns.stop();
+    assert.ok(summary.errors > 3_000_000, `${summary.errors} bad lines`);
+    const run = Buffer.alloc(1024 * 1024, '#\n');
+    const whole = Math.min(...[0, 1].map(() => timed(() => new LineRunReader('ndjson').read(run, 1, 0, { push: () => 0 }, () => undefined))));
+    assert.ok(longest < whole / 8, `the longest turn of the event loop took ${longest.toFixed(0)} ms; one run of 1 MiB of bad lines read in one go takes ${whole.toFixed(0)} ms`);
+  });
+
   it(`lists the first ${ERRORS_LISTED} bad records and counts the rest in the summary`, async () => {
     // 3,000 NDJSON lines that are no JSON, and one that matches: listed whole, a 4 MiB log of
     // such lines made 2,097,152 error lines.
@@ -115,5 +130,25 @@ describe('a bulk match reads its log as its answer is taken', { timeout: SUITE_L
     assert.equal(errors, ERRORS_LISTED);
     assert.equal(matches, 1, 'the log is read on past its bad records');
     assert.deepEqual([summary?.errors, summary?.errors_listed, summary?.matches], [3000, ERRORS_LISTED, 1]);
+  });
+
+  it('lists the first bad records of the whole log, with no gap, whoever reads which part, and says when more were counted', async () => {
+    // Three stretches of 1,500 bad lines between 2 MiB of good records: read on reader threads in
+    // runs, each run keeping its first errors. Before, every run listed its own first 1,000 (gaps
+    // in the listing), and errors_listed was missing when a run's count held the rest.
+    const bad = '#\n'.repeat(1500);
+    const good = '{"a":1}\n'.repeat((2 * 1024 * 1024) / 8);
+    const text = Buffer.from(bad + good + bad + good + bad + good);
+    const listed: number[] = [];
+    const summary = await matchLog(node.ctx, node.detection, SYSTEM_PRINCIPAL, (async function* () { for (let i = 0; i < text.length; i += 64 * 1024) yield text.subarray(i, i + 64 * 1024); })(), { format: 'ndjson' }, {
+      onError: (error) => listed.push(error.line),
+    });
+    assert.deepEqual(listed, Array.from({ length: ERRORS_LISTED }, (_, i) => i + 1), 'lines 1 to 1,000, in order');
+    assert.deepEqual([summary.errors, summary.errors_listed], [4500, ERRORS_LISTED]);
+    // Within the bound, every error is listed and nothing more is said.
+    const few = await matchLog(node.ctx, node.detection, SYSTEM_PRINCIPAL, (async function* () { yield Buffer.from(`${bad}${good}`); })(), { format: 'ndjson' }, {});
+    assert.deepEqual([few.errors, few.errors_listed], [1500, ERRORS_LISTED]);
+    const none = await matchLog(node.ctx, node.detection, SYSTEM_PRINCIPAL, (async function* () { yield Buffer.from('#\n'.repeat(10)); })(), { format: 'ndjson' }, {});
+    assert.deepEqual([none.errors, none.errors_listed], [10, undefined]);
   });
 });
