@@ -217,6 +217,8 @@ export function Match() {
       if (p.errors.length < SHOWN) p.errors.push(line.error);
     } else if ('summary' in line) {
       p.summary = line.summary;
+      // The node lists the log's first 1,000 unreadable records and counts the others.
+      p.counts.errors = Math.max(p.counts.errors, line.summary.errors);
     }
   };
 
@@ -466,7 +468,7 @@ export function Match() {
       )}
       {r.errors.length > 0 && (
         <section aria-labelledby="match-e-h">
-          <h3 id="match-e-h">Unreadable records</h3>
+          <h3 id="match-e-h">Unreadable records{r.counts.errors > r.errors.length ? ` (the first ${countText(r.errors.length)} of ${countText(r.counts.errors)})` : ''}</h3>
           <ul className="log-errors">
             {r.errors.map((e, i) => (
               <li key={i}>
