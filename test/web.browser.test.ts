@@ -700,13 +700,17 @@ describe('web application in a browser', { timeout: SUITE_LIMIT_MS }, () => {
       await page.goto(`${node.url}/#/detect`);
       await settle(page, VIEW_TITLES.detect);
       const lines = MATCH_MAX_LISTED / HITS_PER_VALUE + 5;
-      await page.locator('form[aria-label="Match a log"] input[type=file]').setInputFiles({ name: 'crowded.log', mimeType: 'text/plain', buffer: Buffer.from(`${Array.from({ length: lines }, () => crowded).join('\n')}\n`) });
+      // And 1,200 lines that are no value, after them: the node lists the first 1,000 of them.
+      const unreadable = Array.from({ length: 1200 }, (_, i) => `not a value ${i}`);
+      await page.locator('form[aria-label="Match a log"] input[type=file]').setInputFiles({ name: 'crowded.log', mimeType: 'text/plain', buffer: Buffer.from(`${[...Array.from({ length: lines }, () => crowded), ...unreadable].join('\n')}\n`) });
       await page.getByRole('button', { name: 'Match the log' }).click();
       const note = page.getByTestId('match-truncated');
       await note.waitFor();
       // The lines before fill the listing whole: it stops at the next one.
       const stopped = MATCH_MAX_LISTED / HITS_PER_VALUE + 1;
       assert.match(await note.innerText(), new RegExp(`The listing stopped at line ${stopped}: the node lists at most ${MATCH_MAX_LISTED.toLocaleString('en')} matches and suppressed matches a log\\. The lines after it were read but not matched`));
+      // The count of unreadable records is the summary's, not the lines listed.
+      await page.getByRole('heading', { name: 'Unreadable records (the first 1,000 of 1,200)' }).waitFor();
       await screenshot(page, 'match-truncated');
     }));
 });
