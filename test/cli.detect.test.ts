@@ -42,6 +42,17 @@ describe('shieldwall detection commands', { timeout: SUITE_LIMIT_MS }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('names each unreadable record once, lists the first 1,000 and says how many more it counted', async () => {
+    const bad = path.join(dir, 'bad.ndjson');
+    writeFileSync(bad, `${JSON.stringify({ dest_ip: '198.51.100.23' })}\n${Array.from({ length: 1200 }, (_, i) => `# not JSON ${i}`).join('\n')}\n`);
+    const result = await runCli(['match', bad, '--as', 'ola', '--format', 'ndjson'], env);
+    assert.equal(result.code, EXIT.partial, result.stderr);
+    const listed = result.stderr.split('\n').filter((l) => /^line \d+ \(byte \d+\): /.test(l));
+    assert.equal(listed.length, 1000);
+    assert.match(listed[0]!, /^line 2 \(byte 28\): not valid JSON/, 'the line and byte are named once');
+    assert.match(result.stderr, /shieldwall: 1,200 records could not be read; the first 1,000 are listed above, the others counted only/);
+  });
+
   it('looks values up as a user, with context, and exits 4 when nothing is known', async () => {
     const found = await runCli(['lookup', '198.51.100.23', '--as', 'ola'], env);
     assert.equal(found.code, 0, found.stderr);

@@ -163,7 +163,8 @@ export function registerDetect(program: Command): void {
                   for (const m of matches) text += `${JSON.stringify(m)}\n`;
                   process.stdout.write(text);
                 },
-                onError: (error) => process.stderr.write(`line ${error.line} (byte ${error.offset}): ${error.message}\n`),
+                // The message names the line and its byte offset already.
+                onError: (error) => process.stderr.write(`${error.message}\n`),
                 onProgress: (bytes, events) => progress.update(events, bytes),
               });
             } finally {
@@ -295,7 +296,7 @@ async function matchRemote(
       const parsed = JSON.parse(line) as { match?: unknown; suppressed?: unknown; error?: { line: number; offset: number; message: string }; summary?: MatchSummary };
       if (parsed.match) process.stdout.write(`${JSON.stringify(parsed.match)}\n`);
       else if (parsed.suppressed) process.stderr.write(`${line}\n`);
-      else if (parsed.error) process.stderr.write(`line ${parsed.error.line} (byte ${parsed.error.offset}): ${parsed.error.message}\n`);
+      else if (parsed.error) process.stderr.write(`${parsed.error.message}\n`);
       else if (parsed.summary) summary = parsed.summary;
     }
   }
