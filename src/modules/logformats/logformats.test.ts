@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_CSV_FIELDS } from './logformats.csv.js';
 import { MAX_JSON_FIELDS } from './logformats.reader.js';
+import { MAX_ZEEK_ELEMENTS } from './logformats.zeek.js';
 import { epochMs, TIME_MAX_MS, TIME_MIN_MS } from './logformats.time.js';
 import {
   LOG_FORMATS, parseTimestamp, readLogEvents, type EventValue, type LogError, type LogEvent, type ReadLogOptions,
@@ -187,6 +188,18 @@ describe('readLogEvents: formats', () => {
       tsv('1705312800', 'c2.evil.example', 'Global\\x5cm1')].join('\n');
     const { events } = await readAll(log, { columns: { c2_domain: 'domain', beacon_mutex: 'mutex' } });
     assert.deepEqual(pairs(events[0]?.values ?? []), ['c2_domain=domain:c2.evil.example', 'beacon_mutex=mutex:Global\\m1']);
+  });
+
+  it(`zeek TSV: a record of more than ${MAX_ZEEK_ELEMENTS} set elements is reported and skipped, the next one read`, async () => {
+    // One line of a million addresses in a set column held the thread that read it 250-270 ms.
+    const many = Array.from({ length: MAX_ZEEK_ELEMENTS + 1 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const log = [...ZEEK_HEADER, tsv('#fields', 'ts', 'tx_hosts'), tsv('#types', 'time', 'set[addr]'),
+      tsv('1705312800', many.join(',')), tsv('1705312801', many.slice(0, MAX_ZEEK_ELEMENTS).join(','))].join('\n');
+    const { events, errors } = await readAll(log, { columns: { tx_hosts: 'ipv4' } });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, new RegExp(`more than ${MAX_ZEEK_ELEMENTS} set or vector elements in one record \\(field tx_hosts\\)`));
+    assert.equal(events.length, 1, 'the record at the bound is read');
+    assert.equal(events[0]!.values.length, MAX_ZEEK_ELEMENTS);
   });
 
   it('zeek TSV: a line with the wrong field count, or data before #fields, is reported and skipped', async () => {
