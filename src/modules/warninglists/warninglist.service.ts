@@ -446,6 +446,9 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
   const slice = ctx.config.warningListWriteSlice;
   const values = parsed.entries;
   const at = ctx.clock.now().toISOString();
+  /** The bytes of every value sent, weighed once (a replacement or first upload writes them all). */
+  let weighed: number | undefined;
+  const weight = () => (weighed ??= repo.entriesBytes(values));
   /** Checks a change against the list's and its member's bounds, inside the transaction that makes it. */
   const bounds = async (tx: WriteTx, row: repo.ListRow) => {
     const before = Number(row.entries);
@@ -496,7 +499,7 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
     const fresh = mode === 'replace' || Number(row.entries) === 0;
     const check = await bounds(tx, row);
     // What a replacement or a first upload writes is known before it is written; what an addition adds, once written.
-    if (fresh) check.check(values.length, repo.entriesBytes(values));
+    if (fresh) check.check(values.length, weight());
     else if (check.before + values.length > LIST_MAX_ENTRIES) {
       throw shieldwallError('BAD_REQUEST', `a warning list holds at most ${LIST_MAX_ENTRIES} entries; it has ${check.before} and ${values.length} more were sent: split the list, or replace its entries`);
     }
@@ -505,7 +508,7 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       const set = `${id}~${randomUUID()}`;
       await repo.insertNewEntries(tx, set, values, at);
       await repo.markPurge(tx.db, repo.setOf(row), at);
-      await finish(tx, row, values.length, values.length, repo.entriesBytes(values), at, set);
+      await finish(tx, row, values.length, values.length, weight(), at, set);
       return { done: { added: values.length, entries: values.length }, old: repo.setOf(row) };
     }
     if (!fresh && values.length <= slice) {
@@ -549,7 +552,7 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       const written = await inSlice(async (tx) => {
         if (!fresh) return repo.addEntries(tx.db, set, part, at);
         await repo.insertNewEntries(tx, set, part, at);
-        return { added: part.length, bytes: repo.entriesBytes(part) };
+        return { added: part.length, bytes: 0 };
       });
       added += written.added;
       addedBytes += written.bytes;
@@ -560,7 +563,8 @@ async function writeEntries(ctx: AppContext, actor: Principal, id: string, parse
       if (Number(row.revision) !== revision) throw changedMeanwhile(row);
       const check = await bounds(tx, row);
       const entries = fresh ? added : check.before + added;
-      const bytes = fresh ? addedBytes : check.beforeBytes + addedBytes;
+      // Every value of a fresh upload was written; an addition weighs only those it added.
+      const bytes = fresh ? weight() : check.beforeBytes + addedBytes;
       check.check(entries, bytes);
       await repo.unmarkPurge(tx.db, set);
       await repo.markPurge(tx.db, old, at);
