@@ -30,6 +30,8 @@ export interface EventMap {
   };
   /** Versions removed by a deletion (deletions are local: they are not shared with peers). */
   'intel.deleted': { id: string; type: string };
+  /** The last bulk stream this node was ingesting ended (intel.ingest bulkIngests). */
+  'intel.bulk-ended': Record<string, never>;
 }
 
 /**

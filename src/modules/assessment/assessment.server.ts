@@ -8,7 +8,10 @@ export const assessmentServer: ModuleServer<undefined> = {
   create: (ctx, hooks) => {
     service.useScheduler(ctx, hooks.jobs);
     // Evidence stored by this process is applied now, not at the follower's next poll.
-    ctx.bus.subscribe('intel.added', () => void service.followSoon(ctx).catch((error: unknown) => ctx.logger.warn({ err: error }, 'assessment: could not wake the follower')));
+    const wake = () => void service.followSoon(ctx).catch((error: unknown) => ctx.logger.warn({ err: error }, 'assessment: could not wake the follower'));
+    ctx.bus.subscribe('intel.added', wake);
+    // What a bulk stream stored is applied once it ends (the follower defers to it meanwhile).
+    ctx.bus.subscribe('intel.bulk-ended', wake);
     // What a deleted object added is taken back (deletions are not versions the follower meets).
     ctx.bus.subscribe('intel.deleted', ({ id, type }) => facts.forgetDeleted(ctx, id, type));
     return undefined;

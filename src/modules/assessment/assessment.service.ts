@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import { shieldwallError } from '../../core/errors.js';
 import type { JobScheduler } from '../../core/jobs.js';
+import { nodeState } from '../../core/state.js';
 import { nextTurn } from '../../core/turn.js';
 import { writeTransaction } from '../../db/database.js';
 import { classificationLevel, DEFAULT_CLASSIFICATIONS, type Tlp } from '../../policy/markings.js';
@@ -31,6 +32,13 @@ export const FOLLOW_KIND = 'assessment.follow';
 export const FOLLOW_KEY = 'assessment.follow';
 /** How often the follower looks for new evidence when nothing in this process stored any. */
 export const FOLLOW_INTERVAL_MS = 5_000;
+/**
+ * While this node ingests a bulk stream (intel.bulkIngests), the follower waits, up to this long,
+ * and catches up once the stream ends: the store's writer serves the stream rather than take
+ * turns with a follower woken by every batch. Taken together the view lags a bulk load by at
+ * most this, plus the catch-up itself.
+ */
+export const BULK_DEFER_MS = 60_000;
 /** listWeeks: the week rows (one actor's buckets of one week) the list of actors reads at most. */
 /**
  * `inputs`: shown with an assessment; `inputsPerFactor`: kept of one member's ratings of one factor of one actor (a
@@ -52,13 +60,27 @@ export async function startFollower(ctx: AppContext): Promise<void> {
   await jobs.enqueue(FOLLOW_KIND, {}, { key: FOLLOW_KEY, maxAttempts: null, renewFinished: true });
 }
 
-/** New evidence was stored by this process: the follower runs now rather than at its next poll. */
+/**
+ * New evidence was stored by this process: the follower runs now rather than at its next poll,
+ * unless a bulk stream is being ingested (it is woken when the last ends: see BULK_DEFER_MS).
+ */
 export async function followSoon(ctx: AppContext): Promise<void> {
+  if (intel.bulkIngests(ctx) > 0) return;
   await schedulers.get(ctx)?.runSoon([FOLLOW_KEY], { unlessRetrying: true });
 }
 
-/** The follower's run: catches up, then runs again after the interval. */
+/** Since when the follower has waited for bulk streams to end (undefined: it is not waiting). */
+const DEFERRED = nodeState('assessment.deferred', () => ({ since: undefined as number | undefined }));
+
+/**
+ * The follower's run: catches up, then runs again after the interval. While this node ingests a
+ * bulk stream it waits instead, for BULK_DEFER_MS at most.
+ */
 export async function follow(ctx: AppContext): Promise<{ next: Date }> {
+  const now = ctx.clock.now().getTime();
+  const deferred = ctx.state.get(DEFERRED);
+  if (intel.bulkIngests(ctx) > 0 && now - (deferred.since ??= now) < BULK_DEFER_MS) return { next: new Date(now + FOLLOW_INTERVAL_MS) };
+  deferred.since = undefined;
   await facts.catchUp(ctx);
   return { next: new Date(ctx.clock.now().getTime() + FOLLOW_INTERVAL_MS) };
 }

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixedClock } from '../../core/clock.js';
 import { DIALECTS, dialectSkip } from '../../../test/support/dialects.js';
 import { createTestNode, type TestNode } from '../../../test/support/node.js';
-import { countTurns, SUITE_LIMIT_MS } from '../../../test/support/wait.js';
+import { countTurns, SUITE_LIMIT_MS, waitFor } from '../../../test/support/wait.js';
 import { handlingMarkingDefinition, TLP2_MARKING_IDS, type Tlp } from '../../policy/markings.js';
 import { SYSTEM_PRINCIPAL, type Role } from '../../policy/principal.js';
 import type { StixObject } from '../../stix/types.js';
@@ -20,7 +20,8 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import * as intel from '../intel/intel.service.js';
 import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.service.js';
 import { decay, FORMULA, scoreOf, WINDOW_MAX_DAYS, type Assessment } from './assessment.model.js';
-import { catchUp } from './assessment.service.js';
+import { BULK_DEFER_MS, catchUp, follow, FOLLOW_KEY } from './assessment.service.js';
+import { followerState } from './assessment.repo.js';
 import { BATCH, followOnce } from './assessment.facts.js';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -476,6 +477,60 @@ for (const dialect of DIALECTS) {
       const listed = new Set(actors.map((a) => a.ref));
       assert.ok(many.filter((ref) => listed.has(ref)).length >= 90, 'the new actors are listed');
       assert.ok(turns >= 4, `the event loop turned ${turns} times while ${many.length} actors were scored`);
+    });
+
+    it('waits while a bulk stream is ingested, a minute at most, and is woken when the stream ends, not by its batches', async () => {
+      const target = id('intrusion-set');
+      await catchUp(node.ctx);
+      const principal = (await principalOfUser(node.ctx, 'eve'))!;
+      const first = sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 });
+      const second = sighting(target, 2, { creator: EST_ID, tlp: 'green', daysAgo: 2 });
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => (resume = resolve));
+      async function* body(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from(`{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${JSON.stringify(first)}`);
+        await paused;
+        yield Buffer.from(`,${JSON.stringify(second)}]}`);
+      }
+      const wakes: string[][] = [];
+      const runSoon = node.jobs.runSoon.bind(node.jobs);
+      node.jobs.runSoon = (keys, options) => {
+        wakes.push([...keys]);
+        return runSoon(keys, options);
+      };
+      const ended: number[] = [];
+      const off = node.ctx.bus.subscribe('intel.bulk-ended', () => ended.push(intel.bulkIngests(node.ctx)));
+      const stored = await intel.latestSeq(node.ctx);
+      const stream = intel.ingestStream(node.ctx, principal, body(), { parallel: true });
+      try {
+        // The first sighting is written while the stream waits for the rest (an idle input is flushed).
+        await waitFor('the first sighting of the bulk stream stored', async () => (await intel.latestSeq(node.ctx)) > stored);
+        assert.equal(intel.bulkIngests(node.ctx), 1, 'the stream counts as bulk');
+        assert.deepEqual(wakes, [], 'a batch of a bulk stream does not wake the follower');
+        const waited = (await followerState(node.ctx.store.db)).seq;
+        await follow(node.ctx);
+        assert.equal((await followerState(node.ctx.store.db)).seq, waited, 'the follower waits for the stream');
+        clock.advance(BULK_DEFER_MS - 1_000);
+        await follow(node.ctx);
+        assert.equal((await followerState(node.ctx.store.db)).seq, waited, 'it still waits just under a minute later');
+        clock.advance(1_000);
+        await follow(node.ctx);
+        assert.ok((await followerState(node.ctx.store.db)).seq > waited, 'a minute after it began to wait, it catches up all the same');
+        assert.equal((await assess('eve', target)).parts.counts.sightings, 1, 'the first sighting counted');
+        resume();
+        const summary = await stream;
+        assert.equal(summary.accepted, 2);
+        assert.deepEqual(ended, [0], 'the end of the last bulk stream is told once');
+        await waitFor('the follower woken by the end of the stream', () => wakes.length > 0);
+        assert.deepEqual(wakes, [[FOLLOW_KEY]]);
+        assert.equal((await assess('eve', target)).parts.counts.sightings, 3, 'both sightings counted (1 + 2 seen)');
+      } finally {
+        // A failed check leaves no stream behind to hold the store.
+        resume();
+        await stream.catch(() => undefined);
+        off();
+        node.jobs.runSoon = runSoon;
+      }
     });
   });
 }

@@ -24,7 +24,7 @@ import {
   ROW_VERSION, type NewVersion,
 } from './intel.rows.js';
 import type { StoredIndicator } from '../../core/events.js';
-import { storeState } from '../../core/state.js';
+import { nodeState, storeState } from '../../core/state.js';
 import { GroupedWriter } from '../../db/grouped-writes.js';
 import { nextTurn } from '../../core/turn.js';
 
@@ -739,12 +739,27 @@ function prepareHere(
  * unless MAX_WORKER_STREAMS streams have one already, or WORKER_STREAMS_PER_SHARE of the actor's
  * member (core/inflight's shareKey) do: this one is then prepared here.
  */
+/** Bulk streams (see bulkIngests) this node is ingesting now. */
+const BULK_STREAMS = nodeState('intel.bulk-streams', () => ({ count: 0 }));
+
+/**
+ * How many bulk streams (those a caller asked to prepare in parallel: bodies of 4 MiB or more,
+ * files, pages pulled from peers) this node is ingesting now. Views derived from the store in the
+ * background (the cumulative assessment) defer to them, for a bounded time, and catch up in
+ * larger batches once they end ('intel.bulk-ended'), rather than take turns with every batch.
+ */
+export function bulkIngests(ctx: AppContext): number {
+  return ctx.state.get(BULK_STREAMS).count;
+}
+
 export async function ingestStream(
   ctx: AppContext,
   actor: Principal,
   chunks: AsyncIterable<Uint8Array>,
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
+  const bulk = options.parallel === true ? ctx.state.get(BULK_STREAMS) : undefined;
+  if (bulk) bulk.count++;
   const workerPlace = options.parallel === true ? takeWorkerStream(shareKey(actor)) : undefined;
   const inWorker = workerPlace !== undefined;
   try {
@@ -766,6 +781,7 @@ export async function ingestStream(
     return await runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), maxObjectDepth), header, () => reader.bytesRead, options);
   } finally {
     workerPlace?.();
+    if (bulk && --bulk.count === 0) ctx.bus.publish('intel.bulk-ended', {});
   }
 }
 

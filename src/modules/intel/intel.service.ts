@@ -7,7 +7,7 @@
 export type { ObjectOutcome, OutcomeStatus } from './intel.prepare.js';
 export { versionKey } from './intel.rows.js';
 export {
-  handlingTable, ingestObjects, ingestStream, PARALLEL_THRESHOLD_BYTES, TooManyObjects, type IngestOptions, type IngestProgress, type IngestSummary,
+  bulkIngests, handlingTable, ingestObjects, ingestStream, PARALLEL_THRESHOLD_BYTES, TooManyObjects, type IngestOptions, type IngestProgress, type IngestSummary,
   type StoredVersionRef,
 } from './intel.ingest.js';
 export {
