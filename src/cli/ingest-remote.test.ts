@@ -3,10 +3,14 @@
  * command says the server is not a Shieldwall node instead of counting them into its summary.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { indicator } from '../../test/support/factories.js';
+import { createTestNode, type TestNode } from '../../test/support/node.js';
+import { ingestStream, type ObjectOutcome } from '../modules/intel/intel.service.js';
+import { SYSTEM_PRINCIPAL } from '../policy/principal.js';
 import { CliError, EXIT } from './failures.js';
 import { ingestRemote } from './ingest-remote.js';
 
@@ -87,4 +91,63 @@ describe('ingestRemote: the outcomes a node answers with', () => {
       });
     });
   }
+});
+
+describe('ingestRemote: an object that is not JSON, placed in the file as the local ingest places it', () => {
+  let node: TestNode;
+  let url: string;
+  before(async () => {
+    node = await createTestNode('sqlite');
+    await node.app.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(node.app.server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await node?.close();
+  });
+
+  /** The rejections of these bytes fed to the node by ingestRemote, in bundles of `perBundle` objects. */
+  const remoteRejections = async (bytes: Buffer, perBundle: number): Promise<ObjectOutcome[]> => {
+    const rejected: ObjectOutcome[] = [];
+    await ingestRemote(
+      (async function* () {
+        // In pieces, as a file is read: objects cross the pieces.
+        for (let i = 0; i < bytes.length; i += 97) yield bytes.subarray(i, i + 97);
+      })(),
+      { url, token: node.tokens.analyst, chunkObjects: perBundle, chunkBytes: 1 << 20, outcomes: 'rejected', onOutcome: (o) => o.status === 'rejected' && rejected.push(o), onProgress: () => {} },
+    );
+    return rejected;
+  };
+  /** The rejections of the same bytes ingested on the store directly (shieldwall ingest FILE). */
+  const localRejections = async (bytes: Buffer): Promise<ObjectOutcome[]> => {
+    const rejected: ObjectOutcome[] = [];
+    await ingestStream(node.ctx, SYSTEM_PRINCIPAL, (async function* () {
+      yield bytes;
+    })(), { onOutcome: (o) => o.status === 'rejected' && rejected.push(o) });
+    return rejected;
+  };
+  const placeOf = (o: ObjectOutcome) => ({ index: o.index, offset: o.offset, line: o.line, errors: o.errors });
+
+  // Each broken object sits after others, and after multi-byte characters (the node counts bytes).
+  const good = () => JSON.stringify(indicator({ name: 'Žalgiris – ☃ 🛰' }));
+  const broken = ['{"type":"indicator","id":}', '{"type": "indicator", "name": "Ž☃", "x": tru}'];
+
+  it('in a bundle: the byte of the file, in whichever bundle the object was sent', async () => {
+    const objects = [good(), good(), broken[0], good(), good(), good(), broken[1], good()];
+    const bytes = Buffer.from(`{"type":"bundle","id":"bundle--${randomUUID()}","objects":[\n  ${objects.join(',\n  ')}\n]}`);
+    const local = await localRejections(bytes);
+    assert.equal(local.length, 2);
+    for (const perBundle of [100, 3]) {
+      const remote = await remoteRejections(bytes, perBundle);
+      assert.deepEqual(remote.map(placeOf), local.map(placeOf), `bundles of ${perBundle}`);
+    }
+    assert.match(local[1]!.errors![0]!.message, /^invalid JSON in object 6 at byte \d+: unexpected token/);
+  });
+
+  it('in NDJSON: the line of the file', async () => {
+    const lines = [good(), broken[1], good(), good(), broken[0]];
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const local = await localRejections(bytes);
+    assert.deepEqual(local.map((o) => o.line), [2, 5]);
+    assert.deepEqual((await remoteRejections(bytes, 2)).map(placeOf), local.map(placeOf));
+  });
 });
