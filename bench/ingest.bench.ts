@@ -8,9 +8,15 @@
  *    `shieldwall ingest FILE` runs it;
  *  - remote ingest: `shieldwall ingest FILE --url URL --token T` (a separate process) into a
  *    node (`shieldwall serve`, another process, with a fresh SQLite store) as a user of a
- *    member cleared to TOP SECRET, and its ratio to the SQLite pipeline of the same run; meanwhile
- *    GET /healthz is asked of the node one request after another (5 ms apart), and the p50, p99
- *    and longest of its answers say how long the ingest keeps the node's other requests waiting;
+ *    member cleared to TOP SECRET; meanwhile GET /healthz is asked of the node one request after
+ *    another (5 ms apart), and the p50, p99 and longest of its answers say how long the ingest
+ *    keeps the node's other requests waiting;
+ *  - local ingest as a user runs it: `shieldwall ingest FILE` (a separate process, the same
+ *    program and flags, into a fresh SQLite store of its own), right before the remote ingest
+ *    and right after it. The remote rate is compared with their mean (`remote_to_local`: the
+ *    like-for-like ratio, the two commands a user chooses between, measured around it so that
+ *    the machine's drift weighs on both sides) and with the SQLite pipeline of this process
+ *    (`remote_to_sqlite`);
  * and prints objects/s, the ratios, the CPU time per object (all threads of the processes that
  * do the work: a loaded machine weighs far less on it than on objects per second) and the peak
  * RSS of this process. The program measured is the compiled one (bench/program.ts). Last line:
@@ -208,11 +214,40 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
 }
 
 /**
+ * `shieldwall ingest FILE` into a fresh SQLite store of its own (a separate process, as the
+ * remote command runs): the objects per second the command reports. Its store is removed after.
+ */
+async function localCli(label: string): Promise<number> {
+  const dataDir = path.join(workDir, `local-${label}`);
+  try {
+    const result = await runCli(['ingest', bundlePath], { SHIELDWALL_DATA_DIR: dataDir, SHIELDWALL_DEMO: '0' });
+    if (result.code !== 0) throw new Error(`shieldwall ingest (local, ${label}) exited ${result.code}: ${result.stderr.slice(-2000)}`);
+    const summary = JSON.parse(result.stdout) as Intel.IngestSummary;
+    if (summary.accepted !== count) throw new Error(`local ${label}: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
+    return summary.objectsPerSecond;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    settleDisk();
+  }
+}
+
+/**
  * Waits, untimed, until what the part before wrote is on disk: the kernel writing back one
  * store's hundreds of megabytes would otherwise compete with the next part's writes and syncs.
  */
 function settleDisk(): void {
   spawnSync('sync', { stdio: 'ignore' });
+  settleHeap();
+}
+
+/**
+ * Collects this process's garbage now, untimed (npm run bench:ingest gives --expose-gc): the
+ * SQLite pipeline leaves hundreds of megabytes of it, and V8 collecting them later, on its own
+ * threads, took a core from the commands measured next (the remote rate was 20,190 objects/s
+ * against 22,400-23,000 in the same machine's runs without this process's heap behind it).
+ */
+function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 async function main(): Promise<void> {
@@ -246,10 +281,17 @@ async function main(): Promise<void> {
   let remoteClientCpu: number | undefined;
   let health: number[] = [];
   const healthAt = (p: number) => (health.length === 0 ? null : percentile(health, p));
+  let localBefore: number | null = null;
+  let localAfter: number | null = null;
   if (!args['no-remote']) {
+    localBefore = await localCli('before');
+    log(`local (shieldwall ingest FILE), before the remote: ${Math.round(localBefore)} objects/s`);
     ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu, health } = await remote());
     settleDisk();
-    log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
+    localAfter = await localCli('after');
+    const local = (localBefore + localAfter) / 2;
+    log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s, ${(remoteRate / local).toFixed(2)} of local ingest${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
+    log(`local (shieldwall ingest FILE), after the remote: ${Math.round(localAfter)} objects/s (mean of the two ${Math.round(local)})`);
     log(`  GET /healthz meanwhile: ${health.length} answers, p50 ${ms(healthAt(50))}, p99 ${ms(healthAt(99))}, longest ${ms(healthAt(100))} ms`);
   }
 
@@ -278,17 +320,24 @@ async function main(): Promise<void> {
 
   const ratio = (rate: number | null) => (rate === null ? 'n/a' : (rate / parseRate).toFixed(3));
   const rounded = (rate: number | null) => (rate === null ? 'n/a' : Math.round(rate));
-  const remoteToLocal = remoteRate !== null && sqliteRate !== null ? remoteRate / sqliteRate : null;
+  const remoteToSqlite = remoteRate !== null && sqliteRate !== null ? remoteRate / sqliteRate : null;
+  const localRate = localBefore !== null && localAfter !== null ? (localBefore + localAfter) / 2 : null;
+  const remoteToLocal = remoteRate !== null && localRate !== null ? remoteRate / localRate : null;
+  const fixed2 = (n: number | null) => (n === null ? 'n/a' : n.toFixed(2));
   log('');
-  log('| objects | SQLite objects/s | PostgreSQL objects/s | remote objects/s | JSON.parse objects/s | SQLite / JSON.parse | PostgreSQL / JSON.parse | remote / SQLite | peak RSS MB |');
-  log(`| ${count} | ${rounded(sqliteRate)} | ${rounded(postgresRate)} | ${rounded(remoteRate)} | ${Math.round(parseRate)} | ${ratio(sqliteRate)} | ${ratio(postgresRate)} | ${remoteToLocal === null ? 'n/a' : remoteToLocal.toFixed(2)} | ${mb(peakRss)} |`);
+  log('| objects | SQLite objects/s | PostgreSQL objects/s | local command objects/s (before, after) | remote objects/s | JSON.parse objects/s | SQLite / JSON.parse | PostgreSQL / JSON.parse | remote / local | remote / SQLite | peak RSS MB |');
+  log(`| ${count} | ${rounded(sqliteRate)} | ${rounded(postgresRate)} | ${rounded(localRate)} (${rounded(localBefore)}, ${rounded(localAfter)}) | ${rounded(remoteRate)} | ${Math.round(parseRate)} | ${ratio(sqliteRate)} | ${ratio(postgresRate)} | ${fixed2(remoteToLocal)} | ${fixed2(remoteToSqlite)} | ${mb(peakRss)} |`);
   process.stdout.write(
     `${JSON.stringify({
       objects: count,
       sqlite_objects_per_s: sqliteRate === null ? null : Math.round(sqliteRate),
       postgres_objects_per_s: postgresRate === null ? null : Math.round(postgresRate),
       remote_objects_per_s: remoteRate === null ? null : Math.round(remoteRate),
-      remote_to_sqlite: remoteToLocal === null ? null : Number(remoteToLocal.toFixed(3)),
+      local_objects_per_s: localRate === null ? null : Math.round(localRate),
+      local_before_objects_per_s: localBefore === null ? null : Math.round(localBefore),
+      local_after_objects_per_s: localAfter === null ? null : Math.round(localAfter),
+      remote_to_local: remoteToLocal === null ? null : Number(remoteToLocal.toFixed(3)),
+      remote_to_sqlite: remoteToSqlite === null ? null : Number(remoteToSqlite.toFixed(3)),
       json_parse_objects_per_s: Math.round(parseRate),
       sqlite_to_json_parse: sqliteRate === null ? null : Number((sqliteRate / parseRate).toFixed(3)),
       postgres_to_json_parse: postgresRate === null ? null : Number((postgresRate / parseRate).toFixed(3)),
