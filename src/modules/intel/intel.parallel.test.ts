@@ -188,6 +188,34 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('stores all an idle input sent while the worker thread was still reading it', async () => {
+      // A sender's large part, then a pause: the node asked the worker for what it held when the
+      // input went idle, but the worker was still reading the part, and the objects it read after
+      // that (the part's last ones) stayed there until more input came.
+      const [first, last] = [indicator(), malware()];
+      let resume!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      async function* stalling(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4e5d-9c89-1f9a9a5e3f2a","objects":[\n${JSON.stringify(first)}`);
+        // Reading this much whitespace takes the worker longer than the node waits before it
+        // calls the input idle (and sends nothing meanwhile: it holds no objects to send).
+        for (let i = 0; i < 160; i++) yield Buffer.alloc(1 << 20, 0x20);
+        yield Buffer.from(`,${JSON.stringify(last)}`);
+        await resumed;
+        yield Buffer.from(']}');
+      }
+      const ctx = context(here);
+      const outcomes: ObjectOutcome[] = [];
+      const running = ingestStream(ctx, SYSTEM_PRINCIPAL, stalling(), { parallel: true, onOutcome: (o) => outcomes.push(o) });
+      try {
+        await until('both objects reported while the input is idle', () => (outcomes.length === 2 ? undefined : `${outcomes.length} of 2 reported`));
+        assert.deepEqual(outcomes.map((o) => [o.status, o.id]), [['accepted', first.id], ['accepted', last.id]]);
+      } finally {
+        resume();
+      }
+      assert.equal((await running).accepted, 2);
+    });
+
     /** A bundle of `objects` whose text breaks off after the first: then the sender waits for `resumed`, and sends `more`. */
     function brokenThenIdle(first: unknown, resumed: Promise<void>, more: string, sent: { done: boolean }): AsyncGenerator<Uint8Array> {
       return (async function* () {

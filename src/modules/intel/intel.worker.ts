@@ -23,10 +23,18 @@ let queue: Array<Uint8Array | null> = [];
 let wake: (() => void) | undefined;
 /** Sends the objects of the stream prepared so far, if any (while a stream runs). */
 let flush: (() => void) | undefined;
+/**
+ * The input went idle while chunks were still to be read here: what they hold is sent once they
+ * are read (see chunks()). Flushed at once, the objects of the chunks not yet read stayed here
+ * until more input came, or the stream ended (the parent waits for this thread's next message):
+ * a sender that paused after a large part had its last objects held back.
+ */
+let flushWanted = false;
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'start') {
     queue = [];
+    flushWanted = false;
     run(message.init).catch((error: unknown) => {
       port.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
     });
@@ -34,7 +42,11 @@ port.on('message', (message: ToWorker) => {
   }
   // Between two chunks (each is read whole in one go): the stream's input is idle.
   if (message.kind === 'flush') {
-    flush?.();
+    // Waiting for input, the reader has read every chunk before: what they hold goes now.
+    // Otherwise (chunks queued, or one being read: the reader gives turns within a chunk), once
+    // it has read them.
+    if (wake) flush?.();
+    else flushWanted = true;
     return;
   }
   queue.push(message.kind === 'chunk' ? message.chunk : null);
@@ -43,7 +55,14 @@ port.on('message', (message: ToWorker) => {
 
 async function* chunks(): AsyncGenerator<Uint8Array> {
   for (;;) {
-    if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (queue.length === 0) {
+      // Every chunk before is read and its objects prepared: the idle input's objects go now.
+      if (flushWanted) {
+        flushWanted = false;
+        flush?.();
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
     wake = undefined;
     const next = queue.shift();
     if (next === null || next === undefined) return;
