@@ -33,10 +33,10 @@ export const FOLLOW_KEY = 'assessment.follow';
 /** How often the follower looks for new evidence when nothing in this process stored any. */
 export const FOLLOW_INTERVAL_MS = 5_000;
 /**
- * While this node ingests a bulk stream (intel.bulkIngests), the follower waits, up to this long,
- * and catches up once the stream ends: the store's writer serves the stream rather than take
- * turns with a follower woken by every batch. Taken together the view lags a bulk load by at
- * most this, plus the catch-up itself.
+ * While this node ingests a bulk stream (intel.bulkIngests), the follower waits, and catches up
+ * once the stream ends: the store's writer serves the stream rather than take turns with a
+ * follower woken by every batch. Evidence waits at most this long (counted from when the first
+ * of it was stored during the stream), plus the catch-up itself.
  */
 export const BULK_DEFER_MS = 60_000;
 /** listWeeks: the week rows (one actor's buckets of one week) the list of actors reads at most. */
@@ -65,21 +65,33 @@ export async function startFollower(ctx: AppContext): Promise<void> {
  * unless a bulk stream is being ingested (it is woken when the last ends: see BULK_DEFER_MS).
  */
 export async function followSoon(ctx: AppContext): Promise<void> {
-  if (intel.bulkIngests(ctx) > 0) return;
+  if (intel.bulkIngests(ctx) > 0) {
+    // The evidence stored now waits from now (see follow).
+    ctx.state.get(DEFERRED).since ??= ctx.clock.now().getTime();
+    return;
+  }
   await schedulers.get(ctx)?.runSoon([FOLLOW_KEY], { unlessRetrying: true });
 }
 
-/** Since when the follower has waited for bulk streams to end (undefined: it is not waiting). */
+/**
+ * Since when evidence has waited for bulk streams to end: the first stored (or found by a
+ * periodic run) while one ran and the follower did not run. Undefined: none waits.
+ */
 const DEFERRED = nodeState('assessment.deferred', () => ({ since: undefined as number | undefined }));
 
 /**
  * The follower's run: catches up, then runs again after the interval. While this node ingests a
- * bulk stream it waits instead, for BULK_DEFER_MS at most.
+ * bulk stream it waits instead, and runs again when the stream ends or when the evidence that
+ * waits longest has waited BULK_DEFER_MS, whichever is first.
  */
 export async function follow(ctx: AppContext): Promise<{ next: Date }> {
   const now = ctx.clock.now().getTime();
   const deferred = ctx.state.get(DEFERRED);
-  if (intel.bulkIngests(ctx) > 0 && now - (deferred.since ??= now) < BULK_DEFER_MS) return { next: new Date(now + FOLLOW_INTERVAL_MS) };
+  if (intel.bulkIngests(ctx) > 0) {
+    const since = (deferred.since ??= now);
+    const due = since + BULK_DEFER_MS;
+    if (now < due) return { next: new Date(Math.min(now + FOLLOW_INTERVAL_MS, due)) };
+  }
   deferred.since = undefined;
   await facts.catchUp(ctx);
   return { next: new Date(ctx.clock.now().getTime() + FOLLOW_INTERVAL_MS) };

@@ -20,7 +20,7 @@ import { createToken, createUser, principalOfUser, upsertMembers } from '../dire
 import * as intel from '../intel/intel.service.js';
 import { INCIDENT_EXTENSION_ID } from '../incidents/incidents.service.js';
 import { decay, FORMULA, scoreOf, WINDOW_MAX_DAYS, type Assessment } from './assessment.model.js';
-import { BULK_DEFER_MS, catchUp, follow, FOLLOW_KEY } from './assessment.service.js';
+import { BULK_DEFER_MS, catchUp, follow, FOLLOW_INTERVAL_MS, FOLLOW_KEY } from './assessment.service.js';
 import { followerState } from './assessment.repo.js';
 import { BATCH, followOnce } from './assessment.facts.js';
 
@@ -479,43 +479,62 @@ for (const dialect of DIALECTS) {
       assert.ok(turns >= 4, `the event loop turned ${turns} times while ${many.length} actors were scored`);
     });
 
-    it('waits while a bulk stream is ingested, a minute at most, and is woken when the stream ends, not by its batches', async () => {
-      const target = id('intrusion-set');
-      await catchUp(node.ctx);
+    /** A bulk stream into the node as eve (parallel, as a large body is read): the bundle's first part, then what comes after `paused`. */
+    async function openStream(first: string, rest: string, padding: number) {
       const principal = (await principalOfUser(node.ctx, 'eve'))!;
-      const first = sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 });
-      const second = sighting(target, 2, { creator: EST_ID, tlp: 'green', daysAgo: 2 });
       let resume!: () => void;
       const paused = new Promise<void>((resolve) => (resume = resolve));
       async function* body(): AsyncGenerator<Uint8Array> {
-        yield Buffer.from(`{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${JSON.stringify(first)}`);
+        // The line ends: the reader knows a document from its first line.
+        yield Buffer.from(`{"type":"bundle","id":"bundle--${randomUUID()}","objects":[\n`);
+        // Whitespace before the first object: the stream has read that much before it stores anything.
+        for (let left = padding; left > 0; left -= 1 << 20) yield Buffer.alloc(Math.min(left, 1 << 20), 0x20);
+        yield Buffer.from(first);
         await paused;
-        yield Buffer.from(`,${JSON.stringify(second)}]}`);
+        yield Buffer.from(`${rest}]}`);
       }
+      const stored = await intel.latestSeq(node.ctx);
+      const stream = intel.ingestStream(node.ctx, principal, body(), { parallel: true });
+      // The first object is written while the stream waits for the rest (an idle input is flushed).
+      await waitFor('the first object of the stream stored', async () => (await intel.latestSeq(node.ctx)) > stored);
+      return { stream, resume };
+    }
+
+    /** Records the follower's wake-ups (runSoon of its job) until `restore`. */
+    function recordWakes(): { wakes: string[][]; restore: () => void } {
       const wakes: string[][] = [];
       const runSoon = node.jobs.runSoon.bind(node.jobs);
       node.jobs.runSoon = (keys, options) => {
         wakes.push([...keys]);
         return runSoon(keys, options);
       };
+      return { wakes, restore: () => (node.jobs.runSoon = runSoon) };
+    }
+
+    it('waits while a bulk stream is ingested, a minute at most from the first evidence that waits, and is woken when the stream ends, not by its batches', async () => {
+      const target = id('intrusion-set');
+      await catchUp(node.ctx);
+      const first = sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 });
+      const second = sighting(target, 2, { creator: EST_ID, tlp: 'green', daysAgo: 2 });
+      const { wakes, restore } = recordWakes();
       const ended: number[] = [];
       const off = node.ctx.bus.subscribe('intel.bulk-ended', () => ended.push(intel.bulkIngests(node.ctx)));
-      const stored = await intel.latestSeq(node.ctx);
-      const stream = intel.ingestStream(node.ctx, principal, body(), { parallel: true });
+      const began = clock.now().getTime();
+      const { stream, resume } = await openStream(JSON.stringify(first), `,${JSON.stringify(second)}`, intel.PARALLEL_THRESHOLD_BYTES);
       try {
-        // The first sighting is written while the stream waits for the rest (an idle input is flushed).
-        await waitFor('the first sighting of the bulk stream stored', async () => (await intel.latestSeq(node.ctx)) > stored);
-        assert.equal(intel.bulkIngests(node.ctx), 1, 'the stream counts as bulk');
+        assert.equal(intel.bulkIngests(node.ctx), 1, 'the stream counts as bulk once it has read 4 MiB');
         assert.deepEqual(wakes, [], 'a batch of a bulk stream does not wake the follower');
         const waited = (await followerState(node.ctx.store.db)).seq;
-        await follow(node.ctx);
+        let { next } = await follow(node.ctx);
         assert.equal((await followerState(node.ctx.store.db)).seq, waited, 'the follower waits for the stream');
-        clock.advance(BULK_DEFER_MS - 1_000);
+        assert.equal(next.getTime(), began + FOLLOW_INTERVAL_MS, 'and looks again at its usual interval');
+        clock.advance(BULK_DEFER_MS - 3_000);
+        ({ next } = await follow(node.ctx));
+        assert.equal((await followerState(node.ctx.store.db)).seq, waited, 'it still waits 57 s later');
+        assert.equal(next.getTime(), began + BULK_DEFER_MS, 'and runs next when the sighting has waited a minute, not an interval later');
+        clock.advance(3_000);
         await follow(node.ctx);
-        assert.equal((await followerState(node.ctx.store.db)).seq, waited, 'it still waits just under a minute later');
-        clock.advance(1_000);
-        await follow(node.ctx);
-        assert.ok((await followerState(node.ctx.store.db)).seq > waited, 'a minute after it began to wait, it catches up all the same');
+        assert.ok((await followerState(node.ctx.store.db)).seq > waited, 'a minute after the sighting was stored, it catches up all the same');
         assert.equal((await assess('eve', target)).parts.counts.sightings, 1, 'the first sighting counted');
         resume();
         const summary = await stream;
@@ -529,7 +548,26 @@ for (const dialect of DIALECTS) {
         resume();
         await stream.catch(() => undefined);
         off();
-        node.jobs.runSoon = runSoon;
+        restore();
+      }
+    });
+
+    it('does not wait for a small stream sent without a length and kept open (it is not bulk)', async () => {
+      const target = id('intrusion-set');
+      await catchUp(node.ctx);
+      const { wakes, restore } = recordWakes();
+      const { stream, resume } = await openStream(JSON.stringify(sighting(target, 1, { creator: EST_ID, tlp: 'green', daysAgo: 1 })), '', 1024);
+      try {
+        assert.equal(intel.bulkIngests(node.ctx), 0, 'a stream that has read less than 4 MiB is not bulk');
+        await waitFor('the follower woken by the small stream\'s batch', () => wakes.length > 0);
+        const waited = (await followerState(node.ctx.store.db)).seq;
+        await follow(node.ctx);
+        assert.ok((await followerState(node.ctx.store.db)).seq > waited, 'the follower applies it at once');
+        assert.equal((await assess('eve', target)).parts.counts.sightings, 1);
+      } finally {
+        resume();
+        await stream.catch(() => undefined);
+        restore();
       }
     });
   });

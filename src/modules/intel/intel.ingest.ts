@@ -743,13 +743,30 @@ function prepareHere(
 const BULK_STREAMS = nodeState('intel.bulk-streams', () => ({ count: 0 }));
 
 /**
- * How many bulk streams (those a caller asked to prepare in parallel: bodies of 4 MiB or more,
- * files, pages pulled from peers) this node is ingesting now. Views derived from the store in the
- * background (the cumulative assessment) defer to them, for a bounded time, and catch up in
- * larger batches once they end ('intel.bulk-ended'), rather than take turns with every batch.
+ * How many bulk streams this node is ingesting now: streams a caller asked to prepare in
+ * parallel (large bodies, bodies of unknown length, files, pages pulled from peers), once they
+ * have read PARALLEL_THRESHOLD_BYTES (a small body sent without a length, kept open, is not one).
+ * Views derived from the store in the background (the cumulative assessment) defer to them, for
+ * a bounded time, and catch up in larger batches once they end ('intel.bulk-ended'), rather than
+ * take turns with every batch.
  */
 export function bulkIngests(ctx: AppContext): number {
   return ctx.state.get(BULK_STREAMS).count;
+}
+
+/** The chunks, counting the stream as bulk (see bulkIngests) once they reach PARALLEL_THRESHOLD_BYTES. */
+async function* countedAsBulk(chunks: AsyncIterable<Uint8Array>, bulk: { count: number }, claim: { counted: boolean }): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  for await (const chunk of chunks) {
+    if (!claim.counted) {
+      read += chunk.byteLength;
+      if (read >= PARALLEL_THRESHOLD_BYTES) {
+        claim.counted = true;
+        bulk.count++;
+      }
+    }
+    yield chunk;
+  }
 }
 
 export async function ingestStream(
@@ -759,10 +776,12 @@ export async function ingestStream(
   options: IngestOptions & { parallel?: boolean } = {},
 ): Promise<IngestSummary> {
   const bulk = options.parallel === true ? ctx.state.get(BULK_STREAMS) : undefined;
-  if (bulk) bulk.count++;
-  const workerPlace = options.parallel === true ? takeWorkerStream(shareKey(actor)) : undefined;
-  const inWorker = workerPlace !== undefined;
+  const claim = { counted: false };
+  if (bulk) chunks = countedAsBulk(chunks, bulk, claim);
+  let workerPlace: (() => void) | undefined;
   try {
+    workerPlace = options.parallel === true ? takeWorkerStream(shareKey(actor)) : undefined;
+    const inWorker = workerPlace !== undefined;
     // The worker starts while the node's markings are read.
     if (inWorker) warmWorker();
     const handling = await handlingTable(ctx);
@@ -781,7 +800,14 @@ export async function ingestStream(
     return await runPipeline(ctx, actor, prepareHere(reader.entries(chunks), header, handling, maxObjectBytes, markingDefaults(ctx), maxObjectDepth), header, () => reader.bytesRead, options);
   } finally {
     workerPlace?.();
-    if (bulk && --bulk.count === 0) ctx.bus.publish('intel.bulk-ended', {});
+    if (bulk && claim.counted && --bulk.count === 0) {
+      // What the stream stored stays reported, whatever a follower told of its end does.
+      try {
+        ctx.bus.publish('intel.bulk-ended', {});
+      } catch (error) {
+        ctx.logger.error({ err: error }, 'a follower failed when told that bulk ingest ended');
+      }
+    }
   }
 }
 
