@@ -21,13 +21,15 @@ describe('ingestRemote: the outcomes a node answers with', () => {
   let status = 'accepted';
   /** Whether it answers as a node whose store failed: 503, the outcomes decided so far in the error's details. */
   let failing = false;
+  /** The errors of that outcome, if any. */
+  let errors: unknown;
 
   before(async () => {
     server = createServer((request, response) => {
       request.resume();
       request.on('end', () => {
         response.setHeader('content-type', 'application/json');
-        const outcome = { index: 0, status, id: 'indicator--x' };
+        const outcome = { index: 0, status, id: 'indicator--x', ...(errors !== undefined ? { errors } : {}) };
         if (failing) {
           response.statusCode = 503;
           response.end(JSON.stringify({ error: { code: 'SW_UNAVAILABLE', message: 'the store is unavailable; try again', details: { objects: [outcome] } } }));
@@ -78,6 +80,33 @@ describe('ingestRemote: the outcomes a node answers with', () => {
     status = 'accepted';
     await assert.rejects(send(), (error: unknown) => error instanceof CliError && error.status !== EXIT.notShieldwall && /store is unavailable/.test(error.message));
     failing = false;
+  });
+
+  it('reports a rejection for invalid JSON that an odd node words oddly, rather than fail on it', async () => {
+    failing = false;
+    status = 'rejected';
+    const outcomes: ObjectOutcome[] = [];
+    const sendCollecting = () =>
+      ingestRemote(
+        (async function* () {
+          yield Buffer.from(`${JSON.stringify(indicator())}\n`);
+        })(),
+        { url, token: 'sw_test', chunkObjects: 100, chunkBytes: 1 << 20, outcomes: 'rejected', onOutcome: (o) => outcomes.push(o), onProgress: () => {} },
+      );
+    try {
+      for (const message of [5, { a: 1 }, null, 'garbage', `invalid JSON in object 0 at byte ${'9'.repeat(30)}: unexpected end`]) {
+        outcomes.length = 0;
+        errors = [{ path: '$', rule: 'json-syntax', message }];
+        const summary = await sendCollecting();
+        assert.equal(summary.rejected, 1, JSON.stringify(message));
+        const said = outcomes[0]!.errors![0]!.message;
+        assert.match(said, /^invalid JSON in object 0 at line 1: /, JSON.stringify(message));
+        assert.ok(said.length < 1200, 'the message is bounded');
+      }
+    } finally {
+      errors = undefined;
+      status = 'accepted';
+    }
   });
 
   for (const odd of ['objects', 'bytes', 'constructor', 'held']) {

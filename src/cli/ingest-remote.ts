@@ -159,16 +159,19 @@ const NODE_SYNTAX = /^invalid JSON in object \d+ at byte (\d+): ([\s\S]*?)(?:; f
  * bundle it was sent, and the object's bytes were sent as read, so its place in the object is the
  * same in the file.
  */
-function nodeSyntaxOutcome(p: SentObject, nodeMessage: string | undefined): ObjectOutcome {
-  const said = NODE_SYNTAX.exec(nodeMessage ?? '');
-  if (!said) return syntaxOutcome(p, p.offset, nodeMessage ?? 'invalid JSON');
-  const within = Number(said[1]) - p.inBundle;
-  return syntaxOutcome(p, p.offset + (within >= 0 ? within : 0), said[2]!);
+function nodeSyntaxOutcome(p: SentObject, nodeMessage: unknown): ObjectOutcome {
+  const message = typeof nodeMessage === 'string' ? nodeMessage.slice(0, 1000) : 'invalid JSON';
+  const said = NODE_SYNTAX.exec(message);
+  if (!said) return syntaxOutcome(p, p.offset, message);
+  // A place outside the object (an odd node) is not reported as one inside the file.
+  const within = Math.min(Math.max(Number(said[1]) - p.inBundle, 0), p.length);
+  return syntaxOutcome(p, p.offset + within, said[2]!);
 }
 
-/** An object of a bundle: where it is in the file, and where its first byte was in the bundle. */
+/** An object of a bundle: where it is in the file, its length, and where its first byte was in the bundle. */
 interface SentObject extends Place {
   inBundle: number;
+  length: number;
 }
 
 /**
@@ -185,8 +188,9 @@ class SentObjects {
   /** 0: no line (a JSON document). */
   #line = new Float64Array(1024);
   #inBundle = new Float64Array(1024);
+  #length = new Float64Array(1024);
 
-  push(p: Place, inBundle: number): void {
+  push(p: Place, inBundle: number, length: number): void {
     if (this.length === this.#index.length) {
       const grow = (a: Float64Array) => {
         const b = new Float64Array(a.length * 2);
@@ -197,18 +201,20 @@ class SentObjects {
       this.#offset = grow(this.#offset);
       this.#line = grow(this.#line);
       this.#inBundle = grow(this.#inBundle);
+      this.#length = grow(this.#length);
     }
     const i = this.length++;
     this.#index[i] = p.index;
     this.#offset[i] = p.offset;
     this.#line[i] = p.line ?? 0;
     this.#inBundle[i] = inBundle;
+    this.#length[i] = length;
   }
 
   at(i: number): SentObject | undefined {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
     const line = this.#line[i]!;
-    return { index: this.#index[i]!, offset: this.#offset[i]!, line: line === 0 ? undefined : line, inBundle: this.#inBundle[i]! };
+    return { index: this.#index[i]!, offset: this.#offset[i]!, line: line === 0 ? undefined : line, inBundle: this.#inBundle[i]!, length: this.#length[i]! };
   }
 }
 
@@ -347,7 +353,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
   const recordAnswered = (sent: SentObjects, outcomes: ObjectOutcome[]) => {
     for (const o of outcomes) {
       const source = sent.at(o.index);
-      if (source && o.status === 'rejected' && o.errors?.[0]?.rule === 'json-syntax') record(nodeSyntaxOutcome(source, o.errors[0].message));
+      if (source && o.status === 'rejected' && o.errors?.[0]?.rule === 'json-syntax') record(nodeSyntaxOutcome(source, (o.errors[0] as { message?: unknown }).message));
       else record({ ...o, index: source?.index ?? o.index, ...(source ? { offset: source.offset } : {}), ...(source?.line !== undefined ? { line: source.line } : {}) });
     }
   };
@@ -519,7 +525,7 @@ export async function ingestRemote(chunks: AsyncIterable<Uint8Array>, options: R
       current.partBytes += COMMA.length;
       current.bytes += COMMA.length;
     }
-    current.sent.batch.push(p, current.head + current.bytes);
+    current.sent.batch.push(p, current.head + current.bytes, p.bytes.length);
     current.bytes += p.bytes.length;
     // Passed on in pieces of about 64 KiB: a write per object costs the stream more than the copy.
     current.parts.push(p.bytes);
