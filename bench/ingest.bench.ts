@@ -10,7 +10,8 @@
  *    node (`shieldwall serve`, another process, with a fresh SQLite store) as a user of a
  *    member cleared to TOP SECRET; meanwhile GET /healthz is asked of the node one request after
  *    another (5 ms apart), and the p50, p99 and longest of its answers say how long the ingest
- *    keeps the node's other requests waiting;
+ *    keeps the node's other requests waiting; after it, how long the node's followers (the
+ *    assessment waits for bulk streams) take to catch up, and the node's CPU with theirs;
  *  - local ingest as a user runs it: `shieldwall ingest FILE` (a separate process, the same
  *    program and flags, into a fresh SQLite store of its own), right before the remote ingest
  *    and right after it. The remote rate is compared with their mean (`remote_to_local`: the
@@ -168,7 +169,14 @@ function probeHealth(url: string): { stop: () => Promise<number[]> } {
  * `shieldwall ingest FILE --url --token` into a node started for it: the objects per second the
  * command reports (from reading the first byte to the node's last answer).
  */
-async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | undefined; clientCpuUsPerObject: number | undefined; health: number[] }> {
+async function remote(): Promise<{
+  rate: number;
+  nodeCpuUsPerObject: number | undefined;
+  nodeCpuWithFollowersUsPerObject: number | undefined;
+  followersSeconds: number;
+  clientCpuUsPerObject: number | undefined;
+  health: number[];
+}> {
   const env = { SHIELDWALL_DATA_DIR: path.join(workDir, 'node') };
   const step = async (argv: string[]) => {
     const result = await runCli(argv, env);
@@ -198,12 +206,28 @@ async function remote(): Promise<{ rate: number; nodeCpuUsPerObject: number | un
     clearInterval(cpuSampler);
     const nodeAfter = cpuMicros(node.child.pid!);
     const health = await probe.stop();
+    // The node's followers (the cumulative assessment waits for bulk streams) catch up after
+    // the command: their CPU is counted until the node is idle (under a tenth of a core for
+    // half a second), and how long they took.
+    const endedAt = Date.now();
+    let last = nodeAfter;
+    let quiet = 0;
+    while (last !== undefined && quiet < 2 && Date.now() - endedAt < 300_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const now = cpuMicros(node.child.pid!);
+      if (now === undefined) break;
+      quiet = now - last < 25_000 ? quiet + 1 : 0;
+      last = now;
+    }
+    const followersSeconds = (Date.now() - endedAt - 500) / 1000;
     if (code !== 0) throw new Error(`shieldwall ingest --url exited ${code}: ${stderr.slice(-2000)}\nthe node's last lines: ${node.output().slice(-2000)}`);
     const summary = JSON.parse(stdout) as Intel.IngestSummary;
     if (summary.accepted !== count) throw new Error(`remote: ${summary.accepted} of ${count} objects accepted (${summary.rejected} rejected, ${summary.duplicate} duplicate)`);
     return {
       rate: summary.objectsPerSecond,
       nodeCpuUsPerObject: nodeBefore === undefined || nodeAfter === undefined ? undefined : (nodeAfter - nodeBefore) / count,
+      nodeCpuWithFollowersUsPerObject: nodeBefore === undefined || last === undefined ? undefined : (last - nodeBefore) / count,
+      followersSeconds: Math.max(0, followersSeconds),
       clientCpuUsPerObject: clientCpu === undefined ? undefined : clientCpu / count,
       health,
     };
@@ -279,6 +303,8 @@ async function main(): Promise<void> {
   let remoteRate: number | null = null;
   let remoteNodeCpu: number | undefined;
   let remoteClientCpu: number | undefined;
+  let remoteNodeCpuWithFollowers: number | undefined;
+  let followersSeconds: number | null = null;
   let health: number[] = [];
   const healthAt = (p: number) => (health.length === 0 ? null : percentile(health, p));
   let localBefore: number | null = null;
@@ -286,13 +312,14 @@ async function main(): Promise<void> {
   if (!args['no-remote']) {
     localBefore = await localCli('before');
     log(`local (shieldwall ingest FILE), before the remote: ${Math.round(localBefore)} objects/s`);
-    ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, clientCpuUsPerObject: remoteClientCpu, health } = await remote());
+    ({ rate: remoteRate, nodeCpuUsPerObject: remoteNodeCpu, nodeCpuWithFollowersUsPerObject: remoteNodeCpuWithFollowers, followersSeconds, clientCpuUsPerObject: remoteClientCpu, health } = await remote());
     settleDisk();
     localAfter = await localCli('after');
     const local = (localBefore + localAfter) / 2;
     log(`remote (shieldwall ingest --url into a node): ${Math.round(remoteRate)} objects/s, ${(remoteRate / local).toFixed(2)} of local ingest${sqliteRate === null ? '' : `, ${(remoteRate / sqliteRate).toFixed(2)} of the SQLite pipeline`} (µs CPU per object: node ${remoteNodeCpu?.toFixed(1) ?? '?'}, command ${remoteClientCpu?.toFixed(1) ?? '?'})`);
     log(`local (shieldwall ingest FILE), after the remote: ${Math.round(localAfter)} objects/s (mean of the two ${Math.round(local)})`);
     log(`  GET /healthz meanwhile: ${health.length} answers, p50 ${ms(healthAt(50))}, p99 ${ms(healthAt(99))}, longest ${ms(healthAt(100))} ms`);
+    log(`  after the command, the node's followers caught up in ${followersSeconds?.toFixed(1)} s; node µs CPU per object with them: ${remoteNodeCpuWithFollowers?.toFixed(1) ?? '?'}`);
   }
 
   let postgresRate: number | null = null;
@@ -345,6 +372,8 @@ async function main(): Promise<void> {
       postgres_cpu_us_per_object: round2(postgresCpu),
       remote_node_cpu_us_per_object: round2(remoteNodeCpu),
       remote_client_cpu_us_per_object: round2(remoteClientCpu),
+      remote_node_cpu_with_followers_us_per_object: round2(remoteNodeCpuWithFollowers),
+      remote_followers_s: followersSeconds === null ? null : Number(followersSeconds.toFixed(1)),
       remote_healthz_p50_ms: round1(healthAt(50)),
       remote_healthz_p99_ms: round1(healthAt(99)),
       remote_healthz_max_ms: round1(healthAt(100)),
