@@ -733,12 +733,6 @@ function prepareHere(
   };
 }
 
-/**
- * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
- * parsing and validation run in a worker thread while this thread writes (for large inputs),
- * unless MAX_WORKER_STREAMS streams have one already, or WORKER_STREAMS_PER_SHARE of the actor's
- * member (core/inflight's shareKey) do: this one is then prepared here.
- */
 /** Bulk streams (see bulkIngests) this node is ingesting now. */
 const BULK_STREAMS = nodeState('intel.bulk-streams', () => ({ count: 0 }));
 
@@ -769,6 +763,12 @@ async function* countedAsBulk(chunks: AsyncIterable<Uint8Array>, bulk: { count: 
   }
 }
 
+/**
+ * Ingests a byte stream: a bundle, a JSON array of objects, or NDJSON. With `parallel`, the
+ * parsing and validation run in a worker thread while this thread writes (for large inputs),
+ * unless MAX_WORKER_STREAMS streams have one already, or WORKER_STREAMS_PER_SHARE of the actor's
+ * member (core/inflight's shareKey) do: this one is then prepared here.
+ */
 export async function ingestStream(
   ctx: AppContext,
   actor: Principal,
