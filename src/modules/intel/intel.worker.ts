@@ -21,13 +21,14 @@ const FIRST_MESSAGE_ITEMS = 250;
 /** The stream being prepared: chunks arrive as messages, and the reader pulls them through this queue. */
 let queue: Array<Uint8Array | null> = [];
 let wake: (() => void) | undefined;
-/** Sends the objects of the stream prepared so far, if any (while a stream runs). */
-let flush: (() => void) | undefined;
+/** Sends the objects of the stream prepared so far, if any (while a stream runs): whether there were any. */
+let flush: (() => boolean) | undefined;
 /**
- * The input went idle while chunks were still to be read here: what they hold is sent once they
- * are read (see chunks()). Flushed at once, the objects of the chunks not yet read stayed here
- * until more input came, or the stream ended (the parent waits for this thread's next message):
- * a sender that paused after a large part had its last objects held back.
+ * The parent found no objects coming for a while and asked for what is held, and nothing has been
+ * sent since: the objects held are sent as soon as this thread has read every chunk it was given
+ * (see chunks()). Once the parent has asked, it waits for this thread's next message. Flushed
+ * only when asked, objects read after that (the rest of a large part still being read or
+ * forwarded, a sender's pause after it) stayed here until more input came or the stream ended.
  */
 let flushWanted = false;
 
@@ -43,10 +44,9 @@ port.on('message', (message: ToWorker) => {
   // Between two chunks (each is read whole in one go): the stream's input is idle.
   if (message.kind === 'flush') {
     // Waiting for input, the reader has read every chunk before: what they hold goes now.
-    // Otherwise (chunks queued, or one being read: the reader gives turns within a chunk), once
-    // it has read them.
-    if (wake) flush?.();
-    else flushWanted = true;
+    // Otherwise (chunks queued, or one being read: the reader gives turns within a chunk), or
+    // when nothing is held yet, once it has read every chunk given and holds something.
+    if (!(wake && flush?.())) flushWanted = true;
     return;
   }
   queue.push(message.kind === 'chunk' ? message.chunk : null);
@@ -57,10 +57,7 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
   for (;;) {
     if (queue.length === 0) {
       // Every chunk before is read and its objects prepared: the idle input's objects go now.
-      if (flushWanted) {
-        flushWanted = false;
-        flush?.();
-      }
+      if (flushWanted && flush?.()) flushWanted = false;
       await new Promise<void>((resolve) => (wake = resolve));
     }
     wake = undefined;
@@ -78,13 +75,17 @@ async function run(init: StreamInit): Promise<void> {
   let chars = 0;
   let size = Math.min(FIRST_MESSAGE_ITEMS, init.batchSize);
   const send = () => {
+    // A message answers the parent's request for what is held: it asks again if it waits again.
+    flushWanted = false;
     port!.postMessage({ kind: 'batch', packed: packBatch(batch), header: reader.header, bytesRead: reader.bytesRead } satisfies FromWorker);
     batch = [];
     chars = 0;
     size = init.batchSize;
   };
   flush = () => {
-    if (batch.length > 0) send();
+    if (batch.length === 0) return false;
+    send();
+    return true;
   };
   for await (const entry of reader.entries(chunks())) {
     const item = preparer.prepare(entry, reader.header);
